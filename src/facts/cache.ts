@@ -1,0 +1,77 @@
+import type { FactDef, Facts } from './types.js';
+import type { RemoteShell } from '../transport/types.js';
+import { FACTS } from './index.js';
+
+const MARK = '__NODEMEND_FACT__';
+
+/**
+ * Per-host lazy fact cache. Missing facts asked for together are fetched in one
+ * remote command (each in its own subshell, delimited by markers), so a task that
+ * needs three facts costs one round trip, and a host no task asks about costs none.
+ */
+export class FactCache implements Facts {
+  private values = new Map<string, unknown>();
+  private pending = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly shell: RemoteShell,
+    private readonly defs: ReadonlyMap<string, FactDef> = FACTS,
+  ) {}
+
+  private def(name: string): FactDef {
+    const d = this.defs.get(name);
+    if (!d) throw new Error(`unknown fact "${name}" (known: ${[...this.defs.keys()].join(', ')})`);
+    return d;
+  }
+
+  async get<T>(name: string): Promise<T> {
+    await this.prefetch([name]);
+    return this.values.get(name) as T;
+  }
+
+  async prefetch(names: Iterable<string>): Promise<void> {
+    const wanted = [...new Set(names)];
+    wanted.forEach((n) => this.def(n));
+    const missing = wanted.filter((n) => !this.values.has(n) && !this.pending.has(n));
+    if (missing.length) {
+      const p = this.fetch(missing);
+      missing.forEach((n) => this.pending.set(n, p));
+      try {
+        await p;
+      } finally {
+        missing.forEach((n) => this.pending.delete(n));
+      }
+    }
+    await Promise.all(wanted.map((n) => this.pending.get(n)));
+  }
+
+  private async fetch(names: string[]): Promise<void> {
+    const script = names
+      .map((n, i) => `printf '\\n${MARK}${i}\\n'; (${this.def(n).command}) 2>/dev/null; printf '\\n${MARK}rc %d\\n' $?`)
+      .join('\n');
+    const res = await this.shell.exec(script);
+    const parts = res.stdout.split(new RegExp(`\\n${MARK}(\\d+)\\n`));
+    // parts: [pre, idx, body, idx, body...]; each body ends with "\n<MARK>rc N\n"
+    for (let k = 1; k < parts.length; k += 2) {
+      const name = names[Number(parts[k])];
+      const m = new RegExp(`^([\\s\\S]*)\\n${MARK}rc (\\d+)\\n?$`).exec(parts[k + 1]);
+      const body = m ? m[1] : parts[k + 1];
+      const rc = m ? Number(m[2]) : 1;
+      this.values.set(name, this.def(name).parse(body, rc));
+    }
+    for (const n of names) if (!this.values.has(n)) throw new Error(`fact "${n}" returned no output`);
+  }
+
+  peek(name: string): unknown {
+    return this.values.get(name);
+  }
+
+  invalidate(names?: string[]): void {
+    if (!names) this.values.clear();
+    else names.forEach((n) => this.values.delete(n));
+  }
+
+  snapshot(): Record<string, unknown> {
+    return Object.fromEntries(this.values);
+  }
+}

@@ -1,0 +1,27 @@
+import type { RemoteShell } from '../transport/types.js';
+
+/**
+ * A fact is one shell line that is safe to run any time, and a parser for its output.
+ * Facts are gathered lazily: only those a task or expression uses, once per host.
+ */
+export interface FactDef<T = unknown> {
+  name: string;
+  description: string;
+  command: string;
+  parse(stdout: string, rc: number): T;
+}
+
+export interface Facts {
+  /** Fetch (once) and return a fact. */
+  get<T = unknown>(name: string): Promise<T>;
+  /** Fetch several missing facts in one round trip. */
+  prefetch(names: Iterable<string>): Promise<void>;
+  /** A fact already fetched, or undefined. */
+  peek(name: string): unknown;
+  /** Forget everything (after a reboot or a package change). */
+  invalidate(names?: string[]): void;
+  /** Every fact fetched so far, for `facts.*` expressions and the JSON report. */
+  snapshot(): Record<string, unknown>;
+}
+
+export type { RemoteShell };

@@ -1,0 +1,126 @@
+/**
+ * The validated, position-carrying form of inventories and playbooks: what
+ * `load/` produces and `run/` consumes. Expressions stay strings here; they are
+ * compiled (and syntax-checked) at load time by load/playbook.ts.
+ */
+import type { SourcePos } from './errors.js';
+
+export type Loc = Required<Pick<SourcePos, 'file'>> & SourcePos;
+
+// ---------------------------------------------------------------- inventory
+
+/** How to reach and log in to a host. Set on a host, or as `connection:` on a group (host wins). */
+export interface ConnectionSettings {
+  host?: string; // address; defaults to the inventory name
+  port?: number; // default 22
+  user?: string; // default: the local user
+  identity_file?: string;
+  password?: string;
+  agent?: boolean | string; // true = $SSH_AUTH_SOCK
+  known_hosts?: string; // default ~/.ssh/known_hosts
+  proxy_jump?: string; // "user@host:port" or another inventory host name
+  connect_timeout?: number; // seconds, default 10
+  become?: boolean;
+  become_user?: string;
+  become_password?: string;
+}
+
+export interface InventoryHost {
+  name: string;
+  connection: Required<Pick<ConnectionSettings, 'host' | 'port' | 'user'>> & ConnectionSettings;
+  /** all vars < parent group vars < child group vars < host vars. */
+  vars: Record<string, unknown>;
+  /** Every group the host belongs to, directly or through children ("all" included). */
+  groups: string[];
+  loc: Loc;
+}
+
+export interface InventoryGroup {
+  name: string;
+  hosts: string[]; // direct and through children, inventory order
+  children: string[];
+  vars: Record<string, unknown>;
+}
+
+export interface Inventory {
+  file: string;
+  hosts: Map<string, InventoryHost>; // insertion = inventory order
+  groups: Map<string, InventoryGroup>;
+}
+
+// ---------------------------------------------------------------- playbook
+
+/** Keys shared by tasks and blocks. `when` etc. are raw expression strings (no {{ }}). */
+export interface TaskCommon {
+  name?: string;
+  loc: Loc;
+  when: string[];
+  tags: string[];
+  vars: Record<string, unknown>;
+  become?: boolean;
+  become_user?: string;
+  ignore_errors?: boolean;
+  no_log?: boolean;
+}
+
+export interface Task extends TaskCommon {
+  kind: 'task';
+  module: string;
+  /** Module arguments, templates unrendered; a free-form string already moved to its named arg. */
+  args: Record<string, unknown>;
+  loop?: unknown; // list, or a "{{ expr }}" string
+  loop_var: string; // default "item"
+  loop_label?: string;
+  register?: string;
+  notify: string[];
+  changed_when?: string[];
+  failed_when?: string[];
+  until?: string[];
+  retries: number; // default 3 when until is set, else 0
+  delay: number; // seconds, default 5
+  timeout?: number; // seconds; remote commands are killed after it
+  check_mode?: boolean; // false: run for real even under --check (Ansible's check_mode: no)
+  run_once?: boolean;
+  delegate_to?: string;
+  /** Handlers only: extra names this handler answers to. */
+  listen: string[];
+}
+
+export interface Block extends TaskCommon {
+  kind: 'block';
+  block: TaskNode[];
+  rescue: TaskNode[];
+  always: TaskNode[];
+}
+
+/** include_tasks is resolved at load time (static path) so its tasks are validated before any connection. */
+export interface IncludeTasks extends TaskCommon {
+  kind: 'include';
+  file: string; // absolute
+  tasks: TaskNode[];
+}
+
+export type TaskNode = Task | Block | IncludeTasks;
+
+export interface Play {
+  name: string;
+  loc: Loc;
+  hosts: string; // host pattern
+  vars: Record<string, unknown>; // play vars merged over vars_files (vars_files first)
+  become?: boolean;
+  become_user?: string;
+  /** Batch sizes: numbers or "30%" strings; the last repeats. Empty = all hosts at once. */
+  serial: (number | string)[];
+  max_fail_percentage?: number;
+  any_errors_fatal?: boolean;
+  tags: string[];
+  tasks: TaskNode[];
+  handlers: Task[];
+  /** Directory that relative paths (templates, files, includes) resolve against. */
+  dir: string;
+}
+
+export interface Playbook {
+  file: string;
+  plays: Play[]; // import_playbook already flattened, in order
+}

@@ -1,0 +1,82 @@
+import type { z } from 'zod';
+import type { RemoteShell } from '../transport/types.js';
+import type { Facts } from '../facts/types.js';
+
+/** A before/after pair for --diff; `path` names what changed (a file, or a pseudo path like "lines"). */
+export interface FileDiff {
+  path: string;
+  before: string;
+  after: string;
+}
+
+/**
+ * What a module would do on one host, computed by reading remote state only.
+ * A check run stops here; a real run calls `apply()` when `changed` is true.
+ * So check mode is exact by construction: both runs share the same plan.
+ */
+export interface Plan {
+  changed: boolean;
+  /** Why nothing is to do ("directory exists") or what will happen ("would run: make"). */
+  msg?: string;
+  diff?: FileDiff[];
+  /** Fields of the registered result already known from the plan (stat, content...). */
+  result?: Record<string, unknown>;
+  /** Performs the change. Returns further result fields (rc, stdout...). Only called when changed and not in check mode. */
+  apply?: () => Promise<Record<string, unknown> | void>;
+}
+
+/** A module failure with the fields to register (rc, stderr...). */
+export class ModuleFailure extends Error {
+  constructor(
+    message: string,
+    readonly result: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ModuleFailure';
+  }
+}
+
+export interface ModuleContext {
+  /** Host name as in the inventory. */
+  host: string;
+  /** Commands run as the task's identity (become applied). */
+  conn: RemoteShell;
+  /** Commands run as the login user, whatever the task's become. */
+  loginConn: RemoteShell;
+  check: boolean;
+  diff: boolean;
+  facts: Facts;
+  /** Every variable visible to the task (for templates). */
+  vars: Record<string, unknown>;
+  /** Render a Handlebars template file (path already resolved) with the task's vars. */
+  renderTemplate(file: string): Promise<string>;
+  /** Resolve a controller-side path the way Ansible does: relative to the playbook dir, then templates/ or files/. */
+  resolveLocalPath(p: string, kind: 'template' | 'file'): string;
+  /** Evaluate an expression in the task's scope (assert's `that`). */
+  evaluate(expr: string): unknown;
+  /** set_fact: bind host variables for the rest of the play. */
+  setHostVars(vars: Record<string, unknown>): void;
+  /** Remote commands are killed after this many seconds. */
+  timeoutSec: number;
+  /** The reboot module re-opens the connection through this. */
+  reconnect(deadline: number): Promise<void>;
+}
+
+export interface ModuleDef<A = any> {
+  name: string;
+  /** One line for `nodemend modules` and the JSON Schema. */
+  description: string;
+  /** Argument spec; unknown keys are rejected. */
+  schema: z.ZodType<A>;
+  /** A bare string value (`command: ls -l`) becomes this argument. */
+  freeForm?: string;
+  /** Arguments that are expressions, left unrendered for the module (assert's `that`). */
+  rawArgs?: string[];
+  /** Runs on the controller only (debug, set_fact, assert, fail): no connection needed. */
+  local?: boolean;
+  plan(args: A, ctx: ModuleContext): Promise<Plan>;
+}
+
+export function defineModule<A>(def: ModuleDef<A>): ModuleDef<A> {
+  return def;
+}

@@ -1,0 +1,55 @@
+/** What modules and facts see of a host: run a shell command, get its output. */
+
+export interface ExecOptions {
+  /** Bytes fed to the command's standard input. */
+  stdin?: string | Buffer;
+  /** Kill the remote command after this many seconds (enforced remotely with timeout(1)). */
+  timeoutSec?: number;
+  /** Working directory on the host. */
+  cwd?: string;
+  /** Extra environment variables for the command. */
+  env?: Record<string, string>;
+}
+
+export interface ExecResult {
+  rc: number;
+  stdout: string;
+  stderr: string;
+  /** Raw stdout, for binary payloads (slurp, fetch). */
+  stdoutBytes: Buffer;
+  /** True when the remote timeout(1) killed the command. */
+  timedOut?: boolean;
+}
+
+/** Privilege escalation as configured by play/task `become*` keys. */
+export interface BecomeSpec {
+  user: string; // default root
+  method: 'sudo';
+  /** Present only for sudo-with-password; never logged or echoed. */
+  password?: string;
+}
+
+/** A command runner bound to one identity (login user, or become). */
+export interface RemoteShell {
+  readonly hostName: string;
+  exec(command: string | { toString(): string }, opts?: ExecOptions): Promise<ExecResult>;
+}
+
+/** One live connection per host; `as()` gives the view for a task's become setting. */
+export interface HostConnection extends RemoteShell {
+  as(become: BecomeSpec | undefined): RemoteShell;
+  /** Drop and re-open the connection (after a reboot), retrying until `deadline` (ms epoch). */
+  reconnect(deadline: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Raised when a host cannot be reached at all (connect, auth, host key); the host is marked unreachable. */
+export class UnreachableError extends Error {
+  constructor(
+    readonly hostName: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UnreachableError';
+  }
+}
