@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The main job on a fresh Debian machine (as root): install what nodemend needs,
+# bring up the local test fleet, then run the hardening playbook the way an
+# operator would before and during a maintenance window:
+#   1. --check --diff   (what would change; nothing is touched)
+#   2. for real
+#   3. again            (must report changed=0 on every host)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+HOSTS=${HOSTS:-3}
+PLAYBOOK=${PLAYBOOK:-playbooks/site.yaml}
+
+bash scripts/install.sh
+node dist/src/cli/main.js fleet up "$HOSTS"
+nm() { node dist/src/cli/main.js run "$PLAYBOOK" -i .fleet/inventory.yaml "$@"; }
+
+echo "== 1/3: dry run with diffs (nothing changes)"
+nm --check --diff
+echo "== 2/3: real run"
+nm --json reports/run.json
+echo "== 3/3: rerun: every host must report changed=0"
+nm --json reports/rerun.json
+node -e '
+  const r = require("./reports/rerun.json");
+  const changed = Object.entries(r.hosts).filter(([, h]) => h.recap.changed > 0).map(([n]) => n);
+  if (changed.length) { console.error("not idempotent on: " + changed.join(", ")); process.exit(1); }
+  console.log("rerun: changed=0 on all " + Object.keys(r.hosts).length + " hosts");
+'
