@@ -1,0 +1,295 @@
+/**
+ * The atomic remote-file layer every file-writing module uses: read a file's
+ * state (and, only when needed, its bytes) in one exec, write one in one exec.
+ *
+ * Reads are binary-safe: the remote script prints ONE header line made only of
+ * numbers, names and hex, then the raw file bytes until end of output, so no
+ * file content can be mistaken for framing.
+ */
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { sh, raw } from './quote.js';
+import type { ExecResult, RemoteShell } from './types.js';
+
+export type FileType = 'file' | 'directory' | 'link' | 'other' | 'absent';
+
+export interface FileProbe {
+  /** The path as asked. */
+  path: string;
+  exists: boolean;
+  type: FileType;
+  /** Permission bits as 4 octal digits ("0644", "4755"); "" when absent. */
+  mode: string;
+  owner: string;
+  group: string;
+  uid: number;
+  gid: number;
+  size: number;
+  /** Seconds since the epoch. */
+  mtime: number;
+  atime: number;
+  ctime: number;
+  inode: number;
+  nlink: number;
+  /** Regular files only, when asked (wantSha / compareSha / content fetched). */
+  sha256?: string;
+  /** `readlink` of `path` when `path` itself is a symlink (even when followed). */
+  linkTarget?: string;
+  /** With `follow`: the fully resolved path (what a write must replace to keep the link). */
+  realPath: string;
+  content?: Buffer;
+  /** Why content was asked for but not sent. */
+  contentOmitted?: 'too-large' | 'same' | 'not-a-file';
+  /** Whether the directory that would hold `path` exists (decides create vs fail). */
+  parentExists: boolean;
+}
+
+export interface ProbeOptions {
+  /** Compute sha256 remotely for a regular file. */
+  wantSha?: boolean;
+  /** The sha256 the caller wants; implies wantSha. With wantContent 'if-different', bytes come only on mismatch. */
+  compareSha?: string;
+  wantContent?: 'always' | 'if-different';
+  /** Do not send content larger than this (diffs of huge files are useless). */
+  maxContentBytes?: number;
+  /** Describe the symlink's target instead of the link (lineinfile, blockinfile, copy follow=true). */
+  follow?: boolean;
+}
+
+export interface WriteOptions {
+  /** Octal ("0644") or symbolic with explicit who ("u+x,g-w"), applied on top of the kept/default mode. */
+  mode?: string;
+  owner?: string;
+  group?: string;
+  /** Keep the current file as `<path>.<YYYYmmddTHHMMSS>~` (Ansible-like). */
+  backup?: boolean;
+  /**
+   * Compare-and-swap: the sha256 the file had when it was read, or null for "it did not exist".
+   * The write fails if the file changed meanwhile, so an edit never clobbers a concurrent change.
+   */
+  expectSha?: string | null;
+  /** mkdir -p the parent directory first (lineinfile/blockinfile create=true). */
+  makeParents?: boolean;
+}
+
+export interface WriteResult {
+  /** The file as written (stat of the final path). */
+  stat: FileProbe;
+  /** sha256 of the bytes written. */
+  sha256: string;
+  backupFile?: string;
+}
+
+/** A remote file operation failed; `result` holds the fields a module registers. */
+export class RemoteFileError extends Error {
+  constructor(
+    message: string,
+    readonly result: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'RemoteFileError';
+  }
+}
+
+/** Exit code of the write script when the compare-and-swap check failed. */
+export const RC_CHANGED_SINCE_READ = 75;
+
+export function sha256(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+// Fields from `stat -c`: raw mode in hex, ids, size, times, inode, links, then names (never contain spaces).
+const STAT_FORMAT = '%f %u %g %s %Y %X %Z %i %h %U %G';
+
+// Shell prelude: C locale (byte semantics), and hex() so paths of any bytes survive the header line.
+const PRELUDE = `LC_ALL=C; export LC_ALL
+hex() { if [ -n "$1" ]; then printf %s "$1" | od -An -vtx1 | tr -d ' \\n'; else printf -; fi; }
+`;
+
+function typeOf(rawMode: number): FileType {
+  switch ((rawMode >> 12) & 0xf) {
+    case 0x8:
+      return 'file';
+    case 0x4:
+      return 'directory';
+    case 0xa:
+      return 'link';
+    default:
+      return 'other';
+  }
+}
+
+function unhex(h: string | undefined): string | undefined {
+  if (!h || h === '-') return undefined;
+  return Buffer.from(h, 'hex').toString('utf8');
+}
+
+function absentProbe(path: string, realPath: string, parentExists: boolean, linkTarget?: string): FileProbe {
+  return {
+    path,
+    exists: false,
+    type: 'absent',
+    mode: '',
+    owner: '',
+    group: '',
+    uid: -1,
+    gid: -1,
+    size: 0,
+    mtime: 0,
+    atime: 0,
+    ctime: 0,
+    inode: 0,
+    nlink: 0,
+    linkTarget,
+    realPath,
+    parentExists,
+  };
+}
+
+/** Parse the 11 stat fields (see STAT_FORMAT) into a probe. */
+function fromStat(path: string, f: string[], realPath: string, linkTarget?: string): FileProbe {
+  const rawMode = parseInt(f[0], 16);
+  if (f.length < 11 || Number.isNaN(rawMode)) throw new RemoteFileError(`${path}: unexpected stat output "${f.join(' ')}"`);
+  return {
+    path,
+    exists: true,
+    type: typeOf(rawMode),
+    mode: (rawMode & 0o7777).toString(8).padStart(4, '0'),
+    uid: Number(f[1]),
+    gid: Number(f[2]),
+    size: Number(f[3]),
+    mtime: Number(f[4]),
+    atime: Number(f[5]),
+    ctime: Number(f[6]),
+    inode: Number(f[7]),
+    nlink: Number(f[8]),
+    owner: f[9],
+    group: f[10],
+    linkTarget,
+    realPath,
+    parentExists: true,
+  };
+}
+
+function failure(what: string, path: string, res: ExecResult): RemoteFileError {
+  const detail = res.stderr.trim() || `exit code ${res.rc}`;
+  return new RemoteFileError(`${what} ${path}: ${detail}`, { rc: res.rc, stderr: res.stderr });
+}
+
+/**
+ * One exec: does `path` exist, what is it (mode, owner, size, times), optionally its
+ * sha256 and its bytes ('if-different' sends them only when the sha differs from compareSha).
+ */
+export async function probeFile(shell: RemoteShell, path: string, opts: ProbeOptions = {}): Promise<FileProbe> {
+  const wantSha = opts.wantSha || opts.compareSha !== undefined || opts.wantContent !== undefined;
+  const contentMode = opts.wantContent ?? 'none';
+  const script = sh`p=${path}; follow=${opts.follow ? 1 : 0}; wantsha=${wantSha ? 1 : 0}; cmp=${opts.compareSha ?? ''}; want=${contentMode}; max=${opts.maxContentBytes ?? -1}
+${raw(PRELUDE)}${raw(PROBE_BODY)}`;
+  const res = await shell.exec(script);
+  if (res.rc !== 0) throw failure('cannot read', path, res);
+  const buf = res.stdoutBytes;
+  const nl = buf.indexOf(0x0a);
+  const header = (nl < 0 ? buf : buf.subarray(0, nl)).toString('utf8').trim().split(' ');
+  if (header[0] !== 'NMPROBE1') throw new RemoteFileError(`cannot read ${path}: unexpected probe output`, { stdout: res.stdout, stderr: res.stderr });
+  const linkTarget = unhex(header[2]);
+  const realPath = unhex(header[3]) ?? path;
+  if (header[1] === 'absent') return absentProbe(path, realPath, header[4] === '1', linkTarget);
+  const [, , , , sha, flag, ...statFields] = header;
+  const probe = fromStat(path, statFields, realPath, linkTarget);
+  if (sha !== '-') probe.sha256 = sha;
+  if (flag === 'C') {
+    probe.content = Buffer.from(buf.subarray(nl + 1));
+    // The bytes are the truth: the file may have changed between stat and cat.
+    probe.sha256 = sha256(probe.content);
+    probe.size = probe.content.length;
+  } else if (flag === 'L') probe.contentOmitted = 'too-large';
+  else if (flag === 'S') probe.contentOmitted = 'same';
+  else if (flag === 'N' && contentMode !== 'none') probe.contentOmitted = 'not-a-file';
+  return probe;
+}
+
+// $q is what gets described: the path itself, or with follow its resolved target.
+const PROBE_BODY = `lt=; [ -L "$p" ] && lt=$(readlink -- "$p")
+q=$p
+if [ "$follow" = 1 ] && [ -n "$lt" ]; then q=$(readlink -f -- "$p") || q=$p; [ -n "$q" ] || q=$p; fi
+rp=; [ "$q" != "$p" ] && rp=$q
+if [ ! -e "$q" ] && [ ! -L "$q" ]; then
+  d=$(dirname -- "$q"); pe=0; [ -d "$d" ] && pe=1
+  printf 'NMPROBE1 absent %s %s %s\\n' "$(hex "$lt")" "$(hex "$rp")" "$pe"; exit 0
+fi
+st=$(stat -c '${STAT_FORMAT}' -- "$q") || exit 2
+sha=-; flag=N
+if [ -f "$q" ] && [ ! -L "$q" ]; then
+  if [ "$wantsha" = 1 ]; then sha=$(sha256sum < "$q") || exit 3; sha=\${sha%% *}; fi
+  if [ "$want" = always ] || { [ "$want" = if-different ] && [ "$sha" != "$cmp" ]; }; then
+    set -- $st
+    if [ "$max" -ge 0 ] && [ "$4" -gt "$max" ]; then flag=L; else flag=C; fi
+  elif [ "$want" = if-different ]; then flag=S
+  fi
+fi
+printf 'NMPROBE1 present %s %s %s %s %s\\n' "$(hex "$lt")" "$(hex "$rp")" "$sha" "$flag" "$st"
+if [ "$flag" = C ]; then exec cat -- "$q"; fi
+`;
+
+/**
+ * One exec: write `content` to `path` atomically (temp file in the same directory,
+ * attributes set on the temp, then rename). Keeps the existing file's mode and owner
+ * unless given (as Ansible does); new files get 0666 & ~umask. The temp file is
+ * removed on any failure.
+ */
+export async function writeFileAtomic(shell: RemoteShell, path: string, content: Buffer | string, opts: WriteOptions = {}): Promise<WriteResult> {
+  const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  const owner = opts.owner ? (opts.group ? `${opts.owner}:${opts.group}` : opts.owner) : opts.group ? `:${opts.group}` : '';
+  const expect = opts.expectSha === undefined ? '' : opts.expectSha === null ? 'absent' : opts.expectSha;
+  const script = sh`p=${path}; d=${posix.dirname(path)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}
+${raw(PRELUDE)}${raw(WRITE_BODY)}`;
+  const res = await shell.exec(script, { stdin: data });
+  if (res.rc === RC_CHANGED_SINCE_READ) {
+    throw new RemoteFileError(`${path} changed on the host since it was read; not overwriting (run again)`, { rc: res.rc });
+  }
+  if (res.rc !== 0) throw failure('cannot write', path, res);
+  const header = res.stdout.trim().split('\n').pop()!.split(' ');
+  if (header[0] !== 'NMWRITE1') throw new RemoteFileError(`cannot write ${path}: unexpected output`, { stdout: res.stdout, stderr: res.stderr });
+  const backupFile = unhex(header[1]);
+  const stat = fromStat(path, header.slice(2), path);
+  stat.sha256 = sha256(data);
+  return { stat, sha256: stat.sha256, backupFile };
+}
+
+const WRITE_BODY = `die() { rc=$1; shift; printf '%s\\n' "$*" >&2; exit "$rc"; }
+if [ -d "$p" ] && [ ! -L "$p" ]; then die 3 "$p is a directory"; fi
+if [ "$mkp" = 1 ] && [ ! -d "$d" ]; then mkdir -p -- "$d" || die 3 "cannot create directory $d"; fi
+[ -d "$d" ] || die 3 "destination directory $d does not exist"
+if [ -n "$expect" ]; then
+  if [ -e "$p" ]; then cur=$(sha256sum < "$p") || die 4 "cannot read $p"; cur=\${cur%% *}; else cur=absent; fi
+  [ "$cur" = "$expect" ] || die ${RC_CHANGED_SINCE_READ} "$p changed since it was read"
+fi
+t=$(mktemp -- "$d/.nodemend.XXXXXXXX") || die 5 "cannot create a temp file in $d"
+trap 'rm -f -- "$t"' EXIT
+trap 'exit 1' HUP INT TERM
+cat > "$t" || die 6 "cannot write $t"
+if [ -e "$p" ]; then
+  cur=$(stat -L -c '%a %u %g' -- "$p") || die 7 "cannot stat $p"; set -- $cur
+  # Keeping the owner is best effort (as Ansible: EPERM ignored); chown before chmod, it clears setuid.
+  chown -- "$2:$3" "$t" 2>/dev/null || :
+  chmod -- "$1" "$t" || die 7 "cannot chmod $t"
+else
+  chmod -- "$(printf %o $(( 0666 & ~0$(umask) )))" "$t" || die 7 "cannot chmod $t"
+fi
+if [ -n "$own" ]; then chown -- "$own" "$t" || die 8 "cannot chown $p to $own"; fi
+if [ -n "$mode" ]; then chmod -- "$mode" "$t" || die 8 "cannot chmod $p to $mode"; fi
+b=
+if [ "$backup" = 1 ] && [ -e "$p" ]; then
+  b="$p.$(date +%Y%m%dT%H%M%S)~"; [ -e "$b" ] && b="$p.$(date +%Y%m%dT%H%M%S).$$~"
+  cp -p -- "$p" "$b" || die 9 "cannot back up $p"
+fi
+mv -fT -- "$t" "$p" || die 10 "cannot rename $t to $p"
+trap - EXIT
+printf 'NMWRITE1 %s %s\\n' "$(hex "$b")" "$(stat -c '${STAT_FORMAT}' -- "$p")"
+`;
+
+/** For callers that build their own scripts around the same stat fields. */
+export const STAT_FIELDS_FORMAT: string = STAT_FORMAT;
+export function parseStatLine(path: string, line: string): FileProbe {
+  return fromStat(path, line.trim().split(' '), path);
+}
