@@ -1,9 +1,13 @@
 import type { ModuleDef } from './types.js';
 // One import per module file; add new modules to the list below.
 // MODULE-IMPORTS
+import command from './command.js';
+import shell from './shell.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
+  command,
+  shell,
 ];
 
 /** Modules by name; `ansible.builtin.x` and short `x` both resolve. */
