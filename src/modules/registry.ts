@@ -3,11 +3,19 @@ import type { ModuleDef } from './types.js';
 // MODULE-IMPORTS
 import command from './command.js';
 import shell from './shell.js';
+import setFact from './set_fact.js';
+import assert from './assert.js';
+import fail from './fail.js';
+import debug from './debug.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
   command,
   shell,
+  setFact,
+  assert,
+  fail,
+  debug,
 ];
 
 /** Modules by name; `ansible.builtin.x` and short `x` both resolve. */

@@ -1,0 +1,52 @@
+/**
+ * assert: every expression in `that` must be true (controller only, never changed).
+ * Expressions are raw args evaluated in the task's scope; truth is Python's
+ * (empty string, list, map, 0 and none are false), as in Ansible's conditionals.
+ */
+import { z } from 'zod';
+import { defineModule, ModuleFailure } from './types.js';
+import { bareExpression } from './debug.js';
+
+const expr = z.union([z.string(), z.boolean(), z.number()]);
+const message = z.union([z.string(), z.array(z.string())]);
+
+export const schema = z
+  .strictObject({
+    that: z.union([expr, z.array(expr).min(1)]),
+    fail_msg: message.optional(),
+    msg: message.optional(),
+    success_msg: message.default('All assertions passed'),
+    quiet: z.union([z.boolean(), z.stringbool()]).default(false),
+  })
+  .transform(({ msg, fail_msg, ...rest }) => ({ ...rest, fail_msg: fail_msg ?? msg }));
+
+export function truthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (v && typeof v === 'object') return Object.keys(v).length > 0;
+  return Boolean(v);
+}
+
+export default defineModule({
+  name: 'assert',
+  description: 'Fail unless every expression in `that` is true',
+  schema,
+  local: true,
+  rawArgs: ['that'],
+  async plan(args, ctx) {
+    for (const cond of Array.isArray(args.that) ? args.that : [args.that]) {
+      let value: unknown = cond;
+      if (typeof cond === 'string') {
+        try {
+          value = ctx.evaluate(bareExpression(cond));
+        } catch (e) {
+          throw new ModuleFailure(`The conditional check '${cond}' failed. The error was: ${(e as Error).message}`, { assertion: cond });
+        }
+      }
+      if (!truthy(value)) {
+        const msg = args.fail_msg ?? 'Assertion failed';
+        throw new ModuleFailure(Array.isArray(msg) ? msg.join('\n') : msg, { assertion: cond, evaluated_to: false });
+      }
+    }
+    return { changed: false, result: args.quiet ? {} : { msg: args.success_msg } };
+  },
+});

@@ -1,0 +1,112 @@
+/** The controller-only modules (set_fact, debug, assert, fail) against a stub context. */
+import { describe, expect, it } from 'vitest';
+import setFact from '../../../src/modules/set_fact.js';
+import debug from '../../../src/modules/debug.js';
+import assert from '../../../src/modules/assert.js';
+import fail from '../../../src/modules/fail.js';
+import { ModuleFailure, type ModuleContext, type ModuleDef } from '../../../src/modules/types.js';
+
+class Undefined extends Error {
+  readonly code = 'undefined-variable';
+}
+
+/** A context whose expressions are looked up in a table; unknown ones are undefined variables. */
+function ctx(exprs: Record<string, unknown> = {}, vars: Record<string, unknown> = {}): ModuleContext & { set: Record<string, unknown> } {
+  const set: Record<string, unknown> = {};
+  const noShell = { hostName: 'h', exec: () => Promise.reject(new Error('local modules must not touch the host')) };
+  return {
+    set,
+    host: 'h',
+    conn: noShell,
+    loginConn: noShell,
+    check: false,
+    diff: false,
+    facts: {} as never,
+    vars,
+    renderTemplate: () => Promise.reject(new Error('no')),
+    resolveLocalPath: (p) => p,
+    evaluate: (e) => {
+      if (e in exprs) return exprs[e];
+      throw new Undefined(`'${e}' is undefined`);
+    },
+    setHostVars: (v) => Object.assign(set, v),
+    timeoutSec: 10,
+    reconnect: () => Promise.resolve(),
+  };
+}
+
+async function run<A>(mod: ModuleDef<A>, raw: unknown, c = ctx()) {
+  const plan = await mod.plan(mod.schema.parse(raw), c);
+  return plan;
+}
+
+async function failure(p: Promise<unknown>): Promise<ModuleFailure> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(ModuleFailure);
+  return e as ModuleFailure;
+}
+
+describe('set_fact', () => {
+  it('binds every argument as a host variable, never changed, and registers ansible_facts', async () => {
+    const c = ctx();
+    const plan = await run(setFact, { a: 1, b: { c: [1] }, flag: 'yes', off: 'False', s: 'text', cacheable: true }, c);
+    expect(plan.changed).toBe(false);
+    expect(c.set).toEqual({ a: 1, b: { c: [1] }, flag: true, off: false, s: 'text' });
+    expect(plan.result).toEqual({ ansible_facts: c.set });
+  });
+  it('rejects invalid variable names and an empty argument list', () => {
+    expect(setFact.schema.safeParse({ 'bad-name': 1 }).success).toBe(false);
+    expect(setFact.schema.safeParse({ cacheable: true }).success).toBe(false);
+  });
+});
+
+describe('debug', () => {
+  it('shows msg, defaulting to Hello world!', async () => {
+    expect((await run(debug, { msg: ['a', 1] })).result).toEqual({ msg: ['a', 1] });
+    expect((await run(debug, {})).result).toEqual({ msg: 'Hello world!' });
+  });
+  it('evaluates var as an expression, with or without braces, and reports undefined ones', async () => {
+    const c = ctx({ 'x.y': 42, 'facts.kernel': '3.10' });
+    expect((await run(debug, { var: 'x.y' }, c)).result).toEqual({ 'x.y': 42 });
+    expect((await run(debug, { var: '{{ facts.kernel }}' }, c)).result).toEqual({ '{{ facts.kernel }}': '3.10' });
+    expect((await run(debug, { var: 'nope' }, c)).result).toEqual({ nope: 'VARIABLE IS NOT DEFINED!' });
+  });
+  it('is skipped above the current verbosity', async () => {
+    expect((await run(debug, { msg: 'v', verbosity: 2 })).result).toMatchObject({ skipped: true });
+    expect((await run(debug, { msg: 'v', verbosity: 2 }, ctx({}, { ansible_verbosity: 2 }))).result).toEqual({ msg: 'v' });
+  });
+  it('refuses msg together with var', () => {
+    expect(debug.schema.safeParse({ msg: 'a', var: 'b' }).success).toBe(false);
+  });
+});
+
+describe('assert', () => {
+  const c = ctx({ 'a == 1': true, 'b': [], 'c': 'x', 'd': 0, 'e': { k: 1 } });
+  it('passes when every expression is true (Python truth)', async () => {
+    const plan = await run(assert, { that: ['a == 1', 'c', 'e', true] }, c);
+    expect(plan).toMatchObject({ changed: false, result: { msg: 'All assertions passed' } });
+    expect((await run(assert, { that: 'a == 1', success_msg: 'fine', quiet: false }, c)).result).toEqual({ msg: 'fine' });
+    expect((await run(assert, { that: 'a == 1', quiet: true }, c)).result).toEqual({});
+  });
+  it('fails on the first false expression with fail_msg (or its alias msg)', async () => {
+    const e1 = await failure(run(assert, { that: ['a == 1', 'b', 'd'] }, c));
+    expect(e1.message).toBe('Assertion failed');
+    expect(e1.result).toMatchObject({ assertion: 'b', evaluated_to: false });
+    expect((await failure(run(assert, { that: 'd', fail_msg: 'd must be set' }, c))).message).toBe('d must be set');
+    expect((await failure(run(assert, { that: 'd', msg: 'alias' }, c))).message).toBe('alias');
+  });
+  it('reports an expression that cannot be evaluated', async () => {
+    const e = await failure(run(assert, { that: 'missing_var' }, c));
+    expect(e.message).toMatch(/^The conditional check 'missing_var' failed. The error was: 'missing_var' is undefined/);
+  });
+});
+
+describe('fail', () => {
+  it('fails with msg or the default message', async () => {
+    expect((await failure(run(fail, { msg: 'kernel too old' }))).message).toBe('kernel too old');
+    expect((await failure(run(fail, {}))).message).toBe('Failed as requested from task');
+  });
+});
