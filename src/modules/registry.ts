@@ -1,6 +1,8 @@
 import type { ModuleDef } from './types.js';
 // One import per module file; add new modules to the list below.
 // MODULE-IMPORTS
+import copy from './copy.js';
+import template from './template.js';
 import command from './command.js';
 import shell from './shell.js';
 import setFact from './set_fact.js';
@@ -10,6 +12,8 @@ import debug from './debug.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
+  copy,
+  template,
   command,
   shell,
   setFact,

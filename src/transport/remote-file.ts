@@ -70,6 +70,8 @@ export interface WriteOptions {
   expectSha?: string | null;
   /** mkdir -p the parent directory first (lineinfile/blockinfile create=true). */
   makeParents?: boolean;
+  /** Copy this remote file instead of reading `content` from stdin (copy remote_src). */
+  sourcePath?: string;
 }
 
 export interface WriteResult {
@@ -241,9 +243,9 @@ export async function writeFileAtomic(shell: RemoteShell, path: string, content:
   const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   const owner = opts.owner ? (opts.group ? `${opts.owner}:${opts.group}` : opts.owner) : opts.group ? `:${opts.group}` : '';
   const expect = opts.expectSha === undefined ? '' : opts.expectSha === null ? 'absent' : opts.expectSha;
-  const script = sh`p=${path}; d=${posix.dirname(path)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}
+  const script = sh`p=${path}; d=${posix.dirname(path)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}
 ${raw(PRELUDE)}${raw(WRITE_BODY)}`;
-  const res = await shell.exec(script, { stdin: data });
+  const res = await shell.exec(script, opts.sourcePath === undefined ? { stdin: data } : {});
   if (res.rc === RC_CHANGED_SINCE_READ) {
     throw new RemoteFileError(`${path} changed on the host since it was read; not overwriting (run again)`, { rc: res.rc });
   }
@@ -251,8 +253,8 @@ ${raw(PRELUDE)}${raw(WRITE_BODY)}`;
   const header = res.stdout.trim().split('\n').pop()!.split(' ');
   if (header[0] !== 'NMWRITE1') throw new RemoteFileError(`cannot write ${path}: unexpected output`, { stdout: res.stdout, stderr: res.stderr });
   const backupFile = unhex(header[1]);
-  const stat = fromStat(path, header.slice(2), path);
-  stat.sha256 = sha256(data);
+  const stat = fromStat(path, header.slice(3), path);
+  stat.sha256 = opts.sourcePath === undefined ? sha256(data) : header[2];
   return { stat, sha256: stat.sha256, backupFile };
 }
 
@@ -267,7 +269,7 @@ fi
 t=$(mktemp -- "$d/.nodemend.XXXXXXXX") || die 5 "cannot create a temp file in $d"
 trap 'rm -f -- "$t"' EXIT
 trap 'exit 1' HUP INT TERM
-cat > "$t" || die 6 "cannot write $t"
+if [ -n "$src" ]; then cat -- "$src" > "$t" || die 6 "cannot copy $src"; else cat > "$t" || die 6 "cannot write $t"; fi
 if [ -e "$p" ]; then
   cur=$(stat -L -c '%a %u %g' -- "$p") || die 7 "cannot stat $p"; set -- $cur
   # Keeping the owner is best effort (as Ansible: EPERM ignored); chown before chmod, it clears setuid.
@@ -285,7 +287,8 @@ if [ "$backup" = 1 ] && [ -e "$p" ]; then
 fi
 mv -fT -- "$t" "$p" || die 10 "cannot rename $t to $p"
 trap - EXIT
-printf 'NMWRITE1 %s %s\\n' "$(hex "$b")" "$(stat -c '${STAT_FORMAT}' -- "$p")"
+sha=-; if [ -n "$src" ]; then sha=$(sha256sum < "$p") && sha=\${sha%% *}; fi
+printf 'NMWRITE1 %s %s %s\\n' "$(hex "$b")" "$sha" "$(stat -c '${STAT_FORMAT}' -- "$p")"
 `;
 
 /** For callers that build their own scripts around the same stat fields. */

@@ -92,3 +92,17 @@ export function modeOf(h: FilesHost, remotePath: string): string {
 export function readOnHost(h: FilesHost, remotePath: string): string {
   return readFileSync(onHost(h, remotePath), 'utf8');
 }
+
+/** Run with a connection that counts remote execs (plan and apply each should cost one). */
+export async function countExecs<T>(hx: ModuleHarness, fn: () => Promise<T>): Promise<{ value: T; execs: number }> {
+  const real = hx.conn.as({ user: 'root', method: 'sudo' });
+  let execs = 0;
+  const saved = hx.overrides.conn;
+  hx.overrides.conn = { hostName: real.hostName, exec: (c, o) => (execs++, real.exec(c, o)) };
+  try {
+    return { value: await fn(), execs };
+  } finally {
+    if (saved) hx.overrides.conn = saved;
+    else delete hx.overrides.conn;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * copy: put a controller file (`src`), inline `content`, or another file on the host
+ * (`remote_src`) at `dest`, with mode/owner/group. One probe to plan, one write to apply.
+ * Directories as `src` are not supported (use several tasks or a loop).
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { posix, basename } from 'node:path';
+import { z } from 'zod';
+import { probeFile } from '../transport/remote-file.js';
+import { defineModule, ModuleFailure, type ModuleContext } from './types.js';
+import { attrFields } from './lib/attrs.js';
+import { boolArg, pathArg } from './lib/args.js';
+import { MAX_DIFF_BYTES } from './lib/diff.js';
+import { bytesSource, planPutContent, type PutSource } from './lib/put-content.js';
+import { remote } from './lib/remote.js';
+
+const schema = z
+  .strictObject({
+    src: pathArg.optional(),
+    content: z.union([z.string(), z.number()]).transform(String).optional(),
+    dest: pathArg,
+    ...attrFields,
+    backup: boolArg.default(false),
+    force: boolArg.default(true),
+    remote_src: boolArg.default(false),
+    follow: boolArg.default(false),
+  })
+  .refine((a) => (a.src === undefined) !== (a.content === undefined), { message: 'exactly one of src or content is required' })
+  .refine((a) => !(a.remote_src && a.src === undefined), { message: 'remote_src needs src' });
+
+type Args = z.infer<typeof schema>;
+
+async function localSource(ctx: ModuleContext, src: string): Promise<PutSource> {
+  const file = ctx.resolveLocalPath(src, 'file');
+  const st = await stat(file).catch(() => {
+    throw new ModuleFailure(`could not find src ${src} (looked at ${file})`);
+  });
+  if (st.isDirectory()) throw new ModuleFailure(`src ${src} is a directory: copying directories is not supported`);
+  return bytesSource(await readFile(file));
+}
+
+async function remoteSource(ctx: ModuleContext, src: string): Promise<PutSource> {
+  const p = await remote(probeFile(ctx.conn, src, { wantSha: true, wantContent: ctx.diff ? 'always' : undefined, maxContentBytes: MAX_DIFF_BYTES, follow: true }));
+  if (!p.exists) throw new ModuleFailure(`remote src ${src} does not exist`);
+  if (p.type !== 'file') throw new ModuleFailure(`remote src ${src} is not a regular file (${p.type})`);
+  return { bytes: p.content, sha256: p.sha256!, size: p.size, remotePath: p.realPath };
+}
+
+export default defineModule<Args>({
+  name: 'copy',
+  description: 'Put a controller file or inline content on the host (atomic; mode/owner/group; backup)',
+  schema,
+  async plan(a, ctx) {
+    const src = a.content !== undefined ? bytesSource(Buffer.from(a.content, 'utf8')) : a.remote_src ? await remoteSource(ctx, a.src!) : await localSource(ctx, a.src!);
+    const plan = await planPutContent(ctx, src, {
+      dest: a.dest,
+      mode: a.mode,
+      owner: a.owner,
+      group: a.group,
+      backup: a.backup,
+      force: a.force,
+      follow: a.follow,
+      srcName: a.src !== undefined ? basename(a.remote_src ? posix.normalize(a.src) : a.src) : undefined,
+    });
+    if (a.src !== undefined) plan.result = { ...plan.result, src: a.src };
+    return plan;
+  },
+});

@@ -1,0 +1,93 @@
+/**
+ * Owner, group and mode of one existing path: what differs from what the task wants,
+ * the before/after text for --diff, and the (single) command that fixes it.
+ */
+import { z } from 'zod';
+import { raw, sh, type Raw } from '../../transport/quote.js';
+import type { FileProbe } from '../../transport/remote-file.js';
+import type { FileDiff } from '../types.js';
+import { applyMode, chmodArgument, formatMode, modeArg, parseMode } from './mode.js';
+
+/** Zod fields shared by every module that sets file attributes. */
+export const attrFields = {
+  mode: modeArg.optional(),
+  owner: z.string().min(1).optional(),
+  group: z.string().min(1).optional(),
+};
+
+export interface WantedAttrs {
+  mode?: string;
+  owner?: string;
+  group?: string;
+}
+
+export interface AttrDelta {
+  changed: boolean;
+  /** Only the attributes that differ, as Ansible's "(file attributes)" diff. */
+  before: Record<string, string>;
+  after: Record<string, string>;
+  /** The exact octal mode to set, when mode differs. */
+  mode?: string;
+  owner?: string;
+  group?: string;
+}
+
+const isId = (s: string) => /^\d+$/.test(s);
+const sameUser = (want: string, p: FileProbe) => (isId(want) ? Number(want) === p.uid : want === p.owner);
+const sameGroup = (want: string, p: FileProbe) => (isId(want) ? Number(want) === p.gid : want === p.group);
+
+/** Compare an existing path with the wanted attributes. */
+export function attrDelta(p: FileProbe, want: WantedAttrs): AttrDelta {
+  const d: AttrDelta = { changed: false, before: {}, after: {} };
+  if (want.owner !== undefined && !sameUser(want.owner, p)) {
+    d.before.owner = p.owner;
+    d.after.owner = d.owner = want.owner;
+  }
+  if (want.group !== undefined && !sameGroup(want.group, p)) {
+    d.before.group = p.group;
+    d.after.group = d.group = want.group;
+  }
+  if (want.mode !== undefined) {
+    const next = formatMode(applyMode(parseMode(want.mode), parseInt(p.mode, 8), p.type === 'directory'));
+    if (next !== p.mode) {
+      d.before.mode = p.mode;
+      d.after.mode = d.mode = next;
+    }
+  }
+  d.changed = Object.keys(d.after).length > 0;
+  return d;
+}
+
+/**
+ * The mode to give a file being written: exact octal when the current mode is known
+ * (symbolic applied to it), else what chmod should apply to the new file.
+ */
+export function modeForWrite(want: string | undefined, current: FileProbe | undefined): string | undefined {
+  if (want === undefined) return undefined;
+  const spec = parseMode(want);
+  if (current?.exists && current.type === 'file') return formatMode(applyMode(spec, parseInt(current.mode, 8), false));
+  return chmodArgument(spec);
+}
+
+/** chown then chmod (chown clears setuid bits), for one path; null when nothing to do. */
+export function fixAttrsCommand(path: string, d: AttrDelta, opts: { noDereference?: boolean } = {}): Raw | null {
+  const parts: string[] = [];
+  const who = d.owner !== undefined ? (d.group !== undefined ? `${d.owner}:${d.group}` : d.owner) : d.group !== undefined ? `:${d.group}` : undefined;
+  if (who) parts.push(sh`chown ${opts.noDereference ? '-h' : []} -- ${who} ${path}`.text);
+  if (d.mode) parts.push(sh`chmod -- ${d.mode} ${path}`.text);
+  return parts.length ? raw(parts.join(' && ')) : null;
+}
+
+/** The attribute part of --diff, Ansible-style "<path> (file attributes)". */
+export function attrDiff(path: string, d: AttrDelta): FileDiff | undefined {
+  if (!d.changed) return undefined;
+  const fmt = (o: Record<string, string>) => Object.entries(o).map(([k, v]) => `${k}: ${v}\n`).join('');
+  return { path: `${path} (file attributes)`, before: fmt(d.before), after: fmt(d.after) };
+}
+
+/** "mode 0644 -> 0600, owner root -> ops" for messages. */
+export function describeAttrs(d: AttrDelta): string {
+  return Object.keys(d.after)
+    .map((k) => `${k} ${d.before[k]} -> ${d.after[k]}`)
+    .join(', ');
+}

@@ -1,0 +1,134 @@
+/**
+ * The plan shared by copy and template: make one remote file hold given bytes with given
+ * attributes. Plan = one probe that compares sha256 on the host (old bytes come back only
+ * for --diff, and only when they differ); apply = one atomic write, or one chown/chmod
+ * when only attributes differ.
+ */
+import { posix } from 'node:path';
+import { probeFile, sha256, writeFileAtomic, type FileProbe } from '../../transport/remote-file.js';
+import type { RemoteShell } from '../../transport/types.js';
+import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../types.js';
+import { attrDelta, attrDiff, describeAttrs, fixAttrsCommand, modeForWrite, type WantedAttrs } from './attrs.js';
+import { contentDiff, MAX_DIFF_BYTES } from './diff.js';
+import { remote, run } from './remote.js';
+
+export interface PutSource {
+  /** The bytes to write (absent for a remote source that is too large to diff). */
+  bytes?: Buffer;
+  sha256: string;
+  size: number;
+  /** Copy this file on the host instead of sending bytes (copy remote_src). */
+  remotePath?: string;
+}
+
+export interface PutOptions extends WantedAttrs {
+  dest: string;
+  backup: boolean;
+  /** false: leave an existing file alone, whatever its content. */
+  force: boolean;
+  /** Write through a symlink at dest (true) or replace the link (false, Ansible's default). */
+  follow: boolean;
+  /** File name to use when dest is a directory (basename of src); none for inline content. */
+  srcName?: string;
+}
+
+export function bytesSource(bytes: Buffer): PutSource {
+  return { bytes, sha256: sha256(bytes), size: bytes.length };
+}
+
+async function probeDest(conn: RemoteShell, path: string, src: PutSource, diff: boolean): Promise<FileProbe> {
+  return remote(
+    probeFile(conn, path, {
+      compareSha: src.sha256,
+      wantContent: diff ? 'if-different' : undefined,
+      maxContentBytes: MAX_DIFF_BYTES,
+      follow: true,
+    }),
+  );
+}
+
+/** Where the file lands: dest, or dest/<srcName> when dest is (or ends like) a directory. */
+async function resolveDest(ctx: ModuleContext, src: PutSource, o: PutOptions): Promise<{ path: string; probe: FileProbe; makeParents: boolean }> {
+  const intoDir = (dir: string) => {
+    if (!o.srcName) throw new ModuleFailure(`dest ${o.dest} is a directory: give a file path when using content`);
+    return posix.join(dir, o.srcName);
+  };
+  if (o.dest.endsWith('/')) {
+    const path = intoDir(o.dest);
+    return { path, probe: await probeDest(ctx.conn, path, src, ctx.diff), makeParents: true };
+  }
+  const probe = await probeDest(ctx.conn, o.dest, src, ctx.diff);
+  if (probe.type !== 'directory') return { path: o.dest, probe, makeParents: false };
+  const path = intoDir(o.dest);
+  return { path, probe: await probeDest(ctx.conn, path, src, ctx.diff), makeParents: false };
+}
+
+function fileResult(path: string, st: FileProbe, sha: string | undefined): Record<string, unknown> {
+  return { dest: path, checksum: sha, size: st.size, mode: st.mode, owner: st.owner, group: st.group, uid: st.uid, gid: st.gid, state: 'file' };
+}
+
+export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutOptions): Promise<Plan> {
+  const { path, probe, makeParents } = await resolveDest(ctx, src, o);
+  if (probe.type === 'directory') throw new ModuleFailure(`${path} is a directory`);
+  if (probe.exists && probe.type !== 'file') throw new ModuleFailure(`${path} exists and is not a regular file (${probe.type})`);
+  if (!probe.exists && !probe.parentExists && !makeParents) {
+    throw new ModuleFailure(`Destination directory ${posix.dirname(probe.realPath)} does not exist`);
+  }
+  if (probe.exists && !o.force) return { changed: false, msg: 'file already exists (force: false)', result: { dest: path } };
+
+  const want: WantedAttrs = { mode: o.mode, owner: o.owner, group: o.group };
+  const sameContent = probe.exists && probe.sha256 === src.sha256;
+  // Through a symlink the target's attributes are what count (chmod/chown follow links).
+  const target = probe.realPath;
+
+  if (sameContent) {
+    const d = attrDelta(probe, want);
+    const result = fileResult(path, probe, probe.sha256);
+    if (!d.changed) return { changed: false, msg: 'content and attributes already as wanted', result };
+    const cmd = fixAttrsCommand(target, d)!;
+    return {
+      changed: true,
+      msg: `content unchanged; ${describeAttrs(d)}`,
+      diff: [attrDiff(path, d)!],
+      result: { ...result, ...d.after },
+      apply: async () => {
+        await run(ctx.conn, cmd, `cannot set attributes of ${path}`);
+      },
+    };
+  }
+
+  const diffs: FileDiff[] = [];
+  let note: string | undefined;
+  if (ctx.diff) {
+    const before = !probe.exists ? null : probe.content;
+    const c = contentDiff(path, before, src.bytes);
+    if (c.diff) diffs.push(c.diff);
+    note = c.note;
+    if (probe.exists) {
+      const a = attrDiff(path, attrDelta(probe, want));
+      if (a) diffs.push(a);
+    }
+  }
+  const writePath = o.follow ? target : path;
+  const msg = (probe.exists ? `content of ${path} would change` : `${path} would be created`) + (note ? ` (${note})` : '');
+  return {
+    changed: true,
+    msg,
+    diff: diffs.length ? diffs : undefined,
+    result: { dest: path, checksum: src.sha256, size: src.size },
+    apply: async () => {
+      const w = await remote(
+        writeFileAtomic(ctx.conn, writePath, src.bytes ?? '', {
+          mode: modeForWrite(o.mode, probe),
+          owner: o.owner,
+          group: o.group,
+          backup: o.backup,
+          makeParents,
+          sourcePath: src.remotePath,
+        }),
+      );
+      if (src.remotePath && w.sha256 !== src.sha256) throw new ModuleFailure(`${src.remotePath} changed while it was being copied`);
+      return { ...fileResult(path, w.stat, w.sha256), ...(w.backupFile ? { backup_file: w.backupFile } : {}) };
+    },
+  };
+}

@@ -1,0 +1,23 @@
+/** Remote calls from modules: failures become ModuleFailure with rc/stderr to register. */
+import { RemoteFileError } from '../../transport/remote-file.js';
+import type { ExecResult, RemoteShell } from '../../transport/types.js';
+import { ModuleFailure } from '../types.js';
+
+/** Await a remote-file operation; its failure becomes a module failure. */
+export async function remote<T>(op: Promise<T>): Promise<T> {
+  try {
+    return await op;
+  } catch (e) {
+    if (e instanceof RemoteFileError) throw new ModuleFailure(e.message, e.result);
+    throw e;
+  }
+}
+
+/** Run one script; a non-zero exit fails the task with what the host said. */
+export async function run(conn: RemoteShell, script: string | { toString(): string }, what: string): Promise<ExecResult> {
+  const res = await conn.exec(script);
+  if (res.rc !== 0) {
+    throw new ModuleFailure(`${what}: ${res.stderr.trim() || `exit code ${res.rc}`}`, { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
+  }
+  return res;
+}

@@ -1,0 +1,47 @@
+/**
+ * template: render a Handlebars file from the controller with the task's variables,
+ * then the same plan as copy (one probe comparing sha256, one atomic write; --diff
+ * shows the rendered file against the host's).
+ */
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import { z } from 'zod';
+import { defineModule, ModuleFailure } from './types.js';
+import { attrFields } from './lib/attrs.js';
+import { boolArg, pathArg } from './lib/args.js';
+import { bytesSource, planPutContent } from './lib/put-content.js';
+
+const schema = z.strictObject({
+  src: pathArg,
+  dest: pathArg,
+  ...attrFields,
+  backup: boolArg.default(false),
+  force: boolArg.default(true),
+  follow: boolArg.default(false),
+});
+
+type Args = z.infer<typeof schema>;
+
+export default defineModule<Args>({
+  name: 'template',
+  description: 'Render a Handlebars template with the task variables and put it on the host (like copy)',
+  schema,
+  async plan(a, ctx) {
+    const file = ctx.resolveLocalPath(a.src, 'template');
+    if (!existsSync(file)) throw new ModuleFailure(`could not find template ${a.src} (looked at ${file})`);
+    const text = await ctx.renderTemplate(file);
+    const plan = await planPutContent(ctx, bytesSource(Buffer.from(text, 'utf8')), {
+      dest: a.dest,
+      mode: a.mode,
+      owner: a.owner,
+      group: a.group,
+      backup: a.backup,
+      force: a.force,
+      follow: a.follow,
+      // Into a directory dest the file keeps its name minus the template suffix (site.conf.hbs -> site.conf).
+      srcName: basename(a.src).replace(/\.(j2|hbs|handlebars)$/, ''),
+    });
+    plan.result = { ...plan.result, src: a.src };
+    return plan;
+  },
+});
