@@ -9,6 +9,7 @@ import setFact from './set_fact.js';
 import assert from './assert.js';
 import fail from './fail.js';
 import debug from './debug.js';
+import pkg, { apt, yum, dnf } from './package.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -20,6 +21,10 @@ const ALL: ModuleDef[] = [
   assert,
   fail,
   debug,
+  pkg,
+  apt,
+  yum,
+  dnf,
 ];
 
 /** Modules by name; `ansible.builtin.x` and short `x` both resolve. */

@@ -1,0 +1,333 @@
+/**
+ * package (also registered as apt, yum, dnf): install, upgrade or remove packages.
+ *
+ * Plan = one exec: installed versions (dpkg-query / rpm -q) plus, for apt, the
+ * candidate versions (apt-cache policy) or, for yum/dnf with `latest`, the pending
+ * upgrades. Apply = one exec: the install/remove command, then the same query, so
+ * `installed_versions` is what is really there afterwards.
+ *
+ * update_cache: the cache refresh is part of READING the state (a `latest` decision
+ * on a stale cache would be wrong), as in Ansible, which refreshes even in check mode.
+ * A real run refreshes the host's cache in the plan's exec; an apt check run refreshes
+ * into a throw-away copy of the lists (Dir::State::Lists, no pkgcache files) so the
+ * host stays byte-identical and the verdict is still exact. yum/dnf check runs use the
+ * current cache. With no names, update_cache alone is the change (apply refreshes).
+ */
+import { z } from 'zod';
+import { defineModule, ModuleFailure, type ModuleContext, type ModuleDef } from './types.js';
+import { raw, sh, type Raw } from '../transport/quote.js';
+
+type Backend = 'apt' | 'yum' | 'dnf';
+type State = 'present' | 'absent' | 'latest';
+
+const flag = z.union([z.boolean(), z.stringbool()]);
+// Package specs never start with "-" (they would read as options) and hold no shell syntax worth allowing.
+const spec = z.string().regex(/^[A-Za-z0-9@_+.:~*][A-Za-z0-9@_+.:~*=<>-]*$/, 'not a package name or spec');
+
+export const schema = z.preprocess(
+  (a) => {
+    if (!a || typeof a !== 'object') return a;
+    // Ansible's aliases for name.
+    const { pkg, package: pk, ...rest } = a as Record<string, unknown>;
+    return rest.name === undefined && (pkg ?? pk) !== undefined ? { ...rest, name: pkg ?? pk } : a;
+  },
+  z.strictObject({
+    // Ansible's list type: a comma-separated string is a list.
+    name: z
+      .union([z.string(), z.array(spec)])
+      .transform((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v))
+      .pipe(z.array(spec))
+      .default([]),
+    state: z
+      .enum(['present', 'installed', 'absent', 'removed', 'latest'])
+      .default('present')
+      .transform((s): State => (s === 'installed' ? 'present' : s === 'removed' ? 'absent' : s)),
+    update_cache: flag.default(false),
+    /** apt only: seconds the cache stays fresh; 0 = refresh every time update_cache is set. */
+    cache_valid_time: z.coerce.number().int().min(0).default(0),
+  }),
+);
+export type PackageArgs = z.infer<typeof schema>;
+
+export interface Spec {
+  /** As written by the user. */
+  spec: string;
+  /** Package name without version pin or architecture. */
+  name: string;
+  /** apt `name=version` pin (may hold * globs). */
+  version?: string;
+}
+
+export function parseSpec(s: string, backend: Backend): Spec {
+  if (backend === 'apt') {
+    const [nameArch, version, extra] = s.split('=');
+    if (extra !== undefined) throw new ModuleFailure(`invalid package spec: ${s}`);
+    return { spec: s, name: nameArch.replace(/:[a-z0-9]+$/, ''), version };
+  }
+  // rpm specs (name, name-version, name-version-release) are resolved by rpm itself.
+  return { spec: s, name: s };
+}
+
+// ---------------------------------------------------------------- remote scripts
+
+const Q = '__NODEMEND_PKG__';
+
+/** Per spec: a marker line, then the installed state. Ends with apt's policy when asked. */
+export function queryScript(backend: Backend, specs: Spec[], opts: { policy?: boolean; upgrades?: boolean; aptOpts?: Raw } = {}): Raw {
+  const aptOpts = opts.aptOpts ?? raw('');
+  if (backend === 'apt') {
+    const names = specs.map((s) => s.spec.split('=')[0]);
+    return sh`for n in ${names}; do printf '%s %s\\n' ${Q} "$n"; dpkg-query -W -f='\${db:Status-Abbrev}|\${Version}\\n' "$n" 2>/dev/null; done
+${opts.policy ? sh`printf '%s\\n' ${Q + 'POLICY'}; LC_ALL=C apt-cache ${aptOpts} policy ${names} 2>/dev/null` : raw(':')}`;
+  }
+  const qf = '%{NAME}|%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n';
+  const upgrades =
+    backend === 'dnf' ? sh`dnf -q list --upgrades ${specs.map((s) => s.spec)}` : sh`yum -q list updates ${specs.map((s) => s.spec)}`;
+  return sh`for n in ${specs.map((s) => s.spec)}; do printf '%s %s\\n' ${Q} "$n"; rpm -q --qf ${qf} "$n" 2>/dev/null | grep '|'; done
+${opts.upgrades ? sh`printf '%s\\n' ${Q + 'UPGRADES'}; LC_ALL=C ${upgrades} 2>/dev/null` : raw(':')}`;
+}
+
+export interface PolicyEntry {
+  installed?: string;
+  candidate?: string;
+  versions: string[];
+}
+
+export interface QueryResult {
+  /** Installed version per spec (undefined: not installed). */
+  installed: Map<string, string | undefined>;
+  /** apt: per package name. */
+  policy: Map<string, PolicyEntry>;
+  /** yum/dnf: names with a pending upgrade, and its version. */
+  upgrades: Map<string, string>;
+}
+
+export function parseQuery(backend: Backend, stdout: string): QueryResult {
+  const installed = new Map<string, string | undefined>();
+  const policy = new Map<string, PolicyEntry>();
+  const upgrades = new Map<string, string>();
+  let section: 'specs' | 'policy' | 'upgrades' = 'specs';
+  let current: string | undefined;
+  const tail: string[] = [];
+  for (const line of stdout.split('\n')) {
+    if (line === `${Q}POLICY`) section = 'policy';
+    else if (line === `${Q}UPGRADES`) section = 'upgrades';
+    else if (section === 'specs' && line.startsWith(`${Q} `)) {
+      current = line.slice(Q.length + 1);
+      installed.set(current, undefined);
+    } else if (section === 'specs' && current !== undefined && installed.get(current) === undefined) {
+      // dpkg: "ii |1.0" (ii = wanted install, currently installed); rpm: "name|1.0-1"
+      const [status, version] = line.split('|');
+      if (version && (backend !== 'apt' || status.trim() === 'ii')) installed.set(current, version.trim());
+    } else if (section !== 'specs') tail.push(line);
+  }
+  if (backend === 'apt') {
+    let entry: PolicyEntry | undefined;
+    for (const line of tail) {
+      const head = /^(\S+):$/.exec(line);
+      const field = /^ {2}(Installed|Candidate): (\S+)$/.exec(line);
+      const version = /^ (?:\*\*\*| {3}) (\S+) -?\d+$/.exec(line);
+      if (head) policy.set(head[1].replace(/:[a-z0-9]+$/, ''), (entry = { versions: [] }));
+      else if (entry && field) entry[field[1] === 'Installed' ? 'installed' : 'candidate'] = field[2] === '(none)' ? undefined : field[2];
+      else if (entry && version) entry.versions.push(version[1]);
+    }
+  } else {
+    // "name.arch  version  repo", possibly wrapped over lines by yum: regroup the words in threes.
+    const words = tail.filter((l) => !/^(Updated Packages|Available Upgrades|Last metadata|Security:|Obsoleting)/.test(l.trim())).join(' ').split(/\s+/).filter(Boolean);
+    for (let i = 0; i + 2 < words.length + 0; ) {
+      const m = /^(.+)\.([^.]+)$/.exec(words[i]);
+      if (!m) {
+        i++;
+        continue;
+      }
+      upgrades.set(m[1], words[i + 1]);
+      i += 3;
+    }
+  }
+  return { installed, policy, upgrades };
+}
+
+/** fnmatch-style match for apt version pins (`1.2*`). */
+function versionMatches(pattern: string, version: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return re.test(version);
+}
+
+export interface Decision {
+  /** Specs to install (for apt, pinned specs get their exact matching version). */
+  install: string[];
+  /** yum/dnf: installed packages to upgrade. */
+  upgrade: string[];
+  remove: string[];
+  /** One line per package for the plan's message. */
+  notes: string[];
+}
+
+export function decide(backend: Backend, state: State, specs: Spec[], q: QueryResult): Decision {
+  const d: Decision = { install: [], upgrade: [], remove: [], notes: [] };
+  for (const s of specs) {
+    const have = q.installed.get(backend === 'apt' ? s.spec.split('=')[0] : s.spec);
+    if (state === 'absent') {
+      if (have !== undefined && (!s.version || versionMatches(s.version, have))) {
+        d.remove.push(backend === 'apt' ? s.spec.split('=')[0] : s.spec);
+        d.notes.push(`remove ${s.name} ${have}`);
+      }
+      continue;
+    }
+    if (backend === 'apt') {
+      const pol = q.policy.get(s.name);
+      if (s.version) {
+        if (have !== undefined && versionMatches(s.version, have)) continue;
+        const v = pol?.versions.find((x) => versionMatches(s.version!, x));
+        if (!v) throw new ModuleFailure(`No package matching '${s.spec}' is available`);
+        d.install.push(`${s.spec.split('=')[0]}=${v}`);
+        d.notes.push(have === undefined ? `install ${s.name} ${v}` : `change ${s.name} ${have} -> ${v}`);
+        continue;
+      }
+      if (have === undefined) {
+        if (!pol?.candidate) throw new ModuleFailure(`No package matching '${s.spec}' is available`);
+        d.install.push(s.spec);
+        d.notes.push(`install ${s.name} ${pol.candidate}`);
+      } else if (state === 'latest' && pol?.candidate && pol.candidate !== have) {
+        d.install.push(s.spec);
+        d.notes.push(`upgrade ${s.name} ${have} -> ${pol.candidate}`);
+      }
+      continue;
+    }
+    if (have === undefined) {
+      d.install.push(s.spec);
+      d.notes.push(`install ${s.spec}`);
+    } else if (state === 'latest' && q.upgrades.has(s.name)) {
+      d.upgrade.push(s.spec);
+      d.notes.push(`upgrade ${s.name} ${have} -> ${q.upgrades.get(s.name)}`);
+    }
+  }
+  return d;
+}
+
+const APT_GET = raw(
+  'DEBIAN_FRONTEND=noninteractive DEBIAN_PRIORITY=critical apt-get -y -q -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold',
+);
+
+/** The change itself, as one shell command line. */
+export function changeCommand(backend: Backend, d: Decision): Raw {
+  const parts: Raw[] = [];
+  if (backend === 'apt') {
+    if (d.install.length) parts.push(sh`${APT_GET} install ${d.install}`);
+    if (d.remove.length) parts.push(sh`${APT_GET} remove ${d.remove}`);
+  } else {
+    const tool = raw(backend);
+    if (d.install.length) parts.push(sh`${tool} install -y ${d.install}`);
+    if (d.upgrade.length) parts.push(sh`${tool} ${raw(backend === 'dnf' ? 'upgrade' : 'update')} -y ${d.upgrade}`);
+    if (d.remove.length) parts.push(sh`${tool} remove -y ${d.remove}`);
+  }
+  return raw(parts.map(String).join(' && ') || ':');
+}
+
+/** Refresh the package cache; for apt only when older than cache_valid_time. */
+function refreshCommand(backend: Backend, validSec: number): Raw {
+  if (backend !== 'apt') return sh`${raw(backend)} -q makecache >&2`;
+  return sh`st=/var/lib/apt/periodic/update-success-stamp; [ -e "$st" ] || st=/var/lib/apt/lists
+if [ $(( $(date +%s) - $(stat -c %Y "$st") )) -ge ${validSec} ] || [ ${validSec} -eq 0 ]; then
+  ${APT_GET} update >&2 || exit 90; touch /var/lib/apt/lists
+fi`;
+}
+
+/**
+ * apt check run: refresh into a temp copy of the lists and point apt-cache at it. `-c` is read
+ * after the host's config, so #clear drops update hooks (update-stamp, command-not-found...)
+ * that would otherwise write to the host; empty pkgcache names keep /var/cache/apt untouched.
+ */
+const APT_SCRATCH_REFRESH = raw(`scratch=$(mktemp -d) || exit 90
+trap 'rm -rf "$scratch"' EXIT
+mkdir "$scratch/lists" && cp -a /var/lib/apt/lists/. "$scratch/lists"/ && rm -f "$scratch/lists/lock" && mkdir -p "$scratch/lists/partial" || exit 90
+printf '#clear APT::Update::Pre-Invoke;\\n#clear APT::Update::Post-Invoke;\\n#clear APT::Update::Post-Invoke-Success;\\nDir::State::Lists "%s/lists/";\\nDir::Cache::pkgcache "";\\nDir::Cache::srcpkgcache "";\\n' "$scratch" > "$scratch/apt.conf" || exit 90
+apt-get -q -c "$scratch/apt.conf" update >&2 || exit 90`);
+const APT_SCRATCH_OPTS = raw('-c "$scratch/apt.conf"');
+
+function installedVersions(specs: Spec[], backend: Backend, q: QueryResult): Record<string, string | null> {
+  return Object.fromEntries(specs.map((s) => [s.name, q.installed.get(backend === 'apt' ? s.spec.split('=')[0] : s.spec) ?? null]));
+}
+
+async function backendOf(fixed: Backend | undefined, ctx: ModuleContext): Promise<Backend> {
+  if (fixed === 'apt') return 'apt';
+  const mgr = await ctx.facts.get<string>('pkg_mgr');
+  if (mgr === 'apt' || mgr === 'yum' || mgr === 'dnf') {
+    if (fixed && mgr === 'apt') throw new ModuleFailure(`the ${fixed} module needs yum or dnf; this host uses apt`);
+    return mgr;
+  }
+  throw new ModuleFailure('no supported package manager (apt-get, dnf, yum) found on the host');
+}
+
+function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageArgs> {
+  return defineModule({
+    name,
+    description:
+      name === 'package'
+        ? 'Install, upgrade or remove packages with the host\'s package manager (apt, dnf, yum)'
+        : `Install, upgrade or remove packages (same as package, ${fixed === 'apt' ? 'apt' : 'yum/dnf'} hosts)`,
+    schema,
+    async plan(args, ctx) {
+      const backend = await backendOf(fixed, ctx);
+      const specs = args.name.map((n) => parseSpec(n, backend));
+      if (args.state === 'latest' && specs.some((s) => s.version)) {
+        throw new ModuleFailure('version number inconsistent with state=latest');
+      }
+      if (specs.length === 0) {
+        if (!args.update_cache) throw new ModuleFailure('name is required unless update_cache is set');
+        return {
+          changed: true,
+          msg: 'would update the package cache',
+          apply: async () => {
+            const res = await ctx.conn.exec(refreshCommand(backend, args.cache_valid_time), { timeoutSec: ctx.timeoutSec });
+            if (res.rc !== 0) throw new ModuleFailure(`Failed to update the package cache: ${res.stderr.trim()}`, { rc: res.rc, stderr: res.stderr });
+            return { cache_updated: true };
+          },
+        };
+      }
+
+      const wantPolicy = backend === 'apt' && args.state !== 'absent';
+      const refresh = args.update_cache && args.state !== 'absent';
+      const scratch = refresh && ctx.check && backend === 'apt' && wantPolicy;
+      const query = queryScript(backend, specs, {
+        policy: wantPolicy,
+        upgrades: backend !== 'apt' && args.state === 'latest',
+        aptOpts: scratch ? APT_SCRATCH_OPTS : undefined,
+      });
+      const prelude = refresh ? (scratch ? APT_SCRATCH_REFRESH : ctx.check ? raw(':') : refreshCommand(backend, args.cache_valid_time)) : raw(':');
+      const res = await ctx.conn.exec(sh`${prelude}\n${query}`, { timeoutSec: ctx.timeoutSec });
+      if (res.rc === 90) throw new ModuleFailure(`Failed to update the package cache: ${res.stderr.trim()}`, { rc: res.rc, stderr: res.stderr });
+      const q = parseQuery(backend, res.stdout);
+      const d = decide(backend, args.state, specs, q);
+      const before = installedVersions(specs, backend, q);
+      const cacheNote = refresh && ctx.check && !scratch ? ' (cache not refreshed in check mode)' : '';
+      if (!d.install.length && !d.upgrade.length && !d.remove.length) {
+        const what = args.state === 'absent' ? 'absent' : args.state === 'latest' ? 'at the latest version' : 'present';
+        return { changed: false, msg: `all packages already ${what}${cacheNote}`, result: { installed_versions: before, cache_updated: refresh && !ctx.check } };
+      }
+      return {
+        changed: true,
+        msg: `would ${d.notes.join(', ')}${cacheNote}`,
+        result: { installed_versions: before, cache_updated: refresh && !ctx.check },
+        apply: async () => {
+          const run = await ctx.conn.exec(sh`${changeCommand(backend, d)}; rc=$?; printf '\\n'; ${queryScript(backend, specs)}; exit $rc`, {
+            timeoutSec: ctx.timeoutSec,
+          });
+          const [out] = run.stdout.split(`\n${Q} `);
+          const after = installedVersions(specs, backend, parseQuery(backend, run.stdout.slice(out.length + 1)));
+          const fields = { rc: run.rc, stdout: out.replace(/\n$/, ''), stderr: run.stderr, installed_versions: after };
+          if (run.rc !== 0) {
+            const why = run.timedOut ? `timed out after ${ctx.timeoutSec} seconds` : run.stderr.trim().split('\n').pop() || `rc ${run.rc}`;
+            throw new ModuleFailure(`${backend} failed: ${why}`, fields);
+          }
+          return fields;
+        },
+      };
+    },
+  });
+}
+
+export const apt = definePackageModule('apt', 'apt');
+export const yum = definePackageModule('yum', 'yum');
+export const dnf = definePackageModule('dnf', 'dnf');
+export default definePackageModule('package');
