@@ -1,14 +1,37 @@
 /**
- * SEED VERSION (to be hardened by the transport work: known_hosts verification,
- * sudo with password, channel cap, keepalive, proxy_jump). The exec() contract is stable.
+ * One ssh2 connection to one host, shared by every task: strict host keys,
+ * a cap on concurrent channels (OpenSSH MaxSessions is 10), remote timeouts,
+ * sudo (with or without password), optional jump host. Nothing here spawns a
+ * local process: each exec costs one channel open on the live connection.
  */
 import ssh2 from 'ssh2';
-import { readFileSync } from 'node:fs';
+import type { AuthenticationType, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { constants as osConstants } from 'node:os';
+import type { Duplex } from 'node:stream';
 import type { BecomeSpec, ExecOptions, ExecResult, HostConnection, RemoteShell } from './types.js';
 import { UnreachableError } from './types.js';
-import { quote } from './quote.js';
+import { quote, sh, type Raw } from './quote.js';
+import { BecomeError, SudoDialog, needsPassword, sudoCommand } from './become.js';
+import {
+  appendKnownHost,
+  checkHostKey,
+  fingerprint,
+  keyTypeOf,
+  knownHostsName,
+  knownKeyTypes,
+  readKnownHosts,
+} from './known-hosts.js';
+import { Semaphore } from './semaphore.js';
 
 const { Client } = ssh2;
+type Ssh2Client = InstanceType<typeof Client>;
+
+/** Stay under OpenSSH's default MaxSessions (10) so a burst of tasks never hits "open failed". */
+export const DEFAULT_MAX_CHANNELS = 8;
+const DEFAULT_KNOWN_HOSTS = '~/.ssh/known_hosts';
 
 export interface SshTarget {
   name: string;
@@ -17,68 +40,328 @@ export interface SshTarget {
   user: string;
   identityFile?: string;
   connectTimeoutSec?: number;
+  password?: string;
+  /** true = $SSH_AUTH_SOCK, or a socket path. */
+  agent?: boolean | string;
+  /** Default ~/.ssh/known_hosts. */
+  knownHosts?: string;
+  /** Record unknown host keys instead of refusing them (a changed key is refused regardless). */
+  acceptNewHostKeys?: boolean;
+  keepaliveSec?: number; // default 15
+  maxChannels?: number; // default 8
+  /** Reach the host through this (jump) connection instead of a direct TCP connection. */
+  via?: SshConnection;
 }
 
-export function wrapCommand(command: string, opts: ExecOptions, become?: BecomeSpec): string {
+export function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? homedir() + p.slice(1) : p;
+}
+
+/** Raised for host key problems: never worth retrying, unlike a refused connection. */
+export class HostKeyError extends UnreachableError {
+  override readonly name = 'HostKeyError';
+}
+
+/** The command line the login shell runs, before any sudo. `sh -c` gives every command the same shell. */
+export function innerCommand(command: string, opts: ExecOptions = {}): Raw {
   let cmd = command;
-  if (opts.cwd) cmd = `cd ${quote(opts.cwd)} && ${cmd}`;
-  let line = `sh -c ${quote(cmd)}`;
-  if (opts.timeoutSec) line = `timeout -k 5 ${Math.ceil(opts.timeoutSec)} ${line}`;
-  if (opts.env) line = `env ${Object.entries(opts.env).map(([k, v]) => quote(`${k}=${v}`)).join(' ')} ${line}`;
-  if (become) line = `sudo -n -H -u ${quote(become.user)} -- ${line}`;
+  if (opts.cwd) cmd = `cd ${quote(opts.cwd)} || exit; ${cmd}`;
+  let line = sh`sh -c ${cmd}`;
+  if (opts.timeoutSec) line = sh`timeout -k 5 ${Math.max(1, Math.ceil(opts.timeoutSec))} ${line}`;
+  if (opts.env && Object.keys(opts.env).length) {
+    const assigns = Object.entries(opts.env).map(([k, v]) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name: ${JSON.stringify(k)}`);
+      return `${k}=${v}`;
+    });
+    line = sh`env ${assigns} ${line}`;
+  }
   return line;
 }
 
+/** Kept for callers of the seed API: the full line for no become or passwordless sudo. */
+export function wrapCommand(command: string, opts: ExecOptions, become?: BecomeSpec): string {
+  const inner = innerCommand(command, opts);
+  return become ? sudoCommand(inner, { ...become, password: undefined }).line.text : inner.text;
+}
+
+/** ssh2 reports a signal death as e.g. "SIGKILL"; shells report it as 128+N, and so do we. */
+function signalRc(signal: string | undefined): number {
+  const n = signal ? (osConstants.signals as Record<string, number>)[signal.startsWith('SIG') ? signal : `SIG${signal}`] : undefined;
+  return n ? 128 + n : -1;
+}
+
 export class SshConnection implements HostConnection {
-  private client?: InstanceType<typeof Client>;
-  constructor(private readonly target: SshTarget) {}
+  private client?: Ssh2Client;
+  /** Why the live connection went away; pending and later execs fail with it. */
+  private lost?: string;
+  private connecting?: Promise<void>;
+  /** close() was called: a connect still in flight must not come back to life. */
+  private closed = false;
+  private readonly inflight = new Set<(e: Error) => void>();
+  private readonly channels: Semaphore;
+  /** Successful connects so far (the pool's stats prove reuse with it). */
+  opened = 0;
+
+  constructor(readonly target: SshTarget) {
+    this.channels = new Semaphore(target.maxChannels ?? DEFAULT_MAX_CHANNELS);
+  }
 
   get hostName(): string {
     return this.target.name;
   }
 
-  async connect(): Promise<void> {
+  private get where(): string {
     const t = this.target;
+    return `${t.user}@${t.host}:${t.port}${t.via ? ` via ${t.via.target.host}:${t.via.target.port}` : ''}`;
+  }
+
+  get connected(): boolean {
+    return this.client !== undefined && this.lost === undefined;
+  }
+
+  /** Connect unless already connected; concurrent callers share one attempt. */
+  connect(): Promise<void> {
+    this.closed = false;
+    if (this.connected) return Promise.resolve();
+    this.connecting ??= this.open().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
+    const t = this.target;
+    const knownHosts = expandHome(t.knownHosts ?? DEFAULT_KNOWN_HOSTS);
+    const khName = knownHostsName(t.host, t.port);
+    let hostKeyProblem: string | undefined;
+    const cfg: ConnectConfig = {
+      username: t.user,
+      readyTimeout: (t.connectTimeoutSec ?? 10) * 1000,
+      keepaliveInterval: (t.keepaliveSec ?? 15) * 1000,
+      keepaliveCountMax: 3,
+      hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+        this.verifyHostKey(key, knownHosts, khName).then(
+          (problem) => {
+            hostKeyProblem = problem;
+            verify(problem === undefined);
+          },
+          (e: Error) => {
+            hostKeyProblem = `cannot check host key against ${knownHosts}: ${e.message}`;
+            verify(false);
+          },
+        );
+      },
+    };
+    try {
+      Object.assign(cfg, await this.authConfig());
+      // Ask for the key types known_hosts already has for this host first, as OpenSSH does,
+      // so a host with several keys presents one we can verify.
+      const preferred = hostKeyAlgorithms(knownKeyTypes(await readKnownHosts(knownHosts), khName));
+      if (preferred.length) cfg.algorithms = { serverHostKey: { remove: preferred, prepend: preferred, append: [] } };
+      if (t.via) {
+        await t.via.connect();
+        cfg.sock = await t.via.forwardOut(t.host, t.port);
+      } else {
+        cfg.host = t.host;
+        cfg.port = t.port;
+      }
+    } catch (e) {
+      if (e instanceof UnreachableError) throw e;
+      throw new UnreachableError(t.name, `${this.where}: ${(e as Error).message}`);
+    }
+
     const client = new Client();
     await new Promise<void>((resolve, reject) => {
-      client.once('ready', () => resolve());
-      client.once('error', (e: Error) => reject(new UnreachableError(t.name, `${t.host}:${t.port}: ${e.message}`)));
-      client.connect({
-        host: t.host,
-        port: t.port,
-        username: t.user,
-        privateKey: t.identityFile ? readFileSync(t.identityFile) : undefined,
-        readyTimeout: (t.connectTimeoutSec ?? 10) * 1000,
+      let failed = false;
+      // The first error explains the failure; ssh2 may emit more while tearing down.
+      const fail = (e: Error & { level?: string; code?: string }) => {
+        if (failed) return;
+        failed = true;
+        client.end();
+        if (hostKeyProblem) reject(new HostKeyError(t.name, hostKeyProblem));
+        else reject(new UnreachableError(t.name, this.describeConnectError(e, cfg)));
+      };
+      client.once('ready', () => {
+        client.off('error', fail);
+        client.removeAllListeners('close');
+        this.adopt(client);
+        resolve();
+      });
+      client.on('error', fail);
+      client.once('close', () => fail(new Error('connection closed during handshake')));
+      try {
+        client.connect(cfg);
+      } catch (e) {
+        fail(e as Error); // e.g. an encrypted private key without passphrase
+      }
+    });
+  }
+
+  /** From 'ready' on, any error or close means the connection is gone: fail what is pending on it. */
+  private adopt(client: Ssh2Client): void {
+    if (this.closed) {
+      client.on('error', () => undefined);
+      client.end();
+      return;
+    }
+    this.client = client;
+    this.lost = undefined;
+    this.opened++;
+    const onLost = (why: string) => {
+      if (this.client !== client || this.lost) return;
+      this.lost = why;
+      const err = new UnreachableError(this.hostName, `${this.where}: connection lost (${why})`);
+      for (const rejectPending of [...this.inflight]) rejectPending(err);
+    };
+    client.on('error', (e: Error) => onLost(e.message));
+    client.on('end', () => onLost('closed by the remote side'));
+    client.on('close', () => onLost('connection closed'));
+  }
+
+  private async authConfig(): Promise<Partial<ConnectConfig>> {
+    const t = this.target;
+    const out: Partial<ConnectConfig> = {};
+    const methods: AuthenticationType[] = [];
+    let keyFile = t.identityFile && expandHome(t.identityFile);
+    let agent = t.agent === true ? process.env.SSH_AUTH_SOCK : t.agent || undefined;
+    if (t.agent === true && !agent) throw new UnreachableError(t.name, `${this.where}: agent: true but SSH_AUTH_SOCK is not set`);
+    if (!keyFile && t.agent === undefined && t.password === undefined) {
+      // Nothing configured: behave like ssh (agent if running, else the usual key files).
+      agent = process.env.SSH_AUTH_SOCK || undefined;
+      keyFile = ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => `${homedir()}/.ssh/${f}`).find((f) => existsSync(f));
+    }
+    if (keyFile) {
+      try {
+        out.privateKey = await readFile(keyFile);
+      } catch (e) {
+        throw new UnreachableError(t.name, `${this.where}: cannot read identity file ${keyFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      methods.push('publickey');
+    }
+    if (agent) {
+      out.agent = expandHome(agent);
+      methods.push('agent');
+    }
+    if (t.password !== undefined) {
+      out.password = t.password;
+      methods.push('password', 'keyboard-interactive');
+      out.tryKeyboard = true;
+    }
+    if (!methods.length) throw new UnreachableError(t.name, `${this.where}: no identity_file, agent or password configured and none found`);
+    out.authHandler = methods;
+    return out;
+  }
+
+  /** undefined = accept; otherwise the one-line reason the key is refused. */
+  private async verifyHostKey(key: Buffer, file: string, name: string): Promise<string | undefined> {
+    const got = `${keyTypeOf(key)} ${fingerprint(key)}`;
+    const verdict = checkHostKey(await readKnownHosts(file), name, key);
+    switch (verdict.kind) {
+      case 'known':
+        return undefined;
+      case 'revoked':
+        return `host key ${got} of ${name} is marked @revoked in ${file}:${verdict.entry.line}; refusing to connect`;
+      case 'mismatch': {
+        const exp = verdict.expected.map((e) => `${fingerprint(e.key)} (${file}:${e.line})`).join(', ');
+        const lines = verdict.expected.map((e) => e.line).join(',');
+        return `HOST KEY MISMATCH for ${name}: expected ${exp}, got ${got}; possible man-in-the-middle. If the host was reinstalled, remove line ${lines} of ${file}`;
+      }
+      case 'other-type': {
+        const known = verdict.known.map((e) => `${keyTypeOf(e.key)} (${file}:${e.line})`).join(', ');
+        return `host ${name} presented ${got} but ${file} only knows ${known} for it; refusing to connect`;
+      }
+      case 'unknown':
+        if (!this.target.acceptNewHostKeys)
+          return `host key for ${name} is not in ${file} (got ${got}); verify it and add it (ssh-keyscan -p ${this.target.port} ${this.target.host} >> ${file}) or opt in with acceptNewHostKeys`;
+        await appendKnownHost(file, name, key);
+        return undefined;
+    }
+  }
+
+  private describeConnectError(e: Error & { level?: string; code?: string }, cfg: ConnectConfig): string {
+    const t = this.target;
+    if (e.level === 'client-authentication')
+      return `${this.where}: authentication failed (tried ${(cfg.authHandler as string[]).join(', ')})`;
+    if (e.level === 'client-timeout') return `${this.where}: no SSH handshake within ${t.connectTimeoutSec ?? 10}s`;
+    if (e.code === 'ECONNREFUSED') return `${this.where}: connection refused`;
+    if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `${this.where}: cannot resolve host name ${t.host}`;
+    return `${this.where}: ${e.message.split('\n')[0]}`;
+  }
+
+  /** A direct-tcpip channel to host:port as seen from this host (the jump-host hop). */
+  forwardOut(host: string, port: number): Promise<Duplex> {
+    const client = this.client;
+    if (!client || this.lost) return Promise.reject(new UnreachableError(this.hostName, `${this.where}: not connected`));
+    return new Promise((resolve, reject) => {
+      client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
+        if (err) reject(new UnreachableError(this.hostName, `${this.where}: cannot forward to ${host}:${port}: ${err.message}`));
+        else resolve(stream);
       });
     });
-    this.client = client;
   }
 
   exec(command: string | { toString(): string }, opts: ExecOptions = {}, become?: BecomeSpec): Promise<ExecResult> {
+    return this.channels.run(() => this.execOnChannel(String(command), opts, become));
+  }
+
+  private execOnChannel(command: string, opts: ExecOptions, become?: BecomeSpec): Promise<ExecResult> {
     const client = this.client;
-    if (!client) return Promise.reject(new UnreachableError(this.hostName, 'not connected'));
-    const line = wrapCommand(String(command), opts, become);
-    return new Promise((resolve, reject) => {
-      client.exec(line, (err, stream) => {
-        if (err) return reject(new UnreachableError(this.hostName, err.message));
+    if (!client) return Promise.reject(new UnreachableError(this.hostName, `${this.where}: not connected`));
+    if (this.lost) return Promise.reject(new UnreachableError(this.hostName, `${this.where}: connection lost (${this.lost})`));
+    const sudo = become ? sudoCommand(innerCommand(command, opts), become) : undefined;
+    const line = sudo ? sudo.line.text : innerCommand(command, opts).text;
+    const dialog = sudo?.prompt && sudo.marker ? new SudoDialog(sudo.prompt, sudo.marker) : undefined;
+
+    return new Promise<ExecResult>((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        this.inflight.delete(onLost);
+        fn();
+      };
+      const onLost = (e: Error) => settle(() => reject(e));
+      this.inflight.add(onLost);
+
+      client.exec(line, (err, stream: ClientChannel) => {
+        if (err) {
+          const e = this.lost
+            ? new UnreachableError(this.hostName, `${this.where}: connection lost (${this.lost})`)
+            : new Error(`${this.hostName}: cannot open a channel: ${err.message}`);
+          return settle(() => reject(e));
+        }
         const out: Buffer[] = [];
         const errb: Buffer[] = [];
-        let rc = -1;
-        stream.on('data', (d: Buffer) => out.push(d));
-        stream.stderr.on('data', (d: Buffer) => errb.push(d));
-        stream.on('exit', (code: number | null) => (rc = code ?? -1));
+        let rc: number | undefined;
+        const sendStdin = () => (opts.stdin !== undefined ? stream.end(opts.stdin) : stream.end());
+        const onEvents = (events: string[]) => {
+          for (const ev of events) {
+            if (ev === 'send-password') stream.write(`${become!.password}\n`);
+            else if (ev === 'ready') sendStdin();
+            else if (ev === 'rejected') stream.end(); // EOF makes sudo give up instead of waiting for another try
+          }
+        };
+        stream.on('data', (d: Buffer) => (dialog ? onEvents(dialog.onStdout(d)) : out.push(d)));
+        stream.stderr.on('data', (d: Buffer) => (dialog ? onEvents(dialog.onStderr(d)) : errb.push(d)));
+        stream.on('exit', (code: number | null, signal?: string) => (rc = code ?? signalRc(signal)));
         stream.on('close', () => {
-          const stdoutBytes = Buffer.concat(out);
-          resolve({
-            rc,
-            stdout: stdoutBytes.toString('utf8'),
-            stderr: Buffer.concat(errb).toString('utf8'),
-            stdoutBytes,
-            timedOut: opts.timeoutSec !== undefined && rc === 124,
-          });
+          if (rc === undefined && this.lost) return onLost(new UnreachableError(this.hostName, `${this.where}: connection lost (${this.lost})`));
+          const code = rc ?? -1;
+          const bytes = dialog ? dialog.result() : { stdout: Buffer.concat(out), stderr: Buffer.concat(errb) };
+          const stderr = bytes.stderr.toString('utf8');
+          if (dialog && !dialog.ready && (dialog.rejected || (dialog.passwordSent && code !== 0)))
+            return settle(() => reject(new BecomeError(this.hostName, `sudo password rejected for user ${become!.user} on host ${this.hostName}`)));
+          if (become && !become.password && needsPassword(code, stderr))
+            return settle(() => reject(new BecomeError(this.hostName, `sudo needs a password on host ${this.hostName} (user ${this.target.user}); set become_password`)));
+          settle(() =>
+            resolve({
+              rc: code,
+              stdout: bytes.stdout.toString('utf8'),
+              stderr,
+              stdoutBytes: bytes.stdout,
+              timedOut: opts.timeoutSec !== undefined && (code === 124 || code === 137),
+            }),
+          );
         });
-        if (opts.stdin !== undefined) stream.end(opts.stdin);
-        else stream.end();
+        if (!dialog) sendStdin();
       });
     });
   }
@@ -87,20 +370,41 @@ export class SshConnection implements HostConnection {
     return { hostName: this.hostName, exec: (cmd, opts) => this.exec(cmd, opts, become) };
   }
 
+  /** After a reboot: drop the old connection, then retry until the deadline (host key problems fail at once). */
   async reconnect(deadline: number): Promise<void> {
-    this.client?.end();
+    this.drop('reconnecting');
     for (;;) {
       try {
+        if (this.target.via && !this.target.via.connected) await this.target.via.connect();
         return await this.connect();
       } catch (e) {
-        if (Date.now() > deadline) throw e;
+        if (e instanceof HostKeyError || Date.now() > deadline) throw e;
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
   }
 
-  async close(): Promise<void> {
-    this.client?.end();
+  private drop(why: string): void {
+    const client = this.client;
+    if (!client) return;
+    this.lost ??= why;
+    for (const rejectPending of [...this.inflight]) rejectPending(new UnreachableError(this.hostName, `${this.where}: ${why}`));
     this.client = undefined;
+    client.end();
   }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.drop('connection closed');
+  }
+}
+
+/** The handshake names for a stored key type (an RSA key can sign with SHA-2). */
+function hostKeyAlgorithms(types: string[]): ServerHostKeyAlgorithm[] {
+  const algos: ServerHostKeyAlgorithm[] = [];
+  for (const t of types) {
+    if (t === 'ssh-rsa') algos.push('rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa');
+    else if (t === 'ssh-ed25519' || t.startsWith('ecdsa-sha2-')) algos.push(t as ServerHostKeyAlgorithm);
+  }
+  return algos;
 }

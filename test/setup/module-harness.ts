@@ -2,6 +2,7 @@
  * Drive one module against a real host without the runner: plan, then (unless
  * check) apply, the way the executor does. For module tests on the fleet.
  */
+import { dirname, join } from 'node:path';
 import { SshConnection } from '../../src/transport/ssh.js';
 import { FactCache } from '../../src/facts/cache.js';
 import type { ModuleContext, ModuleDef, Plan } from '../../src/modules/types.js';
@@ -12,6 +13,8 @@ export interface HarnessTarget {
   port: number;
   user?: string; // default "ops"
   identityFile: string;
+  /** Host keys are checked strictly; default: the fleet layout's DIR/known_hosts next to DIR/keys/. */
+  knownHosts?: string;
   become?: boolean; // default true (sudo -n as root)
 }
 
@@ -37,6 +40,7 @@ export class ModuleHarness {
       port: target.port,
       user: target.user ?? 'ops',
       identityFile: target.identityFile,
+      knownHosts: target.knownHosts ?? join(dirname(dirname(target.identityFile)), 'known_hosts'),
     });
     this.become = target.become === false ? undefined : { user: 'root', method: 'sudo' };
     this.facts = new FactCache(this.conn.as(this.become));

@@ -1,0 +1,537 @@
+/**
+ * The SSH transport against real sshd/sudo hosts (reference fleet recipe).
+ * Private fleet: /tmp/transport-fleet, node1..node4 on 23001..23004
+ *   node1, node2: general; node3: host-key tests; node4: unreachable tests.
+ * The dropped-connection test kills a whole host, so it gets its own one-host
+ * fleet (/tmp/transport-fleet-drop, port 23011) that it brings up and tears down.
+ */
+import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SshConnection, HostKeyError, type SshTarget } from '../../src/transport/ssh.js';
+import { ConnectionPool } from '../../src/transport/pool.js';
+import { BecomeError } from '../../src/transport/become.js';
+import { fingerprint, parseKnownHosts } from '../../src/transport/known-hosts.js';
+import { UnreachableError, type BecomeSpec } from '../../src/transport/types.js';
+import { sh } from '../../src/transport/quote.js';
+import type { InventoryHost } from '../../src/load/model.js';
+
+const FLEET_SH = '/work/shared/test-fleet/fleet.sh';
+const DIR = process.env.NODEMEND_TRANSPORT_FLEET ?? '/tmp/transport-fleet';
+const BASE = 23000;
+const KEY = join(DIR, 'keys', 'id_ed25519');
+const KNOWN = join(DIR, 'known_hosts');
+const port = (n: number) => BASE + n;
+
+function fleetUp(dir: string, n: number, base: number): void {
+  execFileSync('mkdir', ['-p', dir]);
+  if (!existsSync(join(dir, 'rootfs'))) execFileSync('ln', ['-sfn', '/var/tmp/refleet/rootfs', join(dir, 'rootfs')]);
+  execFileSync('bash', [FLEET_SH, 'up', dir, String(n), String(base)], { stdio: 'ignore' });
+}
+
+function hostAlive(dir: string, name: string): boolean {
+  try {
+    process.kill(Number(readFileSync(join(dir, 'hosts', name, 'pid'), 'utf8')), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function target(n: number, over: Partial<SshTarget> = {}): SshTarget {
+  return { name: `node${n}`, host: '127.0.0.1', port: port(n), user: 'ops', identityFile: KEY, knownHosts: KNOWN, ...over };
+}
+
+function invHost(n: number, conn: Partial<InventoryHost['connection']> = {}): InventoryHost {
+  return {
+    name: `node${n}`,
+    connection: { host: '127.0.0.1', port: port(n), user: 'ops', identity_file: KEY, known_hosts: KNOWN, ...conn },
+    vars: {},
+    groups: ['all'],
+    loc: { file: 'inventory.yml' },
+  };
+}
+
+/** The host's real key, as the fleet recorded it. */
+function realKeyLine(n: number): string {
+  const line = readFileSync(KNOWN, 'utf8').split('\n').find((l) => l.startsWith(`[127.0.0.1]:${port(n)} `));
+  if (!line) throw new Error(`no key for node${n} in ${KNOWN}`);
+  return line;
+}
+
+const opened: SshConnection[] = [];
+async function connect(t: SshTarget): Promise<SshConnection> {
+  const c = new SshConnection(t);
+  opened.push(c);
+  await c.connect();
+  return c;
+}
+
+let tmp: string;
+beforeAll(() => {
+  if (!['node1', 'node2', 'node3', 'node4'].every((h) => hostAlive(DIR, h))) {
+    execFileSync('bash', [FLEET_SH, 'down', DIR], { stdio: 'ignore' });
+    fleetUp(DIR, 4, BASE);
+  }
+  tmp = mkdtempSync(join(tmpdir(), 'nodemend-transport-'));
+});
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((c) => c.close()));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const ROOT: BecomeSpec = { user: 'root', method: 'sudo' };
+
+describe('exec', () => {
+  it('returns rc, stdout and stderr separately', async () => {
+    const c = await connect(target(1));
+    const r = await c.exec('echo out; echo err >&2; exit 7');
+    expect(r).toMatchObject({ rc: 7, stdout: 'out\n', stderr: 'err\n' });
+    expect(r.timedOut).toBe(false);
+    expect((await c.exec('true')).rc).toBe(0);
+  });
+
+  it('feeds stdin byte for byte (all 256 byte values, and 3 MB)', async () => {
+    const c = await connect(target(1));
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const r = await c.exec('cat', { stdin: all });
+    expect(r.stdoutBytes.equals(all)).toBe(true);
+    const big = randomBytes(3 * 1024 * 1024);
+    const r2 = await c.exec('cat', { stdin: big });
+    expect(r2.stdoutBytes.length).toBe(big.length);
+    expect(r2.stdoutBytes.equals(big)).toBe(true);
+  });
+
+  it('applies cwd and env (inside sudo too)', async () => {
+    const c = await connect(target(1));
+    const r = await c.exec('pwd; echo "$FOO"', { cwd: '/usr/share', env: { FOO: "a 'b' $c" } });
+    expect(r.stdout).toBe("/usr/share\na 'b' $c\n");
+    const r2 = await c.exec('id -un; pwd; echo "$FOO"', { cwd: '/root', env: { FOO: 'x y' } }, ROOT);
+    expect(r2.stdout).toBe('root\n/root\nx y\n');
+    const r3 = await c.exec('echo never', { cwd: '/does/not/exist' });
+    expect(r3.rc).not.toBe(0);
+    expect(r3.stdout).toBe('');
+  });
+
+  it('round-trips nasty strings through the remote shell, with and without sudo', async () => {
+    const c = await connect(target(1));
+    const nasty = [
+      '',
+      ' ',
+      "it's",
+      `"double" and 'single' '"'"'`,
+      '$HOME $(id) `id` ${PATH}',
+      'a;b|c&d>e<f',
+      '* ? [a-z] ~ ~root',
+      '-n',
+      '--help',
+      'back\\slash\\\\ and \\n',
+      'new\nline\r\n\ttab',
+      'ünïcødé ✓ 日本語',
+      '\u0001\u007f',
+      '!history !! #comment',
+    ];
+    for (const s of nasty) {
+      for (const become of [undefined, ROOT]) {
+        const r = await c.exec(sh`printf '%s' ${s}`, {}, become);
+        expect({ s, out: r.stdout, rc: r.rc }).toEqual({ s, out: s, rc: 0 });
+      }
+    }
+    const viaEnv = await c.exec('printf "%s" "$V"', { env: { V: nasty.join('|') } });
+    expect(viaEnv.stdout).toBe(nasty.join('|'));
+  });
+
+  it('maps a command killed by a signal to 128+N', async () => {
+    const c = await connect(target(1));
+    expect((await c.exec('kill -9 $$')).rc).toBe(137);
+  });
+});
+
+describe('connection reuse and channel cap', () => {
+  it('runs many execs over one connection (pool stats and the host both say so)', async () => {
+    const pool = new ConnectionPool();
+    try {
+      const host = invHost(1);
+      const [a, b] = await Promise.all([pool.get(host), pool.get(host)]);
+      expect(a).toBe(b);
+      const seen = new Set<string>();
+      for (let i = 0; i < 30; i++) seen.add((await (i % 2 ? a : b).exec('echo "$SSH_CONNECTION"')).stdout);
+      await Promise.all(Array.from({ length: 20 }, async () => seen.add((await a.as(ROOT).exec('echo "$SSH_CONNECTION"')).stdout)));
+      expect((await pool.get(host)) === a).toBe(true);
+      expect(pool.stats()).toEqual({ node1: 1 });
+      // sshd sets SSH_CONNECTION="client-ip client-port server-ip server-port" per TCP connection:
+      // sudo resets the environment, so only the login-user lines carry it.
+      seen.delete('\n');
+      expect([...seen]).toHaveLength(1);
+      expect([...seen][0]).toMatch(/^127\.0\.0\.1 \d+ 127\.0\.0\.1 23001\n$/);
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
+  it('runs 20 concurrent execs on one connection, never more than 8 channels at once on the host', async () => {
+    const c = await connect(target(2));
+    const dir = `/tmp/nm-cap-${randomBytes(4).toString('hex')}`;
+    await c.exec(sh`mkdir -p ${dir}`);
+    // Each command registers itself, reports how many are registered, lingers, leaves.
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        c.exec(sh`touch ${dir}/${String(i)}; ls ${dir} | wc -l; sleep 0.4; rm ${dir}/${String(i)}; echo done-${String(i)}`),
+      ),
+    );
+    results.forEach((r, i) => expect({ rc: r.rc, last: r.stdout.trim().split('\n').pop() }).toEqual({ rc: 0, last: `done-${i}` }));
+    const peak = Math.max(...results.map((r) => Number(r.stdout.split('\n')[0])));
+    expect(peak).toBeLessThanOrEqual(8);
+    expect(peak).toBeGreaterThanOrEqual(1);
+    await c.exec(sh`rmdir ${dir}`);
+  });
+
+  it('needs the cap: without it, sshd (MaxSessions 10) refuses the 11th concurrent channel', async () => {
+    const c = await connect(target(2, { maxChannels: 20 }));
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => c.exec('sleep 2')));
+    const refused = outcomes.filter((o) => o.status === 'rejected');
+    expect(refused.length).toBeGreaterThan(0);
+    expect(String((refused[0] as PromiseRejectedResult).reason.message)).toMatch(/cannot open a channel/);
+  });
+
+  it('reconnects on demand and keeps working', async () => {
+    const c = await connect(target(1));
+    const before = (await c.exec('echo "$SSH_CONNECTION"')).stdout;
+    await c.reconnect(Date.now() + 10_000);
+    const after = (await c.exec('echo "$SSH_CONNECTION"')).stdout;
+    expect(c.opened).toBe(2);
+    expect(after).not.toBe(before); // a new TCP connection (new client port)
+  });
+});
+
+describe('authentication', () => {
+  it('refuses a key the host does not know, as UnreachableError', async () => {
+    const other = join(tmp, 'stranger');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
+    const err = await connect(target(1, { identityFile: other })).catch((e) => e);
+    expect(err).toBeInstanceOf(UnreachableError);
+    expect(err.message).toMatch(/authentication failed/);
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('reports a missing identity file clearly', async () => {
+    const err = await connect(target(1, { identityFile: join(tmp, 'nope') })).catch((e) => e);
+    expect(err).toBeInstanceOf(UnreachableError);
+    expect(err.message).toMatch(/cannot read identity file .*nope: ENOENT/);
+  });
+
+  it('logs in with a password', async () => {
+    const c = await connect(target(2, { user: 'opspw', identityFile: undefined, password: 'opspw', agent: false }));
+    expect((await c.exec('id -un')).stdout).toBe('opspw\n');
+  });
+
+  it('logs in through ssh-agent', async () => {
+    const sock = join(tmp, 'agent.sock');
+    const agent: ChildProcess = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
+      execFileSync('ssh-add', [KEY], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      const c = await connect(target(1, { identityFile: undefined, agent: sock }));
+      expect((await c.exec('id -un')).stdout).toBe('ops\n');
+    } finally {
+      agent.kill();
+    }
+  });
+});
+
+describe('become', () => {
+  const OPSPW = { user: 'opspw' };
+
+  it('uses sudo -n when no password is set', async () => {
+    const c = await connect(target(1));
+    expect((await c.exec('id -un', {}, ROOT)).stdout).toBe('root\n');
+    expect((await c.exec('id -un', {}, { user: 'opspw', method: 'sudo' })).stdout).toBe('opspw\n');
+  });
+
+  it('says clearly that a password is needed when sudo asks for one', async () => {
+    const c = await connect(target(1, OPSPW));
+    const err = await c.exec('id -un', {}, ROOT).catch((e) => e);
+    expect(err).toBeInstanceOf(BecomeError);
+    expect(err.message).toBe('sudo needs a password on host node1 (user opspw); set become_password');
+  });
+
+  it('answers the sudo prompt with the password; output carries no prompt or marker', async () => {
+    const c = await connect(target(1, OPSPW));
+    const r = await c.exec('id -un; echo done', {}, { ...ROOT, password: 'opspw' });
+    expect(r).toMatchObject({ rc: 0, stdout: 'root\ndone\n', stderr: '' });
+    const r2 = await c.exec('echo warn >&2; exit 3', {}, { ...ROOT, password: 'opspw' });
+    expect(r2).toMatchObject({ rc: 3, stdout: '', stderr: 'warn\n' });
+  });
+
+  it('sends the command its own stdin only after sudo is done with the password', async () => {
+    const c = await connect(target(1, OPSPW));
+    const payload = Buffer.concat([Buffer.from('opspw\nnot-a-password\n'), randomBytes(200_000)]);
+    const r = await c.exec('cat', { stdin: payload }, { ...ROOT, password: 'opspw' });
+    expect(r.rc).toBe(0);
+    expect(r.stdoutBytes.equals(payload)).toBe(true);
+  });
+
+  it('works with a password configured where sudo does not ask for one', async () => {
+    const c = await connect(target(1));
+    const r = await c.exec('cat; id -un', { stdin: 'in\n' }, { ...ROOT, password: 'unused-secret' });
+    expect(r).toMatchObject({ rc: 0, stdout: 'in\nroot\n', stderr: '' });
+  });
+
+  it('rejects a wrong password without leaking it anywhere', async () => {
+    const secret = `Wr0ng-${randomBytes(6).toString('hex')}`;
+    const c = await connect(target(1, OPSPW));
+    const err = await c.exec('id -un', { stdin: 'x' }, { ...ROOT, password: secret }).catch((e) => e);
+    expect(err).toBeInstanceOf(BecomeError);
+    expect(err.message).toBe('sudo password rejected for user root on host node1');
+    const everything = [err.message, String(err.stack), JSON.stringify(err), String(err)].join('\n');
+    expect(everything).not.toContain(secret);
+    // and the connection is still usable
+    expect((await c.exec('echo ok')).stdout).toBe('ok\n');
+  });
+
+  it('never puts the password on a command line the host can see', async () => {
+    const secret = `S3cret-${randomBytes(6).toString('hex')}`;
+    const c = await connect(target(1));
+    // As root, list every process's argv while a sudo-with-password command is running.
+    const r = await c.exec('ps -eo args', {}, { ...ROOT, password: secret });
+    expect(r.rc).toBe(0);
+    expect(r.stdout).toContain('ps -eo args');
+    expect(r.stdout).not.toContain(secret);
+  });
+});
+
+describe('timeouts', () => {
+  async function leftovers(c: SshConnection, needle: string): Promise<string[]> {
+    const ps = await c.exec('ps -eo args', {}, ROOT);
+    return ps.stdout.split('\n').filter((l) => l.trim() === needle);
+  }
+
+  it('kills a hung command on the host (login user)', async () => {
+    const c = await connect(target(2));
+    const r = await c.exec('sleep 3217', { timeoutSec: 2 });
+    expect(r.timedOut).toBe(true);
+    expect([124, 137]).toContain(r.rc);
+    expect(await leftovers(c, 'sleep 3217')).toEqual([]);
+  });
+
+  it('kills a hung root command under sudo, with and without password', async () => {
+    const c = await connect(target(2));
+    const r = await c.exec('sleep 3218', { timeoutSec: 2 }, ROOT);
+    expect(r.timedOut).toBe(true);
+    const p = await connect(target(2, { user: 'opspw' }));
+    const r2 = await p.exec('sleep 3219', { timeoutSec: 2 }, { ...ROOT, password: 'opspw' });
+    expect(r2.timedOut).toBe(true);
+    expect(await leftovers(c, 'sleep 3218')).toEqual([]);
+    expect(await leftovers(c, 'sleep 3219')).toEqual([]);
+  });
+
+  it('shows why a plain channel close is not enough: the remote process survives it', async () => {
+    // Control for the tests above: without timeout(1), closing our side leaves the process running.
+    const c = await connect(target(2));
+    const pending = c.exec('sleep 3220').catch((e) => e);
+    const watcher = await connect(target(2));
+    for (let i = 0; i < 100 && (await leftovers(watcher, 'sleep 3220')).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    await c.close();
+    expect(await pending).toBeInstanceOf(UnreachableError);
+    expect(await leftovers(watcher, 'sleep 3220')).toHaveLength(1);
+    await watcher.exec('pkill -x -f "sleep 3220"', {}, ROOT);
+  });
+});
+
+describe('host keys', () => {
+  const H = 3; // node3 is for host-key tests
+  const name = `[127.0.0.1]:${port(H)}`;
+  let realBlob: Buffer;
+  let wrongLine: string;
+  beforeAll(() => {
+    realBlob = Buffer.from(realKeyLine(H).split(' ')[2], 'base64');
+    const k = join(tmp, 'wrong-host-key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', k]);
+    wrongLine = readFileSync(`${k}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  });
+  const kh = (label: string, text: string) => {
+    const f = join(tmp, `kh-${label}`);
+    writeFileSync(f, text);
+    return f;
+  };
+
+  it('accepts the recorded key', async () => {
+    const c = await connect(target(H));
+    expect((await c.exec('hostname')).stdout).toBe('node3\n');
+  });
+
+  it('refuses a mismatch, naming both fingerprints and the line to fix', async () => {
+    const wrongBlob = Buffer.from(wrongLine.split(' ')[1], 'base64');
+    const f = kh('mismatch', `# header\n${name} ${wrongLine}\n`);
+    const err = await connect(target(H, { knownHosts: f })).catch((e) => e);
+    expect(err).toBeInstanceOf(UnreachableError);
+    expect(err).toBeInstanceOf(HostKeyError);
+    expect(err.message).toContain(`expected ${fingerprint(wrongBlob)} (${f}:2)`);
+    expect(err.message).toContain(`got ssh-ed25519 ${fingerprint(realBlob)}`);
+    expect(err.message).toContain(`remove line 2 of ${f}`);
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('refuses a mismatch even with acceptNewHostKeys, and leaves the file alone', async () => {
+    const text = `${name} ${wrongLine}\n`;
+    const f = kh('mismatch-accept', text);
+    const err = await connect(target(H, { knownHosts: f, acceptNewHostKeys: true })).catch((e) => e);
+    expect(err).toBeInstanceOf(HostKeyError);
+    expect(readFileSync(f, 'utf8')).toBe(text);
+  });
+
+  it('refuses an unknown host by default', async () => {
+    const f = kh('unknown', `[127.0.0.1]:${port(1)} ${wrongLine}\n`);
+    const err = await connect(target(H, { knownHosts: f })).catch((e) => e);
+    expect(err).toBeInstanceOf(HostKeyError);
+    expect(err.message).toContain(`host key for ${name} is not in ${f}`);
+    expect(err.message).toContain(fingerprint(realBlob));
+  });
+
+  it('treats a missing known_hosts file as empty (refused)', async () => {
+    const err = await connect(target(H, { knownHosts: join(tmp, 'absent', 'known_hosts') })).catch((e) => e);
+    expect(err).toBeInstanceOf(HostKeyError);
+  });
+
+  it('appends an unknown key with acceptNewHostKeys, then connects strictly', async () => {
+    const f = kh('accept', `other ${wrongLine}`); // no trailing newline on purpose
+    const c = await connect(target(H, { knownHosts: f, acceptNewHostKeys: true }));
+    expect((await c.exec('hostname')).stdout).toBe('node3\n');
+    const entries = parseKnownHosts(readFileSync(f, 'utf8'));
+    expect(entries).toHaveLength(2);
+    expect(entries[1].key.equals(realBlob)).toBe(true);
+    expect(readFileSync(f, 'utf8')).toBe(`other ${wrongLine}\n${name} ssh-ed25519 ${realBlob.toString('base64')}\n`);
+    // ssh itself agrees with what we wrote
+    expect(execFileSync('ssh-keygen', ['-F', name, '-f', f], { encoding: 'utf8' })).toContain('found: line 2');
+    const again = await connect(target(H, { knownHosts: f }));
+    expect((await again.exec('true')).rc).toBe(0);
+  });
+
+  it('accepts a hashed (ssh-keygen -H) entry', async () => {
+    const f = kh('hashed', `${realKeyLine(H)}\n`);
+    execFileSync('ssh-keygen', ['-q', '-H', '-f', f], { stdio: 'ignore' });
+    expect(readFileSync(f, 'utf8')).toMatch(/^\|1\|/);
+    const c = await connect(target(H, { knownHosts: f }));
+    expect((await c.exec('hostname')).stdout).toBe('node3\n');
+  });
+
+  it('refuses a @revoked key', async () => {
+    const f = kh('revoked', `${realKeyLine(H)}\n@revoked * ssh-ed25519 ${realBlob.toString('base64')}\n`);
+    const err = await connect(target(H, { knownHosts: f })).catch((e) => e);
+    expect(err).toBeInstanceOf(HostKeyError);
+    expect(err.message).toContain(`@revoked in ${f}:2`);
+  });
+
+  it('checks the jump host and the target against known_hosts', async () => {
+    // node1 as jump host; the target is node3 reached from inside node1.
+    const jump = await connect(target(1));
+    const f = kh('jump-mismatch', `${realKeyLine(1)}\n${name} ${wrongLine}\n`);
+    const err = await connect(target(H, { knownHosts: f, via: jump })).catch((e) => e);
+    expect(err).toBeInstanceOf(HostKeyError);
+    const ok = await connect(target(H, { via: jump }));
+    expect((await ok.exec('hostname')).stdout).toBe('node3\n');
+  });
+});
+
+describe('proxy_jump through the pool', () => {
+  it('reaches a host through user@host:port; the target sees a connection from the jump host', async () => {
+    const pool = new ConnectionPool();
+    try {
+      const c = await pool.get(invHost(2, { proxy_jump: `ops@127.0.0.1:${port(1)}` }));
+      const sshConn = (await c.exec('echo "$SSH_CONNECTION"')).stdout.trim().split(' ');
+      expect(sshConn[3]).toBe(String(port(2)));
+      // Host's view: the TCP connection node2 serves comes from node1's sshd, not from us.
+      const owner = execFileSync('ss', ['-tnpH', 'state', 'established', `( sport = :${sshConn[1]} )`], { encoding: 'utf8' });
+      expect(owner).toContain('"sshd"');
+      expect(owner).not.toContain('"node"');
+      expect(pool.stats()).toEqual({ node2: 1, [`jump ops@127.0.0.1:${port(1)}`]: 1 });
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
+  it('reuses an inventory host as the jump connection', async () => {
+    const node1 = invHost(1);
+    const pool = new ConnectionPool({ resolveHost: (n) => (n === 'node1' ? node1 : undefined) });
+    try {
+      const viaJump = await pool.get(invHost(2, { proxy_jump: 'node1' }));
+      const direct = await pool.get(node1);
+      expect((await viaJump.exec('hostname')).stdout).toBe('node2\n');
+      expect((await direct.exec('hostname')).stdout).toBe('node1\n');
+      expect(pool.stats()).toEqual({ node1: 1, node2: 1 });
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
+  it('refuses a proxy_jump loop', async () => {
+    const hosts: Record<string, InventoryHost> = {};
+    hosts.node1 = invHost(1, { proxy_jump: 'node2' });
+    hosts.node2 = invHost(2, { proxy_jump: 'node1' });
+    const pool = new ConnectionPool({ resolveHost: (n) => hosts[n] });
+    const err = await pool.get(hosts.node1).catch((e) => e);
+    expect(err).toBeInstanceOf(UnreachableError);
+    expect(err.message).toMatch(/proxy_jump loop/);
+  });
+});
+
+describe('unreachable hosts', () => {
+  it('reports connection refused in one line', async () => {
+    const pool = new ConnectionPool();
+    const err = await pool.get(invHost(9)).catch((e) => e); // nothing listens on 23009
+    expect(err).toBeInstanceOf(UnreachableError);
+    expect(err.message).toBe(`ops@127.0.0.1:${port(9)}: connection refused`);
+    expect(pool.stats()).toEqual({ node9: 0 });
+  });
+
+  it('gives up on a host that accepts TCP but never speaks SSH (connect timeout)', async () => {
+    const silent: Server = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    try {
+      const p = (silent.address() as { port: number }).port;
+      const err = await connect({ ...target(4), port: p, connectTimeoutSec: 1 }).catch((e) => e);
+      expect(err).toBeInstanceOf(UnreachableError);
+      expect(err.message).toBe(`ops@127.0.0.1:${p}: no SSH handshake within 1s`);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('rejects a pending exec when the host dies mid-command, then refuses new ones', async () => {
+    const dir = `${DIR}-drop`;
+    execFileSync('bash', [FLEET_SH, 'down', dir], { stdio: 'ignore' });
+    fleetUp(dir, 1, BASE + 10);
+    try {
+      const c = await connect({
+        name: 'dropme',
+        host: '127.0.0.1',
+        port: BASE + 11,
+        user: 'ops',
+        identityFile: join(dir, 'keys', 'id_ed25519'),
+        knownHosts: join(dir, 'known_hosts'),
+      });
+      const started = c.exec('echo started; sleep 300', {}, ROOT);
+      const pending = started.then(
+        () => 'resolved',
+        (e) => e,
+      );
+      // Wait until the command really runs on the host, then kill the host's whole process tree.
+      const watcher = await connect({ ...c.target, name: 'watcher' });
+      for (let i = 0; i < 100 && !(await watcher.exec('ps -eo args')).stdout.includes('sleep 300'); i++) await new Promise((r) => setTimeout(r, 100));
+      await watcher.close();
+      const pid = Number(readFileSync(join(dir, 'hosts', 'node1', 'pid'), 'utf8'));
+      process.kill(-pid, 'SIGKILL');
+      const err = await pending;
+      expect(err).toBeInstanceOf(UnreachableError);
+      expect(err.message).toMatch(/^ops@127\.0\.0\.1:23011: connection lost/);
+      const next = await c.exec('true').catch((e) => e);
+      expect(next).toBeInstanceOf(UnreachableError);
+    } finally {
+      execFileSync('bash', [FLEET_SH, 'down', dir], { stdio: 'ignore' });
+    }
+  }, 30_000);
+});
