@@ -10,6 +10,7 @@ import assert from './assert.js';
 import fail from './fail.js';
 import debug from './debug.js';
 import pkg, { apt, yum, dnf } from './package.js';
+import service, { systemd } from './service.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -25,6 +26,8 @@ const ALL: ModuleDef[] = [
   apt,
   yum,
   dnf,
+  service,
+  systemd,
 ];
 
 /** Modules by name; `ansible.builtin.x` and short `x` both resolve. */

@@ -1,0 +1,245 @@
+/**
+ * service (and its alias systemd): start/stop/restart/reload a service and set
+ * whether it starts at boot. Backend from the `service_mgr` fact (the systemd module
+ * always uses systemd): systemctl, or on sysvinit hosts the init script plus
+ * update-rc.d / chkconfig. Decisions follow Ansible: restarted/reloaded always
+ * change (and start a stopped service), started/stopped only when needed.
+ *
+ * Plan = one exec reading the state; apply = one exec doing every step in order
+ * (daemon-reload, enable/disable, then the state action), stopping at the first
+ * failure. daemon_reload is planned from systemd's NeedDaemonReload, so it is a
+ * change only when a unit file changed (always when no name is given).
+ */
+import { z } from 'zod';
+import { defineModule, ModuleFailure, type ModuleContext, type ModuleDef, type Plan } from './types.js';
+import { raw, sh, type Raw } from '../transport/quote.js';
+
+const flag = z.union([z.boolean(), z.stringbool()]);
+
+export const schema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9@_.:\\-]+$/, 'not a service name').refine((n) => !n.startsWith('-'), 'not a service name').optional(),
+    state: z.enum(['started', 'stopped', 'restarted', 'reloaded']).optional(),
+    enabled: flag.optional(),
+    daemon_reload: flag.default(false),
+  })
+  .refine((a) => a.name || (a.state === undefined && a.enabled === undefined), { message: 'name is required with state or enabled' })
+  .refine((a) => a.name || a.daemon_reload || a.state || a.enabled !== undefined, { message: 'one of name, daemon_reload is required' });
+export type ServiceArgs = z.infer<typeof schema>;
+
+type Backend = 'systemd' | 'sysvinit';
+type Action = 'start' | 'stop' | 'restart' | 'reload';
+
+/** What the plan read from the host. */
+export interface ServiceState {
+  found: boolean;
+  running: boolean;
+  /** systemd: stopping right now (still counts for state=stopped). */
+  deactivating?: boolean;
+  enabled: boolean;
+  needReload?: boolean;
+  /** sysvinit with update-rc.d: K links exist (else `defaults` must create the links first). */
+  hasKLinks?: boolean;
+  enableTool?: 'update-rc.d' | 'chkconfig' | 'none';
+  status: Record<string, string>;
+}
+
+const MARK = '__NODEMEND_SVC__';
+
+// ---------------------------------------------------------------- systemd
+
+const SHOW_PROPS = 'LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,LoadError,MainPID';
+
+export function systemdQuery(name: string): Raw {
+  return sh`systemctl show ${name} --no-pager --property=${SHOW_PROPS}; printf '%s\\n' ${MARK}; systemctl is-enabled ${name} 2>/dev/null; printf '%s rc=%s\\n' ${MARK} $?; [ -x /etc/init.d/${name} ] && echo initd || :`;
+}
+
+export function parseSystemd(stdout: string): ServiceState {
+  const [show, rest = ''] = stdout.split(`${MARK}\n`);
+  const status: Record<string, string> = {};
+  for (const line of show.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) status[line.slice(0, i)] = line.slice(i + 1);
+  }
+  const m = new RegExp(`^([\\s\\S]*?)${MARK} rc=(\\d+)\\n?([\\s\\S]*)$`).exec(rest);
+  const enabledOut = (m?.[1] ?? '').trim();
+  const enabledRc = Number(m?.[2] ?? 1);
+  const initd = (m?.[3] ?? '').includes('initd');
+  // Ansible: is-enabled rc 0 means enabled, except a unit that is only "indirect" or an "alias".
+  const enabled = enabledRc === 0 && !['indirect', 'alias'].includes(enabledOut);
+  const loaded = status.LoadState !== undefined && status.LoadState !== 'not-found';
+  if (status.LoadState === 'error' || status.LoadState === 'bad-setting') {
+    throw new ModuleFailure(`Error loading unit file: ${status.LoadError ?? status.LoadState}`, { status });
+  }
+  return {
+    found: loaded || initd,
+    running: ['active', 'activating', 'reloading'].includes(status.ActiveState),
+    deactivating: status.ActiveState === 'deactivating',
+    enabled,
+    needReload: status.NeedDaemonReload === 'yes',
+    status,
+  };
+}
+
+// ---------------------------------------------------------------- sysvinit
+
+export function sysvQuery(name: string): Raw {
+  const script = `/etc/init.d/${name}`;
+  return sh`s=${script}; n=${name}
+if [ ! -x "$s" ]; then echo found=0; exit 0; fi
+echo found=1
+"$s" status </dev/null >/dev/null 2>&1 && echo running=1 || echo running=0
+if command -v update-rc.d >/dev/null 2>&1; then
+  echo tool=update-rc.d
+  set -- /etc/rc?.d/S??"$n"; [ -e "$1" ] && echo enabled=1 || echo enabled=0
+  set -- /etc/rc?.d/K??"$n"; [ -e "$1" ] && echo klinks=1 || echo klinks=0
+elif command -v chkconfig >/dev/null 2>&1; then
+  echo tool=chkconfig
+  chkconfig --list "$n" 2>/dev/null | grep -q '[0-9]:on' && echo enabled=1 || echo enabled=0
+else echo tool=none; echo enabled=0
+fi`;
+}
+
+export function parseSysv(stdout: string): ServiceState {
+  const kv: Record<string, string> = {};
+  for (const line of stdout.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) kv[line.slice(0, i)] = line.slice(i + 1).trim();
+  }
+  return {
+    found: kv.found === '1',
+    running: kv.running === '1',
+    enabled: kv.enabled === '1',
+    hasKLinks: kv.klinks === '1',
+    enableTool: (kv.tool as ServiceState['enableTool']) ?? 'none',
+    status: kv,
+  };
+}
+
+// ---------------------------------------------------------------- decisions
+
+export interface Steps {
+  daemonReload: boolean;
+  enable?: 'enable' | 'disable';
+  action?: Action;
+}
+
+export function decideSteps(args: ServiceArgs, st: ServiceState | undefined, backend: Backend): Steps {
+  const steps: Steps = { daemonReload: backend === 'systemd' && args.daemon_reload && (!args.name || !!st?.needReload) };
+  if (!st) return steps;
+  if (args.enabled !== undefined && args.enabled !== st.enabled) steps.enable = args.enabled ? 'enable' : 'disable';
+  switch (args.state) {
+    case 'started':
+      if (!st.running) steps.action = 'start';
+      break;
+    case 'stopped':
+      if (st.running || st.deactivating) steps.action = 'stop';
+      break;
+    case 'restarted':
+    case 'reloaded':
+      steps.action = !st.running ? 'start' : args.state === 'restarted' ? 'restart' : 'reload';
+      break;
+  }
+  return steps;
+}
+
+const FAILED = '__NODEMEND_SVC_FAILED__';
+
+/** One shell command line per step; each failure names its step on stderr and stops the chain. */
+export function stepCommands(name: string | undefined, steps: Steps, backend: Backend, st?: ServiceState): Raw {
+  const lines: Raw[] = [];
+  // Output goes through a temp file: a daemon that keeps its inherited stdout open must not hold the exec open.
+  const step = (label: string, cmd: Raw): void => {
+    lines.push(sh`o=$(mktemp); ${cmd} </dev/null >"$o" 2>&1; rc=$?; cat "$o"; rm -f "$o"; [ $rc -eq 0 ] || { echo ${`${FAILED} ${label}`} >&2; exit $rc; }`);
+  };
+  if (steps.daemonReload) step('daemon-reload', raw('systemctl daemon-reload'));
+  if (name && steps.enable) {
+    if (backend === 'systemd') step(steps.enable, sh`systemctl ${steps.enable} ${name}`);
+    else if (st?.enableTool === 'update-rc.d') {
+      if (steps.enable === 'enable' && !st.hasKLinks) step('enable', sh`update-rc.d ${name} defaults`);
+      step(steps.enable, sh`update-rc.d ${name} ${steps.enable}`);
+    } else if (st?.enableTool === 'chkconfig') {
+      step(steps.enable, sh`chkconfig --list ${name} >/dev/null 2>&1 || chkconfig --add ${name}; chkconfig ${name} ${steps.enable === 'enable' ? 'on' : 'off'}`);
+    }
+  }
+  if (name && steps.action) {
+    step(steps.action, backend === 'systemd' ? sh`systemctl ${steps.action} ${name}` : sh`/etc/init.d/${name} ${steps.action}`);
+  }
+  return raw(lines.map(String).join('\n'));
+}
+
+function describe(name: string | undefined, steps: Steps): string {
+  const parts: string[] = [];
+  if (steps.daemonReload) parts.push('daemon-reload');
+  if (steps.enable) parts.push(`${steps.enable} ${name}`);
+  if (steps.action) parts.push(`${steps.action} ${name}`);
+  return parts.join(', ');
+}
+
+async function backendOf(fixed: Backend | undefined, ctx: ModuleContext): Promise<Backend> {
+  if (fixed) return fixed;
+  return (await ctx.facts.get<string>('service_mgr')) === 'systemd' ? 'systemd' : 'sysvinit';
+}
+
+function defineServiceModule(name: string, fixed?: Backend): ModuleDef<ServiceArgs> {
+  return defineModule({
+    name,
+    description:
+      name === 'service'
+        ? 'Start, stop, restart or reload a service and enable it at boot (systemd or sysvinit)'
+        : 'Manage a systemd unit: state, enabled, daemon_reload (same as service, systemd only)',
+    schema,
+    async plan(args, ctx): Promise<Plan> {
+      const backend = await backendOf(fixed, ctx);
+      if (backend === 'sysvinit' && args.daemon_reload && !args.name) {
+        return { changed: false, msg: 'not a systemd host: nothing to reload' };
+      }
+      let st: ServiceState | undefined;
+      if (args.name) {
+        const res = await ctx.conn.exec(backend === 'systemd' ? systemdQuery(args.name) : sysvQuery(args.name));
+        st = backend === 'systemd' ? parseSystemd(res.stdout) : parseSysv(res.stdout);
+        if (!st.found && (args.state || args.enabled !== undefined)) {
+          throw new ModuleFailure(`Could not find the requested service ${args.name}: host`);
+        }
+        if (backend === 'sysvinit' && args.enabled !== undefined && st.enableTool === 'none') {
+          throw new ModuleFailure('cannot enable or disable a service on this host: neither update-rc.d nor chkconfig found');
+        }
+      }
+      const steps = decideSteps(args, st, backend);
+      const changed = steps.daemonReload || !!steps.enable || !!steps.action;
+      const result: Record<string, unknown> = {};
+      if (args.name) {
+        result.name = args.name;
+        if (args.state) result.state = args.state === 'stopped' ? 'stopped' : 'started';
+        if (args.enabled !== undefined) result.enabled = st!.enabled;
+        result.status = st!.status;
+      }
+      if (!changed) return { changed, msg: args.name ? `${args.name} is already ${stateWords(args, st!)}` : 'nothing to do', result };
+      return {
+        changed,
+        msg: `would ${describe(args.name, steps)}`,
+        result,
+        apply: async () => {
+          const res = await ctx.conn.exec(stepCommands(args.name, steps, backend, st), { timeoutSec: ctx.timeoutSec });
+          const fields = { stdout: res.stdout.trim(), stderr: res.stderr.trim() };
+          if (res.rc !== 0) {
+            const failed = new RegExp(`${FAILED} (\\S+)`).exec(res.stderr)?.[1] ?? 'manage';
+            const detail = res.timedOut ? `timed out after ${ctx.timeoutSec} seconds` : res.stdout.trim() || res.stderr.replace(new RegExp(`${FAILED}.*`, 'g'), '').trim();
+            throw new ModuleFailure(`Unable to ${failed} service ${args.name ?? ''}: ${detail}`.replace(/ +:/, ':'), { ...fields, rc: res.rc });
+          }
+          return { ...fields, ...(args.enabled !== undefined ? { enabled: args.enabled } : {}) };
+        },
+      };
+    },
+  });
+}
+
+function stateWords(args: ServiceArgs, st: ServiceState): string {
+  const w: string[] = [];
+  if (args.state) w.push(st.running ? 'running' : 'stopped');
+  if (args.enabled !== undefined) w.push(st.enabled ? 'enabled' : 'disabled');
+  return w.join(' and ') || 'in the requested state';
+}
+
+export const systemd = defineServiceModule('systemd', 'systemd');
+export default defineServiceModule('service');

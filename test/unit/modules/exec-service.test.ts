@@ -1,0 +1,127 @@
+/** The systemd path of service/systemd with a fake shell (the fleet runs sysvinit; that path is tested for real). */
+import { describe, expect, it } from 'vitest';
+import service, { systemd, schema, parseSystemd } from '../../../src/modules/service.js';
+import { ModuleFailure, type ModuleContext } from '../../../src/modules/types.js';
+import type { ExecResult } from '../../../src/transport/types.js';
+
+const MARK = '__NODEMEND_SVC__';
+
+function showOutput(props: Record<string, string>, isEnabled: string, rc: number, initd = false): string {
+  return `${Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n')}\n${MARK}\n${isEnabled}\n${MARK} rc=${rc}\n${initd ? 'initd\n' : ''}`;
+}
+
+function fakeCtx(query: string, applyReply: Partial<ExecResult> = {}, serviceMgr = 'systemd') {
+  const commands: string[] = [];
+  const factsAsked: string[] = [];
+  const ctx = {
+    host: 'h',
+    check: false,
+    diff: false,
+    vars: {},
+    timeoutSec: 30,
+    facts: {
+      get: async (n: string) => {
+        factsAsked.push(n);
+        return n === 'service_mgr' ? serviceMgr : undefined;
+      },
+    },
+    conn: {
+      hostName: 'h',
+      exec: async (cmd: unknown) => {
+        const text = String(cmd);
+        commands.push(text);
+        const out = text.startsWith('systemctl show') ? query : (applyReply.stdout ?? '');
+        return { rc: 0, stderr: '', ...(text.startsWith('systemctl show') ? {} : applyReply), stdout: out, stdoutBytes: Buffer.from(out) } as ExecResult;
+      },
+    },
+  } as unknown as ModuleContext;
+  return { ctx, commands, factsAsked };
+}
+
+const inactive = showOutput({ LoadState: 'loaded', ActiveState: 'inactive', SubState: 'dead', UnitFileState: 'disabled', NeedDaemonReload: 'no' }, 'disabled', 1);
+const active = showOutput({ LoadState: 'loaded', ActiveState: 'active', SubState: 'running', UnitFileState: 'enabled', NeedDaemonReload: 'no' }, 'enabled', 0);
+
+describe('systemd state reading', () => {
+  it('parses systemctl show and is-enabled like Ansible (indirect/alias are not enabled)', () => {
+    expect(parseSystemd(active)).toMatchObject({ found: true, running: true, enabled: true, needReload: false, status: { SubState: 'running' } });
+    expect(parseSystemd(inactive)).toMatchObject({ found: true, running: false, enabled: false });
+    expect(parseSystemd(showOutput({ LoadState: 'loaded', ActiveState: 'active' }, 'indirect', 0)).enabled).toBe(false);
+    expect(parseSystemd(showOutput({ LoadState: 'loaded', ActiveState: 'activating' }, 'static', 0))).toMatchObject({ running: true, enabled: true });
+    expect(parseSystemd(showOutput({ LoadState: 'not-found', ActiveState: 'inactive' }, '', 4)).found).toBe(false);
+    expect(parseSystemd(showOutput({ LoadState: 'not-found', ActiveState: 'inactive' }, '', 4, true)).found).toBe(true);
+    expect(() => parseSystemd(showOutput({ LoadState: 'bad-setting', LoadError: 'org.freedesktop.systemd1.BadSetting "Unit x has a bad unit file setting."' }, '', 1))).toThrow(
+      /Error loading unit file: org.freedesktop.systemd1.BadSetting/,
+    );
+  });
+});
+
+describe('systemd plans and applies', () => {
+  it('started + enabled on a stopped, disabled unit: one read, then enable and start in one exec', async () => {
+    const { ctx, commands } = fakeCtx(inactive, { stdout: '' });
+    const plan = await service.plan(schema.parse({ name: 'kubelet', state: 'started', enabled: true }), ctx);
+    expect(commands).toEqual([expect.stringMatching(/^systemctl show kubelet --no-pager --property=LoadState,ActiveState/)]);
+    expect(plan).toMatchObject({ changed: true, msg: 'would enable kubelet, start kubelet', result: { name: 'kubelet', state: 'started', enabled: false } });
+    expect(await plan.apply!()).toMatchObject({ enabled: true });
+    expect(commands).toHaveLength(2);
+    const apply = commands[1];
+    expect(apply.indexOf('systemctl enable kubelet')).toBeGreaterThan(-1);
+    expect(apply.indexOf('systemctl start kubelet')).toBeGreaterThan(apply.indexOf('systemctl enable kubelet'));
+  });
+
+  it('nothing to do on a running, enabled unit', async () => {
+    const { ctx, commands } = fakeCtx(active);
+    const plan = await service.plan(schema.parse({ name: 'docker', state: 'started', enabled: 'yes' }), ctx);
+    expect(plan).toMatchObject({ changed: false, msg: 'docker is already running and enabled' });
+    expect(commands).toHaveLength(1);
+  });
+
+  it('restarted/reloaded always change; stopped stops a running unit', async () => {
+    const steps = async (args: object, q: string) => (await systemd.plan(schema.parse(args), fakeCtx(q).ctx)).msg;
+    expect(await steps({ name: 'docker', state: 'restarted' }, active)).toBe('would restart docker');
+    expect(await steps({ name: 'docker', state: 'reloaded' }, active)).toBe('would reload docker');
+    expect(await steps({ name: 'docker', state: 'restarted' }, inactive)).toBe('would start docker');
+    expect(await steps({ name: 'docker', state: 'stopped' }, active)).toBe('would stop docker');
+    expect(await steps({ name: 'docker', enabled: false }, active)).toBe('would disable docker');
+  });
+
+  it('daemon_reload runs first, only when systemd says the unit changed (always without a name)', async () => {
+    const stale = showOutput({ LoadState: 'loaded', ActiveState: 'active', NeedDaemonReload: 'yes' }, 'enabled', 0);
+    const { ctx, commands } = fakeCtx(stale);
+    const plan = await systemd.plan(schema.parse({ name: 'kubelet', state: 'restarted', daemon_reload: true }), ctx);
+    expect(plan.msg).toBe('would daemon-reload, restart kubelet');
+    await plan.apply!();
+    expect(commands[1].indexOf('systemctl daemon-reload')).toBeGreaterThan(-1);
+    expect(commands[1].indexOf('systemctl daemon-reload')).toBeLessThan(commands[1].indexOf('systemctl restart kubelet'));
+    expect((await systemd.plan(schema.parse({ name: 'kubelet', state: 'started', daemon_reload: true }), fakeCtx(active).ctx)).changed).toBe(false);
+    const bare = fakeCtx(active);
+    const p = await systemd.plan(schema.parse({ daemon_reload: true }), bare.ctx);
+    expect(p).toMatchObject({ changed: true, msg: 'would daemon-reload' });
+    expect(bare.commands).toHaveLength(0);
+  });
+
+  it('the systemd alias never asks for the service_mgr fact; service does', async () => {
+    const a = fakeCtx(active, {}, 'sysvinit');
+    await systemd.plan(schema.parse({ name: 'docker', state: 'started' }), a.ctx);
+    expect(a.factsAsked).toEqual([]);
+    const b = fakeCtx(active);
+    await service.plan(schema.parse({ name: 'docker', state: 'started' }), b.ctx);
+    expect(b.factsAsked).toEqual(['service_mgr']);
+  });
+
+  it('a missing unit and a failing start are reported like Ansible', async () => {
+    const missing = showOutput({ LoadState: 'not-found', ActiveState: 'inactive' }, '', 4);
+    await expect(systemd.plan(schema.parse({ name: 'nope', state: 'started' }), fakeCtx(missing).ctx)).rejects.toThrow('Could not find the requested service nope: host');
+    const { ctx } = fakeCtx(inactive, { rc: 1, stdout: 'Job for kubelet.service failed because the control process exited with error code.\n', stderr: '__NODEMEND_SVC_FAILED__ start\n' });
+    const plan = await systemd.plan(schema.parse({ name: 'kubelet', state: 'started' }), ctx);
+    const e = await plan.apply!().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ModuleFailure);
+    expect((e as Error).message).toBe('Unable to start service kubelet: Job for kubelet.service failed because the control process exited with error code.');
+  });
+
+  it('rejects names that could be options or shell, and state without name', () => {
+    expect(schema.safeParse({ name: '-x', state: 'started' }).success).toBe(false);
+    expect(schema.safeParse({ name: 'a;b', state: 'started' }).success).toBe(false);
+    expect(schema.safeParse({ state: 'started' }).success).toBe(false);
+    expect(schema.safeParse({ name: 'getty@tty1.service', state: 'started' }).success).toBe(true);
+  });
+});
