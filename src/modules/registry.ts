@@ -11,6 +11,7 @@ import fail from './fail.js';
 import debug from './debug.js';
 import pkg, { apt, yum, dnf } from './package.js';
 import service, { systemd } from './service.js';
+import waitFor from './wait_for.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -28,6 +29,7 @@ const ALL: ModuleDef[] = [
   dnf,
   service,
   systemd,
+  waitFor,
 ];
 
 /** Modules by name; `ansible.builtin.x` and short `x` both resolve. */

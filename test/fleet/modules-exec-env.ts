@@ -1,8 +1,9 @@
 /**
  * Where the command/package/service module tests run: the suite's global fleet
- * (test/setup/fleet.ts, hosts node5-node6 per its allocation table) when it exists,
- * else the private fleet of this work (/tmp/exec-fleet, ports 26001..), brought up
- * with /work/shared/test-fleet/fleet.sh. Tests read the hosts' files from the controller.
+ * (test/setup/fleet.ts, the `exec` hosts of its allocation table: node5, node6).
+ * NODEMEND_EXEC_FLEET=DIR (with NODEMEND_NO_FLEET=1) uses a fleet brought up with
+ * /work/shared/test-fleet/fleet.sh in DIR on ports 26001.. instead, for quick runs.
+ * Tests read the hosts' files from the controller.
  */
 import { existsSync, readFileSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ export interface ExecHost {
   name: string;
   port: number;
   key: string;
+  knownHosts: string;
   /** The host's "/" as seen from the controller. */
   root: string;
 }
@@ -35,21 +37,22 @@ export async function execHosts(): Promise<ExecHost[]> {
   if (existsSync(globalHelpers) && !process.env.NODEMEND_EXEC_FLEET) {
     const mod = await import(/* @vite-ignore */ globalHelpers);
     const fleet = mod.testFleet();
-    return ['node5', 'node6'].map((name) => {
+    return (mod.HOSTS.exec as string[]).map((name) => {
       const h = fleet.hosts.find((x: { name: string }) => x.name === name);
-      return { name, port: h.port, key: fleet.key, root: mod.hostRoot(name) };
+      return { name, port: h.port, key: fleet.key, knownHosts: fleet.knownHosts, root: mod.hostRoot(name) };
     });
   }
   return [1, 2].map((i) => ({
     name: `node${i}`,
     port: PRIVATE_BASE + i,
     key: join(PRIVATE_DIR, 'keys', 'id_ed25519'),
+    knownHosts: join(PRIVATE_DIR, 'known_hosts'),
     root: privateRoot(PRIVATE_DIR, `node${i}`),
   }));
 }
 
 export async function openHarness(h: ExecHost, opts: { user?: string; become?: boolean; overrides?: Partial<ModuleContext> } = {}): Promise<ModuleHarness> {
-  return new ModuleHarness({ name: h.name, port: h.port, identityFile: h.key, user: opts.user, become: opts.become }, opts.overrides).open();
+  return new ModuleHarness({ name: h.name, port: h.port, identityFile: h.key, knownHosts: h.knownHosts, user: opts.user, become: opts.become }, opts.overrides).open();
 }
 
 /** A fresh remote path per test file run, so parallel runs never collide. */
