@@ -1,0 +1,96 @@
+/**
+ * The test suite's fleet, for test files: one fleet for the whole vitest run,
+ * brought up by test/setup/fleet-global.ts when any selected test file is under
+ * test/fleet/ (NODEMEND_NO_FLEET=1 skips it; NODEMEND_TEST_FLEET_DIR=DIR then uses
+ * a fleet you started yourself with `nodemend fleet up 13 --dir DIR --base-port 22500`).
+ *
+ * HOST ALLOCATION: test files run in parallel (2 workers), so destructive work
+ * (stopping sshd, changing users, sudoers, host keys, packages, services) happens
+ * only on the hosts a file owns below. Non-destructive tests may use any host if
+ * every path they touch is unique (e.g. /tmp/nm-<tag>-<random>).
+ *
+ *   node1, node2    transport (test/fleet/transport*.test.ts)
+ *   node3, node4    file modules (copy, template, file, lineinfile, ...)
+ *   node5, node6    command / package / service modules
+ *   node7, node8    runner and CLI end-to-end tests
+ *   node9           host-key tests (transport)
+ *   node10          unreachable test (transport stops/starts it)
+ *   node11, node12  playbook tests (site.yaml, hardening roles)
+ *   node13          the fleet tool's own tests (stop/start)
+ */
+import { inject } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FleetInfo } from '../../src/fleet/fleet.js';
+import { hostRoot as fleetHostRoot, startHost as fleetStartHost, stopHost as fleetStopHost } from '../../src/fleet/hosts.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** null when no selected test file needed the fleet. */
+    nodemendFleet: FleetInfo | null;
+  }
+}
+
+export { TEST_FLEET_BASE_PORT, TEST_FLEET_DIR, TEST_FLEET_SIZE } from './fleet-global.js';
+
+/** Which hosts each area of the suite owns (see the table above). */
+export const HOSTS = {
+  transport: ['node1', 'node2'],
+  files: ['node3', 'node4'],
+  exec: ['node5', 'node6'],
+  runner: ['node7', 'node8'],
+  hostKeys: ['node9'],
+  unreachable: ['node10'],
+  playbooks: ['node11', 'node12'],
+  fleetTool: ['node13'],
+} as const;
+
+export interface TestFleet {
+  dir: string;
+  inventoryPath: string;
+  knownHosts: string;
+  /** Private key accepted for root, ops (passwordless sudo) and opspw (sudo password "opspw"). */
+  key: string;
+  hosts: { name: string; port: number }[];
+}
+
+function fleetInfo(): FleetInfo {
+  const provided = inject('nodemendFleet');
+  if (provided) return provided;
+  const external = process.env.NODEMEND_TEST_FLEET_DIR;
+  if (external) return JSON.parse(readFileSync(join(external, 'fleet.json'), 'utf8')) as FleetInfo;
+  throw new Error(
+    'no test fleet: it is brought up only when a selected test file is under test/fleet/ and NODEMEND_NO_FLEET is unset ' +
+      '(or set NODEMEND_TEST_FLEET_DIR to a running fleet)',
+  );
+}
+
+export function testFleet(): TestFleet {
+  const f = fleetInfo();
+  return { dir: f.dir, inventoryPath: f.inventoryPath, knownHosts: f.knownHosts, key: f.key, hosts: f.hosts.map(({ name, port }) => ({ name, port })) };
+}
+
+/** One host of the fleet by name (throws for a name the fleet doesn't have). */
+export function fleetHost(name: string): { name: string; port: number } {
+  const h = testFleet().hosts.find((x) => x.name === name);
+  if (!h) throw new Error(`the test fleet has no host "${name}"`);
+  return h;
+}
+
+/** The host's "/" on the controller: read and write its files byte for byte there. */
+export function hostRoot(name: string): string {
+  fleetHost(name);
+  return fleetHostRoot(fleetInfo().dir, name);
+}
+
+/** Kill the host's sshd and every session on it (connections drop, the port refuses). */
+export async function stopHost(name: string): Promise<void> {
+  fleetHost(name);
+  await fleetStopHost(fleetInfo().dir, name);
+}
+
+/** Start a stopped host again: same files, port and host key. */
+export async function startHost(name: string): Promise<void> {
+  fleetHost(name);
+  await fleetStartHost(fleetInfo().dir, name);
+}
