@@ -180,6 +180,8 @@ export class SshConnection implements HostConnection {
         else reject(new UnreachableError(t.name, this.describeConnectError(e, cfg)));
       };
       client.once('ready', () => {
+        // Each exec is a few small packets each way: Nagle would hold them back for an ACK.
+        client.setNoDelay(true);
         client.off('error', fail);
         client.removeAllListeners('close');
         this.adopt(client);
@@ -321,13 +323,8 @@ export class SshConnection implements HostConnection {
       const onLost = (e: Error) => settle(() => reject(e));
       this.inflight.add(onLost);
 
-      client.exec(line, (err, stream: ClientChannel) => {
-        if (err) {
-          const e = this.lost
-            ? new UnreachableError(this.hostName, `${this.where}: connection lost (${this.lost})`)
-            : new Error(`${this.hostName}: cannot open a channel: ${err.message}`);
-          return settle(() => reject(e));
-        }
+      this.openExecChannel(client, line, 0, (err, stream) => {
+        if (err) return settle(() => reject(err));
         const out: Buffer[] = [];
         const errb: Buffer[] = [];
         let rc: number | undefined;
@@ -363,6 +360,24 @@ export class SshConnection implements HostConnection {
         });
         if (!dialog) sendStdin();
       });
+    });
+  }
+
+  /**
+   * sshd frees a session slot a moment after the channel has closed, so an open
+   * right after a close can be refused although we hold at most `maxChannels`:
+   * retry that briefly (about 2 s in all) instead of failing the task.
+   */
+  private openExecChannel(client: Ssh2Client, line: string, attempt: number, cb: (err: Error | undefined, stream: ClientChannel) => void): void {
+    client.exec(line, (err, stream) => {
+      if (!err) return cb(undefined, stream);
+      if (this.lost || this.client !== client)
+        return cb(new UnreachableError(this.hostName, `${this.where}: connection lost (${this.lost ?? 'closed'})`), stream);
+      if (attempt < 12 && /open failed/.test(err.message)) {
+        setTimeout(() => this.openExecChannel(client, line, attempt + 1, cb), Math.min(10 * 2 ** attempt, 250));
+        return;
+      }
+      cb(new Error(`${this.hostName}: cannot open a channel: ${err.message}`), stream);
     });
   }
 

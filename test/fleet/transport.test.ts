@@ -190,12 +190,20 @@ describe('connection reuse and channel cap', () => {
     await c.exec(sh`rmdir ${dir}`);
   });
 
-  it('needs the cap: without it, sshd (MaxSessions 10) refuses the 11th concurrent channel', async () => {
+  it('needs the cap: without it, sshd (MaxSessions 10) refuses channels beyond its limit', async () => {
+    // Control for the test above. Channels held far longer than the ~2 s open-retry budget.
     const c = await connect(target(2, { maxChannels: 20 }));
-    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => c.exec('sleep 2')));
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => c.exec('sleep 6', { timeoutSec: 6 })));
     const refused = outcomes.filter((o) => o.status === 'rejected');
     expect(refused.length).toBeGreaterThan(0);
-    expect(String((refused[0] as PromiseRejectedResult).reason.message)).toMatch(/cannot open a channel/);
+    expect(String((refused[0] as PromiseRejectedResult).reason.message)).toMatch(/cannot open a channel: .*open failed/);
+  });
+
+  it('gets 100 short concurrent execs through the capped connection', async () => {
+    // sshd frees a session slot slightly after the channel closes; the transport absorbs that.
+    const c = await connect(target(2));
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => c.exec(sh`echo ${String(i)}`)));
+    expect(results.map((r) => r.stdout)).toEqual(Array.from({ length: 100 }, (_, i) => `${i}\n`));
   });
 
   it('reconnects on demand and keeps working', async () => {
@@ -229,16 +237,40 @@ describe('authentication', () => {
     expect((await c.exec('id -un')).stdout).toBe('opspw\n');
   });
 
-  it('logs in through ssh-agent', async () => {
+  it('logs in through ssh-agent, by socket path or agent: true ($SSH_AUTH_SOCK)', async () => {
     const sock = join(tmp, 'agent.sock');
     const agent: ChildProcess = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    const saved = process.env.SSH_AUTH_SOCK;
     try {
       for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
       execFileSync('ssh-add', [KEY], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
       const c = await connect(target(1, { identityFile: undefined, agent: sock }));
       expect((await c.exec('id -un')).stdout).toBe('ops\n');
+      process.env.SSH_AUTH_SOCK = sock;
+      const d = await connect(target(1, { identityFile: undefined, agent: true }));
+      expect((await d.exec('id -un')).stdout).toBe('ops\n');
+      delete process.env.SSH_AUTH_SOCK;
+      const err = await connect(target(1, { identityFile: undefined, agent: true })).catch((e) => e);
+      expect(err).toBeInstanceOf(UnreachableError);
+      expect(err.message).toMatch(/agent: true but SSH_AUTH_SOCK is not set/);
     } finally {
+      if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = saved;
       agent.kill();
+    }
+  });
+
+  it('logs in with an RSA identity file', async () => {
+    const rsa = join(tmp, 'id_rsa');
+    execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '3072', '-N', '', '-f', rsa]);
+    const pub = readFileSync(`${rsa}.pub`, 'utf8').trim();
+    const setup = await connect(target(2));
+    await setup.exec(sh`printf '%s\n' ${pub} >> ~/.ssh/authorized_keys`);
+    try {
+      const c = await connect(target(2, { identityFile: rsa }));
+      expect((await c.exec('id -un')).stdout).toBe('ops\n');
+    } finally {
+      await setup.exec(sh`grep -vxF ${pub} ~/.ssh/authorized_keys > ~/.ssh/ak.tmp; mv ~/.ssh/ak.tmp ~/.ssh/authorized_keys`);
     }
   });
 });
