@@ -1,0 +1,85 @@
+/**
+ * One load pass: extra vars, inventory, playbook (with includes and imports),
+ * host patterns and --limit. Every problem is collected and thrown as one
+ * ValidationErrors before any host is contacted.
+ */
+import { resolve } from 'node:path';
+import { NodemendError, ValidationErrors } from './errors.js';
+import type { Inventory, Loc, Playbook } from './model.js';
+import { newDiag } from './diag.js';
+import { parseExtraVars } from './extra-vars.js';
+import { loadInventory } from './inventory.js';
+import { loadPlaybook, playHostsLoc } from './playbook.js';
+import { matchPattern, resolveLimit } from './host-pattern.js';
+import { compileTemplate, hasTemplate, UndefinedVariableError } from './expr/index.js';
+
+export interface LoadOptions {
+  playbook: string;
+  inventory: string;
+  /** Raw `-e` arguments. */
+  extraVars?: string[];
+  /** `--limit` pattern or `@file`. */
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+  /** Where warnings go (unmatched pattern terms...); default: stderr as "[WARNING]: ...". */
+  onWarning?: (msg: string) => void;
+}
+
+export interface Loaded {
+  playbook: Playbook;
+  inventory: Inventory;
+  extraVars: Record<string, unknown>;
+  /** Per play (same index as playbook.plays): its hosts after --limit, in inventory order. */
+  hostsByPlay: string[][];
+  warnings: string[];
+}
+
+function patternError(e: unknown, pos: Loc): NodemendError {
+  if (e instanceof UndefinedVariableError) {
+    return new NodemendError('undefined-variable', `hosts pattern: ${e.message} (only play vars and extra vars -e are known here)`, pos);
+  }
+  if (e instanceof NodemendError) return e.pos ? e : new NodemendError(e.code, e.message, pos);
+  throw e;
+}
+
+const stderrWarning = (msg: string): void => {
+  process.stderr.write(`[WARNING]: ${msg}\n`);
+};
+
+export async function loadAll(o: LoadOptions): Promise<Loaded> {
+  const diag = newDiag();
+  const extraVars = parseExtraVars(o.extraVars ?? [], diag);
+  const inventory = loadInventory(resolve(o.inventory), diag);
+  const playbook = loadPlaybook(resolve(o.playbook), diag);
+  const hostsByPlay: string[][] = [];
+
+  if (inventory) {
+    let limit: Set<string> | undefined;
+    if (o.limit !== undefined) {
+      try {
+        limit = resolveLimit(inventory, o.limit, (m) => diag.warnings.push(`--limit: ${m}`));
+      } catch (e) {
+        if (!(e instanceof NodemendError)) throw e;
+        diag.errors.push(e);
+      }
+    }
+    for (const play of playbook.plays) {
+      const pos = playHostsLoc.get(play) ?? play.loc;
+      const at = `${pos.file}:${pos.line}:${pos.col}`;
+      try {
+        // `hosts: "{{ target }}"` may use play vars and extra vars (-e target=node1), like Ansible.
+        if (hasTemplate(play.hosts)) play.hosts = String(compileTemplate(play.hosts, pos).render({ ...play.vars, ...extraVars }));
+        const hosts = matchPattern(inventory, play.hosts, pos, (m) => diag.warnings.push(`${at}: ${m}`));
+        hostsByPlay.push(limit ? hosts.filter((h) => limit.has(h)) : hosts);
+      } catch (e) {
+        diag.errors.push(patternError(e, pos));
+        hostsByPlay.push([]);
+      }
+    }
+  }
+
+  if (diag.errors.length > 0 || !inventory) throw new ValidationErrors(diag.errors);
+  for (const w of diag.warnings) (o.onWarning ?? stderrWarning)(w);
+  return { playbook, inventory, extraVars, hostsByPlay, warnings: diag.warnings };
+}

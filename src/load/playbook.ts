@@ -1,0 +1,172 @@
+/**
+ * Playbook YAML → `Playbook`: plays and `import_playbook` entries (flattened,
+ * paths relative to the importing file; an import's tags are added to its plays
+ * and its vars override theirs, as in Ansible), vars_files, tasks (pre_tasks +
+ * tasks + post_tasks), handlers, and the check that every `notify` names a
+ * handler of its play.
+ */
+import { dirname, resolve } from 'node:path';
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { z } from 'zod';
+import { NodemendError } from './errors.js';
+import type { Loc, Play, Playbook, Task } from './model.js';
+import type { Diag } from './diag.js';
+import { hasTemplate } from './expr/index.js';
+import { checkTemplatesDeep } from './expr-check.js';
+import { importPlaybookSchema, playSchema } from './schema.js';
+import { didYouMean } from './suggest.js';
+import { stringList, tagList, TaskLoader, type NotifyRef, type TaskCtx } from './tasks.js';
+import { displayPath, entryMap, items, kindOf, plain, posOf, readYaml, type YamlFile } from './yaml-source.js';
+import { check } from './zod-errors.js';
+
+/** Where each play's `hosts:` was written, for host pattern errors (load.ts). */
+export const playHostsLoc = new WeakMap<Play, Loc>();
+
+interface Inherited {
+  tags: string[];
+  vars: Record<string, unknown>;
+}
+
+const IMPORT_KEYS = ['import_playbook', 'ansible.builtin.import_playbook'];
+const asRecord = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/** Names and listen topics, read from the YAML so a handler with an error elsewhere still counts. */
+function handlerNames(handlers: unknown): string[] {
+  const list = Array.isArray(handlers) ? handlers.map(asRecord) : [];
+  return [...new Set(list.flatMap((h) => [...(typeof h.name === 'string' ? [h.name] : []), ...stringList(h.listen)]))];
+}
+
+export function loadPlaybook(absFile: string, diag: Diag): Playbook {
+  const loader = new PlaybookLoader(diag);
+  return { file: displayPath(absFile), plays: loader.file(absFile, [], undefined, { tags: [], vars: {} }) };
+}
+
+class PlaybookLoader {
+  private tasks: TaskLoader;
+  constructor(private diag: Diag) {
+    this.tasks = new TaskLoader(diag);
+  }
+
+  private get errors(): NodemendError[] {
+    return this.diag.errors;
+  }
+
+  file(abs: string, stack: string[], from: Loc | undefined, inh: Inherited): Play[] {
+    const y = readYaml(abs, this.errors, from, 'playbook');
+    if (!y || y.doc.errors.length) return []; // after a syntax error the tree is not worth checking
+    if (y.root == null) {
+      this.errors.push(new NodemendError('schema', 'playbook is empty: expected a list of plays (- hosts: ...)', posOf(y, null)));
+      return [];
+    }
+    if (!isSeq(y.root)) {
+      this.errors.push(new NodemendError('schema', `a playbook is a list of plays (- hosts: ...), got ${kindOf(y.root)}`, posOf(y, y.root)));
+      return [];
+    }
+    const plays: Play[] = [];
+    for (const item of items(y, y.root)) {
+      if (!isMap(item)) {
+        this.errors.push(new NodemendError('schema', `a play must be a mapping (hosts:, tasks: ...) or an import_playbook, got ${kindOf(item)}`, posOf(y, item)));
+        continue;
+      }
+      const map = entryMap(y, item);
+      const importKey = IMPORT_KEYS.find((k) => map.has(k));
+      if (importKey) plays.push(...this.importPlaybook(y, item, importKey, abs, stack, inh));
+      else {
+        const play = this.play(y, item, abs, stack, inh);
+        if (play) plays.push(play);
+      }
+    }
+    return plays;
+  }
+
+  private importPlaybook(y: YamlFile, node: Node, key: string, abs: string, stack: string[], inh: Inherited): Play[] {
+    const map = entryMap(y, node);
+    const data = plain(y, node) as Record<string, unknown>;
+    const schema = key === 'import_playbook' ? importPlaybookSchema : importPlaybookSchema.extend({ [key]: z.string() }).omit({ import_playbook: true });
+    if (!check(y, node, data, schema as z.ZodType, this.errors, { what: 'import_playbook' }).ok) return [];
+    const pathNode = map.get(key)!.value!;
+    const path = data[key] as string;
+    if (hasTemplate(path)) {
+      this.errors.push(new NodemendError('schema', `import_playbook path "${path}" is templated: imports must be static so they can be validated before any host is touched`, posOf(y, pathNode)));
+      return [];
+    }
+    const target = resolve(dirname(abs), path);
+    if ([...stack, abs].includes(target)) {
+      const chain = [...stack, abs].slice([...stack, abs].indexOf(target));
+      this.errors.push(new NodemendError('schema', `import cycle: ${[...chain, target].map(displayPath).join(' → ')}`, posOf(y, pathNode)));
+      return [];
+    }
+    checkTemplatesDeep(y, map.get('vars')?.value ?? null, this.errors);
+    // Outer imports are applied last, so their vars win (Ansible: play.vars | import.vars).
+    const next: Inherited = { tags: [...inh.tags, ...tagList(data.tags)], vars: { ...asRecord(data.vars), ...inh.vars } };
+    return this.file(target, [...stack, abs], posOf(y, pathNode), next);
+  }
+
+  private play(y: YamlFile, node: Node, abs: string, stack: string[], inh: Inherited): Play | undefined {
+    const before = this.errors.length;
+    const map = entryMap(y, node);
+    const data = plain(y, node) as Record<string, unknown>;
+    check(y, node, data, playSchema(z.unknown()), this.errors, { what: 'play' });
+    const dir = dirname(abs);
+    const hosts = Array.isArray(data.hosts) ? stringList(data.hosts).join(',') : typeof data.hosts === 'string' ? data.hosts : '';
+
+    const vars: Record<string, unknown> = {};
+    const varsFiles = map.get('vars_files');
+    for (const f of varsFiles ? (isSeq(varsFiles.value) ? items(y, varsFiles.value) : [varsFiles.value]) : []) {
+      if (isScalar(f) && typeof f.value === 'string') Object.assign(vars, this.varsFile(y, f, f.value, dir));
+    }
+    checkTemplatesDeep(y, map.get('vars')?.value ?? null, this.errors);
+    Object.assign(vars, asRecord(data.vars), inh.vars);
+
+    const notifies: NotifyRef[] = [];
+    const ctx = (handler: boolean): TaskCtx => ({ dir, stack: [...stack, abs], handler, notifies });
+    const section = (k: string, handler = false) => this.tasks.list(y, map.get(k)?.value ?? null, ctx(handler));
+    const tasks = [...section('pre_tasks'), ...section('tasks'), ...section('post_tasks')];
+    const handlers = section('handlers', true).filter((t): t is Task => t.kind === 'task');
+
+    const name = typeof data.name === 'string' ? data.name : hosts;
+    this.checkNotify(notifies, handlerNames(data.handlers), name);
+    const serial = data.serial === undefined ? [] : Array.isArray(data.serial) ? data.serial : [data.serial];
+    if (this.errors.length > before) return undefined;
+    const play: Play = {
+      name,
+      loc: posOf(y, node),
+      hosts,
+      vars,
+      become: typeof data.become === 'boolean' ? data.become : undefined,
+      become_user: typeof data.become_user === 'string' ? data.become_user : undefined,
+      serial: serial as (number | string)[],
+      max_fail_percentage: typeof data.max_fail_percentage === 'number' ? data.max_fail_percentage : undefined,
+      any_errors_fatal: typeof data.any_errors_fatal === 'boolean' ? data.any_errors_fatal : undefined,
+      tags: [...inh.tags, ...tagList(data.tags)],
+      tasks,
+      handlers,
+      dir,
+    };
+    playHostsLoc.set(play, posOf(y, map.get('hosts')?.value ?? node));
+    return play;
+  }
+
+  private varsFile(y: YamlFile, node: Node, path: string, dir: string): Record<string, unknown> {
+    if (hasTemplate(path)) {
+      this.errors.push(new NodemendError('schema', `vars_files path "${path}" is templated: it must be static so it can be validated before any host is touched`, posOf(y, node)));
+      return {};
+    }
+    const vf = readYaml(resolve(dir, path), this.errors, posOf(y, node), 'vars file');
+    if (!vf || vf.doc.errors.length || vf.root == null) return {};
+    if (!isMap(vf.root)) {
+      this.errors.push(new NodemendError('schema', `a vars file must hold a mapping of variables, got ${kindOf(vf.root)}`, posOf(vf, vf.root)));
+      return {};
+    }
+    checkTemplatesDeep(vf, vf.root, this.errors);
+    return plain(vf, vf.root) as Record<string, unknown>;
+  }
+
+  private checkNotify(notifies: NotifyRef[], names: string[], play: string): void {
+    for (const n of notifies) {
+      if (names.includes(n.name)) continue;
+      const list = names.length ? `handlers: ${names.map((h) => `"${h}"`).join(', ')}` : 'the play has no handlers';
+      this.errors.push(new NodemendError('schema', `no handler named "${n.name}" in play "${play}"${didYouMean(n.name, names)}; ${list}`, n.pos));
+    }
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * zod schemas of the YAML shapes (inventory, plays, task keywords, blocks,
+ * includes), strict so unknown keys are errors. The same schemas produce the
+ * JSON Schema for editors (json-schema.ts). Task lists are a parameter: the
+ * loader validates each task itself (a task's module key is dynamic), the JSON
+ * Schema plugs in the full task union.
+ */
+import { z } from 'zod';
+
+const d = <T extends z.ZodType>(s: T, description: string): T => s.meta({ description }) as T;
+
+export const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be a variable name (letters, digits, _; not starting with a digit)' });
+const stringOrList = z.union([z.string(), z.array(z.string())]);
+/** `when`-like keywords: a raw expression, a boolean, or a list that must all hold. */
+export const condition = z.union([z.string(), z.boolean(), z.array(z.union([z.string(), z.boolean()]))]);
+export const tagsSchema = z.union([z.string(), z.number(), z.array(z.union([z.string(), z.number()]))]);
+export const varsSchema = z.record(z.string(), z.unknown());
+
+// ---------------------------------------------------------------- inventory
+
+export const connectionShape = {
+  host: d(z.string(), 'Address to connect to; default: the inventory name'),
+  port: d(z.int().min(1).max(65535), 'SSH port; default 22'),
+  user: d(z.string(), 'Login user; default: the local user'),
+  identity_file: d(z.string(), 'Private key file; relative to the inventory file, ~ expanded'),
+  password: z.string(),
+  agent: d(z.union([z.boolean(), z.string()]), 'Use an SSH agent: true = $SSH_AUTH_SOCK, or a socket path'),
+  known_hosts: d(z.string(), 'known_hosts file; default ~/.ssh/known_hosts; relative to the inventory file'),
+  proxy_jump: d(z.string(), '"user@host:port" or another inventory host name'),
+  connect_timeout: d(z.number().positive(), 'Seconds; default 10'),
+  become: d(z.boolean(), 'Run tasks through sudo by default'),
+  become_user: z.string(),
+  become_password: z.string(),
+};
+const connectionPartial = z.strictObject(connectionShape).partial();
+
+export const hostEntrySchema = z.strictObject({ ...connectionShape, vars: varsSchema }).partial().nullable();
+
+/** A group as written in the inventory (recursive through `children`). */
+export interface GroupYaml {
+  connection?: Record<string, unknown> | null;
+  vars?: Record<string, unknown> | null;
+  hosts?: Record<string, Record<string, unknown> | null> | null;
+  children?: Record<string, GroupYaml | null> | null;
+}
+
+export const groupSchema: z.ZodType<GroupYaml> = z.lazy(() =>
+  z
+    .strictObject({
+      connection: connectionPartial.nullable(),
+      vars: varsSchema.nullable(),
+      hosts: z.record(z.string(), hostEntrySchema).nullable(),
+      children: z.record(z.string(), groupSchema.nullable()).nullable(),
+    })
+    .partial(),
+);
+
+/** Top level: `all` and any other groups (which become children of `all`). */
+export const inventorySchema = z.record(z.string(), groupSchema.nullable());
+
+// ---------------------------------------------------------------- tasks
+
+export const commonShape = {
+  name: z.string(),
+  when: d(condition, 'Raw expression(s), no {{ }}; a list must all hold'),
+  tags: tagsSchema,
+  vars: varsSchema,
+  become: z.boolean(),
+  become_user: z.string(),
+  ignore_errors: z.boolean(),
+  no_log: z.boolean(),
+};
+
+const loopSchema = d(z.union([z.array(z.unknown()), z.string()]), 'A list, or a "{{ expr }}" giving one');
+
+export const taskKeywordShape = {
+  ...commonShape,
+  args: d(varsSchema, 'Module arguments, merged under the ones given on the module key'),
+  loop: loopSchema,
+  with_items: loopSchema,
+  loop_control: z.strictObject({ loop_var: identifier, label: z.string() }).partial(),
+  register: identifier,
+  notify: d(stringOrList, 'Handler names or listen topics'),
+  changed_when: condition,
+  failed_when: condition,
+  until: condition,
+  retries: z.int().min(0),
+  delay: z.number().min(0),
+  timeout: d(z.number().positive(), 'Seconds; remote commands are killed after it'),
+  check_mode: z.boolean(),
+  run_once: z.boolean(),
+  delegate_to: z.string(),
+  listen: d(stringOrList, 'Handlers only: extra names this handler answers to'),
+};
+export const taskKeywordsSchema = z.strictObject(taskKeywordShape).partial();
+
+export const TASK_ONLY_KEYWORDS = Object.keys(taskKeywordShape).filter((k) => !(k in commonShape));
+
+export function blockSchema(task: z.ZodType) {
+  const list = z.array(task).nullable();
+  return z.strictObject({ ...partialShape(commonShape), block: list, rescue: list.optional(), always: list.optional() });
+}
+
+export const includeFileSchema = z.union([z.string(), z.strictObject({ file: z.string() })]);
+export const includeSchema = (keyword: string) =>
+  z.strictObject({ ...partialShape(commonShape), [keyword]: d(includeFileSchema, 'Static path, relative to this file') });
+
+// ---------------------------------------------------------------- plays
+
+const SERIAL = 'must be a positive integer, a percentage such as "30%", or a non-empty list of them';
+const serialItem = z.union([z.int({ error: SERIAL }).min(1, { error: SERIAL }), z.string({ error: SERIAL }).regex(/^\d+(\.\d+)?%$/, { error: SERIAL })], { error: SERIAL });
+export const serialSchema = z.union([serialItem, z.array(serialItem, { error: SERIAL }).min(1, { error: SERIAL })], { error: SERIAL });
+
+export function playSchema(task: z.ZodType) {
+  const list = z.array(task).nullable();
+  return z.strictObject({
+    ...partialShape({
+      name: z.string(),
+      vars: varsSchema.nullable(),
+      vars_files: d(stringOrList, 'YAML mappings of variables, relative to the playbook'),
+      become: z.boolean(),
+      become_user: z.string(),
+      serial: d(serialSchema, 'Batch sizes: numbers or "30%"; the last repeats'),
+      max_fail_percentage: z.number().min(0).max(100),
+      any_errors_fatal: z.boolean(),
+      tags: tagsSchema,
+      gather_facts: d(z.union([z.boolean(), z.string()]), 'Accepted and ignored: facts are fetched lazily'),
+      pre_tasks: list,
+      tasks: list,
+      post_tasks: list,
+      handlers: list,
+    }),
+    hosts: d(stringOrList, 'Host pattern: all, group, host, node*, a:b, a:!b, a:&b, ~regex'),
+  });
+}
+
+export const importPlaybookSchema = z.strictObject({
+  import_playbook: d(z.string(), 'Path relative to this file'),
+  ...partialShape({ name: z.string(), tags: tagsSchema, vars: varsSchema }),
+});
+
+function partialShape<T extends Record<string, z.ZodType>>(shape: T): { [K in keyof T]: z.ZodOptional<T[K]> } {
+  return Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, v.optional()])) as { [K in keyof T]: z.ZodOptional<T[K]> };
+}
+
+// ---------------------------------------------------------------- introspection
+
+interface AnyDef {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  out?: z.ZodType;
+  getter?: () => z.ZodType;
+  shape?: Record<string, z.ZodType>;
+  element?: z.ZodType;
+  valueType?: z.ZodType;
+  options?: z.ZodType[];
+  left?: z.ZodType;
+  right?: z.ZodType;
+}
+const defOf = (s: z.ZodType): AnyDef => (s as unknown as { _zod: { def: AnyDef } })._zod.def;
+
+function unwrap(s: z.ZodType): z.ZodType {
+  for (let i = 0; i < 50; i++) {
+    const def = defOf(s);
+    if (def.innerType) s = def.innerType;
+    // z.preprocess(fn, schema) is pipe(transform, schema): the shape is on the out side.
+    else if (def.type === 'pipe' && def.in) s = defOf(def.in).type === 'transform' ? def.out! : def.in;
+    else if (def.type === 'lazy' && def.getter) s = def.getter();
+    else return s;
+  }
+  return s;
+}
+
+/**
+ * The keys an object schema at `path` accepts (union of objects: all of them),
+ * for "did you mean" and for catching unknown keys of non-strict module schemas.
+ * undefined when the schema there is not an object.
+ */
+export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] | undefined {
+  const def = defOf(unwrap(schema));
+  if (def.type === 'union' || def.type === 'intersection') {
+    const parts = def.options ?? [def.left!, def.right!];
+    const all = parts.map((o) => knownKeysAt(o, path)).filter((k): k is string[] => k !== undefined);
+    return all.length ? [...new Set(all.flat())] : undefined;
+  }
+  if (path.length === 0) return def.type === 'object' ? Object.keys(def.shape!) : undefined;
+  const [seg, ...rest] = path;
+  if (def.type === 'object' && def.shape && Object.prototype.hasOwnProperty.call(def.shape, String(seg))) return knownKeysAt(def.shape[String(seg)], rest);
+  if (def.type === 'array' && def.element) return knownKeysAt(def.element, rest);
+  if (def.type === 'record' && def.valueType) return knownKeysAt(def.valueType, rest);
+  return undefined;
+}

@@ -1,0 +1,258 @@
+/**
+ * Task lists → TaskNodes: tasks, blocks and static includes, each validated
+ * (keywords by schema, module by name and arguments, expressions compiled).
+ * include_tasks / import_tasks are resolved now, relative to the including file,
+ * so included tasks are checked before any host is touched. `with_items` is
+ * taken as `loop` (without Ansible's one-level flattening of nested lists).
+ */
+import { dirname, resolve } from 'node:path';
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { z } from 'zod';
+import { NodemendError } from './errors.js';
+import type { Block, IncludeTasks, Loc, Task, TaskCommon, TaskNode } from './model.js';
+import type { Diag } from './diag.js';
+import { findModule, MODULES } from '../modules/registry.js';
+import { hasTemplate } from './expr/index.js';
+import { checkConditions, checkTemplate, checkTemplatesDeep } from './expr-check.js';
+import { blockSchema, includeSchema, taskKeywordShape, taskKeywordsSchema } from './schema.js';
+import { closest, didYouMean } from './suggest.js';
+import { moduleArgs } from './module-args.js';
+import { displayPath, entryMap, items, kindOf, plain, posOf, readYaml, type Entry, type YamlFile } from './yaml-source.js';
+import { check } from './zod-errors.js';
+
+/** A `notify:` name and where it was written, checked against the play's handlers later. */
+export interface NotifyRef {
+  name: string;
+  pos: Loc;
+}
+
+export interface TaskCtx {
+  dir: string;
+  /** Files being expanded (the playbook, then includes): an include of one of them is a cycle. */
+  stack: string[];
+  handler: boolean;
+  notifies: NotifyRef[];
+}
+
+const KEYWORDS = Object.keys(taskKeywordShape);
+const INCLUDE_KEYS = ['include_tasks', 'import_tasks', 'ansible.builtin.include_tasks', 'ansible.builtin.import_tasks'];
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+/** `tags: a,b` / `[a, b]` → ['a', 'b'] (Ansible splits comma-separated strings). */
+export function tagList(v: unknown): string[] {
+  const list = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+  return list.filter((t) => typeof t === 'string' || typeof t === 'number').flatMap((t) => String(t).split(',')).map((t) => t.trim()).filter(Boolean);
+}
+
+export function stringList(v: unknown): string[] {
+  if (typeof v === 'string') return [v];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+export class TaskLoader {
+  /** Tasks files already expanded (keyed by path and handler-ness): each is parsed and reported once. */
+  private cache = new Map<string, { nodes: TaskNode[]; notifies: NotifyRef[] }>();
+  constructor(private diag: Diag) {}
+
+  private get errors(): NodemendError[] {
+    return this.diag.errors;
+  }
+
+  list(y: YamlFile, node: Node | null, ctx: TaskCtx): TaskNode[] {
+    if (!isSeq(node)) return []; // null = empty; other types are reported by the enclosing schema
+    const out: TaskNode[] = [];
+    for (const item of items(y, node)) {
+      const t = this.node(y, item, ctx);
+      if (t) out.push(t);
+    }
+    return out;
+  }
+
+  node(y: YamlFile, node: Node | null, ctx: TaskCtx): TaskNode | undefined {
+    if (!isMap(node)) {
+      this.errors.push(new NodemendError('schema', `a task must be a mapping (name:, a module key and its arguments), got ${kindOf(node)}`, posOf(y, node)));
+      return undefined;
+    }
+    const map = entryMap(y, node);
+    const structural = map.has('block') ? 'block' : INCLUDE_KEYS.find((k) => map.has(k));
+    if (structural && ctx.handler) {
+      this.errors.push(new NodemendError('schema', `handlers must be plain tasks: "${structural}" is not supported in handlers`, posOf(y, map.get(structural)!.keyNode)));
+      return undefined;
+    }
+    if (structural === 'block') return this.block(y, node, map, ctx);
+    if (structural) return this.include(y, node, map, structural, ctx);
+    return this.task(y, node, map, ctx);
+  }
+
+  /** Keys every node kind shares; `data` has been schema-checked, wrong types are already reported. */
+  private common(y: YamlFile, node: Node, map: Map<string, Entry>, data: Record<string, unknown>): TaskCommon {
+    const nameEntry = map.get('name');
+    if (nameEntry?.value && typeof data.name === 'string') checkTemplate(y, nameEntry.value, data.name, this.errors);
+    const varsEntry = map.get('vars');
+    if (varsEntry) checkTemplatesDeep(y, varsEntry.value, this.errors);
+    return {
+      name: str(data.name),
+      loc: posOf(y, node),
+      when: checkConditions(y, map.get('when')?.value ?? null, this.errors),
+      tags: tagList(data.tags),
+      vars: data.vars && typeof data.vars === 'object' && !Array.isArray(data.vars) ? (data.vars as Record<string, unknown>) : {},
+      become: bool(data.become),
+      become_user: str(data.become_user),
+      ignore_errors: bool(data.ignore_errors),
+      no_log: bool(data.no_log),
+    };
+  }
+
+  private block(y: YamlFile, node: Node, map: Map<string, Entry>, ctx: TaskCtx): Block {
+    const data = plain(y, node) as Record<string, unknown>;
+    check(y, node, data, blockSchema(z.unknown()), this.errors, { what: 'block' });
+    const sub = (k: string): TaskNode[] => this.list(y, map.get(k)?.value ?? null, ctx);
+    return { kind: 'block', ...this.common(y, node, map, data), block: sub('block'), rescue: sub('rescue'), always: sub('always') };
+  }
+
+  private include(y: YamlFile, node: Node, map: Map<string, Entry>, keyword: string, ctx: TaskCtx): IncludeTasks {
+    const data = plain(y, node) as Record<string, unknown>;
+    check(y, node, data, includeSchema(keyword), this.errors, { what: keyword });
+    const common = this.common(y, node, map, data);
+    const entry = map.get(keyword)!;
+    // `include_tasks: file` or `include_tasks: { file: ... }`
+    const pathNode = isMap(entry.value) ? (entryMap(y, entry.value).get('file')?.value ?? entry.value) : entry.value;
+    const path = isScalar(pathNode) && typeof pathNode.value === 'string' ? pathNode.value : undefined;
+    const result: IncludeTasks = { kind: 'include', ...common, file: path ? resolve(ctx.dir, path) : '', tasks: [] };
+    if (path === undefined) return result; // reported by the schema
+    const at = posOf(y, pathNode);
+    if (hasTemplate(path)) {
+      this.errors.push(new NodemendError('schema', `${keyword} path "${path}" is templated: includes must be static paths so their tasks can be validated before any host is touched`, at));
+      return result;
+    }
+    const abs = result.file;
+    if (ctx.stack.includes(abs)) {
+      const chain = [...ctx.stack.slice(ctx.stack.indexOf(abs)), abs].map(displayPath).join(' → ');
+      this.errors.push(new NodemendError('schema', `include cycle: ${chain}`, at));
+      return result;
+    }
+    const key = `${ctx.handler}:${abs}`;
+    let expanded = this.cache.get(key);
+    if (!expanded) {
+      expanded = { nodes: [], notifies: [] };
+      const inc = readYaml(abs, this.errors, at, 'tasks file');
+      if (inc?.doc.errors.length) {
+        // syntax errors reported; the tree is not worth checking
+      } else if (inc && inc.root != null && !isSeq(inc.root)) {
+        this.errors.push(new NodemendError('schema', `a tasks file is a list of tasks, got ${kindOf(inc.root)}`, posOf(inc, inc.root)));
+      } else if (inc) {
+        expanded.nodes = this.list(inc, inc.root, { dir: dirname(abs), stack: [...ctx.stack, abs], handler: ctx.handler, notifies: expanded.notifies });
+      }
+      this.cache.set(key, expanded);
+    }
+    ctx.notifies.push(...expanded.notifies);
+    result.tasks = expanded.nodes;
+    return result;
+  }
+
+  private task(y: YamlFile, node: Node, map: Map<string, Entry>, ctx: TaskCtx): Task | undefined {
+    const keyword: Entry[] = [];
+    const modules: Entry[] = [];
+    const unknown: Entry[] = [];
+    for (const e of map.values()) {
+      if (KEYWORDS.includes(e.key)) keyword.push(e);
+      else if (findModule(e.key)) modules.push(e);
+      else unknown.push(e);
+    }
+    const before = this.errors.length;
+    const moduleNames = [...MODULES.keys()];
+    const where = (e: Entry): Loc => posOf(y, e.keyNode);
+
+    // An unknown key close to a keyword is a misspelt keyword; otherwise, in a task without
+    // a module, the first one is taken as the module name.
+    const candidateModule = modules.length === 0 ? unknown.find((e) => !closest(e.key, KEYWORDS)) : undefined;
+    for (const e of unknown) {
+      if (e === candidateModule) {
+        const hint = didYouMean(e.key, moduleNames) || `; known modules: ${moduleNames.join(', ')}`;
+        this.errors.push(new NodemendError('unknown-module', `unknown module "${e.key}"${hint}`, where(e)));
+      } else {
+        const hint = didYouMean(e.key, KEYWORDS) || didYouMean(e.key, moduleNames);
+        this.errors.push(new NodemendError('unknown-key', `unknown key "${e.key}" in task${hint}`, where(e)));
+      }
+    }
+    if (modules.length > 1) {
+      const [a, b] = modules;
+      this.errors.push(new NodemendError('schema', `a task runs exactly one module, but this one has two: "${a.key}" (line ${where(a).line}) and "${b.key}"${modules.length > 2 ? ` (and ${modules.length - 2} more)` : ''}`, where(b)));
+    }
+    if (modules.length === 0 && !candidateModule) {
+      const close = [...new Set(unknown.map((e) => closest(e.key, moduleNames)).filter(Boolean))];
+      const list = close.length ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}? modules: ` : 'modules: ';
+      this.errors.push(new NodemendError('schema', `task has no module; expected one module key (${list}${moduleNames.join(', ')})`, posOf(y, node)));
+    }
+    const listen = map.get('listen');
+    if (listen && !ctx.handler) {
+      this.errors.push(new NodemendError('unknown-key', '"listen" is only valid on handlers', where(listen)));
+    }
+    if (map.has('loop') && map.has('with_items')) {
+      this.errors.push(new NodemendError('schema', 'use either "loop" or "with_items", not both', where(map.get('with_items')!)));
+    }
+
+    const data = Object.fromEntries(keyword.map((e) => [e.key, plain(y, e.value)])) as Record<string, unknown>;
+    check(y, node, data, taskKeywordsSchema, this.errors, { what: 'task' });
+    const common = this.common(y, node, map, data);
+
+    const mod = modules[0];
+    const def = mod ? findModule(mod.key) : undefined;
+    const args = def ? moduleArgs(y, def, mod, map.get('args'), this.errors) : {};
+
+    const loopEntry = map.get('loop') ?? map.get('with_items');
+    let loop: unknown;
+    if (loopEntry) {
+      loop = plain(y, loopEntry.value);
+      if (typeof loop === 'string') {
+        if (!hasTemplate(loop)) {
+          this.errors.push(new NodemendError('schema', `"${loopEntry.key}" must be a list or a "{{ expression }}" giving one, got string "${loop}"`, posOf(y, loopEntry.value)));
+        }
+      }
+      checkTemplatesDeep(y, loopEntry.value, this.errors);
+    }
+    const lc = (data.loop_control ?? {}) as Record<string, unknown>;
+    const lcEntries = entryMap(y, map.get('loop_control')?.value ?? null);
+    const label = lcEntries.get('label');
+    if (label?.value && typeof lc.label === 'string') checkTemplate(y, label.value, lc.label, this.errors);
+    const delegate = map.get('delegate_to');
+    if (delegate?.value && typeof data.delegate_to === 'string') checkTemplate(y, delegate.value, data.delegate_to, this.errors);
+
+    const notify = map.get('notify');
+    if (notify) {
+      const nodes = isSeq(notify.value) ? items(y, notify.value) : [notify.value];
+      for (const n of nodes) if (isScalar(n) && typeof n.value === 'string') ctx.notifies.push({ name: n.value, pos: posOf(y, n) });
+    }
+
+    const cond = (k: string): string[] | undefined => (map.has(k) ? checkConditions(y, map.get(k)!.value, this.errors) : undefined);
+    const until = cond('until');
+    const changedWhen = cond('changed_when');
+    const failedWhen = cond('failed_when');
+    if (this.errors.length > before || !def) return undefined;
+    return {
+      kind: 'task',
+      ...common,
+      module: def.name,
+      args,
+      loop,
+      loop_var: str(lc.loop_var) ?? 'item',
+      loop_label: str(lc.label),
+      register: str(data.register),
+      notify: stringList(data.notify),
+      changed_when: changedWhen,
+      failed_when: failedWhen,
+      until,
+      retries: num(data.retries) ?? (until ? 3 : 0),
+      delay: num(data.delay) ?? 5,
+      timeout: num(data.timeout),
+      check_mode: bool(data.check_mode),
+      run_once: bool(data.run_once),
+      delegate_to: str(data.delegate_to),
+      listen: stringList(data.listen),
+    };
+  }
+}
+

@@ -1,0 +1,204 @@
+/**
+ * YAML files with positions. Everything later in load/ walks the YAML AST (not
+ * plain JS) so that any error can name the line:col of the offending key or value.
+ *
+ * Parsing follows YAML 1.1 like Ansible (PyYAML): `yes/no/on/off` are booleans,
+ * `0644` is octal, `<<` merge keys work. Unlike the `yaml` package's 1.1 schema,
+ * the single letters `y`/`n` stay strings, as in PyYAML.
+ */
+import { readFileSync } from 'node:fs';
+import { relative, isAbsolute } from 'node:path';
+import {
+  parseDocument,
+  LineCounter,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  Scalar,
+  type Document,
+  type Node,
+  type ScalarTag,
+  type YAMLMap,
+} from 'yaml';
+import { NodemendError } from './errors.js';
+import type { Loc } from './model.js';
+
+export interface YamlFile {
+  /** Path for messages: relative to the working directory when under it. */
+  file: string;
+  doc: Document.Parsed;
+  lc: LineCounter;
+  /** The document's top node; null for an empty file. */
+  root: Node | null;
+}
+
+const TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
+const pyyamlBool: ScalarTag = {
+  tag: 'tag:yaml.org,2002:bool',
+  default: true,
+  test: /^(?:[Yy]es|YES|[Nn]o|NO|[Tt]rue|TRUE|[Ff]alse|FALSE|[Oo]n|ON|[Oo]ff|OFF)$/,
+  resolve: (s: string) => TRUE.test(s),
+};
+
+/** The path shown in messages. */
+export function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+/** Parse YAML text; syntax errors, duplicate keys and unknown tags (`!vault`) go to `errors`. */
+export function parseYaml(text: string, file: string, errors: NodemendError[]): YamlFile {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter: lc,
+    version: '1.1',
+    uniqueKeys: true,
+    prettyErrors: false,
+    customTags: (tags) => [...tags.filter((t) => (typeof t === 'string' ? t !== 'bool' : t.tag !== 'tag:yaml.org,2002:bool')), pyyamlBool],
+  });
+  const y: YamlFile = { file, doc, lc, root: (doc.contents as Node | null) ?? null };
+  for (const e of doc.errors) {
+    // Point past indentation: "bad indent" errors start at the line's first column.
+    let at = e.pos[0];
+    while (text[at] === ' ' || text[at] === '\t') at++;
+    const key = /^[^:\n]*/.exec(text.slice(at))![0].trim();
+    const msg = e.code === 'DUPLICATE_KEY' ? `duplicate key "${key}": a mapping must not repeat a key` : `YAML syntax error: ${firstLine(e.message)}`;
+    errors.push(new NodemendError('yaml-syntax', msg, offsetPos(y, at)));
+  }
+  for (const w of doc.warnings) {
+    if (w.code === 'TAG_RESOLVE_FAILED') {
+      errors.push(new NodemendError('yaml-syntax', `${firstLine(w.message)}: nodemend knows no custom YAML tags (such as !vault); use a plain value`, offsetPos(y, w.pos[0])));
+    }
+  }
+  return y;
+}
+
+/** Read and parse a file; a missing file is a 'file-not-found' error at `from` (or the file itself). */
+export function readYaml(absFile: string, errors: NodemendError[], from?: Loc, what = 'file'): YamlFile | undefined {
+  let text: string;
+  try {
+    text = readFileSync(absFile, 'utf8');
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+    errors.push(new NodemendError('file-not-found', `cannot read ${what} ${displayPath(absFile)}: ${reason}`, from ?? { file: displayPath(absFile) }));
+    return undefined;
+  }
+  return parseYaml(text, displayPath(absFile), errors);
+}
+
+function firstLine(msg: string): string {
+  return msg.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}
+
+export function offsetPos(y: YamlFile, offset: number): Loc {
+  const { line, col } = y.lc.linePos(offset);
+  return { file: y.file, line, col };
+}
+
+/** Where a node starts (the file itself when there is no node, e.g. an empty document). */
+export function posOf(y: YamlFile, node: unknown): Loc {
+  const range = (node as Node | null | undefined)?.range;
+  return range ? offsetPos(y, range[0]) : { file: y.file, line: 1, col: 1 };
+}
+
+/**
+ * Where the text of a scalar starts: one past an opening quote, so that an
+ * expression's own column offsets land on the right character. Block and
+ * multi-line scalars give the scalar's position (offsets inside them are not exact).
+ */
+export function textPos(y: YamlFile, node: Node): Loc {
+  const pos = posOf(y, node);
+  if (isScalar(node) && (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) && pos.col) {
+    return { ...pos, col: pos.col + 1 };
+  }
+  return pos;
+}
+
+/** The node an alias points to; other nodes unchanged. */
+export function deref(y: YamlFile, node: unknown): Node | null {
+  if (node == null) return null;
+  if (isAlias(node)) return (node.resolve(y.doc) as Node | undefined) ?? null;
+  return node as Node;
+}
+
+export interface Entry {
+  key: string;
+  keyNode: Node;
+  /** null for `key:` with no value. */
+  value: Node | null;
+}
+
+/** A mapping's entries in file order, with `<<` merge keys expanded (own keys win). */
+export function entries(y: YamlFile, node: Node | null): Entry[] {
+  const map = deref(y, node);
+  if (!isMap(map)) return [];
+  const own: Entry[] = [];
+  const merged: Entry[] = [];
+  for (const pair of (map as YAMLMap<unknown, unknown>).items) {
+    const keyNode = pair.key as Node;
+    if (isScalar(keyNode) && (typeof keyNode.value === 'symbol' || (keyNode.value === '<<' && keyNode.type === Scalar.PLAIN))) {
+      const src = deref(y, pair.value as Node);
+      const sources = isSeq(src) ? src.items.map((i) => deref(y, i as Node)) : [src];
+      for (const s of sources) merged.push(...entries(y, s));
+      continue;
+    }
+    const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+    own.push({ key, keyNode, value: deref(y, pair.value as Node) });
+  }
+  const seen = new Set(own.map((e) => e.key));
+  return [...own, ...merged.filter((e) => !seen.has(e.key) && (seen.add(e.key), true))];
+}
+
+export function entryMap(y: YamlFile, node: Node | null): Map<string, Entry> {
+  return new Map(entries(y, node).map((e) => [e.key, e]));
+}
+
+export function items(y: YamlFile, node: Node | null): (Node | null)[] {
+  const seq = deref(y, node);
+  return isSeq(seq) ? seq.items.map((i) => deref(y, i as Node)) : [];
+}
+
+/** Plain JS value of a node (aliases and merges resolved). */
+export function plain(y: YamlFile, node: Node | null): unknown {
+  if (node == null) return null;
+  return node.toJS(y.doc, { maxAliasCount: 1000 });
+}
+
+/** The node at a path of keys / indexes, and the key node of the last step when it is a mapping key. */
+export function nodeAt(y: YamlFile, node: Node | null, path: readonly PropertyKey[]): { node: Node | null; keyNode?: Node; found: boolean } {
+  let cur = deref(y, node);
+  let keyNode: Node | undefined;
+  for (const seg of path) {
+    keyNode = undefined;
+    if (isSeq(cur) && typeof seg === 'number') {
+      if (seg >= cur.items.length) return { node: cur, found: false };
+      cur = deref(y, cur.items[seg] as Node);
+    } else if (isMap(cur)) {
+      const e = entries(y, cur).find((x) => x.key === String(seg));
+      if (!e) return { node: cur, found: false };
+      keyNode = e.keyNode;
+      cur = e.value;
+    } else {
+      return { node: cur, found: false };
+    }
+  }
+  return { node: cur, keyNode, found: true };
+}
+
+/** Human name of a YAML value's type, for "expected X, got Y". */
+export function kindOf(node: Node | null): string {
+  if (node == null) return 'nothing (null)';
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) return describeValue(node.value);
+  return 'an unknown node';
+}
+
+export function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing (null)';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'string') return `string "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${String(v)}`;
+}

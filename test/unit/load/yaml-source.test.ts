@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { parseYaml, plain, entries, nodeAt, posOf } from '../../../src/load/yaml-source.js';
+import { closest, didYouMean, levenshtein } from '../../../src/load/suggest.js';
+import type { NodemendError } from '../../../src/load/errors.js';
+
+function parse(text: string) {
+  const errors: NodemendError[] = [];
+  const y = parseYaml(text, 'f.yaml', errors);
+  return { y, errors: errors.map((e) => e.format()) };
+}
+
+describe('YAML as Ansible reads it (1.1, PyYAML booleans)', () => {
+  it.each([
+    ['yes', true],
+    ['No', false],
+    ['on', true],
+    ['OFF', false],
+    ['true', true],
+    ['y', 'y'], // PyYAML keeps single letters as strings
+    ['n', 'n'],
+    ['0644', 420], // octal, as Ansible's mode: 0644
+    ['18.09.1', '18.09.1'],
+    ['v1.14.1', 'v1.14.1'],
+    ['"yes"', 'yes'],
+    ['~', null],
+  ])('%s → %j', (src, value) => {
+    const { y, errors } = parse(`v: ${src}\n`);
+    expect(errors).toEqual([]);
+    expect(plain(y, y.root)).toEqual({ v: value });
+  });
+
+  it('expands << merge keys in entries (own keys win) and in plain values', () => {
+    const { y } = parse('base: &b { a: 1, b: 2 }\nm:\n  <<: *b\n  b: 3\n');
+    const m = nodeAt(y, y.root, ['m']).node;
+    expect(entries(y, m).map((e) => [e.key, plain(y, e.value)])).toEqual([
+      ['b', 3],
+      ['a', 1],
+    ]);
+    expect(plain(y, m)).toEqual({ a: 1, b: 3 });
+  });
+
+  it('finds nodes and key nodes by path, following aliases', () => {
+    const { y } = parse('x: &l [10, { k: v }]\ny: *l\n');
+    const at = nodeAt(y, y.root, ['y', 1, 'k']);
+    expect(at.found).toBe(true);
+    expect(posOf(y, at.node)).toEqual({ file: 'f.yaml', line: 1, col: 17 });
+    expect(posOf(y, at.keyNode)).toEqual({ file: 'f.yaml', line: 1, col: 14 });
+    expect(nodeAt(y, y.root, ['y', 5]).found).toBe(false);
+  });
+
+  it('reports duplicate keys and several syntax errors with positions', () => {
+    expect(parse('a: 1\nb: 2\na: 3\n').errors).toEqual(['f.yaml:3:1: duplicate key "a": a mapping must not repeat a key']);
+    expect(parse('a: [1, 2\n').errors[0]).toMatch(/^f\.yaml:2:1: YAML syntax error: /);
+  });
+});
+
+describe('did you mean', () => {
+  it.each([
+    ['when', 'when', 0],
+    ['whne', 'when', 2],
+    ['comand', 'command', 1],
+    ['', 'abc', 3],
+    ['kitten', 'sitting', 3],
+  ])('levenshtein(%s, %s) = %d', (a, b, d) => {
+    expect(levenshtein(a, b)).toBe(d);
+  });
+
+  it.each([
+    ['whne', ['when', 'name', 'tags'], 'when'],
+    ['Become', ['become', 'become_user'], 'become'],
+    ['regster', ['register', 'retries'], 'register'],
+    ['xyz', ['when', 'name'], undefined], // nothing within 2 edits
+    ['ab', ['cd'], undefined], // 2 edits on 2 letters is no suggestion
+  ] as [string, string[], string | undefined][])('closest(%s) = %s', (name, candidates, expected) => {
+    expect(closest(name, candidates)).toBe(expected);
+  });
+
+  it('phrases the hint', () => {
+    expect(didYouMean('shel', ['shell', 'command'])).toBe(' (did you mean "shell"?)');
+    expect(didYouMean('zzzzz', ['shell'])).toBe('');
+  });
+});
