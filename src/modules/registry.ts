@@ -3,6 +3,9 @@ import type { ModuleDef } from './types.js';
 // MODULE-IMPORTS
 import copy from './copy.js';
 import template from './template.js';
+import file from './file.js';
+import stat from './stat.js';
+import slurp from './slurp.js';
 import command from './command.js';
 import shell from './shell.js';
 import setFact from './set_fact.js';
@@ -17,6 +20,9 @@ const ALL: ModuleDef[] = [
   // MODULE-LIST
   copy,
   template,
+  file,
+  stat,
+  slurp,
   command,
   shell,
   setFact,

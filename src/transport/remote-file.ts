@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { sh, raw } from './quote.js';
+import { sh, raw, type Raw } from './quote.js';
 import type { ExecResult, RemoteShell } from './types.js';
 
 export type FileType = 'file' | 'directory' | 'link' | 'other' | 'absent';
@@ -35,13 +35,15 @@ export interface FileProbe {
   sha256?: string;
   /** `readlink` of `path` when `path` itself is a symlink (even when followed). */
   linkTarget?: string;
-  /** With `follow`: the fully resolved path (what a write must replace to keep the link). */
+  /** When `path` is a symlink, the fully resolved path (what a write must replace to keep the link); else `path`. */
   realPath: string;
   content?: Buffer;
   /** Why content was asked for but not sent. */
   contentOmitted?: 'too-large' | 'same' | 'not-a-file';
   /** Whether the directory that would hold `path` exists (decides create vs fail). */
   parentExists: boolean;
+  /** Output of `ProbeOptions.extra` (trailing newlines removed). */
+  extra?: string;
 }
 
 export interface ProbeOptions {
@@ -54,6 +56,11 @@ export interface ProbeOptions {
   maxContentBytes?: number;
   /** Describe the symlink's target instead of the link (lineinfile, blockinfile, copy follow=true). */
   follow?: boolean;
+  /**
+   * A further read-only script run in the same exec (e.g. a recursive listing); its stdout
+   * comes back as `extra`. Lets a module keep its whole plan to one round trip.
+   */
+  extra?: Raw;
 }
 
 export interface WriteOptions {
@@ -185,19 +192,32 @@ function failure(what: string, path: string, res: ExecResult): RemoteFileError {
 export async function probeFile(shell: RemoteShell, path: string, opts: ProbeOptions = {}): Promise<FileProbe> {
   const wantSha = opts.wantSha || opts.compareSha !== undefined || opts.wantContent !== undefined;
   const contentMode = opts.wantContent ?? 'none';
+  // The extra script runs first in its own subshell; its output is length-prefixed.
+  const extra = opts.extra ? sh`x=$(${opts.extra}
+); printf 'NMEXTRA %d\n%s' "\${#x}" "$x"
+` : raw('');
   const script = sh`p=${path}; follow=${opts.follow ? 1 : 0}; wantsha=${wantSha ? 1 : 0}; cmp=${opts.compareSha ?? ''}; want=${contentMode}; max=${opts.maxContentBytes ?? -1}
-${raw(PRELUDE)}${raw(PROBE_BODY)}`;
+${raw(PRELUDE)}${extra}${raw(PROBE_BODY)}`;
   const res = await shell.exec(script);
   if (res.rc !== 0) throw failure('cannot read', path, res);
-  const buf = res.stdoutBytes;
+  let buf = res.stdoutBytes;
+  let extraOut: string | undefined;
+  if (opts.extra) {
+    const m = /^NMEXTRA (\d+)\n/.exec(buf.subarray(0, 32).toString('latin1'));
+    if (!m) throw new RemoteFileError(`cannot read ${path}: unexpected probe output`, { stdout: res.stdout, stderr: res.stderr });
+    const start = m[0].length;
+    extraOut = buf.subarray(start, start + Number(m[1])).toString('utf8');
+    buf = buf.subarray(start + Number(m[1]));
+  }
   const nl = buf.indexOf(0x0a);
   const header = (nl < 0 ? buf : buf.subarray(0, nl)).toString('utf8').trim().split(' ');
   if (header[0] !== 'NMPROBE1') throw new RemoteFileError(`cannot read ${path}: unexpected probe output`, { stdout: res.stdout, stderr: res.stderr });
   const linkTarget = unhex(header[2]);
   const realPath = unhex(header[3]) ?? path;
-  if (header[1] === 'absent') return absentProbe(path, realPath, header[4] === '1', linkTarget);
+  if (header[1] === 'absent') return { ...absentProbe(path, realPath, header[4] === '1', linkTarget), extra: extraOut };
   const [, , , , sha, flag, ...statFields] = header;
   const probe = fromStat(path, statFields, realPath, linkTarget);
+  probe.extra = extraOut;
   if (sha !== '-') probe.sha256 = sha;
   if (flag === 'C') {
     probe.content = Buffer.from(buf.subarray(nl + 1));
@@ -212,9 +232,8 @@ ${raw(PRELUDE)}${raw(PROBE_BODY)}`;
 
 // $q is what gets described: the path itself, or with follow its resolved target.
 const PROBE_BODY = `lt=; [ -L "$p" ] && lt=$(readlink -- "$p")
-q=$p
-if [ "$follow" = 1 ] && [ -n "$lt" ]; then q=$(readlink -f -- "$p") || q=$p; [ -n "$q" ] || q=$p; fi
-rp=; [ "$q" != "$p" ] && rp=$q
+q=$p; rp=
+if [ -n "$lt" ]; then rp=$(readlink -f -- "$p") || rp=; [ "$follow" = 1 ] && [ -n "$rp" ] && q=$rp; fi
 if [ ! -e "$q" ] && [ ! -L "$q" ]; then
   d=$(dirname -- "$q"); pe=0; [ -d "$d" ] && pe=1
   printf 'NMPROBE1 absent %s %s %s\\n' "$(hex "$lt")" "$(hex "$rp")" "$pe"; exit 0

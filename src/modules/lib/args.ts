@@ -16,3 +16,21 @@ export const boolArg = z.union([z.boolean(), z.string()]).transform((v, ctx) => 
 
 /** A remote path: non-empty. */
 export const pathArg = z.string().min(1, 'must not be empty');
+
+/**
+ * Accept Ansible's alternative names for an argument (`dest`/`name` for `path`). The alias is
+ * renamed only when the real name is absent, so giving both is still an unknown-key error.
+ */
+export function withAliases<T extends z.ZodType>(schema: T, aliases: Record<string, string>) {
+  return z.preprocess((v) => {
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
+    const o: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+    for (const [alias, real] of Object.entries(aliases)) {
+      if (alias in o && !(real in o)) {
+        o[real] = o[alias];
+        delete o[alias];
+      }
+    }
+    return o;
+  }, schema);
+}

@@ -32,9 +32,12 @@ export interface AttrDelta {
   group?: string;
 }
 
+/** Who owns a path, by name and id (a task may name either). */
+export type Ownership = Pick<FileProbe, 'owner' | 'group' | 'uid' | 'gid'>;
+
 const isId = (s: string) => /^\d+$/.test(s);
-const sameUser = (want: string, p: FileProbe) => (isId(want) ? Number(want) === p.uid : want === p.owner);
-const sameGroup = (want: string, p: FileProbe) => (isId(want) ? Number(want) === p.gid : want === p.group);
+export const sameUser = (want: string, p: Ownership) => (isId(want) ? Number(want) === p.uid : want === p.owner);
+export const sameGroup = (want: string, p: Ownership) => (isId(want) ? Number(want) === p.gid : want === p.group);
 
 /** Compare an existing path with the wanted attributes. */
 export function attrDelta(p: FileProbe, want: WantedAttrs): AttrDelta {
@@ -73,8 +76,9 @@ export function modeForWrite(want: string | undefined, current: FileProbe | unde
 export function fixAttrsCommand(path: string, d: AttrDelta, opts: { noDereference?: boolean } = {}): Raw | null {
   const parts: string[] = [];
   const who = d.owner !== undefined ? (d.group !== undefined ? `${d.owner}:${d.group}` : d.owner) : d.group !== undefined ? `:${d.group}` : undefined;
-  if (who) parts.push(sh`chown ${opts.noDereference ? '-h' : []} -- ${who} ${path}`.text);
-  if (d.mode) parts.push(sh`chmod -- ${d.mode} ${path}`.text);
+  if (who) parts.push(sh`chown ${raw(opts.noDereference ? '-h ' : '')}-- ${who} ${path}`.text);
+  // Five digits: GNU chmod keeps a directory's setgid bit on a 4-digit mode; Ansible sets the mode exactly.
+  if (d.mode) parts.push(sh`chmod -- ${`0${d.mode}`} ${path}`.text);
   return parts.length ? raw(parts.join(' && ')) : null;
 }
 

@@ -1,5 +1,6 @@
 /** Remote calls from modules: failures become ModuleFailure with rc/stderr to register. */
-import { RemoteFileError } from '../../transport/remote-file.js';
+import { parseStatLine, RemoteFileError, STAT_FIELDS_FORMAT, type FileProbe } from '../../transport/remote-file.js';
+import { sh, type Raw } from '../../transport/quote.js';
 import type { ExecResult, RemoteShell } from '../../transport/types.js';
 import { ModuleFailure } from '../types.js';
 
@@ -20,4 +21,12 @@ export async function run(conn: RemoteShell, script: string | { toString(): stri
     throw new ModuleFailure(`${what}: ${res.stderr.trim() || `exit code ${res.rc}`}`, { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
   }
   return res;
+}
+
+/** Run a change and stat the path in the same exec: the registered result shows the final state. */
+export async function runAndStat(conn: RemoteShell, script: Raw, path: string, what: string): Promise<FileProbe> {
+  // The change must be one &&-chain (or exit on error): its status gates the stat.
+  const res = await run(conn, sh`{ ${script}
+} && stat -c ${STAT_FIELDS_FORMAT} -- ${path}`, what);
+  return parseStatLine(path, res.stdout.trim().split('\n').pop() ?? '');
 }

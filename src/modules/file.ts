@@ -1,0 +1,273 @@
+/**
+ * file: a path's state (directory, file, touch, link, absent) and attributes (mode, owner,
+ * group, times; `recurse` for a directory's contents). Plan = one exec (probe + any recursive
+ * summary + time and link checks), apply = one exec.
+ *
+ * Differences from Ansible, on purpose:
+ * - `state: touch` on an existing path reports changed only when something changes: by default
+ *   times are kept (Ansible always bumps them and always reports changed, which breaks
+ *   "a second run changes nothing"). Ask for `modification_time: now` to bump them.
+ * - without `state`, the path must exist and only its attributes are managed.
+ * - `state: link` manages the link itself: owner/group apply to the link (chown -h), `mode`
+ *   is refused (Linux links have none); recursion never follows or changes links.
+ */
+import { posix } from 'node:path';
+import { z } from 'zod';
+import { raw, sh, type Raw } from '../transport/quote.js';
+import { probeFile, writeFileAtomic, type FileProbe } from '../transport/remote-file.js';
+import { defineModule, ModuleFailure, type FileDiff, type ModuleContext, type Plan } from './types.js';
+import { attrDelta, attrFields, describeAttrs, fixAttrsCommand, type AttrDelta, type WantedAttrs } from './lib/attrs.js';
+import { boolArg, pathArg, withAliases } from './lib/args.js';
+import { chmodArgument, parseMode } from './lib/mode.js';
+import { remote, run, runAndStat } from './lib/remote.js';
+import { parseTree, planTree, treeListing } from './lib/file-tree.js';
+
+/** 'now', 'preserve', or a touch -t timestamp in the host's local time (Ansible's default format %Y%m%d%H%M.%S). */
+const timeArg = z.string().regex(/^(now|preserve|\d{12}(\.\d{2})?)$/, 'expected "now", "preserve" or YYYYmmddHHMM.SS');
+
+const schema = withAliases(
+  z
+    .strictObject({
+      path: pathArg,
+      state: z.enum(['file', 'directory', 'link', 'touch', 'absent']).optional(),
+      src: z.string().min(1).optional(),
+      ...attrFields,
+      recurse: boolArg.default(false),
+      force: boolArg.default(false),
+      follow: boolArg.default(true),
+      modification_time: timeArg.optional(),
+      access_time: timeArg.optional(),
+    })
+    .superRefine((a, ctx) => {
+      const bad = (message: string) => ctx.addIssue({ code: 'custom', message });
+      if (a.recurse && a.state !== 'directory') bad("recurse needs state: directory");
+      if (a.state === 'link' && a.src === undefined) bad('state: link needs src');
+      if (a.src !== undefined && a.state !== 'link') bad('src is only used with state: link');
+      if (a.state === 'link' && a.mode !== undefined) bad('mode cannot be set on a symlink (set it on the target)');
+      if ((a.state === 'link' || a.state === 'absent') && (a.modification_time || a.access_time)) bad(`times cannot be set with state: ${a.state}`);
+      if (a.path.replace(/\/+$/, '') === '') bad('refusing to manage /');
+    }),
+  { dest: 'path', name: 'path' },
+);
+
+type Args = z.infer<typeof schema>;
+
+// Sections of the plan's extra script output, one "@@name" line before each.
+function extraScript(a: Args): Raw | undefined {
+  const parts: string[] = [];
+  if (a.recurse) parts.push(sh`echo @@tree; [ -d ${a.path} ] && ${treeListing(a.path)}`.text);
+  if ([a.modification_time, a.access_time].some((t) => t && /^\d/.test(t))) {
+    // Formatted on the host, in its local time, the way touch -t reads a timestamp.
+    parts.push(
+      sh`echo @@times; if [ -e ${a.path} ]; then set -- $(stat -L -c '%Y %X' -- ${a.path}); date -d "@$1" +%Y%m%d%H%M.%S; date -d "@$2" +%Y%m%d%H%M.%S; fi`.text,
+    );
+  }
+  if (a.state === 'link') {
+    const resolved = posix.isAbsolute(a.src!) ? a.src! : posix.join(posix.dirname(a.path), a.src!);
+    parts.push(sh`echo @@src; [ -e ${resolved} ] && echo exists`.text);
+  }
+  return parts.length ? raw(parts.join('\n')) : undefined;
+}
+
+function sections(out: string | undefined): Record<string, string[]> {
+  const res: Record<string, string[]> = {};
+  let cur = '';
+  for (const line of (out ?? '').split('\n')) {
+    if (line.startsWith('@@')) res[(cur = line.slice(2))] = [];
+    else if (cur && line) res[cur].push(line);
+  }
+  return res;
+}
+
+interface Change {
+  msgs: string[];
+  diffBefore: string[];
+  diffAfter: string[];
+  cmds: Raw[];
+}
+
+function addAttrs(ch: Change, d: AttrDelta, cmd: Raw | null) {
+  if (!d.changed) return;
+  ch.msgs.push(describeAttrs(d));
+  for (const k of Object.keys(d.after)) {
+    ch.diffBefore.push(`${k}: ${d.before[k]}`);
+    ch.diffAfter.push(`${k}: ${d.after[k]}`);
+  }
+  if (cmd) ch.cmds.push(cmd);
+}
+
+/** modification_time / access_time on an existing path. */
+function addTimes(ch: Change, a: Args, path: string, current: string[] | undefined) {
+  const want = [
+    ['mtime', a.modification_time, '-m', current?.[0]],
+    ['atime', a.access_time, '-a', current?.[1]],
+  ] as const;
+  for (const [name, spec, flag, cur] of want) {
+    if (!spec || spec === 'preserve') continue;
+    if (spec === 'now') {
+      ch.cmds.push(sh`touch -c ${flag} -- ${path}`);
+    } else if (spec !== cur) {
+      ch.cmds.push(sh`touch -c ${flag} -t ${spec} -- ${path}`);
+    } else continue;
+    ch.msgs.push(`${name} -> ${spec}`);
+    ch.diffBefore.push(`${name}: ${cur ?? '(current)'}`);
+    ch.diffAfter.push(`${name}: ${spec}`);
+  }
+}
+
+function fileResult(a: Args, st: FileProbe, state: string): Record<string, unknown> {
+  return { path: a.path, state, mode: st.mode, owner: st.owner, group: st.group, uid: st.uid, gid: st.gid, size: st.size };
+}
+
+const stateName = (p: FileProbe) => (p.exists ? p.type : 'absent');
+
+/** Turn the collected changes on an existing path into a plan. */
+function finish(ctx: ModuleContext, a: Args, probe: FileProbe, state: string, ch: Change, target: string): Plan {
+  const result = fileResult(a, probe, state);
+  if (!ch.cmds.length) return { changed: false, msg: `${a.path} is already as wanted`, result };
+  const diff: FileDiff[] = [{ path: `${a.path} (file attributes)`, before: ch.diffBefore.map((l) => l + '\n').join(''), after: ch.diffAfter.map((l) => l + '\n').join('') }];
+  const script = raw(ch.cmds.map(String).join(' && '));
+  return {
+    changed: true,
+    msg: ch.msgs.join('; '),
+    diff,
+    result,
+    apply: async () => fileResult(a, await runAndStat(ctx.conn, script, target, `cannot update ${a.path}`), state),
+  };
+}
+
+function planAbsent(ctx: ModuleContext, a: Args, p: FileProbe): Plan {
+  if (!p.exists) return { changed: false, msg: `${a.path} is already absent`, result: { path: a.path, state: 'absent' } };
+  return {
+    changed: true,
+    msg: `${a.path} (${p.type}) would be removed`,
+    diff: [{ path: `${a.path} (state)`, before: `state: ${p.type}\n`, after: 'state: absent\n' }],
+    result: { path: a.path, state: 'absent' },
+    apply: async () => {
+      await run(ctx.conn, sh`rm -rf -- ${a.path}`, `cannot remove ${a.path}`);
+    },
+  };
+}
+
+const want = (a: Args): WantedAttrs => ({ mode: a.mode, owner: a.owner, group: a.group });
+
+/** mkdir each missing level, giving each one the wanted owner and mode (as Ansible does). */
+function createDirs(a: Args): Raw {
+  const owner = a.owner ? (a.group ? `${a.owner}:${a.group}` : a.owner) : a.group ? `:${a.group}` : '';
+  const mode = a.mode ? chmodArgument(parseMode(a.mode)) : '';
+  return sh`set -- ; d=${a.path}; while [ ! -d "$d" ] && [ ! -L "$d" ]; do set -- "$d" "$@"; d=$(dirname -- "$d"); done
+for x; do mkdir -- "$x" || exit; if [ -n ${owner} ]; then chown -- ${owner} "$x" || exit; fi; if [ -n ${mode} ]; then chmod -- ${mode} "$x" || exit; fi; done`;
+}
+
+function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Plan {
+  if (p.exists && p.type !== 'directory') throw new ModuleFailure(`${a.path} exists and is a ${p.type}, not a directory`);
+  if (!p.exists) {
+    const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
+    addTimes(ch, a, a.path, undefined);
+    const script = raw([createDirs(a).text, ch.cmds.map(String).join(' && ')].filter(Boolean).join('\n'));
+    return {
+      changed: true,
+      msg: `directory ${a.path} would be created`,
+      diff: [{ path: `${a.path} (state)`, before: 'state: absent\n', after: `state: directory\n${a.mode ? `mode: ${a.mode}\n` : ''}${a.owner ? `owner: ${a.owner}\n` : ''}${a.group ? `group: ${a.group}\n` : ''}` }],
+      result: { path: a.path, state: 'directory' },
+      apply: async () => fileResult(a, await runAndStat(ctx.conn, script, a.path, `cannot create ${a.path}`), 'directory'),
+    };
+  }
+  const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
+  const d = attrDelta(p, want(a));
+  addAttrs(ch, d, fixAttrsCommand(p.realPath, d));
+  if (a.recurse) {
+    const tree = planTree(p.realPath, parseTree((ex.tree ?? []).join('\n')), want(a));
+    if (tree.command) {
+      ch.msgs.push(`${tree.changed} entries below would change`);
+      ch.diffBefore.push(`entries below needing changes: ${tree.changed}`);
+      ch.diffAfter.push('entries below needing changes: 0');
+      ch.cmds.push(tree.command);
+    }
+  }
+  addTimes(ch, a, p.realPath, ex.times);
+  return finish(ctx, a, p, 'directory', ch, p.realPath);
+}
+
+function planExisting(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>, state: string): Plan {
+  const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
+  const d = attrDelta(p, want(a));
+  addAttrs(ch, d, fixAttrsCommand(p.realPath, d));
+  addTimes(ch, a, p.realPath, ex.times);
+  return finish(ctx, a, p, state, ch, p.realPath);
+}
+
+function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Plan {
+  if (p.exists) return planExisting(ctx, a, p, ex, p.type === 'directory' ? 'directory' : 'file');
+  if (!p.parentExists) throw new ModuleFailure(`cannot touch ${a.path}: directory ${posix.dirname(p.realPath)} does not exist`);
+  const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
+  addTimes(ch, a, p.realPath, undefined);
+  return {
+    changed: true,
+    msg: `${a.path} would be created`,
+    diff: [{ path: `${a.path} (state)`, before: 'state: absent\n', after: 'state: file\n' }],
+    result: { path: a.path, state: 'file' },
+    apply: async () => {
+      const w = await remote(
+        writeFileAtomic(ctx.conn, p.realPath, '', { mode: a.mode ? chmodArgument(parseMode(a.mode)) : undefined, owner: a.owner, group: a.group, expectSha: null }),
+      );
+      // A timestamp for a new file is a second, rare step.
+      const st = ch.cmds.length ? await runAndStat(ctx.conn, raw(ch.cmds.map(String).join(' && ')), p.realPath, `cannot set times of ${a.path}`) : w.stat;
+      return fileResult(a, st, 'file');
+    },
+  };
+}
+
+function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Plan {
+  const src = a.src!;
+  if (p.type === 'link' && p.linkTarget === src) {
+    const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
+    const d = attrDelta(p, want(a));
+    addAttrs(ch, d, fixAttrsCommand(a.path, d, { noDereference: true }));
+    return finish(ctx, a, p, 'link', ch, a.path);
+  }
+  if (p.type === 'directory') throw new ModuleFailure(`${a.path} is a directory: refusing to replace it with a symlink`);
+  if (p.exists && p.type !== 'link' && !a.force) throw new ModuleFailure(`refusing to convert from ${p.type} to symlink for ${a.path} (use force: true)`);
+  if (!p.exists && !p.parentExists) throw new ModuleFailure(`cannot link ${a.path}: directory ${posix.dirname(a.path)} does not exist`);
+  if (!ex.src?.length && !a.force) {
+    throw new ModuleFailure(`src file does not exist, use force: true if you really want to create the link: ${src}`);
+  }
+  const owner = a.owner ? (a.group ? `${a.owner}:${a.group}` : a.owner) : a.group ? `:${a.group}` : '';
+  // A new link beside the old path, renamed over it: the path is never missing.
+  const script = sh`t=$(mktemp -u -- ${`${posix.dirname(a.path)}/.nodemend.XXXXXXXX`}) && ln -s -- ${src} "$t" && { if [ -n ${owner} ]; then chown -h -- ${owner} "$t"; fi && mv -fT -- "$t" ${a.path} || { rm -f -- "$t"; false; }; }`;
+  const before = p.type === 'link' ? `state: link\nsrc: ${p.linkTarget}\n` : `state: ${stateName(p)}\n`;
+  return {
+    changed: true,
+    msg: p.exists ? `${a.path} would be replaced by a link to ${src}` : `link ${a.path} -> ${src} would be created`,
+    diff: [{ path: `${a.path} (state)`, before, after: `state: link\nsrc: ${src}\n` }],
+    result: { path: a.path, state: 'link', src },
+    apply: async () => ({ ...fileResult(a, await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`), 'link'), src }),
+  };
+}
+
+export default defineModule<Args>({
+  name: 'file',
+  description: 'Manage a path: directory, file attributes, touch, symlink, absent (mode/owner/group, recurse)',
+  schema,
+  async plan(a, ctx) {
+    const follow = a.follow && a.state !== 'link' && a.state !== 'absent';
+    const p = await remote(probeFile(ctx.conn, a.path, { follow, extra: extraScript(a) }));
+    const ex = sections(p.extra);
+    switch (a.state) {
+      case 'absent':
+        return planAbsent(ctx, a, p);
+      case 'directory':
+        return planDirectory(ctx, a, p, ex);
+      case 'touch':
+        return planTouch(ctx, a, p, ex);
+      case 'link':
+        return planLink(ctx, a, p, ex);
+      default: {
+        // state: file, or no state: the path must exist; only attributes and times.
+        if (!p.exists) throw new ModuleFailure(`file (${a.path}) is absent, cannot continue`);
+        if (a.state === 'file' && p.type !== 'file') throw new ModuleFailure(`file (${a.path}) is ${p.type}, cannot continue`);
+        return planExisting(ctx, a, p, ex, a.state ?? p.type);
+      }
+    }
+  },
+});

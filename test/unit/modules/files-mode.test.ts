@@ -1,0 +1,92 @@
+/** Mode arithmetic the file modules plan with (checked against chmod(1) on the fleet elsewhere). */
+import { describe, expect, it } from 'vitest';
+import { applyMode, chmodArgument, formatMode, modeArg, parseMode } from '../../../src/modules/lib/mode.js';
+import { attrDelta, fixAttrsCommand } from '../../../src/modules/lib/attrs.js';
+import { parseTree, planTree } from '../../../src/modules/lib/file-tree.js';
+import type { FileProbe } from '../../../src/transport/remote-file.js';
+
+const apply = (spec: string, cur: number, dir = false) => formatMode(applyMode(parseMode(spec), cur, dir));
+
+describe('mode specs', () => {
+  it('octal forms', () => {
+    expect(apply('0644', 0o777)).toBe('0644');
+    expect(apply('644', 0)).toBe('0644');
+    expect(apply('04755', 0)).toBe('4755');
+    expect(apply('0o700', 0)).toBe('0700');
+  });
+
+  it('symbolic: who defaults to a (umask ignored), several ops and clauses', () => {
+    expect(apply('+x', 0o644)).toBe('0755');
+    expect(apply('u+x,g-r', 0o644)).toBe('0704');
+    expect(apply('u=rw,go=', 0o777)).toBe('0600');
+    expect(apply('u+r-w', 0o200)).toBe('0400');
+    expect(apply('a-w', 0o666)).toBe('0444');
+    expect(apply('g=u', 0o740)).toBe('0770');
+    expect(apply('o=g', 0o750)).toBe('0755');
+  });
+
+  it('X only for directories or already-executable files; s and t', () => {
+    expect(apply('a+X', 0o644)).toBe('0644');
+    expect(apply('a+X', 0o744)).toBe('0755');
+    expect(apply('a+X', 0o644, true)).toBe('0755');
+    expect(apply('u+s', 0o755)).toBe('4755');
+    expect(apply('g+s', 0o755)).toBe('2755');
+    expect(apply('+t', 0o777, true)).toBe('1777');
+    expect(apply('u=rwx', 0o4755)).toBe('0755'); // = clears the class's special bit
+  });
+
+  it('rejects nonsense, and reads YAML 1.2 numbers as octal digits', () => {
+    for (const bad of ['rwx', 'u+q', '0999', 'u+x,', '', 'z=r']) expect(() => parseMode(bad), bad).toThrow(/invalid mode/);
+    expect(modeArg.parse(644)).toBe('644');
+    expect(modeArg.safeParse(999).success).toBe(false);
+    expect(modeArg.parse(' 0600 ')).toBe('0600');
+  });
+
+  it('chmod argument for new files has explicit who', () => {
+    expect(chmodArgument(parseMode('+x,g-w'))).toBe('a+x,g-w');
+    expect(chmodArgument(parseMode('644'))).toBe('0644');
+  });
+});
+
+const probe = (over: Partial<FileProbe>): FileProbe => ({
+  path: '/p',
+  exists: true,
+  type: 'file',
+  mode: '0644',
+  owner: 'root',
+  group: 'root',
+  uid: 0,
+  gid: 0,
+  size: 0,
+  mtime: 0,
+  atime: 0,
+  ctime: 0,
+  inode: 1,
+  nlink: 1,
+  realPath: '/p',
+  parentExists: true,
+  ...over,
+});
+
+describe('attribute deltas', () => {
+  it('compares by name or numeric id and builds one quoted command', () => {
+    expect(attrDelta(probe({}), { owner: '0', group: 'root', mode: '0644' }).changed).toBe(false);
+    const d = attrDelta(probe({}), { owner: 'ops', mode: 'g+w' });
+    expect(d).toMatchObject({ changed: true, before: { owner: 'root', mode: '0644' }, after: { owner: 'ops', mode: '0664' } });
+    expect(String(fixAttrsCommand("/a b/it's", d))).toBe(`chown -- ops '/a b/it'"'"'s' && chmod -- 00664 '/a b/it'"'"'s'`);
+  });
+});
+
+describe('recursive plan', () => {
+  it('counts differing entries and emits one find per (type, current mode)', () => {
+    const groups = parseTree('      3 f 600 0 0 root root\n      2 d 755 0 0 root root\n      1 f 640 1000 1000 ops ops\n');
+    const plan = planTree('/t', groups, { mode: 'u=rwX,g=rX,o=', owner: 'ops' });
+    expect(plan.changed).toBe(5);
+    const cmd = String(plan.command);
+    expect(cmd).toContain(`find /t -mindepth 1 ! -type l \\( ! -user ops \\) -exec chown -- ops {} +`);
+    expect(cmd).toContain('-type f -perm 0600 -exec chmod -- 00640');
+    expect(cmd).toContain('-type d -perm 0755 -exec chmod -- 00750');
+    expect(cmd).not.toContain('-perm 0640');
+    expect(planTree('/t', parseTree('1 f 640 1000 1000 ops ops'), { mode: '0640', owner: 'ops' }).command).toBeNull();
+  });
+});
