@@ -46,8 +46,9 @@ export type DialogEvent = 'send-password' | 'rejected' | 'ready';
 
 /**
  * The conversation with `sudo -S -p PROMPT`: pure, fed with the channel's bytes.
- * Before the marker, stderr is held back (it carries the prompt, which callers
- * must not see); after it, both streams pass through unchanged.
+ * Before the marker, stderr is sudo's own (prompt, lecture): it is held back and
+ * only surfaces if sudo fails. After the marker both streams are the command's
+ * and pass through unchanged.
  */
 export class SudoDialog {
   private outHeld = Buffer.alloc(0);
@@ -94,7 +95,6 @@ export class SudoDialog {
     } else if (this.outHeld.subarray(0, want.length).equals(want)) {
       this.ready = true;
       this.out.push(this.outHeld.subarray(want.length));
-      this.err.push(Buffer.from(this.errHeld, 'latin1'));
       this.outHeld = Buffer.alloc(0);
       this.errHeld = '';
       return ['ready'];
@@ -111,7 +111,7 @@ export class SudoDialog {
     return [...events, 'rejected'];
   }
 
-  /** The command's own output, with the prompt and marker removed. */
+  /** The command's own output (prompt, marker and sudo's chatter removed), or sudo's if it never ran it. */
   result(): { stdout: Buffer; stderr: Buffer } {
     const err = this.ready ? this.err : [Buffer.from(this.errHeld, 'latin1')];
     const out = this.ready ? this.out : [this.outHeld];

@@ -1,9 +1,8 @@
 /**
- * The SSH transport against real sshd/sudo hosts (reference fleet recipe).
- * Private fleet: /tmp/transport-fleet, node1..node4 on 23001..23004
- *   node1, node2: general; node3: host-key tests; node4: unreachable tests.
- * The dropped-connection test kills a whole host, so it gets its own one-host
- * fleet (/tmp/transport-fleet-drop, port 23011) that it brings up and tears down.
+ * The SSH transport against real sshd/sudo hosts: the suite's fleet
+ * (test/setup/fleet.ts). Hosts per its allocation table:
+ *   node1, node2: general transport tests; node9: host-key tests;
+ *   node10: hang / die / come back (stopped and started here).
  */
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -19,37 +18,20 @@ import { fingerprint, parseKnownHosts } from '../../src/transport/known-hosts.js
 import { UnreachableError, type BecomeSpec } from '../../src/transport/types.js';
 import { sh } from '../../src/transport/quote.js';
 import type { InventoryHost } from '../../src/load/model.js';
+import { fleetHost, startHost, stopHost, testFleet } from '../setup/fleet.js';
 
-const FLEET_SH = '/work/shared/test-fleet/fleet.sh';
-const DIR = process.env.NODEMEND_TRANSPORT_FLEET ?? '/tmp/transport-fleet';
-const BASE = 23000;
-const KEY = join(DIR, 'keys', 'id_ed25519');
-const KNOWN = join(DIR, 'known_hosts');
-const port = (n: number) => BASE + n;
-
-function fleetUp(dir: string, n: number, base: number): void {
-  execFileSync('mkdir', ['-p', dir]);
-  if (!existsSync(join(dir, 'rootfs'))) execFileSync('ln', ['-sfn', '/var/tmp/refleet/rootfs', join(dir, 'rootfs')]);
-  execFileSync('bash', [FLEET_SH, 'up', dir, String(n), String(base)], { stdio: 'ignore' });
-}
-
-function hostAlive(dir: string, name: string): boolean {
-  try {
-    process.kill(Number(readFileSync(join(dir, 'hosts', name, 'pid'), 'utf8')), 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const port = (n: number): number => fleetHost(`node${n}`).port;
+const key = (): string => testFleet().key;
+const knownHosts = (): string => testFleet().knownHosts;
 
 function target(n: number, over: Partial<SshTarget> = {}): SshTarget {
-  return { name: `node${n}`, host: '127.0.0.1', port: port(n), user: 'ops', identityFile: KEY, knownHosts: KNOWN, ...over };
+  return { name: `node${n}`, host: '127.0.0.1', port: port(n), user: 'ops', identityFile: key(), knownHosts: knownHosts(), ...over };
 }
 
 function invHost(n: number, conn: Partial<InventoryHost['connection']> = {}): InventoryHost {
   return {
     name: `node${n}`,
-    connection: { host: '127.0.0.1', port: port(n), user: 'ops', identity_file: KEY, known_hosts: KNOWN, ...conn },
+    connection: { host: '127.0.0.1', port: port(n), user: 'ops', identity_file: key(), known_hosts: knownHosts(), ...conn },
     vars: {},
     groups: ['all'],
     loc: { file: 'inventory.yml' },
@@ -58,9 +40,18 @@ function invHost(n: number, conn: Partial<InventoryHost['connection']> = {}): In
 
 /** The host's real key, as the fleet recorded it. */
 function realKeyLine(n: number): string {
-  const line = readFileSync(KNOWN, 'utf8').split('\n').find((l) => l.startsWith(`[127.0.0.1]:${port(n)} `));
-  if (!line) throw new Error(`no key for node${n} in ${KNOWN}`);
+  const line = readFileSync(knownHosts(), 'utf8').split('\n').find((l) => l.startsWith(`[127.0.0.1]:${port(n)} `));
+  if (!line) throw new Error(`no key for node${n} in ${knownHosts()}`);
   return line;
+}
+
+/** A local port nobody listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const p = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return p;
 }
 
 const opened: SshConnection[] = [];
@@ -73,10 +64,6 @@ async function connect(t: SshTarget): Promise<SshConnection> {
 
 let tmp: string;
 beforeAll(() => {
-  if (!['node1', 'node2', 'node3', 'node4'].every((h) => hostAlive(DIR, h))) {
-    execFileSync('bash', [FLEET_SH, 'down', DIR], { stdio: 'ignore' });
-    fleetUp(DIR, 4, BASE);
-  }
   tmp = mkdtempSync(join(tmpdir(), 'nodemend-transport-'));
 });
 afterEach(async () => {
@@ -167,7 +154,7 @@ describe('connection reuse and channel cap', () => {
       // sudo resets the environment, so only the login-user lines carry it.
       seen.delete('\n');
       expect([...seen]).toHaveLength(1);
-      expect([...seen][0]).toMatch(/^127\.0\.0\.1 \d+ 127\.0\.0\.1 23001\n$/);
+      expect([...seen][0]).toMatch(new RegExp(`^127\\.0\\.0\\.1 \\d+ 127\\.0\\.0\\.1 ${port(1)}\n$`));
     } finally {
       await pool.closeAll();
     }
@@ -243,7 +230,7 @@ describe('authentication', () => {
     const saved = process.env.SSH_AUTH_SOCK;
     try {
       for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
-      execFileSync('ssh-add', [KEY], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      execFileSync('ssh-add', [key()], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
       const c = await connect(target(1, { identityFile: undefined, agent: sock }));
       expect((await c.exec('id -un')).stdout).toBe('ops\n');
       process.env.SSH_AUTH_SOCK = sock;
@@ -375,11 +362,12 @@ describe('timeouts', () => {
 });
 
 describe('host keys', () => {
-  const H = 3; // node3 is for host-key tests
-  const name = `[127.0.0.1]:${port(H)}`;
+  const H = 9; // node9 is for host-key tests
+  let name: string;
   let realBlob: Buffer;
   let wrongLine: string;
   beforeAll(() => {
+    name = `[127.0.0.1]:${port(H)}`;
     realBlob = Buffer.from(realKeyLine(H).split(' ')[2], 'base64');
     const k = join(tmp, 'wrong-host-key');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', k]);
@@ -393,7 +381,7 @@ describe('host keys', () => {
 
   it('accepts the recorded key', async () => {
     const c = await connect(target(H));
-    expect((await c.exec('hostname')).stdout).toBe('node3\n');
+    expect((await c.exec('hostname')).stdout).toBe('node9\n');
   });
 
   it('refuses a mismatch, naming both fingerprints and the line to fix', async () => {
@@ -432,7 +420,7 @@ describe('host keys', () => {
   it('appends an unknown key with acceptNewHostKeys, then connects strictly', async () => {
     const f = kh('accept', `other ${wrongLine}`); // no trailing newline on purpose
     const c = await connect(target(H, { knownHosts: f, acceptNewHostKeys: true }));
-    expect((await c.exec('hostname')).stdout).toBe('node3\n');
+    expect((await c.exec('hostname')).stdout).toBe('node9\n');
     const entries = parseKnownHosts(readFileSync(f, 'utf8'));
     expect(entries).toHaveLength(2);
     expect(entries[1].key.equals(realBlob)).toBe(true);
@@ -448,7 +436,7 @@ describe('host keys', () => {
     execFileSync('ssh-keygen', ['-q', '-H', '-f', f], { stdio: 'ignore' });
     expect(readFileSync(f, 'utf8')).toMatch(/^\|1\|/);
     const c = await connect(target(H, { knownHosts: f }));
-    expect((await c.exec('hostname')).stdout).toBe('node3\n');
+    expect((await c.exec('hostname')).stdout).toBe('node9\n');
   });
 
   it('refuses a @revoked key', async () => {
@@ -465,7 +453,7 @@ describe('host keys', () => {
     const err = await connect(target(H, { knownHosts: f, via: jump })).catch((e) => e);
     expect(err).toBeInstanceOf(HostKeyError);
     const ok = await connect(target(H, { via: jump }));
-    expect((await ok.exec('hostname')).stdout).toBe('node3\n');
+    expect((await ok.exec('hostname')).stdout).toBe('node9\n');
   });
 });
 
@@ -514,10 +502,11 @@ describe('proxy_jump through the pool', () => {
 describe('unreachable hosts', () => {
   it('reports connection refused in one line', async () => {
     const pool = new ConnectionPool();
-    const err = await pool.get(invHost(9)).catch((e) => e); // nothing listens on 23009
+    const p = await closedPort();
+    const err = await pool.get(invHost(1, { port: p })).catch((e) => e);
     expect(err).toBeInstanceOf(UnreachableError);
-    expect(err.message).toBe(`ops@127.0.0.1:${port(9)}: connection refused`);
-    expect(pool.stats()).toEqual({ node9: 0 });
+    expect(err.message).toBe(`ops@127.0.0.1:${p}: connection refused`);
+    expect(pool.stats()).toEqual({ node1: 0 });
   });
 
   it('gives up on a host that accepts TCP but never speaks SSH (connect timeout)', async () => {
@@ -525,7 +514,7 @@ describe('unreachable hosts', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
     try {
       const p = (silent.address() as { port: number }).port;
-      const err = await connect({ ...target(4), port: p, connectTimeoutSec: 1 }).catch((e) => e);
+      const err = await connect({ ...target(1), port: p, connectTimeoutSec: 1 }).catch((e) => e);
       expect(err).toBeInstanceOf(UnreachableError);
       expect(err.message).toBe(`ops@127.0.0.1:${p}: no SSH handshake within 1s`);
     } finally {
@@ -533,37 +522,76 @@ describe('unreachable hosts', () => {
     }
   });
 
-  it('rejects a pending exec when the host dies mid-command, then refuses new ones', async () => {
-    const dir = `${DIR}-drop`;
-    execFileSync('bash', [FLEET_SH, 'down', dir], { stdio: 'ignore' });
-    fleetUp(dir, 1, BASE + 10);
-    try {
-      const c = await connect({
-        name: 'dropme',
-        host: '127.0.0.1',
-        port: BASE + 11,
-        user: 'ops',
-        identityFile: join(dir, 'keys', 'id_ed25519'),
-        knownHosts: join(dir, 'known_hosts'),
-      });
-      const started = c.exec('echo started; sleep 300', {}, ROOT);
-      const pending = started.then(
-        () => 'resolved',
-        (e) => e,
-      );
-      // Wait until the command really runs on the host, then kill the host's whole process tree.
-      const watcher = await connect({ ...c.target, name: 'watcher' });
-      for (let i = 0; i < 100 && !(await watcher.exec('ps -eo args')).stdout.includes('sleep 300'); i++) await new Promise((r) => setTimeout(r, 100));
+  describe('a host that hangs, dies and comes back', () => {
+    const N = 10; // node10: stopped and started by these tests
+    const dropTarget = (over: Partial<SshTarget> = {}): SshTarget => target(N, over);
+    /** Wait until `needle` shows in the host's process list (checked over a second connection). */
+    async function untilRunning(needle: string): Promise<void> {
+      const watcher = await connect(dropTarget({ name: 'watcher' }));
+      for (let i = 0; i < 100 && !(await watcher.exec('ps -eo args')).stdout.includes(needle); i++) await new Promise((r) => setTimeout(r, 100));
       await watcher.close();
-      const pid = Number(readFileSync(join(dir, 'hosts', 'node1', 'pid'), 'utf8'));
-      process.kill(-pid, 'SIGKILL');
+    }
+    /** The host-side sshd processes holding TCP connections on the host's port (as the controller sees them). */
+    function sshdPids(): number[] {
+      const out = execFileSync('ss', ['-tnpH', 'state', 'established', `( sport = :${port(N)} )`], { encoding: 'utf8' });
+      return [...new Set([...out.matchAll(/"sshd",pid=(\d+)/g)].map((m) => Number(m[1])))];
+    }
+    const where = () => `ops@127.0.0.1:${port(N)}`;
+
+    afterAll(async () => {
+      await startHost(`node${N}`).catch(() => undefined); // leave it running for whoever comes next
+    });
+
+    it('rejects a pending exec when the host stops answering (keepalive), without hanging', async () => {
+      const c = await connect(dropTarget({ keepaliveSec: 1 }));
+      const pending = c.exec('echo started; sleep 301').then(() => 'resolved', (e) => e);
+      await untilRunning('sleep 301');
+      const frozen = sshdPids();
+      expect(frozen.length).toBeGreaterThan(0);
+      frozen.forEach((pid) => process.kill(pid, 'SIGSTOP'));
+      try {
+        const err = await pending;
+        expect(err).toBeInstanceOf(UnreachableError);
+        expect(err.message).toBe(`${where()}: connection lost (Keepalive timeout)`);
+      } finally {
+        frozen.forEach((pid) => process.kill(pid, 'SIGCONT'));
+      }
+    }, 30_000);
+
+    it('rejects a pending exec when the host dies mid-command, then refuses new ones', async () => {
+      const c = await connect(dropTarget());
+      const pending = c.exec('echo started; sleep 300', {}, ROOT).then(() => 'resolved', (e) => e);
+      await untilRunning('sleep 300');
+      await stopHost(`node${N}`); // kills the host's PID 1, hence sshd and every session
       const err = await pending;
       expect(err).toBeInstanceOf(UnreachableError);
-      expect(err.message).toMatch(/^ops@127\.0\.0\.1:23011: connection lost/);
+      expect(err.message.startsWith(`${where()}: connection lost`)).toBe(true);
       const next = await c.exec('true').catch((e) => e);
       expect(next).toBeInstanceOf(UnreachableError);
-    } finally {
-      execFileSync('bash', [FLEET_SH, 'down', dir], { stdio: 'ignore' });
-    }
-  }, 30_000);
+      const fresh = await connect(dropTarget()).catch((e) => e);
+      expect(fresh.message).toBe(`${where()}: connection refused`);
+    }, 30_000);
+
+    it('reconnect() waits for the host to come back (as after a reboot)', async () => {
+      // node10 is down since the previous test.
+      const c = new SshConnection(dropTarget());
+      opened.push(c);
+      const back = c.reconnect(Date.now() + 60_000);
+      const err = await Promise.race([back.then(() => 'connected', (e) => e), new Promise((r) => setTimeout(() => r('still trying'), 1500))]);
+      expect(err).toBe('still trying');
+      await startHost(`node${N}`); // same root and host key, as after a reboot
+      await back;
+      expect((await c.exec('hostname')).stdout).toBe(`node${N}\n`);
+      expect(c.opened).toBe(1);
+    }, 90_000);
+
+    it('reconnect() gives up at the deadline with the last reason', async () => {
+      const p = await closedPort();
+      const c = new SshConnection({ ...dropTarget(), port: p });
+      opened.push(c);
+      const err = await c.reconnect(Date.now() + 1500).catch((e) => e);
+      expect(err).toBeInstanceOf(UnreachableError);
+      expect(err.message).toBe(`ops@127.0.0.1:${p}: connection refused`);
+    }, 30_000);
+  });
 });

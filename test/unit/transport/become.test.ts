@@ -101,7 +101,7 @@ describe('SudoDialog', () => {
   const M = 'NODEMEND-BECOME-OK-n1';
 
   for (const size of [1, 3, 1000]) {
-    it(`answers the prompt once, strips prompt and marker (chunks of ${size})`, () => {
+    it(`answers the prompt once, strips prompt, marker and sudo's chatter (chunks of ${size})`, () => {
       const d = new SudoDialog(P, M);
       expect(feed(d, 'err', `lecture\n${P}`, size)).toEqual(['send-password']);
       expect(feed(d, 'out', `${M}\nhello\n`, size)).toEqual(['ready']);
@@ -109,7 +109,7 @@ describe('SudoDialog', () => {
       feed(d, 'out', 'world\n', size);
       const r = d.result();
       expect(r.stdout.toString()).toBe('hello\nworld\n');
-      expect(r.stderr.toString()).toBe('lecture\nwarn\n');
+      expect(r.stderr.toString()).toBe('warn\n');
     });
   }
 
@@ -118,6 +118,12 @@ describe('SudoDialog', () => {
     expect(d.onStdout(Buffer.from(`${M}\n`))).toEqual(['ready']);
     expect(d.passwordSent).toBe(false);
     expect(d.result().stdout.length).toBe(0);
+  });
+
+  it('keeps what sudo said when it never ran the command', () => {
+    const d = new SudoDialog(P, M);
+    d.onStderr(Buffer.from('opspw is not in the sudoers file.\n'));
+    expect(d.result().stderr.toString()).toBe('opspw is not in the sudoers file.\n');
   });
 
   it('reports a rejected password on "Sorry, try again." or a second prompt', () => {
