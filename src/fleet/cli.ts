@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_BASE_PORT, DEFAULT_DIR, down, fleetDir, status, up } from './fleet.js';
-import { startHost, stopHost } from './hosts.js';
+import { readMeta, startHost, stopHost } from './hosts.js';
 import { ensureRootfs } from './rootfs.js';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -71,6 +71,7 @@ export function fleetCommand(): Command {
     .argument('<name>', 'host name, e.g. node2')
     .option(...dirOption)
     .action(action(async (name: string, o: { dir: string }) => {
+      if (!readMeta(fleetDir(o.dir), name)) throw new Error(`no host "${name}" in ${fleetDir(o.dir)}`);
       await stopHost(fleetDir(o.dir), name);
       say(`${name} stopped`);
     }));
