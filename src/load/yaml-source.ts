@@ -2,9 +2,12 @@
  * YAML files with positions. Everything later in load/ walks the YAML AST (not
  * plain JS) so that any error can name the line:col of the offending key or value.
  *
- * Parsing follows YAML 1.1 like Ansible (PyYAML): `yes/no/on/off` are booleans,
- * `0644` is octal, `<<` merge keys work. Unlike the `yaml` package's 1.1 schema,
- * the single letters `y`/`n` stay strings, as in PyYAML.
+ * Parsing follows YAML 1.1 like Ansible (PyYAML) where playbooks rely on it:
+ * `yes/no/on/off` are booleans and `<<` merge keys work; the single letters `y`/`n`
+ * stay strings, as in PyYAML. Three 1.1 readings that only surprise are left out
+ * (YAML 1.2 behaviour): `0644` is the number 644, not octal 420 (modules read a
+ * `mode` number as octal digits, src/modules/lib/mode.ts); `5:20` (sexagesimal,
+ * e.g. a docker epoch version) and `2024-01-01` (timestamp) stay strings.
  */
 import { readFileSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
@@ -41,6 +44,8 @@ const pyyamlBool: ScalarTag = {
   resolve: (s: string) => TRUE.test(s),
 };
 
+const DROPPED = /:bool |:int OCT|:(int|float) TIME|:timestamp /;
+
 /** The path shown in messages. */
 export function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
@@ -55,7 +60,7 @@ export function parseYaml(text: string, file: string, errors: NodemendError[]): 
     version: '1.1',
     uniqueKeys: true,
     prettyErrors: false,
-    customTags: (tags) => [...tags.filter((t) => (typeof t === 'string' ? t !== 'bool' : t.tag !== 'tag:yaml.org,2002:bool')), pyyamlBool],
+    customTags: (tags) => [...tags.filter((t) => typeof t === 'string' || !DROPPED.test(`${t.tag} ${t.format ?? ''}`)), pyyamlBool],
   });
   const y: YamlFile = { file, doc, lc, root: (doc.contents as Node | null) ?? null };
   for (const e of doc.errors) {

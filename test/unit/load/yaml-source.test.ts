@@ -9,7 +9,7 @@ function parse(text: string) {
   return { y, errors: errors.map((e) => e.format()) };
 }
 
-describe('YAML as Ansible reads it (1.1, PyYAML booleans)', () => {
+describe('YAML as Ansible reads it (1.1 booleans and merge keys, 1.2 numbers)', () => {
   it.each([
     ['yes', true],
     ['No', false],
@@ -18,7 +18,12 @@ describe('YAML as Ansible reads it (1.1, PyYAML booleans)', () => {
     ['true', true],
     ['y', 'y'], // PyYAML keeps single letters as strings
     ['n', 'n'],
-    ['0644', 420], // octal, as Ansible's mode: 0644
+    ['0644', 644], // not 1.1 octal: modules read a mode number as octal digits
+    ['0x1F', 31],
+    ['1_000', 1000],
+    ['5:20', '5:20'], // not sexagesimal
+    ['5:20.10', '5:20.10'],
+    ['2024-01-01', '2024-01-01'], // not a Date
     ['18.09.1', '18.09.1'],
     ['v1.14.1', 'v1.14.1'],
     ['"yes"', 'yes'],
