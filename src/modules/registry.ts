@@ -6,6 +6,8 @@ import template from './template.js';
 import file from './file.js';
 import stat from './stat.js';
 import slurp from './slurp.js';
+import lineinfile from './lineinfile.js';
+import blockinfile from './blockinfile.js';
 import command from './command.js';
 import shell from './shell.js';
 import setFact from './set_fact.js';
@@ -23,6 +25,8 @@ const ALL: ModuleDef[] = [
   file,
   stat,
   slurp,
+  lineinfile,
+  blockinfile,
   command,
   shell,
   setFact,

@@ -1,0 +1,71 @@
+/**
+ * The plan shared by lineinfile and blockinfile: read the file once (bytes + sha), compute
+ * the edit on the controller, write it back atomically with compare-and-swap on the sha
+ * that was read, so a concurrent change on the host is never clobbered. Symlinks are
+ * followed (the real file is edited, as Ansible does).
+ */
+import { probeFile, writeFileAtomic } from '../../transport/remote-file.js';
+import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../types.js';
+import { attrDelta, attrDiff, describeAttrs, fixAttrsCommand, modeForWrite, type WantedAttrs } from './attrs.js';
+import type { EditResult } from './line-edit.js';
+import { remote, run } from './remote.js';
+
+export interface TextEditOptions extends WantedAttrs {
+  path: string;
+  create: boolean;
+  backup: boolean;
+  /** state=absent: a missing file is simply "nothing to remove". */
+  absentOk: boolean;
+}
+
+export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit: (text: string) => EditResult): Promise<Plan> {
+  const probe = await remote(probeFile(ctx.conn, o.path, { follow: true, wantContent: 'always' }));
+  if (probe.type === 'directory') throw new ModuleFailure(`Path ${o.path} is a directory !`, { rc: 256 });
+  if (probe.exists && probe.type !== 'file') throw new ModuleFailure(`${o.path} is not a regular file (${probe.type})`);
+  if (!probe.exists) {
+    if (o.absentOk) return { changed: false, msg: 'file not present' };
+    if (!o.create) throw new ModuleFailure(`Destination ${o.path} does not exist !`, { rc: 257 });
+  }
+  let before = '';
+  if (probe.exists) {
+    try {
+      before = new TextDecoder('utf-8', { fatal: true }).decode(probe.content);
+    } catch {
+      throw new ModuleFailure(`${o.path} is not UTF-8 text; refusing to edit it line by line`);
+    }
+  }
+  const r = edit(before);
+  const d = probe.exists ? attrDelta(probe, o) : undefined;
+  const changed = r.changed || !probe.exists || Boolean(d?.changed);
+  const msgs = [!probe.exists ? `${o.path} would be created` : r.msg, d?.changed ? describeAttrs(d) : ''].filter(Boolean);
+  const extra = r.found !== undefined ? { found: r.found } : {};
+  if (!changed) return { changed: false, msg: 'already as wanted', result: extra };
+
+  const diff: FileDiff[] = [];
+  if (r.changed || !probe.exists) diff.push({ path: o.path, before, after: r.text });
+  if (d?.changed) diff.push(attrDiff(o.path, d)!);
+  const target = probe.realPath;
+  return {
+    changed: true,
+    msg: msgs.join('; '),
+    diff,
+    result: extra,
+    apply: async () => {
+      if (!r.changed && probe.exists) {
+        await run(ctx.conn, fixAttrsCommand(target, d!)!, `cannot set attributes of ${o.path}`);
+        return {};
+      }
+      const w = await remote(
+        writeFileAtomic(ctx.conn, target, r.text, {
+          mode: modeForWrite(o.mode, probe),
+          owner: o.owner,
+          group: o.group,
+          backup: o.backup,
+          expectSha: probe.exists ? probe.sha256 : null,
+          makeParents: o.create && !probe.parentExists ? true : undefined,
+        }),
+      );
+      return w.backupFile ? { backup_file: w.backupFile } : {};
+    },
+  };
+}

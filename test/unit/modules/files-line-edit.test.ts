@@ -1,0 +1,102 @@
+/** Line and block edits: Python regex translation, and the conventions nodemend keeps on purpose. */
+import { describe, expect, it } from 'vitest';
+import lineinfile, { lineEdit } from '../../../src/modules/lineinfile.js';
+import blockinfile, { blockEdit } from '../../../src/modules/blockinfile.js';
+import { compilePyRegex, expandTemplate } from '../../../src/modules/lib/pyregex.js';
+
+const li = (text: string, args: Record<string, unknown>) => lineEdit(lineinfile.schema.parse({ path: '/f', ...args }))(text);
+const bi = (text: string, args: Record<string, unknown>) => blockEdit(blockinfile.schema.parse({ path: '/f', ...args }))(text);
+
+describe('Python regex translation', () => {
+  it('named groups, backreferences, anchors and inline flags', () => {
+    const m = compilePyRegex('(?P<k>\\w+)=(?P=k)').re.exec('ab=ab');
+    expect(m?.groups?.k).toBe('ab');
+    expect(compilePyRegex('(?i)^foo$').re.test('FOO\n')).toBe(true);
+    expect(compilePyRegex('^foo\\Z').re.test('foo\n')).toBe(false);
+    expect(compilePyRegex('\\Afoo').re.test('x\nfoo')).toBe(false);
+    expect(compilePyRegex('(?m)^b$').re.test('a\nb\nc')).toBe(true);
+    expect(compilePyRegex('a.c').re.test('a\rc')).toBe(true);
+    expect(compilePyRegex('a.c').re.test('a\nc')).toBe(false);
+    expect(compilePyRegex('(?s)a.c').re.test('a\nc')).toBe(true);
+    expect(compilePyRegex('[$.]').re.test('x.')).toBe(true); // inside a class, $ and . stay literal
+    expect(compilePyRegex('\\$HOME').re.test('$HOME')).toBe(true);
+  });
+
+  it('rejects what it cannot translate, with the pattern in the message', () => {
+    expect(() => compilePyRegex('(?x) a b')).toThrow(/verbose mode/);
+    expect(() => compilePyRegex('(unclosed')).toThrow(/invalid regex "\(unclosed"/);
+    const r = lineinfile.schema.safeParse({ path: '/f', regexp: '([', line: 'x' });
+    expect(r.success).toBe(false);
+    expect(JSON.stringify(r.error?.issues)).toContain('invalid regex');
+  });
+
+  it('expands Python replacement templates', () => {
+    const m = compilePyRegex('^(?P<a>x)(y)?(z)').re.exec('xz')!;
+    expect(expandTemplate('\\1-\\g<a>-[\\2]-\\g<3>\\t\\\\', m)).toBe('x-x-[]-z\t\\');
+    expect(() => expandTemplate('\\9', m)).toThrow(/invalid group reference/);
+    expect(() => expandTemplate('\\g<nope>', m)).toThrow(/unknown group name/);
+  });
+});
+
+describe('lineinfile conventions', () => {
+  it('a file without a final newline keeps it that way, and stays idempotent', () => {
+    const first = li('a=1\nb=2', { line: 'c=3' });
+    expect(first).toMatchObject({ text: 'a=1\nb=2\nc=3', changed: true, msg: 'line added' });
+    expect(li(first.text, { line: 'c=3' }).changed).toBe(false);
+    const rep = li('a=1\nb=2', { regexp: '^b=', line: 'b=9' });
+    expect(rep.text).toBe('a=1\nb=9');
+    expect(li('a=1\nb=2', { regexp: '^b=', line: 'b=2' }).changed).toBe(false); // Ansible would add a newline and report changed
+  });
+
+  it('CRLF files get CRLF lines', () => {
+    expect(li('a\r\nb\r\n', { line: 'c', insertafter: '^a' }).text).toBe('a\r\nc\r\nb\r\n');
+    expect(li('a\r\nb\r\n', { regexp: '^b', line: 'B' }).text).toBe('a\r\nB\r\n');
+    expect(li('a\r\nb\r\n', { line: 'b' }).changed).toBe(false);
+  });
+
+  it('absent reports how many lines went', () => {
+    expect(li('x\ny\nx\n', { state: 'absent', line: 'x' })).toMatchObject({ text: 'y\n', found: 2, msg: '2 line(s) removed' });
+    expect(li('x\ny', { state: 'absent', line: 'y' }).text).toBe('x');
+  });
+
+  it('validates argument combinations as Ansible does', () => {
+    const bad = [
+      { path: '/f' },
+      { path: '/f', line: 'x', insertafter: 'a', insertbefore: 'b' },
+      { path: '/f', line: 'x', backrefs: true },
+      { path: '/f', line: 'x', regexp: 'a', search_string: 'b' },
+      { path: '/f', state: 'absent' },
+      { path: '/f', line: 'x', bogus: 1 },
+    ];
+    for (const b of bad) expect(lineinfile.schema.safeParse(b).success, JSON.stringify(b)).toBe(false);
+    expect(lineinfile.schema.parse({ dest: '/f', regex: 'a', value: 'b', backrefs: 'yes' })).toMatchObject({ path: '/f', regexp: 'a', line: 'b', backrefs: true });
+  });
+});
+
+describe('blockinfile conventions', () => {
+  it('uses NODEMEND markers by default and is idempotent, also for CRLF and no final newline', () => {
+    const one = bi('a\n', { block: 'x' });
+    expect(one.text).toBe('a\n# BEGIN NODEMEND MANAGED BLOCK\nx\n# END NODEMEND MANAGED BLOCK\n');
+    expect(bi(one.text, { block: 'x' }).changed).toBe(false);
+    const crlf = bi('a\r\n', { block: 'x\ny' });
+    expect(crlf.text).toBe('a\r\n# BEGIN NODEMEND MANAGED BLOCK\r\nx\r\ny\r\n# END NODEMEND MANAGED BLOCK\r\n');
+    expect(bi(crlf.text, { block: 'x\ny' }).changed).toBe(false);
+    const noNl = bi('a', { block: 'x' });
+    expect(noNl.text).toBe('a\n# BEGIN NODEMEND MANAGED BLOCK\nx\n# END NODEMEND MANAGED BLOCK');
+    expect(bi(noNl.text, { block: 'x' }).changed).toBe(false);
+    expect(bi(noNl.text, { state: 'absent' }).text).toBe('a');
+    expect(bi('a', { state: 'absent' }).changed).toBe(false); // Ansible would add a newline here
+  });
+
+  it('prepend_newline / append_newline separate the block from its neighbours once', () => {
+    const r = bi('a\nb\n', { block: 'x', insertafter: '^a', prepend_newline: true, append_newline: true, marker: '#{mark}' });
+    expect(r.text).toBe('a\n\n#BEGIN\nx\n#END\n\nb\n');
+    expect(bi(r.text, { block: 'x', insertafter: '^a', prepend_newline: true, append_newline: true, marker: '#{mark}' }).changed).toBe(false);
+  });
+
+  it('validates markers', () => {
+    expect(blockinfile.schema.safeParse({ path: '/f', marker: '# managed' }).success).toBe(false);
+    expect(blockinfile.schema.safeParse({ path: '/f', marker_begin: 'X', marker_end: 'X' }).success).toBe(false);
+    expect(blockinfile.schema.parse({ name: '/f', content: 'c' })).toMatchObject({ path: '/f', block: 'c' });
+  });
+});
