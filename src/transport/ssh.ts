@@ -48,6 +48,8 @@ export interface SshTarget {
   /** Record unknown host keys instead of refusing them (a changed key is refused regardless). */
   acceptNewHostKeys?: boolean;
   keepaliveSec?: number; // default 15
+  /** How long sudo-with-password may take to start the command (prompt + check); default 30. */
+  becomeTimeoutSec?: number;
   maxChannels?: number; // default 8
   /** Reach the host through this (jump) connection instead of a direct TCP connection. */
   via?: SshConnection;
@@ -329,10 +331,22 @@ export class SshConnection implements HostConnection {
         const errb: Buffer[] = [];
         let rc: number | undefined;
         const sendStdin = () => (opts.stdin !== undefined ? stream.end(opts.stdin) : stream.end());
+        // sudo runs outside timeout(1): if it never shows our prompt (e.g. passprompt_override
+        // in sudoers) it would wait for a password forever. EOF on its stdin ends it.
+        let stalled = false;
+        const guard = dialog
+          ? setTimeout(() => {
+              stalled = true;
+              stream.end();
+            }, (this.target.becomeTimeoutSec ?? 30) * 1000)
+          : undefined;
         const onEvents = (events: string[]) => {
           for (const ev of events) {
             if (ev === 'send-password') stream.write(`${become!.password}\n`);
-            else if (ev === 'ready') sendStdin();
+            else if (ev === 'ready') {
+              clearTimeout(guard);
+              sendStdin();
+            }
             else if (ev === 'rejected') stream.end(); // EOF makes sudo give up instead of waiting for another try
           }
         };
@@ -340,10 +354,15 @@ export class SshConnection implements HostConnection {
         stream.stderr.on('data', (d: Buffer) => (dialog ? onEvents(dialog.onStderr(d)) : errb.push(d)));
         stream.on('exit', (code: number | null, signal?: string) => (rc = code ?? signalRc(signal)));
         stream.on('close', () => {
+          clearTimeout(guard);
           if (rc === undefined && this.lost) return onLost(new UnreachableError(this.hostName, `${this.where}: connection lost (${this.lost})`));
           const code = rc ?? -1;
           const bytes = dialog ? dialog.result() : { stdout: Buffer.concat(out), stderr: Buffer.concat(errb) };
           const stderr = bytes.stderr.toString('utf8');
+          if (dialog && !dialog.ready && stalled)
+            return settle(() =>
+              reject(new BecomeError(this.hostName, `sudo on host ${this.hostName} did not start the command within ${this.target.becomeTimeoutSec ?? 30}s (its password prompt was not recognized)`)),
+            );
           if (dialog && !dialog.ready && (dialog.rejected || (dialog.passwordSent && code !== 0)))
             return settle(() => reject(new BecomeError(this.hostName, `sudo password rejected for user ${become!.user} on host ${this.hostName}`)));
           if (become && !become.password && needsPassword(code, stderr))

@@ -312,6 +312,24 @@ describe('become', () => {
     expect((await c.exec('echo ok')).stdout).toBe('ok\n');
   });
 
+  it('gives up, instead of hanging, when something other than our prompt asks for input', async () => {
+    // A sudo wrapper (as OTP / PAM setups have) with its own prompt, for opspw only: we must not
+    // answer a prompt we did not ask for, and must not wait forever either.
+    const admin = await connect(target(2));
+    const wrapper = '/usr/local/bin/sudo';
+    const script = '#!/bin/sh\n[ "$(id -un)" = opspw ] || exec /usr/bin/sudo "$@"\nprintf "Verification code: " >&2\nread code\nexec /usr/bin/sudo "$@"\n';
+    await admin.exec(sh`cat > ${wrapper} && chmod 755 ${wrapper}`, { stdin: script }, ROOT);
+    try {
+      expect((await admin.exec('id -un', {}, ROOT)).stdout).toBe('root\n'); // others unaffected
+      const c = await connect(target(2, { user: 'opspw', becomeTimeoutSec: 2 }));
+      const err = await c.exec('id -un', {}, { ...ROOT, password: 'opspw' }).catch((e) => e);
+      expect(err).toBeInstanceOf(BecomeError);
+      expect(err.message).toBe('sudo on host node2 did not start the command within 2s (its password prompt was not recognized)');
+    } finally {
+      await admin.exec(sh`rm -f ${wrapper}`, {}, ROOT);
+    }
+  });
+
   it('never puts the password on a command line the host can see', async () => {
     const secret = `S3cret-${randomBytes(6).toString('hex')}`;
     const c = await connect(target(1));
