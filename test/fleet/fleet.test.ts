@@ -16,6 +16,7 @@ import type { ExecResult } from '../../src/transport/types.js';
 import { inventoryYaml, knownHostsLine } from '../../src/fleet/inventory.js';
 import { down, status, up } from '../../src/fleet/fleet.js';
 import { mountsUnder } from '../../src/fleet/mounts.js';
+import { PACKAGES, detectMirror, isComplete, rootfsKey, rootfsPath } from '../../src/fleet/rootfs.js';
 import { HOSTS, TEST_FLEET_SIZE, fleetHost, hostRoot, startHost, stopHost, testFleet } from '../setup/fleet.js';
 
 const OWN = HOSTS.fleetTool[0]; // the only host these tests may disturb
@@ -188,6 +189,40 @@ describe('inventory and known_hosts text', () => {
   it('uses the bracketed [host]:port form except on port 22, and drops the key comment', () => {
     expect(knownHostsLine(22501, 'ssh-ed25519 AAAAkey root@node1\n')).toBe('[127.0.0.1]:22501 ssh-ed25519 AAAAkey');
     expect(knownHostsLine(22, 'ssh-ed25519 AAAAkey')).toBe('127.0.0.1 ssh-ed25519 AAAAkey');
+  });
+});
+
+describe('root filesystem cache', () => {
+  it('is keyed by suite and packages, and the fleet runs on the complete cached tree', () => {
+    expect(rootfsKey()).toMatch(/^[0-9a-f]{12}$/);
+    expect(rootfsKey([...PACKAGES].reverse())).toBe(rootfsKey()); // order does not matter
+    expect(rootfsKey([...PACKAGES, 'strace'])).not.toBe(rootfsKey());
+    expect(rootfsKey(PACKAGES, 'trixie')).not.toBe(rootfsKey());
+    const lowerdir = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.includes(`${testFleet().dir}/hosts/node1/merged `));
+    expect(lowerdir).toContain(`lowerdir=${rootfsPath()}`);
+    expect(isComplete(rootfsPath())).toBe(true);
+  });
+
+  it('finds the bookworm mirror in deb822 sources, then in sources.list; MIRROR wins', () => {
+    const files: Record<string, string> = {
+      '/etc/apt/sources.list.d/debian.sources':
+        'Types: deb\nURIs: http://sec.example/debian-security\nSuites: bookworm-security\n\nTypes: deb\nURIs: http://mirror.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n',
+      '/etc/apt/sources.list': 'deb [signed-by=/k.gpg] http://old.example/debian bookworm main\n',
+    };
+    const read = (p: string): string | undefined => files[p];
+    const list = (): string[] => ['debian.sources'];
+    const saved = process.env.MIRROR;
+    delete process.env.MIRROR;
+    try {
+      expect(detectMirror(read, list)).toBe('http://mirror.example/debian');
+      expect(detectMirror(read, () => [])).toBe('http://old.example/debian');
+      expect(() => detectMirror(() => undefined, () => [])).toThrow(/set MIRROR/);
+      process.env.MIRROR = 'http://override.example/debian';
+      expect(detectMirror(read, list)).toBe('http://override.example/debian');
+    } finally {
+      if (saved === undefined) delete process.env.MIRROR;
+      else process.env.MIRROR = saved;
+    }
   });
 });
 
