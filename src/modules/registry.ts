@@ -8,6 +8,7 @@ import stat from './stat.js';
 import slurp from './slurp.js';
 import lineinfile from './lineinfile.js';
 import blockinfile from './blockinfile.js';
+import fetch from './fetch.js';
 import command from './command.js';
 import shell from './shell.js';
 import setFact from './set_fact.js';
@@ -27,6 +28,7 @@ const ALL: ModuleDef[] = [
   slurp,
   lineinfile,
   blockinfile,
+  fetch,
   command,
   shell,
   setFact,

@@ -31,8 +31,10 @@ export interface FileProbe {
   ctime: number;
   inode: number;
   nlink: number;
-  /** Regular files only, when asked (wantSha / compareSha / content fetched). */
+  /** Regular files only, when asked (wantSha / compareSha / content fetched); of the bytes sent when content came. */
   sha256?: string;
+  /** What sha256sum said on the host (before the bytes were read): compare with `sha256` to detect a file changing mid-read. */
+  remoteSha256?: string;
   /** `readlink` of `path` when `path` itself is a symlink (even when followed). */
   linkTarget?: string;
   /** When `path` is a symlink, the fully resolved path (what a write must replace to keep the link); else `path`. */
@@ -218,7 +220,7 @@ ${raw(PRELUDE)}${extra}${raw(PROBE_BODY)}`;
   const [, , , , sha, flag, ...statFields] = header;
   const probe = fromStat(path, statFields, realPath, linkTarget);
   probe.extra = extraOut;
-  if (sha !== '-') probe.sha256 = sha;
+  if (sha !== '-') probe.sha256 = probe.remoteSha256 = sha;
   if (flag === 'C') {
     probe.content = Buffer.from(buf.subarray(nl + 1));
     // The bytes are the truth: the file may have changed between stat and cat.
