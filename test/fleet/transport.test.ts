@@ -160,6 +160,21 @@ describe('connection reuse and channel cap', () => {
     }
   });
 
+  it('uses knownHostsDefault for hosts that set no known_hosts, and passes acceptNewHostKeys on', async () => {
+    const file = join(tmp, 'pool-default-known-hosts');
+    const host = invHost(1, { known_hosts: undefined });
+    const strict = new ConnectionPool({ knownHostsDefault: file });
+    expect(await strict.get(host).catch((e) => e)).toBeInstanceOf(UnreachableError); // missing file: unknown host
+    const accepting = new ConnectionPool({ knownHostsDefault: file, acceptNewHostKeys: true });
+    try {
+      expect((await (await accepting.get(host)).exec('hostname')).stdout).toBe('node1\n');
+      expect(readFileSync(file, 'utf8')).toBe(`${realKeyLine(1)}\n`);
+    } finally {
+      await accepting.closeAll();
+      await strict.closeAll();
+    }
+  });
+
   it('runs 20 concurrent execs on one connection, never more than 8 channels at once on the host', async () => {
     const c = await connect(target(2));
     const dir = `/tmp/nm-cap-${randomBytes(4).toString('hex')}`;
