@@ -1,13 +1,13 @@
 /**
- * Where the file-module tests run: the suite's global fleet (test/setup/fleet.ts,
- * hosts node3-node4 per its allocation table) when it exists, else the private
- * fleet of the files work (/tmp/files-fleet, ports 25001..), brought up by
- * /work/shared/test-fleet/fleet.sh. Tests read the hosts' files from the controller.
+ * Where the file-module tests run: the suite's fleet (test/setup/fleet.ts), on the hosts its
+ * allocation table gives the file modules (node3, node4), every test under a unique path.
+ * Tests read and write the hosts' files from the controller through hostRoot().
  */
-import { existsSync, readFileSync, statSync, lstatSync, readlinkSync } from 'node:fs';
+import { readFileSync, statSync, lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ModuleHarness } from '../setup/module-harness.js';
+import { HOSTS, fleetHost, hostRoot, testFleet } from '../setup/fleet.js';
 
 export interface FilesHost {
   name: string;
@@ -17,34 +17,9 @@ export interface FilesHost {
   root: string;
 }
 
-const PRIVATE_DIR = process.env.NODEMEND_FILES_FLEET ?? '/tmp/files-fleet';
-const PRIVATE_BASE = 25000;
-
-/** The reference recipe mounts each root in a private namespace: reach it through its PID 1. */
-function privateRoot(dir: string, name: string): string {
-  const merged = join(dir, 'hosts', name, 'merged');
-  if (existsSync(join(merged, 'etc', 'hostname'))) return merged;
-  const pid = readFileSync(join(dir, 'hosts', name, 'pid'), 'utf8').trim();
-  const child = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0];
-  return `/proc/${child}/root`;
-}
-
 export async function filesHosts(): Promise<FilesHost[]> {
-  const globalHelpers = join(import.meta.dirname, '..', 'setup', 'fleet.ts');
-  if (existsSync(globalHelpers) && !process.env.NODEMEND_FILES_FLEET) {
-    const mod = await import(/* @vite-ignore */ globalHelpers);
-    const fleet = mod.testFleet();
-    return ['node3', 'node4'].map((name) => {
-      const h = fleet.hosts.find((x: { name: string }) => x.name === name);
-      return { name, port: h.port, key: fleet.key, root: mod.hostRoot(name) };
-    });
-  }
-  return [1, 2].map((i) => ({
-    name: `node${i}`,
-    port: PRIVATE_BASE + i,
-    key: join(PRIVATE_DIR, 'keys', 'id_ed25519'),
-    root: privateRoot(PRIVATE_DIR, `node${i}`),
-  }));
+  const { key } = testFleet();
+  return HOSTS.files.map((name) => ({ name, port: fleetHost(name).port, key, root: hostRoot(name) }));
 }
 
 export async function openHarness(h: FilesHost, opts: { user?: string; become?: boolean } = {}): Promise<ModuleHarness> {
