@@ -18,6 +18,7 @@ import debug from './debug.js';
 import pkg, { apt, yum, dnf } from './package.js';
 import service, { systemd } from './service.js';
 import waitFor from './wait_for.js';
+import reboot from './reboot.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -42,6 +43,7 @@ const ALL: ModuleDef[] = [
   service,
   systemd,
   waitFor,
+  reboot,
 ];
 
 /** Modules by name; `ansible.builtin.x` and short `x` both resolve. */
