@@ -11,6 +11,7 @@ import { defineModule, ModuleFailure, type ModuleContext } from './types.js';
 import { attrFields } from './lib/attrs.js';
 import { boolArg, pathArg } from './lib/args.js';
 import { MAX_DIFF_BYTES } from './lib/diff.js';
+import { formatMode } from './lib/mode.js';
 import { bytesSource, planPutContent, type PutSource } from './lib/put-content.js';
 import { remote } from './lib/remote.js';
 
@@ -20,30 +21,36 @@ const schema = z
     content: z.union([z.string(), z.number()]).transform(String).optional(),
     dest: pathArg,
     ...attrFields,
+    /** Octal/symbolic, or "preserve": the mode src has. */
+    mode: z.union([z.literal('preserve'), attrFields.mode.unwrap()]).optional(),
     backup: boolArg.default(false),
     force: boolArg.default(true),
     remote_src: boolArg.default(false),
     follow: boolArg.default(false),
   })
   .refine((a) => (a.src === undefined) !== (a.content === undefined), { message: 'exactly one of src or content is required' })
-  .refine((a) => !(a.remote_src && a.src === undefined), { message: 'remote_src needs src' });
+  .refine((a) => !(a.remote_src && a.src === undefined), { message: 'remote_src needs src' })
+  .refine((a) => !(a.mode === 'preserve' && a.src === undefined), { message: 'mode: preserve needs src' });
 
 type Args = z.infer<typeof schema>;
 
-async function localSource(ctx: ModuleContext, src: string): Promise<PutSource> {
+/** A source, with the mode it has (for mode: preserve). */
+type Source = PutSource & { mode?: string };
+
+async function localSource(ctx: ModuleContext, src: string): Promise<Source> {
   const file = ctx.resolveLocalPath(src, 'file');
   const st = await stat(file).catch(() => {
     throw new ModuleFailure(`could not find src ${src} (looked at ${file})`);
   });
   if (st.isDirectory()) throw new ModuleFailure(`src ${src} is a directory: copying directories is not supported`);
-  return bytesSource(await readFile(file));
+  return { ...bytesSource(await readFile(file)), mode: formatMode(st.mode) };
 }
 
-async function remoteSource(ctx: ModuleContext, src: string): Promise<PutSource> {
+async function remoteSource(ctx: ModuleContext, src: string): Promise<Source> {
   const p = await remote(probeFile(ctx.conn, src, { wantSha: true, wantContent: ctx.diff ? 'always' : undefined, maxContentBytes: MAX_DIFF_BYTES, follow: true }));
   if (!p.exists) throw new ModuleFailure(`remote src ${src} does not exist`);
   if (p.type !== 'file') throw new ModuleFailure(`remote src ${src} is not a regular file (${p.type})`);
-  return { bytes: p.content, sha256: p.sha256!, size: p.size, remotePath: p.realPath };
+  return { bytes: p.content, sha256: p.sha256!, size: p.size, remotePath: p.realPath, mode: p.mode };
 }
 
 export default defineModule<Args>({
@@ -51,10 +58,10 @@ export default defineModule<Args>({
   description: 'Put a controller file or inline content on the host (atomic; mode/owner/group; backup)',
   schema,
   async plan(a, ctx) {
-    const src = a.content !== undefined ? bytesSource(Buffer.from(a.content, 'utf8')) : a.remote_src ? await remoteSource(ctx, a.src!) : await localSource(ctx, a.src!);
+    const src: Source = a.content !== undefined ? bytesSource(Buffer.from(a.content, 'utf8')) : a.remote_src ? await remoteSource(ctx, a.src!) : await localSource(ctx, a.src!);
     const plan = await planPutContent(ctx, src, {
       dest: a.dest,
-      mode: a.mode,
+      mode: a.mode === 'preserve' ? src.mode : a.mode,
       owner: a.owner,
       group: a.group,
       backup: a.backup,

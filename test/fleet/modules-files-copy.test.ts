@@ -108,6 +108,19 @@ describe('copy', () => {
     expect(again.result.dest).toBe(`${dir}/etc/app/app.ini`);
   });
 
+  it('mode: preserve gives dest the mode of src', async () => {
+    writeFileSync(join(local, 'tool.sh'), '#!/bin/sh\n');
+    chmodSync(join(local, 'tool.sh'), 0o750);
+    await hx.run(copy, { src: 'tool.sh', dest: `${dir}/tool.sh`, mode: 'preserve' });
+    expect(modeOf(host, `${dir}/tool.sh`)).toBe('0750');
+    expect((await hx.run(copy, { src: 'tool.sh', dest: `${dir}/tool.sh`, mode: 'preserve' })).changed).toBe(false);
+    writeFileSync(onHost(host, `${dir}/remote-tool`), 'x');
+    chmodSync(onHost(host, `${dir}/remote-tool`), 0o700);
+    await hx.run(copy, { src: `${dir}/remote-tool`, dest: `${dir}/remote-tool2`, remote_src: true, mode: 'preserve' });
+    expect(modeOf(host, `${dir}/remote-tool2`)).toBe('0700');
+    expect(copy.schema.safeParse({ content: 'x', dest: '/x', mode: 'preserve' }).success).toBe(false);
+  });
+
   it('binary src: exact bytes, no content diff', async () => {
     const bytes = Buffer.from([0, 1, 2, 254, 255, 0, 10]);
     writeFileSync(join(local, 'blob.bin'), bytes);
