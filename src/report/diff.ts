@@ -1,0 +1,28 @@
+import { createTwoFilesPatch } from 'diff';
+import type { FileDiff } from '../modules/types.js';
+import { colors } from './colors.js';
+
+/**
+ * A FileDiff as a unified diff. An empty `before` is a new file ("--- /dev/null",
+ * as git and patch write it). The "Index:" / "====" preamble of the diff package is
+ * dropped: it repeats the path and is not part of the unified format. Identical
+ * sides give "" (nothing to show).
+ */
+export function renderDiff(d: FileDiff, color: boolean): string {
+  const isNew = d.before === '';
+  const patch = createTwoFilesPatch(isNew ? '/dev/null' : d.path, d.path, d.before, d.after, isNew ? '' : 'before', 'after', { context: 3 });
+  const lines = patch.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('--- '));
+  const body = lines.slice(start);
+  if (!body.some((l) => l.startsWith('@@'))) return '';
+  if (body[body.length - 1] === '') body.pop();
+  const c = colors(color);
+  const paint = (l: string): string => {
+    if (l.startsWith('--- ') || l.startsWith('+++ ')) return c.bold(l);
+    if (l.startsWith('@@')) return c.cyan(l);
+    if (l.startsWith('+')) return c.green(l);
+    if (l.startsWith('-')) return c.red(l);
+    return l;
+  };
+  return body.map(paint).join('\n') + '\n';
+}
