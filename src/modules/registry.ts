@@ -19,6 +19,7 @@ import pkg, { apt, yum, dnf } from './package.js';
 import service, { systemd } from './service.js';
 import waitFor from './wait_for.js';
 import reboot from './reboot.js';
+import getUrl from './get_url.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -44,6 +45,7 @@ const ALL: ModuleDef[] = [
   systemd,
   waitFor,
   reboot,
+  getUrl,
 ];
 
 /** Modules by name; `ansible.builtin.x` and short `x` both resolve. */
