@@ -1,5 +1,6 @@
 import type { HostRecap, RunResult, TaskResult, TaskStatus } from '../run/events.js';
 import { renderDiff } from './diff.js';
+import { HIDDEN_ITEM } from './result-lines.js';
 import { hostOutcome, type HostOutcome } from './recap.js';
 import { writeFileAtomic } from './write-atomic.js';
 
@@ -21,7 +22,7 @@ import { writeFileAtomic } from './write-atomic.js';
  *         play, task, loc ("file:line"), module,
  *         status: "ok" | "changed" | "failed" | "skipped" | "unreachable",
  *         changed: boolean,
- *         item?: any,              // the loop item
+ *         item?: any,              // the loop item ("<hidden: no_log>" when censored)
  *         ignored?: true,          // failed, but ignore_errors was set
  *         handler?: true,
  *         censored?: true,         // no_log: msg/output/diff withheld
@@ -69,7 +70,7 @@ export interface JsonTask {
 
 function jsonTask(r: TaskResult): JsonTask {
   const t: JsonTask = { play: r.play, task: r.task, loc: r.taskLoc, module: r.module, status: r.status, changed: r.changed, duration_ms: r.durationMs };
-  if (r.item !== undefined) t.item = r.item;
+  if (r.item !== undefined) t.item = r.censored ? HIDDEN_ITEM : r.item;
   if (r.ignored) t.ignored = true;
   if (r.isHandler) t.handler = true;
   if (r.censored) t.censored = true;

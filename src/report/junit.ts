@@ -1,4 +1,5 @@
 import type { RunResult, TaskResult } from '../run/events.js';
+import { HIDDEN_ITEM } from './result-lines.js';
 import { resultStatus, worstStatus } from './host-status.js';
 import { writeFileAtomic } from './write-atomic.js';
 import { escapeAttr, escapeText } from './xml.js';
@@ -34,7 +35,11 @@ function casesByHost(result: RunResult): Map<string, Case[]> {
 }
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
-const itemTag = (r: TaskResult): string => (r.item === undefined ? '' : `[item=${typeof r.item === 'string' ? r.item : JSON.stringify(r.item)}] `);
+function itemTag(r: TaskResult): string {
+  if (r.item === undefined) return '';
+  const label = r.censored ? HIDDEN_ITEM : typeof r.item === 'string' ? r.item : JSON.stringify(r.item);
+  return `[item=${label}] `;
+}
 
 /** What a failed item says in the failure body: message, rc, stderr tail. */
 function failureText(r: TaskResult): string {

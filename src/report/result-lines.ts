@@ -11,6 +11,7 @@ export interface ResultLineOptions {
 }
 
 const ITEM_MAX = 80;
+export const HIDDEN_ITEM = '<hidden: no_log>';
 
 function itemLabel(item: unknown): string {
   const s = typeof item === 'string' ? item : JSON.stringify(item) ?? String(item);
@@ -42,7 +43,8 @@ export function resultLines(r: TaskResult, o: ResultLineOptions): string[] {
     skipped: c.cyan('skipping'),
   };
   let line = `${r.check ? c.dim('(check) ') : ''}${label[r.status]}: [${r.host}]`;
-  if (r.item !== undefined) line += ` (item=${itemLabel(r.item)})`;
+  // no_log hides loop items too (they often hold the secret), as Ansible does.
+  if (r.item !== undefined) line += ` (item=${r.censored ? HIDDEN_ITEM : itemLabel(r.item)})`;
   const showMsg = r.msg !== undefined && (failed || isDebug || (o.verbose > 0 && r.status !== 'skipped'));
   const msg = showMsg ? r.msg!.split('\n') : [];
   if (msg.length) line += ` => ${failed ? c.red(msg[0]) : msg[0]}`;

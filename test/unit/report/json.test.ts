@@ -19,7 +19,7 @@ const sample = run({
     result({ host: 'node2', status: 'failed', msg: 'exit 2', rc: 2, stdoutTail: 'building', stderrTail: 'make: *** error', durationMs: 20 }),
     result({ host: 'node1', status: 'ok', item: { name: 'kpatch', version: 1 }, durationMs: 7 }),
     // no_log: whatever reached the report, the diff must not be written.
-    result({ host: 'node1', status: 'changed', censored: true, msg: 'hidden', diff: [{ path: '/etc/secret', before: '', after: 'token\n' }] }),
+    result({ host: 'node1', status: 'changed', censored: true, msg: 'hidden', item: { password: 's3cret' }, diff: [{ path: '/etc/secret', before: '', after: 'token\n' }] }),
     result({ host: 'node2', status: 'failed', ignored: true, isHandler: true, task: 'restart kubelet', module: 'service' }),
   ],
   recap: { node1: recap({ ok: 3, changed: 2 }), node2: recap({ failed: 1, ignored: 1 }), node3: recap({ unreachable: 1 }) },
@@ -64,7 +64,8 @@ describe('JSON report', () => {
       ],
     });
     expect(item).toMatchObject({ status: 'ok', changed: false, item: { name: 'kpatch', version: 1 }, duration_ms: 7 });
-    expect(secret).toMatchObject({ censored: true, msg: 'hidden' });
+    expect(secret).toMatchObject({ censored: true, msg: 'hidden', item: '<hidden: no_log>' });
+    expect(JSON.stringify(report)).not.toContain('s3cret');
     expect(secret).not.toHaveProperty('diff');
     expect(report.hosts.node2.tasks).toEqual([
       expect.objectContaining({ status: 'failed', msg: 'exit 2', rc: 2, stdout_tail: 'building', stderr_tail: 'make: *** error', duration_ms: 20 }),

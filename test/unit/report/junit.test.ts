@@ -88,6 +88,18 @@ describe('JUnit report', () => {
     expect(failure.text).toBe(`${expected}\nstderr:\n${expected}`);
   });
 
+  it('no_log items stay hidden in failure bodies', () => {
+    const xml = buildJunitReport(
+      run({
+        results: [result({ host: 'a', status: 'failed', censored: true, item: { password: 's3cret' }, msg: 'hidden by no_log' })],
+        recap: { a: recap({ failed: 1 }) },
+        failedHosts: ['a'],
+      }),
+    );
+    expect(xml).not.toContain('s3cret');
+    expect(all(parseXml(xml), 'failure')[0].text).toBe('[item=<hidden: no_log>] hidden by no_log');
+  });
+
   it('escapers: entities, and whitespace kept in attributes', () => {
     expect(escapeText('<a & b>')).toBe('&lt;a &amp; b&gt;');
     expect(escapeAttr('"x"\n\t\'y\'')).toBe('&quot;x&quot;&#10;&#9;&apos;y&apos;');

@@ -111,6 +111,27 @@ describe('plain progress (not a TTY, or CI)', () => {
     expect(text).toContain('(check) skipping: [node2]\n');
   });
 
+  it('no_log hides loop items and diffs; failures still say they failed', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString()));
+    const progress = createProgress({ tty: false, verbose: 1, diff: true, out });
+    progress.onEvent({ type: 'task-start', play: 'Harden nodes', task: 'Set password', taskLoc: 'p.yaml:3', hosts: ['node1'] });
+    const secret = { user: 'ops', password: 's3cret' };
+    const censored = { task: 'Set password', censored: true, item: secret, diff: [{ path: '/etc/shadow', before: 'old', after: 's3cret' }] };
+    progress.onEvent({ type: 'task-result', result: result({ host: 'node1', status: 'changed', ...censored }) });
+    progress.onEvent({ type: 'task-result', result: result({ host: 'node1', status: 'failed', msg: 'hidden by no_log', ...censored }) });
+    progress.onEvent({ type: 'task-end', play: 'Harden nodes', task: 'Set password' });
+    await progress.finish();
+    expect(text.split('\n')).toEqual([
+      'TASK [Set password]  [0/1 ok, 1 failed]',
+      'changed: [node1] (item=<hidden: no_log>)',
+      '  (diff hidden: no_log)',
+      'failed: [node1] (item=<hidden: no_log>) => hidden by no_log',
+      '',
+    ]);
+  });
+
   it('no colors when not a terminal', async () => {
     expect(await render({ verbose: 1, diff: true })).not.toMatch(/\x1b/);
   });
