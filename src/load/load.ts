@@ -43,6 +43,16 @@ function patternError(e: unknown, pos: Loc): NodemendError {
   throw e;
 }
 
+/** Files in the order they were first reported, each top to bottom: the order an author fixes them in. */
+function inFileOrder(errors: NodemendError[]): NodemendError[] {
+  const files = [...new Set(errors.map((e) => e.pos?.file ?? ''))];
+  const key = (e: NodemendError): [number, number, number] => [files.indexOf(e.pos?.file ?? ''), e.pos?.line ?? 0, e.pos?.col ?? 0];
+  return [...errors].sort((a, b) => {
+    const [ka, kb] = [key(a), key(b)];
+    return ka[0] - kb[0] || ka[1] - kb[1] || ka[2] - kb[2];
+  });
+}
+
 const stderrWarning = (msg: string): void => {
   process.stderr.write(`[WARNING]: ${msg}\n`);
 };
@@ -79,7 +89,7 @@ export async function loadAll(o: LoadOptions): Promise<Loaded> {
     }
   }
 
-  if (diag.errors.length > 0 || !inventory) throw new ValidationErrors(diag.errors);
+  if (diag.errors.length > 0 || !inventory) throw new ValidationErrors(inFileOrder(diag.errors));
   for (const w of diag.warnings) (o.onWarning ?? stderrWarning)(w);
   return { playbook, inventory, extraVars, hostsByPlay, warnings: diag.warnings };
 }

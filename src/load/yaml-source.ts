@@ -30,6 +30,7 @@ import type { Loc } from './model.js';
 export interface YamlFile {
   /** Path for messages: relative to the working directory when under it. */
   file: string;
+  text: string;
   doc: Document.Parsed;
   lc: LineCounter;
   /** The document's top node; null for an empty file. */
@@ -62,7 +63,7 @@ export function parseYaml(text: string, file: string, errors: NodemendError[]): 
     prettyErrors: false,
     customTags: (tags) => [...tags.filter((t) => typeof t === 'string' || !DROPPED.test(`${t.tag} ${t.format ?? ''}`)), pyyamlBool],
   });
-  const y: YamlFile = { file, doc, lc, root: (doc.contents as Node | null) ?? null };
+  const y: YamlFile = { file, text, doc, lc, root: (doc.contents as Node | null) ?? null };
   for (const e of doc.errors) {
     // Point past indentation: "bad indent" errors start at the line's first column.
     let at = e.pos[0];
@@ -108,15 +109,20 @@ export function posOf(y: YamlFile, node: unknown): Loc {
 }
 
 /**
- * Where the text of a scalar starts: one past an opening quote, so that an
- * expression's own column offsets land on the right character. Block and
- * multi-line scalars give the scalar's position (offsets inside them are not exact).
+ * Where the text of a scalar starts, for expression errors (which add the offset of
+ * the bad token to `col`): one past an opening quote. A scalar written over several
+ * lines (block `|`/`>`, or folded plain/quoted) gives its first text line and no
+ * column, since offsets in the folded text do not map back to columns.
  */
 export function textPos(y: YamlFile, node: Node): Loc {
   const pos = posOf(y, node);
-  if (isScalar(node) && (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) && pos.col) {
-    return { ...pos, col: pos.col + 1 };
+  const range = node.range;
+  if (!range || !pos.col) return pos;
+  if (y.text.slice(range[0], range[1]).includes('\n')) {
+    const block = isScalar(node) && (node.type === Scalar.BLOCK_FOLDED || node.type === Scalar.BLOCK_LITERAL);
+    return { file: pos.file, line: block ? pos.line! + 1 : pos.line };
   }
+  if (isScalar(node) && (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE)) return { ...pos, col: pos.col + 1 };
   return pos;
 }
 

@@ -44,6 +44,80 @@ const cases: Case[] = [
     errors: ['site.yaml:1:3: missing required key "hosts" in play: expected a string or a list'],
   },
   {
+    name: 'bad expression inside a when (plain, quoted, in a list, wrapped in {{ }})',
+    files: {
+      'site.yaml': play(
+        [
+          '    - command: ls',
+          '      when: x == (1',
+          '    - command: ls',
+          '      when: "x == (1"',
+          '    - command: ls',
+          '      when: [a, "b and"]',
+          '    - command: ls',
+          '      when: "{{ x == }}"',
+          '',
+        ].join('\n'),
+      ),
+    },
+    errors: [
+      "site.yaml:4:20: expected ')' to close '(', got end of expression",
+      "site.yaml:6:21: expected ')' to close '(', got end of expression",
+      'site.yaml:8:23: expected an expression, got end of expression',
+      'site.yaml:10:21: expected an expression, got end of expression',
+    ],
+    codes: ['expression', 'expression', 'expression', 'expression'],
+  },
+  {
+    name: 'bad expressions in changed_when, failed_when, until, assert that',
+    files: {
+      'site.yaml': play('    - command: ls\n      register: r\n      changed_when: r.rc ==\n      failed_when: r.rc !== 1\n      until: (r\n    - assert: { that: ["x ==", "y"] }\n'),
+    },
+    errors: [
+      'site.yaml:5:28: expected an expression, got end of expression',
+      "site.yaml:6:27: expected an expression, got '='",
+      "site.yaml:7:16: expected ')' to close '(', got end of expression",
+      'site.yaml:8:29: expected an expression, got end of expression',
+    ],
+  },
+  {
+    name: 'bad templates in arguments, vars, loop; {% %} blocks',
+    files: {
+      'site.yaml': [
+        '- hosts: all',
+        '  vars:',
+        '    a: "{{ b +* c }}"',
+        '  tasks:',
+        '    - debug: { msg: "hello {{ name | }}" }',
+        '    - command: echo {{ x',
+        '    - debug: { msg: "{% if x %}y{% endif %}" }',
+        '    - command: ls',
+        '      loop: "{{ items | }}"',
+        '      vars: { v: [ok, "{{ (y }}"] }',
+        '',
+      ].join('\n'),
+    },
+    errors: [
+      "site.yaml:3:15: expected an expression, got '*'",
+      "site.yaml:5:38: expected a filter name after '|', got '}}'",
+      "site.yaml:6:21: expected '}}' to close '{{'",
+      "site.yaml:7:22: '{% ... %}' blocks are not supported (only {% raw %}...{% endraw %}): use when:/loop: on the task, or a Handlebars template file",
+      "site.yaml:9:25: expected a filter name after '|', got '}}'",
+      "site.yaml:10:30: unexpected '}': expected ')' to close '('",
+    ],
+  },
+  {
+    name: 'bad expression in a multi-line scalar: its first text line, no column',
+    files: { 'site.yaml': play('    - command: ls\n      when: >\n        x and\n        (y\n') },
+    errors: ["site.yaml:5: expected ')' to close '(', got end of expression"],
+  },
+  {
+    name: 'templated hosts with an undefined variable',
+    files: { 'site.yaml': '- hosts: "{{ target }}"\n  tasks: []\n' },
+    errors: ["site.yaml:1:10: hosts pattern: 'target' is undefined (only play vars and extra vars -e are known here)"],
+    codes: ['undefined-variable'],
+  },
+  {
     name: 'include cycle',
     files: {
       'site.yaml': play('    - include_tasks: a.yaml\n'),
@@ -141,8 +215,8 @@ const cases: Case[] = [
     name: 'module argument of the wrong type; unknown key in args:',
     files: { 'site.yaml': play('    - command: ls\n      args: { chdir: [a], creats: /x }\n') },
     errors: [
-      'site.yaml:4:27: unknown argument "creats" for module "command" (did you mean "creates"?)',
       'site.yaml:4:22: "chdir" must be a string, got a list',
+      'site.yaml:4:27: unknown argument "creats" for module "command" (did you mean "creates"?)',
     ],
   },
   {
@@ -165,8 +239,8 @@ const cases: Case[] = [
     files: { 'site.yaml': play('    - command: ls\n      listen: x\n    - command: ls\n      loop: a,b\n      register: 1st\n') },
     errors: [
       'site.yaml:4:7: "listen" is only valid on handlers',
-      'site.yaml:7:17: "register" must be a variable name (letters, digits, _; not starting with a digit), got string "1st"',
       'site.yaml:6:13: "loop" must be a list or a "{{ expression }}" giving one, got string "a,b"',
+      'site.yaml:7:17: "register" must be a variable name (letters, digits, _; not starting with a digit), got string "1st"',
     ],
   },
   {
@@ -221,7 +295,7 @@ describe('load errors: message and exact position', () => {
 });
 
 describe('several errors', () => {
-  it('reports every error of a file (and of other files) in one pass', async () => {
+  it('reports every error of every file in one pass, file by file, top to bottom', async () => {
     const out = await loadTree({
       'site.yaml': [
         '- hosts: all',
@@ -240,11 +314,32 @@ describe('several errors', () => {
     expect(out.errors).toEqual([
       'inventory.yaml:3:20: "port" must be >=1, got number 0',
       'site.yaml:2:11: "become" must be a boolean (true/false), got string "sometimes"',
-      'site.yaml:6:7: unknown module "comand" (did you mean "command"?)',
-      'more.yaml:2:3: unknown key "whn" in task (did you mean "when"?)',
-      'site.yaml:8:24: unknown argument "colour" for module "debug"; debug takes: msg, var, verbosity',
       'site.yaml:5:15: no handler named "nobody" in play "all"; the play has no handlers',
+      'site.yaml:6:7: unknown module "comand" (did you mean "command"?)',
+      'site.yaml:8:24: unknown argument "colour" for module "debug"; debug takes: msg, var, verbosity',
+      'more.yaml:2:3: unknown key "whn" in task (did you mean "when"?)',
     ]);
+  });
+});
+
+describe('module arguments as written', () => {
+  it('keeps mode: 0644 as the number 644, which modules read as octal digits', async () => {
+    const out = await loadTree({ 'site.yaml': play('    - file: { path: /etc/x, state: directory, mode: 0644 }\n') });
+    expect(out.errors).toEqual([]);
+    expect(out.loaded!.playbook.plays[0].tasks[0]).toMatchObject({ module: 'file', args: { path: '/etc/x', state: 'directory', mode: 644 } });
+  });
+
+  it('stores conditions as raw expressions: "{{ x }}" unwrapped, booleans as true/false', async () => {
+    const out = await loadTree({ 'site.yaml': play('    - command: ls\n      when: "{{ ready }}"\n    - command: ls\n      when: [yes, "a or b"]\n      failed_when: false\n') });
+    expect(out.errors).toEqual([]);
+    const [a, b] = out.loaded!.playbook.plays[0].tasks;
+    expect(a.when).toEqual(['ready']);
+    expect(b).toMatchObject({ when: ['true', 'a or b'], failed_when: ['false'] });
+  });
+
+  it('accepts ansible.builtin. names and stores the short one', async () => {
+    const out = await loadTree({ 'site.yaml': play('    - ansible.builtin.command: ls\n') });
+    expect(out.loaded!.playbook.plays[0].tasks[0]).toMatchObject({ module: 'command', args: { cmd: 'ls' } });
   });
 });
 

@@ -28,7 +28,7 @@ describe('JSON Schemas for editors', () => {
     expect(task.additionalProperties).toBe(false);
     for (const name of MODULES.keys()) expect(task.properties).toHaveProperty(name);
     expect(task.properties).toHaveProperty('when');
-    expect(objectsWith(schema, 'block')).toHaveLength(1);
+    expect(objectsWith(schema, 'rescue').filter((s) => 'block' in s.properties)).toHaveLength(1);
     expect(objectsWith(schema, 'include_tasks')).toHaveLength(1);
     expect(objectsWith(schema, 'import_playbook')).toHaveLength(1);
   });
