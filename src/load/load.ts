@@ -20,6 +20,7 @@ export interface LoadOptions {
   extraVars?: string[];
   /** `--limit` pattern or `@file`. */
   limit?: string;
+  /** Accepted with the other CLI flags; tag selection happens at run time (run/tags.ts). */
   tags?: string[];
   skipTags?: string[];
   /** Where warnings go (unmatched pattern terms...); default: stderr as "[WARNING]: ...". */

@@ -12,7 +12,7 @@ import { NodemendError } from './errors.js';
 import type { Loc, Play, Playbook, Task } from './model.js';
 import type { Diag } from './diag.js';
 import { hasTemplate } from './expr/index.js';
-import { checkTemplatesDeep } from './expr-check.js';
+import { checkTemplate, checkTemplatesDeep } from './expr-check.js';
 import { importPlaybookSchema, playSchema } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { stringList, tagList, TaskLoader, type NotifyRef, type TaskCtx } from './tasks.js';
@@ -28,6 +28,8 @@ interface Inherited {
 }
 
 const IMPORT_KEYS = ['import_playbook', 'ansible.builtin.import_playbook'];
+/** Task lists are checked task by task (tasks.ts), so the play schema takes them as they are. */
+const PLAY = playSchema(z.unknown());
 const asRecord = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
 /** Names and listen topics, read from the YAML so a handler with an error elsewhere still counts. */
@@ -106,7 +108,11 @@ class PlaybookLoader {
     const before = this.errors.length;
     const map = entryMap(y, node);
     const data = plain(y, node) as Record<string, unknown>;
-    check(y, node, data, playSchema(z.unknown()), this.errors, { what: 'play' });
+    check(y, node, data, PLAY, this.errors, { what: 'play' });
+    for (const k of ['name', 'become_user']) {
+      const e = map.get(k);
+      if (e?.value && typeof data[k] === 'string') checkTemplate(y, e.value, data[k] as string, this.errors);
+    }
     const dir = dirname(abs);
     const hosts = Array.isArray(data.hosts) ? stringList(data.hosts).join(',') : typeof data.hosts === 'string' ? data.hosts : '';
 

@@ -35,6 +35,12 @@ export interface TaskCtx {
 }
 
 const KEYWORDS = Object.keys(taskKeywordShape);
+const BLOCK = blockSchema(z.unknown()); // nested lists are checked node by node
+const includeSchemas = new Map<string, z.ZodType>();
+const includeSchemaFor = (keyword: string): z.ZodType => {
+  if (!includeSchemas.has(keyword)) includeSchemas.set(keyword, includeSchema(keyword));
+  return includeSchemas.get(keyword)!;
+};
 const INCLUDE_KEYS = ['include_tasks', 'import_tasks', 'ansible.builtin.include_tasks', 'ansible.builtin.import_tasks'];
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -91,6 +97,8 @@ export class TaskLoader {
   private common(y: YamlFile, node: Node, map: Map<string, Entry>, data: Record<string, unknown>): TaskCommon {
     const nameEntry = map.get('name');
     if (nameEntry?.value && typeof data.name === 'string') checkTemplate(y, nameEntry.value, data.name, this.errors);
+    const becomeUser = map.get('become_user');
+    if (becomeUser?.value && typeof data.become_user === 'string') checkTemplate(y, becomeUser.value, data.become_user, this.errors);
     const varsEntry = map.get('vars');
     if (varsEntry) checkTemplatesDeep(y, varsEntry.value, this.errors);
     return {
@@ -108,14 +116,14 @@ export class TaskLoader {
 
   private block(y: YamlFile, node: Node, map: Map<string, Entry>, ctx: TaskCtx): Block {
     const data = plain(y, node) as Record<string, unknown>;
-    check(y, node, data, blockSchema(z.unknown()), this.errors, { what: 'block' });
+    check(y, node, data, BLOCK, this.errors, { what: 'block' });
     const sub = (k: string): TaskNode[] => this.list(y, map.get(k)?.value ?? null, ctx);
     return { kind: 'block', ...this.common(y, node, map, data), block: sub('block'), rescue: sub('rescue'), always: sub('always') };
   }
 
   private include(y: YamlFile, node: Node, map: Map<string, Entry>, keyword: string, ctx: TaskCtx): IncludeTasks {
     const data = plain(y, node) as Record<string, unknown>;
-    check(y, node, data, includeSchema(keyword), this.errors, { what: keyword });
+    check(y, node, data, includeSchemaFor(keyword), this.errors, { what: keyword });
     const common = this.common(y, node, map, data);
     const entry = map.get(keyword)!;
     // `include_tasks: file` or `include_tasks: { file: ... }`

@@ -107,6 +107,11 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'bad templates in a play name and become_user',
+    files: { 'site.yaml': '- name: "deploy {{ x | }}"\n  hosts: all\n  become_user: "{{ u +}}"\n  tasks: []\n' },
+    errors: ["site.yaml:1:24: expected a filter name after '|', got '}}'", "site.yaml:3:23: expected an expression, got '}}'"],
+  },
+  {
     name: 'bad expression in a multi-line scalar: its first text line, no column',
     files: { 'site.yaml': play('    - command: ls\n      when: >\n        x and\n        (y\n') },
     errors: ["site.yaml:5: expected ')' to close '(', got end of expression"],
