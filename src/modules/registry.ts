@@ -20,6 +20,7 @@ import service, { systemd } from './service.js';
 import waitFor from './wait_for.js';
 import reboot from './reboot.js';
 import getUrl from './get_url.js';
+import unarchive from './unarchive.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -46,6 +47,7 @@ const ALL: ModuleDef[] = [
   waitFor,
   reboot,
   getUrl,
+  unarchive,
 ];
 
 /** Modules by name; `ansible.builtin.x` and short `x` both resolve. */
