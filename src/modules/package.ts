@@ -24,20 +24,18 @@ const flag = z.union([z.boolean(), z.stringbool()]);
 // Package specs never start with "-" (they would read as options) and hold no shell syntax worth allowing.
 const spec = z.string().regex(/^[A-Za-z0-9@_+.:~*][A-Za-z0-9@_+.:~*=<>-]*$/, 'not a package name or spec');
 
-export const schema = z.preprocess(
-  (a) => {
-    if (!a || typeof a !== 'object') return a;
-    // Ansible's aliases for name.
-    const { pkg, package: pk, ...rest } = a as Record<string, unknown>;
-    return rest.name === undefined && (pkg ?? pk) !== undefined ? { ...rest, name: pkg ?? pk } : a;
-  },
-  z.strictObject({
-    // Ansible's list type: a comma-separated string is a list.
-    name: z
-      .union([z.string(), z.array(spec)])
-      .transform((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v))
-      .pipe(z.array(spec))
-      .default([]),
+// Ansible's list type: a comma-separated string is a list.
+const names = z
+  .union([z.string(), z.array(spec)])
+  .transform((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v))
+  .pipe(z.array(spec));
+
+export const schema = z
+  .strictObject({
+    name: names.optional(),
+    // Ansible's aliases for name (declared so the loader knows them).
+    pkg: names.optional(),
+    package: names.optional(),
     state: z
       .enum(['present', 'installed', 'absent', 'removed', 'latest'])
       .default('present')
@@ -45,8 +43,9 @@ export const schema = z.preprocess(
     update_cache: flag.default(false),
     /** apt only: seconds the cache stays fresh; 0 = refresh every time update_cache is set. */
     cache_valid_time: z.coerce.number().int().min(0).default(0),
-  }),
-);
+  })
+  .refine((a) => [a.name, a.pkg, a.package].filter((x) => x !== undefined).length <= 1, { message: 'name, pkg and package are the same argument: give one' })
+  .transform(({ pkg, package: pk, name, ...rest }) => ({ ...rest, name: name ?? pkg ?? pk ?? [] }));
 export type PackageArgs = z.infer<typeof schema>;
 
 export interface Spec {
