@@ -1,0 +1,70 @@
+/**
+ * Filters and tests by name, and the load-time check of a call against its signature:
+ * unknown name, too many/few arguments, unknown keyword, a literal regex that does not compile.
+ */
+import type { Call, Node } from './ast.js';
+import { ExprSyntaxError } from './errors.js';
+import { didYouMean } from '../suggest.js';
+import { FILTERS } from './filters.js';
+import { pyRegex } from './regex.js';
+import type { FilterDef, TestDef } from './signature.js';
+import { TESTS } from './tests.js';
+
+const registry = (kind: 'filter' | 'test'): Record<string, FilterDef | TestDef> => (kind === 'filter' ? FILTERS : TESTS);
+
+export function lookupCall(kind: 'filter', name: string): FilterDef | undefined;
+export function lookupCall(kind: 'test', name: string): TestDef | undefined;
+export function lookupCall(kind: 'filter' | 'test', name: string): FilterDef | TestDef | undefined {
+  const reg = registry(kind);
+  return Object.prototype.hasOwnProperty.call(reg, name) ? reg[name] : undefined;
+}
+
+const plural = (n: number): string => `${n} argument${n === 1 ? '' : 's'}`;
+
+function literalString(n: Node | undefined): string | undefined {
+  return n?.kind === 'literal' && typeof n.value === 'string' ? n.value : undefined;
+}
+
+/** Throws ExprSyntaxError when `call` does not fit the named filter or test. */
+export function checkCall(kind: 'filter' | 'test', call: Call): void {
+  const def = kind === 'filter' ? lookupCall('filter', call.name) : lookupCall('test', call.name);
+  if (!def) {
+    throw new ExprSyntaxError(`unknown ${kind} '${call.name}'${didYouMean(call.name, Object.keys(registry(kind)))}`, call.nameStart);
+  }
+  const params = def.params ?? [];
+  const what = `${kind} '${call.name}'`;
+  if (call.args.length > params.length && !def.rest) {
+    const at = call.args[params.length].start;
+    throw new ExprSyntaxError(`${what} takes at most ${plural(params.length)}, got ${call.args.length}`, at);
+  }
+  const given = new Set(params.slice(0, call.args.length));
+  for (const [key] of call.kwargs) {
+    const all = [...params, ...(def.keywords ?? [])];
+    if (!all.includes(key)) {
+      const known = all.length ? ` (it takes: ${all.join(', ')})` : ' (it takes none)';
+      throw new ExprSyntaxError(`${what} has no argument '${key}'${known}`, call.nameStart);
+    }
+    if (given.has(key)) throw new ExprSyntaxError(`${what} got argument '${key}' twice`, call.nameStart);
+    given.add(key);
+  }
+  const missing = params.slice(0, def.required ?? 0).filter((p) => !given.has(p));
+  if (missing.length) throw new ExprSyntaxError(`${what} needs argument '${missing[0]}'`, call.nameStart);
+
+  const named = (i: number | undefined): Node | undefined => (i === undefined ? undefined : (call.args[i] ?? call.kwargs.find(([k]) => k === params[i])?.[1]));
+  const test = literalString(named(def.testArg));
+  if (test !== undefined && !lookupCall('test', test)) {
+    throw new ExprSyntaxError(`unknown test '${test}'${didYouMean(test, Object.keys(TESTS))}`, named(def.testArg)!.start);
+  }
+  const filter = literalString(named(def.filterArg));
+  if (filter !== undefined && filter !== 'attribute' && !lookupCall('filter', filter)) {
+    throw new ExprSyntaxError(`unknown filter '${filter}'${didYouMean(filter, Object.keys(FILTERS))}`, named(def.filterArg)!.start);
+  }
+  const regex = literalString(named(def.regexArg));
+  if (regex !== undefined) {
+    try {
+      pyRegex(regex, {});
+    } catch (e) {
+      throw new ExprSyntaxError((e as Error).message, named(def.regexArg)!.start);
+    }
+  }
+}

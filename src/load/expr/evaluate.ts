@@ -1,0 +1,233 @@
+/**
+ * Tree-walking evaluator. Nothing here executes code: variables are looked up in the
+ * scope with values.ts's prototype-safe rules, and filters/tests come from fixed tables.
+ *
+ * Undefined: reading a missing variable, key or index throws UndefinedVariableError,
+ * which only `is defined`/`is undefined`, `default`/`mandatory` catch (for their input).
+ * Every other exception — FactNeeded from a lazy fact Proxy above all — passes through.
+ *
+ * Lazy templating (Ansible's rule): a string read from a variable, key or index that
+ * contains "{{" is rendered in the same scope when read, so `vars: {b: "{{ a }}-x"}`
+ * works wherever `b` is used. Containers are not walked: their strings render as they
+ * are read.
+ */
+import type { SourcePos } from '../errors.js';
+import { NodemendError } from '../errors.js';
+import type { Call, Node } from './ast.js';
+import { ExprValueError, UndefinedVariableError } from './errors.js';
+import { lookupCall } from './calls.js';
+import { bind, type FilterDef, type TestDef } from './signature.js';
+import { hasTemplate, renderLazy } from './template-string.js';
+import { compare, contains, equals, getMember, setKey, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
+
+export interface EvalContext {
+  source: string;
+  /** File position of an offset into `source` (undefined when the source has no position). */
+  posAt(offset: number): SourcePos | undefined;
+}
+
+type Scope = Record<string, unknown>;
+
+function fail(ctx: EvalContext, offset: number, message: string): never {
+  throw new NodemendError('expression', message, ctx.posAt(offset));
+}
+
+/** The expression as written, to name what was undefined. */
+const written = (node: Node, ctx: EvalContext): string => (node.kind === 'variable' ? node.name : ctx.source.slice(node.start, node.end).trim());
+
+function undefinedAt(node: Node, ctx: EvalContext): never {
+  throw new UndefinedVariableError(written(node, ctx), ctx.posAt(node.start));
+}
+
+/** A read value: UNDEFINED becomes the error, a templated string is rendered. */
+function read(v: unknown, node: Node, scope: Scope, ctx: EvalContext): unknown {
+  if (v === UNDEFINED) undefinedAt(node, ctx);
+  return typeof v === 'string' && hasTemplate(v) ? renderLazy(v, scope, written(node, ctx), ctx.posAt(node.start)) : v;
+}
+
+/** Evaluate, turning an UndefinedVariableError into UNDEFINED (for `is defined` and `default`). */
+function evaluateMaybe(node: Node, scope: Scope, ctx: EvalContext): { value: unknown; error?: UndefinedVariableError } {
+  try {
+    return { value: evaluate(node, scope, ctx) };
+  } catch (e) {
+    if (e instanceof UndefinedVariableError) return { value: UNDEFINED, error: e };
+    throw e;
+  }
+}
+
+const num = (v: unknown): v is number | boolean => typeof v === 'number' || typeof v === 'boolean';
+
+function arithmetic(op: string, a: unknown, b: unknown, ctx: EvalContext, at: number): unknown {
+  if (op === '~') return toText(a) + toText(b);
+  const bad = (): never => fail(ctx, at, `unsupported operand types for ${op}: '${typeName(a)}' and '${typeName(b)}'`);
+  if (num(a) && num(b)) {
+    const [x, y] = [Number(a), Number(b)];
+    if (y === 0 && ['/', '//', '%'].includes(op)) fail(ctx, at, 'division by zero');
+    switch (op) {
+      case '+':
+        return x + y;
+      case '-':
+        return x - y;
+      case '*':
+        return x * y;
+      case '/':
+        return x / y;
+      case '//':
+        return Math.floor(x / y);
+      case '%':
+        return x - y * Math.floor(x / y); // Python: the sign follows the divisor
+      case '**':
+        return x ** y;
+    }
+  }
+  if (op === '+') {
+    if (typeof a === 'string' && typeof b === 'string') return a + b;
+    if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+  }
+  if (op === '*') {
+    const [seq, n] = num(b) ? [a, Number(b)] : [b, Number(a)];
+    if (Number.isInteger(n) && (num(a) || num(b))) {
+      if (typeof seq === 'string') return seq.repeat(Math.max(0, n));
+      if (Array.isArray(seq)) return Array.from({ length: Math.max(0, n) }, () => seq).flat(1);
+    }
+  }
+  return bad();
+}
+
+function comparison(op: string, a: unknown, b: unknown): boolean {
+  switch (op) {
+    case '==':
+      return equals(a, b);
+    case '!=':
+      return !equals(a, b);
+    case 'in':
+      return contains(b, a);
+    case 'not in':
+      return !contains(b, a);
+  }
+  const c = compare(a, b, op);
+  return op === '<' ? c < 0 : op === '<=' ? c <= 0 : op === '>' ? c > 0 : c >= 0;
+}
+
+/** Python slicing: negative bounds count from the end, a negative step walks backwards. */
+function slice(v: unknown, from: unknown, to: unknown, step: unknown, ctx: EvalContext, at: number): unknown {
+  if (typeof v !== 'string' && !Array.isArray(v)) fail(ctx, at, `'${typeName(v)}' object cannot be sliced`);
+  const seq: unknown[] = typeof v === 'string' ? [...v] : v;
+  const bound = (x: unknown, what: string): number | undefined => {
+    if (x === undefined || x === null) return undefined;
+    if (typeof x !== 'number' || !Number.isInteger(x)) fail(ctx, at, `slice ${what} must be an integer, got '${typeName(x)}'`);
+    return x;
+  };
+  const st = bound(step, 'step') ?? 1;
+  if (st === 0) fail(ctx, at, 'slice step cannot be zero');
+  const len = seq.length;
+  const norm = (x: number | undefined, dflt: number, lo: number, hi: number): number => {
+    if (x === undefined) return dflt;
+    const i = x < 0 ? x + len : x;
+    return Math.min(Math.max(i, lo), hi);
+  };
+  const out: unknown[] = [];
+  if (st > 0) {
+    for (let i = norm(bound(from, 'start'), 0, 0, len); i < norm(bound(to, 'end'), len, 0, len); i += st) out.push(seq[i]);
+  } else {
+    for (let i = norm(bound(from, 'start'), len - 1, -1, len - 1); i > norm(bound(to, 'end'), -1, -1, len - 1); i += st) out.push(seq[i]);
+  }
+  return typeof v === 'string' ? out.join('') : out;
+}
+
+function callArgs(call: Call, scope: Scope, ctx: EvalContext): { args: unknown[]; kwargs: [string, unknown][] } {
+  return {
+    args: call.args.map((a) => evaluate(a, scope, ctx)),
+    kwargs: call.kwargs.map(([k, v]) => [k, evaluate(v, scope, ctx)] as [string, unknown]),
+  };
+}
+
+/** A filter or test call: the input (maybe undefined), the bound arguments, errors placed at the call. */
+function applyCall(node: Node & Call & { input: Node }, def: FilterDef | TestDef, scope: Scope, ctx: EvalContext): unknown {
+  const input = def.acceptsUndefined ? evaluateMaybe(node.input, scope, ctx) : { value: evaluate(node.input, scope, ctx) };
+  const { args, kwargs } = callArgs(node, scope, ctx);
+  const { named, rest } = bind(def, args, kwargs);
+  let result: unknown;
+  try {
+    result = def.fn(input.value, named, rest);
+  } catch (e) {
+    if (e instanceof ExprValueError) {
+      const named = e.message.startsWith(node.name) || e.message.includes(`'${node.name}'`);
+      fail(ctx, node.nameStart, named ? e.message : `${node.name}: ${e.message}`);
+    }
+    if (e instanceof UndefinedVariableError && !e.pos) throw new UndefinedVariableError(e.variable, ctx.posAt(node.start), e.message);
+    throw e;
+  }
+  if (result === UNDEFINED) {
+    if (input.error) throw input.error; // mandatory: report the variable itself
+    undefinedAt(node, ctx);
+  }
+  return result;
+}
+
+export function evaluate(node: Node, scope: Scope, ctx: EvalContext): unknown {
+  switch (node.kind) {
+    case 'literal':
+      return node.value;
+    case 'variable':
+      return read(getMember(scope, node.name), node, scope, ctx);
+    case 'member': {
+      const obj = evaluate(node.object, scope, ctx);
+      return read(getMember(obj, evaluate(node.key, scope, ctx)), node, scope, ctx);
+    }
+    case 'slice': {
+      const [from, to, step] = [node.from, node.to, node.step].map((n) => (n ? evaluate(n, scope, ctx) : undefined));
+      return slice(evaluate(node.object, scope, ctx), from, to, step, ctx, node.start);
+    }
+    case 'list':
+      return node.items.map((n) => evaluate(n, scope, ctx));
+    case 'dict': {
+      const out: Mapping = {};
+      for (const [k, v] of node.entries) {
+        const key = evaluate(k, scope, ctx);
+        if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') fail(ctx, k.start, `a dict key must be a string or a number, got '${typeName(key)}'`);
+        setKey(out, String(key), evaluate(v, scope, ctx));
+      }
+      return out;
+    }
+    case 'unary': {
+      const v = evaluate(node.operand, scope, ctx);
+      if (node.op === 'not') return !truthy(v);
+      if (!num(v)) fail(ctx, node.start, `bad operand type for unary ${node.op}: '${typeName(v)}'`);
+      return node.op === '-' ? -Number(v) : Number(v);
+    }
+    case 'binary':
+      return arithmetic(node.op, evaluate(node.left, scope, ctx), evaluate(node.right, scope, ctx), ctx, node.opStart);
+    case 'logical': {
+      // Python's and/or: short-circuit, and the result is an operand, not a bool.
+      const left = evaluate(node.left, scope, ctx);
+      if (node.op === 'and' ? !truthy(left) : truthy(left)) return left;
+      return evaluate(node.right, scope, ctx);
+    }
+    case 'compare': {
+      let left = evaluate(node.first, scope, ctx);
+      for (const { op, right, opStart } of node.rest) {
+        const r = evaluate(right, scope, ctx);
+        let ok: boolean;
+        try {
+          ok = comparison(op, left, r);
+        } catch (e) {
+          if (e instanceof ExprValueError) fail(ctx, opStart, e.message);
+          throw e;
+        }
+        if (!ok) return false;
+        left = r;
+      }
+      return true;
+    }
+    case 'conditional':
+      if (truthy(evaluate(node.condition, scope, ctx))) return evaluate(node.then, scope, ctx);
+      return node.otherwise ? evaluate(node.otherwise, scope, ctx) : null;
+    case 'filter':
+      return applyCall(node, lookupCall('filter', node.name)!, scope, ctx);
+    case 'test': {
+      const ok = applyCall(node, lookupCall('test', node.name)!, scope, ctx) as boolean;
+      return node.negated ? !ok : ok;
+    }
+  }
+}

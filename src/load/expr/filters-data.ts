@@ -1,0 +1,221 @@
+/** Filters on lists and mappings, plus `default`. Jinja/Ansible semantics. */
+import { ExprValueError, UndefinedVariableError } from './errors.js';
+import { int, str } from './filters-text.js';
+import { bind, type Args, type FilterDef } from './signature.js';
+import { TESTS } from './tests.js';
+import { compare, equals, getMember, isMapping, iterate, keysOf, setKey, toPlain, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
+
+/** `a.b.0` on a value, the way map/selectattr/sort take `attribute`. */
+export function attrPath(v: unknown, path: unknown): unknown {
+  let cur = v;
+  for (const part of String(path).split('.')) {
+    cur = getMember(cur, Array.isArray(cur) && /^-?\d+$/.test(part) ? Number(part) : part);
+    if (cur === UNDEFINED) return UNDEFINED;
+  }
+  return cur;
+}
+
+function runTest(name: unknown, value: unknown, args: unknown[]): boolean {
+  const def = Object.prototype.hasOwnProperty.call(TESTS, String(name)) ? TESTS[String(name)] : undefined;
+  if (!def) throw new ExprValueError(`unknown test '${String(name)}'`);
+  if (value === UNDEFINED && !def.acceptsUndefined) return false;
+  const { named, rest } = bind(def, args, []);
+  return def.fn(value, named, rest);
+}
+
+function selecting(keep: boolean, byAttribute: boolean): FilterDef {
+  return {
+    params: byAttribute ? ['attribute', 'test'] : ['test'],
+    required: byAttribute ? 1 : 0,
+    rest: true,
+    testArg: byAttribute ? 1 : 0,
+    fn: (v, a, rest) =>
+      iterate(v, 'select').filter((item) => {
+        const x = byAttribute ? attrPath(item, a.attribute) : item;
+        const ok = a.test === undefined ? x !== UNDEFINED && truthy(x) : runTest(a.test, x, rest);
+        return ok === keep;
+      }),
+  };
+}
+
+function sortKey(a: Args): (v: unknown) => unknown {
+  return (v) => {
+    let x = a.attribute === undefined || a.attribute === null ? v : attrPath(v, a.attribute);
+    if (x === UNDEFINED) throw new ExprValueError(`an item has no attribute '${String(a.attribute)}'`);
+    if (!a.case_sensitive && typeof x === 'string') x = x.toLowerCase();
+    return x;
+  };
+}
+
+function extreme(sign: 1 | -1): FilterDef {
+  return {
+    params: ['case_sensitive', 'attribute'],
+    fn: (v, a) => {
+      const items = iterate(v, sign > 0 ? 'max' : 'min');
+      const key = sortKey(a);
+      if (!items.length) return UNDEFINED;
+      return items.reduce((best, x) => (sign * compare(key(x), key(best)) > 0 ? x : best));
+    },
+  };
+}
+
+function uniqueItems(items: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (const x of items) if (!out.some((y) => equals(x, y))) out.push(x);
+  return out;
+}
+
+function list(v: unknown, what: string): unknown[] {
+  if (!Array.isArray(v)) throw new ExprValueError(`${what} needs a list, got '${typeName(v)}'`);
+  return v;
+}
+
+function mapping(v: unknown, what: string): Mapping {
+  if (!isMapping(v)) throw new ExprValueError(`${what} needs a mapping, got '${typeName(v)}'`);
+  return v;
+}
+
+const LIST_MERGE = ['replace', 'keep', 'append', 'prepend'];
+
+function merge(a: Mapping, b: Mapping, recursive: boolean, listMerge: string): Mapping {
+  const out: Mapping = {};
+  for (const k of keysOf(a)) setKey(out, k, a[k]);
+  for (const k of keysOf(b)) {
+    const [x, y] = [out[k], b[k]];
+    if (recursive && isMapping(x) && isMapping(y)) setKey(out, k, merge(x, y, true, listMerge));
+    else if (Array.isArray(x) && Array.isArray(y) && listMerge !== 'replace') {
+      setKey(out, k, listMerge === 'keep' ? x : listMerge === 'append' ? [...x, ...y] : [...y, ...x]);
+    } else setKey(out, k, y);
+  }
+  return out;
+}
+
+const combine: FilterDef = {
+  rest: true,
+  keywords: ['recursive', 'list_merge'],
+  fn: (v, a, rest) => {
+    const listMerge = a.list_merge === undefined ? 'replace' : String(a.list_merge);
+    if (!LIST_MERGE.includes(listMerge)) throw new ExprValueError(`combine: list_merge must be one of ${LIST_MERGE.join(', ')}`);
+    const dicts = [v, ...rest].flatMap((d) => (Array.isArray(d) ? d : [d])).map((d) => mapping(toPlain(d), 'combine'));
+    return dicts.reduce((acc, d) => merge(acc, d, truthy(a.recursive), listMerge), {});
+  },
+};
+
+function flatten(items: unknown[], levels: number, skipNulls: boolean): unknown[] {
+  const out: unknown[] = [];
+  for (const x of items) {
+    if (Array.isArray(x) && levels !== 0) out.push(...flatten(x, levels - 1, skipNulls));
+    else if (!(skipNulls && (x === null || x === undefined))) out.push(x);
+  }
+  return out;
+}
+
+function length(v: unknown): number {
+  if (typeof v === 'string') return [...v].length;
+  if (Array.isArray(v)) return v.length;
+  if (isMapping(v)) return keysOf(v).length;
+  throw new ExprValueError(`object of type '${typeName(v)}' has no length`);
+}
+
+const lengthFilter: FilterDef = { fn: length };
+const defaultFilter: FilterDef = {
+  params: ['default_value', 'boolean'],
+  acceptsUndefined: true,
+  fn: (v, a) => (v === UNDEFINED || (truthy(a.boolean) && !truthy(v)) ? ('default_value' in a ? a.default_value : '') : v),
+};
+const version: FilterDef = { params: ['version', 'operator', 'strict', 'version_type'], required: 1, fn: (v, a, r) => TESTS.version.fn(v, a, r) };
+
+export const DATA_FILTERS: Record<string, FilterDef> = {
+  default: defaultFilter,
+  d: defaultFilter,
+  /** Fails with its message (or "'x' is undefined") when the input is undefined. */
+  mandatory: {
+    params: ['msg'],
+    acceptsUndefined: true,
+    fn: (v, a) => {
+      if (v === UNDEFINED && a.msg !== undefined && a.msg !== null) throw new ExprValueError(toText(a.msg));
+      return v;
+    },
+  },
+  length: lengthFilter,
+  count: lengthFilter,
+  first: { fn: (v) => ((items) => (items.length ? items[0] : UNDEFINED))(iterate(v, 'first')) },
+  last: { fn: (v) => ((items) => (items.length ? items[items.length - 1] : UNDEFINED))(iterate(v, 'last')) },
+  join: {
+    params: ['d', 'attribute'],
+    fn: (v, a) => {
+      const sep = a.d === undefined ? '' : toText(a.d);
+      return iterate(v, 'join')
+        .map((x) => toText(a.attribute === undefined ? x : attrPath(x, a.attribute)))
+        .join(sep);
+    },
+  },
+  list: { fn: (v) => [...iterate(v, 'list')] },
+  reverse: { fn: (v) => (typeof v === 'string' ? [...v].reverse().join('') : [...iterate(v, 'reverse')].reverse()) },
+  unique: { fn: (v) => uniqueItems(iterate(v, 'unique')) },
+  sort: {
+    params: ['reverse', 'case_sensitive', 'attribute'],
+    fn: (v, a) => {
+      const key = sortKey(a);
+      const sorted = [...iterate(v, 'sort')].sort((x, y) => compare(key(x), key(y)));
+      return truthy(a.reverse) ? sorted.reverse() : sorted;
+    },
+  },
+  min: extreme(-1),
+  max: extreme(1),
+  sum: {
+    params: ['attribute', 'start'],
+    fn: (v, a) =>
+      iterate(v, 'sum').reduce((acc: number, x) => {
+        const n = a.attribute === undefined ? x : attrPath(x, a.attribute);
+        if (typeof n !== 'number' && typeof n !== 'boolean') throw new ExprValueError(`sum: cannot add '${typeName(n)}'`);
+        return acc + Number(n);
+      }, a.start === undefined ? 0 : int(a.start, 'sum start')),
+  },
+  abs: {
+    fn: (v) => {
+      if (typeof v !== 'number' && typeof v !== 'boolean') throw new ExprValueError(`abs needs a number, got '${typeName(v)}'`);
+      return Math.abs(Number(v));
+    },
+  },
+  flatten: {
+    params: ['levels', 'skip_nulls'],
+    fn: (v, a) => flatten(list(v, 'flatten'), a.levels === undefined || a.levels === null ? -1 : int(a.levels, 'flatten levels'), a.skip_nulls === undefined || truthy(a.skip_nulls)),
+  },
+  union: { params: ['other'], required: 1, fn: (v, a) => uniqueItems([...list(v, 'union'), ...list(a.other, 'union')]) },
+  intersect: { params: ['other'], required: 1, fn: (v, a) => uniqueItems(list(v, 'intersect').filter((x) => list(a.other, 'intersect').some((y) => equals(x, y)))) },
+  difference: { params: ['other'], required: 1, fn: (v, a) => uniqueItems(list(v, 'difference').filter((x) => !list(a.other, 'difference').some((y) => equals(x, y)))) },
+  select: selecting(true, false),
+  reject: selecting(false, false),
+  selectattr: selecting(true, true),
+  rejectattr: selecting(false, true),
+  combine,
+  dict2items: {
+    params: ['key_name', 'value_name'],
+    fn: (v, a) => {
+      const m = mapping(v, 'dict2items');
+      const [kn, vn] = [a.key_name === undefined ? 'key' : str(a.key_name, 'key_name'), a.value_name === undefined ? 'value' : str(a.value_name, 'value_name')];
+      return keysOf(m).map((k) => {
+        const item: Mapping = {};
+        setKey(item, kn, k);
+        setKey(item, vn, m[k]);
+        return item;
+      });
+    },
+  },
+  items2dict: {
+    params: ['key_name', 'value_name'],
+    fn: (v, a) => {
+      const [kn, vn] = [a.key_name ?? 'key', a.value_name ?? 'value'];
+      const out: Mapping = {};
+      for (const item of list(v, 'items2dict')) {
+        const [k, x] = [getMember(item, kn), getMember(item, vn)];
+        if (k === UNDEFINED || x === UNDEFINED) throw new ExprValueError(`items2dict: every item needs '${String(kn)}' and '${String(vn)}' keys`);
+        setKey(out, toText(k), x);
+      }
+      return out;
+    },
+  },
+  version,
+  version_compare: version,
+};

@@ -1,0 +1,79 @@
+/** Filters that encode: JSON, YAML, base64, hashes, paths, shell quoting. */
+import { createHash, getHashes } from 'node:crypto';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { quote } from '../../transport/quote.js';
+import { ExprValueError } from './errors.js';
+import { int, str } from './filters-text.js';
+import type { FilterDef } from './signature.js';
+import { toPlain, toText } from './values.js';
+
+function parsing(what: string, parse: (s: string) => unknown): FilterDef {
+  return {
+    fn: (v) => {
+      try {
+        return parse(str(v, what));
+      } catch (e) {
+        throw new ExprValueError(`${what}: ${(e as Error).message}`);
+      }
+    },
+  };
+}
+
+/** Python's os.path.dirname: everything before the last "/", trailing slashes dropped unless it is all slashes. */
+function dirname(p: string): string {
+  const head = p.slice(0, p.lastIndexOf('/') + 1);
+  return /^\/+$/.test(head) ? head : head.replace(/\/+$/, '');
+}
+
+/** Python's os.path.join: an absolute part restarts the path. */
+function pathJoin(parts: unknown[]): string {
+  let out = '';
+  for (const part of parts.map((p) => str(p, 'path_join'))) {
+    if (part.startsWith('/') || out === '') out = part;
+    else out = out.endsWith('/') ? out + part : `${out}/${part}`;
+  }
+  return out;
+}
+
+function yaml(indent: number): FilterDef {
+  return { params: ['indent'], fn: (v, a) => stringifyYaml(toPlain(v), { indent: a.indent === undefined ? indent : int(a.indent, 'indent') }) };
+}
+
+export const FORMAT_FILTERS: Record<string, FilterDef> = {
+  to_json: { fn: (v) => JSON.stringify(toPlain(v)) ?? 'null' },
+  to_nice_json: { params: ['indent'], fn: (v, a) => JSON.stringify(toPlain(v), null, a.indent === undefined ? 4 : int(a.indent, 'indent')) ?? 'null' },
+  from_json: parsing('from_json', JSON.parse),
+  to_yaml: yaml(2),
+  to_nice_yaml: yaml(4),
+  from_yaml: parsing('from_yaml', (s) => parseYaml(s)),
+  b64encode: { fn: (v) => Buffer.from(toText(v), 'utf8').toString('base64') },
+  b64decode: {
+    fn: (v) => {
+      const s = str(v, 'b64decode').replace(/\s+/g, '');
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 === 1) throw new ExprValueError('b64decode: not valid base64');
+      return Buffer.from(s, 'base64').toString('utf8');
+    },
+  },
+  /** hash('sha256'); Ansible's default is sha1. */
+  hash: {
+    params: ['hashtype'],
+    fn: (v, a) => {
+      const algo = a.hashtype === undefined ? 'sha1' : str(a.hashtype, 'hash type').toLowerCase();
+      if (!getHashes().includes(algo)) throw new ExprValueError(`hash: unknown hash type '${algo}'`);
+      return createHash(algo).update(toText(v), 'utf8').digest('hex');
+    },
+  },
+  basename: { fn: (v) => ((p) => p.slice(p.lastIndexOf('/') + 1))(str(v, 'basename')) },
+  dirname: { fn: (v) => dirname(str(v, 'dirname')) },
+  path_join: { fn: (v) => pathJoin(Array.isArray(v) ? v : [v]) },
+  /** Shell-quote for a command line, through the one quoting function nodemend uses. */
+  quote: {
+    fn: (v) => {
+      try {
+        return quote(toText(v));
+      } catch (e) {
+        throw new ExprValueError(`quote: ${(e as Error).message}`);
+      }
+    },
+  },
+};

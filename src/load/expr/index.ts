@@ -1,0 +1,114 @@
+/**
+ * The expression language: raw expressions (`when:`, `changed_when:`, `assert.that`)
+ * and templated strings ("{{ ... }}" in arguments and var values). A safe Jinja subset:
+ * no eval, no method calls, no prototype access.
+ *
+ * Positions: `pos` is where the source text starts in its file (for a quoted YAML
+ * scalar, after the quote). A syntax error reports `pos.col` plus the offset of the
+ * bad token, when the source is one line; a multi-line source reports `pos` itself.
+ * Compiled sources are cached by their text: the same `when:` runs on every host.
+ */
+import { NodemendError, type SourcePos } from '../errors.js';
+import type { Node } from './ast.js';
+import { ExprSyntaxError } from './errors.js';
+import { evaluate } from './evaluate.js';
+import { tokenize } from './lexer.js';
+import { Parser } from './parser.js';
+import { hasTemplate, parsedTemplate, positioner, renderParsed } from './template-string.js';
+import { isMapping, keysOf, setKey, truthy } from './values.js';
+
+export { FactNeeded, UndefinedVariableError } from './errors.js';
+export { hasTemplate };
+
+export interface CompiledExpr {
+  source: string;
+  evaluate(scope: Record<string, unknown>): unknown;
+}
+
+export interface CompiledTemplate {
+  source: string;
+  /** No `{{ }}` at all: render returns the text unchanged. */
+  isStatic: boolean;
+  render(scope: Record<string, unknown>): unknown;
+}
+
+function syntaxError(e: unknown, src: string, pos?: SourcePos): never {
+  if (e instanceof ExprSyntaxError) throw new NodemendError('expression', e.message, positioner(src, pos)(e.offset));
+  throw e;
+}
+
+const expressions = new Map<string, Node | ExprSyntaxError>();
+
+function parsedExpression(src: string): Node {
+  let ast = expressions.get(src);
+  if (!ast) {
+    try {
+      ast = new Parser(tokenize(src)).parseAll();
+    } catch (e) {
+      if (!(e instanceof ExprSyntaxError)) throw e;
+      ast = e;
+    }
+    if (expressions.size > 10_000) expressions.clear();
+    expressions.set(src, ast);
+  }
+  if (ast instanceof ExprSyntaxError) throw ast;
+  return ast;
+}
+
+/** A raw expression such as `result.rc != 0 and 'x' in result.stdout`. */
+export function compileExpression(src: string, pos?: SourcePos): CompiledExpr {
+  let ast: Node;
+  try {
+    ast = parsedExpression(src);
+  } catch (e) {
+    syntaxError(e, src, pos);
+  }
+  const ctx = { source: src, posAt: positioner(src, pos) };
+  return { source: src, evaluate: (scope) => evaluate(ast, scope, ctx) };
+}
+
+/**
+ * "a {{ b }} c" renders to a string (lists and mappings as JSON, none as "");
+ * exactly one "{{ expr }}" (whitespace around allowed) renders to the value itself.
+ */
+export function compileTemplate(src: string, pos?: SourcePos): CompiledTemplate {
+  let t: ReturnType<typeof parsedTemplate>;
+  try {
+    t = parsedTemplate(src);
+  } catch (e) {
+    syntaxError(e, src, pos);
+  }
+  const isStatic = t.segments.every((s) => 'text' in s);
+  const ctx = { source: src, posAt: positioner(src, pos) };
+  return { source: src, isStatic, render: (scope) => (isStatic ? t.segments.map((s) => ('text' in s ? s.text : '')).join('') : renderParsed(t, scope, ctx)) };
+}
+
+/** The enclosing task's position: file and line only, since columns inside it are not known here. */
+const lineOnly = (pos?: SourcePos): SourcePos | undefined => (pos ? { file: pos.file, line: pos.line } : undefined);
+
+/** Render every string in a value (arguments, a loop list); mapping keys are not templated. */
+export function renderDeep(value: unknown, scope: Record<string, unknown>, pos?: SourcePos): unknown {
+  if (typeof value === 'string') return hasTemplate(value) ? compileTemplate(value, lineOnly(pos)).render(scope) : value;
+  if (Array.isArray(value)) return value.map((v) => renderDeep(v, scope, pos));
+  if (isMapping(value)) {
+    const out: Record<string, unknown> = {};
+    for (const k of keysOf(value)) setKey(out, k, renderDeep(value[k], scope, pos));
+    return out;
+  }
+  return value;
+}
+
+const WRAPPED = /^\s*\{\{([\s\S]*)\}\}\s*$/;
+
+/**
+ * `when:`-style conditions: true when every one holds (evaluated in order, stopping at
+ * the first false). A condition written as "{{ expr }}" is accepted as `expr`, as Ansible does.
+ */
+export function evaluateCondition(src: string | string[], scope: Record<string, unknown>, pos?: SourcePos): boolean {
+  for (const cond of Array.isArray(src) ? src : [src]) {
+    const m = WRAPPED.exec(cond);
+    const raw = m && !m[1].includes('{{') ? m[1] : cond;
+    if (!truthy(compileExpression(raw.trim(), lineOnly(pos)).evaluate(scope))) return false;
+  }
+  return true;
+}

@@ -1,0 +1,38 @@
+/** How filters and tests declare their arguments, and how a call's arguments bind to them. */
+
+export interface Signature {
+  /** Parameter names after the input value, in positional order; all may also be given by keyword. */
+  params?: string[];
+  /** Parameters that can only be given by keyword (map's `attribute=`). */
+  keywords?: string[];
+  /** How many of `params` must be given. */
+  required?: number;
+  /** Extra positional arguments are allowed and passed as `rest`. */
+  rest?: boolean;
+  /** The input may be undefined (default, is defined): it arrives as UNDEFINED instead of throwing. */
+  acceptsUndefined?: boolean;
+  /** Position of an argument naming a test / filter / regex, checked at load time when it is a literal. */
+  testArg?: number;
+  filterArg?: number;
+  regexArg?: number;
+}
+
+export type Args = Record<string, unknown>;
+
+export interface FilterDef extends Signature {
+  fn(value: unknown, args: Args, rest: unknown[]): unknown;
+}
+
+export interface TestDef extends Signature {
+  fn(value: unknown, args: Args, rest: unknown[]): boolean;
+}
+
+/** Positional and keyword arguments matched to the declared parameter names. */
+export function bind(def: Signature, args: unknown[], kwargs: [string, unknown][]): { named: Args; rest: unknown[] } {
+  const params = def.params ?? [];
+  const named: Args = {};
+  args.slice(0, params.length).forEach((v, i) => (named[params[i]] = v));
+  for (const [k, v] of kwargs) named[k] = v;
+  return { named, rest: args.slice(params.length) };
+}
+

@@ -1,0 +1,129 @@
+/**
+ * The `is` tests: `x is defined`, `result is failed`, `v is version('18.09.1', '>=')`,
+ * `s is match('^3\.10')`. Also usable by name in select/reject/selectattr.
+ */
+import { versionMatches } from '../version-compare.js';
+import { ExprValueError } from './errors.js';
+import { pyRegex, withFlags } from './regex.js';
+import type { Args, TestDef } from './signature.js';
+import { compare, contains, equals, getMember, isMapping, truthy, typeName, UNDEFINED } from './values.js';
+
+function text(v: unknown, test: string): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  throw new ExprValueError(`the '${test}' test needs a string, got '${typeName(v)}'`);
+}
+
+/** Registered results: Ansible's rule is that the test reads one flag of a result mapping. */
+function resultFlag(flag: 'failed' | 'changed' | 'skipped', test: string): TestDef {
+  return {
+    fn: (v) => {
+      if (!isMapping(v)) throw new ExprValueError(`the '${test}' test expects a registered result (a mapping), got '${typeName(v)}'`);
+      const f = getMember(v, flag);
+      return f !== UNDEFINED && truthy(f);
+    },
+  };
+}
+
+function regexTest(kind: 'match' | 'search'): TestDef {
+  return {
+    params: ['pattern', 'ignorecase', 'multiline'],
+    required: 1,
+    regexArg: 0,
+    fn: (v, a) => {
+      const re = pyRegex(a.pattern, a);
+      // re.match anchors at the start only; the sticky flag does exactly that.
+      const r = kind === 'match' ? withFlags(re, 'y') : re;
+      r.lastIndex = 0;
+      return r.test(text(v, kind));
+    },
+  };
+}
+
+function versionTest(): TestDef {
+  return {
+    params: ['version', 'operator', 'strict', 'version_type'],
+    required: 1,
+    fn: (v, a: Args) => {
+      const op = a.operator === undefined ? 'eq' : String(a.operator);
+      try {
+        return versionMatches(text(v, 'version'), op, text(a.version, 'version'));
+      } catch (e) {
+        if (e instanceof ExprValueError) throw e;
+        throw new ExprValueError((e as Error).message);
+      }
+    },
+  };
+}
+
+const cmp = (pred: (c: number) => boolean, op: string): TestDef => ({ params: ['other'], required: 1, fn: (v, a) => pred(compare(v, a.other, op)) });
+const eq: TestDef = { params: ['other'], required: 1, fn: (v, a) => equals(v, a.other) };
+const ne: TestDef = { params: ['other'], required: 1, fn: (v, a) => !equals(v, a.other) };
+const num = (v: unknown): number => {
+  if (typeof v !== 'number') throw new ExprValueError(`the test needs a number, got '${typeName(v)}'`);
+  return v;
+};
+
+const failed = resultFlag('failed', 'failed');
+const changed = resultFlag('changed', 'changed');
+const skipped = resultFlag('skipped', 'skipped');
+const succeeded: TestDef = { fn: (v, a, r) => !failed.fn(v, a, r) };
+const version = versionTest();
+
+export const TESTS: Record<string, TestDef> = {
+  // `defined`/`undefined` receive UNDEFINED instead of the evaluation throwing.
+  defined: { acceptsUndefined: true, fn: (v) => v !== UNDEFINED },
+  undefined: { acceptsUndefined: true, fn: (v) => v === UNDEFINED },
+  none: { fn: (v) => v === null || v === undefined },
+  true: { fn: (v) => v === true },
+  false: { fn: (v) => v === false },
+  boolean: { fn: (v) => typeof v === 'boolean' },
+  string: { fn: (v) => typeof v === 'string' },
+  // Booleans are not numbers here (in Python they are): `true is number` is false.
+  number: { fn: (v) => typeof v === 'number' },
+  integer: { fn: (v) => typeof v === 'number' && Number.isInteger(v) },
+  float: { fn: (v) => typeof v === 'number' && !Number.isInteger(v) },
+  mapping: { fn: (v) => isMapping(v) },
+  iterable: { fn: (v) => typeof v === 'string' || Array.isArray(v) || isMapping(v) },
+  sequence: { fn: (v) => typeof v === 'string' || Array.isArray(v) || isMapping(v) },
+  truthy: { fn: (v) => truthy(v) },
+  falsy: { fn: (v) => !truthy(v) },
+  lower: { fn: (v) => typeof v === 'string' && v === v.toLowerCase() },
+  upper: { fn: (v) => typeof v === 'string' && v === v.toUpperCase() },
+  even: { fn: (v) => num(v) % 2 === 0 },
+  odd: { fn: (v) => Math.abs(num(v) % 2) === 1 },
+  divisibleby: { params: ['num'], required: 1, fn: (v, a) => num(v) % num(a.num) === 0 },
+  succeeded,
+  success: succeeded,
+  failed,
+  failure: failed,
+  changed,
+  change: changed,
+  skipped,
+  skip: skipped,
+  match: regexTest('match'),
+  search: regexTest('search'),
+  regex: {
+    params: ['pattern', 'ignorecase', 'multiline', 'match_type'],
+    required: 1,
+    regexArg: 0,
+    fn: (v, a, r) => (a.match_type === 'match' ? TESTS.match : TESTS.search).fn(v, a, r),
+  },
+  version,
+  version_compare: version,
+  in: { params: ['seq'], required: 1, fn: (v, a) => contains(a.seq, v) },
+  contains: { params: ['item'], required: 1, fn: (v, a) => contains(v, a.item) },
+  eq,
+  equalto: eq,
+  '==': eq,
+  ne,
+  '!=': ne,
+  lt: cmp((c) => c < 0, '<'),
+  '<': cmp((c) => c < 0, '<'),
+  le: cmp((c) => c <= 0, '<='),
+  '<=': cmp((c) => c <= 0, '<='),
+  gt: cmp((c) => c > 0, '>'),
+  '>': cmp((c) => c > 0, '>'),
+  ge: cmp((c) => c >= 0, '>='),
+  '>=': cmp((c) => c >= 0, '>='),
+};

@@ -1,0 +1,151 @@
+/**
+ * Python-like value semantics over plain JavaScript data (what YAML and JSON give),
+ * plus the runner's lazy Proxies.
+ *
+ * Property lookup never walks prototypes and never reads `__proto__`, `constructor`
+ * or `prototype`. Presence is asked with the `in` operator (a Proxy's `has` trap), then
+ * the value is read with `get` (where the runner's fact Proxy may throw FactNeeded, which
+ * passes through); a value of `undefined` counts as missing. Keys are listed with
+ * `Reflect.ownKeys` (a Proxy's `ownKeys` trap). So a Proxy needs only `get`, `has` and
+ * `ownKeys`.
+ */
+import { ExprValueError } from './errors.js';
+
+/** What a lookup or a filter returns for "no value": the evaluator turns it into UndefinedVariableError. */
+export const UNDEFINED: unique symbol = Symbol('undefined');
+export type Maybe<T = unknown> = T | typeof UNDEFINED;
+
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+
+export type Mapping = Record<string, unknown>;
+
+/** A fresh object: keys assigned with defineProperty so "__proto__" stays an ordinary key. */
+export function setKey(obj: Mapping, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+export function isMapping(v: unknown): v is Mapping {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `key in obj` for a mapping, without inherited Object.prototype members. */
+export function hasKey(obj: Mapping, key: string): boolean {
+  if (FORBIDDEN.has(key) || !(key in obj)) return false;
+  return !(key in Object.prototype) || Object.prototype.hasOwnProperty.call(obj, key);
+}
+
+export function keysOf(obj: Mapping): string[] {
+  return Reflect.ownKeys(obj).filter((k): k is string => typeof k === 'string' && !FORBIDDEN.has(k));
+}
+
+/** `obj.key` / `obj[key]` with Jinja's rules: negative list indexes count from the end; anything missing is UNDEFINED. */
+export function getMember(obj: unknown, key: unknown): unknown {
+  if (Array.isArray(obj) || typeof obj === 'string') {
+    if (typeof key !== 'number' || !Number.isInteger(key)) return UNDEFINED;
+    const seq = typeof obj === 'string' ? [...obj] : obj;
+    const i = key < 0 ? seq.length + key : key;
+    return i >= 0 && i < seq.length && seq[i] !== undefined ? seq[i] : UNDEFINED;
+  }
+  if (!isMapping(obj)) return UNDEFINED;
+  const k = typeof key === 'number' || typeof key === 'boolean' ? String(key) : key;
+  if (typeof k !== 'string' || !hasKey(obj, k)) return UNDEFINED;
+  const v = obj[k];
+  return v === undefined || typeof v === 'function' ? UNDEFINED : v;
+}
+
+/** Python type names, which Ansible users know from error messages. */
+export function typeName(v: unknown): string {
+  if (v === null || v === undefined) return 'NoneType';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'string') return 'str';
+  if (Array.isArray(v)) return 'list';
+  if (isMapping(v)) return 'dict';
+  return typeof v;
+}
+
+export function truthy(v: unknown): boolean {
+  if (v === null || v === undefined) return false;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v !== 0 && !Number.isNaN(v);
+  if (typeof v === 'string' || Array.isArray(v)) return v.length > 0;
+  if (isMapping(v)) return keysOf(v).length > 0;
+  return true;
+}
+
+/** A copy made of plain objects and arrays only (Proxies read through), for JSON/YAML output. */
+export function toPlain(v: unknown, depth = 0): unknown {
+  if (depth > 200) throw new ExprValueError('value is nested too deeply (a cycle?)');
+  if (Array.isArray(v)) return v.map((x) => toPlain(x, depth + 1));
+  if (isMapping(v)) {
+    const out: Mapping = {};
+    for (const k of keysOf(v)) {
+      const x = v[k];
+      if (x !== undefined && typeof x !== 'function') out[k] = toPlain(x, depth + 1);
+    }
+    return out;
+  }
+  return v;
+}
+
+/**
+ * Text of a value in a mixed template ("port {{ p }}") and for `~`, `string`, `join`:
+ * none renders as "" (as Ansible's finalize does), booleans as true/false, lists and
+ * mappings as compact JSON.
+ */
+export function toText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(toPlain(v));
+}
+
+/** The items of an iterable: a list, a string's characters, a mapping's keys. */
+export function iterate(v: unknown, what: string): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'string') return [...v];
+  if (isMapping(v)) return keysOf(v);
+  throw new ExprValueError(`${what}: '${typeName(v)}' object is not iterable`);
+}
+
+const numeric = (v: unknown): v is number | boolean => typeof v === 'number' || typeof v === 'boolean';
+
+/** Python `==`: deep for lists and mappings; True == 1 like Python. */
+export function equals(a: unknown, b: unknown): boolean {
+  if (a === undefined) a = null;
+  if (b === undefined) b = null;
+  if (numeric(a) && numeric(b)) return Number(a) === Number(b);
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => equals(x, b[i]));
+  }
+  if (isMapping(a) && isMapping(b)) {
+    const ka = keysOf(a);
+    const kb = keysOf(b);
+    return ka.length === kb.length && ka.every((k) => hasKey(b, k) && equals(a[k], b[k]));
+  }
+  return a === b;
+}
+
+/** Python ordering (`<` and sort): numbers with numbers, strings with strings, lists item by item. */
+export function compare(a: unknown, b: unknown, op = '<'): number {
+  if (numeric(a) && numeric(b)) return Number(a) - Number(b);
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      if (!equals(a[i], b[i])) return compare(a[i], b[i], op);
+    }
+    return a.length - b.length;
+  }
+  throw new ExprValueError(`'${op}' is not supported between '${typeName(a)}' and '${typeName(b)}'`);
+}
+
+/** Python `in`: substring, list item, or mapping key (asked without reading the value). */
+export function contains(container: unknown, item: unknown): boolean {
+  if (typeof container === 'string') {
+    if (typeof item !== 'string') throw new ExprValueError(`'in <string>' requires a string on the left, not '${typeName(item)}'`);
+    return container.includes(item);
+  }
+  if (Array.isArray(container)) return container.some((x) => equals(x, item));
+  if (isMapping(container)) return (typeof item === 'string' || typeof item === 'number') && hasKey(container, String(item));
+  throw new ExprValueError(`argument of type '${typeName(container)}' is not iterable`);
+}

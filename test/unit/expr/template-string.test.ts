@@ -1,0 +1,145 @@
+import { describe, expect, test } from 'vitest';
+import { NodemendError } from '../../../src/load/errors.js';
+import { compileTemplate, hasTemplate, renderDeep, UndefinedVariableError } from '../../../src/load/expr/index.js';
+
+const scope = {
+  name: 'node1',
+  port: 22,
+  on: true,
+  nil: null,
+  pkgs: ['docker-ce', 'kpatch'],
+  conf: { a: 1 },
+  version: '18.09.1',
+};
+
+const render = (src: string, sc: Record<string, unknown> = scope): unknown => compileTemplate(src).render(sc);
+
+describe('compileTemplate', () => {
+  test.each([
+    // exactly one {{ expr }}: the native value
+    ['{{ port }}', 22],
+    ['  {{ port }}  ', 22],
+    ['{{ pkgs }}', ['docker-ce', 'kpatch']],
+    ['{{ on }}', true],
+    ['{{ nil }}', null],
+    ['{{ conf }}', { a: 1 }],
+    ['{{ port > 10 }}', true],
+    ["{{ 'x' }}", 'x'],
+    // mixed text: a string
+    ['port={{ port }}', 'port=22'],
+    ['{{ port }}{{ port }}', '2222'],
+    ['enabled: {{ on }}', 'enabled: true'],
+    ['[{{ nil }}]', '[]'],
+    ['pkgs: {{ pkgs }}', 'pkgs: ["docker-ce","kpatch"]'],
+    ['conf={{ conf }}', 'conf={"a":1}'],
+    ['apt-get install docker-ce={{ version }}', 'apt-get install docker-ce=18.09.1'],
+    ['{{ name }}.{{ "example.com" }}', 'node1.example.com'],
+    ["{{ {'a': {'b': 1}} }}", { a: { b: 1 } }], // "}}" inside brackets does not close
+    ["{{ '}}' }}", '}}'],
+    ["{{ '{{' }}.Names{{ '}}' }}", '{{.Names}}'],
+    // no template at all
+    ['plain text', 'plain text'],
+    ['', ''],
+    ['${#arr[@]} {# not a comment #}', '${#arr[@]} {# not a comment #}'],
+    // whitespace control
+    ['a   {{- port }}', 'a22'],
+    ['{{ port -}}   b', '22b'],
+    ['a \n {{- port -}} \n b', 'a22b'],
+    // raw blocks
+    ["docker ps --format '{% raw %}{{.Names}}{% endraw %}'", "docker ps --format '{{.Names}}'"],
+    ['{%raw%}{{ x }}{%endraw%} {{ port }}', '{{ x }} 22'],
+    ['{% raw %}{{ a }}{% endraw %}', '{{ a }}'],
+  ])('%j', (src, want) => {
+    expect(render(src)).toEqual(want);
+  });
+
+  test('isStatic tells whether there is anything to render', () => {
+    expect(compileTemplate('no braces').isStatic).toBe(true);
+    expect(compileTemplate('{% raw %}{{ x }}{% endraw %}').isStatic).toBe(true);
+    expect(compileTemplate('a {{ b }}').isStatic).toBe(false);
+    expect(compileTemplate('a {{ b }}').source).toBe('a {{ b }}');
+  });
+
+  test('an undefined variable in a template names it', () => {
+    expect(() => render('x {{ missing }} y')).toThrow(UndefinedVariableError);
+    expect(() => render('x {{ missing }} y')).toThrow("'missing' is undefined");
+    expect(render("x {{ missing | default('d') }} y")).toBe('x d y');
+  });
+});
+
+describe('hasTemplate', () => {
+  test.each([
+    ['{{ x }}', true],
+    ['a {{x}} b', true],
+    ['{% raw %}', true],
+    ['plain', false],
+    ['{ x }', false],
+    ['${#arr[@]}', false],
+    ['}}', false],
+  ])('%j', (s, want) => {
+    expect(hasTemplate(s)).toBe(want);
+  });
+});
+
+describe('renderDeep', () => {
+  test('renders every string in lists and mappings; keys stay as written', () => {
+    const args = { 'name_{{ name }}': '{{ name }}', list: ['{{ port }}', 'x {{ port }}', 3, null, true], nested: { deep: ['{{ pkgs }}'] } };
+    expect(renderDeep(args, scope)).toEqual({
+      'name_{{ name }}': 'node1',
+      list: [22, 'x 22', 3, null, true],
+      nested: { deep: [['docker-ce', 'kpatch']] },
+    });
+    expect(args.list[0]).toBe('{{ port }}'); // the input is not changed
+  });
+
+  test('a scalar renders too', () => {
+    expect(renderDeep('{{ port + 1 }}', scope)).toBe(23);
+    expect(renderDeep(5, scope)).toBe(5);
+  });
+
+  test('errors carry the file and line given (no column: the value may be nested anywhere)', () => {
+    try {
+      renderDeep({ a: ['ok', 'x {{ missing }}'] }, scope, { file: 'site.yaml', line: 7, col: 9 });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as UndefinedVariableError).format()).toBe("site.yaml:7: 'missing' is undefined");
+    }
+  });
+});
+
+describe('var values that are templates render when read (Ansible lazy templating)', () => {
+  const vars = {
+    base: '/opt',
+    src: '{{ base }}/src',
+    k8s: '{{ src }}/kubernetes',
+    count: '{{ 2 + 1 }}',
+    list: ['{{ base }}', 'x'],
+    conf: { path: '{{ base }}/conf' },
+    loopA: '{{ loopB }}',
+    loopB: '{{ loopA }}',
+    self: 'x{{ self }}',
+    broken: '{{ nowhere }}',
+  };
+
+  test.each([
+    ['{{ k8s }}', '/opt/src/kubernetes'],
+    ['{{ count }}', 3], // native type survives
+    ['{{ count + 1 }}', 4],
+    ['{{ conf.path }}', '/opt/conf'],
+    ['{{ list[0] }}', '/opt'],
+    ['{{ list | length }}', 2],
+    ['{{ broken is defined }}', false],
+    ["{{ broken | default('fallback') }}", 'fallback'],
+  ])('%s', (src, want) => {
+    expect(render(src, vars)).toEqual(want);
+  });
+
+  test('a value that uses itself is a clear error, not a stack overflow', () => {
+    expect(() => render('{{ loopA }}', vars)).toThrow(/recursive loop: the value of '(loopA|loopB)' .* uses itself/);
+    expect(() => render('{{ self }}', vars)).toThrow(NodemendError);
+  });
+
+  test('an undefined variable inside a value says whose value it is', () => {
+    expect(() => compileTemplate('{{ broken }}', { file: 'f.yaml', line: 2, col: 5 }).render(vars)).toThrow("'nowhere' is undefined (in the value of 'broken')");
+  });
+});
