@@ -2,6 +2,8 @@
  * debug: show a message or the value of an expression (controller only, never
  * changed). `var` is an expression evaluated in the task's scope, so it is a raw arg.
  * `verbosity` compares with the `ansible_verbosity` variable (0 when unset).
+ * The shown text is the plan's msg (reports print text): a non-string msg becomes
+ * pretty JSON, a var shows as `name: <json>` while its value is registered as is.
  */
 import { z } from 'zod';
 import { defineModule } from './types.js';
@@ -38,7 +40,12 @@ export default defineModule({
     if (args.verbosity > level) {
       return { changed: false, result: { skipped: true, skipped_reason: 'Verbosity threshold not met.' } };
     }
-    if (args.var === undefined) return { changed: false, result: { msg: args.msg ?? 'Hello world!' } };
+    if (args.var === undefined) {
+      const msg = args.msg ?? 'Hello world!';
+      // Reports print msg as text: a list or map is shown (and registered) as pretty JSON.
+      const text = typeof msg === 'string' ? msg : JSON.stringify(msg, null, 2);
+      return { changed: false, msg: text, result: { msg: text } };
+    }
     const name = String(args.var);
     let value: unknown;
     try {
@@ -47,6 +54,7 @@ export default defineModule({
       if (!isUndefinedError(e)) throw e;
       value = NOT_DEFINED;
     }
-    return { changed: false, result: { [name]: value === undefined ? NOT_DEFINED : value } };
+    if (value === undefined) value = NOT_DEFINED;
+    return { changed: false, msg: `${name}: ${JSON.stringify(value, null, 2)}`, result: { [name]: value } };
   },
 });

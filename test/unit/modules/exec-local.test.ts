@@ -64,15 +64,16 @@ describe('set_fact', () => {
 });
 
 describe('debug', () => {
-  it('shows msg, defaulting to Hello world!', async () => {
-    expect((await run(debug, { msg: ['a', 1] })).result).toEqual({ msg: ['a', 1] });
+  it('shows msg as text (a list as pretty JSON), defaulting to Hello world!', async () => {
+    expect(await run(debug, { msg: 'kernel 3.10' })).toMatchObject({ msg: 'kernel 3.10', result: { msg: 'kernel 3.10' } });
+    expect((await run(debug, { msg: ['a', 1] })).msg).toBe('[\n  "a",\n  1\n]');
     expect((await run(debug, {})).result).toEqual({ msg: 'Hello world!' });
   });
   it('evaluates var as an expression, with or without braces, and reports undefined ones', async () => {
     const c = ctx({ 'x.y': 42, 'facts.kernel': '3.10' });
-    expect((await run(debug, { var: 'x.y' }, c)).result).toEqual({ 'x.y': 42 });
+    expect(await run(debug, { var: 'x.y' }, c)).toMatchObject({ msg: 'x.y: 42', result: { 'x.y': 42 } });
     expect((await run(debug, { var: '{{ facts.kernel }}' }, c)).result).toEqual({ '{{ facts.kernel }}': '3.10' });
-    expect((await run(debug, { var: 'nope' }, c)).result).toEqual({ nope: 'VARIABLE IS NOT DEFINED!' });
+    expect(await run(debug, { var: 'nope' }, c)).toMatchObject({ msg: 'nope: "VARIABLE IS NOT DEFINED!"', result: { nope: 'VARIABLE IS NOT DEFINED!' } });
   });
   it('is skipped above the current verbosity', async () => {
     expect((await run(debug, { msg: 'v', verbosity: 2 })).result).toMatchObject({ skipped: true });
