@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { defineModule, ModuleFailure } from './types.js';
-import { bareExpression } from './debug.js';
+import { bareExpression, isUndefinedError } from './debug.js';
 
 const expr = z.union([z.string(), z.boolean(), z.number()]);
 const message = z.union([z.string(), z.array(z.string())]);
@@ -39,6 +39,11 @@ export default defineModule({
         try {
           value = ctx.evaluate(bareExpression(cond));
         } catch (e) {
+          // A check run did not run the commands whose registered output the assertion reads:
+          // say so instead of failing the host (the runner treats changed_when/failed_when alike).
+          if (ctx.check && isUndefinedError(e)) {
+            return { changed: false, msg: `not evaluated in check mode: ${(e as Error).message}`, result: { skipped: true, assertion: cond } };
+          }
           throw new ModuleFailure(`The conditional check '${cond}' failed. The error was: ${(e as Error).message}`, { assertion: cond });
         }
       }

@@ -103,6 +103,16 @@ describe('assert', () => {
     const e = await failure(run(assert, { that: 'missing_var' }, c));
     expect(e.message).toMatch(/^The conditional check 'missing_var' failed. The error was: 'missing_var' is undefined/);
   });
+  it('in check mode, an undefined variable (a command that did not run) is reported, not failed', async () => {
+    const checkCtx = { ...ctx({ 'a == 1': true }), check: true };
+    expect(await run(assert, { that: ['a == 1', 'out.stdout == "x"'] }, checkCtx)).toMatchObject({
+      changed: false,
+      msg: "not evaluated in check mode: 'out.stdout == \"x\"' is undefined",
+      result: { skipped: true },
+    });
+    // A false expression still fails in check mode.
+    await failure(run(assert, { that: 'd' }, { ...ctx({ d: 0 }), check: true }));
+  });
 });
 
 describe('fail', () => {
