@@ -125,3 +125,20 @@ describe('systemd plans and applies', () => {
     expect(schema.safeParse({ name: 'getty@tty1.service', state: 'started' }).success).toBe(true);
   });
 });
+
+describe('sysvinit command lines (chkconfig hosts; update-rc.d is exercised on the fleet)', () => {
+  it('reads status and chkconfig state, then enables with chkconfig and starts with the init script', async () => {
+    const { parseSysv, decideSteps, stepCommands } = await import('../../../src/modules/service.js');
+    const st = parseSysv('found=1\nrunning=0\ntool=chkconfig\nenabled=0\n');
+    expect(st).toMatchObject({ found: true, running: false, enabled: false, enableTool: 'chkconfig' });
+    const steps = decideSteps(schema.parse({ name: 'docker', state: 'started', enabled: true }), st, 'sysvinit');
+    expect(steps).toEqual({ daemonReload: false, enable: 'enable', action: 'start' });
+    const text = String(stepCommands('docker', steps, 'sysvinit', st));
+    expect(text).toContain('chkconfig --list docker >/dev/null 2>&1 || chkconfig --add docker; chkconfig docker on');
+    expect(text.indexOf('/etc/init.d/docker start')).toBeGreaterThan(text.indexOf('chkconfig docker on'));
+    // update-rc.d: links are created with "defaults" only when none exist yet.
+    const deb = parseSysv('found=1\nrunning=1\ntool=update-rc.d\nenabled=0\nklinks=1\n');
+    expect(String(stepCommands('x', { daemonReload: false, enable: 'enable' }, 'sysvinit', deb))).not.toContain('defaults');
+    expect(String(stepCommands('x', { daemonReload: false, enable: 'enable' }, 'sysvinit', { ...deb, hasKLinks: false }))).toContain('update-rc.d x defaults');
+  });
+});
