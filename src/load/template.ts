@@ -43,12 +43,17 @@ class MissingArgument extends Error {
 class HelperError extends Error {}
 
 /**
- * Register `fn` as a helper that rejects undefined arguments (except those in `lenient`).
- * Used as a block (`{{#eq a b}}yes{{else}}no{{/eq}}`), a predicate picks the branch.
+ * Register `fn` as a helper taking `min`..`max` arguments that rejects undefined ones
+ * (except those in `lenient`). Used as a block (`{{#eq a b}}yes{{else}}no{{/eq}}`), a
+ * predicate picks the branch.
  */
-function helper(name: string, fn: (...args: unknown[]) => unknown, opts: { lenient?: number[]; predicate?: boolean } = {}): void {
+function helper(name: string, [min, max]: [number, number], fn: (...args: unknown[]) => unknown, opts: { lenient?: number[]; predicate?: boolean } = {}): void {
   hbs.registerHelper(name, function (this: unknown, ...all: unknown[]) {
     const options = all.pop() as HelperOptions;
+    if (all.length < min || all.length > max) {
+      const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+      throw new HelperError(`helper "${name}" takes ${want} argument${want === '1' ? '' : 's'}, got ${all.length}`);
+    }
     all.forEach((a, i) => {
       if (a === undefined && !opts.lenient?.includes(i)) throw new MissingArgument(i, options.loc);
     });
@@ -68,41 +73,44 @@ function helper(name: string, fn: (...args: unknown[]) => unknown, opts: { lenie
 const str = (v: unknown): string => toText(v);
 
 // eq a b / ne a b: deep equality with the expression language's rules (1 == 1.0, lists item by item).
-helper('eq', (a, b) => equals(a, b), { predicate: true });
-helper('ne', (a, b) => !equals(a, b), { predicate: true });
+helper('eq', [2, 2], (a, b) => equals(a, b), { predicate: true });
+helper('ne', [2, 2], (a, b) => !equals(a, b), { predicate: true });
 // lt a b / gt a b: numbers with numbers, strings with strings (anything else is an error).
-helper('lt', (a, b) => compare(a, b, '<') < 0, { predicate: true });
-helper('gt', (a, b) => compare(a, b, '>') > 0, { predicate: true });
+helper('lt', [2, 2], (a, b) => compare(a, b, '<') < 0, { predicate: true });
+helper('gt', [2, 2], (a, b) => compare(a, b, '>') > 0, { predicate: true });
 // and a b ... / or a b ... / not a: Python truthiness (empty list, empty string, 0, null are false).
-helper('and', (...a) => a.slice(0, -1).every(truthy), { predicate: true });
-helper('or', (...a) => a.slice(0, -1).some(truthy), { predicate: true });
-helper('not', (a) => !truthy(a), { predicate: true });
+helper('and', [1, Infinity], (...a) => a.slice(0, -1).every(truthy), { predicate: true });
+helper('or', [1, Infinity], (...a) => a.slice(0, -1).some(truthy), { predicate: true });
+helper('not', [1, 1], (a) => !truthy(a), { predicate: true });
 // default value fallback: the fallback when value is undefined or null.
-helper('default', (v, d) => (v === undefined || v === null ? d : v), { lenient: [0] });
+helper('default', [2, 2], (v, d) => (v === undefined || v === null ? d : v), { lenient: [0] });
 // join list [sep]: items as text joined by sep (default ",").
-helper('join', (list, ...rest) => iterate(list, 'join').map(str).join(rest.length > 1 ? str(rest[0]) : ','));
+helper('join', [1, 2], (list, ...rest) => iterate(list, 'join').map(str).join(rest.length > 1 ? str(rest[0]) : ','));
 // json value [indent]: JSON text (compact, or indented by `indent` spaces).
-helper('json', (v, ...rest) => JSON.stringify(toPlain(v), null, rest.length > 1 ? Number(rest[0]) : undefined) ?? 'null');
+helper('json', [1, 2], (v, ...rest) => JSON.stringify(toPlain(v), null, rest.length > 1 ? Number(rest[0]) : undefined) ?? 'null');
 // upper s / lower s.
-helper('upper', (s) => str(s).toUpperCase());
-helper('lower', (s) => str(s).toLowerCase());
-// indent text n [first=true] [blank=true]: indent lines after the first by n spaces (Jinja's indent);
+helper('upper', [1, 1], (s) => str(s).toUpperCase());
+helper('lower', [1, 1], (s) => str(s).toLowerCase());
+// indent text [n] [first=true] [blank=true]: indent lines after the first by n spaces (default 4, as Jinja's indent);
 // first=true indents the first line too, blank=true indents empty lines too.
-helper('indent', (text, n, options) => {
-  const hash = (options as HelperOptions).hash ?? {};
-  const pad = ' '.repeat(typeof n === 'number' ? n : 4);
+helper('indent', [1, 2], (text, ...rest) => {
+  const options = rest.pop() as HelperOptions;
+  const width = rest.length ? Number(rest[0]) : 4;
+  if (!Number.isInteger(width) || width < 0) throw new Error(`width must be a whole number, got ${JSON.stringify(rest[0])}`);
+  const pad = ' '.repeat(width);
+  const hash = options.hash ?? {};
   return str(text)
     .split('\n')
     .map((line, i) => ((i > 0 || hash.first) && (line !== '' || hash.blank) ? pad + line : line))
     .join('\n');
 });
 // version_gte a b / version_lt a b: package/kernel version order (src/load/version-compare.ts).
-helper('version_gte', (a, b) => versionMatches(str(a), '>=', str(b)), { predicate: true });
-helper('version_lt', (a, b) => versionMatches(str(a), '<', str(b)), { predicate: true });
+helper('version_gte', [2, 2], (a, b) => versionMatches(str(a), '>=', str(b)), { predicate: true });
+helper('version_lt', [2, 2], (a, b) => versionMatches(str(a), '<', str(b)), { predicate: true });
 // contains haystack needle: substring, list item, or mapping key.
-helper('contains', (h, n) => contains(h, n), { predicate: true });
+helper('contains', [2, 2], (h, n) => contains(h, n), { predicate: true });
 // quote s: POSIX shell quoting for a command line in a script (src/transport/quote.ts).
-helper('quote', (s) => quote(str(s)));
+helper('quote', [1, 1], (s) => quote(str(s)));
 
 /**
  * What the template sees for a value: mappings as read-only Proxies that look keys up

@@ -83,6 +83,8 @@ describe('helpers', () => {
     ['x:\n  {{indent text 2}}', 'x:\n  line1\n  line2\n\n  line4'],
     ['{{indent text 4 first=true}}', '    line1\n    line2\n\n    line4'],
     ['{{indent text 1 blank=true}}', 'line1\n line2\n \n line4'],
+    ['{{indent text}}', 'line1\n    line2\n\n    line4'],
+    ['{{indent text "2"}}', 'line1\n  line2\n\n  line4'],
     // versions
     ['{{version_gte docker "18.09.1"}}', 'false'],
     ['{{version_gte "5:24.0.7-1~debian.12" "18.09.1"}}', 'true'],
@@ -142,6 +144,11 @@ describe('syntax and helper errors', () => {
     ['x\n{{#if a}}x{{/each}}', { line: 2, col: 4 }, /^syntax error: if doesn't match each$/],
     ['{{lt port "a"}}', {}, /^helper "lt": '<' is not supported between 'int' and 'str'$/],
     ['{{join port}}', {}, /^helper "join": join: 'int' object is not iterable$/],
+    ['{{indent text "x"}}', {}, /^helper "indent": width must be a whole number, got "x"$/],
+    ['{{version_lt kernel "1" "2"}}', {}, /^helper "version_lt" takes 2 arguments, got 3$/],
+    ['{{upper}}', {}, /^helper "upper" takes 1 argument, got 0$/],
+    ['{{and}}', {}, /^helper "and" takes at least 1 arguments?, got 0$/],
+    ['{{join pkgs "," "x"}}', {}, /^helper "join" takes 1 to 2 arguments, got 3$/],
   ] as [string, { line?: number; col?: number }, RegExp][])('%j', (src, pos, message) => {
     const e = templateError(() => render(src));
     expect(e.code).toBe('template');
