@@ -152,6 +152,7 @@ export const DATA_FILTERS: Record<string, FilterDef> = {
   },
   list: { fn: (v) => [...iterate(v, 'list')] },
   reverse: { fn: (v) => (typeof v === 'string' ? [...v].reverse().join('') : [...iterate(v, 'reverse')].reverse()) },
+  // Exact comparison (case-sensitive, deep): Jinja's default would merge "A" and "a".
   unique: { fn: (v) => uniqueItems(iterate(v, 'unique')) },
   sort: {
     params: ['reverse', 'case_sensitive', 'attribute'],

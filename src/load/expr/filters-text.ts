@@ -71,17 +71,15 @@ function split(s: string, a: Args): string[] {
   const max = a.maxsplit === undefined || a.maxsplit === null ? -1 : int(a.maxsplit, 'split maxsplit');
   const sep = a.separator;
   if (sep === undefined || sep === null) {
-    const words = s.trim() === '' ? [] : s.trim().split(/\s+/);
-    if (max < 0 || words.length <= max + 1) return words;
-    // Keep the rest as one piece, with its original spacing.
+    if (max < 0) return s.trim() === '' ? [] : s.trim().split(/\s+/);
+    // After maxsplit words the rest is one piece with its spacing (Python keeps even its trailing whitespace).
     const out: string[] = [];
     let rest = s.trimStart();
-    for (let i = 0; i < max; i++) {
-      const m = /^(\S+)\s+/.exec(rest)!;
+    for (let m = /^(\S+)\s+/.exec(rest); m && out.length < max; m = /^(\S+)\s+/.exec(rest)) {
       out.push(m[1]);
       rest = rest.slice(m[0].length);
     }
-    return [...out, rest.trimEnd() === rest ? rest : rest.replace(/\s+$/, '')];
+    return rest === '' ? out : [...out, rest];
   }
   const d = str(sep, 'split separator');
   if (d === '') throw new ExprValueError('split: empty separator');
