@@ -1,0 +1,22 @@
+import { playbookJsonSchema, inventoryJsonSchema } from '../load/json-schema.js';
+import { MODULES } from '../modules/registry.js';
+import { z } from 'zod';
+
+export function schemaCommand(kind: string): number {
+  if (kind !== 'playbook' && kind !== 'inventory') {
+    process.stderr.write(`nodemend schema: expected "playbook" or "inventory", got "${kind}"\n`);
+    return 1;
+  }
+  const schema = kind === 'playbook' ? playbookJsonSchema() : inventoryJsonSchema();
+  process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
+  return 0;
+}
+
+export function modulesCommand(): number {
+  for (const m of [...MODULES.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    const json = z.toJSONSchema(m.schema, { unrepresentable: 'any' }) as { properties?: Record<string, unknown> };
+    const args = Object.keys(json.properties ?? {}).join(', ');
+    process.stdout.write(`${m.name.padEnd(14)} ${m.description}\n${''.padEnd(15)}args: ${args}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,37 @@
+import type { Loaded } from '../load/load.js';
+import type { TaskNode } from '../load/model.js';
+import { tagsSelect } from '../run/tags.js';
+
+/** `--list-hosts`, in ansible-playbook's layout. */
+export function listHosts(loaded: Loaded): string {
+  let out = `\nplaybook: ${loaded.playbook.file}\n`;
+  loaded.playbook.plays.forEach((play, i) => {
+    const hosts = loaded.hostsByPlay[i] ?? [];
+    out += `\n  play #${i + 1} (${play.hosts}): ${play.name}\tTAGS: [${play.tags.join(', ')}]\n`;
+    out += `    pattern: ['${play.hosts}']\n    hosts (${hosts.length}):\n`;
+    for (const h of hosts) out += `      ${h}\n`;
+  });
+  return out;
+}
+
+/** `--list-tasks`: the tasks that the tag selection would run, with their tags. */
+export function listTasks(loaded: Loaded, only: string[], skip: string[]): string {
+  let out = `\nplaybook: ${loaded.playbook.file}\n`;
+  const walk = (nodes: TaskNode[], inherited: string[], indent: string): void => {
+    for (const n of nodes) {
+      const tags = [...inherited, ...n.tags];
+      if (n.kind === 'task') {
+        if (tagsSelect(tags, only, skip)) out += `${indent}${n.name ?? n.module}\tTAGS: [${[...new Set(tags)].join(', ')}]\n`;
+      } else if (n.kind === 'block') {
+        walk(n.block, tags, indent);
+        walk(n.rescue, tags, indent);
+        walk(n.always, tags, indent);
+      } else walk(n.tasks, tags, indent);
+    }
+  };
+  loaded.playbook.plays.forEach((play, i) => {
+    out += `\n  play #${i + 1} (${play.hosts}): ${play.name}\tTAGS: [${play.tags.join(', ')}]\n    tasks:\n`;
+    walk(play.tasks, play.tags, '      ');
+  });
+  return out;
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * nodemend's command line: `run`, `validate`, `schema`, `modules`, `fleet`.
+ * Exit codes: 0 ok; 1 bad input or usage (no host contacted); 2 a host failed;
+ * 4 a host was unreachable and none failed.
+ */
+import { Command, Option } from 'commander';
+import { runCommand, validateCommand } from './run-command.js';
+import { schemaCommand, modulesCommand } from './info-commands.js';
+import { fleetCommand } from '../fleet/cli.js';
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+const program = new Command('nodemend')
+  .description('Declarative hardening of Kubernetes nodes over SSH (Ansible-style playbooks)')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 1));
+
+const withLoadOptions = (cmd: Command): Command =>
+  cmd
+    .argument('<playbook>', 'playbook YAML file')
+    .option('-i, --inventory <file>', 'inventory YAML (default: .fleet/inventory.yaml, the local test fleet)')
+    .option('-l, --limit <pattern>', 'further limit hosts with a pattern (group, host*, a:b, a:!b, a:&b, @file)')
+    .option('-t, --tags <tags>', 'only run tasks with these tags (comma separated)', collect, [])
+    .option('--skip-tags <tags>', 'skip tasks with these tags (comma separated)', collect, [])
+    .option('-e, --extra-vars <vars>', 'k=v pairs, a YAML/JSON mapping, or @file.yaml (repeatable)', collect, []);
+
+withLoadOptions(program.command('run'))
+  .description('run a playbook against the inventory')
+  .option('-C, --check', 'change nothing; report what a real run would change')
+  .option('-D, --diff', 'show unified diffs of file changes')
+  .addOption(new Option('-f, --forks <n>', 'hosts worked on at once').default(50).argParser((v) => parsePositive(v, '--forks')))
+  .option('--list-hosts', 'list the hosts each play would run on, then exit')
+  .option('--list-tasks', 'list the tasks each play would run, then exit')
+  .option('--syntax-check', 'load and validate only, then exit (same as `validate`)')
+  .option('--json <file>', 'write a machine-readable report')
+  .option('--junit <file>', 'write a JUnit XML report (one test case per host and task)')
+  .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts (a changed key is still refused)')
+  .addOption(new Option('--timeout <seconds>', 'kill remote commands after this long unless a task sets timeout').default(3600).argParser((v) => parsePositive(v, '--timeout')))
+  .option('-v, --verbose', 'more output (repeat for more)', (_v: string, prev: number) => prev + 1, 0)
+  .action(async (playbook: string, opts) => process.exit(await runCommand(playbook, opts)));
+
+withLoadOptions(program.command('validate'))
+  .description('load and check the playbook, inventory and vars; contacts no host')
+  .action(async (playbook: string, opts) => process.exit(await validateCommand(playbook, opts)));
+
+program
+  .command('schema')
+  .description('print the JSON Schema of playbooks or inventories (for editors)')
+  .argument('[kind]', 'playbook | inventory', 'playbook')
+  .action((kind: string) => process.exit(schemaCommand(kind)));
+
+program
+  .command('modules')
+  .description('list the modules and their arguments')
+  .action(() => process.exit(modulesCommand()));
+
+program.addCommand(fleetCommand());
+
+function parsePositive(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`nodemend: ${flag} takes a positive whole number, got "${v}"\n`);
+    process.exit(1);
+  }
+  return n;
+}
+
+await program.parseAsync(process.argv);

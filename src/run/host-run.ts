@@ -1,0 +1,37 @@
+import type { InventoryHost } from '../load/model.js';
+import type { HostRecap } from './events.js';
+import type { HostConnection, RemoteShell } from '../transport/types.js';
+import { FactCache } from '../facts/cache.js';
+
+/** Everything the executor tracks about one host during a run. */
+export class HostRun {
+  /** set_fact values and registered results: they outlive the play, like Ansible's. */
+  readonly runtimeVars: Record<string, unknown> = {};
+  readonly notified = new Set<string>();
+  readonly recap: HostRecap = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 };
+  failed = false;
+  unreachable = false;
+  unreachableMsg?: string;
+  readonly facts: FactCache;
+
+  constructor(
+    readonly inv: InventoryHost,
+    /** Connects on first use; shared by every task on this host. */
+    readonly connect: () => Promise<HostConnection>,
+  ) {
+    // Facts are read as the login user: no sudo round trip for /proc and /etc/os-release.
+    const lazyShell: RemoteShell = {
+      hostName: inv.name,
+      exec: async (cmd, opts) => (await this.connect()).exec(cmd, opts),
+    };
+    this.facts = new FactCache(lazyShell);
+  }
+
+  get name(): string {
+    return this.inv.name;
+  }
+
+  get alive(): boolean {
+    return !this.failed && !this.unreachable;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The variables a task sees, and expression evaluation that fetches facts on demand.
+ *
+ * Precedence, lowest first (a subset of Ansible's): inventory vars (all < groups <
+ * host) < play vars (vars_files < vars) < block/include vars < task vars <
+ * set_fact/registered < loop item < extra vars. Facts live under `facts` (alias
+ * `ansible_facts`) and are fetched only when an expression reads them.
+ */
+import type { Facts } from '../facts/types.js';
+import { FACTS } from '../facts/index.js';
+import { FactNeeded } from '../load/expr/index.js';
+import type { HostRun } from './host-run.js';
+import type { Inventory, Play } from '../load/model.js';
+
+/** `facts.x` reads a cached fact, or throws FactNeeded so the caller fetches it and evaluates again. */
+export function factsProxy(facts: Facts): Record<string, unknown> {
+  const known = (p: string | symbol): p is string => typeof p === 'string' && FACTS.has(p);
+  return new Proxy({} as Record<string, unknown>, {
+    get(_t, prop) {
+      if (!known(prop)) return undefined;
+      const v = facts.peek(prop);
+      if (v === undefined) throw new FactNeeded(prop);
+      return v;
+    },
+    has: (_t, prop) => known(prop),
+    ownKeys: () => [...FACTS.keys()],
+    getOwnPropertyDescriptor: (_t, prop) => (known(prop) ? { enumerable: true, configurable: true, writable: false, value: facts.peek(prop) } : undefined),
+  });
+}
+
+/** Run a pure evaluation, fetching each fact it asks for until it completes. */
+export async function withFacts<T>(facts: Facts, fn: () => T | Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof FactNeeded) || attempt > FACTS.size) throw e;
+      await facts.get(factName(e));
+    }
+  }
+}
+
+function factName(e: FactNeeded): string {
+  const anyE = e as unknown as { fact?: string; factName?: string };
+  return anyE.fact ?? anyE.factName ?? '';
+}
+
+export interface ScopeParts {
+  host: HostRun;
+  play: Play;
+  inventory: Inventory;
+  playHosts: string[];
+  blockVars: Record<string, unknown>;
+  taskVars: Record<string, unknown>;
+  extraVars: Record<string, unknown>;
+  check: boolean;
+  /** All hosts of the run, for `hostvars`. */
+  hostRuns: ReadonlyMap<string, HostRun>;
+}
+
+export function hostVarsOf(h: HostRun): Record<string, unknown> {
+  return { ...h.inv.vars, ...h.runtimeVars, inventory_hostname: h.name };
+}
+
+export function buildScope(p: ScopeParts): Record<string, unknown> {
+  const facts = factsProxy(p.host.facts);
+  const hostvars = new Proxy({} as Record<string, unknown>, {
+    get: (_t, name) => (typeof name === 'string' && p.hostRuns.has(name) ? hostVarsOf(p.hostRuns.get(name)!) : undefined),
+    has: (_t, name) => typeof name === 'string' && p.hostRuns.has(name),
+    ownKeys: () => [...p.hostRuns.keys()],
+    getOwnPropertyDescriptor: (_t, name) => (typeof name === 'string' && p.hostRuns.has(name) ? { enumerable: true, configurable: true, value: hostVarsOf(p.hostRuns.get(name)!) } : undefined),
+  });
+  const groups: Record<string, string[]> = {};
+  for (const g of p.inventory.groups.values()) groups[g.name] = g.hosts;
+  return {
+    ...p.host.inv.vars,
+    ...p.play.vars,
+    ...p.blockVars,
+    ...p.taskVars,
+    ...p.host.runtimeVars,
+    ...p.extraVars,
+    facts,
+    ansible_facts: facts,
+    hostvars,
+    groups,
+    group_names: p.host.inv.groups.filter((g) => g !== 'all'),
+    inventory_hostname: p.host.name,
+    inventory_hostname_short: p.host.name.split('.')[0],
+    ansible_play_hosts: p.playHosts,
+    play_hosts: p.playHosts,
+    ansible_check_mode: p.check,
+    playbook_dir: p.play.dir,
+  };
+}

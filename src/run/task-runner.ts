@@ -1,0 +1,265 @@
+/**
+ * One task on one host: condition, loop, argument rendering, become, plan, apply
+ * (unless check), changed_when / failed_when / until, register and notify. The
+ * plan is made just before the task runs, so it always sees the effect of the
+ * tasks before it (no stale facts across tasks).
+ */
+import type { Task } from '../load/model.js';
+import type { BecomeSpec, RemoteShell } from '../transport/types.js';
+import { UnreachableError } from '../transport/types.js';
+import { findModule } from '../modules/registry.js';
+import { ModuleFailure, type ModuleContext, type ModuleDef } from '../modules/types.js';
+import { compileExpression, evaluateCondition, renderDeep, UndefinedVariableError } from '../load/expr/index.js';
+import { renderTemplateFile } from '../load/template.js';
+import type { TaskResult, TaskStatus } from './events.js';
+import type { HostRun } from './host-run.js';
+import { buildScope, withFacts, type ScopeParts } from './scope.js';
+import { censorResult, NO_LOG_MSG, tail } from './censor.js';
+import { resolveLocalPath } from './local-paths.js';
+import type { RunOptions } from './options.js';
+import type { Inherited } from './inherited.js';
+
+export interface TaskEnv {
+  options: RunOptions;
+  /** Connection of another host (delegate_to). */
+  connectionOf(hostName: string): HostRun | undefined;
+  scopeBase: Omit<ScopeParts, 'host' | 'blockVars' | 'taskVars'>;
+  playName: string;
+}
+
+export interface HostTaskOutcome {
+  results: TaskResult[];
+  /** The host failed this task (not ignored): it stops here unless a rescue takes it. */
+  failed: boolean;
+  unreachable: boolean;
+  changed: boolean;
+}
+
+export function taskDisplayName(task: Task): string {
+  if (task.name) return task.name;
+  const first = Object.values(task.args)[0];
+  return `${task.module}${typeof first === 'string' ? ` ${first}` : ''}`.slice(0, 80);
+}
+
+function resolveBecome(task: Task, inh: Inherited, host: HostRun): BecomeSpec | undefined {
+  const on = task.become ?? inh.become ?? host.inv.connection.become ?? false;
+  if (!on) return undefined;
+  const user = task.become_user ?? inh.become_user ?? host.inv.connection.become_user ?? 'root';
+  return { method: 'sudo', user, password: host.inv.connection.become_password };
+}
+
+export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, env: TaskEnv, isHandler = false): Promise<HostTaskOutcome> {
+  const started = Date.now();
+  const scope = buildScope({ ...env.scopeBase, host, blockVars: inh.vars, taskVars: task.vars });
+  const noLog = task.no_log ?? inh.no_log ?? false;
+  const base = {
+    host: host.name,
+    play: env.playName,
+    task: taskDisplayName(task),
+    taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`,
+    module: task.module,
+    check: env.options.check && task.check_mode !== false,
+    isHandler,
+  };
+  const finish = (status: TaskStatus, fields: Partial<TaskResult> = {}): TaskResult => ({
+    ...base,
+    status,
+    changed: status === 'changed',
+    startedAt: started,
+    durationMs: Date.now() - started,
+    ...fields,
+  });
+
+  try {
+    const items: unknown[] | undefined =
+      task.loop === undefined ? undefined : await withFacts(host.facts, () => renderDeep(task.loop, scope, task.loc) as unknown[]);
+    if (items !== undefined && !Array.isArray(items)) throw new ModuleFailure(`loop must be a list, got ${typeof items}`);
+
+    const runs: { result: Record<string, unknown>; tr: TaskResult }[] = [];
+    for (const item of items ?? [undefined]) {
+      const itemScope = items === undefined ? scope : { ...scope, [task.loop_var]: item };
+      const one = await runOnce(task, host, inh, env, itemScope, noLog, items === undefined ? undefined : item, finish);
+      runs.push(one);
+      if (one.tr.status === 'unreachable') break;
+    }
+
+    if (task.register) {
+      host.runtimeVars[task.register] =
+        items === undefined
+          ? runs[0].result
+          : {
+              results: runs.map((r) => r.result),
+              changed: runs.some((r) => r.result.changed),
+              failed: runs.some((r) => r.result.failed),
+              skipped: runs.every((r) => r.result.skipped),
+              msg: runs.some((r) => r.result.failed) ? 'One or more items failed' : 'All items completed',
+            };
+    }
+    const results = runs.map((r) => r.tr);
+    const failed = results.some((r) => r.status === 'failed' && !r.ignored);
+    const unreachable = results.some((r) => r.status === 'unreachable');
+    const changed = results.some((r) => r.status === 'changed');
+    if (changed && !failed) task.notify.forEach((n) => host.notified.add(n));
+    return { results, failed, unreachable, changed };
+  } catch (e) {
+    // Errors before any item ran (loop expression, unknown variable in loop).
+    const tr = finish('failed', { msg: errorMessage(e, noLog), ignored: task.ignore_errors ?? inh.ignore_errors ?? false });
+    if (task.register) host.runtimeVars[task.register] = { failed: true, msg: tr.msg, changed: false };
+    return { results: [tr], failed: !tr.ignored, unreachable: false, changed: false };
+  }
+}
+
+function errorMessage(e: unknown, noLog: boolean): string {
+  if (noLog) return NO_LOG_MSG;
+  if (e instanceof Error) return (e as { format?: () => string }).format?.() ?? e.message;
+  return String(e);
+}
+
+async function runOnce(
+  task: Task,
+  host: HostRun,
+  inh: Inherited,
+  env: TaskEnv,
+  scope: Record<string, unknown>,
+  noLog: boolean,
+  item: unknown,
+  finish: (status: TaskStatus, fields?: Partial<TaskResult>) => TaskResult,
+): Promise<{ result: Record<string, unknown>; tr: TaskResult }> {
+  const withItem = item === undefined ? {} : { item };
+  const ignoreErrors = task.ignore_errors ?? inh.ignore_errors ?? false;
+  const when = [...inh.when, ...task.when];
+  try {
+    if (when.length && !(await withFacts(host.facts, () => evaluateCondition(when, scope, task.loc)))) {
+      const result = { changed: false, skipped: true, skip_reason: 'Conditional result was False', ...withItem };
+      return { result, tr: finish('skipped', { msg: 'conditional result was false', ...withItem }) };
+    }
+    const mod = findModule(task.module);
+    if (!mod) throw new ModuleFailure(`unknown module "${task.module}"`);
+    const args = await renderArgs(mod, task, scope, host);
+
+    const check = env.options.check && task.check_mode !== false;
+    const target = task.delegate_to ? env.connectionOf(String(renderDeep(task.delegate_to, scope, task.loc))) : host;
+    if (!target) throw new ModuleFailure(`delegate_to: no inventory host named "${task.delegate_to}"`);
+    const become = resolveBecome(task, inh, target);
+    const conn = mod.local ? undefined : await target.connect();
+    const noConn: RemoteShell = {
+      hostName: host.name,
+      exec: () => Promise.reject(new Error(`module ${mod.name} runs on the controller only`)),
+    };
+    const ctx: ModuleContext = {
+      host: target.name,
+      conn: conn ? conn.as(become) : noConn,
+      loginConn: conn ? conn.as(undefined) : noConn,
+      check,
+      diff: env.options.diff && !noLog,
+      facts: target.facts,
+      vars: scope,
+      renderTemplate: (file) => withFacts(target.facts, () => renderTemplateFile(file, scope)),
+      resolveLocalPath: (p, kind) => resolveLocalPath(env.scopeBase.play.dir, p, kind),
+      evaluate: (expr) => compileExpression(expr, task.loc).evaluate(scope),
+      setHostVars: (vars) => Object.assign(host.runtimeVars, vars),
+      timeoutSec: task.timeout ?? env.options.taskTimeoutSec,
+      reconnect: async (deadline) => {
+        await (await target.connect()).reconnect(deadline);
+        target.facts.invalidate();
+      },
+    };
+
+    const attempts = task.until ? Math.max(1, task.retries) + 0 : 1;
+    let result: Record<string, unknown> = {};
+    let applied = false;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      ({ result, applied } = await planAndApply(mod, args, ctx));
+      const regScope = task.register ? { ...scope, [task.register]: result } : scope;
+      // In check mode an unapplied command has no rc/stdout: conditions that need them keep the plan's verdict.
+      const evalKeep = async (cond: string[] | undefined, key: 'changed' | 'failed'): Promise<void> => {
+        if (!cond) return;
+        try {
+          result[key] = await withFacts(target.facts, () => evaluateCondition(cond, regScope, task.loc));
+        } catch (e) {
+          if (!(check && !applied && e instanceof UndefinedVariableError)) throw e;
+        }
+      };
+      await evalKeep(task.changed_when, 'changed');
+      await evalKeep(task.failed_when, 'failed');
+      if (!task.until) break;
+      result.attempts = attempt;
+      if (check && !applied) break;
+      if (!result.failed && (await withFacts(target.facts, () => evaluateCondition(task.until!, regScope, task.loc)))) break;
+      if (attempt === attempts) {
+        result.failed = true;
+        result.msg = `until condition not met after ${attempts} attempts`;
+      } else await new Promise((r) => setTimeout(r, task.delay * 1000));
+    }
+    Object.assign(result, withItem);
+    const failed = Boolean(result.failed);
+    const status: TaskStatus = failed ? 'failed' : result.changed ? 'changed' : 'ok';
+    const shown = noLog ? censorResult(result) : result;
+    return {
+      result: shown,
+      tr: finish(status, {
+        ...withItem,
+        ignored: failed && ignoreErrors,
+        censored: noLog || undefined,
+        msg: noLog ? (failed ? NO_LOG_MSG : undefined) : (result.msg as string | undefined),
+        rc: noLog ? undefined : (result.rc as number | undefined),
+        stdoutTail: noLog ? undefined : tail(result.stdout),
+        stderrTail: noLog ? undefined : tail(result.stderr),
+        diff: noLog || !env.options.diff ? undefined : (result.diff as TaskResult['diff']),
+      }),
+    };
+  } catch (e) {
+    if (e instanceof UnreachableError) {
+      host.unreachable = true;
+      host.unreachableMsg = e.message;
+      return { result: { unreachable: true, msg: e.message }, tr: finish('unreachable', { msg: e.message, ...withItem }) };
+    }
+    const msg = errorMessage(e, noLog);
+    const extra = e instanceof ModuleFailure && !noLog ? e.result : {};
+    const result = { ...extra, failed: true, changed: false, msg, ...withItem };
+    return {
+      result,
+      tr: finish('failed', {
+        msg,
+        ...withItem,
+        ignored: ignoreErrors,
+        censored: noLog || undefined,
+        rc: extra.rc as number | undefined,
+        stdoutTail: tail(extra.stdout),
+        stderrTail: tail(extra.stderr),
+      }),
+    };
+  }
+}
+
+async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unknown>, host: HostRun): Promise<unknown> {
+  const raw = new Set(mod.rawArgs ?? []);
+  const toRender: Record<string, unknown> = {};
+  const kept: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(task.args)) (raw.has(k) ? kept : toRender)[k] = v;
+  const rendered = (await withFacts(host.facts, () => renderDeep(toRender, scope, task.loc))) as Record<string, unknown>;
+  const parsed = mod.schema.safeParse({ ...rendered, ...kept });
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ');
+    throw new ModuleFailure(`invalid arguments for ${mod.name} after templating: ${issues}`);
+  }
+  return parsed.data;
+}
+
+async function planAndApply(mod: ModuleDef, args: unknown, ctx: ModuleContext): Promise<{ result: Record<string, unknown>; applied: boolean }> {
+  try {
+    const plan = await mod.plan(args, ctx);
+    let result: Record<string, unknown> = { ...(plan.result ?? {}), changed: plan.changed };
+    if (plan.msg) result.msg = plan.msg;
+    if (plan.diff && ctx.diff) result.diff = plan.diff;
+    let applied = false;
+    if (plan.changed && !ctx.check && plan.apply) {
+      result = { ...result, ...((await plan.apply()) ?? {}) };
+      applied = true;
+    }
+    return { result, applied };
+  } catch (e) {
+    if (e instanceof ModuleFailure) return { result: { ...e.result, failed: true, changed: false, msg: e.message }, applied: true };
+    throw e;
+  }
+}
