@@ -128,6 +128,8 @@ async function runBlock(node: Block, hosts: HostRun[], parent: Inherited, ctx: P
     const rescuing = failed.filter((h) => !h.unreachable);
     rescuing.forEach((h) => {
       h.failed = false;
+      // Ansible's recap counts a rescued failure as rescued, not failed.
+      h.recap.failed--;
       h.recap.rescued++;
     });
     failed = [...failed.filter((h) => h.unreachable), ...(await runNodes(node.rescue, rescuing, inh, ctx, record, emit))];

@@ -12,12 +12,13 @@ import { isAlive, sleep } from '../../src/fleet/proc.js';
 
 export const TEST_FLEET_DIR = '/tmp/nodemend-test-fleet';
 export const TEST_FLEET_BASE_PORT = 22500;
-/** node1..node12 for the suite's areas, node13 for the fleet tool's own tests (table in test/setup/fleet.ts). */
-export const TEST_FLEET_SIZE = 13;
+/** node1..node16: each area of the suite owns some (table in test/setup/fleet.ts). */
+export const TEST_FLEET_SIZE = 16;
 
 /** The test files this run will execute, the way vitest itself selects them from the CLI filters. */
 async function fleetTestsSelected(project: TestProject): Promise<boolean> {
-  if (process.env.NODEMEND_NO_FLEET) return false;
+  // NODEMEND_TEST_FLEET_DIR: tests use a fleet started by hand (parallel sessions each run their own).
+  if (process.env.NODEMEND_NO_FLEET || process.env.NODEMEND_TEST_FLEET_DIR) return false;
   // Filters like "test/fleet/x.test.ts:12" (file:line) select the file; drop the line.
   const patterns = ((project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern ?? []).map((f) => f.replace(/:\d+$/, ''));
   try {

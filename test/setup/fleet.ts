@@ -2,7 +2,8 @@
  * The test suite's fleet, for test files: one fleet for the whole vitest run,
  * brought up by test/setup/fleet-global.ts when any selected test file is under
  * test/fleet/ (NODEMEND_NO_FLEET=1 skips it; NODEMEND_TEST_FLEET_DIR=DIR then uses
- * a fleet you started yourself with `nodemend fleet up 13 --dir DIR --base-port 22500`).
+ * a fleet you started yourself with `nodemend fleet up 16 --dir DIR --base-port PORT`; the
+ * global setup then starts nothing, so several sessions can test at once on their own fleets).
  *
  * HOST ALLOCATION: test files run in parallel (2 workers), so destructive work
  * (stopping sshd, changing users, sudoers, host keys, packages, services) happens
@@ -17,6 +18,7 @@
  *   node10          unreachable test (transport stops/starts it)
  *   node11, node12  playbook tests (site.yaml, hardening roles)
  *   node13          the fleet tool's own tests (stop/start)
+ *   node14..node16  kubelet / kpatch playbook tests (builder + nodes)
  */
 import { inject } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -43,6 +45,7 @@ export const HOSTS = {
   unreachable: ['node10'],
   playbooks: ['node11', 'node12'],
   fleetTool: ['node13'],
+  builds: ['node14', 'node15', 'node16'],
 } as const;
 
 export interface TestFleet {
