@@ -192,11 +192,14 @@ function count(host: HostRun, out: { results: TaskResult[]; failed: boolean; unr
 async function runHandlers(hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<void> {
   for (let round = 0; round < 10; round++) {
     let ran = false;
+    // Every handler listening on a notified name runs (not only the first one), so the
+    // round works from a snapshot; notifications made by handlers go to the next round.
+    const pending = new Map(hosts.map((h) => [h, new Set(h.notified)]));
+    hosts.forEach((h) => h.notified.clear());
     for (const handler of ctx.play.handlers) {
       const names = [handler.name, ...handler.listen].filter(Boolean) as string[];
-      const targets = hosts.filter((h) => h.alive && names.some((n) => h.notified.has(n)));
+      const targets = hosts.filter((h) => h.alive && names.some((n) => pending.get(h)!.has(n)));
       if (!targets.length) continue;
-      targets.forEach((h) => names.forEach((n) => h.notified.delete(n)));
       await runTask(handler, targets, inh, ctx, record, emit, true);
       ran = true;
     }
