@@ -98,13 +98,22 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
     taskTimeoutSec: flags.timeout,
     verbose: flags.verbose,
   };
-  const pool = new ConnectionPool({ acceptNewHostKeys: options.acceptNewHostKeys });
+  const pool = new ConnectionPool({
+    acceptNewHostKeys: options.acceptNewHostKeys,
+    // proxy_jump may name another inventory host
+    resolveHost: (name) => loaded.inventory.hosts.get(name),
+  });
   const progress = createProgress({
     tty: Boolean(process.stdout.isTTY) && !process.env.CI,
     verbose: options.verbose,
     diff: options.diff,
     out: process.stdout,
   });
+  let progressOpen = true;
+  const finishProgress = async (): Promise<void> => {
+    if (progressOpen) await progress.finish();
+    progressOpen = false;
+  };
   try {
     const result = await runPlaybook({
       playbook: loaded.playbook,
@@ -114,12 +123,14 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
       connect: (name) => pool.get(loaded.inventory.hosts.get(name)!),
       observer: progress,
     });
-    await progress.finish();
+    await finishProgress();
     process.stdout.write(renderRecap(result, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
     if (flags.json) await writeJsonReport(flags.json, result);
     if (flags.junit) await writeJunitReport(flags.junit, result);
     return exitCode(result);
   } finally {
+    // A crash mid-run must still restore the terminal (listr2 hides the cursor).
+    await finishProgress().catch(() => {});
     await pool.closeAll();
   }
 }

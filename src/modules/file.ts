@@ -18,6 +18,7 @@ import { probeFile, writeFileAtomic, type FileProbe } from '../transport/remote-
 import { defineModule, ModuleFailure, type FileDiff, type ModuleContext, type Plan } from './types.js';
 import { attrDelta, attrFields, describeAttrs, fixAttrsCommand, type AttrDelta, type WantedAttrs } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
+import { parentWillExist, planDirectoryCreation } from './lib/planned-dirs.js';
 import { chmodArgument, parseMode } from './lib/mode.js';
 import { remote, run, runAndStat } from './lib/remote.js';
 import { parseTree, planTree, treeListing } from './lib/file-tree.js';
@@ -162,6 +163,7 @@ for x; do mkdir -- "$x" || exit; if [ -n ${owner} ]; then chown -- ${owner} "$x"
 function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Plan {
   if (p.exists && p.type !== 'directory') throw new ModuleFailure(`${a.path} exists and is a ${p.type}, not a directory`);
   if (!p.exists) {
+    planDirectoryCreation(ctx, a.path);
     const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
     addTimes(ch, a, a.path, undefined);
     const script = raw([createDirs(a).text, ch.cmds.map(String).join(' && ')].filter(Boolean).join('\n'));
@@ -199,7 +201,7 @@ function planExisting(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<stri
 
 function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Plan {
   if (p.exists) return planExisting(ctx, a, p, ex, p.type === 'directory' ? 'directory' : 'file');
-  if (!p.parentExists) throw new ModuleFailure(`cannot touch ${a.path}: directory ${posix.dirname(p.realPath)} does not exist`);
+  if (!parentWillExist(ctx, p.realPath, p.parentExists)) throw new ModuleFailure(`cannot touch ${a.path}: directory ${posix.dirname(p.realPath)} does not exist`);
   const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
   addTimes(ch, a, p.realPath, undefined);
   return {
@@ -228,7 +230,7 @@ function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
   }
   if (p.type === 'directory') throw new ModuleFailure(`${a.path} is a directory: refusing to replace it with a symlink`);
   if (p.exists && p.type !== 'link' && !a.force) throw new ModuleFailure(`refusing to convert from ${p.type} to symlink for ${a.path} (use force: true)`);
-  if (!p.exists && !p.parentExists) throw new ModuleFailure(`cannot link ${a.path}: directory ${posix.dirname(a.path)} does not exist`);
+  if (!p.exists && !parentWillExist(ctx, a.path, p.parentExists)) throw new ModuleFailure(`cannot link ${a.path}: directory ${posix.dirname(a.path)} does not exist`);
   if (!ex.src?.length && !a.force) {
     throw new ModuleFailure(`src file does not exist, use force: true if you really want to create the link: ${src}`);
   }

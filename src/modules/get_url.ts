@@ -15,6 +15,7 @@
  */
 import { posix } from 'node:path';
 import { z } from 'zod';
+import { parentWillExist } from './lib/planned-dirs.js';
 import { defineModule, ModuleFailure, type Plan } from './types.js';
 import { raw, sh } from '../transport/quote.js';
 import { parseStatLine, STAT_FIELDS_FORMAT, type FileProbe } from '../transport/remote-file.js';
@@ -157,7 +158,7 @@ ${raw(FETCH)}`;
     const target = lineOf(out, 'DIR') === '1' ? posix.join(a.dest, baseName(a.url)) : a.dest;
     if (out.includes('ISDIR')) throw new ModuleFailure(`${target} is a directory`);
     const absent = lineOf(out, 'ABSENT');
-    if (absent === '0') throw new ModuleFailure(`Destination dir ${posix.dirname(target)} does not exist`, { dest: target });
+    if (absent === '0' && !parentWillExist(ctx, target, false)) throw new ModuleFailure(`Destination dir ${posix.dirname(target)} does not exist`, { dest: target });
     const statLine = lineOf(out, 'STAT');
     const current: FileProbe | undefined = statLine ? parseStatLine(target, statLine) : undefined;
     const currentSum = lineOf(out, 'SUM');

@@ -58,6 +58,8 @@ export interface ModuleContext {
   setHostVars(vars: Record<string, unknown>): void;
   /** Remote commands are killed after this many seconds. */
   timeoutSec: number;
+  /** Check mode: directories that earlier tasks of this run would have created on this host (lib/planned-dirs.ts). */
+  plannedDirs: Set<string>;
   /** The reboot module re-opens the connection through this. */
   reconnect(deadline: number): Promise<void>;
 }

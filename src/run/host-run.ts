@@ -8,6 +8,8 @@ export class HostRun {
   /** set_fact values and registered results: they outlive the play, like Ansible's. */
   readonly runtimeVars: Record<string, unknown> = {};
   readonly notified = new Set<string>();
+  /** Check mode: directories earlier tasks would have created (see modules/lib/planned-dirs.ts). */
+  readonly plannedDirs = new Set<string>();
   readonly recap: HostRecap = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 };
   failed = false;
   unreachable = false;

@@ -29,6 +29,8 @@ export class ModuleHarness {
   readonly facts: FactCache;
   private readonly become?: BecomeSpec;
   hostVars: Record<string, unknown> = {};
+  /** Shared by every check-mode call on this harness, as by a host's tasks in one run. */
+  readonly plannedDirs = new Set<string>();
 
   constructor(
     target: HarnessTarget,
@@ -74,6 +76,7 @@ export class ModuleHarness {
       setHostVars: (v) => Object.assign(this.hostVars, v),
       timeoutSec: 60,
       reconnect: (deadline) => this.conn.reconnect(deadline),
+      plannedDirs: this.plannedDirs,
       ...this.overrides,
     };
   }

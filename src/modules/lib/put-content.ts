@@ -10,6 +10,7 @@ import type { RemoteShell } from '../../transport/types.js';
 import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../types.js';
 import { attrDelta, attrDiff, describeAttrs, fixAttrsCommand, modeForWrite, type WantedAttrs } from './attrs.js';
 import { contentDiff, MAX_DIFF_BYTES } from './diff.js';
+import { parentWillExist } from './planned-dirs.js';
 import { remote, run } from './remote.js';
 
 export interface PutSource {
@@ -71,7 +72,7 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
   const { path, probe, makeParents } = await resolveDest(ctx, src, o);
   if (probe.type === 'directory') throw new ModuleFailure(`${path} is a directory`);
   if (probe.exists && probe.type !== 'file') throw new ModuleFailure(`${path} exists and is not a regular file (${probe.type})`);
-  if (!probe.exists && !probe.parentExists && !makeParents) {
+  if (!probe.exists && !parentWillExist(ctx, probe.realPath, probe.parentExists) && !makeParents) {
     throw new ModuleFailure(`Destination directory ${posix.dirname(probe.realPath)} does not exist`);
   }
   if (probe.exists && !o.force) return { changed: false, msg: 'file already exists (force: false)', result: { dest: path } };

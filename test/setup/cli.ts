@@ -1,0 +1,98 @@
+/**
+ * Run the real `nodemend` CLI (the built dist/, as a user would) against fleet
+ * hosts, with an inventory written for just the hosts a test owns.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { testFleet } from './fleet.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+export const CLI = join(ROOT, 'dist/src/cli/main.js');
+
+/** Newest mtime under a directory (ms). */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name.endsWith('.ts')) t = Math.max(t, statSync(join(e.parentPath, e.name)).mtimeMs);
+  }
+  return t;
+}
+
+/** Testing a stale build would prove nothing about the source: refuse it. */
+export function assertBuilt(): void {
+  let built = 0;
+  try {
+    built = statSync(CLI).mtimeMs;
+  } catch {
+    throw new Error(`${CLI} is missing: run "npm run build" first (scripts/test.sh does)`);
+  }
+  if (newest(join(ROOT, 'src')) > built) throw new Error('dist/ is older than src/: run "npm run build" first (scripts/test.sh does)');
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd ?? ROOT,
+      env: { ...process.env, CI: 'true', NO_COLOR: '1', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', rej);
+    child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export interface InventoryOpts {
+  /** Extra YAML appended under all: (indented by the caller), e.g. vars. */
+  vars?: Record<string, unknown>;
+  /** known_hosts file to use instead of the fleet's. */
+  knownHosts?: string;
+  /** Hosts that point at a port (e.g. closed) instead of their fleet port. */
+  portOverride?: Record<string, number>;
+  user?: string;
+}
+
+/** A scratch dir with an inventory of the given fleet hosts (group `nodes`). */
+export function workDir(tag: string): string {
+  return mkdtempSync(join(tmpdir(), `nm-${tag}-`));
+}
+
+export function writeInventory(dir: string, hosts: string[], opts: InventoryOpts = {}): string {
+  const f = testFleet();
+  const ports = new Map(f.hosts.map((h) => [h.name, h.port]));
+  const lines = [
+    'all:',
+    '  connection:',
+    '    host: 127.0.0.1',
+    `    user: ${opts.user ?? 'ops'}`,
+    `    identity_file: ${JSON.stringify(f.key)}`,
+    `    known_hosts: ${JSON.stringify(opts.knownHosts ?? f.knownHosts)}`,
+    '    become: true',
+    '    connect_timeout: 5',
+  ];
+  if (opts.vars) lines.push(`  vars: ${JSON.stringify(opts.vars)}`);
+  lines.push('  children:', '    nodes:', '      hosts:');
+  for (const h of hosts) {
+    const port = opts.portOverride?.[h] ?? ports.get(h);
+    if (port === undefined) throw new Error(`no fleet host ${h}`);
+    lines.push(`        ${h}: { port: ${port} }`);
+  }
+  const path = join(dir, 'inventory.yaml');
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+export function readJson<T = any>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
