@@ -10,6 +10,7 @@ import { renderRecap, exitCode } from '../report/recap.js';
 import { writeJsonReport } from '../report/json.js';
 import { writeJunitReport } from '../report/junit.js';
 import { listHosts, listTasks } from './listing.js';
+import { readSecret } from './prompt.js';
 
 export interface LoadFlags {
   inventory?: string;
@@ -29,6 +30,7 @@ export interface RunFlags extends LoadFlags {
   json?: string;
   junit?: string;
   acceptNewHostKeys?: boolean;
+  askBecomePass?: boolean;
   timeout: number;
   verbose: number;
 }
@@ -85,6 +87,17 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
   if (flags.listHosts || flags.listTasks) {
     process.stdout.write(flags.listHosts ? listHosts(loaded) : listTasks(loaded, splitTags(flags.tags), splitTags(flags.skipTags)));
     return 0;
+  }
+  if (flags.askBecomePass) {
+    let password: string;
+    try {
+      password = await readSecret('BECOME password: ');
+    } catch (e) {
+      process.stderr.write(`nodemend: ${(e as Error).message}; no host was contacted\n`);
+      return 1;
+    }
+    // The inventory's own become_password (per host or group) still wins, as in Ansible.
+    for (const h of loaded.inventory.hosts.values()) h.connection.become_password ??= password;
   }
   const options: RunOptions = {
     ...DEFAULT_OPTIONS,

@@ -1,8 +1,9 @@
 import type { FactDef } from './types.js';
 import osFacts from './os.js';
 import kernelFacts from './kernel.js';
+import packageFacts from './packages.js';
 
 /** Every fact nodemend knows, by name. One file per domain adds its list here. */
 export const FACTS: ReadonlyMap<string, FactDef> = new Map(
-  [...osFacts, ...kernelFacts].map((f) => [f.name, f as FactDef]),
+  [...osFacts, ...kernelFacts, ...packageFacts].map((f) => [f.name, f as FactDef]),
 );

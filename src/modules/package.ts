@@ -312,6 +312,7 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
           const run = await ctx.conn.exec(sh`${changeCommand(backend, d)}; rc=$?; printf '\\n'; ${queryScript(backend, specs)}; exit $rc`, {
             timeoutSec: ctx.timeoutSec,
           });
+          ctx.facts.invalidate(['packages']); // even a failed transaction may have changed some
           const [out] = run.stdout.split(`\n${Q} `);
           const after = installedVersions(specs, backend, parseQuery(backend, run.stdout.slice(out.length + 1)));
           const fields = { rc: run.rc, stdout: out.replace(/\n$/, ''), stderr: run.stderr, installed_versions: after };

@@ -482,3 +482,44 @@ describe('unreachable hosts and host keys', () => {
     expect(ps.code).toBe(0);
   });
 });
+
+describe('become and facts', () => {
+  it('-K asks once for the sudo password (user opspw) and never prints it; without it sudo fails clearly', async () => {
+    const dir = workDir('askpass');
+    const inv = writeInventory(dir, [A, B], { user: 'opspw' });
+    const pb = join(dir, 'p.yaml');
+    writeFileSync(pb, `- hosts: nodes\n  become: true\n  tasks:\n    - command: id -un\n      register: who\n    - debug: { msg: "{{ who.stdout }}" }\n`);
+    const r = await runCli(['run', pb, '-i', inv, '-K', '--json', join(dir, 'r.json')], { input: 'opspw\n' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('BECOME password:');
+    expect(r.stdout + r.stderr.replace('BECOME password: ', '')).not.toContain('opspw\n');
+    expect(readJson(join(dir, 'r.json')).hosts[A].tasks[1].msg).toBe('root');
+    const without = await runCli(['run', pb, '-i', inv, '--json', join(dir, 'n.json')]);
+    expect(without.code).toBe(2);
+    expect(readJson(join(dir, 'n.json')).hosts[A].tasks[0].msg).toMatch(/sudo needs a password/);
+  });
+
+  it('facts are fetched only when used and match the host (kernel, packages)', async () => {
+    const pb = playbook(
+      'facts.yaml',
+      `
+- hosts: ${A}
+  tasks:
+    - name: kernel
+      debug: { msg: "{{ facts.kernel }}" }
+    - name: ssh version
+      debug: { msg: "{{ facts.packages['openssh-server'] }}" }
+    - name: old docker?
+      debug: { msg: "{{ 'docker.io' in facts.packages }}" }
+`,
+    );
+    const r = await runCli(['run', pb, '-i', inventory, '--json', join(work, 'facts.json')]);
+    expect(r.code).toBe(0);
+    const msgs = readJson(join(work, 'facts.json')).hosts[A].tasks.map((t: any) => t.msg);
+    // the fleet hosts share this machine's kernel; dpkg's status file is on the host's root
+    const { release } = await import('node:os');
+    const status = readFileSync(join(hostRoot(A), 'var/lib/dpkg/status'), 'utf8');
+    const sshVersion = /Package: openssh-server\n(?:[^\n]+\n)*?Version: ([^\n]+)/.exec(status)![1];
+    expect(msgs).toEqual([release(), sshVersion, 'false']);
+  });
+});
