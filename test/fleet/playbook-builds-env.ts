@@ -41,15 +41,15 @@ ${hosts}
 }
 
 /** Run a playbook of the repo against the inventory, as `nodemend run` does. */
-export async function play(playbook: string, inventory: string, extraVars: Record<string, unknown>, opts: { check?: boolean } = {}): Promise<RunResult> {
-  const loaded = await loadAll({ playbook: join(REPO, 'playbooks', playbook), inventory, extraVars: [JSON.stringify(extraVars)], tags: [], skipTags: [] });
+export async function play(playbook: string, inventory: string, extraVars: Record<string, unknown>, opts: { check?: boolean; tags?: string[] } = {}): Promise<RunResult> {
+  const loaded = await loadAll({ playbook: join(REPO, 'playbooks', playbook), inventory, extraVars: [JSON.stringify(extraVars)], tags: opts.tags ?? [], skipTags: [] });
   const pool = new ConnectionPool({ acceptNewHostKeys: false, resolveHost: (n) => loaded.inventory.hosts.get(n) });
   try {
     return await runPlaybook({
       playbook: loaded.playbook,
       inventory: loaded.inventory,
       hostsByPlay: loaded.hostsByPlay,
-      options: { ...DEFAULT_OPTIONS, check: Boolean(opts.check), diff: true, extraVars: loaded.extraVars },
+      options: { ...DEFAULT_OPTIONS, check: Boolean(opts.check), diff: true, tags: opts.tags ?? [], extraVars: loaded.extraVars },
       connect: (n) => pool.get(loaded.inventory.hosts.get(n)!),
     });
   } finally {
