@@ -12,6 +12,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { BUILDER, NODES, REPO, changedBy, changedOf, failures, onHost, play, resultsOf, snapshotTree, uniqueTag, writeInventory } from './playbook-builds-env.js';
 
 const base = uniqueTag('kpatch');
@@ -125,5 +127,25 @@ describe('kpatch-route.yaml', () => {
     // One release earlier than the backport still needs it.
     const older = await play('kpatch-route.yaml', writeInventory(override({ node14: K957, node15: '3.16.69-1-amd64', node16: undefined })), vars, { check: true });
     expect(resultsOf(older, 'Report nodes whose kernel does not need the patch').filter((r) => r.status === 'ok').map((r) => r.host)).toEqual(['node16']);
+  });
+
+  it('installs from a URL checked against its sha256; a wrong sha256 unpacks nothing', async () => {
+    const server: Server = createServer((_req, res) => res.end(readFileSync(tarball)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/kpatch-0.9.7.tar.gz`;
+      const sha = createHash('sha256').update(readFileSync(tarball)).digest('hex');
+      const { kpatch_src_tarball: _path, ...rest } = vars;
+      const viaUrl = { ...rest, kpatch_src_url: url, kpatch_prefix: `${base}/url-usr`, kpatch_src_root: `${base}/url-src` };
+      const bad = await play('kpatch-route.yaml', inventory, { ...viaUrl, kpatch_src_sha256: '0'.repeat(64) }, { tags: ['kpatch-install'] });
+      expect(resultsOf(bad, 'Download the source tarball (checksum-verified)').map((r) => r.status)).toEqual(['failed', 'failed', 'failed']);
+      expect(existsSync(onHost('node16', `${base}/url-src/kpatch-0.9.7`))).toBe(false);
+      const good = await play('kpatch-route.yaml', inventory, { ...viaUrl, kpatch_src_sha256: sha }, { tags: ['kpatch-install'] });
+      expect(failures(good)).toEqual([]);
+      expect(changedBy(good, 'make install')).toEqual([...NODES].sort());
+      expect(execFileSync(onHost('node16', `${base}/url-usr/sbin/kpatch`), ['version'], { encoding: 'utf8' }).trim()).toBe('0.9.7');
+    } finally {
+      server.close();
+    }
   });
 });
