@@ -9,13 +9,14 @@ const Q = '__NODEMEND_PKG__';
 /** A shell that answers each command with the first matching canned reply and records what it got. */
 function fakeCtx(pkgMgr: string, replies: [RegExp, Partial<ExecResult>][], check = false) {
   const commands: string[] = [];
+  const invalidated: string[] = [];
   const ctx = {
     host: 'h',
     check,
     diff: false,
     vars: {},
     timeoutSec: 30,
-    facts: { get: async (n: string) => (n === 'pkg_mgr' ? pkgMgr : undefined) },
+    facts: { get: async (n: string) => (n === 'pkg_mgr' ? pkgMgr : undefined), invalidate: (names: string[]) => invalidated.push(...names) },
     conn: {
       hostName: 'h',
       exec: async (cmd: unknown) => {
@@ -27,7 +28,7 @@ function fakeCtx(pkgMgr: string, replies: [RegExp, Partial<ExecResult>][], check
       },
     },
   } as unknown as ModuleContext;
-  return { ctx, commands };
+  return { ctx, commands, invalidated };
 }
 
 describe('package spec and output parsing', () => {
@@ -112,7 +113,7 @@ describe('yum/dnf command lines', () => {
   });
 
   it('plans on a dnf host with one query exec and applies with one exec', async () => {
-    const { ctx, commands } = fakeCtx('dnf', [
+    const { ctx, commands, invalidated } = fakeCtx('dnf', [
       [/dnf install/, { stdout: 'Complete!\n' + `${Q} bash\nbash|5.1-2\n${Q} tmux\ntmux|3.2-1\n` }],
       [/rpm -q/, { stdout: `${Q} bash\nbash|5.1-1\n${Q} tmux\n${Q}UPGRADES\nbash.x86_64  5.1-2  baseos\n` }],
     ]);
@@ -125,6 +126,8 @@ describe('yum/dnf command lines', () => {
     expect(commands).toHaveLength(2);
     expect(commands[1]).toMatch(/^dnf install -y tmux && dnf upgrade -y bash; rc=\$\?/);
     expect(applied).toMatchObject({ rc: 0, stdout: 'Complete!', installed_versions: { bash: '5.1-2', tmux: '3.2-1' } });
+    // facts.packages is stale after the transaction
+    expect(invalidated).toEqual(['packages']);
   });
 
   it('the yum alias refuses an apt host; apt never needs the pkg_mgr fact', async () => {
