@@ -1,15 +1,7 @@
 import type { TaskCommon } from '../load/model.js';
 
-/** What blocks and includes pass down to the tasks inside them. */
-export interface Inherited {
-  when: string[];
-  tags: string[];
-  vars: Record<string, unknown>;
-  become?: boolean;
-  become_user?: string;
-  ignore_errors?: boolean;
-  no_log?: boolean;
-}
+/** What blocks and includes pass down to the tasks inside them: their TaskCommon keys, merged. */
+export type Inherited = Omit<TaskCommon, 'name' | 'loc'>;
 
 export const ROOT: Inherited = { when: [], tags: [], vars: {} };
 
