@@ -70,6 +70,7 @@ export default defineModule<Args>({
         wantContent: wantBytes ? 'if-different' : undefined,
         maxContentBytes: ctx.check ? MAX_DIFF_BYTES : undefined,
         follow: true,
+        largeOutput: !ctx.check,
       }),
     );
     if (!p.exists) {

@@ -14,7 +14,7 @@ export default defineModule<Args>({
   description: 'Read a remote file into result.content (base64)',
   schema,
   async plan(a, ctx) {
-    const p = await remote(probeFile(ctx.conn, a.src, { wantContent: 'always', follow: true }));
+    const p = await remote(probeFile(ctx.conn, a.src, { wantContent: 'always', follow: true, largeOutput: true }));
     if (!p.exists) throw new ModuleFailure(`file not found: ${a.src}`);
     if (p.type !== 'file' || !p.content) throw new ModuleFailure(`${a.src} is not a regular file (${p.type})`);
     return { changed: false, result: { content: p.content.toString('base64'), encoding: 'base64', source: a.src } };

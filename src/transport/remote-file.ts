@@ -63,6 +63,8 @@ export interface ProbeOptions {
    * comes back as `extra`. Lets a module keep its whole plan to one round trip.
    */
   extra?: Raw;
+  /** The content may be a whole large file (fetch, slurp): stream it over a channel of its own. */
+  largeOutput?: boolean;
 }
 
 export interface WriteOptions {
@@ -200,7 +202,7 @@ export async function probeFile(shell: RemoteShell, path: string, opts: ProbeOpt
 ` : raw('');
   const script = sh`p=${path}; follow=${opts.follow ? 1 : 0}; wantsha=${wantSha ? 1 : 0}; cmp=${opts.compareSha ?? ''}; want=${contentMode}; max=${opts.maxContentBytes ?? -1}
 ${raw(PRELUDE)}${extra}${raw(PROBE_BODY)}`;
-  const res = await shell.exec(script);
+  const res = await shell.exec(script, opts.largeOutput ? { largeOutput: true } : {});
   if (res.rc !== 0) throw failure('cannot read', path, res);
   let buf = res.stdoutBytes;
   let extraOut: string | undefined;

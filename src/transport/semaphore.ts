@@ -24,6 +24,16 @@ export class Semaphore {
     }
   }
 
+  /** Take a slot for as long as something lives (a persistent shell's channel); the returned release is idempotent. */
+  async hold(): Promise<() => void> {
+    await this.acquire();
+    let held = true;
+    return () => {
+      if (held) this.release();
+      held = false;
+    };
+  }
+
   private acquire(): Promise<void> {
     if (this.active < this.limit) {
       this.active++;

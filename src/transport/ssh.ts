@@ -2,7 +2,9 @@
  * One ssh2 connection to one host, shared by every task: strict host keys,
  * a cap on concurrent channels (OpenSSH MaxSessions is 10), remote timeouts,
  * sudo (with or without password), optional jump host. Nothing here spawns a
- * local process: each exec costs one channel open on the live connection.
+ * local process. A command goes to the identity's persistent shell when it is
+ * idle (no channel, no sudo per command: see persistent-shell.ts), else it costs
+ * one channel open on the live connection.
  */
 import ssh2 from 'ssh2';
 import type { AuthenticationType, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
@@ -25,6 +27,7 @@ import {
   readKnownHosts,
 } from './known-hosts.js';
 import { Semaphore } from './semaphore.js';
+import { MAX_SPOOLED_STDIN, PersistentShell, SHELL_SERVER, ShellEnded } from './persistent-shell.js';
 
 const { Client } = ssh2;
 type Ssh2Client = InstanceType<typeof Client>;
@@ -51,6 +54,8 @@ export interface SshTarget {
   /** How long sudo-with-password may take to start the command (prompt + check); default 30. */
   becomeTimeoutSec?: number;
   maxChannels?: number; // default 8
+  /** Run commands through one long-lived shell per identity (default true; NODEMEND_PERSISTENT_SHELL=0 turns it off). */
+  persistentShell?: boolean;
   /** Reach the host through this (jump) connection instead of a direct TCP connection. */
   via?: SshConnection;
 }
@@ -103,6 +108,9 @@ export class SshConnection implements HostConnection {
   private readonly channels: Semaphore;
   /** Successful connects so far (the pool's stats prove reuse with it). */
   opened = 0;
+  /** Persistent shells on `shellsOf` (the live client), by identity: "" = login user, else the become user. */
+  private readonly shells = new Map<string, { shell?: PersistentShell }>();
+  private shellsOf?: Ssh2Client;
 
   constructor(readonly target: SshTarget) {
     this.channels = new Semaphore(target.maxChannels ?? DEFAULT_MAX_CHANNELS);
@@ -303,7 +311,83 @@ export class SshConnection implements HostConnection {
   }
 
   exec(command: string | { toString(): string }, opts: ExecOptions = {}, become?: BecomeSpec): Promise<ExecResult> {
-    return this.channels.run(() => this.execOnChannel(String(command), opts, become));
+    const cmd = String(command);
+    const shell = this.shellFor(opts, become);
+    if (shell) return shell.then((s) => (s && s.alive && !s.busy ? this.execOnShell(s, cmd, opts) : this.execOnOwnChannel(cmd, opts, become)));
+    return this.execOnOwnChannel(cmd, opts, become);
+  }
+
+  private execOnOwnChannel(command: string, opts: ExecOptions, become?: BecomeSpec): Promise<ExecResult> {
+    return this.channels.run(() => this.execOnChannel(command, opts, become));
+  }
+
+  private get persistentShells(): boolean {
+    return (this.target.persistentShell ?? true) && process.env.NODEMEND_PERSISTENT_SHELL !== '0';
+  }
+
+  /**
+   * The identity's persistent shell when it can take this command now (started on first use);
+   * undefined sends the command over a channel of its own: the shell is busy, still starting
+   * for another command, could not start (then sudo's own error shows on the channel), or the
+   * command needs what a channel does better (sudo password dialog, large input or output).
+   */
+  private shellFor(opts: ExecOptions, become?: BecomeSpec): Promise<PersistentShell | undefined> | undefined {
+    const client = this.client;
+    if (!client || this.lost || !this.persistentShells || become?.password !== undefined || opts.largeOutput) return undefined;
+    if (opts.stdin !== undefined && Buffer.byteLength(opts.stdin) > MAX_SPOOLED_STDIN) return undefined;
+    if (this.shellsOf !== client) {
+      this.shells.clear();
+      this.shellsOf = client;
+    }
+    const key = become ? become.user : '';
+    const slot = this.shells.get(key);
+    if (!slot) {
+      const fresh: { shell?: PersistentShell } = {};
+      this.shells.set(key, fresh);
+      return this.startShell(client, become).then((s) => (fresh.shell = s));
+    }
+    return slot.shell?.alive && !slot.shell.busy ? Promise.resolve(slot.shell) : undefined;
+  }
+
+  /** One channel for the shell's lifetime (it counts against maxChannels); undefined when it does not come up. */
+  private async startShell(client: Ssh2Client, become?: BecomeSpec): Promise<PersistentShell | undefined> {
+    const release = await this.channels.hold();
+    try {
+      if (this.client !== client || this.lost) throw new Error('connection gone');
+      const server = sh`sh -c ${SHELL_SERVER}`;
+      const line = become ? sudoCommand(server, become).line.text : server.text;
+      const stream = await new Promise<ClientChannel>((resolve, reject) => this.openExecChannel(client, line, 0, (e, st) => (e ? reject(e) : resolve(st))));
+      stream.on('close', release);
+      const shell = new PersistentShell(stream, () => (this.lost ? new UnreachableError(this.hostName, `${this.where}: connection lost (${this.lost})`) : undefined));
+      await shell.waitReady((this.target.becomeTimeoutSec ?? 30) * 1000);
+      return shell;
+    } catch {
+      release();
+      return undefined;
+    }
+  }
+
+  private execOnShell(shell: PersistentShell, command: string, opts: ExecOptions): Promise<ExecResult> {
+    return new Promise<ExecResult>((resolve, reject) => {
+      const onLost = (e: Error) => {
+        this.inflight.delete(onLost);
+        reject(e);
+      };
+      this.inflight.add(onLost);
+      shell.run({ command, stdin: opts.stdin, timeoutSec: opts.timeoutSec, cwd: opts.cwd, env: opts.env }).then(
+        (out) => {
+          this.inflight.delete(onLost);
+          resolve({
+            rc: out.rc,
+            stdout: out.stdout.toString('utf8'),
+            stderr: out.stderr.toString('utf8'),
+            stdoutBytes: out.stdout,
+            timedOut: opts.timeoutSec !== undefined && (out.rc === 124 || out.rc === 137),
+          });
+        },
+        (e: Error) => onLost(e instanceof ShellEnded ? new Error(`${this.hostName}: ${e.message} while running a command`) : e),
+      );
+    });
   }
 
   private execOnChannel(command: string, opts: ExecOptions, become?: BecomeSpec): Promise<ExecResult> {
@@ -424,6 +508,7 @@ export class SshConnection implements HostConnection {
     this.lost ??= why;
     for (const rejectPending of [...this.inflight]) rejectPending(new UnreachableError(this.hostName, `${this.where}: ${why}`));
     this.client = undefined;
+    this.shells.clear(); // they end with the client
     client.end();
   }
 

@@ -9,6 +9,8 @@ export interface ExecOptions {
   cwd?: string;
   /** Extra environment variables for the command. */
   env?: Record<string, string>;
+  /** The output may be very large (a whole file): stream it on a channel of its own instead of the persistent shell, which spools output on the host. */
+  largeOutput?: boolean;
 }
 
 export interface ExecResult {
