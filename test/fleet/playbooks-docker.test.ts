@@ -1,0 +1,94 @@
+/**
+ * docker.yaml on node12 (node11 holds the audit test's planted docker). The fleet has no
+ * docker and no systemd: a stand-in `dockerd` reports the version written in VERSION_FILE, and
+ * a stand-in /etc/init.d/docker records every start/restart the service module asks for (the
+ * handler's real path on a sysvinit host).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { N12, changedOf, onHost, plant, playbookHosts, removeOnHost, runPlaybook, snapshot, statusOf, taskResults } from './playbooks-env.js';
+
+const env = playbookHosts('docker');
+const VERSION_FILE = '/etc/nm-test-docker-version';
+const SERVICE_LOG = '/var/log/nm-test-docker-service.log';
+const FILES = ['/etc/docker', SERVICE_LOG];
+const INIT = `#!/bin/sh
+case "$1" in
+  start|restart) echo "$1" >> ${SERVICE_LOG}; touch /run/nm-test-docker.running ;;
+  stop) echo stop >> ${SERVICE_LOG}; rm -f /run/nm-test-docker.running ;;
+  status) [ -f /run/nm-test-docker.running ] ;;
+esac
+`;
+const only = ['--limit', N12];
+const setVersion = (v: string): void => writeFileSync(onHost(N12, VERSION_FILE), `Docker version ${v}, build 4c52b90\n`);
+const serviceLog = (): string[] => (existsSync(onHost(N12, SERVICE_LOG)) ? readFileSync(onHost(N12, SERVICE_LOG), 'utf8').trim().split('\n') : []);
+
+beforeAll(() => {
+  plant(N12, '/usr/local/bin/dockerd', `#!/bin/sh\ncat ${VERSION_FILE}\n`, 0o755);
+  plant(N12, '/etc/init.d/docker', INIT, 0o755);
+  removeOnHost(N12, '/etc/docker', SERVICE_LOG, '/run/nm-test-docker.running');
+  setVersion('18.09.1');
+});
+afterAll(() => {
+  removeOnHost(N12, '/usr/local/bin/dockerd', '/etc/init.d/docker', '/etc/docker', VERSION_FILE, SERVICE_LOG, '/run/nm-test-docker.running');
+});
+
+describe('docker.yaml', () => {
+  it('--check predicts daemon.json and the restart, and writes nothing', async () => {
+    const before = snapshot(N12, FILES);
+    const run = await runPlaybook(env, 'docker.yaml', {}, [...only, '--check', '--diff']);
+    expect(run.code).toBe(0);
+    expect(statusOf(run, N12, 'Install or upgrade docker')).toBe('skipped');
+    expect(statusOf(run, N12, 'Render daemon.json')).toBe('changed');
+    expect(taskResults(run, N12, 'Render daemon.json')[0].diff?.[0].unified).toContain('+  "exec-opts": ["native.cgroupdriver=systemd"],');
+    expect(statusOf(run, N12, 'restart docker')).toBe('changed');
+    expect(snapshot(N12, FILES)).toEqual(before);
+  });
+
+  it('a real run renders daemon.json and starts docker through the handler once; the rerun changes and restarts nothing', async () => {
+    const run = await runPlaybook(env, 'docker.yaml', {}, only);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(readFileSync(onHost(N12, '/etc/docker/daemon.json'), 'utf8'))).toEqual({
+      'exec-opts': ['native.cgroupdriver=systemd'],
+      'log-driver': 'json-file',
+      'log-opts': { 'max-size': '100m', 'max-file': '3' },
+      'storage-driver': 'overlay2',
+    });
+    expect(serviceLog()).toEqual(['start']); // docker was not running: the service module starts it
+    const rerun = await runPlaybook(env, 'docker.yaml', {}, only);
+    expect(changedOf(rerun)).toEqual({ [N12]: 0 });
+    expect(statusOf(rerun, N12, 'restart docker')).toBe('absent');
+    expect(serviceLog()).toEqual(['start']);
+  });
+
+  it('a changed setting rewrites daemon.json (diff) and restarts the running docker', async () => {
+    const vars = { docker_cgroup_driver: 'cgroupfs', docker_daemon_extra: { 'live-restore': true } };
+    const run = await runPlaybook(env, 'docker.yaml', vars, [...only, '--diff']);
+    expect(run.code).toBe(0);
+    const diff = taskResults(run, N12, 'Render daemon.json')[0].diff?.[0].unified ?? '';
+    expect(diff).toContain('-  "exec-opts": ["native.cgroupdriver=systemd"],');
+    expect(diff).toContain('+  "exec-opts": ["native.cgroupdriver=cgroupfs"],');
+    expect(JSON.parse(readFileSync(onHost(N12, '/etc/docker/daemon.json'), 'utf8'))['live-restore']).toBe(true);
+    expect(serviceLog()).toEqual(['start', 'restart']);
+    expect(changedOf(await runPlaybook(env, 'docker.yaml', vars, only))).toEqual({ [N12]: 0 });
+  });
+
+  it('versions compare as versions: 18.09.10 is new enough, 18.06.3-ce gets the package upgrade planned, or fails without docker_install', async () => {
+    setVersion('18.09.10');
+    const newer = await runPlaybook(env, 'docker.yaml', {}, [...only, '--check']);
+    expect(statusOf(newer, N12, 'Install or upgrade docker')).toBe('skipped');
+
+    setVersion('18.06.3-ce');
+    const old = await runPlaybook(env, 'docker.yaml', {}, [...only, '--check']);
+    expect(old.code).toBe(0);
+    expect(statusOf(old, N12, 'Install or upgrade docker')).toBe('changed');
+    expect(taskResults(old, N12, 'Install or upgrade docker')[0].msg).toMatch(/docker\.io/);
+
+    const before = snapshot(N12, FILES);
+    const refused = await runPlaybook(env, 'docker.yaml', { docker_install: 'false' }, only);
+    expect(refused.code).toBe(2);
+    expect(statusOf(refused, N12, 'Install or upgrade docker')).toBe('skipped');
+    expect(taskResults(refused, N12, 'Docker is new enough')[0].msg).toMatch(/docker 18\.06\.3 is older than 18\.09\.1 \(docker_install is false\)/);
+    expect(snapshot(N12, FILES)).toEqual(before);
+  });
+});
