@@ -14,9 +14,9 @@ const SERVICE_LOG = '/var/log/nm-test-docker-service.log';
 const FILES = ['/etc/docker', SERVICE_LOG];
 const INIT = `#!/bin/sh
 case "$1" in
-  start|restart) echo "$1" >> ${SERVICE_LOG}; touch /run/nm-test-docker.running ;;
-  stop) echo stop >> ${SERVICE_LOG}; rm -f /run/nm-test-docker.running ;;
-  status) [ -f /run/nm-test-docker.running ] ;;
+  start|restart) echo "$1" >> ${SERVICE_LOG}; touch /var/lib/nm-test-docker.running ;;
+  stop) echo stop >> ${SERVICE_LOG}; rm -f /var/lib/nm-test-docker.running ;;
+  status) [ -f /var/lib/nm-test-docker.running ] ;;
 esac
 `;
 const only = ['--limit', N12];
@@ -26,11 +26,11 @@ const serviceLog = (): string[] => (existsSync(onHost(N12, SERVICE_LOG)) ? readF
 beforeAll(() => {
   plant(N12, '/usr/local/bin/dockerd', `#!/bin/sh\ncat ${VERSION_FILE}\n`, 0o755);
   plant(N12, '/etc/init.d/docker', INIT, 0o755);
-  removeOnHost(N12, '/etc/docker', SERVICE_LOG, '/run/nm-test-docker.running');
+  removeOnHost(N12, '/etc/docker', SERVICE_LOG, '/var/lib/nm-test-docker.running');
   setVersion('18.09.1');
 });
 afterAll(() => {
-  removeOnHost(N12, '/usr/local/bin/dockerd', '/etc/init.d/docker', '/etc/docker', VERSION_FILE, SERVICE_LOG, '/run/nm-test-docker.running');
+  removeOnHost(N12, '/usr/local/bin/dockerd', '/etc/init.d/docker', '/etc/docker', VERSION_FILE, SERVICE_LOG, '/var/lib/nm-test-docker.running');
 });
 
 describe('docker.yaml', () => {
