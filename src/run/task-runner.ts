@@ -14,7 +14,7 @@ import { renderTemplateFile } from '../load/template.js';
 import type { TaskResult, TaskStatus } from './events.js';
 import type { HostRun } from './host-run.js';
 import { buildScope, withFacts, type ScopeParts } from './scope.js';
-import { censorResult, NO_LOG_MSG, tail } from './censor.js';
+import { NO_LOG_MSG, tail } from './censor.js';
 import { resolveLocalPath } from './local-paths.js';
 import type { RunOptions } from './options.js';
 import type { Inherited } from './inherited.js';
@@ -125,13 +125,19 @@ async function runOnce(
   item: unknown,
   finish: (status: TaskStatus, fields?: Partial<TaskResult>) => TaskResult,
 ): Promise<{ result: Record<string, unknown>; tr: TaskResult }> {
-  const withItem = item === undefined ? {} : { item };
+  // A registered loop result carries its item under the loop variable's name, as in Ansible.
+  const withItem = item === undefined ? {} : { [task.loop_var]: item, ansible_loop_var: task.loop_var };
+  // loop_control.label: what reports show for the item (a big dict, or one carrying a secret)
+  let shownItem: { item?: unknown } = item === undefined ? {} : { item };
   const ignoreErrors = task.ignore_errors ?? inh.ignore_errors ?? false;
   const when = [...inh.when, ...task.when];
   try {
+    if (item !== undefined && task.loop_label !== undefined) {
+      shownItem = { item: await withFacts(host.facts, () => renderDeep(task.loop_label, scope, task.loc)) };
+    }
     if (when.length && !(await withFacts(host.facts, () => evaluateCondition(when, scope, task.loc)))) {
       const result = { changed: false, skipped: true, skip_reason: 'Conditional result was False', ...withItem };
-      return { result, tr: finish('skipped', { msg: 'conditional result was false', ...withItem }) };
+      return { result, tr: finish('skipped', { msg: 'conditional result was false', ...shownItem }) };
     }
     const mod = findModule(task.module);
     if (!mod) throw new ModuleFailure(`unknown module "${task.module}"`);
@@ -195,11 +201,12 @@ async function runOnce(
     Object.assign(result, withItem);
     const failed = Boolean(result.failed);
     const status: TaskStatus = failed ? 'failed' : result.changed ? 'changed' : 'ok';
-    const shown = noLog ? censorResult(result) : result;
+    // no_log hides output from reports only: the registered result stays whole, as in Ansible,
+    // so a later task can use what a secret-handling task returned.
     return {
-      result: shown,
+      result,
       tr: finish(status, {
-        ...withItem,
+        ...shownItem,
         ignored: failed && ignoreErrors,
         censored: noLog || undefined,
         msg: noLog ? (failed ? NO_LOG_MSG : undefined) : (result.msg as string | undefined),
@@ -213,7 +220,7 @@ async function runOnce(
     if (e instanceof UnreachableError) {
       host.unreachable = true;
       host.unreachableMsg = e.message;
-      return { result: { unreachable: true, msg: e.message }, tr: finish('unreachable', { msg: e.message, ...withItem }) };
+      return { result: { unreachable: true, msg: e.message }, tr: finish('unreachable', { msg: e.message, ...shownItem }) };
     }
     const msg = errorMessage(e, noLog);
     const extra = e instanceof ModuleFailure && !noLog ? e.result : {};
@@ -222,7 +229,7 @@ async function runOnce(
       result,
       tr: finish('failed', {
         msg,
-        ...withItem,
+        ...shownItem,
         ignored: ignoreErrors,
         censored: noLog || undefined,
         rc: extra.rc as number | undefined,

@@ -45,6 +45,8 @@ const changedTasks = (report: any, host: string): string[] =>
 beforeAll(() => {
   assertBuilt();
   inventory = writeInventory(work, [A, B]);
+  // Each test can run alone (-t): the remote dir exists from the start.
+  for (const h of [A, B]) mkdirSync(join(hostRoot(h), remote), { recursive: true });
   mkdirSync(join(work, 'templates'));
   writeFileSync(join(work, 'templates', 'app.conf.hbs'), 'name={{inventory_hostname}}\nport={{port}}\n');
 });
@@ -521,5 +523,31 @@ describe('become and facts', () => {
     const status = readFileSync(join(hostRoot(A), 'var/lib/dpkg/status'), 'utf8');
     const sshVersion = /Package: openssh-server\n(?:[^\n]+\n)*?Version: ([^\n]+)/.exec(status)![1];
     expect(msgs).toEqual([release(), sshVersion, 'false']);
+  });
+});
+
+describe('loops', () => {
+  it('loop_control.label is what reports show; register keeps the whole items', async () => {
+    const pb = playbook(
+      'label.yaml',
+      `
+- hosts: ${A}
+  tasks:
+    - name: users
+      command: "echo {{ u.name }}"
+      loop: [{ name: alice, key: AAAA-long-key }, { name: bob, key: BBBB-long-key }]
+      loop_control: { loop_var: u, label: "{{ u.name }}" }
+      register: out
+    - name: registered
+      debug: { msg: "{{ out.results | map(attribute='u') | map(attribute='key') | join(',') }}" }
+`,
+    );
+    const r = await runCli(['run', pb, '-i', inventory, '--json', join(work, 'label.json')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('(item=alice)');
+    expect(r.stdout.split('\n').filter((l) => l.includes('item='))).toEqual(['changed: [node7] (item=alice)', 'changed: [node7] (item=bob)']);
+    const tasks = readJson(join(work, 'label.json')).hosts[A].tasks;
+    expect(tasks.map((t: any) => t.item)).toEqual(['alice', 'bob', undefined]);
+    expect(tasks[2].msg).toBe('AAAA-long-key,BBBB-long-key');
   });
 });
