@@ -219,4 +219,20 @@ export const DATA_FILTERS: Record<string, FilterDef> = {
   },
   version,
   version_compare: version,
+  // 'node1' | extract(hostvars, 'kubelet_version') = hostvars['node1']['kubelet_version'];
+  // mostly as groups['nodes'] | map('extract', hostvars, 'x'), as in Ansible.
+  extract: {
+    params: ['container', 'morekeys'],
+    required: 1,
+    fn: (v, a) => {
+      let cur = getMember(a.container, v as string | number);
+      const more = a.morekeys === undefined ? [] : Array.isArray(a.morekeys) ? a.morekeys : [a.morekeys];
+      for (const k of more) {
+        if (cur === UNDEFINED) break;
+        cur = getMember(cur, k as string | number);
+      }
+      if (cur === UNDEFINED) throw new UndefinedVariableError(String(v), undefined, `extract: '${[v, ...more].map(String).join('.')}' is undefined`);
+      return cur;
+    },
+  },
 };
