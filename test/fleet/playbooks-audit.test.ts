@@ -41,7 +41,9 @@ beforeAll(() => {
   plant(N12, `${base}/kubelet.build-info.json`, JSON.stringify({ version: 'v1.14.1', tags: ['nokmem'], nokmem: true, patched_runc: false, source_sha256: 'ab'.repeat(32), built_at: '2026-12-01T00:00:00Z' }));
 });
 afterAll(() => {
-  for (const h of [N11, N12]) removeOnHost(h, base, ...BINARIES);
+  // only what this file planted: node12's dockerd belongs to the docker test running alongside
+  removeOnHost(N11, base, ...BINARIES);
+  removeOnHost(N12, base, '/usr/local/bin/kubelet');
 });
 
 describe('audit.yaml', () => {

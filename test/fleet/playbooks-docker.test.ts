@@ -20,6 +20,9 @@ case "$1" in
 esac
 `;
 const only = ['--limit', N12];
+// Real runs never install: if the stand-in dockerd went missing, docker.yaml would otherwise
+// install the real docker.io from Debian's mirror. Only --check runs exercise the install path.
+const noInstall = { docker_install: 'false' };
 const setVersion = (v: string): void => writeFileSync(onHost(N12, VERSION_FILE), `Docker version ${v}, build 4c52b90\n`);
 const serviceLog = (): string[] => (existsSync(onHost(N12, SERVICE_LOG)) ? readFileSync(onHost(N12, SERVICE_LOG), 'utf8').trim().split('\n') : []);
 
@@ -46,7 +49,7 @@ describe('docker.yaml', () => {
   });
 
   it('a real run renders daemon.json and starts docker through the handler once; the rerun changes and restarts nothing', async () => {
-    const run = await runPlaybook(env, 'docker.yaml', {}, only);
+    const run = await runPlaybook(env, 'docker.yaml', noInstall, only);
     expect(run.code).toBe(0);
     expect(JSON.parse(readFileSync(onHost(N12, '/etc/docker/daemon.json'), 'utf8'))).toEqual({
       'exec-opts': ['native.cgroupdriver=systemd'],
@@ -55,14 +58,14 @@ describe('docker.yaml', () => {
       'storage-driver': 'overlay2',
     });
     expect(serviceLog()).toEqual(['start']); // docker was not running: the service module starts it
-    const rerun = await runPlaybook(env, 'docker.yaml', {}, only);
+    const rerun = await runPlaybook(env, 'docker.yaml', noInstall, only);
     expect(changedOf(rerun)).toEqual({ [N12]: 0 });
     expect(statusOf(rerun, N12, 'restart docker')).toBe('absent');
     expect(serviceLog()).toEqual(['start']);
   });
 
   it('a changed setting rewrites daemon.json (diff) and restarts the running docker', async () => {
-    const vars = { docker_cgroup_driver: 'cgroupfs', docker_daemon_extra: { 'live-restore': true } };
+    const vars = { ...noInstall, docker_cgroup_driver: 'cgroupfs', docker_daemon_extra: { 'live-restore': true } };
     const run = await runPlaybook(env, 'docker.yaml', vars, [...only, '--diff']);
     expect(run.code).toBe(0);
     const diff = taskResults(run, N12, 'Render daemon.json')[0].diff?.[0].unified ?? '';
@@ -85,7 +88,7 @@ describe('docker.yaml', () => {
     expect(taskResults(old, N12, 'Install or upgrade docker')[0].msg).toMatch(/docker\.io/);
 
     const before = snapshot(N12, FILES);
-    const refused = await runPlaybook(env, 'docker.yaml', { docker_install: 'false' }, only);
+    const refused = await runPlaybook(env, 'docker.yaml', noInstall, only);
     expect(refused.code).toBe(2);
     expect(statusOf(refused, N12, 'Install or upgrade docker')).toBe('skipped');
     expect(taskResults(refused, N12, 'Docker is new enough')[0].msg).toMatch(/docker 18\.06\.3 is older than 18\.09\.1 \(docker_install is false\)/);
