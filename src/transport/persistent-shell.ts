@@ -13,25 +13,39 @@
  * sent with its length, so no output can be mistaken for framing; callers that expect
  * very large output or send large input use a channel of their own instead.
  */
+import { randomBytes } from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
 import { quote } from './quote.js';
 
-/** The shell side. Header lines carry only numbers; payloads are length-prefixed. */
+/**
+ * The shell side. Per command it costs one `sh` (the command's own) and one `cat` (the
+ * output); everything else is shell builtins: the script arrives as a counted number of
+ * lines read with `read`, and stdout/stderr are delimited by a separator line holding a
+ * random nonce the controller sent at start-up (kept only in an unlinked file open on fd
+ * 9, which commands do not inherit), so no output can forge the framing by accident.
+ * Each command gets new output files (numbered): a background job of an earlier command
+ * still holding its old ones open can never write into a later command's output.
+ */
 export const SHELL_SERVER = `d=$(mktemp -d "\${TMPDIR:-/tmp}/nodemend.XXXXXXXX") || exit 1
 trap 'rm -rf -- "$d"' EXIT
 trap 'exit 1' HUP INT TERM PIPE
+IFS= read -r nonce || exit 1
+printf '\\n%s\\n' "$nonce" > "$d/sep" && exec 9< "$d/sep" && rm -f -- "$d/sep" || exit 1
+nonce=
 echo NMSHELL1
-while read -r tag slen ilen tmo; do
+n=0
+while read -r tag lines ilen tmo; do
   [ "$tag" = NMREQ ] || exit 2
-  head -c "$slen" > "$d/s" || exit 3
-  if [ "$ilen" -gt 0 ]; then head -c "$ilen" > "$d/i" || exit 3; else : > "$d/i"; fi
-  if [ "$tmo" -gt 0 ]; then timeout -k 5 "$tmo" sh "$d/s" < "$d/i" > "$d/o" 2> "$d/e"; else sh "$d/s" < "$d/i" > "$d/o" 2> "$d/e"; fi
-  rc=$?
-  set -- $(stat -c %s "$d/o" "$d/e")
-  printf 'NMRES %s %s %s\\n' "$rc" "$1" "$2"
-  cat "$d/o" "$d/e"
-  # A new file per command: a background job of this one may still hold the old ones open.
-  rm -f "$d/o" "$d/e"
+  s=
+  while [ "$lines" -gt 0 ]; do IFS= read -r l || exit 3; s="$s$l
+"; lines=$((lines - 1)); done
+  n=$((n + 1))
+  if [ $((n % 64)) = 0 ]; then rm -f -- "$d"/o* "$d"/e* "$d"/i*; fi
+  in=/dev/null
+  if [ "$ilen" -gt 0 ]; then in="$d/i$n"; head -c "$ilen" > "$in" || exit 3; fi
+  if [ "$tmo" -gt 0 ]; then timeout -k 5 "$tmo" sh -c "$s" < "$in" > "$d/o$n" 2> "$d/e$n" 9<&-; else sh -c "$s" < "$in" > "$d/o$n" 2> "$d/e$n" 9<&-; fi
+  printf 'NMRES %s\\n' "$?"
+  cat -- "$d/o$n" /dev/fd/9 "$d/e$n" /dev/fd/9
 done
 `;
 
@@ -80,10 +94,14 @@ interface Pending {
  */
 export class PersistentShell {
   private buf: Buffer = Buffer.alloc(0);
+  /** How far the current response's stdout was already searched for the separator. */
+  private scanned = 0;
   private ready = false;
   private pending?: Pending;
   private started?: { resolve: () => void; reject: (e: Error) => void };
   private stderrTail = '';
+  /** Ends stdout and then stderr in every response: "\n" + a nonce only this controller knows + "\n". */
+  private readonly separator: Buffer;
   alive = true;
 
   constructor(
@@ -91,6 +109,9 @@ export class PersistentShell {
     /** When the channel closes: the connection's loss, if that is why (else undefined). */
     private readonly connectionLost: () => Error | undefined,
   ) {
+    const nonce = randomBytes(16).toString('hex');
+    this.separator = Buffer.from(`\n${nonce}\n`);
+    stream.write(`${nonce}\n`);
     stream.on('data', (d: Buffer) => this.onData(d));
     stream.stderr.on('data', (d: Buffer) => (this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-500)));
     stream.on('close', () => this.onClose());
@@ -119,12 +140,13 @@ export class PersistentShell {
   run(c: ShellCommand): Promise<ShellOutput> {
     if (!this.alive || !this.ready) return Promise.reject(new ShellEnded(this.ended()));
     if (this.pending) return Promise.reject(new Error('persistent shell is busy'));
-    const script = Buffer.from(shellScript(c), 'utf8');
+    const text = shellScript(c);
+    const lines = text.split('\n').length;
     const stdin = c.stdin === undefined ? Buffer.alloc(0) : Buffer.isBuffer(c.stdin) ? c.stdin : Buffer.from(c.stdin, 'utf8');
     const tmo = c.timeoutSec ? Math.max(1, Math.ceil(c.timeoutSec)) : 0;
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
-      this.stream.write(Buffer.concat([Buffer.from(`NMREQ ${script.length} ${stdin.length} ${tmo}\n`), script, stdin]));
+      this.stream.write(Buffer.concat([Buffer.from(`NMREQ ${lines} ${stdin.length} ${tmo}\n${text}\n`, 'utf8'), stdin]));
     });
   }
 
@@ -153,17 +175,21 @@ export class PersistentShell {
         this.started?.resolve();
         continue;
       }
-      const m = /^NMRES (\d+) (\d+) (\d+)$/.exec(header);
+      const m = /^NMRES (\d+)$/.exec(header);
       if (!m || !this.pending) return this.protocolError(`unexpected output ${JSON.stringify(header.slice(0, 80))}`);
-      const [olen, elen] = [Number(m[2]), Number(m[3])];
-      const end = nl + 1 + olen + elen;
-      if (this.buf.length < end) return;
+      // Only the first bytes of a large output are re-scanned as more arrive: the search starts where the last one stopped.
+      const outEnd = this.buf.indexOf(this.separator, Math.max(nl + 1, this.scanned - this.separator.length));
+      if (outEnd < 0) return void (this.scanned = this.buf.length);
+      const errStart = outEnd + this.separator.length;
+      const errEnd = this.buf.indexOf(this.separator, errStart);
+      if (errEnd < 0) return;
+      this.scanned = 0;
       const out: ShellOutput = {
         rc: Number(m[1]),
-        stdout: Buffer.from(this.buf.subarray(nl + 1, nl + 1 + olen)),
-        stderr: Buffer.from(this.buf.subarray(nl + 1 + olen, end)),
+        stdout: Buffer.from(this.buf.subarray(nl + 1, outEnd)),
+        stderr: Buffer.from(this.buf.subarray(errStart, errEnd)),
       };
-      this.buf = this.buf.subarray(end);
+      this.buf = this.buf.subarray(errEnd + this.separator.length);
       const p = this.pending;
       this.pending = undefined;
       p.resolve(out);

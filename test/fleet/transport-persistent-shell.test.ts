@@ -65,6 +65,26 @@ describe('persistent shell', () => {
     expect(after.stdout).toMatch(/\nunset\n/);
   });
 
+  it('frames outputs that arrive in many packets, empty ones, and more commands than its output files are kept for', async () => {
+    const c = await connect(target(1));
+    const big = await c.exec('seq 1 40000; seq 1 5 >&2', {}, ROOT);
+    expect(big.stdout).toBe(Array.from({ length: 40000 }, (_, i) => `${i + 1}\n`).join(''));
+    expect(big.stderr).toBe('1\n2\n3\n4\n5\n');
+    expect(await c.exec(':', {}, ROOT)).toMatchObject({ rc: 0, stdout: '', stderr: '' });
+    expect((await c.exec('printf "no newline"', {}, ROOT)).stdout).toBe('no newline');
+    for (let i = 0; i < 70; i++) expect((await c.exec(`echo ${i}; echo e${i} >&2`, {}, ROOT)).stdout).toBe(`${i}\n`);
+    expect((await c.exec('echo $PPID', {}, ROOT)).stdout).toBe((await c.exec('echo $PPID', {}, ROOT)).stdout);
+  });
+
+  it('gives a command only its stdin, stdout and stderr as open files, as a channel of its own does', async () => {
+    const c = await connect(target(1));
+    const fresh = await connect(target(1, { persistentShell: false }));
+    // The command's own shell, listed by a child (`; :` keeps sh from exec'ing ls in its place).
+    const fds = async (conn: SshConnection) => (await conn.exec('ls /proc/$$/fd; :', {}, ROOT)).stdout.split('\n').filter(Boolean).sort();
+    expect(await fds(c)).toEqual(['0', '1', '2']);
+    expect(await fds(fresh)).toEqual(['0', '1', '2']);
+  });
+
   it('reports a signal death as 128+N, like a shell', async () => {
     const c = await connect(target(1));
     expect((await c.exec('kill -9 $$', {}, ROOT)).rc).toBe(137);
