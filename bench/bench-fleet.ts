@@ -48,6 +48,11 @@ export function fleetDown(dir: string): void {
 
 export const hostRoot = (f: BenchFleet, host: string): string => join(f.dir, 'hosts', host, 'merged');
 
+/** The PIDs at the top of the first n hosts' process trees (their CPU use is measured from there). */
+export function hostRootPids(f: BenchFleet, n: number): number[] {
+  return f.hosts.slice(0, n).map((h) => Number(readFileSync(join(f.dir, 'hosts', h.name, 'pid'), 'utf8').trim()));
+}
+
 /** nodemend inventory for the first `n` hosts (same connection settings as the fleet's own). */
 export function writeNodemendInventory(f: BenchFleet, n: number, file: string): void {
   const hosts = Object.fromEntries(f.hosts.slice(0, n).map((h) => [h.name, { port: h.port }]));

@@ -19,6 +19,8 @@ export interface Measured {
   peakPssKb: number;
   /** Largest number of processes seen at once in the tree. */
   peakProcs: number;
+  /** CPU time (user + system) of the command and every descendant it waited for (not daemonized ssh masters). */
+  cpuMs: number;
   samples: number;
 }
 
@@ -99,8 +101,43 @@ class TreeSampler {
   }
 }
 
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** utime, stime, cutime, cstime of one process, in ticks (0 when it is gone). */
+export function cpuTicks(pid: number | 'self', withChildren: 'own' | 'children' | 'all'): number {
+  const s = readOr(`/proc/${pid}/stat`);
+  if (!s) return 0;
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ').map(Number);
+  // Fields 14..17 of stat(5), counted from the state field (3) here.
+  const own = f[11] + f[12];
+  const children = f[13] + f[14];
+  return withChildren === 'own' ? own : withChildren === 'children' ? children : own + children;
+}
+
+/**
+ * CPU used so far by the process trees under `roots` (e.g. the fleet hosts' PID 1s): each tick is
+ * counted once, either in a live process or in the live process that reaped a finished one.
+ */
+export function treeCpuMs(roots: number[]): number {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (name.charCodeAt(0) > 57) continue;
+    const st = statOf(Number(name));
+    if (st) children.set(st.ppid, [...(children.get(st.ppid) ?? []), Number(name)]);
+  }
+  let ticks = 0;
+  const todo = [...roots];
+  while (todo.length) {
+    const pid = todo.pop()!;
+    ticks += cpuTicks(pid, 'all');
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return ticks * TICK_MS;
+}
+
 export function measure(cmd: string, args: string[], opts: MeasureOptions = {}): Promise<Measured> {
   return new Promise((resolve, reject) => {
+    const childCpuBefore = cpuTicks('self', 'children');
     const started = process.hrtime.bigint();
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -132,6 +169,7 @@ export function measure(cmd: string, args: string[], opts: MeasureOptions = {}):
         peakRssKb: sampler.peakRss,
         peakPssKb: sampler.peakPss,
         peakProcs: sampler.peakProcs,
+        cpuMs: (cpuTicks('self', 'children') - childCpuBefore) * TICK_MS,
         samples: sampler.samples,
       });
     });

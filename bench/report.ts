@@ -49,6 +49,8 @@ export function comparisonTable(c: Comparison): string {
     [
       row('first run, wall s', (x) => x.wallMs, sec, true),
       row('rerun (changes nothing), wall s', (x) => x.wallMs, sec, false),
+      row('CPU s, controller — first run', (x) => x.cpuMs, sec, true),
+      row('CPU s, hosts (sshd, sudo, remote work) — first run', (x) => x.hostCpuMs, sec, true),
       row('peak RSS of process tree (sum), MB — first run', (x) => x.peakRssKb, mb, true),
       row('peak PSS of process tree (sum), MB — first run', (x) => x.peakPssKb, mb, true),
       row('peak processes in tree — first run', (x) => x.peakProcs, String, true),
@@ -60,12 +62,13 @@ export function comparisonTable(c: Comparison): string {
 
 export function scaleTable(points: ScalePoint[]): string {
   return table(
-    ['hosts', 'first run, s', 'rerun, s', 'first run ms / host', 'peak RSS MB (first / rerun)', 'changed first / rerun'],
+    ['hosts', 'first run, s', 'rerun, s', 'first run ms / host', 'CPU s controller + hosts (first run)', 'peak RSS MB (first / rerun)', 'changed first / rerun'],
     points.map((p) => [
       String(p.hosts),
       sec(p.first.wallMs),
       sec(p.rerun.wallMs),
       (p.first.wallMs / p.hosts).toFixed(1),
+      `${sec(p.first.cpuMs)} + ${sec(p.first.hostCpuMs)}`,
       `${mb(p.first.peakRssKb)} / ${mb(p.rerun.peakRssKb)}`,
       `${p.first.changed} / ${p.rerun.changed}`,
     ]),

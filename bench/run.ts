@@ -10,7 +10,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ansibleSetup, ansibleVersion, stopSshMasters } from './ansible.js';
-import { checkOutputs, compareSnapshots, fleetDown, fleetUp, resetHosts, snapshot, writeAnsibleInventory, writeNodemendInventory, type BenchFleet } from './bench-fleet.js';
+import { checkOutputs, compareSnapshots, fleetDown, fleetUp, hostRootPids, resetHosts, snapshot, writeAnsibleInventory, writeNodemendInventory, type BenchFleet } from './bench-fleet.js';
 import { comparisonTable, resultsMarkdown, scaleTable, verdicts, verdictTable, type Comparison, type ScalePoint } from './report.js';
 import { runAnsible, runNodemend, type RunFigures } from './tool-runs.js';
 import { CHANGING_TASKS, writeWorkload } from './workload.js';
@@ -34,7 +34,7 @@ const REPO = join(import.meta.dirname, '..', '..');
 const problems: string[] = [];
 
 function note(tool: string, f: RunFigures): RunFigures {
-  log(`  ${tool}: ${(f.wallMs / 1000).toFixed(2)} s, changed ${f.changed}, peak RSS ${(f.peakRssKb / 1024).toFixed(0)} MB${f.problems.length ? `, ${f.problems.length} problems` : ''}`);
+  log(`  ${tool}: ${(f.wallMs / 1000).toFixed(2)} s, CPU ${(f.cpuMs / 1000).toFixed(1)} s controller + ${(f.hostCpuMs / 1000).toFixed(1)} s hosts, changed ${f.changed}, peak RSS ${(f.peakRssKb / 1024).toFixed(0)} MB${f.problems.length ? `, ${f.problems.length} problems` : ''}`);
   problems.push(...f.problems.slice(0, 5));
   return f;
 }
@@ -43,9 +43,10 @@ async function nodemendPair(fleet: BenchFleet, n: number, work: string, playbook
   const inv = join(work, `nodemend-inventory-${n}.yaml`);
   writeNodemendInventory(fleet, n, inv);
   const hosts = fleet.hosts.slice(0, n).map((h) => h.name);
+  const hostRoots = hostRootPids(fleet, n);
   resetHosts(fleet, n);
-  const first = note('nodemend first', await runNodemend({ playbook, inventory: inv, jsonOut: join(work, `nm-${n}-first.json`), hosts, wantChanged: CHANGING_TASKS }));
-  const rerun = note('nodemend rerun', await runNodemend({ playbook, inventory: inv, jsonOut: join(work, `nm-${n}-rerun.json`), hosts, wantChanged: 0 }));
+  const first = note('nodemend first', await runNodemend({ playbook, inventory: inv, jsonOut: join(work, `nm-${n}-first.json`), hosts, hostRoots, wantChanged: CHANGING_TASKS }));
+  const rerun = note('nodemend rerun', await runNodemend({ playbook, inventory: inv, jsonOut: join(work, `nm-${n}-rerun.json`), hosts, hostRoots, wantChanged: 0 }));
   problems.push(...checkOutputs(fleet, n, 'nodemend').slice(0, 5));
   return { first, rerun, inv, hosts };
 }
@@ -78,7 +79,8 @@ async function main(): Promise<void> {
       const env = ansibleSetup(join(work, 'ansible'), n, fleet.knownHosts);
       const controlDir = join(work, 'ansible', 'cp');
       try {
-        const run = (wantChanged: number) => runAnsible({ playbook: anPlaybook, inventory: inv, env, controlDir, hosts: nm.hosts, wantChanged });
+        const hostRoots = hostRootPids(fleet, n);
+        const run = (wantChanged: number) => runAnsible({ playbook: anPlaybook, inventory: inv, env, controlDir, hosts: nm.hosts, hostRoots, wantChanged });
         const first = note('ansible first', await run(CHANGING_TASKS));
         const rerun = note('ansible rerun', await run(0));
         comparison.ansible = { first, rerun };
@@ -106,7 +108,7 @@ async function main(): Promise<void> {
       writeNodemendInventory(fleet, maxHosts, inv);
       resetHosts(fleet, maxHosts);
       const hosts = fleet.hosts.slice(0, maxHosts).map((h) => h.name);
-      const f = await runNodemend({ playbook: nmPlaybook, inventory: inv, jsonOut: join(work, 'nm-profiled.json'), hosts, wantChanged: CHANGING_TASKS, cpuProfDir: opt.profile });
+      const f = await runNodemend({ playbook: nmPlaybook, inventory: inv, jsonOut: join(work, 'nm-profiled.json'), hosts, hostRoots: hostRootPids(fleet, maxHosts), wantChanged: CHANGING_TASKS, cpuProfDir: opt.profile });
       log(`profiled first run (${maxHosts} hosts): ${(f.wallMs / 1000).toFixed(2)} s; profile in ${opt.profile}`);
     }
 

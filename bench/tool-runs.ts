@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAnsibleRecap, type Recap } from './ansible.js';
-import { measure, type Measured } from './proc-sampler.js';
+import { measure, treeCpuMs, type Measured } from './proc-sampler.js';
 import { TASKS_PER_HOST } from './workload.js';
 
 export interface RunFigures extends Measured {
@@ -15,11 +15,22 @@ export interface RunFigures extends Measured {
   changed: number;
   /** Outcome problems (failed/unreachable hosts, wrong changed counts, bad exit code). */
   problems: string[];
+  /** CPU the hosts spent (sshd, sudo, shells, the tool's remote work), from their process trees. */
+  hostCpuMs: number;
+}
+
+/** Measure `run` and the CPU the hosts under `hostRoots` spent meanwhile. */
+async function withHostCpu(hostRoots: number[], run: () => Promise<Measured>): Promise<Measured & { hostCpuMs: number }> {
+  const before = treeCpuMs(hostRoots);
+  const m = await run();
+  // sshd reaps a session a moment after the client is gone: let that land in the tree's counters.
+  await new Promise((r) => setTimeout(r, 300));
+  return { ...m, hostCpuMs: treeCpuMs(hostRoots) - before };
 }
 
 const CLI = join(import.meta.dirname, '..', 'src', 'cli', 'main.js');
 
-function judge(tool: string, recap: Record<string, Recap>, hosts: string[], wantChanged: number, m: Measured): RunFigures {
+function judge(tool: string, recap: Record<string, Recap>, hosts: string[], wantChanged: number, m: Measured & { hostCpuMs: number }): RunFigures {
   const problems: string[] = [];
   if (m.exitCode !== 0) problems.push(`${tool} exited ${m.exitCode}: ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   let changed = 0;
@@ -42,6 +53,7 @@ export interface NodemendRun {
   inventory: string;
   jsonOut: string;
   hosts: string[];
+  hostRoots: number[];
   wantChanged: number;
   /** Write a V8 CPU profile into this directory (for the profiled extra run only: it slows the run). */
   cpuProfDir?: string;
@@ -49,9 +61,11 @@ export interface NodemendRun {
 
 export async function runNodemend(r: NodemendRun): Promise<RunFigures> {
   const nodeArgs = r.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', r.cpuProfDir] : [];
-  const m = await measure(process.execPath, [...nodeArgs, CLI, 'run', r.playbook, '-i', r.inventory, '--forks', String(r.hosts.length), '--json', r.jsonOut], {
-    env: { ...process.env, NO_COLOR: '1', CI: '1' },
-  });
+  const m = await withHostCpu(r.hostRoots, () =>
+    measure(process.execPath, [...nodeArgs, CLI, 'run', r.playbook, '-i', r.inventory, '--forks', String(r.hosts.length), '--json', r.jsonOut], {
+      env: { ...process.env, NO_COLOR: '1', CI: '1' },
+    }),
+  );
   let recap: Record<string, Recap> = {};
   try {
     const report = JSON.parse(readFileSync(r.jsonOut, 'utf8')) as { hosts: Record<string, { recap: Recap }> };
@@ -69,10 +83,11 @@ export interface AnsibleRun {
   /** The ControlPersist socket dir: masters living there count toward Ansible's memory. */
   controlDir: string;
   hosts: string[];
+  hostRoots: number[];
   wantChanged: number;
 }
 
 export async function runAnsible(r: AnsibleRun): Promise<RunFigures> {
-  const m = await measure('ansible-playbook', ['-i', r.inventory, r.playbook], { env: r.env, marker: r.controlDir });
+  const m = await withHostCpu(r.hostRoots, () => measure('ansible-playbook', ['-i', r.inventory, r.playbook], { env: r.env, marker: r.controlDir }));
   return judge('ansible', parseAnsibleRecap(m.stdout), r.hosts, r.wantChanged, m);
 }
