@@ -14,11 +14,11 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { raw, sh, type Raw } from '../transport/quote.js';
-import { probeFile, writeFileAtomic, type FileProbe } from '../transport/remote-file.js';
+import { DIRNAME_FN, probeFile, writeFileAtomic, type FileProbe } from '../transport/remote-file.js';
 import { defineModule, ModuleFailure, type FileDiff, type ModuleContext, type Plan } from './types.js';
 import { attrDelta, attrFields, describeAttrs, fixAttrsCommand, type AttrDelta, type WantedAttrs } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
-import { parentWillExist, planDirectoryCreation } from './lib/planned-dirs.js';
+import { parentWillExist, planDirectoryCreation } from './lib/planned-paths.js';
 import { chmodArgument, parseMode } from './lib/mode.js';
 import { remote, run, runAndStat } from './lib/remote.js';
 import { parseTree, planTree, treeListing } from './lib/file-tree.js';
@@ -156,7 +156,7 @@ const want = (a: Args): WantedAttrs => ({ mode: a.mode, owner: a.owner, group: a
 function createDirs(a: Args): Raw {
   const owner = a.owner ? (a.group ? `${a.owner}:${a.group}` : a.owner) : a.group ? `:${a.group}` : '';
   const mode = a.mode ? chmodArgument(parseMode(a.mode)) : '';
-  return sh`set -- ; d=${a.path}; while [ ! -d "$d" ] && [ ! -L "$d" ]; do set -- "$d" "$@"; d=$(dirname -- "$d"); done
+  return sh`${raw(DIRNAME_FN)}set -- ; d=${a.path}; while [ ! -d "$d" ] && [ ! -L "$d" ]; do set -- "$d" "$@"; dn "$d"; d=$r; done
 for x; do mkdir -- "$x" || exit; if [ -n ${owner} ]; then chown -- ${owner} "$x" || exit; fi; if [ -n ${mode} ]; then chmod -- ${mode} "$x" || exit; fi; done`;
 }
 

@@ -6,7 +6,7 @@
  * numbers, names and hex, then the raw file bytes until end of output, so no
  * file content can be mistaken for framing.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { sh, raw, type Raw } from './quote.js';
 import type { ExecResult, RemoteShell } from './types.js';
@@ -114,10 +114,17 @@ export function sha256(data: Buffer | string): string {
 // Fields from `stat -c`: raw mode in hex, ids, size, times, inode, links, then names (never contain spaces).
 const STAT_FORMAT = '%f %u %g %s %Y %X %Z %i %h %U %G';
 
-// Shell prelude: C locale (byte semantics), and hex() so paths of any bytes survive the header line.
-const PRELUDE = `LC_ALL=C; export LC_ALL
-hex() { if [ -n "$1" ]; then printf %s "$1" | od -An -vtx1 | tr -d ' \\n'; else printf -; fi; }
+/** Shell function dn PATH: dirname(1) without a process (a fork+exec costs the host ~1 ms); result in $r. */
+export const DIRNAME_FN = `dn() { r=$1; case $r in *[!/]*) ;; '') r=.; return ;; *) r=/; return ;; esac
+  r=\${r%"\${r##*[!/]}"}; case $r in */*) r=\${r%/*}; r=\${r%"\${r##*[!/]}"}; [ -n "$r" ] || r=/ ;; *) r=. ;; esac; }
 `;
+
+// Shell prelude: C locale (byte semantics); hex() so paths of any bytes survive the header line
+// (called through hx(), which leaves "-" for an empty value without a subshell); dn().
+const PRELUDE = `LC_ALL=C; export LC_ALL
+hex() { printf %s "$1" | od -An -vtx1 | tr -d ' \\n'; }
+hx() { if [ -n "$1" ]; then r=$(hex "$1"); else r=-; fi; }
+${DIRNAME_FN}`;
 
 function typeOf(rawMode: number): FileType {
   switch ((rawMode >> 12) & 0xf) {
@@ -238,9 +245,10 @@ ${raw(PRELUDE)}${extra}${raw(PROBE_BODY)}`;
 const PROBE_BODY = `lt=; [ -L "$p" ] && lt=$(readlink -- "$p")
 q=$p; rp=
 if [ -n "$lt" ]; then rp=$(readlink -f -- "$p") || rp=; [ "$follow" = 1 ] && [ -n "$rp" ] && q=$rp; fi
+hx "$lt"; hlt=$r; hx "$rp"; hrp=$r
 if [ ! -e "$q" ] && [ ! -L "$q" ]; then
-  d=$(dirname -- "$q"); pe=0; [ -d "$d" ] && pe=1
-  printf 'NMPROBE1 absent %s %s %s\\n' "$(hex "$lt")" "$(hex "$rp")" "$pe"; exit 0
+  dn "$q"; pe=0; [ -d "$r" ] && pe=1
+  printf 'NMPROBE1 absent %s %s %s\\n' "$hlt" "$hrp" "$pe"; exit 0
 fi
 st=$(stat -c '${STAT_FORMAT}' -- "$q") || exit 2
 sha=-; flag=N
@@ -252,7 +260,7 @@ if [ -f "$q" ] && [ ! -L "$q" ]; then
   elif [ "$want" = if-different ]; then flag=S
   fi
 fi
-printf 'NMPROBE1 present %s %s %s %s %s\\n' "$(hex "$lt")" "$(hex "$rp")" "$sha" "$flag" "$st"
+printf 'NMPROBE1 present %s %s %s %s %s\\n' "$hlt" "$hrp" "$sha" "$flag" "$st"
 if [ "$flag" = C ]; then exec cat -- "$q"; fi
 `;
 
@@ -266,7 +274,8 @@ export async function writeFileAtomic(shell: RemoteShell, path: string, content:
   const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   const owner = opts.owner ? (opts.group ? `${opts.owner}:${opts.group}` : opts.owner) : opts.group ? `:${opts.group}` : '';
   const expect = opts.expectSha === undefined ? '' : opts.expectSha === null ? 'absent' : opts.expectSha;
-  const script = sh`p=${path}; d=${posix.dirname(path)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}
+  const tmp = `.nodemend.${randomBytes(8).toString('hex')}`;
+  const script = sh`p=${path}; d=${posix.dirname(path)}; t=${posix.join(posix.dirname(path), tmp)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}
 ${raw(PRELUDE)}${raw(WRITE_BODY)}`;
   const res = await shell.exec(script, opts.sourcePath === undefined ? { stdin: data } : {});
   if (res.rc === RC_CHANGED_SINCE_READ) {
@@ -289,17 +298,21 @@ if [ -n "$expect" ]; then
   if [ -e "$p" ]; then cur=$(sha256sum < "$p") || die 4 "cannot read $p"; cur=\${cur%% *}; else cur=absent; fi
   [ "$cur" = "$expect" ] || die ${RC_CHANGED_SINCE_READ} "$p changed since it was read"
 fi
-t=$(mktemp -- "$d/.nodemend.XXXXXXXX") || die 5 "cannot create a temp file in $d"
+# The temp file (random name from the controller) is created by the shell itself, exclusively
+# (noclobber is O_EXCL: an existing file or symlink there fails, as with mktemp), with the mode
+# any new file gets (0666 & ~umask): no mktemp and no chmod to the default.
+set -C; { printf '' > "$t"; } 2>/dev/null || die 5 "cannot create a temp file in $d"; set +C
 trap 'rm -f -- "$t"' EXIT
 trap 'exit 1' HUP INT TERM
 if [ -n "$src" ]; then cat -- "$src" > "$t" || die 6 "cannot copy $src"; else cat > "$t" || die 6 "cannot write $t"; fi
-if [ -e "$p" ]; then
+# Keep the existing file's owner and mode, except what the task sets anyway (an owner:group, an octal mode).
+keepown=1; case $own in ?*:?*) keepown= ;; esac
+keepmode=1; case $mode in [0-7]*) case $mode in *[!0-7]*) ;; *) keepmode= ;; esac ;; esac
+if [ -e "$p" ] && [ -n "$keepown$keepmode" ]; then
   cur=$(stat -L -c '%a %u %g' -- "$p") || die 7 "cannot stat $p"; set -- $cur
   # Keeping the owner is best effort (as Ansible: EPERM ignored); chown before chmod, it clears setuid.
-  chown -- "$2:$3" "$t" 2>/dev/null || :
-  chmod -- "$1" "$t" || die 7 "cannot chmod $t"
-else
-  chmod -- "$(printf %o $(( 0666 & ~0$(umask) )))" "$t" || die 7 "cannot chmod $t"
+  if [ -n "$keepown" ]; then chown -- "$2:$3" "$t" 2>/dev/null || :; fi
+  if [ -n "$keepmode" ]; then chmod -- "$1" "$t" || die 7 "cannot chmod $t"; fi
 fi
 if [ -n "$own" ]; then chown -- "$own" "$t" || die 8 "cannot chown $p to $own"; fi
 if [ -n "$mode" ]; then chmod -- "$mode" "$t" || die 8 "cannot chmod $p to $mode"; fi
@@ -311,7 +324,7 @@ fi
 mv -fT -- "$t" "$p" || die 10 "cannot rename $t to $p"
 trap - EXIT
 sha=-; if [ -n "$src" ]; then sha=$(sha256sum < "$p") && sha=\${sha%% *}; fi
-printf 'NMWRITE1 %s %s %s\\n' "$(hex "$b")" "$sha" "$(stat -c '${STAT_FORMAT}' -- "$p")"
+hx "$b"; printf 'NMWRITE1 %s %s ' "$r" "$sha"; exec stat -c '${STAT_FORMAT}' -- "$p"
 `;
 
 /** For callers that build their own scripts around the same stat fields. */
