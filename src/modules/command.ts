@@ -8,7 +8,9 @@
  * creates/removes check, and running + reporting (rc, stdout, start/end/delta).
  */
 import { z } from 'zod';
+import { posix } from 'node:path';
 import { defineModule, ModuleFailure, type ModuleContext, type Plan } from './types.js';
+import { parentWillExist, planFileCreation } from './lib/planned-paths.js';
 import { quote, raw, sh, type Raw } from '../transport/quote.js';
 
 const flag = z.union([z.boolean(), z.stringbool()]);
@@ -194,13 +196,23 @@ export async function planCommand(args: CommonArgs, ctx: ModuleContext, program:
     const test = (p: string): Raw => sh`set -- ${shellWord(p, { expand: true, glob: true })}; { [ -e "$1" ] || [ -L "$1" ]; } && echo yes || echo no`;
     const script = sh`${chdirPrefix(args.chdir)}${args.creates ? test(args.creates) : raw('echo -')}; ${args.removes ? test(args.removes) : raw('echo -')}`;
     const res = await ctx.conn.exec(script);
-    if (res.stderr.includes(CHDIR_FAILED)) throw chdirFailure(args, cmd);
+    if (res.stderr.includes(CHDIR_FAILED)) {
+      // --check: the directory is made by an earlier task, so nothing in it exists yet.
+      if (args.chdir && parentWillExist(ctx, `${args.chdir}/x`, false)) {
+        if (args.removes) return { changed: false, msg: `skipped, since ${args.removes} would not exist`, result: { cmd } };
+        if (args.creates) planFileCreation(ctx, posix.isAbsolute(args.creates) ? args.creates : posix.join(args.chdir, args.creates));
+        return { changed: true, msg: `would run: ${shown} (in ${args.chdir}, which an earlier task would create)`, result: { cmd } };
+      }
+      throw chdirFailure(args, cmd);
+    }
     if (res.rc !== 0) throw new ModuleFailure(`cannot check creates/removes: ${res.stderr.trim() || `rc ${res.rc}`}`, { cmd });
     const [created, removable] = res.stdout.trim().split('\n');
     const skipped = { rc: 0, cmd, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [] };
     if (args.creates && created === 'yes') return { changed: false, msg: `skipped, since ${args.creates} exists`, result: skipped };
     if (args.removes && removable === 'no') return { changed: false, msg: `skipped, since ${args.removes} does not exist`, result: skipped };
   }
+  // In check mode later tasks may plan against what this command would create.
+  if (args.creates) planFileCreation(ctx, args.chdir && !posix.isAbsolute(args.creates) ? posix.join(args.chdir, args.creates) : args.creates);
   return {
     changed: true,
     msg: `would run: ${shown}`,

@@ -4,6 +4,7 @@
  * Directories as `src` are not supported (use several tasks or a loop).
  */
 import { readFile, stat } from 'node:fs/promises';
+import { localFileWillExist } from './lib/planned-paths.js';
 import { posix, basename } from 'node:path';
 import { z } from 'zod';
 import { probeFile } from '../transport/remote-file.js';
@@ -58,6 +59,10 @@ export default defineModule<Args>({
   description: 'Put a controller file or inline content on the host (atomic; mode/owner/group; backup)',
   schema,
   async plan(a, ctx) {
+    if (a.content === undefined && !a.remote_src && [ctx.resolveLocalPath(a.src!, 'file'), a.src!].some((f) => localFileWillExist(ctx, f))) {
+      // --check: a fetch earlier in this run would (re)write src; its bytes are not known yet.
+      return { changed: true, msg: `${a.dest} would be written from ${a.src} (fetched earlier in this run)`, result: { dest: a.dest, src: a.src } };
+    }
     const src: Source = a.content !== undefined ? bytesSource(Buffer.from(a.content, 'utf8')) : a.remote_src ? await remoteSource(ctx, a.src!) : await localSource(ctx, a.src!);
     const plan = await planPutContent(ctx, src, {
       dest: a.dest,

@@ -14,6 +14,7 @@ import { defineModule, ModuleFailure, type FileDiff } from './types.js';
 import { boolArg, pathArg } from './lib/args.js';
 import { contentDiff, MAX_DIFF_BYTES } from './lib/diff.js';
 import { remote } from './lib/remote.js';
+import { planLocalFile, remoteFileWillExist } from './lib/planned-paths.js';
 
 const schema = z.strictObject({
   src: pathArg,
@@ -73,6 +74,10 @@ export default defineModule<Args>({
         largeOutput: !ctx.check,
       }),
     );
+    if (!p.exists && remoteFileWillExist(ctx, a.src)) {
+      planLocalFile(ctx, dest);
+      return { changed: true, msg: `${a.src} would be fetched to ${dest} (an earlier task would create it)`, result: { file: a.src, dest } };
+    }
     if (!p.exists) {
       if (a.fail_on_missing) throw new ModuleFailure(`the remote file ${a.src} does not exist, not transferring`);
       return { changed: false, msg: `the remote file ${a.src} does not exist`, result: { file: a.src } };
@@ -82,6 +87,7 @@ export default defineModule<Args>({
     const result = { file: a.src, dest, checksum: remoteSha, remote_checksum: remoteSha };
     if (remoteSha === localSha) return { changed: false, msg: `${dest} is up to date`, result };
 
+    planLocalFile(ctx, dest); // a later copy of it must not plan against the stale local file
     let diff: FileDiff[] | undefined;
     let note: string | undefined;
     if (ctx.diff) {

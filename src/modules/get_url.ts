@@ -15,7 +15,7 @@
  */
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { parentWillExist } from './lib/planned-dirs.js';
+import { parentWillExist, planFileCreation } from './lib/planned-paths.js';
 import { defineModule, ModuleFailure, type Plan } from './types.js';
 import { raw, sh } from '../transport/quote.js';
 import { parseStatLine, STAT_FIELDS_FORMAT, type FileProbe } from '../transport/remote-file.js';
@@ -188,6 +188,7 @@ ${raw(FETCH)}`;
 
     const owner = a.owner ? (a.group ? `${a.owner}:${a.group}` : a.owner) : a.group ? `:${a.group}` : '';
     const mode = modeForWrite(a.mode, current) ?? '';
+    planFileCreation(ctx, target); // --check: a later unarchive/copy of it plans against the download
     return {
       changed: true,
       msg: current ? `would download ${a.url} over ${target} (content differs)` : `would download ${a.url} to ${target}`,

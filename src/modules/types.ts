@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { RemoteShell } from '../transport/types.js';
 import type { Facts } from '../facts/types.js';
+import type { PlannedPaths } from './lib/planned-paths.js';
 
 /** A before/after pair for --diff; `path` names what changed (a file, or a pseudo path like "lines"). */
 export interface FileDiff {
@@ -58,8 +59,8 @@ export interface ModuleContext {
   setHostVars(vars: Record<string, unknown>): void;
   /** Remote commands are killed after this many seconds. */
   timeoutSec: number;
-  /** Check mode: directories that earlier tasks of this run would have created on this host (lib/planned-dirs.ts). */
-  plannedDirs: Set<string>;
+  /** Check mode: what earlier tasks of this run would have created (lib/planned-paths.ts). */
+  planned: PlannedPaths;
   /** The reboot module re-opens the connection through this. */
   reconnect(deadline: number): Promise<void>;
 }

@@ -17,6 +17,7 @@ import { raw, sh, type Raw } from '../transport/quote.js';
 import { parseStatLine, STAT_FIELDS_FORMAT } from '../transport/remote-file.js';
 import { attrDelta, attrFields, type WantedAttrs } from './lib/attrs.js';
 import { boolArg, pathArg } from './lib/args.js';
+import { parentWillExist, remoteFileWillExist } from './lib/planned-paths.js';
 import { chmodArgument, formatMode, parseMode } from './lib/mode.js';
 
 const listArg = z
@@ -204,6 +205,10 @@ set -- ${a.extra_opts.length ? a.extra_opts : raw('')}
     if (res.rc !== 0) throw new ModuleFailure(`cannot read the archive ${a.src}: ${res.stderr.trim() || `rc ${res.rc}`}`, { ...base, rc: res.rc });
     const out = parseSections(res.stdout);
     const head = out.head;
+    // --check: an earlier task would create the dest dir or download the archive: this would unpack.
+    if ((head.includes('NODEST') && parentWillExist(ctx, `${a.dest}/x`, false)) || (head.includes('NOSRC') && a.remote_src && remoteFileWillExist(ctx, a.src))) {
+      return { changed: true, msg: `${a.src} would be unpacked into ${a.dest} (an earlier task would create ${head.includes('NODEST') ? 'the directory' : 'the archive'})`, result: base };
+    }
     if (head.includes('NODEST')) throw new ModuleFailure(`dest '${a.dest}' must be an existing dir`, base);
     if (head.includes('NOSRC')) throw new ModuleFailure(`Source '${a.src}' does not exist`, base);
     if (head.includes('NOFORMAT') || head.includes('NOUNZIP')) {

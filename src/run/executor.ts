@@ -40,12 +40,13 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   const emit = (e: Parameters<RunObserver['onEvent']>[0]): void => input.observer?.onEvent(e);
   const results: TaskResult[] = [];
   const hostRuns = new Map<string, HostRun>();
+  const plannedLocal = new Set<string>(); // check mode: controller files fetches would write
   const hostRun = (name: string): HostRun => {
     let h = hostRuns.get(name);
     if (!h) {
       const inv = inventory.hosts.get(name);
       if (!inv) throw new Error(`no inventory host ${name}`);
-      h = new HostRun(inv, () => input.connect(name));
+      h = new HostRun(inv, () => input.connect(name), plannedLocal);
       hostRuns.set(name, h);
     }
     return h;

@@ -2,14 +2,15 @@ import type { InventoryHost } from '../load/model.js';
 import type { HostRecap } from './events.js';
 import type { HostConnection, RemoteShell } from '../transport/types.js';
 import { FactCache } from '../facts/cache.js';
+import { emptyPlannedPaths, type PlannedPaths } from '../modules/lib/planned-paths.js';
 
 /** Everything the executor tracks about one host during a run. */
 export class HostRun {
   /** set_fact values and registered results: they outlive the play, like Ansible's. */
   readonly runtimeVars: Record<string, unknown> = {};
   readonly notified = new Set<string>();
-  /** Check mode: directories earlier tasks would have created (see modules/lib/planned-dirs.ts). */
-  readonly plannedDirs = new Set<string>();
+  /** Check mode: what earlier tasks would have created here (see modules/lib/planned-paths.ts). */
+  readonly planned: PlannedPaths;
   readonly recap: HostRecap = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 };
   failed = false;
   unreachable = false;
@@ -20,7 +21,10 @@ export class HostRun {
     readonly inv: InventoryHost,
     /** Connects on first use; shared by every task on this host. */
     readonly connect: () => Promise<HostConnection>,
+    /** The controller's files a check run would have fetched, shared by all hosts. */
+    plannedLocal = new Set<string>(),
   ) {
+    this.planned = emptyPlannedPaths(plannedLocal);
     // Facts are read as the login user: no sudo round trip for /proc and /etc/os-release.
     const lazyShell: RemoteShell = {
       hostName: inv.name,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ModuleHarness } from '../setup/module-harness.js';
 import { fleetHost, testFleet } from '../setup/fleet.js';
-import { BUILDER, NODES, REPO, changedBy, changedOf, failures, onHost, play, resultsOf, snapshotTree, uniqueTag, writeInventory } from './playbook-builds-env.js';
+import { BUILDER, NODES, REPO, changedBy, changedOf, failures, onHost, play, resultsOf, snapshotTree, uniqueTag, writeInventory, changedTasks } from './playbook-builds-env.js';
 
 const base = uniqueTag('kubelet');
 const BUILD_INFO = '/usr/local/lib/nodemend/kubelet.build-info.json';
@@ -52,11 +52,13 @@ describe('kubelet-nokmem.yaml', () => {
     const check = await play('kubelet-nokmem.yaml', inventory, vars('1.14'), { check: true });
     expect(failures(check)).toEqual([]);
     expect(changedBy(check, 'make WHAT=cmd/kubelet')).toEqual([BUILDER]);
-    expect(changedBy(check, 'Would install the kubelet built above (--check, not built yet)')).toEqual([...NODES].sort());
+    expect(changedBy(check, 'kubelet binary (copied only when its checksum differs)')).toEqual([...NODES].sort());
     expect(snapshotTree(watched)).toEqual(before);
 
     const run = await play('kubelet-nokmem.yaml', inventory, vars('1.14'));
     expect(failures(run)).toEqual([]);
+    // --check predicted exactly these changes, task by task and item by item
+    expect(changedTasks(run)).toEqual(changedTasks(check));
     expect(changedBy(run, 'make WHAT=cmd/kubelet')).toEqual([BUILDER]);
     for (const n of NODES) {
       expect(kubelet(n, '--version')).toBe('Kubernetes v1.14.1');
@@ -102,6 +104,7 @@ describe('kubelet-nokmem.yaml', () => {
 
     const run = await play('kubelet-nokmem.yaml', inventory, vars('1.12'));
     expect(failures(run)).toEqual([]);
+    expect(changedTasks(run)).toEqual(changedTasks(check));
     const src = readFileSync(memoryGo, 'utf8');
     expect(src).toContain('\nfunc EnableKernelMemoryAccounting(path string) error { return nil }; func enableKernelMemoryAccountingUpstream(path string) error {');
     expect(src).toContain('\nfunc setKernelMemory(path string, kernelMemoryLimit int64) error { return nil }; func setKernelMemoryUpstream(path string, kernelMemoryLimit int64) error {');

@@ -5,6 +5,7 @@
 import { dirname, join } from 'node:path';
 import { SshConnection } from '../../src/transport/ssh.js';
 import { FactCache } from '../../src/facts/cache.js';
+import { emptyPlannedPaths } from '../../src/modules/lib/planned-paths.js';
 import type { ModuleContext, ModuleDef, Plan } from '../../src/modules/types.js';
 import type { BecomeSpec } from '../../src/transport/types.js';
 
@@ -30,7 +31,7 @@ export class ModuleHarness {
   private readonly become?: BecomeSpec;
   hostVars: Record<string, unknown> = {};
   /** Shared by every check-mode call on this harness, as by a host's tasks in one run. */
-  readonly plannedDirs = new Set<string>();
+  readonly planned = emptyPlannedPaths();
 
   constructor(
     target: HarnessTarget,
@@ -76,7 +77,7 @@ export class ModuleHarness {
       setHostVars: (v) => Object.assign(this.hostVars, v),
       timeoutSec: 60,
       reconnect: (deadline) => this.conn.reconnect(deadline),
-      plannedDirs: this.plannedDirs,
+      planned: this.planned,
       ...this.overrides,
     };
   }

@@ -10,7 +10,7 @@ import type { RemoteShell } from '../../transport/types.js';
 import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../types.js';
 import { attrDelta, attrDiff, describeAttrs, fixAttrsCommand, modeForWrite, type WantedAttrs } from './attrs.js';
 import { contentDiff, MAX_DIFF_BYTES } from './diff.js';
-import { parentWillExist } from './planned-dirs.js';
+import { parentWillExist } from './planned-paths.js';
 import { remote, run } from './remote.js';
 
 export interface PutSource {
