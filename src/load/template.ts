@@ -241,26 +241,33 @@ export function renderTemplateString(src: string, vars: Record<string, unknown>,
   return render(compileSource(src, fileForErrors), vars, fileForErrors);
 }
 
-const files = new Map<string, { mtimeMs: number; size: number; compiled: Compiled | NodemendError }>();
+const files = new Map<string, { mtimeMs: number; size: number; compiled: Promise<Compiled | NodemendError> }>();
 
-/** Render a template file; compiled once per file version (path + mtime + size). */
+async function compileFile(file: string): Promise<Compiled | NodemendError> {
+  const src = await readFile(file, 'utf8');
+  try {
+    return compileSource(src, file);
+  } catch (e) {
+    if (!(e instanceof NodemendError)) throw e;
+    return e;
+  }
+}
+
+/**
+ * Render a template file; compiled once per file version (path + mtime + size), also when
+ * hundreds of hosts ask at the same moment (they share the one compilation in flight).
+ */
 export async function renderTemplateFile(file: string, vars: Record<string, unknown>): Promise<string> {
   const st = await stat(file).catch(() => {
     throw new NodemendError('file-not-found', `template not found`, { file });
   });
   let entry = files.get(file);
   if (!entry || entry.mtimeMs !== st.mtimeMs || entry.size !== st.size) {
-    const src = await readFile(file, 'utf8');
-    let compiled: Compiled | NodemendError;
-    try {
-      compiled = compileSource(src, file);
-    } catch (e) {
-      if (!(e instanceof NodemendError)) throw e;
-      compiled = e;
-    }
-    entry = { mtimeMs: st.mtimeMs, size: st.size, compiled };
-    files.set(file, entry);
+    const mine = { mtimeMs: st.mtimeMs, size: st.size, compiled: compileFile(file) };
+    files.set(file, (entry = mine));
+    mine.compiled.catch(() => files.get(file) === mine && files.delete(file));
   }
-  if (entry.compiled instanceof NodemendError) throw entry.compiled;
-  return render(entry.compiled, vars, file);
+  const compiled = await entry.compiled;
+  if (compiled instanceof NodemendError) throw compiled;
+  return render(compiled, vars, file);
 }

@@ -4,7 +4,7 @@
  * is checked the same way.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { open, readFile, mkdir } from 'node:fs/promises';
+import { open, readFile, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export interface KnownHostEntry {
@@ -118,10 +118,25 @@ export function knownKeyTypes(entries: KnownHostEntry[], name: string): string[]
   return [...new Set(types)];
 }
 
-/** A missing file is an empty one: every host is then unknown. */
+/**
+ * Parsed once per file version (inode, size, mtime) and shared: every connection reads the
+ * file twice, so 200 hosts starting at once with a 200-line file would parse 80 000 lines.
+ */
+const parsed = new Map<string, { version: string; entries: Promise<KnownHostEntry[]> }>();
+
+/** A missing file is an empty one: every host is then unknown. The entries are shared: do not modify them. */
 export async function readKnownHosts(file: string): Promise<KnownHostEntry[]> {
   try {
-    return parseKnownHosts(await readFile(file, 'utf8'));
+    const st = await stat(file);
+    const version = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    let hit = parsed.get(file);
+    if (!hit || hit.version !== version) {
+      // Read after the stat: a change in between only makes the next call parse again.
+      hit = { version, entries: readFile(file, 'utf8').then(parseKnownHosts) };
+      parsed.set(file, hit);
+      hit.entries.catch(() => parsed.get(file) === hit && parsed.delete(file));
+    }
+    return await hit.entries;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
