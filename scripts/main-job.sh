@@ -3,7 +3,7 @@
 # bring up the local test fleet, then run the hardening playbook the way an
 # operator would before and during a maintenance window:
 #   1. --check --diff   (what would change; nothing is touched)
-#   2. for real
+#   2. for real         (must change exactly what step 1 predicted)
 #   3. again            (must report changed=0 on every host)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,9 +22,18 @@ src="$FLEET_DIR/hosts/node1/merged/opt/src/kubernetes"
 nm() { node dist/src/cli/main.js run "$PLAYBOOK" -i "$FLEET_DIR/inventory.yaml" -e @playbooks/vars/local-fleet.yaml "$@"; }
 
 echo "== 1/3: dry run with diffs (nothing changes)"
-nm --check --diff
+nm --check --diff --json reports/check.json
 echo "== 2/3: real run"
 nm --json reports/run.json
+# The dry run must have predicted exactly what the real run changed, task by task.
+node -e '
+  const changed = (f) => Object.entries(require(f).hosts).flatMap(([h, r]) =>
+    r.tasks.filter((t) => t.changed).map((t) => h + " " + t.task + (t.item === undefined ? "" : " " + JSON.stringify(t.item)))).sort();
+  const [p, d] = [changed("./reports/check.json"), changed("./reports/run.json")];
+  const miss = d.filter((x) => !p.includes(x)), extra = p.filter((x) => !d.includes(x));
+  if (miss.length || extra.length) { console.error("check mode was not exact:\n  not predicted: " + miss.join("\n    ") + "\n  predicted only: " + extra.join("\n    ")); process.exit(1); }
+  console.log("check mode predicted all " + d.length + " changes exactly");
+'
 echo "== 3/3: rerun: every host must report changed=0"
 nm --json reports/rerun.json
 node -e '
