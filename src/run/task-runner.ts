@@ -164,7 +164,7 @@ async function runOnce(
       resolveLocalPath: (p, kind) => resolveLocalPath(env.scopeBase.play.dir, p, kind),
       evaluate: (expr) => compileExpression(expr, task.loc).evaluate(scope),
       setHostVars: (vars) => Object.assign(host.runtimeVars, vars),
-      plannedDirs: target.plannedDirs,
+      planned: target.planned,
       timeoutSec: task.timeout ?? env.options.taskTimeoutSec,
       reconnect: async (deadline) => {
         await (await target.connect()).reconnect(deadline);
