@@ -1,17 +1,27 @@
 /**
- * grub-nokmem.yaml on node11 (has an /etc/default/grub and a stand-in update-grub that writes
- * the kernel line into /boot/grub/grub.cfg as the real one would) and node12 (no grub: a
- * container-like host that must be reported and skipped). A fleet host shares the machine's
- * kernel and must never really reboot: the running command line comes from the
- * grub_running_cmdline var, and a stand-in `shutdown` records any reboot attempt (with a short
- * reboot timeout, a planning bug would fail fast instead of rebooting).
+ * grub-nokmem.yaml on node11 (has an /etc/default/grub) and node12 (no grub: a container-like
+ * host that must be reported and skipped), both paths:
+ * - Debian (the fleet's own family): the rendered drop-in /etc/default/grub.d/50-nodemend-nokmem.cfg,
+ *   sourced by a stand-in update-grub exactly as Debian's grub-mkconfig sources it (after
+ *   /etc/default/grub, under set -e), and by sh on the controller with sample command lines;
+ * - RedHat (grub_os_family=RedHat): the lineinfile edit of /etc/default/grub and a stand-in
+ *   grub2-mkconfig that, like upstream's, reads /etc/default/grub only, found through RHEL's
+ *   /etc/grub2.cfg -> /boot/grub2/grub.cfg symlink.
+ * A fleet host shares the machine's kernel and must never really reboot: the running command
+ * line comes from the grub_running_cmdline var, and a stand-in `shutdown` records any reboot
+ * attempt (with a short reboot timeout, a planning bug would fail fast instead of rebooting).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
-import { N11, N12, changedOf, onHost, plant, playbookHosts, removeOnHost, runPlaybook, snapshot, statusOf, taskResults } from './playbooks-env.js';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { N11, N12, type PlaybookRun, changedOf, onHost, plant, playbookHosts, removeOnHost, runPlaybook, snapshot, statusOf, taskResults } from './playbooks-env.js';
 
 const env = playbookHosts('grub');
-const FILES = ['/etc/default/grub', '/boot/grub'];
+const FLAG = 'cgroup.memory=nokmem';
+const DROPIN = '/etc/default/grub.d/50-nodemend-nokmem.cfg';
+const TEMPLATE = join(import.meta.dirname, '..', '..', 'templates', 'grub', 'nokmem.cfg.hbs');
+const FILES = ['/etc/default', '/boot/grub', '/boot/grub2', '/etc/grub2.cfg'];
 const GRUB = `# Edited by hand: keep this comment
 GRUB_DEFAULT=saved
 GRUB_TIMEOUT=5
@@ -19,77 +29,181 @@ GRUB_CMDLINE_LINUX="crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap
 GRUB_CMDLINE_LINUX_DEFAULT="console=ttyS0"
 GRUB_DISABLE_RECOVERY="true"
 `;
+// Debian's grub-mkconfig: /etc/default/grub, then every /etc/default/grub.d/*.cfg, in one sh.
 const UPDATE_GRUB = `#!/bin/sh
+set -e
 . /etc/default/grub
+for x in /etc/default/grub.d/*.cfg; do
+  if [ -e "$x" ]; then . "$x"; fi
+done
 mkdir -p /boot/grub
 printf 'menuentry Debian {\\n  linux /vmlinuz root=/dev/vda1 ro %s %s\\n}\\n' "$GRUB_CMDLINE_LINUX" "$GRUB_CMDLINE_LINUX_DEFAULT" > /boot/grub/grub.cfg
 `;
+// Upstream's (RHEL 7's) grub2-mkconfig -o FILE: /etc/default/grub only.
+const GRUB2_MKCONFIG = `#!/bin/sh
+set -e
+[ "$1" = -o ] || { echo "usage: grub2-mkconfig -o FILE" >&2; exit 1; }
+. /etc/default/grub
+printf 'menuentry CentOS {\\n  linux16 /vmlinuz root=/dev/vda1 ro %s %s\\n}\\n' "$GRUB_CMDLINE_LINUX" "$GRUB_CMDLINE_LINUX_DEFAULT" > "$2"
+`;
 const REBOOT_LOG = '/var/log/nm-grub-test-reboots';
 const without = { grub_running_cmdline: 'BOOT_IMAGE=/vmlinuz ro quiet', grub_reboot_timeout: 5 };
-const withFlag = { grub_running_cmdline: 'BOOT_IMAGE=/vmlinuz ro quiet cgroup.memory=nokmem', grub_reboot_timeout: 5 };
+const withFlag = { grub_running_cmdline: `BOOT_IMAGE=/vmlinuz ro quiet ${FLAG}`, grub_reboot_timeout: 5 };
+const redhat = { ...withFlag, grub_os_family: 'RedHat' };
+const DROP = 'Render the nokmem grub drop-in';
 const EDIT = 'GRUB_CMDLINE_LINUX carries the flag';
+const REGEN = 'Regenerate the boot config';
 const REBOOT = 'Reboot into the new command line';
+const only11 = ['--limit', N11];
+
+/** Every changed result as "host task [item]": a --check run must predict exactly the real run's. */
+const changedTasks = (run: PlaybookRun): string[] =>
+  Object.entries(run.report.hosts)
+    .flatMap(([h, r]) => r.tasks.filter((t) => t.changed).map((t) => `${h} ${t.task}${t.item === undefined ? '' : ` ${JSON.stringify(t.item)}`}`))
+    .sort();
+const read = (host: string, path: string): string => readFileSync(onHost(host, path), 'utf8');
+const count = (text: string, word: string): number => text.split(word).length - 1;
+/** GRUB_CMDLINE_LINUX after sourcing the drop-in in sh under set -e (as grub-mkconfig does), starting from `line` (undefined: unset). */
+function sourced(line: string | undefined): string {
+  const script = `set -e; ${line === undefined ? 'unset GRUB_CMDLINE_LINUX' : 'GRUB_CMDLINE_LINUX=$1'}; . "$2"; printf %s "$GRUB_CMDLINE_LINUX"`;
+  return execFileSync('sh', ['-c', script, 'sh', line ?? '', onHost(N11, DROPIN)], { encoding: 'utf8' });
+}
 
 beforeAll(() => {
   plant(N11, '/etc/default/grub', GRUB);
   plant(N11, '/usr/local/sbin/update-grub', UPDATE_GRUB, 0o755);
+  plant(N11, '/usr/local/sbin/grub2-mkconfig', GRUB2_MKCONFIG, 0o755);
   plant(N11, '/usr/local/sbin/shutdown', `#!/bin/sh\necho "$@" >> ${REBOOT_LOG}\n`, 0o755);
-  removeOnHost(N11, '/boot/grub', REBOOT_LOG);
+  removeOnHost(N11, '/etc/default/grub.d', '/boot/grub', '/boot/grub2', '/etc/grub2.cfg', REBOOT_LOG);
   removeOnHost(N12, '/etc/default/grub');
 });
 afterAll(() => {
-  removeOnHost(N11, '/etc/default/grub', '/usr/local/sbin/update-grub', '/usr/local/sbin/shutdown', '/boot/grub', REBOOT_LOG);
+  removeOnHost(N11, '/etc/default/grub', '/etc/default/grub.d', '/usr/local/sbin/update-grub', '/usr/local/sbin/grub2-mkconfig', '/usr/local/sbin/shutdown');
+  removeOnHost(N11, '/boot/grub', '/boot/grub2', '/etc/grub2.cfg', REBOOT_LOG);
 });
 
-describe('grub-nokmem.yaml', () => {
-  it('--check plans the edit, the regeneration and the reboot on the grub host only, and touches no file', async () => {
+describe('grub-nokmem.yaml on Debian: the templated drop-in', () => {
+  let predicted: string[] = [];
+
+  it('--check --diff shows the rendered drop-in and plans the regeneration on the grub host only, and touches no file', async () => {
     const before = [snapshot(N11, FILES), snapshot(N12, FILES)];
-    const run = await runPlaybook(env, 'grub-nokmem.yaml', without, ['--check', '--diff']);
+    const run = await runPlaybook(env, 'grub-nokmem.yaml', withFlag, ['--check', '--diff']);
     expect(run.code).toBe(0);
-    expect(statusOf(run, N11, EDIT)).toBe('changed');
-    expect(taskResults(run, N11, EDIT)[0].diff?.[0].unified).toContain(
-      '+GRUB_CMDLINE_LINUX="crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap rhgb quiet cgroup.memory=nokmem"',
-    );
-    expect(statusOf(run, N11, 'Regenerate the boot config')).toBe('changed');
-    expect(statusOf(run, N11, REBOOT)).toBe('changed');
+    expect(statusOf(run, N11, DROP)).toBe('changed');
+    const diff = taskResults(run, N11, DROP)[0].diff?.[0];
+    expect(diff?.path).toBe(DROPIN);
+    expect(diff?.unified).toContain(`+*) GRUB_CMDLINE_LINUX="\${GRUB_CMDLINE_LINUX:+$GRUB_CMDLINE_LINUX }"${FLAG} ;;`);
+    expect(statusOf(run, N11, EDIT)).toBe('skipped');
+    expect(statusOf(run, N11, REGEN)).toBe('changed');
+    expect(statusOf(run, N11, REBOOT)).toBe('skipped');
     // node12 has no grub: reported, every grub task skipped, not failed
     expect(taskResults(run, N12, 'No grub here')[0].msg).toMatch(/\/etc\/default\/grub does not exist/);
-    expect(statusOf(run, N12, EDIT)).toBe('skipped');
-    expect(statusOf(run, N12, REBOOT)).toBe('skipped');
+    expect([DROP, EDIT, REGEN, REBOOT].map((t) => statusOf(run, N12, t))).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
     expect(run.report.hosts[N12].recap.failed).toBe(0);
     expect([snapshot(N11, FILES), snapshot(N12, FILES)]).toEqual(before);
+    predicted = changedTasks(run);
   });
 
-  it('a real run keeps every argument and the rest of the file, adds the flag once, regenerates, and does not reboot a kernel that has the flag; the rerun changes nothing', async () => {
+  it('a real run changes exactly what --check predicted: the drop-in (bytes, 0644), update-grub, /etc/default/grub untouched; the rerun changes nothing', async () => {
     const run = await runPlaybook(env, 'grub-nokmem.yaml', withFlag);
     expect(run.code).toBe(0);
-    expect(readFileSync(onHost(N11, '/etc/default/grub'), 'utf8')).toBe(
-      GRUB.replace('rhgb quiet"', 'rhgb quiet cgroup.memory=nokmem"'),
-    );
-    expect(readFileSync(onHost(N11, '/boot/grub/grub.cfg'), 'utf8')).toContain(' quiet cgroup.memory=nokmem console=ttyS0');
-    expect(statusOf(run, N11, REBOOT)).toBe('skipped');
+    expect(changedTasks(run)).toEqual(predicted);
+    expect(predicted).toEqual([`${N11} Grub drop-in directory`, `${N11} ${DROP}`, `${N11} ${REGEN}`].sort());
+    const rendered = read(N11, DROPIN);
+    expect(rendered).toBe(readFileSync(TEMPLATE, 'utf8').replaceAll('{{quote grub_cmdline_flag}}', FLAG).replaceAll('{{grub_cmdline_flag}}', FLAG));
+    // the header says who manages the file and why (the kmem accounting leak of 3.10 kernels)
+    expect(rendered.split('\n')[0]).toMatch(/^# Managed by nodemend /);
+    expect(rendered.split('\n').filter((l) => l.startsWith('#')).join(' ')).toMatch(/kernel memory accounting off .* 3\.10 # kernels .*leaks/);
+    expect(lstatSync(onHost(N11, DROPIN)).mode & 0o777).toBe(0o644);
+    expect(read(N11, '/etc/default/grub')).toBe(GRUB);
+    // update-grub sourced the drop-in: every argument of /etc/default/grub, then the flag, once
+    const cfg = read(N11, '/boot/grub/grub.cfg');
+    expect(cfg).toContain(`ro crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap rhgb quiet ${FLAG} console=ttyS0\n`);
+    expect(count(cfg, FLAG)).toBe(1);
     expect(existsSync(onHost(N11, REBOOT_LOG))).toBe(false);
-    expect(changedOf(run)).toEqual({ [N11]: 2, [N12]: 0 });
 
     const rerun = await runPlaybook(env, 'grub-nokmem.yaml', withFlag);
     expect(changedOf(rerun)).toEqual({ [N11]: 0, [N12]: 0 });
-    expect(statusOf(rerun, N11, 'Regenerate the boot config')).toBe('skipped');
+    expect(statusOf(rerun, N11, REGEN)).toBe('skipped');
   });
 
-  it('once the file is right, a reboot is still planned exactly while the running kernel lacks the flag', async () => {
+  it('the drop-in, sourced in sh, appends the flag only when it is not already a word of the line', () => {
+    expect(sourced('crashkernel=auto quiet')).toBe(`crashkernel=auto quiet ${FLAG}`);
+    expect(sourced(`quiet ${FLAG} splash`)).toBe(`quiet ${FLAG} splash`);
+    expect(sourced(FLAG)).toBe(FLAG);
+    expect(sourced(`quiet\t${FLAG}`)).toBe(`quiet\t${FLAG}`);
+    expect(sourced('')).toBe(FLAG);
+    expect(sourced(undefined)).toBe(FLAG);
+    // a longer word that merely starts with the flag is another argument; glob characters stay literal
+    expect(sourced(`${FLAG}x init=/bin/*`)).toBe(`${FLAG}x init=/bin/* ${FLAG}`);
+  });
+
+  it('once the drop-in is in place, a reboot is planned exactly while the running kernel lacks the flag', async () => {
     const before = snapshot(N11, FILES);
-    const lacking = await runPlaybook(env, 'grub-nokmem.yaml', without, ['--check']);
-    expect([statusOf(lacking, N11, EDIT), statusOf(lacking, N11, REBOOT)]).toEqual(['ok', 'changed']);
-    const booted = await runPlaybook(env, 'grub-nokmem.yaml', withFlag, ['--check']);
-    expect([statusOf(booted, N11, EDIT), statusOf(booted, N11, REBOOT)]).toEqual(['ok', 'skipped']);
+    const lacking = await runPlaybook(env, 'grub-nokmem.yaml', without, ['--check', ...only11]);
+    expect([DROP, REGEN, REBOOT].map((t) => statusOf(lacking, N11, t))).toEqual(['ok', 'skipped', 'changed']);
     expect(snapshot(N11, FILES)).toEqual(before);
   });
 
-  it('several copies of the flag become one, without touching the other arguments', async () => {
-    plant(N11, '/etc/default/grub', 'GRUB_CMDLINE_LINUX="cgroup.memory=nokmem quiet cgroup.memory=nokmem"\n');
-    const run = await runPlaybook(env, 'grub-nokmem.yaml', withFlag, ['--limit', N11]);
+  it('a flag that is not one plain word is refused before anything is rendered', async () => {
+    const before = snapshot(N11, FILES);
+    const run = await runPlaybook(env, 'grub-nokmem.yaml', { ...withFlag, grub_cmdline_flag: 'x"; reboot; "' }, ['--check', ...only11]);
+    expect(run.code).toBe(2);
+    expect(statusOf(run, N11, 'The flag is one plain word')).toBe('failed');
+    expect(statusOf(run, N11, DROP)).toBe('absent');
+    expect(snapshot(N11, FILES)).toEqual(before);
+  });
+});
+
+describe('grub-nokmem.yaml on RedHat (grub_os_family=RedHat): the GRUB_CMDLINE_LINUX edit', () => {
+  let predicted: string[] = [];
+  const cfg2 = '/boot/grub2/grub.cfg';
+
+  beforeAll(() => {
+    // RHEL 7 as installed: /etc/grub2.cfg points at a generated config made before the flag.
+    removeOnHost(N11, '/etc/default/grub.d', '/boot/grub');
+    plant(N11, '/etc/default/grub', GRUB);
+    plant(N11, cfg2, 'menuentry CentOS {\n  linux16 /vmlinuz root=/dev/vda1 ro rhgb quiet\n}\n');
+    execFileSync('ln', ['-sfn', '../boot/grub2/grub.cfg', onHost(N11, '/etc/grub2.cfg')]);
+    // the EFI variant, in case the host sees /sys/firmware/efi
+    execFileSync('ln', ['-sfn', '../boot/grub2/grub.cfg', onHost(N11, '/etc/grub2-efi.cfg')]);
+  });
+  afterAll(() => removeOnHost(N11, '/etc/grub2-efi.cfg'));
+
+  it('--check --diff shows the one-line edit and plans grub2-mkconfig, and touches no file', async () => {
+    const before = snapshot(N11, FILES);
+    const run = await runPlaybook(env, 'grub-nokmem.yaml', redhat, ['--check', '--diff', ...only11]);
     expect(run.code).toBe(0);
-    expect(readFileSync(onHost(N11, '/etc/default/grub'), 'utf8')).toBe('GRUB_CMDLINE_LINUX="quiet cgroup.memory=nokmem"\n');
-    expect(changedOf(await runPlaybook(env, 'grub-nokmem.yaml', withFlag, ['--limit', N11]))).toEqual({ [N11]: 0 });
+    expect(statusOf(run, N11, DROP)).toBe('skipped');
+    expect(statusOf(run, N11, EDIT)).toBe('changed');
+    expect(taskResults(run, N11, EDIT)[0].diff?.[0].unified).toContain(
+      `+GRUB_CMDLINE_LINUX="crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap rhgb quiet ${FLAG}"`,
+    );
+    expect(statusOf(run, N11, REGEN)).toBe('changed');
+    expect(snapshot(N11, FILES)).toEqual(before);
+    predicted = changedTasks(run);
+  });
+
+  it('a real run changes exactly what --check predicted: one line of /etc/default/grub, grub2-mkconfig -o the resolved grub.cfg, no drop-in; the rerun changes nothing', async () => {
+    const run = await runPlaybook(env, 'grub-nokmem.yaml', redhat, only11);
+    expect(run.code).toBe(0);
+    expect(changedTasks(run)).toEqual(predicted);
+    expect(predicted).toEqual([`${N11} ${EDIT}`, `${N11} ${REGEN}`].sort());
+    expect(read(N11, '/etc/default/grub')).toBe(GRUB.replace('rhgb quiet"', `rhgb quiet ${FLAG}"`));
+    expect(read(N11, cfg2)).toContain(`ro crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap rhgb quiet ${FLAG} console=ttyS0\n`);
+    expect(lstatSync(onHost(N11, '/etc/grub2.cfg')).isSymbolicLink()).toBe(true);
+    expect(existsSync(onHost(N11, '/etc/default/grub.d'))).toBe(false);
+
+    const rerun = await runPlaybook(env, 'grub-nokmem.yaml', redhat, only11);
+    expect(changedOf(rerun)).toEqual({ [N11]: 0 });
+    expect(statusOf(rerun, N11, REGEN)).toBe('skipped');
+  });
+
+  it('several copies of the flag become one, without touching the other arguments', async () => {
+    plant(N11, '/etc/default/grub', `GRUB_CMDLINE_LINUX="${FLAG} quiet ${FLAG}"\n`);
+    const run = await runPlaybook(env, 'grub-nokmem.yaml', redhat, only11);
+    expect(run.code).toBe(0);
+    expect(read(N11, '/etc/default/grub')).toBe(`GRUB_CMDLINE_LINUX="quiet ${FLAG}"\n`);
+    expect(count(read(N11, cfg2), FLAG)).toBe(1);
   });
 });
