@@ -7,9 +7,9 @@
  * one channel open on the live connection.
  */
 import ssh2 from 'ssh2';
-import type { AuthenticationType, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
+import type { AuthenticationType, AuthMethod, ClientChannel, ConnectConfig, ParsedKey, PublicKeyAuthMethod, ServerHostKeyAlgorithm } from 'ssh2';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { constants as osConstants } from 'node:os';
 import type { Duplex } from 'node:stream';
@@ -31,6 +31,30 @@ import { MAX_SPOOLED_STDIN, PersistentShell, SHELL_SERVER, ShellEnded } from './
 
 const { Client } = ssh2;
 type Ssh2Client = InstanceType<typeof Client>;
+
+/**
+ * Identity files parsed once per file version and shared by every connection (ssh2 would
+ * parse the key again for each of hundreds of hosts); an unusable key fails as ssh2 says.
+ */
+const identities = new Map<string, { version: string; key: Promise<ParsedKey | Error> }>();
+
+async function loadIdentity(file: string): Promise<ParsedKey | Error> {
+  const st = await stat(file);
+  const version = `${st.ino}:${st.size}:${st.mtimeMs}`;
+  let hit = identities.get(file);
+  if (!hit || hit.version !== version) {
+    const key = readFile(file).then((bytes) => {
+      const parsed = ssh2.utils.parseKey(bytes);
+      if (parsed instanceof Error) return new Error(`Cannot parse privateKey: ${parsed.message}`);
+      const k = Array.isArray(parsed) ? parsed[0] : parsed; // OpenSSH's format holds one key
+      return k.getPrivatePEM() === null ? new Error('privateKey value does not contain a (valid) private key') : k;
+    });
+    hit = { version, key };
+    identities.set(file, hit);
+    key.catch(() => identities.get(file) === hit && identities.delete(file));
+  }
+  return hit.key;
+}
 
 /** Stay under OpenSSH's default MaxSessions (10) so a burst of tasks never hits "open failed". */
 export const DEFAULT_MAX_CHANNELS = 8;
@@ -231,7 +255,7 @@ export class SshConnection implements HostConnection {
   private async authConfig(): Promise<Partial<ConnectConfig>> {
     const t = this.target;
     const out: Partial<ConnectConfig> = {};
-    const methods: AuthenticationType[] = [];
+    const methods: (AuthenticationType | AuthMethod)[] = [];
     let keyFile = t.identityFile && expandHome(t.identityFile);
     let agent = t.agent === true ? process.env.SSH_AUTH_SOCK : t.agent || undefined;
     if (t.agent === true && !agent) throw new UnreachableError(t.name, `${this.where}: agent: true but SSH_AUTH_SOCK is not set`);
@@ -241,12 +265,15 @@ export class SshConnection implements HostConnection {
       keyFile = ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => `${homedir()}/.ssh/${f}`).find((f) => existsSync(f));
     }
     if (keyFile) {
+      let key: ParsedKey | Error;
       try {
-        out.privateKey = await readFile(keyFile);
+        key = await loadIdentity(keyFile);
       } catch (e) {
         throw new UnreachableError(t.name, `${this.where}: cannot read identity file ${keyFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
-      methods.push('publickey');
+      if (key instanceof Error) throw new UnreachableError(t.name, `${this.where}: ${key.message}`);
+      const publickey: PublicKeyAuthMethod = { type: 'publickey', username: t.user, key };
+      methods.push(publickey);
     }
     if (agent) {
       out.agent = expandHome(agent);
@@ -258,7 +285,8 @@ export class SshConnection implements HostConnection {
       out.tryKeyboard = true;
     }
     if (!methods.length) throw new UnreachableError(t.name, `${this.where}: no identity_file, agent or password configured and none found`);
-    out.authHandler = methods;
+    // ssh2 takes names (using the connect config) and methods (carrying their own key) in one list.
+    out.authHandler = methods as AuthMethod[];
     return out;
   }
 
@@ -291,7 +319,7 @@ export class SshConnection implements HostConnection {
   private describeConnectError(e: Error & { level?: string; code?: string }, cfg: ConnectConfig): string {
     const t = this.target;
     if (e.level === 'client-authentication')
-      return `${this.where}: authentication failed (tried ${(cfg.authHandler as string[]).join(', ')})`;
+      return `${this.where}: authentication failed (tried ${(cfg.authHandler as (string | AuthMethod)[]).map((m) => (typeof m === 'string' ? m : m.type)).join(', ')})`;
     if (e.level === 'client-timeout') return `${this.where}: no SSH handshake within ${t.connectTimeoutSec ?? 10}s`;
     if (e.code === 'ECONNREFUSED') return `${this.where}: connection refused`;
     if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `${this.where}: cannot resolve host name ${t.host}`;
