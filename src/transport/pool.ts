@@ -8,6 +8,14 @@ import type { InventoryHost } from '../load/model.js';
 import type { HostConnection } from './types.js';
 import { UnreachableError } from './types.js';
 import { SshConnection, type SshTarget } from './ssh.js';
+import { Semaphore } from './semaphore.js';
+
+/**
+ * Handshakes in flight at once. Each costs both ends a burst of CPU (key exchange, sshd's
+ * re-exec, auth): 200 started together on a small machine made some exceed the connect
+ * timeout although every host was fine. A bounded number keeps each one quick.
+ */
+export const DEFAULT_MAX_HANDSHAKES = 64;
 
 export interface PoolOptions {
   acceptNewHostKeys?: boolean;
@@ -16,6 +24,8 @@ export interface PoolOptions {
   /** Resolves a `proxy_jump` that names another inventory host. */
   resolveHost?: (name: string) => InventoryHost | undefined;
   maxChannelsPerHost?: number;
+  /** Default DEFAULT_MAX_HANDSHAKES. */
+  maxHandshakes?: number;
 }
 
 export interface JumpSpec {
@@ -38,7 +48,11 @@ export class ConnectionPool {
   private readonly jumps = new Map<string, Promise<SshConnection>>();
   private readonly all = new Map<string, SshConnection[]>(); // stats key -> every connection made for it
 
-  constructor(private readonly opts: PoolOptions = {}) {}
+  private readonly handshakes: Semaphore;
+
+  constructor(private readonly opts: PoolOptions = {}) {
+    this.handshakes = new Semaphore(opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES);
+  }
 
   get(host: InventoryHost): Promise<HostConnection> {
     return this.connectionFor(host, []);
@@ -66,7 +80,7 @@ export class ConnectionPool {
       }
     }
     const conn = this.track(host.name, new SshConnection({ ...this.targetFor(host), via }));
-    await conn.connect();
+    await this.handshakes.run(() => conn.connect());
     return conn;
   }
 
@@ -104,7 +118,7 @@ export class ConnectionPool {
     let p = this.jumps.get(key);
     if (!p) {
       const conn = this.track(`jump ${key}`, new SshConnection({ ...base, name: `jump ${key}`, host: j.host, port: j.port, user }));
-      p = conn.connect().then(() => conn);
+      p = this.handshakes.run(() => conn.connect()).then(() => conn);
       this.jumps.set(key, p);
       p.catch(() => this.jumps.get(key) === p && this.jumps.delete(key));
     }
