@@ -90,6 +90,7 @@ async function main(): Promise<void> {
       problems.push(...checkOutputs(fleet, n, 'ansible').slice(0, 5));
       const anSnap = Object.fromEntries(nm.hosts.map((h) => [h, snapshot(fleet, h, 'ansible')]));
       comparison.outputDiffs = compareSnapshots(nmSnap, anSnap);
+      log(`  outputs: ${comparison.outputDiffs.length ? `${comparison.outputDiffs.length} differences, e.g. ${comparison.outputDiffs[0]}` : 'identical bytes, modes and owners on every host'}`);
     }
     log(`\n${comparisonTable(comparison)}\n`);
 
