@@ -29,7 +29,7 @@ export interface Machine {
 
 const sec = (ms: number): string => (ms / 1000).toFixed(2);
 const mb = (kb: number): string => (kb / 1024).toFixed(0);
-const ratio = (a: number, b: number): string => (a / b).toFixed(3);
+const ratio = (a: number, b: number): string => (b === 0 ? (a === 0 ? '—' : '∞') : (a / b).toFixed(3));
 
 function table(header: string[], rows: string[][]): string {
   const lines = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`);
