@@ -6,7 +6,9 @@
  */
 import type { TestProject } from 'vitest/node';
 import type {} from './fleet.js'; // its ProvidedContext declaration types provide()
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { down, up } from '../../src/fleet/fleet.js';
 import { isAlive, sleep } from '../../src/fleet/proc.js';
 
@@ -69,10 +71,21 @@ const releaseLock = (): void => {
   }
 };
 
+/**
+ * Scratch files of every test (os.tmpdir(), also in the CLI processes tests start) go to
+ * one directory per run, removed at the end, so runs leave nothing behind in /tmp.
+ */
+function privateTmpdir(): () => void {
+  const dir = mkdtempSync(join(tmpdir(), 'nodemend-tests-'));
+  process.env.TMPDIR = dir;
+  return () => rmSync(dir, { recursive: true, force: true });
+}
+
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
+  const removeTmp = privateTmpdir();
   if (!(await fleetTestsSelected(project))) {
     project.provide('nodemendFleet', null);
-    return;
+    return async () => removeTmp();
   }
   const log = (line: string): void => void process.stderr.write(`[fleet] ${line}\n`);
   await acquireLock(log);
@@ -89,6 +102,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
       await down({ dir: TEST_FLEET_DIR });
     } finally {
       releaseLock();
+      removeTmp();
     }
   };
 }
