@@ -22,7 +22,7 @@ export interface BenchFleet {
   knownHosts: string;
 }
 
-const CLI = join(import.meta.dirname, '..', 'src', 'cli', 'main.js');
+const CLI = join(import.meta.dirname, '..', 'nodemend.mjs'); // the bundled CLI users run
 
 /** `fleet up` once; under load its host-key check can time out for some hosts, so a second `up` finishes the job. */
 export function fleetUp(n: number, dir: string, basePort: number, log: (s: string) => void): BenchFleet {

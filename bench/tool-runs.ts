@@ -28,7 +28,7 @@ async function withHostCpu(hostRoots: number[], run: () => Promise<Measured>): P
   return { ...m, hostCpuMs: treeCpuMs(hostRoots) - before };
 }
 
-const CLI = join(import.meta.dirname, '..', 'src', 'cli', 'main.js');
+const CLI = join(import.meta.dirname, '..', 'nodemend.mjs'); // the bundled CLI users run
 
 function judge(tool: string, recap: Record<string, Recap>, hosts: string[], wantChanged: number, m: Measured & { hostCpuMs: number }): RunFigures {
   const problems: string[] = [];

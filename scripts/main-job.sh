@@ -14,12 +14,12 @@ FLEET_DIR=${FLEET_DIR:-.fleet}
 FLEET_PORT=${FLEET_PORT:-22200}
 
 bash scripts/install.sh
-node dist/src/cli/main.js fleet up "$HOSTS" --dir "$FLEET_DIR" --base-port "$FLEET_PORT"
+node dist/nodemend.mjs fleet up "$HOSTS" --dir "$FLEET_DIR" --base-port "$FLEET_PORT"
 # The kubelet build needs a Kubernetes source tree on the builder (node1): the test fixture
 # stands in for the operator's checkout (see playbooks/vars/local-fleet.yaml).
 src="$FLEET_DIR/hosts/node1/merged/opt/src/kubernetes"
 [ -d "$src" ] || { mkdir -p "$(dirname "$src")" && cp -a test/fixtures/kubelet-src-1.14 "$src"; }
-nm() { node dist/src/cli/main.js run "$PLAYBOOK" -i "$FLEET_DIR/inventory.yaml" -e @playbooks/vars/local-fleet.yaml "$@"; }
+nm() { node dist/nodemend.mjs run "$PLAYBOOK" -i "$FLEET_DIR/inventory.yaml" -e @playbooks/vars/local-fleet.yaml "$@"; }
 
 echo "== 1/3: dry run with diffs (nothing changes)"
 nm --check --diff --json reports/check.json

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { testFleet } from './fleet.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-export const CLI = join(ROOT, 'dist/src/cli/main.js');
+/** The bundled CLI, as users run it (package.json bin). */
+export const CLI = join(ROOT, 'dist/nodemend.mjs');
 
 /** Newest mtime under a directory (ms). */
 function newest(dir: string): number {
