@@ -5,7 +5,7 @@
  * whether it wrote memory.kmem.limit_in_bytes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -114,6 +114,12 @@ describe('kubelet-nokmem.yaml', () => {
       expect(buildInfo(n)).toMatchObject({ version: 'v1.12.8', tags: [], nokmem: true, patched_runc: true });
     }
     expect(changedBy(run, 'kubelet binary (copied only when its checksum differs)')).toEqual([...NODES].sort());
+    // the 1.14 kubelet it replaced is kept beside it (backup: true), still runnable for a rollback
+    for (const n of NODES) {
+      const backups = readdirSync(onHost(n, `${base}/bin`)).filter((f) => /^kubelet\..+~$/.test(f));
+      expect(backups).toHaveLength(1);
+      expect(execFileSync(onHost(n, `${base}/bin/${backups[0]}`), ['--version'], { encoding: 'utf8' }).trim()).toBe('Kubernetes v1.14.1');
+    }
 
     const rerun = await play('kubelet-nokmem.yaml', inventory, vars('1.12'));
     expect(failures(rerun)).toEqual([]);

@@ -5,7 +5,7 @@
  * handler's real path on a sysvinit host).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { N12, changedOf, onHost, plant, playbookHosts, removeOnHost, runPlaybook, snapshot, statusOf, taskResults } from './playbooks-env.js';
 
 const env = playbookHosts('docker');
@@ -72,6 +72,10 @@ describe('docker.yaml', () => {
     expect(diff).toContain('-  "exec-opts": ["native.cgroupdriver=systemd"],');
     expect(diff).toContain('+  "exec-opts": ["native.cgroupdriver=cgroupfs"],');
     expect(JSON.parse(readFileSync(onHost(N12, '/etc/docker/daemon.json'), 'utf8'))['live-restore']).toBe(true);
+    // the replaced file is kept beside it (backup: true)
+    const backups = readdirSync(onHost(N12, '/etc/docker')).filter((f) => /^daemon\.json\..+~$/.test(f));
+    expect(backups).toHaveLength(1);
+    expect(readFileSync(onHost(N12, `/etc/docker/${backups[0]}`), 'utf8')).toContain('"exec-opts": ["native.cgroupdriver=systemd"]');
     expect(serviceLog()).toEqual(['start', 'restart']);
     expect(changedOf(await runPlaybook(env, 'docker.yaml', vars, only))).toEqual({ [N12]: 0 });
   });

@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { N11, N12, type PlaybookRun, changedOf, onHost, plant, playbookHosts, removeOnHost, runPlaybook, snapshot, statusOf, taskResults } from './playbooks-env.js';
 
@@ -190,6 +190,9 @@ describe('grub-nokmem.yaml on RedHat (grub_os_family=RedHat): the GRUB_CMDLINE_L
     expect(changedTasks(run)).toEqual(predicted);
     expect(predicted).toEqual([`${N11} ${EDIT}`, `${N11} ${REGEN}`].sort());
     expect(read(N11, '/etc/default/grub')).toBe(GRUB.replace('rhgb quiet"', `rhgb quiet ${FLAG}"`));
+    // the original boot defaults are kept beside the file (backup: true)
+    const backups = readdirSync(onHost(N11, '/etc/default')).filter((f) => /^grub\..+~$/.test(f));
+    expect(backups.map((b) => read(N11, `/etc/default/${b}`))).toEqual([GRUB]);
     expect(read(N11, cfg2)).toContain(`ro crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap rhgb quiet ${FLAG} console=ttyS0\n`);
     expect(lstatSync(onHost(N11, '/etc/grub2.cfg')).isSymbolicLink()).toBe(true);
     expect(existsSync(onHost(N11, '/etc/default/grub.d'))).toBe(false);
