@@ -48,6 +48,9 @@ export const HOSTS = {
   builds: ['node14', 'node15', 'node16'],
 } as const;
 
+/** Hosts that a test file stops and starts again while other files run (a fleet-wide check must skip them). */
+export const STOPPED_BY_TESTS: readonly string[] = [HOSTS.runner[1], ...HOSTS.unreachable];
+
 export interface TestFleet {
   dir: string;
   inventoryPath: string;
