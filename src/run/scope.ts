@@ -35,14 +35,9 @@ export async function withFacts<T>(facts: Facts, fn: () => T | Promise<T>): Prom
       return await fn();
     } catch (e) {
       if (!(e instanceof FactNeeded) || attempt > FACTS.size) throw e;
-      await facts.get(factName(e));
+      await facts.get(e.fact);
     }
   }
-}
-
-function factName(e: FactNeeded): string {
-  const anyE = e as unknown as { fact?: string; factName?: string };
-  return anyE.fact ?? anyE.factName ?? '';
 }
 
 export interface ScopeParts {
