@@ -4,32 +4,19 @@
  * semantic holds there exactly as on a channel of its own. Hosts: node1, node2
  * (transport's, per the table in test/setup/fleet.ts); unique paths only.
  */
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { SshConnection, type SshTarget } from '../../src/transport/ssh.js';
+import type { SshConnection } from '../../src/transport/ssh.js';
 import { BecomeError } from '../../src/transport/become.js';
 import { MAX_SPOOLED_STDIN } from '../../src/transport/persistent-shell.js';
 import { UnreachableError, type BecomeSpec } from '../../src/transport/types.js';
 import { sh } from '../../src/transport/quote.js';
-import { fleetHost, testFleet } from '../setup/fleet.js';
+import { fleetTarget, trackedConnections } from '../setup/ssh-connections.js';
 
 const ROOT: BecomeSpec = { user: 'root', method: 'sudo' };
 
-function target(n: number, over: Partial<SshTarget> = {}): SshTarget {
-  const f = testFleet();
-  return { name: `node${n}`, host: '127.0.0.1', port: fleetHost(`node${n}`).port, user: 'ops', identityFile: f.key, knownHosts: f.knownHosts, ...over };
-}
-
-const opened: SshConnection[] = [];
-async function connect(t: SshTarget): Promise<SshConnection> {
-  const c = new SshConnection(t);
-  opened.push(c);
-  await c.connect();
-  return c;
-}
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((c) => c.close()));
-});
+const target = fleetTarget;
+const { connect } = trackedConnections();
 
 /** The PID of the process that ran the command's shell: the same for every command of one persistent shell. */
 const parentPid = async (c: SshConnection, become?: BecomeSpec): Promise<string> => (await c.exec('echo $PPID', {}, become)).stdout.trim();

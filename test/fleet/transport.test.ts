@@ -4,7 +4,7 @@
  *   node1, node2: general transport tests; node9: host-key tests;
  *   node10: hang / die / come back (stopped and started here).
  */
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,14 +19,13 @@ import { UnreachableError, type BecomeSpec } from '../../src/transport/types.js'
 import { sh } from '../../src/transport/quote.js';
 import type { InventoryHost } from '../../src/load/model.js';
 import { fleetHost, startHost, stopHost, testFleet } from '../setup/fleet.js';
+import { fleetTarget, trackedConnections } from '../setup/ssh-connections.js';
 
 const port = (n: number): number => fleetHost(`node${n}`).port;
 const key = (): string => testFleet().key;
 const knownHosts = (): string => testFleet().knownHosts;
 
-function target(n: number, over: Partial<SshTarget> = {}): SshTarget {
-  return { name: `node${n}`, host: '127.0.0.1', port: port(n), user: 'ops', identityFile: key(), knownHosts: knownHosts(), ...over };
-}
+const target = fleetTarget;
 
 function invHost(n: number, conn: Partial<InventoryHost['connection']> = {}): InventoryHost {
   return {
@@ -54,20 +53,11 @@ async function closedPort(): Promise<number> {
   return p;
 }
 
-const opened: SshConnection[] = [];
-async function connect(t: SshTarget): Promise<SshConnection> {
-  const c = new SshConnection(t);
-  opened.push(c);
-  await c.connect();
-  return c;
-}
+const { connect, opened } = trackedConnections();
 
 let tmp: string;
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'nodemend-transport-'));
-});
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((c) => c.close()));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
