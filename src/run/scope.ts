@@ -57,6 +57,18 @@ export function hostVarsOf(h: HostRun): Record<string, unknown> {
   return { ...h.inv.vars, ...h.runtimeVars, inventory_hostname: h.name };
 }
 
+/** `groups` for expressions: built once per inventory, not for every task on every host. */
+const groupsCache = new WeakMap<Inventory, Record<string, string[]>>();
+function groupsOf(inventory: Inventory): Record<string, string[]> {
+  let groups = groupsCache.get(inventory);
+  if (!groups) {
+    groups = {};
+    for (const g of inventory.groups.values()) groups[g.name] = g.hosts;
+    groupsCache.set(inventory, groups);
+  }
+  return groups;
+}
+
 export function buildScope(p: ScopeParts): Record<string, unknown> {
   const facts = factsProxy(p.host.facts);
   const hostvars = new Proxy({} as Record<string, unknown>, {
@@ -65,8 +77,7 @@ export function buildScope(p: ScopeParts): Record<string, unknown> {
     ownKeys: () => [...p.hostRuns.keys()],
     getOwnPropertyDescriptor: (_t, name) => (typeof name === 'string' && p.hostRuns.has(name) ? { enumerable: true, configurable: true, value: hostVarsOf(p.hostRuns.get(name)!) } : undefined),
   });
-  const groups: Record<string, string[]> = {};
-  for (const g of p.inventory.groups.values()) groups[g.name] = g.hosts;
+  const groups = groupsOf(p.inventory);
   return {
     ...p.host.inv.vars,
     ...p.play.vars,
