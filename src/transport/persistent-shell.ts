@@ -9,32 +9,41 @@
  * variables never leak into the next one), with its own stdin (the bytes given, then
  * EOF), stdout and stderr kept apart, its exit code as the shell reports it (128+N for a
  * signal), the remote `timeout -k 5 N` wrapper, and the identity, HOME, PATH and umask one
- * sudo (or the login) gives. Output is spooled to files in a private temp dir (0700) and
- * sent with its length, so no output can be mistaken for framing; callers that expect
- * very large output or send large input use a channel of their own instead.
+ * sudo (or the login) gives. Callers that expect very large output or send large input
+ * use a channel of their own instead.
  */
 import { randomBytes } from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
 import { quote } from './quote.js';
 
 /**
- * The shell side. Per command it costs one `sh` (the command's own) and one `cat` (the
- * output); everything else is shell builtins: the script arrives as a counted number of
- * lines read with `read`, and stdout/stderr are delimited by a separator line holding a
- * random nonce the controller sent at start-up (kept only in an unlinked file open on fd
- * 9, which commands do not inherit), so no output can forge the framing by accident.
- * Each command gets new output files (numbered): a background job of an earlier command
- * still holding its old ones open can never write into a later command's output.
+ * The shell side. Every command runs in its own `sh -c`; the rest is shell builtins: the
+ * script arrives as a counted number of lines read with `read`, stdin (when given) is
+ * spooled with one `head -c`. Responses end with a separator line holding a random nonce
+ * the controller sent at start-up, so no output can forge the framing by accident.
+ *
+ * Two ways to return output, chosen per command by the controller:
+ * - direct (nodemend's own probe and edit scripts): stdout and stderr go straight to the
+ *   channel's two streams, each followed by the separator; no process besides the
+ *   command's own shell (`cat` was ~2 ms of host CPU per command, most of what a probe costs).
+ * - spooled (user work: anything run with a timeout, as command/shell/package/service do):
+ *   `timeout -k 5 N sh -c`, output to files numbered per command, then one `cat`. A daemon
+ *   the command starts and that keeps its stdout can only ever write into its own old
+ *   file, never into a later command's output.
+ * The nonce lives in an unexported variable (commands are new processes: they never see it)
+ * and in an unlinked file open on fd 9 for `cat`, closed for every command.
  */
 export const SHELL_SERVER = `d=$(mktemp -d "\${TMPDIR:-/tmp}/nodemend.XXXXXXXX") || exit 1
 trap 'rm -rf -- "$d"' EXIT
 trap 'exit 1' HUP INT TERM PIPE
-IFS= read -r nonce || exit 1
-printf '\\n%s\\n' "$nonce" > "$d/sep" && exec 9< "$d/sep" && rm -f -- "$d/sep" || exit 1
-nonce=
-echo NMSHELL1
+IFS= read -r nm_sep || exit 1
+printf '\\n%s\\n' "$nm_sep" > "$d/sep" && exec 9< "$d/sep" && rm -f -- "$d/sep" || exit 1
+nm_sep="
+$nm_sep
+"
+echo NMSHELL2
 n=0
-while read -r tag lines ilen tmo; do
+while read -r tag how lines ilen tmo; do
   [ "$tag" = NMREQ ] || exit 2
   s=
   while [ "$lines" -gt 0 ]; do IFS= read -r l || exit 3; s="$s$l
@@ -43,9 +52,17 @@ while read -r tag lines ilen tmo; do
   if [ $((n % 64)) = 0 ]; then rm -f -- "$d"/o* "$d"/e* "$d"/i*; fi
   in=/dev/null
   if [ "$ilen" -gt 0 ]; then in="$d/i$n"; head -c "$ilen" > "$in" || exit 3; fi
+  if [ "$how" = direct ]; then
+    sh -c "$s" < "$in" 9<&-
+    rc=$?
+    printf %s "$nm_sep" >&2
+    printf '%sNMRES %s\\n' "$nm_sep" "$rc"
+    continue
+  fi
   if [ "$tmo" -gt 0 ]; then timeout -k 5 "$tmo" sh -c "$s" < "$in" > "$d/o$n" 2> "$d/e$n" 9<&-; else sh -c "$s" < "$in" > "$d/o$n" 2> "$d/e$n" 9<&-; fi
-  printf 'NMRES %s\\n' "$?"
+  rc=$?
   cat -- "$d/o$n" /dev/fd/9 "$d/e$n" /dev/fd/9
+  printf 'NMRES %s\\n' "$rc"
 done
 `;
 
@@ -55,6 +72,7 @@ export const MAX_SPOOLED_STDIN = 1 << 20;
 export interface ShellCommand {
   command: string;
   stdin?: string | Buffer;
+  /** Set for user work (command, shell, package managers, services): such a command is spooled (see SHELL_SERVER). */
   timeoutSec?: number;
   cwd?: string;
   env?: Record<string, string>;
@@ -84,6 +102,8 @@ export function shellScript(c: ShellCommand): string {
 export class ShellEnded extends Error {}
 
 interface Pending {
+  /** Output straight on the channel's two streams (else spooled: stdout, separator, stderr, separator on stdout). */
+  direct: boolean;
   resolve: (o: ShellOutput) => void;
   reject: (e: Error) => void;
 }
@@ -94,13 +114,19 @@ interface Pending {
  */
 export class PersistentShell {
   private buf: Buffer = Buffer.alloc(0);
-  /** How far the current response's stdout was already searched for the separator. */
+  /** The command's stderr so far (direct mode). */
+  private errBuf: Buffer = Buffer.alloc(0);
+  /** How far `buf` / `errBuf` were already searched for the separator (large outputs arrive in many packets). */
   private scanned = 0;
+  private errScanned = 0;
+  /** Where the current response's separators start in `buf` once found (-1 before). */
+  private outEnd = -1;
+  private errEnd = -1;
   private ready = false;
   private pending?: Pending;
   private started?: { resolve: () => void; reject: (e: Error) => void };
   private stderrTail = '';
-  /** Ends stdout and then stderr in every response: "\n" + a nonce only this controller knows + "\n". */
+  /** Ends every output in every response: "\n" + a nonce only this controller knows + "\n". */
   private readonly separator: Buffer;
   alive = true;
 
@@ -113,7 +139,7 @@ export class PersistentShell {
     this.separator = Buffer.from(`\n${nonce}\n`);
     stream.write(`${nonce}\n`);
     stream.on('data', (d: Buffer) => this.onData(d));
-    stream.stderr.on('data', (d: Buffer) => (this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-500)));
+    stream.stderr.on('data', (d: Buffer) => this.onStderr(d));
     stream.on('close', () => this.onClose());
   }
 
@@ -144,9 +170,10 @@ export class PersistentShell {
     const lines = text.split('\n').length;
     const stdin = c.stdin === undefined ? Buffer.alloc(0) : Buffer.isBuffer(c.stdin) ? c.stdin : Buffer.from(c.stdin, 'utf8');
     const tmo = c.timeoutSec ? Math.max(1, Math.ceil(c.timeoutSec)) : 0;
+    const direct = c.timeoutSec === undefined;
     return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.stream.write(Buffer.concat([Buffer.from(`NMREQ ${lines} ${stdin.length} ${tmo}\n${text}\n`, 'utf8'), stdin]));
+      this.pending = { direct, resolve, reject };
+      this.stream.write(Buffer.concat([Buffer.from(`NMREQ ${direct ? 'direct' : 'spool'} ${lines} ${stdin.length} ${tmo}\n${text}\n`, 'utf8'), stdin]));
     });
   }
 
@@ -162,38 +189,65 @@ export class PersistentShell {
     return `persistent shell ended${why ? `: ${why}` : ''}`;
   }
 
+  private onStderr(d: Buffer): void {
+    if (!this.pending?.direct) {
+      this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-500);
+      return;
+    }
+    this.errBuf = this.errBuf.length ? Buffer.concat([this.errBuf, d]) : d;
+    this.complete();
+  }
+
   private onData(d: Buffer): void {
     this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
-    for (;;) {
+    if (!this.ready) {
       const nl = this.buf.indexOf(0x0a);
       if (nl < 0) return;
-      const header = this.buf.subarray(0, nl).toString('latin1');
-      if (!this.ready) {
-        if (header !== 'NMSHELL1') return this.protocolError(`unexpected greeting ${JSON.stringify(header.slice(0, 80))}`);
-        this.ready = true;
-        this.buf = this.buf.subarray(nl + 1);
-        this.started?.resolve();
-        continue;
-      }
-      const m = /^NMRES (\d+)$/.exec(header);
-      if (!m || !this.pending) return this.protocolError(`unexpected output ${JSON.stringify(header.slice(0, 80))}`);
-      // Only the first bytes of a large output are re-scanned as more arrive: the search starts where the last one stopped.
-      const outEnd = this.buf.indexOf(this.separator, Math.max(nl + 1, this.scanned - this.separator.length));
-      if (outEnd < 0) return void (this.scanned = this.buf.length);
-      const errStart = outEnd + this.separator.length;
-      const errEnd = this.buf.indexOf(this.separator, errStart);
-      if (errEnd < 0) return;
-      this.scanned = 0;
-      const out: ShellOutput = {
-        rc: Number(m[1]),
-        stdout: Buffer.from(this.buf.subarray(nl + 1, outEnd)),
-        stderr: Buffer.from(this.buf.subarray(errStart, errEnd)),
-      };
-      this.buf = this.buf.subarray(errEnd + this.separator.length);
-      const p = this.pending;
-      this.pending = undefined;
-      p.resolve(out);
+      const greeting = this.buf.subarray(0, nl).toString('latin1');
+      if (greeting !== 'NMSHELL2') return this.protocolError(`unexpected greeting ${JSON.stringify(greeting.slice(0, 80))}`);
+      this.ready = true;
+      this.buf = this.buf.subarray(nl + 1);
+      this.started?.resolve();
     }
+    if (this.buf.length) this.complete();
+  }
+
+  /** Resolves the pending command once its whole response is in. */
+  private complete(): void {
+    const p = this.pending;
+    if (!p) return this.protocolError(`unexpected output ${JSON.stringify(this.buf.subarray(0, 80).toString('latin1'))}`);
+    const sep = this.separator;
+    // Each end is searched for once, from where the last search stopped: a large output is not re-scanned per packet.
+    if (this.outEnd < 0) {
+      this.outEnd = this.buf.indexOf(sep, Math.max(0, this.scanned - sep.length));
+      if (this.outEnd < 0) return void (this.scanned = this.buf.length);
+      this.scanned = this.outEnd + sep.length;
+    }
+    if (!p.direct && this.errEnd < 0) {
+      this.errEnd = this.buf.indexOf(sep, Math.max(this.outEnd + sep.length, this.scanned - sep.length));
+      if (this.errEnd < 0) return void (this.scanned = this.buf.length);
+    }
+    const headerStart = (p.direct ? this.outEnd : this.errEnd) + sep.length;
+    const nl = this.buf.indexOf(0x0a, headerStart);
+    if (nl < 0) return;
+    let stderr: Buffer;
+    if (p.direct) {
+      const end = this.errBuf.indexOf(sep, Math.max(0, this.errScanned - sep.length));
+      if (end < 0) return void (this.errScanned = this.errBuf.length);
+      if (end + sep.length !== this.errBuf.length) return this.protocolError('unexpected output after a command\'s stderr');
+      stderr = Buffer.from(this.errBuf.subarray(0, end));
+    } else stderr = Buffer.from(this.buf.subarray(this.outEnd + sep.length, this.errEnd));
+    const m = /^NMRES (\d+)$/.exec(this.buf.subarray(headerStart, nl).toString('latin1'));
+    if (!m) return this.protocolError(`unexpected output ${JSON.stringify(this.buf.subarray(headerStart, headerStart + 80).toString('latin1'))}`);
+    const out: ShellOutput = { rc: Number(m[1]), stdout: Buffer.from(this.buf.subarray(0, this.outEnd)), stderr };
+    const rest = this.buf.subarray(nl + 1);
+    this.buf = Buffer.alloc(0);
+    this.errBuf = Buffer.alloc(0);
+    this.scanned = this.errScanned = 0;
+    this.outEnd = this.errEnd = -1;
+    this.pending = undefined;
+    p.resolve(out);
+    if (rest.length) this.protocolError(`unexpected output ${JSON.stringify(rest.subarray(0, 80).toString('latin1'))}`);
   }
 
   private protocolError(what: string): void {

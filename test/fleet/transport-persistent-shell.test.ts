@@ -99,12 +99,26 @@ describe('persistent shell', () => {
     expect((await c.exec('echo next', {}, ROOT)).stdout).toBe('next\n');
   });
 
-  it('a background job that keeps writing to the old stdout never leaks into the next command', async () => {
+  it('user work (a command with a timeout) is spooled: a background job that keeps writing to its old stdout never leaks into the next command', async () => {
     const c = await connect(target(2));
     // (Its own output may hold the job's first lines; on a channel of its own the exec would wait for the job to end.)
-    const bg = await c.exec('(for i in 1 2 3 4 5 6 7 8 9 10; do echo LEAK; sleep 0.1; done) & echo started', {}, ROOT);
+    const bg = await c.exec('(for i in 1 2 3 4 5 6 7 8 9 10; do echo LEAK; sleep 0.1; done) & echo started', { timeoutSec: 30 }, ROOT);
     expect(bg.stdout).toContain('started\n');
     for (let i = 0; i < 5; i++) expect((await c.exec('sleep 0.1; echo clean', {}, ROOT)).stdout).toBe('clean\n');
+    for (let i = 0; i < 3; i++) expect((await c.exec('sleep 0.1; echo clean', { timeoutSec: 30 }, ROOT)).stdout).toBe('clean\n');
+  });
+
+  it("nodemend's own scripts (no timeout) write straight to the channel; user work writes to a spool file", async () => {
+    const c = await connect(target(2));
+    // What the command's stdout is: the channel's pipe (no `cat` needed on the host) or a file in the shell's temp dir.
+    const stdoutOf = async (opts: { timeoutSec?: number }) => (await c.exec('readlink /proc/$$/fd/1', opts, ROOT)).stdout.trim();
+    expect(await stdoutOf({})).toMatch(/^pipe:/);
+    expect(await stdoutOf({ timeoutSec: 30 })).toMatch(/^\/tmp\/nodemend\.\w+\/o\d+$/);
+    // Both keep the same semantics: stdout/stderr apart, exit code, binary bytes.
+    for (const opts of [{}, { timeoutSec: 30 }]) {
+      const r = await c.exec(`printf 'a\\000b'; printf 'e1\\n' >&2; printf 'o2\\n'; printf 'e2' >&2; exit 5`, opts, ROOT);
+      expect([r.rc, [...r.stdoutBytes], r.stderr]).toEqual([5, [...Buffer.from('a\0bo2\n', 'latin1')], 'e1\ne2']);
+    }
   });
 
   it('runs concurrent commands side by side (the busy shell sends the others to channels of their own)', async () => {
