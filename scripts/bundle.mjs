@@ -11,8 +11,18 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  // ssh2's optional native helpers: it falls back to pure JS when they are absent.
-  external: ['cpu-features', '*.node'],
+  // ssh2's optional native helpers, loaded from node_modules at run time (a bundle cannot
+  // hold a .node file). Without its crypto binding ssh2 still works but encrypts each
+  // packet through slower fallbacks, so its relative require is pointed back at ssh2.
+  external: ['cpu-features'],
+  plugins: [
+    {
+      name: 'ssh2-native-crypto',
+      setup(b) {
+        b.onResolve({ filter: /sshcrypto\.node$/ }, () => ({ path: 'ssh2/lib/protocol/crypto/build/Release/sshcrypto.node', external: true }));
+      },
+    },
+  ],
   // CommonJS dependencies (ssh2, handlebars) expect require/__dirname inside an ES module.
   banner: {
     js: [
