@@ -19,7 +19,7 @@ import { defineModule, ModuleFailure, type FileDiff, type ModuleContext, type Pl
 import { attrDelta, attrFields, describeAttrs, fixAttrsCommand, type AttrDelta, type WantedAttrs } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { parentWillExist, planDirectoryCreation } from './lib/planned-paths.js';
-import { chmodArgument, parseMode } from './lib/mode.js';
+import { chmodArgument, formatMode, parseMode } from './lib/mode.js';
 import { remote, run, runAndStat } from './lib/remote.js';
 import { parseTree, planTree, treeListing } from './lib/file-tree.js';
 
@@ -155,9 +155,14 @@ const want = (a: Args): WantedAttrs => ({ mode: a.mode, owner: a.owner, group: a
 /** mkdir each missing level, giving each one the wanted owner and mode (as Ansible does). */
 function createDirs(a: Args): Raw {
   const owner = a.owner ? (a.group ? `${a.owner}:${a.group}` : a.owner) : a.group ? `:${a.group}` : '';
-  const mode = a.mode ? chmodArgument(parseMode(a.mode)) : '';
+  const spec = a.mode ? parseMode(a.mode) : undefined;
+  // A plain octal mode goes to mkdir -m (exact, umask ignored): one process per level instead of
+  // mkdir + chmod. Special bits still go through chmod after any chown (which may clear them).
+  const plain = spec?.kind === 'octal' && spec.value <= 0o777;
+  const mkdirMode = plain ? formatMode(spec.value) : '';
+  const mode = spec && !plain ? chmodArgument(spec) : '';
   return sh`${raw(DIRNAME_FN)}set -- ; d=${a.path}; while [ ! -d "$d" ] && [ ! -L "$d" ]; do set -- "$d" "$@"; dn "$d"; d=$r; done
-for x; do mkdir -- "$x" || exit; if [ -n ${owner} ]; then chown -- ${owner} "$x" || exit; fi; if [ -n ${mode} ]; then chmod -- ${mode} "$x" || exit; fi; done`;
+m=${mkdirMode}; for x; do mkdir \${m:+-m "$m"} -- "$x" || exit; if [ -n ${owner} ]; then chown -- ${owner} "$x" || exit; fi; if [ -n ${mode} ]; then chmod -- ${mode} "$x" || exit; fi; done`;
 }
 
 function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Plan {

@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
 import { quote } from './quote.js';
+import { libraryBodies } from './shell-library.js';
 
 /**
  * The shell side. Every command runs in its own `sh -c`; the rest is shell builtins: the
@@ -30,6 +31,8 @@ import { quote } from './quote.js';
  *   `timeout -k 5 N sh -c`, output to files numbered per command, then one `cat`. A daemon
  *   the command starts and that keeps its stdout can only ever write into its own old
  *   file, never into a later command's output.
+ * `NMLIB id lines` stores a library body (see shell-library.ts) as "$d/l<id>" for later
+ * commands to source; it has no response.
  * The nonce lives in an unexported variable (commands are new processes: they never see it)
  * and in an unlinked file open on fd 9 for `cat`, closed for every command.
  */
@@ -41,13 +44,14 @@ printf '\\n%s\\n' "$nm_sep" > "$d/sep" && exec 9< "$d/sep" && rm -f -- "$d/sep" 
 nm_sep="
 $nm_sep
 "
-echo NMSHELL2
+printf 'NMSHELL2 %s\\n' "$d"
 n=0
 while read -r tag how lines ilen tmo; do
-  [ "$tag" = NMREQ ] || exit 2
   s=
   while [ "$lines" -gt 0 ]; do IFS= read -r l || exit 3; s="$s$l
 "; lines=$((lines - 1)); done
+  if [ "$tag" = NMLIB ]; then printf %s "$s" > "$d/l$how" || exit 3; continue; fi
+  [ "$tag" = NMREQ ] || exit 2
   n=$((n + 1))
   if [ $((n % 64)) = 0 ]; then rm -f -- "$d"/o* "$d"/e* "$d"/i*; fi
   in=/dev/null
@@ -126,6 +130,10 @@ export class PersistentShell {
   private pending?: Pending;
   private started?: { resolve: () => void; reject: (e: Error) => void };
   private stderrTail = '';
+  /** The server's private temp dir (from its greeting), where library bodies are kept. */
+  private dir = '';
+  /** Library bodies already stored on the host. */
+  private readonly stored = new Set<number>();
   /** Ends every output in every response: "\n" + a nonce only this controller knows + "\n". */
   private readonly separator: Buffer;
   alive = true;
@@ -166,14 +174,23 @@ export class PersistentShell {
   run(c: ShellCommand): Promise<ShellOutput> {
     if (!this.alive || !this.ready) return Promise.reject(new ShellEnded(this.ended()));
     if (this.pending) return Promise.reject(new Error('persistent shell is busy'));
-    const text = shellScript(c);
+    let text = shellScript(c);
+    let libs = '';
+    for (const [body, id] of libraryBodies()) {
+      if (!text.includes(body)) continue;
+      if (!this.stored.has(id)) {
+        libs += `NMLIB ${id} ${body.split('\n').length} 0 0\n${body}\n`;
+        this.stored.add(id);
+      }
+      text = text.split(body).join(`. ${quote(`${this.dir}/l${id}`)}\n`);
+    }
     const lines = text.split('\n').length;
     const stdin = c.stdin === undefined ? Buffer.alloc(0) : Buffer.isBuffer(c.stdin) ? c.stdin : Buffer.from(c.stdin, 'utf8');
     const tmo = c.timeoutSec ? Math.max(1, Math.ceil(c.timeoutSec)) : 0;
     const direct = c.timeoutSec === undefined;
     return new Promise((resolve, reject) => {
       this.pending = { direct, resolve, reject };
-      this.stream.write(Buffer.concat([Buffer.from(`NMREQ ${direct ? 'direct' : 'spool'} ${lines} ${stdin.length} ${tmo}\n${text}\n`, 'utf8'), stdin]));
+      this.stream.write(Buffer.concat([Buffer.from(`${libs}NMREQ ${direct ? 'direct' : 'spool'} ${lines} ${stdin.length} ${tmo}\n${text}\n`, 'utf8'), stdin]));
     });
   }
 
@@ -203,8 +220,9 @@ export class PersistentShell {
     if (!this.ready) {
       const nl = this.buf.indexOf(0x0a);
       if (nl < 0) return;
-      const greeting = this.buf.subarray(0, nl).toString('latin1');
-      if (greeting !== 'NMSHELL2') return this.protocolError(`unexpected greeting ${JSON.stringify(greeting.slice(0, 80))}`);
+      const greeting = this.buf.subarray(0, nl).toString('utf8');
+      if (!greeting.startsWith('NMSHELL2 /')) return this.protocolError(`unexpected greeting ${JSON.stringify(greeting.slice(0, 80))}`);
+      this.dir = greeting.slice('NMSHELL2 '.length);
       this.ready = true;
       this.buf = this.buf.subarray(nl + 1);
       this.started?.resolve();
@@ -230,6 +248,8 @@ export class PersistentShell {
     const headerStart = (p.direct ? this.outEnd : this.errEnd) + sep.length;
     const nl = this.buf.indexOf(0x0a, headerStart);
     if (nl < 0) return;
+    const m = /^NMRES (\d+)$/.exec(this.buf.subarray(headerStart, nl).toString('latin1'));
+    if (!m) return this.protocolError(`unexpected output ${JSON.stringify(this.buf.subarray(headerStart, headerStart + 80).toString('latin1'))}`);
     let stderr: Buffer;
     if (p.direct) {
       const end = this.errBuf.indexOf(sep, Math.max(0, this.errScanned - sep.length));
@@ -237,8 +257,6 @@ export class PersistentShell {
       if (end + sep.length !== this.errBuf.length) return this.protocolError('unexpected output after a command\'s stderr');
       stderr = Buffer.from(this.errBuf.subarray(0, end));
     } else stderr = Buffer.from(this.buf.subarray(this.outEnd + sep.length, this.errEnd));
-    const m = /^NMRES (\d+)$/.exec(this.buf.subarray(headerStart, nl).toString('latin1'));
-    if (!m) return this.protocolError(`unexpected output ${JSON.stringify(this.buf.subarray(headerStart, headerStart + 80).toString('latin1'))}`);
     const out: ShellOutput = { rc: Number(m[1]), stdout: Buffer.from(this.buf.subarray(0, this.outEnd)), stderr };
     const rest = this.buf.subarray(nl + 1);
     this.buf = Buffer.alloc(0);
@@ -251,9 +269,9 @@ export class PersistentShell {
   }
 
   private protocolError(what: string): void {
-    const e = new ShellEnded(`persistent shell: ${what}`);
+    // Fail first: closing may report the channel's end at once, with a vaguer reason.
+    this.fail(new ShellEnded(`persistent shell: ${what}`));
     this.close();
-    this.fail(e);
   }
 
   private onClose(): void {

@@ -37,6 +37,14 @@ describe('file state=directory', () => {
     expect((await hx.run(file, args)).changed).toBe(false);
   });
 
+  it('gives new levels a mode with special bits too (setgid directory), and plain modes whatever the umask', async () => {
+    const run = await hx.run(file, { path: `${dir}/sg/shared`, state: 'directory', mode: '2770', group: 'ops' });
+    expect(run.result).toMatchObject({ mode: '2770', group: 'ops' });
+    for (const p of ['sg', 'sg/shared']) expect([modeOf(host, `${dir}/${p}`), statSync(at(`${dir}/${p}`)).gid]).toEqual(['2770', 1000]);
+    await hx.run(file, { path: `${dir}/wide`, state: 'directory', mode: '0777' });
+    expect(modeOf(host, `${dir}/wide`)).toBe('0777'); // wider than the umask allows: mkdir -m is exact
+  });
+
   it('fixes attributes of an existing directory; check leaves mode/owner/mtime as they were', async () => {
     const p = `${dir}/attrs`;
     mkdirSync(at(p), { mode: 0o755 });

@@ -132,6 +132,29 @@ describe('writeFileAtomic', () => {
     expect(modeOf(host, p)).toBe('0664');
   });
 
+  it('keeps special bits of the mode it keeps, and gives a new file exactly the octal mode and owner asked (empty content too)', async () => {
+    const p = `${dir}/suid`;
+    writeFileSync(onHost(host, p), 'old');
+    chownSync(onHost(host, p), 1000, 1000);
+    chmodSync(onHost(host, p), 0o4751); // after chown, which clears setuid
+    await writeFileAtomic(root(), p, 'new');
+    const st = statSync(onHost(host, p));
+    expect([st.mode & 0o7777, st.uid, st.gid, readFileSync(onHost(host, p), 'utf8')]).toEqual([0o4751, 1000, 1000, 'new']);
+    // New files: the mode is exact whatever the umask would give (0600 is narrower, 0775 wider than 0644).
+    for (const [name, mode, content] of [['n600', '0600', 'secret'], ['n775', '0775', '#!/bin/sh\n'], ['nempty', '0640', '']] as const) {
+      const r = await writeFileAtomic(root(), `${dir}/${name}`, content, { mode, owner: 'ops', group: 'ops' });
+      expect(r.stat).toMatchObject({ mode, owner: 'ops', group: 'ops', size: content.length });
+      expect([modeOf(host, `${dir}/${name}`), readFileSync(onHost(host, `${dir}/${name}`), 'utf8')]).toEqual([mode, content]);
+    }
+    // An existing file whose owner is kept: the octal mode still applies, the owner stays.
+    const r = await writeFileAtomic(root(), p, 'newer', { mode: '0640' });
+    expect(r.stat).toMatchObject({ mode: '0640', uid: 1000, gid: 1000 });
+    // Special bits in an asked mode survive an asked owner (chown first, then chmod).
+    const s = await writeFileAtomic(root(), `${dir}/sgid`, 'x', { mode: '2755', owner: 'ops', group: 'ops' });
+    expect(s.stat).toMatchObject({ mode: '2755', owner: 'ops', group: 'ops' });
+    expect(readdirSync(onHost(host, dir)).filter((f) => f.startsWith('.nodemend.'))).toEqual([]);
+  });
+
   it('is binary-safe on stdin', async () => {
     const p = `${dir}/bin-out`;
     const bytes = Buffer.from([0, 255, 10, 0, 13, 10, 39, 34]);
