@@ -67,4 +67,8 @@ function parsePositive(v: string, flag: string): number {
   return n;
 }
 
-await program.parseAsync(process.argv);
+// Not a top-level await: the bundle is CommonJS (see scripts/bundle.mjs).
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`nodemend: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
