@@ -202,7 +202,9 @@ function failure(what: string, path: string, res: ExecResult): RemoteFileError {
  * sha256 and its bytes ('if-different' sends them only when the sha differs from compareSha).
  */
 export async function probeFile(shell: RemoteShell, path: string, opts: ProbeOptions = {}): Promise<FileProbe> {
-  const wantSha = opts.wantSha || opts.compareSha !== undefined || opts.wantContent !== undefined;
+  // Bytes that always come are hashed here (see below): a sha256sum on the host would only cost a process.
+  const wantSha =
+    opts.wantSha || opts.compareSha !== undefined || opts.wantContent === 'if-different' || (opts.wantContent === 'always' && opts.maxContentBytes !== undefined);
   const contentMode = opts.wantContent ?? 'none';
   // The extra script runs first in its own subshell; its output is length-prefixed.
   const extra = opts.extra ? sh`x=$(${opts.extra}

@@ -44,6 +44,8 @@ describe('probeFile', () => {
     expect(st.mtime).toBe(Math.floor(statSync(onHost(host, p)).mtimeMs / 1000));
     const withContent = await probeFile(root(), p, { wantContent: 'always' });
     expect(withContent.content?.toString()).toBe('hello\n');
+    // Bytes that come anyway are hashed on the controller: no sha256sum ran on the host.
+    expect([withContent.sha256, withContent.remoteSha256]).toEqual([sha256('hello\n'), undefined]);
   });
 
   it('is binary-safe: content that looks like framing, NULs, no trailing newline', async () => {
