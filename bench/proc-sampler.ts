@@ -175,3 +175,25 @@ export function measure(cmd: string, args: string[], opts: MeasureOptions = {}):
     });
   });
 }
+
+/** Busy and total CPU ticks of the whole machine so far (/proc/stat). */
+function machineTicks(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - (f[4] ?? 0), total }; // idle and iowait are not busy
+}
+
+/**
+ * Waits (at most `maxMs`) until the machine spent under 10 % of its CPU over half a second:
+ * a run must not pay for what came before it (200 fleet hosts starting, Ansible's
+ * ControlPersist masters exiting), or whichever tool runs first is penalized.
+ */
+export async function untilQuiet(maxMs = 60_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    const a = machineTicks();
+    await new Promise((r) => setTimeout(r, 500));
+    const b = machineTicks();
+    if ((b.busy - a.busy) / Math.max(1, b.total - a.total) < 0.1 || Date.now() > deadline) return;
+  }
+}

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAnsibleRecap, type Recap } from './ansible.js';
-import { measure, treeCpuMs, type Measured } from './proc-sampler.js';
+import { measure, treeCpuMs, untilQuiet, type Measured } from './proc-sampler.js';
 import { TASKS_PER_HOST } from './workload.js';
 
 export interface RunFigures extends Measured {
@@ -19,8 +19,9 @@ export interface RunFigures extends Measured {
   hostCpuMs: number;
 }
 
-/** Measure `run` and the CPU the hosts under `hostRoots` spent meanwhile. */
+/** Measure `run` and the CPU the hosts under `hostRoots` spent meanwhile (once the machine is quiet). */
 async function withHostCpu(hostRoots: number[], run: () => Promise<Measured>): Promise<Measured & { hostCpuMs: number }> {
+  await untilQuiet();
   const before = treeCpuMs(hostRoots);
   const m = await run();
   // sshd reaps a session a moment after the client is gone: let that land in the tree's counters.

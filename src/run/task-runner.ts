@@ -254,6 +254,11 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
   return parsed.data;
 }
 
+/** A plan's message once it was carried out: "directory /x would be created" -> "directory /x created". */
+export function doneMessage(msg: string): string {
+  return msg.replace(/\bwould be (\w+)/g, '$1');
+}
+
 async function planAndApply(mod: ModuleDef, args: unknown, ctx: ModuleContext): Promise<{ result: Record<string, unknown>; applied: boolean }> {
   try {
     const plan = await mod.plan(args, ctx);
@@ -262,6 +267,7 @@ async function planAndApply(mod: ModuleDef, args: unknown, ctx: ModuleContext): 
     if (plan.diff && ctx.diff) result.diff = plan.diff;
     let applied = false;
     if (plan.changed && !ctx.check && plan.apply) {
+      if (plan.msg) result.msg = doneMessage(plan.msg);
       result = { ...result, ...((await plan.apply()) ?? {}) };
       applied = true;
     }
