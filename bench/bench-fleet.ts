@@ -3,7 +3,7 @@
  * reset the hosts between tools (outside the timing, through the hosts' roots as seen
  * from the controller), and read back what a tool left on them.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,6 +40,25 @@ export function fleetUp(n: number, dir: string, basePort: number, log: (s: strin
   const hosts = Object.entries(inv.all.hosts).map(([name, h]) => ({ name, port: h.port }));
   if (hosts.length < n) throw new Error(`fleet has ${hosts.length} hosts, wanted ${n}`);
   return { dir, hosts, keyFile: join(dir, 'keys', 'id_ed25519'), knownHosts: join(dir, 'known_hosts') };
+}
+
+/**
+ * One `ssh host sudo -n true` per host with OpenSSH's own client, untimed, before any tool
+ * runs: a fleet host's first session costs it more than later ones (measured: the first B1
+ * run on a fresh fleet 3.45 s, the same run later 2.81 s), and that must not fall on
+ * whichever tool happens to run first. Neither tool's code is involved.
+ */
+export async function warmUp(f: BenchFleet, n: number): Promise<void> {
+  const queue = f.hosts.slice(0, n);
+  const one = (h: FleetHost) =>
+    new Promise<void>((resolve) => {
+      const args = ['-p', String(h.port), '-i', f.keyFile, '-o', `UserKnownHostsFile=${f.knownHosts}`, '-o', 'BatchMode=yes', 'ops@127.0.0.1', 'sudo -n true'];
+      spawn('ssh', args, { stdio: 'ignore' }).on('close', () => resolve()).on('error', () => resolve());
+    });
+  const worker = async () => {
+    for (let h = queue.shift(); h; h = queue.shift()) await one(h);
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
 }
 
 export function fleetDown(dir: string): void {

@@ -136,8 +136,9 @@ Ansible: ansible-core from Debian, pipelining on, ControlPersist 60s, forks = ho
 host keys checked against the fleet's known_hosts, /usr/bin/python3. Its first run starts with no
 ControlPersist master; its rerun reuses the masters of the first run (what a user re-running within 60 s
 gets). Every nodemend run is a new process with new connections. Each measured run, of either tool,
-starts once the machine is quiet (under 10 % CPU over half a second), so neither pays for the fleet
-starting or for the other tool's leftovers.
+starts once the machine is quiet (under 10 % CPU over half a second), and every host has had one
+untimed 'ssh host sudo -n true' (OpenSSH's client) first, so neither tool pays for the fleet starting,
+for a host's first session, or for the other tool's leftovers.
 
 Memory: the whole process tree (for Ansible: controller, forked workers, ssh clients and the
 daemonized ControlPersist masters) sampled from /proc every 50 ms; "RSS (sum)" adds each process's

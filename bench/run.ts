@@ -10,7 +10,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ansibleSetup, ansibleVersion, stopSshMasters } from './ansible.js';
-import { checkOutputs, compareSnapshots, fleetDown, fleetUp, hostRootPids, resetHosts, snapshot, writeAnsibleInventory, writeNodemendInventory, type BenchFleet } from './bench-fleet.js';
+import { checkOutputs, compareSnapshots, fleetDown, fleetUp, hostRootPids, resetHosts, snapshot, warmUp, writeAnsibleInventory, writeNodemendInventory, type BenchFleet } from './bench-fleet.js';
 import { comparisonTable, resultsMarkdown, scaleTable, verdicts, verdictTable, type Comparison, type ScalePoint } from './report.js';
 import { runAnsible, runNodemend, type RunFigures } from './tool-runs.js';
 import { CHANGING_TASKS, writeWorkload } from './workload.js';
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
   log(`fleet: ${maxHosts} hosts in ${opt.dir}`);
   const fleet = fleetUp(maxHosts, opt.dir!, Number(opt['base-port']), log);
   try {
+    await warmUp(fleet, maxHosts);
     log(`B1 × ${n} hosts, nodemend then Ansible`);
     const nm = await nodemendPair(fleet, n, work, nmPlaybook);
     const nmSnap = Object.fromEntries(nm.hosts.map((h) => [h, snapshot(fleet, h, 'nodemend')]));
