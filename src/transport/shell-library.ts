@@ -8,15 +8,20 @@
  */
 
 const bodies = new Map<string, number>();
+/** `bodies` longest first (one may contain another); bodies are registered at module load, looked up per command. */
+let longestFirst: [string, number][] = [];
 
 /** Registers `text` as a library body and returns it unchanged. It must be whole shell lines (end with "\n"). */
 export function shellLibrary(text: string): string {
   if (!text.endsWith('\n')) throw new Error('a shell library body must end with a newline');
-  if (!bodies.has(text)) bodies.set(text, bodies.size + 1);
+  if (!bodies.has(text)) {
+    bodies.set(text, bodies.size + 1);
+    longestFirst = [...bodies].sort((a, b) => b[0].length - a[0].length);
+  }
   return text;
 }
 
-/** The registered bodies, longest first (one may contain another), with their ids. */
-export function libraryBodies(): [string, number][] {
-  return [...bodies].sort((a, b) => b[0].length - a[0].length);
+/** The registered bodies, longest first, with their ids. */
+export function libraryBodies(): readonly [string, number][] {
+  return longestFirst;
 }
