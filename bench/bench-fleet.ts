@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { mapLimit } from '../src/run/limit.js';
 import { expectedFiles, GRUB_BEFORE, targetRoot, type Tool } from './workload.js';
 
 export interface FleetHost {
@@ -49,16 +50,12 @@ export function fleetUp(n: number, dir: string, basePort: number, log: (s: strin
  * whichever tool happens to run first. Neither tool's code is involved.
  */
 export async function warmUp(f: BenchFleet, n: number): Promise<void> {
-  const queue = f.hosts.slice(0, n);
-  const one = (h: FleetHost) =>
+  await mapLimit(f.hosts.slice(0, n), 8, (h) =>
     new Promise<void>((resolve) => {
       const args = ['-p', String(h.port), '-i', f.keyFile, '-o', `UserKnownHostsFile=${f.knownHosts}`, '-o', 'BatchMode=yes', 'ops@127.0.0.1', 'sudo -n true'];
       spawn('ssh', args, { stdio: 'ignore' }).on('close', () => resolve()).on('error', () => resolve());
-    });
-  const worker = async () => {
-    for (let h = queue.shift(); h; h = queue.shift()) await one(h);
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
+    }),
+  );
 }
 
 export function fleetDown(dir: string): void {
