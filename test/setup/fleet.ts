@@ -2,7 +2,7 @@
  * The test suite's fleet, for test files: one fleet for the whole vitest run,
  * brought up by test/setup/fleet-global.ts when any selected test file is under
  * test/fleet/ (NODEMEND_NO_FLEET=1 skips it; NODEMEND_TEST_FLEET_DIR=DIR then uses
- * a fleet you started yourself with `nodemend fleet up 16 --dir DIR --base-port PORT`; the
+ * a fleet you started yourself with `nodemend fleet up 28 --dir DIR --base-port PORT`; the
  * global setup then starts nothing, so several sessions can test at once on their own fleets).
  *
  * HOST ALLOCATION: test files run in parallel (2 workers), so destructive work
@@ -19,6 +19,11 @@
  *   node11, node12  playbook tests (site.yaml, hardening roles)
  *   node13          the fleet tool's own tests (stop/start)
  *   node14..node16  kubelet / kpatch playbook tests (builder + nodes)
+ *   node17, node18  fault suite (cut connections, signals, full disk, concurrent runs)
+ *   node19..node21  live-cluster rolling tests (drain / restart / uncordon, --resume)
+ *   node22          Ansible differential suite: runner semantics and syntax
+ *   node23          Ansible differential suite: modules
+ *   node24..node28  saved plans (plan-out / apply / drift)
  */
 import { inject } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -46,6 +51,11 @@ export const HOSTS = {
   playbooks: ['node11', 'node12'],
   fleetTool: ['node13'],
   builds: ['node14', 'node15', 'node16'],
+  faults: ['node17', 'node18'],
+  rolling: ['node19', 'node20', 'node21'],
+  ansibleSemantics: ['node22'],
+  ansibleModules: ['node23'],
+  plans: ['node24', 'node25', 'node26', 'node27', 'node28'],
 } as const;
 
 /** Hosts that a test file stops and starts again while other files run (a fleet-wide check must skip them). */
