@@ -150,7 +150,7 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
       inventory: loaded.inventory,
       hostsByPlay: loaded.hostsByPlay,
       options,
-      connect: (name) => pool.get(loaded.inventory.hosts.get(name)!),
+      connect: (host) => pool.get(host),
       observer: progress,
       stop: stop.signal,
       kill: kill.signal,
