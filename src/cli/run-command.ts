@@ -127,6 +127,23 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
     if (progressOpen) await progress.finish();
     progressOpen = false;
   };
+  // Ctrl-C / SIGTERM: the first stops the run from starting anything new and lets the commands
+  // in flight finish (a half-done task is worse than a finished one); a second stops them too.
+  // Either way the recap is printed and the exit code is 130.
+  const stop = new AbortController();
+  const kill = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (!stop.signal.aborted) {
+      process.stderr.write(`\nnodemend: ${sig}: finishing the commands in flight, starting nothing new (${sig} again stops them now)\n`);
+      stop.abort(sig);
+    } else if (!kill.signal.aborted) {
+      process.stderr.write(`nodemend: ${sig} again: stopping the commands in flight\n`);
+      kill.abort(sig);
+      void pool.closeAll();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const result = await runPlaybook({
       playbook: loaded.playbook,
@@ -135,6 +152,8 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
       options,
       connect: (name) => pool.get(loaded.inventory.hosts.get(name)!),
       observer: progress,
+      stop: stop.signal,
+      kill: kill.signal,
     });
     await finishProgress();
     process.stdout.write(renderRecap(result, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
@@ -145,5 +164,7 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
     // A crash mid-run must still restore the terminal (listr2 hides the cursor).
     await finishProgress().catch(() => {});
     await pool.closeAll();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
