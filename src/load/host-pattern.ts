@@ -12,7 +12,7 @@
  * containing `:` needs `,` separators); separators inside brackets do not split.
  * The result is in inventory order.
  */
-import { readFileSync } from 'node:fs';
+import { readSourceFile } from './yaml-source.js';
 import { resolve } from 'node:path';
 import { NodemendError, type SourcePos } from './errors.js';
 import type { Inventory } from './model.js';
@@ -126,7 +126,7 @@ export function resolveLimit(inv: Inventory, limit: string, warn: (msg: string) 
     const file = resolve(limit.slice(1));
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readSourceFile(file);
     } catch (e) {
       throw new NodemendError('file-not-found', `cannot read limit file ${limit.slice(1)}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, pos);
     }
