@@ -188,7 +188,7 @@ export async function runWithProgress(loaded: Loaded, hostsByPlay: string[][], o
       inventory: loaded.inventory,
       hostsByPlay,
       options,
-      connect: (name) => pool.get(loaded.inventory.hosts.get(name)!),
+      connect: (host) => pool.get(host),
       observer: progress,
       stop: stop.signal,
       kill: kill.signal,
