@@ -13,7 +13,7 @@ export class HostRun {
   readonly planned: PlannedPaths;
   readonly recap: HostRecap = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 };
   /** The last task that failed here (not ignored): a rescue sees it as ansible_failed_task / ansible_failed_result. */
-  lastFailure?: { task: Record<string, unknown>; result: Record<string, unknown> };
+  lastFailure?: { task: Record<string, unknown>; result: unknown };
   failed = false;
   unreachable = false;
   unreachableMsg?: string;

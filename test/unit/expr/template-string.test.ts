@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { NodemendError } from '../../../src/load/errors.js';
+import { markUnsafe } from '../../../src/load/expr/unsafe.js';
 import { compileTemplate, evaluateCondition, evaluateTemplatedExpression, hasTemplate, renderDeep, UndefinedVariableError } from '../../../src/load/expr/index.js';
 
 const scope = {
@@ -158,6 +159,10 @@ describe('conditions with {{ }} inside, as Ansible evaluates them (templated fir
     ['{{ pkgs | length }} == 2', true],
   ])('%s', (cond, want) => {
     expect(evaluateCondition(cond, scope)).toBe(want);
+  });
+  test('host output inside {{ }} of a condition is refused, never evaluated', () => {
+    const sc = { ...scope, out: markUnsafe({ stdout: "1 == 1 or lookup('env', 'HOME')" }) };
+    expect(() => evaluateCondition("{{ out.stdout }} and true", sc)).toThrow(/text read from a host/);
   });
   test('a condition rendering to an empty string is false; one rendering to a boolean is that boolean', () => {
     expect(evaluateTemplatedExpression('{{ "" }}{{ "" }}', scope)).toBe(false);
