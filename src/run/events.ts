@@ -4,6 +4,7 @@
  * they never reach into the executor.
  */
 import type { FileDiff } from '../modules/types.js';
+import type { Basis } from '../plan/basis.js';
 
 export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
 
@@ -28,6 +29,8 @@ export interface TaskResult {
   diff?: FileDiff[];
   /** The task asked for no_log: msg, output and diffs are already replaced by a notice. */
   censored?: boolean;
+  /** What remote state the plan was computed from (plan/basis.ts); not in reports, only in saved plans. */
+  basis?: Basis;
   startedAt: number; // ms epoch
   durationMs: number;
   isHandler?: boolean;

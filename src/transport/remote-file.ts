@@ -11,6 +11,7 @@ import { posix } from 'node:path';
 import { sh, raw, type Raw } from './quote.js';
 import type { ExecResult, RemoteShell } from './types.js';
 import { shellLibrary } from './shell-library.js';
+import { noteBasis, probeFingerprint } from '../plan/basis.js';
 
 export type FileType = 'file' | 'directory' | 'link' | 'other' | 'absent';
 
@@ -202,6 +203,13 @@ function failure(what: string, path: string, res: ExecResult): RemoteFileError {
  * sha256 and its bytes ('if-different' sends them only when the sha differs from compareSha).
  */
 export async function probeFile(shell: RemoteShell, path: string, opts: ProbeOptions = {}): Promise<FileProbe> {
+  const probe = await probeFileOnce(shell, path, opts);
+  // A planning run keeps what each plan read (plan/basis.ts): a saved plan names the file that drifted.
+  noteBasis(shell, `file ${path}`, probeFingerprint(probe));
+  return probe;
+}
+
+async function probeFileOnce(shell: RemoteShell, path: string, opts: ProbeOptions): Promise<FileProbe> {
   // Bytes that always come are hashed here (see below): a sha256sum on the host would only cost a process.
   const wantSha =
     opts.wantSha || opts.compareSha !== undefined || opts.wantContent === 'if-different' || (opts.wantContent === 'always' && opts.maxContentBytes !== undefined);
