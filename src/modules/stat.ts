@@ -9,20 +9,23 @@ import { z } from 'zod';
 import { probeFile, type FileProbe } from '../transport/remote-file.js';
 import { raw, sh } from '../transport/quote.js';
 import { defineModule } from './types.js';
-import { boolArg, pathArg } from './lib/args.js';
+import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { remote } from './lib/remote.js';
 
 const ALGORITHMS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 
-const schema = z.strictObject({
-  path: pathArg,
-  follow: boolArg.default(false),
-  get_checksum: boolArg.default(true),
-  checksum_algorithm: z.enum(ALGORITHMS).default('sha1'),
-  // Accepted as in Ansible; nodemend reads no mime type or attributes (get_mime/get_attributes).
-  get_mime: boolArg.default(true),
-  get_attributes: boolArg.default(true),
-});
+const schema = withAliases(
+  z.strictObject({
+    path: pathArg,
+    follow: boolArg.default(false),
+    get_checksum: boolArg.default(true),
+    checksum_algorithm: z.enum(ALGORITHMS).default('sha1'),
+    // Accepted as in Ansible; nodemend reads no mime type or attributes (get_mime/get_attributes).
+    get_mime: boolArg.default(true),
+    get_attributes: boolArg.default(true),
+  }),
+  { dest: 'path', name: 'path', checksum: 'checksum_algorithm', checksum_algo: 'checksum_algorithm' },
+);
 
 type Args = z.infer<typeof schema>;
 
