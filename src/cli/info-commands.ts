@@ -1,13 +1,15 @@
 import { playbookJsonSchema, inventoryJsonSchema } from '../load/json-schema.js';
 import { MODULES } from '../modules/registry.js';
 import { z } from 'zod';
+import { planJsonSchema } from '../plan/model.js';
 
 export function schemaCommand(kind: string): number {
-  if (kind !== 'playbook' && kind !== 'inventory') {
-    process.stderr.write(`nodemend schema: expected "playbook" or "inventory", got "${kind}"\n`);
+  const schemas: Record<string, () => Record<string, unknown>> = { playbook: playbookJsonSchema, inventory: inventoryJsonSchema, plan: planJsonSchema };
+  if (!Object.hasOwn(schemas, kind)) {
+    process.stderr.write(`nodemend schema: expected "playbook", "inventory" or "plan", got "${kind}"\n`);
     return 1;
   }
-  const schema = kind === 'playbook' ? playbookJsonSchema() : inventoryJsonSchema();
+  const schema = schemas[kind]();
   process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
   return 0;
 }

@@ -36,6 +36,7 @@ withLoadOptions(program.command('run'))
   .option('--syntax-check', 'load and validate only, then exit (same as `validate`)')
   .option('--json <file>', 'write a machine-readable report')
   .option('--junit <file>', 'write a JUnit XML report (one test case per host and task)')
+  .option('--plan-out <file>', 'with --check: save the predicted changes as a plan for `nodemend apply` (format: `nodemend schema plan`)')
   .option('-K, --ask-become-pass', 'ask once for the sudo password (hosts whose inventory sets become_password keep theirs)')
   .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts (a changed key is still refused)')
   .addOption(new Option('--timeout <seconds>', 'kill remote commands after this long unless a task sets timeout').default(3600).argParser((v) => parsePositive(v, '--timeout')))
@@ -48,8 +49,8 @@ withLoadOptions(program.command('validate'))
 
 program
   .command('schema')
-  .description('print the JSON Schema of playbooks or inventories (for editors)')
-  .argument('[kind]', 'playbook | inventory', 'playbook')
+  .description('print the JSON Schema of playbooks, inventories or saved plans')
+  .argument('[kind]', 'playbook | inventory | plan', 'playbook')
   .action((kind: string) => process.exit(schemaCommand(kind)));
 
 program

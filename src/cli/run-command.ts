@@ -11,6 +11,8 @@ import { writeJsonReport } from '../report/json.js';
 import { writeJunitReport } from '../report/junit.js';
 import { listHosts, listTasks } from './listing.js';
 import { readSecret } from './prompt.js';
+import type { RunResult } from '../run/events.js';
+import { savePlan } from '../plan/save.js';
 
 export interface LoadFlags {
   inventory?: string;
@@ -33,14 +35,16 @@ export interface RunFlags extends LoadFlags {
   askBecomePass?: boolean;
   timeout: number;
   verbose: number;
+  /** --plan-out FILE: save the check run as a plan for `nodemend apply`. */
+  planOut?: string;
 }
 
 /** The local test fleet's inventory is the default, so `nodemend run playbooks/x.yaml` works after `fleet up`. */
 const DEFAULT_INVENTORY = '.fleet/inventory.yaml';
 
-const splitTags = (v: string[]): string[] => v.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+export const splitTags = (v: string[]): string[] => v.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
 
-async function load(playbook: string, flags: LoadFlags): Promise<Loaded | number> {
+export async function load(playbook: string, flags: LoadFlags): Promise<Loaded | number> {
   const inventory = flags.inventory ?? DEFAULT_INVENTORY;
   if (!flags.inventory && !existsSync(inventory)) {
     process.stderr.write(`nodemend: no inventory given and ${DEFAULT_INVENTORY} does not exist (start the local fleet with "nodemend fleet up 3", or pass -i FILE)\n`);
@@ -88,21 +92,18 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
     process.stdout.write(flags.listHosts ? listHosts(loaded) : listTasks(loaded, splitTags(flags.tags), splitTags(flags.skipTags)));
     return 0;
   }
-  if (flags.askBecomePass) {
-    let password: string;
-    try {
-      password = await readSecret('BECOME password: ');
-    } catch (e) {
-      process.stderr.write(`nodemend: ${(e as Error).message}; no host was contacted\n`);
-      return 1;
-    }
-    // The inventory's own become_password (per host or group) still wins, as in Ansible.
-    for (const h of loaded.inventory.hosts.values()) h.connection.become_password ??= password;
+  if (flags.planOut && !flags.check) {
+    process.stderr.write('nodemend: --plan-out needs --check (a plan is what a check run predicts); no host was contacted\n');
+    return 1;
   }
+  if (flags.askBecomePass && !(await askBecomePass(loaded))) return 1;
+  const localFiles = new Set<string>();
   const options: RunOptions = {
     ...DEFAULT_OPTIONS,
     check: Boolean(flags.check),
-    diff: Boolean(flags.diff),
+    // A saved plan holds the diffs whether or not the terminal shows them.
+    diff: Boolean(flags.diff || flags.planOut),
+    onLocalFile: flags.planOut ? (f) => localFiles.add(f) : undefined,
     forks: flags.forks,
     tags: splitTags(flags.tags),
     skipTags: splitTags(flags.skipTags),
@@ -111,15 +112,52 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
     taskTimeoutSec: flags.timeout,
     verbose: flags.verbose,
   };
-  const pool = new ConnectionPool({
+  const pool = newPool(loaded, options);
+  try {
+    const result = await runWithProgress(loaded, loaded.hostsByPlay, options, pool, Boolean(flags.diff));
+    if (flags.planOut) {
+      await savePlan(flags.planOut, { loaded, flags, options, result, localFiles: [...localFiles] });
+      process.stdout.write(`plan saved to ${flags.planOut} (review: nodemend plan show ${flags.planOut}; carry out: nodemend apply ${flags.planOut})\n`);
+    }
+    await writeReports(result, flags);
+    return exitCode(result);
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+/** -K: ask once; the inventory's own become_password (per host or group) still wins, as in Ansible. */
+export async function askBecomePass(loaded: Loaded): Promise<boolean> {
+  let password: string;
+  try {
+    password = await readSecret('BECOME password: ');
+  } catch (e) {
+    process.stderr.write(`nodemend: ${(e as Error).message}; no host was contacted\n`);
+    return false;
+  }
+  for (const h of loaded.inventory.hosts.values()) h.connection.become_password ??= password;
+  return true;
+}
+
+export function newPool(loaded: Loaded, options: RunOptions): ConnectionPool {
+  return new ConnectionPool({
     acceptNewHostKeys: options.acceptNewHostKeys,
     // proxy_jump may name another inventory host
     resolveHost: (name) => loaded.inventory.hosts.get(name),
   });
+}
+
+export async function writeReports(result: RunResult, flags: { json?: string; junit?: string }): Promise<void> {
+  if (flags.json) await writeJsonReport(flags.json, result);
+  if (flags.junit) await writeJunitReport(flags.junit, result);
+}
+
+/** One run with the terminal progress and the recap; `showDiff` is what the terminal shows, not what is computed. */
+export async function runWithProgress(loaded: Loaded, hostsByPlay: string[][], options: RunOptions, pool: ConnectionPool, showDiff: boolean): Promise<RunResult> {
   const progress = createProgress({
     tty: Boolean(process.stdout.isTTY) && !process.env.CI,
     verbose: options.verbose,
-    diff: options.diff,
+    diff: showDiff,
     out: process.stdout,
   });
   let progressOpen = true;
@@ -127,23 +165,41 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
     if (progressOpen) await progress.finish();
     progressOpen = false;
   };
+  // Ctrl-C / SIGTERM: the first stops the run from starting anything new and lets the commands
+  // in flight finish (a half-done task is worse than a finished one); a second stops them too.
+  // Either way the recap is printed and the exit code is 130.
+  const stop = new AbortController();
+  const kill = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (!stop.signal.aborted) {
+      process.stderr.write(`\nnodemend: ${sig}: finishing the commands in flight, starting nothing new (${sig} again stops them now)\n`);
+      stop.abort(sig);
+    } else if (!kill.signal.aborted) {
+      process.stderr.write(`nodemend: ${sig} again: stopping the commands in flight\n`);
+      kill.abort(sig);
+      void pool.closeAll();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const result = await runPlaybook({
       playbook: loaded.playbook,
       inventory: loaded.inventory,
-      hostsByPlay: loaded.hostsByPlay,
+      hostsByPlay,
       options,
-      connect: (name) => pool.get(loaded.inventory.hosts.get(name)!),
+      connect: (host) => pool.get(host),
       observer: progress,
+      stop: stop.signal,
+      kill: kill.signal,
     });
     await finishProgress();
     process.stdout.write(renderRecap(result, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
-    if (flags.json) await writeJsonReport(flags.json, result);
-    if (flags.junit) await writeJunitReport(flags.junit, result);
-    return exitCode(result);
+    return result;
   } finally {
     // A crash mid-run must still restore the terminal (listr2 hides the cursor).
     await finishProgress().catch(() => {});
-    await pool.closeAll();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }

@@ -12,6 +12,7 @@ import { loadInventory } from './inventory.js';
 import { loadPlaybook, playHostsLoc } from './playbook.js';
 import { matchPattern, resolveLimit } from './host-pattern.js';
 import { compileTemplate, hasTemplate, UndefinedVariableError } from './expr/index.js';
+import { logReads } from './yaml-source.js';
 
 export interface LoadOptions {
   playbook: string;
@@ -34,6 +35,8 @@ export interface Loaded {
   /** Per play (same index as playbook.plays): its hosts after --limit, in inventory order. */
   hostsByPlay: string[][];
   warnings: string[];
+  /** Every input file read (absolute): playbooks, task and vars files, inventory, -e @files, --limit @file. */
+  sources: string[];
 }
 
 function patternError(e: unknown, pos: Loc): NodemendError {
@@ -59,6 +62,11 @@ const stderrWarning = (msg: string): void => {
 };
 
 export async function loadAll(o: LoadOptions): Promise<Loaded> {
+  const { value, files } = logReads(() => loadSync(o));
+  return { ...value, sources: files };
+}
+
+function loadSync(o: LoadOptions): Omit<Loaded, 'sources'> {
   const diag = newDiag();
   const extraVars = parseExtraVars(o.extraVars ?? [], diag);
   const inventory = loadInventory(resolve(o.inventory), diag);

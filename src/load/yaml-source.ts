@@ -80,11 +80,34 @@ export function parseYaml(text: string, file: string, errors: NodemendError[]): 
   return y;
 }
 
+let readLog: Set<string> | undefined;
+
+/**
+ * Runs a (synchronous) load and returns every input file it read, for a saved
+ * plan's digest: playbooks, included task files, vars files, the inventory, -e @files.
+ */
+export function logReads<T>(load: () => T): { value: T; files: string[] } {
+  const log = new Set<string>();
+  readLog = log;
+  try {
+    return { value: load(), files: [...log] };
+  } finally {
+    readLog = undefined;
+  }
+}
+
+/** Read an input file (noted for logReads). */
+export function readSourceFile(absFile: string): string {
+  const text = readFileSync(absFile, 'utf8');
+  readLog?.add(absFile);
+  return text;
+}
+
 /** Read and parse a file; a missing file is a 'file-not-found' error at `from` (or the file itself). */
 export function readYaml(absFile: string, errors: NodemendError[], from?: Loc, what = 'file'): YamlFile | undefined {
   let text: string;
   try {
-    text = readFileSync(absFile, 'utf8');
+    text = readSourceFile(absFile);
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
     errors.push(new NodemendError('file-not-found', `cannot read ${what} ${displayPath(absFile)}: ${reason}`, from ?? { file: displayPath(absFile) }));

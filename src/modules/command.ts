@@ -7,6 +7,7 @@
  * This file also holds what `shell` shares: inline `key=value` options, the
  * creates/removes check, and running + reporting (rc, stdout, start/end/delta).
  */
+import { noteBasis } from '../plan/basis.js';
 import { z } from 'zod';
 import { posix } from 'node:path';
 import { defineModule, ModuleFailure, type ModuleContext, type Plan } from './types.js';
@@ -207,6 +208,8 @@ export async function planCommand(args: CommonArgs, ctx: ModuleContext, program:
     }
     if (res.rc !== 0) throw new ModuleFailure(`cannot check creates/removes: ${res.stderr.trim() || `rc ${res.rc}`}`, { cmd });
     const [created, removable] = res.stdout.trim().split('\n');
+    if (args.creates) noteBasis(ctx.conn, `creates ${args.creates}`, created === 'yes' ? 'exists' : 'absent');
+    if (args.removes) noteBasis(ctx.conn, `removes ${args.removes}`, removable === 'yes' ? 'exists' : 'absent');
     const skipped = { rc: 0, cmd, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [] };
     if (args.creates && created === 'yes') return { changed: false, msg: `skipped, since ${args.creates} exists`, result: skipped };
     if (args.removes && removable === 'no') return { changed: false, msg: `skipped, since ${args.removes} does not exist`, result: skipped };

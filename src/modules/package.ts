@@ -13,6 +13,7 @@
  * host stays byte-identical and the verdict is still exact. yum/dnf check runs use the
  * current cache. With no names, update_cache alone is the change (apply refreshes).
  */
+import { noteBasis } from '../plan/basis.js';
 import { z } from 'zod';
 import { defineModule, ModuleFailure, type ModuleContext, type ModuleDef } from './types.js';
 import { raw, sh, type Raw } from '../transport/quote.js';
@@ -297,6 +298,7 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
       const res = await ctx.conn.exec(sh`${prelude}\n${query}`, { timeoutSec: ctx.timeoutSec });
       if (res.rc === 90) throw new ModuleFailure(`Failed to update the package cache: ${res.stderr.trim()}`, { rc: res.rc, stderr: res.stderr });
       const q = parseQuery(backend, res.stdout);
+      for (const [spec, version] of q.installed) noteBasis(ctx.conn, `package ${spec}`, version ?? 'not installed');
       const d = decide(backend, args.state, specs, q);
       const before = installedVersions(specs, backend, q);
       const cacheNote = refresh && ctx.check && !scratch ? ' (cache not refreshed in check mode)' : '';

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { RemoteShell } from '../transport/types.js';
 import type { Facts } from '../facts/types.js';
 import type { PlannedPaths } from './lib/planned-paths.js';
+import type { Basis } from '../plan/basis.js';
 
 /** A before/after pair for --diff; `path` names what changed (a file, or a pseudo path like "lines"). */
 export interface FileDiff {
@@ -22,6 +23,11 @@ export interface Plan {
   diff?: FileDiff[];
   /** Fields of the registered result already known from the plan (stat, content...). */
   result?: Record<string, unknown>;
+  /**
+   * Remote state this plan was computed from, beyond what the file probes note by
+   * themselves (plan/basis.ts): a saved plan compares it to refuse a host that drifted.
+   */
+  basis?: Basis;
   /** Performs the change. Returns further result fields (rc, stdout...). Only called when changed and not in check mode. */
   apply?: () => Promise<Record<string, unknown> | void>;
 }

@@ -31,7 +31,10 @@ import { writeFileAtomic } from './write-atomic.js';
  *         diff?: [{ path, unified }]             // with --diff: unified diffs, no color
  *       }]
  *     }
- *   }
+ *   },
+ *   interrupted?: { signal, hosts, not_started },  // Ctrl-C / SIGTERM: hosts stopped part-way, hosts never started
+ *   stopped?: [{ play, reason, untouched }],       // plays stopped early (failure budget) and the hosts they never touched
+ *   cordoned?: [host]                              // drained nodes left cordoned: uncordon them by hand
  * }
  */
 export interface JsonReport {
@@ -41,6 +44,9 @@ export interface JsonReport {
   started_at: string;
   duration_ms: number;
   hosts: Record<string, JsonHost>;
+  interrupted?: { signal: string; hosts: string[]; not_started: string[] };
+  stopped?: { play: string; reason: string; untouched: string[] }[];
+  cordoned?: string[];
 }
 
 export interface JsonHost {
@@ -101,6 +107,9 @@ export function buildJsonReport(result: RunResult): JsonReport {
     started_at: new Date(result.startedAt).toISOString(),
     duration_ms: result.durationMs,
     hosts: Object.fromEntries(hosts),
+    ...(result.interrupted ? { interrupted: { signal: result.interrupted.signal, hosts: result.interrupted.hosts, not_started: result.interrupted.notStarted } } : {}),
+    ...(result.stopped ? { stopped: result.stopped } : {}),
+    ...(result.cordoned ? { cordoned: result.cordoned } : {}),
   };
 }
 

@@ -57,11 +57,24 @@ export function renderRecap(result: RunResult, opts: { color: boolean }): string
   const lines = ['', c.bold('PLAY RECAP')];
   for (const h of hosts) lines.push(`${hostPaint[hostOutcome(result, h)](h.padEnd(nameWidth))} : ${counters(result.recap[h], true)}`);
   lines.push('', `${plural(hosts.length, 'host')}: ${counters(total, false)}  (${result.check ? 'check run, ' : ''}${formatDuration(result.durationMs)})`);
+  lines.push(...stopLines(result).map((l) => c.red(l)));
   return lines.map((l) => `${l}\n`).join('');
 }
 
-/** 0 every host fine; 2 a host failed; 4 a host was unreachable and none failed (1 is the CLI's: bad input). */
+/** Why the run ended early and what it left behind: an operator must never have to guess which nodes to look at. */
+export function stopLines(result: RunResult): string[] {
+  const out: string[] = [];
+  const names = (hs: string[]): string => (hs.length ? hs.join(', ') : 'none');
+  for (const s of result.stopped ?? []) out.push(`STOPPED play "${s.play}": ${s.reason}; not touched: ${names(s.untouched)}`);
+  const i = result.interrupted;
+  if (i) out.push(`INTERRUPTED by ${i.signal}: stopped part-way: ${names(i.hosts)}; not started: ${names(i.notStarted)}`);
+  for (const h of result.cordoned ?? []) out.push(`LEFT CORDONED: ${h} is drained and cordoned; check it, then run "kubectl uncordon" on it`);
+  return out;
+}
+
+/** 130 interrupted (Ctrl-C, SIGTERM); 0 every host fine; 2 a host failed; 4 a host was unreachable and none failed (1 is the CLI's: bad input). */
 export function exitCode(result: RunResult): number {
+  if (result.interrupted) return 130; // as a shell reports a Ctrl-C'd command (128 + SIGINT)
   if (result.failedHosts.length > 0) return 2;
   if (result.unreachableHosts.length > 0) return 4;
   return 0;

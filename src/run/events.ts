@@ -4,6 +4,7 @@
  * they never reach into the executor.
  */
 import type { FileDiff } from '../modules/types.js';
+import type { Basis } from '../plan/basis.js';
 
 export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
 
@@ -28,6 +29,8 @@ export interface TaskResult {
   diff?: FileDiff[];
   /** The task asked for no_log: msg, output and diffs are already replaced by a notice. */
   censored?: boolean;
+  /** What remote state the plan was computed from (plan/basis.ts); not in reports, only in saved plans. */
+  basis?: Basis;
   startedAt: number; // ms epoch
   durationMs: number;
   isHandler?: boolean;
@@ -53,6 +56,28 @@ export interface RunResult {
   /** Hosts that failed (not unreachable) / were unreachable at any point. */
   failedHosts: string[];
   unreachableHosts: string[];
+  /** The run was stopped from outside (Ctrl-C, SIGTERM) before it finished. */
+  interrupted?: RunInterruption;
+  /** Plays that stopped early (failure budget, any_errors_fatal): why, and the hosts they never touched. */
+  stopped?: PlayStop[];
+  /** Nodes a drain cordoned and nothing uncordoned since: each needs `kubectl uncordon` by hand. */
+  cordoned?: string[];
+}
+
+export interface RunInterruption {
+  /** "SIGINT" or "SIGTERM". */
+  signal: string;
+  /** Hosts stopped part-way through a play. */
+  hosts: string[];
+  /** Hosts the run had still to work on and never started. */
+  notStarted: string[];
+}
+
+export interface PlayStop {
+  play: string;
+  reason: string;
+  /** Hosts of the play's later batches, never touched. */
+  untouched: string[];
 }
 
 export type RunEvent =

@@ -5,14 +5,15 @@
  * block's rescue takes it; an unreachable host leaves for good. One host's
  * failure never touches another host's state.
  */
-import type { Block, Inventory, Play, Playbook, Task, TaskNode } from '../load/model.js';
+import type { Block, Inventory, InventoryHost, Play, Playbook, Task, TaskNode } from '../load/model.js';
 import type { HostConnection } from '../transport/types.js';
-import type { RunObserver, RunResult, TaskResult } from './events.js';
+import type { PlayStop, RunObserver, RunResult, TaskResult } from './events.js';
 import { HostRun } from './host-run.js';
 import { inherit, ROOT, type Inherited } from './inherited.js';
 import { mapLimit } from './limit.js';
 import type { RunOptions } from './options.js';
 import { splitBatches } from './batches.js';
+import { implicitLocalhost, isImplicitLocalhost } from '../load/localhost.js';
 import { tagsSelect } from './tags.js';
 import { runTaskOnHost, taskDisplayName, type TaskEnv } from './task-runner.js';
 
@@ -23,8 +24,15 @@ export interface ExecutorInput {
   hostsByPlay: string[][];
   options: RunOptions;
   /** One connection per host, opened lazily and reused (the transport pool). */
-  connect: (hostName: string) => Promise<HostConnection>;
+  connect: (host: InventoryHost) => Promise<HostConnection>;
   observer?: RunObserver;
+  /**
+   * Ctrl-C / SIGTERM (reason: the signal's name): no task, batch, handler or play starts
+   * once it is aborted; tasks already running finish. `kill` aborted too means their
+   * commands were stopped: those results count as interrupted, not as host failures.
+   */
+  stop?: AbortSignal;
+  kill?: AbortSignal;
 }
 
 interface PlayCtx {
@@ -32,7 +40,11 @@ interface PlayCtx {
   playHosts: string[];
   env: TaskEnv;
   abort: boolean; // any_errors_fatal / max_fail_percentage reached
+  stop?: AbortSignal;
+  kill?: AbortSignal;
 }
+
+const halted = (ctx: PlayCtx): boolean => ctx.abort || Boolean(ctx.stop?.aborted);
 
 export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   const startedAt = Date.now();
@@ -40,13 +52,14 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   const emit = (e: Parameters<RunObserver['onEvent']>[0]): void => input.observer?.onEvent(e);
   const results: TaskResult[] = [];
   const hostRuns = new Map<string, HostRun>();
+  const playedHosts = new Set<string>(); // delegation targets (delegate_to, connection: local) get no recap line, as in Ansible
   const plannedLocal = new Set<string>(); // check mode: controller files fetches would write
   const hostRun = (name: string): HostRun => {
     let h = hostRuns.get(name);
     if (!h) {
-      const inv = inventory.hosts.get(name);
+      const inv = inventory.hosts.get(name) ?? (isImplicitLocalhost(inventory, name) ? implicitLocalhost(inventory, name) : undefined);
       if (!inv) throw new Error(`no inventory host ${name}`);
-      h = new HostRun(inv, () => input.connect(name), plannedLocal);
+      h = new HostRun(inv, () => input.connect(inv), plannedLocal);
       hostRuns.set(name, h);
     }
     return h;
@@ -57,38 +70,63 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   };
 
   let stopRun = false;
-  for (let p = 0; p < playbook.plays.length && !stopRun; p++) {
+  const stops: PlayStop[] = [];
+  let interruptedAt: { batch: string[]; later: string[] } | undefined;
+  let lastPlay = -1;
+  for (let p = 0; p < playbook.plays.length && !stopRun && !input.stop?.aborted; p++) {
     const play = playbook.plays[p];
+    lastPlay = p;
     const names = input.hostsByPlay[p] ?? [];
-    names.forEach(hostRun);
+    names.forEach((n) => playedHosts.add(hostRun(n).name));
     const playHosts = names.filter((n) => hostRuns.get(n)!.alive);
     emit({ type: 'play-start', play: play.name, hosts: playHosts });
     const ctx: PlayCtx = {
       play,
       playHosts,
       abort: false,
+      stop: input.stop,
+      kill: input.kill,
       env: {
         options,
         playName: play.name,
-        connectionOf: (n) => (inventory.hosts.has(n) ? hostRun(n) : undefined),
+        connectionOf: (n) => (inventory.hosts.has(n) || isImplicitLocalhost(inventory, n) ? hostRun(n) : undefined),
         scopeBase: { play, inventory, playHosts, extraVars: options.extraVars, check: options.check, hostRuns },
       },
     };
     const batches = splitBatches(playHosts, play.serial);
-    for (let b = 0; b < batches.length && !ctx.abort; b++) {
+    for (let b = 0; b < batches.length && !halted(ctx); b++) {
       const hosts = batches[b].map((n) => hostRuns.get(n)!);
       if (batches.length > 1) emit({ type: 'batch-start', play: play.name, hosts: batches[b], index: b, count: batches.length });
-      const rootInh = inherit(ROOT, { when: [], tags: play.tags, vars: {}, become: play.become, become_user: play.become_user, loc: play.loc });
+      const rootInh = inherit(ROOT, { when: [], tags: play.tags, vars: {}, become: play.become, become_user: play.become_user, connection: play.connection, loc: play.loc });
       await runNodes(play.tasks, hosts, rootInh, ctx, record, emit);
       await runHandlers(hosts, rootInh, ctx, record, emit);
-      checkFailureBudget(ctx, hostRuns);
+      const later = batches.slice(b + 1).flat();
+      if (input.stop?.aborted) interruptedAt = { batch: batches[b], later };
+      else {
+        const why = ctx.abort ? 'any_errors_fatal: a host failed' : checkFailureBudget(ctx, hostRuns);
+        if (why) {
+          // Later batches and later plays never start: name the hosts they would have touched.
+          const done = new Set(batches.slice(0, b + 1).flat());
+          const untouched = [...new Set([...later, ...input.hostsByPlay.slice(p + 1).flat()])].filter((n) => !done.has(n));
+          stops.push({ play: play.name, reason: why, untouched });
+        }
+      }
     }
     emit({ type: 'play-end', play: play.name });
     if (ctx.abort) stopRun = true;
   }
 
   const recap: RunResult['recap'] = {};
-  for (const [name, h] of hostRuns) recap[name] = h.recap;
+  for (const [name, h] of hostRuns) if (playedHosts.has(name)) recap[name] = h.recap;
+  let interrupted: RunResult['interrupted'];
+  if (input.stop?.aborted) {
+    const mid = (interruptedAt?.batch ?? []).filter((n) => !hostRuns.get(n)!.failed);
+    const rest = [...(interruptedAt?.later ?? []), ...input.hostsByPlay.slice(lastPlay + 1).flat()];
+    const notStarted = [...new Set(rest)].filter((n) => !mid.includes(n) && !hostRuns.get(n)?.failed && !hostRuns.get(n)?.unreachable);
+    interrupted = { signal: String(input.stop.reason ?? 'SIGINT'), hosts: mid, notStarted };
+  }
+  // A drain sets nodemend_cordoned on its host (playbooks/tasks/k8s-*.yaml), the uncordon clears it.
+  const cordoned = [...hostRuns.values()].filter((h) => h.runtimeVars.nodemend_cordoned === true).map((h) => h.name);
   const result: RunResult = {
     playbook: playbook.file,
     check: options.check,
@@ -98,6 +136,9 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
     recap,
     failedHosts: [...hostRuns.values()].filter((h) => h.failed && !h.unreachable).map((h) => h.name),
     unreachableHosts: [...hostRuns.values()].filter((h) => h.unreachable).map((h) => h.name),
+    ...(interrupted ? { interrupted } : {}),
+    ...(stops.length ? { stopped: stops } : {}),
+    ...(cordoned.length ? { cordoned } : {}),
   };
   emit({ type: 'run-end', result });
   return result;
@@ -110,7 +151,7 @@ type Emit = (e: Parameters<RunObserver['onEvent']>[0]) => void;
 async function runNodes(nodes: TaskNode[], hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
   const failed: HostRun[] = [];
   for (const node of nodes) {
-    if (ctx.abort) break;
+    if (halted(ctx)) break;
     const active = hosts.filter((h) => h.alive);
     if (active.length === 0) break;
     let f: HostRun[];
@@ -153,7 +194,14 @@ async function runTask(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
   emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, hosts: targets.map((h) => h.name), isHandler });
   const failed: HostRun[] = [];
   await mapLimit(targets, ctx.env.options.forks, async (host) => {
+    if (ctx.stop?.aborted) return; // interrupted: hosts not yet started on this task stay as they are
     const out = await runTaskOnHost(task, host, inh, ctx.env, isHandler);
+    if (ctx.kill?.aborted && (out.unreachable || out.failed)) {
+      // Its command was stopped by a second Ctrl-C: the host is interrupted, not broken.
+      host.unreachable = false;
+      out.results.forEach((r) => record({ ...r, status: 'failed', msg: `interrupted (${String(ctx.stop?.reason ?? 'SIGINT')}): ${r.msg ?? 'command stopped'}` }));
+      return;
+    }
     out.results.forEach(record);
     count(host, out);
     if (out.unreachable) {
@@ -191,7 +239,7 @@ function count(host: HostRun, out: { results: TaskResult[]; failed: boolean; unr
 
 /** Handlers run once per notified host, in the order they are defined; a handler may notify another. */
 async function runHandlers(hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<void> {
-  for (let round = 0; round < 10; round++) {
+  for (let round = 0; round < 10 && !halted(ctx); round++) {
     let ran = false;
     // Every handler listening on a notified name runs (not only the first one), so the
     // round works from a snapshot; notifications made by handlers go to the next round.
@@ -208,11 +256,16 @@ async function runHandlers(hosts: HostRun[], inh: Inherited, ctx: PlayCtx, recor
   }
 }
 
-/** max_fail_percentage counts failures across the whole play, not per batch (Ansible's counts per batch). */
-function checkFailureBudget(ctx: PlayCtx, hostRuns: Map<string, HostRun>): void {
+/**
+ * max_fail_percentage counts failures across the whole play, not per batch (Ansible's counts
+ * per batch); an unreachable host counts as failed. Returns why the play stops, if it does.
+ */
+function checkFailureBudget(ctx: PlayCtx, hostRuns: Map<string, HostRun>): string | undefined {
   const pct = ctx.play.max_fail_percentage;
-  if (pct === undefined || ctx.playHosts.length === 0) return;
-  const failed = ctx.playHosts.filter((n) => !hostRuns.get(n)!.alive).length;
-  if ((failed / ctx.playHosts.length) * 100 > pct) ctx.abort = true;
+  if (pct === undefined || ctx.playHosts.length === 0) return undefined;
+  const down = ctx.playHosts.filter((n) => !hostRuns.get(n)!.alive);
+  if ((down.length / ctx.playHosts.length) * 100 <= pct) return undefined;
+  ctx.abort = true;
+  return `failure budget exceeded (max_fail_percentage ${pct}%): ${down.length} of ${ctx.playHosts.length} hosts failed or unreachable (${down.join(', ')})`;
 }
 

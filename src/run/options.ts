@@ -1,3 +1,15 @@
+import type { Plan } from '../modules/types.js';
+
+/** Identifies one task run on one host across two runs of the same playbook (a saved plan and its apply). */
+export interface TaskKey {
+  host: string;
+  play: string;
+  taskLoc: string;
+  isHandler: boolean;
+  /** The loop item as reports show it; undefined outside loops. */
+  item?: unknown;
+}
+
 /** Everything the executor takes from the command line. */
 export interface RunOptions {
   check: boolean;
@@ -12,6 +24,13 @@ export interface RunOptions {
   /** Remote commands are killed after this many seconds unless a task sets `timeout`. */
   taskTimeoutSec: number;
   verbose: number;
+  /**
+   * `nodemend apply`: asked before each change is carried out; a reason refuses it (the
+   * task fails with it), so nothing the saved plan did not predict is ever changed.
+   */
+  planGuard?: (key: TaskKey, plan: Plan) => string | undefined;
+  /** Told of every controller file a task reads (templates, copy sources): a saved plan digests them. */
+  onLocalFile?: (path: string) => void;
 }
 
 export const DEFAULT_OPTIONS: RunOptions = {

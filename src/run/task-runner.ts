@@ -8,7 +8,7 @@ import type { Task } from '../load/model.js';
 import type { BecomeSpec, RemoteShell } from '../transport/types.js';
 import { UnreachableError } from '../transport/types.js';
 import { findModule } from '../modules/registry.js';
-import { ModuleFailure, type ModuleContext, type ModuleDef } from '../modules/types.js';
+import { ModuleFailure, type ModuleContext, type ModuleDef, type Plan } from '../modules/types.js';
 import { compileExpression, evaluateCondition, renderDeep, UndefinedVariableError } from '../load/expr/index.js';
 import { renderTemplateFile } from '../load/template.js';
 import type { TaskResult, TaskStatus } from './events.js';
@@ -16,7 +16,8 @@ import type { HostRun } from './host-run.js';
 import { buildScope, withFacts, type ScopeParts } from './scope.js';
 import { NO_LOG_MSG, tail } from './censor.js';
 import { resolveLocalPath } from './local-paths.js';
-import type { RunOptions } from './options.js';
+import type { RunOptions, TaskKey } from './options.js';
+import { BasisRecorder, recordingShell, type Basis } from '../plan/basis.js';
 import type { Inherited } from './inherited.js';
 
 export interface TaskEnv {
@@ -78,7 +79,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     const runs: { result: Record<string, unknown>; tr: TaskResult }[] = [];
     for (const item of items ?? [undefined]) {
       const itemScope = items === undefined ? scope : { ...scope, [task.loop_var]: item };
-      const one = await runOnce(task, host, inh, env, itemScope, noLog, items === undefined ? undefined : item, finish);
+      const one = await runOnce(task, host, inh, env, itemScope, noLog, items === undefined ? undefined : item, finish, isHandler);
       runs.push(one);
       if (one.tr.status === 'unreachable') break;
     }
@@ -124,6 +125,7 @@ async function runOnce(
   noLog: boolean,
   item: unknown,
   finish: (status: TaskStatus, fields?: Partial<TaskResult>) => TaskResult,
+  isHandler: boolean,
 ): Promise<{ result: Record<string, unknown>; tr: TaskResult }> {
   // A registered loop result carries its item under the loop variable's name, as in Ansible.
   const withItem = item === undefined ? {} : { [task.loop_var]: item, ansible_loop_var: task.loop_var };
@@ -144,24 +146,32 @@ async function runOnce(
     const args = await renderArgs(mod, task, scope, host);
 
     const check = env.options.check && task.check_mode !== false;
-    const target = task.delegate_to ? env.connectionOf(String(renderDeep(task.delegate_to, scope, task.loc))) : host;
-    if (!target) throw new ModuleFailure(`delegate_to: no inventory host named "${task.delegate_to}"`);
+    // connection: local runs the task on the control machine, for this host (its vars, its report line).
+    const local = (task.connection ?? inh.connection) === 'local' && !host.inv.connection.local;
+    const delegate = task.delegate_to === undefined ? undefined : String(renderDeep(task.delegate_to, scope, task.loc));
+    const target = local ? env.connectionOf('localhost') : delegate !== undefined ? env.connectionOf(delegate) : host;
+    if (!target) throw new ModuleFailure(`delegate_to: no inventory host named "${delegate}" (localhost, 127.0.0.1 and ::1 mean the control machine)`);
     const become = resolveBecome(task, inh, target);
     const conn = mod.local ? undefined : await target.connect();
+    const basisRec = new BasisRecorder();
     const noConn: RemoteShell = {
       hostName: host.name,
       exec: () => Promise.reject(new Error(`module ${mod.name} runs on the controller only`)),
     };
     const ctx: ModuleContext = {
       host: target.name,
-      conn: conn ? conn.as(become) : noConn,
-      loginConn: conn ? conn.as(undefined) : noConn,
+      conn: conn ? recordingShell(conn.as(become), basisRec) : noConn,
+      loginConn: conn ? recordingShell(conn.as(undefined), basisRec) : noConn,
       check,
       diff: env.options.diff && !noLog,
       facts: target.facts,
       vars: scope,
       renderTemplate: (file) => withFacts(target.facts, () => renderTemplateFile(file, scope)),
-      resolveLocalPath: (p, kind) => resolveLocalPath(env.scopeBase.play.dir, p, kind),
+      resolveLocalPath: (p, kind) => {
+        const file = resolveLocalPath(env.scopeBase.play.dir, p, kind);
+        env.options.onLocalFile?.(file);
+        return file;
+      },
       evaluate: (expr) => compileExpression(expr, task.loc).evaluate(scope),
       setHostVars: (vars) => Object.assign(host.runtimeVars, vars),
       planned: target.planned,
@@ -175,8 +185,10 @@ async function runOnce(
     const attempts = task.until ? Math.max(1, task.retries) + 0 : 1;
     let result: Record<string, unknown> = {};
     let applied = false;
+    let basis: Basis | undefined;
+    const key: TaskKey = { host: host.name, play: env.playName, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, isHandler, item: shownItem.item };
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      ({ result, applied } = await planAndApply(mod, args, ctx));
+      ({ result, applied, basis } = await planAndApply(mod, args, ctx, basisRec, env.options.planGuard && ((plan) => env.options.planGuard!(key, plan))));
       const regScope = task.register ? { ...scope, [task.register]: result } : scope;
       // In check mode an unapplied command has no rc/stdout: conditions that need them keep the plan's verdict.
       const evalKeep = async (cond: string[] | undefined, key: 'changed' | 'failed'): Promise<void> => {
@@ -214,6 +226,7 @@ async function runOnce(
         stdoutTail: noLog ? undefined : tail(result.stdout),
         stderrTail: noLog ? undefined : tail(result.stderr),
         diff: noLog || !env.options.diff ? undefined : (result.diff as TaskResult['diff']),
+        basis,
       }),
     };
   } catch (e) {
@@ -259,9 +272,22 @@ export function doneMessage(msg: string): string {
   return msg.replace(/\bwould be (\w+)/g, '$1');
 }
 
-async function planAndApply(mod: ModuleDef, args: unknown, ctx: ModuleContext): Promise<{ result: Record<string, unknown>; applied: boolean }> {
+async function planAndApply(
+  mod: ModuleDef,
+  args: unknown,
+  ctx: ModuleContext,
+  basisRec: BasisRecorder,
+  guard?: (plan: Plan) => string | undefined,
+): Promise<{ result: Record<string, unknown>; applied: boolean; basis?: Basis }> {
+  let basis: Basis | undefined;
   try {
     const plan = await mod.plan(args, ctx);
+    // What the plan read, taken before apply() reads anything else.
+    basis = { ...basisRec.entries, ...plan.basis };
+    if (!ctx.check) {
+      const refused = guard?.(plan);
+      if (refused) throw new ModuleFailure(refused);
+    }
     let result: Record<string, unknown> = { ...(plan.result ?? {}), changed: plan.changed };
     if (plan.msg) result.msg = plan.msg;
     if (plan.diff && ctx.diff) result.diff = plan.diff;
@@ -271,9 +297,9 @@ async function planAndApply(mod: ModuleDef, args: unknown, ctx: ModuleContext): 
       result = { ...result, ...((await plan.apply()) ?? {}) };
       applied = true;
     }
-    return { result, applied };
+    return { result, applied, basis };
   } catch (e) {
-    if (e instanceof ModuleFailure) return { result: { ...e.result, failed: true, changed: false, msg: e.message }, applied: true };
+    if (e instanceof ModuleFailure) return { result: { ...e.result, failed: true, changed: false, msg: e.message }, applied: true, basis };
     throw e;
   }
 }

@@ -64,6 +64,27 @@ describe('exitCode', () => {
   it('4 when hosts were unreachable and none failed', () => {
     expect(exitCode(run({ unreachableHosts: ['b'] }))).toBe(4);
   });
+  it('130 when the run was interrupted, whatever else happened', () => {
+    expect(exitCode(run({ failedHosts: ['a'], interrupted: { signal: 'SIGINT', hosts: ['b'], notStarted: [] } }))).toBe(130);
+  });
+});
+
+describe('why a run ended early', () => {
+  it('names the stopped play, its untouched hosts, the interrupted hosts and the nodes left cordoned', () => {
+    const r = run({
+      recap: { a: recap({ ok: 1, failed: 1 }) },
+      failedHosts: ['a'],
+      stopped: [{ play: 'docker', reason: 'failure budget exceeded', untouched: ['b', 'c'] }],
+      interrupted: { signal: 'SIGTERM', hosts: ['a'], notStarted: [] },
+      cordoned: ['a'],
+    });
+    expect(renderRecap(r, { color: false }).split('\n').slice(-4)).toEqual([
+      'STOPPED play "docker": failure budget exceeded; not touched: b, c',
+      'INTERRUPTED by SIGTERM: stopped part-way: a; not started: none',
+      'LEFT CORDONED: a is drained and cordoned; check it, then run "kubectl uncordon" on it',
+      '',
+    ]);
+  });
 });
 
 describe('formatDuration', () => {

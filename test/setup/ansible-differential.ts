@@ -1,0 +1,522 @@
+/**
+ * Differential tests: the same play through ansible-playbook (Debian's ansible-core 2.14)
+ * and through nodemend's bundled CLI, against one fleet host, compared on what a user sees:
+ * files (content, mode, owner, group), registered results and each task's changed flag.
+ *
+ *   const d = differential('node23', 'lines');          // one per test file; its host, a tag for paths
+ *   const c = d.case('lineinfile adds a line', {
+ *     tasks: `
+ *       - name: add
+ *         lineinfile: { path: "{{ dir }}/f", line: b }
+ *         register: r`,
+ *     files: { f: 'a\n' },                              // the case's directory before each tool runs
+ *   });
+ *   beforeAll(() => d.run(), 600_000);                  // every case, both tools, check/run/rerun
+ *   it('same file', () => expect(c.nodemend.run.files).toEqual(c.ansible.run.files));
+ *
+ * What a case gets
+ *   - `{{ dir }}`: a fresh directory per tool (/tmp/nmdiff-<tag>-<n>-ansible | -nodemend), filled
+ *     from `files` before that tool's first run. In every result the directory reads `<dir>`, so
+ *     the tools' values compare equal; Ansible-style backup names (`f.<pid>.<date>@<time>~`) read
+ *     `f.<backup>~`.
+ *   - `paths`: absolute paths outside `dir` the case changes (/etc/sysctl.d/x.conf, /etc/passwd):
+ *     their state is saved once, restored before each tool's runs and at the end, and reported in
+ *     `files` under their absolute path (a path absent reads `{ type: 'absent' }`).
+ *   - `controllerFiles`: files next to the playbook on the controller (templates/, files/, roles/).
+ *   - `vars`, `handlers` (YAML text), `play` (more play-level YAML text, e.g. `become: false`).
+ *
+ * How it runs
+ *   Each case is one play (`hosts: <host>`, `gather_facts: false`), all cases of a file in one
+ *   playbook, so a file costs one ansible-playbook per mode (check = --check --diff on the fresh
+ *   state, run, rerun), pipelining and ControlPersist on. Ansible runs first, then nodemend; the
+ *   `paths` are restored in between. A task that fails removes the host from later plays in both
+ *   tools: a case that expects a failure sets `ignore_errors: true` on it. run() throws when a case
+ *   did not reach its end in a tool, so a broken case fails every test instead of comparing nothing.
+ *   Registered results come from a last `post_tasks` debug of every `register:` name found in the
+ *   case's text (and its controller files) through `to_json`, so they are what `register:` holds in
+ *   each tool. Changed flags come from nodemend's --json report and from a small Ansible callback
+ *   plugin written here (Debian's ansible-core has no json callback).
+ *   Ansible's modules outside ansible.builtin (ansible.posix.sysctl, community.general.*) come from
+ *   Debian's `ansible` package (scripts/install.sh installs it).
+ */
+import { execFile } from 'node:child_process';
+import { chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
+import { fleetHost, hostRoot, testFleet } from './fleet.js';
+import { assertBuilt, runCli, workDir, writeInventory } from './cli.js';
+
+export type Mode = 'check' | 'run' | 'rerun';
+export const MODES: readonly Mode[] = ['check', 'run', 'rerun'];
+
+/** A path's state as a user would compare it. Modes are 4-digit octal strings ("0644"). */
+export type FileState =
+  | { type: 'file'; content: string; mode: string; owner: string; group: string; nlink: number }
+  | { type: 'dir'; mode: string; owner: string; group: string }
+  | { type: 'link'; target: string }
+  | { type: 'absent' };
+
+/** What a case's `files` puts in its directory: text, or a file / directory / symlink with attributes. */
+export type FileSpec = string | { content?: string; dir?: true; link?: string; mode?: string; owner?: string; group?: string };
+
+export interface CaseSpec {
+  /** The play's tasks: YAML text of a list (indentation is normalised). `{{ dir }}` is the case's directory. */
+  tasks: string;
+  handlers?: string;
+  /** More play-level YAML (e.g. `become: false` or `roles: [x]`). */
+  play?: string;
+  vars?: Record<string, unknown>;
+  files?: Record<string, FileSpec>;
+  paths?: string[];
+  controllerFiles?: Record<string, string>;
+}
+
+export interface TaskOutcome {
+  name: string;
+  status: 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+  changed: boolean;
+  handler: boolean;
+}
+
+export interface ToolRun {
+  /** The tool's exit code (one invocation runs every case of the file). */
+  exitCode: number;
+  /** The case's tasks in run order (loops: one entry per task), handlers included. */
+  tasks: TaskOutcome[];
+  /** Changed flag by task name (a loop: any item changed). */
+  changed: Record<string, boolean>;
+  /** Every registered variable of the case (null when never set). */
+  registered: Record<string, any>;
+  /** `{{ dir }}`'s entries by relative path, and `paths` by absolute path. */
+  files: Record<string, FileState>;
+  /** The tool's output, for failure messages. */
+  output: string;
+}
+
+export type ToolOutcome = Record<Mode, ToolRun>;
+
+export interface DifferentialCase {
+  readonly name: string;
+  readonly ansible: ToolOutcome;
+  readonly nodemend: ToolOutcome;
+}
+
+type Tool = 'ansible' | 'nodemend';
+const DUMP = 'differential: registered';
+
+const CALLBACK = `# Records each task's outcome per host as JSON lines (written by test/setup/ansible-differential.ts).
+import json, os
+from ansible.plugins.callback import CallbackBase
+from ansible.playbook.handler import Handler
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = 'notification'
+    CALLBACK_NAME = 'nm_differential'
+    CALLBACK_NEEDS_ENABLED = True
+
+    def v2_playbook_on_play_start(self, play):
+        self._play = play.get_name()
+
+    def _log(self, result, status):
+        r = result._result
+        changed = bool(r.get('changed', False))
+        if status == 'ok' and changed:
+            status = 'changed'
+        rec = {'play': self._play, 'task': result._task.get_name(), 'handler': isinstance(result._task, Handler),
+               'status': status, 'changed': changed, 'msg': r.get('msg') if isinstance(r.get('msg'), str) else None}
+        with open(os.environ['NM_DIFFERENTIAL_LOG'], 'a') as f:
+            f.write(json.dumps(rec) + '\\n')
+
+    def v2_runner_on_ok(self, result):
+        self._log(result, 'ok')
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._log(result, 'failed')
+
+    def v2_runner_on_skipped(self, result):
+        self._log(result, 'skipped')
+
+    def v2_runner_on_unreachable(self, result):
+        self._log(result, 'unreachable')
+`;
+
+/** Remove the common leading indentation of a YAML block given in a template literal. */
+function dedent(text: string): string {
+  const lines = text.replace(/^\s*\n/, '').replace(/\s+$/, '').split('\n');
+  const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length));
+  return lines.map((l) => l.slice(indent)).join('\n');
+}
+const indent = (text: string, n: number): string =>
+  dedent(text)
+    .split('\n')
+    .map((l) => ' '.repeat(n) + l)
+    .join('\n');
+
+/** uid/gid → name maps from the host's own /etc/passwd and /etc/group. */
+function idNames(root: string, file: string): Map<number, string> {
+  const m = new Map<number, string>();
+  for (const line of readFileSync(join(root, file), 'utf8').split('\n')) {
+    const f = line.split(':');
+    if (f.length > 2) m.set(Number(f[2]), f[0]);
+  }
+  return m;
+}
+function nameId(root: string, file: string, name: string): number {
+  for (const [id, n] of idNames(root, file)) if (n === name) return id;
+  throw new Error(`no ${file} entry "${name}" on the host`);
+}
+
+const octal = (mode: number): string => (mode & 0o7777).toString(8).padStart(4, '0');
+const BACKUP = /\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~/g;
+
+/** A path's state on the host, read on the controller through the host's root. */
+function stateOf(root: string, abs: string, users: Map<number, string>, groups: Map<number, string>): FileState {
+  let st;
+  try {
+    st = lstatSync(join(root, abs));
+  } catch {
+    return { type: 'absent' };
+  }
+  const owner = users.get(st.uid) ?? String(st.uid);
+  const group = groups.get(st.gid) ?? String(st.gid);
+  if (st.isSymbolicLink()) return { type: 'link', target: readlinkSync(join(root, abs)) };
+  if (st.isDirectory()) return { type: 'dir', mode: octal(st.mode), owner, group };
+  return { type: 'file', content: readFileSync(join(root, abs), 'utf8'), mode: octal(st.mode), owner, group, nlink: st.nlink };
+}
+
+/** Every entry under `abs` (not itself), by path relative to it. */
+function treeOf(root: string, abs: string, users: Map<number, string>, groups: Map<number, string>): Record<string, FileState> {
+  const out: Record<string, FileState> = {};
+  const walk = (rel: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(join(root, abs, rel)).sort();
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const r = rel ? `${rel}/${n}` : n;
+      const s = stateOf(root, `${abs}/${r}`, users, groups);
+      out[r] = s;
+      if (s.type === 'dir') walk(r);
+    }
+  };
+  walk('');
+  return out;
+}
+
+/** A saved path (file, dir tree or absence), restorable byte for byte with modes and owners. */
+interface Saved {
+  abs: string;
+  entries: { rel: string; st: ReturnType<typeof lstatSync>; data?: Buffer; target?: string }[];
+}
+function save(root: string, abs: string): Saved {
+  const saved: Saved = { abs, entries: [] };
+  const walk = (rel: string): void => {
+    const p = join(root, abs, rel);
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch {
+      return;
+    }
+    const e: Saved['entries'][number] = { rel, st };
+    if (st.isSymbolicLink()) e.target = readlinkSync(p);
+    else if (st.isFile()) e.data = readFileSync(p);
+    saved.entries.push(e);
+    if (st.isDirectory()) for (const n of readdirSync(p).sort()) walk(rel ? `${rel}/${n}` : n);
+  };
+  walk('');
+  return saved;
+}
+function restore(root: string, s: Saved): void {
+  const top = join(root, s.abs);
+  const first = s.entries[0];
+  // A file kept in place (not replaced) keeps its inode, as /etc/passwd's would.
+  if (first?.data && s.entries.length === 1 && lstatSync(top, { throwIfNoEntry: false })?.isFile()) {
+    writeFileSync(top, first.data);
+  } else {
+    rmSync(top, { recursive: true, force: true });
+    for (const e of s.entries) {
+      const p = join(top, e.rel);
+      if (e.target !== undefined) symlinkSync(e.target, p);
+      else if (e.data) writeFileSync(p, e.data);
+      else mkdirSync(p);
+    }
+  }
+  for (const e of s.entries) {
+    if (e.target !== undefined) continue;
+    const p = join(top, e.rel);
+    chownSync(p, Number(e.st.uid), Number(e.st.gid));
+    chmodSync(p, Number(e.st.mode) & 0o7777);
+  }
+}
+
+/** `{{ dir }}` filled from a case's `files`. */
+function fill(root: string, dir: string, files: Record<string, FileSpec>): void {
+  const top = join(root, dir);
+  rmSync(top, { recursive: true, force: true });
+  mkdirSync(top, { recursive: true, mode: 0o755 });
+  chmodSync(top, 0o755);
+  for (const [rel, spec] of Object.entries(files)) {
+    const p = join(top, rel);
+    const s = typeof spec === 'string' ? { content: spec } : spec;
+    mkdirSync(dirname(p), { recursive: true });
+    if (s.link !== undefined) {
+      symlinkSync(s.link, p);
+      continue;
+    }
+    if (s.dir) mkdirSync(p, { recursive: true });
+    else writeFileSync(p, s.content ?? '');
+    chmodSync(p, parseInt(s.mode ?? (s.dir ? '0755' : '0644'), 8));
+    chownSync(p, s.owner ? nameId(root, 'etc/passwd', s.owner) : 0, s.group ? nameId(root, 'etc/group', s.group) : 0);
+  }
+}
+
+/** Replace the tool's own paths with placeholders, deep, so both tools' values compare equal. */
+function normalise<T>(v: T, dir: string): T {
+  const fix = (s: string): string => s.split(dir).join('<dir>').replace(BACKUP, '.<backup>~');
+  const walk = (x: unknown): unknown => {
+    if (typeof x === 'string') return fix(x);
+    if (Array.isArray(x)) return x.map(walk);
+    if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, y]) => [fix(k), walk(y)]));
+    return x;
+  };
+  return walk(v) as T;
+}
+
+/** `register: name` in the case's text and controller files (their YAML is not parsed: tags such as !unsafe stay as written). */
+function registerNames(spec: CaseSpec): string[] {
+  const texts = [spec.tasks, spec.handlers ?? '', ...Object.values(spec.controllerFiles ?? {})];
+  const names = new Set<string>();
+  for (const t of texts) for (const m of t.matchAll(/^\s*(?:-\s+)?register:\s*["']?([A-Za-z_]\w*)/gm)) names.add(m[1]);
+  return [...names];
+}
+
+interface CaseState {
+  name: string;
+  spec: CaseSpec;
+  index: number;
+  outcome: Partial<Record<Tool, Partial<ToolOutcome>>>;
+}
+
+interface RawTask {
+  play: string;
+  task: string;
+  status: TaskOutcome['status'];
+  changed: boolean;
+  handler: boolean;
+  msg?: string | null;
+}
+
+export class Differential {
+  private cases: CaseState[] = [];
+  private ran = false;
+
+  constructor(
+    readonly host: string,
+    readonly tag: string,
+    readonly modes: readonly Mode[] = MODES,
+  ) {}
+
+  case(name: string, spec: CaseSpec): DifferentialCase {
+    if (this.cases.some((c) => c.name === name)) throw new Error(`duplicate differential case "${name}"`);
+    const c: CaseState = { name, spec, index: this.cases.length + 1, outcome: {} };
+    this.cases.push(c);
+    const get = (tool: Tool): ToolOutcome => {
+      if (!this.ran) throw new Error('differential: run() has not been called (call it in beforeAll)');
+      return c.outcome[tool] as ToolOutcome;
+    };
+    return {
+      name,
+      get ansible() {
+        return get('ansible');
+      },
+      get nodemend() {
+        return get('nodemend');
+      },
+    };
+  }
+
+  dirOf(c: CaseState, tool: Tool): string {
+    return `/tmp/nmdiff-${this.tag}-${c.index}-${tool}`;
+  }
+
+  private playbook(tool: Tool): string {
+    const plays = this.cases.map((c) => {
+      const vars = { ...(c.spec.vars ?? {}), dir: this.dirOf(c, tool) };
+      const regs = registerNames(c.spec);
+      const dump = `{{ { ${regs.map((r) => `'${r}': ${r} | default(none)`).join(', ')} } | to_json }}`;
+      const lines = [`- name: ${JSON.stringify(c.name)}`, `  hosts: ${this.host}`, '  gather_facts: false', `  vars: ${JSON.stringify(vars)}`];
+      if (c.spec.play) lines.push(indent(c.spec.play, 2));
+      lines.push('  tasks:', indent(c.spec.tasks, 4));
+      if (c.spec.handlers) lines.push('  handlers:', indent(c.spec.handlers, 4));
+      lines.push('  post_tasks:', `    - name: ${JSON.stringify(DUMP)}`, '      debug:', `        msg: ${JSON.stringify(dump)}`);
+      return lines.join('\n');
+    });
+    return plays.join('\n') + '\n';
+  }
+
+  /** Runs every case through both tools in every mode. Call once, in beforeAll. */
+  async run(): Promise<void> {
+    assertBuilt();
+    const root = hostRoot(this.host);
+    const saved = new Map<string, Saved>();
+    for (const c of this.cases) for (const p of c.spec.paths ?? []) if (!saved.has(p)) saved.set(p, save(root, p));
+    const users = (): Map<number, string> => idNames(root, 'etc/passwd');
+    const groups = (): Map<number, string> => idNames(root, 'etc/group');
+
+    try {
+      for (const tool of ['ansible', 'nodemend'] as Tool[]) {
+        for (const s of saved.values()) restore(root, s);
+        for (const c of this.cases) fill(root, this.dirOf(c, tool), c.spec.files ?? {});
+        const work = workDir(`diff-${this.tag}-${tool}`);
+        writeFileSync(join(work, 'playbook.yaml'), this.playbook(tool));
+        for (const c of this.cases) {
+          for (const [rel, text] of Object.entries(c.spec.controllerFiles ?? {})) {
+            mkdirSync(dirname(join(work, rel)), { recursive: true });
+            writeFileSync(join(work, rel), text);
+          }
+        }
+        const runner = tool === 'ansible' ? new AnsibleRunner(work, this.host) : new NodemendRunner(work, this.host);
+        try {
+          for (const mode of this.modes) {
+            const { exitCode, output, tasks } = await runner.run(mode);
+            const u = users();
+            const g = groups();
+            for (const c of this.cases) {
+              const dir = this.dirOf(c, tool);
+              const mine = tasks.filter((t) => t.play === c.name);
+              const dump = mine.find((t) => t.task === DUMP);
+              let registered: Record<string, unknown> = {};
+              if (dump?.msg) registered = JSON.parse(dump.msg) as Record<string, unknown>;
+              const outcome = mine
+                .filter((t) => t !== dump)
+                .map((t): TaskOutcome => ({ name: t.task, status: t.status, changed: t.changed, handler: t.handler }));
+              const files: Record<string, FileState> = treeOf(root, dir, u, g);
+              for (const p of c.spec.paths ?? []) files[p] = stateOf(root, p, u, g);
+              const run: ToolRun = {
+                exitCode,
+                tasks: outcome,
+                changed: Object.fromEntries(outcome.map((t) => [t.name, t.changed])),
+                registered: normalise(registered, dir),
+                files: normalise(files, dir),
+                output,
+              };
+              if (!dump) throw new Error(`differential: case "${c.name}" did not reach its last task in ${tool} (${mode}, exit ${exitCode}):\n${output.slice(-4000)}`);
+              (c.outcome[tool] ??= {})[mode] = run;
+            }
+          }
+        } finally {
+          runner.close();
+        }
+      }
+    } finally {
+      for (const s of saved.values()) restore(root, s);
+    }
+    this.ran = true;
+  }
+}
+
+/** One differential suite per test file: its fleet host and a tag that keeps its paths unique. */
+export function differential(host: string, tag: string, modes: readonly Mode[] = MODES): Differential {
+  fleetHost(host);
+  return new Differential(host, tag, modes);
+}
+
+interface Runner {
+  run(mode: Mode): Promise<{ exitCode: number; output: string; tasks: RawTask[] }>;
+  close(): void;
+}
+
+const modeArgs = (mode: Mode): string[] => (mode === 'check' ? ['--check', '--diff'] : ['--diff']);
+
+class NodemendRunner implements Runner {
+  private inventory: string;
+  constructor(
+    private work: string,
+    host: string,
+  ) {
+    this.inventory = writeInventory(work, [host]);
+  }
+  async run(mode: Mode) {
+    const json = join(this.work, `report-${mode}.json`);
+    const r = await runCli(['run', join(this.work, 'playbook.yaml'), '-i', this.inventory, '--json', json, ...modeArgs(mode)]);
+    let tasks: RawTask[] = [];
+    if (existsSync(json)) {
+      const report = JSON.parse(readFileSync(json, 'utf8')) as { hosts: Record<string, { tasks: { play: string; task: string; status: RawTask['status']; changed: boolean; handler?: true; msg?: string; item?: unknown }[] }> };
+      const merged = new Map<string, RawTask>();
+      tasks = [];
+      for (const h of Object.values(report.hosts)) {
+        for (const t of h.tasks) {
+          // One entry per loop item in nodemend's report; Ansible reports the task once.
+          const key = `${t.play}\0${t.task}\0${t.handler ? 1 : 0}`;
+          const prev = t.item !== undefined ? merged.get(key) : undefined;
+          if (prev) {
+            prev.changed ||= t.changed;
+            prev.status = aggregate(prev.status, t.status, prev.changed);
+            continue;
+          }
+          const raw: RawTask = { play: t.play, task: t.task, status: t.status, changed: t.changed, handler: !!t.handler, msg: t.msg };
+          if (t.item !== undefined) merged.set(key, raw);
+          tasks.push(raw);
+        }
+      }
+    }
+    return { exitCode: r.code, output: r.stdout + r.stderr, tasks };
+  }
+  close(): void {}
+}
+
+/** A loop's status over its items, as Ansible reports the task: failed wins, then changed, then ok; all skipped is skipped. */
+function aggregate(a: RawTask['status'], b: RawTask['status'], changed: boolean): RawTask['status'] {
+  if (a === 'failed' || b === 'failed') return 'failed';
+  if (a === 'skipped' && b === 'skipped') return 'skipped';
+  return changed ? 'changed' : 'ok';
+}
+
+class AnsibleRunner implements Runner {
+  private env: NodeJS.ProcessEnv;
+  private inventory: string;
+  constructor(
+    private work: string,
+    host: string,
+  ) {
+    const f = testFleet();
+    const h = fleetHost(host);
+    mkdirSync(join(work, 'callback_plugins'), { recursive: true });
+    writeFileSync(join(work, 'callback_plugins', 'nm_differential.py'), CALLBACK);
+    this.env = {
+      ...ansibleSetup(join(work, 'ansible'), 1, f.knownHosts),
+      ANSIBLE_CALLBACK_PLUGINS: join(work, 'callback_plugins'),
+      ANSIBLE_CALLBACKS_ENABLED: 'nm_differential',
+    };
+    this.inventory = join(work, 'ansible-inventory.yaml');
+    const vars = { ansible_host: '127.0.0.1', ansible_port: h.port, ansible_user: 'ops', ansible_ssh_private_key_file: f.key, ansible_become: true, ansible_python_interpreter: '/usr/bin/python3' };
+    writeFileSync(this.inventory, JSON.stringify({ all: { hosts: { [host]: vars } } }));
+  }
+  run(mode: Mode): Promise<{ exitCode: number; output: string; tasks: RawTask[] }> {
+    const log = join(this.work, `ansible-${mode}.jsonl`);
+    return new Promise((res) => {
+      execFile(
+        'ansible-playbook',
+        ['-i', this.inventory, join(this.work, 'playbook.yaml'), ...modeArgs(mode)],
+        { cwd: this.work, env: { ...this.env, NM_DIFFERENTIAL_LOG: log }, maxBuffer: 64 << 20 },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+          const tasks = existsSync(log)
+            ? readFileSync(log, 'utf8')
+                .split('\n')
+                .filter(Boolean)
+                .map((l) => JSON.parse(l) as RawTask)
+            : [];
+          res({ exitCode: code, output: stdout + stderr, tasks });
+        },
+      );
+    });
+  }
+  close(): void {
+    stopSshMasters(join(this.work, 'ansible', 'cp'));
+  }
+}
