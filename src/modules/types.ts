@@ -75,12 +75,19 @@ export interface ModuleDef<A = any> {
   name: string;
   /** One line for `nodemend modules` and the JSON Schema. */
   description: string;
+  /** Ansible collection the module comes from (ansible.posix, community.general); default ansible.builtin. */
+  collection?: string;
   /** Argument spec; unknown keys are rejected. */
   schema: z.ZodType<A>;
   /** A bare string value (`command: ls -l`) becomes this argument. */
   freeForm?: string;
   /** Arguments that are expressions, left unrendered for the module (assert's `that`). */
   rawArgs?: string[];
+  /**
+   * Its arguments are stored as variables (set_fact): each is rendered with renderStored,
+   * so a value made from host output keeps its unsafe mark (src/load/expr/unsafe.ts).
+   */
+  storesArgs?: boolean;
   /** Runs on the controller only (debug, set_fact, assert, fail): no connection needed. */
   local?: boolean;
   plan(args: A, ctx: ModuleContext): Promise<Plan>;
