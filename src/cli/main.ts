@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * nodemend's command line: `run`, `validate`, `schema`, `modules`, `fleet`.
+ * nodemend's command line: `run`, `validate`, `schema`, `modules`, `fleet`, `vm`.
  * Exit codes: 0 ok; 1 bad input or usage (no host contacted); 2 a host failed;
  * 4 a host was unreachable and none failed.
  */
@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { runCommand, validateCommand } from './run-command.js';
 import { schemaCommand, modulesCommand } from './info-commands.js';
 import { fleetCommand } from '../fleet/cli.js';
+import { vmCommand } from '../vm/cli.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 const program = new Command('nodemend')
@@ -38,6 +39,7 @@ withLoadOptions(program.command('run'))
   .option('--plan-out <file>', 'with --check: save the predicted changes as a plan for `nodemend apply` (format: `nodemend schema plan`)')
   .option('-K, --ask-become-pass', 'ask once for the sudo password (hosts whose inventory sets become_password keep theirs)')
   .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts (a changed key is still refused)')
+  .option('--ignore-lock', "break the lock a killed run left on a host (each real run locks its hosts; see /run/nodemend.lock)")
   .addOption(new Option('--timeout <seconds>', 'kill remote commands after this long unless a task sets timeout').default(3600).argParser((v) => parsePositive(v, '--timeout')))
   .option('-v, --verbose', 'more output (repeat for more)', (_v: string, prev: number) => prev + 1, 0)
   .action(async (playbook: string, opts) => process.exit(await runCommand(playbook, opts)));
@@ -59,6 +61,7 @@ program
   .action(() => void (process.exitCode = modulesCommand()));
 
 program.addCommand(fleetCommand());
+program.addCommand(vmCommand());
 
 function parsePositive(v: string, flag: string): number {
   const n = Number(v);
