@@ -153,7 +153,15 @@ export async function writeReports(result: RunResult, flags: { json?: string; ju
 }
 
 /** One run with the terminal progress and the recap; `showDiff` is what the terminal shows, not what is computed. */
-export async function runWithProgress(loaded: Loaded, hostsByPlay: string[][], options: RunOptions, pool: ConnectionPool, showDiff: boolean): Promise<RunResult> {
+export async function runWithProgress(
+  loaded: Loaded,
+  hostsByPlay: string[][],
+  options: RunOptions,
+  pool: ConnectionPool,
+  showDiff: boolean,
+  /** Adds what happened outside the run (apply's refused hosts) before the recap is printed. */
+  amend: (r: RunResult) => RunResult = (r) => r,
+): Promise<RunResult> {
   const progress = createProgress({
     tty: Boolean(process.stdout.isTTY) && !process.env.CI,
     verbose: options.verbose,
@@ -183,7 +191,7 @@ export async function runWithProgress(loaded: Loaded, hostsByPlay: string[][], o
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = await runPlaybook({
+    const result = amend(await runPlaybook({
       playbook: loaded.playbook,
       inventory: loaded.inventory,
       hostsByPlay,
@@ -192,7 +200,7 @@ export async function runWithProgress(loaded: Loaded, hostsByPlay: string[][], o
       observer: progress,
       stop: stop.signal,
       kill: kill.signal,
-    });
+    }));
     await finishProgress();
     process.stdout.write(renderRecap(result, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
     return result;
