@@ -196,7 +196,7 @@ export async function runWithProgress(
       inventory: loaded.inventory,
       hostsByPlay,
       options,
-      connect: (name) => pool.get(loaded.inventory.hosts.get(name)!),
+      connect: (host) => pool.get(host),
       observer: progress,
       stop: stop.signal,
       kill: kill.signal,

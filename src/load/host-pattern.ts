@@ -16,6 +16,7 @@ import { readSourceFile } from './yaml-source.js';
 import { resolve } from 'node:path';
 import { NodemendError, type SourcePos } from './errors.js';
 import type { Inventory } from './model.js';
+import { isImplicitLocalhost, LOCALHOST_NAMES } from './localhost.js';
 
 interface Term {
   op: 'union' | 'intersect' | 'exclude';
@@ -81,7 +82,7 @@ function matchTerm(inv: Inventory, text: string): string[] {
   if (text === 'all' || text === '*') return [...inv.hosts.keys()];
   const group = inv.groups.get(text);
   if (group) return group.hosts;
-  if (inv.hosts.has(text)) return [text];
+  if (inv.hosts.has(text) || isImplicitLocalhost(inv, text)) return [text];
   let test: ((name: string) => boolean) | undefined;
   if (text.startsWith('~')) {
     const re = new RegExp(text.slice(1));
@@ -112,7 +113,8 @@ export function matchPattern(inv: Inventory, pattern: string, pos: SourcePos, wa
   let result = new Set<string>(unions.length ? unions.flatMap((s) => [...s.hosts]) : inv.hosts.keys());
   for (const s of sets.filter((x) => x.op === 'intersect')) result = new Set([...result].filter((h) => s.hosts.has(h)));
   for (const s of sets.filter((x) => x.op === 'exclude')) for (const h of s.hosts) result.delete(h);
-  return [...inv.hosts.keys()].filter((h) => result.has(h));
+  // The implicit localhost only ever comes from its own name (matchTerm), never from all or a glob.
+  return [...inv.hosts.keys(), ...LOCALHOST_NAMES.filter((n) => isImplicitLocalhost(inv, n))].filter((h) => result.has(h));
 }
 
 /**

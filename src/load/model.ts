@@ -23,6 +23,8 @@ export interface ConnectionSettings {
   become?: boolean;
   become_user?: string;
   become_password?: string;
+  /** Run on the control machine, no SSH (the implicit localhost, or `local: true`). */
+  local?: boolean;
 }
 
 export interface InventoryHost {
@@ -61,6 +63,8 @@ export interface TaskCommon {
   become_user?: string;
   ignore_errors?: boolean;
   no_log?: boolean;
+  /** `local`: run on the control machine (Ansible's connection: local). */
+  connection?: 'local' | 'ssh';
 }
 
 export interface Task extends TaskCommon {
@@ -109,6 +113,7 @@ export interface Play {
   vars: Record<string, unknown>; // play vars merged over vars_files (vars_files first)
   become?: boolean;
   become_user?: string;
+  connection?: 'local' | 'ssh';
   /** Batch sizes: numbers or "30%" strings; the last repeats. Empty = all hosts at once. */
   serial: (number | string)[];
   max_fail_percentage?: number;

@@ -31,6 +31,7 @@ export const connectionShape = {
   become: d(z.boolean(), 'Run tasks through sudo by default'),
   become_user: z.string(),
   become_password: z.string(),
+  local: d(z.boolean(), 'Run on the control machine as the invoking user, without SSH (Ansible: ansible_connection=local)'),
 };
 const connectionPartial = z.strictObject(connectionShape).partial();
 
@@ -69,6 +70,7 @@ export const commonShape = {
   become_user: z.string(),
   ignore_errors: z.boolean(),
   no_log: z.boolean(),
+  connection: d(z.enum(['local', 'ssh']), 'local: run on the control machine as the invoking user (Ansible connection: local)'),
 };
 
 const loopSchema = d(z.union([z.array(z.unknown()), z.string()]), 'A list, or a "{{ expr }}" giving one');
@@ -90,6 +92,7 @@ export const taskKeywordShape = {
   check_mode: z.boolean(),
   run_once: z.boolean(),
   delegate_to: z.string(),
+  local_action: d(z.union([z.string(), z.record(z.string(), z.unknown())]), 'A module run on the control machine: "module args" or {module: name, ...args}'),
   listen: d(stringOrList, 'Handlers only: extra names this handler answers to'),
 };
 export const taskKeywordsSchema = z.strictObject(taskKeywordShape).partial();
@@ -120,6 +123,7 @@ export function playSchema(task: z.ZodType) {
       vars_files: d(stringOrList, 'YAML mappings of variables, relative to the playbook'),
       become: z.boolean(),
       become_user: z.string(),
+      connection: d(z.enum(['local', 'ssh']), 'local: run every task on the control machine (Ansible connection: local)'),
       serial: d(serialSchema, 'Batch sizes: numbers or "30%"; the last repeats'),
       max_fail_percentage: z.number().min(0).max(100),
       any_errors_fatal: z.boolean(),

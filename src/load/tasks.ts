@@ -6,7 +6,7 @@
  * taken as `loop` (without Ansible's one-level flattening of nested lists).
  */
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, Scalar, type Node } from 'yaml';
 import { z } from 'zod';
 import { NodemendError } from './errors.js';
 import type { Block, IncludeTasks, Loc, Task, TaskCommon, TaskNode } from './model.js';
@@ -111,6 +111,7 @@ export class TaskLoader {
       become_user: str(data.become_user),
       ignore_errors: bool(data.ignore_errors),
       no_log: bool(data.no_log),
+      connection: data.connection === 'local' || data.connection === 'ssh' ? data.connection : undefined,
     };
   }
 
@@ -161,22 +162,66 @@ export class TaskLoader {
     return result;
   }
 
+  /**
+   * `local_action: command echo hi` or `local_action: { module: command, cmd: ... }`: the
+   * module and its arguments, as if written as `command: ...` with `delegate_to: localhost`.
+   */
+  private localAction(y: YamlFile, e: Entry): Entry | undefined {
+    const v = e.value;
+    const unknownModule = (name: string, at: Node): undefined => {
+      const names = [...MODULES.keys()];
+      this.errors.push(new NodemendError('unknown-module', `unknown module "${name}" in local_action${didYouMean(name, names) || `; known modules: ${names.join(', ')}`}`, posOf(y, at)));
+      return undefined;
+    };
+    if (isScalar(v) && typeof v.value === 'string') {
+      const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(v.value);
+      if (!m) {
+        this.errors.push(new NodemendError('schema', 'local_action is empty: expected "module args", e.g. "command kubectl version"', posOf(y, v)));
+        return undefined;
+      }
+      if (!findModule(m[1])) return unknownModule(m[1], v);
+      const args = m[2] ? new Scalar(m[2]) : null;
+      if (args) args.range = v.range;
+      return { key: m[1], keyNode: e.keyNode, value: args };
+    }
+    if (isMap(v)) {
+      const mod = entryMap(y, v).get('module');
+      const name = isScalar(mod?.value) && typeof mod.value.value === 'string' ? mod.value.value : undefined;
+      if (!name) {
+        this.errors.push(new NodemendError('schema', 'local_action as a mapping needs "module: NAME" and the module\'s arguments', posOf(y, v)));
+        return undefined;
+      }
+      if (!findModule(name)) return unknownModule(name, mod!.value!);
+      const args = v.clone() as typeof v;
+      args.delete('module');
+      return { key: name, keyNode: e.keyNode, value: args };
+    }
+    this.errors.push(new NodemendError('schema', `local_action takes "module args" or a mapping with "module:", got ${kindOf(v)}`, posOf(y, v ?? e.keyNode)));
+    return undefined;
+  }
+
   private task(y: YamlFile, node: Node, map: Map<string, Entry>, ctx: TaskCtx): Task | undefined {
     const keyword: Entry[] = [];
     const modules: Entry[] = [];
     const unknown: Entry[] = [];
+    const before = this.errors.length;
     for (const e of map.values()) {
       if (KEYWORDS.includes(e.key)) keyword.push(e);
       else if (findModule(e.key)) modules.push(e);
       else unknown.push(e);
     }
-    const before = this.errors.length;
+    const localAction = map.get('local_action');
+    if (localAction) {
+      const la = this.localAction(y, localAction);
+      if (la) modules.unshift(la);
+      if (map.has('delegate_to')) this.errors.push(new NodemendError('schema', 'local_action already runs on the control machine: drop "delegate_to"', posOf(y, map.get('delegate_to')!.keyNode)));
+    }
     const moduleNames = [...MODULES.keys()];
     const where = (e: Entry): Loc => posOf(y, e.keyNode);
 
     // An unknown key close to a keyword is a misspelt keyword; otherwise, in a task without
     // a module, the first one is taken as the module name.
-    const candidateModule = modules.length === 0 ? unknown.find((e) => !closest(e.key, KEYWORDS)) : undefined;
+    const candidateModule = modules.length === 0 && !localAction ? unknown.find((e) => !closest(e.key, KEYWORDS)) : undefined;
     for (const e of unknown) {
       if (e === candidateModule) {
         const hint = didYouMean(e.key, moduleNames) || `; known modules: ${moduleNames.join(', ')}`;
@@ -190,7 +235,7 @@ export class TaskLoader {
       const [a, b] = modules;
       this.errors.push(new NodemendError('schema', `a task runs exactly one module, but this one has two: "${a.key}" (line ${where(a).line}) and "${b.key}"${modules.length > 2 ? ` (and ${modules.length - 2} more)` : ''}`, where(b)));
     }
-    if (modules.length === 0 && !candidateModule) {
+    if (modules.length === 0 && !candidateModule && !localAction) {
       const close = [...new Set(unknown.map((e) => closest(e.key, moduleNames)).filter(Boolean))];
       const list = close.length ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}? modules: ` : 'modules: ';
       this.errors.push(new NodemendError('schema', `task has no module; expected one module key (${list}${moduleNames.join(', ')})`, posOf(y, node)));
@@ -258,7 +303,7 @@ export class TaskLoader {
       timeout: num(data.timeout),
       check_mode: bool(data.check_mode),
       run_once: bool(data.run_once),
-      delegate_to: str(data.delegate_to),
+      delegate_to: localAction ? 'localhost' : str(data.delegate_to),
       listen: stringList(data.listen),
     };
   }

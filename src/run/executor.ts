@@ -5,7 +5,7 @@
  * block's rescue takes it; an unreachable host leaves for good. One host's
  * failure never touches another host's state.
  */
-import type { Block, Inventory, Play, Playbook, Task, TaskNode } from '../load/model.js';
+import type { Block, Inventory, InventoryHost, Play, Playbook, Task, TaskNode } from '../load/model.js';
 import type { HostConnection } from '../transport/types.js';
 import type { PlayStop, RunObserver, RunResult, TaskResult } from './events.js';
 import { HostRun } from './host-run.js';
@@ -13,6 +13,7 @@ import { inherit, ROOT, type Inherited } from './inherited.js';
 import { mapLimit } from './limit.js';
 import type { RunOptions } from './options.js';
 import { splitBatches } from './batches.js';
+import { implicitLocalhost, isImplicitLocalhost } from '../load/localhost.js';
 import { tagsSelect } from './tags.js';
 import { runTaskOnHost, taskDisplayName, type TaskEnv } from './task-runner.js';
 
@@ -23,7 +24,7 @@ export interface ExecutorInput {
   hostsByPlay: string[][];
   options: RunOptions;
   /** One connection per host, opened lazily and reused (the transport pool). */
-  connect: (hostName: string) => Promise<HostConnection>;
+  connect: (host: InventoryHost) => Promise<HostConnection>;
   observer?: RunObserver;
   /**
    * Ctrl-C / SIGTERM (reason: the signal's name): no task, batch, handler or play starts
@@ -51,13 +52,14 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   const emit = (e: Parameters<RunObserver['onEvent']>[0]): void => input.observer?.onEvent(e);
   const results: TaskResult[] = [];
   const hostRuns = new Map<string, HostRun>();
+  const playedHosts = new Set<string>(); // delegation targets (delegate_to, connection: local) get no recap line, as in Ansible
   const plannedLocal = new Set<string>(); // check mode: controller files fetches would write
   const hostRun = (name: string): HostRun => {
     let h = hostRuns.get(name);
     if (!h) {
-      const inv = inventory.hosts.get(name);
+      const inv = inventory.hosts.get(name) ?? (isImplicitLocalhost(inventory, name) ? implicitLocalhost(inventory, name) : undefined);
       if (!inv) throw new Error(`no inventory host ${name}`);
-      h = new HostRun(inv, () => input.connect(name), plannedLocal);
+      h = new HostRun(inv, () => input.connect(inv), plannedLocal);
       hostRuns.set(name, h);
     }
     return h;
@@ -75,7 +77,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
     const play = playbook.plays[p];
     lastPlay = p;
     const names = input.hostsByPlay[p] ?? [];
-    names.forEach(hostRun);
+    names.forEach((n) => playedHosts.add(hostRun(n).name));
     const playHosts = names.filter((n) => hostRuns.get(n)!.alive);
     emit({ type: 'play-start', play: play.name, hosts: playHosts });
     const ctx: PlayCtx = {
@@ -87,7 +89,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       env: {
         options,
         playName: play.name,
-        connectionOf: (n) => (inventory.hosts.has(n) ? hostRun(n) : undefined),
+        connectionOf: (n) => (inventory.hosts.has(n) || isImplicitLocalhost(inventory, n) ? hostRun(n) : undefined),
         scopeBase: { play, inventory, playHosts, extraVars: options.extraVars, check: options.check, hostRuns },
       },
     };
@@ -95,7 +97,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
     for (let b = 0; b < batches.length && !halted(ctx); b++) {
       const hosts = batches[b].map((n) => hostRuns.get(n)!);
       if (batches.length > 1) emit({ type: 'batch-start', play: play.name, hosts: batches[b], index: b, count: batches.length });
-      const rootInh = inherit(ROOT, { when: [], tags: play.tags, vars: {}, become: play.become, become_user: play.become_user, loc: play.loc });
+      const rootInh = inherit(ROOT, { when: [], tags: play.tags, vars: {}, become: play.become, become_user: play.become_user, connection: play.connection, loc: play.loc });
       await runNodes(play.tasks, hosts, rootInh, ctx, record, emit);
       await runHandlers(hosts, rootInh, ctx, record, emit);
       const later = batches.slice(b + 1).flat();
@@ -115,7 +117,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   }
 
   const recap: RunResult['recap'] = {};
-  for (const [name, h] of hostRuns) recap[name] = h.recap;
+  for (const [name, h] of hostRuns) if (playedHosts.has(name)) recap[name] = h.recap;
   let interrupted: RunResult['interrupted'];
   if (input.stop?.aborted) {
     const mid = (interruptedAt?.batch ?? []).filter((n) => !hostRuns.get(n)!.failed);

@@ -14,5 +14,6 @@ export function inherit(parent: Inherited, node: TaskCommon): Inherited {
     become_user: node.become_user ?? parent.become_user,
     ignore_errors: node.ignore_errors ?? parent.ignore_errors,
     no_log: node.no_log ?? parent.no_log,
+    connection: node.connection ?? parent.connection,
   };
 }

@@ -146,8 +146,11 @@ async function runOnce(
     const args = await renderArgs(mod, task, scope, host);
 
     const check = env.options.check && task.check_mode !== false;
-    const target = task.delegate_to ? env.connectionOf(String(renderDeep(task.delegate_to, scope, task.loc))) : host;
-    if (!target) throw new ModuleFailure(`delegate_to: no inventory host named "${task.delegate_to}"`);
+    // connection: local runs the task on the control machine, for this host (its vars, its report line).
+    const local = (task.connection ?? inh.connection) === 'local' && !host.inv.connection.local;
+    const delegate = task.delegate_to === undefined ? undefined : String(renderDeep(task.delegate_to, scope, task.loc));
+    const target = local ? env.connectionOf('localhost') : delegate !== undefined ? env.connectionOf(delegate) : host;
+    if (!target) throw new ModuleFailure(`delegate_to: no inventory host named "${delegate}" (localhost, 127.0.0.1 and ::1 mean the control machine)`);
     const become = resolveBecome(task, inh, target);
     const conn = mod.local ? undefined : await target.connect();
     const basisRec = new BasisRecorder();

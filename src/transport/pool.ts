@@ -9,6 +9,7 @@ import type { HostConnection } from './types.js';
 import { UnreachableError } from './types.js';
 import { SshConnection, type SshTarget } from './ssh.js';
 import { Semaphore } from './semaphore.js';
+import { LocalConnection } from './local.js';
 
 /**
  * Handshakes in flight at once. Each costs both ends a burst of CPU (key exchange, sshd's
@@ -49,12 +50,15 @@ export class ConnectionPool {
   private readonly all = new Map<string, SshConnection[]>(); // stats key -> every connection made for it
 
   private readonly handshakes: Semaphore;
+  /** The control machine: one for every name that means it (localhost, 127.0.0.1, local: true hosts). */
+  private local?: LocalConnection;
 
   constructor(private readonly opts: PoolOptions = {}) {
     this.handshakes = new Semaphore(opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES);
   }
 
   get(host: InventoryHost): Promise<HostConnection> {
+    if (host.connection.local) return Promise.resolve((this.local ??= new LocalConnection('localhost')));
     return this.connectionFor(host, []);
   }
 
@@ -139,6 +143,7 @@ export class ConnectionPool {
 
   async closeAll(): Promise<void> {
     const conns = [...this.all.values()].flat();
+    await this.local?.close();
     this.hosts.clear();
     this.jumps.clear();
     // Targets first: their channels ride on the jump connections.

@@ -126,3 +126,13 @@ describe('--limit', () => {
     expect(() => resolveLimit(inv, `@${join(dir, 'missing.txt')}`, noWarn)).toThrow(/cannot read limit file .*missing\.txt: no such file/);
   });
 });
+
+describe('the implicit localhost', () => {
+  it('matches localhost, 127.0.0.1 and ::1 by name only, never through all or a glob', () => {
+    expect(match('localhost').hosts).toEqual(['localhost']);
+    expect(match('127.0.0.1').hosts).toEqual(['127.0.0.1']);
+    expect(match('node1:localhost').hosts).toEqual(['node1', 'localhost']);
+    expect(match('all').hosts).not.toContain('localhost');
+    expect(match('local*').hosts).toEqual([]);
+  });
+});

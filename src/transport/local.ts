@@ -1,0 +1,97 @@
+/**
+ * The control machine as a host (Ansible's `connection: local`, its implicit localhost,
+ * `delegate_to: localhost`, `local_action`): commands run as the invoking user, built
+ * exactly as remote ones are (innerCommand: `sh -c`, timeout(1), env, cwd; sudo for
+ * become), so quoting, timeouts and exit codes are the same on both sides. Each command
+ * is its own process group, so a Ctrl-C in the terminal does not reach it behind the
+ * runner's back and close() (the second Ctrl-C) can stop all of it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import type { BecomeSpec, ExecOptions, ExecResult, HostConnection, RemoteShell } from './types.js';
+import { BecomeError, SudoDialog, needsPassword, sudoCommand } from './become.js';
+import { innerCommand } from './ssh.js';
+
+/** How long sudo-with-password may take to accept the password before the command is given up. */
+const BECOME_TIMEOUT_MS = 30_000;
+
+export class LocalConnection implements HostConnection {
+  private readonly running = new Set<ChildProcess>();
+
+  constructor(readonly hostName: string) {}
+
+  exec(command: string | { toString(): string }, opts: ExecOptions = {}, become?: BecomeSpec): Promise<ExecResult> {
+    const inner = innerCommand(String(command), opts);
+    const sudo = become ? sudoCommand(inner, become) : undefined;
+    const line = sudo ? sudo.line.text : inner.text;
+    const dialog = sudo?.prompt && sudo.marker ? new SudoDialog(sudo.prompt, sudo.marker) : undefined;
+    return new Promise<ExecResult>((resolve, reject) => {
+      // exec: the group leader is the command line itself (timeout, env or sudo), which passes a
+      // signal on to the command; a waiting outer shell would die and leave the command running.
+      const child = spawn('/bin/sh', ['-c', `exec ${line}`], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      this.running.add(child);
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      const sendStdin = (): void => {
+        if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
+        else child.stdin.end();
+      };
+      child.stdin.on('error', () => {}); // a command that exits without reading its stdin
+      const guard = dialog ? setTimeout(() => child.stdin.end(), BECOME_TIMEOUT_MS) : undefined;
+      const onEvents = (events: string[]): void => {
+        for (const ev of events) {
+          if (ev === 'send-password') child.stdin.write(`${become!.password}\n`);
+          else if (ev === 'ready') {
+            clearTimeout(guard);
+            sendStdin();
+          } else if (ev === 'rejected') child.stdin.end();
+        }
+      };
+      child.stdout.on('data', (d: Buffer) => (dialog ? onEvents(dialog.onStdout(d)) : out.push(d)));
+      child.stderr.on('data', (d: Buffer) => (dialog ? onEvents(dialog.onStderr(d)) : err.push(d)));
+      if (!dialog) sendStdin();
+      child.on('error', (e) => {
+        this.running.delete(child);
+        clearTimeout(guard);
+        reject(e);
+      });
+      child.on('close', (code, signal) => {
+        this.running.delete(child);
+        clearTimeout(guard);
+        const rc = code ?? (signal ? 128 + ((osConstants.signals as Record<string, number>)[signal] ?? 0) : -1);
+        const bytes = dialog ? dialog.result() : { stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+        const stdoutBytes = bytes.stdout;
+        const stderr = bytes.stderr.toString('utf8');
+        if (dialog && !dialog.ready && (dialog.rejected || dialog.passwordSent || rc !== 0))
+          return reject(new BecomeError(this.hostName, `sudo for user ${become!.user} on the control machine failed: ${dialog.rejected ? 'password rejected' : stderr.trim() || `rc ${rc}`}`));
+        if (become && !become.password && needsPassword(rc, stderr))
+          return reject(new BecomeError(this.hostName, `sudo needs a password on the control machine for ${become.user}; set become_password or -K`));
+        resolve({
+          rc,
+          stdout: stdoutBytes.toString('utf8'),
+          stderr,
+          stdoutBytes,
+          timedOut: opts.timeoutSec !== undefined && (rc === 124 || rc === 137),
+        });
+      });
+    });
+  }
+
+  as(become: BecomeSpec | undefined): RemoteShell {
+    return { hostName: this.hostName, exec: (cmd, opts) => this.exec(cmd, opts, become) };
+  }
+
+  /** Nothing to reconnect: the control machine does not reboot under us. */
+  async reconnect(): Promise<void> {}
+
+  /** Stops every command still running (their whole process groups: timeout(1), sh and children). */
+  async close(): Promise<void> {
+    for (const child of this.running) {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}

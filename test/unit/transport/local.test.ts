@@ -1,0 +1,48 @@
+/**
+ * The control machine's connection: real processes on this machine (no SSH), built with the
+ * same wrapping as remote commands, so values are quoted, timeouts enforced and exit codes
+ * reported exactly as on a node.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, realpathSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { LocalConnection } from '../../../src/transport/local.js';
+import { sh } from '../../../src/transport/quote.js';
+
+const local = new LocalConnection('localhost');
+
+describe('LocalConnection', () => {
+  it('runs as the invoking user and reports rc, stdout and stderr apart', async () => {
+    const r = await local.exec('id -un; echo oops >&2; exit 3');
+    expect(r).toMatchObject({ rc: 3, stdout: `${userInfo().username}\n`, stderr: 'oops\n' });
+  });
+
+  it('passes a hostile value through sh`` as one word, never as shell syntax', async () => {
+    const evil = `a'b "c" $(touch /tmp/nm-pwned) ; \`x\` \\ *`;
+    const r = await local.exec(sh`printf %s ${evil}`);
+    expect(r.stdout).toBe(evil);
+  });
+
+  it('feeds stdin, sets env and cwd', async () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'nm-local-')));
+    const r = await local.exec('cat; echo " $NM_X"; pwd', { stdin: 'from stdin', env: { NM_X: 'it is x' }, cwd: dir });
+    expect(r.stdout).toBe(`from stdin it is x\n${dir}\n`);
+  });
+
+  it('kills a command at its timeout and says so', async () => {
+    const r = await local.exec('sleep 30', { timeoutSec: 1 });
+    expect(r.rc).toBe(124);
+    expect(r.timedOut).toBe(true);
+  });
+
+  it('close() stops a running command and its children (second Ctrl-C)', async () => {
+    const c = new LocalConnection('localhost');
+    const running = c.exec('sleep 30; echo never', { timeoutSec: 60 });
+    await new Promise((r) => setTimeout(r, 300));
+    await c.close();
+    const r = await running;
+    expect(r.stdout).toBe('');
+    expect(r.rc).toBe(143); // SIGTERM, as a shell reports it
+  });
+});
