@@ -105,7 +105,7 @@ export async function applyCommand(file: string, flags: ApplyFlags): Promise<num
       inventory: loaded.inventory,
       hostsByPlay: byPlay(() => true),
       options,
-      connect: (name) => pool.get(loaded.inventory.hosts.get(name)!),
+      connect: (host) => pool.get(host),
     });
     const now = planHosts(replan, key);
     const drift = new Map<string, string[]>();
