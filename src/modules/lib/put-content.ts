@@ -102,8 +102,11 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
 
   const diffs: FileDiff[] = [];
   let note: string | undefined;
+  // Without follow the write replaces the symlink itself, not its target: the diff shows the
+  // link, never the target's bytes (read as root, they may be a file the login user cannot read).
+  const replacesLink = !o.follow && probe.linkTarget !== undefined;
   if (ctx.diff) {
-    const before = !probe.exists ? null : probe.content;
+    const before = !probe.exists ? null : replacesLink ? Buffer.from(`symlink -> ${probe.linkTarget}\n`) : probe.content;
     const c = contentDiff(path, before, src.bytes);
     if (c.diff) diffs.push(c.diff);
     note = c.note;
