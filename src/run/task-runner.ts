@@ -59,7 +59,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     task: taskDisplayName(task),
     taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`,
     module: task.module,
-    check: env.options.check && task.check_mode !== false,
+    check: task.check_mode ?? env.options.check,
     isHandler,
   };
   const finish = (status: TaskStatus, fields: Partial<TaskResult> = {}): TaskResult => ({
@@ -145,7 +145,8 @@ async function runOnce(
     if (!mod) throw new ModuleFailure(`unknown module "${task.module}"`);
     const args = await renderArgs(mod, task, scope, host);
 
-    const check = env.options.check && task.check_mode !== false;
+    // check_mode: true plans without applying even in a real run (a "would this change?" probe), as in Ansible
+    const check = task.check_mode ?? env.options.check;
     // connection: local runs the task on the control machine, for this host (its vars, its report line).
     const local = (task.connection ?? inh.connection) === 'local' && !host.inv.connection.local;
     const delegate = task.delegate_to === undefined ? undefined : String(renderDeep(task.delegate_to, scope, task.loc));
