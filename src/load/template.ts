@@ -19,6 +19,7 @@ import { NodemendError } from './errors.js';
 import { hasTemplate, UndefinedVariableError } from './expr/index.js';
 import { ExprValueError } from './expr/errors.js';
 import { renderLazy } from './expr/template-string.js';
+import { isUnsafe, UnsafeText } from './expr/unsafe.js';
 import { contains, equals, compare, getMember, hasKey, isMapping, iterate, keysOf, toPlain, toText, truthy, UNDEFINED } from './expr/values.js';
 import { versionMatches } from './version-compare.js';
 import { quote } from '../transport/quote.js';
@@ -115,16 +116,24 @@ helper('quote', [1, 1], (s) => quote(str(s)));
 /**
  * What the template sees for a value: mappings as read-only Proxies that look keys up
  * with getMember (no prototype access; a fact Proxy's FactNeeded passes through),
- * templated strings rendered, lists copied with their items viewed.
+ * templated strings rendered, lists copied with their items viewed. Unsafe values (host
+ * output, src/load/expr/unsafe.ts) and everything inside them are never rendered.
  */
-function viewOf(v: unknown, scope: Record<string, unknown>, name: string): unknown {
-  if (typeof v === 'string') return hasTemplate(v) ? viewOf(renderLazy(v, scope, name, undefined), scope, name) : v;
-  if (Array.isArray(v)) return v.map((x, i) => viewOf(x, scope, `${name}[${i}]`));
+function viewOf(v: unknown, scope: Record<string, unknown>, name: string, unsafe = false): unknown {
+  if (v instanceof UnsafeText) return v.text;
+  if (!unsafe && isUnsafe(v)) unsafe = true;
+  if (typeof v === 'string') {
+    if (!hasTemplate(v) || unsafe) return v;
+    // Rendered once, as the evaluator does: a string it yields (host output, {% raw %}) is final.
+    const r = renderLazy(v, scope, name, undefined);
+    return typeof r === 'string' ? r : viewOf(r, scope, name);
+  }
+  if (Array.isArray(v)) return v.map((x, i) => viewOf(x, scope, `${name}[${i}]`, unsafe));
   if (!isMapping(v)) return v;
   const read = (k: string | symbol): unknown => {
     if (typeof k !== 'string') return undefined;
     const x = getMember(v, k);
-    return x === UNDEFINED ? undefined : viewOf(x, scope, name ? `${name}.${k}` : k);
+    return x === UNDEFINED ? undefined : viewOf(x, scope, name ? `${name}.${k}` : k, unsafe);
   };
   return new Proxy({} as Record<string, unknown>, {
     // Handlebars puts the object in its "not defined in <obj>" message: it must convert to text.

@@ -3,7 +3,9 @@
  * `dest` / `dest/<basename>` with flat). Changed when the local copy differed. The plan's
  * single probe compares sha256 on the host and, in a real run, brings the bytes back in the
  * same round trip (only when they differ), so apply is a local atomic write.
- * A relative `dest` is taken from the directory nodemend runs in.
+ * A relative `dest` is taken from the directory nodemend runs in. The local path is refused
+ * unless it stays inside `dest` (`dest/<host>` when not flat), symlinks included: the host
+ * name and `src` may come from what a host said (lib/contained-path.ts).
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -15,6 +17,7 @@ import { boolArg, pathArg } from './lib/args.js';
 import { contentDiff, MAX_DIFF_BYTES } from './lib/diff.js';
 import { remote } from './lib/remote.js';
 import { planLocalFile, remoteFileWillExist } from './lib/planned-paths.js';
+import { containedPath, safeComponent } from './lib/contained-path.js';
 
 const schema = z.strictObject({
   src: pathArg,
@@ -26,10 +29,13 @@ const schema = z.strictObject({
 
 type Args = z.infer<typeof schema>;
 
-function localPath(a: Args, host: string): string {
+async function localPath(a: Args, host: string): Promise<string> {
   const base = resolve(a.dest);
-  if (!a.flat) return join(base, host, a.src);
-  return a.dest.endsWith('/') ? join(base, basename(a.src)) : base;
+  if (!a.flat) {
+    const hostDir = join(base, safeComponent(host, 'the host name'));
+    return containedPath(hostDir, join(hostDir, a.src), `the fetched ${a.src}`);
+  }
+  return a.dest.endsWith('/') ? containedPath(base, join(base, basename(a.src)), `the fetched ${a.src}`) : base; // named by the user
 }
 
 async function readLocal(path: string): Promise<Buffer | null> {
@@ -60,7 +66,7 @@ export default defineModule<Args>({
   description: 'Copy a remote file to the controller (dest/<host>/<path>, or flat)',
   schema,
   async plan(a, ctx) {
-    const dest = localPath(a, ctx.host);
+    const dest = await localPath(a, ctx.host);
     const local = await readLocal(dest);
     const localSha = local ? sha256(local) : '';
     // Bytes come back in the plan's round trip when a real run will need them (or a check wants a diff).

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { parentWillExist, planFileCreation } from './lib/planned-paths.js';
 import { defineModule, ModuleFailure, type Plan } from './types.js';
 import { raw, sh } from '../transport/quote.js';
-import { parseStatLine, STAT_FIELDS_FORMAT, type FileProbe } from '../transport/remote-file.js';
+import { BACKUP_FN, parseStatLine, STAT_FIELDS_FORMAT, type FileProbe } from '../transport/remote-file.js';
 import { attrDelta, attrDiff, attrFields, describeAttrs, fixAttrsCommand, modeForWrite } from './lib/attrs.js';
 import { boolArg, pathArg } from './lib/args.js';
 import { run } from './lib/remote.js';
@@ -101,7 +101,7 @@ fi
 
 // Apply: download next to the target, verify, set attributes, back up, rename.
 const APPLY_BODY = `die() { rc=$1; shift; printf '%s\\n' "$*" >&2; exit "$rc"; }
-d=$(dirname -- "$t")
+${BACKUP_FN}d=$(dirname -- "$t")
 [ -d "$d" ] || die 3 "Destination dir $d does not exist"
 tmp=$(mktemp -- "$d/.nodemend.XXXXXXXX") || die 5 "cannot create a temp file in $d"
 trap 'rm -f -- "$tmp"' EXIT
@@ -121,9 +121,7 @@ fi
 if [ -n "$own" ]; then chown -- "$own" "$tmp" || die 8 "cannot chown $t to $own"; fi
 if [ -n "$mode" ]; then chmod -- "$mode" "$tmp" || die 8 "cannot chmod $t to $mode"; fi
 b=
-if [ "$backup" = 1 ] && [ -e "$t" ]; then
-  b="$t.$(date +%Y%m%dT%H%M%S)~"; cp -p -- "$t" "$b" || die 9 "cannot back up $t"
-fi
+if [ "$backup" = 1 ] && [ -e "$t" ]; then bk "$t" || die 9 "cannot back up $t (no backup left behind)"; fi
 mv -fT -- "$tmp" "$t" || die 10 "cannot rename $tmp to $t"
 trap - EXIT
 echo "BACKUP $b"

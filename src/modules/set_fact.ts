@@ -5,13 +5,15 @@
  */
 import { z } from 'zod';
 import { defineModule, ModuleFailure } from './types.js';
+import { UnsafeText } from '../load/expr/unsafe.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Ansible turns the strings true/false/yes/no given to set_fact into booleans. */
 function ansibleValue(v: unknown): unknown {
-  if (typeof v !== 'string') return v;
-  const l = v.toLowerCase();
+  const text = v instanceof UnsafeText ? v.text : v;
+  if (typeof text !== 'string') return v;
+  const l = text.toLowerCase();
   if (l === 'true' || l === 'yes') return true;
   if (l === 'false' || l === 'no') return false;
   return v;
@@ -39,6 +41,7 @@ export default defineModule({
   description: 'Set host variables for the rest of the play (runs on the controller, never changed)',
   schema,
   local: true,
+  storesArgs: true,
   async plan(vars, ctx) {
     if (Object.keys(vars).length === 0) throw new ModuleFailure('No key/value pairs provided, at least one is required for this action to succeed');
     ctx.setHostVars(vars);

@@ -81,6 +81,11 @@ export interface ModuleDef<A = any> {
   freeForm?: string;
   /** Arguments that are expressions, left unrendered for the module (assert's `that`). */
   rawArgs?: string[];
+  /**
+   * Its arguments are stored as variables (set_fact): each is rendered with renderStored,
+   * so a value made from host output keeps its unsafe mark (src/load/expr/unsafe.ts).
+   */
+  storesArgs?: boolean;
   /** Runs on the controller only (debug, set_fact, assert, fail): no connection needed. */
   local?: boolean;
   plan(args: A, ctx: ModuleContext): Promise<Plan>;

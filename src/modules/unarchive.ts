@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineModule, ModuleFailure, type Plan } from './types.js';
 import { raw, sh, type Raw } from '../transport/quote.js';
-import { parseStatLine, STAT_FIELDS_FORMAT } from '../transport/remote-file.js';
+import { parseStatLine, sha256, STAT_FIELDS_FORMAT } from '../transport/remote-file.js';
 import { attrDelta, attrFields, type WantedAttrs } from './lib/attrs.js';
 import { boolArg, pathArg } from './lib/args.js';
 import { parentWillExist, remoteFileWillExist } from './lib/planned-paths.js';
@@ -57,6 +57,9 @@ const MAGIC_BYTES = 262;
 const STAGE = `a=$src; t=; l=$(mktemp) || exit 5
 trap 'rm -f -- "$l" \${t:+"$t"}' EXIT
 if [ "$upload" = 1 ]; then t=$(mktemp) || exit 5; a=$t; cat > "$a" || exit 5
+  # A cut connection ends the input early: never extract a prefix of the archive.
+  sz=$(stat -c %s -- "$a") && [ "$sz" = "$len" ] || { echo "only \${sz:-?} of $len bytes of the archive arrived; nothing extracted" >&2; exit 12; }
+  s=$(sha256sum < "$a") && [ "\${s%% *}" = "$sum" ] || { echo "the archive that arrived is damaged (sha256 \${s%% *}, sent $sum); nothing extracted" >&2; exit 12; }
 elif [ ! -f "$a" ]; then echo NOSRC; exit 0
 fi
 if [ -z "$fmt" ]; then
@@ -152,13 +155,13 @@ const nonEmpty = (l: string[] = []): string[] => l.filter((x) => x !== '');
 
 // ---------------------------------------------------------------- the module
 
-async function localArchive(path: string): Promise<{ bytes: Buffer; format: Format }> {
+async function localArchive(path: string): Promise<{ bytes: Buffer; sha256: string; format: Format }> {
   const bytes = await readFile(path).catch(() => {
     throw new ModuleFailure(`Could not find or access '${path}' on the controller`);
   });
   const format = formatFromMagic(bytes.subarray(0, MAGIC_BYTES).toString('hex'));
   if (!format) throw new ModuleFailure(`Failed to find handler for "${path}". Make sure the required command to extract the file is installed.`);
-  return { bytes, format };
+  return { bytes, sha256: sha256(bytes), format };
 }
 
 function chmodArg(mode: string): string {
@@ -196,7 +199,7 @@ export default defineModule({
     const want: WantedAttrs = { mode: a.mode, owner: a.owner, group: a.group };
     const attrs = a.mode !== undefined || a.owner !== undefined || a.group !== undefined;
     const vars = (extra: Raw): Raw =>
-      sh`LC_ALL=C; export LC_ALL; src=${a.remote_src ? a.src : '-'}; dest=${a.dest}; upload=${local ? 1 : 0}; fmt=${local?.format ?? ''}; ${extra}
+      sh`LC_ALL=C; export LC_ALL; src=${a.remote_src ? a.src : '-'}; dest=${a.dest}; upload=${local ? 1 : 0}; len=${local?.bytes.length ?? 0}; sum=${local?.sha256 ?? ''}; fmt=${local?.format ?? ''}; ${extra}
 set -- ${a.extra_opts.length ? a.extra_opts : raw('')}
 [ -d "$dest" ] || { echo NODEST; cat >/dev/null; exit 0; }
 `;

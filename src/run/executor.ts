@@ -198,7 +198,7 @@ async function runBlock(node: Block, hosts: HostRun[], parent: Inherited, ctx: P
 
 async function runTask(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit, isHandler = false): Promise<HostRun[]> {
   if (!isHandler && !tagsSelect([...inh.tags, ...task.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return [];
-  const name = taskDisplayName(task);
+  const name = taskDisplayName(task, task.no_log ?? inh.no_log ?? false);
   const targets = task.run_once ? hosts.slice(0, 1) : hosts;
   emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, hosts: targets.map((h) => h.name), isHandler });
   const failed: HostRun[] = [];

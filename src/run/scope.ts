@@ -9,13 +9,15 @@
 import type { Facts } from '../facts/types.js';
 import { FACTS } from '../facts/index.js';
 import { FactNeeded } from '../load/expr/index.js';
+import { markUnsafe } from '../load/expr/unsafe.js';
 import type { HostRun } from './host-run.js';
 import type { Inventory, Play } from '../load/model.js';
 
 /** `facts.x` reads a cached fact, or throws FactNeeded so the caller fetches it and evaluates again. */
 export function factsProxy(facts: Facts): Record<string, unknown> {
   const known = (p: string | symbol): p is string => typeof p === 'string' && FACTS.has(p);
-  return new Proxy({} as Record<string, unknown>, {
+  // Facts are what a host says: data, never rendered as a template.
+  return markUnsafe(new Proxy({} as Record<string, unknown>, {
     get(_t, prop) {
       if (!known(prop)) return undefined;
       const v = facts.peek(prop);
@@ -25,7 +27,7 @@ export function factsProxy(facts: Facts): Record<string, unknown> {
     has: (_t, prop) => known(prop),
     ownKeys: () => [...FACTS.keys()],
     getOwnPropertyDescriptor: (_t, prop) => (known(prop) ? { enumerable: true, configurable: true, writable: false, value: facts.peek(prop) } : undefined),
-  });
+  })) as Record<string, unknown>;
 }
 
 /** Run a pure evaluation, fetching each fact it asks for until it completes. */

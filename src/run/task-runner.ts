@@ -9,7 +9,8 @@ import type { BecomeSpec, RemoteShell } from '../transport/types.js';
 import { UnreachableError } from '../transport/types.js';
 import { findModule } from '../modules/registry.js';
 import { ModuleFailure, type ModuleContext, type ModuleDef, type Plan } from '../modules/types.js';
-import { compileExpression, evaluateCondition, renderDeep, UndefinedVariableError } from '../load/expr/index.js';
+import { compileExpression, evaluateCondition, renderDeep, renderStored, UndefinedVariableError } from '../load/expr/index.js';
+import { isUnsafe, markUnsafe, unwrapUnsafe } from '../load/expr/unsafe.js';
 import { renderTemplateFile } from '../load/template.js';
 import type { TaskResult, TaskStatus } from './events.js';
 import type { HostRun } from './host-run.js';
@@ -36,8 +37,10 @@ export interface HostTaskOutcome {
   changed: boolean;
 }
 
-export function taskDisplayName(task: Task): string {
+/** A task's title: its name, else the module and its first argument, unless no_log (argument values may be secrets). */
+export function taskDisplayName(task: Task, noLog: boolean): string {
   if (task.name) return task.name;
+  if (noLog) return task.module;
   const first = Object.values(task.args)[0];
   return `${task.module}${typeof first === 'string' ? ` ${first}` : ''}`.slice(0, 80);
 }
@@ -56,7 +59,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
   const base = {
     host: host.name,
     play: env.playName,
-    task: taskDisplayName(task),
+    task: taskDisplayName(task, noLog),
     taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`,
     module: task.module,
     check: task.check_mode ?? env.options.check,
@@ -72,9 +75,10 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
   });
 
   try {
-    const items: unknown[] | undefined =
-      task.loop === undefined ? undefined : await withFacts(host.facts, () => renderDeep(task.loop, scope, task.loc) as unknown[]);
-    if (items !== undefined && !Array.isArray(items)) throw new ModuleFailure(`loop must be a list, got ${typeof items}`);
+    const rendered = task.loop === undefined ? undefined : await withFacts(host.facts, () => renderStored(task.loop, scope, task.loc));
+    if (rendered !== undefined && !Array.isArray(rendered)) throw new ModuleFailure(`loop must be a list, got ${typeof unwrapUnsafe(rendered)}`);
+    // Items of a list made from host output are data too.
+    const items = rendered === undefined ? undefined : isUnsafe(rendered) ? (rendered as unknown[]).map(markUnsafe) : (rendered as unknown[]);
 
     const runs: { result: Record<string, unknown>; tr: TaskResult }[] = [];
     for (const item of items ?? [undefined]) {
@@ -85,7 +89,8 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     }
 
     if (task.register) {
-      host.runtimeVars[task.register] =
+      // What a host returned is data: never rendered as a template again.
+      host.runtimeVars[task.register] = markUnsafe(
         items === undefined
           ? runs[0].result
           : {
@@ -94,7 +99,8 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
               failed: runs.some((r) => r.result.failed),
               skipped: runs.every((r) => r.result.skipped),
               msg: runs.some((r) => r.result.failed) ? 'One or more items failed' : 'All items completed',
-            };
+            },
+      );
     }
     const results = runs.map((r) => r.tr);
     const failed = results.some((r) => r.status === 'failed' && !r.ignored);
@@ -105,7 +111,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
   } catch (e) {
     // Errors before any item ran (loop expression, unknown variable in loop).
     const tr = finish('failed', { msg: errorMessage(e, noLog), ignored: task.ignore_errors ?? inh.ignore_errors ?? false });
-    if (task.register) host.runtimeVars[task.register] = { failed: true, msg: tr.msg, changed: false };
+    if (task.register) host.runtimeVars[task.register] = markUnsafe({ failed: true, msg: tr.msg, changed: false });
     return { results: [tr], failed: !tr.ignored, unreachable: false, changed: false };
   }
 }
@@ -130,7 +136,7 @@ async function runOnce(
   // A registered loop result carries its item under the loop variable's name, as in Ansible.
   const withItem = item === undefined ? {} : { [task.loop_var]: item, ansible_loop_var: task.loop_var };
   // loop_control.label: what reports show for the item (a big dict, or one carrying a secret)
-  let shownItem: { item?: unknown } = item === undefined ? {} : { item };
+  let shownItem: { item?: unknown } = item === undefined ? {} : { item: unwrapUnsafe(item) };
   const ignoreErrors = task.ignore_errors ?? inh.ignore_errors ?? false;
   const when = [...inh.when, ...task.when];
   try {
@@ -190,7 +196,7 @@ async function runOnce(
     const key: TaskKey = { host: host.name, play: env.playName, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, isHandler, item: shownItem.item };
     for (let attempt = 1; attempt <= attempts; attempt++) {
       ({ result, applied, basis } = await planAndApply(mod, args, ctx, basisRec, env.options.planGuard && ((plan) => env.options.planGuard!(key, plan))));
-      const regScope = task.register ? { ...scope, [task.register]: result } : scope;
+      const regScope = task.register ? { ...scope, [task.register]: markUnsafe(result) } : scope;
       // In check mode an unapplied command has no rc/stdout: conditions that need them keep the plan's verdict.
       const evalKeep = async (cond: string[] | undefined, key: 'changed' | 'failed'): Promise<void> => {
         if (!cond) return;
@@ -259,7 +265,11 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
   const toRender: Record<string, unknown> = {};
   const kept: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(task.args)) (raw.has(k) ? kept : toRender)[k] = v;
-  const rendered = (await withFacts(host.facts, () => renderDeep(toRender, scope, task.loc))) as Record<string, unknown>;
+  const render = (): Record<string, unknown> =>
+    mod.storesArgs
+      ? Object.fromEntries(Object.entries(toRender).map(([k, v]) => [k, renderStored(v, scope, task.loc)]))
+      : (renderDeep(toRender, scope, task.loc) as Record<string, unknown>);
+  const rendered = await withFacts(host.facts, render);
   const parsed = mod.schema.safeParse({ ...rendered, ...kept });
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ');

@@ -7,6 +7,7 @@
  * runner's back and close() (the second Ctrl-C) can stop all of it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { BecomeSpec, ExecOptions, ExecResult, HostConnection, RemoteShell } from './types.js';
 import { BecomeError, SudoDialog, needsPassword, sudoCommand } from './become.js';
@@ -33,7 +34,8 @@ export class LocalConnection implements HostConnection {
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       const sendStdin = (): void => {
-        if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
+        if (opts.stdinFile !== undefined) createReadStream(opts.stdinFile).on('error', () => child.stdin.end()).pipe(child.stdin);
+        else if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
         else child.stdin.end();
       };
       child.stdin.on('error', () => {}); // a command that exits without reading its stdin

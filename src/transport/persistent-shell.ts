@@ -20,7 +20,8 @@ import { libraryBodies } from './shell-library.js';
 /**
  * The shell side. Every command runs in its own `sh -c`; the rest is shell builtins: the
  * script arrives as a counted number of lines read with `read`, stdin (when given) is
- * spooled with one `head -c`. Responses end with a separator line holding a random nonce
+ * spooled with one `head -c` and must be followed by an `NMEOI` line (else the input was
+ * cut short, e.g. the connection died, and the command does not run). Responses end with a separator line holding a random nonce
  * the controller sent at start-up, so no output can forge the framing by accident.
  *
  * Two ways to return output, chosen per command by the controller:
@@ -55,7 +56,8 @@ while read -r tag how lines ilen tmo; do
   n=$((n + 1))
   if [ $((n % 64)) = 0 ]; then rm -f -- "$d"/o* "$d"/e* "$d"/i*; fi
   in=/dev/null
-  if [ "$ilen" -gt 0 ]; then in="$d/i$n"; head -c "$ilen" > "$in" || exit 3; fi
+  # The input is followed by an end line: input cut short by a lost connection (EOF) never runs.
+  if [ "$ilen" -gt 0 ]; then in="$d/i$n"; head -c "$ilen" > "$in" && IFS= read -r l && [ "$l" = NMEOI ] || exit 3; fi
   if [ "$how" = direct ]; then
     sh -c "$s" < "$in" 9<&-
     rc=$?
@@ -69,6 +71,9 @@ while read -r tag how lines ilen tmo; do
   printf 'NMRES %s\\n' "$rc"
 done
 `;
+
+/** Follows a command's input: the server runs the command only once it has read it. */
+const END_OF_INPUT = Buffer.from('NMEOI\n');
 
 /** Inputs above this go over a channel of their own (they would be spooled on the host). */
 export const MAX_SPOOLED_STDIN = 1 << 20;
@@ -190,7 +195,9 @@ export class PersistentShell {
     const direct = c.timeoutSec === undefined;
     return new Promise((resolve, reject) => {
       this.pending = { direct, resolve, reject };
-      this.stream.write(Buffer.concat([Buffer.from(`${libs}NMREQ ${direct ? 'direct' : 'spool'} ${lines} ${stdin.length} ${tmo}\n${text}\n`, 'utf8'), stdin]));
+      const parts = [Buffer.from(`${libs}NMREQ ${direct ? 'direct' : 'spool'} ${lines} ${stdin.length} ${tmo}\n${text}\n`, 'utf8'), stdin];
+      if (stdin.length) parts.push(END_OF_INPUT);
+      this.stream.write(Buffer.concat(parts));
     });
   }
 

@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { sh, raw, type Raw } from './quote.js';
-import type { ExecResult, RemoteShell } from './types.js';
+import { UnreachableError, type ExecResult, type RemoteShell } from './types.js';
 import { shellLibrary } from './shell-library.js';
 import { noteBasis, probeFingerprint } from '../plan/basis.js';
 
@@ -85,6 +85,9 @@ export interface WriteOptions {
   makeParents?: boolean;
   /** Copy this remote file instead of reading `content` from stdin (copy remote_src). */
   sourcePath?: string;
+  /** What `sourcePath` held when it was planned: the copy is verified against it before the rename. */
+  sourceSha256?: string;
+  sourceSize?: number;
 }
 
 export interface WriteResult {
@@ -275,39 +278,92 @@ printf 'NMPROBE1 present %s %s %s %s %s\\n' "$hlt" "$hrp" "$sha" "$flag" "$st"
 if [ "$flag" = C ]; then exec cat -- "$q"; fi
 `);
 
+/** A controller file sent as a write's content without holding it in memory (copy of a large src). */
+export interface LocalFileContent {
+  localPath: string;
+  size: number;
+  sha256: string;
+}
+
 /**
  * One exec: write `content` to `path` atomically (temp file in the same directory,
  * attributes set on the temp, then rename). Keeps the existing file's mode and owner
- * unless given (as Ansible does); new files get 0666 & ~umask. The temp file is
- * removed on any failure.
+ * unless given (as Ansible does); new files get 0666 & ~umask.
+ *
+ * The host checks the temp file's length and sha256 against what the controller sent
+ * before the rename: input cut short (a lost connection or a killed controller ends the
+ * input early, and `cat` takes that for the end of the file) or a short write on a full
+ * disk removes the temp file and keeps the old destination. The temp file is removed on
+ * any failure or signal; one left by a host crash (`.nodemend.*` in the same directory)
+ * is removed by a later write into that directory once it is an hour old.
  */
-export async function writeFileAtomic(shell: RemoteShell, path: string, content: Buffer | string, opts: WriteOptions = {}): Promise<WriteResult> {
-  const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+export async function writeFileAtomic(shell: RemoteShell, path: string, content: Buffer | string | LocalFileContent, opts: WriteOptions = {}): Promise<WriteResult> {
+  const local = typeof content === 'object' && !Buffer.isBuffer(content) ? content : undefined;
+  const data = local ? undefined : typeof content === 'string' ? Buffer.from(content, 'utf8') : (content as Buffer);
+  const size = local ? local.size : opts.sourcePath !== undefined ? opts.sourceSize : data!.length;
+  const sum = local ? local.sha256 : opts.sourcePath !== undefined ? opts.sourceSha256 : sha256(data!);
   const owner = opts.owner ? (opts.group ? `${opts.owner}:${opts.group}` : opts.owner) : opts.group ? `:${opts.group}` : '';
   const expect = opts.expectSha === undefined ? '' : opts.expectSha === null ? 'absent' : opts.expectSha;
   const tmp = `.nodemend.${randomBytes(8).toString('hex')}`;
   // install(1) can create, fill and chmod the temp file in one process when the mode is plain octal.
   const installable = opts.sourcePath === undefined && opts.mode !== undefined && /^[0-7]+$/.test(opts.mode) && parseInt(opts.mode, 8) <= 0o777;
-  const script = sh`p=${path}; d=${posix.dirname(path)}; t=${posix.join(posix.dirname(path), tmp)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}; inst=${installable ? 1 : 0}; empty=${data.length === 0 ? 1 : 0}
+  const script = sh`p=${path}; d=${posix.dirname(path)}; t=${posix.join(posix.dirname(path), tmp)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}; inst=${installable ? 1 : 0}; len=${size ?? ''}; sum=${sum ?? ''}
 ${raw(PRELUDE)}${raw(WRITE_BODY)}`;
-  const res = await shell.exec(script, opts.sourcePath === undefined ? { stdin: data } : {});
+  const stdin = local ? { stdinFile: local.localPath } : data !== undefined && opts.sourcePath === undefined ? { stdin: data } : {};
+  let res: ExecResult;
+  try {
+    res = await shell.exec(script, stdin);
+  } catch (e) {
+    throw interruptedWrite(e, path, size, sum);
+  }
   if (res.rc === RC_CHANGED_SINCE_READ) {
-    throw new RemoteFileError(`${path} changed on the host since it was read; not overwriting (run again)`, { rc: res.rc });
+    throw new RemoteFileError(`${path} changed on the host since it was read; not overwriting (run again)`, { rc: res.rc, stderr: res.stderr });
   }
   if (res.rc !== 0) throw failure('cannot write', path, res);
   const header = res.stdout.trim().split('\n').pop()!.split(' ');
   if (header[0] !== 'NMWRITE1') throw new RemoteFileError(`cannot write ${path}: unexpected output`, { stdout: res.stdout, stderr: res.stderr });
   const backupFile = unhex(header[1]);
   const stat = fromStat(path, header.slice(3), path);
-  stat.sha256 = opts.sourcePath === undefined ? sha256(data) : header[2];
+  stat.sha256 = header[2];
   return { stat, sha256: stat.sha256, backupFile };
 }
 
+/**
+ * The connection went away (or the shell ended) during a write: say what the host has. The
+ * rename is the last step after the host verified the temp file, so the destination is
+ * either untouched or the complete new file; which one cannot be known from here.
+ */
+function interruptedWrite(e: unknown, path: string, size: number | undefined, sum: string | undefined): unknown {
+  if (!(e instanceof Error) || e instanceof RemoteFileError) return e;
+  const what = `${path}: the write of ${size ?? '?'} bytes (sha256 ${(sum ?? '?').slice(0, 16)}...) was interrupted; the host keeps either the old file or the complete new one, never a part of it (the host verifies length and sha256 before the rename), and removes its temp file`;
+  if (e instanceof UnreachableError) return new UnreachableError(e.hostName, `${e.message}; ${what}`);
+  e.message = `${e.message}; ${what}`;
+  return e;
+}
+
+/**
+ * Shell function bk PATH: keep PATH as "PATH.<timestamp>~" (in $b), complete or not at all.
+ * A hard link costs no space and cannot be partial (the write replaces PATH by a rename, so the
+ * old inode stays intact under the backup name); where links are impossible (a symlink, a
+ * filesystem without them) a copy goes to a temp name and is renamed only once it compares equal.
+ */
+export const BACKUP_FN = `bk() { b="$1.$(date +%Y%m%dT%H%M%S)~"; [ -e "$b" ] && b="$1.$(date +%Y%m%dT%H%M%S).$$~"
+  if [ ! -L "$1" ] && ln -- "$1" "$b" 2>/dev/null; then return 0; fi
+  bt="$b.nodemend-tmp"
+  if cp -p -- "$1" "$bt" && cmp -s -- "$1" "$bt" && mv -fT -- "$bt" "$b"; then return 0; fi
+  rm -f -- "$bt"; b=; return 1; }
+`;
+
 const WRITE_BODY = shellLibrary(`die() { rc=$1; shift; printf '%s\\n' "$*" >&2; exit "$rc"; }
-if [ -d "$p" ] && [ ! -L "$p" ]; then die 3 "$p is a directory"; fi
+${BACKUP_FN}if [ -d "$p" ] && [ ! -L "$p" ]; then die 3 "$p is a directory"; fi
 if [ "$mkp" = 1 ] && [ ! -d "$d" ]; then mkdir -p -- "$d" || die 3 "cannot create directory $d"; fi
 [ -d "$d" ] || die 3 "destination directory $d does not exist"
+# Temp files of writes that a host crash cut off: the glob costs no process when there are none.
+for o in "$d"/.nodemend.*; do [ -e "$o" ] && find "$d" -maxdepth 1 -name '.nodemend.*' -type f -mmin +60 -delete 2>/dev/null; break; done
 if [ -n "$expect" ]; then
+  # Compare and swap under a lock on the directory (held until this script ends), so two
+  # writers of one file (two runs, --ignore-lock) cannot both pass the check and one lose its edit.
+  { exec 8< "$d" && flock -w 120 8; } || die 4 "cannot lock $d for the write of $p"
   if [ -e "$p" ]; then cur=$(sha256sum < "$p") || die 4 "cannot read $p"; cur=\${cur%% *}; else cur=absent; fi
   [ "$cur" = "$expect" ] || die ${RC_CHANGED_SINCE_READ} "$p changed since it was read"
 fi
@@ -316,7 +372,7 @@ fi
 # any new file gets (0666 & ~umask): no mktemp and no chmod to the default.
 set -C; { printf '' > "$t"; } 2>/dev/null || die 5 "cannot create a temp file in $d"; set +C
 trap 'rm -f -- "$t"' EXIT
-trap 'exit 1' HUP INT TERM
+trap 'exit 1' HUP INT TERM PIPE
 # Keep the existing file's owner and mode, except what the task sets anyway (an owner:group, an octal mode).
 keepown=1; case $own in ?*:?*) keepown= ;; esac
 keepmode=1; case $mode in [0-7]*) case $mode in *[!0-7]*) ;; *) keepmode= ;; esac ;; esac
@@ -324,7 +380,7 @@ keepmode=1; case $mode in [0-7]*) case $mode in *[!0-7]*) ;; *) keepmode= ;; esa
 # it in one (else cat + chmod); empty content needs no cat at all.
 if [ -n "$src" ]; then cat -- "$src" > "$t" || die 6 "cannot copy $src"
 elif [ "$inst" = 1 ] && { [ -z "$keepown" ] || [ ! -e "$p" ]; }; then install -m "$mode" /dev/stdin "$t" || die 6 "cannot write $t"; mode=
-elif [ "$empty" != 1 ]; then cat > "$t" || die 6 "cannot write $t"; fi
+elif [ "$len" != 0 ]; then cat > "$t" || die 6 "cannot write $t"; fi
 if [ -e "$p" ] && [ -n "$keepown$keepmode" ]; then
   # Keeping the owner is best effort (as Ansible: EPERM ignored); chown before chmod, it clears setuid.
   if [ -n "$keepown" ]; then chown --reference="$p" -- "$t" 2>/dev/null || :; fi
@@ -332,15 +388,19 @@ if [ -e "$p" ] && [ -n "$keepown$keepmode" ]; then
 fi
 if [ -n "$own" ]; then chown -- "$own" "$t" || die 8 "cannot chown $p to $own"; fi
 if [ -n "$mode" ]; then chmod -- "$mode" "$t" || die 8 "cannot chmod $p to $mode"; fi
+# Verify before anything is replaced: the length (the stat the result needs anyway) and the sha256.
+st=$(stat -c '${STAT_FORMAT}' -- "$t") || die 11 "cannot stat $t"
+set -- $st
+[ -z "$len" ] || [ "$4" = "$len" ] || die 12 "only $4 of $len bytes reached $t (input cut short or disk full); $p left as it was"
+sha=-
+if [ "$4" != 0 ] || [ -z "$len" ]; then sha=$(sha256sum < "$t") || die 11 "cannot read $t"; sha=\${sha%% *}
+else sha=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855; fi
+[ -z "$sum" ] || [ "$sha" = "$sum" ] || die 12 "$t has sha256 $sha, not the $sum sent (input damaged or $src changed while copied); $p left as it was"
 b=
-if [ "$backup" = 1 ] && [ -e "$p" ]; then
-  b="$p.$(date +%Y%m%dT%H%M%S)~"; [ -e "$b" ] && b="$p.$(date +%Y%m%dT%H%M%S).$$~"
-  cp -p -- "$p" "$b" || die 9 "cannot back up $p"
-fi
+if [ "$backup" = 1 ] && [ -e "$p" ]; then bk "$p" || die 9 "cannot back up $p (no backup left behind)"; fi
 mv -fT -- "$t" "$p" || die 10 "cannot rename $t to $p"
 trap - EXIT
-sha=-; if [ -n "$src" ]; then sha=$(sha256sum < "$p") && sha=\${sha%% *}; fi
-hx "$b"; printf 'NMWRITE1 %s %s ' "$r" "$sha"; exec stat -c '${STAT_FORMAT}' -- "$p"
+hx "$b"; printf 'NMWRITE1 %s %s %s\\n' "$r" "$sha" "$st"
 `);
 
 /** For callers that build their own scripts around the same stat fields. */

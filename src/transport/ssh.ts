@@ -8,7 +8,7 @@
  */
 import ssh2 from 'ssh2';
 import type { AuthenticationType, AuthMethod, ClientChannel, ConnectConfig, ParsedKey, PublicKeyAuthMethod, ServerHostKeyAlgorithm } from 'ssh2';
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { constants as osConstants } from 'node:os';
@@ -55,6 +55,14 @@ async function loadIdentity(file: string): Promise<ParsedKey | Error> {
   }
   return hit.key;
 }
+
+/**
+ * Files streamed from the controller (a large copy src) in flight at once, over all hosts. Each
+ * holds about one SSH channel window (~2 MB) in memory, whatever the file's size, so a 200 MB
+ * copy to many hosts costs tens of MB instead of hosts x 200 MB; the rest wait their turn.
+ */
+export const MAX_FILE_TRANSFERS = Math.max(1, Number(process.env.NODEMEND_MAX_TRANSFERS) || 8);
+const transfers = new Semaphore(MAX_FILE_TRANSFERS);
 
 /** Stay under OpenSSH's default MaxSessions (10) so a burst of tasks never hits "open failed". */
 export const DEFAULT_MAX_CHANNELS = 8;
@@ -340,6 +348,7 @@ export class SshConnection implements HostConnection {
 
   exec(command: string | { toString(): string }, opts: ExecOptions = {}, become?: BecomeSpec): Promise<ExecResult> {
     const cmd = String(command);
+    if (opts.stdinFile !== undefined) return transfers.run(() => this.execOnOwnChannel(cmd, opts, become));
     const shell = this.shellFor(opts, become);
     if (shell) return shell.then((s) => (s && s.alive && !s.busy ? this.execOnShell(s, cmd, opts) : this.execOnOwnChannel(cmd, opts, become)));
     return this.execOnOwnChannel(cmd, opts, become);
@@ -442,7 +451,17 @@ export class SshConnection implements HostConnection {
         const out: Buffer[] = [];
         const errb: Buffer[] = [];
         let rc: number | undefined;
-        const sendStdin = () => (opts.stdin !== undefined ? stream.end(opts.stdin) : stream.end());
+        let localError: Error | undefined;
+        const sendStdin = () => {
+          if (opts.stdinFile === undefined) return opts.stdin !== undefined ? stream.end(opts.stdin) : stream.end();
+          // pipe() waits for the channel's window: memory stays at about one window per transfer.
+          const file = createReadStream(opts.stdinFile);
+          file.on('error', (e) => {
+            localError = new Error(`${this.hostName}: cannot read ${opts.stdinFile}: ${e.message}`);
+            stream.end(); // the host sees its input end early and refuses it
+          });
+          file.pipe(stream);
+        };
         // sudo runs outside timeout(1): if it never shows our prompt (e.g. passprompt_override
         // in sudoers) it would wait for a password forever. EOF on its stdin ends it.
         let stalled = false;
@@ -468,6 +487,7 @@ export class SshConnection implements HostConnection {
         stream.on('close', () => {
           clearTimeout(guard);
           if (rc === undefined && this.lost) return onLost(new UnreachableError(this.hostName, `${this.where}: connection lost (${this.lost})`));
+          if (localError) return settle(() => reject(localError));
           const code = rc ?? -1;
           const bytes = dialog ? dialog.result() : { stdout: Buffer.concat(out), stderr: Buffer.concat(errb) };
           const stderr = bytes.stderr.toString('utf8');

@@ -3,6 +3,8 @@
 export interface ExecOptions {
   /** Bytes fed to the command's standard input. */
   stdin?: string | Buffer;
+  /** A controller file streamed to the command's standard input (never held in memory whole; a channel of its own). */
+  stdinFile?: string;
   /** Kill the remote command after this many seconds (enforced remotely with timeout(1)). */
   timeoutSec?: number;
   /** Working directory on the host. */

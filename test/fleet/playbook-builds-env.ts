@@ -50,7 +50,7 @@ export async function play(playbook: string, inventory: string, extraVars: Recor
       inventory: loaded.inventory,
       hostsByPlay: loaded.hostsByPlay,
       options: { ...DEFAULT_OPTIONS, check: Boolean(opts.check), diff: true, tags: opts.tags ?? [], extraVars: loaded.extraVars },
-      connect: (n) => pool.get(loaded.inventory.hosts.get(n)!),
+      connect: (host) => pool.get(host),
     });
   } finally {
     await pool.closeAll();

@@ -9,7 +9,8 @@
  * Lazy templating (Ansible's rule): a string read from a variable, key or index that
  * contains "{{" is rendered in the same scope when read, so `vars: {b: "{{ a }}-x"}`
  * works wherever `b` is used. Containers are not walked: their strings render as they
- * are read.
+ * are read. Unsafe values (host output, see unsafe.ts) are never rendered: what is read
+ * from them is data, and containers built from them are marked unsafe in turn.
  */
 import type { SourcePos } from '../errors.js';
 import { NodemendError } from '../errors.js';
@@ -18,6 +19,7 @@ import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { lookupCall } from './calls.js';
 import { bind, type FilterDef, type TestDef } from './signature.js';
 import { hasTemplate, renderLazy } from './template-string.js';
+import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, UnsafeText } from './unsafe.js';
 import { compare, contains, equals, getMember, setKey, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
 
 export interface EvalContext {
@@ -39,9 +41,17 @@ function undefinedAt(node: Node, ctx: EvalContext): never {
   throw new UndefinedVariableError(written(node, ctx), ctx.posAt(node.start));
 }
 
-/** A read value: UNDEFINED becomes the error, a templated string is rendered. */
-function read(v: unknown, node: Node, scope: Scope, ctx: EvalContext): unknown {
+/** A read value: UNDEFINED becomes the error, a templated string is rendered unless it is data from a host. */
+function read(v: unknown, node: Node, scope: Scope, ctx: EvalContext, fromUnsafe = false): unknown {
   if (v === UNDEFINED) undefinedAt(node, ctx);
+  if (v instanceof UnsafeText) {
+    noteUnsafeRead();
+    return v.text;
+  }
+  if (fromUnsafe || isUnsafe(v)) {
+    noteUnsafeRead();
+    return typeof v === 'string' ? v : markUnsafe(v); // a container read from host data is host data
+  }
   return typeof v === 'string' && hasTemplate(v) ? renderLazy(v, scope, written(node, ctx), ctx.posAt(node.start)) : v;
 }
 
@@ -173,23 +183,25 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext): unknown {
       return read(getMember(scope, node.name), node, scope, ctx);
     case 'member': {
       const obj = evaluate(node.object, scope, ctx);
-      return read(getMember(obj, evaluate(node.key, scope, ctx)), node, scope, ctx);
+      return read(getMember(obj, evaluate(node.key, scope, ctx)), node, scope, ctx, isUnsafe(obj));
     }
-    case 'slice': {
-      const [from, to, step] = [node.from, node.to, node.step].map((n) => (n ? evaluate(n, scope, ctx) : undefined));
-      return slice(evaluate(node.object, scope, ctx), from, to, step, ctx, node.start);
-    }
+    case 'slice':
+      return trackUnsafeContainer(() => {
+        const [from, to, step] = [node.from, node.to, node.step].map((n) => (n ? evaluate(n, scope, ctx) : undefined));
+        return slice(evaluate(node.object, scope, ctx), from, to, step, ctx, node.start);
+      });
     case 'list':
-      return node.items.map((n) => evaluate(n, scope, ctx));
-    case 'dict': {
-      const out: Mapping = {};
-      for (const [k, v] of node.entries) {
-        const key = evaluate(k, scope, ctx);
-        if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') fail(ctx, k.start, `a dict key must be a string or a number, got '${typeName(key)}'`);
-        setKey(out, String(key), evaluate(v, scope, ctx));
-      }
-      return out;
-    }
+      return trackUnsafeContainer(() => node.items.map((n) => evaluate(n, scope, ctx)));
+    case 'dict':
+      return trackUnsafeContainer(() => {
+        const out: Mapping = {};
+        for (const [k, v] of node.entries) {
+          const key = evaluate(k, scope, ctx);
+          if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') fail(ctx, k.start, `a dict key must be a string or a number, got '${typeName(key)}'`);
+          setKey(out, String(key), evaluate(v, scope, ctx));
+        }
+        return out;
+      });
     case 'unary': {
       const v = evaluate(node.operand, scope, ctx);
       if (node.op === 'not') return !truthy(v);
@@ -224,7 +236,7 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext): unknown {
       if (truthy(evaluate(node.condition, scope, ctx))) return evaluate(node.then, scope, ctx);
       return node.otherwise ? evaluate(node.otherwise, scope, ctx) : null;
     case 'filter':
-      return applyCall(node, lookupCall('filter', node.name)!, scope, ctx);
+      return trackUnsafeContainer(() => applyCall(node, lookupCall('filter', node.name)!, scope, ctx));
     case 'test': {
       const ok = applyCall(node, lookupCall('test', node.name)!, scope, ctx) as boolean;
       return node.negated ? !ok : ok;

@@ -15,6 +15,7 @@ import { evaluate } from './evaluate.js';
 import { tokenize } from './lexer.js';
 import { Parser } from './parser.js';
 import { hasTemplate, parsedTemplate, positioner, renderParsed } from './template-string.js';
+import { noteUnsafeRead, trackUnsafe, UnsafeText } from './unsafe.js';
 import { isMapping, keysOf, setKey, truthy } from './values.js';
 
 export { FactNeeded, UndefinedVariableError } from './errors.js';
@@ -86,8 +87,15 @@ export function compileTemplate(src: string, pos?: SourcePos): CompiledTemplate 
 /** The enclosing task's position: file and line only, since columns inside it are not known here. */
 const lineOnly = (pos?: SourcePos): SourcePos | undefined => (pos ? { file: pos.file, line: pos.line } : undefined);
 
-/** Render every string in a value (arguments, a loop list); mapping keys are not templated. */
+/**
+ * Render every string in a value (arguments, a loop list); mapping keys are not templated.
+ * An unsafe string (UnsafeText) is data: returned as plain text, never rendered.
+ */
 export function renderDeep(value: unknown, scope: Record<string, unknown>, pos?: SourcePos): unknown {
+  if (value instanceof UnsafeText) {
+    noteUnsafeRead();
+    return value.text;
+  }
   if (typeof value === 'string') return hasTemplate(value) ? compileTemplate(value, lineOnly(pos)).render(scope) : value;
   if (Array.isArray(value)) return value.map((v) => renderDeep(v, scope, pos));
   if (isMapping(value)) {
@@ -96,6 +104,14 @@ export function renderDeep(value: unknown, scope: Record<string, unknown>, pos?:
     return out;
   }
   return value;
+}
+
+/**
+ * renderDeep for a value that is kept for later tasks (a set_fact value, a loop's items):
+ * if rendering read data from a host, the result is marked unsafe, so it stays data.
+ */
+export function renderStored(value: unknown, scope: Record<string, unknown>, pos?: SourcePos): unknown {
+  return trackUnsafe(() => renderDeep(value, scope, pos));
 }
 
 const WRAPPED = /^\s*\{\{([\s\S]*)\}\}\s*$/;

@@ -10,6 +10,7 @@
  * `ownKeys`.
  */
 import { ExprValueError } from './errors.js';
+import { UnsafeText } from './unsafe.js';
 
 /** What a lookup or a filter returns for "no value": the evaluator turns it into UndefinedVariableError. */
 export const UNDEFINED: unique symbol = Symbol('undefined');
@@ -76,6 +77,7 @@ export function truthy(v: unknown): boolean {
 /** A copy made of plain objects and arrays only (Proxies read through), for JSON/YAML output. */
 export function toPlain(v: unknown, depth = 0): unknown {
   if (depth > 200) throw new ExprValueError('value is nested too deeply (a cycle?)');
+  if (v instanceof UnsafeText) return v.text;
   if (Array.isArray(v)) return v.map((x) => toPlain(x, depth + 1));
   if (isMapping(v)) {
     const out: Mapping = {};
@@ -96,7 +98,7 @@ export function toPlain(v: unknown, depth = 0): unknown {
 export function toText(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v instanceof UnsafeText) return String(v);
   return JSON.stringify(toPlain(v));
 }
 

@@ -20,6 +20,8 @@ export interface PutSource {
   size: number;
   /** Copy this file on the host instead of sending bytes (copy remote_src). */
   remotePath?: string;
+  /** Stream this controller file instead of holding its bytes (a large copy src). */
+  localPath?: string;
 }
 
 export interface PutOptions extends WantedAttrs {
@@ -100,8 +102,11 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
 
   const diffs: FileDiff[] = [];
   let note: string | undefined;
+  // Without follow the write replaces the symlink itself, not its target: the diff shows the
+  // link, never the target's bytes (read as root, they may be a file the login user cannot read).
+  const replacesLink = !o.follow && probe.linkTarget !== undefined;
   if (ctx.diff) {
-    const before = !probe.exists ? null : probe.content;
+    const before = !probe.exists ? null : replacesLink ? Buffer.from(`symlink -> ${probe.linkTarget}\n`) : probe.content;
     const c = contentDiff(path, before, src.bytes);
     if (c.diff) diffs.push(c.diff);
     note = c.note;
@@ -118,17 +123,21 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
     diff: diffs.length ? diffs : undefined,
     result: { dest: path, checksum: src.sha256, size: src.size },
     apply: async () => {
+      const content = src.localPath !== undefined ? { localPath: src.localPath, size: src.size, sha256: src.sha256 } : (src.bytes ?? '');
       const w = await remote(
-        writeFileAtomic(ctx.conn, writePath, src.bytes ?? '', {
+        writeFileAtomic(ctx.conn, writePath, content, {
           mode: modeForWrite(o.mode, probe),
           owner: o.owner,
           group: o.group,
           backup: o.backup,
           makeParents,
+          // Compare and swap: replace only what the plan read (a concurrent change fails the task).
+          expectSha: probe.exists ? probe.sha256 : null,
           sourcePath: src.remotePath,
+          sourceSha256: src.remotePath !== undefined ? src.sha256 : undefined,
+          sourceSize: src.remotePath !== undefined ? src.size : undefined,
         }),
       );
-      if (src.remotePath && w.sha256 !== src.sha256) throw new ModuleFailure(`${src.remotePath} changed while it was being copied`);
       return { ...fileResult(path, w.stat, w.sha256), ...(w.backupFile ? { backup_file: w.backupFile } : {}) };
     },
   };

@@ -1,0 +1,132 @@
+/**
+ * Fault suite, cut connections: a proxy drops the connection after N bytes of a write, for
+ * small and large writes over each way content reaches a host (the persistent shell's
+ * spooled input, a channel of its own for large inputs, a controller file streamed). Every
+ * destination must end as its old or its complete new version, with no temp file left, and
+ * the failure must say the write was interrupted. Host: node17 (HOSTS.faults).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { SshConnection } from '../../src/transport/ssh.js';
+import { writeFileAtomic } from '../../src/transport/remote-file.js';
+import { hostRoot } from '../setup/fleet.js';
+import { fleetTarget } from '../setup/ssh-connections.js';
+import { assertBuilt, runCli, writeInventory, workDir } from '../setup/cli.js';
+import { CuttingProxy, FAULT_HOSTS, FaultCounts, expectNoTempFiles, expectOldOrNew, hostQuiet, knownHostsVia, sha } from './faults-env.js';
+
+const HOST = FAULT_HOSTS[0];
+const N = Number(HOST.replace('node', ''));
+const dir = `/tmp/nm-fault-cut-${randomBytes(4).toString('hex')}`;
+const local = mkdtempSync(join(tmpdir(), 'nm-fault-cut-'));
+const counts = new FaultCounts('cut connections');
+let proxy: CuttingProxy;
+let knownHosts: string;
+
+/** Text of `lines` numbered lines (the issue's 20,000-line, ~700 KB lineinfile target). */
+function lines(n: number, tag: string): string {
+  let s = '';
+  for (let i = 1; i <= n; i++) s += `${tag} line ${i} ${'x'.repeat(24)}\n`;
+  return s;
+}
+
+beforeAll(async () => {
+  mkdirSync(join(hostRoot(HOST), dir), { recursive: true });
+  proxy = await new CuttingProxy(fleetTarget(N).port).start();
+  knownHosts = knownHostsVia(HOST, proxy.port, local);
+});
+afterAll(async () => {
+  await proxy.stop();
+  rmSync(join(hostRoot(HOST), dir), { recursive: true, force: true });
+  rmSync(local, { recursive: true, force: true });
+  counts.print();
+});
+
+async function viaProxy(): Promise<SshConnection> {
+  const c = new SshConnection(fleetTarget(N, { port: proxy.port, knownHosts, user: 'root' }));
+  await c.connect();
+  return c;
+}
+
+type Content = { kind: 'bytes'; data: Buffer } | { kind: 'file'; data: Buffer; file: string };
+
+const sizes: { name: string; make: () => Content }[] = [
+  { name: 'small write, persistent shell (4 KB)', make: () => ({ kind: 'bytes', data: Buffer.from(lines(100, 'new')) }) },
+  { name: 'lineinfile-sized write, persistent shell (700 KB)', make: () => ({ kind: 'bytes', data: Buffer.from(lines(20_000, 'new')) }) },
+  { name: 'large write, own channel (3 MB)', make: () => ({ kind: 'bytes', data: randomBytes(3 << 20) }) },
+  {
+    name: 'large controller file, streamed (3 MB)',
+    make: () => {
+      const data = randomBytes(3 << 20);
+      const file = join(local, `src-${randomBytes(4).toString('hex')}`);
+      writeFileSync(file, data);
+      return { kind: 'file', data, file };
+    },
+  },
+];
+
+describe('a connection cut during a write leaves the old file or the whole new one', () => {
+  for (const size of sizes) {
+    // Offsets into what the controller sends once armed: early, middle, late, and just past the content.
+    for (const at of [0.02, 0.4, 0.85, 1.0]) {
+      it(`${size.name}, cut at ${Math.round(at * 100)}%`, async () => {
+        counts.cases++;
+        const content = size.make();
+        const path = `${dir}/f-${randomBytes(4).toString('hex')}`;
+        const old = Buffer.from(lines(20_000, 'old'));
+        writeFileSync(join(hostRoot(HOST), path), old);
+        const conn = await viaProxy();
+        try {
+          proxy.cutAfter(Math.max(64, Math.floor(content.data.length * at)));
+          const cutsBefore = proxy.cuts;
+          const write = writeFileAtomic(conn, path, content.kind === 'file' ? { localPath: content.file, size: content.data.length, sha256: sha(content.data) } : content.data);
+          const outcome = await write.then(
+            () => undefined,
+            (e: Error) => e,
+          );
+          if (proxy.cuts > cutsBefore) {
+            counts.faults++;
+            // The cut may fall after the rename, before the answer: then the new file is complete.
+            expect(outcome?.message).toMatch(/connection lost|persistent shell ended|closed/);
+            expect(outcome?.message).toMatch(/interrupted; the host keeps either the old file or the complete new one/);
+          } else expect(outcome).toBeUndefined();
+        } finally {
+          proxy.cutAfter(Infinity);
+          await conn.close();
+        }
+        await hostQuiet(path);
+        await expectNoTempFiles(HOST, [dir]);
+        expectOldOrNew(counts, HOST, [{ path, allowed: [sha(old), sha(content.data)] }]);
+      });
+    }
+  }
+});
+
+describe('the CLI through a cut connection', () => {
+  beforeAll(() => assertBuilt());
+
+  it('lineinfile on a 20,000-line file cut after 300 KB: the file keeps all its lines; the host is reported unreachable', async () => {
+    counts.cases++;
+    const path = `${dir}/grub-like`;
+    const old = lines(20_000, 'old');
+    writeFileSync(join(hostRoot(HOST), path), old);
+    const w = workDir('fault-cut');
+    const inv = writeInventory(w, [HOST], { knownHosts, portOverride: { [HOST]: proxy.port } });
+    const pb = join(w, 'pb.yaml');
+    writeFileSync(pb, `- hosts: nodes\n  tasks:\n    - lineinfile: { path: ${path}, line: 'appended by nodemend' }\n`);
+    proxy.cutAfter(300_000);
+    const cutsBefore = proxy.cuts;
+    const r = await runCli(['run', pb, '-i', inv, '--json', join(w, 'run.json')]);
+    proxy.cutAfter(Infinity);
+    expect(proxy.cuts).toBe(cutsBefore + 1);
+    counts.faults++;
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(r.stdout + r.stderr).toMatch(/interrupted; the host keeps either the old file or the complete new one/);
+    await hostQuiet(path);
+    await expectNoTempFiles(HOST, [dir]);
+    expectOldOrNew(counts, HOST, [{ path, allowed: [sha(old), sha(`${old}appended by nodemend\n`)] }]);
+    rmSync(w, { recursive: true, force: true });
+  });
+});
