@@ -1,6 +1,9 @@
 import { playbookJsonSchema, inventoryJsonSchema } from '../load/json-schema.js';
-import { MODULES } from '../modules/registry.js';
-import { z } from 'zod';
+import { fqcn, MODULES } from '../modules/registry.js';
+import { schemaAliases } from '../modules/lib/args.js';
+import { knownKeysAt } from '../load/schema.js';
+import { describeArgs } from '../load/module-args.js';
+import type { z } from 'zod';
 import { planJsonSchema } from '../plan/model.js';
 
 export function schemaCommand(kind: string): number {
@@ -16,9 +19,9 @@ export function schemaCommand(kind: string): number {
 
 export function modulesCommand(): number {
   for (const m of [...MODULES.values()].sort((a, b) => a.name.localeCompare(b.name))) {
-    const json = z.toJSONSchema(m.schema, { unrepresentable: 'any' }) as { properties?: Record<string, unknown> };
-    const args = Object.keys(json.properties ?? {}).join(', ');
-    process.stdout.write(`${m.name.padEnd(14)} ${m.description}\n${''.padEnd(15)}args: ${args}\n`);
+    const schema = m.schema as z.ZodType;
+    const args = describeArgs(knownKeysAt(schema, []) ?? [], schemaAliases(schema));
+    process.stdout.write(`${m.name.padEnd(14)} ${m.description}\n${''.padEnd(15)}${fqcn(m)}; args (aliases): ${args}\n`);
   }
   return 0;
 }

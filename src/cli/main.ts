@@ -50,12 +50,13 @@ program
   .command('schema')
   .description('print the JSON Schema of playbooks, inventories or saved plans')
   .argument('[kind]', 'playbook | inventory | plan', 'playbook')
-  .action((kind: string) => process.exit(schemaCommand(kind)));
+  // exitCode, not exit(): stdout to a pipe is written asynchronously and exit() would cut it at 64 KB.
+  .action((kind: string) => void (process.exitCode = schemaCommand(kind)));
 
 program
   .command('modules')
   .description('list the modules and their arguments')
-  .action(() => process.exit(modulesCommand()));
+  .action(() => void (process.exitCode = modulesCommand()));
 
 program.addCommand(fleetCommand());
 

@@ -4,25 +4,44 @@
  * one module per task" is not expressible there; the loader checks it.
  */
 import { z } from 'zod';
-import { MODULES } from '../modules/registry.js';
+import { fqcn, MODULES } from '../modules/registry.js';
+import { schemaAliases } from '../modules/lib/args.js';
 import { blockSchema, includeSchema, importPlaybookSchema, inventorySchema, playSchema, taskKeywordShape } from './schema.js';
 
 const OPTS = { unrepresentable: 'any', io: 'input', cycles: 'ref' } as const;
 
-/** A module's argument schema, or "anything" when it cannot be expressed in JSON Schema (transforms...). */
-function moduleArgSchema(schema: z.ZodType, freeForm: boolean): z.ZodType {
+type JsonObject = { properties?: Record<string, unknown>; required?: string[]; [k: string]: unknown };
+
+/**
+ * A module's argument schema, or "anything" when it cannot be expressed in JSON Schema (transforms...).
+ * Aliases are properties too (required arguments are then not marked required: either name will do);
+ * a string is key=value text, or the command of a free-form module.
+ */
+function moduleArgSchema(schema: z.ZodType): z.ZodType {
   let args: z.ZodType = schema;
   try {
-    z.toJSONSchema(schema, OPTS);
+    const json = z.toJSONSchema(schema, OPTS) as JsonObject;
+    const aliases = Object.entries(schemaAliases(schema));
+    if (aliases.length && json.properties) {
+      const props = json.properties;
+      for (const [alias, real] of aliases) if (props[real]) props[alias] = props[real];
+      delete json.required;
+      delete json.$schema;
+      args = z.unknown().meta(json);
+    }
   } catch {
     args = z.record(z.string(), z.unknown());
   }
-  return freeForm ? z.union([z.string(), args]) : args.nullable();
+  return z.union([z.string(), args]).nullable();
 }
 
 function taskItemSchema(): z.ZodType {
+  // Short and fully qualified names (ansible.builtin.copy, ansible.posix.sysctl) share one definition.
   const moduleShape = Object.fromEntries(
-    [...MODULES.values()].map((m) => [m.name, moduleArgSchema(m.schema as z.ZodType, Boolean(m.freeForm)).meta({ description: m.description }).optional()]),
+    [...MODULES.values()].flatMap((m) => {
+      const args = moduleArgSchema(m.schema as z.ZodType).meta({ description: m.description }).optional();
+      return [m.name, fqcn(m)].map((n) => [n, args]);
+    }),
   );
   const keywords = Object.fromEntries(Object.entries(taskKeywordShape).map(([k, v]) => [k, (v as z.ZodType).optional()]));
   const task = z.strictObject({ ...keywords, ...moduleShape });

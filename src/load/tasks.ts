@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { NodemendError } from './errors.js';
 import type { Block, IncludeTasks, Loc, Task, TaskCommon, TaskNode } from './model.js';
 import type { Diag } from './diag.js';
-import { findModule, MODULES } from '../modules/registry.js';
+import { collectionHint, findModule, moduleNames as allModuleNames } from '../modules/registry.js';
 import { hasTemplate } from './expr/index.js';
 import { checkConditions, checkTemplate, checkTemplatesDeep } from './expr-check.js';
 import { blockSchema, includeSchema, taskKeywordShape, taskKeywordsSchema } from './schema.js';
@@ -169,7 +169,7 @@ export class TaskLoader {
   private localAction(y: YamlFile, e: Entry): Entry | undefined {
     const v = e.value;
     const unknownModule = (name: string, at: Node): undefined => {
-      const names = [...MODULES.keys()];
+      const names = allModuleNames();
       this.errors.push(new NodemendError('unknown-module', `unknown module "${name}" in local_action${didYouMean(name, names) || `; known modules: ${names.join(', ')}`}`, posOf(y, at)));
       return undefined;
     };
@@ -216,7 +216,7 @@ export class TaskLoader {
       if (la) modules.unshift(la);
       if (map.has('delegate_to')) this.errors.push(new NodemendError('schema', 'local_action already runs on the control machine: drop "delegate_to"', posOf(y, map.get('delegate_to')!.keyNode)));
     }
-    const moduleNames = [...MODULES.keys()];
+    const moduleNames = allModuleNames();
     const where = (e: Entry): Loc => posOf(y, e.keyNode);
 
     // An unknown key close to a keyword is a misspelt keyword; otherwise, in a task without
@@ -224,7 +224,7 @@ export class TaskLoader {
     const candidateModule = modules.length === 0 && !localAction ? unknown.find((e) => !closest(e.key, KEYWORDS)) : undefined;
     for (const e of unknown) {
       if (e === candidateModule) {
-        const hint = didYouMean(e.key, moduleNames) || `; known modules: ${moduleNames.join(', ')}`;
+        const hint = collectionHint(e.key) || didYouMean(e.key, moduleNames) || `; known modules: ${moduleNames.join(', ')}`;
         this.errors.push(new NodemendError('unknown-module', `unknown module "${e.key}"${hint}`, where(e)));
       } else {
         const hint = didYouMean(e.key, KEYWORDS) || didYouMean(e.key, moduleNames);

@@ -15,6 +15,7 @@
  */
 import { noteBasis } from '../plan/basis.js';
 import { z } from 'zod';
+import { withAliases } from './lib/args.js';
 import { defineModule, ModuleFailure, type ModuleContext, type ModuleDef } from './types.js';
 import { raw, sh, type Raw } from '../transport/quote.js';
 
@@ -31,22 +32,22 @@ const names = z
   .transform((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v))
   .pipe(z.array(spec));
 
-export const schema = z
-  .strictObject({
-    name: names.optional(),
-    // Ansible's aliases for name (declared so the loader knows them).
-    pkg: names.optional(),
-    package: names.optional(),
-    state: z
-      .enum(['present', 'installed', 'absent', 'removed', 'latest'])
-      .default('present')
-      .transform((s): State => (s === 'installed' ? 'present' : s === 'removed' ? 'absent' : s)),
-    update_cache: flag.default(false),
-    /** apt only: seconds the cache stays fresh; 0 = refresh every time update_cache is set. */
-    cache_valid_time: z.coerce.number().int().min(0).default(0),
-  })
-  .refine((a) => [a.name, a.pkg, a.package].filter((x) => x !== undefined).length <= 1, { message: 'name, pkg and package are the same argument: give one' })
-  .transform(({ pkg, package: pk, name, ...rest }) => ({ ...rest, name: name ?? pkg ?? pk ?? [] }));
+export const schema = withAliases(
+  z
+    .strictObject({
+      name: names.optional(),
+      state: z
+        .enum(['present', 'installed', 'absent', 'removed', 'latest'])
+        .default('present')
+        .transform((s): State => (s === 'installed' ? 'present' : s === 'removed' ? 'absent' : s)),
+      update_cache: flag.default(false),
+      /** apt only: seconds the cache stays fresh; 0 = refresh every time update_cache is set. */
+      cache_valid_time: z.coerce.number().int().min(0).default(0),
+    })
+    .transform(({ name, ...rest }) => ({ ...rest, name: name ?? [] })),
+  // Ansible's apt/yum/dnf aliases (argument_spec of ansible-core 2.14).
+  { pkg: 'name', package: 'name', 'update-cache': 'update_cache', 'expire-cache': 'update_cache' },
+);
 export type PackageArgs = z.infer<typeof schema>;
 
 export interface Spec {

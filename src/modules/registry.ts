@@ -52,9 +52,35 @@ const ALL: ModuleDef[] = [
   meta,
 ];
 
-/** Modules by name; `ansible.builtin.x` and short `x` both resolve. */
+/** Modules by short name. */
 export const MODULES: ReadonlyMap<string, ModuleDef> = new Map(ALL.map((m) => [m.name, m]));
 
+const BUILTIN = 'ansible.builtin';
+
+/** The module's fully qualified name as Ansible spells it (ansible.posix.sysctl). */
+export const fqcn = (m: ModuleDef): string => `${m.collection ?? BUILTIN}.${m.name}`;
+
+/**
+ * A module by the name a task uses: short (`sysctl`), its collection's name (`ansible.posix.sysctl`),
+ * or `ansible.builtin.` / `ansible.legacy.` + short, which Ansible 2.14 routes to the collection too
+ * (config/ansible_builtin_runtime.yml).
+ */
 export function findModule(name: string): ModuleDef | undefined {
-  return MODULES.get(name.replace(/^ansible\.builtin\./, ''));
+  const dot = name.lastIndexOf('.');
+  if (dot < 0) return MODULES.get(name);
+  const m = MODULES.get(name.slice(dot + 1));
+  const ns = name.slice(0, dot);
+  return m && (ns === BUILTIN || ns === 'ansible.legacy' || ns === (m.collection ?? BUILTIN)) ? m : undefined;
+}
+
+/** Every name a task may use for a module, for "did you mean". */
+export function moduleNames(): string[] {
+  return [...MODULES.values()].flatMap((m) => (m.collection ? [m.name, fqcn(m)] : [m.name]));
+}
+
+/** `community.general.sysctl` → ` (sysctl is ansible.posix.sysctl)`: the right collection for a known short name. */
+export function collectionHint(name: string): string {
+  const dot = name.lastIndexOf('.');
+  const m = dot < 0 ? undefined : MODULES.get(name.slice(dot + 1));
+  return m ? ` ("${m.name}" is ${fqcn(m)})` : '';
 }

@@ -2,10 +2,10 @@
 import { z } from 'zod';
 import { probeFile } from '../transport/remote-file.js';
 import { defineModule, ModuleFailure } from './types.js';
-import { pathArg } from './lib/args.js';
+import { pathArg, withAliases } from './lib/args.js';
 import { remote } from './lib/remote.js';
 
-const schema = z.strictObject({ src: pathArg });
+const schema = withAliases(z.strictObject({ src: pathArg }), { path: 'src' });
 
 type Args = z.infer<typeof schema>;
 

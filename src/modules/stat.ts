@@ -6,15 +6,18 @@
 import { z } from 'zod';
 import { probeFile, type FileProbe } from '../transport/remote-file.js';
 import { defineModule } from './types.js';
-import { boolArg, pathArg } from './lib/args.js';
+import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { remote } from './lib/remote.js';
 
-const schema = z.strictObject({
-  path: pathArg,
-  follow: boolArg.default(false),
-  get_checksum: boolArg.default(true),
-  checksum_algorithm: z.literal('sha256').default('sha256'),
-});
+const schema = withAliases(
+  z.strictObject({
+    path: pathArg,
+    follow: boolArg.default(false),
+    get_checksum: boolArg.default(true),
+    checksum_algorithm: z.literal('sha256').default('sha256'),
+  }),
+  { dest: 'path', name: 'path', checksum: 'checksum_algorithm', checksum_algo: 'checksum_algorithm' },
+);
 
 type Args = z.infer<typeof schema>;
 

@@ -75,6 +75,8 @@ export interface ModuleDef<A = any> {
   name: string;
   /** One line for `nodemend modules` and the JSON Schema. */
   description: string;
+  /** Ansible collection the module comes from (ansible.posix, community.general); default ansible.builtin. */
+  collection?: string;
   /** Argument spec; unknown keys are rejected. */
   schema: z.ZodType<A>;
   /** A bare string value (`command: ls -l`) becomes this argument. */

@@ -31,10 +31,26 @@ const create = d.case('copy creates a file with content and mode', {
   `,
 });
 
+const syntax = d.case('Ansible argument syntax: aliases, key=value, collection names, no arguments', {
+  tasks: `
+    - name: key=value with aliases
+      ansible.builtin.lineinfile: dest={{ dir }}/kv.conf line="a = 1" create=yes mode=0640
+      register: kv
+    - name: blockinfile content alias
+      blockinfile: { name: "{{ dir }}/kv.conf", content: "b = 2", marker: "# {mark} X", create: true }
+      register: blk
+    - name: stat free-form
+      ansible.legacy.stat: path={{ dir }}/kv.conf get_checksum=no
+      register: st
+    - name: debug without arguments
+      debug:
+  `,
+});
+
 beforeAll(() => d.run(), 600_000);
 
 describe.each(MODES)('%s', (mode) => {
-  for (const c of [insert, create]) {
+  for (const c of [insert, create, syntax]) {
     it(`${c.name}: same files`, () => {
       expect(c.nodemend[mode].files, c.nodemend[mode].output).toEqual(c.ansible[mode].files);
     });
@@ -59,5 +75,15 @@ it('registered results carry the documented keys with the same values', () => {
     for (const k of ['changed', 'dest', 'mode', 'owner', 'group', 'size', 'state'] as const) {
       if (k in a) expect(n[k], `${mode} copy ${k}`).toEqual(a[k]);
     }
+  }
+});
+
+it('key=value and aliases register the same results as in Ansible', () => {
+  for (const mode of MODES) {
+    const a = syntax.ansible[mode].registered;
+    const n = syntax.nodemend[mode].registered;
+    for (const k of ['exists', 'isreg', 'mode', 'pw_name', 'gr_name', 'size'] as const) expect(n.st.stat[k], `${mode} stat.${k}`).toEqual(a.st.stat[k]);
+    expect('checksum' in n.st.stat, `${mode}: get_checksum=no`).toBe('checksum' in a.st.stat);
+    expect([n.kv.changed, n.blk.changed], mode).toEqual([a.kv.changed, a.blk.changed]);
   }
 });

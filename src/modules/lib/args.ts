@@ -10,19 +10,27 @@ export const boolArg = z.union([z.boolean(), z.string()]).transform((v, ctx) => 
   const s = v.trim().toLowerCase();
   if (TRUE.has(s)) return true;
   if (FALSE.has(s)) return false;
-  ctx.addIssue({ code: 'custom', message: `expected a boolean (true/false, yes/no), got "${v}"` });
+  ctx.addIssue({ code: 'custom', message: 'expected a boolean (true/false, yes/no)' });
   return z.NEVER;
 });
 
 /** A remote path: non-empty. */
 export const pathArg = z.string().min(1, 'must not be empty');
 
+const ALIASES = new WeakMap<z.ZodType, Readonly<Record<string, string>>>();
+
+/** A module schema's argument aliases (alias → real name), as given to withAliases. */
+export function schemaAliases(schema: z.ZodType): Readonly<Record<string, string>> {
+  return ALIASES.get(schema) ?? {};
+}
+
 /**
- * Accept Ansible's alternative names for an argument (`dest`/`name` for `path`). The alias is
- * renamed only when the real name is absent, so giving both is still an unknown-key error.
+ * Accept Ansible's alternative names for an argument (`dest`/`name` for `path`), taken from the
+ * module's argument_spec in Ansible 2.14. The loader knows them (schemaAliases) for positions,
+ * "did you mean" and the error when an argument is given twice; parsing renames them.
  */
 export function withAliases<T extends z.ZodType>(schema: T, aliases: Record<string, string>) {
-  return z.preprocess((v) => {
+  const s = z.preprocess((v) => {
     if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
     const o: Record<string, unknown> = { ...(v as Record<string, unknown>) };
     for (const [alias, real] of Object.entries(aliases)) {
@@ -33,4 +41,6 @@ export function withAliases<T extends z.ZodType>(schema: T, aliases: Record<stri
     }
     return o;
   }, schema);
+  ALIASES.set(s, aliases);
+  return s;
 }

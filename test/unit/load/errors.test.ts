@@ -227,7 +227,7 @@ const cases: Case[] = [
   {
     name: 'string arguments for a module without free form',
     files: { 'site.yaml': play('    - debug: hello\n') },
-    errors: ['site.yaml:3:14: module "debug" takes a mapping of arguments, got string "hello"'],
+    errors: ['site.yaml:3:14: module "debug" takes key=value arguments or a mapping; "hello" is not key=value'],
   },
   {
     name: 'task without a module',
