@@ -16,8 +16,9 @@ export DEBIAN_FRONTEND=noninteractive
 #   procps           ps/kill in tests
 #   ca-certificates  npm over https
 #   ansible-core     the benchmark compares nodemend with ansible-playbook
+#   ansible          its collections (ansible.posix.sysctl, community.general.modprobe...) for the differential tests
 #   golang-go        Go fixture builds (the nokmem kubelet stand-in)
-APT_PACKAGES=(debootstrap openssh-client util-linux mount procps ca-certificates ansible-core golang-go)
+APT_PACKAGES=(debootstrap openssh-client util-linux mount procps ca-certificates ansible-core ansible golang-go)
 command -v node >/dev/null || APT_PACKAGES+=(nodejs npm)
 
 missing=()
