@@ -18,7 +18,10 @@ export DEBIAN_FRONTEND=noninteractive
 #   ansible-core     the benchmark compares nodemend with ansible-playbook
 #   ansible          its collections (ansible.posix.sysctl, community.general.modprobe...) for the differential tests
 #   golang-go        Go fixture builds (the nokmem kubelet stand-in)
-APT_PACKAGES=(debootstrap openssh-client util-linux mount procps ca-certificates ansible-core ansible golang-go)
+#   qemu-system-x86, qemu-utils, fdisk, e2fsprogs   the VM suite (test/vm): QEMU, qcow2
+#                    overlays, the image's partition table, mkfs.ext4 -d (scripts/vm/image.sh)
+APT_PACKAGES=(debootstrap openssh-client util-linux mount procps ca-certificates ansible-core ansible golang-go
+  qemu-system-x86 qemu-utils fdisk e2fsprogs)
 command -v node >/dev/null || APT_PACKAGES+=(nodejs npm)
 
 missing=()
@@ -46,3 +49,6 @@ npm run --silent build
 
 # The fleet's shared root filesystem (debootstrap; cached per package list).
 node dist/src/fleet/bin.js rootfs
+
+# The VM suite's disk image (debootstrap + kernel + grub; cached per recipe, ~4 min once).
+bash scripts/vm/image.sh >/dev/null

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * nodemend's command line: `run`, `validate`, `schema`, `modules`, `fleet`.
+ * nodemend's command line: `run`, `validate`, `schema`, `modules`, `fleet`, `vm`.
  * Exit codes: 0 ok; 1 bad input or usage (no host contacted); 2 a host failed;
  * 4 a host was unreachable and none failed.
  */
@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { runCommand, validateCommand } from './run-command.js';
 import { schemaCommand, modulesCommand } from './info-commands.js';
 import { fleetCommand } from '../fleet/cli.js';
+import { vmCommand } from '../vm/cli.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 const program = new Command('nodemend')
@@ -59,6 +60,7 @@ program
   .action(() => void (process.exitCode = modulesCommand()));
 
 program.addCommand(fleetCommand());
+program.addCommand(vmCommand());
 
 function parsePositive(v: string, flag: string): number {
   const n = Number(v);
