@@ -39,6 +39,7 @@ withLoadOptions(program.command('run'))
   .option('--plan-out <file>', 'with --check: save the predicted changes as a plan for `nodemend apply` (format: `nodemend schema plan`)')
   .option('-K, --ask-become-pass', 'ask once for the sudo password (hosts whose inventory sets become_password keep theirs)')
   .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts (a changed key is still refused)')
+  .option('--ignore-lock', "break the lock a killed run left on a host (each real run locks its hosts; see /run/nodemend.lock)")
   .addOption(new Option('--timeout <seconds>', 'kill remote commands after this long unless a task sets timeout').default(3600).argParser((v) => parsePositive(v, '--timeout')))
   .option('-v, --verbose', 'more output (repeat for more)', (_v: string, prev: number) => prev + 1, 0)
   .action(async (playbook: string, opts) => process.exit(await runCommand(playbook, opts)));

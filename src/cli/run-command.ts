@@ -13,6 +13,7 @@ import { listHosts, listTasks } from './listing.js';
 import { readSecret } from './prompt.js';
 import type { RunResult } from '../run/events.js';
 import { savePlan } from '../plan/save.js';
+import { RunLocks, describeHolder, newRunIdentity } from '../run/run-lock.js';
 
 export interface LoadFlags {
   inventory?: string;
@@ -37,6 +38,8 @@ export interface RunFlags extends LoadFlags {
   verbose: number;
   /** --plan-out FILE: save the check run as a plan for `nodemend apply`. */
   planOut?: string;
+  /** --ignore-lock: break the lock another (killed) run left on a host. */
+  ignoreLock?: boolean;
 }
 
 /** The local test fleet's inventory is the default, so `nodemend run playbooks/x.yaml` works after `fleet up`. */
@@ -111,6 +114,7 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
     acceptNewHostKeys: Boolean(flags.acceptNewHostKeys),
     taskTimeoutSec: flags.timeout,
     verbose: flags.verbose,
+    ignoreLock: Boolean(flags.ignoreLock),
   };
   const pool = newPool(loaded, options);
   try {
@@ -145,6 +149,13 @@ export function newPool(loaded: Loaded, options: RunOptions): ConnectionPool {
     // proxy_jump may name another inventory host
     resolveHost: (name) => loaded.inventory.hosts.get(name),
   });
+}
+
+/** Removes this run's host locks; says which stayed (connections already closed by a second Ctrl-C) and which were broken. */
+async function releaseLocks(locks: RunLocks): Promise<void> {
+  for (const [host, holder] of locks.broken) process.stderr.write(`nodemend: --ignore-lock: broke the lock of ${describeHolder(holder)} on ${host}\n`);
+  const left = await locks.releaseAll();
+  if (left.length) process.stderr.write(`nodemend: the run lock of run ${locks.run.id} stays on ${left.join(', ')} (connection gone); the next run there needs --ignore-lock\n`);
 }
 
 export async function writeReports(result: RunResult, flags: { json?: string; junit?: string }): Promise<void> {
@@ -182,13 +193,15 @@ export async function runWithProgress(loaded: Loaded, hostsByPlay: string[][], o
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A real run holds a lock on each host it works on (run/run-lock.ts); a check run changes nothing.
+  const locks = options.check ? undefined : new RunLocks(newRunIdentity(), options.ignoreLock);
   try {
     const result = await runPlaybook({
       playbook: loaded.playbook,
       inventory: loaded.inventory,
       hostsByPlay,
       options,
-      connect: (host) => pool.get(host),
+      connect: (host) => (locks ? locks.connect(host, () => pool.get(host)) : pool.get(host)),
       observer: progress,
       stop: stop.signal,
       kill: kill.signal,
@@ -199,6 +212,7 @@ export async function runWithProgress(loaded: Loaded, hostsByPlay: string[][], o
   } finally {
     // A crash mid-run must still restore the terminal (listr2 hides the cursor).
     await finishProgress().catch(() => {});
+    if (locks) await releaseLocks(locks);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

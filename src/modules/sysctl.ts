@@ -102,7 +102,7 @@ export default defineModule<Args>({
     let running: string | undefined;
     const filePlan = await planTextEdit(
       ctx,
-      { path: a.sysctl_file, create: true, backup: false, absentOk: a.state === 'absent', mode: undefined, owner: undefined, group: undefined, extra: sh`v=$(LC_ALL=C sysctl -e -n ${a.name} 2>/dev/null); echo ${NO_VALUE}$?; printf '%s' "$v"`, onExtra: (out) => {
+      { path: a.sysctl_file, create: true, backup: false, backupField: 'backup_file', absentOk: a.state === 'absent', mode: undefined, owner: undefined, group: undefined, extra: sh`v=$(LC_ALL=C sysctl -e -n ${a.name} 2>/dev/null); echo ${NO_VALUE}$?; printf '%s' "$v"`, onExtra: (out) => {
         const m = new RegExp(`^${NO_VALUE}(\\d+)\\n?([\\s\\S]*)$`).exec(out);
         running = m && m[1] === '0' ? m[2] : undefined;
       } },

@@ -10,6 +10,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { fleetHost, hostRoot, testFleet, HOSTS } from '../setup/fleet.js';
+import { fleetTarget } from '../setup/ssh-connections.js';
+import { SshConnection } from '../../src/transport/ssh.js';
 
 export const FAULT_HOSTS = HOSTS.faults;
 
@@ -85,6 +87,16 @@ export function knownHostsVia(host: string, proxyPort: number, dir: string): str
   const path = join(dir, `known_hosts-${host}-${proxyPort}`);
   writeFileSync(path, `[127.0.0.1]:${proxyPort} ${line.slice(want.length)}\n`);
   return path;
+}
+
+/**
+ * A shell as root on a fault host, for what the controller cannot see through hostRoot():
+ * the host's /run is a tmpfs of its own mount namespace (where the run lock lives).
+ */
+export async function rootShell(host: string): Promise<SshConnection> {
+  const c = new SshConnection(fleetTarget(Number(host.replace('node', '')), { user: 'root' }));
+  await c.connect();
+  return c;
 }
 
 /** What the suite did, printed at the end of each fault file. */
