@@ -164,7 +164,15 @@ export async function writeReports(result: RunResult, flags: { json?: string; ju
 }
 
 /** One run with the terminal progress and the recap; `showDiff` is what the terminal shows, not what is computed. */
-export async function runWithProgress(loaded: Loaded, hostsByPlay: string[][], options: RunOptions, pool: ConnectionPool, showDiff: boolean): Promise<RunResult> {
+export async function runWithProgress(
+  loaded: Loaded,
+  hostsByPlay: string[][],
+  options: RunOptions,
+  pool: ConnectionPool,
+  showDiff: boolean,
+  /** Adds what happened outside the run (apply's refused hosts) before the recap is printed. */
+  amend: (r: RunResult) => RunResult = (r) => r,
+): Promise<RunResult> {
   const progress = createProgress({
     tty: Boolean(process.stdout.isTTY) && !process.env.CI,
     verbose: options.verbose,
@@ -196,7 +204,7 @@ export async function runWithProgress(loaded: Loaded, hostsByPlay: string[][], o
   // A real run holds a lock on each host it works on (run/run-lock.ts); a check run changes nothing.
   const locks = options.check ? undefined : new RunLocks(newRunIdentity(), options.ignoreLock);
   try {
-    const result = await runPlaybook({
+    const result = amend(await runPlaybook({
       playbook: loaded.playbook,
       inventory: loaded.inventory,
       hostsByPlay,
@@ -205,7 +213,7 @@ export async function runWithProgress(loaded: Loaded, hostsByPlay: string[][], o
       observer: progress,
       stop: stop.signal,
       kill: kill.signal,
-    });
+    }));
     await finishProgress();
     process.stdout.write(renderRecap(result, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
     return result;
