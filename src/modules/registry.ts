@@ -1,6 +1,8 @@
 import type { ModuleDef } from './types.js';
 // One import per module file; add new modules to the list below.
 // MODULE-IMPORTS
+// node hardening (issue 13)
+import sysctl from './sysctl.js';
 import copy from './copy.js';
 import template from './template.js';
 import file from './file.js';
@@ -21,10 +23,11 @@ import waitFor from './wait_for.js';
 import reboot from './reboot.js';
 import getUrl from './get_url.js';
 import unarchive from './unarchive.js';
-import sysctl from './sysctl.js';
+import meta from './meta.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
+  sysctl,
   copy,
   template,
   file,
@@ -49,7 +52,7 @@ const ALL: ModuleDef[] = [
   reboot,
   getUrl,
   unarchive,
-  sysctl,
+  meta,
 ];
 
 /** Modules by short name. */
