@@ -47,8 +47,10 @@ set -e
 printf 'menuentry CentOS {\\n  linux16 /vmlinuz root=/dev/vda1 ro %s %s\\n}\\n' "$GRUB_CMDLINE_LINUX" "$GRUB_CMDLINE_LINUX_DEFAULT" > "$2"
 `;
 const REBOOT_LOG = '/var/log/nm-grub-test-reboots';
-const without = { grub_running_cmdline: 'BOOT_IMAGE=/vmlinuz ro quiet', grub_reboot_timeout: 5 };
-const withFlag = { grub_running_cmdline: `BOOT_IMAGE=/vmlinuz ro quiet ${FLAG}`, grub_reboot_timeout: 5 };
+// No Kubernetes cluster on the fleet: no kubectl drain around the reboot (k8s_drain: false, as
+// playbooks/vars/local-fleet.yaml says; rolling-docker.test.ts proves the drained roll).
+const without = { grub_running_cmdline: 'BOOT_IMAGE=/vmlinuz ro quiet', grub_reboot_timeout: 5, k8s_drain: false };
+const withFlag = { grub_running_cmdline: `BOOT_IMAGE=/vmlinuz ro quiet ${FLAG}`, grub_reboot_timeout: 5, k8s_drain: false };
 const redhat = { ...withFlag, grub_os_family: 'RedHat' };
 const DROP = 'Render the nokmem grub drop-in';
 const EDIT = 'GRUB_CMDLINE_LINUX carries the flag';
