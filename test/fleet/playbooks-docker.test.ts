@@ -116,10 +116,11 @@ describe('docker.yaml', () => {
       const vars = { ...noInstall, docker_cgroup_driver: 'systemd', docker_kubelet_config: kubeletConfig, docker_kubelet_flag_files: [] };
       const run = await runPlaybook(env, 'docker.yaml', vars, only);
       expect(run.code).toBe(2);
-      // the fail_msg first (assert may add the assertion that failed after it)
-      const msg = taskResults(run, N12, "Docker's cgroup driver stays the kubelet's")[0].msg ?? '';
-      const want = `the kubelet on ${N12} uses the cgroupfs cgroup driver (${kubeletConfig}) but docker_cgroup_driver is systemd: nodemend will not switch docker away from the kubelet's driver. Set docker_cgroup_driver=cgroupfs, or move kubelet and docker to systemd together (drained).`;
-      expect(msg.startsWith(want), msg).toBe(true);
+      // fail_msg, then the condition that failed (a failed assert names it, as issue 13 asks)
+      expect(taskResults(run, N12, "Docker's cgroup driver stays the kubelet's")[0].msg).toBe(
+        `the kubelet on ${N12} uses the cgroupfs cgroup driver (${kubeletConfig}) but docker_cgroup_driver is systemd: nodemend will not switch docker away from the kubelet's driver. Set docker_cgroup_driver=cgroupfs, or move kubelet and docker to systemd together (drained).` +
+          ` (assertion: docker_kubelet_cgroup_driver == '' or docker_kubelet_cgroup_driver == docker_cgroup_driver)`,
+      );
       expect(snapshot(N12, FILES)).toEqual(before);
       // kubeadm's flags file outranks the config file, as in kubelet itself
       const flags = '/var/tmp/nm-docker-kubeadm-flags.env';
