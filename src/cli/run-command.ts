@@ -13,6 +13,7 @@ import { listHosts, listTasks } from './listing.js';
 import { readSecret } from './prompt.js';
 import type { RunResult } from '../run/events.js';
 import { savePlan } from '../plan/save.js';
+import { RunLocks, describeHolder, newRunIdentity } from '../run/run-lock.js';
 
 export interface LoadFlags {
   inventory?: string;
@@ -37,6 +38,8 @@ export interface RunFlags extends LoadFlags {
   verbose: number;
   /** --plan-out FILE: save the check run as a plan for `nodemend apply`. */
   planOut?: string;
+  /** --ignore-lock: break the lock another (killed) run left on a host. */
+  ignoreLock?: boolean;
 }
 
 /** The local test fleet's inventory is the default, so `nodemend run playbooks/x.yaml` works after `fleet up`. */
@@ -111,6 +114,7 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
     acceptNewHostKeys: Boolean(flags.acceptNewHostKeys),
     taskTimeoutSec: flags.timeout,
     verbose: flags.verbose,
+    ignoreLock: Boolean(flags.ignoreLock),
   };
   const pool = newPool(loaded, options);
   try {
@@ -147,13 +151,28 @@ export function newPool(loaded: Loaded, options: RunOptions): ConnectionPool {
   });
 }
 
+/** Removes this run's host locks; says which stayed (connections already closed by a second Ctrl-C) and which were broken. */
+async function releaseLocks(locks: RunLocks): Promise<void> {
+  for (const [host, holder] of locks.broken) process.stderr.write(`nodemend: --ignore-lock: broke the lock of ${describeHolder(holder)} on ${host}\n`);
+  const left = await locks.releaseAll();
+  if (left.length) process.stderr.write(`nodemend: the run lock of run ${locks.run.id} stays on ${left.join(', ')} (connection gone); the next run there needs --ignore-lock\n`);
+}
+
 export async function writeReports(result: RunResult, flags: { json?: string; junit?: string }): Promise<void> {
   if (flags.json) await writeJsonReport(flags.json, result);
   if (flags.junit) await writeJunitReport(flags.junit, result);
 }
 
 /** One run with the terminal progress and the recap; `showDiff` is what the terminal shows, not what is computed. */
-export async function runWithProgress(loaded: Loaded, hostsByPlay: string[][], options: RunOptions, pool: ConnectionPool, showDiff: boolean): Promise<RunResult> {
+export async function runWithProgress(
+  loaded: Loaded,
+  hostsByPlay: string[][],
+  options: RunOptions,
+  pool: ConnectionPool,
+  showDiff: boolean,
+  /** Adds what happened outside the run (apply's refused hosts) before the recap is printed. */
+  amend: (r: RunResult) => RunResult = (r) => r,
+): Promise<RunResult> {
   const progress = createProgress({
     tty: Boolean(process.stdout.isTTY) && !process.env.CI,
     verbose: options.verbose,
@@ -182,23 +201,26 @@ export async function runWithProgress(loaded: Loaded, hostsByPlay: string[][], o
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A real run holds a lock on each host it works on (run/run-lock.ts); a check run changes nothing.
+  const locks = options.check ? undefined : new RunLocks(newRunIdentity(), options.ignoreLock);
   try {
-    const result = await runPlaybook({
+    const result = amend(await runPlaybook({
       playbook: loaded.playbook,
       inventory: loaded.inventory,
       hostsByPlay,
       options,
-      connect: (host) => pool.get(host),
+      connect: (host) => (locks ? locks.connect(host, () => pool.get(host)) : pool.get(host)),
       observer: progress,
       stop: stop.signal,
       kill: kill.signal,
-    });
+    }));
     await finishProgress();
     process.stdout.write(renderRecap(result, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
     return result;
   } finally {
     // A crash mid-run must still restore the terminal (listr2 hides the cursor).
     await finishProgress().catch(() => {});
+    if (locks) await releaseLocks(locks);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -15,6 +15,8 @@ export const SUITE = 'bookworm';
 export const PACKAGES = [
   'openssh-server', 'sudo', 'python3', 'iproute2', 'procps', 'kmod', 'curl', 'ca-certificates',
   'make', 'gcc', 'libc6-dev', 'patch', 'xz-utils', 'golang-go', 'file',
+  // git: hack/lib/version.sh reads a Kubernetes checkout's version (describe, -dirty) with it
+  'git',
 ] as const;
 
 /**

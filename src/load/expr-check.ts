@@ -44,7 +44,7 @@ const WRAPPED = /^(\s*\{\{)(.*)\}\}\s*$/s;
  * each compiled. A condition written as one "{{ expr }}" is unwrapped (Ansible
  * accepts it with a warning); booleans become `true`/`false`.
  */
-export function checkConditions(y: YamlFile, node: Node | null, out: NodemendError[]): string[] {
+export function checkConditions(y: YamlFile, node: Node | null, out: NodemendError[], warnings?: string[]): string[] {
   const n = deref(y, node);
   if (n == null) return [];
   const list = isSeq(n) ? items(y, n) : [n];
@@ -60,9 +60,18 @@ export function checkConditions(y: YamlFile, node: Node | null, out: NodemendErr
     let src = v;
     let offset = 0;
     const m = WRAPPED.exec(v);
+    if (hasTemplate(v)) {
+      const at = posOf(y, item);
+      warnings?.push(`${at.file}:${at.line}:${at.col}: conditional statements should not include jinja2 templating delimiters such as {{ }} or {% %}. Found: ${v}`);
+    }
     if (m && !m[2].includes('{{')) {
       src = m[2];
       offset = m[1].length;
+    } else if (hasTemplate(v)) {
+      // Templated first, then evaluated (expr/index.ts evaluateTemplatedExpression): check it as a template.
+      result.push(v);
+      checkTemplate(y, item, v, out);
+      continue;
     }
     const lead = src.length - src.trimStart().length;
     src = src.trim();

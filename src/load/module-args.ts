@@ -48,7 +48,7 @@ const isPrefix = (p: readonly PropertyKey[], of: readonly PropertyKey[]): boolea
  * @param moduleEntry the `copy:` key and its value
  * @param argsEntry the task's `args:` keyword, if any (module-key arguments win over it)
  */
-export function moduleArgs(y: YamlFile, def: ModuleDef, moduleEntry: Entry, argsEntry: Entry | undefined, out: NodemendError[]): Record<string, unknown> {
+export function moduleArgs(y: YamlFile, def: ModuleDef, moduleEntry: Entry, argsEntry: Entry | undefined, out: NodemendError[], warnings?: string[]): Record<string, unknown> {
   const v = moduleEntry.value;
   const what = `module "${def.name}"`;
   const aliases = schemaAliases(def.schema as z.ZodType);
@@ -146,7 +146,7 @@ export function moduleArgs(y: YamlFile, def: ModuleDef, moduleEntry: Entry, args
   for (const holder of [v, argsEntry?.value ?? null]) {
     if (isScalar(holder) && typeof holder.value === 'string') checkTemplate(y, holder, holder.value, out);
     for (const e of entries(y, holder)) {
-      if (raw.has(realName(e.key))) checkConditions(y, e.value, out);
+      if (raw.has(realName(e.key))) checkConditions(y, e.value, out, realName(e.key) === 'that' ? warnings : undefined);
       else checkTemplatesDeep(y, e.value, out);
     }
   }

@@ -104,7 +104,7 @@ export class TaskLoader {
     return {
       name: str(data.name),
       loc: posOf(y, node),
-      when: checkConditions(y, map.get('when')?.value ?? null, this.errors),
+      when: checkConditions(y, map.get('when')?.value ?? null, this.errors, this.diag.warnings),
       tags: tagList(data.tags),
       vars: data.vars && typeof data.vars === 'object' && !Array.isArray(data.vars) ? (data.vars as Record<string, unknown>) : {},
       become: bool(data.become),
@@ -254,7 +254,7 @@ export class TaskLoader {
 
     const mod = modules[0];
     const def = mod ? findModule(mod.key) : undefined;
-    const args = def ? moduleArgs(y, def, mod, map.get('args'), this.errors) : {};
+    const args = def ? moduleArgs(y, def, mod, map.get('args'), this.errors, this.diag.warnings) : {};
 
     const loopEntry = map.get('loop') ?? map.get('with_items');
     let loop: unknown;
@@ -280,7 +280,7 @@ export class TaskLoader {
       for (const n of nodes) if (isScalar(n) && typeof n.value === 'string') ctx.notifies.push({ name: n.value, pos: posOf(y, n) });
     }
 
-    const cond = (k: string): string[] | undefined => (map.has(k) ? checkConditions(y, map.get(k)!.value, this.errors) : undefined);
+    const cond = (k: string): string[] | undefined => (map.has(k) ? checkConditions(y, map.get(k)!.value, this.errors, this.diag.warnings) : undefined);
     const until = cond('until');
     const changedWhen = cond('changed_when');
     const failedWhen = cond('failed_when');

@@ -37,7 +37,7 @@ export default defineModule({
       let value: unknown = cond;
       if (typeof cond === 'string') {
         try {
-          value = ctx.evaluate(bareExpression(cond));
+          value = await ctx.evaluate(cond);
         } catch (e) {
           // A check run did not run the commands whose registered output the assertion reads:
           // say so instead of failing the host (the runner treats changed_when/failed_when alike).

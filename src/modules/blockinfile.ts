@@ -1,5 +1,6 @@
 /**
- * blockinfile: a block of lines between marker lines ("# BEGIN NODEMEND MANAGED BLOCK" ...),
+ * blockinfile: a block of lines between marker lines ("# BEGIN ANSIBLE MANAGED BLOCK" ...,
+ * Ansible's default, so a block Ansible wrote is updated in place),
  * inserted, replaced in place, or removed, with Ansible's rules (see lib/block-edit.ts).
  * Plan = one read of the file; apply = one compare-and-swap write.
  */
@@ -26,7 +27,7 @@ const schema = withAliases(
       path: pathArg,
       state: z.enum(['present', 'absent']).default('present'),
       block: z.string().default(''),
-      marker: z.string().default('# {mark} NODEMEND MANAGED BLOCK'),
+      marker: z.string().default('# {mark} ANSIBLE MANAGED BLOCK'),
       marker_begin: z.string().default('BEGIN'),
       marker_end: z.string().default('END'),
       insertafter: regexString.optional(),
@@ -73,7 +74,7 @@ export default defineModule<Args>({
   description: 'Insert, update or remove a block of lines between marker lines',
   schema,
   async plan(a, ctx) {
-    const opts = { path: a.path, create: a.create, backup: a.backup, absentOk: a.state === 'absent', mode: a.mode, owner: a.owner, group: a.group };
+    const opts = { path: a.path, create: a.create, backup: a.backup, absentOk: a.state === 'absent', backupField: 'backup_file' as const, mode: a.mode, owner: a.owner, group: a.group };
     return planTextEdit(ctx, opts, blockEdit(a));
   },
 });

@@ -219,6 +219,7 @@ export async function planCommand(args: CommonArgs, ctx: ModuleContext, program:
   return {
     changed: true,
     msg: `would run: ${shown}`,
+    done: `ran: ${shown}`,
     result: { cmd },
     apply: () => runProgram(args, ctx, program, cmd),
   };

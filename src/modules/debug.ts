@@ -49,7 +49,7 @@ export default defineModule({
     const name = String(args.var);
     let value: unknown;
     try {
-      value = ctx.evaluate(bareExpression(name));
+      value = await ctx.evaluate(bareExpression(name));
     } catch (e) {
       if (!isUndefinedError(e)) throw e;
       value = NOT_DEFINED;

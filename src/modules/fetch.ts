@@ -104,6 +104,7 @@ export default defineModule<Args>({
     return {
       changed: true,
       msg: `${a.src} would be fetched to ${dest}${note ? ` (${note})` : ''}`,
+      done: `${a.src} fetched to ${dest}${note ? ` (${note})` : ''}`,
       diff,
       result,
       apply: async () => {

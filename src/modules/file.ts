@@ -131,6 +131,7 @@ function finish(ctx: ModuleContext, a: Args, probe: FileProbe, state: string, ch
   return {
     changed: true,
     msg: ch.msgs.join('; '),
+    done: ch.msgs.join('; ').replace(' would change', ' changed'),
     diff,
     result,
     apply: async () => fileResult(a, await runAndStat(ctx.conn, script, target, `cannot update ${a.path}`), state),
@@ -142,6 +143,7 @@ function planAbsent(ctx: ModuleContext, a: Args, p: FileProbe): Plan {
   return {
     changed: true,
     msg: `${a.path} (${p.type}) would be removed`,
+    done: `${a.path} (${p.type}) removed`,
     diff: [{ path: `${a.path} (state)`, before: `state: ${p.type}\n`, after: 'state: absent\n' }],
     result: { path: a.path, state: 'absent' },
     apply: async () => {
@@ -175,6 +177,7 @@ function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<str
     return {
       changed: true,
       msg: `directory ${a.path} would be created`,
+      done: `directory ${a.path} created`,
       diff: [{ path: `${a.path} (state)`, before: 'state: absent\n', after: `state: directory\n${a.mode ? `mode: ${a.mode}\n` : ''}${a.owner ? `owner: ${a.owner}\n` : ''}${a.group ? `group: ${a.group}\n` : ''}` }],
       result: { path: a.path, state: 'directory' },
       apply: async () => fileResult(a, await runAndStat(ctx.conn, script, a.path, `cannot create ${a.path}`), 'directory'),
@@ -212,6 +215,7 @@ function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string,
   return {
     changed: true,
     msg: `${a.path} would be created`,
+    done: `${a.path} created`,
     diff: [{ path: `${a.path} (state)`, before: 'state: absent\n', after: 'state: file\n' }],
     result: { path: a.path, state: 'file' },
     apply: async () => {
@@ -246,6 +250,7 @@ function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
   return {
     changed: true,
     msg: p.exists ? `${a.path} would be replaced by a link to ${src}` : `link ${a.path} -> ${src} would be created`,
+    done: p.exists ? `${a.path} replaced by a link to ${src}` : `link ${a.path} -> ${src} created`,
     diff: [{ path: `${a.path} (state)`, before, after: `state: link\nsrc: ${src}\n` }],
     result: { path: a.path, state: 'link', src },
     apply: async () => ({ ...fileResult(a, await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`), 'link'), src }),

@@ -190,6 +190,7 @@ ${raw(FETCH)}`;
     return {
       changed: true,
       msg: current ? `would download ${a.url} over ${target} (content differs)` : `would download ${a.url} to ${target}`,
+      done: current ? `downloaded ${a.url} over ${target} (content differed)` : `downloaded ${a.url} to ${target}`,
       result: { ...base, checksum_dest: currentSum },
       apply: async () => {
         const script = sh`${vars}t=${target}; own=${owner}; mode=${mode}; backup=${a.backup ? 1 : 0}\n${raw(APPLY_BODY)}`;

@@ -81,7 +81,7 @@ export default defineModule<Args>({
   description: 'Ensure a line is in a file (replace the last regexp match, or insert), or remove matching lines',
   schema,
   async plan(a, ctx) {
-    const opts = { path: a.path, create: a.create, backup: a.backup, absentOk: a.state === 'absent', mode: a.mode, owner: a.owner, group: a.group };
+    const opts = { path: a.path, create: a.create, backup: a.backup, absentOk: a.state === 'absent', backupField: 'backup' as const, mode: a.mode, owner: a.owner, group: a.group };
     return planTextEdit(ctx, opts, lineEdit(a));
   },
 });

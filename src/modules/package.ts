@@ -162,16 +162,22 @@ export interface Decision {
   remove: string[];
   /** One line per package for the plan's message. */
   notes: string[];
+  /** The same lines once done ("installed curl 7.88"), for a real run's message. */
+  done: string[];
 }
 
 export function decide(backend: Backend, state: State, specs: Spec[], q: QueryResult): Decision {
-  const d: Decision = { install: [], upgrade: [], remove: [], notes: [] };
+  const d: Decision = { install: [], upgrade: [], remove: [], notes: [], done: [] };
+  const note = (verb: string, doneVerb: string, what: string): void => {
+    d.notes.push(`${verb} ${what}`);
+    d.done.push(`${doneVerb} ${what}`);
+  };
   for (const s of specs) {
     const have = q.installed.get(backend === 'apt' ? s.spec.split('=')[0] : s.spec);
     if (state === 'absent') {
       if (have !== undefined && (!s.version || versionMatches(s.version, have))) {
         d.remove.push(backend === 'apt' ? s.spec.split('=')[0] : s.spec);
-        d.notes.push(`remove ${s.name} ${have}`);
+        note('remove', 'removed', `${s.name} ${have}`);
       }
       continue;
     }
@@ -182,25 +188,26 @@ export function decide(backend: Backend, state: State, specs: Spec[], q: QueryRe
         const v = pol?.versions.find((x) => versionMatches(s.version!, x));
         if (!v) throw new ModuleFailure(`No package matching '${s.spec}' is available`);
         d.install.push(`${s.spec.split('=')[0]}=${v}`);
-        d.notes.push(have === undefined ? `install ${s.name} ${v}` : `change ${s.name} ${have} -> ${v}`);
+        if (have === undefined) note('install', 'installed', `${s.name} ${v}`);
+        else note('change', 'changed', `${s.name} ${have} -> ${v}`);
         continue;
       }
       if (have === undefined) {
         if (!pol?.candidate) throw new ModuleFailure(`No package matching '${s.spec}' is available`);
         d.install.push(s.spec);
-        d.notes.push(`install ${s.name} ${pol.candidate}`);
+        note('install', 'installed', `${s.name} ${pol.candidate}`);
       } else if (state === 'latest' && pol?.candidate && pol.candidate !== have) {
         d.install.push(s.spec);
-        d.notes.push(`upgrade ${s.name} ${have} -> ${pol.candidate}`);
+        note('upgrade', 'upgraded', `${s.name} ${have} -> ${pol.candidate}`);
       }
       continue;
     }
     if (have === undefined) {
       d.install.push(s.spec);
-      d.notes.push(`install ${s.spec}`);
+      note('install', 'installed', s.spec);
     } else if (state === 'latest' && q.upgrades.has(s.name)) {
       d.upgrade.push(s.spec);
-      d.notes.push(`upgrade ${s.name} ${have} -> ${q.upgrades.get(s.name)}`);
+      note('upgrade', 'upgraded', `${s.name} ${have} -> ${q.upgrades.get(s.name)}`);
     }
   }
   return d;
@@ -279,6 +286,7 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
         return {
           changed: true,
           msg: 'would update the package cache',
+          done: 'package cache updated',
           apply: async () => {
             const res = await ctx.conn.exec(refreshCommand(backend, args.cache_valid_time), { timeoutSec: ctx.timeoutSec });
             if (res.rc !== 0) throw new ModuleFailure(`Failed to update the package cache: ${res.stderr.trim()}`, { rc: res.rc, stderr: res.stderr });
@@ -310,6 +318,7 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
       return {
         changed: true,
         msg: `would ${d.notes.join(', ')}${cacheNote}`,
+        done: d.done.join(', '),
         result: { installed_versions: before, cache_updated: refresh && !ctx.check },
         apply: async () => {
           const run = await ctx.conn.exec(sh`${changeCommand(backend, d)}; rc=$?; printf '\\n'; ${queryScript(backend, specs)}; exit $rc`, {

@@ -74,6 +74,7 @@ export default defineModule({
     return {
       changed: true,
       msg: 'would reboot',
+      done: 'rebooted',
       apply: async () => {
         const started = Date.now();
         const deadline = started + args.reboot_timeout * 1000;

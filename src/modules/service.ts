@@ -168,11 +168,15 @@ export function stepCommands(name: string | undefined, steps: Steps, backend: Ba
   return raw(lines.map(String).join('\n'));
 }
 
-function describe(name: string | undefined, steps: Steps): string {
+const DONE: Record<string, string> = { start: 'started', stop: 'stopped', restart: 'restarted', reload: 'reloaded', enable: 'enabled', disable: 'disabled' };
+
+/** "daemon-reload, enable kubelet, start kubelet", or once done "daemon reloaded, enabled kubelet, started kubelet". */
+function describe(name: string | undefined, steps: Steps, done = false): string {
+  const verb = (v: string): string => (done ? (DONE[v] ?? v) : v);
   const parts: string[] = [];
-  if (steps.daemonReload) parts.push('daemon-reload');
-  if (steps.enable) parts.push(`${steps.enable} ${name}`);
-  if (steps.action) parts.push(`${steps.action} ${name}`);
+  if (steps.daemonReload) parts.push(done ? 'daemon reloaded' : 'daemon-reload');
+  if (steps.enable) parts.push(`${verb(steps.enable)} ${name}`);
+  if (steps.action) parts.push(`${verb(steps.action)} ${name}`);
   return parts.join(', ');
 }
 
@@ -218,6 +222,7 @@ function defineServiceModule(name: string, fixed?: Backend): ModuleDef<ServiceAr
       return {
         changed,
         msg: `would ${describe(args.name, steps)}`,
+        done: describe(args.name, steps, true),
         result,
         apply: async () => {
           const res = await ctx.conn.exec(stepCommands(args.name, steps, backend, st), { timeoutSec: ctx.timeoutSec });

@@ -20,6 +20,8 @@ export interface Plan {
   changed: boolean;
   /** Why nothing is to do ("directory exists") or what will happen ("would run: make"). */
   msg?: string;
+  /** What a real run reports once `apply` ran ("ran: make"); a plan that changes something words it itself. */
+  done?: string;
   diff?: FileDiff[];
   /** Fields of the registered result already known from the plan (stat, content...). */
   result?: Record<string, unknown>;
@@ -59,8 +61,8 @@ export interface ModuleContext {
   renderTemplate(file: string): Promise<string>;
   /** Resolve a controller-side path the way Ansible does: relative to the playbook dir, then templates/ or files/. */
   resolveLocalPath(p: string, kind: 'template' | 'file'): string;
-  /** Evaluate an expression in the task's scope (assert's `that`). */
-  evaluate(expr: string): unknown;
+  /** Evaluate an expression in the task's scope (assert's `that`), fetching the facts it reads; `{{ }}` in it is templated first. */
+  evaluate(expr: string): Promise<unknown>;
   /** set_fact: bind host variables for the rest of the play. */
   setHostVars(vars: Record<string, unknown>): void;
   /** Remote commands are killed after this many seconds. */

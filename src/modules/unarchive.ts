@@ -248,6 +248,7 @@ set -- ${a.extra_opts.length ? a.extra_opts : raw('')}
     return {
       changed: true,
       msg: `would unarchive ${a.src} into ${a.dest} (${shown})`,
+      done: `unarchived ${a.src} into ${a.dest} (${shown})`,
       result,
       apply: async () => {
         const script = sh`${vars(sh`own=${owner}; mode=${a.mode !== undefined ? chmodArg(a.mode) : ''}`)}${raw(APPLY)}`;

@@ -67,6 +67,7 @@ export const planFileSchema = z
     }),
     summary: planSummarySchema,
     hosts: z.record(z.string(), planHostSchema),
+    mac: z.string().meta({ description: 'keyed digest of everything else: apply refuses a plan edited after it was saved' }),
   })
   .meta({ title: 'nodemend plan file' });
 

@@ -24,15 +24,26 @@ export interface SaveInput {
   localFiles: string[];
 }
 
+/** JSON with every object's keys sorted: the same data gives the same text, whatever built it. */
+function canonicalJson(v: unknown): string {
+  const sort = (x: unknown): unknown =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, y]) => [k, sort(y)]))
+      : Array.isArray(x)
+        ? x.map(sort)
+        : x;
+  return JSON.stringify(sort(v));
+}
+
 /** -e values as one keyed digest: the same values in any key order give the same digest. */
 export function extraVarsDigest(vars: Record<string, unknown>, key: PlanKey): string {
-  const canonical = (v: unknown): unknown =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)]))
-      : Array.isArray(v)
-        ? v.map(canonical)
-        : v;
-  return key.digest(JSON.stringify(canonical(vars)));
+  return key.digest(canonicalJson(vars));
+}
+
+/** The plan's seal: a plan edited after it was saved (a status flipped to let a change through) is refused. */
+export function planSeal(plan: PlanFile, key: PlanKey): string {
+  const { mac: _mac, ...rest } = plan;
+  return key.digest(canonicalJson(rest));
 }
 
 export function buildPlanFile(s: SaveInput, key: PlanKey, now = new Date()): PlanFile {
@@ -53,11 +64,14 @@ export function buildPlanFile(s: SaveInput, key: PlanKey, now = new Date()): Pla
     inputs: digestInputs([...s.loaded.sources, ...s.localFiles], key),
     summary: summarize(hosts),
     hosts,
+    mac: '',
   };
 }
 
 export async function savePlan(file: string, s: SaveInput): Promise<PlanFile> {
-  const plan = buildPlanFile(s, loadPlanKey());
+  const key = loadPlanKey();
+  const plan = buildPlanFile(s, key);
+  plan.mac = planSeal(plan, key);
   await writeFileAtomic(file, `${JSON.stringify(plan, null, 1)}\n`);
   return plan;
 }

@@ -173,6 +173,8 @@ async function runBlock(node: Block, hosts: HostRun[], parent: Inherited, ctx: P
       // Ansible's recap counts a rescued failure as rescued, not failed.
       h.recap.failed--;
       h.recap.rescued++;
+      // As Ansible's non-persistent facts: visible in the rescue and for the rest of the play.
+      if (h.lastFailure) Object.assign(h.runtimeVars, { ansible_failed_task: h.lastFailure.task, ansible_failed_result: h.lastFailure.result });
     });
     failed = [...failed.filter((h) => h.unreachable), ...(await runNodes(node.rescue, rescuing, inh, ctx, record, emit))];
   }
@@ -239,6 +241,9 @@ function count(host: HostRun, out: { results: TaskResult[]; failed: boolean; unr
 
 /** Handlers run once per notified host, in the order they are defined; a handler may notify another. */
 async function runHandlers(hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<void> {
+  // A handler runs at most once per host and flush, as in Ansible: one that notifies itself
+  // (or one that already ran) is not run again until the next flush.
+  const ranOn = new Map(hosts.map((h) => [h, new Set<Task>()]));
   for (let round = 0; round < 10 && !halted(ctx); round++) {
     let ran = false;
     // Every handler listening on a notified name runs (not only the first one), so the
@@ -247,13 +252,15 @@ async function runHandlers(hosts: HostRun[], inh: Inherited, ctx: PlayCtx, recor
     hosts.forEach((h) => h.notified.clear());
     for (const handler of ctx.play.handlers) {
       const names = [handler.name, ...handler.listen].filter(Boolean) as string[];
-      const targets = hosts.filter((h) => h.alive && names.some((n) => pending.get(h)!.has(n)));
+      const targets = hosts.filter((h) => h.alive && !ranOn.get(h)!.has(handler) && names.some((n) => pending.get(h)!.has(n)));
       if (!targets.length) continue;
+      targets.forEach((h) => ranOn.get(h)!.add(handler));
       await runTask(handler, targets, inh, ctx, record, emit, true);
       ran = true;
     }
     if (!ran) break;
   }
+  hosts.forEach((h) => h.notified.clear());
 }
 
 /**

@@ -12,6 +12,8 @@ export class HostRun {
   /** Check mode: what earlier tasks would have created here (see modules/lib/planned-paths.ts). */
   readonly planned: PlannedPaths;
   readonly recap: HostRecap = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 };
+  /** The last task that failed here (not ignored): a rescue sees it as ansible_failed_task / ansible_failed_result. */
+  lastFailure?: { task: Record<string, unknown>; result: unknown };
   failed = false;
   unreachable = false;
   unreachableMsg?: string;

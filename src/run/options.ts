@@ -29,6 +29,8 @@ export interface RunOptions {
    * task fails with it), so nothing the saved plan did not predict is ever changed.
    */
   planGuard?: (key: TaskKey, plan: Plan) => string | undefined;
+  /** Break another run's lock on a host (see run/run-lock.ts): for a run that was killed. */
+  ignoreLock: boolean;
   /** Told of every controller file a task reads (templates, copy sources): a saved plan digests them. */
   onLocalFile?: (path: string) => void;
 }
@@ -43,4 +45,5 @@ export const DEFAULT_OPTIONS: RunOptions = {
   acceptNewHostKeys: false,
   taskTimeoutSec: 3600,
   verbose: 0,
+  ignoreLock: false,
 };

@@ -9,7 +9,7 @@ import type { BecomeSpec, RemoteShell } from '../transport/types.js';
 import { UnreachableError } from '../transport/types.js';
 import { findModule } from '../modules/registry.js';
 import { ModuleFailure, type ModuleContext, type ModuleDef, type Plan } from '../modules/types.js';
-import { compileExpression, evaluateCondition, renderDeep, renderStored, UndefinedVariableError } from '../load/expr/index.js';
+import { evaluateCondition, evaluateTemplatedExpression, renderDeep, renderStored, UndefinedVariableError } from '../load/expr/index.js';
 import { isUnsafe, markUnsafe, unwrapUnsafe } from '../load/expr/unsafe.js';
 import { renderTemplateFile } from '../load/template.js';
 import type { TaskResult, TaskStatus } from './events.js';
@@ -52,9 +52,17 @@ function resolveBecome(task: Task, inh: Inherited, host: HostRun): BecomeSpec | 
   return { method: 'sudo', user, password: host.inv.connection.become_password };
 }
 
+/** A task's `check_mode:` wins over the run's --check either way, as in Ansible. */
+export function taskCheckMode(task: Task, runCheck: boolean): boolean {
+  return task.check_mode ?? runCheck;
+}
+
 export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, env: TaskEnv, isHandler = false): Promise<HostTaskOutcome> {
   const started = Date.now();
-  const scope = buildScope({ ...env.scopeBase, host, blockVars: inh.vars, taskVars: task.vars });
+  const check = taskCheckMode(task, env.options.check);
+  // Built per item: a set_fact of an earlier item is seen by the next (Ansible's loops accumulate).
+  const scopeNow = (): Record<string, unknown> => buildScope({ ...env.scopeBase, check, host, blockVars: inh.vars, taskVars: task.vars });
+  const scope = scopeNow();
   const noLog = task.no_log ?? inh.no_log ?? false;
   const base = {
     host: host.name,
@@ -62,7 +70,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     task: taskDisplayName(task, noLog),
     taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`,
     module: task.module,
-    check: env.options.check && task.check_mode !== false,
+    check,
     isHandler,
   };
   const finish = (status: TaskStatus, fields: Partial<TaskResult> = {}): TaskResult => ({
@@ -81,9 +89,9 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     const items = rendered === undefined ? undefined : isUnsafe(rendered) ? (rendered as unknown[]).map(markUnsafe) : (rendered as unknown[]);
 
     const runs: { result: Record<string, unknown>; tr: TaskResult }[] = [];
-    for (const item of items ?? [undefined]) {
-      const itemScope = items === undefined ? scope : { ...scope, [task.loop_var]: item };
-      const one = await runOnce(task, host, inh, env, itemScope, noLog, items === undefined ? undefined : item, finish, isHandler);
+    for (const [index, item] of (items ?? [undefined]).entries()) {
+      const itemScope = items === undefined ? scope : { ...(index === 0 ? scope : scopeNow()), [task.loop_var]: item };
+      const one = await runOnce(task, host, inh, env, itemScope, noLog, items === undefined ? undefined : item, finish, isHandler, check);
       runs.push(one);
       if (one.tr.status === 'unreachable') break;
     }
@@ -104,6 +112,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     }
     const results = runs.map((r) => r.tr);
     const failed = results.some((r) => r.status === 'failed' && !r.ignored);
+    if (failed) host.lastFailure = { task: markUnsafe(failedTaskView(task)) as Record<string, unknown>, result: markUnsafe(runs.find((r) => r.tr.status === 'failed')!.result) };
     const unreachable = results.some((r) => r.status === 'unreachable');
     const changed = results.some((r) => r.status === 'changed');
     if (changed && !failed) task.notify.forEach((n) => host.notified.add(n));
@@ -112,8 +121,14 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     // Errors before any item ran (loop expression, unknown variable in loop).
     const tr = finish('failed', { msg: errorMessage(e, noLog), ignored: task.ignore_errors ?? inh.ignore_errors ?? false });
     if (task.register) host.runtimeVars[task.register] = markUnsafe({ failed: true, msg: tr.msg, changed: false });
+    if (!tr.ignored) host.lastFailure = { task: markUnsafe(failedTaskView(task)) as Record<string, unknown>, result: markUnsafe({ failed: true, msg: tr.msg, changed: false }) };
     return { results: [tr], failed: !tr.ignored, unreachable: false, changed: false };
   }
+}
+
+/** `ansible_failed_task` in a rescue: the task's name, module, arguments and keywords, as Ansible exposes them. */
+function failedTaskView(task: Task): Record<string, unknown> {
+  return { name: task.name ?? '', action: task.module, args: task.args, when: task.when, tags: task.tags, register: task.register, loop: task.loop };
 }
 
 function errorMessage(e: unknown, noLog: boolean): string {
@@ -132,6 +147,7 @@ async function runOnce(
   item: unknown,
   finish: (status: TaskStatus, fields?: Partial<TaskResult>) => TaskResult,
   isHandler: boolean,
+  check: boolean,
 ): Promise<{ result: Record<string, unknown>; tr: TaskResult }> {
   // A registered loop result carries its item under the loop variable's name, as in Ansible.
   const withItem = item === undefined ? {} : { [task.loop_var]: item, ansible_loop_var: task.loop_var };
@@ -151,7 +167,6 @@ async function runOnce(
     if (!mod) throw new ModuleFailure(`unknown module "${task.module}"`);
     const args = await renderArgs(mod, task, scope, host);
 
-    const check = env.options.check && task.check_mode !== false;
     // connection: local runs the task on the control machine, for this host (its vars, its report line).
     const local = (task.connection ?? inh.connection) === 'local' && !host.inv.connection.local;
     const delegate = task.delegate_to === undefined ? undefined : String(renderDeep(task.delegate_to, scope, task.loc));
@@ -178,7 +193,8 @@ async function runOnce(
         env.options.onLocalFile?.(file);
         return file;
       },
-      evaluate: (expr) => compileExpression(expr, task.loc).evaluate(scope),
+      // Facts are fetched here as in when:, so assert's that and debug's var may read any fact.
+      evaluate: (expr) => withFacts(target.facts, () => evaluateTemplatedExpression(expr, scope, task.loc)),
       setHostVars: (vars) => Object.assign(host.runtimeVars, vars),
       planned: target.planned,
       timeoutSec: task.timeout ?? env.options.taskTimeoutSec,
@@ -244,10 +260,12 @@ async function runOnce(
     const msg = errorMessage(e, noLog);
     const extra = e instanceof ModuleFailure && !noLog ? e.result : {};
     const result = { ...extra, failed: true, changed: false, msg, ...withItem };
+    // A failed assert's report names the condition, not only its fail_msg (the registered msg stays Ansible's).
+    const shownMsg = typeof extra.assertion === 'string' ? `${msg} (assertion: ${extra.assertion})` : msg;
     return {
       result,
       tr: finish('failed', {
-        msg,
+        msg: shownMsg,
         ...shownItem,
         ignored: ignoreErrors,
         censored: noLog || undefined,
@@ -277,11 +295,6 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
   return parsed.data;
 }
 
-/** A plan's message once it was carried out: "directory /x would be created" -> "directory /x created". */
-export function doneMessage(msg: string): string {
-  return msg.replace(/\bwould be (\w+)/g, '$1');
-}
-
 async function planAndApply(
   mod: ModuleDef,
   args: unknown,
@@ -303,7 +316,8 @@ async function planAndApply(
     if (plan.diff && ctx.diff) result.diff = plan.diff;
     let applied = false;
     if (plan.changed && !ctx.check && plan.apply) {
-      if (plan.msg) result.msg = doneMessage(plan.msg);
+      // What was done, as the module words it; a plan without a done message keeps its own.
+      if (plan.done ?? plan.msg) result.msg = plan.done ?? plan.msg;
       result = { ...result, ...((await plan.apply()) ?? {}) };
       applied = true;
     }

@@ -10,6 +10,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { fleetHost, hostRoot, testFleet, HOSTS } from '../setup/fleet.js';
+import { fleetTarget } from '../setup/ssh-connections.js';
+import { SshConnection } from '../../src/transport/ssh.js';
+import { sh } from '../../src/transport/quote.js';
 
 export const FAULT_HOSTS = HOSTS.faults;
 
@@ -87,6 +90,16 @@ export function knownHostsVia(host: string, proxyPort: number, dir: string): str
   return path;
 }
 
+/**
+ * A shell as root on a fault host, for what the controller cannot see through hostRoot():
+ * the host's /run is a tmpfs of its own mount namespace (where the run lock lives).
+ */
+export async function rootShell(host: string): Promise<SshConnection> {
+  const c = new SshConnection(fleetTarget(Number(host.replace('node', '')), { user: 'root' }));
+  await c.connect();
+  return c;
+}
+
 /** What the suite did, printed at the end of each fault file. */
 export class FaultCounts {
   cases = 0;
@@ -115,6 +128,30 @@ export function expectOldOrNew(counts: FaultCounts, host: string, files: { path:
     }
   }
   expect(damaged, 'files that are neither their old nor their new version').toEqual([]);
+}
+
+/**
+ * expectOldOrNew for files the controller cannot see through hostRoot() (a filesystem mounted
+ * inside the host's own mount namespace): sha256 read on the host.
+ */
+export async function expectOldOrNewOnHost(counts: FaultCounts, shell: SshConnection, files: { path: string; allowed: (string | null)[] }[]): Promise<void> {
+  const damaged: string[] = [];
+  for (const f of files) {
+    const r = await shell.exec(sh`if [ -e ${f.path} ]; then sha256sum < ${f.path}; else echo absent; fi`);
+    const got = r.stdout.startsWith('absent') ? null : r.stdout.split(' ')[0];
+    counts.filesChecked++;
+    if (!f.allowed.includes(got)) {
+      counts.filesDamaged++;
+      damaged.push(`${f.path} (sha256 ${got ?? 'absent'})`);
+    }
+  }
+  expect(damaged, 'files that are neither their old nor their new version').toEqual([]);
+}
+
+/** Names in a host directory, read on the host. */
+export async function namesOnHost(shell: SshConnection, dir: string): Promise<string[]> {
+  const r = await shell.exec(sh`ls -A ${dir}`);
+  return r.stdout.split('\n').filter(Boolean).sort();
 }
 
 /** nodemend temp files (and backup temps) left in a host directory. */

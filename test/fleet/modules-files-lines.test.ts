@@ -82,7 +82,8 @@ describe('lineinfile', () => {
     expect(r.plan.diff).toEqual([{ path: `${path} (file attributes)`, before: 'group: root\n', after: 'group: ops\n' }]);
     expect(lstatSync(onHost(host, path)).gid).toBe(1000);
     const b = await hx.run(lineinfile, { path, regexp: '^k=', line: 'k=w', backup: true });
-    expect(readFileSync(onHost(host, b.result.backup_file as string), 'utf8')).toBe('k=v\n');
+    // lineinfile names it `backup` (blockinfile and copy: `backup_file`), as Ansible's modules do.
+    expect(readFileSync(onHost(host, b.result.backup as string), 'utf8')).toBe('k=v\n');
     expect(readOnHost(host, path)).toBe('k=w\n');
   });
 
@@ -112,14 +113,14 @@ describe('blockinfile', () => {
     const before = snapshot(host, path);
     const args = { path, block: 'vm.overcommit_memory=1\nkernel.panic=10' };
     const check = await hx.run(blockinfile, args, { check: true });
-    const want = 'net.ipv4.ip_forward=1\n# BEGIN NODEMEND MANAGED BLOCK\nvm.overcommit_memory=1\nkernel.panic=10\n# END NODEMEND MANAGED BLOCK\n';
+    const want = 'net.ipv4.ip_forward=1\n# BEGIN ANSIBLE MANAGED BLOCK\nvm.overcommit_memory=1\nkernel.panic=10\n# END ANSIBLE MANAGED BLOCK\n';
     expect(check.plan.diff).toEqual([{ path, before: 'net.ipv4.ip_forward=1\n', after: want }]);
     expect(snapshot(host, path)).toEqual(before);
     expect((await hx.run(blockinfile, args)).changed).toBe(true);
     expect(readOnHost(host, path)).toBe(want);
     expect((await hx.run(blockinfile, args)).changed).toBe(false);
     await hx.run(blockinfile, { path, block: 'kernel.panic=20' });
-    expect(readOnHost(host, path)).toBe('net.ipv4.ip_forward=1\n# BEGIN NODEMEND MANAGED BLOCK\nkernel.panic=20\n# END NODEMEND MANAGED BLOCK\n');
+    expect(readOnHost(host, path)).toBe('net.ipv4.ip_forward=1\n# BEGIN ANSIBLE MANAGED BLOCK\nkernel.panic=20\n# END ANSIBLE MANAGED BLOCK\n');
     await hx.run(blockinfile, { path, state: 'absent' });
     expect(readOnHost(host, path)).toBe('net.ipv4.ip_forward=1\n');
   });
@@ -129,7 +130,7 @@ describe('blockinfile', () => {
     await expect(hx.run(blockinfile, { path, block: 'x' })).rejects.toThrow(/does not exist !/);
     const r = await hx.run(blockinfile, { path, block: 'x', create: true, backup: true });
     expect(r.result.backup_file).toBeUndefined();
-    expect(readOnHost(host, path)).toBe('# BEGIN NODEMEND MANAGED BLOCK\nx\n# END NODEMEND MANAGED BLOCK\n');
+    expect(readOnHost(host, path)).toBe('# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n');
     await hx.run(blockinfile, { path, block: 'top', marker: '## {mark} top', insertbefore: 'BOF' });
     expect(readOnHost(host, path).startsWith('## BEGIN top\ntop\n## END top\n# BEGIN')).toBe(true);
   });

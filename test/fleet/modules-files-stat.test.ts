@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 describe('stat', () => {
-  it('describes a regular file like Ansible, with a sha256 checksum, in one exec', async () => {
+  it('describes a regular file like Ansible, with a sha1 checksum, in one exec', async () => {
     // Under relatime the first read after a write moves atime: read once now, so the module's
     // own checksum read (after its stat) cannot move it between its stat and ours.
     readFileSync(onHost(host, `${dir}/f`));
@@ -53,8 +53,28 @@ describe('stat', () => {
       nlink: 1,
       isuid: true,
       isgid: false,
-      checksum: createHash('sha256').update('content\n').digest('hex'),
+      ischr: false,
+      isblk: false,
+      isfifo: false,
+      issock: false,
+      rusr: true,
+      wusr: true,
+      xusr: true,
+      rgrp: true,
+      wgrp: false,
+      xgrp: true,
+      roth: false,
+      woth: false,
+      xoth: false,
+      readable: expect.any(Boolean),
+      writeable: expect.any(Boolean),
+      executable: expect.any(Boolean),
+      checksum: createHash('sha1').update('content\n').digest('hex'),
     });
+    for (const algo of ['md5', 'sha224', 'sha256', 'sha384', 'sha512']) {
+      const other = (await hx.run(stat, { path: `${dir}/f`, checksum_algorithm: algo })).result.stat as Record<string, unknown>;
+      expect(other.checksum, algo).toBe(createHash(algo).update('content\n').digest('hex'));
+    }
   });
 
   it('a link: islnk without follow, the target with follow; absent; a directory; no checksum when not asked', async () => {
@@ -67,7 +87,10 @@ describe('stat', () => {
     expect((await hx.run(stat, { path: dir })).result.stat).toMatchObject({ isdir: true, isreg: false });
     const noSum = (await hx.run(stat, { path: `${dir}/f`, get_checksum: false })).result.stat as Record<string, unknown>;
     expect(noSum.checksum).toBeUndefined();
-    expect(stat.schema.safeParse({ path: '/x', checksum_algorithm: 'md5' }).success).toBe(false);
+    expect(stat.schema.safeParse({ path: '/x', checksum_algorithm: 'crc32' }).success).toBe(false);
+    const fifo = `${dir}/fifo`;
+    await hx.conn.as({ user: 'root', method: 'sudo' }).exec(`mkfifo ${fifo}`);
+    expect((await hx.run(stat, { path: fifo })).result.stat).toMatchObject({ isfifo: true, isreg: false, ischr: false });
   });
 });
 

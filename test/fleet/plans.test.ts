@@ -49,6 +49,7 @@ const site = (): string => {
 };
 
 const run = (args: string[], inv = inventory) => runCli([...args, '-i', inv], { cwd: work, env });
+const applyCli = (args: string[]) => runCli(['apply', ...args], { cwd: work, env });
 const plan = (file: string): PlanFile => JSON.parse(readFileSync(file, 'utf8')) as PlanFile;
 
 beforeAll(() => {
@@ -131,5 +132,97 @@ describe('run --check --plan-out', () => {
     const schema = JSON.parse(r.stdout);
     expect(schema.title).toBe('nodemend plan file');
     expect(schema.required).toEqual(expect.arrayContaining(['format', 'version', 'hosts', 'inputs', 'summary']));
+  });
+});
+
+describe('apply', () => {
+  const OLD_DAEMON = '{\n  "exec-opts": ["native.cgroupdriver=cgroupfs"]\n}\n';
+  const EDITED = '{\n  "exec-opts": ["native.cgroupdriver=cgroupfs"],\n  "debug": true\n}\n';
+  const [odd] = hosts.slice(2, 3); // node26: edited behind nodemend's back
+  const path = (h: string, f: string): string => join(hostRoot(h), remote, 'etc', f);
+  const read = (h: string, f: string): string | undefined => (existsSync(path(h, f)) ? readFileSync(path(h, f), 'utf8') : undefined);
+  const changedTasks = (report: any, h: string): string[] => report.hosts[h].tasks.filter((t: any) => t.changed).map((t: any) => t.task);
+
+  beforeAll(() => {
+    // A fleet as found before the window: an old daemon.json, a grub file without nokmem.
+    for (const h of hosts) {
+      mkdirSync(join(hostRoot(h), remote, 'etc'), { recursive: true, mode: 0o755 });
+      writeFileSync(path(h, 'daemon.json'), OLD_DAEMON, { mode: 0o644 });
+      writeFileSync(path(h, 'grub'), 'GRUB_CMDLINE_LINUX="quiet"\n', { mode: 0o644 });
+    }
+  });
+
+  it('refuses the host edited after the plan, naming the file, and changes the others exactly as planned', async () => {
+    const p = await run(['run', 'site.yaml', '--check', '--plan-out', 'window.plan']);
+    expect(p.code, p.stderr + p.stdout).toBe(0);
+    const saved = plan(join(work, 'window.plan'));
+    const predicted = (h: string): string[] => saved.hosts[h].tasks.filter((t) => t.status === 'changed').map((t) => t.task);
+    for (const h of hosts) expect(predicted(h)).toEqual(['daemon.json', 'token', 'grub nokmem', 'restart app']);
+
+    writeFileSync(path(odd, 'daemon.json'), EDITED);
+    const a = await applyCli(['window.plan', '--json', 'apply.json', '--junit', 'apply.xml']);
+    expect(a.code, a.stderr + a.stdout).toBe(2);
+    expect(a.stdout).toContain(`REFUSED [${odd}]`);
+    expect(a.stdout).toContain(`file ${remote}/etc/daemon.json: file 0644 root:root size ${OLD_DAEMON.length} sha256:`);
+    // The refused host is left as it was.
+    expect(read(odd, 'daemon.json')).toBe(EDITED);
+    expect(read(odd, 'grub')).toBe('GRUB_CMDLINE_LINUX="quiet"\n');
+    expect(read(odd, 'token')).toBeUndefined();
+    expect(read(odd, 'restarted')).toBeUndefined();
+
+    const report = JSON.parse(readFileSync(join(work, 'apply.json'), 'utf8'));
+    expect(report.hosts[odd].status).toBe('failed');
+    expect(report.hosts[odd].tasks.map((t: any) => t.msg).join('')).toContain(`${remote}/etc/daemon.json`);
+    expect(readFileSync(join(work, 'apply.xml'), 'utf8')).toContain('refused, left untouched');
+    for (const h of hosts.filter((x) => x !== odd)) {
+      expect(changedTasks(report, h)).toEqual(predicted(h));
+      // What changed is the reviewed diff's "after" side.
+      expect(read(h, 'daemon.json')).toBe(`{\n  "exec-opts": ["native.cgroupdriver=systemd"],\n  "host": "${h}"\n}\n`);
+      expect(read(h, 'grub')).toBe('GRUB_CMDLINE_LINUX="quiet"\nGRUB_CMDLINE_LINUX="cgroup.memory=nokmem"\n');
+      expect(read(h, 'token')).toBe(`token=${SECRET}\n`);
+      expect(existsSync(path(h, 'restarted'))).toBe(true);
+    }
+  });
+
+  it('a plan of a converged fleet applies with changed=0', async () => {
+    const converged = hosts.filter((x) => x !== odd).join(',');
+    const p = await run(['run', 'site.yaml', '--check', '--plan-out', 'converged.plan', '-l', converged]);
+    expect(p.code, p.stderr + p.stdout).toBe(0);
+    expect(plan(join(work, 'converged.plan')).summary).toMatchObject({ hosts: 4, hosts_changing: 0, tasks_changing: 0 });
+    const a = await applyCli(['converged.plan', '--json', 'converged.json']);
+    expect(a.code, a.stderr + a.stdout).toBe(0);
+    const report = JSON.parse(readFileSync(join(work, 'converged.json'), 'utf8'));
+    expect(Object.keys(report.hosts).sort()).toEqual(converged.split(',').sort());
+    for (const h of Object.values<any>(report.hosts)) expect(h.recap.changed).toBe(0);
+  });
+
+  it('refuses the whole plan, touching no host, when an input changed, the plan was edited, is too old, or -e differs', async () => {
+    const p = await run(['run', 'site.yaml', '--check', '--plan-out', 'again.plan', '-e', 'x=1']);
+    expect(p.code, p.stderr + p.stdout).toBe(0);
+    const before = read(odd, 'daemon.json');
+
+    const otherE = await applyCli(['again.plan', '-e', 'x=2']);
+    expect(otherE.code).toBe(1);
+    expect(otherE.stderr).toContain('-e values differ');
+
+    const tampered = JSON.parse(readFileSync(join(work, 'again.plan'), 'utf8'));
+    tampered.hosts[odd].tasks[1].status = 'ok';
+    writeFileSync(join(work, 'tampered.plan'), JSON.stringify(tampered));
+    const t = await applyCli(['tampered.plan', '-e', 'x=1']);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toContain('modified after it was saved');
+
+    await new Promise((r) => setTimeout(r, 1100));
+    const old = await applyCli(['again.plan', '-e', 'x=1', '--max-age', '1s']);
+    expect(old.code).toBe(1);
+    expect(old.stderr).toContain('longer than --max-age 1s');
+
+    const tpl = join(work, 'templates', 'daemon.json.hbs');
+    writeFileSync(tpl, readFileSync(tpl, 'utf8').replace('"host"', '"hostname"'));
+    const changed = await applyCli(['again.plan', '-e', 'x=1']);
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toContain(`changed since the plan was made: ${tpl}`);
+    expect(changed.stderr).toContain('no host was contacted');
+    expect(read(odd, 'daemon.json')).toBe(before);
   });
 });

@@ -2,10 +2,13 @@
  * playbooks/kubelet-nokmem.yaml on the build hosts: node14 builds the fixture Kubernetes
  * trees (test/fixtures/kubelet-src-*), node14..16 get the binary. The built binary itself
  * is the proof: it calls the vendored runc's EnableKernelMemoryAccounting and reports
- * whether it wrote memory.kmem.limit_in_bytes.
+ * whether it wrote memory.kmem.limit_in_bytes; the playbook's own proof reads the binary
+ * (no linked runc kmem function may reach setKernelMemory or a file write). The trees'
+ * hack/lib/version.sh mirrors kubernetes v1.12-v1.14's (git describe, -dirty); one test
+ * builds from a real git checkout.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, readdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -63,7 +66,7 @@ describe('kubelet-nokmem.yaml', () => {
     for (const n of NODES) {
       expect(kubelet(n, '--version')).toBe('Kubernetes v1.14.1');
       expect(kubelet(n, '--nodemend-kmem-status')).toBe('kmem accounting: disabled (nokmem)');
-      expect(buildInfo(n)).toMatchObject({ version: 'v1.14.1', tags: ['nokmem'], nokmem: true, patched_runc: false });
+      expect(buildInfo(n)).toMatchObject({ version: 'v1.14.1', binary_version: 'v1.14.1', tags: ['nokmem'], binary_build_tags: 'nokmem', nokmem: true, kmem_writers_in_binary: [], patched_runc: false });
       expect(readFileSync(onHost(n, `${base}/kubelet.service.d/20-nodemend-nokmem.conf`), 'utf8')).toContain(`\nExecStart=${base}/bin/kubelet $KUBELET_KUBECONFIG_ARGS`);
     }
     const info = buildInfo(BUILDER);
@@ -95,35 +98,116 @@ describe('kubelet-nokmem.yaml', () => {
     }
   });
 
-  it('<= 1.13: patches EnableKernelMemoryAccounting and setKernelMemory in memory.go to return nil, builds, replaces the binary; rerun changes nothing', async () => {
+  it('a >= 1.14 tree whose vendored runc ignores the nokmem tag: the proof from the binary stops the build', async () => {
+    const src = `${base}/src-1.14-notag`;
+    cpSync(join(REPO, 'test/fixtures/kubelet-src-1.14'), onHost(BUILDER, src), { recursive: true });
+    const fs = onHost(BUILDER, `${src}/vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs`);
+    rmSync(join(fs, 'kmem_disabled.go'));
+    writeFileSync(join(fs, 'kmem.go'), readFileSync(join(fs, 'kmem.go'), 'utf8').replace('// +build linux,!nokmem', '// +build linux'));
+    const run = await play('kubelet-nokmem.yaml', inventory, { ...vars('1.14'), kubelet_src: src, kubelet_install_path: `${base}/bin-notag/kubelet` });
+    const failed = failures(run);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(/^node14 make WHAT=cmd\/kubelet: /);
+    expect(resultsOf(run, 'make WHAT=cmd/kubelet')[0].stderrTail).toContain('the built kubelet still switches kmem accounting on:\ngithub.com/opencontainers/runc/libcontainer/cgroups/fs.EnableKernelMemoryAccounting(SB) calls github.com/opencontainers/runc/libcontainer/cgroups/fs.setKernelMemory(SB)');
+    for (const n of NODES) expect(existsSync(onHost(n, `${base}/bin-notag/kubelet`))).toBe(false);
+  });
+
+  it('refuses a build of another minor version than the node runs, naming both', async () => {
+    // The nodes run the v1.14.1 kubelet installed above; the 1.12 tree would change its minor version.
+    const run = await play('kubelet-nokmem.yaml', inventory, vars('1.12'), { check: true });
+    expect(failures(run).sort()).toEqual(
+      NODES.map(
+        (n) =>
+          `${n} The build is the minor version this node runs: ${n} runs kubelet v1.14.1 (${base}/bin/kubelet) but the build is v1.12.8: refusing to change the kubelet's minor version. Build from the node's own release branch, or upgrade the node first (kubeadm upgrade node, drained) and rebuild.`,
+      ),
+    );
+    expect(changedBy(run, 'kubelet binary (copied only when its checksum differs)')).toEqual([]);
+  });
+
+  it('<= 1.13: patches EnableKernelMemoryAccounting and setKernelMemory in memory.go to return nil, builds, installs; rerun changes nothing', async () => {
     const memoryGo = onHost(BUILDER, `${base}/src-1.12/vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs/memory.go`);
-    const check = await play('kubelet-nokmem.yaml', inventory, vars('1.12'), { check: true });
+    const v12 = { ...vars('1.12'), kubelet_install_path: `${base}/bin12/kubelet` };
+    const check = await play('kubelet-nokmem.yaml', inventory, v12, { check: true });
     expect(failures(check)).toEqual([]);
     expect(changedBy(check, 'Make the vendored runc kmem functions return nil (<= 1.13)')).toEqual([BUILDER]);
     expect(readFileSync(memoryGo, 'utf8')).not.toContain('return nil };');
 
-    const run = await play('kubelet-nokmem.yaml', inventory, vars('1.12'));
+    const run = await play('kubelet-nokmem.yaml', inventory, v12);
     expect(failures(run)).toEqual([]);
     expect(changedTasks(run)).toEqual(changedTasks(check));
     const src = readFileSync(memoryGo, 'utf8');
     expect(src).toContain('\nfunc EnableKernelMemoryAccounting(path string) error { return nil }; func enableKernelMemoryAccountingUpstream(path string) error {');
     expect(src).toContain('\nfunc setKernelMemory(path string, kernelMemoryLimit int64) error { return nil }; func setKernelMemoryUpstream(path string, kernelMemoryLimit int64) error {');
     for (const n of NODES) {
-      expect(kubelet(n, '--version')).toBe('Kubernetes v1.12.8'); // from the tree's `version` file
-      expect(kubelet(n, '--nodemend-kmem-status')).toBe('kmem accounting: disabled (nokmem)');
-      expect(buildInfo(n)).toMatchObject({ version: 'v1.12.8', tags: [], nokmem: true, patched_runc: true });
+      const bin = execFileSync(onHost(n, `${base}/bin12/kubelet`), ['--version'], { encoding: 'utf8' }).trim();
+      expect(bin).toBe('Kubernetes v1.12.8'); // no .git: from the tree's `version` file, passed as KUBE_GIT_VERSION
+      expect(execFileSync(onHost(n, `${base}/bin12/kubelet`), ['--nodemend-kmem-status'], { encoding: 'utf8' }).trim()).toBe('kmem accounting: disabled (nokmem)');
     }
     expect(changedBy(run, 'kubelet binary (copied only when its checksum differs)')).toEqual([...NODES].sort());
-    // the 1.14 kubelet it replaced is kept beside it (backup: true), still runnable for a rollback
-    for (const n of NODES) {
-      const backups = readdirSync(onHost(n, `${base}/bin`)).filter((f) => /^kubelet\..+~$/.test(f));
-      expect(backups).toHaveLength(1);
-      expect(execFileSync(onHost(n, `${base}/bin/${backups[0]}`), ['--version'], { encoding: 'utf8' }).trim()).toBe('Kubernetes v1.14.1');
-    }
 
-    const rerun = await play('kubelet-nokmem.yaml', inventory, vars('1.12'));
+    const rerun = await play('kubelet-nokmem.yaml', inventory, v12);
     expect(failures(rerun)).toEqual([]);
     expect(changedOf(rerun)).toEqual(ZERO);
     expect(readFileSync(memoryGo, 'utf8')).toBe(src);
   });
+
+  it('a real git checkout (tag v1.12.8): the patch makes version.sh stamp v1.12.8-dirty; a second run builds, copies and restarts nothing', async () => {
+    const src = `${base}/src-git`;
+    const tree = onHost(BUILDER, src);
+    cpSync(join(REPO, 'test/fixtures/kubelet-src-1.12'), tree, { recursive: true });
+    rmSync(join(tree, 'version')); // a checkout has no such file: the version comes from git
+    writeFileSync(join(tree, '.gitignore'), '/_output*/\n/.make/\n'); // as kubernetes' own .gitignore
+    const git = (...a: string[]) => execFileSync('git', ['-C', tree, '-c', 'user.name=t', '-c', 'user.email=t@t', ...a], { encoding: 'utf8' });
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'Kubernetes v1.12.8 (fixture)');
+    git('tag', '-a', 'v1.12.8', '-m', 'v1.12.8');
+    const v = { ...vars('1.12'), kubelet_src: src, kubelet_install_path: `${base}/bin-git/kubelet` };
+    const check = await play('kubelet-nokmem.yaml', inventory, v, { check: true });
+    expect(failures(check)).toEqual([]);
+    const run = await play('kubelet-nokmem.yaml', inventory, v);
+    expect(failures(run)).toEqual([]);
+    expect(changedTasks(run)).toEqual(changedTasks(check));
+    expect(git('status', '--porcelain').trim()).toBe('M vendor/github.com/opencontainers/runc/libcontainer/cgroups/fs/memory.go');
+    for (const n of NODES) expect(execFileSync(onHost(n, `${base}/bin-git/kubelet`), ['--version'], { encoding: 'utf8' }).trim()).toBe('Kubernetes v1.12.8-dirty');
+    const rerun = await play('kubelet-nokmem.yaml', inventory, v);
+    expect(failures(rerun)).toEqual([]);
+    expect(changedOf(rerun)).toEqual(ZERO);
+    expect(resultsOf(rerun, 'make WHAT=cmd/kubelet')[0].msg).toMatch(/^skipped, since .*kubelet\.build-info\.json exists$/);
+    expect(resultsOf(rerun, 'report that kubelet was not restarted')).toEqual([]);
+  });
+
+  it('rollback, drop-in layout: the drop-in goes, so the service runs the distribution kubelet again', async () => {
+    const dropin = onHost(BUILDER, `${base}/kubelet.service.d/20-nodemend-nokmem.conf`);
+    expect(existsSync(dropin)).toBe(true);
+    const back = await play('kubelet-rollback.yaml', inventory, vars('1.14'));
+    expect(failures(back)).toEqual([]);
+    for (const n of NODES) expect(existsSync(onHost(n, `${base}/kubelet.service.d/20-nodemend-nokmem.conf`))).toBe(false);
+    expect(changedOf(await play('kubelet-rollback.yaml', inventory, vars('1.14')))).toEqual(ZERO);
+  });
+
+  it('rollback, replace layout: the kept kubelet is moved back over the nokmem one', async () => {
+    const path = `${base}/bin-r/kubelet`;
+    for (const n of NODES) {
+      mkdirSync(onHost(n, `${base}/bin-r`), { recursive: true });
+      // the node's kubelet before: a v1.14.0 binary (same minor as the build)
+      writeFileSync(onHost(n, path), '#!/bin/sh\necho Kubernetes v1.14.0\n', { mode: 0o755 });
+    }
+    const v = { ...vars('1.14'), kubelet_install_path: path, kubelet_layout: 'replace', kubelet_dropin_dir: `${base}/dropin-r` };
+    const run = await play('kubelet-nokmem.yaml', inventory, v);
+    expect(failures(run)).toEqual([]);
+    for (const n of NODES) {
+      expect(execFileSync(onHost(n, path), ['--version'], { encoding: 'utf8' }).trim()).toBe('Kubernetes v1.14.1');
+      expect(existsSync(onHost(n, `${base}/dropin-r`))).toBe(false);
+    }
+    const back = await play('kubelet-rollback.yaml', inventory, v);
+    expect(failures(back)).toEqual([]);
+    for (const n of NODES) {
+      expect(execFileSync(onHost(n, path), ['--version'], { encoding: 'utf8' }).trim()).toBe('Kubernetes v1.14.0');
+      expect(readdirSync(onHost(n, `${base}/bin-r`))).toEqual(['kubelet']);
+    }
+    const again = await play('kubelet-rollback.yaml', inventory, v);
+    expect(failures(again).map((f) => f.split(':')[0])).toEqual(NODES.map((n) => `${n} Replace layout needs a kept kubelet`).sort());
+  });
+
 });

@@ -43,7 +43,7 @@ describe('docker.yaml', () => {
     expect(run.code).toBe(0);
     expect(statusOf(run, N12, 'Install or upgrade docker')).toBe('skipped');
     expect(statusOf(run, N12, 'Render daemon.json')).toBe('changed');
-    expect(taskResults(run, N12, 'Render daemon.json')[0].diff?.[0].unified).toContain('+  "exec-opts": ["native.cgroupdriver=systemd"],');
+    expect(taskResults(run, N12, 'Render daemon.json')[0].diff?.[0].unified).toContain('+  "exec-opts": [\n+    "native.cgroupdriver=systemd"\n+  ],');
     expect(statusOf(run, N12, 'restart docker')).toBe('changed');
     expect(snapshot(N12, FILES)).toEqual(before);
   });
@@ -69,15 +69,65 @@ describe('docker.yaml', () => {
     const run = await runPlaybook(env, 'docker.yaml', vars, [...only, '--diff']);
     expect(run.code).toBe(0);
     const diff = taskResults(run, N12, 'Render daemon.json')[0].diff?.[0].unified ?? '';
-    expect(diff).toContain('-  "exec-opts": ["native.cgroupdriver=systemd"],');
-    expect(diff).toContain('+  "exec-opts": ["native.cgroupdriver=cgroupfs"],');
+    expect(diff).toContain('-    "native.cgroupdriver=systemd"');
+    expect(diff).toContain('+    "native.cgroupdriver=cgroupfs"');
     expect(JSON.parse(readFileSync(onHost(N12, '/etc/docker/daemon.json'), 'utf8'))['live-restore']).toBe(true);
     // the replaced file is kept beside it (backup: true)
     const backups = readdirSync(onHost(N12, '/etc/docker')).filter((f) => /^daemon\.json\..+~$/.test(f));
     expect(backups).toHaveLength(1);
-    expect(readFileSync(onHost(N12, `/etc/docker/${backups[0]}`), 'utf8')).toContain('"exec-opts": ["native.cgroupdriver=systemd"]');
+    expect(JSON.parse(readFileSync(onHost(N12, `/etc/docker/${backups[0]}`), 'utf8'))['exec-opts']).toEqual(['native.cgroupdriver=systemd']);
     expect(serviceLog()).toEqual(['start', 'restart']);
     expect(changedOf(await runPlaybook(env, 'docker.yaml', vars, only))).toEqual({ [N12]: 0 });
+  });
+
+  it("daemon.json is merged: the admin's keys and other exec-opts stay, only the managed keys change", async () => {
+    const admin = {
+      'data-root': '/data/docker',
+      'registry-mirrors': ['https://mirror.example'],
+      'insecure-registries': ['10.0.0.5:5000'],
+      bip: '172.26.0.1/16',
+      'exec-opts': ['native.umask=normal', 'native.cgroupdriver=cgroupfs'],
+      'log-driver': 'journald',
+    };
+    writeFileSync(onHost(N12, '/etc/docker/daemon.json'), JSON.stringify(admin, null, 2) + '\n');
+    const vars = { ...noInstall, docker_cgroup_driver: 'cgroupfs' };
+    const run = await runPlaybook(env, 'docker.yaml', vars, only);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(readFileSync(onHost(N12, '/etc/docker/daemon.json'), 'utf8'))).toEqual({
+      'data-root': '/data/docker',
+      'registry-mirrors': ['https://mirror.example'],
+      'insecure-registries': ['10.0.0.5:5000'],
+      bip: '172.26.0.1/16',
+      'exec-opts': ['native.umask=normal', 'native.cgroupdriver=cgroupfs'],
+      'log-driver': 'json-file',
+      'log-opts': { 'max-size': '100m', 'max-file': '3' },
+      'storage-driver': 'overlay2',
+    });
+    expect(changedOf(await runPlaybook(env, 'docker.yaml', vars, only))).toEqual({ [N12]: 0 });
+  });
+
+  it("the cgroup driver never leaves the kubelet's: a disagreement stops the host with both named, daemon.json untouched", async () => {
+    const kubeletConfig = '/var/tmp/nm-docker-kubelet-config.yaml';
+    plant(N12, kubeletConfig, 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: cgroupfs\n');
+    try {
+      const before = snapshot(N12, FILES);
+      const vars = { ...noInstall, docker_cgroup_driver: 'systemd', docker_kubelet_config: kubeletConfig, docker_kubelet_flag_files: [] };
+      const run = await runPlaybook(env, 'docker.yaml', vars, only);
+      expect(run.code).toBe(2);
+      expect(taskResults(run, N12, "Docker's cgroup driver stays the kubelet's")[0].msg).toBe(
+        `the kubelet on ${N12} uses the cgroupfs cgroup driver (${kubeletConfig}) but docker_cgroup_driver is systemd: nodemend will not switch docker away from the kubelet's driver. Set docker_cgroup_driver=cgroupfs, or move kubelet and docker to systemd together (drained).`,
+      );
+      expect(snapshot(N12, FILES)).toEqual(before);
+      // kubeadm's flags file outranks the config file, as in kubelet itself
+      const flags = '/var/tmp/nm-docker-kubeadm-flags.env';
+      plant(N12, flags, 'KUBELET_KUBEADM_ARGS="--cgroup-driver=systemd --network-plugin=cni"\n');
+      const agree = await runPlaybook(env, 'docker.yaml', { ...vars, docker_kubelet_flag_files: [flags] }, [...only, '--check']);
+      expect(agree.code).toBe(0);
+      expect(taskResults(agree, N12, "Docker's cgroup driver stays the kubelet's")[0].msg).toBe('cgroup driver systemd (the same as the kubelet)');
+      removeOnHost(N12, flags);
+    } finally {
+      removeOnHost(N12, kubeletConfig);
+    }
   });
 
   it('versions compare as versions: 18.09.10 is new enough, 18.06.3-ce gets the package upgrade planned, or fails without docker_install', async () => {

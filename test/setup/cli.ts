@@ -3,12 +3,18 @@
  * hosts, with an inventory written for just the hosts a test owns.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { testFleet } from './fleet.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+
+// A real run locks each host it works on (src/run/run-lock.ts). Test files run in parallel on
+// shared hosts (each with its own paths), so each worker's runs lock under a name of their own;
+// the fault suite passes NODEMEND_RUN_LOCK_NAME: '' to test the real lock.
+process.env.NODEMEND_RUN_LOCK_NAME ??= `nodemend-test-${process.pid}-${randomBytes(3).toString('hex')}.lock`;
 /** The bundled CLI, as users run it (package.json bin). */
 export const CLI = join(ROOT, 'dist/nodemend.mjs');
 

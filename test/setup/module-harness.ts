@@ -71,7 +71,7 @@ export class ModuleHarness {
         throw new Error('renderTemplate not provided to the harness');
       },
       resolveLocalPath: (p) => p,
-      evaluate: () => {
+      evaluate: async () => {
         throw new Error('evaluate not provided to the harness');
       },
       setHostVars: (v) => Object.assign(this.hostVars, v),

@@ -3,14 +3,24 @@ import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { int, str } from './filters-text.js';
 import { bind, type Args, type FilterDef } from './signature.js';
 import { TESTS } from './tests.js';
+import { noteUnsafeRead, UnsafeText } from './unsafe.js';
 import { compare, equals, getMember, isMapping, iterate, keysOf, setKey, toPlain, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
 
-/** `a.b.0` on a value, the way map/selectattr/sort take `attribute`. */
+/**
+ * `a.b.0` on a value, the way map/selectattr/sort take `attribute`. A boxed host string
+ * (a set_fact value read through hostvars) is unboxed as the evaluator's own reads do, and
+ * noted, so the filter's result is marked as host data (trackUnsafe) instead of a box that
+ * sort, unique or `==` cannot compare.
+ */
 export function attrPath(v: unknown, path: unknown): unknown {
   let cur = v;
   for (const part of String(path).split('.')) {
     cur = getMember(cur, Array.isArray(cur) && /^-?\d+$/.test(part) ? Number(part) : part);
     if (cur === UNDEFINED) return UNDEFINED;
+    if (cur instanceof UnsafeText) {
+      noteUnsafeRead();
+      cur = cur.text;
+    }
   }
   return cur;
 }

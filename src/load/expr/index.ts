@@ -117,14 +117,31 @@ export function renderStored(value: unknown, scope: Record<string, unknown>, pos
 const WRAPPED = /^\s*\{\{([\s\S]*)\}\}\s*$/;
 
 /**
- * `when:`-style conditions: true when every one holds (evaluated in order, stopping at
- * the first false). A condition written as "{{ expr }}" is accepted as `expr`, as Ansible does.
+ * A raw expression that may carry `{{ }}` (when:, that:, changed_when:...), evaluated as
+ * Ansible does: one "{{ expr }}" is `expr`; otherwise the text is templated first and
+ * what it renders to is evaluated as the expression (`"{{ a }} == 'x'"`).
  */
+export function evaluateTemplatedExpression(cond: string, scope: Record<string, unknown>, pos?: SourcePos): unknown {
+  const m = WRAPPED.exec(cond);
+  if (m && !m[1].includes('{{')) return compileExpression(m[1].trim(), lineOnly(pos)).evaluate(scope);
+  if (!hasTemplate(cond)) return compileExpression(cond.trim(), lineOnly(pos)).evaluate(scope);
+  const rendered = trackUnsafe(() => compileTemplate(cond, lineOnly(pos)).render(scope));
+  if (rendered instanceof UnsafeText) {
+    // What a host printed is data: it never becomes part of an expression.
+    throw new NodemendError(
+      'expression',
+      `the condition "${cond}" puts text read from a host inside {{ }}, and host output is never evaluated; compare it in the expression instead (e.g. result.stdout == 'x')`,
+      lineOnly(pos),
+    );
+  }
+  if (typeof rendered !== 'string') return rendered;
+  return rendered.trim() === '' ? false : compileExpression(rendered.trim(), lineOnly(pos)).evaluate(scope);
+}
+
+/** `when:`-style conditions: true when every one holds (evaluated in order, stopping at the first false). */
 export function evaluateCondition(src: string | string[], scope: Record<string, unknown>, pos?: SourcePos): boolean {
   for (const cond of Array.isArray(src) ? src : [src]) {
-    const m = WRAPPED.exec(cond);
-    const raw = m && !m[1].includes('{{') ? m[1] : cond;
-    if (!truthy(compileExpression(raw.trim(), lineOnly(pos)).evaluate(scope))) return false;
+    if (!truthy(evaluateTemplatedExpression(cond, scope, pos))) return false;
   }
   return true;
 }

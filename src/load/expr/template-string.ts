@@ -68,7 +68,12 @@ export function parseTemplate(src: string): ParsedTemplate {
 }
 
 export function renderParsed(t: ParsedTemplate, scope: Record<string, unknown>, ctx: EvalContext): unknown {
-  if (t.native) return evaluate(t.native, scope, ctx);
+  if (t.native) {
+    const v = evaluate(t.native, scope, ctx);
+    // Text around a string stays (Ansible keeps "{{ x }}\n"'s newline); a list, mapping, number... is the value itself.
+    if (typeof v !== 'string' || t.segments.length === 1) return v;
+    return t.segments.map((s) => ('text' in s ? s.text : v)).join('');
+  }
   let out = '';
   for (const s of t.segments) out += 'text' in s ? s.text : toText(evaluate(s.node, scope, ctx));
   return out;

@@ -4,10 +4,10 @@
  * in place; otherwise it goes after the last insertafter match / before the last
  * insertbefore match ((?m) patterns search the whole file), else at EOF. An empty block
  * or state=absent removes it. Markers are compared without their line terminator, so
- * CRLF files and a block on a last line without newline stay idempotent.
+ * a block whose markers were written with CRLF is still found (Ansible would add a second one).
  */
 import type { PyRegex } from './pyregex.js';
-import { detectEol, keepFinalNewlineConvention, splitLines, strip } from './text-lines.js';
+import { splitLines, strip } from './text-lines.js';
 import type { EditResult } from './line-edit.js';
 
 export interface BlockEdit {
@@ -28,12 +28,14 @@ export interface BlockEdit {
 
 export function editBlock(original: string, o: BlockEdit): EditResult {
   const lines = splitLines(original);
-  const eol = detectEol(lines);
+  // As Ansible (os.linesep): markers and the block's last line end in "\n", the block's own
+  // line ends (CRLF too) and the file's other lines are kept as they are.
+  const eol = '\n';
   const m0 = o.marker.replaceAll('{mark}', o.markerBegin);
   const m1 = o.marker.replaceAll('{mark}', o.markerEnd);
   let blockLines: string[] = [];
   if (o.present && o.block) {
-    let block = o.block.replace(/\r?\n/g, eol);
+    let block = o.block;
     if (!block.endsWith(eol)) block += eol;
     blockLines = [m0 + eol, ...splitLines(block), m1 + eol];
   }
@@ -88,7 +90,8 @@ export function editBlock(original: string, o: BlockEdit): EditResult {
     if (after < lines.length && strip(lines[after]) !== '') lines.splice(after, 0, eol);
   }
 
-  const text = keepFinalNewlineConvention(original, lines.join(''), eol);
+  // Whatever the file ended with, a newline follows the end marker (Ansible's result).
+  const text = lines.join('');
   if (text === original) return { text, changed: false, msg: '' };
   return { text, changed: true, msg: blockLines.length ? 'Block inserted' : 'Block removed' };
 }

@@ -16,6 +16,8 @@ export interface TextEditOptions extends WantedAttrs {
   backup: boolean;
   /** state=absent: a missing file is simply "nothing to remove". */
   absentOk: boolean;
+  /** The result field naming the backup, as the Ansible module calls it (lineinfile: always `backup`, "" if none). */
+  backupField: 'backup' | 'backup_file';
 }
 
 export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit: (text: string) => EditResult): Promise<Plan> {
@@ -38,7 +40,7 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
   const d = probe.exists ? attrDelta(probe, o) : undefined;
   const changed = r.changed || !probe.exists || Boolean(d?.changed);
   const msgs = [!probe.exists ? `${o.path} would be created` : r.msg, d?.changed ? describeAttrs(d) : ''].filter(Boolean);
-  const extra = r.found !== undefined ? { found: r.found } : {};
+  const extra = { ...(r.found !== undefined ? { found: r.found } : {}), ...(o.backupField === 'backup' ? { backup: '' } : {}) };
   if (!changed) return { changed: false, msg: 'already as wanted', result: extra };
 
   const diff: FileDiff[] = [];
@@ -48,6 +50,7 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
   return {
     changed: true,
     msg: msgs.join('; '),
+    done: [!probe.exists ? `${o.path} created` : r.msg, d?.changed ? describeAttrs(d) : ''].filter(Boolean).join('; '),
     diff,
     result: extra,
     apply: async () => {
@@ -65,7 +68,7 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
           makeParents: o.create && !probe.parentExists ? true : undefined,
         }),
       );
-      return w.backupFile ? { backup_file: w.backupFile } : {};
+      return w.backupFile ? { [o.backupField]: w.backupFile } : {};
     },
   };
 }

@@ -4,6 +4,7 @@
  * for --diff, and only when they differ); apply = one atomic write, or one chown/chmod
  * when only attributes differ.
  */
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { probeFile, sha256, writeFileAtomic, type FileProbe } from '../../transport/remote-file.js';
 import type { RemoteShell } from '../../transport/types.js';
@@ -39,6 +40,12 @@ export function bytesSource(bytes: Buffer): PutSource {
   return { bytes, sha256: sha256(bytes), size: bytes.length };
 }
 
+/** Ansible's copy/template name the source's sha1 `checksum` and its md5 `md5sum` (known when its bytes are). */
+function ansibleSums(src: PutSource): Record<string, string> {
+  if (!src.bytes) return {};
+  return { checksum: createHash('sha1').update(src.bytes).digest('hex'), md5sum: createHash('md5').update(src.bytes).digest('hex') };
+}
+
 async function probeDest(conn: RemoteShell, path: string, src: PutSource, diff: boolean): Promise<FileProbe> {
   return remote(
     probeFile(conn, path, {
@@ -66,8 +73,8 @@ async function resolveDest(ctx: ModuleContext, src: PutSource, o: PutOptions): P
   return { path, probe: await probeDest(ctx.conn, path, src, ctx.diff), makeParents: false };
 }
 
-function fileResult(path: string, st: FileProbe, sha: string | undefined): Record<string, unknown> {
-  return { dest: path, checksum: sha, size: st.size, mode: st.mode, owner: st.owner, group: st.group, uid: st.uid, gid: st.gid, state: 'file' };
+function fileResult(path: string, st: FileProbe, src: PutSource): Record<string, unknown> {
+  return { dest: path, ...ansibleSums(src), size: st.size, mode: st.mode, owner: st.owner, group: st.group, uid: st.uid, gid: st.gid, state: 'file' };
 }
 
 export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutOptions): Promise<Plan> {
@@ -86,7 +93,7 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
 
   if (sameContent) {
     const d = attrDelta(probe, want);
-    const result = fileResult(path, probe, probe.sha256);
+    const result = fileResult(path, probe, src);
     if (!d.changed) return { changed: false, msg: 'content and attributes already as wanted', result };
     const cmd = fixAttrsCommand(target, d)!;
     return {
@@ -120,8 +127,9 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
   return {
     changed: true,
     msg,
+    done: (probe.exists ? `content of ${path} changed` : `${path} created`) + (note ? ` (${note})` : ''),
     diff: diffs.length ? diffs : undefined,
-    result: { dest: path, checksum: src.sha256, size: src.size },
+    result: { dest: path, ...ansibleSums(src), size: src.size },
     apply: async () => {
       const content = src.localPath !== undefined ? { localPath: src.localPath, size: src.size, sha256: src.sha256 } : (src.bytes ?? '');
       const w = await remote(
@@ -138,7 +146,7 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
           sourceSize: src.remotePath !== undefined ? src.size : undefined,
         }),
       );
-      return { ...fileResult(path, w.stat, w.sha256), ...(w.backupFile ? { backup_file: w.backupFile } : {}) };
+      return { ...fileResult(path, w.stat, src), ...(w.backupFile ? { backup_file: w.backupFile } : {}) };
     },
   };
 }

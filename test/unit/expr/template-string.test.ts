@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { NodemendError } from '../../../src/load/errors.js';
-import { compileTemplate, hasTemplate, renderDeep, UndefinedVariableError } from '../../../src/load/expr/index.js';
+import { markUnsafe } from '../../../src/load/expr/unsafe.js';
+import { compileTemplate, evaluateCondition, evaluateTemplatedExpression, hasTemplate, renderDeep, UndefinedVariableError } from '../../../src/load/expr/index.js';
 
 const scope = {
   name: 'node1',
@@ -25,6 +26,10 @@ describe('compileTemplate', () => {
     ['{{ conf }}', { a: 1 }],
     ['{{ port > 10 }}', true],
     ["{{ 'x' }}", 'x'],
+    // a string keeps the text around it, as Ansible's templating does (trailing newline included)
+    ['{{ name }}\n', 'node1\n'],
+    ['  {{ name }}', '  node1'],
+    ['{{ version }}\n\n', '18.09.1\n\n'],
     // mixed text: a string
     ['port={{ port }}', 'port=22'],
     ['{{ port }}{{ port }}', '2222'],
@@ -141,5 +146,26 @@ describe('var values that are templates render when read (Ansible lazy templatin
 
   test('an undefined variable inside a value says whose value it is', () => {
     expect(() => compileTemplate('{{ broken }}', { file: 'f.yaml', line: 2, col: 5 }).render(vars)).toThrow("'nowhere' is undefined (in the value of 'broken')");
+  });
+});
+
+describe('conditions with {{ }} inside, as Ansible evaluates them (templated first, then evaluated)', () => {
+  test.each([
+    ["'{{ name }}' == 'node2'", false],
+    ["name == '{{ name }}'", true],
+    ['{{ port }} > 10', true],
+    ['{{ on }}', true],
+    ["'{{ version }}' is version('18.09.0', '>')", true],
+    ['{{ pkgs | length }} == 2', true],
+  ])('%s', (cond, want) => {
+    expect(evaluateCondition(cond, scope)).toBe(want);
+  });
+  test('host output inside {{ }} of a condition is refused, never evaluated', () => {
+    const sc = { ...scope, out: markUnsafe({ stdout: "1 == 1 or lookup('env', 'HOME')" }) };
+    expect(() => evaluateCondition("{{ out.stdout }} and true", sc)).toThrow(/text read from a host/);
+  });
+  test('a condition rendering to an empty string is false; one rendering to a boolean is that boolean', () => {
+    expect(evaluateTemplatedExpression('{{ "" }}{{ "" }}', scope)).toBe(false);
+    expect(evaluateTemplatedExpression('{{ on }}', scope)).toBe(true);
   });
 });

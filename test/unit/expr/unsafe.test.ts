@@ -65,3 +65,25 @@ describe('values from hosts are never rendered again', () => {
     expect(out).toBe(`${hostSays}|${hostSays}|${hostSays},b,|/opt/x`);
   });
 });
+
+describe('boxed host strings read through attributes (hostvars of set_fact values)', () => {
+  // What hostvars holds for three hosts whose set_fact took a fact: boxed strings.
+  const hv = () => ({
+    hostvars: { a: { k: markUnsafe('3.10.0-957.el7') }, b: { k: markUnsafe('3.10.0-862.el7') }, c: { k: markUnsafe(hostSays) } },
+    secret: 's3cr3t',
+  });
+
+  test('map(attribute) | unique | sort compares the text, as for plain strings', () => {
+    expect(render("{{ hostvars | dict2items | map(attribute='value.k') | unique | sort }}", hv())).toEqual(['3.10.0-862.el7', '3.10.0-957.el7', hostSays]);
+  });
+
+  test('selectattr compares the text', () => {
+    expect(render("{{ hostvars | dict2items | selectattr('value.k', 'equalto', '3.10.0-862.el7') | map(attribute='key') | list }}", hv())).toEqual(['b']);
+  });
+
+  test('what they build is still host data: never rendered again', () => {
+    const out = render("{{ hostvars | dict2items | map(attribute='value.k') | list }}", hv());
+    expect(isUnsafe(out)).toBe(true);
+    expect(render("{{ (hostvars | dict2items | map(attribute='value.k') | list)[2] }}", hv())).toBe(hostSays);
+  });
+});

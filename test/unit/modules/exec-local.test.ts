@@ -25,7 +25,7 @@ function ctx(exprs: Record<string, unknown> = {}, vars: Record<string, unknown> 
     vars,
     renderTemplate: () => Promise.reject(new Error('no')),
     resolveLocalPath: (p) => p,
-    evaluate: (e) => {
+    evaluate: async (e) => {
       if (e in exprs) return exprs[e];
       throw new Undefined(`'${e}' is undefined`);
     },

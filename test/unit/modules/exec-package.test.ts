@@ -106,10 +106,10 @@ describe('decide', () => {
 
 describe('yum/dnf command lines', () => {
   it('installs missing, upgrades outdated and removes, each word quoted', () => {
-    const d = { install: ['docker-ce-18.09.1'], upgrade: ['bash'], remove: [], notes: [] };
+    const d = { install: ['docker-ce-18.09.1'], upgrade: ['bash'], remove: [], notes: [], done: [] };
     expect(String(changeCommand('yum', d))).toBe('yum install -y docker-ce-18.09.1 && yum update -y bash');
     expect(String(changeCommand('dnf', d))).toBe('dnf install -y docker-ce-18.09.1 && dnf upgrade -y bash');
-    expect(String(changeCommand('dnf', { install: [], upgrade: [], remove: ['a', 'b'], notes: [] }))).toBe('dnf remove -y a b');
+    expect(String(changeCommand('dnf', { install: [], upgrade: [], remove: ['a', 'b'], notes: [], done: [] }))).toBe('dnf remove -y a b');
   });
 
   it('plans on a dnf host with one query exec and applies with one exec', async () => {

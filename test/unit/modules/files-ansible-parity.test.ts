@@ -1,8 +1,9 @@
 /**
  * lineinfile/blockinfile edits compared with Ansible's own modules, run in one Python
  * process on the same inputs. Skipped where ansible-core is not installed (scripts/install.sh
- * installs it). Inputs are LF files ending in a newline: for other files nodemend keeps the
- * file's newline conventions on purpose (tested in files-line-edit.test.ts).
+ * installs it). lineinfile inputs are LF files ending in a newline: for other files lineinfile
+ * keeps the file's newline conventions on purpose (tested in files-line-edit.test.ts);
+ * blockinfile matches Ansible on CRLF files and files without a final newline too.
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -114,6 +115,12 @@ const CASES: Case[] = [
   b('a\n# END MANAGED\nmid\n# BEGIN MANAGED\nb\n', { block: 'z' }),
   b('a\n# BEGIN MANAGED\nonly begin\n', { block: 'z' }),
   b('', { block: 'first' }),
+  // CRLF lines kept, no final newline: a newline follows the end marker; the default marker.
+  b('a\r\nb\r\n', { block: 'x\r\ny' }),
+  b('a\r\n# BEGIN MANAGED\nold\n# END MANAGED\nb\r\n', { block: 'new' }),
+  b('a', { block: 'x' }),
+  b('a', { state: 'absent' }),
+  { module: 'blockinfile', content: 'a\n# BEGIN ANSIBLE MANAGED BLOCK\nold\n# END ANSIBLE MANAGED BLOCK\n', args: { block: 'new' } },
 ];
 
 describe.skipIf(!hasAnsible)('parity with Ansible 2.14 lineinfile/blockinfile', () => {
