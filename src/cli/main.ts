@@ -9,6 +9,7 @@ import { runCommand, validateCommand } from './run-command.js';
 import { schemaCommand, modulesCommand } from './info-commands.js';
 import { fleetCommand } from '../fleet/cli.js';
 import { applyCommand } from './apply-command.js';
+import { planShowCommand } from './plan-command.js';
 import { vmCommand } from '../vm/cli.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -64,6 +65,15 @@ program
   .addOption(new Option('--timeout <seconds>', 'kill remote commands after this long unless a task sets timeout').default(3600).argParser((v) => parsePositive(v, '--timeout')))
   .option('-v, --verbose', 'more output (repeat for more)', (_v: string, prev: number) => prev + 1, 0)
   .action(async (plan: string, opts) => process.exit(await applyCommand(plan, opts)));
+
+program
+  .command('plan')
+  .description('saved plans (made with run --check --plan-out)')
+  .command('show')
+  .description('print a saved plan for review: changes grouped across hosts, odd hosts marked')
+  .argument('<plan>', 'plan file')
+  .option('--html <file>', 'write one self-contained HTML page instead (for a change ticket)')
+  .action(async (plan: string, opts) => process.exit(await planShowCommand(plan, opts)));
 
 program
   .command('schema')

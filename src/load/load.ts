@@ -5,7 +5,9 @@
  */
 import { resolve } from 'node:path';
 import { NodemendError, ValidationErrors } from './errors.js';
-import type { Inventory, Loc, Playbook } from './model.js';
+import type { Inventory, Loc, Play, Playbook } from './model.js';
+import { parse as parseYaml } from 'yaml';
+import { renderedSerialSchema } from './schema.js';
 import { newDiag } from './diag.js';
 import { parseExtraVars } from './extra-vars.js';
 import { loadInventory } from './inventory.js';
@@ -37,6 +39,28 @@ export interface Loaded {
   warnings: string[];
   /** Every input file read (absolute): playbooks, task and vars files, inventory, -e @files, --limit @file. */
   sources: string[];
+}
+
+/**
+ * A templated `serial` (a per-playbook setting such as docker_serial) is rendered like
+ * `hosts:`, from play vars and -e; `-e docker_serial=2` or `'[1, "10%"]'` arrive as text.
+ */
+function renderSerial(play: Play, vars: Record<string, unknown>): void {
+  if (!play.serial.some((s) => typeof s === 'string' && hasTemplate(s))) return;
+  const pos = play.loc;
+  const out: unknown[] = [];
+  for (const s of play.serial) {
+    if (typeof s !== 'string' || !hasTemplate(s)) {
+      out.push(s);
+      continue;
+    }
+    let v: unknown = compileTemplate(s, pos).render(vars);
+    if (typeof v === 'string') v = parseYaml(v);
+    out.push(...(Array.isArray(v) ? v : [v]));
+  }
+  const r = renderedSerialSchema.safeParse(out.length === 1 ? out[0] : out);
+  if (!r.success) throw new NodemendError('schema', `serial ${JSON.stringify(out.length === 1 ? out[0] : out)}: ${r.error.issues[0].message}`, pos);
+  play.serial = Array.isArray(r.data) ? r.data : [r.data];
 }
 
 function patternError(e: unknown, pos: Loc): NodemendError {
@@ -90,6 +114,7 @@ function loadSync(o: LoadOptions): Omit<Loaded, 'sources'> {
         // `hosts: "{{ target }}"` may use play vars and extra vars (-e target=node1), like Ansible.
         if (hasTemplate(play.hosts)) play.hosts = String(compileTemplate(play.hosts, pos).render({ ...play.vars, ...extraVars }));
         const hosts = matchPattern(inventory, play.hosts, pos, (m) => diag.warnings.push(`${at}: ${m}`));
+        renderSerial(play, { ...play.vars, ...extraVars });
         hostsByPlay.push(limit ? hosts.filter((h) => limit.has(h)) : hosts);
       } catch (e) {
         diag.errors.push(patternError(e, pos));

@@ -83,7 +83,7 @@ export interface Task extends TaskCommon {
   retries: number; // default 3 when until is set, else 0
   delay: number; // seconds, default 5
   timeout?: number; // seconds; remote commands are killed after it
-  check_mode?: boolean; // false: run for real even under --check (Ansible's check_mode: no)
+  check_mode?: boolean; // false: run for real even under --check; true: only plan, even in a real run (as Ansible)
   run_once?: boolean;
   delegate_to?: string;
   /** Handlers only: extra names this handler answers to. */

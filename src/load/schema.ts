@@ -112,7 +112,11 @@ export const includeSchema = (keyword: string) =>
 
 const SERIAL = 'must be a positive integer, a percentage such as "30%", or a non-empty list of them';
 const serialItem = z.union([z.int({ error: SERIAL }).min(1, { error: SERIAL }), z.string({ error: SERIAL }).regex(/^\d+(\.\d+)?%$/, { error: SERIAL })], { error: SERIAL });
-export const serialSchema = z.union([serialItem, z.array(serialItem, { error: SERIAL }).min(1, { error: SERIAL })], { error: SERIAL });
+/** `serial: "{{ docker_serial | default(1) }}"`: rendered with play vars and -e at load time (load.ts), then checked as above. */
+const templatedSerial = z.string().regex(/\{\{/);
+export const serialSchema = z.union([serialItem, templatedSerial, z.array(z.union([serialItem, templatedSerial]), { error: SERIAL }).min(1, { error: SERIAL })], { error: SERIAL });
+/** A serial value after templating: what run/batches.ts accepts. */
+export const renderedSerialSchema = z.union([serialItem, z.array(serialItem, { error: SERIAL }).min(1, { error: SERIAL })], { error: SERIAL });
 
 export function playSchema(task: z.ZodType) {
   const list = z.array(task).nullable();

@@ -21,6 +21,7 @@ import waitFor from './wait_for.js';
 import reboot from './reboot.js';
 import getUrl from './get_url.js';
 import unarchive from './unarchive.js';
+import meta from './meta.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -48,6 +49,7 @@ const ALL: ModuleDef[] = [
   reboot,
   getUrl,
   unarchive,
+  meta,
 ];
 
 /** Modules by short name. */

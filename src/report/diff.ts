@@ -1,6 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
 import type { FileDiff } from '../modules/types.js';
-import { colors } from './colors.js';
+import { colors, type Colors } from './colors.js';
 
 /**
  * A FileDiff as a unified diff. An empty `before` is a new file ("--- /dev/null",
@@ -17,12 +17,14 @@ export function renderDiff(d: FileDiff, color: boolean): string {
   if (!body.some((l) => l.startsWith('@@'))) return '';
   if (body[body.length - 1] === '') body.pop();
   const c = colors(color);
-  const paint = (l: string): string => {
-    if (l.startsWith('--- ') || l.startsWith('+++ ')) return c.bold(l);
-    if (l.startsWith('@@')) return c.cyan(l);
-    if (l.startsWith('+')) return c.green(l);
-    if (l.startsWith('-')) return c.red(l);
-    return l;
-  };
-  return body.map(paint).join('\n') + '\n';
+  return body.map((l) => paintDiffLine(l, c)).join('\n') + '\n';
+}
+
+/** One line of a unified diff in the terminal's colors. */
+export function paintDiffLine(l: string, c: Colors): string {
+  if (l.startsWith('--- ') || l.startsWith('+++ ')) return c.bold(l);
+  if (l.startsWith('@@')) return c.cyan(l);
+  if (l.startsWith('+')) return c.green(l);
+  if (l.startsWith('-')) return c.red(l);
+  return l;
 }

@@ -1,11 +1,10 @@
 import type { TaskResult } from '../run/events.js';
 import type { Colors } from './colors.js';
-import { renderDiff } from './diff.js';
 
 export interface ResultLineOptions {
   /** -v count: 1 adds ok/skipped hosts and output tails. */
   verbose: number;
-  /** --diff: show what changed results changed. */
+  /** --diff: show what changed results changed (grouped across hosts by TaskLog, report/diff-groups.ts). */
   diff: boolean;
   c: Colors;
 }
@@ -50,16 +49,9 @@ export function resultLines(r: TaskResult, o: ResultLineOptions): string[] {
   if (msg.length) line += ` => ${failed ? c.red(msg[0]) : msg[0]}`;
   if (r.rc !== undefined && failed) line += ` (rc=${r.rc})`;
   if (r.ignored) line += c.cyan(' (ignored)');
-  return [line, ...msg.slice(1).map((l) => `  ${l}`), ...tails(r, o, failed), ...diffs(r, o)];
+  return [line, ...msg.slice(1).map((l) => `  ${l}`), ...tails(r, o, failed)];
 }
 
 function tails(r: TaskResult, o: ResultLineOptions, failed: boolean): string[] {
   return [...(o.verbose ? tagged('stdout', r.stdoutTail) : []), ...(failed || o.verbose ? tagged('stderr', r.stderrTail) : [])];
-}
-
-function diffs(r: TaskResult, o: ResultLineOptions): string[] {
-  if (!o.diff || r.status !== 'changed') return [];
-  // The executor already drops diffs of no_log tasks; this is the second lock on that door.
-  if (r.censored) return ['  (diff hidden: no_log)'];
-  return (r.diff ?? []).map((d) => renderDiff(d, o.c.isColorSupported)).filter(Boolean).flatMap((d) => d.replace(/\n$/, '').split('\n'));
 }

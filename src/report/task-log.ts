@@ -1,6 +1,7 @@
 import type { TaskResult } from '../run/events.js';
 import { resultLines, type ResultLineOptions } from './result-lines.js';
 import { TaskTally } from './task-tally.js';
+import { groupedDiffLines } from './diff-groups.js';
 
 /** One task's run across its hosts: the counts and the results, kept until the task ends. */
 export class TaskLog {
@@ -32,7 +33,10 @@ export class TaskLog {
   lines(o: ResultLineOptions): string[] {
     const order = new Map(this.hosts.map((h, i) => [h, i]));
     const pos = (h: string): number => order.get(h) ?? order.size;
-    return [...this.results].sort((a, b) => pos(a.host) - pos(b.host)).flatMap((r) => resultLines(r, o));
+    const sorted = [...this.results].sort((a, b) => pos(a.host) - pos(b.host));
+    // Diffs come after the hosts' lines, each distinct one once with its host list.
+    const lines = sorted.flatMap((r) => resultLines(r, o));
+    return o.diff ? [...lines, ...groupedDiffLines(sorted, o.c)] : lines;
   }
 }
 

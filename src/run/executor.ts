@@ -42,6 +42,8 @@ interface PlayCtx {
   abort: boolean; // any_errors_fatal / max_fail_percentage reached
   stop?: AbortSignal;
   kill?: AbortSignal;
+  /** What the play passes down to its tasks (handlers run with it). */
+  rootInh: Inherited;
 }
 
 const halted = (ctx: PlayCtx): boolean => ctx.abort || Boolean(ctx.stop?.aborted);
@@ -86,6 +88,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       abort: false,
       stop: input.stop,
       kill: input.kill,
+      rootInh: inherit(ROOT, { when: [], tags: play.tags, vars: {}, become: play.become, become_user: play.become_user, connection: play.connection, loc: play.loc }),
       env: {
         options,
         playName: play.name,
@@ -97,7 +100,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
     for (let b = 0; b < batches.length && !halted(ctx); b++) {
       const hosts = batches[b].map((n) => hostRuns.get(n)!);
       if (batches.length > 1) emit({ type: 'batch-start', play: play.name, hosts: batches[b], index: b, count: batches.length });
-      const rootInh = inherit(ROOT, { when: [], tags: play.tags, vars: {}, become: play.become, become_user: play.become_user, connection: play.connection, loc: play.loc });
+      const rootInh = ctx.rootInh;
       await runNodes(play.tasks, hosts, rootInh, ctx, record, emit);
       await runHandlers(hosts, rootInh, ctx, record, emit);
       const later = batches.slice(b + 1).flat();
@@ -155,7 +158,13 @@ async function runNodes(nodes: TaskNode[], hosts: HostRun[], inh: Inherited, ctx
     const active = hosts.filter((h) => h.alive);
     if (active.length === 0) break;
     let f: HostRun[];
-    if (node.kind === 'task') f = await runTask(node, active, inh, ctx, record, emit);
+    if (node.kind === 'task' && node.module === 'meta') {
+      // flush_handlers: the batch's notified handlers run here, as at the end of the batch
+      if (!tagsSelect([...inh.tags, ...node.tags], ctx.env.options.tags, ctx.env.options.skipTags)) continue;
+      const before = new Set(active.filter((h) => !h.alive));
+      await runHandlers(active, ctx.rootInh, ctx, record, emit);
+      f = active.filter((h) => !h.alive && !before.has(h));
+    } else if (node.kind === 'task') f = await runTask(node, active, inh, ctx, record, emit);
     else if (node.kind === 'block') f = await runBlock(node, active, inh, ctx, record, emit);
     else f = await runNodes(node.tasks, active, inherit(inh, node), ctx, record, emit);
     failed.push(...f);

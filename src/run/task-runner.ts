@@ -131,6 +131,12 @@ function failedTaskView(task: Task): Record<string, unknown> {
   return { name: task.name ?? '', action: task.module, args: task.args, when: task.when, tags: task.tags, register: task.register, loop: task.loop };
 }
 
+/** The report's message: a failed assert names the condition, not only its fail_msg (the registered msg stays Ansible's). */
+function shownMessage(result: Record<string, unknown>): string | undefined {
+  const msg = result.msg as string | undefined;
+  return result.failed && typeof result.assertion === 'string' ? `${msg} (assertion: ${result.assertion})` : msg;
+}
+
 function errorMessage(e: unknown, noLog: boolean): string {
   if (noLog) return NO_LOG_MSG;
   if (e instanceof Error) return (e as { format?: () => string }).format?.() ?? e.message;
@@ -243,7 +249,7 @@ async function runOnce(
         ...shownItem,
         ignored: failed && ignoreErrors,
         censored: noLog || undefined,
-        msg: noLog ? (failed ? NO_LOG_MSG : undefined) : (result.msg as string | undefined),
+        msg: noLog ? (failed ? NO_LOG_MSG : undefined) : shownMessage(result),
         rc: noLog ? undefined : (result.rc as number | undefined),
         stdoutTail: noLog ? undefined : tail(result.stdout),
         stderrTail: noLog ? undefined : tail(result.stderr),
@@ -260,8 +266,7 @@ async function runOnce(
     const msg = errorMessage(e, noLog);
     const extra = e instanceof ModuleFailure && !noLog ? e.result : {};
     const result = { ...extra, failed: true, changed: false, msg, ...withItem };
-    // A failed assert's report names the condition, not only its fail_msg (the registered msg stays Ansible's).
-    const shownMsg = typeof extra.assertion === 'string' ? `${msg} (assertion: ${extra.assertion})` : msg;
+    const shownMsg = shownMessage({ ...extra, msg, failed: true }) ?? msg;
     return {
       result,
       tr: finish('failed', {

@@ -1,16 +1,20 @@
 /**
  * Saved plans on real hosts node24..node28 (the "plans" area of test/setup/fleet.ts):
  * `run --check --plan-out`, what the plan file holds and never holds (secrets),
- * `apply` changing exactly what was planned, drift refused host by host.
+ * `apply` changing exactly what was planned, drift refused host by host, and the
+ * review: grouped --diff, `plan show`, the HTML page rendered by headless Chromium.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { HOSTS, hostRoot } from '../setup/fleet.js';
 import { assertBuilt, runCli, workDir, writeInventory } from '../setup/cli.js';
 import { readPlanFile } from '../../src/plan/save.js';
 import type { PlanFile } from '../../src/plan/model.js';
+import { HTML_COLORS } from '../../src/plan/html.js';
+import { countColor, decodePng, distinctColors } from '../setup/png.js';
 
 const hosts = [...HOSTS.plans]; // node24..node28
 const work = workDir('plans');
@@ -224,5 +228,77 @@ describe('apply', () => {
     expect(changed.stderr).toContain(`changed since the plan was made: ${tpl}`);
     expect(changed.stderr).toContain('no host was contacted');
     expect(read(odd, 'daemon.json')).toBe(before);
+  });
+});
+
+describe('review: grouped diffs in the terminal, plan show, and the HTML page in headless Chromium', () => {
+  const OLD = 'nofile 1024\n';
+  const [odd] = hosts.slice(2, 3); // node26 has another file: its change stands out
+  const others = hosts.filter((h) => h !== odd);
+  const ticketFile = (h: string): string => join(hostRoot(h), remote, 'ticket', 'limits.conf');
+
+  beforeAll(() => {
+    for (const h of hosts) {
+      mkdirSync(join(hostRoot(h), remote, 'ticket'), { recursive: true });
+      writeFileSync(ticketFile(h), h === odd ? 'nofile 4096\ncore 0\n' : OLD);
+    }
+    writeFileSync(
+      join(work, 'ticket.yaml'),
+      `- hosts: nodes\n  become: true\n  tasks:\n    - name: limits\n      copy: { content: "nofile 65536\\n", dest: "${remote}/ticket/limits.conf" }\n`,
+    );
+  });
+
+  it('--diff prints the change four hosts share once with their list, the odd host apart', async () => {
+    const r = await run(['run', 'ticket.yaml', '--check', '--diff', '--plan-out', 'ticket.plan']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout.match(/^\+nofile 65536$/gm)).toHaveLength(2);
+    expect(r.stdout).toContain(`-nofile 1024\n+nofile 65536\n  (4 hosts: ${others.join(', ')})\n`);
+    expect(r.stdout).toContain(`  (1 host: ${odd}) differs from the most common change\n`);
+    const show = await runCli(['plan', 'show', 'ticket.plan'], { cwd: work, env });
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain(`  changed: content of ${remote}/ticket/limits.conf would change (4 hosts: ${others.join(', ')})\n    --- ${remote}/ticket/limits.conf`);
+    expect(show.stdout).toMatch(new RegExp(`odd changed: .* \\(1 host: ${odd}\\)`));
+  });
+
+  it('the HTML page renders in headless Chromium: the group with its host list, the odd host marked, the diff colors on screen', async () => {
+    const html = join(work, 'ticket.html');
+    const r = await runCli(['plan', 'show', 'ticket.plan', '--html', html], { cwd: work, env });
+    expect(r.code, r.stderr).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).not.toMatch(/<script|<link|src=|https?:\/\//i); // self-contained
+
+    const chromium = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((res, rej) => {
+        const profile = mkdtempSync(join(work, 'chromium-'));
+        const child = spawn(
+          'chromium',
+          ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`, ...args, `file://${html}`],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('error', (e) => rej(new Error(`chromium did not start (scripts/install.sh installs Debian's chromium): ${e.message}`)));
+        child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
+      });
+
+    const dom = await chromium(['--dump-dom']);
+    expect(dom.code, dom.stderr).toBe(0);
+    expect(dom.stdout).toContain(`<div class="group" data-hosts="${others.join(' ')}">`);
+    expect(dom.stdout).toContain(`(4 hosts: ${others.join(', ')})`);
+    expect(dom.stdout).toContain(`<div class="group odd" data-hosts="${odd}"><span class="badge">odd</span>`);
+    expect(dom.stdout).toContain('<span class="add">+nofile 65536</span>');
+
+    const png = join(work, 'ticket.png');
+    const shot = await chromium([`--screenshot=${png}`, '--window-size=1000,700']);
+    expect(shot.code, shot.stderr).toBe(0);
+    const img = decodePng(readFileSync(png));
+    expect([img.width, img.height]).toEqual([1000, 700]);
+    expect(distinctColors(img)).toBeGreaterThan(20); // not blank
+    // The diff's backgrounds are on screen: two added-line bands and three removed ones (4-host group: 1, odd: 2).
+    expect(countColor(img, HTML_COLORS.added)).toBeGreaterThan(2 * 5000);
+    expect(countColor(img, HTML_COLORS.removed)).toBeGreaterThan(3 * 5000);
+    expect(countColor(img, HTML_COLORS.odd)).toBeGreaterThan(100);
   });
 });

@@ -22,7 +22,9 @@ esac
 const only = ['--limit', N12];
 // Real runs never install: if the stand-in dockerd went missing, docker.yaml would otherwise
 // install the real docker.io from Debian's mirror. Only --check runs exercise the install path.
-const noInstall = { docker_install: 'false' };
+const noInstall = { docker_install: 'false', k8s_drain: false };
+// No Kubernetes cluster here: no kubectl drain around the restart (rolling-docker.test.ts proves that part).
+const noDrain = { k8s_drain: false };
 const setVersion = (v: string): void => writeFileSync(onHost(N12, VERSION_FILE), `Docker version ${v}, build 4c52b90\n`);
 const serviceLog = (): string[] => (existsSync(onHost(N12, SERVICE_LOG)) ? readFileSync(onHost(N12, SERVICE_LOG), 'utf8').trim().split('\n') : []);
 
@@ -39,7 +41,7 @@ afterAll(() => {
 describe('docker.yaml', () => {
   it('--check predicts daemon.json and the restart, and writes nothing', async () => {
     const before = snapshot(N12, FILES);
-    const run = await runPlaybook(env, 'docker.yaml', {}, [...only, '--check', '--diff']);
+    const run = await runPlaybook(env, 'docker.yaml', noDrain, [...only, '--check', '--diff']);
     expect(run.code).toBe(0);
     expect(statusOf(run, N12, 'Install or upgrade docker')).toBe('skipped');
     expect(statusOf(run, N12, 'Render daemon.json')).toBe('changed');
@@ -132,11 +134,11 @@ describe('docker.yaml', () => {
 
   it('versions compare as versions: 18.09.10 is new enough, 18.06.3-ce gets the package upgrade planned, or fails without docker_install', async () => {
     setVersion('18.09.10');
-    const newer = await runPlaybook(env, 'docker.yaml', {}, [...only, '--check']);
+    const newer = await runPlaybook(env, 'docker.yaml', noDrain, [...only, '--check']);
     expect(statusOf(newer, N12, 'Install or upgrade docker')).toBe('skipped');
 
     setVersion('18.06.3-ce');
-    const old = await runPlaybook(env, 'docker.yaml', {}, [...only, '--check']);
+    const old = await runPlaybook(env, 'docker.yaml', noDrain, [...only, '--check']);
     expect(old.code).toBe(0);
     expect(statusOf(old, N12, 'Install or upgrade docker')).toBe('changed');
     expect(taskResults(old, N12, 'Install or upgrade docker')[0].msg).toMatch(/docker\.io/);

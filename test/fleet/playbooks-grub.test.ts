@@ -47,8 +47,10 @@ set -e
 printf 'menuentry CentOS {\\n  linux16 /vmlinuz root=/dev/vda1 ro %s %s\\n}\\n' "$GRUB_CMDLINE_LINUX" "$GRUB_CMDLINE_LINUX_DEFAULT" > "$2"
 `;
 const REBOOT_LOG = '/var/log/nm-grub-test-reboots';
-const without = { grub_running_cmdline: 'BOOT_IMAGE=/vmlinuz ro quiet', grub_reboot_timeout: 5 };
-const withFlag = { grub_running_cmdline: `BOOT_IMAGE=/vmlinuz ro quiet ${FLAG}`, grub_reboot_timeout: 5 };
+// The kernel judged: an EL7 kernel that knows the flag (the fleet's own kernel is modern).
+const K1160 = '3.10.0-1160.el7.x86_64';
+const without = { grub_running_cmdline: 'BOOT_IMAGE=/vmlinuz ro quiet', grub_reboot_timeout: 5, grub_kernel: K1160 };
+const withFlag = { grub_running_cmdline: `BOOT_IMAGE=/vmlinuz ro quiet ${FLAG}`, grub_reboot_timeout: 5, grub_kernel: K1160 };
 const redhat = { ...withFlag, grub_os_family: 'RedHat' };
 const DROP = 'Render the nokmem grub drop-in';
 const EDIT = 'GRUB_CMDLINE_LINUX carries the flag';
@@ -143,6 +145,19 @@ describe('grub-nokmem.yaml on Debian: the templated drop-in', () => {
     const lacking = await runPlaybook(env, 'grub-nokmem.yaml', without, ['--check', ...only11]);
     expect([DROP, REGEN, REBOOT].map((t) => statusOf(lacking, N11, t))).toEqual(['ok', 'skipped', 'changed']);
     expect(snapshot(N11, FILES)).toEqual(before);
+  });
+
+  it('an EL7 kernel older than 3.10.0-1062 is told to upgrade first, a modern kernel is left alone; neither changes anything', async () => {
+    for (const [kernel, task, msg] of [
+      ['3.10.0-957.el7.x86_64', 'Kernel too old for cgroup.memory=nokmem', /^UPGRADE THE KERNEL FIRST: 3\.10\.0-957\.el7\.x86_64 does not know cgroup\.memory=nokmem \(RHEL\/CentOS 7 kernels know it from 3\.10\.0-1062\)/],
+      ['6.1.0-13-amd64', 'Kernel not affected by the kmem leak', /^6\.1\.0-13-amd64 is not a 3\.10 kernel: the kmem accounting leak does not apply/],
+    ] as const) {
+      const run = await runPlaybook(env, 'grub-nokmem.yaml', { ...without, grub_kernel: kernel }, [...only11, '--check']);
+      expect(run.code).toBe(0);
+      expect(taskResults(run, N11, task)[0].msg).toMatch(msg);
+      expect(changedOf(run)[N11]).toBe(0);
+      expect(statusOf(run, N11, REGEN)).toBe('skipped');
+    }
   });
 
   it('a flag that is not one plain word is refused before anything is rendered', async () => {

@@ -16,6 +16,9 @@ const env = playbookHosts('verify');
 const base = uniquePath('verify');
 const K310 = '3.10.0-957.el7.x86_64';
 const CTR = 'kubepods/burstable/pod7c1d/0a1b2c3d';
+// The same kinds of container cgroups under the systemd cgroup driver, and a Guaranteed pod's under cgroupfs.
+const CTR_SYSTEMD = 'kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod9e2f.slice/docker-4d5e6f.scope';
+const CTR_GUARANTEED = 'kubepods/pod5a6b/7e8f9a';
 const NOKMEM = 'BOOT_IMAGE=/vmlinuz ro quiet cgroup.memory=nokmem';
 
 const verdict = async (host: string, vars: Record<string, unknown>, flags: string[] = []) => {
@@ -26,9 +29,16 @@ const verdict = async (host: string, vars: Record<string, unknown>, flags: strin
 beforeAll(() => {
   // 3.10, kmem off: the read fails with EIO
   plant(N11, `${base}/eio/${CTR}/memory.limit_in_bytes`, '9223372036854771712\n');
-  symlinkSync('/proc/self/mem', onHost(N11, `${base}/eio/${CTR}/memory.kmem.slabinfo`));
-  // 3.10, kmem on: slabinfo reads fine
+  for (const c of [CTR, CTR_SYSTEMD, CTR_GUARANTEED]) {
+    plant(N11, `${base}/eio/${c}/memory.limit_in_bytes`, '9223372036854771712\n');
+    symlinkSync('/proc/self/mem', onHost(N11, `${base}/eio/${c}/memory.kmem.slabinfo`));
+  }
+  // a pod's own cgroup (no container) is not counted
+  plant(N11, `${base}/eio/kubepods/burstable/pod7c1d/memory.limit_in_bytes`, '9223372036854771712\n');
+  // 3.10, kmem on for one container (slabinfo reads fine), off for the other (systemd driver)
   plant(N12, `${base}/on/${CTR}/memory.kmem.slabinfo`, 'slabinfo - version: 2.1\nkmalloc-64  128 128 64 64 1 : tunables 0 0 0\n');
+  plant(N12, `${base}/on/${CTR_SYSTEMD}/memory.limit_in_bytes`, '9223372036854771712\n');
+  symlinkSync('/proc/self/mem', onHost(N12, `${base}/on/${CTR_SYSTEMD}/memory.kmem.slabinfo`));
   // v1 child cgroups
   plant(N11, `${base}/v1-off/nodemend-verify-kmem/memory.kmem.usage_in_bytes`, '0\n');
   plant(N12, `${base}/v1-on/nodemend-verify-kmem/memory.kmem.usage_in_bytes`, '237568\n');
@@ -38,18 +48,20 @@ afterAll(() => {
 });
 
 describe('verify-kmem.yaml', () => {
-  it('3.10: EIO reading a container\'s memory.kmem.slabinfo passes; a successful read fails the host; no container is inconclusive', async () => {
+  it("3.10: every container under either cgroup driver must fail its memory.kmem.slabinfo read with EIO; one readable fails the host; none is inconclusive, which fails unless allowed", async () => {
     const off = await verdict(N11, { verify_kernel: K310, kmem_memory_cgroup: `${base}/eio` });
     expect(off.code).toBe(0);
-    expect(off.msg).toMatch(/^PASS: 3\.10 kernel .*memory\.kmem\.slabinfo: .*Input\/output error$/);
+    expect(off.msg).toBe('PASS: 3.10 kernel (3.10.0-957.el7.x86_64): 3 of 3 containers: reading memory.kmem.slabinfo failed with Input/output error');
 
     const on = await verdict(N12, { verify_kernel: K310, kmem_memory_cgroup: `${base}/on` });
     expect(on.code).toBe(2);
-    expect(on.msg).toMatch(/^FAIL: .*exit 0, kmem accounting is ON for this container$/);
+    expect(on.msg).toBe(`FAIL: 3.10 kernel (3.10.0-957.el7.x86_64): 1 of 2 containers: reading memory.kmem.slabinfo failed with Input/output error; exit 0, kmem accounting is ON for: ${CTR}`);
     expect(on.failMsg).toMatch(/^kmem accounting is not off/);
 
     const none = await verdict(N11, { verify_kernel: K310, kmem_memory_cgroup: `${base}/empty` });
-    expect([none.code, none.msg]).toEqual([0, expect.stringMatching(/^INCONCLUSIVE: .*no pod or container memory cgroup/)]);
+    expect([none.code, none.msg]).toEqual([2, expect.stringMatching(/^INCONCLUSIVE: .*no pod or container memory cgroup/)]);
+    const allowed = await verdict(N11, { verify_kernel: K310, kmem_memory_cgroup: `${base}/empty`, verify_allow_inconclusive: true });
+    expect([allowed.code, allowed.msg]).toEqual([0, expect.stringMatching(/^INCONCLUSIVE: /)]);
   });
 
   it('>= 4.x on cgroup v1: passes only with nokmem on the command line and 0 bytes charged to a fresh child cgroup', async () => {

@@ -41,7 +41,8 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
   const changed = r.changed || !probe.exists || Boolean(d?.changed);
   const msgs = [!probe.exists ? `${o.path} would be created` : r.msg, d?.changed ? describeAttrs(d) : ''].filter(Boolean);
   const extra = { ...(r.found !== undefined ? { found: r.found } : {}), ...(o.backupField === 'backup' ? { backup: '' } : {}) };
-  if (!changed) return { changed: false, msg: 'already as wanted', result: extra };
+  // Unchanged: Ansible's lineinfile/blockinfile register msg "".
+  if (!changed) return { changed: false, result: { ...extra, msg: '' } };
 
   const diff: FileDiff[] = [];
   if (r.changed || !probe.exists) diff.push({ path: o.path, before, after: r.text });

@@ -93,7 +93,8 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
 
   if (sameContent) {
     const d = attrDelta(probe, want);
-    const result = fileResult(path, probe, src);
+    // As Ansible's copy: md5sum only when the content was written.
+    const { md5sum: _unchanged, ...result } = fileResult(path, probe, src);
     if (!d.changed) return { changed: false, msg: 'content and attributes already as wanted', result };
     const cmd = fixAttrsCommand(target, d)!;
     return {

@@ -76,20 +76,23 @@ describe('plain progress (not a TTY, or CI)', () => {
 
   it('--diff adds the diffs of changed results, never of no_log ones', async () => {
     const lines = (await render({ verbose: 0, diff: true })).split('\n');
-    const at = lines.indexOf('changed: [node2]');
-    expect(lines.slice(at, at + 7)).toEqual([
-      'changed: [node2]',
+    // Diffs follow the task's host lines, each distinct one once with its hosts.
+    const at = lines.indexOf('--- /etc/default/grub\tbefore');
+    expect(lines.slice(at - 1, at + 7)).toEqual([
+      'unreachable: [node4] => connect ECONNREFUSED',
       '--- /etc/default/grub\tbefore',
       '+++ /etc/default/grub\tafter',
       '@@ -1,2 +1,2 @@',
       ' A',
       '-GRUB_CMDLINE_LINUX=""',
       '+GRUB_CMDLINE_LINUX="cgroup.memory=nokmem"',
+      '  (1 host: node2)',
     ]);
-    expect(lines.slice(lines.indexOf('HANDLER [restart kubelet]  [0/1 ok, 1 changed]'), -1).slice(0, 3)).toEqual([
+    expect(lines.slice(lines.indexOf('HANDLER [restart kubelet]  [0/1 ok, 1 changed]'), -1).slice(0, 4)).toEqual([
       'HANDLER [restart kubelet]  [0/1 ok, 1 changed]',
       'changed: [node1]',
       '  (diff hidden: no_log)',
+      '  (1 host: node1)',
     ]);
   });
 
@@ -126,8 +129,9 @@ describe('plain progress (not a TTY, or CI)', () => {
     expect(text.split('\n')).toEqual([
       'TASK [Set password]  [0/1 ok, 1 failed]',
       'changed: [node1] (item=<hidden: no_log>)',
-      '  (diff hidden: no_log)',
       'failed: [node1] (item=<hidden: no_log>) => hidden by no_log',
+      '  (diff hidden: no_log)',
+      '  (1 host: node1)',
       '',
     ]);
   });

@@ -1,0 +1,175 @@
+/**
+ * docker.yaml as a rolling change on a live cluster, on node19..node21 (the rolling area).
+ *
+ * There is no Kubernetes API server on these machines: test/fixtures/kubectl/kubectl stands in
+ * for kubectl on the control machine's PATH (it mirrors kubectl v1.28's drain, uncordon, wait and
+ * version output and exit codes, keeps cordons in files, and logs every call with a timestamp).
+ * dockerd is a stand-in reporting 18.09.1, /etc/init.d/docker a stand-in logging each
+ * start/restart with a timestamp (the hosts share the controller's clock), and the kubelet's
+ * healthz is a file read through curl's file:// (a healthy node's says "ok").
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { HOSTS } from '../setup/fleet.js';
+import { assertBuilt, readJson, runCli, workDir, writeInventory } from '../setup/cli.js';
+import type { JsonReport } from '../../src/report/json.js';
+import { onHost, plant, removeOnHost } from './playbooks-env.js';
+
+const NODES = [...HOSTS.rolling]; // node19, node20, node21
+const [A, B, C] = NODES;
+const REPO = resolve(import.meta.dirname, '../..');
+const KUBECTL_DIR = join(REPO, 'test/fixtures/kubectl');
+const SERVICE_LOG = '/var/log/nm-rolling-docker.log';
+const RUNNING = '/var/lib/nm-rolling-docker.running';
+const HEALTHZ = '/var/tmp/nm-rolling-kubelet-healthz';
+const DAEMON_JSON = '/etc/docker/daemon.json';
+const INIT = `#!/bin/sh
+case "$1" in
+  start|restart) echo "$(date +%s%3N) $1" >> ${SERVICE_LOG}; touch ${RUNNING} ;;
+  stop) echo "$(date +%s%3N) stop" >> ${SERVICE_LOG}; rm -f ${RUNNING} ;;
+  status) [ -f ${RUNNING} ] ;;
+esac
+`;
+
+const work = workDir('rolling');
+const cluster = join(work, 'cluster'); // the stand-in kubectl's state and call log
+let inventory: string;
+let runs = 0;
+
+interface Run {
+  code: number;
+  out: string;
+  report: JsonReport;
+}
+
+async function docker(vars: Record<string, unknown> = {}, flags: string[] = [], env: Record<string, string> = {}): Promise<Run> {
+  const json = join(work, `run-${++runs}.json`);
+  const r = await runCli(['run', join(REPO, 'playbooks/docker.yaml'), '-i', inventory, '-e', JSON.stringify(vars), '--json', json, ...flags], {
+    env: { PATH: `${KUBECTL_DIR}:${process.env.PATH}`, KUBECTL_STANDIN_DIR: cluster, ...env },
+  });
+  const out = r.stdout + r.stderr;
+  if (!existsSync(json)) throw new Error(`no report (exit ${r.code}):\n${out}`);
+  return { code: r.code, out, report: readJson<JsonReport>(json) };
+}
+
+/** kubectl calls since the last clear, as [ms, verb, node]. */
+function kubectlCalls(): [number, string, string][] {
+  const log = join(cluster, 'calls.log');
+  if (!existsSync(log)) return [];
+  return readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((w) => w[1] !== 'version')
+    .map((w) => [Number(w[0]), w[1], (w[2] ?? '').replace(/^--for=condition=Ready$/, w[3]?.replace('node/', '') ?? '')]);
+}
+
+const restarts = (host: string): number[] =>
+  existsSync(onHost(host, SERVICE_LOG))
+    ? readFileSync(onHost(host, SERVICE_LOG), 'utf8').trim().split('\n').filter((l) => / (start|restart)$/.test(l)).map((l) => Number(l.split(' ')[0]))
+    : [];
+
+/**
+ * Status of a step of tasks/k8s-node.yaml on a host. The file is included twice (k8s_step drain,
+ * then ready), so each of its tasks reports twice: the drain include's first, the ready one's second.
+ */
+function status(run: Run, host: string, prefix: string): string {
+  const all = (run.report.hosts[host]?.tasks ?? []).filter((t) => t.task.startsWith(prefix)).map((t) => t.status);
+  expect(all).toHaveLength(2);
+  return prefix === 'kubectl drain' ? all[0] : all[1];
+}
+
+function resetCluster(): void {
+  rmSync(cluster, { recursive: true, force: true });
+  mkdirSync(cluster, { recursive: true });
+}
+
+beforeAll(() => {
+  assertBuilt();
+  inventory = writeInventory(work, NODES, {
+    vars: { k8s_drain: true, docker_install: false, k8s_kubelet_healthz_url: `file://${HEALTHZ}`, k8s_ready_timeout: 4 },
+  });
+  for (const h of NODES) {
+    removeOnHost(h, '/etc/docker', SERVICE_LOG);
+    plant(h, '/usr/local/bin/dockerd', '#!/bin/sh\necho "Docker version 18.09.1, build 4c52b90"\n', 0o755);
+    plant(h, '/etc/init.d/docker', INIT, 0o755);
+    plant(h, RUNNING, '');
+    plant(h, HEALTHZ, 'ok');
+  }
+  resetCluster();
+});
+
+afterAll(() => {
+  for (const h of NODES) removeOnHost(h, '/usr/local/bin/dockerd', '/etc/init.d/docker', '/etc/docker', SERVICE_LOG, RUNNING, HEALTHZ);
+});
+
+describe('docker.yaml rolls through the cluster one drained node at a time', () => {
+  it('--check shows drain and uncordon on every node that will change, and calls no drain', async () => {
+    const run = await docker({}, ['--check']);
+    expect(run.code, run.out).toBe(0);
+    for (const h of NODES) {
+      expect(status(run, h, 'kubectl drain')).toBe('changed');
+      expect(status(run, h, 'kubectl uncordon')).toBe('changed');
+      expect(existsSync(onHost(h, DAEMON_JSON))).toBe(false);
+    }
+    expect(kubectlCalls()).toEqual([]); // only `kubectl version`, which reads nothing from a cluster
+    expect(run.out).not.toContain('LEFT CORDONED');
+  });
+
+  it('each restart happens inside its own node’s drain..uncordon window, never two nodes drained at once', async () => {
+    const run = await docker();
+    expect(run.code, run.out).toBe(0);
+    const calls = kubectlCalls();
+    expect(calls.map(([, verb, node]) => `${verb} ${node}`)).toEqual(NODES.flatMap((n) => [`drain ${n}`, `wait ${n}`, `uncordon ${n}`]));
+    for (const [i, h] of NODES.entries()) {
+      const drained = calls[i * 3][0];
+      const uncordoned = calls[i * 3 + 2][0];
+      const r = restarts(h);
+      expect(r).toHaveLength(1);
+      expect(r[0]).toBeGreaterThanOrEqual(drained);
+      expect(r[0]).toBeLessThanOrEqual(uncordoned);
+      if (i > 0) expect(drained).toBeGreaterThanOrEqual(calls[i * 3 - 1][0]); // the previous node was uncordoned first
+    }
+    expect(readdirNodes()).toEqual([]); // nothing left cordoned
+  });
+
+  it('a converged rerun drains, restarts and changes nothing; its check shows no drain', async () => {
+    resetCluster();
+    const run = await docker();
+    expect(run.code, run.out).toBe(0);
+    for (const h of NODES) {
+      expect(run.report.hosts[h].recap.changed).toBe(0);
+      expect(status(run, h, 'kubectl drain')).toBe('skipped');
+      expect(restarts(h)).toHaveLength(1);
+    }
+    expect(kubectlCalls()).toEqual([]);
+  });
+
+  it('--check marks for draining exactly the node whose daemon.json drifted', async () => {
+    writeFileSync(onHost(B, DAEMON_JSON), '{"drifted": true}\n');
+    const run = await docker({}, ['--check']);
+    expect(run.code, run.out).toBe(0);
+    expect(NODES.map((h) => `${h}:${status(run, h, 'kubectl drain')}`)).toEqual([`${A}:skipped`, `${B}:changed`, `${C}:skipped`]);
+  });
+
+  it('a node that fails its health gate stops the play: it stays cordoned and named, later nodes are untouched', async () => {
+    resetCluster();
+    for (const h of NODES) writeFileSync(onHost(h, DAEMON_JSON), '{"drifted": true}\n');
+    const run = await docker({}, [], { KUBECTL_STANDIN_NOTREADY: B });
+    expect(run.code, run.out).toBe(2);
+    expect(kubectlCalls().map(([, verb, node]) => `${verb} ${node}`)).toEqual([`drain ${A}`, `wait ${A}`, `uncordon ${A}`, `drain ${B}`, `wait ${B}`]);
+    expect(status(run, B, 'kubectl wait')).toBe('failed');
+    expect(readdirNodes()).toEqual([`${B}.cordoned`]);
+    expect(run.out).toContain(`LEFT CORDONED: ${B}`);
+    expect(run.out).toMatch(new RegExp(`STOPPED play .*failure budget exceeded.*not touched: ${C}`));
+    expect(run.report.hosts[C].tasks).toEqual([]); // never started
+    expect(readFileSync(onHost(C, DAEMON_JSON), 'utf8')).toBe('{"drifted": true}\n');
+    expect(restarts(C)).toHaveLength(1); // only the first run's
+  });
+});
+
+function readdirNodes(): string[] {
+  const d = join(cluster, 'nodes');
+  return existsSync(d) ? readdirSync(d).sort() : [];
+}
