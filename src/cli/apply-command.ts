@@ -34,6 +34,7 @@ export interface ApplyFlags {
   junit?: string;
   askBecomePass?: boolean;
   acceptNewHostKeys?: boolean;
+  ignoreLock?: boolean;
   timeout: number;
   verbose: number;
 }
@@ -96,6 +97,7 @@ export async function applyCommand(file: string, flags: ApplyFlags): Promise<num
     acceptNewHostKeys: Boolean(flags.acceptNewHostKeys),
     taskTimeoutSec: flags.timeout,
     verbose: flags.verbose,
+    ignoreLock: Boolean(flags.ignoreLock),
   };
   const pool = newPool(loaded, options);
   try {

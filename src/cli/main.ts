@@ -28,7 +28,18 @@ const withLoadOptions = (cmd: Command): Command =>
     .option('--skip-tags <tags>', 'skip tasks with these tags (comma separated)', collect, [])
     .option('-e, --extra-vars <vars>', 'k=v pairs, a YAML/JSON mapping, or @file.yaml (repeatable)', collect, []);
 
-withLoadOptions(program.command('run'))
+/** What every command that changes hosts takes: reports, sudo password, host keys, locks, timeouts, verbosity. */
+const withExecOptions = (cmd: Command): Command =>
+  cmd
+    .option('--json <file>', 'write a machine-readable report')
+    .option('--junit <file>', 'write a JUnit XML report (one test case per host and task)')
+    .option('-K, --ask-become-pass', 'ask once for the sudo password (hosts whose inventory sets become_password keep theirs)')
+    .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts (a changed key is still refused)')
+    .option('--ignore-lock', 'break the lock a killed run left on a host (each real run locks its hosts; see /run/nodemend.lock)')
+    .addOption(new Option('--timeout <seconds>', 'kill remote commands after this long unless a task sets timeout').default(3600).argParser((v) => parsePositive(v, '--timeout')))
+    .option('-v, --verbose', 'more output (repeat for more)', (_v: string, prev: number) => prev + 1, 0);
+
+const runCmd = withLoadOptions(program.command('run'))
   .description('run a playbook against the inventory')
   .option('-C, --check', 'change nothing; report what a real run would change')
   .option('-D, --diff', 'show unified diffs of file changes')
@@ -36,35 +47,22 @@ withLoadOptions(program.command('run'))
   .option('--list-hosts', 'list the hosts each play would run on, then exit')
   .option('--list-tasks', 'list the tasks each play would run, then exit')
   .option('--syntax-check', 'load and validate only, then exit (same as `validate`)')
-  .option('--json <file>', 'write a machine-readable report')
-  .option('--junit <file>', 'write a JUnit XML report (one test case per host and task)')
-  .option('--plan-out <file>', 'with --check: save the predicted changes as a plan for `nodemend apply` (format: `nodemend schema plan`)')
-  .option('-K, --ask-become-pass', 'ask once for the sudo password (hosts whose inventory sets become_password keep theirs)')
-  .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts (a changed key is still refused)')
-  .option('--ignore-lock', "break the lock a killed run left on a host (each real run locks its hosts; see /run/nodemend.lock)")
-  .addOption(new Option('--timeout <seconds>', 'kill remote commands after this long unless a task sets timeout').default(3600).argParser((v) => parsePositive(v, '--timeout')))
-  .option('-v, --verbose', 'more output (repeat for more)', (_v: string, prev: number) => prev + 1, 0)
-  .action(async (playbook: string, opts) => process.exit(await runCommand(playbook, opts)));
+  .option('--plan-out <file>', 'with --check: save the predicted changes as a plan for `nodemend apply` (format: `nodemend schema plan`)');
+withExecOptions(runCmd).action(async (playbook: string, opts) => process.exit(await runCommand(playbook, opts)));
 
 withLoadOptions(program.command('validate'))
   .description('load and check the playbook, inventory and vars; contacts no host')
   .action(async (playbook: string, opts) => process.exit(await validateCommand(playbook, opts)));
 
-program
+const applyCmd = program
   .command('apply')
   .description('carry out a saved plan (run --check --plan-out) exactly; hosts that drifted from it are refused, untouched')
   .argument('<plan>', 'plan file')
   .option('--max-age <age>', 'refuse a plan older than this (e.g. 24h, 90m, 2d)', '24h')
   .option('-e, --extra-vars <vars>', 'the same -e values the plan was made with (only their digest is saved)', collect, [])
   .option('-D, --diff', 'show unified diffs of file changes')
-  .addOption(new Option('-f, --forks <n>', 'hosts worked on at once (default: as planned)').argParser((v) => parsePositive(v, '--forks')))
-  .option('--json <file>', 'write a machine-readable report')
-  .option('--junit <file>', 'write a JUnit XML report (one test case per host and task)')
-  .option('-K, --ask-become-pass', 'ask once for the sudo password (hosts whose inventory sets become_password keep theirs)')
-  .option('--accept-new-host-keys', 'trust and record host keys not yet in known_hosts (a changed key is still refused)')
-  .addOption(new Option('--timeout <seconds>', 'kill remote commands after this long unless a task sets timeout').default(3600).argParser((v) => parsePositive(v, '--timeout')))
-  .option('-v, --verbose', 'more output (repeat for more)', (_v: string, prev: number) => prev + 1, 0)
-  .action(async (plan: string, opts) => process.exit(await applyCommand(plan, opts)));
+  .addOption(new Option('-f, --forks <n>', 'hosts worked on at once (default: as planned)').argParser((v) => parsePositive(v, '--forks')));
+withExecOptions(applyCmd).action(async (plan: string, opts) => process.exit(await applyCommand(plan, opts)));
 
 program
   .command('plan')

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
 import {
   parseDocument,
+  visit,
   LineCounter,
   isAlias,
   isMap,
@@ -59,25 +60,54 @@ export function parseYaml(text: string, file: string, errors: NodemendError[]): 
   const doc = parseDocument(text, {
     lineCounter: lc,
     version: '1.1',
-    uniqueKeys: true,
+    // The library's own check compares each key with every earlier one (a 1 MB vars file took
+    // 30 s); duplicateKeys() below does the same check with one Set per mapping.
+    uniqueKeys: false,
     prettyErrors: false,
     customTags: (tags) => [...tags.filter((t) => typeof t === 'string' || !DROPPED.test(`${t.tag} ${t.format ?? ''}`)), pyyamlBool],
   });
   const y: YamlFile = { file, text, doc, lc, root: (doc.contents as Node | null) ?? null };
+  // The key as written: from its first character up to the colon.
+  const keyAt = (at: number): string => /^[^:\n]*/.exec(text.slice(at))![0].trim();
+  const found: { at: number; err: NodemendError }[] = [];
   for (const e of doc.errors) {
     // Point past indentation: "bad indent" errors start at the line's first column.
     let at = e.pos[0];
     while (text[at] === ' ' || text[at] === '\t') at++;
-    const key = /^[^:\n]*/.exec(text.slice(at))![0].trim();
-    const msg = e.code === 'DUPLICATE_KEY' ? `duplicate key "${key}": a mapping must not repeat a key` : `YAML syntax error: ${firstLine(e.message)}`;
-    errors.push(new NodemendError('yaml-syntax', msg, offsetPos(y, at)));
+    found.push({ at, err: new NodemendError('yaml-syntax', `YAML syntax error: ${firstLine(e.message)}`, offsetPos(y, at)) });
   }
+  for (const keyNode of duplicateKeys(doc)) {
+    const at = keyNode.range![0];
+    found.push({ at, err: new NodemendError('yaml-syntax', `duplicate key "${keyAt(at)}": a mapping must not repeat a key`, offsetPos(y, at)) });
+  }
+  for (const f of found.sort((a, b) => a.at - b.at)) errors.push(f.err);
   for (const w of doc.warnings) {
     if (w.code === 'TAG_RESOLVE_FAILED') {
       errors.push(new NodemendError('yaml-syntax', `${firstLine(w.message)}: nodemend knows no custom YAML tags (such as !vault); use a plain value`, offsetPos(y, w.pos[0])));
     }
   }
   return y;
+}
+
+/**
+ * Keys repeated within one mapping (after the first), in one pass with a Set per mapping: keys
+ * are equal as the yaml library's uniqueKeys check has them (the same scalar value; other keys,
+ * such as aliases or collections, only if they are the same node).
+ */
+function duplicateKeys(doc: Document.Parsed): Node[] {
+  const dups: Node[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const k = pair.key as Node | null;
+        const id = isScalar(k) ? k.value : k;
+        if (seen.has(id) && k?.range) dups.push(k);
+        else seen.add(id);
+      }
+    },
+  });
+  return dups;
 }
 
 let readLog: Set<string> | undefined;

@@ -1,6 +1,8 @@
 import type { ModuleDef } from './types.js';
 // One import per module file; add new modules to the list below.
 // MODULE-IMPORTS
+// node hardening (issue 13)
+import sysctl from './sysctl.js';
 import copy from './copy.js';
 import template from './template.js';
 import file from './file.js';
@@ -25,6 +27,7 @@ import meta from './meta.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
+  sysctl,
   copy,
   template,
   file,

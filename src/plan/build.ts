@@ -48,11 +48,11 @@ export function summarize(hosts: Record<string, PlanHost>): PlanSummary {
     if (changing.length) s.hosts_changing++;
     s.tasks_changing += changing.length;
     for (const t of changing) {
-      if (/drain/i.test(t.module)) s.drains++;
-      else if (t.module === 'reboot') s.reboots++;
-      else if (t.module === 'service' || t.module === 'systemd') {
-        if (/restart|reload/.test(t.msg ?? '') || t.censored) s.restarts++;
-      }
+      // Drains are kubectl steps run for the node (playbooks/tasks/k8s-node.yaml): known by what they run.
+      const said = `${t.task} ${t.msg ?? ''}`;
+      if (/\bdrain\b/i.test(said) && !/\buncordon\b/i.test(said)) s.drains++;
+      else if (t.module === 'reboot' || /\breboot\b/i.test(t.task)) s.reboots++;
+      else if (/\brestart(ed)?\b|\breload(ed)?\b/i.test(t.module === 'service' || t.module === 'systemd' ? said : t.task)) s.restarts++;
     }
   }
   return s;

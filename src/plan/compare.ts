@@ -10,8 +10,8 @@ const label = (t: PlanTask): string => `${t.task}${t.item !== undefined ? ` (ite
 
 /** Empty when the host would do exactly what was saved, from the same remote state. */
 export function hostDrift(saved: PlanHost, now: PlanHost): string[] {
-  if (saved.status !== 'planned') return [`the saved plan ${saved.status} on this host${saved.msg ? `: ${saved.msg}` : ''}`];
-  if (now.status !== 'planned') return [`planning it again ${now.status}${now.msg ? `: ${now.msg}` : ''}`];
+  if (saved.status !== 'planned') return [`the saved plan has this host ${saved.status}${saved.msg ? ` (${saved.msg})` : ''}: nothing reviewed to apply`];
+  if (now.status !== 'planned') return [`planning it again: ${now.status}${now.msg ? ` (${now.msg})` : ''}`];
   const out: string[] = [];
   const n = Math.max(saved.tasks.length, now.tasks.length);
   for (let i = 0; i < n; i++) {

@@ -5,7 +5,7 @@
  * every edit reported changed is in the file). Hosts: node18 (HOSTS.faults).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hostRoot } from '../setup/fleet.js';
@@ -78,7 +78,10 @@ describe('per-host run lock', () => {
 
   it('while a run holds the host, a second run fails it with the holder; a check run takes no lock', async () => {
     counts.cases++;
-    writeFileSync(join(w, 'slow.yaml'), `- hosts: nodes\n  tasks:\n    - command: sleep 4\n`);
+    // The first run holds the host until the test lets it go (however slow the machine is).
+    const go = `${dir}/go`;
+    mkdirSync(join(hostRoot(HOST), dir), { recursive: true });
+    writeFileSync(join(w, 'slow.yaml'), `- hosts: nodes\n  tasks:\n    - shell: "while [ ! -e ${go} ]; do sleep 0.1; done"\n      timeout: 120\n`);
     const first = cli(['run', join(w, 'slow.yaml'), '-i', inv]);
     const holder = (await waitForLock()).trim();
     expect(holder).toMatch(/^run=\S+ started=\S+ pid=\d+ controller=\S+$/);
@@ -88,6 +91,7 @@ describe('per-host run lock', () => {
     expect(second.stdout + second.stderr).toContain(`is locked by another nodemend run: run ${runId[1]} (started ${runId[2]}`);
     const check = await cli(['run', join(w, 'touch.yaml'), '-i', inv, '--check']);
     expect(check.code, check.stdout + check.stderr).toBe(0);
+    writeFileSync(join(hostRoot(HOST), go), '');
     expect((await first).code).toBe(0);
     expect(await lock()).toBeNull();
   });

@@ -6,7 +6,7 @@
  * the failure must say the write was interrupted. Host: node17 (HOSTS.faults).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -102,6 +102,30 @@ describe('a connection cut during a write leaves the old file or the whole new o
       });
     }
   }
+});
+
+describe('temp files a host crash left behind', () => {
+  it('are removed by a later write into the same directory once an hour old; a fresh one (a write in progress) is kept', async () => {
+    counts.cases++;
+    const d = `${dir}/crash`;
+    mkdirSync(join(hostRoot(HOST), d), { recursive: true });
+    const stale = join(hostRoot(HOST), d, '.nodemend.0123456789abcdef');
+    const fresh = join(hostRoot(HOST), d, '.nodemend.fedcba9876543210');
+    writeFileSync(stale, 'half a file');
+    writeFileSync(fresh, 'being written');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    const conn = new SshConnection(fleetTarget(N, { user: 'root' }));
+    await conn.connect();
+    try {
+      await writeFileAtomic(conn, `${d}/f`, 'content\n');
+    } finally {
+      await conn.close();
+    }
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
+    expectOldOrNew(counts, HOST, [{ path: `${d}/f`, allowed: [sha('content\n')] }]);
+  });
 });
 
 describe('the CLI through a cut connection', () => {

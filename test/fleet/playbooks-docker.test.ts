@@ -116,8 +116,10 @@ describe('docker.yaml', () => {
       const vars = { ...noInstall, docker_cgroup_driver: 'systemd', docker_kubelet_config: kubeletConfig, docker_kubelet_flag_files: [] };
       const run = await runPlaybook(env, 'docker.yaml', vars, only);
       expect(run.code).toBe(2);
+      // fail_msg, then the condition that failed (a failed assert names it, as issue 13 asks)
       expect(taskResults(run, N12, "Docker's cgroup driver stays the kubelet's")[0].msg).toBe(
-        `the kubelet on ${N12} uses the cgroupfs cgroup driver (${kubeletConfig}) but docker_cgroup_driver is systemd: nodemend will not switch docker away from the kubelet's driver. Set docker_cgroup_driver=cgroupfs, or move kubelet and docker to systemd together (drained).`,
+        `the kubelet on ${N12} uses the cgroupfs cgroup driver (${kubeletConfig}) but docker_cgroup_driver is systemd: nodemend will not switch docker away from the kubelet's driver. Set docker_cgroup_driver=cgroupfs, or move kubelet and docker to systemd together (drained).` +
+          ` (assertion: docker_kubelet_cgroup_driver == '' or docker_kubelet_cgroup_driver == docker_cgroup_driver)`,
       );
       expect(snapshot(N12, FILES)).toEqual(before);
       // kubeadm's flags file outranks the config file, as in kubelet itself

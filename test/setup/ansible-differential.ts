@@ -16,8 +16,8 @@
  *
  * What a case gets
  *   - `{{ dir }}`: a fresh directory per tool (/tmp/nmdiff-<tag>-<n>-ansible | -nodemend), filled
- *     from `files` before that tool's first run. In every result the directory reads `<dir>`, so
- *     the tools' values compare equal; Ansible-style backup names (`f.<pid>.<date>@<time>~`) read
+ *     from `files` before that tool's first run. In every result the directory (and its
+ *     basename, for a value that must differ per tool) reads `<dir>`, so the tools' values compare equal; Ansible-style backup names (`f.<pid>.<date>@<time>~`) read
  *     `f.<backup>~`.
  *   - `paths`: absolute paths outside `dir` the case changes (/etc/sysctl.d/x.conf, /etc/passwd):
  *     their state is saved once, restored before each tool's runs and at the end, and reported in
@@ -276,7 +276,8 @@ function fill(root: string, dir: string, files: Record<string, FileSpec>): void 
 
 /** Replace the tool's own paths with placeholders, deep, so both tools' values compare equal. */
 function normalise<T>(v: T, dir: string): T {
-  const fix = (s: string): string => s.split(dir).join('<dir>').replace(BACKUP, '.<backup>~');
+  const base = dir.slice(dir.lastIndexOf('/') + 1);
+  const fix = (s: string): string => s.split(dir).join('<dir>').split(base).join('<dir>').replace(BACKUP, '.<backup>~');
   const walk = (x: unknown): unknown => {
     if (typeof x === 'string') return fix(x);
     if (Array.isArray(x)) return x.map(walk);

@@ -9,6 +9,7 @@ import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../
 import { attrDelta, attrDiff, describeAttrs, fixAttrsCommand, modeForWrite, type WantedAttrs } from './attrs.js';
 import type { EditResult } from './line-edit.js';
 import { remote, run } from './remote.js';
+import type { Raw } from '../../transport/quote.js';
 
 export interface TextEditOptions extends WantedAttrs {
   path: string;
@@ -18,10 +19,14 @@ export interface TextEditOptions extends WantedAttrs {
   absentOk: boolean;
   /** The result field naming the backup, as the Ansible module calls it (lineinfile: always `backup`, "" if none). */
   backupField: 'backup' | 'backup_file';
+  /** A read-only script run in the same exec as the file probe; its output goes to `onExtra` (sysctl's current value). */
+  extra?: Raw;
+  onExtra?: (out: string) => void;
 }
 
 export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit: (text: string) => EditResult): Promise<Plan> {
-  const probe = await remote(probeFile(ctx.conn, o.path, { follow: true, wantContent: 'always' }));
+  const probe = await remote(probeFile(ctx.conn, o.path, { follow: true, wantContent: 'always', extra: o.extra }));
+  if (o.extra) o.onExtra?.(probe.extra ?? '');
   if (probe.type === 'directory') throw new ModuleFailure(`Path ${o.path} is a directory !`, { rc: 256 });
   if (probe.exists && probe.type !== 'file') throw new ModuleFailure(`${o.path} is not a regular file (${probe.type})`);
   if (!probe.exists) {

@@ -57,6 +57,22 @@ describe('YAML as Ansible reads it (1.1 booleans and merge keys, 1.2 numbers)', 
     expect(parse('a: 1\nb: 2\na: 3\n').errors).toEqual(['f.yaml:3:1: duplicate key "a": a mapping must not repeat a key']);
     expect(parse('a: [1, 2\n').errors[0]).toMatch(/^f\.yaml:2:1: YAML syntax error: /);
   });
+
+  it('finds duplicate keys at any depth and in flow mappings, each repeat once, in file order (one pass, not the library\'s pairwise check)', () => {
+    const text = 'top:\n  x: 1\n  y: {p: 1, q: 2, p: 3}\n  x: 2\nother: 1\ntop: 3\n"1": a\n1: b\nz: 1\nz: 2\nz: 3\n';
+    expect(parse(text).errors).toEqual([
+      'f.yaml:3:19: duplicate key "p": a mapping must not repeat a key',
+      'f.yaml:4:3: duplicate key "x": a mapping must not repeat a key',
+      'f.yaml:6:1: duplicate key "top": a mapping must not repeat a key',
+      'f.yaml:10:1: duplicate key "z": a mapping must not repeat a key',
+      'f.yaml:11:1: duplicate key "z": a mapping must not repeat a key',
+    ]);
+    // The same key in different mappings, or a string and a number that print alike, are not repeats.
+    expect(parse('a: {k: 1}\nb: {k: 2}\n"2": x\n2: y\n').errors).toEqual([]);
+    // A large mapping is checked whole: the repeat at the very end is found.
+    const big = Array.from({ length: 50_000 }, (_, i) => `k${i}: ${i}\n`).join('') + 'k7: again\n';
+    expect(parse(big).errors).toEqual(['f.yaml:50001:1: duplicate key "k7": a mapping must not repeat a key']);
+  });
 });
 
 describe('did you mean', () => {

@@ -36,7 +36,8 @@ describe('hostDrift', () => {
     );
     expect(hostDrift(host(task()), host(task(), task({ task: 'extra', loc: `${loc}0` })))[0]).toContain('extra');
     expect(hostDrift(host(task(), task({ task: 'gone', loc: `${loc}0` })), host(task()))[0]).toContain('no longer planned');
-    expect(hostDrift(host(task()), { status: 'unreachable', msg: 'connection refused', tasks: [] })[0]).toContain('connection refused');
+    expect(hostDrift(host(task()), { status: 'unreachable', msg: 'connection refused', tasks: [] })[0]).toBe('planning it again: unreachable (connection refused)');
+    expect(hostDrift({ status: 'failed', msg: 'x: boom', tasks: [] }, host(task()))[0]).toBe('the saved plan has this host failed (x: boom): nothing reviewed to apply');
   });
 
   it('does not show a no_log task\'s fingerprints, only what moved', () => {

@@ -69,3 +69,24 @@ describe('renderers', () => {
     expect(text).toContain('1 more task changes nothing on any host');
   });
 });
+
+describe('summarize', () => {
+  it('counts hosts, changes, restarts, reboots and drains from what the changed tasks do', async () => {
+    const { summarize } = await import('../../../src/plan/build.js');
+    const c = (over: Partial<PlanTask>): PlanTask => ({ play: 'p', task: 'x', loc: 'l', module: 'command', status: 'changed', basis: {}, ...over });
+    const s = summarize({
+      n1: {
+        status: 'planned',
+        tasks: [
+          c({ task: 'kubectl drain n1', msg: 'would run: kubectl drain n1 --ignore-daemonsets' }),
+          c({ task: 'restart docker', module: 'service', msg: 'would restart docker' }),
+          c({ task: 'reboot', module: 'reboot', msg: 'would reboot' }),
+          c({ task: 'kubectl uncordon n1', msg: 'would run: kubectl uncordon n1' }),
+          c({ task: 'restart docker', module: 'service', status: 'ok', msg: 'docker is already running' }),
+        ],
+      },
+      n2: { status: 'planned', tasks: [c({ task: 'restart app', status: 'ok' })] },
+    });
+    expect(s).toEqual({ hosts: 2, hosts_changing: 1, tasks_changing: 4, restarts: 1, reboots: 1, drains: 1 });
+  });
+});
