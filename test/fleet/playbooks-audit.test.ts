@@ -15,6 +15,8 @@ const vars = {
   audit_dmesg_command: `cat ${base}/dmesg.txt`,
   audit_journal_command: `cat ${base}/journal.txt`,
   audit_systemd_version_command: `cat ${base}/systemd-version.txt`,
+  // the package release where the version file is planted (node11): RHEL 7.6's, before the backport
+  audit_systemd_package_command: `[ -f ${base}/systemd-version.txt ] && echo 219-62.el7_6.5`,
   kmem_memory_cgroup: `${base}/memory`,
   kubelet_build_info: `${base}/kubelet.build-info.json`,
 };
@@ -59,7 +61,7 @@ describe('audit.yaml', () => {
       { problem: 'dmesg: unregister_netdevice waiting, route livepatch not loaded', fix: 'kpatch-route.yaml' },
       { problem: 'docker 18.06.3 < 18.09.1 (its runc enables kmem)', fix: 'docker.yaml' },
       { problem: 'kubelet v1.12.8 not built with nokmem', fix: 'kubelet-nokmem.yaml' },
-      { problem: 'systemd 219 < 242 (D-Bus cookie overflow)', fix: 'upgrade systemd; systemctl daemon-reexec meanwhile' },
+      { problem: 'systemd 219-62.el7_6.5 < 242 without the cookie fix (D-Bus cookie overflow)', fix: 'upgrade systemd (EL7: 219-67 or later); systemctl daemon-reexec meanwhile' },
       { problem: 'journal: Failed to propagate agent release message', fix: 'systemctl daemon-reexec now; upgrade systemd' },
     ]);
     expect(a[N11]).toMatchObject({ dmesg: ['slub', 'netdev'], kmem: { memory_hierarchy: true, container_kmem_bytes: 237568 } });
@@ -73,6 +75,12 @@ describe('audit.yaml', () => {
     expect(row11).toMatch(/18\.06\.3 OLD .*v1\.12\.8 KMEM .*slub,netdev .*219 <242 SYMPTOM .*grub-nokmem\.yaml \| kpatch-route\.yaml \| docker\.yaml \| kubelet-nokmem\.yaml/);
     expect(table.split('\n').find((l) => l.startsWith(N12))).toMatch(/v1\.14\.1 nokmem .* clean /);
     expect(run.output).toContain(row11);
+  });
+
+  it("the cookie finding follows the package release: RHEL 7's systemd-219 from 219-67 has the backport", async () => {
+    const fixed = await runPlaybook(env, 'audit.yaml', { ...vars, audit_systemd_package_command: 'echo 219-67.el7' }, ['--limit', N11]);
+    expect(audits(fixed)[N11].findings.map((f) => f.problem).filter((p) => p.startsWith('systemd'))).toEqual([]);
+    expect(audits(fixed)[N11]).toMatchObject({ systemd: { version: '219', package: '219-67.el7' } });
   });
 
   it('is read-only: --check reports the same findings, nothing changed, no file touched', async () => {
