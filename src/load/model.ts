@@ -5,6 +5,10 @@
  */
 import type { SourcePos } from './errors.js';
 
+/** `loop:`, or the lookup named by a `with_<kind>:` keyword (run/loops.ts builds its items). */
+export const WITH_LOOKUPS = ['items', 'list', 'dict', 'together', 'sequence', 'nested', 'subelements', 'first_found'] as const;
+export type LoopKind = 'loop' | (typeof WITH_LOOKUPS)[number];
+
 export type Loc = Required<Pick<SourcePos, 'file'>> & SourcePos;
 
 // ---------------------------------------------------------------- inventory
@@ -73,7 +77,11 @@ export interface Task extends TaskCommon {
   /** Module arguments, templates unrendered; a free-form string already moved to its named arg. */
   args: Record<string, unknown>;
   loop?: unknown; // list, or a "{{ expr }}" string
+  /** `loop:` or the lookup of a `with_<kind>:` keyword that turns the value into items (run/loops.ts). */
+  loop_kind: LoopKind;
   loop_var: string; // default "item"
+  index_var?: string;
+  extended_loop?: boolean;
   loop_label?: string;
   register?: string;
   notify: string[];

@@ -80,7 +80,21 @@ export const taskKeywordShape = {
   args: d(varsSchema, 'Module arguments, merged under the ones given on the module key'),
   loop: loopSchema,
   with_items: loopSchema,
-  loop_control: z.strictObject({ loop_var: identifier, label: z.string() }).partial(),
+  with_list: loopSchema,
+  with_dict: d(z.union([z.record(z.string(), z.unknown()), z.string()]), 'A mapping, or a "{{ expr }}" giving one: items are {key, value}'),
+  with_together: loopSchema,
+  with_nested: loopSchema,
+  with_subelements: loopSchema,
+  with_sequence: d(z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]), '"start=1 end=5 stride=1 format=%d", "1-5" or count=N'),
+  with_first_found: loopSchema,
+  loop_control: z
+    .strictObject({
+      loop_var: identifier,
+      label: z.string(),
+      index_var: d(identifier, 'A variable holding the item\'s index (from 0)'),
+      extended: d(z.boolean(), 'ansible_loop: index, index0, first, last, length, revindex, previtem, nextitem, allitems'),
+    })
+    .partial(),
   register: identifier,
   notify: d(stringOrList, 'Handler names or listen topics'),
   changed_when: condition,

@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, Scalar, type Node } from 'yaml';
 import { z } from 'zod';
 import { NodemendError } from './errors.js';
-import type { Block, IncludeTasks, Loc, Task, TaskCommon, TaskNode } from './model.js';
+import { WITH_LOOKUPS, type Block, type IncludeTasks, type Loc, type LoopKind, type Task, type TaskCommon, type TaskNode } from './model.js';
 import type { Diag } from './diag.js';
 import { collectionHint, findModule, moduleNames as allModuleNames } from '../modules/registry.js';
 import { hasTemplate } from './expr/index.js';
@@ -244,8 +244,9 @@ export class TaskLoader {
     if (listen && !ctx.handler) {
       this.errors.push(new NodemendError('unknown-key', '"listen" is only valid on handlers', where(listen)));
     }
-    if (map.has('loop') && map.has('with_items')) {
-      this.errors.push(new NodemendError('schema', 'use either "loop" or "with_items", not both', where(map.get('with_items')!)));
+    const loopKeys = ['loop', ...WITH_LOOKUPS.map((k) => `with_${k}`)].filter((k) => map.has(k));
+    if (loopKeys.length > 1) {
+      this.errors.push(new NodemendError('schema', `a task loops once: use one of ${loopKeys.map((k) => `"${k}"`).join(', ')}, not several`, where(map.get(loopKeys[1])!)));
     }
 
     const data = Object.fromEntries(keyword.map((e) => [e.key, plain(y, e.value)])) as Record<string, unknown>;
@@ -256,11 +257,13 @@ export class TaskLoader {
     const def = mod ? findModule(mod.key) : undefined;
     const args = def ? moduleArgs(y, def, mod, map.get('args'), this.errors, this.diag.warnings) : {};
 
-    const loopEntry = map.get('loop') ?? map.get('with_items');
+    const loopEntry = loopKeys.length ? map.get(loopKeys[0]) : undefined;
+    const loopKind = (loopEntry?.key.replace(/^with_/, '') ?? 'loop') as LoopKind;
     let loop: unknown;
     if (loopEntry) {
       loop = plain(y, loopEntry.value);
-      if (typeof loop === 'string') {
+      // with_sequence's "start=1 end=3" and with_first_found's file name are plain strings.
+      if (typeof loop === 'string' && loopKind !== 'sequence' && loopKind !== 'first_found' && loopKind !== 'items') {
         if (!hasTemplate(loop)) {
           this.errors.push(new NodemendError('schema', `"${loopEntry.key}" must be a list or a "{{ expression }}" giving one, got string "${loop}"`, posOf(y, loopEntry.value)));
         }
@@ -291,7 +294,10 @@ export class TaskLoader {
       module: def.name,
       args,
       loop,
+      loop_kind: loopKind,
       loop_var: str(lc.loop_var) ?? 'item',
+      index_var: str(lc.index_var),
+      extended_loop: bool(lc.extended),
       loop_label: str(lc.label),
       register: str(data.register),
       notify: stringList(data.notify),

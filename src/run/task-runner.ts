@@ -18,6 +18,7 @@ import { buildScope, withFacts, type ScopeParts } from './scope.js';
 import { NO_LOG_MSG, tail } from './censor.js';
 import { resolveLocalPath } from './local-paths.js';
 import type { RunOptions, TaskKey } from './options.js';
+import { extendedLoopVars, loopItems } from './loops.js';
 import { BasisRecorder, recordingShell, type Basis } from '../plan/basis.js';
 import type { Inherited } from './inherited.js';
 
@@ -84,13 +85,12 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
 
   try {
     const rendered = task.loop === undefined ? undefined : await withFacts(host.facts, () => renderStored(task.loop, scope, task.loc));
-    if (rendered !== undefined && !Array.isArray(rendered)) throw new ModuleFailure(`loop must be a list, got ${typeof unwrapUnsafe(rendered)}`);
     // Items of a list made from host output are data too.
-    const items = rendered === undefined ? undefined : isUnsafe(rendered) ? (rendered as unknown[]).map(markUnsafe) : (rendered as unknown[]);
+    const items = rendered === undefined ? undefined : loopItems(task.loop_kind ?? 'loop', unwrapUnsafe(rendered), env.scopeBase.play.dir).map((x) => (isUnsafe(rendered) ? markUnsafe(x) : x));
 
     const runs: { result: Record<string, unknown>; tr: TaskResult }[] = [];
     for (const [index, item] of (items ?? [undefined]).entries()) {
-      const itemScope = items === undefined ? scope : { ...(index === 0 ? scope : scopeNow()), [task.loop_var]: item };
+      const itemScope = items === undefined ? scope : { ...(index === 0 ? scope : scopeNow()), ...loopVars(task, items, index), [task.loop_var]: item };
       const one = await runOnce(task, host, inh, env, itemScope, noLog, items === undefined ? undefined : item, finish, isHandler, check);
       runs.push(one);
       if (one.tr.status === 'unreachable') break;
@@ -124,6 +124,14 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     if (!tr.ignored) host.lastFailure = { task: markUnsafe(failedTaskView(task)) as Record<string, unknown>, result: markUnsafe({ failed: true, msg: tr.msg, changed: false }) };
     return { results: [tr], failed: !tr.ignored, unreachable: false, changed: false };
   }
+}
+
+/** What loop_control adds beside the item: index_var, and with extended the ansible_loop mapping. */
+function loopVars(task: Task, items: unknown[], index: number): Record<string, unknown> {
+  return {
+    ...(task.index_var ? { [task.index_var]: index } : {}),
+    ...(task.extended_loop ? { ansible_loop: extendedLoopVars(items, index) } : {}),
+  };
 }
 
 /** `ansible_failed_task` in a rescue: the task's name, module, arguments and keywords, as Ansible exposes them. */

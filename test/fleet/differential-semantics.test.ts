@@ -159,13 +159,57 @@ const assertion = d.case('a failed assert names the condition and fail_msg', {
   `,
 });
 
+const loops = d.case('with_<lookup> loops and loop_control index_var / extended', {
+  vars: { users: [{ name: 'a', keys: ['k1', 'k2'] }, { name: 'b', keys: ['k3'] }] },
+  tasks: `
+    - name: with_items flattens one level
+      debug: { msg: "{{ item }}" }
+      with_items: [[1, 2], 3]
+      register: l_items
+    - name: with_list
+      debug: { msg: "{{ item | length }}" }
+      with_list: [[1, 2], [3]]
+      register: l_list
+    - name: with_dict
+      debug: { msg: "{{ item.key }}={{ item.value }}" }
+      with_dict: { a: 1, b: 2 }
+      register: l_dict
+    - name: with_together
+      debug: { msg: "{{ item.0 }}-{{ item.1 }}" }
+      with_together: [[1, 2, 3], [x, y]]
+      register: l_together
+    - name: with_nested
+      debug: { msg: "{{ item.0 }}{{ item.1 }}" }
+      with_nested: [[1, 2], [x, y]]
+      register: l_nested
+    - name: with_subelements
+      debug: { msg: "{{ item.0.name }}:{{ item.1 }}" }
+      with_subelements: ["{{ users }}", keys]
+      register: l_sub
+    - name: with_sequence
+      debug: { msg: "{{ item }}" }
+      with_sequence: start=1 end=5 stride=2 format=n%02d
+      register: l_seq
+    - name: with_first_found
+      debug: { msg: "{{ item | basename }}" }
+      with_first_found: [missing.conf, found.conf]
+      register: l_ff
+    - name: index_var and extended
+      debug: { msg: "{{ i }} {{ ansible_loop.index }}/{{ ansible_loop.length }} {{ ansible_loop.first }} {{ ansible_loop.last }} {{ ansible_loop.revindex0 }}" }
+      loop: [a, b, c]
+      loop_control: { index_var: i, extended: true }
+      register: l_ext
+  `,
+  controllerFiles: { 'files/found.conf': 'x\n' },
+});
+
 beforeAll(() => d.run(), 900_000);
 
 const pick = (v: Record<string, unknown> | null | undefined, keys: string[]): Record<string, unknown> =>
   Object.fromEntries(keys.filter((k) => v && k in v).map((k) => [k, v![k]]));
 
 describe.each(MODES)('%s', (mode) => {
-  for (const c of [checkMode, newline, blocks, rescue, conditions, accumulate, handlers, assertion]) {
+  for (const c of [checkMode, newline, blocks, rescue, conditions, accumulate, handlers, assertion, loops]) {
     it(`${c.name}: same files`, () => {
       expect(c.nodemend[mode].files, c.nodemend[mode].output).toEqual(c.ansible[mode].files);
     });
@@ -192,6 +236,18 @@ describe.each(MODES)('%s', (mode) => {
         expect(typeof a[reg][key], `${reg}.${key}`).toBe('string');
       }
     }
+  });
+
+  it('with_<lookup> loops give the same items, loop_control the same variables', () => {
+    const msgs = (r: { results?: { msg: unknown }[] } | null) => (r?.results ?? []).map((x) => String(x.msg));
+    for (const reg of ['l_items', 'l_list', 'l_dict', 'l_together', 'l_nested', 'l_sub', 'l_seq', 'l_ff']) {
+      expect(msgs(loops.nodemend[mode].registered[reg]), reg).toEqual(msgs(loops.ansible[mode].registered[reg]));
+    }
+    // A boolean inside a string renders as Python's True/False in Ansible, true/false in nodemend (known difference).
+    const lower = (l: string[]) => l.map((x) => x.toLowerCase());
+    expect(lower(msgs(loops.nodemend[mode].registered.l_ext))).toEqual(lower(msgs(loops.ansible[mode].registered.l_ext)));
+    expect(msgs(loops.nodemend[mode].registered.l_seq)).toEqual(['n01', 'n03', 'n05']);
+    expect(msgs(loops.nodemend[mode].registered.l_ext)[2]).toMatch(/^2 3\/3 (False|false) (True|true) 0$/);
   });
 
   it('rescue sees the failed task and its result', () => {

@@ -109,6 +109,7 @@ describe('a good playbook', () => {
       module: 'command',
       args: { cmd: 'uname -r' },
       loop: undefined,
+      loop_kind: 'loop',
       loop_var: 'item',
       loop_label: undefined,
       register: 'uname',

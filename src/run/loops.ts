@@ -1,0 +1,163 @@
+/**
+ * Ansible's `with_<lookup>` loops: the rendered value of the keyword → the list of items,
+ * as the lookup plugin of the same name builds it (ansible-core 2.14 lib/ansible/plugins/lookup/).
+ * `loop:` takes its list as is.
+ */
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { ModuleFailure } from '../modules/types.js';
+import type { LoopKind } from '../load/model.js';
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+
+/** with_sequence's "start=1 end=5 stride=2 format=node%02d", "4-8" / "4-8/2" shortcut, or count=N. */
+function sequence(terms: unknown[]): string[] {
+  const out: string[] = [];
+  for (const term of terms) {
+    let start = 1;
+    let end: number | undefined;
+    let count: number | undefined;
+    let stride = 1;
+    let format = '%d';
+    const setters: Record<string, (v: string) => void> = {
+      start: (v) => (start = Number(v)),
+      end: (v) => (end = Number(v)),
+      count: (v) => (count = Number(v)),
+      stride: (v) => (stride = Number(v)),
+      format: (v) => (format = v),
+    };
+    if (isMap(term)) {
+      for (const [k, v] of Object.entries(term)) {
+        if (!setters[k]) throw new ModuleFailure(`with_sequence: unrecognized argument "${k}"`);
+        setters[k](String(v));
+      }
+    } else {
+      for (const word of String(term).trim().split(/\s+/).filter(Boolean)) {
+        const kv = /^(\w+)=(.*)$/.exec(word);
+        const short = /^(?:(-?\d+)-)?(-?\d+)(?:\/(-?\d+))?(?::(.+))?$/.exec(word);
+        if (kv) {
+          if (!setters[kv[1]]) throw new ModuleFailure(`with_sequence: unrecognized argument "${kv[1]}"`);
+          setters[kv[1]](kv[2]);
+        } else if (short) {
+          if (short[1] !== undefined) start = Number(short[1]);
+          end = Number(short[2]);
+          if (short[3] !== undefined) stride = Number(short[3]);
+          if (short[4] !== undefined) format = short[4];
+        } else throw new ModuleFailure(`with_sequence: can't parse arg "${word}"`);
+      }
+    }
+    if (count !== undefined) {
+      if (end !== undefined) throw new ModuleFailure('with_sequence: can\'t specify both count and end');
+      end = count === 0 ? start - stride : start + (count - 1) * stride;
+    }
+    if (end === undefined) throw new ModuleFailure('with_sequence: must specify count or end');
+    if ([start, end, stride].some((n) => !Number.isInteger(n))) throw new ModuleFailure('with_sequence: start, end, count and stride must be integers');
+    if (stride === 0) continue;
+    if (stride > 0 ? end < start : end > start) throw new ModuleFailure('with_sequence: to count backwards make stride negative');
+    for (let i = start; stride > 0 ? i <= end : i >= end; i += stride) out.push(format.replace(/%(0?\d*)d/, (_m, w: string) => String(i).padStart(Number(w) || 0, w.startsWith('0') ? '0' : ' ')));
+  }
+  return out;
+}
+
+function subelements(terms: unknown[]): unknown[] {
+  const [list, key, flags] = terms;
+  if (typeof key !== 'string') throw new ModuleFailure('with_subelements: the second term must be the name of a subkey');
+  const skipMissing = isMap(flags) && Boolean(flags.skip_missing);
+  const out: unknown[] = [];
+  for (const elem of isMap(list) ? Object.values(list) : asList(list)) {
+    if (!isMap(elem)) throw new ModuleFailure('with_subelements: the first term must be a list of mappings');
+    if (isMap(elem) && elem.skipped) continue;
+    let sub: unknown = elem;
+    for (const part of key.split('.')) {
+      if (!isMap(sub) || !(part in sub)) {
+        if (skipMissing) {
+          sub = undefined;
+          break;
+        }
+        throw new ModuleFailure(`with_subelements: could not find '${key}' key in iterated item`);
+      }
+      sub = sub[part];
+    }
+    if (sub === undefined) continue;
+    if (!Array.isArray(sub)) throw new ModuleFailure(`with_subelements: the key ${key} should point to a list, got ${JSON.stringify(sub)}`);
+    for (const s of sub) out.push([elem, s]);
+  }
+  return out;
+}
+
+/** with_first_found: the first controller file that exists, searched as Ansible does (files/ beside the playbook, then the playbook dir). */
+function firstFound(terms: unknown[], playDir: string): string[] {
+  let files: string[] = [];
+  let paths: string[] = [];
+  let skip = false;
+  const split = (v: unknown): string[] => asList(v).flatMap((x) => String(x).split(/[,;]/)).map((s) => s.trim()).filter(Boolean);
+  for (const t of terms) {
+    if (isMap(t)) {
+      files.push(...split(t.files ?? []));
+      paths.push(...split(t.paths ?? []));
+      skip ||= Boolean(t.skip);
+    } else files.push(...split(t));
+  }
+  if (paths.length === 0) paths = [''];
+  for (const f of files) {
+    for (const p of paths) {
+      const rel = p ? join(p, f) : f;
+      const candidates = isAbsolute(rel) ? [rel] : [join(playDir, 'files', rel), join(playDir, rel)];
+      const found = candidates.find((c) => existsSync(c));
+      if (found) return [found];
+    }
+  }
+  if (skip) return [];
+  files = files.length ? files : ['(none)'];
+  throw new ModuleFailure(`No file was found when using first_found. Looked for: ${files.join(', ')}`);
+}
+
+/** The items a `loop:` / `with_<kind>:` value stands for. */
+export function loopItems(kind: LoopKind, value: unknown, playDir: string): unknown[] {
+  switch (kind) {
+    case 'loop':
+    case 'list':
+      if (!Array.isArray(value)) throw new ModuleFailure(`loop must be a list, got ${typeof value}`);
+      return value;
+    case 'items':
+      // One level of flattening, as Ansible's items lookup does.
+      return asList(value).flatMap((v) => (Array.isArray(v) ? v : [v]));
+    case 'dict':
+      if (!isMap(value)) throw new ModuleFailure(`with_dict expects a dict, got ${Array.isArray(value) ? 'a list' : typeof value}`);
+      return Object.entries(value).map(([key, v]) => ({ key, value: v }));
+    case 'together': {
+      const lists = asList(value).map(asList);
+      const n = Math.max(0, ...lists.map((l) => l.length));
+      return Array.from({ length: n }, (_, i) => lists.map((l) => (i < l.length ? l[i] : null)));
+    }
+    case 'nested': {
+      const lists = asList(value).map(asList);
+      if (lists.length === 0) throw new ModuleFailure('with_nested requires at least one element in the nested list');
+      return lists.reduce<unknown[][]>((acc, l) => acc.flatMap((prefix) => l.map((x) => [...prefix, x])), [[]]);
+    }
+    case 'subelements':
+      return subelements(asList(value));
+    case 'sequence':
+      return sequence(asList(value));
+    case 'first_found':
+      return firstFound(asList(value), playDir);
+  }
+}
+
+/** loop_control.extended's `ansible_loop`, as Ansible fills it. */
+export function extendedLoopVars(items: unknown[], index: number): Record<string, unknown> {
+  const n = items.length;
+  return {
+    allitems: items,
+    index: index + 1,
+    index0: index,
+    revindex: n - index,
+    revindex0: n - index - 1,
+    first: index === 0,
+    last: index === n - 1,
+    length: n,
+    ...(index > 0 ? { previtem: items[index - 1] } : {}),
+    ...(index < n - 1 ? { nextitem: items[index + 1] } : {}),
+  };
+}
