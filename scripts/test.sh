@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Install what is missing, then run the whole test suite (unit + fleet + the VM suite); exits
+# Install what is missing, type-check, lint, then run the whole test suite (unit + fleet + the VM suite); exits
 # with vitest's code. The last line printed is "N passed, N failed" from
 # test/setup/summary-reporter.ts, which is what CI reads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
+# Types of src/ and test/ (tsconfig.test.json), then the linter (eslint.config.js): both fail the run.
+npm run --silent typecheck
+npm run --silent lint
 exec npx vitest run "$@"

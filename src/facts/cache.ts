@@ -42,7 +42,7 @@ export class FactCache implements Facts {
         missing.forEach((n) => this.pending.delete(n));
       }
     }
-    await Promise.all(wanted.map((n) => this.pending.get(n)));
+    await Promise.all(wanted.flatMap((n) => this.pending.get(n) ?? []));
   }
 
   private async fetch(names: string[]): Promise<void> {

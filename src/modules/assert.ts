@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { defineModule, ModuleFailure } from './types.js';
-import { bareExpression, isUndefinedError } from './debug.js';
+import { isUndefinedError } from './debug.js';
 
 const expr = z.union([z.string(), z.boolean(), z.number()]);
 const message = z.union([z.string(), z.array(z.string())]);

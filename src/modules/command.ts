@@ -11,7 +11,7 @@ import { noteBasis } from '../plan/basis.js';
 import { z } from 'zod';
 import { posix } from 'node:path';
 import { defineModule, ModuleFailure, type ModuleContext, type Plan } from './types.js';
-import { parentWillExist, planFileCreation } from './lib/planned-paths.js';
+import { fileWouldExist, parentWillExist, planFileCreation } from './lib/planned-paths.js';
 import { quote, raw, sh, type Raw } from '../transport/quote.js';
 
 const flag = z.union([z.boolean(), z.stringbool()]);
@@ -212,6 +212,9 @@ export async function planCommand(args: CommonArgs, ctx: ModuleContext, program:
     if (args.removes) noteBasis(ctx.conn, `removes ${args.removes}`, removable === 'yes' ? 'exists' : 'absent');
     const skipped = { rc: 0, cmd, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [] };
     if (args.creates && created === 'yes') return { changed: false, msg: `skipped, since ${args.creates} exists`, result: skipped };
+    // --check: an earlier task (the same creates:, a copy...) would have made it.
+    const createsPath = args.creates && (args.chdir && !posix.isAbsolute(args.creates) ? posix.join(args.chdir, args.creates) : args.creates);
+    if (createsPath && fileWouldExist(ctx, createsPath)) return { changed: false, msg: `skipped, since ${args.creates} would exist`, result: skipped };
     if (args.removes && removable === 'no') return { changed: false, msg: `skipped, since ${args.removes} does not exist`, result: skipped };
   }
   // In check mode later tasks may plan against what this command would create.

@@ -16,10 +16,10 @@ import { z } from 'zod';
 import { raw, sh, type Raw } from '../transport/quote.js';
 import { DIRNAME_FN, probeFile, writeFileAtomic, type FileProbe } from '../transport/remote-file.js';
 import { defineModule, ModuleFailure, type FileDiff, type ModuleContext, type Plan } from './types.js';
-import { attrDelta, attrFields, describeAttrs, fixAttrsCommand, type AttrDelta, type WantedAttrs } from './lib/attrs.js';
+import { assertOwnersExist, attrDelta, attrFields, describeAttrs, fixAttrsCommand, type AttrDelta, type WantedAttrs } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
-import { parentWillExist, planDirectoryCreation } from './lib/planned-paths.js';
-import { chmodArgument, formatMode, parseMode } from './lib/mode.js';
+import { forgetPlannedPath, parentWillExist, planDirectoryCreation, plannedProbe, planPathState } from './lib/planned-paths.js';
+import { applyMode, chmodArgument, formatMode, parseMode } from './lib/mode.js';
 import { remote, run, runAndStat } from './lib/remote.js';
 import { parseTree, planTree, treeListing } from './lib/file-tree.js';
 
@@ -52,6 +52,8 @@ const schema = withAliases(
 );
 
 type Args = z.infer<typeof schema>;
+
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 // Sections of the plan's extra script output, one "@@name" line before each.
 function extraScript(a: Args): Raw | undefined {
@@ -86,6 +88,19 @@ interface Change {
   diffAfter: string[];
   cmds: Raw[];
 }
+
+/**
+ * Check mode: an owner the host lacks fails here as chown would in the real run, and the
+ * attributes this task would set are what a later task on the path plans against.
+ */
+async function planAttrs(ctx: ModuleContext, p: FileProbe, d: AttrDelta): Promise<void> {
+  if (!ctx.check || !d.changed) return;
+  await assertOwnersExist(ctx.conn, d.owner, d.group);
+  if (p.type === 'file' || p.type === 'directory') planPathState(ctx, p.realPath, { type: p.type, mode: d.mode, owner: d.owner, group: d.group });
+}
+
+/** The mode a new path gets: `mode` applied to what mkdir/install give under umask 022. */
+const newMode = (a: Args, dir: boolean): string | undefined => (a.mode ? formatMode(applyMode(parseMode(a.mode), dir ? 0o755 : 0o644, dir)) : undefined);
 
 function addAttrs(ch: Change, d: AttrDelta, cmd: Raw | null) {
   if (!d.changed) return;
@@ -139,6 +154,7 @@ function finish(ctx: ModuleContext, a: Args, probe: FileProbe, state: string, ch
 }
 
 function planAbsent(ctx: ModuleContext, a: Args, p: FileProbe): Plan {
+  forgetPlannedPath(ctx, a.path);
   if (!p.exists) return { changed: false, msg: `${a.path} is already absent`, result: { path: a.path, state: 'absent' } };
   return {
     changed: true,
@@ -167,10 +183,12 @@ function createDirs(a: Args): Raw {
 m=${mkdirMode}; for x; do mkdir \${m:+-m "$m"} -- "$x" || exit; if [ -n ${owner} ]; then chown -- ${owner} "$x" || exit; fi; if [ -n ${mode} ]; then chmod -- ${mode} "$x" || exit; fi; done`;
 }
 
-function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Plan {
+async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Promise<Plan> {
   if (p.exists && p.type !== 'directory') throw new ModuleFailure(`${a.path} exists and is a ${p.type}, not a directory`);
   if (!p.exists) {
+    if (ctx.check) await assertOwnersExist(ctx.conn, a.owner, a.group);
     planDirectoryCreation(ctx, a.path);
+    planPathState(ctx, a.path, { type: 'directory', mode: newMode(a, true), owner: a.owner, group: a.group });
     const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
     addTimes(ch, a, a.path, undefined);
     const script = raw([createDirs(a).text, ch.cmds.map(String).join(' && ')].filter(Boolean).join('\n'));
@@ -185,6 +203,7 @@ function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<str
   }
   const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
   const d = attrDelta(p, want(a));
+  await planAttrs(ctx, p, d);
   addAttrs(ch, d, fixAttrsCommand(p.realPath, d));
   if (a.recurse) {
     const tree = planTree(p.realPath, parseTree((ex.tree ?? []).join('\n')), want(a));
@@ -199,17 +218,20 @@ function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<str
   return finish(ctx, a, p, 'directory', ch, p.realPath);
 }
 
-function planExisting(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>, state: string): Plan {
+async function planExisting(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>, state: string): Promise<Plan> {
   const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
   const d = attrDelta(p, want(a));
+  await planAttrs(ctx, p, d);
   addAttrs(ch, d, fixAttrsCommand(p.realPath, d));
   addTimes(ch, a, p.realPath, ex.times);
   return finish(ctx, a, p, state, ch, p.realPath);
 }
 
-function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Plan {
+async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Promise<Plan> {
   if (p.exists) return planExisting(ctx, a, p, ex, p.type === 'directory' ? 'directory' : 'file');
   if (!parentWillExist(ctx, p.realPath, p.parentExists)) throw new ModuleFailure(`cannot touch ${a.path}: directory ${posix.dirname(p.realPath)} does not exist`);
+  if (ctx.check) await assertOwnersExist(ctx.conn, a.owner, a.group);
+  planPathState(ctx, p.realPath, { type: 'file', mode: newMode(a, false), owner: a.owner, group: a.group, sha256: EMPTY_SHA256 });
   const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
   addTimes(ch, a, p.realPath, undefined);
   return {
@@ -263,7 +285,8 @@ export default defineModule<Args>({
   schema,
   async plan(a, ctx) {
     const follow = a.follow && a.state !== 'link' && a.state !== 'absent';
-    const p = await remote(probeFile(ctx.conn, a.path, { follow, extra: extraScript(a) }));
+    // In check mode, as earlier tasks of the run would have left the path.
+    const p = plannedProbe(ctx, await remote(probeFile(ctx.conn, a.path, { follow, extra: extraScript(a) })));
     const ex = sections(p.extra);
     switch (a.state) {
       case 'absent':

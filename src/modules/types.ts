@@ -67,6 +67,8 @@ export interface ModuleContext {
   setHostVars(vars: Record<string, unknown>): void;
   /** Remote commands are killed after this many seconds. */
   timeoutSec: number;
+  /** The user the task's commands run as (become user, else the login user): who owns what it creates. */
+  identity?: string;
   /** Check mode: what earlier tasks of this run would have created (lib/planned-paths.ts). */
   planned: PlannedPaths;
   /** The reboot module re-opens the connection through this. */

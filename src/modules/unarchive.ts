@@ -36,7 +36,6 @@ export const schema = z.strictObject({
 export type UnarchiveArgs = z.infer<typeof schema>;
 
 export type Format = 'tar' | 'tar.gz' | 'tar.xz' | 'tar.bz2' | 'zip';
-const TAR_FLAG: Record<Exclude<Format, 'zip'>, string> = { tar: '', 'tar.gz': '-z', 'tar.xz': '-J', 'tar.bz2': '-j' };
 
 /** The archive's format from its first bytes (as the host's `od` prints them, or a local Buffer). */
 export function formatFromMagic(hex: string): Format | undefined {

@@ -211,6 +211,7 @@ async function runOnce(
       evaluate: (expr) => withFacts(target.facts, () => evaluateTemplatedExpression(expr, scope, task.loc)),
       setHostVars: (vars) => Object.assign(host.runtimeVars, vars),
       planned: target.planned,
+      identity: become?.user ?? target.inv.connection.user,
       timeoutSec: task.timeout ?? env.options.taskTimeoutSec,
       reconnect: async (deadline) => {
         await (await target.connect()).reconnect(deadline);

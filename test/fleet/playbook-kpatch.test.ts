@@ -79,7 +79,6 @@ const loadedSrcversion = (h: string) => readFileSync(srcversionFile(h), 'utf8').
 const onHostRun = (h: string, argv: string[]) => execFileSync('chroot', [hostRoot(h), ...argv], { encoding: 'utf8' });
 const modinfo = (h: string, field: string, path: string) => onHostRun(h, ['/sbin/modinfo', '-F', field, path]).trim();
 const kpatchList = (h: string) => onHostRun(h, [`${base}/usr/sbin/kpatch`, 'list']);
-const moduleOf = (h: string, k: string) => onHost(h, `${base}/var/lib/kpatch/${k}/livepatch-route.ko`);
 /** The kernels a build task ran for (loop items are the rendered route.patch results). */
 const builtKernels = (r: Awaited<ReturnType<typeof play>>) =>
   r.results
@@ -242,7 +241,7 @@ describe('kpatch-route.yaml', () => {
     // One failure per kernel: K957 lacks only the two tools, the unplanted kernel everything.
     expect(stop).toHaveLength(2);
     const bare693 = stop.find((f) => f.includes(`for ${K1062};`))!;
-    expect(bare693).toMatch(/^node14 Stop when kpatch-build would lack something: kpatch-build on node14 cannot build livepatch-route for 3\.10\.0-693\.el7\.x86_64; missing:\n  - /);
+    expect(bare693).toMatch(/^node14 Stop when kpatch-build would lack something: kpatch-build on node14 cannot build livepatch-route for 3\.10\.0-693\.el7\.x86_64; missing:\n {2}- /);
     for (const line of [
       `kernel-devel-${K1062}: yum install kernel-devel-${K1062}`,
       `kernel-debuginfo-${K1062} (vmlinux): enable the debuginfo repo (CentOS: yum-config-manager --enable base-debuginfo; RHEL: subscription-manager repos --enable rhel-7-server-debug-rpms), then: debuginfo-install kernel-${K1062}`,

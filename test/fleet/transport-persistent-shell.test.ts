@@ -33,7 +33,7 @@ describe('persistent shell', () => {
     expect((await c.exec('id -un', {})).stdout).toBe('ops\n');
     // Turned off: every command is a new session, so a new parent each time.
     const off = await connect(target(1, { persistentShell: false }));
-    expect((await parentPid(off, ROOT)) === (await parentPid(off, ROOT))).toBe(false);
+    expect(await parentPid(off, ROOT)).not.toBe(await parentPid(off, ROOT));
   });
 
   it('keeps stdout, stderr and the exit code apart, binary-safe, with framing look-alikes in the output', async () => {

@@ -209,7 +209,7 @@ function treeOf(root: string, abs: string, users: Map<number, string>, groups: M
 /** A saved path (file, dir tree or absence), restorable byte for byte with modes and owners. */
 interface Saved {
   abs: string;
-  entries: { rel: string; st: ReturnType<typeof lstatSync>; data?: Buffer; target?: string }[];
+  entries: { rel: string; st: NonNullable<ReturnType<typeof lstatSync>>; data?: Buffer; target?: string }[];
 }
 function save(root: string, abs: string): Saved {
   const saved: Saved = { abs, entries: [] };

@@ -54,8 +54,8 @@ export function runCli(args: string[], opts: { cwd?: string; env?: Record<string
     if (opts.input !== undefined) child.stdin!.end(opts.input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
     child.on('error', rej);
     child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
   });

@@ -1,9 +1,11 @@
-import type { Reporter, TestModule } from 'vitest/node';
+import type { Reporter, TestModule, TestSuite } from 'vitest/node';
 
 /**
  * CI reads only the closing line "N passed, N failed[, N skipped]": vitest's own
- * summary is not parsed, so this reporter prints it last. A file that failed to
- * load (syntax error) or whose beforeAll hook threw (its tests then skip) counts as one failure, so it can never pass silently.
+ * summary is not parsed, so this reporter prints it last. Every failure counts: a
+ * failed test, each error of a failed hook (beforeAll/afterAll of a file or a suite),
+ * a file that failed to load, and an unhandled error. So the line can never read
+ * "0 failed" when vitest itself failed (test/unit/summary-reporter.test.ts proves it).
  */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
@@ -18,7 +20,9 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') failedHere++;
         else skipped++;
       }
-      // A file that failed with no failed test (load error, or a beforeAll that threw and skipped its tests) is one failure.
+      // Hook errors belong to the file or the suite that ran the hook, not to a test.
+      const suites: (TestModule | TestSuite)[] = [mod, ...mod.children.allSuites()];
+      for (const s of suites) failedHere += s.errors().length;
       if (mod.state() === 'failed' && failedHere === 0) failedHere = 1;
       failed += failedHere;
     }

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { raw, sh, type Raw } from '../../transport/quote.js';
 import type { FileProbe } from '../../transport/remote-file.js';
-import type { FileDiff } from '../types.js';
+import type { RemoteShell } from '../../transport/types.js';
+import { ModuleFailure, type FileDiff } from '../types.js';
 import { applyMode, chmodArgument, formatMode, modeArg, parseMode } from './mode.js';
 
 /** Zod fields shared by every module that sets file attributes. */
@@ -70,6 +71,18 @@ export function modeForWrite(want: string | undefined, current: FileProbe | unde
   const spec = parseMode(want);
   if (current?.exists && current.type === 'file') return formatMode(applyMode(spec, parseInt(current.mode, 8), false));
   return chmodArgument(spec);
+}
+
+/**
+ * chown fails on a user or group the host does not know. A check run asks the host (only when
+ * an owner or group would change), so it fails where the real run would instead of predicting a change.
+ */
+export async function assertOwnersExist(conn: RemoteShell, owner: string | undefined, group: string | undefined): Promise<void> {
+  const names = ([['passwd', owner, 'user'], ['group', group, 'group']] as const).filter(([, n]) => n !== undefined && !isId(n));
+  if (!names.length) return;
+  const res = await conn.exec(raw(names.map(([db, n, what]) => sh`getent ${db} -- ${n!} >/dev/null || echo ${`${what} ${n}`}`.text).join('; ')));
+  const missing = res.stdout.trim();
+  if (missing) throw new ModuleFailure(`chown failed: failed to look up ${missing.split('\n').join(', ')}`);
 }
 
 /** chown then chmod (chown clears setuid bits), for one path; null when nothing to do. */

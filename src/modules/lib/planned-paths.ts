@@ -8,7 +8,18 @@
  * the controller for fetched files, and plans later tasks against it.
  */
 import { posix, resolve } from 'node:path';
+import type { FileProbe } from '../../transport/remote-file.js';
 import type { ModuleContext } from '../types.js';
+
+/** What a path would be after the earlier tasks of a check run (attributes known only when a task set them). */
+export interface PlannedState {
+  type: 'file' | 'directory';
+  /** A file's content, when a task would write it. */
+  sha256?: string;
+  mode?: string;
+  owner?: string;
+  group?: string;
+}
 
 export interface PlannedPaths {
   /** Remote directories earlier tasks would create on this host. */
@@ -17,9 +28,11 @@ export interface PlannedPaths {
   files: Set<string>;
   /** Controller files a fetch would write (shared by every host of the run). */
   local: Set<string>;
+  /** Remote paths an earlier task would create or change the attributes of: later plans start from this. */
+  states: Map<string, PlannedState>;
 }
 
-export const emptyPlannedPaths = (local = new Set<string>()): PlannedPaths => ({ dirs: new Set(), files: new Set(), local });
+export const emptyPlannedPaths = (local = new Set<string>()): PlannedPaths => ({ dirs: new Set(), files: new Set(), local, states: new Map() });
 
 const norm = (p: string): string => posix.normalize(p).replace(/(.)\/+$/, '$1');
 
@@ -46,7 +59,53 @@ export function parentWillExist(ctx: ModuleContext, path: string, parentExists: 
  * a `creates:`, or inside a directory such a task would create (a build's output dir).
  */
 export function remoteFileWillExist(ctx: ModuleContext, path: string): boolean {
-  return ctx.check && (ctx.planned.files.has(norm(path)) || ctx.planned.dirs.has(norm(posix.dirname(path))));
+  return fileWouldExist(ctx, path) || (ctx.check && ctx.planned.dirs.has(norm(posix.dirname(path))));
+}
+
+/** A missing remote file that an earlier task of this check run names exactly (a `creates:`, a copy, a touch). */
+export function fileWouldExist(ctx: ModuleContext, path: string): boolean {
+  const p = norm(path);
+  return ctx.check && (ctx.planned.files.has(p) || ctx.planned.states.get(p)?.type === 'file');
+}
+
+/**
+ * Record what a check-mode plan would leave at `path` (a new file or directory, or new
+ * attributes): a later task on the same path plans against it, as the real run would.
+ */
+export function planPathState(ctx: ModuleContext, path: string, s: PlannedState): void {
+  if (!ctx.check) return;
+  const key = norm(path);
+  const before = ctx.planned.states.get(key);
+  ctx.planned.states.set(key, before && before.type === s.type ? { ...before, ...Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) } : s);
+}
+
+/** A check-mode plan would remove `path`: forget what earlier tasks would have left there. */
+export function forgetPlannedPath(ctx: ModuleContext, path: string): void {
+  if (!ctx.check) return;
+  const key = norm(path);
+  const under = (k: string): boolean => k === key || k.startsWith(`${key}/`);
+  for (const k of [...ctx.planned.states.keys()]) if (under(k)) ctx.planned.states.delete(k);
+  for (const set of [ctx.planned.files, ctx.planned.dirs]) for (const k of [...set]) if (under(k)) set.delete(k);
+}
+
+/** A path a task would create belongs to the user it runs as (group: that user's own group, as on Debian and RHEL). */
+const newPath = (ctx: ModuleContext, p: FileProbe): FileProbe => ({ ...p, exists: true, size: 0, owner: ctx.identity ?? '', group: ctx.identity ?? '' });
+
+/**
+ * The probe as an earlier task of this check run would leave it: a missing path that a task
+ * would create exists (new files 0644 and directories 0755 under the usual umask 022, unless
+ * the task set a mode); attributes a task would set replace the ones read.
+ */
+export function plannedProbe(ctx: ModuleContext, p: FileProbe): FileProbe {
+  if (!ctx.check) return p;
+  const s = ctx.planned.states.get(norm(p.realPath)) ?? ctx.planned.states.get(norm(p.path));
+  if (s && (p.exists ? p.type === s.type : true)) {
+    const base = p.exists ? p : { ...newPath(ctx, p), type: s.type, mode: s.type === 'directory' ? '0755' : '0644' };
+    return { ...base, mode: s.mode ?? base.mode, owner: s.owner ?? base.owner, group: s.group ?? base.group, sha256: s.sha256 ?? base.sha256 };
+  }
+  if (!p.exists && ctx.planned.files.has(norm(p.realPath))) return { ...newPath(ctx, p), type: 'file', mode: '0644' };
+  if (!p.exists && ctx.planned.dirs.has(norm(p.realPath))) return { ...newPath(ctx, p), type: 'directory', mode: '0755' };
+  return p;
 }
 
 export function planLocalFile(ctx: ModuleContext, path: string): void {

@@ -7,11 +7,11 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { probeFile, sha256, writeFileAtomic, type FileProbe } from '../../transport/remote-file.js';
-import type { RemoteShell } from '../../transport/types.js';
 import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../types.js';
-import { attrDelta, attrDiff, describeAttrs, fixAttrsCommand, modeForWrite, type WantedAttrs } from './attrs.js';
+import { assertOwnersExist, attrDelta, attrDiff, describeAttrs, fixAttrsCommand, modeForWrite, type WantedAttrs } from './attrs.js';
 import { contentDiff, MAX_DIFF_BYTES } from './diff.js';
-import { parentWillExist } from './planned-paths.js';
+import { parentWillExist, plannedProbe, planPathState } from './planned-paths.js';
+import { applyMode, formatMode, parseMode } from './mode.js';
 import { remote, run } from './remote.js';
 
 export interface PutSource {
@@ -46,15 +46,16 @@ function ansibleSums(src: PutSource): Record<string, string> {
   return { checksum: createHash('sha1').update(src.bytes).digest('hex'), md5sum: createHash('md5').update(src.bytes).digest('hex') };
 }
 
-async function probeDest(conn: RemoteShell, path: string, src: PutSource, diff: boolean): Promise<FileProbe> {
-  return remote(
-    probeFile(conn, path, {
+/** In check mode the probe shows what earlier tasks of the run would have left at `path`. */
+async function probeDest(ctx: ModuleContext, path: string, src: PutSource, diff: boolean): Promise<FileProbe> {
+  return plannedProbe(ctx, await remote(
+    probeFile(ctx.conn, path, {
       compareSha: src.sha256,
       wantContent: diff ? 'if-different' : undefined,
       maxContentBytes: MAX_DIFF_BYTES,
       follow: true,
     }),
-  );
+  ));
 }
 
 /** Where the file lands: dest, or dest/<srcName> when dest is (or ends like) a directory. */
@@ -65,12 +66,12 @@ async function resolveDest(ctx: ModuleContext, src: PutSource, o: PutOptions): P
   };
   if (o.dest.endsWith('/')) {
     const path = intoDir(o.dest);
-    return { path, probe: await probeDest(ctx.conn, path, src, ctx.diff), makeParents: true };
+    return { path, probe: await probeDest(ctx, path, src, ctx.diff), makeParents: true };
   }
-  const probe = await probeDest(ctx.conn, o.dest, src, ctx.diff);
+  const probe = await probeDest(ctx, o.dest, src, ctx.diff);
   if (probe.type !== 'directory') return { path: o.dest, probe, makeParents: false };
   const path = intoDir(o.dest);
-  return { path, probe: await probeDest(ctx.conn, path, src, ctx.diff), makeParents: false };
+  return { path, probe: await probeDest(ctx, path, src, ctx.diff), makeParents: false };
 }
 
 function fileResult(path: string, st: FileProbe, src: PutSource): Record<string, unknown> {
@@ -96,6 +97,10 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
     // As Ansible's copy: md5sum only when the content was written.
     const { md5sum: _unchanged, ...result } = fileResult(path, probe, src);
     if (!d.changed) return { changed: false, msg: 'content and attributes already as wanted', result };
+    if (ctx.check) {
+      await assertOwnersExist(ctx.conn, d.owner, d.group);
+      planPathState(ctx, target, { type: 'file', mode: d.mode, owner: d.owner, group: d.group });
+    }
     const cmd = fixAttrsCommand(target, d)!;
     return {
       changed: true,
@@ -124,6 +129,13 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
     }
   }
   const writePath = o.follow ? target : path;
+  if (ctx.check) {
+    // What the write would leave, for later tasks of this check run.
+    await assertOwnersExist(ctx.conn, o.owner, o.group);
+    const base = probe.exists && probe.type === 'file' ? parseInt(probe.mode, 8) : 0o644;
+    const mode = o.mode ? formatMode(applyMode(parseMode(o.mode), base, false)) : probe.exists ? probe.mode : undefined;
+    planPathState(ctx, writePath, { type: 'file', sha256: src.sha256, mode, owner: o.owner, group: o.group });
+  }
   const msg = (probe.exists ? `content of ${path} would change` : `${path} would be created`) + (note ? ` (${note})` : '');
   return {
     changed: true,

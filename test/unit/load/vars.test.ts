@@ -66,7 +66,7 @@ describe('variable precedence', async () => {
     ['h3', 's', 'b', 'sibling groups at one depth: later in the file wins'],
     ['h3', 'v', 'sib_a', 'a sibling var beats all'],
     ['h4', 'd', 'deep', 'depth beats file order'],
-  ])('%s.%s = %j (%s)', (host, name, value) => {
+  ] as [string, string, string | boolean, string][])('%s.%s = %j (%s)', (host, name, value) => {
     expect(inv.hosts.get(host)!.vars[name]).toEqual(value);
   });
 

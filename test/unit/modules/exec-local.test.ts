@@ -5,6 +5,7 @@ import debug from '../../../src/modules/debug.js';
 import assert from '../../../src/modules/assert.js';
 import fail from '../../../src/modules/fail.js';
 import { ModuleFailure, type ModuleContext, type ModuleDef } from '../../../src/modules/types.js';
+import { emptyPlannedPaths } from '../../../src/modules/lib/planned-paths.js';
 
 class Undefined extends Error {
   readonly code = 'undefined-variable';
@@ -31,6 +32,7 @@ function ctx(exprs: Record<string, unknown> = {}, vars: Record<string, unknown> 
     },
     setHostVars: (v) => Object.assign(set, v),
     timeoutSec: 10,
+    planned: emptyPlannedPaths(),
     reconnect: () => Promise.resolve(),
   };
 }

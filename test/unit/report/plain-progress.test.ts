@@ -137,6 +137,7 @@ describe('plain progress (not a TTY, or CI)', () => {
   });
 
   it('no colors when not a terminal', async () => {
+    // eslint-disable-next-line no-control-regex -- no terminal escapes at all
     expect(await render({ verbose: 1, diff: true })).not.toMatch(/\x1b/);
   });
 });
