@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Journal, runFingerprint } from '../run/journal.js';
 import pc from 'picocolors';
 import { loadAll, type Loaded } from '../load/load.js';
 import { NodemendError, ValidationErrors } from '../load/errors.js';
@@ -40,6 +42,11 @@ export interface RunFlags extends LoadFlags {
   planOut?: string;
   /** --ignore-lock: break the lock another (killed) run left on a host. */
   ignoreLock?: boolean;
+  /** --resume: continue the last interrupted run of this playbook (run/journal.ts). */
+  resume?: boolean;
+  /** Where the run journal lives (default .nodemend). */
+  stateDir?: string;
+  startAtTask?: string;
 }
 
 /** The local test fleet's inventory is the default, so `nodemend run playbooks/x.yaml` works after `fleet up`. */
@@ -115,10 +122,19 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
     taskTimeoutSec: flags.timeout,
     verbose: flags.verbose,
     ignoreLock: Boolean(flags.ignoreLock),
+    startAtTask: flags.startAtTask,
+    runIdentity: newRunIdentity(),
   };
+  // A real run keeps a journal of the hosts that finished each play, for --resume.
+  const journal = flags.check ? undefined : openJournal(playbook, loaded, flags, options);
+  if (typeof journal === 'number') return journal;
+  let hostsByPlay = loaded.hostsByPlay;
+  if (journal && flags.resume) hostsByPlay = hostsByPlay.map((hosts, p) => hosts.filter((h) => !journal.finishedIn(p).has(h)));
+  if (journal) options.onBatchDone = (p, hosts) => journal.hostsFinished(p, hosts);
   const pool = newPool(loaded, options);
   try {
-    const result = await runWithProgress(loaded, loaded.hostsByPlay, options, pool, Boolean(flags.diff));
+    const result = await runWithProgress(loaded, hostsByPlay, options, pool, Boolean(flags.diff));
+    journal?.end(!result.interrupted && !result.stopped && result.failedHosts.length === 0 && result.unreachableHosts.length === 0);
     if (flags.planOut) {
       await savePlan(flags.planOut, { loaded, flags, options, result, localFiles: [...localFiles] });
       process.stdout.write(`plan saved to ${flags.planOut} (review: nodemend plan show ${flags.planOut}; carry out: nodemend apply ${flags.planOut})\n`);
@@ -128,6 +144,33 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
   } finally {
     await pool.closeAll();
   }
+}
+
+/**
+ * The run journal of this playbook: a fresh one, or with --resume the one the interrupted run
+ * left, refused when it is missing, complete, or the playbook, inventory, hosts or -e changed.
+ */
+function openJournal(playbook: string, loaded: Loaded, flags: RunFlags, options: RunOptions): Journal | number {
+  const runId = options.runIdentity!.id;
+  const stateDir = resolve(flags.stateDir ?? process.env.NODEMEND_STATE_DIR ?? '.nodemend');
+  const file = Journal.fileFor(stateDir, resolve(playbook));
+  const fingerprint = runFingerprint(loaded);
+  if (!flags.resume) return Journal.start(file, playbook, fingerprint, runId);
+  const refuse = (why: string): number => {
+    process.stderr.write(`nodemend: --resume: ${why}; no host was contacted\n`);
+    return 1;
+  };
+  const last = Journal.load(file);
+  if (!last) return refuse(`no interrupted run of ${playbook} to resume (no journal in ${stateDir})`);
+  if (last.data.complete) return refuse(`the last run of ${playbook} (started ${last.data.startedAt}) finished on every host: nothing to resume`);
+  if (last.data.fingerprint !== fingerprint)
+    return refuse(`the playbook, its included files, the inventory, the selected hosts or -e changed since the run started ${last.data.startedAt}: run without --resume to start over`);
+  const done = Object.entries(last.data.finished).map(([p, hosts]) => `play ${Number(p) + 1}: ${hosts.join(', ')}`);
+  process.stdout.write(`resuming the run started ${last.data.startedAt}; already finished: ${done.length ? done.join('; ') : 'none'}\n`);
+  // The interrupted run's host locks are taken over; this run may be interrupted and resumed in turn.
+  options.adoptLocksOf = last.data.runId;
+  last.continueAs(runId);
+  return last;
 }
 
 /** -K: ask once; the inventory's own become_password (per host or group) still wins, as in Ansible. */
@@ -202,7 +245,7 @@ export async function runWithProgress(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   // A real run holds a lock on each host it works on (run/run-lock.ts); a check run changes nothing.
-  const locks = options.check ? undefined : new RunLocks(newRunIdentity(), options.ignoreLock);
+  const locks = options.check ? undefined : new RunLocks(options.runIdentity ?? newRunIdentity(), options.ignoreLock, options.adoptLocksOf);
   try {
     const result = amend(await runPlaybook({
       playbook: loaded.playbook,

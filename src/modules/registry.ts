@@ -3,6 +3,7 @@ import type { ModuleDef } from './types.js';
 // MODULE-IMPORTS
 // node hardening (issue 13)
 import sysctl from './sysctl.js';
+import replace from './replace.js';
 import copy from './copy.js';
 import template from './template.js';
 import file from './file.js';
@@ -28,6 +29,7 @@ import meta from './meta.js';
 const ALL: ModuleDef[] = [
   // MODULE-LIST
   sysctl,
+  replace,
   copy,
   template,
   file,

@@ -44,6 +44,8 @@ interface PlayCtx {
   kill?: AbortSignal;
   /** What the play passes down to its tasks (handlers run with it). */
   rootInh: Inherited;
+  /** --start-at-task: tasks are skipped until one of this name (or glob) comes up, across plays. */
+  startAt: { pattern?: RegExp };
 }
 
 const halted = (ctx: PlayCtx): boolean => ctx.abort || Boolean(ctx.stop?.aborted);
@@ -75,6 +77,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   const stops: PlayStop[] = [];
   let interruptedAt: { batch: string[]; later: string[] } | undefined;
   let lastPlay = -1;
+  const startAt = { pattern: options.startAtTask ? globRegExp(options.startAtTask) : undefined };
   for (let p = 0; p < playbook.plays.length && !stopRun && !input.stop?.aborted; p++) {
     const play = playbook.plays[p];
     lastPlay = p;
@@ -88,6 +91,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       abort: false,
       stop: input.stop,
       kill: input.kill,
+      startAt,
       rootInh: inherit(ROOT, { when: [], tags: play.tags, vars: {}, become: play.become, become_user: play.become_user, connection: play.connection, loc: play.loc }),
       env: {
         options,
@@ -106,6 +110,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       const later = batches.slice(b + 1).flat();
       if (input.stop?.aborted) interruptedAt = { batch: batches[b], later };
       else {
+        options.onBatchDone?.(p, batches[b].filter((n) => hostRuns.get(n)!.alive));
         const why = ctx.abort ? 'any_errors_fatal: a host failed' : checkFailureBudget(ctx, hostRuns);
         if (why) {
           // Later batches and later plays never start: name the hosts they would have touched.
@@ -201,6 +206,10 @@ async function runBlock(node: Block, hosts: HostRun[], parent: Inherited, ctx: P
 async function runTask(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit, isHandler = false): Promise<HostRun[]> {
   if (!isHandler && !tagsSelect([...inh.tags, ...task.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return [];
   const name = taskDisplayName(task, task.no_log ?? inh.no_log ?? false);
+  if (!isHandler && ctx.startAt.pattern) {
+    if (!ctx.startAt.pattern.test(task.name ?? name)) return [];
+    ctx.startAt.pattern = undefined; // found: this task and every later one run
+  }
   const targets = task.run_once ? hosts.slice(0, 1) : hosts;
   emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, hosts: targets.map((h) => h.name), isHandler });
   const failed: HostRun[] = [];
@@ -270,6 +279,11 @@ async function runHandlers(hosts: HostRun[], inh: Inherited, ctx: PlayCtx, recor
     if (!ran) break;
   }
   hosts.forEach((h) => h.notified.clear());
+}
+
+/** --start-at-task NAME: the exact name, or a glob with * and ? (as ansible-playbook matches it). */
+function globRegExp(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
 }
 
 /**

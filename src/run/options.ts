@@ -1,4 +1,5 @@
 import type { Plan } from '../modules/types.js';
+import type { RunIdentity } from './run-lock.js';
 
 /** Identifies one task run on one host across two runs of the same playbook (a saved plan and its apply). */
 export interface TaskKey {
@@ -24,6 +25,10 @@ export interface RunOptions {
   /** Remote commands are killed after this many seconds unless a task sets `timeout`. */
   taskTimeoutSec: number;
   verbose: number;
+  /** --start-at-task: skip every task before the first one of this name (a glob). */
+  startAtTask?: string;
+  /** After each batch that ran to its end: the hosts that finished play `play` (the run journal, run/journal.ts). */
+  onBatchDone?: (play: number, hosts: string[]) => void;
   /**
    * `nodemend apply`: asked before each change is carried out; a reason refuses it (the
    * task fails with it), so nothing the saved plan did not predict is ever changed.
@@ -31,6 +36,10 @@ export interface RunOptions {
   planGuard?: (key: TaskKey, plan: Plan) => string | undefined;
   /** Break another run's lock on a host (see run/run-lock.ts): for a run that was killed. */
   ignoreLock: boolean;
+  /** This run's identity (its host locks, its journal); made at start when unset. */
+  runIdentity?: RunIdentity;
+  /** --resume: the interrupted run whose host locks this run takes over. */
+  adoptLocksOf?: string;
   /** Told of every controller file a task reads (templates, copy sources): a saved plan digests them. */
   onLocalFile?: (path: string) => void;
 }

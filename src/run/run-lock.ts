@@ -63,6 +63,8 @@ const TAKE = `held=; hl=
 for f in "$l1" "$l2"; do
   if [ -f "$f" ] && IFS= read -r h < "$f"; then held=$h; hl=$f; break; fi
 done
+# --resume takes over the locks its killed run left (run=ID of that run), and no other.
+if [ -n "$adopt" ]; then case "$held" in "run=$adopt "*) force=1 ;; esac; fi
 if [ -n "$held" ] && [ "$force" != 1 ]; then printf 'NMLOCK held %s %s\\n' "$hl" "$held"; exit 0; fi
 if [ -n "$held" ]; then rm -f -- "$hl" || exit 3; printf 'NMLOCK broke %s %s\\n' "$hl" "$held"; fi
 l=$l2; [ -w /run ] && l=$l1
@@ -91,6 +93,8 @@ export class RunLocks {
   constructor(
     readonly run: RunIdentity,
     private readonly ignoreLock: boolean,
+    /** --resume: the id of the interrupted run whose locks this run takes over. */
+    private readonly adopt = '',
   ) {}
 
   /** Wraps a host's connect: the first connection also takes the lock; a locked host fails every time it is asked. */
@@ -111,7 +115,7 @@ export class RunLocks {
 
   private async take(host: InventoryHost, conn: HostConnection): Promise<void> {
     const shell = conn.as(lockIdentity(host));
-    const res = await shell.exec(sh`me=${lockLine(this.run)}; force=${this.ignoreLock ? 1 : 0}; l1=${this.paths[0]}; l2=${this.paths[1]}\n${raw(TAKE)}`);
+    const res = await shell.exec(sh`me=${lockLine(this.run)}; force=${this.ignoreLock ? 1 : 0}; adopt=${this.adopt}; l1=${this.paths[0]}; l2=${this.paths[1]}\n${raw(TAKE)}`);
     const line = res.stdout.split('\n').find((l) => l.startsWith('NMLOCK ok ') || l.startsWith('NMLOCK held '));
     if (res.rc !== 0 || !line) {
       throw new HostLockedError(`cannot take the run lock on ${host.name}: ${res.stderr.trim() || `exit code ${res.rc}`}`);

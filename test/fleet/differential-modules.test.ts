@@ -49,9 +49,30 @@ const sysctlLive = d.case('sysctl: reload and sysctl_set on a per-host key', {
   paths: ['/etc/sysctl.d/90-nmdiff.conf'],
 });
 
+const replace = d.case('replace: regex with groups, a section, no match', {
+  tasks: `
+    - name: comment out swap lines
+      replace: { path: "{{ dir }}/fstab", regexp: '^([^#].*\\sswap\\s.*)$', replace: '# \\1' }
+      register: swap
+    - name: only between markers
+      ansible.builtin.replace: dest={{ dir }}/grub after='# begin' before='# end' regexp='quiet' replace='quiet nokmem'
+      register: section
+    - name: a section pattern that does not match (no MULTILINE there, so ^ is the file's start)
+      replace: { path: "{{ dir }}/grub", after: '^# begin', regexp: 'quiet', replace: 'x' }
+      register: nosection
+    - name: nothing matches
+      replace: { path: "{{ dir }}/fstab", regexp: 'no-such-text', replace: x }
+      register: nomatch
+  `,
+  files: {
+    fstab: 'UUID=1 / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n/dev/sdb2 none swap sw 0 0\n# /old none swap sw 0 0\n',
+    grub: 'quiet\n# begin\nGRUB_CMDLINE_LINUX="quiet"\n# end\nquiet\n',
+  },
+});
+
 beforeAll(() => d.run(), 900_000);
 
-const cases = [sysctlFile, sysctlLive];
+const cases = [sysctlFile, sysctlLive, replace];
 
 describe.each(MODES)('%s', (mode) => {
   for (const c of cases) {
@@ -80,4 +101,18 @@ it('sysctl: the first run changes what it should and the rerun nothing (so the c
   expect(sysctlLive.nodemend.run.changed).toEqual({ 'reload a sysctl.d file': true, 'set live only': true });
   expect(sysctlLive.nodemend.rerun.changed).toEqual({ 'reload a sysctl.d file': false, 'set live only': false });
   expect(sysctlFile.nodemend.run.files['new.conf']).toMatchObject({ content: 'net.bridge.bridge-nf-call-iptables=1\n' });
+});
+
+it('replace: registered msg and changed as in Ansible, and the first run did change', () => {
+  for (const mode of MODES) {
+    for (const r of ['swap', 'section', 'nosection', 'nomatch']) {
+      expect(replace.nodemend[mode].registered[r].msg, `${mode} ${r}`).toBe(replace.ansible[mode].registered[r].msg);
+    }
+  }
+  expect(replace.ansible.run.changed).toEqual({
+    'comment out swap lines': true,
+    'only between markers': true,
+    'a section pattern that does not match (no MULTILINE there, so ^ is the file\'s start)': false,
+    'nothing matches': false,
+  });
 });

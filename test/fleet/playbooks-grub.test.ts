@@ -49,8 +49,10 @@ printf 'menuentry CentOS {\\n  linux16 /vmlinuz root=/dev/vda1 ro %s %s\\n}\\n' 
 const REBOOT_LOG = '/var/log/nm-grub-test-reboots';
 // The kernel judged: an EL7 kernel that knows the flag (the fleet's own kernel is modern).
 const K1160 = '3.10.0-1160.el7.x86_64';
-const without = { grub_running_cmdline: 'BOOT_IMAGE=/vmlinuz ro quiet', grub_reboot_timeout: 5, grub_kernel: K1160 };
-const withFlag = { grub_running_cmdline: `BOOT_IMAGE=/vmlinuz ro quiet ${FLAG}`, grub_reboot_timeout: 5, grub_kernel: K1160 };
+// No Kubernetes cluster on the fleet: no kubectl drain around the reboot (k8s_drain: false, as
+// playbooks/vars/local-fleet.yaml says; rolling-docker.test.ts proves the drained roll).
+const without = { grub_running_cmdline: 'BOOT_IMAGE=/vmlinuz ro quiet', grub_reboot_timeout: 5, grub_kernel: K1160, k8s_drain: false };
+const withFlag = { grub_running_cmdline: `BOOT_IMAGE=/vmlinuz ro quiet ${FLAG}`, grub_reboot_timeout: 5, grub_kernel: K1160, k8s_drain: false };
 const redhat = { ...withFlag, grub_os_family: 'RedHat' };
 const DROP = 'Render the nokmem grub drop-in';
 const EDIT = 'GRUB_CMDLINE_LINUX carries the flag';

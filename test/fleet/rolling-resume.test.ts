@@ -1,0 +1,109 @@
+/**
+ * The run journal and --resume through the real CLI on node19..node21 (unique paths only: the
+ * rolling files share these hosts). The controller is killed outright (SIGKILL: no recap, no
+ * cleanup, as a crash) in the middle of a one-node-at-a-time play; --resume then runs exactly
+ * the hosts that had not finished, and refuses when there is nothing to resume or the playbook
+ * changed. --start-at-task skips what comes before the named task.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { HOSTS, hostRoot } from '../setup/fleet.js';
+import { assertBuilt, CLI, runCli, workDir, writeInventory } from '../setup/cli.js';
+
+const NODES = [...HOSTS.rolling];
+const [A, B, C] = NODES;
+const work = workDir('resume');
+const remote = `/tmp/nm-resume-${randomBytes(4).toString('hex')}`;
+const state = join(work, 'state');
+let inventory: string;
+
+const onHost = (host: string, file: string): string => join(hostRoot(host), remote, file);
+const lines = (host: string, file: string): string[] => (existsSync(onHost(host, file)) ? readFileSync(onHost(host, file), 'utf8').trim().split('\n') : []);
+
+const PLAYBOOK = `- name: slow roll
+  hosts: nodes
+  serial: 1
+  tasks:
+    - name: first
+      shell: echo first >> ${remote}/log
+    - name: slow
+      shell: "echo slow >> ${remote}/log; sleep 1"
+    - name: last
+      shell: echo last >> ${remote}/log
+`;
+
+beforeAll(() => {
+  assertBuilt();
+  inventory = writeInventory(work, NODES);
+  for (const h of NODES) mkdirSync(join(hostRoot(h), remote), { recursive: true });
+});
+
+afterAll(() => {
+  for (const h of NODES) rmSync(join(hostRoot(h), remote), { recursive: true, force: true });
+});
+
+async function until(what: string, cond: () => boolean, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('--resume after the controller was killed mid-play', () => {
+  const pb = join(work, 'roll.yaml');
+  const run = (...extra: string[]) => runCli(['run', pb, '-i', inventory, '--state-dir', state, ...extra]);
+
+  it('runs exactly the hosts that had not finished; then there is nothing left to resume', async () => {
+    writeFileSync(pb, PLAYBOOK);
+    const child = spawn(process.execPath, [CLI, 'run', pb, '-i', inventory, '--state-dir', state], { env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('close', r));
+    // node19 finished its batch, node20 is in its slow task: kill the controller there
+    await until(`${B} to start its slow task`, () => lines(B, 'log').includes('slow'));
+    child.kill('SIGKILL');
+    await exited;
+    expect(lines(A, 'log')).toEqual(['first', 'slow', 'last']);
+    expect(lines(B, 'log')).toEqual(['first', 'slow']);
+    expect(lines(C, 'log')).toEqual([]);
+
+    const resumed = await run('--resume');
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain(`already finished: play 1: ${A}`);
+    expect(lines(A, 'log')).toEqual(['first', 'slow', 'last']); // not run again
+    expect(lines(B, 'log')).toEqual(['first', 'slow', 'first', 'slow', 'last']); // the play again from its start
+    expect(lines(C, 'log')).toEqual(['first', 'slow', 'last']);
+    expect(resumed.stdout).not.toMatch(new RegExp(`^${A} +:`, 'm')); // no recap line: it was not part of this run
+
+    const again = await run('--resume');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('finished on every host: nothing to resume');
+  });
+
+  it('refuses to resume when the playbook changed since, and touches no host', async () => {
+    writeFileSync(pb, PLAYBOOK);
+    const child = spawn(process.execPath, [CLI, 'run', pb, '-i', inventory, '--state-dir', state], { env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('close', r));
+    const before = lines(B, 'log').length;
+    await until(`${B} to start its slow task again`, () => lines(B, 'log').length >= before + 2);
+    child.kill('SIGKILL');
+    await exited;
+    writeFileSync(pb, PLAYBOOK.replace('echo last', 'echo changed'));
+    const snapshot = NODES.map((h) => lines(h, 'log').length);
+    const r = await run('--resume');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--resume: the playbook, its included files, the inventory, the selected hosts or -e changed since the run started .*: run without --resume to start over; no host was contacted/);
+    expect(NODES.map((h) => lines(h, 'log').length)).toEqual(snapshot);
+  });
+
+  it('--start-at-task skips every task before the named one', async () => {
+    for (const h of NODES) rmSync(onHost(h, 'log'), { force: true });
+    writeFileSync(pb, PLAYBOOK);
+    // --ignore-lock: the run killed above left its lock on the hosts (run-lock.ts)
+    const r = await runCli(['run', pb, '-i', inventory, '--state-dir', state, '-l', A, '--start-at-task', 'sl*', '--ignore-lock']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(lines(A, 'log')).toEqual(['slow', 'last']);
+  });
+});
