@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what is missing, type-check, lint, then run the whole test suite (unit + fleet); exits
+# Install what is missing, type-check, lint, then run the whole test suite (unit + fleet + the VM suite); exits
 # with vitest's code. The last line printed is "N passed, N failed" from
 # test/setup/summary-reporter.ts, which is what CI reads.
 set -euo pipefail

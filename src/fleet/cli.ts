@@ -9,18 +9,20 @@ import { ensureRootfs } from './rootfs.js';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
-/** Run an action; any failure is one line on stderr and exit code 1. */
-function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await fn(...args);
-      process.exit(0);
-    } catch (e) {
-      process.stderr.write(`nodemend fleet: ${(e as Error).message}\n`);
-      process.exit(1);
-    }
-  };
+/** Run a subcommand's action; any failure is one line on stderr ("nodemend <command>: ...") and exit code 1. */
+export function cliAction(command: string) {
+  return <A extends unknown[]>(fn: (...args: A) => Promise<void> | void): ((...args: A) => Promise<void>) =>
+    async (...args: A) => {
+      try {
+        await fn(...args);
+        process.exit(0);
+      } catch (e) {
+        process.stderr.write(`nodemend ${command}: ${(e as Error).message}\n`);
+        process.exit(1);
+      }
+    };
 }
+const action = cliAction('fleet');
 
 function wholeNumber(flag: string) {
   return (v: string): number => {

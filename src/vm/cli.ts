@@ -3,21 +3,12 @@
  * Needs root (the image build) and qemu-system-x86 (scripts/install.sh).
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { cliAction } from '../fleet/cli.js';
 import { DEFAULT_VM_DIR, DEFAULT_VM_PORT, ensureImage, vmDown, vmUp } from './vm.js';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
-function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await fn(...args);
-      process.exit(0);
-    } catch (e) {
-      process.stderr.write(`nodemend vm: ${(e as Error).message}\n`);
-      process.exit(1);
-    }
-  };
-}
+const action = cliAction('vm');
 
 const port = (v: string): number => {
   const n = Number(v);
