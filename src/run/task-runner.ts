@@ -8,6 +8,7 @@ import type { Task } from '../load/model.js';
 import type { BecomeSpec, RemoteShell } from '../transport/types.js';
 import { UnreachableError } from '../transport/types.js';
 import { findModule } from '../modules/registry.js';
+import { scratchPlannedPaths } from '../modules/lib/planned-paths.js';
 import { ModuleFailure, type ModuleContext, type ModuleDef, type Plan } from '../modules/types.js';
 import { evaluateCondition, evaluateTemplatedExpression, renderDeep, renderStored, UndefinedVariableError } from '../load/expr/index.js';
 import { isUnsafe, markUnsafe, unwrapUnsafe } from '../load/expr/unsafe.js';
@@ -210,7 +211,7 @@ async function runOnce(
       // Facts are fetched here as in when:, so assert's that and debug's var may read any fact.
       evaluate: (expr) => withFacts(target.facts, () => evaluateTemplatedExpression(expr, scope, task.loc)),
       setHostVars: (vars) => Object.assign(host.runtimeVars, vars),
-      planned: target.planned,
+      planned: task.check_mode === true ? scratchPlannedPaths(target.planned) : target.planned,
       identity: become?.user ?? target.inv.connection.user,
       timeoutSec: task.timeout ?? env.options.taskTimeoutSec,
       reconnect: async (deadline) => {

@@ -34,6 +34,18 @@ export interface PlannedPaths {
 
 export const emptyPlannedPaths = (local = new Set<string>()): PlannedPaths => ({ dirs: new Set(), files: new Set(), local, states: new Map() });
 
+/**
+ * A copy for a task forced into check mode (`check_mode: true`): it plans against what earlier
+ * tasks would leave, but what it predicts never happens, not even in the real run, so later
+ * tasks must not plan against it.
+ */
+export const scratchPlannedPaths = (p: PlannedPaths): PlannedPaths => ({
+  dirs: new Set(p.dirs),
+  files: new Set(p.files),
+  local: new Set(p.local),
+  states: new Map([...p.states].map(([k, v]) => [k, { ...v }])),
+});
+
 const norm = (p: string): string => posix.normalize(p).replace(/(.)\/+$/, '$1');
 
 /** Record that a check-mode plan would create `dir` (and so every missing parent of it). */
