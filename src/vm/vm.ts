@@ -162,15 +162,13 @@ export async function vmUp(opts: VmUpOptions = {}): Promise<VmInfo> {
     const pid = vmPid(dir);
     if (!pid) throw new FleetError(`QEMU did not stay up: ${readFileSync(join(dir, 'qemu.stderr'), 'utf8').trim()}`);
     info = { dir, port, pid, image, kernel, accel, inventory, key, knownHosts, console: consoleLog, bootSeconds: 0 };
-    const forcedKvm = process.env.NODEMEND_VM_ACCEL === 'kvm';
-    if (accel === 'tcg' || forcedKvm) {
-      await waitForSsh(info, opts.bootTimeoutSec ?? 900);
-      break;
-    }
+    // Only a KVM the probe chose (not one NODEMEND_VM_ACCEL forced) may fall back.
+    const mayFallBack = accel === 'kvm' && process.env.NODEMEND_VM_ACCEL !== 'kvm';
     try {
-      await waitForSsh(info, KVM_BOOT_SEC);
+      await waitForSsh(info, mayFallBack ? KVM_BOOT_SEC : (opts.bootTimeoutSec ?? 900));
       break;
     } catch (e) {
+      if (!mayFallBack) throw e;
       log(`KVM did not boot the VM to SSH within ${KVM_BOOT_SEC} s (${(e as Error).message.split('\n')[0]}): booting again under TCG`);
       await vmDown(dir);
       accel = 'tcg';
