@@ -6,8 +6,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** The recommended rules, each downgraded from error to warning. */
-const warnOnly = (configs) =>
-  configs.map((c) => (c.rules ? { ...c, rules: Object.fromEntries(Object.entries(c.rules).map(([k, v]) => [k, asWarning(v)])) } : c));
+const warnOnly = (configs) => configs.map((c) => (c.rules ? { ...c, rules: Object.fromEntries(Object.entries(c.rules).map(([k, v]) => [k, asWarning(v)])) } : c));
 const asWarning = (v) => {
   const level = Array.isArray(v) ? v[0] : v;
   if (level === 'off' || level === 0) return v;

@@ -32,7 +32,9 @@ export function fleetUp(n: number, dir: string, basePort: number, log: (s: strin
       execFileSync(process.execPath, [CLI, 'fleet', 'up', String(n), '--dir', dir, '--base-port', String(basePort)], { stdio: ['ignore', 'pipe', 'pipe'] });
       break;
     } catch (e) {
-      const why = String((e as { stderr?: Buffer }).stderr ?? e).trim().split('\n')[0];
+      const why = String((e as { stderr?: Buffer }).stderr ?? e)
+        .trim()
+        .split('\n')[0];
       if (attempt === 3) throw new Error(`fleet up ${n} failed: ${why}`);
       log(`fleet up: ${why}; trying again`);
     }
@@ -50,11 +52,16 @@ export function fleetUp(n: number, dir: string, basePort: number, log: (s: strin
  * whichever tool happens to run first. Neither tool's code is involved.
  */
 export async function warmUp(f: BenchFleet, n: number): Promise<void> {
-  await mapLimit(f.hosts.slice(0, n), 8, (h) =>
-    new Promise<void>((resolve) => {
-      const args = ['-p', String(h.port), '-i', f.keyFile, '-o', `UserKnownHostsFile=${f.knownHosts}`, '-o', 'BatchMode=yes', 'ops@127.0.0.1', 'sudo -n true'];
-      spawn('ssh', args, { stdio: 'ignore' }).on('close', () => resolve()).on('error', () => resolve());
-    }),
+  await mapLimit(
+    f.hosts.slice(0, n),
+    8,
+    (h) =>
+      new Promise<void>((resolve) => {
+        const args = ['-p', String(h.port), '-i', f.keyFile, '-o', `UserKnownHostsFile=${f.knownHosts}`, '-o', 'BatchMode=yes', 'ops@127.0.0.1', 'sudo -n true'];
+        spawn('ssh', args, { stdio: 'ignore' })
+          .on('close', () => resolve())
+          .on('error', () => resolve());
+      }),
   );
 }
 
@@ -128,8 +135,7 @@ export function checkOutputs(f: BenchFleet, n: number, tool: Tool): string[] {
       else if (readFileSync(p, 'utf8') !== want) problems.push(`${tool} ${h.name}: ${rel} has other bytes`);
     }
     const grub = readFileSync(join(hostRoot(f, h.name), 'etc/default/grub'), 'utf8');
-    if (!grub.includes('GRUB_CMDLINE_LINUX="cgroup.memory=nokmem"\n') || grub.includes('GRUB_CMDLINE_LINUX=""'))
-      problems.push(`${tool} ${h.name}: /etc/default/grub not edited`);
+    if (!grub.includes('GRUB_CMDLINE_LINUX="cgroup.memory=nokmem"\n') || grub.includes('GRUB_CMDLINE_LINUX=""')) problems.push(`${tool} ${h.name}: /etc/default/grub not edited`);
   }
   return problems;
 }

@@ -107,7 +107,10 @@ const TICK_MS = 10; // USER_HZ is 100 on Linux
 export function cpuTicks(pid: number | 'self', withChildren: 'own' | 'children' | 'all'): number {
   const s = readOr(`/proc/${pid}/stat`);
   if (!s) return 0;
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ').map(Number);
+  const f = s
+    .slice(s.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   // Fields 14..17 of stat(5), counted from the state field (3) here.
   const own = f[11] + f[12];
   const children = f[13] + f[14];

@@ -97,19 +97,32 @@ export function verdicts(c: Comparison, points: ScalePoint[]): Verdict[] {
     out.push({ what: `peak RSS at ${big.hosts} hosts`, target: '≤ 150 MB', got: `${mb(peak)} MB`, met: peak <= 150 * 1024 });
   }
   for (const p of [{ hosts: c.hosts, first: c.nodemend.first, rerun: c.nodemend.rerun, label: ', side-by-side run' }, ...points.map((x) => ({ ...x, label: '' }))]) {
-    out.push({ what: `rerun no slower than first run (${p.hosts} hosts${p.label})`, target: '≤ first', got: `${sec(p.rerun.wallMs)} vs ${sec(p.first.wallMs)} s`, met: p.rerun.wallMs <= p.first.wallMs });
+    out.push({
+      what: `rerun no slower than first run (${p.hosts} hosts${p.label})`,
+      target: '≤ first',
+      got: `${sec(p.rerun.wallMs)} vs ${sec(p.first.wallMs)} s`,
+      met: p.rerun.wallMs <= p.first.wallMs,
+    });
   }
   if (points.length >= 2) {
     const perHost = points.map((p) => p.first.wallMs / p.hosts);
     const last = perHost[perHost.length - 1];
     // Linear (or better): the per-host cost at the largest size is not above the smallest's.
-    out.push({ what: 'time grows at most linearly with hosts', target: `ms/host at ${points[points.length - 1].hosts} ≤ at ${points[0].hosts}`, got: `${last.toFixed(1)} vs ${perHost[0].toFixed(1)}`, met: last <= perHost[0] * 1.05 });
+    out.push({
+      what: 'time grows at most linearly with hosts',
+      target: `ms/host at ${points[points.length - 1].hosts} ≤ at ${points[0].hosts}`,
+      got: `${last.toFixed(1)} vs ${perHost[0].toFixed(1)}`,
+      met: last <= perHost[0] * 1.05,
+    });
   }
   return out;
 }
 
 export function verdictTable(v: Verdict[]): string {
-  return table(['target', 'wanted', 'measured', 'met'], v.map((x) => [x.what, x.target, x.got, x.met ? 'yes' : '**no**']));
+  return table(
+    ['target', 'wanted', 'measured', 'met'],
+    v.map((x) => [x.what, x.target, x.got, x.met ? 'yes' : '**no**']),
+  );
 }
 
 export function resultsMarkdown(m: Machine, c: Comparison, points: ScalePoint[], problems: string[], notesFile: string): string {
@@ -145,7 +158,14 @@ daemonized ControlPersist masters) sampled from /proc every 50 ms; "RSS (sum)" a
 RSS (shared pages counted in each process: it overstates a forking tool), "PSS (sum)" splits shared
 pages between the processes that map them (the fair total). nodemend is one process.
 
-Outputs: ${c.outputDiffs.length === 0 ? 'both tools left byte-identical files with the same modes and owners, and the same /etc/default/grub, on every host.' : `**differences**:\n${c.outputDiffs.slice(0, 20).map((d) => `  - ${d}`).join('\n')}`}
+Outputs: ${
+    c.outputDiffs.length === 0
+      ? 'both tools left byte-identical files with the same modes and owners, and the same /etc/default/grub, on every host.'
+      : `**differences**:\n${c.outputDiffs
+          .slice(0, 20)
+          .map((d) => `  - ${d}`)
+          .join('\n')}`
+  }
 
 pyinfra is not installable here (no PyPI access), so it is not run. Reference measured by the
 product owner on these machines, side by side: pyinfra 2.9 runs this kind of workload in 8–13 % of

@@ -34,7 +34,9 @@ const REPO = join(import.meta.dirname, '..', '..');
 const problems: string[] = [];
 
 function note(tool: string, f: RunFigures): RunFigures {
-  log(`  ${tool}: ${(f.wallMs / 1000).toFixed(2)} s, CPU ${(f.cpuMs / 1000).toFixed(1)} s controller + ${(f.hostCpuMs / 1000).toFixed(1)} s hosts, changed ${f.changed}, peak RSS ${(f.peakRssKb / 1024).toFixed(0)} MB${f.problems.length ? `, ${f.problems.length} problems` : ''}`);
+  log(
+    `  ${tool}: ${(f.wallMs / 1000).toFixed(2)} s, CPU ${(f.cpuMs / 1000).toFixed(1)} s controller + ${(f.hostCpuMs / 1000).toFixed(1)} s hosts, changed ${f.changed}, peak RSS ${(f.peakRssKb / 1024).toFixed(0)} MB${f.problems.length ? `, ${f.problems.length} problems` : ''}`,
+  );
   problems.push(...f.problems.slice(0, 5));
   return f;
 }
@@ -110,7 +112,15 @@ async function main(): Promise<void> {
       writeNodemendInventory(fleet, maxHosts, inv);
       resetHosts(fleet, maxHosts);
       const hosts = fleet.hosts.slice(0, maxHosts).map((h) => h.name);
-      const f = await runNodemend({ playbook: nmPlaybook, inventory: inv, jsonOut: join(work, 'nm-profiled.json'), hosts, hostRoots: hostRootPids(fleet, maxHosts), wantChanged: CHANGING_TASKS, cpuProfDir: opt.profile });
+      const f = await runNodemend({
+        playbook: nmPlaybook,
+        inventory: inv,
+        jsonOut: join(work, 'nm-profiled.json'),
+        hosts,
+        hostRoots: hostRootPids(fleet, maxHosts),
+        wantChanged: CHANGING_TASKS,
+        cpuProfDir: opt.profile,
+      });
       log(`profiled first run (${maxHosts} hosts): ${(f.wallMs / 1000).toFixed(2)} s; profile in ${opt.profile}`);
     }
 

@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-# Types of src/ and test/ (tsconfig.test.json), then the linter (eslint.config.js): both fail the run.
+# Types of src/ and test/ (tsconfig.test.json), the linter (eslint.config.js, warnings included) and the
+# formatter (.prettierrc.json): each fails the run.
 npm run --silent typecheck
 npm run --silent lint
+npm run --silent format:check
 exec npx vitest run "$@"

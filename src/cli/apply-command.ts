@@ -122,7 +122,14 @@ export async function applyCommand(file: string, flags: ApplyFlags): Promise<num
     const applyOptions: RunOptions = { ...options, check: false, planGuard: planGuard(plan.hosts) };
     const withRefusals = (r: RunResult): RunResult => addRefusals(r, drift);
     const result = go.length
-      ? await runWithProgress(loaded, byPlay((h) => !drift.has(h)), applyOptions, pool, Boolean(flags.diff), withRefusals)
+      ? await runWithProgress(
+          loaded,
+          byPlay((h) => !drift.has(h)),
+          applyOptions,
+          pool,
+          Boolean(flags.diff),
+          withRefusals,
+        )
       : printed(withRefusals(emptyResult(plan.playbook)));
     await writeReports(result, flags);
     return exitCode(result);

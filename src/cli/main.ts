@@ -48,7 +48,10 @@ const runCmd = withLoadOptions(program.command('run'))
   .option('--list-tasks', 'list the tasks each play would run, then exit')
   .option('--syntax-check', 'load and validate only, then exit (same as `validate`)')
   .option('--plan-out <file>', 'with --check: save the predicted changes as a plan for `nodemend apply` (format: `nodemend schema plan`)')
-  .option('--resume', 'continue the last interrupted run of this playbook (Ctrl-C, a killed controller, a stopped failure budget): hosts that finished a play are not run again; refused if the playbook, inventory, hosts or -e changed')
+  .option(
+    '--resume',
+    'continue the last interrupted run of this playbook (Ctrl-C, a killed controller, a stopped failure budget): hosts that finished a play are not run again; refused if the playbook, inventory, hosts or -e changed',
+  )
   .option('--state-dir <dir>', 'where the run journal for --resume is kept (default .nodemend, or $NODEMEND_STATE_DIR)')
   .option('--start-at-task <name>', 'skip every task before the first one with this name (a glob), as ansible-playbook does');
 withExecOptions(runCmd).action(async (playbook: string, opts) => process.exit(await runCommand(playbook, opts)));

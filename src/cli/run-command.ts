@@ -52,7 +52,11 @@ export interface RunFlags extends LoadFlags {
 /** The local test fleet's inventory is the default, so `nodemend run playbooks/x.yaml` works after `fleet up`. */
 const DEFAULT_INVENTORY = '.fleet/inventory.yaml';
 
-export const splitTags = (v: string[]): string[] => v.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+export const splitTags = (v: string[]): string[] =>
+  v
+    .flatMap((t) => t.split(','))
+    .map((t) => t.trim())
+    .filter(Boolean);
 
 export async function load(playbook: string, flags: LoadFlags): Promise<Loaded | number> {
   const inventory = flags.inventory ?? DEFAULT_INVENTORY;
@@ -247,16 +251,18 @@ export async function runWithProgress(
   // A real run holds a lock on each host it works on (run/run-lock.ts); a check run changes nothing.
   const locks = options.check ? undefined : new RunLocks(options.runIdentity ?? newRunIdentity(), options.ignoreLock, options.adoptLocksOf);
   try {
-    const result = amend(await runPlaybook({
-      playbook: loaded.playbook,
-      inventory: loaded.inventory,
-      hostsByPlay,
-      options,
-      connect: (host) => (locks ? locks.connect(host, () => pool.get(host)) : pool.get(host)),
-      observer: progress,
-      stop: stop.signal,
-      kill: kill.signal,
-    }));
+    const result = amend(
+      await runPlaybook({
+        playbook: loaded.playbook,
+        inventory: loaded.inventory,
+        hostsByPlay,
+        options,
+        connect: (host) => (locks ? locks.connect(host, () => pool.get(host)) : pool.get(host)),
+        observer: progress,
+        stop: stop.signal,
+        kill: kill.signal,
+      }),
+    );
     await finishProgress();
     process.stdout.write(renderRecap(result, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
     return result;

@@ -46,9 +46,7 @@ export class FactCache implements Facts {
   }
 
   private async fetch(names: string[]): Promise<void> {
-    const script = names
-      .map((n, i) => `printf '\\n${MARK}${i}\\n'; (${this.def(n).command}) 2>/dev/null; printf '\\n${MARK}rc %d\\n' $?`)
-      .join('\n');
+    const script = names.map((n, i) => `printf '\\n${MARK}${i}\\n'; (${this.def(n).command}) 2>/dev/null; printf '\\n${MARK}rc %d\\n' $?`).join('\n');
     const res = await this.shell.exec(script);
     const parts = res.stdout.split(new RegExp(`\\n${MARK}(\\d+)\\n`));
     // parts: [pre, idx, body, idx, body...]; each body ends with "\n<MARK>rc N\n"

@@ -4,6 +4,4 @@ import kernelFacts from './kernel.js';
 import packageFacts from './packages.js';
 
 /** Every fact nodemend knows, by name. One file per domain adds its list here. */
-export const FACTS: ReadonlyMap<string, FactDef> = new Map(
-  [...osFacts, ...kernelFacts, ...packageFacts].map((f) => [f.name, f as FactDef]),
-);
+export const FACTS: ReadonlyMap<string, FactDef> = new Map([...osFacts, ...kernelFacts, ...packageFacts].map((f) => [f.name, f as FactDef]));

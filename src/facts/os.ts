@@ -11,8 +11,17 @@ function osRelease(stdout: string): Record<string, string> {
 }
 
 const FAMILY: Record<string, string> = {
-  debian: 'Debian', ubuntu: 'Debian', rhel: 'RedHat', centos: 'RedHat', fedora: 'RedHat',
-  rocky: 'RedHat', almalinux: 'RedHat', ol: 'RedHat', amzn: 'RedHat', sles: 'Suse', opensuse: 'Suse',
+  debian: 'Debian',
+  ubuntu: 'Debian',
+  rhel: 'RedHat',
+  centos: 'RedHat',
+  fedora: 'RedHat',
+  rocky: 'RedHat',
+  almalinux: 'RedHat',
+  ol: 'RedHat',
+  amzn: 'RedHat',
+  sles: 'Suse',
+  opensuse: 'Suse',
 };
 
 const OS_RELEASE_CMD = 'cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release';
@@ -58,7 +67,7 @@ export const serviceMgr: FactDef<string> = {
 
 export const hostname: FactDef<string> = {
   name: 'hostname',
-  description: 'The host\'s own hostname',
+  description: "The host's own hostname",
   command: 'hostname 2>/dev/null || cat /etc/hostname',
   parse: (out) => out.trim(),
 };

@@ -42,51 +42,61 @@ export function fleetCommand(): Command {
     .argument('<n>', 'number of hosts', wholeNumber('N'))
     .option(...dirOption)
     .option('-p, --base-port <port>', 'hosts listen on BASE+1..BASE+N', wholeNumber('--base-port'), DEFAULT_BASE_PORT)
-    .option('--fresh', 'discard the hosts\' files and host keys first')
-    .action(action(async (n: number, o: { dir: string; basePort: number; fresh?: boolean }) => {
-      await up(n, { dir: o.dir, basePort: o.basePort, fresh: o.fresh, log: say });
-    }));
+    .option('--fresh', "discard the hosts' files and host keys first")
+    .action(
+      action(async (n: number, o: { dir: string; basePort: number; fresh?: boolean }) => {
+        await up(n, { dir: o.dir, basePort: o.basePort, fresh: o.fresh, log: say });
+      }),
+    );
 
   fleet
     .command('down')
     .description('stop every host and unmount their roots')
     .option(...dirOption)
     .option('--purge', 'also delete the fleet directory (host files, keys, inventory)')
-    .action(action(async (o: { dir: string; purge?: boolean }) => {
-      await down({ dir: o.dir, purge: o.purge });
-      say(`fleet in ${fleetDir(o.dir)} is down`);
-    }));
+    .action(
+      action(async (o: { dir: string; purge?: boolean }) => {
+        await down({ dir: o.dir, purge: o.purge });
+        say(`fleet in ${fleetDir(o.dir)} is down`);
+      }),
+    );
 
   fleet
     .command('status')
     .description('list the hosts and whether they run')
     .option(...dirOption)
-    .action(action((o: { dir: string }) => {
-      const hosts = status(o.dir);
-      if (!hosts.length) say(`no hosts in ${fleetDir(o.dir)}`);
-      for (const h of hosts) say(`${h.name.padEnd(8)} 127.0.0.1:${h.port ?? '?'}  ${h.status}`);
-    }));
+    .action(
+      action((o: { dir: string }) => {
+        const hosts = status(o.dir);
+        if (!hosts.length) say(`no hosts in ${fleetDir(o.dir)}`);
+        for (const h of hosts) say(`${h.name.padEnd(8)} 127.0.0.1:${h.port ?? '?'}  ${h.status}`);
+      }),
+    );
 
   fleet
     .command('stop-host')
     .description('kill one host (sshd and every session), as if it crashed')
     .argument('<name>', 'host name, e.g. node2')
     .option(...dirOption)
-    .action(action(async (name: string, o: { dir: string }) => {
-      if (!readMeta(fleetDir(o.dir), name)) throw new Error(`no host "${name}" in ${fleetDir(o.dir)}`);
-      await stopHost(fleetDir(o.dir), name);
-      say(`${name} stopped`);
-    }));
+    .action(
+      action(async (name: string, o: { dir: string }) => {
+        if (!readMeta(fleetDir(o.dir), name)) throw new Error(`no host "${name}" in ${fleetDir(o.dir)}`);
+        await stopHost(fleetDir(o.dir), name);
+        say(`${name} stopped`);
+      }),
+    );
 
   fleet
     .command('start-host')
     .description('start a stopped host again (same files and host key)')
     .argument('<name>', 'host name, e.g. node2')
     .option(...dirOption)
-    .action(action(async (name: string, o: { dir: string }) => {
-      await startHost(fleetDir(o.dir), name);
-      say(`${name} started`);
-    }));
+    .action(
+      action(async (name: string, o: { dir: string }) => {
+        await startHost(fleetDir(o.dir), name);
+        say(`${name} started`);
+      }),
+    );
 
   fleet
     .command('rootfs')

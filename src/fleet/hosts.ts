@@ -162,7 +162,11 @@ export function sshBanner(port: number, timeoutMs = 2000): Promise<string | unde
 
 function consoleTail(dir: string, name: string): string {
   try {
-    return readFileSync(join(hostDir(dir, name), 'console.log'), 'utf8').trim().split('\n').slice(-5).join('\n');
+    return readFileSync(join(hostDir(dir, name), 'console.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(-5)
+      .join('\n');
   } catch {
     return '';
   }

@@ -13,8 +13,21 @@ import { removeTree } from './mounts.js';
 export const SUITE = 'bookworm';
 
 export const PACKAGES = [
-  'openssh-server', 'sudo', 'python3', 'iproute2', 'procps', 'kmod', 'curl', 'ca-certificates',
-  'make', 'gcc', 'libc6-dev', 'patch', 'xz-utils', 'golang-go', 'file',
+  'openssh-server',
+  'sudo',
+  'python3',
+  'iproute2',
+  'procps',
+  'kmod',
+  'curl',
+  'ca-certificates',
+  'make',
+  'gcc',
+  'libc6-dev',
+  'patch',
+  'xz-utils',
+  'golang-go',
+  'file',
   // git: hack/lib/version.sh reads a Kubernetes checkout's version (describe, -dirty) with it
   'git',
 ] as const;
@@ -54,21 +67,20 @@ export function isComplete(tree: string): boolean {
 }
 
 /** deb822 stanzas (*.sources) first, then one-line sources.list entries; MIRROR overrides both. */
-export function detectMirror(
-  read: (p: string) => string | undefined = readIfExists,
-  list: (d: string) => string[] = listIfExists,
-): string {
+export function detectMirror(read: (p: string) => string | undefined = readIfExists, list: (d: string) => string[] = listIfExists): string {
   if (process.env.MIRROR) return process.env.MIRROR;
   const sourceFiles = list('/etc/apt/sources.list.d').filter((f) => f.endsWith('.sources'));
   for (const f of sourceFiles) {
     for (const stanza of (read(join('/etc/apt/sources.list.d', f)) ?? '').split(/\n\s*\n/)) {
-      const field = (name: string): string[] =>
-        (new RegExp(`^${name}:\\s*(.*)$`, 'mi').exec(stanza)?.[1] ?? '').split(/\s+/).filter(Boolean);
+      const field = (name: string): string[] => (new RegExp(`^${name}:\\s*(.*)$`, 'mi').exec(stanza)?.[1] ?? '').split(/\s+/).filter(Boolean);
       if (field('Suites').includes(SUITE) && field('URIs')[0]) return field('URIs')[0];
     }
   }
   for (const line of (read('/etc/apt/sources.list') ?? '').split('\n')) {
-    const words = line.replace(/\[[^\]]*\]/, '').trim().split(/\s+/);
+    const words = line
+      .replace(/\[[^\]]*\]/, '')
+      .trim()
+      .split(/\s+/);
     if (words[0] === 'deb' && words[2] === SUITE) return words[1];
   }
   throw new FleetError(`no Debian ${SUITE} mirror found in the apt sources; set MIRROR=http://.../debian`);

@@ -2,18 +2,7 @@
  * Errors are values with a closed set of codes; each carries where it came from
  * (file, 1-based line and column) so the CLI can point at the exact spot.
  */
-export type ErrorCode =
-  | 'yaml-syntax'
-  | 'schema'
-  | 'unknown-key'
-  | 'unknown-module'
-  | 'expression'
-  | 'undefined-variable'
-  | 'template'
-  | 'inventory'
-  | 'host-pattern'
-  | 'file-not-found'
-  | 'usage';
+export type ErrorCode = 'yaml-syntax' | 'schema' | 'unknown-key' | 'unknown-module' | 'expression' | 'undefined-variable' | 'template' | 'inventory' | 'host-pattern' | 'file-not-found' | 'usage';
 
 export interface SourcePos {
   file: string;

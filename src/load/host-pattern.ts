@@ -132,7 +132,10 @@ export function resolveLimit(inv: Inventory, limit: string, warn: (msg: string) 
     } catch (e) {
       throw new NodemendError('file-not-found', `cannot read limit file ${limit.slice(1)}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, pos);
     }
-    const names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const names = text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     if (names.length === 0) throw new NodemendError('host-pattern', `no hosts matched: limit file ${limit.slice(1)} is empty`, pos);
     pattern = names.join(',');
   }

@@ -39,7 +39,9 @@ function taskItemSchema(): z.ZodType {
   // Short and fully qualified names (ansible.builtin.copy, ansible.posix.sysctl) share one definition.
   const moduleShape = Object.fromEntries(
     [...MODULES.values()].flatMap((m) => {
-      const args = moduleArgSchema(m.schema as z.ZodType).meta({ description: m.description }).optional();
+      const args = moduleArgSchema(m.schema as z.ZodType)
+        .meta({ description: m.description })
+        .optional();
       return [m.name, fqcn(m)].map((n) => [n, args]);
     }),
   );

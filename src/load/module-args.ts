@@ -54,7 +54,8 @@ export function moduleArgs(y: YamlFile, def: ModuleDef, moduleEntry: Entry, args
   const aliases = schemaAliases(def.schema as z.ZodType);
   let inline: Record<string, unknown> = {};
   let keyValue = false;
-  if (v == null || (isScalar(v) && v.value == null)) inline = {}; // `- fail:`: no arguments
+  if (v == null || (isScalar(v) && v.value == null))
+    inline = {}; // `- fail:`: no arguments
   else if (isScalar(v) && typeof v.value === 'string' && def.freeForm) inline = { [def.freeForm]: v.value };
   else if (isScalar(v) && typeof v.value === 'string') {
     // `stat: path=/x get_checksum=no`, as Ansible's parse_kv reads it.
@@ -88,7 +89,10 @@ export function moduleArgs(y: YamlFile, def: ModuleDef, moduleEntry: Entry, args
   const args: Record<string, unknown> = {};
   const spelled: Record<string, string> = {};
   const holderOf: Record<string, 'inline' | 'args'> = {};
-  for (const [holder, src] of [['args', fromArgs], ['inline', inline]] as const) {
+  for (const [holder, src] of [
+    ['args', fromArgs],
+    ['inline', inline],
+  ] as const) {
     const seen = new Map<string, string>();
     for (const [k, val] of Object.entries(src)) {
       const real = realName(k);

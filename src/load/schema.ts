@@ -35,7 +35,10 @@ export const connectionShape = {
 };
 const connectionPartial = z.strictObject(connectionShape).partial();
 
-export const hostEntrySchema = z.strictObject({ ...connectionShape, vars: varsSchema }).partial().nullable();
+export const hostEntrySchema = z
+  .strictObject({ ...connectionShape, vars: varsSchema })
+  .partial()
+  .nullable();
 
 /** A group as written in the inventory (recursive through `children`). */
 export interface GroupYaml {
@@ -91,7 +94,7 @@ export const taskKeywordShape = {
     .strictObject({
       loop_var: identifier,
       label: z.string(),
-      index_var: d(identifier, 'A variable holding the item\'s index (from 0)'),
+      index_var: d(identifier, "A variable holding the item's index (from 0)"),
       extended: d(z.boolean(), 'ansible_loop: index, index0, first, last, length, revindex, previtem, nextitem, allitems'),
     })
     .partial(),
@@ -119,8 +122,7 @@ export function blockSchema(task: z.ZodType) {
 }
 
 export const includeFileSchema = z.union([z.string(), z.strictObject({ file: z.string() })]);
-export const includeSchema = (keyword: string) =>
-  z.strictObject({ ...partialShape(commonShape), [keyword]: d(includeFileSchema, 'Static path, relative to this file') });
+export const includeSchema = (keyword: string) => z.strictObject({ ...partialShape(commonShape), [keyword]: d(includeFileSchema, 'Static path, relative to this file') });
 
 // ---------------------------------------------------------------- plays
 

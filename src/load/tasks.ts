@@ -50,7 +50,11 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : und
 /** `tags: a,b` / `[a, b]` → ['a', 'b'] (Ansible splits comma-separated strings). */
 export function tagList(v: unknown): string[] {
   const list = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
-  return list.filter((t) => typeof t === 'string' || typeof t === 'number').flatMap((t) => String(t).split(',')).map((t) => t.trim()).filter(Boolean);
+  return list
+    .filter((t) => typeof t === 'string' || typeof t === 'number')
+    .flatMap((t) => String(t).split(','))
+    .map((t) => t.trim())
+    .filter(Boolean);
 }
 
 export function stringList(v: unknown): string[] {
@@ -233,7 +237,13 @@ export class TaskLoader {
     }
     if (modules.length > 1) {
       const [a, b] = modules;
-      this.errors.push(new NodemendError('schema', `a task runs exactly one module, but this one has two: "${a.key}" (line ${where(a).line}) and "${b.key}"${modules.length > 2 ? ` (and ${modules.length - 2} more)` : ''}`, where(b)));
+      this.errors.push(
+        new NodemendError(
+          'schema',
+          `a task runs exactly one module, but this one has two: "${a.key}" (line ${where(a).line}) and "${b.key}"${modules.length > 2 ? ` (and ${modules.length - 2} more)` : ''}`,
+          where(b),
+        ),
+      );
     }
     if (modules.length === 0 && !candidateModule && !localAction) {
       const close = [...new Set(unknown.map((e) => closest(e.key, moduleNames)).filter(Boolean))];
@@ -314,4 +324,3 @@ export class TaskLoader {
     };
   }
 }
-

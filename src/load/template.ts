@@ -86,7 +86,11 @@ helper('not', [1, 1], (a) => !truthy(a), { predicate: true });
 // default value fallback: the fallback when value is undefined or null.
 helper('default', [2, 2], (v, d) => (v === undefined || v === null ? d : v), { lenient: [0] });
 // join list [sep]: items as text joined by sep (default ",").
-helper('join', [1, 2], (list, ...rest) => iterate(list, 'join').map(str).join(rest.length > 1 ? str(rest[0]) : ','));
+helper('join', [1, 2], (list, ...rest) =>
+  iterate(list, 'join')
+    .map(str)
+    .join(rest.length > 1 ? str(rest[0]) : ','),
+);
 // json value [indent]: JSON text (compact, or indented by `indent` spaces).
 helper('json', [1, 2], (v, ...rest) => JSON.stringify(toPlain(v), null, rest.length > 1 ? Number(rest[0]) : undefined) ?? 'null');
 // upper s / lower s.

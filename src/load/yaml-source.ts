@@ -11,20 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
-import {
-  parseDocument,
-  visit,
-  LineCounter,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  Scalar,
-  type Document,
-  type Node,
-  type ScalarTag,
-  type YAMLMap,
-} from 'yaml';
+import { parseDocument, visit, LineCounter, isAlias, isMap, isScalar, isSeq, Scalar, type Document, type Node, type ScalarTag, type YAMLMap } from 'yaml';
 import { NodemendError } from './errors.js';
 import type { Loc } from './model.js';
 

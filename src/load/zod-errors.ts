@@ -19,14 +19,7 @@ export interface Checked<T> {
 }
 
 /** Validate the plain value of `node` with `schema`; issues become errors in `out`. */
-export function check<T>(
-  y: YamlFile,
-  node: Node | null,
-  data: unknown,
-  schema: z.ZodType<T>,
-  out: NodemendError[],
-  opts: { what?: string; skip?: (issue: Issue) => boolean } = {},
-): Checked<T> {
+export function check<T>(y: YamlFile, node: Node | null, data: unknown, schema: z.ZodType<T>, out: NodemendError[], opts: { what?: string; skip?: (issue: Issue) => boolean } = {}): Checked<T> {
   const r = schema.safeParse(data);
   if (r.success) return { ok: true, value: r.data };
   const before = out.length;
@@ -113,7 +106,10 @@ export function reportIssue(y: YamlFile, root: Node | null, data: unknown, schem
     }
     case 'too_small':
     case 'too_big':
-      push('schema', `${label(path, what)} ${iss.message.replace(/^Too (small|big): expected (number|int) to be /, 'must be ').replace(/^Too small: expected array to have /, 'must have ')}, got ${describeValue(value)}`);
+      push(
+        'schema',
+        `${label(path, what)} ${iss.message.replace(/^Too (small|big): expected (number|int) to be /, 'must be ').replace(/^Too small: expected array to have /, 'must have ')}, got ${describeValue(value)}`,
+      );
       return;
     default:
       push('schema', `${label(path, what)}: ${iss.message}${value !== undefined && typeof value !== 'object' ? `, got ${describeValue(value)}` : ''}`);

@@ -41,7 +41,7 @@ const schema = withAliases(
     })
     .superRefine((a, ctx) => {
       const bad = (message: string) => ctx.addIssue({ code: 'custom', message });
-      if (a.recurse && a.state !== 'directory') bad("recurse needs state: directory");
+      if (a.recurse && a.state !== 'directory') bad('recurse needs state: directory');
       if (a.state === 'link' && a.src === undefined) bad('state: link needs src');
       if (a.src !== undefined && a.state !== 'link') bad('src is only used with state: link');
       if (a.state === 'link' && a.mode !== undefined) bad('mode cannot be set on a symlink (set it on the target)');
@@ -61,9 +61,7 @@ function extraScript(a: Args): Raw | undefined {
   if (a.recurse) parts.push(sh`echo @@tree; [ -d ${a.path} ] && ${treeListing(a.path)}`.text);
   if ([a.modification_time, a.access_time].some((t) => t && /^\d/.test(t))) {
     // Formatted on the host, in its local time, the way touch -t reads a timestamp.
-    parts.push(
-      sh`echo @@times; if [ -e ${a.path} ]; then set -- $(stat -L -c '%Y %X' -- ${a.path}); date -d "@$1" +%Y%m%d%H%M.%S; date -d "@$2" +%Y%m%d%H%M.%S; fi`.text,
-    );
+    parts.push(sh`echo @@times; if [ -e ${a.path} ]; then set -- $(stat -L -c '%Y %X' -- ${a.path}); date -d "@$1" +%Y%m%d%H%M.%S; date -d "@$2" +%Y%m%d%H%M.%S; fi`.text);
   }
   if (a.state === 'link') {
     const resolved = posix.isAbsolute(a.src!) ? a.src! : posix.join(posix.dirname(a.path), a.src!);
@@ -196,7 +194,13 @@ async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Reco
       changed: true,
       msg: `directory ${a.path} would be created`,
       done: `directory ${a.path} created`,
-      diff: [{ path: `${a.path} (state)`, before: 'state: absent\n', after: `state: directory\n${a.mode ? `mode: ${a.mode}\n` : ''}${a.owner ? `owner: ${a.owner}\n` : ''}${a.group ? `group: ${a.group}\n` : ''}` }],
+      diff: [
+        {
+          path: `${a.path} (state)`,
+          before: 'state: absent\n',
+          after: `state: directory\n${a.mode ? `mode: ${a.mode}\n` : ''}${a.owner ? `owner: ${a.owner}\n` : ''}${a.group ? `group: ${a.group}\n` : ''}`,
+        },
+      ],
       result: { path: a.path, state: 'directory' },
       apply: async () => fileResult(a, await runAndStat(ctx.conn, script, a.path, `cannot create ${a.path}`), 'directory'),
     };
@@ -241,9 +245,7 @@ async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<s
     diff: [{ path: `${a.path} (state)`, before: 'state: absent\n', after: 'state: file\n' }],
     result: { path: a.path, state: 'file' },
     apply: async () => {
-      const w = await remote(
-        writeFileAtomic(ctx.conn, p.realPath, '', { mode: a.mode ? chmodArgument(parseMode(a.mode)) : undefined, owner: a.owner, group: a.group, expectSha: null }),
-      );
+      const w = await remote(writeFileAtomic(ctx.conn, p.realPath, '', { mode: a.mode ? chmodArgument(parseMode(a.mode)) : undefined, owner: a.owner, group: a.group, expectSha: null }));
       // A timestamp for a new file is a second, rare step.
       const st = ch.cmds.length ? await runAndStat(ctx.conn, raw(ch.cmds.map(String).join(' && ')), p.realPath, `cannot set times of ${a.path}`) : w.stat;
       return fileResult(a, st, 'file');

@@ -29,7 +29,14 @@ const spec = z.string().regex(/^[A-Za-z0-9@_+.:~*][A-Za-z0-9@_+.:~*=<>-]*$/, 'no
 // Ansible's list type: a comma-separated string is a list.
 const names = z
   .union([z.string(), z.array(spec)])
-  .transform((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v))
+  .transform((v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
+  )
   .pipe(z.array(spec));
 
 export const schema = withAliases(
@@ -82,8 +89,7 @@ export function queryScript(backend: Backend, specs: Spec[], opts: { policy?: bo
 ${opts.policy ? sh`printf '%s\\n' ${Q + 'POLICY'}; LC_ALL=C apt-cache ${aptOpts} policy ${names} 2>/dev/null` : raw(':')}`;
   }
   const qf = '%{NAME}|%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n';
-  const upgrades =
-    backend === 'dnf' ? sh`dnf -q list --upgrades ${specs.map((s) => s.spec)}` : sh`yum -q list updates ${specs.map((s) => s.spec)}`;
+  const upgrades = backend === 'dnf' ? sh`dnf -q list --upgrades ${specs.map((s) => s.spec)}` : sh`yum -q list updates ${specs.map((s) => s.spec)}`;
   return sh`for n in ${specs.map((s) => s.spec)}; do printf '%s %s\\n' ${Q} "$n"; rpm -q --qf ${qf} "$n" 2>/dev/null | grep '|'; done
 ${opts.upgrades ? sh`printf '%s\\n' ${Q + 'UPGRADES'}; LC_ALL=C ${upgrades} 2>/dev/null` : raw(':')}`;
 }
@@ -134,8 +140,12 @@ export function parseQuery(backend: Backend, stdout: string): QueryResult {
     }
   } else {
     // "name.arch  version  repo", possibly wrapped over lines by yum: regroup the words in threes.
-    const words = tail.filter((l) => !/^(Updated Packages|Available Upgrades|Last metadata|Security:|Obsoleting)/.test(l.trim())).join(' ').split(/\s+/).filter(Boolean);
-    for (let i = 0; i + 2 < words.length + 0; ) {
+    const words = tail
+      .filter((l) => !/^(Updated Packages|Available Upgrades|Last metadata|Security:|Obsoleting)/.test(l.trim()))
+      .join(' ')
+      .split(/\s+/)
+      .filter(Boolean);
+    for (let i = 0; i + 2 < words.length + 0;) {
       const m = /^(.+)\.([^.]+)$/.exec(words[i]);
       if (!m) {
         i++;
@@ -150,7 +160,12 @@ export function parseQuery(backend: Backend, stdout: string): QueryResult {
 
 /** fnmatch-style match for apt version pins (`1.2*`). */
 function versionMatches(pattern: string, version: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return re.test(version);
 }
 
@@ -213,9 +228,7 @@ export function decide(backend: Backend, state: State, specs: Spec[], q: QueryRe
   return d;
 }
 
-const APT_GET = raw(
-  'DEBIAN_FRONTEND=noninteractive DEBIAN_PRIORITY=critical apt-get -y -q -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold',
-);
+const APT_GET = raw('DEBIAN_FRONTEND=noninteractive DEBIAN_PRIORITY=critical apt-get -y -q -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold');
 
 /** The change itself, as one shell command line. */
 export function changeCommand(backend: Backend, d: Decision): Raw {
@@ -272,7 +285,7 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
     name,
     description:
       name === 'package'
-        ? 'Install, upgrade or remove packages with the host\'s package manager (apt, dnf, yum)'
+        ? "Install, upgrade or remove packages with the host's package manager (apt, dnf, yum)"
         : `Install, upgrade or remove packages (same as package, ${fixed === 'apt' ? 'apt' : 'yum/dnf'} hosts)`,
     schema,
     async plan(args, ctx) {

@@ -26,8 +26,7 @@ export const schema = z.strictObject({
 });
 export type RebootArgs = z.infer<typeof schema>;
 
-const DEFAULT_REBOOT =
-  'if command -v shutdown >/dev/null 2>&1; then shutdown -r now "$msg"; elif command -v systemctl >/dev/null 2>&1; then systemctl reboot; else reboot; fi';
+const DEFAULT_REBOOT = 'if command -v shutdown >/dev/null 2>&1; then shutdown -r now "$msg"; elif command -v systemctl >/dev/null 2>&1; then systemctl reboot; else reboot; fi';
 
 /** Seconds between polls (the unit test shortens it). */
 export const timing = { pollSec: 1 };

@@ -72,7 +72,11 @@ export default defineModule<Args>({
   schema,
   async plan(a, ctx) {
     let edit: EditResult | undefined;
-    const plan = await planTextEdit(ctx, { path: a.path, create: false, backup: a.backup, backupField: 'backup_file', absentOk: false, mode: a.mode, owner: a.owner, group: a.group }, (text) => (edit = replaceEdit(a, text)));
+    const plan = await planTextEdit(
+      ctx,
+      { path: a.path, create: false, backup: a.backup, backupField: 'backup_file', absentOk: false, mode: a.mode, owner: a.owner, group: a.group },
+      (text) => (edit = replaceEdit(a, text)),
+    );
     // Unchanged, Ansible registers its reason ("Pattern for before/after params did not match...") or "".
     if (!plan.changed && edit) plan.result = { ...plan.result, msg: edit.msg };
     return plan;

@@ -18,7 +18,11 @@ const flag = z.union([z.boolean(), z.stringbool()]);
 
 export const schema = z
   .strictObject({
-    name: z.string().regex(/^[A-Za-z0-9@_.:\\-]+$/, 'not a service name').refine((n) => !n.startsWith('-'), 'not a service name').optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9@_.:\\-]+$/, 'not a service name')
+      .refine((n) => !n.startsWith('-'), 'not a service name')
+      .optional(),
     state: z.enum(['started', 'stopped', 'restarted', 'reloaded']).optional(),
     enabled: flag.optional(),
     daemon_reload: flag.default(false),

@@ -91,7 +91,7 @@ export function statResult(p: FileProbe, extra?: string): Record<string, unknown
 
 export default defineModule<Args>({
   name: 'stat',
-  description: 'Read a remote path\'s type, mode, owner, size, times, access and checksum (sha1 by default) into result.stat',
+  description: "Read a remote path's type, mode, owner, size, times, access and checksum (sha1 by default) into result.stat",
   schema,
   async plan(a, ctx) {
     const p = await remote(probeFile(ctx.conn, a.path, { follow: a.follow, extra: statExtra(a) }));

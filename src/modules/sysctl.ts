@@ -34,7 +34,12 @@ const schema = withAliases(
       name: z
         .string()
         .transform((s) => s.trim())
-        .pipe(z.string().min(1, 'name cannot be blank').regex(/^[A-Za-z0-9_.\/*-]+$/, 'not a sysctl key')),
+        .pipe(
+          z
+            .string()
+            .min(1, 'name cannot be blank')
+            .regex(/^[A-Za-z0-9_./*-]+$/, 'not a sysctl key'),
+        ),
       value: z.union([z.string(), z.number(), z.boolean()]).optional(),
       state: z.enum(['present', 'absent']).default('present'),
       reload: boolArg.default(true),
@@ -43,7 +48,8 @@ const schema = withAliases(
       sysctl_file: pathArg.default('/etc/sysctl.conf'),
     })
     .superRefine((a, ctx) => {
-      if (a.state === 'present' && (a.value === undefined || sysctlValue(a.value) === '')) ctx.addIssue({ code: 'custom', message: 'value is required (and not blank) with state=present', path: ['value'] });
+      if (a.state === 'present' && (a.value === undefined || sysctlValue(a.value) === ''))
+        ctx.addIssue({ code: 'custom', message: 'value is required (and not blank) with state=present', path: ['value'] });
     }),
   { key: 'name', val: 'value' },
 );
@@ -58,7 +64,13 @@ const valuesEqual = (a: string | undefined, b: string): boolean => {
 
 /** The file side: Ansible's read_sysctl_file + fix_lines, and whether it writes the file at all. */
 export function sysctlEdit(text: string, name: string, value: string, state: 'present' | 'absent'): EditResult {
-  const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n').map((l) => l.trim());
+  const lines =
+    text === ''
+      ? []
+      : text
+          .replace(/\n$/, '')
+          .split('\n')
+          .map((l) => l.trim());
   const isSetting = (l: string) => l !== '' && !l.startsWith('#') && !l.startsWith(';') && l.includes('=');
   const split = (l: string): [string, string] => {
     const i = l.indexOf('=');
@@ -102,10 +114,21 @@ export default defineModule<Args>({
     let running: string | undefined;
     const filePlan = await planTextEdit(
       ctx,
-      { path: a.sysctl_file, create: true, backup: false, backupField: 'backup_file', absentOk: a.state === 'absent', mode: undefined, owner: undefined, group: undefined, extra: sh`v=$(LC_ALL=C sysctl -e -n ${a.name} 2>/dev/null); echo ${NO_VALUE}$?; printf '%s' "$v"`, onExtra: (out) => {
-        const m = new RegExp(`^${NO_VALUE}(\\d+)\\n?([\\s\\S]*)$`).exec(out);
-        running = m && m[1] === '0' ? m[2] : undefined;
-      } },
+      {
+        path: a.sysctl_file,
+        create: true,
+        backup: false,
+        backupField: 'backup_file',
+        absentOk: a.state === 'absent',
+        mode: undefined,
+        owner: undefined,
+        group: undefined,
+        extra: sh`v=$(LC_ALL=C sysctl -e -n ${a.name} 2>/dev/null); echo ${NO_VALUE}$?; printf '%s' "$v"`,
+        onExtra: (out) => {
+          const m = new RegExp(`^${NO_VALUE}(\\d+)\\n?([\\s\\S]*)$`).exec(out);
+          running = m && m[1] === '0' ? m[2] : undefined;
+        },
+      },
       (text) => sysctlEdit(text, a.name, value, a.state),
     );
     const liveDiffers = !valuesEqual(running, value);

@@ -20,9 +20,14 @@ import { boolArg, pathArg } from './lib/args.js';
 import { parentWillExist, remoteFileWillExist } from './lib/planned-paths.js';
 import { chmodArgument, formatMode, parseMode } from './lib/mode.js';
 
-const listArg = z
-  .union([z.array(z.string()), z.string()])
-  .transform((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v));
+const listArg = z.union([z.array(z.string()), z.string()]).transform((v) =>
+  typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : v,
+);
 
 export const schema = z.strictObject({
   src: pathArg,
@@ -101,7 +106,8 @@ fi
 // ---------------------------------------------------------------- parsing
 
 // Lines of `tar --diff` that mean "extracting would change something" (Ansible's list).
-const TAR_DIFF = /: (Mod time differs|Size differs|Contents differ|Symlink differs|File type differs|Not a directory|Mode differs|Uid differs|Gid differs)$|: Invalid (owner|group)|: Warning: Cannot (stat|readlink): No such file or directory$/;
+const TAR_DIFF =
+  /: (Mod time differs|Size differs|Contents differ|Symlink differs|File type differs|Not a directory|Mode differs|Uid differs|Gid differs)$|: Invalid (owner|group)|: Warning: Cannot (stat|readlink): No such file or directory$/;
 
 export function compareTar(diffOut: string, opts: { uid: number; want: WantedAttrs }): string[] {
   const out: string[] = [];

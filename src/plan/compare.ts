@@ -27,8 +27,7 @@ export function hostDrift(saved: PlanHost, now: PlanHost): string[] {
 function taskDrift(a: PlanTask, b: PlanTask): string[] {
   const out: string[] = [];
   const moved = basisDelta(a.basis, b.basis);
-  const what = (m: (typeof moved)[number]): string =>
-    a.censored ? `${m.what} changed` : `${m.what}: ${m.saved ?? '(not read)'} -> ${m.now ?? '(not read)'}`;
+  const what = (m: (typeof moved)[number]): string => (a.censored ? `${m.what} changed` : `${m.what}: ${m.saved ?? '(not read)'} -> ${m.now ?? '(not read)'}`);
   if (a.status !== b.status) out.push(`${label(a)}: status ${a.status} -> ${b.status}`);
   const diffs = (t: PlanTask): Map<string, string> => new Map((t.diff ?? []).map((d) => [d.path, d.unified]));
   const [da, db] = [diffs(a), diffs(b)];

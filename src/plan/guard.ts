@@ -24,9 +24,7 @@ export function planGuard(hosts: Record<string, PlanHost>): (key: TaskKey, plan:
     if (!plan.changed) return undefined;
     const tasks = byHost.get(key.host);
     // A censored task's item is saved hidden; match it the same way.
-    const candidates = [key.item, HIDDEN_ITEM].flatMap((item) =>
-      tasks?.get(taskIdentity({ play: key.play, loc: absoluteLoc(key.taskLoc), handler: key.isHandler || undefined, item })) ?? [],
-    );
+    const candidates = [key.item, HIDDEN_ITEM].flatMap((item) => tasks?.get(taskIdentity({ play: key.play, loc: absoluteLoc(key.taskLoc), handler: key.isHandler || undefined, item })) ?? []);
     const planned = candidates.filter((t) => t.status === 'changed');
     if (planned.length === 0) {
       const was = candidates[0]?.status ?? 'not in the plan';

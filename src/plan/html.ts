@@ -37,8 +37,7 @@ pre.diff .file { font-weight: bold; }
 
 function diffHtml(unified: string): string {
   const lines = unified.replace(/\n$/, '').split('\n');
-  const cls = (l: string): string =>
-    l.startsWith('--- ') || l.startsWith('+++ ') ? 'file' : l.startsWith('@@') ? 'hunk' : l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : 'ctx';
+  const cls = (l: string): string => (l.startsWith('--- ') || l.startsWith('+++ ') ? 'file' : l.startsWith('@@') ? 'hunk' : l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : 'ctx');
   return `<pre class="diff">${lines.map((l) => `<span class="${cls(l)}">${esc(l) || ' '}</span>`).join('')}</pre>`;
 }
 

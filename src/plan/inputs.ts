@@ -35,6 +35,11 @@ export function digestInputs(paths: Iterable<string>, key: PlanKey): InputDigest
 
 /** Paths of the saved inputs whose digest differs now (or that are gone). */
 export function changedInputs(saved: InputDigest[], key: PlanKey): string[] {
-  const now = new Map(digestInputs(saved.map((i) => i.path), key).map((i) => [i.path, i.digest]));
+  const now = new Map(
+    digestInputs(
+      saved.map((i) => i.path),
+      key,
+    ).map((i) => [i.path, i.digest]),
+  );
   return saved.filter((i) => now.get(i.path) !== i.digest).map((i) => i.path);
 }

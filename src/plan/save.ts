@@ -28,7 +28,11 @@ export interface SaveInput {
 function canonicalJson(v: unknown): string {
   const sort = (x: unknown): unknown =>
     x && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, y]) => [k, sort(y)]))
+      ? Object.fromEntries(
+          Object.entries(x as Record<string, unknown>)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([k, y]) => [k, sort(y)]),
+        )
       : Array.isArray(x)
         ? x.map(sort)
         : x;

@@ -28,7 +28,13 @@ export function renderPlanText(plan: PlanFile, color: boolean): string {
       const label = `${g.status === 'changed' ? c.yellow('changed') : g.status}${g.msg ? `: ${g.msg}` : ''} ${hostsLabel(g.hosts)}`;
       out.push(`  ${g.odd ? `${c.red('odd')} ` : ''}${label}`);
       if (g.censored && g.status === 'changed') out.push('    (diff hidden: no_log)');
-      for (const d of g.diff) out.push(...d.unified.replace(/\n$/, '').split('\n').map((l) => `    ${paintDiffLine(l, c)}`));
+      for (const d of g.diff)
+        out.push(
+          ...d.unified
+            .replace(/\n$/, '')
+            .split('\n')
+            .map((l) => `    ${paintDiffLine(l, c)}`),
+        );
     }
   }
   if (quiet) out.push('', c.dim(quiet === 1 ? '1 more task changes nothing on any host' : `${quiet} more tasks change nothing on any host`));

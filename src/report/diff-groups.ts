@@ -18,9 +18,7 @@ export function groupResultDiffs(results: readonly TaskResult[]): { text: string
     const key = `${r.item === undefined || r.censored ? '' : JSON.stringify(r.item)}\0${text}`;
     groups.set(key, [...(groups.get(key) ?? []), r.host]);
   }
-  return [...groups.entries()]
-    .map(([key, hosts]) => ({ text: key.slice(key.indexOf('\0') + 1), hosts }))
-    .sort((a, b) => b.hosts.length - a.hosts.length);
+  return [...groups.entries()].map(([key, hosts]) => ({ text: key.slice(key.indexOf('\0') + 1), hosts })).sort((a, b) => b.hosts.length - a.hosts.length);
 }
 
 /** The grouped diffs as log lines: each diff once, then "(N hosts: node1..node5, ...)". */
@@ -28,7 +26,10 @@ export function groupedDiffLines(results: readonly TaskResult[], c: Colors): str
   const groups = groupResultDiffs(results);
   const most = groups[0]?.hosts.length ?? 0;
   return groups.flatMap((g) => [
-    ...g.text.replace(/\n$/, '').split('\n').map((l) => paintDiffLine(l, c)),
+    ...g.text
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((l) => paintDiffLine(l, c)),
     `  ${g.hosts.length < most ? c.yellow(`${hostsLabel(g.hosts)} differs from the most common change`) : hostsLabel(g.hosts)}`,
   ]);
 }

@@ -99,20 +99,10 @@ export function buildJunitReport(result: RunResult): string {
     const counts: Counts = { tests: 0, failures: 0, errors: 0, skipped: 0, ms: 0 };
     const xmlCases = cases.map((k) => caseXml(k, counts));
     for (const k of ['tests', 'failures', 'errors', 'skipped', 'ms'] as const) total[k] += counts[k];
-    suites.push(
-      `  <testsuite name="${escapeAttr(host)}" hostname="${escapeAttr(host)}" timestamp="${timestamp}" ${countAttrs(counts)}>`,
-      ...xmlCases,
-      '  </testsuite>',
-    );
+    suites.push(`  <testsuite name="${escapeAttr(host)}" hostname="${escapeAttr(host)}" timestamp="${timestamp}" ${countAttrs(counts)}>`, ...xmlCases, '  </testsuite>');
   }
   const name = `nodemend${result.check ? ' --check' : ''} ${result.playbook}`;
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${escapeAttr(name)}" ${countAttrs({ ...total, ms: result.durationMs })}>`,
-    ...suites,
-    '</testsuites>',
-    '',
-  ].join('\n');
+  return ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="${escapeAttr(name)}" ${countAttrs({ ...total, ms: result.durationMs })}>`, ...suites, '</testsuites>', ''].join('\n');
 }
 
 export async function writeJunitReport(file: string, result: RunResult): Promise<void> {

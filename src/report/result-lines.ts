@@ -13,7 +13,7 @@ const ITEM_MAX = 80;
 export const HIDDEN_ITEM = '<hidden: no_log>';
 
 function itemLabel(item: unknown): string {
-  const s = typeof item === 'string' ? item : JSON.stringify(item) ?? String(item);
+  const s = typeof item === 'string' ? item : (JSON.stringify(item) ?? String(item));
   return s.length > ITEM_MAX ? `${s.slice(0, ITEM_MAX - 1)}…` : s;
 }
 

@@ -170,21 +170,18 @@ export class TreeProgress implements RunObserver {
     if (this.running) return;
     const out = this.opts.out as NodeJS.WriteStream;
     const err = (this.opts.err ?? process.stderr) as NodeJS.WriteStream;
-    const listr = new Listr<object, typeof TreeRenderer>(
-      [chain(this.plays, (p) => this.playTask(p))],
-      {
-        renderer: TreeRenderer,
-        rendererOptions: {
-          logger: new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(out, err) }),
-          collapseSubtasks: false,
-          timer: PRESET_TIMER,
-        },
-        // A failed host marks its task row, it does not stop the view: the run goes on.
-        exitOnError: false,
-        // Ctrl-C belongs to the CLI (it closes the SSH connections), not to the view.
-        registerSignalListeners: false,
+    const listr = new Listr<object, typeof TreeRenderer>([chain(this.plays, (p) => this.playTask(p))], {
+      renderer: TreeRenderer,
+      rendererOptions: {
+        logger: new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(out, err) }),
+        collapseSubtasks: false,
+        timer: PRESET_TIMER,
       },
-    );
+      // A failed host marks its task row, it does not stop the view: the run goes on.
+      exitOnError: false,
+      // Ctrl-C belongs to the CLI (it closes the SSH connections), not to the view.
+      registerSignalListeners: false,
+    });
     this.running = listr.run();
   }
 

@@ -110,7 +110,10 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       const later = batches.slice(b + 1).flat();
       if (input.stop?.aborted) interruptedAt = { batch: batches[b], later };
       else {
-        options.onBatchDone?.(p, batches[b].filter((n) => hostRuns.get(n)!.alive));
+        options.onBatchDone?.(
+          p,
+          batches[b].filter((n) => hostRuns.get(n)!.alive),
+        );
         const why = ctx.abort ? 'any_errors_fatal: a host failed' : checkFailureBudget(ctx, hostRuns);
         if (why) {
           // Later batches and later plays never start: name the hosts they would have touched.
@@ -196,7 +199,14 @@ async function runBlock(node: Block, hosts: HostRun[], parent: Inherited, ctx: P
     // `always` runs for hosts that failed in the block too; their failure stands afterwards.
     const stillFailed = hosts.filter((h) => h.failed && !h.unreachable);
     stillFailed.forEach((h) => (h.failed = false));
-    const f = await runNodes(node.always, hosts.filter((h) => !h.unreachable), inh, ctx, record, emit);
+    const f = await runNodes(
+      node.always,
+      hosts.filter((h) => !h.unreachable),
+      inh,
+      ctx,
+      record,
+      emit,
+    );
     stillFailed.forEach((h) => (h.failed = true));
     failed = [...new Set([...failed, ...f])];
   }
@@ -283,7 +293,12 @@ async function runHandlers(hosts: HostRun[], inh: Inherited, ctx: PlayCtx, recor
 
 /** --start-at-task NAME: the exact name, or a glob with * and ? (as ansible-playbook matches it). */
 function globRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
 }
 
 /**
@@ -298,4 +313,3 @@ function checkFailureBudget(ctx: PlayCtx, hostRuns: Map<string, HostRun>): strin
   ctx.abort = true;
   return `failure budget exceeded (max_fail_percentage ${pct}%): ${down.length} of ${ctx.playHosts.length} hosts failed or unreachable (${down.join(', ')})`;
 }
-

@@ -48,7 +48,7 @@ function sequence(terms: unknown[]): string[] {
       }
     }
     if (count !== undefined) {
-      if (end !== undefined) throw new ModuleFailure('with_sequence: can\'t specify both count and end');
+      if (end !== undefined) throw new ModuleFailure("with_sequence: can't specify both count and end");
       end = count === 0 ? start - stride : start + (count - 1) * stride;
     }
     if (end === undefined) throw new ModuleFailure('with_sequence: must specify count or end');
@@ -91,7 +91,11 @@ function firstFound(terms: unknown[], playDir: string): string[] {
   let files: string[] = [];
   let paths: string[] = [];
   let skip = false;
-  const split = (v: unknown): string[] => asList(v).flatMap((x) => String(x).split(/[,;]/)).map((s) => s.trim()).filter(Boolean);
+  const split = (v: unknown): string[] =>
+    asList(v)
+      .flatMap((x) => String(x).split(/[,;]/))
+      .map((s) => s.trim())
+      .filter(Boolean);
   for (const t of terms) {
     if (isMap(t)) {
       files.push(...split(t.files ?? []));

@@ -37,7 +37,10 @@ export interface RunIdentity {
 }
 
 export function newRunIdentity(now = new Date()): RunIdentity {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return { id: `${stamp}-${randomBytes(3).toString('hex')}`, startedAt: now, pid: process.pid, controller: hostname() };
 }
 
@@ -125,8 +128,7 @@ export class RunLocks {
     const [, state, path, ...holder] = line.split(' ');
     if (state === 'held') {
       throw new HostLockedError(
-        `${host.name} is locked by another nodemend run: ${describeHolder(holder.join(' '))}, lock file ${path}; ` +
-          'if that run is gone (killed), run again with --ignore-lock',
+        `${host.name} is locked by another nodemend run: ${describeHolder(holder.join(' '))}, lock file ${path}; ` + 'if that run is gone (killed), run again with --ignore-lock',
       );
     }
     this.held.set(host.name, shell);

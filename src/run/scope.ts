@@ -17,17 +17,19 @@ import type { Inventory, Play } from '../load/model.js';
 export function factsProxy(facts: Facts): Record<string, unknown> {
   const known = (p: string | symbol): p is string => typeof p === 'string' && FACTS.has(p);
   // Facts are what a host says: data, never rendered as a template.
-  return markUnsafe(new Proxy({} as Record<string, unknown>, {
-    get(_t, prop) {
-      if (!known(prop)) return undefined;
-      const v = facts.peek(prop);
-      if (v === undefined) throw new FactNeeded(prop);
-      return v;
-    },
-    has: (_t, prop) => known(prop),
-    ownKeys: () => [...FACTS.keys()],
-    getOwnPropertyDescriptor: (_t, prop) => (known(prop) ? { enumerable: true, configurable: true, writable: false, value: facts.peek(prop) } : undefined),
-  })) as Record<string, unknown>;
+  return markUnsafe(
+    new Proxy({} as Record<string, unknown>, {
+      get(_t, prop) {
+        if (!known(prop)) return undefined;
+        const v = facts.peek(prop);
+        if (v === undefined) throw new FactNeeded(prop);
+        return v;
+      },
+      has: (_t, prop) => known(prop),
+      ownKeys: () => [...FACTS.keys()],
+      getOwnPropertyDescriptor: (_t, prop) => (known(prop) ? { enumerable: true, configurable: true, writable: false, value: facts.peek(prop) } : undefined),
+    }),
+  ) as Record<string, unknown>;
 }
 
 /** Run a pure evaluation, fetching each fact it asks for until it completes. */

@@ -298,9 +298,7 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
   const kept: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(task.args)) (raw.has(k) ? kept : toRender)[k] = v;
   const render = (): Record<string, unknown> =>
-    mod.storesArgs
-      ? Object.fromEntries(Object.entries(toRender).map(([k, v]) => [k, renderStored(v, scope, task.loc)]))
-      : (renderDeep(toRender, scope, task.loc) as Record<string, unknown>);
+    mod.storesArgs ? Object.fromEntries(Object.entries(toRender).map(([k, v]) => [k, renderStored(v, scope, task.loc)])) : (renderDeep(toRender, scope, task.loc) as Record<string, unknown>);
   const rendered = await withFacts(host.facts, render);
   const parsed = mod.schema.safeParse({ ...rendered, ...kept });
   if (!parsed.success) {

@@ -85,7 +85,10 @@ export function hostMatches(entry: KnownHostEntry, name: string): boolean {
 
 function globMatch(pattern: string, s: string): boolean {
   if (!/[*?]/.test(pattern)) return pattern === s;
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`).test(s);
 }
 
@@ -153,22 +156,24 @@ const appendQueues = new Map<string, Promise<unknown>>();
  */
 export function appendKnownHost(file: string, name: string, key: Buffer): Promise<void> {
   const prev = appendQueues.get(file) ?? Promise.resolve();
-  const next = prev.catch(() => undefined).then(async () => {
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    const fh = await open(file, 'a+', 0o600);
-    try {
-      const { size } = await fh.stat();
-      let lead = '';
-      if (size > 0) {
-        const last = Buffer.alloc(1);
-        await fh.read(last, 0, 1, size - 1);
-        if (last[0] !== 0x0a) lead = '\n';
+  const next = prev
+    .catch(() => undefined)
+    .then(async () => {
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      const fh = await open(file, 'a+', 0o600);
+      try {
+        const { size } = await fh.stat();
+        let lead = '';
+        if (size > 0) {
+          const last = Buffer.alloc(1);
+          await fh.read(last, 0, 1, size - 1);
+          if (last[0] !== 0x0a) lead = '\n';
+        }
+        await fh.write(`${lead}${name} ${keyTypeOf(key)} ${key.toString('base64')}\n`);
+      } finally {
+        await fh.close();
       }
-      await fh.write(`${lead}${name} ${keyTypeOf(key)} ${key.toString('base64')}\n`);
-    } finally {
-      await fh.close();
-    }
-  });
+    });
   appendQueues.set(file, next);
   return next;
 }

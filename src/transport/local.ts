@@ -34,7 +34,10 @@ export class LocalConnection implements HostConnection {
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       const sendStdin = (): void => {
-        if (opts.stdinFile !== undefined) createReadStream(opts.stdinFile).on('error', () => child.stdin.end()).pipe(child.stdin);
+        if (opts.stdinFile !== undefined)
+          createReadStream(opts.stdinFile)
+            .on('error', () => child.stdin.end())
+            .pipe(child.stdin);
         else if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
         else child.stdin.end();
       };

@@ -261,7 +261,7 @@ export class PersistentShell {
     if (p.direct) {
       const end = this.errBuf.indexOf(sep, Math.max(0, this.errScanned - sep.length));
       if (end < 0) return void (this.errScanned = this.errBuf.length);
-      if (end + sep.length !== this.errBuf.length) return this.protocolError('unexpected output after a command\'s stderr');
+      if (end + sep.length !== this.errBuf.length) return this.protocolError("unexpected output after a command's stderr");
       stderr = Buffer.from(this.errBuf.subarray(0, end));
     } else stderr = Buffer.from(this.buf.subarray(this.outEnd + sep.length, this.errEnd));
     const out: ShellOutput = { rc: Number(m[1]), stdout: Buffer.from(this.buf.subarray(0, this.outEnd)), stderr };

@@ -109,8 +109,7 @@ export class ConnectionPool {
     const spec = host.connection.proxy_jump!;
     const named = this.opts.resolveHost?.(spec);
     if (named) {
-      if (chain.includes(named.name) || named.name === host.name)
-        throw new UnreachableError(host.name, `proxy_jump loop: ${[...chain, host.name, named.name].join(' -> ')}`);
+      if (chain.includes(named.name) || named.name === host.name) throw new UnreachableError(host.name, `proxy_jump loop: ${[...chain, host.name, named.name].join(' -> ')}`);
       return this.connectionFor(named, [...chain, host.name]);
     }
     const j = parseJump(spec);

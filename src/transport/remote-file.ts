@@ -214,13 +214,14 @@ export async function probeFile(shell: RemoteShell, path: string, opts: ProbeOpt
 
 async function probeFileOnce(shell: RemoteShell, path: string, opts: ProbeOptions): Promise<FileProbe> {
   // Bytes that always come are hashed here (see below): a sha256sum on the host would only cost a process.
-  const wantSha =
-    opts.wantSha || opts.compareSha !== undefined || opts.wantContent === 'if-different' || (opts.wantContent === 'always' && opts.maxContentBytes !== undefined);
+  const wantSha = opts.wantSha || opts.compareSha !== undefined || opts.wantContent === 'if-different' || (opts.wantContent === 'always' && opts.maxContentBytes !== undefined);
   const contentMode = opts.wantContent ?? 'none';
   // The extra script runs first in its own subshell; its output is length-prefixed.
-  const extra = opts.extra ? sh`x=$(${opts.extra}
+  const extra = opts.extra
+    ? sh`x=$(${opts.extra}
 ); printf 'NMEXTRA %d\n%s' "\${#x}" "$x"
-` : raw('');
+`
+    : raw('');
   const script = sh`p=${path}; follow=${opts.follow ? 1 : 0}; wantsha=${wantSha ? 1 : 0}; cmp=${opts.compareSha ?? ''}; want=${contentMode}; max=${opts.maxContentBytes ?? -1}
 ${raw(PRELUDE)}${extra}${raw(PROBE_BODY)}`;
   const res = await shell.exec(script, opts.largeOutput ? { largeOutput: true } : {});

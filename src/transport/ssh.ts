@@ -17,15 +17,7 @@ import type { BecomeSpec, ExecOptions, ExecResult, HostConnection, RemoteShell }
 import { UnreachableError } from './types.js';
 import { quote, sh, type Raw } from './quote.js';
 import { BecomeError, SudoDialog, needsPassword, sudoCommand } from './become.js';
-import {
-  appendKnownHost,
-  checkHostKey,
-  fingerprint,
-  keyTypeOf,
-  knownHostsName,
-  knownKeyTypes,
-  readKnownHosts,
-} from './known-hosts.js';
+import { appendKnownHost, checkHostKey, fingerprint, keyTypeOf, knownHostsName, knownKeyTypes, readKnownHosts } from './known-hosts.js';
 import { Semaphore } from './semaphore.js';
 import { MAX_SPOOLED_STDIN, PersistentShell, SHELL_SERVER, ShellEnded } from './persistent-shell.js';
 
@@ -466,10 +458,13 @@ export class SshConnection implements HostConnection {
         // in sudoers) it would wait for a password forever. EOF on its stdin ends it.
         let stalled = false;
         const guard = dialog
-          ? setTimeout(() => {
-              stalled = true;
-              stream.end();
-            }, (this.target.becomeTimeoutSec ?? 30) * 1000)
+          ? setTimeout(
+              () => {
+                stalled = true;
+                stream.end();
+              },
+              (this.target.becomeTimeoutSec ?? 30) * 1000,
+            )
           : undefined;
         const onEvents = (events: string[]) => {
           for (const ev of events) {
@@ -477,8 +472,7 @@ export class SshConnection implements HostConnection {
             else if (ev === 'ready') {
               clearTimeout(guard);
               sendStdin();
-            }
-            else if (ev === 'rejected') stream.end(); // EOF makes sudo give up instead of waiting for another try
+            } else if (ev === 'rejected') stream.end(); // EOF makes sudo give up instead of waiting for another try
           }
         };
         stream.on('data', (d: Buffer) => (dialog ? onEvents(dialog.onStdout(d)) : out.push(d)));
@@ -522,8 +516,7 @@ export class SshConnection implements HostConnection {
   private openExecChannel(client: Ssh2Client, line: string, attempt: number, cb: (err: Error | undefined, stream: ClientChannel) => void): void {
     client.exec(line, (err, stream) => {
       if (!err) return cb(undefined, stream);
-      if (this.lost || this.client !== client)
-        return cb(new UnreachableError(this.hostName, `${this.where}: connection lost (${this.lost ?? 'closed'})`), stream);
+      if (this.lost || this.client !== client) return cb(new UnreachableError(this.hostName, `${this.where}: connection lost (${this.lost ?? 'closed'})`), stream);
       if (attempt < 12 && /open failed/.test(err.message)) {
         setTimeout(() => this.openExecChannel(client, line, attempt + 1, cb), Math.min(10 * 2 ** attempt, 250));
         return;

@@ -27,12 +27,14 @@ export function vmCommand(): Command {
   vm.command('up')
     .description('boot the VM on a fresh overlay and wait for SSH; writes DIR/inventory.yaml and DIR/known_hosts')
     .option(...dirOption)
-    .option('-p, --port <port>', 'forward 127.0.0.1:PORT to the VM\'s SSH', port, DEFAULT_VM_PORT)
+    .option('-p, --port <port>', "forward 127.0.0.1:PORT to the VM's SSH", port, DEFAULT_VM_PORT)
     .option('--boot-timeout <seconds>', 'how long to wait for SSH', (v) => Number(v), 900)
-    .action(action(async (o: { dir: string; port: number; bootTimeout: number }) => {
-      const info = await vmUp({ dir: o.dir, port: o.port, bootTimeoutSec: o.bootTimeout, log: say });
-      say(`inventory: ${info.inventory}`);
-    }));
+    .action(
+      action(async (o: { dir: string; port: number; bootTimeout: number }) => {
+        const info = await vmUp({ dir: o.dir, port: o.port, bootTimeoutSec: o.bootTimeout, log: say });
+        say(`inventory: ${info.inventory}`);
+      }),
+    );
 
   vm.command('down')
     .description('stop the VM and delete its overlay (the cached image stays)')

@@ -112,8 +112,23 @@ export async function sshReady(info: Pick<VmInfo, 'port' | 'key' | 'knownHosts'>
 
 /** Plain OpenSSH arguments up to the command (strict host key from the image). */
 export function sshArgs(info: Pick<VmInfo, 'port' | 'key' | 'knownHosts'>): string[] {
-  return ['-p', String(info.port), '-i', info.key, '-o', `UserKnownHostsFile=${info.knownHosts}`, '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'LogLevel=ERROR', 'ops@127.0.0.1'];
+  return [
+    '-p',
+    String(info.port),
+    '-i',
+    info.key,
+    '-o',
+    `UserKnownHostsFile=${info.knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=10',
+    '-o',
+    'LogLevel=ERROR',
+    'ops@127.0.0.1',
+  ];
 }
 
 export async function vmUp(opts: VmUpOptions = {}): Promise<VmInfo> {
@@ -147,11 +162,30 @@ export async function vmUp(opts: VmUpOptions = {}): Promise<VmInfo> {
     log(`starting the VM (${accel}, ${mem} MB, kernel ${kernel}) with SSH on 127.0.0.1:${port}; console in ${consoleLog}`);
     rmSync(consoleLog, { force: true });
     const args = [
-      '-name', 'nodemend-vm', '-accel', accel, ...(accel === 'kvm' ? ['-cpu', 'host'] : []), '-m', String(mem), '-smp', '1',
-      '-drive', `file=${overlay},format=qcow2,if=virtio,cache=unsafe`,
-      '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22`, '-device', 'virtio-net-pci,netdev=n0',
-      '-serial', `file:${consoleLog}`, '-display', 'none', '-monitor', 'none',
-      '-pidfile', pidFile(dir), '-daemonize',
+      '-name',
+      'nodemend-vm',
+      '-accel',
+      accel,
+      ...(accel === 'kvm' ? ['-cpu', 'host'] : []),
+      '-m',
+      String(mem),
+      '-smp',
+      '1',
+      '-drive',
+      `file=${overlay},format=qcow2,if=virtio,cache=unsafe`,
+      '-netdev',
+      `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22`,
+      '-device',
+      'virtio-net-pci,netdev=n0',
+      '-serial',
+      `file:${consoleLog}`,
+      '-display',
+      'none',
+      '-monitor',
+      'none',
+      '-pidfile',
+      pidFile(dir),
+      '-daemonize',
     ];
     const errFd = openSync(join(dir, 'qemu.stderr'), 'w');
     await new Promise<void>((ok, fail) => {

@@ -112,7 +112,7 @@ it('replace: registered msg and changed as in Ansible, and the first run did cha
   expect(replace.ansible.run.changed).toEqual({
     'comment out swap lines': true,
     'only between markers': true,
-    'a section pattern that does not match (no MULTILINE there, so ^ is the file\'s start)': false,
+    "a section pattern that does not match (no MULTILINE there, so ^ is the file's start)": false,
     'nothing matches': false,
   });
 });

@@ -160,7 +160,12 @@ const assertion = d.case('a failed assert names the condition and fail_msg', {
 });
 
 const loops = d.case('with_<lookup> loops and loop_control index_var / extended', {
-  vars: { users: [{ name: 'a', keys: ['k1', 'k2'] }, { name: 'b', keys: ['k3'] }] },
+  vars: {
+    users: [
+      { name: 'a', keys: ['k1', 'k2'] },
+      { name: 'b', keys: ['k3'] },
+    ],
+  },
   tasks: `
     - name: with_items flattens one level
       debug: { msg: "{{ item }}" }
@@ -205,8 +210,7 @@ const loops = d.case('with_<lookup> loops and loop_control index_var / extended'
 
 beforeAll(() => d.run(), 900_000);
 
-const pick = (v: Record<string, unknown> | null | undefined, keys: string[]): Record<string, unknown> =>
-  Object.fromEntries(keys.filter((k) => v && k in v).map((k) => [k, v![k]]));
+const pick = (v: Record<string, unknown> | null | undefined, keys: string[]): Record<string, unknown> => Object.fromEntries(keys.filter((k) => v && k in v).map((k) => [k, v![k]]));
 
 describe.each(MODES)('%s', (mode) => {
   for (const c of [checkMode, newline, blocks, rescue, conditions, accumulate, handlers, assertion, loops]) {
@@ -231,7 +235,11 @@ describe.each(MODES)('%s', (mode) => {
     expect(n.st1.stat.checksum).toMatch(/^[0-9a-f]{40}$/); // sha1, as Ansible's default
     if (mode === 'run') {
       // lineinfile names its backup `backup`, blockinfile and copy `backup_file`, as Ansible's modules do.
-      for (const [reg, key] of [['cp', 'backup_file'], ['li', 'backup'], ['bi', 'backup_file']] as const) {
+      for (const [reg, key] of [
+        ['cp', 'backup_file'],
+        ['li', 'backup'],
+        ['bi', 'backup_file'],
+      ] as const) {
         expect(typeof n[reg][key], `${reg}.${key}`).toBe('string');
         expect(typeof a[reg][key], `${reg}.${key}`).toBe('string');
       }

@@ -110,9 +110,7 @@ describe('compare-and-swap edits', () => {
       writeFileSync(p, `- hosts: nodes\n  tasks:\n${tasks}`);
       return p;
     };
-    const runs = await Promise.all(
-      ['a', 'b'].map((tag) => cli(['run', playbook(tag), '-i', inv, '--ignore-lock', '--json', join(w, `edits-${tag}.json`)])),
-    );
+    const runs = await Promise.all(['a', 'b'].map((tag) => cli(['run', playbook(tag), '-i', inv, '--ignore-lock', '--json', join(w, `edits-${tag}.json`)])));
     for (const r of runs) expect(r.code, r.stdout + r.stderr).toBe(0);
     const lines = new Set(readFileSync(join(hostRoot(HOST), path), 'utf8').split('\n'));
     let reported = 0;

@@ -104,7 +104,9 @@ describe('SIGINT / SIGTERM of the controller at random points', () => {
       counts.cases++;
       bigSrc = join(w, `big-${k}.bin`);
       writeFileSync(bigSrc, randomBytes(8 << 20));
-      const before = new Map(HOSTS.flatMap((h) => Object.keys(roundWrites(k)).map((f) => [`${h}:${f}`, existsSync(join(hostRoot(h), dir, f)) ? readFileSync(join(hostRoot(h), dir, f)) : null] as const)));
+      const before = new Map(
+        HOSTS.flatMap((h) => Object.keys(roundWrites(k)).map((f) => [`${h}:${f}`, existsSync(join(hostRoot(h), dir, f)) ? readFileSync(join(hostRoot(h), dir, f)) : null] as const)),
+      );
       const delay = randomInt(0, 1800);
       const args = ['run', playbook(k), '-i', inv, ...(staleLock ? ['--ignore-lock'] : [])];
       const r = await runAndSignal(args, sig, delay, twice);

@@ -39,7 +39,22 @@ async function withConnection<T>(name: string, user: string, fn: (c: SshConnecti
 /** OpenSSH's own client, strict about host keys, against the fleet's known_hosts. */
 function openssh(port: number, user: string, command: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const f = testFleet();
-  const args = ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${f.knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-i', f.key, '-p', String(port), `${user}@127.0.0.1`, command];
+  const args = [
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${f.knownHosts}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-i',
+    f.key,
+    '-p',
+    String(port),
+    `${user}@127.0.0.1`,
+    command,
+  ];
   return new Promise((resolve) => {
     const child = execFile('ssh', args, (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
     child.stdin?.end();
@@ -73,7 +88,9 @@ describe('the global test fleet', () => {
 
   it('every host answers ssh with its own hostname, under the host key known_hosts records', async () => {
     // Hosts other files stop on purpose may be down right now: every other host must answer.
-    const names = testFleet().hosts.map((h) => h.name).filter((n) => !STOPPED_BY_TESTS.includes(n));
+    const names = testFleet()
+      .hosts.map((h) => h.name)
+      .filter((n) => !STOPPED_BY_TESTS.includes(n));
     const seen = await Promise.all(names.map((n) => withConnection(n, 'ops', async (c) => (await c.exec('hostname; cat /etc/hostname')).stdout)));
     expect(seen).toEqual(names.map((n) => `${n}\n${n}\n`));
   });
@@ -177,7 +194,15 @@ describe('the global test fleet', () => {
 describe('inventory and known_hosts text', () => {
   it('keeps odd paths as single YAML strings', () => {
     const key = "/tmp/it's a: dir #1/keys/id";
-    const text = inventoryYaml({ key, knownHosts: '/x/{known}', hosts: [{ name: 'a', port: 1 }, { name: 'b', port: 2 }], builders: ['b'] });
+    const text = inventoryYaml({
+      key,
+      knownHosts: '/x/{known}',
+      hosts: [
+        { name: 'a', port: 1 },
+        { name: 'b', port: 2 },
+      ],
+      builders: ['b'],
+    });
     expect(parse(text)).toEqual({
       all: {
         connection: { host: '127.0.0.1', user: 'ops', identity_file: key, known_hosts: '/x/{known}', become: true },
@@ -199,7 +224,9 @@ describe('root filesystem cache', () => {
     expect(rootfsKey([...PACKAGES].reverse())).toBe(rootfsKey()); // order does not matter
     expect(rootfsKey([...PACKAGES, 'strace'])).not.toBe(rootfsKey());
     expect(rootfsKey(PACKAGES, 'trixie')).not.toBe(rootfsKey());
-    const lowerdir = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.includes(`${testFleet().dir}/hosts/node1/merged `));
+    const lowerdir = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.includes(`${testFleet().dir}/hosts/node1/merged `));
     expect(lowerdir).toContain(`lowerdir=${rootfsPath()}`);
     expect(isComplete(rootfsPath())).toBe(true);
   });
@@ -217,7 +244,12 @@ describe('root filesystem cache', () => {
     try {
       expect(detectMirror(read, list)).toBe('http://mirror.example/debian');
       expect(detectMirror(read, () => [])).toBe('http://old.example/debian');
-      expect(() => detectMirror(() => undefined, () => [])).toThrow(/set MIRROR/);
+      expect(() =>
+        detectMirror(
+          () => undefined,
+          () => [],
+        ),
+      ).toThrow(/set MIRROR/);
       process.env.MIRROR = 'http://override.example/debian';
       expect(detectMirror(read, list)).toBe('http://override.example/debian');
     } finally {

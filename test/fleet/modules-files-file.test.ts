@@ -222,7 +222,7 @@ describe('file state=file / no state', () => {
       { path: '/x', state: 'absent', modification_time: 'now' },
       { path: '/x', state: 'bogus' },
       { path: '/x', modification_time: 'yesterday' },
-      { path: '/' , state: 'absent' },
+      { path: '/', state: 'absent' },
       { path: '/x', dest: '/y' },
     ];
     for (const b of bad) expect(file.schema.safeParse(b).success, JSON.stringify(b)).toBe(false);

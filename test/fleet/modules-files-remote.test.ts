@@ -143,7 +143,11 @@ describe('writeFileAtomic', () => {
     const st = statSync(onHost(host, p));
     expect([st.mode & 0o7777, st.uid, st.gid, readFileSync(onHost(host, p), 'utf8')]).toEqual([0o4751, 1000, 1000, 'new']);
     // New files: the mode is exact whatever the umask would give (0600 is narrower, 0775 wider than 0644).
-    for (const [name, mode, content] of [['n600', '0600', 'secret'], ['n775', '0775', '#!/bin/sh\n'], ['nempty', '0640', '']] as const) {
+    for (const [name, mode, content] of [
+      ['n600', '0600', 'secret'],
+      ['n775', '0775', '#!/bin/sh\n'],
+      ['nempty', '0640', ''],
+    ] as const) {
       const r = await writeFileAtomic(root(), `${dir}/${name}`, content, { mode, owner: 'ops', group: 'ops' });
       expect(r.stat).toMatchObject({ mode, owner: 'ops', group: 'ops', size: content.length });
       expect([modeOf(host, `${dir}/${name}`), readFileSync(onHost(host, `${dir}/${name}`), 'utf8')]).toEqual([mode, content]);

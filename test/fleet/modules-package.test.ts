@@ -40,73 +40,101 @@ afterAll(async () => {
 });
 
 describe('package (apt backend)', () => {
-  it('update_cache alone refreshes the lists', async () => {
-    const check = await hx.run(pkg, { update_cache: true }, { check: true });
-    expect(check).toMatchObject({ changed: true });
-    const r = await hx.run(pkg, { update_cache: true });
-    expect(r).toMatchObject({ changed: true, result: { cache_updated: true } });
-    expect(existsOnHost(host, '/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease')).toBe(true);
-  }, SLOW);
+  it(
+    'update_cache alone refreshes the lists',
+    async () => {
+      const check = await hx.run(pkg, { update_cache: true }, { check: true });
+      expect(check).toMatchObject({ changed: true });
+      const r = await hx.run(pkg, { update_cache: true });
+      expect(r).toMatchObject({ changed: true, result: { cache_updated: true } });
+      expect(existsOnHost(host, '/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease')).toBe(true);
+    },
+    SLOW,
+  );
 
-  it('check mode reports the install and leaves the host untouched', async () => {
-    const before = packageState();
-    const r = await hx.run(pkg, { name: 'hello' }, { check: true });
-    expect(r.changed).toBe(true);
-    expect(r.plan.msg).toMatch(/^would install hello \S+$/);
-    expect(r.result.installed_versions).toEqual({ hello: null });
-    expect(existsOnHost(host, '/usr/bin/hello')).toBe(false);
-    expect(packageState()).toBe(before);
-  }, SLOW);
+  it(
+    'check mode reports the install and leaves the host untouched',
+    async () => {
+      const before = packageState();
+      const r = await hx.run(pkg, { name: 'hello' }, { check: true });
+      expect(r.changed).toBe(true);
+      expect(r.plan.msg).toMatch(/^would install hello \S+$/);
+      expect(r.result.installed_versions).toEqual({ hello: null });
+      expect(existsOnHost(host, '/usr/bin/hello')).toBe(false);
+      expect(packageState()).toBe(before);
+    },
+    SLOW,
+  );
 
-  it('installs once, then reports no change', async () => {
-    const r = await hx.run(pkg, { name: 'hello', state: 'present' });
-    expect(r.changed).toBe(true);
-    const version = (r.result.installed_versions as Record<string, string>).hello;
-    expect(version).toMatch(/^\d/);
-    expect(r.result.rc).toBe(0);
-    expect(existsOnHost(host, '/usr/bin/hello')).toBe(true);
-    const again = await hx.run(pkg, { name: 'hello' });
-    expect(again).toMatchObject({ changed: false, result: { installed_versions: { hello: version } } });
-    expect(again.plan.msg).toBe('all packages already present');
-  }, SLOW);
+  it(
+    'installs once, then reports no change',
+    async () => {
+      const r = await hx.run(pkg, { name: 'hello', state: 'present' });
+      expect(r.changed).toBe(true);
+      const version = (r.result.installed_versions as Record<string, string>).hello;
+      expect(version).toMatch(/^\d/);
+      expect(r.result.rc).toBe(0);
+      expect(existsOnHost(host, '/usr/bin/hello')).toBe(true);
+      const again = await hx.run(pkg, { name: 'hello' });
+      expect(again).toMatchObject({ changed: false, result: { installed_versions: { hello: version } } });
+      expect(again.plan.msg).toBe('all packages already present');
+    },
+    SLOW,
+  );
 
-  it('latest with a refreshed cache is unchanged when the candidate is installed; its check run touches nothing', async () => {
-    const before = packageState();
-    const check = await hx.run(apt, { name: ['hello'], state: 'latest', update_cache: true }, { check: true });
-    expect(check.changed).toBe(false);
-    expect(packageState()).toBe(before);
-    const real = await hx.run(apt, { name: ['hello'], state: 'latest', update_cache: true, cache_valid_time: 3600 });
-    expect(real.changed).toBe(false);
-  }, SLOW);
+  it(
+    'latest with a refreshed cache is unchanged when the candidate is installed; its check run touches nothing',
+    async () => {
+      const before = packageState();
+      const check = await hx.run(apt, { name: ['hello'], state: 'latest', update_cache: true }, { check: true });
+      expect(check.changed).toBe(false);
+      expect(packageState()).toBe(before);
+      const real = await hx.run(apt, { name: ['hello'], state: 'latest', update_cache: true, cache_valid_time: 3600 });
+      expect(real.changed).toBe(false);
+    },
+    SLOW,
+  );
 
-  it('pins: the installed version matches, an unknown version fails in the plan', async () => {
-    const v = ((await hx.run(pkg, { name: 'hello' })).result.installed_versions as Record<string, string>).hello;
-    expect((await hx.run(pkg, { name: `hello=${v}` })).changed).toBe(false);
-    expect((await hx.run(pkg, { name: `hello=${v.split('-')[0]}*` })).changed).toBe(false);
-    const e = await hx.run(pkg, { name: 'hello=0.0.1-nm' }, { check: true }).catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(ModuleFailure);
-    expect((e as Error).message).toBe("No package matching 'hello=0.0.1-nm' is available");
-    await expect(hx.run(pkg, { name: 'nodemend-no-such-package' })).rejects.toThrow("No package matching 'nodemend-no-such-package' is available");
-  }, SLOW);
+  it(
+    'pins: the installed version matches, an unknown version fails in the plan',
+    async () => {
+      const v = ((await hx.run(pkg, { name: 'hello' })).result.installed_versions as Record<string, string>).hello;
+      expect((await hx.run(pkg, { name: `hello=${v}` })).changed).toBe(false);
+      expect((await hx.run(pkg, { name: `hello=${v.split('-')[0]}*` })).changed).toBe(false);
+      const e = await hx.run(pkg, { name: 'hello=0.0.1-nm' }, { check: true }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(ModuleFailure);
+      expect((e as Error).message).toBe("No package matching 'hello=0.0.1-nm' is available");
+      await expect(hx.run(pkg, { name: 'nodemend-no-such-package' })).rejects.toThrow("No package matching 'nodemend-no-such-package' is available");
+    },
+    SLOW,
+  );
 
-  it('several names: only the missing one is installed', async () => {
-    const r = await hx.run(pkg, { name: ['hello', 'cowsay'] }, { check: true });
-    expect(r.plan.msg).toMatch(/^would install cowsay \S+$/);
-    const real = await hx.run(pkg, { name: 'hello,cowsay' });
-    expect(real.changed).toBe(true);
-    expect(Object.keys(real.result.installed_versions as object)).toEqual(['hello', 'cowsay']);
-    expect(existsOnHost(host, '/usr/games/cowsay')).toBe(true);
-  }, SLOW);
+  it(
+    'several names: only the missing one is installed',
+    async () => {
+      const r = await hx.run(pkg, { name: ['hello', 'cowsay'] }, { check: true });
+      expect(r.plan.msg).toMatch(/^would install cowsay \S+$/);
+      const real = await hx.run(pkg, { name: 'hello,cowsay' });
+      expect(real.changed).toBe(true);
+      expect(Object.keys(real.result.installed_versions as object)).toEqual(['hello', 'cowsay']);
+      expect(existsOnHost(host, '/usr/games/cowsay')).toBe(true);
+    },
+    SLOW,
+  );
 
-  it('absent: check changes nothing, then removes, then reports no change', async () => {
-    const before = packageState();
-    const check = await hx.run(pkg, { name: ['hello', 'cowsay'], state: 'absent' }, { check: true });
-    expect(check.changed).toBe(true);
-    expect(check.plan.msg).toMatch(/^would remove hello \S+, remove cowsay \S+$/);
-    expect(packageState()).toBe(before);
-    const r = await hx.run(pkg, { name: ['hello', 'cowsay'], state: 'absent' });
-    expect(r).toMatchObject({ changed: true, result: { installed_versions: { hello: null, cowsay: null } } });
-    expect(existsOnHost(host, '/usr/bin/hello')).toBe(false);
-    expect((await hx.run(pkg, { name: ['hello', 'cowsay'], state: 'absent' })).changed).toBe(false);
-  }, SLOW);
+  it(
+    'absent: check changes nothing, then removes, then reports no change',
+    async () => {
+      const before = packageState();
+      const check = await hx.run(pkg, { name: ['hello', 'cowsay'], state: 'absent' }, { check: true });
+      expect(check.changed).toBe(true);
+      expect(check.plan.msg).toMatch(/^would remove hello \S+, remove cowsay \S+$/);
+      expect(packageState()).toBe(before);
+      const r = await hx.run(pkg, { name: ['hello', 'cowsay'], state: 'absent' });
+      expect(r).toMatchObject({ changed: true, result: { installed_versions: { hello: null, cowsay: null } } });
+      expect(existsOnHost(host, '/usr/bin/hello')).toBe(false);
+      expect((await hx.run(pkg, { name: ['hello', 'cowsay'], state: 'absent' })).changed).toBe(false);
+    },
+    SLOW,
+  );
 });

@@ -42,8 +42,8 @@ const root = () => hx.conn.as({ user: 'root', method: 'sudo' });
 const pidOf = async (): Promise<string> => (await root().exec(`cat /run/${name}.pid 2>/dev/null || true`)).stdout.trim();
 const isRunning = async (): Promise<boolean> => (await root().exec(`/etc/init.d/${name} status`)).rc === 0;
 const links = (kind: 'S' | 'K'): string[] =>
-  ['rc0.d', 'rc1.d', 'rc2.d', 'rc3.d', 'rc4.d', 'rc5.d', 'rc6.d'].filter((d) =>
-    existsSync(onHost(host, `/etc/${d}`)) && readdirSync(onHost(host, `/etc/${d}`)).some((f) => f.startsWith(kind) && f.slice(3) === name),
+  ['rc0.d', 'rc1.d', 'rc2.d', 'rc3.d', 'rc4.d', 'rc5.d', 'rc6.d'].filter(
+    (d) => existsSync(onHost(host, `/etc/${d}`)) && readdirSync(onHost(host, `/etc/${d}`)).some((f) => f.startsWith(kind) && f.slice(3) === name),
   );
 
 beforeAll(async () => {

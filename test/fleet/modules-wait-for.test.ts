@@ -43,7 +43,7 @@ describe('wait_for', () => {
     }
   });
 
-  it('state stopped on a closed port succeeds; started on it times out with Ansible\'s message', async () => {
+  it("state stopped on a closed port succeeds; started on it times out with Ansible's message", async () => {
     expect((await hx.run(waitFor, { port: CLOSED, state: 'stopped', timeout: 5 })).changed).toBe(false);
     const e = await failure(hx.run(waitFor, { port: CLOSED, timeout: 1, sleep: 0.2 }));
     expect(e.message).toBe(`Timeout when waiting for 127.0.0.1:${CLOSED}`);

@@ -84,9 +84,7 @@ describe('run --check --plan-out', () => {
     expect(p.format).toBe('nodemend-plan');
     expect(p.version).toBe(1);
     expect(Object.keys(p.hosts)).toEqual(hosts);
-    expect(p.inputs.map((i) => i.path.slice(work.length + 1)).sort()).toEqual(
-      ['grub.yaml', 'inventory.yaml', 'site.yaml', 'templates/daemon.json.hbs', 'vars.yaml'].sort(),
-    );
+    expect(p.inputs.map((i) => i.path.slice(work.length + 1)).sort()).toEqual(['grub.yaml', 'inventory.yaml', 'site.yaml', 'templates/daemon.json.hbs', 'vars.yaml'].sort());
     for (const h of hosts) {
       const tasks = p.hosts[h].tasks;
       expect(tasks.map((t) => [t.task, t.status])).toEqual([
@@ -242,10 +240,7 @@ describe('review: grouped diffs in the terminal, plan show, and the HTML page in
       mkdirSync(join(hostRoot(h), remote, 'ticket'), { recursive: true });
       writeFileSync(ticketFile(h), h === odd ? 'nofile 4096\ncore 0\n' : OLD);
     }
-    writeFileSync(
-      join(work, 'ticket.yaml'),
-      `- hosts: nodes\n  become: true\n  tasks:\n    - name: limits\n      copy: { content: "nofile 65536\\n", dest: "${remote}/ticket/limits.conf" }\n`,
-    );
+    writeFileSync(join(work, 'ticket.yaml'), `- hosts: nodes\n  become: true\n  tasks:\n    - name: limits\n      copy: { content: "nofile 65536\\n", dest: "${remote}/ticket/limits.conf" }\n`);
   });
 
   it('--diff prints the change four hosts share once with their list, the odd host apart', async () => {
@@ -272,7 +267,18 @@ describe('review: grouped diffs in the terminal, plan show, and the HTML page in
         const profile = mkdtempSync(join(work, 'chromium-'));
         const child = spawn(
           'chromium',
-          ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`, ...args, `file://${html}`],
+          [
+            '--headless',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+            '--no-first-run',
+            `--user-data-dir=${profile}`,
+            ...args,
+            `file://${html}`,
+          ],
           { stdio: ['ignore', 'pipe', 'pipe'] },
         );
         let stdout = '';

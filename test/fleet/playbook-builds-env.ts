@@ -66,7 +66,10 @@ export const changedBy = (r: RunResult, task: string): string[] => [...new Set(r
 export const resultsOf = (r: RunResult, task: string) => r.results.filter((x) => x.task === task);
 /** Every changed result as "host task [item]": a check run must predict exactly the real run's. */
 export const changedTasks = (r: RunResult): string[] =>
-  r.results.filter((x) => x.status === 'changed').map((x) => `${x.host} ${x.task}${x.item === undefined ? '' : ` [${JSON.stringify(x.item)}]`}`).sort();
+  r.results
+    .filter((x) => x.status === 'changed')
+    .map((x) => `${x.host} ${x.task}${x.item === undefined ? '' : ` [${JSON.stringify(x.item)}]`}`)
+    .sort();
 
 /** The host's file at a remote path, from the controller. */
 export const onHost = (host: string, path: string): string => join(hostRoot(host), path);

@@ -66,11 +66,11 @@ function plantEl7Prereqs(kernels: string[], root = `${base}-el7/root`): void {
   writeFileSync(join(r, 'usr/include/gelf.h'), '/* elfutils-libelf-devel */\n');
   const bin = onHost(BUILDER, `${base}-el7/bin`);
   mkdirSync(bin, { recursive: true });
-  for (const tool of ['yumdownloader', 'rpmbuild']) writeFileSync(join(bin, tool), `#!/bin/sh\n# presence of ${tool} (yum-utils / rpm-build on EL7); never run by the stand-in build\nexit 0\n`, { mode: 0o755 });
+  for (const tool of ['yumdownloader', 'rpmbuild'])
+    writeFileSync(join(bin, tool), `#!/bin/sh\n# presence of ${tool} (yum-utils / rpm-build on EL7); never run by the stand-in build\nexit 0\n`, { mode: 0o755 });
 }
 const ZERO = Object.fromEntries(NODES.map((n) => [n, 0]));
-const override = (kernels: Record<string, string | undefined>) =>
-  Object.fromEntries(Object.entries(kernels).map(([h, k]) => [h, k ? { kpatch_kernel_override: k } : {}]));
+const override = (kernels: Record<string, string | undefined>) => Object.fromEntries(Object.entries(kernels).map(([h, k]) => [h, k ? { kpatch_kernel_override: k } : {}]));
 let inventory: string;
 const enabledFile = (h: string) => onHost(h, `${base}/sys/kernel/livepatch/livepatch_route/enabled`);
 const srcversionFile = (h: string) => onHost(h, `${base}/sys/module/livepatch_route/srcversion`);
@@ -168,20 +168,33 @@ describe('kpatch-route.yaml', () => {
     const notNeeded = resultsOf(run, 'Report nodes whose kernel does not need the patch').filter((r) => r.status === 'ok');
     expect(notNeeded.map((r) => r.host).sort()).toEqual(['node15', 'node16']);
     expect(notNeeded.find((r) => r.host === 'node15')!.msg).toBe('3.16.70-1-amd64 already contains the ip_del_fnhe fix upstream: livepatch-route not needed');
-    expect(resultsOf(run, 'livepatch-route.ko (copied only when its checksum differs)').filter((r) => r.status !== 'skipped').map((r) => r.host)).toEqual(['node14']);
+    expect(
+      resultsOf(run, 'livepatch-route.ko (copied only when its checksum differs)')
+        .filter((r) => r.status !== 'skipped')
+        .map((r) => r.host),
+    ).toEqual(['node14']);
     expect(builtKernels(run)).toEqual([]);
     expect(changedOf(run)).toEqual(ZERO);
     expect(snapshotTree([`${base}/var/lib/kpatch`])).toEqual(before);
     // One release earlier than the backport still needs it.
     const older = await play('kpatch-route.yaml', writeInventory(override({ node14: K957, node15: '3.16.69-1-amd64', node16: undefined })), vars, { check: true });
-    expect(resultsOf(older, 'Report nodes whose kernel does not need the patch').filter((r) => r.status === 'ok').map((r) => r.host)).toEqual(['node16']);
+    expect(
+      resultsOf(older, 'Report nodes whose kernel does not need the patch')
+        .filter((r) => r.status === 'ok')
+        .map((r) => r.host),
+    ).toEqual(['node16']);
   });
 
   it('the RHEL 7.7 kernel and the stable backports need no patch; older releases of each line do', async () => {
     const check = await play('kpatch-route.yaml', writeInventory(override({ node14: K957, node15: '4.19.30-1.el7.elrepo.x86_64', node16: '3.10.0-1062.el7.x86_64' })), vars, { check: true });
-    const notNeeded = resultsOf(check, 'Report nodes whose kernel does not need the patch').filter((r) => r.status === 'ok').map((r) => r.host);
+    const notNeeded = resultsOf(check, 'Report nodes whose kernel does not need the patch')
+      .filter((r) => r.status === 'ok')
+      .map((r) => r.host);
     expect(notNeeded).toEqual(['node15', 'node16']);
-    const older = await play('kpatch-route.yaml', writeInventory(override({ node14: K957, node15: '4.19.29-1.el7.elrepo.x86_64', node16: '3.10.0-957.27.2.el7.x86_64' })), vars, { check: true, tags: ['kpatch-verify'] });
+    const older = await play('kpatch-route.yaml', writeInventory(override({ node14: K957, node15: '4.19.29-1.el7.elrepo.x86_64', node16: '3.10.0-957.27.2.el7.x86_64' })), vars, {
+      check: true,
+      tags: ['kpatch-verify'],
+    });
     expect(resultsOf(older, 'Report nodes whose kernel does not need the patch').filter((r) => r.status === 'ok')).toEqual([]);
   });
 
@@ -208,7 +221,9 @@ describe('kpatch-route.yaml', () => {
     // A plain `kpatch load` (what the kpatch service runs) would have kept the old build: verify catches that.
     writeFileSync(srcversionFile('node14'), `${before.node14}\n`);
     const verify = await play('kpatch-route.yaml', inventory, moved, { tags: ['kpatch-verify'] });
-    expect(failures(verify)).toEqual([expect.stringMatching(new RegExp(`^node14 livepatch_route is loaded and enabled: .*loaded srcversion '${before.node14}' vs installed '${loadedSrcversion('node15')}'`))]);
+    expect(failures(verify)).toEqual([
+      expect.stringMatching(new RegExp(`^node14 livepatch_route is loaded and enabled: .*loaded srcversion '${before.node14}' vs installed '${loadedSrcversion('node15')}'`)),
+    ]);
     const repair = await play('kpatch-route.yaml', inventory, moved);
     expect(failures(repair)).toEqual([]);
     expect(changedBy(repair, 'kpatch load (replacing an older livepatch_route)')).toEqual(['node14']);
@@ -223,11 +238,30 @@ describe('kpatch-route.yaml', () => {
     expect(build.status).toBe('changed');
     expect(build.stdoutTail).toContain(`${KFIXED}: the kernel source already contains the route fix; nothing to build`);
     const fixedDir = onHost(BUILDER, `${base}/build/${KFIXED}`);
-    expect(readFileSync(join(fixedDir, readdirSync(fixedDir).find((d) => d !== 'route.patch')!, '.kpatch/build.log'), 'utf8')).toContain('Reversed (or previously applied) patch detected!  Skipping patch.');
+    expect(
+      readFileSync(
+        join(
+          fixedDir,
+          readdirSync(fixedDir).find((d) => d !== 'route.patch')!,
+          '.kpatch/build.log',
+        ),
+        'utf8',
+      ),
+    ).toContain('Reversed (or previously applied) patch detected!  Skipping patch.');
     const report = resultsOf(run, 'Report nodes whose kernel source already has the fix').filter((r) => r.status === 'ok');
-    expect(report.map((r) => [r.host, r.msg])).toEqual([['node16', `${KFIXED}: its kernel source already contains the ip_del_fnhe fix (kpatch-build's patch -N found it applied): livepatch-route not needed`]]);
+    expect(report.map((r) => [r.host, r.msg])).toEqual([
+      ['node16', `${KFIXED}: its kernel source already contains the ip_del_fnhe fix (kpatch-build's patch -N found it applied): livepatch-route not needed`],
+    ]);
     expect(existsSync(onHost('node16', `${base}/var/lib/kpatch/${KFIXED}`))).toBe(false);
-    expect(resultsOf(run, 'livepatch_route is loaded and enabled').map((r) => [r.host, r.status]).sort()).toEqual([['node14', 'ok'], ['node15', 'ok'], ['node16', 'skipped']]);
+    expect(
+      resultsOf(run, 'livepatch_route is loaded and enabled')
+        .map((r) => [r.host, r.status])
+        .sort(),
+    ).toEqual([
+      ['node14', 'ok'],
+      ['node15', 'ok'],
+      ['node16', 'skipped'],
+    ]);
     const rerun = await play('kpatch-route.yaml', inv, vars);
     expect(failures(rerun)).toEqual([]);
     expect(changedOf(rerun)).toEqual(ZERO);
@@ -266,7 +300,9 @@ describe('kpatch-route.yaml', () => {
       writeFileSync(onHost(BUILDER, `${base}-el7/comment.txt`), 'GCC: (GCC) 4.8.5 20150623 (Red Hat 4.8.5-28)\0');
       onHostRun(BUILDER, ['objcopy', '--remove-section', '.comment', '--add-section', `.comment=${base}-el7/comment.txt`, `${base}-el7/root/usr/lib/debug/lib/modules/${k}/vmlinux`]);
       const run = await play('kpatch-route.yaml', inventory, vars, { check: true });
-      expect(failures(run)).toEqual([expect.stringContaining(`for ${k}; missing:\n  - gcc matching the kernel: ${k} was built with 'GCC: (GCC) 4.8.5 20150623 (Red Hat 4.8.5-28)', this builder's gcc is 'GCC: (Debian`)]);
+      expect(failures(run)).toEqual([
+        expect.stringContaining(`for ${k}; missing:\n  - gcc matching the kernel: ${k} was built with 'GCC: (GCC) 4.8.5 20150623 (Red Hat 4.8.5-28)', this builder's gcc is 'GCC: (Debian`),
+      ]);
     } finally {
       writeFileSync(vmlinux, saved);
     }

@@ -66,7 +66,15 @@ describe('kubelet-nokmem.yaml', () => {
     for (const n of NODES) {
       expect(kubelet(n, '--version')).toBe('Kubernetes v1.14.1');
       expect(kubelet(n, '--nodemend-kmem-status')).toBe('kmem accounting: disabled (nokmem)');
-      expect(buildInfo(n)).toMatchObject({ version: 'v1.14.1', binary_version: 'v1.14.1', tags: ['nokmem'], binary_build_tags: 'nokmem', nokmem: true, kmem_writers_in_binary: [], patched_runc: false });
+      expect(buildInfo(n)).toMatchObject({
+        version: 'v1.14.1',
+        binary_version: 'v1.14.1',
+        tags: ['nokmem'],
+        binary_build_tags: 'nokmem',
+        nokmem: true,
+        kmem_writers_in_binary: [],
+        patched_runc: false,
+      });
       expect(readFileSync(onHost(n, `${base}/kubelet.service.d/20-nodemend-nokmem.conf`), 'utf8')).toContain(`\nExecStart=${base}/bin/kubelet $KUBELET_KUBECONFIG_ARGS`);
     }
     const info = buildInfo(BUILDER);
@@ -91,7 +99,9 @@ describe('kubelet-nokmem.yaml', () => {
     const hx = await new ModuleHarness({ name: BUILDER, port: fleetHost(BUILDER).port, identityFile: testFleet().key }).open();
     try {
       const src = `${base}/src-1.14-plain`;
-      const r = await hx.conn.as({ user: 'root', method: 'sudo' }).exec(`cp -r ${base}/src-1.14 ${src} && rm -rf ${src}/_output && cd ${src} && make WHAT=cmd/kubelet >/dev/null 2>&1 && ./_output/bin/kubelet --nodemend-kmem-status`);
+      const r = await hx.conn
+        .as({ user: 'root', method: 'sudo' })
+        .exec(`cp -r ${base}/src-1.14 ${src} && rm -rf ${src}/_output && cd ${src} && make WHAT=cmd/kubelet >/dev/null 2>&1 && ./_output/bin/kubelet --nodemend-kmem-status`);
       expect(r.stdout.trim()).toBe('kmem accounting: enabled (limit written: -1)');
     } finally {
       await hx.close();
@@ -108,7 +118,9 @@ describe('kubelet-nokmem.yaml', () => {
     const failed = failures(run);
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatch(/^node14 make WHAT=cmd\/kubelet: /);
-    expect(resultsOf(run, 'make WHAT=cmd/kubelet')[0].stderrTail).toContain('the built kubelet still switches kmem accounting on:\ngithub.com/opencontainers/runc/libcontainer/cgroups/fs.EnableKernelMemoryAccounting(SB) calls github.com/opencontainers/runc/libcontainer/cgroups/fs.setKernelMemory(SB)');
+    expect(resultsOf(run, 'make WHAT=cmd/kubelet')[0].stderrTail).toContain(
+      'the built kubelet still switches kmem accounting on:\ngithub.com/opencontainers/runc/libcontainer/cgroups/fs.EnableKernelMemoryAccounting(SB) calls github.com/opencontainers/runc/libcontainer/cgroups/fs.setKernelMemory(SB)',
+    );
     for (const n of NODES) expect(existsSync(onHost(n, `${base}/bin-notag/kubelet`))).toBe(false);
   });
 
@@ -212,5 +224,4 @@ describe('kubelet-nokmem.yaml', () => {
     const again = await play('kubelet-rollback.yaml', inventory, v);
     expect(failures(again).map((f) => f.split(':')[0])).toEqual(NODES.map((n) => `${n} Replace layout needs a kept kubelet`).sort());
   });
-
 });

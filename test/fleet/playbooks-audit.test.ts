@@ -40,7 +40,11 @@ beforeAll(() => {
   plant(N11, '/usr/local/bin/dockerd', '#!/bin/sh\necho "Docker version 18.06.3-ce, build d7080c1"\n', 0o755);
   plant(N11, '/usr/local/bin/kubelet', '#!/bin/sh\necho "Kubernetes v1.12.8"\n', 0o755);
   plant(N12, '/usr/local/bin/kubelet', '#!/bin/sh\necho "Kubernetes v1.14.1"\n', 0o755);
-  plant(N12, `${base}/kubelet.build-info.json`, JSON.stringify({ version: 'v1.14.1', tags: ['nokmem'], nokmem: true, patched_runc: false, source_sha256: 'ab'.repeat(32), built_at: '2026-12-01T00:00:00Z' }));
+  plant(
+    N12,
+    `${base}/kubelet.build-info.json`,
+    JSON.stringify({ version: 'v1.14.1', tags: ['nokmem'], nokmem: true, patched_runc: false, source_sha256: 'ab'.repeat(32), built_at: '2026-12-01T00:00:00Z' }),
+  );
 });
 afterAll(() => {
   // only what this file planted: node12's dockerd belongs to the docker test running alongside
@@ -79,7 +83,8 @@ describe('audit.yaml', () => {
 
   it("the cookie finding follows the package release: RHEL 7's systemd-219 from 219-67 has the backport", async () => {
     const fixed = await runPlaybook(env, 'audit.yaml', { ...vars, audit_systemd_package_command: 'echo 219-67.el7' }, ['--limit', N11]);
-    expect(audits(fixed)[N11].findings.map((f) => f.problem).filter((p) => p.startsWith('systemd'))).toEqual([]);
+    const fixedProblems = audits(fixed)[N11].findings.map((f) => f.problem);
+    expect(fixedProblems.filter((p) => p.startsWith('systemd'))).toEqual([]);
     expect(audits(fixed)[N11]).toMatchObject({ systemd: { version: '219', package: '219-67.el7' } });
   });
 

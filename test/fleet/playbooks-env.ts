@@ -48,8 +48,7 @@ export function statusOf(run: PlaybookRun, host: string, task: string): string {
   return r.length ? r.map((t) => t.status).join(',') : 'absent';
 }
 
-export const changedOf = (run: PlaybookRun): Record<string, number> =>
-  Object.fromEntries(Object.entries(run.report.hosts).map(([h, x]) => [h, x.recap.changed]));
+export const changedOf = (run: PlaybookRun): Record<string, number> => Object.fromEntries(Object.entries(run.report.hosts).map(([h, x]) => [h, x.recap.changed]));
 
 export const onHost = (host: string, path: string): string => join(hostRoot(host), path);
 

@@ -117,7 +117,12 @@ describe('grub-nokmem.yaml on Debian: the templated drop-in', () => {
     expect(rendered).toBe(readFileSync(TEMPLATE, 'utf8').replaceAll('{{quote grub_cmdline_flag}}', FLAG).replaceAll('{{grub_cmdline_flag}}', FLAG));
     // the header says who manages the file and why (the kmem accounting leak of 3.10 kernels)
     expect(rendered.split('\n')[0]).toMatch(/^# Managed by nodemend /);
-    expect(rendered.split('\n').filter((l) => l.startsWith('#')).join(' ')).toMatch(/kernel memory accounting off .* 3\.10 # kernels .*leaks/);
+    expect(
+      rendered
+        .split('\n')
+        .filter((l) => l.startsWith('#'))
+        .join(' '),
+    ).toMatch(/kernel memory accounting off .* 3\.10 # kernels .*leaks/);
     expect(lstatSync(onHost(N11, DROPIN)).mode & 0o777).toBe(0o644);
     expect(read(N11, '/etc/default/grub')).toBe(GRUB);
     // update-grub sourced the drop-in: every argument of /etc/default/grub, then the flag, once
@@ -151,7 +156,11 @@ describe('grub-nokmem.yaml on Debian: the templated drop-in', () => {
 
   it('an EL7 kernel older than 3.10.0-1062 is told to upgrade first, a modern kernel is left alone; neither changes anything', async () => {
     for (const [kernel, task, msg] of [
-      ['3.10.0-957.el7.x86_64', 'Kernel too old for cgroup.memory=nokmem', /^UPGRADE THE KERNEL FIRST: 3\.10\.0-957\.el7\.x86_64 does not know cgroup\.memory=nokmem \(RHEL\/CentOS 7 kernels know it from 3\.10\.0-1062\)/],
+      [
+        '3.10.0-957.el7.x86_64',
+        'Kernel too old for cgroup.memory=nokmem',
+        /^UPGRADE THE KERNEL FIRST: 3\.10\.0-957\.el7\.x86_64 does not know cgroup\.memory=nokmem \(RHEL\/CentOS 7 kernels know it from 3\.10\.0-1062\)/,
+      ],
       ['6.1.0-13-amd64', 'Kernel not affected by the kmem leak', /^6\.1\.0-13-amd64 is not a 3\.10 kernel: the kmem accounting leak does not apply/],
     ] as const) {
       const run = await runPlaybook(env, 'grub-nokmem.yaml', { ...without, grub_kernel: kernel }, [...only11, '--check']);
@@ -193,9 +202,7 @@ describe('grub-nokmem.yaml on RedHat (grub_os_family=RedHat): the GRUB_CMDLINE_L
     expect(run.code).toBe(0);
     expect(statusOf(run, N11, DROP)).toBe('skipped');
     expect(statusOf(run, N11, EDIT)).toBe('changed');
-    expect(taskResults(run, N11, EDIT)[0].diff?.[0].unified).toContain(
-      `+GRUB_CMDLINE_LINUX="crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap rhgb quiet ${FLAG}"`,
-    );
+    expect(taskResults(run, N11, EDIT)[0].diff?.[0].unified).toContain(`+GRUB_CMDLINE_LINUX="crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap rhgb quiet ${FLAG}"`);
     expect(statusOf(run, N11, REGEN)).toBe('changed');
     expect(snapshot(N11, FILES)).toEqual(before);
     predicted = changedTasks(run);

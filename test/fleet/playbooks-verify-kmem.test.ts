@@ -48,7 +48,7 @@ afterAll(() => {
 });
 
 describe('verify-kmem.yaml', () => {
-  it("3.10: every container under either cgroup driver must fail its memory.kmem.slabinfo read with EIO; one readable fails the host; none is inconclusive, which fails unless allowed", async () => {
+  it('3.10: every container under either cgroup driver must fail its memory.kmem.slabinfo read with EIO; one readable fails the host; none is inconclusive, which fails unless allowed', async () => {
     const off = await verdict(N11, { verify_kernel: K310, kmem_memory_cgroup: `${base}/eio` });
     expect(off.code).toBe(0);
     expect(off.msg).toBe('PASS: 3.10 kernel (3.10.0-957.el7.x86_64): 3 of 3 containers: reading memory.kmem.slabinfo failed with Input/output error');

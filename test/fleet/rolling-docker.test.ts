@@ -67,7 +67,11 @@ function kubectlCalls(): [number, string, string][] {
 
 const restarts = (host: string): number[] =>
   existsSync(onHost(host, SERVICE_LOG))
-    ? readFileSync(onHost(host, SERVICE_LOG), 'utf8').trim().split('\n').filter((l) => / (start|restart)$/.test(l)).map((l) => Number(l.split(' ')[0]))
+    ? readFileSync(onHost(host, SERVICE_LOG), 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => / (start|restart)$/.test(l))
+        .map((l) => Number(l.split(' ')[0]))
     : [];
 
 /**

@@ -97,11 +97,7 @@ describe('interrupting a run', () => {
       shell: "echo x > ${remote}/after"
 `,
     );
-    const r = await runAndSignal(
-      ['run', pb, '-i', inventory],
-      () => existsSync(onHost(A, `stuck-started-${A}`)) && existsSync(onHost(B, `stuck-started-${B}`)),
-      ['SIGTERM', 'SIGTERM'],
-    );
+    const r = await runAndSignal(['run', pb, '-i', inventory], () => existsSync(onHost(A, `stuck-started-${A}`)) && existsSync(onHost(B, `stuck-started-${B}`)), ['SIGTERM', 'SIGTERM']);
     expect(r.code).toBe(130);
     expect(r.stdout).toContain('PLAY RECAP');
     expect(r.stdout).toContain(`INTERRUPTED by SIGTERM: stopped part-way: ${A}, ${B}; not started: none`);

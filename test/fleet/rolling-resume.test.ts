@@ -94,7 +94,9 @@ describe('--resume after the controller was killed mid-play', () => {
     const snapshot = NODES.map((h) => lines(h, 'log').length);
     const r = await run('--resume');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/--resume: the playbook, its included files, the inventory, the selected hosts or -e changed since the run started .*: run without --resume to start over; no host was contacted/);
+    expect(r.stderr).toMatch(
+      /--resume: the playbook, its included files, the inventory, the selected hosts or -e changed since the run started .*: run without --resume to start over; no host was contacted/,
+    );
     expect(NODES.map((h) => lines(h, 'log').length)).toEqual(snapshot);
   });
 

@@ -39,8 +39,7 @@ function snapshot(host: string): Record<string, string> {
   return out;
 }
 
-const changedTasks = (report: any, host: string): string[] =>
-  report.hosts[host].tasks.filter((t: any) => t.changed).map((t: any) => `${t.task}${t.item === undefined ? '' : `[${t.item}]`}`);
+const changedTasks = (report: any, host: string): string[] => report.hosts[host].tasks.filter((t: any) => t.changed).map((t: any) => `${t.task}${t.item === undefined ? '' : `[${t.item}]`}`);
 
 beforeAll(() => {
   assertBuilt();
@@ -261,7 +260,10 @@ describe('control flow', () => {
     const r = await runCli(['run', pb, '-i', inventory]);
     expect(r.code).toBe(0);
     const stamps = (h: string): bigint[] =>
-      readFileSync(join(hostRoot(h), remote, `serial-${h}`), 'utf8').trim().split('\n').map((s) => BigInt(s));
+      readFileSync(join(hostRoot(h), remote, `serial-${h}`), 'utf8')
+        .trim()
+        .split('\n')
+        .map((s) => BigInt(s));
     const [a, b] = [stamps(A), stamps(B)];
     expect(a).toHaveLength(2);
     expect(b).toHaveLength(2);
@@ -390,7 +392,12 @@ describe('unreachable hosts and host keys', () => {
     const portOf = (h: string): number => fleet.hosts.find((x) => x.name === h)!.port;
     // node7's entry carries node8's key: what a man in the middle would present
     const lines = readFileSync(fleet.knownHosts, 'utf8').split('\n');
-    const keyOf = (h: string): string => lines.find((l) => l.startsWith(`[127.0.0.1]:${portOf(h)} `))!.split(' ').slice(1).join(' ');
+    const keyOf = (h: string): string =>
+      lines
+        .find((l) => l.startsWith(`[127.0.0.1]:${portOf(h)} `))!
+        .split(' ')
+        .slice(1)
+        .join(' ');
     const kh = join(dir, 'known_hosts');
     writeFileSync(kh, `[127.0.0.1]:${portOf(A)} ${keyOf(B)}\n[127.0.0.1]:${portOf(B)} ${keyOf(B)}\n`);
     const inv = writeInventory(dir, [A, B], { knownHosts: kh });

@@ -145,10 +145,7 @@ describe('fetch stays inside dest', () => {
     const evil = '../../x';
     const inv = join(work, 'evil-inventory.yaml');
     const f = testFleet();
-    writeFileSync(
-      inv,
-      readFileSync(inventory, 'utf8').replace(/ {8}node7: \{ port: \d+ \}/, `        ${JSON.stringify(evil)}: { host: 127.0.0.1, port: ${fleetHost(A).port} }`),
-    );
+    writeFileSync(inv, readFileSync(inventory, 'utf8').replace(/ {8}node7: \{ port: \d+ \}/, `        ${JSON.stringify(evil)}: { host: 127.0.0.1, port: ${fleetHost(A).port} }`));
     expect(readFileSync(inv, 'utf8')).toContain(evil);
     void f;
     const pb2 = playbook('fetch-evil.yaml', `- hosts: nodes\n  tasks:\n    - fetch: { src: "%R%/f", dest: "${join(work, 'd2', 'in')}" }\n`);

@@ -39,7 +39,9 @@ function invHost(n: number, conn: Partial<InventoryHost['connection']> = {}): In
 
 /** The host's real key, as the fleet recorded it. */
 function realKeyLine(n: number): string {
-  const line = readFileSync(knownHosts(), 'utf8').split('\n').find((l) => l.startsWith(`[127.0.0.1]:${port(n)} `));
+  const line = readFileSync(knownHosts(), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`[127.0.0.1]:${port(n)} `));
   if (!line) throw new Error(`no key for node${n} in ${knownHosts()}`);
   return line;
 }
@@ -170,11 +172,7 @@ describe('connection reuse and channel cap', () => {
     const dir = `/tmp/nm-cap-${randomBytes(4).toString('hex')}`;
     await c.exec(sh`mkdir -p ${dir}`);
     // Each command registers itself, reports how many are registered, lingers, leaves.
-    const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        c.exec(sh`touch ${dir}/${String(i)}; ls ${dir} | wc -l; sleep 0.4; rm ${dir}/${String(i)}; echo done-${String(i)}`),
-      ),
-    );
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => c.exec(sh`touch ${dir}/${String(i)}; ls ${dir} | wc -l; sleep 0.4; rm ${dir}/${String(i)}; echo done-${String(i)}`)));
     results.forEach((r, i) => expect({ rc: r.rc, last: r.stdout.trim().split('\n').pop() }).toEqual({ rc: 0, last: `done-${i}` }));
     const peak = Math.max(...results.map((r) => Number(r.stdout.split('\n')[0])));
     expect(peak).toBeLessThanOrEqual(8);
@@ -567,7 +565,10 @@ describe('unreachable hosts', () => {
 
     it('rejects a pending exec when the host stops answering (keepalive), without hanging', async () => {
       const c = await connect(dropTarget({ keepaliveSec: 1 }));
-      const pending = c.exec('echo started; sleep 301').then(() => 'resolved', (e) => e);
+      const pending = c.exec('echo started; sleep 301').then(
+        () => 'resolved',
+        (e) => e,
+      );
       await untilRunning('sleep 301');
       const frozen = sshdPids();
       expect(frozen.length).toBeGreaterThan(0);
@@ -583,7 +584,10 @@ describe('unreachable hosts', () => {
 
     it('rejects a pending exec when the host dies mid-command, then refuses new ones', async () => {
       const c = await connect(dropTarget());
-      const pending = c.exec('echo started; sleep 300', {}, ROOT).then(() => 'resolved', (e) => e);
+      const pending = c.exec('echo started; sleep 300', {}, ROOT).then(
+        () => 'resolved',
+        (e) => e,
+      );
       await untilRunning('sleep 300');
       await stopHost(`node${N}`); // kills the host's PID 1, hence sshd and every session
       const err = await pending;
@@ -600,7 +604,13 @@ describe('unreachable hosts', () => {
       const c = new SshConnection(dropTarget());
       opened.push(c);
       const back = c.reconnect(Date.now() + 60_000);
-      const err = await Promise.race([back.then(() => 'connected', (e) => e), new Promise((r) => setTimeout(() => r('still trying'), 1500))]);
+      const err = await Promise.race([
+        back.then(
+          () => 'connected',
+          (e) => e,
+        ),
+        new Promise((r) => setTimeout(() => r('still trying'), 1500)),
+      ]);
       expect(err).toBe('still trying');
       await startHost(`node${N}`); // same root and host key, as after a reboot
       await back;

@@ -143,7 +143,10 @@ class CallbackModule(CallbackBase):
 
 /** Remove the common leading indentation of a YAML block given in a template literal. */
 function dedent(text: string): string {
-  const lines = text.replace(/^\s*\n/, '').replace(/\s+$/, '').split('\n');
+  const lines = text
+    .replace(/^\s*\n/, '')
+    .replace(/\s+$/, '')
+    .split('\n');
   const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length));
   return lines.map((l) => l.slice(indent)).join('\n');
 }
@@ -392,9 +395,7 @@ export class Differential {
               const dump = mine.find((t) => t.task === DUMP);
               let registered: Record<string, unknown> = {};
               if (dump?.msg) registered = JSON.parse(dump.msg) as Record<string, unknown>;
-              const outcome = mine
-                .filter((t) => t !== dump)
-                .map((t): TaskOutcome => ({ name: t.task, status: t.status, changed: t.changed, handler: t.handler }));
+              const outcome = mine.filter((t) => t !== dump).map((t): TaskOutcome => ({ name: t.task, status: t.status, changed: t.changed, handler: t.handler }));
               const files: Record<string, FileState> = treeOf(root, dir, u, g);
               for (const p of c.spec.paths ?? []) files[p] = stateOf(root, p, u, g);
               const run: ToolRun = {
@@ -446,7 +447,9 @@ class NodemendRunner implements Runner {
     const r = await runCli(['run', join(this.work, 'playbook.yaml'), '-i', this.inventory, '--json', json, ...modeArgs(mode)]);
     let tasks: RawTask[] = [];
     if (existsSync(json)) {
-      const report = JSON.parse(readFileSync(json, 'utf8')) as { hosts: Record<string, { tasks: { play: string; task: string; status: RawTask['status']; changed: boolean; handler?: true; msg?: string; item?: unknown }[] }> };
+      const report = JSON.parse(readFileSync(json, 'utf8')) as {
+        hosts: Record<string, { tasks: { play: string; task: string; status: RawTask['status']; changed: boolean; handler?: true; msg?: string; item?: unknown }[] }>;
+      };
       const merged = new Map<string, RawTask>();
       tasks = [];
       for (const h of Object.values(report.hosts)) {

@@ -75,10 +75,7 @@ function fleetInfo(): FleetInfo {
   if (provided) return provided;
   const external = process.env.NODEMEND_TEST_FLEET_DIR;
   if (external) return JSON.parse(readFileSync(join(external, 'fleet.json'), 'utf8')) as FleetInfo;
-  throw new Error(
-    'no test fleet: it is brought up only when a selected test file is under test/fleet/ and NODEMEND_NO_FLEET is unset ' +
-      '(or set NODEMEND_TEST_FLEET_DIR to a running fleet)',
-  );
+  throw new Error('no test fleet: it is brought up only when a selected test file is under test/fleet/ and NODEMEND_NO_FLEET is unset ' + '(or set NODEMEND_TEST_FLEET_DIR to a running fleet)');
 }
 
 export function testFleet(): TestFleet {

@@ -177,11 +177,14 @@ export const DATA_FILTERS: Record<string, FilterDef> = {
   sum: {
     params: ['attribute', 'start'],
     fn: (v, a) =>
-      iterate(v, 'sum').reduce((acc: number, x) => {
-        const n = a.attribute === undefined ? x : attrPath(x, a.attribute);
-        if (typeof n !== 'number' && typeof n !== 'boolean') throw new ExprValueError(`sum: cannot add '${typeName(n)}'`);
-        return acc + Number(n);
-      }, a.start === undefined ? 0 : int(a.start, 'sum start')),
+      iterate(v, 'sum').reduce(
+        (acc: number, x) => {
+          const n = a.attribute === undefined ? x : attrPath(x, a.attribute);
+          if (typeof n !== 'number' && typeof n !== 'boolean') throw new ExprValueError(`sum: cannot add '${typeName(n)}'`);
+          return acc + Number(n);
+        },
+        a.start === undefined ? 0 : int(a.start, 'sum start'),
+      ),
   },
   abs: {
     fn: (v) => {

@@ -35,4 +35,3 @@ export function bind(def: Signature, args: unknown[], kwargs: [string, unknown][
   for (const [k, v] of kwargs) named[k] = v;
   return { named, rest: args.slice(params.length) };
 }
-

@@ -78,7 +78,12 @@ export function modeForWrite(want: string | undefined, current: FileProbe | unde
  * an owner or group would change), so it fails where the real run would instead of predicting a change.
  */
 export async function assertOwnersExist(conn: RemoteShell, owner: string | undefined, group: string | undefined): Promise<void> {
-  const names = ([['passwd', owner, 'user'], ['group', group, 'group']] as const).filter(([, n]) => n !== undefined && !isId(n));
+  const names = (
+    [
+      ['passwd', owner, 'user'],
+      ['group', group, 'group'],
+    ] as const
+  ).filter(([, n]) => n !== undefined && !isId(n));
   if (!names.length) return;
   const res = await conn.exec(raw(names.map(([db, n, what]) => sh`getent ${db} -- ${n!} >/dev/null || echo ${`${what} ${n}`}`.text).join('; ')));
   const missing = res.stdout.trim();
@@ -98,7 +103,10 @@ export function fixAttrsCommand(path: string, d: AttrDelta, opts: { noDereferenc
 /** The attribute part of --diff, Ansible-style "<path> (file attributes)". */
 export function attrDiff(path: string, d: AttrDelta): FileDiff | undefined {
   if (!d.changed) return undefined;
-  const fmt = (o: Record<string, string>) => Object.entries(o).map(([k, v]) => `${k}: ${v}\n`).join('');
+  const fmt = (o: Record<string, string>) =>
+    Object.entries(o)
+      .map(([k, v]) => `${k}: ${v}\n`)
+      .join('');
   return { path: `${path} (file attributes)`, before: fmt(d.before), after: fmt(d.after) };
 }
 

@@ -104,7 +104,5 @@ export function formatMode(mode: number): string {
  */
 export function chmodArgument(spec: ModeSpec): string {
   if (spec.kind === 'octal') return formatMode(spec.value);
-  return spec.clauses
-    .map((c) => (c.who.length === 3 ? 'a' : c.who.join('')) + c.ops.map((o) => o.op + o.perms).join(''))
-    .join(',');
+  return spec.clauses.map((c) => (c.who.length === 3 ? 'a' : c.who.join('')) + c.ops.map((o) => o.op + o.perms).join('')).join(',');
 }

@@ -48,14 +48,17 @@ function ansibleSums(src: PutSource): Record<string, string> {
 
 /** In check mode the probe shows what earlier tasks of the run would have left at `path`. */
 async function probeDest(ctx: ModuleContext, path: string, src: PutSource, diff: boolean): Promise<FileProbe> {
-  return plannedProbe(ctx, await remote(
-    probeFile(ctx.conn, path, {
-      compareSha: src.sha256,
-      wantContent: diff ? 'if-different' : undefined,
-      maxContentBytes: MAX_DIFF_BYTES,
-      follow: true,
-    }),
-  ));
+  return plannedProbe(
+    ctx,
+    await remote(
+      probeFile(ctx.conn, path, {
+        compareSha: src.sha256,
+        wantContent: diff ? 'if-different' : undefined,
+        maxContentBytes: MAX_DIFF_BYTES,
+        follow: true,
+      }),
+    ),
+  );
 }
 
 /** Where the file lands: dest, or dest/<srcName> when dest is (or ends like) a directory. */

@@ -26,7 +26,11 @@ export async function run(conn: RemoteShell, script: string | { toString(): stri
 /** Run a change and stat the path in the same exec: the registered result shows the final state. */
 export async function runAndStat(conn: RemoteShell, script: Raw, path: string, what: string): Promise<FileProbe> {
   // The change must be one &&-chain (or exit on error): its status gates the stat.
-  const res = await run(conn, sh`{ ${script}
-} && stat -c ${STAT_FIELDS_FORMAT} -- ${path}`, what);
+  const res = await run(
+    conn,
+    sh`{ ${script}
+} && stat -c ${STAT_FIELDS_FORMAT} -- ${path}`,
+    what,
+  );
   return parseStatLine(path, res.stdout.trim().split('\n').pop() ?? '');
 }

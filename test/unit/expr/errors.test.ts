@@ -47,7 +47,7 @@ describe('expression syntax errors: message and column inside the file', () => {
     ['x[]', 2, 'expected an index inside [ ]'],
     ['x[1', 3, "expected ']' after the index, got end of expression"],
     ['x(1)', 1, 'calling functions or methods is not supported; use a filter (x | name(args))'],
-    ["'abc", 0, 'unterminated string: expected a closing \''],
+    ["'abc", 0, "unterminated string: expected a closing '"],
     ['a ; b', 2, 'unexpected character ";"'],
     ['a )', 2, "unexpected ')': nothing to close"],
     ['(a]', 2, "unexpected ']': expected ')' to close '('"],
@@ -112,7 +112,7 @@ describe('undefined variables', () => {
     ['s.upper', { s: 'text' }, 's.upper'], // no methods: a string has no attributes
     ['n.real', { n: 1 }, 'n.real'],
     ['x | lower', {}, 'x'],
-    ["[1, missing]", {}, 'missing'],
+    ['[1, missing]', {}, 'missing'],
     ['t or missing', { t: false }, 'missing'],
     ['missing.x is none', {}, 'missing'], // the first missing part is named
   ] as [string, Record<string, unknown>, string][])('%s', (src, sc, variable) => {

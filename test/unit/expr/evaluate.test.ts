@@ -49,7 +49,7 @@ describe('literals', () => {
     ['(1, 2)', [1, 2]],
     ['()', []],
     ['(5)', 5],
-    ["{'k': 1, \"j\": [n]}", { k: 1, j: [7] }],
+    ['{\'k\': 1, "j": [n]}', { k: 1, j: [7] }],
     ['{}', {}],
     ["{1: 'one'}", { '1': 'one' }],
   ])('%s', (src, want) => {
@@ -85,7 +85,7 @@ describe('variables, attributes, indexes, slices', () => {
     ['s[1:3]', 'el'],
     ['s[::-1]', 'olleH'],
     ['result.stdout_lines | last', 'two'],
-    ["d[names[1]]", 1],
+    ['d[names[1]]', 1],
     ['nil', null],
   ])('%s', (src, want) => {
     expect(ev(src)).toEqual(want);
@@ -147,7 +147,7 @@ describe('operators', () => {
     ["'yes' if t else 'no'", 'yes'],
     ["'yes' if no else 'no'", 'no'],
     ["'yes' if no", null],
-    ["1 if no else 2 if t else 3", 2],
+    ['1 if no else 2 if t else 3', 2],
     ['(n + 1) | string', '8'],
     ['not x is defined', true],
     ['x is not defined and n', 7],

@@ -118,7 +118,13 @@ describe('filters', () => {
     ["'abc' | regex_replace('x*', '-')", '-a-b-c-'],
     ["'Aa' | regex_replace('a', '', ignorecase=true)", ''],
     ["'a1b22c333' | regex_findall('\\\\d+')", ['1', '22', '333']],
-    ["'k1=v1 k2=v2' | regex_findall('(\\\\w+)=(\\\\w+)')", [['k1', 'v1'], ['k2', 'v2']]],
+    [
+      "'k1=v1 k2=v2' | regex_findall('(\\\\w+)=(\\\\w+)')",
+      [
+        ['k1', 'v1'],
+        ['k2', 'v2'],
+      ],
+    ],
     ["'k1=v1 k2=v2' | regex_findall('\\\\w+=(\\\\w+)')", ['v1', 'v2']],
     ["'a.b' | regex_escape", 'a\\.b'],
     // lists
@@ -164,7 +170,13 @@ describe('filters', () => {
     ["['a', 'b'] | map('replace', 'a', 'z') | list", ['z', 'b']],
     ["['1', 'x'] | map('int') | list", [1, 0]],
     // mappings
-    ['d | dict2items', [{ key: 'a', value: 1 }, { key: 'b', value: { x: 1, y: [1] } }]],
+    [
+      'd | dict2items',
+      [
+        { key: 'a', value: 1 },
+        { key: 'b', value: { x: 1, y: [1] } },
+      ],
+    ],
     ["{'a': 1} | dict2items(key_name='k', value_name='v')", [{ k: 'a', v: 1 }]],
     ['items | items2dict', { k1: 'v1', k2: 2 }],
     ["[{'n': 'a', 'v': 1}] | items2dict(key_name='n', value_name='v')", { a: 1 }],
@@ -232,24 +244,24 @@ describe('filters', () => {
 
   test.each([
     ["'x' | from_json", /^from_json: /],
-    ["'!!' | b64decode", "b64decode: not valid base64"],
+    ["'!!' | b64decode", 'b64decode: not valid base64'],
     ["'a' | hash('nope')", "hash: unknown hash type 'nope'"],
     ['5 | length', "length: object of type 'int' has no length"],
     ['5 | list', "list: 'int' object is not iterable"],
     ['5 | dict2items', "dict2items needs a mapping, got 'int'"],
-    ["{} | combine(5)", "combine needs a mapping, got 'int'"],
+    ['{} | combine(5)', "combine needs a mapping, got 'int'"],
     ["{} | combine({}, list_merge='zip')", 'combine: list_merge must be one of replace, keep, append, prepend'],
     ["'x' | regex_search('(a)', 'nope')", null],
     ["'a' | regex_search('(a)', 'nope')", `regex_search: unknown argument "nope" (expected '\\\\1' or '\\\\g<name>')`],
     ["'a' | regex_search('(a)', '\\\\2')", 'regex_search: no group 2 in the pattern'],
     ["'a' | regex_replace('(a)', '\\\\2')", /^regex_replace: invalid group reference 2/],
     ["[1, 'a'] | sort", "sort: '<' is not supported between 'str' and 'int'"],
-    ["missing | mandatory", "'missing' is undefined"],
+    ['missing | mandatory', "'missing' is undefined"],
     ["missing | mandatory('set missing first')", 'mandatory: set missing first'],
     ["[{'a': 1}] | items2dict", "items2dict: every item needs 'key' and 'value' keys"],
     ["users | map(attribute='shell') | list", "'shell' is undefined in an item given to map"],
     ["'1' | version('2', 'bigger')", /^version: unknown version operator "bigger"/],
-    ["'a' | int(base='x')", "int's base needs an integer, got \"x\""],
+    ["'a' | int(base='x')", 'int\'s base needs an integer, got "x"'],
     ["n > 5 | ternary('big', 'small')", "'>' is not supported between 'int' and 'str'"], // the filter applies to 5, not to n > 5
   ] as [string, string | RegExp | null][])('error: %s', (src, message) => {
     if (message === null) {
@@ -261,7 +273,7 @@ describe('filters', () => {
 
   test('a runtime filter error is a NodemendError at the filter name', () => {
     try {
-      compileExpression("x | from_json", { file: 'site.yaml', line: 4, col: 11 }).evaluate({ x: '{' });
+      compileExpression('x | from_json', { file: 'site.yaml', line: 4, col: 11 }).evaluate({ x: '{' });
       expect.unreachable();
     } catch (e) {
       expect((e as { code: string }).code).toBe('expression');

@@ -78,7 +78,15 @@ describe('lazy facts: FactNeeded passes through unchanged', () => {
   });
 
   test('other exceptions from a Proxy are not swallowed by default / is defined either', () => {
-    const boom = new Proxy({}, { get: () => { throw new RangeError('boom'); }, has: () => true });
+    const boom = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new RangeError('boom');
+        },
+        has: () => true,
+      },
+    );
     expect(() => compileExpression("p.x | default('d')").evaluate({ p: boom })).toThrow(RangeError);
     expect(() => compileExpression('p.x is defined').evaluate({ p: boom })).toThrow('boom');
   });

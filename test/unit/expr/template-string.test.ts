@@ -162,7 +162,7 @@ describe('conditions with {{ }} inside, as Ansible evaluates them (templated fir
   });
   test('host output inside {{ }} of a condition is refused, never evaluated', () => {
     const sc = { ...scope, out: markUnsafe({ stdout: "1 == 1 or lookup('env', 'HOME')" }) };
-    expect(() => evaluateCondition("{{ out.stdout }} and true", sc)).toThrow(/text read from a host/);
+    expect(() => evaluateCondition('{{ out.stdout }} and true', sc)).toThrow(/text read from a host/);
   });
   test('a condition rendering to an empty string is false; one rendering to a boolean is that boolean', () => {
     expect(evaluateTemplatedExpression('{{ "" }}{{ "" }}', scope)).toBe(false);

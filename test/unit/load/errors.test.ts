@@ -219,10 +219,7 @@ const cases: Case[] = [
   {
     name: 'module argument of the wrong type; unknown key in args:',
     files: { 'site.yaml': play('    - command: ls\n      args: { chdir: [a], creats: /x }\n') },
-    errors: [
-      'site.yaml:4:22: "chdir" must be a string, got a list',
-      'site.yaml:4:27: unknown argument "creats" for module "command" (did you mean "creates"?)',
-    ],
+    errors: ['site.yaml:4:22: "chdir" must be a string, got a list', 'site.yaml:4:27: unknown argument "creats" for module "command" (did you mean "creates"?)'],
   },
   {
     name: 'string arguments for a module without free form',

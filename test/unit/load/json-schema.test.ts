@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { inventoryJsonSchema, playbookJsonSchema } from '../../../src/load/json-schema.js';
 import { MODULES } from '../../../src/modules/registry.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 /** Every object schema in the document that has a property `key`. */
 function objectsWith(schema: unknown, key: string, out: Json[] = []): Json[] {

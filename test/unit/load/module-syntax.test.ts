@@ -63,7 +63,7 @@ describe('no arguments and collection names', () => {
     expect(await firstTask('fail:')).toMatchObject({ module: 'fail' });
     expect(await firstTask('debug:')).toMatchObject({ module: 'debug' });
   });
-  it('resolves ansible.builtin., ansible.legacy. and the module\'s collection', () => {
+  it("resolves ansible.builtin., ansible.legacy. and the module's collection", () => {
     expect(findModule('ansible.builtin.copy')?.name).toBe('copy');
     expect(findModule('ansible.legacy.copy')?.name).toBe('copy');
     expect(findModule('community.general.copy')).toBeUndefined();

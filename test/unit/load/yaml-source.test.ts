@@ -58,7 +58,7 @@ describe('YAML as Ansible reads it (1.1 booleans and merge keys, 1.2 numbers)', 
     expect(parse('a: [1, 2\n').errors[0]).toMatch(/^f\.yaml:2:1: YAML syntax error: /);
   });
 
-  it('finds duplicate keys at any depth and in flow mappings, each repeat once, in file order (one pass, not the library\'s pairwise check)', () => {
+  it("finds duplicate keys at any depth and in flow mappings, each repeat once, in file order (one pass, not the library's pairwise check)", () => {
     const text = 'top:\n  x: 1\n  y: {p: 1, q: 2, p: 3}\n  x: 2\nother: 1\ntop: 3\n"1": a\n1: b\nz: 1\nz: 2\nz: 3\n';
     expect(parse(text).errors).toEqual([
       'f.yaml:3:19: duplicate key "p": a mapping must not repeat a key',

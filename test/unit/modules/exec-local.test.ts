@@ -87,7 +87,7 @@ describe('debug', () => {
 });
 
 describe('assert', () => {
-  const c = ctx({ 'a == 1': true, 'b': [], 'c': 'x', 'd': 0, 'e': { k: 1 } });
+  const c = ctx({ 'a == 1': true, b: [], c: 'x', d: 0, e: { k: 1 } });
   it('passes when every expression is true (Python truth)', async () => {
     const plan = await run(assert, { that: ['a == 1', 'c', 'e', true] }, c);
     expect(plan).toMatchObject({ changed: false, result: { msg: 'All assertions passed' } });
@@ -109,7 +109,7 @@ describe('assert', () => {
     const checkCtx = { ...ctx({ 'a == 1': true }), check: true };
     expect(await run(assert, { that: ['a == 1', 'out.stdout == "x"'] }, checkCtx)).toMatchObject({
       changed: false,
-      msg: "not evaluated in check mode: 'out.stdout == \"x\"' is undefined",
+      msg: 'not evaluated in check mode: \'out.stdout == "x"\' is undefined',
       result: { skipped: true },
     });
     // A false expression still fails in check mode.

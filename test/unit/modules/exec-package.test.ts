@@ -63,7 +63,11 @@ describe('package spec and output parsing', () => {
       '        100 /var/lib/dpkg/status',
     ].join('\n');
     const q = parseQuery('apt', out);
-    expect([...q.installed]).toEqual([['hello', undefined], ['bash', '5.2.15-2+b13'], ['oldconf', undefined]]);
+    expect([...q.installed]).toEqual([
+      ['hello', undefined],
+      ['bash', '5.2.15-2+b13'],
+      ['oldconf', undefined],
+    ]);
     expect(q.policy.get('hello')).toEqual({ installed: undefined, candidate: '2.10-3', versions: ['2.10-3', '2.10-2'] });
     expect(q.policy.get('bash')).toEqual({ installed: '5.2.15-2+b13', candidate: '5.2.15-2+b14', versions: ['5.2.15-2+b14', '5.2.15-2+b13'] });
   });
@@ -83,13 +87,37 @@ describe('package spec and output parsing', () => {
       '                            1.2-3.el7                        epel',
     ].join('\n');
     const q = parseQuery('yum', out);
-    expect([...q.installed]).toEqual([['bash', '4.2.46-34.el7'], ['docker-ce-18.09.1', undefined], ['kernel', '3.10.0-957.el7']]);
-    expect([...q.upgrades]).toEqual([['bash', '4.2.46-35.el7_9'], ['a-very-long-package-name-that-wraps', '1.2-3.el7']]);
+    expect([...q.installed]).toEqual([
+      ['bash', '4.2.46-34.el7'],
+      ['docker-ce-18.09.1', undefined],
+      ['kernel', '3.10.0-957.el7'],
+    ]);
+    expect([...q.upgrades]).toEqual([
+      ['bash', '4.2.46-35.el7_9'],
+      ['a-very-long-package-name-that-wraps', '1.2-3.el7'],
+    ]);
   });
 });
 
 describe('decide', () => {
-  const q = parseQuery('apt', [`${Q} hello`, `${Q} bash`, 'ii |1.0', `${Q}POLICY`, 'hello:', '  Candidate: 2.10-3', '     2.10-3 500', '     2.9-1 100', 'bash:', '  Installed: 1.0', '  Candidate: 1.1', '     1.1 500', ' *** 1.0 100'].join('\n'));
+  const q = parseQuery(
+    'apt',
+    [
+      `${Q} hello`,
+      `${Q} bash`,
+      'ii |1.0',
+      `${Q}POLICY`,
+      'hello:',
+      '  Candidate: 2.10-3',
+      '     2.10-3 500',
+      '     2.9-1 100',
+      'bash:',
+      '  Installed: 1.0',
+      '  Candidate: 1.1',
+      '     1.1 500',
+      ' *** 1.0 100',
+    ].join('\n'),
+  );
   it('present installs only what is missing; latest also upgrades; absent removes what is there', () => {
     const specs = ['hello', 'bash'].map((s) => parseSpec(s, 'apt'));
     expect(decide('apt', 'present', specs, q)).toMatchObject({ install: ['hello'], remove: [] });

@@ -7,7 +7,9 @@ import type { ExecResult } from '../../../src/transport/types.js';
 const MARK = '__NODEMEND_SVC__';
 
 function showOutput(props: Record<string, string>, isEnabled: string, rc: number, initd = false): string {
-  return `${Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n')}\n${MARK}\n${isEnabled}\n${MARK} rc=${rc}\n${initd ? 'initd\n' : ''}`;
+  return `${Object.entries(props)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')}\n${MARK}\n${isEnabled}\n${MARK} rc=${rc}\n${initd ? 'initd\n' : ''}`;
 }
 
 function fakeCtx(query: string, applyReply: Partial<ExecResult> = {}, serviceMgr = 'systemd') {

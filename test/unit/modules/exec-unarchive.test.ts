@@ -45,7 +45,16 @@ describe('compareTar', () => {
 
 describe('compareZip and the plan output sections', () => {
   it('checks presence, type and the size of regular files', () => {
-    const listing = ['Archive:  x.zip', '  Length      Date    Time    Name', '---------  ---------- -----   ----', '        6  2024-01-01 12:00   a.txt', '        0  2024-01-01 12:00   d/', '        5  2024-01-01 12:00   link', '---------                     -------', '       11                     3 files'].join('\n');
+    const listing = [
+      'Archive:  x.zip',
+      '  Length      Date    Time    Name',
+      '---------  ---------- -----   ----',
+      '        6  2024-01-01 12:00   a.txt',
+      '        0  2024-01-01 12:00   d/',
+      '        5  2024-01-01 12:00   link',
+      '---------                     -------',
+      '       11                     3 files',
+    ].join('\n');
     expect(compareZip(['a.txt', 'd/', 'link'], listing, ['regular file|6', 'directory|4096', 'symbolic link|5'])).toEqual([]);
     expect(compareZip(['a.txt', 'd/', 'link'], listing, ['regular file|7', 'regular file|0', 'missing|0'])).toEqual(['a.txt: Size differs', 'd/: type differs', 'link: missing']);
   });

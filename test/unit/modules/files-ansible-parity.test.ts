@@ -142,7 +142,9 @@ describe.skipIf(!hasAnsible)('parity with Ansible 2.14 lineinfile/blockinfile', 
       const edit = c.module === 'lineinfile' ? lineEdit(args as never) : blockEdit(args as never);
       const got = edit(c.content);
       if (got.text !== want.content || got.changed !== want.changed) {
-        mismatches.push(`case ${i} ${c.module} ${JSON.stringify(c.args)} on ${JSON.stringify(c.content)}:\n  ansible ${want.changed} ${JSON.stringify(want.content)}\n  nodemend ${got.changed} ${JSON.stringify(got.text)}`);
+        mismatches.push(
+          `case ${i} ${c.module} ${JSON.stringify(c.args)} on ${JSON.stringify(c.content)}:\n  ansible ${want.changed} ${JSON.stringify(want.content)}\n  nodemend ${got.changed} ${JSON.stringify(got.text)}`,
+        );
       }
     });
     expect(mismatches.join('\n')).toBe('');

@@ -40,7 +40,7 @@ describe('hostDrift', () => {
     expect(hostDrift({ status: 'failed', msg: 'x: boom', tasks: [] }, host(task()))[0]).toBe('the saved plan has this host failed (x: boom): nothing reviewed to apply');
   });
 
-  it('does not show a no_log task\'s fingerprints, only what moved', () => {
+  it("does not show a no_log task's fingerprints, only what moved", () => {
     const a = task({ censored: true, diff: undefined, basis: { 'file /etc/token': 'hmac-sha256:1' } });
     const d = hostDrift(host(a), host({ ...a, basis: { 'file /etc/token': 'hmac-sha256:2' } }));
     expect(d).toEqual([expect.stringContaining('file /etc/token changed')]);

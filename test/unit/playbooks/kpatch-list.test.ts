@@ -52,7 +52,7 @@ describe('kpatch list as kpatch-route.yaml reads it', () => {
     expect(parse(out, undefined, K1160).kpatch_route_installed).toBe(true);
   });
 
-  test("the file name form (livepatch-route) is not what kpatch prints: not counted as installed", () => {
+  test('the file name form (livepatch-route) is not what kpatch prints: not counted as installed', () => {
     expect(parse(list(['livepatch_route [enabled]'], [`livepatch-route (${K957})`])).kpatch_route_installed).toBe(false);
   });
 

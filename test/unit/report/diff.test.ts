@@ -6,21 +6,7 @@ describe('renderDiff', () => {
     const before = 'a\nb\nc\nd\ne\nf\ng\nh\n';
     const after = 'a\nb\nc\nd\nE\nf\ng\nh\ni\n';
     expect(renderDiff({ path: '/etc/default/grub', before, after }, false)).toBe(
-      [
-        '--- /etc/default/grub\tbefore',
-        '+++ /etc/default/grub\tafter',
-        '@@ -2,7 +2,8 @@',
-        ' b',
-        ' c',
-        ' d',
-        '-e',
-        '+E',
-        ' f',
-        ' g',
-        ' h',
-        '+i',
-        '',
-      ].join('\n'),
+      ['--- /etc/default/grub\tbefore', '+++ /etc/default/grub\tafter', '@@ -2,7 +2,8 @@', ' b', ' c', ' d', '-e', '+E', ' f', ' g', ' h', '+i', ''].join('\n'),
     );
   });
 

@@ -35,12 +35,7 @@ describe('JUnit report', () => {
   it('one suite per host, one case per host and task, loop items folded', () => {
     expect(doc.name).toBe('testsuites');
     expect(suites.map((s) => s.attrs.name)).toEqual(hosts);
-    expect(cases('node1').map((c) => c.attrs.name)).toEqual([
-      'Harden nodes / Read grub',
-      'Harden nodes / Build kpatch',
-      'Harden nodes / Probe',
-      'Harden nodes / handler: restart kubelet',
-    ]);
+    expect(cases('node1').map((c) => c.attrs.name)).toEqual(['Harden nodes / Read grub', 'Harden nodes / Build kpatch', 'Harden nodes / Probe', 'Harden nodes / handler: restart kubelet']);
     expect(cases('node2').map((c) => c.attrs.name)).toEqual(['Harden nodes / Read grub', 'Harden nodes / Build kpatch']);
     expect(all(doc, 'testcase').every((c) => hosts.includes(c.attrs.classname))).toBe(true);
   });

@@ -60,10 +60,7 @@ describe('live tree view (TTY)', () => {
     // After the view: the hosts worth reading, per task, in host order.
     const all = chunks.join('').split('\n');
     const details = all.slice(all.indexOf(`TASK [${TASKS[0]}]  [197/200 ok, 2 changed, 1 failed]`));
-    expect(details).toEqual([
-      ...TASKS.flatMap((t) => [`TASK [${t}]  [197/200 ok, 2 changed, 1 failed]`, 'changed: [node3]', 'failed: [node7] => boom', 'changed: [node150]']),
-      '',
-    ]);
+    expect(details).toEqual([...TASKS.flatMap((t) => [`TASK [${t}]  [197/200 ok, 2 changed, 1 failed]`, 'changed: [node3]', 'failed: [node7] => boom', 'changed: [node150]']), '']);
   });
 
   it('a run with no play draws nothing', async () => {

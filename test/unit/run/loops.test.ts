@@ -13,11 +13,44 @@ describe('loopItems', () => {
     expect(() => loopItems('loop', 'x', '/')).toThrow(/must be a list/);
   });
   it('dict, together, nested, subelements', () => {
-    expect(loopItems('dict', { a: 1, b: { c: 2 } }, '/')).toEqual([{ key: 'a', value: 1 }, { key: 'b', value: { c: 2 } }]);
-    expect(loopItems('together', [[1, 2, 3], ['a', 'b']], '/')).toEqual([[1, 'a'], [2, 'b'], [3, null]]);
-    expect(loopItems('nested', [[1, 2], ['a', 'b']], '/')).toEqual([[1, 'a'], [1, 'b'], [2, 'a'], [2, 'b']]);
+    expect(loopItems('dict', { a: 1, b: { c: 2 } }, '/')).toEqual([
+      { key: 'a', value: 1 },
+      { key: 'b', value: { c: 2 } },
+    ]);
+    expect(
+      loopItems(
+        'together',
+        [
+          [1, 2, 3],
+          ['a', 'b'],
+        ],
+        '/',
+      ),
+    ).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+      [3, null],
+    ]);
+    expect(
+      loopItems(
+        'nested',
+        [
+          [1, 2],
+          ['a', 'b'],
+        ],
+        '/',
+      ),
+    ).toEqual([
+      [1, 'a'],
+      [1, 'b'],
+      [2, 'a'],
+      [2, 'b'],
+    ]);
     const users = [{ name: 'a', keys: ['k1', 'k2'] }, { name: 'b', keys: [] }, { name: 'c' }];
-    expect(loopItems('subelements', [users, 'keys', { skip_missing: true }], '/')).toEqual([[users[0], 'k1'], [users[0], 'k2']]);
+    expect(loopItems('subelements', [users, 'keys', { skip_missing: true }], '/')).toEqual([
+      [users[0], 'k1'],
+      [users[0], 'k2'],
+    ]);
     expect(() => loopItems('subelements', [users, 'keys'], '/')).toThrow(/could not find 'keys'/);
     expect(() => loopItems('dict', [1], '/')).toThrow(/expects a dict/);
   });
@@ -41,7 +74,18 @@ describe('loopItems', () => {
     expect(() => loopItems('first_found', ['x.conf'], dir)).toThrow(/No file was found/);
   });
   it('extended loop variables', () => {
-    expect(extendedLoopVars(['a', 'b', 'c'], 1)).toEqual({ allitems: ['a', 'b', 'c'], index: 2, index0: 1, revindex: 2, revindex0: 1, first: false, last: false, length: 3, previtem: 'a', nextitem: 'c' });
+    expect(extendedLoopVars(['a', 'b', 'c'], 1)).toEqual({
+      allitems: ['a', 'b', 'c'],
+      index: 2,
+      index0: 1,
+      revindex: 2,
+      revindex0: 1,
+      first: false,
+      last: false,
+      length: 3,
+      previtem: 'a',
+      nextitem: 'c',
+    });
     expect(extendedLoopVars(['a'], 0)).toMatchObject({ first: true, last: true });
   });
 });

@@ -34,8 +34,20 @@ describe('sudoCommand without password', () => {
   it('puts timeout and env inside sudo so root processes are killed too', () => {
     const inner = innerCommand('sleep 300', { timeoutSec: 2.2, env: { A: nasty }, cwd: '/tmp/a b' });
     expect(argvOf(sudoCommand(inner, { user: 'root', method: 'sudo' }).line.text)).toEqual([
-      '-n', '-H', '-u', 'root', '--',
-      'env', `A=${nasty}`, 'timeout', '-k', '5', '3', 'sh', '-c', `cd '/tmp/a b' || exit; sleep 300`,
+      '-n',
+      '-H',
+      '-u',
+      'root',
+      '--',
+      'env',
+      `A=${nasty}`,
+      'timeout',
+      '-k',
+      '5',
+      '3',
+      'sh',
+      '-c',
+      `cd '/tmp/a b' || exit; sleep 300`,
     ]);
   });
 
@@ -64,9 +76,7 @@ describe('sudoCommand with password', () => {
     // The escalated shell script echoes the marker, then execs the (timeout-wrapped) command.
     const script = argv[9];
     expect(script.startsWith('echo NODEMEND-BECOME-OK-abc123; exec timeout -k 5 4 sh -c ')).toBe(true);
-    expect(execFileSync('sh', ['-c', script.replace('exec timeout -k 5 4 sh', 'exec sh')], { encoding: 'utf8' })).toBe(
-      `NODEMEND-BECOME-OK-abc123\n${process.getuid!()}\n`,
-    );
+    expect(execFileSync('sh', ['-c', script.replace('exec timeout -k 5 4 sh', 'exec sh')], { encoding: 'utf8' })).toBe(`NODEMEND-BECOME-OK-abc123\n${process.getuid!()}\n`);
   });
 
   it('draws a fresh nonce per command', () => {

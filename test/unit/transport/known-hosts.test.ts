@@ -3,16 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  appendKnownHost,
-  checkHostKey,
-  fingerprint,
-  keyTypeOf,
-  knownHostsName,
-  knownKeyTypes,
-  parseKnownHosts,
-  readKnownHosts,
-} from '../../../src/transport/known-hosts.js';
+import { appendKnownHost, checkHostKey, fingerprint, keyTypeOf, knownHostsName, knownKeyTypes, parseKnownHosts, readKnownHosts } from '../../../src/transport/known-hosts.js';
 
 // Real keys and real `ssh-keygen -H` output: the hashing scheme is OpenSSH's, not ours.
 let dir: string;
@@ -20,7 +11,11 @@ const keys: Record<string, { line: string; blob: Buffer }> = {};
 
 function makeKey(name: string, type: string): void {
   execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', '', '-f', join(dir, name)]);
-  const line = readFileSync(join(dir, `${name}.pub`), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+  const line = readFileSync(join(dir, `${name}.pub`), 'utf8')
+    .trim()
+    .split(/\s+/)
+    .slice(0, 2)
+    .join(' ');
   keys[name] = { line, blob: Buffer.from(line.split(' ')[1], 'base64') };
 }
 
