@@ -56,26 +56,41 @@ export interface Inventory {
 
 // ---------------------------------------------------------------- playbook
 
-/** Keys shared by tasks and blocks. `when` etc. are raw expression strings (no {{ }}). */
+/** A boolean keyword: a literal, or a "{{ }}" template rendered on each host when the task runs (run/keywords.ts). */
+export type BoolKeyword = boolean | string;
+
+/** One `environment:` entry: a mapping (values templated) or a "{{ }}" giving one. */
+export type EnvEntry = Record<string, unknown> | string;
+
+/**
+ * Keys shared by tasks, blocks and includes; a block's (or import's) value is inherited by
+ * the tasks inside unless they set their own (run/inherited.ts). `when` etc. are raw
+ * expression strings (no {{ }}).
+ */
 export interface TaskCommon {
   name?: string;
   loc: Loc;
   when: string[];
   tags: string[];
+  /** `vars:` (a list of mappings already merged in order). */
   vars: Record<string, unknown>;
-  become?: boolean;
+  become?: BoolKeyword;
   become_user?: string;
-  ignore_errors?: boolean;
-  no_log?: boolean;
+  ignore_errors?: BoolKeyword;
+  no_log?: BoolKeyword;
   /** `local`: run on the control machine (Ansible's connection: local). */
   connection?: 'local' | 'ssh';
+  /** Applied in order (play, blocks, task): a later entry wins per variable. */
+  environment: EnvEntry[];
+  notify?: string[];
+  check_mode?: BoolKeyword; // false: run for real even under --check; true: only plan, even in a real run (as Ansible)
+  run_once?: BoolKeyword;
+  delegate_to?: string;
+  timeout?: number; // seconds; remote commands are killed after it
 }
 
-export interface Task extends TaskCommon {
-  kind: 'task';
-  module: string;
-  /** Module arguments, templates unrendered; a free-form string already moved to its named arg. */
-  args: Record<string, unknown>;
+/** A task's loop, from `loop:` / `with_<kind>:` and `loop_control` (tasks and include_tasks). */
+export interface LoopSpec {
   loop?: unknown; // list, or a "{{ expr }}" string
   /** `loop:` or the lookup of a `with_<kind>:` keyword that turns the value into items (run/loops.ts). */
   loop_kind: LoopKind;
@@ -83,6 +98,13 @@ export interface Task extends TaskCommon {
   index_var?: string;
   extended_loop?: boolean;
   loop_label?: string;
+}
+
+export interface Task extends TaskCommon, LoopSpec {
+  kind: 'task';
+  module: string;
+  /** Module arguments, templates unrendered; a free-form string already moved to its named arg. */
+  args: Record<string, unknown>;
   register?: string;
   notify: string[];
   changed_when?: string[];
@@ -90,10 +112,6 @@ export interface Task extends TaskCommon {
   until?: string[];
   retries: number; // default 3 when until is set, else 0
   delay: number; // seconds, default 5
-  timeout?: number; // seconds; remote commands are killed after it
-  check_mode?: boolean; // false: run for real even under --check; true: only plan, even in a real run (as Ansible)
-  run_once?: boolean;
-  delegate_to?: string;
   /** Handlers only: extra names this handler answers to. */
   listen: string[];
 }
@@ -105,8 +123,11 @@ export interface Block extends TaskCommon {
   always: TaskNode[];
 }
 
-/** include_tasks is resolved at load time (static path) so its tasks are validated before any connection. */
-export interface IncludeTasks extends TaskCommon {
+/**
+ * include_tasks is resolved at load time (static path) so its tasks are validated before any
+ * connection. With a loop (include_tasks only), its tasks run once per item (run/executor.ts).
+ */
+export interface IncludeTasks extends TaskCommon, Partial<LoopSpec> {
   kind: 'include';
   file: string; // absolute
   tasks: TaskNode[];
@@ -119,9 +140,10 @@ export interface Play {
   loc: Loc;
   hosts: string; // host pattern
   vars: Record<string, unknown>; // play vars merged over vars_files (vars_files first)
-  become?: boolean;
+  become?: BoolKeyword;
   become_user?: string;
   connection?: 'local' | 'ssh';
+  environment: EnvEntry[];
   /** Batch sizes: numbers or "30%" strings; the last repeats. Empty = all hosts at once. */
   serial: (number | string)[];
   max_fail_percentage?: number;

@@ -24,6 +24,7 @@ import { didYouMean } from './suggest.js';
 import { entries, kindOf, plain, posOf, type Entry, type YamlFile } from './yaml-source.js';
 import { reportIssue } from './zod-errors.js';
 import { parseKeyValue } from './kv-args.js';
+import { UnsafeText } from './expr/unsafe.js';
 import { schemaAliases } from '../modules/lib/args.js';
 
 const PLACEHOLDER = 'templated-at-run-time';
@@ -32,6 +33,7 @@ type Path = (string | number)[];
 
 /** Copy of `v` with templated strings replaced; their paths collected. */
 function withPlaceholders(v: unknown, path: Path, templated: Path[]): unknown {
+  if (v instanceof UnsafeText) return v.text; // `!unsafe`: checked as the text it is
   if (typeof v === 'string') {
     if (!hasTemplate(v)) return v;
     templated.push(path);
@@ -56,7 +58,7 @@ export function moduleArgs(y: YamlFile, def: ModuleDef, moduleEntry: Entry, args
   let keyValue = false;
   if (v == null || (isScalar(v) && v.value == null))
     inline = {}; // `- fail:`: no arguments
-  else if (isScalar(v) && typeof v.value === 'string' && def.freeForm) inline = { [def.freeForm]: v.value };
+  else if (isScalar(v) && (typeof v.value === 'string' || v.value instanceof UnsafeText) && def.freeForm) inline = { [def.freeForm]: v.value };
   else if (isScalar(v) && typeof v.value === 'string') {
     // `stat: path=/x get_checksum=no`, as Ansible's parse_kv reads it.
     let parsed;

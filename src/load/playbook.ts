@@ -15,7 +15,7 @@ import { hasTemplate } from './expr/index.js';
 import { checkTemplate, checkTemplatesDeep } from './expr-check.js';
 import { importPlaybookSchema, playSchema } from './schema.js';
 import { didYouMean } from './suggest.js';
-import { stringList, tagList, TaskLoader, type NotifyRef, type TaskCtx } from './tasks.js';
+import { boolKeyword, environmentOf, stringList, tagList, TaskLoader, varsOf, type NotifyRef, type TaskCtx } from './tasks.js';
 import { displayPath, entryMap, items, kindOf, plain, posOf, readYaml, type YamlFile } from './yaml-source.js';
 import { check } from './zod-errors.js';
 
@@ -100,7 +100,7 @@ class PlaybookLoader {
     }
     checkTemplatesDeep(y, map.get('vars')?.value ?? null, this.errors);
     // Outer imports are applied last, so their vars win (Ansible: play.vars | import.vars).
-    const next: Inherited = { tags: [...inh.tags, ...tagList(data.tags)], vars: { ...asRecord(data.vars), ...inh.vars } };
+    const next: Inherited = { tags: [...inh.tags, ...tagList(data.tags)], vars: { ...varsOf(data.vars), ...inh.vars } };
     return this.file(target, [...stack, abs], posOf(y, pathNode), next);
   }
 
@@ -121,8 +121,8 @@ class PlaybookLoader {
     for (const f of varsFiles ? (isSeq(varsFiles.value) ? items(y, varsFiles.value) : [varsFiles.value]) : []) {
       if (isScalar(f) && typeof f.value === 'string') Object.assign(vars, this.varsFile(y, f, f.value, dir));
     }
-    checkTemplatesDeep(y, map.get('vars')?.value ?? null, this.errors);
-    Object.assign(vars, asRecord(data.vars), inh.vars);
+    for (const k of ['vars', 'environment', 'become']) checkTemplatesDeep(y, map.get(k)?.value ?? null, this.errors);
+    Object.assign(vars, varsOf(data.vars), inh.vars);
 
     const notifies: NotifyRef[] = [];
     const ctx = (handler: boolean): TaskCtx => ({ dir, stack: [...stack, abs], handler, notifies });
@@ -139,9 +139,10 @@ class PlaybookLoader {
       loc: posOf(y, node),
       hosts,
       vars,
-      become: typeof data.become === 'boolean' ? data.become : undefined,
+      become: boolKeyword(data.become),
       become_user: typeof data.become_user === 'string' ? data.become_user : undefined,
       connection: data.connection === 'local' || data.connection === 'ssh' ? data.connection : undefined,
+      environment: environmentOf(data.environment),
       serial: serial as (number | string)[],
       max_fail_percentage: typeof data.max_fail_percentage === 'number' ? data.max_fail_percentage : undefined,
       any_errors_fatal: typeof data.any_errors_fatal === 'boolean' ? data.any_errors_fatal : undefined,

@@ -14,7 +14,28 @@ const stringOrList = z.union([z.string(), z.array(z.string())]);
 /** `when`-like keywords: a raw expression, a boolean, or a list that must all hold. */
 export const condition = z.union([z.string(), z.boolean(), z.array(z.union([z.string(), z.boolean()]))]);
 export const tagsSchema = z.union([z.string(), z.number(), z.array(z.union([z.string(), z.number()]))]);
-export const varsSchema = z.record(z.string(), z.unknown());
+const varsMapping = z.record(z.string(), z.unknown());
+/** `vars:` a mapping, or (as Ansible accepts) a list of mappings merged in order. */
+export const varsSchema = z.union([varsMapping, z.array(varsMapping)]);
+
+const TEMPLATED = /\{\{/;
+/** Ansible's boolean words (module_utils/parsing/convert_bool.py), compared lower-case. */
+export const BOOL_TRUE = ['y', 'yes', 'on', '1', 'true', 't'];
+export const BOOL_FALSE = ['n', 'no', 'off', '0', 'false', 'f'];
+const BOOLISH = 'must be a boolean (true/false, yes/no) or a "{{ expression }}" giving one';
+/** A boolean keyword: literal, one of Ansible's boolean words, or a template rendered per host when the task runs. */
+export const boolKeyword = z.union([z.boolean(), z.string().refine((s) => TEMPLATED.test(s) || [...BOOL_TRUE, ...BOOL_FALSE].includes(s.trim().toLowerCase()), { error: BOOLISH })], {
+  error: BOOLISH,
+});
+const envValue = z.union([z.string(), z.number(), z.boolean(), z.null()], { error: 'an environment value is a string, number or boolean' });
+const envMapping = z.record(z.string(), envValue).superRefine((m, ctx) => {
+  for (const k of Object.keys(m)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: `"${k}" is not an environment variable name (letters, digits and _, not starting with a digit)` });
+  }
+});
+const envTemplate = z.string().regex(TEMPLATED, { error: 'must be a mapping of variables or a "{{ expression }}" giving one' });
+/** `environment:` a mapping (values templated), a "{{ }}" giving one, or a list of them (later wins). */
+export const environmentSchema = z.union([envMapping, envTemplate, z.array(z.union([envMapping, envTemplate]))]);
 
 // ---------------------------------------------------------------- inventory
 
@@ -36,7 +57,7 @@ export const connectionShape = {
 const connectionPartial = z.strictObject(connectionShape).partial();
 
 export const hostEntrySchema = z
-  .strictObject({ ...connectionShape, vars: varsSchema })
+  .strictObject({ ...connectionShape, vars: varsMapping })
   .partial()
   .nullable();
 
@@ -52,7 +73,7 @@ export const groupSchema: z.ZodType<GroupYaml> = z.lazy(() =>
   z
     .strictObject({
       connection: connectionPartial.nullable(),
-      vars: varsSchema.nullable(),
+      vars: varsMapping.nullable(),
       hosts: z.record(z.string(), hostEntrySchema).nullable(),
       children: z.record(z.string(), groupSchema.nullable()).nullable(),
     })
@@ -69,18 +90,24 @@ export const commonShape = {
   when: d(condition, 'Raw expression(s), no {{ }}; a list must all hold'),
   tags: tagsSchema,
   vars: varsSchema,
-  become: z.boolean(),
+  become: boolKeyword,
   become_user: z.string(),
-  ignore_errors: z.boolean(),
-  no_log: z.boolean(),
+  ignore_errors: boolKeyword,
+  no_log: boolKeyword,
   connection: d(z.enum(['local', 'ssh']), 'local: run on the control machine as the invoking user (Ansible connection: local)'),
+  environment: d(environmentSchema, 'Environment variables of remote commands: a mapping (values templated, shell-quoted), a "{{ }}" giving one, or a list; task > block > play'),
+  // Also on blocks (and imports), inherited by the tasks inside as in Ansible.
+  notify: d(stringOrList, 'Handler names or listen topics'),
+  check_mode: boolKeyword,
+  run_once: boolKeyword,
+  delegate_to: z.string(),
+  timeout: d(z.number().positive(), 'Seconds; remote commands are killed after it'),
 };
 
 const loopSchema = d(z.union([z.array(z.unknown()), z.string()]), 'A list, or a "{{ expr }}" giving one');
 
-export const taskKeywordShape = {
-  ...commonShape,
-  args: d(varsSchema, 'Module arguments, merged under the ones given on the module key'),
+/** Loop keywords: on tasks, and on include_tasks (the included tasks run once per item). */
+export const loopShape = {
   loop: loopSchema,
   with_items: loopSchema,
   with_list: loopSchema,
@@ -98,17 +125,18 @@ export const taskKeywordShape = {
       extended: d(z.boolean(), 'ansible_loop: index, index0, first, last, length, revindex, previtem, nextitem, allitems'),
     })
     .partial(),
+};
+
+export const taskKeywordShape = {
+  ...commonShape,
+  args: d(varsMapping, 'Module arguments, merged under the ones given on the module key'),
+  ...loopShape,
   register: identifier,
-  notify: d(stringOrList, 'Handler names or listen topics'),
   changed_when: condition,
   failed_when: condition,
   until: condition,
   retries: z.int().min(0),
   delay: z.number().min(0),
-  timeout: d(z.number().positive(), 'Seconds; remote commands are killed after it'),
-  check_mode: z.boolean(),
-  run_once: z.boolean(),
-  delegate_to: z.string(),
   local_action: d(z.union([z.string(), z.record(z.string(), z.unknown())]), 'A module run on the control machine: "module args" or {module: name, ...args}'),
   listen: d(stringOrList, 'Handlers only: extra names this handler answers to'),
 };
@@ -122,7 +150,13 @@ export function blockSchema(task: z.ZodType) {
 }
 
 export const includeFileSchema = z.union([z.string(), z.strictObject({ file: z.string() })]);
-export const includeSchema = (keyword: string) => z.strictObject({ ...partialShape(commonShape), [keyword]: d(includeFileSchema, 'Static path, relative to this file') });
+/** include_tasks also loops (Ansible refuses loops on import_tasks: its tasks are inlined before any item exists). */
+export const includeSchema = (keyword: string) =>
+  z.strictObject({
+    ...partialShape(commonShape),
+    ...(keyword.endsWith('include_tasks') ? partialShape(loopShape) : {}),
+    [keyword]: d(includeFileSchema, 'Static path, relative to this file'),
+  });
 
 // ---------------------------------------------------------------- plays
 
@@ -141,9 +175,10 @@ export function playSchema(task: z.ZodType) {
       name: z.string(),
       vars: varsSchema.nullable(),
       vars_files: d(stringOrList, 'YAML mappings of variables, relative to the playbook'),
-      become: z.boolean(),
+      become: boolKeyword,
       become_user: z.string(),
       connection: d(z.enum(['local', 'ssh']), 'local: run every task on the control machine (Ansible connection: local)'),
+      environment: d(environmentSchema, 'Environment variables for every task of the play (a block or task setting the same name wins)'),
       serial: d(serialSchema, 'Batch sizes: numbers or "30%"; the last repeats'),
       max_fail_percentage: z.number().min(0).max(100),
       any_errors_fatal: z.boolean(),

@@ -9,12 +9,12 @@ import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, Scalar, type Node } from 'yaml';
 import { z } from 'zod';
 import { NodemendError } from './errors.js';
-import { WITH_LOOKUPS, type Block, type IncludeTasks, type Loc, type LoopKind, type Task, type TaskCommon, type TaskNode } from './model.js';
+import { WITH_LOOKUPS, type Block, type BoolKeyword, type EnvEntry, type IncludeTasks, type Loc, type LoopKind, type LoopSpec, type Task, type TaskCommon, type TaskNode } from './model.js';
 import type { Diag } from './diag.js';
 import { collectionHint, findModule, moduleNames as allModuleNames } from '../modules/registry.js';
 import { hasTemplate } from './expr/index.js';
 import { checkConditions, checkTemplate, checkTemplatesDeep } from './expr-check.js';
-import { blockSchema, includeSchema, taskKeywordShape, taskKeywordsSchema } from './schema.js';
+import { BOOL_FALSE, BOOL_TRUE, blockSchema, includeSchema, taskKeywordShape, taskKeywordsSchema } from './schema.js';
 import { closest, didYouMean } from './suggest.js';
 import { moduleArgs } from './module-args.js';
 import { displayPath, entryMap, items, kindOf, plain, posOf, readYaml, type Entry, type YamlFile } from './yaml-source.js';
@@ -55,6 +55,29 @@ export function tagList(v: unknown): string[] {
     .flatMap((t) => String(t).split(','))
     .map((t) => t.trim())
     .filter(Boolean);
+}
+
+/** `vars:` a mapping, or a list of mappings merged in order (Ansible's Base._load_vars). */
+export function varsOf(v: unknown): Record<string, unknown> {
+  const isMapping = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (Array.isArray(v)) return Object.assign({}, ...v.filter(isMapping)) as Record<string, unknown>;
+  return isMapping(v) ? v : {};
+}
+
+/** A boolean keyword: Ansible's boolean words become booleans now; a template stays for run time (run/keywords.ts). */
+export function boolKeyword(v: unknown): BoolKeyword | undefined {
+  if (typeof v === 'boolean') return v;
+  if (typeof v !== 'string') return undefined;
+  const w = v.trim().toLowerCase();
+  if (BOOL_TRUE.includes(w)) return true;
+  if (BOOL_FALSE.includes(w)) return false;
+  return hasTemplate(v) ? v : undefined; // anything else is reported by the schema
+}
+
+/** `environment:` one entry or a list of them (mappings or templates), in order. */
+export function environmentOf(v: unknown): EnvEntry[] {
+  const list = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+  return list.filter((e): e is EnvEntry => typeof e === 'string' || (typeof e === 'object' && e !== null && !Array.isArray(e)));
 }
 
 export function stringList(v: unknown): string[] {
@@ -98,38 +121,76 @@ export class TaskLoader {
   }
 
   /** Keys every node kind shares; `data` has been schema-checked, wrong types are already reported. */
-  private common(y: YamlFile, node: Node, map: Map<string, Entry>, data: Record<string, unknown>): TaskCommon {
-    const nameEntry = map.get('name');
-    if (nameEntry?.value && typeof data.name === 'string') checkTemplate(y, nameEntry.value, data.name, this.errors);
-    const becomeUser = map.get('become_user');
-    if (becomeUser?.value && typeof data.become_user === 'string') checkTemplate(y, becomeUser.value, data.become_user, this.errors);
-    const varsEntry = map.get('vars');
-    if (varsEntry) checkTemplatesDeep(y, varsEntry.value, this.errors);
+  private common(y: YamlFile, node: Node, map: Map<string, Entry>, data: Record<string, unknown>, ctx: TaskCtx): TaskCommon {
+    for (const k of ['name', 'become_user', 'delegate_to']) {
+      const e = map.get(k);
+      if (e?.value && typeof data[k] === 'string') checkTemplate(y, e.value, data[k] as string, this.errors);
+    }
+    for (const k of ['vars', 'environment', 'become', 'ignore_errors', 'no_log', 'check_mode', 'run_once']) checkTemplatesDeep(y, map.get(k)?.value ?? null, this.errors);
+    const notify = map.get('notify');
+    if (notify) {
+      const nodes = isSeq(notify.value) ? items(y, notify.value) : [notify.value];
+      for (const n of nodes) if (isScalar(n) && typeof n.value === 'string') ctx.notifies.push({ name: n.value, pos: posOf(y, n) });
+    }
     return {
       name: str(data.name),
       loc: posOf(y, node),
       when: checkConditions(y, map.get('when')?.value ?? null, this.errors, this.diag.warnings),
       tags: tagList(data.tags),
-      vars: data.vars && typeof data.vars === 'object' && !Array.isArray(data.vars) ? (data.vars as Record<string, unknown>) : {},
-      become: bool(data.become),
+      vars: varsOf(data.vars),
+      become: boolKeyword(data.become),
       become_user: str(data.become_user),
-      ignore_errors: bool(data.ignore_errors),
-      no_log: bool(data.no_log),
+      ignore_errors: boolKeyword(data.ignore_errors),
+      no_log: boolKeyword(data.no_log),
       connection: data.connection === 'local' || data.connection === 'ssh' ? data.connection : undefined,
+      environment: environmentOf(data.environment),
+      notify: notify ? stringList(data.notify) : undefined,
+      check_mode: boolKeyword(data.check_mode),
+      run_once: boolKeyword(data.run_once),
+      delegate_to: str(data.delegate_to),
+      timeout: num(data.timeout),
     };
+  }
+
+  /** `loop:` / `with_<kind>:` and `loop_control` of a task or an include_tasks. */
+  private loopSpec(y: YamlFile, map: Map<string, Entry>, data: Record<string, unknown>): LoopSpec | undefined {
+    const loopKeys = ['loop', ...WITH_LOOKUPS.map((k) => `with_${k}`)].filter((k) => map.has(k));
+    if (loopKeys.length > 1) {
+      this.errors.push(new NodemendError('schema', `a task loops once: use one of ${loopKeys.map((k) => `"${k}"`).join(', ')}, not several`, posOf(y, map.get(loopKeys[1])!.keyNode)));
+    }
+    const lc = (data.loop_control ?? {}) as Record<string, unknown>;
+    const label = entryMap(y, map.get('loop_control')?.value ?? null).get('label');
+    if (label?.value && typeof lc.label === 'string') checkTemplate(y, label.value, lc.label, this.errors);
+    const loopEntry = loopKeys.length ? map.get(loopKeys[0]) : undefined;
+    if (!loopEntry) return undefined;
+    const kind = loopEntry.key.replace(/^with_/, '') as LoopKind;
+    const loop = plain(y, loopEntry.value);
+    // with_sequence's "start=1 end=3" and with_first_found's file name are plain strings.
+    if (typeof loop === 'string' && kind !== 'sequence' && kind !== 'first_found' && kind !== 'items' && !hasTemplate(loop)) {
+      this.errors.push(new NodemendError('schema', `"${loopEntry.key}" must be a list or a "{{ expression }}" giving one, got string "${loop}"`, posOf(y, loopEntry.value)));
+    }
+    checkTemplatesDeep(y, loopEntry.value, this.errors);
+    return { loop, loop_kind: kind, loop_var: str(lc.loop_var) ?? 'item', index_var: str(lc.index_var), extended_loop: bool(lc.extended), loop_label: str(lc.label) };
   }
 
   private block(y: YamlFile, node: Node, map: Map<string, Entry>, ctx: TaskCtx): Block {
     const data = plain(y, node) as Record<string, unknown>;
     check(y, node, data, BLOCK, this.errors, { what: 'block' });
     const sub = (k: string): TaskNode[] => this.list(y, map.get(k)?.value ?? null, ctx);
-    return { kind: 'block', ...this.common(y, node, map, data), block: sub('block'), rescue: sub('rescue'), always: sub('always') };
+    return { kind: 'block', ...this.common(y, node, map, data, ctx), block: sub('block'), rescue: sub('rescue'), always: sub('always') };
   }
 
   private include(y: YamlFile, node: Node, map: Map<string, Entry>, keyword: string, ctx: TaskCtx): IncludeTasks {
     const data = plain(y, node) as Record<string, unknown>;
+    if (keyword.endsWith('import_tasks')) {
+      for (const k of [...map.keys()].filter((k) => k === 'loop' || k === 'loop_control' || k.startsWith('with_'))) {
+        // Ansible: "You cannot use loops on 'import_tasks' statements. You should use 'include_tasks' instead."
+        this.errors.push(new NodemendError('schema', `"${k}" on import_tasks: its tasks are inlined before any item exists; loop with include_tasks instead`, posOf(y, map.get(k)!.keyNode)));
+        delete data[k];
+      }
+    }
     check(y, node, data, includeSchemaFor(keyword), this.errors, { what: keyword });
-    const common = this.common(y, node, map, data);
+    const common = { ...this.common(y, node, map, data, ctx), ...this.loopSpec(y, map, data) };
     const entry = map.get(keyword)!;
     // `include_tasks: file` or `include_tasks: { file: ... }`
     const pathNode = isMap(entry.value) ? (entryMap(y, entry.value).get('file')?.value ?? entry.value) : entry.value;
@@ -254,44 +315,14 @@ export class TaskLoader {
     if (listen && !ctx.handler) {
       this.errors.push(new NodemendError('unknown-key', '"listen" is only valid on handlers', where(listen)));
     }
-    const loopKeys = ['loop', ...WITH_LOOKUPS.map((k) => `with_${k}`)].filter((k) => map.has(k));
-    if (loopKeys.length > 1) {
-      this.errors.push(new NodemendError('schema', `a task loops once: use one of ${loopKeys.map((k) => `"${k}"`).join(', ')}, not several`, where(map.get(loopKeys[1])!)));
-    }
-
     const data = Object.fromEntries(keyword.map((e) => [e.key, plain(y, e.value)])) as Record<string, unknown>;
     check(y, node, data, taskKeywordsSchema, this.errors, { what: 'task' });
-    const common = this.common(y, node, map, data);
+    const common = this.common(y, node, map, data, ctx);
+    const loop = this.loopSpec(y, map, data);
 
     const mod = modules[0];
     const def = mod ? findModule(mod.key) : undefined;
     const args = def ? moduleArgs(y, def, mod, map.get('args'), this.errors, this.diag.warnings) : {};
-
-    const loopEntry = loopKeys.length ? map.get(loopKeys[0]) : undefined;
-    const loopKind = (loopEntry?.key.replace(/^with_/, '') ?? 'loop') as LoopKind;
-    let loop: unknown;
-    if (loopEntry) {
-      loop = plain(y, loopEntry.value);
-      // with_sequence's "start=1 end=3" and with_first_found's file name are plain strings.
-      if (typeof loop === 'string' && loopKind !== 'sequence' && loopKind !== 'first_found' && loopKind !== 'items') {
-        if (!hasTemplate(loop)) {
-          this.errors.push(new NodemendError('schema', `"${loopEntry.key}" must be a list or a "{{ expression }}" giving one, got string "${loop}"`, posOf(y, loopEntry.value)));
-        }
-      }
-      checkTemplatesDeep(y, loopEntry.value, this.errors);
-    }
-    const lc = (data.loop_control ?? {}) as Record<string, unknown>;
-    const lcEntries = entryMap(y, map.get('loop_control')?.value ?? null);
-    const label = lcEntries.get('label');
-    if (label?.value && typeof lc.label === 'string') checkTemplate(y, label.value, lc.label, this.errors);
-    const delegate = map.get('delegate_to');
-    if (delegate?.value && typeof data.delegate_to === 'string') checkTemplate(y, delegate.value, data.delegate_to, this.errors);
-
-    const notify = map.get('notify');
-    if (notify) {
-      const nodes = isSeq(notify.value) ? items(y, notify.value) : [notify.value];
-      for (const n of nodes) if (isScalar(n) && typeof n.value === 'string') ctx.notifies.push({ name: n.value, pos: posOf(y, n) });
-    }
 
     const cond = (k: string): string[] | undefined => (map.has(k) ? checkConditions(y, map.get(k)!.value, this.errors, this.diag.warnings) : undefined);
     const until = cond('until');
@@ -303,23 +334,15 @@ export class TaskLoader {
       ...common,
       module: def.name,
       args,
-      loop,
-      loop_kind: loopKind,
-      loop_var: str(lc.loop_var) ?? 'item',
-      index_var: str(lc.index_var),
-      extended_loop: bool(lc.extended),
-      loop_label: str(lc.label),
+      ...(loop ?? { loop_kind: 'loop', loop_var: 'item' }),
       register: str(data.register),
-      notify: stringList(data.notify),
+      notify: common.notify ?? [],
       changed_when: changedWhen,
       failed_when: failedWhen,
       until,
       retries: num(data.retries) ?? (until ? 3 : 0),
       delay: num(data.delay) ?? 5,
-      timeout: num(data.timeout),
-      check_mode: bool(data.check_mode),
-      run_once: bool(data.run_once),
-      delegate_to: localAction ? 'localhost' : str(data.delegate_to),
+      delegate_to: localAction ? 'localhost' : common.delegate_to,
       listen: stringList(data.listen),
     };
   }

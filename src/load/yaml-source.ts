@@ -14,6 +14,7 @@ import { relative, isAbsolute } from 'node:path';
 import { parseDocument, visit, LineCounter, isAlias, isMap, isScalar, isSeq, Scalar, type Document, type Node, type ScalarTag, type YAMLMap } from 'yaml';
 import { NodemendError } from './errors.js';
 import type { Loc } from './model.js';
+import { UnsafeText } from './expr/unsafe.js';
 
 export interface YamlFile {
   /** Path for messages: relative to the working directory when under it. */
@@ -35,6 +36,13 @@ const pyyamlBool: ScalarTag = {
 
 const DROPPED = /:bool |:int OCT|:(int|float) TIME|:timestamp /;
 
+/** Ansible's `!unsafe 'text {{ kept }}'`: a string that is data, never rendered as a template (expr/unsafe.ts). */
+const unsafeTag: ScalarTag = {
+  tag: '!unsafe',
+  resolve: (s: string) => new UnsafeText(s),
+  identify: (v: unknown) => v instanceof UnsafeText,
+};
+
 /** The path shown in messages. */
 export function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
@@ -51,7 +59,7 @@ export function parseYaml(text: string, file: string, errors: NodemendError[]): 
     // 30 s); duplicateKeys() below does the same check with one Set per mapping.
     uniqueKeys: false,
     prettyErrors: false,
-    customTags: (tags) => [...tags.filter((t) => typeof t === 'string' || !DROPPED.test(`${t.tag} ${t.format ?? ''}`)), pyyamlBool],
+    customTags: (tags) => [...tags.filter((t) => typeof t === 'string' || !DROPPED.test(`${t.tag} ${t.format ?? ''}`)), pyyamlBool, unsafeTag],
   });
   const y: YamlFile = { file, text, doc, lc, root: (doc.contents as Node | null) ?? null };
   // The key as written: from its first character up to the colon.

@@ -5,17 +5,20 @@
  * block's rescue takes it; an unreachable host leaves for good. One host's
  * failure never touches another host's state.
  */
-import type { Block, Inventory, InventoryHost, Play, Playbook, Task, TaskNode } from '../load/model.js';
+import type { Block, IncludeTasks, Inventory, InventoryHost, Play, Playbook, Task, TaskNode } from '../load/model.js';
 import type { HostConnection } from '../transport/types.js';
 import type { PlayStop, RunObserver, RunResult, TaskResult } from './events.js';
 import { HostRun } from './host-run.js';
-import { inherit, ROOT, type Inherited } from './inherited.js';
+import { blockVarsOf, inherit, ROOT, withInherited, type Inherited } from './inherited.js';
 import { mapLimit } from './limit.js';
 import type { RunOptions } from './options.js';
 import { splitBatches } from './batches.js';
 import { implicitLocalhost, isImplicitLocalhost } from '../load/localhost.js';
 import { tagsSelect } from './tags.js';
-import { runTaskOnHost, taskDisplayName, type TaskEnv } from './task-runner.js';
+import { keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, taskDisplayName, type TaskEnv } from './task-runner.js';
+import { buildScope, withFacts } from './scope.js';
+import { evaluateCondition } from '../load/expr/index.js';
+import { unwrapUnsafe } from '../load/expr/unsafe.js';
 
 export interface ExecutorInput {
   playbook: Playbook;
@@ -40,6 +43,8 @@ interface PlayCtx {
   playHosts: string[];
   env: TaskEnv;
   abort: boolean; // any_errors_fatal / max_fail_percentage reached
+  /** meta: end_play (no later task, handler or batch of this play) / end_batch (the rest of this batch). */
+  ended?: 'play' | 'batch';
   stop?: AbortSignal;
   kill?: AbortSignal;
   /** What the play passes down to its tasks (handlers run with it). */
@@ -48,7 +53,7 @@ interface PlayCtx {
   startAt: { pattern?: RegExp };
 }
 
-const halted = (ctx: PlayCtx): boolean => ctx.abort || Boolean(ctx.stop?.aborted);
+const halted = (ctx: PlayCtx): boolean => ctx.abort || ctx.ended !== undefined || Boolean(ctx.stop?.aborted);
 
 export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   const startedAt = Date.now();
@@ -83,6 +88,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
     lastPlay = p;
     const names = input.hostsByPlay[p] ?? [];
     names.forEach((n) => playedHosts.add(hostRun(n).name));
+    hostRuns.forEach((h) => (h.ended = false)); // meta: end_host lasts one play
     const playHosts = names.filter((n) => hostRuns.get(n)!.alive);
     emit({ type: 'play-start', play: play.name, hosts: playHosts });
     const ctx: PlayCtx = {
@@ -92,7 +98,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       stop: input.stop,
       kill: input.kill,
       startAt,
-      rootInh: inherit(ROOT, { when: [], tags: play.tags, vars: {}, become: play.become, become_user: play.become_user, connection: play.connection, loc: play.loc }),
+      rootInh: inherit(ROOT, { when: [], tags: play.tags, vars: {}, environment: play.environment, become: play.become, become_user: play.become_user, connection: play.connection }),
       env: {
         options,
         playName: play.name,
@@ -107,12 +113,13 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       const rootInh = ctx.rootInh;
       await runNodes(play.tasks, hosts, rootInh, ctx, record, emit);
       await runHandlers(hosts, rootInh, ctx, record, emit);
+      if (ctx.ended === 'batch') ctx.ended = undefined; // meta: end_batch ends this batch only
       const later = batches.slice(b + 1).flat();
       if (input.stop?.aborted) interruptedAt = { batch: batches[b], later };
       else {
         options.onBatchDone?.(
           p,
-          batches[b].filter((n) => hostRuns.get(n)!.alive),
+          batches[b].filter((n) => !hostRuns.get(n)!.failed && !hostRuns.get(n)!.unreachable),
         );
         const why = ctx.abort ? 'any_errors_fatal: a host failed' : checkFailureBudget(ctx, hostRuns);
         if (why) {
@@ -166,18 +173,132 @@ async function runNodes(nodes: TaskNode[], hosts: HostRun[], inh: Inherited, ctx
     const active = hosts.filter((h) => h.alive);
     if (active.length === 0) break;
     let f: HostRun[];
-    if (node.kind === 'task' && node.module === 'meta') {
-      // flush_handlers: the batch's notified handlers run here, as at the end of the batch
-      if (!tagsSelect([...inh.tags, ...node.tags], ctx.env.options.tags, ctx.env.options.skipTags)) continue;
-      const before = new Set(active.filter((h) => !h.alive));
-      await runHandlers(active, ctx.rootInh, ctx, record, emit);
-      f = active.filter((h) => !h.alive && !before.has(h));
-    } else if (node.kind === 'task') f = await runTask(node, active, inh, ctx, record, emit);
+    if (node.kind === 'task' && node.module === 'meta') f = await runMeta(node, active, inh, ctx, record, emit);
+    else if (node.kind === 'task') f = await runTask(node, active, inh, ctx, record, emit);
     else if (node.kind === 'block') f = await runBlock(node, active, inh, ctx, record, emit);
+    else if (node.loop !== undefined) f = await runIncludeLoop(node, active, inh, ctx, record, emit);
     else f = await runNodes(node.tasks, active, inherit(inh, node), ctx, record, emit);
     failed.push(...f);
   }
   return [...new Set(failed)];
+}
+
+/**
+ * include_tasks with a loop: the included tasks run once per item, with the loop variable
+ * (loop_control's loop_var, index_var, extended) set per host, as Ansible includes the file
+ * once per item. Items are rendered on each host; item N runs on the hosts that have one.
+ */
+async function runIncludeLoop(node: IncludeTasks, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
+  const inner = inherit(inh, node);
+  const itemsOf = new Map<HostRun, unknown[]>();
+  const failed: HostRun[] = [];
+  const name = node.name ?? `include_tasks ${node.file}`;
+  const taskLoc = `${node.loc.file}:${node.loc.line ?? 0}`;
+  const check = ctx.env.options.check;
+  emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name), isHandler: false });
+  // As in Ansible, the include itself is a result (ok once per item; skipped with no items; failed when its items cannot be made).
+  const result = (host: HostRun, status: TaskResult['status'], extra: Partial<TaskResult> = {}): void =>
+    record({ host: host.name, play: ctx.play.name, task: name, taskLoc, module: 'include_tasks', status, changed: false, check, startedAt: Date.now(), durationMs: 0, ...extra });
+  await mapLimit(hosts, ctx.env.options.forks, async (host) => {
+    const scope = buildScope({ ...ctx.env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: node.vars });
+    try {
+      const items = await loopItemsOnHost(node, scope, host, ctx.play.dir, node.loc);
+      itemsOf.set(host, items);
+      items.forEach((item) => result(host, 'ok', { item: unwrapUnsafe(item) }));
+      if (items.length) host.recap.ok++;
+      else {
+        result(host, 'skipped', { msg: 'No items in the list' });
+        host.recap.skipped++;
+      }
+    } catch (e) {
+      result(host, 'failed', { msg: e instanceof Error ? ((e as { format?: () => string }).format?.() ?? e.message) : String(e) });
+      host.failed = true;
+      host.recap.failed++;
+      failed.push(host);
+    }
+  });
+  emit({ type: 'task-end', play: ctx.play.name, task: name });
+  const most = Math.max(0, ...[...itemsOf.values()].map((l) => l.length));
+  const loopVar = node.loop_var ?? 'item';
+  for (let i = 0; i < most && !halted(ctx); i++) {
+    const these = [...itemsOf.entries()].filter(([h, l]) => l.length > i && h.alive);
+    if (!these.length) continue;
+    const perHost = new Map(these.map(([h, l]) => [h.name, { ...inner.perHost?.get(h.name), ...loopVars(node, l, i), [loopVar]: l[i], ansible_loop_var: loopVar }]));
+    failed.push(...(await runNodes(node.tasks, these.map(([h]) => h), { ...inner, perHost }, ctx, record, emit)));
+  }
+  return [...new Set(failed)];
+}
+
+/**
+ * meta: actions of Ansible 2.14's strategy (_execute_meta). flush_handlers and end_host act per
+ * host; end_play, end_batch, clear_facts and clear_host_errors are decided once, on the first host,
+ * for the whole play; noop and refresh_inventory do nothing here (the inventory is static YAML,
+ * checked before any host). Like Ansible, a meta action is not a task result: only a host on
+ * which its `when:` is false gets a "skipped" line, and no recap counter moves.
+ */
+async function runMeta(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
+  if (!tagsSelect([...inh.tags, ...task.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return [];
+  const action = String(task.args.free_form);
+  const when = [...inh.when, ...task.when];
+  const name = taskDisplayName(task, false);
+  const taskLoc = `${task.loc.file}:${task.loc.line ?? 0}`;
+  const result = (host: HostRun, status: 'skipped' | 'failed', msg: string): void => {
+    emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: [host.name], isHandler: false });
+    record({ host: host.name, play: ctx.play.name, task: name, taskLoc, module: 'meta', status, changed: false, check: ctx.env.options.check, msg, startedAt: Date.now(), durationMs: 0 });
+    emit({ type: 'task-end', play: ctx.play.name, task: name });
+  };
+  const failed: HostRun[] = [];
+  /** The meta's `when:` on one host; false (skipped) is reported, an error fails the host. */
+  const holds = async (host: HostRun): Promise<boolean> => {
+    if (!when.length) return true;
+    try {
+      const scope = buildScope({ ...ctx.env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars });
+      if (await withFacts(host.facts, () => evaluateCondition(when, scope, task.loc))) return true;
+      result(host, 'skipped', `${action} conditional evaluated to False`);
+    } catch (e) {
+      result(host, 'failed', e instanceof Error ? e.message : String(e));
+      host.failed = true;
+      host.recap.failed++;
+      failed.push(host);
+    }
+    return false;
+  };
+  const playHosts = (): HostRun[] => ctx.playHosts.map((n) => ctx.env.connectionOf(n)).filter((h): h is HostRun => h !== undefined);
+  switch (action) {
+    case 'flush_handlers': {
+      // The batch's notified handlers run here, as at the end of the batch.
+      const on: HostRun[] = [];
+      for (const h of hosts) if (await holds(h)) on.push(h);
+      const before = new Set(on.filter((h) => !h.alive));
+      await runHandlers(on, ctx.rootInh, ctx, record, emit);
+      failed.push(...on.filter((h) => !h.alive && !before.has(h) && !h.ended));
+      break;
+    }
+    case 'end_host':
+      for (const h of hosts) if (await holds(h)) h.ended = true; // leaves the play, not failed
+      break;
+    case 'end_play':
+    case 'end_batch':
+    case 'clear_facts':
+    case 'clear_host_errors': {
+      if (!hosts.length || !(await holds(hosts[0]))) break;
+      if (action === 'end_play') ctx.ended = 'play';
+      else if (action === 'end_batch') ctx.ended = 'batch';
+      else if (action === 'clear_facts') playHosts().forEach((h) => h.facts.invalidate());
+      else {
+        // Failed hosts are failed no more (later plays take them, the exit code forgets them), but
+        // their part in this play is over, as in Ansible; the recap keeps the failure counted.
+        for (const h of playHosts()) {
+          if (!h.failed) continue;
+          h.failed = false;
+          h.ended = true;
+        }
+      }
+      break;
+    }
+    default: // noop, refresh_inventory
+  }
+  return failed;
 }
 
 async function runBlock(node: Block, hosts: HostRun[], parent: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
@@ -213,14 +334,18 @@ async function runBlock(node: Block, hosts: HostRun[], parent: Inherited, ctx: P
   return failed;
 }
 
-async function runTask(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit, isHandler = false): Promise<HostRun[]> {
-  if (!isHandler && !tagsSelect([...inh.tags, ...task.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return [];
-  const name = taskDisplayName(task, task.no_log ?? inh.no_log ?? false);
+async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit, isHandler = false): Promise<HostRun[]> {
+  if (!isHandler && !tagsSelect([...inh.tags, ...own.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return [];
+  const task = withInherited(own, inh);
+  // A templated no_log may turn out true: the title hides the arguments until it is known.
+  const name = taskDisplayName(task, (task.no_log ?? inh.no_log ?? false) !== false);
   if (!isHandler && ctx.startAt.pattern) {
     if (!ctx.startAt.pattern.test(task.name ?? name)) return [];
     ctx.startAt.pattern = undefined; // found: this task and every later one run
   }
-  const targets = task.run_once ? hosts.slice(0, 1) : hosts;
+  // run_once is decided once, on the batch's first host (as Ansible templates it); an unreadable value runs on every host, where it fails.
+  const runOnce = hosts.length > 0 && (await keywordOnHost(task, inh, hosts[0], ctx.env, task.run_once, 'run_once').catch(() => false)) === true;
+  const targets = runOnce ? hosts.slice(0, 1) : hosts;
   emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, hosts: targets.map((h) => h.name), isHandler });
   const failed: HostRun[] = [];
   await mapLimit(targets, ctx.env.options.forks, async (host) => {
@@ -242,7 +367,7 @@ async function runTask(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
       failed.push(host);
       if (ctx.play.any_errors_fatal) ctx.abort = true;
     }
-    if (task.run_once) {
+    if (runOnce) {
       // run_once: every host of the batch sees the result, as in Ansible.
       for (const other of hosts) {
         if (other === host) continue;
@@ -308,7 +433,7 @@ function globRegExp(glob: string): RegExp {
 function checkFailureBudget(ctx: PlayCtx, hostRuns: Map<string, HostRun>): string | undefined {
   const pct = ctx.play.max_fail_percentage;
   if (pct === undefined || ctx.playHosts.length === 0) return undefined;
-  const down = ctx.playHosts.filter((n) => !hostRuns.get(n)!.alive);
+  const down = ctx.playHosts.filter((n) => hostRuns.get(n)!.failed || hostRuns.get(n)!.unreachable);
   if ((down.length / ctx.playHosts.length) * 100 <= pct) return undefined;
   ctx.abort = true;
   return `failure budget exceeded (max_fail_percentage ${pct}%): ${down.length} of ${ctx.playHosts.length} hosts failed or unreachable (${down.join(', ')})`;

@@ -16,6 +16,8 @@ export class HostRun {
   lastFailure?: { task: Record<string, unknown>; result: unknown };
   failed = false;
   unreachable = false;
+  /** meta: end_host (or clear_host_errors on a failed host): done with this play, not failed. */
+  ended = false;
   unreachableMsg?: string;
   readonly facts: FactCache;
 
@@ -40,6 +42,6 @@ export class HostRun {
   }
 
   get alive(): boolean {
-    return !this.failed && !this.unreachable;
+    return !this.failed && !this.unreachable && !this.ended;
   }
 }

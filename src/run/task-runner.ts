@@ -4,7 +4,7 @@
  * plan is made just before the task runs, so it always sees the effect of the
  * tasks before it (no stale facts across tasks).
  */
-import type { Task } from '../load/model.js';
+import type { BoolKeyword, Loc, LoopSpec, Task } from '../load/model.js';
 import type { BecomeSpec, RemoteShell } from '../transport/types.js';
 import { UnreachableError } from '../transport/types.js';
 import { findModule } from '../modules/registry.js';
@@ -21,7 +21,8 @@ import { resolveLocalPath } from './local-paths.js';
 import type { RunOptions, TaskKey } from './options.js';
 import { extendedLoopVars, loopItems } from './loops.js';
 import { BasisRecorder, recordingShell, type Basis } from '../plan/basis.js';
-import type { Inherited } from './inherited.js';
+import { blockVarsOf, type Inherited } from './inherited.js';
+import { keywordBool, renderEnvironment, withEnvironment } from './keywords.js';
 
 export interface TaskEnv {
   options: RunOptions;
@@ -47,25 +48,53 @@ export function taskDisplayName(task: Task, noLog: boolean): string {
   return `${task.module}${typeof first === 'string' ? ` ${first}` : ''}`.slice(0, 80);
 }
 
-function resolveBecome(task: Task, inh: Inherited, host: HostRun): BecomeSpec | undefined {
-  const on = task.become ?? inh.become ?? host.inv.connection.become ?? false;
+/** become / become_user of the task, its blocks, the play or the inventory (templates rendered in the task's scope). */
+function resolveBecome(task: Task, inh: Inherited, host: HostRun, scope: Record<string, unknown>): BecomeSpec | undefined {
+  const on = keywordBool(task.become ?? inh.become, 'become', scope, task.loc) ?? host.inv.connection.become ?? false;
   if (!on) return undefined;
-  const user = task.become_user ?? inh.become_user ?? host.inv.connection.become_user ?? 'root';
+  const kw = task.become_user ?? inh.become_user;
+  const user = kw !== undefined ? String(unwrapUnsafe(renderDeep(kw, scope, task.loc))) : (host.inv.connection.become_user ?? 'root');
   return { method: 'sudo', user, password: host.inv.connection.become_password };
 }
 
-/** A task's `check_mode:` wins over the run's --check either way, as in Ansible. */
-export function taskCheckMode(task: Task, runCheck: boolean): boolean {
-  return task.check_mode ?? runCheck;
+/** The task's keywords as they stand on this host (templates rendered with its scope). */
+interface HostKeywords {
+  noLog: boolean;
+  ignoreErrors: boolean;
+  /** The task's own check_mode (true: forced into check mode even in a real run). */
+  forcedCheck?: boolean;
+}
+
+/**
+ * A task's boolean keyword on one host, rendered with that host's scope (run_once, which the
+ * executor decides before any host runs the task, is rendered on the batch's first host, as Ansible does).
+ */
+export async function keywordOnHost(task: Task, inh: Inherited, host: HostRun, env: TaskEnv, value: BoolKeyword | undefined, name: string): Promise<boolean | undefined> {
+  if (value === undefined || typeof value === 'boolean') return value;
+  const scope = buildScope({ ...env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars });
+  return withFacts(host.facts, () => keywordBool(value, name, scope, task.loc));
 }
 
 export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, env: TaskEnv, isHandler = false): Promise<HostTaskOutcome> {
   const started = Date.now();
-  const check = taskCheckMode(task, env.options.check);
+  // Keywords first, in the run's mode: a task's `check_mode:` wins over --check either way, as in Ansible.
+  const kwScope = buildScope({ ...env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars });
+  let kw: HostKeywords = { noLog: task.no_log !== undefined && task.no_log !== false, ignoreErrors: false };
+  let kwError: unknown;
+  try {
+    kw = await withFacts(host.facts, () => ({
+      noLog: keywordBool(task.no_log ?? inh.no_log, 'no_log', kwScope, task.loc) ?? false,
+      ignoreErrors: keywordBool(task.ignore_errors ?? inh.ignore_errors, 'ignore_errors', kwScope, task.loc) ?? false,
+      forcedCheck: keywordBool(task.check_mode, 'check_mode', kwScope, task.loc),
+    }));
+  } catch (e) {
+    kwError = e; // the task fails on this host below (no_log assumed: the value could not be read)
+  }
+  const check = kw.forcedCheck ?? env.options.check;
   // Built per item: a set_fact of an earlier item is seen by the next (Ansible's loops accumulate).
-  const scopeNow = (): Record<string, unknown> => buildScope({ ...env.scopeBase, check, host, blockVars: inh.vars, taskVars: task.vars });
+  const scopeNow = (): Record<string, unknown> => buildScope({ ...env.scopeBase, check, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars });
   const scope = scopeNow();
-  const noLog = task.no_log ?? inh.no_log ?? false;
+  const noLog = kw.noLog;
   const base = {
     host: host.name,
     play: env.playName,
@@ -85,14 +114,13 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
   });
 
   try {
-    const rendered = task.loop === undefined ? undefined : await withFacts(host.facts, () => renderStored(task.loop, scope, task.loc));
-    // Items of a list made from host output are data too.
-    const items = rendered === undefined ? undefined : loopItems(task.loop_kind ?? 'loop', unwrapUnsafe(rendered), env.scopeBase.play.dir).map((x) => (isUnsafe(rendered) ? markUnsafe(x) : x));
+    if (kwError) throw kwError;
+    const items = task.loop === undefined ? undefined : await loopItemsOnHost(task, scope, host, env.scopeBase.play.dir, task.loc);
 
     const runs: { result: Record<string, unknown>; tr: TaskResult }[] = [];
     for (const [index, item] of (items ?? [undefined]).entries()) {
       const itemScope = items === undefined ? scope : { ...(index === 0 ? scope : scopeNow()), ...loopVars(task, items, index), [task.loop_var]: item };
-      const one = await runOnce(task, host, inh, env, itemScope, noLog, items === undefined ? undefined : item, finish, isHandler, check);
+      const one = await runOnce(task, host, inh, env, itemScope, kw, items === undefined ? undefined : item, finish, isHandler, check);
       runs.push(one);
       if (one.tr.status === 'unreachable') break;
     }
@@ -120,18 +148,24 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     return { results, failed, unreachable, changed };
   } catch (e) {
     // Errors before any item ran (loop expression, unknown variable in loop).
-    const tr = finish('failed', { msg: errorMessage(e, noLog), ignored: task.ignore_errors ?? inh.ignore_errors ?? false });
+    const tr = finish('failed', { msg: errorMessage(e, noLog), ignored: kw.ignoreErrors });
     if (task.register) host.runtimeVars[task.register] = markUnsafe({ failed: true, msg: tr.msg, changed: false });
     if (!tr.ignored) host.lastFailure = { task: markUnsafe(failedTaskView(task)) as Record<string, unknown>, result: markUnsafe({ failed: true, msg: tr.msg, changed: false }) };
     return { results: [tr], failed: !tr.ignored, unreachable: false, changed: false };
   }
 }
 
+/** A loop's items on this host (a task's, or an include_tasks'); items of a list made from host output are data too. */
+export async function loopItemsOnHost(spec: Partial<LoopSpec>, scope: Record<string, unknown>, host: HostRun, playDir: string, loc: Loc): Promise<unknown[]> {
+  const rendered = await withFacts(host.facts, () => renderStored(spec.loop, scope, loc));
+  return loopItems(spec.loop_kind ?? 'loop', unwrapUnsafe(rendered), playDir).map((x) => (isUnsafe(rendered) ? markUnsafe(x) : x));
+}
+
 /** What loop_control adds beside the item: index_var, and with extended the ansible_loop mapping. */
-function loopVars(task: Task, items: unknown[], index: number): Record<string, unknown> {
+export function loopVars(spec: Partial<LoopSpec>, items: unknown[], index: number): Record<string, unknown> {
   return {
-    ...(task.index_var ? { [task.index_var]: index } : {}),
-    ...(task.extended_loop ? { ansible_loop: extendedLoopVars(items, index) } : {}),
+    ...(spec.index_var ? { [spec.index_var]: index } : {}),
+    ...(spec.extended_loop ? { ansible_loop: extendedLoopVars(items, index) } : {}),
   };
 }
 
@@ -158,7 +192,7 @@ async function runOnce(
   inh: Inherited,
   env: TaskEnv,
   scope: Record<string, unknown>,
-  noLog: boolean,
+  kw: HostKeywords,
   item: unknown,
   finish: (status: TaskStatus, fields?: Partial<TaskResult>) => TaskResult,
   isHandler: boolean,
@@ -168,7 +202,7 @@ async function runOnce(
   const withItem = item === undefined ? {} : { [task.loop_var]: item, ansible_loop_var: task.loop_var };
   // loop_control.label: what reports show for the item (a big dict, or one carrying a secret)
   let shownItem: { item?: unknown } = item === undefined ? {} : { item: unwrapUnsafe(item) };
-  const ignoreErrors = task.ignore_errors ?? inh.ignore_errors ?? false;
+  const { noLog, ignoreErrors } = kw;
   const when = [...inh.when, ...task.when];
   try {
     if (item !== undefined && task.loop_label !== undefined) {
@@ -187,7 +221,8 @@ async function runOnce(
     const delegate = task.delegate_to === undefined ? undefined : String(renderDeep(task.delegate_to, scope, task.loc));
     const target = local ? env.connectionOf('localhost') : delegate !== undefined ? env.connectionOf(delegate) : host;
     if (!target) throw new ModuleFailure(`delegate_to: no inventory host named "${delegate}" (localhost, 127.0.0.1 and ::1 mean the control machine)`);
-    const become = resolveBecome(task, inh, target);
+    const become = await withFacts(host.facts, () => resolveBecome(task, inh, target, scope));
+    const environment = await withFacts(host.facts, () => renderEnvironment(task.environment, scope, task.loc));
     const conn = mod.local ? undefined : await target.connect();
     const basisRec = new BasisRecorder();
     const noConn: RemoteShell = {
@@ -196,8 +231,8 @@ async function runOnce(
     };
     const ctx: ModuleContext = {
       host: target.name,
-      conn: conn ? recordingShell(conn.as(become), basisRec) : noConn,
-      loginConn: conn ? recordingShell(conn.as(undefined), basisRec) : noConn,
+      conn: conn ? recordingShell(withEnvironment(conn.as(become), environment), basisRec) : noConn,
+      loginConn: conn ? recordingShell(withEnvironment(conn.as(undefined), environment), basisRec) : noConn,
       check,
       diff: env.options.diff && !noLog,
       facts: target.facts,
@@ -211,7 +246,7 @@ async function runOnce(
       // Facts are fetched here as in when:, so assert's that and debug's var may read any fact.
       evaluate: (expr) => withFacts(target.facts, () => evaluateTemplatedExpression(expr, scope, task.loc)),
       setHostVars: (vars) => Object.assign(host.runtimeVars, vars),
-      planned: task.check_mode === true ? scratchPlannedPaths(target.planned) : target.planned,
+      planned: kw.forcedCheck === true ? scratchPlannedPaths(target.planned) : target.planned,
       identity: become?.user ?? target.inv.connection.user,
       timeoutSec: task.timeout ?? env.options.taskTimeoutSec,
       reconnect: async (deadline) => {

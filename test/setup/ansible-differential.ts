@@ -69,6 +69,8 @@ export interface CaseSpec {
   files?: Record<string, FileSpec>;
   paths?: string[];
   controllerFiles?: Record<string, string>;
+  /** Dump the registered results from a second play of the same name (for cases that end their play early: meta end_play / end_host). */
+  dumpInNextPlay?: boolean;
 }
 
 export interface TaskOutcome {
@@ -356,7 +358,9 @@ export class Differential {
       if (c.spec.play) lines.push(indent(c.spec.play, 2));
       lines.push('  tasks:', indent(c.spec.tasks, 4));
       if (c.spec.handlers) lines.push('  handlers:', indent(c.spec.handlers, 4));
-      lines.push('  post_tasks:', `    - name: ${JSON.stringify(DUMP)}`, '      debug:', `        msg: ${JSON.stringify(dump)}`);
+      if (c.spec.dumpInNextPlay) lines.push(`- name: ${JSON.stringify(c.name)}`, `  hosts: ${this.host}`, '  gather_facts: false', '  tasks:');
+      else lines.push('  post_tasks:');
+      lines.push(`    - name: ${JSON.stringify(DUMP)}`, '      debug:', `        msg: ${JSON.stringify(dump)}`);
       return lines.join('\n');
     });
     return plays.join('\n') + '\n';

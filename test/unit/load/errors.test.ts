@@ -32,7 +32,7 @@ const cases: Case[] = [
     name: 'wrong types on a play and a task',
     files: { 'site.yaml': '- hosts: all\n  become: maybe\n  tasks:\n    - command: ls\n      retries: many\n      delay: -1\n' },
     errors: [
-      'site.yaml:2:11: "become" must be a boolean (true/false), got string "maybe"',
+      'site.yaml:2:11: "become" must be a boolean (true/false, yes/no) or a "{{ expression }}" giving one, got string "maybe"',
       'site.yaml:5:16: "retries" must be a number, got string "many"',
       'site.yaml:6:14: "delay" must be >=0, got number -1',
     ],
@@ -315,7 +315,7 @@ describe('several errors', () => {
     });
     expect(out.errors).toEqual([
       'inventory.yaml:3:20: "port" must be >=1, got number 0',
-      'site.yaml:2:11: "become" must be a boolean (true/false), got string "sometimes"',
+      'site.yaml:2:11: "become" must be a boolean (true/false, yes/no) or a "{{ expression }}" giving one, got string "sometimes"',
       'site.yaml:5:15: no handler named "nobody" in play "all"; the play has no handlers',
       'site.yaml:6:7: unknown module "comand" (did you mean "command"?)',
       'site.yaml:8:24: unknown argument "colour" for module "debug"; debug takes: msg, var, verbosity',

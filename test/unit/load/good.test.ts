@@ -106,6 +106,8 @@ describe('a good playbook', () => {
       become_user: undefined,
       ignore_errors: undefined,
       no_log: undefined,
+      connection: undefined,
+      environment: [],
       module: 'command',
       args: { cmd: 'uname -r' },
       loop: undefined,
