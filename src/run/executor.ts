@@ -51,6 +51,8 @@ interface PlayCtx {
   rootInh: Inherited;
   /** --start-at-task: tasks are skipped until one of this name (or glob) comes up, across plays. */
   startAt: { pattern?: RegExp };
+  /** --step is asking in this batch ("continue" stops it until the next batch, as ansible-playbook's per-batch strategy). */
+  stepping: boolean;
 }
 
 const halted = (ctx: PlayCtx): boolean => ctx.abort || ctx.ended !== undefined || Boolean(ctx.stop?.aborted);
@@ -98,6 +100,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       stop: input.stop,
       kill: input.kill,
       startAt,
+      stepping: false,
       rootInh: inherit(ROOT, { when: [], tags: play.tags, vars: {}, environment: play.environment, become: play.become, become_user: play.become_user, connection: play.connection }),
       env: {
         options,
@@ -111,6 +114,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       const hosts = batches[b].map((n) => hostRuns.get(n)!);
       if (batches.length > 1) emit({ type: 'batch-start', play: play.name, hosts: batches[b], index: b, count: batches.length });
       const rootInh = ctx.rootInh;
+      ctx.stepping = Boolean(options.step);
       await runNodes(play.tasks, hosts, rootInh, ctx, record, emit);
       await runHandlers(hosts, rootInh, ctx, record, emit);
       if (ctx.ended === 'batch') ctx.ended = undefined; // meta: end_batch ends this batch only
@@ -224,7 +228,16 @@ async function runIncludeLoop(node: IncludeTasks, hosts: HostRun[], inh: Inherit
     const these = [...itemsOf.entries()].filter(([h, l]) => l.length > i && h.alive);
     if (!these.length) continue;
     const perHost = new Map(these.map(([h, l]) => [h.name, { ...inner.perHost?.get(h.name), ...loopVars(node, l, i), [loopVar]: l[i], ansible_loop_var: loopVar }]));
-    failed.push(...(await runNodes(node.tasks, these.map(([h]) => h), { ...inner, perHost }, ctx, record, emit)));
+    failed.push(
+      ...(await runNodes(
+        node.tasks,
+        these.map(([h]) => h),
+        { ...inner, perHost },
+        ctx,
+        record,
+        emit,
+      )),
+    );
   }
   return [...new Set(failed)];
 }
@@ -342,6 +355,11 @@ async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx
   if (!isHandler && ctx.startAt.pattern) {
     if (!ctx.startAt.pattern.test(task.name ?? name)) return [];
     ctx.startAt.pattern = undefined; // found: this task and every later one run
+  }
+  if (!isHandler && ctx.stepping && ctx.env.options.step) {
+    const answer = await ctx.env.options.step(name);
+    if (answer === 'no' || halted(ctx)) return [];
+    if (answer === 'continue') ctx.stepping = false;
   }
   // run_once is decided once, on the batch's first host (as Ansible templates it); an unreadable value runs on every host, where it fails.
   const runOnce = hosts.length > 0 && (await keywordOnHost(task, inh, hosts[0], ctx.env, task.run_once, 'run_once').catch(() => false)) === true;

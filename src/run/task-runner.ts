@@ -82,11 +82,14 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
   let kw: HostKeywords = { noLog: task.no_log !== undefined && task.no_log !== false, ignoreErrors: false };
   let kwError: unknown;
   try {
-    kw = await withFacts(host.facts, () => ({
-      noLog: keywordBool(task.no_log ?? inh.no_log, 'no_log', kwScope, task.loc) ?? false,
-      ignoreErrors: keywordBool(task.ignore_errors ?? inh.ignore_errors, 'ignore_errors', kwScope, task.loc) ?? false,
-      forcedCheck: keywordBool(task.check_mode, 'check_mode', kwScope, task.loc),
-    }));
+    kw = await withFacts(host.facts, () => {
+      keywordBool(task.run_once, 'run_once', kwScope, task.loc); // the executor decided it; one it could not read fails here
+      return {
+        noLog: keywordBool(task.no_log ?? inh.no_log, 'no_log', kwScope, task.loc) ?? false,
+        ignoreErrors: keywordBool(task.ignore_errors ?? inh.ignore_errors, 'ignore_errors', kwScope, task.loc) ?? false,
+        forcedCheck: keywordBool(task.check_mode, 'check_mode', kwScope, task.loc),
+      };
+    });
   } catch (e) {
     kwError = e; // the task fails on this host below (no_log assumed: the value could not be read)
   }

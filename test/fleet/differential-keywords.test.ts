@@ -244,8 +244,7 @@ const ALL = [environment, blocks, templated, varsList, unsafe, includeLoop, endH
  * check mode, a documented difference (README "Choices where Ansible users might expect otherwise").
  */
 const WOULD_RUN = new Set(['env in a block', 'env on a delegated task']);
-const asAnsibleChecks = (tasks: { name: string; status: string; changed: boolean; handler: boolean }[]) =>
-  tasks.map((t) => (WOULD_RUN.has(t.name) ? { ...t, status: 'skipped', changed: false } : t));
+const asAnsibleChecks = (tasks: { name: string; status: string; changed: boolean; handler: boolean }[]) => tasks.map((t) => (WOULD_RUN.has(t.name) ? { ...t, status: 'skipped', changed: false } : t));
 
 describe.each(MODES)('%s', (mode) => {
   for (const c of ALL) {

@@ -48,7 +48,16 @@ describe('templated keyword values', () => {
 describe('vars as a list of mappings', () => {
   it('merges play, block and task lists in order (later wins)', async () => {
     const out = await loadTree({
-      'site.yaml': ['- hosts: all', '  vars: [{ a: 1, b: 1 }, { b: 2 }]', '  tasks:', '    - block:', '        - debug: { msg: x }', '          vars: [{ c: 1 }, { c: 3, d: 4 }]', '      vars: [{ e: 5 }]', ''].join('\n'),
+      'site.yaml': [
+        '- hosts: all',
+        '  vars: [{ a: 1, b: 1 }, { b: 2 }]',
+        '  tasks:',
+        '    - block:',
+        '        - debug: { msg: x }',
+        '          vars: [{ c: 1 }, { c: 3, d: 4 }]',
+        '      vars: [{ e: 5 }]',
+        '',
+      ].join('\n'),
     });
     expect(out.errors).toEqual([]);
     const p = out.loaded!.playbook.plays[0];
@@ -89,7 +98,9 @@ describe('environment', () => {
 
   it('refuses a bad variable name, a nested value and plain text', async () => {
     const errors = await errorsOf({
-      'site.yaml': play(['    - command: env', '      environment: { "A B": x }', '    - command: env', '      environment: { A: [1] }', '    - command: env', '      environment: PATH=/x', ''].join('\n')),
+      'site.yaml': play(
+        ['    - command: env', '      environment: { "A B": x }', '    - command: env', '      environment: { A: [1] }', '    - command: env', '      environment: PATH=/x', ''].join('\n'),
+      ),
     });
     expect(errors).toHaveLength(3);
     expect(errors[0]).toMatch(/^site\.yaml:4:\d+: .*environment variable name/);
@@ -120,7 +131,16 @@ describe('keywords on blocks', () => {
       ].join('\n'),
     });
     expect(out.errors).toEqual([]);
-    expect(out.loaded!.playbook.plays[0].tasks[0]).toMatchObject({ kind: 'block', notify: ['restart'], run_once: true, check_mode: false, delegate_to: 'localhost', timeout: 30, become: true, become_user: 'app' });
+    expect(out.loaded!.playbook.plays[0].tasks[0]).toMatchObject({
+      kind: 'block',
+      notify: ['restart'],
+      run_once: true,
+      check_mode: false,
+      delegate_to: 'localhost',
+      timeout: 30,
+      become: true,
+      become_user: 'app',
+    });
   });
 
   it("checks a block's notify against the play's handlers", async () => {
