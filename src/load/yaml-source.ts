@@ -78,7 +78,8 @@ export function parseYaml(text: string, file: string, errors: NodemendError[]): 
   for (const f of found.sort((a, b) => a.at - b.at)) errors.push(f.err);
   for (const w of doc.warnings) {
     if (w.code === 'TAG_RESOLVE_FAILED') {
-      errors.push(new NodemendError('yaml-syntax', `${firstLine(w.message)}: nodemend knows no custom YAML tags (such as !vault); use a plain value`, offsetPos(y, w.pos[0])));
+      const why = /!unsafe/.test(w.message) ? '!unsafe marks one string: tag each string of a list or mapping' : 'nodemend knows no custom YAML tags (such as !vault); use a plain value';
+      errors.push(new NodemendError('yaml-syntax', `${firstLine(w.message)}: ${why}`, offsetPos(y, w.pos[0])));
     }
   }
   return y;

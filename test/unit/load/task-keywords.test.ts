@@ -206,3 +206,10 @@ describe('meta actions', () => {
     expect(errors[0]).toMatch(/^site\.yaml:3:\d+: .*meta takes one of: flush_handlers, end_host, end_play, end_batch, clear_facts, clear_host_errors, noop, refresh_inventory/);
   });
 });
+
+describe('!unsafe on a collection', () => {
+  it('is refused with what to write instead', async () => {
+    const errors = await errorsOf({ 'site.yaml': '- hosts: all\n  vars:\n    x: !unsafe [a, "{{ b }}"]\n  tasks: []\n' });
+    expect(errors).toEqual(['site.yaml:3:8: Unresolved tag: !unsafe: !unsafe marks one string: tag each string of a list or mapping']);
+  });
+});
