@@ -257,7 +257,12 @@ export async function runWithProgress(
     } else if (!kill.signal.aborted) {
       process.stderr.write(`nodemend: ${sig} again: stopping the commands in flight\n`);
       kill.abort(sig);
-      void pool.closeAll();
+      // Stopped on the hosts, the tasks end with their commands; what still hangs after that (a
+      // connection that stopped answering) is cut by closing the connections.
+      void pool.stopCommands().then((left) => {
+        for (const [host, why] of left) process.stderr.write(`nodemend: ${host}: ${why}\n`);
+        setTimeout(() => void pool.closeAll(), 10_000).unref();
+      });
     }
   };
   process.on('SIGINT', onSignal);
