@@ -4,7 +4,7 @@ import { int, str } from './filters-text.js';
 import { bind, type Args, type FilterDef } from './signature.js';
 import { TESTS } from './tests.js';
 import { noteUnsafeRead, UnsafeText } from './unsafe.js';
-import { compare, equals, getMember, isMapping, iterate, keysOf, setKey, toPlain, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
+import { compare, equals, getMember, isMapping, iterate, keysOf, pyStr, setKey, toPlain, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
 
 /**
  * `a.b.0` on a value, the way map/selectattr/sort take `attribute`. A boxed host string
@@ -156,7 +156,7 @@ export const DATA_FILTERS: Record<string, FilterDef> = {
     fn: (v, a) => {
       const sep = a.d === undefined ? '' : toText(a.d);
       return iterate(v, 'join')
-        .map((x) => toText(a.attribute === undefined ? x : attrPath(x, a.attribute)))
+        .map((x) => pyStr(a.attribute === undefined ? x : attrPath(x, a.attribute)))
         .join(sep);
     },
   },
