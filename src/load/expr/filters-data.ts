@@ -135,7 +135,21 @@ const defaultFilter: FilterDef = {
 };
 const version: FilterDef = { params: ['version', 'operator', 'strict', 'version_type'], required: 1, fn: (v, a, r) => TESTS.version.fn(v, a, r) };
 
+/**
+ * The Python class name Ansible prints: a string from a playbook variable is AnsibleUnicode,
+ * one a host returned (or derived from host data) AnsibleUnsafeText, a literal or computed
+ * one str; other values by their Python type.
+ */
+const typeDebug: FilterDef = {
+  describesInput: true,
+  fn: (v, _a, _r, input) => {
+    if (typeof v === 'string') return input?.unsafe ? 'AnsibleUnsafeText' : input?.fromVariable ? 'AnsibleUnicode' : 'str';
+    return typeName(v);
+  },
+};
+
 export const DATA_FILTERS: Record<string, FilterDef> = {
+  type_debug: typeDebug,
   default: defaultFilter,
   d: defaultFilter,
   /** Fails with its message (or "'x' is undefined") when the input is undefined. */
