@@ -110,24 +110,19 @@ const inline = d.case('statements inside a string', {
           {% set n = users | length %}
           users={{ n }}{# a comment #}
           {{ 'a,b'.split(',') }} {% if flag %}on{% else %}off{% endif %}
-    # debug var: registers the value itself (nodemend's debug registers a list msg as JSON text)
+    # debug var: registers the value itself (nodemend's debug registers a list msg as JSON text,
+    # and does not render the strings inside a list variable: one expression builds the list)
     - name: expressions
       debug: { var: exprs_in }
       vars:
-        exprs_in:
-          - "{{ 'a b  c'.split() }}"
-          - "{{ ports.items() | list }}"
-          - "{{ 'k={k} {0}'.format('p', k='v') }}"
-          - "{{ '/etc/x'.startswith('/etc') }}"
-          - "{{ {'a': 1}.get('b', 'none') }}"
-          - "{% if ports.web > 10 %}big{% else %}small{% endif %}"
-          - "r={{ 100 | random(seed='abc') }}"
-          - "x {{ flag }} {{ [1, 'two'] }} {{ {'k': none} }}"
-          - "{% for u in users %}{{ u.name }}{{ ',' if not loop.last }}{% endfor %}"
-          - "{{ ports | dict2items | items2dict }}"
-          - "{{ title | type_debug }}"
-          - "{{ {'b': [1, 'é'], 'a': none} | to_json }}"
-          - "{{ {'b': 1, 'a': {'d': 2, 'c': 1}} | to_nice_json }}"
+        exprs_in: >-
+          {{ [ 'a b  c'.split(), ports.items() | list, 'k={k} {0}'.format('p', k='v'),
+               '/etc/x'.startswith('/etc'), {'a': 1}.get('b', 'none'),
+               'big' if ports.web > 10 else 'small', 'r=' ~ (100 | random(seed='abc')),
+               'x ' ~ flag ~ ' ' ~ [1, 'two'] ~ ' ' ~ {'k': none},
+               users | map(attribute='name') | join(','), ports | dict2items | items2dict,
+               {'b': [1, 'é'], 'a': none} | to_json, {'b': 1, 'a': {'d': 2, 'c': 1}} | to_nice_json,
+               '  x y '.strip().split(' ')[1].upper(), [3, 1, 3].index(1) ] }}
       register: exprs
   `,
 });
