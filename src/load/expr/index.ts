@@ -17,6 +17,7 @@ import { Parser } from './parser.js';
 import { hasTemplate, parsedTemplate, positioner, renderParsed } from './template-string.js';
 import { noteUnsafeRead, trackUnsafe, UnsafeText } from './unsafe.js';
 import { isMapping, keysOf, setKey, truthy } from './values.js';
+import { namesInExpression, namesInTemplate, type NamesRead } from './free-names.js';
 
 export { FactNeeded, UndefinedVariableError } from './errors.js';
 export { hasTemplate };
@@ -145,3 +146,12 @@ export function evaluateCondition(src: string | string[], scope: Record<string, 
   }
   return true;
 }
+
+/**
+ * The names a condition as load/ stores it reads (a raw expression, or a template whose
+ * output is then evaluated: only its `{{ }}` parts are known); offsets into `cond`.
+ */
+export function namesInCondition(cond: string): NamesRead {
+  return hasTemplate(cond) ? namesInTemplate(cond) : namesInExpression(parsedExpression(cond));
+}
+export { namesInTemplate, type NamesRead };
