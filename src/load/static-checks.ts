@@ -146,6 +146,7 @@ function knownValues(w: Walked & { task: Task }, src: string, inventory: Invento
   } catch {
     return undefined;
   }
+  if (!names.complete) return undefined;
   const loopVars = new Set([t.loop_var, t.index_var].filter(Boolean));
   if ([...names.read.map((n) => n.name), ...names.guarded].some((n) => runtime.has(n) && !loopVars.has(n))) return undefined;
   let items: unknown[] = [undefined];

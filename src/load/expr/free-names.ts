@@ -12,6 +12,8 @@ import { TESTS } from './tests.js';
 export interface NamesRead {
   read: { name: string; offset: number }[];
   guarded: Set<string>;
+  /** False when `{% %}` statements (not walked here) may read or set more names. */
+  complete: boolean;
 }
 
 function walk(node: Node, out: NamesRead, guarded: boolean): void {
@@ -73,14 +75,17 @@ function walk(node: Node, out: NamesRead, guarded: boolean): void {
 
 /** Names an expression's syntax tree reads. */
 export function namesInExpression(ast: Node): NamesRead {
-  const out: NamesRead = { read: [], guarded: new Set() };
+  const out: NamesRead = { read: [], guarded: new Set(), complete: true };
   walk(ast, out, false);
   return out;
 }
 
 /** Names the `{{ }}` parts of a template read (offsets into the template text). */
 export function namesInTemplate(src: string): NamesRead {
-  const out: NamesRead = { read: [], guarded: new Set() };
-  for (const s of parsedTemplate(src).segments) if ('node' in s) walk(s.node, out, false);
+  const out: NamesRead = { read: [], guarded: new Set(), complete: true };
+  for (const s of parsedTemplate(src).segments) {
+    if ('node' in s) walk(s.node, out, false);
+    else if ('stmt' in s) out.complete = false;
+  }
   return out;
 }
