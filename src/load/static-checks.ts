@@ -10,8 +10,7 @@
  * - an `identity_file` that does not exist, for a host the run selects.
  *
  * Both are conservative: a value that depends on anything only known at run time (facts,
- * registered results, set_fact) is not judged, a copy/unarchive source a controller-side task
- * could create (a fetch's dest, a task run on the control machine) is not required, and a
+ * registered results, set_fact) is not judged, a source a controller-side task could create (a fetch's dest, a task run on the control machine) is not required, and a
  * name read under `is defined` or `default()` is never reported.
  */
 import { existsSync } from 'node:fs';
@@ -211,7 +210,7 @@ function missingSources(playbook: Playbook, inventory: Inventory, extraVars: Rec
     for (const value of values ?? []) {
       const candidates = localPathCandidates(w.play.dir, value, kind);
       if (candidates.some((c) => existsSync(c))) continue;
-      if (kind === 'file' && (anyLocalWriter || candidates.some(underFetch))) continue;
+      if (anyLocalWriter || candidates.some(underFetch)) continue;
       const at = argLocs.get(t.args)?.src ?? t.loc;
       const key = `${at.file}:${at.line}:${at.col}:${value}`;
       if (reported.has(key)) continue;
