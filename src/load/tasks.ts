@@ -21,6 +21,11 @@ import { displayPath, entryMap, items, kindOf, plain, posOf, readYaml, type Entr
 import { check } from './zod-errors.js';
 
 /** A `notify:` name and where it was written, checked against the play's handlers later. */
+/** Where each condition of a `when:` list (keyed by the list) starts, for checks after the whole load (static-checks.ts). */
+export const conditionLocs = new WeakMap<readonly string[], Loc[]>();
+/** Where each module argument (by its real name) is written, keyed by a task's `args`, likewise. */
+export const argLocs = new WeakMap<Readonly<Record<string, unknown>>, Record<string, Loc>>();
+
 export interface NotifyRef {
   name: string;
   pos: Loc;
@@ -132,10 +137,11 @@ export class TaskLoader {
       const nodes = isSeq(notify.value) ? items(y, notify.value) : [notify.value];
       for (const n of nodes) if (isScalar(n) && typeof n.value === 'string') ctx.notifies.push({ name: n.value, pos: posOf(y, n) });
     }
-    return {
+    const whenLocs: Loc[] = [];
+    const common: TaskCommon = {
       name: str(data.name),
       loc: posOf(y, node),
-      when: checkConditions(y, map.get('when')?.value ?? null, this.errors, this.diag.warnings),
+      when: checkConditions(y, map.get('when')?.value ?? null, this.errors, this.diag.warnings, whenLocs),
       tags: tagList(data.tags),
       vars: varsOf(data.vars),
       become: boolKeyword(data.become),
@@ -150,6 +156,8 @@ export class TaskLoader {
       delegate_to: str(data.delegate_to),
       timeout: num(data.timeout),
     };
+    conditionLocs.set(common.when, whenLocs);
+    return common;
   }
 
   /** `loop:` / `with_<kind>:` and `loop_control` of a task or an include_tasks. */
@@ -322,7 +330,9 @@ export class TaskLoader {
 
     const mod = modules[0];
     const def = mod ? findModule(mod.key) : undefined;
-    const args = def ? moduleArgs(y, def, mod, map.get('args'), this.errors, this.diag.warnings) : {};
+    const locs: Record<string, Loc> = {};
+    const args = def ? moduleArgs(y, def, mod, map.get('args'), this.errors, this.diag.warnings, locs) : {};
+    argLocs.set(args, locs);
 
     const cond = (k: string): string[] | undefined => (map.has(k) ? checkConditions(y, map.get(k)!.value, this.errors, this.diag.warnings) : undefined);
     const until = cond('until');
