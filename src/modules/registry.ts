@@ -25,6 +25,7 @@ import reboot from './reboot.js';
 import getUrl from './get_url.js';
 import unarchive from './unarchive.js';
 import meta from './meta.js';
+import includeVars from './include_vars.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -55,6 +56,7 @@ const ALL: ModuleDef[] = [
   getUrl,
   unarchive,
   meta,
+  includeVars,
 ];
 
 /** Modules by short name. */

@@ -4,7 +4,7 @@
  * plan is made just before the task runs, so it always sees the effect of the
  * tasks before it (no stale facts across tasks).
  */
-import type { Task } from '../load/model.js';
+import type { Loc, Task } from '../load/model.js';
 import type { BecomeSpec, RemoteShell } from '../transport/types.js';
 import { UnreachableError } from '../transport/types.js';
 import { findModule } from '../modules/registry.js';
@@ -27,7 +27,7 @@ export interface TaskEnv {
   options: RunOptions;
   /** Connection of another host (delegate_to). */
   connectionOf(hostName: string): HostRun | undefined;
-  scopeBase: Omit<ScopeParts, 'host' | 'blockVars' | 'taskVars'>;
+  scopeBase: Omit<ScopeParts, 'host' | 'blockVars' | 'taskVars' | 'role' | 'includeParams'>;
   playName: string;
 }
 
@@ -41,10 +41,29 @@ export interface HostTaskOutcome {
 
 /** A task's title: its name, else the module and its first argument, unless no_log (argument values may be secrets). */
 export function taskDisplayName(task: Task, noLog: boolean): string {
-  if (task.name) return task.name;
-  if (noLog) return task.module;
+  // A role's task is titled `ROLE : NAME`, as Ansible's Task.get_name().
+  const role = task.role ? `${task.role} : ` : '';
+  if (task.name) return role + task.name;
+  if (noLog) return role + task.module;
   const first = Object.values(task.args)[0];
-  return `${task.module}${typeof first === 'string' ? ` ${first}` : ''}`.slice(0, 80);
+  return `${role}${task.module}${typeof first === 'string' ? ` ${first}` : ''}`.slice(0, 80);
+}
+
+/**
+ * A dynamic include's own `when:` on one host (include_role: its keywords gate the include,
+ * not its tasks): undefined when it is included, else its skipped or failed result.
+ */
+export async function includeGate(name: string, loc: Loc, when: string[], host: HostRun, inh: Inherited, env: TaskEnv): Promise<TaskResult | undefined> {
+  if (!when.length) return undefined;
+  const started = Date.now();
+  const scope = buildScope({ ...env.scopeBase, host, blockVars: inh.vars, taskVars: {}, role: inh.role, includeParams: inh.includeParams });
+  const base = { host: host.name, play: env.playName, task: name, taskLoc: `${loc.file}:${loc.line ?? 0}`, module: 'include_role', check: env.options.check, changed: false, startedAt: started };
+  try {
+    if (await withFacts(host.facts, () => evaluateCondition(when, scope, loc))) return undefined;
+    return { ...base, status: 'skipped', msg: 'conditional result was false', durationMs: Date.now() - started };
+  } catch (e) {
+    return { ...base, status: 'failed', msg: errorMessage(e, false), durationMs: Date.now() - started };
+  }
 }
 
 function resolveBecome(task: Task, inh: Inherited, host: HostRun): BecomeSpec | undefined {
@@ -63,7 +82,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
   const started = Date.now();
   const check = taskCheckMode(task, env.options.check);
   // Built per item: a set_fact of an earlier item is seen by the next (Ansible's loops accumulate).
-  const scopeNow = (): Record<string, unknown> => buildScope({ ...env.scopeBase, check, host, blockVars: inh.vars, taskVars: task.vars });
+  const scopeNow = (): Record<string, unknown> => buildScope({ ...env.scopeBase, check, host, blockVars: inh.vars, taskVars: task.vars, role: inh.role, includeParams: inh.includeParams });
   const scope = scopeNow();
   const noLog = task.no_log ?? inh.no_log ?? false;
   const base = {
@@ -204,13 +223,14 @@ async function runOnce(
       vars: scope,
       renderTemplate: (file) => withFacts(target.facts, () => renderTemplateFile(file, scope)),
       resolveLocalPath: (p, kind) => {
-        const file = resolveLocalPath(env.scopeBase.play.dir, p, kind);
+        const file = resolveLocalPath(env.scopeBase.play.dir, p, kind, inh.role?.path);
         env.options.onLocalFile?.(file);
         return file;
       },
       // Facts are fetched here as in when:, so assert's that and debug's var may read any fact.
       evaluate: (expr) => withFacts(target.facts, () => evaluateTemplatedExpression(expr, scope, task.loc)),
       setHostVars: (vars) => Object.assign(host.runtimeVars, vars),
+      setIncludedVars: (vars) => Object.assign(host.includedVars, vars),
       planned: task.check_mode === true ? scratchPlannedPaths(target.planned) : target.planned,
       identity: become?.user ?? target.inv.connection.user,
       timeoutSec: task.timeout ?? env.options.taskTimeoutSec,
