@@ -53,7 +53,8 @@ const runCmd = withLoadOptions(program.command('run'))
     'continue the last interrupted run of this playbook (Ctrl-C, a killed controller, a stopped failure budget): hosts that finished a play are not run again; refused if the playbook, inventory, hosts or -e changed',
   )
   .option('--state-dir <dir>', 'where the run journal for --resume is kept (default .nodemend, or $NODEMEND_STATE_DIR)')
-  .option('--start-at-task <name>', 'skip every task before the first one with this name (a glob), as ansible-playbook does');
+  .option('--start-at-task <name>', 'skip every task before the first one with this name (a glob), as ansible-playbook does')
+  .option('--step', 'ask before each task: (N)o skips it, (y)es runs it, (c)ontinue runs the rest of the batch without asking (needs a terminal)');
 withExecOptions(runCmd).action(async (playbook: string, opts) => process.exit(await runCommand(playbook, opts)));
 
 withLoadOptions(program.command('validate'))

@@ -12,7 +12,7 @@ import { renderRecap, exitCode } from '../report/recap.js';
 import { writeJsonReport } from '../report/json.js';
 import { writeJunitReport } from '../report/junit.js';
 import { listHosts, listTasks } from './listing.js';
-import { readSecret } from './prompt.js';
+import { readSecret, StepPrompt } from './prompt.js';
 import type { RunResult } from '../run/events.js';
 import { savePlan } from '../plan/save.js';
 import { RunLocks, describeHolder, newRunIdentity } from '../run/run-lock.js';
@@ -47,6 +47,8 @@ export interface RunFlags extends LoadFlags {
   /** Where the run journal lives (default .nodemend). */
   stateDir?: string;
   startAtTask?: string;
+  /** --step: ask before each task (a terminal on stdin is required). */
+  step?: boolean;
 }
 
 /** The local test fleet's inventory is the default, so `nodemend run playbooks/x.yaml` works after `fleet up`. */
@@ -110,6 +112,10 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
     process.stderr.write('nodemend: --plan-out needs --check (a plan is what a check run predicts); no host was contacted\n');
     return 1;
   }
+  if (flags.step && !process.stdin.isTTY) {
+    process.stderr.write('nodemend: --step asks before each task and needs a terminal on stdin (there is none here, as in CI); no host was contacted\n');
+    return 1;
+  }
   if (flags.askBecomePass && !(await askBecomePass(loaded))) return 1;
   const localFiles = new Set<string>();
   const options: RunOptions = {
@@ -136,6 +142,11 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
   if (journal && flags.resume) hostsByPlay = hostsByPlay.map((hosts, p) => hosts.filter((h) => !journal.finishedIn(p).has(h)));
   if (journal) options.onBatchDone = (p, hosts) => journal.hostsFinished(p, hosts);
   const pool = newPool(loaded, options);
+  const stepper = flags.step ? new StepPrompt() : undefined;
+  if (stepper) options.step = (task) => stepper.ask(task);
+  // A signal ends a question still open (answered "no"); the run then stops as after any Ctrl-C.
+  const cancelStep = (): void => stepper?.cancel();
+  process.on('SIGINT', cancelStep).on('SIGTERM', cancelStep);
   try {
     const result = await runWithProgress(loaded, hostsByPlay, options, pool, Boolean(flags.diff));
     journal?.end(!result.interrupted && !result.stopped && result.failedHosts.length === 0 && result.unreachableHosts.length === 0);
@@ -146,6 +157,8 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
     await writeReports(result, flags);
     return exitCode(result);
   } finally {
+    process.off('SIGINT', cancelStep).off('SIGTERM', cancelStep);
+    stepper?.close();
     await pool.closeAll();
   }
 }
@@ -221,7 +234,8 @@ export async function runWithProgress(
   amend: (r: RunResult) => RunResult = (r) => r,
 ): Promise<RunResult> {
   const progress = createProgress({
-    tty: Boolean(process.stdout.isTTY) && !process.env.CI,
+    // --step's questions need plain lines: the live tree would redraw over them.
+    tty: Boolean(process.stdout.isTTY) && !process.env.CI && !options.step,
     verbose: options.verbose,
     diff: showDiff,
     out: process.stdout,

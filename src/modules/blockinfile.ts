@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { defineModule } from './types.js';
 import { attrFields } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
+import { validateArg } from './lib/validate.js';
 import { compilePyRegex } from './lib/pyregex.js';
 import { editBlock } from './lib/block-edit.js';
 import type { EditResult } from './lib/line-edit.js';
@@ -36,6 +37,7 @@ const schema = withAliases(
       backup: boolArg.default(false),
       prepend_newline: boolArg.default(false),
       append_newline: boolArg.default(false),
+      validate: validateArg.optional(),
       ...attrFields,
     })
     .superRefine((a, ctx) => {
@@ -74,7 +76,17 @@ export default defineModule<Args>({
   description: 'Insert, update or remove a block of lines between marker lines',
   schema,
   async plan(a, ctx) {
-    const opts = { path: a.path, create: a.create, backup: a.backup, absentOk: a.state === 'absent', backupField: 'backup_file' as const, mode: a.mode, owner: a.owner, group: a.group };
+    const opts = {
+      path: a.path,
+      create: a.create,
+      backup: a.backup,
+      absentOk: a.state === 'absent',
+      backupField: 'backup_file' as const,
+      mode: a.mode,
+      owner: a.owner,
+      group: a.group,
+      validate: a.validate,
+    };
     return planTextEdit(ctx, opts, blockEdit(a));
   },
 });

@@ -13,6 +13,7 @@ import { probeFile } from '../transport/remote-file.js';
 import { defineModule, ModuleFailure, type ModuleContext } from './types.js';
 import { attrFields } from './lib/attrs.js';
 import { boolArg, pathArg } from './lib/args.js';
+import { validateArg } from './lib/validate.js';
 import { MAX_DIFF_BYTES } from './lib/diff.js';
 import { formatMode } from './lib/mode.js';
 import { bytesSource, planPutContent, type PutSource } from './lib/put-content.js';
@@ -31,6 +32,7 @@ const schema = z
     force: boolArg.default(true),
     remote_src: boolArg.default(false),
     follow: boolArg.default(false),
+    validate: validateArg.optional(),
   })
   .refine((a) => (a.src === undefined) !== (a.content === undefined), { message: 'exactly one of src or content is required' })
   .refine((a) => !(a.remote_src && a.src === undefined), { message: 'remote_src needs src' })
@@ -94,6 +96,7 @@ export default defineModule<Args>({
       backup: a.backup,
       force: a.force,
       follow: a.follow,
+      validate: a.validate,
       srcName: a.src !== undefined ? basename(a.remote_src ? posix.normalize(a.src) : a.src) : undefined,
     });
     if (a.src !== undefined) plan.result = { ...plan.result, src: a.src };

@@ -14,7 +14,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { raw, sh, type Raw } from '../transport/quote.js';
-import { DIRNAME_FN, probeFile, writeFileAtomic, type FileProbe } from '../transport/remote-file.js';
+import { DIRNAME_FN, parseStatLine, probeFile, STAT_FIELDS_FORMAT, writeFileAtomic, type FileProbe } from '../transport/remote-file.js';
 import { defineModule, ModuleFailure, type FileDiff, type ModuleContext, type Plan } from './types.js';
 import { assertOwnersExist, attrDelta, attrFields, describeAttrs, fixAttrsCommand, type AttrDelta, type WantedAttrs } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
@@ -30,7 +30,7 @@ const schema = withAliases(
   z
     .strictObject({
       path: pathArg,
-      state: z.enum(['file', 'directory', 'link', 'touch', 'absent']).optional(),
+      state: z.enum(['file', 'directory', 'link', 'hard', 'touch', 'absent']).optional(),
       src: z.string().min(1).optional(),
       ...attrFields,
       recurse: boolArg.default(false),
@@ -42,10 +42,12 @@ const schema = withAliases(
     .superRefine((a, ctx) => {
       const bad = (message: string) => ctx.addIssue({ code: 'custom', message });
       if (a.recurse && a.state !== 'directory') bad('recurse needs state: directory');
-      if (a.state === 'link' && a.src === undefined) bad('state: link needs src');
-      if (a.src !== undefined && a.state !== 'link') bad('src is only used with state: link');
+      if ((a.state === 'link' || a.state === 'hard') && a.src === undefined) bad(`state: ${a.state} needs src`);
+      if (a.src !== undefined && a.state !== 'link' && a.state !== 'hard') bad('src is only used with state: link or hard');
+      // Ansible links a relative src against its own working directory (a temp dir): never what a role means.
+      if (a.state === 'hard' && a.src !== undefined && !posix.isAbsolute(a.src)) bad('state: hard needs an absolute src');
       if (a.state === 'link' && a.mode !== undefined) bad('mode cannot be set on a symlink (set it on the target)');
-      if ((a.state === 'link' || a.state === 'absent') && (a.modification_time || a.access_time)) bad(`times cannot be set with state: ${a.state}`);
+      if ((a.state === 'link' || a.state === 'hard' || a.state === 'absent') && (a.modification_time || a.access_time)) bad(`times cannot be set with state: ${a.state}`);
       if (a.path.replace(/\/+$/, '') === '') bad('refusing to manage /');
     }),
   { dest: 'path', name: 'path' },
@@ -63,6 +65,7 @@ function extraScript(a: Args): Raw | undefined {
     // Formatted on the host, in its local time, the way touch -t reads a timestamp.
     parts.push(sh`echo @@times; if [ -e ${a.path} ]; then set -- $(stat -L -c '%Y %X' -- ${a.path}); date -d "@$1" +%Y%m%d%H%M.%S; date -d "@$2" +%Y%m%d%H%M.%S; fi`.text);
   }
+  if (a.state === 'hard') parts.push(sh`echo @@src; [ -e ${a.src!} ] && stat -L -c ${STAT_FIELDS_FORMAT} -- ${a.src!}`.text);
   if (a.state === 'link') {
     const resolved = posix.isAbsolute(a.src!) ? a.src! : posix.join(posix.dirname(a.path), a.src!);
     parts.push(sh`echo @@src; [ -e ${resolved} ] && echo exists`.text);
@@ -281,12 +284,65 @@ function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
   };
 }
 
+/**
+ * state: hard, as Ansible 2.14's ensure_hardlink: a path that already is src's inode is kept (only
+ * attributes, which src shares); a regular file or another inode there needs force; the new link
+ * is made beside the path and renamed over it, so the path is never missing. As in Ansible, a
+ * symlink whose text is src counts as done.
+ */
+/** A path as Ansible's exit_json describes it (add_path_info: a file with several links is "hard"), keyed by dest. */
+function hardInfo(a: Args, p: FileProbe): Record<string, unknown> {
+  const { path: _path, ...info } = fileResult(a, p, p.type === 'file' && p.nlink > 1 ? 'hard' : stateName(p));
+  return info;
+}
+
+function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Plan {
+  const src = a.src!;
+  if (!ex.src?.length) throw new ModuleFailure('src does not exist', { dest: a.path, src });
+  const s = parseStatLine(src, ex.src[0]);
+  const linked = p.exists && p.type !== 'link' && p.inode === s.inode;
+  if (linked || (p.type === 'link' && p.linkTarget === src)) {
+    const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
+    addAttrs(ch, attrDelta(p, want(a)), fixAttrsCommand(a.path, attrDelta(p, want(a)), { noDereference: p.type === 'link' }));
+    const plan = finish(ctx, a, p, linked ? 'hard' : 'link', ch, a.path);
+    const { path: _path, ...r } = plan.result ?? {};
+    plan.result = { ...r, dest: a.path, src };
+    return plan;
+  }
+  if (p.type === 'directory') throw new ModuleFailure(`${a.path} is a directory: refusing to replace it with a hard link`, { dest: a.path, src });
+  if (p.type === 'file' && !a.force) {
+    const msg = p.nlink > 1 ? 'Cannot link, different hard link exists at destination' : 'Cannot link, file exists at destination';
+    // As Ansible's exit_json, the failure carries the path's state (add_path_info).
+    throw new ModuleFailure(msg, { ...hardInfo(a, p), dest: a.path, src });
+  }
+  if (!p.exists && !parentWillExist(ctx, a.path, p.parentExists)) throw new ModuleFailure(`cannot link ${a.path}: directory ${posix.dirname(a.path)} does not exist`);
+  // The attributes belong to the inode: what src has now is what the link starts with.
+  const d = attrDelta(s, want(a));
+  const fix = fixAttrsCommand(a.path, d);
+  const link = sh`t=$(mktemp -u -- ${`${posix.dirname(a.path)}/.nodemend.XXXXXXXX`}) && ln -- ${src} "$t" && { mv -fT -- "$t" ${a.path} || { rm -f -- "$t"; false; }; }`;
+  const script = fix ? raw(`${link.text} && ${fix.text}`) : link;
+  const before = p.type === 'link' ? `state: link\nsrc: ${p.linkTarget}\n` : `state: ${stateName(p)}\n`;
+  const what = p.exists ? `${a.path} would be replaced by a hard link to ${src}` : `hard link ${a.path} -> ${src} would be created`;
+  return {
+    changed: true,
+    msg: d.changed ? `${what}; ${describeAttrs(d)}` : what,
+    done: what.replace(' would be ', ' '),
+    diff: [{ path: `${a.path} (state)`, before, after: `state: hard\nsrc: ${src}\n` }],
+    // In check mode Ansible describes the path as it is (nothing when absent).
+    result: { ...(p.exists ? hardInfo(a, p) : {}), dest: a.path, src },
+    apply: async () => {
+      // Ansible's hard link result names the link `dest`, not `path`.
+      return { ...hardInfo(a, await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`)), dest: a.path, src };
+    },
+  };
+}
+
 export default defineModule<Args>({
   name: 'file',
   description: 'Manage a path: directory, file attributes, touch, symlink, absent (mode/owner/group, recurse)',
   schema,
   async plan(a, ctx) {
-    const follow = a.follow && a.state !== 'link' && a.state !== 'absent';
+    const follow = a.follow && a.state !== 'link' && a.state !== 'hard' && a.state !== 'absent';
     // In check mode, as earlier tasks of the run would have left the path.
     const p = plannedProbe(ctx, await remote(probeFile(ctx.conn, a.path, { follow, extra: extraScript(a) })));
     const ex = sections(p.extra);
@@ -299,6 +355,8 @@ export default defineModule<Args>({
         return planTouch(ctx, a, p, ex);
       case 'link':
         return planLink(ctx, a, p, ex);
+      case 'hard':
+        return planHard(ctx, a, p, ex);
       default: {
         // state: file, or no state: the path must exist; only attributes and times.
         if (!p.exists) throw new ModuleFailure(`file (${a.path}) is absent, cannot continue`);

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { defineModule } from './types.js';
 import { attrFields } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
+import { validateArg } from './lib/validate.js';
 import { compilePyRegex } from './lib/pyregex.js';
 import { lineAbsent, linePresent, type EditResult } from './lib/line-edit.js';
 import { planTextEdit } from './lib/edit-file.js';
@@ -35,6 +36,7 @@ const schema = withAliases(
       firstmatch: boolArg.default(false),
       create: boolArg.default(false),
       backup: boolArg.default(false),
+      validate: validateArg.optional(),
       ...attrFields,
     })
     .superRefine((a, ctx) => {
@@ -81,7 +83,17 @@ export default defineModule<Args>({
   description: 'Ensure a line is in a file (replace the last regexp match, or insert), or remove matching lines',
   schema,
   async plan(a, ctx) {
-    const opts = { path: a.path, create: a.create, backup: a.backup, absentOk: a.state === 'absent', backupField: 'backup' as const, mode: a.mode, owner: a.owner, group: a.group };
+    const opts = {
+      path: a.path,
+      create: a.create,
+      backup: a.backup,
+      absentOk: a.state === 'absent',
+      backupField: 'backup' as const,
+      mode: a.mode,
+      owner: a.owner,
+      group: a.group,
+      validate: a.validate,
+    };
     return planTextEdit(ctx, opts, lineEdit(a));
   },
 });

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { defineModule } from './types.js';
 import { attrFields } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
+import { validateArg } from './lib/validate.js';
 import { compilePyRegex, expandTemplate } from './lib/pyregex.js';
 import type { EditResult } from './lib/line-edit.js';
 import { planTextEdit } from './lib/edit-file.js';
@@ -35,6 +36,7 @@ const schema = withAliases(
     after: z.string().optional(),
     before: z.string().optional(),
     backup: boolArg.default(false),
+    validate: validateArg.optional(),
     ...attrFields,
   }),
   { dest: 'path', destfile: 'path', name: 'path' },
@@ -74,7 +76,7 @@ export default defineModule<Args>({
     let edit: EditResult | undefined;
     const plan = await planTextEdit(
       ctx,
-      { path: a.path, create: false, backup: a.backup, backupField: 'backup_file', absentOk: false, mode: a.mode, owner: a.owner, group: a.group },
+      { path: a.path, create: false, backup: a.backup, backupField: 'backup_file', absentOk: false, mode: a.mode, owner: a.owner, group: a.group, validate: a.validate },
       (text) => (edit = replaceEdit(a, text)),
     );
     // Unchanged, Ansible registers its reason ("Pattern for before/after params did not match...") or "".

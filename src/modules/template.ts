@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { defineModule, ModuleFailure } from './types.js';
 import { attrFields } from './lib/attrs.js';
 import { boolArg, pathArg } from './lib/args.js';
+import { validateArg } from './lib/validate.js';
 import { bytesSource, planPutContent } from './lib/put-content.js';
 
 const schema = z.strictObject({
@@ -18,6 +19,7 @@ const schema = z.strictObject({
   backup: boolArg.default(false),
   force: boolArg.default(true),
   follow: boolArg.default(false),
+  validate: validateArg.optional(),
 });
 
 type Args = z.infer<typeof schema>;
@@ -38,6 +40,7 @@ export default defineModule<Args>({
       backup: a.backup,
       force: a.force,
       follow: a.follow,
+      validate: a.validate,
       // Into a directory dest the file keeps its name minus the template suffix (site.conf.hbs -> site.conf).
       srcName: basename(a.src).replace(/\.(j2|hbs|handlebars)$/, ''),
     });

@@ -52,6 +52,8 @@ interface PlayCtx {
   rolesDone: Map<string, Set<string>>;
   /** Running a handler that is an include_tasks: its tasks report as handlers. */
   inHandler?: boolean;
+  /** --step is asking in this batch ("continue" stops it until the next batch, as ansible-playbook's per-batch strategy). */
+  stepping: boolean;
 }
 
 const halted = (ctx: PlayCtx): boolean => ctx.abort || Boolean(ctx.stop?.aborted);
@@ -99,6 +101,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       kill: input.kill,
       startAt,
       rolesDone: new Map(),
+      stepping: false,
       rootInh: inherit(ROOT, { when: [], tags: play.tags, vars: {}, become: play.become, become_user: play.become_user, connection: play.connection, loc: play.loc }),
       env: {
         options,
@@ -112,6 +115,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       const hosts = batches[b].map((n) => hostRuns.get(n)!);
       if (batches.length > 1) emit({ type: 'batch-start', play: play.name, hosts: batches[b], index: b, count: batches.length });
       const rootInh = ctx.rootInh;
+      ctx.stepping = Boolean(options.step);
       await runNodes(play.tasks, hosts, rootInh, ctx, record, emit);
       await runHandlers(hosts, rootInh, ctx, record, emit);
       const later = batches.slice(b + 1).flat();
@@ -264,6 +268,11 @@ async function runTask(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
   if (!isHandler && ctx.startAt.pattern) {
     if (!ctx.startAt.pattern.test(task.name ?? name)) return [];
     ctx.startAt.pattern = undefined; // found: this task and every later one run
+  }
+  if (!isHandler && ctx.stepping && ctx.env.options.step) {
+    const answer = await ctx.env.options.step(name);
+    if (answer === 'no' || halted(ctx)) return [];
+    if (answer === 'continue') ctx.stepping = false;
   }
   const targets = task.run_once ? hosts.slice(0, 1) : hosts;
   emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, hosts: targets.map((h) => h.name), isHandler });

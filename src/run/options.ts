@@ -27,6 +27,11 @@ export interface RunOptions {
   verbose: number;
   /** --start-at-task: skip every task before the first one of this name (a glob). */
   startAtTask?: string;
+  /**
+   * --step: asked once before each task of a batch (handlers and meta tasks are not asked, as in
+   * ansible-playbook): `no` skips the task, `continue` runs it and every later task of the batch.
+   */
+  step?: (task: string) => Promise<'yes' | 'no' | 'continue'>;
   /** After each batch that ran to its end: the hosts that finished play `play` (the run journal, run/journal.ts). */
   onBatchDone?: (play: number, hosts: string[]) => void;
   /**

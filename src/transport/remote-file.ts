@@ -88,6 +88,8 @@ export interface WriteOptions {
   /** What `sourcePath` held when it was planned: the copy is verified against it before the rename. */
   sourceSha256?: string;
   sourceSize?: number;
+  /** A command (shell text, words quoted) that must pass on the temp file "$t" before the rename (the modules' `validate:`). */
+  validate?: Raw;
 }
 
 export interface WriteResult {
@@ -111,6 +113,8 @@ export class RemoteFileError extends Error {
 
 /** Exit code of the write script when the compare-and-swap check failed. */
 export const RC_CHANGED_SINCE_READ = 75;
+/** Exit code of the write script when `validate` refused the temp file. */
+const RC_VALIDATE_FAILED = 13;
 
 export function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -308,7 +312,9 @@ export async function writeFileAtomic(shell: RemoteShell, path: string, content:
   const tmp = `.nodemend.${randomBytes(8).toString('hex')}`;
   // install(1) can create, fill and chmod the temp file in one process when the mode is plain octal.
   const installable = opts.sourcePath === undefined && opts.mode !== undefined && /^[0-7]+$/.test(opts.mode) && parseInt(opts.mode, 8) <= 0o777;
-  const script = sh`p=${path}; d=${posix.dirname(path)}; t=${posix.join(posix.dirname(path), tmp)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}; inst=${installable ? 1 : 0}; len=${size ?? ''}; sum=${sum ?? ''}
+  const script = sh`p=${path}; d=${posix.dirname(path)}; t=${posix.join(posix.dirname(path), tmp)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}; inst=${installable ? 1 : 0}; len=${size ?? ''}; sum=${sum ?? ''}; val=${opts.validate ? 1 : 0}
+vd() { ${opts.validate ?? raw(':')}
+}
 ${raw(PRELUDE)}${raw(WRITE_BODY)}`;
   const stdin = local ? { stdinFile: local.localPath } : data !== undefined && opts.sourcePath === undefined ? { stdin: data } : {};
   let res: ExecResult;
@@ -319,6 +325,11 @@ ${raw(PRELUDE)}${raw(WRITE_BODY)}`;
   }
   if (res.rc === RC_CHANGED_SINCE_READ) {
     throw new RemoteFileError(`${path} changed on the host since it was read; not overwriting (run again)`, { rc: res.rc, stderr: res.stderr });
+  }
+  if (res.rc === RC_VALIDATE_FAILED) {
+    const m = /\n?NMVALIDATE (\d+)\n$/.exec(res.stderr);
+    const stderr = m ? res.stderr.slice(0, m.index) : res.stderr;
+    throw new RemoteFileError(`${path}: validate failed (rc ${m?.[1] ?? '?'}); left as it was`, { validate_rc: Number(m?.[1] ?? -1), stdout: res.stdout, stderr });
   }
   if (res.rc !== 0) throw failure('cannot write', path, res);
   const header = res.stdout.trim().split('\n').pop()!.split(' ');
@@ -397,6 +408,8 @@ sha=-
 if [ "$4" != 0 ] || [ -z "$len" ]; then sha=$(sha256sum < "$t") || die 11 "cannot read $t"; sha=\${sha%% *}
 else sha=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855; fi
 [ -z "$sum" ] || [ "$sha" = "$sum" ] || die 12 "$t has sha256 $sha, not the $sum sent (input damaged or $src changed while copied); $p left as it was"
+# validate: the task's check on the complete temp file; a refusal leaves $p as it was.
+if [ "$val" = 1 ]; then vd < /dev/null; vrc=$?; [ "$vrc" = 0 ] || { printf '\\nNMVALIDATE %s\\n' "$vrc" >&2; exit ${RC_VALIDATE_FAILED}; }; fi
 b=
 if [ "$backup" = 1 ] && [ -e "$p" ]; then bk "$p" || die 9 "cannot back up $p (no backup left behind)"; fi
 mv -fT -- "$t" "$p" || die 10 "cannot rename $t to $p"

@@ -9,6 +9,7 @@ import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../
 import { attrDelta, attrDiff, describeAttrs, fixAttrsCommand, modeForWrite, type WantedAttrs } from './attrs.js';
 import type { EditResult } from './line-edit.js';
 import { remote, run } from './remote.js';
+import { validateCommand, validationFailure } from './validate.js';
 import type { Raw } from '../../transport/quote.js';
 
 export interface TextEditOptions extends WantedAttrs {
@@ -22,6 +23,8 @@ export interface TextEditOptions extends WantedAttrs {
   /** A read-only script run in the same exec as the file probe; its output goes to `onExtra` (sysctl's current value). */
   extra?: Raw;
   onExtra?: (out: string) => void;
+  /** Ansible's `validate`: a command with %s run on the temp file before the rename. */
+  validate?: string;
 }
 
 export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit: (text: string) => EditResult): Promise<Plan> {
@@ -66,12 +69,15 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
       }
       const w = await remote(
         writeFileAtomic(ctx.conn, target, r.text, {
+          validate: o.validate !== undefined ? validateCommand(o.validate) : undefined,
           mode: modeForWrite(o.mode, probe),
           owner: o.owner,
           group: o.group,
           backup: o.backup,
           expectSha: probe.exists ? probe.sha256 : null,
           makeParents: o.create && !probe.parentExists ? true : undefined,
+        }).catch((e: unknown) => {
+          throw validationFailure(e, 'edit');
         }),
       );
       return w.backupFile ? { [o.backupField]: w.backupFile } : {};

@@ -13,6 +13,7 @@ import { contentDiff, MAX_DIFF_BYTES } from './diff.js';
 import { parentWillExist, plannedProbe, planPathState } from './planned-paths.js';
 import { applyMode, formatMode, parseMode } from './mode.js';
 import { remote, run } from './remote.js';
+import { validateCommand, validationFailure } from './validate.js';
 
 export interface PutSource {
   /** The bytes to write (absent for a remote source that is too large to diff). */
@@ -34,6 +35,8 @@ export interface PutOptions extends WantedAttrs {
   follow: boolean;
   /** File name to use when dest is a directory (basename of src); none for inline content. */
   srcName?: string;
+  /** Ansible's `validate`: a command with %s run on the temp file before the rename. */
+  validate?: string;
 }
 
 export function bytesSource(bytes: Buffer): PutSource {
@@ -150,6 +153,7 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
       const content = src.localPath !== undefined ? { localPath: src.localPath, size: src.size, sha256: src.sha256 } : (src.bytes ?? '');
       const w = await remote(
         writeFileAtomic(ctx.conn, writePath, content, {
+          validate: o.validate !== undefined ? validateCommand(o.validate) : undefined,
           mode: modeForWrite(o.mode, probe),
           owner: o.owner,
           group: o.group,
@@ -160,6 +164,8 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
           sourcePath: src.remotePath,
           sourceSha256: src.remotePath !== undefined ? src.sha256 : undefined,
           sourceSize: src.remotePath !== undefined ? src.size : undefined,
+        }).catch((e: unknown) => {
+          throw validationFailure(e, 'copy');
         }),
       );
       return { ...fileResult(path, w.stat, src), ...(w.backupFile ? { backup_file: w.backupFile } : {}) };

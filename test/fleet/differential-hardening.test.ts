@@ -1,0 +1,108 @@
+/**
+ * The node-hardening modules of issue 13 through ansible-playbook and nodemend on node23 (the
+ * Ansible modules differential host): same files (content, mode, owner, link count), registered
+ * results (the documented keys) and changed flags in check mode, the first run and a rerun.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { differential, MODES } from '../setup/ansible-differential.js';
+import { HOSTS } from '../setup/fleet.js';
+
+const d = differential(HOSTS.ansibleModules[0], 'harden');
+
+const SUDO_OK = 'ops ALL=(ALL) NOPASSWD: ALL\n';
+const validate = d.case('validate: runs on the temp file; a refusal leaves the original', {
+  tasks: `
+    - name: copy a valid sudoers file
+      copy: { content: "${SUDO_OK.trim()}\\n", dest: "{{ dir }}/sudoers-ok", mode: "0440", validate: "visudo -cf %s" }
+      register: v_copy
+    - name: copy an invalid one over an existing file
+      copy: { content: "ops ALL=(ALL NOPASSWD\\n", dest: "{{ dir }}/sudoers-kept", validate: "visudo -cf %s" }
+      register: v_copy_bad
+      ignore_errors: true
+    - name: lineinfile passes a grep
+      lineinfile: { path: "{{ dir }}/conf", line: "PermitRootLogin no", validate: "grep -q '^PermitRootLogin no$' %s" }
+      register: v_line
+    - name: blockinfile refused
+      blockinfile: { path: "{{ dir }}/conf", block: "bad", validate: "grep -q nothing-like-this %s" }
+      register: v_block
+      ignore_errors: true
+    - name: replace validated with an argument holding %s inside a word
+      replace: { path: "{{ dir }}/conf", regexp: '^X11Forwarding yes$', replace: 'X11Forwarding no', validate: "sh -c 'test -s \\"$0\\"' %s" }
+      register: v_replace
+    - name: template validated
+      template: { src: plain.txt, dest: "{{ dir }}/tpl", validate: "test -f %s" }
+      register: v_tpl
+  `,
+  files: { 'sudoers-kept': SUDO_OK, conf: 'X11Forwarding yes\n' },
+  controllerFiles: { 'templates/plain.txt': 'plain template\n' },
+});
+
+const hard = d.case('file state: hard', {
+  tasks: `
+    - name: new hard link
+      file: { path: "{{ dir }}/h", src: "{{ dir }}/a", state: hard }
+      register: h_new
+    - name: the same link again
+      file: { path: "{{ dir }}/h", src: "{{ dir }}/a", state: hard, mode: "0600" }
+      register: h_same
+    - name: a file in the way without force
+      file: { path: "{{ dir }}/other", src: "{{ dir }}/a", state: hard }
+      register: h_noforce
+      ignore_errors: true
+    - name: a file in the way with force
+      ansible.builtin.file: path={{ dir }}/forced src={{ dir }}/b state=hard force=yes
+      register: h_force
+    - name: src missing
+      file: { path: "{{ dir }}/m", src: "{{ dir }}/missing", state: hard }
+      register: h_missing
+      ignore_errors: true
+  `,
+  files: { a: 'A\n', b: 'B\n', other: 'other\n', forced: 'forced\n' },
+});
+
+beforeAll(() => d.run(), 900_000);
+
+const cases = [validate, hard];
+/**
+ * Ansible's value of each of `keys` that Ansible registered, beside nodemend's (`failed` reads false
+ * when absent; nodemend registers a `msg` on success too, which Ansible's modules often do not).
+ */
+function sameKeys(n: Record<string, unknown> | null | undefined, a: Record<string, unknown> | null | undefined, keys: string[]): [Record<string, unknown>, Record<string, unknown>] {
+  const get = (v: typeof n, k: string) => (k === 'failed' ? Boolean(v?.failed) : v?.[k]);
+  const present = keys.filter((k) => k === 'failed' || (a != null && k in a));
+  return [Object.fromEntries(present.map((k) => [k, get(n, k)])), Object.fromEntries(present.map((k) => [k, get(a, k)]))];
+}
+const RESULT_KEYS = ['changed', 'failed', 'msg', 'exit_status', 'state', 'mode', 'owner', 'group', 'src', 'dest', 'path'];
+
+describe.each(MODES)('%s', (mode) => {
+  for (const c of cases) {
+    it(`${c.name}: same files`, () => {
+      expect(c.nodemend[mode].files, c.nodemend[mode].output).toEqual(c.ansible[mode].files);
+    });
+    it(`${c.name}: same tasks, statuses and changed flags`, () => {
+      expect(c.nodemend[mode].tasks, c.nodemend[mode].output).toEqual(c.ansible[mode].tasks);
+    });
+  }
+  it('validate: same registered msg / exit_status / changed', () => {
+    for (const r of ['v_copy', 'v_copy_bad', 'v_line', 'v_block', 'v_replace', 'v_tpl']) {
+      const [n, a] = sameKeys(validate.nodemend[mode].registered[r], validate.ansible[mode].registered[r], ['changed', 'failed', 'msg', 'exit_status']);
+      expect(n, r).toEqual(a);
+    }
+  });
+  it('hard: same registered result keys', () => {
+    for (const r of ['h_new', 'h_same', 'h_noforce', 'h_force', 'h_missing']) {
+      const [n, a] = sameKeys(hard.nodemend[mode].registered[r], hard.ansible[mode].registered[r], RESULT_KEYS);
+      expect(n, r).toEqual(a);
+    }
+  });
+});
+
+it('the first run changed and refused what it should, the rerun changed nothing', () => {
+  expect(validate.nodemend.run.changed).toMatchObject({ 'copy a valid sudoers file': true, 'lineinfile passes a grep': true, 'template validated': true });
+  expect(validate.nodemend.run.files['sudoers-kept']).toMatchObject({ content: SUDO_OK });
+  expect(validate.nodemend.run.registered.v_copy_bad).toMatchObject({ failed: true, msg: 'failed to validate', exit_status: 1 });
+  expect(validate.nodemend.run.registered.v_block.msg).toMatch(/^failed to validate: rc:1 error:/);
+  expect(hard.nodemend.run.files.h).toMatchObject({ content: 'A\n', nlink: 2, mode: '0600' });
+  expect(hard.nodemend.run.files.forced).toMatchObject({ content: 'B\n', nlink: 2 });
+  for (const c of cases) expect(Object.values(c.nodemend.rerun.changed).some(Boolean), c.name).toBe(false);
+});
