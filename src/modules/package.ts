@@ -50,6 +50,8 @@ export const schema = withAliases(
       update_cache: flag.default(false),
       /** apt only: seconds the cache stays fresh; 0 = refresh every time update_cache is set. */
       cache_valid_time: z.coerce.number().int().min(0).default(0),
+      /** Ansible's package `use`: the package manager to drive; auto = the host's pkg_mgr fact. */
+      use: z.enum(['auto', 'apt', 'yum', 'dnf']).default('auto'),
     })
     .transform(({ name, ...rest }) => ({ ...rest, name: name ?? [] })),
   // Ansible's apt/yum/dnf aliases (argument_spec of ansible-core 2.14).
@@ -289,7 +291,8 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
         : `Install, upgrade or remove packages (same as package, ${fixed === 'apt' ? 'apt' : 'yum/dnf'} hosts)`,
     schema,
     async plan(args, ctx) {
-      const backend = await backendOf(fixed, ctx);
+      if (fixed && args.use !== 'auto' && args.use !== fixed) throw new ModuleFailure(`the ${fixed} module cannot use ${args.use}`);
+      const backend = args.use !== 'auto' ? args.use : await backendOf(fixed, ctx);
       const specs = args.name.map((n) => parseSpec(n, backend));
       if (args.state === 'latest' && specs.some((s) => s.version)) {
         throw new ModuleFailure('version number inconsistent with state=latest');

@@ -37,3 +37,48 @@ export function installRpm(db: string, p: RpmPackage, changelog: ChangelogEntry[
     writeFileSync(join(db, `${nvra(p)}.changelog`), text + '\n');
   }
 }
+
+export interface RepoPackage extends RpmPackage {
+  requires?: string[];
+  conflicts?: string[];
+  /** Files the package installs: path under / -> [content, mode]. */
+  files?: Record<string, [string, number]>;
+}
+
+/** Adds a package to the stand-in yum's repository in `repo` (its files in NVRA.files/). */
+export function publishRpm(repo: string, p: RepoPackage): void {
+  mkdirSync(repo, { recursive: true });
+  const fields = [`NAME=${p.name}`, `EPOCH=${p.epoch ?? ''}`, `VERSION=${p.version}`, `RELEASE=${p.release}`, `ARCH=${p.arch ?? 'x86_64'}`];
+  fields.push(`REQUIRES=${(p.requires ?? []).join(' ')}`, `CONFLICTS=${(p.conflicts ?? []).join(' ')}`);
+  writeFileSync(join(repo, nvra(p)), fields.join('\n') + '\n');
+  for (const [path, [content, mode]] of Object.entries(p.files ?? {})) {
+    const f = join(repo, `${nvra(p)}.files`, path);
+    mkdirSync(join(f, '..'), { recursive: true });
+    writeFileSync(f, content, { mode });
+  }
+}
+
+/**
+ * `dockerd --version` of a docker engine release: moby cmd/dockerd/docker.go showVersion,
+ * "Docker version %s, build %s\n" (dockerversion.Version, dockerversion.GitCommit).
+ */
+export const dockerdStandIn = (version: string, commit: string): string =>
+  `#!/bin/sh\n# Stand-in dockerd ${version}: only --version, as moby cmd/dockerd/docker.go showVersion prints it.\n` +
+  `case "$1" in --version | -v) echo "Docker version ${version}, build ${commit}" ;; *) echo "stand-in dockerd: only --version" >&2; exit 1 ;; esac\n`;
+
+/**
+ * runc as containerd.io ships it. `runc --version`: opencontainers/runc main.go (v1.0.0-rc6 to
+ * rc92), urfave/cli's "runc version VERSION" then "commit: SHA" and "spec: 1.0.1-dev"; rc93 and
+ * later add "go: goX" and "libseccomp: X.Y.Z". A build with the nokmem tag carries
+ * libcontainer/cgroups/fs/kmem_disabled.go's error string in its rodata: the stand-in holds it
+ * as a data line, and a build without the tag does not contain it anywhere.
+ */
+export function runcStandIn(version: string, commit: string, nokmem: boolean): string {
+  const lines = [`runc version ${version}`, `commit: ${commit}`, 'spec: 1.0.1-dev'];
+  if (/-rc(9[3-9])$|^1\.[0-9]+\.[0-9]+$/.test(version)) lines.push('go: go1.16.4', 'libseccomp: 2.3.1');
+  return (
+    `#!/bin/sh\n# Stand-in runc ${version} (opencontainers/runc main.go --version)${nokmem ? ', built with the nokmem tag' : ''}.\n` +
+    `case "$1" in --version | -v) printf '%s\\n' ${lines.map((l) => `'${l}'`).join(' ')} ;; *) echo "stand-in runc: only --version" >&2; exit 1 ;; esac\nexit 0\n` +
+    (nokmem ? `# rodata: kernel memory accounting disabled in this runc build\n` : '')
+  );
+}

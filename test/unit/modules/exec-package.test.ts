@@ -166,6 +166,15 @@ describe('yum/dnf command lines', () => {
     expect(commands).toHaveLength(1);
   });
 
+  it("use: yum drives yum and rpm whatever the host's pkg_mgr says (Ansible's package `use`)", async () => {
+    const { ctx, commands } = fakeCtx('apt', [[/rpm -q/, { stdout: `${Q} docker-ce-18.09.9\n` }]]);
+    const plan = await pkg.plan(schema.parse({ name: 'docker-ce-18.09.9', use: 'yum' }), ctx);
+    expect(commands[0]).toContain('rpm -q --qf');
+    expect(plan).toMatchObject({ changed: true, msg: 'would install docker-ce-18.09.9' });
+    await expect(yum.plan(schema.parse({ name: 'x', use: 'apt' }), ctx)).rejects.toThrow('the yum module cannot use apt');
+    expect(() => schema.parse({ name: 'x', use: 'zypper' })).toThrow();
+  });
+
   it('a failing install registers rc/stdout/stderr and the versions after it', async () => {
     const { ctx } = fakeCtx('yum', [
       [/yum install/, { rc: 1, stderr: 'Error: Nothing to do\n', stdout: `\n${Q} nope\n` }],
