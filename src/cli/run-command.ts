@@ -140,7 +140,8 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
   if (typeof journal === 'number') return journal;
   let hostsByPlay = loaded.hostsByPlay;
   if (journal && flags.resume) hostsByPlay = hostsByPlay.map((hosts, p) => hosts.filter((h) => !journal.finishedIn(p).has(h)));
-  if (journal) options.onBatchDone = (p, hosts) => journal.hostsFinished(p, hosts);
+  if (journal) options.onBatchDone = (p, hosts, state) => journal.hostsFinished(p, hosts, state);
+  if (journal && flags.resume) options.restoredVars = journal.data.vars;
   const pool = newPool(loaded, options);
   const stepper = flags.step ? new StepPrompt() : undefined;
   if (stepper) options.step = (task) => stepper.ask(task);
@@ -182,6 +183,11 @@ function openJournal(playbook: string, loaded: Loaded, flags: RunFlags, options:
   if (last.data.complete) return refuse(`the last run of ${playbook} (started ${last.data.startedAt}) finished on every host: nothing to resume`);
   if (last.data.fingerprint !== fingerprint)
     return refuse(`the playbook, its included files, the inventory, the selected hosts or -e changed since the run started ${last.data.startedAt}: run without --resume to start over`);
+  const secrets = last.resumeBlockers();
+  if (secrets.length)
+    return refuse(
+      `hosts that finished hold values set by no_log tasks, which the journal never writes (a later task could read them through hostvars): ${secrets.join('; ')}; run without --resume to start over`,
+    );
   const done = Object.entries(last.data.finished).map(([p, hosts]) => `play ${Number(p) + 1}: ${hosts.join(', ')}`);
   process.stdout.write(`resuming the run started ${last.data.startedAt}; already finished: ${done.length ? done.join('; ') : 'none'}\n`);
   // The interrupted run's host locks are taken over; this run may be interrupted and resumed in turn.
@@ -257,7 +263,12 @@ export async function runWithProgress(
     } else if (!kill.signal.aborted) {
       process.stderr.write(`nodemend: ${sig} again: stopping the commands in flight\n`);
       kill.abort(sig);
-      void pool.closeAll();
+      // Stopped on the hosts, the tasks end with their commands; what still hangs after that (a
+      // connection that stopped answering) is cut by closing the connections.
+      void pool.stopCommands().then((left) => {
+        for (const [host, why] of left) process.stderr.write(`nodemend: ${host}: ${why}\n`);
+        setTimeout(() => void pool.closeAll(), 10_000).unref();
+      });
     }
   };
   process.on('SIGINT', onSignal);

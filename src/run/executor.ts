@@ -11,8 +11,9 @@ import type { HostConnection } from '../transport/types.js';
 import type { PlayStop, RunObserver, RunResult, TaskResult } from './events.js';
 import { HostRun } from './host-run.js';
 import { enterRole, inherit, ROOT, type Inherited } from './inherited.js';
+import { markUnsafe } from '../load/expr/unsafe.js';
 import { mapLimit } from './limit.js';
-import type { RunOptions } from './options.js';
+import type { HostState, RunOptions } from './options.js';
 import { splitBatches } from './batches.js';
 import { implicitLocalhost, isImplicitLocalhost } from '../load/localhost.js';
 import { tagsSelect } from './tags.js';
@@ -81,6 +82,10 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
     emit({ type: 'task-result', result: r });
   };
 
+  // --resume: what hosts finished in the interrupted run had set, for hostvars and their own later plays.
+  for (const [name, vars] of Object.entries(options.restoredVars ?? {}))
+    if (inventory.hosts.has(name)) hostRun(name).setVars(Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, markUnsafe(v)])), undefined);
+
   let stopRun = false;
   const stops: PlayStop[] = [];
   let interruptedAt: { batch: string[]; later: string[] } | undefined;
@@ -121,10 +126,8 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       const later = batches.slice(b + 1).flat();
       if (input.stop?.aborted) interruptedAt = { batch: batches[b], later };
       else {
-        options.onBatchDone?.(
-          p,
-          batches[b].filter((n) => hostRuns.get(n)!.alive),
-        );
+        const finished = batches[b].filter((n) => hostRuns.get(n)!.alive);
+        options.onBatchDone?.(p, finished, Object.fromEntries(finished.map((n) => [n, hostState(hostRuns.get(n)!)])));
         const why = ctx.abort ? 'any_errors_fatal: a host failed' : checkFailureBudget(ctx, hostRuns);
         if (why) {
           // Later batches and later plays never start: name the hosts they would have touched.
@@ -164,6 +167,13 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   };
   emit({ type: 'run-end', result });
   return result;
+}
+
+/** What the run journal keeps of a finished host: its set_fact/register values, except no_log ones (only their task is named). */
+function hostState(h: HostRun): HostState {
+  const vars: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(h.runtimeVars)) if (!h.noLogVars.has(k)) vars[k] = v;
+  return { vars, noLog: Object.fromEntries(h.noLogVars) };
 }
 
 type Record_ = (r: TaskResult) => void;
@@ -300,7 +310,7 @@ async function runTask(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
       // run_once: every host of the batch sees the result, as in Ansible.
       for (const other of hosts) {
         if (other === host) continue;
-        if (task.register) other.runtimeVars[task.register] = host.runtimeVars[task.register];
+        if (task.register) other.setVars({ [task.register]: host.runtimeVars[task.register] }, host.noLogVars.get(task.register));
         if (out.changed && !out.failed) task.notify.forEach((n) => other.notified.add(n));
       }
     }

@@ -10,6 +10,8 @@ export class HostRun {
   readonly runtimeVars: Record<string, unknown> = {};
   /** include_vars values: below set_fact, above task vars, for the rest of the run (as Ansible's vars cache). */
   readonly includedVars: Record<string, unknown> = {};
+  /** Which of runtimeVars a no_log task set (name → that task): the run journal never keeps them (run/journal.ts). */
+  readonly noLogVars = new Map<string, string>();
   readonly notified = new Set<string>();
   /** Check mode: what earlier tasks would have created here (see modules/lib/planned-paths.ts). */
   readonly planned: PlannedPaths;
@@ -35,6 +37,15 @@ export class HostRun {
       exec: async (cmd, opts) => (await this.connect()).exec(cmd, opts),
     };
     this.facts = new FactCache(lazyShell);
+  }
+
+  /** set_fact / register: `noLogTask` names the task when it was no_log. */
+  setVars(vars: Record<string, unknown>, noLogTask: string | undefined): void {
+    Object.assign(this.runtimeVars, vars);
+    for (const k of Object.keys(vars)) {
+      if (noLogTask) this.noLogVars.set(k, noLogTask);
+      else this.noLogVars.delete(k);
+    }
   }
 
   get name(): string {

@@ -10,11 +10,17 @@
  * idempotent, and a converged one changes nothing). Resuming is refused when anything that
  * decides what runs changed since: the loaded playbook (includes and vars files included), the
  * inventory, the hosts selected (--limit) or the extra vars.
+ *
+ * With each finished host the journal keeps what it had set (set_fact, register) when its batch
+ * ended, so a resumed run gives later tasks the same hostvars (and a host its own earlier values).
+ * Values set by no_log tasks are never written: only the variable's name and its task are, and
+ * --resume is refused while any is recorded (resumeBlockers), since a later task could read it.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Loaded } from '../load/load.js';
+import type { HostState } from './options.js';
 
 export interface JournalData {
   version: 1;
@@ -27,6 +33,10 @@ export interface JournalData {
   finished: Record<string, string[]>;
   /** The run ended with every host done: nothing to resume. */
   complete: boolean;
+  /** Per finished host: its set_fact/register values (no_log ones left out). */
+  vars?: Record<string, Record<string, unknown>>;
+  /** Per finished host: variables no_log tasks set (name → task), whose values are not kept. */
+  noLog?: Record<string, Record<string, string>>;
 }
 
 /** What decides what a run does: the loaded model, its hosts and -e. */
@@ -34,6 +44,19 @@ export function runFingerprint(loaded: Pick<Loaded, 'playbook' | 'inventory' | '
   const inventory = { hosts: [...loaded.inventory.hosts.entries()], groups: [...loaded.inventory.groups.entries()] };
   const text = JSON.stringify({ plays: loaded.playbook.plays, inventory, hosts: loaded.hostsByPlay, extraVars: loaded.extraVars });
   return createHash('sha256').update(text).digest('hex');
+}
+
+/** JSON-safe copies of variables (a value that cannot be written, e.g. a cycle, is left out). */
+function serializable(vars: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(vars)) {
+    try {
+      out[k] = JSON.parse(JSON.stringify(v ?? null));
+    } catch {
+      // not representable: a later task reading it fails as for an undefined variable
+    }
+  }
+  return out;
 }
 
 export class Journal {
@@ -72,10 +95,20 @@ export class Journal {
     return new Set(this.data.finished[play] ?? []);
   }
 
-  hostsFinished(play: number, hosts: string[]): void {
+  hostsFinished(play: number, hosts: string[], state: Record<string, HostState> = {}): void {
     if (!hosts.length) return;
     this.data.finished[play] = [...new Set([...(this.data.finished[play] ?? []), ...hosts])];
+    for (const [host, st] of Object.entries(state)) {
+      (this.data.vars ??= {})[host] = serializable(st.vars);
+      if (Object.keys(st.noLog).length) (this.data.noLog ??= {})[host] = st.noLog;
+      else delete this.data.noLog?.[host];
+    }
     this.write();
+  }
+
+  /** Why this journal cannot be resumed without values it does not hold: one line per no_log variable. */
+  resumeBlockers(): string[] {
+    return Object.entries(this.data.noLog ?? {}).flatMap(([host, vars]) => Object.entries(vars).map(([name, task]) => `${host}: ${name} (set by no_log task ${task})`));
   }
 
   end(complete: boolean): void {
@@ -86,7 +119,8 @@ export class Journal {
   private write(): void {
     mkdirSync(join(this.file, '..'), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(this.data, null, 2)}\n`);
+    // 0600: it holds what hosts returned (registered results)
+    writeFileSync(tmp, `${JSON.stringify(this.data, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, this.file);
   }
 }

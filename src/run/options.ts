@@ -11,6 +11,12 @@ export interface TaskKey {
   item?: unknown;
 }
 
+/** A host's set_fact / register values after a batch; `noLog`: variables no_log tasks set (name → task), not in `vars`. */
+export interface HostState {
+  vars: Record<string, unknown>;
+  noLog: Record<string, string>;
+}
+
 /** Everything the executor takes from the command line. */
 export interface RunOptions {
   check: boolean;
@@ -32,8 +38,10 @@ export interface RunOptions {
    * ansible-playbook): `no` skips the task, `continue` runs it and every later task of the batch.
    */
   step?: (task: string) => Promise<'yes' | 'no' | 'continue'>;
-  /** After each batch that ran to its end: the hosts that finished play `play` (the run journal, run/journal.ts). */
-  onBatchDone?: (play: number, hosts: string[]) => void;
+  /** After each batch that ran to its end: the hosts that finished play `play` and what they had set (the run journal, run/journal.ts). */
+  onBatchDone?: (play: number, hosts: string[], state: Record<string, HostState>) => void;
+  /** --resume: per host, the variables it had set when it last finished a batch of the interrupted run. */
+  restoredVars?: Record<string, Record<string, unknown>>;
   /**
    * `nodemend apply`: asked before each change is carried out; a reason refuses it (the
    * task fails with it), so nothing the saved plan did not predict is ever changed.

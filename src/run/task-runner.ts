@@ -73,6 +73,11 @@ function resolveBecome(task: Task, inh: Inherited, host: HostRun): BecomeSpec | 
   return { method: 'sudo', user, password: host.inv.connection.become_password };
 }
 
+/** How a no_log task that set a variable is named where its value cannot be shown (the journal). */
+function noLogLabel(task: Task, noLog: boolean): string | undefined {
+  return noLog ? `"${task.name ?? task.module}" (${task.loc.file}:${task.loc.line ?? 0})` : undefined;
+}
+
 /** A task's `check_mode:` wins over the run's --check either way, as in Ansible. */
 export function taskCheckMode(task: Task, runCheck: boolean): boolean {
   return task.check_mode ?? runCheck;
@@ -118,16 +123,21 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
 
     if (task.register) {
       // What a host returned is data: never rendered as a template again.
-      host.runtimeVars[task.register] = markUnsafe(
-        items === undefined
-          ? runs[0].result
-          : {
-              results: runs.map((r) => r.result),
-              changed: runs.some((r) => r.result.changed),
-              failed: runs.some((r) => r.result.failed),
-              skipped: runs.every((r) => r.result.skipped),
-              msg: runs.some((r) => r.result.failed) ? 'One or more items failed' : 'All items completed',
-            },
+      host.setVars(
+        {
+          [task.register]: markUnsafe(
+            items === undefined
+              ? runs[0].result
+              : {
+                  results: runs.map((r) => r.result),
+                  changed: runs.some((r) => r.result.changed),
+                  failed: runs.some((r) => r.result.failed),
+                  skipped: runs.every((r) => r.result.skipped),
+                  msg: runs.some((r) => r.result.failed) ? 'One or more items failed' : 'All items completed',
+                },
+          ),
+        },
+        noLogLabel(task, noLog),
       );
     }
     const results = runs.map((r) => r.tr);
@@ -140,7 +150,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
   } catch (e) {
     // Errors before any item ran (loop expression, unknown variable in loop).
     const tr = finish('failed', { msg: errorMessage(e, noLog), ignored: task.ignore_errors ?? inh.ignore_errors ?? false });
-    if (task.register) host.runtimeVars[task.register] = markUnsafe({ failed: true, msg: tr.msg, changed: false });
+    if (task.register) host.setVars({ [task.register]: markUnsafe({ failed: true, msg: tr.msg, changed: false }) }, noLogLabel(task, noLog));
     if (!tr.ignored) host.lastFailure = { task: markUnsafe(failedTaskView(task)) as Record<string, unknown>, result: markUnsafe({ failed: true, msg: tr.msg, changed: false }) };
     return { results: [tr], failed: !tr.ignored, unreachable: false, changed: false };
   }
@@ -229,7 +239,7 @@ async function runOnce(
       },
       // Facts are fetched here as in when:, so assert's that and debug's var may read any fact.
       evaluate: (expr) => withFacts(target.facts, () => evaluateTemplatedExpression(expr, scope, task.loc)),
-      setHostVars: (vars) => Object.assign(host.runtimeVars, vars),
+      setHostVars: (vars) => host.setVars(vars, noLogLabel(task, noLog)),
       setIncludedVars: (vars) => Object.assign(host.includedVars, vars),
       planned: task.check_mode === true ? scratchPlannedPaths(target.planned) : target.planned,
       identity: become?.user ?? target.inv.connection.user,

@@ -140,6 +140,24 @@ export class ConnectionPool {
     return out;
   }
 
+  /**
+   * The second Ctrl-C: the user commands in flight are stopped on every host (SshConnection's
+   * stopCommands; commands on the control machine are killed), connections stay open so the
+   * tasks end with their commands' results and the run locks can be removed. Returns, per
+   * host, what could not be stopped (that host's connection is closed instead).
+   */
+  async stopCommands(graceMs = 10_000): Promise<Map<string, string>> {
+    await this.local?.close();
+    const left = new Map<string, string>();
+    await Promise.all(
+      [...this.all.values()].flat().map(async (c) => {
+        const why = await c.stopCommands(graceMs).catch((e: Error) => e.message);
+        if (why) left.set(c.hostName, why);
+      }),
+    );
+    return left;
+  }
+
   async closeAll(): Promise<void> {
     const conns = [...this.all.values()].flat();
     await this.local?.close();

@@ -8,6 +8,7 @@
  */
 import ssh2 from 'ssh2';
 import type { AuthenticationType, AuthMethod, ClientChannel, ConnectConfig, ParsedKey, PublicKeyAuthMethod, ServerHostKeyAlgorithm } from 'ssh2';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -135,6 +136,15 @@ export class SshConnection implements HostConnection {
   /** Persistent shells on `shellsOf` (the live client), by identity: "" = login user, else the become user. */
   private readonly shells = new Map<string, { shell?: PersistentShell }>();
   private shellsOf?: Ssh2Client;
+  /**
+   * Marks this connection's user commands (those run under timeout(1)) on the host, so that
+   * stopCommands() finds exactly them: the first line of each one's script is a comment holding
+   * it, which shows in its timeout process's command line.
+   */
+  private readonly marker = randomBytes(8).toString('hex');
+  /** User commands in flight, and the identities (become users, '' = login) that ran any. */
+  private timedInFlight = 0;
+  private readonly timedAs = new Map<string, BecomeSpec | undefined>();
 
   constructor(readonly target: SshTarget) {
     this.channels = new Semaphore(target.maxChannels ?? DEFAULT_MAX_CHANNELS);
@@ -339,7 +349,43 @@ export class SshConnection implements HostConnection {
   }
 
   exec(command: string | { toString(): string }, opts: ExecOptions = {}, become?: BecomeSpec): Promise<ExecResult> {
-    const cmd = String(command);
+    if (opts.timeoutSec === undefined) return this.route(String(command), opts, become);
+    this.timedAs.set(become?.user ?? '', become);
+    this.timedInFlight++;
+    return this.route(`# nodemend-cmd ${this.marker}\n${String(command)}`, opts, become).finally(() => this.timedInFlight--);
+  }
+
+  /**
+   * The second Ctrl-C: stops the user commands in flight on the host. Closing the connection
+   * would not (sshd leaves a command without a terminal running), so for each identity that ran
+   * one, `pkill -TERM` is sent to the timeout(1) processes carrying this connection's marker;
+   * timeout passes the signal to the command's whole process group (and KILLs it 5 s later).
+   * Resolves with what could not be stopped within `graceMs` (then the connection is closed and
+   * those commands end at their own timeout), undefined when nothing is left running.
+   */
+  async stopCommands(graceMs: number): Promise<string | undefined> {
+    if (this.timedInFlight === 0 || !this.connected) return undefined;
+    const pattern = `^timeout -k 5 [0-9]+ sh -c .*nodemend-cmd ${this.marker}`;
+    const problems: string[] = [];
+    await Promise.all(
+      [...this.timedAs.values()].map(async (become) => {
+        try {
+          // pkill: 0 = signalled, 1 = none left (already done)
+          const r = await this.execOnOwnChannel(sh`pkill -TERM -f ${pattern}`.text, {}, become);
+          if (r.rc > 1) problems.push(`pkill as ${become?.user ?? this.target.user}: rc ${r.rc} ${r.stderr.trim()}`);
+        } catch (e) {
+          problems.push((e as Error).message);
+        }
+      }),
+    );
+    const end = Date.now() + graceMs;
+    while (this.timedInFlight > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    if (this.timedInFlight === 0) return undefined;
+    await this.close();
+    return `${this.timedInFlight} command(s) still running${problems.length ? ` (${problems.join('; ')})` : ''}: they end at their own timeout`;
+  }
+
+  private route(cmd: string, opts: ExecOptions, become?: BecomeSpec): Promise<ExecResult> {
     if (opts.stdinFile !== undefined) return transfers.run(() => this.execOnOwnChannel(cmd, opts, become));
     const shell = this.shellFor(opts, become);
     if (shell) return shell.then((s) => (s && s.alive && !s.busy ? this.execOnShell(s, cmd, opts) : this.execOnOwnChannel(cmd, opts, become)));

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { HOSTS, hostRoot } from '../setup/fleet.js';
@@ -107,5 +107,72 @@ describe('--resume after the controller was killed mid-play', () => {
     const r = await runCli(['run', pb, '-i', inventory, '--state-dir', state, '-l', A, '--start-at-task', 'sl*', '--ignore-lock']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(lines(A, 'log')).toEqual(['slow', 'last']);
+  });
+});
+
+describe('--resume keeps what finished hosts had set', () => {
+  const pb = join(work, 'vars.yaml');
+  const varsState = join(work, 'vars-state');
+  const PLAYBOOK_VARS = (noLog: boolean) => `- name: gather
+  hosts: nodes
+  serial: 1
+  tasks:
+    - name: a fact
+      set_fact: { my_fact: "fact-of-{{ inventory_hostname }}" }
+    - name: a secret
+      set_fact: { secret_tok: "s3cr3t-{{ 99 * 3 }}" }
+      no_log: ${noLog}
+    - name: a result
+      command: echo "said-by-{{ inventory_hostname }}"
+      register: said
+    - name: slow
+      shell: "echo slow >> ${remote}/vlog; sleep 1"
+- name: use
+  hosts: nodes
+  tasks:
+    - name: read the first node's values
+      copy:
+        content: "{{ hostvars['${A}'].my_fact }} {{ hostvars['${A}'].said.stdout }} {{ my_fact }}\\n"
+        dest: ${remote}/seen
+`;
+  const seen = (h: string): string | undefined => (existsSync(onHost(h, 'seen')) ? readFileSync(onHost(h, 'seen'), 'utf8') : undefined);
+
+  /** Runs the playbook and kills the controller (SIGKILL) once node20 is in its slow task: node19 has finished play 1. */
+  async function killedMidPlay(): Promise<void> {
+    for (const h of NODES) rmSync(onHost(h, 'vlog'), { force: true });
+    // --ignore-lock: the runs killed above left their locks on these hosts
+    const child = spawn(process.execPath, [CLI, 'run', pb, '-i', inventory, '--state-dir', varsState, '--ignore-lock'], { env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('close', r));
+    await until(`${B} to start its slow task`, () => lines(B, 'vlog').includes('slow'));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  it("a later play reads a finished (skipped) host's set_fact and registered result through hostvars", async () => {
+    writeFileSync(pb, PLAYBOOK_VARS(false));
+    await killedMidPlay();
+    expect(NODES.map(seen)).toEqual([undefined, undefined, undefined]);
+    const r = await runCli(['run', pb, '-i', inventory, '--state-dir', varsState, '--resume']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`already finished: play 1: ${A}`);
+    expect(lines(A, 'vlog')).toEqual(['slow']); // A's play 1 was not run again
+    for (const h of NODES) expect(seen(h)).toBe(`fact-of-${A} said-by-${A} fact-of-${h}\n`);
+  });
+
+  it('values a no_log task set are never written; --resume is refused naming the task, no host contacted', async () => {
+    writeFileSync(pb, PLAYBOOK_VARS(true));
+    for (const h of NODES) rmSync(onHost(h, 'seen'), { force: true });
+    await killedMidPlay();
+    const journal = readdirSync(varsState).filter((f) => f.endsWith('.json'));
+    expect(journal).toHaveLength(1);
+    const text = readFileSync(join(varsState, journal[0]), 'utf8');
+    expect(text).toContain(`fact-of-${A}`); // the journal does keep ordinary values
+    expect(text).not.toContain('s3cr3t-297');
+    const before = NODES.map((h) => lines(h, 'vlog').length);
+    const r = await runCli(['run', pb, '-i', inventory, '--state-dir', varsState, '--resume']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`--resume: .*no_log.*${A}: secret_tok \\(set by no_log task "a secret" \\(.*vars\\.yaml:7\\)\\).*run without --resume.*no host was contacted`));
+    expect(NODES.map((h) => lines(h, 'vlog').length)).toEqual(before);
+    expect(NODES.map(seen)).toEqual([undefined, undefined, undefined]);
   });
 });
