@@ -19,6 +19,8 @@ node dist/nodemend.mjs fleet up "$HOSTS" --dir "$FLEET_DIR" --base-port "$FLEET_
 # stands in for the operator's checkout (see playbooks/vars/local-fleet.yaml).
 src="$FLEET_DIR/hosts/node1/merged/opt/src/kubernetes"
 [ -d "$src" ] || { mkdir -p "$(dirname "$src")" && cp -a test/fixtures/kubelet-src-1.14 "$src"; }
+# Nodes that need the fixes: the test stand-ins planted on every fleet host (idempotent, fleet only).
+bash scripts/plant-fleet.sh "$FLEET_DIR"
 nm() { node dist/nodemend.mjs run "$PLAYBOOK" -i "$FLEET_DIR/inventory.yaml" -e @playbooks/vars/local-fleet.yaml "$@"; }
 
 echo "== 1/3: dry run with diffs (nothing changes)"
@@ -33,6 +35,10 @@ node -e '
   const miss = d.filter((x) => !p.includes(x)), extra = p.filter((x) => !d.includes(x));
   if (miss.length || extra.length) { console.error("check mode was not exact:\n  not predicted: " + miss.join("\n    ") + "\n  predicted only: " + extra.join("\n    ")); process.exit(1); }
   console.log("check mode predicted all " + d.length + " changes exactly");
+  // per playbook (site.yaml runs them in order; a task belongs to the play whose name it ran under)
+  const per = (f) => { const c = {}; for (const [, r] of Object.entries(require(f).hosts)) for (const t of r.tasks) if (t.changed) c[t.play ?? "?"] = (c[t.play ?? "?"] ?? 0) + 1; return c; };
+  const [pc, rc] = [per("./reports/check.json"), per("./reports/run.json")];
+  for (const k of new Set([...Object.keys(pc), ...Object.keys(rc)])) console.log("  " + k + ": predicted " + (pc[k] ?? 0) + ", changed " + (rc[k] ?? 0));
 '
 echo "== 3/3: rerun: every host must report changed=0"
 nm --json reports/rerun.json

@@ -3,6 +3,7 @@
  * host patterns and --limit. Every problem is collected and thrown as one
  * ValidationErrors before any host is contacted.
  */
+import { checkTemplateFiles } from './template-files.js';
 import { resolve } from 'node:path';
 import { NodemendError, ValidationErrors } from './errors.js';
 import type { Inventory, Loc, Play, Playbook } from './model.js';
@@ -95,6 +96,7 @@ function loadSync(o: LoadOptions): Omit<Loaded, 'sources'> {
   const extraVars = parseExtraVars(o.extraVars ?? [], diag);
   const inventory = loadInventory(resolve(o.inventory), diag);
   const playbook = loadPlaybook(resolve(o.playbook), diag);
+  checkTemplateFiles(playbook, diag.errors);
   const hostsByPlay: string[][] = [];
 
   if (inventory) {

@@ -1,5 +1,9 @@
 /**
- * Handlebars for template files (the `template` module). One environment, strict:
+ * Template files (the `template` module): `.hbs` / `.handlebars` files are Handlebars, every
+ * other file is Jinja as in Ansible (the expression language's statements and filters,
+ * src/load/expr/statements.ts, with the module's trim_blocks / lstrip_blocks).
+ *
+ * Handlebars: one environment, strict:
  * a missing variable is an error naming the file, line and column, never an empty
  * string in a config file. Output is not HTML-escaped (noEscape).
  *
@@ -16,7 +20,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import Handlebars from 'handlebars';
 import { NodemendError } from './errors.js';
-import { hasTemplate, UndefinedVariableError } from './expr/index.js';
+import { compileTemplateFile, hasTemplate, UndefinedVariableError } from './expr/index.js';
 import { ExprValueError } from './expr/errors.js';
 import { renderLazy } from './expr/template-string.js';
 import { isUnsafe, UnsafeText } from './expr/unsafe.js';
@@ -254,12 +258,48 @@ export function renderTemplateString(src: string, vars: Record<string, unknown>,
   return render(compileSource(src, fileForErrors), vars, fileForErrors);
 }
 
-const files = new Map<string, { mtimeMs: number; size: number; compiled: Promise<Compiled | NodemendError> }>();
+/** The template module's Jinja options (Ansible's defaults: trim_blocks on, lstrip_blocks off). */
+export interface JinjaOptions {
+  trimBlocks: boolean;
+  lstripBlocks: boolean;
+}
 
-async function compileFile(file: string): Promise<Compiled | NodemendError> {
+export const JINJA_DEFAULTS: JinjaOptions = { trimBlocks: true, lstripBlocks: false };
+
+export const isHandlebars = (file: string): boolean => /\.(hbs|handlebars)$/.test(file);
+
+/** Either engine's compiled file. */
+interface CompiledFile {
+  render(vars: Record<string, unknown>): string;
+}
+
+/** Compile template text by the file's kind; a syntax error is a NodemendError at file:line(:col). */
+export function compileTemplateText(src: string, file: string, opts: JinjaOptions = JINJA_DEFAULTS): CompiledFile {
+  if (isHandlebars(file)) {
+    const c = compileSource(src, file);
+    return { render: (vars) => render(c, vars, file) };
+  }
+  const t = compileTemplateFile(src, file, opts);
+  return {
+    render: (vars) => {
+      try {
+        return t.render(vars);
+      } catch (e) {
+        // Reported like Handlebars' errors: as the template's, at the expression's line and column.
+        if (e instanceof UndefinedVariableError) throw new NodemendError('template', e.message, e.pos ?? { file });
+        if (e instanceof NodemendError && !e.pos) throw new NodemendError(e.code, e.message, { file });
+        throw e;
+      }
+    },
+  };
+}
+
+const files = new Map<string, { mtimeMs: number; size: number; compiled: Promise<CompiledFile | NodemendError> }>();
+
+async function compileFile(file: string, opts: JinjaOptions): Promise<CompiledFile | NodemendError> {
   const src = await readFile(file, 'utf8');
   try {
-    return compileSource(src, file);
+    return compileTemplateText(src, file, opts);
   } catch (e) {
     if (!(e instanceof NodemendError)) throw e;
     return e;
@@ -270,17 +310,18 @@ async function compileFile(file: string): Promise<Compiled | NodemendError> {
  * Render a template file; compiled once per file version (path + mtime + size), also when
  * hundreds of hosts ask at the same moment (they share the one compilation in flight).
  */
-export async function renderTemplateFile(file: string, vars: Record<string, unknown>): Promise<string> {
+export async function renderTemplateFile(file: string, vars: Record<string, unknown>, opts: JinjaOptions = JINJA_DEFAULTS): Promise<string> {
   const st = await stat(file).catch(() => {
     throw new NodemendError('file-not-found', `template not found`, { file });
   });
-  let entry = files.get(file);
+  const key = `${file}\0${opts.trimBlocks}\0${opts.lstripBlocks}`;
+  let entry = files.get(key);
   if (!entry || entry.mtimeMs !== st.mtimeMs || entry.size !== st.size) {
-    const mine = { mtimeMs: st.mtimeMs, size: st.size, compiled: compileFile(file) };
-    files.set(file, (entry = mine));
-    mine.compiled.catch(() => files.get(file) === mine && files.delete(file));
+    const mine = { mtimeMs: st.mtimeMs, size: st.size, compiled: compileFile(file, opts) };
+    files.set(key, (entry = mine));
+    mine.compiled.catch(() => files.get(key) === mine && files.delete(key));
   }
   const compiled = await entry.compiled;
   if (compiled instanceof NodemendError) throw compiled;
-  return render(compiled, vars, file);
+  return compiled.render(vars);
 }

@@ -21,7 +21,7 @@ export const schema = z.strictObject({
   test_command: z.string().default('true'),
   msg: z.string().default('Reboot initiated by nodemend'),
   boot_time_command: z.string().default('cat /proc/sys/kernel/random/boot_id'),
-  /** Shell text that reboots; default: shutdown -r now, else systemctl reboot, else reboot. */
+  /** Shell text that reboots; default (also when empty, e.g. a play's unset knob): shutdown -r now, else systemctl reboot, else reboot. */
   reboot_command: z.string().optional(),
 });
 export type RebootArgs = z.infer<typeof schema>;
@@ -82,7 +82,7 @@ export default defineModule({
         const issued = await ctx.conn.exec(
           sh`b=$(sh -c ${args.boot_time_command}) && [ -n "$b" ] || { echo ${`cannot read the boot time with: ${args.boot_time_command}`} >&2; exit 97; }
 printf '%s\n' "$b"; msg=${args.msg}; export msg
-nohup sh -c ${`sleep ${delay}; ${args.reboot_command ?? DEFAULT_REBOOT}`} </dev/null >/dev/null 2>&1 &`,
+nohup sh -c ${`sleep ${delay}; ${args.reboot_command || DEFAULT_REBOOT}`} </dev/null >/dev/null 2>&1 &`,
         );
         if (issued.rc !== 0) throw new ModuleFailure(`Reboot command failed: ${issued.stderr.trim() || `rc ${issued.rc}`}`, { rc: issued.rc });
         const bootBefore = issued.stdout.trim();

@@ -1,6 +1,6 @@
 /**
- * template: render a Handlebars file from the controller with the task's variables,
- * then the same plan as copy (one probe comparing sha256, one atomic write; --diff
+ * template: render a file from the controller with the task's variables (Jinja, or
+ * Handlebars for `.hbs`; trim_blocks / lstrip_blocks as Ansible's module), then the same plan as copy (one probe comparing sha256, one atomic write; --diff
  * shows the rendered file against the host's).
  */
 import { existsSync } from 'node:fs';
@@ -19,6 +19,8 @@ const schema = z.strictObject({
   backup: boolArg.default(false),
   force: boolArg.default(true),
   follow: boolArg.default(false),
+  trim_blocks: boolArg.default(true),
+  lstrip_blocks: boolArg.default(false),
   validate: validateArg.optional(),
 });
 
@@ -26,12 +28,12 @@ type Args = z.infer<typeof schema>;
 
 export default defineModule<Args>({
   name: 'template',
-  description: 'Render a Handlebars template with the task variables and put it on the host (like copy)',
+  description: 'Render a Jinja (.j2, any name) or Handlebars (.hbs) template with the task variables and put it on the host (like copy)',
   schema,
   async plan(a, ctx) {
     const file = ctx.resolveLocalPath(a.src, 'template');
     if (!existsSync(file)) throw new ModuleFailure(`could not find template ${a.src} (looked at ${file})`);
-    const text = await ctx.renderTemplate(file);
+    const text = await ctx.renderTemplate(file, { trimBlocks: a.trim_blocks, lstripBlocks: a.lstrip_blocks });
     const plan = await planPutContent(ctx, bytesSource(Buffer.from(text, 'utf8')), {
       dest: a.dest,
       mode: a.mode,

@@ -5,6 +5,7 @@ import type { RemoteShell } from '../transport/types.js';
 import type { Facts } from '../facts/types.js';
 import type { PlannedPaths } from './lib/planned-paths.js';
 import type { Basis } from '../plan/basis.js';
+import type { JinjaOptions } from '../load/template.js';
 
 /** A before/after pair for --diff; `path` names what changed (a file, or a pseudo path like "lines"). */
 export interface FileDiff {
@@ -59,8 +60,8 @@ export interface ModuleContext {
   facts: Facts;
   /** Every variable visible to the task (for templates). */
   vars: Record<string, unknown>;
-  /** Render a Handlebars template file (path already resolved) with the task's vars. */
-  renderTemplate(file: string): Promise<string>;
+  /** Render a template file (path already resolved) with the task's vars: Handlebars for .hbs, else Jinja with `opts`. */
+  renderTemplate(file: string, opts?: JinjaOptions): Promise<string>;
   /** Resolve a controller-side path the way Ansible does: relative to the playbook dir, then templates/ or files/. */
   resolveLocalPath(p: string, kind: 'template' | 'file' | 'vars'): string;
   /** Evaluate an expression in the task's scope (assert's `that`), fetching the facts it reads; `{{ }}` in it is templated first. */

@@ -231,7 +231,7 @@ async function runOnce(
       diff: env.options.diff && !noLog,
       facts: target.facts,
       vars: scope,
-      renderTemplate: (file) => withFacts(target.facts, () => renderTemplateFile(file, scope)),
+      renderTemplate: (file, opts) => withFacts(target.facts, () => renderTemplateFile(file, scope, opts)),
       resolveLocalPath: (p, kind) => {
         const file = resolveLocalPath(env.scopeBase.play.dir, p, kind, inh.role?.path);
         env.options.onLocalFile?.(file);

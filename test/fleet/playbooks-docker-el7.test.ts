@@ -5,14 +5,16 @@
  * its files (docker-ce: /usr/bin/dockerd, containerd.io: /usr/bin/runc), as the real RPMs do.
  * The node starts as a CentOS 7 node with the distro's docker 1.13.1 (docker, docker-client,
  * docker-common), which conflicts with docker-ce as in the real repos. No systemd on the fleet:
- * a stand-in /etc/init.d/docker records the restart.
+ * a stand-in /etc/init.d/docker (moby's sysvinit-redhat script, whose exec is /usr/bin/dockerd)
+ * records the start.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOSTS } from '../setup/fleet.js';
 import { assertBuilt, workDir, writeInventory } from '../setup/cli.js';
-import { EL7_FIXTURES, dockerdStandIn, installRpm, publishRpm, runcStandIn } from '../setup/el7.js';
+import { EL7_FIXTURES, installRpm, publishRpm } from '../setup/el7.js';
+import { dockerdStandIn, runcStandIn, sysvinitDockerStandIn } from '../setup/docker-standins.js';
 import { changedOf, onHost, plant, removeOnHost, runPlaybook, snapshot, statusOf, taskResults } from './playbooks-env.js';
 
 const NODE = HOSTS.exec[1];
@@ -23,14 +25,7 @@ const REPO_FILE = '/etc/yum.repos.d/docker-ce.repo';
 const STANDINS = ['/usr/local/bin/yum', '/usr/local/bin/rpm'];
 const FILES = ['/etc/docker', REPO_FILE, SERVICE_LOG, DB, '/usr/bin/dockerd', '/usr/bin/runc'];
 const CLEAN = [...STANDINS, ...FILES, '/var/lib/nm-standin', '/etc/yum.repos.d', '/etc/init.d/docker', '/var/lib/nm-test-docker-el7.running'];
-const INIT = `#!/bin/sh
-# records what the service module asks of docker (the fleet has no systemd)
-case "$1" in
-  start|restart) echo "$1" >> ${SERVICE_LOG}; touch /var/lib/nm-test-docker-el7.running ;;
-  stop) echo stop >> ${SERVICE_LOG}; rm -f /var/lib/nm-test-docker-el7.running ;;
-  status) [ -f /var/lib/nm-test-docker-el7.running ] ;;
-esac
-`;
+const INIT = sysvinitDockerStandIn({ log: SERVICE_LOG, pidfile: '/var/lib/nm-test-docker-el7.running' });
 const el7 = { docker_os_family: 'RedHat', k8s_drain: false };
 const serviceLog = (): string[] => (existsSync(onHost(NODE, SERVICE_LOG)) ? readFileSync(onHost(NODE, SERVICE_LOG), 'utf8').trim().split('\n') : []);
 let env: { work: string; inventory: string };

@@ -1,41 +1,36 @@
 /**
  * docker.yaml on node12 (node11 holds the audit test's planted docker). The fleet has no
- * docker and no systemd: a stand-in `dockerd` reports the version written in VERSION_FILE, and
- * a stand-in /etc/init.d/docker records every start/restart the service module asks for (the
- * handler's real path on a sysvinit host).
+ * docker and no systemd: a stand-in `dockerd` prints a release's `--version` (test/setup/docker-standins.ts),
+ * and a stand-in /etc/init.d/docker (moby's sysvinit-redhat script's outputs and exit codes) records
+ * every start/restart the service module asks for (the handler's real path on a sysvinit host).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { dockerdStandIn, sysvinitDockerStandIn } from '../setup/docker-standins.js';
 import { N12, changedOf, onHost, plant, playbookHosts, removeOnHost, runPlaybook, snapshot, statusOf, taskResults } from './playbooks-env.js';
 
 const env = playbookHosts('docker');
-const VERSION_FILE = '/etc/nm-test-docker-version';
 const SERVICE_LOG = '/var/log/nm-test-docker-service.log';
 const FILES = ['/etc/docker', SERVICE_LOG];
-const INIT = `#!/bin/sh
-case "$1" in
-  start|restart) echo "$1" >> ${SERVICE_LOG}; touch /var/lib/nm-test-docker.running ;;
-  stop) echo stop >> ${SERVICE_LOG}; rm -f /var/lib/nm-test-docker.running ;;
-  status) [ -f /var/lib/nm-test-docker.running ] ;;
-esac
-`;
+const INIT = sysvinitDockerStandIn({ dockerd: '/usr/local/bin/dockerd', log: SERVICE_LOG, pidfile: '/var/lib/nm-test-docker.running' });
 const only = ['--limit', N12];
 // Real runs never install: if the stand-in dockerd went missing, docker.yaml would otherwise
 // install the real docker.io from Debian's mirror. Only --check runs exercise the install path.
 const noInstall = { docker_install: 'false', k8s_drain: false };
 // No Kubernetes cluster here: no kubectl drain around the restart (rolling-docker.test.ts proves that part).
 const noDrain = { k8s_drain: false };
-const setVersion = (v: string): void => writeFileSync(onHost(N12, VERSION_FILE), `Docker version ${v}, build 4c52b90\n`);
+// Real releases' build commits (18.09.10 is hypothetical: it proves 18.09.10 > 18.09.9 as versions).
+const BUILD: Record<string, string> = { '18.09.1': '4c52b90', '18.06.3-ce': 'd7080c1', '18.09.10': '0000000' };
+const setVersion = (v: string): void => plant(N12, '/usr/local/bin/dockerd', dockerdStandIn(v, BUILD[v]), 0o755);
 const serviceLog = (): string[] => (existsSync(onHost(N12, SERVICE_LOG)) ? readFileSync(onHost(N12, SERVICE_LOG), 'utf8').trim().split('\n') : []);
 
 beforeAll(() => {
-  plant(N12, '/usr/local/bin/dockerd', `#!/bin/sh\ncat ${VERSION_FILE}\n`, 0o755);
   plant(N12, '/etc/init.d/docker', INIT, 0o755);
   removeOnHost(N12, '/etc/docker', SERVICE_LOG, '/var/lib/nm-test-docker.running');
   setVersion('18.09.1');
 });
 afterAll(() => {
-  removeOnHost(N12, '/usr/local/bin/dockerd', '/etc/init.d/docker', '/etc/docker', VERSION_FILE, SERVICE_LOG, '/var/lib/nm-test-docker.running');
+  removeOnHost(N12, '/usr/local/bin/dockerd', '/etc/init.d/docker', '/etc/docker', SERVICE_LOG, '/var/lib/nm-test-docker.running');
 });
 
 describe('docker.yaml', () => {

@@ -10,12 +10,17 @@
  * A fleet host shares the machine's kernel and must never really reboot: the running command
  * line comes from the grub_running_cmdline var, and a stand-in `shutdown` records any reboot
  * attempt (with a short reboot timeout, a planning bug would fail fast instead of rebooting).
+ * The last part emulates the reboot itself as modules-reboot.test.ts does (the reboot module's
+ * boot_time_command / reboot_command knobs: a new "boot id", the SSH session killed), and the
+ * new boot's /proc/cmdline is a file bind-mounted over it inside node11's mount namespace; the
+ * kmem proof after it reads fake memory cgroup trees as a 3.10 kernel would answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { N11, N12, type PlaybookRun, changedOf, onHost, plant, playbookHosts, removeOnHost, runPlaybook, snapshot, statusOf, taskResults } from './playbooks-env.js';
+import { fleetHost, testFleet } from '../setup/fleet.js';
 
 const env = playbookHosts('grub');
 const FLAG = 'cgroup.memory=nokmem';
@@ -159,8 +164,12 @@ describe('grub-nokmem.yaml on Debian: the templated drop-in', () => {
       [
         '3.10.0-957.el7.x86_64',
         'Kernel too old for cgroup.memory=nokmem',
-        /^UPGRADE THE KERNEL FIRST: 3\.10\.0-957\.el7\.x86_64 does not know cgroup\.memory=nokmem \(RHEL\/CentOS 7 kernels know it from 3\.10\.0-1062\)/,
+        /^UPGRADE THE KERNEL FIRST: 3\.10\.0-957\.el7\.x86_64 does not know cgroup\.memory=nokmem \(RHEL\/CentOS 7 kernels know it from 3\.10\.0-1062, mainline from 4\.5\) and would boot with it and ignore it; nothing changed/,
       ],
+      // the last 7.6 z-stream kernel is still below 1062; a non-RHEL 3.x never had the option
+      ['3.10.0-957.27.2.el7.x86_64', 'Kernel too old for cgroup.memory=nokmem', /^UPGRADE THE KERNEL FIRST: 3\.10\.0-957\.27\.2\.el7\.x86_64 /],
+      ['3.16.0-77-generic', 'Kernel too old for cgroup.memory=nokmem', /^UPGRADE THE KERNEL FIRST: 3\.16\.0-77-generic /],
+      ['4.4.0-210-generic', 'Kernel not affected by the kmem leak', /^4\.4\.0-210-generic is not a 3\.10 kernel/],
       ['6.1.0-13-amd64', 'Kernel not affected by the kmem leak', /^6\.1\.0-13-amd64 is not a 3\.10 kernel: the kmem accounting leak does not apply/],
     ] as const) {
       const run = await runPlaybook(env, 'grub-nokmem.yaml', { ...without, grub_kernel: kernel }, [...only11, '--check']);
@@ -188,6 +197,8 @@ describe('grub-nokmem.yaml on RedHat (grub_os_family=RedHat): the GRUB_CMDLINE_L
   beforeAll(() => {
     // RHEL 7 as installed: /etc/grub2.cfg points at a generated config made before the flag.
     removeOnHost(N11, '/etc/default/grub.d', '/boot/grub');
+    // backups left by an earlier, interrupted run of this file
+    for (const f of readdirSync(onHost(N11, '/etc/default')).filter((x) => /^grub\..+~$/.test(x))) removeOnHost(N11, `/etc/default/${f}`);
     plant(N11, '/etc/default/grub', GRUB);
     plant(N11, cfg2, 'menuentry CentOS {\n  linux16 /vmlinuz root=/dev/vda1 ro rhgb quiet\n}\n');
     execFileSync('ln', ['-sfn', '../boot/grub2/grub.cfg', onHost(N11, '/etc/grub2.cfg')]);
@@ -232,5 +243,91 @@ describe('grub-nokmem.yaml on RedHat (grub_os_family=RedHat): the GRUB_CMDLINE_L
     expect(run.code).toBe(0);
     expect(read(N11, '/etc/default/grub')).toBe(`GRUB_CMDLINE_LINUX="quiet ${FLAG}"\n`);
     expect(count(read(N11, cfg2), FLAG)).toBe(1);
+  });
+});
+
+describe('grub-nokmem.yaml after the reboot (emulated): the kmem proof decides, not /proc/cmdline', () => {
+  const BOOT = '/var/tmp/nm-grub-test-boot';
+  const CMDLINE = '/var/tmp/nm-grub-test-cmdline';
+  const trees = uniqueTrees();
+  const CTR = 'kubepods/burstable/pod7c1d/0a1b2c3d';
+  /** Runs a command as root on node11 over the fleet's real SSH. */
+  const onNode11 = (cmd: string): string => {
+    const f = testFleet();
+    return execFileSync('ssh', ['-i', f.key, '-o', `UserKnownHostsFile=${f.knownHosts}`, '-o', 'BatchMode=yes', '-p', String(fleetHost(N11).port), 'root@127.0.0.1', cmd], { encoding: 'utf8' });
+  };
+  // What a reboot into the flag looks like from the play: a new boot id, /proc/cmdline with the
+  // flag, the connection dropped. The session to kill (this connection's sshd, as
+  // modules-reboot.test.ts kills) is found while the boot id is read, in the play's own exec:
+  // the reboot command itself runs detached, its parents gone.
+  const SESSION = '/var/tmp/nm-grub-test-session';
+  const bootTime = [
+    'p=$PPID; while [ "$p" -gt 1 ]; do c=$(cat /proc/$p/comm); [ "$c" = sshd ] || [ "$c" = sshd-session ] && break; p=$(cut -d" " -f4 /proc/$p/stat); done',
+    `echo "$p" > ${SESSION}`,
+    `cat ${BOOT}`,
+  ].join('; ');
+  const reboot = [
+    `date +%s%N > ${BOOT}`,
+    `echo 'BOOT_IMAGE=/vmlinuz-3.10.0-1160.el7.x86_64 ro crashkernel=auto rhgb quiet ${FLAG}' > ${CMDLINE}`,
+    `mount --bind ${CMDLINE} /proc/cmdline`,
+    `s=$(cat ${SESSION}); [ "$s" -gt 1 ] && kill "$s"`,
+  ].join('; ');
+  const emulated = (tree: string) => ({
+    ...redhat,
+    grub_running_cmdline: 'BOOT_IMAGE=/vmlinuz ro quiet',
+    grub_reboot_timeout: 60,
+    grub_reboot_command: reboot,
+    grub_boot_time_command: bootTime,
+    verify_kernel: K1160,
+    kmem_memory_cgroup: tree,
+  });
+  const PROOF = 'kmem accounting after the boot with the flag';
+  const DECIDES = 'The kmem proof decides';
+
+  function uniqueTrees(): { eio: string; on: string; empty: string } {
+    const b = `/var/tmp/nm-grub-proof-${process.pid}`;
+    return { eio: `${b}/eio`, on: `${b}/on`, empty: `${b}/empty` };
+  }
+
+  beforeAll(() => {
+    plant(N11, BOOT, 'boot-one\n');
+    plant(N11, `${trees.eio}/${CTR}/memory.limit_in_bytes`, '9223372036854771712\n');
+    symlinkSync('/proc/self/mem', onHost(N11, `${trees.eio}/${CTR}/memory.kmem.slabinfo`));
+    plant(N11, `${trees.on}/${CTR}/memory.kmem.slabinfo`, 'slabinfo - version: 2.1\nkmalloc-64  128 128 64 64 1 : tunables 0 0 0\n');
+    plant(N11, `${trees.empty}/kubepods/memory.limit_in_bytes`, '9223372036854771712\n');
+  });
+  afterAll(() => {
+    onNode11('while umount /proc/cmdline 2>/dev/null; do :; done; true');
+    removeOnHost(N11, BOOT, CMDLINE, SESSION, trees.eio.replace(/\/eio$/, ''));
+  });
+
+  it('reboots (new boot id, connection dropped), then passes on the proof: every container slabinfo read fails with EIO', async () => {
+    const run = await runPlaybook(env, 'grub-nokmem.yaml', emulated(trees.eio), only11);
+    expect(run.code, run.output).toBe(0);
+    expect(statusOf(run, N11, REBOOT)).toBe('changed');
+    expect(statusOf(run, N11, 'The running kernel has the flag')).toBe('ok');
+    expect(taskResults(run, N11, PROOF)[0].msg).toBe('PASS: 3.10 kernel (3.10.0-1160.el7.x86_64): 1 of 1 containers: reading memory.kmem.slabinfo failed with Input/output error');
+    expect(statusOf(run, N11, DECIDES)).toBe('skipped');
+    expect(readFileSync(onHost(N11, BOOT), 'utf8')).not.toBe('boot-one\n');
+    expect(onNode11('cat /proc/cmdline')).toContain(FLAG);
+  });
+
+  it('the flag on /proc/cmdline is not enough: a container whose slabinfo still reads fails the host', async () => {
+    const run = await runPlaybook(env, 'grub-nokmem.yaml', emulated(trees.on), only11);
+    expect(run.code).toBe(2);
+    expect(statusOf(run, N11, 'The running kernel has the flag')).toBe('ok');
+    expect(statusOf(run, N11, DECIDES)).toBe('failed');
+    expect(taskResults(run, N11, DECIDES)[0].msg).toBe(
+      `booted with ${FLAG} but kmem accounting is still ON: 0 of 1 containers: reading memory.kmem.slabinfo failed with Input/output error; exit 0, kmem accounting is ON for: ${CTR}`,
+    );
+  });
+
+  it('no container to prove it on yet: inconclusive fails the host unless verify_allow_inconclusive', async () => {
+    const run = await runPlaybook(env, 'grub-nokmem.yaml', emulated(trees.empty), only11);
+    expect(run.code).toBe(2);
+    expect(taskResults(run, N11, DECIDES)[0].msg).toMatch(/^booted with cgroup\.memory=nokmem but not proven: no pod or container memory cgroup .*verify_allow_inconclusive=true\)$/);
+    const allowed = await runPlaybook(env, 'grub-nokmem.yaml', { ...emulated(trees.empty), verify_allow_inconclusive: true }, only11);
+    expect(allowed.code).toBe(0);
+    expect(taskResults(allowed, N11, PROOF)[0].msg).toMatch(/^INCONCLUSIVE: /);
   });
 });

@@ -4,8 +4,8 @@
  * There is no Kubernetes API server on these machines: test/fixtures/kubectl/kubectl stands in
  * for kubectl on the control machine's PATH (it mirrors kubectl v1.28's drain, uncordon, wait and
  * version output and exit codes, keeps cordons in files, and logs every call with a timestamp).
- * dockerd is a stand-in reporting 18.09.1, /etc/init.d/docker a stand-in logging each
- * start/restart with a timestamp (the hosts share the controller's clock), and the kubelet's
+ * dockerd is a stand-in reporting 18.09.1, /etc/init.d/docker a stand-in (moby's sysvinit-redhat
+ * script's outputs and exit codes, test/setup/docker-standins.ts) logging each start/restart with a timestamp (the hosts share the controller's clock), and the kubelet's
  * healthz is a file read through curl's file:// (a healthy node's says "ok").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { HOSTS } from '../setup/fleet.js';
 import { assertBuilt, readJson, runCli, workDir, writeInventory } from '../setup/cli.js';
 import type { JsonReport } from '../../src/report/json.js';
 import { onHost, plant, removeOnHost } from './playbooks-env.js';
+import { dockerdStandIn, sysvinitDockerStandIn } from '../setup/docker-standins.js';
 
 const NODES = [...HOSTS.rolling]; // node19, node20, node21
 const [A, B, C] = NODES;
@@ -24,13 +25,7 @@ const SERVICE_LOG = '/var/log/nm-rolling-docker.log';
 const RUNNING = '/var/lib/nm-rolling-docker.running';
 const HEALTHZ = '/var/tmp/nm-rolling-kubelet-healthz';
 const DAEMON_JSON = '/etc/docker/daemon.json';
-const INIT = `#!/bin/sh
-case "$1" in
-  start|restart) echo "$(date +%s%3N) $1" >> ${SERVICE_LOG}; touch ${RUNNING} ;;
-  stop) echo "$(date +%s%3N) stop" >> ${SERVICE_LOG}; rm -f ${RUNNING} ;;
-  status) [ -f ${RUNNING} ] ;;
-esac
-`;
+const INIT = sysvinitDockerStandIn({ dockerd: '/usr/local/bin/dockerd', log: SERVICE_LOG, timestamps: true, pidfile: RUNNING });
 
 const work = workDir('rolling');
 const cluster = join(work, 'cluster'); // the stand-in kubectl's state and call log
@@ -96,9 +91,9 @@ beforeAll(() => {
   });
   for (const h of NODES) {
     removeOnHost(h, '/etc/docker', SERVICE_LOG);
-    plant(h, '/usr/local/bin/dockerd', '#!/bin/sh\necho "Docker version 18.09.1, build 4c52b90"\n', 0o755);
+    plant(h, '/usr/local/bin/dockerd', dockerdStandIn('18.09.1', '4c52b90'), 0o755);
     plant(h, '/etc/init.d/docker', INIT, 0o755);
-    plant(h, RUNNING, '');
+    plant(h, RUNNING, '1\n'); // docker runs: the init script's pidfile
     plant(h, HEALTHZ, 'ok');
   }
   resetCluster();

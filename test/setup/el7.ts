@@ -57,28 +57,3 @@ export function publishRpm(repo: string, p: RepoPackage): void {
     writeFileSync(f, content, { mode });
   }
 }
-
-/**
- * `dockerd --version` of a docker engine release: moby cmd/dockerd/docker.go showVersion,
- * "Docker version %s, build %s\n" (dockerversion.Version, dockerversion.GitCommit).
- */
-export const dockerdStandIn = (version: string, commit: string): string =>
-  `#!/bin/sh\n# Stand-in dockerd ${version}: only --version, as moby cmd/dockerd/docker.go showVersion prints it.\n` +
-  `case "$1" in --version | -v) echo "Docker version ${version}, build ${commit}" ;; *) echo "stand-in dockerd: only --version" >&2; exit 1 ;; esac\n`;
-
-/**
- * runc as containerd.io ships it. `runc --version`: opencontainers/runc main.go (v1.0.0-rc6 to
- * rc92), urfave/cli's "runc version VERSION" then "commit: SHA" and "spec: 1.0.1-dev"; rc93 and
- * later add "go: goX" and "libseccomp: X.Y.Z". A build with the nokmem tag carries
- * libcontainer/cgroups/fs/kmem_disabled.go's error string in its rodata: the stand-in holds it
- * as a data line, and a build without the tag does not contain it anywhere.
- */
-export function runcStandIn(version: string, commit: string, nokmem: boolean): string {
-  const lines = [`runc version ${version}`, `commit: ${commit}`, 'spec: 1.0.1-dev'];
-  if (/-rc(9[3-9])$|^1\.[0-9]+\.[0-9]+$/.test(version)) lines.push('go: go1.16.4', 'libseccomp: 2.3.1');
-  return (
-    `#!/bin/sh\n# Stand-in runc ${version} (opencontainers/runc main.go --version)${nokmem ? ', built with the nokmem tag' : ''}.\n` +
-    `case "$1" in --version | -v) printf '%s\\n' ${lines.map((l) => `'${l}'`).join(' ')} ;; *) echo "stand-in runc: only --version" >&2; exit 1 ;; esac\nexit 0\n` +
-    (nokmem ? `# rodata: kernel memory accounting disabled in this runc build\n` : '')
-  );
-}

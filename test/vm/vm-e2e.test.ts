@@ -7,8 +7,8 @@
  * One VM, phases in order (each depends on the one before; each prints its time):
  *   boot -> verify-kmem before (ON, fails) -> kpatch-route with the kbuild backend (the suite's
  *   own livepatch: /proc/cmdline gains a marker) -> grub-nokmem (drop-in, update-grub, reboot:
- *   new boot_id, nokmem on /proc/cmdline, the livepatch loaded again by the unit the play
- *   enabled) -> reruns change nothing and do not reboot -> verify-kmem after (OFF, passes) ->
+ *   new boot_id, nokmem on /proc/cmdline, the play's own kmem proof PASS on the new boot, the
+ *   livepatch loaded again by the unit the play enabled) -> reruns change nothing and do not reboot -> verify-kmem after (OFF, passes) ->
  *   audit finds an unregister_netdevice line written to /dev/kmsg.
  * The kpatch play runs before the grub reboot, as in site.yaml, so one reboot proves both the
  * new command line and the livepatch's load at boot.
@@ -229,6 +229,9 @@ describe('the fixes on a booted Debian 6.1 kernel (QEMU VM)', () => {
       expect(statusOf(run, 'Regenerate the boot config')).toBe('changed');
       expect(statusOf(run, 'Reboot into the new command line')).toBe('changed');
       expect(statusOf(run, 'The running kernel has the flag')).toBe('ok');
+      // success is the kmem proof's on the new boot (cgroup v1 on 6.1: 0 bytes charged to a fresh child cgroup), not the cmdline
+      expect(tasks(run, 'kmem accounting after the boot with the flag')[0]?.msg).toMatch(/^PASS: cgroup v1, kernel 6\.1\..*has cgroup\.memory=nokmem; a fresh child cgroup charged 0 bytes/);
+      expect(statusOf(run, 'The kmem proof decides')).toBe('skipped');
       expect(await bootId()).not.toBe(before);
       expect(await cmdline()).toContain(FLAG);
       expect(await read(`grep -c -e ${FLAG} /boot/grub/grub.cfg`)).not.toBe('0');
@@ -258,6 +261,7 @@ describe('the fixes on a booted Debian 6.1 kernel (QEMU VM)', () => {
       expect(grub.code, grub.output).toBe(0);
       expect(changedCount(grub)).toBe(0);
       expect(statusOf(grub, 'Reboot into the new command line')).toBe('skipped');
+      expect(tasks(grub, 'kmem accounting after the boot with the flag')[0]?.msg).toMatch(/^PASS: /);
       expect(await bootId()).toBe(before);
       const kp = await phase('kpatch-route rerun', () => playbook('kpatch-route.yaml', KPATCH_VARS));
       expect(kp.code, kp.output).toBe(0);

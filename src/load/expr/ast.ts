@@ -27,5 +27,6 @@ export type Node = At &
     | { kind: 'compare'; first: Node; rest: { op: string; right: Node; opStart: number }[] }
     | { kind: 'conditional'; condition: Node; then: Node; otherwise?: Node }
     | ({ kind: 'filter'; input: Node } & Call)
+    | ({ kind: 'method'; input: Node } & Call) // x.startswith('a'): a fixed table per receiver type (methods.ts)
     | ({ kind: 'test'; input: Node; negated: boolean } & Call)
   );

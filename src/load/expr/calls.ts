@@ -9,12 +9,14 @@ import { FILTERS } from './filters.js';
 import { pyRegex } from './regex.js';
 import type { FilterDef, TestDef } from './signature.js';
 import { TESTS } from './tests.js';
+import { METHODS } from './methods.js';
 
-const registry = (kind: 'filter' | 'test'): Record<string, FilterDef | TestDef> => (kind === 'filter' ? FILTERS : TESTS);
+type Kind = 'filter' | 'test' | 'method';
+const registry = (kind: Kind): Record<string, FilterDef | TestDef> => (kind === 'filter' ? FILTERS : kind === 'test' ? TESTS : METHODS);
 
-export function lookupCall(kind: 'filter', name: string): FilterDef | undefined;
+export function lookupCall(kind: 'filter' | 'method', name: string): FilterDef | undefined;
 export function lookupCall(kind: 'test', name: string): TestDef | undefined;
-export function lookupCall(kind: 'filter' | 'test', name: string): FilterDef | TestDef | undefined {
+export function lookupCall(kind: Kind, name: string): FilterDef | TestDef | undefined {
   const reg = registry(kind);
   return Object.prototype.hasOwnProperty.call(reg, name) ? reg[name] : undefined;
 }
@@ -26,10 +28,11 @@ function literalString(n: Node | undefined): string | undefined {
 }
 
 /** Throws ExprSyntaxError when `call` does not fit the named filter or test. */
-export function checkCall(kind: 'filter' | 'test', call: Call): void {
-  const def = kind === 'filter' ? lookupCall('filter', call.name) : lookupCall('test', call.name);
+export function checkCall(kind: Kind, call: Call): void {
+  const def = kind === 'test' ? lookupCall('test', call.name) : lookupCall(kind, call.name);
   if (!def) {
-    throw new ExprSyntaxError(`unknown ${kind} '${call.name}'${didYouMean(call.name, Object.keys(registry(kind)))}`, call.nameStart);
+    const known = kind === 'method' ? ` (methods: ${Object.keys(METHODS).sort().join(', ')})` : didYouMean(call.name, Object.keys(registry(kind)));
+    throw new ExprSyntaxError(`unknown ${kind} '${call.name}'${known}`, call.nameStart);
   }
   const params = def.params ?? [];
   const what = `${kind} '${call.name}'`;
@@ -40,7 +43,7 @@ export function checkCall(kind: 'filter' | 'test', call: Call): void {
   const given = new Set(params.slice(0, call.args.length));
   for (const [key] of call.kwargs) {
     const all = [...params, ...(def.keywords ?? [])];
-    if (!all.includes(key)) {
+    if (!all.includes(key) && !def.anyKeyword) {
       const known = all.length ? ` (it takes: ${all.join(', ')})` : ' (it takes none)';
       throw new ExprSyntaxError(`${what} has no argument '${key}'${known}`, call.nameStart);
     }

@@ -17,10 +17,10 @@ import { NodemendError } from '../errors.js';
 import type { Call, Node } from './ast.js';
 import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { lookupCall } from './calls.js';
-import { bind, type FilterDef, type TestDef } from './signature.js';
+import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.js';
 import { hasTemplate, renderLazy } from './template-string.js';
-import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, UnsafeText } from './unsafe.js';
-import { compare, contains, equals, getMember, setKey, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
+import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, UnsafeText } from './unsafe.js';
+import { compare, contains, equals, getMember, pyStr, setKey, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
 
 export interface EvalContext {
   source: string;
@@ -68,7 +68,7 @@ function evaluateMaybe(node: Node, scope: Scope, ctx: EvalContext): { value: unk
 const num = (v: unknown): v is number | boolean => typeof v === 'number' || typeof v === 'boolean';
 
 function arithmetic(op: string, a: unknown, b: unknown, ctx: EvalContext, at: number): unknown {
-  if (op === '~') return toText(a) + toText(b);
+  if (op === '~') return pyStr(a) + pyStr(b); // Python's str(): none is 'None', true 'True'
   const bad = (): never => fail(ctx, at, `unsupported operand types for ${op}: '${typeName(a)}' and '${typeName(b)}'`);
   if (num(a) && num(b)) {
     const [x, y] = [Number(a), Number(b)];
@@ -154,12 +154,19 @@ function callArgs(call: Call, scope: Scope, ctx: EvalContext): { args: unknown[]
 
 /** A filter or test call: the input (maybe undefined), the bound arguments, errors placed at the call. */
 function applyCall(node: Node & Call & { input: Node }, def: FilterDef | TestDef, scope: Scope, ctx: EvalContext): unknown {
+  const readsBefore = unsafeReadCount();
   const input = def.acceptsUndefined ? evaluateMaybe(node.input, scope, ctx) : { value: evaluate(node.input, scope, ctx) };
+  let info: InputInfo | undefined;
+  if (def.describesInput) {
+    const unsafe = unsafeReadCount() !== readsBefore;
+    const fromVariable = node.input.kind === 'variable' || node.input.kind === 'member';
+    info = { unsafe, fromVariable, read: (v) => read(v, node.input, scope, ctx, unsafe || isUnsafe(input.value)) };
+  }
   const { args, kwargs } = callArgs(node, scope, ctx);
   const { named, rest } = bind(def, args, kwargs);
   let result: unknown;
   try {
-    result = def.fn(input.value, named, rest);
+    result = def.fn(input.value, named, rest, info);
   } catch (e) {
     if (e instanceof ExprValueError) {
       const named = e.message.startsWith(node.name) || e.message.includes(`'${node.name}'`);
@@ -236,7 +243,8 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext): unknown {
       if (truthy(evaluate(node.condition, scope, ctx))) return evaluate(node.then, scope, ctx);
       return node.otherwise ? evaluate(node.otherwise, scope, ctx) : null;
     case 'filter':
-      return trackUnsafeContainer(() => applyCall(node, lookupCall('filter', node.name)!, scope, ctx));
+    case 'method':
+      return trackUnsafeContainer(() => applyCall(node, lookupCall(node.kind, node.name)!, scope, ctx));
     case 'test': {
       const ok = applyCall(node, lookupCall('test', node.name)!, scope, ctx) as boolean;
       return node.negated ? !ok : ok;

@@ -4,7 +4,7 @@ import { int, str } from './filters-text.js';
 import { bind, type Args, type FilterDef } from './signature.js';
 import { TESTS } from './tests.js';
 import { noteUnsafeRead, UnsafeText } from './unsafe.js';
-import { compare, equals, getMember, isMapping, iterate, keysOf, setKey, toPlain, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
+import { compare, equals, getMember, isMapping, iterate, keysOf, pyStr, setKey, toPlain, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
 
 /**
  * `a.b.0` on a value, the way map/selectattr/sort take `attribute`. A boxed host string
@@ -135,7 +135,21 @@ const defaultFilter: FilterDef = {
 };
 const version: FilterDef = { params: ['version', 'operator', 'strict', 'version_type'], required: 1, fn: (v, a, r) => TESTS.version.fn(v, a, r) };
 
+/**
+ * The Python class name Ansible prints: a string from a playbook variable is AnsibleUnicode,
+ * one a host returned (or derived from host data) AnsibleUnsafeText, a literal or computed
+ * one str; other values by their Python type.
+ */
+const typeDebug: FilterDef = {
+  describesInput: true,
+  fn: (v, _a, _r, input) => {
+    if (typeof v === 'string') return input?.unsafe ? 'AnsibleUnsafeText' : input?.fromVariable ? 'AnsibleUnicode' : 'str';
+    return typeName(v);
+  },
+};
+
 export const DATA_FILTERS: Record<string, FilterDef> = {
+  type_debug: typeDebug,
   default: defaultFilter,
   d: defaultFilter,
   /** Fails with its message (or "'x' is undefined") when the input is undefined. */
@@ -156,7 +170,7 @@ export const DATA_FILTERS: Record<string, FilterDef> = {
     fn: (v, a) => {
       const sep = a.d === undefined ? '' : toText(a.d);
       return iterate(v, 'join')
-        .map((x) => toText(a.attribute === undefined ? x : attrPath(x, a.attribute)))
+        .map((x) => pyStr(a.attribute === undefined ? x : attrPath(x, a.attribute)))
         .join(sep);
     },
   },

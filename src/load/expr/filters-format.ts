@@ -1,5 +1,7 @@
 /** Filters that encode: JSON, YAML, base64, hashes, paths, shell quoting. */
 import { createHash, getHashes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { quote } from '../../transport/quote.js';
 import { ExprValueError } from './errors.js';
@@ -35,6 +37,29 @@ function pathJoin(parts: unknown[]): string {
   return out;
 }
 
+/** The home directory of `user` from the controller's /etc/passwd (undefined when there is none). */
+function homeOf(user: string): string | undefined {
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f[0] === user && f.length > 5) return f[5];
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+/** Python's os.path.expanduser on the controller (where Ansible's filter runs): ~ and ~user; an unknown user stays as written. */
+function expanduser(p: string): string {
+  if (!p.startsWith('~')) return p;
+  const slash = p.indexOf('/', 1);
+  const i = slash < 0 ? p.length : slash;
+  const home = i === 1 ? (process.env.HOME ?? homeOf(userInfo().username)) : homeOf(p.slice(1, i));
+  if (home === undefined) return p;
+  return home.replace(/\/+$/, '') + p.slice(i) || '/';
+}
+
 function yaml(indent: number): FilterDef {
   return { params: ['indent'], fn: (v, a) => stringifyYaml(toPlain(v), { indent: a.indent === undefined ? indent : int(a.indent, 'indent') }) };
 }
@@ -65,6 +90,7 @@ export const FORMAT_FILTERS: Record<string, FilterDef> = {
   },
   basename: { fn: (v) => ((p) => p.slice(p.lastIndexOf('/') + 1))(str(v, 'basename')) },
   dirname: { fn: (v) => dirname(str(v, 'dirname')) },
+  expanduser: { fn: (v) => expanduser(str(v, 'expanduser')) },
   path_join: { fn: (v) => pathJoin(Array.isArray(v) ? v : [v]) },
   /** Shell-quote for a command line, through the one quoting function nodemend uses. */
   quote: {

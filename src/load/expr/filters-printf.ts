@@ -7,7 +7,7 @@
 import { ExprValueError } from './errors.js';
 import { str } from './filters-text.js';
 import type { FilterDef } from './signature.js';
-import { toText, typeName } from './values.js';
+import { pyRepr, pyStr, typeName } from './values.js';
 
 const SPEC = /%([-0+ ]*)(\d+)?(?:\.(\d+))?([sridfx%])/g;
 
@@ -19,7 +19,7 @@ function number(v: unknown, conv: string): number {
 
 function convert(v: unknown, conv: string, flags: string, precision: number | undefined): string {
   if (conv === 's' || conv === 'r') {
-    const s = conv === 'r' && typeof v === 'string' ? `'${v}'` : toText(v);
+    const s = conv === 'r' ? pyRepr(v) : pyStr(v);
     return precision === undefined ? s : s.slice(0, precision);
   }
   const n = number(v, conv);

@@ -2,7 +2,7 @@
 import { ExprValueError } from './errors.js';
 import { expand, pyRegex, withFlags } from './regex.js';
 import type { Args, FilterDef } from './signature.js';
-import { toText, truthy, typeName } from './values.js';
+import { pyStr, toText, truthy, typeName } from './values.js';
 
 export function str(v: unknown, what: string): string {
   if (typeof v === 'string') return v;
@@ -67,7 +67,7 @@ function toBool(v: unknown): boolean {
 }
 
 /** Python str.split: no separator splits on runs of whitespace and drops empty ends. */
-function split(s: string, a: Args): string[] {
+export function split(s: string, a: Args): string[] {
   const max = a.maxsplit === undefined || a.maxsplit === null ? -1 : int(a.maxsplit, 'split maxsplit');
   const sep = a.separator;
   if (sep === undefined || sep === null) {
@@ -88,7 +88,7 @@ function split(s: string, a: Args): string[] {
 }
 
 /** Python str.replace, with its handling of an empty `old` and of `count`. */
-function replace(s: string, a: Args): string {
+export function replace(s: string, a: Args): string {
   const old = str(a.old, 'replace');
   const repl = str(a.new, 'replace');
   const count = a.count === undefined || a.count === null ? -1 : int(a.count, 'replace count');
@@ -97,13 +97,13 @@ function replace(s: string, a: Args): string {
   return pieces.slice(0, count + 1).join(repl) + old + pieces.slice(count + 1).join(old);
 }
 
-function trim(s: string, chars: unknown): string {
-  if (chars === undefined || chars === null) return s.trim();
-  const set = new Set(str(chars, 'trim chars'));
+export function trim(s: string, chars: unknown, ends: 'both' | 'start' | 'end' = 'both'): string {
+  const set = chars === undefined || chars === null ? undefined : new Set(str(chars, 'trim chars'));
+  const strips = (c: string): boolean => (set ? set.has(c) : /\s/.test(c));
   let i = 0;
   let j = s.length;
-  while (i < j && set.has(s[i])) i++;
-  while (j > i && set.has(s[j - 1])) j--;
+  while (ends !== 'end' && i < j && strips(s[i])) i++;
+  while (ends !== 'start' && j > i && strips(s[j - 1])) j--;
   return s.slice(i, j);
 }
 
@@ -148,9 +148,9 @@ export const TEXT_FILTERS: Record<string, FilterDef> = {
   int: { params: ['default', 'base'], fn: (v, a) => toInt(v, a) },
   float: { params: ['default'], fn: (v, a) => toFloat(v, a) },
   bool: { fn: (v) => toBool(v) },
-  string: { fn: (v) => toText(v) },
-  lower: { fn: (v) => toText(v).toLowerCase() },
-  upper: { fn: (v) => toText(v).toUpperCase() },
+  string: { fn: (v) => pyStr(v) },
+  lower: { fn: (v) => pyStr(v).toLowerCase() },
+  upper: { fn: (v) => pyStr(v).toUpperCase() },
   capitalize: { fn: (v) => ((s) => s.charAt(0).toUpperCase() + s.slice(1).toLowerCase())(toText(v)) },
   trim: { params: ['chars'], fn: (v, a) => trim(toText(v), a.chars) },
   split: { params: ['separator', 'maxsplit'], fn: (v, a) => split(str(v, 'split'), a) },

@@ -2,6 +2,7 @@
 import { attrPath, DATA_FILTERS } from './filters-data.js';
 import { FORMAT_FILTERS } from './filters-format.js';
 import { PRINTF_FILTERS } from './filters-printf.js';
+import { RANDOM_FILTERS } from './filters-random.js';
 import { TEXT_FILTERS } from './filters-text.js';
 import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { bind, type FilterDef } from './signature.js';
@@ -33,4 +34,4 @@ const map: FilterDef = {
   },
 };
 
-export const FILTERS: Record<string, FilterDef> = { ...TEXT_FILTERS, ...DATA_FILTERS, ...FORMAT_FILTERS, ...PRINTF_FILTERS, map };
+export const FILTERS: Record<string, FilterDef> = { ...TEXT_FILTERS, ...DATA_FILTERS, ...FORMAT_FILTERS, ...PRINTF_FILTERS, ...RANDOM_FILTERS, map };

@@ -1,7 +1,7 @@
 /**
  * The expression language: raw expressions (`when:`, `changed_when:`, `assert.that`)
- * and templated strings ("{{ ... }}" in arguments and var values). A safe Jinja subset:
- * no eval, no method calls, no prototype access.
+ * and templated strings ("{{ ... }}" in arguments and var values), and `.j2` template files.
+ * A safe Jinja subset: no eval, methods only from a fixed table (methods.ts), no prototype access.
  *
  * Positions: `pos` is where the source text starts in its file (for a quoted YAML
  * scalar, after the quote). A syntax error reports `pos.col` plus the offset of the
@@ -14,7 +14,7 @@ import { ExprSyntaxError } from './errors.js';
 import { evaluate } from './evaluate.js';
 import { tokenize } from './lexer.js';
 import { Parser } from './parser.js';
-import { hasTemplate, parsedTemplate, positioner, renderParsed } from './template-string.js';
+import { fileOptions, hasTemplate, parsedTemplate, parseTemplate, positioner, renderParsed } from './template-string.js';
 import { noteUnsafeRead, trackUnsafe, UnsafeText } from './unsafe.js';
 import { isMapping, keysOf, setKey, truthy } from './values.js';
 
@@ -144,4 +144,33 @@ export function evaluateCondition(src: string | string[], scope: Record<string, 
     if (!truthy(evaluateTemplatedExpression(cond, scope, pos))) return false;
   }
   return true;
+}
+
+/** Line and column (1-based) of an offset in a multi-line text. */
+export function lineCol(src: string, offset: number): { line: number; col: number } {
+  const before = src.slice(0, offset);
+  const nl = before.lastIndexOf('\n');
+  return { line: (before.match(/\n/g)?.length ?? 0) + 1, col: offset - nl };
+}
+
+export interface CompiledTextTemplate {
+  render(scope: Record<string, unknown>): string;
+}
+
+/**
+ * A Jinja template file (`.j2`): statements, filters, whitespace control, the template
+ * module's trim_blocks / lstrip_blocks. Syntax errors are NodemendErrors at the file's
+ * line and column; errors while rendering name the line and column of the expression.
+ */
+export function compileTemplateFile(src: string, file: string, opts: { trimBlocks: boolean; lstripBlocks: boolean }): CompiledTextTemplate {
+  const posAt = (offset: number): SourcePos => ({ file, ...lineCol(src, offset) });
+  let t: ReturnType<typeof parseTemplate>;
+  try {
+    t = parseTemplate(src, fileOptions(opts));
+  } catch (e) {
+    if (e instanceof ExprSyntaxError) throw new NodemendError('template', e.message, posAt(e.offset));
+    throw e;
+  }
+  const ctx = { source: src, posAt };
+  return { render: (scope) => renderParsed(t, scope, ctx) as string };
 }

@@ -12,8 +12,10 @@ export interface Token {
   value: string | number;
   start: number;
   end: number;
-  /** 'close' only: "-}}" (strip the whitespace that follows). */
+  /** 'close' only: "-}}" / "-%}" (strip the whitespace that follows). */
   strip?: boolean;
+  /** 'close' only: "+%}" (keep the newline trim_blocks would remove). */
+  keep?: boolean;
 }
 
 // Longest first, so "//" wins over "/" and "<=" over "<".
@@ -58,9 +60,11 @@ function readString(src: string, start: number): { value: string; end: number } 
 
 /**
  * Tokenize from `start`. In template mode, stop at the "}}" (or "-}}") that closes the
- * `{{`, found only outside brackets so `{{ {'a': {'b': 1}} }}` works (Jinja does the same).
+ * `{{`, found only outside brackets so `{{ {'a': {'b': 1}} }}` works (Jinja does the same);
+ * `template = '%}'` stops at the "%}" ("-%}", "+%}") that closes a `{%` statement.
  */
-export function tokenize(src: string, start = 0, template = false): Token[] {
+export function tokenize(src: string, start = 0, template: boolean | '}}' | '%}' = false): Token[] {
+  const close = template === true ? '}}' : template || undefined;
   const tokens: Token[] = [];
   const open: { c: string; at: number }[] = [];
   let i = start;
@@ -71,11 +75,11 @@ export function tokenize(src: string, start = 0, template = false): Token[] {
       return tokens;
     }
     const c = src[i];
-    if (template && open.length === 0) {
-      if (src.startsWith('}}', i) || src.startsWith('-}}', i)) {
-        const strip = c === '-';
-        const end = i + (strip ? 3 : 2);
-        tokens.push({ type: 'close', value: '}}', start: i, end, strip });
+    if (close && open.length === 0) {
+      const marker = src.startsWith(close, i) ? '' : (c === '-' || (c === '+' && close === '%}')) && src.startsWith(close, i + 1) ? c : undefined;
+      if (marker !== undefined) {
+        const end = i + marker.length + 2;
+        tokens.push({ type: 'close', value: close, start: i, end, strip: marker === '-', keep: marker === '+' });
         return tokens;
       }
     }
@@ -110,7 +114,7 @@ export function tokenize(src: string, start = 0, template = false): Token[] {
       const top = open.pop();
       if (!top) {
         // In a template, a lone "}" is a mistyped "}}".
-        throw new ExprSyntaxError(template && op === '}' ? "expected '}}' to close '{{', got '}'" : `unexpected '${op}': nothing to close`, i);
+        throw new ExprSyntaxError(close === '}}' && op === '}' ? "expected '}}' to close '{{', got '}'" : `unexpected '${op}': nothing to close`, i);
       }
       if (OPENERS[top.c] !== op) throw new ExprSyntaxError(`unexpected '${op}': expected '${OPENERS[top.c]}' to close '${top.c}'`, i);
     }

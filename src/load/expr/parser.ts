@@ -20,7 +20,7 @@ function describe(t: Token): string {
     case 'eof':
       return 'end of expression';
     case 'close':
-      return "'}}'";
+      return `'${t.value}'`;
     case 'str':
       return `string ${JSON.stringify(t.value)}`;
     case 'num':
@@ -35,20 +35,74 @@ export class Parser {
 
   constructor(
     private readonly tokens: Token[],
-    /** What ends this expression: 'eof' for a raw expression, 'close' inside {{ }}. */
+    /** What ends this expression: 'eof' for a raw expression, 'close' inside {{ }} or {% %}. */
     private readonly endType: 'eof' | 'close' = 'eof',
+    /** The closing marker, for messages: '}}' or '%}'. */
+    private readonly closer: '}}' | '%}' = '}}',
   ) {}
 
   /** The whole token list as one expression. */
   parseAll(): Node {
     const node = this.expression();
+    this.finish();
+    return node;
+  }
+
+  /** Fails unless the end (of the expression, or the closing '}}' / '%}') is next. */
+  finish(what = 'an operator or'): void {
     const t = this.peek();
     if (t.type !== this.endType) {
-      if (this.endType === 'close' && t.type === 'eof') throw new ExprSyntaxError("expected '}}' to close '{{'", t.start);
-      const end = this.endType === 'close' ? "'}}'" : 'the end of the expression';
-      throw new ExprSyntaxError(`unexpected ${describe(t)}: expected an operator or ${end}`, t.start);
+      const opener = this.closer === '}}' ? '{{' : '{%';
+      if (this.endType === 'close' && t.type === 'eof') throw new ExprSyntaxError(`expected '${this.closer}' to close '${opener}'`, t.start);
+      const end = this.endType === 'close' ? `'${this.closer}'` : 'the end of the expression';
+      throw new ExprSyntaxError(`unexpected ${describe(t)}: expected ${what} ${end}`, t.start);
     }
-    return node;
+  }
+
+  // For statements ({% for x in xs if c %}, {% set a = b %}): statements.ts drives these.
+  /** A full expression (with `x if c else y`). */
+  parseExpression(): Node {
+    return this.expression();
+  }
+
+  /** An expression without a trailing `if ... else` (the iterable of a for, which may be followed by `if`). */
+  parseNoConditional(): Node {
+    return this.or();
+  }
+
+  peekToken(k = 0): Token {
+    return this.peek(k);
+  }
+
+  nextToken(): Token {
+    return this.next();
+  }
+
+  /** Consume the name `v` if it is next. */
+  acceptName(v: string): boolean {
+    if (!this.isName(v)) return false;
+    this.next();
+    return true;
+  }
+
+  /** Consume the operator `v` if it is next. */
+  acceptOp(v: string): boolean {
+    if (!this.isOp(v)) return false;
+    this.next();
+    return true;
+  }
+
+  expectOp(op: string, what: string): Token {
+    return this.expect(op, what);
+  }
+
+  /** A plain name (a variable to assign): keywords and constants are refused. */
+  expectName(what: string): Token {
+    const t = this.peek();
+    if (t.type !== 'name' || KEYWORDS.has(String(t.value)) || Object.prototype.hasOwnProperty.call(CONSTANTS, String(t.value))) {
+      throw new ExprSyntaxError(`expected ${what}, got ${describe(t)}`, t.start);
+    }
+    return this.next();
   }
 
   private peek(k = 0): Token {
@@ -228,7 +282,7 @@ export class Parser {
   }
 
   /** `name` or `name(arg, ..., key=value, ...)` after `|` or `is`. */
-  private call(name: Token, what: 'filter' | 'test'): Call {
+  private call(name: Token, what: 'filter' | 'test' | 'method'): Call {
     const call: Call = { name: String(name.value), nameStart: name.start, args: [], kwargs: [] };
     if (!this.isOp('(')) return call;
     this.next();
@@ -255,13 +309,20 @@ export class Parser {
         this.next();
         const t = this.next();
         if (t.type !== 'name' && t.type !== 'num') throw new ExprSyntaxError(`expected an attribute name after '.', got ${describe(t)}`, t.start);
+        if (t.type === 'name' && this.isOp('(')) {
+          // x.startswith('a'): a method from a fixed table, never a property of the JavaScript value.
+          const call = this.call(t, 'method');
+          checkCall('method', call);
+          node = { kind: 'method', input: node, ...call, start: node.start, end: this.prevEnd() };
+          continue;
+        }
         const key: Node = { kind: 'literal', value: t.value, start: t.start, end: t.end };
         node = { kind: 'member', object: node, key, start: node.start, end: t.end };
       } else if (this.isOp('[')) {
         this.next();
         node = this.subscript(node);
       } else if (this.isOp('(')) {
-        throw new ExprSyntaxError('calling functions or methods is not supported; use a filter (x | name(args))', this.peek().start);
+        throw new ExprSyntaxError("only methods can be called (x.split(','), d.items()); use a filter for anything else (x | name(args))", this.peek().start);
       } else {
         return node;
       }

@@ -5,12 +5,16 @@ export interface Signature {
   params?: string[];
   /** Parameters that can only be given by keyword (map's `attribute=`). */
   keywords?: string[];
+  /** Any keyword is accepted (str.format's `{name}` fields). */
+  anyKeyword?: boolean;
   /** How many of `params` must be given. */
   required?: number;
   /** Extra positional arguments are allowed and passed as `rest`. */
   rest?: boolean;
   /** The input may be undefined (default, is defined): it arrives as UNDEFINED instead of throwing. */
   acceptsUndefined?: boolean;
+  /** fn gets a 4th argument saying where the input came from (type_debug). */
+  describesInput?: boolean;
   /** Position of an argument naming a test / filter / regex, checked at load time when it is a literal. */
   testArg?: number;
   filterArg?: number;
@@ -19,8 +23,16 @@ export interface Signature {
 
 export type Args = Record<string, unknown>;
 
+/** Where a filter's input came from: host data (unsafe), or a string read from a variable. */
+export interface InputInfo {
+  unsafe: boolean;
+  fromVariable: boolean;
+  /** A value taken out of the input (a dict's value), read as the evaluator reads one. */
+  read(v: unknown): unknown;
+}
+
 export interface FilterDef extends Signature {
-  fn(value: unknown, args: Args, rest: unknown[]): unknown;
+  fn(value: unknown, args: Args, rest: unknown[], input?: InputInfo): unknown;
 }
 
 export interface TestDef extends Signature {

@@ -1,82 +1,77 @@
 /**
- * Templated strings: "text {{ expr }} text". Jinja's `{{-` / `-}}` trim the whitespace
- * beside them, `{% raw %}...{% endraw %}` keeps its content literally (for docker's
- * --format '{{.Names}}'); other `{% %}` blocks are not supported. `{#` is plain text,
- * so shell's ${#array[@]} needs no escaping.
+ * Templated strings and `.j2` files: "text {{ expr }} text" with Jinja's statements
+ * (statements.ts): `{% if %}`/`{% elif %}`/`{% else %}`, `{% for %}` (with `loop.*` and
+ * `{% else %}`), `{% set %}`, `{# comments #}`, `{% raw %}`, whitespace control
+ * (`{{-` `-}}` `{%-` `-%}` `{%+` `+%}`) and the environment's trim_blocks / lstrip_blocks.
+ *
+ * Strings in playbooks use Ansible's defaults (trim_blocks on, lstrip_blocks off); in them
+ * `{#` opens a comment only when a `#}` follows and never right after `$`, so shell's
+ * `${#array[@]}` needs no escaping (Ansible would fail on it). Ansible's trailing-newline
+ * rule holds: the source's final newlines are kept (Jinja drops one, Ansible adds back what
+ * is missing).
  */
 import { NodemendError, type SourcePos } from '../errors.js';
 import type { Node } from './ast.js';
 import { ExprSyntaxError, UndefinedVariableError } from './errors.js';
 import { evaluate, type EvalContext } from './evaluate.js';
-import { tokenize } from './lexer.js';
-import { Parser } from './parser.js';
-import { toText } from './values.js';
+import { parseBody, renderBody, type Segment } from './statements.js';
 
-export type Segment = { text: string } | { node: Node };
+export type { Segment };
+
+export interface TemplateOptions {
+  trimBlocks: boolean;
+  lstripBlocks: boolean;
+  /** 'closed': `{#` is a comment only when `#}` follows and it is not `${#` (strings); 'always': Jinja's rule (files). */
+  comments: 'closed' | 'always';
+  /** One `{{ expr }}` alone renders to its value (strings in playbooks), not text (files). */
+  native: boolean;
+}
+
+/** Ansible's templating of strings in playbooks and vars. */
+export const STRING_OPTIONS: TemplateOptions = { trimBlocks: true, lstripBlocks: false, comments: 'closed', native: true };
+
+/** A template file (`.j2`) with the template module's trim_blocks / lstrip_blocks. */
+export const fileOptions = (o: { trimBlocks: boolean; lstripBlocks: boolean }): TemplateOptions => ({ ...o, comments: 'always', native: false });
 
 export interface ParsedTemplate {
   segments: Segment[];
   /** Set when the string is one `{{ expr }}` with only whitespace around: it renders to the native value. */
   native?: Node;
+  /** Newlines at the end of the source (Ansible keeps them). */
+  trailingNewlines: number;
 }
+
+const COMMENT_IN_STRING = /(?<!\$)\{#[\s\S]*?#\}/;
 
 export function hasTemplate(s: string): boolean {
-  return s.includes('{{') || s.includes('{%');
+  return s.includes('{{') || s.includes('{%') || (s.includes('{#') && COMMENT_IN_STRING.test(s));
 }
 
-const RAW = /^\{%-?\s*raw\s*-?%\}/;
-const END_RAW = /\{%-?\s*endraw\s*-?%\}/g;
+export function parseTemplate(src: string, opts: TemplateOptions = STRING_OPTIONS): ParsedTemplate {
+  const trailingNewlines = src.length - src.replace(/\n+$/, '').length;
+  // Jinja drops one final newline before lexing (so trim_blocks cannot eat it); render() adds back what is missing.
+  const segments = parseBody(src.endsWith('\n') ? src.slice(0, -1) : src, opts);
+  const exprs = segments.filter((s) => 'node' in s);
+  const onlySpace = segments.every((s) => 'node' in s || ('text' in s && s.text.trim() === ''));
+  const native = opts.native && exprs.length === 1 && onlySpace && 'node' in exprs[0] ? exprs[0].node : undefined;
+  return { segments, native, trailingNewlines };
+}
 
-export function parseTemplate(src: string): ParsedTemplate {
-  const segments: Segment[] = [];
-  let text = '';
-  let exprs = 0;
-  let i = 0;
-  for (;;) {
-    const open = src.slice(i).search(/\{\{|\{%/);
-    if (open < 0) break;
-    const at = i + open;
-    text += src.slice(i, at);
-    if (src.startsWith('{%', at)) {
-      const raw = RAW.exec(src.slice(at));
-      if (!raw) throw new ExprSyntaxError("'{% ... %}' blocks are not supported (only {% raw %}...{% endraw %}): use when:/loop: on the task, or a Handlebars template file", at);
-      END_RAW.lastIndex = at + raw[0].length;
-      const end = END_RAW.exec(src);
-      if (!end) throw new ExprSyntaxError("expected '{% endraw %}' to close '{% raw %}'", at);
-      text += src.slice(at + raw[0].length, end.index);
-      i = end.index + end[0].length;
-      continue;
-    }
-    const stripBefore = src[at + 2] === '-';
-    if (stripBefore) text = text.replace(/\s+$/, '');
-    const tokens = tokenize(src, at + (stripBefore ? 3 : 2), true);
-    const close = tokens[tokens.length - 1];
-    if (close.type !== 'close') throw new ExprSyntaxError("expected '}}' to close '{{'", at);
-    const node = new Parser(tokens, 'close').parseAll();
-    if (text) segments.push({ text });
-    text = '';
-    segments.push({ node });
-    exprs++;
-    i = close.end;
-    if (close.strip) i += src.slice(i).length - src.slice(i).trimStart().length;
-  }
-  text += src.slice(i);
-  if (text) segments.push({ text });
-  const onlySpace = segments.every((s) => 'node' in s || s.text.trim() === '');
-  const first = segments.find((s) => 'node' in s);
-  return { segments, native: exprs === 1 && onlySpace && first && 'node' in first ? first.node : undefined };
+/** Ansible's preserve_trailing_newlines: as many final newlines as the source had. */
+function withNewlines(out: string, want: number): string {
+  const have = out.length - out.replace(/\n+$/, '').length;
+  return have < want ? out + '\n'.repeat(want - have) : out;
 }
 
 export function renderParsed(t: ParsedTemplate, scope: Record<string, unknown>, ctx: EvalContext): unknown {
   if (t.native) {
     const v = evaluate(t.native, scope, ctx);
     // Text around a string stays (Ansible keeps "{{ x }}\n"'s newline); a list, mapping, number... is the value itself.
-    if (typeof v !== 'string' || t.segments.length === 1) return v;
-    return t.segments.map((s) => ('text' in s ? s.text : v)).join('');
+    if (typeof v !== 'string') return v;
+    if (t.segments.length === 1) return withNewlines(v, t.trailingNewlines);
+    return withNewlines(t.segments.map((s) => ('text' in s ? s.text : v)).join(''), t.trailingNewlines);
   }
-  let out = '';
-  for (const s of t.segments) out += 'text' in s ? s.text : toText(evaluate(s.node, scope, ctx));
-  return out;
+  return withNewlines(renderBody(t.segments, scope, ctx), t.trailingNewlines);
 }
 
 const cache = new Map<string, ParsedTemplate | ExprSyntaxError>();
@@ -86,7 +81,7 @@ export function parsedTemplate(src: string): ParsedTemplate {
   let t = cache.get(src);
   if (!t) {
     try {
-      t = parseTemplate(src);
+      t = parseTemplate(src, STRING_OPTIONS);
     } catch (e) {
       if (!(e instanceof ExprSyntaxError)) throw e;
       t = e;

@@ -42,6 +42,11 @@ export function unwrapUnsafe(v: unknown): unknown {
   return v instanceof UnsafeText ? v.text : v;
 }
 
+/** How many unsafe reads so far: a difference across an evaluation says it read host data. */
+export function unsafeReadCount(): number {
+  return reads;
+}
+
 /** The evaluator calls this on every read of an unsafe value. */
 export function noteUnsafeRead(): void {
   reads++;

@@ -90,16 +90,58 @@ export function toPlain(v: unknown, depth = 0): unknown {
   return v;
 }
 
+/** Python's repr() of a string: single quotes unless the text has one and no double quote. */
+function pyReprString(s: string): string {
+  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = '';
+  for (const c of s) {
+    const code = c.codePointAt(0)!;
+    if (c === '\\' || c === q) out += `\\${c}`;
+    else if (c === '\n') out += '\\n';
+    else if (c === '\t') out += '\\t';
+    else if (c === '\r') out += '\\r';
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += c;
+  }
+  return q + out + q;
+}
+
+/** Python's repr(): what str() shows for the items of a list or dict. */
+export function pyRepr(v: unknown, depth = 0): string {
+  if (depth > 200) throw new ExprValueError('value is nested too deeply (a cycle?)');
+  if (typeof v === 'string') return pyReprString(v);
+  if (v instanceof UnsafeText) return pyReprString(v.text);
+  if (Array.isArray(v)) return `[${v.map((x) => pyRepr(x, depth + 1)).join(', ')}]`;
+  if (isMapping(v))
+    return `{${keysOf(v)
+      .filter((k) => v[k] !== undefined && typeof v[k] !== 'function')
+      .map((k) => `${pyReprString(k)}: ${pyRepr(v[k], depth + 1)}`)
+      .join(', ')}}`;
+  return pyStr(v);
+}
+
+/** Python's str(): True/False/None, lists and dicts as Python prints them. */
+export function pyStr(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') {
+    if (Number.isNaN(v)) return 'nan';
+    if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+    return String(v);
+  }
+  if (typeof v === 'string') return v;
+  if (v instanceof UnsafeText) return v.text;
+  return pyRepr(v);
+}
+
 /**
  * Text of a value in a mixed template ("port {{ p }}") and for `~`, `string`, `join`:
- * none renders as "" (as Ansible's finalize does), booleans as true/false, lists and
- * mappings as compact JSON.
+ * Python's str() as Ansible's Jinja prints it (True, [1, 'a'], {'k': 'v'}), except that
+ * none alone renders as "" (Ansible's finalize).
  */
 export function toText(v: unknown): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean' || v instanceof UnsafeText) return String(v);
-  return JSON.stringify(toPlain(v));
+  return pyStr(v);
 }
 
 /** The items of an iterable: a list, a string's characters, a mapping's keys. */

@@ -109,7 +109,7 @@ describe('operators', () => {
     ['[1] + [2]', [1, 2]],
     ["'ab' * 3", 'ababab'],
     ['[0] * 2', [0, 0]],
-    ["'n=' ~ n ~ ' ' ~ t ~ nil ~ xs", 'n=7 true[1,2,3]'],
+    ["'n=' ~ n ~ ' ' ~ t ~ nil ~ xs", 'n=7 TrueNone[1, 2, 3]'], // Python's str(), as Jinja's ~
     ['t + 1', 2], // booleans are numbers in arithmetic, as in Python
     ['n == 7', true],
     ['n != 7', false],

@@ -77,9 +77,9 @@ describe('filters', () => {
     ['nil | bool', false],
     ['false | bool', false],
     ['n | string', '7'],
-    ['true | string', 'true'],
-    ['xs | string', '[3,1,2]'],
-    ['nil | string', ''],
+    ['true | string', 'True'],
+    ['xs | string', '[3, 1, 2]'],
+    ['nil | string', 'None'],
     // strings
     ['s | lower', '  hello world  '],
     ['s | upper', '  HELLO WORLD  '],

@@ -33,10 +33,10 @@ describe('compileTemplate', () => {
     // mixed text: a string
     ['port={{ port }}', 'port=22'],
     ['{{ port }}{{ port }}', '2222'],
-    ['enabled: {{ on }}', 'enabled: true'],
+    ['enabled: {{ on }}', 'enabled: True'], // Python's str(), as Ansible prints it
     ['[{{ nil }}]', '[]'],
-    ['pkgs: {{ pkgs }}', 'pkgs: ["docker-ce","kpatch"]'],
-    ['conf={{ conf }}', 'conf={"a":1}'],
+    ['pkgs: {{ pkgs }}', "pkgs: ['docker-ce', 'kpatch']"],
+    ['conf={{ conf }}', "conf={'a': 1}"],
     ['apt-get install docker-ce={{ version }}', 'apt-get install docker-ce=18.09.1'],
     ['{{ name }}.{{ "example.com" }}', 'node1.example.com'],
     ["{{ {'a': {'b': 1}} }}", { a: { b: 1 } }], // "}}" inside brackets does not close
@@ -45,7 +45,9 @@ describe('compileTemplate', () => {
     // no template at all
     ['plain text', 'plain text'],
     ['', ''],
-    ['${#arr[@]} {# not a comment #}', '${#arr[@]} {# not a comment #}'],
+    // shell's ${#...} is never a comment, an unclosed {# is text; a closed {# #} is a comment
+    ['${#arr[@]} {# a comment #}x', '${#arr[@]} x'],
+    ['echo ${#arr[@]} {#', 'echo ${#arr[@]} {#'],
     // whitespace control
     ['a   {{- port }}', 'a22'],
     ['{{ port -}}   b', '22b'],

@@ -144,3 +144,41 @@ describe('sysvinit command lines (chkconfig hosts; update-rc.d is exercised on t
     expect(String(stepCommands('x', { daemonReload: false, enable: 'enable' }, 'sysvinit', { ...deb, hasKLinks: false }))).toContain('update-rc.d x defaults');
   });
 });
+
+/**
+ * What `systemdQuery` reads on a CentOS 7 node, systemd 219 (redhat-plumbers/systemd-rhel7 tag
+ * v219-78): `show --property=...` omits a string property whose value is empty
+ * (src/libsystemd/sd-bus/bus-util.c bus_print_property: `if (all || !isempty(s))`), so
+ * UnitFileState is simply absent for a unit that has none; `is-enabled` (src/systemctl/systemctl.c
+ * unit_is_enabled) prints the state and exits 0 only for enabled, enabled-runtime, static and
+ * indirect, 1 otherwise; an unknown unit prints nothing on stdout ("Failed to get unit file state
+ * for X: No such file or directory" on stderr) and exits 1 (4 only from later systemd); a SysV
+ * script is answered through chkconfig (enable_sysv_units): "enabled"/"disabled".
+ */
+describe('systemd 219 (RHEL 7) output as the service module reads it', () => {
+  const q = (show: string[], isEnabled: string, rc: number, initd = false) => `${show.join('\n')}\n${MARK}\n${isEnabled}${isEnabled ? '\n' : ''}${MARK} rc=${rc}\n${initd ? 'initd\n' : ''}`;
+  it('docker.service of docker-ce, running and enabled', () => {
+    const s = parseSystemd(q(['LoadState=loaded', 'ActiveState=active', 'SubState=running', 'UnitFileState=enabled', 'NeedDaemonReload=no', 'MainPID=1234'], 'enabled', 0));
+    expect(s).toMatchObject({ found: true, running: true, enabled: true, needReload: false });
+  });
+  it('an unknown unit: not-found, no UnitFileState line, is-enabled empty with exit 1', () => {
+    const out = q(
+      ['LoadState=not-found', 'ActiveState=inactive', 'SubState=dead', 'LoadError=org.freedesktop.DBus.Error.FileNotFound "No such file or directory"', 'NeedDaemonReload=no', 'MainPID=0'],
+      '',
+      1,
+    );
+    expect(parseSystemd(out)).toMatchObject({ found: false, running: false, enabled: false });
+  });
+  it('a SysV init script systemd-sysv-generator wraps: no UnitFileState, is-enabled answered by chkconfig', () => {
+    const show = ['LoadState=loaded', 'ActiveState=active', 'SubState=exited', 'NeedDaemonReload=no', 'MainPID=0'];
+    expect(parseSystemd(q(show, 'enabled', 0, true))).toMatchObject({ found: true, running: true, enabled: true });
+    expect(parseSystemd(q(show, 'disabled', 1, true))).toMatchObject({ found: true, enabled: false });
+  });
+  it('static and indirect exit 0; masked exits 1', () => {
+    const show = ['LoadState=loaded', 'ActiveState=inactive', 'SubState=dead', 'NeedDaemonReload=no', 'MainPID=0'];
+    expect(parseSystemd(q([...show, 'UnitFileState=static'], 'static', 0)).enabled).toBe(true);
+    expect(parseSystemd(q([...show, 'UnitFileState=indirect'], 'indirect', 0)).enabled).toBe(false); // as Ansible
+    const masked = ['LoadState=masked', 'ActiveState=inactive', 'SubState=dead', 'UnitFileState=masked', 'NeedDaemonReload=no', 'MainPID=0'];
+    expect(parseSystemd(q(masked, 'masked', 1))).toMatchObject({ found: true, enabled: false, running: false });
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * Template files: .j2 (and any name but .hbs) render with the Jinja language, .hbs with
+ * Handlebars; a template either engine cannot parse fails loading (validate, run) with the
+ * template's file:line:col, before any host.
+ */
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { NodemendError } from '../../../src/load/errors.js';
+import { renderTemplateFile } from '../../../src/load/template.js';
+import { loadTree, writeTree } from './load-helpers.js';
+
+const play = (src: string, extra = ''): string => `- hosts: all\n  tasks:\n    - template: { src: ${src}, dest: /tmp/x${extra} }\n`;
+
+describe('template files by kind', () => {
+  test('a .j2 file renders with statements, filters and the module options', async () => {
+    const dir = writeTree({ 'templates/a.conf.j2': '{# header #}\n{% for p in ports %}\n  listen {{ p }}\n{% endfor %}\nname={{ name | upper }}\n' });
+    const file = join(dir, 'templates/a.conf.j2');
+    const vars = { ports: [80, 443], name: 'web' };
+    expect(await renderTemplateFile(file, vars)).toBe('  listen 80\n  listen 443\nname=WEB\n');
+    expect(await renderTemplateFile(file, vars, { trimBlocks: false, lstripBlocks: false })).toBe('\n\n  listen 80\n\n  listen 443\n\nname=WEB\n');
+    expect(await renderTemplateFile(file, vars, { trimBlocks: true, lstripBlocks: true })).toBe('  listen 80\n  listen 443\nname=WEB\n');
+  });
+
+  test('a .hbs file stays Handlebars ({{#each}}, no Jinja statements)', async () => {
+    const dir = writeTree({ 'a.hbs': '{{#each ports}}listen {{this}}\n{{/each}}' });
+    expect(await renderTemplateFile(join(dir, 'a.hbs'), { ports: [1, 2] })).toBe('listen 1\nlisten 2\n');
+  });
+
+  test('an undefined variable in a .j2 file is a template error at its line and column', async () => {
+    const dir = writeTree({ 'b.j2': 'a\n  x={{ missing }}\n' });
+    await expect(renderTemplateFile(join(dir, 'b.j2'), {})).rejects.toThrow(NodemendError);
+    await renderTemplateFile(join(dir, 'b.j2'), {}).catch((e: NodemendError) => expect(e.format()).toBe(`${join(dir, 'b.j2')}:2:8: 'missing' is undefined`));
+  });
+});
+
+describe('validate compiles the template files', () => {
+  test.each([
+    ['t.j2', 'a\n{% if x %}\nb\n', "templates/t.j2:2:1: expected '{% endif %}' to close '{% if %}'"],
+    ['t.j2', 'ok\n{% macro m() %}{% endmacro %}\n', "templates/t.j2:2:4: '{% macro %}' is not supported (statements: if, for, set, raw)"],
+    ['t.j2', 'x={{ a | nosuch }}\n', "templates/t.j2:1:10: unknown filter 'nosuch'"],
+    ['t.j2', 'x={{ a.constructor() }}\n', "templates/t.j2:1:8: unknown method 'constructor'"],
+    ['t.conf', '{{ a }\n', "templates/t.conf:1:6: expected '}}' to close '{{', got '}'"],
+    ['t.hbs', '{{#each xs}}\n', 'templates/t.hbs:2: syntax error: unexpected end of template'],
+  ])('%s %j', async (name, text, error) => {
+    const r = await loadTree({ 'site.yaml': play(name), [`templates/${name}`]: text });
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toContain(error);
+  });
+
+  test('good templates, a templated src and a template made at run time pass', async () => {
+    const r = await loadTree({
+      'site.yaml': play('good.j2') + '    - template: { src: "{{ name }}.j2", dest: /tmp/y }\n    - template: { src: later.j2, dest: /tmp/z }\n',
+      'templates/good.j2': '{% for x in xs %}{{ x }}{% endfor %}\n',
+    });
+    expect(r.errors).toEqual([]);
+  });
+});
