@@ -165,6 +165,11 @@ describe('roles: errors before any host', () => {
         'bad.yml:2:1: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]',
       ],
     },
+    {
+      name: "a role's template that does not compile, found in the role's templates/",
+      files: { 'roles/web/tasks/main.yml': '- template: { src: t.j2, dest: /tmp/t }\n', 'roles/web/templates/t.j2': 'a {{ x + }}\n', 't.j2': 'fine\n', 'site.yaml': '- hosts: all\n  roles: [web]\n' },
+      errors: ["roles/web/templates/t.j2:1:10: expected an expression, got '}}'"],
+    },
   ];
   it.each(cases)('$name', async (c) => {
     const out = await loadTree(c.files);
