@@ -26,6 +26,7 @@ import getUrl from './get_url.js';
 import unarchive from './unarchive.js';
 import meta from './meta.js';
 import includeVars from './include_vars.js';
+import iniFile from './ini_file.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -57,6 +58,7 @@ const ALL: ModuleDef[] = [
   unarchive,
   meta,
   includeVars,
+  iniFile,
 ];
 
 /** Modules by short name. */

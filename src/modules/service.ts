@@ -13,23 +13,35 @@
 import { z } from 'zod';
 import { defineModule, ModuleFailure, type ModuleContext, type ModuleDef, type Plan } from './types.js';
 import { raw, sh, type Raw } from '../transport/quote.js';
+import { withAliases } from './lib/args.js';
 
 const flag = z.union([z.boolean(), z.stringbool()]);
 
-export const schema = z
-  .strictObject({
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9@_.:\\-]+$/, 'not a service name')
-      .refine((n) => !n.startsWith('-'), 'not a service name')
-      .optional(),
-    state: z.enum(['started', 'stopped', 'restarted', 'reloaded']).optional(),
-    enabled: flag.optional(),
-    daemon_reload: flag.default(false),
-  })
-  .refine((a) => a.name || (a.state === undefined && a.enabled === undefined), { message: 'name is required with state or enabled' })
-  .refine((a) => a.name || a.daemon_reload || a.state || a.enabled !== undefined, { message: 'one of name, daemon_reload is required' });
-export type ServiceArgs = z.infer<typeof schema>;
+const fields = {
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9@_.:\\-]+$/, 'not a service name')
+    .refine((n) => !n.startsWith('-'), 'not a service name')
+    .optional(),
+  state: z.enum(['started', 'stopped', 'restarted', 'reloaded']).optional(),
+  enabled: flag.optional(),
+  daemon_reload: flag.default(false),
+};
+type Common = { name?: string; state?: string; enabled?: boolean; daemon_reload: boolean; masked?: boolean; daemon_reexec?: boolean };
+const needsName = (a: Common) => a.name || (a.state === undefined && a.enabled === undefined && a.masked === undefined);
+const needsSomething = (a: Common) => a.name || a.daemon_reload || a.daemon_reexec || a.state || a.enabled !== undefined || a.masked !== undefined;
+
+export const schema = z.strictObject(fields).refine(needsName, { message: 'name is required with state or enabled' }).refine(needsSomething, { message: 'one of name, daemon_reload is required' });
+
+/** ansible.builtin.systemd's arguments: the service ones plus masked and daemon_reexec, with its aliases. */
+export const systemdSchema = withAliases(
+  z
+    .strictObject({ ...fields, masked: flag.optional(), daemon_reexec: flag.default(false) })
+    .refine(needsName, { message: 'name is required with state, enabled or masked' })
+    .refine(needsSomething, { message: 'one of state, enabled, masked, daemon_reload, daemon_reexec is required' }),
+  { service: 'name', unit: 'name', 'daemon-reload': 'daemon_reload', 'daemon-reexec': 'daemon_reexec' },
+);
+export type ServiceArgs = z.infer<typeof schema> & { masked?: boolean; daemon_reexec?: boolean };
 
 type Backend = 'systemd' | 'sysvinit';
 type Action = 'start' | 'stop' | 'restart' | 'reload';
@@ -41,6 +53,8 @@ export interface ServiceState {
   /** systemd: stopping right now (still counts for state=stopped). */
   deactivating?: boolean;
   enabled: boolean;
+  /** systemd: `systemctl is-enabled` says "masked" (what Ansible's systemd module reads). */
+  masked?: boolean;
   needReload?: boolean;
   /** sysvinit with update-rc.d: K links exist (else `defaults` must create the links first). */
   hasKLinks?: boolean;
@@ -80,6 +94,7 @@ export function parseSystemd(stdout: string): ServiceState {
     running: ['active', 'activating', 'reloading'].includes(status.ActiveState),
     deactivating: status.ActiveState === 'deactivating',
     enabled,
+    masked: enabledOut === 'masked',
     needReload: status.NeedDaemonReload === 'yes',
     status,
   };
@@ -124,13 +139,18 @@ export function parseSysv(stdout: string): ServiceState {
 
 export interface Steps {
   daemonReload: boolean;
+  /** systemd's daemon-reexec: always done when asked (the D-Bus cookie workaround). */
+  daemonReexec?: boolean;
+  mask?: 'mask' | 'unmask';
   enable?: 'enable' | 'disable';
   action?: Action;
 }
 
 export function decideSteps(args: ServiceArgs, st: ServiceState | undefined, backend: Backend): Steps {
-  const steps: Steps = { daemonReload: backend === 'systemd' && args.daemon_reload && (!args.name || !!st?.needReload) };
+  const steps: Steps = { daemonReload: backend === 'systemd' && args.daemon_reload && (!args.name || !!st?.needReload), ...(args.daemon_reexec ? { daemonReexec: true } : {}) };
   if (!st) return steps;
+  // As Ansible's systemd: mask/unmask first (a masked unit cannot be enabled or started).
+  if (args.masked !== undefined && args.masked !== !!st.masked) steps.mask = args.masked ? 'mask' : 'unmask';
   if (args.enabled !== undefined && args.enabled !== st.enabled) steps.enable = args.enabled ? 'enable' : 'disable';
   switch (args.state) {
     case 'started':
@@ -157,6 +177,8 @@ export function stepCommands(name: string | undefined, steps: Steps, backend: Ba
     lines.push(sh`o=$(mktemp); ${cmd} </dev/null >"$o" 2>&1; rc=$?; cat "$o"; rm -f "$o"; [ $rc -eq 0 ] || { echo ${`${FAILED} ${label}`} >&2; exit $rc; }`);
   };
   if (steps.daemonReload) step('daemon-reload', raw('systemctl daemon-reload'));
+  if (steps.daemonReexec) step('daemon-reexec', raw('systemctl daemon-reexec'));
+  if (name && steps.mask) step(steps.mask, sh`systemctl ${steps.mask} ${name}`);
   if (name && steps.enable) {
     if (backend === 'systemd') step(steps.enable, sh`systemctl ${steps.enable} ${name}`);
     else if (st?.enableTool === 'update-rc.d') {
@@ -172,13 +194,15 @@ export function stepCommands(name: string | undefined, steps: Steps, backend: Ba
   return raw(lines.map(String).join('\n'));
 }
 
-const DONE: Record<string, string> = { start: 'started', stop: 'stopped', restart: 'restarted', reload: 'reloaded', enable: 'enabled', disable: 'disabled' };
+const DONE: Record<string, string> = { mask: 'masked', unmask: 'unmasked', start: 'started', stop: 'stopped', restart: 'restarted', reload: 'reloaded', enable: 'enabled', disable: 'disabled' };
 
 /** "daemon-reload, enable kubelet, start kubelet", or once done "daemon reloaded, enabled kubelet, started kubelet". */
 function describe(name: string | undefined, steps: Steps, done = false): string {
   const verb = (v: string): string => (done ? (DONE[v] ?? v) : v);
   const parts: string[] = [];
   if (steps.daemonReload) parts.push(done ? 'daemon reloaded' : 'daemon-reload');
+  if (steps.daemonReexec) parts.push(done ? 'daemon re-executed' : 'daemon-reexec');
+  if (steps.mask) parts.push(`${verb(steps.mask)} ${name}`);
   if (steps.enable) parts.push(`${verb(steps.enable)} ${name}`);
   if (steps.action) parts.push(`${verb(steps.action)} ${name}`);
   return parts.join(', ');
@@ -190,13 +214,13 @@ async function backendOf(fixed: Backend | undefined, ctx: ModuleContext): Promis
 }
 
 function defineServiceModule(name: string, fixed?: Backend): ModuleDef<ServiceArgs> {
-  return defineModule({
+  return defineModule<ServiceArgs>({
     name,
     description:
       name === 'service'
         ? 'Start, stop, restart or reload a service and enable it at boot (systemd or sysvinit)'
         : 'Manage a systemd unit: state, enabled, daemon_reload (same as service, systemd only)',
-    schema,
+    schema: fixed === 'systemd' ? systemdSchema : schema,
     async plan(args, ctx): Promise<Plan> {
       const backend = await backendOf(fixed, ctx);
       if (backend === 'sysvinit' && args.daemon_reload && !args.name) {
@@ -206,6 +230,7 @@ function defineServiceModule(name: string, fixed?: Backend): ModuleDef<ServiceAr
       if (args.name) {
         const res = await ctx.conn.exec(backend === 'systemd' ? systemdQuery(args.name) : sysvQuery(args.name));
         st = backend === 'systemd' ? parseSystemd(res.stdout) : parseSysv(res.stdout);
+        // A unit can be masked before it is installed (Ansible's systemd does not require it found).
         if (!st.found && (args.state || args.enabled !== undefined)) {
           throw new ModuleFailure(`Could not find the requested service ${args.name}: host`);
         }
@@ -214,12 +239,13 @@ function defineServiceModule(name: string, fixed?: Backend): ModuleDef<ServiceAr
         }
       }
       const steps = decideSteps(args, st, backend);
-      const changed = steps.daemonReload || !!steps.enable || !!steps.action;
+      const changed = steps.daemonReload || !!steps.daemonReexec || !!steps.mask || !!steps.enable || !!steps.action;
       const result: Record<string, unknown> = {};
       if (args.name) {
         result.name = args.name;
         if (args.state) result.state = args.state === 'stopped' ? 'stopped' : 'started';
         if (args.enabled !== undefined) result.enabled = st!.enabled;
+        if (args.masked !== undefined) result.masked = !!st!.masked;
         result.status = st!.status;
       }
       if (!changed) return { changed, msg: args.name ? `${args.name} is already ${stateWords(args, st!)}` : 'nothing to do', result };
@@ -236,7 +262,7 @@ function defineServiceModule(name: string, fixed?: Backend): ModuleDef<ServiceAr
             const detail = res.timedOut ? `timed out after ${ctx.timeoutSec} seconds` : res.stdout.trim() || res.stderr.replace(new RegExp(`${FAILED}.*`, 'g'), '').trim();
             throw new ModuleFailure(`Unable to ${failed} service ${args.name ?? ''}: ${detail}`.replace(/ +:/, ':'), { ...fields, rc: res.rc });
           }
-          return { ...fields, ...(args.enabled !== undefined ? { enabled: args.enabled } : {}) };
+          return { ...fields, ...(args.enabled !== undefined ? { enabled: args.enabled } : {}), ...(args.masked !== undefined ? { masked: args.masked } : {}) };
         },
       };
     },
@@ -246,6 +272,7 @@ function defineServiceModule(name: string, fixed?: Backend): ModuleDef<ServiceAr
 function stateWords(args: ServiceArgs, st: ServiceState): string {
   const w: string[] = [];
   if (args.state) w.push(st.running ? 'running' : 'stopped');
+  if (args.masked !== undefined) w.push(st.masked ? 'masked' : 'not masked');
   if (args.enabled !== undefined) w.push(st.enabled ? 'enabled' : 'disabled');
   return w.join(' and ') || 'in the requested state';
 }

@@ -60,9 +60,58 @@ const hard = d.case('file state: hard', {
   files: { a: 'A\n', b: 'B\n', other: 'other\n', forced: 'forced\n' },
 });
 
+const ini = d.case('ini_file: options, sections, spacing, values, absent', {
+  tasks: `
+    - name: change a value
+      community.general.ini_file: { path: "{{ dir }}/a.ini", section: main, option: level, value: 3 }
+      register: i_change
+    - name: reuse a commented-out option
+      ini_file: { path: "{{ dir }}/a.ini", section: main, option: color, value: blue }
+      register: i_comment
+    - name: add an option after the last setting
+      ansible.builtin.ini_file: { dest: "{{ dir }}/a.ini", section: other, option: new, value: x, no_extra_spaces: true }
+      register: i_add
+    - name: already there
+      ini_file: { path: "{{ dir }}/a.ini", section: main, option: name, value: "a b" }
+      register: i_same
+    - name: new section with several values
+      ini_file: { path: "{{ dir }}/a.ini", section: extra, option: server, values: [s1, s2, s1] }
+      register: i_values
+    - name: option removed
+      ini_file: { path: "{{ dir }}/a.ini", section: other, option: old, state: absent }
+      register: i_absent
+    - name: section removed
+      ini_file: { path: "{{ dir }}/a.ini", section: gone, state: absent }
+      register: i_gone
+    - name: no section, before the first one
+      ini_file: { path: "{{ dir }}/a.ini", option: top, value: 1 }
+      register: i_top
+    - name: a new file
+      ini_file: { path: "{{ dir }}/new/n.ini", section: s, option: k, value: v, mode: "0600" }
+      register: i_new
+    - name: no trailing newline, CRLF lines
+      ini_file: { path: "{{ dir }}/crlf.ini", section: s, option: k, value: v2 }
+      register: i_crlf
+    - name: option without a value
+      ini_file: { path: "{{ dir }}/crlf.ini", section: s, option: flag, allow_no_value: true }
+      register: i_novalue
+    - name: missing file without create
+      ini_file: { path: "{{ dir }}/missing.ini", section: s, option: k, value: v, create: false }
+      register: i_missing
+      ignore_errors: true
+    - name: absent from a missing file
+      ini_file: { path: "{{ dir }}/missing2.ini", section: s, option: k, state: absent }
+      register: i_absent_missing
+  `,
+  files: {
+    'a.ini': '; global\n[main]\nname = a b\nlevel=1\n#color = red\n\n[other]\nold = 1\nkeep = 2\n\n# trailing comment\n[gone]\nx = 1\n',
+    'crlf.ini': '[s]\r\nk = v\r\nz = 1',
+  },
+});
+
 beforeAll(() => d.run(), 900_000);
 
-const cases = [validate, hard];
+const cases = [validate, hard, ini];
 /**
  * Ansible's value of each of `keys` that Ansible registered, beside nodemend's (`failed` reads false
  * when absent; nodemend registers a `msg` on success too, which Ansible's modules often do not).
@@ -75,6 +124,12 @@ function sameKeys(n: Record<string, unknown> | null | undefined, a: Record<strin
 const RESULT_KEYS = ['changed', 'failed', 'msg', 'exit_status', 'state', 'mode', 'owner', 'group', 'src', 'dest', 'path'];
 
 describe.each(MODES)('%s', (mode) => {
+  it('ini_file: same registered msg, path, changed, failed', () => {
+    for (const [r, a] of Object.entries(ini.ansible[mode].registered)) {
+      const [n, x] = sameKeys(ini.nodemend[mode].registered[r], a as Record<string, unknown>, ['changed', 'failed', 'msg', 'path', 'rc']);
+      expect(n, r).toEqual(x);
+    }
+  });
   for (const c of cases) {
     it(`${c.name}: same files`, () => {
       expect(c.nodemend[mode].files, c.nodemend[mode].output).toEqual(c.ansible[mode].files);
@@ -104,5 +159,7 @@ it('the first run changed and refused what it should, the rerun changed nothing'
   expect(validate.nodemend.run.registered.v_block.msg).toMatch(/^failed to validate: rc:1 error:/);
   expect(hard.nodemend.run.files.h).toMatchObject({ content: 'A\n', nlink: 2, mode: '0600' });
   expect(hard.nodemend.run.files.forced).toMatchObject({ content: 'B\n', nlink: 2 });
+  expect(ini.nodemend.run.files['a.ini']).toMatchObject({ content: expect.stringContaining('color = blue\n') });
+  expect(ini.nodemend.run.changed).toMatchObject({ 'change a value': true, 'already there': false, 'a new file': true });
   for (const c of cases) expect(Object.values(c.nodemend.rerun.changed).some(Boolean), c.name).toBe(false);
 });

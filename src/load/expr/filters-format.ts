@@ -60,13 +60,35 @@ function expanduser(p: string): string {
   return home.replace(/\/+$/, '') + p.slice(i) || '/';
 }
 
+/**
+ * Python's json.dumps as Ansible's to_json / to_nice_json call it: ", " and ": " between
+ * items (", " becomes "," when indented), non-ASCII escaped (ensure_ascii), keys sorted for
+ * to_nice_json. Byte-equal output matters: these strings end up in files and commands.
+ */
+function pyJson(v: unknown, o: { indent?: number; sortKeys?: boolean }, depth = 0): string {
+  const plain = depth === 0 ? toPlain(v) : v;
+  if (plain === null || plain === undefined) return 'null';
+  if (typeof plain === 'boolean') return plain ? 'true' : 'false';
+  if (typeof plain === 'number') return Number.isFinite(plain) ? String(plain) : Number.isNaN(plain) ? 'NaN' : plain > 0 ? 'Infinity' : '-Infinity';
+  if (typeof plain === 'string') return JSON.stringify(plain).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const pad = o.indent === undefined ? '' : '\n' + ' '.repeat(o.indent * (depth + 1));
+  const end = o.indent === undefined ? '' : '\n' + ' '.repeat(o.indent * depth);
+  const sep = o.indent === undefined ? ', ' : ',';
+  if (Array.isArray(plain)) return plain.length ? `[${pad}${plain.map((x) => pyJson(x, o, depth + 1)).join(sep + pad)}${end}]` : '[]';
+  const m = plain as Record<string, unknown>;
+  const keys = Object.keys(m);
+  if (o.sortKeys) keys.sort();
+  if (!keys.length) return '{}';
+  return `{${pad}${keys.map((k) => `${pyJson(k, o, depth + 1)}: ${pyJson(m[k], o, depth + 1)}`).join(sep + pad)}${end}}`;
+}
+
 function yaml(indent: number): FilterDef {
   return { params: ['indent'], fn: (v, a) => stringifyYaml(toPlain(v), { indent: a.indent === undefined ? indent : int(a.indent, 'indent') }) };
 }
 
 export const FORMAT_FILTERS: Record<string, FilterDef> = {
-  to_json: { fn: (v) => JSON.stringify(toPlain(v)) ?? 'null' },
-  to_nice_json: { params: ['indent'], fn: (v, a) => JSON.stringify(toPlain(v), null, a.indent === undefined ? 4 : int(a.indent, 'indent')) ?? 'null' },
+  to_json: { fn: (v) => pyJson(v, {}) },
+  to_nice_json: { params: ['indent'], fn: (v, a) => pyJson(v, { indent: a.indent === undefined ? 4 : int(a.indent, 'indent'), sortKeys: true }) },
   from_json: parsing('from_json', JSON.parse),
   to_yaml: yaml(2),
   to_nice_yaml: yaml(4),

@@ -23,6 +23,8 @@ export interface TextEditOptions extends WantedAttrs {
   /** A read-only script run in the same exec as the file probe; its output goes to `onExtra` (sysctl's current value). */
   extra?: Raw;
   onExtra?: (out: string) => void;
+  /** The failure message for a missing file without create (each Ansible module words it its own way). */
+  missingMsg?: string;
   /** Ansible's `validate`: a command with %s run on the temp file before the rename. */
   validate?: string;
 }
@@ -34,7 +36,7 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
   if (probe.exists && probe.type !== 'file') throw new ModuleFailure(`${o.path} is not a regular file (${probe.type})`);
   if (!probe.exists) {
     if (o.absentOk) return { changed: false, msg: 'file not present' };
-    if (!o.create) throw new ModuleFailure(`Destination ${o.path} does not exist !`, { rc: 257 });
+    if (!o.create) throw new ModuleFailure(o.missingMsg ?? `Destination ${o.path} does not exist !`, { rc: 257 });
   }
   let before = '';
   if (probe.exists) {

@@ -186,7 +186,11 @@ describe('filters', () => {
     ["d | combine({'a': 2}, {'a': 3})", { a: 3, b: { x: 1, y: [1] } }],
     ["{} | combine([{'a': 1}, {'b': 2}])", { a: 1, b: 2 }],
     // encodings, paths, hashes, quoting
-    ['d | to_json', '{"a":1,"b":{"x":1,"y":[1]}}'],
+    // Python's json.dumps as Ansible calls it: spaced separators, non-ASCII escaped, to_nice_json sorted
+    ['d | to_json', '{"a": 1, "b": {"x": 1, "y": [1]}}'],
+    ["{'b': [1, 'é'], 'a': none} | to_json", '{"b": [1, "\\u00e9"], "a": null}'],
+    ["{'b': 1, 'a': {'d': 2, 'c': 1}} | to_nice_json", '{\n    "a": {\n        "c": 1,\n        "d": 2\n    },\n    "b": 1\n}'],
+    ["{'b': 'é'} | to_nice_json(indent=2)", '{\n  "b": "\\u00e9"\n}'],
     ["{'a': [1]} | to_nice_json", '{\n    "a": [\n        1\n    ]\n}'],
     ["{'a': [1]} | to_nice_json(indent=2)", '{\n  "a": [\n    1\n  ]\n}'],
     ['json | from_json', { a: [1, 2], b: null }],

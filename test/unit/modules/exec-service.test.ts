@@ -145,6 +145,33 @@ describe('sysvinit command lines (chkconfig hosts; update-rc.d is exercised on t
   });
 });
 
+describe('systemd masked and daemon_reexec (ansible.builtin.systemd)', () => {
+  const masked = showOutput({ LoadState: 'masked', ActiveState: 'inactive', UnitFileState: 'masked', NeedDaemonReload: 'no' }, 'masked', 1);
+  it('reads masked from is-enabled and masks first, then enables and starts', async () => {
+    expect(parseSystemd(masked)).toMatchObject({ masked: true, found: true, enabled: false });
+    const { ctx, commands } = fakeCtx(masked);
+    const plan = await systemd.plan(systemd.schema.parse({ unit: 'kubelet', masked: false, enabled: true, state: 'started' }), ctx);
+    expect(plan).toMatchObject({ changed: true, msg: 'would unmask kubelet, enable kubelet, start kubelet', result: { name: 'kubelet', masked: true } });
+    expect(await plan.apply!()).toMatchObject({ masked: false, enabled: true });
+    const order = ['systemctl unmask kubelet', 'systemctl enable kubelet', 'systemctl start kubelet'].map((c) => commands[1].indexOf(c));
+    expect(order.every((i, n) => i > -1 && (n === 0 || i > order[n - 1]))).toBe(true);
+  });
+  it('masked: true on a masked unit changes nothing; on a missing unit it masks (as Ansible, before install)', async () => {
+    expect((await systemd.plan(systemd.schema.parse({ name: 'docker', masked: true }), fakeCtx(masked).ctx)).changed).toBe(false);
+    const missing = showOutput({ LoadState: 'not-found', ActiveState: 'inactive' }, '', 4);
+    expect(await systemd.plan(systemd.schema.parse({ service: 'ntpd', masked: 'yes' }), fakeCtx(missing).ctx)).toMatchObject({ changed: true, msg: 'would mask ntpd' });
+  });
+  it('daemon-reexec always runs (the D-Bus cookie workaround) and the service module refuses masked', async () => {
+    const { ctx, commands } = fakeCtx(active);
+    const plan = await systemd.plan(systemd.schema.parse({ 'daemon-reexec': true }), ctx);
+    expect(plan).toMatchObject({ changed: true, msg: 'would daemon-reexec' });
+    await plan.apply!();
+    expect(commands.at(-1)).toContain('systemctl daemon-reexec');
+    expect(service.schema.safeParse({ name: 'x', masked: true }).success).toBe(false);
+    expect(systemd.schema.safeParse({ masked: true }).success).toBe(false);
+  });
+});
+
 /**
  * What `systemdQuery` reads on a CentOS 7 node, systemd 219 (redhat-plumbers/systemd-rhel7 tag
  * v219-78): `show --property=...` omits a string property whose value is empty

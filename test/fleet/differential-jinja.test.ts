@@ -1,0 +1,185 @@
+/**
+ * The Jinja language through ansible-playbook (ansible-core 2.14, Jinja 3.1) and nodemend on
+ * the same host (node22): a .j2 template with statements, loop variables, whitespace control,
+ * methods and filters rendered with the template module's defaults and with
+ * lstrip_blocks/trim_blocks changed, statements inside a string, and expressions whose values
+ * are registered; compared byte for byte (files) and value for value (registered results).
+ * Not compared: a lone "{{ n }}" giving a number (Ansible 2.14 renders it as the string "98",
+ * nodemend keeps the int), so numbers are compared inside text here.
+ */
+import { createServer, type Server } from 'node:net';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { differential } from '../setup/ansible-differential.js';
+import { HOSTS } from '../setup/fleet.js';
+import { runCli, workDir, writeInventory } from '../setup/cli.js';
+
+const HOST = HOSTS.ansibleSemantics[0];
+const d = differential(HOST, 's13c-jinja', ['run', 'rerun']);
+
+const vars = {
+  title: 'web tier',
+  mode: 'b',
+  flag: true,
+  nothing: null,
+  path: '/etc/app/app.conf',
+  ports: { web: 80, db: 5432 },
+  users: [
+    { name: 'ann', admin: true },
+    { name: 'bob', admin: false },
+    { name: 'cy', admin: true },
+  ],
+  base: { a: { x: 1, y: 2 }, b: 1 },
+  over: { a: { y: 3 } },
+};
+
+const TEMPLATE = `{# statements, loop variables, whitespace control, methods and filters #}
+# {{ title | upper }}
+{% for name, port in ports.items() %}
+server {{ name }} {{ port }}{% if loop.first %} # first{% endif %}{% if loop.last %} # last of {{ loop.length }}{% endif %}
+
+{% endfor %}
+{%- set joined = users | map(attribute='name') | join(',') %}
+users={{ joined }}
+{% for u in users if u.admin %}
+admin[{{ loop.index0 }}/{{ loop.revindex }}]={{ u.name }}
+{% else %}
+no admins
+{% endfor %}
+{% for u in [] %}
+never
+{% else %}
+empty loop
+{% endfor %}
+{% if mode == 'a' %}
+mode a
+{% elif mode == 'b' %}
+mode b
+{% else %}
+other
+{% endif %}
+    {% if true %}indented block tag{% endif %}
+
+  {% set n = users | length %}
+count={{ n }}
+split={{ 'a  b c'.split() }} {{ path.split('/') | last }} [{{ '  x '.strip() }}] {{ '--x'.lstrip('-') }} {{ 'X'.lower() }}{{ 'y'.upper() }} {{ 'a-b'.replace('-', '+') }}
+starts={{ path.startswith('/etc') }} ends={{ path.endswith(('.conf', '.cfg')) }}
+fmt={{ '{}:{:>5}|{name}|{:.2f}'.format('h', 42, 3.14159, name='n') }} {{ ', '.join(['a', 'b']) }}
+keys={{ ports.keys() | list }} values={{ ports.values() | list }} get={{ ports.get('web') }} {{ ports.get('none', 'dflt') }}
+dict={{ ports }} list={{ [1, 'a', true, none] }} bool={{ flag }} none=[{{ nothing }}] concat={{ 'x' ~ flag ~ nothing }}
+combine={{ base | combine(over, recursive=True) }} {{ base | combine(over) }}
+merge={{ {'l': [1]} | combine({'l': [2]}, list_merge='append') }}
+d2i={{ ports | dict2items(key_name='k', value_name='v') }}
+i2d={{ [{'k': 'a', 'v': 1}] | items2dict(key_name='k', value_name='v') }}
+types={{ 'lit' | type_debug }} {{ 3 | type_debug }} {{ ports | type_debug }} {{ users | type_debug }} {{ flag | type_debug }} {{ nothing | type_debug }}
+random={{ 60 | random(seed='node22') }} {{ ['a', 'b', 'c', 'd'] | random(seed=inventory_hostname) }} {{ 1000 | random(start=100, step=7, seed=42) }}
+home={{ '~root/x' | expanduser }}
+index={{ [3, 1, 3].index(1) }} count={{ [3, 1, 3].count(3) }}
+regex={{ 'abc123' | regex_replace('[0-9]+', 'N') }} {{ 'abc123' | regex_search('[0-9]+') }}
+{{ 'x' -}}
+   y
+{{- 'z' }}
+{%- raw %} {{ kept }} {% endraw %}
+end
+`;
+
+const template = d.case('a .j2 template: statements, methods and filters', {
+  vars,
+  tasks: `
+    - name: defaults (trim_blocks on, lstrip_blocks off)
+      template: { src: app.conf.j2, dest: "{{ dir }}/default.conf" }
+    - name: lstrip_blocks on
+      template: { src: app.conf.j2, dest: "{{ dir }}/lstrip.conf", lstrip_blocks: true }
+    - name: trim_blocks off
+      template: { src: app.conf.j2, dest: "{{ dir }}/notrim.conf", trim_blocks: false }
+  `,
+  controllerFiles: { 'templates/app.conf.j2': TEMPLATE },
+});
+
+const inline = d.case('statements inside a string', {
+  vars,
+  tasks: `
+    - name: a string with statements
+      copy:
+        dest: "{{ dir }}/inline"
+        content: |
+          {% for name, port in ports.items() %}
+          {{ name }}:{{ port }}
+          {% endfor %}
+          {% set n = users | length %}
+          users={{ n }}{# a comment #}
+          {{ 'a,b'.split(',') }} {% if flag %}on{% else %}off{% endif %}
+    # debug var: registers the value itself (nodemend's debug registers a list msg as JSON text,
+    # and does not render the strings inside a list variable: one expression builds the list)
+    - name: expressions
+      debug: { var: exprs_in }
+      vars:
+        exprs_in: >-
+          {{ [ 'a b  c'.split(), ports.items() | list, 'k={k} {0}'.format('p', k='v'),
+               '/etc/x'.startswith('/etc'), {'a': 1}.get('b', 'none'),
+               'big' if ports.web > 10 else 'small', 'r=' ~ (100 | random(seed='abc')),
+               'x ' ~ flag ~ ' ' ~ [1, 'two'] ~ ' ' ~ {'k': none},
+               users | map(attribute='name') | join(','), ports | dict2items | items2dict,
+               {'b': [1, 'é'], 'a': none} | to_json, {'b': 1, 'a': {'d': 2, 'c': 1}} | to_nice_json,
+               '  x y '.strip().split(' ')[1].upper(), [3, 1, 3].index(1) ] }}
+      register: exprs
+  `,
+});
+
+beforeAll(() => d.run(), 900_000);
+
+describe.each(['run', 'rerun'] as const)('%s', (mode) => {
+  it('the .j2 template renders to the same bytes with each option set', () => {
+    const [n, a] = [template.nodemend[mode].files, template.ansible[mode].files];
+    for (const f of ['default.conf', 'lstrip.conf', 'notrim.conf']) {
+      expect(n[f], `${f}\n${template.nodemend[mode].output}`).toEqual(a[f]);
+    }
+    expect(a['default.conf']).toMatchObject({ type: 'file' });
+  });
+
+  it('the template tasks change on the first run only, in both tools', () => {
+    expect(template.nodemend[mode].tasks).toEqual(template.ansible[mode].tasks);
+    expect(template.nodemend[mode].changed['lstrip_blocks on']).toBe(mode === 'run');
+  });
+
+  it('statements inside a string write the same file', () => {
+    expect(inline.nodemend[mode].files.inline, inline.nodemend[mode].output).toEqual(inline.ansible[mode].files.inline);
+  });
+
+  it('expressions give the same values', () => {
+    expect(inline.nodemend[mode].registered.exprs?.exprs_in).toEqual(inline.ansible[mode].registered.exprs?.exprs_in);
+    expect(inline.nodemend[mode].registered.exprs.exprs_in[0]).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('a template neither engine supports', () => {
+  let server: Server;
+  let port = 0;
+  let connections = 0;
+  beforeAll(async () => {
+    server = createServer((s) => {
+      connections++;
+      s.destroy();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('fails validate and run with the template file:line:col, no host contacted', async () => {
+    const dir = workDir('s13c-badtemplate');
+    const inv = writeInventory(dir, [HOST], { portOverride: { [HOST]: port } });
+    mkdirSync(join(dir, 'templates'));
+    writeFileSync(join(dir, 'templates', 'bad.conf.j2'), 'ok\n{% for x in xs %}\n{{ x }}\n{% macro m() %}{% endmacro %}\n{% endfor %}\n');
+    const pb = join(dir, 'site.yaml');
+    writeFileSync(pb, `- hosts: ${HOST}\n  tasks:\n    - template: { src: bad.conf.j2, dest: /tmp/nm-s13c-bad.conf }\n`);
+    for (const cmd of ['validate', 'run']) {
+      const r = await runCli([cmd, pb, '-i', inv]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`${join(dir, 'templates', 'bad.conf.j2')}:4:4: '{% macro %}' is not supported`);
+      expect(r.stderr).toContain('no host was contacted');
+    }
+    expect(connections).toBe(0);
+  });
+});
