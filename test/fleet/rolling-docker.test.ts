@@ -9,18 +9,17 @@
  * healthz is a file read through curl's file:// (a healthy node's says "ok").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { HOSTS } from '../setup/fleet.js';
 import { assertBuilt, readJson, runCli, workDir, writeInventory } from '../setup/cli.js';
 import type { JsonReport } from '../../src/report/json.js';
 import { onHost, plant, removeOnHost } from './playbooks-env.js';
+import { cordonedNodes, kubectlCalls, kubectlEnv, REPO, resetCluster } from './rolling-env.js';
 import { dockerdStandIn, sysvinitDockerStandIn } from '../setup/docker-standins.js';
 
 const NODES = [...HOSTS.rolling]; // node19, node20, node21
 const [A, B, C] = NODES;
-const REPO = resolve(import.meta.dirname, '../..');
-const KUBECTL_DIR = join(REPO, 'test/fixtures/kubectl');
 const SERVICE_LOG = '/var/log/nm-rolling-docker.log';
 const RUNNING = '/var/lib/nm-rolling-docker.running';
 const HEALTHZ = '/var/tmp/nm-rolling-kubelet-healthz';
@@ -41,23 +40,11 @@ interface Run {
 async function docker(vars: Record<string, unknown> = {}, flags: string[] = [], env: Record<string, string> = {}): Promise<Run> {
   const json = join(work, `run-${++runs}.json`);
   const r = await runCli(['run', join(REPO, 'playbooks/docker.yaml'), '-i', inventory, '-e', JSON.stringify(vars), '--json', json, ...flags], {
-    env: { PATH: `${KUBECTL_DIR}:${process.env.PATH}`, KUBECTL_STANDIN_DIR: cluster, ...env },
+    env: kubectlEnv(cluster, env),
   });
   const out = r.stdout + r.stderr;
   if (!existsSync(json)) throw new Error(`no report (exit ${r.code}):\n${out}`);
   return { code: r.code, out, report: readJson<JsonReport>(json) };
-}
-
-/** kubectl calls since the last clear, as [ms, verb, node]. */
-function kubectlCalls(): [number, string, string][] {
-  const log = join(cluster, 'calls.log');
-  if (!existsSync(log)) return [];
-  return readFileSync(log, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => l.split(' '))
-    .filter((w) => w[1] !== 'version')
-    .map((w) => [Number(w[0]), w[1], (w[2] ?? '').replace(/^--for=condition=Ready$/, w[3]?.replace('node/', '') ?? '')]);
 }
 
 const restarts = (host: string): number[] =>
@@ -79,11 +66,6 @@ function status(run: Run, host: string, prefix: string): string {
   return prefix === 'kubectl drain' ? all[0] : all[1];
 }
 
-function resetCluster(): void {
-  rmSync(cluster, { recursive: true, force: true });
-  mkdirSync(cluster, { recursive: true });
-}
-
 beforeAll(() => {
   assertBuilt();
   inventory = writeInventory(work, NODES, {
@@ -96,7 +78,7 @@ beforeAll(() => {
     plant(h, RUNNING, '1\n'); // docker runs: the init script's pidfile
     plant(h, HEALTHZ, 'ok');
   }
-  resetCluster();
+  resetCluster(cluster);
 });
 
 afterAll(() => {
@@ -112,14 +94,14 @@ describe('docker.yaml rolls through the cluster one drained node at a time', () 
       expect(status(run, h, 'kubectl uncordon')).toBe('changed');
       expect(existsSync(onHost(h, DAEMON_JSON))).toBe(false);
     }
-    expect(kubectlCalls()).toEqual([]); // only `kubectl version`, which reads nothing from a cluster
+    expect(kubectlCalls(cluster)).toEqual([]); // only `kubectl version`, which reads nothing from a cluster
     expect(run.out).not.toContain('LEFT CORDONED');
   });
 
   it('each restart happens inside its own node’s drain..uncordon window, never two nodes drained at once', async () => {
     const run = await docker();
     expect(run.code, run.out).toBe(0);
-    const calls = kubectlCalls();
+    const calls = kubectlCalls(cluster);
     expect(calls.map(([, verb, node]) => `${verb} ${node}`)).toEqual(NODES.flatMap((n) => [`drain ${n}`, `wait ${n}`, `uncordon ${n}`]));
     for (const [i, h] of NODES.entries()) {
       const drained = calls[i * 3][0];
@@ -130,11 +112,11 @@ describe('docker.yaml rolls through the cluster one drained node at a time', () 
       expect(r[0]).toBeLessThanOrEqual(uncordoned);
       if (i > 0) expect(drained).toBeGreaterThanOrEqual(calls[i * 3 - 1][0]); // the previous node was uncordoned first
     }
-    expect(readdirNodes()).toEqual([]); // nothing left cordoned
+    expect(cordonedNodes(cluster)).toEqual([]); // nothing left cordoned
   });
 
   it('a converged rerun drains, restarts and changes nothing; its check shows no drain', async () => {
-    resetCluster();
+    resetCluster(cluster);
     const run = await docker();
     expect(run.code, run.out).toBe(0);
     for (const h of NODES) {
@@ -142,7 +124,7 @@ describe('docker.yaml rolls through the cluster one drained node at a time', () 
       expect(status(run, h, 'kubectl drain')).toBe('skipped');
       expect(restarts(h)).toHaveLength(1);
     }
-    expect(kubectlCalls()).toEqual([]);
+    expect(kubectlCalls(cluster)).toEqual([]);
   });
 
   it('--check marks for draining exactly the node whose daemon.json drifted', async () => {
@@ -153,13 +135,13 @@ describe('docker.yaml rolls through the cluster one drained node at a time', () 
   });
 
   it('a node that fails its health gate stops the play: it stays cordoned and named, later nodes are untouched', async () => {
-    resetCluster();
+    resetCluster(cluster);
     for (const h of NODES) writeFileSync(onHost(h, DAEMON_JSON), '{"drifted": true}\n');
     const run = await docker({}, [], { KUBECTL_STANDIN_NOTREADY: B });
     expect(run.code, run.out).toBe(2);
-    expect(kubectlCalls().map(([, verb, node]) => `${verb} ${node}`)).toEqual([`drain ${A}`, `wait ${A}`, `uncordon ${A}`, `drain ${B}`, `wait ${B}`]);
+    expect(kubectlCalls(cluster).map(([, verb, node]) => `${verb} ${node}`)).toEqual([`drain ${A}`, `wait ${A}`, `uncordon ${A}`, `drain ${B}`, `wait ${B}`]);
     expect(status(run, B, 'kubectl wait')).toBe('failed');
-    expect(readdirNodes()).toEqual([`${B}.cordoned`]);
+    expect(cordonedNodes(cluster)).toEqual([`${B}.cordoned`]);
     expect(run.out).toContain(`LEFT CORDONED: ${B}`);
     expect(run.out).toMatch(new RegExp(`STOPPED play .*failure budget exceeded.*not touched: ${C}`));
     expect(run.report.hosts[C].tasks).toEqual([]); // never started
@@ -167,8 +149,3 @@ describe('docker.yaml rolls through the cluster one drained node at a time', () 
     expect(restarts(C)).toHaveLength(1); // only the first run's
   });
 });
-
-function readdirNodes(): string[] {
-  const d = join(cluster, 'nodes');
-  return existsSync(d) ? readdirSync(d).sort() : [];
-}
