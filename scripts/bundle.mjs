@@ -6,7 +6,9 @@
 // benchmark harness.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 await build({
   entryPoints: ['src/cli/main.ts'],
@@ -36,7 +38,15 @@ copyFileSync('scripts/launcher.mjs', 'dist/nodemend.mjs');
 chmodSync('dist/nodemend.mjs', 0o755);
 // The code cache: what loading the CLI and validating the shipped playbooks compiles.
 rmSync('dist/nodemend.cjs.cache', { force: true });
-execFileSync(process.execPath, ['dist/nodemend.mjs', 'validate', 'playbooks/site.yaml', '-i', 'inventory.example.yaml', '-e', '@playbooks/vars/local-fleet.yaml'], {
-  env: { ...process.env, NODEMEND_WRITE_CODE_CACHE: 'dist/nodemend.cjs.cache' },
-  stdio: 'ignore',
-});
+// The example inventory names ~/.ssh/id_ed25519, which a load requires to exist: a home that has one.
+const home = mkdtempSync(join(tmpdir(), 'nm-bundle-home-'));
+mkdirSync(join(home, '.ssh'));
+writeFileSync(join(home, '.ssh/id_ed25519'), 'placeholder\n');
+try {
+  execFileSync(process.execPath, ['dist/nodemend.mjs', 'validate', 'playbooks/site.yaml', '-i', 'inventory.example.yaml', '-e', '@playbooks/vars/local-fleet.yaml'], {
+    env: { ...process.env, HOME: home, NODEMEND_WRITE_CODE_CACHE: 'dist/nodemend.cjs.cache' },
+    stdio: 'ignore',
+  });
+} finally {
+  rmSync(home, { recursive: true, force: true });
+}

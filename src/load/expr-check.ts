@@ -41,10 +41,10 @@ const WRAPPED = /^(\s*\{\{)(.*)\}\}\s*$/s;
 
 /**
  * A `when`-like value (string, boolean or list of them) → raw expression strings,
- * each compiled. A condition written as one "{{ expr }}" is unwrapped (Ansible
+ * each compiled (`locs`, if given, gets where each one's text starts). A condition written as one "{{ expr }}" is unwrapped (Ansible
  * accepts it with a warning); booleans become `true`/`false`.
  */
-export function checkConditions(y: YamlFile, node: Node | null, out: NodemendError[], warnings?: string[]): string[] {
+export function checkConditions(y: YamlFile, node: Node | null, out: NodemendError[], warnings?: string[], locs?: Loc[]): string[] {
   const n = deref(y, node);
   if (n == null) return [];
   const list = isSeq(n) ? items(y, n) : [n];
@@ -54,6 +54,7 @@ export function checkConditions(y: YamlFile, node: Node | null, out: NodemendErr
     const v = item.value;
     if (typeof v === 'boolean') {
       result.push(v ? 'true' : 'false');
+      locs?.push(posOf(y, item));
       continue;
     }
     if (typeof v !== 'string') continue;
@@ -70,6 +71,7 @@ export function checkConditions(y: YamlFile, node: Node | null, out: NodemendErr
     } else if (hasTemplate(v)) {
       // Templated first, then evaluated (expr/index.ts evaluateTemplatedExpression): check it as a template.
       result.push(v);
+      locs?.push(textPos(y, item));
       checkTemplate(y, item, v, out);
       continue;
     }
@@ -78,6 +80,7 @@ export function checkConditions(y: YamlFile, node: Node | null, out: NodemendErr
     const start = textPos(y, item);
     const pos = start.col && !v.includes('\n') ? { ...start, col: start.col + offset + lead } : start;
     result.push(src);
+    locs?.push(pos);
     try {
       compileExpression(src, pos);
     } catch (e) {

@@ -18,6 +18,9 @@ import { check } from './zod-errors.js';
 import { checkTemplatesDeep } from './expr-check.js';
 import { entries, kindOf, plain, posOf, readYaml, type YamlFile } from './yaml-source.js';
 
+/** Where each host's `identity_file` is written (its own, or the group's it inherits), for load/static-checks.ts. */
+export const identityLocs = new WeakMap<InventoryHost, Loc>();
+
 interface GroupDef {
   name: string;
   order: number;
@@ -25,12 +28,15 @@ interface GroupDef {
   connection: ConnectionSettings;
   hosts: string[]; // direct
   children: { name: string; keyNode: Node }[];
+  /** Where `identity_file` is written, if here. */
+  identityAt?: Loc;
 }
 
 interface HostDef {
   name: string;
   order: number;
   settings: ConnectionSettings;
+  identityAt?: Loc;
   vars: Record<string, unknown>;
   loc: Loc;
 }
@@ -92,6 +98,8 @@ class Builder {
         Object.assign(g.vars, plain(y, e.value) ?? {});
       } else if (e.key === 'connection') {
         Object.assign(g.connection, plain(y, e.value) ?? {});
+        const id = entries(y, e.value).find((c) => c.key === 'identity_file')?.value;
+        if (id) g.identityAt = posOf(y, id);
       } else if (e.key === 'hosts') {
         for (const h of entries(y, e.value)) {
           this.host(h.key, h.value, h.keyNode);
@@ -114,6 +122,7 @@ class Builder {
         checkTemplatesDeep(this.y, e.value, this.diag.errors);
         Object.assign(h.vars, plain(this.y, e.value) ?? {});
       } else (h.settings as Record<string, unknown>)[e.key] = plain(this.y, e.value);
+      if (e.key === 'identity_file' && e.value) h.identityAt = posOf(this.y, e.value);
     }
   }
 
@@ -170,20 +179,24 @@ class Builder {
       const mine = groupOrder.filter((g) => membersOf(g.name).includes(h.name));
       const vars: Record<string, unknown> = {};
       const conn: ConnectionSettings = {};
+      let identityAt = h.identityAt;
       for (const g of mine) {
         Object.assign(vars, g.vars);
         Object.assign(conn, g.connection);
+        if (!h.identityAt && g.identityAt) identityAt = g.identityAt;
       }
       Object.assign(vars, h.vars);
       Object.assign(conn, h.settings);
       for (const k of CONNECTION_PATHS) if (conn[k]) conn[k] = expandPath(conn[k]!, dir);
-      hosts.set(h.name, {
+      const host: InventoryHost = {
         name: h.name,
         connection: { ...conn, host: conn.host ?? h.name, port: conn.port ?? 22, user: conn.user ?? localUser },
         vars,
         groups: mine.map((g) => g.name),
         loc: h.loc,
-      });
+      };
+      if (identityAt) identityLocs.set(host, identityAt);
+      hosts.set(h.name, host);
     }
 
     // Ansible's implicit `ungrouped`: hosts that belong to no group but `all`.

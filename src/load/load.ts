@@ -16,6 +16,7 @@ import { loadPlaybook, playHostsLoc } from './playbook.js';
 import { matchPattern, resolveLimit } from './host-pattern.js';
 import { compileTemplate, hasTemplate, UndefinedVariableError } from './expr/index.js';
 import { logReads } from './yaml-source.js';
+import { staticChecks } from './static-checks.js';
 
 export interface LoadOptions {
   playbook: string;
@@ -125,6 +126,8 @@ function loadSync(o: LoadOptions): Omit<Loaded, 'sources'> {
     }
   }
 
+  // After the rest is clean: a task dropped for an error could be what defines a name.
+  if (inventory && diag.errors.length === 0) staticChecks(playbook, inventory, extraVars, hostsByPlay, diag.errors);
   if (diag.errors.length > 0 || !inventory) throw new ValidationErrors(inFileOrder(diag.errors));
   for (const w of diag.warnings) (o.onWarning ?? stderrWarning)(w);
   return { playbook, inventory, extraVars, hostsByPlay, warnings: diag.warnings };

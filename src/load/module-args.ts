@@ -21,7 +21,8 @@ import { hasTemplate } from './expr/index.js';
 import { checkConditions, checkTemplate, checkTemplatesDeep } from './expr-check.js';
 import { knownKeysAt } from './schema.js';
 import { didYouMean } from './suggest.js';
-import { entries, kindOf, plain, posOf, type Entry, type YamlFile } from './yaml-source.js';
+import { entries, kindOf, plain, posOf, textPos, type Entry, type YamlFile } from './yaml-source.js';
+import type { Loc } from './model.js';
 import { reportIssue } from './zod-errors.js';
 import { parseKeyValue } from './kv-args.js';
 import { schemaAliases } from '../modules/lib/args.js';
@@ -48,7 +49,15 @@ const isPrefix = (p: readonly PropertyKey[], of: readonly PropertyKey[]): boolea
  * @param moduleEntry the `copy:` key and its value
  * @param argsEntry the task's `args:` keyword, if any (module-key arguments win over it)
  */
-export function moduleArgs(y: YamlFile, def: ModuleDef, moduleEntry: Entry, argsEntry: Entry | undefined, out: NodemendError[], warnings?: string[]): Record<string, unknown> {
+export function moduleArgs(
+  y: YamlFile,
+  def: ModuleDef,
+  moduleEntry: Entry,
+  argsEntry: Entry | undefined,
+  out: NodemendError[],
+  warnings?: string[],
+  locs?: Record<string, Loc>,
+): Record<string, unknown> {
   const v = moduleEntry.value;
   const what = `module "${def.name}"`;
   const aliases = schemaAliases(def.schema as z.ZodType);
@@ -104,6 +113,11 @@ export function moduleArgs(y: YamlFile, def: ModuleDef, moduleEntry: Entry, args
         out.push(new NodemendError('schema', `"${twice}" and "${k}" are the same argument of ${what} ("${other}" is an alias of "${real}"): give one`, posOf(y, at)));
       }
       seen.set(real, k);
+      if (locs) {
+        const node = holder === 'inline' ? v : argsEntry!.value;
+        const at = isMap(node) ? (entries(y, node).find((e) => e.key === k)?.value ?? node) : node;
+        locs[real] = at ? textPos(y, at) : posOf(y, moduleEntry.keyNode);
+      }
       args[real] = val;
       spelled[real] = k;
       holderOf[real] = holder;

@@ -22,6 +22,11 @@ import { check } from './zod-errors.js';
 import { RoleLoader, ROLE_TASK_KEYS } from './roles.js';
 
 /** A `notify:` name and where it was written, checked against the play's handlers later. */
+/** Where each condition of a `when:` list (keyed by the list) starts, for checks after the whole load (static-checks.ts). */
+export const conditionLocs = new WeakMap<readonly string[], Loc[]>();
+/** Where each module argument (by its real name) is written, keyed by a task's `args`, likewise. */
+export const argLocs = new WeakMap<Readonly<Record<string, unknown>>, Record<string, Loc>>();
+
 export interface NotifyRef {
   name: string;
   pos: Loc;
@@ -124,10 +129,11 @@ export class TaskLoader {
     if (becomeUser?.value && typeof data.become_user === 'string') checkTemplate(y, becomeUser.value, data.become_user, this.errors);
     const varsEntry = map.get('vars');
     if (varsEntry) checkTemplatesDeep(y, varsEntry.value, this.errors);
-    return {
+    const whenLocs: Loc[] = [];
+    const common: TaskCommon = {
       name: str(data.name),
       loc: posOf(y, node),
-      when: checkConditions(y, map.get('when')?.value ?? null, this.errors, this.diag.warnings),
+      when: checkConditions(y, map.get('when')?.value ?? null, this.errors, this.diag.warnings, whenLocs),
       tags: tagList(data.tags),
       vars: data.vars && typeof data.vars === 'object' && !Array.isArray(data.vars) ? (data.vars as Record<string, unknown>) : {},
       become: bool(data.become),
@@ -136,6 +142,8 @@ export class TaskLoader {
       no_log: bool(data.no_log),
       connection: data.connection === 'local' || data.connection === 'ssh' ? data.connection : undefined,
     };
+    conditionLocs.set(common.when, whenLocs);
+    return common;
   }
 
   private block(y: YamlFile, node: Node, map: Map<string, Entry>, ctx: TaskCtx): Block {
@@ -292,7 +300,9 @@ export class TaskLoader {
 
     const mod = modules[0];
     const def = mod ? findModule(mod.key) : undefined;
-    const args = def ? moduleArgs(y, def, mod, map.get('args'), this.errors, this.diag.warnings) : {};
+    const locs: Record<string, Loc> = {};
+    const args = def ? moduleArgs(y, def, mod, map.get('args'), this.errors, this.diag.warnings, locs) : {};
+    argLocs.set(args, locs);
     if (def?.preload && this.errors.length === before) def.preload(args, { playDir: ctx.playDir ?? ctx.dir, roleDir: ctx.role?.path }, this.errors, posOf(y, mod.value ?? mod.keyNode));
 
     const loopEntry = loopKeys.length ? map.get(loopKeys[0]) : undefined;

@@ -10,7 +10,7 @@ import { NodemendError } from './errors.js';
 import { hasTemplate } from './expr/index.js';
 import type { Playbook, TaskNode } from './model.js';
 import { compileTemplateText } from './template.js';
-import { resolveLocalPath } from '../run/local-paths.js';
+import { resolveLocalPath } from './local-paths.js';
 
 const TEMPLATE_MODULES = new Set(['template', 'ansible.builtin.template', 'ansible.legacy.template']);
 

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
-import { parseDocument, visit, LineCounter, isAlias, isMap, isScalar, isSeq, Scalar, type Document, type Node, type ScalarTag, type YAMLMap } from 'yaml';
+import { parseDocument, visit, LineCounter, isAlias, isCollection, isMap, isPair, isScalar, isSeq, Scalar, YAMLParseError, type Document, type Node, type ScalarTag, type YAMLMap } from 'yaml';
 import { NodemendError } from './errors.js';
 import type { Loc } from './model.js';
 
@@ -67,6 +67,14 @@ export function parseYaml(text: string, file: string, errors: NodemendError[]): 
     const at = keyNode.range![0];
     found.push({ at, err: new NodemendError('yaml-syntax', `duplicate key "${keyAt(at)}": a mapping must not repeat a key`, offsetPos(y, at)) });
   }
+  const bomb = found.length ? undefined : aliasBomb(doc);
+  if (bomb) {
+    const at = bomb.alias.range![0];
+    const msg = `aliases here expand the document to more than ${bomb.limit} values (a "billion laughs" alias bomb?): write the values out instead`;
+    found.push({ at, err: new NodemendError('yaml-syntax', msg, offsetPos(y, at)) });
+    // Callers skip a document with errors: nothing walks or converts the expanded tree.
+    doc.errors.push(new YAMLParseError([at, at + 1], 'RESOURCE_EXHAUSTION', msg));
+  }
   for (const f of found.sort((a, b) => a.at - b.at)) errors.push(f.err);
   for (const w of doc.warnings) {
     if (w.code === 'TAG_RESOLVE_FAILED') {
@@ -96,6 +104,51 @@ function duplicateKeys(doc: Document.Parsed): Node[] {
   });
   return dups;
 }
+
+/**
+ * The first alias at which the document, with every alias expanded, grows past its own
+ * node count by more than the limit: one linear walk, each anchored node's expanded size
+ * computed once. PyYAML has no such limit and the yaml library's maxAliasCount throws an
+ * unpositioned ReferenceError from toJS (or nothing, for a walk over the node tree that
+ * follows aliases): this names the line and column before anything expands.
+ */
+function aliasBomb(doc: Document.Parsed): { alias: Node; limit: number } | undefined {
+  const anchors = new Map<string, Node>();
+  const size = new Map<Node, number>();
+  const open = new Set<Node>();
+  let own = 0;
+  visit(doc, { Node: () => void own++ });
+  const limit = ALIAS_EXPANSION_BASE + ALIAS_EXPANSION_FACTOR * own;
+  let expanded = 0;
+  let first: Node | undefined;
+  const walk = (node: unknown): number => {
+    if (node == null) return 0;
+    if (isAlias(node)) {
+      const target = anchors.get(node.source);
+      const n = target && !open.has(target) ? (size.get(target) ?? 1) : 1;
+      expanded += n;
+      if (!first && expanded > limit) first = node;
+      return n;
+    }
+    if (isPair(node)) return walk(node.key) + walk(node.value);
+    let n = 1;
+    if (isCollection(node)) {
+      open.add(node);
+      for (const item of node.items) n += walk(item);
+      open.delete(node);
+    }
+    const anchor = (node as Node).anchor;
+    if (anchor) anchors.set(anchor, node as Node);
+    size.set(node as Node, n);
+    return n;
+  };
+  walk(doc.contents);
+  return first ? { alias: first, limit } : undefined;
+}
+
+/** How many values aliases may add to a document: a fixed allowance plus a multiple of its own size. */
+const ALIAS_EXPANSION_BASE = 100_000;
+const ALIAS_EXPANSION_FACTOR = 10;
 
 let readLog: Set<string> | undefined;
 
@@ -213,7 +266,8 @@ export function items(y: YamlFile, node: Node | null): (Node | null)[] {
 /** Plain JS value of a node (aliases and merges resolved). */
 export function plain(y: YamlFile, node: Node | null): unknown {
   if (node == null) return null;
-  return node.toJS(y.doc, { maxAliasCount: 1000 });
+  // No alias limit here: parseYaml refused documents whose aliases expand too far (aliasBomb).
+  return node.toJS(y.doc, { maxAliasCount: -1 });
 }
 
 /** The node at a path of keys / indexes, and the key node of the last step when it is a mapping key. */

@@ -14,7 +14,7 @@ import { NodemendError } from '../load/errors.js';
 import type { Loc } from '../load/model.js';
 import { hasTemplate } from '../load/expr/index.js';
 import { loadVarsFile } from '../load/vars-file.js';
-import { resolveLocalPath } from '../run/local-paths.js';
+import { resolveLocalPath } from '../load/local-paths.js';
 import { defineModule, ModuleFailure } from './types.js';
 import { boolArg } from './lib/args.js';
 

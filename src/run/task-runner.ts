@@ -17,7 +17,7 @@ import type { TaskResult, TaskStatus } from './events.js';
 import type { HostRun } from './host-run.js';
 import { buildScope, withFacts, type ScopeParts } from './scope.js';
 import { NO_LOG_MSG, tail } from './censor.js';
-import { resolveLocalPath } from './local-paths.js';
+import { resolveLocalPath } from '../load/local-paths.js';
 import type { RunOptions, TaskKey } from './options.js';
 import { extendedLoopVars, loopItems } from './loops.js';
 import { BasisRecorder, recordingShell, type Basis } from '../plan/basis.js';

@@ -17,6 +17,7 @@ import { Parser } from './parser.js';
 import { fileOptions, hasTemplate, parsedTemplate, parseTemplate, positioner, renderParsed } from './template-string.js';
 import { noteUnsafeRead, trackUnsafe, UnsafeText } from './unsafe.js';
 import { isMapping, keysOf, setKey, truthy } from './values.js';
+import { namesInExpression, namesInTemplate, type NamesRead } from './free-names.js';
 
 export { FactNeeded, UndefinedVariableError } from './errors.js';
 export { hasTemplate };
@@ -145,6 +146,15 @@ export function evaluateCondition(src: string | string[], scope: Record<string, 
   }
   return true;
 }
+
+/**
+ * The names a condition as load/ stores it reads (a raw expression, or a template whose
+ * output is then evaluated: only its `{{ }}` parts are known); offsets into `cond`.
+ */
+export function namesInCondition(cond: string): NamesRead {
+  return hasTemplate(cond) ? namesInTemplate(cond) : namesInExpression(parsedExpression(cond));
+}
+export { namesInTemplate, type NamesRead };
 
 /** Line and column (1-based) of an offset in a multi-line text. */
 export function lineCol(src: string, offset: number): { line: number; col: number } {

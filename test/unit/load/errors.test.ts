@@ -332,7 +332,10 @@ describe('module arguments as written', () => {
   });
 
   it('stores conditions as raw expressions: "{{ x }}" unwrapped, booleans as true/false', async () => {
-    const out = await loadTree({ 'site.yaml': play('    - command: ls\n      when: "{{ ready }}"\n    - command: ls\n      when: [yes, "a or b"]\n      failed_when: false\n') });
+    const out = await loadTree({
+      'site.yaml':
+        `- hosts: all\n  vars: { ready: 1, a: 1, b: 1 }\n  tasks:\n` + '    - command: ls\n      when: "{{ ready }}"\n    - command: ls\n      when: [yes, "a or b"]\n      failed_when: false\n',
+    });
     expect(out.errors).toEqual([]);
     const [a, b] = out.loaded!.playbook.plays[0].tasks;
     expect(a.when).toEqual(['ready']);

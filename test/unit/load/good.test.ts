@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { homedir, userInfo } from 'node:os';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadAll, type Loaded } from '../../../src/load/load.js';
 import type { Block, IncludeTasks, Task } from '../../../src/load/model.js';
@@ -48,6 +49,15 @@ describe('a good inventory', () => {
   });
 
   it('loads inventory.example.yaml as documented', async () => {
+    // A load checks that the identity_file of each selected host exists: give it a home that has ~/.ssh/id_ed25519.
+    const home = mkdtempSync(join(tmpdir(), 'nm-home-'));
+    mkdirSync(join(home, '.ssh'));
+    writeFileSync(join(home, '.ssh/id_ed25519'), 'placeholder\n');
+    const oldHome = process.env.HOME;
+    process.env.HOME = home;
+    onTestFinished(() => {
+      process.env.HOME = oldHome;
+    });
     const { inventory } = await loadAll({ playbook: join(FIX, 'base.yaml'), inventory: 'inventory.example.yaml', onWarning: () => {} });
     expect([...inventory.hosts.keys()]).toEqual(['node1', 'node2', 'node3']);
     expect(inventory.hosts.get('node1')!.connection).toMatchObject({ user: 'builder', identity_file: join(homedir(), '.ssh/id_ed25519'), become: true });

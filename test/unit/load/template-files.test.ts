@@ -49,7 +49,7 @@ describe('validate compiles the template files', () => {
 
   test('good templates, a templated src and a template made at run time pass', async () => {
     const r = await loadTree({
-      'site.yaml': play('good.j2') + '    - template: { src: "{{ name }}.j2", dest: /tmp/y }\n    - template: { src: later.j2, dest: /tmp/z }\n',
+      'site.yaml': play('good.j2') + '    - template: { src: "{{ name }}.j2", dest: /tmp/y }\n    - local_action: command touch templates/later.j2\n    - template: { src: later.j2, dest: /tmp/z }\n',
       'templates/good.j2': '{% for x in xs %}{{ x }}{% endfor %}\n',
     });
     expect(r.errors).toEqual([]);

@@ -75,6 +75,29 @@ describe('YAML as Ansible reads it (1.1 booleans and merge keys, 1.2 numbers)', 
   });
 });
 
+describe('alias bombs', () => {
+  // "Billion laughs": each level repeats the previous one nine times (9^9 strings in all).
+  const bomb = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+  for (const [prev, cur] of ['ab', 'bc', 'cd', 'de', 'ef', 'fg', 'gh', 'hi']) bomb.push(`${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(',')}]`);
+
+  it('is refused at the alias that crosses the limit, with a position, before anything expands', () => {
+    const { y, errors } = parse(bomb.join('\n') + '\n');
+    expect(errors).toHaveLength(1);
+    // Level f (line 6) is 9^6 = 531441 strings: its first alias crosses 100000 + 10 x own nodes.
+    expect(errors[0]).toMatch(/^f\.yaml:6:8: aliases here expand the document to more than \d+ values/);
+    expect(y.doc.errors.length).toBe(1); // callers skip the document
+  });
+
+  it('leaves ordinary anchors, merge keys and self-references alone', () => {
+    const lines = ['base: &b { a: 1, b: [1, 2, 3] }'];
+    for (let i = 0; i < 300; i++) lines.push(`m${i}: { <<: *b, c: ${i} }`);
+    lines.push('r: &r [1, *r]');
+    const { y, errors } = parse(lines.join('\n') + '\n');
+    expect(errors).toEqual([]);
+    expect((plain(y, y.root) as Record<string, { b: number[] }>).m299.b).toEqual([1, 2, 3]);
+  });
+});
+
 describe('did you mean', () => {
   it.each([
     ['when', 'when', 0],

@@ -10,9 +10,14 @@ const SUBDIR = { template: 'templates', file: 'files', vars: 'vars' } as const;
  * project's top-level `templates/` or `files/` beside the playbooks dir.
  */
 export function resolveLocalPath(playDir: string, p: string, kind: keyof typeof SUBDIR, roleDir?: string): string {
-  if (isAbsolute(p)) return p;
+  const candidates = localPathCandidates(playDir, p, kind, roleDir);
+  return candidates.find((c) => existsSync(c)) ?? candidates[0];
+}
+
+/** Where resolveLocalPath looks, in order (the first that exists wins). */
+export function localPathCandidates(playDir: string, p: string, kind: keyof typeof SUBDIR, roleDir?: string): string[] {
+  if (isAbsolute(p)) return [p];
   const sub = SUBDIR[kind];
   const inRole = roleDir ? [join(roleDir, sub, p), join(roleDir, p)] : [];
-  const candidates = [...inRole, join(playDir, sub, p), join(playDir, p), join(playDir, '..', sub, p), resolve(p)];
-  return candidates.find((c) => existsSync(c)) ?? candidates[0];
+  return [...inRole, join(playDir, sub, p), join(playDir, p), join(playDir, '..', sub, p), resolve(p)];
 }
