@@ -21,11 +21,18 @@ export function listTasks(loaded: Loaded, only: string[], skip: string[]): strin
     for (const n of nodes) {
       const tags = [...inherited, ...n.tags];
       if (n.kind === 'task') {
-        if (tagsSelect(tags, only, skip)) out += `${indent}${n.name ?? n.module}\tTAGS: [${[...new Set(tags)].join(', ')}]\n`;
+        const title = `${n.role ? `${n.role} : ` : ''}${n.name ?? n.module}`;
+        if (tagsSelect(tags, only, skip)) out += `${indent}${title}\tTAGS: [${[...new Set(tags)].join(', ')}]\n`;
       } else if (n.kind === 'block') {
         walk(n.block, tags, indent);
         walk(n.rescue, tags, indent);
         walk(n.always, tags, indent);
+      } else if (n.kind === 'role') {
+        // include_role's own tags select the include only; `apply` passes tags to its tasks.
+        const inner = n.how === 'include' ? [...inherited, ...(n.apply?.tags ?? [])] : tags;
+        if (n.how === 'include' && !tagsSelect(tags, only, skip)) continue;
+        walk(n.role.dependencies, inner, indent);
+        walk(n.role.tasks, inner, indent);
       } else walk(n.tasks, tags, indent);
     }
   };

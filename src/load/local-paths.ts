@@ -1,19 +1,23 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 
+const SUBDIR = { template: 'templates', file: 'files', vars: 'vars' } as const;
+
 /**
  * Controller-side files named by a task, found the way Ansible users expect:
- * absolute as is; else `<playbook dir>/<templates|files>/p`, `<playbook dir>/p`,
- * then the project's top-level `templates/` or `files/` beside the playbooks dir.
+ * absolute as is; in a role, `<role>/<templates|files|vars>/p` then `<role>/p` first (Ansible's
+ * search path); else `<playbook dir>/<templates|files|vars>/p`, `<playbook dir>/p`, then the
+ * project's top-level `templates/` or `files/` beside the playbooks dir.
  */
-export function resolveLocalPath(playDir: string, p: string, kind: 'template' | 'file'): string {
-  const candidates = localPathCandidates(playDir, p, kind);
+export function resolveLocalPath(playDir: string, p: string, kind: keyof typeof SUBDIR, roleDir?: string): string {
+  const candidates = localPathCandidates(playDir, p, kind, roleDir);
   return candidates.find((c) => existsSync(c)) ?? candidates[0];
 }
 
 /** Where resolveLocalPath looks, in order (the first that exists wins). */
-export function localPathCandidates(playDir: string, p: string, kind: 'template' | 'file'): string[] {
+export function localPathCandidates(playDir: string, p: string, kind: keyof typeof SUBDIR, roleDir?: string): string[] {
   if (isAbsolute(p)) return [p];
-  const sub = kind === 'template' ? 'templates' : 'files';
-  return [join(playDir, sub, p), join(playDir, p), join(playDir, '..', sub, p), resolve(p)];
+  const sub = SUBDIR[kind];
+  const inRole = roleDir ? [join(roleDir, sub, p), join(roleDir, p)] : [];
+  return [...inRole, join(playDir, sub, p), join(playDir, p), join(playDir, '..', sub, p), resolve(p)];
 }

@@ -103,6 +103,8 @@ export interface LoopSpec {
 export interface Task extends TaskCommon, LoopSpec {
   kind: 'task';
   module: string;
+  /** The role whose files hold this task: reports title it `ROLE : NAME`, as Ansible does. */
+  role?: string;
   /** Module arguments, templates unrendered; a free-form string already moved to its named arg. */
   args: Record<string, unknown>;
   register?: string;
@@ -129,11 +131,50 @@ export interface Block extends TaskCommon {
  */
 export interface IncludeTasks extends TaskCommon, Partial<LoopSpec> {
   kind: 'include';
+  /** include_tasks (a handler that is one runs all its tasks); false: import_tasks, its tasks inlined. */
+  dynamic?: boolean;
   file: string; // absolute
   tasks: TaskNode[];
+  /** Handlers only: extra names this include answers to (notifying it runs all its tasks). */
+  listen?: string[];
 }
 
-export type TaskNode = Task | Block | IncludeTasks;
+/** A role's files (load/roles.ts), loaded once per role directory and set of `*_from` files. */
+export interface Role {
+  name: string;
+  path: string; // absolute
+  /** defaults/ (lowest precedence) and vars/ (above play vars). */
+  defaults: Record<string, unknown>;
+  vars: Record<string, unknown>;
+  tasks: TaskNode[];
+  handlers: TaskNode[];
+  /** meta/main.yml `allow_duplicates`: run again with the same parameters in one play. */
+  allowDuplicates: boolean;
+  /** meta/main.yml `dependencies`, run before the role's tasks. */
+  dependencies: RoleCall[];
+}
+
+/**
+ * One use of a role: a `roles:` entry (`play`), `import_role` (static), `include_role`
+ * (dynamic: its own keywords gate the include only; `apply` passes keywords to its tasks),
+ * or a meta dependency. Its `vars` are the role entry's `vars:` (import, play, dependency) or
+ * include params (include).
+ */
+export interface RoleCall extends TaskCommon {
+  kind: 'role';
+  how: 'play' | 'import' | 'include' | 'dependency';
+  role: Role;
+  /** Role params: the keys of a `roles:` entry that are not keywords (above set_fact). */
+  params: Record<string, unknown>;
+  apply?: Omit<TaskCommon, 'name' | 'loc'>;
+  /** include_role `public`: its defaults and vars stay visible to the rest of the play. */
+  public: boolean;
+  allowDuplicates: boolean;
+  /** A role runs once per host and play per key (name, params, vars, when, tags, *_from) unless duplicates are allowed. */
+  key: string;
+}
+
+export type TaskNode = Task | Block | IncludeTasks | RoleCall;
 
 export interface Play {
   name: string;
@@ -150,7 +191,15 @@ export interface Play {
   any_errors_fatal?: boolean;
   tags: string[];
   tasks: TaskNode[];
-  handlers: Task[];
+  /**
+   * Roles' handlers first (a RoleCall per role, run with that role's variables), then the
+   * play's. Notifiable: a task (by name or listen, a role's also as `ROLE : NAME`) and an
+   * include_tasks (runs all its tasks); blocks and import_tasks only group handlers.
+   */
+  handlers: TaskNode[];
+  /** defaults and vars of the play's static roles (roles:, import_role), seen by every task. */
+  roleDefaults: Record<string, unknown>;
+  roleVars: Record<string, unknown>;
   /** Directory that relative paths (templates, files, includes) resolve against. */
   dir: string;
 }

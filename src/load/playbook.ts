@@ -9,7 +9,9 @@ import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { z } from 'zod';
 import { NodemendError } from './errors.js';
-import type { Loc, Play, Playbook, Task } from './model.js';
+import type { Loc, Play, Playbook } from './model.js';
+import { handlerNamesIn } from './handlers.js';
+import { roleCallsIn, withDependencies } from './roles.js';
 import type { Diag } from './diag.js';
 import { hasTemplate } from './expr/index.js';
 import { checkTemplate, checkTemplatesDeep } from './expr-check.js';
@@ -18,6 +20,7 @@ import { didYouMean } from './suggest.js';
 import { boolKeyword, environmentOf, stringList, tagList, TaskLoader, varsOf, type NotifyRef, type TaskCtx } from './tasks.js';
 import { displayPath, entryMap, items, kindOf, plain, posOf, readYaml, type YamlFile } from './yaml-source.js';
 import { check } from './zod-errors.js';
+import { loadVarsFile } from './vars-file.js';
 
 /** Where each play's `hosts:` was written, for host pattern errors (load.ts). */
 export const playHostsLoc = new WeakMap<Play, Loc>();
@@ -125,13 +128,24 @@ class PlaybookLoader {
     Object.assign(vars, varsOf(data.vars), inh.vars);
 
     const notifies: NotifyRef[] = [];
-    const ctx = (handler: boolean): TaskCtx => ({ dir, stack: [...stack, abs], handler, notifies });
+    const ctx = (handler: boolean): TaskCtx => ({ dir, stack: [...stack, abs], handler, notifies, playDir: dir });
     const section = (k: string, handler = false) => this.tasks.list(y, map.get(k)?.value ?? null, ctx(handler));
-    const tasks = [...section('pre_tasks'), ...section('tasks'), ...section('post_tasks')];
-    const handlers = section('handlers', true).filter((t): t is Task => t.kind === 'task');
+    // Ansible's order: pre_tasks, roles (each after its dependencies), tasks, post_tasks.
+    const pre = section('pre_tasks');
+    const roles = this.tasks.playRoles(y, map.get('roles')?.value ?? null, ctx(false));
+    const tasks = [...pre, ...roles, ...section('tasks'), ...section('post_tasks')];
+    const calls = roleCallsIn(tasks);
+    // Roles' handlers come first (one group per role and *_from set), then the play's.
+    const roleHandlers = [...new Map(calls.filter((c) => c.role.handlers.length).map((c) => [c.role.handlers, c])).values()];
+    const handlers = [...roleHandlers, ...section('handlers', true)];
+    // Static roles' defaults and vars (with their dependencies') are seen by every task of the play
+    // (Ansible's play.get_roles(); include_role's only once run with public: true).
+    const exported = calls.filter((c) => c.how === 'play' || c.how === 'import');
+    const roleDefaults = Object.assign({}, ...exported.map((c) => withDependencies(c.role, 'defaults'))) as Record<string, unknown>;
+    const roleVars = Object.assign({}, ...exported.map((c) => withDependencies(c.role, 'vars'))) as Record<string, unknown>;
 
     const name = typeof data.name === 'string' ? data.name : hosts;
-    this.checkNotify(notifies, handlerNames(data.handlers), name);
+    this.checkNotify(notifies, [...new Set([...handlerNames(data.handlers), ...handlerNamesIn(handlers)])], name);
     const serial = data.serial === undefined ? [] : Array.isArray(data.serial) ? data.serial : [data.serial];
     if (this.errors.length > before) return undefined;
     const play: Play = {
@@ -149,6 +163,8 @@ class PlaybookLoader {
       tags: [...inh.tags, ...tagList(data.tags)],
       tasks,
       handlers,
+      roleDefaults,
+      roleVars,
       dir,
     };
     playHostsLoc.set(play, posOf(y, map.get('hosts')?.value ?? node));
@@ -160,14 +176,7 @@ class PlaybookLoader {
       this.errors.push(new NodemendError('schema', `vars_files path "${path}" is templated: it must be static so it can be validated before any host is touched`, posOf(y, node)));
       return {};
     }
-    const vf = readYaml(resolve(dir, path), this.errors, posOf(y, node), 'vars file');
-    if (!vf || vf.doc.errors.length || vf.root == null) return {};
-    if (!isMap(vf.root)) {
-      this.errors.push(new NodemendError('schema', `a vars file must hold a mapping of variables, got ${kindOf(vf.root)}`, posOf(vf, vf.root)));
-      return {};
-    }
-    checkTemplatesDeep(vf, vf.root, this.errors);
-    return plain(vf, vf.root) as Record<string, unknown>;
+    return loadVarsFile(resolve(dir, path), this.errors, posOf(y, node)) ?? {};
   }
 
   private checkNotify(notifies: NotifyRef[], names: string[], play: string): void {

@@ -185,6 +185,7 @@ export function playSchema(task: z.ZodType) {
       tags: tagsSchema,
       gather_facts: d(z.union([z.boolean(), z.string()]), 'Accepted and ignored: facts are fetched lazily'),
       pre_tasks: list,
+      roles: d(z.array(z.unknown()).nullable(), 'Roles to run after pre_tasks: names or {role: NAME, keywords, params}; looked up in roles/ beside the playbook, then $NODEMEND_ROLES_PATH'),
       tasks: list,
       post_tasks: list,
       handlers: list,

@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, Scalar, type Node } from 'yaml';
 import { z } from 'zod';
 import { NodemendError } from './errors.js';
-import { WITH_LOOKUPS, type Block, type BoolKeyword, type EnvEntry, type IncludeTasks, type Loc, type LoopKind, type LoopSpec, type Task, type TaskCommon, type TaskNode } from './model.js';
+import { WITH_LOOKUPS, type Block, type BoolKeyword, type EnvEntry, type IncludeTasks, type Loc, type LoopKind, type LoopSpec, type RoleCall, type Task, type TaskCommon, type TaskNode } from './model.js';
 import type { Diag } from './diag.js';
 import { collectionHint, findModule, moduleNames as allModuleNames } from '../modules/registry.js';
 import { hasTemplate } from './expr/index.js';
@@ -19,6 +19,7 @@ import { closest, didYouMean } from './suggest.js';
 import { moduleArgs } from './module-args.js';
 import { displayPath, entryMap, items, kindOf, plain, posOf, readYaml, type Entry, type YamlFile } from './yaml-source.js';
 import { check } from './zod-errors.js';
+import { RoleLoader, ROLE_TASK_KEYS } from './roles.js';
 
 /** A `notify:` name and where it was written, checked against the play's handlers later. */
 /** Where each condition of a `when:` list (keyed by the list) starts, for checks after the whole load (static-checks.ts). */
@@ -37,6 +38,12 @@ export interface TaskCtx {
   stack: string[];
   handler: boolean;
   notifies: NotifyRef[];
+  /** Inside a role's files: its name (task titles) and directory (templates/, files/). */
+  role?: { name: string; path: string };
+  /** The playbook's directory, where role names are looked up (default `dir`). */
+  playDir?: string;
+  /** Role directories being loaded (a role and its dependencies): one of them again is a cycle. */
+  roleChain?: string[];
 }
 
 const KEYWORDS = Object.keys(taskKeywordShape);
@@ -91,9 +98,19 @@ export function stringList(v: unknown): string[] {
 }
 
 export class TaskLoader {
-  /** Tasks files already expanded (keyed by path and handler-ness): each is parsed and reported once. */
+  /** Tasks files already expanded (keyed by path, handler-ness and role): each is parsed and reported once. */
   private cache = new Map<string, { nodes: TaskNode[]; notifies: NotifyRef[] }>();
+  private roles = new RoleLoader(this);
   constructor(private diag: Diag) {}
+
+  get diagnostics(): Diag {
+    return this.diag;
+  }
+
+  /** A play's `roles:` list (load/roles.ts). */
+  playRoles(y: YamlFile, node: Node | null, ctx: TaskCtx): RoleCall[] {
+    return this.roles.playRoles(y, node, ctx);
+  }
 
   private get errors(): NodemendError[] {
     return this.diag.errors;
@@ -115,18 +132,20 @@ export class TaskLoader {
       return undefined;
     }
     const map = entryMap(y, node);
-    const structural = map.has('block') ? 'block' : INCLUDE_KEYS.find((k) => map.has(k));
-    if (structural && ctx.handler) {
-      this.errors.push(new NodemendError('schema', `handlers must be plain tasks: "${structural}" is not supported in handlers`, posOf(y, map.get(structural)!.keyNode)));
+    const roleKey = ROLE_TASK_KEYS.find((k) => map.has(k));
+    if (roleKey && ctx.handler) {
+      this.errors.push(new NodemendError('schema', `"${roleKey}" is not supported in handlers: notify a handler of the role instead`, posOf(y, map.get(roleKey)!.keyNode)));
       return undefined;
     }
+    if (roleKey) return this.roles.fromTask(y, node, map, roleKey, ctx);
+    const structural = map.has('block') ? 'block' : INCLUDE_KEYS.find((k) => map.has(k));
     if (structural === 'block') return this.block(y, node, map, ctx);
     if (structural) return this.include(y, node, map, structural, ctx);
     return this.task(y, node, map, ctx);
   }
 
   /** Keys every node kind shares; `data` has been schema-checked, wrong types are already reported. */
-  private common(y: YamlFile, node: Node, map: Map<string, Entry>, data: Record<string, unknown>, ctx: TaskCtx): TaskCommon {
+  common(y: YamlFile, node: Node, map: Map<string, Entry>, data: Record<string, unknown>, ctx: TaskCtx): TaskCommon {
     for (const k of ['name', 'become_user', 'delegate_to']) {
       const e = map.get(k);
       if (e?.value && typeof data[k] === 'string') checkTemplate(y, e.value, data[k] as string, this.errors);
@@ -197,13 +216,16 @@ export class TaskLoader {
         delete data[k];
       }
     }
-    check(y, node, data, includeSchemaFor(keyword), this.errors, { what: keyword });
+    const dynamic = keyword.endsWith('include_tasks');
+    // A handler that is an include_tasks is notified by its name or a listen topic.
+    const schema = ctx.handler && dynamic ? (includeSchemaFor(keyword) as z.ZodObject).extend({ listen: z.union([z.string(), z.array(z.string())]).optional() }) : includeSchemaFor(keyword);
+    check(y, node, data, schema, this.errors, { what: keyword });
     const common = { ...this.common(y, node, map, data, ctx), ...this.loopSpec(y, map, data) };
     const entry = map.get(keyword)!;
     // `include_tasks: file` or `include_tasks: { file: ... }`
     const pathNode = isMap(entry.value) ? (entryMap(y, entry.value).get('file')?.value ?? entry.value) : entry.value;
     const path = isScalar(pathNode) && typeof pathNode.value === 'string' ? pathNode.value : undefined;
-    const result: IncludeTasks = { kind: 'include', ...common, file: path ? resolve(ctx.dir, path) : '', tasks: [] };
+    const result: IncludeTasks = { kind: 'include', ...common, dynamic, file: path ? resolve(ctx.dir, path) : '', tasks: [], ...(ctx.handler ? { listen: stringList(data.listen) } : {}) };
     if (path === undefined) return result; // reported by the schema
     const at = posOf(y, pathNode);
     if (hasTemplate(path)) {
@@ -216,7 +238,13 @@ export class TaskLoader {
       this.errors.push(new NodemendError('schema', `include cycle: ${chain}`, at));
       return result;
     }
-    const key = `${ctx.handler}:${abs}`;
+    result.tasks = this.tasksFile(abs, at, ctx);
+    return result;
+  }
+
+  /** A tasks file (an include, a role's tasks/ or handlers/ file), expanded once per handler-ness and role. */
+  tasksFile(abs: string, at: Loc, ctx: TaskCtx): TaskNode[] {
+    const key = `${ctx.handler}:${ctx.role?.path ?? ''}:${abs}`;
     let expanded = this.cache.get(key);
     if (!expanded) {
       expanded = { nodes: [], notifies: [] };
@@ -226,13 +254,12 @@ export class TaskLoader {
       } else if (inc && inc.root != null && !isSeq(inc.root)) {
         this.errors.push(new NodemendError('schema', `a tasks file is a list of tasks, got ${kindOf(inc.root)}`, posOf(inc, inc.root)));
       } else if (inc) {
-        expanded.nodes = this.list(inc, inc.root, { dir: dirname(abs), stack: [...ctx.stack, abs], handler: ctx.handler, notifies: expanded.notifies });
+        expanded.nodes = this.list(inc, inc.root, { ...ctx, dir: dirname(abs), stack: [...ctx.stack, abs], notifies: expanded.notifies });
       }
       this.cache.set(key, expanded);
     }
     ctx.notifies.push(...expanded.notifies);
-    result.tasks = expanded.nodes;
-    return result;
+    return expanded.nodes;
   }
 
   /**
@@ -333,6 +360,7 @@ export class TaskLoader {
     const locs: Record<string, Loc> = {};
     const args = def ? moduleArgs(y, def, mod, map.get('args'), this.errors, this.diag.warnings, locs) : {};
     argLocs.set(args, locs);
+    if (def?.preload && this.errors.length === before) def.preload(args, { playDir: ctx.playDir ?? ctx.dir, roleDir: ctx.role?.path }, this.errors, posOf(y, mod.value ?? mod.keyNode));
 
     const cond = (k: string): string[] | undefined => (map.has(k) ? checkConditions(y, map.get(k)!.value, this.errors, this.diag.warnings) : undefined);
     const until = cond('until');
@@ -343,6 +371,7 @@ export class TaskLoader {
       kind: 'task',
       ...common,
       module: def.name,
+      ...(ctx.role ? { role: ctx.role.name } : {}),
       args,
       ...(loop ?? { loop_kind: 'loop', loop_var: 'item' }),
       register: str(data.register),

@@ -14,21 +14,27 @@ import { resolveLocalPath } from './local-paths.js';
 
 const TEMPLATE_MODULES = new Set(['template', 'ansible.builtin.template', 'ansible.legacy.template']);
 
-function* tasksOf(nodes: TaskNode[]): Generator<Extract<TaskNode, { kind: 'task' }>> {
+/** Each task with the directory of the role holding it (its templates/ come first). */
+function* tasksOf(nodes: TaskNode[], roleDir?: string, seen = new Set<TaskNode[]>()): Generator<{ task: Extract<TaskNode, { kind: 'task' }>; roleDir?: string }> {
   for (const n of nodes) {
-    if (n.kind === 'task') yield n;
-    else if (n.kind === 'block') yield* tasksOf([...n.block, ...n.rescue, ...n.always]);
-    else yield* tasksOf(n.tasks);
+    if (n.kind === 'task') yield { task: n, roleDir };
+    else if (n.kind === 'block') yield* tasksOf([...n.block, ...n.rescue, ...n.always], roleDir, seen);
+    else if (n.kind === 'role') {
+      if (seen.has(n.role.tasks)) continue; // a role used twice is checked once
+      seen.add(n.role.tasks);
+      yield* tasksOf(n.role.dependencies, roleDir, seen);
+      yield* tasksOf([...n.role.tasks, ...n.role.handlers], n.role.path, seen);
+    } else yield* tasksOf(n.tasks, roleDir, seen);
   }
 }
 
 export function checkTemplateFiles(playbook: Playbook, errors: NodemendError[]): void {
   const seen = new Set<string>();
   for (const play of playbook.plays) {
-    for (const task of tasksOf([...play.tasks, ...play.handlers])) {
+    for (const { task, roleDir } of tasksOf([...play.tasks, ...play.handlers])) {
       const src = task.args.src;
       if (!TEMPLATE_MODULES.has(task.module) || typeof src !== 'string' || hasTemplate(src)) continue;
-      const file = resolveLocalPath(play.dir, src, 'template');
+      const file = resolveLocalPath(play.dir, src, 'template', roleDir);
       if (seen.has(file) || !existsSync(file)) continue;
       seen.add(file);
       try {

@@ -25,6 +25,7 @@ import reboot from './reboot.js';
 import getUrl from './get_url.js';
 import unarchive from './unarchive.js';
 import meta from './meta.js';
+import includeVars from './include_vars.js';
 import iniFile from './ini_file.js';
 
 const ALL: ModuleDef[] = [
@@ -56,6 +57,7 @@ const ALL: ModuleDef[] = [
   getUrl,
   unarchive,
   meta,
+  includeVars,
   iniFile,
 ];
 

@@ -1,3 +1,5 @@
+import type { NodemendError } from '../load/errors.js';
+import type { Loc } from '../load/model.js';
 import type { z } from 'zod';
 import type { RemoteShell } from '../transport/types.js';
 import type { Facts } from '../facts/types.js';
@@ -61,11 +63,13 @@ export interface ModuleContext {
   /** Render a template file (path already resolved) with the task's vars: Handlebars for .hbs, else Jinja with `opts`. */
   renderTemplate(file: string, opts?: JinjaOptions): Promise<string>;
   /** Resolve a controller-side path the way Ansible does: relative to the playbook dir, then templates/ or files/. */
-  resolveLocalPath(p: string, kind: 'template' | 'file'): string;
+  resolveLocalPath(p: string, kind: 'template' | 'file' | 'vars'): string;
   /** Evaluate an expression in the task's scope (assert's `that`), fetching the facts it reads; `{{ }}` in it is templated first. */
   evaluate(expr: string): Promise<unknown>;
   /** set_fact: bind host variables for the rest of the play. */
   setHostVars(vars: Record<string, unknown>): void;
+  /** include_vars: bind variables below set_fact's precedence, for the rest of the run. */
+  setIncludedVars(vars: Record<string, unknown>): void;
   /** Remote commands are killed after this many seconds. */
   timeoutSec: number;
   /** The user the task's commands run as (become user, else the login user): who owns what it creates. */
@@ -95,6 +99,11 @@ export interface ModuleDef<A = any> {
   storesArgs?: boolean;
   /** Runs on the controller only (debug, set_fact, assert, fail): no connection needed. */
   local?: boolean;
+  /**
+   * Load time, before any host: check the controller files the (unrendered) arguments name,
+   * pushing positioned errors (include_vars reads a static file now).
+   */
+  preload?(args: Record<string, unknown>, dirs: { playDir: string; roleDir?: string }, errors: NodemendError[], at: Loc): void;
   plan(args: A, ctx: ModuleContext): Promise<Plan>;
 }
 

@@ -5,18 +5,19 @@
  * block's rescue takes it; an unreachable host leaves for good. One host's
  * failure never touches another host's state.
  */
-import type { Block, IncludeTasks, Inventory, InventoryHost, Play, Playbook, Task, TaskNode } from '../load/model.js';
+import type { Block, IncludeTasks, Inventory, InventoryHost, Play, Playbook, RoleCall, Task, TaskNode } from '../load/model.js';
+import { notifiables, notifyNames, type Notifiable } from '../load/handlers.js';
 import type { HostConnection } from '../transport/types.js';
 import type { PlayStop, RunObserver, RunResult, TaskResult } from './events.js';
 import { HostRun } from './host-run.js';
+import { blockVarsOf, enterRole, inherit, ROOT, withInherited, type Inherited } from './inherited.js';
 import { markUnsafe } from '../load/expr/unsafe.js';
-import { blockVarsOf, inherit, ROOT, withInherited, type Inherited } from './inherited.js';
 import { mapLimit } from './limit.js';
 import type { HostState, RunOptions } from './options.js';
 import { splitBatches } from './batches.js';
 import { implicitLocalhost, isImplicitLocalhost } from '../load/localhost.js';
 import { tagsSelect } from './tags.js';
-import { keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, taskDisplayName, type TaskEnv } from './task-runner.js';
+import { includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, taskDisplayName, type TaskEnv } from './task-runner.js';
 import { buildScope, withFacts } from './scope.js';
 import { evaluateCondition } from '../load/expr/index.js';
 import { unwrapUnsafe } from '../load/expr/unsafe.js';
@@ -52,6 +53,10 @@ interface PlayCtx {
   rootInh: Inherited;
   /** --start-at-task: tasks are skipped until one of this name (or glob) comes up, across plays. */
   startAt: { pattern?: RegExp };
+  /** Per host: the RoleCall keys that ran to the end in this play (a role runs once unless duplicates are allowed). */
+  rolesDone: Map<string, Set<string>>;
+  /** Running a handler that is an include_tasks: its tasks report as handlers. */
+  inHandler?: boolean;
   /** --step is asking in this batch ("continue" stops it until the next batch, as ansible-playbook's per-batch strategy). */
   stepping: boolean;
 }
@@ -105,13 +110,14 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       stop: input.stop,
       kill: input.kill,
       startAt,
+      rolesDone: new Map(),
       stepping: false,
       rootInh: inherit(ROOT, { when: [], tags: play.tags, vars: {}, environment: play.environment, become: play.become, become_user: play.become_user, connection: play.connection }),
       env: {
         options,
         playName: play.name,
         connectionOf: (n) => (inventory.hosts.has(n) || isImplicitLocalhost(inventory, n) ? hostRun(n) : undefined),
-        scopeBase: { play, inventory, playHosts, extraVars: options.extraVars, check: options.check, hostRuns },
+        scopeBase: { play, inventory, playHosts, extraVars: options.extraVars, check: options.check, hostRuns, roleExports: { defaults: { ...play.roleDefaults }, vars: { ...play.roleVars } } },
       },
     };
     const batches = splitBatches(playHosts, play.serial);
@@ -191,6 +197,7 @@ async function runNodes(nodes: TaskNode[], hosts: HostRun[], inh: Inherited, ctx
     if (node.kind === 'task' && node.module === 'meta') f = await runMeta(node, active, inh, ctx, record, emit);
     else if (node.kind === 'task') f = await runTask(node, active, inh, ctx, record, emit);
     else if (node.kind === 'block') f = await runBlock(node, active, inh, ctx, record, emit);
+    else if (node.kind === 'role') f = await runRole(node, active, inh, ctx, record, emit);
     else if (node.loop !== undefined) f = await runIncludeLoop(node, active, inh, ctx, record, emit);
     else f = await runNodes(node.tasks, active, inherit(inh, node), ctx, record, emit);
     failed.push(...f);
@@ -358,7 +365,44 @@ async function runBlock(node: Block, hosts: HostRun[], parent: Inherited, ctx: P
   return failed;
 }
 
-async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit, isHandler = false): Promise<HostRun[]> {
+/**
+ * A role on the hosts: its dependencies, then its tasks. A `roles:` entry or dependency that
+ * already ran on a host in this play (same key) is not run there again unless the role allows
+ * duplicates (meta/main.yml); include_role's own tags and `when:` gate the include.
+ */
+async function runRole(call: RoleCall, hosts: HostRun[], parent: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
+  const failed: HostRun[] = [];
+  let targets = hosts;
+  if (call.how === 'include') {
+    if (!tagsSelect([...parent.tags, ...call.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return [];
+    const when = [...parent.when, ...call.when];
+    const gated = await Promise.all(targets.map(async (h) => ({ h, r: await includeGate(call.name ?? call.role.name, call.loc, when, h, parent, ctx.env) })));
+    for (const { h, r } of gated) {
+      if (!r) continue;
+      record(r);
+      count(h, { results: [r], failed: r.status === 'failed', unreachable: false, changed: false });
+      if (r.status === 'failed') {
+        h.failed = true;
+        failed.push(h);
+      }
+    }
+    targets = gated.filter((g) => !g.r).map((g) => g.h);
+  }
+  const done = (h: HostRun): Set<string> => ctx.rolesDone.get(h.name) ?? ctx.rolesDone.set(h.name, new Set()).get(h.name)!;
+  if (!call.allowDuplicates) targets = targets.filter((h) => !done(h).has(call.key));
+  if (!targets.length) return failed;
+  const inh = enterRole(parent, call);
+  failed.push(...(await runNodes([...call.role.dependencies, ...call.role.tasks], targets, inh, ctx, record, emit)));
+  targets.filter((h) => h.alive).forEach((h) => done(h).add(call.key));
+  if (call.public && inh.role) {
+    const exports = ctx.env.scopeBase.roleExports!;
+    Object.assign(exports.defaults, inh.role.defaults);
+    Object.assign(exports.vars, inh.role.vars);
+  }
+  return failed;
+}
+
+async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit, isHandler = ctx.inHandler ?? false): Promise<HostRun[]> {
   if (!isHandler && !tagsSelect([...inh.tags, ...own.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return [];
   const task = withInherited(own, inh);
   // A templated no_log may turn out true: the title hides the arguments until it is known.
@@ -421,23 +465,39 @@ function count(host: HostRun, out: { results: TaskResult[]; failed: boolean; unr
   }
 }
 
-/** Handlers run once per notified host, in the order they are defined; a handler may notify another. */
+/**
+ * Handlers run once per notified host, in the order they are defined (roles' first); a handler
+ * may notify another. A handler that is an include_tasks runs all its tasks (load/handlers.ts).
+ */
 async function runHandlers(hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<void> {
+  // What each handler inherits from the blocks, imports and role around it.
+  const handlers = [...notifiables(ctx.play.handlers)].map(({ handler, parents, role }) => ({
+    handler,
+    names: notifyNames(handler, role),
+    inh: parents.reduce((acc, p) => (p.kind === 'role' ? enterRole(acc, p) : inherit(acc, p)), inh),
+  }));
   // A handler runs at most once per host and flush, as in Ansible: one that notifies itself
   // (or one that already ran) is not run again until the next flush.
-  const ranOn = new Map(hosts.map((h) => [h, new Set<Task>()]));
+  const ranOn = new Map(hosts.map((h) => [h, new Set<Notifiable>()]));
   for (let round = 0; round < 10 && !halted(ctx); round++) {
     let ran = false;
     // Every handler listening on a notified name runs (not only the first one), so the
     // round works from a snapshot; notifications made by handlers go to the next round.
     const pending = new Map(hosts.map((h) => [h, new Set(h.notified)]));
     hosts.forEach((h) => h.notified.clear());
-    for (const handler of ctx.play.handlers) {
-      const names = [handler.name, ...handler.listen].filter(Boolean) as string[];
+    for (const { handler, names, inh: hInh } of handlers) {
       const targets = hosts.filter((h) => h.alive && !ranOn.get(h)!.has(handler) && names.some((n) => pending.get(h)!.has(n)));
       if (!targets.length) continue;
       targets.forEach((h) => ranOn.get(h)!.add(handler));
-      await runTask(handler, targets, inh, ctx, record, emit, true);
+      if (handler.kind === 'task') await runTask(handler, targets, hInh, ctx, record, emit, true);
+      else {
+        ctx.inHandler = true;
+        try {
+          await runNodes(handler.tasks, targets, inherit(hInh, handler), ctx, record, emit);
+        } finally {
+          ctx.inHandler = false;
+        }
+      }
       ran = true;
     }
     if (!ran) break;

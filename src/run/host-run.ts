@@ -8,6 +8,8 @@ import { emptyPlannedPaths, type PlannedPaths } from '../modules/lib/planned-pat
 export class HostRun {
   /** set_fact values and registered results: they outlive the play, like Ansible's. */
   readonly runtimeVars: Record<string, unknown> = {};
+  /** include_vars values: below set_fact, above task vars, for the rest of the run (as Ansible's vars cache). */
+  readonly includedVars: Record<string, unknown> = {};
   /** Which of runtimeVars a no_log task set (name → that task): the run journal never keeps them (run/journal.ts). */
   readonly noLogVars = new Map<string, string>();
   readonly notified = new Set<string>();

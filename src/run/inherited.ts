@@ -1,10 +1,28 @@
-import type { Task, TaskCommon } from '../load/model.js';
+import type { RoleCall, Task, TaskCommon } from '../load/model.js';
+import { withDependencies } from '../load/roles.js';
+
+/** The role a task runs in: its variables at their precedence (run/scope.ts) and its directory (templates/, files/). */
+export interface RoleScope {
+  name: string;
+  path: string;
+  /** Its defaults over its dependencies' (and the roles that depend on it). */
+  defaults: Record<string, unknown>;
+  /** Its vars/ and the role entry's `vars:` over its dependencies'. */
+  vars: Record<string, unknown>;
+  /** Role params (keys of a `roles:` entry that are not keywords). */
+  params: Record<string, unknown>;
+}
 
 /**
- * What plays, blocks and includes pass down to the tasks inside them: their TaskCommon keys,
- * merged, and per host the loop variables of an include_tasks loop they run inside.
+ * What plays, blocks, includes and roles pass down to the tasks inside them: their TaskCommon keys,
+ * merged, per host the loop variables of an include_tasks loop they run inside, and the role.
  */
-export type Inherited = Omit<TaskCommon, 'name' | 'loc'> & { perHost?: ReadonlyMap<string, Record<string, unknown>> };
+export type Inherited = Omit<TaskCommon, 'name' | 'loc'> & {
+  perHost?: ReadonlyMap<string, Record<string, unknown>>;
+  role?: RoleScope;
+  /** include_role's `vars:` (Ansible's include params: above set_fact, below -e). */
+  includeParams?: Record<string, unknown>;
+};
 
 /** The block-level variables a task sees on one host: blocks' and includes' vars, then its include loop's item. */
 export function blockVarsOf(inh: Inherited, host: string): Record<string, unknown> {
@@ -15,7 +33,7 @@ export function blockVarsOf(inh: Inherited, host: string): Record<string, unknow
 export const ROOT: Inherited = { when: [], tags: [], vars: {}, environment: [] };
 
 /** The inner node's own value wins; `when`, `tags` and `vars` add up, `environment` entries apply in order (inner last). */
-export function inherit(parent: Inherited, node: Inherited): Inherited {
+export function inherit(parent: Inherited, node: Omit<TaskCommon, 'name' | 'loc'>): Inherited {
   return {
     when: [...parent.when, ...node.when],
     tags: [...parent.tags, ...node.tags],
@@ -32,6 +50,8 @@ export function inherit(parent: Inherited, node: Inherited): Inherited {
     delegate_to: node.delegate_to ?? parent.delegate_to,
     timeout: node.timeout ?? parent.timeout,
     perHost: parent.perHost,
+    role: parent.role,
+    includeParams: parent.includeParams,
   };
 }
 
@@ -50,5 +70,27 @@ export function withInherited(task: Task, inh: Inherited): Task {
     run_once: task.run_once ?? inh.run_once,
     delegate_to: task.delegate_to ?? inh.delegate_to,
     timeout: task.timeout ?? inh.timeout,
+  };
+}
+
+/**
+ * Into a role's tasks (and its dependencies'). `roles:`, import_role and dependencies pass
+ * their keywords down (`vars:` at role-vars precedence); include_role passes only `apply`'s,
+ * and its `vars:` become include params, as Ansible's dynamic includes do.
+ */
+export function enterRole(parent: Inherited, call: RoleCall): Inherited {
+  const include = call.how === 'include';
+  const base = include ? (call.apply ? inherit(parent, call.apply) : { ...parent }) : inherit(parent, { ...call, vars: {} });
+  const up = parent.role;
+  return {
+    ...base,
+    role: {
+      name: call.role.name,
+      path: call.role.path,
+      defaults: { ...up?.defaults, ...withDependencies(call.role, 'defaults') },
+      vars: { ...up?.vars, ...withDependencies(call.role, 'vars'), ...(include ? {} : call.vars) },
+      params: { ...up?.params, ...call.params },
+    },
+    includeParams: include ? { ...parent.includeParams, ...call.vars } : parent.includeParams,
   };
 }

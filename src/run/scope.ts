@@ -1,9 +1,12 @@
 /**
  * The variables a task sees, and expression evaluation that fetches facts on demand.
  *
- * Precedence, lowest first (a subset of Ansible's): inventory vars (all < groups <
- * host) < play vars (vars_files < vars) < block/include vars < task vars <
- * set_fact/registered < loop item < extra vars. Facts live under `facts` (alias
+ * Precedence, lowest first (Ansible 2.14's VariableManager.get_vars, the parts nodemend
+ * has): role defaults (the play's static roles', then the task's own role chain) <
+ * inventory vars (all < groups < host) < play vars (vars_files < vars) < role vars (the
+ * play's static roles', then the task's role chain and its entry's `vars:`) < block/import
+ * vars < task vars < include_vars < set_fact/registered < role params < include params
+ * (include_role `vars:`) < loop item < extra vars. Facts live under `facts` (alias
  * `ansible_facts`) and are fetched only when an expression reads them.
  */
 import type { Facts } from '../facts/types.js';
@@ -12,6 +15,7 @@ import { FactNeeded } from '../load/expr/index.js';
 import { markUnsafe } from '../load/expr/unsafe.js';
 import type { HostRun } from './host-run.js';
 import type { Inventory, Play } from '../load/model.js';
+import type { RoleScope } from './inherited.js';
 
 /** `facts.x` reads a cached fact, or throws FactNeeded so the caller fetches it and evaluates again. */
 export function factsProxy(facts: Facts): Record<string, unknown> {
@@ -52,13 +56,18 @@ export interface ScopeParts {
   blockVars: Record<string, unknown>;
   taskVars: Record<string, unknown>;
   extraVars: Record<string, unknown>;
+  /** The role the task runs in, and include_role's include params. */
+  role?: RoleScope;
+  includeParams?: Record<string, unknown>;
+  /** Defaults and vars every task of the play sees: static roles', then public include_roles' once run. */
+  roleExports?: { defaults: Record<string, unknown>; vars: Record<string, unknown> };
   check: boolean;
   /** All hosts of the run, for `hostvars`. */
   hostRuns: ReadonlyMap<string, HostRun>;
 }
 
 export function hostVarsOf(h: HostRun): Record<string, unknown> {
-  return { ...h.inv.vars, ...h.runtimeVars, inventory_hostname: h.name };
+  return { ...h.inv.vars, ...h.includedVars, ...h.runtimeVars, inventory_hostname: h.name };
 }
 
 /** `groups` for expressions: built once per inventory, not for every task on every host. */
@@ -83,12 +92,20 @@ export function buildScope(p: ScopeParts): Record<string, unknown> {
   });
   const groups = groupsOf(p.inventory);
   return {
+    ...p.roleExports?.defaults,
+    ...p.role?.defaults,
     ...p.host.inv.vars,
     ...p.play.vars,
+    ...p.roleExports?.vars,
+    ...p.role?.vars,
     ...p.blockVars,
     ...p.taskVars,
+    ...p.host.includedVars,
     ...p.host.runtimeVars,
+    ...p.role?.params,
+    ...p.includeParams,
     ...p.extraVars,
+    ...(p.role ? { role_name: p.role.name, role_path: p.role.path } : {}),
     facts,
     ansible_facts: facts,
     hostvars,

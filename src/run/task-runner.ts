@@ -28,7 +28,7 @@ export interface TaskEnv {
   options: RunOptions;
   /** Connection of another host (delegate_to). */
   connectionOf(hostName: string): HostRun | undefined;
-  scopeBase: Omit<ScopeParts, 'host' | 'blockVars' | 'taskVars'>;
+  scopeBase: Omit<ScopeParts, 'host' | 'blockVars' | 'taskVars' | 'role' | 'includeParams'>;
   playName: string;
 }
 
@@ -42,10 +42,29 @@ export interface HostTaskOutcome {
 
 /** A task's title: its name, else the module and its first argument, unless no_log (argument values may be secrets). */
 export function taskDisplayName(task: Task, noLog: boolean): string {
-  if (task.name) return task.name;
-  if (noLog) return task.module;
+  // A role's task is titled `ROLE : NAME`, as Ansible's Task.get_name().
+  const role = task.role ? `${task.role} : ` : '';
+  if (task.name) return role + task.name;
+  if (noLog) return role + task.module;
   const first = Object.values(task.args)[0];
-  return `${task.module}${typeof first === 'string' ? ` ${first}` : ''}`.slice(0, 80);
+  return `${role}${task.module}${typeof first === 'string' ? ` ${first}` : ''}`.slice(0, 80);
+}
+
+/**
+ * A dynamic include's own `when:` on one host (include_role: its keywords gate the include,
+ * not its tasks): undefined when it is included, else its skipped or failed result.
+ */
+export async function includeGate(name: string, loc: Loc, when: string[], host: HostRun, inh: Inherited, env: TaskEnv): Promise<TaskResult | undefined> {
+  if (!when.length) return undefined;
+  const started = Date.now();
+  const scope = buildScope({ ...env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: {}, role: inh.role, includeParams: inh.includeParams });
+  const base = { host: host.name, play: env.playName, task: name, taskLoc: `${loc.file}:${loc.line ?? 0}`, module: 'include_role', check: env.options.check, changed: false, startedAt: started };
+  try {
+    if (await withFacts(host.facts, () => evaluateCondition(when, scope, loc))) return undefined;
+    return { ...base, status: 'skipped', msg: 'conditional result was false', durationMs: Date.now() - started };
+  } catch (e) {
+    return { ...base, status: 'failed', msg: errorMessage(e, false), durationMs: Date.now() - started };
+  }
 }
 
 /** become / become_user of the task, its blocks, the play or the inventory (templates rendered in the task's scope). */
@@ -83,7 +102,7 @@ export async function keywordOnHost(task: Task, inh: Inherited, host: HostRun, e
 export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, env: TaskEnv, isHandler = false): Promise<HostTaskOutcome> {
   const started = Date.now();
   // Keywords first, in the run's mode: a task's `check_mode:` wins over --check either way, as in Ansible.
-  const kwScope = buildScope({ ...env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars });
+  const kwScope = buildScope({ ...env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars, role: inh.role, includeParams: inh.includeParams });
   let kw: HostKeywords = { noLog: task.no_log !== undefined && task.no_log !== false, ignoreErrors: false };
   let kwError: unknown;
   try {
@@ -100,7 +119,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
   }
   const check = kw.forcedCheck ?? env.options.check;
   // Built per item: a set_fact of an earlier item is seen by the next (Ansible's loops accumulate).
-  const scopeNow = (): Record<string, unknown> => buildScope({ ...env.scopeBase, check, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars });
+  const scopeNow = (): Record<string, unknown> => buildScope({ ...env.scopeBase, check, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars, role: inh.role, includeParams: inh.includeParams });
   const scope = scopeNow();
   const noLog = kw.noLog;
   const base = {
@@ -252,13 +271,14 @@ async function runOnce(
       vars: scope,
       renderTemplate: (file, opts) => withFacts(target.facts, () => renderTemplateFile(file, scope, opts)),
       resolveLocalPath: (p, kind) => {
-        const file = resolveLocalPath(env.scopeBase.play.dir, p, kind);
+        const file = resolveLocalPath(env.scopeBase.play.dir, p, kind, inh.role?.path);
         env.options.onLocalFile?.(file);
         return file;
       },
       // Facts are fetched here as in when:, so assert's that and debug's var may read any fact.
       evaluate: (expr) => withFacts(target.facts, () => evaluateTemplatedExpression(expr, scope, task.loc)),
       setHostVars: (vars) => host.setVars(vars, noLogLabel(task, noLog)),
+      setIncludedVars: (vars) => Object.assign(host.includedVars, vars),
       planned: kw.forcedCheck === true ? scratchPlannedPaths(target.planned) : target.planned,
       identity: become?.user ?? target.inv.connection.user,
       timeoutSec: task.timeout ?? env.options.taskTimeoutSec,

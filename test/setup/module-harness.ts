@@ -75,6 +75,7 @@ export class ModuleHarness {
         throw new Error('evaluate not provided to the harness');
       },
       setHostVars: (v) => Object.assign(this.hostVars, v),
+      setIncludedVars: (v) => Object.assign(this.hostVars, v),
       timeoutSec: 60,
       reconnect: (deadline) => this.conn.reconnect(deadline),
       planned: this.planned,

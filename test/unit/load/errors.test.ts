@@ -246,9 +246,9 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'blocks in handlers',
-    files: { 'site.yaml': '- hosts: all\n  handlers:\n    - block:\n        - command: ls\n' },
-    errors: ['site.yaml:3:7: handlers must be plain tasks: "block" is not supported in handlers'],
+    name: 'include_role in handlers',
+    files: { 'site.yaml': '- hosts: all\n  handlers:\n    - include_role: { name: x }\n' },
+    errors: ['site.yaml:3:7: "include_role" is not supported in handlers: notify a handler of the role instead'],
   },
   {
     name: 'unknown key in a block',

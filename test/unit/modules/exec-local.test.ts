@@ -31,6 +31,7 @@ function ctx(exprs: Record<string, unknown> = {}, vars: Record<string, unknown> 
       throw new Undefined(`'${e}' is undefined`);
     },
     setHostVars: (v) => Object.assign(set, v),
+    setIncludedVars: (v) => Object.assign(set, v),
     timeoutSec: 10,
     planned: emptyPlannedPaths(),
     reconnect: () => Promise.resolve(),

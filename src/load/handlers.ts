@@ -1,0 +1,33 @@
+/**
+ * Which handlers a `notify:` name reaches, as in Ansible 2.14: a handler task by its name or a
+ * `listen:` topic (a role's handler also as `ROLE : NAME`); an include_tasks handler the same
+ * way (notifying it runs all its tasks); a block or an import_tasks in `handlers:` only groups
+ * handlers (the tasks inside are notified one by one, the group itself cannot be).
+ */
+import type { IncludeTasks, RoleCall, Task, TaskNode } from './model.js';
+
+export type Notifiable = Task | IncludeTasks;
+
+/** The names that notify `h`. */
+export function notifyNames(h: Notifiable, role?: string): string[] {
+  const own = h.name ? [h.name, ...(role ? [`${role} : ${h.name}`] : [])] : [];
+  return [...own, ...(h.listen ?? [])];
+}
+
+/**
+ * Each notifiable handler in definition order, with the blocks and role around it (a
+ * RoleCall in `handlers:` stands for that role's handlers).
+ */
+export function* notifiables(nodes: TaskNode[], parents: (TaskNode | RoleCall)[] = [], role?: string): Generator<{ handler: Notifiable; parents: (TaskNode | RoleCall)[]; role?: string }> {
+  for (const n of nodes) {
+    if (n.kind === 'task' || (n.kind === 'include' && n.dynamic)) yield { handler: n, parents, role };
+    else if (n.kind === 'include') yield* notifiables(n.tasks, [...parents, n], role);
+    else if (n.kind === 'block') yield* notifiables([...n.block, ...n.rescue, ...n.always], [...parents, n], role);
+    else yield* notifiables(n.role.handlers, [...parents, n], n.role.name);
+  }
+}
+
+/** Every name some handler answers to. */
+export function handlerNamesIn(nodes: TaskNode[]): string[] {
+  return [...new Set([...notifiables(nodes)].flatMap((x) => notifyNames(x.handler, x.role)))];
+}
