@@ -9,7 +9,20 @@ import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, Scalar, type Node } from 'yaml';
 import { z } from 'zod';
 import { NodemendError } from './errors.js';
-import { WITH_LOOKUPS, type Block, type BoolKeyword, type EnvEntry, type IncludeTasks, type Loc, type LoopKind, type LoopSpec, type RoleCall, type Task, type TaskCommon, type TaskNode } from './model.js';
+import {
+  WITH_LOOKUPS,
+  type Block,
+  type BoolKeyword,
+  type EnvEntry,
+  type IncludeTasks,
+  type Loc,
+  type LoopKind,
+  type LoopSpec,
+  type RoleCall,
+  type Task,
+  type TaskCommon,
+  type TaskNode,
+} from './model.js';
 import type { Diag } from './diag.js';
 import { collectionHint, findModule, moduleNames as allModuleNames } from '../modules/registry.js';
 import { hasTemplate } from './expr/index.js';
