@@ -266,10 +266,11 @@ describe('grub-nokmem.yaml after the reboot (emulated): the kmem proof decides, 
     `echo "$p" > ${SESSION}`,
     `cat ${BOOT}`,
   ].join('; ');
+  // The new boot id only once the new command line is in place: the play reads it as soon as the id changes.
   const reboot = [
-    `date +%s%N > ${BOOT}`,
     `echo 'BOOT_IMAGE=/vmlinuz-3.10.0-1160.el7.x86_64 ro crashkernel=auto rhgb quiet ${FLAG}' > ${CMDLINE}`,
     `mount --bind ${CMDLINE} /proc/cmdline`,
+    `date +%s%N > ${BOOT}`,
     `s=$(cat ${SESSION}); [ "$s" -gt 1 ] && kill "$s"`,
   ].join('; ');
   const emulated = (tree: string) => ({

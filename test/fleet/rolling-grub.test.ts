@@ -38,13 +38,15 @@ done
 mkdir -p /boot/grub
 printf 'menuentry Debian {\\n  linux /vmlinuz root=/dev/vda1 ro %s\\n}\\n' "$GRUB_CMDLINE_LINUX" > /boot/grub/grub.cfg
 `;
-// The emulated reboot: the new command line is what the generated config boots.
+// The emulated reboot: the new command line is what the generated config boots. The new boot id
+// comes last: the play takes it as "booted" and reads /proc/cmdline at once (written first, a
+// loaded machine showed the play the old command line).
 const REBOOT = [
   `echo "$(date +%s%3N) reboot" >> ${REBOOTS}`,
-  `cat /proc/sys/kernel/random/uuid > ${BOOT_ID}`,
   `echo "BOOT_IMAGE=/vmlinuz $(sed -n 's/^ *linux \\/vmlinuz //p' /boot/grub/grub.cfg)" > ${CMDLINE}`,
   'umount /proc/cmdline 2>/dev/null',
   `mount --bind ${CMDLINE} /proc/cmdline`,
+  `cat /proc/sys/kernel/random/uuid > ${BOOT_ID}`,
 ].join('; ');
 
 /** A command on a host as root (its mount namespace: the bind mounts live there). */
