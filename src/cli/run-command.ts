@@ -297,5 +297,15 @@ export async function runWithProgress(
     if (locks) await releaseLocks(locks);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    // A signal from here to the exit (reports written, connections closed) must not kill the
+    // process with the default action: the exit code stays the run's (130 once interrupted).
+    if (!process.listeners('SIGINT').includes(lateSignal)) process.on('SIGINT', lateSignal).on('SIGTERM', lateSignal);
   }
+}
+
+let lateSignals = 0;
+/** After the run: the first signal is noted, a second one quits at once with 130. */
+function lateSignal(sig: NodeJS.Signals): void {
+  if (++lateSignals > 1) process.exit(130);
+  process.stderr.write(`nodemend: ${sig}: the run is over, finishing its reports (${sig} again quits now)\n`);
 }

@@ -73,6 +73,11 @@ if [ -n "$held" ]; then rm -f -- "$hl" || exit 3; printf 'NMLOCK broke %s %s\\n'
 l=$l2; [ -w /run ] && l=$l1
 set -C
 if { printf '%s\\n' "$me" > "$l"; } 2>/dev/null; then printf 'NMLOCK ok %s\\n' "$l"; exit 0; fi
+# Forced, and another forced run created its lock between our check and our create: break it too.
+if [ "$force" = 1 ] && IFS= read -r h < "$l"; then
+  rm -f -- "$l" || exit 3; printf 'NMLOCK broke %s %s\\n' "$l" "$h"
+  if { printf '%s\\n' "$me" > "$l"; } 2>/dev/null; then printf 'NMLOCK ok %s\\n' "$l"; exit 0; fi
+fi
 IFS= read -r h < "$l"; printf 'NMLOCK held %s %s\\n' "$l" "$h"
 `;
 
