@@ -14,7 +14,7 @@
  * sees real names; giving an argument under two of its names is an error.
  */
 import { isMap, isScalar, type Node } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { NodemendError } from './errors.js';
 import type { ModuleDef } from '../modules/types.js';
 import { hasTemplate } from './expr/index.js';
@@ -181,4 +181,25 @@ export function describeArgs(known: readonly string[], aliases: Readonly<Record<
       return as.length ? `${k} (${as.join(', ')})` : k;
     })
     .join(', ');
+}
+
+/**
+ * Ansible's `type: list` argument: a list, or a comma-separated string (`"a, b"`), each part
+ * trimmed and empty parts dropped (a number is one item), then checked item by item. The one
+ * way module schemas take such lists (package names, unarchive extra_opts, find patterns...).
+ */
+export function listArg<T extends z.ZodType<unknown, string>>(item: T) {
+  return z
+    .union([z.array(z.unknown()), z.string(), z.number()])
+    .transform((v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : typeof v === 'number'
+          ? [String(v)]
+          : v.map((x) => (typeof x === 'number' ? String(x) : x)),
+    )
+    .pipe(z.array(item));
 }

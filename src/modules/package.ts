@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { withAliases } from './lib/args.js';
 import { defineModule, ModuleFailure, type ModuleContext, type ModuleDef } from './types.js';
 import { raw, sh, type Raw } from '../transport/quote.js';
+import { listArg } from '../load/module-args.js';
 
 type Backend = 'apt' | 'yum' | 'dnf';
 type State = 'present' | 'absent' | 'latest';
@@ -26,23 +27,10 @@ const flag = z.union([z.boolean(), z.stringbool()]);
 // Package specs never start with "-" (they would read as options) and hold no shell syntax worth allowing.
 const spec = z.string().regex(/^[A-Za-z0-9@_+.:~*][A-Za-z0-9@_+.:~*=<>-]*$/, 'not a package name or spec');
 
-// Ansible's list type: a comma-separated string is a list.
-const names = z
-  .union([z.string(), z.array(spec)])
-  .transform((v) =>
-    typeof v === 'string'
-      ? v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : v,
-  )
-  .pipe(z.array(spec));
-
 export const schema = withAliases(
   z
     .strictObject({
-      name: names.optional(),
+      name: listArg(spec).optional(),
       state: z
         .enum(['present', 'installed', 'absent', 'removed', 'latest'])
         .default('present')

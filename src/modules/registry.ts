@@ -27,6 +27,7 @@ import unarchive from './unarchive.js';
 import meta from './meta.js';
 import includeVars from './include_vars.js';
 import iniFile from './ini_file.js';
+import pamLimits from './pam_limits.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -59,6 +60,7 @@ const ALL: ModuleDef[] = [
   meta,
   includeVars,
   iniFile,
+  pamLimits,
 ];
 
 /** Modules by short name. */

@@ -17,24 +17,16 @@ import { raw, sh, type Raw } from '../transport/quote.js';
 import { parseStatLine, sha256, STAT_FIELDS_FORMAT } from '../transport/remote-file.js';
 import { attrDelta, attrFields, type WantedAttrs } from './lib/attrs.js';
 import { boolArg, pathArg } from './lib/args.js';
+import { listArg } from '../load/module-args.js';
 import { parentWillExist, remoteFileWillExist } from './lib/planned-paths.js';
 import { chmodArgument, formatMode, parseMode } from './lib/mode.js';
-
-const listArg = z.union([z.array(z.string()), z.string()]).transform((v) =>
-  typeof v === 'string'
-    ? v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : v,
-);
 
 export const schema = z.strictObject({
   src: pathArg,
   dest: pathArg,
   remote_src: boolArg.default(false),
   creates: z.string().optional(),
-  extra_opts: listArg.default([]),
+  extra_opts: listArg(z.string()).default([]),
   list_files: boolArg.default(false),
   ...attrFields,
 });

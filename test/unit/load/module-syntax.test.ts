@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { loadTree, play } from './load-helpers.js';
 import { parseKeyValue, splitArgs } from '../../../src/load/kv-args.js';
 import { findModule } from '../../../src/modules/registry.js';
+import { listArg } from '../../../src/load/module-args.js';
+import { z } from 'zod';
 
 const firstTask = async (line: string) => {
   const out = await loadTree({ 'site.yaml': play(`    - ${line}\n`) });
@@ -70,5 +72,24 @@ describe('no arguments and collection names', () => {
   });
   it('names the right collection for a module under the wrong one', async () => {
     expect(await errorsOf('    - ansible.posix.copy: { dest: /x, content: a }\n')).toEqual(['site.yaml:3:7: unknown module "ansible.posix.copy" ("copy" is ansible.builtin.copy)']);
+  });
+});
+
+describe("Ansible's list arguments (listArg)", () => {
+  const spec = listArg(z.string().regex(/^[a-z]+$/, 'lower-case only'));
+  it('splits a comma-separated string, trims each part and drops empty ones', () => {
+    expect(spec.parse('a, b,,c ')).toEqual(['a', 'b', 'c']);
+    expect(spec.parse(['x', 'y'])).toEqual(['x', 'y']);
+    expect(listArg(z.string()).parse(7)).toEqual(['7']);
+    expect(listArg(z.string()).parse([1, 'b'])).toEqual(['1', 'b']);
+  });
+  it('checks every item, from a string as from a list', () => {
+    expect(spec.safeParse('a, B').success).toBe(false);
+    expect(spec.safeParse(['a', 'B']).success).toBe(false);
+  });
+  it('is what package and unarchive use: a bad item is named at load time', async () => {
+    expect(await firstTask('apt: { name: "curl, jq" }')).toMatchObject({ args: { name: 'curl, jq' } });
+    expect((await errorsOf('    - apt: { name: "curl, -x" }\n')).join('\n')).toMatch(/not a package name or spec/);
+    expect(findModule('unarchive')!.schema.parse({ src: '/a.tgz', dest: '/d', extra_opts: '--strip-components=1, -v' })).toMatchObject({ extra_opts: ['--strip-components=1', '-v'] });
   });
 });
