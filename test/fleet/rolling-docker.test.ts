@@ -15,7 +15,7 @@ import { HOSTS } from '../setup/fleet.js';
 import { assertBuilt, readJson, runCli, workDir, writeInventory } from '../setup/cli.js';
 import type { JsonReport } from '../../src/report/json.js';
 import { onHost, plant, removeOnHost } from './playbooks-env.js';
-import { expectOneDrainedNodeAtATime, expectStoppedAtFailedNode, kubectlCalls, kubectlEnv, REPO, resetCluster } from './rolling-env.js';
+import { cordonedNodes, expectOneDrainedNodeAtATime, expectStoppedAtFailedNode, kubectlCalls, kubectlEnv, REPO, resetCluster } from './rolling-env.js';
 import { dockerdStandIn, sysvinitDockerStandIn } from '../setup/docker-standins.js';
 
 const NODES = [...HOSTS.rolling]; // node19, node20, node21
@@ -121,6 +121,21 @@ describe('docker.yaml rolls through the cluster one drained node at a time', () 
     const run = await docker({}, ['--check']);
     expect(run.code, run.out).toBe(0);
     expect(NODES.map((h) => `${h}:${status(run, h, 'kubectl drain')}`)).toEqual([`${A}:skipped`, `${B}:changed`, `${C}:skipped`]);
+  });
+
+  it('a PodDisruptionBudget that outlasts the drain timeout: kubectl gives up, the node stays cordoned and named, nothing restarts', async () => {
+    resetCluster(cluster);
+    for (const h of NODES) writeFileSync(onHost(h, DAEMON_JSON), '{"drifted": true}\n');
+    // 15 blocked evictions, retried every 5 s, against a 70 s drain timeout (kubectl prints it as a Go duration)
+    const run = await docker({ k8s_drain_timeout: 70 }, [], { KUBECTL_STANDIN_PDB_RETRIES: '15' });
+    expect(run.code, run.out).toBe(2);
+    expect(kubectlCalls(cluster).map(([, verb, node]) => `${verb} ${node}`)).toEqual([`drain ${A}`]);
+    expect(run.report.hosts[A].tasks.filter((t) => t.task.startsWith('kubectl drain')).map((t) => t.status)).toEqual(['failed']);
+    expect(run.out).toContain(`error when evicting pods/\"web-${A}\" -n \"default\": global timeout reached: 1m10s`);
+    expect(cordonedNodes(cluster)).toEqual([`${A}.cordoned`]);
+    expect(run.out).toContain(`LEFT CORDONED: ${A}`);
+    expect(restarts(A)).toHaveLength(1); // only the first run's
+    expect(run.report.hosts[B].tasks).toEqual([]);
   });
 
   it('a node that fails its health gate stops the play: it stays cordoned and named, later nodes are untouched', async () => {
