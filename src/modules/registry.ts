@@ -27,6 +27,7 @@ import unarchive from './unarchive.js';
 import meta from './meta.js';
 import includeVars from './include_vars.js';
 import iniFile from './ini_file.js';
+import setup from './setup.js';
 import find from './find.js';
 import pamLimits from './pam_limits.js';
 
@@ -61,6 +62,7 @@ const ALL: ModuleDef[] = [
   meta,
   includeVars,
   iniFile,
+  setup,
   find,
   pamLimits,
 ];
