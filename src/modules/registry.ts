@@ -29,6 +29,7 @@ import includeVars from './include_vars.js';
 import iniFile from './ini_file.js';
 import setup from './setup.js';
 import find from './find.js';
+import mount from './mount.js';
 import pamLimits from './pam_limits.js';
 
 const ALL: ModuleDef[] = [
@@ -64,6 +65,7 @@ const ALL: ModuleDef[] = [
   iniFile,
   setup,
   find,
+  mount,
   pamLimits,
 ];
 
