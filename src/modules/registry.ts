@@ -28,6 +28,8 @@ import meta from './meta.js';
 import includeVars from './include_vars.js';
 import iniFile from './ini_file.js';
 import pamLimits from './pam_limits.js';
+import user from './user.js';
+import group from './group.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -61,6 +63,8 @@ const ALL: ModuleDef[] = [
   includeVars,
   iniFile,
   pamLimits,
+  user,
+  group,
 ];
 
 /** Modules by short name. */
