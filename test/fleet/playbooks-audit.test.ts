@@ -7,8 +7,9 @@
  *   v219-78: `show kubelet -p ExecStart` with the unit's drop-ins applied), with kubeadm's
  *   kubelet.service + 10-kubeadm.conf on both hosts, and nodemend's 20-nodemend-nokmem.conf
  *   drop-in on node12 pointing systemd at /usr/local/bin/kubelet;
- * - dockerd 18.06.3-ce (`dockerd --version`) on node11;
- * - kubelet binaries answering `--version` as v1.12.8 / v1.14.1 do ("Kubernetes v1.14.1").
+ * - dockerd 18.06.3-ce (`dockerd --version`, moby cmd/dockerd/docker.go) on node11, and kubelet
+ *   binaries answering `--version` as v1.12.8 / v1.14.1 do (kubernetes/kubernetes
+ *   pkg/version/verflag: "Kubernetes v1.14.1"): test/setup/docker-standins.ts.
  * The kmem proof runs on fake memory cgroup trees as 3.10 (verify_kernel): node11's container
  * slabinfo reads (kmem ON), node12 has no container (inconclusive).
  */
@@ -16,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { dockerdStandIn, kubeletStandIn } from '../setup/docker-standins.js';
 import { N11, N12, changedOf, onHost, plant, playbookHosts, removeOnHost, runPlaybook, snapshot, taskResults, uniquePath, type PlaybookRun } from './playbooks-env.js';
 
 const env = playbookHosts('audit');
@@ -47,7 +49,7 @@ const UNIT = '[Unit]\nDescription=kubelet: The Kubernetes Node Agent\n\n[Service
 const KUBEADM =
   '[Service]\nEnvironment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS\n';
 const NOKMEM_DROPIN = '/etc/systemd/system/kubelet.service.d/20-nodemend-nokmem.conf';
-const NOKMEM_KUBELET = '#!/bin/sh\necho "Kubernetes v1.14.1"\n# nokmem build\n';
+const NOKMEM_KUBELET = kubeletStandIn('v1.14.1', 'nodemend kubelet-nokmem.yaml, -tags=nokmem');
 const UNIT_FILES = ['/usr/lib/systemd/system/kubelet.service', '/usr/lib/systemd/system/kubelet.service.d', '/etc/systemd/system/kubelet.service.d'];
 const BINARIES = ['/usr/local/bin/dockerd', '/usr/local/bin/kubelet', '/usr/bin/kubelet'];
 
@@ -68,15 +70,15 @@ beforeAll(() => {
   // and OFF in a second tree: the read fails with a real EIO (/proc/self/mem at offset 0)
   plant(N11, `${base}-off/${CTR}/memory.limit_in_bytes`, '9223372036854771712\n');
   symlinkSync('/proc/self/mem', onHost(N11, `${base}-off/${CTR}/memory.kmem.slabinfo`));
-  plant(N11, '/usr/local/bin/dockerd', '#!/bin/sh\necho "Docker version 18.06.3-ce, build d7080c1"\n', 0o755);
+  plant(N11, '/usr/local/bin/dockerd', dockerdStandIn('18.06.3-ce', 'd7080c1'), 0o755);
   for (const h of [N11, N12]) {
     plant(h, `${base}/systemctl`, SYSTEMCTL, 0o755);
     plant(h, '/usr/lib/systemd/system/kubelet.service', UNIT);
     plant(h, '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf', KUBEADM);
   }
-  plant(N11, '/usr/bin/kubelet', '#!/bin/sh\necho "Kubernetes v1.12.8"\n', 0o755);
+  plant(N11, '/usr/bin/kubelet', kubeletStandIn('v1.12.8'), 0o755);
   // node12: the RPM's kubelet (kmem), and the nokmem build that nodemend's drop-in makes systemd run
-  plant(N12, '/usr/bin/kubelet', '#!/bin/sh\necho "Kubernetes v1.14.1"\n', 0o755);
+  plant(N12, '/usr/bin/kubelet', kubeletStandIn('v1.14.1'), 0o755);
   plant(N12, '/usr/local/bin/kubelet', NOKMEM_KUBELET, 0o755);
   plant(N12, NOKMEM_DROPIN, '[Service]\nExecStart=\nExecStart=/usr/local/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS\n');
   plant(

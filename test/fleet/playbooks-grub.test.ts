@@ -2,25 +2,26 @@
  * grub-nokmem.yaml on node11 (has an /etc/default/grub) and node12 (no grub: a container-like
  * host that must be reported and skipped), both paths:
  * - Debian (the fleet's own family): the rendered drop-in /etc/default/grub.d/50-nodemend-nokmem.cfg,
- *   sourced by a stand-in update-grub exactly as Debian's grub-mkconfig sources it (after
- *   /etc/default/grub, under set -e), and by sh on the controller with sample command lines;
- * - RedHat (grub_os_family=RedHat): the lineinfile edit of /etc/default/grub and a stand-in
- *   grub2-mkconfig that, like upstream's, reads /etc/default/grub only, found through RHEL's
- *   /etc/grub2.cfg -> /boot/grub2/grub.cfg symlink.
+ *   sourced by the update-grub stand-in exactly as Debian bookworm's grub-mkconfig sources it
+ *   (after /etc/default/grub, under set -e), and by sh on the controller with sample command lines;
+ * - RedHat (grub_os_family=RedHat): the lineinfile edit of /etc/default/grub and the grub2-mkconfig
+ *   stand-in of RHEL 7's grub2 2.02~beta2 (reads /etc/default/grub only), its output found through
+ *   RHEL's /etc/grub2.cfg -> /boot/grub2/grub.cfg symlink.
+ * Both stand-ins are test/fixtures/grub/ (reboot-env.ts plants them).
  * A fleet host shares the machine's kernel and must never really reboot: the running command
  * line comes from the grub_running_cmdline var, and a stand-in `shutdown` records any reboot
  * attempt (with a short reboot timeout, a planning bug would fail fast instead of rebooting).
- * The last part emulates the reboot itself as modules-reboot.test.ts does (the reboot module's
- * boot_time_command / reboot_command knobs: a new "boot id", the SSH session killed), and the
- * new boot's /proc/cmdline is a file bind-mounted over it inside node11's mount namespace; the
- * kmem proof after it reads fake memory cgroup trees as a 3.10 kernel would answer.
+ * The last part emulates the reboot itself with the one emulation the main job uses
+ * (playbooks/vars/local-fleet.yaml, through reboot-env.ts: the SSH session killed, the generated
+ * grub.cfg's kernel line bind-mounted over /proc/cmdline in node11's mount namespace, a new boot
+ * id); the kmem proof after it reads fake memory cgroup trees as a 3.10 kernel would answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { N11, N12, type PlaybookRun, changedOf, onHost, plant, playbookHosts, removeOnHost, runPlaybook, snapshot, statusOf, taskResults } from './playbooks-env.js';
-import { fleetHost, testFleet } from '../setup/fleet.js';
+import { BOOT_ID, GRUB_TOOLS, plantGrubTools, REBOOT_VARS, resetReboots, runningCmdline } from './reboot-env.js';
 
 const env = playbookHosts('grub');
 const FLAG = 'cgroup.memory=nokmem';
@@ -33,23 +34,6 @@ GRUB_TIMEOUT=5
 GRUB_CMDLINE_LINUX="crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap rhgb quiet"
 GRUB_CMDLINE_LINUX_DEFAULT="console=ttyS0"
 GRUB_DISABLE_RECOVERY="true"
-`;
-// Debian's grub-mkconfig: /etc/default/grub, then every /etc/default/grub.d/*.cfg, in one sh.
-const UPDATE_GRUB = `#!/bin/sh
-set -e
-. /etc/default/grub
-for x in /etc/default/grub.d/*.cfg; do
-  if [ -e "$x" ]; then . "$x"; fi
-done
-mkdir -p /boot/grub
-printf 'menuentry Debian {\\n  linux /vmlinuz root=/dev/vda1 ro %s %s\\n}\\n' "$GRUB_CMDLINE_LINUX" "$GRUB_CMDLINE_LINUX_DEFAULT" > /boot/grub/grub.cfg
-`;
-// Upstream's (RHEL 7's) grub2-mkconfig -o FILE: /etc/default/grub only.
-const GRUB2_MKCONFIG = `#!/bin/sh
-set -e
-[ "$1" = -o ] || { echo "usage: grub2-mkconfig -o FILE" >&2; exit 1; }
-. /etc/default/grub
-printf 'menuentry CentOS {\\n  linux16 /vmlinuz root=/dev/vda1 ro %s %s\\n}\\n' "$GRUB_CMDLINE_LINUX" "$GRUB_CMDLINE_LINUX_DEFAULT" > "$2"
 `;
 const REBOOT_LOG = '/var/log/nm-grub-test-reboots';
 // The kernel judged: an EL7 kernel that knows the flag (the fleet's own kernel is modern).
@@ -80,14 +64,13 @@ function sourced(line: string | undefined): string {
 
 beforeAll(() => {
   plant(N11, '/etc/default/grub', GRUB);
-  plant(N11, '/usr/local/sbin/update-grub', UPDATE_GRUB, 0o755);
-  plant(N11, '/usr/local/sbin/grub2-mkconfig', GRUB2_MKCONFIG, 0o755);
+  plantGrubTools(N11);
   plant(N11, '/usr/local/sbin/shutdown', `#!/bin/sh\necho "$@" >> ${REBOOT_LOG}\n`, 0o755);
   removeOnHost(N11, '/etc/default/grub.d', '/boot/grub', '/boot/grub2', '/etc/grub2.cfg', REBOOT_LOG);
   removeOnHost(N12, '/etc/default/grub');
 });
 afterAll(() => {
-  removeOnHost(N11, '/etc/default/grub', '/etc/default/grub.d', '/usr/local/sbin/update-grub', '/usr/local/sbin/grub2-mkconfig', '/usr/local/sbin/shutdown');
+  removeOnHost(N11, '/etc/default/grub', '/etc/default/grub.d', ...GRUB_TOOLS, '/usr/local/sbin/shutdown');
   removeOnHost(N11, '/boot/grub', '/boot/grub2', '/etc/grub2.cfg', REBOOT_LOG);
 });
 
@@ -247,38 +230,13 @@ describe('grub-nokmem.yaml on RedHat (grub_os_family=RedHat): the GRUB_CMDLINE_L
 });
 
 describe('grub-nokmem.yaml after the reboot (emulated): the kmem proof decides, not /proc/cmdline', () => {
-  const BOOT = '/var/tmp/nm-grub-test-boot';
-  const CMDLINE = '/var/tmp/nm-grub-test-cmdline';
   const trees = uniqueTrees();
   const CTR = 'kubepods/burstable/pod7c1d/0a1b2c3d';
-  /** Runs a command as root on node11 over the fleet's real SSH. */
-  const onNode11 = (cmd: string): string => {
-    const f = testFleet();
-    return execFileSync('ssh', ['-i', f.key, '-o', `UserKnownHostsFile=${f.knownHosts}`, '-o', 'BatchMode=yes', '-p', String(fleetHost(N11).port), 'root@127.0.0.1', cmd], { encoding: 'utf8' });
-  };
-  // What a reboot into the flag looks like from the play: a new boot id, /proc/cmdline with the
-  // flag, the connection dropped. The session to kill (this connection's sshd, as
-  // modules-reboot.test.ts kills) is found while the boot id is read, in the play's own exec:
-  // the reboot command itself runs detached, its parents gone.
-  const SESSION = '/var/tmp/nm-grub-test-session';
-  const bootTime = [
-    'p=$PPID; while [ "$p" -gt 1 ]; do c=$(cat /proc/$p/comm); [ "$c" = sshd ] || [ "$c" = sshd-session ] && break; p=$(cut -d" " -f4 /proc/$p/stat); done',
-    `echo "$p" > ${SESSION}`,
-    `cat ${BOOT}`,
-  ].join('; ');
-  // The new boot id only once the new command line is in place: the play reads it as soon as the id changes.
-  const reboot = [
-    `echo 'BOOT_IMAGE=/vmlinuz-3.10.0-1160.el7.x86_64 ro crashkernel=auto rhgb quiet ${FLAG}' > ${CMDLINE}`,
-    `mount --bind ${CMDLINE} /proc/cmdline`,
-    `date +%s%N > ${BOOT}`,
-    `s=$(cat ${SESSION}); [ "$s" -gt 1 ] && kill "$s"`,
-  ].join('; ');
   const emulated = (tree: string) => ({
     ...redhat,
     grub_running_cmdline: 'BOOT_IMAGE=/vmlinuz ro quiet',
     grub_reboot_timeout: 60,
-    grub_reboot_command: reboot,
-    grub_boot_time_command: bootTime,
+    ...REBOOT_VARS,
     verify_kernel: K1160,
     kmem_memory_cgroup: tree,
   });
@@ -291,15 +249,15 @@ describe('grub-nokmem.yaml after the reboot (emulated): the kmem proof decides, 
   }
 
   beforeAll(() => {
-    plant(N11, BOOT, 'boot-one\n');
+    resetReboots(N11, 'boot-one');
     plant(N11, `${trees.eio}/${CTR}/memory.limit_in_bytes`, '9223372036854771712\n');
     symlinkSync('/proc/self/mem', onHost(N11, `${trees.eio}/${CTR}/memory.kmem.slabinfo`));
     plant(N11, `${trees.on}/${CTR}/memory.kmem.slabinfo`, 'slabinfo - version: 2.1\nkmalloc-64  128 128 64 64 1 : tunables 0 0 0\n');
     plant(N11, `${trees.empty}/kubepods/memory.limit_in_bytes`, '9223372036854771712\n');
   });
   afterAll(() => {
-    onNode11('while umount /proc/cmdline 2>/dev/null; do :; done; true');
-    removeOnHost(N11, BOOT, CMDLINE, SESSION, trees.eio.replace(/\/eio$/, ''));
+    resetReboots(N11);
+    removeOnHost(N11, BOOT_ID, trees.eio.replace(/\/eio$/, ''));
   });
 
   it('reboots (new boot id, connection dropped), then passes on the proof: every container slabinfo read fails with EIO', async () => {
@@ -309,8 +267,9 @@ describe('grub-nokmem.yaml after the reboot (emulated): the kmem proof decides, 
     expect(statusOf(run, N11, 'The running kernel has the flag')).toBe('ok');
     expect(taskResults(run, N11, PROOF)[0].msg).toBe('PASS: 3.10 kernel (3.10.0-1160.el7.x86_64): 1 of 1 containers: reading memory.kmem.slabinfo failed with Input/output error');
     expect(statusOf(run, N11, DECIDES)).toBe('skipped');
-    expect(readFileSync(onHost(N11, BOOT), 'utf8')).not.toBe('boot-one\n');
-    expect(onNode11('cat /proc/cmdline')).toContain(FLAG);
+    expect(readFileSync(onHost(N11, BOOT_ID), 'utf8')).not.toBe('boot-one\n');
+    // the generated config's kernel line was booted: grub2-mkconfig's, with the flag once
+    expect(runningCmdline(N11)).toMatch(new RegExp(`^BOOT_IMAGE=/vmlinuz-\\S+ root=/dev/mapper/centos-root ro quiet ${FLAG} *$`));
   });
 
   it('the flag on /proc/cmdline is not enough: a container whose slabinfo still reads fails the host', async () => {

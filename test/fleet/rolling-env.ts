@@ -2,10 +2,13 @@
  * The stand-in cluster of the rolling tests (node19..node21): there is no Kubernetes API server on
  * these machines, so test/fixtures/kubectl/kubectl (kubectl v1.28's drain, uncordon, wait and
  * version output and exit codes) stands in on the controller's PATH, keeps cordons as files under
- * its state dir and logs every call there with a timestamp.
+ * its state dir and logs every call there with a timestamp. The assertions both rolling tests
+ * make on those calls (one drained node at a time; a stop at the first failed node) are here too.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { expect } from 'vitest';
+import type { JsonReport } from '../../src/report/json.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const KUBECTL_DIR = join(REPO, 'test/fixtures/kubectl');
@@ -38,4 +41,38 @@ export function cordonedNodes(cluster: string): string[] {
 export function resetCluster(cluster: string): void {
   rmSync(cluster, { recursive: true, force: true });
   mkdirSync(cluster, { recursive: true });
+}
+
+/**
+ * The drained roll as the stand-in cluster saw it: for each node in order `drain`, `wait` (Ready)
+ * and `uncordon`, the previous node uncordoned before the next one is drained (never two drained
+ * at once), and each node's one disruptive event (a docker restart, a reboot: epoch ms from
+ * `eventsOf`) inside its own drain..wait window (the health gate comes after it).
+ */
+export function expectOneDrainedNodeAtATime(cluster: string, nodes: string[], eventsOf: (node: string) => number[]): void {
+  const calls = kubectlCalls(cluster);
+  expect(calls.map(([, verb, node]) => `${verb} ${node}`)).toEqual(nodes.flatMap((n) => [`drain ${n}`, `wait ${n}`, `uncordon ${n}`]));
+  for (const [i, node] of nodes.entries()) {
+    const [drained, ready, uncordoned] = [calls[i * 3][0], calls[i * 3 + 1][0], calls[i * 3 + 2][0]];
+    const events = eventsOf(node);
+    expect(events, node).toHaveLength(1);
+    expect(events[0]).toBeGreaterThanOrEqual(drained);
+    expect(events[0]).toBeLessThanOrEqual(ready);
+    expect(ready).toBeLessThanOrEqual(uncordoned);
+    if (i > 0) expect(drained).toBeGreaterThanOrEqual(calls[i * 3 - 1][0]);
+  }
+  expect(cordonedNodes(cluster)).toEqual([]);
+}
+
+/**
+ * A roll over [ok, failed, untouched] that stopped at `failed`'s health gate: the first node went
+ * through, the failed one was drained and never uncordoned (left cordoned, named in the output),
+ * the play stopped on its failure budget, and the last node was never started.
+ */
+export function expectStoppedAtFailedNode(cluster: string, [ok, failed, untouched]: string[], run: { out: string; report: JsonReport }): void {
+  expect(kubectlCalls(cluster).map(([, verb, node]) => `${verb} ${node}`)).toEqual([`drain ${ok}`, `wait ${ok}`, `uncordon ${ok}`, `drain ${failed}`, `wait ${failed}`]);
+  expect(cordonedNodes(cluster)).toEqual([`${failed}.cordoned`]);
+  expect(run.out).toContain(`LEFT CORDONED: ${failed}`);
+  expect(run.out).toMatch(new RegExp(`STOPPED play .*failure budget exceeded.*not touched: ${untouched}`));
+  expect(run.report.hosts[untouched].tasks).toEqual([]);
 }

@@ -1,8 +1,9 @@
 /**
- * Stand-ins for docker's own programs on a test host, each mirroring a named upstream release
- * (see each one's comment): dockerd's `--version`, containerd.io's runc `--version` (and whether
- * it was built with nokmem), and docker's sysvinit script /etc/init.d/docker. The fleet has no
- * docker and no systemd: tests plant these with playbooks-env's plant().
+ * Stand-ins for the container runtime's and the kubelet's programs on a test host, each mirroring
+ * a named upstream release (see each one's comment): dockerd's `--version`, containerd.io's runc
+ * `--version` (and whether it was built with nokmem), docker's sysvinit script /etc/init.d/docker,
+ * and a kubelet binary's `--version`. The fleet has no docker, no kubelet and no systemd: tests
+ * plant these with playbooks-env's plant().
  */
 
 /**
@@ -77,3 +78,13 @@ esac
 exit 0
 `;
 }
+
+/**
+ * A kubelet binary as far as `kubelet --version` goes: kubernetes/kubernetes v1.12 to v1.14
+ * pkg/version/verflag/verflag.go PrintAndExitIfRequested (later releases: component-base's
+ * verflag, same output) prints "Kubernetes " then the gitVersion and exits 0. `build` names the
+ * build in a data line, so two builds of one version are different files (other checksums).
+ */
+export const kubeletStandIn = (version: string, build = 'kubernetes/kubernetes release'): string =>
+  `#!/bin/sh\n# Stand-in kubelet ${version}: only --version, as pkg/version/verflag/verflag.go prints it.\n# build: ${build}\n` +
+  `case "$1" in --version) echo "Kubernetes ${version}" ;; *) echo "stand-in kubelet: only --version" >&2; exit 1 ;; esac\n`;

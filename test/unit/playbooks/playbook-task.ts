@@ -38,3 +38,10 @@ export function renderSetFact(file: string, name: string, scope: Record<string, 
   const facts = playbookTask(file, name).set_fact as Record<string, string>;
   return Object.fromEntries(Object.entries(facts).map(([k, v]) => [k, compileTemplate(v).render(scope)]));
 }
+
+/** Renders one value of a set_fact task (a task whose other values need more of the run's scope). */
+export function renderFact(file: string, name: string, key: string, scope: Record<string, unknown>): unknown {
+  const facts = playbookTask(file, name).set_fact as Record<string, string>;
+  if (!(key in facts)) throw new Error(`task ${JSON.stringify(name)} in playbooks/${file} sets no ${key}`);
+  return compileTemplate(facts[key]).render(scope);
+}
