@@ -131,7 +131,7 @@ describe('docker.yaml rolls through the cluster one drained node at a time', () 
     expect(run.code, run.out).toBe(2);
     expect(kubectlCalls(cluster).map(([, verb, node]) => `${verb} ${node}`)).toEqual([`drain ${A}`]);
     expect(run.report.hosts[A].tasks.filter((t) => t.task.startsWith('kubectl drain')).map((t) => t.status)).toEqual(['failed']);
-    expect(run.out).toContain(`error when evicting pods/\"web-${A}\" -n \"default\": global timeout reached: 1m10s`);
+    expect(run.out).toContain(`error when evicting pods/"web-${A}" -n "default": global timeout reached: 1m10s`);
     expect(cordonedNodes(cluster)).toEqual([`${A}.cordoned`]);
     expect(run.out).toContain(`LEFT CORDONED: ${A}`);
     expect(restarts(A)).toHaveLength(1); // only the first run's
