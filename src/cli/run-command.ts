@@ -141,7 +141,10 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
   let hostsByPlay = loaded.hostsByPlay;
   if (journal && flags.resume) hostsByPlay = hostsByPlay.map((hosts, p) => hosts.filter((h) => !journal.finishedIn(p).has(h)));
   if (journal) options.onBatchDone = (p, hosts, state) => journal.hostsFinished(p, hosts, state);
-  if (journal && flags.resume) options.restoredVars = journal.data.vars;
+  if (journal && flags.resume) {
+    options.restoredVars = journal.data.vars;
+    options.restoredIncludedVars = journal.data.included;
+  }
   const pool = newPool(loaded, options);
   const stepper = flags.step ? new StepPrompt() : undefined;
   if (stepper) options.step = (task) => stepper.ask(task);

@@ -160,7 +160,7 @@ export interface Role {
  * or a meta dependency. Its `vars` are the role entry's `vars:` (import, play, dependency) or
  * include params (include).
  */
-export interface RoleCall extends TaskCommon {
+export interface RoleCall extends TaskCommon, Partial<LoopSpec> {
   kind: 'role';
   how: 'play' | 'import' | 'include' | 'dependency';
   role: Role;

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { NodemendError } from './errors.js';
 import type { Loc, Role, RoleCall, TaskCommon, TaskNode } from './model.js';
 import { hasTemplate } from './expr/index.js';
-import { commonShape, identifier } from './schema.js';
+import { commonShape, identifier, loopShape } from './schema.js';
 import { didYouMean } from './suggest.js';
 import type { NotifyRef, TaskCtx, TaskLoader } from './tasks.js';
 import { loadVarsFile } from './vars-file.js';
@@ -40,7 +40,8 @@ const fromShape = { tasks_from: z.string(), vars_from: z.string(), defaults_from
 const importRoleArgs = z.strictObject({ name: z.string(), ...optional(fromShape) });
 const includeRoleArgs = z.strictObject({ name: z.string(), ...optional(fromShape), public: z.boolean().optional(), apply: z.record(z.string(), z.unknown()).optional() });
 const applySchema = z.strictObject({ ...keywordShape, name: z.never().optional() });
-const roleTaskSchema = (keyword: string) => z.strictObject({ ...keywordShape, [keyword]: z.unknown() });
+/** include_role also loops: the role runs once per item (import_role is inlined before any item exists, as Ansible refuses it). */
+const roleTaskSchema = (keyword: string) => z.strictObject({ ...keywordShape, ...(keyword.endsWith('include_role') ? optional(loopShape) : {}), [keyword]: z.unknown() });
 /** A roles: entry's keywords (other keys are role params). */
 const entryKeywords = z.strictObject({ ...keywordShape, role: z.string().optional() });
 const metaSchema = z.strictObject({
@@ -150,7 +151,8 @@ export class RoleLoader {
       const { name: _n, loc: _l, ...kw } = this.tasks.common(y, applyNode, entryMap(y, applyNode), a.apply, ctx);
       apply = kw;
     }
-    const keywords = new Map([...map].filter(([k]) => k !== keyword));
+    const loopKeys = new Set(['loop', 'loop_control', ...Object.keys(loopShape)]);
+    const keywords = new Map([...map].filter(([k]) => k !== keyword && !loopKeys.has(k)));
     const call = this.call(y, node, argMap.get('name')!.value!, a.name, keywords, data, {}, ctx, include ? 'include' : 'import', undefined, from, argMap);
     if (!call) return undefined;
     call.apply = apply;
@@ -158,7 +160,7 @@ export class RoleLoader {
     // include_role / import_role allow duplicates unless told otherwise (Ansible's IncludeRole default).
     call.allowDuplicates = a.allow_duplicates ?? true;
     call.name = typeof data.name === 'string' ? data.name : `${keyword} : ${a.name}`;
-    return call;
+    return include ? { ...call, ...this.tasks.loopSpec(y, map, data) } : call;
   }
 
   private call(

@@ -193,7 +193,7 @@ export class TaskLoader {
   }
 
   /** `loop:` / `with_<kind>:` and `loop_control` of a task or an include_tasks. */
-  private loopSpec(y: YamlFile, map: Map<string, Entry>, data: Record<string, unknown>): LoopSpec | undefined {
+  loopSpec(y: YamlFile, map: Map<string, Entry>, data: Record<string, unknown>): LoopSpec | undefined {
     const loopKeys = ['loop', ...WITH_LOOKUPS.map((k) => `with_${k}`)].filter((k) => map.has(k));
     if (loopKeys.length > 1) {
       this.errors.push(new NodemendError('schema', `a task loops once: use one of ${loopKeys.map((k) => `"${k}"`).join(', ')}, not several`, posOf(y, map.get(loopKeys[1])!.keyNode)));

@@ -27,6 +27,7 @@ import unarchive from './unarchive.js';
 import meta from './meta.js';
 import includeVars from './include_vars.js';
 import iniFile from './ini_file.js';
+import find from './find.js';
 import pamLimits from './pam_limits.js';
 import user from './user.js';
 import group from './group.js';
@@ -62,6 +63,7 @@ const ALL: ModuleDef[] = [
   meta,
   includeVars,
   iniFile,
+  find,
   pamLimits,
   user,
   group,

@@ -30,6 +30,10 @@ function tagged(tag: string, text: string | undefined): string[] {
  */
 export function resultLines(r: TaskResult, o: ResultLineOptions): string[] {
   const { c } = o;
+  // An include_tasks that ran prints which file it included, as ansible-playbook does at every verbosity.
+  if (r.module === 'include_tasks' && r.status === 'ok' && r.msg !== undefined) {
+    return [`included: ${r.msg} for ${r.host}${r.item !== undefined ? ` => (item=${r.censored ? HIDDEN_ITEM : itemLabel(r.item)})` : ''}`];
+  }
   const failed = r.status === 'failed' || r.status === 'unreachable';
   const isDebug = r.module === 'debug' && r.msg !== undefined;
   if (!failed && r.status !== 'changed' && !o.verbose && !(isDebug && r.status === 'ok')) return [];

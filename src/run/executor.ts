@@ -89,6 +89,8 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   // --resume: what hosts finished in the interrupted run had set, for hostvars and their own later plays.
   for (const [name, vars] of Object.entries(options.restoredVars ?? {}))
     if (inventory.hosts.has(name)) hostRun(name).setVars(Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, markUnsafe(v)])), undefined);
+  // include_vars values came from the controller's own files: restored as include_vars set them (not marked unsafe).
+  for (const [name, vars] of Object.entries(options.restoredIncludedVars ?? {})) if (inventory.hosts.has(name)) hostRun(name).setIncludedVars(vars, undefined);
 
   let stopRun = false;
   const stops: PlayStop[] = [];
@@ -176,11 +178,10 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   return result;
 }
 
-/** What the run journal keeps of a finished host: its set_fact/register values, except no_log ones (only their task is named). */
+/** What the run journal keeps of a finished host: its set_fact/register and include_vars values, except no_log ones (only their task is named). */
 function hostState(h: HostRun): HostState {
-  const vars: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(h.runtimeVars)) if (!h.noLogVars.has(k)) vars[k] = v;
-  return { vars, noLog: Object.fromEntries(h.noLogVars) };
+  const keep = (vars: Record<string, unknown>, noLog: Map<string, string>): Record<string, unknown> => Object.fromEntries(Object.entries(vars).filter(([k]) => !noLog.has(k)));
+  return { vars: keep(h.runtimeVars, h.noLogVars), included: keep(h.includedVars, h.noLogIncludedVars), noLog: Object.fromEntries([...h.noLogIncludedVars, ...h.noLogVars]) };
 }
 
 type Record_ = (r: TaskResult) => void;
@@ -197,8 +198,9 @@ async function runNodes(nodes: TaskNode[], hosts: HostRun[], inh: Inherited, ctx
     if (node.kind === 'task' && node.module === 'meta') f = await runMeta(node, active, inh, ctx, record, emit);
     else if (node.kind === 'task') f = await runTask(node, active, inh, ctx, record, emit);
     else if (node.kind === 'block') f = await runBlock(node, active, inh, ctx, record, emit);
+    else if (node.kind === 'role' && node.how === 'include') f = await runInclude(node, active, inh, ctx, record, emit);
     else if (node.kind === 'role') f = await runRole(node, active, inh, ctx, record, emit);
-    else if (node.loop !== undefined) f = await runIncludeLoop(node, active, inh, ctx, record, emit);
+    else if (node.dynamic) f = await runInclude(node, active, inh, ctx, record, emit);
     else f = await runNodes(node.tasks, active, inherit(inh, node), ctx, record, emit);
     failed.push(...f);
   }
@@ -206,29 +208,52 @@ async function runNodes(nodes: TaskNode[], hosts: HostRun[], inh: Inherited, ctx
 }
 
 /**
- * include_tasks with a loop: the included tasks run once per item, with the loop variable
- * (loop_control's loop_var, index_var, extended) set per host, as Ansible includes the file
- * once per item. Items are rendered on each host; item N runs on the hosts that have one.
+ * A dynamic include (include_tasks, or include_role) on the hosts. Without a loop an include_tasks
+ * is one ok result per host it includes on ("included: FILE for HOST", as Ansible prints it; its
+ * tasks inherit its when:, include_role's own `when:` gates it in runRole). With a loop its body runs once per item, with the loop variable
+ * (loop_control's loop_var, index_var, extended) set per host, as Ansible includes the file or
+ * role once per item; items are rendered on each host, item N runs on the hosts that have one.
  */
-async function runIncludeLoop(node: IncludeTasks, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
-  const inner = inherit(inh, node);
-  const itemsOf = new Map<HostRun, unknown[]>();
-  const failed: HostRun[] = [];
-  const name = node.name ?? `include_tasks ${node.file}`;
+async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
+  const isRole = node.kind === 'role';
+  const module = isRole ? 'include_role' : 'include_tasks';
+  const body = (on: HostRun[], perHost?: Inherited['perHost']): Promise<HostRun[]> =>
+    isRole
+      ? runRole({ ...node, loop: undefined }, on, perHost ? { ...inh, perHost } : inh, ctx, record, emit)
+      : runNodes(node.tasks, on, { ...inherit(inh, node), ...(perHost ? { perHost } : {}) }, ctx, record, emit);
+  const name = node.name ?? `include_tasks ${node.kind === 'include' ? node.file : ''}`;
   const taskLoc = `${node.loc.file}:${node.loc.line ?? 0}`;
   const check = ctx.env.options.check;
-  emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name), isHandler: false });
+  const failed: HostRun[] = [];
   // As in Ansible, the include itself is a result (ok once per item; skipped with no items; failed when its items cannot be made).
   const result = (host: HostRun, status: TaskResult['status'], extra: Partial<TaskResult> = {}): void =>
-    record({ host: host.name, play: ctx.play.name, task: name, taskLoc, module: 'include_tasks', status, changed: false, check, startedAt: Date.now(), durationMs: 0, ...extra });
+    record({ host: host.name, play: ctx.play.name, task: name, taskLoc, module, status, changed: false, check, startedAt: Date.now(), durationMs: 0, ...extra });
+  const included = node.kind === 'include' ? { msg: node.file } : {};
+  if (node.loop === undefined) {
+    // Its tasks keep their own tags (nodemend runs a tagged task inside an untagged include): only the result line follows the tags.
+    if (isRole || !tagsSelect([...inh.tags, ...node.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return body(hosts);
+    emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name), isHandler: false });
+    const own = { ...inh, vars: { ...inh.vars, ...node.vars } }; // its own vars are visible in its when:
+    for (const host of hosts) {
+      // Where its when: is false (or fails) the included tasks say so themselves, each skipped (or failed), as before.
+      if (await includeGate(name, node.loc, [...inh.when, ...node.when], host, own, ctx.env, module)) continue;
+      result(host, 'ok', included);
+      host.recap.ok++;
+    }
+    emit({ type: 'task-end', play: ctx.play.name, task: name });
+    return body(hosts);
+  }
+  const itemsOf = new Map<HostRun, unknown[]>();
+  emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name), isHandler: false });
   await mapLimit(hosts, ctx.env.options.forks, async (host) => {
-    const scope = buildScope({ ...ctx.env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: node.vars });
+    const scope = buildScope({ ...ctx.env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: isRole ? {} : node.vars, role: inh.role, includeParams: inh.includeParams });
     try {
       const items = await loopItemsOnHost(node, scope, host, ctx.play.dir, node.loc);
       itemsOf.set(host, items);
-      items.forEach((item) => result(host, 'ok', { item: unwrapUnsafe(item) }));
-      if (items.length) host.recap.ok++;
-      else {
+      if (!isRole) items.forEach((item) => result(host, 'ok', { ...included, item: unwrapUnsafe(item) }));
+      if (items.length) {
+        if (!isRole) host.recap.ok++;
+      } else {
         result(host, 'skipped', { msg: 'No items in the list' });
         host.recap.skipped++;
       }
@@ -245,15 +270,11 @@ async function runIncludeLoop(node: IncludeTasks, hosts: HostRun[], inh: Inherit
   for (let i = 0; i < most && !halted(ctx); i++) {
     const these = [...itemsOf.entries()].filter(([h, l]) => l.length > i && h.alive);
     if (!these.length) continue;
-    const perHost = new Map(these.map(([h, l]) => [h.name, { ...inner.perHost?.get(h.name), ...loopVars(node, l, i), [loopVar]: l[i], ansible_loop_var: loopVar }]));
+    const perHost = new Map(these.map(([h, l]) => [h.name, { ...inh.perHost?.get(h.name), ...loopVars(node, l, i), [loopVar]: l[i], ansible_loop_var: loopVar }]));
     failed.push(
-      ...(await runNodes(
-        node.tasks,
+      ...(await body(
         these.map(([h]) => h),
-        { ...inner, perHost },
-        ctx,
-        record,
-        emit,
+        perHost,
       )),
     );
   }

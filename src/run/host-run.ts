@@ -12,6 +12,8 @@ export class HostRun {
   readonly includedVars: Record<string, unknown> = {};
   /** Which of runtimeVars a no_log task set (name → that task): the run journal never keeps them (run/journal.ts). */
   readonly noLogVars = new Map<string, string>();
+  /** Which of includedVars a no_log include_vars set (name → that task). */
+  readonly noLogIncludedVars = new Map<string, string>();
   readonly notified = new Set<string>();
   /** Check mode: what earlier tasks would have created here (see modules/lib/planned-paths.ts). */
   readonly planned: PlannedPaths;
@@ -39,6 +41,15 @@ export class HostRun {
       exec: async (cmd, opts) => (await this.connect()).exec(cmd, opts),
     };
     this.facts = new FactCache(lazyShell);
+  }
+
+  /** include_vars: as setVars, below set_fact's precedence (no_log names kept apart: a set_fact of the same name does not clear them). */
+  setIncludedVars(vars: Record<string, unknown>, noLogTask: string | undefined): void {
+    Object.assign(this.includedVars, vars);
+    for (const k of Object.keys(vars)) {
+      if (noLogTask) this.noLogIncludedVars.set(k, noLogTask);
+      else this.noLogIncludedVars.delete(k);
+    }
   }
 
   /** set_fact / register: `noLogTask` names the task when it was no_log. */

@@ -12,7 +12,8 @@
  * inventory, the hosts selected (--limit) or the extra vars.
  *
  * With each finished host the journal keeps what it had set (set_fact, register) when its batch
- * ended, so a resumed run gives later tasks the same hostvars (and a host its own earlier values).
+ * ended, and its include_vars values, so a resumed run gives later tasks the same hostvars (and a
+ * host its own earlier values).
  * Values set by no_log tasks are never written: only the variable's name and its task are, and
  * --resume is refused while any is recorded (resumeBlockers), since a later task could read it.
  */
@@ -35,6 +36,8 @@ export interface JournalData {
   complete: boolean;
   /** Per finished host: its set_fact/register values (no_log ones left out). */
   vars?: Record<string, Record<string, unknown>>;
+  /** Per finished host: its include_vars values (no_log ones left out). */
+  included?: Record<string, Record<string, unknown>>;
   /** Per finished host: variables no_log tasks set (name → task), whose values are not kept. */
   noLog?: Record<string, Record<string, string>>;
 }
@@ -100,6 +103,7 @@ export class Journal {
     this.data.finished[play] = [...new Set([...(this.data.finished[play] ?? []), ...hosts])];
     for (const [host, st] of Object.entries(state)) {
       (this.data.vars ??= {})[host] = serializable(st.vars);
+      if (Object.keys(st.included).length) (this.data.included ??= {})[host] = serializable(st.included);
       if (Object.keys(st.noLog).length) (this.data.noLog ??= {})[host] = st.noLog;
       else delete this.data.noLog?.[host];
     }

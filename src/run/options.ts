@@ -14,6 +14,8 @@ export interface TaskKey {
 /** A host's set_fact / register values after a batch; `noLog`: variables no_log tasks set (name → task), not in `vars`. */
 export interface HostState {
   vars: Record<string, unknown>;
+  /** include_vars values (below set_fact), no_log ones left out. */
+  included: Record<string, unknown>;
   noLog: Record<string, string>;
 }
 
@@ -42,6 +44,8 @@ export interface RunOptions {
   onBatchDone?: (play: number, hosts: string[], state: Record<string, HostState>) => void;
   /** --resume: per host, the variables it had set when it last finished a batch of the interrupted run. */
   restoredVars?: Record<string, Record<string, unknown>>;
+  /** --resume: per host, its include_vars values then. */
+  restoredIncludedVars?: Record<string, Record<string, unknown>>;
   /**
    * `nodemend apply`: asked before each change is carried out; a reason refuses it (the
    * task fails with it), so nothing the saved plan did not predict is ever changed.

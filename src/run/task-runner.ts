@@ -54,13 +54,13 @@ export function taskDisplayName(task: Task, noLog: boolean): string {
 
 /**
  * A dynamic include's own `when:` on one host (include_role: its keywords gate the include,
- * not its tasks): undefined when it is included, else its skipped or failed result.
+ * not its tasks; include_tasks: a false one skips the include): undefined when it is included, else its skipped or failed result.
  */
-export async function includeGate(name: string, loc: Loc, when: string[], host: HostRun, inh: Inherited, env: TaskEnv): Promise<TaskResult | undefined> {
+export async function includeGate(name: string, loc: Loc, when: string[], host: HostRun, inh: Inherited, env: TaskEnv, module = 'include_role'): Promise<TaskResult | undefined> {
   if (!when.length) return undefined;
   const started = Date.now();
   const scope = buildScope({ ...env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: {}, role: inh.role, includeParams: inh.includeParams });
-  const base = { host: host.name, play: env.playName, task: name, taskLoc: `${loc.file}:${loc.line ?? 0}`, module: 'include_role', check: env.options.check, changed: false, startedAt: started };
+  const base = { host: host.name, play: env.playName, task: name, taskLoc: `${loc.file}:${loc.line ?? 0}`, module, check: env.options.check, changed: false, startedAt: started };
   try {
     if (await withFacts(host.facts, () => evaluateCondition(when, scope, loc))) return undefined;
     return { ...base, status: 'skipped', msg: 'conditional result was false', durationMs: Date.now() - started };
@@ -281,7 +281,7 @@ async function runOnce(
       // Facts are fetched here as in when:, so assert's that and debug's var may read any fact.
       evaluate: (expr) => withFacts(target.facts, () => evaluateTemplatedExpression(expr, scope, task.loc)),
       setHostVars: (vars) => host.setVars(vars, noLogLabel(task, noLog)),
-      setIncludedVars: (vars) => Object.assign(host.includedVars, vars),
+      setIncludedVars: (vars) => host.setIncludedVars(vars, noLogLabel(task, noLog)),
       planned: kw.forcedCheck === true ? scratchPlannedPaths(target.planned) : target.planned,
       identity: become?.user ?? target.inv.connection.user,
       timeoutSec: task.timeout ?? env.options.taskTimeoutSec,

@@ -125,6 +125,11 @@ describe('--resume keeps what finished hosts had set', () => {
     - name: a result
       command: echo "said-by-{{ inventory_hostname }}"
       register: said
+    - name: included vars
+      include_vars: inc.yaml
+    - name: included secret
+      include_vars: inc-secret.yaml
+      no_log: ${noLog}
     - name: slow
       shell: "echo slow >> ${remote}/vlog; sleep 1"
 - name: use
@@ -132,7 +137,7 @@ describe('--resume keeps what finished hosts had set', () => {
   tasks:
     - name: read the first node's values
       copy:
-        content: "{{ hostvars['${A}'].my_fact }} {{ hostvars['${A}'].said.stdout }} {{ my_fact }}\\n"
+        content: "{{ hostvars['${A}'].my_fact }} {{ hostvars['${A}'].said.stdout }} {{ my_fact }} {{ hostvars['${A}'].inc_var }} {{ inc_var }}\\n"
         dest: ${remote}/seen
 `;
   const seen = (h: string): string | undefined => (existsSync(onHost(h, 'seen')) ? readFileSync(onHost(h, 'seen'), 'utf8') : undefined);
@@ -148,15 +153,17 @@ describe('--resume keeps what finished hosts had set', () => {
     await exited;
   }
 
-  it("a later play reads a finished (skipped) host's set_fact and registered result through hostvars", async () => {
+  it("a later play reads a finished (skipped) host's set_fact, registered result and include_vars values through hostvars", async () => {
     writeFileSync(pb, PLAYBOOK_VARS(false));
+    writeFileSync(join(work, 'inc.yaml'), 'inc_var: included-value\n');
+    writeFileSync(join(work, 'inc-secret.yaml'), 'inc_secret: inc-s3cr3t-42\n');
     await killedMidPlay();
     expect(NODES.map(seen)).toEqual([undefined, undefined, undefined]);
     const r = await runCli(['run', pb, '-i', inventory, '--state-dir', varsState, '--resume']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain(`already finished: play 1: ${A}`);
     expect(lines(A, 'vlog')).toEqual(['slow']); // A's play 1 was not run again
-    for (const h of NODES) expect(seen(h)).toBe(`fact-of-${A} said-by-${A} fact-of-${h}\n`);
+    for (const h of NODES) expect(seen(h)).toBe(`fact-of-${A} said-by-${A} fact-of-${h} included-value included-value\n`);
   });
 
   it('values a no_log task set are never written; --resume is refused naming the task, no host contacted', async () => {
@@ -167,7 +174,9 @@ describe('--resume keeps what finished hosts had set', () => {
     expect(journal).toHaveLength(1);
     const text = readFileSync(join(varsState, journal[0]), 'utf8');
     expect(text).toContain(`fact-of-${A}`); // the journal does keep ordinary values
+    expect(text).toContain('included-value'); // and include_vars values
     expect(text).not.toContain('s3cr3t-297');
+    expect(text).not.toContain('inc-s3cr3t-42'); // nor a no_log include_vars' values
     const before = NODES.map((h) => lines(h, 'vlog').length);
     const r = await runCli(['run', pb, '-i', inventory, '--state-dir', varsState, '--resume']);
     expect(r.code).toBe(1);

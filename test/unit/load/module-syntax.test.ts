@@ -87,9 +87,11 @@ describe("Ansible's list arguments (listArg)", () => {
     expect(spec.safeParse('a, B').success).toBe(false);
     expect(spec.safeParse(['a', 'B']).success).toBe(false);
   });
-  it('is what package and unarchive use: a bad item is named at load time', async () => {
+  it('is what package, unarchive and find use: a bad item is named at load time', async () => {
     expect(await firstTask('apt: { name: "curl, jq" }')).toMatchObject({ args: { name: 'curl, jq' } });
     expect((await errorsOf('    - apt: { name: "curl, -x" }\n')).join('\n')).toMatch(/not a package name or spec/);
     expect(findModule('unarchive')!.schema.parse({ src: '/a.tgz', dest: '/d', extra_opts: '--strip-components=1, -v' })).toMatchObject({ extra_opts: ['--strip-components=1', '-v'] });
+    expect(findModule('ansible.builtin.find')!.schema.parse({ paths: '/a, /b', patterns: '*.log' })).toMatchObject({ paths: ['/a', '/b'], patterns: ['*.log'] });
+    expect((await errorsOf('    - find: { paths: /var/log, age: 5y }\n')).join('\n')).toMatch(/^site\.yaml:3:\d+: .*failed to process age/);
   });
 });
