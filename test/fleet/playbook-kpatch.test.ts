@@ -13,13 +13,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostRoot } from '../setup/fleet.js';
+import { plantKpatchEl7Prereqs } from '../setup/el7.js';
 import { BUILDER, NODES, REPO, changedBy, changedOf, changedTasks, failures, onHost, play, resultsOf, snapshotTree, uniqueTag, writeInventory } from './playbook-builds-env.js';
 
 const base = uniqueTag('kpatch');
@@ -45,30 +45,6 @@ const vars = {
   kpatch_el7_sysroot: `${base}-el7/root`,
   kpatch_build_path: `${base}-el7/bin`,
 };
-/**
- * What an EL7 builder with kernel-devel, kernel-debuginfo(-common), yum-utils, rpm-build,
- * elfutils-libelf-devel, patch and the kernel's gcc has for kernel K, under the sysroot: the
- * vmlinux is an object built by the builder's own gcc (its .comment names that gcc, as a
- * real vmlinux names the one that built it). yumdownloader / rpmbuild are only looked up on
- * PATH (the kpatch-build stand-in takes its source from the fixture).
- */
-function plantEl7Prereqs(kernels: string[], root = `${base}-el7/root`): void {
-  const r = onHost(BUILDER, root);
-  for (const k of kernels) {
-    mkdirSync(join(r, 'usr/src/kernels', k), { recursive: true });
-    writeFileSync(join(r, 'usr/src/kernels', k, 'Makefile'), 'VERSION = 3\n');
-    mkdirSync(join(r, 'usr/src/debug', `kernel-${k.replace(/\.[^.]*$/, '')}`), { recursive: true });
-    mkdirSync(join(r, 'usr/lib/debug/lib/modules', k), { recursive: true });
-    writeFileSync(join(r, 'usr/lib/debug/lib/modules', k, 'vmlinux.c'), 'int linux_banner;\n');
-    execFileSync('chroot', [hostRoot(BUILDER), 'gcc', '-c', '-o', `${root}/usr/lib/debug/lib/modules/${k}/vmlinux`, `${root}/usr/lib/debug/lib/modules/${k}/vmlinux.c`]);
-  }
-  mkdirSync(join(r, 'usr/include'), { recursive: true });
-  writeFileSync(join(r, 'usr/include/gelf.h'), '/* elfutils-libelf-devel */\n');
-  const bin = onHost(BUILDER, `${base}-el7/bin`);
-  mkdirSync(bin, { recursive: true });
-  for (const tool of ['yumdownloader', 'rpmbuild'])
-    writeFileSync(join(bin, tool), `#!/bin/sh\n# presence of ${tool} (yum-utils / rpm-build on EL7); never run by the stand-in build\nexit 0\n`, { mode: 0o755 });
-}
 const ZERO = Object.fromEntries(NODES.map((n) => [n, 0]));
 const override = (kernels: Record<string, string | undefined>) => Object.fromEntries(Object.entries(kernels).map(([h, k]) => [h, k ? { kpatch_kernel_override: k } : {}]));
 let inventory: string;
@@ -90,7 +66,8 @@ let predicted: string[] = [];
 beforeAll(() => {
   execFileSync('tar', ['-C', join(REPO, 'test/fixtures'), '-czf', tarball, '--transform', 's,^kpatch-src,kpatch-0.9.7,', 'kpatch-src']);
   inventory = writeInventory(override(KERNEL_OF));
-  plantEl7Prereqs([K957, K862, KFIXED]);
+  // what an EL7 builder with every kpatch-build prerequisite has for these kernels, under a sysroot
+  plantKpatchEl7Prereqs(hostRoot(BUILDER), vars.kpatch_el7_sysroot, vars.kpatch_build_path, [K957, K862, KFIXED]);
 });
 afterAll(() => {
   for (const n of NODES) rmSync(onHost(n, base), { recursive: true, force: true });

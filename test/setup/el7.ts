@@ -4,6 +4,7 @@
  * read (their headers describe it). Written from the controller into a directory that is the
  * stand-ins' NM_RPMDB (a local dir in unit tests, a fleet host's /var/lib/nm-standin/rpmdb).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -56,4 +57,31 @@ export function publishRpm(repo: string, p: RepoPackage): void {
     mkdirSync(join(f, '..'), { recursive: true });
     writeFileSync(f, content, { mode });
   }
+}
+
+/**
+ * What an EL7 builder with kernel-devel, kernel-debuginfo(-common), yum-utils, rpm-build,
+ * elfutils-libelf-devel, patch and the kernel's gcc has for each kernel, as the prerequisite
+ * check of playbooks/tasks/kpatch-build-el7.yaml looks for it: under `sysroot` (a path on the
+ * host whose "/" is `root` on the controller) the kernel-devel Makefile, the debuginfo source
+ * dir, and a vmlinux that is an object built by the host's own gcc (its .comment names that
+ * gcc, as a real vmlinux names the one that built it); yumdownloader / rpmbuild only present
+ * in `binDir` (the kpatch-build stand-in takes its source from its fixture, never runs them).
+ */
+export function plantKpatchEl7Prereqs(root: string, sysroot: string, binDir: string, kernels: string[]): void {
+  const r = join(root, sysroot);
+  for (const k of kernels) {
+    mkdirSync(join(r, 'usr/src/kernels', k), { recursive: true });
+    writeFileSync(join(r, 'usr/src/kernels', k, 'Makefile'), 'VERSION = 3\n');
+    mkdirSync(join(r, 'usr/src/debug', `kernel-${k.replace(/\.[^.]*$/, '')}`), { recursive: true });
+    const debug = join('usr/lib/debug/lib/modules', k);
+    mkdirSync(join(r, debug), { recursive: true });
+    writeFileSync(join(r, debug, 'vmlinux.c'), 'int linux_banner;\n');
+    execFileSync('chroot', [root, 'gcc', '-c', '-o', `${sysroot}/${debug}/vmlinux`, `${sysroot}/${debug}/vmlinux.c`]);
+  }
+  mkdirSync(join(r, 'usr/include'), { recursive: true });
+  writeFileSync(join(r, 'usr/include/gelf.h'), '/* elfutils-libelf-devel */\n');
+  mkdirSync(join(root, binDir), { recursive: true });
+  for (const tool of ['yumdownloader', 'rpmbuild'])
+    writeFileSync(join(root, binDir, tool), `#!/bin/sh\n# presence of ${tool} (yum-utils / rpm-build on EL7); never run by the stand-in build\nexit 0\n`, { mode: 0o755 });
 }

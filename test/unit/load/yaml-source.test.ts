@@ -53,6 +53,23 @@ describe('YAML as Ansible reads it (1.1 booleans and merge keys, 1.2 numbers)', 
     expect(nodeAt(y, y.root, ['y', 5]).found).toBe(false);
   });
 
+  it('follows each alias to the last node anchored with its name before it (an anchor may be redefined)', () => {
+    const { y, errors } = parse('a: &x 1\nb: *x\nc: &x [2]\nd: *x\ne: { f: &x 3, g: *x }\n');
+    expect(errors).toEqual([]);
+    const at = (...path: (string | number)[]) => plain(y, nodeAt(y, y.root, path).node);
+    expect([at('b'), at('d'), at('e', 'g')]).toEqual([1, [2], 3]);
+    expect(posOf(y, nodeAt(y, y.root, ['d', 0]).node)).toEqual({ file: 'f.yaml', line: 3, col: 8 });
+    expect(plain(y, y.root)).toEqual({ a: 1, b: 1, c: [2], d: [2], e: { f: 3, g: 3 } });
+  });
+
+  it('parses with a plain copy of process.env and puts the real one back', () => {
+    const real = process.env;
+    expect(parse('a: 1\n').errors).toEqual([]);
+    expect(process.env).toBe(real);
+    expect(() => parseYaml('a: [\n', 'f.yaml', [])).not.toThrow();
+    expect(process.env).toBe(real);
+  });
+
   it('reports duplicate keys and several syntax errors with positions', () => {
     expect(parse('a: 1\nb: 2\na: 3\n').errors).toEqual(['f.yaml:3:1: duplicate key "a": a mapping must not repeat a key']);
     expect(parse('a: [1, 2\n').errors[0]).toMatch(/^f\.yaml:2:1: YAML syntax error: /);
