@@ -3,8 +3,6 @@
  * (`remote_src`) at `dest`, with mode/owner/group. One probe to plan, one write to apply.
  * Directories as `src` are not supported (use several tasks or a loop).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { localFileWillExist } from './lib/planned-paths.js';
 import { posix, basename } from 'node:path';
@@ -18,6 +16,7 @@ import { MAX_DIFF_BYTES } from './lib/diff.js';
 import { formatMode } from './lib/mode.js';
 import { bytesSource, planPutContent, type PutSource } from './lib/put-content.js';
 import { remote } from './lib/remote.js';
+import { localSha256 } from './lib/local-hash.js';
 import { MAX_SPOOLED_STDIN } from '../transport/persistent-shell.js';
 
 const schema = z
@@ -52,23 +51,6 @@ async function localSource(ctx: ModuleContext, src: string): Promise<Source> {
   if (st.size <= MAX_SPOOLED_STDIN) return { ...bytesSource(await readFile(file)), mode: formatMode(st.mode) };
   // Large: never held in memory; hashed once for all hosts, streamed to each (see MAX_FILE_TRANSFERS).
   return { localPath: file, sha256: await localSha256(file, `${st.ino}:${st.size}:${st.mtimeMs}`), size: st.size, mode: formatMode(st.mode) };
-}
-
-/** sha256 of a controller file by streaming it, once per file version however many hosts ask. */
-const localShas = new Map<string, { version: string; sha: Promise<string> }>();
-function localSha256(file: string, version: string): Promise<string> {
-  const hit = localShas.get(file);
-  if (hit?.version === version) return hit.sha;
-  const sha = new Promise<string>((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(file)
-      .on('data', (d) => h.update(d))
-      .on('error', (e) => reject(new ModuleFailure(`cannot read src ${file}: ${e.message}`)))
-      .on('end', () => resolve(h.digest('hex')));
-  });
-  localShas.set(file, { version, sha });
-  sha.catch(() => localShas.delete(file));
-  return sha;
 }
 
 async function remoteSource(ctx: ModuleContext, src: string): Promise<Source> {

@@ -43,6 +43,7 @@ export function probeFingerprint(p: FileProbe): string {
   // A directory's size moves with its entries, which no plan reads.
   if (p.type === 'file') parts.push(`size ${p.size}`);
   if (p.sha256) parts.push(`sha256:${p.sha256}`);
+  if (p.sha1) parts.push(`sha1:${p.sha1}`);
   if (p.linkTarget) parts.push(`-> ${p.linkTarget}`);
   return parts.join(' ');
 }

@@ -111,6 +111,11 @@ export class SudoDialog {
     return [...events, 'rejected'];
   }
 
+  /** The command's stdout held so far (after the marker), handed over and forgotten: for output streamed to a file. */
+  takeStdout(): Buffer[] {
+    return this.ready ? this.out.splice(0) : [];
+  }
+
   /** The command's own output (prompt, marker and sudo's chatter removed), or sudo's if it never ran it. */
   result(): { stdout: Buffer; stderr: Buffer } {
     const err = this.ready ? this.err : [Buffer.from(this.errHeld, 'latin1')];

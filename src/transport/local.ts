@@ -12,6 +12,7 @@ import { constants as osConstants } from 'node:os';
 import type { BecomeSpec, ExecOptions, ExecResult, HostConnection, RemoteShell } from './types.js';
 import { BecomeError, SudoDialog, needsPassword, sudoCommand } from './become.js';
 import { innerCommand } from './ssh.js';
+import { FileSink } from './file-sink.js';
 
 /** How long sudo-with-password may take to accept the password before the command is given up. */
 const BECOME_TIMEOUT_MS = 30_000;
@@ -52,7 +53,13 @@ export class LocalConnection implements HostConnection {
           } else if (ev === 'rejected') child.stdin.end();
         }
       };
-      child.stdout.on('data', (d: Buffer) => (dialog ? onEvents(dialog.onStdout(d)) : out.push(d)));
+      let localError: Error | undefined;
+      const sink = opts.stdoutFile === undefined ? undefined : new FileSink(opts.stdoutFile, child.stdout, (e) => (localError ??= new Error(`cannot write ${opts.stdoutFile}: ${e.message}`)));
+      child.stdout.on('data', (d: Buffer) => {
+        if (dialog) onEvents(dialog.onStdout(d));
+        if (!sink) return dialog ? undefined : out.push(d);
+        for (const b of dialog ? dialog.takeStdout() : [d]) sink.write(b);
+      });
       child.stderr.on('data', (d: Buffer) => (dialog ? onEvents(dialog.onStderr(d)) : err.push(d)));
       if (!dialog) sendStdin();
       child.on('error', (e) => {
@@ -60,9 +67,11 @@ export class LocalConnection implements HostConnection {
         clearTimeout(guard);
         reject(e);
       });
-      child.on('close', (code, signal) => {
+      child.on('close', async (code, signal) => {
         this.running.delete(child);
         clearTimeout(guard);
+        await sink?.close();
+        if (localError) return reject(localError);
         const rc = code ?? (signal ? 128 + ((osConstants.signals as Record<string, number>)[signal] ?? 0) : -1);
         const bytes = dialog ? dialog.result() : { stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
         const stdoutBytes = bytes.stdout;

@@ -37,6 +37,9 @@ export interface FileProbe {
   sha256?: string;
   /** What sha256sum said on the host (before the bytes were read): compare with `sha256` to detect a file changing mid-read. */
   remoteSha256?: string;
+  /** With `checksum: 'sha1'`, instead of the two above (fetch reports sha1, as Ansible's does). */
+  sha1?: string;
+  remoteSha1?: string;
   /** `readlink` of `path` when `path` itself is a symlink (even when followed). */
   linkTarget?: string;
   /** When `path` is a symlink, the fully resolved path (what a write must replace to keep the link); else `path`. */
@@ -53,8 +56,10 @@ export interface FileProbe {
 export interface ProbeOptions {
   /** Compute sha256 remotely for a regular file. */
   wantSha?: boolean;
-  /** The sha256 the caller wants; implies wantSha. With wantContent 'if-different', bytes come only on mismatch. */
+  /** The checksum the caller wants; implies wantSha. With wantContent 'if-different', bytes come only on mismatch. */
   compareSha?: string;
+  /** The checksum wantSha/compareSha mean: sha256 (default) or sha1 (fetch, as Ansible's `checksum`). */
+  checksum?: 'sha256' | 'sha1';
   wantContent?: 'always' | 'if-different';
   /** Do not send content larger than this (diffs of huge files are useless). */
   maxContentBytes?: number;
@@ -226,7 +231,8 @@ async function probeFileOnce(shell: RemoteShell, path: string, opts: ProbeOption
 ); printf 'NMEXTRA %d\n%s' "\${#x}" "$x"
 `
     : raw('');
-  const script = sh`p=${path}; follow=${opts.follow ? 1 : 0}; wantsha=${wantSha ? 1 : 0}; cmp=${opts.compareSha ?? ''}; want=${contentMode}; max=${opts.maxContentBytes ?? -1}
+  const algo = opts.checksum ?? 'sha256';
+  const script = sh`p=${path}; follow=${opts.follow ? 1 : 0}; wantsha=${wantSha ? 1 : 0}; sumcmd=${algo === 'sha1' ? 'sha1sum' : 'sha256sum'}; cmp=${opts.compareSha ?? ''}; want=${contentMode}; max=${opts.maxContentBytes ?? -1}
 ${raw(PRELUDE)}${extra}${raw(PROBE_BODY)}`;
   const res = await shell.exec(script, opts.largeOutput ? { largeOutput: true } : {});
   if (res.rc !== 0) throw failure('cannot read', path, res);
@@ -248,11 +254,13 @@ ${raw(PRELUDE)}${extra}${raw(PROBE_BODY)}`;
   const [, , , , sha, flag, ...statFields] = header;
   const probe = fromStat(path, statFields, realPath, linkTarget);
   probe.extra = extraOut;
-  if (sha !== '-') probe.sha256 = probe.remoteSha256 = sha;
+  if (sha !== '-' && algo === 'sha1') probe.sha1 = probe.remoteSha1 = sha;
+  else if (sha !== '-') probe.sha256 = probe.remoteSha256 = sha;
   if (flag === 'C') {
     probe.content = Buffer.from(buf.subarray(nl + 1));
     // The bytes are the truth: the file may have changed between stat and cat.
-    probe.sha256 = sha256(probe.content);
+    if (algo === 'sha1') probe.sha1 = createHash('sha1').update(probe.content).digest('hex');
+    else probe.sha256 = sha256(probe.content);
     probe.size = probe.content.length;
   } else if (flag === 'L') probe.contentOmitted = 'too-large';
   else if (flag === 'S') probe.contentOmitted = 'same';
@@ -272,7 +280,7 @@ fi
 st=$(stat -c '${STAT_FORMAT}' -- "$q") || exit 2
 sha=-; flag=N
 if [ -f "$q" ] && [ ! -L "$q" ]; then
-  if [ "$wantsha" = 1 ]; then sha=$(sha256sum < "$q") || exit 3; sha=\${sha%% *}; fi
+  if [ "$wantsha" = 1 ]; then sha=$($sumcmd < "$q") || exit 3; sha=\${sha%% *}; fi
   if [ "$want" = always ] || { [ "$want" = if-different ] && [ "$sha" != "$cmp" ]; }; then
     set -- $st
     if [ "$max" -ge 0 ] && [ "$4" -gt "$max" ]; then flag=L; else flag=C; fi

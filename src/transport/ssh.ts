@@ -20,6 +20,7 @@ import { quote, sh, type Raw } from './quote.js';
 import { BecomeError, SudoDialog, needsPassword, sudoCommand } from './become.js';
 import { appendKnownHost, checkHostKey, fingerprint, keyTypeOf, knownHostsName, knownKeyTypes, readKnownHosts } from './known-hosts.js';
 import { Semaphore } from './semaphore.js';
+import { FileSink } from './file-sink.js';
 import { MAX_SPOOLED_STDIN, PersistentShell, SHELL_SERVER, ShellEnded } from './persistent-shell.js';
 
 const { Client } = ssh2;
@@ -50,9 +51,11 @@ async function loadIdentity(file: string): Promise<ParsedKey | Error> {
 }
 
 /**
- * Files streamed from the controller (a large copy src) in flight at once, over all hosts. Each
- * holds about one SSH channel window (~2 MB) in memory, whatever the file's size, so a 200 MB
- * copy to many hosts costs tens of MB instead of hosts x 200 MB; the rest wait their turn.
+ * File transfers in flight at once, over all hosts: controller files streamed to a host (a large
+ * copy src), host files streamed to a controller file (a large fetch), and outputs that may be a
+ * whole file (largeOutput: slurp, fetch's probe). A stream holds about one SSH channel window
+ * (~2 MB) in memory whatever the file's size, so a 200 MB copy or fetch over many hosts costs
+ * tens of MB instead of hosts x 200 MB; the rest wait their turn.
  */
 export const MAX_FILE_TRANSFERS = Math.max(1, Number(process.env.NODEMEND_MAX_TRANSFERS) || 8);
 const transfers = new Semaphore(MAX_FILE_TRANSFERS);
@@ -145,6 +148,8 @@ export class SshConnection implements HostConnection {
   /** User commands in flight, and the identities (become users, '' = login) that ran any. */
   private timedInFlight = 0;
   private readonly timedAs = new Map<string, BecomeSpec | undefined>();
+  /** Reads into a controller file in flight (stdoutFile: a large fetch): a second Ctrl-C ends them. */
+  private readonly readsToFile = new Set<() => void>();
 
   constructor(readonly target: SshTarget) {
     this.channels = new Semaphore(target.maxChannels ?? DEFAULT_MAX_CHANNELS);
@@ -362,8 +367,11 @@ export class SshConnection implements HostConnection {
    * timeout passes the signal to the command's whole process group (and KILLs it 5 s later).
    * Resolves with what could not be stopped within `graceMs` (then the connection is closed and
    * those commands end at their own timeout), undefined when nothing is left running.
+   * Reads into a controller file (a large fetch) are ended at once: they change nothing on the
+   * host, and their caller removes the part received.
    */
   async stopCommands(graceMs: number): Promise<string | undefined> {
+    for (const stop of [...this.readsToFile]) stop();
     if (this.timedInFlight === 0 || !this.connected) return undefined;
     const pattern = `^timeout -k 5 [0-9]+ sh -c .*nodemend-cmd ${this.marker}`;
     const problems: string[] = [];
@@ -386,7 +394,7 @@ export class SshConnection implements HostConnection {
   }
 
   private route(cmd: string, opts: ExecOptions, become?: BecomeSpec): Promise<ExecResult> {
-    if (opts.stdinFile !== undefined) return transfers.run(() => this.execOnOwnChannel(cmd, opts, become));
+    if (opts.stdinFile !== undefined || opts.stdoutFile !== undefined || opts.largeOutput) return transfers.run(() => this.execOnOwnChannel(cmd, opts, become));
     const shell = this.shellFor(opts, become);
     if (shell) return shell.then((s) => (s && s.alive && !s.busy ? this.execOnShell(s, cmd, opts) : this.execOnOwnChannel(cmd, opts, become)));
     return this.execOnOwnChannel(cmd, opts, become);
@@ -475,11 +483,15 @@ export class SshConnection implements HostConnection {
 
     return new Promise<ExecResult>((resolve, reject) => {
       let settled = false;
+      let sink: FileSink | undefined;
+      // With stdoutFile, the caller hears of the end (a lost connection included) only once the
+      // local file is closed: it may remove the file then, and no late write recreates it.
       const settle = (fn: () => void) => {
         if (settled) return;
         settled = true;
         this.inflight.delete(onLost);
-        fn();
+        if (sink) void sink.close().then(fn);
+        else fn();
       };
       const onLost = (e: Error) => settle(() => reject(e));
       this.inflight.add(onLost);
@@ -521,7 +533,20 @@ export class SshConnection implements HostConnection {
             } else if (ev === 'rejected') stream.end(); // EOF makes sudo give up instead of waiting for another try
           }
         };
-        stream.on('data', (d: Buffer) => (dialog ? onEvents(dialog.onStdout(d)) : out.push(d)));
+        if (opts.stdoutFile !== undefined && !settled) {
+          sink = new FileSink(opts.stdoutFile, stream, (e) => (localError ??= new Error(`${this.hostName}: cannot write ${opts.stdoutFile}: ${e.message}`)));
+          const stop = () => {
+            settle(() => reject(new Error(`${this.hostName}: the read was stopped (a second interrupt)`)));
+            stream.close();
+          };
+          this.readsToFile.add(stop);
+          stream.on('close', () => this.readsToFile.delete(stop));
+        }
+        stream.on('data', (d: Buffer) => {
+          if (dialog) onEvents(dialog.onStdout(d));
+          if (opts.stdoutFile === undefined) return dialog ? undefined : out.push(d);
+          for (const b of dialog ? dialog.takeStdout() : [d]) sink?.write(b);
+        });
         stream.stderr.on('data', (d: Buffer) => (dialog ? onEvents(dialog.onStderr(d)) : errb.push(d)));
         stream.on('exit', (code: number | null, signal?: string) => (rc = code ?? signalRc(signal)));
         stream.on('close', () => {

@@ -11,8 +11,19 @@ export interface ExecOptions {
   cwd?: string;
   /** Extra environment variables for the command. */
   env?: Record<string, string>;
-  /** The output may be very large (a whole file): stream it on a channel of its own instead of the persistent shell, which spools output on the host. */
+  /**
+   * The output may be large (a whole file, held in memory: slurp, fetch's probe): a channel of
+   * its own instead of the persistent shell, which spools output on the host; counted with the
+   * file transfers, so at most MAX_FILE_TRANSFERS such outputs are in memory at once.
+   */
   largeOutput?: boolean;
+  /**
+   * Write the command's standard output to this controller file (a new file: it must not exist)
+   * as it arrives, never holding it in memory (fetch of a large file); `stdout`/`stdoutBytes` are
+   * then empty. The promise settles only once the file is closed, also when the connection is
+   * lost. A channel of its own, counted with the other file transfers.
+   */
+  stdoutFile?: string;
 }
 
 export interface ExecResult {

@@ -1,9 +1,13 @@
-/** fetch from a real host to the controller: layout, idempotence, check mode, binary files. */
+/**
+ * fetch from a real host to the controller: layout, idempotence, check mode, binary files, Ansible's
+ * sha1 `checksum`/`remote_checksum`, large files streamed and verified before the rename.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import fetch from '../../src/modules/fetch.js';
+import { createHash, randomBytes } from 'node:crypto';
+import fetch, { IN_MEMORY_MAX } from '../../src/modules/fetch.js';
 import type { ModuleHarness } from '../setup/module-harness.js';
 import { countExecs, filesHosts, onHost, openHarness, uniqueDir, type FilesHost } from './modules-files-env.js';
 
@@ -35,7 +39,8 @@ describe('fetch', () => {
     const run = await countExecs(hx, () => hx.run(fetch, args));
     expect([run.value.changed, run.execs]).toEqual([true, 1]);
     expect(Buffer.compare(readFileSync(want), ko)).toBe(0);
-    expect(run.value.result).toMatchObject({ dest: want, size: ko.length, file: args.src });
+    const sha1 = createHash('sha1').update(ko).digest('hex');
+    expect(run.value.result).toMatchObject({ dest: want, size: ko.length, file: args.src, checksum: sha1, remote_checksum: sha1, md5sum: createHash('md5').update(ko).digest('hex') });
     const again = await countExecs(hx, () => hx.run(fetch, args));
     expect([again.value.changed, again.execs]).toEqual([false, 1]);
     expect(readdirSync(join(local, host.name, dir)).filter((n) => n.includes('nodemend'))).toEqual([]);
@@ -60,5 +65,43 @@ describe('fetch', () => {
     const soft = await hx.run(fetch, { src: `${dir}/nope`, dest: local, fail_on_missing: false });
     expect(soft.changed).toBe(false);
     await expect(hx.run(fetch, { src: dir, dest: local })).rejects.toThrow(/regular files only/);
+  });
+
+  it('a file over IN_MEMORY_MAX is streamed to a temp file beside the target and renamed once its length and sha1 match', async () => {
+    const big = randomBytes(IN_MEMORY_MAX * 3 + 17);
+    writeFileSync(onHost(host, `${dir}/big.bin`), big);
+    const args = { src: `${dir}/big.bin`, dest: join(local, 'big.bin'), flat: true };
+    const run = await countExecs(hx, () => hx.run(fetch, args));
+    expect([run.value.changed, run.execs]).toEqual([true, 2]); // the probe, then one cat on a channel of its own
+    expect(readFileSync(args.dest).equals(big)).toBe(true);
+    const sha1 = createHash('sha1').update(big).digest('hex');
+    expect(run.value.result).toMatchObject({ checksum: sha1, remote_checksum: sha1, size: big.length, md5sum: createHash('md5').update(big).digest('hex') });
+    const again = await countExecs(hx, () => hx.run(fetch, args));
+    expect([again.value.changed, again.execs, again.value.result.checksum]).toEqual([false, 1, sha1]);
+    expect(readdirSync(local).filter((n) => n.includes('nodemend'))).toEqual([]);
+  });
+
+  it('a large file that changes between the plan and the transfer: checksum mismatch, the old local copy stays; validate_checksum: false takes it', async () => {
+    const v1 = randomBytes(IN_MEMORY_MAX * 2);
+    const v2 = randomBytes(IN_MEMORY_MAX * 2); // same length: only the sha1 can tell
+    writeFileSync(onHost(host, `${dir}/moving.bin`), v1);
+    const dest = join(local, 'moving.bin');
+    await hx.run(fetch, { src: `${dir}/moving.bin`, dest, flat: true });
+    const v3 = randomBytes(IN_MEMORY_MAX * 2);
+    writeFileSync(onHost(host, `${dir}/moving.bin`), v3);
+    const plan = await fetch.plan(fetch.schema.parse({ src: `${dir}/moving.bin`, dest, flat: true }), hx.context());
+    expect(plan.changed).toBe(true);
+    writeFileSync(onHost(host, `${dir}/moving.bin`), v2);
+    const err = await plan.apply!().catch((e: Error & { result?: Record<string, unknown> }) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/^checksum mismatch fetching .*moving\.bin: received 2097152 bytes \(sha1 [0-9a-f]{40}\), the host had 2097152 bytes .* was left as it was$/);
+    expect((err as { result?: Record<string, unknown> }).result).toMatchObject({ remote_checksum: createHash('sha1').update(v3).digest('hex'), checksum: createHash('sha1').update(v2).digest('hex') });
+    expect(readFileSync(dest).equals(v1)).toBe(true);
+    expect(readdirSync(local).filter((n) => n.includes('nodemend'))).toEqual([]);
+
+    const lax = await fetch.plan(fetch.schema.parse({ src: `${dir}/moving.bin`, dest, flat: true, validate_checksum: false }), hx.context());
+    writeFileSync(onHost(host, `${dir}/moving.bin`), v3);
+    await lax.apply!();
+    expect(readFileSync(dest).equals(v3)).toBe(true);
   });
 });

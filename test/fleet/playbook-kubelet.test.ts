@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ModuleHarness } from '../setup/module-harness.js';
+import { kubeletStandIn } from '../setup/docker-standins.js';
 import { fleetHost, testFleet } from '../setup/fleet.js';
 import { BUILDER, NODES, REPO, changedBy, changedOf, failures, onHost, play, resultsOf, snapshotTree, uniqueTag, writeInventory, changedTasks } from './playbook-builds-env.js';
 
@@ -206,7 +207,7 @@ describe('kubelet-nokmem.yaml', () => {
     for (const n of NODES) {
       mkdirSync(onHost(n, `${base}/bin-r`), { recursive: true });
       // the node's kubelet before: a v1.14.0 binary (same minor as the build)
-      writeFileSync(onHost(n, path), '#!/bin/sh\necho Kubernetes v1.14.0\n', { mode: 0o755 });
+      writeFileSync(onHost(n, path), kubeletStandIn('v1.14.0'), { mode: 0o755 });
     }
     const v = { ...vars('1.14'), kubelet_install_path: path, kubelet_layout: 'replace', kubelet_dropin_dir: `${base}/dropin-r` };
     const run = await play('kubelet-nokmem.yaml', inventory, v);

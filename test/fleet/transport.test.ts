@@ -85,6 +85,18 @@ describe('exec', () => {
     expect(r2.stdoutBytes.equals(big)).toBe(true);
   });
 
+  it('writes stdout into a new controller file as it arrives (stdoutFile), never through an existing file', async () => {
+    const c = await connect(target(1));
+    const big = randomBytes(5 * 1024 * 1024);
+    const r = await c.exec('cat', { stdin: big, stdoutFile: join(tmp, 'out.bin') });
+    expect(r).toMatchObject({ rc: 0, stdout: '' });
+    expect(r.stdoutBytes.length).toBe(0);
+    expect(readFileSync(join(tmp, 'out.bin')).equals(big)).toBe(true);
+    writeFileSync(join(tmp, 'taken'), 'keep me');
+    await expect(c.exec('echo x', { stdoutFile: join(tmp, 'taken') })).rejects.toThrow(/cannot write .*taken: EEXIST/);
+    expect(readFileSync(join(tmp, 'taken'), 'utf8')).toBe('keep me');
+  });
+
   it('applies cwd and env (inside sudo too)', async () => {
     const c = await connect(target(1));
     const r = await c.exec('pwd; echo "$FOO"', { cwd: '/usr/share', env: { FOO: "a 'b' $c" } });
@@ -295,6 +307,14 @@ describe('become', () => {
     const r = await c.exec('cat', { stdin: payload }, { ...ROOT, password: 'opspw' });
     expect(r.rc).toBe(0);
     expect(r.stdoutBytes.equals(payload)).toBe(true);
+  });
+
+  it('writes only what the command itself prints to a stdoutFile under sudo with a password', async () => {
+    const c = await connect(target(1, OPSPW));
+    const payload = randomBytes(300_000);
+    const r = await c.exec('id -un; cat', { stdin: payload, stdoutFile: join(tmp, 'sudo-out.bin') }, { ...ROOT, password: 'opspw' });
+    expect(r.rc).toBe(0);
+    expect(readFileSync(join(tmp, 'sudo-out.bin')).equals(Buffer.concat([Buffer.from('root\n'), payload]))).toBe(true);
   });
 
   it('works with a password configured where sudo does not ask for one', async () => {

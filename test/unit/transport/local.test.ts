@@ -4,7 +4,7 @@
  * reported exactly as on a node.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, realpathSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { LocalConnection } from '../../../src/transport/local.js';
@@ -28,6 +28,17 @@ describe('LocalConnection', () => {
     const dir = realpathSync(mkdtempSync(join(tmpdir(), 'nm-local-')));
     const r = await local.exec('cat; echo " $NM_X"; pwd', { stdin: 'from stdin', env: { NM_X: 'it is x' }, cwd: dir });
     expect(r.stdout).toBe(`from stdin it is x\n${dir}\n`);
+  });
+
+  it('writes stdout into a new file as it arrives (stdoutFile), never through an existing one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nm-local-'));
+    const r = await local.exec('head -c 3000000 /dev/zero; echo end', { stdoutFile: join(dir, 'out') });
+    expect([r.rc, r.stdout]).toEqual([0, '']);
+    expect(readFileSync(join(dir, 'out')).length).toBe(3_000_004);
+    writeFileSync(join(dir, 'taken'), 'keep');
+    await expect(local.exec('echo x', { stdoutFile: join(dir, 'taken') })).rejects.toThrow(/cannot write .*taken: EEXIST/);
+    expect(readFileSync(join(dir, 'taken'), 'utf8')).toBe('keep');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('kills a command at its timeout and says so', async () => {
