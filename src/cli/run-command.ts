@@ -223,6 +223,7 @@ export function newPool(loaded: Loaded, options: RunOptions): ConnectionPool {
 /** Removes this run's host locks; says which stayed (connections already closed by a second Ctrl-C) and which were broken. */
 async function releaseLocks(locks: RunLocks): Promise<void> {
   for (const [host, holder] of locks.broken) process.stderr.write(`nodemend: --ignore-lock: broke the lock of ${describeHolder(holder)} on ${host}\n`);
+  for (const [host, why] of locks.stale) process.stderr.write(`nodemend: broke the stale lock on ${host} of ${why}\n`);
   const left = await locks.releaseAll();
   if (left.length) process.stderr.write(`nodemend: the run lock of run ${locks.run.id} stays on ${left.join(', ')} (connection gone); the next run there needs --ignore-lock\n`);
 }

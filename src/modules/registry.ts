@@ -28,6 +28,7 @@ import meta from './meta.js';
 import includeVars from './include_vars.js';
 import iniFile from './ini_file.js';
 import find from './find.js';
+import mount from './mount.js';
 import pamLimits from './pam_limits.js';
 import user from './user.js';
 import group from './group.js';
@@ -64,6 +65,7 @@ const ALL: ModuleDef[] = [
   includeVars,
   iniFile,
   find,
+  mount,
   pamLimits,
   user,
   group,

@@ -15,7 +15,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { InventoryHost } from '../load/model.js';
-import { raw, sh } from '../transport/quote.js';
+import { raw, sh, type Raw } from '../transport/quote.js';
 import type { BecomeSpec, HostConnection, RemoteShell } from '../transport/types.js';
 import { UnreachableError } from '../transport/types.js';
 
@@ -49,11 +49,24 @@ export function lockLine(r: RunIdentity): string {
   return `run=${r.id} started=${r.startedAt.toISOString()} pid=${r.pid} controller=${r.controller.replace(/\s/g, '_')}`;
 }
 
+/** A lock line's `key=value` fields. */
+function lockFields(line: string): Record<string, string> {
+  return Object.fromEntries(line.split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+}
+
 /** "run X (started T, pid P on controller C)" from a lock line, or the raw line when it is not ours. */
 export function describeHolder(line: string): string {
-  const f = Object.fromEntries(line.split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const f = lockFields(line);
   if (!f.run || !f.started) return JSON.stringify(line);
   return `run ${f.run} (started ${f.started}${f.pid ? `, pid ${f.pid}` : ''}${f.controller ? ` on controller ${f.controller}` : ''})`;
+}
+
+/** Why a lock was judged stale on the host (TAKE's reason word), from its line and the host's boot id now. */
+export function whyStale(reason: string, line: string, bootNow: string): string {
+  const f = lockFields(line);
+  if (reason === 'boot') return `the host booted since (boot id ${f.boot}, now ${bootNow})`;
+  if (reason === 'reused') return `its SSH session on the host (pid ${f.hpid}) ended; that pid is now another process`;
+  return `its SSH session on the host (pid ${f.hpid}) ended`;
 }
 
 /** The host is locked by another run: the task fails (the host leaves the run), it is not unreachable. */
@@ -61,15 +74,61 @@ export class HostLockedError extends Error {
   override readonly name = 'HostLockedError';
 }
 
-// Builtins only (no process on the host) unless a lock is broken: read, test, noclobber create.
-const TAKE = `held=; hl=
+/**
+ * The host side of a lock. Builtins only (no process on the host) unless a lock is broken: read,
+ * test, noclobber create. The line written is the controller's (`me`) followed by where the run
+ * lives on the host: `boot=` the boot id, `hpid=`/`hstart=` the pid and start time (field 22 of
+ * /proc/PID/stat) of the connection's sshd session process, the first `sshd*` ancestor of this
+ * command. That process lives exactly as long as the run's SSH connection: a controller that is
+ * killed, or whose network is cut, leaves a lock whose session is gone (or whose pid now is
+ * another process) or, after a reboot, another boot id. Such a lock is stale and is broken;
+ * one of an older nodemend (no such fields) is judged as before: held until --ignore-lock.
+ * Breaking a stale lock happens under flock(1) on the lock's directory and only if the file
+ * still holds the line that was judged, so two runs finding one stale lock cannot both take
+ * the host: the second finds the first's lock and is refused.
+ */
+const TAKE = `set -f
+nm_stat() { IFS= read -r s < "/proc/$1/stat" || return 1; st_comm=\${s#*[(]}; st_comm=\${st_comm%[)]*}; set -- \${s##*[)] }; st_ppid=$2; shift 19; st_start=$1; }
+nm_num() { case $1 in '' | *[!0-9]*) return 1 ;; esac; }
+boot=-; { IFS= read -r boot < /proc/sys/kernel/random/boot_id; } 2>/dev/null; case $boot in '' | *[!0-9a-f-]*) boot=- ;; esac
+hp=-; hs=-; p=$$
+while nm_num "$p" && [ "$p" -gt 1 ] && nm_stat "$p" 2>/dev/null; do
+  case $st_comm in sshd | sshd-session) hp=$p; hs=$st_start; break ;; esac
+  p=$st_ppid
+done
+mine=; [ "$restamp" = 1 ] && mine=$me
+me="$me boot=$boot hpid=$hp hstart=$hs"
+held=; hl=
 for f in "$l1" "$l2"; do
   if [ -f "$f" ] && IFS= read -r h < "$f"; then held=$h; hl=$f; break; fi
 done
 # --resume takes over the locks its killed run left (run=ID of that run), and no other.
 if [ -n "$adopt" ]; then case "$held" in "run=$adopt "*) force=1 ;; esac; fi
-if [ -n "$held" ] && [ "$force" != 1 ]; then printf 'NMLOCK held %s %s\\n' "$hl" "$held"; exit 0; fi
-if [ -n "$held" ]; then rm -f -- "$hl" || exit 3; printf 'NMLOCK broke %s %s\\n' "$hl" "$held"; fi
+# After a reconnect (a reboot) this run's own lock names its old session: stamp it with the new one.
+if [ -n "$mine" ]; then case "$held" in "$mine "*)
+  exec 8< "\${hl%/*}" && flock -w 10 8 || exit 3
+  if IFS= read -r h < "$hl" && [ "$h" = "$held" ]; then
+    set -C; { printf '%s\\n' "$me" > "$hl.$$"; } && mv -f -- "$hl.$$" "$hl" || exit 3
+    printf 'NMLOCK ok %s\\n' "$hl"; exit 0
+  fi
+  IFS= read -r held < "$hl" || { held=; hl=; } ;;
+esac; fi
+stale=
+if [ -n "$held" ] && [ "$force" != 1 ]; then
+  hb=; hp2=; hs2=
+  for kv in $held; do case $kv in boot=*) hb=\${kv#boot=} ;; hpid=*) hp2=\${kv#hpid=} ;; hstart=*) hs2=\${kv#hstart=} ;; esac; done
+  if nm_num "$hp2" && nm_num "$hs2"; then
+    if [ "$hb" != - ] && [ "$boot" != - ] && [ "$hb" != "$boot" ]; then stale=boot
+    elif ! nm_stat "$hp2" 2>/dev/null; then stale=gone
+    elif [ "$st_start" != "$hs2" ]; then stale=reused
+    fi
+  fi
+fi
+if [ -n "$held" ] && [ "$force" != 1 ] && [ -z "$stale" ]; then printf 'NMLOCK held %s %s\\n' "$hl" "$held"; exit 0; fi
+if [ -n "$stale" ]; then
+  exec 8< "\${hl%/*}" && flock -w 10 8 || exit 3
+  if { IFS= read -r h < "$hl"; } 2>/dev/null && [ "$h" = "$held" ]; then rm -f -- "$hl" || exit 3; printf 'NMLOCK stale %s %s boot=%s %s\\n' "$stale" "$hl" "$boot" "$held"; fi
+elif [ -n "$held" ]; then rm -f -- "$hl" || exit 3; printf 'NMLOCK broke %s %s\\n' "$hl" "$held"; fi
 l=$l2; [ -w /run ] && l=$l1
 set -C
 if { printf '%s\\n' "$me" > "$l"; } 2>/dev/null; then printf 'NMLOCK ok %s\\n' "$l"; exit 0; fi
@@ -81,8 +140,14 @@ fi
 IFS= read -r h < "$l"; printf 'NMLOCK held %s %s\\n' "$l" "$h"
 `;
 
+/** The host command that takes a lock for the controller's line `me`; it prints `NMLOCK ok|held|broke|stale ...` lines. */
+export function takeCommand(me: string, [l1, l2]: [string, string], o: { restamp?: boolean; force?: boolean; adopt?: string } = {}): Raw {
+  return sh`me=${me}; restamp=${o.restamp ? 1 : 0}; force=${o.force ? 1 : 0}; adopt=${o.adopt ?? ''}; l1=${l1}; l2=${l2}\n${raw(TAKE)}`;
+}
+
+// Only a line this run wrote (its controller part, then the host part) is removed.
 const RELEASE = `for f in "$l1" "$l2"; do
-  if [ -f "$f" ] && IFS= read -r h < "$f" && [ "$h" = "$me" ]; then rm -f -- "$f" || exit 3; fi
+  if [ -f "$f" ] && IFS= read -r h < "$f"; then case $h in "$me "*) rm -f -- "$f" || exit 3 ;; esac; fi
 done
 `;
 
@@ -96,6 +161,8 @@ export class RunLocks {
   private readonly taking = new Map<string, Promise<HostConnection>>();
   /** Locks of runs that were gone, broken with --ignore-lock: host -> holder. */
   readonly broken = new Map<string, string>();
+  /** Locks whose run was found dead on the host and broken without asking: host -> holder and why. */
+  readonly stale = new Map<string, string>();
   private readonly paths = lockPaths();
 
   constructor(
@@ -112,6 +179,13 @@ export class RunLocks {
     if (!p) {
       p = open().then(async (conn) => {
         await this.take(host, conn);
+        // A reconnect (after a reboot) ends the SSH session the lock names: the lock is stamped
+        // with the new one, or taken again when the reboot emptied /run.
+        const reconnect = conn.reconnect.bind(conn);
+        conn.reconnect = async (deadline) => {
+          await reconnect(deadline);
+          await this.take(host, conn, true);
+        };
         return conn;
       });
       this.taking.set(host.name, p);
@@ -121,19 +195,26 @@ export class RunLocks {
     return p;
   }
 
-  private async take(host: InventoryHost, conn: HostConnection): Promise<void> {
+  private async take(host: InventoryHost, conn: HostConnection, restamp = false): Promise<void> {
     const shell = conn.as(lockIdentity(host));
-    const res = await shell.exec(sh`me=${lockLine(this.run)}; force=${this.ignoreLock ? 1 : 0}; adopt=${this.adopt}; l1=${this.paths[0]}; l2=${this.paths[1]}\n${raw(TAKE)}`);
+    const res = await shell.exec(takeCommand(lockLine(this.run), this.paths, { restamp, force: this.ignoreLock, adopt: this.adopt }));
     const line = res.stdout.split('\n').find((l) => l.startsWith('NMLOCK ok ') || l.startsWith('NMLOCK held '));
     if (res.rc !== 0 || !line) {
       throw new HostLockedError(`cannot take the run lock on ${host.name}: ${res.stderr.trim() || `exit code ${res.rc}`}`);
     }
     const broke = /^NMLOCK broke (\S+) (.*)$/m.exec(res.stdout);
     if (broke) this.broken.set(host.name, broke[2]);
+    const stale = /^NMLOCK stale (\S+) (\S+) boot=(\S+) (.*)$/m.exec(res.stdout);
+    if (stale) this.stale.set(host.name, `${describeHolder(stale[4])}: ${whyStale(stale[1], stale[4], stale[3])}`);
     const [, state, path, ...holder] = line.split(' ');
     if (state === 'held') {
+      const holderLine = holder.join(' ');
+      const session = lockFields(holderLine).hpid;
       throw new HostLockedError(
-        `${host.name} is locked by another nodemend run: ${describeHolder(holder.join(' '))}, lock file ${path}; ` + 'if that run is gone (killed), run again with --ignore-lock',
+        `${host.name} is locked by another nodemend run: ${describeHolder(holderLine)}, lock file ${path}; ` +
+          (session && session !== '-'
+            ? `its SSH session on the host (pid ${session}) is still open; if its controller is gone and that connection hangs, run again with --ignore-lock`
+            : 'if that run is gone (killed), run again with --ignore-lock'),
       );
     }
     this.held.set(host.name, shell);

@@ -84,7 +84,7 @@ describe('per-host run lock', () => {
     writeFileSync(join(w, 'slow.yaml'), `- hosts: nodes\n  tasks:\n    - shell: "while [ ! -e ${go} ]; do sleep 0.1; done"\n      timeout: 120\n`);
     const first = cli(['run', join(w, 'slow.yaml'), '-i', inv]);
     const holder = (await waitForLock()).trim();
-    expect(holder).toMatch(/^run=\S+ started=\S+ pid=\d+ controller=\S+$/);
+    expect(holder).toMatch(/^run=\S+ started=\S+ pid=\d+ controller=\S+ boot=\S+ hpid=\d+ hstart=\d+$/);
     const runId = /^run=(\S+) started=(\S+)/.exec(holder)!;
     const second = await cli(['run', join(w, 'touch.yaml'), '-i', inv]);
     expect(second.code).toBe(2);

@@ -3,10 +3,11 @@
  * small and large writes over each way content reaches a host (the persistent shell's
  * spooled input, a channel of its own for large inputs, a controller file streamed). Every
  * destination must end as its old or its complete new version, with no temp file left, and
- * the failure must say the write was interrupted. Host: node17 (HOSTS.faults).
+ * the failure must say the write was interrupted. A fetch cut while the host sends leaves the
+ * controller's old copy and no temp file, and names what was not fetched. Host: node17 (HOSTS.faults).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -153,4 +154,45 @@ describe('the CLI through a cut connection', () => {
     expectOldOrNew(counts, HOST, [{ path, allowed: [sha(old), sha(`${old}appended by nodemend\n`)] }]);
     rmSync(w, { recursive: true, force: true });
   });
+});
+
+describe('a connection cut during a fetch leaves the old local file or the whole new one', () => {
+  beforeAll(() => assertBuilt());
+
+  // 3 MB: streamed from `cat` into a temp file beside the target; cut early, middle and late.
+  for (const at of [0.05, 0.5, 0.9]) {
+    it(`fetch of a 3 MB file cut at ${Math.round(at * 100)}% of it: the host is unreachable, naming what was not fetched`, async () => {
+      counts.cases++;
+      const src = `${dir}/fetch-${randomBytes(4).toString('hex')}`;
+      const fresh = randomBytes(3 << 20);
+      writeFileSync(join(hostRoot(HOST), src), fresh);
+      const w = workDir('fault-cut-fetch');
+      const dest = join(w, 'fetched');
+      const local = join(dest, HOST, src);
+      const old = randomBytes(1 << 20);
+      mkdirSync(join(dest, HOST, dir), { recursive: true });
+      writeFileSync(local, old);
+      const inv = writeInventory(w, [HOST], { knownHosts, portOverride: { [HOST]: proxy.port } });
+      const pb = join(w, 'pb.yaml');
+      writeFileSync(pb, `- hosts: nodes\n  tasks:\n    - fetch: { src: ${src}, dest: ${dest} }\n`);
+      proxy.cutAfter(Math.floor(fresh.length * at), 'host');
+      const cutsBefore = proxy.cuts;
+      // A cut run cannot remove its run lock from the host: the next one breaks it.
+      const r = await runCli(['run', pb, '-i', inv, '--ignore-lock']);
+      proxy.cutAfter(Infinity);
+      expect(proxy.cuts, r.stdout + r.stderr).toBe(cutsBefore + 1);
+      counts.faults++;
+      expect(r.code, r.stdout + r.stderr).toBe(4);
+      expect(r.stdout + r.stderr).toMatch(new RegExp(`${src} was not fetched: \\S+ keeps its old content \\(or stays absent\\), no partial file is left`));
+      counts.filesChecked++;
+      const got = sha(readFileSync(local));
+      if (![sha(old), sha(fresh)].includes(got)) counts.filesDamaged++;
+      expect(got).toBe(sha(old));
+      expect(
+        readdirSync(join(dest, HOST, dir)).filter((n) => n.includes('nodemend')),
+        'local temp files left',
+      ).toEqual([]);
+      rmSync(w, { recursive: true, force: true });
+    });
+  }
 });

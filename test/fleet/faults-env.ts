@@ -20,13 +20,15 @@ export const sha = (b: Buffer | string): string => createHash('sha256').update(b
 
 /**
  * A proxy on 127.0.0.1 in front of one fleet host. `cutAfter(n)` arms it: the next n bytes
- * from the controller to the host still pass, then both sides of every open connection are
- * destroyed (as a dead network or a killed controller would leave them).
+ * from the controller to the host (or, with `from: 'host'`, from the host to the controller: a
+ * fetch) still pass, then both sides of every open connection are destroyed (as a dead network
+ * or a killed controller would leave them).
  */
 export class CuttingProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   private budget = Infinity;
+  private from: 'controller' | 'host' = 'controller';
   /** Bytes passed controller -> host since the proxy was armed. */
   passed = 0;
   cuts = 0;
@@ -45,7 +47,7 @@ export class CuttingProxy {
         this.sockets.delete(upstream);
       };
       client.on('data', (d: Buffer) => {
-        if (this.budget === Infinity) return void upstream.write(d);
+        if (this.budget === Infinity || this.from === 'host') return void upstream.write(d);
         const room = this.budget - this.passed;
         if (room > 0) upstream.write(d.length <= room ? d : d.subarray(0, room));
         this.passed += Math.min(d.length, Math.max(room, 0));
@@ -57,7 +59,18 @@ export class CuttingProxy {
           client.destroy();
         }
       });
-      upstream.on('data', (d: Buffer) => client.write(d));
+      upstream.on('data', (d: Buffer) => {
+        if (this.budget === Infinity || this.from === 'controller') return void client.write(d);
+        const room = this.budget - this.passed;
+        if (room > 0) client.write(d.length <= room ? d : d.subarray(0, room));
+        this.passed += Math.min(d.length, Math.max(room, 0));
+        if (this.passed >= this.budget) {
+          this.cuts++;
+          this.budget = Infinity;
+          client.end(() => setTimeout(drop, 20));
+          upstream.destroy();
+        }
+      });
       client.on('error', drop).on('close', drop);
       upstream.on('error', drop).on('close', drop);
     });
@@ -66,9 +79,10 @@ export class CuttingProxy {
     return this;
   }
 
-  cutAfter(bytes: number): void {
+  cutAfter(bytes: number, from: 'controller' | 'host' = 'controller'): void {
     this.passed = 0;
     this.budget = bytes;
+    this.from = from;
   }
 
   async stop(): Promise<void> {

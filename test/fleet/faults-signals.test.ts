@@ -4,12 +4,13 @@
  * writes a streamed 8 MB copy, a 20,000-line lineinfile and small files. After each round
  * every file is its old or its new version, no temp file is left, the report names the
  * interrupted hosts and exits 130, and the run lock is released (or, after a second signal
- * cut the connections, reported as left and broken by the next run with --ignore-lock).
+ * cut the connections, reported as left and broken by the next run with --ignore-lock). Then
+ * the same during a 24 MB fetch from each host: every local copy old or new, no temp file left.
  * Hosts: node17, node18 (HOSTS.faults) and, with unique paths only, node22 and node23.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import { hostRoot } from '../setup/fleet.js';
@@ -131,6 +132,48 @@ describe('SIGINT / SIGTERM of the controller at random points', () => {
           return { path: `${dir}/${f}`, allowed: [old === null ? null : sha(old), sha(make(old))] };
         });
         expectOldOrNew(counts, h, files);
+      }
+    });
+  });
+});
+
+describe('SIGINT / SIGTERM of the controller during a fetch', () => {
+  // 24 MB from each of the four hosts, streamed into temp files beside the local copies.
+  const rounds: { sig: NodeJS.Signals; twice: boolean }[] = [
+    { sig: 'SIGTERM', twice: false },
+    { sig: 'SIGINT', twice: true },
+  ];
+  rounds.forEach(({ sig, twice }, k) => {
+    it(`fetch round ${k + 1}: ${sig}${twice ? ' twice' : ''}: every local copy is its old or its whole new version, no temp file left`, async () => {
+      counts.cases++;
+      const src = `${dir}/fetch-src.bin`;
+      const dest = join(w, `fetched-${k}`);
+      const fresh = new Map(HOSTS.map((h) => [h, randomBytes(24 << 20)]));
+      const old = new Map(HOSTS.map((h) => [h, randomBytes(1 << 20)]));
+      for (const h of HOSTS) {
+        writeFileSync(join(hostRoot(h), src), fresh.get(h)!);
+        mkdirSync(join(dest, h, dir), { recursive: true });
+        writeFileSync(join(dest, h, src), old.get(h)!);
+      }
+      const pb = join(w, `fetch-${k}.yaml`);
+      writeFileSync(pb, `- hosts: nodes\n  tasks:\n    - fetch: { src: ${src}, dest: ${dest} }\n`);
+      const delay = randomInt(0, 1500);
+      const r = await runAndSignal(['run', pb, '-i', inv, '--ignore-lock'], sig, delay, twice);
+      console.log(`fetch round ${k + 1}: ${sig}${twice ? ' x2' : ''} ${delay} ms into the run -> exit ${r.code}`);
+      expect([0, 130], r.out).toContain(r.code);
+      if (r.code === 130) counts.faults += twice ? 2 : 1;
+      for (const h of HOSTS) {
+        counts.filesChecked++;
+        const got = sha(readFileSync(join(dest, h, src)));
+        const ok = [sha(old.get(h)!), sha(fresh.get(h)!)].includes(got);
+        if (!ok) counts.filesDamaged++;
+        expect(ok, `${h}: local copy is neither old nor new`).toBe(true);
+        expect(
+          readdirSync(join(dest, h, dir)).filter((n) => n.includes('nodemend')),
+          `${h}: local temp files left`,
+        ).toEqual([]);
+        // A host whose copy is still the old one was stopped before or during its fetch: the report says so.
+        if (got === sha(old.get(h)!)) expect(r.code, r.out).toBe(130);
       }
     });
   });
