@@ -13,8 +13,8 @@
  * Every host (a CentOS 7.9 node, kernel 3.10.0-1160, except the EL7_76 host below):
  * - /etc/default/grub without cgroup.memory=nokmem, and update-grub (test/fixtures/grub: Debian
  *   grub2 2.06's grub-mkconfig sourcing);
- * - /usr/bin/kubelet answering `--version` as kubelet v1.14.1 does, the RPM layout's binary,
- *   built without nokmem;
+ * - /usr/bin/kubelet answering `--version` as kubelet v1.14.1 does (kubeletStandIn), the RPM
+ *   layout's binary, built without nokmem;
  * - dockerd of docker-ce 18.09.9 (`--version` as moby's showVersion prints it) and moby's
  *   sysvinit-redhat /etc/init.d/docker (test/setup/docker-standins.ts): daemon.json is written
  *   and docker restarted;
@@ -35,7 +35,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { installRpm, plantKpatchEl7Prereqs, publishRpm } from '../test/setup/el7.js';
-import { dockerdStandIn, runcStandIn, sysvinitDockerStandIn } from '../test/setup/docker-standins.js';
+import { dockerdStandIn, kubeletStandIn, runcStandIn, sysvinitDockerStandIn } from '../test/setup/docker-standins.js';
 
 /** The CentOS 7.6 host (kernel 3.10.0-957, docker-ce 18.06): playbooks/vars/local-fleet.yaml names it too. */
 export const EL7_76 = 'node2';
@@ -55,12 +55,6 @@ function put(root: string, path: string, mode: number, text: string): void {
   chmodSync(`${f}.nm-plant`, mode);
   renameSync(`${f}.nm-plant`, f);
 }
-
-const KUBELET = `#!/bin/sh
-# Stand-in: kubelet v1.14.1 (kubernetes/kubernetes cmd/kubelet, --version prints "Kubernetes v1.14.1"),
-# the RPM binary, built without -tags=nokmem.
-[ "$1" = --version ] && echo "Kubernetes v1.14.1"
-`;
 
 const GRUB_DEFAULTS = `GRUB_DEFAULT=0
 GRUB_TIMEOUT=5
@@ -117,7 +111,7 @@ export function plantFleet(dir: string, repo: string, omit: string[] = []): numb
     if (!existsSync(join(root, 'etc'))) continue;
     if (!omit.includes('grub') && !existsSync(join(root, 'etc/default/grub'))) put(root, '/etc/default/grub', 0o644, GRUB_DEFAULTS);
     put(root, '/usr/local/sbin/update-grub', 0o755, readFileSync(join(repo, 'test/fixtures/grub/update-grub'), 'utf8'));
-    put(root, '/usr/bin/kubelet', 0o755, KUBELET);
+    put(root, '/usr/bin/kubelet', 0o755, kubeletStandIn('v1.14.1', 'the RPM binary, built without -tags=nokmem'));
     if (host === EL7_76) plantEl7Docker(root, repo);
     else {
       put(root, '/usr/local/bin/dockerd', 0o755, dockerdStandIn('18.09.9', '039a7df'));

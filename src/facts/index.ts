@@ -2,6 +2,7 @@ import type { FactDef } from './types.js';
 import osFacts from './os.js';
 import kernelFacts from './kernel.js';
 import packageFacts from './packages.js';
+import ansibleSources from './ansible.js';
 
 /** Every fact nodemend knows, by name. One file per domain adds its list here. */
-export const FACTS: ReadonlyMap<string, FactDef> = new Map([...osFacts, ...kernelFacts, ...packageFacts].map((f) => [f.name, f as FactDef]));
+export const FACTS: ReadonlyMap<string, FactDef> = new Map([...osFacts, ...kernelFacts, ...packageFacts, ...ansibleSources].map((f) => [f.name, f as FactDef]));

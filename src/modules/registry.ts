@@ -27,6 +27,7 @@ import unarchive from './unarchive.js';
 import meta from './meta.js';
 import includeVars from './include_vars.js';
 import iniFile from './ini_file.js';
+import setup from './setup.js';
 import find from './find.js';
 import mount from './mount.js';
 import pamLimits from './pam_limits.js';
@@ -64,6 +65,7 @@ const ALL: ModuleDef[] = [
   meta,
   includeVars,
   iniFile,
+  setup,
   find,
   mount,
   pamLimits,

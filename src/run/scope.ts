@@ -6,11 +6,13 @@
  * inventory vars (all < groups < host) < play vars (vars_files < vars) < role vars (the
  * play's static roles', then the task's role chain and its entry's `vars:`) < block/import
  * vars < task vars < include_vars < set_fact/registered < role params < include params
- * (include_role `vars:`) < loop item < extra vars. Facts live under `facts` (alias
- * `ansible_facts`) and are fetched only when an expression reads them.
+ * (include_role `vars:`) < loop item < extra vars. Facts live under `facts` (nodemend's names)
+ * and `ansible_facts` / `ansible_*` (Ansible's) and are fetched only when an expression reads them.
  */
 import type { Facts } from '../facts/types.js';
 import { FACTS } from '../facts/index.js';
+import { ANSIBLE_FACTS } from '../facts/ansible.js';
+import { INJECTS_AS_VARS } from '../load/expr/values.js';
 import { FactNeeded } from '../load/expr/index.js';
 import { markUnsafe } from '../load/expr/unsafe.js';
 import type { HostRun } from './host-run.js';
@@ -32,6 +34,27 @@ export function factsProxy(facts: Facts): Record<string, unknown> {
       has: (_t, prop) => known(prop),
       ownKeys: () => [...FACTS.keys()],
       getOwnPropertyDescriptor: (_t, prop) => (known(prop) ? { enumerable: true, configurable: true, writable: false, value: facts.peek(prop) } : undefined),
+    }),
+  ) as Record<string, unknown>;
+}
+
+/**
+ * `ansible_facts.x` (and `ansible_x`): facts under Ansible's names (facts/ansible.ts), each made
+ * from nodemend's lazy facts when read, FactNeeded until those are fetched.
+ */
+export function ansibleFactsProxy(facts: Facts): Record<string, unknown> {
+  const known = (p: string | symbol): p is string => typeof p === 'string' && ANSIBLE_FACTS.has(p);
+  const value = (name: string): unknown => {
+    const def = ANSIBLE_FACTS.get(name)!;
+    for (const n of def.needs) if (facts.peek(n) === undefined) throw new FactNeeded(n);
+    return def.value((n) => facts.peek(n));
+  };
+  return markUnsafe(
+    new Proxy({} as Record<string | symbol, unknown>, {
+      get: (_t, prop) => (prop === INJECTS_AS_VARS ? true : known(prop) ? value(prop) : undefined),
+      has: (_t, prop) => known(prop),
+      ownKeys: () => [...ANSIBLE_FACTS.keys()],
+      getOwnPropertyDescriptor: (_t, prop) => (known(prop) ? { enumerable: true, configurable: true, writable: false, value: value(prop) } : undefined),
     }),
   ) as Record<string, unknown>;
 }
@@ -107,7 +130,7 @@ export function buildScope(p: ScopeParts): Record<string, unknown> {
     ...p.extraVars,
     ...(p.role ? { role_name: p.role.name, role_path: p.role.path } : {}),
     facts,
-    ansible_facts: facts,
+    ansible_facts: ansibleFactsProxy(p.host.facts),
     hostvars,
     groups,
     group_names: p.host.inv.groups.filter((g) => g !== 'all'),

@@ -62,9 +62,59 @@ const includeLine = d.case('a loop-less include_tasks is a result of its own', {
   },
 });
 
+const FACT_NAMES = [
+  'distribution',
+  'distribution_version',
+  'distribution_major_version',
+  'distribution_release',
+  'os_family',
+  'kernel',
+  'kernel_version',
+  'architecture',
+  'machine',
+  'system',
+  'hostname',
+  'nodename',
+  'pkg_mgr',
+  'service_mgr',
+  'memtotal_mb',
+  'swaptotal_mb',
+  'processor_vcpus',
+  'processor_count',
+  'processor_cores',
+];
+const setup = d.case('setup and facts under Ansible names', {
+  tasks: `
+    - name: gather with a filter
+      setup: { filter: ${JSON.stringify(FACT_NAMES.map((n) => `ansible_${n}`))} }
+      register: filtered
+    - name: gather the min subset
+      setup: { gather_subset: ['!all', 'min'], filter: 'ansible_*mb' }
+      register: min_only
+    - name: facts as variables and under ansible_facts
+      copy:
+        content: "{{ ansible_distribution }} {{ ansible_distribution_major_version }} {{ ansible_os_family }} {{ ansible_facts.kernel }} {{ ansible_facts['architecture'] }} {{ ansible_hostname }} {{ ansible_pkg_mgr }} {{ ansible_service_mgr }} {{ ansible_processor_vcpus }} {{ ansible_memtotal_mb }} {{ ansible_distribution_release }}\\n"
+        dest: "{{ dir }}/facts"
+  `,
+});
+
 beforeAll(() => d.run(), 900_000);
 
 describe.each(MODES)('%s', (mode) => {
+  it('setup reports the facts Ansible reports, with the same values, and they are variables', () => {
+    const a = setup.ansible[mode];
+    const n = setup.nodemend[mode];
+    const got = n.registered.filtered.ansible_facts as Record<string, unknown>;
+    const want = a.registered.filtered.ansible_facts as Record<string, unknown>;
+    for (const name of FACT_NAMES) expect(got[`ansible_${name}`], name).toEqual(want[`ansible_${name}`]);
+    expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+    expect(n.registered.filtered.changed).toBe(false);
+    // gather_subset min leaves hardware (memory) out, in both
+    expect(Object.keys(n.registered.min_only.ansible_facts).sort()).toEqual(Object.keys(a.registered.min_only.ansible_facts).sort());
+    expect(n.files).toEqual(a.files);
+    if (mode !== 'check') expect(n.files.facts).toMatchObject({ content: expect.stringMatching(/^Debian 12 Debian \S+ x86_64 node31 apt \S+ \d+ \d+ bookworm\n$/) });
+  });
+
   it('include_role with a loop runs the role once per item with its loop variable and vars', () => {
     const a = roleLoop.ansible[mode];
     const n = roleLoop.nodemend[mode];

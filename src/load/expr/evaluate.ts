@@ -20,7 +20,7 @@ import { lookupCall } from './calls.js';
 import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.js';
 import { hasTemplate, renderLazy } from './template-string.js';
 import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, UnsafeText } from './unsafe.js';
-import { compare, contains, equals, getMember, pyStr, setKey, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
+import { compare, contains, equals, getMember, INJECTS_AS_VARS, pyStr, setKey, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
 
 export interface EvalContext {
   source: string;
@@ -186,8 +186,14 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext): unknown {
   switch (node.kind) {
     case 'literal':
       return node.value;
-    case 'variable':
-      return read(getMember(scope, node.name), node, scope, ctx);
+    case 'variable': {
+      let v = getMember(scope, node.name);
+      if (v === UNDEFINED && node.name.startsWith('ansible_')) {
+        const facts = scope.ansible_facts as Record<symbol, unknown> | undefined;
+        if (facts?.[INJECTS_AS_VARS]) v = getMember(facts, node.name.slice('ansible_'.length));
+      }
+      return read(v, node, scope, ctx);
+    }
     case 'member': {
       const obj = evaluate(node.object, scope, ctx);
       return read(getMember(obj, evaluate(node.key, scope, ctx)), node, scope, ctx, isUnsafe(obj));

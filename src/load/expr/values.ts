@@ -40,6 +40,13 @@ export function keysOf(obj: Mapping): string[] {
 }
 
 /** `obj.key` / `obj[key]` with Jinja's rules: negative list indexes count from the end; anything missing is UNDEFINED. */
+/**
+ * Marks a mapping whose keys are also variables with an `ansible_` prefix (Ansible's
+ * INJECT_FACTS_AS_VARS): `ansible_distribution` reads `ansible_facts.distribution` when no
+ * variable of that name exists.
+ */
+export const INJECTS_AS_VARS = Symbol('injects as ansible_ vars');
+
 export function getMember(obj: unknown, key: unknown): unknown {
   if (Array.isArray(obj) || typeof obj === 'string') {
     if (typeof key !== 'number' || !Number.isInteger(key)) return UNDEFINED;
