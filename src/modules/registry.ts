@@ -31,6 +31,8 @@ import setup from './setup.js';
 import find from './find.js';
 import mount from './mount.js';
 import pamLimits from './pam_limits.js';
+import user from './user.js';
+import group from './group.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -67,6 +69,8 @@ const ALL: ModuleDef[] = [
   find,
   mount,
   pamLimits,
+  user,
+  group,
 ];
 
 /** Modules by short name. */

@@ -97,6 +97,8 @@ export interface ModuleDef<A = any> {
    * so a value made from host output keeps its unsafe mark (src/load/expr/unsafe.ts).
    */
   storesArgs?: boolean;
+  /** Arguments Ansible's argument spec marks no_log (a password hash): never shown in a title or message. */
+  secretArgs?: string[];
   /** Runs on the controller only (debug, set_fact, assert, fail): no connection needed. */
   local?: boolean;
   /**

@@ -46,8 +46,10 @@ export function taskDisplayName(task: Task, noLog: boolean): string {
   const role = task.role ? `${task.role} : ` : '';
   if (task.name) return role + task.name;
   if (noLog) return role + task.module;
-  const first = Object.values(task.args)[0];
-  return `${role}${task.module}${typeof first === 'string' ? ` ${first}` : ''}`.slice(0, 80);
+  const [key, first] = Object.entries(task.args)[0] ?? [];
+  // An argument Ansible marks no_log (user's password) never becomes a title.
+  const shown = typeof first === 'string' && !findModule(task.module)?.secretArgs?.includes(key);
+  return `${role}${task.module}${shown ? ` ${first}` : ''}`.slice(0, 80);
 }
 
 /**

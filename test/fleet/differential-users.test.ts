@@ -70,6 +70,103 @@ const limitsNew = d.case('pam_limits: a missing file in an existing directory', 
   `,
 });
 
+// A sha512-crypt hash (of "nodemend"): the module takes hashes only.
+const HASH = '$6$nmsalt$45ekYzAP6fo/9pRrwoPKIUuQ/8DCw6KyA2MSCeQmBJp5TduixqUhJUJRW3JVBgNkToKDd32QZs9IvbAy/4bhF/';
+const ACCOUNT_FILES = ['passwd', 'shadow', 'group', 'gshadow', 'subuid', 'subgid'].flatMap((f) => [`/etc/${f}`, `/etc/${f}-`]);
+const HOMES = ['/home/nm_u1', '/home/nm_u3', '/home/nm_u4', '/home/nm_u5', '/srv/nm_h13a'];
+
+const groups = d.case('group: add, gid, system, non_unique, remove', {
+  tasks: `
+    - name: add with a gid
+      ansible.builtin.group: { name: nm_g1, gid: 3101 }
+      register: g_add
+    - name: add a system group
+      group: { name: nm_gsys, system: true }
+      register: g_sys
+    - name: the same again
+      group: { name: nm_g1, gid: "3101" }
+      register: g_same
+    - name: another to change
+      group: { name: nm_gold, gid: 3102 }
+    - name: change its gid
+      group: { name: nm_gold, gid: 3103 }
+      register: g_mod
+    - name: a gid already taken
+      group: { name: nm_gtaken, gid: 3101 }
+      register: g_taken
+      ignore_errors: true
+    - name: the same gid with non_unique
+      group: { name: nm_gdup, gid: 3101, non_unique: true }
+      register: g_dup
+    - name: remove one
+      group: { name: nm_gold, state: absent }
+      register: g_del
+    - name: remove a missing one
+      group: { name: nm_gnone, state: absent }
+      register: g_del_none
+  `,
+  paths: ACCOUNT_FILES,
+});
+
+const users = d.case('user: add, modify, groups/append, lock, system, homes, remove', {
+  tasks: `
+    - name: a primary group
+      group: { name: nm_ug, gid: 3201 }
+    - name: add a user
+      ansible.builtin.user: { name: nm_u1, uid: 3201, group: nm_ug, groups: [adm, audio], append: true, comment: Ops user, password: "${HASH}" }
+      register: u_add
+    - name: append a group and change the shell
+      user: { name: nm_u1, groups: video, append: true, shell: /bin/sh }
+      register: u_append
+    - name: lock the password
+      user: { name: nm_u1, password: "${HASH}", password_lock: true }
+      register: u_lock
+    - name: nothing to change
+      user: { name: nm_u1, uid: 3201, group: nm_ug, groups: [adm], append: yes, comment: Ops user }
+      register: u_same
+    - name: a user in two groups (once)
+      shell: id nm_u5 || useradd -M -G adm,audio nm_u5
+      changed_when: false
+      check_mode: false
+    - name: groups without append drop the others
+      user: { name: nm_u5, groups: [adm] }
+      register: u_groups
+    - name: a system user without home
+      user: { name: nm_sys, system: true, create_home: no, shell: /usr/sbin/nologin }
+      register: u_sys
+    - name: a home whose parents are missing
+      user: { name: nm_u2, home: /srv/nm_h13a/homes/nm_u2 }
+      register: u_parents
+    - name: a user without home
+      user: { name: nm_u3, createhome: false }
+    - name: its home made later
+      user: { name: nm_u3 }
+      register: u_home
+    - name: a group named like the user
+      group: { name: nm_u4 }
+    - name: its user gets the default group
+      user: { name: nm_u4 }
+      register: u_n
+    - name: remove with its home
+      user: { name: nm_u2, state: absent, remove: true }
+      register: u_del
+    - name: remove a missing user
+      user: { name: nm_none, state: absent }
+      register: u_del_none
+  `,
+  paths: [...ACCOUNT_FILES, ...HOMES],
+});
+
+const badGroup = d.case('user: a primary group that does not exist', {
+  tasks: `
+    - name: missing group
+      user: { name: nm_u6, group: nm_nosuchgroup }
+      register: u_nogroup
+      ignore_errors: true
+  `,
+  paths: ACCOUNT_FILES,
+});
+
 beforeAll(() => d.run(), 900_000);
 
 /** Ansible's value of each key it registered, beside nodemend's (`failed` reads false when absent). */
@@ -86,7 +183,41 @@ const sameRegistered = (c: typeof limits, mode: (typeof MODES)[number], keys: st
   }
 };
 
+const ACCOUNT_KEYS = [
+  'changed',
+  'failed',
+  'msg',
+  'rc',
+  'name',
+  'state',
+  'uid',
+  'group',
+  'comment',
+  'home',
+  'shell',
+  'groups',
+  'system',
+  'create_home',
+  'append',
+  'move_home',
+  'force',
+  'remove',
+  'password',
+  'stdout',
+  'stderr',
+  'gid',
+];
+
 describe.each(MODES)('%s', (mode) => {
+  for (const c of [groups, users]) {
+    it(`${c.name}: same files`, () => {
+      expect(c.nodemend[mode].files, c.nodemend[mode].output).toEqual(c.ansible[mode].files);
+    });
+    it(`${c.name}: same tasks, statuses and changed flags`, () => {
+      expect(c.nodemend[mode].tasks, c.nodemend[mode].output).toEqual(c.ansible[mode].tasks);
+    });
+    it(`${c.name}: same registered results`, () => sameRegistered(c, mode, ACCOUNT_KEYS));
+  }
   it('pam_limits: same files', () => {
     expect(limits.nodemend[mode].files, limits.nodemend[mode].output).toEqual(limits.ansible[mode].files);
   });
@@ -118,6 +249,42 @@ it('pam_limits: the run wrote what limits.conf(5) readers expect, the rerun chan
   expect(Object.entries(limits.nodemend.rerun.changed).filter(([, v]) => v)).toEqual([[again, true]]);
   expect(limits.ansible.rerun.changed[again]).toBe(true);
   expect(limits.nodemend.run.files['nonl.conf']).toMatchObject({ content: '* soft core 0*\thard\tmaxlogins\t10\n' });
+});
+
+it('user/group: the run made what was asked, the rerun changed nothing, no hash in any output', () => {
+  const etc = (c: typeof users, f: string) => (c.nodemend.run.files[f] as { content: string }).content;
+  expect(etc(groups, '/etc/group')).toMatch(/^nm_g1:x:3101:$/m);
+  expect(etc(groups, '/etc/group')).toMatch(/^nm_gdup:x:3101:$/m);
+  expect(etc(groups, '/etc/group')).not.toMatch(/^nm_gold:/m);
+  expect(groups.nodemend.run.registered.g_taken).toMatchObject({ failed: true, msg: expect.stringContaining("GID '3101' already exists") });
+  expect(etc(users, '/etc/passwd')).toMatch(/^nm_u1:x:3201:3201:Ops user:\/home\/nm_u1:\/bin\/sh$/m);
+  expect(etc(users, '/etc/shadow')).toContain(`nm_u1:!${HASH}:`);
+  expect(etc(users, '/etc/group')).toMatch(/^adm:x:4:.*nm_u1.*$/m);
+  expect(etc(users, '/etc/group')).toMatch(/^audio:x:\d+:nm_u1$/m);
+  expect(users.nodemend.run.registered.u_add).toMatchObject({ password: 'NOT_LOGGING_PASSWORD', uid: 3201, group: 3201, groups: 'adm,audio' });
+  expect(users.nodemend.run.files['/home/nm_u3']).toMatchObject({ type: 'dir', owner: 'nm_u3', mode: '0755' });
+  // The case adds nm_u2 and removes it on every run; nothing else changes again.
+  expect(Object.entries(users.nodemend.rerun.changed).filter(([, v]) => v)).toEqual([
+    ['a home whose parents are missing', true],
+    ['remove with its home', true],
+  ]);
+  // The case adds, renumbers and removes nm_gold on every run; nothing else changes again.
+  expect(Object.entries(groups.nodemend.rerun.changed).filter(([, v]) => v)).toEqual([
+    ['another to change', true],
+    ['change its gid', true],
+    ['remove one', true],
+  ]);
+  for (const mode of MODES) expect(users.nodemend[mode].output + JSON.stringify(users.nodemend[mode].registered)).not.toContain(HASH.slice(10));
+});
+
+it('user (documented difference): a missing primary group fails in --check too; Ansible reports changed', () => {
+  expect(badGroup.ansible.check.registered.u_nogroup).toMatchObject({ changed: true });
+  expect(badGroup.nodemend.check.registered.u_nogroup).toMatchObject({ failed: true, msg: 'Group nm_nosuchgroup does not exist' });
+  for (const mode of ['run', 'rerun'] as const) {
+    const [n, a] = sameKeys(badGroup.nodemend[mode].registered.u_nogroup, badGroup.ansible[mode].registered.u_nogroup, ACCOUNT_KEYS);
+    expect(n).toEqual(a);
+    expect(badGroup.nodemend[mode].tasks).toEqual(badGroup.ansible[mode].tasks);
+  }
 });
 
 it('pam_limits (documented difference): check mode creates no missing file, Ansible creates it empty', () => {

@@ -36,9 +36,11 @@ export interface PlannedPaths {
   local: Set<string>;
   /** Remote paths an earlier task would create or change the attributes of: later plans start from this. */
   states: Map<string, PlannedState>;
+  /** Groups earlier tasks would add on this host (a user task may name them). */
+  groups: Set<string>;
 }
 
-export const emptyPlannedPaths = (local = new Set<string>()): PlannedPaths => ({ dirs: new Set(), files: new Set(), local, states: new Map() });
+export const emptyPlannedPaths = (local = new Set<string>()): PlannedPaths => ({ dirs: new Set(), files: new Set(), local, states: new Map(), groups: new Set() });
 
 /**
  * A copy for a task forced into check mode (`check_mode: true`): it plans against what earlier
@@ -50,6 +52,7 @@ export const scratchPlannedPaths = (p: PlannedPaths): PlannedPaths => ({
   files: new Set(p.files),
   local: new Set(p.local),
   states: new Map([...p.states].map(([k, v]) => [k, { ...v }])),
+  groups: new Set(p.groups),
 });
 
 const norm = (p: string): string => posix.normalize(p).replace(/(.)\/+$/, '$1');
