@@ -12,6 +12,8 @@ export interface FileDiff {
   path: string;
   before: string;
   after: string;
+  /** Why the content is not shown (too large, binary): printed under --diff instead of a diff. */
+  note?: string;
 }
 
 /**

@@ -9,6 +9,7 @@ import { colors, type Colors } from './colors.js';
  * sides give "" (nothing to show).
  */
 export function renderDiff(d: FileDiff, color: boolean): string {
+  if (d.note) return colors(color).bold(`--- ${d.path}: ${d.note}`) + '\n';
   const isNew = d.before === '';
   const patch = createTwoFilesPatch(isNew ? '/dev/null' : d.path, d.path, d.before, d.after, isNew ? '' : 'before', 'after', { context: 3 });
   const lines = patch.split('\n');

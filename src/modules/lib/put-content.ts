@@ -129,6 +129,8 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
     const c = contentDiff(path, before, src.bytes);
     if (c.diff) diffs.push(c.diff);
     note = c.note;
+    // Said under --diff too, not only in the message: an operator reading the diff sees why it is missing.
+    if (c.note) diffs.push({ path, before: '', after: '', note: c.note });
     if (probe.exists) {
       const a = attrDiff(path, attrDelta(probe, want));
       if (a) diffs.push(a);
