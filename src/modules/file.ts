@@ -18,7 +18,7 @@ import { DIRNAME_FN, parseStatLine, probeFile, STAT_FIELDS_FORMAT, writeFileAtom
 import { defineModule, ModuleFailure, type FileDiff, type ModuleContext, type Plan } from './types.js';
 import { assertOwnersExist, attrDelta, attrFields, describeAttrs, fixAttrsCommand, type AttrDelta, type WantedAttrs } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
-import { forgetPlannedPath, parentWillExist, planDirectoryCreation, plannedProbe, planPathState } from './lib/planned-paths.js';
+import { forgetPlannedPath, parentWillExist, planDirectoryLevels, plannedProbe, planPathState } from './lib/planned-paths.js';
 import { applyMode, chmodArgument, formatMode, parseMode } from './lib/mode.js';
 import { remote, run, runAndStat } from './lib/remote.js';
 import { parseTree, planTree, treeListing } from './lib/file-tree.js';
@@ -188,8 +188,7 @@ async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Reco
   if (p.exists && p.type !== 'directory') throw new ModuleFailure(`${a.path} exists and is a ${p.type}, not a directory`);
   if (!p.exists) {
     if (ctx.check) await assertOwnersExist(ctx.conn, a.owner, a.group);
-    planDirectoryCreation(ctx, a.path);
-    planPathState(ctx, a.path, { type: 'directory', mode: newMode(a, true), owner: a.owner, group: a.group });
+    planDirectoryLevels(ctx, a.path, { type: 'directory', mode: newMode(a, true), owner: a.owner, group: a.group });
     const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
     addTimes(ch, a, a.path, undefined);
     const script = raw([createDirs(a).text, ch.cmds.map(String).join(' && ')].filter(Boolean).join('\n'));

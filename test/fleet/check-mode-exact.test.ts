@@ -104,6 +104,22 @@ function sequence(rand: () => number, dir: string, length: number): string[] {
   return seq;
 }
 
+describe('drift cases the property test found', () => {
+  // Seed 769328430 (CI, 2026-12-06): a directory made with mode 0600 makes its missing parents
+  // 0600 too, so a later `u+x` on a parent changes it; check mode had planned the parent as 0755.
+  it('a parent made by `file: state=directory` has the task mode, an existing parent keeps its own', async () => {
+    const d = `${top}/levels`;
+    const r = await checkThenRun([
+      `file: { path: ${d}, state: directory, mode: "0755" }`,
+      `file: { path: ${d}/p1/p2, state: directory, mode: "0600" }`,
+      `file: { path: ${d}/p1, state: directory, mode: "u+x" }`,
+      `file: { path: ${d}, mode: "u+x" }`,
+    ]);
+    expectSame(r, 'parent levels');
+    expect(r.real.map((s) => s.split(':')[0])).toEqual(['changed', 'changed', 'changed', 'ok']);
+  }, 300_000);
+});
+
 describe('property: --check predicts every task of random sequences', () => {
   it('check and real runs agree task by task', async () => {
     const seed = Number(process.env.NODEMEND_CHECK_SEED ?? Math.floor(Math.random() * 2 ** 31));

@@ -19,6 +19,12 @@ export interface PlannedState {
   mode?: string;
   owner?: string;
   group?: string;
+  /**
+   * A level above a directory a task creates: the task gives it its mode and owner only if it
+   * is missing (mkdir -p semantics). Whether it is missing is read when a later task probes it;
+   * the host does not change during a check run, so an existing path drops this state for good.
+   */
+  ifAbsent?: true;
 }
 
 export interface PlannedPaths {
@@ -55,6 +61,20 @@ const norm = (p: string): string => posix.normalize(p).replace(/(.)\/+$/, '$1');
 export function planDirectoryCreation(ctx: ModuleContext, dir: string): void {
   if (!ctx.check) return;
   for (let d = norm(dir); d !== '/' && d !== '.'; d = posix.dirname(d)) ctx.planned.dirs.add(d);
+}
+
+/**
+ * A `file: state=directory` task would create `dir` and each missing level above it with the
+ * task's own mode and owner, as Ansible's file module does: a later task on such a level plans
+ * from those attributes, not from mkdir's 0755. Levels an earlier task already creates keep theirs.
+ */
+export function planDirectoryLevels(ctx: ModuleContext, dir: string, s: Omit<PlannedState, 'ifAbsent'>): void {
+  if (!ctx.check) return;
+  for (let d = posix.dirname(norm(dir)); d !== '/' && d !== '.'; d = posix.dirname(d)) {
+    if (!ctx.planned.dirs.has(d) && !ctx.planned.states.has(d)) ctx.planned.states.set(d, { ...s, ifAbsent: true });
+  }
+  planDirectoryCreation(ctx, dir);
+  planPathState(ctx, dir, s);
 }
 
 /** A command that would run in check mode creates `path` (its `creates:`), and the directories above it. */
@@ -113,6 +133,7 @@ const newPath = (ctx: ModuleContext, p: FileProbe): FileProbe => ({ ...p, exists
  */
 export function plannedProbe(ctx: ModuleContext, p: FileProbe): FileProbe {
   if (!ctx.check) return p;
+  for (const key of [norm(p.realPath), norm(p.path)]) if (p.exists && ctx.planned.states.get(key)?.ifAbsent) ctx.planned.states.delete(key);
   const s = ctx.planned.states.get(norm(p.realPath)) ?? ctx.planned.states.get(norm(p.path));
   if (s && (p.exists ? p.type === s.type : true)) {
     const base = p.exists ? p : { ...newPath(ctx, p), type: s.type, mode: s.type === 'directory' ? '0755' : '0644' };
