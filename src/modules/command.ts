@@ -249,7 +249,9 @@ async function runProgram(args: CommonArgs, ctx: ModuleContext, program: Raw, cm
     end: stamp(end),
     delta: delta(end.getTime() - start.getTime()),
   };
-  const { msg: _ok, ...fields } = result;
+  // The command ran, so its failure registers changed=true, as Ansible's command module does.
+  const { msg: _ok, ...ran } = result;
+  const fields = { ...ran, changed: true };
   if (res.timedOut) throw new ModuleFailure(`command timed out after ${ctx.timeoutSec} seconds`, fields);
   if (res.rc !== 0) throw new ModuleFailure('non-zero return code', fields);
   return result;

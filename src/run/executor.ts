@@ -478,8 +478,12 @@ function count(host: HostRun, out: { results: TaskResult[]; failed: boolean; unr
   const r = host.recap;
   if (out.unreachable) return;
   if (out.failed) r.failed++;
-  else if (out.results.some((x) => x.ignored)) r.ignored++;
-  else if (out.results.every((x) => x.status === 'skipped')) r.skipped++;
+  else if (out.results.some((x) => x.ignored)) {
+    // Ansible counts an ignored failure as ok and ignored, and changed when its result says so.
+    r.ok++;
+    r.ignored++;
+    if (out.results.some((x) => x.changed)) r.changed++;
+  } else if (out.results.every((x) => x.status === 'skipped')) r.skipped++;
   else {
     r.ok++;
     if (out.changed) r.changed++;

@@ -328,6 +328,8 @@ async function runOnce(
       result,
       tr: finish(status, {
         ...shownItem,
+        // A failed result keeps its changed flag (a command that ran and failed changed), as Ansible reports it.
+        changed: failed ? Boolean(result.changed) : status === 'changed',
         ignored: failed && ignoreErrors,
         censored: noLog || undefined,
         msg: noLog ? (failed ? NO_LOG_MSG : undefined) : shownMessage(result),
@@ -407,7 +409,8 @@ async function planAndApply(
     }
     return { result, applied, basis };
   } catch (e) {
-    if (e instanceof ModuleFailure) return { result: { ...e.result, failed: true, changed: false, msg: e.message }, applied: true, basis };
+    // A module may say its failure changed something (command/shell ran); otherwise nothing changed.
+    if (e instanceof ModuleFailure) return { result: { changed: false, ...e.result, failed: true, msg: e.message }, applied: true, basis };
     throw e;
   }
 }
