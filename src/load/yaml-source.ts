@@ -340,11 +340,119 @@ export function items(y: YamlFile, node: Node | null): (Node | null)[] {
   return isSeq(seq) ? seq.items.map((i) => deref(y, i as Node)) : [];
 }
 
-/** Plain JS value of a node (aliases and merges resolved). */
+/**
+ * Plain JS value of a node (aliases and merges resolved): the yaml library's `toJS` result
+ * (yaml 2.9, nodes/toJS.js, addPairToJSMap.js, schema/yaml-1.1/merge.js), built in one walk.
+ * The library's own toJS resolves each alias by scanning the anchors before it: 1 MB of
+ * anchors and aliases took 11.5 s. Here each alias goes through deref's one-walk index.
+ * The tags this does not build itself (!!set, !!omap, !!pairs) and collection keys go to
+ * the library's toJS for the whole node.
+ */
 export function plain(y: YamlFile, node: Node | null): unknown {
   if (node == null) return null;
-  // No alias limit here: parseYaml refused documents whose aliases expand too far (aliasBomb).
-  return node.toJS(y.doc, { maxAliasCount: -1 });
+  try {
+    return new PlainBuilder(y).value(node);
+  } catch (e) {
+    if (e !== LIBRARY) throw e;
+    // No alias limit here: parseYaml refused documents whose aliases expand too far (aliasBomb).
+    return node.toJS(y.doc, { maxAliasCount: -1 });
+  }
+}
+
+/** Thrown by PlainBuilder for what it leaves to the library. */
+const LIBRARY = Symbol('use the library toJS');
+const LIBRARY_COLLECTIONS = /:(set|omap|pairs)$/;
+
+class PlainBuilder {
+  /** Anchored nodes built so far: an alias gives the same object, as the library's does. */
+  private readonly built = new Map<Node, unknown>();
+  private readonly merges: boolean;
+  constructor(private readonly y: YamlFile) {
+    this.merges = y.doc.schema.tags.some((t) => t.tag === 'tag:yaml.org,2002:merge' && t.default);
+  }
+
+  value(node: unknown): unknown {
+    if (node == null) return null;
+    if (isAlias(node)) {
+      const target = deref(this.y, node);
+      if (!target) throw new ReferenceError(`Unresolved alias (the anchor must be set before the alias): ${node.source}`);
+      return this.built.has(target) ? this.built.get(target) : this.value(target);
+    }
+    if (isScalar(node)) {
+      const v = node.value;
+      const out = typeof v === 'bigint' ? Number(v) : v;
+      if (node.anchor) this.built.set(node, out);
+      return out;
+    }
+    if (isCollection(node) && node.tag && LIBRARY_COLLECTIONS.test(node.tag)) throw LIBRARY;
+    if (isSeq(node)) {
+      const seq: unknown[] = [];
+      if (node.anchor) this.built.set(node, seq);
+      for (const item of node.items) seq.push(this.value(item));
+      return seq;
+    }
+    if (isMap(node)) return this.map(node);
+    throw LIBRARY;
+  }
+
+  /** A mapping as an object: own keys set in order, `<<` sources only add keys not yet there. */
+  private map(node: YAMLMap): Record<string, unknown> {
+    const obj: Record<string, unknown> = {};
+    if (node.anchor) this.built.set(node, obj);
+    for (const pair of node.items) {
+      if (this.isMerge(pair.key)) {
+        for (const [k, v] of this.mergeSources(pair.value)) {
+          if (!Object.prototype.hasOwnProperty.call(obj, String(k))) define(obj, String(k), v);
+        }
+        continue;
+      }
+      const jsKey = this.value(pair.key);
+      if (jsKey !== null && typeof jsKey === 'object') throw LIBRARY; // a collection key: the library stringifies it
+      const key = jsKey === null ? '' : String(jsKey);
+      const v = this.value(pair.value);
+      if (key in obj) define(obj, key, v);
+      else obj[key] = v;
+    }
+    return obj;
+  }
+
+  /** The entries a `<<` adds, as the library's merge builds them (a JS Map per source, first source first). */
+  private mergeSources(value: unknown): Map<unknown, unknown> {
+    const src = isAlias(value) ? deref(this.y, value) : value;
+    const sources = isSeq(src) ? src.items : [src];
+    const out = new Map<unknown, unknown>();
+    for (const s of sources) {
+      for (const [k, v] of this.asMap(s)) if (!out.has(k)) out.set(k, v);
+    }
+    return out;
+  }
+
+  /** A merge source as a JS Map with its keys unstringified (the library's `toJSON(null, ctx, Map)`). */
+  private asMap(node: unknown): Map<unknown, unknown> {
+    const source = isAlias(node) ? deref(this.y, node) : node;
+    if (!isMap(source)) throw new Error('Merge sources must be maps or map aliases');
+    if (source.tag && LIBRARY_COLLECTIONS.test(source.tag)) throw LIBRARY;
+    const map = new Map<unknown, unknown>();
+    for (const pair of source.items) {
+      if (this.isMerge(pair.key)) {
+        for (const [k, v] of this.mergeSources(pair.value)) if (!map.has(k)) map.set(k, v);
+      } else {
+        const k = this.value(pair.key);
+        map.set(k, this.value(pair.value));
+      }
+    }
+    return map;
+  }
+
+  private isMerge(key: unknown): boolean {
+    if (!this.merges || !isScalar(key)) return false;
+    const v = key.value;
+    return (typeof v === 'symbol' && v.description === '<<') || (v === '<<' && (!key.type || key.type === Scalar.PLAIN));
+  }
+}
+
+function define(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 /** The node at a path of keys / indexes, and the key node of the last step when it is a mapping key. */

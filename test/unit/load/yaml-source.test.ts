@@ -115,6 +115,62 @@ describe('alias bombs', () => {
   });
 });
 
+describe('plain(): our one-walk converter gives the yaml library toJS values', () => {
+  const library = (y: ReturnType<typeof parse>['y']) => y.root!.toJS(y.doc, { maxAliasCount: -1 });
+  it.each([
+    ['merge keys, own keys before and after', 'b: &b { a: 1, c: 2 }\nm:\n  a: 0\n  <<: *b\n  c: 3\n'],
+    ['a list of merge sources, the first wins', 'x: &x { a: x, b: x }\ny: &y { b: y, c: y }\nm: { <<: [*x, *y], d: 4 }\n'],
+    ['merges inside a merge source', 'a: &a { p: 1 }\nb: &b { <<: *a, q: 2 }\nm: { <<: *b, r: 3 }\n'],
+    ['a merge of an inline mapping', 'm: { <<: { a: 1 }, b: 2 }\n'],
+    ['a quoted << is an ordinary key', 'b: &b { a: 1 }\nm: { "<<": *b }\n'],
+    ['nested aliases', 'a: &a [1, 2]\nb: &b { l: *a, m: { n: *a } }\nc: [*b, *b, { x: *b }]\n'],
+    ['an alias to a list, a mapping and a scalar', 's: &s hello\nl: &l [1, two]\nm: &m { k: v }\nout: [*s, *l, *m]\nk: { *s : keyed }\n'],
+    ['a redefined anchor: each alias takes the last one before it', 'a: &x 1\nb: *x\nc: &x [2]\nd: *x\ne: { f: &x { g: 3 }, h: *x }\n'],
+    ['!unsafe scalars', "u: !unsafe '{{ raw }}'\nl: [!unsafe '{% x', plain]\nr: &r !unsafe 'a{{b}}'\ns: *r\n"],
+    ['tags and 1.1 scalars', 'i: !!int "7"\ns: !!str 7\nf: !!float 1.5\nb: [yes, off, y, 0644, 0x1F, 1_000, 5:20, 2024-01-01, ~, null, .inf]\nbin: !!binary aGk=\n'],
+    ['odd keys', '1: one\n~: nothing\ntrue: yes\n__proto__: p\ntoString: t\n'],
+    ['a set (left to the library)', 's: !!set { a, b }\n'],
+    ['a collection key (left to the library)', '? [a, b]\n: v\n'],
+    ['a document that is one scalar', '42\n'],
+  ])('%s', (_, text) => {
+    const { y, errors } = parse(text);
+    expect(errors).toEqual([]);
+    const ours = plain(y, y.root);
+    expect(ours).toStrictEqual(library(y));
+    expect(JSON.stringify(ours)).toBe(JSON.stringify(library(y)));
+  });
+
+  it('gives each alias of one node the same object, as the library does', () => {
+    const { y } = parse('a: &a { k: [1] }\nb: *a\nc: [*a]\n');
+    const v = plain(y, y.root) as Record<string, unknown> & { c: unknown[] };
+    expect(v.b).toBe(v.a);
+    expect(v.c[0]).toBe(v.a);
+  });
+
+  it('converts a node inside the document whose aliases point outside it', () => {
+    const { y } = parse('a: &a { k: 1 }\nm:\n  <<: *a\n  l: [*a]\n');
+    const m = nodeAt(y, y.root, ['m']).node;
+    expect(plain(y, m)).toStrictEqual(m!.toJS(y.doc, { maxAliasCount: -1 }));
+    expect(plain(y, m)).toEqual({ k: 1, l: [{ k: 1 }] });
+  });
+
+  it('refuses a merge of something that is not a mapping, as the library does', () => {
+    const { y } = parse('s: &s text\nm: { <<: *s }\n');
+    expect(() => library(y)).toThrow('Merge sources must be maps or map aliases');
+    expect(() => plain(y, y.root)).toThrow('Merge sources must be maps or map aliases');
+  });
+
+  it('builds 20,000 anchors with an alias and a merge each (the timing is bench/yaml-load.sh)', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 20_000; i++) lines.push(`b${i}: &b${i} { n: ${i} }`, `c${i}: *b${i}`, `m${i}: { <<: *b${i}, z: ${i} }`);
+    const { y, errors } = parse(lines.join('\n') + '\n');
+    expect(errors).toEqual([]);
+    const v = plain(y, y.root) as Record<string, { n: number; z?: number }>;
+    expect(v.c19999).toEqual({ n: 19999 });
+    expect(v.m12345).toEqual({ n: 12345, z: 12345 });
+  });
+});
+
 describe('did you mean', () => {
   it.each([
     ['when', 'when', 0],
