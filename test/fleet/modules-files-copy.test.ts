@@ -121,13 +121,13 @@ describe('copy', () => {
     expect(copy.schema.safeParse({ content: 'x', dest: '/x', mode: 'preserve' }).success).toBe(false);
   });
 
-  it('binary src: exact bytes, no content diff', async () => {
+  it('binary src: exact bytes, no content diff (the diff says why)', async () => {
     const bytes = Buffer.from([0, 1, 2, 254, 255, 0, 10]);
     writeFileSync(join(local, 'blob.bin'), bytes);
     const dest = `${dir}/blob.bin`;
     writeFileSync(onHost(host, dest), 'text before');
     const check = await hx.run(copy, { src: 'blob.bin', dest }, { check: true });
-    expect(check.plan.diff).toBeUndefined();
+    expect(check.plan.diff).toEqual([{ path: dest, before: '', after: '', note: 'content diff omitted: binary file' }]);
     expect(check.plan.msg).toMatch(/binary/);
     await hx.run(copy, { src: 'blob.bin', dest });
     expect(Buffer.compare(readFileSync(onHost(host, dest)), bytes)).toBe(0);
