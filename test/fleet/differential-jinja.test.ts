@@ -7,13 +7,12 @@
  * Not compared: a lone "{{ n }}" giving a number (Ansible 2.14 renders it as the string "98",
  * nodemend keeps the int), so numbers are compared inside text here.
  */
-import { createServer, type Server } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { differential } from '../setup/ansible-differential.js';
 import { HOSTS } from '../setup/fleet.js';
-import { runCli, workDir, writeInventory } from '../setup/cli.js';
+import { runCli, workDir, writeInventory, connectionCounter } from '../setup/cli.js';
 
 const HOST = HOSTS.ansibleSemantics[0];
 const d = differential(HOST, 's13c-jinja', ['run', 'rerun']);
@@ -154,22 +153,11 @@ describe.each(['run', 'rerun'] as const)('%s', (mode) => {
 });
 
 describe('a template neither engine supports', () => {
-  let server: Server;
-  let port = 0;
-  let connections = 0;
-  beforeAll(async () => {
-    server = createServer((s) => {
-      connections++;
-      s.destroy();
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as { port: number }).port;
-  });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  const listener = connectionCounter();
 
   it('fails validate and run with the template file:line:col, no host contacted', async () => {
     const dir = workDir('s13c-badtemplate');
-    const inv = writeInventory(dir, [HOST], { portOverride: { [HOST]: port } });
+    const inv = writeInventory(dir, [HOST], { portOverride: { [HOST]: listener.port() } });
     mkdirSync(join(dir, 'templates'));
     writeFileSync(join(dir, 'templates', 'bad.conf.j2'), 'ok\n{% for x in xs %}\n{{ x }}\n{% macro m() %}{% endmacro %}\n{% endfor %}\n');
     const pb = join(dir, 'site.yaml');
@@ -180,6 +168,6 @@ describe('a template neither engine supports', () => {
       expect(r.stderr).toContain(`${join(dir, 'templates', 'bad.conf.j2')}:4:4: '{% macro %}' is not supported`);
       expect(r.stderr).toContain('no host was contacted');
     }
-    expect(connections).toBe(0);
+    expect(listener.count()).toBe(0);
   });
 });

@@ -6,11 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOSTS, hostRoot, startHost, stopHost, testFleet } from '../setup/fleet.js';
-import { assertBuilt, readJson, runCli, workDir, writeInventory } from '../setup/cli.js';
+import { assertBuilt, readJson, runCli, workDir, writeInventory, connectionCounter } from '../setup/cli.js';
 
 const [A, B] = HOSTS.runner; // node7, node8
 const work = workDir('runner');
@@ -333,22 +332,11 @@ describe('control flow', () => {
 });
 
 describe('bad input touches no host', () => {
-  let server: Server;
-  let connections = 0;
-  let port = 0;
-  beforeAll(async () => {
-    server = createServer((s) => {
-      connections++;
-      s.destroy();
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as { port: number }).port;
-  });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  const listener = connectionCounter();
 
   it('an unknown key, a bad expression and a missing template file: all reported with file:line:col, exit 1, no connection made', async () => {
     const dir = workDir('badinput');
-    const inv = writeInventory(dir, [A], { portOverride: { [A]: port } });
+    const inv = writeInventory(dir, [A], { portOverride: { [A]: listener.port() } });
     const pb = join(dir, 'bad.yaml');
     writeFileSync(
       pb,
@@ -368,21 +356,21 @@ describe('bad input touches no host', () => {
       expect(r.stderr).toMatch(/bad\.yaml:6:\d+/);
       expect(r.stderr).toContain('no host was contacted');
     }
-    expect(connections).toBe(0);
+    expect(listener.count()).toBe(0);
   });
 
   it('validate on a good playbook says ok and connects nowhere; the same playbook then runs against the port', async () => {
     const dir = workDir('validate');
-    const inv = writeInventory(dir, [A], { portOverride: { [A]: port } });
+    const inv = writeInventory(dir, [A], { portOverride: { [A]: listener.port() } });
     const pb = join(dir, 'ok.yaml');
     writeFileSync(pb, '- hosts: nodes\n  tasks:\n    - command: "true"\n');
     const v = await runCli(['validate', pb, '-i', inv]);
     expect([v.code, v.stdout]).toEqual([0, `${pb}: ok (1 plays, 1 top-level tasks, 1 inventory hosts)\n`]);
-    expect(connections).toBe(0);
+    expect(listener.count()).toBe(0);
     // the listener is real: a run does reach it (and finds no SSH there)
     const r = await runCli(['run', pb, '-i', inv]);
     expect(r.code).toBe(4);
-    expect(connections).toBeGreaterThan(0);
+    expect(listener.count()).toBeGreaterThan(0);
   });
 });
 

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import { testFleet } from './fleet.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -103,4 +105,20 @@ export function writeInventory(dir: string, hosts: string[], opts: InventoryOpts
 
 export function readJson<T = any>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+/**
+ * A TCP listener on 127.0.0.1 that counts connections and closes each at once. An inventory
+ * pointed at `port()` proves that bad input contacts no host (`count()` stays 0). Call it in a
+ * describe block: it registers that block's beforeAll/afterAll.
+ */
+export function connectionCounter(): { port: () => number; count: () => number } {
+  const server: Server = createServer((s) => {
+    connections++;
+    s.destroy();
+  });
+  let connections = 0;
+  beforeAll(() => new Promise<void>((res) => server.listen(0, '127.0.0.1', res)));
+  afterAll(() => new Promise<void>((res) => server.close(() => res())));
+  return { port: () => (server.address() as AddressInfo).port, count: () => connections };
 }

@@ -3,12 +3,11 @@
  * identity files, alias bombs): reported with file:line:col by `validate` and `run`, and no
  * host is contacted (the inventory points at a TCP listener that counts connections).
  */
-import { createServer, type Server } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTree, writeTree } from './load-helpers.js';
-import { assertBuilt, runCli } from '../../setup/cli.js';
+import { assertBuilt, runCli, connectionCounter } from '../../setup/cli.js';
 
 describe('controller files named by src', () => {
   it('a missing template, copy or unarchive src is an error at the argument', async () => {
@@ -123,19 +122,8 @@ describe('names in when:', () => {
 });
 
 describe('nothing is contacted on bad input', () => {
-  let server: Server;
-  let port = 0;
-  let connections = 0;
-  beforeAll(async () => {
-    assertBuilt();
-    server = createServer((s) => {
-      connections++;
-      s.destroy();
-    });
-    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-    port = (server.address() as { port: number }).port;
-  });
-  afterAll(() => new Promise<void>((res) => server.close(() => res())));
+  const listener = connectionCounter();
+  beforeAll(() => assertBuilt());
 
   const bomb = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
   for (const [prev, cur] of ['ab', 'bc', 'cd', 'de', 'ef', 'fg', 'gh', 'hi']) bomb.push(`${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(',')}]`);
@@ -164,7 +152,7 @@ describe('nothing is contacted on bad input', () => {
     const custom = Object.keys(files).find((f) => f.startsWith('inv'));
     const inv = join(dir, custom ?? 'inventory.yaml');
     const text = custom ? files[custom] : 'all:\n  hosts:\n    h1: { host: 127.0.0.1, port: PORT, connect_timeout: 2, password: x }\n';
-    writeFileSync(inv, text.replace('PORT', String(port)));
+    writeFileSync(inv, text.replace('PORT', String(listener.port())));
     for (const cmd of ['validate', 'run']) {
       const r = await runCli([cmd, join(dir, 'pb.yaml'), '-i', inv], { cwd: dir });
       expect(r.code, `${cmd}: ${r.stdout}${r.stderr}`).toBe(1);
@@ -172,17 +160,17 @@ describe('nothing is contacted on bad input', () => {
       expect(r.stderr).toContain('no host was contacted');
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     }
-    expect(connections).toBe(0);
+    expect(listener.count()).toBe(0);
   });
 
   it('(control) the same inventory with good input is contacted: the counter counts', async () => {
     const dir = writeTree({
       'pb.yaml': '- hosts: all\n  tasks:\n    - command: "true"\n',
-      'inventory.yaml': `all:\n  hosts:\n    h1: { host: 127.0.0.1, port: ${port}, connect_timeout: 2, password: x }\n`,
+      'inventory.yaml': `all:\n  hosts:\n    h1: { host: 127.0.0.1, port: ${listener.port()}, connect_timeout: 2, password: x }\n`,
     });
-    const before = connections;
+    const before = listener.count();
     const r = await runCli(['run', join(dir, 'pb.yaml'), '-i', join(dir, 'inventory.yaml')], { cwd: dir });
     expect(r.code).toBe(4); // unreachable: the listener is no sshd
-    expect(connections).toBeGreaterThan(before);
+    expect(listener.count()).toBeGreaterThan(before);
   });
 });
