@@ -2,7 +2,7 @@
  * The test suite's fleet, for test files: one fleet for the whole vitest run,
  * brought up by test/setup/fleet-global.ts when any selected test file is under
  * test/fleet/ (NODEMEND_NO_FLEET=1 skips it; NODEMEND_TEST_FLEET_DIR=DIR then uses
- * a fleet you started yourself with `nodemend fleet up 31 --dir DIR --base-port PORT`; the
+ * a fleet you started yourself with `nodemend fleet up 32 --dir DIR --base-port PORT`; the
  * global setup then starts nothing, so several sessions can test at once on their own fleets).
  *
  * HOST ALLOCATION: test files run in parallel (2 workers), so destructive work
@@ -26,7 +26,8 @@
  *   node24..node28  saved plans (plan-out / apply / drift)
  *   node29          Ansible differential suite: users, groups, getent, pam_limits
  *   node30          Ansible differential suite: find, modprobe, mount
- *   node31          Ansible differential suite: setup, package_facts, public roles
+ *   node31          Ansible differential suite: setup, package_facts, gathered facts
+ *   node32          Ansible differential suite: a vendored public role, run unedited
  */
 import { inject } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -62,6 +63,7 @@ export const HOSTS = {
   ansibleUsers: ['node29'],
   ansibleSystem: ['node30'],
   ansibleFacts: ['node31'],
+  ansibleRoles: ['node32'],
 } as const;
 
 /** Hosts that a test file stops and starts again while other files run (a fleet-wide check must skip them). */
