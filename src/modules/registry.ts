@@ -34,6 +34,7 @@ import pamLimits from './pam_limits.js';
 import user from './user.js';
 import group from './group.js';
 import packageFacts from './package_facts.js';
+import modprobe from './modprobe.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -73,6 +74,7 @@ const ALL: ModuleDef[] = [
   user,
   group,
   packageFacts,
+  modprobe,
 ];
 
 /** Modules by short name. */
