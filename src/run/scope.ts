@@ -42,11 +42,12 @@ export function factsProxy(facts: Facts): Record<string, unknown> {
  * `ansible_facts.x` (and `ansible_x`): facts under Ansible's names (facts/ansible.ts), each made
  * from nodemend's lazy facts when read, FactNeeded until those are fetched.
  */
-export function ansibleFactsProxy(facts: Facts): Record<string, unknown> {
+export function ansibleFactsProxy(facts: Facts, otherHost?: string): Record<string, unknown> {
   const known = (p: string | symbol): p is string => typeof p === 'string' && ANSIBLE_FACTS.has(p);
+  const from = otherHost === undefined ? undefined : { host: otherHost, get: (n: string) => facts.get(n) };
   const value = (name: string): unknown => {
     const def = ANSIBLE_FACTS.get(name)!;
-    for (const n of def.needs) if (facts.peek(n) === undefined) throw new FactNeeded(n);
+    for (const n of def.needs) if (facts.peek(n) === undefined) throw new FactNeeded(n, from);
     return def.value((n) => facts.peek(n));
   };
   return markUnsafe(
@@ -66,7 +67,12 @@ export async function withFacts<T>(facts: Facts, fn: () => T | Promise<T>): Prom
       return await fn();
     } catch (e) {
       if (!(e instanceof FactNeeded) || attempt > FACTS.size) throw e;
-      await facts.get(e.fact);
+      if (!e.from) await facts.get(e.fact);
+      else
+        await e.from.get(e.fact).catch((err: Error) => {
+          // Another host's failure fails this task: it never makes this host unreachable.
+          throw new Error(`hostvars['${e.from!.host}']: the facts of ${e.from!.host} could not be read: ${err.message}`);
+        });
     }
   }
 }
@@ -93,6 +99,24 @@ export function hostVarsOf(h: HostRun): Record<string, unknown> {
   return { ...h.inv.vars, ...h.includedVars, ...h.runtimeVars, inventory_hostname: h.name };
 }
 
+/**
+ * `hostvars[h]` as an expression reads it: h's variables, and h's facts as Ansible gives them
+ * after gathering (`ansible_facts.x` and `ansible_x`), fetched lazily on h (FactNeeded names h).
+ */
+function hostVarsEntry(h: HostRun, current: HostRun): Record<string, unknown> {
+  const vars = hostVarsOf(h);
+  const facts = ansibleFactsProxy(h.facts, h === current ? undefined : h.name);
+  const fact = (p: string | symbol): string | undefined => (typeof p === 'string' && !(p in vars) && p.startsWith('ansible_') && ANSIBLE_FACTS.has(p.slice(8)) ? p.slice(8) : undefined);
+  const get = (p: string | symbol): unknown => (p === 'ansible_facts' && !('ansible_facts' in vars) ? facts : fact(p) ? markUnsafe(facts[fact(p)!]) : typeof p === 'string' ? vars[p] : undefined);
+  const has = (p: string | symbol): boolean => typeof p === 'string' && (p in vars || p === 'ansible_facts' || fact(p) !== undefined);
+  return new Proxy(vars, {
+    get: (_t, p) => get(p),
+    has: (_t, p) => has(p),
+    ownKeys: () => [...new Set([...Object.keys(vars), 'ansible_facts', ...[...ANSIBLE_FACTS.keys()].map((n) => `ansible_${n}`)])],
+    getOwnPropertyDescriptor: (_t, p) => (has(p) ? { enumerable: true, configurable: true, writable: false, value: get(p) } : undefined),
+  });
+}
+
 /** `groups` for expressions: built once per inventory, not for every task on every host. */
 const groupsCache = new WeakMap<Inventory, Record<string, string[]>>();
 function groupsOf(inventory: Inventory): Record<string, string[]> {
@@ -108,10 +132,11 @@ function groupsOf(inventory: Inventory): Record<string, string[]> {
 export function buildScope(p: ScopeParts): Record<string, unknown> {
   const facts = factsProxy(p.host.facts);
   const hostvars = new Proxy({} as Record<string, unknown>, {
-    get: (_t, name) => (typeof name === 'string' && p.hostRuns.has(name) ? hostVarsOf(p.hostRuns.get(name)!) : undefined),
+    get: (_t, name) => (typeof name === 'string' && p.hostRuns.has(name) ? hostVarsEntry(p.hostRuns.get(name)!, p.host) : undefined),
     has: (_t, name) => typeof name === 'string' && p.hostRuns.has(name),
     ownKeys: () => [...p.hostRuns.keys()],
-    getOwnPropertyDescriptor: (_t, name) => (typeof name === 'string' && p.hostRuns.has(name) ? { enumerable: true, configurable: true, value: hostVarsOf(p.hostRuns.get(name)!) } : undefined),
+    getOwnPropertyDescriptor: (_t, name) =>
+      typeof name === 'string' && p.hostRuns.has(name) ? { enumerable: true, configurable: true, value: hostVarsEntry(p.hostRuns.get(name)!, p.host) } : undefined,
   });
   const groups = groupsOf(p.inventory);
   return {

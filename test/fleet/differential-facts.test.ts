@@ -8,10 +8,14 @@
  * ""), one without a section, one removed with its conffile kept (`rc`: not listed).
  */
 import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
 import { differential, MODES } from '../setup/ansible-differential.js';
-import { fleetHost, HOSTS, testFleet } from '../setup/fleet.js';
+import { runCli, workDir, writeInventory } from '../setup/cli.js';
+import { fleetHost, hostRoot, HOSTS, testFleet } from '../setup/fleet.js';
 
 const HOST = HOSTS.ansibleFacts[0];
 
@@ -114,5 +118,92 @@ describe.each(MODES)('%s', (mode) => {
     expect(pkg.nodemend[mode].changed).toEqual(pkg.ansible[mode].changed);
     expect(pkg.nodemend[mode].files).toEqual(pkg.ansible[mode].files);
     if (mode !== 'check') expect(pkg.nodemend[mode].files.facts).toMatchObject({ content: expect.stringMatching(/^5\.\S+ 1 False\n$/) });
+  });
+});
+
+/**
+ * hostvars[h].ansible_x for another host of the play (node30: its facts are only read). Ansible
+ * defines them only after gathering (gather_facts: true), nodemend always (lazy facts, fetched on
+ * that host when read: the README's choice); a host that cannot be reached (node29's name on a
+ * closed port) fails the reading task with a message naming it, and leaves the reader reachable.
+ */
+describe('hostvars of another host', () => {
+  const other = HOSTS.ansibleSystem[0];
+  const tasks = (tool: string): string => `
+  tasks:
+    - name: another host's facts
+      copy:
+        content: "{{ hostvars['${other}'].ansible_distribution }} {{ hostvars['${other}'].ansible_facts.os_family }} {{ hostvars['${other}']['ansible_hostname'] }} {{ hostvars['${other}'].ansible_facts['distribution_major_version'] }}\\n"
+        dest: /tmp/nmdiff-hostvars-${tool}
+      when: inventory_hostname == '${HOST}'
+      register: r1
+      ignore_errors: true
+    - name: an unreachable host's facts
+      copy: { content: "{{ hostvars['node29'].ansible_distribution }}\\n", dest: /tmp/nmdiff-hostvars-${tool}-2 }
+      when: inventory_hostname == '${HOST}'
+      register: r2
+      ignore_errors: true
+    - name: what failed
+      copy: { content: "{{ r1.msg | default('') }}|{{ r2.msg | default('') }}\\n", dest: /tmp/nmdiff-hostvars-${tool}-msg }
+      when: inventory_hostname == '${HOST}'
+`;
+  const play = (tool: string, gather: boolean): string => `- hosts: [${HOST}, ${other}, node29]\n  gather_facts: ${gather}\n${tasks(tool)}`;
+  const read = (path: string): string => {
+    try {
+      return readFileSync(join(hostRoot(HOST), path), 'utf8');
+    } catch {
+      return '<absent>';
+    }
+  };
+  const results: Record<string, { out: string; msg: string; code: number; output: string }> = {};
+
+  beforeAll(async () => {
+    const f = testFleet();
+    const port = (h: string): number => fleetHost(h).port;
+    for (const gather of [true, false]) {
+      const tool = `ansible-${gather}`;
+      const work = workDir(`hostvars-${tool}`);
+      const env = ansibleSetup(join(work, 'ansible'), 5, f.knownHosts);
+      const host = (p: number) => ({
+        ansible_host: '127.0.0.1',
+        ansible_port: p,
+        ansible_user: 'ops',
+        ansible_ssh_private_key_file: f.key,
+        ansible_become: true,
+        ansible_python_interpreter: '/usr/bin/python3',
+      });
+      writeFileSync(join(work, 'inv.json'), JSON.stringify({ all: { hosts: { [HOST]: host(port(HOST)), [other]: host(port(other)), node29: host(1) } } }));
+      writeFileSync(join(work, 'play.yaml'), play(tool, gather));
+      const r = await new Promise<{ code: number; output: string }>((res) =>
+        execFile('ansible-playbook', ['-i', join(work, 'inv.json'), join(work, 'play.yaml')], { cwd: work, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+          res({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr }),
+        ),
+      );
+      stopSshMasters(join(work, 'ansible', 'cp'));
+      results[tool] = { ...r, out: read(`/tmp/nmdiff-hostvars-${tool}`), msg: read(`/tmp/nmdiff-hostvars-${tool}-msg`) };
+    }
+    const work = workDir('hostvars-nodemend');
+    const inv = writeInventory(work, [HOST, other, 'node29'], { portOverride: { node29: 1 } });
+    writeFileSync(join(work, 'play.yaml'), play('nodemend', false));
+    const r = await runCli(['run', join(work, 'play.yaml'), '-i', inv]);
+    results.nodemend = { code: r.code, output: r.stdout + r.stderr, out: read('/tmp/nmdiff-hostvars-nodemend'), msg: read('/tmp/nmdiff-hostvars-nodemend-msg') };
+  }, 600_000);
+
+  it('with gather_facts: true Ansible gives another host’s facts; nodemend gives the same values without gathering', () => {
+    expect(results['ansible-true'].out).toMatch(/^Debian Debian node30 12\n$/);
+    expect(results.nodemend.out, results.nodemend.output).toBe(results['ansible-true'].out);
+  });
+
+  it('with gather_facts: false Ansible has them undefined (nodemend defines them: the documented difference)', () => {
+    expect(results['ansible-false'].out).toBe('<absent>');
+    expect(results['ansible-false'].msg).toMatch(/has no attribute 'ansible_distribution'/);
+    expect(results.nodemend.out).toMatch(/^Debian Debian node30 12\n$/);
+    expect(results.nodemend.msg.split('|')[0]).not.toMatch(/attribute|could not/);
+  });
+
+  it('an unreachable host’s facts fail the reading task with a message naming the host; the reader stays reachable', () => {
+    expect(results['ansible-true'].msg.split('|')[1]).toMatch(/has no attribute 'ansible_distribution'/);
+    expect(results.nodemend.msg.split('|')[1]).toMatch(/^hostvars\['node29'\]: the facts of node29 could not be read: /);
+    expect(results.nodemend.output).toMatch(new RegExp(`${HOST}\\s*: ok=\\d+ .*unreachable=0 `));
   });
 });

@@ -33,8 +33,12 @@ export class UndefinedVariableError extends Error {
  * `fact` from the host and evaluates again.
  */
 export class FactNeeded extends Error {
-  constructor(readonly fact: string) {
-    super(`fact "${fact}" is needed`);
+  constructor(
+    readonly fact: string,
+    /** Another host's facts (`hostvars[h].ansible_x`): fetch it there, not on the task's host. */
+    readonly from?: { host: string; get(name: string): Promise<unknown> },
+  ) {
+    super(`fact "${fact}" is needed${from ? ` from ${from.host}` : ''}`);
     this.name = 'FactNeeded';
   }
 }
