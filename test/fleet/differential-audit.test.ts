@@ -13,6 +13,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES } from '../setup/ansible-differential.js';
 import { HOSTS } from '../setup/fleet.js';
+import { connectionCounter, runCli, workDir, writeInventory } from '../setup/cli.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const d = differential(HOSTS.ansibleModules[0], 'audit');
 
@@ -109,6 +112,33 @@ const collections = d.case('every module under its collection name', {
   controllerFiles: { 'templates/t.j2': '{{ word }}\n', 'vars/more.yml': 'more: from include_vars\n' },
 });
 
+/**
+ * Template files by extension (README "What to change": a `.hbs` template is Handlebars). Ansible
+ * renders every template with Jinja; nodemend renders `.hbs` with Handlebars (no HTML escaping) and
+ * the rest with its Jinja. A `.hbs` whose syntax both engines read alike writes the same bytes; a
+ * Handlebars block is rendered by nodemend and fails Ansible's task (asserted below).
+ */
+const templates = d.case('.j2 and .hbs templates', {
+  vars: { port: 8080, who: 'a&b <c>', users: ['ann', 'bob'] },
+  tasks: `
+    - name: a .hbs template both engines read alike
+      template: { src: same.conf.hbs, dest: "{{ dir }}/same.conf" }
+      register: t_same
+    - name: a .j2 template with a loop
+      template: { src: loop.conf.j2, dest: "{{ dir }}/loop.conf" }
+      register: t_j2
+    - name: a .hbs template with a Handlebars block
+      template: { src: each.conf.hbs, dest: "{{ dir }}/each.conf" }
+      register: t_each
+      ignore_errors: true
+  `,
+  controllerFiles: {
+    'templates/same.conf.hbs': 'port={{ port }}\nwho={{ who }}\n',
+    'templates/loop.conf.j2': '{% for u in users %}\nuser={{ u }}\n{% endfor %}\n',
+    'templates/each.conf.hbs': '{{#each users}}\nuser={{this}}\n{{/each}}\n',
+  },
+});
+
 beforeAll(() => d.run(), 900_000);
 
 /** Ansible's value of each key it registered, beside nodemend's (`failed` reads false when absent). */
@@ -171,4 +201,44 @@ it('the differences are the ones listed', () => {
     expect(Object.keys(a[mode].registered.r_cg_ini)).toEqual(expect.arrayContaining(INI_PATH_INFO));
     expect(Object.keys(n[mode].registered.r_cg_ini).filter((k) => INI_PATH_INFO.includes(k))).toEqual([]);
   }
+});
+
+describe.each(MODES)('%s: templates', (mode) => {
+  it('the .hbs both engines read alike and the .j2 write the same bytes, changed alike', () => {
+    const [a, n] = [templates.ansible[mode], templates.nodemend[mode]];
+    for (const f of ['same.conf', 'loop.conf']) expect(n.files[f], `${f}\n${n.output}`).toEqual(a.files[f]);
+    for (const t of ['a .hbs template both engines read alike', 'a .j2 template with a loop']) expect(n.changed[t], t).toBe(a.changed[t]);
+    if (mode !== 'check') expect(n.files['same.conf']).toMatchObject({ content: 'port=8080\nwho=a&b <c>\n' });
+  });
+  it('a Handlebars block: nodemend renders it, Ansible fails the task (documented difference)', () => {
+    const [a, n] = [templates.ansible[mode].registered.t_each, templates.nodemend[mode].registered.t_each];
+    expect(a).toMatchObject({ failed: true });
+    expect(String(a.msg)).toMatch(/TemplateSyntaxError|unexpected/);
+    expect(n.failed ?? false).toBe(false);
+    if (mode !== 'check') expect(templates.nodemend[mode].files['each.conf']).toMatchObject({ content: 'user=ann\nuser=bob\n' });
+  });
+});
+
+describe('a template with syntax neither engine supports', () => {
+  const listener = connectionCounter();
+  const cases: [string, string, string][] = [
+    ['unknown.conf.j2', 'a\n{% if x %}\n{% frobnicate %}\n{% endif %}\n', ":3:4: unknown statement 'frobnicate'"],
+    ['open.conf.j2', 'a\n{% if x %}\nb\n', ":2:1: expected '{% endif %}' to close '{% if %}'"],
+    // Handlebars reports an unclosed block where the file ends.
+    ['open.conf.hbs', 'a\n{{#if x}}\nb\n', ':4: syntax error: unexpected end of template'],
+    ['partial.conf.hbs', 'a\n{{#if x}}\n  {{> header}}\n{{/if}}\n', ':3:3: partials ({{> name}}) are not supported'],
+  ];
+  it.each(cases)('%s fails validate at file:line before any host is contacted', async (name, text, at) => {
+    const dir = workDir(`audit-bad-${name}`);
+    mkdirSync(join(dir, 'templates'));
+    writeFileSync(join(dir, 'templates', name), text);
+    const pb = join(dir, 'site.yaml');
+    writeFileSync(pb, `- hosts: ${HOSTS.ansibleModules[0]}\n  gather_facts: false\n  tasks:\n    - template: { src: ${name}, dest: /tmp/nm-audit-bad-${name} }\n`);
+    const inv = writeInventory(dir, [HOSTS.ansibleModules[0]], { portOverride: { [HOSTS.ansibleModules[0]]: listener.port() } });
+    const r = await runCli(['validate', pb, '-i', inv]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`${join(dir, 'templates', name)}${at}`);
+    expect(r.stderr).toContain('no host was contacted');
+    expect(listener.count()).toBe(0);
+  });
 });
