@@ -21,6 +21,7 @@ import { includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, t
 import { buildScope, withFacts } from './scope.js';
 import { evaluateCondition } from '../load/expr/index.js';
 import { unwrapUnsafe } from '../load/expr/unsafe.js';
+import { fnmatch } from '../load/fnmatch.js';
 
 export interface ExecutorInput {
   playbook: Playbook;
@@ -52,7 +53,7 @@ interface PlayCtx {
   /** What the play passes down to its tasks (handlers run with it). */
   rootInh: Inherited;
   /** --start-at-task: tasks are skipped until one of this name (or glob) comes up, across plays. */
-  startAt: { pattern?: RegExp };
+  startAt: { pattern?: string };
   /** Per host: the RoleCall keys that ran to the end in this play (a role runs once unless duplicates are allowed). */
   rolesDone: Map<string, Set<string>>;
   /** --step is asking in this batch ("continue" stops it until the next batch, as ansible-playbook's per-batch strategy). */
@@ -94,7 +95,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   const stops: PlayStop[] = [];
   let interruptedAt: { batch: string[]; later: string[] } | undefined;
   let lastPlay = -1;
-  const startAt = { pattern: options.startAtTask ? globRegExp(options.startAtTask) : undefined };
+  const startAt = { pattern: options.startAtTask || undefined };
   for (let p = 0; p < playbook.plays.length && !stopRun && !input.stop?.aborted; p++) {
     const play = playbook.plays[p];
     lastPlay = p;
@@ -428,7 +429,9 @@ async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx
   // A templated no_log may turn out true: the title hides the arguments until it is known.
   const name = taskDisplayName(task, (task.no_log ?? inh.no_log ?? false) !== false);
   if (!isHandler && ctx.startAt.pattern) {
-    if (!ctx.startAt.pattern.test(task.name ?? name)) return [];
+    // As ansible-playbook's play_iterator: the exact name, or an fnmatch glob.
+    const here = task.name ?? name;
+    if (here !== ctx.startAt.pattern && !fnmatch(here, ctx.startAt.pattern)) return [];
     ctx.startAt.pattern = undefined; // found: this task and every later one run
   }
   if (!isHandler && ctx.stepping && ctx.env.options.step) {
@@ -520,16 +523,6 @@ async function runHandlers(hosts: HostRun[], inh: Inherited, ctx: PlayCtx, recor
     if (!ran) break;
   }
   hosts.forEach((h) => h.notified.clear());
-}
-
-/** --start-at-task NAME: the exact name, or a glob with * and ? (as ansible-playbook matches it). */
-function globRegExp(glob: string): RegExp {
-  return new RegExp(
-    `^${glob
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  );
 }
 
 /**
