@@ -8,6 +8,7 @@
  * gather_subset the fact belongs to (setup's `gather_subset`: `min` holds all but hardware).
  */
 import type { FactDef } from './types.js';
+import type { NetworkFacts } from './network.js';
 
 export interface AnsibleFact {
   /** The nodemend facts it is made from (fetched together, lazily). */
@@ -117,8 +118,22 @@ export const ANSIBLE_FACTS: ReadonlyMap<string, AnsibleFact> = new Map<string, A
   ['processor_vcpus', { needs: ['cpuinfo'], subset: 'hardware', value: (f) => (f('cpuinfo') as { processors: number }).processors }],
   ['processor_count', { needs: ['cpuinfo'], subset: 'hardware', value: (f) => (f('cpuinfo') as { sockets: number }).sockets }],
   ['processor_cores', { needs: ['cpuinfo'], subset: 'hardware', value: (f) => (f('cpuinfo') as { cores: number }).cores }],
+  ...(['interfaces', 'default_ipv4', 'default_ipv6', 'all_ipv4_addresses', 'all_ipv6_addresses'] as const).map((n): [string, AnsibleFact] => [
+    n,
+    { needs: ['network'], subset: 'network', value: (f) => (f('network') as NetworkFacts)[n] },
+  ]),
   ['packages', { needs: ['package_facts'], subset: 'package_facts', value: (f) => f('package_facts') }],
 ]);
+
+/**
+ * `ansible_eth0`, `ansible_facts.docker0`: an interface of the network subset, by the name
+ * Ansible gives it. Undefined when the host has none of that name. Names that JavaScript or a
+ * library probe on any object (then, toJSON...) are never taken for an interface.
+ */
+export function interfaceFact(name: string, f: (n: string) => unknown): unknown {
+  return (f('network') as NetworkFacts).byName[name];
+}
+export const NOT_AN_INTERFACE = new Set(['then', 'toJSON', 'constructor', 'valueOf', 'toString', 'inspect', 'asymmetricMatch', 'nodeType', 'length']);
 
 /** /proc/cmdline as Ansible's `cmdline` fact: key → value, a bare word → true, the last one wins. */
 function cmdlineMap(line: string): Record<string, string | true> {

@@ -4,7 +4,7 @@
  * (`ansible_facts.x` / `ansible_x` are readable with or without this task, fetched when read),
  * so setup only fetches what its `gather_subset` and `filter` select, in one round trip, for its
  * registered result. Subsets: `all` (default), `min` (everything but hardware), `hardware`
- * (memory and processors), `!hardware` / `!all`; Ansible's other collectors (network, virtual,
+ * (memory and processors), `network` (interfaces, addresses, default routes), `!x` / `!all`; Ansible's other collectors (virtual,
  * ohai, facter...) are accepted and add nothing nodemend knows. `filter` takes fnmatch globs on
  * the `ansible_` names, as setup.py's filter does. `fact_path` (local facts) and `gather_timeout`
  * are accepted and unused.
@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { defineModule } from './types.js';
 import { ANSIBLE_FACTS } from '../facts/ansible.js';
+import type { NetworkFacts } from '../facts/network.js';
 import { fnmatchRegExp } from '../load/fnmatch.js';
 
 const list = z.union([z.string().transform((s) => s.split(',').map((x) => x.trim())), z.array(z.string())]);
@@ -23,12 +24,12 @@ export const schema = z.strictObject({
   fact_path: z.string().default('/etc/ansible/facts.d'),
 });
 
-/** The fact names a gather_subset selects: min unless `!min` (`!all` keeps it, as in Ansible), hardware with `all` or `hardware`. */
+/** The fact names a gather_subset selects: min unless `!min` (`!all` keeps it, as in Ansible), hardware and network with `all` or their own name. */
 export function subsetNames(subsets: string[]): string[] {
   const has = (s: string): boolean => subsets.includes(s);
-  const hardware = (has('all') || has('hardware')) && !has('!hardware') && !(has('!all') && !has('hardware'));
+  const chosen = (s: string): boolean => (has('all') || has(s)) && !has(`!${s}`) && !(has('!all') && !has(s));
   const min = !has('!min');
-  return [...ANSIBLE_FACTS].filter(([, f]) => (f.subset === 'hardware' ? hardware : f.subset === 'min' && min)).map(([n]) => n);
+  return [...ANSIBLE_FACTS].filter(([, f]) => (f.subset === 'min' ? min : f.subset !== 'package_facts' && chosen(f.subset))).map(([n]) => n);
 }
 
 export default defineModule({
@@ -43,6 +44,11 @@ export default defineModule({
     await ctx.facts.prefetch(names.flatMap((n) => ANSIBLE_FACTS.get(n)!.needs));
     const facts: Record<string, unknown> = {};
     for (const n of names) facts[`ansible_${n}`] = ANSIBLE_FACTS.get(n)!.value((x) => ctx.facts.peek(x));
+    // The network subset also returns each interface under its own name (ansible_eth0).
+    if (subsetNames(args.gather_subset).includes('interfaces')) {
+      const net = await ctx.facts.get<NetworkFacts>('network');
+      for (const [name, v] of Object.entries(net.byName)) if (wanted(`ansible_${name}`)) facts[`ansible_${name}`] = v;
+    }
     if (wanted('gather_subset')) facts.gather_subset = args.gather_subset;
     if (wanted('module_setup')) facts.module_setup = true;
     return { changed: false, result: { ansible_facts: facts } };

@@ -11,7 +11,7 @@
  */
 import type { Facts } from '../facts/types.js';
 import { FACTS } from '../facts/index.js';
-import { ANSIBLE_FACTS } from '../facts/ansible.js';
+import { ANSIBLE_FACTS, interfaceFact, NOT_AN_INTERFACE } from '../facts/ansible.js';
 import { INJECTS_AS_VARS } from '../load/expr/values.js';
 import { FactNeeded } from '../load/expr/index.js';
 import { markUnsafe } from '../load/expr/unsafe.js';
@@ -50,12 +50,23 @@ export function ansibleFactsProxy(facts: Facts, otherHost?: string): Record<stri
     for (const n of def.needs) if (facts.peek(n) === undefined) throw new FactNeeded(n, from);
     return def.value((n) => facts.peek(n));
   };
+  // Any other name may be an interface (ansible_eth0): known once the network facts are fetched.
+  const iface = (p: string | symbol): unknown => {
+    if (typeof p !== 'string' || NOT_AN_INTERFACE.has(p)) return undefined;
+    if (facts.peek('network') === undefined) throw new FactNeeded('network', from);
+    return interfaceFact(p, (n) => facts.peek(n));
+  };
   return markUnsafe(
     new Proxy({} as Record<string | symbol, unknown>, {
-      get: (_t, prop) => (prop === INJECTS_AS_VARS ? true : known(prop) ? value(prop) : undefined),
-      has: (_t, prop) => known(prop),
+      get: (_t, prop) => (prop === INJECTS_AS_VARS ? true : known(prop) ? value(prop) : iface(prop)),
+      has: (_t, prop) => known(prop) || iface(prop) !== undefined,
       ownKeys: () => [...ANSIBLE_FACTS.keys()],
-      getOwnPropertyDescriptor: (_t, prop) => (known(prop) ? { enumerable: true, configurable: true, writable: false, value: value(prop) } : undefined),
+      getOwnPropertyDescriptor: (_t, prop) =>
+        known(prop)
+          ? { enumerable: true, configurable: true, writable: false, value: value(prop) }
+          : iface(prop) !== undefined
+            ? { enumerable: false, configurable: true, writable: false, value: iface(prop) }
+            : undefined,
     }),
   ) as Record<string, unknown>;
 }

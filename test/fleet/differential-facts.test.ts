@@ -75,6 +75,18 @@ const pkg = d.case('package_facts: the packages dict, managers, strategies', {
   `,
 });
 
+const net = d.case('the network subset: interfaces, addresses, default routes', {
+  tasks: `
+    - name: gather the network subset
+      setup: { gather_subset: ['!all', '!min', 'network'] }
+      register: net
+    - name: network facts as variables
+      copy:
+        content: "{{ ansible_default_ipv4.address | default('none') }} {{ ansible_facts.default_ipv4.interface | default('none') }} {{ ansible_all_ipv4_addresses | length }} {{ ansible_lo.ipv4.address }} {{ ansible_facts['lo'].mtu }} {{ 'lo' in ansible_interfaces }}\\n"
+        dest: "{{ dir }}/net"
+  `,
+});
+
 beforeAll(async () => {
   await onHost(`dpkg -s python3-apt >/dev/null 2>&1 && ${APT_ENV} apt-get remove -y -q ${dpkgLock} python3-apt >/dev/null; true`);
   expect(await onHost(PLANT)).toBe('ii nmlocal-a\nii nmlocal-b\nrc nmlocal-c\n');
@@ -97,6 +109,23 @@ it('without python3-apt Ansible fails and nodemend reports the packages (a delib
   expect(n.changed).toBe(false);
   expect(n.ansible_facts.packages.bash[0]).toMatchObject({ name: 'bash', arch: 'amd64', category: 'shells', origin: 'Debian', source: 'apt' });
   expect(n.ansible_facts.packages['python3-apt']).toBeUndefined();
+});
+
+describe.each(MODES)('network %s', (mode) => {
+  it('setup network facts equal Ansible’s (interfaces as a set: Ansible’s order is a Python set’s) and read as variables', () => {
+    const a = { ...net.ansible[mode].registered.net.ansible_facts };
+    const n = { ...net.nodemend[mode].registered.net.ansible_facts };
+    expect(a.ansible_interfaces).toContain('lo');
+    expect(a.ansible_lo.ipv4.address).toBe('127.0.0.1');
+    expect([...n.ansible_interfaces].sort()).toEqual([...a.ansible_interfaces].sort());
+    // Ansible adds the min facts its network collector requires (distribution, platform) even with !min
+    const keys = ['ansible_default_ipv4', 'ansible_default_ipv6', 'ansible_all_ipv4_addresses', 'ansible_all_ipv6_addresses', 'gather_subset', 'module_setup'];
+    for (const i of a.ansible_interfaces as string[]) keys.push(`ansible_${i}`);
+    delete n.ansible_interfaces;
+    expect(n).toEqual(Object.fromEntries(keys.map((k) => [k, a[k]])));
+    expect(net.nodemend[mode].files).toEqual(net.ansible[mode].files);
+    if (mode !== 'check') expect(net.nodemend[mode].files.net).toMatchObject({ content: expect.stringMatching(/^\S+ \S+ \d+ 127\.0\.0\.1 65536 True\n$/) });
+  });
 });
 
 describe.each(MODES)('%s', (mode) => {
