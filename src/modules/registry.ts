@@ -34,6 +34,7 @@ import pamLimits from './pam_limits.js';
 import user from './user.js';
 import group from './group.js';
 import modprobe from './modprobe.js';
+import getent from './getent.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -73,6 +74,7 @@ const ALL: ModuleDef[] = [
   user,
   group,
   modprobe,
+  getent,
 ];
 
 /** Modules by short name. */
