@@ -32,7 +32,9 @@ const MESSAGES: Record<number, string> = {
 };
 
 /** Python's str.splitlines(): every line boundary it knows, no empty last line. */
-const splitLines = (s: string): string[] => s.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/).filter((l, i, all) => i < all.length - 1 || l !== '');
+// eslint-disable-next-line no-control-regex -- Python counts the file/group/record separators as line ends
+const LINE_END = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
+const splitLines = (s: string): string[] => s.split(LINE_END).filter((l, i, all) => i < all.length - 1 || l !== '');
 
 /** The fact's value: each line split (Python's str.split: on `sep`, or on runs of whitespace), keyed by its first field. */
 export function getentEntries(out: string, sep: string | undefined): Record<string, unknown> {
