@@ -71,7 +71,7 @@ export default defineModule<Args>({
       msg = MESSAGES[2];
     } else throw new ModuleFailure(MESSAGES[r.rc] ?? 'Unexpected failure!');
     const facts = markUnsafe({ [fact]: entries }) as Record<string, unknown>;
-    ctx.setHostVars(facts);
+    ctx.setHostVars(facts, { facts: true });
     return { changed: false, msg, result: { ansible_facts: facts, ...(msg ? { msg } : {}) } };
   },
 });

@@ -173,7 +173,7 @@ const getent = d.case('getent: passwd with and without key, group, split, duplic
       getent: { database: passwd, key: root, service: files }
       register: g_root
     - name: a later task reads the fact by the key
-      debug: { msg: "{{ getent_passwd['root'][5] }} {{ getent_passwd.root | length }}" }
+      debug: { msg: "{{ getent_passwd['root'][5] }} {{ getent_passwd.root | length }} {{ ansible_facts.getent_passwd.root[0] }} {{ ansible_facts['getent_passwd'] | length }}" }
       register: g_later
     - name: the whole database
       ansible.builtin.getent: database=passwd
@@ -337,7 +337,7 @@ it('pam_limits (documented difference): check mode creates no missing file, Ansi
 it('getent: the entries, lists for a repeated name, a null for a missing key, the messages of its exit codes', () => {
   const r = getent.nodemend.run.registered as Record<string, Record<string, unknown>>;
   expect(r.g_root.ansible_facts).toEqual({ getent_passwd: { root: ['x', '0', '0', 'root', '/root', '/bin/bash'] } });
-  expect(r.g_later.msg).toBe('/bin/bash 6');
+  expect(r.g_later.msg).toBe('/bin/bash 6 x 1');
   expect((r.g_all.ansible_facts as { getent_passwd: Record<string, unknown> }).getent_passwd).toMatchObject({ root: ['x', '0', '0', 'root', '/root', '/bin/bash'], ops: expect.any(Array) });
   expect(r.g_group.ansible_facts).toEqual({ getent_group: { sudo: ['x', '27', expect.any(String)] } });
   const dups = (r.g_dups.ansible_facts as { getent_ahosts: Record<string, unknown[]> }).getent_ahosts;
