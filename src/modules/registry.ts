@@ -33,6 +33,7 @@ import mount from './mount.js';
 import pamLimits from './pam_limits.js';
 import user from './user.js';
 import group from './group.js';
+import packageFacts from './package_facts.js';
 import modprobe from './modprobe.js';
 import getent from './getent.js';
 
@@ -73,6 +74,7 @@ const ALL: ModuleDef[] = [
   pamLimits,
   user,
   group,
+  packageFacts,
   modprobe,
   getent,
 ];
