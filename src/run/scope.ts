@@ -40,12 +40,15 @@ export function factsProxy(facts: Facts): Record<string, unknown> {
 
 /**
  * `ansible_facts.x` (and `ansible_x`): facts under Ansible's names (facts/ansible.ts), each made
- * from nodemend's lazy facts when read, FactNeeded until those are fetched.
+ * from nodemend's lazy facts when read, FactNeeded until those are fetched; then the facts modules
+ * returned on this host (getent's getent_group), by their names among the host's variables.
  */
-export function ansibleFactsProxy(facts: Facts, otherHost?: string): Record<string, unknown> {
+export function ansibleFactsProxy(facts: Facts, returned: { names: ReadonlySet<string>; vars: Record<string, unknown> } = { names: new Set(), vars: {} }, otherHost?: string): Record<string, unknown> {
   const known = (p: string | symbol): p is string => typeof p === 'string' && ANSIBLE_FACTS.has(p);
+  const mine = (p: string | symbol): p is string => typeof p === 'string' && !known(p) && returned.names.has(p);
   const from = otherHost === undefined ? undefined : { host: otherHost, get: (n: string) => facts.get(n) };
   const value = (name: string): unknown => {
+    if (mine(name)) return returned.vars[name];
     const def = ANSIBLE_FACTS.get(name)!;
     for (const n of def.needs) if (facts.peek(n) === undefined) throw new FactNeeded(n, from);
     return def.value((n) => facts.peek(n));
@@ -58,11 +61,11 @@ export function ansibleFactsProxy(facts: Facts, otherHost?: string): Record<stri
   };
   return markUnsafe(
     new Proxy({} as Record<string | symbol, unknown>, {
-      get: (_t, prop) => (prop === INJECTS_AS_VARS ? true : known(prop) ? value(prop) : iface(prop)),
-      has: (_t, prop) => known(prop) || iface(prop) !== undefined,
-      ownKeys: () => [...ANSIBLE_FACTS.keys()],
+      get: (_t, prop) => (prop === INJECTS_AS_VARS ? true : known(prop) || mine(prop) ? value(prop) : iface(prop)),
+      has: (_t, prop) => known(prop) || mine(prop) || iface(prop) !== undefined,
+      ownKeys: () => [...ANSIBLE_FACTS.keys(), ...[...returned.names].filter(mine)],
       getOwnPropertyDescriptor: (_t, prop) =>
-        known(prop)
+        known(prop) || mine(prop)
           ? { enumerable: true, configurable: true, writable: false, value: value(prop) }
           : iface(prop) !== undefined
             ? { enumerable: false, configurable: true, writable: false, value: iface(prop) }
@@ -116,7 +119,7 @@ export function hostVarsOf(h: HostRun): Record<string, unknown> {
  */
 function hostVarsEntry(h: HostRun, current: HostRun): Record<string, unknown> {
   const vars = hostVarsOf(h);
-  const facts = ansibleFactsProxy(h.facts, h === current ? undefined : h.name);
+  const facts = ansibleFactsProxy(h.facts, { names: h.moduleFacts, vars: h.runtimeVars }, h === current ? undefined : h.name);
   const fact = (p: string | symbol): string | undefined => (typeof p === 'string' && !(p in vars) && p.startsWith('ansible_') && ANSIBLE_FACTS.has(p.slice(8)) ? p.slice(8) : undefined);
   const get = (p: string | symbol): unknown => (p === 'ansible_facts' && !('ansible_facts' in vars) ? facts : fact(p) ? markUnsafe(facts[fact(p)!]) : typeof p === 'string' ? vars[p] : undefined);
   const has = (p: string | symbol): boolean => typeof p === 'string' && (p in vars || p === 'ansible_facts' || fact(p) !== undefined);
@@ -166,7 +169,7 @@ export function buildScope(p: ScopeParts): Record<string, unknown> {
     ...p.extraVars,
     ...(p.role ? { role_name: p.role.name, role_path: p.role.path } : {}),
     facts,
-    ansible_facts: ansibleFactsProxy(p.host.facts),
+    ansible_facts: ansibleFactsProxy(p.host.facts, { names: p.host.moduleFacts, vars: p.host.runtimeVars }),
     hostvars,
     groups,
     group_names: p.host.inv.groups.filter((g) => g !== 'all'),
