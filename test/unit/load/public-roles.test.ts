@@ -76,7 +76,6 @@ const OS_HARDENING_LEFT: string[] = [
   'roles/os_hardening/tasks/selinux.yml:3:3: unknown module "ansible.posix.selinux"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, file, st',
 ];
 const DOCKER_LEFT: string[] = [
-  'roles/geerlingguy.docker/vars/main.yml:1:4: a vars file must hold a mapping of variables, got nothing (null)',
   "roles/geerlingguy.docker/tasks/main.yml:3:27: only methods can be called (x.split(','), d.items()); use a filter for anything else (x | name(args))",
   'roles/geerlingguy.docker/tasks/main.yml:31:5: unknown argument "allow_downgrade" for module "package"; package takes: name (pkg, package), state, update_cache (',
   'roles/geerlingguy.docker/tasks/main.yml:48:5: unknown argument "allow_downgrade" for module "package"; package takes: name (pkg, package), state, update_cache (',
