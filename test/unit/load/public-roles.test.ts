@@ -64,8 +64,6 @@ const OS_HARDENING_LEFT: string[] = [
   'roles/os_hardening/tasks/pam_rhel.yml:36:3: module "file": mode cannot be set on a symlink (set it on the target), got a mapping',
   'roles/os_hardening/tasks/suid_sgid.yml:9:3: unknown key "with_community.general.flattened" in task',
   'roles/os_hardening/tasks/suid_sgid.yml:31:3: unknown key "with_community.general.flattened" in task',
-  'roles/os_hardening/tasks/user_accounts.yml:3:3: unknown module "ansible.builtin.getent"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, f',
-  'roles/os_hardening/tasks/user_accounts.yml:11:3: unknown module "ansible.builtin.getent"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, ',
   'roles/os_hardening/tasks/user_accounts.yml:37:5: unknown argument "password_expire_min" for module "user"; user takes: name (user), state, uid, non_unique, grou',
   'roles/os_hardening/tasks/user_accounts.yml:38:5: unknown argument "password_expire_max" for module "user"; user takes: name (user), state, uid, non_unique, grou',
   'roles/os_hardening/tasks/user_accounts.yml:67:5: unknown argument "password_expire_min" for module "user"; user takes: name (user), state, uid, non_unique, grou',
@@ -76,7 +74,6 @@ const OS_HARDENING_LEFT: string[] = [
 const DOCKER_LEFT: string[] = [
   'roles/geerlingguy.docker/tasks/main.yml:31:5: unknown argument "allow_downgrade" for module "package"; package takes: name (pkg, package), state, update_cache (',
   'roles/geerlingguy.docker/tasks/main.yml:48:5: unknown argument "allow_downgrade" for module "package"; package takes: name (pkg, package), state, update_cache (',
-  'roles/geerlingguy.docker/tasks/main.yml:83:3: unknown module "getent"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, file, stat, slurp, ',
   'roles/geerlingguy.docker/tasks/setup-RedHat.yml:8:3: unknown module "rpm_key"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, file, stat,',
   'roles/geerlingguy.docker/tasks/setup-Debian.yml:13:3: unknown module "apt_repository"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, fil',
   'roles/geerlingguy.docker/tasks/setup-Debian.yml:61:3: unknown module "apt_repository"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, fil',
