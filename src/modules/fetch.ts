@@ -15,7 +15,7 @@
  * unless it stays inside `dest` (`dest/<host>` when not flat), symlinks included: the host
  * name and `src` may come from what a host said (lib/contained-path.ts).
  */
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -82,14 +82,35 @@ async function readLocal(path: string, wantBytes: boolean): Promise<LocalCopy | 
 /** Temp files being filled now: removed if the controller exits before its own cleanup ran. */
 const inProgress = new Set<string>();
 let exitHook = false;
+const tempName = (path: string, tag: string): string => join(dirname(path), `.${basename(path)}.nodemend-${tag}`);
 function tempBeside(path: string): string {
-  const tmp = join(dirname(path), `.${basename(path)}.nodemend-${randomBytes(4).toString('hex')}`);
+  const tmp = tempName(path, randomBytes(4).toString('hex'));
   inProgress.add(tmp);
   if (!exitHook) {
     exitHook = true;
     process.on('exit', () => inProgress.forEach((f) => rmSync(f, { force: true })));
   }
   return tmp;
+}
+
+/** A temp file older than this is a dead controller's (the remote rule for `.nodemend.*` too). */
+export const STALE_TEMP_MS = 60 * 60 * 1000;
+
+/**
+ * A SIGKILLed controller cannot remove its temp file (no handler runs): the next write of the
+ * same target removes the temps of its own naming pattern that are over an hour old. A younger
+ * one may be another controller's fetch in progress and is left alone.
+ */
+async function removeStaleTemps(path: string): Promise<void> {
+  const prefix = basename(tempName(path, ''));
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const n of names) {
+    if (!n.startsWith(prefix) || !/^[0-9a-f]{8}$/.test(n.slice(prefix.length))) continue;
+    const f = join(dirname(path), n);
+    if (inProgress.has(f)) continue;
+    const st = await stat(f).catch(() => null);
+    if (st?.isFile() && Date.now() - st.mtimeMs > STALE_TEMP_MS) await rm(f, { force: true });
+  }
 }
 
 /** What the host reported at plan time, which the bytes received must match. */
@@ -109,6 +130,7 @@ async function installVerified(path: string, expected: Expected, fill: (tmp: str
   await mkdir(dirname(path), { recursive: true }).catch((e: Error) => {
     throw new ModuleFailure(`cannot write local ${path}: ${e.message}`);
   });
+  await removeStaleTemps(path);
   const tmp = tempBeside(path);
   try {
     await fill(tmp);

@@ -33,6 +33,7 @@ import mount from './mount.js';
 import pamLimits from './pam_limits.js';
 import user from './user.js';
 import group from './group.js';
+import modprobe from './modprobe.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -71,6 +72,7 @@ const ALL: ModuleDef[] = [
   pamLimits,
   user,
   group,
+  modprobe,
 ];
 
 /** Modules by short name. */

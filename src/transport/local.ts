@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { BecomeSpec, ExecOptions, ExecResult, HostConnection, RemoteShell } from './types.js';
+import { execResult } from './types.js';
 import { BecomeError, SudoDialog, needsPassword, sudoCommand } from './become.js';
 import { innerCommand } from './ssh.js';
 import { FileSink } from './file-sink.js';
@@ -80,13 +81,7 @@ export class LocalConnection implements HostConnection {
           return reject(new BecomeError(this.hostName, `sudo for user ${become!.user} on the control machine failed: ${dialog.rejected ? 'password rejected' : stderr.trim() || `rc ${rc}`}`));
         if (become && !become.password && needsPassword(rc, stderr))
           return reject(new BecomeError(this.hostName, `sudo needs a password on the control machine for ${become.user}; set become_password or -K`));
-        resolve({
-          rc,
-          stdout: stdoutBytes.toString('utf8'),
-          stderr,
-          stdoutBytes,
-          timedOut: opts.timeoutSec !== undefined && (rc === 124 || rc === 137),
-        });
+        resolve(execResult({ rc, stderr, stdoutBytes, timedOut: opts.timeoutSec !== undefined && (rc === 124 || rc === 137) }));
       });
     });
   }

@@ -15,7 +15,7 @@ import { homedir } from 'node:os';
 import { constants as osConstants } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { BecomeSpec, ExecOptions, ExecResult, HostConnection, RemoteShell } from './types.js';
-import { UnreachableError } from './types.js';
+import { UnreachableError, execResult } from './types.js';
 import { quote, sh, type Raw } from './quote.js';
 import { BecomeError, SudoDialog, needsPassword, sudoCommand } from './become.js';
 import { appendKnownHost, checkHostKey, fingerprint, keyTypeOf, knownHostsName, knownKeyTypes, readKnownHosts } from './known-hosts.js';
@@ -460,13 +460,14 @@ export class SshConnection implements HostConnection {
       shell.run({ command, stdin: opts.stdin, timeoutSec: opts.timeoutSec, cwd: opts.cwd, env: opts.env }).then(
         (out) => {
           this.inflight.delete(onLost);
-          resolve({
-            rc: out.rc,
-            stdout: out.stdout.toString('utf8'),
-            stderr: out.stderr.toString('utf8'),
-            stdoutBytes: out.stdout,
-            timedOut: opts.timeoutSec !== undefined && (out.rc === 124 || out.rc === 137),
-          });
+          resolve(
+            execResult({
+              rc: out.rc,
+              stderr: out.stderr.toString('utf8'),
+              stdoutBytes: out.stdout,
+              timedOut: opts.timeoutSec !== undefined && (out.rc === 124 || out.rc === 137),
+            }),
+          );
         },
         (e: Error) => onLost(e instanceof ShellEnded ? new Error(`${this.hostName}: ${e.message} while running a command`) : e),
       );
@@ -565,13 +566,14 @@ export class SshConnection implements HostConnection {
           if (become && !become.password && needsPassword(code, stderr))
             return settle(() => reject(new BecomeError(this.hostName, `sudo needs a password on host ${this.hostName} (user ${this.target.user}); set become_password`)));
           settle(() =>
-            resolve({
-              rc: code,
-              stdout: bytes.stdout.toString('utf8'),
-              stderr,
-              stdoutBytes: bytes.stdout,
-              timedOut: opts.timeoutSec !== undefined && (code === 124 || code === 137),
-            }),
+            resolve(
+              execResult({
+                rc: code,
+                stderr,
+                stdoutBytes: bytes.stdout,
+                timedOut: opts.timeoutSec !== undefined && (code === 124 || code === 137),
+              }),
+            ),
           );
         });
         if (!dialog) sendStdin();

@@ -36,6 +36,22 @@ export interface ExecResult {
   timedOut?: boolean;
 }
 
+/**
+ * An ExecResult whose `stdout` string is decoded from `stdoutBytes` on first read (then kept).
+ * A caller that wants the bytes (slurp, a probe with file content) never pays for a second,
+ * utf8 copy of them: for binary output that copy was larger than the bytes themselves.
+ */
+export function execResult(r: { rc: number; stdoutBytes: Buffer; stderr: string; timedOut?: boolean }): ExecResult {
+  let text: string | undefined;
+  const res = { rc: r.rc, stderr: r.stderr, stdoutBytes: r.stdoutBytes, timedOut: r.timedOut } as ExecResult;
+  Object.defineProperty(res, 'stdout', {
+    enumerable: true,
+    get: () => (text ??= r.stdoutBytes.toString('utf8')),
+    set: (v: string) => void (text = v),
+  });
+  return res;
+}
+
 /** Privilege escalation as configured by play/task `become*` keys. */
 export interface BecomeSpec {
   user: string; // default root

@@ -6,15 +6,17 @@
  * interrupted hosts and exits 130, and the run lock is released (or, after a second signal
  * cut the connections, reported as left and broken by the next run with --ignore-lock). Then
  * the same during a 24 MB fetch from each host: every local copy old or new, no temp file left.
+ * A SIGKILL (no handler runs) leaves its fetch temp file; the next run of that fetch removes it
+ * once it is an hour old, and leaves a younger one (another run's, maybe) alone.
  * Hosts: node17, node18 (HOSTS.faults) and, with unique paths only, node22 and node23.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import { hostRoot } from '../setup/fleet.js';
-import { CLI, assertBuilt, workDir, writeInventory } from '../setup/cli.js';
+import { CLI, assertBuilt, runCli, workDir, writeInventory } from '../setup/cli.js';
 import { FAULT_HOSTS, FaultCounts, expectNoTempFiles, expectOldOrNew, hostQuiet, sha } from './faults-env.js';
 
 const HOSTS = [...FAULT_HOSTS, 'node22', 'node23'];
@@ -177,4 +179,40 @@ describe('SIGINT / SIGTERM of the controller during a fetch', () => {
       }
     });
   });
+});
+
+describe('SIGKILL of the controller during a fetch', () => {
+  it('leaves its local temp file; the next run of the same fetch removes it once it is an hour old, a younger one stays', async () => {
+    counts.cases++;
+    const [h] = FAULT_HOSTS;
+    const src = `${dir}/kill-src.bin`;
+    const dest = join(w, 'killed', 'kill.bin');
+    const body = randomBytes(96 << 20);
+    writeFileSync(join(hostRoot(h), src), body);
+    mkdirSync(join(w, 'killed-inv'), { recursive: true });
+    const inv1 = writeInventory(join(w, 'killed-inv'), [h]);
+    const pb = join(w, 'fetch-kill.yaml');
+    writeFileSync(pb, `- hosts: nodes\n  tasks:\n    - fetch: { src: ${src}, dest: ${dest}, flat: true }\n`);
+    mkdirSync(join(w, 'killed'), { recursive: true });
+    const temps = (): string[] => readdirSync(join(w, 'killed')).filter((n) => n !== 'kill.bin');
+    const child = spawn(process.execPath, [CLI, 'run', pb, '-i', inv1, '--ignore-lock'], { env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+    const closed = new Promise<void>((r) => child.on('close', () => r()));
+    for (let i = 0; i < 600 && temps().length === 0 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    await closed;
+    counts.faults++;
+    const left = temps();
+    expect(left, 'the killed fetch left its temp file (else the kill came too late)').toHaveLength(1);
+    expect(existsSync(dest)).toBe(false);
+    const stale = join(w, 'killed', left[0]);
+    const young = stale.replace(/[0-9a-f]{8}$/, 'abcdef01');
+    copyFileSync(stale, young);
+    const hourAgo = (Date.now() - 61 * 60 * 1000) / 1000;
+    utimesSync(stale, hourAgo, hourAgo);
+    const again = await runCli(['run', pb, '-i', inv1, '--ignore-lock']);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    counts.filesChecked++;
+    expect(sha(readFileSync(dest))).toBe(sha(body));
+    expect(temps()).toEqual([young.split('/').pop()]);
+  }, 300_000);
 });

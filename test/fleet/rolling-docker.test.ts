@@ -15,7 +15,7 @@ import { HOSTS } from '../setup/fleet.js';
 import { assertBuilt, readJson, runCli, workDir, writeInventory } from '../setup/cli.js';
 import type { JsonReport } from '../../src/report/json.js';
 import { onHost, plant, removeOnHost } from './playbooks-env.js';
-import { cordonedNodes, expectOneDrainedNodeAtATime, expectStoppedAtFailedNode, kubectlCalls, kubectlEnv, REPO, resetCluster } from './rolling-env.js';
+import { cordonedNodes, expectConvergedRerun, expectOneDrainedNodeAtATime, expectStoppedAtFailedNode, kubectlCalls, kubectlEnv, REPO, resetCluster, taskStatus } from './rolling-env.js';
 import { dockerdStandIn, sysvinitDockerStandIn } from '../setup/docker-standins.js';
 
 const NODES = [...HOSTS.rolling]; // node19, node20, node21
@@ -56,16 +56,6 @@ const restarts = (host: string): number[] =>
         .map((l) => Number(l.split(' ')[0]))
     : [];
 
-/**
- * Status of a step of tasks/k8s-node.yaml on a host. The file is included twice (k8s_step drain,
- * then ready), so each of its tasks reports twice: the drain include's first, the ready one's second.
- */
-function status(run: Run, host: string, prefix: string): string {
-  const all = (run.report.hosts[host]?.tasks ?? []).filter((t) => t.task.startsWith(prefix)).map((t) => t.status);
-  expect(all).toHaveLength(2);
-  return prefix === 'kubectl drain' ? all[0] : all[1];
-}
-
 beforeAll(() => {
   assertBuilt();
   inventory = writeInventory(work, NODES, {
@@ -90,8 +80,8 @@ describe('docker.yaml rolls through the cluster one drained node at a time', () 
     const run = await docker({}, ['--check']);
     expect(run.code, run.out).toBe(0);
     for (const h of NODES) {
-      expect(status(run, h, 'kubectl drain')).toBe('changed');
-      expect(status(run, h, 'kubectl uncordon')).toBe('changed');
+      expect(taskStatus(run, h, 'kubectl drain')).toBe('changed');
+      expect(taskStatus(run, h, 'kubectl uncordon')).toBe('changed');
       expect(existsSync(onHost(h, DAEMON_JSON))).toBe(false);
     }
     expect(kubectlCalls(cluster)).toEqual([]); // only `kubectl version`, which reads nothing from a cluster
@@ -106,21 +96,14 @@ describe('docker.yaml rolls through the cluster one drained node at a time', () 
 
   it('a converged rerun drains, restarts and changes nothing; its check shows no drain', async () => {
     resetCluster(cluster);
-    const run = await docker();
-    expect(run.code, run.out).toBe(0);
-    for (const h of NODES) {
-      expect(run.report.hosts[h].recap.changed).toBe(0);
-      expect(status(run, h, 'kubectl drain')).toBe('skipped');
-      expect(restarts(h)).toHaveLength(1);
-    }
-    expect(kubectlCalls(cluster)).toEqual([]);
+    expectConvergedRerun(cluster, NODES, await docker(), restarts);
   });
 
   it('--check marks for draining exactly the node whose daemon.json drifted', async () => {
     writeFileSync(onHost(B, DAEMON_JSON), '{"drifted": true}\n');
     const run = await docker({}, ['--check']);
     expect(run.code, run.out).toBe(0);
-    expect(NODES.map((h) => `${h}:${status(run, h, 'kubectl drain')}`)).toEqual([`${A}:skipped`, `${B}:changed`, `${C}:skipped`]);
+    expect(NODES.map((h) => `${h}:${taskStatus(run, h, 'kubectl drain')}`)).toEqual([`${A}:skipped`, `${B}:changed`, `${C}:skipped`]);
   });
 
   it('a PodDisruptionBudget that outlasts the drain timeout: kubectl gives up, the node stays cordoned and named, nothing restarts', async () => {
@@ -144,7 +127,7 @@ describe('docker.yaml rolls through the cluster one drained node at a time', () 
     const run = await docker({}, [], { KUBECTL_STANDIN_NOTREADY: B });
     expect(run.code, run.out).toBe(2);
     expectStoppedAtFailedNode(cluster, NODES, run);
-    expect(status(run, B, 'kubectl wait')).toBe('failed');
+    expect(taskStatus(run, B, 'kubectl wait')).toBe('failed');
     expect(readFileSync(onHost(C, DAEMON_JSON), 'utf8')).toBe('{"drifted": true}\n');
     expect(restarts(C)).toHaveLength(1); // only the first run's
   });

@@ -43,6 +43,38 @@ export function resetCluster(cluster: string): void {
   mkdirSync(cluster, { recursive: true });
 }
 
+/** tasks/k8s-node.yaml's steps the tests read: the drain include's, then the ready include's. */
+const DRAIN_STEPS = ['kubectl drain'];
+const READY_STEPS = ['kubelet healthz', 'kubectl wait', 'kubectl uncordon'];
+
+/**
+ * Status of the task whose name starts with `task` on a host. tasks/k8s-node.yaml is included
+ * twice (k8s_step drain, then ready; each include reports all its tasks), so each of its steps
+ * reports twice: a drain step's status is the first, a ready step's the second. Any other task
+ * must report once.
+ */
+export function taskStatus(run: { report: JsonReport }, host: string, task: string): string {
+  const all = (run.report.hosts[host]?.tasks ?? []).filter((t) => t.task.startsWith(task)).map((t) => t.status);
+  const ready = READY_STEPS.some((s) => task.startsWith(s));
+  expect(all, `${host}: ${task}`).toHaveLength(ready || DRAIN_STEPS.some((s) => task.startsWith(s)) ? 2 : 1);
+  return ready ? all[1] : all[0];
+}
+
+/**
+ * A converged rerun of a rolling play: it succeeded, changed nothing on any node, drained none
+ * (the drain step skipped), added no disruptive event (each node still has only the first run's
+ * one, from `eventsOf`), and made no kubectl call but `version`.
+ */
+export function expectConvergedRerun(cluster: string, nodes: string[], run: { code: number; out: string; report: JsonReport }, eventsOf: (node: string) => number[]): void {
+  expect(run.code, run.out).toBe(0);
+  for (const h of nodes) {
+    expect(run.report.hosts[h].recap.changed, h).toBe(0);
+    expect(taskStatus(run, h, 'kubectl drain')).toBe('skipped');
+    expect(eventsOf(h), h).toHaveLength(1);
+  }
+  expect(kubectlCalls(cluster)).toEqual([]);
+}
+
 /**
  * The drained roll as the stand-in cluster saw it: for each node in order `drain`, `wait` (Ready)
  * and `uncordon`, the previous node uncordoned before the next one is drained (never two drained

@@ -18,7 +18,7 @@ import { HOSTS } from '../setup/fleet.js';
 import { assertBuilt, readJson, runCli, workDir, writeInventory } from '../setup/cli.js';
 import type { JsonReport } from '../../src/report/json.js';
 import { onHost, plant, removeOnHost } from './playbooks-env.js';
-import { expectOneDrainedNodeAtATime, expectStoppedAtFailedNode, kubectlCalls, kubectlEnv, REPO, resetCluster } from './rolling-env.js';
+import { expectConvergedRerun, expectOneDrainedNodeAtATime, expectStoppedAtFailedNode, kubectlCalls, kubectlEnv, REPO, resetCluster, taskStatus } from './rolling-env.js';
 import { BOOT_ID, GRUB_TOOLS, plantGrubTools, REBOOT_VARS, reboots, resetReboots, runningCmdline, unboot } from './reboot-env.js';
 
 const NODES = [...HOSTS.rolling]; // node19, node20, node21
@@ -46,15 +46,6 @@ async function grub(flags: string[] = [], env: Record<string, string> = {}): Pro
 }
 
 const read = (h: string, path: string): string => readFileSync(onHost(h, path), 'utf8').trim();
-/**
- * Status of a task on a host. tasks/k8s-node.yaml is included twice (drain, then ready), so each
- * of its tasks reports twice: the steps of the ready include are its last result.
- */
-function statusOf(run: Run, h: string, task: string): string | undefined {
-  const all = (run.report.hosts[h]?.tasks ?? []).filter((t) => t.task.startsWith(task));
-  return (/^(kubectl (wait|uncordon)|kubelet healthz)/.test(task) ? all.at(-1) : all[0])?.status;
-}
-
 function plantNode(h: string): void {
   plant(h, '/etc/default/grub', 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX="quiet"\n');
   plantGrubTools(h);
@@ -92,9 +83,9 @@ describe('grub-nokmem.yaml reboots one drained node at a time', () => {
     const run = await grub(['--check']);
     expect(run.code, run.out).toBe(0);
     for (const h of NODES) {
-      expect(statusOf(run, h, 'kubectl drain')).toBe('changed');
-      expect(statusOf(run, h, 'kubectl uncordon')).toBe('changed');
-      expect(statusOf(run, h, 'Reboot into the new command line')).toBe('changed');
+      expect(taskStatus(run, h, 'kubectl drain')).toBe('changed');
+      expect(taskStatus(run, h, 'kubectl uncordon')).toBe('changed');
+      expect(taskStatus(run, h, 'Reboot into the new command line')).toBe('changed');
       expect(reboots(h)).toEqual([]);
     }
     expect(kubectlCalls(cluster)).toEqual([]);
@@ -107,22 +98,15 @@ describe('grub-nokmem.yaml reboots one drained node at a time', () => {
     for (const h of NODES) {
       expect(read(h, BOOT_ID)).not.toBe('boot-0');
       expect(runningCmdline(h).split(' ')).toContain(FLAG);
-      expect(statusOf(run, h, 'Reboot into the new command line')).toBe('changed');
-      expect(statusOf(run, h, 'The running kernel has the flag')).toBe('ok');
-      expect(statusOf(run, h, 'kubelet healthz')).toBe('ok');
+      expect(taskStatus(run, h, 'Reboot into the new command line')).toBe('changed');
+      expect(taskStatus(run, h, 'The running kernel has the flag')).toBe('ok');
+      expect(taskStatus(run, h, 'kubelet healthz')).toBe('ok');
     }
   });
 
   it('a converged rerun drains, reboots and changes nothing', async () => {
     resetCluster(cluster);
-    const run = await grub();
-    expect(run.code, run.out).toBe(0);
-    for (const h of NODES) {
-      expect(run.report.hosts[h].recap.changed).toBe(0);
-      expect(statusOf(run, h, 'kubectl drain')).toBe('skipped');
-      expect(reboots(h)).toHaveLength(1);
-    }
-    expect(kubectlCalls(cluster)).toEqual([]);
+    expectConvergedRerun(cluster, NODES, await grub(), reboots);
   });
 
   it('a node that fails its health gate after the reboot stops the play: it stays cordoned and named, later nodes untouched', async () => {

@@ -6,8 +6,8 @@
  * Both tools (ansible-playbook and nodemend) run against the same stand-ins; each call is
  * appended to MOUNT_LOG, so a test compares the commands each tool ran.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
 
 export const MOUNT_LOG = '/var/log/nm-mount-standin.log';
 export const MOUNT_TABLE_DIR = '/var/lib/nm-mount-standin';
@@ -58,11 +58,16 @@ echo "umount: $path: not mounted." >&2
 exit 32
 `;
 
-/** Replace a tool on the host (root = its "/" on the controller), keeping the real one aside once. */
+/**
+ * Replace a tool on the host (root = its "/" on the controller), keeping the real one aside once.
+ * Never through a symlink: the host's absolute links (/usr/sbin/modprobe -> /bin/kmod) would
+ * resolve on the controller, outside the host.
+ */
 function plantTool(root: string, path: string, script: string): void {
   const at = join(root, path);
-  const isStandin = existsSync(at) && readFileSync(at).includes(MARK);
-  if (!isStandin && existsSync(at)) {
+  const st = lstatSync(at, { throwIfNoEntry: false });
+  const isStandin = st?.isFile() && readFileSync(at).includes(MARK);
+  if (st && !isStandin) {
     mkdirSync(join(root, '/usr/lib/nm-real'), { recursive: true });
     renameSync(at, join(root, '/usr/lib/nm-real', path.slice(path.lastIndexOf('/') + 1)));
   }
@@ -77,4 +82,111 @@ export function plantMountStandins(root: string): void {
   plantTool(root, '/usr/bin/umount', UMOUNT);
   mkdirSync(join(root, MOUNT_TABLE_DIR), { recursive: true });
   writeFileSync(join(root, MOUNT_LOG), '');
+}
+
+export const MODPROBE_LOG = '/var/log/nm-modprobe-standin.log';
+/** The stand-in's "kernel": loaded modules in /proc/modules' format (name size refcount deps state address). */
+export const MODULES_TABLE = '/var/lib/nm-modprobe-standin/modules';
+/** An interpreter for Ansible that reads MODULES_TABLE where its modprobe module opens /proc/modules (see plantModprobeStandins). */
+export const MODPROBE_PYTHON = '/usr/lib/nm-modprobe-standin/python3';
+
+/**
+ * kmod 30's modprobe(8), as Debian bookworm ships it (kmod-project/kmod v30: tools/modprobe.c
+ * insmod()/rmmod_do_module()/rmmod_do_remove_module(), tools/log.c, libkmod-module.c
+ * kmod_module_probe_insert_module): options anywhere (getopt permutes), `-n` dry run, `-r` remove,
+ * `--first-time`. A name is found in /lib/modules/$(uname -r)/modules.dep or modules.builtin
+ * (`-` and `_` alike, messages use the kernel's `_` name); otherwise "modprobe: FATAL: Module X not
+ * found in directory D", exit 1 (LOG at LOG_CRIT exits). Loading a loaded or builtin module is a
+ * silent success, with --first-time "modprobe: ERROR: could not insert 'X': Module already in
+ * kernel", exit 1. Removing: a module not loaded is a silent success, a builtin one "FATAL: Module X
+ * is builtin.", one with a reference count "FATAL: Module X is in use." (both checked before the
+ * dry run stops, as rmmod_do_module does). Loading appends to MODULES_TABLE, removing drops the
+ * line; both rewrite it in place. Nothing reaches the kernel.
+ */
+const MODPROBE = `#!/bin/sh
+# ${MARK}: kmod 30 modprobe(8) (kmod-project/kmod v30 tools/modprobe.c, tools/log.c); never loads a module
+printf 'modprobe %s\\n' "$*" >> ${MODPROBE_LOG}
+T=${MODULES_TABLE}
+D=/lib/modules/$(uname -r)
+dry=0 remove=0 first=0 name= params=
+for a in "$@"; do
+  case $a in
+    -n|--dry-run) dry=1 ;;
+    -r|--remove) remove=1 ;;
+    --first-time) first=1 ;;
+    -*) echo "modprobe: ERROR: unexpected option '$a' (stand-in)" >&2; exit 1 ;;
+    *) if [ -z "$name" ]; then name=$a; else params="$params $a"; fi ;;
+  esac
+done
+[ -n "$name" ] || { echo "modprobe: ERROR: missing parameters. See -h." >&2; exit 1; }
+mod=$(printf '%s' "$name" | tr - _)
+known() { sed 's/:.*//; s,.*/,,; s/\\.ko.*$//' "$D/$1" 2>/dev/null | tr - _ | grep -qxF -- "$mod"; }
+loaded() { awk -v m="$mod" '$1 == m { found = 1 } END { exit !found }' "$T" 2>/dev/null; }
+rewrite() { awk -v m="$mod" '$1 != m' "$T" > "$T.new"; cat "$T.new" > "$T"; rm -f "$T.new"; }
+if [ $remove = 1 ]; then
+  if known modules.builtin; then echo "modprobe: FATAL: Module $mod is builtin." >&2; exit 1; fi
+  if ! loaded; then
+    if known modules.dep; then
+      [ $first = 1 ] && { echo "modprobe: FATAL: Module $mod is not in kernel." >&2; exit 1; }
+      exit 0
+    fi
+    echo "modprobe: FATAL: Module $name not found." >&2; exit 1
+  fi
+  refs=$(awk -v m="$mod" '$1 == m { print $3 }' "$T")
+  if [ "$refs" != 0 ]; then echo "modprobe: FATAL: Module $mod is in use." >&2; exit 1; fi
+  [ $dry = 1 ] && exit 0
+  rewrite; exit 0
+fi
+if ! known modules.builtin && ! known modules.dep; then
+  echo "modprobe: FATAL: Module $name not found in directory $D" >&2; exit 1
+fi
+if known modules.builtin || loaded; then
+  [ $first = 1 ] && { echo "modprobe: ERROR: could not insert '$mod': Module already in kernel" >&2; exit 1; }
+  exit 0
+fi
+[ $dry = 1 ] && exit 0
+printf '%s 16384 0 - Live 0x0000000000000000\\n' "$mod" >> "$T"
+`;
+
+/**
+ * This machine's kernel is built without module support: there is no /proc/modules on it or on
+ * any fleet host, and procfs cannot be given one (a bind mount needs the file to exist). So in
+ * this test only, both tools read the stand-in's table instead: nodemend through
+ * NODEMEND_TEST_PROC_MODULES (src/modules/modprobe.ts), Ansible through this interpreter, a
+ * python3 whose builtin open() reads MODULES_TABLE when asked for '/proc/modules' (nothing else
+ * changes; the modprobe module itself runs unmodified).
+ */
+const SITECUSTOMIZE = `# ${MARK}: /proc/modules -> ${MODULES_TABLE} for community.general.modprobe (no module support in this kernel)
+import builtins
+_open = builtins.open
+def _nm_open(file, *args, **kwargs):
+    return _open('${MODULES_TABLE}' if file == '/proc/modules' else file, *args, **kwargs)
+builtins.open = _nm_open
+`;
+const PYTHON = `#!/bin/sh
+# ${MARK}: python3 with ${posix.dirname(MODPROBE_PYTHON)}/site/sitecustomize.py first
+PYTHONPATH=${posix.dirname(MODPROBE_PYTHON)}/site exec /usr/bin/python3 "$@"
+`;
+
+/**
+ * The kmod stand-in as the host's modprobe (/sbin is /usr/sbin on bookworm), its module tree for
+ * the running kernel's release (modules.dep and modules.builtin: `{dep, builtin}` paths such as
+ * kernel/drivers/net/dummy.ko), the table of loaded modules (`loaded` lines in /proc/modules'
+ * format), the Ansible interpreter above, the two configuration directories a systemd host has,
+ * and an empty call log.
+ */
+export function plantModprobeStandins(root: string, release: string, modules: { dep: string[]; builtin: string[]; loaded: string[] }): void {
+  plantTool(root, '/usr/sbin/modprobe', MODPROBE);
+  const dir = join(root, '/lib/modules', release);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'modules.dep'), modules.dep.map((m) => `${m}:\n`).join(''));
+  writeFileSync(join(dir, 'modules.builtin'), modules.builtin.map((m) => `${m}\n`).join(''));
+  mkdirSync(dirname(join(root, MODULES_TABLE)), { recursive: true });
+  writeFileSync(join(root, MODULES_TABLE), modules.loaded.map((l) => `${l}\n`).join(''));
+  mkdirSync(join(root, posix.dirname(MODPROBE_PYTHON), 'site'), { recursive: true });
+  writeFileSync(join(root, posix.dirname(MODPROBE_PYTHON), 'site', 'sitecustomize.py'), SITECUSTOMIZE);
+  writeFileSync(join(root, MODPROBE_PYTHON), PYTHON);
+  chmodSync(join(root, MODPROBE_PYTHON), 0o755);
+  for (const d of ['/etc/modules-load.d', '/etc/modprobe.d']) mkdirSync(join(root, d), { recursive: true });
+  writeFileSync(join(root, MODPROBE_LOG), '');
 }

@@ -24,6 +24,17 @@ describe('LocalConnection', () => {
     expect(r.stdout).toBe(evil);
   });
 
+  it('keeps binary output once, as bytes: its utf8 string is made only when read (slurp holds 16 MiB per host)', async () => {
+    const before = process.memoryUsage().heapUsed;
+    const r = await local.exec('head -c 16000000 /dev/urandom');
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(r.stdoutBytes.length).toBe(16_000_000);
+    // Decoded eagerly, the string alone is ~30 MB of V8 heap (mostly U+FFFD, two bytes each); the bytes live outside it.
+    expect(grown).toBeLessThan(8_000_000);
+    expect(r.stdout).toBe(r.stdoutBytes.toString('utf8'));
+    expect(JSON.parse(JSON.stringify({ ...(await local.exec('printf hi')) })).stdout).toBe('hi');
+  });
+
   it('feeds stdin, sets env and cwd', async () => {
     const dir = realpathSync(mkdtempSync(join(tmpdir(), 'nm-local-')));
     const r = await local.exec('cat; echo " $NM_X"; pwd', { stdin: 'from stdin', env: { NM_X: 'it is x' }, cwd: dir });

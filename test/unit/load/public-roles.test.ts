@@ -1,0 +1,95 @@
+/**
+ * Three public roles, vendored unedited (test/fixtures/roles-public/NOTICE.md), through
+ * `nodemend validate`'s loader with the variables their READMEs give for a Debian 12 host.
+ * Each must load with no error; what is left is listed exactly, with its position, so a
+ * fix (or a regression) changes this test.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join, resolve } from 'node:path';
+import { loadAll } from '../../../src/load/load.js';
+import { ValidationErrors } from '../../../src/load/errors.js';
+import { writeTree } from './load-helpers.js';
+
+const ROLES = resolve(import.meta.dirname, '../../fixtures/roles-public/roles');
+
+/** Validate a play of these roles; errors as "roles/...:line:col: message". */
+async function validate(playbook: string): Promise<string[]> {
+  const dir = writeTree({
+    'site.yaml': playbook,
+    'inventory.yaml': 'all:\n  hosts:\n    debian12: { host: 127.0.0.1 }\n',
+  });
+  try {
+    await loadAll({ playbook: join(dir, 'site.yaml'), inventory: join(dir, 'inventory.yaml'), onWarning: () => {} });
+    return [];
+  } catch (e) {
+    if (!(e instanceof ValidationErrors)) throw e;
+    return e.errors.map((x) => x.format().replace(/^.*roles-public\//, ''));
+  }
+}
+
+let saved: string | undefined;
+beforeAll(() => {
+  saved = process.env.NODEMEND_ROLES_PATH;
+  process.env.NODEMEND_ROLES_PATH = ROLES;
+});
+afterAll(() => {
+  if (saved === undefined) delete process.env.NODEMEND_ROLES_PATH;
+  else process.env.NODEMEND_ROLES_PATH = saved;
+});
+
+/** Only the start of each message: the full text lists known modules and changes as modules land. */
+const heads = (errors: string[]): string[] => errors.map((e) => e.slice(0, 110));
+
+describe('public roles, unedited, through nodemend validate', () => {
+  it('devsec.hardening os_hardening 10.2.0 (README: `become: true`, no vars)', async () => {
+    const errors = await validate('- hosts: all\n  become: true\n  roles:\n    - os_hardening\n');
+    expect(heads(errors)).toEqual(heads(OS_HARDENING_LEFT));
+  });
+
+  it('geerlingguy.docker 7.4.7 (README: no vars)', async () => {
+    const errors = await validate('- hosts: all\n  become: true\n  roles:\n    - geerlingguy.docker\n');
+    expect(heads(errors)).toEqual(heads(DOCKER_LEFT));
+  });
+
+  it('geerlingguy.kubernetes 8.0.0 with geerlingguy.docker (README: kubernetes_allow_pods_on_control_plane)', async () => {
+    const errors = await validate('- hosts: all\n  become: true\n  vars:\n    kubernetes_allow_pods_on_control_plane: true\n  roles:\n    - geerlingguy.docker\n    - geerlingguy.kubernetes\n');
+    expect(heads(errors)).toEqual(heads([...DOCKER_LEFT, ...KUBERNETES_LEFT]));
+  });
+});
+
+// What nodemend does not take yet, each at its position in the unedited role.
+const OS_HARDENING_LEFT: string[] = [
+  "roles/os_hardening/tasks/hardening.yml:27:19: only methods can be called (x.split(','), d.items()); use a filter for anything else (x | name(args))",
+  'roles/os_hardening/tasks/minimize_access.yml:9:3: unknown key "with_community.general.flattened" in task',
+  'roles/os_hardening/tasks/pam.yml:3:3: unknown module "ansible.builtin.package_facts"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, file',
+  'roles/os_hardening/tasks/pam_rhel.yml:18:3: module "file": mode cannot be set on a symlink (set it on the target), got a mapping',
+  'roles/os_hardening/tasks/pam_rhel.yml:36:3: module "file": mode cannot be set on a symlink (set it on the target), got a mapping',
+  'roles/os_hardening/tasks/suid_sgid.yml:9:3: unknown key "with_community.general.flattened" in task',
+  'roles/os_hardening/tasks/suid_sgid.yml:31:3: unknown key "with_community.general.flattened" in task',
+  'roles/os_hardening/tasks/user_accounts.yml:3:3: unknown module "ansible.builtin.getent"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, f',
+  'roles/os_hardening/tasks/user_accounts.yml:11:3: unknown module "ansible.builtin.getent"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, ',
+  'roles/os_hardening/tasks/user_accounts.yml:37:5: unknown argument "password_expire_min" for module "user"; user takes: name (user), state, uid, non_unique, grou',
+  'roles/os_hardening/tasks/user_accounts.yml:38:5: unknown argument "password_expire_max" for module "user"; user takes: name (user), state, uid, non_unique, grou',
+  'roles/os_hardening/tasks/user_accounts.yml:67:5: unknown argument "password_expire_min" for module "user"; user takes: name (user), state, uid, non_unique, grou',
+  'roles/os_hardening/tasks/user_accounts.yml:68:5: unknown argument "password_expire_max" for module "user"; user takes: name (user), state, uid, non_unique, grou',
+  'roles/os_hardening/tasks/apt.yml:6:5: unknown argument "purge" for module "apt"; apt takes: name (pkg, package), state, update_cache (update-cache, expire-cache',
+  'roles/os_hardening/tasks/selinux.yml:3:3: unknown module "ansible.posix.selinux"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, file, st',
+];
+const DOCKER_LEFT: string[] = [
+  'roles/geerlingguy.docker/vars/main.yml:1:4: a vars file must hold a mapping of variables, got nothing (null)',
+  "roles/geerlingguy.docker/tasks/main.yml:3:27: only methods can be called (x.split(','), d.items()); use a filter for anything else (x | name(args))",
+  'roles/geerlingguy.docker/tasks/main.yml:31:5: unknown argument "allow_downgrade" for module "package"; package takes: name (pkg, package), state, update_cache (',
+  'roles/geerlingguy.docker/tasks/main.yml:48:5: unknown argument "allow_downgrade" for module "package"; package takes: name (pkg, package), state, update_cache (',
+  'roles/geerlingguy.docker/tasks/main.yml:83:3: unknown module "getent"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, file, stat, slurp, ',
+  'roles/geerlingguy.docker/tasks/setup-RedHat.yml:8:3: unknown module "rpm_key"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, file, stat,',
+  'roles/geerlingguy.docker/tasks/setup-Debian.yml:13:3: unknown module "apt_repository"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, fil',
+  'roles/geerlingguy.docker/tasks/setup-Debian.yml:61:3: unknown module "apt_repository"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, fil',
+  'roles/geerlingguy.docker/tasks/docker-users.yml:10:9: "free_form": meta takes one of: flush_handlers, end_host, end_play, end_batch, clear_facts, clear_host_err',
+];
+const KUBERNETES_LEFT: string[] = [
+  'roles/geerlingguy.kubernetes/tasks/setup-RedHat.yml:3:3: unknown module "yum_repository"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, ',
+  'roles/geerlingguy.kubernetes/tasks/setup-RedHat.yml:13:3: unknown module "rpm_key"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, file, ',
+  'roles/geerlingguy.kubernetes/tasks/setup-Debian.yml:28:3: unknown module "ansible.builtin.apt_repository"; known modules: sysctl, ansible.posix.sysctl, replace,',
+  'roles/geerlingguy.kubernetes/tasks/control-plane-setup.yml:42:3: module "file": mode cannot be set on a symlink (set it on the target), got a mapping',
+  'roles/geerlingguy.kubernetes/tasks/main.yml:55:3: unknown key "delegate_facts" in task',
+];
