@@ -1,0 +1,418 @@
+/**
+ * The plain value of a common YAML document straight from the yaml library's Lexer, without its
+ * Parser (CST), Composer (Document nodes) or toJS: a large vars file spends most of its load time
+ * in those layers (bench/performance-notes.md). Scalars are resolved exactly as the library's
+ * composer does it (yaml 2.9, compose/compose-scalar.js: CST.resolveAsScalar, then the first
+ * schema tag whose test matches a plain scalar), with the schema of YAML_OPTIONS.
+ *
+ * Only a document made of block mappings and sequences, one-line flow sequences and mappings of
+ * scalars, plain, quoted and block scalars and comments is built here. Anything else (anchors,
+ * aliases, tags, directives, `?` keys, `<<`, several documents, tabs, CR, an explicit block indent,
+ * a duplicate key, any error or unexpected token) returns undefined: the caller takes the Document
+ * path (yaml-source.ts parseYaml + plain), which reports every error with its file:line:col.
+ * The two paths give deep-equal values (test/unit/load/yaml-fast.test.ts).
+ */
+import { CST, Document, Lexer, isScalar, type ScalarTag } from 'yaml';
+import { YAML_OPTIONS } from './yaml-source.js';
+
+/** Returned by the scanner for anything it leaves to the Document path. */
+const NOT_HERE = Symbol('Document path');
+
+/** The library's key length limit (an implicit key's `:` at most 1024 chars after its start), with room. */
+const MAX_KEY = 1000;
+
+interface Frame {
+  map: boolean;
+  /** Column of the mapping's keys or of the sequence's `-`. */
+  indent: number;
+  obj: Record<string, unknown> | unknown[];
+  keys?: Set<unknown>;
+  /** The mapping key whose value is still to come. */
+  key?: string;
+  /** A value slot (a key's value or a `-` item) is open. */
+  open: boolean;
+}
+
+interface Schema {
+  tags: ScalarTag[];
+  options: Document['options'];
+}
+
+let cachedSchema: Schema | undefined;
+function schema(): Schema {
+  if (!cachedSchema) {
+    const doc = new Document(null, YAML_OPTIONS);
+    // Tags a plain scalar resolves through: those with a test, in the schema's order.
+    const tags = (doc.schema.tags as ScalarTag[]).filter((t) => t.default && t.test);
+    cachedSchema = { tags, options: doc.options };
+  }
+  return cachedSchema;
+}
+
+/**
+ * The plain JS value of `text` (the same as plain(parseYaml(text)) would give), or undefined
+ * when the document is not of the common kind above or is empty.
+ */
+export function fastPlain(text: string): unknown {
+  // CR, tabs and a BOM are rare and subtle; the lexer's own control characters must not be text.
+  // eslint-disable-next-line no-control-regex
+  if (/[\r\t\x02\x18\x1f\uFEFF]/.test(text)) return undefined;
+  try {
+    return new FastBuilder(text).run();
+  } catch (e) {
+    if (e === NOT_HERE) return undefined;
+    throw e;
+  }
+}
+
+type LineState = 'start' | 'afterKey' | 'afterValue';
+
+class FastBuilder {
+  private readonly stack: Frame[] = [];
+  private root: unknown = NOT_HERE;
+  private offset = 0;
+  private lineStart = 0;
+  private state: LineState = 'start';
+  /** A `-` was seen on this line. */
+  private dash = false;
+  private readonly schema = schema();
+
+  constructor(private readonly text: string) {}
+
+  run(): unknown {
+    const tokens = new Lexer().lex(this.text);
+    let docs = 0;
+    let started = false; // content or `---` seen
+    /** A scalar at the start of a line waits for the next token: a `:` makes it a key. */
+    let pending: { source: string; type: string; at: number; col: number } | undefined;
+    let scalarNext = false;
+    let block: { header: string; col: number } | undefined;
+    let flow: FlowBuilder | undefined;
+    /** The previous token was a space or a line start: a comment must follow one. */
+    let spaced = true;
+    for (let tok = tokens.next(); !tok.done; tok = tokens.next()) {
+      const t = tok.value;
+      const at = this.offset;
+      if (t === '\x02') {
+        if (++docs > 1) throw NOT_HERE;
+        continue;
+      }
+      if (pending && (t === '\n' || t.trim() !== '')) {
+        if (t === ':') {
+          this.key(pending.source, pending.type, pending.at);
+          pending = undefined;
+          this.offset += 1;
+          spaced = false;
+          continue;
+        }
+        this.value(this.scalar(pending.type, pending.source, pending.at), pending.col);
+        pending = undefined;
+      }
+      if (t === '\x1f') {
+        scalarNext = true;
+        continue;
+      }
+      this.offset += t.length;
+      const wasSpaced = spaced;
+      spaced = t === '\n' || (t !== '' && t.trim() === '');
+      if (flow) {
+        if (t.includes('\n') || t[0] === '#') throw NOT_HERE;
+        if (flow.feed(t, scalarNext, at)) {
+          this.value(flow.value(), flow.col);
+          flow = undefined;
+        }
+        scalarNext = false;
+        continue;
+      }
+      if (scalarNext) {
+        scalarNext = false;
+        started = true;
+        if (block) {
+          this.value(this.blockScalar(block.header, at, t), block.col);
+          block = undefined;
+          this.newline(this.offset);
+          spaced = true;
+          continue;
+        }
+        const col = at - this.lineStart;
+        if (this.state !== 'start') this.value(this.scalar('scalar', t, at), col);
+        else pending = { source: t, type: 'scalar', at, col };
+        if (t.includes('\n')) this.lineStart = at + t.lastIndexOf('\n') + 1;
+        continue;
+      }
+      if (t[0] === '#' && !wasSpaced) throw NOT_HERE;
+      if (block) {
+        // After a block scalar header: a comment and the newline before its body.
+        if (t === '\n') this.lineStart = this.offset;
+        else if (t[0] !== '#' && t.trim() !== '') throw NOT_HERE;
+        continue;
+      }
+      switch (t[0]) {
+        case '\n':
+          this.newline(this.offset);
+          continue;
+        case ' ':
+          if (t.trim() !== '') throw NOT_HERE;
+          continue;
+        case '#':
+          continue;
+        case '-':
+          if (t === '---') {
+            if (started || this.state !== 'start') throw NOT_HERE;
+            started = true;
+            this.state = 'afterValue'; // only a comment may follow on its line
+            continue;
+          }
+          if (t !== '-' || this.state !== 'start') throw NOT_HERE;
+          started = true;
+          this.seqItem(at - this.lineStart);
+          continue;
+        case '"':
+        case "'": {
+          started = true;
+          const type = t[0] === '"' ? 'double-quoted-scalar' : 'single-quoted-scalar';
+          const col = at - this.lineStart;
+          if (this.state === 'start' && !t.includes('\n')) pending = { source: t, type, at, col };
+          else this.value(this.scalar(type, t, at), col);
+          if (t.includes('\n')) this.lineStart = at + t.lastIndexOf('\n') + 1;
+          continue;
+        }
+        case '|':
+        case '>':
+          if (this.state === 'afterValue' || /[0-9]/.test(t)) throw NOT_HERE;
+          started = true;
+          block = { header: t, col: at - this.lineStart };
+          continue;
+        case '[':
+        case '{':
+          if (this.state === 'afterValue') throw NOT_HERE;
+          started = true;
+          flow = new FlowBuilder(this, t === '{', at - this.lineStart);
+          continue;
+        default:
+          // anchors, aliases, tags, `?`, `:` without a key, `...`, directives, flow errors
+          throw NOT_HERE;
+      }
+    }
+    if (flow || block) throw NOT_HERE;
+    if (pending) this.value(this.scalar(pending.type, pending.source, pending.at), pending.col);
+    while (this.stack.length) this.close();
+    if (this.root === NOT_HERE) throw NOT_HERE;
+    return this.root;
+  }
+
+  private newline(next: number): void {
+    this.lineStart = next;
+    this.state = 'start';
+    this.dash = false;
+  }
+
+  /** A plain or quoted scalar's value, or NOT_HERE for anything the library would report. */
+  scalar(type: string, source: string, offset: number, atKey = false): unknown {
+    const token = { type, source, offset, indent: 0 } as CST.FlowScalar;
+    const res = CST.resolveAsScalar(token, true, () => {
+      throw NOT_HERE;
+    });
+    if (!res) throw NOT_HERE;
+    if (type !== 'scalar') return res.value;
+    return this.resolvePlain(res.value, atKey);
+  }
+
+  private resolvePlain(value: string, atKey: boolean): unknown {
+    let tag: ScalarTag | undefined;
+    for (const t of this.schema.tags) {
+      if ((t.default === true || (atKey && t.default === 'key')) && t.test!.test(value)) {
+        tag = t;
+        break;
+      }
+    }
+    if (!tag) return value;
+    if (tag.default !== true) throw NOT_HERE; // `<<`
+    const res = tag.resolve(
+      value,
+      () => {
+        throw NOT_HERE;
+      },
+      this.schema.options,
+    ) as unknown;
+    const v = isScalar(res) ? res.value : res;
+    return typeof v === 'bigint' ? Number(v) : v;
+  }
+
+  private blockScalar(header: string, at: number, body: string): unknown {
+    // An empty first line would make the value depend on the Parser's indent: leave it to it.
+    if (body && /^ *\n/.test(body)) throw NOT_HERE;
+    const token = {
+      type: 'block-scalar',
+      offset: at,
+      indent: 0,
+      props: [
+        { type: 'block-scalar-header', offset: at, indent: 0, source: header },
+        { type: 'newline', offset: at, indent: 0, source: '\n' },
+      ],
+      source: body,
+    } as CST.BlockScalar;
+    const res = CST.resolveAsScalar(token, true, () => {
+      throw NOT_HERE;
+    });
+    if (!res) throw NOT_HERE;
+    return res.value;
+  }
+
+  private get top(): Frame | undefined {
+    return this.stack[this.stack.length - 1];
+  }
+
+  /** Close the innermost collection: a key or `-` left without a value gets null. */
+  private close(): void {
+    const f = this.stack.pop()!;
+    if (f.open) this.put(f, null);
+  }
+
+  private put(f: Frame, value: unknown): void {
+    if (f.map) {
+      const obj = f.obj as Record<string, unknown>;
+      const key = f.key!;
+      // As plain() does it: a key that exists (or is inherited, such as __proto__) is defined.
+      if (key in obj) Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+      else obj[key] = value;
+      f.key = undefined;
+    } else {
+      (f.obj as unknown[]).push(value);
+    }
+    f.open = false;
+  }
+
+  /** Open a new collection at `col` as the value of the open slot (or as the document). */
+  private startCollection(map: boolean, col: number): Frame {
+    const frame: Frame = { map, indent: col, obj: map ? {} : [], open: false, keys: map ? new Set() : undefined };
+    const top = this.top;
+    if (top) {
+      if (!top.open || col <= top.indent) {
+        // A sequence may sit at its mapping key's column.
+        if (!(top.map && top.open && !map && col === top.indent && this.state === 'start' && !this.dash)) throw NOT_HERE;
+      }
+      this.put(top, frame.obj);
+    } else {
+      if (this.root !== NOT_HERE) throw NOT_HERE;
+      this.root = frame.obj;
+    }
+    this.stack.push(frame);
+    return frame;
+  }
+
+  private seqItem(col: number): void {
+    while (this.top && this.top.indent > col) this.close();
+    const top = this.top;
+    let seq: Frame;
+    if (top && !top.map && top.indent === col) {
+      if (top.open) this.put(top, null);
+      seq = top;
+    } else {
+      seq = this.startCollection(false, col);
+    }
+    seq.open = true;
+    this.dash = true;
+  }
+
+  key(source: string, type: string, at: number): void {
+    if (source.includes('\n') || this.offset - at > MAX_KEY) throw NOT_HERE;
+    const col = at - this.lineStart;
+    // A key starts a line (after its indent and any `-`): a second key on one line is an error.
+    if (this.state !== 'start') throw NOT_HERE;
+    while (this.top && (this.top.indent > col || (!this.top.map && this.top.indent === col && !this.dash))) this.close();
+    let top = this.top;
+    if (top && top.map && top.indent === col && !this.dash) {
+      if (top.open) this.put(top, null);
+    } else {
+      top = this.startCollection(true, col);
+    }
+    const k = this.scalar(type, source, at, true);
+    if (top.keys!.has(k)) throw NOT_HERE; // a duplicate key: the Document path reports it
+    top.keys!.add(k);
+    top.key = k === null ? '' : String(k);
+    top.open = true;
+    this.state = 'afterKey';
+  }
+
+  /** A scalar or flow collection: the value of the open slot. */
+  value(value: unknown, col: number): void {
+    const top = this.top;
+    if (!top || !top.open || this.state === 'afterValue') throw NOT_HERE;
+    // A value on a line of its own sits deeper than its key (or `-`).
+    if (this.state === 'start' && !this.dash && col <= top.indent) throw NOT_HERE;
+    this.put(top, value);
+    this.state = 'afterValue';
+  }
+}
+
+/** A flow sequence or mapping of scalars on one line: `[a, "b"]`, `{ k: v, k2: 2 }`. */
+class FlowBuilder {
+  private readonly items: unknown[] = [];
+  private readonly obj: Record<string, unknown> = {};
+  private readonly keys = new Set<unknown>();
+  /** What may come next: an item, a `:` (maps), a `,` or the end. */
+  private expect: 'item' | 'colon' | 'value' | 'sep' = 'item';
+  private key: unknown;
+  private done = false;
+
+  constructor(
+    private readonly outer: FastBuilder,
+    private readonly isMap: boolean,
+    /** Column of its `[` or `{`. */
+    readonly col: number,
+  ) {}
+
+  /** Feed a token; true when the collection is complete. */
+  feed(t: string, scalar: boolean, at: number): boolean {
+    if (this.done) throw NOT_HERE;
+    if (!scalar && t.trim() === '') return false;
+    if (scalar || t[0] === '"' || t[0] === "'") {
+      const type = scalar ? 'scalar' : t[0] === '"' ? 'double-quoted-scalar' : 'single-quoted-scalar';
+      if (this.expect === 'item') {
+        if (this.isMap) {
+          this.key = this.outer.scalar(type, t, at, true);
+          this.expect = 'colon';
+        } else {
+          this.items.push(this.outer.scalar(type, t, at));
+          this.expect = 'sep';
+        }
+        return false;
+      }
+      if (this.expect === 'value') {
+        const k = this.key;
+        if (this.keys.has(k)) throw NOT_HERE;
+        this.keys.add(k);
+        const key = k === null ? '' : String(k);
+        const v = this.outer.scalar(type, t, at);
+        if (key in this.obj) Object.defineProperty(this.obj, key, { value: v, writable: true, enumerable: true, configurable: true });
+        else this.obj[key] = v;
+        this.expect = 'sep';
+        return false;
+      }
+      throw NOT_HERE;
+    }
+    if (t === ':' && this.expect === 'colon') {
+      this.expect = 'value';
+      return false;
+    }
+    if (t === ',' && this.expect === 'sep') {
+      this.expect = 'item';
+      return false;
+    }
+    const end = this.isMap ? '}' : ']';
+    if (t === end && (this.expect === 'sep' || (this.expect === 'item' && this.empty()))) {
+      this.done = true;
+      return true;
+    }
+    throw NOT_HERE;
+  }
+
+  private empty(): boolean {
+    return this.isMap ? this.keys.size === 0 : this.items.length === 0;
+  }
+
+  value(): unknown {
+    return this.isMap ? this.obj : this.items;
+  }
+}
