@@ -91,7 +91,7 @@ export async function keywordOnHost(task: Task, inh: Inherited, host: HostRun, e
 }
 
 /** `title`: the task's title for this run (task-title.ts), the same on every host; its untemplated name when not given. */
-export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, env: TaskEnv, isHandler = false, title?: string): Promise<HostTaskOutcome> {
+export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, env: TaskEnv, title?: string): Promise<HostTaskOutcome> {
   const started = Date.now();
   // Keywords first, in the run's mode: a task's `check_mode:` wins over --check either way, as in Ansible.
   const kwScope = buildScope({ ...env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars, role: inh.role, includeParams: inh.includeParams });
@@ -123,7 +123,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`,
     module: task.module,
     check,
-    isHandler,
+    isHandler: inh.handler === true,
   };
   const finish = (status: TaskStatus, fields: Partial<TaskResult> = {}): TaskResult => ({
     ...base,
@@ -142,7 +142,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     for (const [index, item] of (items ?? [undefined]).entries()) {
       const itemScope = items === undefined ? scope : { ...(index === 0 ? scope : scopeNow()), ...loopVars(task, items, index), [task.loop_var]: item };
       const seen: { args?: Record<string, unknown> } = {};
-      const one = await runOnce(task, host, inh, env, itemScope, kw, items === undefined ? undefined : item, finish, isHandler, check, seen);
+      const one = await runOnce(task, host, inh, env, itemScope, kw, items === undefined ? undefined : item, finish, check, seen);
       runs.push({ ...one, args: seen.args });
       if (one.tr.status === 'unreachable') break;
     }
@@ -237,7 +237,6 @@ async function runOnce(
   kw: HostKeywords,
   item: unknown,
   finish: (status: TaskStatus, fields?: Partial<TaskResult>) => TaskResult,
-  isHandler: boolean,
   check: boolean,
   /** Filled with the arguments as rendered for this run, once they are (ansible_failed_task shows them). */
   seen: { args?: Record<string, unknown> } = {},
@@ -304,7 +303,7 @@ async function runOnce(
     let result: Record<string, unknown> = {};
     let applied = false;
     let basis: Basis | undefined;
-    const key: TaskKey = { host: host.name, play: env.playName, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, isHandler, item: shownItem.item };
+    const key: TaskKey = { host: host.name, play: env.playName, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, isHandler: inh.handler === true, item: shownItem.item };
     for (let attempt = 1; attempt <= attempts; attempt++) {
       ({ result, applied, basis } = await planAndApply(mod, args, ctx, basisRec, env.options.planGuard && ((plan) => env.options.planGuard!(key, plan))));
       const regScope = task.register ? { ...scope, [task.register]: markUnsafe(result) } : scope;
