@@ -12,7 +12,8 @@ import type { FactDef } from './types.js';
 export interface AnsibleFact {
   /** The nodemend facts it is made from (fetched together, lazily). */
   needs: string[];
-  subset: 'min' | 'hardware';
+  /** The gather_subset that returns it; `package_facts`: only that module sets it, setup never returns it. */
+  subset: 'min' | 'hardware' | 'network' | 'package_facts';
   value(f: (name: string) => unknown): unknown;
 }
 
@@ -116,6 +117,7 @@ export const ANSIBLE_FACTS: ReadonlyMap<string, AnsibleFact> = new Map<string, A
   ['processor_vcpus', { needs: ['cpuinfo'], subset: 'hardware', value: (f) => (f('cpuinfo') as { processors: number }).processors }],
   ['processor_count', { needs: ['cpuinfo'], subset: 'hardware', value: (f) => (f('cpuinfo') as { sockets: number }).sockets }],
   ['processor_cores', { needs: ['cpuinfo'], subset: 'hardware', value: (f) => (f('cpuinfo') as { cores: number }).cores }],
+  ['packages', { needs: ['package_facts'], subset: 'package_facts', value: (f) => f('package_facts') }],
 ]);
 
 /** /proc/cmdline as Ansible's `cmdline` fact: key → value, a bare word → true, the last one wins. */

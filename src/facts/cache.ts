@@ -64,6 +64,11 @@ export class FactCache implements Facts {
     return this.values.get(name);
   }
 
+  set(name: string, value: unknown): void {
+    this.def(name);
+    this.values.set(name, value);
+  }
+
   invalidate(names?: string[]): void {
     if (!names) this.values.clear();
     else names.forEach((n) => this.values.delete(n));

@@ -25,4 +25,109 @@ export function parsePackageList(out: string): Record<string, string> {
   return { ...pkgs };
 }
 
-export default [packages];
+/**
+ * One installed package as ansible.builtin.package_facts 2.14 reports it: the APT manager's fields
+ * (python-apt: name, version, arch, category = section, origin = the first package file's
+ * Origin) or the RPM manager's (name, version, release, epoch, arch), plus `source`.
+ */
+export type PackageInfo = Record<string, string | number | null>;
+export type PackageFacts = Record<string, PackageInfo[]>;
+
+const FILES = '__NODEMEND_APT_FILES__';
+const POLICY = '__NODEMEND_APT_POLICY__';
+
+/**
+ * What package_facts' APT manager reads through python-apt, from the tools apt ships instead
+ * (no Python on the host): dpkg's status for each package apt counts as installed (a current
+ * version: not `not-installed`, not `config-files`), and `apt-cache policy` for the origin of the
+ * installed version's first package file, in the order python-apt's `origins` lists them.
+ */
+export const APT_PACKAGES_COMMAND =
+  "dpkg --print-architecture && dpkg-query -W -f '${db:Status-Status}\\t${Package}\\t${Version}\\t${Architecture}\\t${Section}\\n' && " +
+  `printf '${FILES}\\n' && LC_ALL=C apt-cache policy && printf '${POLICY}\\n' && ` +
+  "dpkg-query -W -f '${db:Status-Status} ${Package} ${Architecture}\\n' | " +
+  'awk -v native="$(dpkg --print-architecture)" \'$1 != "not-installed" && $1 != "config-files" { print ($3 == native || $3 == "all") ? $2 : $2 ":" $3 }\' | LC_ALL=C xargs -r apt-cache policy';
+
+export function parseAptPackages(out: string): PackageFacts {
+  const [head, files = '', policy = ''] = out.split(new RegExp(`^(?:${FILES}|${POLICY})$`, 'm'));
+  const [native, ...status] = head.split('\n');
+  // Package files: " 500 URL SUITE/COMP ARCH Packages" then "     release v=..,o=Debian,..."
+  const originOf = new Map<string, string>();
+  let file: string | undefined;
+  for (const line of files.split('\n')) {
+    const f = /^ *-?\d+ (\S.*)$/.exec(line);
+    if (f) {
+      file = f[1];
+      originOf.set(file, '');
+    } else if (file && /^ +release /.test(line)) originOf.set(file, /(?:^|[ ,])o=([^,]*)/.exec(line.trim().slice('release '.length))?.[1] ?? '');
+  }
+  // Version tables: "NAME:", " *** VERSION PRIO" (the installed one), then its files "        PRIO FILE".
+  const installedOrigin = new Map<string, string>();
+  let pkg: string | undefined;
+  let inInstalled = false;
+  for (const line of policy.split('\n')) {
+    const head = /^(\S+):$/.exec(line);
+    if (head) [pkg, inInstalled] = [head[1], false];
+    else if (/^ \*\*\* /.test(line)) inInstalled = true;
+    else if (/^ {5}\S/.test(line))
+      inInstalled = false; // another version of the table
+    else if (inInstalled && pkg && !installedOrigin.has(pkg)) {
+      const f = /^ +-?\d+ (\S.*)$/.exec(line);
+      if (f) installedOrigin.set(pkg, originOf.get(f[1]) ?? '');
+    }
+  }
+  const out2: PackageFacts = {};
+  for (const line of status) {
+    const [state, pkgName, version, arch, section] = line.split('\t');
+    if (!pkgName || state === 'not-installed' || state === 'config-files') continue;
+    // python-apt names a package of another architecture name:arch (apt-cache policy does too)
+    const name = arch === native.trim() || arch === 'all' ? pkgName : `${pkgName}:${arch}`;
+    const info = { name, version, arch, category: section ?? '', origin: installedOrigin.get(name) ?? '', source: 'apt' };
+    (out2[name] ??= []).push(info);
+  }
+  return out2;
+}
+
+/** The RPM manager's fields (rpm's header tags; an unset EPOCH or ARCH (gpg-pubkey) prints "(none)": python-rpm's None). */
+export const RPM_PACKAGES_COMMAND = "rpm -qa --qf '%{NAME}\\t%{VERSION}\\t%{RELEASE}\\t%{EPOCH}\\t%{ARCH}\\n'";
+
+export function parseRpmPackages(out: string): PackageFacts {
+  const pkgs: PackageFacts = {};
+  for (const line of out.split('\n')) {
+    const [name, version, release, epoch, arch] = line.split('\t');
+    if (!name || arch === undefined) continue;
+    (pkgs[name] ??= []).push({ name, version, release, epoch: epoch === '(none)' ? null : Number(epoch), arch: arch === '(none)' ? null : arch, source: 'rpm' });
+  }
+  return pkgs;
+}
+
+/** The package managers package_facts reads: whether the host has one, its query and parser. */
+export interface PackageManager {
+  /** True when the host has it: an rpm-managed system, or dpkg and apt. */
+  probe: string;
+  command: string;
+  parse(out: string): PackageFacts;
+}
+
+export const PACKAGE_MANAGERS: Readonly<Record<string, PackageManager>> = {
+  rpm: { probe: 'command -v rpm >/dev/null 2>&1 && rpm -q rpm >/dev/null 2>&1', command: RPM_PACKAGES_COMMAND, parse: parseRpmPackages },
+  apt: { probe: 'command -v dpkg-query >/dev/null 2>&1 && command -v apt-cache >/dev/null 2>&1', command: APT_PACKAGES_COMMAND, parse: parseAptPackages },
+};
+
+/**
+ * `ansible_facts.packages` read before (or without) a package_facts task: what package_facts
+ * with its defaults (manager auto, strategy first: rpm, else apt) would set; a host with neither
+ * gives {}.
+ */
+export const packageFacts: FactDef<PackageFacts> = {
+  name: 'package_facts',
+  description: 'Installed packages as package_facts reports them: name -> [{name, version, arch, ...}]',
+  command: `if ${PACKAGE_MANAGERS.rpm.probe}; then echo rpm; ${RPM_PACKAGES_COMMAND}; elif ${PACKAGE_MANAGERS.apt.probe}; then echo apt; ${APT_PACKAGES_COMMAND}; fi`,
+  parse: (out) => {
+    const nl = out.indexOf('\n');
+    const m = PACKAGE_MANAGERS[out.slice(0, nl < 0 ? undefined : nl)];
+    return m ? m.parse(out.slice(nl + 1)) : {};
+  },
+};
+
+export default [packages, packageFacts];

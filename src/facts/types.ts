@@ -18,6 +18,8 @@ export interface Facts {
   prefetch(names: Iterable<string>): Promise<void>;
   /** A fact already fetched, or undefined. */
   peek(name: string): unknown;
+  /** A module sets a fact to what it found (package_facts): later reads see this value. */
+  set(name: string, value: unknown): void;
   /** Forget everything (after a reboot or a package change). */
   invalidate(names?: string[]): void;
   /** Every fact fetched so far, for `facts.*` expressions and the JSON report. */

@@ -33,6 +33,7 @@ import mount from './mount.js';
 import pamLimits from './pam_limits.js';
 import user from './user.js';
 import group from './group.js';
+import packageFacts from './package_facts.js';
 import modprobe from './modprobe.js';
 
 const ALL: ModuleDef[] = [
@@ -72,6 +73,7 @@ const ALL: ModuleDef[] = [
   pamLimits,
   user,
   group,
+  packageFacts,
   modprobe,
 ];
 

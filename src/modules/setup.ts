@@ -44,7 +44,7 @@ export function subsetNames(subsets: string[]): string[] {
   const has = (s: string): boolean => subsets.includes(s);
   const hardware = (has('all') || has('hardware')) && !has('!hardware') && !(has('!all') && !has('hardware'));
   const min = !has('!min');
-  return [...ANSIBLE_FACTS].filter(([, f]) => (f.subset === 'hardware' ? hardware : min)).map(([n]) => n);
+  return [...ANSIBLE_FACTS].filter(([, f]) => (f.subset === 'hardware' ? hardware : f.subset === 'min' && min)).map(([n]) => n);
 }
 
 export default defineModule({
