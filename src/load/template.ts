@@ -200,6 +200,26 @@ function syntaxError(e: unknown, file: string): NodemendError {
   return new NodemendError('template', `syntax error: ${msg}`, line ? { file, line, col: (err.column ?? 0) + 1 } : { file });
 }
 
+/** Handlebars syntax this environment has nothing for (no partials or decorators are registered): refused at load, not at the host. */
+const UNSUPPORTED: Record<string, string> = {
+  PartialStatement: 'partials ({{> name}})',
+  PartialBlockStatement: 'partial blocks ({{#> name}})',
+  Decorator: 'decorators ({{* name}})',
+  DecoratorBlock: 'decorator blocks ({{#* name}})',
+};
+
+function refuseUnsupported(ast: Program, file: string): void {
+  const walk = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (!n || typeof n !== 'object') return;
+    const node = n as AstNode;
+    const what = UNSUPPORTED[node.type];
+    if (what) throw new NodemendError('template', `${what} are not supported in .hbs templates`, node.loc ? { file, line: node.loc.start.line, col: node.loc.start.column + 1 } : { file });
+    for (const key of ['body', 'program', 'inverse']) walk(node[key]);
+  };
+  walk(ast);
+}
+
 function compileSource(src: string, file: string): Compiled {
   let ast: Program;
   try {
@@ -207,6 +227,7 @@ function compileSource(src: string, file: string): Compiled {
   } catch (e) {
     throw syntaxError(e, file);
   }
+  refuseUnsupported(ast, file);
   return { render: hbs.compile(ast, OPTIONS), ...indexAst(ast), lines: src.split('\n') };
 }
 

@@ -92,13 +92,32 @@ check() {
     sleep) sleep "$limit"; return 0 ;;
   esac
 }
+# What Ansible's exit_json/fail_json add to a result naming a path (basic.py add_path_info, lstat).
+pinfo() { [ -n "$path" ] && [ -e "$path" ] && echo "NMSTAT $(stat -c '%u %g %U %G %a %h %s %F' -- "$path")"; return 0; }
 [ "$delay" != 0 ] && sleep "$delay"
 while :; do
-  if check; then echo "NMDONE ok $(( $(date +%s) - start ))"; exit 0; fi
+  if check; then pinfo; echo "NMDONE ok $(( $(date +%s) - start ))"; exit 0; fi
   now=$(date +%s)
-  if [ "$now" -ge "$end" ]; then echo "NMDONE timeout $((now - start))"; exit 0; fi
+  if [ "$now" -ge "$end" ]; then pinfo; echo "NMDONE timeout $((now - start))"; exit 0; fi
   sleep "$nap"
 done`;
+
+/** The NMSTAT line as add_path_info's keys: owner/group fall back to the number, state by the file's type. */
+function pathInfo(stdout: string): Record<string, unknown> {
+  const m = /^NMSTAT (\d+) (\d+) (\S+) (\S+) ([0-7]+) (\d+) (\d+) (.*)$/m.exec(stdout);
+  if (!m) return {};
+  const [, uid, gid, owner, group, mode, nlink, size, type] = m;
+  const state = type === 'symbolic link' ? 'link' : type === 'directory' ? 'directory' : Number(nlink) > 1 ? 'hard' : 'file';
+  return {
+    uid: Number(uid),
+    gid: Number(gid),
+    owner: owner === 'UNKNOWN' ? uid : owner,
+    group: group === 'UNKNOWN' ? gid : group,
+    mode: '0' + mode.padStart(3, '0'),
+    state,
+    size: Number(size),
+  };
+}
 
 function kindOf(a: WaitArgs): string {
   const up = a.state === 'started' || a.state === 'present';
@@ -132,6 +151,7 @@ ${raw(LOOP)}`;
     if (args.port !== undefined) Object.assign(base, { port: args.port });
     if (args.path !== undefined) Object.assign(base, { path: args.path });
     if (args.search_regex !== undefined) base.search_regex = args.search_regex;
+    Object.assign(base, pathInfo(res.stdout));
     if (!done) {
       const why = res.timedOut ? `the task timeout (${ctx.timeoutSec}s) killed the wait` : res.stderr.trim() || `rc ${res.rc}`;
       throw new ModuleFailure(args.msg ?? `${timeoutMessage(args)}: ${why}`, base);

@@ -60,9 +60,13 @@ describe('wait_for', () => {
   it('waits for a file that appears later, and for one that goes away', async () => {
     const f = `${dir}/ready`;
     await later(`touch ${f}`);
-    expect((await hx.run(waitFor, { path: f, timeout: 30, sleep: 0.2 })).result).toMatchObject({ path: f, state: 'started' });
+    // As Ansible's exit_json (add_path_info): a path that exists is described, its type replacing `state`.
+    expect((await hx.run(waitFor, { path: f, timeout: 30, sleep: 0.2 })).result).toMatchObject({ path: f, state: 'file', mode: '0644', owner: 'root', size: 0 });
     await later(`rm -f ${f}`);
-    expect((await hx.run(waitFor, { path: f, state: 'absent', timeout: 30, sleep: 0.2 })).changed).toBe(false);
+    const gone = await hx.run(waitFor, { path: f, state: 'absent', timeout: 30, sleep: 0.2 });
+    expect(gone.changed).toBe(false);
+    expect(gone.result).toMatchObject({ path: f, state: 'absent' });
+    expect(gone.result.mode).toBeUndefined();
   });
 
   it('waits for content matching search_regex in a file', async () => {

@@ -100,8 +100,9 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
 
   if (sameContent) {
     const d = attrDelta(probe, want);
-    // As Ansible's copy: md5sum only when the content was written.
-    const { md5sum: _unchanged, ...result } = fileResult(path, probe, src);
+    // As Ansible's copy: md5sum only when the content was written; the file module it then runs adds `path`.
+    const { md5sum: _unchanged, ...fields } = fileResult(path, probe, src);
+    const result = { ...fields, path };
     if (!d.changed) return { changed: false, msg: 'content and attributes already as wanted', result };
     if (ctx.check) {
       await assertOwnersExist(ctx.conn, d.owner, d.group);
