@@ -2,7 +2,7 @@
  * Ansible host patterns, for a play's `hosts:` and for `--limit`:
  *   all, *                every host
  *   web, node1            a group's hosts, or one host (a group wins over a host of the same name)
- *   node*, web-[ab]       globs over group and host names (brackets are glob classes;
+ *   node*, web-[ab]       globs over group and host names, as Ansible's fnmatch (./fnmatch.ts;
  *                         Ansible's `group[0:2]` subscripts are not supported)
  *   ~node[12]$            a regular expression (searched, like Ansible's re.search) over names
  *   a:b, a,b              union;  a:!b  exclusion;  a:&b  intersection
@@ -17,6 +17,7 @@ import { resolve } from 'node:path';
 import { NodemendError, type SourcePos } from './errors.js';
 import type { Inventory } from './model.js';
 import { isImplicitLocalhost, LOCALHOST_NAMES } from './localhost.js';
+import { fnmatchRegExp } from './fnmatch.js';
 
 interface Term {
   op: 'union' | 'intersect' | 'exclude';
@@ -58,25 +59,6 @@ export function parsePattern(pattern: string, pos: SourcePos): Term[] {
   return terms;
 }
 
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i];
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else if (ch === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        const body = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
-        re += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`;
-        i = end;
-      }
-    } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
 /** Hosts one term names; empty when nothing matches. */
 function matchTerm(inv: Inventory, text: string): string[] {
   if (text === 'all' || text === '*') return [...inv.hosts.keys()];
@@ -88,7 +70,7 @@ function matchTerm(inv: Inventory, text: string): string[] {
     const re = new RegExp(text.slice(1));
     test = (n) => re.test(n);
   } else if (/[*?[]/.test(text)) {
-    const re = globToRegExp(text);
+    const re = fnmatchRegExp(text);
     test = (n) => re.test(n);
   }
   if (!test) return [];

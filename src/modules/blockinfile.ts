@@ -12,7 +12,7 @@ import { validateArg } from './lib/validate.js';
 import { compilePyRegex } from './lib/pyregex.js';
 import { editBlock } from './lib/block-edit.js';
 import type { EditResult } from './lib/line-edit.js';
-import { planTextEdit } from './lib/edit-file.js';
+import { fileEditOptions, planTextEdit } from './lib/edit-file.js';
 
 const regexString = z.string().superRefine((v, ctx) => {
   try {
@@ -76,17 +76,6 @@ export default defineModule<Args>({
   description: 'Insert, update or remove a block of lines between marker lines',
   schema,
   async plan(a, ctx) {
-    const opts = {
-      path: a.path,
-      create: a.create,
-      backup: a.backup,
-      absentOk: a.state === 'absent',
-      backupField: 'backup_file' as const,
-      mode: a.mode,
-      owner: a.owner,
-      group: a.group,
-      validate: a.validate,
-    };
-    return planTextEdit(ctx, opts, blockEdit(a));
+    return planTextEdit(ctx, { ...fileEditOptions(a), absentOk: a.state === 'absent', backupField: 'backup_file' }, blockEdit(a));
   },
 });

@@ -14,7 +14,7 @@ import { boolArg, pathArg } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
 import { MAX_DIFF_BYTES } from './lib/diff.js';
 import { formatMode } from './lib/mode.js';
-import { bytesSource, planPutContent, type PutSource } from './lib/put-content.js';
+import { bytesSource, planPutContent, putOptions, type PutSource } from './lib/put-content.js';
 import { remote } from './lib/remote.js';
 import { localSha256 } from './lib/local-hash.js';
 import { MAX_SPOOLED_STDIN } from '../transport/persistent-shell.js';
@@ -71,14 +71,8 @@ export default defineModule<Args>({
     }
     const src: Source = a.content !== undefined ? bytesSource(Buffer.from(a.content, 'utf8')) : a.remote_src ? await remoteSource(ctx, a.src!) : await localSource(ctx, a.src!);
     const plan = await planPutContent(ctx, src, {
-      dest: a.dest,
+      ...putOptions(a),
       mode: a.mode === 'preserve' ? src.mode : a.mode,
-      owner: a.owner,
-      group: a.group,
-      backup: a.backup,
-      force: a.force,
-      follow: a.follow,
-      validate: a.validate,
       srcName: a.src !== undefined ? basename(a.remote_src ? posix.normalize(a.src) : a.src) : undefined,
     });
     if (a.src !== undefined) plan.result = { ...plan.result, src: a.src };

@@ -19,6 +19,7 @@ import { listArg } from '../load/module-args.js';
 import { defineModule, ModuleFailure, type ModuleContext } from './types.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { compilePyRegex } from './lib/pyregex.js';
+import { fnmatchRegExp } from '../load/fnmatch.js';
 
 const AGE = /^(-?\d+)(s|m|h|d|w)?$/;
 const SIZE = /^(-?\d+)(b|k|m|g|t)?$/;
@@ -57,35 +58,10 @@ const scaled = (v: string, re: RegExp, units: Record<string, number>): number =>
   return Number(m[1]) * (m[2] ? units[m[2]] : 1);
 };
 
-/** Python's fnmatch.translate: `*`, `?`, `[...]` (`[!...]` negated), the rest literal; the whole name must match. */
-export function fnmatchRegex(pat: string): RegExp {
-  let out = '';
-  for (let i = 0; i < pat.length; i++) {
-    const c = pat[i];
-    if (c === '*') out += '[\\s\\S]*';
-    else if (c === '?') out += '[\\s\\S]';
-    else if (c === '[') {
-      let j = i + 1;
-      if (pat[j] === '!') j++;
-      if (pat[j] === ']') j++;
-      while (j < pat.length && pat[j] !== ']') j++;
-      if (j >= pat.length) out += '\\[';
-      else {
-        let stuff = pat.slice(i + 1, j).replace(/\\/g, '\\\\');
-        if (stuff.startsWith('!')) stuff = `^${stuff.slice(1)}`;
-        else if (stuff.startsWith('^') || stuff.startsWith('[')) stuff = `\\${stuff}`;
-        out += `[${stuff}]`;
-        i = j;
-      }
-    } else out += c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-  }
-  return new RegExp(`^(?:${out})$`);
-}
-
 /** A name matcher as find.py's pfilter: fnmatch on the whole name, or Python's re.match (anchored at the start only). */
 function nameMatcher(pat: string, useRegex: boolean): (name: string) => boolean {
   if (!useRegex) {
-    const re = fnmatchRegex(pat);
+    const re = fnmatchRegExp(pat);
     return (n) => re.test(n);
   }
   const { re } = compilePyRegex(pat);

@@ -12,7 +12,7 @@ import { defineModule } from './types.js';
 import { attrFields } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import type { EditResult } from './lib/line-edit.js';
-import { planTextEdit } from './lib/edit-file.js';
+import { fileEditOptions, planTextEdit } from './lib/edit-file.js';
 
 const text = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
@@ -189,17 +189,7 @@ export default defineModule<Args>({
     let edit: EditResult | undefined;
     const plan = await planTextEdit(
       ctx,
-      {
-        path: a.path,
-        create: a.create,
-        backup: a.backup,
-        backupField: 'backup_file',
-        absentOk: a.state === 'absent' && a.create,
-        missingMsg: `Destination ${a.path} does not exist!`,
-        mode: a.mode,
-        owner: a.owner,
-        group: a.group,
-      },
+      { ...fileEditOptions(a), backupField: 'backup_file', absentOk: a.state === 'absent' && a.create, missingMsg: `Destination ${a.path} does not exist!` },
       (t) => (edit = iniEdit(a, t)),
     );
     // Ansible registers do_ini's msg ("OK", "option added", ...) and the path.

@@ -11,7 +11,7 @@ import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
 import { compilePyRegex } from './lib/pyregex.js';
 import { lineAbsent, linePresent, type EditResult } from './lib/line-edit.js';
-import { planTextEdit } from './lib/edit-file.js';
+import { fileEditOptions, planTextEdit } from './lib/edit-file.js';
 
 const regexString = z.string().superRefine((v, ctx) => {
   try {
@@ -83,17 +83,6 @@ export default defineModule<Args>({
   description: 'Ensure a line is in a file (replace the last regexp match, or insert), or remove matching lines',
   schema,
   async plan(a, ctx) {
-    const opts = {
-      path: a.path,
-      create: a.create,
-      backup: a.backup,
-      absentOk: a.state === 'absent',
-      backupField: 'backup' as const,
-      mode: a.mode,
-      owner: a.owner,
-      group: a.group,
-      validate: a.validate,
-    };
-    return planTextEdit(ctx, opts, lineEdit(a));
+    return planTextEdit(ctx, { ...fileEditOptions(a), absentOk: a.state === 'absent', backupField: 'backup' }, lineEdit(a));
   },
 });

@@ -19,6 +19,7 @@ import { withAliases } from './lib/args.js';
 import { defineModule, ModuleFailure, type ModuleContext, type ModuleDef } from './types.js';
 import { raw, sh, type Raw } from '../transport/quote.js';
 import { listArg } from '../load/module-args.js';
+import { fnmatch } from '../load/fnmatch.js';
 
 type Backend = 'apt' | 'yum' | 'dnf';
 type State = 'present' | 'absent' | 'latest';
@@ -148,16 +149,8 @@ export function parseQuery(backend: Backend, stdout: string): QueryResult {
   return { installed, policy, upgrades };
 }
 
-/** fnmatch-style match for apt version pins (`1.2*`). */
-function versionMatches(pattern: string, version: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  );
-  return re.test(version);
-}
+/** apt version pins (`1.2*`) match as Ansible's apt module matches them: fnmatch. */
+const versionMatches = (pattern: string, version: string): boolean => fnmatch(version, pattern);
 
 export interface Decision {
   /** Specs to install (for apt, pinned specs get their exact matching version). */

@@ -12,7 +12,7 @@ import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
 import { compilePyRegex, expandTemplate } from './lib/pyregex.js';
 import type { EditResult } from './lib/line-edit.js';
-import { planTextEdit } from './lib/edit-file.js';
+import { fileEditOptions, planTextEdit } from './lib/edit-file.js';
 
 /** The pattern with Python flags added the way re.compile(pattern, flags) would. */
 function withFlags(pattern: string, flags: string): RegExp {
@@ -74,11 +74,7 @@ export default defineModule<Args>({
   schema,
   async plan(a, ctx) {
     let edit: EditResult | undefined;
-    const plan = await planTextEdit(
-      ctx,
-      { path: a.path, create: false, backup: a.backup, backupField: 'backup_file', absentOk: false, mode: a.mode, owner: a.owner, group: a.group, validate: a.validate },
-      (text) => (edit = replaceEdit(a, text)),
-    );
+    const plan = await planTextEdit(ctx, { ...fileEditOptions(a), backupField: 'backup_file', absentOk: false }, (text) => (edit = replaceEdit(a, text)));
     // Unchanged, Ansible registers its reason ("Pattern for before/after params did not match...") or "".
     if (!plan.changed && edit) plan.result = { ...plan.result, msg: edit.msg };
     return plan;

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { defineModule } from './types.js';
 import { ANSIBLE_FACTS } from '../facts/ansible.js';
+import { fnmatchRegExp } from '../load/fnmatch.js';
 
 const list = z.union([z.string().transform((s) => s.split(',').map((x) => x.trim())), z.array(z.string())]);
 
@@ -21,23 +22,6 @@ export const schema = z.strictObject({
   gather_timeout: z.number().int().default(10),
   fact_path: z.string().default('/etc/ansible/facts.d'),
 });
-
-/** fnmatch as Python's: * ? [seq] [!seq], the whole name. */
-function fnmatch(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    const close = c === '[' ? pattern.indexOf(']', i + 2) : -1;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (close > 0) {
-      const body = pattern.slice(i + 1, close);
-      re += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`;
-      i = close;
-    } else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
 
 /** The fact names a gather_subset selects: min unless `!min` (`!all` keeps it, as in Ansible), hardware with `all` or `hardware`. */
 export function subsetNames(subsets: string[]): string[] {
@@ -53,7 +37,7 @@ export default defineModule({
   schema,
   async plan(args, ctx) {
     // The filter applies to every key setup returns (gather_subset and module_setup too), as setup.py's does.
-    const globs = args.filter.map(fnmatch);
+    const globs = args.filter.map(fnmatchRegExp);
     const wanted = (key: string): boolean => !globs.length || globs.some((g) => g.test(key));
     const names = subsetNames(args.gather_subset).filter((n) => wanted(`ansible_${n}`));
     await ctx.facts.prefetch(names.flatMap((n) => ANSIBLE_FACTS.get(n)!.needs));

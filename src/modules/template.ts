@@ -10,7 +10,7 @@ import { defineModule, ModuleFailure } from './types.js';
 import { attrFields } from './lib/attrs.js';
 import { boolArg, pathArg } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
-import { bytesSource, planPutContent } from './lib/put-content.js';
+import { bytesSource, planPutContent, putOptions } from './lib/put-content.js';
 
 const schema = z.strictObject({
   src: pathArg,
@@ -35,14 +35,7 @@ export default defineModule<Args>({
     if (!existsSync(file)) throw new ModuleFailure(`could not find template ${a.src} (looked at ${file})`);
     const text = await ctx.renderTemplate(file, { trimBlocks: a.trim_blocks, lstripBlocks: a.lstrip_blocks });
     const plan = await planPutContent(ctx, bytesSource(Buffer.from(text, 'utf8')), {
-      dest: a.dest,
-      mode: a.mode,
-      owner: a.owner,
-      group: a.group,
-      backup: a.backup,
-      force: a.force,
-      follow: a.follow,
-      validate: a.validate,
+      ...putOptions(a),
       // Into a directory dest the file keeps its name minus the template suffix (site.conf.hbs -> site.conf).
       srcName: basename(a.src).replace(/\.(j2|hbs|handlebars)$/, ''),
     });

@@ -21,6 +21,7 @@ import { includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, t
 import { buildScope, withFacts } from './scope.js';
 import { evaluateCondition } from '../load/expr/index.js';
 import { unwrapUnsafe } from '../load/expr/unsafe.js';
+import { fnmatch } from '../load/fnmatch.js';
 
 export interface ExecutorInput {
   playbook: Playbook;
@@ -52,11 +53,9 @@ interface PlayCtx {
   /** What the play passes down to its tasks (handlers run with it). */
   rootInh: Inherited;
   /** --start-at-task: tasks are skipped until one of this name (or glob) comes up, across plays. */
-  startAt: { pattern?: RegExp };
+  startAt: { pattern?: string };
   /** Per host: the RoleCall keys that ran to the end in this play (a role runs once unless duplicates are allowed). */
   rolesDone: Map<string, Set<string>>;
-  /** Running a handler that is an include_tasks: its tasks report as handlers. */
-  inHandler?: boolean;
   /** --step is asking in this batch ("continue" stops it until the next batch, as ansible-playbook's per-batch strategy). */
   stepping: boolean;
 }
@@ -96,7 +95,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   const stops: PlayStop[] = [];
   let interruptedAt: { batch: string[]; later: string[] } | undefined;
   let lastPlay = -1;
-  const startAt = { pattern: options.startAtTask ? globRegExp(options.startAtTask) : undefined };
+  const startAt = { pattern: options.startAtTask || undefined };
   for (let p = 0; p < playbook.plays.length && !stopRun && !input.stop?.aborted; p++) {
     const play = playbook.plays[p];
     lastPlay = p;
@@ -232,7 +231,7 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
   if (node.loop === undefined) {
     // Its tasks keep their own tags (nodemend runs a tagged task inside an untagged include): only the result line follows the tags.
     if (isRole || !tagsSelect([...inh.tags, ...node.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return body(hosts);
-    emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name), isHandler: false });
+    emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name) });
     const own = { ...inh, vars: { ...inh.vars, ...node.vars } }; // its own vars are visible in its when:
     for (const host of hosts) {
       // Where its when: is false (or fails) the included tasks say so themselves, each skipped (or failed), as before.
@@ -244,7 +243,7 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
     return body(hosts);
   }
   const itemsOf = new Map<HostRun, unknown[]>();
-  emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name), isHandler: false });
+  emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name) });
   await mapLimit(hosts, ctx.env.options.forks, async (host) => {
     const scope = buildScope({ ...ctx.env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: isRole ? {} : node.vars, role: inh.role, includeParams: inh.includeParams });
     try {
@@ -295,7 +294,7 @@ async function runMeta(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
   const name = taskDisplayName(task, false);
   const taskLoc = `${task.loc.file}:${task.loc.line ?? 0}`;
   const result = (host: HostRun, status: 'skipped' | 'failed', msg: string): void => {
-    emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: [host.name], isHandler: false });
+    emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: [host.name] });
     record({ host: host.name, play: ctx.play.name, task: name, taskLoc, module: 'meta', status, changed: false, check: ctx.env.options.check, msg, startedAt: Date.now(), durationMs: 0 });
     emit({ type: 'task-end', play: ctx.play.name, task: name });
   };
@@ -423,13 +422,16 @@ async function runRole(call: RoleCall, hosts: HostRun[], parent: Inherited, ctx:
   return failed;
 }
 
-async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit, isHandler = ctx.inHandler ?? false): Promise<HostRun[]> {
+async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
+  const isHandler = inh.handler === true;
   if (!isHandler && !tagsSelect([...inh.tags, ...own.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return [];
   const task = withInherited(own, inh);
   // A templated no_log may turn out true: the title hides the arguments until it is known.
   const name = taskDisplayName(task, (task.no_log ?? inh.no_log ?? false) !== false);
   if (!isHandler && ctx.startAt.pattern) {
-    if (!ctx.startAt.pattern.test(task.name ?? name)) return [];
+    // As ansible-playbook's play_iterator: the exact name, or an fnmatch glob.
+    const here = task.name ?? name;
+    if (here !== ctx.startAt.pattern && !fnmatch(here, ctx.startAt.pattern)) return [];
     ctx.startAt.pattern = undefined; // found: this task and every later one run
   }
   if (!isHandler && ctx.stepping && ctx.env.options.step) {
@@ -444,7 +446,7 @@ async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx
   const failed: HostRun[] = [];
   await mapLimit(targets, ctx.env.options.forks, async (host) => {
     if (ctx.stop?.aborted) return; // interrupted: hosts not yet started on this task stay as they are
-    const out = await runTaskOnHost(task, host, inh, ctx.env, isHandler);
+    const out = await runTaskOnHost(task, host, inh, ctx.env);
     if (ctx.kill?.aborted && (out.unreachable || out.failed)) {
       // Its command was stopped by a second Ctrl-C: the host is interrupted, not broken.
       host.unreachable = false;
@@ -499,7 +501,7 @@ async function runHandlers(hosts: HostRun[], inh: Inherited, ctx: PlayCtx, recor
   const handlers = [...notifiables(ctx.play.handlers)].map(({ handler, parents, role }) => ({
     handler,
     names: notifyNames(handler, role),
-    inh: parents.reduce((acc, p) => (p.kind === 'role' ? enterRole(acc, p) : inherit(acc, p)), inh),
+    inh: { ...parents.reduce((acc, p) => (p.kind === 'role' ? enterRole(acc, p) : inherit(acc, p)), inh), handler: true },
   }));
   // A handler runs at most once per host and flush, as in Ansible: one that notifies itself
   // (or one that already ran) is not run again until the next flush.
@@ -514,30 +516,13 @@ async function runHandlers(hosts: HostRun[], inh: Inherited, ctx: PlayCtx, recor
       const targets = hosts.filter((h) => h.alive && !ranOn.get(h)!.has(handler) && names.some((n) => pending.get(h)!.has(n)));
       if (!targets.length) continue;
       targets.forEach((h) => ranOn.get(h)!.add(handler));
-      if (handler.kind === 'task') await runTask(handler, targets, hInh, ctx, record, emit, true);
-      else {
-        ctx.inHandler = true;
-        try {
-          await runNodes(handler.tasks, targets, inherit(hInh, handler), ctx, record, emit);
-        } finally {
-          ctx.inHandler = false;
-        }
-      }
+      if (handler.kind === 'task') await runTask(handler, targets, hInh, ctx, record, emit);
+      else await runNodes(handler.tasks, targets, inherit(hInh, handler), ctx, record, emit);
       ran = true;
     }
     if (!ran) break;
   }
   hosts.forEach((h) => h.notified.clear());
-}
-
-/** --start-at-task NAME: the exact name, or a glob with * and ? (as ansible-playbook matches it). */
-function globRegExp(glob: string): RegExp {
-  return new RegExp(
-    `^${glob
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  );
 }
 
 /**

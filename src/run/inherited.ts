@@ -22,6 +22,11 @@ export type Inherited = Omit<TaskCommon, 'name' | 'loc'> & {
   role?: RoleScope;
   /** include_role's `vars:` (Ansible's include params: above set_fact, below -e). */
   includeParams?: Record<string, unknown>;
+  /**
+   * Running as a handler (a notified task, or a task of a notified include_tasks): results and
+   * progress say so, and tags, --start-at-task and --step do not select it.
+   */
+  handler?: boolean;
 };
 
 /** The block-level variables a task sees on one host: blocks' and includes' vars, then its include loop's item. */
@@ -52,6 +57,7 @@ export function inherit(parent: Inherited, node: Omit<TaskCommon, 'name' | 'loc'
     perHost: parent.perHost,
     role: parent.role,
     includeParams: parent.includeParams,
+    handler: parent.handler,
   };
 }
 

@@ -101,7 +101,7 @@ export async function keywordOnHost(task: Task, inh: Inherited, host: HostRun, e
   return withFacts(host.facts, () => keywordBool(value, name, scope, task.loc));
 }
 
-export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, env: TaskEnv, isHandler = false): Promise<HostTaskOutcome> {
+export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, env: TaskEnv): Promise<HostTaskOutcome> {
   const started = Date.now();
   // Keywords first, in the run's mode: a task's `check_mode:` wins over --check either way, as in Ansible.
   const kwScope = buildScope({ ...env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars, role: inh.role, includeParams: inh.includeParams });
@@ -132,7 +132,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`,
     module: task.module,
     check,
-    isHandler,
+    isHandler: inh.handler === true,
   };
   const finish = (status: TaskStatus, fields: Partial<TaskResult> = {}): TaskResult => ({
     ...base,
@@ -150,7 +150,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     const runs: { result: Record<string, unknown>; tr: TaskResult }[] = [];
     for (const [index, item] of (items ?? [undefined]).entries()) {
       const itemScope = items === undefined ? scope : { ...(index === 0 ? scope : scopeNow()), ...loopVars(task, items, index), [task.loop_var]: item };
-      const one = await runOnce(task, host, inh, env, itemScope, kw, items === undefined ? undefined : item, finish, isHandler, check);
+      const one = await runOnce(task, host, inh, env, itemScope, kw, items === undefined ? undefined : item, finish, check);
       runs.push(one);
       if (one.tr.status === 'unreachable') break;
     }
@@ -230,7 +230,6 @@ async function runOnce(
   kw: HostKeywords,
   item: unknown,
   finish: (status: TaskStatus, fields?: Partial<TaskResult>) => TaskResult,
-  isHandler: boolean,
   check: boolean,
 ): Promise<{ result: Record<string, unknown>; tr: TaskResult }> {
   // A registered loop result carries its item under the loop variable's name, as in Ansible.
@@ -295,7 +294,7 @@ async function runOnce(
     let result: Record<string, unknown> = {};
     let applied = false;
     let basis: Basis | undefined;
-    const key: TaskKey = { host: host.name, play: env.playName, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, isHandler, item: shownItem.item };
+    const key: TaskKey = { host: host.name, play: env.playName, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, isHandler: inh.handler === true, item: shownItem.item };
     for (let attempt = 1; attempt <= attempts; attempt++) {
       ({ result, applied, basis } = await planAndApply(mod, args, ctx, basisRec, env.options.planGuard && ((plan) => env.options.planGuard!(key, plan))));
       const regScope = task.register ? { ...scope, [task.register]: markUnsafe(result) } : scope;

@@ -12,10 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOSTS } from '../setup/fleet.js';
-import { assertBuilt, readJson, runCli, workDir, writeInventory } from '../setup/cli.js';
-import type { JsonReport } from '../../src/report/json.js';
+import { assertBuilt, workDir, writeInventory } from '../setup/cli.js';
 import { onHost, plant, removeOnHost } from './playbooks-env.js';
-import { cordonedNodes, expectConvergedRerun, expectOneDrainedNodeAtATime, expectStoppedAtFailedNode, kubectlCalls, kubectlEnv, REPO, resetCluster, taskStatus } from './rolling-env.js';
+import { cordonedNodes, expectConvergedRerun, expectOneDrainedNodeAtATime, expectStoppedAtFailedNode, kubectlCalls, resetCluster, runRolling, taskStatus, type Run } from './rolling-env.js';
 import { dockerdStandIn, sysvinitDockerStandIn } from '../setup/docker-standins.js';
 
 const NODES = [...HOSTS.rolling]; // node19, node20, node21
@@ -31,21 +30,8 @@ const cluster = join(work, 'cluster'); // the stand-in kubectl's state and call 
 let inventory: string;
 let runs = 0;
 
-interface Run {
-  code: number;
-  out: string;
-  report: JsonReport;
-}
-
-async function docker(vars: Record<string, unknown> = {}, flags: string[] = [], env: Record<string, string> = {}): Promise<Run> {
-  const json = join(work, `run-${++runs}.json`);
-  const r = await runCli(['run', join(REPO, 'playbooks/docker.yaml'), '-i', inventory, '-e', JSON.stringify(vars), '--json', json, ...flags], {
-    env: kubectlEnv(cluster, env),
-  });
-  const out = r.stdout + r.stderr;
-  if (!existsSync(json)) throw new Error(`no report (exit ${r.code}):\n${out}`);
-  return { code: r.code, out, report: readJson<JsonReport>(json) };
-}
+const docker = (vars: Record<string, unknown> = {}, flags: string[] = [], env: Record<string, string> = {}): Promise<Run> =>
+  runRolling('docker.yaml', ['-i', inventory, '-e', JSON.stringify(vars), ...flags], join(work, `run-${++runs}.json`), cluster, env);
 
 const restarts = (host: string): number[] =>
   existsSync(onHost(host, SERVICE_LOG))

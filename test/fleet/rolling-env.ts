@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
 import type { JsonReport } from '../../src/report/json.js';
+import { readJson, runCli } from '../setup/cli.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const KUBECTL_DIR = join(REPO, 'test/fixtures/kubectl');
@@ -19,6 +20,21 @@ export const kubectlEnv = (cluster: string, extra: Record<string, string> = {}):
   KUBECTL_STANDIN_DIR: cluster,
   ...extra,
 });
+
+/** One `nodemend run` of a rolling playbook: its exit code, its output and its --json report. */
+export interface Run {
+  code: number;
+  out: string;
+  report: JsonReport;
+}
+
+/** Runs `playbook` (under playbooks/) with `args`, the stand-in kubectl of `cluster` first on PATH; the report goes to `json`. */
+export async function runRolling(playbook: string, args: string[], json: string, cluster: string, env: Record<string, string> = {}): Promise<Run> {
+  const r = await runCli(['run', join(REPO, 'playbooks', playbook), ...args, '--json', json], { env: kubectlEnv(cluster, env) });
+  const out = r.stdout + r.stderr;
+  if (!existsSync(json)) throw new Error(`no report (exit ${r.code}):\n${out}`);
+  return { code: r.code, out, report: readJson<JsonReport>(json) };
+}
 
 /** kubectl calls since the last reset, `version` left out, as [ms, verb, node]. */
 export function kubectlCalls(cluster: string): [number, string, string][] {
@@ -53,7 +69,7 @@ const READY_STEPS = ['kubelet healthz', 'kubectl wait', 'kubectl uncordon'];
  * reports twice: a drain step's status is the first, a ready step's the second. Any other task
  * must report once.
  */
-export function taskStatus(run: { report: JsonReport }, host: string, task: string): string {
+export function taskStatus(run: Pick<Run, 'report'>, host: string, task: string): string {
   const all = (run.report.hosts[host]?.tasks ?? []).filter((t) => t.task.startsWith(task)).map((t) => t.status);
   const ready = READY_STEPS.some((s) => task.startsWith(s));
   expect(all, `${host}: ${task}`).toHaveLength(ready || DRAIN_STEPS.some((s) => task.startsWith(s)) ? 2 : 1);
@@ -65,7 +81,7 @@ export function taskStatus(run: { report: JsonReport }, host: string, task: stri
  * (the drain step skipped), added no disruptive event (each node still has only the first run's
  * one, from `eventsOf`), and made no kubectl call but `version`.
  */
-export function expectConvergedRerun(cluster: string, nodes: string[], run: { code: number; out: string; report: JsonReport }, eventsOf: (node: string) => number[]): void {
+export function expectConvergedRerun(cluster: string, nodes: string[], run: Run, eventsOf: (node: string) => number[]): void {
   expect(run.code, run.out).toBe(0);
   for (const h of nodes) {
     expect(run.report.hosts[h].recap.changed, h).toBe(0);
@@ -101,7 +117,7 @@ export function expectOneDrainedNodeAtATime(cluster: string, nodes: string[], ev
  * through, the failed one was drained and never uncordoned (left cordoned, named in the output),
  * the play stopped on its failure budget, and the last node was never started.
  */
-export function expectStoppedAtFailedNode(cluster: string, [ok, failed, untouched]: string[], run: { out: string; report: JsonReport }): void {
+export function expectStoppedAtFailedNode(cluster: string, [ok, failed, untouched]: string[], run: Run): void {
   expect(kubectlCalls(cluster).map(([, verb, node]) => `${verb} ${node}`)).toEqual([`drain ${ok}`, `wait ${ok}`, `uncordon ${ok}`, `drain ${failed}`, `wait ${failed}`]);
   expect(cordonedNodes(cluster)).toEqual([`${failed}.cordoned`]);
   expect(run.out).toContain(`LEFT CORDONED: ${failed}`);

@@ -12,13 +12,12 @@
  * (inconclusive, allowed): playbooks-grub.test.ts proves it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOSTS } from '../setup/fleet.js';
-import { assertBuilt, readJson, runCli, workDir, writeInventory } from '../setup/cli.js';
-import type { JsonReport } from '../../src/report/json.js';
+import { assertBuilt, workDir, writeInventory } from '../setup/cli.js';
 import { onHost, plant, removeOnHost } from './playbooks-env.js';
-import { expectConvergedRerun, expectOneDrainedNodeAtATime, expectStoppedAtFailedNode, kubectlCalls, kubectlEnv, REPO, resetCluster, taskStatus } from './rolling-env.js';
+import { expectConvergedRerun, expectOneDrainedNodeAtATime, expectStoppedAtFailedNode, kubectlCalls, resetCluster, runRolling, taskStatus, type Run } from './rolling-env.js';
 import { BOOT_ID, GRUB_TOOLS, plantGrubTools, REBOOT_VARS, reboots, resetReboots, runningCmdline, unboot } from './reboot-env.js';
 
 const NODES = [...HOSTS.rolling]; // node19, node20, node21
@@ -31,19 +30,7 @@ const cluster = join(work, 'cluster');
 let inventory: string;
 let runs = 0;
 
-interface Run {
-  code: number;
-  out: string;
-  report: JsonReport;
-}
-
-async function grub(flags: string[] = [], env: Record<string, string> = {}): Promise<Run> {
-  const json = join(work, `run-${++runs}.json`);
-  const r = await runCli(['run', join(REPO, 'playbooks/grub-nokmem.yaml'), '-i', inventory, '--json', json, ...flags], { env: kubectlEnv(cluster, env) });
-  const out = r.stdout + r.stderr;
-  if (!existsSync(json)) throw new Error(`no report (exit ${r.code}):\n${out}`);
-  return { code: r.code, out, report: readJson<JsonReport>(json) };
-}
+const grub = (flags: string[] = [], env: Record<string, string> = {}): Promise<Run> => runRolling('grub-nokmem.yaml', ['-i', inventory, ...flags], join(work, `run-${++runs}.json`), cluster, env);
 
 const read = (h: string, path: string): string => readFileSync(onHost(h, path), 'utf8').trim();
 function plantNode(h: string): void {

@@ -29,6 +29,19 @@ export interface TextEditOptions extends WantedAttrs {
   validate?: string;
 }
 
+/** A module's arguments that are Ansible's file arguments of the same names (replace has no `create`, ini_file no `validate`). */
+export interface FileEditArgs extends WantedAttrs {
+  path: string;
+  create?: boolean;
+  backup: boolean;
+  validate?: string;
+}
+
+/** The options planTextEdit takes straight from those arguments; the module adds absentOk and backupField. */
+export function fileEditOptions(a: FileEditArgs): Pick<TextEditOptions, 'path' | 'create' | 'backup' | 'mode' | 'owner' | 'group' | 'validate'> {
+  return { path: a.path, create: a.create ?? false, backup: a.backup, mode: a.mode, owner: a.owner, group: a.group, validate: a.validate };
+}
+
 export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit: (text: string) => EditResult): Promise<Plan> {
   const probe = await remote(probeFile(ctx.conn, o.path, { follow: true, wantContent: 'always', extra: o.extra }));
   if (o.extra) o.onExtra?.(probe.extra ?? '');

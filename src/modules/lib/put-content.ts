@@ -39,6 +39,11 @@ export interface PutOptions extends WantedAttrs {
   validate?: string;
 }
 
+/** The arguments copy and template share with Ansible's of the same names, as PutOptions (srcName, copy's `preserve` mode: the module's). */
+export function putOptions(a: Omit<PutOptions, 'srcName'>): PutOptions {
+  return { dest: a.dest, mode: a.mode, owner: a.owner, group: a.group, backup: a.backup, force: a.force, follow: a.follow, validate: a.validate };
+}
+
 export function bytesSource(bytes: Buffer): PutSource {
   return { bytes, sha256: sha256(bytes), size: bytes.length };
 }
