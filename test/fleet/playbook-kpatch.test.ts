@@ -125,6 +125,19 @@ describe('kpatch-route.yaml', () => {
     expect(snapshotTree([base])).toEqual(snap);
   });
 
+  it('a fresh builder while the controller holds the modules of this patch: nothing is built or fetched, and --check predicts exactly that', async () => {
+    // The builder's build tree is gone (a new build VM); the controller kept the fetched modules.
+    rmSync(onHost(BUILDER, `${base}/build`), { recursive: true, force: true });
+    const check = await play('kpatch-route.yaml', inventory, vars, { check: true });
+    expect(failures(check)).toEqual([]);
+    const run = await play('kpatch-route.yaml', inventory, vars);
+    expect(failures(run)).toEqual([]);
+    expect(changedTasks(run)).toEqual(changedTasks(check));
+    expect(builtKernels(run)).toEqual([]);
+    expect(changedBy(run, 'Fetch each module to the controller')).toEqual([]);
+    expect(changedBy(run, 'livepatch-route.ko (copied only when its checksum differs)')).toEqual([]);
+  });
+
   it('verify fails on a node whose patch is not enabled, and the next run loads it again', async () => {
     writeFileSync(enabledFile('node15'), '0\n');
     const verify = await play('kpatch-route.yaml', inventory, vars, { tags: ['kpatch-verify'] });
