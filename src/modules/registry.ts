@@ -35,6 +35,7 @@ import user from './user.js';
 import group from './group.js';
 import packageFacts from './package_facts.js';
 import modprobe from './modprobe.js';
+import getent from './getent.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -75,6 +76,7 @@ const ALL: ModuleDef[] = [
   group,
   packageFacts,
   modprobe,
+  getent,
 ];
 
 /** Modules by short name. */

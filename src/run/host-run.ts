@@ -10,6 +10,8 @@ export class HostRun {
   readonly runtimeVars: Record<string, unknown> = {};
   /** include_vars values: below set_fact, above task vars, for the rest of the run (as Ansible's vars cache). */
   readonly includedVars: Record<string, unknown> = {};
+  /** Which of runtimeVars a module returned as facts (getent_group): also `ansible_facts.NAME`, as in Ansible. */
+  readonly moduleFacts = new Set<string>();
   /** Which of runtimeVars a no_log task set (name → that task): the run journal never keeps them (run/journal.ts). */
   readonly noLogVars = new Map<string, string>();
   /** Which of includedVars a no_log include_vars set (name → that task). */
@@ -52,10 +54,12 @@ export class HostRun {
     }
   }
 
-  /** set_fact / register: `noLogTask` names the task when it was no_log. */
-  setVars(vars: Record<string, unknown>, noLogTask: string | undefined): void {
+  /** set_fact / register / a module's facts (`asFacts`): `noLogTask` names the task when it was no_log. */
+  setVars(vars: Record<string, unknown>, noLogTask: string | undefined, asFacts = false): void {
     Object.assign(this.runtimeVars, vars);
     for (const k of Object.keys(vars)) {
+      if (asFacts) this.moduleFacts.add(k);
+      else this.moduleFacts.delete(k);
       if (noLogTask) this.noLogVars.set(k, noLogTask);
       else this.noLogVars.delete(k);
     }

@@ -40,21 +40,24 @@ export function factsProxy(facts: Facts): Record<string, unknown> {
 
 /**
  * `ansible_facts.x` (and `ansible_x`): facts under Ansible's names (facts/ansible.ts), each made
- * from nodemend's lazy facts when read, FactNeeded until those are fetched.
+ * from nodemend's lazy facts when read, FactNeeded until those are fetched; then the facts modules
+ * returned on this host (getent's getent_group), by their names among the host's variables.
  */
-export function ansibleFactsProxy(facts: Facts): Record<string, unknown> {
+export function ansibleFactsProxy(facts: Facts, returned: { names: ReadonlySet<string>; vars: Record<string, unknown> } = { names: new Set(), vars: {} }): Record<string, unknown> {
   const known = (p: string | symbol): p is string => typeof p === 'string' && ANSIBLE_FACTS.has(p);
+  const mine = (p: string | symbol): p is string => typeof p === 'string' && !known(p) && returned.names.has(p);
   const value = (name: string): unknown => {
+    if (mine(name)) return returned.vars[name];
     const def = ANSIBLE_FACTS.get(name)!;
     for (const n of def.needs) if (facts.peek(n) === undefined) throw new FactNeeded(n);
     return def.value((n) => facts.peek(n));
   };
   return markUnsafe(
     new Proxy({} as Record<string | symbol, unknown>, {
-      get: (_t, prop) => (prop === INJECTS_AS_VARS ? true : known(prop) ? value(prop) : undefined),
-      has: (_t, prop) => known(prop),
-      ownKeys: () => [...ANSIBLE_FACTS.keys()],
-      getOwnPropertyDescriptor: (_t, prop) => (known(prop) ? { enumerable: true, configurable: true, writable: false, value: value(prop) } : undefined),
+      get: (_t, prop) => (prop === INJECTS_AS_VARS ? true : known(prop) || mine(prop) ? value(prop) : undefined),
+      has: (_t, prop) => known(prop) || mine(prop),
+      ownKeys: () => [...ANSIBLE_FACTS.keys(), ...[...returned.names].filter(mine)],
+      getOwnPropertyDescriptor: (_t, prop) => (known(prop) || mine(prop) ? { enumerable: true, configurable: true, writable: false, value: value(prop) } : undefined),
     }),
   ) as Record<string, unknown>;
 }
@@ -130,7 +133,7 @@ export function buildScope(p: ScopeParts): Record<string, unknown> {
     ...p.extraVars,
     ...(p.role ? { role_name: p.role.name, role_path: p.role.path } : {}),
     facts,
-    ansible_facts: ansibleFactsProxy(p.host.facts),
+    ansible_facts: ansibleFactsProxy(p.host.facts, { names: p.host.moduleFacts, vars: p.host.runtimeVars }),
     hostvars,
     groups,
     group_names: p.host.inv.groups.filter((g) => g !== 'all'),

@@ -167,6 +167,43 @@ const badGroup = d.case('user: a primary group that does not exist', {
   paths: ACCOUNT_FILES,
 });
 
+const getent = d.case('getent: passwd with and without key, group, split, duplicates, missing keys, facts for later tasks', {
+  tasks: `
+    - name: one passwd entry, through the files service
+      getent: { database: passwd, key: root, service: files }
+      register: g_root
+    - name: a later task reads the fact by the key
+      debug: { msg: "{{ getent_passwd['root'][5] }} {{ getent_passwd.root | length }} {{ ansible_facts.getent_passwd.root[0] }} {{ ansible_facts['getent_passwd'] | length }}" }
+      register: g_later
+    - name: the whole database
+      ansible.builtin.getent: database=passwd
+      register: g_all
+    - name: a group
+      getent: { database: group, key: sudo }
+      register: g_group
+    - name: whitespace fields, a name seen three times holds a list
+      getent: { database: ahosts, key: localhost }
+      register: g_dups
+    - name: split on a database that has no colon
+      getent: { database: hosts, key: localhost, split: " " }
+      register: g_split
+    - name: a missing key, fail_key false
+      getent: { database: passwd, key: nm_nosuchuser, fail_key: false }
+      register: g_nokey
+    - name: the fact after a missing key
+      debug: { msg: "{{ getent_passwd.keys() | list | join(',') }} {{ getent_passwd['nm_nosuchuser'] is none }}" }
+      register: g_nokey_fact
+    - name: a missing key fails by default
+      getent: { database: group, key: nm_nosuchgroup }
+      register: g_nokey_fail
+      ignore_errors: true
+    - name: an unknown database
+      getent: { database: nm_nodb }
+      register: g_nodb
+      ignore_errors: true
+  `,
+});
+
 beforeAll(() => d.run(), 900_000);
 
 /** Ansible's value of each key it registered, beside nodemend's (`failed` reads false when absent). */
@@ -224,6 +261,10 @@ describe.each(MODES)('%s', (mode) => {
   it('pam_limits: same tasks, statuses and changed flags', () => {
     expect(limits.nodemend[mode].tasks, limits.nodemend[mode].output).toEqual(limits.ansible[mode].tasks);
     expect(limitsNew.nodemend[mode].tasks).toEqual(limitsNew.ansible[mode].tasks);
+  });
+  it('getent: same tasks, statuses (never changed) and registered ansible_facts, msg, failed', () => {
+    expect(getent.nodemend[mode].tasks, getent.nodemend[mode].output).toEqual(getent.ansible[mode].tasks);
+    sameRegistered(getent, mode, ['ansible_facts', 'changed', 'failed', 'msg']);
   });
   it('pam_limits: same registered msg, changed, failed', () => {
     sameRegistered(limits, mode, ['changed', 'failed', 'msg']);
@@ -291,4 +332,19 @@ it('pam_limits (documented difference): check mode creates no missing file, Ansi
   expect(limitsNew.ansible.check.files['new.conf']).toMatchObject({ type: 'file', content: '' });
   expect(limitsNew.nodemend.check.files['new.conf']).toBeUndefined();
   expect(limitsNew.nodemend.check.changed['created with its line']).toBe(true);
+});
+
+it('getent: the entries, lists for a repeated name, a null for a missing key, the messages of its exit codes', () => {
+  const r = getent.nodemend.run.registered as Record<string, Record<string, unknown>>;
+  expect(r.g_root.ansible_facts).toEqual({ getent_passwd: { root: ['x', '0', '0', 'root', '/root', '/bin/bash'] } });
+  expect(r.g_later.msg).toBe('/bin/bash 6 x 1');
+  expect((r.g_all.ansible_facts as { getent_passwd: Record<string, unknown> }).getent_passwd).toMatchObject({ root: ['x', '0', '0', 'root', '/root', '/bin/bash'], ops: expect.any(Array) });
+  expect(r.g_group.ansible_facts).toEqual({ getent_group: { sudo: ['x', '27', expect.any(String)] } });
+  const dups = (r.g_dups.ansible_facts as { getent_ahosts: Record<string, unknown[]> }).getent_ahosts;
+  expect(Object.values(dups).some((v) => Array.isArray(v[0]))).toBe(true);
+  expect(r.g_nokey).toMatchObject({ changed: false, msg: 'One or more supplied key could not be found in the database.', ansible_facts: { getent_passwd: { nm_nosuchuser: null } } });
+  expect(r.g_nokey_fact.msg).toBe('nm_nosuchuser True');
+  expect(r.g_nokey_fail).toMatchObject({ failed: true, msg: 'One or more supplied key could not be found in the database.' });
+  expect(r.g_nodb).toMatchObject({ failed: true, msg: 'Missing arguments, or database unknown.' });
+  expect(Object.values(getent.nodemend.rerun.changed).some(Boolean)).toBe(false);
 });
