@@ -13,6 +13,7 @@ import { attrFields } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import type { EditResult } from './lib/line-edit.js';
 import { fileEditOptions, planTextEdit } from './lib/edit-file.js';
+import { statPathInfo } from './lib/path-info.js';
 
 const text = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
@@ -198,6 +199,10 @@ export default defineModule<Args>({
     // Only attributes to change: nodemend's own words ("mode 0644 -> 0600"); else do_ini's.
     if (!plan.changed || !edit || edit.changed || !plan.msg) plan.msg = msg;
     if (plan.changed) plan.done = plan.msg;
+    // The module's exit_json names `path`, so Ansible adds the file's stat (add_path_info): after the write in a real run.
+    const apply = plan.apply;
+    if (apply && !ctx.check) plan.apply = async () => ({ ...(await apply()), ...(await statPathInfo(ctx.conn, a.path)) });
+    else plan.result = { ...plan.result, ...(await statPathInfo(ctx.conn, a.path)) };
     return plan;
   },
 });

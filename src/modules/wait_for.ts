@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { defineModule, ModuleFailure } from './types.js';
 import { raw, sh } from '../transport/quote.js';
+import { PATH_INFO_STAT, pathInfoOf } from './lib/path-info.js';
 
 const seconds = z.coerce.number().min(0);
 
@@ -93,7 +94,7 @@ check() {
   esac
 }
 # What Ansible's exit_json/fail_json add to a result naming a path (basic.py add_path_info, lstat).
-pinfo() { [ -n "$path" ] && [ -e "$path" ] && echo "NMSTAT $(stat -c '%u %g %U %G %a %h %s %F' -- "$path")"; return 0; }
+pinfo() { [ -n "$path" ] && [ -e "$path" ] && echo "NMSTAT $(stat -c "$statfmt" -- "$path")"; return 0; }
 [ "$delay" != 0 ] && sleep "$delay"
 while :; do
   if check; then pinfo; echo "NMDONE ok $(( $(date +%s) - start ))"; exit 0; fi
@@ -101,23 +102,6 @@ while :; do
   if [ "$now" -ge "$end" ]; then pinfo; echo "NMDONE timeout $((now - start))"; exit 0; fi
   sleep "$nap"
 done`;
-
-/** The NMSTAT line as add_path_info's keys: owner/group fall back to the number, state by the file's type. */
-function pathInfo(stdout: string): Record<string, unknown> {
-  const m = /^NMSTAT (\d+) (\d+) (\S+) (\S+) ([0-7]+) (\d+) (\d+) (.*)$/m.exec(stdout);
-  if (!m) return {};
-  const [, uid, gid, owner, group, mode, nlink, size, type] = m;
-  const state = type === 'symbolic link' ? 'link' : type === 'directory' ? 'directory' : Number(nlink) > 1 ? 'hard' : 'file';
-  return {
-    uid: Number(uid),
-    gid: Number(gid),
-    owner: owner === 'UNKNOWN' ? uid : owner,
-    group: group === 'UNKNOWN' ? gid : group,
-    mode: '0' + mode.padStart(3, '0'),
-    state,
-    size: Number(size),
-  };
-}
 
 function kindOf(a: WaitArgs): string {
   const up = a.state === 'started' || a.state === 'present';
@@ -142,7 +126,7 @@ export default defineModule({
   schema,
   async plan(args, ctx) {
     const script = sh`kind=${kindOf(args)}; host=${args.host}; port=${args.port ?? 0}; path=${args.path ?? ''}; rx=${args.search_regex ?? ''}
-limit=${Math.ceil(args.timeout)}; delay=${args.delay}; nap=${args.sleep}; ct=${args.connect_timeout}
+limit=${Math.ceil(args.timeout)}; delay=${args.delay}; nap=${args.sleep}; ct=${args.connect_timeout}; statfmt=${PATH_INFO_STAT}
 py_connect=${PY_CONNECT}; py_port_re=${PY_PORT_RE}; py_file_re=${PY_FILE_RE}
 ${raw(LOOP)}`;
     const res = await ctx.conn.exec(script, { timeoutSec: ctx.timeoutSec });
@@ -151,7 +135,8 @@ ${raw(LOOP)}`;
     if (args.port !== undefined) Object.assign(base, { port: args.port });
     if (args.path !== undefined) Object.assign(base, { path: args.path });
     if (args.search_regex !== undefined) base.search_regex = args.search_regex;
-    Object.assign(base, pathInfo(res.stdout));
+    const stat = /^NMSTAT (.*)$/m.exec(res.stdout);
+    if (stat && args.path !== undefined) Object.assign(base, pathInfoOf(args.path, stat[1]));
     if (!done) {
       const why = res.timedOut ? `the task timeout (${ctx.timeoutSec}s) killed the wait` : res.stderr.trim() || `rc ${res.rc}`;
       throw new ModuleFailure(args.msg ?? `${timeoutMessage(args)}: ${why}`, base);

@@ -21,7 +21,7 @@ import { includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, t
 import { buildScope, withFacts } from './scope.js';
 import { evaluateCondition } from '../load/expr/index.js';
 import { unwrapUnsafe } from '../load/expr/unsafe.js';
-import { fnmatch } from '../load/fnmatch.js';
+import { startsAt } from './start-at.js';
 
 export interface ExecutorInput {
   playbook: Playbook;
@@ -429,9 +429,7 @@ async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx
   // A templated no_log may turn out true: the title hides the arguments until it is known.
   const name = taskDisplayName(task, (task.no_log ?? inh.no_log ?? false) !== false);
   if (!isHandler && ctx.startAt.pattern) {
-    // As ansible-playbook's play_iterator: the exact name, or an fnmatch glob.
-    const here = task.name ?? name;
-    if (here !== ctx.startAt.pattern && !fnmatch(here, ctx.startAt.pattern)) return [];
+    if (!startsAt(task.name ?? name, ctx.startAt.pattern)) return [];
     ctx.startAt.pattern = undefined; // found: this task and every later one run
   }
   if (!isHandler && ctx.stepping && ctx.env.options.step) {
