@@ -3,7 +3,7 @@
  * changed). `var` is an expression evaluated in the task's scope, so it is a raw arg.
  * `verbosity` compares with the `ansible_verbosity` variable (0 when unset).
  * The shown text is the plan's msg (reports print text): a non-string msg becomes
- * pretty JSON, a var shows as `name: <json>` while its value is registered as is.
+ * pretty JSON, a var shows as `name: <json>`; msg and var values are registered as they are.
  */
 import { z } from 'zod';
 import { defineModule } from './types.js';
@@ -42,9 +42,9 @@ export default defineModule({
     }
     if (args.var === undefined) {
       const msg = args.msg ?? 'Hello world!';
-      // Reports print msg as text: a list or map is shown (and registered) as pretty JSON.
+      // Reports print msg as text (a list or map as pretty JSON); it is registered as the value, as in Ansible.
       const text = typeof msg === 'string' ? msg : JSON.stringify(msg, null, 2);
-      return { changed: false, msg: text, result: { msg: text } };
+      return { changed: false, msg: text, result: { msg } };
     }
     const name = String(args.var);
     let value: unknown;

@@ -17,7 +17,8 @@ import type { HostState, RunOptions } from './options.js';
 import { splitBatches } from './batches.js';
 import { implicitLocalhost, isImplicitLocalhost } from '../load/localhost.js';
 import { tagsSelect } from './tags.js';
-import { includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, taskDisplayName, type TaskEnv } from './task-runner.js';
+import { includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, type TaskEnv } from './task-runner.js';
+import { mayBeNoLog, taskDisplayName, taskTitle } from './task-title.js';
 import { buildScope, withFacts } from './scope.js';
 import { evaluateCondition } from '../load/expr/index.js';
 import { unwrapUnsafe } from '../load/expr/unsafe.js';
@@ -427,7 +428,7 @@ async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx
   if (!isHandler && !tagsSelect([...inh.tags, ...own.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return [];
   const task = withInherited(own, inh);
   // A templated no_log may turn out true: the title hides the arguments until it is known.
-  const name = taskDisplayName(task, (task.no_log ?? inh.no_log ?? false) !== false);
+  const name = taskDisplayName(task, mayBeNoLog(task, inh));
   if (!isHandler && ctx.startAt.pattern) {
     if (!startsAt(task.name ?? name, ctx.startAt.pattern)) return [];
     ctx.startAt.pattern = undefined; // found: this task and every later one run
@@ -440,11 +441,13 @@ async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx
   // run_once is decided once, on the batch's first host (as Ansible templates it); an unreadable value runs on every host, where it fails.
   const runOnce = hosts.length > 0 && (await keywordOnHost(task, inh, hosts[0], ctx.env, task.run_once, 'run_once').catch(() => false)) === true;
   const targets = runOnce ? hosts.slice(0, 1) : hosts;
-  emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, hosts: targets.map((h) => h.name), isHandler });
+  // Templated once, on the first host, as Ansible's TASK banner: every report shows this one title.
+  const title = await taskTitle(task, inh, targets[0], ctx.env.scopeBase);
+  emit({ type: 'task-start', play: ctx.play.name, task: title, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, hosts: targets.map((h) => h.name), isHandler });
   const failed: HostRun[] = [];
   await mapLimit(targets, ctx.env.options.forks, async (host) => {
     if (ctx.stop?.aborted) return; // interrupted: hosts not yet started on this task stay as they are
-    const out = await runTaskOnHost(task, host, inh, ctx.env);
+    const out = await runTaskOnHost(task, host, inh, ctx.env, title);
     if (ctx.kill?.aborted && (out.unreachable || out.failed)) {
       // Its command was stopped by a second Ctrl-C: the host is interrupted, not broken.
       host.unreachable = false;
@@ -470,7 +473,7 @@ async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx
       }
     }
   });
-  emit({ type: 'task-end', play: ctx.play.name, task: name });
+  emit({ type: 'task-end', play: ctx.play.name, task: title });
   return failed;
 }
 

@@ -8,6 +8,7 @@ import type { BoolKeyword, Loc, LoopSpec, Task } from '../load/model.js';
 import type { BecomeSpec, RemoteShell } from '../transport/types.js';
 import { UnreachableError } from '../transport/types.js';
 import { findModule } from '../modules/registry.js';
+import { taskDisplayName } from './task-title.js';
 import { scratchPlannedPaths } from '../modules/lib/planned-paths.js';
 import { ModuleFailure, type ModuleContext, type ModuleDef, type Plan } from '../modules/types.js';
 import { evaluateCondition, evaluateTemplatedExpression, renderDeep, renderStored, UndefinedVariableError } from '../load/expr/index.js';
@@ -38,18 +39,6 @@ export interface HostTaskOutcome {
   failed: boolean;
   unreachable: boolean;
   changed: boolean;
-}
-
-/** A task's title: its name, else the module and its first argument, unless no_log (argument values may be secrets). */
-export function taskDisplayName(task: Task, noLog: boolean): string {
-  // A role's task is titled `ROLE : NAME`, as Ansible's Task.get_name().
-  const role = task.role ? `${task.role} : ` : '';
-  if (task.name) return role + task.name;
-  if (noLog) return role + task.module;
-  const [key, first] = Object.entries(task.args)[0] ?? [];
-  // An argument Ansible marks no_log (user's password) never becomes a title.
-  const shown = typeof first === 'string' && !findModule(task.module)?.secretArgs?.includes(key);
-  return `${role}${task.module}${shown ? ` ${first}` : ''}`.slice(0, 80);
 }
 
 /**
@@ -101,7 +90,8 @@ export async function keywordOnHost(task: Task, inh: Inherited, host: HostRun, e
   return withFacts(host.facts, () => keywordBool(value, name, scope, task.loc));
 }
 
-export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, env: TaskEnv): Promise<HostTaskOutcome> {
+/** `title`: the task's title for this run (task-title.ts), the same on every host; its untemplated name when not given. */
+export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, env: TaskEnv, title?: string): Promise<HostTaskOutcome> {
   const started = Date.now();
   // Keywords first, in the run's mode: a task's `check_mode:` wins over --check either way, as in Ansible.
   const kwScope = buildScope({ ...env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars, role: inh.role, includeParams: inh.includeParams });
@@ -128,7 +118,8 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
   const base = {
     host: host.name,
     play: env.playName,
-    task: taskDisplayName(task, noLog),
+    // A no_log that turned out true on this host hides the arguments even if the title showed them.
+    task: noLog && !task.name ? taskDisplayName(task, true) : (title ?? taskDisplayName(task, noLog)),
     taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`,
     module: task.module,
     check,
@@ -147,11 +138,12 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     if (kwError) throw kwError;
     const items = task.loop === undefined ? undefined : await loopItemsOnHost(task, scope, host, env.scopeBase.play.dir, task.loc);
 
-    const runs: { result: Record<string, unknown>; tr: TaskResult }[] = [];
+    const runs: { result: Record<string, unknown>; tr: TaskResult; args?: Record<string, unknown> }[] = [];
     for (const [index, item] of (items ?? [undefined]).entries()) {
       const itemScope = items === undefined ? scope : { ...(index === 0 ? scope : scopeNow()), ...loopVars(task, items, index), [task.loop_var]: item };
-      const one = await runOnce(task, host, inh, env, itemScope, kw, items === undefined ? undefined : item, finish, check);
-      runs.push(one);
+      const seen: { args?: Record<string, unknown> } = {};
+      const one = await runOnce(task, host, inh, env, itemScope, kw, items === undefined ? undefined : item, finish, check, seen);
+      runs.push({ ...one, args: seen.args });
       if (one.tr.status === 'unreachable') break;
     }
 
@@ -165,7 +157,8 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
               : {
                   results: runs.map((r) => r.result),
                   changed: runs.some((r) => r.result.changed),
-                  failed: runs.some((r) => r.result.failed),
+                  // Ansible's loop result names `failed` only when an item failed (each item's result always has it).
+                  ...(runs.some((r) => r.result.failed) ? { failed: true } : {}),
                   skipped: runs.every((r) => r.result.skipped),
                   msg: runs.some((r) => r.result.failed) ? 'One or more items failed' : 'All items completed',
                 },
@@ -176,7 +169,10 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     }
     const results = runs.map((r) => r.tr);
     const failed = results.some((r) => r.status === 'failed' && !r.ignored);
-    if (failed) host.lastFailure = { task: markUnsafe(failedTaskView(task)) as Record<string, unknown>, result: markUnsafe(runs.find((r) => r.tr.status === 'failed')!.result) };
+    if (failed) {
+      const bad = runs.find((r) => r.tr.status === 'failed')!;
+      host.lastFailure = { task: markUnsafe(failedTaskView(task, base.task, noLog, items === undefined ? bad.args : undefined)) as Record<string, unknown>, result: markUnsafe(bad.result) };
+    }
     const unreachable = results.some((r) => r.status === 'unreachable');
     const changed = results.some((r) => r.status === 'changed');
     if (changed && !failed) task.notify.forEach((n) => host.notified.add(n));
@@ -185,7 +181,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     // Errors before any item ran (loop expression, unknown variable in loop).
     const tr = finish('failed', { msg: errorMessage(e, noLog), ignored: kw.ignoreErrors });
     if (task.register) host.setVars({ [task.register]: markUnsafe({ failed: true, msg: tr.msg, changed: false }) }, noLogLabel(task, noLog));
-    if (!tr.ignored) host.lastFailure = { task: markUnsafe(failedTaskView(task)) as Record<string, unknown>, result: markUnsafe({ failed: true, msg: tr.msg, changed: false }) };
+    if (!tr.ignored) host.lastFailure = { task: markUnsafe(failedTaskView(task, base.task, kw.noLog)) as Record<string, unknown>, result: markUnsafe({ failed: true, msg: tr.msg, changed: false }) };
     return { results: [tr], failed: !tr.ignored, unreachable: false, changed: false };
   }
 }
@@ -204,14 +200,25 @@ export function loopVars(spec: Partial<LoopSpec>, items: unknown[], index: numbe
   };
 }
 
-/** `ansible_failed_task` in a rescue: the task's name, module, arguments and keywords, as Ansible exposes them. */
-function failedTaskView(task: Task): Record<string, unknown> {
-  return { name: task.name ?? '', action: task.module, args: task.args, when: task.when, tags: task.tags, register: task.register, loop: task.loop };
+/**
+ * `ansible_failed_task` in a rescue, as Ansible 2.14 exposes it (the task after templating for its
+ * host): its name as titled, module, arguments (as rendered; a loop's as written) and keywords. Where
+ * Ansible shows a secret, nodemend does not: a no_log task's argument values and an argument the
+ * module's argument spec marks no_log (user's `password`) read VALUE_SPECIFIED_IN_NO_LOG_PARAMETER.
+ */
+function failedTaskView(task: Task, title: string, noLog: boolean, rendered?: Record<string, unknown>): Record<string, unknown> {
+  const secret = new Set(findModule(task.module)?.secretArgs ?? []);
+  const args = Object.fromEntries(Object.entries(rendered ?? task.args).map(([k, v]) => [k, noLog || secret.has(k) ? HIDDEN_ARG : v]));
+  const name = task.loop === undefined ? title.slice(task.role ? task.role.length + 3 : 0) : (task.name ?? '');
+  return { name: task.name ? name : '', action: task.module, args, when: task.when, tags: task.tags, register: task.register, loop: task.loop };
 }
+
+/** What Ansible puts in place of an argument its argument spec marks no_log. */
+const HIDDEN_ARG = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER';
 
 /** The report's message: a failed assert names the condition, not only its fail_msg (the registered msg stays Ansible's). */
 function shownMessage(result: Record<string, unknown>): string | undefined {
-  const msg = result.msg as string | undefined;
+  const msg = result.msg === undefined || typeof result.msg === 'string' ? result.msg : JSON.stringify(result.msg, null, 2);
   return result.failed && typeof result.assertion === 'string' ? `${msg} (assertion: ${result.assertion})` : msg;
 }
 
@@ -231,6 +238,8 @@ async function runOnce(
   item: unknown,
   finish: (status: TaskStatus, fields?: Partial<TaskResult>) => TaskResult,
   check: boolean,
+  /** Filled with the arguments as rendered for this run, once they are (ansible_failed_task shows them). */
+  seen: { args?: Record<string, unknown> } = {},
 ): Promise<{ result: Record<string, unknown>; tr: TaskResult }> {
   // A registered loop result carries its item under the loop variable's name, as in Ansible.
   const withItem = item === undefined ? {} : { [task.loop_var]: item, ansible_loop_var: task.loop_var };
@@ -248,7 +257,7 @@ async function runOnce(
     }
     const mod = findModule(task.module);
     if (!mod) throw new ModuleFailure(`unknown module "${task.module}"`);
-    const args = await renderArgs(mod, task, scope, host);
+    const args = await renderArgs(mod, task, scope, host, seen);
 
     // connection: local runs the task on the control machine, for this host (its vars, its report line).
     const local = (task.connection ?? inh.connection) === 'local' && !host.inv.connection.local;
@@ -320,6 +329,8 @@ async function runOnce(
     }
     Object.assign(result, withItem);
     const failed = Boolean(result.failed);
+    // Every result a task returns carries `failed`, as Ansible's TaskExecutor adds it (a skip has none).
+    result.failed = failed;
     const status: TaskStatus = failed ? 'failed' : result.changed ? 'changed' : 'ok';
     // no_log hides output from reports only: the registered result stays whole, as in Ansible,
     // so a later task can use what a secret-handling task returned.
@@ -364,7 +375,7 @@ async function runOnce(
   }
 }
 
-async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unknown>, host: HostRun): Promise<unknown> {
+async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unknown>, host: HostRun, seen: { args?: Record<string, unknown> }): Promise<unknown> {
   const raw = new Set(mod.rawArgs ?? []);
   const toRender: Record<string, unknown> = {};
   const kept: Record<string, unknown> = {};
@@ -372,6 +383,7 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
   const render = (): Record<string, unknown> =>
     mod.storesArgs ? Object.fromEntries(Object.entries(toRender).map(([k, v]) => [k, renderStored(v, scope, task.loc)])) : (renderDeep(toRender, scope, task.loc) as Record<string, unknown>);
   const rendered = await withFacts(host.facts, render);
+  seen.args = { ...rendered, ...kept };
   const parsed = mod.schema.safeParse({ ...rendered, ...kept });
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ');
@@ -397,7 +409,8 @@ async function planAndApply(
       if (refused) throw new ModuleFailure(refused);
     }
     let result: Record<string, unknown> = { ...(plan.result ?? {}), changed: plan.changed };
-    if (plan.msg) result.msg = plan.msg;
+    // The plan's msg is what reports print; a module that registers its own msg (debug's value) keeps it.
+    if (plan.msg && !(plan.result && 'msg' in plan.result)) result.msg = plan.msg;
     if (plan.diff && ctx.diff) result.diff = plan.diff;
     let applied = false;
     if (plan.changed && !ctx.check && plan.apply) {

@@ -4,7 +4,7 @@
  * results (the documented keys) and changed flags in check mode, the first run and a rerun.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { differential, MODES } from '../setup/ansible-differential.js';
+import { differential, MODES, sameKeys } from '../setup/ansible-differential.js';
 import { HOSTS } from '../setup/fleet.js';
 
 const d = differential(HOSTS.ansibleModules[0], 'harden');
@@ -112,15 +112,6 @@ const ini = d.case('ini_file: options, sections, spacing, values, absent', {
 beforeAll(() => d.run(), 900_000);
 
 const cases = [validate, hard, ini];
-/**
- * Ansible's value of each of `keys` that Ansible registered, beside nodemend's (`failed` reads false
- * when absent; nodemend registers a `msg` on success too, which Ansible's modules often do not).
- */
-function sameKeys(n: Record<string, unknown> | null | undefined, a: Record<string, unknown> | null | undefined, keys: string[]): [Record<string, unknown>, Record<string, unknown>] {
-  const get = (v: typeof n, k: string) => (k === 'failed' ? Boolean(v?.failed) : v?.[k]);
-  const present = keys.filter((k) => k === 'failed' || (a != null && k in a));
-  return [Object.fromEntries(present.map((k) => [k, get(n, k)])), Object.fromEntries(present.map((k) => [k, get(a, k)]))];
-}
 const RESULT_KEYS = ['changed', 'failed', 'msg', 'exit_status', 'state', 'mode', 'owner', 'group', 'src', 'dest', 'path'];
 
 describe.each(MODES)('%s', (mode) => {

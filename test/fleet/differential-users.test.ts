@@ -5,7 +5,7 @@
  * "Choices where Ansible users might expect otherwise"), the test asserts the difference.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { differential, MODES } from '../setup/ansible-differential.js';
+import { differential, MODES, sameKeys } from '../setup/ansible-differential.js';
 import { HOSTS } from '../setup/fleet.js';
 
 const d = differential(HOSTS.ansibleUsers[0], 'users');
@@ -206,12 +206,6 @@ const getent = d.case('getent: passwd with and without key, group, split, duplic
 
 beforeAll(() => d.run(), 900_000);
 
-/** Ansible's value of each key it registered, beside nodemend's (`failed` reads false when absent). */
-function sameKeys(n: Record<string, unknown> | null | undefined, a: Record<string, unknown> | null | undefined, keys: string[]): [Record<string, unknown>, Record<string, unknown>] {
-  const get = (v: typeof n, k: string) => (k === 'failed' ? Boolean(v?.failed) : v?.[k]);
-  const present = keys.filter((k) => k === 'failed' || (a != null && k in a));
-  return [Object.fromEntries(present.map((k) => [k, get(n, k)])), Object.fromEntries(present.map((k) => [k, get(a, k)]))];
-}
 const sameRegistered = (c: typeof limits, mode: (typeof MODES)[number], keys: string[]) => {
   expect(Object.keys(c.ansible[mode].registered).length).toBeGreaterThan(0);
   for (const [r, a] of Object.entries(c.ansible[mode].registered)) {

@@ -425,6 +425,17 @@ export class Differential {
   }
 }
 
+/**
+ * Ansible's value of each of `keys` that Ansible registered, beside nodemend's, as a pair to compare
+ * with toEqual: `failed` always (both tools register it on every task result, a skip aside); another
+ * key only when Ansible's result has it (nodemend registers a `msg` on success too, which Ansible's
+ * modules often do not).
+ */
+export function sameKeys(n: Record<string, unknown> | null | undefined, a: Record<string, unknown> | null | undefined, keys: string[]): [Record<string, unknown>, Record<string, unknown>] {
+  const present = keys.filter((k) => k === 'failed' || (a != null && k in a));
+  return [Object.fromEntries(present.map((k) => [k, n?.[k]])), Object.fromEntries(present.map((k) => [k, a?.[k]]))];
+}
+
 /** One differential suite per test file: its fleet host and a tag that keeps its paths unique. */
 export function differential(host: string, tag: string, modes: readonly Mode[] = MODES): Differential {
   fleetHost(host);

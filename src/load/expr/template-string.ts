@@ -15,6 +15,8 @@ import type { Node } from './ast.js';
 import { ExprSyntaxError, UndefinedVariableError } from './errors.js';
 import { evaluate, type EvalContext } from './evaluate.js';
 import { parseBody, renderBody, type Segment } from './statements.js';
+import { fromTemplateText, templateValue } from './ansible-types.js';
+import { UnsafeText } from './unsafe.js';
 
 export type { Segment };
 
@@ -39,6 +41,8 @@ export interface ParsedTemplate {
   native?: Node;
   /** Newlines at the end of the source (Ansible keeps them). */
   trailingNewlines: number;
+  /** Strings in playbooks: the rendered text may become a value again, as Ansible's (ansible-types.ts). */
+  convert: boolean;
 }
 
 const COMMENT_IN_STRING = /(?<!\$)\{#[\s\S]*?#\}/;
@@ -54,7 +58,7 @@ export function parseTemplate(src: string, opts: TemplateOptions = STRING_OPTION
   const exprs = segments.filter((s) => 'node' in s);
   const onlySpace = segments.every((s) => 'node' in s || ('text' in s && s.text.trim() === ''));
   const native = opts.native && exprs.length === 1 && onlySpace && 'node' in exprs[0] ? exprs[0].node : undefined;
-  return { segments, native, trailingNewlines };
+  return { segments, native, trailingNewlines, convert: opts.native };
 }
 
 /** Ansible's preserve_trailing_newlines: as many final newlines as the source had. */
@@ -64,14 +68,19 @@ function withNewlines(out: string, want: number): string {
 }
 
 export function renderParsed(t: ParsedTemplate, scope: Record<string, unknown>, ctx: EvalContext): unknown {
+  let out: unknown;
   if (t.native) {
     const v = evaluate(t.native, scope, ctx);
-    // Text around a string stays (Ansible keeps "{{ x }}\n"'s newline); a list, mapping, number... is the value itself.
-    if (typeof v !== 'string') return v;
-    if (t.segments.length === 1) return withNewlines(v, t.trailingNewlines);
-    return withNewlines(t.segments.map((s) => ('text' in s ? s.text : v)).join(''), t.trailingNewlines);
+    const around = (shown: string): string => t.segments.map((s) => ('text' in s ? s.text : shown)).join('');
+    out = templateValue(v, t.native.kind === 'variable', t.segments.length === 1, around);
+  } else {
+    const text = renderBody(t.segments, scope, ctx);
+    out = t.convert ? fromTemplateText(text) : text;
   }
-  return withNewlines(renderBody(t.segments, scope, ctx), t.trailingNewlines);
+  // Text keeps the source's final newlines (Ansible's preserve_trailing_newlines); a value has none.
+  if (typeof out === 'string') return withNewlines(out, t.trailingNewlines);
+  if (out instanceof UnsafeText) return new UnsafeText(withNewlines(out.text, t.trailingNewlines));
+  return out;
 }
 
 const cache = new Map<string, ParsedTemplate | ExprSyntaxError>();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import user from '../../../src/modules/user.js';
 import group from '../../../src/modules/group.js';
 import { findGroup, parseGroup, parsePasswd } from '../../../src/modules/lib/accounts.js';
-import { taskDisplayName } from '../../../src/run/task-runner.js';
+import { taskDisplayName } from '../../../src/run/task-title.js';
 import type { Task } from '../../../src/load/model.js';
 
 describe('user and group arguments', () => {
@@ -24,5 +24,13 @@ describe('user and group arguments', () => {
     expect(findGroup(groups, '4')?.name).toBe('adm');
     expect(findGroup(groups, 'adm')?.members).toEqual(['syslog', 'ops']);
     expect(parsePasswd('ops:x:1000:1000:Ops,,,:/home/ops:/bin/bash')).toMatchObject({ uid: 1000, gecos: 'Ops,,,', shell: '/bin/bash' });
+  });
+});
+
+describe('untemplated task titles', () => {
+  it('show the first line of a block argument, without its newline', () => {
+    const task = { module: 'copy', args: { content: 'x\ny\n', dest: '/f' } } as unknown as Task;
+    expect(taskDisplayName(task, false)).toBe('copy x');
+    expect(taskDisplayName(task, true)).toBe('copy');
   });
 });
