@@ -1,12 +1,14 @@
 /**
  * A YAML file of variables (vars_files, a role's defaults/ and vars/, include_vars): a
- * mapping, its templates compiled, errors at their file:line:col. Empty is no variables.
+ * mapping, its templates compiled, errors at their file:line:col. Empty is no variables, as is
+ * a document holding only `---`, comments or `null` (Ansible 2.14 takes a None load as {}:
+ * geerlingguy.docker ships a vars/main.yml that is `---` and a comment).
  *
  * A large vars file is read through yaml-fast.ts (no Document nodes) when it is of the common
  * kind and nothing in it would be reported; anything else, and every file with an error, goes
  * through the Document path, so each message keeps its file:line:col.
  */
-import { isMap, type Node } from 'yaml';
+import { isMap, isScalar, type Node } from 'yaml';
 import { NodemendError } from './errors.js';
 import type { Loc } from './model.js';
 import { compileTemplate } from './expr/index.js';
@@ -22,7 +24,7 @@ export function loadVarsFile(abs: string, errors: NodemendError[], from?: Loc, f
   if (quick) return quick;
   const vf = parseYaml(text, displayPath(abs), errors);
   if (vf.doc.errors.length) return undefined;
-  if (vf.root == null) return {};
+  if (vf.root == null || (isScalar(vf.root) && vf.root.value == null)) return {};
   if (!isMap(vf.root)) {
     errors.push(new NodemendError('schema', `a vars file must hold a mapping of variables, got ${kindOf(vf.root)}`, posOf(vf, vf.root)));
     return undefined;

@@ -248,7 +248,7 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
   await mapLimit(hosts, ctx.env.options.forks, async (host) => {
     const scope = buildScope({ ...ctx.env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: isRole ? {} : node.vars, role: inh.role, includeParams: inh.includeParams });
     try {
-      const items = await loopItemsOnHost(node, scope, host, ctx.play.dir, node.loc);
+      const items = await loopItemsOnHost(node, scope, host, node.loc);
       itemsOf.set(host, items);
       if (!isRole) items.forEach((item) => result(host, 'ok', { ...included, item: unwrapUnsafe(item) }));
       if (items.length) {

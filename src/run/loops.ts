@@ -3,10 +3,10 @@
  * as the lookup plugin of the same name builds it (ansible-core 2.14 lib/ansible/plugins/lookup/).
  * `loop:` takes its list as is.
  */
-import { existsSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
 import { ModuleFailure } from '../modules/types.js';
 import type { LoopKind } from '../load/model.js';
+import { firstFound } from '../load/expr/lookups.js';
+import { ExprValueError } from '../load/expr/errors.js';
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
@@ -86,39 +86,12 @@ function subelements(terms: unknown[]): unknown[] {
   return out;
 }
 
-/** with_first_found: the first controller file that exists, searched as Ansible does (files/ beside the playbook, then the playbook dir). */
-function firstFound(terms: unknown[], playDir: string): string[] {
-  let files: string[] = [];
-  let paths: string[] = [];
-  let skip = false;
-  const split = (v: unknown): string[] =>
-    asList(v)
-      .flatMap((x) => String(x).split(/[,;]/))
-      .map((s) => s.trim())
-      .filter(Boolean);
-  for (const t of terms) {
-    if (isMap(t)) {
-      files.push(...split(t.files ?? []));
-      paths.push(...split(t.paths ?? []));
-      skip ||= Boolean(t.skip);
-    } else files.push(...split(t));
-  }
-  if (paths.length === 0) paths = [''];
-  for (const f of files) {
-    for (const p of paths) {
-      const rel = p ? join(p, f) : f;
-      const candidates = isAbsolute(rel) ? [rel] : [join(playDir, 'files', rel), join(playDir, rel)];
-      const found = candidates.find((c) => existsSync(c));
-      if (found) return [found];
-    }
-  }
-  if (skip) return [];
-  files = files.length ? files : ['(none)'];
-  throw new ModuleFailure(`No file was found when using first_found. Looked for: ${files.join(', ')}`);
-}
-
-/** The items a `loop:` / `with_<kind>:` value stands for. */
-export function loopItems(kind: LoopKind, value: unknown, playDir: string): unknown[] {
+/**
+ * The items a `loop:` / `with_<kind>:` value stands for. `scope` (role_path, playbook_dir) and
+ * `action` place with_first_found's search: task_executor.py gives the lookup the subdir
+ * `templates`, `vars` or `files` after the first of template / var / file in the action's name.
+ */
+export function loopItems(kind: LoopKind, value: unknown, scope: Record<string, unknown>, action = ''): unknown[] {
   switch (kind) {
     case 'loop':
     case 'list':
@@ -145,7 +118,12 @@ export function loopItems(kind: LoopKind, value: unknown, playDir: string): unkn
     case 'sequence':
       return sequence(asList(value));
     case 'first_found':
-      return firstFound(asList(value), playDir);
+      try {
+        return firstFound(asList(value), {}, scope, action.includes('template') ? 'templates' : action.includes('var') ? 'vars' : 'files');
+      } catch (e) {
+        if (e instanceof ExprValueError) throw new ModuleFailure(e.message);
+        throw e;
+      }
   }
 }
 

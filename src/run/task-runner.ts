@@ -136,7 +136,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
 
   try {
     if (kwError) throw kwError;
-    const items = task.loop === undefined ? undefined : await loopItemsOnHost(task, scope, host, env.scopeBase.play.dir, task.loc);
+    const items = task.loop === undefined ? undefined : await loopItemsOnHost(task, scope, host, task.loc);
 
     const runs: { result: Record<string, unknown>; tr: TaskResult; args?: Record<string, unknown> }[] = [];
     for (const [index, item] of (items ?? [undefined]).entries()) {
@@ -187,9 +187,9 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
 }
 
 /** A loop's items on this host (a task's, or an include_tasks'); items of a list made from host output are data too. */
-export async function loopItemsOnHost(spec: Partial<LoopSpec>, scope: Record<string, unknown>, host: HostRun, playDir: string, loc: Loc): Promise<unknown[]> {
+export async function loopItemsOnHost(spec: Partial<LoopSpec> & { module?: string }, scope: Record<string, unknown>, host: HostRun, loc: Loc): Promise<unknown[]> {
   const rendered = await withFacts(host.facts, () => renderStored(spec.loop, scope, loc));
-  return loopItems(spec.loop_kind ?? 'loop', unwrapUnsafe(rendered), playDir).map((x) => (isUnsafe(rendered) ? markUnsafe(x) : x));
+  return loopItems(spec.loop_kind ?? 'loop', unwrapUnsafe(rendered), scope, spec.module).map((x) => (isUnsafe(rendered) ? markUnsafe(x) : x));
 }
 
 /** What loop_control adds beside the item: index_var, and with extended the ansible_loop mapping. */

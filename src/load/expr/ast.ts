@@ -29,4 +29,6 @@ export type Node = At &
     | ({ kind: 'filter'; input: Node } & Call)
     | ({ kind: 'method'; input: Node } & Call) // x.startswith('a'): a fixed table per receiver type (methods.ts)
     | ({ kind: 'test'; input: Node; negated: boolean } & Call)
+    // lookup('varnames', '^x$') / query(...) / q(...): `name` is the plugin (lookups.ts), `args` its terms
+    | ({ kind: 'lookup'; wantList: boolean } & Call)
   );

@@ -19,7 +19,8 @@ import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { lookupCall } from './calls.js';
 import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.js';
 import { hasTemplate, renderLazy } from './template-string.js';
-import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, UnsafeText } from './unsafe.js';
+import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, unwrapUnsafe, UnsafeText } from './unsafe.js';
+import { lookupPlugin, lookupValue } from './lookups.js';
 import { compare, contains, equals, getMember, INJECTS_AS_VARS, pyStr, setKey, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
 
 export interface EvalContext {
@@ -182,6 +183,25 @@ function applyCall(node: Node & Call & { input: Node }, def: FilterDef | TestDef
   return result;
 }
 
+/**
+ * lookup()/query(): the plugin's list, joined by lookup() as Ansible's `_lookup` does. A result
+ * that is not empty is unsafe there (wrap_var): counted as a read of data, containers marked.
+ */
+function runLookup(node: Node & Call & { wantList: boolean }, scope: Scope, ctx: EvalContext): unknown {
+  const { args, kwargs } = callArgs(node, scope, ctx);
+  let ran: unknown[];
+  try {
+    ran = lookupPlugin(node.name)!.run(args.map(unwrapUnsafe), Object.fromEntries(kwargs.map(([k, v]) => [k, unwrapUnsafe(v)])), scope);
+  } catch (e) {
+    if (e instanceof ExprValueError) fail(ctx, node.nameStart, `lookup plugin '${node.name}': ${e.message}`);
+    throw e;
+  }
+  if (ran.length === 0) return ran;
+  noteUnsafeRead();
+  const v = node.wantList ? ran : lookupValue(ran);
+  return typeof v === 'object' && v !== null ? markUnsafe(v) : v;
+}
+
 export function evaluate(node: Node, scope: Scope, ctx: EvalContext): unknown {
   switch (node.kind) {
     case 'literal':
@@ -255,5 +275,7 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext): unknown {
       const ok = applyCall(node, lookupCall('test', node.name)!, scope, ctx) as boolean;
       return node.negated ? !ok : ok;
     }
+    case 'lookup':
+      return runLookup(node, scope, ctx);
   }
 }

@@ -61,6 +61,10 @@ function walk(node: Node, out: NamesRead, guarded: boolean): void {
       each(node.then);
       each(node.otherwise);
       return;
+    case 'lookup':
+      for (const a of node.args) each(a, false);
+      for (const [, v] of node.kwargs) each(v, false);
+      return;
     case 'filter':
     case 'test': {
       const defs = node.kind === 'filter' ? FILTERS : TESTS;

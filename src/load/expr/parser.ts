@@ -10,8 +10,11 @@ import type { Call, Node } from './ast.js';
 import { ExprSyntaxError } from './errors.js';
 import type { Token } from './lexer.js';
 import { checkCall } from './calls.js';
+import { LOOKUPS, lookupPlugin } from './lookups.js';
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else']);
+/** Jinja globals Ansible adds that call a lookup plugin (the only calls that are not methods). */
+const LOOKUP_FUNCTIONS = new Set(['lookup', 'query', 'q']);
 const CONSTANTS: Record<string, unknown> = { true: true, True: true, false: false, False: false, none: null, None: null, null: null };
 const COMPARE = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
@@ -282,7 +285,7 @@ export class Parser {
   }
 
   /** `name` or `name(arg, ..., key=value, ...)` after `|` or `is`. */
-  private call(name: Token, what: 'filter' | 'test' | 'method'): Call {
+  private call(name: Token, what: 'filter' | 'test' | 'method' | 'lookup'): Call {
     const call: Call = { name: String(name.value), nameStart: name.start, args: [], kwargs: [] };
     if (!this.isOp('(')) return call;
     this.next();
@@ -375,6 +378,7 @@ export class Parser {
         const name = String(t.value);
         if (Object.prototype.hasOwnProperty.call(CONSTANTS, name)) return { kind: 'literal', value: CONSTANTS[name], start: t.start, end: t.end };
         if (KEYWORDS.has(name)) throw new ExprSyntaxError(`expected an expression, got '${name}'`, t.start);
+        if (LOOKUP_FUNCTIONS.has(name) && this.isOp('(')) return this.lookup(t);
         return { kind: 'variable', name, start: t.start, end: t.end };
       }
       case 'op':
@@ -387,6 +391,29 @@ export class Parser {
         break;
     }
     throw new ExprSyntaxError(`expected an expression, got ${describe(t)}`, t.start);
+  }
+
+  /** `lookup('plugin', terms..., key=value)`, `query(...)`/`q(...)` (always a list): the plugin named by a literal. */
+  private lookup(fn: Token): Node {
+    const call = this.call(fn, 'lookup');
+    const plugin = call.args[0];
+    if (plugin?.kind !== 'literal' || typeof plugin.value !== 'string') {
+      throw new ExprSyntaxError(`${String(fn.value)}() needs the name of a lookup plugin as a quoted string first`, plugin?.start ?? fn.start);
+    }
+    if (!lookupPlugin(plugin.value)) {
+      throw new ExprSyntaxError(`unknown lookup plugin '${plugin.value}' (nodemend has: ${Object.keys(LOOKUPS).join(', ')})`, plugin.start);
+    }
+    const wantList = fn.value !== 'lookup' || call.kwargs.some(([k, v]) => k === 'wantlist' && v.kind === 'literal' && v.value === true);
+    return {
+      kind: 'lookup',
+      wantList,
+      name: plugin.value,
+      nameStart: plugin.start,
+      args: call.args.slice(1),
+      kwargs: call.kwargs.filter(([k]) => k !== 'wantlist'),
+      start: fn.start,
+      end: this.prevEnd(),
+    };
   }
 
   /** `(x)`, or a tuple `(a, b)` / `()` which is a list here. */

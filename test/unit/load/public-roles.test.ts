@@ -37,8 +37,8 @@ afterAll(() => {
   else process.env.NODEMEND_ROLES_PATH = saved;
 });
 
-/** Only the start of each message: the full text lists known modules and changes as modules land. */
-const heads = (errors: string[]): string[] => errors.map((e) => e.slice(0, 110));
+/** Only the start of each message (the full text lists known modules, which grows), sorted. */
+const heads = (errors: string[]): string[] => errors.map((e) => e.slice(0, 110)).sort();
 
 describe('public roles, unedited, through nodemend validate', () => {
   it('devsec.hardening os_hardening 10.2.0 (README: `become: true`, no vars)', async () => {
@@ -59,7 +59,6 @@ describe('public roles, unedited, through nodemend validate', () => {
 
 // What nodemend does not take yet, each at its position in the unedited role.
 const OS_HARDENING_LEFT: string[] = [
-  "roles/os_hardening/tasks/hardening.yml:27:19: only methods can be called (x.split(','), d.items()); use a filter for anything else (x | name(args))",
   'roles/os_hardening/tasks/minimize_access.yml:9:3: unknown key "with_community.general.flattened" in task',
   'roles/os_hardening/tasks/pam_rhel.yml:18:3: module "file": mode cannot be set on a symlink (set it on the target), got a mapping',
   'roles/os_hardening/tasks/pam_rhel.yml:36:3: module "file": mode cannot be set on a symlink (set it on the target), got a mapping',
@@ -73,8 +72,6 @@ const OS_HARDENING_LEFT: string[] = [
   'roles/os_hardening/tasks/selinux.yml:3:3: unknown module "ansible.posix.selinux"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, file, st',
 ];
 const DOCKER_LEFT: string[] = [
-  'roles/geerlingguy.docker/vars/main.yml:1:4: a vars file must hold a mapping of variables, got nothing (null)',
-  "roles/geerlingguy.docker/tasks/main.yml:3:27: only methods can be called (x.split(','), d.items()); use a filter for anything else (x | name(args))",
   'roles/geerlingguy.docker/tasks/main.yml:31:5: unknown argument "allow_downgrade" for module "package"; package takes: name (pkg, package), state, update_cache (',
   'roles/geerlingguy.docker/tasks/main.yml:48:5: unknown argument "allow_downgrade" for module "package"; package takes: name (pkg, package), state, update_cache (',
   'roles/geerlingguy.docker/tasks/setup-RedHat.yml:8:3: unknown module "rpm_key"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, file, stat,',

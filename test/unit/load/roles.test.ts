@@ -68,6 +68,18 @@ describe('roles: loading', () => {
     expect(handlerNamesIn(play.handlers)).toEqual(['reload web', 'web : reload web']);
   });
 
+  it('a vars or defaults file holding only `---` and a comment, or `null`, is no variables (as Ansible)', async () => {
+    const out = await loadTree({
+      ...WEB,
+      'roles/web/vars/main.yml': '---\n# Empty file\n',
+      'roles/web/defaults/main.yml': '--- null\n',
+      'site.yaml': '- hosts: all\n  roles: [web]\n',
+    });
+    expect(out.errors).toEqual([]);
+    const call = out.loaded!.playbook.plays[0].tasks[0] as RoleCall;
+    expect([call.role.vars, call.role.defaults]).toEqual([{}, {}]);
+  });
+
   it('import_role and include_role with tasks_from; include_role is not exported to the play', async () => {
     const out = await loadTree({
       ...WEB,

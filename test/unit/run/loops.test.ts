@@ -7,13 +7,13 @@ import { extendedLoopVars, loopItems } from '../../../src/run/loops.js';
 
 describe('loopItems', () => {
   it('items flattens one level, list does not', () => {
-    expect(loopItems('items', [1, [2, [3]], 4], '/')).toEqual([1, 2, [3], 4]);
-    expect(loopItems('list', [1, [2]], '/')).toEqual([1, [2]]);
-    expect(loopItems('items', 'one', '/')).toEqual(['one']);
-    expect(() => loopItems('loop', 'x', '/')).toThrow(/must be a list/);
+    expect(loopItems('items', [1, [2, [3]], 4], {})).toEqual([1, 2, [3], 4]);
+    expect(loopItems('list', [1, [2]], {})).toEqual([1, [2]]);
+    expect(loopItems('items', 'one', {})).toEqual(['one']);
+    expect(() => loopItems('loop', 'x', {})).toThrow(/must be a list/);
   });
   it('dict, together, nested, subelements', () => {
-    expect(loopItems('dict', { a: 1, b: { c: 2 } }, '/')).toEqual([
+    expect(loopItems('dict', { a: 1, b: { c: 2 } }, {})).toEqual([
       { key: 'a', value: 1 },
       { key: 'b', value: { c: 2 } },
     ]);
@@ -24,7 +24,7 @@ describe('loopItems', () => {
           [1, 2, 3],
           ['a', 'b'],
         ],
-        '/',
+        {},
       ),
     ).toEqual([
       [1, 'a'],
@@ -38,7 +38,7 @@ describe('loopItems', () => {
           [1, 2],
           ['a', 'b'],
         ],
-        '/',
+        {},
       ),
     ).toEqual([
       [1, 'a'],
@@ -47,31 +47,44 @@ describe('loopItems', () => {
       [2, 'b'],
     ]);
     const users = [{ name: 'a', keys: ['k1', 'k2'] }, { name: 'b', keys: [] }, { name: 'c' }];
-    expect(loopItems('subelements', [users, 'keys', { skip_missing: true }], '/')).toEqual([
+    expect(loopItems('subelements', [users, 'keys', { skip_missing: true }], {})).toEqual([
       [users[0], 'k1'],
       [users[0], 'k2'],
     ]);
-    expect(() => loopItems('subelements', [users, 'keys'], '/')).toThrow(/could not find 'keys'/);
-    expect(() => loopItems('dict', [1], '/')).toThrow(/expects a dict/);
+    expect(() => loopItems('subelements', [users, 'keys'], {})).toThrow(/could not find 'keys'/);
+    expect(() => loopItems('dict', [1], {})).toThrow(/expects a dict/);
   });
   it('sequence: key=value, the short form, count, format, backwards', () => {
-    expect(loopItems('sequence', 'start=1 end=3', '/')).toEqual(['1', '2', '3']);
-    expect(loopItems('sequence', '4-8/2', '/')).toEqual(['4', '6', '8']);
-    expect(loopItems('sequence', 'count=3 format=node%02d', '/')).toEqual(['node01', 'node02', 'node03']);
-    expect(loopItems('sequence', 'start=3 end=1 stride=-1', '/')).toEqual(['3', '2', '1']);
-    expect(loopItems('sequence', { start: 0, end: 2 }, '/')).toEqual(['0', '1', '2']);
-    expect(() => loopItems('sequence', 'start=3 end=1', '/')).toThrow(/backwards/);
-    expect(() => loopItems('sequence', 'bogus', '/')).toThrow(/can't parse/);
+    expect(loopItems('sequence', 'start=1 end=3', {})).toEqual(['1', '2', '3']);
+    expect(loopItems('sequence', '4-8/2', {})).toEqual(['4', '6', '8']);
+    expect(loopItems('sequence', 'count=3 format=node%02d', {})).toEqual(['node01', 'node02', 'node03']);
+    expect(loopItems('sequence', 'start=3 end=1 stride=-1', {})).toEqual(['3', '2', '1']);
+    expect(loopItems('sequence', { start: 0, end: 2 }, {})).toEqual(['0', '1', '2']);
+    expect(() => loopItems('sequence', 'start=3 end=1', {})).toThrow(/backwards/);
+    expect(() => loopItems('sequence', 'bogus', {})).toThrow(/can't parse/);
   });
   it('first_found: files/ beside the playbook, then the playbook dir; skip', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nm-ff-'));
     mkdirSync(join(dir, 'files'));
     writeFileSync(join(dir, 'files', 'debian.conf'), '');
     writeFileSync(join(dir, 'default.conf'), '');
-    expect(loopItems('first_found', ['redhat.conf', 'debian.conf', 'default.conf'], dir)).toEqual([join(dir, 'files', 'debian.conf')]);
-    expect(loopItems('first_found', [{ files: ['x.conf', 'default.conf'] }], dir)).toEqual([join(dir, 'default.conf')]);
-    expect(loopItems('first_found', [{ files: ['x.conf'], skip: true }], dir)).toEqual([]);
-    expect(() => loopItems('first_found', ['x.conf'], dir)).toThrow(/No file was found/);
+    expect(loopItems('first_found', ['redhat.conf', 'debian.conf', 'default.conf'], { playbook_dir: dir })).toEqual([join(dir, 'files', 'debian.conf')]);
+    expect(loopItems('first_found', [{ files: ['x.conf', 'default.conf'] }], { playbook_dir: dir })).toEqual([join(dir, 'default.conf')]);
+    expect(loopItems('first_found', [{ files: ['x.conf'], skip: true }], { playbook_dir: dir })).toEqual([]);
+    expect(() => loopItems('first_found', ['x.conf'], { playbook_dir: dir })).toThrow(/No file was found/);
+  });
+  it("first_found in a role: the role's vars/ for include_vars (os_hardening's OS vars), its files/ otherwise", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nm-ff-'));
+    const role = join(dir, 'roles', 'r');
+    for (const f of ['tasks/main.yml', 'vars/Debian.yml', 'files/Debian.yml']) {
+      mkdirSync(join(role, f, '..'), { recursive: true });
+      writeFileSync(join(role, f), '');
+    }
+    const scope = { playbook_dir: dir, role_path: role };
+    const terms = [{ files: ['Debian_12.yml', 'Debian.yml'], skip: true }];
+    expect(loopItems('first_found', terms, scope, 'ansible.builtin.include_vars')).toEqual([join(role, 'vars', 'Debian.yml')]);
+    expect(loopItems('first_found', terms, scope, 'copy')).toEqual([join(role, 'files', 'Debian.yml')]);
+    expect(loopItems('first_found', [{ files: ['RedHat.yml'], skip: true }], scope, 'include_vars')).toEqual([]);
   });
   it('extended loop variables', () => {
     expect(extendedLoopVars(['a', 'b', 'c'], 1)).toEqual({

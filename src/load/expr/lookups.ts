@@ -1,0 +1,121 @@
+/**
+ * Lookup plugins that roles call as `lookup('name', ...)` / `query('name', ...)` (and, for
+ * the file-finding ones, as `with_name:`), each as ansible-core 2.14's
+ * lib/ansible/plugins/lookup/<name>.py returns it: a list, which `lookup()` then joins
+ * (template/__init__.py `_lookup`). Fixed table; a name not here fails at load time.
+ * Only lookups that read the controller's variables or files: nothing on a host.
+ */
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { ExprValueError } from './errors.js';
+import { pyRegex } from './regex.js';
+import { typeName } from './values.js';
+
+export interface LookupDef {
+  /** terms: the positional arguments after the name; kwargs: the keyword ones. */
+  run(terms: unknown[], kwargs: Record<string, unknown>, scope: Record<string, unknown>): unknown[];
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** varnames.py: the names of the variables in scope that a Python regex `search`es. */
+const varnames: LookupDef = {
+  run(terms, _kwargs, scope) {
+    const names = Object.keys(scope);
+    const out: string[] = [];
+    for (const term of terms) {
+      if (typeof term !== 'string') throw new ExprValueError(`Invalid setting identifier, "${String(term)}" is not a string, it is a ${typeName(term)}`);
+      const re = pyRegex(term, {});
+      for (const name of names) if (re.test(name)) out.push(name);
+    }
+    return out;
+  },
+};
+
+/**
+ * DataLoader.path_dwim_relative_stack (2.14): where a lookup looks for a relative file. A role
+ * task's search path (Task.get_search_path) is its role dir then its tasks dir, a play task's
+ * the playbook's dir; `subdir` (files, templates, vars) is tried first under each, and the
+ * playbook's dir is the last resort.
+ */
+export function searchFile(needle: string, subdir: string, scope: Record<string, unknown>): string | undefined {
+  if (isAbsolute(needle)) return existsSync(needle) ? needle : undefined;
+  const basedir = String(scope.playbook_dir ?? '.');
+  const rolePath = typeof scope.role_path === 'string' ? scope.role_path : undefined;
+  const paths = rolePath ? [rolePath, join(rolePath, 'tasks')] : [basedir];
+  const first = needle.split('/')[0];
+  const search: string[] = [];
+  for (const p of paths) {
+    if (first !== subdir) search.push(join(p, subdir, needle));
+    search.push(join(p, needle));
+  }
+  if (first !== subdir) search.push(join(basedir, subdir, needle));
+  search.push(join(basedir, needle));
+  return search.find((c) => existsSync(c));
+}
+
+/** first_found.py's `_split_on`: strings split on any of `seps`, lists flattened. */
+function splitOn(v: unknown, seps: RegExp): string[] {
+  if (v === undefined || v === null) return [];
+  if (typeof v === 'string')
+    return v
+      .split(seps)
+      .map((s) => s.trim())
+      .filter(Boolean);
+  if (Array.isArray(v)) return v.flatMap((x) => splitOn(x, seps));
+  return [String(v)];
+}
+
+/** first_found.py `_process_terms`: the candidate names in order, and `skip`. */
+function firstFoundTerms(terms: unknown[], kwargs: Record<string, unknown>): { search: string[]; skip: boolean } {
+  let search: string[] = [];
+  let skip = false;
+  for (const term of terms) {
+    let opts: Record<string, unknown>;
+    if (isMap(term)) opts = term;
+    else if (typeof term === 'string') opts = kwargs;
+    else if (Array.isArray(term)) {
+      const sub = firstFoundTerms(term, kwargs);
+      search.push(...sub.search);
+      skip = sub.skip;
+      continue;
+    } else throw new ExprValueError(`Invalid term supplied, can handle string, mapping or list of strings but got: ${typeName(term)} for ${String(term)}`);
+    const files = splitOn(opts.files, /[,;]/);
+    const paths = splitOn(opts.paths, /[,:;]/);
+    skip = Boolean(opts.skip);
+    if (paths.length) for (const p of paths) for (const f of files) search.push(join(p, f));
+    else if (files.length)
+      search = files; // the release assigns here: a later mapping without paths replaces
+    else search.push(String(term));
+  }
+  return { search, skip };
+}
+
+/** first_found.py: the first candidate found (searchFile), as a one-item list; [] with skip. */
+export function firstFound(terms: unknown[], kwargs: Record<string, unknown>, scope: Record<string, unknown>, subdir = 'files'): string[] {
+  const { search, skip } = firstFoundTerms(terms, kwargs);
+  for (const fn of search) {
+    const found = searchFile(fn, subdir, scope);
+    if (found) return [found];
+  }
+  if (skip) return [];
+  throw new ExprValueError('No file was found when using first_found.');
+}
+
+export const LOOKUPS: Record<string, LookupDef> = {
+  varnames,
+  first_found: { run: (terms, kwargs, scope) => firstFound(terms, kwargs, scope) },
+};
+
+/** A lookup by its short name or `ansible.builtin.` name. */
+export function lookupPlugin(name: string): LookupDef | undefined {
+  const short = name.startsWith('ansible.builtin.') ? name.slice('ansible.builtin.'.length) : name;
+  return Object.hasOwn(LOOKUPS, short) ? LOOKUPS[short] : undefined;
+}
+
+/** What `lookup()` (not `query()`) returns for a plugin's list: template/__init__.py `_lookup`. */
+export function lookupValue(ran: unknown[]): unknown {
+  if (ran.length === 0) return ran;
+  if (ran.every((x) => typeof x === 'string')) return ran.join(',');
+  return ran.length === 1 ? ran[0] : ran;
+}

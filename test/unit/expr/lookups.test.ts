@@ -1,0 +1,82 @@
+/**
+ * lookup()/query() with the plugins roles use (src/load/expr/lookups.ts). Expected values are
+ * what ansible-playbook 2.14 prints for the same expressions (varnames: checked on this
+ * machine, `debug: msg="{{ [lookup('varnames', '^nmx_'), query(...), ...] }}"`).
+ */
+import { describe, expect, test } from 'vitest';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NodemendError } from '../../../src/load/errors.js';
+import { compileExpression } from '../../../src/load/expr/index.js';
+import { isUnsafe } from '../../../src/load/expr/unsafe.js';
+
+const ev = (src: string, sc: Record<string, unknown>): unknown => compileExpression(src).evaluate(sc);
+
+describe('lookup varnames', () => {
+  const scope = { nmx_a: 1, nmx_b: 2, other: 3 };
+  test.each([
+    ["lookup('varnames', '^nmx_')", 'nmx_a,nmx_b'],
+    ["query('varnames', '^nmx_a$')", ['nmx_a']],
+    ["q('varnames', 'x_b', '^oth')", ['nmx_b', 'other']],
+    ["lookup('varnames', '^nope$')", []],
+    ["not lookup('varnames', '^nope$')", true],
+    ["not lookup('varnames', '^' + 'nmx_a' + '$')", false],
+    ["lookup('varnames', '^nmx_a$', wantlist=true)", ['nmx_a']],
+    ["lookup('ansible.builtin.varnames', 'b$')", 'nmx_b'],
+  ])('%s', (src, want) => expect(ev(src, scope)).toEqual(want));
+
+  test('a non-empty result is data (unsafe), as Ansible wraps it', () => {
+    expect(isUnsafe(ev("query('varnames', '^nmx_')", scope))).toBe(true);
+  });
+
+  test('a term that is not a string fails with the plugin named', () => {
+    expect(() => ev("lookup('varnames', 1)", scope)).toThrow(/lookup plugin 'varnames': Invalid setting identifier, "1" is not a string/);
+  });
+});
+
+describe('lookup first_found', () => {
+  // A role (tasks/main.yml, vars/Debian.yml) under roles/, a playbook dir with files/.
+  const base = mkdtempSync(join(tmpdir(), 'nm-lookup-'));
+  const role = join(base, 'roles', 'r');
+  for (const [f, text] of Object.entries({ 'tasks/main.yml': '[]\n', 'vars/Debian.yml': 'a: 1\n', 'vars/main.yml': 'b: 1\n', 'files/only-files.txt': 'x\n' })) {
+    mkdirSync(join(role, f, '..'), { recursive: true });
+    writeFileSync(join(role, f), text);
+  }
+  mkdirSync(join(base, 'files'), { recursive: true });
+  writeFileSync(join(base, 'files', 'play.txt'), 'x\n');
+  const inRole = { role_path: role, playbook_dir: base, params: { files: ['Ubuntu.yml', 'Debian.yml', 'main.yml'], paths: ['vars'] } };
+
+  test('geerlingguy.docker: files under paths, looked up in the role dir (files/ then itself)', () => {
+    expect(ev("lookup('first_found', params)", inRole)).toBe(join(role, 'vars', 'Debian.yml'));
+  });
+  test('paths outer, files inner, as the release loops', () => {
+    expect(ev("lookup('first_found', {'files': ['main.yml', 'Debian.yml'], 'paths': ['nowhere', 'vars']})", inRole)).toBe(join(role, 'vars', 'main.yml'));
+  });
+  test("a plain name: the role's files/, then the playbook dir's files/", () => {
+    expect(ev("lookup('first_found', 'only-files.txt')", inRole)).toBe(join(role, 'files', 'only-files.txt'));
+    expect(ev("lookup('first_found', ['nope.txt', 'play.txt'])", inRole)).toBe(join(base, 'files', 'play.txt'));
+    expect(ev("lookup('first_found', 'play.txt')", { playbook_dir: base })).toBe(join(base, 'files', 'play.txt'));
+  });
+  test('nothing found: skip gives [], else the release message', () => {
+    expect(ev("query('first_found', {'files': ['nope.yml'], 'skip': true})", inRole)).toEqual([]);
+    expect(() => ev("lookup('first_found', 'nope.yml')", inRole)).toThrow(/No file was found when using first_found\./);
+  });
+});
+
+describe('lookup at load time', () => {
+  test.each([
+    ["lookup('pipe', 'id')", 7, "unknown lookup plugin 'pipe' (nodemend has: varnames, first_found)"],
+    ['lookup(name)', 7, 'lookup() needs the name of a lookup plugin as a quoted string first'],
+    ['f(1)', 1, "only methods can be called (x.split(','), d.items()); use a filter for anything else (x | name(args))"],
+  ])('%s fails at col %i', (src, col, message) => {
+    try {
+      compileExpression(src, { file: 'x.yml', line: 1, col: 1 });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(NodemendError);
+      expect((e as NodemendError).message).toBe(message);
+      expect((e as NodemendError).pos?.col).toBe(col + 1);
+    }
+  });
+});
