@@ -4,7 +4,7 @@
  *   web, node1            a group's hosts, or one host (a group wins over a host of the same name)
  *   node*, web-[ab]       globs over group and host names, as Ansible's fnmatch (./fnmatch.ts;
  *                         Ansible's `group[0:2]` subscripts are not supported)
- *   ~node[12]$            a regular expression (searched, like Ansible's re.search) over names
+ *   ~node[12]$            a regular expression matched from the start of a name (Ansible's re.match)
  *   a:b, a,b              union;  a:!b  exclusion;  a:&b  intersection
  * As in Ansible, unions are taken first, then intersections, then exclusions, whatever
  * their order in the pattern; a pattern of only `!x`/`&x` terms starts from `all`.
@@ -67,7 +67,8 @@ function matchTerm(inv: Inventory, text: string): string[] {
   if (inv.hosts.has(text) || isImplicitLocalhost(inv, text)) return [text];
   let test: ((name: string) => boolean) | undefined;
   if (text.startsWith('~')) {
-    const re = new RegExp(text.slice(1));
+    // Ansible's _match_list uses re.match: anchored at the start, not at the end.
+    const re = new RegExp(`^(?:${text.slice(1)})`);
     test = (n) => re.test(n);
   } else if (/[*?[]/.test(text)) {
     const re = fnmatchRegExp(text);

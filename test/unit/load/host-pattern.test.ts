@@ -76,12 +76,15 @@ describe('host patterns', () => {
     ['&workers', ['node2', 'node3']],
     ['~node[12]', ['node1', 'node2']],
     ['~^(web|db)', ['web1', 'web2', 'db1']],
-    ['~orker', ['node2', 'node3']], // regex over group names too (searched, not anchored)
+    ['~work', ['node2', 'node3']], // regex over group names too
+    ['~orker', [], 'could not match supplied host pattern, ignoring: ~orker'], // anchored at the start, as Ansible's re.match
+    ['~ode[12]', [], 'could not match supplied host pattern, ignoring: ~ode[12]'],
+    ['~node1|db', ['node1', 'db1']], // the anchor covers every alternative
     ['k8s,!node1,&workers', ['node2', 'node3']],
-  ] as [string, string[]][])('%s', (pattern, expected) => {
+  ] as [string, string[], string?][])('%s', (pattern, expected, warning) => {
     const r = match(pattern);
     expect(r.hosts).toEqual(expected);
-    expect(r.warnings).toEqual([]);
+    expect(r.warnings).toEqual(warning ? [warning] : []);
   });
 
   it('ignores a name that matches nothing, with a warning', () => {
