@@ -20,8 +20,10 @@
  * "Choices where Ansible users might expect otherwise").
  * Plan = one exec (the tables, the two directories' files); apply = modprobe, then the writes.
  */
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { z } from 'zod';
+import { noteBasis } from '../plan/basis.js';
 import { sh } from '../transport/quote.js';
 import { writeFileAtomic } from '../transport/remote-file.js';
 import { defineModule, ModuleFailure, type FileDiff, type ModuleContext } from './types.js';
@@ -51,6 +53,8 @@ interface Read {
   /** Where a write goes: the file a symlink points to (Python's open follows it). */
   real: string;
   text?: string;
+  /** sha256 of the bytes read (with `text`): what a write of this file expects to replace. */
+  sha256?: string;
   error?: string;
 }
 
@@ -99,8 +103,11 @@ function parseProbe(out: string): Probe {
     }
     if (kind === 'U') continue;
     const r: Read = { path: b64(path), real: real === '-' ? b64(path) : b64(real) };
-    if (body?.startsWith('=')) r.text = b64(body.slice(1));
-    else r.error = pyError(body?.slice(1) ?? 'ENOENT', r.path);
+    if (body?.startsWith('=')) {
+      const bytes = Buffer.from(body.slice(1), 'base64');
+      r.text = bytes.toString('utf8');
+      r.sha256 = createHash('sha256').update(bytes).digest('hex');
+    } else r.error = pyError(body?.slice(1) ?? 'ENOENT', r.path);
     if (kind === 'P') p.proc = r;
     else if (kind === 'B') p.builtin = r;
     else p.files.push(r);
@@ -139,8 +146,16 @@ export function isLoaded(name: string, p: Pick<Probe, 'proc' | 'builtin'>): bool
   return pyLines(p.builtin.text).some((l) => l.trimEnd().endsWith(`/${name}.ko`));
 }
 
-/** What persistent=present/absent writes: path -> new text (undefined: nothing to write). */
-export function persistenceWrites(a: Args, files: Read[]): Map<string, { text: string; before?: string; path: string }> {
+/** One persistence write: the new text, what the probe read there, and its sha256 (null: absent) for compare-and-swap. */
+interface Write {
+  text: string;
+  before?: string;
+  expectSha: string | null;
+  path: string;
+}
+
+/** What persistent=present/absent writes, by the path written (a symlink's target). */
+export function persistenceWrites(a: Args, files: Read[]): Map<string, Write> {
   const re = patterns(a.name);
   const under = (dir: string) => files.filter((f) => posix.dirname(f.path) === dir && f.text !== undefined);
   const loadFiles = under(MODULES_LOAD_DIR);
@@ -149,11 +164,12 @@ export function persistenceWrites(a: Args, files: Read[]): Map<string, { text: s
   const permanent = new Set(paramFiles.flatMap((f) => pyLines(f.text!).flatMap((l) => re.paramValue.exec(l)?.[1] ?? [])));
   const wanted = new Set(a.params.split(/\s+/).filter(Boolean));
   const paramsSet = wanted.size === permanent.size && [...wanted].every((w) => permanent.has(w));
-  const writes = new Map<string, { text: string; before?: string; path: string }>();
-  const current = (path: string): string | undefined => files.find((f) => f.path === path)?.text;
+  const writes = new Map<string, Write>();
   const put = (path: string, text: string) => {
     const f = files.find((x) => x.path === path);
-    writes.set(f?.real ?? path, { text, before: writes.get(f?.real ?? path)?.before ?? current(path), path });
+    const real = f?.real ?? path;
+    const first = writes.get(real);
+    writes.set(real, { text, before: first ? first.before : f?.text, expectSha: first ? first.expectSha : (f?.sha256 ?? null), path });
   };
   const commentIn = (list: Read[], r: RegExp) => {
     for (const f of list) {
@@ -218,6 +234,9 @@ export default defineModule<Args>({
     const dirError = probe.missingDirs.length ? fail(pyError(probe.missingDirs[0].code, probe.missingDirs[0].path)) : undefined;
     if (dirError && (ctx.check || !(load || unload))) throw dirError;
     const writes = persistenceWrites(a, probe.files);
+    // The plan's basis: a saved plan is refused when a file it decided from (or one it creates) moved.
+    for (const f of probe.files) noteBasis(ctx.conn, `file ${f.path}`, f.sha256 ? `sha256:${f.sha256}` : 'unreadable');
+    for (const w of writes.values()) if (w.expectSha === null) noteBasis(ctx.conn, `file ${w.path}`, 'absent');
     const changed = load || unload || writes.size > 0;
     const notes = [load ? `load ${a.name}` : unload ? `unload ${a.name}` : '', ...[...writes.values()].map((w) => `write ${w.path}`)].filter(Boolean);
     const diff: FileDiff[] = [...writes.values()].map((w) => ({ path: w.path, before: w.before ?? '', after: w.text }));
@@ -253,7 +272,8 @@ export default defineModule<Args>({
           }
         }
         for (const [real, w] of writes) {
-          await remote(writeFileAtomic(ctx.conn, real, w.text));
+          // Compare and swap: replace only what the plan read; a file changed since fails the task.
+          await remote(writeFileAtomic(ctx.conn, real, w.text, { expectSha: w.expectSha }));
         }
         return { ...fields, changed: moduleChanged || writes.size > 0 };
       },

@@ -9,10 +9,11 @@
  * differs on purpose (Ansible 6.6.2 writes the persistence files even under --check; README,
  * "Choices where Ansible users might expect otherwise"), the test asserts the difference.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, workDir, writeInventory } from '../setup/cli.js';
 import { differential, MODES, type FileState } from '../setup/ansible-differential.js';
 import { HOSTS, hostRoot } from '../setup/fleet.js';
 import { MODPROBE_LOG, MODPROBE_PYTHON, MODULES_TABLE, plantModprobeStandins } from '../setup/system-standins.js';
@@ -217,4 +218,44 @@ it('load/unload: what the stand-in was asked and what it answered are what kmod 
   expect(run.registered.p_load).toMatchObject({ changed: true, name: 'dummy', params: 'numdummies=2', state: 'present' });
   expect(content(run.files[MODULES_TABLE])).toMatch(/^overlay .*\nbonding .*\ndummy 16384 0 - Live .*\n8021q .*\nbr_netfilter .*\nnf_nat .*\nnf_conntrack .*\n$/);
   expect(loading.nodemend.rerun.changed).toMatchObject({ 'load with a parameter': false, unload: false, "a dash in the name reads the kernel's underscore": false });
+});
+
+describe('saved plan: a persistence file changed on the host after the plan is refused, not overwritten (issue 10)', () => {
+  const work = workDir('modprobe-drift');
+  const env = { NODEMEND_PLAN_KEY_FILE: join(work, 'plan.key') };
+  const root = () => hostRoot(HOST);
+  const OPTIONS = `${PARAMS_D}/nm_drift.conf`;
+  const LOADS = `${LOAD_D}/nm_drift.conf`;
+  const cli = (args: string[]) => runCli(args, { cwd: work, env });
+  beforeAll(() => {
+    writeInventory(work, [HOST]);
+    // no_log: the saved plan holds no diff to compare, only the basis (what the plan read, by sha256).
+    writeFileSync(join(work, 'site.yaml'), `- hosts: all\n  tasks:\n    - name: nm_drift off for boot\n      modprobe: { name: nm_drift, state: absent, persistent: absent }\n      no_log: true\n`);
+    writeFileSync(join(root(), LOADS), 'nm_drift\n');
+    writeFileSync(join(root(), OPTIONS), 'options nm_drift a=1\n');
+  });
+  afterAll(() => {
+    for (const p of [OPTIONS, LOADS]) rmSync(join(root(), p), { force: true });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('apply refuses the host and leaves the edited file; a fresh plan then applies', async () => {
+    const p = await cli(['run', 'site.yaml', '-i', 'inventory.yaml', '--check', '--plan-out', 'a.plan']);
+    expect(p.code, p.stderr + p.stdout).toBe(0);
+    const edited = 'options nm_drift a=1\noptions nm_drift b=2 # added after the plan\n';
+    writeFileSync(join(root(), OPTIONS), edited);
+    const a = await cli(['apply', 'a.plan']);
+    expect(a.code, a.stderr + a.stdout).toBe(2); // a failed host
+    expect(a.stdout).toContain(`REFUSED [${HOST}]`);
+    expect(a.stdout).toContain(`file ${OPTIONS} changed`);
+    expect(readFileSync(join(root(), OPTIONS), 'utf8')).toBe(edited);
+    expect(readFileSync(join(root(), LOADS), 'utf8')).toBe('nm_drift\n');
+
+    const q = await cli(['run', 'site.yaml', '-i', 'inventory.yaml', '--check', '--plan-out', 'b.plan']);
+    expect(q.code, q.stderr + q.stdout).toBe(0);
+    const b = await cli(['apply', 'b.plan']);
+    expect(b.code, b.stderr + b.stdout).toBe(0);
+    expect(readFileSync(join(root(), OPTIONS), 'utf8')).toBe('#options nm_drift a=1\n\n#options nm_drift b=2 # added after the plan\n');
+    expect(readFileSync(join(root(), LOADS), 'utf8')).toBe('#nm_drift\n');
+  });
 });

@@ -44,4 +44,13 @@ describe('modprobe: persistence files', () => {
     const w = persistenceWrites({ name: 'dummy', state: 'absent', params: '', persistent: 'absent' }, files);
     expect(Object.fromEntries([...w.entries()].map(([p, x]) => [p, x.text]))).toEqual({ '/etc/modules': '#dummy\n', '/etc/modprobe.d/o.conf': '#options dummy a=1\n\noptions dummy a=1 b=2\n' });
   });
+  it('each write expects what the probe read (compare-and-swap): its sha256, or absence for a file it creates', () => {
+    const files = [{ ...file('/etc/modprobe.d/o.conf', 'options dummy a=1\n'), sha256: 'ab12' }];
+    const w = persistenceWrites({ name: 'dummy', state: 'present', params: 'a=2', persistent: 'present' }, files);
+    expect(Object.fromEntries([...w.entries()].map(([p, x]) => [p, x.expectSha]))).toEqual({
+      '/etc/modprobe.d/o.conf': 'ab12',
+      '/etc/modprobe.d/dummy.conf': null,
+      '/etc/modules-load.d/dummy.conf': null,
+    });
+  });
 });
