@@ -14,9 +14,12 @@ function record(e: unknown, pos: Loc, out: NodemendError[]): void {
   else out.push(new NodemendError('expression', (e as Error).message, pos));
 }
 
+/** A string that is compiled as a template at load time. */
+export const isTemplated = (text: string): boolean => hasTemplate(text) || text.includes('{%');
+
 /** Check one `{{ }}` string found at `node`. */
 export function checkTemplate(y: YamlFile, node: Node, text: string, out: NodemendError[]): void {
-  if (!hasTemplate(text) && !text.includes('{%')) return;
+  if (!isTemplated(text)) return;
   try {
     compileTemplate(text, textPos(y, node));
   } catch (e) {

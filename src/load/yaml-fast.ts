@@ -26,7 +26,6 @@ interface Frame {
   /** Column of the mapping's keys or of the sequence's `-`. */
   indent: number;
   obj: Record<string, unknown> | unknown[];
-  keys?: Set<unknown>;
   /** The mapping key whose value is still to come. */
   key?: string;
   /** A value slot (a key's value or a `-` item) is open. */
@@ -35,6 +34,8 @@ interface Frame {
 
 interface Schema {
   tags: ScalarTag[];
+  /** Matches whatever one of `tags` matches: most plain scalars are strings that match none. */
+  any: RegExp;
   options: Document['options'];
 }
 
@@ -44,7 +45,9 @@ function schema(): Schema {
     const doc = new Document(null, YAML_OPTIONS);
     // Tags a plain scalar resolves through: those with a test, in the schema's order.
     const tags = (doc.schema.tags as ScalarTag[]).filter((t) => t.default && t.test);
-    cachedSchema = { tags, options: doc.options };
+    // Each test is its own alternative; flags would change what the union matches.
+    const any = tags.every((t) => !t.test!.flags) ? new RegExp(tags.map((t) => `(?:${t.test!.source})`).join('|')) : /[^]/;
+    cachedSchema = { tags, any, options: doc.options };
   }
   return cachedSchema;
 }
@@ -64,6 +67,9 @@ export function fastPlain(text: string): unknown {
     throw e;
   }
 }
+
+/** What a plain scalar may not start with (yaml 2.9, compose/resolve-flow-scalar.js plainValue). */
+const BAD_PLAIN_START = new Set(['\t', ',', '%', '|', '>', '@', '`', undefined]);
 
 type LineState = 'start' | 'afterKey' | 'afterValue';
 
@@ -209,6 +215,9 @@ class FastBuilder {
 
   /** A plain or quoted scalar's value, or NOT_HERE for anything the library would report. */
   scalar(type: string, source: string, offset: number, atKey = false): unknown {
+    // One line of plain text is its own value (resolve-flow-scalar.js plainValue: no folding,
+    // and none of the first characters it reports).
+    if (type === 'scalar' && !source.includes('\n') && !BAD_PLAIN_START.has(source[0])) return this.resolvePlain(source, atKey);
     const token = { type, source, offset, indent: 0 } as CST.FlowScalar;
     const res = CST.resolveAsScalar(token, true, () => {
       throw NOT_HERE;
@@ -219,6 +228,7 @@ class FastBuilder {
   }
 
   private resolvePlain(value: string, atKey: boolean): unknown {
+    if (!this.schema.any.test(value)) return value;
     let tag: ScalarTag | undefined;
     for (const t of this.schema.tags) {
       if ((t.default === true || (atKey && t.default === 'key')) && t.test!.test(value)) {
@@ -271,11 +281,7 @@ class FastBuilder {
 
   private put(f: Frame, value: unknown): void {
     if (f.map) {
-      const obj = f.obj as Record<string, unknown>;
-      const key = f.key!;
-      // As plain() does it: a key that exists (or is inherited, such as __proto__) is defined.
-      if (key in obj) Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
-      else obj[key] = value;
+      (f.obj as Record<string, unknown>)[f.key!] = value;
       f.key = undefined;
     } else {
       (f.obj as unknown[]).push(value);
@@ -285,7 +291,7 @@ class FastBuilder {
 
   /** Open a new collection at `col` as the value of the open slot (or as the document). */
   private startCollection(map: boolean, col: number): Frame {
-    const frame: Frame = { map, indent: col, obj: map ? {} : [], open: false, keys: map ? new Set() : undefined };
+    const frame: Frame = { map, indent: col, obj: map ? {} : [], open: false };
     const top = this.top;
     if (top) {
       if (!top.open || col <= top.indent) {
@@ -327,10 +333,7 @@ class FastBuilder {
     } else {
       top = this.startCollection(true, col);
     }
-    const k = this.scalar(type, source, at, true);
-    if (top.keys!.has(k)) throw NOT_HERE; // a duplicate key: the Document path reports it
-    top.keys!.add(k);
-    top.key = k === null ? '' : String(k);
+    top.key = newKey(top.obj as Record<string, unknown>, this.scalar(type, source, at, true));
     top.open = true;
     this.state = 'afterKey';
   }
@@ -346,11 +349,22 @@ class FastBuilder {
   }
 }
 
+/**
+ * A key's property name (as plain() makes it: null is ''). Keys equal as the Document path's
+ * duplicate check has them are equal here, and so are a few more (`1` and `"1"`, a key named
+ * like an inherited property such as `__proto__`): any of them goes to the Document path, which
+ * reports the duplicate or builds the rare rest.
+ */
+function newKey(obj: Record<string, unknown>, k: unknown): string {
+  const key = k === null ? '' : String(k);
+  if (obj[key] !== undefined) throw NOT_HERE;
+  return key;
+}
+
 /** A flow sequence or mapping of scalars on one line: `[a, "b"]`, `{ k: v, k2: 2 }`. */
 class FlowBuilder {
   private readonly items: unknown[] = [];
   private readonly obj: Record<string, unknown> = {};
-  private readonly keys = new Set<unknown>();
   /** What may come next: an item, a `:` (maps), a `,` or the end. */
   private expect: 'item' | 'colon' | 'value' | 'sep' = 'item';
   private key: unknown;
@@ -380,13 +394,7 @@ class FlowBuilder {
         return false;
       }
       if (this.expect === 'value') {
-        const k = this.key;
-        if (this.keys.has(k)) throw NOT_HERE;
-        this.keys.add(k);
-        const key = k === null ? '' : String(k);
-        const v = this.outer.scalar(type, t, at);
-        if (key in this.obj) Object.defineProperty(this.obj, key, { value: v, writable: true, enumerable: true, configurable: true });
-        else this.obj[key] = v;
+        this.obj[newKey(this.obj, this.key)] = this.outer.scalar(type, t, at);
         this.expect = 'sep';
         return false;
       }
@@ -409,7 +417,7 @@ class FlowBuilder {
   }
 
   private empty(): boolean {
-    return this.isMap ? this.keys.size === 0 : this.items.length === 0;
+    return this.isMap ? Object.keys(this.obj).length === 0 : this.items.length === 0;
   }
 
   value(): unknown {

@@ -223,17 +223,21 @@ export function readSourceFile(absFile: string): string {
   return text;
 }
 
-/** Read and parse a file; a missing file is a 'file-not-found' error at `from` (or the file itself). */
-export function readYaml(absFile: string, errors: NodemendError[], from?: Loc, what = 'file'): YamlFile | undefined {
-  let text: string;
+/** Read an input file's text; a missing file is a 'file-not-found' error at `from` (or the file itself). */
+export function readInputText(absFile: string, errors: NodemendError[], from?: Loc, what = 'file'): string | undefined {
   try {
-    text = readSourceFile(absFile);
+    return readSourceFile(absFile);
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
     errors.push(new NodemendError('file-not-found', `cannot read ${what} ${displayPath(absFile)}: ${reason}`, from ?? { file: displayPath(absFile) }));
     return undefined;
   }
-  return parseYaml(text, displayPath(absFile), errors);
+}
+
+/** Read and parse a file (readInputText's errors for a file it cannot read). */
+export function readYaml(absFile: string, errors: NodemendError[], from?: Loc, what = 'file'): YamlFile | undefined {
+  const text = readInputText(absFile, errors, from, what);
+  return text === undefined ? undefined : parseYaml(text, displayPath(absFile), errors);
 }
 
 function firstLine(msg: string): string {

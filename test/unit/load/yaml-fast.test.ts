@@ -2,13 +2,16 @@
  * The fast YAML path (src/load/yaml-fast.ts) against the Document path (parseYaml + plain): every
  * YAML file of the repository and a seeded random corpus over the shapes a vars file has, some
  * of it mutated into broken YAML. Wherever the fast path gives a value, the Document path must
- * report nothing and give a deep-equal value (types included).
+ * report nothing and give a deep-equal value (types included); loadVarsFile must give the same
+ * value and the same file:line:col messages with and without the fast path.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { fastPlain } from '../../../src/load/yaml-fast.js';
 import { parseYaml, plain } from '../../../src/load/yaml-source.js';
+import { loadVarsFile } from '../../../src/load/vars-file.js';
 import type { NodemendError } from '../../../src/load/errors.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -222,5 +225,46 @@ describe('fast YAML path = Document path', () => {
   it('builds most generated documents itself', () => {
     expect(generated).toBe(SEEDS.length * 25);
     expect(builtGenerated, `${builtGenerated} of ${generated}`).toBeGreaterThan(generated * 0.4);
+  });
+});
+
+describe('loadVarsFile with and without the fast path', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nm-yaml-fast-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const both = (text: string, label: string): void => {
+    const file = join(dir, 'vars.yaml');
+    writeFileSync(file, text);
+    const run = (fast: boolean) => {
+      const errors: NodemendError[] = [];
+      try {
+        const value = loadVarsFile(file, errors, undefined, fast);
+        return { value, errors: errors.map((e) => e.format()) };
+      } catch (e) {
+        // The Document path throws for a `<<` whose source is not a mapping (plain(), as the
+        // library's merge): the fast path leaves `<<` to it, so both throw the same.
+        return { thrown: (e as Error).message };
+      }
+    };
+    expect(run(true), `${label}:\n${text}`).toStrictEqual(run(false));
+  };
+
+  it.each([
+    ['a duplicate key', 'a: 1\nb:\n  c: 2\n  c: 3\n'],
+    ['a bad template', 'a: 1\nb:\n  - "{{ x }"\n'],
+    ['a list instead of a mapping', '- a\n- b\n'],
+    ['a bad indent', 'a:\n  b: 1\n c: 2\n'],
+    ['an unknown tag', 'a: !vault x\n'],
+    ['an empty file', ''],
+    ['a good file', 'a: 1\nb: "{{ a }}"\n'],
+  ])('same value and messages for %s', (label, text) => both(text, label));
+
+  it.each(SEEDS.slice(0, 10))('seed %i: same value and messages for random vars files, mutated or not', (seed) => {
+    const r = rng(seed);
+    for (let i = 0; i < 10; i++) {
+      const text = generate(r);
+      both(text, `seed ${seed} document ${i}`);
+      both(mutate(text, r), `seed ${seed} document ${i} mutated`);
+    }
   });
 });
