@@ -35,21 +35,38 @@ export type PackageFacts = Record<string, PackageInfo[]>;
 
 const FILES = '__NODEMEND_APT_FILES__';
 const POLICY = '__NODEMEND_APT_POLICY__';
+const SECTIONS = '__NODEMEND_APT_SECTIONS__';
 
 /**
  * What package_facts' APT manager reads through python-apt, from the tools apt ships instead
  * (no Python on the host): dpkg's status for each package apt counts as installed (a current
- * version: not `not-installed`, not `config-files`), and `apt-cache policy` for the origin of the
- * installed version's first package file, in the order python-apt's `origins` lists them.
+ * version: not `not-installed`, not `config-files`), `apt-cache policy` for the origin of the
+ * installed version's first package file, in the order python-apt's `origins` lists them, and
+ * `apt-cache show NAME=VERSION` for its section: apt's cache takes a version's Section from the
+ * first file that lists it, and it reads the apt lists before dpkg's status, so with lists on
+ * the host lsb-base 11.6 is "misc" (bookworm's Packages), not "oldlibs" (its status entry).
+ * `apt-cache show` prints that record (the first file that is not the status file).
  */
 export const APT_PACKAGES_COMMAND =
   "dpkg --print-architecture && dpkg-query -W -f '${db:Status-Status}\\t${Package}\\t${Version}\\t${Architecture}\\t${Section}\\n' && " +
   `printf '${FILES}\\n' && LC_ALL=C apt-cache policy && printf '${POLICY}\\n' && ` +
   "dpkg-query -W -f '${db:Status-Status} ${Package} ${Architecture}\\n' | " +
-  'awk -v native="$(dpkg --print-architecture)" \'$1 != "not-installed" && $1 != "config-files" { print ($3 == native || $3 == "all") ? $2 : $2 ":" $3 }\' | LC_ALL=C xargs -r apt-cache policy';
+  'awk -v native="$(dpkg --print-architecture)" \'$1 != "not-installed" && $1 != "config-files" { print ($3 == native || $3 == "all") ? $2 : $2 ":" $3 }\' | LC_ALL=C xargs -r apt-cache policy && ' +
+  `printf '${SECTIONS}\\n' && ` +
+  // A version apt cannot show (a package half-removed) keeps dpkg's Section: `|| true` ends the pipe's status.
+  "{ dpkg-query -W -f '${db:Status-Status} ${Package} ${Architecture} ${Version}\\n' | " +
+  'awk -v native="$(dpkg --print-architecture)" \'$1 != "not-installed" && $1 != "config-files" { print (($3 == native || $3 == "all") ? $2 : $2 ":" $3) "=" $4 }\' | ' +
+  "LC_ALL=C xargs -r apt-cache show 2>/dev/null | grep -E '^(Package|Architecture|Version|Section):|^$' || true; }";
 
 export function parseAptPackages(out: string): PackageFacts {
-  const [head, files = '', policy = ''] = out.split(new RegExp(`^(?:${FILES}|${POLICY})$`, 'm'));
+  const [head, files = '', policy = '', shown = ''] = out.split(new RegExp(`^(?:${FILES}|${POLICY}|${SECTIONS})$`, 'm'));
+  // The section of each version as apt-cache show prints it: "name arch version" -> Section.
+  const sectionOf = new Map<string, string>();
+  for (const record of shown.split(/\n\n+/)) {
+    const field = (k: string): string | undefined => new RegExp(`^${k}: (.*)$`, 'm').exec(record)?.[1];
+    const [p, a, v] = [field('Package'), field('Architecture'), field('Version')];
+    if (p && a && v) sectionOf.set(`${p} ${a} ${v}`, field('Section') ?? '');
+  }
   const [native, ...status] = head.split('\n');
   // Package files: " 500 URL SUITE/COMP ARCH Packages" then "     release v=..,o=Debian,..."
   const originOf = new Map<string, string>();
@@ -82,7 +99,8 @@ export function parseAptPackages(out: string): PackageFacts {
     if (!pkgName || state === 'not-installed' || state === 'config-files') continue;
     // python-apt names a package of another architecture name:arch (apt-cache policy does too)
     const name = arch === native.trim() || arch === 'all' ? pkgName : `${pkgName}:${arch}`;
-    const info = { name, version, arch, category: section ?? '', origin: installedOrigin.get(name) ?? '', source: 'apt' };
+    const category = sectionOf.get(`${pkgName} ${arch} ${version}`) ?? section ?? '';
+    const info = { name, version, arch, category, origin: installedOrigin.get(name) ?? '', source: 'apt' };
     (out2[name] ??= []).push(info);
   }
   return out2;

@@ -82,12 +82,28 @@ describe('apt', () => {
     '  Version table:',
     ' *** 2:1.0-1 100',
     '        100 /var/lib/dpkg/status',
+    '__NODEMEND_APT_SECTIONS__',
+    // apt-cache show NAME=VERSION: the apt list's record wins over dpkg's status (lsb-base: misc, not oldlibs)
+    'Package: bash',
+    'Version: 5.2.15-2+b13',
+    'Architecture: amd64',
+    'Section: utils',
+    '',
+    'Package: libc6',
+    'Version: 2.36-9+deb12u14',
+    'Architecture: i386',
+    'Section: libs',
+    '',
+    'Package: local-tool',
+    'Version: 2:1.0-1',
+    'Architecture: all',
+    '',
     '',
   ].join('\n');
 
-  it('lists what apt counts as installed, names another architecture name:arch, origin from the first package file', () => {
+  it('lists what apt counts as installed, names another architecture name:arch, origin from the first package file, section from apt-cache show (dpkg status when apt shows none)', () => {
     expect(parseAptPackages(out)).toEqual({
-      bash: [{ name: 'bash', version: '5.2.15-2+b13', arch: 'amd64', category: 'shells', origin: 'Debian', source: 'apt' }],
+      bash: [{ name: 'bash', version: '5.2.15-2+b13', arch: 'amd64', category: 'utils', origin: 'Debian', source: 'apt' }],
       'libc6:i386': [{ name: 'libc6:i386', version: '2.36-9+deb12u14', arch: 'i386', category: 'libs', origin: 'Debian', source: 'apt' }],
       'local-tool': [{ name: 'local-tool', version: '2:1.0-1', arch: 'all', category: '', origin: '', source: 'apt' }],
       half: [{ name: 'half', version: '0.1', arch: 'amd64', category: 'misc', origin: '', source: 'apt' }],
