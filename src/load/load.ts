@@ -88,8 +88,14 @@ const stderrWarning = (msg: string): void => {
 };
 
 export async function loadAll(o: LoadOptions): Promise<Loaded> {
-  const { value, files } = logReads(() => loadSync(o));
-  return { ...value, sources: files };
+  try {
+    const { value, files } = logReads(() => loadSync(o));
+    return { ...value, sources: files };
+  } catch (e) {
+    // A positioned error thrown from deep inside (a bad `<<` merge) is reported as every other one.
+    if (e instanceof NodemendError) throw new ValidationErrors([e]);
+    throw e;
+  }
 }
 
 function loadSync(o: LoadOptions): Omit<Loaded, 'sources'> {

@@ -18,6 +18,7 @@ import {
   isAlias,
   isCollection,
   isMap,
+  isNode,
   isPair,
   isScalar,
   isSeq,
@@ -434,7 +435,11 @@ class PlainBuilder {
   /** A merge source as a JS Map with its keys unstringified (the library's `toJSON(null, ctx, Map)`). */
   private asMap(node: unknown): Map<unknown, unknown> {
     const source = isAlias(node) ? deref(this.y, node) : node;
-    if (!isMap(source)) throw new Error('Merge sources must be maps or map aliases');
+    if (!isMap(source)) {
+      // Bad input, not a crash: name the place as every other YAML error does (PyYAML refuses it too).
+      const at = (isNode(node) && node.range?.[0]) || 0;
+      throw new NodemendError('yaml-syntax', 'a "<<" merge takes a mapping, an alias of one, or a list of those', offsetPos(this.y, at));
+    }
     if (source.tag && LIBRARY_COLLECTIONS.test(source.tag)) throw LIBRARY;
     const map = new Map<unknown, unknown>();
     for (const pair of source.items) {

@@ -203,6 +203,17 @@ const cases: Case[] = [
     errors: ['site.yaml:1:10: bad host pattern "~node[": invalid regular expression ~node[: /node[/: Unterminated character class'],
   },
   {
+    // Was a stack trace ("Merge sources must be maps or map aliases"), in play vars and in a vars file.
+    name: 'a << merge of a scalar in play vars',
+    files: { 'site.yaml': '- hosts: all\n  vars:\n    b:\n      <<: x\n  tasks: []\n' },
+    errors: ['site.yaml:4:11: a "<<" merge takes a mapping, an alias of one, or a list of those'],
+  },
+  {
+    name: 'a << merge of a list holding a scalar in a vars file',
+    files: { 'site.yaml': '- hosts: all\n  vars_files: [v.yaml]\n  tasks: []\n', 'v.yaml': 'a: 1\nb:\n  <<: [x, 3]\n' },
+    errors: ['v.yaml:3:8: a "<<" merge takes a mapping, an alias of one, or a list of those'],
+  },
+  {
     name: 'bad serial',
     files: { 'site.yaml': '- hosts: all\n  serial: abc\n  tasks: []\n- hosts: all\n  serial: [1, 0]\n  tasks: []\n' },
     errors: [
