@@ -424,7 +424,8 @@ class PlainBuilder {
   /** The entries a `<<` adds, as the library's merge builds them (a JS Map per source, first source first). */
   private mergeSources(value: unknown): Map<unknown, unknown> {
     const src = isAlias(value) ? deref(this.y, value) : value;
-    const sources = isSeq(src) ? src.items : [src];
+    // A single source as written (asMap resolves an alias): an error then points at the `<<` value.
+    const sources = isSeq(src) ? src.items : [value];
     const out = new Map<unknown, unknown>();
     for (const s of sources) {
       for (const [k, v] of this.asMap(s)) if (!out.has(k)) out.set(k, v);
