@@ -11,6 +11,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOSTS, hostRoot } from '../setup/fleet.js';
 import { assertBuilt, readJson, runCli, workDir, writeInventory } from '../setup/cli.js';
+import { rng } from '../setup/seeded-random.js';
 
 const [A] = HOSTS.runner; // node7
 const work = workDir('checkmode');
@@ -64,18 +65,6 @@ describe('the drift cases of issue 10', () => {
     expect(r.real.map((s) => s.split(':')[0])).toEqual(['changed', 'changed', 'changed', 'changed', 'changed', 'ok', 'failed', 'ok']);
   }, 300_000);
 });
-
-/** mulberry32: a small seeded generator, so a failing sequence can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sequence(rand: () => number, dir: string, length: number): string[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];

@@ -13,6 +13,7 @@ import { fastPlain } from '../../../src/load/yaml-fast.js';
 import { parseYaml, plain } from '../../../src/load/yaml-source.js';
 import { loadVarsFile } from '../../../src/load/vars-file.js';
 import type { NodemendError } from '../../../src/load/errors.js';
+import { rng } from '../../setup/seeded-random.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 
@@ -40,18 +41,6 @@ function yamlFiles(dir: string): string[] {
     if (statSync(p).isDirectory()) return yamlFiles(p);
     return /\.ya?ml$/.test(n) ? [p] : [];
   });
-}
-
-/** mulberry32: a small seeded generator, so a failing document can be made again from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PLAIN = [
