@@ -48,15 +48,14 @@ const SECTIONS = '__NODEMEND_APT_SECTIONS__';
  * `apt-cache show` prints that record (the first file that is not the status file).
  */
 export const APT_PACKAGES_COMMAND =
-  "dpkg --print-architecture && dpkg-query -W -f '${db:Status-Status}\\t${Package}\\t${Version}\\t${Architecture}\\t${Section}\\n' && " +
-  `printf '${FILES}\\n' && LC_ALL=C apt-cache policy && printf '${POLICY}\\n' && ` +
-  "dpkg-query -W -f '${db:Status-Status} ${Package} ${Architecture}\\n' | " +
-  'awk -v native="$(dpkg --print-architecture)" \'$1 != "not-installed" && $1 != "config-files" { print ($3 == native || $3 == "all") ? $2 : $2 ":" $3 }\' | LC_ALL=C xargs -r apt-cache policy && ' +
-  `printf '${SECTIONS}\\n' && ` +
+  // dpkg's status is read once: printed for the table, then the installed NAME=VERSION list from it.
+  "native=$(dpkg --print-architecture) && status=$(dpkg-query -W -f '${db:Status-Status}\\t${Package}\\t${Version}\\t${Architecture}\\t${Section}\\n') && " +
+  `printf '%s\\n%s\\n${FILES}\\n' "$native" "$status" && LC_ALL=C apt-cache policy && printf '${POLICY}\\n' && ` +
+  // python-apt names a package of another architecture name:arch, and so does apt-cache.
+  'wanted=$(printf \'%s\\n\' "$status" | awk -F \'\\t\' -v native="$native" \'$1 != "not-installed" && $1 != "config-files" { print (($4 == native || $4 == "all") ? $2 : $2 ":" $4) "=" $3 }\') && ' +
+  `printf '%s\\n' "$wanted" | sed 's/=.*//' | LC_ALL=C xargs -r apt-cache policy && printf '${SECTIONS}\\n' && ` +
   // A version apt cannot show (a package half-removed) keeps dpkg's Section: `|| true` ends the pipe's status.
-  "{ dpkg-query -W -f '${db:Status-Status} ${Package} ${Architecture} ${Version}\\n' | " +
-  'awk -v native="$(dpkg --print-architecture)" \'$1 != "not-installed" && $1 != "config-files" { print (($3 == native || $3 == "all") ? $2 : $2 ":" $3) "=" $4 }\' | ' +
-  "LC_ALL=C xargs -r apt-cache show 2>/dev/null | grep -E '^(Package|Architecture|Version|Section):|^$' || true; }";
+  `{ printf '%s\\n' "$wanted" | LC_ALL=C xargs -r apt-cache show 2>/dev/null | grep -E '^(Package|Architecture|Version|Section):|^$' || true; }`;
 
 export function parseAptPackages(out: string): PackageFacts {
   const [head, files = '', policy = '', shown = ''] = out.split(new RegExp(`^(?:${FILES}|${POLICY}|${SECTIONS})$`, 'm'));
