@@ -565,15 +565,19 @@ export class SshConnection implements HostConnection {
             return settle(() => reject(new BecomeError(this.hostName, `sudo password rejected for user ${become!.user} on host ${this.hostName}`)));
           if (become && !become.password && needsPassword(code, stderr))
             return settle(() => reject(new BecomeError(this.hostName, `sudo needs a password on host ${this.hostName} (user ${this.target.user}); set become_password`)));
+          // The sink's open error (stdoutFile already there) can arrive after the channel closed:
+          // settle runs this only once the file is closed, so it is known by then (as local.ts awaits it).
           settle(() =>
-            resolve(
-              execResult({
-                rc: code,
-                stderr,
-                stdoutBytes: bytes.stdout,
-                timedOut: opts.timeoutSec !== undefined && (code === 124 || code === 137),
-              }),
-            ),
+            localError
+              ? reject(localError)
+              : resolve(
+                  execResult({
+                    rc: code,
+                    stderr,
+                    stdoutBytes: bytes.stdout,
+                    timedOut: opts.timeoutSec !== undefined && (code === 124 || code === 137),
+                  }),
+                ),
           );
         });
         if (!dialog) sendStdin();
