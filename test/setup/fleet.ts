@@ -2,7 +2,7 @@
  * The test suite's fleet, for test files: one fleet for the whole vitest run,
  * brought up by test/setup/fleet-global.ts when any selected test file is under
  * test/fleet/ (NODEMEND_NO_FLEET=1 skips it; NODEMEND_TEST_FLEET_DIR=DIR then uses
- * a fleet you started yourself with `nodemend fleet up 32 --dir DIR --base-port PORT`; the
+ * a fleet you started yourself with `nodemend fleet up 36 --dir DIR --base-port PORT`; the
  * global setup then starts nothing, so several sessions can test at once on their own fleets).
  *
  * HOST ALLOCATION: test files run in parallel (2 workers), so destructive work
@@ -28,6 +28,10 @@
  *   node30          Ansible differential suite: find, modprobe, mount
  *   node31          Ansible differential suite: setup, package_facts, gathered facts
  *   node32          Ansible differential suite: a vendored public role, run unedited
+ *   node33          Ansible differential suite: apt_repository, yum_repository, rpm_key
+ *   node34          Ansible differential suite: selinux module and fact
+ *   node35          Ansible differential suite: env, user and mount facts
+ *   node36          Ansible differential suite: systemd (systemctl stand-in), handlers, first_found
  */
 import { inject } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -64,6 +68,10 @@ export const HOSTS = {
   ansibleSystem: ['node30'],
   ansibleFacts: ['node31'],
   ansibleRoles: ['node32'],
+  ansibleRepos: ['node33'],
+  ansibleSelinux: ['node34'],
+  ansibleEnvFacts: ['node35'],
+  ansibleServices: ['node36'],
 } as const;
 
 /** Hosts that a test file stops and starts again while other files run (a fleet-wide check must skip them). */
