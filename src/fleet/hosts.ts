@@ -24,7 +24,8 @@ export type HostStatus = 'running' | 'stopped';
 
 export const hostDir = (dir: string, name: string): string => join(dir, 'hosts', name);
 export const hostRoot = (dir: string, name: string): string => join(hostDir(dir, name), 'merged');
-const upper = (dir: string, name: string): string => join(hostDir(dir, name), 'upper');
+export const hostUpper = (dir: string, name: string): string => join(hostDir(dir, name), 'upper');
+const upper = hostUpper;
 const pidFile = (dir: string, name: string): string => join(hostDir(dir, name), 'pid');
 const metaFile = (dir: string, name: string): string => join(hostDir(dir, name), 'host.json');
 export const hostKeyPub = (dir: string, name: string): string => join(upper(dir, name), 'etc/ssh/ssh_host_ed25519_key.pub');
@@ -262,4 +263,25 @@ export async function startHost(dir: string, name: string, timeoutMs?: number): 
 export async function removeHost(dir: string, name: string): Promise<void> {
   await stopHost(dir, name);
   await removeTree(hostDir(dir, name));
+}
+
+/**
+ * Make a host fresh again: every file it changed is dropped (its overlay's upper layer is
+ * emptied), the port, host key and authorized keys stay, so clients need no new known_hosts.
+ */
+export async function resetHost(dir: string, name: string): Promise<void> {
+  const meta = readMeta(dir, name);
+  if (!meta) throw new FleetError(`no host "${name}" in ${dir} (run "fleet up" first)`);
+  const up = upper(dir, name);
+  const hostKey = join(up, 'etc/ssh/ssh_host_ed25519_key');
+  const kept = { key: readFileSync(hostKey), pub: readFileSync(`${hostKey}.pub`), authorized: readFileSync(join(up, 'root/.ssh/authorized_keys'), 'utf8') };
+  await stopHost(dir, name);
+  await unmountRoot(dir, name);
+  await removeTree(up);
+  await removeTree(join(hostDir(dir, name), 'work'));
+  mkdirSync(join(up, 'etc/ssh'), { recursive: true });
+  writeFileSync(hostKey, kept.key, { mode: 0o600 });
+  writeFileSync(`${hostKey}.pub`, kept.pub, { mode: 0o644 });
+  await prepareHost(dir, meta, kept.authorized);
+  await launchHost(dir, meta);
 }

@@ -221,7 +221,8 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
     isRole
       ? runRole({ ...node, loop: undefined }, on, perHost ? { ...inh, perHost } : inh, ctx, record, emit)
       : runNodes(node.tasks, on, { ...inherit(inh, node), ...(perHost ? { perHost } : {}) }, ctx, record, emit);
-  const name = node.name ?? `include_tasks ${node.kind === 'include' ? node.file : ''}`;
+  // Inside a role titled `ROLE : NAME`, as every task of the role is (Ansible's Task.get_name()).
+  const name = (inh.role ? `${inh.role.name} : ` : '') + (node.name ?? `include_tasks ${node.kind === 'include' ? node.file : ''}`);
   const taskLoc = `${node.loc.file}:${node.loc.line ?? 0}`;
   const check = ctx.env.options.check;
   const failed: HostRun[] = [];

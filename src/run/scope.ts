@@ -167,7 +167,7 @@ export function buildScope(p: ScopeParts): Record<string, unknown> {
     ...p.role?.params,
     ...p.includeParams,
     ...p.extraVars,
-    ...(p.role ? { role_name: p.role.name, role_path: p.role.path } : {}),
+    ...(p.role ? { role_name: p.role.name, ansible_role_name: p.role.name, role_path: p.role.path } : {}),
     facts,
     ansible_facts: ansibleFactsProxy(p.host.facts, { names: p.host.moduleFacts, vars: p.host.runtimeVars }),
     hostvars,

@@ -13,6 +13,7 @@ import { scratchPlannedPaths } from '../modules/lib/planned-paths.js';
 import { ModuleFailure, type ModuleContext, type ModuleDef, type Plan } from '../modules/types.js';
 import { evaluateCondition, evaluateTemplatedExpression, renderDeep, renderStored, UndefinedVariableError } from '../load/expr/index.js';
 import { isUnsafe, markUnsafe, unwrapUnsafe } from '../load/expr/unsafe.js';
+import { toText } from '../load/expr/values.js';
 import { renderTemplateFile, TEMPLATE_MODULE_VARS } from '../load/template.js';
 import type { TaskResult, TaskStatus } from './events.js';
 import type { HostRun } from './host-run.js';
@@ -137,6 +138,12 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
   try {
     if (kwError) throw kwError;
     const items = task.loop === undefined ? undefined : await loopItemsOnHost(task, scope, host, task.loc);
+    if (items?.length === 0) {
+      // Ansible's TaskExecutor: a loop over no items is one skipped result (its when: is never read).
+      const result = { changed: false, skipped: true, skipped_reason: 'No items in the list', results: [] };
+      if (task.register) host.setVars({ [task.register]: markUnsafe(result) }, noLogLabel(task, noLog));
+      return { results: [finish('skipped', { msg: 'No items in the list' })], failed: false, unreachable: false, changed: false };
+    }
 
     const runs: { result: Record<string, unknown>; tr: TaskResult; args?: Record<string, unknown> }[] = [];
     for (const [index, item] of (items ?? [undefined]).entries()) {
@@ -381,7 +388,10 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
   const kept: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(task.args)) (raw.has(k) ? kept : toRender)[k] = v;
   const render = (): Record<string, unknown> =>
-    mod.storesArgs ? Object.fromEntries(Object.entries(toRender).map(([k, v]) => [k, renderStored(v, scope, task.loc)])) : (renderDeep(toRender, scope, task.loc) as Record<string, unknown>);
+    mod.storesArgs
+      ? // Their keys are variable names, templated as Ansible's set_fact action templates them ("{{ item.key }}": ...).
+        Object.fromEntries(Object.entries(toRender).map(([k, v]) => [toText(renderDeep(k, scope, task.loc)), renderStored(v, scope, task.loc)]))
+      : (renderDeep(toRender, scope, task.loc) as Record<string, unknown>);
   const rendered = await withFacts(host.facts, render);
   seen.args = { ...rendered, ...kept };
   const parsed = mod.schema.safeParse({ ...rendered, ...kept });

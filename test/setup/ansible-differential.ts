@@ -159,7 +159,7 @@ const indent = (text: string, n: number): string =>
     .join('\n');
 
 /** uid/gid → name maps from the host's own /etc/passwd and /etc/group. */
-function idNames(root: string, file: string): Map<number, string> {
+export function idNames(root: string, file: string): Map<number, string> {
   const m = new Map<number, string>();
   for (const line of readFileSync(join(root, file), 'utf8').split('\n')) {
     const f = line.split(':');
@@ -172,7 +172,7 @@ function nameId(root: string, file: string, name: string): number {
   throw new Error(`no ${file} entry "${name}" on the host`);
 }
 
-const octal = (mode: number): string => (mode & 0o7777).toString(8).padStart(4, '0');
+export const octal = (mode: number): string => (mode & 0o7777).toString(8).padStart(4, '0');
 const BACKUP = /\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~/g;
 
 /** A path's state on the host, read on the controller through the host's root. */
@@ -307,7 +307,7 @@ interface CaseState {
   outcome: Partial<Record<Tool, Partial<ToolOutcome>>>;
 }
 
-interface RawTask {
+export interface RawTask {
   play: string;
   task: string;
   status: TaskOutcome['status'];
@@ -442,14 +442,14 @@ export function differential(host: string, tag: string, modes: readonly Mode[] =
   return new Differential(host, tag, modes);
 }
 
-interface Runner {
+export interface Runner {
   run(mode: Mode): Promise<{ exitCode: number; output: string; tasks: RawTask[] }>;
   close(): void;
 }
 
-const modeArgs = (mode: Mode): string[] => (mode === 'check' ? ['--check', '--diff'] : ['--diff']);
+export const modeArgs = (mode: Mode): string[] => (mode === 'check' ? ['--check', '--diff'] : ['--diff']);
 
-class NodemendRunner implements Runner {
+export class NodemendRunner implements Runner {
   private inventory: string;
   constructor(
     private work: string,
@@ -495,7 +495,7 @@ function aggregate(a: RawTask['status'], b: RawTask['status'], changed: boolean)
   return changed ? 'changed' : 'ok';
 }
 
-class AnsibleRunner implements Runner {
+export class AnsibleRunner implements Runner {
   private env: NodeJS.ProcessEnv;
   private inventory: string;
   constructor(

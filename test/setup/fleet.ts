@@ -37,7 +37,7 @@ import { inject } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FleetInfo } from '../../src/fleet/fleet.js';
-import { hostRoot as fleetHostRoot, startHost as fleetStartHost, stopHost as fleetStopHost } from '../../src/fleet/hosts.js';
+import { hostRoot as fleetHostRoot, resetHost as fleetResetHost, startHost as fleetStartHost, stopHost as fleetStopHost } from '../../src/fleet/hosts.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -122,4 +122,10 @@ export async function stopHost(name: string): Promise<void> {
 export async function startHost(name: string): Promise<void> {
   fleetHost(name);
   await fleetStartHost(fleetInfo().dir, name);
+}
+
+/** Make the host fresh again (every file it changed dropped); same port and host key. */
+export async function resetHost(name: string): Promise<void> {
+  fleetHost(name);
+  await fleetResetHost(fleetInfo().dir, name);
 }
