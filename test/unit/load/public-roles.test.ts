@@ -70,7 +70,6 @@ const DOCKER_LEFT: string[] = [
   'roles/geerlingguy.docker/tasks/setup-Debian.yml:61:3: unknown module "apt_repository"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, fil',
 ];
 const KUBERNETES_LEFT: string[] = [
-  'roles/geerlingguy.kubernetes/tasks/setup-RedHat.yml:3:3: unknown module "yum_repository"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, ',
   'roles/geerlingguy.kubernetes/tasks/setup-RedHat.yml:13:3: unknown module "rpm_key"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, file, ',
   'roles/geerlingguy.kubernetes/tasks/setup-Debian.yml:28:3: unknown module "ansible.builtin.apt_repository"; known modules: sysctl, ansible.posix.sysctl, replace,',
 ];
