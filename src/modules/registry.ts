@@ -36,6 +36,8 @@ import group from './group.js';
 import packageFacts from './package_facts.js';
 import modprobe from './modprobe.js';
 import getent from './getent.js';
+import selinux from './selinux.js';
+import yumRepository from './yum_repository.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -77,6 +79,8 @@ const ALL: ModuleDef[] = [
   packageFacts,
   modprobe,
   getent,
+  selinux,
+  yumRepository,
 ];
 
 /** Modules by short name. */

@@ -139,10 +139,10 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     if (kwError) throw kwError;
     const items = task.loop === undefined ? undefined : await loopItemsOnHost(task, scope, host, task.loc);
     if (items?.length === 0) {
-      // Ansible's TaskExecutor: a loop over no items is one skipped result (its when: is never read).
-      const result = { changed: false, skipped: true, skipped_reason: 'No items in the list', results: [] };
-      if (task.register) host.setVars({ [task.register]: markUnsafe(result) }, noLogLabel(task, noLog));
-      return { results: [finish('skipped', { msg: 'No items in the list' })], failed: false, unreachable: false, changed: false };
+      // As Ansible's task_executor: a loop without items (an empty list, first_found with skip) is one skipped result.
+      const reason = 'No items in the list';
+      if (task.register) host.setVars({ [task.register]: markUnsafe({ changed: false, skipped: true, skipped_reason: reason, results: [] }) }, noLogLabel(task, noLog));
+      return { results: [finish('skipped', { msg: reason })], failed: false, unreachable: false, changed: false };
     }
 
     const runs: { result: Record<string, unknown>; tr: TaskResult; args?: Record<string, unknown> }[] = [];
@@ -271,6 +271,8 @@ async function runOnce(
     const delegate = task.delegate_to === undefined ? undefined : String(renderDeep(task.delegate_to, scope, task.loc));
     const target = local ? env.connectionOf('localhost') : delegate !== undefined ? env.connectionOf(delegate) : host;
     if (!target) throw new ModuleFailure(`delegate_to: no inventory host named "${delegate}" (localhost, 127.0.0.1 and ::1 mean the control machine)`);
+    // delegate_facts: what the task sets as facts goes to the delegated host (its register stays here).
+    const factsHost = delegate !== undefined && task.delegate_facts === true ? target : host;
     const become = await withFacts(host.facts, () => resolveBecome(task, inh, target, scope));
     const environment = await withFacts(host.facts, () => renderEnvironment(task.environment, scope, task.loc));
     const conn = mod.local ? undefined : await target.connect();
@@ -295,8 +297,8 @@ async function runOnce(
       },
       // Facts are fetched here as in when:, so assert's that and debug's var may read any fact.
       evaluate: (expr) => withFacts(target.facts, () => evaluateTemplatedExpression(expr, scope, task.loc)),
-      setHostVars: (vars, opts) => host.setVars(vars, noLogLabel(task, noLog), opts?.facts),
-      setIncludedVars: (vars) => host.setIncludedVars(vars, noLogLabel(task, noLog)),
+      setHostVars: (vars, opts) => factsHost.setVars(vars, noLogLabel(task, noLog), opts?.facts),
+      setIncludedVars: (vars) => factsHost.setIncludedVars(vars, noLogLabel(task, noLog)),
       planned: kw.forcedCheck === true ? scratchPlannedPaths(target.planned) : target.planned,
       identity: become?.user ?? target.inv.connection.user,
       timeoutSec: task.timeout ?? env.options.taskTimeoutSec,
@@ -310,9 +312,10 @@ async function runOnce(
     let result: Record<string, unknown> = {};
     let applied = false;
     let basis: Basis | undefined;
+    let shownDiff: Plan['diff'];
     const key: TaskKey = { host: host.name, play: env.playName, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, isHandler: inh.handler === true, item: shownItem.item };
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      ({ result, applied, basis } = await planAndApply(mod, args, ctx, basisRec, env.options.planGuard && ((plan) => env.options.planGuard!(key, plan))));
+      ({ result, applied, basis, diff: shownDiff } = await planAndApply(mod, args, ctx, basisRec, env.options.planGuard && ((plan) => env.options.planGuard!(key, plan))));
       const regScope = task.register ? { ...scope, [task.register]: markUnsafe(result) } : scope;
       // In check mode an unapplied command has no rc/stdout: conditions that need them keep the plan's verdict.
       const evalKeep = async (cond: string[] | undefined, key: 'changed' | 'failed'): Promise<void> => {
@@ -353,7 +356,7 @@ async function runOnce(
         rc: noLog ? undefined : (result.rc as number | undefined),
         stdoutTail: noLog ? undefined : tail(result.stdout),
         stderrTail: noLog ? undefined : tail(result.stderr),
-        diff: noLog || !env.options.diff ? undefined : (result.diff as TaskResult['diff']),
+        diff: noLog || !env.options.diff ? undefined : (shownDiff ?? (Array.isArray(result.diff) ? (result.diff as TaskResult['diff']) : undefined)),
         basis,
       }),
     };
@@ -408,7 +411,7 @@ async function planAndApply(
   ctx: ModuleContext,
   basisRec: BasisRecorder,
   guard?: (plan: Plan) => string | undefined,
-): Promise<{ result: Record<string, unknown>; applied: boolean; basis?: Basis }> {
+): Promise<{ result: Record<string, unknown>; applied: boolean; basis?: Basis; diff?: Plan['diff'] }> {
   let basis: Basis | undefined;
   try {
     const plan = await mod.plan(args, ctx);
@@ -421,7 +424,8 @@ async function planAndApply(
     let result: Record<string, unknown> = { ...(plan.result ?? {}), changed: plan.changed };
     // The plan's msg is what reports print; a module that registers its own msg (debug's value) keeps it.
     if (plan.msg && !(plan.result && 'msg' in plan.result)) result.msg = plan.msg;
-    if (plan.diff && ctx.diff) result.diff = plan.diff;
+    // A module that registers Ansible's own `diff` (yum_repository's before/after dict) keeps it; reports show the plan's.
+    if (plan.diff && ctx.diff && !(plan.result && 'diff' in plan.result)) result.diff = plan.diff;
     let applied = false;
     if (plan.changed && !ctx.check && plan.apply) {
       // What was done, as the module words it; a plan without a done message keeps its own.
@@ -429,7 +433,7 @@ async function planAndApply(
       result = { ...result, ...((await plan.apply()) ?? {}) };
       applied = true;
     }
-    return { result, applied, basis };
+    return { result, applied, basis, diff: ctx.diff ? plan.diff : undefined };
   } catch (e) {
     // A module may say its failure changed something (command/shell ran); otherwise nothing changed.
     if (e instanceof ModuleFailure) return { result: { changed: false, ...e.result, failed: true, msg: e.message }, applied: true, basis };
