@@ -118,13 +118,14 @@ export function retryDelaySec(retry: number, maxDelay: number, jitter: number): 
 /**
  * The update's complaint as python-apt's FetchFailedException carries it: an index that could not be
  * fetched makes apt's update return false with no error text ("unknown reason" in the module); other
- * errors (a malformed line, a lock) come as their E: lines. apt-get's whole stderr is registered too.
+ * errors (a malformed line, a Release file missing) come as python-apt's SystemError words them: "E:text",
+ * joined by ", ". apt-get's whole stderr is registered too.
  */
 export const fetchError = (stderr: string): string =>
   stderr
     .split('\n')
     .filter((l) => /^E: /.test(l) && !/^E: (Failed to fetch|Some index files failed to download)/.test(l))
-    .map((l) => l.slice(3))
+    .map((l) => `E:${l.slice(3)}`)
     .join(', ');
 
 const APT_UPDATE = raw('LC_ALL=C DEBIAN_FRONTEND=noninteractive apt-get -q -o APT::Update::Error-Mode=any update');

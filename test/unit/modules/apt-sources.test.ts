@@ -112,7 +112,7 @@ describe('the module', () => {
     const fetch = 'E: Failed to fetch http://127.0.0.1:9/x/dists/y/InRelease  Could not connect\nE: Some index files failed to download. They have been ignored, or old ones used instead.\n';
     expect(fetchError(fetch)).toBe('');
     expect(fetchError(`W: x\nE: Malformed entry 1 in list file /etc/apt/sources.list.d/a.list (Component)\nE: The list of sources could not be read.\n`)).toBe(
-      'Malformed entry 1 in list file /etc/apt/sources.list.d/a.list (Component), The list of sources could not be read.',
+      'E:Malformed entry 1 in list file /etc/apt/sources.list.d/a.list (Component), E:The list of sources could not be read.',
     );
   });
   it('backs off as the module does: 2**retry + jitter, capped at max + jitter', () => {
