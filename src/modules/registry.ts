@@ -37,6 +37,7 @@ import packageFacts from './package_facts.js';
 import modprobe from './modprobe.js';
 import getent from './getent.js';
 import aptRepository from './apt_repository.js';
+import selinux from './selinux.js';
 import yumRepository from './yum_repository.js';
 
 const ALL: ModuleDef[] = [
@@ -80,6 +81,7 @@ const ALL: ModuleDef[] = [
   modprobe,
   getent,
   aptRepository,
+  selinux,
   yumRepository,
 ];
 
