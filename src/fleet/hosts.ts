@@ -36,11 +36,23 @@ const INIT_TAG = 'nodemend-host-init';
  * Runs inside the new namespaces: mounts only this host sees (they vanish with it),
  * then chroot. Values arrive as positional parameters, never spliced into the text.
  * The inner bash is PID 1: it reaps orphans, so daemons started over ssh work.
+ *
+ * /proc/sys is a read-only bind of itself, as container runtimes mount it: the hosts share
+ * this machine's kernel and network namespace, so a sysctl written on a host (a hardening
+ * role's net.*, kernel.kexec_load_disabled, fs.*) would change the whole machine, some of it
+ * until reboot. Only kernel.hostname and kernel.domainname stay writable: they belong to the
+ * host's own UTS namespace (differential-modules' sysctl case sets kernel.domainname live).
  */
 const HOST_INIT = `
 set -e
 root=$1 port=$2 name=$3
 mount -t proc proc "$root/proc"
+mount --bind "$root/proc/sys" "$root/proc/sys"
+mount -o remount,bind,ro "$root/proc/sys"
+for k in hostname domainname; do
+  mount --bind "$root/proc/sys/kernel/$k" "$root/proc/sys/kernel/$k"
+  mount -o remount,bind,rw "$root/proc/sys/kernel/$k"
+done
 mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys" 2>/dev/null || true
 mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs "$root/run"
 mkdir -p "$root/run/sshd"

@@ -117,6 +117,8 @@ export const loopShape = {
   with_subelements: loopSchema,
   with_sequence: d(z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]), '"start=1 end=5 stride=1 format=%d", "1-5" or count=N'),
   with_first_found: loopSchema,
+  with_flattened: loopSchema,
+  'with_community.general.flattened': loopSchema,
   loop_control: z
     .strictObject({
       loop_var: identifier,

@@ -8,7 +8,9 @@
  * directory made from /etc/skel with login.defs' UMASK. `usermod -a` is assumed (shadow-utils has
  * had it since 4.0.something; the module asks `usermod --help`).
  * `password` is a hash and never shown: messages name what changes, the result says
- * NOT_LOGGING_PASSWORD as Ansible's does. A check run that would add or remove the user registers
+ * NOT_LOGGING_PASSWORD as Ansible's does. password_expire_min/max run `chage -m/-M` last, only for the
+ * values that differ from the shadow entry's (set_password_expire; 2.14 has no password_expire_warn,
+ * and registers neither value although its docs list them). A check run that would add or remove the user registers
  * `changed` alone, as the module exits early. Plan = one exec; apply = the command, the home
  * directory if missing, then the entry read again.
  */
@@ -17,7 +19,7 @@ import { z } from 'zod';
 import { sh } from '../transport/quote.js';
 import { defineModule, ModuleFailure } from './types.js';
 import { boolArg, withAliases } from './lib/args.js';
-import { findGroup, readAccounts, runArgv, type AccountsView, type PasswdEntry } from './lib/accounts.js';
+import { findGroup, readAccounts, runArgv, type AccountsView, type PasswdEntry, type ShadowEntry } from './lib/accounts.js';
 import { commandOutput, intArg } from './group.js';
 import { run } from './lib/remote.js';
 
@@ -47,6 +49,8 @@ const schema = withAliases(
     update_password: z.enum(['always', 'on_create']).default('always'),
     password_lock: boolArg.optional(),
     local: boolArg.optional(),
+    password_expire_min: intArg.optional(),
+    password_expire_max: intArg.optional(),
   }),
   { user: 'name', createhome: 'create_home' },
 );
@@ -57,6 +61,15 @@ function userInfo(view: AccountsView): PasswdEntry | undefined {
   const u = view.user;
   if (!u) return undefined;
   return u.passwd.length <= 1 ? { ...u, passwd: view.shadow?.password ?? '' } : u;
+}
+
+/** set_password_expire: `chage` with -m/-M for the values that differ from the shadow entry, or undefined. */
+function chageArgv(a: Args, shadow: ShadowEntry | undefined): (string | number)[] | undefined {
+  if (!shadow) return undefined;
+  const argv: (string | number)[] = ['chage'];
+  if (a.password_expire_min !== undefined && a.password_expire_min !== shadow.min) argv.push('-m', a.password_expire_min);
+  if (a.password_expire_max !== undefined && a.password_expire_max !== shadow.max) argv.push('-M', a.password_expire_max);
+  return argv.length > 1 ? [...argv, a.name] : undefined;
 }
 
 /** The module's create_homedir + chown_homedir, as one script: skel copied (or an empty dir), login.defs' UMASK, owner. */
@@ -107,16 +120,23 @@ export default defineModule<Args>({
     /** What the module registers about a present user (from the entry read after the change). */
     const described = (u: PasswdEntry | undefined) =>
       u ? { uid: u.uid, group: u.gid, comment: u.gecos, home: u.home, shell: u.shell, ...(groupsText !== undefined ? { groups: groupsText } : {}) } : {};
-    /** Apply's tail: the entry read again, a missing home directory made (changed either way). */
+    /** Apply's tail: the entry read again, a missing home directory made, then chage (changed either way). */
     const finish = async (extra: Record<string, unknown>, msg: string) => {
-      let now = userInfo(await readAccounts(ctx.conn, a.name));
+      let view = await readAccounts(ctx.conn, a.name);
+      let now = userInfo(view);
       const home = a.home ?? now?.home;
       if (now && home && a.create_home) {
         const r = await ctx.conn.exec(sh`test -e ${home}`);
         if (r.rc !== 0) {
           await run(ctx.conn, makeHome(home, a.skeleton, now.uid, now.gid), `cannot create the home directory ${home}`);
-          now = userInfo(await readAccounts(ctx.conn, a.name));
+          view = await readAccounts(ctx.conn, a.name);
+          now = userInfo(view);
         }
+      }
+      const chage = now ? chageArgv(a, view.shadow) : undefined;
+      if (chage) {
+        const r = await runArgv(ctx.conn, chage);
+        if (r.rc !== 0) throw fail(r);
       }
       return { ...base, ...extra, ...secret, ...described(now), msg };
     };
@@ -251,7 +271,12 @@ export default defineModule<Args>({
     const home = a.home ?? u.home;
     const homeMissing = a.create_home && !(a.home !== undefined ? view.exists[a.home] : view.homeExists);
     if (homeMissing) what.push(`home directory ${home} created`);
-    const changed = runUsermod || lgroupmod || homeMissing;
+    const chage = chageArgv(a, view.shadow);
+    if (chage) {
+      if (a.password_expire_min !== undefined && chage.includes('-m')) what.push(`password_expire_min ${view.shadow!.min} -> ${a.password_expire_min}`);
+      if (a.password_expire_max !== undefined && chage.includes('-M')) what.push(`password_expire_max ${view.shadow!.max} -> ${a.password_expire_max}`);
+    }
+    const changed = runUsermod || lgroupmod || homeMissing || chage !== undefined;
     const result = { ...base, append: a.append, move_home: a.move_home, ...secret, ...described(u) };
     if (!changed) return { changed: false, msg: `user ${a.name} is as wanted`, result };
     const msg = `user ${a.name}: ${what.join(', ')}`;

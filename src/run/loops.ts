@@ -5,7 +5,7 @@
  */
 import { ModuleFailure } from '../modules/types.js';
 import type { LoopKind } from '../load/model.js';
-import { firstFound } from '../load/expr/lookups.js';
+import { firstFound, lookupPlugin } from '../load/expr/lookups.js';
 import { ExprValueError } from '../load/expr/errors.js';
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -117,6 +117,9 @@ export function loopItems(kind: LoopKind, value: unknown, scope: Record<string, 
       return subelements(asList(value));
     case 'sequence':
       return sequence(asList(value));
+    case 'flattened':
+    case 'community.general.flattened':
+      return lookupPlugin(kind)!.run(asList(value), {}, scope);
     case 'first_found':
       try {
         return firstFound(asList(value), {}, scope, action.includes('template') ? 'templates' : action.includes('var') ? 'vars' : 'files');

@@ -157,6 +157,27 @@ const users = d.case('user: add, modify, groups/append, lock, system, homes, rem
   paths: [...ACCOUNT_FILES, ...HOMES],
 });
 
+const expiry = d.case('user: password_expire_min/max through chage (create, keep, change one, unset)', {
+  tasks: `
+    - name: add with both
+      user: { name: nm_u7, password_expire_min: 7, password_expire_max: 90 }
+      register: e_add
+    - name: the same again
+      user: { name: nm_u7, password_expire_min: "7", password_expire_max: 90 }
+      register: e_same
+    - name: change the max only
+      user: { name: nm_u7, password_expire_max: 60 }
+      register: e_max
+    - name: an existing user without them
+      user: { name: nm_u7, shell: /bin/bash }
+      register: e_none
+    - name: an existing user gets a min
+      user: { name: ops, password_expire_min: 1 }
+      register: e_ops
+  `,
+  paths: [...ACCOUNT_FILES, '/home/nm_u7'],
+});
+
 const badGroup = d.case('user: a primary group that does not exist', {
   tasks: `
     - name: missing group
@@ -240,7 +261,7 @@ const ACCOUNT_KEYS = [
 ];
 
 describe.each(MODES)('%s', (mode) => {
-  for (const c of [groups, users]) {
+  for (const c of [groups, users, expiry]) {
     it(`${c.name}: same files`, () => {
       expect(c.nodemend[mode].files, c.nodemend[mode].output).toEqual(c.ansible[mode].files);
     });
@@ -310,6 +331,19 @@ it('user/group: the run made what was asked, the rerun changed nothing, no hash 
     ['remove one', true],
   ]);
   for (const mode of MODES) expect(users.nodemend[mode].output + JSON.stringify(users.nodemend[mode].registered)).not.toContain(HASH.slice(10));
+});
+
+it('user: chage set the shadow fields; the rerun changes only the max the case flips back and forth', () => {
+  const shadow = (expiry.nodemend.run.files['/etc/shadow'] as { content: string }).content;
+  expect(shadow).toMatch(/^nm_u7:[^:]*:\d*:7:60:/m);
+  expect(shadow).toMatch(/^ops:[^:]*:\d*:1:/m);
+  expect(expiry.nodemend.run.changed).toMatchObject({ 'add with both': true, 'the same again': false, 'change the max only': true, 'an existing user without them': true });
+  const flips = [
+    ['add with both', true],
+    ['change the max only', true],
+  ];
+  expect(Object.entries(expiry.nodemend.rerun.changed).filter(([, v]) => v)).toEqual(flips);
+  expect(Object.entries(expiry.ansible.rerun.changed).filter(([, v]) => v)).toEqual(flips);
 });
 
 it('user (documented difference): a missing primary group fails in --check too; Ansible reports changed', () => {

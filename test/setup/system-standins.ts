@@ -6,7 +6,7 @@
  * Both tools (ansible-playbook and nodemend) run against the same stand-ins; each call is
  * appended to MOUNT_LOG, so a test compares the commands each tool ran.
  */
-import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 
 export const MOUNT_LOG = '/var/log/nm-mount-standin.log';
@@ -189,4 +189,351 @@ export function plantModprobeStandins(root: string, release: string, modules: { 
   chmodSync(join(root, MODPROBE_PYTHON), 0o755);
   for (const d of ['/etc/modules-load.d', '/etc/modprobe.d']) mkdirSync(join(root, d), { recursive: true });
   writeFileSync(join(root, MODPROBE_LOG), '');
+}
+
+export const SYSCTL_LOG = '/var/log/nm-sysctl-standin.log';
+/** The stand-in's kernel parameters, one `rw|ro KEY = VALUE` line each (dotted keys, as `sysctl -a` names them). */
+export const SYSCTL_TABLE = '/var/lib/nm-sysctl-standin/values';
+
+/**
+ * procps-ng 4.0.2's sysctl(8), as Debian bookworm ships it (procps 2:4.0.2-3; procps-ng v4.0.2
+ * src/sysctl.c: main()'s getopt_long "bneNwfp::qoxaAXr:Vdh", ReadSetting, WriteSetting,
+ * parse_setting_line, Preload, PreloadSystem, write_setting_list), reading and writing
+ * SYSCTL_TABLE instead of /proc/sys, so nothing reaches the kernel the fleet hosts share.
+ * Reading: "KEY = VALUE", `-n` the value alone, `-N` the name alone, `-b` without newline; a key
+ * that does not exist: "sysctl: cannot stat /proc/sys/A/B: No such file or directory", exit 1,
+ * silent with `-e`; exit codes of several reads add up, as ReadSetting's do. A key naming a
+ * directory lists every key under it. Writing (`-w`, or any KEY=VALUE): echoes "KEY = VALUE"
+ * (not with `-q`), an unknown key as for reads (silent, exit 0 with `-e`); a read-only key
+ * (mode 0444 in /proc/sys) "sysctl: setting key "KEY": Permission denied", exit 0 as WriteSetting
+ * returns there (the errno it prints at that point is whatever came before; the stand-in says
+ * EACCES). `-p [FILE]` / `-f` (default /etc/sysctl.conf): lines "KEY = VALUE", "-KEY = VALUE"
+ * (failure ignored), "-KEY" (excluded from a glob), `#`/`;` comments, "FILE(N): invalid syntax,
+ * continuing..." for a line without '=', globs (`*?[`) over the known keys; a missing FILE
+ * "cannot open "FILE": No such file or directory", exit 1. `--system`: "* Applying PATH ..." for
+ * each *.conf of /etc/sysctl.d, /run/sysctl.d, /usr/local/lib/sysctl.d, /usr/lib/sysctl.d,
+ * /lib/sysctl.d (sorted by file name, the first directory wins) then /etc/sysctl.conf, before
+ * any setting is written, errors ignored as with `-e`. Values are stored as the kernel reads
+ * them back: an int vector (ip_local_port_range) tab-separated, a string trimmed.
+ */
+const SYSCTL = `#!/usr/bin/python3
+# ${MARK}: procps-ng 4.0.2 sysctl(8) (procps-ng v4.0.2 src/sysctl.c); reads and writes ${SYSCTL_TABLE}, never /proc/sys
+import os, re, sys
+T = '${SYSCTL_TABLE}'
+with open('${SYSCTL_LOG}', 'a') as log:
+    log.write('sysctl ' + ' '.join(sys.argv[1:]) + '\\n')
+
+def load():
+    table = {}
+    for line in open(T):
+        flag, rest = line.rstrip('\\n').split(' ', 1)
+        key, _, value = rest.partition(' = ')
+        table[key] = [flag, value]
+    return table
+
+table = load()
+dirty = False
+opt = dict(name=True, newline=True, ignore=False, names_only=False, write=False, quiet=False, dry=False, pattern=None)
+out, err = sys.stdout, sys.stderr
+
+def warn(msg):
+    err.write('sysctl: ' + msg + '\\n')
+
+def to_path(key):
+    # slashdot(): the first separator decides; '.' and '/' swap, so a dotted key's '/' stays a name character
+    m = re.search(r'[./]', key)
+    if not m or m.group() == '/':
+        return key
+    return key.translate(str.maketrans('./', '/.'))
+
+def to_key(path):
+    return path.translate(str.maketrans('/.', './'))
+
+def norm(value):
+    # an int vector reads back tab-separated (proc_dointvec); a string as written
+    words = value.split()
+    return '\\t'.join(words) if words and all(re.match(r'-?\\d+$', w) for w in words) else value.strip()
+
+def under(path):
+    return [k for k in table if to_path(k).startswith(path + '/')]
+
+def read(name):
+    if not name:
+        warn('"%s" is an unknown key' % name)
+        return -1
+    path = to_path(name)
+    key = to_key(path)
+    if key not in table:
+        keys = under(path)
+        if not keys:
+            if not opt['ignore']:
+                warn('cannot stat /proc/sys/%s: No such file or directory' % path)
+                return 1
+            return 0
+        rc = 0
+        for k in keys:
+            rc |= read(k)
+        return rc
+    if opt['pattern'] and not re.search(opt['pattern'], key):
+        return 0
+    if opt['names_only']:
+        out.write(key + '\\n')
+    elif opt['name']:
+        out.write('%s = %s\\n' % (key, table[key][1]))
+    else:
+        out.write(table[key][1] + ('\\n' if opt['newline'] else ''))
+    return 0
+
+def write(key, path, value, ignore_failure):
+    global dirty
+    dotted = to_key(path)
+    if dotted not in table:
+        if not opt['ignore']:
+            warn('cannot stat /proc/sys/%s: No such file or directory' % path)
+            return 1
+        return 0
+    if table[dotted][0] == 'ro':
+        warn('setting key "%s": Permission denied' % dotted)
+        return 0
+    if not opt['dry']:
+        table[dotted][1] = norm(value)
+        dirty = True
+    if not opt['quiet'] or opt['dry']:
+        if opt['names_only']:
+            out.write(value + '\\n')
+        elif opt['name']:
+            out.write('%s = %s\\n' % (dotted, value))
+        else:
+            out.write(value + ('\\n' if opt['newline'] else ''))
+    return 0
+
+def parse_line(source, n, line):
+    key = line.lstrip()
+    if len(key) < 2 or key[0] in '#;':
+        return None
+    if opt['pattern'] and not re.search(opt['pattern'], key):
+        return None
+    ignore_failure = exclude = False
+    if '=' not in key:
+        if key[0] != '-':
+            warn('%s(%d): invalid syntax, continuing...' % (source, n))
+            return None
+        exclude, key, value = True, key[1:].rstrip(), None
+    else:
+        key, value = key.split('=', 1)
+        if key[0] == '-':
+            ignore_failure, key = True, key[1:]
+        key, value = key.rstrip(), value.strip()
+    return dict(key=key, path=to_path(key), value=value, ignore_failure=ignore_failure, exclude=exclude)
+
+def glob_re(path):
+    out = ''
+    for c in path:
+        out += {'*': '[^/]*', '?': '[^/]'}.get(c, c if c == '[' or c == ']' else re.escape(c))
+    return re.compile(out + '$')
+
+def write_list(settings):
+    rc = 0
+    paths = {s['path'] for s in settings}
+    for s in settings:
+        if s['exclude']:
+            continue
+        if re.search(r'[*?[]', s['path']):
+            pat = glob_re(s['path'])
+            for k in table:
+                p = to_path(k)
+                if pat.match(p) and p not in paths:
+                    rc |= write(k, p, s['value'], s['ignore_failure'])
+        else:
+            rc |= write(s['key'], s['path'], s['value'], s['ignore_failure'])
+    return rc
+
+def preload(settings, name):
+    try:
+        f = sys.stdin if name == '-' else open(name)
+    except OSError as e:
+        warn('cannot open "%s": %s' % (name, e.strerror))
+        return 1
+    for n, line in enumerate(f, 1):
+        if len(line) < 2:
+            continue
+        s = parse_line(name, n, line)
+        if s:
+            settings.append(s)
+    return 0
+
+def preload_system(settings):
+    seen = {}
+    for d in ['/etc/sysctl.d', '/run/sysctl.d', '/usr/local/lib/sysctl.d', '/usr/lib/sysctl.d', '/lib/sysctl.d']:
+        try:
+            names = os.listdir(d)
+        except OSError:
+            continue
+        for n in names:
+            if len(n) >= 5 and n.endswith('.conf') and n not in seen:
+                seen[n] = d + '/' + n
+    rc = 0
+    for n in sorted(seen):
+        if not opt['quiet']:
+            out.write('* Applying %s ...\\n' % seen[n])
+        rc |= preload(settings, seen[n])
+    if os.path.isfile('/etc/sysctl.conf'):
+        if not opt['quiet']:
+            out.write('* Applying /etc/sysctl.conf ...\\n')
+        rc |= preload(settings, '/etc/sysctl.conf')
+    return rc
+
+def usage(stream, code):
+    stream.write('\\nUsage:\\n sysctl [options] [variable[=value] ...]\\n')
+    sys.exit(code)
+
+def main(argv):
+    if len(argv) < 1:
+        usage(err, 1)
+    longs = {'all': 'a', 'binary': 'b', 'ignore': 'e', 'names': 'N', 'values': 'n', 'quiet': 'q', 'write': 'w', 'help': 'h', 'version': 'V'}
+    operands, preload_opt, preload_file, show_all, i = [], False, None, False, 0
+    while i < len(argv):
+        a = argv[i]
+        i += 1
+        if a == '--':
+            operands += argv[i:]
+            break
+        if a.startswith('--'):
+            name, _, val = a[2:].partition('=')
+            if name == 'system':
+                opt['ignore'] = True
+                settings = []
+                rc = preload_system(settings)
+                return rc | write_list(settings)
+            if name == 'dry-run':
+                opt['dry'] = True
+            elif name == 'deprecated':
+                pass
+            elif name == 'load':
+                preload_opt, preload_file = True, (val or None)
+            elif name == 'pattern':
+                opt['pattern'] = val or argv[i]
+                i += 0 if val else 1
+            elif name in longs:
+                argv[i - 1:i] = ['-' + longs[name]]
+                i -= 1
+            else:
+                warn("unrecognized option '%s'" % a)
+                usage(err, 1)
+            continue
+        if not a.startswith('-') or a == '-':
+            operands.append(a)
+            continue
+        j = 1
+        while j < len(a):
+            c = a[j]
+            j += 1
+            if c == 'b':
+                opt['newline'] = False
+                opt['name'] = False
+            elif c == 'n':
+                opt['name'] = False
+            elif c == 'e':
+                opt['ignore'] = True
+            elif c == 'N':
+                opt['names_only'] = True
+            elif c == 'w':
+                opt['write'] = True
+            elif c in 'fp':
+                preload_opt = True
+                if j < len(a):
+                    preload_file = a[j:]
+                    break
+            elif c == 'q':
+                opt['quiet'] = True
+            elif c in 'ox':
+                pass
+            elif c in 'aAX':
+                show_all = True
+            elif c == 'r':
+                opt['pattern'] = a[j:] if j < len(a) else argv[i]
+                i += 0 if j < len(a) else 1
+                break
+            elif c == 'V':
+                out.write('sysctl from procps-ng 4.0.2\\n')
+                return 0
+            elif c in 'dh':
+                usage(out, 0)
+            else:
+                err.write("sysctl: invalid option -- '%s'\\n" % c)
+                usage(err, 1)
+    if show_all:
+        rc = 0
+        for k in table:
+            rc |= read(k)
+        return rc
+    if preload_opt:
+        settings, rc = [], 0
+        if preload_file:
+            rc |= preload(settings, preload_file)
+        elif not operands:
+            rc |= preload(settings, '/etc/sysctl.conf')
+        for f in operands:
+            rc |= preload(settings, f)
+        return rc | write_list(settings)
+    if not operands:
+        err.write("sysctl: no variables specified\\nTry \`sysctl --help' for more information.\\n")
+        return 1
+    if opt['names_only'] and opt['quiet']:
+        err.write("sysctl: options -N and -q cannot coexist\\nTry \`sysctl --help' for more information.\\n")
+        return 1
+    rc = 0
+    for a in operands:
+        if opt['write'] or '=' in a:
+            s = parse_line('command line', 0, a)
+            rc |= write(s['key'], s['path'], s['value'], s['ignore_failure']) if s and not s['exclude'] else 1
+        else:
+            rc += read(a)
+    return rc
+
+code = main(sys.argv[1:])
+if dirty:
+    with open(T + '.new', 'w') as f:
+        f.writelines('%s %s = %s\\n' % (flag, k, v) for k, (flag, v) in table.items())
+    os.replace(T + '.new', T)
+sys.exit(code & 0xff)
+`;
+
+/**
+ * The kernel parameters this machine's kernel has (its /proc/sys, read on the controller: the
+ * fleet shares it), in SYSCTL_TABLE's format: which keys exist and their values are then real.
+ * Keys that cannot be read (write-only, stable_secret's EIO) are left out.
+ */
+export function kernelSysctls(): string {
+  const lines: string[] = [];
+  const walk = (rel: string): void => {
+    for (const n of readdirSync(join('/proc/sys', rel)).sort()) {
+      const r = rel ? `${rel}/${n}` : n;
+      const st = lstatSync(join('/proc/sys', r), { throwIfNoEntry: false });
+      if (!st) continue;
+      if (st.isDirectory()) {
+        walk(r);
+        continue;
+      }
+      let value: string;
+      try {
+        value = readFileSync(join('/proc/sys', r), 'utf8');
+      } catch {
+        continue;
+      }
+      // One line per key, as the stand-in stores it (multi-line values such as dev.cdrom.info joined).
+      const flat = value.replace(/\n$/, '').split('\n').join(' ');
+      lines.push(`${st.mode & 0o200 ? 'rw' : 'ro'} ${r.replace(/[./]/g, (c) => (c === '/' ? '.' : '/'))} = ${flat}`);
+    }
+  };
+  walk('');
+  return lines.map((l) => `${l}\n`).join('');
+}
+
+/** The procps-ng sysctl stand-in as the host's sysctl, its parameter table (`kernelSysctls()` by default) and an empty call log. */
+export function plantSysctlStandin(root: string, table: string = kernelSysctls()): void {
+  plantTool(root, '/usr/sbin/sysctl', SYSCTL);
+  mkdirSync(dirname(join(root, SYSCTL_TABLE)), { recursive: true });
+  writeFileSync(join(root, SYSCTL_TABLE), table);
+  writeFileSync(join(root, SYSCTL_LOG), '');
 }

@@ -10,6 +10,7 @@ import { isAbsolute, join } from 'node:path';
 import { ExprValueError } from './errors.js';
 import { pyRegex } from './regex.js';
 import { typeName } from './values.js';
+import { UnsafeText } from './unsafe.js';
 
 export interface LookupDef {
   /** terms: the positional arguments after the name; kwargs: the keyword ones. */
@@ -102,14 +103,45 @@ export function firstFound(terms: unknown[], kwargs: Record<string, unknown>, sc
   throw new ExprValueError('No file was found when using first_found.');
 }
 
+/** flattened.py's `_check_list_of_one_list`: a list of one item (of one list...) is that item. */
+function oneOf(term: unknown): unknown {
+  while (Array.isArray(term) && term.length === 1) term = term[0];
+  return term;
+}
+
+/**
+ * community.general 6.6.2 plugins/lookup/flattened.py `_do_flatten`: lists flattened at every depth;
+ * a string item is stripped (listify_lookup_plugin_terms templates `term.strip()`; its value is
+ * rendered already); the string "None" or "null" ends the list it is in (the release `break`s),
+ * while a real null, a mapping or a number is kept as an item. A stripped unsafe string stays
+ * unsafe (the release would render it as a template: what a host said is never rendered here).
+ */
+function flatten(terms: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (let term of terms) {
+    term = oneOf(term);
+    const text = term instanceof UnsafeText ? term.text : term;
+    if (text === 'None' || text === 'null') break;
+    if (typeof term === 'string') term = term.trim();
+    else if (term instanceof UnsafeText && term.text.trim() !== term.text) term = new UnsafeText(term.text.trim());
+    if (Array.isArray(term)) out.push(...flatten(term));
+    else out.push(term);
+  }
+  return out;
+}
+
 export const LOOKUPS: Record<string, LookupDef> = {
   varnames,
+  flattened: { run: (terms) => flatten(terms) },
   first_found: { run: (terms, kwargs, scope) => firstFound(terms, kwargs, scope) },
 };
 
-/** A lookup by its short name or `ansible.builtin.` name. */
+/** Lookups of a collection, by their full name (2.14 routes the short name there too). */
+const COLLECTION_LOOKUPS: Record<string, string> = { 'community.general.flattened': 'flattened' };
+
+/** A lookup by its short name, `ansible.builtin.` name or collection name. */
 export function lookupPlugin(name: string): LookupDef | undefined {
-  const short = name.startsWith('ansible.builtin.') ? name.slice('ansible.builtin.'.length) : name;
+  const short = name.startsWith('ansible.builtin.') ? name.slice('ansible.builtin.'.length) : (COLLECTION_LOOKUPS[name] ?? name);
   return Object.hasOwn(LOOKUPS, short) ? LOOKUPS[short] : undefined;
 }
 

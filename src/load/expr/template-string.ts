@@ -45,6 +45,9 @@ export interface ParsedTemplate {
   convert: boolean;
 }
 
+/** config/base.yml STRING_TYPE_FILTERS (2.14's default): filters whose text is never converted back. */
+const STRING_TYPE_FILTERS = new Set(['string', 'to_json', 'to_nice_json', 'to_yaml', 'to_nice_yaml', 'ppretty', 'json']);
+
 const COMMENT_IN_STRING = /(?<!\$)\{#[\s\S]*?#\}/;
 
 export function hasTemplate(s: string): boolean {
@@ -72,7 +75,11 @@ export function renderParsed(t: ParsedTemplate, scope: Record<string, unknown>, 
   if (t.native) {
     const v = evaluate(t.native, scope, ctx);
     const around = (shown: string): string => t.segments.map((s) => ('text' in s ? s.text : shown)).join('');
-    out = templateValue(v, t.native.kind === 'variable', t.segments.length === 1, around);
+    const n = t.native;
+    // 2.14 wraps these filters' output as NativeJinjaText, which ansible_eval_concat returns as is
+    // when it is the only node: "{{ d | to_json }}" stays the JSON text, never a dict again.
+    const keepsText = n.kind === 'filter' && STRING_TYPE_FILTERS.has(n.name) && t.segments.length === 1;
+    out = keepsText && (typeof v === 'string' || v instanceof UnsafeText) ? v : templateValue(v, n.kind === 'variable', t.segments.length === 1, around);
   } else {
     const text = renderBody(t.segments, scope, ctx);
     out = t.convert ? fromTemplateText(text) : text;

@@ -22,6 +22,16 @@ export interface GroupEntry {
 }
 export interface ShadowEntry {
   password: string;
+  /** Days between changes, min and max (spwd's sp_min/sp_max: an empty field reads -1). */
+  min: number;
+  max: number;
+}
+
+/** A shadow line as spwd.getspnam gives it. */
+export function parseShadow(line: string): ShadowEntry {
+  const f = line.split(':');
+  const days = (x: string | undefined) => (x === undefined || x === '' ? -1 : Number(x));
+  return { password: f[1] ?? '', min: days(f[3]), max: days(f[4]) };
 }
 
 export function parsePasswd(line: string): PasswdEntry | undefined {
@@ -81,7 +91,7 @@ export async function readAccounts(conn: RemoteShell, name: string, paths: strin
   });
   return {
     user: parsePasswd(lines(parts[0])[0] ?? ''),
-    shadow: shadowLine ? { password: shadowLine.split(':')[1] ?? '' } : undefined,
+    shadow: shadowLine ? parseShadow(shadowLine) : undefined,
     groups: lines(parts[2])
       .map(parseGroup)
       .filter((g): g is GroupEntry => !!g),

@@ -42,6 +42,11 @@ describe('templated strings give the type Ansible 2.14 gives', () => {
     [' {{ true }}', ' True'],
     ['{{ true }}\n', true], // the trailing newline is kept on text only
     ['{{ 5 }}\n', '5\n'],
+    // STRING_TYPE_FILTERS keep their text when alone (NativeJinjaText), measured with 2.14:
+    ["{{ {'a': 1} | to_json }}", '{"a": 1}'],
+    ['{{ [1] | string }}', '[1]'],
+    ['{{ [1] | to_json | trim }}', [1]],
+    ["{{ [1] | to_json }}{{ '' }}", [1]],
   ])('%j', (src, want) => {
     expect(renderDeep(src, scope)).toEqual(want);
   });

@@ -35,6 +35,19 @@ describe('lookup varnames', () => {
   });
 });
 
+describe('lookup community.general.flattened (6.6.2 plugins/lookup/flattened.py)', () => {
+  const scope = { deep: [1, [2, [3, [4]]]], words: [' a ', ['b']] };
+  test.each([
+    ["query('community.general.flattened', deep)", [1, 2, 3, 4]],
+    ["query('flattened', words, [['c']])", ['a', 'b', 'c']], // strings stripped, lists of one unwrapped
+    ["lookup('community.general.flattened', words, 'c')", 'a,b,c'],
+    ["lookup('community.general.flattened', [1, [2]], ['x'])", [1, 2, 'x']],
+    ["query('flattened', ['x', 'None', 'y'], 'z')", ['x', 'z']], // "None" ends the list it is in
+    ["query('flattened', 'null', 'z')", []],
+    ["query('flattened', [none, {'k': 1}, true])", [null, { k: 1 }, true]],
+  ])('%s', (src, want) => expect(ev(src, scope)).toEqual(want));
+});
+
 describe('lookup first_found', () => {
   // A role (tasks/main.yml, vars/Debian.yml) under roles/, a playbook dir with files/.
   const base = mkdtempSync(join(tmpdir(), 'nm-lookup-'));
@@ -66,7 +79,7 @@ describe('lookup first_found', () => {
 
 describe('lookup at load time', () => {
   test.each([
-    ["lookup('pipe', 'id')", 7, "unknown lookup plugin 'pipe' (nodemend has: varnames, first_found)"],
+    ["lookup('pipe', 'id')", 7, "unknown lookup plugin 'pipe' (nodemend has: varnames, flattened, first_found)"],
     ['lookup(name)', 7, 'lookup() needs the name of a lookup plugin as a quoted string first'],
     ['f(1)', 1, "only methods can be called (x.split(','), d.items()); use a filter for anything else (x | name(args))"],
   ])('%s fails at col %i', (src, col, message) => {

@@ -1,0 +1,145 @@
+/**
+ * A public role through ansible-playbook and nodemend on node32: devsec.hardening os_hardening
+ * 10.2.0 (test/fixtures/roles-public/roles/os_hardening, vendored unedited).
+ *
+ * Fleet hosts are chroots on this machine's kernel (src/fleet/hosts.ts), and the role writes
+ * kernel parameters (net.*, kernel.kexec_load_disabled: one-way until reboot), loads modules and
+ * remounts filesystems. So first: every fleet host's /proc/sys is read-only (hosts.ts), proven
+ * here with the host's real procps sysctl; and on node32 sysctl, modprobe, mount and umount are
+ * stand-ins (test/setup/system-standins.ts) that keep their state in table files. The sysctl
+ * stand-in (procps-ng 4.0.2) is checked against the real procps 4.0.2 sysctl of the host on
+ * what both can do without writing the kernel (reads, errors, --dry-run).
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fleetHost, hostRoot, HOSTS, testFleet } from '../setup/fleet.js';
+import { plantSysctlStandin, SYSCTL_LOG, SYSCTL_TABLE } from '../setup/system-standins.js';
+
+const HOST = HOSTS.ansibleRoles[0];
+
+interface Shell {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A script on the host as root, over ssh with the fleet's key; never throws on a non-zero exit. */
+function onHost(script: string): Promise<Shell> {
+  const f = testFleet();
+  const args = ['-p', String(fleetHost(HOST).port), '-i', f.key, '-o', `UserKnownHostsFile=${f.knownHosts}`, '-o', 'BatchMode=yes', 'root@127.0.0.1', script];
+  return new Promise((res) => {
+    execFile('ssh', args, { timeout: 300_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      res({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A POSIX shell word. */
+const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+const REAL_SYSCTL = '/usr/lib/nm-real/sysctl';
+
+describe('the shared kernel is out of reach', () => {
+  it("a fleet host cannot write the machine's /proc/sys, only its own hostname and domainname", async () => {
+    // Each write puts back the value already there: harmless even if the protection were missing.
+    const r = await onHost(`
+      sysctl=$(test -x ${REAL_SYSCTL} && echo ${REAL_SYSCTL} || echo /usr/sbin/sysctl)
+      v=$(cat /proc/sys/net/ipv4/ip_forward); $sysctl -w net.ipv4.ip_forward=$v; echo "rc=$?"
+      (echo "$v" > /proc/sys/net/ipv4/ip_forward) 2>&1; echo "rc=$?"
+      d=$(cat /proc/sys/kernel/domainname); echo "$d" > /proc/sys/kernel/domainname; echo "rc=$?"
+      grep ' /proc/sys ' /proc/self/mountinfo | cut -d' ' -f6 | cut -d, -f1`);
+    expect(r.stderr).toContain('sysctl: permission denied on key "net.ipv4.ip_forward"');
+    expect(r.stdout.split('\n')).toEqual(['rc=1', expect.stringContaining('Read-only file system'), 'rc=1', 'rc=0', 'ro', '']);
+  });
+});
+
+describe('the procps-ng 4.0.2 sysctl stand-in answers as the real one', () => {
+  const conf = '/tmp/nm-sysctl-standin.conf';
+  beforeAll(async () => {
+    plantSysctlStandin(hostRoot(HOST));
+    const text = [
+      '# comment',
+      '; also a comment',
+      'fs.protected_fifos = 1',
+      '-no.such.key = 1',
+      'kernel/domainname = nm-standin',
+      'this line has no equals sign',
+      'fs.protected_*=2',
+      '-fs.protected_regular',
+      'x',
+      '',
+    ].join('\n');
+    expect((await onHost(`printf %s ${q(text)} > ${conf}`)).code).toBe(0);
+  }, 60_000);
+
+  // What both can run without writing a kernel parameter.
+  const argvs = [
+    ['-n', 'kernel.ostype'],
+    ['kernel.ostype'],
+    ['kernel/ostype'],
+    ['-N', 'kernel.ostype'],
+    ['-b', 'kernel.ostype'],
+    ['-e', '-n', 'no.such.key'],
+    ['no.such.key'],
+    ['-n', 'no.such.key', 'other.missing'],
+    ['-en', 'kernel.ostype', 'no.such.key'],
+    ['-n', 'net.ipv4.ip_local_port_range'],
+    ['--dry-run', 'kernel.domainname=nm-x'],
+    ['--dry-run', '-w', 'net.ipv4.ip_local_port_range=1024  65000'],
+    ['--dry-run', '-w', 'no.such.key=1'],
+    ['--dry-run', '-e', '-w', 'no.such.key=1'],
+    ['--dry-run', '-p', conf],
+    ['--dry-run', '-e', '-p', conf],
+    ['-p', '/no/such/file.conf'],
+    ['-N', '-q', 'kernel.ostype'],
+    [],
+    ['-V'],
+  ];
+  it.each(argvs.map((a) => [a.join(' ') || '(no arguments)', a]))('sysctl %s', async (_, argv) => {
+    const line = (argv as string[]).map(q).join(' ');
+    const real = await onHost(`${REAL_SYSCTL} ${line}`);
+    const standin = await onHost(`sysctl ${line}`);
+    // Usage's full text aside: the stand-in prints its first lines only.
+    if ((argv as string[]).length === 0) {
+      expect(standin.code).toBe(real.code);
+      expect(real.stderr).toContain(standin.stderr.trim().split('\n')[1]);
+      return;
+    }
+    expect(standin).toEqual(real);
+  });
+
+  it('writes go to its table and read back as the kernel would show them; /proc/sys is untouched', async () => {
+    const before = await onHost('cat /proc/sys/net/ipv4/ip_local_port_range');
+    const w = await onHost("sysctl -w net.ipv4.ip_local_port_range='1024  65000' kernel.core_pattern=' core %p '; echo rc=$?; sysctl -n net.ipv4.ip_local_port_range kernel.core_pattern");
+    expect(w.stdout).toBe('net.ipv4.ip_local_port_range = 1024  65000\nkernel.core_pattern = core %p\nrc=0\n1024\t65000\ncore %p\n');
+    expect((await onHost('cat /proc/sys/net/ipv4/ip_local_port_range')).stdout).toBe(before.stdout);
+    expect(readFileSync(join(hostRoot(HOST), SYSCTL_TABLE), 'utf8')).toContain('rw net.ipv4.ip_local_port_range = 1024\t65000\n');
+    expect(readFileSync(join(hostRoot(HOST), SYSCTL_LOG), 'utf8')).toContain('sysctl -w net.ipv4.ip_local_port_range=1024  65000 kernel.core_pattern= core %p \n');
+  });
+
+  it('--system applies sysctl.d files in name order, then /etc/sysctl.conf, ignoring unknown keys', async () => {
+    const r = await onHost(`
+      mkdir -p /etc/sysctl.d /usr/lib/sysctl.d
+      echo 'fs.protected_fifos = 2' > /etc/sysctl.d/90-nm.conf
+      echo 'fs.protected_fifos = 0' > /usr/lib/sysctl.d/90-nm.conf
+      printf 'no.such.key = 1\\nfs.protected_regular = 1\\n' > /usr/lib/sysctl.d/10-nm.conf
+      sysctl --system; echo rc=$?; sysctl -n fs.protected_fifos
+      rm -f /etc/sysctl.d/90-nm.conf /usr/lib/sysctl.d/90-nm.conf /usr/lib/sysctl.d/10-nm.conf`);
+    const applying = r.stdout.split('\n').filter((l) => l.startsWith('* Applying'));
+    expect(applying).toContain('* Applying /usr/lib/sysctl.d/10-nm.conf ...');
+    expect(applying).toContain('* Applying /etc/sysctl.d/90-nm.conf ...');
+    expect(applying).not.toContain('* Applying /usr/lib/sysctl.d/90-nm.conf ...');
+    expect(applying.indexOf('* Applying /usr/lib/sysctl.d/10-nm.conf ...')).toBeLessThan(applying.indexOf('* Applying /etc/sysctl.d/90-nm.conf ...'));
+    // Every "* Applying" line comes before the first setting, as PreloadSystem reads all files first.
+    const lines = r.stdout.split('\n');
+    expect(lines.findIndex((l) => !l.startsWith('* Applying'))).toBe(applying.length);
+    expect(r.stdout).toContain('fs.protected_regular = 1\nfs.protected_fifos = 2\n');
+    // The last setting of a key wins (the host's own 99-protect-links.conf comes later and sets it too).
+    const last = [...r.stdout.matchAll(/^fs\.protected_fifos = (\d)$/gm)].pop()![1];
+    expect(r.stdout).toMatch(new RegExp(`rc=0\n${last}\n$`));
+    expect(r.stderr).toBe('');
+  });
+});
