@@ -6,14 +6,17 @@
  * schema tag whose test matches a plain scalar), with the schema of YAML_OPTIONS.
  *
  * Only a document made of block mappings and sequences, one-line flow sequences and mappings of
- * scalars, plain, quoted and block scalars and comments is built here. Anything else (anchors,
- * aliases, tags, directives, `?` keys, `<<`, several documents, tabs, CR, an explicit block indent,
- * a duplicate key, any error or unexpected token) returns undefined: the caller takes the Document
- * path (yaml-source.ts parseYaml + plain), which reports every error with its file:line:col.
- * The two paths give deep-equal values (test/unit/load/yaml-fast.test.ts).
+ * scalars, plain, quoted and block scalars, comments, anchors on values, aliases as values and
+ * `<<` merge keys of block mappings is built here. Anything else (tags, directives, `?` keys, an
+ * anchor or alias as a key, several documents, tabs, CR, an explicit block indent, a duplicate key,
+ * any error or unexpected token) returns undefined: the caller takes the Document path
+ * (yaml-source.ts parseYaml + plain), which reports every error with its file:line:col. So does a
+ * document whose aliases expand past the alias-bomb limit (counted as parseYaml's aliasBomb does).
+ * The two paths give deep-equal values with the same sharing (test/unit/load/yaml-fast.test.ts):
+ * see Aliases below.
  */
 import { CST, Document, Lexer, isScalar, type ScalarTag } from 'yaml';
-import { YAML_OPTIONS } from './yaml-source.js';
+import { ALIAS_EXPANSION_BASE, ALIAS_EXPANSION_FACTOR, YAML_OPTIONS } from './yaml-source.js';
 
 /** Returned by the scanner for anything it leaves to the Document path. */
 const NOT_HERE = Symbol('Document path');
@@ -21,14 +24,30 @@ const NOT_HERE = Symbol('Document path');
 /** The library's key length limit (an implicit key's `:` at most 1024 chars after its start), with room. */
 const MAX_KEY = 1000;
 
+/** A `<<` key: its value is merged into the mapping when it is complete. */
+const MERGE = Symbol('<<');
+
 interface Frame {
   map: boolean;
   /** Column of the mapping's keys or of the sequence's `-`. */
   indent: number;
   obj: Record<string, unknown> | unknown[];
   /** The mapping key whose value is still to come. */
-  key?: string;
+  key?: string | typeof MERGE;
   /** A value slot (a key's value or a `-` item) is open. */
+  open: boolean;
+  /** Nodes of the collection with every alias expanded, as aliasBomb counts them. */
+  size: number;
+  /** Its anchor, completed when it closes. */
+  anchor?: Anchor;
+  /** Keys a `<<` added that an own key may still set. */
+  merged?: Set<string>;
+}
+
+interface Anchor {
+  value: unknown;
+  size: number;
+  /** The collection is still being read: an alias to it would make a cycle. */
   open: boolean;
 }
 
@@ -73,6 +92,19 @@ const BAD_PLAIN_START = new Set(['\t', ',', '%', '|', '>', '@', '`', undefined])
 
 type LineState = 'start' | 'afterKey' | 'afterValue';
 
+/**
+ * Aliases. An alias gives the anchored value itself (one shared object), as the Document path's
+ * plain() does. A `<<` merge adds the source's keys the mapping does not have yet, in order, own
+ * keys winning wherever they are written (plain()'s PlainBuilder.map). plain() reads a source
+ * written in place once, but rebuilds one reached through an alias (or an anchored one) from its
+ * nodes: fresh copies of its own collections, the values of its aliases shared. So here a source
+ * written in place gives its values, one reached through an anchor gives copies that keep what
+ * aliases shared (`copyOwn`). What would make the two differ goes to the Document path: an anchor
+ * inside a copied source (plain() would register the copy under it), a source with a key that is
+ * not a string (plain() keeps the key's type while merging: `1` and `"1"`, null and `"null"`), a
+ * source that is not a mapping (its positioned error), an alias to a collection still open (a
+ * cycle) and an anchor name reused while its collection is open.
+ */
 class FastBuilder {
   private readonly stack: Frame[] = [];
   private root: unknown = NOT_HERE;
@@ -82,6 +114,19 @@ class FastBuilder {
   /** A `-` was seen on this line. */
   private dash = false;
   private readonly schema = schema();
+  /** An anchor (`&name`) waiting for the node it is written before, and where its line starts. */
+  private anchor: string | undefined;
+  private anchorLine = -1;
+  private readonly anchors = new Map<string, Anchor>();
+  /** Collections that carry an anchor. */
+  private readonly anchored = new WeakSet<object>();
+  /** Collections with an anchored collection inside. */
+  private readonly holdsAnchor = new WeakSet<object>();
+  /** Mappings with a key whose value is not a string. */
+  readonly nonStringKeys = new WeakSet<object>();
+  /** Nodes written (an alias is one) and values aliases add, as aliasBomb counts them. */
+  private own = 0;
+  private expanded = 0;
 
   constructor(private readonly text: string) {}
 
@@ -96,6 +141,7 @@ class FastBuilder {
     let flow: FlowBuilder | undefined;
     /** The previous token was a space or a line start: a comment must follow one. */
     let spaced = true;
+    let anchorBefore = false;
     for (let tok = tokens.next(); !tok.done; tok = tokens.next()) {
       const t = tok.value;
       const at = this.offset;
@@ -121,10 +167,13 @@ class FastBuilder {
       this.offset += t.length;
       const wasSpaced = spaced;
       spaced = t === '\n' || (t !== '' && t.trim() === '');
+      // A space or line end must follow an anchor (`&a{` is an error).
+      if (anchorBefore && !spaced) throw NOT_HERE;
+      anchorBefore = t[0] === '&';
       if (flow) {
         if (t.includes('\n') || t[0] === '#') throw NOT_HERE;
         if (flow.feed(t, scalarNext, at)) {
-          this.value(flow.value(), flow.col);
+          this.value(flow.value(), flow.col, flow.size, flow.own);
           flow = undefined;
         }
         scalarNext = false;
@@ -195,16 +244,55 @@ class FastBuilder {
           started = true;
           flow = new FlowBuilder(this, t === '{', at - this.lineStart);
           continue;
+        case '&':
+          // An anchor on the value after `key:` or `-` on this line (not on a key).
+          if (this.anchor !== undefined || t.length < 2 || !(this.state === 'afterKey' || (this.state === 'start' && this.dash))) throw NOT_HERE;
+          started = true;
+          this.anchor = t.slice(1);
+          this.anchorLine = this.lineStart;
+          continue;
+        case '*': {
+          if (this.anchor !== undefined || !(this.state === 'afterKey' || (this.state === 'start' && this.dash))) throw NOT_HERE;
+          started = true;
+          const a = this.alias(t);
+          this.value(a.value, at - this.lineStart, a.size, 1);
+          continue;
+        }
         default:
-          // anchors, aliases, tags, `?`, `:` without a key, `...`, directives, flow errors
+          // tags, `?`, `:` without a key, `...`, directives, flow errors
           throw NOT_HERE;
       }
     }
     if (flow || block) throw NOT_HERE;
     if (pending) this.value(this.scalar(pending.type, pending.source, pending.at), pending.col);
     while (this.stack.length) this.close();
-    if (this.root === NOT_HERE) throw NOT_HERE;
+    if (this.root === NOT_HERE || this.expanded > ALIAS_EXPANSION_BASE + ALIAS_EXPANSION_FACTOR * this.own) throw NOT_HERE;
     return this.root;
+  }
+
+  /** The value of an alias token (`*name`) and its expanded size. */
+  alias(token: string): Anchor {
+    const name = token.slice(1);
+    const a = this.anchors.get(name);
+    // An alias inside a flow collection whose anchor is still to be registered would be a cycle.
+    if (!a || a.open || name === this.anchor) throw NOT_HERE;
+    this.expanded += a.size;
+    // Beyond any document's limit (a node takes at least a character): stop before copying more.
+    if (this.expanded > ALIAS_EXPANSION_BASE + ALIAS_EXPANSION_FACTOR * this.text.length) throw NOT_HERE;
+    return a;
+  }
+
+  /** Register `name` for a value (a collection still open until it closes). */
+  anchorValue(name: string, value: unknown, size: number, open: boolean): Anchor {
+    // Reused while its first node is open: plain() and aliasBomb would then disagree on the target.
+    if (this.anchors.get(name)?.open || name === this.anchor) throw NOT_HERE;
+    const a: Anchor = { value, size, open };
+    this.anchors.set(name, a);
+    if (value !== null && typeof value === 'object') {
+      this.anchored.add(value);
+      for (const f of this.stack) this.holdsAnchor.add(f.obj);
+    }
+    return a;
   }
 
   private newline(next: number): void {
@@ -237,7 +325,10 @@ class FastBuilder {
       }
     }
     if (!tag) return value;
-    if (tag.default !== true) throw NOT_HERE; // `<<`
+    if (tag.default !== true) {
+      if (tag.tag === 'tag:yaml.org,2002:merge') return MERGE;
+      throw NOT_HERE;
+    }
     const res = tag.resolve(
       value,
       () => {
@@ -273,15 +364,26 @@ class FastBuilder {
     return this.stack[this.stack.length - 1];
   }
 
-  /** Close the innermost collection: a key or `-` left without a value gets null. */
+  /** Close the innermost collection (a key or `-` left without a value gets null): the value of its parent's slot. */
   private close(): void {
     const f = this.stack.pop()!;
-    if (f.open) this.put(f, null);
+    if (f.open) this.put(f, null, 1);
+    if (f.anchor) {
+      f.anchor.size = f.size;
+      f.anchor.open = false;
+    }
+    const parent = this.top;
+    if (parent) this.put(parent, f.obj, f.size);
   }
 
-  private put(f: Frame, value: unknown): void {
+  /** Fill the open slot of `f` with a value of `size` expanded nodes. */
+  private put(f: Frame, value: unknown, size: number): void {
+    // An anchor is taken by the value it was written before (value(), startCollection()).
+    if (this.anchor !== undefined) throw NOT_HERE;
+    f.size += size;
     if (f.map) {
-      (f.obj as Record<string, unknown>)[f.key!] = value;
+      if (f.key === MERGE) this.merge(f, value);
+      else (f.obj as Record<string, unknown>)[f.key!] = value;
       f.key = undefined;
     } else {
       (f.obj as unknown[]).push(value);
@@ -289,30 +391,69 @@ class FastBuilder {
     f.open = false;
   }
 
-  /** Open a new collection at `col` as the value of the open slot (or as the document). */
+  /** A `<<` value: a mapping or a list of them, its keys added where `f` has none yet. */
+  private merge(f: Frame, value: unknown): void {
+    const list = Array.isArray(value);
+    const sources = list ? (value as unknown[]) : [value];
+    // Sources of an anchored list (`<<: *list`) are rebuilt by plain() as well.
+    const listCopied = list && this.anchored.has(value as object);
+    const obj = f.obj as Record<string, unknown>;
+    for (const src of sources) {
+      if (src === null || typeof src !== 'object' || Array.isArray(src) || this.nonStringKeys.has(src)) throw NOT_HERE;
+      const copied = listCopied || this.anchored.has(src);
+      if (copied && this.holdsAnchor.has(src)) throw NOT_HERE;
+      for (const k of Object.keys(src)) {
+        if (Object.prototype.hasOwnProperty.call(obj, k)) continue;
+        const v = (src as Record<string, unknown>)[k];
+        define(obj, k, copied ? this.copyOwn(v) : v);
+        (f.merged ??= new Set()).add(k);
+      }
+    }
+  }
+
+  /** A value as plain() rebuilds it from its nodes: own collections copied, anchored ones (aliases) shared. */
+  private copyOwn(v: unknown): unknown {
+    if (v === null || typeof v !== 'object' || this.anchored.has(v)) return v;
+    if (Array.isArray(v)) return v.map((x) => this.copyOwn(x));
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) define(out, k, this.copyOwn((v as Record<string, unknown>)[k]));
+    return out;
+  }
+
+  /** Open a new collection at `col` for the open slot (filled when it closes) or as the document. */
   private startCollection(map: boolean, col: number): Frame {
-    const frame: Frame = { map, indent: col, obj: map ? {} : [], open: false };
+    const frame: Frame = { map, indent: col, obj: map ? {} : [], open: false, size: 1 };
+    this.own++;
     const top = this.top;
     if (top) {
       if (!top.open || col <= top.indent) {
         // A sequence may sit at its mapping key's column.
         if (!(top.map && top.open && !map && col === top.indent && this.state === 'start' && !this.dash)) throw NOT_HERE;
       }
-      this.put(top, frame.obj);
     } else {
       if (this.root !== NOT_HERE) throw NOT_HERE;
       this.root = frame.obj;
+    }
+    if (this.anchor !== undefined) {
+      const name = this.anchor;
+      this.anchor = undefined;
+      frame.anchor = this.anchorValue(name, frame.obj, 0, true);
     }
     this.stack.push(frame);
     return frame;
   }
 
+  private anchorOnThisLine(): boolean {
+    return this.anchor !== undefined && this.anchorLine === this.lineStart;
+  }
+
   private seqItem(col: number): void {
+    if (this.anchorOnThisLine()) throw NOT_HERE;
     while (this.top && this.top.indent > col) this.close();
     const top = this.top;
     let seq: Frame;
     if (top && !top.map && top.indent === col) {
-      if (top.open) this.put(top, null);
+      if (top.open) this.put(top, null, 1);
       seq = top;
     } else {
       seq = this.startCollection(false, col);
@@ -322,31 +463,55 @@ class FastBuilder {
   }
 
   key(source: string, type: string, at: number): void {
-    if (source.includes('\n') || this.offset - at > MAX_KEY) throw NOT_HERE;
+    // An anchor before a key on its line is the key's (`- &a k: v`); on a line before, its mapping's.
+    if (source.includes('\n') || this.offset - at > MAX_KEY || this.anchorOnThisLine()) throw NOT_HERE;
     const col = at - this.lineStart;
     // A key starts a line (after its indent and any `-`): a second key on one line is an error.
     if (this.state !== 'start') throw NOT_HERE;
     while (this.top && (this.top.indent > col || (!this.top.map && this.top.indent === col && !this.dash))) this.close();
     let top = this.top;
     if (top && top.map && top.indent === col && !this.dash) {
-      if (top.open) this.put(top, null);
+      if (top.open) this.put(top, null, 1);
     } else {
       top = this.startCollection(true, col);
     }
-    top.key = newKey(top.obj as Record<string, unknown>, this.scalar(type, source, at, true));
+    const k = this.scalar(type, source, at, true);
+    top.key = k === MERGE ? MERGE : this.ownKey(top, k);
+    top.size++;
+    this.own++;
     top.open = true;
     this.state = 'afterKey';
   }
 
-  /** A scalar or flow collection: the value of the open slot. */
-  value(value: unknown, col: number): void {
+  /** newKey for a block mapping, where a key a `<<` added may be set once more. */
+  private ownKey(f: Frame, k: unknown): string {
+    const obj = f.obj as Record<string, unknown>;
+    if (typeof k !== 'string') this.nonStringKeys.add(obj);
+    const key = k === null ? '' : String(k);
+    if (f.merged?.delete(key)) return key;
+    return newKey(obj, k);
+  }
+
+  /** A scalar, alias or flow collection of `size` expanded and `own` written nodes: the value of the open slot. */
+  value(value: unknown, col: number, size = 1, own = 1): void {
     const top = this.top;
     if (!top || !top.open || this.state === 'afterValue') throw NOT_HERE;
     // A value on a line of its own sits deeper than its key (or `-`).
     if (this.state === 'start' && !this.dash && col <= top.indent) throw NOT_HERE;
-    this.put(top, value);
+    this.own += own;
+    if (this.anchor !== undefined) {
+      const name = this.anchor;
+      this.anchor = undefined;
+      this.anchorValue(name, value, size, false);
+    }
+    this.put(top, value, size);
     this.state = 'afterValue';
   }
+}
+
+function define(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /**
@@ -361,7 +526,7 @@ function newKey(obj: Record<string, unknown>, k: unknown): string {
   return key;
 }
 
-/** A flow sequence or mapping of scalars on one line: `[a, "b"]`, `{ k: v, k2: 2 }`. */
+/** A flow sequence or mapping of scalars and aliases on one line: `[a, "b", *c]`, `{ k: v, k2: &x 2 }`. */
 class FlowBuilder {
   private readonly items: unknown[] = [];
   private readonly obj: Record<string, unknown> = {};
@@ -369,6 +534,11 @@ class FlowBuilder {
   private expect: 'item' | 'colon' | 'value' | 'sep' = 'item';
   private key: unknown;
   private done = false;
+  /** An anchor for the next value. */
+  private anchor: string | undefined;
+  /** Nodes with aliases expanded, and as written (see FastBuilder). */
+  size = 1;
+  own = 1;
 
   constructor(
     private readonly outer: FastBuilder,
@@ -381,25 +551,46 @@ class FlowBuilder {
   feed(t: string, scalar: boolean, at: number): boolean {
     if (this.done) throw NOT_HERE;
     if (!scalar && t.trim() === '') return false;
-    if (scalar || t[0] === '"' || t[0] === "'") {
-      const type = scalar ? 'scalar' : t[0] === '"' ? 'double-quoted-scalar' : 'single-quoted-scalar';
-      if (this.expect === 'item') {
-        if (this.isMap) {
-          this.key = this.outer.scalar(type, t, at, true);
-          this.expect = 'colon';
-        } else {
-          this.items.push(this.outer.scalar(type, t, at));
-          this.expect = 'sep';
-        }
-        return false;
-      }
-      if (this.expect === 'value') {
-        this.obj[newKey(this.obj, this.key)] = this.outer.scalar(type, t, at);
-        this.expect = 'sep';
-        return false;
-      }
-      throw NOT_HERE;
+    if (!scalar && t[0] === '&') {
+      // An anchor on a value (not on a key of a mapping).
+      if (this.anchor !== undefined || t.length < 2 || (this.isMap ? this.expect !== 'value' : this.expect !== 'item')) throw NOT_HERE;
+      this.anchor = t.slice(1);
+      return false;
     }
+    const alias = !scalar && t[0] === '*';
+    if (alias || scalar || t[0] === '"' || t[0] === "'") {
+      let value: unknown;
+      let size = 1;
+      if (alias) {
+        if (this.anchor !== undefined || (this.isMap && this.expect !== 'value')) throw NOT_HERE;
+        ({ value, size } = this.outer.alias(t));
+      } else {
+        const type = scalar ? 'scalar' : t[0] === '"' ? 'double-quoted-scalar' : 'single-quoted-scalar';
+        if (this.isMap && this.expect === 'item') {
+          this.key = this.outer.scalar(type, t, at, true);
+          if (this.key === MERGE) throw NOT_HERE;
+          if (typeof this.key !== 'string') this.outer.nonStringKeys.add(this.obj);
+          this.expect = 'colon';
+          this.size++;
+          this.own++;
+          return false;
+        }
+        value = this.outer.scalar(type, t, at);
+      }
+      if (this.expect !== (this.isMap ? 'value' : 'item')) throw NOT_HERE;
+      if (this.anchor !== undefined) {
+        this.outer.anchorValue(this.anchor, value, 1, false);
+        this.anchor = undefined;
+      }
+      if (this.isMap) this.obj[newKey(this.obj, this.key)] = value;
+      else this.items.push(value);
+      this.size += size;
+      this.own++;
+      this.expect = 'sep';
+      return false;
+    }
+    // An anchor must be followed by its value.
+    if (this.anchor !== undefined) throw NOT_HERE;
     if (t === ':' && this.expect === 'colon') {
       this.expect = 'value';
       return false;

@@ -197,9 +197,9 @@ function aliasBomb(doc: Document.Parsed): { alias: Node; limit: number } | undef
   return first ? { alias: first, limit } : undefined;
 }
 
-/** How many values aliases may add to a document: a fixed allowance plus a multiple of its own size. */
-const ALIAS_EXPANSION_BASE = 100_000;
-const ALIAS_EXPANSION_FACTOR = 10;
+/** How many values aliases may add to a document: a fixed allowance plus a multiple of its own size (also yaml-fast.ts). */
+export const ALIAS_EXPANSION_BASE = 100_000;
+export const ALIAS_EXPANSION_FACTOR = 10;
 
 let readLog: Set<string> | undefined;
 
