@@ -328,6 +328,14 @@ async function compileFile(file: string, opts: JinjaOptions): Promise<CompiledFi
 }
 
 /**
+ * What Ansible's template module adds to a template's variables (ansible-core 2.14
+ * template/__init__.py generate_ansible_template_vars), as far as nodemend gives it:
+ * `ansible_managed`, the default DEFAULT_MANAGED_STR "Ansible managed" (it has no strftime
+ * codes). Roles write it as `{{ ansible_managed | comment }}`.
+ */
+export const TEMPLATE_MODULE_VARS: Readonly<Record<string, unknown>> = { ansible_managed: 'Ansible managed' };
+
+/**
  * Render a template file; compiled once per file version (path + mtime + size), also when
  * hundreds of hosts ask at the same moment (they share the one compilation in flight).
  */

@@ -13,7 +13,7 @@ import { scratchPlannedPaths } from '../modules/lib/planned-paths.js';
 import { ModuleFailure, type ModuleContext, type ModuleDef, type Plan } from '../modules/types.js';
 import { evaluateCondition, evaluateTemplatedExpression, renderDeep, renderStored, UndefinedVariableError } from '../load/expr/index.js';
 import { isUnsafe, markUnsafe, unwrapUnsafe } from '../load/expr/unsafe.js';
-import { renderTemplateFile } from '../load/template.js';
+import { renderTemplateFile, TEMPLATE_MODULE_VARS } from '../load/template.js';
 import type { TaskResult, TaskStatus } from './events.js';
 import type { HostRun } from './host-run.js';
 import { buildScope, withFacts, type ScopeParts } from './scope.js';
@@ -284,7 +284,7 @@ async function runOnce(
       diff: env.options.diff && !noLog,
       facts: target.facts,
       vars: scope,
-      renderTemplate: (file, opts) => withFacts(target.facts, () => renderTemplateFile(file, scope, opts)),
+      renderTemplate: (file, opts) => withFacts(target.facts, () => renderTemplateFile(file, { ...scope, ...TEMPLATE_MODULE_VARS }, opts)),
       resolveLocalPath: (p, kind) => {
         const file = resolveLocalPath(env.scopeBase.play.dir, p, kind, inh.role?.path);
         env.options.onLocalFile?.(file);

@@ -144,7 +144,45 @@ function regexFindall(v: unknown, a: Args): unknown[] {
 
 const RE_OPTS = ['ignorecase', 'multiline'];
 
+/** The comment filter's styles (ansible.builtin.comment, ansible-core 2.14 plugins/filter/core.py). */
+const COMMENT_STYLES: Record<string, Record<string, string>> = {
+  plain: { decoration: '# ' },
+  erlang: { decoration: '% ' },
+  c: { decoration: '// ' },
+  cblock: { beginning: '/*', decoration: ' * ', end: ' */' },
+  xml: { beginning: '<!--', decoration: ' - ', end: '-->' },
+};
+const COMMENT_PARTS = ['decoration', 'newline', 'beginning', 'prefix', 'prefix_count', 'postfix', 'postfix_count', 'end'];
+
+/**
+ * `text | comment(style, **parts)`: the text framed as a comment, each line decorated, as Ansible
+ * frames `ansible_managed`: plain gives "#\n# text\n#". A given `decoration` also sets the default
+ * prefix and postfix (stripped of trailing blanks); the style's own parts override those defaults.
+ */
+function comment(v: unknown, a: Args): string {
+  const name = a.style === undefined ? 'plain' : str(a.style, 'comment style');
+  const style = Object.prototype.hasOwnProperty.call(COMMENT_STYLES, name) ? COMMENT_STYLES[name] : undefined;
+  if (!style) throw new ExprValueError(`comment: unknown style '${name}' (plain, erlang, c, cblock, xml)`);
+  const deco = a.decoration === undefined ? style.decoration : toText(a.decoration);
+  const p: Record<string, unknown> = { newline: '\n', beginning: '', prefix: deco.trimEnd(), prefix_count: 1, decoration: '', postfix: deco.trimEnd(), postfix_count: 1, end: '', ...style };
+  for (const k of COMMENT_PARTS) if (a[k] !== undefined) p[k] = a[k];
+  const [nl, beginning, prefix, decoration, postfix, end] = ['newline', 'beginning', 'prefix', 'decoration', 'postfix', 'end'].map((k) => toText(p[k]));
+  const count = (k: string): number => Math.max(0, int(typeof p[k] === 'string' ? Number(p[k]) : p[k], k));
+  const head = (beginning ? beginning + nl : '') + (prefix ? (prefix !== nl ? prefix + nl : nl).repeat(count('prefix_count')) : '');
+  const body = (
+    decoration +
+    str(v, 'comment')
+      .split(nl)
+      .join(nl + decoration)
+  )
+    .split(decoration + nl)
+    .join(decoration.trimEnd() + nl);
+  const tail = ['', ...Array<string>(count('postfix_count')).fill(postfix)].join(nl) + (end ? nl + end : '');
+  return head + body + tail;
+}
+
 export const TEXT_FILTERS: Record<string, FilterDef> = {
+  comment: { params: ['style'], keywords: COMMENT_PARTS, fn: comment },
   int: { params: ['default', 'base'], fn: (v, a) => toInt(v, a) },
   float: { params: ['default'], fn: (v, a) => toFloat(v, a) },
   bool: { fn: (v) => toBool(v) },

@@ -62,3 +62,19 @@ describe('expanduser (on the controller, as Ansible)', () => {
     ['/abs/~', '/abs/~'],
   ])('%s', (p, want) => expect(ev(`'${p}' | expanduser`)).toBe(want));
 });
+
+describe('comment (ansible-core 2.14 plugins/filter/core.py; expected values printed by it)', () => {
+  test.each([
+    ["'Ansible managed' | comment", '#\n# Ansible managed\n#'],
+    ["'a\\nb\\n\\nc' | comment", '#\n# a\n# b\n#\n# c\n#'],
+    ["'x' | comment('c')", '//\n// x\n//'],
+    ["'x' | comment('cblock')", '/*\n *\n * x\n *\n */'],
+    ["'x' | comment('xml')", '<!--\n -\n - x\n -\n-->'],
+    ["'x' | comment('erlang')", '%\n% x\n%'],
+    ["'x' | comment(decoration='; ')", ';\n; x\n;'],
+    ["'x' | comment('c', prefix_count=2, postfix_count=0)", '//\n//\n// x'],
+    ["'x' | comment(prefix='\\n')", '\n# x\n#'],
+    ["'x' | comment('cblock', decoration='** ')", '/*\n**\n** x\n**\n */'],
+  ])('%s', (src, want) => expect(ev(src)).toBe(want));
+  test('an unknown style is an error', () => expect(() => ev("'x' | comment('lisp')")).toThrow(/unknown style 'lisp'/));
+});
