@@ -36,6 +36,7 @@ import group from './group.js';
 import packageFacts from './package_facts.js';
 import modprobe from './modprobe.js';
 import getent from './getent.js';
+import yumRepository from './yum_repository.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -77,6 +78,7 @@ const ALL: ModuleDef[] = [
   packageFacts,
   modprobe,
   getent,
+  yumRepository,
 ];
 
 /** Modules by short name. */

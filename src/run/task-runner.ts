@@ -308,9 +308,10 @@ async function runOnce(
     let result: Record<string, unknown> = {};
     let applied = false;
     let basis: Basis | undefined;
+    let shownDiff: Plan['diff'];
     const key: TaskKey = { host: host.name, play: env.playName, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, isHandler: inh.handler === true, item: shownItem.item };
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      ({ result, applied, basis } = await planAndApply(mod, args, ctx, basisRec, env.options.planGuard && ((plan) => env.options.planGuard!(key, plan))));
+      ({ result, applied, basis, diff: shownDiff } = await planAndApply(mod, args, ctx, basisRec, env.options.planGuard && ((plan) => env.options.planGuard!(key, plan))));
       const regScope = task.register ? { ...scope, [task.register]: markUnsafe(result) } : scope;
       // In check mode an unapplied command has no rc/stdout: conditions that need them keep the plan's verdict.
       const evalKeep = async (cond: string[] | undefined, key: 'changed' | 'failed'): Promise<void> => {
@@ -351,7 +352,7 @@ async function runOnce(
         rc: noLog ? undefined : (result.rc as number | undefined),
         stdoutTail: noLog ? undefined : tail(result.stdout),
         stderrTail: noLog ? undefined : tail(result.stderr),
-        diff: noLog || !env.options.diff ? undefined : (result.diff as TaskResult['diff']),
+        diff: noLog || !env.options.diff ? undefined : (shownDiff ?? (Array.isArray(result.diff) ? (result.diff as TaskResult['diff']) : undefined)),
         basis,
       }),
     };
@@ -403,7 +404,7 @@ async function planAndApply(
   ctx: ModuleContext,
   basisRec: BasisRecorder,
   guard?: (plan: Plan) => string | undefined,
-): Promise<{ result: Record<string, unknown>; applied: boolean; basis?: Basis }> {
+): Promise<{ result: Record<string, unknown>; applied: boolean; basis?: Basis; diff?: Plan['diff'] }> {
   let basis: Basis | undefined;
   try {
     const plan = await mod.plan(args, ctx);
@@ -416,7 +417,8 @@ async function planAndApply(
     let result: Record<string, unknown> = { ...(plan.result ?? {}), changed: plan.changed };
     // The plan's msg is what reports print; a module that registers its own msg (debug's value) keeps it.
     if (plan.msg && !(plan.result && 'msg' in plan.result)) result.msg = plan.msg;
-    if (plan.diff && ctx.diff) result.diff = plan.diff;
+    // A module that registers Ansible's own `diff` (yum_repository's before/after dict) keeps it; reports show the plan's.
+    if (plan.diff && ctx.diff && !(plan.result && 'diff' in plan.result)) result.diff = plan.diff;
     let applied = false;
     if (plan.changed && !ctx.check && plan.apply) {
       // What was done, as the module words it; a plan without a done message keeps its own.
@@ -424,7 +426,7 @@ async function planAndApply(
       result = { ...result, ...((await plan.apply()) ?? {}) };
       applied = true;
     }
-    return { result, applied, basis };
+    return { result, applied, basis, diff: ctx.diff ? plan.diff : undefined };
   } catch (e) {
     // A module may say its failure changed something (command/shell ran); otherwise nothing changed.
     if (e instanceof ModuleFailure) return { result: { changed: false, ...e.result, failed: true, msg: e.message }, applied: true, basis };

@@ -4,10 +4,10 @@ import { z } from 'zod';
 const TRUE = new Set(['true', 'yes', 'on', '1', 'y']);
 const FALSE = new Set(['false', 'no', 'off', '0', 'n']);
 
-/** A boolean as Ansible users write it: true/false, or yes/no/on/off (a YAML 1.2 parser leaves those as strings). */
-export const boolArg = z.union([z.boolean(), z.string()]).transform((v, ctx) => {
+/** A boolean as Ansible users write it: true/false, yes/no/on/off (a YAML 1.2 parser leaves those as strings), or 1/0 (Ansible's BOOLEANS). */
+export const boolArg = z.union([z.boolean(), z.string(), z.number()]).transform((v, ctx) => {
   if (typeof v === 'boolean') return v;
-  const s = v.trim().toLowerCase();
+  const s = String(v).trim().toLowerCase();
   if (TRUE.has(s)) return true;
   if (FALSE.has(s)) return false;
   ctx.addIssue({ code: 'custom', message: 'expected a boolean (true/false, yes/no)' });

@@ -73,7 +73,6 @@ const DOCKER_LEFT: string[] = [
   'roles/geerlingguy.docker/tasks/docker-users.yml:10:9: "free_form": meta takes one of: flush_handlers, end_host, end_play, end_batch, clear_facts, clear_host_err',
 ];
 const KUBERNETES_LEFT: string[] = [
-  'roles/geerlingguy.kubernetes/tasks/setup-RedHat.yml:3:3: unknown module "yum_repository"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, ',
   'roles/geerlingguy.kubernetes/tasks/setup-RedHat.yml:13:3: unknown module "rpm_key"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, file, ',
   'roles/geerlingguy.kubernetes/tasks/setup-Debian.yml:28:3: unknown module "ansible.builtin.apt_repository"; known modules: sysctl, ansible.posix.sysctl, replace,',
   'roles/geerlingguy.kubernetes/tasks/control-plane-setup.yml:42:3: module "file": mode cannot be set on a symlink (set it on the target), got a mapping',
