@@ -133,6 +133,8 @@ export interface IncludeTasks extends TaskCommon, Partial<LoopSpec> {
   kind: 'include';
   /** include_tasks (a handler that is one runs all its tasks); false: import_tasks, its tasks inlined. */
   dynamic?: boolean;
+  /** The key as written (include_tasks, ansible.builtin.include_tasks): an unnamed include's title. */
+  keyword?: string;
   file: string; // absolute
   tasks: TaskNode[];
   /** Handlers only: extra names this include answers to (notifying it runs all its tasks). */

@@ -141,6 +141,12 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
   try {
     if (kwError) throw kwError;
     const items = task.loop === undefined ? undefined : await loopItemsOnHost(task, scope, host, task.loc);
+    if (items?.length === 0) {
+      // As Ansible's task_executor: a loop without items (an empty list, first_found with skip) is one skipped result.
+      const reason = 'No items in the list';
+      if (task.register) host.setVars({ [task.register]: markUnsafe({ changed: false, skipped: true, skipped_reason: reason, results: [] }) }, noLogLabel(task, noLog));
+      return { results: [finish('skipped', { msg: reason })], failed: false, unreachable: false, changed: false };
+    }
 
     const runs: { result: Record<string, unknown>; tr: TaskResult; args?: Record<string, unknown> }[] = [];
     for (const [index, item] of (items ?? [undefined]).entries()) {
