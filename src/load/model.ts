@@ -86,6 +86,8 @@ export interface TaskCommon {
   check_mode?: BoolKeyword; // false: run for real even under --check; true: only plan, even in a real run (as Ansible)
   run_once?: BoolKeyword;
   delegate_to?: string;
+  /** With delegate_to: the facts the task sets go to the delegated host (2.14's strategy get_delegated_hosts). */
+  delegate_facts?: boolean;
   timeout?: number; // seconds; remote commands are killed after it
 }
 

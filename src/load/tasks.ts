@@ -186,6 +186,7 @@ export class TaskLoader {
       check_mode: boolKeyword(data.check_mode),
       run_once: boolKeyword(data.run_once),
       delegate_to: str(data.delegate_to),
+      delegate_facts: typeof data.delegate_facts === 'boolean' ? data.delegate_facts : undefined,
       timeout: num(data.timeout),
     };
     conditionLocs.set(common.when, whenLocs);

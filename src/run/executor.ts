@@ -7,7 +7,7 @@
  */
 import type { Block, IncludeTasks, Inventory, InventoryHost, Play, Playbook, RoleCall, Task, TaskNode } from '../load/model.js';
 import { notifiables, notifyNames, type Notifiable } from '../load/handlers.js';
-import type { BecomeSpec, HostConnection } from '../transport/types.js';
+import { UnreachableError, type BecomeSpec, type HostConnection } from '../transport/types.js';
 import type { PlayStop, RunObserver, RunResult, TaskResult } from './events.js';
 import { HostRun } from './host-run.js';
 import { blockVarsOf, enterRole, inherit, ROOT, withInherited, type Inherited } from './inherited.js';
@@ -369,6 +369,28 @@ async function runMeta(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
       }
       break;
     }
+    case 'reset_connection':
+      for (const h of hosts) {
+        if (!(await holds(h))) continue;
+        try {
+          // A new login session: the old connection and its shells end (their groups with them).
+          const conn = await h.connect();
+          await conn.reconnect(Date.now() + (h.inv.connection.connect_timeout ?? 10) * 1000);
+        } catch (e) {
+          const msg = e instanceof Error ? e.message : String(e);
+          result(h, 'failed', `reset_connection: ${msg}`);
+          if (e instanceof UnreachableError) {
+            h.unreachable = true;
+            h.unreachableMsg = msg;
+            h.recap.unreachable = 1;
+          } else {
+            h.failed = true;
+            h.recap.failed++;
+          }
+          failed.push(h);
+        }
+      }
+      break;
     default: // noop, refresh_inventory
   }
   return failed;
