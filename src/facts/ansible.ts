@@ -11,6 +11,7 @@ import type { FactDef } from './types.js';
 import type { NetworkFacts } from './network.js';
 import type { UserFacts } from './user.js';
 import type { VirtualFacts } from './virtual.js';
+import { selinuxFact, type SelinuxState } from './selinux.js';
 
 export interface AnsibleFact {
   /** The nodemend facts it is made from (fetched together, lazily). */
@@ -127,6 +128,8 @@ export const ANSIBLE_FACTS: ReadonlyMap<string, AnsibleFact> = new Map<string, A
     n,
     { needs: ['network'], subset: 'network', value: (f) => (f('network') as NetworkFacts)[n] },
   ]),
+  ['selinux', { needs: ['selinux_state'], subset: 'min', value: (f) => selinuxFact(f('selinux_state') as SelinuxState) }],
+  ['selinux_python_present', { needs: ['selinux_state'], subset: 'min', value: (f) => (f('selinux_state') as SelinuxState).library }],
   ['packages', { needs: ['package_facts'], subset: 'package_facts', value: (f) => f('package_facts') }],
   ['env', { needs: ['environment'], subset: 'min', collector: 'env', value: (f) => f('environment') }],
   ...(['virtualization_type', 'virtualization_role', 'virtualization_tech_guest', 'virtualization_tech_host'] as const).map((n): [string, AnsibleFact] => [

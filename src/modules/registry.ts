@@ -36,6 +36,7 @@ import group from './group.js';
 import packageFacts from './package_facts.js';
 import modprobe from './modprobe.js';
 import getent from './getent.js';
+import selinux from './selinux.js';
 import yumRepository from './yum_repository.js';
 
 const ALL: ModuleDef[] = [
@@ -78,6 +79,7 @@ const ALL: ModuleDef[] = [
   packageFacts,
   modprobe,
   getent,
+  selinux,
   yumRepository,
 ];
 
