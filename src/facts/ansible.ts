@@ -9,13 +9,17 @@
  */
 import type { FactDef } from './types.js';
 import type { NetworkFacts } from './network.js';
+import type { UserFacts } from './user.js';
+import type { VirtualFacts } from './virtual.js';
 import { selinuxFact, type SelinuxState } from './selinux.js';
 
 export interface AnsibleFact {
   /** The nodemend facts it is made from (fetched together, lazily). */
   needs: string[];
   /** The gather_subset that returns it; `package_facts`: only that module sets it, setup never returns it. */
-  subset: 'min' | 'hardware' | 'network' | 'package_facts';
+  subset: 'min' | 'hardware' | 'network' | 'virtual' | 'package_facts';
+  /** Ansible's collector, also a gather_subset name of its own (`env`, `user`): `['!all', '!min', 'env']` selects it. */
+  collector?: string;
   value(f: (name: string) => unknown): unknown;
 }
 
@@ -94,6 +98,7 @@ const platform = (key: 'system' | 'nodename' | 'kernel' | 'version' | 'machine')
 });
 const mem = (field: string): AnsibleFact => ({ needs: ['meminfo'], subset: 'hardware', value: (f) => mb((f('meminfo') as Record<string, number>)[field]) });
 const version = (f: (n: string) => unknown): string => os(f).VERSION_ID ?? '';
+const USER_FACTS = ['user_id', 'user_uid', 'user_gid', 'user_gecos', 'user_dir', 'user_shell', 'real_user_id', 'effective_user_id', 'real_group_id', 'effective_group_id'] as const;
 
 export const ANSIBLE_FACTS: ReadonlyMap<string, AnsibleFact> = new Map<string, AnsibleFact>([
   ['distribution', { needs: ['os_release'], subset: 'min', value: (f) => DISTRIBUTION[os(f).ID] ?? (os(f).ID ?? 'NA').replace(/^./, (c) => c.toUpperCase()) }],
@@ -126,6 +131,12 @@ export const ANSIBLE_FACTS: ReadonlyMap<string, AnsibleFact> = new Map<string, A
   ['selinux', { needs: ['selinux_state'], subset: 'min', value: (f) => selinuxFact(f('selinux_state') as SelinuxState) }],
   ['selinux_python_present', { needs: ['selinux_state'], subset: 'min', value: (f) => (f('selinux_state') as SelinuxState).library }],
   ['packages', { needs: ['package_facts'], subset: 'package_facts', value: (f) => f('package_facts') }],
+  ['env', { needs: ['environment'], subset: 'min', collector: 'env', value: (f) => f('environment') }],
+  ...(['virtualization_type', 'virtualization_role', 'virtualization_tech_guest', 'virtualization_tech_host'] as const).map((n): [string, AnsibleFact] => [
+    n,
+    { needs: ['virtual'], subset: 'virtual', value: (f) => (f('virtual') as VirtualFacts)[n] },
+  ]),
+  ...USER_FACTS.map((n): [string, AnsibleFact] => [n, { needs: ['user'], subset: 'min', collector: 'user', value: (f) => (f('user') as UserFacts)[n] }]),
 ]);
 
 /**

@@ -4,19 +4,48 @@ import { FACTS } from './index.js';
 
 const MARK = '__NODEMEND_FACT__';
 
+/** Who reads the asPlayUser facts, as a key: the become user, or '' for the login user. */
+export const factIdentity = (becomeUser: string | undefined): string => (becomeUser === undefined ? '' : `become:${becomeUser}`);
+
 /**
  * Per-host lazy fact cache. Missing facts asked for together are fetched in one
  * remote command (each in its own subshell, delimited by markers), so a task that
  * needs three facts costs one round trip, and a host no task asks about costs none.
+ * Facts marked `asPlayUser` go through `playUserShell` (the play's become, see
+ * useIdentity), the rest as the login user.
  */
 export class FactCache implements Facts {
   private values = new Map<string, unknown>();
   private pending = new Map<string, Promise<void>>();
+  /** Who the cached asPlayUser facts were read as, and who the next read would be. */
+  private readAs?: string;
+  private identity = '';
 
   constructor(
     private readonly shell: RemoteShell,
     private readonly defs: ReadonlyMap<string, FactDef> = FACTS,
+    private readonly playUserShell: RemoteShell = shell,
   ) {}
+
+  /**
+   * A play starts as `identity` (its become user, or the login user): asPlayUser facts read as
+   * someone else are forgotten, so they are read again as Ansible's gathering at play start would.
+   */
+  useIdentity(identity: string): void {
+    this.identity = identity;
+    if (this.readAs !== undefined && this.readAs !== identity) {
+      for (const [n, d] of this.defs) if (d.asPlayUser) this.values.delete(n);
+      this.readAs = undefined;
+    }
+  }
+
+  async gatherAs(shell: RemoteShell, names: Iterable<string>, identity: string): Promise<void> {
+    const mine = [...new Set(names)].filter((n) => this.def(n).asPlayUser);
+    if (!mine.length) return;
+    await Promise.all(mine.flatMap((n) => this.pending.get(n) ?? []));
+    await this.fetch(mine, shell);
+    this.readAs = identity;
+  }
 
   private def(name: string): FactDef {
     const d = this.defs.get(name);
@@ -34,7 +63,15 @@ export class FactCache implements Facts {
     wanted.forEach((n) => this.def(n));
     const missing = wanted.filter((n) => !this.values.has(n) && !this.pending.has(n));
     if (missing.length) {
-      const p = this.fetch(missing);
+      // One round trip when both kinds go through the same shell (no become), two in parallel otherwise.
+      const split = this.playUserShell !== this.shell;
+      const asUser = missing.filter((n) => this.def(n).asPlayUser && split);
+      const asLogin = missing.filter((n) => !asUser.includes(n));
+      const identity = this.identity;
+      const p = Promise.all([
+        asLogin.length ? this.fetch(asLogin, this.shell).then(() => void (asLogin.some((n) => this.def(n).asPlayUser) && (this.readAs = identity))) : undefined,
+        asUser.length ? this.fetch(asUser, this.playUserShell).then(() => void (this.readAs = identity)) : undefined,
+      ]).then(() => undefined);
       missing.forEach((n) => this.pending.set(n, p));
       try {
         await p;
@@ -45,9 +82,9 @@ export class FactCache implements Facts {
     await Promise.all(wanted.flatMap((n) => this.pending.get(n) ?? []));
   }
 
-  private async fetch(names: string[]): Promise<void> {
+  private async fetch(names: string[], shell: RemoteShell): Promise<void> {
     const script = names.map((n, i) => `printf '\\n${MARK}${i}\\n'; (${this.def(n).command}) 2>/dev/null; printf '\\n${MARK}rc %d\\n' $?`).join('\n');
-    const res = await this.shell.exec(script);
+    const res = await shell.exec(script);
     const parts = res.stdout.split(new RegExp(`\\n${MARK}(\\d+)\\n`));
     // parts: [pre, idx, body, idx, body...]; each body ends with "\n<MARK>rc N\n"
     for (let k = 1; k < parts.length; k += 2) {
@@ -70,8 +107,10 @@ export class FactCache implements Facts {
   }
 
   invalidate(names?: string[]): void {
-    if (!names) this.values.clear();
-    else names.forEach((n) => this.values.delete(n));
+    if (!names) {
+      this.values.clear();
+      this.readAs = undefined;
+    } else names.forEach((n) => this.values.delete(n));
   }
 
   snapshot(): Record<string, unknown> {

@@ -9,6 +9,11 @@ export interface FactDef<T = unknown> {
   description: string;
   command: string;
   parse(stdout: string, rc: number): T;
+  /**
+   * Read as the play's become user, not the login user: what depends on who asks (the
+   * environment, the user's ids, /proc/1/environ), as Ansible's setup runs with the play's become.
+   */
+  asPlayUser?: boolean;
 }
 
 export interface Facts {
@@ -22,6 +27,11 @@ export interface Facts {
   set(name: string, value: unknown): void;
   /** Forget everything (after a reboot or a package change). */
   invalidate(names?: string[]): void;
+  /**
+   * Fetch `names` again through `shell` (setup with its task's become): the facts it returns
+   * replace the cached ones, as Ansible's setup result replaces the host's facts.
+   */
+  gatherAs(shell: RemoteShell, names: Iterable<string>, identity: string): Promise<void>;
   /** Every fact fetched so far, for `facts.*` expressions and the JSON report. */
   snapshot(): Record<string, unknown>;
 }

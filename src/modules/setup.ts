@@ -3,15 +3,18 @@
  * under Ansible's `ansible_` names in `ansible_facts`, never changed. nodemend's facts are lazy
  * (`ansible_facts.x` / `ansible_x` are readable with or without this task, fetched when read),
  * so setup only fetches what its `gather_subset` and `filter` select, in one round trip, for its
- * registered result. Subsets: `all` (default), `min` (everything but hardware), `hardware`
- * (memory and processors), `network` (interfaces, addresses, default routes), `!x` / `!all`; Ansible's other collectors (virtual,
- * ohai, facter...) are accepted and add nothing nodemend knows. `filter` takes fnmatch globs on
+ * registered result. Facts that depend on who asks (ansible_env, ansible_user_*) are read as the
+ * task runs (its become applied) and replace the ones the play read, as Ansible's setup result does. Subsets: `all` (default), `min` (everything but hardware), `hardware`
+ * (memory and processors), `network` (interfaces, addresses, default routes), `virtual`, a collector
+ * by name (`env`, `user`), `!x` / `!all`; Ansible's other collectors (ohai, facter...) are accepted
+ * and add nothing nodemend knows. `filter` takes fnmatch globs on
  * the `ansible_` names, as setup.py's filter does. `fact_path` (local facts) and `gather_timeout`
  * are accepted and unused.
  */
 import { z } from 'zod';
 import { defineModule } from './types.js';
-import { ANSIBLE_FACTS } from '../facts/ansible.js';
+import { ANSIBLE_FACTS, type AnsibleFact } from '../facts/ansible.js';
+import { factIdentity } from '../facts/cache.js';
 import type { NetworkFacts } from '../facts/network.js';
 import { fnmatchRegExp } from '../load/fnmatch.js';
 
@@ -24,12 +27,21 @@ export const schema = z.strictObject({
   fact_path: z.string().default('/etc/ansible/facts.d'),
 });
 
-/** The fact names a gather_subset selects: min unless `!min` (`!all` keeps it, as in Ansible), hardware and network with `all` or their own name. */
+/**
+ * The fact names a gather_subset selects: min unless `!min` (`!all` keeps it, as in Ansible), hardware,
+ * network and virtual with `all` or their own name; a collector named on its own (`env`, `user`) is
+ * selected by its name and dropped by `!name` unless also named, as collector.py's get_collector_names.
+ */
 export function subsetNames(subsets: string[]): string[] {
   const has = (s: string): boolean => subsets.includes(s);
   const chosen = (s: string): boolean => (has('all') || has(s)) && !has(`!${s}`) && !(has('!all') && !has(s));
   const min = !has('!min');
-  return [...ANSIBLE_FACTS].filter(([, f]) => (f.subset === 'min' ? min : f.subset !== 'package_facts' && chosen(f.subset))).map(([n]) => n);
+  const picked = (f: AnsibleFact): boolean => {
+    if (f.collector && has(f.collector)) return true;
+    if (f.collector && has(`!${f.collector}`)) return false;
+    return f.subset === 'min' ? min : f.subset !== 'package_facts' && chosen(f.subset);
+  };
+  return [...ANSIBLE_FACTS].filter(([, f]) => picked(f)).map(([n]) => n);
 }
 
 export default defineModule({
@@ -41,7 +53,10 @@ export default defineModule({
     const globs = args.filter.map(fnmatchRegExp);
     const wanted = (key: string): boolean => !globs.length || globs.some((g) => g.test(key));
     const names = subsetNames(args.gather_subset).filter((n) => wanted(`ansible_${n}`));
-    await ctx.facts.prefetch(names.flatMap((n) => ANSIBLE_FACTS.get(n)!.needs));
+    const needs = names.flatMap((n) => ANSIBLE_FACTS.get(n)!.needs);
+    // Facts that depend on who asks (ansible_env, ansible_user_id) are read as this task runs, its become applied.
+    await ctx.facts.gatherAs(ctx.conn, needs, factIdentity(ctx.becomeUser));
+    await ctx.facts.prefetch(needs);
     const facts: Record<string, unknown> = {};
     for (const n of names) facts[`ansible_${n}`] = ANSIBLE_FACTS.get(n)!.value((x) => ctx.facts.peek(x));
     // The network subset also returns each interface under its own name (ansible_eth0).

@@ -82,6 +82,8 @@ export interface ModuleContext {
   timeoutSec: number;
   /** The user the task's commands run as (become user, else the login user): who owns what it creates. */
   identity?: string;
+  /** The task's become user, undefined without become (setup reads the facts that depend on it as this user). */
+  becomeUser?: string;
   /** Check mode: what earlier tasks of this run would have created (lib/planned-paths.ts). */
   planned: PlannedPaths;
   /** The reboot module re-opens the connection through this. */

@@ -7,7 +7,7 @@
  */
 import type { Block, IncludeTasks, Inventory, InventoryHost, Play, Playbook, RoleCall, Task, TaskNode } from '../load/model.js';
 import { notifiables, notifyNames, type Notifiable } from '../load/handlers.js';
-import { UnreachableError, type HostConnection } from '../transport/types.js';
+import { UnreachableError, type BecomeSpec, type HostConnection } from '../transport/types.js';
 import type { PlayStop, RunObserver, RunResult, TaskResult } from './events.js';
 import { HostRun } from './host-run.js';
 import { blockVarsOf, enterRole, inherit, ROOT, withInherited, type Inherited } from './inherited.js';
@@ -17,7 +17,7 @@ import type { HostState, RunOptions } from './options.js';
 import { splitBatches } from './batches.js';
 import { implicitLocalhost, isImplicitLocalhost } from '../load/localhost.js';
 import { tagsSelect } from './tags.js';
-import { includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, type TaskEnv } from './task-runner.js';
+import { becomeOf, includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, type TaskEnv } from './task-runner.js';
 import { includeTitle, mayBeNoLog, taskDisplayName, taskTitle } from './task-title.js';
 import { buildScope, withFacts } from './scope.js';
 import { evaluateCondition } from '../load/expr/index.js';
@@ -122,6 +122,11 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
         scopeBase: { play, inventory, playHosts, extraVars: options.extraVars, check: options.check, hostRuns, roleExports: { defaults: { ...play.roleDefaults }, vars: { ...play.roleVars } } },
       },
     };
+    // Facts that depend on who asks are read as the play's become user (Ansible gathers with it).
+    for (const n of playHosts) {
+      const h = hostRuns.get(n)!;
+      h.startPlay(playBecome(play, h, () => buildScope({ ...ctx.env.scopeBase, host: h, blockVars: {}, taskVars: {} })));
+    }
     const batches = splitBatches(playHosts, play.serial);
     for (let b = 0; b < batches.length && !halted(ctx); b++) {
       const hosts = batches[b].map((n) => hostRuns.get(n)!);
@@ -176,6 +181,15 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   };
   emit({ type: 'run-end', result });
   return result;
+}
+
+/** The play's become on a host; a template that cannot be rendered yet (it reads a fact) leaves the inventory's. */
+function playBecome(play: Play, h: HostRun, scope: () => Record<string, unknown>): BecomeSpec | undefined {
+  try {
+    return becomeOf(play.become, play.become_user, play.loc, h, scope);
+  } catch {
+    return becomeOf(undefined, undefined, play.loc, h, scope);
+  }
 }
 
 /** What the run journal keeps of a finished host: its set_fact/register and include_vars values, except no_log ones (only their task is named). */

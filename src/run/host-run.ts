@@ -1,7 +1,7 @@
 import type { InventoryHost } from '../load/model.js';
 import type { HostRecap } from './events.js';
-import type { HostConnection, RemoteShell } from '../transport/types.js';
-import { FactCache } from '../facts/cache.js';
+import type { BecomeSpec, HostConnection, RemoteShell } from '../transport/types.js';
+import { FactCache, factIdentity } from '../facts/cache.js';
 import { emptyPlannedPaths, type PlannedPaths } from '../modules/lib/planned-paths.js';
 
 /** Everything the executor tracks about one host during a run. */
@@ -28,6 +28,8 @@ export class HostRun {
   ended = false;
   unreachableMsg?: string;
   readonly facts: FactCache;
+  /** The current play's become: facts that depend on who asks (ansible_env, ansible_user_id) are read as it. */
+  private playBecome?: BecomeSpec;
 
   constructor(
     readonly inv: InventoryHost,
@@ -42,7 +44,18 @@ export class HostRun {
       hostName: inv.name,
       exec: async (cmd, opts) => (await this.connect()).exec(cmd, opts),
     };
-    this.facts = new FactCache(lazyShell);
+    // ansible_env and the user facts: as the play's become user, as Ansible's setup runs at play start.
+    const playUserShell: RemoteShell = {
+      hostName: inv.name,
+      exec: async (cmd, opts) => (await this.connect()).as(this.playBecome).exec(cmd, opts),
+    };
+    this.facts = new FactCache(lazyShell, undefined, playUserShell);
+  }
+
+  /** A play starts on this host with `become` (its play keyword, else the inventory's). */
+  startPlay(become: BecomeSpec | undefined): void {
+    this.playBecome = become;
+    this.facts.useIdentity(factIdentity(become?.user));
   }
 
   /** include_vars: as setVars, below set_fact's precedence (no_log names kept apart: a set_fact of the same name does not clear them). */

@@ -61,10 +61,14 @@ export async function includeGate(name: string, loc: Loc, when: string[], host: 
 
 /** become / become_user of the task, its blocks, the play or the inventory (templates rendered in the task's scope). */
 function resolveBecome(task: Task, inh: Inherited, host: HostRun, scope: Record<string, unknown>): BecomeSpec | undefined {
-  const on = keywordBool(task.become ?? inh.become, 'become', scope, task.loc) ?? host.inv.connection.become ?? false;
+  return becomeOf(task.become ?? inh.become, task.become_user ?? inh.become_user, task.loc, host, () => scope);
+}
+
+/** become / become_user keywords as they stand on a host, the inventory's where unset (the scope is built only for a template). */
+export function becomeOf(become: BoolKeyword | undefined, becomeUser: string | undefined, loc: Loc, host: HostRun, scope: () => Record<string, unknown>): BecomeSpec | undefined {
+  const on = keywordBool(become, 'become', typeof become === 'string' ? scope() : {}, loc) ?? host.inv.connection.become ?? false;
   if (!on) return undefined;
-  const kw = task.become_user ?? inh.become_user;
-  const user = kw !== undefined ? String(unwrapUnsafe(renderDeep(kw, scope, task.loc))) : (host.inv.connection.become_user ?? 'root');
+  const user = becomeUser !== undefined ? String(unwrapUnsafe(renderDeep(becomeUser, scope(), loc))) : (host.inv.connection.become_user ?? 'root');
   return { method: 'sudo', user, password: host.inv.connection.become_password };
 }
 
@@ -301,6 +305,7 @@ async function runOnce(
       setIncludedVars: (vars) => factsHost.setIncludedVars(vars, noLogLabel(task, noLog)),
       planned: kw.forcedCheck === true ? scratchPlannedPaths(target.planned) : target.planned,
       identity: become?.user ?? target.inv.connection.user,
+      becomeUser: become?.user,
       timeoutSec: task.timeout ?? env.options.taskTimeoutSec,
       reconnect: async (deadline) => {
         await (await target.connect()).reconnect(deadline);

@@ -1,0 +1,238 @@
+/**
+ * Ansible differential suite for node35 (paths /tmp/nmdiff-envfacts-*): the gathered facts of
+ * the env and user collectors as ansible-playbook (Debian's ansible-core 2.14) and nodemend
+ * report them on the same host, through `gather_facts: true`, `setup:` (with its gather_subset
+ * and filter) and hostvars. Facts are gathered as Ansible gathers them: with the play's become
+ * (root's sudo environment under `become: true`, the login user's without), a `setup:` task with
+ * its own become. Each play writes what it read as JSON; both tools' files are compared whole.
+ *
+ * ansible_env is compared whole except what differs by nature, each asserted in its shape:
+ * SSH_CLIENT / SSH_CONNECTION (the client's ephemeral port), SUDO_COMMAND (the command line sudo
+ * ran: Ansible's `/bin/sh -c echo BECOME-SUCCESS-<random> ; /usr/bin/python3`, nodemend's shell
+ * server) and `_` (the program the login shell started last: Ansible's /bin/sh, nodemend's sh found
+ * on PATH). LANG and LC_* come from the controller, not the host: OpenSSH's client sends them
+ * (Debian's /etc/ssh/ssh_config: `SendEnv LANG LC_*`, sshd's `AcceptEnv LANG LC_*`) and sudo keeps
+ * LANG; ssh2 sends none. Ansible's LANG is asserted to be the controller's own.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
+import { runCli, workDir } from '../setup/cli.js';
+import { fleetHost, hostRoot, HOSTS, testFleet } from '../setup/fleet.js';
+
+const HOST = HOSTS.ansibleEnvFacts[0];
+type Tool = 'ansible' | 'nodemend';
+const TOOLS: Tool[] = ['ansible', 'nodemend'];
+const BY_NATURE = ['SSH_CLIENT', 'SSH_CONNECTION', 'SUDO_COMMAND', '_'];
+/** Sent by the controller's OpenSSH client (SendEnv), not set on the host. */
+const FORWARDED = /^(LANG|LC_\w+)$/;
+const hostKeys = (env: Record<string, string>): string[] =>
+  Object.keys(env)
+    .filter((k) => !FORWARDED.test(k))
+    .sort();
+
+const USER_FACTS = ['user_id', 'user_uid', 'user_gid', 'user_gecos', 'user_dir', 'user_shell', 'real_user_id', 'effective_user_id', 'real_group_id', 'effective_group_id'];
+const VIRTUAL_FACTS = ['virtualization_type', 'virtualization_role', 'virtualization_tech_guest', 'virtualization_tech_host'];
+/** What a play read: every env and user fact, under both names, and through hostvars. */
+const DUMP = `facts={{ { ${[
+  "'env': ansible_env",
+  "'facts_env': ansible_facts.env",
+  ...USER_FACTS.map((n) => `'${n}': ansible_${n}`),
+  ...USER_FACTS.map((n) => `'facts_${n}': ansible_facts['${n}']`),
+  ...VIRTUAL_FACTS.map((n) => `'${n}': ansible_${n}`),
+  `'hostvars_user_id': hostvars['${HOST}'].ansible_user_id`,
+  `'hostvars_virtualization_type': hostvars['${HOST}'].ansible_virtualization_type`,
+  `'hostvars_env_home': hostvars['${HOST}'].ansible_facts.env.HOME`,
+].join(', ')} } | to_json }}\n`;
+
+const out = (tool: Tool, name: string): string => `/tmp/nmdiff-envfacts-${tool}-${name}.json`;
+
+/** gather_facts: true with and without become, then setup tasks (their own become, gather_subset, filter) in a play that gathers nothing. */
+const playbook = (tool: Tool): string => `
+- name: become
+  hosts: ${HOST}
+  become: true
+  gather_facts: true
+  tasks:
+    - copy: { content: ${JSON.stringify(DUMP)}, dest: ${out(tool, 'become')} }
+- name: login user
+  hosts: ${HOST}
+  become: false
+  gather_facts: true
+  tasks:
+    - copy: { content: ${JSON.stringify(DUMP)}, dest: ${out(tool, 'login')} }
+- name: setup tasks
+  hosts: ${HOST}
+  become: false
+  gather_facts: false
+  tasks:
+    - name: env and user subsets, as root
+      setup: { gather_subset: ['!all', '!min', 'env', 'user'] }
+      become: true
+      register: s_env
+    - copy: { content: "facts={{ {'setup': s_env.ansible_facts, 'user_id': ansible_user_id, 'home': ansible_env.HOME} | to_json }}\\n", dest: ${out(tool, 'setup-become')} }
+    - name: the user facts by filter, as the login user
+      setup: { filter: 'ansible_user_*' }
+      register: s_filter
+    - copy: { content: "facts={{ {'setup': s_filter.ansible_facts, 'user_id': ansible_user_id, 'home': ansible_env.HOME} | to_json }}\\n", dest: ${out(tool, 'setup-filter')} }
+    - name: a container as systemd-nspawn and docker mark one
+      become: true
+      block:
+        - file: { path: /run/systemd, state: directory }
+        - copy: { content: "systemd-nspawn\\n", dest: /run/systemd/container }
+        - copy: { content: "", dest: /.dockerenv }
+    - name: the virtual subset
+      setup: { gather_subset: ['!all', '!min', 'virtual'] }
+      register: s_virtual
+    - become: true
+      block:
+        - file: { path: /run/systemd, state: absent }
+        - file: { path: /.dockerenv, state: absent }
+    - copy: { content: "facts={{ {'setup': s_virtual.ansible_facts, 'type': ansible_virtualization_type} | to_json }}\\n", dest: ${out(tool, 'setup-virtual')} }
+`;
+
+/** The same become play as opspw, whose sudo asks for a password. */
+const passwordPlaybook = (tool: Tool): string => `
+- name: become with a password
+  hosts: ${HOST}
+  become: true
+  gather_facts: true
+  tasks:
+    - copy: { content: ${JSON.stringify(DUMP)}, dest: ${out(tool, 'opspw')} }
+`;
+
+const runs: Record<string, { code: number; output: string }> = {};
+
+async function ansible(tool: 'ansible', user: string, play: string, tag: string): Promise<void> {
+  const f = testFleet();
+  const work = workDir(`envfacts-${tag}`);
+  const env = ansibleSetup(join(work, 'ansible'), 1, f.knownHosts);
+  const host = { ansible_host: '127.0.0.1', ansible_port: fleetHost(HOST).port, ansible_user: user, ansible_ssh_private_key_file: f.key, ansible_python_interpreter: '/usr/bin/python3' };
+  const vars = user === 'opspw' ? { ...host, ansible_become_password: 'opspw' } : host;
+  writeFileSync(join(work, 'inv.json'), JSON.stringify({ all: { hosts: { [HOST]: vars } } }));
+  writeFileSync(join(work, 'play.yaml'), play);
+  runs[`${tool}-${tag}`] = await new Promise((res) =>
+    execFile('ansible-playbook', ['-i', join(work, 'inv.json'), join(work, 'play.yaml')], { cwd: work, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+      res({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr }),
+    ),
+  );
+  stopSshMasters(join(work, 'ansible', 'cp'));
+}
+
+async function nodemend(user: string, play: string, tag: string): Promise<void> {
+  const f = testFleet();
+  const work = workDir(`envfacts-nm-${tag}`);
+  const password = user === 'opspw' ? ', become_password: opspw' : '';
+  writeFileSync(
+    join(work, 'inv.yaml'),
+    `all:\n  connection: { host: 127.0.0.1, user: ${user}, identity_file: ${JSON.stringify(f.key)}, known_hosts: ${JSON.stringify(f.knownHosts)}${password} }\n  hosts:\n    ${HOST}: { port: ${fleetHost(HOST).port} }\n`,
+  );
+  writeFileSync(join(work, 'play.yaml'), play);
+  const r = await runCli(['run', join(work, 'play.yaml'), '-i', join(work, 'inv.yaml')]);
+  runs[`nodemend-${tag}`] = { code: r.code, output: r.stdout + r.stderr };
+}
+
+function read(tool: Tool, name: string): Record<string, any> {
+  // "facts=" first: a content that is only a JSON object would be taken for a mapping (Ansible's literal_eval, nodemend too)
+  return JSON.parse(readFileSync(join(hostRoot(HOST), out(tool, name)), 'utf8').replace(/^facts=/, '')) as Record<string, any>;
+}
+
+beforeAll(async () => {
+  for (const t of TOOLS) for (const n of ['become', 'login', 'setup-become', 'setup-filter', 'setup-virtual', 'opspw']) rmSync(join(hostRoot(HOST), out(t, n)), { force: true });
+  await ansible('ansible', 'ops', playbook('ansible'), 'ops');
+  await ansible('ansible', 'opspw', passwordPlaybook('ansible'), 'opspw');
+  await nodemend('ops', playbook('nodemend'), 'ops');
+  await nodemend('opspw', passwordPlaybook('nodemend'), 'opspw');
+  for (const [k, r] of Object.entries(runs)) expect(r.code, `${k}:\n${r.output.slice(-3000)}`).toBe(0);
+}, 600_000);
+
+/** The env without the keys that differ by nature, after checking each one's shape in both tools. */
+function comparableEnv(env: Record<string, string>, sudo: boolean, tool: Tool): Record<string, string> {
+  const port = fleetHost(HOST).port;
+  if (tool === 'ansible') expect(env.LANG).toBe(process.env.LANG);
+  if (sudo) {
+    expect(env.SUDO_COMMAND).toMatch(/^\/(usr\/)?bin\/sh -c /);
+    expect(env).not.toHaveProperty('SSH_CLIENT');
+  } else {
+    expect(env.SSH_CLIENT).toMatch(new RegExp(`^127\\.0\\.0\\.1 \\d+ ${port}$`));
+    expect(env.SSH_CONNECTION).toMatch(new RegExp(`^127\\.0\\.0\\.1 \\d+ 127\\.0\\.0\\.1 ${port}$`));
+    expect(env._).toMatch(/^\/(usr\/)?bin\/sh$/);
+  }
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !BY_NATURE.includes(k) && !FORWARDED.test(k)));
+}
+
+function expectSameDump(name: string, sudo: boolean): { a: Record<string, any>; n: Record<string, any> } {
+  const a = read('ansible', name);
+  const n = read('nodemend', name);
+  expect(hostKeys(n.env)).toEqual(hostKeys(a.env));
+  expect(comparableEnv(n.env, sudo, 'nodemend')).toEqual(comparableEnv(a.env, sudo, 'ansible'));
+  // The tech lists are Python sets in Ansible: their order changes between runs.
+  const sets = (d: Record<string, any>) => ({ virtualization_tech_guest: [...d.virtualization_tech_guest].sort(), virtualization_tech_host: [...d.virtualization_tech_host].sort() });
+  const rest = (d: Record<string, any>) => ({ ...d, env: undefined, facts_env: undefined, ...sets(d) });
+  expect(rest(n)).toEqual(rest(a));
+  expect(n.facts_env).toEqual(n.env);
+  return { a, n };
+}
+
+describe('gather_facts: true', () => {
+  it('under become: true the facts are root’s and ansible_env is sudo’s environment, equal to Ansible’s', () => {
+    const { a } = expectSameDump('become', true);
+    expect(a).toMatchObject({ user_id: 'root', user_uid: 0, user_dir: '/root', real_user_id: 0, effective_user_id: 0, hostvars_user_id: 'root', hostvars_env_home: '/root' });
+    expect(a.env).toMatchObject({ USER: 'root', HOME: '/root', SUDO_USER: 'ops', SUDO_UID: '1000' });
+    // a chroot host on this machine: no container marker, /dev/kvm present
+    expect(a).toMatchObject({ virtualization_type: 'kvm', virtualization_role: 'host', virtualization_tech_guest: [], virtualization_tech_host: ['kvm'] });
+  });
+
+  it('without become they are the login user’s, equal to Ansible’s', () => {
+    const { a } = expectSameDump('login', false);
+    expect(a).toMatchObject({ user_id: 'ops', user_uid: 1000, user_gid: 1000, user_dir: '/home/ops', user_shell: '/bin/bash', hostvars_user_id: 'ops' });
+    expect(a.env).not.toHaveProperty('SUDO_USER');
+  });
+
+  it('under become with a sudo password (opspw) too', () => {
+    const { a } = expectSameDump('opspw', true);
+    expect(a).toMatchObject({ user_id: 'root', hostvars_user_id: 'root' });
+    expect(a.env).toMatchObject({ SUDO_USER: 'opspw' });
+  });
+});
+
+describe('setup:', () => {
+  it('gather_subset env and user with the task’s become: the same keys and values as Ansible’s, and later reads see them', () => {
+    const a = read('ansible', 'setup-become');
+    const n = read('nodemend', 'setup-become');
+    expect(Object.keys(n.setup).sort()).toEqual(Object.keys(a.setup).sort());
+    expect(hostKeys(n.setup.ansible_env)).toEqual(hostKeys(a.setup.ansible_env));
+    expect(comparableEnv(n.setup.ansible_env, true, 'nodemend')).toEqual(comparableEnv(a.setup.ansible_env, true, 'ansible'));
+    expect({ ...n.setup, ansible_env: undefined }).toEqual({ ...a.setup, ansible_env: undefined });
+    expect([n.user_id, n.home]).toEqual(['root', '/root']);
+    expect([a.user_id, a.home]).toEqual(['root', '/root']);
+  });
+
+  it('filter ansible_user_* as the login user: exactly the user facts Ansible returns', () => {
+    const a = read('ansible', 'setup-filter');
+    const n = read('nodemend', 'setup-filter');
+    expect(Object.keys(a.setup).sort()).toEqual(['ansible_user_dir', 'ansible_user_gecos', 'ansible_user_gid', 'ansible_user_id', 'ansible_user_shell', 'ansible_user_uid']);
+    expect(n.setup).toEqual(a.setup);
+    expect(n.user_id).toBe('ops');
+    expect(n).toEqual(a);
+  });
+});
+
+describe('the virtual subset', () => {
+  it('setup gather_subset virtual in a host marked as a container (systemd-nspawn, /.dockerenv): Ansible’s verdict', () => {
+    const a = read('ansible', 'setup-virtual');
+    const n = read('nodemend', 'setup-virtual');
+    expect(a.setup).toMatchObject({ ansible_virtualization_type: 'systemd-nspawn', ansible_virtualization_role: 'guest' });
+    expect([...a.setup.ansible_virtualization_tech_guest].sort()).toEqual(['container', 'docker', 'systemd-nspawn']);
+    const sorted = (x: Record<string, any>) => ({
+      ...x,
+      ansible_virtualization_tech_guest: [...x.ansible_virtualization_tech_guest].sort(),
+      ansible_virtualization_tech_host: [...x.ansible_virtualization_tech_host].sort(),
+    });
+    expect(sorted(n.setup)).toEqual(sorted(a.setup));
+    expect(n.type).toBe('systemd-nspawn');
+    expect(a.type).toBe('systemd-nspawn');
+  });
+});
