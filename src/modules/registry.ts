@@ -37,6 +37,7 @@ import packageFacts from './package_facts.js';
 import modprobe from './modprobe.js';
 import getent from './getent.js';
 import yumRepository from './yum_repository.js';
+import rpmKey from './rpm_key.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -79,6 +80,7 @@ const ALL: ModuleDef[] = [
   modprobe,
   getent,
   yumRepository,
+  rpmKey,
 ];
 
 /** Modules by short name. */

@@ -67,13 +67,11 @@ const OS_HARDENING_LEFT: string[] = [
 const DOCKER_LEFT: string[] = [
   'roles/geerlingguy.docker/tasks/main.yml:31:5: unknown argument "allow_downgrade" for module "package"; package takes: name (pkg, package), state, update_cache (',
   'roles/geerlingguy.docker/tasks/main.yml:48:5: unknown argument "allow_downgrade" for module "package"; package takes: name (pkg, package), state, update_cache (',
-  'roles/geerlingguy.docker/tasks/setup-RedHat.yml:8:3: unknown module "rpm_key"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, file, stat,',
   'roles/geerlingguy.docker/tasks/setup-Debian.yml:13:3: unknown module "apt_repository"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, fil',
   'roles/geerlingguy.docker/tasks/setup-Debian.yml:61:3: unknown module "apt_repository"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, fil',
   'roles/geerlingguy.docker/tasks/docker-users.yml:10:9: "free_form": meta takes one of: flush_handlers, end_host, end_play, end_batch, clear_facts, clear_host_err',
 ];
 const KUBERNETES_LEFT: string[] = [
-  'roles/geerlingguy.kubernetes/tasks/setup-RedHat.yml:13:3: unknown module "rpm_key"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, file, ',
   'roles/geerlingguy.kubernetes/tasks/setup-Debian.yml:28:3: unknown module "ansible.builtin.apt_repository"; known modules: sysctl, ansible.posix.sysctl, replace,',
   'roles/geerlingguy.kubernetes/tasks/control-plane-setup.yml:42:3: module "file": mode cannot be set on a symlink (set it on the target), got a mapping',
   'roles/geerlingguy.kubernetes/tasks/main.yml:55:3: unknown key "delegate_facts" in task',
