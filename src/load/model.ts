@@ -86,6 +86,8 @@ export interface TaskCommon {
   check_mode?: BoolKeyword; // false: run for real even under --check; true: only plan, even in a real run (as Ansible)
   run_once?: BoolKeyword;
   delegate_to?: string;
+  /** With delegate_to: the facts the task sets go to the delegated host (2.14's strategy get_delegated_hosts). */
+  delegate_facts?: boolean;
   timeout?: number; // seconds; remote commands are killed after it
 }
 
@@ -133,6 +135,8 @@ export interface IncludeTasks extends TaskCommon, Partial<LoopSpec> {
   kind: 'include';
   /** include_tasks (a handler that is one runs all its tasks); false: import_tasks, its tasks inlined. */
   dynamic?: boolean;
+  /** The key as written (include_tasks, ansible.builtin.include_tasks): an unnamed include's title. */
+  keyword?: string;
   file: string; // absolute
   tasks: TaskNode[];
   /** Handlers only: extra names this include answers to (notifying it runs all its tasks). */

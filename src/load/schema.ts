@@ -101,6 +101,7 @@ export const commonShape = {
   check_mode: boolKeyword,
   run_once: boolKeyword,
   delegate_to: z.string(),
+  delegate_facts: d(z.boolean(), "With delegate_to: facts the task sets (set_fact, a module's ansible_facts) go to the delegated host"),
   timeout: d(z.number().positive(), 'Seconds; remote commands are killed after it'),
 };
 

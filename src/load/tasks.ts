@@ -186,6 +186,7 @@ export class TaskLoader {
       check_mode: boolKeyword(data.check_mode),
       run_once: boolKeyword(data.run_once),
       delegate_to: str(data.delegate_to),
+      delegate_facts: typeof data.delegate_facts === 'boolean' ? data.delegate_facts : undefined,
       timeout: num(data.timeout),
     };
     conditionLocs.set(common.when, whenLocs);
@@ -238,7 +239,7 @@ export class TaskLoader {
     // `include_tasks: file` or `include_tasks: { file: ... }`
     const pathNode = isMap(entry.value) ? (entryMap(y, entry.value).get('file')?.value ?? entry.value) : entry.value;
     const path = isScalar(pathNode) && typeof pathNode.value === 'string' ? pathNode.value : undefined;
-    const result: IncludeTasks = { kind: 'include', ...common, dynamic, file: path ? resolve(ctx.dir, path) : '', tasks: [], ...(ctx.handler ? { listen: stringList(data.listen) } : {}) };
+    const result: IncludeTasks = { kind: 'include', ...common, dynamic, keyword, file: path ? resolve(ctx.dir, path) : '', tasks: [], ...(ctx.handler ? { listen: stringList(data.listen) } : {}) };
     if (path === undefined) return result; // reported by the schema
     const at = posOf(y, pathNode);
     if (hasTemplate(path)) {

@@ -8,8 +8,12 @@
  *   times are kept (Ansible always bumps them and always reports changed, which breaks
  *   "a second run changes nothing"). Ask for `modification_time: now` to bump them.
  * - without `state`, the path must exist and only its attributes are managed.
- * - `state: link` manages the link itself: owner/group apply to the link (chown -h), `mode`
- *   is refused (Linux links have none); recursion never follows or changes links.
+ * - `state: link` manages the link itself: owner/group apply to the link (chown -h); recursion
+ *   never follows or changes links. `mode` does what 2.14's ensure_symlink does on Linux (no
+ *   lchmod): with `follow` (the default) it is set on the link's final target once the link is
+ *   made, if that target exists (Ansible warns and skips a missing one); with `follow: false`
+ *   set_mode_if_different chmods through the link, sees the target change and puts it back, so
+ *   nothing changes.
  */
 import { posix } from 'node:path';
 import { z } from 'zod';
@@ -46,7 +50,6 @@ const schema = withAliases(
       if (a.src !== undefined && a.state !== 'link' && a.state !== 'hard') bad('src is only used with state: link or hard');
       // Ansible links a relative src against its own working directory (a temp dir): never what a role means.
       if (a.state === 'hard' && a.src !== undefined && !posix.isAbsolute(a.src)) bad('state: hard needs an absolute src');
-      if (a.state === 'link' && a.mode !== undefined) bad('mode cannot be set on a symlink (set it on the target)');
       if ((a.state === 'link' || a.state === 'hard' || a.state === 'absent') && (a.modification_time || a.access_time)) bad(`times cannot be set with state: ${a.state}`);
       if (a.path.replace(/\/+$/, '') === '') bad('refusing to manage /');
     }),
@@ -69,6 +72,8 @@ function extraScript(a: Args): Raw | undefined {
   if (a.state === 'link') {
     const resolved = posix.isAbsolute(a.src!) ? a.src! : posix.join(posix.dirname(a.path), a.src!);
     parts.push(sh`echo @@src; [ -e ${resolved} ] && echo exists`.text);
+    // What load_file_common_arguments follows to once the link exists: src's real path.
+    if (a.mode !== undefined && a.follow) parts.push(sh`echo @@target; [ -e ${resolved} ] && readlink -f -- ${resolved} && stat -L -c ${STAT_FIELDS_FORMAT} -- ${resolved}`.text);
   }
   return parts.length ? raw(parts.join('\n')) : undefined;
 }
@@ -255,13 +260,38 @@ async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<s
   };
 }
 
-function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Plan {
+/** `mode` with `follow` on a link: the change to its existing final target (ensure_symlink's set_fs_attributes_if_different). */
+async function targetMode(ctx: ModuleContext, a: Args, ex: Record<string, string[]>): Promise<Change> {
+  const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
+  const [real, line] = ex.target ?? [];
+  if (!real || !line) return ch;
+  const t = parseStatLine(real, line);
+  const d = attrDelta(t, { mode: a.mode });
+  await planAttrs(ctx, t, d);
+  if (d.changed) {
+    ch.msgs.push(`target ${real} ${describeAttrs(d)}`);
+    ch.diffBefore.push(`target mode: ${d.before.mode}`);
+    ch.diffAfter.push(`target mode: ${d.after.mode}`);
+    ch.cmds.push(fixAttrsCommand(real, d)!);
+  }
+  return ch;
+}
+
+async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Promise<Plan> {
   const src = a.src!;
+  const target = await targetMode(ctx, a, ex);
   if (p.type === 'link' && p.linkTarget === src) {
     const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
-    const d = attrDelta(p, want(a));
+    const d = attrDelta(p, { owner: a.owner, group: a.group });
     addAttrs(ch, d, fixAttrsCommand(a.path, d, { noDereference: true }));
-    return finish(ctx, a, p, 'link', ch, a.path);
+    for (const k of ['msgs', 'diffBefore', 'diffAfter', 'cmds'] as const) (ch[k] as unknown[]).push(...target[k]);
+    // As ensure_symlink's result: src, and the path's details only when the link leads somewhere (add_path_info).
+    const plan = finish(ctx, a, p, 'link', ch, a.path);
+    const dangling = !ex.src?.length;
+    plan.result = dangling ? { path: a.path, src } : { ...plan.result, src };
+    const apply = plan.apply;
+    if (apply) plan.apply = async () => (dangling ? { path: a.path, src } : { ...(await apply()), src });
+    return plan;
   }
   if (p.type === 'directory') throw new ModuleFailure(`${a.path} is a directory: refusing to replace it with a symlink`);
   if (p.exists && p.type !== 'link' && !a.force) throw new ModuleFailure(`refusing to convert from ${p.type} to symlink for ${a.path} (use force: true)`);
@@ -271,15 +301,22 @@ function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
   }
   const owner = a.owner ? (a.group ? `${a.owner}:${a.group}` : a.owner) : a.group ? `:${a.group}` : '';
   // A new link beside the old path, renamed over it: the path is never missing.
-  const script = sh`t=$(mktemp -u -- ${`${posix.dirname(a.path)}/.nodemend.XXXXXXXX`}) && ln -s -- ${src} "$t" && { if [ -n ${owner} ]; then chown -h -- ${owner} "$t"; fi && mv -fT -- "$t" ${a.path} || { rm -f -- "$t"; false; }; }`;
+  const link = sh`t=$(mktemp -u -- ${`${posix.dirname(a.path)}/.nodemend.XXXXXXXX`}) && ln -s -- ${src} "$t" && { if [ -n ${owner} ]; then chown -h -- ${owner} "$t"; fi && mv -fT -- "$t" ${a.path} || { rm -f -- "$t"; false; }; }`;
+  const script = raw([link.text, ...target.cmds.map(String)].join(' && '));
   const before = p.type === 'link' ? `state: link\nsrc: ${p.linkTarget}\n` : `state: ${stateName(p)}\n`;
+  const what = p.exists ? `${a.path} would be replaced by a link to ${src}` : `link ${a.path} -> ${src} would be created`;
+  const msg = [what, ...target.msgs].join('; ');
   return {
     changed: true,
-    msg: p.exists ? `${a.path} would be replaced by a link to ${src}` : `link ${a.path} -> ${src} would be created`,
-    done: p.exists ? `${a.path} replaced by a link to ${src}` : `link ${a.path} -> ${src} created`,
-    diff: [{ path: `${a.path} (state)`, before, after: `state: link\nsrc: ${src}\n` }],
-    result: { path: a.path, state: 'link', src },
-    apply: async () => ({ ...fileResult(a, await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`), 'link'), src }),
+    msg,
+    done: msg.replaceAll(' would be ', ' ').replace(' would change', ' changed'),
+    diff: [{ path: `${a.path} (state)`, before: before + target.diffBefore.map((l) => l + '\n').join(''), after: `state: link\nsrc: ${src}\n` + target.diffAfter.map((l) => l + '\n').join('') }],
+    // The path's details come from apply, once it is a link that leads somewhere (add_path_info).
+    result: { path: a.path, src },
+    apply: async () => {
+      const st = await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`);
+      return ex.src?.length ? { ...fileResult(a, st, 'link'), src } : { path: a.path, src };
+    },
   };
 }
 

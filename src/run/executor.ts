@@ -7,7 +7,7 @@
  */
 import type { Block, IncludeTasks, Inventory, InventoryHost, Play, Playbook, RoleCall, Task, TaskNode } from '../load/model.js';
 import { notifiables, notifyNames, type Notifiable } from '../load/handlers.js';
-import type { HostConnection } from '../transport/types.js';
+import { UnreachableError, type HostConnection } from '../transport/types.js';
 import type { PlayStop, RunObserver, RunResult, TaskResult } from './events.js';
 import { HostRun } from './host-run.js';
 import { blockVarsOf, enterRole, inherit, ROOT, withInherited, type Inherited } from './inherited.js';
@@ -18,7 +18,7 @@ import { splitBatches } from './batches.js';
 import { implicitLocalhost, isImplicitLocalhost } from '../load/localhost.js';
 import { tagsSelect } from './tags.js';
 import { includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, type TaskEnv } from './task-runner.js';
-import { mayBeNoLog, taskDisplayName, taskTitle } from './task-title.js';
+import { includeTitle, mayBeNoLog, taskDisplayName, taskTitle } from './task-title.js';
 import { buildScope, withFacts } from './scope.js';
 import { evaluateCondition } from '../load/expr/index.js';
 import { unwrapUnsafe } from '../load/expr/unsafe.js';
@@ -221,7 +221,8 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
     isRole
       ? runRole({ ...node, loop: undefined }, on, perHost ? { ...inh, perHost } : inh, ctx, record, emit)
       : runNodes(node.tasks, on, { ...inherit(inh, node), ...(perHost ? { perHost } : {}) }, ctx, record, emit);
-  const name = node.name ?? `include_tasks ${node.kind === 'include' ? node.file : ''}`;
+  // Templated once, on the first host, as Ansible's TASK banner (and as a task's title).
+  const name = await includeTitle(node, inh, hosts[0], ctx.env.scopeBase);
   const taskLoc = `${node.loc.file}:${node.loc.line ?? 0}`;
   const check = ctx.env.options.check;
   const failed: HostRun[] = [];
@@ -231,7 +232,13 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
   const included = node.kind === 'include' ? { msg: node.file } : {};
   if (node.loop === undefined) {
     // Its tasks keep their own tags (nodemend runs a tagged task inside an untagged include): only the result line follows the tags.
-    if (isRole || !tagsSelect([...inh.tags, ...node.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return body(hosts);
+    if (!tagsSelect([...inh.tags, ...node.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return body(hosts);
+    if (isRole) {
+      // Ansible prints include_role's banner with no result under it (its own when: is judged in runRole).
+      emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name) });
+      emit({ type: 'task-end', play: ctx.play.name, task: name });
+      return body(hosts);
+    }
     emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name) });
     const own = { ...inh, vars: { ...inh.vars, ...node.vars } }; // its own vars are visible in its when:
     for (const host of hosts) {
@@ -348,6 +355,28 @@ async function runMeta(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
       }
       break;
     }
+    case 'reset_connection':
+      for (const h of hosts) {
+        if (!(await holds(h))) continue;
+        try {
+          // A new login session: the old connection and its shells end (their groups with them).
+          const conn = await h.connect();
+          await conn.reconnect(Date.now() + (h.inv.connection.connect_timeout ?? 10) * 1000);
+        } catch (e) {
+          const msg = e instanceof Error ? e.message : String(e);
+          result(h, 'failed', `reset_connection: ${msg}`);
+          if (e instanceof UnreachableError) {
+            h.unreachable = true;
+            h.unreachableMsg = msg;
+            h.recap.unreachable = 1;
+          } else {
+            h.failed = true;
+            h.recap.failed++;
+          }
+          failed.push(h);
+        }
+      }
+      break;
     default: // noop, refresh_inventory
   }
   return failed;

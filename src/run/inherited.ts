@@ -53,6 +53,7 @@ export function inherit(parent: Inherited, node: Omit<TaskCommon, 'name' | 'loc'
     check_mode: node.check_mode ?? parent.check_mode,
     run_once: node.run_once ?? parent.run_once,
     delegate_to: node.delegate_to ?? parent.delegate_to,
+    delegate_facts: node.delegate_facts ?? parent.delegate_facts,
     timeout: node.timeout ?? parent.timeout,
     perHost: parent.perHost,
     role: parent.role,
@@ -75,6 +76,7 @@ export function withInherited(task: Task, inh: Inherited): Task {
     check_mode: task.check_mode ?? inh.check_mode,
     run_once: task.run_once ?? inh.run_once,
     delegate_to: task.delegate_to ?? inh.delegate_to,
+    delegate_facts: task.delegate_facts ?? inh.delegate_facts,
     timeout: task.timeout ?? inh.timeout,
   };
 }

@@ -137,6 +137,12 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
   try {
     if (kwError) throw kwError;
     const items = task.loop === undefined ? undefined : await loopItemsOnHost(task, scope, host, task.loc);
+    if (items?.length === 0) {
+      // As Ansible's task_executor: a loop without items (an empty list, first_found with skip) is one skipped result.
+      const reason = 'No items in the list';
+      if (task.register) host.setVars({ [task.register]: markUnsafe({ changed: false, skipped: true, skipped_reason: reason, results: [] }) }, noLogLabel(task, noLog));
+      return { results: [finish('skipped', { msg: reason })], failed: false, unreachable: false, changed: false };
+    }
 
     const runs: { result: Record<string, unknown>; tr: TaskResult; args?: Record<string, unknown> }[] = [];
     for (const [index, item] of (items ?? [undefined]).entries()) {
@@ -264,6 +270,8 @@ async function runOnce(
     const delegate = task.delegate_to === undefined ? undefined : String(renderDeep(task.delegate_to, scope, task.loc));
     const target = local ? env.connectionOf('localhost') : delegate !== undefined ? env.connectionOf(delegate) : host;
     if (!target) throw new ModuleFailure(`delegate_to: no inventory host named "${delegate}" (localhost, 127.0.0.1 and ::1 mean the control machine)`);
+    // delegate_facts: what the task sets as facts goes to the delegated host (its register stays here).
+    const factsHost = delegate !== undefined && task.delegate_facts === true ? target : host;
     const become = await withFacts(host.facts, () => resolveBecome(task, inh, target, scope));
     const environment = await withFacts(host.facts, () => renderEnvironment(task.environment, scope, task.loc));
     const conn = mod.local ? undefined : await target.connect();
@@ -288,8 +296,8 @@ async function runOnce(
       },
       // Facts are fetched here as in when:, so assert's that and debug's var may read any fact.
       evaluate: (expr) => withFacts(target.facts, () => evaluateTemplatedExpression(expr, scope, task.loc)),
-      setHostVars: (vars, opts) => host.setVars(vars, noLogLabel(task, noLog), opts?.facts),
-      setIncludedVars: (vars) => host.setIncludedVars(vars, noLogLabel(task, noLog)),
+      setHostVars: (vars, opts) => factsHost.setVars(vars, noLogLabel(task, noLog), opts?.facts),
+      setIncludedVars: (vars) => factsHost.setIncludedVars(vars, noLogLabel(task, noLog)),
       planned: kw.forcedCheck === true ? scratchPlannedPaths(target.planned) : target.planned,
       identity: become?.user ?? target.inv.connection.user,
       timeoutSec: task.timeout ?? env.options.taskTimeoutSec,

@@ -9,7 +9,7 @@
  * templated, and neither is a name that reads a variable a no_log task set (README, "Deliberate
  * differences").
  */
-import type { Task } from '../load/model.js';
+import type { IncludeTasks, RoleCall, Task, TaskCommon } from '../load/model.js';
 import { findModule } from '../modules/registry.js';
 import { hasTemplate, renderDeep } from '../load/expr/index.js';
 import { toText } from '../load/expr/values.js';
@@ -30,20 +30,37 @@ export function taskDisplayName(task: Task, noLog: boolean): string {
 }
 
 /** Whether the task may be no_log here (a templated no_log counts: its value is not known before a host runs it). */
-export const mayBeNoLog = (task: Task, inh: Inherited): boolean => (task.no_log ?? inh.no_log ?? false) !== false;
+export const mayBeNoLog = (task: TaskCommon, inh: Inherited): boolean => (task.no_log ?? inh.no_log ?? false) !== false;
 
 /** The title of a task for one run of it: its name templated with `host`'s variables where that is safe, else as written. */
-export async function taskTitle(task: Task, inh: Inherited, host: HostRun | undefined, base: Omit<ScopeParts, 'host' | 'blockVars' | 'taskVars' | 'role' | 'includeParams'>): Promise<string> {
+export async function taskTitle(task: Task, inh: Inherited, host: HostRun | undefined, base: TitleBase): Promise<string> {
   const noLog = mayBeNoLog(task, inh);
   const raw = taskDisplayName(task, noLog);
-  if (!host || noLog || !task.name || !hasTemplate(task.name)) return raw;
-  const scope = buildScope({ ...base, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars, role: inh.role, includeParams: inh.includeParams });
-  // Values set by no_log tasks read as undefined here, directly or through another variable.
+  if (!task.name || noLog) return raw;
+  return (task.role ? `${task.role} : ` : '') + (await templatedName(task.name, task, inh, host, base));
+}
+
+/**
+ * The banner of an include (include_tasks, include_role), as Ansible's TaskInclude/IncludeRole
+ * get_name(): its name templated like a task's, else the keyword as written (`include_tasks`)
+ * or `include_role : ROLE`; a no_log include's name stays as written.
+ */
+export async function includeTitle(node: IncludeTasks | RoleCall, inh: Inherited, host: HostRun | undefined, base: TitleBase): Promise<string> {
+  const name = node.name ?? (node.kind === 'include' ? (node.keyword ?? 'include_tasks') : node.role.name);
+  if (!node.name || mayBeNoLog(node, inh)) return name;
+  return templatedName(name, node, inh, host, base);
+}
+
+type TitleBase = Omit<ScopeParts, 'host' | 'blockVars' | 'taskVars' | 'role' | 'includeParams'>;
+
+/** `name` templated once with `host`'s variables (values set by no_log tasks read as undefined); as written when anything is undefined. */
+async function templatedName(name: string, node: TaskCommon, inh: Inherited, host: HostRun | undefined, base: TitleBase): Promise<string> {
+  if (!host || !hasTemplate(name)) return name;
+  const scope = buildScope({ ...base, host, blockVars: blockVarsOf(inh, host.name), taskVars: node.vars, role: inh.role, includeParams: inh.includeParams });
   for (const k of [...host.noLogVars.keys(), ...host.noLogIncludedVars.keys()]) delete scope[k];
   try {
-    const text = toText(await withFacts(host.facts, () => renderDeep(task.name, scope, task.loc)));
-    return (task.role ? `${task.role} : ` : '') + text;
+    return toText(await withFacts(host.facts, () => renderDeep(name, scope, node.loc)));
   } catch {
-    return raw; // undefined or failing: the name as written, as Ansible's banner
+    return name; // undefined or failing: the name as written, as Ansible's banner
   }
 }

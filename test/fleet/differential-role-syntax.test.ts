@@ -58,12 +58,87 @@ const flattened = d.case('community.general.flattened: with_<lookup>, lookup() a
   files: { f1: { content: '1', mode: '4755' }, f2: { content: '2', mode: '0644' }, f3: { content: '3', mode: '2750' } },
 });
 
+const linkMode = d.case('file state: link with mode (set on the target when followed)', {
+  tasks: `
+    - name: a new link, its target's mode set
+      file: { src: t1, dest: "{{ dir }}/l1", state: link, mode: "0640" }
+      register: k_new
+    - name: a target that does not exist (force)
+      file: { src: "{{ dir }}/missing", dest: "{{ dir }}/l2", state: link, mode: "0640", force: true }
+      register: k_missing
+    - name: the link is there, only the target's mode differs
+      file: { src: t3, dest: "{{ dir }}/l3", state: link, mode: "0600" }
+      register: k_same
+    - name: follow false changes nothing on the target
+      file: { src: t4, dest: "{{ dir }}/l4", state: link, mode: "0600", follow: false }
+      register: k_nofollow
+    - name: a regular file replaced (force), symbolic mode on the target
+      file: { src: "{{ dir }}/t5", dest: "{{ dir }}/l5", state: link, mode: "g-w,o=", force: true }
+      register: k_force
+    - name: a link through a link, the final target's mode
+      file: { src: l8, dest: "{{ dir }}/l6", state: link, mode: "0604" }
+      register: k_chain
+    - name: the mode is already the target's
+      file: { src: t7, dest: "{{ dir }}/l7", state: link, mode: "0644" }
+      register: k_kept
+  `,
+  files: {
+    t1: { content: '1', mode: '0644' },
+    t3: { content: '3', mode: '0644' },
+    l3: { link: 't3' },
+    t4: { content: '4', mode: '0644' },
+    t5: { content: '5', mode: '0664' },
+    l5: { content: 'in the way', mode: '0644' },
+    t7: { content: '7', mode: '0644' },
+    t8: { content: '8', mode: '0644' },
+    l8: { link: 't8' },
+  },
+});
+
+const delegated = d.case('delegate_facts: facts of a delegated task go to the delegated host', {
+  tasks: `
+  - name: a fact for the control machine
+    set_fact: { nm_df: here }
+    delegate_to: localhost
+    delegate_facts: true
+    register: df_reg
+  - name: without delegate_facts the fact stays on this host
+    set_fact: { nm_df2: mine }
+    delegate_to: localhost
+  - name: a loop over hosts, as geerlingguy.kubernetes does
+    set_fact:
+      nm_join: >
+        cmd {{ item }}
+        --x
+    delegate_to: "{{ item }}"
+    delegate_facts: true
+    with_items: ["localhost"]
+  - name: a module's facts, delegated
+    getent: { database: group, key: root }
+    delegate_to: localhost
+    delegate_facts: true
+  - name: what each host holds
+    debug:
+      msg:
+        - "{{ nm_df | default('undefined') }}"
+        - "{{ hostvars['localhost'].nm_df | default('undefined') }}"
+        - "{{ nm_df2 | default('undefined') }}"
+        - "{{ hostvars['localhost'].nm_df2 | default('undefined') }}"
+        - "{{ hostvars['localhost'].nm_join | default('undefined') }}"
+        - "{{ nm_join | default('undefined') }}"
+        - "{{ getent_group | default('undefined') }}"
+        - "{{ hostvars['localhost'].getent_group | default('undefined') }}"
+        - "{{ df_reg.ansible_facts | default('undefined') }}"
+    register: df_seen
+  `,
+});
+
 beforeAll(() => d.run(), 900_000);
 
 const msgs = (r: { results?: { msg: unknown }[] } | null) => (r?.results ?? []).map((x) => x.msg);
 
 describe.each(MODES)('%s', (mode) => {
-  for (const c of [flattened]) {
+  for (const c of [flattened, linkMode, delegated]) {
     it(`${c.name}: same files`, () => {
       expect(c.nodemend[mode].files, c.nodemend[mode].output).toEqual(c.ansible[mode].files);
     });
@@ -81,4 +156,28 @@ describe.each(MODES)('%s', (mode) => {
     expect(msgs(n.f_none)).toEqual(['x']);
     expect(n.f_lookup.msg).toEqual(['a,b,c', '[1, 2, 3, "a"]', '["p", "q"]', '[]']);
   });
+
+  it('delegate_facts: each host holds what Ansible gives it', () => {
+    expect(delegated.nodemend[mode].registered.df_seen.msg).toEqual(delegated.ansible[mode].registered.df_seen.msg);
+    expect(delegated.nodemend[mode].registered.df_seen.msg.slice(0, 6)).toEqual(['undefined', 'here', 'mine', 'undefined', 'cmd localhost --x\n', 'undefined']);
+  });
+
+  it('file link + mode: the same registered changed, state and src', () => {
+    const [n, a] = [linkMode.nodemend[mode].registered, linkMode.ansible[mode].registered];
+    const pick = (r: Record<string, unknown> | null) => ({ changed: r?.changed, failed: r?.failed, src: r?.src, state: mode === 'check' ? undefined : r?.state });
+    expect(Object.keys(a).length).toBe(7);
+    for (const reg of Object.keys(a)) expect(pick(n[reg]), reg).toEqual(pick(a[reg]));
+  });
+});
+
+it('file link + mode: targets got the mode, follow false and a missing target changed nothing, the rerun nothing', () => {
+  const f = linkMode.nodemend.run.files;
+  const mode = (k: string) => (f[k] as { mode: string }).mode;
+  expect([mode('t1'), mode('t3'), mode('t4'), mode('t5'), mode('t7'), mode('t8')]).toEqual(['0640', '0600', '0644', '0640', '0644', '0604']);
+  expect(f.l2).toEqual({ type: 'link', target: '<dir>/missing' });
+  expect(linkMode.nodemend.check.files.t3).toMatchObject({ mode: '0644' });
+  expect(linkMode.nodemend.check.changed).toMatchObject({ "the link is there, only the target's mode differs": true, "the mode is already the target's": true });
+  expect(linkMode.nodemend.run.changed).toMatchObject({ 'follow false changes nothing on the target': true });
+  expect(Object.entries(linkMode.nodemend.rerun.changed).filter(([, v]) => v)).toEqual([]);
+  expect(Object.entries(linkMode.ansible.rerun.changed).filter(([, v]) => v)).toEqual([]);
 });

@@ -178,6 +178,33 @@ const expiry = d.case('user: password_expire_min/max through chage (create, keep
   paths: [...ACCOUNT_FILES, '/home/nm_u7'],
 });
 
+const reset = d.case('meta: reset_connection, so the login session gets a new group', {
+  tasks: `
+    - name: a group for the login user
+      group: { name: nm_rc }
+      check_mode: false
+    - name: the login user joins it
+      user: { name: ops, groups: nm_rc, append: true }
+      check_mode: false
+    - name: the session's groups before
+      command: id -Gn
+      become: false
+      vars: { ansible_become: false } # the inventory's ansible_become outranks the keyword in Ansible
+      register: rc_before
+      changed_when: false
+      check_mode: false
+    - meta: reset_connection
+    - name: the session's groups after
+      command: id -Gn
+      become: false
+      vars: { ansible_become: false } # the inventory's ansible_become outranks the keyword in Ansible
+      register: rc_after
+      changed_when: false
+      check_mode: false
+  `,
+  paths: ACCOUNT_FILES,
+});
+
 const badGroup = d.case('user: a primary group that does not exist', {
   tasks: `
     - name: missing group
@@ -344,6 +371,18 @@ it('user: chage set the shadow fields; the rerun changes only the max the case f
   ];
   expect(Object.entries(expiry.nodemend.rerun.changed).filter(([, v]) => v)).toEqual(flips);
   expect(Object.entries(expiry.ansible.rerun.changed).filter(([, v]) => v)).toEqual(flips);
+});
+
+it('meta reset_connection: the next task runs in a new login session that has the new group, as in Ansible', () => {
+  const groupsOf = (c: typeof reset, tool: 'ansible' | 'nodemend', mode: (typeof MODES)[number], reg: string) => String(c[tool][mode].registered[reg]?.stdout).split(' ');
+  for (const mode of MODES) {
+    for (const reg of ['rc_before', 'rc_after']) expect(groupsOf(reset, 'nodemend', mode, reg), `${mode} ${reg}`).toEqual(groupsOf(reset, 'ansible', mode, reg));
+    expect(reset.nodemend[mode].tasks).toEqual(reset.ansible[mode].tasks);
+  }
+  // The first mode adds the group (check_mode: false) inside a session opened before: only the reset shows it.
+  expect(groupsOf(reset, 'nodemend', 'check', 'rc_before')).not.toContain('nm_rc');
+  expect(groupsOf(reset, 'nodemend', 'check', 'rc_after')).toContain('nm_rc');
+  expect(groupsOf(reset, 'nodemend', 'run', 'rc_before')).toContain('nm_rc');
 });
 
 it('user (documented difference): a missing primary group fails in --check too; Ansible reports changed', () => {

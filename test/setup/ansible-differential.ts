@@ -30,7 +30,8 @@
  *   playbook, so a file costs one ansible-playbook per mode (check = --check --diff on the fresh
  *   state, run, rerun), pipelining and ControlPersist on. Ansible runs first, then nodemend; the
  *   `paths` are restored in between. A task that fails removes the host from later plays in both
- *   tools: a case that expects a failure sets `ignore_errors: true` on it. run() throws when a case
+ *   tools: a case that expects a failure sets `ignore_errors: true` on it, or `failsHost: true` when the
+ *   failed host is the point (then it is its file's last case and registers nothing). run() throws when a case
  *   did not reach its end in a tool, so a broken case fails every test instead of comparing nothing.
  *   Registered results come from a last `post_tasks` debug of every `register:` name found in the
  *   case's text (and its controller files) through `to_json`, so they are what `register:` holds in
@@ -71,6 +72,12 @@ export interface CaseSpec {
   controllerFiles?: Record<string, string>;
   /** Dump the registered results from a second play of the same name (for cases that end their play early: meta end_play / end_host). */
   dumpInNextPlay?: boolean;
+  /**
+   * The case fails its host on purpose (not ignored): it never reaches its dump, so `registered` stays
+   * empty and only tasks, files and output compare. A failed host leaves every later play, so such a
+   * case must be its file's last (run() refuses otherwise).
+   */
+  failsHost?: boolean;
 }
 
 export interface TaskOutcome {
@@ -369,6 +376,7 @@ export class Differential {
   /** Runs every case through both tools in every mode. Call once, in beforeAll. */
   async run(): Promise<void> {
     assertBuilt();
+    if (this.cases.slice(0, -1).some((c) => c.spec.failsHost)) throw new Error('differential: a case that fails its host must be the last one (the host leaves later plays)');
     const root = hostRoot(this.host);
     const saved = new Map<string, Saved>();
     for (const c of this.cases) for (const p of c.spec.paths ?? []) if (!saved.has(p)) saved.set(p, save(root, p));
@@ -398,6 +406,7 @@ export class Differential {
               const mine = tasks.filter((t) => t.play === c.name);
               const dump = mine.find((t) => t.task === DUMP);
               let registered: Record<string, unknown> = {};
+              if (dump && c.spec.failsHost) throw new Error(`differential: case "${c.name}" should fail its host but reached its end in ${tool} (${mode})`);
               if (dump?.msg) registered = JSON.parse(dump.msg) as Record<string, unknown>;
               const outcome = mine.filter((t) => t !== dump).map((t): TaskOutcome => ({ name: t.task, status: t.status, changed: t.changed, handler: t.handler }));
               const files: Record<string, FileState> = treeOf(root, dir, u, g);
@@ -410,7 +419,7 @@ export class Differential {
                 files: normalise(files, dir),
                 output,
               };
-              if (!dump) throw new Error(`differential: case "${c.name}" did not reach its last task in ${tool} (${mode}, exit ${exitCode}):\n${output.slice(-4000)}`);
+              if (!dump && !c.spec.failsHost) throw new Error(`differential: case "${c.name}" did not reach its last task in ${tool} (${mode}, exit ${exitCode}):\n${output.slice(-4000)}`);
               (c.outcome[tool] ??= {})[mode] = run;
             }
           }

@@ -194,16 +194,16 @@ describe('!unsafe', () => {
 
 describe('meta actions', () => {
   it('accepts the actions it carries out', async () => {
-    const actions = ['flush_handlers', 'end_host', 'end_play', 'end_batch', 'clear_facts', 'clear_host_errors', 'noop', 'refresh_inventory'];
+    const actions = ['flush_handlers', 'end_host', 'end_play', 'end_batch', 'clear_facts', 'clear_host_errors', 'reset_connection', 'noop', 'refresh_inventory'];
     const out = await loadTree({ 'site.yaml': play(actions.map((a) => `    - meta: ${a}\n`).join('')) });
     expect(out.errors).toEqual([]);
     expect(out.loaded!.playbook.plays[0].tasks.map((t) => (t as Task).args.free_form)).toEqual(actions);
   });
 
   it('refuses an unknown one, naming the ones it knows', async () => {
-    const errors = await errorsOf({ 'site.yaml': play('    - meta: reset_connection\n') });
+    const errors = await errorsOf({ 'site.yaml': play('    - meta: role_complete\n') });
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^site\.yaml:3:\d+: .*meta takes one of: flush_handlers, end_host, end_play, end_batch, clear_facts, clear_host_errors, noop, refresh_inventory/);
+    expect(errors[0]).toMatch(/^site\.yaml:3:\d+: .*meta takes one of: flush_handlers, end_host, end_play, end_batch, clear_facts, clear_host_errors, reset_connection, noop, refresh_inventory/);
   });
 });
 
