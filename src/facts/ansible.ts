@@ -9,6 +9,7 @@
  */
 import type { FactDef } from './types.js';
 import type { NetworkFacts } from './network.js';
+import { selinuxFact, type SelinuxState } from './selinux.js';
 
 export interface AnsibleFact {
   /** The nodemend facts it is made from (fetched together, lazily). */
@@ -122,6 +123,8 @@ export const ANSIBLE_FACTS: ReadonlyMap<string, AnsibleFact> = new Map<string, A
     n,
     { needs: ['network'], subset: 'network', value: (f) => (f('network') as NetworkFacts)[n] },
   ]),
+  ['selinux', { needs: ['selinux_state'], subset: 'min', value: (f) => selinuxFact(f('selinux_state') as SelinuxState) }],
+  ['selinux_python_present', { needs: ['selinux_state'], subset: 'min', value: (f) => (f('selinux_state') as SelinuxState).library }],
   ['packages', { needs: ['package_facts'], subset: 'package_facts', value: (f) => f('package_facts') }],
 ]);
 

@@ -4,6 +4,7 @@ import kernelFacts from './kernel.js';
 import packageFacts from './packages.js';
 import ansibleSources from './ansible.js';
 import networkFacts from './network.js';
+import selinuxFacts from './selinux.js';
 
 /** Every fact nodemend knows, by name. One file per domain adds its list here. */
-export const FACTS: ReadonlyMap<string, FactDef> = new Map([...osFacts, ...kernelFacts, ...packageFacts, ...ansibleSources, ...networkFacts].map((f) => [f.name, f as FactDef]));
+export const FACTS: ReadonlyMap<string, FactDef> = new Map([...osFacts, ...kernelFacts, ...packageFacts, ...ansibleSources, ...networkFacts, ...selinuxFacts].map((f) => [f.name, f as FactDef]));

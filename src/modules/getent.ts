@@ -14,6 +14,7 @@ import { sh } from '../transport/quote.js';
 import { markUnsafe } from '../load/expr/unsafe.js';
 import { boolArg } from './lib/args.js';
 import { defineModule, ModuleFailure } from './types.js';
+import { pySplitlines } from './lib/text-lines.js';
 
 const schema = z.strictObject({
   database: z.string().min(1, 'must not be empty'),
@@ -31,16 +32,11 @@ const MESSAGES: Record<number, string> = {
   3: 'Enumeration not supported on this database.',
 };
 
-/** Python's str.splitlines(): every line boundary it knows, no empty last line. */
-// eslint-disable-next-line no-control-regex -- Python counts the file/group/record separators as line ends
-const LINE_END = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
-const splitLines = (s: string): string[] => s.split(LINE_END).filter((l, i, all) => i < all.length - 1 || l !== '');
-
 /** The fact's value: each line split (Python's str.split: on `sep`, or on runs of whitespace), keyed by its first field. */
 export function getentEntries(out: string, sep: string | undefined): Record<string, unknown> {
   const entries: Record<string, unknown> = {};
   const seen = new Map<string, number>();
-  for (const line of splitLines(out)) {
+  for (const line of pySplitlines(out)) {
     const record = sep === undefined ? line.split(/\s+/).filter(Boolean) : line.split(sep);
     if (!record.length) continue;
     const [name, ...rest] = record;

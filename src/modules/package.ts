@@ -28,23 +28,30 @@ const flag = z.union([z.boolean(), z.stringbool()]);
 // Package specs never start with "-" (they would read as options) and hold no shell syntax worth allowing.
 const spec = z.string().regex(/^[A-Za-z0-9@_+.:~*][A-Za-z0-9@_+.:~*=<>-]*$/, 'not a package name or spec');
 
+const fields = {
+  name: listArg(spec).optional(),
+  state: z
+    .enum(['present', 'installed', 'absent', 'removed', 'latest'])
+    .default('present')
+    .transform((s): State => (s === 'installed' ? 'present' : s === 'removed' ? 'absent' : s)),
+  update_cache: flag.default(false),
+  /** apt only: seconds the cache stays fresh; 0 = refresh every time update_cache is set. */
+  cache_valid_time: z.coerce.number().int().min(0).default(0),
+  /** Ansible's package `use`: the package manager to drive; auto = the host's pkg_mgr fact. */
+  use: z.enum(['auto', 'apt', 'yum', 'dnf']).default('auto'),
+};
+// Ansible's apt/yum/dnf aliases (argument_spec of ansible-core 2.14).
+const ALIASES = { pkg: 'name', package: 'name', 'update-cache': 'update_cache', 'expire-cache': 'update_cache' };
+
+/** apt's (and package's, which hands it to apt): `purge` with state=absent removes the configuration files too. */
 export const schema = withAliases(
-  z
-    .strictObject({
-      name: listArg(spec).optional(),
-      state: z
-        .enum(['present', 'installed', 'absent', 'removed', 'latest'])
-        .default('present')
-        .transform((s): State => (s === 'installed' ? 'present' : s === 'removed' ? 'absent' : s)),
-      update_cache: flag.default(false),
-      /** apt only: seconds the cache stays fresh; 0 = refresh every time update_cache is set. */
-      cache_valid_time: z.coerce.number().int().min(0).default(0),
-      /** Ansible's package `use`: the package manager to drive; auto = the host's pkg_mgr fact. */
-      use: z.enum(['auto', 'apt', 'yum', 'dnf']).default('auto'),
-    })
-    .transform(({ name, ...rest }) => ({ ...rest, name: name ?? [] })),
-  // Ansible's apt/yum/dnf aliases (argument_spec of ansible-core 2.14).
-  { pkg: 'name', package: 'name', 'update-cache': 'update_cache', 'expire-cache': 'update_cache' },
+  z.strictObject({ ...fields, purge: flag.default(false) }).transform(({ name, ...rest }) => ({ ...rest, name: name ?? [] })),
+  ALIASES,
+);
+/** yum and dnf take no `purge` (Ansible: "Unsupported parameters"). */
+const rpmSchema = withAliases(
+  z.strictObject(fields).transform(({ name, ...rest }) => ({ ...rest, purge: false, name: name ?? [] })),
+  ALIASES,
 );
 export type PackageArgs = z.infer<typeof schema>;
 
@@ -76,7 +83,10 @@ export function queryScript(backend: Backend, specs: Spec[], opts: { policy?: bo
   const aptOpts = opts.aptOpts ?? raw('');
   if (backend === 'apt') {
     const names = specs.map((s) => s.spec.split('=')[0]);
-    return sh`for n in ${names}; do printf '%s %s\\n' ${Q} "$n"; dpkg-query -W -f='\${db:Status-Abbrev}|\${Version}\\n' "$n" 2>/dev/null; done
+    // python-apt's installed_files: the package's dpkg .list file (kept with its conffiles after a remove) decides a purge
+    return sh`a=$(dpkg --print-architecture 2>/dev/null)
+for n in ${names}; do printf '%s %s\\n' ${Q} "$n"; dpkg-query -W -f='\${db:Status-Abbrev}|\${Version}\\n' "$n" 2>/dev/null
+  for l in "$n" "\${n%%:*}" "\${n%%:*}:$a"; do if [ -e "/var/lib/dpkg/info/$l.list" ]; then printf '%s\\n' ${Q + 'FILES'}; break; fi; done; done
 ${opts.policy ? sh`printf '%s\\n' ${Q + 'POLICY'}; LC_ALL=C apt-cache ${aptOpts} policy ${names} 2>/dev/null` : raw(':')}`;
   }
   const qf = '%{NAME}|%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n';
@@ -98,25 +108,30 @@ export interface QueryResult {
   policy: Map<string, PolicyEntry>;
   /** yum/dnf: names with a pending upgrade, and its version. */
   upgrades: Map<string, string>;
+  /** apt: specs whose package still has files (installed, or removed with its conffiles kept: dpkg's "rc"). */
+  hasFiles: Set<string>;
 }
 
 export function parseQuery(backend: Backend, stdout: string): QueryResult {
   const installed = new Map<string, string | undefined>();
   const policy = new Map<string, PolicyEntry>();
   const upgrades = new Map<string, string>();
+  const hasFiles = new Set<string>();
   let section: 'specs' | 'policy' | 'upgrades' = 'specs';
   let current: string | undefined;
   const tail: string[] = [];
   for (const line of stdout.split('\n')) {
     if (line === `${Q}POLICY`) section = 'policy';
     else if (line === `${Q}UPGRADES`) section = 'upgrades';
-    else if (section === 'specs' && line.startsWith(`${Q} `)) {
+    else if (section === 'specs' && line === `${Q}FILES`) {
+      if (current !== undefined) hasFiles.add(current);
+    } else if (section === 'specs' && line.startsWith(`${Q} `)) {
       current = line.slice(Q.length + 1);
       installed.set(current, undefined);
     } else if (section === 'specs' && current !== undefined && installed.get(current) === undefined) {
-      // dpkg: "ii |1.0" (ii = wanted install, currently installed); rpm: "name|1.0-1"
+      // dpkg: "ii |1.0" (its second letter: the current state, i = installed, also when held: "hi"); rpm: "name|1.0-1"
       const [status, version] = line.split('|');
-      if (version && (backend !== 'apt' || status.trim() === 'ii')) installed.set(current, version.trim());
+      if (version && (backend !== 'apt' || status[1] === 'i')) installed.set(current, version.trim());
     } else if (section !== 'specs') tail.push(line);
   }
   if (backend === 'apt') {
@@ -146,7 +161,7 @@ export function parseQuery(backend: Backend, stdout: string): QueryResult {
       i += 3;
     }
   }
-  return { installed, policy, upgrades };
+  return { installed, policy, upgrades, hasFiles };
 }
 
 /** apt version pins (`1.2*`) match as Ansible's apt module matches them: fnmatch. */
@@ -158,24 +173,30 @@ export interface Decision {
   /** yum/dnf: installed packages to upgrade. */
   upgrade: string[];
   remove: string[];
+  /** apt: remove with --purge (the configuration files too). */
+  purge?: boolean;
   /** One line per package for the plan's message. */
   notes: string[];
   /** The same lines once done ("installed curl 7.88"), for a real run's message. */
   done: string[];
 }
 
-export function decide(backend: Backend, state: State, specs: Spec[], q: QueryResult): Decision {
-  const d: Decision = { install: [], upgrade: [], remove: [], notes: [], done: [] };
+export function decide(backend: Backend, state: State, specs: Spec[], q: QueryResult, opts: { purge?: boolean } = {}): Decision {
+  const purge = backend === 'apt' && state === 'absent' && Boolean(opts.purge);
+  const d: Decision = { install: [], upgrade: [], remove: [], notes: [], done: [], ...(purge ? { purge } : {}) };
   const note = (verb: string, doneVerb: string, what: string): void => {
     d.notes.push(`${verb} ${what}`);
     d.done.push(`${doneVerb} ${what}`);
   };
   for (const s of specs) {
-    const have = q.installed.get(backend === 'apt' ? s.spec.split('=')[0] : s.spec);
+    const key = backend === 'apt' ? s.spec.split('=')[0] : s.spec;
+    const have = q.installed.get(key);
     if (state === 'absent') {
-      if (have !== undefined && (!s.version || versionMatches(s.version, have))) {
-        d.remove.push(backend === 'apt' ? s.spec.split('=')[0] : s.spec);
-        note('remove', 'removed', `${s.name} ${have}`);
+      // Ansible's apt: removed when the version matches, or (purge) when the package still has files
+      if ((have !== undefined && (!s.version || versionMatches(s.version, have))) || (purge && q.hasFiles?.has(key))) {
+        d.remove.push(key);
+        if (purge) note('purge', 'purged', `${s.name} ${have ?? '(configuration files)'}`);
+        else note('remove', 'removed', `${s.name} ${have}`);
       }
       continue;
     }
@@ -218,7 +239,7 @@ export function changeCommand(backend: Backend, d: Decision): Raw {
   const parts: Raw[] = [];
   if (backend === 'apt') {
     if (d.install.length) parts.push(sh`${APT_GET} install ${d.install}`);
-    if (d.remove.length) parts.push(sh`${APT_GET} remove ${d.remove}`);
+    if (d.remove.length) parts.push(sh`${APT_GET} ${raw(d.purge ? '--purge ' : '')}remove ${d.remove}`);
   } else {
     const tool = raw(backend);
     if (d.install.length) parts.push(sh`${tool} install -y ${d.install}`);
@@ -270,10 +291,11 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
       name === 'package'
         ? "Install, upgrade or remove packages with the host's package manager (apt, dnf, yum)"
         : `Install, upgrade or remove packages (same as package, ${fixed === 'apt' ? 'apt' : 'yum/dnf'} hosts)`,
-    schema,
+    schema: fixed === 'yum' || fixed === 'dnf' ? rpmSchema : schema,
     async plan(args, ctx) {
       if (fixed && args.use !== 'auto' && args.use !== fixed) throw new ModuleFailure(`the ${fixed} module cannot use ${args.use}`);
       const backend = args.use !== 'auto' ? args.use : await backendOf(fixed, ctx);
+      if (args.purge && backend !== 'apt') throw new ModuleFailure(`Unsupported parameters for (${backend}) module: purge (apt only)`);
       const specs = args.name.map((n) => parseSpec(n, backend));
       if (args.state === 'latest' && specs.some((s) => s.version)) {
         throw new ModuleFailure('version number inconsistent with state=latest');
@@ -305,7 +327,7 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
       if (res.rc === 90) throw new ModuleFailure(`Failed to update the package cache: ${res.stderr.trim()}`, { rc: res.rc, stderr: res.stderr });
       const q = parseQuery(backend, res.stdout);
       for (const [spec, version] of q.installed) noteBasis(ctx.conn, `package ${spec}`, version ?? 'not installed');
-      const d = decide(backend, args.state, specs, q);
+      const d = decide(backend, args.state, specs, q, { purge: args.purge });
       const before = installedVersions(specs, backend, q);
       const cacheNote = refresh && ctx.check && !scratch ? ' (cache not refreshed in check mode)' : '';
       if (!d.install.length && !d.upgrade.length && !d.remove.length) {

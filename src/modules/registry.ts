@@ -36,6 +36,8 @@ import group from './group.js';
 import packageFacts from './package_facts.js';
 import modprobe from './modprobe.js';
 import getent from './getent.js';
+import aptRepository from './apt_repository.js';
+import selinux from './selinux.js';
 import yumRepository from './yum_repository.js';
 import rpmKey from './rpm_key.js';
 
@@ -79,6 +81,8 @@ const ALL: ModuleDef[] = [
   packageFacts,
   modprobe,
   getent,
+  aptRepository,
+  selinux,
   yumRepository,
   rpmKey,
 ];

@@ -10,23 +10,16 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
 import { differential, MODES } from '../setup/ansible-differential.js';
 import { runCli, workDir, writeInventory } from '../setup/cli.js';
-import { fleetHost, hostRoot, HOSTS, testFleet } from '../setup/fleet.js';
+import { fleetHost, hostRoot, HOSTS, onHostAsRoot, testFleet } from '../setup/fleet.js';
 
 const HOST = HOSTS.ansibleFacts[0];
 
 /** A command on the host as root, over ssh with the fleet's key. */
-async function onHost(script: string): Promise<string> {
-  const f = testFleet();
-  const { stdout } = await promisify(execFile)('ssh', ['-p', String(fleetHost(HOST).port), '-i', f.key, '-o', `UserKnownHostsFile=${f.knownHosts}`, '-o', 'BatchMode=yes', 'root@127.0.0.1', script], {
-    timeout: 300_000,
-  });
-  return stdout;
-}
+const onHost = (script: string): Promise<string> => onHostAsRoot(HOST, script);
 
 const APT_ENV = 'DEBIAN_FRONTEND=noninteractive';
 const dpkgLock = '-o DPkg::Lock::Timeout=120';

@@ -326,6 +326,8 @@ interface RawTask {
 export class Differential {
   private cases: CaseState[] = [];
   private ran = false;
+  /** Runs before each tool's first run, before `paths` are restored (re-plant host state that `paths` cannot hold, such as dpkg's). */
+  beforeTool?: (tool: Tool) => Promise<void>;
 
   constructor(
     readonly host: string,
@@ -385,6 +387,7 @@ export class Differential {
 
     try {
       for (const tool of ['ansible', 'nodemend'] as Tool[]) {
+        await this.beforeTool?.(tool);
         for (const s of saved.values()) restore(root, s);
         for (const c of this.cases) fill(root, this.dirOf(c, tool), c.spec.files ?? {});
         const work = workDir(`diff-${this.tag}-${tool}`);

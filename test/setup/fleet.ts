@@ -34,7 +34,9 @@
  *   node36          Ansible differential suite: systemd (systemctl stand-in), handlers, first_found
  */
 import { inject } from 'vitest';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { FleetInfo } from '../../src/fleet/fleet.js';
 import { hostRoot as fleetHostRoot, startHost as fleetStartHost, stopHost as fleetStopHost } from '../../src/fleet/hosts.js';
@@ -110,6 +112,14 @@ export function fleetHost(name: string): { name: string; port: number } {
 export function hostRoot(name: string): string {
   fleetHost(name);
   return fleetHostRoot(fleetInfo().dir, name);
+}
+
+/** A script run on the host as root over ssh (the fleet's key); its stdout. Fails on a non-zero exit. */
+export async function onHostAsRoot(name: string, script: string): Promise<string> {
+  const f = testFleet();
+  const args = ['-p', String(fleetHost(name).port), '-i', f.key, '-o', `UserKnownHostsFile=${f.knownHosts}`, '-o', 'BatchMode=yes', 'root@127.0.0.1', script];
+  const { stdout } = await promisify(execFile)('ssh', args, { timeout: 300_000 });
+  return stdout;
 }
 
 /** Kill the host's sshd and every session on it (connections drop, the port refuses). */

@@ -6,7 +6,7 @@
  * Both tools (ansible-playbook and nodemend) run against the same stand-ins; each call is
  * appended to MOUNT_LOG, so a test compares the commands each tool ran.
  */
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 
 export const MOUNT_LOG = '/var/log/nm-mount-standin.log';
@@ -189,6 +189,183 @@ export function plantModprobeStandins(root: string, release: string, modules: { 
   chmodSync(join(root, MODPROBE_PYTHON), 0o755);
   for (const d of ['/etc/modules-load.d', '/etc/modprobe.d']) mkdirSync(join(root, d), { recursive: true });
   writeFileSync(join(root, MODPROBE_LOG), '');
+}
+
+/** The selinuxfs of the SELinux stand-ins: `enforce` (0/1) and `policyvers`; no `enforce`: not mounted. */
+export const SELINUXFS = '/var/lib/nm-selinux-standin/selinuxfs';
+/** An interpreter for Ansible whose `selinux` (python3-selinux) and ansible.module_utils.compat.selinux are the stand-in. */
+export const SELINUX_PYTHON = '/usr/lib/nm-selinux-standin/python3';
+const SELINUX_SITE = `${posix.dirname(SELINUX_PYTHON)}/site`;
+
+/**
+ * libselinux 3.4 as Debian bookworm ships it (libselinux1 / selinux-utils / python3-selinux
+ * 3.4-1+b6; SELinuxProject/selinux 3.4, libselinux/src: init.c init_lib, enabled.c
+ * is_selinux_enabled, getenforce.c, setenforce.c, policyvers.c, selinux_config.c
+ * selinux_getenforcemode / init_selinux_config / selinux_getpolicytype; the python binding's
+ * selinuxswig_python_exception.i), over SELINUXFS instead of a mounted selinuxfs: enabled when
+ * the selinuxfs has `enforce` and /etc/selinux/config exists (both judged at load, as init_lib's
+ * constructor does); the policy type is the config's last SELINUXTYPE= (any case, leading blanks
+ * and comments skipped, trailing blanks and control characters cut), `targeted` without one;
+ * getenforcemode the first line starting SELINUX= (value's prefix, any case). The functions the
+ * SWIG binding wraps with an OSError on a negative result raise it; ctypes callers
+ * (ansible.module_utils.compat.selinux) get the same values. File labels (lgetfilecon_raw,
+ * matchpathcon, lsetfilecon: label.c / lgetfilecon.c) only as far as Ansible's atomic_move reads them.
+ */
+const SELINUX_PY = `# ${MARK}: libselinux 3.4 (SELinuxProject/selinux 3.4 libselinux/src init.c, enabled.c, getenforce.c,
+# setenforce.c, policyvers.c, selinux_config.c; python binding selinuxswig_python_exception.i) over ${SELINUXFS}
+import errno as _errno, os as _os
+_MNT = '${SELINUXFS}'
+_CONFIG = '/etc/selinux/config'
+_mounted = _os.path.exists(_MNT + '/enforce')
+_has_config = _os.access(_CONFIG, _os.F_OK)
+_policytype = None
+
+def _fail(e=_errno.ENOENT):
+    raise OSError(e, _os.strerror(e))
+
+def is_selinux_enabled():
+    return 1 if _mounted and _has_config else 0
+
+def is_selinux_mls_enabled():
+    try:
+        with open(_MNT + '/mls') as f:
+            return 1 if _mounted and int(f.read().split()[0]) else 0
+    except OSError:
+        return 0
+
+# File labels, which Ansible's atomic_move reads and keeps (module_utils/basic.py selinux_context):
+# a file's security.selinux attribute, else what an SELinux kernel reports for a file without
+# one, its initial SID "unlabeled". No policy file_contexts here, so matchpathcon finds nothing.
+_UNLABELED = 'system_u:object_r:unlabeled_t:s0'
+
+def lgetfilecon_raw(path):
+    if not _os.path.lexists(path):
+        _fail(_errno.ENOENT)
+    try:
+        con = _os.getxattr(path, 'security.selinux', follow_symlinks=False).rstrip(b'\\0').decode()
+    except OSError:
+        con = _UNLABELED
+    return [len(con) + 1, con]
+
+def matchpathcon(path, mode):
+    _fail(_errno.ENOENT)
+
+def lsetfilecon(path, con):
+    _fail(_errno.EOPNOTSUPP)
+
+def security_getenforce():
+    if not _mounted:
+        _fail()
+    with open(_MNT + '/enforce') as f:
+        return 1 if int(f.read().split()[0]) else 0
+
+def security_setenforce(value):
+    if not _mounted:
+        _fail()
+    with open(_MNT + '/enforce', 'w') as f:
+        f.write('%d' % value)
+    return 0
+
+def security_policyvers():
+    if not _mounted:
+        _fail()
+    try:
+        with open(_MNT + '/policyvers') as f:
+            return int(f.read().split()[0])
+    except FileNotFoundError:
+        return 15
+
+def _config_lines():
+    try:
+        with open(_CONFIG, errors='replace') as f:
+            return f.read().split('\\n')
+    except OSError:
+        return []
+
+def selinux_getenforcemode():
+    for line in _config_lines():
+        if not line.startswith('SELINUX='):
+            continue
+        v = line[len('SELINUX='):].lstrip().lower()
+        for word, mode in (('enforcing', 1), ('permissive', 0), ('disabled', -1)):
+            if v.startswith(word):
+                return [0, mode]
+    return [-1, 0]
+
+def selinux_getpolicytype():
+    global _policytype
+    if _policytype is None:
+        _policytype = 'targeted'
+        for line in _config_lines():
+            line = line.lstrip()
+            if line.startswith('#') or not line.upper().startswith('SELINUXTYPE='):
+                continue
+            _policytype = line[len('SELINUXTYPE='):].lstrip().rstrip(''.join(map(chr, range(33))) + '\\x7f')
+    return [0, _policytype]
+`;
+
+/** Python imports: python3-selinux's \`selinux\` is the file above; so is Ansible's ctypes wrapper of libselinux.so.1. */
+const SELINUX_SITECUSTOMIZE = `# ${MARK}: \`import selinux\` and ansible.module_utils.compat.selinux load ${SELINUX_SITE}/selinux.py
+import sys, importlib.abc, importlib.util
+class _NmSelinuxFinder(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == 'ansible.module_utils.compat.selinux':
+            return importlib.util.spec_from_file_location(name, '${SELINUX_SITE}/selinux.py')
+        return None
+sys.meta_path.insert(0, _NmSelinuxFinder())
+`;
+
+/** libselinux 3.4's utils/getenforce.c: Enforcing / Permissive / Disabled, exit 0; an unreadable enforce: exit 2. */
+const GETENFORCE = `#!/bin/sh
+# ${MARK}: libselinux 3.4 getenforce (SELinuxProject/selinux 3.4 libselinux/utils/getenforce.c) over ${SELINUXFS}
+if [ -e ${SELINUXFS}/enforce ] && [ -e /etc/selinux/config ]; then
+  case $(cat ${SELINUXFS}/enforce 2>/dev/null) in
+    0) echo Permissive ;;
+    ''|*[!0-9]*) echo "getenforce:  security_getenforce() failed:  No such file or directory" >&2; exit 2 ;;
+    *) echo Enforcing ;;
+  esac
+else echo Disabled; fi
+`;
+
+/** libselinux 3.4's utils/setenforce.c: one argument, 0/1 or enforcing/permissive in any case. */
+const SETENFORCE = `#!/bin/sh
+# ${MARK}: libselinux 3.4 setenforce (SELinuxProject/selinux 3.4 libselinux/utils/setenforce.c) over ${SELINUXFS}
+usage() { echo "usage:  $0 [ Enforcing | Permissive | 1 | 0 ]" >&2; exit 1; }
+[ $# -eq 1 ] || usage
+if ! { [ -e ${SELINUXFS}/enforce ] && [ -e /etc/selinux/config ]; }; then echo "$0: SELinux is disabled" >&2; exit 1; fi
+case $(printf '%s' "$1" | tr '[:upper:]' '[:lower:]') in
+  1|enforcing) v=1 ;;
+  0|permissive) v=0 ;;
+  *) usage ;;
+esac
+printf '%s' "$v" > ${SELINUXFS}/enforce
+`;
+
+/**
+ * The SELinux stand-ins on the host: getenforce and setenforce in /usr/sbin (where selinux-utils
+ * puts them), the Python side for Ansible (SELINUX_PYTHON), and the "kernel": SELINUXFS with
+ * `enforce` = `mode` (null: no selinuxfs, SELinux disabled) and `policyvers` 33 (Linux 6.1's
+ * POLICYDB_VERSION_MAX), `mls` 1 (targeted and default policies are MLS/MCS).
+ */
+export function plantSelinuxStandins(root: string, mode: 0 | 1 | null): void {
+  plantTool(root, '/usr/sbin/getenforce', GETENFORCE);
+  plantTool(root, '/usr/sbin/setenforce', SETENFORCE);
+  mkdirSync(join(root, SELINUX_SITE), { recursive: true });
+  writeFileSync(join(root, SELINUX_SITE, 'selinux.py'), SELINUX_PY);
+  writeFileSync(join(root, SELINUX_SITE, 'sitecustomize.py'), SELINUX_SITECUSTOMIZE);
+  writeFileSync(join(root, SELINUX_PYTHON), `#!/bin/sh\n# ${MARK}: python3 with ${SELINUX_SITE} first\nPYTHONPATH=${SELINUX_SITE} exec /usr/bin/python3 "$@"\n`);
+  chmodSync(join(root, SELINUX_PYTHON), 0o755);
+  setSelinuxfs(root, mode);
+}
+
+/** The stand-in "kernel"'s mode: 1 enforcing, 0 permissive, null no selinuxfs (SELinux off). */
+export function setSelinuxfs(root: string, mode: 0 | 1 | null): void {
+  const fs = join(root, SELINUXFS);
+  mkdirSync(fs, { recursive: true });
+  writeFileSync(join(fs, 'policyvers'), '33');
+  writeFileSync(join(fs, 'mls'), '1');
+  if (mode === null) rmSync(join(fs, 'enforce'), { force: true });
+  else writeFileSync(join(fs, 'enforce'), String(mode));
 }
 
 export const SYSCTL_LOG = '/var/log/nm-sysctl-standin.log';

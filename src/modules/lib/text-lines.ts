@@ -10,6 +10,11 @@ export function splitLines(text: string): string[] {
   return out;
 }
 
+/** Python's str.splitlines(): every line boundary it knows (\r\n, \n, \r, \v, \f, the file/group/record separators, NEL, LS, PS), no empty last line. */
+// eslint-disable-next-line no-control-regex -- Python counts the file/group/record separators as line ends
+const PY_LINE_END = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
+export const pySplitlines = (s: string): string[] => s.split(PY_LINE_END).filter((l, i, all) => i < all.length - 1 || l !== '');
+
 /** Remove trailing \r and \n (Python rstrip(b'\r\n')). */
 export function strip(line: string): string {
   return line.replace(/[\r\n]+$/, '');

@@ -132,6 +132,42 @@ describe('decide', () => {
   });
 });
 
+describe('apt purge (Ansible 2.14 apt.py remove(): a package with files left is purged)', () => {
+  const q = parseQuery('apt', [`${Q} gone`, `${Q} conf`, 'rc |1.0', `${Q}FILES`, `${Q} held`, 'hi |2.0', `${Q}FILES`, `${Q} inst`, 'ii |3.0', `${Q}FILES`].join('\n'));
+  const specs = ['gone', 'conf', 'held', 'inst'].map((s) => parseSpec(s, 'apt'));
+  it('reads the second status letter as installed (held too) and the .list marker as files left', () => {
+    expect([...q.installed]).toEqual([
+      ['gone', undefined],
+      ['conf', undefined],
+      ['held', '2.0'],
+      ['inst', '3.0'],
+    ]);
+    expect([...q.hasFiles].sort()).toEqual(['conf', 'held', 'inst']);
+  });
+  it('without purge an "rc" package is left alone; with purge it is purged, with --purge', () => {
+    expect(decide('apt', 'absent', specs, q).remove).toEqual(['held', 'inst']);
+    const d = decide('apt', 'absent', specs, q, { purge: true });
+    expect(d.remove).toEqual(['conf', 'held', 'inst']);
+    expect(d.notes).toEqual(['purge conf (configuration files)', 'purge held 2.0', 'purge inst 3.0']);
+    expect(String(changeCommand('apt', d))).toMatch(/ --purge remove conf held inst$/);
+    expect(String(changeCommand('apt', decide('apt', 'absent', specs, q)))).toMatch(/ -o Dpkg::Options::=--force-confold remove held inst$/);
+  });
+  it('purge only counts with state=absent, is apt-only, and is refused by the yum module at load', () => {
+    expect(decide('apt', 'present', [parseSpec('inst', 'apt')], q, { purge: true }).purge).toBeUndefined();
+    expect(schema.parse({ name: 'x', purge: 'yes', state: 'absent' })).toMatchObject({ purge: true });
+    expect(yum.schema.safeParse({ name: 'x', purge: true }).success).toBe(false);
+    expect(apt.schema.safeParse({ name: 'x', purge: true }).success).toBe(true);
+  });
+  it('the query asks for the dpkg .list file of each name', async () => {
+    const { ctx, commands } = fakeCtx('apt', [[/dpkg-query/, { stdout: `${Q} conf\nrc |1.0\n${Q}FILES\n` }]]);
+    const plan = await apt.plan(schema.parse({ name: 'conf', state: 'absent', purge: true }), ctx);
+    expect(plan).toMatchObject({ changed: true, msg: 'would purge conf (configuration files)' });
+    expect(commands[0]).toContain('/var/lib/dpkg/info/$l.list');
+    const none = fakeCtx('apt', [[/dpkg-query/, { stdout: `${Q} conf\nrc |1.0\n${Q}FILES\n` }]]);
+    expect(await apt.plan(schema.parse({ name: 'conf', state: 'absent' }), none.ctx)).toMatchObject({ changed: false });
+  });
+});
+
 describe('yum/dnf command lines', () => {
   it('installs missing, upgrades outdated and removes, each word quoted', () => {
     const d = { install: ['docker-ce-18.09.1'], upgrade: ['bash'], remove: [], notes: [], done: [] };

@@ -1,0 +1,364 @@
+/**
+ * ansible.posix.selinux (1.5.4) and the `selinux` facts (ansible-core 2.14.18) through
+ * ansible-playbook and nodemend on node34. The fleet's hosts run this machine's kernel, which has
+ * no SELinux (and its state must never be touched), so the enabled states run against the libselinux
+ * 3.4 stand-ins of test/setup/system-standins.ts: a selinuxfs directory of files, getenforce and
+ * setenforce, and for Ansible a python3 whose `selinux` (python3-selinux) and
+ * ansible.module_utils.compat.selinux (the facts' ctypes wrapper of libselinux.so.1) read that
+ * directory; Ansible's module and fact collector themselves run unmodified. nodemend reads the same
+ * directory (NODEMEND_TEST_SELINUXFS, where a real host has its selinuxfs) and runs the stand-in
+ * setenforce. So what is proven here is the module's and the fact's logic against a faithful
+ * reading of libselinux 3.4, not a real SELinux kernel (README, selinux).
+ * Each group of cases starts from its own host state (a mode in the selinuxfs, /etc/selinux/config)
+ * and compares registered results, files and changed flags in check mode, a run and a rerun.
+ * The last group is the host as it is (no stand-in: Debian's libselinux1, no python3-selinux, no
+ * selinuxfs): the facts must match Ansible's, and the module's one deliberate difference (Ansible
+ * fails without the Python library, nodemend needs none) is asserted. The facts of every other
+ * fleet host are compared with Ansible's gathered ones, unmodified.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
+import { differential, MODES, sameKeys, type Differential } from '../setup/ansible-differential.js';
+import { runCli, workDir, writeInventory } from '../setup/cli.js';
+import { fleetHost, HOSTS, hostRoot, STOPPED_BY_TESTS, testFleet } from '../setup/fleet.js';
+import { plantSelinuxStandins, SELINUX_PYTHON, SELINUXFS, setSelinuxfs } from '../setup/system-standins.js';
+
+const HOST = HOSTS.ansibleSelinux[0];
+const CONFIG = '/etc/selinux/config';
+const PATHS = ['/etc/selinux', `${SELINUXFS}/enforce`];
+const KEYS = ['changed', 'msg', 'configfile', 'policy', 'state', 'reboot_required', 'warnings', 'details'];
+const standin = { ansible_python_interpreter: SELINUX_PYTHON };
+const FACT_TASK = `
+    - name: facts
+      setup: { filter: "ansible_selinux*" }
+      register: f`;
+
+/** A Red Hat style /etc/selinux/config: comments, the two settings. */
+const RH_CONFIG = (state: string) =>
+  `# This file controls the state of SELinux on the system.\n# SELINUX= can take one of these three values:\n#     enforcing - SELinux security policy is enforced.\nSELINUX=${state}\n# SELINUXTYPE= can take one of these three values:\nSELINUXTYPE=targeted\n`;
+
+interface Group {
+  d: Differential;
+  /** The stand-in selinuxfs' enforce (null: none, SELinux off), or no stand-in at all. */
+  mode: 0 | 1 | null | 'host';
+  config?: string;
+}
+const groups: Group[] = [];
+function group(tag: string, mode: Group['mode'], config?: string): Differential {
+  const d = differential(HOST, tag);
+  groups.push({ d, mode, config });
+  return d;
+}
+
+// 1. An enforcing host (config: enforcing, targeted): config file edits, failures.
+const enforcing = group('selinux1', 1, RH_CONFIG('enforcing'));
+const edits = enforcing.case('selinux: config file rewrites on an enforcing host', {
+  vars: standin,
+  paths: PATHS,
+  files: {
+    crlf: 'SELINUX=permissive\r\nSELINUXTYPE=targeted\r\n# last\r\nSELINUX=disabled',
+    two: '  SELINUX=disabled\nSELINUX=permissive # old\nSELINUXTYPE= targeted \n\nSELINUX=x\n',
+    none: '# nothing set here\nSELINUXTYPE=targeted',
+    nopolicy: 'SELINUX=enforcing\n',
+    same: 'SELINUX=enforcing\nSELINUXTYPE=targeted\n',
+  },
+  tasks: `${FACT_TASK}
+    - name: CRLF lines, no final newline, two SELINUX lines
+      ansible.posix.selinux: { state: enforcing, policy: targeted, configfile: "{{ dir }}/crlf" }
+      register: s_crlf
+    - name: an indented line is not a setting; every SELINUX= line is replaced
+      selinux: { state: enforcing, policy: targeted, conf: "{{ dir }}/two" }
+      register: s_two
+    - name: no SELINUX line is appended
+      ansible.builtin.selinux: { state: enforcing, policy: targeted, file: "{{ dir }}/none" }
+      register: s_none
+    - name: no SELINUXTYPE line is appended
+      selinux: { state: enforcing, policy: targeted, configfile: "{{ dir }}/nopolicy" }
+      register: s_nopolicy
+    - name: already as asked
+      selinux: { state: enforcing, policy: targeted, configfile: "{{ dir }}/same" }
+      register: s_same
+  `,
+});
+const failures = enforcing.case('selinux: failures', {
+  vars: standin,
+  paths: PATHS,
+  files: { c: 'SELINUX=enforcing\nSELINUXTYPE=targeted\n' },
+  tasks: `
+    - name: no such config file
+      selinux: { state: enforcing, policy: targeted, configfile: "{{ dir }}/missing" }
+      register: e_missing
+      ignore_errors: true
+    - name: a policy is required
+      selinux: { state: permissive, configfile: "{{ dir }}/c" }
+      register: e_policy
+      ignore_errors: true
+    - name: update_kernel_param without grubby
+      selinux: { state: enforcing, policy: targeted, update_kernel_param: true, configfile: "{{ dir }}/c" }
+      register: e_grubby
+      ignore_errors: true
+  `,
+});
+// 1b. The same host, made permissive (a group of its own: the rerun of group 1 keeps enforcing).
+const toPermissive = group('selinux1b', 1, RH_CONFIG('enforcing')).case('selinux: enforcing to permissive, runtime and config', {
+  vars: standin,
+  paths: PATHS,
+  tasks: `
+    - name: permissive
+      ansible.posix.selinux: { policy: targeted, state: permissive }
+      register: s_permissive
+    - name: mode now
+      command: getenforce
+      register: s_mode
+      changed_when: false
+      check_mode: false
+  `,
+});
+
+// 2. A policy the host does not have: Ansible's --check says changed, its run fails; nodemend fails both.
+const policy = group('selinux2', 1, RH_CONFIG('enforcing'));
+const missingPolicy = policy.case('selinux: a policy that is not installed', {
+  vars: standin,
+  paths: PATHS,
+  tasks: `
+    - name: mls
+      selinux: { policy: mls, state: enforcing }
+      register: p_mls
+      ignore_errors: true
+  `,
+});
+const otherPolicy = policy.case('selinux: another installed policy', {
+  vars: standin,
+  paths: PATHS,
+  tasks: `
+    - name: minimum
+      selinux: { policy: minimum, state: enforcing }
+      register: p_min
+  `,
+});
+
+// 3. Enforcing to disabled: permissive now, disabled at the next boot.
+const disabling = group('selinux3', 1, RH_CONFIG('enforcing'));
+const toDisabled = disabling.case('selinux: enforcing host disabled', {
+  vars: standin,
+  paths: PATHS,
+  tasks: `
+    - name: disabled
+      selinux: { state: disabled }
+      register: s_off
+    - name: mode now
+      command: getenforce
+      register: s_mode
+      changed_when: false
+      check_mode: false
+  `,
+});
+
+// 4. SELinux off (no selinuxfs), config disabled: enabling needs a reboot; the facts say disabled.
+const off = group('selinux4', null, RH_CONFIG('disabled'));
+const enabling = off.case('selinux: enabling on a host booted without SELinux', {
+  vars: standin,
+  paths: PATHS,
+  tasks: `${FACT_TASK}
+    - name: enforcing
+      selinux: { policy: targeted, state: enforcing }
+      register: s_on
+  `,
+});
+
+// 5. A permissive host whose config says enforcing: the facts' mode and config_mode differ.
+const permissive = group('selinux5', 0, RH_CONFIG('enforcing').replace('SELINUXTYPE=targeted', '  selinuxtype = x\nSELINUXTYPE=default  '));
+const permissiveFacts = permissive.case('selinux: facts of a permissive host', {
+  vars: standin,
+  paths: PATHS,
+  tasks: FACT_TASK,
+});
+
+// 6. The host as it is: no stand-in on Ansible's side, no selinuxfs for nodemend.
+const asIs = group('selinux6', 'host');
+const hostCase = asIs.case('selinux: the fleet host as it is (libselinux1, no python3-selinux, no selinuxfs)', {
+  files: { config: 'SELINUX=enforcing\nSELINUXTYPE=targeted\n' },
+  tasks: `${FACT_TASK}
+    - name: disabled
+      selinux: { state: disabled, configfile: "{{ dir }}/config" }
+      register: s_host
+      ignore_errors: true
+  `,
+});
+
+beforeAll(async () => {
+  const root = hostRoot(HOST);
+  plantSelinuxStandins(root, null);
+  for (const g of groups) {
+    rmSync(join(root, '/etc/selinux/config'), { force: true });
+    for (const p of ['targeted', 'minimum']) rmSync(join(root, '/etc/selinux', p), { recursive: true, force: true });
+    if (g.mode === 'host') {
+      setSelinuxfs(root, null);
+      delete process.env.NODEMEND_TEST_SELINUXFS;
+    } else {
+      setSelinuxfs(root, g.mode);
+      // The policies the host has (set_config_policy checks /etc/selinux/NAME/policy).
+      for (const p of ['targeted', 'minimum']) mkdirSync(join(root, '/etc/selinux', p, 'policy'), { recursive: true });
+      if (g.config !== undefined) writeFileSync(join(root, CONFIG), g.config);
+      process.env.NODEMEND_TEST_SELINUXFS = SELINUXFS;
+    }
+    await g.d.run();
+  }
+}, 1_500_000);
+
+afterAll(() => {
+  delete process.env.NODEMEND_TEST_SELINUXFS;
+  const root = hostRoot(HOST);
+  setSelinuxfs(root, null);
+  rmSync(join(root, CONFIG), { force: true });
+});
+
+const reg = (c: { ansible: any; nodemend: any }, mode: (typeof MODES)[number], name: string) => sameKeys(c.nodemend[mode].registered[name], c.ansible[mode].registered[name], KEYS);
+
+describe('selinux module: same result as ansible.posix.selinux', () => {
+  const plain = [
+    [edits, ['s_crlf', 's_two', 's_none', 's_nopolicy', 's_same']],
+    [failures, ['e_missing', 'e_policy', 'e_grubby']],
+    [toPermissive, ['s_permissive']],
+    [otherPolicy, ['p_min']],
+    [toDisabled, ['s_off']],
+    [enabling, ['s_on']],
+  ] as const;
+  for (const [c, names] of plain) {
+    for (const mode of MODES) {
+      it(`${c.name}: ${mode}: registered results, files, changed flags`, () => {
+        for (const n of names) {
+          const [mine, theirs] = reg(c, mode, n);
+          expect(mine, n).toEqual(theirs);
+        }
+        expect(c.nodemend[mode].files).toEqual(c.ansible[mode].files);
+        expect(c.nodemend[mode].changed).toEqual(c.ansible[mode].changed);
+      });
+    }
+  }
+
+  it("the config rewrites are the release's: CRLF and the missing final newline gone, lines appended", () => {
+    const files = edits.ansible.run.files as Record<string, { content: string }>;
+    expect(files.crlf.content).toBe('SELINUX=enforcing\nSELINUXTYPE=targeted\n# last\nSELINUX=enforcing\n');
+    expect(files.two.content).toBe('  SELINUX=disabled\nSELINUX=enforcing\nSELINUXTYPE= targeted \n\nSELINUX=enforcing\n');
+    expect(files.none.content).toBe('# nothing set here\nSELINUXTYPE=targeted\nSELINUX=enforcing\n');
+    expect(files.same.content).toBe('SELINUX=enforcing\nSELINUXTYPE=targeted\n');
+    expect(edits.nodemend.run.registered.s_none.msg).toBe("Config SELinux state changed from 'None' to 'enforcing'");
+  });
+
+  it('enforcing to permissive: setenforce ran, both messages, the rerun changes nothing', () => {
+    expect(toPermissive.ansible.run.registered.s_mode.stdout).toBe('Permissive');
+    expect(toPermissive.nodemend.run.registered.s_mode.stdout).toBe('Permissive');
+    expect(toPermissive.nodemend.check.registered.s_mode.stdout).toBe('Enforcing');
+    expect(toPermissive.nodemend.run.registered.s_permissive.msg).toBe("SELinux state changed from 'enforcing' to 'permissive', Config SELinux state changed from 'enforcing' to 'permissive'");
+    expect(toPermissive.nodemend.rerun.changed.permissive).toBe(false);
+    expect(toPermissive.nodemend.run.files[CONFIG]).toEqual(toPermissive.ansible.run.files[CONFIG]);
+  });
+
+  it('enforcing to disabled: permissive now, a reboot required, a warning each run', () => {
+    const r = toDisabled.nodemend.run.registered.s_off;
+    expect(r.reboot_required).toBe(true);
+    expect(r.warnings).toEqual(["SELinux state temporarily changed from 'enforcing' to 'permissive'. State change will take effect next reboot."]);
+    expect(toDisabled.nodemend.rerun.registered.s_off.warnings).toEqual(['SELinux state change will take effect next reboot']);
+    expect(toDisabled.nodemend.run.registered.s_mode.stdout).toBe('Permissive');
+  });
+
+  it('a host booted without SELinux: a reboot is required, only the config changes', () => {
+    expect(enabling.nodemend.run.registered.s_on.reboot_required).toBe(true);
+    expect(enabling.nodemend.run.registered.s_on.msg).toBe("Config SELinux state changed from 'disabled' to 'enforcing'");
+    expect(enabling.nodemend.rerun.changed.enforcing).toBe(false);
+  });
+
+  it('another policy: --check is a bare changed as in Ansible, the run rewrites SELINUXTYPE', () => {
+    expect(otherPolicy.ansible.check.registered.p_min).not.toHaveProperty('msg');
+    expect(otherPolicy.nodemend.check.changed.minimum).toBe(true);
+    expect(otherPolicy.nodemend.run.files[CONFIG]).toEqual(otherPolicy.ansible.run.files[CONFIG]);
+  });
+
+  it('a policy that is not installed: Ansible --check says changed and its run fails; nodemend fails both (documented)', () => {
+    expect(missingPolicy.ansible.check.tasks[0].status).toBe('changed');
+    expect(missingPolicy.nodemend.check.tasks[0].status).toBe('failed');
+    for (const mode of ['run', 'rerun'] as const) {
+      const [mine, theirs] = reg(missingPolicy, mode, 'p_mls');
+      expect(mine).toEqual(theirs);
+      expect(missingPolicy.nodemend[mode].registered.p_mls.msg).toBe('Policy mls does not exist in /etc/selinux/');
+    }
+    expect(missingPolicy.nodemend.check.registered.p_mls.msg).toBe('Policy mls does not exist in /etc/selinux/');
+  });
+});
+
+describe('selinux facts: same as Ansible gathers them', () => {
+  for (const c of [edits, enabling, permissiveFacts, hostCase]) {
+    for (const mode of MODES) {
+      it(`${c.name}: ${mode}`, () => {
+        expect(c.nodemend[mode].registered.f.ansible_facts).toEqual(c.ansible[mode].registered.f.ansible_facts);
+      });
+    }
+  }
+
+  it('what the stand-ins make the facts say', () => {
+    expect(edits.nodemend.check.registered.f.ansible_facts.ansible_selinux).toEqual({ status: 'enabled', policyvers: 33, config_mode: 'enforcing', mode: 'enforcing', type: 'targeted' });
+    expect(permissiveFacts.nodemend.run.registered.f.ansible_facts.ansible_selinux).toEqual({ status: 'enabled', policyvers: 33, config_mode: 'enforcing', mode: 'permissive', type: 'default' });
+    expect(enabling.nodemend.check.registered.f.ansible_facts.ansible_selinux).toEqual({ status: 'disabled' });
+    expect(hostCase.nodemend.run.registered.f.ansible_facts).toEqual({ ansible_selinux: { status: 'disabled' }, ansible_selinux_python_present: true });
+  });
+});
+
+describe('the host as it is: no Python library needed (documented difference)', () => {
+  it('Ansible fails for want of python3-selinux; nodemend rewrites the config', () => {
+    for (const mode of MODES) {
+      expect(hostCase.ansible[mode].registered.s_host.failed).toBe(true);
+      expect(hostCase.ansible[mode].registered.s_host.msg).toContain('libselinux-python');
+      expect(hostCase.nodemend[mode].registered.s_host.failed).toBe(false);
+    }
+    expect(hostCase.nodemend.run.registered.s_host.msg).toBe("Config SELinux state changed from 'enforcing' to 'disabled'");
+    expect((hostCase.nodemend.run.files.config as { content: string }).content).toBe('SELINUX=disabled\nSELINUXTYPE=targeted\n');
+    expect(hostCase.nodemend.rerun.changed.disabled).toBe(false);
+  });
+});
+
+describe('selinux facts on every other fleet host, unmodified', () => {
+  const hosts = (): string[] =>
+    testFleet()
+      .hosts.map((h) => h.name)
+      .filter((h) => h !== HOST && !STOPPED_BY_TESTS.includes(h));
+  let ansible: Record<string, unknown> = {};
+  let nodemend: Record<string, unknown> = {};
+  beforeAll(async () => {
+    delete process.env.NODEMEND_TEST_SELINUXFS;
+    const work = workDir('selinux-facts-all');
+    const names = hosts();
+    const f = testFleet();
+    // Ansible: the setup module on each host, one JSON file per host (--tree).
+    const inv = join(work, 'ansible-inventory.yaml');
+    const vars = (h: string) => ({ ansible_host: '127.0.0.1', ansible_port: fleetHost(h).port, ansible_user: 'ops', ansible_ssh_private_key_file: f.key, ansible_become: true });
+    writeFileSync(inv, JSON.stringify({ all: { hosts: Object.fromEntries(names.map((h) => [h, vars(h)])) } }));
+    const env = ansibleSetup(join(work, 'ansible'), 10, f.knownHosts);
+    const tree = join(work, 'tree');
+    try {
+      await promisify(execFile)('ansible', ['all', '-i', inv, '-m', 'setup', '-a', 'filter=ansible_selinux*', '--tree', tree], { env, cwd: work, maxBuffer: 64 << 20, timeout: 600_000 });
+    } finally {
+      stopSshMasters(join(work, 'ansible', 'cp'));
+    }
+    ansible = Object.fromEntries(names.map((h) => [h, (JSON.parse(readFileSync(join(tree, h), 'utf8')) as { ansible_facts: unknown }).ansible_facts]));
+    // nodemend: the same facts through a debug of both names.
+    writeFileSync(
+      join(work, 'facts.yaml'),
+      `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: selinux facts\n      debug:\n        msg: "{{ {'ansible_selinux': ansible_selinux, 'ansible_selinux_python_present': ansible_facts.selinux_python_present} | to_json }}"\n`,
+    );
+    const json = join(work, 'report.json');
+    const r = await runCli(['run', join(work, 'facts.yaml'), '-i', writeInventory(work, names), '--json', json]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { hosts: Record<string, { tasks: { msg: string }[] }> };
+    nodemend = Object.fromEntries(names.map((h) => [h, JSON.parse(report.hosts[h].tasks[0].msg) as unknown]));
+  }, 900_000);
+
+  it('ansible_selinux and ansible_selinux_python_present equal on every host', () => {
+    expect(Object.keys(ansible).length).toBeGreaterThan(20);
+    expect(nodemend).toEqual(ansible);
+  });
+});
