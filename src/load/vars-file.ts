@@ -36,23 +36,22 @@ export function loadVarsFile(abs: string, errors: NodemendError[], from?: Loc, f
 
 /** The variables from the fast path, or undefined when the Document path must read (or report on) the file. */
 function fastVars(text: string): Record<string, unknown> | undefined {
-  const value = fastPlain(text);
+  const value = fastPlain(text, 'either', templateCompiles);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  return templatesCompile(value) ? (value as Record<string, unknown>) : undefined;
+  return value as Record<string, unknown>;
 }
 
-/** checkTemplatesDeep's check over plain values: every templated string compiles. */
-function templatesCompile(value: unknown): boolean {
-  if (typeof value === 'string') {
-    if (!isTemplated(value)) return true;
-    try {
-      compileTemplate(value);
-      return true;
-    } catch {
-      return false;
-    }
+/**
+ * checkTemplatesDeep's check of one string value. The fast path checks each value as it reads it,
+ * so a string only a `<<` source holds (its key set in the mapping itself) is checked too: a
+ * bad one sends the file to the Document path, which decides.
+ */
+function templateCompiles(value: string): boolean {
+  if (!isTemplated(value)) return true;
+  try {
+    compileTemplate(value);
+    return true;
+  } catch {
+    return false;
   }
-  if (Array.isArray(value)) return value.every(templatesCompile);
-  if (value !== null && typeof value === 'object') return Object.values(value).every(templatesCompile);
-  return true;
 }

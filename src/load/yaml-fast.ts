@@ -3,7 +3,9 @@
  * Parser (CST), Composer (Document nodes) or toJS: a large vars file spends most of its load time
  * in those layers (bench/performance-notes.md). Scalars are resolved exactly as the library's
  * composer does it (yaml 2.9, compose/compose-scalar.js: CST.resolveAsScalar, then the first
- * schema tag whose test matches a plain scalar), with the schema of YAML_OPTIONS.
+ * schema tag whose test matches a plain scalar), with the schema of YAML_OPTIONS. A document
+ * whose lines are all of the commonest kind is read without the Lexer too (runLines: the Lexer
+ * alone is ~1.1 s of a 10 MB list of records); the Lexer reads any other.
  *
  * Only a document made of block mappings and sequences, one-line flow sequences and mappings of
  * scalars, plain, quoted and block scalars, comments, anchors on values, aliases as values and
@@ -75,16 +77,43 @@ function schema(): Schema {
  * The plain JS value of `text` (the same as plain(parseYaml(text)) would give), or undefined
  * when the document is not of the common kind above or is empty.
  */
-export function fastPlain(text: string): unknown {
+export function fastPlain(text: string, via: 'lines' | 'lexer' | 'either' = 'either', check?: (value: string) => boolean): unknown {
   // CR, tabs and a BOM are rare and subtle; the lexer's own control characters must not be text.
   // eslint-disable-next-line no-control-regex
   if (/[\r\t\x02\x18\x1f\uFEFF]/.test(text)) return undefined;
+  if (via !== 'lexer') {
+    const value = attempt(() => new FastBuilder(text, check).runLines());
+    if (value !== undefined || via === 'lines') return value;
+  }
+  return attempt(() => new FastBuilder(text, check).run());
+}
+
+function attempt(build: () => unknown): unknown {
   try {
-    return new FastBuilder(text).run();
+    return build();
   } catch (e) {
     if (e === NOT_HERE) return undefined;
     throw e;
   }
+}
+
+/** What the line reader takes as the start of a plain scalar (a few more are plain, and left to the Lexer). */
+const PLAIN_START = /[A-Za-z0-9_./~+$(=^\\<]|-(?=[A-Za-z0-9_.])/y;
+/** Tokens of a one-line flow collection as the Lexer gives them; group 1: a plain scalar of plain words. */
+const FLOW_TOKEN =
+  /( +)|[,[\]{}]|:(?=[ ,\]}\n]|$)|"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[&*][^\s,[\]{}]+|((?:[A-Za-z0-9_./~+$(=^\\<]|-(?=[A-Za-z0-9_.]))[^\s,[\]{}:#]*(?: +(?:[A-Za-z0-9_./~+$(=^\\<]|-(?=[A-Za-z0-9_.]))[^\s,[\]{}:#]*)*)/y;
+const ANCHOR = /[&*][^\s,[\]{}]+/y;
+const QUOTED = { '"': /"(?:[^"\\\n]|\\.)*"/y, "'": /'(?:[^'\n]|'')*'/y } as Record<string, RegExp>;
+
+/** The text `re` matches at `at`, if any. */
+function matchAt(re: RegExp, text: string, at: number): string | undefined {
+  re.lastIndex = at;
+  return re.exec(text)?.[0];
+}
+
+function skipSpaces(text: string, i: number, end: number): number {
+  while (i < end && text.charCodeAt(i) === 32) i++;
+  return i;
 }
 
 /** What a plain scalar may not start with (yaml 2.9, compose/resolve-flow-scalar.js plainValue). */
@@ -128,7 +157,11 @@ class FastBuilder {
   private own = 0;
   private expanded = 0;
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    /** Every string value (not key) must pass it, or the Document path reads the file. */
+    private readonly check?: (value: string) => boolean,
+  ) {}
 
   run(): unknown {
     const tokens = new Lexer().lex(this.text);
@@ -265,6 +298,143 @@ class FastBuilder {
     }
     if (flow || block) throw NOT_HERE;
     if (pending) this.value(this.scalar(pending.type, pending.source, pending.at), pending.col);
+    return this.finish();
+  }
+
+  /**
+   * The same document read line by line, without the Lexer, when every line is of the commonest
+   * kind: `- ` items, `key:` with a plain or quoted key, one-line plain and quoted scalars, one-line
+   * flow collections of plain words and quoted scalars, anchors, aliases and comments. Each line
+   * makes the calls run() makes for its tokens. Anything else (block scalars, a scalar or flow
+   * collection over several lines, `?`, tags, directives, a plain scalar starting with a character
+   * not in PLAIN_START) throws NOT_HERE, and run() reads the whole document.
+   */
+  runLines(): unknown {
+    const text = this.text;
+    let content = false;
+    for (let pos = 0; pos < text.length;) {
+      let end = text.indexOf('\n', pos);
+      if (end < 0) end = text.length;
+      this.newline(pos);
+      const i = skipSpaces(text, pos, end);
+      if (i < end && text[i] !== '#') {
+        if (i === pos && (text.startsWith('---', i) || text.startsWith('...', i))) {
+          // `---` alone before the content (a comment may follow it).
+          if (content || text[i] === '.') throw NOT_HERE;
+          this.lineEnd(i + 3, end);
+        } else {
+          this.line(i, end);
+        }
+        content = true;
+      }
+      pos = end + 1;
+    }
+    return this.finish();
+  }
+
+  /** One line from its first non-space character `i` up to `end`. */
+  private line(i: number, end: number): void {
+    const text = this.text;
+    while (text.charCodeAt(i) === 45 && (i + 1 === end || text.charCodeAt(i + 1) === 32)) {
+      this.seqItem(i - this.lineStart);
+      i = skipSpaces(text, i + 1, end);
+    }
+    while (i < end && text[i] !== '#') {
+      const c = text[i];
+      const col = i - this.lineStart;
+      if (c === '&' || c === '*') {
+        if (this.anchor !== undefined || !(this.state === 'afterKey' || (this.state === 'start' && this.dash))) throw NOT_HERE;
+        const name = matchAt(ANCHOR, text, i);
+        if (!name) throw NOT_HERE;
+        i += name.length;
+        if (c === '*') {
+          const a = this.alias(name);
+          this.value(a.value, col, a.size, 1);
+          return this.lineEnd(i, end);
+        }
+        if (i < end && text.charCodeAt(i) !== 32) throw NOT_HERE;
+        this.anchor = name.slice(1);
+        this.anchorLine = this.lineStart;
+        i = skipSpaces(text, i, end);
+        continue;
+      }
+      if (c === '"' || c === "'") {
+        const source = matchAt(QUOTED[c], text, i);
+        if (!source) throw NOT_HERE;
+        const type = c === '"' ? 'double-quoted-scalar' : 'single-quoted-scalar';
+        const after = skipSpaces(text, i + source.length, end);
+        if (this.state === 'start' && this.isColon(after, end)) {
+          i = this.keyAt(source, type, i, after, end);
+          continue;
+        }
+        this.value(this.scalar(type, source, i), col);
+        return this.lineEnd(i + source.length, end);
+      }
+      if (c === '[' || c === '{') return this.flowLine(c, i, end);
+      if (matchAt(PLAIN_START, text, i) === undefined) throw NOT_HERE;
+      // A plain scalar up to a comment, or a key up to its `:`.
+      let stop = end;
+      for (let j = i; j < end; j++) {
+        const ch = text.charCodeAt(j);
+        if (ch === 58 && this.isColon(j, end)) {
+          stop = -j;
+          break;
+        }
+        if (ch === 35 && text.charCodeAt(j - 1) === 32) {
+          stop = j;
+          break;
+        }
+      }
+      if (stop <= 0) {
+        i = this.keyAt(text.slice(i, -stop).trimEnd(), 'scalar', i, -stop, end);
+        continue;
+      }
+      this.value(this.scalar('scalar', text.slice(i, stop).trimEnd(), i), col);
+      return;
+    }
+  }
+
+  private isColon(j: number, end: number): boolean {
+    return j < end && this.text.charCodeAt(j) === 58 && (j + 1 === end || this.text.charCodeAt(j + 1) === 32);
+  }
+
+  /** A key whose `:` is at `colon`; where its value starts. */
+  private keyAt(source: string, type: string, at: number, colon: number, end: number): number {
+    this.offset = colon;
+    this.key(source, type, at);
+    return skipSpaces(this.text, colon + 1, end);
+  }
+
+  /** A one-line flow collection from its `[` or `{` at `i`, fed to FlowBuilder token by token as run() does. */
+  private flowLine(open: string, i: number, end: number): void {
+    const text = this.text;
+    if (this.state === 'afterValue') throw NOT_HERE;
+    const flow = new FlowBuilder(this, open === '{', i - this.lineStart);
+    let anchorBefore = false;
+    for (let j = i + 1; ;) {
+      FLOW_TOKEN.lastIndex = j;
+      const m = j < end ? FLOW_TOKEN.exec(text) : null;
+      if (!m) throw NOT_HERE;
+      const t = m[0];
+      if (anchorBefore && m[1] === undefined) throw NOT_HERE;
+      anchorBefore = t[0] === '&';
+      const done = flow.feed(t, m[2] !== undefined, j);
+      j += t.length;
+      if (done) {
+        this.value(flow.value(), flow.col, flow.size, flow.own);
+        return this.lineEnd(j, end);
+      }
+    }
+  }
+
+  /** Nothing but spaces and a comment may follow from `i` on the line. */
+  private lineEnd(i: number, end: number): void {
+    const j = skipSpaces(this.text, i, end);
+    if (j < end && !(this.text[j] === '#' && j > i)) throw NOT_HERE;
+  }
+
+  /** The document once every line is read: open collections closed, the alias-bomb limit checked. */
+  private finish(): unknown {
     while (this.stack.length) this.close();
     if (this.root === NOT_HERE || this.expanded > ALIAS_EXPANSION_BASE + ALIAS_EXPANSION_FACTOR * this.own) throw NOT_HERE;
     return this.root;
@@ -301,8 +471,18 @@ class FastBuilder {
     this.dash = false;
   }
 
-  /** A plain or quoted scalar's value, or NOT_HERE for anything the library would report. */
+  /** A plain or quoted scalar's value, or NOT_HERE for anything the library would report (or `check` refuses). */
   scalar(type: string, source: string, offset: number, atKey = false): unknown {
+    const value = this.resolveScalar(type, source, offset, atKey);
+    return atKey ? value : this.checked(value);
+  }
+
+  private checked(value: unknown): unknown {
+    if (this.check && typeof value === 'string' && !this.check(value)) throw NOT_HERE;
+    return value;
+  }
+
+  private resolveScalar(type: string, source: string, offset: number, atKey: boolean): unknown {
     // One line of plain text is its own value (resolve-flow-scalar.js plainValue: no folding,
     // and none of the first characters it reports).
     if (type === 'scalar' && !source.includes('\n') && !BAD_PLAIN_START.has(source[0])) return this.resolvePlain(source, atKey);
@@ -357,7 +537,7 @@ class FastBuilder {
       throw NOT_HERE;
     });
     if (!res) throw NOT_HERE;
-    return res.value;
+    return this.checked(res.value);
   }
 
   private get top(): Frame | undefined {

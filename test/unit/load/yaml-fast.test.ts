@@ -43,15 +43,24 @@ function sharing(value: unknown): unknown {
   return walk(value);
 }
 
-/** Compares both paths on one text; true when the fast path built it. */
+/** How many documents each reader of the fast path built (the line reader, the Lexer reader). */
+const builtBy = { lines: 0, lexer: 0 };
+
+/** Compares both readers of the fast path with the Document path on one text; true when either built it. */
 function compare(text: string, label: string): boolean {
-  const fast = fastPlain(text);
-  if (fast === undefined) return false;
-  const doc = documentValue(text);
-  expect(doc.ok, `${label}: the fast path accepted a document the Document path reports on:\n${text}`).toBe(true);
-  expect(fast, `${label}:\n${text}`).toStrictEqual(doc.value);
-  expect(sharing(fast), `${label}: objects shared differently:\n${text}`).toStrictEqual(sharing(doc.value));
-  return true;
+  let built = false;
+  for (const via of ['lines', 'lexer'] as const) {
+    const fast = fastPlain(text, via);
+    if (fast === undefined) continue;
+    const doc = documentValue(text);
+    const what = `${label} (${via})`;
+    expect(doc.ok, `${what}: the fast path accepted a document the Document path reports on:\n${text}`).toBe(true);
+    expect(fast, `${what}:\n${text}`).toStrictEqual(doc.value);
+    expect(sharing(fast), `${what}: objects shared differently:\n${text}`).toStrictEqual(sharing(doc.value));
+    builtBy[via]++;
+    built = true;
+  }
+  return built;
 }
 
 function yamlFiles(dir: string): string[] {
@@ -101,6 +110,8 @@ const PLAIN = [
   'http://x/y:80',
   "it's",
   'x #y',
+  'x#y',
+  'k: #v',
   'a  b',
   'v1.14.1',
   '12:30:45',
@@ -152,7 +163,7 @@ function generate(r: () => number, anchors = false): string {
     if (x < 0.91) return anchor(r() < 0.5 ? `[${pick(PLAIN)}, ${pick(QUOTED)}, 3]` : `[${alias()}, ${r() < 0.3 ? `&a${named++} ` : ''}x]`, 'seq');
     if (x < 0.94) {
       const map = r() < 0.5 ? `{ a: ${pick(PLAIN)}, "b": 2 }` : `{ key_1_${Math.floor(r() * 3)}: ${r() < 0.5 ? alias() : '1'}, key_2_0: y }`;
-      return r() < 0.8 ? anchor(map, 'map') : pick(['[]', '{}', '[a,]', '{a}', '[a, [b]]', '{ <<: *a0 }', '[&a *a]']);
+      return r() < 0.8 ? anchor(map, 'map') : pick(['[]', '{}', '[a,]', '{a}', '[a, [b]]', '{ <<: *a0 }', '[&a *a]', '[a#b, c]', '[a, b] #c', '[a]#c']);
     }
     const block = `${r() < odd ? pick(BLOCKS) : '|'}\n${Array.from({ length: 1 + Math.floor(r() * 3) }, (_, i) => `${' '.repeat(indent + step + (r() < 0.15 ? 2 : 0))}line ${i}${r() < 0.2 ? ' {{ x }}' : ''}`).join('\n')}${r() < 0.3 ? '\n' : ''}`;
     return anchor(block, 'scalar');
@@ -350,6 +361,8 @@ describe('fast YAML path = Document path', () => {
     expect(n).toBe(SEEDS.length * 15);
     expect(aliases, `${built} of ${n} with many anchors built, ${aliases} with aliases, ${merges} with merges`).toBeGreaterThan(n * 0.2);
     expect(merges, `${built} of ${n} with many anchors built, ${aliases} with aliases, ${merges} with merges`).toBeGreaterThan(n * 0.1);
+    // The line reader takes the commonest lines only, the Lexer reader the rest: both must be tried.
+    expect(builtBy.lines, `line reader ${builtBy.lines}, Lexer reader ${builtBy.lexer}`).toBeGreaterThan(builtBy.lexer * 0.3);
   });
 });
 
@@ -380,6 +393,7 @@ describe('loadVarsFile with and without the fast path', () => {
     ['an alias bomb', `a: &a [${'x, '.repeat(99)}x]\nb: [${'*a, '.repeat(1200)}*a]\n`],
     ['an alias to no anchor', 'a: *x\n'],
     ['a bad template reached through an alias', 'a: &a ["{{ x }"]\nb: *a\n'],
+    ['a bad template only a merge source holds', 'm:\n  <<: { a: "{{ x }" }\n  a: 1\n'],
     ['a duplicate key', 'a: 1\nb:\n  c: 2\n  c: 3\n'],
     ['a bad template', 'a: 1\nb:\n  - "{{ x }"\n'],
     ['a list instead of a mapping', '- a\n- b\n'],
