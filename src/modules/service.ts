@@ -244,7 +244,8 @@ function defineServiceModule(name: string, fixed?: Backend): ModuleDef<ServiceAr
       if (args.name) {
         result.name = args.name;
         if (args.state) result.state = args.state === 'stopped' ? 'stopped' : 'started';
-        if (args.enabled !== undefined) result.enabled = st!.enabled;
+        // As Ansible's systemd: the state asked for (it sets `enabled` before acting, in check mode too).
+        if (args.enabled !== undefined) result.enabled = args.enabled;
         if (args.masked !== undefined) result.masked = !!st!.masked;
         result.status = st!.status;
       }

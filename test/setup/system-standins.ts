@@ -714,3 +714,252 @@ export function plantSysctlStandin(root: string, table: string = kernelSysctls()
   writeFileSync(join(root, SYSCTL_TABLE), table);
   writeFileSync(join(root, SYSCTL_LOG), '');
 }
+
+export const SYSTEMCTL_LOG = '/var/log/nm-systemctl-standin.log';
+/** The stand-in's service manager state: NAME.pid of a started unit, NAME.loaded (the unit file's cksum when last loaded). */
+export const SYSTEMCTL_STATE_DIR = '/var/lib/nm-systemctl-standin';
+
+/**
+ * systemd 252's systemctl as Debian 12 ships it (252.38-1~deb12u1; systemd/systemd v252
+ * src/systemctl/systemctl-{is-enabled,is-active,show,start-unit,enable,list-unit-files,
+ * daemon-reload}.c, src/shared/install.c install_changes_dump() messages), the verbs Ansible's
+ * systemd module and nodemend call. The client-side verbs' exact lines and exit codes were checked
+ * against the real 252.38 binary run with --root on a scratch tree:
+ * - is-enabled: the unit file state on stdout (enabled, disabled, static, masked, linked, alias,
+ *   indirect); exit 0 for enabled/static/alias/indirect, else 1; `-l` adds the install links; a unit
+ *   with no file: "Failed to get unit file state for X.service: No such file or directory", exit 1.
+ * - mask / unmask / enable / disable: the real symlinks under /etc/systemd/system, "Created symlink
+ *   /etc/systemd/system/X.service → /dev/null." / `Removed "..."` on stderr (→ is "->" under an
+ *   explicit non-UTF-8 locale, as special_glyph()); enable of a masked unit, of a missing one, of one
+ *   without [Install] (the long "no installation config" text, exit 0); disable of a masked unit
+ *   ("is masked, ignoring."); mask over a real file in /etc ("already exists", exit 1). Each reloads
+ *   the manager, as systemctl does unless --no-reload.
+ * - the manager side (no systemd runs on a fleet host): is-active (exit 3 when inactive), show (the
+ *   Service properties, then the Unit ones, empty ones left out unless asked for with -p/--property;
+ *   a missing unit is LoadState=not-found with a NoSuchUnit LoadError, a masked one LoadState=masked
+ *   with UnitMasked), start/stop/restart/reload with bus errors ("Unit X.service not found.", exit 5;
+ *   "is masked.", exit 1; stop of a missing unit "not loaded.", exit 5; reload without ExecReload
+ *   "Job type reload is not applicable", of an inactive unit "Job for X.service invalid."),
+ *   daemon-reload, list-unit-files with its table and count (exit 1 when none), --version.
+ * A started unit runs its ExecStart (split like systemd, no shell) in a session of its own; it is
+ * active until stopped. NeedDaemonReload is "yes" when the unit file's cksum differs from the one
+ * the manager loaded (on first use, at daemon-reload and after each unit file verb), as systemd
+ * compares the file with the one it loaded. Every call is appended to SYSTEMCTL_LOG.
+ */
+const SYSTEMCTL = `#!/bin/sh
+# ${MARK}: systemd 252 systemctl (systemd/systemd v252 src/systemctl/, src/shared/install.c messages); unit state in files
+S=${SYSTEMCTL_STATE_DIR}
+printf 'systemctl %s\\n' "$*" >> ${SYSTEMCTL_LOG}
+ETC=/etc/systemd/system
+DIRS="$ETC /run/systemd/system /usr/local/lib/systemd/system /usr/lib/systemd/system"
+# special_glyph(): UTF-8 unless the locale was set explicitly to a non-UTF-8 one (is_locale_utf8)
+case "\${LC_ALL:-\${LC_CTYPE:-\${LANG:-}}}" in ''|*UTF-8*|*utf8*|*utf-8*|*UTF8*) ARROW='→' BULLET='•' ;; *) ARROW='->' BULLET='*' ;; esac
+verb= props= quiet=0 full=0 now=0 units=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --version) printf 'systemd 252 (252.38-1~deb12u1)\\n+PAM +AUDIT +SELINUX +APPARMOR +IMA +SMACK +SECCOMP +GCRYPT -GNUTLS +OPENSSL +ACL +BLKID +CURL +ELFUTILS +FIDO2 +IDN2 -IDN +IPTC +KMOD +LIBCRYPTSETUP +LIBFDISK +PCRE2 -PWQUALITY +P11KIT +QRENCODE +TPM2 +BZIP2 +LZ4 +XZ +ZLIB +ZSTD -BPF_FRAMEWORK -XKBCOMMON +UTMP +SYSVINIT default-hierarchy=unified\\n'; exit 0 ;;
+    --no-pager|--no-block|--force|-f|--system|--no-reload|--no-ask-password|--no-legend|--plain) ;;
+    -q|--quiet) quiet=1 ;;
+    -l|--full) full=1 ;;
+    --now) now=1 ;;
+    -p|--property) props="$props,$2"; shift ;;
+    -p*) props="$props,\${1#-p}" ;;
+    --property=*) props="$props,\${1#--property=}" ;;
+    -*) echo "systemctl: unrecognized option '$1'" >&2; exit 1 ;;
+    *) if [ -z "$verb" ]; then verb=$1; else units="$units $1"; fi ;;
+  esac
+  shift
+done
+# unit_name_mangle(): a name without a unit type suffix gets ".service"
+mangle() { case $1 in *.service|*.socket|*.target|*.timer|*.mount|*.path|*.slice|*.scope|*.device|*.swap|*.automount) echo "$1" ;; *) echo "$1.service" ;; esac; }
+masked() { [ -L "$ETC/$1" ] && [ "$(readlink "$ETC/$1")" = /dev/null ]; }
+# The unit's file in the search path (a mask aside), empty when there is none.
+fragment() { for d in $DIRS; do if [ -e "$d/$1" ] && ! { [ "$d" = "$ETC" ] && masked "$1"; }; then echo "$d/$1"; return; fi; done; }
+# [Install] settings of a unit file, as "Key value" lines.
+install() { awk '/^\\[/ { s = $0 } s == "[Install]" && /^(WantedBy|RequiredBy|Alias|Also)=/ { k = substr($0, 1, index($0, "=") - 1); n = split(substr($0, index($0, "=") + 1), v, " "); for (i = 1; i <= n; i++) print k, v[i] }' "$1"; }
+setting() { awk -v sec="[$2]" -v key="$3" '/^\\[/ { s = $0 } s == sec && index($0, key "=") == 1 { v = substr($0, length(key) + 2) } END { print v }' "$1"; }
+links() { for l in "$ETC"/*.wants/"$1" "$ETC"/*.requires/"$1"; do [ -L "$l" ] && echo "$l"; done; }
+ufstate() {
+  masked "$1" && { echo masked; return; }
+  f=$(fragment "$1"); [ -n "$f" ] || return 1
+  # A symlink in /etc: an alias of another unit file in the search path, else a linked unit file.
+  if [ -L "$ETC/$1" ]; then t=$(readlink "$ETC/$1"); case $t in */"$1") ;; /etc/systemd/*|/run/systemd/*|/lib/systemd/*|/usr/lib/systemd/*|/usr/local/lib/systemd/*) echo alias; return ;; esac; [ -n "$(links "$1")" ] || { echo linked; return; }; fi
+  i=$(install "$f")
+  if [ -n "$(links "$1")" ]; then echo enabled
+  elif [ -z "$i" ]; then echo static
+  elif ! printf '%s\\n' "$i" | grep -qv '^Also '; then echo indirect
+  else echo disabled; fi
+}
+sum() { cksum < "$1" | cut -d' ' -f1; }
+active() { [ -f "$S/$1.pid" ]; }
+# The manager's view of the unit file: taken when the unit is first loaded and at daemon-reload.
+loaded() { mkdir -p "$S"; [ -f "$S/$1.loaded" ] || sum "$2" > "$S/$1.loaded"; }
+reload_all() { mkdir -p "$S"; for d in $DIRS; do for f in "$d"/*; do [ -f "$f" ] && sum "$f" > "$S/\${f##*/}.loaded"; done; done; true; }
+start() {
+  f=$(fragment "$1"); mkdir -p "$S"
+  set -f; set -- $(setting "$f" Service ExecStart | sed 's/^[-@+!:]*//'); set +f
+  setsid "$@" </dev/null >/dev/null 2>&1 &
+  echo $! > "$S/\${u}.pid"
+}
+stop() { active "$1" && { kill "$(cat "$S/$1.pid")" 2>/dev/null; rm -f "$S/$1.pid"; }; true; }
+# show: the properties of \`systemctl show\` in its order (the Service interface, then the Unit one).
+show() {
+  u=$1 f=$(fragment "$1") st=$(ufstate "$1")
+  pid=0; active "$u" && pid=$(cat "$S/$u.pid")
+  if masked "$u"; then load=masked err="org.freedesktop.systemd1.UnitMasked \\"Unit $u is masked.\\"" path=$ETC/$u desc=$u
+  elif [ -z "$f" ]; then load=not-found err="org.freedesktop.systemd1.NoSuchUnit \\"Unit $u not found.\\"" path= desc=$u
+  else load=loaded err= path=$f desc=$(setting "$f" Unit Description); desc=\${desc:-$u}; loaded "$u" "$f"; fi
+  need=no; [ "$load" = loaded ] && [ "$(sum "$f")" != "$(cat "$S/$u.loaded")" ] && need=yes
+  if active "$u"; then as=active ss=running; else as=inactive ss=dead; fi
+  type=simple restart=no; [ "$load" = loaded ] && { t=$(setting "$f" Service Type); type=\${t:-simple}; r=$(setting "$f" Service Restart); restart=\${r:-no}; }
+  preset=; [ "$load" = loaded ] && { [ -n "$(install "$f")" ] && preset=enabled || preset=-; }
+  [ "$preset" = - ] && preset=
+  for kv in "Type=$type" "Restart=$restart" "MainPID=$pid" "ExecMainPID=$pid" "Id=$u" "Names=$u" "Description=$desc" "LoadState=$load" "ActiveState=$as" "SubState=$ss" "FragmentPath=$path" "UnitFileState=$st" "UnitFilePreset=$preset" "NeedDaemonReload=$need" "LoadError=$err"; do
+    k=\${kv%%=*}
+    if [ -n "$props" ]; then case ",$props," in *",$k,"*) echo "$kv" ;; esac
+    elif [ -n "\${kv#*=}" ]; then echo "$kv"; fi
+  done
+}
+[ -n "$verb" ] || verb=list-units
+case $verb in is-enabled|is-active|show|start|stop|restart|reload|enable|disable|mask|unmask)
+  [ -n "$units" ] || [ "$verb" = show ] || { echo "Too few arguments." >&2; exit 1; } ;; esac
+rc=0
+case $verb in
+  daemon-reload|daemon-reexec) reload_all ;;
+  is-enabled)
+    rc=1
+    for n in $units; do
+      u=$(mangle "$n")
+      st=$(ufstate "$u") || { echo "Failed to get unit file state for $u: No such file or directory" >&2; exit 1; }
+      [ $quiet = 1 ] || echo "$st"
+      [ $full = 1 ] && [ $quiet = 0 ] && links "$u" | sed 's/^/  /'
+      case $st in enabled|enabled-runtime|static|alias|indirect|generated) rc=0 ;; esac
+    done ;;
+  is-active)
+    rc=3
+    for n in $units; do u=$(mangle "$n"); if active "$u"; then s=active; rc=0; else s=inactive; fi; [ $quiet = 1 ] || echo "$s"; done ;;
+  show)
+    first=1
+    for n in $units; do [ $first = 1 ] || echo; first=0; show "$(mangle "$n")"; done ;;
+  start|restart)
+    for n in $units; do
+      u=$(mangle "$n")
+      if masked "$u"; then echo "Failed to $verb $u: Unit $u is masked." >&2; rc=1; continue; fi
+      if [ -z "$(fragment "$u")" ]; then echo "Failed to $verb $u: Unit $u not found." >&2; rc=5; continue; fi
+      [ $verb = restart ] && stop "$u"
+      active "$u" || start "$u"
+    done ;;
+  stop)
+    for n in $units; do
+      u=$(mangle "$n")
+      if [ -z "$(fragment "$u")" ] && ! masked "$u" && ! active "$u"; then echo "Failed to stop $u: Unit $u not loaded." >&2; rc=5; continue; fi
+      stop "$u"
+    done ;;
+  reload)
+    for n in $units; do
+      u=$(mangle "$n") f=$(fragment "$u")
+      if [ -z "$f" ]; then echo "Failed to reload $u: Unit $u not found." >&2; rc=5; continue; fi
+      if [ -z "$(setting "$f" Service ExecReload)" ]; then echo "Failed to reload $u: Job type reload is not applicable for unit $u." >&2; rc=1; continue; fi
+      if ! active "$u"; then echo "Job for $u invalid." >&2; rc=1; continue; fi
+      echo "$u" >> "$S/reloads"
+    done ;;
+  mask)
+    for n in $units; do
+      u=$(mangle "$n")
+      masked "$u" && continue
+      if [ -e "$ETC/$u" ] || [ -L "$ETC/$u" ]; then echo "Failed to mask unit, file \\"$ETC/$u\\" already exists." >&2; exit 1; fi
+      ln -s /dev/null "$ETC/$u" && echo "Created symlink $ETC/$u $ARROW /dev/null." >&2
+    done
+    reload_all ;;
+  unmask)
+    for n in $units; do u=$(mangle "$n"); masked "$u" && rm -f "$ETC/$u" && echo "Removed \\"$ETC/$u\\"." >&2; done
+    reload_all ;;
+  enable)
+    for n in $units; do
+      u=$(mangle "$n")
+      if masked "$u"; then echo "Failed to enable unit, unit $ETC/$u is masked." >&2; exit 1; fi
+      f=$(fragment "$u")
+      [ -n "$f" ] || { echo "Failed to enable unit, unit $u does not exist." >&2; exit 1; }
+      i=$(install "$f")
+      if [ -z "$i" ]; then
+        cat >&2 <<STATIC
+The unit files have no installation config (WantedBy=, RequiredBy=, Also=,
+Alias= settings in the [Install] section, and DefaultInstance= for template
+units). This means they are not meant to be enabled using systemctl.
+ 
+Possible reasons for having this kind of units are:
+$BULLET A unit may be statically enabled by being symlinked from another unit's
+  .wants/ or .requires/ directory.
+$BULLET A unit's purpose may be to act as a helper for some other unit which has
+  a requirement dependency on it.
+$BULLET A unit may be started when needed via activation (socket, path, timer,
+  D-Bus, udev, scripted systemctl call, ...).
+$BULLET In case of template units, the unit is meant to be enabled with some
+  instance name specified.
+STATIC
+        continue
+      fi
+      printf '%s\\n' "$i" | while read -r k t; do
+        case $k in WantedBy) l=$ETC/$t.wants/$u ;; RequiredBy) l=$ETC/$t.requires/$u ;; Alias) l=$ETC/$t ;; *) continue ;; esac
+        [ -L "$l" ] && continue
+        mkdir -p "\${l%/*}" && ln -s "$f" "$l" && echo "Created symlink $l $ARROW $f." >&2
+        [ $k = Alias ] || [ -n "$(fragment "$t")" ] || echo "Unit $f is added as a dependency to a non-existent unit $t." >&2
+      done
+      [ $now = 1 ] && { active "$u" || start "$u"; }
+    done
+    reload_all ;;
+  disable)
+    for n in $units; do
+      u=$(mangle "$n")
+      if masked "$u"; then echo "Unit $ETC/$u is masked, ignoring." >&2; continue; fi
+      [ -n "$(fragment "$u")" ] || { echo "Failed to disable unit, unit $u does not exist." >&2; continue; }
+      for l in $(links "$u"); do rm -f "$l" && echo "Removed \\"$l\\"." >&2; done
+      [ $now = 1 ] && stop "$u"
+    done
+    reload_all ;;
+  list-unit-files)
+    set -f; pats=\${units:-*}; set +f
+    tmp=$(mktemp)
+    for d in $DIRS; do for f in "$d"/*; do
+      [ -e "$f" ] || [ -L "$f" ] || continue
+      u=\${f##*/}
+      case $u in *.service|*.socket|*.target|*.timer|*.mount|*.path|*.slice|*.swap|*.automount) ;; *) continue ;; esac
+      m=0; set -f; for p in $pats; do set +f; case $u in $p) m=1 ;; esac; done; set +f
+      [ $m = 1 ] || continue
+      grep -q "^$u " "$tmp" && continue
+      st=$(ufstate "$u"); g=$(fragment "$u"); pr=-; [ -n "$g" ] && [ -n "$(install "$g")" ] && pr=enabled
+      echo "$u $st $pr" >> "$tmp"
+    done; done
+    count=$(wc -l < "$tmp")
+    sort "$tmp" | awk -v n="$count" '{ u[NR] = $1; s[NR] = $2; p[NR] = $3; if (length($1) > a) a = length($1); if (length($2) > b) b = length($2) }
+      END { if (a < 9) a = 9; if (b < 5) b = 5; printf "%-" a "s %-" b "s %s\\n", "UNIT FILE", "STATE", "PRESET"
+            for (i = 1; i <= NR; i++) printf "%-" a "s %-" b "s %s\\n", u[i], s[i], p[i]; printf "\\n%d unit files listed.\\n", n }'
+    rm -f "$tmp"
+    [ "$count" -gt 0 ] || rc=1 ;;
+  *) echo "Unknown command verb $verb." >&2; exit 1 ;;
+esac
+exit $rc
+`;
+
+/**
+ * What both tools read to decide that systemd manages a host: Ansible's service_mgr fact
+ * (facts/system/service_mgr.py is_systemd_managed: systemctl on PATH and /run/systemd/system/
+ * present, as sd_booted(); PID 1 is a shell here, which it ignores) and nodemend's (src/facts/os.ts).
+ * A fleet host's /run is a tmpfs of its own, not in its root on the controller: create this on the
+ * host itself (and again after the host restarts).
+ */
+export const SYSTEMD_CANARY = '/run/systemd/system';
+
+/**
+ * The systemctl stand-in as the host's /bin/systemctl (= /usr/bin/systemctl; an original is moved
+ * aside), its unit directories, an empty state and call log. Only on a host a test owns: every
+ * service task on it then goes through this stand-in once SYSTEMD_CANARY exists. Unit files go in
+ * /usr/lib/systemd/system, as a package would install them.
+ */
+export function plantSystemctlStandin(root: string): void {
+  plantTool(root, '/usr/bin/systemctl', SYSTEMCTL);
+  for (const d of ['/usr/lib/systemd/system', '/etc/systemd/system']) mkdirSync(join(root, d), { recursive: true });
+  rmSync(join(root, SYSTEMCTL_STATE_DIR), { recursive: true, force: true });
+  mkdirSync(join(root, SYSTEMCTL_STATE_DIR), { recursive: true });
+  writeFileSync(join(root, SYSTEMCTL_LOG), '');
+}

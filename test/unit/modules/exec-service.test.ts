@@ -62,7 +62,7 @@ describe('systemd plans and applies', () => {
     const { ctx, commands } = fakeCtx(inactive, { stdout: '' });
     const plan = await service.plan(schema.parse({ name: 'kubelet', state: 'started', enabled: true }), ctx);
     expect(commands).toEqual([expect.stringMatching(/^systemctl show kubelet --no-pager --property=LoadState,ActiveState/)]);
-    expect(plan).toMatchObject({ changed: true, msg: 'would enable kubelet, start kubelet', result: { name: 'kubelet', state: 'started', enabled: false } });
+    expect(plan).toMatchObject({ changed: true, msg: 'would enable kubelet, start kubelet', result: { name: 'kubelet', state: 'started', enabled: true } }); // as Ansible: the state asked for, in check mode too
     expect(await plan.apply!()).toMatchObject({ enabled: true });
     expect(commands).toHaveLength(2);
     const apply = commands[1];
