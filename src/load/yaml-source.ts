@@ -24,6 +24,7 @@ import {
   isSeq,
   Scalar,
   YAMLParseError,
+  type Alias,
   type Document,
   type DocumentOptions,
   type Node,
@@ -118,9 +119,8 @@ export function parseYaml(text: string, file: string, errors: NodemendError[]): 
   }
   // An alias is written with `*`: a text without one has none to expand.
   const bomb = found.length || !text.includes('*') ? undefined : aliasBomb(doc);
-  if (bomb) {
-    const at = bomb.alias.range![0];
-    const msg = `aliases here expand the document to more than ${bomb.limit} values (a "billion laughs" alias bomb?): write the values out instead`;
+  for (const [alias, msg] of bomb ?? []) {
+    const at = alias.range![0];
     found.push({ at, err: new NodemendError('yaml-syntax', msg, offsetPos(y, at)) });
     // Callers skip a document with errors: nothing walks or converts the expanded tree.
     doc.errors.push(new YAMLParseError([at, at + 1], 'RESOURCE_EXHAUSTION', msg));
@@ -157,13 +157,15 @@ function duplicateKeys(doc: Document.Parsed): Node[] {
 }
 
 /**
- * The first alias at which the document, with every alias expanded, grows past its own
- * node count by more than the limit: one linear walk, each anchored node's expanded size
- * computed once. PyYAML has no such limit and the yaml library's maxAliasCount throws an
- * unpositioned ReferenceError from toJS (or nothing, for a walk over the node tree that
- * follows aliases): this names the line and column before anything expands.
+ * Aliases no value can be built from, with why: the first alias at which the document, with
+ * every alias expanded, grows past its own node count by more than the limit, and the first
+ * alias inside the collection it names (`a: &a [*a]`, a value that contains itself). One
+ * linear walk, each anchored node's expanded size computed once. PyYAML has no such limit and
+ * the yaml library's maxAliasCount throws an unpositioned ReferenceError from toJS (or
+ * nothing, for a walk over the node tree that follows aliases, which a recursive alias sends
+ * round for ever): this names the line and column before anything expands.
  */
-function aliasBomb(doc: Document.Parsed): { alias: Node; limit: number } | undefined {
+function aliasBomb(doc: Document.Parsed): [Node, string][] | undefined {
   const anchors = new Map<string, Node>();
   const size = new Map<Node, number>();
   const open = new Set<Node>();
@@ -172,10 +174,12 @@ function aliasBomb(doc: Document.Parsed): { alias: Node; limit: number } | undef
   const limit = ALIAS_EXPANSION_BASE + ALIAS_EXPANSION_FACTOR * own;
   let expanded = 0;
   let first: Node | undefined;
+  let recursive: Alias | undefined;
   const walk = (node: unknown): number => {
     if (node == null) return 0;
     if (isAlias(node)) {
       const target = anchors.get(node.source);
+      if (target && open.has(target)) recursive ??= node;
       const n = target && !open.has(target) ? (size.get(target) ?? 1) : 1;
       expanded += n;
       if (!first && expanded > limit) first = node;
@@ -183,18 +187,22 @@ function aliasBomb(doc: Document.Parsed): { alias: Node; limit: number } | undef
     }
     if (isPair(node)) return walk(node.key) + walk(node.value);
     let n = 1;
+    // Known before its items are walked: an alias among them names its own ancestor.
+    const anchor = (node as Node).anchor;
+    if (anchor) anchors.set(anchor, node as Node);
     if (isCollection(node)) {
       open.add(node);
       for (const item of node.items) n += walk(item);
       open.delete(node);
     }
-    const anchor = (node as Node).anchor;
-    if (anchor) anchors.set(anchor, node as Node);
     size.set(node as Node, n);
     return n;
   };
   walk(doc.contents);
-  return first ? { alias: first, limit } : undefined;
+  const bad: [Node, string][] = [];
+  if (first) bad.push([first, `aliases here expand the document to more than ${limit} values (a "billion laughs" alias bomb?): write the values out instead`]);
+  if (recursive) bad.push([recursive, `alias *${recursive.source} is inside the value its anchor names (a value that contains itself): nodemend takes a tree of values`]);
+  return bad.length ? bad : undefined;
 }
 
 /** How many values aliases may add to a document: a fixed allowance plus a multiple of its own size (also yaml-fast.ts). */

@@ -105,13 +105,24 @@ describe('alias bombs', () => {
     expect(y.doc.errors.length).toBe(1); // callers skip the document
   });
 
-  it('leaves ordinary anchors, merge keys and self-references alone', () => {
+  it('leaves ordinary anchors and merge keys alone', () => {
     const lines = ['base: &b { a: 1, b: [1, 2, 3] }'];
     for (let i = 0; i < 300; i++) lines.push(`m${i}: { <<: *b, c: ${i} }`);
-    lines.push('r: &r [1, *r]');
+    lines.push('r: &r [1, 2]', 's: [*r, *r]');
     const { y, errors } = parse(lines.join('\n') + '\n');
     expect(errors).toEqual([]);
     expect((plain(y, y.root) as Record<string, { b: number[] }>).m299.b).toEqual([1, 2, 3]);
+  });
+
+  // A value that contains itself sent checkTemplatesDeep round for ever (a stack overflow trace).
+  it.each([
+    ['a list holding itself', 'r: &r [1, *r]\n', 'f.yaml:1:11'],
+    ['a mapping holding itself, deeper', 'a: &a\n  b: { c: [*a] }\n', 'f.yaml:2:12'],
+    ['an anchor name reused: the alias takes the open one', 'y: &a 1\nx: &a [1, *a]\n', 'f.yaml:2:11'],
+  ])('refuses %s at the alias, before anything walks it', (_, text, at) => {
+    const { y, errors } = parse(text);
+    expect(errors).toEqual([`${at}: alias *${/\*(\w+)/.exec(text)![1]} is inside the value its anchor names (a value that contains itself): nodemend takes a tree of values`]);
+    expect(y.doc.errors.length).toBe(1); // callers skip the document
   });
 });
 
