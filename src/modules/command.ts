@@ -224,6 +224,8 @@ export async function planCommand(args: CommonArgs, ctx: ModuleContext, program:
     msg: `would run: ${shown}`,
     done: `ran: ${shown}`,
     result: { cmd },
+    // What 2.14's command module registers when check mode stops it (r's initial values, rc 0).
+    checkResult: { rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [], start: null, end: null, delta: null },
     apply: () => runProgram(args, ctx, program, cmd),
   };
 }

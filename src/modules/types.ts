@@ -35,6 +35,12 @@ export interface Plan {
    * themselves (plan/basis.ts): a saved plan compares it to refuse a host that drifted.
    */
   basis?: Basis;
+  /**
+   * Fields a check run registers when it does not apply (command's empty stdout, rc 0...), added
+   * after changed_when/failed_when are judged so those keep the plan's verdict on what the real
+   * run would print.
+   */
+  checkResult?: Record<string, unknown>;
   /** Performs the change. Returns further result fields (rc, stdout...). Only called when changed and not in check mode. */
   apply?: () => Promise<Record<string, unknown> | void>;
 }

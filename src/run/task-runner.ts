@@ -312,9 +312,10 @@ async function runOnce(
     let applied = false;
     let basis: Basis | undefined;
     let shownDiff: Plan['diff'];
+    let checkResult: Record<string, unknown> | undefined;
     const key: TaskKey = { host: host.name, play: env.playName, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, isHandler: inh.handler === true, item: shownItem.item };
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      ({ result, applied, basis, diff: shownDiff } = await planAndApply(mod, args, ctx, basisRec, env.options.planGuard && ((plan) => env.options.planGuard!(key, plan))));
+      ({ result, applied, basis, diff: shownDiff, checkResult } = await planAndApply(mod, args, ctx, basisRec, env.options.planGuard && ((plan) => env.options.planGuard!(key, plan))));
       const regScope = task.register ? { ...scope, [task.register]: markUnsafe(result) } : scope;
       // In check mode an unapplied command has no rc/stdout: conditions that need them keep the plan's verdict.
       const evalKeep = async (cond: string[] | undefined, key: 'changed' | 'failed'): Promise<void> => {
@@ -336,6 +337,7 @@ async function runOnce(
         result.msg = `until condition not met after ${attempts} attempts`;
       } else await new Promise((r) => setTimeout(r, task.delay * 1000));
     }
+    if (checkResult) result = { ...checkResult, ...result };
     Object.assign(result, withItem);
     const failed = Boolean(result.failed);
     // Every result a task returns carries `failed`, as Ansible's TaskExecutor adds it (a skip has none).
@@ -407,7 +409,7 @@ async function planAndApply(
   ctx: ModuleContext,
   basisRec: BasisRecorder,
   guard?: (plan: Plan) => string | undefined,
-): Promise<{ result: Record<string, unknown>; applied: boolean; basis?: Basis; diff?: Plan['diff'] }> {
+): Promise<{ result: Record<string, unknown>; applied: boolean; basis?: Basis; diff?: Plan['diff']; checkResult?: Record<string, unknown> }> {
   let basis: Basis | undefined;
   try {
     const plan = await mod.plan(args, ctx);
@@ -429,7 +431,7 @@ async function planAndApply(
       result = { ...result, ...((await plan.apply()) ?? {}) };
       applied = true;
     }
-    return { result, applied, basis, diff: ctx.diff ? plan.diff : undefined };
+    return { result, applied, basis, diff: ctx.diff ? plan.diff : undefined, checkResult: applied ? undefined : plan.checkResult };
   } catch (e) {
     // A module may say its failure changed something (command/shell ran); otherwise nothing changed.
     if (e instanceof ModuleFailure) return { result: { changed: false, ...e.result, failed: true, msg: e.message }, applied: true, basis };

@@ -43,7 +43,22 @@ function undefinedAt(node: Node, ctx: EvalContext): never {
 }
 
 /** A read value: UNDEFINED becomes the error, a templated string is rendered unless it is data from a host. */
+/**
+ * Whether the last variable read was a template rendered into new text ("{{ a }}-x"): Templar
+ * returns a plain str for it, where a value written in YAML (or passed through alone, "{{ a }}")
+ * stays AnsibleUnicode. type_debug tells them apart.
+ */
+let lastReadRendered = false;
+const SINGLE_VAR = /^\{\{\s*[A-Za-z_][\w.]*\s*\}\}$/;
+
 function read(v: unknown, node: Node, scope: Scope, ctx: EvalContext, fromUnsafe = false): unknown {
+  const out = readValue(v, node, scope, ctx, fromUnsafe);
+  if (typeof v === 'string' && hasTemplate(v) && !isUnsafe(v)) lastReadRendered = lastReadRendered || !SINGLE_VAR.test(v.trim());
+  else lastReadRendered = false;
+  return out;
+}
+
+function readValue(v: unknown, node: Node, scope: Scope, ctx: EvalContext, fromUnsafe: boolean): unknown {
   if (v === UNDEFINED) undefinedAt(node, ctx);
   if (v instanceof UnsafeText) {
     noteUnsafeRead();
@@ -156,11 +171,12 @@ function callArgs(call: Call, scope: Scope, ctx: EvalContext): { args: unknown[]
 /** A filter or test call: the input (maybe undefined), the bound arguments, errors placed at the call. */
 function applyCall(node: Node & Call & { input: Node }, def: FilterDef | TestDef, scope: Scope, ctx: EvalContext): unknown {
   const readsBefore = unsafeReadCount();
+  lastReadRendered = false;
   const input = def.acceptsUndefined ? evaluateMaybe(node.input, scope, ctx) : { value: evaluate(node.input, scope, ctx) };
   let info: InputInfo | undefined;
   if (def.describesInput) {
     const unsafe = unsafeReadCount() !== readsBefore;
-    const fromVariable = node.input.kind === 'variable' || node.input.kind === 'member';
+    const fromVariable = (node.input.kind === 'variable' || node.input.kind === 'member') && !lastReadRendered;
     info = { unsafe, fromVariable, read: (v) => read(v, node.input, scope, ctx, unsafe || isUnsafe(input.value)) };
   }
   const { args, kwargs } = callArgs(node, scope, ctx);
