@@ -56,7 +56,7 @@ export const schema = z.strictObject({
 export type GetUrlArgs = z.infer<typeof schema>;
 
 // Fetch $url into $1 with what the host has; inputs come from shell variables, never spliced in.
-const PY_FETCH = `import shutil,ssl,sys,urllib.request
+export const PY_FETCH = `import shutil,ssl,sys,urllib.request
 url, out, to, vc = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4] == '1'
 try:
     ctx = None if vc else ssl._create_unverified_context()
@@ -66,7 +66,7 @@ except Exception as e:
     sys.stderr.write('Request failed: %s\\n' % e)
     sys.exit(1)`;
 
-const FETCH = `fetch() {
+export const FETCH = `fetch() {
   if command -v curl >/dev/null 2>&1; then
     k=; [ "$vc" = 1 ] || k=-k
     curl -fsSL $k --connect-timeout "$to" --speed-time "$to" --speed-limit 1 -o "$1" "$url"

@@ -39,6 +39,7 @@ import getent from './getent.js';
 import aptRepository from './apt_repository.js';
 import selinux from './selinux.js';
 import yumRepository from './yum_repository.js';
+import rpmKey from './rpm_key.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -83,6 +84,7 @@ const ALL: ModuleDef[] = [
   aptRepository,
   selinux,
   yumRepository,
+  rpmKey,
 ];
 
 /** Modules by short name. */

@@ -4,11 +4,19 @@
  * directories and /etc/yum.repos.d/nmdiff-h14b-*.repo). The module only writes ini files, so the
  * Debian host runs it as a CentOS one would: same bytes, modes, registered results (repo, state,
  * diff) and changed flags in check mode, the first run and a rerun.
+ * rpm_key drives rpm and gpg: rpm is the rpm 4.11.3 stand-in (test/fixtures/el7/rpm, planted in
+ * /usr/local/bin and removed afterwards, its database under /var/lib/nm-standin/rpmdb), gpg is
+ * Debian's real gpg (installed on the host here); keys from URLs come from an HTTP server this
+ * file runs on 127.0.0.1, so both tools fetch the same bytes.
  */
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES, sameKeys } from '../setup/ansible-differential.js';
+import { EL7_FIXTURES } from '../setup/el7.js';
 import { HOSTS, hostRoot } from '../setup/fleet.js';
 
 const HOST = HOSTS.ansibleRepos[0];
@@ -82,11 +90,91 @@ const repos = d.case('yum_repository: options, files, sections, absent, attribut
   paths: [ETC_REPO],
 });
 
+const KEY_A = readFileSync(join(EL7_FIXTURES, 'keys/RPM-GPG-KEY-nmtest-a'), 'utf8');
+const KEY_B = readFileSync(join(EL7_FIXTURES, 'keys/RPM-GPG-KEY-nmtest-b'), 'utf8');
+const KEY_B_FPR = '9054 A46B 7EEF 11A0 B5C9  DE70 A9C1 54AA C0AC 2DF9';
+const RPM = '/usr/local/bin/rpm';
+const keysVars: Record<string, unknown> = { keys: '' };
+const keys = d.case('rpm_key: file, URL, key id, fingerprint, absent', {
+  tasks: `
+    - name: import from a file on the host
+      rpm_key: { key: "{{ dir }}/a.asc" }
+      register: k_file
+    - name: the same key by its short id
+      ansible.builtin.rpm_key: { key: 6bf8def3, state: present }
+      register: k_id
+      ignore_errors: true # in --check the key was not imported: no file to import it from
+    - name: a URL key with a wrong fingerprint
+      rpm_key: { key: "{{ keys }}/b.asc", fingerprint: "69803C074B03A5B992FAA0421A3412EA6BF8DEF3" }
+      register: k_badfpr
+      ignore_errors: true
+    - name: a URL key with its fingerprint
+      rpm_key: { key: "{{ keys }}/b.asc", fingerprint: "${KEY_B_FPR}" }
+      register: k_url
+    - name: a key id that is not imported
+      rpm_key: { key: "0xDEADBEEF" }
+      register: k_noid
+      ignore_errors: true
+    - name: neither URL, id nor file
+      rpm_key: { key: "/nonexistent/RPM-GPG-KEY" }
+      register: k_nofile
+      ignore_errors: true
+    - name: a URL that serves no key
+      rpm_key: { key: "{{ keys }}/notakey" }
+      register: k_notkey
+      ignore_errors: true
+    - name: a URL that is not there
+      rpm_key: { key: "{{ keys }}/missing.asc" }
+      register: k_404
+      ignore_errors: true
+    - name: remove by long id with 0x
+      rpm_key: { key: "0x1a3412ea6bf8def3", state: absent }
+      register: k_rm
+    - name: remove again
+      rpm_key: { key: "1A3412EA6BF8DEF3", state: absent }
+      register: k_rm_again
+    - name: what rpm holds
+      command: rpm -q gpg-pubkey
+      register: k_list
+      check_mode: false
+      changed_when: false
+      failed_when: false
+  `,
+  files: { 'a.asc': KEY_A },
+  paths: ['/var/lib/nm-standin/rpmdb'],
+  vars: keysVars,
+});
+
+let server: Server | undefined;
+let plantedRpm = false;
 beforeAll(async () => {
+  const root = hostRoot(HOST);
   // Both tools need the directory yum would have; it is left in place (other cases may use it).
-  mkdirSync(join(hostRoot(HOST), 'etc/yum.repos.d'), { recursive: true });
+  mkdirSync(join(root, 'etc/yum.repos.d'), { recursive: true });
+  if (!existsSync(join(root, RPM))) {
+    writeFileSync(join(root, RPM), readFileSync(join(EL7_FIXTURES, 'rpm')), { mode: 0o755 });
+    plantedRpm = true;
+  }
+  // Debian's gpg, which rpm_key runs on the host (the fleet's root filesystem has only gpgv).
+  const apt = 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 gpg >/dev/null';
+  execFileSync('chroot', [root, 'sh', '-c', `command -v gpg >/dev/null || ${apt} 2>&1 || { apt-get update -q >/dev/null && ${apt}; }`], { stdio: 'inherit' });
+  server = createServer((req, res) => {
+    if (req.url === '/b.asc') res.end(KEY_B);
+    else if (req.url === '/notakey') res.end('<html>not a key</html>\n');
+    else {
+      res.statusCode = 404;
+      res.end('not found');
+    }
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  keysVars.keys = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   await d.run();
 }, 900_000);
+afterAll(async () => {
+  if (plantedRpm) rmSync(join(hostRoot(HOST), RPM), { force: true });
+  server?.closeAllConnections();
+  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+});
 
 const REGISTERED = ['y_new', 'y_shared1', 'y_shared2', 'y_shared1b', 'y_existing', 'y_same', 'y_absent', 'y_last', 'y_absent_missing', 'y_mode', 'y_secret', 'y_nodir', 'y_etc'];
 
@@ -129,4 +217,38 @@ it('wrote what yum_repository writes, removed what it removes; the rerun changed
     'the first repo again, changed (moves to the end)',
     'a repo removed from a file with others',
   ]);
+});
+
+describe.each(MODES)('rpm_key %s', (mode) => {
+  it('same tasks, statuses and changed flags', () => {
+    expect(keys.nodemend[mode].tasks, keys.nodemend[mode].output).toEqual(keys.ansible[mode].tasks);
+  });
+  it('same registered changed, failed, msg; rpm holds the same keys', () => {
+    for (const r of ['k_file', 'k_id', 'k_badfpr', 'k_url', 'k_noid', 'k_nofile', 'k_notkey', 'k_rm', 'k_rm_again']) {
+      const [n, a] = sameKeys(keys.nodemend[mode].registered[r], keys.ansible[mode].registered[r], ['changed', 'failed', 'msg']);
+      expect(n, r).toEqual(a);
+    }
+    expect(keys.nodemend[mode].registered.k_404.failed).toBe(keys.ansible[mode].registered.k_404.failed);
+    const [n, a] = sameKeys(keys.nodemend[mode].registered.k_list, keys.ansible[mode].registered.k_list, ['rc', 'stdout']);
+    expect(n).toEqual(a);
+  });
+});
+
+it('rpm_key imported and removed what the module does, and named the failures as it does', () => {
+  const run = keys.nodemend.run;
+  expect(run.changed).toMatchObject({
+    'import from a file on the host': true,
+    'the same key by its short id': false,
+    'a URL key with its fingerprint': true,
+    'remove by long id with 0x': true,
+    'remove again': false,
+  });
+  expect(run.registered.k_list.stdout).toBe('gpg-pubkey-c0ac2df9-6b152cb9');
+  expect(keys.nodemend.check.registered.k_list.stdout).toBe('package gpg-pubkey is not installed');
+  expect(run.registered.k_badfpr.msg).toBe("The specified fingerprint, '69803C074B03A5B992FAA0421A3412EA6BF8DEF3', does not match the key fingerprint '9054A46B7EEF11A0B5C9DE70A9C154AAC0AC2DF9'");
+  expect(run.registered.k_noid.msg).toBe('When importing a key, a valid file must be given');
+  expect(run.registered.k_404.msg).toMatch(/^failed to fetch key at http:\/\/127\.0\.0\.1:\d+\/missing\.asc , error was: /);
+  // The play imports key A and removes it again: the rerun does both again, and nothing else.
+  const rerun = Object.entries(keys.nodemend.rerun.changed).filter(([, c]) => c);
+  expect(rerun.map(([n]) => n)).toEqual(['import from a file on the host', 'remove by long id with 0x']);
 });

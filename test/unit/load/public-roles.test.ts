@@ -62,6 +62,5 @@ const OS_HARDENING_LEFT: string[] = [];
 const DOCKER_LEFT: string[] = [
   'roles/geerlingguy.docker/tasks/main.yml:31:5: unknown argument "allow_downgrade" for module "package"; package takes: name (pkg, package), state, update_cache (',
   'roles/geerlingguy.docker/tasks/main.yml:48:5: unknown argument "allow_downgrade" for module "package"; package takes: name (pkg, package), state, update_cache (',
-  'roles/geerlingguy.docker/tasks/setup-RedHat.yml:8:3: unknown module "rpm_key"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, file, stat,',
 ];
-const KUBERNETES_LEFT: string[] = ['roles/geerlingguy.kubernetes/tasks/setup-RedHat.yml:13:3: unknown module "rpm_key"; known modules: sysctl, ansible.posix.sysctl, replace, copy, template, file, '];
+const KUBERNETES_LEFT: string[] = [];
