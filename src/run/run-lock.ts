@@ -125,11 +125,20 @@ if [ -n "$held" ] && [ "$force" != 1 ]; then
   fi
 fi
 if [ -n "$held" ] && [ "$force" != 1 ] && [ -z "$stale" ]; then printf 'NMLOCK held %s %s\\n' "$hl" "$held"; exit 0; fi
+l=$l2; [ -w /run ] && l=$l1
 if [ -n "$stale" ]; then
   exec 8< "\${hl%/*}" && flock -w 10 8 || exit 3
-  if { IFS= read -r h < "$hl"; } 2>/dev/null && [ "$h" = "$held" ]; then rm -f -- "$hl" || exit 3; printf 'NMLOCK stale %s %s boot=%s %s\\n' "$stale" "$hl" "$boot" "$held"; fi
+  if { IFS= read -r h < "$hl"; } 2>/dev/null && [ "$h" = "$held" ]; then
+    printf 'NMLOCK stale %s %s boot=%s %s\\n' "$stale" "$hl" "$boot" "$held"
+    # Replaced in one rename, never removed then created: a run that reads the file in between
+    # would find none and could take the host from the run that broke the lock.
+    if [ "$hl" = "$l" ]; then
+      set -C; { printf '%s\\n' "$me" > "$hl.$$"; } && mv -f -- "$hl.$$" "$hl" || exit 3
+      printf 'NMLOCK ok %s\\n' "$hl"; exit 0
+    fi
+    rm -f -- "$hl" || exit 3
+  fi
 elif [ -n "$held" ]; then rm -f -- "$hl" || exit 3; printf 'NMLOCK broke %s %s\\n' "$hl" "$held"; fi
-l=$l2; [ -w /run ] && l=$l1
 set -C
 if { printf '%s\\n' "$me" > "$l"; } 2>/dev/null; then printf 'NMLOCK ok %s\\n' "$l"; exit 0; fi
 # Forced, and another forced run created its lock between our check and our create: break it too.
@@ -202,10 +211,6 @@ export class RunLocks {
     if (res.rc !== 0 || !line) {
       throw new HostLockedError(`cannot take the run lock on ${host.name}: ${res.stderr.trim() || `exit code ${res.rc}`}`);
     }
-    const broke = /^NMLOCK broke (\S+) (.*)$/m.exec(res.stdout);
-    if (broke) this.broken.set(host.name, broke[2]);
-    const stale = /^NMLOCK stale (\S+) (\S+) boot=(\S+) (.*)$/m.exec(res.stdout);
-    if (stale) this.stale.set(host.name, `${describeHolder(stale[4])}: ${whyStale(stale[1], stale[4], stale[3])}`);
     const [, state, path, ...holder] = line.split(' ');
     if (state === 'held') {
       const holderLine = holder.join(' ');
@@ -217,6 +222,11 @@ export class RunLocks {
             : 'if that run is gone (killed), run again with --ignore-lock'),
       );
     }
+    // A lock broken by a run that then lost the host to another is not reported as broken by it.
+    const broke = /^NMLOCK broke (\S+) (.*)$/m.exec(res.stdout);
+    if (broke) this.broken.set(host.name, broke[2]);
+    const stale = /^NMLOCK stale (\S+) (\S+) boot=(\S+) (.*)$/m.exec(res.stdout);
+    if (stale) this.stale.set(host.name, `${describeHolder(stale[4])}: ${whyStale(stale[1], stale[4], stale[3])}`);
     this.held.set(host.name, shell);
   }
 
