@@ -181,15 +181,10 @@ const ROLE = resolve(import.meta.dirname, '../fixtures/roles-public/roles/os_har
  * the task file, the task's name, and why.
  */
 const NOT_YET: { file: string; task: string; why: string }[] = [
-  { file: 'apt.yml', task: 'Remove deprecated or insecure packages | package-01 - package-09', why: 'apt purge' },
-  { file: 'pam_rhel.yml', task: 'Enable our config for system-auth', why: 'file mode on state=link (RedHat only)' },
-  { file: 'pam_rhel.yml', task: 'Enable our config for password-auth', why: 'file mode on state=link (RedHat only)' },
-  { file: 'selinux.yml', task: 'Configure selinux | selinux-01', why: 'ansible.posix.selinux (selinux enabled only)' },
   { file: 'minimize_access.yml', task: 'Generate list of current available mounted filesystems on the system', why: 'ansible_mounts' },
   { file: 'minimize_access.yml', task: 'Append special devices list to valid mountpoint list', why: 'adds to the list the task above makes' },
   { file: 'minimize_access.yml', task: 'Minimize access for filesystems', why: 'loops over that list (minimize_access_fs.yml reads ansible_mounts too)' },
   { file: 'modprobe.yml', task: 'Remove used filesystems from fs-list', why: 'ansible_mounts' },
-  { file: 'sysctl.yml', task: 'Change sysctls', why: 'ansible_virtualization_type (the block of sysctl tasks)' },
 ];
 
 /** The role as the tools get it: the vendored files, less NOT_YET's tasks (a temporary copy while any is left). */
