@@ -2,7 +2,7 @@
  * The test suite's fleet, for test files: one fleet for the whole vitest run,
  * brought up by test/setup/fleet-global.ts when any selected test file is under
  * test/fleet/ (NODEMEND_NO_FLEET=1 skips it; NODEMEND_TEST_FLEET_DIR=DIR then uses
- * a fleet you started yourself with `nodemend fleet up 36 --dir DIR --base-port PORT`; the
+ * a fleet you started yourself with `nodemend fleet up 40 --dir DIR --base-port PORT`; the
  * global setup then starts nothing, so several sessions can test at once on their own fleets).
  *
  * HOST ALLOCATION: test files run in parallel (2 workers), so destructive work
@@ -32,6 +32,10 @@
  *   node34          Ansible differential suite: selinux module and fact
  *   node35          Ansible differential suite: env, user and mount facts
  *   node36          Ansible differential suite: systemd (systemctl stand-in), handlers, first_found
+ *   node37          Ansible differential suite: the vendored docker role, run through both tools
+ *   node38          Ansible differential suite: the vendored kubernetes role, run through both tools
+ *   node39          Ansible differential suite: package downgrades (allow_downgrade)
+ *   node40          Ansible differential suite: runner semantics, second host (handlers, includes, links)
  */
 import { inject } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -74,6 +78,10 @@ export const HOSTS = {
   ansibleSelinux: ['node34'],
   ansibleEnvFacts: ['node35'],
   ansibleServices: ['node36'],
+  ansibleDockerRole: ['node37'],
+  ansibleKubeRole: ['node38'],
+  ansibleDowngrade: ['node39'],
+  ansibleSemantics2: ['node40'],
 } as const;
 
 /** Hosts that a test file stops and starts again while other files run (a fleet-wide check must skip them). */
