@@ -4,6 +4,7 @@
  * compiled (and syntax-checked) at load time by load/playbook.ts.
  */
 import type { SourcePos } from './errors.js';
+import type { EntryPoint } from './role-argspec.js';
 
 /** `loop:`, or the lookup named by a `with_<kind>:` keyword (run/loops.ts builds its items). */
 export const WITH_LOOKUPS = ['items', 'list', 'dict', 'together', 'sequence', 'nested', 'subelements', 'first_found', 'flattened', 'community.general.flattened'] as const;
@@ -156,6 +157,8 @@ export interface Role {
   allowDuplicates: boolean;
   /** meta/main.yml `dependencies`, run before the role's tasks. */
   dependencies: RoleCall[];
+  /** The argument spec of the entry point this use runs (meta/argument_specs.yml), if the role has one. */
+  argumentSpec?: EntryPoint;
 }
 
 /**

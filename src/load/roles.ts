@@ -23,6 +23,7 @@ import type { NotifyRef, TaskCtx, TaskLoader } from './tasks.js';
 import { loadVarsFile } from './vars-file.js';
 import { displayPath, entryMap, items, kindOf, plain, posOf, readYaml, type Entry, type YamlFile } from './yaml-source.js';
 import { check } from './zod-errors.js';
+import { checkRoleParams, loadArgumentSpecs, validationTask } from './role-argspec.js';
 
 export const ROLE_TASK_KEYS = ['include_role', 'import_role', 'ansible.builtin.include_role', 'ansible.builtin.import_role'];
 
@@ -130,7 +131,9 @@ export class RoleLoader {
     const data = Object.fromEntries(keywordEntries.map((e) => [e.key, plain(y, e.value)]));
     if (!check(y, node, data, entryKeywords, this.errors, { what: 'role entry' }).ok) return undefined;
     const keywordMap = new Map(keywordEntries.map((e) => [e.key, e]));
-    return this.call(y, node, nameEntry.value, nameEntry.value.value, keywordMap, data, params, ctx, how, dependentRoleDir);
+    const call = this.call(y, node, nameEntry.value, nameEntry.value.value, keywordMap, data, params, ctx, how, dependentRoleDir);
+    if (call?.role.argumentSpec) checkRoleParams(call.role.argumentSpec, call.role.name, y, params, map, this.errors);
+    return call;
   }
 
   /** `include_role: {name: x, tasks_from: y}` / `import_role:` as a task. */
@@ -233,12 +236,16 @@ export class RoleLoader {
     const meta = this.meta(dir, roleCtx);
     const tasksFile = fileOf('tasks');
     const handlersFile = fileOf('handlers');
+    // Ansible's _prepend_validation_task: the entry point's spec, checked before the role's tasks.
+    const argumentSpec = loadArgumentSpecs(dir, this.errors, meta.argumentSpecs).get(from.tasks ?? 'main');
+    const tasks = tasksFile ? this.tasks.tasksFile(tasksFile, at, roleCtx) : [];
     const role: Role = {
       name: roleName,
       path: dir,
       defaults: this.vars(fileOf('defaults')),
       vars: this.vars(fileOf('vars')),
-      tasks: tasksFile ? this.tasks.tasksFile(tasksFile, at, roleCtx) : [],
+      tasks: argumentSpec ? [validationTask(argumentSpec, { name: roleName, path: dir }), ...tasks] : tasks,
+      argumentSpec,
       handlers: handlersFile ? this.tasks.tasksFile(handlersFile, at, { ...roleCtx, dir: join(dir, 'handlers'), handler: true }) : [],
       allowDuplicates: meta.allowDuplicates,
       dependencies: meta.dependencies,
@@ -258,7 +265,7 @@ export class RoleLoader {
     return Object.assign({}, ...names.map((n) => loadVarsFile(join(file, n), this.errors) ?? {})) as Record<string, unknown>;
   }
 
-  private meta(dir: string, ctx: TaskCtx): { allowDuplicates: boolean; dependencies: RoleCall[] } {
+  private meta(dir: string, ctx: TaskCtx): { allowDuplicates: boolean; dependencies: RoleCall[]; argumentSpecs?: { y: YamlFile; node: Node | null } } {
     const none = { allowDuplicates: false, dependencies: [] };
     const file = roleFile(dir, 'meta', 'main');
     if (!file) return none;
@@ -269,6 +276,7 @@ export class RoleLoader {
     const m = data as z.infer<typeof metaSchema>;
     const depsNode = entryMap(y, y.root).get('dependencies')?.value ?? null;
     const dependencies = items(y, depsNode).flatMap((n) => this.entry(y, n, ctx, 'dependency', dir) ?? []);
-    return { allowDuplicates: m.allow_duplicates ?? false, dependencies };
+    const argumentSpecs = { y, node: entryMap(y, y.root).get('argument_specs')?.value ?? null };
+    return { allowDuplicates: m.allow_duplicates ?? false, dependencies, argumentSpecs };
   }
 }

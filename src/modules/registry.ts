@@ -40,6 +40,7 @@ import aptRepository from './apt_repository.js';
 import selinux from './selinux.js';
 import yumRepository from './yum_repository.js';
 import rpmKey from './rpm_key.js';
+import validateArgumentSpec from './validate_argument_spec.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -85,6 +86,7 @@ const ALL: ModuleDef[] = [
   selinux,
   yumRepository,
   rpmKey,
+  validateArgumentSpec,
 ];
 
 /** Modules by short name. */

@@ -6,9 +6,9 @@
  * task when it runs: the deliberate difference asserted below).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { differential, MODES } from '../setup/ansible-differential.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { differential, MODES, type TaskOutcome } from '../setup/ansible-differential.js';
 import { HOSTS } from '../setup/fleet.js';
 import { connectionCounter, runCli, workDir, writeInventory } from '../setup/cli.js';
 
@@ -60,6 +60,65 @@ const fqcn = d.case('filters and tests under their collection names', {
   `,
 });
 
+/** A role with meta/argument_specs.yml: the spec of test/unit/modules/arg-spec.test.ts, a little smaller. */
+const SPEC_ROLE = {
+  'roles/spec/meta/argument_specs.yml': `argument_specs:
+  main:
+    short_description: the spec role
+    options:
+      s_name: {type: str, required: true}
+      n_count: {type: int, default: 3}
+      b_flag: {type: bool}
+      l_items: {type: list, elements: int}
+      d_opts:
+        type: dict
+        options:
+          mode: {type: str, choices: [a, b], required: true}
+      c_choice: {type: str, choices: [x, y]}
+  other:
+    options:
+      o_only: {type: int, required: true}
+`,
+  'roles/spec/defaults/main.yml': 'n_count: "4"\n',
+  'roles/spec/tasks/main.yml': '- name: spec ran\n  copy: { content: "{{ s_name }} {{ n_count }} {{ b_flag | default(none) }}\\n", dest: "{{ dir }}/{{ s_name }}" }\n',
+  'roles/spec/tasks/other.yml': '- name: other ran\n  copy: { content: "{{ o_only }}\\n", dest: "{{ dir }}/other" }\n',
+};
+
+const specPass = d.case('a role argument spec that passes: the validation row, then the role', {
+  controllerFiles: SPEC_ROLE,
+  play: `roles:
+  - { role: spec, s_name: first, b_flag: "yes", l_items: "1,2", d_opts: "mode=a", c_choice: x }`,
+  tasks: `
+    - name: include it with templated values
+      include_role: { name: spec }
+      vars: { s_name: second, n_count: "{{ 2 + 3 }}", b_flag: "{{ true }}" }
+    - name: another entry point
+      import_role: { name: spec, tasks_from: other }
+      vars: { o_only: 7 }
+  `,
+});
+
+const specFail = d.case("a templated value the spec refuses fails the role's first task with Ansible's message", {
+  controllerFiles: SPEC_ROLE,
+  tasks: `
+    - block:
+        - name: include with a bad value
+          include_role: { name: spec }
+          vars: { s_name: third, n_count: "{{ 'many' }}", c_choice: "{{ 'z' }}", d_opts: { size: 1 } }
+      rescue:
+        - name: what failed
+          debug: { msg: "{{ ansible_failed_result.msg }}" }
+          register: spec_failed
+    - block:
+        - name: include without a required value
+          include_role: { name: spec, tasks_from: other }
+      rescue:
+        - name: what failed without it
+          debug: { msg: "{{ ansible_failed_result.msg }}" }
+          register: spec_missing
+  `,
+});
+
 beforeAll(() => d.run(), 900_000);
 
 describe.each(MODES)('%s', (mode) => {
@@ -75,6 +134,65 @@ describe.each(MODES)('%s', (mode) => {
     expect(a.registered.fq.ansible_facts.joined).toBe('etc/x.conf');
     expect(a.registered.fq.ansible_facts.types).toEqual(['NativeJinjaText', 'str', 'NativeJinjaText', 'NativeJinjaText']);
     if (mode !== 'check') expect(n.files['when-true']).toMatchObject({ content: 'json={"a": 1}\n' });
+  });
+});
+
+/** Ansible's own row for an include_role, which nodemend's report does not have (README: include banners). */
+const withoutIncludes = (tasks: TaskOutcome[]): TaskOutcome[] => tasks.filter((t) => !t.name.startsWith('include '));
+
+describe.each(MODES)('role argument specs, %s', (mode) => {
+  it('the same rows (the validation task first), files and changed flags as Ansible', () => {
+    const [n, a] = [specPass.nodemend[mode], specPass.ansible[mode]];
+    expect(n.tasks, n.output).toEqual(withoutIncludes(a.tasks));
+    expect(n.files).toEqual(a.files);
+    const rows = a.tasks.map((t) => `${t.name}: ${t.status}`);
+    expect(rows.filter((r) => r.startsWith('spec : Validating'))).toEqual([
+      "spec : Validating arguments against arg spec 'main' - the spec role: ok",
+      "spec : Validating arguments against arg spec 'main' - the spec role: ok",
+      "spec : Validating arguments against arg spec 'other': ok",
+    ]);
+    if (mode !== 'check') expect(n.files.second).toMatchObject({ content: 'second 5 True\n' });
+  });
+
+  it("a refused value fails the validation task with Ansible's message", () => {
+    const [n, a] = [specFail.nodemend[mode], specFail.ansible[mode]];
+    expect(n.tasks, n.output).toEqual(withoutIncludes(a.tasks));
+    expect(n.registered.spec_failed.msg).toEqual(a.registered.spec_failed.msg);
+    expect(n.registered.spec_missing.msg).toEqual(a.registered.spec_missing.msg);
+    expect(a.registered.spec_failed.msg).toBe(
+      [
+        'Validation of arguments failed:',
+        "argument 'n_count' is of type <class 'str'> and we were unable to convert to int: <class 'str'> cannot be converted to an int",
+        'value of c_choice must be one of: x, y, got: z',
+        'missing required arguments: mode found in d_opts',
+        'd_opts.size. Supported parameters include: mode.',
+      ].join('\n'),
+    );
+    expect(a.registered.spec_missing.msg).toBe('Validation of arguments failed:\nmissing required arguments: o_only');
+  });
+});
+
+describe('a role param its argument spec refuses', () => {
+  const listener = connectionCounter();
+  const cases: [string, string, string][] = [
+    ['n_count: many', ':5:41', `role "spec": argument 'n_count' is of type <class 'ansible.parsing.yaml.objects.AnsibleUnicode'> and we were unable to convert to int`],
+    ['c_choice: z', ':5:42', 'role "spec": value of c_choice must be one of: x, y, got: z'],
+    ['bogus: 1', ':5:32', 'role "spec": "bogus" is not an argument of role "spec"'],
+    ['d_opts: { size: 1 }', ':5:40', 'role "spec": missing required arguments: mode found in d_opts'],
+  ];
+  it.each(cases)('%s fails validate at the param, no host contacted', async (param, at, msg) => {
+    const dir = workDir(`expr-spec-${cases.findIndex((c) => c[0] === param)}`);
+    for (const [rel, text] of Object.entries(SPEC_ROLE)) {
+      mkdirSync(dirname(join(dir, rel)), { recursive: true });
+      writeFileSync(join(dir, rel), text);
+    }
+    const pb = join(dir, 'site.yaml');
+    writeFileSync(pb, `- hosts: ${HOST}\n  gather_facts: false\n  vars: { dir: /tmp }\n  roles:\n    - { role: spec, s_name: a, ${param} }\n`);
+    const inv = writeInventory(dir, [HOST], { portOverride: { [HOST]: listener.port() } });
+    const r = await runCli(['validate', pb, '-i', inv]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`${pb}${at}: ${msg}`);
+    expect(listener.count()).toBe(0);
   });
 });
 
