@@ -5,6 +5,7 @@
  *   -e @vars.yaml         a YAML file holding a mapping (relative to the working directory)
  * Later arguments win. Errors name the argument.
  */
+import { notePlainStr } from './expr/str-class.js';
 import { resolve } from 'node:path';
 import { isMap } from 'yaml';
 import { NodemendError } from './errors.js';
@@ -39,6 +40,10 @@ function splitWords(s: string): string[] | string {
   return words;
 }
 
+/** `-e` values Ansible holds as a Python str, not AnsibleUnicode: parse_kv's, and json.loads' top-level strings. */
+const plainStrs = new WeakSet<Record<string, unknown>>();
+const asPlainStr = (vars: Record<string, unknown>): Record<string, unknown> => (plainStrs.add(vars), vars);
+
 function parseOne(arg: string, diag: Diag): Record<string, unknown> {
   const fail = (why: string): Record<string, unknown> => {
     diag.errors.push(new NodemendError('usage', `-e ${JSON.stringify(arg)}: ${why}`, CLI));
@@ -55,6 +60,14 @@ function parseOne(arg: string, diag: Diag): Record<string, unknown> {
     }
     checkTemplatesDeep(y, y.root, diag.errors);
     return plain(y, y.root) as Record<string, unknown>;
+  }
+  if (text.startsWith('{')) {
+    try {
+      const json = JSON.parse(text) as unknown;
+      if (json !== null && typeof json === 'object' && !Array.isArray(json)) return asPlainStr(json as Record<string, unknown>);
+    } catch {
+      // not JSON: read as YAML below, as Ansible's loader does
+    }
   }
   if (text.startsWith('{') || text.startsWith('[')) {
     const errors: NodemendError[] = [];
@@ -74,12 +87,16 @@ function parseOne(arg: string, diag: Diag): Record<string, unknown> {
     if (!NAME.test(key)) return fail(`"${key}" is not a valid variable name`);
     out[key] = w.slice(eq + 1);
   }
-  return out;
+  return asPlainStr(out);
 }
 
 /** Merge all `-e` arguments in order (later wins); problems go to `diag`. */
 export function parseExtraVars(args: readonly string[], diag: Diag): Record<string, unknown> {
   const vars: Record<string, unknown> = {};
-  for (const a of args) Object.assign(vars, parseOne(a, diag));
+  for (const a of args) {
+    const one = parseOne(a, diag);
+    Object.assign(vars, one);
+    for (const [k, v] of Object.entries(one)) notePlainStr(vars, k, v, plainStrs.has(one));
+  }
   return vars;
 }

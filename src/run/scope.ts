@@ -15,6 +15,7 @@ import { ANSIBLE_FACTS, interfaceFact, NOT_AN_INTERFACE } from '../facts/ansible
 import { INJECTS_AS_VARS } from '../load/expr/values.js';
 import { FactNeeded } from '../load/expr/index.js';
 import { markUnsafe } from '../load/expr/unsafe.js';
+import { PLAIN_STR, plainStrKeys } from '../load/expr/str-class.js';
 import type { HostRun } from './host-run.js';
 import type { Inventory, Play } from '../load/model.js';
 import type { RoleScope } from './inherited.js';
@@ -153,7 +154,7 @@ export function buildScope(p: ScopeParts): Record<string, unknown> {
       typeof name === 'string' && p.hostRuns.has(name) ? { enumerable: true, configurable: true, value: hostVarsEntry(p.hostRuns.get(name)!, p.host) } : undefined,
   });
   const groups = groupsOf(p.inventory);
-  return {
+  const scope: Record<string | symbol, unknown> = {
     ...p.roleExports?.defaults,
     ...p.role?.defaults,
     ...p.host.inv.vars,
@@ -180,4 +181,8 @@ export function buildScope(p: ScopeParts): Record<string, unknown> {
     ansible_check_mode: p.check,
     playbook_dir: p.play.dir,
   };
+  // Which variables hold a Python str, for type_debug (expr/str-class.ts): only where the holder's value won.
+  const plain = new Map([...plainStrKeys(p.host.runtimeVars), ...plainStrKeys(p.extraVars)].filter(([k, v]) => scope[k] === v));
+  if (plain.size) scope[PLAIN_STR] = plain;
+  return scope as Record<string, unknown>;
 }

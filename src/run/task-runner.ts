@@ -11,7 +11,8 @@ import { findModule } from '../modules/registry.js';
 import { taskDisplayName } from './task-title.js';
 import { scratchPlannedPaths } from '../modules/lib/planned-paths.js';
 import { ModuleFailure, type ModuleContext, type ModuleDef, type Plan } from '../modules/types.js';
-import { evaluateCondition, evaluateTemplatedExpression, renderDeep, renderStored, UndefinedVariableError } from '../load/expr/index.js';
+import { evaluateCondition, evaluateTemplatedExpression, hasTemplate, renderDeep, renderStored, UndefinedVariableError } from '../load/expr/index.js';
+import { notePlainStr, rendersPlainStr } from '../load/expr/str-class.js';
 import { isUnsafe, markUnsafe, unwrapUnsafe } from '../load/expr/unsafe.js';
 import { toText } from '../load/expr/values.js';
 import { renderTemplateFile, TEMPLATE_MODULE_VARS } from '../load/template.js';
@@ -392,6 +393,12 @@ async function runOnce(
   }
 }
 
+/** set_fact: which stored values Ansible would hold as a Python str, not AnsibleUnicode (expr/str-class.ts). */
+function notePlainStrs(raw: Record<string, unknown>, rendered: Record<string, unknown>, scope: Record<string, unknown>, host: HostRun): void {
+  const rawValues = Object.values(raw);
+  Object.entries(rendered).forEach(([k, v], i) => notePlainStr(host.runtimeVars, k, v, rendersPlainStr(rawValues[i], scope, v, hasTemplate)));
+}
+
 async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unknown>, host: HostRun, seen: { args?: Record<string, unknown> }): Promise<unknown> {
   const raw = new Set(mod.rawArgs ?? []);
   const toRender: Record<string, unknown> = {};
@@ -403,6 +410,7 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
         Object.fromEntries(Object.entries(toRender).map(([k, v]) => [toText(renderDeep(k, scope, task.loc)), renderStored(v, scope, task.loc)]))
       : (renderDeep(toRender, scope, task.loc) as Record<string, unknown>);
   const rendered = await withFacts(host.facts, render);
+  if (mod.storesArgs) notePlainStrs(toRender, rendered, scope, host);
   seen.args = { ...rendered, ...kept };
   const parsed = mod.schema.safeParse({ ...rendered, ...kept });
   if (!parsed.success) {

@@ -6,7 +6,8 @@
  * task when it runs: the deliberate difference asserted below).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { differential, MODES, type TaskOutcome } from '../setup/ansible-differential.js';
 import { HOSTS } from '../setup/fleet.js';
@@ -57,6 +58,29 @@ const fqcn = d.case('filters and tests under their collection names', {
           - "{{ joined }}"
           - "{{ merged }}"
       register: fq_values
+  `,
+});
+
+const types = d.case('type_debug of a set_fact rendered into text and of items of a list built in the expression', {
+  vars: { lit: 'hello', tmpl: '{{ lit }}-x', vl: ['a'] },
+  tasks: `
+    - name: facts
+      set_fact: { factx: "{{ lit }}-y", factt: "{{ lit }}", fact_lit: plain, fl: ["{{ lit }}-z"] }
+    - name: passed on
+      set_fact: { factx2: "{{ factx }}", factt2: "{{ factt }}" }
+    - name: each type
+      debug:
+        msg:
+          - "{{ factx | type_debug }}"
+          - "{{ factt | type_debug }}"
+          - "{{ fact_lit | type_debug }}"
+          - "{{ factx2 | type_debug }}"
+          - "{{ factt2 | type_debug }}"
+          - "{{ [lit] | map('type_debug') | list }}"
+          - "{{ ['x', lit, tmpl, lit | upper, factx, factt] | map('type_debug') | list }}"
+          - "{{ vl | map('type_debug') | list }}"
+          - "{{ [factx, 'lit'] | map('type_debug') | list }}"
+      register: types_seen
   `,
 });
 
@@ -137,6 +161,14 @@ describe.each(MODES)('%s', (mode) => {
   });
 });
 
+describe.each(MODES)('type_debug, %s', (mode) => {
+  it('the same class names as Ansible for each source', () => {
+    const [n, a] = [types.nodemend[mode].registered.types_seen.msg, types.ansible[mode].registered.types_seen.msg];
+    expect(n).toEqual(a);
+    expect(a.slice(0, 6)).toEqual(['str', 'AnsibleUnicode', 'AnsibleUnicode', 'str', 'AnsibleUnicode', ['AnsibleUnicode']]);
+  });
+});
+
 /** Ansible's own row for an include_role, which nodemend's report does not have (README: include banners). */
 const withoutIncludes = (tasks: TaskOutcome[]): TaskOutcome[] => tasks.filter((t) => !t.name.startsWith('include '));
 
@@ -193,6 +225,26 @@ describe('a role param its argument spec refuses', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain(`${pb}${at}: ${msg}`);
     expect(listener.count()).toBe(0);
+  });
+});
+
+describe('-e values on the control machine', () => {
+  it('type_debug names -e k=v and -e JSON values str, -e @file ones AnsibleUnicode, as Ansible', async () => {
+    const dir = workDir('expr-extra-vars');
+    writeFileSync(join(dir, 'ef.yml'), 'fe: fromfile\n');
+    const play = (out: string): string =>
+      `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy:\n        dest: ${out}\n        content: "{{ [ek | type_debug, ej | type_debug, fe | type_debug, [ek, fe] | map('type_debug') | list] | to_json }}"\n`;
+    const extra = ['-e', 'ek=v', '-e', '{"ej": "jv"}', '-e', `@${join(dir, 'ef.yml')}`];
+    writeFileSync(join(dir, 'ansible.yaml'), play(join(dir, 'ansible.out')));
+    writeFileSync(join(dir, 'nodemend.yaml'), play(join(dir, 'nodemend.out')));
+    const ansible = await new Promise<string>((res) =>
+      execFile('ansible-playbook', ['-i', 'localhost,', '-c', 'local', join(dir, 'ansible.yaml'), ...extra], { cwd: dir }, (_e, out, err) => res(out + err)),
+    );
+    const n = await runCli(['run', join(dir, 'nodemend.yaml'), '-i', writeInventory(dir, [HOST]), ...extra]);
+    expect(n.code, n.stdout + n.stderr).toBe(0);
+    const want = JSON.parse(readFileSync(join(dir, 'ansible.out'), 'utf8') || 'null', undefined) as unknown;
+    expect(want, ansible).toEqual(['str', 'str', 'AnsibleUnicode', ['str', 'AnsibleUnicode']]);
+    expect(JSON.parse(readFileSync(join(dir, 'nodemend.out'), 'utf8'))).toEqual(want);
   });
 });
 

@@ -18,6 +18,7 @@ import type { Call, Node } from './ast.js';
 import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { lookupCall } from './calls.js';
 import { givesNativeText } from './fqcn.js';
+import { isPlainStrVar, noteItemsRead } from './str-class.js';
 import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.js';
 import { hasTemplate, renderLazy } from './template-string.js';
 import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, unwrapUnsafe, UnsafeText } from './unsafe.js';
@@ -230,7 +231,10 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext): unknown {
         const facts = scope.ansible_facts as Record<symbol, unknown> | undefined;
         if (facts?.[INJECTS_AS_VARS]) v = getMember(facts, node.name.slice('ansible_'.length));
       }
-      return read(v, node, scope, ctx);
+      const out = read(v, node, scope, ctx);
+      // A variable that holds a Python str (a set_fact rendered into text, -e k=v) is no AnsibleUnicode.
+      if (isPlainStrVar(scope, node.name, out)) lastReadRendered = true;
+      return out;
     }
     case 'member': {
       const obj = evaluate(node.object, scope, ctx);
@@ -242,7 +246,17 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext): unknown {
         return slice(evaluate(node.object, scope, ctx), from, to, step, ctx, node.start);
       });
     case 'list':
-      return trackUnsafeContainer(() => node.items.map((n) => evaluate(n, scope, ctx)));
+      return trackUnsafeContainer(() => {
+        const read: boolean[] = [];
+        const out = node.items.map((n) => {
+          lastReadRendered = false;
+          const v = evaluate(n, scope, ctx);
+          read.push((n.kind === 'variable' || n.kind === 'member') && !lastReadRendered);
+          return v;
+        });
+        noteItemsRead(out, read);
+        return out;
+      });
     case 'dict':
       return trackUnsafeContainer(() => {
         const out: Mapping = {};

@@ -5,7 +5,9 @@ import { PRINTF_FILTERS } from './filters-printf.js';
 import { RANDOM_FILTERS } from './filters-random.js';
 import { TEXT_FILTERS } from './filters-text.js';
 import { ExprValueError, UndefinedVariableError } from './errors.js';
-import { bind, type FilterDef } from './signature.js';
+import { bind, type FilterDef, type InputInfo } from './signature.js';
+import { itemRead } from './str-class.js';
+import { isUnsafe } from './unsafe.js';
 import { iterate, UNDEFINED } from './values.js';
 import { canonicalName } from './fqcn.js';
 
@@ -15,7 +17,9 @@ const map: FilterDef = {
   keywords: ['attribute', 'default'],
   rest: true,
   filterArg: 0,
-  fn: (v, a, rest) => {
+  // type_debug on each item needs to know where the item came from, as on a value alone.
+  describesInput: true,
+  fn: (v, a, rest, input) => {
     const items = iterate(v, 'map');
     // map('attribute', 'name') reads as map(attribute='name').
     const attribute = a.filter === 'attribute' ? rest[0] : a.attribute;
@@ -32,7 +36,9 @@ const map: FilterDef = {
     const def = key !== undefined && Object.prototype.hasOwnProperty.call(FILTERS, key) ? FILTERS[key] : undefined;
     if (!def) throw new ExprValueError(`unknown filter '${String(a.filter)}'`);
     const bound = bind(def, rest, []);
-    return items.map((item) => def.fn(item, bound.named, bound.rest));
+    const itemInput = (item: unknown, i: number): InputInfo | undefined =>
+      input && def.describesInput ? { ...input, unsafe: input.unsafe || isUnsafe(item), nativeText: false, fromVariable: itemRead(v, i) ?? input.fromVariable } : undefined;
+    return items.map((item, i) => def.fn(item, bound.named, bound.rest, itemInput(item, i)));
   },
 };
 
