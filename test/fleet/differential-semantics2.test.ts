@@ -11,6 +11,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES } from '../setup/ansible-differential.js';
 import { HOSTS } from '../setup/fleet.js';
+import { runCli, workDir, writeInventory } from '../setup/cli.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const HOST = HOSTS.ansibleSemantics2[0];
 const d = differential(HOST, 'semantics2');
@@ -151,5 +154,23 @@ describe.each(MODES)('%s', (mode) => {
   it('--force-handlers: the pre_tasks handler ran on the failed host, no task after', () => {
     const rows = flag.nodemend[mode].tasks.map((t) => `${t.name}:${t.status}`);
     expect(rows).toEqual(['pre notify:changed', 'pre fails:failed', `A:${handled}`]);
+  });
+});
+
+describe('nodemend only', () => {
+  it('--json and JUnit record a skipped include as one skipped entry, none of its tasks', async () => {
+    const work = workDir('semantics2-junit');
+    writeFileSync(join(work, 'inc.yml'), '- name: inside\n  debug: { msg: never }\n');
+    writeFileSync(join(work, 'pb.yaml'), `- hosts: ${HOST}\n  tasks:\n    - include_tasks: inc.yml\n      when: false\n    - name: after\n      debug: { msg: after }\n`);
+    const [json, junit] = [join(work, 'r.json'), join(work, 'r.xml')];
+    const r = await runCli(['run', join(work, 'pb.yaml'), '-i', writeInventory(work, [HOST]), '--json', json, '--junit', junit]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/TASK \[include_tasks\] +\[0\/1 ok, 1 skipped\]/);
+    const report = JSON.parse(readFileSync(json, 'utf8')).hosts[HOST];
+    expect(report.tasks.map((t: { task: string; status: string; module: string }) => `${t.task}:${t.module}:${t.status}`)).toEqual(['include_tasks:include_tasks:skipped', 'after:debug:ok']);
+    expect(report.recap).toMatchObject({ ok: 1, skipped: 1 });
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(new RegExp(`<testcase [^>]*name="${HOST} / include_tasks"[^>]*><skipped message="conditional result was false"/>`));
+    expect(xml).not.toContain('inside');
   });
 });
