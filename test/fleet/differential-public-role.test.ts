@@ -10,38 +10,18 @@
  * stand-in (procps-ng 4.0.2) is checked against the real procps 4.0.2 sysctl of the host on
  * what both can do without writing the kernel (reads, errors, --dry-run).
  */
-import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
-import { hostUpper } from '../../src/fleet/hosts.js';
-import { AnsibleRunner, differential, NodemendRunner, type Mode, type RawTask } from '../setup/ansible-differential.js';
-import { workDir } from '../setup/cli.js';
-import { fleetHost, hostRoot, HOSTS, resetHost, testFleet } from '../setup/fleet.js';
-import { changes, snapshot, type PathState } from '../setup/host-changes.js';
+import { differential, type Mode } from '../setup/ansible-differential.js';
+import { hostRoot, HOSTS } from '../setup/fleet.js';
+import { changed, onHost as onAnyHost, roleCopy, runBoth, sequence, type NotYet, type RoleRun, type Shell, type Tool } from '../setup/role-differential.js';
 import { kernelSysctls, plantModprobeStandins, plantMountStandins, plantSysctlStandin, SYSCTL_LOG, SYSCTL_TABLE } from '../setup/system-standins.js';
 
 const HOST = HOSTS.ansibleRoles[0];
 
-interface Shell {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** A script on the host as root, over ssh with the fleet's key; never throws on a non-zero exit. */
-function onHost(script: string): Promise<Shell> {
-  const f = testFleet();
-  const args = ['-p', String(fleetHost(HOST).port), '-i', f.key, '-o', `UserKnownHostsFile=${f.knownHosts}`, '-o', 'BatchMode=yes', 'root@127.0.0.1', script];
-  return new Promise((res) => {
-    execFile('ssh', args, { timeout: 300_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      res({ code, stdout, stderr });
-    });
-  });
-}
+const onHost = (script: string): Promise<Shell> => onAnyHost(HOST, script);
 
 /** A POSIX shell word. */
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -177,129 +157,21 @@ const ROLE = resolve(import.meta.dirname, '../fixtures/roles-public/roles/os_har
 
 /**
  * Tasks nodemend does not load yet, removed from a temporary copy of the role until the
- * engineers who add them land (then this list is empty and the role runs unedited). Each entry:
- * the task file, the task's name, and why.
+ * engineers who add them land (then this list is empty and the role runs unedited).
  */
-const NOT_YET: { file: string; task: string; why: string }[] = [
+const NOT_YET: NotYet[] = [
   { file: 'minimize_access.yml', task: 'Generate list of current available mounted filesystems on the system', why: 'ansible_mounts' },
   { file: 'minimize_access.yml', task: 'Append special devices list to valid mountpoint list', why: 'adds to the list the task above makes' },
   { file: 'minimize_access.yml', task: 'Minimize access for filesystems', why: 'loops over that list (minimize_access_fs.yml reads ansible_mounts too)' },
   { file: 'modprobe.yml', task: 'Remove used filesystems from fs-list', why: 'ansible_mounts' },
 ];
 
-/** The role as the tools get it: the vendored files, less NOT_YET's tasks (a temporary copy while any is left). */
-function roleCopy(): string {
-  if (!NOT_YET.length) return ROLE;
-  const dir = join(workDir('os-hardening-role'), 'os_hardening');
-  cpSync(ROLE, dir, { recursive: true });
-  for (const { file, task } of NOT_YET) {
-    const path = join(dir, 'tasks', file);
-    const doc = parseDocument(readFileSync(path, 'utf8'));
-    const tasks = doc.contents as YAMLSeq<YAMLMap>;
-    const at = tasks.items.findIndex((t) => t.get('name') === task);
-    if (at < 0) throw new Error(`NOT_YET: no task "${task}" in ${file}`);
-    tasks.items.splice(at, 1);
-    writeFileSync(path, doc.toString());
-  }
-  return dir;
-}
-
-/**
- * The play, as the role's README gives it (`become: true`, the role), with only documented
- * variables, each with its reason. `gather_facts: true` is Ansible's default (the suite's
- * ansible.cfg says `gathering = explicit`); nodemend takes it and changes nothing.
- */
+/** Only documented variables, each with its reason. */
 const PLAY_VARS = {
   // README, "Docker support": a Kubernetes node (what nodemend hardens) forwards IPv4 traffic,
   // which the role's sysctl defaults turn off.
   sysctl_overwrite: { 'net.ipv4.ip_forward': 1 },
 };
-const playbook = (host: string): string => `- name: os_hardening
-  hosts: ${host}
-  become: true
-  gather_facts: true
-  vars: ${JSON.stringify(PLAY_VARS)}
-  roles:
-    - os_hardening
-`;
-
-type Tool = 'ansible' | 'nodemend';
-/** nodemend's check run is compared with its own real run (check mode is exact); Ansible's is not needed for that. */
-const ROLE_MODES: Record<Tool, readonly Mode[]> = { ansible: ['run', 'rerun'], nodemend: ['check', 'run', 'rerun'] };
-
-interface RoleRun {
-  exitCode: number;
-  output: string;
-  tasks: RawTask[];
-  /** Paths changed by this mode's run: from the fresh host for check and run, from after the run for rerun. */
-  changes: Map<string, [PathState, PathState]>;
-}
-
-/**
- * Paths whose bytes say when or how a tool ran, not what the role did: each tool's own scratch
- * directories, package managers' logs and caches (timestamps), the mirror's apt lists, the
- * stand-ins' call logs (each tool calls sysctl its own way; the table they keep is compared).
- */
-const NOISE = [
-  /^\/(home\/ops|root)\/\.ansible(\/|$)/,
-  /^\/var\/log\/(apt\/|dpkg\.log|nm-[a-z]+-standin\.log)/,
-  /^\/var\/cache\//,
-  /^\/var\/lib\/apt\/lists\//,
-  /^\/var\/lib\/dpkg\/[^/]*-old$/,
-  // nodemend's persistent shell's directory: the host's shell removes it when its session ends, just after the CLI exits.
-  /^\/tmp\/nodemend\.[A-Za-z0-9]{8}(\/|$)/,
-];
-const noise = (path: string): boolean => NOISE.some((r) => r.test(path));
-
-/** A mode's changes without the noise: path → state after. */
-function changed(r: RoleRun): Record<string, PathState> {
-  return Object.fromEntries([...r.changes].filter(([p]) => !noise(p)).map(([p, [, after]]) => [p, after]));
-}
-
-/** node32 made fresh, with the stand-ins, Debian's policy-rc.d and python3-apt (Ansible's apt module needs it, and would install it). */
-async function freshHost(sysctls: string): Promise<void> {
-  await resetHost(HOST);
-  const root = hostRoot(HOST);
-  plantSysctlStandin(root, sysctls);
-  plantMountStandins(root);
-  plantModprobeStandins(root, release(), { dep: [], builtin: [], loaded: [] });
-  // Debian's way to keep a chroot's package scripts from starting daemons (auditd would talk to
-  // the shared kernel's audit subsystem): invoke-rc.d asks policy-rc.d, 101 = action forbidden.
-  writeFileSync(join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\n# nodemend test fleet: no daemon starts from a package script\nexit 101\n', { mode: 0o755 });
-  const apt = 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=120 python3-apt';
-  const r = await onHost(`${apt} >/dev/null 2>&1 || { apt-get update -q >/dev/null && ${apt} >/dev/null; }`);
-  expect(r.code, r.stderr).toBe(0);
-}
-
-async function runRole(tool: Tool, role: string, sysctls: string): Promise<Partial<Record<Mode, RoleRun>>> {
-  await freshHost(sysctls);
-  const fleet = testFleet();
-  const root = hostRoot(HOST);
-  const upper = hostUpper(fleet.dir, HOST);
-  const lower = (JSON.parse(readFileSync(join(fleet.dir, 'fleet.json'), 'utf8')) as { rootfs: string }).rootfs;
-  const work = workDir(`os-hardening-${tool}`);
-  writeFileSync(join(work, 'playbook.yaml'), playbook(HOST));
-  mkdirSync(join(work, 'roles'));
-  symlinkSync(role, join(work, 'roles', 'os_hardening'));
-  const runner = tool === 'ansible' ? new AnsibleRunner(work, HOST) : new NodemendRunner(work, HOST);
-  const fresh = snapshot(root, upper);
-  let last = fresh;
-  const out: Partial<Record<Mode, RoleRun>> = {};
-  try {
-    for (const mode of ROLE_MODES[tool]) {
-      const r = await runner.run(mode);
-      const now = snapshot(root, upper);
-      out[mode] = { ...r, changes: changes(mode === 'rerun' ? last : fresh, now, root, lower) };
-      if (mode !== 'check') last = now;
-    }
-  } finally {
-    runner.close();
-  }
-  return out;
-}
-
-/** Tasks as "NAME: status" lines, in run order. */
-const sequence = (r: RoleRun): string[] => r.tasks.map((t) => `${t.handler ? 'HANDLER ' : ''}${t.task}: ${t.status}`);
 
 /**
  * Rows only Ansible prints, each for a reason the README gives: its role argument validation
@@ -309,16 +181,21 @@ const sequence = (r: RoleRun): string[] => r.tasks.map((t) => `${t.handler ? 'HA
 const ANSIBLE_ONLY = [/^os_hardening : Validating arguments against arg spec 'main'/, /^Gathering Facts: /];
 
 describe('devsec os_hardening 10.2.0 through ansible-playbook and nodemend on a fresh host', () => {
-  const runs: Partial<Record<Tool, Partial<Record<Mode, RoleRun>>>> = {};
-  const get = (tool: Tool, mode: Mode): RoleRun => runs[tool]![mode]!;
+  let runs: Record<Tool, Partial<Record<Mode, RoleRun>>>;
+  const get = (tool: Tool, mode: Mode): RoleRun => runs[tool][mode]!;
   beforeAll(async () => {
-    const role = roleCopy();
     const sysctls = kernelSysctls();
-    for (const tool of ['ansible', 'nodemend'] as Tool[]) runs[tool] = await runRole(tool, role, sysctls);
-    if (process.env.NM_ROLE_DUMP) {
-      const plain = Object.fromEntries(Object.entries(runs).map(([t, r]) => [t, Object.fromEntries(Object.entries(r).map(([m, x]) => [m, { ...x, changes: Object.fromEntries(x.changes) }]))]));
-      writeFileSync(process.env.NM_ROLE_DUMP, JSON.stringify(plain, null, 1));
-    }
+    runs = await runBoth({
+      host: HOST,
+      dir: roleCopy(ROLE, NOT_YET),
+      name: 'os_hardening',
+      vars: PLAY_VARS,
+      prepare: (root) => {
+        plantSysctlStandin(root, sysctls);
+        plantMountStandins(root);
+        plantModprobeStandins(root, release(), { dep: [], builtin: [], loaded: [] });
+      },
+    });
   }, 3_600_000);
 
   it.each(['run', 'rerun'] as Mode[])('%s: the same tasks in the same order, each ok / changed / skipped / failed alike', (mode) => {
