@@ -121,6 +121,7 @@ export const ANSIBLE_FACTS: ReadonlyMap<string, AnsibleFact> = new Map<string, A
   ['memtotal_mb', mem('MemTotal')],
   ['memfree_mb', mem('MemFree')],
   ['swaptotal_mb', mem('SwapTotal')],
+  ['mounts', { needs: ['mounts'], subset: 'hardware', value: (f) => f('mounts') }],
   ['processor_vcpus', { needs: ['cpuinfo'], subset: 'hardware', value: (f) => (f('cpuinfo') as { processors: number }).processors }],
   ['processor_count', { needs: ['cpuinfo'], subset: 'hardware', value: (f) => (f('cpuinfo') as { sockets: number }).sockets }],
   ['processor_cores', { needs: ['cpuinfo'], subset: 'hardware', value: (f) => (f('cpuinfo') as { cores: number }).cores }],

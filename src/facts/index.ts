@@ -6,9 +6,10 @@ import ansibleSources from './ansible.js';
 import networkFacts from './network.js';
 import userFacts from './user.js';
 import virtualFacts from './virtual.js';
+import mountFacts from './mounts.js';
 import selinuxFacts from './selinux.js';
 
 /** Every fact nodemend knows, by name. One file per domain adds its list here. */
 export const FACTS: ReadonlyMap<string, FactDef> = new Map(
-  [...osFacts, ...kernelFacts, ...packageFacts, ...ansibleSources, ...networkFacts, ...selinuxFacts, ...userFacts, ...virtualFacts].map((f) => [f.name, f as FactDef]),
+  [...osFacts, ...kernelFacts, ...packageFacts, ...ansibleSources, ...networkFacts, ...selinuxFacts, ...userFacts, ...virtualFacts, ...mountFacts].map((f) => [f.name, f as FactDef]),
 );

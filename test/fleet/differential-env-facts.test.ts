@@ -13,14 +13,23 @@
  * on PATH). LANG and LC_* come from the controller, not the host: OpenSSH's client sends them
  * (Debian's /etc/ssh/ssh_config: `SendEnv LANG LC_*`, sshd's `AcceptEnv LANG LC_*`) and sudo keeps
  * LANG; ssh2 sends none. Ansible's LANG is asserted to be the controller's own.
+ *
+ * ansible_mounts: a fleet host's own mounts are all skipped by Ansible (no device starts with
+ * `/`), so the test mounts tmpfs filesystems on node35 first (MOUNTS: sources that start with `/`,
+ * hold `:/` or not, octal escapes, a bind mount, two mounts stacked on one point, one under a
+ * directory only root may search) and compares the whole list, every key of every entry, exactly:
+ * the sizes and inode counts move only when something writes to those filesystems, and nothing
+ * does between the two tools' reads (each tool writes under /tmp and ~/.ansible, on the host's
+ * overlay root, which is not in the list). Ansible lists the entries in the order its statvfs
+ * workers finish, so both lists are compared sorted by mount point.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
 import { runCli, workDir } from '../setup/cli.js';
-import { fleetHost, hostRoot, HOSTS, testFleet } from '../setup/fleet.js';
+import { fleetHost, hostRoot, HOSTS, onHostAsRoot, testFleet } from '../setup/fleet.js';
 
 const HOST = HOSTS.ansibleEnvFacts[0];
 type Tool = 'ansible' | 'nodemend';
@@ -45,6 +54,9 @@ const DUMP = `facts={{ { ${[
   `'hostvars_user_id': hostvars['${HOST}'].ansible_user_id`,
   `'hostvars_virtualization_type': hostvars['${HOST}'].ansible_virtualization_type`,
   `'hostvars_env_home': hostvars['${HOST}'].ansible_facts.env.HOME`,
+  "'mounts': ansible_mounts",
+  "'facts_mounts': ansible_facts.mounts",
+  `'hostvars_mounts': hostvars['${HOST}'].ansible_mounts`,
 ].join(', ')} } | to_json }}\n`;
 
 const out = (tool: Tool, name: string): string => `/tmp/nmdiff-envfacts-${tool}-${name}.json`;
@@ -91,6 +103,10 @@ const playbook = (tool: Tool): string => `
         - file: { path: /run/systemd, state: absent }
         - file: { path: /.dockerenv, state: absent }
     - copy: { content: "facts={{ {'setup': s_virtual.ansible_facts, 'type': ansible_virtualization_type} | to_json }}\\n", dest: ${out(tool, 'setup-virtual')} }
+    - name: the mounts by the hardware subset and a filter, as the login user
+      setup: { gather_subset: ['!all', '!min', 'hardware'], filter: ansible_mounts }
+      register: s_mounts
+    - copy: { content: "facts={{ {'setup': s_mounts.ansible_facts} | to_json }}\\n", dest: ${out(tool, 'setup-mounts')} }
 `;
 
 /** The same become play as opspw, whose sudo asks for a password. */
@@ -104,6 +120,32 @@ const passwordPlaybook = (tool: Tool): string => `
 `;
 
 const runs: Record<string, { code: number; output: string }> = {};
+
+/** Where the test's filesystems are mounted on node35. */
+const MNT = '/tmp/nmdiff-envfacts-mnt';
+/** Each: the source (tmpfs takes any string), the mount point under MNT; mounted in this order. */
+const MOUNTS: [string, string][] = [
+  ['/nm-tmpfs', 'plain'],
+  ['/nm dev\twith tab', 'with space'],
+  ['nfs-like:/export', 'nfs'],
+  ['nm-not-a-path', 'skipped'],
+  ['/nm-lower', 'stacked'],
+  ['/nm-upper', 'stacked'],
+  ['/nm-private', 'private/inner'],
+];
+/** A POSIX shell word. */
+const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+/** The mounts, a file that makes the sizes non-trivial, a bind mount of a directory of the first, a private directory. */
+const MOUNT_SCRIPT = [
+  'set -e',
+  `mkdir -p ${MNT}/bind ${MNT}/private`,
+  ...MOUNTS.map(([src, at]) => `mkdir -p ${q(`${MNT}/${at}`)} && mount -t tmpfs -o size=8m ${q(src)} ${q(`${MNT}/${at}`)}`),
+  `mkdir ${MNT}/plain/sub && head -c 1048576 /dev/zero > ${MNT}/plain/sub/one-mib && touch ${MNT}/plain/a ${MNT}/plain/b`,
+  `mount --bind ${MNT}/plain/sub ${MNT}/bind`,
+  `chmod 700 ${MNT}/private`,
+].join('\n');
+/** Unmount them, latest first (the stacked point twice); what was never mounted is skipped. */
+const UNMOUNT_SCRIPT = [`${MNT}/bind`, ...MOUNTS.map(([, at]) => `${MNT}/${at}`).reverse()].map((p) => `umount ${q(p)} 2>/dev/null;`).join(' ') + ` rm -rf ${MNT}`;
 
 async function ansible(tool: 'ansible', user: string, play: string, tag: string): Promise<void> {
   const f = testFleet();
@@ -140,13 +182,17 @@ function read(tool: Tool, name: string): Record<string, any> {
 }
 
 beforeAll(async () => {
-  for (const t of TOOLS) for (const n of ['become', 'login', 'setup-become', 'setup-filter', 'setup-virtual', 'opspw']) rmSync(join(hostRoot(HOST), out(t, n)), { force: true });
+  for (const t of TOOLS) for (const n of ['become', 'login', 'setup-become', 'setup-filter', 'setup-virtual', 'setup-mounts', 'opspw']) rmSync(join(hostRoot(HOST), out(t, n)), { force: true });
+  await onHostAsRoot(HOST, UNMOUNT_SCRIPT);
+  await onHostAsRoot(HOST, MOUNT_SCRIPT);
   await ansible('ansible', 'ops', playbook('ansible'), 'ops');
   await ansible('ansible', 'opspw', passwordPlaybook('ansible'), 'opspw');
   await nodemend('ops', playbook('nodemend'), 'ops');
   await nodemend('opspw', passwordPlaybook('nodemend'), 'opspw');
   for (const [k, r] of Object.entries(runs)) expect(r.code, `${k}:\n${r.output.slice(-3000)}`).toBe(0);
 }, 600_000);
+
+afterAll(() => onHostAsRoot(HOST, UNMOUNT_SCRIPT), 60_000);
 
 /** The env without the keys that differ by nature, after checking each one's shape in both tools. */
 function comparableEnv(env: Record<string, string>, sudo: boolean, tool: Tool): Record<string, string> {
@@ -163,6 +209,11 @@ function comparableEnv(env: Record<string, string>, sudo: boolean, tool: Tool): 
   return Object.fromEntries(Object.entries(env).filter(([k]) => !BY_NATURE.includes(k) && !FORWARDED.test(k)));
 }
 
+type Mount = Record<string, string | number>;
+/** Ansible lists the mounts in the order its workers finish: compared sorted by mount point. */
+const sortedMounts = (m: Mount[]): Mount[] => [...m].sort((x, y) => String(x.mount).localeCompare(String(y.mount)));
+const byMount = (d: Record<string, any>) => ({ mounts: sortedMounts(d.mounts), facts_mounts: sortedMounts(d.facts_mounts), hostvars_mounts: sortedMounts(d.hostvars_mounts) });
+
 function expectSameDump(name: string, sudo: boolean): { a: Record<string, any>; n: Record<string, any> } {
   const a = read('ansible', name);
   const n = read('nodemend', name);
@@ -170,7 +221,7 @@ function expectSameDump(name: string, sudo: boolean): { a: Record<string, any>; 
   expect(comparableEnv(n.env, sudo, 'nodemend')).toEqual(comparableEnv(a.env, sudo, 'ansible'));
   // The tech lists are Python sets in Ansible: their order changes between runs.
   const sets = (d: Record<string, any>) => ({ virtualization_tech_guest: [...d.virtualization_tech_guest].sort(), virtualization_tech_host: [...d.virtualization_tech_host].sort() });
-  const rest = (d: Record<string, any>) => ({ ...d, env: undefined, facts_env: undefined, ...sets(d) });
+  const rest = (d: Record<string, any>) => ({ ...d, env: undefined, facts_env: undefined, ...sets(d), ...byMount(d) });
   expect(rest(n)).toEqual(rest(a));
   expect(n.facts_env).toEqual(n.env);
   return { a, n };
@@ -234,5 +285,44 @@ describe('the virtual subset', () => {
     expect(sorted(n.setup)).toEqual(sorted(a.setup));
     expect(n.type).toBe('systemd-nspawn');
     expect(a.type).toBe('systemd-nspawn');
+  });
+});
+
+describe('ansible_mounts', () => {
+  const at = (p: string): string => `${MNT}/${p}`;
+  const mine = (mounts: Mount[]): Mount[] => sortedMounts(mounts.filter((m) => String(m.mount).startsWith(MNT)));
+
+  it('gathered as root: the test’s mounts as Ansible lists them (escapes decoded, the bind marked, the stacked one once), every key equal', () => {
+    const { a, n } = expectSameDump('become', true);
+    expect(mine(a.mounts).map((m) => [m.mount, m.device, m.fstype])).toEqual([
+      [at('bind'), '/nm-tmpfs', 'tmpfs'],
+      [at('nfs'), 'nfs-like:/export', 'tmpfs'],
+      [at('plain'), '/nm-tmpfs', 'tmpfs'],
+      [at('private/inner'), '/nm-private', 'tmpfs'],
+      [at('stacked'), '/nm-upper', 'tmpfs'],
+      [at('with space'), '/nm dev\twith tab', 'tmpfs'],
+    ]);
+    const plain = mine(a.mounts)[2];
+    expect(plain).toMatchObject({ options: expect.stringMatching(/^rw,relatime,size=8192k/), block_size: 4096, block_total: 2048, uuid: 'N/A' });
+    expect(plain.block_used).toBeGreaterThanOrEqual(256);
+    expect(mine(a.mounts)[0].options).toMatch(/,bind$/);
+    expect(mine(a.mounts)[3]).toHaveProperty('size_total', 8 << 20);
+    expect(sortedMounts(n.mounts)).toEqual(sortedMounts(a.mounts));
+  });
+
+  it('gathered as the login user: no sizes for a mount point under a directory only root may search, as in Ansible', () => {
+    const { a, n } = expectSameDump('login', false);
+    const privateOf = (d: Record<string, any>) => mine(d.mounts).find((m) => m.mount === at('private/inner'));
+    expect(privateOf(a)).toEqual({ mount: at('private/inner'), device: '/nm-private', fstype: 'tmpfs', options: expect.any(String), uuid: 'N/A' });
+    expect(privateOf(n)).toEqual(privateOf(a));
+  });
+
+  it('setup gather_subset hardware, filter ansible_mounts: only the mounts, equal to Ansible’s', () => {
+    const a = read('ansible', 'setup-mounts');
+    const n = read('nodemend', 'setup-mounts');
+    expect(Object.keys(a.setup)).toEqual(['ansible_mounts']);
+    expect(Object.keys(n.setup)).toEqual(['ansible_mounts']);
+    expect(mine(a.setup.ansible_mounts)).toHaveLength(6);
+    expect(sortedMounts(n.setup.ansible_mounts)).toEqual(sortedMounts(a.setup.ansible_mounts));
   });
 });
