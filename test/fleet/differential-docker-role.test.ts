@@ -4,7 +4,7 @@
  * differential-public-role.test.ts compares os_hardening (test/setup/role-differential.ts).
  *
  * The fleet has no internet, and a fleet host runs no systemd. So:
- * - Docker's APT repository is served from this machine (test/setup/signed-apt-repo.ts): the layout
+ * - Docker's APT repository is served from this machine (test/setup/local-apt-repo.ts): the layout
  *   of download.docker.com/linux/debian, InRelease signed with a fresh key that the role downloads
  *   with get_url from `{{ docker_repo_url }}/debian/gpg`, as it would Docker's. Only role variables
  *   point there (docker_repo_url, docker_apt_gpg_key_checksum, docker_compose_url): the role is not
@@ -26,17 +26,14 @@ import { workDir } from '../setup/cli.js';
 import { HOSTS } from '../setup/fleet.js';
 import type { PathState } from '../setup/host-changes.js';
 import { changed, onHost, roleCopy, runBoth, sequence, type NotYet, type RoleRun, type Tool } from '../setup/role-differential.js';
-import { buildSignedRepo, serveDir, type DummyPackage } from '../setup/signed-apt-repo.js';
+import { buildSignedRepo, serveDir, type DummyPackage } from '../setup/local-apt-repo.js';
 import { plantSystemctlStandin, SYSTEMCTL_STATE_DIR, SYSTEMD_CANARY } from '../setup/system-standins.js';
 
 const HOST = HOSTS.ansibleDockerRole[0];
 const ROLE = resolve(import.meta.dirname, '../fixtures/roles-public/roles/geerlingguy.docker');
 
-/** Left out of a temporary copy of the role until nodemend takes it (then the role runs unedited). */
-const NOT_YET: NotYet[] = [
-  { file: 'main.yml', task: 'Install Docker packages (with downgrade option).', arg: 'allow_downgrade', why: "package's allow_downgrade (engineer h15a)" },
-  { file: 'main.yml', task: 'Install docker-compose-plugin (with downgrade option).', arg: 'allow_downgrade', why: "package's allow_downgrade (engineer h15a)" },
-];
+/** Left out of a temporary copy of the role until nodemend takes it: nothing now (the role runs unedited). */
+const NOT_YET: NotYet[] = [];
 
 const DOCKER = '27.4.1';
 const DEB_SUFFIX = '-1~debian.12~bookworm';
