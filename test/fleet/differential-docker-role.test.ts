@@ -17,10 +17,9 @@
  *   are on, with a dummy docker-compose v2.32.1 served from here.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { differential, MODES, type Mode } from '../setup/ansible-differential.js';
 import { workDir } from '../setup/cli.js';
 import { HOSTS } from '../setup/fleet.js';
@@ -196,33 +195,11 @@ describe('omit and ansible_version, as the role uses them', () => {
 const ANSIBLE_ONLY = [/^Gathering Facts: /];
 
 /**
- * The run order as Ansible would title it, for the deliberate differences the README lists
+ * The run order as Ansible would title it, for the deliberate difference the README lists
  * ("Choices where Ansible users might expect otherwise"): an unnamed task is titled with its module
- * and its first argument (`set_fact {{ docker_compose_vsn.stdout | ...`; Ansible: `set_fact`), and
- * a loop-less include_tasks whose `when:` is false is no row of its own, its tasks each skipped
- * (Ansible: one skipped `include_tasks` row). `includes` are the role's include_tasks files.
+ * and its first argument (`set_fact {{ docker_compose_vsn.stdout | ...`; Ansible: `set_fact`).
  */
-const INCLUDED: Record<string, string[]> = Object.fromEntries(
-  ['setup-RedHat.yml', 'setup-Debian.yml', 'docker-compose.yml', 'docker-users.yml'].map((f) => [f, taskNames(parse(readFileSync(join(ROLE, 'tasks', f), 'utf8')) as RoleTask[])]),
-);
-type RoleTask = { name?: string; block?: RoleTask[]; rescue?: RoleTask[]; always?: RoleTask[] };
-function taskNames(tasks: RoleTask[]): string[] {
-  return tasks.flatMap((t) => (t.block ? taskNames([...t.block, ...(t.rescue ?? []), ...(t.always ?? [])]) : t.name ? [`geerlingguy.docker : ${t.name}`] : []));
-}
-
-function asAnsibleTitles(rows: string[], includes: Record<string, string[]>): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < rows.length; i++) {
-    const skippedInclude = Object.values(includes).find((names) => names.length && names.every((n, j) => rows[i + j] === `${n}: skipped`));
-    if (skippedInclude) {
-      out.push('geerlingguy.docker : include_tasks: skipped');
-      i += skippedInclude.length - 1;
-      continue;
-    }
-    out.push(rows[i].replace(/^(geerlingguy\.docker : set_fact) .*(: \w+)$/, '$1$2'));
-  }
-  return out;
-}
+const asAnsibleTitles = (rows: string[]): string[] => rows.map((r) => r.replace(/^(geerlingguy\.docker : set_fact) .*(: \w+)$/, '$1$2'));
 
 describe('geerlingguy.docker through ansible-playbook and nodemend on a fresh host', () => {
   let runs: Record<Tool, Partial<Record<Mode, RoleRun>>>;
@@ -253,7 +230,7 @@ describe('geerlingguy.docker through ansible-playbook and nodemend on a fresh ho
     const ansible = sequence(get('ansible', mode));
     const only = ansible.filter((t) => ANSIBLE_ONLY.some((r) => r.test(t)));
     expect(only.length, ansible.join('\n')).toBe(ANSIBLE_ONLY.length);
-    expect(asAnsibleTitles(sequence(get('nodemend', mode)), INCLUDED)).toEqual(ansible.filter((t) => !only.includes(t)));
+    expect(asAnsibleTitles(sequence(get('nodemend', mode)))).toEqual(ansible.filter((t) => !only.includes(t)));
   });
 
   it('run: the same paths changed, with the same content, mode, owner and group', () => {
