@@ -212,9 +212,6 @@ export default defineModule<Args>({
         backup: a.backup,
         backupField: 'backup_file',
         absentOk: a.state === 'absent' || a.state === 'absent_from_fstab',
-        mode: undefined,
-        owner: undefined,
-        group: undefined,
         extra: probeScript(m.name),
         onExtra: (out) => {
           const nl = out.indexOf('\n');
