@@ -290,10 +290,11 @@ export default defineModule<Args>({
     const changed = fileChanged || !isMounted;
     const old = fstabEdit?.kind === 'set' ? fstabEdit.oldLines.join('') : undefined;
     const notes = [fileChanged ? file.msg : '', isMounted ? (fileChanged ? `would remount ${m.name}` : '') : `would mount ${m.name}`].filter(Boolean);
+    const dones = [fileChanged ? (file.done ?? file.msg) : '', isMounted ? (fileChanged ? `remounted ${m.name}` : '') : `mounted ${m.name}`].filter(Boolean);
     return {
       changed,
       msg: changed ? notes.join('; ') : `${m.name} is mounted as in ${m.fstab}`,
-      done: notes.join('; ').replace(/would /g, ''),
+      done: dones.join('; '),
       diff: file.diff,
       result: result(),
       apply: async () => {
