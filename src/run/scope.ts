@@ -17,6 +17,7 @@ import { INJECTS_AS_VARS, markOpaque } from '../load/expr/values.js';
 import { FactNeeded } from '../load/expr/index.js';
 import { markUnsafe } from '../load/expr/unsafe.js';
 import type { HostRun } from './host-run.js';
+import type { NetworkFacts } from '../facts/network.js';
 import type { Inventory, Play } from '../load/model.js';
 import type { RoleScope } from './inherited.js';
 
@@ -64,7 +65,12 @@ export function ansibleFactsProxy(facts: Facts, returned: { names: ReadonlySet<s
     new Proxy({} as Record<string | symbol, unknown>, {
       get: (_t, prop) => (prop === INJECTS_AS_VARS ? true : known(prop) || mine(prop) ? value(prop) : iface(prop)),
       has: (_t, prop) => known(prop) || mine(prop) || iface(prop) !== undefined,
-      ownKeys: () => [...ANSIBLE_FACTS.keys(), ...[...returned.names].filter(mine)],
+      // Interfaces only once the network facts are fetched (listing never fetches), not enumerable.
+      ownKeys: () => [
+        ...ANSIBLE_FACTS.keys(),
+        ...[...returned.names].filter(mine),
+        ...Object.keys((facts.peek('network') as NetworkFacts | undefined)?.byName ?? {}).filter((n) => !known(n) && !mine(n)),
+      ],
       getOwnPropertyDescriptor: (_t, prop) =>
         known(prop) || mine(prop)
           ? { enumerable: true, configurable: true, writable: false, value: value(prop) }
