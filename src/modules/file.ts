@@ -75,7 +75,8 @@ function extraScript(a: Args): Raw | undefined {
     const resolved = posix.isAbsolute(a.src!) ? a.src! : posix.join(posix.dirname(a.path), a.src!);
     parts.push(sh`echo @@src; [ -e ${resolved} ] && echo exists`.text);
     // What load_file_common_arguments follows to once the link exists: src's real path.
-    if ((a.mode ?? a.owner ?? a.group) !== undefined && a.follow) parts.push(sh`echo @@target; [ -e ${resolved} ] && readlink -f -- ${resolved} && stat -L -c ${STAT_FIELDS_FORMAT} -- ${resolved}`.text);
+    if ((a.mode ?? a.owner ?? a.group) !== undefined && a.follow)
+      parts.push(sh`echo @@target; [ -e ${resolved} ] && readlink -f -- ${resolved} && stat -L -c ${STAT_FIELDS_FORMAT} -- ${resolved}`.text);
   }
   return parts.length ? raw(parts.join('\n')) : undefined;
 }
