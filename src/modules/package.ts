@@ -87,7 +87,12 @@ export function queryScript(backend: Backend, specs: Spec[], opts: { policy?: bo
     return sh`a=$(dpkg --print-architecture 2>/dev/null)
 for n in ${names}; do printf '%s %s\\n' ${Q} "$n"; dpkg-query -W -f='\${db:Status-Abbrev}|\${Version}\\n' "$n" 2>/dev/null
   for l in "$n" "\${n%%:*}" "\${n%%:*}:$a"; do if [ -e "/var/lib/dpkg/info/$l.list" ]; then printf '%s\\n' ${Q + 'FILES'}; break; fi; done; done
-${opts.policy ? sh`printf '%s\\n' ${Q + 'POLICY'}; LC_ALL=C apt-cache ${aptOpts} policy ${names} 2>/dev/null` : raw(':')}`;
+${
+  opts.policy
+    ? sh`printf '%s\\n' ${Q + 'AUTO'}; apt-mark showauto ${names} 2>/dev/null
+printf '%s\\n' ${Q + 'POLICY'}; LC_ALL=C apt-cache ${aptOpts} policy ${names} 2>/dev/null`
+    : raw(':')
+}`;
   }
   const qf = '%{NAME}|%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n';
   const upgrades = backend === 'dnf' ? sh`dnf -q list --upgrades ${specs.map((s) => s.spec)}` : sh`yum -q list updates ${specs.map((s) => s.spec)}`;
@@ -110,6 +115,8 @@ export interface QueryResult {
   upgrades: Map<string, string>;
   /** apt: specs whose package still has files (installed, or removed with its conffiles kept: dpkg's "rc"). */
   hasFiles: Set<string>;
+  /** apt: the named packages marked automatically installed (apt-mark showauto). */
+  auto: Set<string>;
 }
 
 export function parseQuery(backend: Backend, stdout: string): QueryResult {
@@ -117,11 +124,16 @@ export function parseQuery(backend: Backend, stdout: string): QueryResult {
   const policy = new Map<string, PolicyEntry>();
   const upgrades = new Map<string, string>();
   const hasFiles = new Set<string>();
-  let section: 'specs' | 'policy' | 'upgrades' = 'specs';
+  const auto = new Set<string>();
+  let section: 'specs' | 'auto' | 'policy' | 'upgrades' = 'specs';
   let current: string | undefined;
   const tail: string[] = [];
   for (const line of stdout.split('\n')) {
-    if (line === `${Q}POLICY`) section = 'policy';
+    if (line === `${Q}AUTO`) section = 'auto';
+    else if (section === 'auto' && line === `${Q}POLICY`) section = 'policy';
+    else if (section === 'auto') {
+      if (line.trim()) auto.add(line.trim().replace(/:[a-z0-9]+$/, ''));
+    } else if (line === `${Q}POLICY`) section = 'policy';
     else if (line === `${Q}UPGRADES`) section = 'upgrades';
     else if (section === 'specs' && line === `${Q}FILES`) {
       if (current !== undefined) hasFiles.add(current);
@@ -161,7 +173,7 @@ export function parseQuery(backend: Backend, stdout: string): QueryResult {
       i += 3;
     }
   }
-  return { installed, policy, upgrades, hasFiles };
+  return { installed, policy, upgrades, hasFiles, auto };
 }
 
 /** apt version pins (`1.2*`) match as Ansible's apt module matches them: fnmatch. */
@@ -173,6 +185,8 @@ export interface Decision {
   /** yum/dnf: installed packages to upgrade. */
   upgrade: string[];
   remove: string[];
+  /** apt: installed packages, named by the task, that apt marked automatically installed: marked manual (as Ansible's apt does). */
+  manual?: string[];
   /** apt: remove with --purge (the configuration files too). */
   purge?: boolean;
   /** One line per package for the plan's message. */
@@ -188,6 +202,7 @@ export function decide(backend: Backend, state: State, specs: Spec[], q: QueryRe
     d.notes.push(`${verb} ${what}`);
     d.done.push(`${doneVerb} ${what}`);
   };
+  const autoNamed: string[] = [];
   for (const s of specs) {
     const key = backend === 'apt' ? s.spec.split('=')[0] : s.spec;
     const have = q.installed.get(key);
@@ -202,6 +217,7 @@ export function decide(backend: Backend, state: State, specs: Spec[], q: QueryRe
     }
     if (backend === 'apt') {
       const pol = q.policy.get(s.name);
+      if (have !== undefined && q.auto?.has(key)) autoNamed.push(key);
       if (s.version) {
         if (have !== undefined && versionMatches(s.version, have)) continue;
         const v = pol?.versions.find((x) => versionMatches(s.version!, x));
@@ -229,6 +245,13 @@ export function decide(backend: Backend, state: State, specs: Spec[], q: QueryRe
       note('upgrade', 'upgraded', `${s.name} ${have} -> ${q.upgrades.get(s.name)}`);
     }
   }
+  // Ansible's apt marks every package it was asked for manually installed (apt-mark manual, after
+  // installing); apt-get install already does it for what it installs.
+  const manual = autoNamed.filter((k) => !d.install.some((i) => i.split('=')[0] === k));
+  if (manual.length) {
+    d.manual = manual;
+    for (const k of manual) note('mark', 'marked', `${k} as manually installed`);
+  }
   return d;
 }
 
@@ -240,6 +263,7 @@ export function changeCommand(backend: Backend, d: Decision): Raw {
   if (backend === 'apt') {
     if (d.install.length) parts.push(sh`${APT_GET} install ${d.install}`);
     if (d.remove.length) parts.push(sh`${APT_GET} ${raw(d.purge ? '--purge ' : '')}remove ${d.remove}`);
+    if (d.manual?.length) parts.push(sh`apt-mark manual ${d.manual} >/dev/null`);
   } else {
     const tool = raw(backend);
     if (d.install.length) parts.push(sh`${tool} install -y ${d.install}`);
@@ -330,7 +354,7 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
       const d = decide(backend, args.state, specs, q, { purge: args.purge });
       const before = installedVersions(specs, backend, q);
       const cacheNote = refresh && ctx.check && !scratch ? ' (cache not refreshed in check mode)' : '';
-      if (!d.install.length && !d.upgrade.length && !d.remove.length) {
+      if (!d.install.length && !d.upgrade.length && !d.remove.length && !d.manual?.length) {
         const what = args.state === 'absent' ? 'absent' : args.state === 'latest' ? 'at the latest version' : 'present';
         return { changed: false, msg: `all packages already ${what}${cacheNote}`, result: { installed_versions: before, cache_updated: refresh && !ctx.check } };
       }
