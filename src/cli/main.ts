@@ -54,7 +54,8 @@ const runCmd = withLoadOptions(program.command('run'))
   )
   .option('--state-dir <dir>', 'where the run journal for --resume is kept (default .nodemend, or $NODEMEND_STATE_DIR)')
   .option('--start-at-task <name>', 'skip every task before the first one with this name (a glob), as ansible-playbook does')
-  .option('--step', 'ask before each task: (N)o skips it, (y)es runs it, (c)ontinue runs the rest of the batch without asking (needs a terminal)');
+  .option('--step', 'ask before each task: (N)o skips it, (y)es runs it, (c)ontinue runs the rest of the batch without asking (needs a terminal)')
+  .option('--force-handlers', "run the handlers notified so far on a host that fails, as ansible-playbook's flag (a play's force_handlers wins)");
 withExecOptions(runCmd).action(async (playbook: string, opts) => process.exit(await runCommand(playbook, opts)));
 
 withLoadOptions(program.command('validate'))

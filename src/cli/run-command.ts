@@ -49,6 +49,8 @@ export interface RunFlags extends LoadFlags {
   startAtTask?: string;
   /** --step: ask before each task (a terminal on stdin is required). */
   step?: boolean;
+  /** --force-handlers: the default of every play's force_handlers. */
+  forceHandlers?: boolean;
 }
 
 /** The local test fleet's inventory is the default, so `nodemend run playbooks/x.yaml` works after `fleet up`. */
@@ -133,6 +135,7 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
     verbose: flags.verbose,
     ignoreLock: Boolean(flags.ignoreLock),
     startAtTask: flags.startAtTask,
+    forceHandlers: Boolean(flags.forceHandlers),
     runIdentity: newRunIdentity(),
   };
   // A real run keeps a journal of the hosts that finished each play, for --resume.

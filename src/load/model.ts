@@ -193,8 +193,20 @@ export interface Play {
   serial: (number | string)[];
   max_fail_percentage?: number;
   any_errors_fatal?: boolean;
+  /**
+   * A host that fails still runs the handlers notified so far, at the end of the section it failed
+   * in (Ansible 2.14's Play.compile wraps each section in a block whose always: flushes). Unset:
+   * the `--force-handlers` flag decides, as Ansible's play keyword defaults to it.
+   */
+  force_handlers?: boolean;
   tags: string[];
+  /** pre_tasks, roles, tasks, post_tasks in Ansible's order. */
   tasks: TaskNode[];
+  /**
+   * Where pre_tasks and roles + tasks end in `tasks` (counts of nodes): Ansible flushes handlers
+   * there, as at the end of post_tasks. Unset: one section.
+   */
+  sectionEnds?: number[];
   /**
    * Roles' handlers first (a RoleCall per role, run with that role's variables), then the
    * play's. Notifiable: a task (by name or listen, a role's also as `ROLE : NAME`) and an

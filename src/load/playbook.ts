@@ -133,7 +133,8 @@ class PlaybookLoader {
     // Ansible's order: pre_tasks, roles (each after its dependencies), tasks, post_tasks.
     const pre = section('pre_tasks');
     const roles = this.tasks.playRoles(y, map.get('roles')?.value ?? null, ctx(false));
-    const tasks = [...pre, ...roles, ...section('tasks'), ...section('post_tasks')];
+    const main = [...roles, ...section('tasks')];
+    const tasks = [...pre, ...main, ...section('post_tasks')];
     const calls = roleCallsIn(tasks);
     // Roles' handlers come first (one group per role and *_from set), then the play's.
     const roleHandlers = [...new Map(calls.filter((c) => c.role.handlers.length).map((c) => [c.role.handlers, c])).values()];
@@ -160,8 +161,10 @@ class PlaybookLoader {
       serial: serial as (number | string)[],
       max_fail_percentage: typeof data.max_fail_percentage === 'number' ? data.max_fail_percentage : undefined,
       any_errors_fatal: typeof data.any_errors_fatal === 'boolean' ? data.any_errors_fatal : undefined,
+      force_handlers: typeof data.force_handlers === 'boolean' ? data.force_handlers : undefined,
       tags: [...inh.tags, ...tagList(data.tags)],
       tasks,
+      sectionEnds: [pre.length, pre.length + main.length],
       handlers,
       roleDefaults,
       roleVars,

@@ -185,6 +185,7 @@ export function playSchema(task: z.ZodType) {
       serial: d(serialSchema, 'Batch sizes: numbers or "30%"; the last repeats'),
       max_fail_percentage: z.number().min(0).max(100),
       any_errors_fatal: z.boolean(),
+      force_handlers: d(z.boolean(), 'A host that fails still runs the handlers notified so far, at the end of pre_tasks, tasks or post_tasks (default: --force-handlers)'),
       tags: tagsSchema,
       gather_facts: d(z.union([z.boolean(), z.string()]), 'Accepted and ignored: facts are fetched lazily'),
       pre_tasks: list,

@@ -133,8 +133,12 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       if (batches.length > 1) emit({ type: 'batch-start', play: play.name, hosts: batches[b], index: b, count: batches.length });
       const rootInh = ctx.rootInh;
       ctx.stepping = Boolean(options.step);
-      await runNodes(play.tasks, hosts, rootInh, ctx, record, emit);
-      await runHandlers(hosts, rootInh, ctx, record, emit);
+      for (const section of sectionsOf(play)) {
+        if (halted(ctx)) break;
+        const started = hosts.filter((h) => h.alive);
+        await runNodes(section, hosts, rootInh, ctx, record, emit);
+        await flushSection(hosts, started, ctx, record, emit);
+      }
       if (ctx.ended === 'batch') ctx.ended = undefined; // meta: end_batch ends this batch only
       const later = batches.slice(b + 1).flat();
       if (input.stop?.aborted) interruptedAt = { batch: batches[b], later };
@@ -567,6 +571,30 @@ async function runHandlers(hosts: HostRun[], inh: Inherited, ctx: PlayCtx, recor
     if (!ran) break;
   }
   hosts.forEach((h) => h.notified.clear());
+}
+
+/** pre_tasks, roles + tasks, post_tasks: Ansible flushes handlers at the end of each. */
+function sectionsOf(play: Play): TaskNode[][] {
+  const ends = [...(play.sectionEnds ?? []), play.tasks.length];
+  return ends.map((end, i) => play.tasks.slice(i ? ends[i - 1] : 0, end));
+}
+
+/**
+ * The handlers at the end of a section (Ansible's implicit meta: flush_handlers). With
+ * force_handlers (the play's, else --force-handlers) a host that failed in this section runs
+ * them too and stays failed: Ansible 2.14's Play.compile puts each section in a block whose
+ * `always:` flushes. Not for a host that is unreachable or left by end_host, nor after
+ * any_errors_fatal or a stop (halted: Ansible's linear strategy ends the play there).
+ */
+async function flushSection(hosts: HostRun[], started: HostRun[], ctx: PlayCtx, record: Record_, emit: Emit): Promise<void> {
+  const force = ctx.play.force_handlers ?? ctx.env.options.forceHandlers ?? false;
+  const forced = force ? started.filter((h) => h.failed && !h.unreachable && !h.ended) : [];
+  forced.forEach((h) => (h.failed = false));
+  try {
+    await runHandlers(hosts, ctx.rootInh, ctx, record, emit);
+  } finally {
+    forced.forEach((h) => (h.failed = true));
+  }
 }
 
 /**

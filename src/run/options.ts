@@ -33,6 +33,8 @@ export interface RunOptions {
   /** Remote commands are killed after this many seconds unless a task sets `timeout`. */
   taskTimeoutSec: number;
   verbose: number;
+  /** --force-handlers: a play without its own force_handlers runs notified handlers on a host that fails. */
+  forceHandlers?: boolean;
   /** --start-at-task: skip every task before the first one of this name (a glob). */
   startAtTask?: string;
   /**

@@ -10,7 +10,7 @@
  * - The titles of includes as ansible-playbook prints them: its TASK banner ("include_tasks" for an
  *   unnamed one, "include_role : NAME", a name templated like any task's) and its
  *   "included: FILE for HOST" line, compared on the two tools' outputs.
- * (`force_handlers` is not there: nodemend refuses the keyword at load.)
+ * (`force_handlers`: test/fleet/differential-semantics2.test.ts.)
  * Compared on task lists (handlers included, in run order), statuses, changed flags, files and
  * registered results, in check mode, a run and a rerun.
  */

@@ -333,6 +333,8 @@ export class Differential {
     readonly host: string,
     readonly tag: string,
     readonly modes: readonly Mode[] = MODES,
+    /** More command-line arguments for both tools (a flag both spell alike, e.g. --force-handlers). */
+    readonly extraArgs: readonly string[] = [],
   ) {}
 
   case(name: string, spec: CaseSpec): DifferentialCase {
@@ -398,7 +400,7 @@ export class Differential {
             writeFileSync(join(work, rel), text);
           }
         }
-        const runner = tool === 'ansible' ? new AnsibleRunner(work, this.host) : new NodemendRunner(work, this.host);
+        const runner = tool === 'ansible' ? new AnsibleRunner(work, this.host, this.extraArgs) : new NodemendRunner(work, this.host, this.extraArgs);
         try {
           for (const mode of this.modes) {
             const { exitCode, output, tasks } = await runner.run(mode);
@@ -449,9 +451,9 @@ export function sameKeys(n: Record<string, unknown> | null | undefined, a: Recor
 }
 
 /** One differential suite per test file: its fleet host and a tag that keeps its paths unique. */
-export function differential(host: string, tag: string, modes: readonly Mode[] = MODES): Differential {
+export function differential(host: string, tag: string, modes: readonly Mode[] = MODES, extraArgs: readonly string[] = []): Differential {
   fleetHost(host);
-  return new Differential(host, tag, modes);
+  return new Differential(host, tag, modes, extraArgs);
 }
 
 export interface Runner {
@@ -466,12 +468,13 @@ export class NodemendRunner implements Runner {
   constructor(
     private work: string,
     host: string,
+    private extraArgs: readonly string[] = [],
   ) {
     this.inventory = writeInventory(work, [host]);
   }
   async run(mode: Mode) {
     const json = join(this.work, `report-${mode}.json`);
-    const r = await runCli(['run', join(this.work, 'playbook.yaml'), '-i', this.inventory, '--json', json, ...modeArgs(mode)]);
+    const r = await runCli(['run', join(this.work, 'playbook.yaml'), '-i', this.inventory, '--json', json, ...modeArgs(mode), ...this.extraArgs]);
     let tasks: RawTask[] = [];
     if (existsSync(json)) {
       const report = JSON.parse(readFileSync(json, 'utf8')) as {
@@ -513,6 +516,7 @@ export class AnsibleRunner implements Runner {
   constructor(
     private work: string,
     host: string,
+    private extraArgs: readonly string[] = [],
   ) {
     const f = testFleet();
     const h = fleetHost(host);
@@ -532,7 +536,7 @@ export class AnsibleRunner implements Runner {
     return new Promise((res) => {
       execFile(
         'ansible-playbook',
-        ['-i', this.inventory, join(this.work, 'playbook.yaml'), ...modeArgs(mode)],
+        ['-i', this.inventory, join(this.work, 'playbook.yaml'), ...modeArgs(mode), ...this.extraArgs],
         { cwd: this.work, env: { ...this.env, NM_DIFFERENTIAL_LOG: log }, maxBuffer: 64 << 20 },
         (err, stdout, stderr) => {
           const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
