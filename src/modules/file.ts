@@ -26,6 +26,7 @@ import { forgetPlannedPath, parentWillExist, planDirectoryLevels, plannedProbe, 
 import { applyMode, chmodArgument, formatMode, parseMode } from './lib/mode.js';
 import { remote, run, runAndStat } from './lib/remote.js';
 import { parseTree, planTree, treeListing } from './lib/file-tree.js';
+import { pathInfo } from './lib/path-info.js';
 
 /** 'now', 'preserve', or a touch -t timestamp in the host's local time (Ansible's default format %Y%m%d%H%M.%S). */
 const timeArg = z.string().regex(/^(now|preserve|\d{12}(\.\d{2})?)$/, 'expected "now", "preserve" or YYYYmmddHHMM.SS');
@@ -137,8 +138,9 @@ function addTimes(ch: Change, a: Args, path: string, current: string[] | undefin
   }
 }
 
+/** The path as Ansible's exit_json describes it (add_path_info), under the state this task reports. */
 function fileResult(a: Args, st: FileProbe, state: string): Record<string, unknown> {
-  return { path: a.path, state, mode: st.mode, owner: st.owner, group: st.group, uid: st.uid, gid: st.gid, size: st.size };
+  return { path: a.path, ...pathInfo(st), state };
 }
 
 const stateName = (p: FileProbe) => (p.exists ? p.type : 'absent');
@@ -326,12 +328,6 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
  * is made beside the path and renamed over it, so the path is never missing. As in Ansible, a
  * symlink whose text is src counts as done.
  */
-/** A path as Ansible's exit_json describes it (add_path_info: a file with several links is "hard"), keyed by dest. */
-function hardInfo(a: Args, p: FileProbe): Record<string, unknown> {
-  const { path: _path, ...info } = fileResult(a, p, p.type === 'file' && p.nlink > 1 ? 'hard' : stateName(p));
-  return info;
-}
-
 function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Plan {
   const src = a.src!;
   if (!ex.src?.length) throw new ModuleFailure('src does not exist', { dest: a.path, src });
@@ -349,7 +345,7 @@ function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
   if (p.type === 'file' && !a.force) {
     const msg = p.nlink > 1 ? 'Cannot link, different hard link exists at destination' : 'Cannot link, file exists at destination';
     // As Ansible's exit_json, the failure carries the path's state (add_path_info).
-    throw new ModuleFailure(msg, { ...hardInfo(a, p), dest: a.path, src });
+    throw new ModuleFailure(msg, { ...pathInfo(p), dest: a.path, src });
   }
   if (!p.exists && !parentWillExist(ctx, a.path, p.parentExists)) throw new ModuleFailure(`cannot link ${a.path}: directory ${posix.dirname(a.path)} does not exist`);
   // The attributes belong to the inode: what src has now is what the link starts with.
@@ -365,10 +361,10 @@ function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
     done: what.replace(' would be ', ' '),
     diff: [{ path: `${a.path} (state)`, before, after: `state: hard\nsrc: ${src}\n` }],
     // In check mode Ansible describes the path as it is (nothing when absent).
-    result: { ...(p.exists ? hardInfo(a, p) : {}), dest: a.path, src },
+    result: { ...(p.exists ? pathInfo(p) : {}), dest: a.path, src },
     apply: async () => {
       // Ansible's hard link result names the link `dest`, not `path`.
-      return { ...hardInfo(a, await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`)), dest: a.path, src };
+      return { ...pathInfo(await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`)), dest: a.path, src };
     },
   };
 }

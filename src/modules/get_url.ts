@@ -22,6 +22,7 @@ import { BACKUP_FN, parseStatLine, STAT_FIELDS_FORMAT, type FileProbe } from '..
 import { attrDelta, attrDiff, attrFields, describeAttrs, fixAttrsCommand, modeForWrite } from './lib/attrs.js';
 import { boolArg, pathArg } from './lib/args.js';
 import { run } from './lib/remote.js';
+import { pathInfo } from './lib/path-info.js';
 
 const ALGOS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 const HEX_LEN: Record<string, number> = { md5: 32, sha1: 40, sha224: 56, sha256: 64, sha384: 96, sha512: 128 };
@@ -207,12 +208,7 @@ ${raw(FETCH)}`;
         return {
           ...base,
           checksum_src: done[0],
-          size: st.size,
-          mode: st.mode,
-          owner: st.owner,
-          group: st.group,
-          uid: st.uid,
-          gid: st.gid,
+          ...pathInfo(st),
           msg: `OK (${st.size} bytes)`,
           ...(backup ? { backup_file: backup } : {}),
         };

@@ -39,14 +39,17 @@ const fields = {
   cache_valid_time: z.coerce.number().int().min(0).default(0),
   /** Ansible's package `use`: the package manager to drive; auto = the host's pkg_mgr fact. */
   use: z.enum(['auto', 'apt', 'yum', 'dnf']).default('auto'),
+  /** apt's --allow-downgrades, yum's `downgrade` command: a pinned older version may replace a newer one. */
+  allow_downgrade: flag.default(false),
 };
-// Ansible's apt/yum/dnf aliases (argument_spec of ansible-core 2.14).
+// Ansible's apt/yum/dnf aliases (argument_spec of ansible-core 2.14); only apt.py spells allow_downgrade four ways.
 const ALIASES = { pkg: 'name', package: 'name', 'update-cache': 'update_cache', 'expire-cache': 'update_cache' };
+const APT_ALIASES = { ...ALIASES, 'allow-downgrade': 'allow_downgrade', allow_downgrades: 'allow_downgrade', 'allow-downgrades': 'allow_downgrade' };
 
 /** apt's (and package's, which hands it to apt): `purge` with state=absent removes the configuration files too. */
 export const schema = withAliases(
   z.strictObject({ ...fields, purge: flag.default(false) }).transform(({ name, ...rest }) => ({ ...rest, name: name ?? [] })),
-  ALIASES,
+  APT_ALIASES,
 );
 /** yum and dnf take no `purge` (Ansible: "Unsupported parameters"). */
 const rpmSchema = withAliases(
@@ -84,7 +87,9 @@ export function queryScript(backend: Backend, specs: Spec[], opts: { policy?: bo
   if (backend === 'apt') {
     const names = specs.map((s) => s.spec.split('=')[0]);
     // python-apt's installed_files: the package's dpkg .list file (kept with its conffiles after a remove) decides a purge
+    // apt.py get_updated_cache_time: the mtime of update-success-stamp, else of the lists dir, else 0
     return sh`a=$(dpkg --print-architecture 2>/dev/null)
+printf '%s %s\\n' ${Q + 'STAMP'} "$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0)"
 for n in ${names}; do printf '%s %s\\n' ${Q} "$n"; dpkg-query -W -f='\${db:Status-Abbrev}|\${Version}\\n' "$n" 2>/dev/null
   for l in "$n" "\${n%%:*}" "\${n%%:*}:$a"; do if [ -e "/var/lib/dpkg/info/$l.list" ]; then printf '%s\\n' ${Q + 'FILES'}; break; fi; done; done
 ${
@@ -117,6 +122,8 @@ export interface QueryResult {
   hasFiles: Set<string>;
   /** apt: the named packages marked automatically installed (apt-mark showauto). */
   auto: Set<string>;
+  /** apt: Ansible's cache_update_time (seconds since the epoch of the last cache refresh). */
+  cacheTime?: number;
 }
 
 export function parseQuery(backend: Backend, stdout: string): QueryResult {
@@ -125,11 +132,13 @@ export function parseQuery(backend: Backend, stdout: string): QueryResult {
   const upgrades = new Map<string, string>();
   const hasFiles = new Set<string>();
   const auto = new Set<string>();
+  let cacheTime: number | undefined;
   let section: 'specs' | 'auto' | 'policy' | 'upgrades' = 'specs';
   let current: string | undefined;
   const tail: string[] = [];
   for (const line of stdout.split('\n')) {
-    if (line === `${Q}AUTO`) section = 'auto';
+    if (line.startsWith(`${Q}STAMP `)) cacheTime = Number(line.slice(Q.length + 6)) || 0;
+    else if (line === `${Q}AUTO`) section = 'auto';
     else if (section === 'auto' && line === `${Q}POLICY`) section = 'policy';
     else if (section === 'auto') {
       if (line.trim()) auto.add(line.trim().replace(/:[a-z0-9]+$/, ''));
@@ -173,7 +182,7 @@ export function parseQuery(backend: Backend, stdout: string): QueryResult {
       i += 3;
     }
   }
-  return { installed, policy, upgrades, hasFiles, auto };
+  return { installed, policy, upgrades, hasFiles, auto, ...(cacheTime !== undefined ? { cacheTime } : {}) };
 }
 
 /** apt version pins (`1.2*`) match as Ansible's apt module matches them: fnmatch. */
@@ -189,15 +198,20 @@ export interface Decision {
   manual?: string[];
   /** apt: remove with --purge (the configuration files too). */
   purge?: boolean;
+  /** Older versions may replace newer ones (apt --allow-downgrades, yum downgrade). */
+  allowDowngrade?: boolean;
+  /** apt: the install specs that are downgrades; yum: the specs to `yum downgrade`. */
+  downgrade: string[];
   /** One line per package for the plan's message. */
   notes: string[];
   /** The same lines once done ("installed curl 7.88"), for a real run's message. */
   done: string[];
 }
 
-export function decide(backend: Backend, state: State, specs: Spec[], q: QueryResult, opts: { purge?: boolean } = {}): Decision {
+export function decide(backend: Backend, state: State, specs: Spec[], q: QueryResult, opts: { purge?: boolean; allowDowngrade?: boolean; cache?: Record<string, unknown> } = {}): Decision {
   const purge = backend === 'apt' && state === 'absent' && Boolean(opts.purge);
-  const d: Decision = { install: [], upgrade: [], remove: [], notes: [], done: [], ...(purge ? { purge } : {}) };
+  const d: Decision = { install: [], upgrade: [], remove: [], downgrade: [], notes: [], done: [], ...(purge ? { purge } : {}) };
+  if (opts.allowDowngrade) d.allowDowngrade = true;
   const note = (verb: string, doneVerb: string, what: string): void => {
     d.notes.push(`${verb} ${what}`);
     d.done.push(`${doneVerb} ${what}`);
@@ -218,17 +232,27 @@ export function decide(backend: Backend, state: State, specs: Spec[], q: QueryRe
     if (backend === 'apt') {
       const pol = q.policy.get(s.name);
       if (have !== undefined && q.auto?.has(key)) autoNamed.push(key);
+      // apt.py package_status: a name apt does not know at all fails on the name alone (install()'s
+      // "no available installation candidate" below also registers the cache fields, as apt.py's main does)
+      if (!pol && have === undefined) throw new ModuleFailure(`No package matching '${s.name}' is available`);
       if (s.version) {
-        if (have !== undefined && versionMatches(s.version, have)) continue;
-        const v = pol?.versions.find((x) => versionMatches(s.version!, x));
-        if (!v) throw new ModuleFailure(`No package matching '${s.spec}' is available`);
-        d.install.push(`${s.spec.split('=')[0]}=${v}`);
-        if (have === undefined) note('install', 'installed', `${s.name} ${v}`);
-        else note('change', 'changed', `${s.name} ${have} -> ${v}`);
+        // apt.py package_best_match: a Version pin at 1001 makes the newest matching version the candidate
+        // (apt-cache policy lists the version table newest first, the installed one among them)
+        const best = pol?.versions.find((x) => versionMatches(s.version!, x));
+        // installed and matching: unchanged, unless a newer version matches too (apt.py's "legacy behavior")
+        if (have !== undefined && versionMatches(s.version, have) && (!best || best === have)) continue;
+        if (!best) throw new ModuleFailure(`no available installation candidate for ${s.spec}`, opts.cache);
+        const pinned = `${s.spec.split('=')[0]}=${best}`;
+        d.install.push(pinned);
+        const older = have !== undefined && pol!.versions.indexOf(best) > pol!.versions.indexOf(have) && pol!.versions.includes(have);
+        if (older) d.downgrade.push(pinned);
+        if (have === undefined) note('install', 'installed', `${s.name} ${best}`);
+        else if (older) note('downgrade', 'downgraded', `${s.name} ${have} -> ${best}`);
+        else note('upgrade', 'upgraded', `${s.name} ${have} -> ${best}`);
         continue;
       }
       if (have === undefined) {
-        if (!pol?.candidate) throw new ModuleFailure(`No package matching '${s.spec}' is available`);
+        if (!pol?.candidate) throw new ModuleFailure(`no available installation candidate for ${s.spec}`, opts.cache);
         d.install.push(s.spec);
         note('install', 'installed', `${s.name} ${pol.candidate}`);
       } else if (state === 'latest' && pol?.candidate && pol.candidate !== have) {
@@ -261,7 +285,7 @@ const APT_GET = raw('DEBIAN_FRONTEND=noninteractive DEBIAN_PRIORITY=critical apt
 export function changeCommand(backend: Backend, d: Decision): Raw {
   const parts: Raw[] = [];
   if (backend === 'apt') {
-    if (d.install.length) parts.push(sh`${APT_GET} install ${d.install}`);
+    if (d.install.length) parts.push(sh`${APT_GET} install ${d.install}${raw(d.allowDowngrade ? ' --allow-downgrades' : '')}`);
     if (d.remove.length) parts.push(sh`${APT_GET} ${raw(d.purge ? '--purge ' : '')}remove ${d.remove}`);
     if (d.manual?.length) parts.push(sh`apt-mark manual ${d.manual} >/dev/null`);
   } else {
@@ -293,6 +317,23 @@ mkdir "$scratch/lists" && cp -a /var/lib/apt/lists/. "$scratch/lists"/ && rm -f 
 printf '#clear APT::Update::Pre-Invoke;\\n#clear APT::Update::Post-Invoke;\\n#clear APT::Update::Post-Invoke-Success;\\nDir::State::Lists "%s/lists/";\\nDir::Cache::pkgcache "";\\nDir::Cache::srcpkgcache "";\\n' "$scratch" > "$scratch/apt.conf" || exit 90
 apt-get -q -c "$scratch/apt.conf" update >&2 || exit 90`);
 const APT_SCRATCH_OPTS = raw('-c "$scratch/apt.conf"');
+
+/** What a failed apt-get is named in msg, as apt.py names it ("'apt-get remove PKGS' failed: STDERR"), with nodemend's own options. */
+function aptCommandName(d: Decision): string {
+  if (!d.install.length) return `apt-get ${d.purge ? '--purge ' : ''}remove ${d.remove.join(' ')}`;
+  return `apt-get -y install ${d.install.join(' ')}${d.allowDowngrade ? ' --allow-downgrades' : ''}`;
+}
+
+/**
+ * A pinned older version without allow_downgrade: apt-get itself refuses it ("E: Packages were
+ * downgraded and -y was used without --allow-downgrades."), in Ansible's check mode too (its
+ * --simulate run). Ask apt-get the same way, so the failure is apt's own words and a host whose
+ * apt.conf sets APT::Get::allow-downgrades is let through as apt-get would.
+ */
+async function refuseAptDowngrade(ctx: ModuleContext, d: Decision, cache: Record<string, unknown>): Promise<void> {
+  const sim = await ctx.conn.exec(sh`LC_ALL=C ${APT_GET} --simulate install ${d.install}`, { timeoutSec: ctx.timeoutSec });
+  if (sim.rc !== 0) throw new ModuleFailure(`'${aptCommandName(d)}' failed: ${sim.stderr}`, { rc: sim.rc, stdout: sim.stdout, stderr: sim.stderr, ...cache });
+}
 
 function installedVersions(specs: Spec[], backend: Backend, q: QueryResult): Record<string, string | null> {
   return Object.fromEntries(specs.map((s) => [s.name, q.installed.get(backend === 'apt' ? s.spec.split('=')[0] : s.spec) ?? null]));
@@ -351,18 +392,20 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
       if (res.rc === 90) throw new ModuleFailure(`Failed to update the package cache: ${res.stderr.trim()}`, { rc: res.rc, stderr: res.stderr });
       const q = parseQuery(backend, res.stdout);
       for (const [spec, version] of q.installed) noteBasis(ctx.conn, `package ${spec}`, version ?? 'not installed');
-      const d = decide(backend, args.state, specs, q, { purge: args.purge });
+      const cache = { cache_updated: refresh && !ctx.check, ...(q.cacheTime !== undefined ? { cache_update_time: q.cacheTime } : {}) };
+      const d = decide(backend, args.state, specs, q, { purge: args.purge, allowDowngrade: args.allow_downgrade, cache });
+      if (backend === 'apt' && d.downgrade.length && !d.allowDowngrade) await refuseAptDowngrade(ctx, d, cache);
       const before = installedVersions(specs, backend, q);
       const cacheNote = refresh && ctx.check && !scratch ? ' (cache not refreshed in check mode)' : '';
-      if (!d.install.length && !d.upgrade.length && !d.remove.length && !d.manual?.length) {
+      if (!d.install.length && !d.upgrade.length && !d.remove.length && !d.downgrade.length && !d.manual?.length) {
         const what = args.state === 'absent' ? 'absent' : args.state === 'latest' ? 'at the latest version' : 'present';
-        return { changed: false, msg: `all packages already ${what}${cacheNote}`, result: { installed_versions: before, cache_updated: refresh && !ctx.check } };
+        return { changed: false, msg: `all packages already ${what}${cacheNote}`, result: { installed_versions: before, ...cache } };
       }
       return {
         changed: true,
         msg: `would ${d.notes.join(', ')}${cacheNote}`,
         done: d.done.join(', '),
-        result: { installed_versions: before, cache_updated: refresh && !ctx.check },
+        result: { installed_versions: before, ...cache },
         apply: async () => {
           const run = await ctx.conn.exec(sh`${changeCommand(backend, d)}; rc=$?; printf '\\n'; ${queryScript(backend, specs)}; exit $rc`, {
             timeoutSec: ctx.timeoutSec,
@@ -372,6 +415,7 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
           const after = installedVersions(specs, backend, parseQuery(backend, run.stdout.slice(out.length + 1)));
           const fields = { rc: run.rc, stdout: out.replace(/\n$/, ''), stderr: run.stderr, installed_versions: after };
           if (run.rc !== 0) {
+            if (backend === 'apt' && !run.timedOut) throw new ModuleFailure(`'${aptCommandName(d)}' failed: ${run.stderr}`, fields);
             const why = run.timedOut ? `timed out after ${ctx.timeoutSec} seconds` : run.stderr.trim().split('\n').pop() || `rc ${run.rc}`;
             throw new ModuleFailure(`${backend} failed: ${why}`, fields);
           }

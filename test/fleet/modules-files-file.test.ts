@@ -39,7 +39,7 @@ describe('file state=directory', () => {
 
   it('gives new levels a mode with special bits too (setgid directory), and plain modes whatever the umask', async () => {
     const run = await hx.run(file, { path: `${dir}/sg/shared`, state: 'directory', mode: '2770', group: 'ops' });
-    expect(run.result).toMatchObject({ mode: '2770', group: 'ops' });
+    expect(run.result).toMatchObject({ mode: '02770', group: 'ops' }); // as Ansible's add_path_info: '0%03o'
     for (const p of ['sg', 'sg/shared']) expect([modeOf(host, `${dir}/${p}`), statSync(at(`${dir}/${p}`)).gid]).toEqual(['2770', 1000]);
     await hx.run(file, { path: `${dir}/wide`, state: 'directory', mode: '0777' });
     expect(modeOf(host, `${dir}/wide`)).toBe('0777'); // wider than the umask allows: mkdir -m is exact

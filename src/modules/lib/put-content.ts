@@ -14,6 +14,7 @@ import { parentWillExist, plannedProbe, planPathState } from './planned-paths.js
 import { applyMode, formatMode, parseMode } from './mode.js';
 import { remote, run } from './remote.js';
 import { validateCommand, validationFailure } from './validate.js';
+import { pathInfo } from './path-info.js';
 
 export interface PutSource {
   /** The bytes to write (absent for a remote source that is too large to diff). */
@@ -85,8 +86,9 @@ async function resolveDest(ctx: ModuleContext, src: PutSource, o: PutOptions): P
   return { path, probe: await probeDest(ctx, path, src, ctx.diff), makeParents: false };
 }
 
+/** copy's result: the sums of what was sent and dest as Ansible's exit_json describes it (add_path_info). */
 function fileResult(path: string, st: FileProbe, src: PutSource): Record<string, unknown> {
-  return { dest: path, ...ansibleSums(src), size: st.size, mode: st.mode, owner: st.owner, group: st.group, uid: st.uid, gid: st.gid, state: 'file' };
+  return { dest: path, ...ansibleSums(src), ...pathInfo(st) };
 }
 
 export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutOptions): Promise<Plan> {

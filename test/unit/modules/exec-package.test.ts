@@ -126,9 +126,62 @@ describe('decide', () => {
   });
   it('pins resolve globs against the version table and fail when nothing matches', () => {
     expect(decide('apt', 'present', [parseSpec('hello=2.9*', 'apt')], q).install).toEqual(['hello=2.9-1']);
-    expect(decide('apt', 'present', [parseSpec('bash=1.*', 'apt')], q).install).toEqual([]);
-    expect(() => decide('apt', 'present', [parseSpec('hello=3', 'apt')], q)).toThrow("No package matching 'hello=3' is available");
+    expect(decide('apt', 'present', [parseSpec('bash=1.0', 'apt')], q).install).toEqual([]);
+    // apt.py: the version exists nowhere -> no candidate; the name unknown to apt -> named without its version
+    expect(() => decide('apt', 'present', [parseSpec('hello=3', 'apt')], q)).toThrow('no available installation candidate for hello=3');
     expect(() => decide('apt', 'present', [parseSpec('nosuch', 'apt')], q)).toThrow("No package matching 'nosuch' is available");
+    expect(() => decide('apt', 'present', [parseSpec('nosuch=1.0', 'apt')], q)).toThrow("No package matching 'nosuch' is available");
+    const e = (() => {
+      try {
+        decide('apt', 'present', [parseSpec('hello=3', 'apt')], q, { cache: { cache_updated: false, cache_update_time: 7 } });
+      } catch (x) {
+        return x as ModuleFailure;
+      }
+    })();
+    expect(e?.result).toEqual({ cache_updated: false, cache_update_time: 7 });
+  });
+  it('a glob matching the installed version and a newer one installs the newer (apt.py "legacy behavior")', () => {
+    expect(decide('apt', 'present', [parseSpec('bash=1.*', 'apt')], q)).toMatchObject({ install: ['bash=1.1'], downgrade: [], notes: ['upgrade bash 1.0 -> 1.1'] });
+    expect(decide('apt', 'present', [parseSpec('bash=1.0*', 'apt')], q).install).toEqual([]);
+  });
+  it('a pinned older version is a downgrade (version table order); allow_downgrade adds --allow-downgrades to apt-get', () => {
+    const q2 = parseQuery('apt', [`${Q} bash`, 'ii |1.1', `${Q}POLICY`, 'bash:', '  Installed: 1.1', '  Candidate: 1.1', ' *** 1.1 500', '     1.0 500'].join('\n'));
+    const d = decide('apt', 'present', [parseSpec('bash=1.0', 'apt')], q2);
+    expect(d).toMatchObject({ install: ['bash=1.0'], downgrade: ['bash=1.0'], notes: ['downgrade bash 1.1 -> 1.0'], done: ['downgraded bash 1.1 -> 1.0'] });
+    expect(String(changeCommand('apt', d))).toMatch(/ install bash=1\.0$/);
+    expect(String(changeCommand('apt', decide('apt', 'present', [parseSpec('bash=1.0', 'apt')], q2, { allowDowngrade: true })))).toMatch(/ install bash=1\.0 --allow-downgrades$/);
+  });
+});
+
+describe('apt allow_downgrade (Ansible 2.14 apt.py: aliases, the failure apt-get gives without it)', () => {
+  const policy = `${Q}STAMP 1700000000\n${Q} bash\nii |1.1\n${Q}POLICY\nbash:\n  Installed: 1.1\n  Candidate: 1.1\n *** 1.1 500\n     1.0 500\n`;
+  const refusal = 'E: Packages were downgraded and -y was used without --allow-downgrades.\n';
+  it('takes the four spellings apt.py declares; yum and dnf only allow_downgrade', () => {
+    for (const k of ['allow_downgrade', 'allow-downgrade', 'allow_downgrades', 'allow-downgrades']) expect(apt.schema.parse({ name: 'x', [k]: 'yes' })).toMatchObject({ allow_downgrade: true });
+    expect(pkg.schema.parse({ name: 'x', allow_downgrade: true })).toMatchObject({ allow_downgrade: true });
+    expect(yum.schema.parse({ name: 'x', allow_downgrade: true })).toMatchObject({ allow_downgrade: true });
+    expect(yum.schema.safeParse({ name: 'x', allow_downgrades: true }).success).toBe(false);
+  });
+  it('without it, the plan (check mode too) fails with what apt-get --simulate says, before anything changes', async () => {
+    const { ctx, commands } = fakeCtx(
+      'apt',
+      [
+        [/--simulate/, { rc: 100, stderr: refusal, stdout: 'The following packages will be DOWNGRADED:\n' }],
+        [/dpkg-query/, { stdout: policy }],
+      ],
+      true,
+    );
+    const e = await apt.plan(apt.schema.parse({ name: 'bash=1.0' }), ctx).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ModuleFailure);
+    expect((e as ModuleFailure).message).toBe(`'apt-get -y install bash=1.0' failed: ${refusal}`);
+    expect((e as ModuleFailure).result).toMatchObject({ rc: 100, stderr: refusal, cache_updated: false, cache_update_time: 1700000000 });
+    expect(commands[1]).toMatch(/^LC_ALL=C .*apt-get .* --simulate install bash=1\.0$/);
+  });
+  it('with it, one query and a plan to downgrade; cache_update_time registered as apt.py reads it', async () => {
+    const { ctx, commands } = fakeCtx('apt', [[/dpkg-query/, { stdout: policy }]]);
+    const plan = await pkg.plan(pkg.schema.parse({ name: 'bash=1.0', allow_downgrade: true, use: 'apt' }), ctx);
+    expect(plan).toMatchObject({ changed: true, msg: 'would downgrade bash 1.1 -> 1.0', result: { cache_updated: false, cache_update_time: 1700000000 } });
+    expect(commands).toHaveLength(1);
   });
   it("marks a named package apt installed automatically as manual, as Ansible's apt does after installing (absent never)", () => {
     const auto = parseQuery(
@@ -144,7 +197,7 @@ describe('decide', () => {
     );
     expect(d).toMatchObject({ install: ['new'], manual: ['dep'], done: ['installed new 2.0', 'marked dep as manually installed'] });
     expect(String(changeCommand('apt', d))).toMatch(/ install new && apt-mark manual dep >\/dev\/null$/);
-    expect(decide('apt', 'present', [parseSpec('bash', 'apt')], q).manual).toBeUndefined();
+    expect(decide('apt', 'present', [parseSpec('new', 'apt')], auto).manual).toBeUndefined();
     expect(decide('apt', 'absent', [parseSpec('dep', 'apt')], auto).manual).toBeUndefined();
   });
 });
@@ -187,10 +240,10 @@ describe('apt purge (Ansible 2.14 apt.py remove(): a package with files left is 
 
 describe('yum/dnf command lines', () => {
   it('installs missing, upgrades outdated and removes, each word quoted', () => {
-    const d = { install: ['docker-ce-18.09.1'], upgrade: ['bash'], remove: [], notes: [], done: [] };
+    const d = { install: ['docker-ce-18.09.1'], upgrade: ['bash'], remove: [], downgrade: [], notes: [], done: [] };
     expect(String(changeCommand('yum', d))).toBe('yum install -y docker-ce-18.09.1 && yum update -y bash');
     expect(String(changeCommand('dnf', d))).toBe('dnf install -y docker-ce-18.09.1 && dnf upgrade -y bash');
-    expect(String(changeCommand('dnf', { install: [], upgrade: [], remove: ['a', 'b'], notes: [], done: [] }))).toBe('dnf remove -y a b');
+    expect(String(changeCommand('dnf', { install: [], upgrade: [], remove: ['a', 'b'], downgrade: [], notes: [], done: [] }))).toBe('dnf remove -y a b');
   });
 
   it('plans on a dnf host with one query exec and applies with one exec', async () => {
