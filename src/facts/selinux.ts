@@ -18,13 +18,7 @@
  */
 import type { FactDef } from './types.js';
 import { quote } from '../transport/quote.js';
-
-/**
- * The selinuxfs of a host with no SELinux kernel: the fleet's hosts share a kernel without SELinux,
- * so the differential test points this at its stand-in's directory (test/setup/system-standins.ts)
- * and nodemend takes that directory for the mounted selinuxfs; nothing else sets it (README, selinux).
- */
-const testSelinuxfs = (): string => process.env.NODEMEND_TEST_SELINUXFS ?? '';
+import { testSelinuxfs } from '../transport/selinux-label.js';
 
 /**
  * libselinux's init: `sel_mnt` (the selinuxfs, empty when none) and `sel_mode`: Enforcing,

@@ -19,6 +19,7 @@ import { parentWillExist, planFileCreation } from './lib/planned-paths.js';
 import { defineModule, ModuleFailure, type Plan } from './types.js';
 import { raw, sh } from '../transport/quote.js';
 import { BACKUP_FN, parseStatLine, STAT_FIELDS_FORMAT, type FileProbe } from '../transport/remote-file.js';
+import { SELINUX_LABEL_FN, testSelinuxfs } from '../transport/selinux-label.js';
 import { attrDelta, attrDiff, attrFields, describeAttrs, fixAttrsCommand, modeForWrite } from './lib/attrs.js';
 import { boolArg, pathArg } from './lib/args.js';
 import { run } from './lib/remote.js';
@@ -100,9 +101,9 @@ else
 fi
 `;
 
-// Apply: download next to the target, verify, set attributes, back up, rename.
+// Apply: download next to the target, verify, set attributes and the SELinux label, back up, rename.
 const APPLY_BODY = `die() { rc=$1; shift; printf '%s\\n' "$*" >&2; exit "$rc"; }
-${BACKUP_FN}d=$(dirname -- "$t")
+${BACKUP_FN}${SELINUX_LABEL_FN}d=$(dirname -- "$t")
 [ -d "$d" ] || die 3 "Destination dir $d does not exist"
 tmp=$(mktemp -- "$d/.nodemend.XXXXXXXX") || die 5 "cannot create a temp file in $d"
 trap 'rm -f -- "$tmp"' EXIT
@@ -121,6 +122,7 @@ else
 fi
 if [ -n "$own" ]; then chown -- "$own" "$tmp" || die 8 "cannot chown $t to $own"; fi
 if [ -n "$mode" ]; then chmod -- "$mode" "$tmp" || die 8 "cannot chmod $t to $mode"; fi
+sl "$t" "$tmp" || die 14 "cannot set the SELinux label of $t"
 b=
 if [ "$backup" = 1 ] && [ -e "$t" ]; then bk "$t" || die 9 "cannot back up $t (no backup left behind)"; fi
 mv -fT -- "$tmp" "$t" || die 10 "cannot rename $tmp to $t"
@@ -194,7 +196,7 @@ ${raw(FETCH)}`;
       done: current ? `downloaded ${a.url} over ${target} (content differed)` : `downloaded ${a.url} to ${target}`,
       result: { ...base, checksum_dest: currentSum },
       apply: async () => {
-        const script = sh`${vars}t=${target}; own=${owner}; mode=${mode}; backup=${a.backup ? 1 : 0}\n${raw(APPLY_BODY)}`;
+        const script = sh`${vars}t=${target}; own=${owner}; mode=${mode}; backup=${a.backup ? 1 : 0}; tsfs=${testSelinuxfs()}\n${raw(APPLY_BODY)}`;
         const r = await ctx.conn.exec(script, { timeoutSec: ctx.timeoutSec });
         if (r.rc === 6) {
           const got = lineOf(r.stdout, 'BADSUM');

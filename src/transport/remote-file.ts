@@ -12,6 +12,7 @@ import { sh, raw, type Raw } from './quote.js';
 import { UnreachableError, type ExecResult, type RemoteShell } from './types.js';
 import { shellLibrary } from './shell-library.js';
 import { noteBasis, probeFingerprint } from '../plan/basis.js';
+import { SELINUX_LABEL_FN, testSelinuxfs } from './selinux-label.js';
 
 export type FileType = 'file' | 'directory' | 'link' | 'other' | 'absent';
 
@@ -301,7 +302,8 @@ export interface LocalFileContent {
 /**
  * One exec: write `content` to `path` atomically (temp file in the same directory,
  * attributes set on the temp, then rename). Keeps the existing file's mode and owner
- * unless given (as Ansible does); new files get 0666 & ~umask.
+ * unless given (as Ansible does); new files get 0666 & ~umask. Where SELinux is enabled the
+ * file keeps its label, a new one gets its path's default (selinux-label.ts).
  *
  * The host checks the temp file's length and sha256 against what the controller sent
  * before the rename: input cut short (a lost connection or a killed controller ends the
@@ -320,7 +322,7 @@ export async function writeFileAtomic(shell: RemoteShell, path: string, content:
   const tmp = `.nodemend.${randomBytes(8).toString('hex')}`;
   // install(1) can create, fill and chmod the temp file in one process when the mode is plain octal.
   const installable = opts.sourcePath === undefined && opts.mode !== undefined && /^[0-7]+$/.test(opts.mode) && parseInt(opts.mode, 8) <= 0o777;
-  const script = sh`p=${path}; d=${posix.dirname(path)}; t=${posix.join(posix.dirname(path), tmp)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}; inst=${installable ? 1 : 0}; len=${size ?? ''}; sum=${sum ?? ''}; val=${opts.validate ? 1 : 0}
+  const script = sh`p=${path}; d=${posix.dirname(path)}; t=${posix.join(posix.dirname(path), tmp)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}; inst=${installable ? 1 : 0}; len=${size ?? ''}; sum=${sum ?? ''}; val=${opts.validate ? 1 : 0}; tsfs=${testSelinuxfs()}
 vd() { ${opts.validate ?? raw(':')}
 }
 ${raw(PRELUDE)}${raw(WRITE_BODY)}`;
@@ -375,7 +377,7 @@ export const BACKUP_FN = `bk() { b="$1.$(date +%Y%m%dT%H%M%S)~"; [ -e "$b" ] && 
 `;
 
 const WRITE_BODY = shellLibrary(`die() { rc=$1; shift; printf '%s\\n' "$*" >&2; exit "$rc"; }
-${BACKUP_FN}if [ -d "$p" ] && [ ! -L "$p" ]; then die 3 "$p is a directory"; fi
+${BACKUP_FN}${SELINUX_LABEL_FN}if [ -d "$p" ] && [ ! -L "$p" ]; then die 3 "$p is a directory"; fi
 if [ "$mkp" = 1 ] && [ ! -d "$d" ]; then mkdir -p -- "$d" || die 3 "cannot create directory $d"; fi
 [ -d "$d" ] || die 3 "destination directory $d does not exist"
 # Temp files of writes that a host crash cut off: the glob costs no process when there are none.
@@ -408,6 +410,8 @@ if [ -e "$p" ] && [ -n "$keepown$keepmode" ]; then
 fi
 if [ -n "$own" ]; then chown -- "$own" "$t" || die 8 "cannot chown $p to $own"; fi
 if [ -n "$mode" ]; then chmod -- "$mode" "$t" || die 8 "cannot chmod $p to $mode"; fi
+# SELinux: the label $p has (or its default), on the temp file before the rename (selinux-label.ts).
+sl "$p" "$t" || die 14 "cannot set the SELinux label of $p"
 # Verify before anything is replaced: the length (the stat the result needs anyway) and the sha256.
 st=$(stat -c '${STAT_FORMAT}' -- "$t") || die 11 "cannot stat $t"
 set -- $st

@@ -17,8 +17,8 @@
  * fleet host are compared with Ansible's gathered ones, unmodified.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
@@ -30,6 +30,33 @@ import { plantSelinuxStandins, SELINUX_PYTHON, SELINUXFS, setSelinuxfs } from '.
 const HOST = HOSTS.ansibleSelinux[0];
 const CONFIG = '/etc/selinux/config';
 const PATHS = ['/etc/selinux', `${SELINUXFS}/enforce`];
+/** RHEL 7's grub2 config (CentOS 7.9 layout: a kernel and a rescue entry, linux16 lines), grubby's file. */
+const EL7_GRUB = readFileSync(join(__dirname, '..', 'fixtures', 'grubby', 'grub.cfg'), 'utf8');
+const GRUB_CFG = '/boot/grub2/grub.cfg';
+const GRUBBY = '/usr/sbin/grubby';
+
+/** grubby 8.28 (test/fixtures/grubby/grubby) and RHEL 7's /etc/grub2.cfg -> ../boot/grub2/grub.cfg. */
+function plantGrubby(root: string, cfg: string | undefined): void {
+  for (const p of [GRUBBY, '/etc/grub2.cfg', GRUB_CFG]) rmSync(join(root, p), { force: true });
+  if (cfg === undefined) return;
+  copyFileSync(join(__dirname, '..', 'fixtures', 'grubby', 'grubby'), join(root, GRUBBY));
+  chmodSync(join(root, GRUBBY), 0o755);
+  mkdirSync(join(root, dirname(GRUB_CFG)), { recursive: true });
+  writeFileSync(join(root, GRUB_CFG), cfg, { mode: 0o644 });
+  symlinkSync('../boot/grub2/grub.cfg', join(root, '/etc/grub2.cfg'));
+}
+
+const FILE_CONTEXTS = '/etc/selinux/targeted/contexts/files/file_contexts';
+/** The policy's defaults for the label cases (file_contexts(5): regex, optional file type, context). */
+const FILE_CONTEXTS_TEXT = [
+  '# nodemend differential test',
+  '/tmp/nmdiff-[^/]+(/.*)?\tsystem_u:object_r:tmp_t:s0',
+  '/tmp/nmdiff-[^/]+/.*\\.conf\t--\tsystem_u:object_r:etc_t:s0',
+  '/tmp/nmdiff-[^/]+/none\\.conf\t<<none>>',
+  '/tmp/nmdiff-[^/]+/[^/]+\\.sh\t--\tsystem_u:object_r:bin_t:s0',
+  '/tmp/nmdiff-[^/]+/other\\.txt\t-d\tsystem_u:object_r:usr_t:s0',
+  '',
+].join('\n');
 const KEYS = ['changed', 'msg', 'configfile', 'policy', 'state', 'reboot_required', 'warnings', 'details'];
 const standin = { ansible_python_interpreter: SELINUX_PYTHON };
 const FACT_TASK = `
@@ -46,11 +73,13 @@ interface Group {
   /** The stand-in selinuxfs' enforce (null: none, SELinux off), or no stand-in at all. */
   mode: 0 | 1 | null | 'host';
   config?: string;
+  /** /boot/grub2/grub.cfg for the grubby stand-in; without it the host has no grubby. */
+  grub?: string;
 }
 const groups: Group[] = [];
-function group(tag: string, mode: Group['mode'], config?: string): Differential {
+function group(tag: string, mode: Group['mode'], config?: string, grub?: string): Differential {
   const d = differential(HOST, tag);
-  groups.push({ d, mode, config });
+  groups.push({ d, mode, config, grub });
   return d;
 }
 
@@ -103,6 +132,40 @@ const failures = enforcing.case('selinux: failures', {
       ignore_errors: true
   `,
 });
+// Labels: a replaced file keeps its label and a new one gets its path's default (FILE_CONTEXTS),
+// as Ansible's atomic_move does; check mode labels nothing. The files are labelled first as a
+// policy would have (chcon, real coreutils: this kernel lets root set security.selinux).
+const LABELS = `
+    - name: label the files as a policy would
+      command: chcon system_u:object_r:etc_t:s0 {{ dir }}/kept.conf {{ dir }}/lines.conf
+      changed_when: false
+      check_mode: false
+    - name: rewrite a labelled file
+      copy: { content: "new\\n", dest: "{{ dir }}/kept.conf" }
+    - name: edit a labelled file
+      lineinfile: { path: "{{ dir }}/lines.conf", line: added }
+    - name: a new file with a default label
+      copy: { content: "x\\n", dest: "{{ dir }}/new.conf" }
+    - name: a new script, another default
+      template: { src: run.sh.j2, dest: "{{ dir }}/run.sh", mode: "0755" }
+    - name: a new file the policy leaves unlabelled
+      copy: { content: "x\\n", dest: "{{ dir }}/none.conf" }
+    - name: a new file no entry matches
+      copy: { content: "x\\n", dest: "{{ dir }}/other.txt" }
+    - name: labels
+      shell: cd {{ dir }} && for f in kept.conf lines.conf new.conf run.sh none.conf other.txt; do if [ -e "$f" ]; then ls -Zd -- "$f"; else echo "- $f"; fi; done
+      register: labels
+      changed_when: false
+      check_mode: false
+  `;
+const LABEL_FILES = { 'kept.conf': 'old\n', 'lines.conf': 'a\n' };
+const labels = enforcing.case('selinux: atomic writes keep labels on an enforcing host', {
+  vars: standin,
+  files: LABEL_FILES,
+  controllerFiles: { 'templates/run.sh.j2': '#!/bin/sh\necho {{ dir | basename }}\n' },
+  tasks: LABELS,
+});
+
 // 1b. The same host, made permissive (a group of its own: the rerun of group 1 keeps enforcing).
 const toPermissive = group('selinux1b', 1, RH_CONFIG('enforcing')).case('selinux: enforcing to permissive, runtime and config', {
   vars: standin,
@@ -142,7 +205,8 @@ const otherPolicy = policy.case('selinux: another installed policy', {
 });
 
 // 3. Enforcing to disabled: permissive now, disabled at the next boot.
-const disabling = group('selinux3', 1, RH_CONFIG('enforcing'));
+// The first kernel has `selinux=1`, which grubby's --args selinux=0 replaces in place (same key).
+const disabling = group('selinux3', 1, RH_CONFIG('enforcing'), EL7_GRUB.replace('rhgb quiet LANG', 'rhgb selinux=1 quiet LANG'));
 const toDisabled = disabling.case('selinux: enforcing host disabled', {
   vars: standin,
   paths: PATHS,
@@ -158,8 +222,32 @@ const toDisabled = disabling.case('selinux: enforcing host disabled', {
   `,
 });
 
+const kernelOff = disabling.case('selinux: update_kernel_param adds selinux=0 through grubby', {
+  vars: standin,
+  paths: [...PATHS, GRUB_CFG],
+  tasks: `
+    - name: disabled in the kernel too
+      selinux: { state: disabled, update_kernel_param: true }
+      register: k_off
+    - name: kernels now
+      command: grubby --info=ALL
+      register: k_info
+      changed_when: false
+      check_mode: false
+  `,
+});
+
 // 4. SELinux off (no selinuxfs), config disabled: enabling needs a reboot; the facts say disabled.
-const off = group('selinux4', null, RH_CONFIG('disabled'));
+// Only the first kernel has selinux=0: the kernels are inconsistent until --remove-args takes it out.
+const off = group(
+  'selinux4',
+  null,
+  RH_CONFIG('disabled'),
+  EL7_GRUB.replace(
+    'centos-root ro crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap rhgb quiet LANG',
+    'centos-root ro selinux=0 crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap rhgb quiet LANG',
+  ),
+);
 const enabling = off.case('selinux: enabling on a host booted without SELinux', {
   vars: standin,
   paths: PATHS,
@@ -168,6 +256,27 @@ const enabling = off.case('selinux: enabling on a host booted without SELinux', 
       selinux: { policy: targeted, state: enforcing }
       register: s_on
   `,
+});
+
+const kernelOn = off.case('selinux: update_kernel_param removes selinux=0 through grubby', {
+  vars: standin,
+  paths: [...PATHS, GRUB_CFG],
+  tasks: `
+    - name: enforcing in the kernel too
+      selinux: { policy: targeted, state: enforcing, update_kernel_param: true }
+      register: k_on
+    - name: kernels now
+      command: grubby --info=ALL
+      register: k_info
+      changed_when: false
+      check_mode: false
+  `,
+});
+const labelsOff = off.case('selinux: with SELinux disabled writes label nothing', {
+  vars: standin,
+  files: LABEL_FILES,
+  controllerFiles: { 'templates/run.sh.j2': '#!/bin/sh\necho {{ dir | basename }}\n' },
+  tasks: LABELS,
 });
 
 // 5. A permissive host whose config says enforcing: the facts' mode and config_mode differ.
@@ -194,6 +303,7 @@ beforeAll(async () => {
   const root = hostRoot(HOST);
   plantSelinuxStandins(root, null);
   for (const g of groups) {
+    plantGrubby(root, g.grub);
     rmSync(join(root, '/etc/selinux/config'), { force: true });
     for (const p of ['targeted', 'minimum']) rmSync(join(root, '/etc/selinux', p), { recursive: true, force: true });
     if (g.mode === 'host') {
@@ -203,6 +313,8 @@ beforeAll(async () => {
       setSelinuxfs(root, g.mode);
       // The policies the host has (set_config_policy checks /etc/selinux/NAME/policy).
       for (const p of ['targeted', 'minimum']) mkdirSync(join(root, '/etc/selinux', p, 'policy'), { recursive: true });
+      mkdirSync(join(root, dirname(FILE_CONTEXTS)), { recursive: true });
+      writeFileSync(join(root, FILE_CONTEXTS), FILE_CONTEXTS_TEXT);
       if (g.config !== undefined) writeFileSync(join(root, CONFIG), g.config);
       process.env.NODEMEND_TEST_SELINUXFS = SELINUXFS;
     }
@@ -215,6 +327,7 @@ afterAll(() => {
   const root = hostRoot(HOST);
   setSelinuxfs(root, null);
   rmSync(join(root, CONFIG), { force: true });
+  plantGrubby(root, undefined);
 });
 
 const reg = (c: { ansible: any; nodemend: any }, mode: (typeof MODES)[number], name: string) => sameKeys(c.nodemend[mode].registered[name], c.ansible[mode].registered[name], KEYS);
@@ -227,6 +340,8 @@ describe('selinux module: same result as ansible.posix.selinux', () => {
     [otherPolicy, ['p_min']],
     [toDisabled, ['s_off']],
     [enabling, ['s_on']],
+    [kernelOff, ['k_off']],
+    [kernelOn, ['k_on']],
   ] as const;
   for (const [c, names] of plain) {
     for (const mode of MODES) {
@@ -288,6 +403,64 @@ describe('selinux module: same result as ansible.posix.selinux', () => {
       expect(missingPolicy.nodemend[mode].registered.p_mls.msg).toBe('Policy mls does not exist in /etc/selinux/');
     }
     expect(missingPolicy.nodemend.check.registered.p_mls.msg).toBe('Policy mls does not exist in /etc/selinux/');
+  });
+});
+
+describe('update_kernel_param through the grubby 8.28 stand-in', () => {
+  const el7 = EL7_GRUB.split('\n');
+  const kernelLine = (text: string, n: number) => text.split('\n').filter((l) => l.startsWith('\tlinux16 '))[n];
+  const grubAfter = (c: typeof kernelOff) => (c.nodemend.run.files[GRUB_CFG] as { content: string }).content;
+
+  it('disabled: selinux=1 replaced in place, selinux=0 appended to the rescue kernel, nothing else touched', () => {
+    expect(kernelOff.nodemend.run.registered.k_off.msg).toBe("Kernel SELinux state changed from 'enabled' to 'disabled'");
+    const after = grubAfter(kernelOff);
+    expect(kernelLine(after, 0)).toBe(kernelLine(EL7_GRUB, 0).replace('rhgb quiet', 'rhgb selinux=0 quiet'));
+    expect(kernelLine(after, 1)).toBe(`${kernelLine(EL7_GRUB, 1)} selinux=0`);
+    expect(after.split('\n').filter((l, i) => l !== el7[i]).length).toBe(2);
+    expect(kernelOff.nodemend.run.registered.k_info.stdout).toMatch(/^args=".* rhgb selinux=0 quiet LANG=en_US.UTF-8"$/m);
+    expect((kernelOff.nodemend.check.files[GRUB_CFG] as { content: string }).content).toBe(EL7_GRUB.replace('rhgb quiet LANG', 'rhgb selinux=1 quiet LANG'));
+    expect(kernelOff.nodemend.rerun.changed['disabled in the kernel too']).toBe(false);
+  });
+
+  it('enforcing: inconsistent kernels; selinux=0 removed with its space, the result is the stock line', () => {
+    expect(kernelOn.nodemend.run.registered.k_on.msg).toBe("Kernel SELinux state changed from '<inconsistent>' to 'enabled'");
+    expect(grubAfter(kernelOn)).toBe(EL7_GRUB);
+    expect(kernelOn.nodemend.check.registered.k_info.stdout).toContain('args="ro selinux=0 crashkernel=auto');
+    expect(kernelOn.nodemend.rerun.changed['enforcing in the kernel too']).toBe(false);
+  });
+});
+
+describe('atomic writes keep SELinux labels as Ansible does', () => {
+  for (const c of [labels, labelsOff]) {
+    for (const mode of MODES) {
+      it(`${c.name}: ${mode}: labels, files, changed flags`, () => {
+        expect(c.nodemend[mode].registered.labels.stdout).toBe(c.ansible[mode].registered.labels.stdout);
+        expect(c.nodemend[mode].files).toEqual(c.ansible[mode].files);
+        expect(c.nodemend[mode].changed).toEqual(c.ansible[mode].changed);
+      });
+    }
+  }
+
+  it('enabled: a replaced file keeps its label, a new one gets the last matching entry (mode 0: of any file type), <<none>> nothing', () => {
+    const run = [
+      'system_u:object_r:etc_t:s0 kept.conf',
+      'system_u:object_r:etc_t:s0 lines.conf',
+      'system_u:object_r:etc_t:s0 new.conf',
+      'system_u:object_r:bin_t:s0 run.sh',
+      '? none.conf',
+      'system_u:object_r:usr_t:s0 other.txt',
+    ].join('\n');
+    expect(labels.nodemend.run.registered.labels.stdout).toBe(run);
+    expect(labels.nodemend.rerun.registered.labels.stdout).toBe(run);
+    expect(labels.nodemend.check.registered.labels.stdout).toBe(
+      ['system_u:object_r:etc_t:s0 kept.conf', 'system_u:object_r:etc_t:s0 lines.conf', '- new.conf', '- run.sh', '- none.conf', '- other.txt'].join('\n'),
+    );
+    expect(labels.nodemend.check.changed).toMatchObject({ 'rewrite a labelled file': true, 'a new file with a default label': true });
+    expect(labels.nodemend.rerun.changed['rewrite a labelled file']).toBe(false);
+  });
+
+  it('disabled: no label is read or set, so a replaced file has none, as in Ansible', () => {
+    expect(labelsOff.nodemend.run.registered.labels.stdout).toBe(['kept.conf', 'lines.conf', 'new.conf', 'run.sh', 'none.conf', 'other.txt'].map((f) => `? ${f}`).join('\n'));
   });
 });
 

@@ -208,8 +208,9 @@ const SELINUX_SITE = `${posix.dirname(SELINUX_PYTHON)}/site`;
  * and comments skipped, trailing blanks and control characters cut), `targeted` without one;
  * getenforcemode the first line starting SELINUX= (value's prefix, any case). The functions the
  * SWIG binding wraps with an OSError on a negative result raise it; ctypes callers
- * (ansible.module_utils.compat.selinux) get the same values. File labels (lgetfilecon_raw,
- * matchpathcon, lsetfilecon: label.c / lgetfilecon.c) only as far as Ansible's atomic_move reads them.
+ * (ansible.module_utils.compat.selinux) get the same values. File labels as far as Ansible's
+ * atomic_move uses them: lgetfilecon_raw and lsetfilecon (lgetfilecon.c, lsetfilecon.c: the
+ * security.selinux xattr) and matchpathcon (matchpathcon.c over label_file.c's file_contexts lookup).
  */
 const SELINUX_PY = `# ${MARK}: libselinux 3.4 (SELinuxProject/selinux 3.4 libselinux/src init.c, enabled.c, getenforce.c,
 # setenforce.c, policyvers.c, selinux_config.c; python binding selinuxswig_python_exception.i) over ${SELINUXFS}
@@ -233,9 +234,10 @@ def is_selinux_mls_enabled():
     except OSError:
         return 0
 
-# File labels, which Ansible's atomic_move reads and keeps (module_utils/basic.py selinux_context):
-# a file's security.selinux attribute, else what an SELinux kernel reports for a file without
-# one, its initial SID "unlabeled". No policy file_contexts here, so matchpathcon finds nothing.
+# File labels, which Ansible's atomic_move reads and keeps (module_utils/basic.py selinux_context,
+# selinux_default_context, set_context_if_different): a file's security.selinux attribute (this
+# machine's kernel has no SELinux but lets root set security.* attributes), else what an SELinux
+# kernel reports for a file without one, its initial SID "unlabeled".
 _UNLABELED = 'system_u:object_r:unlabeled_t:s0'
 
 def lgetfilecon_raw(path):
@@ -247,11 +249,57 @@ def lgetfilecon_raw(path):
         con = _UNLABELED
     return [len(con) + 1, con]
 
-def matchpathcon(path, mode):
-    _fail(_errno.ENOENT)
-
 def lsetfilecon(path, con):
-    _fail(_errno.EOPNOTSUPP)
+    _os.setxattr(path, 'security.selinux', con.encode() + b'\\0', follow_symlinks=False)
+    return 0
+
+# selabel_lookup over file_contexts (label_file.c 3.4): the policy's file_contexts, then
+# file_contexts.homedirs and .local; entries whose regex has no meta character ("exact pathnames")
+# sorted behind the others (sort_specs), searched from the last; the key without duplicate or
+# trailing slashes; a spec's file type must equal the mode's (mode 0: any); "<<none>>": ENOENT.
+_TYPES = {'--': 0o100000, '-d': 0o040000, '-l': 0o120000, '-c': 0o020000, '-b': 0o060000, '-s': 0o140000, '-p': 0o010000}
+
+def _has_meta(regex):
+    i = 0
+    while i < len(regex):
+        if regex[i] == '\\\\':
+            i += 2
+            continue
+        if regex[i] in '.^$?*+|[({':
+            return True
+        i += 1
+    return False
+
+def _specs():
+    base = '/etc/selinux/%s/contexts/files/file_contexts' % selinux_getpolicytype()[1]
+    specs = []
+    for f in (base, base + '.homedirs', base + '.local'):
+        try:
+            lines = open(f, errors='replace').read().split('\\n')
+        except FileNotFoundError:
+            if f == base:
+                raise
+            continue
+        for line in lines:
+            w = line.split()
+            if not w or w[0].startswith('#'):
+                continue
+            specs.append((w[0], _TYPES[w[1]] if len(w) == 3 else 0, w[-1]))
+    return [x for x in specs if _has_meta(x[0])] + [x for x in specs if not _has_meta(x[0])]
+
+def matchpathcon(path, mode):
+    import re
+    key = re.sub('//+', '/', path)
+    if len(key) > 1 and key.endswith('/'):
+        key = key[:-1]
+    for regex, ftype, con in reversed(_specs()):
+        if (mode & 0o170000) and ftype and ftype != (mode & 0o170000):
+            continue
+        if re.fullmatch(regex, key):
+            if con == '<<none>>':
+                _fail(_errno.ENOENT)
+            return [0, con]
+    _fail(_errno.ENOENT)
 
 def security_getenforce():
     if not _mounted:
@@ -315,6 +363,58 @@ class _NmSelinuxFinder(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, _NmSelinuxFinder())
 `;
 
+/**
+ * libselinux 3.4's utils/matchpathcon.c (selinux-utils; RHEL's libselinux-utils): each path's
+ * default label from the file_contexts lookup above, one per line (`-n`: without the path and tab),
+ * `<<none>>` when no entry gives one; the mode of an existing path (lstat) or `-m TYPE`; no
+ * file_contexts: "Error while opening file contexts database", exit 255.
+ */
+const MATCHPATHCON_PY = `# ${MARK}: libselinux 3.4 matchpathcon (SELinuxProject/selinux 3.4 libselinux/utils/matchpathcon.c)
+import errno, getopt, os, sys
+import selinux
+MODES = {'b': 0o060000, 'c': 0o020000, 'd': 0o040000, 'p': 0o010000, 'l': 0o120000, 's': 0o140000, 'f': 0o100000}
+def usage():
+    sys.stderr.write('usage:  %s [-V] [-N] [-n] [-m type] [-f file_contexts_file] [-p prefix] [-P policy_root_path] filepath...\\n' % sys.argv[0])
+    sys.exit(1)
+if len(sys.argv) < 2:
+    usage()
+try:
+    opts, paths = getopt.getopt(sys.argv[1:], 'm:Nnf:P:p:Vq')
+except getopt.GetoptError:
+    usage()
+header, force = True, 0
+for o, v in opts:
+    if o == '-n':
+        header = False
+    elif o == '-m':
+        if v[:1] not in MODES:
+            sys.stderr.write('%s: mode %s is invalid\\n' % (sys.argv[0], v))
+            sys.exit(1)
+        force = MODES[v[:1]]
+    elif o != '-N':
+        usage()
+try:
+    selinux._specs()
+except OSError as e:
+    sys.stderr.write('Error while opening file contexts database: %s\\n' % os.strerror(e.errno))
+    sys.exit(255)
+for path in paths:
+    if len(path) > 1 and path.endswith('/'):
+        path = path[:-1]
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        mode = 0
+    try:
+        con = selinux.matchpathcon(path, force or mode)[1]
+    except OSError as e:
+        if e.errno != errno.ENOENT:
+            sys.stderr.write('selabel_lookup(%s) failed: %s\\n' % (path, os.strerror(e.errno)))
+            sys.exit(1)
+        con = '<<none>>'
+    print('%s\\t%s' % (path, con) if header else con)
+`;
+
 /** libselinux 3.4's utils/getenforce.c: Enforcing / Permissive / Disabled, exit 0; an unreadable enforce: exit 2. */
 const GETENFORCE = `#!/bin/sh
 # ${MARK}: libselinux 3.4 getenforce (SELinuxProject/selinux 3.4 libselinux/utils/getenforce.c) over ${SELINUXFS}
@@ -342,7 +442,7 @@ printf '%s' "$v" > ${SELINUXFS}/enforce
 `;
 
 /**
- * The SELinux stand-ins on the host: getenforce and setenforce in /usr/sbin (where selinux-utils
+ * The SELinux stand-ins on the host: getenforce, setenforce and matchpathcon in /usr/sbin (where selinux-utils
  * puts them), the Python side for Ansible (SELINUX_PYTHON), and the "kernel": SELINUXFS with
  * `enforce` = `mode` (null: no selinuxfs, SELinux disabled) and `policyvers` 33 (Linux 6.1's
  * POLICYDB_VERSION_MAX), `mls` 1 (targeted and default policies are MLS/MCS).
@@ -351,6 +451,8 @@ export function plantSelinuxStandins(root: string, mode: 0 | 1 | null): void {
   plantTool(root, '/usr/sbin/getenforce', GETENFORCE);
   plantTool(root, '/usr/sbin/setenforce', SETENFORCE);
   mkdirSync(join(root, SELINUX_SITE), { recursive: true });
+  writeFileSync(join(root, SELINUX_SITE, 'matchpathcon.py'), MATCHPATHCON_PY);
+  plantTool(root, '/usr/sbin/matchpathcon', `#!/bin/sh\n# ${MARK}: libselinux 3.4 matchpathcon\nexec ${SELINUX_PYTHON} ${SELINUX_SITE}/matchpathcon.py "$@"\n`);
   writeFileSync(join(root, SELINUX_SITE, 'selinux.py'), SELINUX_PY);
   writeFileSync(join(root, SELINUX_SITE, 'sitecustomize.py'), SELINUX_SITECUSTOMIZE);
   writeFileSync(join(root, SELINUX_PYTHON), `#!/bin/sh\n# ${MARK}: python3 with ${SELINUX_SITE} first\nPYTHONPATH=${SELINUX_SITE} exec /usr/bin/python3 "$@"\n`);

@@ -10,6 +10,7 @@ import { pyRegex } from './regex.js';
 import type { FilterDef, TestDef } from './signature.js';
 import { TESTS } from './tests.js';
 import { METHODS } from './methods.js';
+import { canonicalName, unresolvedReason } from './fqcn.js';
 
 type Kind = 'filter' | 'test' | 'method';
 const registry = (kind: Kind): Record<string, FilterDef | TestDef> => (kind === 'filter' ? FILTERS : kind === 'test' ? TESTS : METHODS);
@@ -18,7 +19,9 @@ export function lookupCall(kind: 'filter' | 'method', name: string): FilterDef |
 export function lookupCall(kind: 'test', name: string): TestDef | undefined;
 export function lookupCall(kind: Kind, name: string): FilterDef | TestDef | undefined {
   const reg = registry(kind);
-  return Object.prototype.hasOwnProperty.call(reg, name) ? reg[name] : undefined;
+  // `ansible.builtin.to_json` is `to_json`; a dotted name 2.14 would not load is no name at all.
+  const key = kind === 'method' ? name : canonicalName(kind, name);
+  return key !== undefined && Object.prototype.hasOwnProperty.call(reg, key) ? reg[key] : undefined;
 }
 
 const plural = (n: number): string => `${n} argument${n === 1 ? '' : 's'}`;
@@ -27,11 +30,16 @@ function literalString(n: Node | undefined): string | undefined {
   return n?.kind === 'literal' && typeof n.value === 'string' ? n.value : undefined;
 }
 
+function unknownHint(kind: 'filter' | 'test', name: string): string {
+  const reg = registry(kind);
+  return name.includes('.') ? unresolvedReason(kind, name, (short) => Object.hasOwn(reg, short)) : didYouMean(name, Object.keys(reg));
+}
+
 /** Throws ExprSyntaxError when `call` does not fit the named filter or test. */
 export function checkCall(kind: Kind, call: Call): void {
   const def = kind === 'test' ? lookupCall('test', call.name) : lookupCall(kind, call.name);
   if (!def) {
-    const known = kind === 'method' ? ` (methods: ${Object.keys(METHODS).sort().join(', ')})` : didYouMean(call.name, Object.keys(registry(kind)));
+    const known = kind === 'method' ? ` (methods: ${Object.keys(METHODS).sort().join(', ')})` : unknownHint(kind, call.name);
     throw new ExprSyntaxError(`unknown ${kind} '${call.name}'${known}`, call.nameStart);
   }
   const params = def.params ?? [];
@@ -56,11 +64,11 @@ export function checkCall(kind: Kind, call: Call): void {
   const named = (i: number | undefined): Node | undefined => (i === undefined ? undefined : (call.args[i] ?? call.kwargs.find(([k]) => k === params[i])?.[1]));
   const test = literalString(named(def.testArg));
   if (test !== undefined && !lookupCall('test', test)) {
-    throw new ExprSyntaxError(`unknown test '${test}'${didYouMean(test, Object.keys(TESTS))}`, named(def.testArg)!.start);
+    throw new ExprSyntaxError(`unknown test '${test}'${unknownHint('test', test)}`, named(def.testArg)!.start);
   }
   const filter = literalString(named(def.filterArg));
   if (filter !== undefined && filter !== 'attribute' && !lookupCall('filter', filter)) {
-    throw new ExprSyntaxError(`unknown filter '${filter}'${didYouMean(filter, Object.keys(FILTERS))}`, named(def.filterArg)!.start);
+    throw new ExprSyntaxError(`unknown filter '${filter}'${unknownHint('filter', filter)}`, named(def.filterArg)!.start);
   }
   const regex = literalString(named(def.regexArg));
   if (regex !== undefined) {

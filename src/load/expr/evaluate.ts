@@ -17,6 +17,7 @@ import { NodemendError } from '../errors.js';
 import type { Call, Node } from './ast.js';
 import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { lookupCall } from './calls.js';
+import { givesNativeText } from './fqcn.js';
 import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.js';
 import { hasTemplate, renderLazy } from './template-string.js';
 import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, unwrapUnsafe, UnsafeText } from './unsafe.js';
@@ -177,7 +178,8 @@ function applyCall(node: Node & Call & { input: Node }, def: FilterDef | TestDef
   if (def.describesInput) {
     const unsafe = unsafeReadCount() !== readsBefore;
     const fromVariable = (node.input.kind === 'variable' || node.input.kind === 'member') && !lastReadRendered;
-    info = { unsafe, fromVariable, read: (v) => read(v, node.input, scope, ctx, unsafe || isUnsafe(input.value)) };
+    const nativeText = node.input.kind === 'filter' && givesNativeText(node.input.name);
+    info = { unsafe, fromVariable, nativeText, read: (v) => read(v, node.input, scope, ctx, unsafe || isUnsafe(input.value)) };
   }
   const { args, kwargs } = callArgs(node, scope, ctx);
   const { named, rest } = bind(def, args, kwargs);

@@ -3,6 +3,7 @@ import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { int, str } from './filters-text.js';
 import { bind, type Args, type FilterDef } from './signature.js';
 import { TESTS } from './tests.js';
+import { canonicalName } from './fqcn.js';
 import { noteUnsafeRead, UnsafeText } from './unsafe.js';
 import { compare, equals, getMember, isMapping, iterate, keysOf, pyStr, setKey, toPlain, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
 
@@ -26,7 +27,8 @@ export function attrPath(v: unknown, path: unknown): unknown {
 }
 
 function runTest(name: unknown, value: unknown, args: unknown[]): boolean {
-  const def = Object.prototype.hasOwnProperty.call(TESTS, String(name)) ? TESTS[String(name)] : undefined;
+  const key = canonicalName('test', String(name));
+  const def = key !== undefined && Object.prototype.hasOwnProperty.call(TESTS, key) ? TESTS[key] : undefined;
   if (!def) throw new ExprValueError(`unknown test '${String(name)}'`);
   if (value === UNDEFINED && !def.acceptsUndefined) return false;
   const { named, rest } = bind(def, args, []);
@@ -143,7 +145,7 @@ const version: FilterDef = { params: ['version', 'operator', 'strict', 'version_
 const typeDebug: FilterDef = {
   describesInput: true,
   fn: (v, _a, _r, input) => {
-    if (typeof v === 'string') return input?.unsafe ? 'AnsibleUnsafeText' : input?.fromVariable ? 'AnsibleUnicode' : 'str';
+    if (typeof v === 'string') return input?.nativeText ? 'NativeJinjaText' : input?.unsafe ? 'AnsibleUnsafeText' : input?.fromVariable ? 'AnsibleUnicode' : 'str';
     return typeName(v);
   },
 };

@@ -7,6 +7,7 @@ import { TEXT_FILTERS } from './filters-text.js';
 import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { bind, type FilterDef } from './signature.js';
 import { iterate, UNDEFINED } from './values.js';
+import { canonicalName } from './fqcn.js';
 
 /** map('upper'), map('replace', 'a', 'b'), map(attribute='name'), map(attribute='x', default=0). */
 const map: FilterDef = {
@@ -27,7 +28,8 @@ const map: FilterDef = {
       });
     }
     if (a.filter === undefined) throw new ExprValueError("map needs a filter name or attribute='...'");
-    const def = Object.prototype.hasOwnProperty.call(FILTERS, String(a.filter)) ? FILTERS[String(a.filter)] : undefined;
+    const key = canonicalName('filter', String(a.filter));
+    const def = key !== undefined && Object.prototype.hasOwnProperty.call(FILTERS, key) ? FILTERS[key] : undefined;
     if (!def) throw new ExprValueError(`unknown filter '${String(a.filter)}'`);
     const bound = bind(def, rest, []);
     return items.map((item) => def.fn(item, bound.named, bound.rest));

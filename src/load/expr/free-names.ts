@@ -8,6 +8,7 @@ import type { Node } from './ast.js';
 import { FILTERS } from './filters.js';
 import { parsedTemplate } from './template-string.js';
 import { TESTS } from './tests.js';
+import { canonicalName } from './fqcn.js';
 
 export interface NamesRead {
   read: { name: string; offset: number }[];
@@ -68,7 +69,8 @@ function walk(node: Node, out: NamesRead, guarded: boolean): void {
     case 'filter':
     case 'test': {
       const defs = node.kind === 'filter' ? FILTERS : TESTS;
-      const def = Object.hasOwn(defs, node.name) ? defs[node.name] : undefined;
+      const key = canonicalName(node.kind, node.name);
+      const def = key !== undefined && Object.hasOwn(defs, key) ? defs[key] : undefined;
       each(node.input, guarded || def?.acceptsUndefined === true);
       for (const a of node.args) each(a, false);
       for (const [, v] of node.kwargs) each(v, false);

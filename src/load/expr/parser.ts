@@ -243,7 +243,7 @@ export class Parser {
         const name = this.peek();
         if (name.type !== 'name') throw new ExprSyntaxError(`expected a filter name after '|', got ${describe(name)}`, name.start);
         this.next();
-        const call = this.call(name, 'filter');
+        const call = this.call(this.dottedName(name), 'filter');
         node = { kind: 'filter', input: node, ...call, start: node.start, end: this.prevEnd() };
         checkCall('filter', call);
         node = this.postfix(node);
@@ -263,7 +263,7 @@ export class Parser {
           // Jinja's `x is divisibleby 3`: one argument without parentheses.
           call = { name: String(name.value), nameStart: name.start, args: [this.postfix(this.primary())], kwargs: [] };
         } else {
-          call = this.call(name, 'test');
+          call = this.call(this.dottedName(name), 'test');
         }
         checkCall('test', call);
         node = { kind: 'test', input: node, negated, ...call, start: node.start, end: this.prevEnd() };
@@ -271,6 +271,18 @@ export class Parser {
         return node;
       }
     }
+  }
+
+  /** Jinja's parse_filter/parse_test: `ansible.builtin.to_json` is one name, dots and all. */
+  private dottedName(first: Token): Token {
+    if (first.type !== 'name') return first;
+    let name = first;
+    while (this.isOp('.') && this.peek(1).type === 'name') {
+      this.next();
+      const part = this.next();
+      name = { ...name, value: `${String(name.value)}.${String(part.value)}`, end: part.end };
+    }
+    return name;
   }
 
   private startsBareArgument(): boolean {

@@ -27,6 +27,8 @@ export type Args = Record<string, unknown>;
 export interface InputInfo {
   unsafe: boolean;
   fromVariable: boolean;
+  /** The input is the output of a STRING_TYPE_FILTERS filter (2.14's NativeJinjaText). */
+  nativeText: boolean;
   /** A value taken out of the input (a dict's value), read as the evaluator reads one. */
   read(v: unknown): unknown;
 }

@@ -17,6 +17,7 @@ import { evaluate, type EvalContext } from './evaluate.js';
 import { parseBody, renderBody, type Segment } from './statements.js';
 import { fromTemplateText, templateValue } from './ansible-types.js';
 import { UnsafeText } from './unsafe.js';
+import { givesNativeText } from './fqcn.js';
 
 export type { Segment };
 
@@ -44,9 +45,6 @@ export interface ParsedTemplate {
   /** Strings in playbooks: the rendered text may become a value again, as Ansible's (ansible-types.ts). */
   convert: boolean;
 }
-
-/** config/base.yml STRING_TYPE_FILTERS (2.14's default): filters whose text is never converted back. */
-const STRING_TYPE_FILTERS = new Set(['string', 'to_json', 'to_nice_json', 'to_yaml', 'to_nice_yaml', 'ppretty', 'json']);
 
 const COMMENT_IN_STRING = /(?<!\$)\{#[\s\S]*?#\}/;
 
@@ -78,7 +76,7 @@ export function renderParsed(t: ParsedTemplate, scope: Record<string, unknown>, 
     const n = t.native;
     // 2.14 wraps these filters' output as NativeJinjaText, which ansible_eval_concat returns as is
     // when it is the only node: "{{ d | to_json }}" stays the JSON text, never a dict again.
-    const keepsText = n.kind === 'filter' && STRING_TYPE_FILTERS.has(n.name) && t.segments.length === 1;
+    const keepsText = n.kind === 'filter' && givesNativeText(n.name) && t.segments.length === 1;
     out = keepsText && (typeof v === 'string' || v instanceof UnsafeText) ? v : templateValue(v, n.kind === 'variable', t.segments.length === 1, around);
   } else {
     const text = renderBody(t.segments, scope, ctx);
