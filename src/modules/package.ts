@@ -20,6 +20,7 @@ import { defineModule, ModuleFailure, type ModuleContext, type ModuleDef } from 
 import { raw, sh, type Raw } from '../transport/quote.js';
 import { listArg } from '../load/module-args.js';
 import { fnmatch } from '../load/fnmatch.js';
+import { compareVersions } from '../load/version-compare.js';
 
 type Backend = 'apt' | 'yum' | 'dnf';
 type State = 'present' | 'absent' | 'latest';
@@ -101,7 +102,11 @@ printf '%s\\n' ${Q + 'POLICY'}; LC_ALL=C apt-cache ${aptOpts} policy ${names} 2>
   }
   const qf = '%{NAME}|%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n';
   const upgrades = backend === 'dnf' ? sh`dnf -q list --upgrades ${specs.map((s) => s.spec)}` : sh`yum -q list updates ${specs.map((s) => s.spec)}`;
-  return sh`for n in ${specs.map((s) => s.spec)}; do printf '%s %s\\n' ${Q} "$n"; rpm -q --qf ${qf} "$n" 2>/dev/null | grep '|'; done
+  // a name-version spec not installed as such: the installed package of its name (the spec less one or
+  // two "-digits..." parts, as rpm reads a label), so a newer one is seen (yum.py's downgrade check)
+  return sh`for n in ${specs.map((s) => s.spec)}; do printf '%s %s\\n' ${Q} "$n"; rpm -q --qf ${qf} "$n" 2>/dev/null | grep '|' && continue
+  for c in "\${n%-*}" "\${n%-*-*}"; do [ "$c" != "$n" ] || continue; case "\${n#"$c"-}" in [0-9]*) ;; *) continue ;; esac
+    r=$(rpm -q --qf ${qf} "$c" 2>/dev/null | awk -F'|' -v c="$c" '$1 == c' | tail -n 1) && [ -n "$r" ] && { printf '%s %s\\n' ${Q + 'NAMED'} "$r"; break; }; done; done
 ${opts.upgrades ? sh`printf '%s\\n' ${Q + 'UPGRADES'}; LC_ALL=C ${upgrades} 2>/dev/null` : raw(':')}`;
 }
 
@@ -124,6 +129,8 @@ export interface QueryResult {
   auto: Set<string>;
   /** apt: Ansible's cache_update_time (seconds since the epoch of the last cache refresh). */
   cacheTime?: number;
+  /** yum/dnf: for a name-version spec not installed as such, its package's installed name and version. */
+  named: Map<string, { name: string; version: string }>;
 }
 
 export function parseQuery(backend: Backend, stdout: string): QueryResult {
@@ -132,6 +139,7 @@ export function parseQuery(backend: Backend, stdout: string): QueryResult {
   const upgrades = new Map<string, string>();
   const hasFiles = new Set<string>();
   const auto = new Set<string>();
+  const named = new Map<string, { name: string; version: string }>();
   let cacheTime: number | undefined;
   let section: 'specs' | 'auto' | 'policy' | 'upgrades' = 'specs';
   let current: string | undefined;
@@ -144,7 +152,10 @@ export function parseQuery(backend: Backend, stdout: string): QueryResult {
       if (line.trim()) auto.add(line.trim().replace(/:[a-z0-9]+$/, ''));
     } else if (line === `${Q}POLICY`) section = 'policy';
     else if (line === `${Q}UPGRADES`) section = 'upgrades';
-    else if (section === 'specs' && line === `${Q}FILES`) {
+    else if (section === 'specs' && line.startsWith(`${Q}NAMED `)) {
+      const [name, version] = line.slice(Q.length + 6).split('|');
+      if (current !== undefined && version) named.set(current, { name, version: version.trim() });
+    } else if (section === 'specs' && line === `${Q}FILES`) {
       if (current !== undefined) hasFiles.add(current);
     } else if (section === 'specs' && line.startsWith(`${Q} `)) {
       current = line.slice(Q.length + 1);
@@ -182,7 +193,24 @@ export function parseQuery(backend: Backend, stdout: string): QueryResult {
       i += 3;
     }
   }
-  return { installed, policy, upgrades, hasFiles, auto, ...(cacheTime !== undefined ? { cacheTime } : {}) };
+  return { installed, policy, upgrades, hasFiles, auto, named, ...(cacheTime !== undefined ? { cacheTime } : {}) };
+}
+
+/**
+ * yum.py's compareEVR < 0 for a spec's version part ("18.06.3.ce", "18.06.3.ce-3.el7", "3:18.06...")
+ * against the installed "[E:]V-R": the release only counts when the spec gives one, the installed
+ * epoch stands for a spec without one (the repository's package of that name carries it).
+ */
+export function rpmOlder(wanted: string, installed: string): boolean {
+  const split = (evr: string) => {
+    const m = /^(?:(\d+):)?([^-]+)(?:-(.+))?$/.exec(evr);
+    return { e: m?.[1], v: m?.[2] ?? evr, r: m?.[3] };
+  };
+  const w = split(wanted);
+  const i = split(installed);
+  const e = compareVersions(w.e ?? i.e ?? '0', i.e ?? '0');
+  const v = e || compareVersions(w.v, i.v);
+  return (v || (w.r !== undefined && i.r !== undefined ? compareVersions(w.r, i.r) : 0)) < 0;
 }
 
 /** apt version pins (`1.2*`) match as Ansible's apt module matches them: fnmatch. */
@@ -202,6 +230,8 @@ export interface Decision {
   allowDowngrade?: boolean;
   /** apt: the install specs that are downgrades; yum: the specs to `yum downgrade`. */
   downgrade: string[];
+  /** yum/dnf: why a spec is left alone (a newer version installed, no allow_downgrade). */
+  kept: string[];
   /** One line per package for the plan's message. */
   notes: string[];
   /** The same lines once done ("installed curl 7.88"), for a real run's message. */
@@ -210,7 +240,7 @@ export interface Decision {
 
 export function decide(backend: Backend, state: State, specs: Spec[], q: QueryResult, opts: { purge?: boolean; allowDowngrade?: boolean; cache?: Record<string, unknown> } = {}): Decision {
   const purge = backend === 'apt' && state === 'absent' && Boolean(opts.purge);
-  const d: Decision = { install: [], upgrade: [], remove: [], downgrade: [], notes: [], done: [], ...(purge ? { purge } : {}) };
+  const d: Decision = { install: [], upgrade: [], remove: [], downgrade: [], kept: [], notes: [], done: [], ...(purge ? { purge } : {}) };
   if (opts.allowDowngrade) d.allowDowngrade = true;
   const note = (verb: string, doneVerb: string, what: string): void => {
     d.notes.push(`${verb} ${what}`);
@@ -261,7 +291,26 @@ export function decide(backend: Backend, state: State, specs: Spec[], q: QueryRe
       }
       continue;
     }
-    if (have === undefined) {
+    const other = have === undefined ? q.named?.get(s.spec) : undefined;
+    if (other && state !== 'latest') {
+      const wanted = s.spec.slice(other.name.length + 1);
+      if (rpmOlder(wanted, other.version)) {
+        // yum.py install(): with allow_downgrade a newer installed version makes it `yum downgrade SPEC`
+        // (dnf.py: `dnf install SPEC`, which downgrades); without it yum.py runs `yum install SPEC`,
+        // which yum answers with "Package matching ... already installed. Checking for update." and
+        // "Nothing to do": unchanged (dnf.py: nothing at all).
+        if (!d.allowDowngrade) {
+          d.kept.push(`${other.name} ${other.version} is installed, newer than ${s.spec} (allow_downgrade is not set)`);
+          continue;
+        }
+        d.downgrade.push(s.spec);
+        note('downgrade', 'downgraded', `${other.name} ${other.version} -> ${wanted}`);
+      } else {
+        // `yum install NAME-VERSION` of a newer version is an update (yum lists it under "Updated:")
+        d.install.push(s.spec);
+        note('upgrade', 'upgraded', `${other.name} ${other.version} -> ${wanted}`);
+      }
+    } else if (have === undefined) {
       d.install.push(s.spec);
       note('install', 'installed', s.spec);
     } else if (state === 'latest' && q.upgrades.has(s.name)) {
@@ -290,6 +339,7 @@ export function changeCommand(backend: Backend, d: Decision): Raw {
     if (d.manual?.length) parts.push(sh`apt-mark manual ${d.manual} >/dev/null`);
   } else {
     const tool = raw(backend);
+    if (d.downgrade.length) parts.push(sh`${tool} ${raw(backend === 'dnf' ? 'install' : 'downgrade')} -y ${d.downgrade}`);
     if (d.install.length) parts.push(sh`${tool} install -y ${d.install}`);
     if (d.upgrade.length) parts.push(sh`${tool} ${raw(backend === 'dnf' ? 'upgrade' : 'update')} -y ${d.upgrade}`);
     if (d.remove.length) parts.push(sh`${tool} remove -y ${d.remove}`);
@@ -336,7 +386,8 @@ async function refuseAptDowngrade(ctx: ModuleContext, d: Decision, cache: Record
 }
 
 function installedVersions(specs: Spec[], backend: Backend, q: QueryResult): Record<string, string | null> {
-  return Object.fromEntries(specs.map((s) => [s.name, q.installed.get(backend === 'apt' ? s.spec.split('=')[0] : s.spec) ?? null]));
+  const key = (s: Spec) => (backend === 'apt' ? s.spec.split('=')[0] : s.spec);
+  return Object.fromEntries(specs.map((s) => [s.name, q.installed.get(key(s)) ?? q.named?.get(key(s))?.version ?? null]));
 }
 
 async function backendOf(fixed: Backend | undefined, ctx: ModuleContext): Promise<Backend> {
@@ -399,7 +450,8 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
       const cacheNote = refresh && ctx.check && !scratch ? ' (cache not refreshed in check mode)' : '';
       if (!d.install.length && !d.upgrade.length && !d.remove.length && !d.downgrade.length && !d.manual?.length) {
         const what = args.state === 'absent' ? 'absent' : args.state === 'latest' ? 'at the latest version' : 'present';
-        return { changed: false, msg: `all packages already ${what}${cacheNote}`, result: { installed_versions: before, ...cache } };
+        const msg = d.kept.length ? d.kept.join(', ') : `all packages already ${what}`;
+        return { changed: false, msg: `${msg}${cacheNote}`, result: { installed_versions: before, ...cache } };
       }
       return {
         changed: true,

@@ -227,8 +227,8 @@ async function runNodes(nodes: TaskNode[], hosts: HostRun[], inh: Inherited, ctx
 
 /**
  * A dynamic include (include_tasks, or include_role) on the hosts. Without a loop an include_tasks
- * is one ok result per host it includes on ("included: FILE for HOST", as Ansible prints it; its
- * tasks inherit its when:, include_role's own `when:` gates it in runRole). With a loop its body runs once per item, with the loop variable
+ * is one ok result per host it includes on ("included: FILE for HOST", as Ansible prints it), and
+ * one skipped result where its `when:` is false (then nothing of it runs there). With a loop its body runs once per item, with the loop variable
  * (loop_control's loop_var, index_var, extended) set per host, as Ansible includes the file or
  * role once per item; items are rendered on each host, item N runs on the hosts that have one.
  */
@@ -251,37 +251,59 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
   if (node.loop === undefined) {
     // Its tasks keep their own tags (nodemend runs a tagged task inside an untagged include): only the result line follows the tags.
     if (!tagsSelect([...inh.tags, ...node.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return body(hosts);
-    if (isRole) {
-      // Ansible prints include_role's banner with no result under it (its own when: is judged in runRole).
-      emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name) });
-      emit({ type: 'task-end', play: ctx.play.name, task: name });
-      return body(hosts);
-    }
+    // Its when: is judged here, once per host, as Ansible's include task: false is a skipped row
+    // under its banner and nothing of the file or role runs there; an error fails the host.
     emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name) });
-    const own = { ...inh, vars: { ...inh.vars, ...node.vars } }; // its own vars are visible in its when:
+    const own = isRole ? inh : { ...inh, vars: { ...inh.vars, ...node.vars } }; // include_tasks' own vars are visible in its when:
+    const on: HostRun[] = [];
     for (const host of hosts) {
-      // Where its when: is false (or fails) the included tasks say so themselves, each skipped (or failed), as before.
-      if (await includeGate(name, node.loc, [...inh.when, ...node.when], host, own, ctx.env, module)) continue;
+      const gate = await includeGate(name, node.loc, [...inh.when, ...node.when], host, own, ctx.env, module);
+      if (gate) {
+        record(gate);
+        count(host, { results: [gate], failed: gate.status === 'failed', unreachable: false, changed: false });
+        if (gate.status === 'failed') {
+          host.failed = true;
+          failed.push(host);
+        }
+        continue;
+      }
+      on.push(host);
+      // Ansible prints include_role's banner with no result under it when it runs.
+      if (isRole) continue;
       result(host, 'ok', included);
       host.recap.ok++;
     }
     emit({ type: 'task-end', play: ctx.play.name, task: name });
-    return body(hosts);
+    if (on.length) failed.push(...(await body(on)));
+    return [...new Set(failed)];
   }
   const itemsOf = new Map<HostRun, unknown[]>();
+  /** Per host, the items whose `when:` held (Ansible judges an include's when: per item). */
+  const passed = new Map<HostRun, boolean[]>();
+  const loopVar = node.loop_var ?? 'item';
+  const itemVars = (h: HostRun, l: unknown[], i: number): Record<string, unknown> => ({ ...inh.perHost?.get(h.name), ...loopVars(node, l, i), [loopVar]: l[i], ansible_loop_var: loopVar });
+  const when = [...inh.when, ...node.when];
   emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name) });
   await mapLimit(hosts, ctx.env.options.forks, async (host) => {
     const scope = buildScope({ ...ctx.env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: isRole ? {} : node.vars, role: inh.role, includeParams: inh.includeParams });
     try {
       const items = await loopItemsOnHost(node, scope, host, node.loc);
       itemsOf.set(host, items);
-      if (!isRole) items.forEach((item) => result(host, 'ok', { ...included, item: unwrapUnsafe(item) }));
-      if (items.length) {
-        if (!isRole) host.recap.ok++;
-      } else {
-        result(host, 'skipped', { msg: 'No items in the list' });
-        host.recap.skipped++;
+      const held: boolean[] = [];
+      for (let i = 0; i < items.length; i++) {
+        const item = unwrapUnsafe(items[i]);
+        const own = { ...inh, vars: isRole ? inh.vars : { ...inh.vars, ...node.vars }, perHost: new Map([[host.name, itemVars(host, items, i)]]) };
+        const gate = await includeGate(name, node.loc, when, host, own, ctx.env, module);
+        if (gate?.status === 'failed') throw new Error(gate.msg);
+        held.push(!gate);
+        if (gate) record({ ...gate, item });
+        else if (!isRole) result(host, 'ok', { ...included, item });
       }
+      passed.set(host, held);
+      if (!items.length) result(host, 'skipped', { msg: 'No items in the list' });
+      // The include counts once: skipped when no item is left to include.
+      if (!held.includes(true)) host.recap.skipped++;
+      else if (!isRole) host.recap.ok++;
     } catch (e) {
       result(host, 'failed', { msg: e instanceof Error ? ((e as { format?: () => string }).format?.() ?? e.message) : String(e) });
       host.failed = true;
@@ -291,11 +313,10 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
   });
   emit({ type: 'task-end', play: ctx.play.name, task: name });
   const most = Math.max(0, ...[...itemsOf.values()].map((l) => l.length));
-  const loopVar = node.loop_var ?? 'item';
   for (let i = 0; i < most && !halted(ctx); i++) {
-    const these = [...itemsOf.entries()].filter(([h, l]) => l.length > i && h.alive);
+    const these = [...itemsOf.entries()].filter(([h, l]) => l.length > i && h.alive && passed.get(h)?.[i]);
     if (!these.length) continue;
-    const perHost = new Map(these.map(([h, l]) => [h.name, { ...inh.perHost?.get(h.name), ...loopVars(node, l, i), [loopVar]: l[i], ansible_loop_var: loopVar }]));
+    const perHost = new Map(these.map(([h, l]) => [h.name, itemVars(h, l, i)]));
     failed.push(
       ...(await body(
         these.map(([h]) => h),
@@ -436,26 +457,13 @@ async function runBlock(node: Block, hosts: HostRun[], parent: Inherited, ctx: P
 /**
  * A role on the hosts: its dependencies, then its tasks. A `roles:` entry or dependency that
  * already ran on a host in this play (same key) is not run there again unless the role allows
- * duplicates (meta/main.yml); include_role's own tags and `when:` gate the include.
+ * duplicates (meta/main.yml); include_role's own tags gate the include (runInclude judges its when:).
  */
 async function runRole(call: RoleCall, hosts: HostRun[], parent: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
   const failed: HostRun[] = [];
   let targets = hosts;
-  if (call.how === 'include') {
-    if (!tagsSelect([...parent.tags, ...call.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return [];
-    const when = [...parent.when, ...call.when];
-    const gated = await Promise.all(targets.map(async (h) => ({ h, r: await includeGate(call.name ?? call.role.name, call.loc, when, h, parent, ctx.env) })));
-    for (const { h, r } of gated) {
-      if (!r) continue;
-      record(r);
-      count(h, { results: [r], failed: r.status === 'failed', unreachable: false, changed: false });
-      if (r.status === 'failed') {
-        h.failed = true;
-        failed.push(h);
-      }
-    }
-    targets = gated.filter((g) => !g.r).map((g) => g.h);
-  }
+  // include_role's own tags gate it here; its when: was judged by runInclude (per item with a loop).
+  if (call.how === 'include' && !tagsSelect([...parent.tags, ...call.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return [];
   const done = (h: HostRun): Set<string> => ctx.rolesDone.get(h.name) ?? ctx.rolesDone.set(h.name, new Set()).get(h.name)!;
   if (!call.allowDuplicates) targets = targets.filter((h) => !done(h).has(call.key));
   if (!targets.length) return failed;

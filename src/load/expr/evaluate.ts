@@ -162,11 +162,16 @@ function slice(v: unknown, from: unknown, to: unknown, step: unknown, ctx: EvalC
   return typeof v === 'string' ? out.join('') : out;
 }
 
-function callArgs(call: Call, scope: Scope, ctx: EvalContext): { args: unknown[]; kwargs: [string, unknown][] } {
-  return {
-    args: call.args.map((a) => evaluate(a, scope, ctx)),
-    kwargs: call.kwargs.map(([k, v]) => [k, evaluate(v, scope, ctx)] as [string, unknown]),
+/** The call's arguments; with `maybeUndefined`, an undefined one is UNDEFINED and the first such error is kept. */
+function callArgs(call: Call, scope: Scope, ctx: EvalContext, maybeUndefined = false): { args: unknown[]; kwargs: [string, unknown][]; error?: UndefinedVariableError } {
+  let error: UndefinedVariableError | undefined;
+  const value = (n: Node): unknown => {
+    if (!maybeUndefined) return evaluate(n, scope, ctx);
+    const r = evaluateMaybe(n, scope, ctx);
+    error ??= r.error;
+    return r.value;
   };
+  return { args: call.args.map(value), kwargs: call.kwargs.map(([k, v]) => [k, value(v)] as [string, unknown]), error };
 }
 
 /** A filter or test call: the input (maybe undefined), the bound arguments, errors placed at the call. */
@@ -181,7 +186,7 @@ function applyCall(node: Node & Call & { input: Node }, def: FilterDef | TestDef
     const nativeText = node.input.kind === 'filter' && givesNativeText(node.input.name);
     info = { unsafe, fromVariable, nativeText, read: (v) => read(v, node.input, scope, ctx, unsafe || isUnsafe(input.value)) };
   }
-  const { args, kwargs } = callArgs(node, scope, ctx);
+  const { args, kwargs, error: argError } = callArgs(node, scope, ctx, def.argsMayBeUndefined);
   const { named, rest } = bind(def, args, kwargs);
   let result: unknown;
   try {
@@ -195,6 +200,7 @@ function applyCall(node: Node & Call & { input: Node }, def: FilterDef | TestDef
     throw e;
   }
   if (result === UNDEFINED) {
+    if (argError) throw argError;
     if (input.error) throw input.error; // mandatory: report the variable itself
     undefinedAt(node, ctx);
   }

@@ -133,6 +133,7 @@ const lengthFilter: FilterDef = { fn: length };
 const defaultFilter: FilterDef = {
   params: ['default_value', 'boolean'],
   acceptsUndefined: true,
+  argsMayBeUndefined: true,
   fn: (v, a) => (v === UNDEFINED || (truthy(a.boolean) && !truthy(v)) ? ('default_value' in a ? a.default_value : '') : v),
 };
 const version: FilterDef = { params: ['version', 'operator', 'strict', 'version_type'], required: 1, fn: (v, a, r) => TESTS.version.fn(v, a, r) };

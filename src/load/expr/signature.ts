@@ -13,6 +13,12 @@ export interface Signature {
   rest?: boolean;
   /** The input may be undefined (default, is defined): it arrives as UNDEFINED instead of throwing. */
   acceptsUndefined?: boolean;
+  /**
+   * An argument may be undefined too (`x | default(y.missing, true)`): Jinja passes its Undefined
+   * along and fails only where it is used, so it arrives as UNDEFINED, and a result that is one
+   * fails naming that argument.
+   */
+  argsMayBeUndefined?: boolean;
   /** fn gets a 4th argument saying where the input came from (type_debug). */
   describesInput?: boolean;
   /** Position of an argument naming a test / filter / regex, checked at load time when it is a literal. */

@@ -47,6 +47,10 @@ describe('filters', () => {
     ['nil | default("x", boolean=true)', 'x'],
     ['n | default(5)', 7],
     ['missing | default(none)', null],
+    // an undefined argument is used only if default returns it (os_hardening: `mount.src | default(mountinfo.device, true)`)
+    ['n | default(nil.device, true)', 7],
+    ['n | default(missing)', 7],
+    ['missing | default(n, missing.x)', 7],
     // int / float / bool / string
     ["'42' | int", 42],
     ["' -42 ' | int", -42],
@@ -266,6 +270,8 @@ describe('filters', () => {
     ["users | map(attribute='shell') | list", "'shell' is undefined in an item given to map"],
     ["'1' | version('2', 'bigger')", /^version: unknown version operator "bigger"/],
     ["'a' | int(base='x')", 'int\'s base needs an integer, got "x"'],
+    ['missing | default(nil.device)', "'nil.device' is undefined"],
+    ['empty | default(nope, true)', "'nope' is undefined"],
     ["n > 5 | ternary('big', 'small')", "'>' is not supported between 'int' and 'str'"], // the filter applies to 5, not to n > 5
   ] as [string, string | RegExp | null][])('error: %s', (src, message) => {
     if (message === null) {

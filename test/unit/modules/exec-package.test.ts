@@ -240,10 +240,10 @@ describe('apt purge (Ansible 2.14 apt.py remove(): a package with files left is 
 
 describe('yum/dnf command lines', () => {
   it('installs missing, upgrades outdated and removes, each word quoted', () => {
-    const d = { install: ['docker-ce-18.09.1'], upgrade: ['bash'], remove: [], downgrade: [], notes: [], done: [] };
+    const d = { install: ['docker-ce-18.09.1'], upgrade: ['bash'], remove: [], downgrade: [], kept: [], notes: [], done: [] };
     expect(String(changeCommand('yum', d))).toBe('yum install -y docker-ce-18.09.1 && yum update -y bash');
     expect(String(changeCommand('dnf', d))).toBe('dnf install -y docker-ce-18.09.1 && dnf upgrade -y bash');
-    expect(String(changeCommand('dnf', { install: [], upgrade: [], remove: ['a', 'b'], downgrade: [], notes: [], done: [] }))).toBe('dnf remove -y a b');
+    expect(String(changeCommand('dnf', { install: [], upgrade: [], remove: ['a', 'b'], downgrade: [], kept: [], notes: [], done: [] }))).toBe('dnf remove -y a b');
   });
 
   it('plans on a dnf host with one query exec and applies with one exec', async () => {
