@@ -16,7 +16,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { differential, MODES, type Mode } from '../setup/ansible-differential.js';
 import { workDir } from '../setup/cli.js';
 import { HOSTS, hostRoot } from '../setup/fleet.js';
@@ -45,34 +44,6 @@ const VARS = {
 
 /** What only Ansible prints: its fact gathering (nodemend's facts are read when used, never gathered). */
 const ANSIBLE_ONLY = [/^Gathering Facts: /];
-
-/**
- * Ansible's rows as nodemend reports the same run where README ("Choices": deliberate differences in
- * task keywords) says it differs: a loop-less include_tasks whose `when:` is false is one skipped row
- * in Ansible (the file is never read), and in nodemend each task of the file, skipped. The role's
- * includes are tasks/main.yml's, in order (its included files include nothing).
- */
-function asNodemendReports(rows: string[]): string[] {
-  const main = parse(readFileSync(join(ROLE, 'tasks/main.yml'), 'utf8')) as Record<string, unknown>[];
-  const files = main.filter((t) => 'include_tasks' in t).map((t) => String(t.include_tasks));
-  const out: string[] = [];
-  for (const row of rows) {
-    const m = new RegExp(`^${NAME.replace('.', '\\.')} : include_tasks: (ok|skipped)$`).exec(row);
-    if (!m) {
-      out.push(row);
-      continue;
-    }
-    const file = files.shift();
-    if (!file) throw new Error(`more include_tasks rows than tasks/main.yml has includes: ${row}`);
-    if (m[1] === 'ok') out.push(row);
-    else {
-      const tasks = parse(readFileSync(join(ROLE, 'tasks', file), 'utf8')) as { name: string }[];
-      out.push(...tasks.map((t) => `${NAME} : ${t.name}: skipped`));
-    }
-  }
-  expect(files, 'every include of tasks/main.yml has its row').toEqual([]);
-  return out;
-}
 
 /** A started unit's pid file holds a pid, which differs between runs: compared as present, not by content. */
 const PID_FILE = new RegExp(`^${SYSTEMCTL_STATE_DIR}/[^/]+\\.pid$`);
@@ -120,7 +91,7 @@ describe('geerlingguy.kubernetes 8.0.0 as a node, through ansible-playbook and n
     const ansible = sequence(get('ansible', mode));
     const only = ansible.filter((t) => ANSIBLE_ONLY.some((r) => r.test(t)));
     expect(only.length, ansible.join('\n')).toBe(ANSIBLE_ONLY.length);
-    expect(sequence(get('nodemend', mode))).toEqual(asNodemendReports(ansible.filter((t) => !only.includes(t))));
+    expect(sequence(get('nodemend', mode))).toEqual(ansible.filter((t) => !only.includes(t)));
   });
 
   it('run: the node joined in both, with the same files changed (content, mode, owner, group)', () => {
