@@ -292,11 +292,13 @@ export default defineModule<Args>({
     const isMounted = mounted || inTable(m.src);
     const changed = fileChanged || !isMounted;
     const old = fstabEdit?.kind === 'set' ? fstabEdit.oldLines.join('') : undefined;
-    const notes = [fileChanged ? file.msg : '', isMounted ? (fileChanged ? `would remount ${m.name}` : '') : `would mount ${m.name}`].filter(Boolean);
+    // What the mount step does, said for the plan and for the run.
+    const step = isMounted ? (fileChanged ? ['would remount', 'remounted'] : undefined) : ['would mount', 'mounted'];
+    const say = (i: 0 | 1): string => [fileChanged ? file.msg : '', step ? `${step[i]} ${m.name}` : ''].filter(Boolean).join('; ');
     return {
       changed,
-      msg: changed ? notes.join('; ') : `${m.name} is mounted as in ${m.fstab}`,
-      done: notes.join('; ').replace(/would /g, ''),
+      msg: changed ? say(0) : `${m.name} is mounted as in ${m.fstab}`,
+      done: say(1),
       diff: file.diff,
       result: result(),
       apply: async () => {
