@@ -18,10 +18,11 @@ export DEBIAN_FRONTEND=noninteractive
 #   ansible-core     the benchmark compares nodemend with ansible-playbook
 #   ansible          its collections (ansible.posix.sysctl, community.general.modprobe...) for the differential tests
 #   golang-go        Go fixture builds (the nokmem kubelet stand-in)
+#   gpg              signs the local apt repositories the role differentials serve (test/setup/local-apt-repo.ts)
 #   chromium         headless, renders `plan show --html` pages in the saved-plan tests
 #   qemu-system-x86, qemu-utils, fdisk, e2fsprogs   the VM suite (test/vm): QEMU, qcow2
 #                    overlays, the image's partition table, mkfs.ext4 -d (scripts/vm/image.sh)
-APT_PACKAGES=(debootstrap openssh-client util-linux mount procps ca-certificates ansible-core ansible golang-go chromium
+APT_PACKAGES=(debootstrap openssh-client util-linux mount procps ca-certificates ansible-core ansible golang-go gpg chromium
   qemu-system-x86 qemu-utils fdisk e2fsprogs)
 command -v node >/dev/null || APT_PACKAGES+=(nodejs npm)
 

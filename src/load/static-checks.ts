@@ -37,6 +37,7 @@ const MAGIC = [
   'ansible_play_hosts',
   'play_hosts',
   'ansible_check_mode',
+  'ansible_version',
   'playbook_dir',
   'ansible_failed_task',
   'ansible_failed_result',

@@ -90,7 +90,9 @@ function sections(out: string | undefined): Record<string, string[]> {
 }
 
 interface Change {
+  /** What the plan says, and beside it what a real run reports once done (dones). */
   msgs: string[];
+  dones: string[];
   diffBefore: string[];
   diffAfter: string[];
   cmds: Raw[];
@@ -112,6 +114,7 @@ const newMode = (a: Args, dir: boolean): string | undefined => (a.mode ? formatM
 function addAttrs(ch: Change, d: AttrDelta, cmd: Raw | null) {
   if (!d.changed) return;
   ch.msgs.push(describeAttrs(d));
+  ch.dones.push(describeAttrs(d));
   for (const k of Object.keys(d.after)) {
     ch.diffBefore.push(`${k}: ${d.before[k]}`);
     ch.diffAfter.push(`${k}: ${d.after[k]}`);
@@ -133,6 +136,7 @@ function addTimes(ch: Change, a: Args, path: string, current: string[] | undefin
       ch.cmds.push(sh`touch -c ${flag} -t ${spec} -- ${path}`);
     } else continue;
     ch.msgs.push(`${name} -> ${spec}`);
+    ch.dones.push(`${name} -> ${spec}`);
     ch.diffBefore.push(`${name}: ${cur ?? '(current)'}`);
     ch.diffAfter.push(`${name}: ${spec}`);
   }
@@ -154,7 +158,7 @@ function finish(ctx: ModuleContext, a: Args, probe: FileProbe, state: string, ch
   return {
     changed: true,
     msg: ch.msgs.join('; '),
-    done: ch.msgs.join('; ').replace(' would change', ' changed'),
+    done: ch.dones.join('; '),
     diff,
     result,
     apply: async () => fileResult(a, await runAndStat(ctx.conn, script, target, `cannot update ${a.path}`), state),
@@ -196,7 +200,7 @@ async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Reco
   if (!p.exists) {
     if (ctx.check) await assertOwnersExist(ctx.conn, a.owner, a.group);
     planDirectoryLevels(ctx, a.path, { type: 'directory', mode: newMode(a, true), owner: a.owner, group: a.group });
-    const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
+    const ch: Change = { msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [] };
     addTimes(ch, a, a.path, undefined);
     const script = raw([createDirs(a).text, ch.cmds.map(String).join(' && ')].filter(Boolean).join('\n'));
     return {
@@ -214,7 +218,7 @@ async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Reco
       apply: async () => fileResult(a, await runAndStat(ctx.conn, script, a.path, `cannot create ${a.path}`), 'directory'),
     };
   }
-  const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
+  const ch: Change = { msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [] };
   const d = attrDelta(p, want(a));
   await planAttrs(ctx, p, d);
   addAttrs(ch, d, fixAttrsCommand(p.realPath, d));
@@ -222,6 +226,7 @@ async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Reco
     const tree = planTree(p.realPath, parseTree((ex.tree ?? []).join('\n')), want(a));
     if (tree.command) {
       ch.msgs.push(`${tree.changed} entries below would change`);
+      ch.dones.push(`${tree.changed} entries below changed`);
       ch.diffBefore.push(`entries below needing changes: ${tree.changed}`);
       ch.diffAfter.push('entries below needing changes: 0');
       ch.cmds.push(tree.command);
@@ -232,7 +237,7 @@ async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Reco
 }
 
 async function planExisting(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>, state: string): Promise<Plan> {
-  const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
+  const ch: Change = { msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [] };
   const d = attrDelta(p, want(a));
   await planAttrs(ctx, p, d);
   addAttrs(ch, d, fixAttrsCommand(p.realPath, d));
@@ -245,7 +250,7 @@ async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<s
   if (!parentWillExist(ctx, p.realPath, p.parentExists)) throw new ModuleFailure(`cannot touch ${a.path}: directory ${posix.dirname(p.realPath)} does not exist`);
   if (ctx.check) await assertOwnersExist(ctx.conn, a.owner, a.group);
   planPathState(ctx, p.realPath, { type: 'file', mode: newMode(a, false), owner: a.owner, group: a.group, sha256: EMPTY_SHA256 });
-  const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
+  const ch: Change = { msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [] };
   addTimes(ch, a, p.realPath, undefined);
   return {
     changed: true,
@@ -264,7 +269,7 @@ async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<s
 
 /** `mode` with `follow` on a link: the change to its existing final target (ensure_symlink's set_fs_attributes_if_different). */
 async function targetMode(ctx: ModuleContext, a: Args, ex: Record<string, string[]>): Promise<Change> {
-  const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
+  const ch: Change = { msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [] };
   const [real, line] = ex.target ?? [];
   if (!real || !line) return ch;
   const t = parseStatLine(real, line);
@@ -272,6 +277,7 @@ async function targetMode(ctx: ModuleContext, a: Args, ex: Record<string, string
   await planAttrs(ctx, t, d);
   if (d.changed) {
     ch.msgs.push(`target ${real} ${describeAttrs(d)}`);
+    ch.dones.push(`target ${real} ${describeAttrs(d)}`);
     ch.diffBefore.push(`target mode: ${d.before.mode}`);
     ch.diffAfter.push(`target mode: ${d.after.mode}`);
     ch.cmds.push(fixAttrsCommand(real, d)!);
@@ -283,10 +289,10 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
   const src = a.src!;
   const target = await targetMode(ctx, a, ex);
   if (p.type === 'link' && p.linkTarget === src) {
-    const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
+    const ch: Change = { msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [] };
     const d = attrDelta(p, { owner: a.owner, group: a.group });
     addAttrs(ch, d, fixAttrsCommand(a.path, d, { noDereference: true }));
-    for (const k of ['msgs', 'diffBefore', 'diffAfter', 'cmds'] as const) (ch[k] as unknown[]).push(...target[k]);
+    for (const k of ['msgs', 'dones', 'diffBefore', 'diffAfter', 'cmds'] as const) (ch[k] as unknown[]).push(...target[k]);
     // As ensure_symlink's result: src, and the path's details only when the link leads somewhere (add_path_info).
     const plan = finish(ctx, a, p, 'link', ch, a.path);
     const dangling = !ex.src?.length;
@@ -307,11 +313,11 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
   const script = raw([link.text, ...target.cmds.map(String)].join(' && '));
   const before = p.type === 'link' ? `state: link\nsrc: ${p.linkTarget}\n` : `state: ${stateName(p)}\n`;
   const what = p.exists ? `${a.path} would be replaced by a link to ${src}` : `link ${a.path} -> ${src} would be created`;
-  const msg = [what, ...target.msgs].join('; ');
+  const did = p.exists ? `${a.path} replaced by a link to ${src}` : `link ${a.path} -> ${src} created`;
   return {
     changed: true,
-    msg,
-    done: msg.replaceAll(' would be ', ' ').replace(' would change', ' changed'),
+    msg: [what, ...target.msgs].join('; '),
+    done: [did, ...target.dones].join('; '),
     diff: [{ path: `${a.path} (state)`, before: before + target.diffBefore.map((l) => l + '\n').join(''), after: `state: link\nsrc: ${src}\n` + target.diffAfter.map((l) => l + '\n').join('') }],
     // The path's details come from apply, once it is a link that leads somewhere (add_path_info).
     result: { path: a.path, src },
@@ -334,7 +340,7 @@ function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
   const s = parseStatLine(src, ex.src[0]);
   const linked = p.exists && p.type !== 'link' && p.inode === s.inode;
   if (linked || (p.type === 'link' && p.linkTarget === src)) {
-    const ch: Change = { msgs: [], diffBefore: [], diffAfter: [], cmds: [] };
+    const ch: Change = { msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [] };
     addAttrs(ch, attrDelta(p, want(a)), fixAttrsCommand(a.path, attrDelta(p, want(a)), { noDereference: p.type === 'link' }));
     const plan = finish(ctx, a, p, linked ? 'hard' : 'link', ch, a.path);
     const { path: _path, ...r } = plan.result ?? {};
@@ -355,10 +361,11 @@ function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
   const script = fix ? raw(`${link.text} && ${fix.text}`) : link;
   const before = p.type === 'link' ? `state: link\nsrc: ${p.linkTarget}\n` : `state: ${stateName(p)}\n`;
   const what = p.exists ? `${a.path} would be replaced by a hard link to ${src}` : `hard link ${a.path} -> ${src} would be created`;
+  const did = p.exists ? `${a.path} replaced by a hard link to ${src}` : `hard link ${a.path} -> ${src} created`;
   return {
     changed: true,
     msg: d.changed ? `${what}; ${describeAttrs(d)}` : what,
-    done: what.replace(' would be ', ' '),
+    done: d.changed ? `${did}; ${describeAttrs(d)}` : did,
     diff: [{ path: `${a.path} (state)`, before, after: `state: hard\nsrc: ${src}\n` }],
     // In check mode Ansible describes the path as it is (nothing when absent).
     result: { ...(p.exists ? pathInfo(p) : {}), dest: a.path, src },

@@ -212,9 +212,6 @@ export default defineModule<Args>({
         backup: a.backup,
         backupField: 'backup_file',
         absentOk: a.state === 'absent' || a.state === 'absent_from_fstab',
-        mode: undefined,
-        owner: undefined,
-        group: undefined,
         extra: probeScript(m.name),
         onExtra: (out) => {
           const nl = out.indexOf('\n');
@@ -294,7 +291,7 @@ export default defineModule<Args>({
     const old = fstabEdit?.kind === 'set' ? fstabEdit.oldLines.join('') : undefined;
     // What the mount step does, said for the plan and for the run.
     const step = isMounted ? (fileChanged ? ['would remount', 'remounted'] : undefined) : ['would mount', 'mounted'];
-    const say = (i: 0 | 1): string => [fileChanged ? file.msg : '', step ? `${step[i]} ${m.name}` : ''].filter(Boolean).join('; ');
+    const say = (i: 0 | 1): string => [fileChanged ? (i ? (file.done ?? file.msg) : file.msg) : '', step ? `${step[i]} ${m.name}` : ''].filter(Boolean).join('; ');
     return {
       changed,
       msg: changed ? say(0) : `${m.name} is mounted as in ${m.fstab}`,

@@ -164,9 +164,6 @@ export default defineModule<Args>({
         backup: a.backup,
         backupField: 'backup_file',
         absentOk: false,
-        mode: undefined,
-        owner: undefined,
-        group: undefined,
         // The module creates a missing file only in a directory that exists and is writable.
         extra: sh`if test -e ${a.dest} || { test -d ${dir} && test -w ${dir}; }; then echo ${DIR_OK}; fi`,
         onExtra: (out) => (dirOk = out.trim() === DIR_OK),

@@ -120,9 +120,6 @@ export default defineModule<Args>({
         backup: false,
         backupField: 'backup_file',
         absentOk: a.state === 'absent',
-        mode: undefined,
-        owner: undefined,
-        group: undefined,
         extra: sh`v=$(LC_ALL=C sysctl -e -n ${a.name} 2>/dev/null); echo ${NO_VALUE}$?; printf '%s' "$v"`,
         onExtra: (out) => {
           const m = new RegExp(`^${NO_VALUE}(\\d+)\\n?([\\s\\S]*)$`).exec(out);

@@ -9,13 +9,15 @@
  * (include_role `vars:`) < loop item < extra vars. Facts live under `facts` (nodemend's names)
  * and `ansible_facts` / `ansible_*` (Ansible's) and are fetched only when an expression reads them.
  */
+import { randomBytes } from 'node:crypto';
 import type { Facts } from '../facts/types.js';
 import { FACTS } from '../facts/index.js';
 import { ANSIBLE_FACTS, interfaceFact, NOT_AN_INTERFACE } from '../facts/ansible.js';
-import { INJECTS_AS_VARS } from '../load/expr/values.js';
+import { INJECTS_AS_VARS, markOpaque } from '../load/expr/values.js';
 import { FactNeeded } from '../load/expr/index.js';
 import { markUnsafe } from '../load/expr/unsafe.js';
 import type { HostRun } from './host-run.js';
+import type { NetworkFacts } from '../facts/network.js';
 import type { Inventory, Play } from '../load/model.js';
 import type { RoleScope } from './inherited.js';
 
@@ -63,7 +65,12 @@ export function ansibleFactsProxy(facts: Facts, returned: { names: ReadonlySet<s
     new Proxy({} as Record<string | symbol, unknown>, {
       get: (_t, prop) => (prop === INJECTS_AS_VARS ? true : known(prop) || mine(prop) ? value(prop) : iface(prop)),
       has: (_t, prop) => known(prop) || mine(prop) || iface(prop) !== undefined,
-      ownKeys: () => [...ANSIBLE_FACTS.keys(), ...[...returned.names].filter(mine)],
+      // Interfaces only once the network facts are fetched (listing never fetches), not enumerable.
+      ownKeys: () => [
+        ...ANSIBLE_FACTS.keys(),
+        ...[...returned.names].filter(mine),
+        ...Object.keys((facts.peek('network') as NetworkFacts | undefined)?.byName ?? {}).filter((n) => !known(n) && !mine(n)),
+      ],
       getOwnPropertyDescriptor: (_t, prop) =>
         known(prop) || mine(prop)
           ? { enumerable: true, configurable: true, writable: false, value: value(prop) }
@@ -123,12 +130,14 @@ function hostVarsEntry(h: HostRun, current: HostRun): Record<string, unknown> {
   const fact = (p: string | symbol): string | undefined => (typeof p === 'string' && !(p in vars) && p.startsWith('ansible_') && ANSIBLE_FACTS.has(p.slice(8)) ? p.slice(8) : undefined);
   const get = (p: string | symbol): unknown => (p === 'ansible_facts' && !('ansible_facts' in vars) ? facts : fact(p) ? markUnsafe(facts[fact(p)!]) : typeof p === 'string' ? vars[p] : undefined);
   const has = (p: string | symbol): boolean => typeof p === 'string' && (p in vars || p === 'ansible_facts' || fact(p) !== undefined);
-  return new Proxy(vars, {
-    get: (_t, p) => get(p),
-    has: (_t, p) => has(p),
-    ownKeys: () => [...new Set([...Object.keys(vars), 'ansible_facts', ...[...ANSIBLE_FACTS.keys()].map((n) => `ansible_${n}`)])],
-    getOwnPropertyDescriptor: (_t, p) => (has(p) ? { enumerable: true, configurable: true, writable: false, value: get(p) } : undefined),
-  });
+  return markOpaque(
+    new Proxy(vars, {
+      get: (_t, p) => get(p),
+      has: (_t, p) => has(p),
+      ownKeys: () => [...new Set([...Object.keys(vars), 'ansible_facts', ...[...ANSIBLE_FACTS.keys()].map((n) => `ansible_${n}`)])],
+      getOwnPropertyDescriptor: (_t, p) => (has(p) ? { enumerable: true, configurable: true, writable: false, value: get(p) } : undefined),
+    }),
+  );
 }
 
 /** `groups` for expressions: built once per inventory, not for every task on every host. */
@@ -143,15 +152,41 @@ function groupsOf(inventory: Inventory): Record<string, string[]> {
   return groups;
 }
 
+/**
+ * `ansible_version`: the ansible-core release whose playbook language nodemend follows, in the
+ * shape of 2.14's CLI.version_info() (roles compare it: `ansible_version.full is version('2.12', '>=')`).
+ */
+export const ANSIBLE_VERSION = Object.freeze({ string: '2.14.18', full: '2.14.18', major: 2, minor: 14, revision: 18 });
+
+/**
+ * `omit`: a module argument that renders to this token is left out, as Ansible's TaskExecutor
+ * does with its per-run `__omit_place_holder__<sha1>` (remove_omit: mapping values, recursively,
+ * and mappings inside lists; a list element that is the token stays).
+ */
+export const OMIT = `__omit_place_holder__${randomBytes(20).toString('hex')}`;
+
+export function removeOmit(args: unknown): unknown {
+  const proto = args && typeof args === 'object' ? Object.getPrototypeOf(args) : undefined;
+  if (proto !== Object.prototype && proto !== null) return args;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args as Record<string, unknown>)) {
+    if (v === OMIT) continue;
+    out[k] = Array.isArray(v) ? v.map(removeOmit) : removeOmit(v);
+  }
+  return out;
+}
+
 export function buildScope(p: ScopeParts): Record<string, unknown> {
   const facts = factsProxy(p.host.facts);
-  const hostvars = new Proxy({} as Record<string, unknown>, {
-    get: (_t, name) => (typeof name === 'string' && p.hostRuns.has(name) ? hostVarsEntry(p.hostRuns.get(name)!, p.host) : undefined),
-    has: (_t, name) => typeof name === 'string' && p.hostRuns.has(name),
-    ownKeys: () => [...p.hostRuns.keys()],
-    getOwnPropertyDescriptor: (_t, name) =>
-      typeof name === 'string' && p.hostRuns.has(name) ? { enumerable: true, configurable: true, value: hostVarsEntry(p.hostRuns.get(name)!, p.host) } : undefined,
-  });
+  const hostvars = markOpaque(
+    new Proxy({} as Record<string, unknown>, {
+      get: (_t, name) => (typeof name === 'string' && p.hostRuns.has(name) ? hostVarsEntry(p.hostRuns.get(name)!, p.host) : undefined),
+      has: (_t, name) => typeof name === 'string' && p.hostRuns.has(name),
+      ownKeys: () => [...p.hostRuns.keys()],
+      getOwnPropertyDescriptor: (_t, name) =>
+        typeof name === 'string' && p.hostRuns.has(name) ? { enumerable: true, configurable: true, value: hostVarsEntry(p.hostRuns.get(name)!, p.host) } : undefined,
+    }),
+  );
   const groups = groupsOf(p.inventory);
   return {
     ...p.roleExports?.defaults,
@@ -179,5 +214,7 @@ export function buildScope(p: ScopeParts): Record<string, unknown> {
     play_hosts: p.playHosts,
     ansible_check_mode: p.check,
     playbook_dir: p.play.dir,
+    ansible_version: ANSIBLE_VERSION,
+    omit: OMIT,
   };
 }

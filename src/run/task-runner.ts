@@ -17,7 +17,7 @@ import { toText } from '../load/expr/values.js';
 import { renderTemplateFile, TEMPLATE_MODULE_VARS } from '../load/template.js';
 import type { TaskResult, TaskStatus } from './events.js';
 import type { HostRun } from './host-run.js';
-import { buildScope, withFacts, type ScopeParts } from './scope.js';
+import { buildScope, removeOmit, withFacts, type ScopeParts } from './scope.js';
 import { NO_LOG_MSG, tail } from './censor.js';
 import { resolveLocalPath } from '../load/local-paths.js';
 import type { RunOptions, TaskKey } from './options.js';
@@ -431,7 +431,7 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
       ? // Their keys are variable names, templated as Ansible's set_fact action templates them ("{{ item.key }}": ...).
         Object.fromEntries(Object.entries(toRender).map(([k, v]) => [toText(renderDeep(k, scope, task.loc)), renderStored(v, scope, task.loc)]))
       : (renderDeep(toRender, scope, task.loc) as Record<string, unknown>);
-  const rendered = await withFacts(host.facts, render);
+  const rendered = removeOmit(await withFacts(host.facts, render)) as Record<string, unknown>;
   seen.args = { ...rendered, ...kept };
   const parsed = mod.schema.safeParse({ ...rendered, ...kept });
   if (!parsed.success) {

@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES, sameKeys } from '../setup/ansible-differential.js';
 import { hostRoot, HOSTS, onHostAsRoot } from '../setup/fleet.js';
+import { ansiblePythonApt } from '../setup/local-apt-repo.js';
 
 const HOST = HOSTS.ansibleRepos[0];
 const D = '/etc/apt/sources.list.d';
@@ -168,10 +169,9 @@ dpkg --purge nmdiff-h14a-pa nmdiff-h14a-pb nmdiff-h14a-pc >/dev/null 2>&1 || tru
 dpkg -i nmdiff-h14a-pa.deb nmdiff-h14a-pb.deb nmdiff-h14a-pc.deb >/dev/null; dpkg -r nmdiff-h14a-pb >/dev/null
 rm -f /var/lib/apt/lists/*nmdiff-h14a* /var/cache/apt/*.bin
 dpkg-query -W -f '\${db:Status-Abbrev}\${Package}\\n' 'nmdiff-h14a-p*'`;
-const APT = 'DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=120 --no-install-recommends';
 
 beforeAll(async () => {
-  await onHostAsRoot(HOST, `dpkg -s python3-apt >/dev/null 2>&1 || ${APT} install python3-apt >/dev/null 2>&1 || { apt-get update -q >/dev/null && ${APT} install python3-apt >/dev/null; }`);
+  await ansiblePythonApt(HOST);
   await onHostAsRoot(HOST, BUILD);
   const root = hostRoot(HOST);
   for (const [p, text] of Object.entries(PLANTED)) {

@@ -131,12 +131,13 @@ describe.each(MODES)('%s', (mode) => {
       expect(c.nodemend[mode].changed).toEqual(c.ansible[mode].changed);
       expect(c.nodemend[mode].tasks.map((t) => [t.name, t.status])).toEqual(c.ansible[mode].tasks.map((t) => [t.name, t.status]));
     });
-    it(`${c.name}: registered changed, failed, rc, cache_updated, cache_update_time; a failure's msg and stderr`, () => {
+    it(`${c.name}: registered changed, failed, rc, cache_updated, cache_update_time, stderr; a failure's msg`, () => {
       for (const r of REGISTERED[c.name]) {
         const a = c.ansible[mode].registered[r];
         const n = c.nodemend[mode].registered[r];
         expect(a, r).toBeTruthy();
-        const [nk, ak] = sameKeys(n, a, ['changed', 'failed', 'rc', 'cache_updated', 'cache_update_time']);
+        // a check run's apt-get --simulate output is Ansible's alone (README: Choices)
+        const [nk, ak] = sameKeys(n, a, ['changed', 'failed', 'rc', 'cache_updated', 'cache_update_time', ...(mode === 'check' ? [] : ['stderr'])]);
         expect(nk, r).toEqual(ak);
         if (a.failed) {
           expect(afterCommand(n.msg), r).toBe(afterCommand(a.msg));

@@ -56,7 +56,8 @@ export function roleCopy(role: string, notYet: readonly NotYet[]): string {
   cpSync(role, dir, { recursive: true });
   for (const { file, task, arg } of notYet) {
     const path = join(dir, 'tasks', file);
-    const doc = parseDocument(readFileSync(path, 'utf8'));
+    // YAML 1.1, as Ansible reads it: an unquoted `mode: 0755` must be written back as 0755 (1.2 would make it 755).
+    const doc = parseDocument(readFileSync(path, 'utf8'), { version: '1.1' });
     const tasks = doc.contents as YAMLSeq<YAMLMap>;
     const at = tasks.items.findIndex((t) => t.get('name') === task);
     if (at < 0) throw new Error(`not yet: no task "${task}" in ${file}`);

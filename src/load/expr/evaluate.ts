@@ -22,7 +22,7 @@ import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.
 import { hasTemplate, renderLazy } from './template-string.js';
 import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, unwrapUnsafe, UnsafeText } from './unsafe.js';
 import { lookupPlugin, lookupValue } from './lookups.js';
-import { compare, contains, equals, getMember, INJECTS_AS_VARS, pyStr, setKey, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
+import { compare, contains, equals, getMember, INJECTS_AS_VARS, isOpaque, pyStr, setKey, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
 
 export interface EvalContext {
   source: string;
@@ -69,7 +69,33 @@ function readValue(v: unknown, node: Node, scope: Scope, ctx: EvalContext, fromU
     noteUnsafeRead();
     return typeof v === 'string' ? v : markUnsafe(v); // a container read from host data is host data
   }
-  return typeof v === 'string' && hasTemplate(v) ? renderLazy(v, scope, written(node, ctx), ctx.posAt(node.start)) : v;
+  if (typeof v === 'string') return hasTemplate(v) ? renderLazy(v, scope, written(node, ctx), ctx.posAt(node.start)) : v;
+  return hasNestedTemplate(v, 0) ? renderNested(v, (s) => renderLazy(s, scope, written(node, ctx), ctx.posAt(node.start))) : v;
+}
+
+/** A plain list or mapping of the playbook's own data (not a host's, not a computed view). */
+function walkable(v: unknown): v is unknown[] | Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || isUnsafe(v) || isOpaque(v)) return false;
+  if (Array.isArray(v)) return true;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Whether a list or mapping holds a template string at any depth (as Ansible's Templar templates containers through). */
+function hasNestedTemplate(v: unknown, depth: number): boolean {
+  if (typeof v === 'string') return hasTemplate(v);
+  if (depth > 32 || !walkable(v)) return false;
+  return (Array.isArray(v) ? v : Object.values(v)).some((x) => hasNestedTemplate(x, depth + 1));
+}
+
+/** The container with each template string in it rendered (a copy; keys as they are). */
+function renderNested(v: unknown, render: (s: string) => unknown): unknown {
+  if (typeof v === 'string') return hasTemplate(v) ? render(v) : v;
+  if (!walkable(v)) return v;
+  if (Array.isArray(v)) return v.map((x) => renderNested(x, render));
+  const out: Mapping = {};
+  for (const [k, x] of Object.entries(v)) setKey(out, k, renderNested(x, render));
+  return out;
 }
 
 /** Evaluate, turning an UndefinedVariableError into UNDEFINED (for `is defined` and `default`). */

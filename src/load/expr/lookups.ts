@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ExprValueError } from './errors.js';
 import { pyRegex } from './regex.js';
-import { typeName } from './values.js';
+import { INJECTS_AS_VARS, typeName } from './values.js';
 import { UnsafeText } from './unsafe.js';
 
 export interface LookupDef {
@@ -19,10 +19,22 @@ export interface LookupDef {
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** varnames.py: the names of the variables in scope that a Python regex `search`es. */
+/**
+ * The names an expression can read: the scope's own, and `ansible_X` for each fact that
+ * `ansible_facts` injects as a variable (evaluate.ts), as Ansible's task vars hold the gathered
+ * facts under those names. Reflect.ownKeys lists the facts without fetching one.
+ */
+function readableNames(scope: Record<string, unknown>): string[] {
+  const names = new Set(Object.keys(scope));
+  const facts = scope.ansible_facts as Record<string | symbol, unknown> | undefined;
+  if (facts && facts[INJECTS_AS_VARS]) for (const k of Reflect.ownKeys(facts)) if (typeof k === 'string') names.add(`ansible_${k}`);
+  return [...names];
+}
+
+/** varnames.py: the names of the variables in scope (facts and magic variables too) that a Python regex `search`es. */
 const varnames: LookupDef = {
   run(terms, _kwargs, scope) {
-    const names = Object.keys(scope);
+    const names = readableNames(scope);
     const out: string[] = [];
     for (const term of terms) {
       if (typeof term !== 'string') throw new ExprValueError(`Invalid setting identifier, "${String(term)}" is not a string, it is a ${typeName(term)}`);

@@ -47,6 +47,17 @@ export function keysOf(obj: Mapping): string[] {
  */
 export const INJECTS_AS_VARS = Symbol('injects as ansible_ vars');
 
+/**
+ * Containers the evaluator never walks into when rendering a variable's nested templates: the
+ * runner's computed views (hostvars), whose entries are built, or fetched, only when read.
+ */
+const opaque = new WeakSet<object>();
+export function markOpaque<T extends object>(v: T): T {
+  opaque.add(v);
+  return v;
+}
+export const isOpaque = (v: object): boolean => opaque.has(v);
+
 export function getMember(obj: unknown, key: unknown): unknown {
   if (Array.isArray(obj) || typeof obj === 'string') {
     if (typeof key !== 'number' || !Number.isInteger(key)) return UNDEFINED;

@@ -12,6 +12,7 @@ import { remote, run } from './remote.js';
 import { validateCommand, validationFailure } from './validate.js';
 import type { Raw } from '../../transport/quote.js';
 
+/** What to edit and how; mode/owner/group (WantedAttrs) only when the module takes them: left out, the file's own are kept. */
 export interface TextEditOptions extends WantedAttrs {
   path: string;
   create: boolean;

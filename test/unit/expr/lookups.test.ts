@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { NodemendError } from '../../../src/load/errors.js';
 import { compileExpression } from '../../../src/load/expr/index.js';
 import { isUnsafe } from '../../../src/load/expr/unsafe.js';
+import { INJECTS_AS_VARS } from '../../../src/load/expr/values.js';
 
 const ev = (src: string, sc: Record<string, unknown>): unknown => compileExpression(src).evaluate(sc);
 
@@ -32,6 +33,24 @@ describe('lookup varnames', () => {
 
   test('a term that is not a string fails with the plugin named', () => {
     expect(() => ev("lookup('varnames', 1)", scope)).toThrow(/lookup plugin 'varnames': Invalid setting identifier, "1" is not a string/);
+  });
+
+  test('the facts ansible_facts injects as ansible_ variables are listed, none of them read', () => {
+    const facts = new Proxy({} as Record<string | symbol, unknown>, {
+      get: (_t, p) => (p === INJECTS_AS_VARS ? true : undefined),
+      ownKeys: () => ['kernel', 'os_family'],
+      getOwnPropertyDescriptor: () => {
+        throw new Error('a fact was read');
+      },
+    });
+    expect(ev("query('varnames', '^ansible_')", { ansible_check_mode: false, ansible_facts: facts, kernel: 1 })).toEqual([
+      'ansible_check_mode',
+      'ansible_facts',
+      'ansible_kernel',
+      'ansible_os_family',
+    ]);
+    // Without the marker (a user's own ansible_facts variable), its keys are no variables.
+    expect(ev("query('varnames', '^ansible_')", { ansible_facts: { kernel: 1 } })).toEqual(['ansible_facts']);
   });
 });
 

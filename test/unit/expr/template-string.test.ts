@@ -127,6 +127,7 @@ describe('var values that are templates render when read (Ansible lazy templatin
     loopB: '{{ loopA }}',
     self: 'x{{ self }}',
     broken: '{{ nowhere }}',
+    nested: [{ a: ['{{ src }}'] }, 1],
   };
 
   test.each([
@@ -136,10 +137,19 @@ describe('var values that are templates render when read (Ansible lazy templatin
     ['{{ conf.path }}', '/opt/conf'],
     ['{{ list[0] }}', '/opt'],
     ['{{ list | length }}', '2'],
+    // A whole list or mapping read at once: the templates inside render too (docker_packages: ["docker-{{ docker_edition }}"]).
+    ['{{ list }}', ['/opt', 'x']],
+    ['{{ conf }}', { path: '/opt/conf' }],
+    ["{{ list | join(',') }}", '/opt,x'],
+    ['{{ nested }}', [{ a: ['/opt/src'] }, 1]],
     ['{{ broken is defined }}', false],
     ["{{ broken | default('fallback') }}", 'fallback'],
   ])('%s', (src, want) => {
     expect(render(src, vars)).toEqual(want);
+  });
+
+  test("a host's list stays data: its templates are not rendered", () => {
+    expect(render('{{ said }}', { ...vars, said: markUnsafe(['{{ base }}']) })).toEqual(['{{ base }}']);
   });
 
   test('a value that uses itself is a clear error, not a stack overflow', () => {
