@@ -8,12 +8,13 @@
  *   times are kept (Ansible always bumps them and always reports changed, which breaks
  *   "a second run changes nothing"). Ask for `modification_time: now` to bump them.
  * - without `state`, the path must exist and only its attributes are managed.
- * - `state: link` manages the link itself: owner/group apply to the link (chown -h); recursion
- *   never follows or changes links. `mode` does what 2.14's ensure_symlink does on Linux (no
- *   lchmod): with `follow` (the default) it is set on the link's final target once the link is
- *   made, if that target exists (Ansible warns and skips a missing one); with `follow: false`
- *   set_mode_if_different chmods through the link, sees the target change and puts it back, so
- *   nothing changes.
+ * - `state: link` does what 2.14's ensure_symlink does on Linux: with `follow` (the default)
+ *   owner, group and mode are set on the link's final target once the link is made
+ *   (load_file_common_arguments follows it), if that target exists (Ansible warns and skips a
+ *   missing one: a dangling link or a forced link to nothing gets no attributes); with
+ *   `follow: false` owner/group apply to the link itself (lchown, chown -h), and mode changes
+ *   nothing (no lchmod: set_mode_if_different chmods through the link, sees the target change and
+ *   puts it back). Recursion never follows or changes links.
  */
 import { posix } from 'node:path';
 import { z } from 'zod';
@@ -74,7 +75,8 @@ function extraScript(a: Args): Raw | undefined {
     const resolved = posix.isAbsolute(a.src!) ? a.src! : posix.join(posix.dirname(a.path), a.src!);
     parts.push(sh`echo @@src; [ -e ${resolved} ] && echo exists`.text);
     // What load_file_common_arguments follows to once the link exists: src's real path.
-    if (a.mode !== undefined && a.follow) parts.push(sh`echo @@target; [ -e ${resolved} ] && readlink -f -- ${resolved} && stat -L -c ${STAT_FIELDS_FORMAT} -- ${resolved}`.text);
+    if ((a.mode ?? a.owner ?? a.group) !== undefined && a.follow)
+      parts.push(sh`echo @@target; [ -e ${resolved} ] && readlink -f -- ${resolved} && stat -L -c ${STAT_FIELDS_FORMAT} -- ${resolved}`.text);
   }
   return parts.length ? raw(parts.join('\n')) : undefined;
 }
@@ -267,19 +269,19 @@ async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<s
   };
 }
 
-/** `mode` with `follow` on a link: the change to its existing final target (ensure_symlink's set_fs_attributes_if_different). */
-async function targetMode(ctx: ModuleContext, a: Args, ex: Record<string, string[]>): Promise<Change> {
+/** owner/group/mode with `follow` on a link: the change to its existing final target (ensure_symlink's set_fs_attributes_if_different). */
+async function targetAttrs(ctx: ModuleContext, a: Args, ex: Record<string, string[]>): Promise<Change> {
   const ch: Change = { msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [] };
   const [real, line] = ex.target ?? [];
   if (!real || !line) return ch;
   const t = parseStatLine(real, line);
-  const d = attrDelta(t, { mode: a.mode });
+  const d = attrDelta(t, { mode: a.mode, owner: a.owner, group: a.group });
   await planAttrs(ctx, t, d);
   if (d.changed) {
     ch.msgs.push(`target ${real} ${describeAttrs(d)}`);
     ch.dones.push(`target ${real} ${describeAttrs(d)}`);
-    ch.diffBefore.push(`target mode: ${d.before.mode}`);
-    ch.diffAfter.push(`target mode: ${d.after.mode}`);
+    for (const [k, v] of Object.entries(d.before)) ch.diffBefore.push(`target ${k}: ${v}`);
+    for (const [k, v] of Object.entries(d.after)) ch.diffAfter.push(`target ${k}: ${v}`);
     ch.cmds.push(fixAttrsCommand(real, d)!);
   }
   return ch;
@@ -287,10 +289,16 @@ async function targetMode(ctx: ModuleContext, a: Args, ex: Record<string, string
 
 async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Promise<Plan> {
   const src = a.src!;
-  const target = await targetMode(ctx, a, ex);
+  // Checked first, as ensure_symlink does: even a link already pointing at a missing src fails without force.
+  if (!ex.src?.length && !a.force) {
+    throw new ModuleFailure(`src file does not exist, use force: true if you really want to create the link: ${src}`);
+  }
+  const target = await targetAttrs(ctx, a, ex);
+  // Without follow, owner and group are the link's own (lchown); with it, the target's.
+  const own = a.follow ? {} : { owner: a.owner, group: a.group };
   if (p.type === 'link' && p.linkTarget === src) {
     const ch: Change = { msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [] };
-    const d = attrDelta(p, { owner: a.owner, group: a.group });
+    const d = attrDelta(p, own);
     addAttrs(ch, d, fixAttrsCommand(a.path, d, { noDereference: true }));
     for (const k of ['msgs', 'dones', 'diffBefore', 'diffAfter', 'cmds'] as const) (ch[k] as unknown[]).push(...target[k]);
     // As ensure_symlink's result: src, and the path's details only when the link leads somewhere (add_path_info).
@@ -304,10 +312,7 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
   if (p.type === 'directory') throw new ModuleFailure(`${a.path} is a directory: refusing to replace it with a symlink`);
   if (p.exists && p.type !== 'link' && !a.force) throw new ModuleFailure(`refusing to convert from ${p.type} to symlink for ${a.path} (use force: true)`);
   if (!p.exists && !parentWillExist(ctx, a.path, p.parentExists)) throw new ModuleFailure(`cannot link ${a.path}: directory ${posix.dirname(a.path)} does not exist`);
-  if (!ex.src?.length && !a.force) {
-    throw new ModuleFailure(`src file does not exist, use force: true if you really want to create the link: ${src}`);
-  }
-  const owner = a.owner ? (a.group ? `${a.owner}:${a.group}` : a.owner) : a.group ? `:${a.group}` : '';
+  const owner = own.owner ? (own.group ? `${own.owner}:${own.group}` : own.owner) : own.group ? `:${own.group}` : '';
   // A new link beside the old path, renamed over it: the path is never missing.
   const link = sh`t=$(mktemp -u -- ${`${posix.dirname(a.path)}/.nodemend.XXXXXXXX`}) && ln -s -- ${src} "$t" && { if [ -n ${owner} ]; then chown -h -- ${owner} "$t"; fi && mv -fT -- "$t" ${a.path} || { rm -f -- "$t"; false; }; }`;
   const script = raw([link.text, ...target.cmds.map(String)].join(' && '));

@@ -73,6 +73,30 @@ const includes = d.case('include_role and include_tasks with a false when: one s
   },
 });
 
+const links = d.case('file state: link with owner, group and mode: the target with follow, the link without', {
+  tasks: `
+    - name: follow chowns the target
+      file: { path: "{{ dir }}/l-follow", src: t1, state: link, owner: ops, group: daemon, mode: "0600" }
+    - name: no follow chowns the link itself
+      file: { path: "{{ dir }}/l-nofollow", src: t2, state: link, owner: ops, group: daemon, follow: false }
+    - name: a forced link to nothing gets no attributes
+      file: { path: "{{ dir }}/l-absent", src: missing, state: link, owner: ops, force: true }
+    - name: a dangling link without force fails, even when it is in place
+      file: { path: "{{ dir }}/l-dangling", src: gone, state: link, owner: ops }
+      register: dangling
+      ignore_errors: true
+    - name: a dangling link gets no attributes
+      file: { path: "{{ dir }}/l-dangling", src: gone, state: link, owner: ops, group: daemon, force: true }
+    - name: an existing link, its target chowned
+      file: { path: "{{ dir }}/l-existing", src: t3, state: link, owner: ops }
+    - name: stat the links themselves
+      stat: { path: "{{ dir }}/{{ item }}", follow: false }
+      loop: [l-follow, l-nofollow, l-absent, l-dangling, l-existing]
+      register: link_stats
+  `,
+  files: { t1: 'one\n', t2: 'two\n', t3: 'three\n', 'l-dangling': { link: 'gone' }, 'l-existing': { link: 't3' } },
+});
+
 // Notifying tasks report changed in every mode (a rerun notifies too); handlers write files.
 const notifier = (name: string, notify: string): string => `- name: ${name}\n  debug: { msg: "${name}" }\n  changed_when: true\n  notify: ${notify}`;
 const writer = (name: string): string => `- name: ${name}\n  copy: { content: "${name}\\n", dest: "{{ dir }}/${name}" }`;
@@ -116,7 +140,7 @@ beforeAll(async () => {
 }, 900_000);
 
 describe.each(MODES)('%s', (mode) => {
-  for (const c of [sections, includes, forced, flag]) {
+  for (const c of [sections, includes, links, forced, flag]) {
     it(`${c.name}: same task rows, statuses, changed flags`, () => {
       // A documented difference: an include_role that runs gets an ok result in Ansible that its default
       // callback never prints and its recap never counts; nodemend records none.
@@ -140,6 +164,16 @@ describe.each(MODES)('%s', (mode) => {
     expect(rows.slice(0, 4)).toEqual(['include_role : r1:skipped', 'named include_role:skipped', 'include_tasks:skipped', 'named include_tasks:skipped']);
     expect(rows.filter((r) => r.startsWith('included writes')).length).toBe(2); // the include that runs, and item 2
     expect(rows.filter((r) => r.startsWith('r1 : role writes')).length).toBe(1);
+  });
+
+  it('link owners: the link itself is chowned only with follow: false', () => {
+    const owners = (r: { results?: { item: string; stat: { pw_name?: string; gr_name?: string } }[] }) => (r.results ?? []).map((x) => `${x.item}=${x.stat.pw_name}:${x.stat.gr_name}`);
+    const n = owners(links.nodemend[mode].registered.link_stats);
+    expect(n).toEqual(owners(links.ansible[mode].registered.link_stats));
+    if (mode !== 'check') expect(n).toEqual(['l-follow=root:root', 'l-nofollow=ops:daemon', 'l-absent=root:root', 'l-dangling=root:root', 'l-existing=root:root']);
+    expect(links.nodemend[mode].registered.dangling.failed).toBe(true);
+    expect(links.ansible[mode].registered.dangling.failed).toBe(true);
+    if (mode !== 'check') expect(links.nodemend[mode].files.t1).toMatchObject({ owner: 'ops', group: 'daemon', mode: '0600' });
   });
 
   const handled = mode === 'rerun' ? 'ok' : 'changed';

@@ -170,14 +170,18 @@ describe('file state=link', () => {
     expect(statSync(at(l)).size).toBe(1);
   });
 
-  it('owner/group apply to the link itself', async () => {
+  it('owner/group apply to the link itself with follow: false, to its target with follow (as ensure_symlink)', async () => {
     writeFileSync(at(`${dir}/ot`), 'o');
     const l = `${dir}/owned-link`;
-    const r = await hx.run(file, { path: l, state: 'link', src: `${dir}/ot`, owner: 'ops' });
+    const r = await hx.run(file, { path: l, state: 'link', src: `${dir}/ot`, owner: 'ops', follow: false });
     expect(r.changed).toBe(true);
     expect(lstatSync(at(l)).uid).toBe(1000);
     expect(statSync(at(`${dir}/ot`)).uid).toBe(0);
-    expect((await hx.run(file, { path: l, state: 'link', src: `${dir}/ot`, owner: 'ops' })).changed).toBe(false);
+    expect((await hx.run(file, { path: l, state: 'link', src: `${dir}/ot`, owner: 'ops', follow: false })).changed).toBe(false);
+    const followed = `${dir}/followed-link`;
+    expect((await hx.run(file, { path: followed, state: 'link', src: `${dir}/ot`, owner: 'ops' })).changed).toBe(true);
+    expect(lstatSync(at(followed)).uid).toBe(0);
+    expect(statSync(at(`${dir}/ot`)).uid).toBe(1000);
   });
 
   it('refuses to replace a file or to link a missing src unless force', async () => {
