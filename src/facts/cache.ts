@@ -27,11 +27,25 @@ export class FactCache implements Facts {
     private readonly playUserShell: RemoteShell = shell,
   ) {}
 
+  /** A play that gathers facts has started on this host (asPlayUser facts not read yet are read as its user). */
+  private playGathered = false;
+  /** Only plays that gather nothing have started here: asPlayUser facts not read are undefined under Ansible's names. */
+  private nothingGathered = false;
+
+  /** A play that gathers nothing (`gather_facts: false`) starts. */
+  skipGathering(): void {
+    if (!this.playGathered) this.nothingGathered = true;
+  }
+
   /**
    * A play starts as `identity` (its become user, or the login user): asPlayUser facts read as
    * someone else are forgotten, so they are read again as Ansible's gathering at play start would.
+   * A play that does not gather (`gather_facts: false`) does not call this: the facts stay with the
+   * host as the last gathering play read them (or would have: they are read lazily, as its user).
    */
   useIdentity(identity: string): void {
+    this.playGathered = true;
+    this.nothingGathered = false;
     this.identity = identity;
     if (this.readAs !== undefined && this.readAs !== identity) {
       for (const [n, d] of this.defs) if (d.asPlayUser) this.values.delete(n);
@@ -99,6 +113,10 @@ export class FactCache implements Facts {
 
   peek(name: string): unknown {
     return this.values.get(name);
+  }
+
+  gathered(name: string): boolean {
+    return !this.nothingGathered || !this.def(name).asPlayUser || this.values.has(name);
   }
 
   set(name: string, value: unknown): void {

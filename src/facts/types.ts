@@ -23,6 +23,11 @@ export interface Facts {
   prefetch(names: Iterable<string>): Promise<void>;
   /** A fact already fetched, or undefined. */
   peek(name: string): unknown;
+  /**
+   * False for a fact that depends on who asks (asPlayUser) before any play gathered facts and before
+   * a setup task read it (only `gather_facts: false` plays so far): Ansible's name for it is undefined.
+   */
+  gathered(name: string): boolean;
   /** A module sets a fact to what it found (package_facts): later reads see this value. */
   set(name: string, value: unknown): void;
   /** Forget everything (after a reboot or a package change). */

@@ -189,6 +189,12 @@ export interface Play {
   become_user?: string;
   connection?: 'local' | 'ssh';
   environment: EnvEntry[];
+  /**
+   * `gather_facts: false`: the facts that depend on who asks (ansible_env, the user, virtual and
+   * mount facts) stay as an earlier play or a setup task read them, undefined before (Ansible gathers
+   * nothing then). Unset or a template: gathered.
+   */
+  gather_facts?: BoolKeyword;
   /** Batch sizes: numbers or "30%" strings; the last repeats. Empty = all hosts at once. */
   serial: (number | string)[];
   max_fail_percentage?: number;

@@ -187,7 +187,10 @@ export function playSchema(task: z.ZodType) {
       any_errors_fatal: z.boolean(),
       force_handlers: d(z.boolean(), 'A host that fails still runs the handlers notified so far, at the end of pre_tasks, tasks or post_tasks (default: --force-handlers)'),
       tags: tagsSchema,
-      gather_facts: d(z.union([z.boolean(), z.string()]), 'Accepted and ignored: facts are fetched lazily'),
+      gather_facts: d(
+        z.union([z.boolean(), z.string()]),
+        'false: ansible_env, the user, virtual and mount facts are not read again (undefined until gathered, as in Ansible); other facts are fetched lazily either way',
+      ),
       pre_tasks: list,
       roles: d(z.array(z.unknown()).nullable(), 'Roles to run after pre_tasks: names or {role: NAME, keywords, params}; looked up in roles/ beside the playbook, then $NODEMEND_ROLES_PATH'),
       tasks: list,

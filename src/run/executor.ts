@@ -125,7 +125,10 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
     // Facts that depend on who asks are read as the play's become user (Ansible gathers with it).
     for (const n of playHosts) {
       const h = hostRuns.get(n)!;
-      h.startPlay(playBecome(play, h, () => buildScope({ ...ctx.env.scopeBase, host: h, blockVars: {}, taskVars: {} })));
+      h.startPlay(
+        playBecome(play, h, () => buildScope({ ...ctx.env.scopeBase, host: h, blockVars: {}, taskVars: {} })),
+        play.gather_facts !== false,
+      );
     }
     const batches = splitBatches(playHosts, play.serial);
     for (let b = 0; b < batches.length && !halted(ctx); b++) {

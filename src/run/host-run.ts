@@ -28,7 +28,10 @@ export class HostRun {
   ended = false;
   unreachableMsg?: string;
   readonly facts: FactCache;
-  /** The current play's become: facts that depend on who asks (ansible_env, ansible_user_id) are read as it. */
+  /**
+   * The become of the last play that gathered facts: facts that depend on who asks (ansible_env,
+   * ansible_user_id) are read as it, as Ansible's gathering at that play's start read them.
+   */
   private playBecome?: BecomeSpec;
 
   constructor(
@@ -52,8 +55,10 @@ export class HostRun {
     this.facts = new FactCache(lazyShell, undefined, playUserShell);
   }
 
-  /** A play starts on this host with `become` (its play keyword, else the inventory's). */
-  startPlay(become: BecomeSpec | undefined): void {
+  /** A play starts on this host with `become` (its play keyword, else the inventory's), gathering facts or not. */
+  startPlay(become: BecomeSpec | undefined, gathers = true): void {
+    // Ansible gathers nothing: the facts stay as the last gathering play read them.
+    if (!gathers) return this.facts.skipGathering();
     this.playBecome = become;
     this.facts.useIdentity(factIdentity(become?.user));
   }

@@ -46,8 +46,10 @@ export function factsProxy(facts: Facts): Record<string, unknown> {
  * returned on this host (getent's getent_group), by their names among the host's variables.
  */
 export function ansibleFactsProxy(facts: Facts, returned: { names: ReadonlySet<string>; vars: Record<string, unknown> } = { names: new Set(), vars: {} }, otherHost?: string): Record<string, unknown> {
-  const known = (p: string | symbol): p is string => typeof p === 'string' && ANSIBLE_FACTS.has(p);
-  const mine = (p: string | symbol): p is string => typeof p === 'string' && !known(p) && returned.names.has(p);
+  // A fact a play that gathers nothing has not read (ansible_env there) is undefined, as in Ansible.
+  const withheld = (p: string): boolean => ANSIBLE_FACTS.get(p)!.needs.some((n) => !facts.gathered(n));
+  const known = (p: string | symbol): p is string => typeof p === 'string' && ANSIBLE_FACTS.has(p) && !withheld(p);
+  const mine = (p: string | symbol): p is string => typeof p === 'string' && !ANSIBLE_FACTS.has(p) && returned.names.has(p);
   const from = otherHost === undefined ? undefined : { host: otherHost, get: (n: string) => facts.get(n) };
   const value = (name: string): unknown => {
     if (mine(name)) return returned.vars[name];
@@ -57,7 +59,7 @@ export function ansibleFactsProxy(facts: Facts, returned: { names: ReadonlySet<s
   };
   // Any other name may be an interface (ansible_eth0): known once the network facts are fetched.
   const iface = (p: string | symbol): unknown => {
-    if (typeof p !== 'string' || NOT_AN_INTERFACE.has(p)) return undefined;
+    if (typeof p !== 'string' || NOT_AN_INTERFACE.has(p) || ANSIBLE_FACTS.has(p)) return undefined;
     if (facts.peek('network') === undefined) throw new FactNeeded('network', from);
     return interfaceFact(p, (n) => facts.peek(n));
   };
@@ -67,9 +69,9 @@ export function ansibleFactsProxy(facts: Facts, returned: { names: ReadonlySet<s
       has: (_t, prop) => known(prop) || mine(prop) || iface(prop) !== undefined,
       // Interfaces only once the network facts are fetched (listing never fetches), not enumerable.
       ownKeys: () => [
-        ...ANSIBLE_FACTS.keys(),
+        ...[...ANSIBLE_FACTS.keys()].filter(known),
         ...[...returned.names].filter(mine),
-        ...Object.keys((facts.peek('network') as NetworkFacts | undefined)?.byName ?? {}).filter((n) => !known(n) && !mine(n)),
+        ...Object.keys((facts.peek('network') as NetworkFacts | undefined)?.byName ?? {}).filter((n) => !ANSIBLE_FACTS.has(n) && !mine(n)),
       ],
       getOwnPropertyDescriptor: (_t, prop) =>
         known(prop) || mine(prop)

@@ -69,6 +69,17 @@ const syntax = d.case('no arguments, with_sequence forms, whitespace control ins
   `,
 });
 
+const ALGORITHMS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'];
+const stat = d.case('stat: every checksum_algorithm', {
+  tasks: ALGORITHMS.map(
+    (alg) => `
+    - name: stat ${alg}
+      stat: { path: "{{ dir }}/s", checksum_algorithm: ${alg} }
+      register: st_${alg}`,
+  ).join(''),
+  files: { s: 'stat me\n' },
+});
+
 const varnames = d.case("lookup('varnames'): the facts and magic variables in scope", {
   tasks: `
     - name: gather
@@ -101,6 +112,11 @@ describe.each(MODES)('%s', (mode) => {
     expect(msgs(n.registered)).toEqual(msgs(a.registered));
     expect(msgs(n.registered)).toEqual(['Hello world!', 'Failed as requested from task', true, ['1', '2', '3'], ['4', '6', '8'], ['a']]);
     if (mode !== 'check') expect(n.files.ws).toMatchObject({ content: 'v1v2  kept joined\ny=3\n' });
+  });
+  it(`${stat.name}: the same checksum for each`, () => {
+    const sums = (r: Record<string, any>) => ALGORITHMS.map((alg) => r[`st_${alg}`].stat.checksum as string);
+    expect(sums(stat.nodemend[mode].registered)).toEqual(sums(stat.ansible[mode].registered));
+    expect(sums(stat.nodemend[mode].registered).map((x) => x.length)).toEqual([32, 40, 56, 64, 96, 128]);
   });
   it(`${varnames.name}: each fact both tools gathered is listed by both; nodemend lists nothing Ansible does not`, () => {
     const [a, n] = [varnames.ansible[mode].registered, varnames.nodemend[mode].registered];

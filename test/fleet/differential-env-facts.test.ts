@@ -119,6 +119,44 @@ const passwordPlaybook = (tool: Tool): string => `
     - copy: { content: ${JSON.stringify(DUMP)}, dest: ${out(tool, 'opspw')} }
 `;
 
+/** What a play that gathers nothing sees of the facts that depend on who asks. */
+const NOT_GATHERED = `facts={{ { ${[
+  "'env': ansible_env is defined",
+  "'user_id': ansible_user_id | default('undefined')",
+  "'home': ansible_env.HOME | default('undefined')",
+  "'facts_user_id': ansible_facts.user_id | default('undefined')",
+  "'virtualization_type': ansible_virtualization_type is defined",
+  "'mounts': ansible_mounts is defined",
+  `'hostvars_user_id': hostvars['${HOST}'].ansible_user_id | default('undefined')`,
+].join(', ')} } | to_json }}\n`;
+
+/**
+ * gather_facts: false gathers nothing (Ansible's strategy runs no setup): before any gathering the
+ * become-dependent facts are undefined, after a become play's gathering a later play without become
+ * still sees root's (facts stay with the host), and a setup task in such a play sets them.
+ */
+const ungatheredPlaybook = (tool: Tool): string => `
+- name: nothing gathered yet
+  hosts: ${HOST}
+  become: true
+  gather_facts: false
+  tasks:
+    - copy: { content: ${JSON.stringify(NOT_GATHERED)}, dest: ${out(tool, 'ungathered-first')} }
+- name: gathered as root
+  hosts: ${HOST}
+  become: true
+  gather_facts: true
+  tasks: []
+- name: the login user, gathering nothing
+  hosts: ${HOST}
+  become: false
+  gather_facts: false
+  tasks:
+    - copy: { content: ${JSON.stringify(NOT_GATHERED)}, dest: ${out(tool, 'ungathered-after-root')} }
+    - setup: { gather_subset: ['!all', '!min', 'user'] }
+    - copy: { content: ${JSON.stringify(NOT_GATHERED)}, dest: ${out(tool, 'ungathered-after-setup')} }
+`;
+
 const runs: Record<string, { code: number; output: string }> = {};
 
 /** Where the test's filesystems are mounted on node35. */
@@ -182,13 +220,17 @@ function read(tool: Tool, name: string): Record<string, any> {
 }
 
 beforeAll(async () => {
-  for (const t of TOOLS) for (const n of ['become', 'login', 'setup-become', 'setup-filter', 'setup-virtual', 'setup-mounts', 'opspw']) rmSync(join(hostRoot(HOST), out(t, n)), { force: true });
+  for (const t of TOOLS)
+    for (const n of ['become', 'login', 'setup-become', 'setup-filter', 'setup-virtual', 'setup-mounts', 'opspw', 'ungathered-first', 'ungathered-after-root', 'ungathered-after-setup'])
+      rmSync(join(hostRoot(HOST), out(t, n)), { force: true });
   await onHostAsRoot(HOST, UNMOUNT_SCRIPT);
   await onHostAsRoot(HOST, MOUNT_SCRIPT);
   await ansible('ansible', 'ops', playbook('ansible'), 'ops');
   await ansible('ansible', 'opspw', passwordPlaybook('ansible'), 'opspw');
   await nodemend('ops', playbook('nodemend'), 'ops');
   await nodemend('opspw', passwordPlaybook('nodemend'), 'opspw');
+  await ansible('ansible', 'ops', ungatheredPlaybook('ansible'), 'ungathered');
+  await nodemend('ops', ungatheredPlaybook('nodemend'), 'ungathered');
   for (const [k, r] of Object.entries(runs)) expect(r.code, `${k}:\n${r.output.slice(-3000)}`).toBe(0);
 }, 600_000);
 
@@ -324,5 +366,25 @@ describe('ansible_mounts', () => {
     expect(Object.keys(n.setup)).toEqual(['ansible_mounts']);
     expect(mine(a.setup.ansible_mounts)).toHaveLength(6);
     expect(sortedMounts(n.setup.ansible_mounts)).toEqual(sortedMounts(a.setup.ansible_mounts));
+  });
+});
+
+describe('gather_facts: false', () => {
+  it('before any gathering the facts that depend on who asks are undefined, as in Ansible', () => {
+    const a = read('ansible', 'ungathered-first');
+    expect(a).toEqual({ env: false, user_id: 'undefined', home: 'undefined', facts_user_id: 'undefined', virtualization_type: false, mounts: false, hostvars_user_id: 'undefined' });
+    expect(read('nodemend', 'ungathered-first')).toEqual(a);
+  });
+
+  it('a later play without become keeps what a become play gathered (root’s), as in Ansible', () => {
+    const a = read('ansible', 'ungathered-after-root');
+    expect(a).toEqual({ env: true, user_id: 'root', home: '/root', facts_user_id: 'root', virtualization_type: true, mounts: true, hostvars_user_id: 'root' });
+    expect(read('nodemend', 'ungathered-after-root')).toEqual(a);
+  });
+
+  it('a setup task there gathers them as that play’s user', () => {
+    const a = read('ansible', 'ungathered-after-setup');
+    expect(a).toMatchObject({ user_id: 'ops', facts_user_id: 'ops', hostvars_user_id: 'ops', home: '/root' });
+    expect(read('nodemend', 'ungathered-after-setup')).toEqual(a);
   });
 });
