@@ -93,7 +93,12 @@ export function queryScript(backend: Backend, specs: Spec[], opts: { policy?: bo
 printf '%s %s\\n' ${Q + 'STAMP'} "$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0)"
 for n in ${names}; do printf '%s %s\\n' ${Q} "$n"; dpkg-query -W -f='\${db:Status-Abbrev}|\${Version}\\n' "$n" 2>/dev/null
   for l in "$n" "\${n%%:*}" "\${n%%:*}:$a"; do if [ -e "/var/lib/dpkg/info/$l.list" ]; then printf '%s\\n' ${Q + 'FILES'}; break; fi; done; done
-${opts.policy ? sh`printf '%s\\n' ${Q + 'POLICY'}; LC_ALL=C apt-cache ${aptOpts} policy ${names} 2>/dev/null` : raw(':')}`;
+${
+  opts.policy
+    ? sh`printf '%s\\n' ${Q + 'AUTO'}; apt-mark showauto ${names} 2>/dev/null
+printf '%s\\n' ${Q + 'POLICY'}; LC_ALL=C apt-cache ${aptOpts} policy ${names} 2>/dev/null`
+    : raw(':')
+}`;
   }
   const qf = '%{NAME}|%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n';
   const upgrades = backend === 'dnf' ? sh`dnf -q list --upgrades ${specs.map((s) => s.spec)}` : sh`yum -q list updates ${specs.map((s) => s.spec)}`;
@@ -120,6 +125,8 @@ export interface QueryResult {
   upgrades: Map<string, string>;
   /** apt: specs whose package still has files (installed, or removed with its conffiles kept: dpkg's "rc"). */
   hasFiles: Set<string>;
+  /** apt: the named packages marked automatically installed (apt-mark showauto). */
+  auto: Set<string>;
   /** apt: Ansible's cache_update_time (seconds since the epoch of the last cache refresh). */
   cacheTime?: number;
   /** yum/dnf: for a name-version spec not installed as such, its package's installed name and version. */
@@ -131,14 +138,19 @@ export function parseQuery(backend: Backend, stdout: string): QueryResult {
   const policy = new Map<string, PolicyEntry>();
   const upgrades = new Map<string, string>();
   const hasFiles = new Set<string>();
+  const auto = new Set<string>();
   const named = new Map<string, { name: string; version: string }>();
   let cacheTime: number | undefined;
-  let section: 'specs' | 'policy' | 'upgrades' = 'specs';
+  let section: 'specs' | 'auto' | 'policy' | 'upgrades' = 'specs';
   let current: string | undefined;
   const tail: string[] = [];
   for (const line of stdout.split('\n')) {
     if (line.startsWith(`${Q}STAMP `)) cacheTime = Number(line.slice(Q.length + 6)) || 0;
-    else if (line === `${Q}POLICY`) section = 'policy';
+    else if (line === `${Q}AUTO`) section = 'auto';
+    else if (section === 'auto' && line === `${Q}POLICY`) section = 'policy';
+    else if (section === 'auto') {
+      if (line.trim()) auto.add(line.trim().replace(/:[a-z0-9]+$/, ''));
+    } else if (line === `${Q}POLICY`) section = 'policy';
     else if (line === `${Q}UPGRADES`) section = 'upgrades';
     else if (section === 'specs' && line.startsWith(`${Q}NAMED `)) {
       const [name, version] = line.slice(Q.length + 6).split('|');
@@ -181,7 +193,7 @@ export function parseQuery(backend: Backend, stdout: string): QueryResult {
       i += 3;
     }
   }
-  return { installed, policy, upgrades, hasFiles, named, ...(cacheTime !== undefined ? { cacheTime } : {}) };
+  return { installed, policy, upgrades, hasFiles, auto, named, ...(cacheTime !== undefined ? { cacheTime } : {}) };
 }
 
 /**
@@ -210,6 +222,8 @@ export interface Decision {
   /** yum/dnf: installed packages to upgrade. */
   upgrade: string[];
   remove: string[];
+  /** apt: installed packages, named by the task, that apt marked automatically installed: marked manual (as Ansible's apt does). */
+  manual?: string[];
   /** apt: remove with --purge (the configuration files too). */
   purge?: boolean;
   /** Older versions may replace newer ones (apt --allow-downgrades, yum downgrade). */
@@ -232,6 +246,7 @@ export function decide(backend: Backend, state: State, specs: Spec[], q: QueryRe
     d.notes.push(`${verb} ${what}`);
     d.done.push(`${doneVerb} ${what}`);
   };
+  const autoNamed: string[] = [];
   for (const s of specs) {
     const key = backend === 'apt' ? s.spec.split('=')[0] : s.spec;
     const have = q.installed.get(key);
@@ -246,6 +261,7 @@ export function decide(backend: Backend, state: State, specs: Spec[], q: QueryRe
     }
     if (backend === 'apt') {
       const pol = q.policy.get(s.name);
+      if (have !== undefined && q.auto?.has(key)) autoNamed.push(key);
       // apt.py package_status: a name apt does not know at all fails on the name alone (install()'s
       // "no available installation candidate" below also registers the cache fields, as apt.py's main does)
       if (!pol && have === undefined) throw new ModuleFailure(`No package matching '${s.name}' is available`);
@@ -302,6 +318,13 @@ export function decide(backend: Backend, state: State, specs: Spec[], q: QueryRe
       note('upgrade', 'upgraded', `${s.name} ${have} -> ${q.upgrades.get(s.name)}`);
     }
   }
+  // Ansible's apt marks every package it was asked for manually installed (apt-mark manual, after
+  // installing); apt-get install already does it for what it installs.
+  const manual = autoNamed.filter((k) => !d.install.some((i) => i.split('=')[0] === k));
+  if (manual.length) {
+    d.manual = manual;
+    for (const k of manual) note('mark', 'marked', `${k} as manually installed`);
+  }
   return d;
 }
 
@@ -313,6 +336,7 @@ export function changeCommand(backend: Backend, d: Decision): Raw {
   if (backend === 'apt') {
     if (d.install.length) parts.push(sh`${APT_GET} install ${d.install}${raw(d.allowDowngrade ? ' --allow-downgrades' : '')}`);
     if (d.remove.length) parts.push(sh`${APT_GET} ${raw(d.purge ? '--purge ' : '')}remove ${d.remove}`);
+    if (d.manual?.length) parts.push(sh`apt-mark manual ${d.manual} >/dev/null`);
   } else {
     const tool = raw(backend);
     if (d.downgrade.length) parts.push(sh`${tool} ${raw(backend === 'dnf' ? 'install' : 'downgrade')} -y ${d.downgrade}`);
@@ -424,7 +448,7 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
       if (backend === 'apt' && d.downgrade.length && !d.allowDowngrade) await refuseAptDowngrade(ctx, d, cache);
       const before = installedVersions(specs, backend, q);
       const cacheNote = refresh && ctx.check && !scratch ? ' (cache not refreshed in check mode)' : '';
-      if (!d.install.length && !d.upgrade.length && !d.remove.length && !d.downgrade.length) {
+      if (!d.install.length && !d.upgrade.length && !d.remove.length && !d.downgrade.length && !d.manual?.length) {
         const what = args.state === 'absent' ? 'absent' : args.state === 'latest' ? 'at the latest version' : 'present';
         const msg = d.kept.length ? d.kept.join(', ') : `all packages already ${what}`;
         return { changed: false, msg: `${msg}${cacheNote}`, result: { installed_versions: before, ...cache } };

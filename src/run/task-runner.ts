@@ -141,7 +141,12 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
 
   try {
     if (kwError) throw kwError;
-    const items = task.loop === undefined ? undefined : await loopItemsOnHost(task, scope, host, task.loc);
+    const items = task.loop === undefined ? undefined : await loopItemsOrSkip(task, inh, scope, host);
+    if (items === SKIPPED) {
+      const result = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
+      if (task.register) host.setVars({ [task.register]: markUnsafe(result) }, noLogLabel(task, noLog));
+      return { results: [finish('skipped', { msg: 'conditional result was false' })], failed: false, unreachable: false, changed: false };
+    }
     if (items?.length === 0) {
       // As Ansible's task_executor: a loop without items (an empty list, first_found with skip) is one skipped result.
       const reason = 'No items in the list';
@@ -194,6 +199,30 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     if (task.register) host.setVars({ [task.register]: markUnsafe({ failed: true, msg: tr.msg, changed: false }) }, noLogLabel(task, noLog));
     if (!tr.ignored) host.lastFailure = { task: markUnsafe(failedTaskView(task, base.task, kw.noLog)) as Record<string, unknown>, result: markUnsafe({ failed: true, msg: tr.msg, changed: false }) };
     return { results: [tr], failed: !tr.ignored, unreachable: false, changed: false };
+  }
+}
+
+const SKIPPED = Symbol('skipped');
+
+/**
+ * A task's loop items on this host, or SKIPPED: as Ansible's TaskExecutor keeps a loop that names an
+ * undefined variable (`with_items: "{{ r.stdout_lines }}"` of a task that never ran) and raises it
+ * only once the task's `when:` (with its blocks' and include's) is true, a false one skips the task.
+ */
+async function loopItemsOrSkip(task: Task, inh: Inherited, scope: Record<string, unknown>, host: HostRun): Promise<unknown[] | typeof SKIPPED> {
+  try {
+    return await loopItemsOnHost(task, scope, host, task.loc);
+  } catch (e) {
+    const when = [...inh.when, ...task.when];
+    if (!(e instanceof UndefinedVariableError) || !when.length) throw e;
+    let holds: boolean;
+    try {
+      holds = await withFacts(host.facts, () => evaluateCondition(when, scope, task.loc));
+    } catch {
+      throw e;
+    }
+    if (holds) throw e;
+    return SKIPPED;
   }
 }
 

@@ -183,6 +183,23 @@ describe('apt allow_downgrade (Ansible 2.14 apt.py: aliases, the failure apt-get
     expect(plan).toMatchObject({ changed: true, msg: 'would downgrade bash 1.1 -> 1.0', result: { cache_updated: false, cache_update_time: 1700000000 } });
     expect(commands).toHaveLength(1);
   });
+  it("marks a named package apt installed automatically as manual, as Ansible's apt does after installing (absent never)", () => {
+    const auto = parseQuery(
+      'apt',
+      [`${Q} dep`, 'ii |1.0', `${Q} new`, `${Q}AUTO`, 'dep', `${Q}POLICY`, 'dep:', '  Installed: 1.0', '  Candidate: 1.0', ' *** 1.0 500', 'new:', '  Candidate: 2.0', '     2.0 500'].join('\n'),
+    );
+    expect(auto.auto).toEqual(new Set(['dep']));
+    const d = decide(
+      'apt',
+      'present',
+      ['dep', 'new'].map((s) => parseSpec(s, 'apt')),
+      auto,
+    );
+    expect(d).toMatchObject({ install: ['new'], manual: ['dep'], done: ['installed new 2.0', 'marked dep as manually installed'] });
+    expect(String(changeCommand('apt', d))).toMatch(/ install new && apt-mark manual dep >\/dev\/null$/);
+    expect(decide('apt', 'present', [parseSpec('new', 'apt')], auto).manual).toBeUndefined();
+    expect(decide('apt', 'absent', [parseSpec('dep', 'apt')], auto).manual).toBeUndefined();
+  });
 });
 
 describe('apt purge (Ansible 2.14 apt.py remove(): a package with files left is purged)', () => {
