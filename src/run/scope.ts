@@ -15,7 +15,7 @@ import { FACTS } from '../facts/index.js';
 import { ANSIBLE_FACTS, interfaceFact, NOT_AN_INTERFACE } from '../facts/ansible.js';
 import { INJECTS_AS_VARS, markOpaque } from '../load/expr/values.js';
 import { FactNeeded } from '../load/expr/index.js';
-import { markUnsafe } from '../load/expr/unsafe.js';
+import { isUnsafe, markUnsafe } from '../load/expr/unsafe.js';
 import { PLAIN_STR, plainStrKeys } from '../load/expr/str-class.js';
 import type { HostRun } from './host-run.js';
 import type { NetworkFacts } from '../facts/network.js';
@@ -171,13 +171,23 @@ export const OMIT = `__omit_place_holder__${randomBytes(20).toString('hex')}`;
 export function removeOmit(args: unknown): unknown {
   const proto = args && typeof args === 'object' ? Object.getPrototypeOf(args) : undefined;
   if (proto !== Object.prototype && proto !== null) return args;
+  let removed = false;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args as Record<string, unknown>)) {
-    if (v === OMIT) continue;
-    out[k] = Array.isArray(v) ? v.map(removeOmit) : removeOmit(v);
+    if (v === OMIT) {
+      removed = true;
+      continue;
+    }
+    out[k] = Array.isArray(v) ? sameOrCopy(v, v.map(removeOmit)) : removeOmit(v);
+    removed ||= out[k] !== v;
   }
-  return out;
+  // Unchanged containers are given back as they are: a copy would lose a host value's unsafe
+  // mark (a set_fact of a registered list would be rendered as a template when read again).
+  return removed ? keepUnsafe(args, out) : args;
 }
+
+const sameOrCopy = (before: unknown[], after: unknown[]): unknown[] => (after.some((x, i) => x !== before[i]) ? keepUnsafe(before, after) : before);
+const keepUnsafe = <T>(from: unknown, to: T): T => (isUnsafe(from) ? (markUnsafe(to) as T) : to);
 
 export function buildScope(p: ScopeParts): Record<string, unknown> {
   const facts = factsProxy(p.host.facts);
