@@ -12,6 +12,7 @@ import type { NetworkFacts } from './network.js';
 import type { UserFacts } from './user.js';
 import type { VirtualFacts } from './virtual.js';
 import { selinuxFact, type SelinuxState } from './selinux.js';
+import { ansibleLocal, type LocalFacts } from './local.js';
 
 export interface AnsibleFact {
   /** The nodemend facts it is made from (fetched together, lazily). */
@@ -138,6 +139,8 @@ export const ANSIBLE_FACTS: ReadonlyMap<string, AnsibleFact> = new Map<string, A
     { needs: ['virtual'], subset: 'virtual', value: (f) => (f('virtual') as VirtualFacts)[n] },
   ]),
   ...USER_FACTS.map((n): [string, AnsibleFact] => [n, { needs: ['user'], subset: 'min', collector: 'user', value: (f) => (f('user') as UserFacts)[n] }]),
+  // Under ansible_facts by its prefixed name, as Ansible's namespace_facts keeps it.
+  ['ansible_local', { needs: ['local'], subset: 'min', collector: 'local', value: (f) => ansibleLocal(f('local') as LocalFacts) }],
 ]);
 
 /**
