@@ -33,7 +33,10 @@ function contentText(v: unknown): string {
 const schema = z
   .strictObject({
     src: pathArg.optional(),
-    content: z.union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())]).transform(contentText).optional(),
+    content: z
+      .union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
+      .transform(contentText)
+      .optional(),
     dest: pathArg,
     ...attrFields,
     /** Octal/symbolic, or "preserve": the mode src has. */
