@@ -15,7 +15,19 @@ import localFacts from './local.js';
 
 /** Every fact nodemend knows, by name. One file per domain adds its list here. */
 export const FACTS: ReadonlyMap<string, FactDef> = new Map(
-  [...osFacts, ...kernelFacts, ...packageFacts, ...ansibleSources, ...networkFacts, ...selinuxFacts, ...userFacts, ...virtualFacts, ...mountFacts, ...clockFacts, ...systemFacts, ...hardwareFacts, ...localFacts].map(
-    (f) => [f.name, f as FactDef],
-  ),
+  [
+    ...osFacts,
+    ...kernelFacts,
+    ...packageFacts,
+    ...ansibleSources,
+    ...networkFacts,
+    ...selinuxFacts,
+    ...userFacts,
+    ...virtualFacts,
+    ...mountFacts,
+    ...clockFacts,
+    ...systemFacts,
+    ...hardwareFacts,
+    ...localFacts,
+  ].map((f) => [f.name, f as FactDef]),
 );
