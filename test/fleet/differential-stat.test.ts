@@ -19,7 +19,7 @@ const FX = '/tmp/nm-h16a-stat';
 /** Plants the fixture as root on the host; the immutable file last (chattr +i). */
 const PLANT = `set -e
 [ -e ${FX}/immutable ] && chattr -i ${FX}/immutable
-rm -rf ${FX}; mkdir -p ${FX}/dir
+rm -rf ${FX} ${FX}-bin; mkdir -p ${FX}/dir
 printf 'hello stat\\n' > ${FX}/file; chmod 0640 ${FX}/file
 printf '%s\\n' '#!/bin/sh' 'echo hi' > ${FX}/script; chmod 4755 ${FX}/script
 printf '\\000\\001\\002\\003binary' > ${FX}/bin
@@ -32,6 +32,8 @@ for f in file script bin fifo sock immutable dir link dangling; do touch -h -m -
 future=$(($(date +%s) + 7200))
 for f in file script bin fifo sock immutable dir link dangling; do touch -h -a -d "@$future.987654321" ${FX}/$f; done
 chattr +i ${FX}/immutable
+mkdir ${FX}-bin
+for b in /usr/bin/*; do case \${b##*/} in file|lsattr) ;; *) ln -s "$b" ${FX}-bin/ ;; esac; done
 lsattr -d ${FX}/immutable`;
 
 const stats = d.case('stat: every key of 2.14 for each kind of path', {
@@ -82,10 +84,31 @@ const stats = d.case('stat: every key of 2.14 for each kind of path', {
     - name: absent
       stat: { path: "{{ fx }}/nothing" }
       register: s_absent
+    - name: no file and no lsattr on the PATH (a copy of /usr/bin without them; /sbin and /usr/sbin have neither)
+      stat: { path: "{{ fx }}/file" }
+      environment: { PATH: "{{ fx }}-bin" }
+      register: s_no_tools
   `,
 });
 
-const REGS = ['s_file', 's_script', 's_bin', 's_dir', 's_link', 's_follow', 's_dangling', 's_dangling_follow', 's_chr', 's_fifo', 's_sock', 's_immutable', 's_bare', 's_alias', 's_absent'];
+const REGS = [
+  's_file',
+  's_script',
+  's_bin',
+  's_dir',
+  's_link',
+  's_follow',
+  's_dangling',
+  's_dangling_follow',
+  's_chr',
+  's_fifo',
+  's_sock',
+  's_immutable',
+  's_bare',
+  's_alias',
+  's_absent',
+  's_no_tools',
+];
 
 let planted = '';
 beforeAll(async () => {
@@ -93,7 +116,7 @@ beforeAll(async () => {
   await d.run();
 }, 900_000);
 afterAll(async () => {
-  await onHostAsRoot(HOST, `chattr -i ${FX}/immutable 2>/dev/null; rm -rf ${FX}`);
+  await onHostAsRoot(HOST, `chattr -i ${FX}/immutable 2>/dev/null; rm -rf ${FX} ${FX}-bin`);
 });
 
 describe.each(MODES)('stat through both tools (%s)', (mode) => {
@@ -146,6 +169,11 @@ describe('what the compared values are (so equal is not equal-and-wrong)', () =>
     expect(n('s_bin')).toMatchObject({ uid: 4242, gid: 4343 });
     expect(n('s_bin')).not.toHaveProperty('pw_name');
     expect(n('s_bin')).not.toHaveProperty('gr_name');
+  });
+
+  it("without file and lsattr: 'unknown' mime and get_file_attributes' defaults, as 2.14 returns", () => {
+    expect(n('s_no_tools')).toMatchObject({ mimetype: 'unknown', charset: 'unknown', version: null, attributes: [], attr_flags: '' });
+    expect(n('s_no_tools').checksum).toBe(n('s_file').checksum);
   });
 
   it('get_mime / get_attributes / get_checksum false leave their keys out', () => {
