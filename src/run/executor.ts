@@ -238,10 +238,13 @@ async function runNodes(nodes: TaskNode[], hosts: HostRun[], inh: Inherited, ctx
 async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
   const isRole = node.kind === 'role';
   const module = isRole ? 'include_role' : 'include_tasks';
+  // The include's own when: is judged once, on the include (below): Ansible's included tasks skip a
+  // dynamic parent's keywords (Task._get_parent_attribute), so a task inside that changes what it
+  // reads skips nothing after it. Enclosing blocks' when: still applies to each task, as there.
   const body = (on: HostRun[], perHost?: Inherited['perHost']): Promise<HostRun[]> =>
     isRole
       ? runRole({ ...node, loop: undefined }, on, perHost ? { ...inh, perHost } : inh, ctx, record, emit)
-      : runNodes(node.tasks, on, { ...inherit(inh, node), ...(perHost ? { perHost } : {}) }, ctx, record, emit);
+      : runNodes(node.tasks, on, { ...inherit(inh, { ...node, when: [] }), ...(perHost ? { perHost } : {}) }, ctx, record, emit);
   // Templated once, on the first host, as Ansible's TASK banner; inside a role `ROLE : NAME`, as each of its tasks (Task.get_name()).
   const name = (inh.role ? `${inh.role.name} : ` : '') + (await includeTitle(node, inh, hosts[0], ctx.env.scopeBase));
   const taskLoc = `${node.loc.file}:${node.loc.line ?? 0}`;
