@@ -48,7 +48,7 @@ const content = d.case('copy content that is a dict, a list, a number or a bool'
 
 const inner = (tag: string): string =>
   `- name: ${tag} closes the gate\n  set_fact: { gate: false }\n- name: ${tag} writes after it\n  copy: { content: "${tag}\\n", dest: "{{ dir }}/${tag}-{{ item | default(0) }}" }\n`;
-const includeWhen = d.case('an include\'s when: is judged once, on the include, not on each task inside', {
+const includeWhen = d.case("an include's when: is judged once, on the include, not on each task inside", {
   vars: { gate: true },
   tasks: `
     - name: include_tasks
@@ -87,10 +87,23 @@ const includeWhen = d.case('an include\'s when: is judged once, on the include, 
   controllerFiles: { 'inc.yml': inner('inc'), 'roles/r3/tasks/main.yml': inner('role'), 'inc-block.yml': inner('block'), 'inc-import.yml': inner('import') },
 });
 
+const notifier = (name: string): string => `- name: ${name}\n  debug: { msg: "${name}" }\n  changed_when: true\n  notify: h`;
+const flush = d.case('meta flush_handlers: its banner, then the handlers it runs', {
+  tasks: [
+    notifier('notify once'),
+    '- name: named flush\n  meta: flush_handlers',
+    notifier('notify twice'),
+    '- meta: flush_handlers',
+    '- name: a skipped flush\n  meta: flush_handlers\n  when: false',
+    '- name: a noop\n  ansible.builtin.meta: noop',
+  ].join('\n'),
+  handlers: '- name: h\n  debug: { msg: handled }\n  changed_when: true',
+});
+
 beforeAll(() => d.run(), 900_000);
 
 describe.each(MODES)('%s', (mode) => {
-  for (const c of [content, includeWhen]) {
+  for (const c of [content, includeWhen, flush]) {
     it(`${c.name}: same task rows, statuses, changed flags`, () => {
       // As in differential-semantics2: an include_role that runs has an ok result in Ansible that its
       // default callback never prints and its recap never counts; nodemend records none.
@@ -127,4 +140,23 @@ describe.each(MODES)('%s', (mode) => {
     expect(rows.filter((r) => /writes after it:(ok|changed)$/.test(r)).length).toBe(6);
     if (mode !== 'check') expect(Object.keys(includeWhen.nodemend[mode].files)).toEqual(['inc-0', 'inc-1', 'inc-2', 'role-0', 'role-1', 'role-2']);
   });
+  /** The TASK / HANDLER banners of one case's play, in order, as each tool prints them. */
+  const banners = (c: typeof flush, tool: 'ansible' | 'nodemend'): string[] => {
+    const out = c[tool][mode].output.split('\n');
+    const from = out.findIndex((l) => l.startsWith(`PLAY [${c.name}]`));
+    const to = out.findIndex((l, i) => i > from && l.startsWith('PLAY '));
+    return out
+      .slice(from, to)
+      .map((l) => /^(?:TASK|RUNNING HANDLER|HANDLER) \[(.*?)\]/.exec(l)?.[1])
+      .filter((b): b is string => b !== undefined && !b.startsWith('differential'));
+  };
+
+  it('meta flush_handlers: a banner before the handlers it runs, as in Ansible', () => {
+    const want = ['notify once', 'named flush', 'h', 'notify twice', 'meta flush_handlers', 'h', 'a skipped flush', 'a noop'];
+    expect(banners(flush, 'nodemend'), flush.nodemend[mode].output).toEqual(want);
+    // Ansible titles the unnamed one with the action alone (README "Choices").
+    expect(banners(flush, 'ansible')).toEqual(want.map((b) => (b === 'meta flush_handlers' ? 'meta' : b)));
+    expect(flush.nodemend[mode].tasks.filter((t) => t.name.includes('flush')).map((t) => `${t.name}:${t.status}`)).toEqual(['a skipped flush:skipped']);
+  });
+
 });
