@@ -100,6 +100,18 @@ const flush = d.case('meta flush_handlers: its banner, then the handlers it runs
   handlers: '- name: h\n  debug: { msg: handled }\n  changed_when: true',
 });
 
+// README "Choices": an unnamed task is titled with its module and first argument (Ansible: the action as written).
+const untitled = d.case('unnamed tasks: nodemend adds the first argument to the module', {
+  tasks: `
+    - command: echo hi
+      changed_when: false
+      check_mode: false
+    - ansible.builtin.file: { path: "{{ dir }}/made", state: directory }
+    - set_fact: { answer: 42 }
+    - debug: { msg: "{{ answer }}" }
+  `,
+});
+
 beforeAll(() => d.run(), 900_000);
 
 describe.each(MODES)('%s', (mode) => {
@@ -159,4 +171,12 @@ describe.each(MODES)('%s', (mode) => {
     expect(flush.nodemend[mode].tasks.filter((t) => t.name.includes('flush')).map((t) => `${t.name}:${t.status}`)).toEqual(['a skipped flush:skipped']);
   });
 
+  it('unnamed tasks: module and first argument in nodemend, the action as written in Ansible (a documented choice)', () => {
+    expect(untitled.nodemend[mode].tasks.map((t) => t.name)).toEqual(['command echo hi', 'file {{ dir }}/made', 'set_fact', 'debug {{ answer }}']);
+    expect(untitled.ansible[mode].tasks.map((t) => t.name)).toEqual(['command', 'ansible.builtin.file', 'set_fact', 'debug']);
+    const statuses = (tool: 'ansible' | 'nodemend') => untitled[tool][mode].tasks.map((t) => `${t.status}:${t.changed}`);
+    expect(statuses('nodemend')).toEqual(statuses('ansible'));
+    expect(banners(untitled, 'nodemend')).toEqual(untitled.nodemend[mode].tasks.map((t) => t.name));
+    expect(banners(untitled, 'ansible')).toEqual(untitled.ansible[mode].tasks.map((t) => t.name));
+  });
 });
