@@ -112,6 +112,28 @@ const untitled = d.case('unnamed tasks: nodemend adds the first argument to the 
   `,
 });
 
+// README "Choices": nodemend's --check plans against what earlier tasks would create; Ansible's check run fails.
+const planned = d.case('--check: a link to a src that an earlier task of the run would create', {
+  tasks: `
+    - name: the target
+      copy: { content: "t\\n", dest: "{{ dir }}/target" }
+    - name: a directory
+      file: { path: "{{ dir }}/d", state: directory }
+    - name: link to the target
+      file: { path: "{{ dir }}/to-target", src: "{{ dir }}/target", state: link }
+      register: to_target
+      ignore_errors: true
+    - name: relative link to the directory
+      file: { path: "{{ dir }}/to-d", src: d, state: link }
+      register: to_d
+      ignore_errors: true
+    - name: link to nothing any task makes
+      file: { path: "{{ dir }}/to-nothing", src: "{{ dir }}/nothing", state: link }
+      register: to_nothing
+      ignore_errors: true
+  `,
+});
+
 beforeAll(() => d.run(), 900_000);
 
 describe.each(MODES)('%s', (mode) => {
@@ -178,5 +200,24 @@ describe.each(MODES)('%s', (mode) => {
     expect(statuses('nodemend')).toEqual(statuses('ansible'));
     expect(banners(untitled, 'nodemend')).toEqual(untitled.nodemend[mode].tasks.map((t) => t.name));
     expect(banners(untitled, 'ansible')).toEqual(untitled.ansible[mode].tasks.map((t) => t.name));
+  });
+  it('--check link to a src an earlier task would create: predicted by nodemend, a failure in Ansible', () => {
+    const n = planned.nodemend[mode].registered;
+    const a = planned.ansible[mode].registered;
+    for (const r of ['to_target', 'to_d']) {
+      expect(n[r], r).toMatchObject({ failed: false, changed: mode !== 'rerun' });
+      if (mode === 'check') expect(a[r], r).toMatchObject({ failed: true, msg: expect.stringContaining('src file does not exist') });
+      else expect(a[r], r).toMatchObject({ failed: false, changed: mode === 'run' });
+    }
+    // A src no task makes fails in both, in every mode.
+    for (const r of [n.to_nothing, a.to_nothing]) expect(r).toMatchObject({ failed: true, msg: expect.stringContaining('src file does not exist') });
+    if (mode === 'check') {
+      const rows = (tool: 'ansible' | 'nodemend') => planned[tool][mode].tasks.map((t) => `${t.name}:${t.status}`);
+      expect(rows('nodemend').slice(2)).toEqual(['link to the target:changed', 'relative link to the directory:changed', 'link to nothing any task makes:failed']);
+      expect(rows('ansible').slice(2)).toEqual(['link to the target:failed', 'relative link to the directory:failed', 'link to nothing any task makes:failed']);
+    } else {
+      expect(planned.nodemend[mode].tasks).toEqual(planned.ansible[mode].tasks);
+      expect(planned.nodemend[mode].files).toEqual(planned.ansible[mode].files);
+    }
   });
 });
