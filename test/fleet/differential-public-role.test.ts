@@ -16,12 +16,13 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { differential, type Mode } from '../setup/ansible-differential.js';
 import { hostRoot, HOSTS } from '../setup/fleet.js';
-import { changed, expectCheckPredictsRun, expectSameOrder, onHost as onAnyHost, runBoth, runOf, type RoleRuns, type Shell, type Tool } from '../setup/role-differential.js';
+import { changed, expectCheckPredictsRun, expectSameOrder, onHost as onAnyHost, runBoth, runOf, type RoleRuns, type Tool } from '../setup/role-differential.js';
+import type { CliResult } from '../setup/cli.js';
 import { kernelSysctls, plantModprobeStandins, plantMountStandins, plantSysctlStandin, SYSCTL_LOG, SYSCTL_TABLE } from '../setup/system-standins.js';
 
 const HOST = HOSTS.ansibleRoles[0];
 
-const onHost = (script: string): Promise<Shell> => onAnyHost(HOST, script);
+const onHost = (script: string): Promise<CliResult> => onAnyHost(HOST, script);
 
 /** A POSIX shell word. */
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

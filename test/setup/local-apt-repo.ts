@@ -128,10 +128,13 @@ export interface SignedRepo {
   key: Buffer;
 }
 
-const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+export const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
-/** One dummy .deb into `pool`, returned with its Packages stanza (Filename relative to the repository root). */
-function buildPackage(root: string, p: DummyPackage): string {
+/**
+ * One dummy .deb at `root/DIR/NAME_VERSION_ARCH.deb` (DIR `pool/`, or '' for a flat repository),
+ * returned with its Packages stanza (Filename relative to `root`).
+ */
+export function buildPackage(root: string, p: DummyPackage, dir = 'pool/'): string {
   const arch = p.architecture ?? 'all';
   const tree = mkdtempSync(join(tmpdir(), 'nm-deb-'));
   try {
@@ -145,12 +148,25 @@ function buildPackage(root: string, p: DummyPackage): string {
       mkdirSync(dirname(join(tree, f.path)), { recursive: true, mode: 0o755 });
       writeFileSync(join(tree, f.path), f.content, { mode: f.mode ?? 0o644 });
     }
-    const rel = `pool/${p.name}_${p.version.replace(/^\d+:/, '')}_${arch}.deb`;
+    const rel = `${dir}${p.name}_${p.version.replace(/^\d+:/, '')}_${arch}.deb`;
     execFileSync('dpkg-deb', ['--root-owner-group', '--build', tree, join(root, rel)], { stdio: 'pipe' });
     const deb = readFileSync(join(root, rel));
     return `${control.join('\n')}\nFilename: ${rel}\nSize: ${deb.length}\nSHA256: ${sha256(deb)}\n`;
   } finally {
     rmSync(tree, { recursive: true, force: true });
+  }
+}
+
+/** Clear-signs `release` into `inRelease` with a fresh ed25519 key (in a scratch GNUPGHOME); returns the armored public key. */
+export function clearsignWithNewKey(release: string, inRelease: string, uid: string): Buffer {
+  const home = mkdtempSync(join(tmpdir(), 'nm-gnupg-'));
+  try {
+    const gpg = (...args: string[]): Buffer => execFileSync('gpg', ['--homedir', home, '--batch', '--quiet', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { stdio: 'pipe' });
+    gpg('--quick-generate-key', uid, 'ed25519', 'sign', 'never');
+    gpg('--clearsign', '--output', inRelease, release);
+    return gpg('--armor', '--export');
+  } finally {
+    rmSync(home, { recursive: true, force: true });
   }
 }
 
@@ -175,17 +191,9 @@ export function buildSignedRepo(dir: string, o: { suite: string; component: stri
     ` ${sha256(packages)} ${Buffer.byteLength(packages)} ${index}`,
   ];
   writeFileSync(join(dist, 'Release'), release.join('\n') + '\n');
-  const home = mkdtempSync(join(tmpdir(), 'nm-gnupg-'));
-  try {
-    const gpg = (...args: string[]): Buffer => execFileSync('gpg', ['--homedir', home, '--batch', '--quiet', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { stdio: 'pipe' });
-    gpg('--quick-generate-key', 'nodemend test repository <repo@nodemend.invalid>', 'ed25519', 'sign', 'never');
-    gpg('--clearsign', '--output', join(dist, 'InRelease'), join(dist, 'Release'));
-    const key = gpg('--armor', '--export');
-    writeFileSync(join(dir, 'gpg'), key);
-    return { dir, key };
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-  }
+  const key = clearsignWithNewKey(join(dist, 'Release'), join(dist, 'InRelease'), 'nodemend test repository <repo@nodemend.invalid>');
+  writeFileSync(join(dir, 'gpg'), key);
+  return { dir, key };
 }
 
 /** Serves `dir`'s files read-only over HTTP on 127.0.0.1 (a free port); 404 for anything else. */

@@ -21,10 +21,10 @@
  * 10-kubeadm.conf, kubelet.env); their %post (systemd presets) is not run.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { appendFileSync, chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { dirname, join, normalize, resolve } from 'node:path';
+import { buildPackage, clearsignWithNewKey, sha256, type DummyPackage } from './local-apt-repo.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures');
 
@@ -84,57 +84,58 @@ ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELE
 /** A placeholder for a program nothing in these tests runs. */
 const placeholder = (what: string): string => `#!/bin/sh\n# nodemend test placeholder for ${what}: never run by the tests\necho "placeholder ${what}" >&2\nexit 1\n`;
 
-interface Deb {
-  name: string;
-  version: string;
-  depends?: string;
-  description: string;
-  /** Path on the host → [content, mode]. */
-  files: Record<string, [string, number]>;
-}
-
-const DEBS: Deb[] = [
+/** Named, versioned and described as the real packages (descriptions marked as dummies). */
+const DEBS: DummyPackage[] = [
   {
     name: 'kubelet',
     version: KUBE_VERSION + PKG_REV,
     depends: 'kubernetes-cni (>= 1.2.0)',
-    description: 'Node agent for Kubernetes clusters',
+    architecture: 'amd64',
+    description: 'Node agent for Kubernetes clusters (nodemend test dummy)',
     // kubelet.spec's %files: the unit is installed 0600; dpkg-deb keeps no empty directory, hence the .kubelet-keep files.
-    files: {
-      '/usr/bin/kubelet': [KUBELET, 0o755],
-      '/lib/systemd/system/kubelet.service': [KUBELET_SERVICE, 0o600],
-      '/etc/default/kubelet': ['KUBELET_EXTRA_ARGS=\n', 0o644],
-      '/var/lib/kubelet/.kubelet-keep': ['', 0o644],
-      '/etc/kubernetes/manifests/.kubelet-keep': ['', 0o644],
-    },
+    files: [
+      { path: 'usr/bin/kubelet', content: KUBELET, mode: 0o755 },
+      { path: 'lib/systemd/system/kubelet.service', content: KUBELET_SERVICE, mode: 0o600 },
+      { path: 'etc/default/kubelet', content: 'KUBELET_EXTRA_ARGS=\n', mode: 0o644 },
+      { path: 'var/lib/kubelet/.kubelet-keep', content: '', mode: 0o644 },
+      { path: 'etc/kubernetes/manifests/.kubelet-keep', content: '', mode: 0o644 },
+    ],
   },
   {
     name: 'kubeadm',
     version: KUBE_VERSION + PKG_REV,
     depends: 'kubelet (>= 1.19.0), kubectl (>= 1.13.0), kubernetes-cni (>= 1.2.0), cri-tools (>= 1.25.0)',
-    description: 'Command-line utility for administering a Kubernetes cluster',
-    files: {
-      '/usr/bin/kubeadm': [readFileSync(join(FIXTURES, 'kubeadm/kubeadm'), 'utf8'), 0o755],
-      '/lib/systemd/system/kubelet.service.d/10-kubeadm.conf': [KUBEADM_DROPIN, 0o644],
-    },
+    architecture: 'amd64',
+    description: 'Command-line utility for administering a Kubernetes cluster (nodemend test dummy)',
+    files: [
+      { path: 'usr/bin/kubeadm', content: readFileSync(join(FIXTURES, 'kubeadm/kubeadm'), 'utf8'), mode: 0o755 },
+      { path: 'lib/systemd/system/kubelet.service.d/10-kubeadm.conf', content: KUBEADM_DROPIN, mode: 0o644 },
+    ],
   },
   {
     name: 'kubectl',
     version: KUBE_VERSION + PKG_REV,
-    description: 'Command-line utility for interacting with a Kubernetes cluster',
-    files: { '/usr/bin/kubectl': [readFileSync(join(FIXTURES, 'kubectl/kubectl'), 'utf8'), 0o755] },
+    architecture: 'amd64',
+    description: 'Command-line utility for interacting with a Kubernetes cluster (nodemend test dummy)',
+    files: [{ path: 'usr/bin/kubectl', content: readFileSync(join(FIXTURES, 'kubectl/kubectl'), 'utf8'), mode: 0o755 }],
   },
   {
     name: 'kubernetes-cni',
     version: '1.2.0-2.1',
-    description: 'Binaries required to provision kubernetes container networking',
-    files: { '/opt/cni/bin/loopback': [placeholder('the CNI loopback plugin'), 0o755] },
+    architecture: 'amd64',
+    description: 'Binaries required to provision kubernetes container networking (nodemend test dummy)',
+    files: [{ path: 'opt/cni/bin/loopback', content: placeholder('the CNI loopback plugin'), mode: 0o755 }],
   },
-  { name: 'cri-tools', version: '1.28.0-1.1', description: 'Command-line utility for interacting with a container runtime', files: { '/usr/bin/crictl': [placeholder('crictl'), 0o755] } },
+  {
+    name: 'cri-tools',
+    version: '1.28.0-1.1',
+    architecture: 'amd64',
+    description: 'Command-line utility for interacting with a container runtime (nodemend test dummy)',
+    files: [{ path: 'usr/bin/crictl', content: placeholder('crictl'), mode: 0o755 }],
+  },
 ];
 
 const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: string): string => execFileSync(cmd, args, { env, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
-const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 
 export interface Mirror {
   /** The mirror's files (their URL paths under it). */
@@ -152,26 +153,7 @@ export function buildMirror(dir: string, minor: string): Mirror {
   const repoPath = `/core:/stable:/v${minor}/deb/`;
   const repo = join(dir, 'www', repoPath);
   mkdirSync(repo, { recursive: true });
-  const stanzas: string[] = [];
-  for (const deb of DEBS) {
-    const stage = join(dir, 'stage', deb.name);
-    mkdirSync(join(stage, 'DEBIAN'), { recursive: true });
-    for (const [path, [content, mode]] of Object.entries(deb.files)) {
-      const at = join(stage, path);
-      mkdirSync(dirname(at), { recursive: true });
-      writeFileSync(at, content);
-      chmodSync(at, mode);
-    }
-    const control = [`Package: ${deb.name}`, `Version: ${deb.version}`, 'Architecture: amd64', 'Maintainer: nodemend tests <t@example.org>'];
-    if (deb.depends) control.push(`Depends: ${deb.depends}`);
-    control.push(`Description: ${deb.description} (nodemend test dummy)`);
-    writeFileSync(join(stage, 'DEBIAN/control'), control.join('\n') + '\n');
-    const file = `${deb.name}_${deb.version}_amd64.deb`;
-    run('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', stage, join(repo, file)]);
-    const data = readFileSync(join(repo, file));
-    stanzas.push(`${control.join('\n')}\nFilename: ${file}\nSize: ${data.length}\nSHA256: ${sha256(data)}\n`);
-  }
-  const packages = stanzas.join('\n');
+  const packages = DEBS.map((d) => buildPackage(repo, d, '')).join('\n');
   writeFileSync(join(repo, 'Packages'), packages);
   const release = [
     'Origin: obs://build.opensuse.org/isv:kubernetes:core:stable:v' + minor + '/deb',
@@ -184,13 +166,8 @@ export function buildMirror(dir: string, minor: string): Mirror {
   ].join('\n');
   writeFileSync(join(repo, 'Release'), release);
 
-  // The signing key, in a keyring of its own.
-  const gnupg = join(dir, 'gnupg');
-  mkdirSync(gnupg, { recursive: true, mode: 0o700 });
-  const env = { ...process.env, GNUPGHOME: gnupg };
-  run('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--quick-gen-key', 'nodemend test mirror of pkgs.k8s.io <t@example.org>', 'ed25519', 'sign', 'never'], env);
-  writeFileSync(join(repo, 'Release.key'), run('gpg', ['--batch', '--armor', '--export'], env));
-  run('gpg', ['--batch', '--yes', '--clearsign', '-o', join(repo, 'InRelease'), join(repo, 'Release')], env);
+  // The signing key, made for this mirror.
+  writeFileSync(join(repo, 'Release.key'), clearsignWithNewKey(join(repo, 'Release'), join(repo, 'InRelease'), 'nodemend test mirror of pkgs.k8s.io <t@example.org>'));
 
   // A CA and the server's certificate for pkgs.k8s.io.
   const tls = join(dir, 'tls');

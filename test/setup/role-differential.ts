@@ -13,19 +13,13 @@ import { expect } from 'vitest';
 import { isMap, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { hostUpper } from '../../src/fleet/hosts.js';
 import { AnsibleRunner, NodemendRunner, type Mode, type RawTask } from './ansible-differential.js';
-import { workDir } from './cli.js';
+import { workDir, type CliResult } from './cli.js';
 import { fleetHost, hostRoot, resetHost, testFleet } from './fleet.js';
 import { changes, snapshot, type PathState } from './host-changes.js';
 import { SYSTEMCTL_STATE_DIR } from './system-standins.js';
 
-export interface Shell {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** A script on the host as root, over ssh with the fleet's key; never throws on a non-zero exit. */
-export function onHost(host: string, script: string): Promise<Shell> {
+export function onHost(host: string, script: string): Promise<CliResult> {
   const f = testFleet();
   const args = ['-p', String(fleetHost(host).port), '-i', f.key, '-o', `UserKnownHostsFile=${f.knownHosts}`, '-o', 'BatchMode=yes', 'root@127.0.0.1', script];
   return new Promise((res) => {
