@@ -128,13 +128,10 @@ export interface SignedRepo {
   key: Buffer;
 }
 
-export const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
-/**
- * One dummy .deb at `root/DIR/NAME_VERSION_ARCH.deb` (DIR `pool/`, or '' for a flat repository),
- * returned with its Packages stanza (Filename relative to `root`).
- */
-export function buildPackage(root: string, p: DummyPackage, dir = 'pool/'): string {
+/** One dummy .deb into `pool`, returned with its Packages stanza (Filename relative to the repository root). */
+function buildPackage(root: string, p: DummyPackage): string {
   const arch = p.architecture ?? 'all';
   const tree = mkdtempSync(join(tmpdir(), 'nm-deb-'));
   try {
@@ -148,7 +145,7 @@ export function buildPackage(root: string, p: DummyPackage, dir = 'pool/'): stri
       mkdirSync(dirname(join(tree, f.path)), { recursive: true, mode: 0o755 });
       writeFileSync(join(tree, f.path), f.content, { mode: f.mode ?? 0o644 });
     }
-    const rel = `${dir}${p.name}_${p.version.replace(/^\d+:/, '')}_${arch}.deb`;
+    const rel = `pool/${p.name}_${p.version.replace(/^\d+:/, '')}_${arch}.deb`;
     execFileSync('dpkg-deb', ['--root-owner-group', '--build', tree, join(root, rel)], { stdio: 'pipe' });
     const deb = readFileSync(join(root, rel));
     return `${control.join('\n')}\nFilename: ${rel}\nSize: ${deb.length}\nSHA256: ${sha256(deb)}\n`;
@@ -157,43 +154,54 @@ export function buildPackage(root: string, p: DummyPackage, dir = 'pool/'): stri
   }
 }
 
-/** Clear-signs `release` into `inRelease` with a fresh ed25519 key (in a scratch GNUPGHOME); returns the armored public key. */
-export function clearsignWithNewKey(release: string, inRelease: string, uid: string): Buffer {
-  const home = mkdtempSync(join(tmpdir(), 'nm-gnupg-'));
-  try {
-    const gpg = (...args: string[]): Buffer => execFileSync('gpg', ['--homedir', home, '--batch', '--quiet', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { stdio: 'pipe' });
-    gpg('--quick-generate-key', uid, 'ed25519', 'sign', 'never');
-    gpg('--clearsign', '--output', inRelease, release);
-    return gpg('--armor', '--export');
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-  }
-}
+/**
+ * Where the indexes go: a vendor's archive (`dists/SUITE/COMPONENT/binary-ARCH/Packages`, sources
+ * line `deb URL SUITE COMPONENT`), or with `flat` one directory holding Packages, Release and
+ * InRelease beside the packages (sources line `deb URL/ /`, as pkgs.k8s.io's OBS repositories are).
+ */
+export type RepoLayout = { suite: string; component: string; flat?: undefined } | { flat: true };
+
+export type SignedRepoOptions = RepoLayout & {
+  arch: string;
+  packages: DummyPackage[];
+  /** The Release file's Origin and Label (default "nodemend tests"). */
+  origin?: string;
+  label?: string;
+  /** The armored key's file name at the repository's root (default `gpg`, download.docker.com's). */
+  keyFile?: string;
+};
 
 /** Builds the repository under `dir` (made fresh): packages, Packages, Release, InRelease and the key. */
-export function buildSignedRepo(dir: string, o: { suite: string; component: string; arch: string; packages: DummyPackage[] }): SignedRepo {
+export function buildSignedRepo(dir: string, o: SignedRepoOptions): SignedRepo {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'pool'), { recursive: true });
-  const index = `${o.component}/binary-${o.arch}/Packages`;
-  const dist = join(dir, 'dists', o.suite);
+  const index = o.flat ? 'Packages' : `${o.component}/binary-${o.arch}/Packages`;
+  const dist = o.flat ? dir : join(dir, 'dists', o.suite);
   mkdirSync(dirname(join(dist, index)), { recursive: true });
   const packages = o.packages.map((p) => buildPackage(dir, p)).join('\n');
   writeFileSync(join(dist, index), packages);
   const release = [
-    'Origin: nodemend tests',
-    'Label: nodemend tests',
-    `Suite: ${o.suite}`,
-    `Codename: ${o.suite}`,
+    `Origin: ${o.origin ?? 'nodemend tests'}`,
+    `Label: ${o.label ?? 'nodemend tests'}`,
+    ...(o.flat ? [] : [`Suite: ${o.suite}`, `Codename: ${o.suite}`]),
     `Date: ${new Date().toUTCString().replace('GMT', 'UTC')}`,
     `Architectures: ${o.arch}`,
-    `Components: ${o.component}`,
+    ...(o.flat ? [] : [`Components: ${o.component}`]),
     'SHA256:',
     ` ${sha256(packages)} ${Buffer.byteLength(packages)} ${index}`,
   ];
   writeFileSync(join(dist, 'Release'), release.join('\n') + '\n');
-  const key = clearsignWithNewKey(join(dist, 'Release'), join(dist, 'InRelease'), 'nodemend test repository <repo@nodemend.invalid>');
-  writeFileSync(join(dir, 'gpg'), key);
-  return { dir, key };
+  const home = mkdtempSync(join(tmpdir(), 'nm-gnupg-'));
+  try {
+    const gpg = (...args: string[]): Buffer => execFileSync('gpg', ['--homedir', home, '--batch', '--quiet', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { stdio: 'pipe' });
+    gpg('--quick-generate-key', 'nodemend test repository <repo@nodemend.invalid>', 'ed25519', 'sign', 'never');
+    gpg('--clearsign', '--output', join(dist, 'InRelease'), join(dist, 'Release'));
+    const key = gpg('--armor', '--export');
+    writeFileSync(join(dir, o.keyFile ?? 'gpg'), key);
+    return { dir, key };
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 }
 
 /** Serves `dir`'s files read-only over HTTP on 127.0.0.1 (a free port); 404 for anything else. */
