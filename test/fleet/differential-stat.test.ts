@@ -33,6 +33,7 @@ future=$(($(date +%s) + 7200))
 for f in file script bin fifo sock immutable dir link dangling; do touch -h -a -d "@$future.987654321" ${FX}/$f; done
 chattr +i ${FX}/immutable
 mkdir ${FX}-bin
+rm -f /home/ops/-nm-h16a; printf 'dash\\n' > /home/ops/-nm-h16a; touch -m -d '2021-03-04 05:06:07' /home/ops/-nm-h16a; touch -a -d "@$future" /home/ops/-nm-h16a
 for b in /usr/bin/*; do case \${b##*/} in file|lsattr) ;; *) ln -s "$b" ${FX}-bin/ ;; esac; done
 lsattr -d ${FX}/immutable`;
 
@@ -91,6 +92,16 @@ const stats = d.case('stat: every key of 2.14 for each kind of path', {
   `,
 });
 
+// The one deliberate difference (README "Choices"): 2.14 runs `file`/`lsattr` with the path bare, so
+// a relative path starting with "-" is an option to them; nodemend ends their options with "--".
+const dash = d.case('stat: a relative path starting with a dash', {
+  tasks: `
+    - name: relative to the login's home, where both tools start
+      stat: { path: "-nm-h16a" }
+      register: s_dash
+  `,
+});
+
 const REGS = [
   's_file',
   's_script',
@@ -116,7 +127,7 @@ beforeAll(async () => {
   await d.run();
 }, 900_000);
 afterAll(async () => {
-  await onHostAsRoot(HOST, `chattr -i ${FX}/immutable 2>/dev/null; rm -rf ${FX} ${FX}-bin`);
+  await onHostAsRoot(HOST, `chattr -i ${FX}/immutable 2>/dev/null; rm -rf ${FX} ${FX}-bin /home/ops/-nm-h16a`);
 });
 
 describe.each(MODES)('stat through both tools (%s)', (mode) => {
@@ -174,6 +185,15 @@ describe('what the compared values are (so equal is not equal-and-wrong)', () =>
   it("without file and lsattr: 'unknown' mime and get_file_attributes' defaults, as 2.14 returns", () => {
     expect(n('s_no_tools')).toMatchObject({ mimetype: 'unknown', charset: 'unknown', version: null, attributes: [], attr_flags: '' });
     expect(n('s_no_tools').checksum).toBe(n('s_file').checksum);
+  });
+
+  it('a relative path starting with "-": Ansible\'s file and lsattr take it for options, nodemend\'s do not', () => {
+    const an = dash.ansible.run.registered.s_dash.stat;
+    const nd = dash.nodemend.run.registered.s_dash.stat;
+    expect(an).toMatchObject({ exists: true, isreg: true, mimetype: 'unknown', charset: 'unknown', version: null });
+    expect(nd).toMatchObject({ exists: true, isreg: true, mimetype: 'text/plain', charset: 'us-ascii', version: null });
+    const rest = (x: Record<string, unknown>) => Object.fromEntries(Object.entries(x).filter(([k]) => k !== 'mimetype' && k !== 'charset'));
+    expect(rest(nd)).toEqual(rest(an));
   });
 
   it('get_mime / get_attributes / get_checksum false leave their keys out', () => {
