@@ -238,10 +238,13 @@ async function runNodes(nodes: TaskNode[], hosts: HostRun[], inh: Inherited, ctx
 async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
   const isRole = node.kind === 'role';
   const module = isRole ? 'include_role' : 'include_tasks';
+  // The include's own when: is judged once, on the include (below): Ansible's included tasks skip a
+  // dynamic parent's keywords (Task._get_parent_attribute), so a task inside that changes what it
+  // reads skips nothing after it. Enclosing blocks' when: still applies to each task, as there.
   const body = (on: HostRun[], perHost?: Inherited['perHost']): Promise<HostRun[]> =>
     isRole
       ? runRole({ ...node, loop: undefined }, on, perHost ? { ...inh, perHost } : inh, ctx, record, emit)
-      : runNodes(node.tasks, on, { ...inherit(inh, node), ...(perHost ? { perHost } : {}) }, ctx, record, emit);
+      : runNodes(node.tasks, on, { ...inherit(inh, { ...node, when: [] }), ...(perHost ? { perHost } : {}) }, ctx, record, emit);
   // Templated once, on the first host, as Ansible's TASK banner; inside a role `ROLE : NAME`, as each of its tasks (Task.get_name()).
   const name = (inh.role ? `${inh.role.name} : ` : '') + (await includeTitle(node, inh, hosts[0], ctx.env.scopeBase));
   const taskLoc = `${node.loc.file}:${node.loc.line ?? 0}`;
@@ -335,7 +338,9 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
  * host; end_play, end_batch, clear_facts and clear_host_errors are decided once, on the first host,
  * for the whole play; noop and refresh_inventory do nothing here (the inventory is static YAML,
  * checked before any host). Like Ansible, a meta action is not a task result: only a host on
- * which its `when:` is false gets a "skipped" line, and no recap counter moves.
+ * which its `when:` is false gets a "skipped" line, and no recap counter moves. Its banner is
+ * shown all the same, as Ansible's strategy starts every task (v2_playbook_on_task_start): a
+ * flush_handlers' `TASK [...]` row comes before the handlers it runs.
  */
 async function runMeta(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
   if (!tagsSelect([...inh.tags, ...task.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return [];
@@ -343,11 +348,17 @@ async function runMeta(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
   const when = [...inh.when, ...task.when];
   const name = taskDisplayName(task, false);
   const taskLoc = `${task.loc.file}:${task.loc.line ?? 0}`;
-  const result = (host: HostRun, status: 'skipped' | 'failed', msg: string): void => {
-    emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: [host.name] });
-    record({ host: host.name, play: ctx.play.name, task: name, taskLoc, module: 'meta', status, changed: false, check: ctx.env.options.check, msg, startedAt: Date.now(), durationMs: 0 });
-    emit({ type: 'task-end', play: ctx.play.name, task: name });
+  let open = false;
+  const banner = (on: boolean): void => {
+    if (open === on || !hosts.length) return;
+    open = on;
+    emit(on ? { type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name) } : { type: 'task-end', play: ctx.play.name, task: name });
   };
+  const result = (host: HostRun, status: 'skipped' | 'failed', msg: string): void => {
+    banner(true);
+    record({ host: host.name, play: ctx.play.name, task: name, taskLoc, module: 'meta', status, changed: false, check: ctx.env.options.check, msg, startedAt: Date.now(), durationMs: 0 });
+  };
+  banner(true);
   const failed: HostRun[] = [];
   /** The meta's `when:` on one host; false (skipped) is reported, an error fails the host. */
   const holds = async (host: HostRun): Promise<boolean> => {
@@ -371,6 +382,7 @@ async function runMeta(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
       const on: HostRun[] = [];
       for (const h of hosts) if (await holds(h)) on.push(h);
       const before = new Set(on.filter((h) => !h.alive));
+      banner(false);
       await runHandlers(on, ctx.rootInh, ctx, record, emit);
       failed.push(...on.filter((h) => !h.alive && !before.has(h) && !h.ended));
       break;
@@ -421,6 +433,7 @@ async function runMeta(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
       break;
     default: // noop, refresh_inventory
   }
+  banner(false);
   return failed;
 }
 
