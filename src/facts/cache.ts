@@ -32,6 +32,24 @@ export class FactCache implements Facts {
   /** Only plays that gather nothing have started here: asPlayUser facts not read are undefined under Ansible's names. */
   private nothingGathered = false;
 
+  /**
+   * After `meta: clear_facts`: Ansible's names are undefined until a play gathers again, but for
+   * what a setup task returned since (regathered).
+   */
+  private cleared = false;
+  private regathered = new Set<string>();
+
+  /** `meta: clear_facts`: every fact forgotten and, under Ansible's names, undefined until gathered again. */
+  clear(): void {
+    this.invalidate();
+    this.cleared = true;
+    this.regathered.clear();
+  }
+
+  setupGathered(names: Iterable<string>): void {
+    for (const n of names) this.regathered.add(n);
+  }
+
   /** A play that gathers nothing (`gather_facts: false`) starts. */
   skipGathering(): void {
     if (!this.playGathered) this.nothingGathered = true;
@@ -47,6 +65,7 @@ export class FactCache implements Facts {
   useIdentity(identity: string): void {
     this.playGathered = true;
     this.nothingGathered = false;
+    this.cleared = false;
     this.identity = identity;
     for (const [n, d] of this.defs) if (d.everyPlay) this.values.delete(n);
     if (this.readAs !== undefined && this.readAs !== identity) {
@@ -123,6 +142,7 @@ export class FactCache implements Facts {
   }
 
   gathered(name: string): boolean {
+    if (this.cleared) return this.regathered.has(name);
     return !this.nothingGathered || !this.def(name).asPlayUser || this.values.has(name);
   }
 

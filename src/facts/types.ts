@@ -36,6 +36,11 @@ export interface Facts {
   gathered(name: string): boolean;
   /** A module sets a fact to what it found (package_facts): later reads see this value. */
   set(name: string, value: unknown): void;
+  /**
+   * A setup task returned these facts: after `meta: clear_facts` they are defined under Ansible's
+   * names again (the others stay undefined until a play gathers).
+   */
+  setupGathered(names: Iterable<string>): void;
   /** Forget everything (after a reboot or a package change). */
   invalidate(names?: string[]): void;
   /**

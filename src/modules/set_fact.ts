@@ -1,11 +1,13 @@
 /**
  * set_fact: bind host variables for the rest of the play (controller only, never
  * changed). Variables are set while planning, so a check run sees them too, as in
- * Ansible. `cacheable` is accepted and ignored: nodemend has no fact cache on disk.
+ * Ansible. `cacheable: true` also makes them facts (`ansible_facts.NAME`), as 2.14's strategy sets
+ * both: `meta: clear_facts` then drops the fact and keeps the variable. nodemend has no fact cache
+ * on disk, so nothing outlives the run.
  */
 import { z } from 'zod';
 import { defineModule, ModuleFailure } from './types.js';
-import { UnsafeText } from '../load/expr/unsafe.js';
+import { UnsafeText, unwrapUnsafe } from '../load/expr/unsafe.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -20,7 +22,7 @@ function ansibleValue(v: unknown): unknown {
 }
 
 export const schema = z.record(z.string(), z.unknown()).transform((args, zctx) => {
-  const { cacheable: _ignored, ...vars } = args;
+  const { cacheable, ...vars } = args;
   if (Object.keys(vars).length === 0) {
     zctx.addIssue({ code: 'custom', message: 'No key/value pairs provided, at least one is required for this action to succeed' });
   }
@@ -33,7 +35,12 @@ export const schema = z.record(z.string(), z.unknown()).transform((args, zctx) =
       });
     }
   }
-  return Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, ansibleValue(v)]));
+  // Ansible's boolean(): true, yes, on, 1 (any case) are true.
+  const flag = unwrapUnsafe(cacheable);
+  return {
+    vars: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, ansibleValue(v)])),
+    cacheable: flag === true || flag === 1 || (typeof flag === 'string' && ['true', 'yes', 'on', '1', 'y', 't'].includes(flag.toLowerCase())),
+  };
 });
 
 export default defineModule({
@@ -42,9 +49,9 @@ export default defineModule({
   schema,
   local: true,
   storesArgs: true,
-  async plan(vars, ctx) {
+  async plan({ vars, cacheable }, ctx) {
     if (Object.keys(vars).length === 0) throw new ModuleFailure('No key/value pairs provided, at least one is required for this action to succeed');
-    ctx.setHostVars(vars);
+    ctx.setHostVars(vars, { cacheable });
     return { changed: false, result: { ansible_facts: vars } };
   },
 });

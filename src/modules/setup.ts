@@ -76,6 +76,7 @@ export default defineModule({
     // The clock, uptime and free memory are this task's readings, as Ansible's setup returns its own run's.
     ctx.facts.invalidate(needs.filter((n) => FACTS.get(n)?.volatile));
     await ctx.facts.prefetch(needs);
+    ctx.facts.setupGathered(names.includes('ansible_local') ? [...needs, 'local'] : needs);
     const facts: Record<string, unknown> = {};
     for (const n of names) {
       // A fact the host cannot give (no Python for ansible_python) is left out, as Ansible's collectors leave it out.

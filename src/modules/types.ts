@@ -74,8 +74,11 @@ export interface ModuleContext {
   resolveLocalPath(p: string, kind: 'template' | 'file' | 'vars'): string;
   /** Evaluate an expression in the task's scope (assert's `that`), fetching the facts it reads; `{{ }}` in it is templated first. */
   evaluate(expr: string): Promise<unknown>;
-  /** set_fact: bind host variables for the rest of the play; `facts`: a module's facts (getent), also read as `ansible_facts.NAME`. */
-  setHostVars(vars: Record<string, unknown>, opts?: { facts?: boolean }): void;
+  /**
+   * set_fact: bind host variables for the rest of the play; `facts`: a module's facts (getent), also read as
+   * `ansible_facts.NAME`; `cacheable`: set_fact's, both a variable and a fact.
+   */
+  setHostVars(vars: Record<string, unknown>, opts?: { facts?: boolean; cacheable?: boolean }): void;
   /** include_vars: bind variables below set_fact's precedence, for the rest of the run. */
   setIncludedVars(vars: Record<string, unknown>): void;
   /** Remote commands are killed after this many seconds. */

@@ -412,7 +412,7 @@ async function runMeta(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
       if (!hosts.length || !(await holds(hosts[0]))) break;
       if (action === 'end_play') ctx.ended = 'play';
       else if (action === 'end_batch') ctx.ended = 'batch';
-      else if (action === 'clear_facts') playHosts().forEach((h) => h.facts.invalidate());
+      else if (action === 'clear_facts') playHosts().forEach((h) => h.clearFacts());
       else {
         // Failed hosts are failed no more (later plays take them, the exit code forgets them), but
         // their part in this play is over, as in Ansible; the recap keeps the failure counted.

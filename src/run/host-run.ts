@@ -16,6 +16,8 @@ export class HostRun {
   readonly includedVars: Record<string, unknown> = {};
   /** Which of runtimeVars a module returned as facts (getent_group): also `ansible_facts.NAME`, as in Ansible. */
   readonly moduleFacts = new Set<string>();
+  /** Which of moduleFacts a `set_fact` with `cacheable: true` set: a variable too, so `meta: clear_facts` keeps it as one. */
+  readonly cacheableFacts = new Set<string>();
   /** Which of runtimeVars a no_log task set (name → that task): the run journal never keeps them (run/journal.ts). */
   readonly noLogVars = new Map<string, string>();
   /** Which of includedVars a no_log include_vars set (name → that task). */
@@ -73,15 +75,36 @@ export class HostRun {
     }
   }
 
-  /** set_fact / register / a module's facts (`asFacts`): `noLogTask` names the task when it was no_log. */
-  setVars(vars: Record<string, unknown>, noLogTask: string | undefined, asFacts = false): void {
+  /**
+   * set_fact / register / a module's facts (`asFacts`) / set_fact's `cacheable` (both a variable
+   * and a fact): `noLogTask` names the task when it was no_log.
+   */
+  setVars(vars: Record<string, unknown>, noLogTask: string | undefined, asFacts = false, cacheable = false): void {
     Object.assign(this.runtimeVars, vars);
     for (const k of Object.keys(vars)) {
-      if (asFacts) this.moduleFacts.add(k);
+      if (asFacts || cacheable) this.moduleFacts.add(k);
       else this.moduleFacts.delete(k);
+      if (cacheable) this.cacheableFacts.add(k);
+      else this.cacheableFacts.delete(k);
       if (noLogTask) this.noLogVars.set(k, noLogTask);
       else this.noLogVars.delete(k);
     }
+  }
+
+  /**
+   * `meta: clear_facts` (vars/manager.py clear_facts drops the host's fact cache): gathered facts are
+   * undefined under Ansible's names until gathered again, a module's facts (getent_passwd) are gone,
+   * and a cacheable set_fact stays a variable but leaves `ansible_facts`.
+   */
+  clearFacts(): void {
+    for (const k of this.moduleFacts) {
+      if (this.cacheableFacts.has(k)) continue;
+      delete this.runtimeVars[k];
+      this.noLogVars.delete(k);
+    }
+    this.moduleFacts.clear();
+    this.cacheableFacts.clear();
+    this.facts.clear();
   }
 
   get name(): string {

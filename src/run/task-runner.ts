@@ -331,7 +331,7 @@ async function runOnce(
       },
       // Facts are fetched here as in when:, so assert's that and debug's var may read any fact.
       evaluate: (expr) => withFacts(target.facts, () => evaluateTemplatedExpression(expr, scope, task.loc)),
-      setHostVars: (vars, opts) => factsHost.setVars(vars, noLogLabel(task, noLog), opts?.facts),
+      setHostVars: (vars, opts) => factsHost.setVars(vars, noLogLabel(task, noLog), opts?.facts, opts?.cacheable),
       setIncludedVars: (vars) => factsHost.setIncludedVars(vars, noLogLabel(task, noLog)),
       planned: kw.forcedCheck === true ? scratchPlannedPaths(target.planned) : target.planned,
       identity: become?.user ?? target.inv.connection.user,

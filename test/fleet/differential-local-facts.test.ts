@@ -56,7 +56,7 @@ const DEFAULT_FILES: Record<string, { content?: string; mode?: number }> = {
 
 const out = (tool: Tool, mode: Mode, name: string): string => `/tmp/nmdiff-localfacts-${tool}-${mode}-${name}.json`;
 const dump = (tool: Tool, mode: Mode, name: string, expr: string): string =>
-  `    - copy: { content: ${JSON.stringify(`facts={{ ${expr} | to_json }}\n`)}, dest: ${out(tool, mode, name)} }\n      check_mode: false\n`;
+  `    - copy: { content: ${JSON.stringify(`facts={{ ${expr} | to_json }}\n`)}, dest: "${out(tool, mode, name)}" }\n      check_mode: false\n`;
 const keys = (r: string): string => `${r}.ansible_facts.keys() | list | sort`;
 
 const playbook = (tool: Tool, mode: Mode): string => `
@@ -117,33 +117,106 @@ ${dump(tool, mode, 'denied', "{'failed': denied.failed, 'msg': denied.msg, 'rc':
 ${dump(tool, mode, 'subsets', `{'local': ${keys('s_local')}, 'filtered': ${keys('s_filtered')}, 'none': ${keys('s_none')}, 'not_local': ${keys('s_not_local')}, 'min': ${keys('s_min')}, 'glob': ${keys('s_glob')}, 'local_value': s_local.ansible_facts.ansible_local}`)}
 `;
 
-const DUMPS = ['gathered', 'security', 'same-play', 'next-play', 'no-gather', 'every-kind', 'none', 'denied', 'subsets'];
+/** What a play sees of the facts, set_fact values and module facts, each undefined as 'U'. */
+const SEEN = `{'dist': ansible_distribution | default('U'), 'facts_dist': ansible_facts.distribution | default('U'), 'local': ansible_local | default('U'), 'plain': plain | default('U'), 'cached': cached | default('U'), 'facts_cached': ansible_facts.cached | default('U'), 'getent': getent_group.root | default('U'), 'facts_getent': ansible_facts.getent_group.root | default('U'), 'env': ansible_env is defined, 'hostvars_dist': hostvars['lfa'].ansible_distribution | default('U'), 'hostvars_local': hostvars['lfa'].ansible_local | default('U')}`;
+
+/**
+ * meta: clear_facts and clear_host_errors, on two inventory names for node31 (lfa, lfb: nothing
+ * here writes to the host but the dumps). Ansible's clear_facts drops the fact cache: gathered
+ * facts, ansible_local and getent's facts are undefined until a setup or a gathering play, a
+ * set_fact stays (cacheable too, but no longer under ansible_facts).
+ */
+const clearPlaybook = (tool: Tool, mode: Mode): string => `
+- name: clear_facts
+  hosts: lfa
+  become: true
+  gather_facts: true
+  tasks:
+    - set_fact: { plain: 1 }
+    - set_fact: { cached: 2, cacheable: true }
+    - getent: { database: group, key: root }
+${dump(tool, mode, 'clear-before', SEEN)}
+    - meta: clear_facts
+${dump(tool, mode, 'clear-after', SEEN)}
+    - setup: { gather_subset: ['!all', '!min', 'local'] }
+${dump(tool, mode, 'clear-setup', SEEN)}
+- name: a later play that gathers nothing
+  hosts: lfa
+  gather_facts: false
+  tasks:
+${dump(tool, mode, 'clear-no-gather', SEEN)}
+    - meta: clear_facts
+- name: a later play that gathers
+  hosts: lfa
+  become: true
+  gather_facts: true
+  tasks:
+${dump(tool, mode, 'clear-gather', SEEN)}
+- name: clear_host_errors
+  hosts: lfa:lfb
+  gather_facts: false
+  tasks:
+    - fail: { msg: boom }
+      when: inventory_hostname == 'lfa'
+    - meta: clear_host_errors
+${dump(tool, mode, 'errors-{{ inventory_hostname }}', "'same play'")}
+- name: after clear_host_errors
+  hosts: lfa:lfb
+  gather_facts: false
+  tasks:
+${dump(tool, mode, 'later-{{ inventory_hostname }}', "'later play'")}
+`;
+
+const DUMPS = [
+  'clear-before',
+  'clear-after',
+  'clear-setup',
+  'clear-no-gather',
+  'clear-gather',
+  'errors-lfa',
+  'errors-lfb',
+  'later-lfa',
+  'later-lfb',
+  'gathered',
+  'security',
+  'same-play',
+  'next-play',
+  'no-gather',
+  'every-kind',
+  'none',
+  'denied',
+  'subsets',
+];
 const runs: Record<string, { code: number; output: string }> = {};
 
-async function ansible(mode: Mode): Promise<void> {
+/** The host under its own name, and as lfa and lfb (two inventory names for one host). */
+const NAMES = [HOST, 'lfa', 'lfb'];
+
+async function ansible(mode: Mode, tag: string, play: string): Promise<void> {
   const f = testFleet();
-  const work = workDir(`localfacts-${mode}`);
+  const work = workDir(`localfacts-${tag}-${mode}`);
   const env = ansibleSetup(join(work, 'ansible'), 1, f.knownHosts);
   const vars = { ansible_host: '127.0.0.1', ansible_port: fleetHost(HOST).port, ansible_user: 'ops', ansible_ssh_private_key_file: f.key, ansible_python_interpreter: '/usr/bin/python3' };
-  writeFileSync(join(work, 'inv.json'), JSON.stringify({ all: { hosts: { [HOST]: vars } } }));
-  writeFileSync(join(work, 'play.yaml'), playbook('ansible', mode));
+  writeFileSync(join(work, 'inv.json'), JSON.stringify({ all: { hosts: Object.fromEntries(NAMES.map((n) => [n, vars])) } }));
+  writeFileSync(join(work, 'play.yaml'), play);
   const args = ['-i', join(work, 'inv.json'), join(work, 'play.yaml'), ...(mode === 'check' ? ['--check'] : [])];
-  runs[`ansible-${mode}`] = await new Promise((res) =>
+  runs[`ansible-${tag}-${mode}`] = await new Promise((res) =>
     execFile('ansible-playbook', args, { cwd: work, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => res({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr })),
   );
   stopSshMasters(join(work, 'ansible', 'cp'));
 }
 
-async function nodemend(mode: Mode): Promise<void> {
+async function nodemend(mode: Mode, tag: string, play: string): Promise<void> {
   const f = testFleet();
-  const work = workDir(`localfacts-nm-${mode}`);
+  const work = workDir(`localfacts-nm-${tag}-${mode}`);
+  const hosts = NAMES.map((n) => `    ${n}: { port: ${fleetHost(HOST).port} }\n`).join('');
   writeFileSync(
     join(work, 'inv.yaml'),
-    `all:\n  connection: { host: 127.0.0.1, user: ops, identity_file: ${JSON.stringify(f.key)}, known_hosts: ${JSON.stringify(f.knownHosts)} }\n  hosts:\n    ${HOST}: { port: ${fleetHost(HOST).port} }\n`,
+    `all:\n  connection: { host: 127.0.0.1, user: ops, identity_file: ${JSON.stringify(f.key)}, known_hosts: ${JSON.stringify(f.knownHosts)} }\n  hosts:\n${hosts}`,
   );
-  writeFileSync(join(work, 'play.yaml'), playbook('nodemend', mode));
+  writeFileSync(join(work, 'play.yaml'), play);
   const r = await runCli(['run', join(work, 'play.yaml'), '-i', join(work, 'inv.yaml'), ...(mode === 'check' ? ['--check'] : [])]);
-  runs[`nodemend-${mode}`] = { code: r.code, output: r.stdout + r.stderr };
+  runs[`nodemend-${tag}-${mode}`] = { code: r.code, output: r.stdout + r.stderr };
 }
 
 function read(tool: Tool, mode: Mode, name: string): Record<string, any> {
@@ -176,9 +249,14 @@ beforeAll(async () => {
   for (const tool of TOOLS) {
     plant(DIR, FILES);
     plant(FACTS_D, DEFAULT_FILES);
-    for (const m of MODES) await (tool === 'ansible' ? ansible(m) : nodemend(m));
+    for (const m of MODES) {
+      await (tool === 'ansible' ? ansible : nodemend)(m, 'local', playbook(tool, m));
+      await (tool === 'ansible' ? ansible : nodemend)(m, 'clear', clearPlaybook(tool, m));
+    }
   }
   for (const [k, r] of Object.entries(runs)) expect(r.code, `${k}:\n${r.output.slice(-3000)}`).toBe(0);
+  // clear_host_errors: lfa's failure stays in the recap, and the exit code forgets it (0 above), in both tools.
+  for (const t of TOOLS) for (const m of MODES) expect(runs[`${t}-clear-${m}`].output).toMatch(/lfa\s*:\s*ok=\d+\s+changed=\d+\s+unreachable=0\s+failed=1/);
 }, 600_000);
 
 afterAll(() => {
@@ -240,5 +318,45 @@ describe.each(MODES)('local facts (%s)', (mode) => {
     expect(a.min).toContain('ansible_local');
     expect(n.min).toContain('ansible_local');
     expect(a.local).toEqual(['ansible_local', 'gather_subset', 'module_setup']);
+  });
+});
+
+describe.each(MODES)('meta: clear_facts and clear_host_errors (%s)', (mode) => {
+  const both = (name: string) => ({ a: read('ansible', mode, name), n: read('nodemend', mode, name) });
+  const U = 'U';
+
+  it('before: gathered facts, ansible_local, set_fact (cacheable under ansible_facts too) and getent’s facts, as Ansible', () => {
+    const { a, n } = both('clear-before');
+    expect(n).toEqual(a);
+    expect(a).toMatchObject({ dist: 'Debian', plain: 1, cached: 2, facts_cached: 2, getent: ['x', '0', ''], env: true, local: { data: { n: 1, s: '{{ secret }}' } } });
+  });
+
+  it('after clear_facts: facts, ansible_local, hostvars and module facts undefined, set_fact values kept, as Ansible', () => {
+    const { a, n } = both('clear-after');
+    expect(n).toEqual(a);
+    expect(a).toEqual({ dist: U, facts_dist: U, local: U, plain: 1, cached: 2, facts_cached: U, getent: U, facts_getent: U, env: false, hostvars_dist: U, hostvars_local: U });
+  });
+
+  it('a setup task defines what it gathered again (ansible_local), nothing else, as Ansible', () => {
+    const { a, n } = both('clear-setup');
+    expect(n).toEqual(a);
+    expect(a).toMatchObject({ dist: U, local: { data: { n: 1, s: '{{ secret }}' } } });
+  });
+
+  it('a later play: one that gathers nothing keeps what the setup gave, one that gathers defines the facts again, as Ansible', () => {
+    const none = both('clear-no-gather');
+    expect(none.n).toEqual(none.a);
+    expect(none.a).toMatchObject({ dist: U, cached: 2, facts_cached: U });
+    const gathered = both('clear-gather');
+    expect(gathered.n).toEqual(gathered.a);
+    expect(gathered.a).toMatchObject({ dist: 'Debian', env: true, cached: 2, facts_cached: U, getent: U, local: { data: { n: 1, s: '{{ secret }}' } } });
+  });
+
+  it('clear_host_errors: the failed host sits out the rest of its play and is back in the next one, as in Ansible', () => {
+    for (const t of TOOLS) {
+      expect(existsSync(join(root(), out(t, mode, 'errors-lfa'))), t).toBe(false);
+      expect(read(t, mode, 'errors-lfb'), t).toBe('same play');
+      expect([read(t, mode, 'later-lfa'), read(t, mode, 'later-lfb')], t).toEqual(['later play', 'later play']);
+    }
   });
 });
