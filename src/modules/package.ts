@@ -528,16 +528,13 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
         const msg = d.kept.length ? d.kept.join(', ') : `all packages already ${what}`;
         // yum.py latest() appends the output of the yum it did not run ('') in a real run
         const idle = report && args.state === 'latest' && !ctx.check ? { ...report, results: [...report.results, ''] } : report;
-        // apt.py's main: an unchanged install registers diff '' (retvals.get('diff', ''))
-        return { changed: false, msg: `${msg}${cacheNote}`, result: { installed_versions: before, ...cache, ...idle, ...(backend === 'apt' ? { diff: '' } : {}) } };
+        return { changed: false, msg: `${msg}${cacheNote}`, result: { installed_versions: before, ...cache, ...idle } };
       }
-      // apt.py: with --diff, `diff.prepared` from apt-get's output (a check run's from `apt-get --simulate`), {} without
+      // apt.py: when apt-get runs, with --diff `diff.prepared` from its output (a check run's from `apt-get
+      // --simulate`), {} without; no diff key when it runs no apt-get (unchanged, or only the manual mark)
       const aptGet = backend === 'apt' ? aptGetCommand(d, raw(' --simulate')) : undefined;
       let checkDiff: Record<string, unknown> = {};
-      if (backend === 'apt' && ctx.check) {
-        const sim = aptGet && ctx.diff ? await ctx.conn.exec(aptGet, { timeoutSec: ctx.timeoutSec }) : undefined;
-        checkDiff = { diff: sim ? aptDiff(sim.stdout) : aptGet ? {} : '' };
-      }
+      if (aptGet && ctx.check) checkDiff = { diff: ctx.diff ? aptDiff((await ctx.conn.exec(aptGet, { timeoutSec: ctx.timeoutSec })).stdout) : {} };
       return {
         changed: true,
         msg: `would ${d.notes.join(', ')}${cacheNote}`,
@@ -557,7 +554,7 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
             stderr: run.stderr,
             installed_versions: after,
             ...(report ? { results: [...report.results, stdout] } : {}),
-            ...(backend === 'apt' ? { diff: !aptGet ? '' : ctx.diff ? aptDiff(stdout) : {} } : {}),
+            ...(aptGet ? { diff: ctx.diff ? aptDiff(stdout) : {} } : {}),
           };
           if (run.rc !== 0) {
             if (backend === 'apt' && !run.timedOut) throw new ModuleFailure(`'${aptCommandName(d)}' failed: ${run.stderr}`, fields);
