@@ -23,6 +23,7 @@ import { buildScope, withFacts } from './scope.js';
 import { evaluateCondition } from '../load/expr/index.js';
 import { unwrapUnsafe } from '../load/expr/unsafe.js';
 import { startsAt } from './start-at.js';
+import { optionsVars, PlayHosts, playVars } from './magic-vars.js';
 
 export interface ExecutorInput {
   playbook: Playbook;
@@ -92,6 +93,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   // include_vars values came from the controller's own files: restored as include_vars set them (not marked unsafe).
   for (const [name, vars] of Object.entries(options.restoredIncludedVars ?? {})) if (inventory.hosts.has(name)) hostRun(name).setIncludedVars(vars, undefined);
 
+  const runVars = optionsVars(options, inventory);
   let stopRun = false;
   const stops: PlayStop[] = [];
   let interruptedAt: { batch: string[]; later: string[] } | undefined;
@@ -104,6 +106,8 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
     names.forEach((n) => playedHosts.add(hostRun(n).name));
     hostRuns.forEach((h) => (h.ended = false)); // meta: end_host lasts one play
     const playHosts = names.filter((n) => hostRuns.get(n)!.alive);
+    // ansible_play_hosts_all: every host the play targets, those that failed in earlier plays too.
+    const shownHosts = new PlayHosts(names, hostRuns);
     emit({ type: 'play-start', play: play.name, hosts: playHosts });
     const ctx: PlayCtx = {
       play,
@@ -119,7 +123,17 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
         options,
         playName: play.name,
         connectionOf: (n) => (inventory.hosts.has(n) || isImplicitLocalhost(inventory, n) ? hostRun(n) : undefined),
-        scopeBase: { play, inventory, playHosts, extraVars: options.extraVars, check: options.check, hostRuns, roleExports: { defaults: { ...play.roleDefaults }, vars: { ...play.roleVars } } },
+        scopeBase: {
+          play,
+          inventory,
+          playHosts: shownHosts,
+          magic: playVars(play),
+          runVars,
+          extraVars: options.extraVars,
+          check: options.check,
+          hostRuns,
+          roleExports: { defaults: { ...play.roleDefaults }, vars: { ...play.roleVars } },
+        },
       },
     };
     // Facts that depend on who asks are read as the play's become user (Ansible gathers with it).
@@ -133,6 +147,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
     const batches = splitBatches(playHosts, play.serial);
     for (let b = 0; b < batches.length && !halted(ctx); b++) {
       const hosts = batches[b].map((n) => hostRuns.get(n)!);
+      shownHosts.startBatch(batches[b]);
       if (batches.length > 1) emit({ type: 'batch-start', play: play.name, hosts: batches[b], index: b, count: batches.length });
       const rootInh = ctx.rootInh;
       ctx.stepping = Boolean(options.step);
