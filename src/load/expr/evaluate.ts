@@ -23,7 +23,7 @@ import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.
 import { hasTemplate, renderLazy } from './template-string.js';
 import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, unwrapUnsafe, UnsafeText } from './unsafe.js';
 import { lookupPlugin, lookupValue } from './lookups.js';
-import { compare, contains, equals, getMember, INJECTS_AS_VARS, isOpaque, pyStr, setKey, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
+import { compare, contains, equals, factKeyOf, getMember, INJECTS_AS_VARS, isOpaque, pyStr, setKey, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
 
 export interface EvalContext {
   source: string;
@@ -260,14 +260,19 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext): unknown {
       return node.value;
     case 'variable': {
       let v = getMember(scope, node.name);
+      let fromFacts = false;
       if (v === UNDEFINED && node.name.startsWith('ansible_')) {
         const facts = scope.ansible_facts as Record<symbol, unknown> | undefined;
-        if (facts?.[INJECTS_AS_VARS]) v = getMember(facts, node.name.slice('ansible_'.length));
+        if (facts?.[INJECTS_AS_VARS]) {
+          v = getMember(facts, factKeyOf(node.name));
+          // A fact is what the host said, read as `ansible_facts.x` is: data, never rendered.
+          fromFacts = isUnsafe(facts);
+        }
       }
-      const out = read(v, node, scope, ctx);
+      const out = read(v, node, scope, ctx, fromFacts);
       // A variable that holds a Python str (a set_fact rendered into text, -e k=v), or a list or dict
       // whose strings are (one a template gave), is no AnsibleUnicode, nor are those strings.
-      lastShape = varStrShape(scope, node.name, out) || (out !== v && !isUnsafe(v) && strShape(v, out, scope, hasTemplate));
+      lastShape = varStrShape(scope, node.name, out) || (out !== v && !fromFacts && !isUnsafe(v) && strShape(v, out, scope, hasTemplate));
       if (lastShape === true) lastReadRendered = true;
       return out;
     }
