@@ -14,6 +14,8 @@ export interface FactDef<T = unknown> {
    * environment, the user's ids, /proc/1/environ), as Ansible's setup runs with the play's become.
    */
   asPlayUser?: boolean;
+  /** Read again in each play that gathers facts (files tasks write, such as local facts), as Ansible's gathering at play start. */
+  everyPlay?: boolean;
   /** Moves between two reads (the clock, uptime, free memory): a `setup` task reads it again, as Ansible's setup returns its own run's values. */
   volatile?: boolean;
 }
@@ -25,6 +27,8 @@ export interface Facts {
   prefetch(names: Iterable<string>): Promise<void>;
   /** A fact already fetched, or undefined. */
   peek(name: string): unknown;
+  /** Whether the fact was read (its value may be undefined: the host has none). */
+  fetched(name: string): boolean;
   /**
    * False for a fact that depends on who asks (asPlayUser) before any play gathered facts and before
    * a setup task read it (only `gather_facts: false` plays so far): Ansible's name for it is undefined.
