@@ -45,7 +45,10 @@ export interface ExecutorInput {
 
 interface PlayCtx {
   play: Play;
+  /** The hosts that start the play (not failed or unreachable earlier). */
   playHosts: string[];
+  /** Every host the play targets, those that failed in earlier plays too (meta clear_facts / clear_host_errors act on them all). */
+  allHosts: string[];
   env: TaskEnv;
   abort: boolean; // any_errors_fatal / max_fail_percentage reached
   /** meta: end_play (no later task, handler or batch of this play) / end_batch (the rest of this batch). */
@@ -112,6 +115,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
     const ctx: PlayCtx = {
       play,
       playHosts,
+      allHosts: names,
       abort: false,
       stop: input.stop,
       kill: input.kill,
@@ -390,7 +394,8 @@ async function runMeta(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
     }
     return false;
   };
-  const playHosts = (): HostRun[] => ctx.playHosts.map((n) => ctx.env.connectionOf(n)).filter((h): h is HostRun => h !== undefined);
+  // Ansible's _execute_meta takes every host of the play's pattern (inventory.get_hosts), failed ones included.
+  const playHosts = (): HostRun[] => ctx.allHosts.map((n) => ctx.env.connectionOf(n)).filter((h): h is HostRun => h !== undefined);
   switch (action) {
     case 'flush_handlers': {
       // The batch's notified handlers run here, as at the end of the batch.
@@ -414,8 +419,9 @@ async function runMeta(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
       else if (action === 'end_batch') ctx.ended = 'batch';
       else if (action === 'clear_facts') playHosts().forEach((h) => h.clearFacts());
       else {
-        // Failed hosts are failed no more (later plays take them, the exit code forgets them), but
-        // their part in this play is over, as in Ansible; the recap keeps the failure counted.
+        // Failed hosts (in this play or an earlier one) are failed no more: later plays take them and
+        // the exit code forgets them, but their part in this play is over, as Ansible's iterator keeps
+        // their state COMPLETE; the recap keeps the failure counted.
         for (const h of playHosts()) {
           if (!h.failed) continue;
           h.failed = false;
