@@ -18,11 +18,25 @@ import { bytesSource, planPutContent, putOptions, type PutSource } from './lib/p
 import { remote } from './lib/remote.js';
 import { localSha256 } from './lib/local-hash.js';
 import { MAX_SPOOLED_STDIN } from '../transport/persistent-shell.js';
+import { pyJson } from '../load/expr/filters-format.js';
+import { pyStr } from '../load/expr/values.js';
+
+/**
+ * The bytes `content` stands for, as 2.14's action/copy.py writes them: a dict or list (a YAML
+ * mapping, `"{{ mydict }}"`, `from_json`) as json.dumps gives it (", " and ": ", keys in their
+ * order, non-ASCII escaped, no final newline), anything else as Python's str() (`True`, `42`).
+ */
+function contentText(v: unknown): string {
+  return typeof v === 'object' && v !== null ? pyJson(v) : pyStr(v);
+}
 
 const schema = z
   .strictObject({
     src: pathArg.optional(),
-    content: z.union([z.string(), z.number()]).transform(String).optional(),
+    content: z
+      .union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
+      .transform(contentText)
+      .optional(),
     dest: pathArg,
     ...attrFields,
     ...seFields,

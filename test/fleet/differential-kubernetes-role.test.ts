@@ -132,8 +132,8 @@ describe('geerlingguy.kubernetes 8.0.0 as a node, through ansible-playbook and n
 
   it('both fetched the key and the repository from the mirror of ' + MIRROR_HOST, () => {
     for (const tool of ['ansible', 'nodemend']) {
-      expect(requests[tool]).toContain('GET /core:/stable:/v1.28/deb/Release.key 200');
-      expect(requests[tool]).toContain('GET /core:/stable:/v1.28/deb/InRelease 200');
+      expect(requests[tool]).toContain('GET https://pkgs.k8s.io/core:/stable:/v1.28/deb/Release.key 200');
+      expect(requests[tool]).toContain('GET https://pkgs.k8s.io/core:/stable:/v1.28/deb/InRelease 200');
     }
   });
 

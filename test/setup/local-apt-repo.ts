@@ -154,23 +154,39 @@ function buildPackage(root: string, p: DummyPackage): string {
   }
 }
 
+/**
+ * Where the indexes go: a vendor's archive (`dists/SUITE/COMPONENT/binary-ARCH/Packages`, sources
+ * line `deb URL SUITE COMPONENT`), or with `flat` one directory holding Packages, Release and
+ * InRelease beside the packages (sources line `deb URL/ /`, as pkgs.k8s.io's OBS repositories are).
+ */
+export type RepoLayout = { suite: string; component: string; flat?: undefined } | { flat: true };
+
+export type SignedRepoOptions = RepoLayout & {
+  arch: string;
+  packages: DummyPackage[];
+  /** The Release file's Origin and Label (default "nodemend tests"). */
+  origin?: string;
+  label?: string;
+  /** The armored key's file name at the repository's root (default `gpg`, download.docker.com's). */
+  keyFile?: string;
+};
+
 /** Builds the repository under `dir` (made fresh): packages, Packages, Release, InRelease and the key. */
-export function buildSignedRepo(dir: string, o: { suite: string; component: string; arch: string; packages: DummyPackage[] }): SignedRepo {
+export function buildSignedRepo(dir: string, o: SignedRepoOptions): SignedRepo {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'pool'), { recursive: true });
-  const index = `${o.component}/binary-${o.arch}/Packages`;
-  const dist = join(dir, 'dists', o.suite);
+  const index = o.flat ? 'Packages' : `${o.component}/binary-${o.arch}/Packages`;
+  const dist = o.flat ? dir : join(dir, 'dists', o.suite);
   mkdirSync(dirname(join(dist, index)), { recursive: true });
   const packages = o.packages.map((p) => buildPackage(dir, p)).join('\n');
   writeFileSync(join(dist, index), packages);
   const release = [
-    'Origin: nodemend tests',
-    'Label: nodemend tests',
-    `Suite: ${o.suite}`,
-    `Codename: ${o.suite}`,
+    `Origin: ${o.origin ?? 'nodemend tests'}`,
+    `Label: ${o.label ?? 'nodemend tests'}`,
+    ...(o.flat ? [] : [`Suite: ${o.suite}`, `Codename: ${o.suite}`]),
     `Date: ${new Date().toUTCString().replace('GMT', 'UTC')}`,
     `Architectures: ${o.arch}`,
-    `Components: ${o.component}`,
+    ...(o.flat ? [] : [`Components: ${o.component}`]),
     'SHA256:',
     ` ${sha256(packages)} ${Buffer.byteLength(packages)} ${index}`,
   ];
@@ -181,7 +197,7 @@ export function buildSignedRepo(dir: string, o: { suite: string; component: stri
     gpg('--quick-generate-key', 'nodemend test repository <repo@nodemend.invalid>', 'ed25519', 'sign', 'never');
     gpg('--clearsign', '--output', join(dist, 'InRelease'), join(dist, 'Release'));
     const key = gpg('--armor', '--export');
-    writeFileSync(join(dir, 'gpg'), key);
+    writeFileSync(join(dir, o.keyFile ?? 'gpg'), key);
     return { dir, key };
   } finally {
     rmSync(home, { recursive: true, force: true });

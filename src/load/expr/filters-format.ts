@@ -65,7 +65,7 @@ function expanduser(p: string): string {
  * items (", " becomes "," when indented), non-ASCII escaped (ensure_ascii), keys sorted for
  * to_nice_json. Byte-equal output matters: these strings end up in files and commands.
  */
-function pyJson(v: unknown, o: { indent?: number; sortKeys?: boolean }, depth = 0): string {
+export function pyJson(v: unknown, o: { indent?: number; sortKeys?: boolean } = {}, depth = 0): string {
   const plain = depth === 0 ? toPlain(v) : v;
   if (plain === null || plain === undefined) return 'null';
   if (typeof plain === 'boolean') return plain ? 'true' : 'false';
