@@ -50,7 +50,13 @@ export function factsProxy(facts: Facts): Record<string, unknown> {
 export function ansibleFactsProxy(facts: Facts, returned: { names: ReadonlySet<string>; vars: Record<string, unknown> } = { names: new Set(), vars: {} }, otherHost?: string): Record<string, unknown> {
   // A fact a play that gathers nothing has not read (ansible_env there) is undefined, as in Ansible.
   const withheld = (p: string): boolean => ANSIBLE_FACTS.get(p)!.needs.some((n) => !facts.gathered(n));
-  const known = (p: string | symbol): p is string => typeof p === 'string' && ANSIBLE_FACTS.has(p) && !withheld(p);
+  // A fact whose sources were read and that has no value there (no DSA host key, no /etc/machine-id)
+  // is absent, as Ansible's collectors leave such keys out; one not read yet may still be there.
+  const absent = (p: string): boolean => {
+    const def = ANSIBLE_FACTS.get(p)!;
+    return def.needs.every((n) => facts.fetched(n)) && def.value((n) => facts.peek(n)) === undefined;
+  };
+  const known = (p: string | symbol): p is string => typeof p === 'string' && ANSIBLE_FACTS.has(p) && !withheld(p) && !absent(p);
   const mine = (p: string | symbol): p is string => typeof p === 'string' && !ANSIBLE_FACTS.has(p) && returned.names.has(p);
   const from = otherHost === undefined ? undefined : { host: otherHost, get: (n: string) => facts.get(n) };
   const value = (name: string): unknown => {

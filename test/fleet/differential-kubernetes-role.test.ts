@@ -19,10 +19,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES, type Mode } from '../setup/ansible-differential.js';
 import { workDir } from '../setup/cli.js';
 import { HOSTS, hostRoot } from '../setup/fleet.js';
-import type { PathState } from '../setup/host-changes.js';
 import { buildMirror, MIRROR_HOST, plantMirrorClient, serveMirror, type Serving } from '../setup/pkgs-k8s-mirror.js';
-import { changed, onHost, roleCopy, runBoth, sequence, type RoleRun, type Tool } from '../setup/role-differential.js';
-import { kernelSysctls, plantSysctlStandin, plantSystemctlStandin, SYSTEMCTL_STATE_DIR, SYSTEMD_CANARY } from '../setup/system-standins.js';
+import { changed, expectCheckPredictsRun, expectQuietRerun, expectSameOrder, onHost, roleCopy, runBoth, runOf, type RoleRuns, type Tool } from '../setup/role-differential.js';
+import { kernelSysctls, plantSysctlStandin, plantSystemctlStandin, SYSTEMD_CANARY } from '../setup/system-standins.js';
 
 const HOST = HOSTS.ansibleKubeRole[0];
 const ROLE = resolve(import.meta.dirname, '../fixtures/roles-public/roles/geerlingguy.kubernetes');
@@ -42,21 +41,10 @@ const VARS = {
   kubernetes_join_command: `kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash ${CA_HASH}`,
 };
 
-/** What only Ansible prints: its fact gathering (nodemend's facts are read when used, never gathered). */
-const ANSIBLE_ONLY = [/^Gathering Facts: /];
-
-/** A started unit's pid file holds a pid, which differs between runs: compared as present, not by content. */
-const PID_FILE = new RegExp(`^${SYSTEMCTL_STATE_DIR}/[^/]+\\.pid$`);
-function comparable(r: RoleRun): Record<string, PathState> {
-  const out = changed(r);
-  for (const p of Object.keys(out)) if (PID_FILE.test(p) && out[p].type === 'file') out[p] = { ...out[p], content: '<pid>' } as PathState;
-  return out;
-}
-
 describe('geerlingguy.kubernetes 8.0.0 as a node, through ansible-playbook and nodemend on a fresh host', () => {
-  let runs: Record<Tool, Partial<Record<Mode, RoleRun>>>;
+  let runs: RoleRuns;
   let serving: Serving;
-  const get = (tool: Tool, mode: Mode): RoleRun => runs[tool][mode]!;
+  const get = (tool: Tool, mode: Mode) => runOf(runs, tool, mode);
   const requests: Record<string, string[]> = {};
 
   beforeAll(async () => {
@@ -88,14 +76,11 @@ describe('geerlingguy.kubernetes 8.0.0 as a node, through ansible-playbook and n
   afterAll(() => serving?.close());
 
   it.each(['run', 'rerun'] as Mode[])('%s: the same tasks in the same order, each ok / changed / skipped / failed alike', (mode) => {
-    const ansible = sequence(get('ansible', mode));
-    const only = ansible.filter((t) => ANSIBLE_ONLY.some((r) => r.test(t)));
-    expect(only.length, ansible.join('\n')).toBe(ANSIBLE_ONLY.length);
-    expect(sequence(get('nodemend', mode))).toEqual(ansible.filter((t) => !only.includes(t)));
+    expectSameOrder(runs, mode);
   });
 
   it('run: the node joined in both, with the same files changed (content, mode, owner, group)', () => {
-    const ansible = comparable(get('ansible', 'run'));
+    const ansible = changed(get('ansible', 'run'));
     expect(get('ansible', 'run').exitCode, get('ansible', 'run').output.slice(-3000)).toBe(0);
     expect(Object.keys(ansible)).toEqual(
       expect.arrayContaining([
@@ -108,26 +93,19 @@ describe('geerlingguy.kubernetes 8.0.0 as a node, through ansible-playbook and n
         '/var/lib/kubelet/config.yaml',
       ]),
     );
-    expect(comparable(get('nodemend', 'run'))).toEqual(ansible);
+    expect(changed(get('nodemend', 'run'))).toEqual(ansible);
   });
 
   it('rerun: changes nothing in either tool', () => {
-    expect(comparable(get('ansible', 'rerun'))).toEqual({});
-    expect(comparable(get('nodemend', 'rerun'))).toEqual({});
-    expect(get('nodemend', 'rerun').tasks.filter((t) => t.changed)).toEqual([]);
+    expectQuietRerun(runs);
   });
 
   it("nodemend's check run changes nothing and predicts its run up to the packages of the repository it would add", () => {
-    const check = get('nodemend', 'check');
-    expect(comparable(check)).toEqual({});
     // As in Ansible's check run (apt.py package_status fails "No package matching ... is available": its
     // apt_repository neither writes the source nor updates the cache in check mode), the packages the
     // added repository would offer are not there yet, so the check run stops at them.
-    const stop = check.tasks.findIndex((t) => t.status === 'failed');
-    expect(check.tasks[stop]).toMatchObject({ task: `${NAME} : Install Kubernetes packages.`, msg: "No package matching 'kubelet' is available" });
-    const flags = (r: RoleRun): string[] => r.tasks.slice(0, stop).map((t) => `${t.task}: ${t.changed}`);
-    expect(flags(check)).toEqual(flags(get('nodemend', 'run')));
-    expect(flags(check).filter((f) => f.endsWith(': true')).length).toBe(4);
+    const before = expectCheckPredictsRun(runs, { task: `${NAME} : Install Kubernetes packages.`, msg: /^No package matching 'kubelet' is available$/ });
+    expect(before.filter((t) => t.changed).length).toBe(4);
   });
 
   it('both fetched the key and the repository from the mirror of ' + MIRROR_HOST, () => {
