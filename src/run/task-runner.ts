@@ -378,7 +378,9 @@ async function runOnce(
     const failed = Boolean(result.failed);
     // Every result a task returns carries `failed`, as Ansible's TaskExecutor adds it (a skip has none).
     result.failed = failed;
-    const status: TaskStatus = failed ? 'failed' : result.changed ? 'changed' : 'ok';
+    // A module that skips itself and says why (debug under its verbosity: skipped_reason) is reported skipped, as Ansible's callback does.
+    const skipped = result.skipped === true && typeof result.skipped_reason === 'string';
+    const status: TaskStatus = failed ? 'failed' : skipped ? 'skipped' : result.changed ? 'changed' : 'ok';
     // no_log hides output from reports only: the registered result stays whole, as in Ansible,
     // so a later task can use what a secret-handling task returned.
     return {
