@@ -14,6 +14,8 @@ export interface FactDef<T = unknown> {
    * environment, the user's ids, /proc/1/environ), as Ansible's setup runs with the play's become.
    */
   asPlayUser?: boolean;
+  /** Moves between two reads (the clock, uptime, free memory): a `setup` task reads it again, as Ansible's setup returns its own run's values. */
+  volatile?: boolean;
 }
 
 export interface Facts {

@@ -15,6 +15,8 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { sh } from '../transport/quote.js';
+import { fromStat, STAT_DIRECTIVES, type FileProbe } from '../transport/remote-file.js';
+import { findStatinfo, isType, S_IFDIR as DIR, S_IFLNK as LNK, S_IFREG as REG } from './lib/stat-info.js';
 import { listArg } from '../load/module-args.js';
 import { defineModule, ModuleFailure, type ModuleContext } from './types.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
@@ -73,34 +75,14 @@ function nameMatcher(pat: string, useRegex: boolean): (name: string) => boolean 
 }
 
 /** One entry of a walk: its lstat, as Python's os.lstat gives it. */
-interface Entry {
-  path: string;
+interface Entry extends FileProbe {
   /** The type its target has (GNU find's %Y): `d` means os.walk lists it among the directories. */
   walkType: string;
-  mode: number;
-  uid: number;
-  gid: number;
-  user: string;
-  group: string;
-  size: number;
-  inode: number;
-  dev: number;
-  nlink: number;
-  atime: number;
-  mtime: number;
-  ctime: number;
 }
 
-// lstat fields in stat's --printf: raw mode (hex), ids and names, size, inode, device, links, then
-// each time as seconds and as text (whose fraction holds the nanoseconds), then the path.
-const STAT_FORMAT = '%f\\0%u\\0%g\\0%U\\0%G\\0%s\\0%i\\0%d\\0%h\\0%X\\0%Y\\0%Z\\0%x\\0%y\\0%z\\0%n\\0';
-const STAT_FIELDS = 16;
-
-/** st_atime as Python computes it: seconds + nanoseconds * 1e-9, in doubles. */
-const pyTime = (secs: string, text: string): number => {
-  const ns = /\.(\d+)/.exec(text)?.[1] ?? '0';
-  return Number(secs) + Number(ns.padEnd(9, '0').slice(0, 9)) * 1e-9;
-};
+// lstat's fields (the probe's, one per NUL-ended field), then the path.
+const STAT_FORMAT = `${STAT_DIRECTIVES.join('\\0')}\\0%n\\0`;
+const STAT_FIELDS = STAT_DIRECTIVES.length + 1;
 
 /**
  * The listing script: for each path "P\0path\0", then "NOTDIR\0", or the walk types ("%Y\0" each,
@@ -147,72 +129,12 @@ function parseListing(out: string): Listed {
     while (i < f.length && f[i] !== 'E') {
       const s = f.slice(i, i + STAT_FIELDS);
       i += STAT_FIELDS;
-      const name = (n: string) => (n === 'UNKNOWN' ? '' : n);
-      entries.push({
-        path: s[15],
-        walkType: types[entries.length] ?? '?',
-        mode: parseInt(s[0], 16),
-        uid: Number(s[1]),
-        gid: Number(s[2]),
-        user: name(s[3]),
-        group: name(s[4]),
-        size: Number(s[5]),
-        inode: Number(s[6]),
-        dev: Number(s[7]),
-        nlink: Number(s[8]),
-        atime: pyTime(s[9], s[12]),
-        mtime: pyTime(s[10], s[13]),
-        ctime: pyTime(s[11], s[14]),
-      });
+      entries.push({ ...fromStat(s[STAT_FIELDS - 1], s.slice(0, STAT_FIELDS - 1)), walkType: types[entries.length] ?? '?' });
     }
     paths.push({ path, entries, notDir: false, errors: f[i + 1] ?? '' });
     i += 2;
   }
   return { now, paths };
-}
-
-const S_IFMT = 0o170000;
-const isType = (mode: number, t: number): boolean => (mode & S_IFMT) === t;
-const REG = 0o100000;
-const DIR = 0o040000;
-const LNK = 0o120000;
-
-/** find.py's statinfo. */
-function statinfo(e: Entry): Record<string, unknown> {
-  const m = e.mode;
-  const bit = (b: number) => Boolean(m & b);
-  return {
-    mode: (m & 0o7777).toString(8).padStart(4, '0'),
-    isdir: isType(m, DIR),
-    ischr: isType(m, 0o020000),
-    isblk: isType(m, 0o060000),
-    isreg: isType(m, REG),
-    isfifo: isType(m, 0o010000),
-    islnk: isType(m, LNK),
-    issock: isType(m, 0o140000),
-    uid: e.uid,
-    gid: e.gid,
-    size: e.size,
-    inode: e.inode,
-    dev: e.dev,
-    nlink: e.nlink,
-    atime: e.atime,
-    mtime: e.mtime,
-    ctime: e.ctime,
-    gr_name: e.group,
-    pw_name: e.user,
-    wusr: bit(0o200),
-    rusr: bit(0o400),
-    xusr: bit(0o100),
-    wgrp: bit(0o20),
-    rgrp: bit(0o40),
-    xgrp: bit(0o10),
-    woth: bit(0o2),
-    roth: bit(0o4),
-    xoth: bit(0o1),
-    isuid: bit(0o4000),
-    isgid: bit(0o2000),
-  };
 }
 
 /** "find: 'x': Permission denied" → the directory os.walk's scandir would have raised on, and Python's message. */
@@ -251,7 +173,7 @@ function* walk(top: string, entries: Entry[], follow: boolean, errors: Map<strin
       },
     };
     if (pruned) return;
-    for (const d of dirs) if (follow || !isType(d.mode, LNK)) yield* visit(d.path);
+    for (const d of dirs) if (follow || !isType(d.rawMode, LNK)) yield* visit(d.path);
   };
   yield* visit(top);
 }
@@ -336,10 +258,10 @@ export default defineModule<Args>({
             if (base.startsWith('.') && !a.hidden) continue;
             const entry = { ...e, path: fsname };
             const name = e.path.slice(e.path.lastIndexOf('/') + 1);
-            const reg = isType(e.mode, REG);
+            const reg = isType(e.rawMode, REG);
             if (a.file_type === 'any') {
               if (nameOk(name) && ageOk(e) && (!reg || sizeOk(e))) found.push(entry);
-            } else if (a.file_type === 'directory' ? isType(e.mode, DIR) : a.file_type === 'link' ? isType(e.mode, LNK) : reg) {
+            } else if (a.file_type === 'directory' ? isType(e.rawMode, DIR) : a.file_type === 'link' ? isType(e.rawMode, LNK) : reg) {
               if (!nameOk(name) || !ageOk(e)) continue;
               if (a.file_type !== 'file') found.push(entry);
               else if (sizeOk(e)) {
@@ -355,7 +277,7 @@ export default defineModule<Args>({
       }
     }
 
-    const sums = a.get_checksum ? found.filter((e) => isType(e.mode, REG)).map((e) => e.path) : [];
+    const sums = a.get_checksum ? found.filter((e) => isType(e.rawMode, REG)).map((e) => e.path) : [];
     const read = await readFiles(
       ctx,
       needsContent.map((e) => e.path),
@@ -363,7 +285,7 @@ export default defineModule<Args>({
     );
     const kept = a.contains === undefined ? found : found.filter((e) => !needsContent.includes(e) || contentMatches(read.text.get(e.path), a.contains!, a.read_whole_file));
     const files = kept.map((e) => {
-      const out: Record<string, unknown> = { path: e.path, ...statinfo(e) };
+      const out: Record<string, unknown> = { path: e.path, ...findStatinfo(e) };
       if (read.sha1.has(e.path)) out.checksum = read.sha1.get(e.path) ?? null;
       return out;
     });

@@ -17,6 +17,7 @@ import { ANSIBLE_FACTS, type AnsibleFact } from '../facts/ansible.js';
 import { factIdentity } from '../facts/cache.js';
 import type { NetworkFacts } from '../facts/network.js';
 import { fnmatchRegExp } from '../load/fnmatch.js';
+import { FACTS } from '../facts/index.js';
 
 const list = z.union([z.string().transform((s) => s.split(',').map((x) => x.trim())), z.array(z.string())]);
 
@@ -56,9 +57,15 @@ export default defineModule({
     const needs = names.flatMap((n) => ANSIBLE_FACTS.get(n)!.needs);
     // Facts that depend on who asks (ansible_env, ansible_user_id) are read as this task runs, its become applied.
     await ctx.facts.gatherAs(ctx.conn, needs, factIdentity(ctx.becomeUser));
+    // The clock, uptime and free memory are this task's readings, as Ansible's setup returns its own run's.
+    ctx.facts.invalidate(needs.filter((n) => FACTS.get(n)?.volatile));
     await ctx.facts.prefetch(needs);
     const facts: Record<string, unknown> = {};
-    for (const n of names) facts[`ansible_${n}`] = ANSIBLE_FACTS.get(n)!.value((x) => ctx.facts.peek(x));
+    for (const n of names) {
+      // A fact the host cannot give (no Python for ansible_python) is left out, as Ansible's collectors leave it out.
+      const value = ANSIBLE_FACTS.get(n)!.value((x) => ctx.facts.peek(x));
+      if (value !== undefined) facts[`ansible_${n}`] = value;
+    }
     // The network subset also returns each interface under its own name (ansible_eth0).
     if (subsetNames(args.gather_subset).includes('interfaces')) {
       const net = await ctx.facts.get<NetworkFacts>('network');

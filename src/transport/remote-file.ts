@@ -28,12 +28,19 @@ export interface FileProbe {
   uid: number;
   gid: number;
   size: number;
-  /** Seconds since the epoch. */
+  /** Seconds since the epoch, as Python's os.stat gives them (a float: seconds + nanoseconds * 1e-9). */
   mtime: number;
   atime: number;
   ctime: number;
   inode: number;
   nlink: number;
+  /** st_mode whole (type bits included); 0 when absent. */
+  rawMode: number;
+  /** st_dev, st_blocks (512-byte units), st_blksize, st_rdev (glibc's makedev of the device's major/minor). */
+  dev: number;
+  blocks: number;
+  blockSize: number;
+  rdev: number;
   /** Regular files only, when asked (wantSha / compareSha / content fetched); of the bytes sent when content came. */
   sha256?: string;
   /** What sha256sum said on the host (before the bytes were read): compare with `sha256` to detect a file changing mid-read. */
@@ -126,8 +133,17 @@ export function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-// Fields from `stat -c`: raw mode in hex, ids, size, times, inode, links, then names (never contain spaces).
-const STAT_FORMAT = '%f %u %g %s %Y %X %Z %i %h %U %G';
+/**
+ * The fields read from `stat`, in order: raw mode in hex, ids, size, whole-second times, inode,
+ * links, names (never contain spaces), device, blocks, I/O block size, the device type's major and
+ * minor (hex), then the three times as text (the only fields with spaces, so last), whose fraction
+ * is the nanoseconds: plain directives that old coreutils (RHEL 7 ships 8.22) has too, no
+ * precision (%.9Y) or %r, which this code has not checked there.
+ */
+export const STAT_DIRECTIVES: readonly string[] = ['%f', '%u', '%g', '%s', '%Y', '%X', '%Z', '%i', '%h', '%U', '%G', '%d', '%b', '%o', '%t', '%T', '%x', '%y', '%z'];
+const STAT_FORMAT = STAT_DIRECTIVES.join(' ');
+/** Fields before the time texts. */
+const STAT_NUMBERED = 16;
 
 /** Shell function dn PATH: dirname(1) without a process (a fork+exec costs the host ~1 ms); result in $r. */
 export const DIRNAME_FN = `dn() { r=$1; case $r in *[!/]*) ;; '') r=.; return ;; *) r=/; return ;; esac
@@ -175,16 +191,41 @@ function absentProbe(path: string, realPath: string, parentExists: boolean, link
     ctime: 0,
     inode: 0,
     nlink: 0,
+    rawMode: 0,
+    dev: 0,
+    blocks: 0,
+    blockSize: 0,
+    rdev: 0,
     linkTarget,
     realPath,
     parentExists,
   };
 }
 
-/** Parse the 11 stat fields (see STAT_FORMAT) into a probe. */
-function fromStat(path: string, f: string[], realPath: string, linkTarget?: string): FileProbe {
+/** st_atime and friends as Python computes them: the whole seconds plus nanoseconds * 1e-9, in doubles. */
+export function pyTime(secs: string, nanos: string | undefined): number {
+  return Number(secs) + Number((nanos ?? '0').padEnd(9, '0').slice(0, 9)) * 1e-9;
+}
+
+/** glibc's makedev: st_rdev from the major and minor numbers. */
+function makedev(major: number, minor: number): number {
+  return (minor & 0xff) + (major & 0xfff) * 2 ** 8 + Math.floor(minor / 2 ** 8) * 2 ** 20 + Math.floor(major / 2 ** 12) * 2 ** 44;
+}
+
+/**
+ * Parse the fields of STAT_DIRECTIVES into a probe: split on spaces (a `stat -c` line: each time
+ * text is then three words) or on NULs (`--printf` with "\0": one field each); the time texts are
+ * read from the rest either way.
+ */
+export function fromStat(path: string, f: readonly string[], realPath = path, linkTarget?: string): FileProbe {
   const rawMode = parseInt(f[0], 16);
-  if (f.length < 11 || Number.isNaN(rawMode)) throw new RemoteFileError(`${path}: unexpected stat output "${f.join(' ')}"`);
+  const fractions = [
+    ...f
+      .slice(STAT_NUMBERED)
+      .join(' ')
+      .matchAll(/\d\d:\d\d:\d\d(?:\.(\d+))?/g),
+  ].map((m) => m[1]);
+  if (f.length < STAT_NUMBERED + 3 || Number.isNaN(rawMode) || fractions.length !== 3) throw new RemoteFileError(`${path}: unexpected stat output "${f.join(' ')}"`);
   return {
     path,
     exists: true,
@@ -193,13 +234,18 @@ function fromStat(path: string, f: string[], realPath: string, linkTarget?: stri
     uid: Number(f[1]),
     gid: Number(f[2]),
     size: Number(f[3]),
-    mtime: Number(f[4]),
-    atime: Number(f[5]),
-    ctime: Number(f[6]),
+    mtime: pyTime(f[4], fractions[1]),
+    atime: pyTime(f[5], fractions[0]),
+    ctime: pyTime(f[6], fractions[2]),
     inode: Number(f[7]),
     nlink: Number(f[8]),
     owner: f[9],
     group: f[10],
+    rawMode,
+    dev: Number(f[11]),
+    blocks: Number(f[12]),
+    blockSize: Number(f[13]),
+    rdev: makedev(parseInt(f[14], 16), parseInt(f[15], 16)),
     linkTarget,
     realPath,
     parentExists: true,

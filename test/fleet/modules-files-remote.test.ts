@@ -41,7 +41,9 @@ describe('probeFile', () => {
     expect(st).toMatchObject({ exists: true, type: 'file', mode: '0640', owner: 'ops', group: 'ops', uid: 1000, gid: 1000, size: 6 });
     expect(st.sha256).toBe(sha256('hello\n'));
     expect(st.content).toBeUndefined();
-    expect(st.mtime).toBe(Math.floor(statSync(onHost(host, p)).mtimeMs / 1000));
+    // Python's float: whole seconds + nanoseconds * 1e-9 (the probe is what stat registers).
+    const ns = statSync(onHost(host, p), { bigint: true }).mtimeNs;
+    expect(st.mtime).toBe(Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) * 1e-9);
     const withContent = await probeFile(root(), p, { wantContent: 'always' });
     expect(withContent.content?.toString()).toBe('hello\n');
     // Bytes that come anyway are hashed on the controller: no sha256sum ran on the host.

@@ -33,7 +33,9 @@ describe('stat', () => {
     const { value: r, execs } = await countExecs(hx, () => hx.run(stat, { path: `${dir}/f` }));
     expect(execs).toBe(1);
     expect(r.changed).toBe(false);
-    const st = statSync(onHost(host, `${dir}/f`));
+    const st = statSync(onHost(host, `${dir}/f`), { bigint: true });
+    // Python's st_mtime: the whole seconds plus the nanoseconds * 1e-9, in doubles.
+    const pyTime = (ns: bigint): number => Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) * 1e-9;
     expect(r.result.stat).toEqual({
       exists: true,
       path: `${dir}/f`,
@@ -46,10 +48,14 @@ describe('stat', () => {
       pw_name: 'ops',
       gr_name: 'root',
       size: 8,
-      mtime: Math.floor(st.mtimeMs / 1000),
-      atime: Math.floor(st.atimeMs / 1000),
-      ctime: Math.floor(st.ctimeMs / 1000),
-      inode: st.ino,
+      mtime: pyTime(st.mtimeNs),
+      atime: pyTime(st.atimeNs),
+      ctime: pyTime(st.ctimeNs),
+      inode: Number(st.ino),
+      dev: Number(st.dev),
+      blocks: Number(st.blocks),
+      block_size: Number(st.blksize),
+      device_type: 0,
       nlink: 1,
       isuid: true,
       isgid: false,
@@ -70,6 +76,12 @@ describe('stat', () => {
       writeable: expect.any(Boolean),
       executable: expect.any(Boolean),
       checksum: createHash('sha1').update('content\n').digest('hex'),
+      mimetype: 'text/plain',
+      charset: 'us-ascii',
+      // The fleet's overlayfs refuses lsattr -v: get_file_attributes' defaults.
+      version: null,
+      attributes: [],
+      attr_flags: '',
     });
     for (const algo of ['md5', 'sha224', 'sha256', 'sha384', 'sha512']) {
       const other = (await hx.run(stat, { path: `${dir}/f`, checksum_algorithm: algo })).result.stat as Record<string, unknown>;

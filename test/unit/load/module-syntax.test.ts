@@ -31,7 +31,7 @@ describe('key=value text (parse_kv)', () => {
   it('names the word that is not key=value, and an unknown key', async () => {
     expect(await errorsOf('    - stat: /etc/hostname\n')).toEqual(['site.yaml:3:13: module "stat" takes key=value arguments or a mapping; "/etc/hostname" is not key=value']);
     expect(await errorsOf('    - stat: path=/x bogus=1\n')).toEqual([
-      'site.yaml:3:13: unknown argument "bogus" for module "stat"; stat takes: path (dest, name), follow, get_checksum, checksum_algorithm (checksum, checksum_algo), get_mime, get_attributes',
+      'site.yaml:3:13: unknown argument "bogus" for module "stat"; stat takes: path (dest, name), follow, get_checksum, checksum_algorithm (checksum, checksum_algo), get_md5, get_mime (mime, mime_type, mime-type), get_attributes (attr, attributes)',
     ]);
     expect(await errorsOf('    - stat: path=/x get_checksum=maybe\n')).toEqual(['site.yaml:3:13: "get_checksum": expected a boolean (true/false, yes/no), got string "maybe"']);
   });
