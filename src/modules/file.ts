@@ -28,7 +28,6 @@ import { applyMode, chmodArgument, formatMode, parseMode } from './lib/mode.js';
 import { remote, run, runAndStat } from './lib/remote.js';
 import { parseTree, planTree, treeListing } from './lib/file-tree.js';
 import { pathInfo } from './lib/path-info.js';
-import { expandUserPaths } from './lib/expand-user.js';
 
 /** 'now', 'preserve', or a touch -t timestamp in the host's local time (Ansible's default format %Y%m%d%H%M.%S). */
 const timeArg = z.string().regex(/^(now|preserve|\d{12}(\.\d{2})?)$/, 'expected "now", "preserve" or YYYYmmddHHMM.SS');
@@ -390,10 +389,10 @@ function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
 
 export default defineModule<Args>({
   name: 'file',
+  userPaths: ['path', 'src'],
   description: 'Manage a path: directory, file attributes, touch, symlink, absent (mode/owner/group, recurse)',
   schema,
-  async plan(args, ctx) {
-    const a = await expandUserPaths(ctx, args, ['path', 'src']);
+  async plan(a, ctx) {
     const follow = a.follow && a.state !== 'link' && a.state !== 'hard' && a.state !== 'absent';
     // In check mode, as earlier tasks of the run would have left the path.
     const p = plannedProbe(ctx, await remote(probeFile(ctx.conn, a.path, { follow, extra: extraScript(a) })));

@@ -201,7 +201,7 @@ describe('what the kubernetes role showed, case by case', () => {
   // control-plane-setup.yml's "Ensure .kube directory exists." and "Symlink the kubectl admin.conf
   // to ~/.kube/conf.", under the play's become: ~ is the become user's home, expanded on the host.
   const tilde = d.case('file paths under ~, as the become user', {
-    paths: ['/root/.nm-tilde', '/root/.nm-tilde/config'],
+    paths: ['/root/.nm-tilde', '/root/.nm-tilde/config', '/root/.nm-tilde/copied', '/root/.nm-tilde/lines'],
     tasks: `
       - name: a directory under ~
         file: { path: ~/.nm-tilde, state: directory, mode: '0755' }
@@ -209,6 +209,14 @@ describe('what the kubernetes role showed, case by case', () => {
       - name: a link under ~
         file: { src: /etc/hostname, dest: ~/.nm-tilde/config, state: link }
         register: tilde_link
+      - name: a copy under ~
+        copy: { content: "copied\\n", dest: ~/.nm-tilde/copied, mode: '0600' }
+        register: tilde_copy
+      - name: a line under ~
+        lineinfile: { path: ~root/.nm-tilde/lines, line: a line, create: true }
+      - name: stat under ~
+        stat: { path: ~/.nm-tilde/copied }
+        register: tilde_stat
     `,
   });
   // control-plane-setup.yml's "Print the init output to screen." (verbosity: 2) in a run without -vv.
@@ -258,6 +266,11 @@ describe('what the kubernetes role showed, case by case', () => {
     expect(a.registered.tilde_dir.path).toBe('/root/.nm-tilde');
     expect(n.registered.tilde_dir.path).toBe(a.registered.tilde_dir.path);
     expect(n.registered.tilde_link.dest).toBe(a.registered.tilde_link.dest);
+    expect(a.files['/root/.nm-tilde/copied']).toMatchObject({ type: 'file', content: 'copied\n', mode: '0600' });
+    expect(a.files['/root/.nm-tilde/lines']).toMatchObject({ type: 'file', content: 'a line\n' });
+    expect(n.registered.tilde_copy.dest).toBe(a.registered.tilde_copy.dest);
+    expect(a.registered.tilde_stat.stat.path).toBe('/root/.nm-tilde/copied');
+    expect(n.registered.tilde_stat.stat.path).toBe(a.registered.tilde_stat.stat.path);
   });
 
   it.each(MODES)('%s: a debug above the verbosity is skipped in both', (mode) => {
