@@ -25,9 +25,9 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES, type Mode } from '../setup/ansible-differential.js';
 import { workDir } from '../setup/cli.js';
-import { HOSTS, hostRoot } from '../setup/fleet.js';
+import { fleetHost, HOSTS, hostRoot } from '../setup/fleet.js';
 import type { PathState } from '../setup/host-changes.js';
-import { buildMirror, FLANNEL_MANIFEST_URL, MIRROR_HOST, plantMirrorClient, serveMirror } from '../setup/pkgs-k8s-mirror.js';
+import { buildMirror, FLANNEL_MANIFEST_URL, MIRROR_HOST, mirrorAddress, plantMirrorClient, serveMirror } from '../setup/pkgs-k8s-mirror.js';
 import { changed, onHost, roleCopy, runBoth, sequence, type RoleRun, type Tool } from '../setup/role-differential.js';
 import { kernelSysctls, plantSysctlStandin, plantSystemctlStandin, SYSTEMCTL_STATE_DIR, SYSTEMD_CANARY } from '../setup/system-standins.js';
 
@@ -70,7 +70,7 @@ type Runs = Record<Tool, Partial<Record<Mode, RoleRun>>>;
 async function runRoleOnMirror(vars: Record<string, unknown>, after?: string): Promise<{ runs: Runs; requests: Record<Tool, string[]> }> {
   const dir = join(workDir('pkgs-k8s-mirror'), 'mirror');
   mkdirSync(dir, { recursive: true });
-  const mirror = buildMirror(dir, KUBE_MINOR);
+  const mirror = buildMirror(dir, KUBE_MINOR, mirrorAddress(fleetHost(HOST).port));
   const serving = await serveMirror(mirror);
   const sysctls = kernelSysctls();
   const requests = {} as Record<Tool, string[]>;
