@@ -115,6 +115,11 @@ export class FactCache implements Facts {
     return this.values.get(name);
   }
 
+  /** Whether the fact was read (its value may be undefined: the host has none). */
+  fetched(name: string): boolean {
+    return this.values.has(name);
+  }
+
   gathered(name: string): boolean {
     return !this.nothingGathered || !this.def(name).asPlayUser || this.values.has(name);
   }

@@ -25,6 +25,8 @@ export interface Facts {
   prefetch(names: Iterable<string>): Promise<void>;
   /** A fact already fetched, or undefined. */
   peek(name: string): unknown;
+  /** Whether the fact was read (its value may be undefined: the host has none). */
+  fetched(name: string): boolean;
   /**
    * False for a fact that depends on who asks (asPlayUser) before any play gathered facts and before
    * a setup task read it (only `gather_facts: false` plays so far): Ansible's name for it is undefined.

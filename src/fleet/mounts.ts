@@ -51,5 +51,13 @@ export async function removeTree(root: string): Promise<void> {
   await unmountUnder(root);
   const left = mountsUnder(root);
   if (left.length) throw new FleetError(`refusing to delete ${root}: still mounted: ${left.join(', ')}`);
-  rmSync(root, { recursive: true, force: true });
+  try {
+    rmSync(root, { recursive: true, force: true });
+  } catch {
+    // A test host's file made immutable or append-only (chattr +i/+a, which the fleet's overlayfs
+    // passes to the ext4 below) refuses even root's delete (Node reports EPERM or, from its
+    // fallback, ENOTDIR): clear the flags, then delete once more, failing as that fails.
+    await tryRun('chattr', ['-R', '-f', '-ia', root]);
+    rmSync(root, { recursive: true, force: true });
+  }
 }

@@ -44,6 +44,27 @@ const MAGIC = [
   'ansible_loop',
   'ansible_loop_var',
   'omit',
+  // run/magic-vars.ts
+  'ansible_play_hosts_all',
+  'ansible_play_batch',
+  'ansible_play_name',
+  'ansible_play_role_names',
+  'role_names',
+  'ansible_role_names',
+  'ansible_dependent_role_names',
+  'ansible_diff_mode',
+  'ansible_forks',
+  'ansible_run_tags',
+  'ansible_skip_tags',
+  'ansible_verbosity',
+  'ansible_inventory_sources',
+  'ansible_config_file',
+  'inventory_file',
+  'inventory_dir',
+  'ansible_host',
+  'ansible_port',
+  'ansible_user',
+  'ansible_connection',
 ];
 
 /** Modules that only read or report: run on the control machine, they create no file a later copy could send. */

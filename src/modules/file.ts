@@ -23,7 +23,7 @@ import { DIRNAME_FN, parseStatLine, probeFile, STAT_FIELDS_FORMAT, writeFileAtom
 import { defineModule, ModuleFailure, type FileDiff, type ModuleContext, type Plan } from './types.js';
 import { assertOwnersExist, attrDelta, attrFields, describeAttrs, fixAttrsCommand, type AttrDelta, type WantedAttrs } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
-import { forgetPlannedPath, parentWillExist, planDirectoryLevels, plannedProbe, planPathState } from './lib/planned-paths.js';
+import { forgetPlannedPath, parentWillExist, pathWouldExist, planDirectoryLevels, plannedProbe, planPathState } from './lib/planned-paths.js';
 import { applyMode, chmodArgument, formatMode, parseMode } from './lib/mode.js';
 import { remote, run, runAndStat } from './lib/remote.js';
 import { parseTree, planTree, treeListing } from './lib/file-tree.js';
@@ -62,6 +62,9 @@ type Args = z.infer<typeof schema>;
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
+/** A link's src as ensure_symlink checks it: a relative one from the link's directory. */
+const linkSrcPath = (a: Args): string => (posix.isAbsolute(a.src!) ? a.src! : posix.join(posix.dirname(a.path), a.src!));
+
 // Sections of the plan's extra script output, one "@@name" line before each.
 function extraScript(a: Args): Raw | undefined {
   const parts: string[] = [];
@@ -72,7 +75,7 @@ function extraScript(a: Args): Raw | undefined {
   }
   if (a.state === 'hard') parts.push(sh`echo @@src; [ -e ${a.src!} ] && stat -L -c ${STAT_FIELDS_FORMAT} -- ${a.src!}`.text);
   if (a.state === 'link') {
-    const resolved = posix.isAbsolute(a.src!) ? a.src! : posix.join(posix.dirname(a.path), a.src!);
+    const resolved = linkSrcPath(a);
     parts.push(sh`echo @@src; [ -e ${resolved} ] && echo exists`.text);
     // What load_file_common_arguments follows to once the link exists: src's real path.
     if ((a.mode ?? a.owner ?? a.group) !== undefined && a.follow)
@@ -296,7 +299,9 @@ function linkResult(r: Record<string, unknown> | undefined | void): Record<strin
 async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Promise<Plan> {
   const src = a.src!;
   // Checked first, as ensure_symlink does: even a link already pointing at a missing src fails without force.
-  if (!ex.src?.length && !a.force) {
+  // In --check a src that an earlier task of the run would create counts as there (README "Choices":
+  // Ansible's check run fails here, its real run does not).
+  if (!ex.src?.length && !a.force && !pathWouldExist(ctx, linkSrcPath(a))) {
     throw new ModuleFailure(`src file does not exist, use force: true if you really want to create the link: ${src}`);
   }
   const target = await targetAttrs(ctx, a, ex);

@@ -100,14 +100,16 @@ printf '%s\\n' ${Q + 'POLICY'}; LC_ALL=C apt-cache ${aptOpts} policy ${names} 2>
     : raw(':')
 }`;
   }
-  const qf = '%{NAME}|%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n';
-  const upgrades = backend === 'dnf' ? sh`dnf -q list --upgrades ${specs.map((s) => s.spec)}` : sh`yum -q list updates ${specs.map((s) => s.spec)}`;
+  const qf = '%{NAME}|%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}|%{ARCH}\\n';
+  // yum.py latest(): `yum check-update` (exit 100: updates listed, 0: none, 1: an error, its stderr the msg)
+  const upgrades =
+    backend === 'dnf' ? sh`dnf -q list --upgrades ${specs.map((s) => s.spec)} 2>/dev/null` : sh`yum -q check-update ${specs.map((s) => s.spec)}; printf '%s %s\\n' ${Q + 'CHECKRC'} "$?"`;
   // a name-version spec not installed as such: the installed package of its name (the spec less one or
   // two "-digits..." parts, as rpm reads a label), so a newer one is seen (yum.py's downgrade check)
   return sh`for n in ${specs.map((s) => s.spec)}; do printf '%s %s\\n' ${Q} "$n"; rpm -q --qf ${qf} "$n" 2>/dev/null | grep '|' && continue
   for c in "\${n%-*}" "\${n%-*-*}"; do [ "$c" != "$n" ] || continue; case "\${n#"$c"-}" in [0-9]*) ;; *) continue ;; esac
     r=$(rpm -q --qf ${qf} "$c" 2>/dev/null | awk -F'|' -v c="$c" '$1 == c' | tail -n 1) && [ -n "$r" ] && { printf '%s %s\\n' ${Q + 'NAMED'} "$r"; break; }; done; done
-${opts.upgrades ? sh`printf '%s\\n' ${Q + 'UPGRADES'}; LC_ALL=C ${upgrades} 2>/dev/null` : raw(':')}`;
+${opts.upgrades ? sh`printf '%s\\n' ${Q + 'UPGRADES'}; LC_ALL=C ${upgrades}` : raw(':')}`;
 }
 
 export interface PolicyEntry {
@@ -123,6 +125,12 @@ export interface QueryResult {
   policy: Map<string, PolicyEntry>;
   /** yum/dnf: names with a pending upgrade, and its version. */
   upgrades: Map<string, string>;
+  /** yum/dnf: yum.py parse_check_update's `updates`: per name, each listed version with its arch (`dist`) and repository. */
+  updates: Map<string, { version: string; dist: string; repo: string }[]>;
+  /** yum: check-update's exit code (100: updates, 0: none, 1: an error). */
+  checkRc?: number;
+  /** yum/dnf: the installed package's name and arch per spec, for yum.py's "E:N-V-R.A providing SPEC is already installed". */
+  pkg: Map<string, { name: string; arch: string }>;
   /** apt: specs whose package still has files (installed, or removed with its conffiles kept: dpkg's "rc"). */
   hasFiles: Set<string>;
   /** apt: the named packages marked automatically installed (apt-mark showauto). */
@@ -137,6 +145,9 @@ export function parseQuery(backend: Backend, stdout: string): QueryResult {
   const installed = new Map<string, string | undefined>();
   const policy = new Map<string, PolicyEntry>();
   const upgrades = new Map<string, string>();
+  const updates = new Map<string, { version: string; dist: string; repo: string }[]>();
+  const pkg = new Map<string, { name: string; arch: string }>();
+  let checkRc: number | undefined;
   const hasFiles = new Set<string>();
   const auto = new Set<string>();
   const named = new Map<string, { name: string; version: string }>();
@@ -146,6 +157,7 @@ export function parseQuery(backend: Backend, stdout: string): QueryResult {
   const tail: string[] = [];
   for (const line of stdout.split('\n')) {
     if (line.startsWith(`${Q}STAMP `)) cacheTime = Number(line.slice(Q.length + 6)) || 0;
+    else if (line.startsWith(`${Q}CHECKRC `)) checkRc = Number(line.slice(Q.length + 8));
     else if (line === `${Q}AUTO`) section = 'auto';
     else if (section === 'auto' && line === `${Q}POLICY`) section = 'policy';
     else if (section === 'auto') {
@@ -162,8 +174,9 @@ export function parseQuery(backend: Backend, stdout: string): QueryResult {
       installed.set(current, undefined);
     } else if (section === 'specs' && current !== undefined && installed.get(current) === undefined) {
       // dpkg: "ii |1.0" (its second letter: the current state, i = installed, also when held: "hi"); rpm: "name|1.0-1"
-      const [status, version] = line.split('|');
+      const [status, version, a] = line.split('|');
       if (version && (backend !== 'apt' || status[1] === 'i')) installed.set(current, version.trim());
+      if (version && backend !== 'apt' && a) pkg.set(current, { name: status, arch: a.trim() });
     } else if (section !== 'specs') tail.push(line);
   }
   if (backend === 'apt') {
@@ -177,23 +190,23 @@ export function parseQuery(backend: Backend, stdout: string): QueryResult {
       else if (entry && version) entry.versions.push(version[1]);
     }
   } else {
-    // "name.arch  version  repo", possibly wrapped over lines by yum: regroup the words in threes.
-    const words = tail
-      .filter((l) => !/^(Updated Packages|Available Upgrades|Last metadata|Security:|Obsoleting)/.test(l.trim()))
-      .join(' ')
-      .split(/\s+/)
-      .filter(Boolean);
-    for (let i = 0; i + 2 < words.length + 0;) {
-      const m = /^(.+)\.([^.]+)$/.exec(words[i]);
-      if (!m) {
-        i++;
-        continue;
-      }
-      upgrades.set(m[1], words[i + 1]);
-      i += 3;
+    // yum.py parse_check_update: wrapped columns joined back, then "name.arch version repo" lines (six words:
+    // an obsoleting pair); a line with a lone "*" (mirror lists), another word count or no "." in the name is skipped
+    const text = tail
+      .filter((l) => l)
+      .join('\n')
+      .replace(/\n\W+(.*)/g, ' $1');
+    for (const line of text.split('\n')) {
+      const w = line.split(/\s+/).filter(Boolean);
+      if (w.includes('*') || (w.length !== 3 && w.length !== 6) || !w[0].includes('.')) continue;
+      const dot = w[0].lastIndexOf('.');
+      const [name, dist] = [w[0].slice(0, dot), w[0].slice(dot + 1)];
+      if (!updates.has(name)) updates.set(name, []);
+      updates.get(name)!.push({ version: w[1], dist, repo: w[2] });
+      if (!upgrades.has(name)) upgrades.set(name, w[1]);
     }
   }
-  return { installed, policy, upgrades, hasFiles, auto, named, ...(cacheTime !== undefined ? { cacheTime } : {}) };
+  return { installed, policy, upgrades, updates, pkg, hasFiles, auto, named, ...(cacheTime !== undefined ? { cacheTime } : {}), ...(checkRc !== undefined ? { checkRc } : {}) };
 }
 
 /**
@@ -232,6 +245,8 @@ export interface Decision {
   downgrade: string[];
   /** yum/dnf: why a spec is left alone (a newer version installed, no allow_downgrade). */
   kept: string[];
+  /** yum latest: every installed spec, which yum.py's latest() names to `yum install` with the missing ones. */
+  latestInstalled?: string[];
   /** One line per package for the plan's message. */
   notes: string[];
   /** The same lines once done ("installed curl 7.88"), for a real run's message. */
@@ -317,6 +332,7 @@ export function decide(backend: Backend, state: State, specs: Spec[], q: QueryRe
       d.upgrade.push(s.spec);
       note('upgrade', 'upgraded', `${s.name} ${have} -> ${q.upgrades.get(s.name)}`);
     }
+    if (backend === 'yum' && state === 'latest' && have !== undefined) (d.latestInstalled ??= []).push(s.spec);
   }
   // Ansible's apt marks every package it was asked for manually installed (apt-mark manual, after
   // installing); apt-get install already does it for what it installs.
@@ -326,6 +342,38 @@ export function decide(backend: Backend, state: State, specs: Spec[], q: QueryRe
     for (const k of manual) note('mark', 'marked', `${k} as manually installed`);
   }
   return d;
+}
+
+export interface YumReport {
+  results: string[];
+  changes?: { installed: string[]; updated?: [string, string][] };
+}
+
+/**
+ * yum.py's `results` and `changes` as its install() (present) and latest() build them before yum
+ * runs: an installed spec is "E:N-V-R.A providing SPEC is already installed" (po_to_envra, epoch 0
+ * when unset) or, for latest, "All packages providing SPEC are up to date" unless check-update lists
+ * it; `changes.installed` the specs yum installs, `updated` (latest) one [SPEC, "[E:]V-R.ARCH from
+ * REPO"] per check-update line of its name. latest() always has `changes`; install() only when it runs yum.
+ */
+export function yumReport(state: State, specs: Spec[], q: QueryResult, d: Decision): YumReport {
+  const results: string[] = [];
+  if (state === 'absent') return { results };
+  const updated: [string, string][] = [];
+  for (const s of specs) {
+    const have = q.installed.get(s.spec);
+    if (have === undefined) continue;
+    const ups = state === 'latest' ? q.updates.get(s.name) : undefined;
+    if (ups) for (const u of ups) updated.push([s.spec, `${u.version}.${u.dist} from ${u.repo}`]);
+    else if (state === 'latest') results.push(`All packages providing ${s.spec} are up to date`);
+    else {
+      const p = q.pkg.get(s.spec);
+      const [e, vr] = have.includes(':') ? have.split(/:(.*)/) : ['0', have];
+      results.push(`${e}:${p?.name ?? s.name}-${vr}.${p?.arch ?? 'noarch'} providing ${s.spec} is already installed`);
+    }
+  }
+  if (state === 'latest') return { results, changes: { installed: d.install, updated } };
+  return d.install.length ? { results, changes: { installed: d.install } } : { results };
 }
 
 const APT_GET = raw('DEBIAN_FRONTEND=noninteractive DEBIAN_PRIORITY=critical apt-get -y -q -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold');
@@ -340,8 +388,10 @@ export function changeCommand(backend: Backend, d: Decision): Raw {
   } else {
     const tool = raw(backend);
     if (d.downgrade.length) parts.push(sh`${tool} ${raw(backend === 'dnf' ? 'install' : 'downgrade')} -y ${d.downgrade}`);
-    if (d.install.length) parts.push(sh`${tool} install -y ${d.install}`);
-    if (d.upgrade.length) parts.push(sh`${tool} ${raw(backend === 'dnf' ? 'upgrade' : 'update')} -y ${d.upgrade}`);
+    // yum.py latest(): one `yum install` of the missing specs and every installed one (yum updates those it can)
+    if (d.latestInstalled && (d.install.length || d.upgrade.length)) parts.push(sh`${tool} install -y ${[...d.install, ...d.latestInstalled]}`);
+    else if (d.install.length) parts.push(sh`${tool} install -y ${d.install}`);
+    if (d.upgrade.length && !d.latestInstalled) parts.push(sh`${tool} ${raw(backend === 'dnf' ? 'upgrade' : 'update')} -y ${d.upgrade}`);
     if (d.remove.length) parts.push(sh`${tool} remove -y ${d.remove}`);
   }
   return raw(parts.map(String).join(' && ') || ':');
@@ -444,20 +494,25 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
       const q = parseQuery(backend, res.stdout);
       for (const [spec, version] of q.installed) noteBasis(ctx.conn, `package ${spec}`, version ?? 'not installed');
       const cache = { cache_updated: refresh && !ctx.check, ...(q.cacheTime !== undefined ? { cache_update_time: q.cacheTime } : {}) };
+      // yum.py latest(): check-update's exit 1 fails the task with its stderr
+      if (backend === 'yum' && args.state === 'latest' && q.checkRc === 1) throw new ModuleFailure(res.stderr, { rc: 1, results: [] });
       const d = decide(backend, args.state, specs, q, { purge: args.purge, allowDowngrade: args.allow_downgrade, cache });
+      const report = backend === 'yum' ? yumReport(args.state, specs, q, d) : undefined;
       if (backend === 'apt' && d.downgrade.length && !d.allowDowngrade) await refuseAptDowngrade(ctx, d, cache);
       const before = installedVersions(specs, backend, q);
       const cacheNote = refresh && ctx.check && !scratch ? ' (cache not refreshed in check mode)' : '';
       if (!d.install.length && !d.upgrade.length && !d.remove.length && !d.downgrade.length && !d.manual?.length) {
         const what = args.state === 'absent' ? 'absent' : args.state === 'latest' ? 'at the latest version' : 'present';
         const msg = d.kept.length ? d.kept.join(', ') : `all packages already ${what}`;
-        return { changed: false, msg: `${msg}${cacheNote}`, result: { installed_versions: before, ...cache } };
+        // yum.py latest() appends the output of the yum it did not run ('') in a real run
+        const idle = report && args.state === 'latest' && !ctx.check ? { ...report, results: [...report.results, ''] } : report;
+        return { changed: false, msg: `${msg}${cacheNote}`, result: { installed_versions: before, ...cache, ...idle } };
       }
       return {
         changed: true,
         msg: `would ${d.notes.join(', ')}${cacheNote}`,
         done: d.done.join(', '),
-        result: { installed_versions: before, ...cache },
+        result: { installed_versions: before, ...cache, ...report },
         apply: async () => {
           const run = await ctx.conn.exec(sh`${changeCommand(backend, d)}; rc=$?; printf '\\n'; ${queryScript(backend, specs)}; exit $rc`, {
             timeoutSec: ctx.timeoutSec,
@@ -465,7 +520,8 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
           ctx.facts.invalidate(['packages']); // even a failed transaction may have changed some
           const [out] = run.stdout.split(`\n${Q} `);
           const after = installedVersions(specs, backend, parseQuery(backend, run.stdout.slice(out.length + 1)));
-          const fields = { rc: run.rc, stdout: out.replace(/\n$/, ''), stderr: run.stderr, installed_versions: after };
+          const stdout = out.replace(/\n$/, '');
+          const fields = { rc: run.rc, stdout, stderr: run.stderr, installed_versions: after, ...(report ? { results: [...report.results, stdout] } : {}) };
           if (run.rc !== 0) {
             if (backend === 'apt' && !run.timedOut) throw new ModuleFailure(`'${aptCommandName(d)}' failed: ${run.stderr}`, fields);
             const why = run.timedOut ? `timed out after ${ctx.timeoutSec} seconds` : run.stderr.trim().split('\n').pop() || `rc ${run.rc}`;

@@ -23,6 +23,7 @@ import { buildScope, withFacts } from './scope.js';
 import { evaluateCondition } from '../load/expr/index.js';
 import { unwrapUnsafe } from '../load/expr/unsafe.js';
 import { startsAt } from './start-at.js';
+import { optionsVars, PlayHosts, playVars } from './magic-vars.js';
 
 export interface ExecutorInput {
   playbook: Playbook;
@@ -92,6 +93,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   // include_vars values came from the controller's own files: restored as include_vars set them (not marked unsafe).
   for (const [name, vars] of Object.entries(options.restoredIncludedVars ?? {})) if (inventory.hosts.has(name)) hostRun(name).setIncludedVars(vars, undefined);
 
+  const runVars = optionsVars(options, inventory);
   let stopRun = false;
   const stops: PlayStop[] = [];
   let interruptedAt: { batch: string[]; later: string[] } | undefined;
@@ -104,6 +106,8 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
     names.forEach((n) => playedHosts.add(hostRun(n).name));
     hostRuns.forEach((h) => (h.ended = false)); // meta: end_host lasts one play
     const playHosts = names.filter((n) => hostRuns.get(n)!.alive);
+    // ansible_play_hosts_all: every host the play targets, those that failed in earlier plays too.
+    const shownHosts = new PlayHosts(names, hostRuns);
     emit({ type: 'play-start', play: play.name, hosts: playHosts });
     const ctx: PlayCtx = {
       play,
@@ -119,7 +123,17 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
         options,
         playName: play.name,
         connectionOf: (n) => (inventory.hosts.has(n) || isImplicitLocalhost(inventory, n) ? hostRun(n) : undefined),
-        scopeBase: { play, inventory, playHosts, extraVars: options.extraVars, check: options.check, hostRuns, roleExports: { defaults: { ...play.roleDefaults }, vars: { ...play.roleVars } } },
+        scopeBase: {
+          play,
+          inventory,
+          playHosts: shownHosts,
+          magic: playVars(play),
+          runVars,
+          extraVars: options.extraVars,
+          check: options.check,
+          hostRuns,
+          roleExports: { defaults: { ...play.roleDefaults }, vars: { ...play.roleVars } },
+        },
       },
     };
     // Facts that depend on who asks are read as the play's become user (Ansible gathers with it).
@@ -133,6 +147,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
     const batches = splitBatches(playHosts, play.serial);
     for (let b = 0; b < batches.length && !halted(ctx); b++) {
       const hosts = batches[b].map((n) => hostRuns.get(n)!);
+      shownHosts.startBatch(batches[b]);
       if (batches.length > 1) emit({ type: 'batch-start', play: play.name, hosts: batches[b], index: b, count: batches.length });
       const rootInh = ctx.rootInh;
       ctx.stepping = Boolean(options.step);
@@ -238,10 +253,13 @@ async function runNodes(nodes: TaskNode[], hosts: HostRun[], inh: Inherited, ctx
 async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
   const isRole = node.kind === 'role';
   const module = isRole ? 'include_role' : 'include_tasks';
+  // The include's own when: is judged once, on the include (below): Ansible's included tasks skip a
+  // dynamic parent's keywords (Task._get_parent_attribute), so a task inside that changes what it
+  // reads skips nothing after it. Enclosing blocks' when: still applies to each task, as there.
   const body = (on: HostRun[], perHost?: Inherited['perHost']): Promise<HostRun[]> =>
     isRole
       ? runRole({ ...node, loop: undefined }, on, perHost ? { ...inh, perHost } : inh, ctx, record, emit)
-      : runNodes(node.tasks, on, { ...inherit(inh, node), ...(perHost ? { perHost } : {}) }, ctx, record, emit);
+      : runNodes(node.tasks, on, { ...inherit(inh, { ...node, when: [] }), ...(perHost ? { perHost } : {}) }, ctx, record, emit);
   // Templated once, on the first host, as Ansible's TASK banner; inside a role `ROLE : NAME`, as each of its tasks (Task.get_name()).
   const name = (inh.role ? `${inh.role.name} : ` : '') + (await includeTitle(node, inh, hosts[0], ctx.env.scopeBase));
   const taskLoc = `${node.loc.file}:${node.loc.line ?? 0}`;
@@ -335,7 +353,9 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
  * host; end_play, end_batch, clear_facts and clear_host_errors are decided once, on the first host,
  * for the whole play; noop and refresh_inventory do nothing here (the inventory is static YAML,
  * checked before any host). Like Ansible, a meta action is not a task result: only a host on
- * which its `when:` is false gets a "skipped" line, and no recap counter moves.
+ * which its `when:` is false gets a "skipped" line, and no recap counter moves. Its banner is
+ * shown all the same, as Ansible's strategy starts every task (v2_playbook_on_task_start): a
+ * flush_handlers' `TASK [...]` row comes before the handlers it runs.
  */
 async function runMeta(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
   if (!tagsSelect([...inh.tags, ...task.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return [];
@@ -343,11 +363,17 @@ async function runMeta(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
   const when = [...inh.when, ...task.when];
   const name = taskDisplayName(task, false);
   const taskLoc = `${task.loc.file}:${task.loc.line ?? 0}`;
-  const result = (host: HostRun, status: 'skipped' | 'failed', msg: string): void => {
-    emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: [host.name] });
-    record({ host: host.name, play: ctx.play.name, task: name, taskLoc, module: 'meta', status, changed: false, check: ctx.env.options.check, msg, startedAt: Date.now(), durationMs: 0 });
-    emit({ type: 'task-end', play: ctx.play.name, task: name });
+  let open = false;
+  const banner = (on: boolean): void => {
+    if (open === on || !hosts.length) return;
+    open = on;
+    emit(on ? { type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name) } : { type: 'task-end', play: ctx.play.name, task: name });
   };
+  const result = (host: HostRun, status: 'skipped' | 'failed', msg: string): void => {
+    banner(true);
+    record({ host: host.name, play: ctx.play.name, task: name, taskLoc, module: 'meta', status, changed: false, check: ctx.env.options.check, msg, startedAt: Date.now(), durationMs: 0 });
+  };
+  banner(true);
   const failed: HostRun[] = [];
   /** The meta's `when:` on one host; false (skipped) is reported, an error fails the host. */
   const holds = async (host: HostRun): Promise<boolean> => {
@@ -371,6 +397,7 @@ async function runMeta(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
       const on: HostRun[] = [];
       for (const h of hosts) if (await holds(h)) on.push(h);
       const before = new Set(on.filter((h) => !h.alive));
+      banner(false);
       await runHandlers(on, ctx.rootInh, ctx, record, emit);
       failed.push(...on.filter((h) => !h.alive && !before.has(h) && !h.ended));
       break;
@@ -421,6 +448,7 @@ async function runMeta(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
       break;
     default: // noop, refresh_inventory
   }
+  banner(false);
   return failed;
 }
 

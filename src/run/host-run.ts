@@ -4,6 +4,10 @@ import type { BecomeSpec, HostConnection, RemoteShell } from '../transport/types
 import { FactCache, factIdentity } from '../facts/cache.js';
 import { emptyPlannedPaths, type PlannedPaths } from '../modules/lib/planned-paths.js';
 
+/** Bumped whenever a host fails, becomes unreachable or ends its play (or stops being so): run/magic-vars.ts rebuilds its host lists only then. */
+let generation = 0;
+export const hostStateGeneration = (): number => generation;
+
 /** Everything the executor tracks about one host during a run. */
 export class HostRun {
   /** set_fact values and registered results: they outlive the play, like Ansible's. */
@@ -22,10 +26,7 @@ export class HostRun {
   readonly recap: HostRecap = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 };
   /** The last task that failed here (not ignored): a rescue sees it as ansible_failed_task / ansible_failed_result. */
   lastFailure?: { task: Record<string, unknown>; result: unknown };
-  failed = false;
-  unreachable = false;
-  /** meta: end_host (or clear_host_errors on a failed host): done with this play, not failed. */
-  ended = false;
+  private state = { failed: false, unreachable: false, ended: false };
   unreachableMsg?: string;
   readonly facts: FactCache;
   /**
@@ -85,6 +86,30 @@ export class HostRun {
 
   get name(): string {
     return this.inv.name;
+  }
+
+  get failed(): boolean {
+    return this.state.failed;
+  }
+  set failed(v: boolean) {
+    this.setState('failed', v);
+  }
+  get unreachable(): boolean {
+    return this.state.unreachable;
+  }
+  set unreachable(v: boolean) {
+    this.setState('unreachable', v);
+  }
+  /** meta: end_host (or clear_host_errors on a failed host): done with this play, not failed. */
+  get ended(): boolean {
+    return this.state.ended;
+  }
+  set ended(v: boolean) {
+    this.setState('ended', v);
+  }
+  private setState(k: 'failed' | 'unreachable' | 'ended', v: boolean): void {
+    if (this.state[k] !== v) generation++;
+    this.state[k] = v;
   }
 
   get alive(): boolean {

@@ -11,6 +11,11 @@ export interface RoleScope {
   vars: Record<string, unknown>;
   /** Role params (keys of a `roles:` entry that are not keywords). */
   params: Record<string, unknown>;
+  /**
+   * The roles whose tasks include_role / import_role this one, nearest first (2.14's
+   * IncludeRole.get_include_params: ansible_parent_role_names / _paths); a dependency keeps its dependent's.
+   */
+  parents: { name: string; path: string }[];
 }
 
 /**
@@ -98,6 +103,7 @@ export function enterRole(parent: Inherited, call: RoleCall): Inherited {
       defaults: { ...up?.defaults, ...withDependencies(call.role, 'defaults') },
       vars: { ...up?.vars, ...withDependencies(call.role, 'vars'), ...(include ? {} : call.vars) },
       params: { ...up?.params, ...call.params },
+      parents: up && (call.how === 'include' || call.how === 'import') ? [{ name: up.name, path: up.path }, ...up.parents] : (up?.parents ?? []),
     },
     includeParams: include ? { ...parent.includeParams, ...call.vars } : parent.includeParams,
   };

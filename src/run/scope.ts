@@ -21,6 +21,7 @@ import type { HostRun } from './host-run.js';
 import type { NetworkFacts } from '../facts/network.js';
 import type { Inventory, Play } from '../load/model.js';
 import type { RoleScope } from './inherited.js';
+import { connectionName, connectionVars, type PlayHosts } from './magic-vars.js';
 
 /** `facts.x` reads a cached fact, or throws FactNeeded so the caller fetches it and evaluates again. */
 export function factsProxy(facts: Facts): Record<string, unknown> {
@@ -49,7 +50,13 @@ export function factsProxy(facts: Facts): Record<string, unknown> {
 export function ansibleFactsProxy(facts: Facts, returned: { names: ReadonlySet<string>; vars: Record<string, unknown> } = { names: new Set(), vars: {} }, otherHost?: string): Record<string, unknown> {
   // A fact a play that gathers nothing has not read (ansible_env there) is undefined, as in Ansible.
   const withheld = (p: string): boolean => ANSIBLE_FACTS.get(p)!.needs.some((n) => !facts.gathered(n));
-  const known = (p: string | symbol): p is string => typeof p === 'string' && ANSIBLE_FACTS.has(p) && !withheld(p);
+  // A fact whose sources were read and that has no value there (no DSA host key, no /etc/machine-id)
+  // is absent, as Ansible's collectors leave such keys out; one not read yet may still be there.
+  const absent = (p: string): boolean => {
+    const def = ANSIBLE_FACTS.get(p)!;
+    return def.needs.every((n) => facts.fetched(n)) && def.value((n) => facts.peek(n)) === undefined;
+  };
+  const known = (p: string | symbol): p is string => typeof p === 'string' && ANSIBLE_FACTS.has(p) && !withheld(p) && !absent(p);
   const mine = (p: string | symbol): p is string => typeof p === 'string' && !ANSIBLE_FACTS.has(p) && returned.names.has(p);
   const from = otherHost === undefined ? undefined : { host: otherHost, get: (n: string) => facts.get(n) };
   const value = (name: string): unknown => {
@@ -105,7 +112,15 @@ export interface ScopeParts {
   host: HostRun;
   play: Play;
   inventory: Inventory;
-  playHosts: string[];
+  /** The play's hosts, its current batch, and the hosts removed from it (run/magic-vars.ts). */
+  playHosts: PlayHosts;
+  /**
+   * The magic variables fixed for the play (run/magic-vars.ts optionsVars, playVars): over every
+   * other variable, as Ansible combines its magic variables last.
+   */
+  magic: Record<string, unknown>;
+  /** The run's options as variables (optionsVars): hostvars[h] carries them too. */
+  runVars: Record<string, unknown>;
   blockVars: Record<string, unknown>;
   taskVars: Record<string, unknown>;
   extraVars: Record<string, unknown>;
@@ -127,8 +142,18 @@ export function hostVarsOf(h: HostRun): Record<string, unknown> {
  * `hostvars[h]` as an expression reads it: h's variables, and h's facts as Ansible gives them
  * after gathering (`ansible_facts.x` and `ansible_x`), fetched lazily on h (FactNeeded names h).
  */
-function hostVarsEntry(h: HostRun, current: HostRun): Record<string, unknown> {
-  const vars = hostVarsOf(h);
+function hostVarsEntry(h: HostRun, current: HostRun, p: ScopeParts): Record<string, unknown> {
+  // What VariableManager.get_vars(host=h) holds with no play or task: inventory and connection
+  // variables, the run's options and the host's own magic variables; not the play's, not ansible_connection.
+  const vars: Record<string, unknown> = {
+    ...connectionVars(h.inv, p.inventory.file),
+    ...hostVarsOf(h),
+    ...p.runVars,
+    ...hostMagic(h, p),
+    playbook_dir: p.play.dir,
+    ansible_version: ANSIBLE_VERSION,
+    omit: OMIT,
+  };
   const facts = ansibleFactsProxy(h.facts, { names: h.moduleFacts, vars: h.runtimeVars }, h === current ? undefined : h.name);
   const fact = (p: string | symbol): string | undefined => (typeof p === 'string' && !(p in vars) && p.startsWith('ansible_') && ANSIBLE_FACTS.has(p.slice(8)) ? p.slice(8) : undefined);
   const get = (p: string | symbol): unknown => (p === 'ansible_facts' && !('ansible_facts' in vars) ? facts : fact(p) ? markUnsafe(facts[fact(p)!]) : typeof p === 'string' ? vars[p] : undefined);
@@ -189,19 +214,37 @@ export function removeOmit(args: unknown): unknown {
 const sameOrCopy = (before: unknown[], after: unknown[]): unknown[] => (after.some((x, i) => x !== before[i]) ? keepUnsafe(before, after) : before);
 const keepUnsafe = <T>(from: unknown, to: T): T => (isUnsafe(from) ? (markUnsafe(to) as T) : to);
 
+/** The magic variables of one host, as its hostvars entry carries them too. */
+function hostMagic(h: HostRun, p: ScopeParts): Record<string, unknown> {
+  let own = hostMagicCache.get(h);
+  // Host.get_magic_vars: group_names sorted, without 'all'.
+  if (!own) hostMagicCache.set(h, (own = { group_names: h.inv.groups.filter((g) => g !== 'all').sort(), inventory_hostname: h.name, inventory_hostname_short: h.name.split('.')[0] }));
+  return { groups: groupsOf(p.inventory), ...own, ansible_check_mode: p.check };
+}
+const hostMagicCache = new WeakMap<HostRun, Record<string, unknown>>();
+
+/** A role task's own: its name and path, and the roles that include_role / import_role it from inside a role (nearest first). */
+function roleMagic(r: RoleScope): Record<string, unknown> {
+  const parents = r.parents.length ? { ansible_parent_role_names: r.parents.map((x) => x.name), ansible_parent_role_paths: r.parents.map((x) => x.path) } : {};
+  return { role_name: r.name, ansible_role_name: r.name, role_path: r.path, ...parents };
+}
+
 export function buildScope(p: ScopeParts): Record<string, unknown> {
   const facts = factsProxy(p.host.facts);
   const hostvars = markOpaque(
     new Proxy({} as Record<string, unknown>, {
-      get: (_t, name) => (typeof name === 'string' && p.hostRuns.has(name) ? hostVarsEntry(p.hostRuns.get(name)!, p.host) : undefined),
+      get: (_t, name) => (typeof name === 'string' && p.hostRuns.has(name) ? hostVarsEntry(p.hostRuns.get(name)!, p.host, p) : undefined),
       has: (_t, name) => typeof name === 'string' && p.hostRuns.has(name),
       ownKeys: () => [...p.hostRuns.keys()],
       getOwnPropertyDescriptor: (_t, name) =>
-        typeof name === 'string' && p.hostRuns.has(name) ? { enumerable: true, configurable: true, value: hostVarsEntry(p.hostRuns.get(name)!, p.host) } : undefined,
+        typeof name === 'string' && p.hostRuns.has(name) ? { enumerable: true, configurable: true, value: hostVarsEntry(p.hostRuns.get(name)!, p.host, p) } : undefined,
     }),
   );
-  const groups = groupsOf(p.inventory);
+  const { hosts, batch } = p.playHosts.current();
   const scope: Record<string | symbol, unknown> = {
+    // PlayContext.update_vars: connection variables only where no other variable set them.
+    ...connectionVars(p.host.inv, p.inventory.file),
+    ansible_connection: connectionName(p.host.inv),
     ...p.roleExports?.defaults,
     ...p.role?.defaults,
     ...p.host.inv.vars,
@@ -215,17 +258,17 @@ export function buildScope(p: ScopeParts): Record<string, unknown> {
     ...p.role?.params,
     ...p.includeParams,
     ...p.extraVars,
-    ...(p.role ? { role_name: p.role.name, ansible_role_name: p.role.name, role_path: p.role.path } : {}),
+    ...(p.role ? roleMagic(p.role) : {}),
     facts,
     ansible_facts: ansibleFactsProxy(p.host.facts, { names: p.host.moduleFacts, vars: p.host.runtimeVars }),
     hostvars,
-    groups,
-    group_names: p.host.inv.groups.filter((g) => g !== 'all'),
-    inventory_hostname: p.host.name,
-    inventory_hostname_short: p.host.name.split('.')[0],
-    ansible_play_hosts: p.playHosts,
-    play_hosts: p.playHosts,
-    ansible_check_mode: p.check,
+    ...p.runVars,
+    ...p.magic,
+    ...hostMagic(p.host, p),
+    ansible_play_hosts_all: p.playHosts.all,
+    ansible_play_hosts: hosts,
+    ansible_play_batch: batch,
+    play_hosts: batch,
     playbook_dir: p.play.dir,
     ansible_version: ANSIBLE_VERSION,
     omit: OMIT,

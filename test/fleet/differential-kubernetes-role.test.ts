@@ -26,10 +26,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES, type Mode } from '../setup/ansible-differential.js';
 import { workDir } from '../setup/cli.js';
 import { fleetHost, HOSTS, hostRoot } from '../setup/fleet.js';
-import type { PathState } from '../setup/host-changes.js';
 import { buildMirror, FLANNEL_MANIFEST_URL, MIRROR_HOST, mirrorAddress, plantMirrorClient, serveMirror } from '../setup/pkgs-k8s-mirror.js';
-import { changed, onHost, roleCopy, runBoth, sequence, type RoleRun, type Tool } from '../setup/role-differential.js';
-import { kernelSysctls, plantSysctlStandin, plantSystemctlStandin, SYSTEMCTL_STATE_DIR, SYSTEMD_CANARY } from '../setup/system-standins.js';
+import { changed, expectCheckPredictsRun, expectQuietRerun, expectSameOrder, onHost, roleCopy, runBoth, runOf, sequence, type RoleRun, type RoleRuns, type Tool } from '../setup/role-differential.js';
+import { kernelSysctls, plantSysctlStandin, plantSystemctlStandin, SYSTEMD_CANARY } from '../setup/system-standins.js';
 
 const HOST = HOSTS.ansibleKubeRole[0];
 const ROLE = resolve(import.meta.dirname, '../fixtures/roles-public/roles/geerlingguy.kubernetes');
@@ -50,24 +49,11 @@ const VARS = {
   kubernetes_join_command: `kubeadm join 10.0.0.1:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash ${CA_HASH}`,
 };
 
-/** What only Ansible prints: its fact gathering (nodemend's facts are read when used, never gathered). */
-const ANSIBLE_ONLY = [/^Gathering Facts: /];
-
-/** A started unit's pid file holds a pid, which differs between runs: compared as present, not by content. */
-const PID_FILE = new RegExp(`^${SYSTEMCTL_STATE_DIR}/[^/]+\\.pid$`);
-function comparable(r: RoleRun): Record<string, PathState> {
-  const out = changed(r);
-  for (const p of Object.keys(out)) if (PID_FILE.test(p) && out[p].type === 'file') out[p] = { ...out[p], content: '<pid>' } as PathState;
-  return out;
-}
-
-type Runs = Record<Tool, Partial<Record<Mode, RoleRun>>>;
-
 /**
  * The role with `vars` through both tools on node38 made fresh for each, the mirror serving:
  * the runs, and each tool's requests to the mirror.
  */
-async function runRoleOnMirror(vars: Record<string, unknown>, after?: string): Promise<{ runs: Runs; requests: Record<Tool, string[]> }> {
+async function runRoleOnMirror(vars: Record<string, unknown>, after?: string): Promise<{ runs: RoleRuns; requests: Record<Tool, string[]> }> {
   const dir = join(workDir('pkgs-k8s-mirror'), 'mirror');
   mkdirSync(dir, { recursive: true });
   const mirror = buildMirror(dir, KUBE_MINOR, mirrorAddress(fleetHost(HOST).port));
@@ -102,23 +88,20 @@ async function runRoleOnMirror(vars: Record<string, unknown>, after?: string): P
 }
 
 describe('geerlingguy.kubernetes 8.0.0 as a node, through ansible-playbook and nodemend on a fresh host', () => {
-  let runs: Runs;
+  let runs: RoleRuns;
   let requests: Record<Tool, string[]>;
-  const get = (tool: Tool, mode: Mode): RoleRun => runs[tool][mode]!;
+  const get = (tool: Tool, mode: Mode): RoleRun => runOf(runs, tool, mode);
 
   beforeAll(async () => {
     ({ runs, requests } = await runRoleOnMirror(VARS));
   }, 3_600_000);
 
   it.each(['run', 'rerun'] as Mode[])('%s: the same tasks in the same order, each ok / changed / skipped / failed alike', (mode) => {
-    const ansible = sequence(get('ansible', mode));
-    const only = ansible.filter((t) => ANSIBLE_ONLY.some((r) => r.test(t)));
-    expect(only.length, ansible.join('\n')).toBe(ANSIBLE_ONLY.length);
-    expect(sequence(get('nodemend', mode))).toEqual(ansible.filter((t) => !only.includes(t)));
+    expectSameOrder(runs, mode);
   });
 
   it('run: the node joined in both, with the same files changed (content, mode, owner, group)', () => {
-    const ansible = comparable(get('ansible', 'run'));
+    const ansible = changed(get('ansible', 'run'));
     expect(get('ansible', 'run').exitCode, get('ansible', 'run').output.slice(-3000)).toBe(0);
     expect(Object.keys(ansible)).toEqual(
       expect.arrayContaining([
@@ -131,26 +114,19 @@ describe('geerlingguy.kubernetes 8.0.0 as a node, through ansible-playbook and n
         '/var/lib/kubelet/config.yaml',
       ]),
     );
-    expect(comparable(get('nodemend', 'run'))).toEqual(ansible);
+    expect(changed(get('nodemend', 'run'))).toEqual(ansible);
   });
 
   it('rerun: changes nothing in either tool', () => {
-    expect(comparable(get('ansible', 'rerun'))).toEqual({});
-    expect(comparable(get('nodemend', 'rerun'))).toEqual({});
-    expect(get('nodemend', 'rerun').tasks.filter((t) => t.changed)).toEqual([]);
+    expectQuietRerun(runs);
   });
 
   it("nodemend's check run changes nothing and predicts its run up to the packages of the repository it would add", () => {
-    const check = get('nodemend', 'check');
-    expect(comparable(check)).toEqual({});
     // As in Ansible's check run (apt.py package_status fails "No package matching ... is available": its
     // apt_repository neither writes the source nor updates the cache in check mode), the packages the
     // added repository would offer are not there yet, so the check run stops at them.
-    const stop = check.tasks.findIndex((t) => t.status === 'failed');
-    expect(check.tasks[stop]).toMatchObject({ task: `${NAME} : Install Kubernetes packages.`, msg: "No package matching 'kubelet' is available" });
-    const flags = (r: RoleRun): string[] => r.tasks.slice(0, stop).map((t) => `${t.task}: ${t.changed}`);
-    expect(flags(check)).toEqual(flags(get('nodemend', 'run')));
-    expect(flags(check).filter((f) => f.endsWith(': true')).length).toBe(4);
+    const before = expectCheckPredictsRun(runs, { task: `${NAME} : Install Kubernetes packages.`, msg: /^No package matching 'kubelet' is available$/ });
+    expect(before.filter((t) => t.changed).length).toBe(4);
   });
 
   it('both fetched the key and the repository from the mirror of ' + MIRROR_HOST, () => {
@@ -317,9 +293,9 @@ const READ_BACK = `
 `;
 
 describe('geerlingguy.kubernetes 8.0.0 as a control plane, through ansible-playbook and nodemend on a fresh host', () => {
-  let runs: Runs;
+  let runs: RoleRuns;
   let requests: Record<Tool, string[]>;
-  const get = (tool: Tool, mode: Mode): RoleRun => runs[tool][mode]!;
+  const get = (tool: Tool, mode: Mode): RoleRun => runOf(runs, tool, mode);
   const joinRead = (tool: Tool, mode: Mode): string | null | undefined => get(tool, mode).tasks.find((t) => t.task === JOIN_READ)?.msg;
 
   beforeAll(async () => {
@@ -327,10 +303,7 @@ describe('geerlingguy.kubernetes 8.0.0 as a control plane, through ansible-playb
   }, 3_600_000);
 
   it.each(['run', 'rerun'] as Mode[])('%s: the same tasks in the same order, each ok / changed / skipped / failed alike', (mode) => {
-    const ansible = sequence(get('ansible', mode));
-    const only = ansible.filter((t) => ANSIBLE_ONLY.some((r) => r.test(t)));
-    expect(only.length, ansible.join('\n')).toBe(ANSIBLE_ONLY.length);
-    expect(sequence(get('nodemend', mode))).toEqual(ansible.filter((t) => !only.includes(t)));
+    expectSameOrder(runs, mode);
   });
 
   it('run: init (preflight errors ignored, the role default), the kubeconfig link, flannel and the untaint, as in Ansible', () => {
@@ -346,7 +319,7 @@ describe('geerlingguy.kubernetes 8.0.0 as a control plane, through ansible-playb
       `${NAME} : Set the kubeadm join command globally.: ok`,
     ])
       expect(run).toContain(t);
-    const ansible = comparable(get('ansible', 'run'));
+    const ansible = changed(get('ansible', 'run'));
     expect(Object.keys(ansible)).toEqual(
       expect.arrayContaining([
         '/etc/kubernetes/kubeadm-kubelet-config.yaml',
@@ -363,14 +336,14 @@ describe('geerlingguy.kubernetes 8.0.0 as a control plane, through ansible-playb
     expect(ansible['/root/.kube/config']).toEqual({ type: 'link', target: '/etc/kubernetes/admin.conf' });
     // The untaint left the node without taints.
     expect(ansible[`${CLUSTER}/nodes/${HOST}.taints`]).toMatchObject({ content: '' });
-    expect(comparable(get('nodemend', 'run'))).toEqual(ansible);
+    expect(changed(get('nodemend', 'run'))).toEqual(ansible);
   });
 
   it('rerun: init and the untaint are skipped, flannel is unchanged; only the token store changes, alike', () => {
-    const ansible = comparable(get('ansible', 'rerun'));
+    const ansible = changed(get('ansible', 'rerun'));
     // `kubeadm token create` makes a token on every run (the role says changed_when: false).
     expect(Object.keys(ansible)).toEqual([`${CLUSTER}/tokens`]);
-    expect(comparable(get('nodemend', 'rerun'))).toEqual(ansible);
+    expect(changed(get('nodemend', 'rerun'))).toEqual(ansible);
     expect(get('nodemend', 'rerun').tasks.filter((t) => t.changed)).toEqual([]);
   });
 
@@ -386,12 +359,7 @@ describe('geerlingguy.kubernetes 8.0.0 as a control plane, through ansible-playb
   });
 
   it("nodemend's check run changes nothing and predicts its run up to the packages of the repository it would add", () => {
-    const check = get('nodemend', 'check');
-    expect(comparable(check)).toEqual({});
-    const stop = check.tasks.findIndex((t) => t.status === 'failed');
-    expect(check.tasks[stop]).toMatchObject({ task: `${NAME} : Install Kubernetes packages.`, msg: "No package matching 'kubelet' is available" });
-    const flags = (r: RoleRun): string[] => r.tasks.slice(0, stop).map((t) => `${t.task}: ${t.changed}`);
-    expect(flags(check)).toEqual(flags(get('nodemend', 'run')));
+    expectCheckPredictsRun(runs, { task: `${NAME} : Install Kubernetes packages.`, msg: /^No package matching 'kubelet' is available$/ });
   });
 
   it('both fetched flannel from the mirror of raw.githubusercontent.com in the run and the rerun', () => {

@@ -31,11 +31,11 @@ chown 4242:4343 ${FX}/bin
 for f in file script bin fifo sock immutable dir link dangling; do touch -h -m -d '2021-03-04 05:06:07.123456789' ${FX}/$f; done
 future=$(($(date +%s) + 7200))
 for f in file script bin fifo sock immutable dir link dangling; do touch -h -a -d "@$future.987654321" ${FX}/$f; done
-chattr +i ${FX}/immutable
+chattr +i ${FX}/immutable 2>/dev/null || echo NO-INODE-FLAGS
 mkdir ${FX}-bin
 rm -f /home/ops/-nm-h16a; printf 'dash\\n' > /home/ops/-nm-h16a; touch -m -d '2021-03-04 05:06:07' /home/ops/-nm-h16a; touch -a -d "@$future" /home/ops/-nm-h16a
 for b in /usr/bin/*; do case \${b##*/} in file|lsattr) ;; *) ln -s "$b" ${FX}-bin/ ;; esac; done
-lsattr -d ${FX}/immutable`;
+lsattr -d ${FX}/immutable || true`;
 
 const stats = d.case('stat: every key of 2.14 for each kind of path', {
   vars: { fx: FX },
@@ -204,9 +204,12 @@ describe('what the compared values are (so equal is not equal-and-wrong)', () =>
     expect(n('s_alias').checksum).toMatch(/^[0-9a-f]{40}$/);
   });
 
-  it('chattr +i holds on the fleet, yet 2.14 reports no attributes: overlayfs refuses lsattr -v (the version)', () => {
+  it('chattr +i holds on the fleet, yet 2.14 reports no attributes: overlayfs refuses lsattr -v (the version)', (ctx) => {
     // The fleet's root is overlayfs: FS_IOC_GETFLAGS passes through (lsattr -d shows the i),
     // FS_IOC_GETVERSION does not, and get_file_attributes runs `lsattr -vd`: rc 1, defaults kept.
+    // Skipped only where the fleet's upper directory sits on a filesystem without inode flags
+    // (ext4 on these machines has them; the whole-dict comparison above runs either way).
+    if (planted.includes('NO-INODE-FLAGS')) ctx.skip();
     expect(planted).toMatch(/^-*i[-a-zA-Z]* \/tmp\/nm-h16a-stat\/immutable$/m);
     expect(n('s_immutable')).toMatchObject({ version: null, attributes: [], attr_flags: '', writeable: false });
   });

@@ -42,6 +42,8 @@ export function installRpm(db: string, p: RpmPackage, changelog: ChangelogEntry[
 export interface RepoPackage extends RpmPackage {
   requires?: string[];
   conflicts?: string[];
+  /** The repository's id (the stand-in yum's REPOID=, "base" when unset): check-update's third column. */
+  repo?: string;
   /** Files the package installs: path under / -> [content, mode]. */
   files?: Record<string, [string, number]>;
 }
@@ -51,6 +53,7 @@ export function publishRpm(repo: string, p: RepoPackage): void {
   mkdirSync(repo, { recursive: true });
   const fields = [`NAME=${p.name}`, `EPOCH=${p.epoch ?? ''}`, `VERSION=${p.version}`, `RELEASE=${p.release}`, `ARCH=${p.arch ?? 'x86_64'}`];
   fields.push(`REQUIRES=${(p.requires ?? []).join(' ')}`, `CONFLICTS=${(p.conflicts ?? []).join(' ')}`);
+  if (p.repo) fields.push(`REPOID=${p.repo}`);
   writeFileSync(join(repo, nvra(p)), fields.join('\n') + '\n');
   for (const [path, [content, mode]] of Object.entries(p.files ?? {})) {
     const f = join(repo, `${nvra(p)}.files`, path);

@@ -9,21 +9,17 @@
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { isMap, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { hostUpper } from '../../src/fleet/hosts.js';
 import { AnsibleRunner, NodemendRunner, type Mode, type RawTask } from './ansible-differential.js';
-import { workDir } from './cli.js';
+import { workDir, type CliResult } from './cli.js';
 import { fleetHost, hostRoot, resetHost, testFleet } from './fleet.js';
 import { changes, snapshot, type PathState } from './host-changes.js';
-
-export interface Shell {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { SYSTEMCTL_STATE_DIR } from './system-standins.js';
 
 /** A script on the host as root, over ssh with the fleet's key; never throws on a non-zero exit. */
-export function onHost(host: string, script: string): Promise<Shell> {
+export function onHost(host: string, script: string): Promise<CliResult> {
   const f = testFleet();
   const args = ['-p', String(fleetHost(host).port), '-i', f.key, '-o', `UserKnownHostsFile=${f.knownHosts}`, '-o', 'BatchMode=yes', 'root@127.0.0.1', script];
   return new Promise((res) => {
@@ -114,9 +110,12 @@ const NOISE = [
 ];
 const noise = (path: string): boolean => NOISE.some((r) => r.test(path));
 
-/** A mode's changes without the noise: path → state after. */
+/** A unit the systemctl stand-in started: its pid file holds that run's pid, which no two runs share. */
+const PID_FILE = new RegExp(`^${SYSTEMCTL_STATE_DIR}/[^/]+\\.pid$`);
+
+/** A mode's changes without the noise: path → state after (a started unit's pid file compared as there, not by its number). */
 export function changed(r: RoleRun): Record<string, PathState> {
-  return Object.fromEntries([...r.changes].filter(([p]) => !noise(p)).map(([p, [, after]]) => [p, after]));
+  return Object.fromEntries([...r.changes].filter(([p]) => !noise(p)).map(([p, [, after]]) => [p, PID_FILE.test(p) && after.type === 'file' ? { ...after, content: '<pid>' } : after]));
 }
 
 /**
@@ -175,9 +174,11 @@ export async function runRole(tool: Tool, spec: RoleSpec): Promise<Partial<Recor
   return out;
 }
 
+export type RoleRuns = Record<Tool, Partial<Record<Mode, RoleRun>>>;
+
 /** Both tools' runs, one tool after the other on the host made fresh for each; NM_ROLE_DUMP=FILE writes them out. */
-export async function runBoth(spec: RoleSpec): Promise<Record<Tool, Partial<Record<Mode, RoleRun>>>> {
-  const runs = {} as Record<Tool, Partial<Record<Mode, RoleRun>>>;
+export async function runBoth(spec: RoleSpec): Promise<RoleRuns> {
+  const runs = {} as RoleRuns;
   for (const tool of ['ansible', 'nodemend'] as Tool[]) runs[tool] = await runRole(tool, spec);
   if (process.env.NM_ROLE_DUMP) {
     const plain = Object.fromEntries(Object.entries(runs).map(([t, r]) => [t, Object.fromEntries(Object.entries(r).map(([m, x]) => [m, { ...x, changes: Object.fromEntries(x.changes) }]))]));
@@ -188,3 +189,61 @@ export async function runBoth(spec: RoleSpec): Promise<Record<Tool, Partial<Reco
 
 /** Tasks as "NAME: status" lines, in run order. */
 export const sequence = (r: RoleRun): string[] => r.tasks.map((t) => `${t.handler ? 'HANDLER ' : ''}${t.task}: ${t.status}`);
+
+/** A mode's run of one tool (it ran: runBoth runs every mode of ROLE_MODES). */
+export function runOf(runs: RoleRuns, tool: Tool, mode: Mode): RoleRun {
+  const r = runs[tool][mode];
+  if (!r) throw new Error(`${tool} has no ${mode} run`);
+  return r;
+}
+
+/** Rows only Ansible prints: its fact gathering (nodemend's facts are read when used, never gathered). */
+export const ANSIBLE_ONLY: readonly RegExp[] = [/^Gathering Facts: /];
+
+/**
+ * The same tasks in the same order, each ok / changed / skipped / failed alike: nodemend's rows are
+ * Ansible's less the rows only Ansible prints (`ansibleOnly`, each found exactly once, so a filter
+ * that stops matching fails here). `expected` maps an Ansible row to what nodemend prints for it (a
+ * deliberate title difference, or a matcher); by default the row itself.
+ */
+export function expectSameOrder(
+  runs: RoleRuns,
+  mode: Mode,
+  { expected = (row: string): unknown => row, ansibleOnly = ANSIBLE_ONLY }: { expected?: (row: string) => unknown; ansibleOnly?: readonly RegExp[] } = {},
+): void {
+  const ansible = sequence(runOf(runs, 'ansible', mode));
+  const only = ansible.filter((t) => ansibleOnly.some((r) => r.test(t)));
+  expect(only.length, ansible.join('\n')).toBe(ansibleOnly.length);
+  expect(sequence(runOf(runs, 'nodemend', mode))).toEqual(ansible.filter((t) => !only.includes(t)).map(expected));
+}
+
+/**
+ * nodemend's check run changes nothing, stops at the task `stop` names (the first it fails outside
+ * `unknowable`), and up to there says changed exactly where its real run changed. A task in
+ * `unknowable` depends on what the check run cannot have (a package from a repository it would add):
+ * it may fail there with that message, and its changed flag is not compared. Returns the check run's
+ * tasks before the stop.
+ */
+export function expectCheckPredictsRun(runs: RoleRuns, stop: { task: string; msg?: RegExp | string }, unknowable: Readonly<Record<string, RegExp>> = {}): RawTask[] {
+  const check = runOf(runs, 'nodemend', 'check');
+  expect(changed(check)).toEqual({});
+  const at = check.tasks.findIndex((t) => t.status === 'failed' && !unknowable[t.task]);
+  expect(check.tasks[at], sequence(check).join('\n')).toMatchObject({ task: stop.task, status: 'failed' });
+  if (stop.msg !== undefined) expect(check.tasks[at].msg).toMatch(stop.msg);
+  for (const t of check.tasks.filter((x) => unknowable[x.task])) expect(t.msg, t.task).toMatch(unknowable[t.task]);
+  const flags = (r: RoleRun): string[] => r.tasks.slice(0, at).map((t) => `${t.handler ? 'HANDLER ' : ''}${t.task}: ${unknowable[t.task] ? '?' : t.changed}`);
+  expect(flags(check)).toEqual(flags(runOf(runs, 'nodemend', 'run')));
+  return check.tasks.slice(0, at);
+}
+
+/** A converged rerun: no path changed and no task changed, in either tool. */
+export function expectQuietRerun(runs: RoleRuns): void {
+  for (const tool of ['ansible', 'nodemend'] as Tool[]) {
+    const rerun = runOf(runs, tool, 'rerun');
+    expect(changed(rerun), tool).toEqual({});
+    expect(
+      rerun.tasks.filter((t) => t.changed),
+      tool,
+    ).toEqual([]);
+  }
+}

@@ -103,6 +103,13 @@ export function fileWouldExist(ctx: ModuleContext, path: string): boolean {
   return ctx.check && (ctx.planned.files.has(p) || ctx.planned.states.get(p)?.type === 'file');
 }
 
+/** A missing remote path that an earlier task of this check run would create, exactly there (a file, a directory, a `creates:`). */
+export function pathWouldExist(ctx: ModuleContext, path: string): boolean {
+  const p = norm(path);
+  const s = ctx.planned.states.get(p);
+  return ctx.check && (ctx.planned.files.has(p) || ctx.planned.dirs.has(p) || (s !== undefined && !s.ifAbsent));
+}
+
 /**
  * Record what a check-mode plan would leave at `path` (a new file or directory, or new
  * attributes): a later task on the same path plans against it, as the real run would.

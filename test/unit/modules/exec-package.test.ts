@@ -253,7 +253,7 @@ describe('yum/dnf command lines', () => {
     ]);
     const plan = await pkg.plan(schema.parse({ name: ['bash', 'tmux'], state: 'latest' }), ctx);
     expect(commands).toHaveLength(1);
-    expect(commands[0]).toContain("rpm -q --qf '%{NAME}|%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n'");
+    expect(commands[0]).toContain("rpm -q --qf '%{NAME}|%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}|%{ARCH}\\n'");
     expect(commands[0]).toContain('dnf -q list --upgrades bash tmux');
     expect(plan).toMatchObject({ changed: true, msg: 'would upgrade bash 5.1-1 -> 5.1-2, install tmux', result: { installed_versions: { bash: '5.1-1', tmux: null } } });
     const applied = await plan.apply!();
