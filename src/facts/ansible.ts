@@ -12,6 +12,7 @@ import type { NetworkFacts } from './network.js';
 import type { UserFacts } from './user.js';
 import type { VirtualFacts } from './virtual.js';
 import { selinuxFact, type SelinuxState } from './selinux.js';
+import { ansibleLocal, type LocalFacts } from './local.js';
 import { SSH_HOST_KEY_FACTS, type PythonFacts } from './system.js';
 import { DMI_FACTS, memoryMb } from './hardware.js';
 
@@ -186,6 +187,8 @@ export const ANSIBLE_FACTS: ReadonlyMap<string, AnsibleFact> = new Map<string, A
   ['userspace_bits', { needs: ['userspace_bits'], subset: 'min', value: (f) => f('userspace_bits') }],
   ['userspace_architecture', { needs: ['uname', 'userspace_bits'], subset: 'min', value: (f) => userspaceArchitecture((f('uname') as Record<string, string>).machine, f('userspace_bits') as string) }],
   ...USER_FACTS.map((n): [string, AnsibleFact] => [n, { needs: ['user'], subset: 'min', collector: 'user', value: (f) => (f('user') as UserFacts)[n] }]),
+  // Under ansible_facts by its prefixed name, as Ansible's namespace_facts keeps it.
+  ['ansible_local', { needs: ['local'], subset: 'min', collector: 'local', value: (f) => ansibleLocal(f('local') as LocalFacts) }],
 ]);
 
 /**

@@ -39,7 +39,8 @@ export class FactCache implements Facts {
 
   /**
    * A play starts as `identity` (its become user, or the login user): asPlayUser facts read as
-   * someone else are forgotten, so they are read again as Ansible's gathering at play start would.
+   * someone else are forgotten, so they are read again as Ansible's gathering at play start would;
+   * so are `everyPlay` facts (local facts: files a task may have written since).
    * A play that does not gather (`gather_facts: false`) does not call this: the facts stay with the
    * host as the last gathering play read them (or would have: they are read lazily, as its user).
    */
@@ -47,6 +48,7 @@ export class FactCache implements Facts {
     this.playGathered = true;
     this.nothingGathered = false;
     this.identity = identity;
+    for (const [n, d] of this.defs) if (d.everyPlay) this.values.delete(n);
     if (this.readAs !== undefined && this.readAs !== identity) {
       for (const [n, d] of this.defs) if (d.asPlayUser) this.values.delete(n);
       this.readAs = undefined;

@@ -11,10 +11,23 @@ import selinuxFacts from './selinux.js';
 import clockFacts from './clock.js';
 import systemFacts from './system.js';
 import hardwareFacts from './hardware.js';
+import localFacts from './local.js';
 
 /** Every fact nodemend knows, by name. One file per domain adds its list here. */
 export const FACTS: ReadonlyMap<string, FactDef> = new Map(
-  [...osFacts, ...kernelFacts, ...packageFacts, ...ansibleSources, ...networkFacts, ...selinuxFacts, ...userFacts, ...virtualFacts, ...mountFacts, ...clockFacts, ...systemFacts, ...hardwareFacts].map(
-    (f) => [f.name, f as FactDef],
-  ),
+  [
+    ...osFacts,
+    ...kernelFacts,
+    ...packageFacts,
+    ...ansibleSources,
+    ...networkFacts,
+    ...selinuxFacts,
+    ...userFacts,
+    ...virtualFacts,
+    ...mountFacts,
+    ...clockFacts,
+    ...systemFacts,
+    ...hardwareFacts,
+    ...localFacts,
+  ].map((f) => [f.name, f as FactDef]),
 );

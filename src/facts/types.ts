@@ -14,6 +14,8 @@ export interface FactDef<T = unknown> {
    * environment, the user's ids, /proc/1/environ), as Ansible's setup runs with the play's become.
    */
   asPlayUser?: boolean;
+  /** Read again in each play that gathers facts (files tasks write, such as local facts), as Ansible's gathering at play start. */
+  everyPlay?: boolean;
   /** Moves between two reads (the clock, uptime, free memory): a `setup` task reads it again, as Ansible's setup returns its own run's values. */
   volatile?: boolean;
 }

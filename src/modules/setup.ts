@@ -8,15 +8,19 @@
  * (memory and processors), `network` (interfaces, addresses, default routes), `virtual`, a collector
  * by name (`env`, `user`), `!x` / `!all`; Ansible's other collectors (ohai, facter...) are accepted
  * and add nothing nodemend knows. `filter` takes fnmatch globs on
- * the `ansible_` names, as setup.py's filter does. `fact_path` (local facts) and `gather_timeout`
- * are accepted and unused.
+ * the `ansible_` names, as setup.py's filter does. `ansible_local` is read from `fact_path` with the
+ * task's become (facts/local.ts: executables run as that user), replaces the host's, and its warnings
+ * are the result's `warnings`; an executable fact that cannot be executed fails the task, as in
+ * Ansible. `gather_timeout` is accepted and unused.
  */
 import { z } from 'zod';
-import { defineModule } from './types.js';
+import { defineModule, ModuleFailure } from './types.js';
 import { ANSIBLE_FACTS, type AnsibleFact } from '../facts/ansible.js';
 import { factIdentity } from '../facts/cache.js';
 import type { NetworkFacts } from '../facts/network.js';
 import { fnmatchRegExp } from '../load/fnmatch.js';
+import { factVarOf } from '../load/expr/values.js';
+import { localFactsCommand, parseLocalFacts } from '../facts/local.js';
 import { FACTS } from '../facts/index.js';
 
 const list = z.union([z.string().transform((s) => s.split(',').map((x) => x.trim())), z.array(z.string())]);
@@ -53,8 +57,20 @@ export default defineModule({
     // The filter applies to every key setup returns (gather_subset and module_setup too), as setup.py's does.
     const globs = args.filter.map(fnmatchRegExp);
     const wanted = (key: string): boolean => !globs.length || globs.some((g) => g.test(key));
-    const names = subsetNames(args.gather_subset).filter((n) => wanted(`ansible_${n}`));
-    const needs = names.flatMap((n) => ANSIBLE_FACTS.get(n)!.needs);
+    const names = subsetNames(args.gather_subset).filter((n) => wanted(factVarOf(n)));
+    const warnings: string[] = [];
+    // Local facts come from this task's fact_path, not the default path the lazy fact reads.
+    if (names.includes('ansible_local')) {
+      const res = await ctx.conn.exec(localFactsCommand(args.fact_path));
+      if (res.rc !== 0) throw new ModuleFailure(`reading the local facts in ${args.fact_path} failed: ${res.stderr.trim()}`);
+      const local = parseLocalFacts(res.stdout);
+      if (local.failure) throw new ModuleFailure(local.failure.msg, { cmd: local.failure.cmd, rc: local.failure.rc, stdout: '', stderr: '' });
+      warnings.push(...local.warnings);
+      // A collector that raised returns nothing: the host keeps the ansible_local it had, as in Ansible.
+      if (local.local !== undefined) ctx.facts.set('local', local);
+      else names.splice(names.indexOf('ansible_local'), 1);
+    }
+    const needs = names.filter((n) => n !== 'ansible_local').flatMap((n) => ANSIBLE_FACTS.get(n)!.needs);
     // Facts that depend on who asks (ansible_env, ansible_user_id) are read as this task runs, its become applied.
     await ctx.facts.gatherAs(ctx.conn, needs, factIdentity(ctx.becomeUser));
     // The clock, uptime and free memory are this task's readings, as Ansible's setup returns its own run's.
@@ -64,7 +80,7 @@ export default defineModule({
     for (const n of names) {
       // A fact the host cannot give (no Python for ansible_python) is left out, as Ansible's collectors leave it out.
       const value = ANSIBLE_FACTS.get(n)!.value((x) => ctx.facts.peek(x));
-      if (value !== undefined) facts[`ansible_${n}`] = value;
+      if (value !== undefined) facts[factVarOf(n)] = value;
     }
     // The network subset also returns each interface under its own name (ansible_eth0).
     if (subsetNames(args.gather_subset).includes('interfaces')) {
@@ -73,6 +89,6 @@ export default defineModule({
     }
     if (wanted('gather_subset')) facts.gather_subset = args.gather_subset;
     if (wanted('module_setup')) facts.module_setup = true;
-    return { changed: false, result: { ansible_facts: facts } };
+    return { changed: false, result: { ansible_facts: facts, ...(warnings.length ? { warnings } : {}) } };
   },
 });

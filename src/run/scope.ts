@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { Facts } from '../facts/types.js';
 import { FACTS } from '../facts/index.js';
 import { ANSIBLE_FACTS, interfaceFact, NOT_AN_INTERFACE } from '../facts/ansible.js';
-import { INJECTS_AS_VARS, markOpaque } from '../load/expr/values.js';
+import { factKeyOf, factVarOf, INJECTS_AS_VARS, markOpaque } from '../load/expr/values.js';
 import { FactNeeded } from '../load/expr/index.js';
 import { isUnsafe, markUnsafe } from '../load/expr/unsafe.js';
 import { PLAIN_STR, plainStrKeys } from '../load/expr/str-class.js';
@@ -155,14 +155,14 @@ function hostVarsEntry(h: HostRun, current: HostRun, p: ScopeParts): Record<stri
     omit: OMIT,
   };
   const facts = ansibleFactsProxy(h.facts, { names: h.moduleFacts, vars: h.runtimeVars }, h === current ? undefined : h.name);
-  const fact = (p: string | symbol): string | undefined => (typeof p === 'string' && !(p in vars) && p.startsWith('ansible_') && ANSIBLE_FACTS.has(p.slice(8)) ? p.slice(8) : undefined);
+  const fact = (p: string | symbol): string | undefined => (typeof p === 'string' && !(p in vars) && p.startsWith('ansible_') && ANSIBLE_FACTS.has(factKeyOf(p)) ? factKeyOf(p) : undefined);
   const get = (p: string | symbol): unknown => (p === 'ansible_facts' && !('ansible_facts' in vars) ? facts : fact(p) ? markUnsafe(facts[fact(p)!]) : typeof p === 'string' ? vars[p] : undefined);
   const has = (p: string | symbol): boolean => typeof p === 'string' && (p in vars || p === 'ansible_facts' || fact(p) !== undefined);
   return markOpaque(
     new Proxy(vars, {
       get: (_t, p) => get(p),
       has: (_t, p) => has(p),
-      ownKeys: () => [...new Set([...Object.keys(vars), 'ansible_facts', ...[...ANSIBLE_FACTS.keys()].map((n) => `ansible_${n}`)])],
+      ownKeys: () => [...new Set([...Object.keys(vars), 'ansible_facts', ...[...ANSIBLE_FACTS.keys()].map(factVarOf)])],
       getOwnPropertyDescriptor: (_t, p) => (has(p) ? { enumerable: true, configurable: true, writable: false, value: get(p) } : undefined),
     }),
   );

@@ -22,12 +22,11 @@ import { HOSTS, onHostAsRoot } from '../setup/fleet.js';
 const HOST = HOSTS.ansibleDowngrade[0];
 const d = differential(HOST, 'gathered');
 
-/** Setup's keys nodemend leaves out on purpose (README "Choices"), or another engineer's (ansible_local). */
+/** Setup's keys nodemend leaves out on purpose (README "Choices"). */
 const NOT_GATHERED = [
   'ansible_devices',
   'ansible_device_links',
   'ansible_lvm',
-  'ansible_local',
   'ansible_distribution_file_parsed',
   'ansible_distribution_file_path',
   'ansible_distribution_file_variety',

@@ -23,7 +23,7 @@ import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.
 import { hasTemplate, renderLazy } from './template-string.js';
 import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, unwrapUnsafe, UnsafeText } from './unsafe.js';
 import { lookupPlugin, lookupValue } from './lookups.js';
-import { compare, contains, equals, getMember, INJECTS_AS_VARS, isOpaque, pyStr, setKey, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
+import { compare, contains, equals, factKeyOf, getMember, INJECTS_AS_VARS, isOpaque, pyStr, setKey, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
 
 export interface EvalContext {
   source: string;
@@ -259,11 +259,16 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext): unknown {
       return node.value;
     case 'variable': {
       let v = getMember(scope, node.name);
+      let fromFacts = false;
       if (v === UNDEFINED && node.name.startsWith('ansible_')) {
         const facts = scope.ansible_facts as Record<symbol, unknown> | undefined;
-        if (facts?.[INJECTS_AS_VARS]) v = getMember(facts, node.name.slice('ansible_'.length));
+        if (facts?.[INJECTS_AS_VARS]) {
+          v = getMember(facts, factKeyOf(node.name));
+          // A fact is what the host said, read as `ansible_facts.x` is: data, never rendered.
+          fromFacts = isUnsafe(facts);
+        }
       }
-      const out = read(v, node, scope, ctx);
+      const out = read(v, node, scope, ctx, fromFacts);
       // A variable that holds a Python str (a set_fact rendered into text, -e k=v) is no AnsibleUnicode.
       if (isPlainStrVar(scope, node.name, out)) lastReadRendered = true;
       return out;

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ExprValueError } from './errors.js';
 import { pyRegex } from './regex.js';
-import { INJECTS_AS_VARS, typeName } from './values.js';
+import { factVarOf, INJECTS_AS_VARS, typeName } from './values.js';
 import { UnsafeText } from './unsafe.js';
 
 export interface LookupDef {
@@ -27,7 +27,7 @@ const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 function readableNames(scope: Record<string, unknown>): string[] {
   const names = new Set(Object.keys(scope));
   const facts = scope.ansible_facts as Record<string | symbol, unknown> | undefined;
-  if (facts && facts[INJECTS_AS_VARS]) for (const k of Reflect.ownKeys(facts)) if (typeof k === 'string') names.add(`ansible_${k}`);
+  if (facts && facts[INJECTS_AS_VARS]) for (const k of Reflect.ownKeys(facts)) if (typeof k === 'string') names.add(factVarOf(k));
   return [...names];
 }
 

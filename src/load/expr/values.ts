@@ -47,6 +47,13 @@ export function keysOf(obj: Mapping): string[] {
  */
 export const INJECTS_AS_VARS = Symbol('injects as ansible_ vars');
 
+/** Fact names that keep their prefix under `ansible_facts` (vars/clean.py namespace_facts): `ansible_facts.ansible_local`. */
+const PREFIX_KEPT = new Set(['ansible_local']);
+/** The `ansible_facts` key that the variable `ansible_X` reads. */
+export const factKeyOf = (varName: string): string => (PREFIX_KEPT.has(varName) ? varName : varName.slice('ansible_'.length));
+/** The variable a key of `ansible_facts` is injected as. */
+export const factVarOf = (key: string): string => (PREFIX_KEPT.has(key) ? key : `ansible_${key}`);
+
 /**
  * Containers the evaluator never walks into when rendering a variable's nested templates: the
  * runner's computed views (hostvars), whose entries are built, or fetched, only when read.
