@@ -8,6 +8,7 @@
  * gather_subset the fact belongs to (setup's `gather_subset`: `min` holds all but hardware).
  */
 import type { FactDef } from './types.js';
+import { OS_RELEASE_CMD, osRelease as parseOsRelease } from './os.js';
 import type { NetworkFacts } from './network.js';
 import type { UserFacts } from './user.js';
 import type { VirtualFacts } from './virtual.js';
@@ -30,15 +31,8 @@ export interface AnsibleFact {
 export const osRelease: FactDef<Record<string, string>> = {
   name: 'os_release',
   description: '/etc/os-release as a map (ID, VERSION_ID, VERSION_CODENAME...)',
-  command: 'cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release',
-  parse: (out) => {
-    const r: Record<string, string> = {};
-    for (const line of out.split('\n')) {
-      const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-      if (m) r[m[1]] = m[2].replace(/^["']|["']$/g, '');
-    }
-    return r;
-  },
+  command: OS_RELEASE_CMD,
+  parse: parseOsRelease,
 };
 
 export const meminfo: FactDef<Record<string, number>> = {

@@ -1,7 +1,7 @@
 import type { FactDef } from './types.js';
 
-/** /etc/os-release as a map; every OS fact below derives from it. */
-function osRelease(stdout: string): Record<string, string> {
+/** /etc/os-release as a map; every OS fact below, and ansible.ts's os_release, derives from it. */
+export function osRelease(stdout: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of stdout.split('\n')) {
     const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
@@ -24,7 +24,7 @@ const FAMILY: Record<string, string> = {
   opensuse: 'Suse',
 };
 
-const OS_RELEASE_CMD = 'cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release';
+export const OS_RELEASE_CMD = 'cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release';
 
 export const distribution: FactDef<string> = {
   name: 'distribution',

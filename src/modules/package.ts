@@ -376,14 +376,14 @@ export function yumReport(state: State, specs: Spec[], q: QueryResult, d: Decisi
   return d.install.length ? { results, changes: { installed: d.install } } : { results };
 }
 
-const APT_GET = raw('DEBIAN_FRONTEND=noninteractive DEBIAN_PRIORITY=critical apt-get -y -q -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold');
+const APT_GET = raw('LC_ALL=C DEBIAN_FRONTEND=noninteractive DEBIAN_PRIORITY=critical apt-get -y -q -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold');
 
 /** The change itself, as one shell command line. */
 export function changeCommand(backend: Backend, d: Decision): Raw {
   const parts: Raw[] = [];
   if (backend === 'apt') {
-    if (d.install.length) parts.push(sh`${APT_GET} install ${d.install}${raw(d.allowDowngrade ? ' --allow-downgrades' : '')}`);
-    if (d.remove.length) parts.push(sh`${APT_GET} ${raw(d.purge ? '--purge ' : '')}remove ${d.remove}`);
+    const aptGet = aptGetCommand(d);
+    if (aptGet) parts.push(aptGet);
     if (d.manual?.length) parts.push(sh`apt-mark manual ${d.manual} >/dev/null`);
   } else {
     const tool = raw(backend);
@@ -431,8 +431,30 @@ function aptCommandName(d: Decision): string {
  * apt.conf sets APT::Get::allow-downgrades is let through as apt-get would.
  */
 async function refuseAptDowngrade(ctx: ModuleContext, d: Decision, cache: Record<string, unknown>): Promise<void> {
-  const sim = await ctx.conn.exec(sh`LC_ALL=C ${APT_GET} --simulate install ${d.install}`, { timeoutSec: ctx.timeoutSec });
+  const sim = await ctx.conn.exec(sh`${APT_GET} --simulate install ${d.install}`, { timeoutSec: ctx.timeoutSec });
   if (sim.rc !== 0) throw new ModuleFailure(`'${aptCommandName(d)}' failed: ${sim.stderr}`, { rc: sim.rc, stdout: sim.stdout, stderr: sim.stderr, ...cache });
+}
+
+/**
+ * apt.py parse_diff: what `--diff` registers as `diff.prepared`, the lines of apt-get's output after
+ * "Reading state information..." (aptitude's "Resolving dependencies...") up to and including its
+ * "N upgraded, ..." line (all of it without those markers).
+ */
+export function aptDiff(output: string): { prepared: string } {
+  const lines = output.split(/\r\n|\n|\r/);
+  if (lines.at(-1) === '') lines.pop(); // Python's splitlines() gives no empty last line
+  let start = lines.indexOf('Resolving dependencies...');
+  if (start < 0) start = lines.indexOf('Reading state information...');
+  let end = lines.findIndex((l) => /^[0-9]+ (packages )?upgraded/.test(l));
+  if (end < 0) end = lines.length;
+  return { prepared: lines.slice(start + 1, end + 1).join('\n') };
+}
+
+/** The apt-get install/remove a decision runs, as one command line (`extra`: --simulate for a check run's diff). */
+function aptGetCommand(d: Decision, extra: Raw = raw('')): Raw | undefined {
+  if (d.install.length) return sh`${APT_GET}${extra} install ${d.install}${raw(d.allowDowngrade ? ' --allow-downgrades' : '')}`;
+  if (d.remove.length) return sh`${APT_GET}${extra} ${raw(d.purge ? '--purge ' : '')}remove ${d.remove}`;
+  return undefined;
 }
 
 function installedVersions(specs: Spec[], backend: Backend, q: QueryResult): Record<string, string | null> {
@@ -508,11 +530,16 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
         const idle = report && args.state === 'latest' && !ctx.check ? { ...report, results: [...report.results, ''] } : report;
         return { changed: false, msg: `${msg}${cacheNote}`, result: { installed_versions: before, ...cache, ...idle } };
       }
+      // apt.py: when apt-get runs, with --diff `diff.prepared` from its output (a check run's from `apt-get
+      // --simulate`), {} without; no diff key when it runs no apt-get (unchanged, or only the manual mark)
+      const aptGet = backend === 'apt' ? aptGetCommand(d, raw(' --simulate')) : undefined;
+      let checkDiff: Record<string, unknown> = {};
+      if (aptGet && ctx.check) checkDiff = { diff: ctx.diff ? aptDiff((await ctx.conn.exec(aptGet, { timeoutSec: ctx.timeoutSec })).stdout) : {} };
       return {
         changed: true,
         msg: `would ${d.notes.join(', ')}${cacheNote}`,
         done: d.done.join(', '),
-        result: { installed_versions: before, ...cache, ...report },
+        result: { installed_versions: before, ...cache, ...report, ...checkDiff },
         apply: async () => {
           const run = await ctx.conn.exec(sh`${changeCommand(backend, d)}; rc=$?; printf '\\n'; ${queryScript(backend, specs)}; exit $rc`, {
             timeoutSec: ctx.timeoutSec,
@@ -521,7 +548,14 @@ function definePackageModule(name: string, fixed?: Backend): ModuleDef<PackageAr
           const [out] = run.stdout.split(`\n${Q} `);
           const after = installedVersions(specs, backend, parseQuery(backend, run.stdout.slice(out.length + 1)));
           const stdout = out.replace(/\n$/, '');
-          const fields = { rc: run.rc, stdout, stderr: run.stderr, installed_versions: after, ...(report ? { results: [...report.results, stdout] } : {}) };
+          const fields = {
+            rc: run.rc,
+            stdout,
+            stderr: run.stderr,
+            installed_versions: after,
+            ...(report ? { results: [...report.results, stdout] } : {}),
+            ...(aptGet ? { diff: ctx.diff ? aptDiff(stdout) : {} } : {}),
+          };
           if (run.rc !== 0) {
             if (backend === 'apt' && !run.timedOut) throw new ModuleFailure(`'${aptCommandName(d)}' failed: ${run.stderr}`, fields);
             const why = run.timedOut ? `timed out after ${ctx.timeoutSec} seconds` : run.stderr.trim().split('\n').pop() || `rc ${run.rc}`;

@@ -130,21 +130,29 @@ export default defineModule<Args>({
     );
     const liveDiffers = !valuesEqual(running, value);
     let changed = filePlan.changed;
+    // What the plan would do, and the same steps as a real run reports them once done.
     const notes: string[] = filePlan.changed && filePlan.msg ? [filePlan.msg] : [];
+    const dones: string[] = filePlan.changed ? [filePlan.done ?? filePlan.msg ?? ''].filter(Boolean) : [];
+    const step = (would: string, did: string): void => {
+      notes.push(would);
+      dones.push(did);
+    };
     if (!changed && a.state === 'present' && a.reload && liveDiffers) {
       changed = true;
-      notes.push(`running value ${running ?? '(unreadable)'} differs from ${value}`);
+      const differs = `running value ${running ?? '(unreadable)'} differs from ${value}`;
+      step(differs, differs);
     }
     const setLive = a.sysctl_set && a.state === 'present' && running !== undefined && liveDiffers;
     if (a.sysctl_set && a.state === 'present' && liveDiffers) changed = true;
-    if (setLive) notes.push(`would set ${a.name}=${value} live`);
+    if (setLive) step(`would set ${a.name}=${value} live`, `set ${a.name}=${value} live`);
     const reload = changed && a.reload;
-    if (reload) notes.push(`would reload ${a.sysctl_file}`);
+    if (reload) step(`would reload ${a.sysctl_file}`, `reloaded ${a.sysctl_file}`);
     if (!changed) return { changed: false, msg: filePlan.msg, result: {} };
     const e = a.ignoreerrors ? raw('-e ') : raw('');
     return {
       changed: true,
       msg: notes.join('; '),
+      done: dones.join('; '),
       diff: filePlan.diff,
       result: {},
       apply: async () => {

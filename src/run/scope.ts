@@ -274,7 +274,7 @@ export function buildScope(p: ScopeParts): Record<string, unknown> {
     omit: OMIT,
   };
   // Which variables hold a Python str, for type_debug (expr/str-class.ts): only where the holder's value won.
-  const plain = new Map([...plainStrKeys(p.host.runtimeVars), ...plainStrKeys(p.extraVars)].filter(([k, v]) => scope[k] === v));
+  const plain = new Map([...plainStrKeys(p.host.runtimeVars), ...plainStrKeys(p.extraVars)].filter(([k, r]) => scope[k] === r.value));
   if (plain.size) scope[PLAIN_STR] = plain;
   return scope as Record<string, unknown>;
 }

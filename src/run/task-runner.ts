@@ -12,7 +12,7 @@ import { taskDisplayName } from './task-title.js';
 import { scratchPlannedPaths } from '../modules/lib/planned-paths.js';
 import { ModuleFailure, type ModuleContext, type ModuleDef, type Plan } from '../modules/types.js';
 import { evaluateCondition, evaluateTemplatedExpression, hasTemplate, renderDeep, renderStored, UndefinedVariableError } from '../load/expr/index.js';
-import { notePlainStr, rendersPlainStr } from '../load/expr/str-class.js';
+import { notePlainStr, strShape } from '../load/expr/str-class.js';
 import { isUnsafe, markUnsafe, unwrapUnsafe } from '../load/expr/unsafe.js';
 import { toText } from '../load/expr/values.js';
 import { renderTemplateFile, TEMPLATE_MODULE_VARS } from '../load/template.js';
@@ -428,7 +428,7 @@ async function runOnce(
 /** set_fact: which stored values Ansible would hold as a Python str, not AnsibleUnicode (expr/str-class.ts). */
 function notePlainStrs(raw: Record<string, unknown>, rendered: Record<string, unknown>, scope: Record<string, unknown>, host: HostRun): void {
   const rawValues = Object.values(raw);
-  Object.entries(rendered).forEach(([k, v], i) => notePlainStr(host.runtimeVars, k, v, rendersPlainStr(rawValues[i], scope, v, hasTemplate)));
+  Object.entries(rendered).forEach(([k, v], i) => notePlainStr(host.runtimeVars, k, v, strShape(rawValues[i], v, scope, hasTemplate)));
 }
 
 async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unknown>, host: HostRun, seen: { args?: Record<string, unknown> }): Promise<unknown> {

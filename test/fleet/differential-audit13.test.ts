@@ -8,7 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES, sameKeys } from '../setup/ansible-differential.js';
-import { HOSTS, hostRoot } from '../setup/fleet.js';
+import { HOSTS, hostRoot, onHostAsRoot } from '../setup/fleet.js';
 import { readJson, runCli, workDir, writeInventory } from '../setup/cli.js';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -182,5 +182,36 @@ describe('nodemend only: a real run reports what it did, a check run what it wou
     });
     for (const [task, msg] of Object.entries(run)) expect(msg, task).not.toMatch(/would/);
     rmSync(root, { recursive: true, force: true });
+  });
+
+  it('sysctl: the file written, the value set live and the file reloaded, said as done (found by the audit of session 16)', async () => {
+    // kernel.domainname: the one key a fleet host may write (its own UTS namespace); put back after.
+    const was = (await onHostAsRoot(HOST, 'cat /proc/sys/kernel/domainname')).trim();
+    const work = workDir('a16h-sysctl');
+    const file = `/tmp/nm-a16h-sysctl-${process.pid}.conf`;
+    const pb = join(work, 'sysctl.yaml');
+    writeFileSync(
+      pb,
+      `- hosts: ${HOST}
+  become: true
+  gather_facts: false
+  tasks:
+    - { name: sysctl, sysctl: { name: kernel.domainname, value: nm-a16h, sysctl_file: ${file}, reload: true, sysctl_set: true } }
+`,
+    );
+    const inv = writeInventory(work, [HOST]);
+    const json = join(work, 'report.json');
+    const msg = async (check: boolean): Promise<string> => {
+      const r = await runCli(['run', pb, '-i', inv, '--json', json, ...(check ? ['--check'] : [])]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      return (readJson(json).hosts[HOST].tasks as { msg?: string }[])[0].msg ?? '';
+    };
+    try {
+      expect(await msg(true)).toBe(`${file} would be created; would set kernel.domainname=nm-a16h live; would reload ${file}`);
+      expect(await msg(false)).toBe(`${file} created; set kernel.domainname=nm-a16h live; reloaded ${file}`);
+      expect((await onHostAsRoot(HOST, 'cat /proc/sys/kernel/domainname')).trim()).toBe('nm-a16h');
+    } finally {
+      await onHostAsRoot(HOST, `rm -f ${file}; echo '${was.replace(/[^A-Za-z0-9._()-]/g, '')}' > /proc/sys/kernel/domainname`);
+    }
   });
 });

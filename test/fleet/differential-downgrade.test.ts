@@ -137,7 +137,7 @@ describe.each(MODES)('%s', (mode) => {
         const n = c.nodemend[mode].registered[r];
         expect(a, r).toBeTruthy();
         // a check run's apt-get --simulate output is Ansible's alone (README: Choices)
-        const [nk, ak] = sameKeys(n, a, ['changed', 'failed', 'rc', 'cache_updated', 'cache_update_time', ...(mode === 'check' ? [] : ['stderr'])]);
+        const [nk, ak] = sameKeys(n, a, ['changed', 'failed', 'rc', 'cache_updated', 'cache_update_time', 'diff', ...(mode === 'check' ? [] : ['stderr'])]);
         expect(nk, r).toEqual(ak);
         if (a.failed) {
           expect(afterCommand(n.msg), r).toBe(afterCommand(a.msg));
@@ -167,6 +167,14 @@ describe('what each case did, so that equal tools are also right', () => {
       expect(r.registered.a_refused.msg).toMatch(new RegExp(`install '?${A}=1\\.0-1'?' failed: ${REFUSED.replace(/[.]/g, '\\.')}$`));
       expect(r.registered.a_state.stdout).toBe('1.0-1');
       expect(typeof r.registered.a_install.cache_update_time).toBe('number');
+      // --diff: apt.py's parse_diff of apt-get's output (the simulation's in check mode); no diff when unchanged
+      expect(Object.keys(r.registered.a_install.diff)).toEqual(['prepared']);
+      expect(r.registered.a_install.diff.prepared).toMatch(new RegExp(`^The following NEW packages will be installed:\n  ${A}\n0 upgraded, 1 newly installed, 0 to remove and \\d+ not upgraded\\.$`));
+      expect(r.registered.a_upgrade.diff.prepared).toMatch(new RegExp(`^The following packages will be upgraded:\n  ${A}\n1 upgraded, 0 newly installed, 0 to remove and \\d+ not upgraded\\.$`));
+      expect(r.registered.a_again).not.toHaveProperty('diff');
+      expect(pins[t].check.registered.a_install.diff.prepared).toMatch(
+        new RegExp(`^The following NEW packages will be installed:\n  ${A}\n0 upgraded, 1 newly installed, 0 to remove and \\d+ not upgraded\\.$`),
+      );
       // the check run has nothing installed: every pinned task would install; nothing is refused
       expect(pins[t].check.registered.a_state.stdout).toBe('none');
       expect(pins[t].check.registered.a_refused.failed).toBe(false);

@@ -134,6 +134,64 @@ const planned = d.case('--check: a link to a src that an earlier task of the run
   `,
 });
 
+// What Ansible 2.14 says of strings inside stored lists and dicts, by where they came from.
+const TYPE_EXPRS: Record<string, string> = {
+  plain_list0: 'plain_list[0]',
+  plain_dict_k: 'plain_dict.k',
+  templ_list0: 'templ_list[0]',
+  templ_list1: 'templ_list[1]',
+  var_of_list0: 'var_of_list[0]',
+  sf_list0: 'sf_list[0]',
+  sf_dict_k: 'sf_dict.k',
+  sf_tl0: 'sf_tl[0]',
+  sf_tl1: 'sf_tl[1]',
+  sf_tl2: 'sf_tl[2]',
+  sf_from_var0: 'sf_from_var[0]',
+  sf_nested: 'sf_nested.a[0].b',
+  sf_json0: 'sf_json[0]',
+  sf_split0: 'sf_split[0]',
+  sf_dict_t_k: 'sf_dict_t.k',
+  sf_dict_t_m: 'sf_dict_t.m',
+  sf_dict_t_lit: 'sf_dict_t.lit',
+  out_lines0: 'out.stdout_lines[0]',
+  reg_lines0: 'reg_lines[0]',
+  reg_dict_v: 'reg_dict.lines[1]',
+};
+const types = d.case('type_debug of strings inside stored lists and dicts', {
+  vars: { plain_list: ['a', 'b'], plain_dict: { k: 'v', n: 1 }, templ_list: ["{{ 'x' }}", 'y-{{ 1 }}'], var_of_list: '{{ plain_list }}' },
+  tasks: `
+    - name: store
+      set_fact:
+        sf_list: [a, b]
+        sf_dict: { k: v }
+        sf_tl: ["{{ 'x' }}", "y-{{ 1 }}", "{{ plain_list[0] }}"]
+        sf_from_var: "{{ plain_list }}"
+        sf_nested: "{{ {'a': [{'b': plain_list[0]}]} }}"
+        sf_json: "{{ '[\\"j\\"]' | from_json }}"
+        sf_split: "{{ 'a,b' | split(',') }}"
+        sf_dict_t: { k: "{{ 'v' }}", m: "z{{ 1 }}", lit: w }
+    - name: host output
+      command: printf 'l1\\nl2'
+      register: out
+      changed_when: false
+      check_mode: false
+    - name: store host output
+      set_fact:
+        reg_lines: "{{ out.stdout_lines }}"
+        reg_dict: { lines: "{{ out.stdout_lines }}" }
+    - name: types
+      debug:
+        msg:
+${Object.entries(TYPE_EXPRS)
+  .map(([k, e]) => `          ${k}: "{{ ${e} | type_debug }}"`)
+  .join('\n')}
+          map_sf_list: "{{ sf_list | map('type_debug') | list }}"
+          map_from_var: "{{ sf_from_var | map('type_debug') | list }}"
+          map_out: "{{ out.stdout_lines | map('type_debug') | list }}"
+      register: seen_types
+  `,
+});
+
 beforeAll(() => d.run(), 900_000);
 
 describe.each(MODES)('%s', (mode) => {
@@ -219,5 +277,11 @@ describe.each(MODES)('%s', (mode) => {
       expect(planned.nodemend[mode].tasks).toEqual(planned.ansible[mode].tasks);
       expect(planned.nodemend[mode].files).toEqual(planned.ansible[mode].files);
     }
+  });
+  it('type_debug of strings inside stored lists and dicts: what Ansible says, by origin', () => {
+    const n = types.nodemend[mode].registered.seen_types?.msg;
+    expect(n, types.nodemend[mode].output).toEqual(types.ansible[mode].registered.seen_types?.msg);
+    // Not vacuous: all three classes are there.
+    expect(n).toMatchObject({ sf_list0: 'AnsibleUnicode', sf_from_var0: 'str', sf_tl2: 'AnsibleUnicode', sf_dict_t_m: 'str', reg_lines0: 'AnsibleUnsafeText' });
   });
 });

@@ -18,7 +18,7 @@ import type { Call, Node } from './ast.js';
 import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { lookupCall } from './calls.js';
 import { givesNativeText } from './fqcn.js';
-import { isPlainStrVar, noteItemsRead } from './str-class.js';
+import { memberStrShape, noteItemsRead, passThrough, strShape, varStrShape, type StrShape } from './str-class.js';
 import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.js';
 import { hasTemplate, renderLazy } from './template-string.js';
 import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, unwrapUnsafe, UnsafeText } from './unsafe.js';
@@ -51,11 +51,12 @@ function undefinedAt(node: Node, ctx: EvalContext): never {
  * stays AnsibleUnicode. type_debug tells them apart.
  */
 let lastReadRendered = false;
-const SINGLE_VAR = /^\{\{\s*[A-Za-z_][\w.]*\s*\}\}$/;
+/** Which strings of the value the last variable or member read gave are a Python str (str-class.ts). */
+let lastShape: StrShape = false;
 
 function read(v: unknown, node: Node, scope: Scope, ctx: EvalContext, fromUnsafe = false): unknown {
   const out = readValue(v, node, scope, ctx, fromUnsafe);
-  if (typeof v === 'string' && hasTemplate(v) && !isUnsafe(v)) lastReadRendered = lastReadRendered || !SINGLE_VAR.test(v.trim());
+  if (typeof v === 'string' && hasTemplate(v) && !isUnsafe(v)) lastReadRendered = lastReadRendered || passThrough(v) === undefined;
   else lastReadRendered = false;
   return out;
 }
@@ -269,13 +270,20 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext): unknown {
         }
       }
       const out = read(v, node, scope, ctx, fromFacts);
-      // A variable that holds a Python str (a set_fact rendered into text, -e k=v) is no AnsibleUnicode.
-      if (isPlainStrVar(scope, node.name, out)) lastReadRendered = true;
+      // A variable that holds a Python str (a set_fact rendered into text, -e k=v), or a list or dict
+      // whose strings are (one a template gave), is no AnsibleUnicode, nor are those strings.
+      lastShape = varStrShape(scope, node.name, out) || (out !== v && !fromFacts && !isUnsafe(v) && strShape(v, out, scope, hasTemplate));
+      if (lastShape === true) lastReadRendered = true;
       return out;
     }
     case 'member': {
       const obj = evaluate(node.object, scope, ctx);
-      return read(getMember(obj, evaluate(node.key, scope, ctx)), node, scope, ctx, isUnsafe(obj));
+      const objShape = node.object.kind === 'variable' || node.object.kind === 'member' ? lastShape : false;
+      const key = evaluate(node.key, scope, ctx);
+      const out = read(getMember(obj, key), node, scope, ctx, isUnsafe(obj));
+      lastShape = memberStrShape(objShape, key);
+      if (lastShape === true) lastReadRendered = true;
+      return out;
     }
     case 'slice':
       return trackUnsafeContainer(() => {

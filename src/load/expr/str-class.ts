@@ -6,44 +6,92 @@
  * give str). A record counts only while the key still holds that very value.
  */
 
-const records = new WeakMap<object, Map<string, string>>();
+/**
+ * Which strings of a stored value are a Python str: true (all of them: a str, or a list or dict a
+ * template gave, which Templar's ansible_eval_concat made anew with literal_eval), false (none), or
+ * per item of a list / key of a dict (a YAML list whose items are partly templates).
+ */
+export type StrShape = boolean | StrShape[] | { [key: string]: StrShape };
 
-/** Note that `holder[key]` is (`str`: true) or is no longer (false) a Python str. */
-export function notePlainStr(holder: object, key: string, value: unknown, str: boolean): void {
+/** What a holder records for a key: the value it holds and which of its strings are a str. */
+export interface StrRecord {
+  value: unknown;
+  shape: StrShape;
+}
+
+const records = new WeakMap<object, Map<string, StrRecord>>();
+
+const isContainer = (v: unknown): v is object => typeof v === 'object' && v !== null;
+
+/** Note which strings `holder[key]` holds are a Python str (`shape`; false: none, the record goes). */
+export function notePlainStr(holder: object, key: string, value: unknown, shape: StrShape): void {
   let m = records.get(holder);
-  if (str && typeof value === 'string') {
+  if (shape !== false && (typeof value === 'string' ? shape === true : isContainer(value))) {
     if (!m) records.set(holder, (m = new Map()));
-    m.set(key, value);
+    m.set(key, { value, shape });
   } else m?.delete(key);
 }
 
-/** The keys of `holder` that hold a Python str now. */
-export function plainStrKeys(holder: object): [string, string][] {
-  return [...(records.get(holder) ?? [])].filter(([k, v]) => (holder as Record<string, unknown>)[k] === v);
+/** The keys of `holder` that hold a Python str (or a container with some) now. */
+export function plainStrKeys(holder: object): [string, StrRecord][] {
+  return [...(records.get(holder) ?? [])].filter(([k, r]) => (holder as Record<string, unknown>)[k] === r.value);
 }
 
-/** A scope's own record: variable name → the str value it holds (run/scope.ts buildScope sets it). */
+/** A scope's own record: variable name → what it holds (run/scope.ts buildScope sets it). */
 export const PLAIN_STR = Symbol('variables holding a Python str');
 
-/** Whether `name` read from `scope` gave a Python str. */
-export function isPlainStrVar(scope: Record<string | symbol, unknown>, name: string, value: unknown): boolean {
-  const m = scope[PLAIN_STR] as Map<string, string> | undefined;
-  return typeof value === 'string' && m !== undefined && m.get(name) === value;
+/** Which strings `name` read from `scope` (giving `value`) are a Python str. */
+export function varStrShape(scope: Record<string | symbol, unknown>, name: string, value: unknown): StrShape {
+  const r = (scope[PLAIN_STR] as Map<string, StrRecord> | undefined)?.get(name);
+  return r !== undefined && r.value === value ? r.shape : false;
 }
 
-/** A template whose text Ansible returns as the read object itself: one `{{ name }}`, nothing around. */
+/** The shape of `shape`'s item or key `key` (a member read: `x[0]`, `x.k`). */
+export function memberStrShape(shape: StrShape, key: unknown): StrShape {
+  if (typeof shape === 'boolean') return shape;
+  return (Array.isArray(shape) ? shape[Number(key)] : shape[String(key)]) ?? false;
+}
+
 /** Jinja's constants read like a name but are no variable ("{{ none }}" renders to a new str). */
 const CONSTANTS = new Set(['none', 'None', 'true', 'True', 'false', 'False']);
-const SINGLE_VAR = /^\{\{\s*([A-Za-z_][\w.]*)\s*\}\}$/;
+const PASS_THROUGH = /^\{\{\s*([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*|\[\s*(?:\d+|'[^'\\]*'|"[^"\\]*")\s*\])*)\s*\}\}$/;
+const PATH_KEY = /\.([A-Za-z_]\w*)|\[\s*(\d+|'[^'\\]*'|"[^"\\]*")\s*\]/g;
+
+/**
+ * A template whose text Ansible returns as the object it reads (ansible_eval_concat: one node,
+ * to_text keeps a str subclass): one `{{ name }}` or `{{ name.key[0] }}`, nothing around. Its
+ * variable and the keys read from it; undefined for anything else.
+ */
+export function passThrough(raw: string): { name: string; keys: string[] } | undefined {
+  const m = PASS_THROUGH.exec(raw.trim());
+  if (!m || CONSTANTS.has(m[1])) return undefined;
+  return { name: m[1], keys: [...m[2].matchAll(PATH_KEY)].map((k) => k[1] ?? (/^\d/.test(k[2]) ? k[2] : k[2].slice(1, -1))) };
+}
 
 /**
  * Whether a stored string rendered from `raw` is a Python str: a template rendered into new text,
- * or one that passes a variable through that holds a str already.
+ * or one that passes through a variable (or an item of one) that holds a str already.
  */
 export function rendersPlainStr(raw: unknown, scope: Record<string | symbol, unknown>, rendered: unknown, hasTemplate: (s: string) => boolean): boolean {
   if (typeof raw !== 'string' || typeof rendered !== 'string' || !hasTemplate(raw)) return false;
-  const single = SINGLE_VAR.exec(raw);
-  return !single || CONSTANTS.has(single[1]) || isPlainStrVar(scope, single[1], rendered);
+  const p = passThrough(raw);
+  if (!p) return true;
+  return p.keys.reduce(memberStrShape, varStrShape(scope, p.name, p.keys.length ? scope[p.name] : rendered)) === true;
+}
+
+/**
+ * Which strings of a stored value rendered from `raw` (a set_fact argument) are a Python str: a
+ * template as rendersPlainStr says, or every one in a list or dict it gave; a YAML list or dict
+ * item by item (its literal strings stay AnsibleUnicode, its templates render to str).
+ */
+export function strShape(raw: unknown, rendered: unknown, scope: Record<string | symbol, unknown>, hasTemplate: (s: string) => boolean): StrShape {
+  if (typeof raw === 'string') return hasTemplate(raw) && (isContainer(rendered) || rendersPlainStr(raw, scope, rendered, hasTemplate));
+  if (!isContainer(raw) || !isContainer(rendered) || Array.isArray(raw) !== Array.isArray(rendered)) return false;
+  // Keys are templated too ("{{ k }}": v): paired by position, as the set_fact arguments are.
+  const rawValues = Object.values(raw);
+  const parts = Object.entries(rendered).map(([k, v], i): [string, StrShape] => [k, strShape(rawValues[i], v, scope, hasTemplate)]);
+  if (parts.every(([, x]) => x === false)) return false;
+  return Array.isArray(rendered) ? parts.map(([, x]) => x) : Object.fromEntries(parts);
 }
 
 /** Lists built in an expression (`[a, 'x']`): which items were read from a variable (AnsibleUnicode there). */

@@ -12,17 +12,11 @@
  *   - an older version installed: `yum install SPEC`, an update ("Updated:" in yum's list).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import pkg, { yum, rpmOlder } from '../../../src/modules/package.js';
-import type { ModuleContext } from '../../../src/modules/types.js';
-import type { ExecResult } from '../../../src/transport/types.js';
-import { EL7_FIXTURES, installRpm, publishRpm } from '../../setup/el7.js';
+import { localEl7Host, type LocalEl7Host } from '../../setup/el7-local-host.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const hosts: LocalEl7Host[] = [];
+afterAll(() => hosts.forEach((h) => h.remove()));
 
 const DOCKER = [
   { name: 'docker-ce', epoch: 3, version: '18.06.3.ce', release: '3.el7' },
@@ -32,35 +26,9 @@ const DOCKER = [
 
 /** A host whose shell runs the stand-ins: `installed` docker-ce version in its rpm database, all three in its repository. */
 function host(installed: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'nm-yumdown-'));
-  dirs.push(dir);
-  const [db, repo] = [join(dir, 'rpmdb'), join(dir, 'repo')];
-  for (const p of DOCKER) publishRpm(repo, p);
-  installRpm(
-    db,
-    DOCKER.find((p) => p.version === installed)!,
-  );
-  const env = { ...process.env, PATH: `${EL7_FIXTURES}:${process.env.PATH}`, NM_RPMDB: db, NM_YUMREPO: repo };
-  const commands: string[] = [];
-  const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { env, encoding: 'utf8' });
-  const ctx = (check = false) =>
-    ({
-      host: 'el7',
-      check,
-      diff: false,
-      vars: {},
-      timeoutSec: 60,
-      facts: { get: async (n: string) => (n === 'pkg_mgr' ? 'yum' : undefined), invalidate: () => undefined },
-      conn: {
-        hostName: 'el7',
-        exec: async (cmd: unknown) => {
-          commands.push(String(cmd));
-          const r = sh(String(cmd));
-          return { rc: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, stdoutBytes: Buffer.from(r.stdout) } as ExecResult;
-        },
-      },
-    }) as unknown as ModuleContext;
-  return { ctx, commands, sh, rpmdb: () => readdirSync(db).sort() };
+  const h = localEl7Host(DOCKER, [DOCKER.find((p) => p.version === installed)!]);
+  hosts.push(h);
+  return h;
 }
 
 describe('yum allow_downgrade (yum.py 2.14.18 install() against the yum 3.4.3 stand-in)', () => {

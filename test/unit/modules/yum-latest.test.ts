@@ -13,17 +13,12 @@
  *     epoch 0 when unset, po_to_envra), `changes: {installed: [...]}` only when it runs yum.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import pkg, { yum, parseQuery } from '../../../src/modules/package.js';
-import type { ModuleContext } from '../../../src/modules/types.js';
-import type { ExecResult } from '../../../src/transport/types.js';
-import { EL7_FIXTURES, installRpm, publishRpm, type RepoPackage } from '../../setup/el7.js';
+import type { RepoPackage } from '../../setup/el7.js';
+import { localEl7Host, type LocalEl7Host } from '../../setup/el7-local-host.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const hosts: LocalEl7Host[] = [];
+afterAll(() => hosts.forEach((h) => h.remove()));
 
 const REPO: RepoPackage[] = [
   { name: 'docker-ce', epoch: 3, version: '18.06.3.ce', release: '3.el7', repo: 'docker-ce-stable' },
@@ -35,32 +30,9 @@ const REPO: RepoPackage[] = [
 
 /** A host whose shell runs the stand-ins, with `installed` in its rpm database and REPO in its repository. */
 function host(installed: RepoPackage[]) {
-  const dir = mkdtempSync(join(tmpdir(), 'nm-yumlatest-'));
-  dirs.push(dir);
-  const [db, repo] = [join(dir, 'rpmdb'), join(dir, 'repo')];
-  for (const p of REPO) publishRpm(repo, p);
-  for (const p of installed) installRpm(db, p);
-  const env = { ...process.env, PATH: `${EL7_FIXTURES}:${process.env.PATH}`, NM_RPMDB: db, NM_YUMREPO: repo };
-  const commands: string[] = [];
-  const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { env, encoding: 'utf8' });
-  const ctx = (check = false) =>
-    ({
-      host: 'el7',
-      check,
-      diff: false,
-      vars: {},
-      timeoutSec: 60,
-      facts: { get: async (n: string) => (n === 'pkg_mgr' ? 'yum' : undefined), invalidate: () => undefined },
-      conn: {
-        hostName: 'el7',
-        exec: async (cmd: unknown) => {
-          commands.push(String(cmd));
-          const r = sh(String(cmd));
-          return { rc: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, stdoutBytes: Buffer.from(r.stdout) } as ExecResult;
-        },
-      },
-    }) as unknown as ModuleContext;
-  return { ctx, commands, sh, rpmdb: () => readdirSync(db).sort() };
+  const h = localEl7Host(REPO, installed);
+  hosts.push(h);
+  return h;
 }
 
 const OLD_DOCKER = { name: 'docker-ce', epoch: 3, version: '18.06.3.ce', release: '3.el7' };
