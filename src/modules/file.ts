@@ -269,19 +269,13 @@ async function planExisting(ctx: ModuleContext, a: Args, p: FileProbe, ex: Recor
   return finish(ctx, a, p, state, ch, p.realPath);
 }
 
-/** execute_touch's result names the path `dest` (add_path_info reads either). */
-function touchResult(r: Record<string, unknown>): Record<string, unknown> {
-  const { path, ...rest } = r;
-  return { dest: path, ...rest };
-}
-
 async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Promise<Plan> {
   if (p.exists) {
     // touch's times default to now (file.py keep_backward_compatibility_on_timestamps): always a change.
     const now = { ...a, modification_time: a.modification_time ?? 'now', access_time: a.access_time ?? 'now' };
     const plan = await planExisting(ctx, now, p, ex, p.type === 'directory' ? 'directory' : 'file');
     const apply = plan.apply;
-    return { ...plan, result: touchResult(plan.result ?? {}), apply: apply && (async () => touchResult((await apply()) ?? {})) };
+    return { ...plan, result: destResult(plan.result), apply: apply && (async () => destResult(await apply())) };
   }
   if (!parentWillExist(ctx, p.realPath, p.parentExists)) throw new ModuleFailure(`cannot touch ${a.path}: directory ${posix.dirname(p.realPath)} does not exist`);
   if (ctx.check) await assertOwnersExist(ctx.conn, a.owner, a.group);
@@ -307,7 +301,7 @@ async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<s
       );
       // A timestamp for a new file is a second, rare step.
       const st = ch.cmds.length ? await runAndStat(ctx.conn, raw(ch.cmds.map(String).join(' && ')), p.realPath, `cannot set times of ${a.path}`) : w.stat;
-      return touchResult(fileResult(a, st, 'file'));
+      return destResult(fileResult(a, st, 'file'));
     },
   };
 }
@@ -330,8 +324,8 @@ async function targetAttrs(ctx: ModuleContext, a: Args, ex: Record<string, strin
   return ch;
 }
 
-/** ensure_symlink names the link `dest` (add_path_info reads path or dest), not `path`. */
-function linkResult(r: Record<string, unknown> | undefined | void): Record<string, unknown> {
+/** ensure_symlink and execute_touch name the path `dest` (add_path_info reads path or dest), not `path`. */
+function destResult(r: Record<string, unknown> | undefined | void): Record<string, unknown> {
   const { path, ...rest } = r ?? {};
   return { dest: path, ...rest };
 }
@@ -355,9 +349,9 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
     // As ensure_symlink's result: src, and the path's details only when the link leads somewhere (add_path_info).
     const plan = finish(ctx, a, p, 'link', ch, a.path);
     const dangling = !ex.src?.length;
-    plan.result = dangling ? { dest: a.path, src } : { ...linkResult(plan.result), src };
+    plan.result = dangling ? { dest: a.path, src } : { ...destResult(plan.result), src };
     const apply = plan.apply;
-    if (apply) plan.apply = async () => (dangling ? { dest: a.path, src } : { ...linkResult(await apply()), src });
+    if (apply) plan.apply = async () => (dangling ? { dest: a.path, src } : { ...destResult(await apply()), src });
     return plan;
   }
   if (p.type === 'directory') throw new ModuleFailure(`${a.path} is a directory: refusing to replace it with a symlink`);
@@ -379,7 +373,7 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
     result: { dest: a.path, src },
     apply: async () => {
       const st = await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`);
-      return ex.src?.length ? { ...linkResult(fileResult(a, st, 'link')), src } : { dest: a.path, src };
+      return ex.src?.length ? { ...destResult(fileResult(a, st, 'link')), src } : { dest: a.path, src };
     },
   };
 }
