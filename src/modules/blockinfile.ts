@@ -74,7 +74,7 @@ export function blockEdit(a: Args): (text: string) => EditResult {
 
 export default defineModule<Args>({
   name: 'blockinfile',
-  userPaths: ['path'],
+  pathArgs: ['path'],
   description: 'Insert, update or remove a block of lines between marker lines',
   schema,
   async plan(a, ctx) {

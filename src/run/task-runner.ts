@@ -26,7 +26,7 @@ import { extendedLoopVars, loopItems } from './loops.js';
 import { BasisRecorder, recordingShell, type Basis } from '../plan/basis.js';
 import { blockVarsOf, type Inherited } from './inherited.js';
 import { keywordBool, renderEnvironment, withEnvironment } from './keywords.js';
-import { expandUserPaths } from '../modules/lib/expand-user.js';
+import { expandPaths } from '../modules/lib/expand-path.js';
 
 export interface TaskEnv {
   options: RunOptions;
@@ -463,7 +463,8 @@ async function planAndApply(
 ): Promise<{ result: Record<string, unknown>; applied: boolean; basis?: Basis; diff?: Plan['diff']; checkResult?: Record<string, unknown> }> {
   let basis: Basis | undefined;
   try {
-    const plan = await mod.plan(mod.userPaths ? await expandUserPaths(ctx, args as Record<string, unknown>, mod.userPaths) : args, ctx);
+    const pathArgs = typeof mod.pathArgs === 'function' ? mod.pathArgs(args) : mod.pathArgs;
+    const plan = await mod.plan(pathArgs?.length ? await expandPaths(ctx, args as object, pathArgs) : args, ctx);
     // What the plan read, taken before apply() reads anything else.
     basis = { ...basisRec.entries, ...plan.basis };
     if (!ctx.check) {
