@@ -28,6 +28,13 @@ export interface TextEditOptions extends WantedAttrs {
   missingMsg?: string;
   /** Ansible's `validate`: a command with %s run on the temp file before the rename. */
   validate?: string;
+  /**
+   * The msg a created file registers, in Ansible's words (lineinfile: the edit's "line added", blockinfile:
+   * "File created"), in check mode and in the real run alike; left out, "PATH would be created" / "PATH created".
+   */
+  createdMsg?: (edit: EditResult) => string;
+  /** Ansible's module warnings (module.warn), registered under `warnings` whatever the outcome. */
+  warnings?: string[];
 }
 
 /** A module's arguments that are Ansible's file arguments of the same names (replace has no `create`, ini_file no `validate`). */
@@ -63,8 +70,13 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
   const r = edit(before);
   const d = probe.exists ? attrDelta(probe, o) : undefined;
   const changed = r.changed || !probe.exists || Boolean(d?.changed);
-  const msgs = [!probe.exists ? `${o.path} would be created` : r.msg, d?.changed ? describeAttrs(d) : ''].filter(Boolean);
-  const extra = { ...(r.found !== undefined ? { found: r.found } : {}), ...(o.backupField === 'backup' ? { backup: '' } : {}) };
+  const created = (would: boolean) => (o.createdMsg ? o.createdMsg(r) : `${o.path} ${would ? 'would be ' : ''}created`);
+  const msgs = [!probe.exists ? created(true) : r.msg, d?.changed ? describeAttrs(d) : ''].filter(Boolean);
+  const extra = {
+    ...(r.found !== undefined ? { found: r.found } : {}),
+    ...(o.backupField === 'backup' ? { backup: '' } : {}),
+    ...(o.warnings?.length ? { warnings: o.warnings } : {}),
+  };
   // Unchanged: Ansible's lineinfile/blockinfile register msg "".
   if (!changed) return { changed: false, result: { ...extra, msg: '' } };
 
@@ -75,7 +87,7 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
   return {
     changed: true,
     msg: msgs.join('; '),
-    done: [!probe.exists ? `${o.path} created` : r.msg, d?.changed ? describeAttrs(d) : ''].filter(Boolean).join('; '),
+    done: [!probe.exists ? created(false) : r.msg, d?.changed ? describeAttrs(d) : ''].filter(Boolean).join('; '),
     diff,
     result: extra,
     apply: async () => {
