@@ -46,6 +46,19 @@ const TARGETS: Target[] = [
       },
     ],
   },
+  {
+    name: 'blockinfile',
+    refused: [
+      {
+        file: 'validate.yml',
+        task: 'EXPECTED FAILURE test improper validate',
+        why: 'validate without %s is bad input: refused when the playbook loads, not when the task runs',
+        error: 'roles/blockinfile/tasks/validate.yml:8:15: "validate": validate must contain %s: grep, got string "grep"',
+        ansibleRows: 1,
+      },
+    ],
+  },
+  { name: 'replace', refused: [] },
 ];
 
 /** Each tool's directory on the host: under /tmp, unique to this suite, the target and the tool. */
