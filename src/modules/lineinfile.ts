@@ -89,6 +89,7 @@ function emptySearchWarnings(a: Args): string[] {
 
 export default defineModule<Args>({
   name: 'lineinfile',
+  userPaths: ['path'],
   description: 'Ensure a line is in a file (replace the last regexp match, or insert), or remove matching lines',
   schema,
   async plan(a, ctx) {
