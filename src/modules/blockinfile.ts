@@ -74,10 +74,10 @@ export function blockEdit(a: Args): (text: string) => EditResult {
 
 export default defineModule<Args>({
   name: 'blockinfile',
-  userPaths: ['path'],
+  pathArgs: ['path'],
   description: 'Insert, update or remove a block of lines between marker lines',
   schema,
   async plan(a, ctx) {
-    return planTextEdit(ctx, { ...fileEditOptions(a), absentOk: a.state === 'absent', backupField: 'backup_file' }, blockEdit(a));
+    return planTextEdit(ctx, { ...fileEditOptions(a), absentOk: a.state === 'absent', backupField: 'backup_file', createdMsg: () => 'File created' }, blockEdit(a));
   },
 });

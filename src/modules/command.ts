@@ -160,7 +160,7 @@ const CHDIR_FAILED = '__NODEMEND_CHDIR_FAILED__';
 
 function chdirPrefix(chdir: string | undefined): Raw {
   if (!chdir) return raw('');
-  return sh`cd ${shellWord(chdir, { expand: true })} 2>/dev/null || { echo ${CHDIR_FAILED} >&2; exit 1; }
+  return sh`cd ${chdir} 2>/dev/null || { echo ${CHDIR_FAILED} >&2; exit 1; }
 `;
 }
 
@@ -194,7 +194,7 @@ function delta(ms: number): string {
  */
 export async function planCommand(args: CommonArgs, ctx: ModuleContext, program: Raw, cmd: unknown, shown: string): Promise<Plan> {
   if (args.creates || args.removes) {
-    const test = (p: string): Raw => sh`set -- ${shellWord(p, { expand: true, glob: true })}; { [ -e "$1" ] || [ -L "$1" ]; } && echo yes || echo no`;
+    const test = (p: string): Raw => sh`set -- ${shellWord(p, { glob: true })}; { [ -e "$1" ] || [ -L "$1" ]; } && echo yes || echo no`;
     const script = sh`${chdirPrefix(args.chdir)}${args.creates ? test(args.creates) : raw('echo -')}; ${args.removes ? test(args.removes) : raw('echo -')}`;
     const res = await ctx.conn.exec(script);
     if (res.stderr.includes(CHDIR_FAILED)) {
@@ -274,6 +274,7 @@ export const schema = z.preprocess(
 
 export default defineModule({
   name: 'command',
+  pathArgs: ['chdir', 'creates', 'removes'],
   description: 'Run a program on the host without a shell (argv quoted word by word); creates/removes for idempotency',
   schema,
   freeForm: 'cmd',

@@ -83,7 +83,7 @@ async function remoteSource(ctx: ModuleContext, src: string): Promise<Source> {
 
 export default defineModule<Args>({
   name: 'copy',
-  userPaths: ['dest'],
+  pathArgs: (a: Args) => (a.remote_src ? ['src', 'dest'] : ['dest']),
   description: 'Put a controller file or inline content on the host (atomic; mode/owner/group; backup)',
   schema,
   async plan(a, ctx) {

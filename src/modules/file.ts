@@ -428,7 +428,7 @@ function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
 
 export default defineModule<Args>({
   name: 'file',
-  userPaths: ['path', 'src'],
+  pathArgs: ['path', 'src'],
   description: 'Manage a path: directory, file attributes, touch, symlink, absent (mode/owner/group, recurse)',
   schema,
   async plan(a, ctx) {

@@ -217,6 +217,7 @@ for f in ${sums}; do s=$(sha1sum < "$f" 2>/dev/null) && printf '%s\\0' "\${s%% *
 
 export default defineModule<Args>({
   name: 'find',
+  pathArgs: ['paths'],
   description: 'Find files, directories or links by name pattern, age, size or contents; registers files (stat fields), matched, examined',
   schema,
   async plan(a, ctx) {

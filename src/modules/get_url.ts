@@ -144,6 +144,7 @@ function baseName(url: string): string {
 
 export default defineModule({
   name: 'get_url',
+  pathArgs: ['dest'],
   description: 'Download a URL on the host to dest (curl/wget/python3), checksum-verified and atomic',
   schema,
   async plan(a, ctx): Promise<Plan> {

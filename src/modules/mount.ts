@@ -195,6 +195,7 @@ function rmdirError(path: string, stderr: string): string {
 
 export default defineModule<Args>({
   name: 'mount',
+  pathArgs: ['path', 'src'],
   collection: 'ansible.posix',
   description: 'A mount point in fstab (present, absent_from_fstab) and/or mounted, unmounted, remounted, absent, as ansible.posix.mount',
   schema,

@@ -51,6 +51,7 @@ export function subsetNames(subsets: string[]): string[] {
 
 export default defineModule({
   name: 'setup',
+  pathArgs: ['fact_path'],
   description: "The host's facts under Ansible's ansible_ names (gather_subset, filter), never changed",
   schema,
   async plan(args, ctx) {

@@ -21,6 +21,7 @@ export const schema = z.preprocess(
 
 export default defineModule({
   name: 'shell',
+  pathArgs: ['chdir', 'creates', 'removes'],
   description: 'Run a command line through /bin/sh (or executable) on the host; creates/removes for idempotency',
   schema,
   freeForm: 'cmd',

@@ -20,6 +20,7 @@ const MIB = 1024 * 1024;
 
 export default defineModule<Args>({
   name: 'slurp',
+  pathArgs: ['src'],
   description: 'Read a remote file into result.content (base64)',
   schema,
   async plan(a, ctx) {

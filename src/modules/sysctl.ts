@@ -106,6 +106,7 @@ const SET_FAILED = /^sysctl: setting key "[^"]+": (Invalid argument|Read-only fi
 
 export default defineModule<Args>({
   name: 'sysctl',
+  pathArgs: ['sysctl_file'],
   collection: 'ansible.posix',
   description: 'Set a kernel parameter in a sysctl file (sysctl.d) and reload it, or set it live (sysctl_set)',
   schema,

@@ -114,8 +114,12 @@ export interface ModuleDef<A = any> {
   secretArgs?: string[];
   /** Runs on the controller only (debug, set_fact, assert, fail): no connection needed. */
   local?: boolean;
-  /** Arguments Ansible types as `path`: a leading `~` is expanded on the host, as the task's user, before plan (lib/expand-user.ts). */
-  userPaths?: readonly string[];
+  /**
+   * Arguments Ansible types as `path` (check_type_path): `$VAR` and `~` are expanded as the module
+   * would on the host, in the task's user's environment, before plan (lib/expand-path.ts). A
+   * function when it depends on other arguments (a `src` is the host's only with `remote_src`).
+   */
+  pathArgs?: readonly string[] | ((args: A) => readonly string[]);
   /**
    * Load time, before any host: check the controller files the (unrendered) arguments name,
    * pushing positioned errors (include_vars reads a static file now).

@@ -185,6 +185,7 @@ echo EXTRACTED
 
 export default defineModule({
   name: 'unarchive',
+  pathArgs: (a: UnarchiveArgs) => (a.remote_src ? ['src', 'dest', 'creates'] : ['dest', 'creates']),
   description: 'Extract a tar(.gz/.xz/.bz2) or zip archive (controller file or remote_src) into an existing directory',
   schema,
   async plan(a, ctx): Promise<Plan> {

@@ -85,6 +85,7 @@ chown -R ${`${uid}:${gid}`} ${home}`;
 
 export default defineModule<Args>({
   name: 'user',
+  pathArgs: ['home'],
   description: 'A user account present (uid, group, groups, shell, home, password hash, lock) or absent, through useradd/usermod/userdel',
   schema,
   secretArgs: ['password'],

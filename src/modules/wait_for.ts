@@ -122,6 +122,7 @@ function timeoutMessage(a: WaitArgs): string {
 
 export default defineModule({
   name: 'wait_for',
+  pathArgs: ['path'],
   description: 'Wait on the host for a port to open/close or a file to appear (with a regex) / disappear',
   schema,
   async plan(args, ctx) {

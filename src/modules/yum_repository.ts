@@ -157,6 +157,7 @@ function masker(a: Args): (s: string) => string {
 
 export default defineModule<Args>({
   name: 'yum_repository',
+  pathArgs: ['reposdir'],
   description: 'Add or remove a yum repository in a .repo file, as ansible.builtin.yum_repository writes it',
   schema,
   secretArgs: [...SECRETS],
