@@ -85,6 +85,8 @@ export interface TaskCommon {
   environment: EnvEntry[];
   notify?: string[];
   check_mode?: BoolKeyword; // false: run for real even under --check; true: only plan, even in a real run (as Ansible)
+  /** true: the task reports (and registers) its diff without --diff; false: never, even with --diff (as Ansible). */
+  diff?: BoolKeyword;
   run_once?: BoolKeyword;
   delegate_to?: string;
   /** With delegate_to: the facts the task sets go to the delegated host (2.14's strategy get_delegated_hosts). */
@@ -192,6 +194,8 @@ export interface Play {
   become_user?: string;
   connection?: 'local' | 'ssh';
   environment: EnvEntry[];
+  /** Diffs for every task of the play, whatever --diff says (a block's or task's own wins). */
+  diff?: BoolKeyword;
   /**
    * `gather_facts: false`: the facts that depend on who asks (ansible_env, the user, virtual and
    * mount facts) stay as an earlier play or a setup task read them, undefined before (Ansible gathers

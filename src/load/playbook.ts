@@ -158,6 +158,7 @@ class PlaybookLoader {
       become_user: typeof data.become_user === 'string' ? data.become_user : undefined,
       connection: data.connection === 'local' || data.connection === 'ssh' ? data.connection : undefined,
       environment: environmentOf(data.environment),
+      diff: boolKeyword(data.diff),
       gather_facts: boolKeyword(data.gather_facts),
       serial: serial as (number | string)[],
       max_fail_percentage: typeof data.max_fail_percentage === 'number' ? data.max_fail_percentage : undefined,

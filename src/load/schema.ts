@@ -99,6 +99,7 @@ export const commonShape = {
   // Also on blocks (and imports), inherited by the tasks inside as in Ansible.
   notify: d(stringOrList, 'Handler names or listen topics'),
   check_mode: boolKeyword,
+  diff: d(boolKeyword, "true: show and register this task's diff even without --diff; false: never, even with --diff"),
   run_once: boolKeyword,
   delegate_to: z.string(),
   delegate_facts: d(z.boolean(), "With delegate_to: facts the task sets (set_fact, a module's ansible_facts) go to the delegated host"),
@@ -182,6 +183,7 @@ export function playSchema(task: z.ZodType) {
       become_user: z.string(),
       connection: d(z.enum(['local', 'ssh']), 'local: run every task on the control machine (Ansible connection: local)'),
       environment: d(environmentSchema, 'Environment variables for every task of the play (a block or task setting the same name wins)'),
+      diff: d(boolKeyword, "Every task's diff shown and registered (true) or not (false) whatever --diff says; a task's own diff: wins"),
       serial: d(serialSchema, 'Batch sizes: numbers or "30%"; the last repeats'),
       max_fail_percentage: z.number().min(0).max(100),
       any_errors_fatal: z.boolean(),

@@ -163,7 +163,7 @@ export class TaskLoader {
       const e = map.get(k);
       if (e?.value && typeof data[k] === 'string') checkTemplate(y, e.value, data[k] as string, this.errors);
     }
-    for (const k of ['vars', 'environment', 'become', 'ignore_errors', 'no_log', 'check_mode', 'run_once']) checkTemplatesDeep(y, map.get(k)?.value ?? null, this.errors);
+    for (const k of ['vars', 'environment', 'become', 'ignore_errors', 'no_log', 'check_mode', 'diff', 'run_once']) checkTemplatesDeep(y, map.get(k)?.value ?? null, this.errors);
     const notify = map.get('notify');
     if (notify) {
       const nodes = isSeq(notify.value) ? items(y, notify.value) : [notify.value];
@@ -184,6 +184,7 @@ export class TaskLoader {
       environment: environmentOf(data.environment),
       notify: notify ? stringList(data.notify) : undefined,
       check_mode: boolKeyword(data.check_mode),
+      diff: boolKeyword(data.diff),
       run_once: boolKeyword(data.run_once),
       delegate_to: str(data.delegate_to),
       delegate_facts: typeof data.delegate_facts === 'boolean' ? data.delegate_facts : undefined,

@@ -79,12 +79,20 @@ export function lineEdit(a: Args): (text: string) => EditResult {
         });
 }
 
+/** lineinfile.py's warning for an empty regexp or search_string (it matches every line). */
+function emptySearchWarnings(a: Args): string[] {
+  if (a.regexp !== '' && a.search_string !== '') return [];
+  const what = a.regexp === '' ? 'regular expression' : 'search string';
+  const tail = a.regexp === '' ? " If this is desired, use '^' to match every line in the file and avoid this warning." : '';
+  return [`The ${what} is an empty string, which will match every line in the file. This may have unintended consequences, such as replacing the last line in the file rather than appending.${tail}`];
+}
+
 export default defineModule<Args>({
   name: 'lineinfile',
   userPaths: ['path'],
   description: 'Ensure a line is in a file (replace the last regexp match, or insert), or remove matching lines',
   schema,
   async plan(a, ctx) {
-    return planTextEdit(ctx, { ...fileEditOptions(a), absentOk: a.state === 'absent', backupField: 'backup' }, lineEdit(a));
+    return planTextEdit(ctx, { ...fileEditOptions(a), absentOk: a.state === 'absent', backupField: 'backup', createdMsg: (r) => r.msg, warnings: emptySearchWarnings(a) }, lineEdit(a));
   },
 });

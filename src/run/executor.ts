@@ -118,7 +118,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       startAt,
       rolesDone: new Map(),
       stepping: false,
-      rootInh: inherit(ROOT, { when: [], tags: play.tags, vars: {}, environment: play.environment, become: play.become, become_user: play.become_user, connection: play.connection }),
+      rootInh: inherit(ROOT, { when: [], tags: play.tags, vars: {}, environment: play.environment, become: play.become, become_user: play.become_user, connection: play.connection, diff: play.diff }),
       env: {
         options,
         playName: play.name,

@@ -7,6 +7,7 @@ import { ModuleFailure } from '../modules/types.js';
 import type { LoopKind } from '../load/model.js';
 import { firstFound, lookupPlugin } from '../load/expr/lookups.js';
 import { ExprValueError } from '../load/expr/errors.js';
+import { printf } from '../load/expr/filters-printf.js';
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
@@ -55,7 +56,8 @@ function sequence(terms: unknown[]): string[] {
     if ([start, end, stride].some((n) => !Number.isInteger(n))) throw new ModuleFailure('with_sequence: start, end, count and stride must be integers');
     if (stride === 0) continue;
     if (stride > 0 ? end < start : end > start) throw new ModuleFailure('with_sequence: to count backwards make stride negative');
-    for (let i = start; stride > 0 ? i <= end : i >= end; i += stride) out.push(format.replace(/%(0?\d*)d/, (_m, w: string) => String(i).padStart(Number(w) || 0, w.startsWith('0') ? '0' : ' ')));
+    // sequence.py: `self.format % i`, Python's %-formatting (format=%02x gives 00, 01, ... 0a).
+    for (let i = start; stride > 0 ? i <= end : i >= end; i += stride) out.push(printf(format, [i]));
   }
   return out;
 }

@@ -85,6 +85,8 @@ interface HostKeywords {
   ignoreErrors: boolean;
   /** The task's own check_mode (true: forced into check mode even in a real run). */
   forcedCheck?: boolean;
+  /** The task's own diff (true: diff shown and registered without --diff; false: never). */
+  forcedDiff?: boolean;
 }
 
 /**
@@ -111,6 +113,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
         noLog: keywordBool(task.no_log ?? inh.no_log, 'no_log', kwScope, task.loc) ?? false,
         ignoreErrors: keywordBool(task.ignore_errors ?? inh.ignore_errors, 'ignore_errors', kwScope, task.loc) ?? false,
         forcedCheck: keywordBool(task.check_mode, 'check_mode', kwScope, task.loc),
+        forcedDiff: keywordBool(task.diff, 'diff', kwScope, task.loc),
       };
     });
   } catch (e) {
@@ -288,6 +291,7 @@ async function runOnce(
   // loop_control.label: what reports show for the item (a big dict, or one carrying a secret)
   let shownItem: { item?: unknown } = item === undefined ? {} : { item: unwrapUnsafe(item) };
   const { noLog, ignoreErrors } = kw;
+  const diffOn = kw.forcedDiff ?? env.options.diff;
   const when = [...inh.when, ...task.when];
   try {
     if (item !== undefined && task.loop_label !== undefined) {
@@ -321,7 +325,7 @@ async function runOnce(
       conn: conn ? recordingShell(withEnvironment(conn.as(become), environment), basisRec) : noConn,
       loginConn: conn ? recordingShell(withEnvironment(conn.as(undefined), environment), basisRec) : noConn,
       check,
-      diff: env.options.diff && !noLog,
+      diff: diffOn && !noLog,
       facts: target.facts,
       vars: scope,
       renderTemplate: (file, opts) => withFacts(target.facts, () => renderTemplateFile(file, { ...scope, ...TEMPLATE_MODULE_VARS }, opts)),
@@ -396,7 +400,7 @@ async function runOnce(
         rc: noLog ? undefined : (result.rc as number | undefined),
         stdoutTail: noLog ? undefined : tail(result.stdout),
         stderrTail: noLog ? undefined : tail(result.stderr),
-        diff: noLog || !env.options.diff ? undefined : (shownDiff ?? (Array.isArray(result.diff) ? (result.diff as TaskResult['diff']) : undefined)),
+        diff: noLog || !diffOn ? undefined : (shownDiff ?? (Array.isArray(result.diff) ? (result.diff as TaskResult['diff']) : undefined)),
         basis,
       }),
     };

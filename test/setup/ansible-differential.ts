@@ -483,10 +483,12 @@ export class NodemendRunner implements Runner {
       const merged = new Map<string, RawTask>();
       tasks = [];
       for (const h of Object.values(report.hosts)) {
+        let lastKey: string | undefined;
         for (const t of h.tasks) {
-          // One entry per loop item in nodemend's report; Ansible reports the task once.
+          // One entry per loop item in nodemend's report; Ansible reports the task once (a later task of the same name is its own).
           const key = `${t.play}\0${t.task}\0${t.handler ? 1 : 0}`;
-          const prev = t.item !== undefined ? merged.get(key) : undefined;
+          const prev = t.item !== undefined && key === lastKey ? merged.get(key) : undefined;
+          lastKey = key;
           if (prev) {
             prev.changed ||= t.changed;
             prev.status = aggregate(prev.status, t.status, prev.changed);

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { isMap, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { hostUpper } from '../../src/fleet/hosts.js';
 import { AnsibleRunner, NodemendRunner, type Mode, type RawTask } from './ansible-differential.js';
 import { workDir, type CliResult } from './cli.js';
@@ -31,8 +31,9 @@ export function onHost(host: string, script: string): Promise<CliResult> {
 }
 
 /**
- * A task left out of a role's temporary copy until nodemend loads it: its task file, its name, and
- * why; with `arg`, only that argument of the task's module is left out (the task stays).
+ * A task left out of a role's temporary copy until nodemend loads it: its task file, its name (or the
+ * name of a task inside the block to leave out), and why; with `arg`, only that argument of the
+ * task's module is left out (the task stays).
  */
 export interface NotYet {
   file: string;
@@ -55,7 +56,8 @@ export function roleCopy(role: string, notYet: readonly NotYet[]): string {
     // YAML 1.1, as Ansible reads it: an unquoted `mode: 0755` must be written back as 0755 (1.2 would make it 755).
     const doc = parseDocument(readFileSync(path, 'utf8'), { version: '1.1' });
     const tasks = doc.contents as YAMLSeq<YAMLMap>;
-    const at = tasks.items.findIndex((t) => t.get('name') === task);
+    // A task by its name, or the unnamed block that holds it (the block goes whole: its rescue expects that task).
+    const at = tasks.items.findIndex((t) => t.get('name') === task || (isSeq(t.get('block')) && (t.get('block') as YAMLSeq<YAMLMap>).items.some((b) => b.get('name') === task)));
     if (at < 0) throw new Error(`not yet: no task "${task}" in ${file}`);
     if (arg === undefined) tasks.items.splice(at, 1);
     else {

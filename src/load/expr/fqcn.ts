@@ -63,6 +63,7 @@ const ANSIBLE_TESTS = new Set([
   'skipped',
   'succeeded',
   'success',
+  'successful',
   'truthy',
   'version',
   'version_compare',

@@ -95,6 +95,7 @@ export const TESTS: Record<string, TestDef> = {
   divisibleby: { params: ['num'], required: 1, fn: (v, a) => num(v) % num(a.num) === 0 },
   succeeded,
   success: succeeded,
+  successful: succeeded, // ansible-core 2.14 plugins/test/core.py: a third name for the same test
   failed,
   failure: failed,
   changed,

@@ -29,6 +29,13 @@ export interface TextEditOptions extends WantedAttrs {
   missingMsg?: string;
   /** Ansible's `validate`: a command with %s run on the temp file before the rename. */
   validate?: string;
+  /**
+   * The msg a created file registers, in Ansible's words (lineinfile: the edit's "line added", blockinfile:
+   * "File created"), in check mode and in the real run alike; left out, "PATH would be created" / "PATH created".
+   */
+  createdMsg?: (edit: EditResult) => string;
+  /** Ansible's module warnings (module.warn), registered under `warnings` whatever the outcome. */
+  warnings?: string[];
 }
 
 /** A module's arguments that are Ansible's file arguments of the same names (replace has no `create`, ini_file no `validate`). */
@@ -68,10 +75,15 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
   const r = edit(before);
   const d = probe.exists ? attrDelta(probe, o) : undefined;
   const changed = r.changed || !probe.exists || Boolean(d?.changed);
+  const created = (would: boolean) => (o.createdMsg ? o.createdMsg(r) : `${o.path} ${would ? 'would be ' : ''}created`);
   // Attributes that change are said as lineinfile/blockinfile/replace's check_file_attrs says them (the diff has the details).
   const attrs = d?.changed ? ATTRS_CHANGED : '';
-  const msgs = [!probe.exists ? `${o.path} would be created` : r.msg, attrs].filter(Boolean);
-  const extra = { ...(r.found !== undefined ? { found: r.found } : {}), ...(o.backupField === 'backup' ? { backup: '' } : {}) };
+  const msgs = [!probe.exists ? created(true) : r.msg, attrs].filter(Boolean);
+  const extra = {
+    ...(r.found !== undefined ? { found: r.found } : {}),
+    ...(o.backupField === 'backup' ? { backup: '' } : {}),
+    ...(o.warnings?.length ? { warnings: o.warnings } : {}),
+  };
   // Unchanged: Ansible's lineinfile/blockinfile register msg "".
   if (!changed) return { changed: false, result: { ...extra, msg: '' } };
 
@@ -82,7 +94,7 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
   return {
     changed: true,
     msg: msgs.join(' and '),
-    done: [!probe.exists ? `${o.path} created` : r.msg, attrs].filter(Boolean).join(' and '),
+    done: [!probe.exists ? created(false) : r.msg, attrs].filter(Boolean).join(' and '),
     diff,
     result: extra,
     apply: async () => {

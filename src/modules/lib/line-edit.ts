@@ -4,13 +4,13 @@
  * the LAST matching line is replaced unless firstmatch; with no regexp match an exact copy
  * of `line` anywhere means "present"; otherwise insert after/before the last (or first)
  * insertafter/insertbefore match, else at EOF; backrefs with no match change nothing.
- * Two deliberate differences: new lines use the file's newline style (CRLF files stay
- * CRLF), and a replaced line keeps its own terminator, so a file without a final newline
- * keeps that convention.
+ * One deliberate difference: new lines use the file's newline style (CRLF files stay CRLF).
+ * As Ansible, a line written without a final newline gets one (its own test target checks the
+ * bytes: test/fixtures/ansible-targets/lineinfile), and removing lines leaves the rest as they were.
  */
 import type { PyRegex } from './pyregex.js';
 import { expandTemplate } from './pyregex.js';
-import { detectEol, keepFinalNewlineConvention, splitLines, strip } from './text-lines.js';
+import { detectEol, splitLines, strip } from './text-lines.js';
 
 export interface LinePresent {
   line: string;
@@ -92,8 +92,8 @@ export function linePresent(original: string, o: LinePresent): EditResult {
   if (index0 !== -1) {
     let newLine = o.line;
     if (o.backrefs && match) newLine = expandTemplate(o.line, match);
-    // The replaced line keeps its own terminator (none for a last line without newline).
-    const term = /\r?\n$/.exec(lines[index0])?.[0] ?? '';
+    // The replaced line keeps its own terminator; a last line without one gets one, as Ansible writes it.
+    const term = /\r?\n$/.exec(lines[index0])?.[0] ?? eol;
     const full = newLine.endsWith('\n') ? newLine : newLine + term;
     if (lines[index0] !== full) {
       lines[index0] = full;
@@ -123,7 +123,7 @@ export function linePresent(original: string, o: LinePresent): EditResult {
   }
 
   if (!msg) return { text: original, changed: false, msg: '' };
-  const text = keepFinalNewlineConvention(original, lines.join(''), eol);
+  const text = lines.join('');
   return { text, changed: text !== original, msg };
 }
 
@@ -141,6 +141,6 @@ export function lineAbsent(original: string, o: LineAbsent): EditResult {
     return !hit;
   });
   if (!found) return { text: original, changed: false, msg: '', found: 0 };
-  const text = keepFinalNewlineConvention(original, kept.join(''), detectEol(lines));
+  const text = kept.join('');
   return { text, changed: true, msg: `${found} line(s) removed`, found };
 }

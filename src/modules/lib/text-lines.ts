@@ -24,14 +24,3 @@ export function strip(line: string): string {
 export function detectEol(lines: string[]): string {
   return lines.length && lines[0].endsWith('\r\n') ? '\r\n' : '\n';
 }
-
-/**
- * Ansible always ends what it writes with a newline; nodemend keeps a file that had no
- * final newline without one (so an edit does not also change the file's last byte).
- */
-export function keepFinalNewlineConvention(original: string, result: string, eol: string): string {
-  if (original === '' || original.endsWith('\n')) return result;
-  if (result.endsWith(eol)) return result.slice(0, -eol.length);
-  if (result.endsWith('\n')) return result.slice(0, -1);
-  return result;
-}

@@ -39,13 +39,13 @@ describe('Python regex translation', () => {
 });
 
 describe('lineinfile conventions', () => {
-  it('a file without a final newline keeps it that way, and stays idempotent', () => {
+  it('a line written into a file without a final newline gets one, as Ansible writes it', () => {
     const first = li('a=1\nb=2', { line: 'c=3' });
-    expect(first).toMatchObject({ text: 'a=1\nb=2\nc=3', changed: true, msg: 'line added' });
+    expect(first).toMatchObject({ text: 'a=1\nb=2\nc=3\n', changed: true, msg: 'line added' });
     expect(li(first.text, { line: 'c=3' }).changed).toBe(false);
-    const rep = li('a=1\nb=2', { regexp: '^b=', line: 'b=9' });
-    expect(rep.text).toBe('a=1\nb=9');
-    expect(li('a=1\nb=2', { regexp: '^b=', line: 'b=2' }).changed).toBe(false); // Ansible would add a newline and report changed
+    expect(li('a=1\nb=2', { regexp: '^b=', line: 'b=9' }).text).toBe('a=1\nb=9\n');
+    // Ansible's lineinfile compares the line with its newline: the same text without one is replaced.
+    expect(li('a=1\nb=2', { regexp: '^b=', line: 'b=2' })).toMatchObject({ text: 'a=1\nb=2\n', changed: true, msg: 'line replaced' });
   });
 
   it('CRLF files get CRLF lines', () => {
@@ -56,7 +56,7 @@ describe('lineinfile conventions', () => {
 
   it('absent reports how many lines went', () => {
     expect(li('x\ny\nx\n', { state: 'absent', line: 'x' })).toMatchObject({ text: 'y\n', found: 2, msg: '2 line(s) removed' });
-    expect(li('x\ny', { state: 'absent', line: 'y' }).text).toBe('x');
+    expect(li('x\ny', { state: 'absent', line: 'y' }).text).toBe('x\n'); // the other lines as they were
   });
 
   it('validates argument combinations as Ansible does', () => {

@@ -58,6 +58,8 @@ describe('loopItems', () => {
     expect(loopItems('sequence', 'start=1 end=3', {})).toEqual(['1', '2', '3']);
     expect(loopItems('sequence', '4-8/2', {})).toEqual(['4', '6', '8']);
     expect(loopItems('sequence', 'count=3 format=node%02d', {})).toEqual(['node01', 'node02', 'node03']);
+    // Python's %-formatting, as ansible-core's replace target uses it: format=%02x.
+    expect(loopItems('sequence', 'start=9 end=11 format=%02x', {})).toEqual(['09', '0a', '0b']);
     expect(loopItems('sequence', 'start=3 end=1 stride=-1', {})).toEqual(['3', '2', '1']);
     expect(loopItems('sequence', { start: 0, end: 2 }, {})).toEqual(['0', '1', '2']);
     expect(() => loopItems('sequence', 'start=3 end=1', {})).toThrow(/backwards/);
