@@ -16,6 +16,7 @@ import { selinuxFact, type SelinuxState } from './selinux.js';
 import { ansibleLocal, type LocalFacts } from './local.js';
 import { SSH_HOST_KEY_FACTS, type PythonFacts } from './system.js';
 import { DMI_FACTS, memoryMb } from './hardware.js';
+import { deviceFacts, type DeviceSources } from './devices.js';
 import { distributionFacts, type DistributionFacts, type DistributionSources } from './distribution.js';
 
 export interface AnsibleFact {
@@ -147,6 +148,8 @@ export const ANSIBLE_FACTS: ReadonlyMap<string, AnsibleFact> = new Map<string, A
   ['processor_threads_per_core', { needs: ['cpuinfo'], subset: 'hardware', value: (f) => (f('cpuinfo') as CpuInfo).threadsPerCore }],
   ['processor_nproc', { needs: ['cpuinfo'], subset: 'hardware', value: (f) => (f('cpuinfo') as CpuInfo).nproc }],
   ['memory_mb', { needs: ['meminfo'], subset: 'hardware', value: (f) => memoryMb(f('meminfo') as Record<string, number>) }],
+  ['devices', { needs: ['block_devices'], subset: 'hardware', value: (f) => deviceFacts(f('block_devices') as DeviceSources).devices }],
+  ['device_links', { needs: ['block_devices'], subset: 'hardware', value: (f) => deviceFacts(f('block_devices') as DeviceSources).device_links }],
   ['uptime_seconds', { needs: ['uptime_seconds'], subset: 'hardware', value: (f) => f('uptime_seconds') }],
   ...DMI_FACTS.map((n): [string, AnsibleFact] => [n, { needs: ['dmi'], subset: 'hardware', value: (f) => (f('dmi') as Record<string, string>)[n] }]),
   ...(['interfaces', 'default_ipv4', 'default_ipv6', 'all_ipv4_addresses', 'all_ipv6_addresses'] as const).map((n): [string, AnsibleFact] => [

@@ -13,6 +13,7 @@ import systemFacts from './system.js';
 import hardwareFacts from './hardware.js';
 import localFacts from './local.js';
 import distributionFacts from './distribution.js';
+import deviceFacts from './devices.js';
 
 /** Every fact nodemend knows, by name. One file per domain adds its list here. */
 export const FACTS: ReadonlyMap<string, FactDef> = new Map(
@@ -31,5 +32,6 @@ export const FACTS: ReadonlyMap<string, FactDef> = new Map(
     ...hardwareFacts,
     ...localFacts,
     ...distributionFacts,
+    ...deviceFacts,
   ].map((f) => [f.name, f as FactDef]),
 );

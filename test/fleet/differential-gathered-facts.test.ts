@@ -24,7 +24,7 @@ const HOST = HOSTS.ansibleDowngrade[0];
 const d = differential(HOST, 'gathered');
 
 /** Setup's keys nodemend leaves out on purpose (README "Choices"). */
-const NOT_GATHERED = ['ansible_devices', 'ansible_device_links', 'ansible_lvm', 'ansible_fibre_channel_wwn', 'ansible_hostnqn', 'ansible_iscsi_iqn'];
+const NOT_GATHERED = ['ansible_lvm', 'ansible_fibre_channel_wwn', 'ansible_hostnqn', 'ansible_iscsi_iqn'];
 /** Keys whose values move between two readings (compared below by type and tolerance). */
 const MOVING = ['ansible_date_time', 'ansible_uptime_seconds', 'ansible_loadavg', 'ansible_memfree_mb', 'ansible_memory_mb'];
 /** Keys compared elsewhere, which differ by nature (differential-env-facts: the environment; differential-facts: the order of interfaces). */
@@ -52,6 +52,8 @@ const NEW = [
   'ansible_userspace_bits',
   'ansible_userspace_architecture',
   'ansible_proc_cmdline',
+  'ansible_devices',
+  'ansible_device_links',
 ];
 
 const gather = d.case('setup: every fact Ansible gathers, by value', {
