@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { defineModule } from './types.js';
-import { attrFields } from './lib/attrs.js';
+import { attrFields, seFields } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
 import { compilePyRegex } from './lib/pyregex.js';
@@ -39,6 +39,7 @@ const schema = withAliases(
       append_newline: boolArg.default(false),
       validate: validateArg.optional(),
       ...attrFields,
+      ...seFields,
     })
     .superRefine((a, ctx) => {
       if (a.insertafter !== undefined && a.insertbefore !== undefined) ctx.addIssue({ code: 'custom', message: 'insertafter and insertbefore are mutually exclusive' });

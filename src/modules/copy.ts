@@ -9,7 +9,7 @@ import { posix, basename } from 'node:path';
 import { z } from 'zod';
 import { probeFile } from '../transport/remote-file.js';
 import { defineModule, ModuleFailure, type ModuleContext } from './types.js';
-import { attrFields } from './lib/attrs.js';
+import { attrFields, seFields } from './lib/attrs.js';
 import { boolArg, pathArg } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
 import { MAX_DIFF_BYTES } from './lib/diff.js';
@@ -39,6 +39,7 @@ const schema = z
       .optional(),
     dest: pathArg,
     ...attrFields,
+    ...seFields,
     /** Octal/symbolic, or "preserve": the mode src has. */
     mode: z.union([z.literal('preserve'), attrFields.mode.unwrap()]).optional(),
     backup: boolArg.default(false),

@@ -21,7 +21,8 @@ import { z } from 'zod';
 import { raw, sh, type Raw } from '../transport/quote.js';
 import { DIRNAME_FN, parseStatLine, probeFile, STAT_FIELDS_FORMAT, writeFileAtomic, type FileProbe } from '../transport/remote-file.js';
 import { defineModule, ModuleFailure, type FileDiff, type ModuleContext, type Plan } from './types.js';
-import { assertOwnersExist, attrDelta, attrFields, describeAttrs, fixAttrsCommand, type AttrDelta, type WantedAttrs } from './lib/attrs.js';
+import { assertOwnersExist, attrDelta, attrFields, describeAttrs, fixAttrsCommand, seArgs, seFields, type AttrDelta, type WantedAttrs } from './lib/attrs.js';
+import { chconArgs, SELINUX_ENABLED_FN, testSelinuxfs, wantedContext } from '../transport/selinux-label.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { forgetPlannedPath, parentWillExist, pathWouldExist, planDirectoryLevels, plannedProbe, planPathState } from './lib/planned-paths.js';
 import { applyMode, chmodArgument, formatMode, parseMode } from './lib/mode.js';
@@ -39,6 +40,7 @@ const schema = withAliases(
       state: z.enum(['file', 'directory', 'link', 'hard', 'touch', 'absent']).optional(),
       src: z.string().min(1).optional(),
       ...attrFields,
+      ...seFields,
       recurse: boolArg.default(false),
       force: boolArg.default(false),
       follow: boolArg.default(true),
@@ -185,10 +187,10 @@ function planAbsent(ctx: ModuleContext, a: Args, p: FileProbe): Plan {
   };
 }
 
-const want = (a: Args): WantedAttrs => ({ mode: a.mode, owner: a.owner, group: a.group });
+const want = (a: Args): WantedAttrs => ({ mode: a.mode, owner: a.owner, group: a.group, se: seArgs(a) });
 
-/** mkdir each missing level, giving each one the wanted owner and mode (as Ansible does). */
-function createDirs(a: Args): Raw {
+/** mkdir each missing level, giving each one the wanted owner, mode and SELinux parts (as Ansible does). */
+function createDirs(a: Args, p: FileProbe): Raw {
   const owner = a.owner ? (a.group ? `${a.owner}:${a.group}` : a.owner) : a.group ? `:${a.group}` : '';
   const spec = a.mode ? parseMode(a.mode) : undefined;
   // A plain octal mode goes to mkdir -m (exact, umask ignored): one process per level instead of
@@ -196,8 +198,14 @@ function createDirs(a: Args): Raw {
   const plain = spec?.kind === 'octal' && spec.value <= 0o777;
   const mkdirMode = plain ? formatMode(spec.value) : '';
   const mode = spec && !plain ? chmodArgument(spec) : '';
-  return sh`${raw(DIRNAME_FN)}set -- ; d=${a.path}; while [ ! -d "$d" ] && [ ! -L "$d" ]; do set -- "$d" "$@"; dn "$d"; d=$r; done
-m=${mkdirMode}; for x; do mkdir \${m:+-m "$m"} -- "$x" || exit; if [ -n ${owner} ]; then chown -- ${owner} "$x" || exit; fi; if [ -n ${mode} ]; then chmod -- ${mode} "$x" || exit; fi; done`;
+  const flags = chconArgs(wantedContext(seArgs(a), p.selinux));
+  const label = flags.length
+    ? sh`tsfs=${testSelinuxfs()}
+${raw(SELINUX_ENABLED_FN)}`
+    : raw('');
+  const chcon = flags.length ? sh`if seon; then chcon ${flags} "$x" || exit; fi; ` : raw('');
+  return sh`${raw(DIRNAME_FN)}${label}set -- ; d=${a.path}; while [ ! -d "$d" ] && [ ! -L "$d" ]; do set -- "$d" "$@"; dn "$d"; d=$r; done
+m=${mkdirMode}; for x; do mkdir \${m:+-m "$m"} -- "$x" || exit; ${chcon}if [ -n ${owner} ]; then chown -- ${owner} "$x" || exit; fi; if [ -n ${mode} ]; then chmod -- ${mode} "$x" || exit; fi; done`;
 }
 
 async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Promise<Plan> {
@@ -207,7 +215,7 @@ async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Reco
     planDirectoryLevels(ctx, a.path, { type: 'directory', mode: newMode(a, true), owner: a.owner, group: a.group });
     const ch: Change = { msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [] };
     addTimes(ch, a, a.path, undefined);
-    const script = raw([createDirs(a).text, ch.cmds.map(String).join(' && ')].filter(Boolean).join('\n'));
+    const script = raw([createDirs(a, p).text, ch.cmds.map(String).join(' && ')].filter(Boolean).join('\n'));
     return {
       changed: true,
       msg: `directory ${a.path} would be created`,
@@ -264,7 +272,15 @@ async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<s
     diff: [{ path: `${a.path} (state)`, before: 'state: absent\n', after: 'state: file\n' }],
     result: { path: a.path, state: 'file' },
     apply: async () => {
-      const w = await remote(writeFileAtomic(ctx.conn, p.realPath, '', { mode: a.mode ? chmodArgument(parseMode(a.mode)) : undefined, owner: a.owner, group: a.group, expectSha: null }));
+      const w = await remote(
+        writeFileAtomic(ctx.conn, p.realPath, '', {
+          mode: a.mode ? chmodArgument(parseMode(a.mode)) : undefined,
+          owner: a.owner,
+          group: a.group,
+          expectSha: null,
+          chcon: chconArgs(wantedContext(seArgs(a), p.selinux)),
+        }),
+      );
       // A timestamp for a new file is a second, rare step.
       const st = ch.cmds.length ? await runAndStat(ctx.conn, raw(ch.cmds.map(String).join(' && ')), p.realPath, `cannot set times of ${a.path}`) : w.stat;
       return fileResult(a, st, 'file');
@@ -393,7 +409,8 @@ export default defineModule<Args>({
   async plan(a, ctx) {
     const follow = a.follow && a.state !== 'link' && a.state !== 'hard' && a.state !== 'absent';
     // In check mode, as earlier tasks of the run would have left the path.
-    const p = plannedProbe(ctx, await remote(probeFile(ctx.conn, a.path, { follow, extra: extraScript(a) })));
+    const selinuxDefault = Object.values(seArgs(a)).includes('_default');
+    const p = plannedProbe(ctx, await remote(probeFile(ctx.conn, a.path, { follow, extra: extraScript(a), selinuxDefault })));
     const ex = sections(p.extra);
     switch (a.state) {
       case 'absent':

@@ -19,7 +19,7 @@ import { parentWillExist, planFileCreation } from './lib/planned-paths.js';
 import { defineModule, ModuleFailure, type Plan } from './types.js';
 import { raw, sh } from '../transport/quote.js';
 import { BACKUP_FN, parseStatLine, STAT_FIELDS_FORMAT, type FileProbe } from '../transport/remote-file.js';
-import { SELINUX_LABEL_FN, testSelinuxfs } from '../transport/selinux-label.js';
+import { SELINUX_ENABLED_FN, SELINUX_LABEL_FN, testSelinuxfs } from '../transport/selinux-label.js';
 import { attrDelta, attrDiff, attrFields, describeAttrs, fixAttrsCommand, modeForWrite } from './lib/attrs.js';
 import { boolArg, pathArg } from './lib/args.js';
 import { run } from './lib/remote.js';
@@ -103,7 +103,7 @@ fi
 
 // Apply: download next to the target, verify, set attributes and the SELinux label, back up, rename.
 const APPLY_BODY = `die() { rc=$1; shift; printf '%s\\n' "$*" >&2; exit "$rc"; }
-${BACKUP_FN}${SELINUX_LABEL_FN}d=$(dirname -- "$t")
+${BACKUP_FN}${SELINUX_ENABLED_FN}${SELINUX_LABEL_FN}d=$(dirname -- "$t")
 [ -d "$d" ] || die 3 "Destination dir $d does not exist"
 tmp=$(mktemp -- "$d/.nodemend.XXXXXXXX") || die 5 "cannot create a temp file in $d"
 trap 'rm -f -- "$tmp"' EXIT

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { defineModule } from './types.js';
-import { attrFields } from './lib/attrs.js';
+import { attrFields, seFields } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import type { EditResult } from './lib/line-edit.js';
 import { fileEditOptions, planTextEdit } from './lib/edit-file.js';
@@ -32,6 +32,7 @@ const schema = withAliases(
       allow_no_value: boolArg.default(false),
       create: boolArg.default(true),
       ...attrFields,
+      ...seFields,
     })
     .superRefine((a, ctx) => {
       if (a.value !== undefined && a.values !== undefined) ctx.addIssue({ code: 'custom', message: 'parameters are mutually exclusive: value|values' });

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { defineModule } from './types.js';
-import { attrFields } from './lib/attrs.js';
+import { attrFields, seFields } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
 import { compilePyRegex } from './lib/pyregex.js';
@@ -38,6 +38,7 @@ const schema = withAliases(
       backup: boolArg.default(false),
       validate: validateArg.optional(),
       ...attrFields,
+      ...seFields,
     })
     .superRefine((a, ctx) => {
       const bad = (message: string) => ctx.addIssue({ code: 'custom', message });

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { defineModule, ModuleFailure } from './types.js';
-import { attrFields } from './lib/attrs.js';
+import { attrFields, seFields } from './lib/attrs.js';
 import { boolArg, pathArg } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
 import { bytesSource, planPutContent, putOptions } from './lib/put-content.js';
@@ -16,6 +16,7 @@ const schema = z.strictObject({
   src: pathArg,
   dest: pathArg,
   ...attrFields,
+  ...seFields,
   backup: boolArg.default(false),
   force: boolArg.default(true),
   follow: boolArg.default(false),

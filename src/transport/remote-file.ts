@@ -12,7 +12,7 @@ import { sh, raw, type Raw } from './quote.js';
 import { UnreachableError, type ExecResult, type RemoteShell } from './types.js';
 import { shellLibrary } from './shell-library.js';
 import { noteBasis, probeFingerprint } from '../plan/basis.js';
-import { SELINUX_LABEL_FN, testSelinuxfs } from './selinux-label.js';
+import { parseSelinuxInfo, SELINUX_ENABLED_FN, SELINUX_LABEL_FN, SELINUX_PROBE_SH, testSelinuxfs, type SelinuxInfo } from './selinux-label.js';
 
 export type FileType = 'file' | 'directory' | 'link' | 'other' | 'absent';
 
@@ -59,6 +59,10 @@ export interface FileProbe {
   parentExists: boolean;
   /** Output of `ProbeOptions.extra` (trailing newlines removed). */
   extra?: string;
+  /** Where SELinux is enabled: the label (stat's %C, "?" for none), as add_path_info's `secontext`. */
+  secontext?: string;
+  /** Where SELinux is enabled (probeFile only): the policy's MLS flag and, when asked, the path's default label. */
+  selinux?: SelinuxInfo;
 }
 
 export interface ProbeOptions {
@@ -80,6 +84,8 @@ export interface ProbeOptions {
   extra?: Raw;
   /** The content may be a whole large file (fetch, slurp): stream it over a channel of its own. */
   largeOutput?: boolean;
+  /** Where SELinux is enabled, also read the path's default label (matchpathcon: a task's `_default`). */
+  selinuxDefault?: boolean;
 }
 
 export interface WriteOptions {
@@ -103,6 +109,8 @@ export interface WriteOptions {
   sourceSize?: number;
   /** A command (shell text, words quoted) that must pass on the temp file "$t" before the rename (the modules' `validate:`). */
   validate?: Raw;
+  /** Where SELinux is enabled, chcon's arguments (before the path) for the label's parts the task sets (selinux-label.ts chconArgs). */
+  chcon?: string[];
 }
 
 export interface WriteResult {
@@ -144,6 +152,14 @@ export const STAT_DIRECTIVES: readonly string[] = ['%f', '%u', '%g', '%s', '%Y',
 const STAT_FORMAT = STAT_DIRECTIVES.join(' ');
 /** Fields before the time texts. */
 const STAT_NUMBERED = 16;
+/**
+ * Shell: `$sfmt` is STAT_FORMAT, with the SELinux label (%C) as a last field where SELinux is enabled
+ * (needs `seon`). A file without a label prints "?" there and makes stat exit 1 (the line is whole):
+ * callers take a non-empty line as the answer.
+ */
+const STAT_SFMT = `sfmt='${STAT_FORMAT}'; seon && sfmt="$sfmt %C"\n`;
+/** Words of a space-split `stat -c "$sfmt"` line with the label: the numbered fields, three time texts of three words, the label. */
+const LABELLED_WORDS = STAT_NUMBERED + 9 + 1;
 
 /** Shell function dn PATH: dirname(1) without a process (a fork+exec costs the host ~1 ms); result in $r. */
 export const DIRNAME_FN = `dn() { r=$1; case $r in *[!/]*) ;; '') r=.; return ;; *) r=/; return ;; esac
@@ -155,7 +171,7 @@ export const DIRNAME_FN = `dn() { r=$1; case $r in *[!/]*) ;; '') r=.; return ;;
 const PRELUDE = shellLibrary(`LC_ALL=C; export LC_ALL
 hex() { printf %s "$1" | od -An -vtx1 | tr -d ' \\n'; }
 hx() { if [ -n "$1" ]; then r=$(hex "$1"); else r=-; fi; }
-${DIRNAME_FN}`);
+${DIRNAME_FN}${SELINUX_ENABLED_FN}${STAT_SFMT}`);
 
 function typeOf(rawMode: number): FileType {
   switch ((rawMode >> 12) & 0xf) {
@@ -219,9 +235,11 @@ function makedev(major: number, minor: number): number {
  */
 export function fromStat(path: string, f: readonly string[], realPath = path, linkTarget?: string): FileProbe {
   const rawMode = parseInt(f[0], 16);
+  // The label, where SELinux is enabled, follows the time texts (space-split lines only).
+  const label = f.length === LABELLED_WORDS ? f[LABELLED_WORDS - 1] : undefined;
   const fractions = [
     ...f
-      .slice(STAT_NUMBERED)
+      .slice(STAT_NUMBERED, label !== undefined ? -1 : undefined)
       .join(' ')
       .matchAll(/\d\d:\d\d:\d\d(?:\.(\d+))?/g),
   ].map((m) => m[1]);
@@ -249,6 +267,7 @@ export function fromStat(path: string, f: readonly string[], realPath = path, li
     linkTarget,
     realPath,
     parentExists: true,
+    ...(label !== undefined ? { secontext: label } : {}),
   };
 }
 
@@ -279,7 +298,7 @@ async function probeFileOnce(shell: RemoteShell, path: string, opts: ProbeOption
 `
     : raw('');
   const algo = opts.checksum ?? 'sha256';
-  const script = sh`p=${path}; follow=${opts.follow ? 1 : 0}; wantsha=${wantSha ? 1 : 0}; sumcmd=${algo === 'sha1' ? 'sha1sum' : 'sha256sum'}; cmp=${opts.compareSha ?? ''}; want=${contentMode}; max=${opts.maxContentBytes ?? -1}
+  const script = sh`p=${path}; follow=${opts.follow ? 1 : 0}; wantsha=${wantSha ? 1 : 0}; sumcmd=${algo === 'sha1' ? 'sha1sum' : 'sha256sum'}; cmp=${opts.compareSha ?? ''}; want=${contentMode}; max=${opts.maxContentBytes ?? -1}; tsfs=${testSelinuxfs()}; sedef=${opts.selinuxDefault ? 1 : 0}
 ${raw(PRELUDE)}${extra}${raw(PROBE_BODY)}`;
   const res = await shell.exec(script, opts.largeOutput ? { largeOutput: true } : {});
   if (res.rc !== 0) throw failure('cannot read', path, res);
@@ -297,10 +316,11 @@ ${raw(PRELUDE)}${extra}${raw(PROBE_BODY)}`;
   if (header[0] !== 'NMPROBE1') throw new RemoteFileError(`cannot read ${path}: unexpected probe output`, { stdout: res.stdout, stderr: res.stderr });
   const linkTarget = unhex(header[2]);
   const realPath = unhex(header[3]) ?? path;
-  if (header[1] === 'absent') return { ...absentProbe(path, realPath, header[4] === '1', linkTarget), extra: extraOut };
-  const [, , , , sha, flag, ...statFields] = header;
+  if (header[1] === 'absent') return { ...absentProbe(path, realPath, header[4] === '1', linkTarget), extra: extraOut, ...selinuxOf(header[5]) };
+  const [, , , , sha, flag, sei, ...statFields] = header;
   const probe = fromStat(path, statFields, realPath, linkTarget);
   probe.extra = extraOut;
+  Object.assign(probe, selinuxOf(sei));
   if (sha !== '-' && algo === 'sha1') probe.sha1 = probe.remoteSha1 = sha;
   else if (sha !== '-') probe.sha256 = probe.remoteSha256 = sha;
   if (flag === 'C') {
@@ -315,16 +335,21 @@ ${raw(PRELUDE)}${extra}${raw(PROBE_BODY)}`;
   return probe;
 }
 
+function selinuxOf(word: string | undefined): Pick<FileProbe, 'selinux'> {
+  const selinux = parseSelinuxInfo(word);
+  return selinux ? { selinux } : {};
+}
+
 // $q is what gets described: the path itself, or with follow its resolved target.
 const PROBE_BODY = shellLibrary(`lt=; [ -L "$p" ] && lt=$(readlink -- "$p")
 q=$p; rp=
 if [ -n "$lt" ]; then rp=$(readlink -f -- "$p") || rp=; [ "$follow" = 1 ] && [ -n "$rp" ] && q=$rp; fi
 hx "$lt"; hlt=$r; hx "$rp"; hrp=$r
-if [ ! -e "$q" ] && [ ! -L "$q" ]; then
+${SELINUX_PROBE_SH}if [ ! -e "$q" ] && [ ! -L "$q" ]; then
   dn "$q"; pe=0; [ -d "$r" ] && pe=1
-  printf 'NMPROBE1 absent %s %s %s\\n' "$hlt" "$hrp" "$pe"; exit 0
+  printf 'NMPROBE1 absent %s %s %s %s\\n' "$hlt" "$hrp" "$pe" "$sei"; exit 0
 fi
-st=$(stat -c '${STAT_FORMAT}' -- "$q") || exit 2
+st=$(stat -c "$sfmt" -- "$q" 2>/dev/null) || [ -n "$st" ] || { stat -c "$sfmt" -- "$q"; exit 2; }
 sha=-; flag=N
 if [ -f "$q" ] && [ ! -L "$q" ]; then
   if [ "$wantsha" = 1 ]; then sha=$($sumcmd < "$q") || exit 3; sha=\${sha%% *}; fi
@@ -334,7 +359,7 @@ if [ -f "$q" ] && [ ! -L "$q" ]; then
   elif [ "$want" = if-different ]; then flag=S
   fi
 fi
-printf 'NMPROBE1 present %s %s %s %s %s\\n' "$hlt" "$hrp" "$sha" "$flag" "$st"
+printf 'NMPROBE1 present %s %s %s %s %s %s\\n' "$hlt" "$hrp" "$sha" "$flag" "$sei" "$st"
 if [ "$flag" = C ]; then exec cat -- "$q"; fi
 `);
 
@@ -370,6 +395,8 @@ export async function writeFileAtomic(shell: RemoteShell, path: string, content:
   const installable = opts.sourcePath === undefined && opts.mode !== undefined && /^[0-7]+$/.test(opts.mode) && parseInt(opts.mode, 8) <= 0o777;
   const script = sh`p=${path}; d=${posix.dirname(path)}; t=${posix.join(posix.dirname(path), tmp)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}; inst=${installable ? 1 : 0}; len=${size ?? ''}; sum=${sum ?? ''}; val=${opts.validate ? 1 : 0}; tsfs=${testSelinuxfs()}
 vd() { ${opts.validate ?? raw(':')}
+}
+sx() { ${opts.chcon?.length ? sh`chcon ${opts.chcon} "$t"` : raw(':')}
 }
 ${raw(PRELUDE)}${raw(WRITE_BODY)}`;
   const stdin = local ? { stdinFile: local.localPath } : data !== undefined && opts.sourcePath === undefined ? { stdin: data } : {};
@@ -457,9 +484,11 @@ fi
 if [ -n "$own" ]; then chown -- "$own" "$t" || die 8 "cannot chown $p to $own"; fi
 if [ -n "$mode" ]; then chmod -- "$mode" "$t" || die 8 "cannot chmod $p to $mode"; fi
 # SELinux: the label $p has (or its default), on the temp file before the rename (selinux-label.ts).
+# Then the parts of it the task sets (Ansible's seuser/serole/setype/selevel), where SELinux is enabled.
 sl "$p" "$t" || die 14 "cannot set the SELinux label of $p"
+if seon; then sx || die 14 "invalid selinux context for $p"; fi
 # Verify before anything is replaced: the length (the stat the result needs anyway) and the sha256.
-st=$(stat -c '${STAT_FORMAT}' -- "$t") || die 11 "cannot stat $t"
+st=$(stat -c "$sfmt" -- "$t" 2>/dev/null) || [ -n "$st" ] || die 11 "cannot stat $t"
 set -- $st
 [ -z "$len" ] || [ "$4" = "$len" ] || die 12 "only $4 of $len bytes reached $t (input cut short or disk full); $p left as it was"
 sha=-
@@ -477,6 +506,9 @@ hx "$b"; printf 'NMWRITE1 %s %s %s\\n' "$r" "$sha" "$st"
 
 /** For callers that build their own scripts around the same stat fields. */
 export const STAT_FIELDS_FORMAT: string = STAT_FORMAT;
+/** Shell defining `$sfmt`, STAT_FIELDS_FORMAT with the SELinux label where SELinux is enabled: `stat -c "$sfmt"`. */
+export const statFormatPrelude = (): Raw => sh`tsfs=${testSelinuxfs()}
+${raw(SELINUX_ENABLED_FN + STAT_SFMT)}`;
 export function parseStatLine(path: string, line: string): FileProbe {
   return fromStat(path, line.trim().split(' '), path);
 }

@@ -166,6 +166,94 @@ const labels = enforcing.case('selinux: atomic writes keep labels on an enforcin
   tasks: LABELS,
 });
 
+// The SELinux file arguments (seuser, serole, setype, selevel: ansible-core 2.14.18's
+// load_file_common_arguments and set_context_if_different) on every module that takes them. The
+// files are labelled first as a policy would have (chcon, real coreutils); `_default` is the
+// policy's default (FILE_CONTEXTS: `.conf` files etc_t, none.conf <<none>>); MLS is on (the
+// stand-in's selinuxfs `mls` 1), so selevel counts. The same tasks run with SELinux enabled,
+// permissive, off (the stand-ins without a selinuxfs) and on the host as it is.
+const SE_FILES = {
+  'a.conf': 'a\n',
+  'def.conf': 'd\n',
+  'none.conf': 'n\n',
+  'same.conf': 's\n',
+  'copied.conf': 'old\n',
+  'samecopy.conf': 'same\n',
+  'lines.conf': 'a\n',
+  'only.conf': 'a\n',
+  'block.conf': 'a\n',
+  'repl.conf': 'a = 1\n',
+  'ini.conf': '[s]\nk = 1\n',
+  d: { dir: true as const },
+};
+const SE_NAMES = ['a.conf', 'def.conf', 'none.conf', 'same.conf', 'copied.conf', 'samecopy.conf', 'new.conf', 'run.sh', 'lines.conf', 'only.conf', 'block.conf', 'repl.conf', 'ini.conf', 'd', 'nd'];
+const SE_TASKS = `
+    - name: label the files as a policy would (once; the rerun finds them as the run left them)
+      shell: cd {{ dir }} && chcon system_u:object_r:etc_t:s0 a.conf same.conf copied.conf samecopy.conf lines.conf only.conf block.conf repl.conf ini.conf d && chcon system_u:object_r:usr_t:s0 def.conf none.conf && touch labelled
+      args: { creates: "{{ dir }}/labelled" }
+      changed_when: false
+      check_mode: false
+    - name: setype on a file
+      file: { path: "{{ dir }}/a.conf", setype: bin_t }
+      register: se_type
+    - name: _default user and type
+      file: { path: "{{ dir }}/def.conf", seuser: _default, setype: _default }
+      register: se_def
+    - name: _default where the policy has none keeps the label
+      file: { path: "{{ dir }}/none.conf", setype: _default }
+      register: se_none
+    - name: already so
+      file: { path: "{{ dir }}/same.conf", seuser: system_u, serole: object_r, setype: etc_t, selevel: s0 }
+      register: se_same
+    - name: a directory's user, role and level
+      file: { path: "{{ dir }}/d", state: directory, seuser: unconfined_u, serole: object_r, selevel: "s0:c1" }
+      register: se_dir
+    - name: a new directory with a whole context
+      file: { path: "{{ dir }}/nd", state: directory, seuser: system_u, serole: object_r, setype: var_t, selevel: s0 }
+      register: se_newdir
+    - name: copy new content and a type
+      copy: { content: "new\\n", dest: "{{ dir }}/copied.conf", setype: usr_t }
+      register: se_copy
+    - name: copy the same content, another level
+      copy: { content: "same\\n", dest: "{{ dir }}/samecopy.conf", selevel: "s0:c2" }
+      register: se_samecopy
+    - name: copy a new file with a type
+      copy: { content: "x\\n", dest: "{{ dir }}/new.conf", setype: bin_t }
+      register: se_newcopy
+    - name: template a new script with a level
+      template: { src: run.sh.j2, dest: "{{ dir }}/run.sh", mode: "0755", selevel: "s0:c3" }
+      register: se_template
+    - name: lineinfile adds a line and a type
+      lineinfile: { path: "{{ dir }}/lines.conf", line: added, setype: usr_t }
+      register: se_lines
+    - name: lineinfile, only the type
+      lineinfile: { path: "{{ dir }}/only.conf", line: a, setype: var_t }
+      register: se_only
+    - name: blockinfile
+      blockinfile: { path: "{{ dir }}/block.conf", block: b, setype: usr_t }
+      register: se_block
+    - name: replace
+      replace: { path: "{{ dir }}/repl.conf", regexp: "1", replace: "2", setype: usr_t }
+      register: se_replace
+    - name: ini_file
+      ini_file: { path: "{{ dir }}/ini.conf", section: s, option: k, value: "2", setype: usr_t }
+      register: se_ini
+    - name: labels
+      shell: cd {{ dir }} && for f in ${SE_NAMES.join(' ')}; do if [ -e "$f" ]; then ls -Zd -- "$f"; else echo "- $f"; fi; done
+      register: se_labels
+      changed_when: false
+      check_mode: false
+  `;
+const SE_REGS = ['se_type', 'se_def', 'se_none', 'se_same', 'se_dir', 'se_newdir', 'se_copy', 'se_samecopy', 'se_newcopy', 'se_template', 'se_lines', 'se_only', 'se_block', 'se_replace', 'se_ini'];
+const SE_KEYS = ['changed', 'msg', 'path', 'dest', 'state', 'mode', 'owner', 'group', 'uid', 'gid', 'secontext', 'failed'];
+const seCase = (d: Differential, what: string) =>
+  d.case(`selinux file arguments: ${what}`, {
+    vars: standin,
+    files: SE_FILES,
+    controllerFiles: { 'templates/run.sh.j2': '#!/bin/sh\necho {{ dir | basename }}\n' },
+    tasks: SE_TASKS,
+  });
+const seEnforcing = seCase(enforcing, 'enforcing');
 // 1b. The same host, made permissive (a group of its own: the rerun of group 1 keeps enforcing).
 const toPermissive = group('selinux1b', 1, RH_CONFIG('enforcing')).case('selinux: enforcing to permissive, runtime and config', {
   vars: standin,
@@ -272,6 +360,7 @@ const kernelOn = off.case('selinux: update_kernel_param removes selinux=0 throug
       check_mode: false
   `,
 });
+const seOff = seCase(off, 'SELinux disabled (ignored)');
 const labelsOff = off.case('selinux: with SELinux disabled writes label nothing', {
   vars: standin,
   files: LABEL_FILES,
@@ -287,6 +376,9 @@ const permissiveFacts = permissive.case('selinux: facts of a permissive host', {
   tasks: FACT_TASK,
 });
 
+// 5b. A permissive host with the targeted policy: the file arguments apply as when enforcing.
+const sePermissive = seCase(group('selinux5b', 0, RH_CONFIG('permissive')), 'permissive');
+
 // 6. The host as it is: no stand-in on Ansible's side, no selinuxfs for nodemend.
 const asIs = group('selinux6', 'host');
 const hostCase = asIs.case('selinux: the fleet host as it is (libselinux1, no python3-selinux, no selinuxfs)', {
@@ -298,6 +390,8 @@ const hostCase = asIs.case('selinux: the fleet host as it is (libselinux1, no py
       ignore_errors: true
   `,
 });
+
+const seAsIs = seCase(asIs, 'the host as it is (ignored)');
 
 beforeAll(async () => {
   const root = hostRoot(HOST);
@@ -403,6 +497,58 @@ describe('selinux module: same result as ansible.posix.selinux', () => {
       expect(missingPolicy.nodemend[mode].registered.p_mls.msg).toBe('Policy mls does not exist in /etc/selinux/');
     }
     expect(missingPolicy.nodemend.check.registered.p_mls.msg).toBe('Policy mls does not exist in /etc/selinux/');
+  });
+});
+
+describe('SELinux file arguments: as ansible-core 2.14.18 applies them', () => {
+  for (const c of [seEnforcing, sePermissive, seOff, seAsIs]) {
+    for (const mode of MODES) {
+      it(`${c.name}: ${mode}: registered results, labels, files, changed flags`, () => {
+        for (const n of SE_REGS) {
+          const [mine, theirs] = sameKeys(c.nodemend[mode].registered[n], c.ansible[mode].registered[n], SE_KEYS);
+          expect(mine, n).toEqual(theirs);
+        }
+        expect(c.nodemend[mode].registered.se_labels.stdout).toBe(c.ansible[mode].registered.se_labels.stdout);
+        expect(c.nodemend[mode].files).toEqual(c.ansible[mode].files);
+        expect(c.nodemend[mode].changed).toEqual(c.ansible[mode].changed);
+      });
+    }
+  }
+
+  it('enabled: what ls -Z says after the run, and the rerun changes nothing', () => {
+    const after = [
+      'system_u:object_r:bin_t:s0 a.conf',
+      'system_u:object_r:etc_t:s0 def.conf',
+      'system_u:object_r:usr_t:s0 none.conf',
+      'system_u:object_r:etc_t:s0 same.conf',
+      'system_u:object_r:usr_t:s0 copied.conf',
+      'system_u:object_r:etc_t:s0:c2 samecopy.conf',
+      'system_u:object_r:bin_t:s0 new.conf',
+      'system_u:object_r:bin_t:s0:c3 run.sh',
+      'system_u:object_r:usr_t:s0 lines.conf',
+      'system_u:object_r:var_t:s0 only.conf',
+      'system_u:object_r:usr_t:s0 block.conf',
+      'system_u:object_r:usr_t:s0 repl.conf',
+      'system_u:object_r:usr_t:s0 ini.conf',
+      'unconfined_u:object_r:etc_t:s0:c1 d',
+      'system_u:object_r:var_t:s0 nd',
+    ].join('\n');
+    for (const c of [seEnforcing, sePermissive]) {
+      expect(c.nodemend.run.registered.se_labels.stdout).toBe(after);
+      expect(c.nodemend.rerun.registered.se_labels.stdout).toBe(after);
+      expect(Object.entries(c.nodemend.rerun.changed).filter(([, v]) => v)).toEqual([]);
+      expect(c.nodemend.run.registered.se_type.secontext).toBe('system_u:object_r:bin_t:s0');
+      expect(c.nodemend.check.registered.se_type.secontext).toBe('system_u:object_r:etc_t:s0');
+      expect(c.nodemend.check.changed).toMatchObject({ 'setype on a file': true, 'already so': false, '_default where the policy has none keeps the label': false });
+    }
+  });
+
+  it('disabled: the arguments are ignored, no secontext, nothing relabelled', () => {
+    for (const c of [seOff, seAsIs]) {
+      for (const n of SE_REGS) expect(c.nodemend.run.registered[n], n).not.toHaveProperty('secontext');
+      expect(c.nodemend.run.changed['setype on a file']).toBe(false);
+      expect(c.nodemend.run.registered.se_labels.stdout).toContain('system_u:object_r:etc_t:s0 a.conf');
+    }
   });
 });
 

@@ -1,11 +1,12 @@
 /**
- * Owner, group and mode of one existing path: what differs from what the task wants,
- * the before/after text for --diff, and the (single) command that fixes it.
+ * Owner, group, mode and SELinux label of one existing path: what differs from what the task
+ * wants, the before/after text for --diff, and the (single) command that fixes it.
  */
 import { z } from 'zod';
 import { raw, sh, type Raw } from '../../transport/quote.js';
 import type { FileProbe } from '../../transport/remote-file.js';
 import type { RemoteShell } from '../../transport/types.js';
+import { contextChange, SE_ARGS, wantedContext, type SeArgs } from '../../transport/selinux-label.js';
 import { ModuleFailure, type FileDiff } from '../types.js';
 import { applyMode, chmodArgument, formatMode, modeArg, parseMode } from './mode.js';
 
@@ -16,10 +17,21 @@ export const attrFields = {
   group: z.string().min(1).optional(),
 };
 
+/**
+ * Ansible's SELinux file arguments (seuser, serole, setype, selevel; `_default`: the policy's
+ * default part), for the modules that apply them (selinux-label.ts).
+ */
+export const seFields = Object.fromEntries(SE_ARGS.map((k) => [k, z.string().min(1).optional()])) as Record<(typeof SE_ARGS)[number], z.ZodOptional<z.ZodString>>;
+
+/** A module's SELinux arguments, as WantedAttrs takes them. */
+export const seArgs = (a: SeArgs): SeArgs => Object.fromEntries(SE_ARGS.filter((k) => a[k] !== undefined).map((k) => [k, a[k]]));
+
 export interface WantedAttrs {
   mode?: string;
   owner?: string;
   group?: string;
+  /** Where SELinux is enabled (the probe says so), the label's parts to set. */
+  se?: SeArgs;
 }
 
 export interface AttrDelta {
@@ -31,6 +43,8 @@ export interface AttrDelta {
   mode?: string;
   owner?: string;
   group?: string;
+  /** chcon's arguments before the path (selinux-label.ts contextChange). */
+  chcon?: string[];
 }
 
 /** Who owns a path, by name and id (a task may name either). */
@@ -57,6 +71,14 @@ export function attrDelta(p: FileProbe, want: WantedAttrs): AttrDelta {
       d.before.mode = p.mode;
       d.after.mode = d.mode = next;
     }
+  }
+  // set_context_if_different: only where SELinux is enabled (the probe read a label).
+  const wanted = want.se && p.secontext !== undefined ? wantedContext(want.se, p.selinux) : undefined;
+  const se = wanted ? contextChange(p.secontext!, wanted) : null;
+  if (se) {
+    d.before.secontext = se.before;
+    d.after.secontext = se.after;
+    d.chcon = se.chcon;
   }
   d.changed = Object.keys(d.after).length > 0;
   return d;
@@ -90,9 +112,10 @@ export async function assertOwnersExist(conn: RemoteShell, owner: string | undef
   if (missing) throw new ModuleFailure(`chown failed: failed to look up ${missing.split('\n').join(', ')}`);
 }
 
-/** chown then chmod (chown clears setuid bits), for one path; null when nothing to do. */
+/** chcon, chown then chmod (chown clears setuid bits), for one path; null when nothing to do. */
 export function fixAttrsCommand(path: string, d: AttrDelta, opts: { noDereference?: boolean } = {}): Raw | null {
   const parts: string[] = [];
+  if (d.chcon) parts.push(sh`chcon ${raw(opts.noDereference ? '-h ' : '')}${d.chcon} ${path}`.text);
   const who = d.owner !== undefined ? (d.group !== undefined ? `${d.owner}:${d.group}` : d.owner) : d.group !== undefined ? `:${d.group}` : undefined;
   if (who) parts.push(sh`chown ${raw(opts.noDereference ? '-h ' : '')}-- ${who} ${path}`.text);
   // Five digits: GNU chmod keeps a directory's setgid bit on a 4-digit mode; Ansible sets the mode exactly.

@@ -6,7 +6,8 @@
  */
 import { probeFile, writeFileAtomic } from '../../transport/remote-file.js';
 import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../types.js';
-import { attrDelta, attrDiff, describeAttrs, fixAttrsCommand, modeForWrite, type WantedAttrs } from './attrs.js';
+import { attrDelta, attrDiff, fixAttrsCommand, modeForWrite, seArgs, type WantedAttrs } from './attrs.js';
+import { chconArgs, wantedContext, type SeArgs } from '../../transport/selinux-label.js';
 import type { EditResult } from './line-edit.js';
 import { remote, run } from './remote.js';
 import { validateCommand, validationFailure } from './validate.js';
@@ -31,7 +32,7 @@ export interface TextEditOptions extends WantedAttrs {
 }
 
 /** A module's arguments that are Ansible's file arguments of the same names (replace has no `create`, ini_file no `validate`). */
-export interface FileEditArgs extends WantedAttrs {
+export interface FileEditArgs extends Omit<WantedAttrs, 'se'>, SeArgs {
   path: string;
   create?: boolean;
   backup: boolean;
@@ -39,12 +40,16 @@ export interface FileEditArgs extends WantedAttrs {
 }
 
 /** The options planTextEdit takes straight from those arguments; the module adds absentOk and backupField. */
-export function fileEditOptions(a: FileEditArgs): Pick<TextEditOptions, 'path' | 'create' | 'backup' | 'mode' | 'owner' | 'group' | 'validate'> {
-  return { path: a.path, create: a.create ?? false, backup: a.backup, mode: a.mode, owner: a.owner, group: a.group, validate: a.validate };
+export function fileEditOptions(a: FileEditArgs): Pick<TextEditOptions, 'path' | 'create' | 'backup' | 'mode' | 'owner' | 'group' | 'se' | 'validate'> {
+  return { path: a.path, create: a.create ?? false, backup: a.backup, mode: a.mode, owner: a.owner, group: a.group, se: seArgs(a), validate: a.validate };
 }
 
+/** ansible-core 2.14's check_file_attrs (lineinfile, blockinfile, replace): the words for mode, owner, group or label changed. */
+const ATTRS_CHANGED = 'ownership, perms or SE linux context changed';
+
 export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit: (text: string) => EditResult): Promise<Plan> {
-  const probe = await remote(probeFile(ctx.conn, o.path, { follow: true, wantContent: 'always', extra: o.extra }));
+  const selinuxDefault = Object.values(o.se ?? {}).includes('_default');
+  const probe = await remote(probeFile(ctx.conn, o.path, { follow: true, wantContent: 'always', extra: o.extra, selinuxDefault }));
   if (o.extra) o.onExtra?.(probe.extra ?? '');
   if (probe.type === 'directory') throw new ModuleFailure(`Path ${o.path} is a directory !`, { rc: 256 });
   if (probe.exists && probe.type !== 'file') throw new ModuleFailure(`${o.path} is not a regular file (${probe.type})`);
@@ -63,7 +68,9 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
   const r = edit(before);
   const d = probe.exists ? attrDelta(probe, o) : undefined;
   const changed = r.changed || !probe.exists || Boolean(d?.changed);
-  const msgs = [!probe.exists ? `${o.path} would be created` : r.msg, d?.changed ? describeAttrs(d) : ''].filter(Boolean);
+  // Attributes that change are said as lineinfile/blockinfile/replace's check_file_attrs says them (the diff has the details).
+  const attrs = d?.changed ? ATTRS_CHANGED : '';
+  const msgs = [!probe.exists ? `${o.path} would be created` : r.msg, attrs].filter(Boolean);
   const extra = { ...(r.found !== undefined ? { found: r.found } : {}), ...(o.backupField === 'backup' ? { backup: '' } : {}) };
   // Unchanged: Ansible's lineinfile/blockinfile register msg "".
   if (!changed) return { changed: false, result: { ...extra, msg: '' } };
@@ -74,8 +81,8 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
   const target = probe.realPath;
   return {
     changed: true,
-    msg: msgs.join('; '),
-    done: [!probe.exists ? `${o.path} created` : r.msg, d?.changed ? describeAttrs(d) : ''].filter(Boolean).join('; '),
+    msg: msgs.join(' and '),
+    done: [!probe.exists ? `${o.path} created` : r.msg, attrs].filter(Boolean).join(' and '),
     diff,
     result: extra,
     apply: async () => {
@@ -89,6 +96,7 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
           mode: modeForWrite(o.mode, probe),
           owner: o.owner,
           group: o.group,
+          chcon: chconArgs(wantedContext(o.se ?? {}, probe.selinux)),
           backup: o.backup,
           expectSha: probe.exists ? probe.sha256 : null,
           makeParents: o.create && !probe.parentExists ? true : undefined,

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { probeFile, sha256, writeFileAtomic, type FileProbe } from '../../transport/remote-file.js';
 import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../types.js';
-import { assertOwnersExist, attrDelta, attrDiff, describeAttrs, fixAttrsCommand, modeForWrite, type WantedAttrs } from './attrs.js';
+import { assertOwnersExist, attrDelta, attrDiff, describeAttrs, fixAttrsCommand, modeForWrite, seArgs, type WantedAttrs } from './attrs.js';
+import { chconArgs, wantedContext, type SeArgs } from '../../transport/selinux-label.js';
 import { contentDiff, MAX_DIFF_BYTES } from './diff.js';
 import { parentWillExist, plannedProbe, planPathState } from './planned-paths.js';
 import { applyMode, formatMode, parseMode } from './mode.js';
@@ -41,8 +42,8 @@ export interface PutOptions extends WantedAttrs {
 }
 
 /** The arguments copy and template share with Ansible's of the same names, as PutOptions (srcName, copy's `preserve` mode: the module's). */
-export function putOptions(a: Omit<PutOptions, 'srcName'>): PutOptions {
-  return { dest: a.dest, mode: a.mode, owner: a.owner, group: a.group, backup: a.backup, force: a.force, follow: a.follow, validate: a.validate };
+export function putOptions(a: Omit<PutOptions, 'srcName' | 'se'> & SeArgs): PutOptions {
+  return { dest: a.dest, mode: a.mode, owner: a.owner, group: a.group, se: seArgs(a), backup: a.backup, force: a.force, follow: a.follow, validate: a.validate };
 }
 
 export function bytesSource(bytes: Buffer): PutSource {
@@ -56,15 +57,16 @@ function ansibleSums(src: PutSource): Record<string, string> {
 }
 
 /** In check mode the probe shows what earlier tasks of the run would have left at `path`. */
-async function probeDest(ctx: ModuleContext, path: string, src: PutSource, diff: boolean): Promise<FileProbe> {
+async function probeDest(ctx: ModuleContext, path: string, src: PutSource, o: PutOptions): Promise<FileProbe> {
   return plannedProbe(
     ctx,
     await remote(
       probeFile(ctx.conn, path, {
         compareSha: src.sha256,
-        wantContent: diff ? 'if-different' : undefined,
+        wantContent: ctx.diff ? 'if-different' : undefined,
         maxContentBytes: MAX_DIFF_BYTES,
         follow: true,
+        selinuxDefault: Object.values(o.se ?? {}).includes('_default'),
       }),
     ),
   );
@@ -78,12 +80,12 @@ async function resolveDest(ctx: ModuleContext, src: PutSource, o: PutOptions): P
   };
   if (o.dest.endsWith('/')) {
     const path = intoDir(o.dest);
-    return { path, probe: await probeDest(ctx, path, src, ctx.diff), makeParents: true };
+    return { path, probe: await probeDest(ctx, path, src, o), makeParents: true };
   }
-  const probe = await probeDest(ctx, o.dest, src, ctx.diff);
+  const probe = await probeDest(ctx, o.dest, src, o);
   if (probe.type !== 'directory') return { path: o.dest, probe, makeParents: false };
   const path = intoDir(o.dest);
-  return { path, probe: await probeDest(ctx, path, src, ctx.diff), makeParents: false };
+  return { path, probe: await probeDest(ctx, path, src, o), makeParents: false };
 }
 
 /** copy's result: the sums of what was sent and dest as Ansible's exit_json describes it (add_path_info). */
@@ -100,7 +102,7 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
   }
   if (probe.exists && !o.force) return { changed: false, msg: 'file already exists (force: false)', result: { dest: path } };
 
-  const want: WantedAttrs = { mode: o.mode, owner: o.owner, group: o.group };
+  const want: WantedAttrs = { mode: o.mode, owner: o.owner, group: o.group, se: o.se };
   const sameContent = probe.exists && probe.sha256 === src.sha256;
   // Through a symlink the target's attributes are what count (chmod/chown follow links).
   const target = probe.realPath;
@@ -120,7 +122,8 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
       changed: true,
       msg: `content unchanged; ${describeAttrs(d)}`,
       diff: [attrDiff(path, d)!],
-      result: { ...result, ...d.after },
+      // The label as it is in --check, as the file module Ansible's copy runs then describes it (add_path_info).
+      result: { ...result, ...d.after, ...(ctx.check && 'secontext' in d.after ? { secontext: probe.secontext } : {}) },
       apply: async () => {
         await run(ctx.conn, cmd, `cannot set attributes of ${path}`);
       },
@@ -167,6 +170,7 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
           mode: modeForWrite(o.mode, probe),
           owner: o.owner,
           group: o.group,
+          chcon: chconArgs(wantedContext(o.se ?? {}, probe.selinux)),
           backup: o.backup,
           makeParents,
           // Compare and swap: replace only what the plan read (a concurrent change fails the task).

@@ -1,5 +1,5 @@
 /** Remote calls from modules: failures become ModuleFailure with rc/stderr to register. */
-import { parseStatLine, RemoteFileError, STAT_FIELDS_FORMAT, type FileProbe } from '../../transport/remote-file.js';
+import { parseStatLine, RemoteFileError, statFormatPrelude, type FileProbe } from '../../transport/remote-file.js';
 import { sh, type Raw } from '../../transport/quote.js';
 import type { ExecResult, RemoteShell } from '../../transport/types.js';
 import { ModuleFailure } from '../types.js';
@@ -28,8 +28,8 @@ export async function runAndStat(conn: RemoteShell, script: Raw, path: string, w
   // The change must be one &&-chain (or exit on error): its status gates the stat.
   const res = await run(
     conn,
-    sh`{ ${script}
-} && stat -c ${STAT_FIELDS_FORMAT} -- ${path}`,
+    sh`${statFormatPrelude()}{ ${script}
+} && { stat -c "$sfmt" -- ${path} 2>/dev/null || :; }`,
     what,
   );
   return parseStatLine(path, res.stdout.trim().split('\n').pop() ?? '');

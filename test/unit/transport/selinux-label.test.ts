@@ -10,7 +10,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalConnection } from '../../../src/transport/local.js';
-import { writeFileAtomic } from '../../../src/transport/remote-file.js';
+import { probeFile, writeFileAtomic } from '../../../src/transport/remote-file.js';
+import { chconArgs, contextChange, contextParts, parseSelinuxInfo, wantedContext } from '../../../src/transport/selinux-label.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nm-selabel-'));
 const shims = join(dir, 'bin');
@@ -77,5 +78,51 @@ describe('atomic writes with SELinux disabled', () => {
       expect(statSync(target).mode & 0o777).toBe(0o640);
       expect(readFileSync(`${target}.new`, 'utf8')).toBe('created\n');
     });
+
+    it(`${what}: the file arguments (chcon, _default) cost nothing and report no secontext`, async () => {
+      if (fs) process.env.NODEMEND_TEST_SELINUXFS = fs;
+      else delete process.env.NODEMEND_TEST_SELINUXFS;
+      const target = join(dir, `g-${fs ? 'fs' : 'none'}`);
+      rmSync(log, { force: true });
+      const conn = new CountingLocal('localhost');
+      const w = await writeFileAtomic(conn, target, 'x\n', { chcon: ['-t', 'etc_t', '--'] });
+      const p = await probeFile(conn, target, { selinuxDefault: true });
+      expect(conn.commands).toBe(2);
+      expect(calls().map((c) => c.split(' ')[0])).toEqual(['stat', 'stat']);
+      expect(w.stat.secontext).toBeUndefined();
+      expect(p.secontext).toBeUndefined();
+      expect(p.selinux).toBeUndefined();
+    });
   }
+});
+
+describe('the file arguments as load_file_common_arguments and set_context_if_different read them', () => {
+  const mls = { mls: true, defaultContext: 'system_u:object_r:etc_t:s0' };
+  it('a context splits in at most four parts, the level keeps its colons', () => {
+    expect(contextParts('u:r:t:s0-s0:c0.c1023')).toEqual(['u', 'r', 't', 's0-s0:c0.c1023']);
+    expect(contextParts('u:r:t')).toEqual(['u', 'r', 't']);
+  });
+  it('the probe word: "-" disabled, else the MLS digit and the default label', () => {
+    expect(parseSelinuxInfo('-')).toBeUndefined();
+    expect(parseSelinuxInfo('1system_u:object_r:etc_t:s0')).toEqual(mls);
+    expect(parseSelinuxInfo('0-')).toEqual({ mls: false, defaultContext: undefined });
+  });
+  it('_default takes the default part, none keeps the current one; selevel counts only with MLS', () => {
+    expect(wantedContext({ setype: '_default', seuser: 'x_u' }, mls)).toEqual(['x_u', undefined, 'etc_t', undefined]);
+    expect(wantedContext({ setype: '_default' }, { mls: true })).toBeUndefined();
+    expect(wantedContext({ selevel: 's0:c1' }, { mls: false })).toBeUndefined();
+    expect(wantedContext({ setype: 'bin_t' }, undefined)).toBeUndefined();
+    expect(wantedContext({}, mls)).toBeUndefined();
+  });
+  it('a partial context merges with the current one; the same context is no change', () => {
+    expect(contextChange('system_u:object_r:etc_t:s0', [undefined, undefined, 'bin_t', 's0:c1'])).toEqual({
+      before: 'system_u:object_r:etc_t:s0',
+      after: 'system_u:object_r:bin_t:s0:c1',
+      chcon: ['--', 'system_u:object_r:bin_t:s0:c1'],
+    });
+    expect(contextChange('?', [undefined, undefined, 'bin_t', undefined])).toEqual({ before: '?', after: '?:?:bin_t', chcon: ['-t', 'bin_t', '--'] });
+    expect(contextChange('system_u:object_r:etc_t:s0', ['system_u', undefined, 'etc_t', 's0'])).toBeNull();
+    expect(chconArgs(['u', undefined, 't', undefined])).toEqual(['-u', 'u', '-t', 't', '--']);
+    expect(chconArgs(['u', 'r', 't', 's0'])).toEqual(['--', 'u:r:t:s0']);
+  });
 });
