@@ -20,9 +20,11 @@ export DEBIAN_FRONTEND=noninteractive
 #   golang-go        Go fixture builds (the nokmem kubelet stand-in)
 #   gpg              signs the local apt repositories the role differentials serve (test/setup/local-apt-repo.ts)
 #   chromium         headless, renders `plan show --html` pages in the saved-plan tests
+#   python3-distro, lsb-release   the distro library and lsb_release Ansible's distribution facts read
+#                    (test/unit/facts/distribution.test.ts compares nodemend's with and without them)
 #   qemu-system-x86, qemu-utils, fdisk, e2fsprogs   the VM suite (test/vm): QEMU, qcow2
 #                    overlays, the image's partition table, mkfs.ext4 -d (scripts/vm/image.sh)
-APT_PACKAGES=(debootstrap openssh-client util-linux mount procps ca-certificates ansible-core ansible golang-go gpg chromium
+APT_PACKAGES=(debootstrap openssh-client util-linux mount procps ca-certificates ansible-core ansible golang-go gpg chromium python3-distro lsb-release
   qemu-system-x86 qemu-utils fdisk e2fsprogs)
 command -v node >/dev/null || APT_PACKAGES+=(nodejs npm)
 

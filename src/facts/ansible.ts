@@ -16,6 +16,7 @@ import { selinuxFact, type SelinuxState } from './selinux.js';
 import { ansibleLocal, type LocalFacts } from './local.js';
 import { SSH_HOST_KEY_FACTS, type PythonFacts } from './system.js';
 import { DMI_FACTS, memoryMb } from './hardware.js';
+import { distributionFacts, type DistributionFacts, type DistributionSources } from './distribution.js';
 
 export interface AnsibleFact {
   /** The nodemend facts it is made from (fetched together, lazily). */
@@ -94,22 +95,6 @@ export const fqdn: FactDef<string> = {
   parse: (out) => out.trim(),
 };
 
-/** Ansible's names for the distributions os-release IDs (distribution.py, OS_FAMILY_MAP keys). */
-const DISTRIBUTION: Record<string, string> = {
-  debian: 'Debian',
-  ubuntu: 'Ubuntu',
-  rhel: 'RedHat',
-  centos: 'CentOS',
-  fedora: 'Fedora',
-  rocky: 'Rocky',
-  almalinux: 'AlmaLinux',
-  ol: 'OracleLinux',
-  amzn: 'Amazon',
-  sles: 'SLES',
-  'opensuse-leap': 'openSUSE Leap',
-};
-
-const os = (f: (n: string) => unknown): Record<string, string> => f('os_release') as Record<string, string>;
 const mb = (kb: number | undefined): number => Math.floor((kb ?? 0) / 1024);
 const platform = (key: 'system' | 'nodename' | 'kernel' | 'version' | 'machine'): AnsibleFact => ({
   needs: ['uname'],
@@ -117,15 +102,26 @@ const platform = (key: 'system' | 'nodename' | 'kernel' | 'version' | 'machine')
   value: (f) => (f('uname') as Record<string, string>)[key],
 });
 const mem = (field: string): AnsibleFact => ({ needs: ['meminfo'], subset: 'hardware', value: (f) => mb((f('meminfo') as Record<string, number>)[field]) });
-const version = (f: (n: string) => unknown): string => os(f).VERSION_ID ?? '';
+/** distribution.py's keys (distribution_file_search_string: only a Red Hat / Oracle / ALT / Source Mage file sets it). */
+const DISTRIBUTION_KEYS: (keyof DistributionFacts)[] = [
+  'distribution',
+  'distribution_version',
+  'distribution_major_version',
+  'distribution_minor_version',
+  'distribution_release',
+  'distribution_file_path',
+  'distribution_file_variety',
+  'distribution_file_parsed',
+  'distribution_file_search_string',
+  'os_family',
+];
 const USER_FACTS = ['user_id', 'user_uid', 'user_gid', 'user_gecos', 'user_dir', 'user_shell', 'real_user_id', 'effective_user_id', 'real_group_id', 'effective_group_id'] as const;
 
 export const ANSIBLE_FACTS: ReadonlyMap<string, AnsibleFact> = new Map<string, AnsibleFact>([
-  ['distribution', { needs: ['os_release'], subset: 'min', value: (f) => DISTRIBUTION[os(f).ID] ?? (os(f).ID ?? 'NA').replace(/^./, (c) => c.toUpperCase()) }],
-  ['distribution_version', { needs: ['os_release'], subset: 'min', value: version }],
-  ['distribution_major_version', { needs: ['os_release'], subset: 'min', value: (f) => version(f).split('.')[0] }],
-  ['distribution_release', { needs: ['os_release'], subset: 'min', value: (f) => os(f).VERSION_CODENAME || /\(([^)]+)\)/.exec(os(f).VERSION ?? '')?.[1] || 'NA' }],
-  ['os_family', { needs: ['os_family'], subset: 'min', value: (f) => f('os_family') }],
+  ...DISTRIBUTION_KEYS.map((n): [string, AnsibleFact] => [
+    n,
+    { needs: ['distribution_sources'], subset: 'min', collector: 'distribution', value: (f) => distributionFacts(f('distribution_sources') as DistributionSources)[n] },
+  ]),
   ['system', platform('system')],
   ['kernel', platform('kernel')],
   ['kernel_version', platform('version')],

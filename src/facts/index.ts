@@ -12,6 +12,7 @@ import clockFacts from './clock.js';
 import systemFacts from './system.js';
 import hardwareFacts from './hardware.js';
 import localFacts from './local.js';
+import distributionFacts from './distribution.js';
 
 /** Every fact nodemend knows, by name. One file per domain adds its list here. */
 export const FACTS: ReadonlyMap<string, FactDef> = new Map(
@@ -29,5 +30,6 @@ export const FACTS: ReadonlyMap<string, FactDef> = new Map(
     ...systemFacts,
     ...hardwareFacts,
     ...localFacts,
+    ...distributionFacts,
   ].map((f) => [f.name, f as FactDef]),
 );

@@ -199,7 +199,7 @@ const PYTHON_FALLBACK = [
 const PYTHON_MAP =
   'redhat 6 /usr/bin/python|redhat 8 /usr/libexec/platform-python|redhat 9 /usr/bin/python3|debian 8 /usr/bin/python|debian 10 /usr/bin/python3|fedora 23 /usr/bin/python3|ubuntu 14 /usr/bin/python|ubuntu 16 /usr/bin/python3';
 const REDHAT_FAMILY = 'centos|rhel|rocky|almalinux|ol|amzn|scientific|cloudlinux|virtuozzo|eurolinux';
-const PYTHON_DISCOVERY = `p=$(awk -F= -v map=${JSON.stringify(PYTHON_MAP)} '
+export const PYTHON_DISCOVERY = `p=$(awk -F= -v map=${JSON.stringify(PYTHON_MAP)} '
   $1 == "ID" { id = $2 } $1 == "VERSION_ID" { v = $2 }
   END { gsub(/"/, "", id); gsub(/"/, "", v); if (id ~ /^(${REDHAT_FAMILY})$/) id = "redhat"
     n = split(map, rows, "|"); best = ""; bv = -1; old = ""; ov = 1e9

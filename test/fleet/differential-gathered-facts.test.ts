@@ -17,24 +17,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES } from '../setup/ansible-differential.js';
-import { HOSTS, onHostAsRoot } from '../setup/fleet.js';
+import { readFileSync } from 'node:fs';
+import { HOSTS, hostRoot, onHostAsRoot } from '../setup/fleet.js';
 
 const HOST = HOSTS.ansibleDowngrade[0];
 const d = differential(HOST, 'gathered');
 
 /** Setup's keys nodemend leaves out on purpose (README "Choices"). */
-const NOT_GATHERED = [
-  'ansible_devices',
-  'ansible_device_links',
-  'ansible_lvm',
-  'ansible_distribution_file_parsed',
-  'ansible_distribution_file_path',
-  'ansible_distribution_file_variety',
-  'ansible_distribution_minor_version',
-  'ansible_fibre_channel_wwn',
-  'ansible_hostnqn',
-  'ansible_iscsi_iqn',
-];
+const NOT_GATHERED = ['ansible_devices', 'ansible_device_links', 'ansible_lvm', 'ansible_fibre_channel_wwn', 'ansible_hostnqn', 'ansible_iscsi_iqn'];
 /** Keys whose values move between two readings (compared below by type and tolerance). */
 const MOVING = ['ansible_date_time', 'ansible_uptime_seconds', 'ansible_loadavg', 'ansible_memfree_mb', 'ansible_memory_mb'];
 /** Keys compared elsewhere, which differ by nature (differential-env-facts: the environment; differential-facts: the order of interfaces). */
@@ -110,6 +100,73 @@ DISTRIB_RELEASE=12.15
 DISTRIB_CODENAME=bookworm
 DISTRIB_DESCRIPTION="Debian GNU/Linux 12 (bookworm)"
 `;
+
+/**
+ * The distribution facts (src/facts/distribution.ts: distribution.py's release-file walk and its
+ * distro library) on node31, the setup area's host, read-only: compared key by key, no tolerance.
+ * Other distributions' release files: test/unit/facts/distribution.test.ts (Ansible's own
+ * collector in a mount namespace).
+ */
+const FACTS_HOST = HOSTS.ansibleFacts[0];
+const dist = differential(FACTS_HOST, 'distribution');
+const DISTRIBUTION_KEYS = [
+  'ansible_distribution',
+  'ansible_distribution_version',
+  'ansible_distribution_major_version',
+  'ansible_distribution_minor_version',
+  'ansible_distribution_release',
+  'ansible_distribution_file_path',
+  'ansible_distribution_file_variety',
+  'ansible_distribution_file_parsed',
+  'ansible_os_family',
+];
+const distCase = dist.case('the distribution facts, gathered and as variables', {
+  tasks: `
+    - name: the distribution collector
+      setup: { gather_subset: ['!all', '!min', 'distribution'] }
+      register: dist_facts
+    - name: distribution facts in a file
+      copy:
+        dest: "{{ dir }}/distribution"
+        content: |
+          ${DISTRIBUTION_KEYS.map((k) => `{{ ${k} }}`).join(' ')}
+          {{ ansible_facts.distribution_version is version('12', '>=') }} {{ ansible_facts.distribution_file_variety }}
+`,
+});
+
+beforeAll(async () => {
+  await dist.run();
+}, 900_000);
+
+describe.each(MODES)('distribution facts on %s', (mode) => {
+  it('setup’s distribution collector returns Ansible’s keys and values, exactly', () => {
+    const an = distCase.ansible[mode].registered.dist_facts.ansible_facts;
+    expect(distCase.nodemend[mode].registered.dist_facts.ansible_facts).toEqual(an);
+    // the fleet's Debian without lsb_release or python3-distro: os-release's 12, debian_version's minor
+    const minor = /^\d+\.(\d+)/.exec(readFileSync(`${hostRoot(FACTS_HOST)}/etc/debian_version`, 'utf8'))![1];
+    expect(an).toMatchObject({
+      ansible_distribution: 'Debian',
+      ansible_distribution_version: '12',
+      ansible_distribution_minor_version: minor,
+      ansible_distribution_file_path: '/etc/os-release',
+      ansible_distribution_file_variety: 'Debian',
+      ansible_distribution_file_parsed: true,
+      ansible_os_family: 'Debian',
+    });
+    expect(
+      Object.keys(an)
+        .filter((k) => k.startsWith('ansible_'))
+        .sort(),
+    ).toEqual([...DISTRIBUTION_KEYS].sort());
+  });
+
+  it('as variables, the same text', () => {
+    expect(distCase.nodemend[mode].files).toEqual(distCase.ansible[mode].files);
+    if (mode !== 'check')
+      expect(distCase.nodemend[mode].files.distribution).toMatchObject({ content: expect.stringMatching(/^Debian 12 12 \d+ bookworm \/etc\/os-release Debian True Debian\nTrue Debian\n$/) });
+    expect(distCase.nodemend[mode].changed).toEqual(distCase.ansible[mode].changed);
+  });
+});
 
 beforeAll(async () => {
   await onHostAsRoot(HOST, `cp -p /etc/resolv.conf /etc/resolv.conf.nmdiff-gathered && printf '%s' '${RESOLV}' > /etc/resolv.conf && printf '%s' '${LSB}' > /etc/lsb-release`);

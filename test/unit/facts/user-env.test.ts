@@ -49,7 +49,9 @@ function recordingHost(): { host: HostRun; log: { as: string; cmd: string }[] } 
         ? `USER=${who}\0HOME=/home/${who}\0`
         : c.includes('getent passwd')
           ? `@ids 0 0 0\n@name ${who}\n@pwnam ${who}:x:7:8:G:/home/${who}:/bin/sh\n`
-          : 'ID=debian\nVERSION_ID="12"\n';
+          : c.includes('@file')
+            ? `@file /etc/os-release\n${Buffer.from('ID=debian\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\n').toString('base64')}\n`
+            : 'ID=debian\nVERSION_ID="12"\n';
       return `\n__NODEMEND_FACT__${i}\n${body}\n__NODEMEND_FACT__rc 0\n`;
     });
     const stdout = bodies.join('');
