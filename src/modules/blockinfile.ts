@@ -74,6 +74,7 @@ export function blockEdit(a: Args): (text: string) => EditResult {
 
 export default defineModule<Args>({
   name: 'blockinfile',
+  userPaths: ['path'],
   description: 'Insert, update or remove a block of lines between marker lines',
   schema,
   async plan(a, ctx) {

@@ -77,6 +77,7 @@ async function remoteSource(ctx: ModuleContext, src: string): Promise<Source> {
 
 export default defineModule<Args>({
   name: 'copy',
+  userPaths: ['dest'],
   description: 'Put a controller file or inline content on the host (atomic; mode/owner/group; backup)',
   schema,
   async plan(a, ctx) {

@@ -306,6 +306,12 @@ async function targetAttrs(ctx: ModuleContext, a: Args, ex: Record<string, strin
   return ch;
 }
 
+/** ensure_symlink names the link `dest` (add_path_info reads path or dest), not `path`. */
+function linkResult(r: Record<string, unknown> | undefined | void): Record<string, unknown> {
+  const { path, ...rest } = r ?? {};
+  return { dest: path, ...rest };
+}
+
 async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Promise<Plan> {
   const src = a.src!;
   // Checked first, as ensure_symlink does: even a link already pointing at a missing src fails without force.
@@ -325,9 +331,9 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
     // As ensure_symlink's result: src, and the path's details only when the link leads somewhere (add_path_info).
     const plan = finish(ctx, a, p, 'link', ch, a.path);
     const dangling = !ex.src?.length;
-    plan.result = dangling ? { path: a.path, src } : { ...plan.result, src };
+    plan.result = dangling ? { dest: a.path, src } : { ...linkResult(plan.result), src };
     const apply = plan.apply;
-    if (apply) plan.apply = async () => (dangling ? { path: a.path, src } : { ...(await apply()), src });
+    if (apply) plan.apply = async () => (dangling ? { dest: a.path, src } : { ...linkResult(await apply()), src });
     return plan;
   }
   if (p.type === 'directory') throw new ModuleFailure(`${a.path} is a directory: refusing to replace it with a symlink`);
@@ -346,10 +352,10 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
     done: [did, ...target.dones].join('; '),
     diff: [{ path: `${a.path} (state)`, before: before + target.diffBefore.map((l) => l + '\n').join(''), after: `state: link\nsrc: ${src}\n` + target.diffAfter.map((l) => l + '\n').join('') }],
     // The path's details come from apply, once it is a link that leads somewhere (add_path_info).
-    result: { path: a.path, src },
+    result: { dest: a.path, src },
     apply: async () => {
       const st = await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`);
-      return ex.src?.length ? { ...fileResult(a, st, 'link'), src } : { path: a.path, src };
+      return ex.src?.length ? { ...linkResult(fileResult(a, st, 'link')), src } : { dest: a.path, src };
     },
   };
 }
@@ -404,6 +410,7 @@ function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
 
 export default defineModule<Args>({
   name: 'file',
+  userPaths: ['path', 'src'],
   description: 'Manage a path: directory, file attributes, touch, symlink, absent (mode/owner/group, recurse)',
   schema,
   async plan(a, ctx) {

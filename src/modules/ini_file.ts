@@ -184,6 +184,7 @@ export function iniEdit(a: Pick<Args, 'section' | 'option' | 'value' | 'values' 
 
 export default defineModule<Args>({
   name: 'ini_file',
+  userPaths: ['path'],
   collection: 'community.general',
   description: 'Set or remove an option (or a section) in an INI file, as community.general.ini_file writes it',
   schema,

@@ -81,6 +81,7 @@ export function lineEdit(a: Args): (text: string) => EditResult {
 
 export default defineModule<Args>({
   name: 'lineinfile',
+  userPaths: ['path'],
   description: 'Ensure a line is in a file (replace the last regexp match, or insert), or remove matching lines',
   schema,
   async plan(a, ctx) {

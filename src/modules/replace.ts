@@ -71,6 +71,7 @@ export function replaceEdit(a: Pick<Args, 'regexp' | 'replace' | 'after' | 'befo
 
 export default defineModule<Args>({
   name: 'replace',
+  userPaths: ['path'],
   description: 'Replace every match of a regex in a file (optionally between after/before), atomically',
   schema,
   async plan(a, ctx) {

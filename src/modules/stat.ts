@@ -142,6 +142,7 @@ export function statResult(p: FileProbe, extra?: string, opts: StatOptions = { g
 
 export default defineModule<Args>({
   name: 'stat',
+  userPaths: ['path'],
   description: "Read a remote path's type, mode, owner, size, times, access, checksum (sha1 by default), mime type and attributes into result.stat",
   schema,
   async plan(a, ctx) {

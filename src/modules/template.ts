@@ -29,6 +29,7 @@ type Args = z.infer<typeof schema>;
 
 export default defineModule<Args>({
   name: 'template',
+  userPaths: ['dest'],
   description: 'Render a Jinja (.j2, any name) or Handlebars (.hbs) template with the task variables and put it on the host (like copy)',
   schema,
   async plan(a, ctx) {

@@ -111,6 +111,8 @@ export interface ModuleDef<A = any> {
   secretArgs?: string[];
   /** Runs on the controller only (debug, set_fact, assert, fail): no connection needed. */
   local?: boolean;
+  /** Arguments Ansible types as `path`: a leading `~` is expanded on the host, as the task's user, before plan (lib/expand-user.ts). */
+  userPaths?: readonly string[];
   /**
    * Load time, before any host: check the controller files the (unrendered) arguments name,
    * pushing positioned errors (include_vars reads a static file now).

@@ -26,6 +26,7 @@ import { extendedLoopVars, loopItems } from './loops.js';
 import { BasisRecorder, recordingShell, type Basis } from '../plan/basis.js';
 import { blockVarsOf, type Inherited } from './inherited.js';
 import { keywordBool, renderEnvironment, withEnvironment } from './keywords.js';
+import { expandUserPaths } from '../modules/lib/expand-user.js';
 
 export interface TaskEnv {
   options: RunOptions;
@@ -379,7 +380,9 @@ async function runOnce(
     const failed = Boolean(result.failed);
     // Every result a task returns carries `failed`, as Ansible's TaskExecutor adds it (a skip has none).
     result.failed = failed;
-    const status: TaskStatus = failed ? 'failed' : result.changed ? 'changed' : 'ok';
+    // A module that skips itself and says why (debug under its verbosity: skipped_reason) is reported skipped, as Ansible's callback does.
+    const skipped = result.skipped === true && typeof result.skipped_reason === 'string';
+    const status: TaskStatus = failed ? 'failed' : skipped ? 'skipped' : result.changed ? 'changed' : 'ok';
     // no_log hides output from reports only: the registered result stays whole, as in Ansible,
     // so a later task can use what a secret-handling task returned.
     return {
@@ -461,7 +464,7 @@ async function planAndApply(
 ): Promise<{ result: Record<string, unknown>; applied: boolean; basis?: Basis; diff?: Plan['diff']; checkResult?: Record<string, unknown> }> {
   let basis: Basis | undefined;
   try {
-    const plan = await mod.plan(args, ctx);
+    const plan = await mod.plan(mod.userPaths ? await expandUserPaths(ctx, args as Record<string, unknown>, mod.userPaths) : args, ctx);
     // What the plan read, taken before apply() reads anything else.
     basis = { ...basisRec.entries, ...plan.basis };
     if (!ctx.check) {

@@ -24,14 +24,35 @@ function contentOf(path: string): string {
   return `<${data.length} bytes, sha256 ${createHash('sha256').update(data).digest('hex')}>`;
 }
 
-/** Every path of the upper layer, relative with a leading '/', sorted. */
+/** contentOf, or undefined for a file that went since it was listed. */
+function contentOfIfThere(path: string): string | undefined {
+  try {
+    return contentOf(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Every path of the upper layer, relative with a leading '/', sorted. A path that goes while it is
+ * walked is left out: nodemend's persistent shell removes its /tmp directory just after the CLI exits.
+ */
 export function upperPaths(upper: string): string[] {
   const out: string[] = [];
   const walk = (rel: string): void => {
-    for (const n of readdirSync(join(upper, rel)).sort()) {
+    let names: string[];
+    try {
+      names = readdirSync(join(upper, rel)).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    for (const n of names) {
       const r = `${rel}/${n}`;
+      const st = lstatSync(join(upper, r), { throwIfNoEntry: false });
+      if (!st) continue;
       out.push(r);
-      const st = lstatSync(join(upper, r));
       if (st.isDirectory()) walk(r);
     }
   };
@@ -53,8 +74,10 @@ export function statesOf(root: string, paths: Iterable<string>): Map<string, Pat
       const owner = users.get(st.uid) ?? String(st.uid);
       const group = groups.get(st.gid) ?? String(st.gid);
       if (st.isDirectory()) s = { type: 'dir', mode: octal(st.mode), owner, group };
-      else if (st.isFile()) s = { type: 'file', mode: octal(st.mode), owner, group, content: contentOf(join(root, p)) };
-      else s = { type: 'other', mode: octal(st.mode) };
+      else if (st.isFile()) {
+        const content = contentOfIfThere(join(root, p));
+        s = content === undefined ? { type: 'absent' } : { type: 'file', mode: octal(st.mode), owner, group, content };
+      } else s = { type: 'other', mode: octal(st.mode) };
     }
     out.set(p, s);
   }

@@ -2,8 +2,9 @@
  * A local mirror of https://pkgs.k8s.io (and of the one raw.githubusercontent.com file a control
  * plane fetches: flannel's manifest) for a fleet host, so that a Kubernetes role runs with its
  * URLs unchanged on a fleet without internet, as on an air-gapped site with its own mirror and CA:
- * the host resolves both names to MIRROR_ADDRESS (its /etc/hosts; the fleet shares this machine's
- * network, and a loopback address of its own keeps off every other test's ports), trusts the
+ * the host resolves both names to the mirror's address (its /etc/hosts; the fleet shares this machine's
+ * network, and a loopback address of its own, one per fleet host's SSH port, keeps off every other
+ * test's ports and every other engineer's fleet), trusts the
  * mirror's CA (in /usr/local/share/ca-certificates, taken into /etc/ssl/certs when the
  * ca-certificates package is installed or update-ca-certificates runs), and this process serves
  * each name's files over HTTPS with a certificate for both names.
@@ -35,8 +36,11 @@ import { buildSignedRepo, type DummyPackage } from './local-apt-repo.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures');
 
-/** The loopback address the mirror listens on (port 443), which the host calls pkgs.k8s.io. */
-export const MIRROR_ADDRESS = '127.0.38.1';
+/**
+ * The loopback address the mirror listens on (port 443), which the host calls pkgs.k8s.io: made
+ * from the host's SSH port, so that two fleets on this machine running the same test never share it.
+ */
+export const mirrorAddress = (sshPort: number): string => `127.38.${(sshPort >> 8) & 255}.${sshPort & 255}`;
 export const MIRROR_HOST = 'pkgs.k8s.io';
 /** The other name the mirror answers for: the role fetches flannel's manifest from it. */
 export const RAW_GITHUB_HOST = 'raw.githubusercontent.com';
@@ -202,6 +206,8 @@ metadata:
 `;
 
 export interface Mirror {
+  /** The loopback address it serves on (mirrorAddress). */
+  address: string;
   /** The mirror's files: DIR/HOST/URL-PATH. */
   dir: string;
   /** The repository's URL path: /core:/stable:/vMINOR/deb/ . */
@@ -213,7 +219,7 @@ export interface Mirror {
 }
 
 /** Builds the packages, the signed repository of `minor` (e.g. "1.28"), flannel's manifest and the TLS material under `dir`. */
-export function buildMirror(dir: string, minor: string): Mirror {
+export function buildMirror(dir: string, minor: string, address: string): Mirror {
   const repoPath = `/core:/stable:/v${minor}/deb/`;
   const www = join(dir, 'www');
   const label = `isv:kubernetes:core:stable:v${minor}`;
@@ -231,7 +237,7 @@ export function buildMirror(dir: string, minor: string): Mirror {
   run('openssl', ['req', ...ec, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', `/CN=${MIRROR_HOST}`]);
   writeFileSync(p('ext.cnf'), `subjectAltName=DNS:${MIRROR_HOST},DNS:${RAW_GITHUB_HOST}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n`);
   run('openssl', ['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', p('ext.cnf'), '-out', p('server.crt')]);
-  return { dir: www, repoPath, caPem: readFileSync(p('ca.crt'), 'utf8'), tls: { key: readFileSync(p('server.key'), 'utf8'), cert: readFileSync(p('server.crt'), 'utf8') } };
+  return { address, dir: www, repoPath, caPem: readFileSync(p('ca.crt'), 'utf8'), tls: { key: readFileSync(p('server.key'), 'utf8'), cert: readFileSync(p('server.crt'), 'utf8') } };
 }
 
 export interface Serving {
@@ -240,7 +246,7 @@ export interface Serving {
   close(): Promise<void>;
 }
 
-/** Serves the mirror's files over HTTPS on MIRROR_ADDRESS:443, each name its own (GET and HEAD; 404 for anything else). */
+/** Serves the mirror's files over HTTPS on its address, port 443, each name its own (GET and HEAD; 404 for anything else). */
 export async function serveMirror(m: Mirror): Promise<Serving> {
   const requests: string[] = [];
   const server: Server = createServer(m.tls, (req, res) => {
@@ -266,14 +272,14 @@ export async function serveMirror(m: Mirror): Promise<Serving> {
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
-    server.listen(443, MIRROR_ADDRESS, () => ok());
+    server.listen(443, m.address, () => ok());
   });
   return { requests, close: () => new Promise((ok) => server.close(() => ok())) };
 }
 
 /** The host (its root on the controller) resolves the mirror's names to it and has the mirror's CA to trust. */
 export function plantMirrorClient(root: string, m: Mirror): void {
-  appendFileSync(join(root, 'etc/hosts'), `${MIRROR_ADDRESS}\t${MIRROR_HOST} ${RAW_GITHUB_HOST}\n`);
+  appendFileSync(join(root, 'etc/hosts'), `${m.address}\t${MIRROR_HOST} ${RAW_GITHUB_HOST}\n`);
   mkdirSync(join(root, dirname(MIRROR_CA_PATH)), { recursive: true });
   writeFileSync(join(root, MIRROR_CA_PATH), m.caPem);
 }

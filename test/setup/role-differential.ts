@@ -141,6 +141,8 @@ export interface RoleSpec {
   vars: Record<string, unknown>;
   /** Called on the fresh host before each tool's runs. */
   prepare: (root: string) => Promise<void> | void;
+  /** More plays after the role's (YAML), e.g. to read back what the role set. */
+  after?: string;
 }
 
 /** One tool's runs of the role on the fresh host, each mode's changed paths with it. */
@@ -152,7 +154,7 @@ export async function runRole(tool: Tool, spec: RoleSpec): Promise<Partial<Recor
   const upper = hostUpper(fleet.dir, host);
   const lower = (JSON.parse(readFileSync(join(fleet.dir, 'fleet.json'), 'utf8')) as { rootfs: string }).rootfs;
   const work = workDir(`${spec.name}-${tool}`);
-  writeFileSync(join(work, 'playbook.yaml'), rolePlaybook(host, spec.name, spec.vars));
+  writeFileSync(join(work, 'playbook.yaml'), rolePlaybook(host, spec.name, spec.vars) + (spec.after ?? ''));
   mkdirSync(join(work, 'roles'));
   symlinkSync(spec.dir, join(work, 'roles', spec.name));
   const runner = tool === 'ansible' ? new AnsibleRunner(work, host) : new NodemendRunner(work, host);

@@ -82,8 +82,9 @@ export function pyJson(v: unknown, o: { indent?: number; sortKeys?: boolean } = 
   return `{${pad}${keys.map((k) => `${pyJson(k, o, depth + 1)}: ${pyJson(m[k], o, depth + 1)}`).join(sep + pad)}${end}}`;
 }
 
+/** PyYAML's yaml.dump, which Ansible's to_yaml / to_nice_yaml call: keys sorted (its sort_keys=True default). */
 function yaml(indent: number): FilterDef {
-  return { params: ['indent'], fn: (v, a) => stringifyYaml(toPlain(v), { indent: a.indent === undefined ? indent : int(a.indent, 'indent') }) };
+  return { params: ['indent'], fn: (v, a) => stringifyYaml(toPlain(v), { indent: a.indent === undefined ? indent : int(a.indent, 'indent'), sortMapEntries: true }) };
 }
 
 export const FORMAT_FILTERS: Record<string, FilterDef> = {
