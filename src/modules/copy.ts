@@ -8,6 +8,7 @@ import { localFileWillExist } from './lib/planned-paths.js';
 import { posix, basename } from 'node:path';
 import { z } from 'zod';
 import { probeFile } from '../transport/remote-file.js';
+import { sh } from '../transport/quote.js';
 import { defineModule, ModuleFailure, type ModuleContext } from './types.js';
 import { attrFields, seFields } from './lib/attrs.js';
 import { boolArg, pathArg } from './lib/args.js';
@@ -16,7 +17,7 @@ import { MAX_DIFF_BYTES } from './lib/diff.js';
 import { formatMode } from './lib/mode.js';
 import { bytesSource, planPutContent, putOptions, type PutSource } from './lib/put-content.js';
 import { remote } from './lib/remote.js';
-import { localSha256 } from './lib/local-hash.js';
+import { localDigests } from './lib/local-hash.js';
 import { MAX_SPOOLED_STDIN } from '../transport/persistent-shell.js';
 import { pyJson } from '../load/expr/filters-format.js';
 import { pyStr } from '../load/expr/values.js';
@@ -65,14 +66,19 @@ async function localSource(ctx: ModuleContext, src: string): Promise<Source> {
   if (st.isDirectory()) throw new ModuleFailure(`src ${src} is a directory: copying directories is not supported`);
   if (st.size <= MAX_SPOOLED_STDIN) return { ...bytesSource(await readFile(file)), mode: formatMode(st.mode) };
   // Large: never held in memory; hashed once for all hosts, streamed to each (see MAX_FILE_TRANSFERS).
-  return { localPath: file, sha256: await localSha256(file, `${st.ino}:${st.size}:${st.mtimeMs}`), size: st.size, mode: formatMode(st.mode) };
+  const h = await localDigests(file, `${st.ino}:${st.size}:${st.mtimeMs}`);
+  return { localPath: file, sha256: h.sha256, sums: { checksum: h.sha1, md5sum: h.md5 }, size: st.size, mode: formatMode(st.mode) };
 }
 
+/** The file on the host, with the sha1 and md5 copy.py registers of it (read in the probe's exec, whatever its size). */
 async function remoteSource(ctx: ModuleContext, src: string): Promise<Source> {
-  const p = await remote(probeFile(ctx.conn, src, { wantSha: true, wantContent: ctx.diff ? 'always' : undefined, maxContentBytes: MAX_DIFF_BYTES, follow: true }));
+  const sums = sh`if [ -f ${src} ]; then sha1sum < ${src} && md5sum < ${src}; fi`;
+  const p = await remote(probeFile(ctx.conn, src, { wantSha: true, wantContent: ctx.diff ? 'always' : undefined, maxContentBytes: MAX_DIFF_BYTES, follow: true, extra: sums }));
   if (!p.exists) throw new ModuleFailure(`remote src ${src} does not exist`);
   if (p.type !== 'file') throw new ModuleFailure(`remote src ${src} is not a regular file (${p.type})`);
-  return { bytes: p.content, sha256: p.sha256!, size: p.size, remotePath: p.realPath, mode: p.mode };
+  const [checksum, md5sum] = (p.extra ?? '').split('\n').map((l) => l.split(' ')[0]);
+  if (!/^[0-9a-f]{40}$/.test(checksum ?? '') || !/^[0-9a-f]{32}$/.test(md5sum ?? '')) throw new ModuleFailure(`cannot read the checksums of remote src ${src}`);
+  return { bytes: p.content, sha256: p.sha256!, size: p.size, remotePath: p.realPath, mode: p.mode, sums: { checksum, md5sum } };
 }
 
 export default defineModule<Args>({
@@ -88,6 +94,7 @@ export default defineModule<Args>({
     const src: Source = a.content !== undefined ? bytesSource(Buffer.from(a.content, 'utf8')) : a.remote_src ? await remoteSource(ctx, a.src!) : await localSource(ctx, a.src!);
     const plan = await planPutContent(ctx, src, {
       ...putOptions(a),
+      remoteSrc: a.remote_src,
       mode: a.mode === 'preserve' ? src.mode : a.mode,
       srcName: a.src !== undefined ? basename(a.remote_src ? posix.normalize(a.src) : a.src) : undefined,
     });

@@ -3,10 +3,12 @@
  * group, times; `recurse` for a directory's contents). Plan = one exec (probe + any recursive
  * summary + time and link checks), apply = one exec.
  *
+ * `state: touch` is 2.14's execute_touch: its times default to `now`, so touching an existing
+ * path sets them and is a change on every run, in --check too (`modification_time: preserve` and
+ * `access_time: preserve` leave them: then only a missing file or its attributes change); its
+ * result names the path `dest`.
+ *
  * Differences from Ansible, on purpose:
- * - `state: touch` on an existing path reports changed only when something changes: by default
- *   times are kept (Ansible always bumps them and always reports changed, which breaks
- *   "a second run changes nothing"). Ask for `modification_time: now` to bump them.
  * - without `state`, the path must exist and only its attributes are managed.
  * - `state: link` does what 2.14's ensure_symlink does on Linux: with `follow` (the default)
  *   owner, group and mode are set on the link's final target once the link is made
@@ -131,6 +133,15 @@ function addAttrs(ch: Change, d: AttrDelta, cmd: Raw | null) {
 
 /** modification_time / access_time on an existing path. */
 function addTimes(ch: Change, a: Args, path: string, current: string[] | undefined) {
+  if (a.modification_time === 'now' && a.access_time === 'now') {
+    // Both to now: one touch (Ansible's os.utime(path, None)).
+    ch.cmds.push(sh`touch -c -- ${path}`);
+    ch.msgs.push('mtime, atime -> now');
+    ch.dones.push('mtime, atime -> now');
+    ch.diffBefore.push('mtime: (current)', 'atime: (current)');
+    ch.diffAfter.push('mtime: now', 'atime: now');
+    return;
+  }
   const want = [
     ['mtime', a.modification_time, '-m', current?.[0]],
     ['atime', a.access_time, '-a', current?.[1]],
@@ -259,7 +270,13 @@ async function planExisting(ctx: ModuleContext, a: Args, p: FileProbe, ex: Recor
 }
 
 async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Promise<Plan> {
-  if (p.exists) return planExisting(ctx, a, p, ex, p.type === 'directory' ? 'directory' : 'file');
+  if (p.exists) {
+    // touch's times default to now (file.py keep_backward_compatibility_on_timestamps): always a change.
+    const now = { ...a, modification_time: a.modification_time ?? 'now', access_time: a.access_time ?? 'now' };
+    const plan = await planExisting(ctx, now, p, ex, p.type === 'directory' ? 'directory' : 'file');
+    const apply = plan.apply;
+    return { ...plan, result: destResult(plan.result), apply: apply && (async () => destResult(await apply())) };
+  }
   if (!parentWillExist(ctx, p.realPath, p.parentExists)) throw new ModuleFailure(`cannot touch ${a.path}: directory ${posix.dirname(p.realPath)} does not exist`);
   if (ctx.check) await assertOwnersExist(ctx.conn, a.owner, a.group);
   planPathState(ctx, p.realPath, { type: 'file', mode: newMode(a, false), owner: a.owner, group: a.group, sha256: EMPTY_SHA256 });
@@ -270,7 +287,8 @@ async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<s
     msg: `${a.path} would be created`,
     done: `${a.path} created`,
     diff: [{ path: `${a.path} (state)`, before: 'state: absent\n', after: 'state: file\n' }],
-    result: { path: a.path, state: 'file' },
+    // --check: execute_touch returns before the file exists, so add_path_info has nothing to add.
+    result: { dest: a.path },
     apply: async () => {
       const w = await remote(
         writeFileAtomic(ctx.conn, p.realPath, '', {
@@ -283,7 +301,7 @@ async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<s
       );
       // A timestamp for a new file is a second, rare step.
       const st = ch.cmds.length ? await runAndStat(ctx.conn, raw(ch.cmds.map(String).join(' && ')), p.realPath, `cannot set times of ${a.path}`) : w.stat;
-      return fileResult(a, st, 'file');
+      return destResult(fileResult(a, st, 'file'));
     },
   };
 }
@@ -306,8 +324,8 @@ async function targetAttrs(ctx: ModuleContext, a: Args, ex: Record<string, strin
   return ch;
 }
 
-/** ensure_symlink names the link `dest` (add_path_info reads path or dest), not `path`. */
-function linkResult(r: Record<string, unknown> | undefined | void): Record<string, unknown> {
+/** ensure_symlink and execute_touch name the path `dest` (add_path_info reads path or dest), not `path`. */
+function destResult(r: Record<string, unknown> | undefined | void): Record<string, unknown> {
   const { path, ...rest } = r ?? {};
   return { dest: path, ...rest };
 }
@@ -331,9 +349,9 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
     // As ensure_symlink's result: src, and the path's details only when the link leads somewhere (add_path_info).
     const plan = finish(ctx, a, p, 'link', ch, a.path);
     const dangling = !ex.src?.length;
-    plan.result = dangling ? { dest: a.path, src } : { ...linkResult(plan.result), src };
+    plan.result = dangling ? { dest: a.path, src } : { ...destResult(plan.result), src };
     const apply = plan.apply;
-    if (apply) plan.apply = async () => (dangling ? { dest: a.path, src } : { ...linkResult(await apply()), src });
+    if (apply) plan.apply = async () => (dangling ? { dest: a.path, src } : { ...destResult(await apply()), src });
     return plan;
   }
   if (p.type === 'directory') throw new ModuleFailure(`${a.path} is a directory: refusing to replace it with a symlink`);
@@ -355,7 +373,7 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
     result: { dest: a.path, src },
     apply: async () => {
       const st = await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`);
-      return ex.src?.length ? { ...linkResult(fileResult(a, st, 'link')), src } : { dest: a.path, src };
+      return ex.src?.length ? { ...destResult(fileResult(a, st, 'link')), src } : { dest: a.path, src };
     },
   };
 }

@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import { sh, type Raw } from '../transport/quote.js';
+import { writeFileAtomic } from '../transport/remote-file.js';
 import { defineModule, ModuleFailure, type ModuleContext } from './types.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import type { EditResult } from './lib/line-edit.js';
@@ -304,11 +305,17 @@ export default defineModule<Args>({
         const w = await writeFile();
         const r = isMounted ? (fileChanged ? await doRemount(ctx, m, a.state) : { rc: 0, msg: '' }) : await doMount(ctx, m);
         if (r.rc) {
-          if (fileChanged && old !== undefined)
-            await ctx.conn.exec(sh`t=$(mktemp ${`${m.fstab}.XXXXXX`}) && printf '%s' ${old} > "$t" && chmod --reference=${m.fstab} "$t" && mv -f -- "$t" ${m.fstab}`);
+          // The old fstab goes back as every write goes: atomic, its mode, owner and SELinux label kept.
+          const back =
+            fileChanged && old !== undefined
+              ? await writeFileAtomic(ctx.conn, m.fstab, old).then(
+                  () => '',
+                  (e: unknown) => `; ${m.fstab} not restored: ${(e as Error).message}`,
+                )
+              : '';
           const dirs = made.split('\n').filter(Boolean);
           if (dirs.length) await ctx.conn.exec(sh`rmdir -- ${dirs}`);
-          throw new ModuleFailure(`Error mounting ${m.name}: ${r.msg}`);
+          throw new ModuleFailure(`Error mounting ${m.name}: ${r.msg}${back}`);
         }
         return result(w);
       },

@@ -25,7 +25,7 @@ import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
 import { differential, MODES, sameKeys, type Differential } from '../setup/ansible-differential.js';
 import { runCli, workDir, writeInventory } from '../setup/cli.js';
 import { fleetHost, HOSTS, hostRoot, STOPPED_BY_TESTS, testFleet } from '../setup/fleet.js';
-import { plantSelinuxStandins, SELINUX_PYTHON, SELINUXFS, setSelinuxfs } from '../setup/system-standins.js';
+import { plantMountStandins, plantSelinuxStandins, SELINUX_PYTHON, SELINUXFS, setSelinuxfs } from '../setup/system-standins.js';
 
 const HOST = HOSTS.ansibleSelinux[0];
 const CONFIG = '/etc/selinux/config';
@@ -254,6 +254,29 @@ const seCase = (d: Differential, what: string) =>
     tasks: SE_TASKS,
   });
 const seEnforcing = seCase(enforcing, 'enforcing');
+// ansible.posix.mount puts the old fstab back after a failed mount (write_fstab, in place: the
+// label stays); nodemend's rollback is an atomic write, which keeps the label too (util-linux
+// 2.38.1 mount stand-in of test/setup/system-standins.ts: /dev/nm-missing fails).
+const fstabLabel = enforcing.case('selinux: a failed mount puts the fstab back with its label', {
+  vars: standin,
+  files: { fstab: 'proc /proc proc defaults 0 0\n' },
+  tasks: `
+    - name: label the fstab as a policy would
+      command: chcon system_u:object_r:etc_t:s0 {{ dir }}/fstab
+      changed_when: false
+      check_mode: false
+    - name: a mount that fails
+      mount: { path: "{{ dir }}/mnt", src: /dev/nm-missing, fstype: ext4, state: mounted, fstab: "{{ dir }}/fstab" }
+      register: m_failed
+      ignore_errors: true
+    - name: the fstab's label
+      command: ls -Z {{ dir }}/fstab
+      register: m_label
+      changed_when: false
+      check_mode: false
+  `,
+});
+
 // 1b. The same host, made permissive (a group of its own: the rerun of group 1 keeps enforcing).
 const toPermissive = group('selinux1b', 1, RH_CONFIG('enforcing')).case('selinux: enforcing to permissive, runtime and config', {
   vars: standin,
@@ -396,6 +419,7 @@ const seAsIs = seCase(asIs, 'the host as it is (ignored)');
 beforeAll(async () => {
   const root = hostRoot(HOST);
   plantSelinuxStandins(root, null);
+  plantMountStandins(root);
   for (const g of groups) {
     plantGrubby(root, g.grub);
     rmSync(join(root, '/etc/selinux/config'), { force: true });
@@ -541,6 +565,15 @@ describe('SELinux file arguments: as ansible-core 2.14.18 applies them', () => {
       expect(c.nodemend.check.registered.se_type.secontext).toBe('system_u:object_r:etc_t:s0');
       expect(c.nodemend.check.changed).toMatchObject({ 'setype on a file': true, 'already so': false, '_default where the policy has none keeps the label': false });
     }
+  });
+
+  it('mount: the fstab a failed mount wrote is put back whole, with its label', () => {
+    for (const mode of MODES) {
+      expect(fstabLabel.nodemend[mode].registered.m_label.stdout).toBe(fstabLabel.ansible[mode].registered.m_label.stdout);
+      expect(fstabLabel.nodemend[mode].files).toEqual(fstabLabel.ansible[mode].files);
+    }
+    expect(fstabLabel.nodemend.run.registered.m_failed.failed).toBe(true);
+    expect(fstabLabel.nodemend.run.registered.m_label.stdout).toMatch(/^system_u:object_r:etc_t:s0 \S+\/fstab$/);
   });
 
   it('disabled: the arguments are ignored, no secontext, nothing relabelled', () => {

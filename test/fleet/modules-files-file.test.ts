@@ -118,15 +118,24 @@ describe('file state=absent', () => {
 });
 
 describe('file state=touch', () => {
-  it('creates once, then reports unchanged and keeps times (nodemend choice)', async () => {
+  it('creates, then sets the times to now on every run as Ansible does; preserve keeps them', async () => {
     const p = `${dir}/touched`;
     const first = await hx.run(file, { path: p, state: 'touch', mode: '0600' });
     expect(first.changed).toBe(true);
     expect(modeOf(host, p)).toBe('0600');
-    utimesSync(at(p), new Date('2020-01-01T00:00:00Z'), new Date('2020-01-01T00:00:00Z'));
+    const old = new Date('2020-01-01T00:00:00Z');
+    utimesSync(at(p), old, old);
+    const check = await hx.run(file, { path: p, state: 'touch', mode: '0600' }, { check: true });
+    expect(check.changed).toBe(true);
+    expect(statSync(at(p)).mtimeMs).toBe(old.getTime());
     const again = await hx.run(file, { path: p, state: 'touch', mode: '0600' });
-    expect(again.changed).toBe(false);
-    expect(statSync(at(p)).mtimeMs).toBe(Date.parse('2020-01-01T00:00:00Z'));
+    expect(again.changed).toBe(true);
+    expect(statSync(at(p)).mtimeMs).toBeGreaterThan(Date.parse('2024-01-01T00:00:00Z'));
+    expect(statSync(at(p)).atimeMs).toBeGreaterThan(Date.parse('2024-01-01T00:00:00Z'));
+    utimesSync(at(p), old, old);
+    const kept = await hx.run(file, { path: p, state: 'touch', mode: '0600', modification_time: 'preserve', access_time: 'preserve' });
+    expect(kept.changed).toBe(false);
+    expect(statSync(at(p)).mtimeMs).toBe(old.getTime());
   });
 
   it('modification_time: now always bumps; a timestamp is set once and then unchanged', async () => {

@@ -1,5 +1,6 @@
 /**
- * Digests of a controller file, streamed (never read whole): copy's large src (sha256), fetch's
+ * Digests of a controller file, streamed (never read whole): copy's large src (sha256, and its
+ * sha1 and md5 for the registered `checksum` and `md5sum`), fetch's
  * local copy and the temp file it fetched into (sha1 and md5, Ansible's fetch `checksum` and
  * `md5sum`). One read however many digests are asked for.
  */
@@ -24,13 +25,16 @@ export function hashFile<D extends Digest>(file: string, digests: readonly D[]):
   });
 }
 
-/** sha256 of a controller file, once per file version (`ino:size:mtime`) however many hosts ask. */
-const cached = new Map<string, { version: string; sha: Promise<string> }>();
-export function localSha256(file: string, version: string): Promise<string> {
+/** A controller file's sha256 (what the host compares) and Ansible's sha1 `checksum` and md5 `md5sum` of it. */
+export type SourceDigests = Record<'sha256' | 'sha1' | 'md5', string>;
+
+/** The digests of a controller file, in one read per file version (`ino:size:mtime`) however many hosts ask. */
+const cached = new Map<string, { version: string; digests: Promise<SourceDigests> }>();
+export function localDigests(file: string, version: string): Promise<SourceDigests> {
   const hit = cached.get(file);
-  if (hit?.version === version) return hit.sha;
-  const sha = hashFile(file, ['sha256']).then((h) => h.sha256);
-  cached.set(file, { version, sha });
-  sha.catch(() => cached.delete(file));
-  return sha;
+  if (hit?.version === version) return hit.digests;
+  const digests = hashFile(file, ['sha256', 'sha1', 'md5']).then(({ sha256, sha1, md5 }) => ({ sha256, sha1, md5 }));
+  cached.set(file, { version, digests });
+  digests.catch(() => cached.delete(file));
+  return digests;
 }

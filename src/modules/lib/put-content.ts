@@ -26,6 +26,8 @@ export interface PutSource {
   remotePath?: string;
   /** Stream this controller file instead of holding its bytes (a large copy src). */
   localPath?: string;
+  /** Ansible's sha1 `checksum` and md5 `md5sum` of the source, read where its bytes are not at hand (remote_src, a large src). */
+  sums?: { checksum: string; md5sum: string };
 }
 
 export interface PutOptions extends WantedAttrs {
@@ -39,6 +41,12 @@ export interface PutOptions extends WantedAttrs {
   srcName?: string;
   /** Ansible's `validate`: a command with %s run on the temp file before the rename. */
   validate?: string;
+  /**
+   * copy's remote_src: Ansible's action plugin hands the task to the copy module itself, whose
+   * result is the same in every mode (dest, src, both sums, dest's stat as it then is); otherwise
+   * the action plugin answers --check alone, with nothing about the file.
+   */
+  remoteSrc?: boolean;
 }
 
 /** The arguments copy and template share with Ansible's of the same names, as PutOptions (srcName, copy's `preserve` mode: the module's). */
@@ -50,8 +58,9 @@ export function bytesSource(bytes: Buffer): PutSource {
   return { bytes, sha256: sha256(bytes), size: bytes.length };
 }
 
-/** Ansible's copy/template name the source's sha1 `checksum` and its md5 `md5sum` (known when its bytes are). */
+/** Ansible's copy/template name the source's sha1 `checksum` and its md5 `md5sum`. */
 function ansibleSums(src: PutSource): Record<string, string> {
+  if (src.sums) return src.sums;
   if (!src.bytes) return {};
   return { checksum: createHash('sha1').update(src.bytes).digest('hex'), md5sum: createHash('md5').update(src.bytes).digest('hex') };
 }
@@ -109,9 +118,10 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
 
   if (sameContent) {
     const d = attrDelta(probe, want);
-    // As Ansible's copy: md5sum only when the content was written; the file module it then runs adds `path`.
+    // As Ansible's copy action: md5sum only when the content was written; the file module it then runs adds `path`.
+    // remote_src: the copy module's own result, md5sum and all, dest's stat as it then is (--check: as it is).
     const { md5sum: _unchanged, ...fields } = fileResult(path, probe, src);
-    const result = { ...fields, path };
+    const result = o.remoteSrc ? fileResult(path, probe, src) : { ...fields, path };
     if (!d.changed) return { changed: false, msg: 'content and attributes already as wanted', result };
     if (ctx.check) {
       await assertOwnersExist(ctx.conn, d.owner, d.group);
@@ -123,7 +133,7 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
       msg: `content unchanged; ${describeAttrs(d)}`,
       diff: [attrDiff(path, d)!],
       // The label as it is in --check, as the file module Ansible's copy runs then describes it (add_path_info).
-      result: { ...result, ...d.after, ...(ctx.check && 'secontext' in d.after ? { secontext: probe.secontext } : {}) },
+      result: o.remoteSrc && ctx.check ? result : { ...result, ...d.after, ...(ctx.check && 'secontext' in d.after ? { secontext: probe.secontext } : {}) },
       apply: async () => {
         await run(ctx.conn, cmd, `cannot set attributes of ${path}`);
       },
@@ -161,7 +171,12 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
     msg,
     done: (probe.exists ? `content of ${path} changed` : `${path} created`) + (note ? ` (${note})` : ''),
     diff: diffs.length ? diffs : undefined,
-    result: { dest: path, ...ansibleSums(src), size: src.size },
+    result: !ctx.check
+      ? { dest: path, ...ansibleSums(src), size: src.size }
+      : o.remoteSrc
+        ? { dest: path, ...ansibleSums(src), ...(probe.exists ? pathInfo(probe) : {}) }
+        : // The copy action's --check answer (_copy_file): changed and the diff, nothing about the file.
+          {},
     apply: async () => {
       const content = src.localPath !== undefined ? { localPath: src.localPath, size: src.size, sha256: src.sha256 } : (src.bytes ?? '');
       const w = await remote(
