@@ -123,7 +123,8 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
   // Built per item: a set_fact of an earlier item is seen by the next (Ansible's loops accumulate).
   const scopeNow = (): Record<string, unknown> =>
     buildScope({ ...env.scopeBase, check, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars, role: inh.role, includeParams: inh.includeParams });
-  const scope = scopeNow();
+  // Nothing ran since kwScope was built: in the same mode it is this scope (one buildScope per host and task, not two).
+  const scope = check === env.scopeBase.check ? kwScope : scopeNow();
   const noLog = kw.noLog;
   const base = {
     host: host.name,

@@ -44,24 +44,27 @@ function undefinedAt(node: Node, ctx: EvalContext): never {
   throw new UndefinedVariableError(written(node, ctx), ctx.posAt(node.start));
 }
 
-/** A read value: UNDEFINED becomes the error, a templated string is rendered unless it is data from a host. */
 /**
- * Whether the last variable read was a template rendered into new text ("{{ a }}-x"): Templar
- * returns a plain str for it, where a value written in YAML (or passed through alone, "{{ a }}")
- * stays AnsibleUnicode. type_debug tells them apart.
+ * What the last variable or member read of one evaluation gave, for type_debug. `rendered`: it was a
+ * template rendered into new text ("{{ a }}-x"): Templar returns a plain str for it, where a value
+ * written in YAML (or passed through alone, "{{ a }}") stays AnsibleUnicode. `shape`: which strings
+ * of the value are a Python str (str-class.ts). Each evaluation has its own; a template that a read
+ * renders shares its reader's, so reading b = "{{ a }}" tells what reading `a` told.
  */
-let lastReadRendered = false;
-/** Which strings of the value the last variable or member read gave are a Python str (str-class.ts). */
-let lastShape: StrShape = false;
+export interface Reads {
+  rendered: boolean;
+  shape: StrShape;
+}
 
-function read(v: unknown, node: Node, scope: Scope, ctx: EvalContext, fromUnsafe = false): unknown {
-  const out = readValue(v, node, scope, ctx, fromUnsafe);
-  if (typeof v === 'string' && hasTemplate(v) && !isUnsafe(v)) lastReadRendered = lastReadRendered || passThrough(v) === undefined;
-  else lastReadRendered = false;
+/** A read value: UNDEFINED becomes the error, a templated string is rendered unless it is data from a host. */
+function read(v: unknown, node: Node, scope: Scope, ctx: EvalContext, reads: Reads, fromUnsafe = false): unknown {
+  const out = readValue(v, node, scope, ctx, reads, fromUnsafe);
+  if (typeof v === 'string' && hasTemplate(v) && !isUnsafe(v)) reads.rendered = reads.rendered || passThrough(v) === undefined;
+  else reads.rendered = false;
   return out;
 }
 
-function readValue(v: unknown, node: Node, scope: Scope, ctx: EvalContext, fromUnsafe: boolean): unknown {
+function readValue(v: unknown, node: Node, scope: Scope, ctx: EvalContext, reads: Reads, fromUnsafe: boolean): unknown {
   if (v === UNDEFINED) undefinedAt(node, ctx);
   if (v instanceof UnsafeText) {
     noteUnsafeRead();
@@ -71,7 +74,7 @@ function readValue(v: unknown, node: Node, scope: Scope, ctx: EvalContext, fromU
     noteUnsafeRead();
     return typeof v === 'string' ? v : markUnsafe(v); // a container read from host data is host data
   }
-  if (typeof v === 'string') return hasTemplate(v) ? renderLazy(v, scope, written(node, ctx), ctx.posAt(node.start)) : v;
+  if (typeof v === 'string') return hasTemplate(v) ? renderLazy(v, scope, written(node, ctx), ctx.posAt(node.start), reads) : v;
   return hasNestedTemplate(v, 0) ? renderNested(v, (s) => renderLazy(s, scope, written(node, ctx), ctx.posAt(node.start))) : v;
 }
 
@@ -101,9 +104,9 @@ function renderNested(v: unknown, render: (s: string) => unknown): unknown {
 }
 
 /** Evaluate, turning an UndefinedVariableError into UNDEFINED (for `is defined` and `default`). */
-function evaluateMaybe(node: Node, scope: Scope, ctx: EvalContext): { value: unknown; error?: UndefinedVariableError } {
+function evaluateMaybe(node: Node, scope: Scope, ctx: EvalContext, reads: Reads): { value: unknown; error?: UndefinedVariableError } {
   try {
-    return { value: evaluate(node, scope, ctx) };
+    return { value: evaluate(node, scope, ctx, reads) };
   } catch (e) {
     if (e instanceof UndefinedVariableError) return { value: UNDEFINED, error: e };
     throw e;
@@ -191,11 +194,11 @@ function slice(v: unknown, from: unknown, to: unknown, step: unknown, ctx: EvalC
 }
 
 /** The call's arguments; with `maybeUndefined`, an undefined one is UNDEFINED and the first such error is kept. */
-function callArgs(call: Call, scope: Scope, ctx: EvalContext, maybeUndefined = false): { args: unknown[]; kwargs: [string, unknown][]; error?: UndefinedVariableError } {
+function callArgs(call: Call, scope: Scope, ctx: EvalContext, reads: Reads, maybeUndefined = false): { args: unknown[]; kwargs: [string, unknown][]; error?: UndefinedVariableError } {
   let error: UndefinedVariableError | undefined;
   const value = (n: Node): unknown => {
-    if (!maybeUndefined) return evaluate(n, scope, ctx);
-    const r = evaluateMaybe(n, scope, ctx);
+    if (!maybeUndefined) return evaluate(n, scope, ctx, reads);
+    const r = evaluateMaybe(n, scope, ctx, reads);
     error ??= r.error;
     return r.value;
   };
@@ -203,18 +206,18 @@ function callArgs(call: Call, scope: Scope, ctx: EvalContext, maybeUndefined = f
 }
 
 /** A filter or test call: the input (maybe undefined), the bound arguments, errors placed at the call. */
-function applyCall(node: Node & Call & { input: Node }, def: FilterDef | TestDef, scope: Scope, ctx: EvalContext): unknown {
+function applyCall(node: Node & Call & { input: Node }, def: FilterDef | TestDef, scope: Scope, ctx: EvalContext, reads: Reads): unknown {
   const readsBefore = unsafeReadCount();
-  lastReadRendered = false;
-  const input = def.acceptsUndefined ? evaluateMaybe(node.input, scope, ctx) : { value: evaluate(node.input, scope, ctx) };
+  reads.rendered = false;
+  const input = def.acceptsUndefined ? evaluateMaybe(node.input, scope, ctx, reads) : { value: evaluate(node.input, scope, ctx, reads) };
   let info: InputInfo | undefined;
   if (def.describesInput) {
     const unsafe = unsafeReadCount() !== readsBefore;
-    const fromVariable = (node.input.kind === 'variable' || node.input.kind === 'member') && !lastReadRendered;
+    const fromVariable = (node.input.kind === 'variable' || node.input.kind === 'member') && !reads.rendered;
     const nativeText = node.input.kind === 'filter' && givesNativeText(node.input.name);
-    info = { unsafe, fromVariable, nativeText, read: (v) => read(v, node.input, scope, ctx, unsafe || isUnsafe(input.value)) };
+    info = { unsafe, fromVariable, nativeText, read: (v) => read(v, node.input, scope, ctx, reads, unsafe || isUnsafe(input.value)) };
   }
-  const { args, kwargs, error: argError } = callArgs(node, scope, ctx, def.argsMayBeUndefined);
+  const { args, kwargs, error: argError } = callArgs(node, scope, ctx, reads, def.argsMayBeUndefined);
   const { named, rest } = bind(def, args, kwargs);
   let result: unknown;
   try {
@@ -239,8 +242,8 @@ function applyCall(node: Node & Call & { input: Node }, def: FilterDef | TestDef
  * lookup()/query(): the plugin's list, joined by lookup() as Ansible's `_lookup` does. A result
  * that is not empty is unsafe there (wrap_var): counted as a read of data, containers marked.
  */
-function runLookup(node: Node & Call & { wantList: boolean }, scope: Scope, ctx: EvalContext): unknown {
-  const { args, kwargs } = callArgs(node, scope, ctx);
+function runLookup(node: Node & Call & { wantList: boolean }, scope: Scope, ctx: EvalContext, reads: Reads): unknown {
+  const { args, kwargs } = callArgs(node, scope, ctx, reads);
   let ran: unknown[];
   try {
     ran = lookupPlugin(node.name)!.run(args.map(unwrapUnsafe), Object.fromEntries(kwargs.map(([k, v]) => [k, unwrapUnsafe(v)])), scope);
@@ -254,7 +257,8 @@ function runLookup(node: Node & Call & { wantList: boolean }, scope: Scope, ctx:
   return typeof v === 'object' && v !== null ? markUnsafe(v) : v;
 }
 
-export function evaluate(node: Node, scope: Scope, ctx: EvalContext): unknown {
+/** Evaluate `node`; `reads` is the evaluation's own record of its last read (a new one unless a read's template shares its reader's). */
+export function evaluate(node: Node, scope: Scope, ctx: EvalContext, reads: Reads = { rendered: false, shape: false }): unknown {
   switch (node.kind) {
     case 'literal':
       return node.value;
@@ -269,34 +273,34 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext): unknown {
           fromFacts = isUnsafe(facts);
         }
       }
-      const out = read(v, node, scope, ctx, fromFacts);
+      const out = read(v, node, scope, ctx, reads, fromFacts);
       // A variable that holds a Python str (a set_fact rendered into text, -e k=v), or a list or dict
       // whose strings are (one a template gave), is no AnsibleUnicode, nor are those strings.
-      lastShape = varStrShape(scope, node.name, out) || (out !== v && !fromFacts && !isUnsafe(v) && strShape(v, out, scope, hasTemplate));
-      if (lastShape === true) lastReadRendered = true;
+      reads.shape = varStrShape(scope, node.name, out) || (out !== v && !fromFacts && !isUnsafe(v) && strShape(v, out, scope, hasTemplate));
+      if (reads.shape === true) reads.rendered = true;
       return out;
     }
     case 'member': {
-      const obj = evaluate(node.object, scope, ctx);
-      const objShape = node.object.kind === 'variable' || node.object.kind === 'member' ? lastShape : false;
-      const key = evaluate(node.key, scope, ctx);
-      const out = read(getMember(obj, key), node, scope, ctx, isUnsafe(obj));
-      lastShape = memberStrShape(objShape, key);
-      if (lastShape === true) lastReadRendered = true;
+      const obj = evaluate(node.object, scope, ctx, reads);
+      const objShape = node.object.kind === 'variable' || node.object.kind === 'member' ? reads.shape : false;
+      const key = evaluate(node.key, scope, ctx, reads);
+      const out = read(getMember(obj, key), node, scope, ctx, reads, isUnsafe(obj));
+      reads.shape = memberStrShape(objShape, key);
+      if (reads.shape === true) reads.rendered = true;
       return out;
     }
     case 'slice':
       return trackUnsafeContainer(() => {
-        const [from, to, step] = [node.from, node.to, node.step].map((n) => (n ? evaluate(n, scope, ctx) : undefined));
-        return slice(evaluate(node.object, scope, ctx), from, to, step, ctx, node.start);
+        const [from, to, step] = [node.from, node.to, node.step].map((n) => (n ? evaluate(n, scope, ctx, reads) : undefined));
+        return slice(evaluate(node.object, scope, ctx, reads), from, to, step, ctx, node.start);
       });
     case 'list':
       return trackUnsafeContainer(() => {
         const read: boolean[] = [];
         const out = node.items.map((n) => {
-          lastReadRendered = false;
-          const v = evaluate(n, scope, ctx);
-          read.push((n.kind === 'variable' || n.kind === 'member') && !lastReadRendered);
+          reads.rendered = false;
+          const v = evaluate(n, scope, ctx, reads);
+          read.push((n.kind === 'variable' || n.kind === 'member') && !reads.rendered);
           return v;
         });
         noteItemsRead(out, read);
@@ -306,30 +310,30 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext): unknown {
       return trackUnsafeContainer(() => {
         const out: Mapping = {};
         for (const [k, v] of node.entries) {
-          const key = evaluate(k, scope, ctx);
+          const key = evaluate(k, scope, ctx, reads);
           if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') fail(ctx, k.start, `a dict key must be a string or a number, got '${typeName(key)}'`);
-          setKey(out, String(key), evaluate(v, scope, ctx));
+          setKey(out, String(key), evaluate(v, scope, ctx, reads));
         }
         return out;
       });
     case 'unary': {
-      const v = evaluate(node.operand, scope, ctx);
+      const v = evaluate(node.operand, scope, ctx, reads);
       if (node.op === 'not') return !truthy(v);
       if (!num(v)) fail(ctx, node.start, `bad operand type for unary ${node.op}: '${typeName(v)}'`);
       return node.op === '-' ? -Number(v) : Number(v);
     }
     case 'binary':
-      return arithmetic(node.op, evaluate(node.left, scope, ctx), evaluate(node.right, scope, ctx), ctx, node.opStart);
+      return arithmetic(node.op, evaluate(node.left, scope, ctx, reads), evaluate(node.right, scope, ctx, reads), ctx, node.opStart);
     case 'logical': {
       // Python's and/or: short-circuit, and the result is an operand, not a bool.
-      const left = evaluate(node.left, scope, ctx);
+      const left = evaluate(node.left, scope, ctx, reads);
       if (node.op === 'and' ? !truthy(left) : truthy(left)) return left;
-      return evaluate(node.right, scope, ctx);
+      return evaluate(node.right, scope, ctx, reads);
     }
     case 'compare': {
-      let left = evaluate(node.first, scope, ctx);
+      let left = evaluate(node.first, scope, ctx, reads);
       for (const { op, right, opStart } of node.rest) {
-        const r = evaluate(right, scope, ctx);
+        const r = evaluate(right, scope, ctx, reads);
         let ok: boolean;
         try {
           ok = comparison(op, left, r);
@@ -343,16 +347,16 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext): unknown {
       return true;
     }
     case 'conditional':
-      if (truthy(evaluate(node.condition, scope, ctx))) return evaluate(node.then, scope, ctx);
-      return node.otherwise ? evaluate(node.otherwise, scope, ctx) : null;
+      if (truthy(evaluate(node.condition, scope, ctx, reads))) return evaluate(node.then, scope, ctx, reads);
+      return node.otherwise ? evaluate(node.otherwise, scope, ctx, reads) : null;
     case 'filter':
     case 'method':
-      return trackUnsafeContainer(() => applyCall(node, lookupCall(node.kind, node.name)!, scope, ctx));
+      return trackUnsafeContainer(() => applyCall(node, lookupCall(node.kind, node.name)!, scope, ctx, reads));
     case 'test': {
-      const ok = applyCall(node, lookupCall('test', node.name)!, scope, ctx) as boolean;
+      const ok = applyCall(node, lookupCall('test', node.name)!, scope, ctx, reads) as boolean;
       return node.negated ? !ok : ok;
     }
     case 'lookup':
-      return runLookup(node, scope, ctx);
+      return runLookup(node, scope, ctx, reads);
   }
 }

@@ -13,7 +13,7 @@
 import { NodemendError, type SourcePos } from '../errors.js';
 import type { Node } from './ast.js';
 import { ExprSyntaxError, UndefinedVariableError } from './errors.js';
-import { evaluate, type EvalContext } from './evaluate.js';
+import { evaluate, type EvalContext, type Reads } from './evaluate.js';
 import { parseBody, renderBody, type Segment } from './statements.js';
 import { fromTemplateText, templateValue } from './ansible-types.js';
 import { UnsafeText } from './unsafe.js';
@@ -68,10 +68,11 @@ function withNewlines(out: string, want: number): string {
   return have < want ? out + '\n'.repeat(want - have) : out;
 }
 
-export function renderParsed(t: ParsedTemplate, scope: Record<string, unknown>, ctx: EvalContext): unknown {
+/** `reads`: the reading evaluation's record, when a variable's value is rendered as it is read (renderLazy). */
+export function renderParsed(t: ParsedTemplate, scope: Record<string, unknown>, ctx: EvalContext, reads?: Reads): unknown {
   let out: unknown;
   if (t.native) {
-    const v = evaluate(t.native, scope, ctx);
+    const v = evaluate(t.native, scope, ctx, reads);
     const around = (shown: string): string => t.segments.map((s) => ('text' in s ? s.text : shown)).join('');
     const n = t.native;
     // 2.14 wraps these filters' output as NativeJinjaText, which ansible_eval_concat returns as is
@@ -120,7 +121,7 @@ const rendering = new Set<string>();
  * A variable's value that is itself a template, rendered in the scope that read it.
  * Errors point at the expression that read the variable (the value has no position).
  */
-export function renderLazy(src: string, scope: Record<string, unknown>, readBy: string, readAt: SourcePos | undefined): unknown {
+export function renderLazy(src: string, scope: Record<string, unknown>, readBy: string, readAt: SourcePos | undefined, reads?: Reads): unknown {
   if (rendering.has(src)) throw new NodemendError('expression', `recursive loop: the value of '${readBy}' (${JSON.stringify(src)}) uses itself`, readAt);
   let t: ParsedTemplate;
   try {
@@ -130,7 +131,7 @@ export function renderLazy(src: string, scope: Record<string, unknown>, readBy: 
   }
   rendering.add(src);
   try {
-    return renderParsed(t, scope, { source: src, posAt: () => readAt });
+    return renderParsed(t, scope, { source: src, posAt: () => readAt }, reads);
   } catch (e) {
     if (e instanceof UndefinedVariableError) throw new UndefinedVariableError(e.variable, readAt, `${e.message} (in the value of '${readBy}')`);
     throw e;
