@@ -33,6 +33,9 @@ export function listTasks(loaded: Loaded, only: string[], skip: string[]): strin
         if (n.how === 'include' && !tagsSelect(tags, only, skip)) continue;
         walk(n.role.dependencies, inner, indent);
         walk(n.role.tasks, inner, indent);
+      } else if (n.dynamic) {
+        // include_tasks' own tags select the include only, as include_role's.
+        if (tagsSelect(tags, only, skip)) walk(n.tasks, [...inherited, ...(n.apply?.tags ?? [])], indent);
       } else walk(n.tasks, tags, indent);
     }
   };

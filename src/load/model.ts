@@ -136,6 +136,8 @@ export interface Block extends TaskCommon {
  */
 export interface IncludeTasks extends TaskCommon, Partial<LoopSpec> {
   kind: 'include';
+  /** include_tasks' `apply:`: the keywords its tasks get (its own keywords but `vars` reach none of them). */
+  apply?: Omit<TaskCommon, 'name' | 'loc'>;
   /** include_tasks (a handler that is one runs all its tasks); false: import_tasks, its tasks inlined. */
   dynamic?: boolean;
   /** The key as written (include_tasks, ansible.builtin.include_tasks): an unnamed include's title. */

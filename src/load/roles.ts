@@ -40,7 +40,6 @@ const keywordShape = optional(commonShape);
 const fromShape = { tasks_from: z.string(), vars_from: z.string(), defaults_from: z.string(), handlers_from: z.string(), allow_duplicates: z.boolean(), rolespec_validate: z.boolean() };
 const importRoleArgs = z.strictObject({ name: z.string(), ...optional(fromShape) });
 const includeRoleArgs = z.strictObject({ name: z.string(), ...optional(fromShape), public: z.boolean().optional(), apply: z.record(z.string(), z.unknown()).optional() });
-const applySchema = z.strictObject({ ...keywordShape, name: z.never().optional() });
 /** include_role also loops: the role runs once per item (import_role is inlined before any item exists, as Ansible refuses it). */
 const roleTaskSchema = (keyword: string) => z.strictObject({ ...keywordShape, ...(keyword.endsWith('include_role') ? optional(loopShape) : {}), [keyword]: z.unknown() });
 /** A roles: entry's keywords (other keys are role params). */
@@ -140,6 +139,7 @@ export class RoleLoader {
   fromTask(y: YamlFile, node: Node, map: Map<string, Entry>, keyword: string, ctx: TaskCtx): RoleCall | undefined {
     const data = plain(y, node) as Record<string, unknown>;
     const include = keyword.endsWith('include_role');
+    if (include) this.tasks.refuseIncludeKeywords(y, map, data, keyword);
     if (!check(y, node, data, roleTaskSchema(keyword), this.errors, { what: keyword }).ok) return undefined;
     const argsNode = map.get(keyword)!.value;
     const args = plain(y, argsNode);
@@ -149,10 +149,8 @@ export class RoleLoader {
     const from: FromFiles = { tasks: a.tasks_from, vars: a.vars_from, defaults: a.defaults_from, handlers: a.handlers_from };
     let apply: RoleCall['apply'];
     if (a.apply) {
-      const applyNode = argMap.get('apply')!.value!;
-      if (!check(y, applyNode, a.apply, applySchema, this.errors, { what: 'apply' }).ok) return undefined;
-      const { name: _n, loc: _l, ...kw } = this.tasks.common(y, applyNode, entryMap(y, applyNode), a.apply, ctx);
-      apply = kw;
+      apply = this.tasks.applyKeywords(y, argMap.get('apply')!.value!, a.apply, ctx);
+      if (!apply) return undefined;
     }
     const loopKeys = new Set(['loop', 'loop_control', ...Object.keys(loopShape)]);
     const keywords = new Map([...map].filter(([k]) => k !== keyword && !loopKeys.has(k)));

@@ -153,13 +153,26 @@ export function blockSchema(task: z.ZodType) {
   return z.strictObject({ ...partialShape(commonShape), block: list, rescue: list.optional(), always: list.optional() });
 }
 
-export const includeFileSchema = z.union([z.string(), z.strictObject({ file: z.string() })]);
-/** include_tasks also loops (Ansible refuses loops on import_tasks: its tasks are inlined before any item exists). */
+/**
+ * `apply:` of include_tasks / include_role: block keywords for the included tasks (task_include.py
+ * build_parent_block loads them as the tasks' parent block), as a dynamic include's own reach none.
+ */
+export const applySchema = z.strictObject({ ...partialShape(commonShape), name: z.never().optional() });
+/**
+ * The keywords Ansible 2.14 takes on include_tasks / include_role (TaskInclude.VALID_INCLUDE_KEYWORDS,
+ * loops and register aside); any other fails its parse ("'become' is not a valid attribute for a
+ * TaskInclude"): such keywords go under `apply:`.
+ */
+export const INCLUDE_KEYWORDS = ['name', 'when', 'tags', 'vars', 'ignore_errors', 'no_log', 'run_once', 'timeout'] as const;
+const includeShape = Object.fromEntries(INCLUDE_KEYWORDS.map((k) => [k, commonShape[k]])) as Pick<typeof commonShape, (typeof INCLUDE_KEYWORDS)[number]>;
+const includeFileSchema = (dynamic: boolean) =>
+  z.union([z.string(), z.strictObject({ file: z.string(), ...(dynamic ? { apply: d(z.record(z.string(), z.unknown()), 'Keywords for the included tasks (become, tags, ...)').optional() } : {}) })]);
+/** include_tasks also loops and takes `apply` (Ansible refuses both on import_tasks: its tasks are inlined before any item exists). */
 export const includeSchema = (keyword: string) =>
   z.strictObject({
-    ...partialShape(commonShape),
+    ...partialShape(keyword.endsWith('include_tasks') ? includeShape : commonShape),
     ...(keyword.endsWith('include_tasks') ? partialShape(loopShape) : {}),
-    [keyword]: d(includeFileSchema, 'Static path, relative to this file'),
+    [keyword]: d(includeFileSchema(keyword.endsWith('include_tasks')), 'Static path, relative to this file'),
   });
 
 // ---------------------------------------------------------------- plays

@@ -27,7 +27,7 @@ import type { Diag } from './diag.js';
 import { collectionHint, findModule, moduleNames as allModuleNames } from '../modules/registry.js';
 import { hasTemplate } from './expr/index.js';
 import { checkConditions, checkTemplate, checkTemplatesDeep } from './expr-check.js';
-import { BOOL_FALSE, BOOL_TRUE, blockSchema, includeSchema, taskKeywordShape, taskKeywordsSchema } from './schema.js';
+import { applySchema, BOOL_FALSE, BOOL_TRUE, blockSchema, commonShape, INCLUDE_KEYWORDS, includeSchema, taskKeywordShape, taskKeywordsSchema } from './schema.js';
 import { closest, didYouMean } from './suggest.js';
 import { moduleArgs } from './module-args.js';
 import { displayPath, entryMap, items, kindOf, plain, posOf, readYaml, type Entry, type YamlFile } from './yaml-source.js';
@@ -194,6 +194,25 @@ export class TaskLoader {
     return common;
   }
 
+  /** A keyword Ansible refuses on include_tasks / include_role (become, environment, ...): reported, with where it goes, and dropped. */
+  refuseIncludeKeywords(y: YamlFile, map: Map<string, Entry>, data: Record<string, unknown>, keyword: string): void {
+    const what = keyword.endsWith('include_role') ? 'IncludeRole' : 'TaskInclude';
+    for (const k of Object.keys(commonShape)) {
+      const e = map.get(k);
+      if (!e || (INCLUDE_KEYWORDS as readonly string[]).includes(k)) continue;
+      const msg = `"${k}" on ${keyword}: Ansible 2.14 refuses it ('${k}' is not a valid attribute for a ${what}); an include's own keywords reach none of its tasks: give it under apply:`;
+      this.errors.push(new NodemendError('schema', msg, posOf(y, e.keyNode)));
+      delete data[k];
+    }
+  }
+
+  /** An include's `apply:` (a mapping under the include's arguments): its keywords, or undefined when reported invalid. */
+  applyKeywords(y: YamlFile, applyNode: Node, value: unknown, ctx: TaskCtx): Omit<TaskCommon, 'name' | 'loc'> | undefined {
+    if (!check(y, applyNode, value, applySchema, this.errors, { what: 'apply' }).ok) return undefined;
+    const { name: _n, loc: _l, ...kw } = this.common(y, applyNode, entryMap(y, applyNode), value as Record<string, unknown>, ctx);
+    return kw;
+  }
+
   /** `loop:` / `with_<kind>:` and `loop_control` of a task or an include_tasks. */
   loopSpec(y: YamlFile, map: Map<string, Entry>, data: Record<string, unknown>): LoopSpec | undefined {
     const loopKeys = ['loop', ...WITH_LOOKUPS.map((k) => `with_${k}`)].filter((k) => map.has(k));
@@ -232,15 +251,19 @@ export class TaskLoader {
       }
     }
     const dynamic = keyword.endsWith('include_tasks');
+    if (dynamic) this.refuseIncludeKeywords(y, map, data, keyword);
     // A handler that is an include_tasks is notified by its name or a listen topic.
     const schema = ctx.handler && dynamic ? (includeSchemaFor(keyword) as z.ZodObject).extend({ listen: z.union([z.string(), z.array(z.string())]).optional() }) : includeSchemaFor(keyword);
     check(y, node, data, schema, this.errors, { what: keyword });
     const common = { ...this.common(y, node, map, data, ctx), ...this.loopSpec(y, map, data) };
     const entry = map.get(keyword)!;
     // `include_tasks: file` or `include_tasks: { file: ... }`
-    const pathNode = isMap(entry.value) ? (entryMap(y, entry.value).get('file')?.value ?? entry.value) : entry.value;
+    const args = isMap(entry.value) ? entryMap(y, entry.value) : undefined;
+    const pathNode = args?.get('file')?.value ?? entry.value;
     const path = isScalar(pathNode) && typeof pathNode.value === 'string' ? pathNode.value : undefined;
     const result: IncludeTasks = { kind: 'include', ...common, dynamic, keyword, file: path ? resolve(ctx.dir, path) : '', tasks: [], ...(ctx.handler ? { listen: stringList(data.listen) } : {}) };
+    const applyNode = dynamic ? args?.get('apply')?.value : undefined;
+    if (applyNode) result.apply = this.applyKeywords(y, applyNode, plain(y, applyNode), ctx);
     if (path === undefined) return result; // reported by the schema
     const at = posOf(y, pathNode);
     if (hasTemplate(path)) {

@@ -10,7 +10,7 @@ import { notifiables, notifyNames, type Notifiable } from '../load/handlers.js';
 import { UnreachableError, type BecomeSpec, type HostConnection } from '../transport/types.js';
 import type { PlayStop, RunObserver, RunResult, TaskResult } from './events.js';
 import { HostRun } from './host-run.js';
-import { blockVarsOf, enterRole, inherit, ROOT, withInherited, type Inherited } from './inherited.js';
+import { blockVarsOf, enterInclude, enterRole, inherit, ROOT, withInherited, type Inherited } from './inherited.js';
 import { markUnsafe } from '../load/expr/unsafe.js';
 import { mapLimit } from './limit.js';
 import type { HostState, RunOptions } from './options.js';
@@ -263,7 +263,7 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
   const body = (on: HostRun[], perHost?: Inherited['perHost']): Promise<HostRun[]> =>
     isRole
       ? runRole({ ...node, loop: undefined }, on, perHost ? { ...inh, perHost } : inh, ctx, record, emit)
-      : runNodes(node.tasks, on, { ...inherit(inh, { ...node, when: [] }), ...(perHost ? { perHost } : {}) }, ctx, record, emit);
+      : runNodes(node.tasks, on, { ...enterInclude(inh, node), ...(perHost ? { perHost } : {}) }, ctx, record, emit);
   // Templated once, on the first host, as Ansible's TASK banner; inside a role `ROLE : NAME`, as each of its tasks (Task.get_name()).
   const name = (inh.role ? `${inh.role.name} : ` : '') + (await includeTitle(node, inh, hosts[0], ctx.env.scopeBase));
   const taskLoc = `${node.loc.file}:${node.loc.line ?? 0}`;
@@ -273,9 +273,14 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
   const result = (host: HostRun, status: TaskResult['status'], extra: Partial<TaskResult> = {}): void =>
     record({ host: host.name, play: ctx.play.name, task: name, taskLoc, module, status, changed: false, check, startedAt: Date.now(), durationMs: 0, ...extra });
   const included = node.kind === 'include' ? { msg: node.file } : {};
+  // Tags select the include itself, as Ansible's: one not selected includes nothing (a tagged task
+  // inside included), one selected passes its tags to no task inside (`apply: { tags }` does).
+  if (!inh.handler && !tagsSelect([...inh.tags, ...node.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return [];
+  // run_once: the include is made on the batch's first host only, so only that host runs its tasks
+  // (Ansible's linear strategy queues it once; the other hosts include nothing).
+  const once = hosts.length > 0 && (await keywordOnHost(node, inh, hosts[0], ctx.env, node.run_once ?? inh.run_once, 'run_once').catch(() => false)) === true;
+  if (once) hosts = hosts.slice(0, 1);
   if (node.loop === undefined) {
-    // Its tasks keep their own tags (nodemend runs a tagged task inside an untagged include): only the result line follows the tags.
-    if (!tagsSelect([...inh.tags, ...node.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return body(hosts);
     // Its when: is judged here, once per host, as Ansible's include task: false is a skipped row
     // under its banner and nothing of the file or role runs there; an error fails the host.
     emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name) });
@@ -494,13 +499,11 @@ async function runBlock(node: Block, hosts: HostRun[], parent: Inherited, ctx: P
 /**
  * A role on the hosts: its dependencies, then its tasks. A `roles:` entry or dependency that
  * already ran on a host in this play (same key) is not run there again unless the role allows
- * duplicates (meta/main.yml); include_role's own tags gate the include (runInclude judges its when:).
+ * duplicates (meta/main.yml); include_role's own tags and when: gate it in runInclude.
  */
 async function runRole(call: RoleCall, hosts: HostRun[], parent: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
   const failed: HostRun[] = [];
   let targets = hosts;
-  // include_role's own tags gate it here; its when: was judged by runInclude (per item with a loop).
-  if (call.how === 'include' && !tagsSelect([...parent.tags, ...call.tags], ctx.env.options.tags, ctx.env.options.skipTags)) return [];
   const done = (h: HostRun): Set<string> => ctx.rolesDone.get(h.name) ?? ctx.rolesDone.set(h.name, new Set()).get(h.name)!;
   if (!call.allowDuplicates) targets = targets.filter((h) => !done(h).has(call.key));
   if (!targets.length) return failed;
@@ -610,7 +613,7 @@ async function runHandlers(hosts: HostRun[], inh: Inherited, ctx: PlayCtx, recor
       if (!targets.length) continue;
       targets.forEach((h) => ranOn.get(h)!.add(handler));
       if (handler.kind === 'task') await runTask(handler, targets, hInh, ctx, record, emit);
-      else await runNodes(handler.tasks, targets, inherit(hInh, handler), ctx, record, emit);
+      else await runNodes(handler.tasks, targets, handler.dynamic ? enterInclude(hInh, handler) : inherit(hInh, handler), ctx, record, emit);
       ran = true;
     }
     if (!ran) break;

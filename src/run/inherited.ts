@@ -1,4 +1,4 @@
-import type { RoleCall, Task, TaskCommon } from '../load/model.js';
+import type { IncludeTasks, RoleCall, Task, TaskCommon } from '../load/model.js';
 import { withDependencies } from '../load/roles.js';
 
 /** The role a task runs in: its variables at their precedence (run/scope.ts) and its directory (templates/, files/). */
@@ -66,6 +66,18 @@ export function inherit(parent: Inherited, node: Omit<TaskCommon, 'name' | 'loc'
     includeParams: parent.includeParams,
     handler: parent.handler,
   };
+}
+
+/**
+ * Into the tasks of an include_tasks. Ansible's included blocks skip a parent that is not statically
+ * loaded (2.14 Task/Block._get_parent_attribute), so the include's own keywords (become, tags,
+ * ignore_errors, environment, no_log, check_mode, ...) act on the include only and reach its tasks
+ * through `apply:` alone (task_include.py build_parent_block); its `vars` reach them all the same, as
+ * get_vars walks every parent. An import_tasks is static: `inherit` passes it all.
+ */
+export function enterInclude(parent: Inherited, include: IncludeTasks): Inherited {
+  const apply = include.apply ?? { when: [], tags: [], vars: {}, environment: [] };
+  return inherit(parent, { ...apply, vars: { ...include.vars, ...apply.vars } });
 }
 
 /**

@@ -93,7 +93,7 @@ interface HostKeywords {
  * A task's boolean keyword on one host, rendered with that host's scope (run_once, which the
  * executor decides before any host runs the task, is rendered on the batch's first host, as Ansible does).
  */
-export async function keywordOnHost(task: Task, inh: Inherited, host: HostRun, env: TaskEnv, value: BoolKeyword | undefined, name: string): Promise<boolean | undefined> {
+export async function keywordOnHost(task: Pick<Task, 'vars' | 'loc'>, inh: Inherited, host: HostRun, env: TaskEnv, value: BoolKeyword | undefined, name: string): Promise<boolean | undefined> {
   if (value === undefined || typeof value === 'boolean') return value;
   const scope = buildScope({ ...env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars });
   return withFacts(host.facts, () => keywordBool(value, name, scope, task.loc));
