@@ -371,7 +371,8 @@ export class Differential {
       if (c.spec.handlers) lines.push('  handlers:', indent(c.spec.handlers, 4));
       if (c.spec.dumpInNextPlay) lines.push(`- name: ${JSON.stringify(c.name)}`, `  hosts: ${this.host}`, '  gather_facts: false', '  tasks:');
       else lines.push('  post_tasks:');
-      lines.push(`    - name: ${JSON.stringify(DUMP)}`, '      debug:', `        msg: ${JSON.stringify(dump)}`);
+      // Tagged always so a case run under --tags/--skip-tags still reaches its dump.
+      lines.push(`    - name: ${JSON.stringify(DUMP)}`, '      tags: [always]', '      debug:', `        msg: ${JSON.stringify(dump)}`);
       return lines.join('\n');
     });
     return plays.join('\n') + '\n';
