@@ -171,12 +171,10 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
     msg,
     done: (probe.exists ? `content of ${path} changed` : `${path} created`) + (note ? ` (${note})` : ''),
     diff: diffs.length ? diffs : undefined,
-    result: !ctx.check
-      ? { dest: path, ...ansibleSums(src), size: src.size }
-      : o.remoteSrc
-        ? { dest: path, ...ansibleSums(src), ...(probe.exists ? pathInfo(probe) : {}) }
-        : // The copy action's --check answer (_copy_file): changed and the diff, nothing about the file.
-          {},
+    // --check from the controller: Ansible's copy action answers `changed` and the diff alone
+    // (_copy_file). nodemend registers the file it would write, as a run does, so a later task can
+    // plan on its checksum (playbooks/kpatch-route.yaml's build directories): a documented choice.
+    result: ctx.check && o.remoteSrc ? { dest: path, ...ansibleSums(src), ...(probe.exists ? pathInfo(probe) : {}) } : { dest: path, ...ansibleSums(src), size: src.size },
     apply: async () => {
       const content = src.localPath !== undefined ? { localPath: src.localPath, size: src.size, sha256: src.sha256 } : (src.bytes ?? '');
       const w = await remote(
