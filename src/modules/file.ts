@@ -238,7 +238,8 @@ async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Reco
           after: `state: directory\n${a.mode ? `mode: ${a.mode}\n` : ''}${a.owner ? `owner: ${a.owner}\n` : ''}${a.group ? `group: ${a.group}\n` : ''}`,
         },
       ],
-      result: { path: a.path, state: 'directory' },
+      // --check: ensure_directory returns path, changed and diff alone (nothing there for add_path_info).
+      result: { path: a.path },
       apply: async () => fileResult(a, await runAndStat(ctx.conn, script, a.path, `cannot create ${a.path}`), 'directory'),
     };
   }

@@ -83,18 +83,19 @@ export const FETCH = `fetch() {
 digest() { "$1sum" < "$2" | cut -d' ' -f1; }
 `;
 
-// Plan: where the file lands, its stat and digest; with probe=1 (force, no checksum) the URL's digest too.
+// Plan: where the file lands, its stat, digest (the checksum's algorithm), sha1 and md5 (the sums Ansible registers);
+// with probe=1 (force) the URL's sha1, size and the temp file it went to.
 const PLAN_BODY = `t=$dest; isdir=0
 if [ -d "$dest" ]; then isdir=1; t="$dest/$base"; fi
 echo "DIR $isdir"
 if [ -d "$t" ]; then echo ISDIR; exit 0; fi
 if [ -e "$t" ]; then
   echo "STAT $(stat -L -c '${STAT_FIELDS_FORMAT}' -- "$t")" || exit 2
-  [ -f "$t" ] && echo "SUM $(digest "$algo" "$t")"
+  [ -f "$t" ] && echo "SUM $(digest "$algo" "$t") $(digest sha1 "$t") $(digest md5 "$t")"
   if [ "$probe" = 1 ]; then
     tmp=$(mktemp) || exit 5; trap 'rm -f -- "$tmp"' EXIT
     fetch "$tmp" || exit 4
-    echo "NEW $(digest "$algo" "$tmp")"
+    echo "NEW $(digest sha1 "$tmp") $(stat -c %s -- "$tmp")"; echo "SRC $tmp"
   fi
 else
   [ -d "$(dirname -- "$t")" ] && echo ABSENT 1 || echo ABSENT 0
@@ -112,7 +113,7 @@ fetch "$tmp" || exit 4
 if [ -n "$want" ]; then
   got=$(digest "$algo" "$tmp"); [ "$got" = "$want" ] || { echo "BADSUM $got"; exit 6; }
 fi
-new=$(digest sha256 "$tmp")
+new="$(digest sha1 "$tmp") $(digest md5 "$tmp")"
 if [ -e "$t" ]; then
   cur=$(stat -L -c '%a %u %g' -- "$t") || die 7 "cannot stat $t"; set -- $cur
   chown -- "$2:$3" "$tmp" 2>/dev/null || :
@@ -128,6 +129,7 @@ if [ "$backup" = 1 ] && [ -e "$t" ]; then bk "$t" || die 9 "cannot back up $t (n
 mv -fT -- "$tmp" "$t" || die 10 "cannot rename $tmp to $t"
 trap - EXIT
 echo "BACKUP $b"
+echo "SRC $tmp"
 echo "DONE $new $(stat -c '${STAT_FIELDS_FORMAT}' -- "$t")"
 `;
 
@@ -152,7 +154,9 @@ export default defineModule({
     const vars = sh`url=${a.url}; dest=${a.dest}; base=${baseName(a.url)}; algo=${algo}; want=${a.checksum?.hex ?? ''}; to=${a.timeout}; vc=${a.validate_certs ? 1 : 0}
 py_fetch=${PY_FETCH}
 ${raw(FETCH)}`;
-    const probe = a.force && !a.checksum ? 1 : 0;
+    // force downloads to compare (Ansible downloads and compares sha1s), also with a checksum.
+    const probe = a.force ? 1 : 0;
+    const started = Date.now();
     const res = await run(ctx.conn, sh`${vars}probe=${probe}\n${raw(PLAN_BODY)}`, `cannot check ${a.dest}`).catch((e) => {
       throw e instanceof ModuleFailure && e.result.rc === 4 ? new ModuleFailure(`Request failed: ${String(e.result.stderr ?? '').trim()}`, { url: a.url, ...e.result }) : e;
     });
@@ -163,18 +167,32 @@ ${raw(FETCH)}`;
     if (absent === '0' && !parentWillExist(ctx, target, false)) throw new ModuleFailure(`Destination dir ${posix.dirname(target)} does not exist`, { dest: target });
     const statLine = lineOf(out, 'STAT');
     const current: FileProbe | undefined = statLine ? parseStatLine(target, statLine) : undefined;
-    const currentSum = lineOf(out, 'SUM');
+    // The checksum's digest, then the sha1 and md5 Ansible registers (checksum_dest, md5sum).
+    const [currentSum, currentSha1, currentMd5] = (lineOf(out, 'SUM') ?? '').split(' ');
     const base = { url: a.url, dest: target };
+    // What get_url.py's result starts with (checksum_dest/_src null, elapsed 0), as each of its exits registers it.
+    const elapsed = (): number => Math.floor((Date.now() - started) / 1000);
+    const httpStatus = /^https?:/i.test(a.url) ? { status_code: 200 } : {};
 
     if (current) {
       if (current.type !== 'file') throw new ModuleFailure(`${target} exists and is not a regular file`, base);
-      const newSum = lineOf(out, 'NEW');
-      const contentOk = a.checksum ? currentSum === a.checksum.hex : probe ? newSum === currentSum : true;
+      const [newSha1, newSize] = (lineOf(out, 'NEW') ?? '').split(' ');
+      const contentOk = probe ? newSha1 === currentSha1 : a.checksum ? currentSum === a.checksum.hex : true;
       if (contentOk) {
         const delta = attrDelta(current, { mode: a.mode, owner: a.owner, group: a.group });
-        const result = { ...base, checksum_dest: currentSum, size: current.size, mode: current.mode, owner: current.owner, group: current.group };
-        if (!delta.changed) return { changed: false, msg: 'file already exists', result };
+        // force: downloaded and compared, as Ansible's full run; a checksum that matches: its early exit, nothing
+        // requested; neither: nodemend requests nothing (README "Choices"; Ansible asks If-Modified-Since).
+        const result: Record<string, unknown> = probe
+          ? { ...base, checksum_dest: currentSha1, checksum_src: newSha1, md5sum: currentMd5, src: lineOf(out, 'SRC'), elapsed: elapsed(), ...httpStatus }
+          : a.checksum
+            ? { ...base, checksum_dest: null, checksum_src: null, elapsed: 0 }
+            : { ...base, elapsed: 0 };
+        Object.assign(result, pathInfo(current));
+        const msg = probe ? `OK (${newSize} bytes)` : 'file already exists';
+        if (!delta.changed) return { changed: false, msg, result: { ...result, msg } };
         const fix = fixAttrsCommand(target, delta)!;
+        // Registered as get_url.py words it (force: the download's status line); shown with what changes.
+        const registered = probe ? msg : 'file already exists but file attributes changed';
         return {
           changed: true,
           msg: `file already exists but file attributes changed: ${describeAttrs(delta)}`,
@@ -182,7 +200,7 @@ ${raw(FETCH)}`;
           result,
           apply: async () => {
             await run(ctx.conn, fix, `cannot set attributes of ${target}`);
-            return { mode: delta.mode ?? current.mode, owner: delta.owner ?? current.owner, group: delta.group ?? current.group };
+            return { msg: registered, mode: delta.mode ?? current.mode, owner: delta.owner ?? current.owner, group: delta.group ?? current.group };
           },
         };
       }
@@ -195,7 +213,8 @@ ${raw(FETCH)}`;
       changed: true,
       msg: current ? `would download ${a.url} over ${target} (content differs)` : `would download ${a.url} to ${target}`,
       done: current ? `downloaded ${a.url} over ${target} (content differed)` : `downloaded ${a.url} to ${target}`,
-      result: { ...base, checksum_dest: currentSum },
+      // --check requests nothing: no checksum_src (Ansible's is the sha1 of a HEAD reply's empty body).
+      result: { ...base, checksum_dest: currentSha1 ?? null, checksum_src: null, elapsed: 0, ...(current ? pathInfo(current) : {}) },
       apply: async () => {
         const script = sh`${vars}t=${target}; own=${owner}; mode=${mode}; backup=${a.backup ? 1 : 0}; tsfs=${testSelinuxfs()}\n${raw(APPLY_BODY)}`;
         const r = await ctx.conn.exec(script, { timeoutSec: ctx.timeoutSec });
@@ -206,11 +225,16 @@ ${raw(FETCH)}`;
         if (r.rc === 4) throw new ModuleFailure(`Request failed: ${r.stderr.trim()}`, { ...base, rc: r.rc, stderr: r.stderr });
         if (r.rc !== 0) throw new ModuleFailure(r.timedOut ? `download timed out after ${ctx.timeoutSec} seconds` : r.stderr.trim() || `rc ${r.rc}`, { ...base, rc: r.rc, stderr: r.stderr });
         const done = lineOf(r.stdout, 'DONE')!.split(' ');
-        const st = parseStatLine(target, done.slice(1).join(' '));
+        const st = parseStatLine(target, done.slice(2).join(' '));
         const backup = lineOf(r.stdout, 'BACKUP');
         return {
           ...base,
+          checksum_dest: currentSha1 ?? null,
           checksum_src: done[0],
+          md5sum: done[1],
+          src: lineOf(r.stdout, 'SRC'),
+          elapsed: elapsed(),
+          ...httpStatus,
           ...pathInfo(st),
           msg: `OK (${st.size} bytes)`,
           ...(backup ? { backup_file: backup } : {}),

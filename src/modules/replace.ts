@@ -76,9 +76,15 @@ export default defineModule<Args>({
   schema,
   async plan(a, ctx) {
     let edit: EditResult | undefined;
-    const plan = await planTextEdit(ctx, { ...fileEditOptions(a), backupField: 'backup_file', absentOk: false }, (text) => (edit = replaceEdit(a, text)));
+    const plan = await planTextEdit(
+      ctx,
+      { ...fileEditOptions(a), backupField: 'backup_file', absentOk: false, missingMsg: `Path ${a.path} does not exist !` },
+      (text) => (edit = replaceEdit(a, text)),
+    );
     // Unchanged, Ansible registers its reason ("Pattern for before/after params did not match...") or "".
     if (!plan.changed && edit) plan.result = { ...plan.result, msg: edit.msg };
+    // replace.py starts its result as dict(rc=0): every success registers rc 0.
+    plan.result = { ...plan.result, rc: 0 };
     return plan;
   },
 });

@@ -14,7 +14,8 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineModule, ModuleFailure, type Plan } from './types.js';
 import { raw, sh, type Raw } from '../transport/quote.js';
-import { parseStatLine, sha256, STAT_FIELDS_FORMAT } from '../transport/remote-file.js';
+import { parseStatLine, sha256, STAT_FIELDS_FORMAT, statFormatPrelude } from '../transport/remote-file.js';
+import { pathInfoOf } from './lib/path-info.js';
 import { attrDelta, attrFields, type WantedAttrs } from './lib/attrs.js';
 import { boolArg, pathArg } from './lib/args.js';
 import { listArg } from '../load/module-args.js';
@@ -46,6 +47,8 @@ export function formatFromMagic(hex: string): Format | undefined {
 }
 
 const MAGIC_BYTES = 262;
+/** tar's decompression flag per format (CHECK_FORMAT's $z). */
+const TAR_FLAG: Record<Format, string> = { tar: '', 'tar.gz': '-z', 'tar.xz': '-J', 'tar.bz2': '-j', zip: '' };
 
 // ---------------------------------------------------------------- plan script
 
@@ -75,8 +78,9 @@ case $fmt in
 esac
 `;
 
-// Member list, then the comparison, then (attrs=1) one stat line per member, in list order.
+// dest as add_path_info describes it, the member list, then the comparison, then (attrs=1) one stat line per member, in list order.
 const COMPARE = `echo "UID $(id -u)"
+echo "DESTSTAT $(stat -c "$sfmt" -- "$dest")"
 if [ "$fmt" = zip ]; then unzip -Z1 "$a" > "$l" 2>/dev/null || { echo BADARCHIVE; exit 0; }
 else tar -t $z --show-transformed-names "$@" -f "$a" > "$l" 2>/dev/null || { echo BADARCHIVE; exit 0; }
 fi
@@ -169,6 +173,7 @@ function chmodArg(mode: string): string {
 /** Extract, then (when asked) set owner/group/mode on every member: one exec. */
 const APPLY = `${STAGE}${CHECK_FORMAT}
 cd "$dest" || exit 3
+echo "ARCHIVE $a"
 if [ "$fmt" = zip ]; then unzip -o -q "$@" "$a" -d . || exit 6
 else tar -x $z "$@" -f "$a" || exit 6
 fi
@@ -180,6 +185,7 @@ if [ -n "$own$mode" ]; then
     if [ -n "$mode" ] && [ ! -L "./$n" ]; then chmod -- "$mode" "./$n" || exit 8; fi
   done < "$l"
 fi
+echo "DESTSTAT $(stat -c "$sfmt" -- "$dest")"
 echo EXTRACTED
 `;
 
@@ -191,13 +197,16 @@ export default defineModule({
   async plan(a, ctx): Promise<Plan> {
     if (a.creates) {
       const res = await ctx.conn.exec(sh`[ -e ${a.creates} ] && echo yes || echo no`);
-      if (res.stdout.trim() === 'yes') return { changed: false, msg: `skipped, since ${a.creates} exists`, result: { dest: a.dest, src: a.src } };
+      // As Ansible's action plugin (AnsibleActionSkip): a skipped result holding only its msg.
+      if (res.stdout.trim() === 'yes') return { changed: false, msg: `skipped, since ${a.creates} exists`, result: { skipped: true } };
     }
     const local = a.remote_src ? undefined : await localArchive(ctx.resolveLocalPath(a.src, 'file'));
     const want: WantedAttrs = { mode: a.mode, owner: a.owner, group: a.group };
     const attrs = a.mode !== undefined || a.owner !== undefined || a.group !== undefined;
     const vars = (extra: Raw): Raw =>
-      sh`LC_ALL=C; export LC_ALL; src=${a.remote_src ? a.src : '-'}; dest=${a.dest}; upload=${local ? 1 : 0}; len=${local?.bytes.length ?? 0}; sum=${local?.sha256 ?? ''}; fmt=${local?.format ?? ''}; ${extra}
+      sh`LC_ALL=C; export LC_ALL
+${statFormatPrelude()}
+src=${a.remote_src ? a.src : '-'}; dest=${a.dest}; upload=${local ? 1 : 0}; len=${local?.bytes.length ?? 0}; sum=${local?.sha256 ?? ''}; fmt=${local?.format ?? ''}; ${extra}
 set -- ${a.extra_opts.length ? a.extra_opts : raw('')}
 [ -d "$dest" ] || { echo NODEST; cat >/dev/null; exit 0; }
 `;
@@ -238,7 +247,9 @@ set -- ${a.extra_opts.length ? a.extra_opts : raw('')}
         if (d.changed) differences.push(`${name}: ${Object.keys(d.after).join(', ')} differ`);
       });
     }
-    const result: Record<string, unknown> = { ...base, handler, ...(a.list_files ? { files: members } : {}) };
+    // As Ansible's exit_json: dest's stat (add_path_info), as it is now; a run reads it again after extracting.
+    const destStat = head.find((l) => l.startsWith('DESTSTAT '))?.slice(9);
+    const result: Record<string, unknown> = { ...base, handler, ...(destStat ? pathInfoOf(a.dest, destStat) : {}), ...(a.list_files ? { files: members } : {}) };
     if (differences.length === 0) return { changed: false, msg: `${a.dest} already holds the archive's files`, result };
 
     const owner = a.owner ? (a.group ? `${a.owner}:${a.group}` : a.owner) : a.group ? `:${a.group}` : '';
@@ -251,12 +262,16 @@ set -- ${a.extra_opts.length ? a.extra_opts : raw('')}
       apply: async () => {
         const script = sh`${vars(sh`own=${owner}; mode=${a.mode !== undefined ? chmodArg(a.mode) : ''}`)}${raw(APPLY)}`;
         const r = await ctx.conn.exec(script, { stdin: local?.bytes, timeoutSec: ctx.timeoutSec });
-        const extract_results = { rc: r.rc, out: r.stdout.replace(/(^|\n)(FORMAT \S+|EXTRACTED)\n?/g, '$1'), err: r.stderr };
+        // What unzip/tar printed, without the script's own lines; cmd as Ansible's extract_results names it (run in dest).
+        const archive = /^ARCHIVE (.*)$/m.exec(r.stdout)?.[1] ?? a.src;
+        const cmd = format === 'zip' ? ['unzip', '-o', '-q', ...a.extra_opts, archive, '-d', '.'] : ['tar', '-x', ...(TAR_FLAG[format] ? [TAR_FLAG[format]] : []), ...a.extra_opts, '-f', archive];
+        const extract_results = { cmd, rc: r.rc, out: r.stdout.replace(/^(FORMAT \S+|ARCHIVE .*|DESTSTAT .*|EXTRACTED)\n/gm, ''), err: r.stderr };
         if (r.rc !== 0 || !r.stdout.includes('EXTRACTED')) {
           const why = r.timedOut ? `timed out after ${ctx.timeoutSec} seconds` : r.stderr.trim() || `rc ${r.rc}`;
           throw new ModuleFailure(`failed to unpack ${a.src} to ${a.dest}: ${why}`, { ...result, extract_results });
         }
-        return { extract_results };
+        const after = /^DESTSTAT (.+)$/m.exec(r.stdout)?.[1];
+        return { ...(after ? pathInfoOf(a.dest, after) : {}), extract_results };
       },
     };
   },

@@ -384,8 +384,8 @@ async function runOnce(
     const failed = Boolean(result.failed);
     // Every result a task returns carries `failed`, as Ansible's TaskExecutor adds it (a skip has none).
     result.failed = failed;
-    // A module that skips itself and says why (debug under its verbosity: skipped_reason) is reported skipped, as Ansible's callback does.
-    const skipped = result.skipped === true && typeof result.skipped_reason === 'string';
+    // A module that skips itself (debug under its verbosity, unarchive's creates) is reported skipped, as Ansible's TaskResult.is_skipped reads it.
+    const skipped = result.skipped === true;
     const status: TaskStatus = failed ? 'failed' : skipped ? 'skipped' : result.changed ? 'changed' : 'ok';
     // no_log hides output from reports only: the registered result stays whole, as in Ansible,
     // so a later task can use what a secret-handling task returned.

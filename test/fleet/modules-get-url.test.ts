@@ -17,6 +17,7 @@ const dir = uniquePath('geturl');
 const files: Record<string, Buffer> = {};
 const hits: string[] = [];
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+const sha1 = (b: Buffer | string) => createHash('sha1').update(b).digest('hex');
 
 beforeAll(async () => {
   files['/kpatch.tar.gz'] = Buffer.from([0x1f, 0x8b, 0, 1, 2, 3, 255, 10, 0]);
@@ -69,7 +70,7 @@ describe('get_url', () => {
     const r = await hx.run(getUrl, { url: `${base}/kpatch.tar.gz`, dest });
     expect(r.changed).toBe(true);
     expect(readFileSync(onHost(host, dest))).toEqual(files['/kpatch.tar.gz']);
-    expect(r.result).toMatchObject({ dest, size: 9, mode: '0644', owner: 'root', checksum_src: sha(files['/kpatch.tar.gz']), msg: 'OK (9 bytes)' });
+    expect(r.result).toMatchObject({ dest, size: 9, mode: '0644', owner: 'root', checksum_src: sha1(files['/kpatch.tar.gz']), checksum_dest: null, msg: 'OK (9 bytes)' });
     const [again, n] = await hitsDuring(() => hx.run(getUrl, { url: `${base}/kpatch.tar.gz`, dest }));
     expect(again).toMatchObject({ changed: false, plan: { msg: 'file already exists' } });
     expect(n).toBe(0);
