@@ -135,7 +135,15 @@ const REGS: [DifferentialCase, string[]][] = [
 describe.each(MODES)('path expansion through both tools (%s)', (mode) => {
   it.each(REGS.map(([c, regs]) => [c.name, c, regs] as const))('%s: the same files and paths', (_name, c, regs) => {
     expect(c.nodemend[mode].files).toEqual(c.ansible[mode].files);
-    for (const r of regs) compare(c, mode, r);
+    for (const r of regs) {
+      // The rerun's unarchive: nodemend tests the expanded `creates` and skips, registering what Ansible's own
+      // creates skip registers (no dest); Ansible's action tests `$NM_H17B_D/inner.txt` as written (it expands ~
+      // only) and runs the module, which finds the files extracted (a difference of creates, noted in h18c's report).
+      if (mode === 'rerun' && r === 'r_unarchive') {
+        expect(c.nodemend[mode].registered[r]).toMatchObject({ skipped: true, changed: false, msg: 'skipped, since <dir>/inner.txt exists' });
+        expect(c.ansible[mode].registered[r]).toMatchObject({ dest: '<dir>', changed: false });
+      } else compare(c, mode, r);
+    }
   });
   it.each(REGS.map(([c]) => [c.name, c] as const))('%s: the same changed flags', (_name, c) => {
     // command/shell in check mode are a documented difference (README "Choices": nodemend predicts them).
