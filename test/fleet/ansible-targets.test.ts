@@ -361,11 +361,14 @@ describe.each(TARGETS)("ansible-core's $name target", (target) => {
       out.ansible.tasks,
       target.leftOut.filter((l) => l.kind !== 'fleet'),
     );
-    let nodemend = out.nodemend.tasks;
+    // A play that gathers facts: its "Gathering Facts" row is the harness's, not the target's.
+    const gathered = (t: RawTask): boolean => t.task !== 'Gathering Facts';
+    ansible = ansible.filter(gathered);
+    let nodemend = out.nodemend.tasks.filter(gathered);
     // Where nodemend stops: the rows before it, and that row's title.
     if (target.stopsAt) {
       const n = nodemend.length - 1;
-      expect(titledAs(nodemend, ansible)[n].task).toBe(ansible[n].task);
+      expect(titledAs(nodemend, ansible).map((t) => t.task)).toEqual(ansible.slice(0, n + 1).map((t) => t.task));
       [ansible, nodemend] = [ansible.slice(0, n), nodemend.slice(0, n)];
       expect(n).toBeGreaterThan(5);
     }
