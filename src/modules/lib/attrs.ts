@@ -4,11 +4,12 @@
  */
 import { z } from 'zod';
 import { raw, sh, type Raw } from '../../transport/quote.js';
-import type { FileProbe } from '../../transport/remote-file.js';
+import type { FileProbe, WriteOptions } from '../../transport/remote-file.js';
 import type { RemoteShell } from '../../transport/types.js';
-import { contextChange, SE_ARGS, wantedContext, type SeArgs } from '../../transport/selinux-label.js';
+import { chconArgs, contextChange, SE_ARGS, wantedContext, type SeArgs } from '../../transport/selinux-label.js';
 import { ModuleFailure, type FileDiff } from '../types.js';
 import { applyMode, chmodArgument, formatMode, modeArg, parseMode } from './mode.js';
+import { validateCommand } from './validate.js';
 
 /** Zod fields shared by every module that sets file attributes. */
 export const attrFields = {
@@ -93,6 +94,18 @@ export function modeForWrite(want: string | undefined, current: FileProbe | unde
   const spec = parseMode(want);
   if (current?.exists && current.type === 'file') return formatMode(applyMode(spec, parseInt(current.mode, 8), false));
   return chmodArgument(spec);
+}
+
+/** What a file-writing module's arguments ask of the file it writes (writeFileAtomic's options): validate, attributes, label, backup. */
+export function fileWriteOptions(o: WantedAttrs & { validate?: string; backup: boolean }, probe: FileProbe): WriteOptions {
+  return {
+    validate: o.validate !== undefined ? validateCommand(o.validate) : undefined,
+    mode: modeForWrite(o.mode, probe),
+    owner: o.owner,
+    group: o.group,
+    chcon: chconArgs(wantedContext(o.se ?? {}, probe.selinux)),
+    backup: o.backup,
+  };
 }
 
 /**

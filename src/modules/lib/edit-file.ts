@@ -6,11 +6,11 @@
  */
 import { probeFile, writeFileAtomic } from '../../transport/remote-file.js';
 import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../types.js';
-import { attrDelta, attrDiff, fixAttrsCommand, modeForWrite, seArgs, type WantedAttrs } from './attrs.js';
-import { chconArgs, wantedContext, type SeArgs } from '../../transport/selinux-label.js';
+import { attrDelta, attrDiff, fileWriteOptions, fixAttrsCommand, seArgs, type WantedAttrs } from './attrs.js';
+import type { SeArgs } from '../../transport/selinux-label.js';
 import type { EditResult } from './line-edit.js';
 import { remote, run } from './remote.js';
-import { validateCommand, validationFailure } from './validate.js';
+import { validationFailure } from './validate.js';
 import type { Raw } from '../../transport/quote.js';
 
 /** What to edit and how; mode/owner/group (WantedAttrs) only when the module takes them: left out, the file's own are kept. */
@@ -104,12 +104,7 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
       }
       const w = await remote(
         writeFileAtomic(ctx.conn, target, r.text, {
-          validate: o.validate !== undefined ? validateCommand(o.validate) : undefined,
-          mode: modeForWrite(o.mode, probe),
-          owner: o.owner,
-          group: o.group,
-          chcon: chconArgs(wantedContext(o.se ?? {}, probe.selinux)),
-          backup: o.backup,
+          ...fileWriteOptions(o, probe),
           expectSha: probe.exists ? probe.sha256 : null,
           makeParents: o.create && !probe.parentExists ? true : undefined,
         }).catch((e: unknown) => {

@@ -8,13 +8,13 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { probeFile, sha256, writeFileAtomic, type FileProbe } from '../../transport/remote-file.js';
 import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../types.js';
-import { assertOwnersExist, attrDelta, attrDiff, describeAttrs, fixAttrsCommand, modeForWrite, seArgs, type WantedAttrs } from './attrs.js';
-import { chconArgs, wantedContext, type SeArgs } from '../../transport/selinux-label.js';
+import { assertOwnersExist, attrDelta, attrDiff, describeAttrs, fileWriteOptions, fixAttrsCommand, seArgs, type WantedAttrs } from './attrs.js';
+import type { SeArgs } from '../../transport/selinux-label.js';
 import { contentDiff, MAX_DIFF_BYTES } from './diff.js';
 import { parentWillExist, plannedProbe, planPathState } from './planned-paths.js';
 import { applyMode, formatMode, parseMode } from './mode.js';
 import { remote, run } from './remote.js';
-import { validateCommand, validationFailure } from './validate.js';
+import { validationFailure } from './validate.js';
 import { pathInfo } from './path-info.js';
 
 export interface PutSource {
@@ -179,12 +179,7 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
       const content = src.localPath !== undefined ? { localPath: src.localPath, size: src.size, sha256: src.sha256 } : (src.bytes ?? '');
       const w = await remote(
         writeFileAtomic(ctx.conn, writePath, content, {
-          validate: o.validate !== undefined ? validateCommand(o.validate) : undefined,
-          mode: modeForWrite(o.mode, probe),
-          owner: o.owner,
-          group: o.group,
-          chcon: chconArgs(wantedContext(o.se ?? {}, probe.selinux)),
-          backup: o.backup,
+          ...fileWriteOptions(o, probe),
           makeParents,
           // Compare and swap: replace only what the plan read (a concurrent change fails the task).
           expectSha: probe.exists ? probe.sha256 : null,
