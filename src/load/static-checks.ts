@@ -7,7 +7,9 @@
  *   and its value is known now (play vars, vars files, task/block vars, -e, inventory vars of
  *   each selected host, a static loop's items);
  * - a name read by a `when:` condition that nothing can define;
- * - an `identity_file` that does not exist, for a host the run selects.
+ * - an `identity_file` that does not exist, for a host the run selects;
+ * - an `ansible_become` written as a value that is not one of Ansible's booleans (run/privilege.ts
+ *   would fail every task it reaches, as Ansible's boolean(strict) does).
  *
  * Both are conservative: a value that depends on anything only known at run time (facts,
  * registered results, set_fact) is not judged, a source a controller-side task could create (a fetch's dest, a task run on the control machine) is not required, and a
@@ -24,6 +26,7 @@ import type { Inventory, Loc, Play, Playbook, Task, TaskNode } from './model.js'
 import { didYouMean } from './suggest.js';
 import { argLocs, conditionLocs } from './tasks.js';
 import { identityLocs } from './inventory.js';
+import { BOOL_FALSE, BOOL_TRUE } from './schema.js';
 
 /** Variables the runner itself puts in every task's scope (run/scope.ts buildScope, run/task-runner.ts). */
 const MAGIC = [
@@ -261,7 +264,26 @@ function missingIdentityFiles(inventory: Inventory, hostsByPlay: string[][], err
 }
 
 /** Append every error these checks find to `errors`. */
+/** A literal ansible_become that is no boolean: in the inventory, -e, play vars, roles' vars and defaults, block and task vars. */
+function nonBooleanBecome(playbook: Playbook, inventory: Inventory, extraVars: Record<string, unknown>, errors: NodemendError[]): void {
+  const check = (vars: Record<string, unknown>, what: string, pos: Loc | undefined): void => {
+    const v = vars.ansible_become;
+    const ok = v === undefined || v === null || typeof v === 'boolean' || v === 0 || v === 1 || (typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype);
+    if (ok || (typeof v === 'string' && (hasTemplate(v) || [...BOOL_TRUE, ...BOOL_FALSE].includes(v.trim().toLowerCase())))) return;
+    errors.push(new NodemendError('schema', `ansible_become in ${what} must be a boolean (true/false, yes/no, 1/0) or a "{{ expression }}" giving one, got ${JSON.stringify(v)}`, pos));
+  };
+  for (const h of inventory.hosts.values()) check(h.vars, `the inventory variables of ${h.name}`, h.loc);
+  check(extraVars, '-e', undefined);
+  for (const play of playbook.plays) {
+    check(play.vars, 'the play vars', play.loc);
+    check(play.roleVars, "a role's vars", play.loc);
+    check(play.roleDefaults, "a role's defaults", play.loc);
+  }
+  for (const { task } of everyTask(playbook)) check(task.vars, 'vars', task.loc);
+}
+
 export function staticChecks(playbook: Playbook, inventory: Inventory, extraVars: Record<string, unknown>, hostsByPlay: string[][], errors: NodemendError[]): void {
+  nonBooleanBecome(playbook, inventory, extraVars, errors);
   missingIdentityFiles(inventory, hostsByPlay, errors);
   missingSources(playbook, inventory, extraVars, hostsByPlay, errors);
   undefinedInConditions(playbook, definableNames(playbook, inventory, extraVars), errors);

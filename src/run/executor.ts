@@ -18,7 +18,8 @@ import type { HostState, RunOptions } from './options.js';
 import { splitBatches } from './batches.js';
 import { implicitLocalhost, isImplicitLocalhost } from '../load/localhost.js';
 import { tagsSelect } from './tags.js';
-import { becomeOf, includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, type TaskEnv } from './task-runner.js';
+import { becomeOf } from './privilege.js';
+import { includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, type TaskEnv } from './task-runner.js';
 import { includeTitle, mayBeNoLog, taskDisplayName, taskTitle } from './task-title.js';
 import { buildScope, withFacts } from './scope.js';
 import { evaluateCondition } from '../load/expr/index.js';
@@ -213,9 +214,9 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
 /** The play's become on a host; a template that cannot be rendered yet (it reads a fact) leaves the inventory's. */
 function playBecome(play: Play, h: HostRun, scope: () => Record<string, unknown>): BecomeSpec | undefined {
   try {
-    return becomeOf(play.become, play.become_user, play.loc, h, scope);
+    return becomeOf(play.become, play.become_user, play.loc, h, scope());
   } catch {
-    return becomeOf(undefined, undefined, play.loc, h, scope);
+    return h.inv.connection.become ? { method: 'sudo', user: h.inv.connection.become_user ?? 'root', password: h.inv.connection.become_password } : undefined;
   }
 }
 

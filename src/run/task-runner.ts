@@ -27,6 +27,7 @@ import { extendedLoopVars, loopItems } from './loops.js';
 import { BasisRecorder, recordingShell, type Basis } from '../plan/basis.js';
 import { blockVarsOf, type Inherited } from './inherited.js';
 import { keywordBool, renderEnvironment, withEnvironment } from './keywords.js';
+import { becomeOf } from './privilege.js';
 import { expandPaths } from '../modules/lib/expand-path.js';
 
 export interface TaskEnv {
@@ -62,17 +63,20 @@ export async function includeGate(name: string, loc: Loc, when: string[], host: 
   }
 }
 
-/** become / become_user of the task, its blocks, the play or the inventory (templates rendered in the task's scope). */
-function resolveBecome(task: Task, inh: Inherited, host: HostRun, scope: Record<string, unknown>): BecomeSpec | undefined {
-  return becomeOf(task.become ?? inh.become, task.become_user ?? inh.become_user, task.loc, host, () => scope);
-}
-
-/** become / become_user keywords as they stand on a host, the inventory's where unset (the scope is built only for a template). */
-export function becomeOf(become: BoolKeyword | undefined, becomeUser: string | undefined, loc: Loc, host: HostRun, scope: () => Record<string, unknown>): BecomeSpec | undefined {
-  const on = keywordBool(become, 'become', typeof become === 'string' ? scope() : {}, loc) ?? host.inv.connection.become ?? false;
-  if (!on) return undefined;
-  const user = becomeUser !== undefined ? String(unwrapUnsafe(renderDeep(becomeUser, scope(), loc))) : (host.inv.connection.become_user ?? 'root');
-  return { method: 'sudo', user, password: host.inv.connection.become_password };
+/**
+ * The task's privilege (run/privilege.ts): its keywords, then the connection variables of the host
+ * whose connection runs it, as Ansible reads them (cvars): under delegate_to (and connection: local)
+ * the delegated host's variables with the task's own play, block, task and loop variables.
+ */
+function resolveBecome(task: Task, inh: Inherited, host: HostRun, target: HostRun, env: TaskEnv, scope: Record<string, unknown>, check: boolean, item: unknown): BecomeSpec | undefined {
+  const vars =
+    target === host
+      ? scope
+      : {
+          ...buildScope({ ...env.scopeBase, check, host: target, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars, role: inh.role, includeParams: inh.includeParams }),
+          ...(item === undefined ? {} : { [task.loop_var]: item }),
+        };
+  return becomeOf(task.become ?? inh.become, task.become_user ?? inh.become_user, task.loc, target, vars);
 }
 
 /** How a no_log task that set a variable is named where its value cannot be shown (the journal). */
@@ -316,7 +320,7 @@ async function runOnce(
     if (!target) throw new ModuleFailure(`delegate_to: no inventory host named "${delegate}" (localhost, 127.0.0.1 and ::1 mean the control machine)`);
     // delegate_facts: what the task sets as facts goes to the delegated host (its register stays here).
     const factsHost = delegate !== undefined && task.delegate_facts === true ? target : host;
-    const become = await withFacts(host.facts, () => resolveBecome(task, inh, target, scope));
+    const become = await withFacts(target.facts, () => resolveBecome(task, inh, host, target, env, scope, check, item));
     const environment = await withFacts(host.facts, () => renderEnvironment(task.environment, scope, task.loc));
     const conn = mod.local ? undefined : await target.connect();
     const basisRec = new BasisRecorder();

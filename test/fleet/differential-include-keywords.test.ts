@@ -8,8 +8,8 @@
  * (get_vars walks every parent). `tags` on an include select the include, not its tasks, so under
  * `--tags` an untagged include runs nothing inside. import_tasks is static: its keywords apply to
  * every imported task. Compared on task rows (name, status, changed), files (owner: who wrote them)
- * and registered results, in check, run and rerun. The differential inventory sets `ansible_become: true`,
- * which in Ansible outranks a play's or include's `become:` keyword, so every probe runs as root here and
+ * and registered results, in check, run and rerun. The differential inventory sets `ansible_become: true`
+ * (nodemend: `connection: become`), which outranks a play's or include's `become:` keyword in both tools, so every probe runs as root here and
  * the keywords compared are the ones that inventory does not override (ignore_errors, no_log, environment,
  * vars, tags); `become` on an include is refused by both tools (the last describe).
  */

@@ -189,7 +189,7 @@ const reset = d.case('meta: reset_connection, so the login session gets a new gr
     - name: the session's groups before
       command: id -Gn
       become: false
-      vars: { ansible_become: false } # the inventory's ansible_become outranks the keyword in Ansible
+      vars: { ansible_become: false } # the inventory's become outranks the keyword (Ansible 2.14, nodemend alike)
       register: rc_before
       changed_when: false
       check_mode: false
@@ -197,7 +197,7 @@ const reset = d.case('meta: reset_connection, so the login session gets a new gr
     - name: the session's groups after
       command: id -Gn
       become: false
-      vars: { ansible_become: false } # the inventory's ansible_become outranks the keyword in Ansible
+      vars: { ansible_become: false } # the inventory's become outranks the keyword (Ansible 2.14, nodemend alike)
       register: rc_after
       changed_when: false
       check_mode: false

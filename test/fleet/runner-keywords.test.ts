@@ -144,6 +144,7 @@ describe('several hosts', () => {
     expect(report.hosts[A].tasks.filter((t) => t.task === 'include').map((t) => t.item)).toEqual([1, 2, 3]);
   });
 
+  // The inventory's become is ansible_become to tasks: a template in that variable, not the keyword, switches it off (Ansible 2.14).
   it('environment values never reach the shell unquoted, become from a template', async () => {
     const { code, out, report } = await run(
       'env-quote',
@@ -153,7 +154,7 @@ describe('several hosts', () => {
     - name: env
       shell: 'printf "%s\\n" "$NM_EVIL"; id -un'
       environment: { NM_EVIL: "{{ evil }}" }
-      become: "{{ sudo }}"
+      vars: { ansible_become: "{{ sudo }}" }
       register: e
       changed_when: false
     - name: not pwned

@@ -339,6 +339,7 @@ export class Differential {
     readonly modes: readonly Mode[] = MODES,
     /** More command-line arguments for both tools (a flag both spell alike, e.g. --force-handlers). */
     readonly extraArgs: readonly string[] = [],
+    readonly inventory: DiffInventory = {},
   ) {}
 
   case(name: string, spec: CaseSpec): DifferentialCase {
@@ -405,7 +406,7 @@ export class Differential {
             writeFileSync(join(work, rel), text);
           }
         }
-        const runner = tool === 'ansible' ? new AnsibleRunner(work, this.host, this.extraArgs) : new NodemendRunner(work, this.host, this.extraArgs);
+        const runner = tool === 'ansible' ? new AnsibleRunner(work, this.host, this.extraArgs, this.inventory) : new NodemendRunner(work, this.host, this.extraArgs, this.inventory);
         try {
           for (const mode of this.modes) {
             const { exitCode, output, tasks } = await runner.run(mode);
@@ -456,9 +457,20 @@ export function sameKeys(n: Record<string, unknown> | null | undefined, a: Recor
 }
 
 /** One differential suite per test file: its fleet host and a tag that keeps its paths unique. */
-export function differential(host: string, tag: string, modes: readonly Mode[] = MODES, extraArgs: readonly string[] = []): Differential {
+export function differential(host: string, tag: string, modes: readonly Mode[] = MODES, extraArgs: readonly string[] = [], inventory: DiffInventory = {}): Differential {
   fleetHost(host);
-  return new Differential(host, tag, modes, extraArgs);
+  return new Differential(host, tag, modes, extraArgs, inventory);
+}
+
+/**
+ * Both tools' inventory for the host: by default become on (Ansible: the host variable
+ * `ansible_become: true`; nodemend: `connection: become: true`, the same variable to its tasks,
+ * outranking a play's or task's `become:` keyword in both). `become: false` leaves it out of both;
+ * `hostVars` are the host's inventory variables in both.
+ */
+export interface DiffInventory {
+  become?: boolean;
+  hostVars?: Record<string, unknown>;
 }
 
 export interface Runner {
@@ -501,8 +513,9 @@ export class NodemendRunner implements Runner {
     private work: string,
     host: string,
     private extraArgs: readonly string[] = [],
+    inv: DiffInventory = {},
   ) {
-    this.inventory = writeInventory(work, [host]);
+    this.inventory = writeInventory(work, [host], { become: inv.become, hostVars: inv.hostVars });
   }
   async run(mode: Mode) {
     const json = join(this.work, `report-${mode}.json`);
@@ -559,6 +572,7 @@ export class AnsibleRunner implements Runner {
     private work: string,
     host: string,
     private extraArgs: readonly string[] = [],
+    inv: DiffInventory = {},
   ) {
     const f = testFleet();
     const h = fleetHost(host);
@@ -570,7 +584,15 @@ export class AnsibleRunner implements Runner {
       ANSIBLE_CALLBACKS_ENABLED: 'nm_differential',
     };
     this.inventory = join(work, 'ansible-inventory.yaml');
-    const vars = { ansible_host: '127.0.0.1', ansible_port: h.port, ansible_user: 'ops', ansible_ssh_private_key_file: f.key, ansible_become: true, ansible_python_interpreter: '/usr/bin/python3' };
+    const vars = {
+      ansible_host: '127.0.0.1',
+      ansible_port: h.port,
+      ansible_user: 'ops',
+      ansible_ssh_private_key_file: f.key,
+      ...(inv.become === false ? {} : { ansible_become: true }),
+      ansible_python_interpreter: '/usr/bin/python3',
+      ...inv.hostVars,
+    };
     writeFileSync(this.inventory, JSON.stringify({ all: { hosts: { [host]: vars } } }));
   }
   run(mode: Mode): Promise<{ exitCode: number; output: string; tasks: RawTask[] }> {

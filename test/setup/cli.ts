@@ -71,6 +71,10 @@ export interface InventoryOpts {
   /** Hosts that point at a port (e.g. closed) instead of their fleet port. */
   portOverride?: Record<string, number>;
   user?: string;
+  /** false: no `become: true` in the inventory's connection. */
+  become?: boolean;
+  /** Every host's own inventory `vars:`. */
+  hostVars?: Record<string, unknown>;
 }
 
 /** A scratch dir with an inventory of the given fleet hosts (group `nodes`). */
@@ -88,7 +92,7 @@ export function writeInventory(dir: string, hosts: string[], opts: InventoryOpts
     `    user: ${opts.user ?? 'ops'}`,
     `    identity_file: ${JSON.stringify(f.key)}`,
     `    known_hosts: ${JSON.stringify(opts.knownHosts ?? f.knownHosts)}`,
-    '    become: true',
+    ...(opts.become === false ? [] : ['    become: true']),
     '    connect_timeout: 5',
   ];
   if (opts.vars) lines.push(`  vars: ${JSON.stringify(opts.vars)}`);
@@ -96,7 +100,7 @@ export function writeInventory(dir: string, hosts: string[], opts: InventoryOpts
   for (const h of hosts) {
     const port = opts.portOverride?.[h] ?? ports.get(h);
     if (port === undefined) throw new Error(`no fleet host ${h}`);
-    lines.push(`        ${h}: { port: ${port} }`);
+    lines.push(`        ${h}: { port: ${port}${opts.hostVars ? `, vars: ${JSON.stringify(opts.hostVars)}` : ''} }`);
   }
   const path = join(dir, 'inventory.yaml');
   writeFileSync(path, lines.join('\n') + '\n');
