@@ -102,6 +102,10 @@ export interface LoopSpec {
   loop_var: string; // default "item"
   index_var?: string;
   extended_loop?: boolean;
+  /** loop_control.extended_allitems: false leaves `allitems` out of ansible_loop. */
+  extended_allitems?: boolean;
+  /** loop_control.pause: seconds between items. */
+  loop_pause?: number;
   loop_label?: string;
 }
 

@@ -127,6 +127,8 @@ export const loopShape = {
       label: z.string(),
       index_var: d(identifier, "A variable holding the item's index (from 0)"),
       extended: d(z.boolean(), 'ansible_loop: index, index0, first, last, length, revindex, previtem, nextitem, allitems'),
+      extended_allitems: d(z.boolean(), 'With extended: false leaves allitems out of ansible_loop (default true)'),
+      pause: d(z.number().min(0), 'Seconds to sleep between items'),
     })
     .partial(),
 };

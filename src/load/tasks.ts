@@ -245,7 +245,16 @@ export class TaskLoader {
       this.errors.push(new NodemendError('schema', `"${loopEntry.key}" must be a list or a "{{ expression }}" giving one, got string "${loop}"`, posOf(y, loopEntry.value)));
     }
     checkTemplatesDeep(y, loopEntry.value, this.errors);
-    return { loop, loop_kind: kind, loop_var: str(lc.loop_var) ?? 'item', index_var: str(lc.index_var), extended_loop: bool(lc.extended), loop_label: str(lc.label) };
+    return {
+      loop,
+      loop_kind: kind,
+      loop_var: str(lc.loop_var) ?? 'item',
+      index_var: str(lc.index_var),
+      extended_loop: bool(lc.extended),
+      extended_allitems: bool(lc.extended_allitems),
+      loop_pause: typeof lc.pause === 'number' ? lc.pause : undefined,
+      loop_label: str(lc.label),
+    };
   }
 
   private block(y: YamlFile, node: Node, map: Map<string, Entry>, ctx: TaskCtx): Block {

@@ -2,12 +2,15 @@
  * Load-time check of the template files a playbook's `template:` tasks name: each file
  * that a static `src` finds is compiled with its engine (Jinja, or Handlebars for .hbs),
  * so a syntax either engine does not support fails `validate` (and `run`, before any host
- * is contacted) at the template's file:line:col. A templated `src` or a file that is not
- * there yet (made by an earlier task) is left to the run.
+ * is contacted) at the template's file:line:col. A templated `src` is checked when it can be
+ * resolved before the run: `src: "{{ item }}"` over `with_first_found` names written out (the
+ * first of them that is there, the one the run takes), or a `src` that reads only play vars whose
+ * values are plain (`src: "{{ n }}.conf.j2"`). Any other templated `src`, or a file that is not there
+ * yet (made by an earlier task), is left to the run.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { NodemendError } from './errors.js';
-import { hasTemplate } from './expr/index.js';
+import { hasTemplate, namesInTemplate, renderDeep } from './expr/index.js';
 import type { Playbook, TaskNode } from './model.js';
 import { compileTemplateText } from './template.js';
 import { resolveLocalPath } from './local-paths.js';
@@ -28,14 +31,44 @@ function* tasksOf(nodes: TaskNode[], roleDir?: string, seen = new Set<TaskNode[]
   }
 }
 
+/** The template file a task's `src` names, when it is known before the run and is there; else undefined. */
+function staticSource(task: Extract<TaskNode, { kind: 'task' }>, playVars: Record<string, unknown>, resolve: (src: string) => string): string | undefined {
+  const src = task.args.src;
+  if (typeof src !== 'string') return undefined;
+  const there = (name: string): string | undefined => {
+    const file = resolve(name);
+    return existsSync(file) ? file : undefined;
+  };
+  if (!hasTemplate(src)) return there(src);
+  // src: "{{ item }}" with with_first_found over names written out: the first that is there, until a templated one.
+  if (task.loop_kind === 'first_found' && new RegExp(`^\\{\\{\\s*${task.loop_var}\\s*\\}\\}$`).test(src.trim())) {
+    const names = Array.isArray(task.loop) ? task.loop : [task.loop];
+    for (const n of names) {
+      if (typeof n !== 'string' || hasTemplate(n)) return undefined;
+      const file = there(n);
+      if (file) return file;
+    }
+    return undefined;
+  }
+  // src reading only play vars with plain values (no template of their own), none of them set by the task.
+  const names = namesInTemplate(src);
+  const plain = (v: unknown): boolean => (typeof v === 'string' ? !hasTemplate(v) : v === null || typeof v !== 'object');
+  if (!names.complete || names.guarded.size || task.loop !== undefined || names.read.some((r) => !(r.name in playVars) || r.name in task.vars || !plain(playVars[r.name]))) return undefined;
+  try {
+    const rendered = renderDeep(src, { ...playVars });
+    return typeof rendered === 'string' ? there(rendered) : undefined;
+  } catch {
+    return undefined; // the run reports it
+  }
+}
+
 export function checkTemplateFiles(playbook: Playbook, errors: NodemendError[]): void {
   const seen = new Set<string>();
   for (const play of playbook.plays) {
     for (const { task, roleDir } of tasksOf([...play.tasks, ...play.handlers])) {
-      const src = task.args.src;
-      if (!TEMPLATE_MODULES.has(task.module) || typeof src !== 'string' || hasTemplate(src)) continue;
-      const file = resolveLocalPath(play.dir, src, 'template', roleDir);
-      if (seen.has(file) || !existsSync(file)) continue;
+      if (!TEMPLATE_MODULES.has(task.module)) continue;
+      const file = staticSource(task, play.vars, (src) => resolveLocalPath(play.dir, src, 'template', roleDir));
+      if (!file || seen.has(file)) continue;
       seen.add(file);
       try {
         compileTemplateText(readFileSync(file, 'utf8'), file);

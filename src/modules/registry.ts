@@ -97,6 +97,9 @@ const BUILTIN = 'ansible.builtin';
 /** The module's fully qualified name as Ansible spells it (ansible.posix.sysctl). */
 export const fqcn = (m: ModuleDef): string => `${m.collection ?? BUILTIN}.${m.name}`;
 
+/** 2.14's second name for a module (modules/systemd_service.py is systemd.py under its newer name). */
+const ALIASES: Readonly<Record<string, string>> = { systemd_service: 'systemd' };
+
 /**
  * A module by the name a task uses: short (`sysctl`), its collection's name (`ansible.posix.sysctl`),
  * or `ansible.builtin.` / `ansible.legacy.` + short, which Ansible 2.14 routes to the collection too
@@ -104,8 +107,9 @@ export const fqcn = (m: ModuleDef): string => `${m.collection ?? BUILTIN}.${m.na
  */
 export function findModule(name: string): ModuleDef | undefined {
   const dot = name.lastIndexOf('.');
-  if (dot < 0) return MODULES.get(name);
-  const m = MODULES.get(name.slice(dot + 1));
+  if (dot < 0) return MODULES.get(ALIASES[name] ?? name);
+  const short = name.slice(dot + 1);
+  const m = MODULES.get(ALIASES[short] ?? short);
   const ns = name.slice(0, dot);
   return m && (ns === BUILTIN || ns === 'ansible.legacy' || ns === (m.collection ?? BUILTIN)) ? m : undefined;
 }

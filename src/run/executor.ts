@@ -5,6 +5,7 @@
  * block's rescue takes it; an unreachable host leaves for good. One host's
  * failure never touches another host's state.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Block, IncludeTasks, Inventory, InventoryHost, Play, Playbook, RoleCall, Task, TaskNode } from '../load/model.js';
 import { notifiables, notifyNames, type Notifiable } from '../load/handlers.js';
 import { UnreachableError, type BecomeSpec, type HostConnection } from '../transport/types.js';
@@ -321,6 +322,7 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
       itemsOf.set(host, items);
       const held: boolean[] = [];
       for (let i = 0; i < items.length; i++) {
+        if (i > 0 && node.loop_pause) await sleep(node.loop_pause * 1000); // loop_control.pause, as for a task
         const item = unwrapUnsafe(items[i]);
         const own = { ...inh, vars: isRole ? inh.vars : { ...inh.vars, ...node.vars }, perHost: new Map([[host.name, itemVars(host, items, i)]]) };
         const gate = await includeGate(name, node.loc, when, host, own, ctx.env, module);

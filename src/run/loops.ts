@@ -8,6 +8,7 @@ import type { LoopKind } from '../load/model.js';
 import { firstFound, lookupPlugin } from '../load/expr/lookups.js';
 import { ExprValueError } from '../load/expr/errors.js';
 import { printf } from '../load/expr/filters-printf.js';
+import { pyStr } from '../load/expr/values.js';
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
@@ -62,28 +63,55 @@ function sequence(terms: unknown[]): string[] {
   return out;
 }
 
+/** module_utils convert_bool's boolean(value, strict=False): true only for its true values. */
+const looseBool = (v: unknown): boolean => v === true || v === 1 || (typeof v === 'string' && ['y', 'yes', 'on', '1', 'true', 't'].includes(v.toLowerCase().trim()));
+
+/** Python's `x.get('skipped', False) is not False`. */
+const isSkipped = (m: Record<string, unknown>): boolean => 'skipped' in m && m.skipped !== false;
+
+/**
+ * with_subelements as 2.14's lookup/subelements.py: each mapping of the list (a registered
+ * result's skipped items left out) paired with each element of the list at `key` (dotted for
+ * nested mappings), that list popped from the item's first element, as Ansible's `pop` does (on a
+ * copy: the variable stays whole). `skip_missing` (a loose boolean) skips a missing key, also a
+ * middle one (the next part is then looked up at the same level, as Ansible's `continue` does).
+ */
 function subelements(terms: unknown[]): unknown[] {
   const [list, key, flags] = terms;
-  if (typeof key !== 'string') throw new ModuleFailure('with_subelements: the second term must be the name of a subkey');
-  const skipMissing = isMap(flags) && Boolean(flags.skip_missing);
+  if (typeof key !== 'string' || !(isMap(list) || Array.isArray(list))) {
+    throw new ModuleFailure('subelements lookup expects a list of two or three items, first a dict or a list, second a string pointing to the subkey');
+  }
+  if (isMap(list) && isSkipped(list)) return [];
+  const parts = key.split('.');
+  const skipMissing = isMap(flags) && looseBool(flags.skip_missing ?? false);
   const out: unknown[] = [];
-  for (const elem of isMap(list) ? Object.values(list) : asList(list)) {
-    if (!isMap(elem)) throw new ModuleFailure('with_subelements: the first term must be a list of mappings');
-    if (isMap(elem) && elem.skipped) continue;
-    let sub: unknown = elem;
-    for (const part of key.split('.')) {
-      if (!isMap(sub) || !(part in sub)) {
-        if (skipMissing) {
-          sub = undefined;
-          break;
-        }
-        throw new ModuleFailure(`with_subelements: could not find '${key}' key in iterated item`);
+  for (const elem of isMap(list) ? Object.values(list) : list) {
+    if (!isMap(elem)) throw new ModuleFailure(`subelements lookup expects a dictionary, got '${pyStr(elem)}'`);
+    if (isSkipped(elem)) continue;
+    const item0: Record<string, unknown> = { ...elem };
+    let sub = item0;
+    let last = false;
+    let sublist: unknown[] = [];
+    for (const part of parts) {
+      if (part === parts[parts.length - 1]) last = true;
+      if (!(part in sub)) {
+        if (skipMissing) continue;
+        throw new ModuleFailure(`could not find '${part}' key in iterated item '${pyStr(sub)}'`);
       }
-      sub = sub[part];
+      const v = sub[part];
+      if (!last) {
+        if (!isMap(v)) {
+          if (skipMissing) continue;
+          throw new ModuleFailure(`the key ${part} should point to a dictionary, got '${pyStr(v)}'`);
+        }
+        sub = sub[part] = { ...v };
+      } else {
+        if (!Array.isArray(v)) throw new ModuleFailure(`the key ${part} should point to a list, got '${pyStr(v)}'`);
+        sublist = v;
+        delete sub[part];
+      }
     }
-    if (sub === undefined) continue;
-    if (!Array.isArray(sub)) throw new ModuleFailure(`with_subelements: the key ${key} should point to a list, got ${JSON.stringify(sub)}`);
-    for (const s of sub) out.push([elem, s]);
+    for (const s of sublist) out.push([item0, s]);
   }
   return out;
 }
@@ -132,11 +160,11 @@ export function loopItems(kind: LoopKind, value: unknown, scope: Record<string, 
   }
 }
 
-/** loop_control.extended's `ansible_loop`, as Ansible fills it. */
-export function extendedLoopVars(items: unknown[], index: number): Record<string, unknown> {
+/** loop_control.extended's `ansible_loop`, as Ansible fills it (`allitems` unless extended_allitems is false). */
+export function extendedLoopVars(items: unknown[], index: number, allitems = true): Record<string, unknown> {
   const n = items.length;
   return {
-    allitems: items,
+    ...(allitems ? { allitems: items } : {}),
     index: index + 1,
     index0: index,
     revindex: n - index,

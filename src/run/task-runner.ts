@@ -4,6 +4,7 @@
  * plan is made just before the task runs, so it always sees the effect of the
  * tasks before it (no stale facts across tasks).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BoolKeyword, Loc, LoopSpec, Task } from '../load/model.js';
 import type { BecomeSpec, RemoteShell } from '../transport/types.js';
 import { UnreachableError } from '../transport/types.js';
@@ -162,6 +163,8 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
 
     const runs: { result: Record<string, unknown>; tr: TaskResult; args?: Record<string, unknown> }[] = [];
     for (const [index, item] of (items ?? [undefined]).entries()) {
+      // loop_control.pause: Ansible sleeps before every item but the first, in check mode too.
+      if (index > 0 && task.loop_pause) await sleep(task.loop_pause * 1000);
       const itemScope = items === undefined ? scope : { ...(index === 0 ? scope : scopeNow()), ...loopVars(task, items, index), [task.loop_var]: item };
       const seen: { args?: Record<string, unknown> } = {};
       const one = await runOnce(task, host, inh, env, itemScope, kw, items === undefined ? undefined : item, finish, check, seen);
@@ -242,7 +245,7 @@ export async function loopItemsOnHost(spec: Partial<LoopSpec> & { module?: strin
 export function loopVars(spec: Partial<LoopSpec>, items: unknown[], index: number): Record<string, unknown> {
   return {
     ...(spec.index_var ? { [spec.index_var]: index } : {}),
-    ...(spec.extended_loop ? { ansible_loop: extendedLoopVars(items, index) } : {}),
+    ...(spec.extended_loop ? { ansible_loop: extendedLoopVars(items, index, spec.extended_allitems !== false) } : {}),
   };
 }
 

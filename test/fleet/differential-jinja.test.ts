@@ -205,6 +205,25 @@ describe('a template neither engine supports', () => {
     expect(listener.count()).toBe(0);
   });
 
+  it.each([
+    ['src: "{{ item }}" over with_first_found', '"{{ item }}"\n      with_first_found: [missing.conf.j2, bad.conf.j2]'],
+    ['src: "{{ n }}.conf.j2" with n a play var', '"{{ n }}.conf.j2"'],
+  ])('a templated %s: validate and run fail at the template file:line:col, no host contacted', async (_, src) => {
+    const dir = workDir('h18g-badsrc');
+    const inv = writeInventory(dir, [HOST], { portOverride: { [HOST]: listener.port() } });
+    mkdirSync(join(dir, 'templates'), { recursive: true });
+    writeFileSync(join(dir, 'templates', 'bad.conf.j2'), 'ok\n{% for x in xs %}\n{{ x }}\n{% macro m() %}{% endmacro %}\n{% endfor %}\n');
+    const pb = join(dir, 'site.yaml');
+    writeFileSync(pb, `- hosts: ${HOST}\n  vars: { n: bad }\n  tasks:\n    - template:\n        dest: /tmp/nmdiff-h18g-bad.conf\n        src: ${src}\n`);
+    for (const cmd of ['validate', 'run']) {
+      const r = await runCli([cmd, pb, '-i', inv]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`${join(dir, 'templates', 'bad.conf.j2')}:4:4: '{% macro %}' is not supported`);
+      expect(r.stderr).toContain('no host was contacted');
+    }
+    expect(listener.count()).toBe(0);
+  });
+
   it('a #jinja2: header key nodemend cannot honour fails validate at the template line 1, no host contacted', async () => {
     const dir = workDir('h18g-badheader');
     const inv = writeInventory(dir, [HOST], { portOverride: { [HOST]: listener.port() } });

@@ -92,7 +92,7 @@ const masks = d.case('masked: mask, unmask, with state', {
       systemd: { name: nm-mstop, masked: true, state: stopped }
       register: r_mstop
     - name: mask a unit that does not exist
-      systemd: { name: nm-nosuch, masked: true }
+      ansible.builtin.systemd_service: { name: nm-nosuch, masked: true }
       register: r_mask_nosuch
     - name: enable a masked unit
       systemd: { name: nm-mask, enabled: true }

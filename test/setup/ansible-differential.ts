@@ -33,6 +33,9 @@
  *   tools: a case that expects a failure sets `ignore_errors: true` on it, or `failsHost: true` when the
  *   failed host is the point (then it is its file's last case and registers nothing). run() throws when a case
  *   did not reach its end in a tool, so a broken case fails every test instead of comparing nothing.
+ *   It also throws when a real nodemend run or rerun reports a task (ok or changed, not debug/fail/
+ *   assert, not forced into check mode by `check_mode:`) whose message says "would": a real run says
+ *   what it did (each module's done message).
  *   Registered results come from a last `post_tasks` debug of every `register:` name found in the
  *   case's text (and its controller files) through `to_json`, so they are what `register:` holds in
  *   each tool. Changed flags come from nodemend's --json report and from a small Ansible callback
@@ -41,6 +44,7 @@
  *   Debian's `ansible` package (scripts/install.sh installs it).
  */
 import { execFile } from 'node:child_process';
+import { parse as parseYaml } from 'yaml';
 import { chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
@@ -462,6 +466,33 @@ export interface Runner {
   close(): void;
 }
 
+/** Modules whose message is the play's own text (debug's msg), not the module's wording. */
+const USER_TEXT = /(^|\.)(debug|fail|assert)$/;
+
+/** Names of the playbook's tasks that run in check mode in a real run too (`check_mode:` other than false on them or a block around them). */
+function forcedCheckTasks(playbook: string): Set<string> {
+  const names = new Set<string>();
+  const walk = (items: unknown, forced: boolean): void => {
+    if (!Array.isArray(items)) return;
+    for (const t of items as Record<string, unknown>[]) {
+      if (!t || typeof t !== 'object') continue;
+      const f = t.check_mode === undefined ? forced : t.check_mode !== false;
+      if (f && typeof t.name === 'string') names.add(t.name);
+      for (const k of ['block', 'rescue', 'always']) walk(t[k], f);
+    }
+  };
+  let plays: Record<string, unknown>[] = [];
+  try {
+    plays = (parseYaml(playbook) ?? []) as Record<string, unknown>[];
+  } catch {
+    // a playbook the yaml package cannot read: its tasks are checked as not forced
+  }
+  for (const play of Array.isArray(plays) ? plays : []) {
+    for (const k of ['pre_tasks', 'tasks', 'post_tasks', 'handlers']) walk(play[k], play.check_mode !== undefined && play.check_mode !== false);
+  }
+  return names;
+}
+
 export const modeArgs = (mode: Mode): string[] => (mode === 'check' ? ['--check', '--diff'] : ['--diff']);
 
 export class NodemendRunner implements Runner {
@@ -479,8 +510,16 @@ export class NodemendRunner implements Runner {
     let tasks: RawTask[] = [];
     if (existsSync(json)) {
       const report = JSON.parse(readFileSync(json, 'utf8')) as {
-        hosts: Record<string, { tasks: { play: string; task: string; status: RawTask['status']; changed: boolean; handler?: true; msg?: string; item?: unknown }[] }>;
+        hosts: Record<string, { tasks: { play: string; task: string; module: string; status: RawTask['status']; changed: boolean; handler?: true; msg?: string; item?: unknown }[] }>;
       };
+      // A real run reports what it did, never what it would do (a module's done message): every module of every case.
+      if (mode !== 'check') {
+        const forced = forcedCheckTasks(readFileSync(join(this.work, 'playbook.yaml'), 'utf8'));
+        const said = Object.values(report.hosts)
+          .flatMap((h) => h.tasks)
+          .filter((t) => (t.status === 'ok' || t.status === 'changed') && !USER_TEXT.test(t.module) && !forced.has(t.task) && /\bwould\b/.test(t.msg ?? ''));
+        if (said.length) throw new Error(`differential: nodemend's ${mode} says "would":\n${said.map((t) => `${t.task} (${t.module}): ${t.msg}`).join('\n')}`);
+      }
       const merged = new Map<string, RawTask>();
       tasks = [];
       for (const h of Object.values(report.hosts)) {

@@ -69,6 +69,10 @@ describe('no arguments and collection names', () => {
     expect(findModule('ansible.builtin.copy')?.name).toBe('copy');
     expect(findModule('ansible.legacy.copy')?.name).toBe('copy');
     expect(findModule('community.general.copy')).toBeUndefined();
+    // 2.14's systemd_service is the systemd module under its newer name.
+    expect(findModule('ansible.builtin.systemd_service')?.name).toBe('systemd');
+    expect(findModule('systemd_service')?.name).toBe('systemd');
+    expect(findModule('ansible.posix.systemd_service')).toBeUndefined();
   });
   it('names the right collection for a module under the wrong one', async () => {
     expect(await errorsOf('    - ansible.posix.copy: { dest: /x, content: a }\n')).toEqual(['site.yaml:3:7: unknown module "ansible.posix.copy" ("copy" is ansible.builtin.copy)']);

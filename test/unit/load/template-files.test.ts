@@ -54,4 +54,33 @@ describe('validate compiles the template files', () => {
     });
     expect(r.errors).toEqual([]);
   });
+
+  const BAD = 'ok\n{% macro m() %}{% endmacro %}\n';
+  const AT = "templates/bad.conf.j2:2:4: '{% macro %}' is not supported";
+
+  test('src: "{{ item }}" over with_first_found names: the first file that is there is compiled', async () => {
+    const task = (names: string) => `- hosts: all\n  tasks:\n    - template: { src: "{{ item }}", dest: /tmp/x }\n      with_first_found: ${names}\n`;
+    const bad = await loadTree({ 'site.yaml': task('[missing.j2, bad.conf.j2, good.j2]'), 'templates/bad.conf.j2': BAD, 'templates/good.j2': 'x\n' });
+    expect(bad.errors).toHaveLength(1);
+    expect(bad.errors[0]).toContain(AT);
+    // The run takes good.j2 (first found); bad.conf.j2 behind it, or behind a templated name, is never used.
+    for (const names of ['[good.j2, bad.conf.j2]', '["{{ os }}.j2", bad.conf.j2]']) {
+      const ok = await loadTree({ 'site.yaml': task(names), 'templates/bad.conf.j2': BAD, 'templates/good.j2': 'x\n' });
+      expect(ok.errors, names).toEqual([]);
+    }
+  });
+
+  test('src templated from plain play vars is compiled; other variables are left to the run', async () => {
+    const pb = (vars: string, src = '"{{ n }}.conf.j2"') => `- hosts: all\n  vars: ${vars}\n  tasks:\n    - template: { src: ${src}, dest: /tmp/x }\n`;
+    const bad = await loadTree({ 'site.yaml': pb('{ n: bad }'), 'templates/bad.conf.j2': BAD });
+    expect(bad.errors).toHaveLength(1);
+    expect(bad.errors[0]).toContain(AT);
+    for (const [vars, src] of [
+      ['{ n: "{{ other }}", other: bad }', undefined],
+      ['{ m: bad }', '"{{ n | default(m) }}.conf.j2"'],
+    ] as const) {
+      const r = await loadTree({ 'site.yaml': pb(vars, src), 'templates/bad.conf.j2': BAD });
+      expect(r.errors, vars).toEqual([]);
+    }
+  });
 });

@@ -47,11 +47,23 @@ describe('loopItems', () => {
       [2, 'b'],
     ]);
     const users = [{ name: 'a', keys: ['k1', 'k2'] }, { name: 'b', keys: [] }, { name: 'c' }];
+    // Ansible's lookup pops the subkey from the first element (of a copy: the list stays whole).
     expect(loopItems('subelements', [users, 'keys', { skip_missing: true }], {})).toEqual([
-      [users[0], 'k1'],
-      [users[0], 'k2'],
+      [{ name: 'a' }, 'k1'],
+      [{ name: 'a' }, 'k2'],
     ]);
-    expect(() => loopItems('subelements', [users, 'keys'], {})).toThrow(/could not find 'keys'/);
+    expect(users[0].keys).toEqual(['k1', 'k2']);
+    expect(() => loopItems('subelements', [users, 'keys'], {})).toThrow("could not find 'keys' key in iterated item '{'name': 'c'}'");
+    expect(() => loopItems('subelements', [users, 'keys', { skip_missing: 'no' }], {})).toThrow(/could not find 'keys'/);
+    expect(loopItems('subelements', [users, 'keys', { skip_missing: 'yes' }], {})).toHaveLength(2);
+    const nested = [{ n: 1, h: { ssh: ['s1', 's2'], x: 1 } }, { n: 2 }, { n: 3, skipped: true, h: { ssh: ['s3'] } }];
+    expect(loopItems('subelements', [nested, 'h.ssh', { skip_missing: true }], {})).toEqual([
+      [{ n: 1, h: { x: 1 } }, 's1'],
+      [{ n: 1, h: { x: 1 } }, 's2'],
+    ]);
+    expect(nested[0].h).toEqual({ ssh: ['s1', 's2'], x: 1 });
+    expect(loopItems('subelements', [{ skipped: true, results: [] }, 'keys'], {})).toEqual([]);
+    expect(() => loopItems('subelements', [[{ keys: 'k' }], 'keys'], {})).toThrow("the key keys should point to a list, got 'k'");
     expect(() => loopItems('dict', [1], {})).toThrow(/expects a dict/);
   });
   it('sequence: key=value, the short form, count, format, backwards', () => {
@@ -102,5 +114,6 @@ describe('loopItems', () => {
       nextitem: 'c',
     });
     expect(extendedLoopVars(['a'], 0)).toMatchObject({ first: true, last: true });
+    expect(extendedLoopVars(['a', 'b'], 0, false)).toEqual({ index: 1, index0: 0, revindex: 2, revindex0: 1, first: true, last: false, length: 2, nextitem: 'b' });
   });
 });
