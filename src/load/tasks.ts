@@ -30,6 +30,7 @@ import { checkConditions, checkTemplate, checkTemplatesDeep } from './expr-check
 import { applySchema, BOOL_FALSE, BOOL_TRUE, blockSchema, commonShape, INCLUDE_KEYWORDS, includeSchema, taskKeywordShape, taskKeywordsSchema } from './schema.js';
 import { closest, didYouMean } from './suggest.js';
 import { moduleArgs } from './module-args.js';
+import { parseKeyValue } from './kv-args.js';
 import { displayPath, entryMap, items, kindOf, plain, posOf, readYaml, type Entry, type YamlFile } from './yaml-source.js';
 import { check } from './zod-errors.js';
 import { RoleLoader, ROLE_TASK_KEYS } from './roles.js';
@@ -66,6 +67,19 @@ const includeSchemaFor = (keyword: string): z.ZodType => {
   if (!includeSchemas.has(keyword)) includeSchemas.set(keyword, includeSchema(keyword));
   return includeSchemas.get(keyword)!;
 };
+/**
+ * The file of `include_tasks: x.yml` or of its key=value form, `include_tasks: file=x.yml` (2.14 parses
+ * the string with parse_kv and TaskInclude takes `file` when no free-form path is given).
+ */
+function includeFile(written: string): string {
+  if (!written.includes('=')) return written;
+  try {
+    const { args, words } = parseKeyValue(written);
+    return words.length || args.file === undefined ? written : args.file;
+  } catch {
+    return written;
+  }
+}
 const INCLUDE_KEYS = ['include_tasks', 'import_tasks', 'ansible.builtin.include_tasks', 'ansible.builtin.import_tasks'];
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -269,7 +283,8 @@ export class TaskLoader {
     // `include_tasks: file` or `include_tasks: { file: ... }`
     const args = isMap(entry.value) ? entryMap(y, entry.value) : undefined;
     const pathNode = args?.get('file')?.value ?? entry.value;
-    const path = isScalar(pathNode) && typeof pathNode.value === 'string' ? pathNode.value : undefined;
+    const written = isScalar(pathNode) && typeof pathNode.value === 'string' ? pathNode.value : undefined;
+    const path = args || written === undefined ? written : includeFile(written);
     const result: IncludeTasks = { kind: 'include', ...common, dynamic, keyword, file: path ? resolve(ctx.dir, path) : '', tasks: [], ...(ctx.handler ? { listen: stringList(data.listen) } : {}) };
     const applyNode = dynamic ? args?.get('apply')?.value : undefined;
     if (applyNode) result.apply = this.applyKeywords(y, applyNode, plain(y, applyNode), ctx);

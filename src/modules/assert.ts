@@ -8,11 +8,13 @@ import { defineModule, ModuleFailure } from './types.js';
 import { isUndefinedError } from './debug.js';
 
 const expr = z.union([z.string(), z.boolean(), z.number()]);
+/** An item of the `that` list may be empty (`-` alone, or ''): 2.14's evaluate_conditional counts None and '' as true. */
+const item = z.union([expr, z.null()]);
 const message = z.union([z.string(), z.array(z.string())]);
 
 export const schema = z
   .strictObject({
-    that: z.union([expr, z.array(expr).min(1)]),
+    that: z.union([expr, z.array(item).min(1)]),
     fail_msg: message.optional(),
     msg: message.optional(),
     success_msg: message.default('All assertions passed'),
@@ -34,6 +36,7 @@ export default defineModule({
   rawArgs: ['that'],
   async plan(args, ctx) {
     for (const cond of Array.isArray(args.that) ? args.that : [args.that]) {
+      if (cond === null || cond === '') continue;
       let value: unknown = cond;
       if (typeof cond === 'string') {
         try {

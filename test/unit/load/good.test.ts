@@ -163,6 +163,17 @@ describe('a good playbook', () => {
     expect(nested.tasks[0]).toMatchObject({ module: 'debug', notify: ['kubelet changed'], loc: { file: 'test/fixtures/load/good/tasks/more.yaml', line: 1, col: 3 } });
   });
 
+  it('reads include_tasks/import_tasks written key=value (`file=x.yml`, as 2.14 parses it) and assert items left empty', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nm-kv-include-'));
+    writeFileSync(join(dir, 'inv.yaml'), 'all:\n  hosts:\n    h1: {}\n');
+    writeFileSync(join(dir, 'inc.yml'), "- assert:\n    that:\n      - true\n      -\n      - \"'' == ''\"\n");
+    writeFileSync(join(dir, 'site.yaml'), '- hosts: all\n  tasks:\n    - include_tasks: file=inc.yml\n      loop: [1]\n    - import_tasks: file=inc.yml\n    - include_tasks: inc.yml\n');
+    const { playbook } = await loadAll({ playbook: join(dir, 'site.yaml'), inventory: join(dir, 'inv.yaml'), onWarning: () => {} });
+    const incs = playbook.plays[0].tasks as IncludeTasks[];
+    expect(incs.map((i) => i.file)).toEqual([join(dir, 'inc.yml'), join(dir, 'inc.yml'), join(dir, 'inc.yml')]);
+    expect((incs[0].tasks[0] as Task).args).toEqual({ that: [true, null, "'' == ''"] });
+  });
+
   it('intersects every play with --limit', async () => {
     const { hostsByPlay } = await loadGood({ limit: 'node2,node3' });
     expect(hostsByPlay).toEqual([['node2', 'node3'], ['node2']]);

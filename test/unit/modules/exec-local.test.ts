@@ -102,6 +102,11 @@ describe('assert', () => {
     expect((await failure(run(assert, { that: 'd', fail_msg: 'd must be set' }, c))).message).toBe('d must be set');
     expect((await failure(run(assert, { that: 'd', msg: 'alias' }, c))).message).toBe('alias');
   });
+  it('counts an empty item of the list (`-` alone, or an empty string) as true, as 2.14 does', async () => {
+    // ansible-core's copy target has a bare `-` among its assertions; the items around it still count.
+    expect(await run(assert, { that: ['a == 1', null, '', 'c'] }, c)).toMatchObject({ changed: false, result: { msg: 'All assertions passed' } });
+    expect((await failure(run(assert, { that: [null, 'b'] }, c))).result).toMatchObject({ assertion: 'b', evaluated_to: false });
+  });
   it('reports an expression that cannot be evaluated', async () => {
     const e = await failure(run(assert, { that: 'missing_var' }, c));
     expect(e.message).toMatch(/^The conditional check 'missing_var' failed. The error was: 'missing_var' is undefined/);
