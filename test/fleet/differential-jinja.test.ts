@@ -126,6 +126,31 @@ const inline = d.case('statements inside a string', {
   `,
 });
 
+// A `#jinja2:` first line (roles such as dev-sec's write the quoted form): dropped, and its settings win over the module's.
+const HEADER_BODY = `# {{ title }}
+  {% for u in users %}
+  {% if u.admin %}
+admin {{ u.name }}
+  {% endif %}
+  {% endfor %}
+end
+`;
+const header = d.case('a #jinja2: header line sets trim_blocks / lstrip_blocks', {
+  vars,
+  tasks: `
+    - name: header off/on
+      template: { src: hdr.conf.j2, dest: "{{ dir }}/hdr.conf" }
+    - name: header quoted
+      template: { src: quoted.conf.j2, dest: "{{ dir }}/quoted.conf" }
+    - name: header over module args
+      template: { src: hdr.conf.j2, dest: "{{ dir }}/hdr-args.conf", trim_blocks: true, lstrip_blocks: false }
+  `,
+  controllerFiles: {
+    'templates/hdr.conf.j2': '#jinja2: trim_blocks: False, lstrip_blocks: True\n' + HEADER_BODY,
+    'templates/quoted.conf.j2': '#jinja2: trim_blocks: "true", lstrip_blocks: "true"\n' + HEADER_BODY,
+  },
+});
+
 beforeAll(() => d.run(), 900_000);
 
 describe.each(['run', 'rerun'] as const)('%s', (mode) => {
@@ -140,6 +165,15 @@ describe.each(['run', 'rerun'] as const)('%s', (mode) => {
   it('the template tasks change on the first run only, in both tools', () => {
     expect(template.nodemend[mode].tasks).toEqual(template.ansible[mode].tasks);
     expect(template.nodemend[mode].changed['lstrip_blocks on']).toBe(mode === 'run');
+  });
+
+  it('a #jinja2: header line: same bytes (the line dropped), changed on the first run only', () => {
+    const [n, a] = [header.nodemend[mode].files, header.ansible[mode].files];
+    for (const f of ['hdr.conf', 'quoted.conf', 'hdr-args.conf']) expect(n[f], `${f}\n${header.nodemend[mode].output}`).toEqual(a[f]);
+    expect(a['hdr.conf']).toMatchObject({ content: '# web tier\n\n\nadmin ann\n\n\n\n\n\nadmin cy\n\n\nend\n' });
+    expect(a['quoted.conf']).toMatchObject({ content: '# web tier\nadmin ann\nadmin cy\nend\n' });
+    expect(header.nodemend[mode].tasks).toEqual(header.ansible[mode].tasks);
+    expect(header.nodemend[mode].changed['header quoted']).toBe(mode === 'run');
   });
 
   it('statements inside a string write the same file', () => {
@@ -168,6 +202,19 @@ describe('a template neither engine supports', () => {
       expect(r.stderr).toContain(`${join(dir, 'templates', 'bad.conf.j2')}:4:4: '{% macro %}' is not supported`);
       expect(r.stderr).toContain('no host was contacted');
     }
+    expect(listener.count()).toBe(0);
+  });
+
+  it('a #jinja2: header key nodemend cannot honour fails validate at the template line 1, no host contacted', async () => {
+    const dir = workDir('h18g-badheader');
+    const inv = writeInventory(dir, [HOST], { portOverride: { [HOST]: listener.port() } });
+    mkdirSync(join(dir, 'templates'));
+    writeFileSync(join(dir, 'templates', 'crlf.conf.j2'), "#jinja2: trim_blocks: False, newline_sequence: '\\r\\n'\nx\n");
+    const pb = join(dir, 'site.yaml');
+    writeFileSync(pb, `- hosts: ${HOST}\n  tasks:\n    - template: { src: crlf.conf.j2, dest: /tmp/nmdiff-h18g-crlf.conf }\n`);
+    const r = await runCli(['validate', pb, '-i', inv]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`${join(dir, 'templates', 'crlf.conf.j2')}:1:30: #jinja2: newline_sequence is not supported`);
     expect(listener.count()).toBe(0);
   });
 });

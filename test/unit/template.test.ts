@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { NodemendError } from '../../src/load/errors.js';
 import { FactNeeded } from '../../src/load/expr/index.js';
-import { renderTemplateFile, renderTemplateString } from '../../src/load/template.js';
+import { compileTemplateText, renderTemplateFile, renderTemplateString } from '../../src/load/template.js';
 
 const vars = {
   name: 'node1',
@@ -224,5 +224,46 @@ describe('renderTemplateFile', () => {
   test('a missing file is a file-not-found error', async () => {
     const file = join(dir, 'nope.hbs');
     await expect(renderTemplateFile(file, {})).rejects.toMatchObject({ code: 'file-not-found', pos: { file } });
+  });
+});
+
+describe('#jinja2: header line (Ansible do_template)', () => {
+  const j2 = (src: string, opts?: { trimBlocks: boolean; lstripBlocks: boolean }): string => compileTemplateText(src, 'templates/h.conf.j2', opts).render({ xs: ['a', 'b'] });
+  const body = '  {% for x in xs %}\n{{ x }}\n  {% endfor %}\nend\n';
+
+  test('is dropped from the output and sets trim_blocks / lstrip_blocks over the module options', () => {
+    expect(j2(body)).toBe('  a\n  b\n  end\n');
+    expect(j2('#jinja2: trim_blocks: False, lstrip_blocks: True\n' + body)).toBe('\na\n\nb\n\nend\n');
+    expect(j2('#jinja2:lstrip_blocks:True\n' + body, { trimBlocks: false, lstripBlocks: false })).toBe('\na\n\nb\n\nend\n');
+    expect(j2('#jinja2: trim_blocks: False\n' + body)).toBe('  \na\n  \nb\n  \nend\n');
+  });
+
+  test("a quoted value is a string: any non-empty one is true, as Jinja tests it (dev-sec's form)", () => {
+    expect(j2('#jinja2: trim_blocks: "true", lstrip_blocks: "true"\n' + body)).toBe('a\nb\nend\n');
+    expect(j2("#jinja2: trim_blocks: 'false', lstrip_blocks: ''\n" + body)).toBe('  a\n  b\n  end\n');
+    expect(j2('#jinja2: trim_blocks: 0\n' + body)).toBe('  \na\n  \nb\n  \nend\n');
+  });
+
+  test('only at the very start; the final newlines of the whole text are kept', () => {
+    expect(j2(' #jinja2: trim_blocks: False\nx\n')).toBe(' #jinja2: trim_blocks: False\nx\n');
+    expect(j2('#jinja2: trim_blocks: False\n')).toBe('\n');
+  });
+
+  test('positions count the header line', () => {
+    const e = templateError(() => j2('#jinja2: lstrip_blocks: True\nok\n{{ x + }}\n'));
+    expect(e.pos).toMatchObject({ file: 'templates/h.conf.j2', line: 3 });
+  });
+
+  test('a key nodemend cannot honour, a pair without a colon or a value that is no Python literal is refused at line 1', () => {
+    for (const [src, msg, col] of [
+      ['#jinja2: trim_blocks: False, newline_sequence: "\\r\\n"\nx', '#jinja2: newline_sequence is not supported', 30],
+      ['#jinja2: variable_start_string: "[["\nx', '#jinja2: variable_start_string is not supported', 10],
+      ['#jinja2: trim_blocks=False\nx', "failed to parse jinja2 override 'trim_blocks=False'", 10],
+      ['#jinja2: trim_blocks: true\nx', 'trim_blocks: true is not a Python literal', 10],
+    ] as const) {
+      const e = templateError(() => j2(src));
+      expect(e.message).toContain(msg);
+      expect(e.pos).toEqual({ file: 'templates/h.conf.j2', line: 1, col });
+    }
   });
 });

@@ -18,6 +18,7 @@ import { fileOptions, hasTemplate, parsedTemplate, parseTemplate, positioner, re
 import { noteUnsafeRead, trackUnsafe, UnsafeText } from './unsafe.js';
 import { isMapping, keysOf, setKey, truthy } from './values.js';
 import { namesInExpression, namesInTemplate, type NamesRead } from './free-names.js';
+import { parseJinjaHeader } from './jinja-header.js';
 
 export { FactNeeded, UndefinedVariableError } from './errors.js';
 export { hasTemplate };
@@ -173,14 +174,18 @@ export interface CompiledTextTemplate {
  * line and column; errors while rendering name the line and column of the expression.
  */
 export function compileTemplateFile(src: string, file: string, opts: { trimBlocks: boolean; lstripBlocks: boolean }): CompiledTextTemplate {
-  const posAt = (offset: number): SourcePos => ({ file, ...lineCol(src, offset) });
+  // A `#jinja2:` first line sets trim_blocks / lstrip_blocks over the module's and is not output (jinja-header.ts).
+  const h = parseJinjaHeader(src, file);
+  const posAt = (offset: number): SourcePos => ({ file, ...lineCol(src, offset + h.shift) });
   let t: ReturnType<typeof parseTemplate>;
   try {
-    t = parseTemplate(src, fileOptions(opts));
+    t = parseTemplate(h.body, fileOptions({ trimBlocks: h.trimBlocks ?? opts.trimBlocks, lstripBlocks: h.lstripBlocks ?? opts.lstripBlocks }));
   } catch (e) {
     if (e instanceof ExprSyntaxError) throw new NodemendError('template', e.message, posAt(e.offset));
     throw e;
   }
-  const ctx = { source: src, posAt };
+  // Ansible counts the final newlines before it drops the header line.
+  t.trailingNewlines = src.length - src.replace(/\n+$/, '').length;
+  const ctx = { source: h.body, posAt };
   return { render: (scope) => renderParsed(t, scope, ctx) as string };
 }
