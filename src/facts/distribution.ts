@@ -272,6 +272,19 @@ type Parser = (data: string, path: string, facts: DistributionFacts, src: Distri
 
 const group = (re: RegExp, data: string): string | undefined => re.exec(data)?.[1];
 
+/**
+ * parse_distribution_file_OpenWrt and _Mandriva: the file counts when it names the distribution;
+ * version and codename only from double-quoted DISTRIB_RELEASE / DISTRIB_CODENAME.
+ */
+const distribRelease =
+  (name: string): Parser =>
+  (data) => {
+    if (!data.includes(name)) return [false, {}];
+    const v = group(/DISTRIB_RELEASE="(.*)"/, data);
+    const r = group(/DISTRIB_CODENAME="(.*)"/, data);
+    return [true, { distribution: name, ...(v !== undefined ? { distribution_version: v } : {}), ...(r !== undefined ? { distribution_release: r } : {}) }];
+  };
+
 const PARSERS: Record<string, Parser> = {
   Slackware: (data) => {
     if (!data.includes('Slackware')) return [false, {}];
@@ -292,12 +305,7 @@ const PARSERS: Record<string, Parser> = {
     } else facts.distribution_version = data.split(/\s+/).find((n) => /^\d+$/.test(n)) ?? 'NA';
     return [true, facts];
   },
-  OpenWrt: (data) => {
-    if (!data.includes('OpenWrt')) return [false, {}];
-    const v = group(/DISTRIB_RELEASE="(.*)"/, data);
-    const r = group(/DISTRIB_CODENAME="(.*)"/, data);
-    return [true, { distribution: 'OpenWrt', ...(v !== undefined ? { distribution_version: v } : {}), ...(r !== undefined ? { distribution_release: r } : {}) }];
-  },
+  OpenWrt: distribRelease('OpenWrt'),
   Alpine: (data) => [true, { distribution: 'Alpine', distribution_version: data }],
   Debian: (data, path, facts, src) => {
     const f: Partial<DistributionFacts> = {};
@@ -342,12 +350,7 @@ const PARSERS: Record<string, Parser> = {
     } else return [false, f];
     return [true, f];
   },
-  Mandriva: (data) => {
-    if (!data.includes('Mandriva')) return [false, {}];
-    const v = group(/DISTRIB_RELEASE="(.*)"/, data);
-    const r = group(/DISTRIB_CODENAME="(.*)"/, data);
-    return [true, { distribution: 'Mandriva', ...(v !== undefined ? { distribution_version: v } : {}), ...(r !== undefined ? { distribution_release: r } : {}) }];
-  },
+  Mandriva: distribRelease('Mandriva'),
   NA: (data, _path, facts) => {
     const f: Partial<DistributionFacts> = {};
     for (const line of data.split('\n')) {

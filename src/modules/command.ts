@@ -1,8 +1,10 @@
 /**
  * command: run a program on the host WITHOUT a shell. The command line is split
  * the way Ansible does (Python shlex, POSIX rules) and every word is quoted, so
- * `;`, `|`, `>` and `$(...)` are plain characters. Like Ansible (expand_argument_vars),
- * `~` and `$VAR` in words are expanded with the remote environment; nothing else is.
+ * `;`, `|`, `>`, globs and `$(...)` are plain characters. Like Ansible (2.14's run_command:
+ * os.path.expanduser(os.path.expandvars(word)) for each argv word), `$VAR` and a leading `~`
+ * are expanded from the host's environment by src/modules/lib/expand-path.ts, the rule every
+ * path argument uses; nothing else is.
  *
  * This file also holds what `shell` shares: inline `key=value` options, the
  * creates/removes check, and running + reporting (rc, stdout, start/end/delta).
@@ -13,6 +15,7 @@ import { posix } from 'node:path';
 import { defineModule, ModuleFailure, type ModuleContext, type Plan } from './types.js';
 import { fileWouldExist, parentWillExist, planFileCreation } from './lib/planned-paths.js';
 import { quote, raw, sh, type Raw } from '../transport/quote.js';
+import { expandPaths } from './lib/expand-path.js';
 
 const flag = z.union([z.boolean(), z.stringbool()]);
 
@@ -54,12 +57,11 @@ export function shlexSplit(s: string): string[] {
 }
 
 /**
- * One shell word for `value`: literal text single-quoted; with `expand`, a leading `~user`
- * and `$NAME`/`${NAME}` are left to the remote shell (an unset variable stays literal, as
- * Python's expandvars does); with `glob`, `*`, `?` and simple `[abc]` classes stay active.
- * Only those whitelisted shapes are emitted unquoted, so no other shell syntax can slip in.
+ * One shell word for `value`: literal text single-quoted; with `glob`, `*`, `?` and simple
+ * `[abc]` classes stay active (creates/removes). Only those whitelisted shapes are emitted
+ * unquoted, so no other shell syntax can slip in.
  */
-export function shellWord(value: string, opts: { expand?: boolean; glob?: boolean } = {}): Raw {
+export function shellWord(value: string, opts: { glob?: boolean } = {}): Raw {
   let out = '';
   let lit = '';
   const flush = (): void => {
@@ -67,21 +69,9 @@ export function shellWord(value: string, opts: { expand?: boolean; glob?: boolea
     lit = '';
   };
   let i = 0;
-  const tilde = opts.expand ? /^~[A-Za-z0-9._-]*(?=\/|$)/.exec(value) : null;
-  if (tilde) {
-    out += tilde[0];
-    i = tilde[0].length;
-  }
   while (i < value.length) {
-    const rest = value.slice(i);
-    const v = opts.expand ? /^\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})/.exec(rest) : null;
-    const g = opts.glob ? /^(?:\*|\?|\[!?[A-Za-z0-9._-]+\])/.exec(rest) : null;
-    if (v) {
-      flush();
-      const name = v[1] ?? v[2];
-      out += v[1] ? `"\${${name}-\\$${name}}"` : `"\${${name}-\\\${${name}\\}}"`;
-      i += v[0].length;
-    } else if (g) {
+    const g = opts.glob ? /^(?:\*|\?|\[!?[A-Za-z0-9._-]+\])/.exec(value.slice(i)) : null;
+    if (g) {
       flush();
       out += g[0];
       i += g[0].length;
@@ -285,7 +275,7 @@ export default defineModule({
     } catch (e) {
       throw new ModuleFailure(`cannot split the command line: ${(e as Error).message}`, { cmd: args.cmd });
     }
-    const words = argv.map((w) => shellWord(w, { expand: args.expand_argument_vars }));
+    const words = args.expand_argument_vars ? (await expandPaths(ctx, { argv }, ['argv'])).argv : argv;
     return planCommand(args, ctx, sh`exec ${words}`, argv, args.cmd ?? argv.map((w) => quote(w)).join(' '));
   },
 });

@@ -13,7 +13,9 @@
  * /etc/centos-release, the redhat-release and system-release links to it, /usr/lib/os-release
  * with /etc/os-release linking to it, system-release-cpe); RHEL 7.9 (redhat-release-server-7.9:
  * "Red Hat Enterprise Linux Server release 7.9 (Maipo)"); Debian 12 (base-files 12.4+deb12u11:
- * /usr/lib/os-release, /etc/debian_version 12.11).
+ * /usr/lib/os-release, /etc/debian_version 12.11); OpenWrt 15.05.1 and 22.03.5 and Mandriva 2011.0
+ * (base-files / lsb-release as shipped, described beside each), plus two Mandriva lsb-release shapes
+ * that reach each branch of the parser OpenWrt and Mandriva share.
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -87,6 +89,41 @@ const el7 = (release: string, name: string, extra: Record<string, string> = {}):
 const CENTOS_79 = el7('CentOS Linux release 7.9.2009 (Core)\n', 'centos-release');
 const RHEL_79 = el7('Red Hat Enterprise Linux Server release 7.9 (Maipo)\n', 'redhat-release');
 const DEBIAN_12 = { 'os-release': '->../usr/lib/os-release', debian_version: '12.11\n' };
+// OpenWrt 15.05.1 (base-files of Chaos Calmer: double quotes, a codename; no os-release yet).
+const OPENWRT_15 = {
+  openwrt_release:
+    'DISTRIB_ID="OpenWrt"\nDISTRIB_RELEASE="15.05.1"\nDISTRIB_REVISION="r48532"\nDISTRIB_CODENAME="chaos_calmer"\nDISTRIB_TARGET="ar71xx/generic"\nDISTRIB_DESCRIPTION="OpenWrt Chaos Calmer 15.05.1"\nDISTRIB_TAINTS=""\n',
+  openwrt_version: 'r48532\n',
+};
+// OpenWrt 22.03.5 (base-files: single quotes, which distribution.py's regexes do not read; os-release).
+const OPENWRT_22 = {
+  openwrt_release:
+    "DISTRIB_ID='OpenWrt'\nDISTRIB_RELEASE='22.03.5'\nDISTRIB_REVISION='r20134-5f15225c1e'\nDISTRIB_TARGET='x86/64'\nDISTRIB_ARCH='x86_64'\nDISTRIB_DESCRIPTION='OpenWrt 22.03.5 r20134-5f15225c1e'\nDISTRIB_TAINTS=''\n",
+  openwrt_version: 'r20134-5f15225c1e\n',
+  'os-release': '->../usr/lib/os-release',
+};
+const OPENWRT_22_OS_RELEASE = `NAME="OpenWrt"
+VERSION="22.03.5"
+ID="openwrt"
+ID_LIKE="lede openwrt"
+PRETTY_NAME="OpenWrt 22.03.5"
+VERSION_ID="22.03.5"
+HOME_URL="https://openwrt.org/"
+BUG_URL="https://bugs.openwrt.org/"
+SUPPORT_URL="https://forum.openwrt.org/"
+BUILD_ID="r20134-5f15225c1e"
+OPENWRT_BOARD="x86/64"
+OPENWRT_ARCH="x86_64"
+OPENWRT_TAINTS=""
+OPENWRT_DEVICE_MANUFACTURER="OpenWrt"
+OPENWRT_DEVICE_MANUFACTURER_URL="https://openwrt.org/"
+OPENWRT_DEVICE_PRODUCT="Generic"
+OPENWRT_DEVICE_REVISION="v0"
+OPENWRT_RELEASE="OpenWrt 22.03.5 r20134-5f15225c1e"
+`;
+// Mandriva Linux 2011.0 (lsb-release and mandriva-release as it ships them: values unquoted).
+const MANDRIVA_2011_LSB = 'LSB_VERSION=\nDISTRIB_ID=MandrivaLinux\nDISTRIB_RELEASE=2011.0\nDISTRIB_CODENAME=turtle\nDISTRIB_DESCRIPTION="Mandriva Linux 2011.0"\n';
+const MANDRIVA_2011 = { 'lsb-release': MANDRIVA_2011_LSB, 'mandriva-release': 'Mandriva Linux release 2011.0 (turtle) for x86_64\n' };
 
 const ANSIBLE_COLLECT = `
 import json, shlex, shutil, subprocess
@@ -187,6 +224,35 @@ describe('distribution facts: nodemend equals ansible-core 2.14.18 on each distr
       { distribution: 'Debian', distribution_version: '12.11', distribution_major_version: '12', distribution_release: 'bookworm', distribution_file_path: '/etc/os-release', os_family: 'Debian' },
     ],
   ];
+  // OpenWrt and Mandriva share a parser (DISTRIB_RELEASE / DISTRIB_CODENAME): each with its values read,
+  // and read from nowhere (the distro library's values stay).
+  cases.push(
+    [
+      'OpenWrt 15.05.1: version and codename from openwrt_release',
+      { etc: OPENWRT_15, usrLibOsRelease: '', distro: 'bundled', lsbRelease: false },
+      { distribution: 'OpenWrt', distribution_version: '15.05.1', distribution_release: 'chaos_calmer', distribution_major_version: 'NA', distribution_file_variety: 'OpenWrt', os_family: 'OpenWrt' },
+    ],
+    [
+      'OpenWrt 22.03.5: single-quoted values are not read (version from os-release)',
+      { etc: OPENWRT_22, usrLibOsRelease: OPENWRT_22_OS_RELEASE, distro: 'bundled', lsbRelease: false },
+      { distribution: 'OpenWrt', distribution_version: '22.03.5', distribution_release: 'NA', distribution_file_path: '/etc/openwrt_release' },
+    ],
+    [
+      'Mandriva 2011.0: unquoted lsb-release values are not read (the distro library reads mandriva-release)',
+      { etc: MANDRIVA_2011, usrLibOsRelease: '', distro: 'bundled', lsbRelease: false },
+      { distribution: 'Mandriva', distribution_version: '2011.0', distribution_release: 'turtle', distribution_file_path: '/etc/lsb-release', os_family: 'Mandrake' },
+    ],
+    [
+      'Mandriva: an lsb-release alone, values double-quoted (the shape the parser reads)',
+      { etc: { 'lsb-release': MANDRIVA_2011_LSB.replace(/=(2011.0|turtle)$/gm, '="$1"') }, usrLibOsRelease: '', distro: 'bundled', lsbRelease: false },
+      { distribution: 'Mandriva', distribution_version: '2011.0', distribution_release: 'turtle', distribution_file_variety: 'Mandriva' },
+    ],
+    [
+      'Mandriva: an lsb-release alone, unquoted: nothing read',
+      { etc: { 'lsb-release': MANDRIVA_2011_LSB }, usrLibOsRelease: '', distro: 'bundled', lsbRelease: false },
+      { distribution: 'Mandriva', distribution_version: 'NA', distribution_release: 'NA', distribution_file_variety: 'Mandriva' },
+    ],
+  );
   it.runIf(haveTools).each(cases)(
     '%s',
     (_name, c, expected) => {

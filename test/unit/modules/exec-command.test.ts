@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { extractInlineOptions, shellWord, shlexSplit, schema as commandSchema } from '../../../src/modules/command.js';
+import command, { extractInlineOptions, shellWord, shlexSplit, schema as commandSchema } from '../../../src/modules/command.js';
+import { emptyPlannedPaths } from '../../../src/modules/lib/planned-paths.js';
+import type { ModuleContext } from '../../../src/modules/types.js';
+import type { RemoteShell } from '../../../src/transport/types.js';
 import { schema as shellSchema } from '../../../src/modules/shell.js';
 
 // Expected values produced by Python 3.11 shlex.split (what Ansible's command module uses).
@@ -42,13 +45,6 @@ describe('shellWord', () => {
   it.each(nasty)('keeps %j literal when nothing is expanded', (v) => {
     expect(fields(shellWord(v).text)).toEqual([v]);
   });
-  it('expands ~ and set variables, keeps unset ones literal (Python expandvars)', () => {
-    const env = { HOME: '/home/u', SET: 'v a l' };
-    expect(fields(shellWord('~/x', { expand: true }).text, env)).toEqual(['/home/u/x']);
-    expect(fields(shellWord('a$SET-${SET}b', { expand: true }).text, env)).toEqual(['av a l-v a lb']);
-    expect(fields(shellWord('$UNSET ${UNSET} $1 $(id)', { expand: true }).text, env)).toEqual(['$UNSET ${UNSET} $1 $(id)']);
-    expect(fields(shellWord('a~b', { expand: true }).text, env)).toEqual(['a~b']);
-  });
   it('expands globs only in glob mode, never other syntax', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nm-glob-'));
     for (const f of ['a1', 'a2', 'b;c']) writeFileSync(join(dir, f), '');
@@ -60,6 +56,70 @@ describe('shellWord', () => {
   });
   it('gives an empty word for an empty string', () => {
     expect(fields(`x ${shellWord('').text} y`)).toEqual(['x', '', 'y']);
+  });
+});
+
+/** This machine as the host: every script runs in a real sh with only `env` (what `env -0` reports), getent from its passwd. */
+function localHost(env: Record<string, string>): { ctx: ModuleContext; scripts: string[] } {
+  const scripts: string[] = [];
+  const conn: RemoteShell = {
+    hostName: 'local',
+    exec: async (cmd, opts) => {
+      scripts.push(String(cmd));
+      const r = spawnSync('sh', ['-c', String(cmd)], { env, input: opts?.stdin });
+      return { rc: r.status ?? 1, stdout: r.stdout.toString(), stderr: r.stderr.toString(), stdoutBytes: r.stdout };
+    },
+  };
+  const ctx = { host: 'local', conn, loginConn: conn, check: false, diff: false, timeoutSec: 30, planned: emptyPlannedPaths() } as unknown as ModuleContext;
+  return { ctx, scripts };
+}
+
+describe('command argv expansion: the path rule (src/modules/lib/expand-path.ts), as 2.14 run_command', () => {
+  // Expected: python3 os.path.expanduser(os.path.expandvars(w)) per word, env -i HOME=/home/u SET='v a l' T='~root/t'.
+  const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/home/u', SET: 'v a l', T: '~root/t' };
+  const PYTHON: [string, string][] = [
+    ['$SET', 'v a l'],
+    ['a$SET-${SET}b', 'av a l-v a lb'],
+    ['$UNSET', '$UNSET'],
+    ['${UNSET}', '${UNSET}'],
+    ['${HOME}/x', '/home/u/x'],
+    ['~', '/home/u'],
+    ['~/x', '/home/u/x'],
+    ['~root/x', '/root/x'],
+    ['~nosuchuser9/x', '~nosuchuser9/x'],
+    ['$(id)', '$(id)'],
+    ['`id`', '`id`'],
+    ['*', '*'],
+    ['/etc/host*', '/etc/host*'],
+    ['$T/y', '/root/t/y'],
+    ['a~b', 'a~b'],
+    ['$1', '$1'],
+    ['~$SET', '~v a l'],
+  ];
+  it('each argv word expanded once, before the run; cmd registers the words as written', async () => {
+    const { ctx, scripts } = localHost(ENV);
+    const argv = ['printf', '%s\\n', ...PYTHON.map(([w]) => w)];
+    const plan = await command.plan(commandSchema.parse({ argv }) as never, ctx);
+    // Two host calls, no run yet: `~$SET` names a user ("v a l") only known once $SET is expanded.
+    expect(scripts).toHaveLength(2);
+    expect(scripts.join('\n')).not.toContain('exec ');
+    const result = (await plan.apply!())!;
+    expect(result.stdout).toBe(PYTHON.map(([, want]) => want).join('\n'));
+    expect(result.cmd).toEqual(argv);
+  });
+  it('the same words from a command line; no host call when no word has $ or a leading ~', async () => {
+    const { ctx } = localHost(ENV);
+    const plan = await command.plan(commandSchema.parse({ cmd: "printf '[%s]' '~root' '$SET' '~/x' 'a~b'" }) as never, ctx);
+    expect((await plan.apply!())!.stdout).toBe('[/root][v a l][/home/u/x][a~b]');
+    const plain = localHost(ENV);
+    await command.plan(commandSchema.parse({ cmd: 'printf "[%s]" "*" "a b" x~' }) as never, plain.ctx);
+    expect(plain.scripts).toEqual([]);
+  });
+  it('expand_argument_vars false: every word literal, no host call', async () => {
+    const { ctx, scripts } = localHost(ENV);
+    const plan = await command.plan(commandSchema.parse({ argv: ['printf', '[%s]', '~', '$SET'], expand_argument_vars: false }) as never, ctx);
+    expect(scripts).toEqual([]);
+    expect((await plan.apply!())!.stdout).toBe('[~][$SET]');
   });
 });
 
