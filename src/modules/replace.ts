@@ -76,7 +76,7 @@ export default defineModule<Args>({
   schema,
   async plan(a, ctx) {
     let edit: EditResult | undefined;
-    const plan = await planTextEdit(ctx, { ...fileEditOptions(a), backupField: 'backup_file', absentOk: false }, (text) => (edit = replaceEdit(a, text)));
+    const plan = await planTextEdit(ctx, { ...fileEditOptions(a), backupField: 'backup_file', absentOk: false, ansibleDiff: 'replace' }, (text) => (edit = replaceEdit(a, text)));
     // Unchanged, Ansible registers its reason ("Pattern for before/after params did not match...") or "".
     if (!plan.changed && edit) plan.result = { ...plan.result, msg: edit.msg };
     return plan;
