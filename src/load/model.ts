@@ -150,6 +150,11 @@ export interface IncludeTasks extends TaskCommon, Partial<LoopSpec> {
   tasks: TaskNode[];
   /** Handlers only: extra names this include answers to (notifying it runs all its tasks). */
   listen?: string[];
+  /** include_tasks `register:`: the include's own result (`include`: the path as written, `include_args`). */
+  register?: string;
+  /** The path as written and the other arguments as written (apply, ...): what `register:` holds. */
+  include?: string;
+  includeArgs?: Record<string, unknown>;
 }
 
 /** A role's files (load/roles.ts), loaded once per role directory and set of `*_from` files. */
@@ -187,6 +192,9 @@ export interface RoleCall extends TaskCommon, Partial<LoopSpec> {
   allowDuplicates: boolean;
   /** A role runs once per host and play per key (name, params, vars, when, tags, *_from) unless duplicates are allowed. */
   key: string;
+  /** include_role `register:` and the arguments as written it registers (`include_args`). */
+  register?: string;
+  includeArgs?: Record<string, unknown>;
 }
 
 export type TaskNode = Task | Block | IncludeTasks | RoleCall;

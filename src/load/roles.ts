@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { NodemendError } from './errors.js';
 import type { Loc, Role, RoleCall, TaskCommon, TaskNode } from './model.js';
 import { hasTemplate } from './expr/index.js';
-import { commonShape, identifier, loopShape } from './schema.js';
+import { commonShape, identifier, includeExtraShape, loopShape } from './schema.js';
 import { didYouMean } from './suggest.js';
 import type { NotifyRef, TaskCtx, TaskLoader } from './tasks.js';
 import { loadVarsFile } from './vars-file.js';
@@ -41,7 +41,8 @@ const fromShape = { tasks_from: z.string(), vars_from: z.string(), defaults_from
 const importRoleArgs = z.strictObject({ name: z.string(), ...optional(fromShape) });
 const includeRoleArgs = z.strictObject({ name: z.string(), ...optional(fromShape), public: z.boolean().optional(), apply: z.record(z.string(), z.unknown()).optional() });
 /** include_role also loops: the role runs once per item (import_role is inlined before any item exists, as Ansible refuses it). */
-const roleTaskSchema = (keyword: string) => z.strictObject({ ...keywordShape, ...(keyword.endsWith('include_role') ? optional(loopShape) : {}), [keyword]: z.unknown() });
+const roleTaskSchema = (keyword: string) =>
+  z.strictObject({ ...keywordShape, ...(keyword.endsWith('include_role') ? optional({ ...loopShape, ...includeExtraShape(includeRoleArgs.partial()) }) : {}), [keyword]: z.unknown() });
 /** A roles: entry's keywords (other keys are role params). */
 const entryKeywords = z.strictObject({ ...keywordShape, role: z.string().optional() });
 const metaSchema = z.strictObject({
@@ -142,10 +143,12 @@ export class RoleLoader {
     if (include) this.tasks.refuseIncludeKeywords(y, map, data, keyword);
     if (!check(y, node, data, roleTaskSchema(keyword), this.errors, { what: keyword }).ok) return undefined;
     const argsNode = map.get(keyword)!.value;
-    const args = plain(y, argsNode);
+    // include_role's `args:` go under the ones on the key (mod_args.py), as any task's.
+    const argsKw = include && isMap(map.get('args')?.value) ? map.get('args')!.value : undefined;
+    const args = argsKw ? { ...(plain(y, argsKw) as object), ...(plain(y, argsNode) as object | null) } : plain(y, argsNode);
     if (!check(y, argsNode, args, include ? includeRoleArgs : importRoleArgs, this.errors, { what: keyword }).ok) return undefined;
     const a = args as z.infer<typeof includeRoleArgs>;
-    const argMap = entryMap(y, argsNode);
+    const argMap = new Map([...(argsKw ? entryMap(y, argsKw) : []), ...entryMap(y, argsNode)]);
     const from: FromFiles = { tasks: a.tasks_from, vars: a.vars_from, defaults: a.defaults_from, handlers: a.handlers_from };
     let apply: RoleCall['apply'];
     if (a.apply) {
@@ -157,6 +160,7 @@ export class RoleLoader {
     const call = this.call(y, node, argMap.get('name')!.value!, a.name, keywords, data, {}, ctx, include ? 'include' : 'import', undefined, from, argMap);
     if (!call) return undefined;
     call.apply = apply;
+    if (include) Object.assign(call, { register: typeof data.register === 'string' ? data.register : undefined, includeArgs: args });
     call.public = a.public ?? false;
     // include_role / import_role allow duplicates unless told otherwise (Ansible's IncludeRole default).
     call.allowDuplicates = a.allow_duplicates ?? true;

@@ -167,13 +167,21 @@ export const applySchema = z.strictObject({ ...partialShape(commonShape), name: 
  */
 export const INCLUDE_KEYWORDS = ['name', 'when', 'tags', 'vars', 'ignore_errors', 'no_log', 'run_once', 'timeout'] as const;
 const includeShape = Object.fromEntries(INCLUDE_KEYWORDS.map((k) => [k, commonShape[k]])) as Pick<typeof commonShape, (typeof INCLUDE_KEYWORDS)[number]>;
-const includeFileSchema = (dynamic: boolean) =>
-  z.union([z.string(), z.strictObject({ file: z.string(), ...(dynamic ? { apply: d(z.record(z.string(), z.unknown()), 'Keywords for the included tasks (become, tags, ...)').optional() } : {}) })]);
+const applyArg = d(z.record(z.string(), z.unknown()), 'Keywords for the included tasks (become, tags, ...)');
+/** include_tasks' arguments (TaskInclude.VALID_ARGS): the file and `apply`, on the key or under `args:`. */
+export const includeTasksArgs = z.strictObject({ file: z.string(), apply: applyArg }).partial();
+const includeFileSchema = (dynamic: boolean) => (dynamic ? z.union([z.string(), includeTasksArgs, z.null()]) : z.union([z.string(), z.strictObject({ file: z.string() })]));
+/**
+ * The keys an include_tasks / include_role takes besides INCLUDE_KEYWORDS: `register:` (Ansible
+ * registers the include itself: `include`, `include_args`) and `args:` (its arguments, merged under
+ * the ones on the key, as mod_args.py merges any task's).
+ */
+export const includeExtraShape = (args: z.ZodType) => ({ register: identifier, args: d(args, "The include's arguments (apply, ...), merged under the ones given on the key") });
 /** include_tasks also loops and takes `apply` (Ansible refuses both on import_tasks: its tasks are inlined before any item exists). */
 export const includeSchema = (keyword: string) =>
   z.strictObject({
     ...partialShape(keyword.endsWith('include_tasks') ? includeShape : commonShape),
-    ...(keyword.endsWith('include_tasks') ? partialShape(loopShape) : {}),
+    ...(keyword.endsWith('include_tasks') ? partialShape({ ...loopShape, ...includeExtraShape(includeTasksArgs) }) : {}),
     [keyword]: d(includeFileSchema(keyword.endsWith('include_tasks')), 'Static path, relative to this file'),
   });
 

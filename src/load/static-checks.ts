@@ -113,8 +113,8 @@ function definableNames(playbook: Playbook, inventory: Inventory, extraVars: Rec
   for (const play of playbook.plays) for (const k of Object.keys(play.vars)) names.add(k);
   for (const { task } of everyTask(playbook)) {
     for (const k of Object.keys(task.vars)) names.add(k);
-    // include_tasks / include_role loops set their loop variables too.
-    if (task.kind === 'include' || task.kind === 'role') for (const k of [task.loop_var, task.index_var]) if (k) names.add(k);
+    // include_tasks / include_role register and loop too.
+    if (task.kind === 'include' || task.kind === 'role') for (const k of [task.register, task.loop_var, task.index_var]) if (k) names.add(k);
     if (task.kind !== 'task') continue;
     for (const k of [task.register, task.loop_var, task.index_var]) if (k) names.add(k);
     if (task.module === 'set_fact') for (const k of Object.keys(task.args)) names.add(k);
@@ -126,7 +126,7 @@ function definableNames(playbook: Playbook, inventory: Inventory, extraVars: Rec
 function runtimeNames(playbook: Playbook): Set<string> {
   const names = new Set<string>(['facts', 'ansible_facts', 'hostvars', 'ansible_failed_task', 'ansible_failed_result', 'ansible_loop', 'ansible_loop_var']);
   for (const { task } of everyTask(playbook)) {
-    if (task.kind === 'include' || task.kind === 'role') for (const k of [task.loop_var, task.index_var]) if (k) names.add(k);
+    if (task.kind === 'include' || task.kind === 'role') for (const k of [task.register, task.loop_var, task.index_var]) if (k) names.add(k);
     if (task.kind !== 'task') continue;
     for (const k of [task.register, task.loop_var, task.index_var]) if (k) names.add(k);
     if (task.module === 'set_fact') for (const k of Object.keys(task.args)) names.add(k);

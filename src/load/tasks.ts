@@ -280,15 +280,28 @@ export class TaskLoader {
     check(y, node, data, schema, this.errors, { what: keyword });
     const common = { ...this.common(y, node, map, data, ctx), ...this.loopSpec(y, map, data) };
     const entry = map.get(keyword)!;
-    // `include_tasks: file` or `include_tasks: { file: ... }`
-    const args = isMap(entry.value) ? entryMap(y, entry.value) : undefined;
-    const pathNode = args?.get('file')?.value ?? entry.value;
+    // `include_tasks: file` or `include_tasks: { file: ... }`; `args:` under the key's own (mod_args.py).
+    const onKey = isMap(entry.value) ? entryMap(y, entry.value) : undefined;
+    const argsKw = dynamic && isMap(map.get('args')?.value) ? entryMap(y, map.get('args')!.value) : undefined;
+    const args = new Map([...(argsKw ?? []), ...(onKey ?? [])]);
+    const freeForm = isScalar(entry.value) && entry.value.value != null;
+    const pathNode = freeForm ? entry.value : args.get('file')?.value;
     const written = isScalar(pathNode) && typeof pathNode.value === 'string' ? pathNode.value : undefined;
-    const path = args || written === undefined ? written : includeFile(written);
+    // a free-form `include_tasks: file=x.yml` names its file as 2.14's k=v parse does
+    const path = freeForm && written !== undefined ? includeFile(written) : written;
     const result: IncludeTasks = { kind: 'include', ...common, dynamic, keyword, file: path ? resolve(ctx.dir, path) : '', tasks: [], ...(ctx.handler ? { listen: stringList(data.listen) } : {}) };
-    const applyNode = dynamic ? args?.get('apply')?.value : undefined;
+    if (dynamic) {
+      // What Ansible registers: the path as written, and the other arguments as written (task_executor.py).
+      const { file: _f, ...rest } = { ...(data.args as Record<string, unknown> | undefined), ...(isMap(entry.value) ? (data[keyword] as Record<string, unknown>) : {}) };
+      Object.assign(result, { register: str(data.register), include: path, includeArgs: freeForm ? { ...(data.args as object | undefined) } : rest });
+    }
+    const applyNode = dynamic ? args.get('apply')?.value : undefined;
     if (applyNode) result.apply = this.applyKeywords(y, applyNode, plain(y, applyNode), ctx);
-    if (path === undefined) return result; // reported by the schema
+    if (path === undefined) {
+      // Ansible: "No file specified for include_tasks"; a wrong type is reported by the schema.
+      if (pathNode === undefined) this.errors.push(new NodemendError('schema', `no file specified for ${keyword}: give it on the key or as file:`, posOf(y, entry.keyNode)));
+      return result;
+    }
     const at = posOf(y, pathNode);
     if (hasTemplate(path)) {
       this.errors.push(new NodemendError('schema', `${keyword} path "${path}" is templated: includes must be static paths so their tasks can be validated before any host is touched`, at));

@@ -78,6 +78,6 @@ export default defineModule<Args>({
   description: 'Insert, update or remove a block of lines between marker lines',
   schema,
   async plan(a, ctx) {
-    return planTextEdit(ctx, { ...fileEditOptions(a), absentOk: a.state === 'absent', backupField: 'backup_file', createdMsg: () => 'File created' }, blockEdit(a));
+    return planTextEdit(ctx, { ...fileEditOptions(a), absentOk: a.state === 'absent', backupField: 'backup_file', ansibleDiff: 'lines', createdMsg: () => 'File created' }, blockEdit(a));
   },
 });

@@ -93,6 +93,10 @@ export default defineModule<Args>({
   description: 'Ensure a line is in a file (replace the last regexp match, or insert), or remove matching lines',
   schema,
   async plan(a, ctx) {
-    return planTextEdit(ctx, { ...fileEditOptions(a), absentOk: a.state === 'absent', backupField: 'backup', createdMsg: (r) => r.msg, warnings: emptySearchWarnings(a) }, lineEdit(a));
+    return planTextEdit(
+      ctx,
+      { ...fileEditOptions(a), absentOk: a.state === 'absent', backupField: 'backup', ansibleDiff: 'lines', createdMsg: (r) => r.msg, warnings: emptySearchWarnings(a) },
+      lineEdit(a),
+    );
   },
 });

@@ -78,7 +78,7 @@ export default defineModule<Args>({
     let edit: EditResult | undefined;
     const plan = await planTextEdit(
       ctx,
-      { ...fileEditOptions(a), backupField: 'backup_file', absentOk: false, missingMsg: `Path ${a.path} does not exist !` },
+      { ...fileEditOptions(a), backupField: 'backup_file', absentOk: false, missingMsg: `Path ${a.path} does not exist !`, ansibleDiff: 'replace' },
       (text) => (edit = replaceEdit(a, text)),
     );
     // Unchanged, Ansible registers its reason ("Pattern for before/after params did not match...") or "".

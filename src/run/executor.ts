@@ -249,6 +249,20 @@ async function runNodes(nodes: TaskNode[], hosts: HostRun[], inh: Inherited, ctx
   return [...new Set(failed)];
 }
 
+/** What an include's `register:` holds where it includes (Ansible's task_executor: the path and arguments as written). */
+function includedResult(node: IncludeTasks | RoleCall): Record<string, unknown> {
+  return node.kind === 'include' ? { include: node.include, include_args: node.includeArgs ?? {} } : { include_args: node.includeArgs ?? {} };
+}
+
+/** include_tasks / include_role `register:` on one host (a no_log include's value stays out of the journal, as a task's). */
+function registerInclude(node: IncludeTasks | RoleCall, inh: Inherited, host: HostRun, value: Record<string, unknown>): void {
+  if (!node.register) return;
+  const noLog = (node.no_log ?? inh.no_log ?? false) !== false ? `"${node.name ?? node.register}" (${node.loc.file}:${node.loc.line ?? 0})` : undefined;
+  host.setVars({ [node.register]: markUnsafe(value) }, noLog);
+}
+
+const SKIP_REASON = 'Conditional result was False';
+
 /**
  * A dynamic include (include_tasks, or include_role) on the hosts. Without a loop an include_tasks
  * is one ok result per host it includes on ("included: FILE for HOST", as Ansible prints it), and
@@ -290,6 +304,12 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
     const on: HostRun[] = [];
     for (const host of hosts) {
       const gate = await includeGate(name, node.loc, [...inh.when, ...node.when], host, own, ctx.env, module);
+      registerInclude(
+        node,
+        inh,
+        host,
+        !gate ? { ...includedResult(node), changed: false } : gate.status === 'skipped' ? { changed: false, skipped: true, skip_reason: SKIP_REASON } : { failed: true, msg: gate.msg, changed: false },
+      );
       if (gate) {
         record(gate);
         count(host, { results: [gate], failed: gate.status === 'failed', unreachable: false, changed: false });
@@ -322,6 +342,7 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
       const items = await loopItemsOnHost(node, scope, host, node.loc);
       itemsOf.set(host, items);
       const held: boolean[] = [];
+      const registered: Record<string, unknown>[] = [];
       for (let i = 0; i < items.length; i++) {
         if (i > 0 && node.loop_pause) await sleep(node.loop_pause * 1000); // loop_control.pause, as for a task
         const item = unwrapUnsafe(items[i]);
@@ -331,14 +352,30 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
         held.push(!gate);
         if (gate) record({ ...gate, item });
         else if (!isRole) result(host, 'ok', { ...included, item });
+        // Each item's result names its item as Ansible's loop does (an included one has no `changed`).
+        const { ansible_loop, ...loopNames } = loopVars(node, items, i);
+        const indexVar = node.index_var ? { ansible_index_var: node.index_var } : {};
+        const perItem = { [loopVar]: items[i], ansible_loop_var: loopVar, ...loopNames, ...indexVar, ...(ansible_loop ? { ansible_loop } : {}) };
+        registered.push(gate ? { changed: false, skipped: true, skip_reason: SKIP_REASON, ...perItem } : { ...includedResult(node), ...perItem });
       }
       passed.set(host, held);
+      const none = !held.includes(true);
+      registerInclude(
+        node,
+        inh,
+        host,
+        items.length
+          ? { results: registered, skipped: none, msg: none ? 'All items skipped' : 'All items completed', changed: false }
+          : { changed: false, skipped: true, skipped_reason: 'No items in the list', results: [] },
+      );
       if (!items.length) result(host, 'skipped', { msg: 'No items in the list' });
       // The include counts once: skipped when no item is left to include.
       if (!held.includes(true)) host.recap.skipped++;
       else if (!isRole) host.recap.ok++;
     } catch (e) {
-      result(host, 'failed', { msg: e instanceof Error ? ((e as { format?: () => string }).format?.() ?? e.message) : String(e) });
+      const msg = e instanceof Error ? ((e as { format?: () => string }).format?.() ?? e.message) : String(e);
+      registerInclude(node, inh, host, { failed: true, msg, changed: false });
+      result(host, 'failed', { msg });
       host.failed = true;
       host.recap.failed++;
       failed.push(host);

@@ -408,7 +408,7 @@ async function runOnce(
         rc: noLog ? undefined : (result.rc as number | undefined),
         stdoutTail: noLog ? undefined : tail(result.stdout),
         stderrTail: noLog ? undefined : tail(result.stderr),
-        diff: noLog || !diffOn ? undefined : (shownDiff ?? (Array.isArray(result.diff) ? (result.diff as TaskResult['diff']) : undefined)),
+        diff: noLog || !diffOn ? undefined : (shownDiff ?? (isFileDiffs(result.diff) ? result.diff : undefined)),
         basis,
       }),
     };
@@ -501,4 +501,9 @@ async function planAndApply(
     if (e instanceof ModuleFailure) return { result: { changed: false, ...e.result, failed: true, msg: e.message }, applied: true, basis };
     throw e;
   }
+}
+
+/** A registered `diff` that is nodemend's own file list (apt's), not an Ansible module's before/after pairs (lineinfile's). */
+function isFileDiffs(d: unknown): d is NonNullable<TaskResult['diff']> {
+  return Array.isArray(d) && d.every((x) => typeof (x as { path?: unknown } | null)?.path === 'string');
 }

@@ -4,9 +4,9 @@
  * that was read, so a concurrent change on the host is never clobbered. Symlinks are
  * followed (the real file is edited, as Ansible does).
  */
-import { probeFile, writeFileAtomic } from '../../transport/remote-file.js';
+import { probeFile, writeFileAtomic, type FileProbe } from '../../transport/remote-file.js';
 import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../types.js';
-import { attrDelta, attrDiff, fileWriteOptions, fixAttrsCommand, seArgs, type WantedAttrs } from './attrs.js';
+import { attrDelta, attrDiff, fileWriteOptions, fixAttrsCommand, seArgs, type AttrDelta, type WantedAttrs } from './attrs.js';
 import type { SeArgs } from '../../transport/selinux-label.js';
 import type { EditResult } from './line-edit.js';
 import { remote, run } from './remote.js';
@@ -36,6 +36,11 @@ export interface TextEditOptions extends WantedAttrs {
   createdMsg?: (edit: EditResult) => string;
   /** Ansible's module warnings (module.warn), registered under `warnings` whatever the outcome. */
   warnings?: string[];
+  /**
+   * The `diff` the Ansible module registers (module.exit_json's diff=): `lines` as lineinfile and
+   * blockinfile (always, before/after empty without --diff), `replace` as replace (a content change under --diff).
+   */
+  ansibleDiff?: 'lines' | 'replace';
 }
 
 /** A module's arguments that are Ansible's file arguments of the same names (replace has no `create`, ini_file no `validate`). */
@@ -84,8 +89,9 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
     ...(o.backupField === 'backup' ? { backup: '' } : {}),
     ...(o.warnings?.length ? { warnings: o.warnings } : {}),
   };
+  const registered = registeredDiff(ctx, o, probe, before, r, d);
   // Unchanged: Ansible's lineinfile/blockinfile register msg "".
-  if (!changed) return { changed: false, result: { ...extra, msg: '' } };
+  if (!changed) return { changed: false, result: { ...extra, ...registered, msg: '' } };
 
   const diff: FileDiff[] = [];
   if (r.changed || !probe.exists) diff.push({ path: o.path, before, after: r.text });
@@ -96,7 +102,7 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
     msg: msgs.join(' and '),
     done: [!probe.exists ? created(false) : r.msg, attrs].filter(Boolean).join(' and '),
     diff,
-    result: extra,
+    result: { ...extra, ...registered },
     apply: async () => {
       if (!r.changed && probe.exists) {
         await run(ctx.conn, fixAttrsCommand(target, d!)!, `cannot set attributes of ${o.path}`);
@@ -114,4 +120,28 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
       return w.backupFile ? { [o.backupField]: w.backupFile } : {};
     },
   };
+}
+
+/**
+ * The `diff` key Ansible 2.14's module registers. lineinfile / blockinfile (present, absent): a list of
+ * the content pair (texts only under --diff, "" otherwise) and the "(file attributes)" pair (the
+ * attributes that change, mode as '0%03o', owner/group as uid/gid); in check mode on a file that
+ * does not exist yet, the content pair alone. replace: the content pair under --diff when it changes.
+ */
+function registeredDiff(ctx: ModuleContext, o: TextEditOptions, probe: FileProbe, before: string, r: EditResult, d: AttrDelta | undefined): { diff?: unknown } {
+  if (o.ansibleDiff === 'replace') return ctx.diff && r.changed ? { diff: { before_header: o.path, before, after_header: o.path, after: r.text } } : {};
+  if (o.ansibleDiff !== 'lines') return {};
+  const header = (what: string) => ({ before_header: `${o.path} (${what})`, after_header: `${o.path} (${what})` });
+  const content = { before: ctx.diff ? before : '', after: ctx.diff ? r.text : '', ...header('content') };
+  if (ctx.check && !probe.exists) return { diff: content };
+  const attrs = d?.changed ? { before: ansibleAttrs(d.before, probe), after: ansibleAttrs(d.after) } : {};
+  return { diff: [content, { ...attrs, ...header('file attributes') }] };
+}
+
+/** One side of the attributes pair as basic.py's set_*_if_different write it: mode '0%03o', owner/group numeric (an id given by name stays its name here). */
+function ansibleAttrs(side: Record<string, string>, was?: FileProbe): Record<string, unknown> {
+  const id = (v: string, known: number | undefined) => (known !== undefined ? known : /^\d+$/.test(v) ? Number(v) : v);
+  return Object.fromEntries(
+    Object.entries(side).map(([k, v]) => [k, k === 'mode' ? `0${parseInt(v, 8).toString(8).padStart(3, '0')}` : k === 'owner' ? id(v, was?.uid) : k === 'group' ? id(v, was?.gid) : v]),
+  );
 }

@@ -172,6 +172,45 @@ describe('loops on include_tasks', () => {
   });
 });
 
+describe('register and args on include_tasks / include_role', () => {
+  it('keeps what the include registers: the path and the other arguments as written; args apply is apply', async () => {
+    const out = await loadTree({
+      'site.yaml': play(
+        [
+          '    - include_tasks: inc.yaml',
+          '      args: { apply: { tags: [x], become: true } }',
+          '      register: a',
+          '    - include_tasks: { file: inc.yaml, apply: { tags: [y] } }',
+          '      register: b',
+          '    - include_role: { name: r1 }',
+          '      args: { tasks_from: main }',
+          '      register: c',
+          '',
+        ].join('\n'),
+      ),
+      'inc.yaml': '- debug: { msg: x }\n',
+      'roles/r1/tasks/main.yml': '- debug: { msg: r }\n',
+    });
+    expect(out.errors).toEqual([]);
+    const [a, b, c] = out.loaded!.playbook.plays[0].tasks;
+    expect(a).toMatchObject({ register: 'a', include: 'inc.yaml', includeArgs: { apply: { tags: ['x'], become: true } }, apply: { tags: ['x'], become: true } });
+    expect(b).toMatchObject({ register: 'b', include: 'inc.yaml', includeArgs: { apply: { tags: ['y'] } }, apply: { tags: ['y'] } });
+    expect(c).toMatchObject({ kind: 'role', register: 'c', includeArgs: { name: 'r1', tasks_from: 'main' } });
+  });
+
+  it('refuses an argument Ansible refuses, a bad register name and an include with no file, at file:line:col', async () => {
+    const errors = await errorsOf({
+      'site.yaml': play('    - include_tasks: inc.yaml\n      args: { bogus: 1 }\n    - include_tasks:\n      register: 1x\n'),
+      'inc.yaml': '- debug: { msg: x }\n',
+    });
+    expect(errors).toEqual([
+      'site.yaml:4:15: unknown key "bogus"; expected one of: file, apply',
+      'site.yaml:5:7: no file specified for include_tasks: give it on the key or as file:',
+      'site.yaml:6:17: "register" must be a variable name (letters, digits, _; not starting with a digit), got string "1x"',
+    ]);
+  });
+});
+
 describe('!unsafe', () => {
   it('keeps the text as data: not compiled at load, even when it is not a valid template', async () => {
     const out = await loadTree({
