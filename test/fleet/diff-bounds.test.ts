@@ -42,7 +42,9 @@ afterAll(() => rmSync(onHost(dir), { recursive: true, force: true }));
 
 async function checkDiff(task: string, become = true): Promise<{ code: number; out: string }> {
   const pb = join(work, `p-${randomBytes(3).toString('hex')}.yaml`);
-  writeFileSync(pb, `- hosts: nodes\n  become: ${become}\n  tasks:\n    - name: the task\n      ${task}\n`);
+  // The inventory's `connection: become: true` is Ansible's inventory ansible_become, which outranks a play's
+  // `become:` keyword (README "Choices"): the play variable is what switches it off.
+  writeFileSync(pb, `- hosts: nodes\n  become: ${become}\n  vars: { ansible_become: ${become} }\n  tasks:\n    - name: the task\n      ${task}\n`);
   const r = await runCli(['run', pb, '-i', inventory, '--check', '--diff']);
   return { code: r.code, out: r.stdout + r.stderr };
 }
