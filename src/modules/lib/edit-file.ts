@@ -6,7 +6,7 @@
  */
 import { probeFile, writeFileAtomic, type FileProbe } from '../../transport/remote-file.js';
 import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../types.js';
-import { attrDelta, attrDiff, fileWriteOptions, fixAttrsCommand, seArgs, type AttrDelta, type WantedAttrs } from './attrs.js';
+import { ansibleAttrPair, attrDelta, attrDiff, fileWriteOptions, fixAttrsCommand, seArgs, type AttrDelta, type WantedAttrs } from './attrs.js';
 import type { SeArgs } from '../../transport/selinux-label.js';
 import type { EditResult } from './line-edit.js';
 import { remote, run } from './remote.js';
@@ -134,14 +134,6 @@ function registeredDiff(ctx: ModuleContext, o: TextEditOptions, probe: FileProbe
   const header = (what: string) => ({ before_header: `${o.path} (${what})`, after_header: `${o.path} (${what})` });
   const content = { before: ctx.diff ? before : '', after: ctx.diff ? r.text : '', ...header('content') };
   if (ctx.check && !probe.exists) return { diff: content };
-  const attrs = d?.changed ? { before: ansibleAttrs(d.before, probe), after: ansibleAttrs(d.after) } : {};
+  const attrs = d?.changed ? ansibleAttrPair(d, probe) : {};
   return { diff: [content, { ...attrs, ...header('file attributes') }] };
-}
-
-/** One side of the attributes pair as basic.py's set_*_if_different write it: mode '0%03o', owner/group numeric (an id given by name stays its name here). */
-function ansibleAttrs(side: Record<string, string>, was?: FileProbe): Record<string, unknown> {
-  const id = (v: string, known: number | undefined) => (known !== undefined ? known : /^\d+$/.test(v) ? Number(v) : v);
-  return Object.fromEntries(
-    Object.entries(side).map(([k, v]) => [k, k === 'mode' ? `0${parseInt(v, 8).toString(8).padStart(3, '0')}` : k === 'owner' ? id(v, was?.uid) : k === 'group' ? id(v, was?.gid) : v]),
-  );
 }
