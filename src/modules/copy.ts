@@ -49,7 +49,9 @@ const schema = z
     follow: boolArg.default(false),
     validate: validateArg.optional(),
   })
-  .refine((a) => (a.src === undefined) !== (a.content === undefined), { message: 'exactly one of src or content is required' })
+  // action/copy.py's words (ansible-core's copy target asserts them).
+  .refine((a) => a.src !== undefined || a.content !== undefined, { message: 'src (or content) is required' })
+  .refine((a) => a.src === undefined || a.content === undefined, { message: 'src and content are mutually exclusive' })
   .refine((a) => !(a.remote_src && a.src === undefined), { message: 'remote_src needs src' })
   .refine((a) => !(a.mode === 'preserve' && a.src === undefined), { message: 'mode: preserve needs src' });
 
