@@ -119,36 +119,55 @@ describe('ansible_facts before any facts are gathered (lazy facts: a documented 
 describe('strict unknown keys: the same playbooks through both tools', () => {
   const mistakes: [string, string, number, string, string][] = [
     ['an unknown task keyword', '      copy: { content: "b\\n", dest: "FILE-2" }\n      bogus_kw: 1', 4, 'conflicting action statements: copy, bogus_kw', ':8:7: unknown key "bogus_kw" in task'],
-    ['an unknown module argument', '      copy: { content: "b\\n", dest: "FILE-2", bogus: 1 }', 2, 'Unsupported parameters for (ansible.legacy.copy) module: bogus', ':7:77: unknown argument "bogus" for module "copy"'],
+    [
+      'an unknown module argument',
+      '      copy: { content: "b\\n", dest: "FILE-2", bogus: 1 }',
+      2,
+      'Unsupported parameters for (ansible.legacy.copy) module: bogus',
+      ':7:77: unknown argument "bogus" for module "copy"',
+    ],
     ['a misspelt module', '      copyy: { content: "b\\n", dest: "FILE-2" }', 4, "couldn't resolve module/action 'copyy'", ':7:7: unknown module "copyy"'],
   ];
-  it.each(mistakes)('%s', async (label, second, ansibleExit, ansibleSays, nodemendAt) => {
-    const root = hostRoot(HOST);
-    for (const tool of ['ansible', 'nodemend'] as const) {
-      const base = `/tmp/nmdiff-h19f-keys-${mistakes.findIndex((m) => m[0] === label)}-${tool}`;
-      rmSync(join(root, base), { recursive: true, force: true });
-      const work = workDir(`diff-h19f-keys-${tool}`);
-      const text = [`- hosts: ${HOST}`, '  gather_facts: false', '  tasks:', '    - name: first', `      file: { path: "${base}", state: directory }`, '    - name: second', second.replaceAll('FILE', `${base}/f`), ''].join('\n');
-      writeFileSync(join(work, 'playbook.yaml'), text);
-      mkdirSync(join(work, 'ansible'), { recursive: true });
-      const runner = tool === 'ansible' ? new AnsibleRunner(work, HOST) : new NodemendRunner(work, HOST);
-      try {
-        const r = await runner.run('run');
-        if (tool === 'ansible') {
-          expect(r.exitCode, r.output).toBe(ansibleExit);
-          expect(r.output).toContain(ansibleSays);
-          // A parse error touches no host; an unknown argument fails only when its task runs.
-          expect(existsSync(join(root, base))).toBe(ansibleExit === 2);
-        } else {
-          expect(r.exitCode, r.output).toBe(1);
-          expect(r.output).toContain(`${join(work, 'playbook.yaml')}${nodemendAt}`);
-          expect(r.output).toContain('no host was contacted');
-          expect(existsSync(join(root, base))).toBe(false);
-        }
-      } finally {
-        runner.close();
+  it.each(mistakes)(
+    '%s',
+    async (label, second, ansibleExit, ansibleSays, nodemendAt) => {
+      const root = hostRoot(HOST);
+      for (const tool of ['ansible', 'nodemend'] as const) {
+        const base = `/tmp/nmdiff-h19f-keys-${mistakes.findIndex((m) => m[0] === label)}-${tool}`;
         rmSync(join(root, base), { recursive: true, force: true });
+        const work = workDir(`diff-h19f-keys-${tool}`);
+        const text = [
+          `- hosts: ${HOST}`,
+          '  gather_facts: false',
+          '  tasks:',
+          '    - name: first',
+          `      file: { path: "${base}", state: directory }`,
+          '    - name: second',
+          second.replaceAll('FILE', `${base}/f`),
+          '',
+        ].join('\n');
+        writeFileSync(join(work, 'playbook.yaml'), text);
+        mkdirSync(join(work, 'ansible'), { recursive: true });
+        const runner = tool === 'ansible' ? new AnsibleRunner(work, HOST) : new NodemendRunner(work, HOST);
+        try {
+          const r = await runner.run('run');
+          if (tool === 'ansible') {
+            expect(r.exitCode, r.output).toBe(ansibleExit);
+            expect(r.output).toContain(ansibleSays);
+            // A parse error touches no host; an unknown argument fails only when its task runs.
+            expect(existsSync(join(root, base))).toBe(ansibleExit === 2);
+          } else {
+            expect(r.exitCode, r.output).toBe(1);
+            expect(r.output).toContain(`${join(work, 'playbook.yaml')}${nodemendAt}`);
+            expect(r.output).toContain('no host was contacted');
+            expect(existsSync(join(root, base))).toBe(false);
+          }
+        } finally {
+          runner.close();
+          rmSync(join(root, base), { recursive: true, force: true });
+        }
       }
-    }
-  }, 300_000);
+    },
+    300_000,
+  );
 });
