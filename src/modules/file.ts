@@ -137,6 +137,8 @@ function extraScript(a: Args): Raw | undefined {
     parts.push(sh`echo @@src; [ -e ${resolved} ] && echo exists`.text);
     // os.path.exists of the path itself (through a link it already is).
     parts.push(sh`echo @@exists; [ -e ${a.path} ] && echo exists`.text);
+    // Whether a directory there is empty (force replaces only an empty one).
+    parts.push(sh`echo @@dirents; [ -d ${a.path} ] && [ ! -L ${a.path} ] && ls -A -- ${a.path} | head -n 1`.text);
     // What load_file_common_arguments follows to once the link exists: src's real path.
     if ((a.mode ?? a.owner ?? a.group) !== undefined && a.follow)
       parts.push(sh`echo @@target; [ -e ${resolved} ] && readlink -f -- ${resolved} && stat -L -c ${STAT_FIELDS_FORMAT} -- ${resolved}`.text);
@@ -551,8 +553,9 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
     if (apply) plan.apply = async () => (dangling ? { dest: a.path, src: shownSrc } : { ...destResult(await apply()), src: shownSrc });
     return plan;
   }
-  if (p.type === 'directory') throw new ModuleFailure(`${a.path} is a directory: refusing to replace it with a symlink`);
-  if (p.exists && p.type !== 'link' && !a.force) throw new ModuleFailure(`refusing to convert from ${p.type} to symlink for ${a.path} (use force: true)`);
+  // As ensure_symlink: anything but a link needs force, and a directory must be empty (it is removed first).
+  if (p.exists && p.type !== 'link' && !a.force) throw new ModuleFailure(`refusing to convert from ${getState(p)} to symlink for ${a.path}`, { path: a.path });
+  if (p.type === 'directory' && ex.dirents?.length) throw new ModuleFailure(`the directory ${a.path} is not empty, refusing to convert it`, { path: a.path });
   if (!p.exists && !parentWillExist(ctx, a.path, p.parentExists)) throw new ModuleFailure(`cannot link ${a.path}: directory ${posix.dirname(a.path)} does not exist`);
   const owner = own.owner ? (own.group ? `${own.owner}:${own.group}` : own.owner) : own.group ? `:${own.group}` : '';
   // Without follow, the new link's own owner and group against its maker's (lchown).
@@ -560,7 +563,9 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
   if (!a.follow && made) addAnsibleAttrs(ad, attrDelta(made, own), made, ownerIds(ex));
   if (!early) linkModePair(a, ad);
   // A new link beside the old path, renamed over it: the path is never missing.
-  const link = sh`t=$(mktemp -u -- ${`${posix.dirname(a.path)}/.nodemend.XXXXXXXX`}) && ln -s -- ${src} "$t" && { if [ -n ${owner} ]; then chown -h -- ${owner} "$t"; fi && mv -fT -- "$t" ${a.path} || { rm -f -- "$t"; false; }; }`;
+  // An empty directory there goes first (rename cannot put a link over a directory).
+  const rmdir = p.type === 'directory' ? sh`rmdir -- ${a.path} && ` : raw('');
+  const link = sh`t=$(mktemp -u -- ${`${posix.dirname(a.path)}/.nodemend.XXXXXXXX`}) && ln -s -- ${src} "$t" && { if [ -n ${owner} ]; then chown -h -- ${owner} "$t"; fi && ${rmdir}mv -fT -- "$t" ${a.path} || { rm -f -- "$t"; false; }; }`;
   const script = raw([link.text, ...target.cmds.map(String)].join(' && '));
   const before = p.type === 'link' ? `state: link\nsrc: ${p.linkTarget}\n` : `state: ${stateName(p)}\n`;
   const what = p.exists ? `${a.path} would be replaced by a link to ${src}` : `link ${a.path} -> ${src} would be created`;
@@ -571,7 +576,8 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
     done: [did, ...target.dones].join('; '),
     diff: [{ path: `${a.path} (state)`, before: before + target.diffBefore.map((l) => l + '\n').join(''), after: `state: link\nsrc: ${src}\n` + target.diffAfter.map((l) => l + '\n').join('') }],
     // The path's details come from apply, once it is a link that leads somewhere (add_path_info).
-    result: { dest: a.path, src, diff: early ?? ad },
+    // In --check, add_path_info describes what is there now, when the path leads somewhere (lstat).
+    result: { ...(ctx.check && ex.exists?.length ? pathInfo(p) : {}), dest: a.path, src, diff: early ?? ad },
     apply: async () => {
       const st = await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`);
       return ex.src?.length ? { ...destResult(fileResult(a, st, 'link')), src } : { dest: a.path, src };
@@ -644,11 +650,18 @@ export default defineModule<Args>({
   pathArgs: ['path', 'src'],
   description: 'Manage a path: directory, file attributes, touch, symlink, absent (mode/owner/group, recurse)',
   schema,
-  async plan(a, ctx) {
+  async plan(args, ctx) {
+    let a = args;
     const follow = a.follow && a.state !== 'link' && a.state !== 'hard' && a.state !== 'absent';
     // In check mode, as earlier tasks of the run would have left the path.
     const selinuxDefault = Object.values(seArgs(a)).includes('_default');
-    const p = plannedProbe(ctx, await remote(probeFile(ctx.conn, a.path, { follow, extra: extraScript(a), selinuxDefault })));
+    const probe = async () => plannedProbe(ctx, await remote(probeFile(ctx.conn, a.path, { follow, extra: extraScript(a), selinuxDefault })));
+    let p = await probe();
+    // additional_parameter_handling: a hard link whose path is a directory goes inside it, under src's name.
+    if (a.state === 'hard' && a.src !== undefined && p.type === 'directory') {
+      a = { ...a, path: posix.join(a.path, posix.basename(a.src)) };
+      p = await probe();
+    }
     const ex = sections(p.extra);
     // _diff_peek answers alone: whether the path looks binary, never a change.
     if (a._diff_peek !== undefined) return { changed: false, result: { path: a.path, appears_binary: Boolean(ex.peek?.length), ...pathInfo(p) } };
@@ -665,8 +678,9 @@ export default defineModule<Args>({
         return planHard(ctx, a, p, ex);
       default: {
         // state: file, or no state: the path must exist; only attributes and times.
-        if (!p.exists) throw new ModuleFailure(`file (${a.path}) is absent, cannot continue`);
-        if (a.state === 'file' && p.type !== 'file') throw new ModuleFailure(`file (${a.path}) is ${p.type}, cannot continue`);
+        // As ensure_file_attributes' failure: the path and the state it found.
+        if (!p.exists) throw new ModuleFailure(`file (${a.path}) is absent, cannot continue`, { path: a.path, state: 'absent' });
+        if (a.state === 'file' && p.type !== 'file') throw new ModuleFailure(`file (${a.path}) is ${p.type}, cannot continue`, { ...pathInfo(p), path: a.path, state: getState(p) });
         // ensure_file_attributes works on a followed link's real path and names it; without a state, the path keeps its own.
         const linked = a.state === 'file' && p.linkTarget !== undefined && a.follow;
         const ad = linked ? initialDiff(p.realPath, 'file', getState(p)) : a.state === 'file' ? initialDiff(a.path, 'file', ownState(p)) : initialDiff(a.path, ownState(p), ownState(p));

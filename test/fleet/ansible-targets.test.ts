@@ -92,10 +92,10 @@ const TARGETS: Target[] = [
     name: 'file',
     gatherFacts: true,
     stopsAt: {
-      task: 'verify that the file was marked as changed',
-      error: "'file2_result.diff' is undefined",
-      why: "nodemend's file registers no `diff` (Ansible's {before: {path, src, ...}, after: {...}}); state_link.yml:44 asserts it",
-      ignoredFailures: 0,
+      task: 'copy directory structure over',
+      error: 'src foobar is a directory: copying directories is not supported',
+      why: "nodemend's copy does not copy a directory from the controller yet (main.yml:346; later tasks read what it copies)",
+      ignoredFailures: 12,
     },
     leftOut: [
       {
