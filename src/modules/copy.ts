@@ -97,6 +97,7 @@ export default defineModule<Args>({
       remoteSrc: a.remote_src,
       mode: a.mode === 'preserve' ? src.mode : a.mode,
       srcName: a.src !== undefined ? basename(a.remote_src ? posix.normalize(a.src) : a.src) : undefined,
+      diffSource: a.content !== undefined ? 'dynamically generated' : a.remote_src ? undefined : ctx.resolveLocalPath(a.src!, 'file'),
     });
     if (a.src !== undefined) plan.result = { ...plan.result, src: a.src };
     return plan;

@@ -40,6 +40,7 @@ export default defineModule<Args>({
       ...putOptions(a),
       // Into a directory dest the file keeps its name minus the template suffix (site.conf.hbs -> site.conf).
       srcName: basename(a.src).replace(/\.(j2|hbs|handlebars)$/, ''),
+      diffSource: file,
     });
     plan.result = { ...plan.result, src: a.src };
     return plan;
