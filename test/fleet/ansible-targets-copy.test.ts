@@ -60,9 +60,9 @@ function playDir(tool: string): string {
  * - bad input: an empty `src` and a copy without `dest` are the target's expected failures (Ansible fails
  *   those tasks when they run, `ignore_errors`); nodemend refuses them when it loads the playbook (README,
  *   "Choices": bad input fails before any host), as lineinfile's `validate` case.
- * - not yet: copy's `directory_mode`, `local_follow` (directory copies) and `decrypt` (vault) arguments.
+ * - not yet: copy's `decrypt` (vault) argument.
  */
-const COPY_ARGS = 'copy takes: src, content, dest, mode, owner, group, seuser, serole, setype, selevel, backup, force, remote_src, follow, validate';
+const COPY_ARGS = 'copy takes: src, content, dest, mode, owner, group, seuser, serole, setype, selevel, backup, force, remote_src, follow, validate, directory_mode, local_follow';
 const notYetArg = (at: string, arg: string): string => `roles/copy/tasks/${at}: unknown argument "${arg}" for module "copy"; ${COPY_ARGS}`;
 const KEYWORDS = 'name, when, tags, vars, become, become_user, ignore_errors, no_log, connection, environment, notify, check_mode, diff, run_once, delegate_to, delegate_facts, timeout';
 const REFUSED: string[] = [
@@ -74,17 +74,8 @@ const REFUSED: string[] = [
   // bad input, refused when loading
   'roles/copy/tasks/tests.yml:267:10: "src" must not be empty, got string ""',
   'roles/copy/tasks/tests.yml:283:3: missing required key "dest" in module "copy": expected a string',
-  // not yet: directory copies
-  ...[457, 571, 614, 726, 769].flatMap((l) => [notYetArg(`tests.yml:${l}:5`, 'directory_mode'), notYetArg(`tests.yml:${l + 1}:5`, 'local_follow')]),
-  notYetArg('tests.yml:891:5', 'directory_mode'),
-  notYetArg('tests.yml:892:5', 'local_follow'),
-  ...[941, 967].map((l) => notYetArg(`tests.yml:${l}:5`, 'local_follow')),
   // remote_user
   `roles/copy/tasks/tests.yml:1217:3: unknown key "remote_user" in block; expected one of: ${KEYWORDS}, block, rescue, always`,
-  // not yet: directory copies
-  ...[1350, 1408].map((l) => notYetArg(`tests.yml:${l}:5`, 'local_follow')),
-  ...['1593:7', '1642:7', '1687:9', '1731:9', '1739:9', '1790:7', '1839:7', '1884:7', '1928:7', '1980:7'].map((at) => notYetArg(`tests.yml:${at}`, 'local_follow')),
-  ...[7, 21].flatMap((l) => [notYetArg(`check_mode.yml:${l}:7`, 'directory_mode'), notYetArg(`check_mode.yml:${l + 1}:7`, 'local_follow')]),
 ];
 
 /**
