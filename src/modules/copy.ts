@@ -4,7 +4,7 @@
  * A controller directory as `src` is copied as 2.14's action plugin does it (planDirectoryCopy).
  */
 import { statSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { localFileWillExist } from './lib/planned-paths.js';
 import { posix, basename } from 'node:path';
@@ -57,8 +57,12 @@ const schema = z
     directory_mode: attrFields.mode.unwrap().optional(),
     /** A controller src: follow the symbolic links in it (the action plugin's default), or copy them as links. */
     local_follow: boolArg.default(true),
+    /** Vault: nodemend has none, so a vault-encrypted src fails as Ansible's does without a vault password; false copies its bytes as they are. */
+    decrypt: boolArg.default(true),
   })
-  .refine((a) => (a.src === undefined) !== (a.content === undefined), { message: 'exactly one of src or content is required' })
+  // action/copy.py's words (ansible-core's copy target asserts them).
+  .refine((a) => a.src !== undefined || a.content !== undefined, { message: 'src (or content) is required' })
+  .refine((a) => a.src === undefined || a.content === undefined, { message: 'src and content are mutually exclusive' })
   .refine((a) => !(a.remote_src && a.src === undefined), { message: 'remote_src needs src' })
   .refine((a) => !(a.mode === 'preserve' && a.src === undefined), { message: 'mode: preserve needs src' });
 
@@ -67,15 +71,31 @@ type Args = z.infer<typeof schema>;
 /** A source, with the mode it has (for mode: preserve). */
 type Source = PutSource & { mode?: string };
 
-async function localSource(ctx: ModuleContext, src: string): Promise<Source> {
+/** 2.14's parsing/vault is_encrypted_file on the header's bytes: a vault file starts with `$ANSIBLE_VAULT`. */
+const VAULT_HEADER = Buffer.from('$ANSIBLE_VAULT');
+
+async function isVaultFile(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(VAULT_HEADER.length);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return bytesRead === buf.length && buf.equals(VAULT_HEADER);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function localSource(ctx: ModuleContext, src: string, decrypt: boolean): Promise<Source> {
   const file = ctx.resolveLocalPath(src, 'file');
   const st = await stat(file).catch(() => {
     throw new ModuleFailure(`could not find src ${src} (looked at ${file})`);
   });
-  return localFileSource(file, st);
+  return localFileSource(file, st, decrypt);
 }
 
-async function localFileSource(file: string, st: Stats): Promise<Source> {
+async function localFileSource(file: string, st: Stats, decrypt: boolean): Promise<Source> {
+  // dataloader.py get_real_file's words when no vault secret is given: nodemend has no vault (README "Choices").
+  if (decrypt && (await isVaultFile(file))) throw new ModuleFailure(`A vault password or secret must be specified to decrypt ${file}`);
   if (st.size <= MAX_SPOOLED_STDIN) return { ...bytesSource(await readFile(file)), mode: formatMode(st.mode) };
   // Large: never held in memory; hashed once for all hosts, streamed to each (see MAX_FILE_TRANSFERS).
   const h = await localDigests(file, `${st.ino}:${st.size}:${st.mtimeMs}`);
@@ -147,7 +167,7 @@ async function planDirectoryCopy(ctx: ModuleContext, a: Args, top: string): Prom
   steps.push(...dirSteps);
   const follow = tree.directories.length ? false : a.follow;
   for (const [file, rel] of tree.files) {
-    const src = await localFileSource(file, await stat(file));
+    const src = await localFileSource(file, await stat(file), a.decrypt);
     const plan = await planPutContent(ctx, src, {
       ...putOptions({ ...a, follow }),
       dest: `${at(posix.dirname(rel) === '.' ? '' : posix.dirname(rel)).replace(/\/?$/, '/')}`,
@@ -204,7 +224,7 @@ export default defineModule<Args>({
     if (a.content === undefined && !a.remote_src && statSync(ctx.resolveLocalPath(a.src!, 'file'), { throwIfNoEntry: false })?.isDirectory()) {
       return planDirectoryCopy(ctx, a, ctx.resolveLocalPath(a.src!, 'file'));
     }
-    const src: Source = a.content !== undefined ? bytesSource(Buffer.from(a.content, 'utf8')) : a.remote_src ? await remoteSource(ctx, a.src!) : await localSource(ctx, a.src!);
+    const src: Source = a.content !== undefined ? bytesSource(Buffer.from(a.content, 'utf8')) : a.remote_src ? await remoteSource(ctx, a.src!) : await localSource(ctx, a.src!, a.decrypt);
     const plan = await planPutContent(ctx, src, {
       ...putOptions(a),
       remoteSrc: a.remote_src,
