@@ -29,7 +29,18 @@ const UNPRIVILEGED = 'tmp_ansible_test_user';
 /** Each tool's directory on the host: under /tmp, unique to this suite and the tool. */
 const tmpDir = (tool: string): string => `/tmp/nm-targets-copy-${tool}`;
 /** What the target leaves on the host outside its directory when a run stops half way (its `always:` removes them). */
-const OUTSIDE = ['/tmp/ansible-test-abs-link', '/tmp/ansible-test-abs-link-dir', '/tmp/ansible-test-link-dir', `/etc/sudoers.d/${UNPRIVILEGED}`];
+/**
+ * check_mode.yml's relative dests land in the login user's home (ops, now that both tools log in as ops) and
+ * nothing removes them: a second run on the same fleet would find them and fail its "is changed" asserts.
+ */
+const OUTSIDE = [
+  '/tmp/ansible-test-abs-link',
+  '/tmp/ansible-test-abs-link-dir',
+  '/tmp/ansible-test-link-dir',
+  `/etc/sudoers.d/${UNPRIVILEGED}`,
+  '/home/ops/checkmode_subdir',
+  '/home/ops/destdir_should_never_exist_because_of_check_mode',
+];
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 async function cleanHost(): Promise<void> {
