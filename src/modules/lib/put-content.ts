@@ -61,6 +61,9 @@ export function putOptions(a: Omit<PutOptions, 'srcName' | 'se'> & SeArgs): PutO
   return { dest: a.dest, mode: a.mode, owner: a.owner, group: a.group, se: seArgs(a), backup: a.backup, force: a.force, follow: a.follow, validate: a.validate };
 }
 
+/** The message of a plan that leaves an existing file alone (force: false): copy's action plugin runs no module for it. */
+export const KEPT_BY_FORCE = 'file already exists (force: false)';
+
 export function bytesSource(bytes: Buffer): PutSource {
   return { bytes, sha256: sha256(bytes), size: bytes.length };
 }
@@ -139,7 +142,7 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
   if (!probe.exists && !parentWillExist(ctx, probe.realPath, probe.parentExists) && !makeParents) {
     throw new ModuleFailure(`Destination directory ${posix.dirname(probe.realPath)} does not exist`);
   }
-  if (probe.exists && !o.force) return { changed: false, msg: 'file already exists (force: false)', result: { dest: path } };
+  if (probe.exists && !o.force) return { changed: false, msg: KEPT_BY_FORCE, result: { dest: path } };
 
   const want: WantedAttrs = { mode: o.mode, owner: o.owner, group: o.group, se: o.se };
   const sameContent = probe.exists && probe.sha256 === src.sha256;
