@@ -114,6 +114,19 @@ export function findModule(name: string): ModuleDef | undefined {
   return m && (ns === BUILTIN || ns === 'ansible.legacy' || ns === (m.collection ?? BUILTIN)) ? m : undefined;
 }
 
+/**
+ * Every name findModule accepts, with its module: the short name and 2.14's second names, each also
+ * as `ansible.builtin.` / `ansible.legacy.` + short and under the module's own collection (the
+ * editor schema lists exactly these).
+ */
+export function acceptedModuleNames(): [string, ModuleDef][] {
+  return [...MODULES.values()].flatMap((m) => {
+    const shorts = [m.name, ...Object.keys(ALIASES).filter((a) => ALIASES[a] === m.name)];
+    const spaces = [BUILTIN, 'ansible.legacy', ...(m.collection ? [m.collection] : [])];
+    return shorts.flatMap((short) => [short, ...spaces.map((ns) => `${ns}.${short}`)].map((n): [string, ModuleDef] => [n, m]));
+  });
+}
+
 /** Every name a task may use for a module, for "did you mean". */
 export function moduleNames(): string[] {
   return [...MODULES.values()].flatMap((m) => (m.collection ? [m.name, fqcn(m)] : [m.name]));

@@ -18,7 +18,7 @@ import type { HostState, RunOptions } from './options.js';
 import { splitBatches } from './batches.js';
 import { implicitLocalhost, isImplicitLocalhost } from '../load/localhost.js';
 import { tagsSelect } from './tags.js';
-import { becomeOf } from './privilege.js';
+import { becomeOf, inventoryBecome } from './privilege.js';
 import { includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, type TaskEnv } from './task-runner.js';
 import { includeTitle, mayBeNoLog, taskDisplayName, taskTitle } from './task-title.js';
 import { buildScope, withFacts } from './scope.js';
@@ -231,7 +231,7 @@ function playBecome(play: Play, h: HostRun, scope: () => Record<string, unknown>
   try {
     return becomeOf(play.become, play.become_user, play.loc, h, scope());
   } catch {
-    return h.inv.connection.become ? { method: 'sudo', user: h.inv.connection.become_user ?? 'root', password: h.inv.connection.become_password } : undefined;
+    return inventoryBecome(h.inv);
   }
 }
 

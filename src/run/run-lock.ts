@@ -16,8 +16,9 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { InventoryHost } from '../load/model.js';
 import { raw, sh, type Raw } from '../transport/quote.js';
-import type { BecomeSpec, HostConnection, RemoteShell } from '../transport/types.js';
+import type { HostConnection, RemoteShell } from '../transport/types.js';
 import { UnreachableError } from '../transport/types.js';
+import { inventoryBecome } from './privilege.js';
 
 /**
  * The lock file's name: `nodemend.lock`, or NODEMEND_RUN_LOCK_NAME. Only a test suite that runs
@@ -160,11 +161,6 @@ const RELEASE = `for f in "$l1" "$l2"; do
 done
 `;
 
-function lockIdentity(host: InventoryHost): BecomeSpec | undefined {
-  const c = host.connection;
-  return c.become ? { user: c.become_user ?? 'root', method: 'sudo', password: c.become_password } : undefined;
-}
-
 export class RunLocks {
   private readonly held = new Map<string, RemoteShell>();
   /** Per host and login user: the connection, once this run holds the host's lock. */
@@ -223,7 +219,7 @@ export class RunLocks {
   }
 
   private async take(host: InventoryHost, conn: HostConnection, restamp = false): Promise<void> {
-    const shell = conn.as(lockIdentity(host));
+    const shell = conn.as(inventoryBecome(host));
     const res = await shell.exec(takeCommand(lockLine(this.run), this.paths, { restamp, force: this.ignoreLock, adopt: this.adopt }));
     const line = res.stdout.split('\n').find((l) => l.startsWith('NMLOCK ok ') || l.startsWith('NMLOCK held '));
     if (res.rc !== 0 || !line) {
