@@ -117,7 +117,9 @@ async function probeDest(ctx: ModuleContext, path: string, src: PutSource, o: Pu
 /** Where the file lands: dest, or dest/<srcName> when dest is (or ends like) a directory. */
 async function resolveDest(ctx: ModuleContext, src: PutSource, o: PutOptions): Promise<{ path: string; probe: FileProbe; makeParents: boolean }> {
   const intoDir = (dir: string) => {
-    if (!o.srcName) throw new ModuleFailure(`dest ${o.dest} is a directory: give a file path when using content`);
+    if (!o.srcName)
+      // action/copy.py's words (ansible-core's copy target asserts them).
+      if (!o.srcName) throw new ModuleFailure('can not use content with a dir as dest');
     return posix.join(dir, o.srcName);
   };
   if (o.dest.endsWith('/')) {
