@@ -349,7 +349,7 @@ async function runOnce(
       planned: kw.forcedCheck === true ? scratchPlannedPaths(target.planned) : target.planned,
       identity: become?.user ?? target.inv.connection.user,
       becomeUser: become?.user,
-      moduleName: task.module,
+      moduleName: task.moduleAs ?? task.module,
       timeoutSec: task.timeout ?? env.options.taskTimeoutSec,
       reconnect: async (deadline) => {
         await (await target.connect()).reconnect(deadline);
