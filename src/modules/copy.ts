@@ -11,10 +11,11 @@ import { probeFile } from '../transport/remote-file.js';
 import { sh } from '../transport/quote.js';
 import { defineModule, ModuleFailure, type ModuleContext } from './types.js';
 import { attrFields, seFields } from './lib/attrs.js';
-import { boolArg, pathArg } from './lib/args.js';
+import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
 import { MAX_DIFF_BYTES } from './lib/diff.js';
 import { formatMode } from './lib/mode.js';
+import { ATTRIBUTES_ALIAS, attributesFields, withAttributes } from './lib/attributes.js';
 import { bytesSource, planPutContent, putOptions, type PutSource } from './lib/put-content.js';
 import { remote } from './lib/remote.js';
 import { localDigests } from './lib/local-hash.js';
@@ -31,27 +32,31 @@ function contentText(v: unknown): string {
   return typeof v === 'object' && v !== null ? pyJson(v) : pyStr(v);
 }
 
-const schema = z
-  .strictObject({
-    src: pathArg.optional(),
-    content: z
-      .union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
-      .transform(contentText)
-      .optional(),
-    dest: pathArg,
-    ...attrFields,
-    ...seFields,
-    /** Octal/symbolic, or "preserve": the mode src has. */
-    mode: z.union([z.literal('preserve'), attrFields.mode.unwrap()]).optional(),
-    backup: boolArg.default(false),
-    force: boolArg.default(true),
-    remote_src: boolArg.default(false),
-    follow: boolArg.default(false),
-    validate: validateArg.optional(),
-  })
-  .refine((a) => (a.src === undefined) !== (a.content === undefined), { message: 'exactly one of src or content is required' })
-  .refine((a) => !(a.remote_src && a.src === undefined), { message: 'remote_src needs src' })
-  .refine((a) => !(a.mode === 'preserve' && a.src === undefined), { message: 'mode: preserve needs src' });
+const schema = withAliases(
+  z
+    .strictObject({
+      src: pathArg.optional(),
+      content: z
+        .union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
+        .transform(contentText)
+        .optional(),
+      dest: pathArg,
+      ...attrFields,
+      ...attributesFields,
+      ...seFields,
+      /** Octal/symbolic, or "preserve": the mode src has. */
+      mode: z.union([z.literal('preserve'), attrFields.mode.unwrap()]).optional(),
+      backup: boolArg.default(false),
+      force: boolArg.default(true),
+      remote_src: boolArg.default(false),
+      follow: boolArg.default(false),
+      validate: validateArg.optional(),
+    })
+    .refine((a) => (a.src === undefined) !== (a.content === undefined), { message: 'exactly one of src or content is required' })
+    .refine((a) => !(a.remote_src && a.src === undefined), { message: 'remote_src needs src' })
+    .refine((a) => !(a.mode === 'preserve' && a.src === undefined), { message: 'mode: preserve needs src' }),
+  ATTRIBUTES_ALIAS,
+);
 
 type Args = z.infer<typeof schema>;
 
@@ -99,6 +104,6 @@ export default defineModule<Args>({
       srcName: a.src !== undefined ? basename(a.remote_src ? posix.normalize(a.src) : a.src) : undefined,
     });
     if (a.src !== undefined) plan.result = { ...plan.result, src: a.src };
-    return plan;
+    return withAttributes(plan, ctx, typeof plan.result?.dest === 'string' ? plan.result.dest : a.dest, a.attributes);
   },
 });
