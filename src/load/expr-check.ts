@@ -44,8 +44,8 @@ const WRAPPED = /^(\s*\{\{)(.*)\}\}\s*$/s;
 
 /**
  * A `when`-like value (string, boolean or list of them) → raw expression strings,
- * each compiled (`locs`, if given, gets where each one's text starts). A condition written as one "{{ expr }}" is unwrapped (Ansible
- * accepts it with a warning); booleans become `true`/`false`.
+ * each compiled (`locs`, if given, gets where each one's text starts). A condition written as one "{{ expr }}" is
+ * checked as expr and kept as written (Ansible accepts it with a warning); booleans become `true`/`false`.
  */
 export function checkConditions(y: YamlFile, node: Node | null, out: NodemendError[], warnings?: string[], locs?: Loc[]): string[] {
   const n = deref(y, node);
@@ -82,7 +82,8 @@ export function checkConditions(y: YamlFile, node: Node | null, out: NodemendErr
     src = src.trim();
     const start = textPos(y, item);
     const pos = start.col && !v.includes('\n') ? { ...start, col: start.col + offset + lead } : start;
-    result.push(src);
+    // A wrapped "{{ expr }}" is kept as written: a string value is evaluated again when it runs, as Ansible does.
+    result.push(offset ? v : src);
     locs?.push(pos);
     try {
       compileExpression(src, pos);

@@ -120,14 +120,16 @@ const WRAPPED = /^\s*\{\{([\s\S]*)\}\}\s*$/;
 
 /**
  * A raw expression that may carry `{{ }}` (when:, that:, changed_when:...), evaluated as
- * Ansible does: one "{{ expr }}" is `expr`; otherwise the text is templated first and
- * what it renders to is evaluated as the expression (`"{{ a }} == 'x'"`).
+ * Ansible does (playbook/conditional.py): the text is templated first and, when that gives a
+ * string, the string is evaluated as the expression (`"{{ a }} == 'x'"`); a string read from a
+ * host is refused there, as Ansible refuses its unsafe text.
  */
 export function evaluateTemplatedExpression(cond: string, scope: Record<string, unknown>, pos?: SourcePos): unknown {
-  const m = WRAPPED.exec(cond);
-  if (m && !m[1].includes('{{')) return compileExpression(m[1].trim(), lineOnly(pos)).evaluate(scope);
   if (!hasTemplate(cond)) return compileExpression(cond.trim(), lineOnly(pos)).evaluate(scope);
-  const rendered = trackUnsafe(() => compileTemplate(cond, lineOnly(pos)).render(scope));
+  const m = WRAPPED.exec(cond);
+  // One "{{ expr }}" gives expr's value; a string value is then evaluated as the expression, as
+  // Ansible's templar does with the rendered text (`when: "{{ check }}"` with check: "a == b").
+  const rendered = trackUnsafe(() => (m && !m[1].includes('{{') ? compileExpression(m[1].trim(), lineOnly(pos)).evaluate(scope) : compileTemplate(cond, lineOnly(pos)).render(scope)));
   if (rendered instanceof UnsafeText) {
     // What a host printed is data: it never becomes part of an expression.
     throw new NodemendError(

@@ -176,6 +176,12 @@ describe('conditions with {{ }} inside, as Ansible evaluates them (templated fir
   test('host output inside {{ }} of a condition is refused, never evaluated', () => {
     const sc = { ...scope, out: markUnsafe({ stdout: "1 == 1 or lookup('env', 'HOME')" }) };
     expect(() => evaluateCondition('{{ out.stdout }} and true', sc)).toThrow(/text read from a host/);
+    expect(() => evaluateCondition('{{ out.stdout }}', sc)).toThrow(/text read from a host/);
+    expect(evaluateCondition("{{ out.stdout != '' }}", sc)).toBe(true);
+  });
+  test('one {{ var }} holding a string evaluates the string, as Ansible does', () => {
+    expect(evaluateCondition('{{ check }}', { ...scope, check: '1 == 2' })).toBe(false);
+    expect(evaluateCondition('{{ check }}', { ...scope, check: "'a' in 'cab'" })).toBe(true);
   });
   test('a condition rendering to an empty string is false; one rendering to a boolean is that boolean', () => {
     expect(evaluateTemplatedExpression('{{ "" }}{{ "" }}', scope)).toBe(false);

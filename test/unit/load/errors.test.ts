@@ -342,14 +342,14 @@ describe('module arguments as written', () => {
     expect(out.loaded!.playbook.plays[0].tasks[0]).toMatchObject({ module: 'file', args: { path: '/etc/x', state: 'directory', mode: 644 } });
   });
 
-  it('stores conditions as raw expressions: "{{ x }}" unwrapped, booleans as true/false', async () => {
+  it('stores conditions as raw expressions: "{{ x }}" as written (evaluated again when it runs), booleans as true/false', async () => {
     const out = await loadTree({
       'site.yaml':
         `- hosts: all\n  vars: { ready: 1, a: 1, b: 1 }\n  tasks:\n` + '    - command: ls\n      when: "{{ ready }}"\n    - command: ls\n      when: [yes, "a or b"]\n      failed_when: false\n',
     });
     expect(out.errors).toEqual([]);
     const [a, b] = out.loaded!.playbook.plays[0].tasks;
-    expect(a.when).toEqual(['ready']);
+    expect(a.when).toEqual(['{{ ready }}']);
     expect(b).toMatchObject({ when: ['true', 'a or b'], failed_when: ['false'] });
   });
 
