@@ -107,7 +107,7 @@ export async function applyCommand(file: string, flags: ApplyFlags): Promise<num
       inventory: loaded.inventory,
       hostsByPlay: byPlay(() => true),
       options,
-      connect: (host) => pool.get(host),
+      connect: (host, user) => pool.get(host, user),
     });
     const now = planHosts(replan, key);
     const drift = new Map<string, string[]>();

@@ -289,7 +289,7 @@ export async function runWithProgress(
         inventory: loaded.inventory,
         hostsByPlay,
         options,
-        connect: (host) => (locks ? locks.connect(host, () => pool.get(host)) : pool.get(host)),
+        connect: (host, user) => (locks ? locks.connect(host, () => pool.get(host, user), user) : pool.get(host, user)),
         observer: progress,
         stop: stop.signal,
         kill: kill.signal,

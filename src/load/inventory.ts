@@ -191,6 +191,7 @@ class Builder {
       const host: InventoryHost = {
         name: h.name,
         connection: { ...conn, host: conn.host ?? h.name, port: conn.port ?? 22, user: conn.user ?? localUser },
+        ...(conn.user === undefined ? { defaultUser: true as const } : {}),
         vars,
         groups: mine.map((g) => g.name),
         loc: h.loc,

@@ -35,6 +35,8 @@ export interface ConnectionSettings {
 export interface InventoryHost {
   name: string;
   connection: Required<Pick<ConnectionSettings, 'host' | 'port' | 'user'>> & ConnectionSettings;
+  /** The inventory sets no `user:` (it is the local user): a `remote_user` keyword may choose the login user. */
+  defaultUser?: true;
   /** all vars < parent group vars < child group vars < host vars. */
   vars: Record<string, unknown>;
   /** Every group the host belongs to, directly or through children ("all" included). */
@@ -81,6 +83,8 @@ export interface TaskCommon {
   no_log?: BoolKeyword;
   /** `local`: run on the control machine (Ansible's connection: local). */
   connection?: 'local' | 'ssh';
+  /** The SSH login user (a template); the inventory's `user:` outranks it (run/login-user.ts). */
+  remote_user?: string;
   /** Applied in order (play, blocks, task): a later entry wins per variable. */
   environment: EnvEntry[];
   notify?: string[];
@@ -209,6 +213,7 @@ export interface Play {
   become?: BoolKeyword;
   become_user?: string;
   connection?: 'local' | 'ssh';
+  remote_user?: string;
   environment: EnvEntry[];
   /** Diffs for every task of the play, whatever --diff says (a block's or task's own wins). */
   diff?: BoolKeyword;

@@ -112,7 +112,7 @@ class PlaybookLoader {
     const map = entryMap(y, node);
     const data = plain(y, node) as Record<string, unknown>;
     check(y, node, data, PLAY, this.errors, { what: 'play' });
-    for (const k of ['name', 'become_user']) {
+    for (const k of ['name', 'become_user', 'remote_user']) {
       const e = map.get(k);
       if (e?.value && typeof data[k] === 'string') checkTemplate(y, e.value, data[k] as string, this.errors);
     }
@@ -157,6 +157,7 @@ class PlaybookLoader {
       become: boolKeyword(data.become),
       become_user: typeof data.become_user === 'string' ? data.become_user : undefined,
       connection: data.connection === 'local' || data.connection === 'ssh' ? data.connection : undefined,
+      remote_user: typeof data.remote_user === 'string' ? data.remote_user : undefined,
       environment: environmentOf(data.environment),
       diff: boolKeyword(data.diff),
       gather_facts: boolKeyword(data.gather_facts),

@@ -95,6 +95,7 @@ export const commonShape = {
   ignore_errors: boolKeyword,
   no_log: boolKeyword,
   connection: d(z.enum(['local', 'ssh']), 'local: run on the control machine as the invoking user (Ansible connection: local)'),
+  remote_user: d(z.string(), 'SSH login user (templated): its own connection, same key and host-key check; an inventory `user:` outranks it, as ansible_user does in Ansible'),
   environment: d(environmentSchema, 'Environment variables of remote commands: a mapping (values templated, shell-quoted), a "{{ }}" giving one, or a list; task > block > play'),
   // Also on blocks (and imports), inherited by the tasks inside as in Ansible.
   notify: d(stringOrList, 'Handler names or listen topics'),
@@ -205,6 +206,7 @@ export function playSchema(task: z.ZodType) {
       become: boolKeyword,
       become_user: z.string(),
       connection: d(z.enum(['local', 'ssh']), 'local: run every task on the control machine (Ansible connection: local)'),
+      remote_user: d(z.string(), "SSH login user of the play's tasks (templated); an inventory `user:` outranks it, as ansible_user does in Ansible"),
       environment: d(environmentSchema, 'Environment variables for every task of the play (a block or task setting the same name wins)'),
       diff: d(boolKeyword, "Every task's diff shown and registered (true) or not (false) whatever --diff says; a task's own diff: wins"),
       serial: d(serialSchema, 'Batch sizes: numbers or "30%"; the last repeats'),

@@ -173,7 +173,7 @@ export class TaskLoader {
 
   /** Keys every node kind shares; `data` has been schema-checked, wrong types are already reported. */
   common(y: YamlFile, node: Node, map: Map<string, Entry>, data: Record<string, unknown>, ctx: TaskCtx): TaskCommon {
-    for (const k of ['name', 'become_user', 'delegate_to']) {
+    for (const k of ['name', 'become_user', 'delegate_to', 'remote_user']) {
       const e = map.get(k);
       if (e?.value && typeof data[k] === 'string') checkTemplate(y, e.value, data[k] as string, this.errors);
     }
@@ -195,6 +195,7 @@ export class TaskLoader {
       ignore_errors: boolKeyword(data.ignore_errors),
       no_log: boolKeyword(data.no_log),
       connection: data.connection === 'local' || data.connection === 'ssh' ? data.connection : undefined,
+      remote_user: str(data.remote_user),
       environment: environmentOf(data.environment),
       notify: notify ? stringList(data.notify) : undefined,
       check_mode: boolKeyword(data.check_mode),

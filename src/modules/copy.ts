@@ -3,7 +3,7 @@
  * (`remote_src`) at `dest`, with mode/owner/group. One probe to plan, one write to apply.
  * Directories as `src` are not supported (use several tasks or a loop).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { localFileWillExist } from './lib/planned-paths.js';
 import { posix, basename } from 'node:path';
 import { z } from 'zod';
@@ -51,8 +51,12 @@ const schema = withAliases(
       remote_src: boolArg.default(false),
       follow: boolArg.default(false),
       validate: validateArg.optional(),
+      /** Vault: nodemend has none, so a vault-encrypted src fails as Ansible's does without a vault password; false copies its bytes as they are. */
+      decrypt: boolArg.default(true),
     })
-    .refine((a) => (a.src === undefined) !== (a.content === undefined), { message: 'exactly one of src or content is required' })
+    // action/copy.py's words (ansible-core's copy target asserts them).
+    .refine((a) => a.src !== undefined || a.content !== undefined, { message: 'src (or content) is required' })
+    .refine((a) => a.src === undefined || a.content === undefined, { message: 'src and content are mutually exclusive' })
     .refine((a) => !(a.remote_src && a.src === undefined), { message: 'remote_src needs src' })
     .refine((a) => !(a.mode === 'preserve' && a.src === undefined), { message: 'mode: preserve needs src' }),
   ATTRIBUTES_ALIAS,
@@ -63,12 +67,28 @@ type Args = z.infer<typeof schema>;
 /** A source, with the mode it has (for mode: preserve). */
 type Source = PutSource & { mode?: string };
 
-async function localSource(ctx: ModuleContext, src: string): Promise<Source> {
+/** 2.14's parsing/vault is_encrypted_file on the header's bytes: a vault file starts with `$ANSIBLE_VAULT`. */
+const VAULT_HEADER = Buffer.from('$ANSIBLE_VAULT');
+
+async function isVaultFile(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(VAULT_HEADER.length);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return bytesRead === buf.length && buf.equals(VAULT_HEADER);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function localSource(ctx: ModuleContext, src: string, decrypt: boolean): Promise<Source> {
   const file = ctx.resolveLocalPath(src, 'file');
   const st = await stat(file).catch(() => {
     throw new ModuleFailure(`could not find src ${src} (looked at ${file})`);
   });
   if (st.isDirectory()) throw new ModuleFailure(`src ${src} is a directory: copying directories is not supported`);
+  // dataloader.py get_real_file's words when no vault secret is given: nodemend has no vault (README "Choices").
+  if (decrypt && (await isVaultFile(file))) throw new ModuleFailure(`A vault password or secret must be specified to decrypt ${file}`);
   if (st.size <= MAX_SPOOLED_STDIN) return { ...bytesSource(await readFile(file)), mode: formatMode(st.mode) };
   // Large: never held in memory; hashed once for all hosts, streamed to each (see MAX_FILE_TRANSFERS).
   const h = await localDigests(file, `${st.ino}:${st.size}:${st.mtimeMs}`);
@@ -96,7 +116,7 @@ export default defineModule<Args>({
       // --check: a fetch earlier in this run would (re)write src; its bytes are not known yet.
       return { changed: true, msg: `${a.dest} would be written from ${a.src} (fetched earlier in this run)`, result: { dest: a.dest, src: a.src } };
     }
-    const src: Source = a.content !== undefined ? bytesSource(Buffer.from(a.content, 'utf8')) : a.remote_src ? await remoteSource(ctx, a.src!) : await localSource(ctx, a.src!);
+    const src: Source = a.content !== undefined ? bytesSource(Buffer.from(a.content, 'utf8')) : a.remote_src ? await remoteSource(ctx, a.src!) : await localSource(ctx, a.src!, a.decrypt);
     const plan = await planPutContent(ctx, src, {
       ...putOptions(a),
       remoteSrc: a.remote_src,

@@ -35,7 +35,7 @@ export interface ExecutorInput {
   hostsByPlay: string[][];
   options: RunOptions;
   /** One connection per host, opened lazily and reused (the transport pool). */
-  connect: (host: InventoryHost) => Promise<HostConnection>;
+  connect: (host: InventoryHost, user?: string) => Promise<HostConnection>;
   observer?: RunObserver;
   /**
    * Ctrl-C / SIGTERM (reason: the signal's name): no task, batch, handler or play starts
@@ -83,7 +83,12 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
     if (!h) {
       const inv = inventory.hosts.get(name) ?? (isImplicitLocalhost(inventory, name) ? implicitLocalhost(inventory, name) : undefined);
       if (!inv) throw new Error(`no inventory host ${name}`);
-      h = new HostRun(inv, () => input.connect(inv), plannedLocal);
+      h = new HostRun(
+        inv,
+        () => input.connect(inv),
+        plannedLocal,
+        (user) => input.connect(inv, user),
+      );
       hostRuns.set(name, h);
     }
     return h;
@@ -125,7 +130,17 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       startAt,
       rolesDone: new Map(),
       stepping: false,
-      rootInh: inherit(ROOT, { when: [], tags: play.tags, vars: {}, environment: play.environment, become: play.become, become_user: play.become_user, connection: play.connection, diff: play.diff }),
+      rootInh: inherit(ROOT, {
+        when: [],
+        tags: play.tags,
+        vars: {},
+        environment: play.environment,
+        become: play.become,
+        become_user: play.become_user,
+        connection: play.connection,
+        remote_user: play.remote_user,
+        diff: play.diff,
+      }),
       env: {
         options,
         playName: play.name,

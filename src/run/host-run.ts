@@ -43,6 +43,8 @@ export class HostRun {
     readonly connect: () => Promise<HostConnection>,
     /** The controller's files a check run would have fetched, shared by all hosts. */
     plannedLocal = new Set<string>(),
+    /** Connects as another login user (a task's `remote_user`) on first use. */
+    private readonly connectUser: (user: string) => Promise<HostConnection> = () => connect(),
   ) {
     this.planned = emptyPlannedPaths(plannedLocal);
     // Facts are read as the login user: no sudo round trip for /proc and /etc/os-release.
@@ -56,6 +58,11 @@ export class HostRun {
       exec: async (cmd, opts) => (await this.connect()).as(this.playBecome).exec(cmd, opts),
     };
     this.facts = new FactCache(lazyShell, undefined, playUserShell);
+  }
+
+  /** The connection as `user` (the inventory's: the shared one). */
+  connectAs(user: string): Promise<HostConnection> {
+    return user === this.inv.connection.user ? this.connect() : this.connectUser(user);
   }
 
   /** A play starts on this host with `become` (its play keyword, else the inventory's), gathering facts or not. */

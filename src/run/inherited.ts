@@ -54,6 +54,7 @@ export function inherit(parent: Inherited, node: Omit<TaskCommon, 'name' | 'loc'
     ignore_errors: node.ignore_errors ?? parent.ignore_errors,
     no_log: node.no_log ?? parent.no_log,
     connection: node.connection ?? parent.connection,
+    remote_user: node.remote_user ?? parent.remote_user,
     notify: node.notify ?? parent.notify,
     check_mode: node.check_mode ?? parent.check_mode,
     diff: node.diff ?? parent.diff,

@@ -167,7 +167,10 @@ function lockIdentity(host: InventoryHost): BecomeSpec | undefined {
 
 export class RunLocks {
   private readonly held = new Map<string, RemoteShell>();
+  /** Per host and login user: the connection, once this run holds the host's lock. */
   private readonly taking = new Map<string, Promise<HostConnection>>();
+  /** Per host: the lock taken (through the host's first connection, whatever its user). */
+  private readonly locked = new Map<string, Promise<unknown>>();
   /** Locks of runs that were gone, broken with --ignore-lock: host -> holder. */
   readonly broken = new Map<string, string>();
   /** Locks whose run was found dead on the host and broken without asking: host -> holder and why. */
@@ -181,11 +184,20 @@ export class RunLocks {
     private readonly adopt = '',
   ) {}
 
-  /** Wraps a host's connect: the first connection also takes the lock; a locked host fails every time it is asked. */
-  connect(host: InventoryHost, open: () => Promise<HostConnection>): Promise<HostConnection> {
+  /**
+   * Wraps a host's connect: the first connection also takes the lock; a locked host fails every time it is asked.
+   * A connection as another login user (`remote_user`) opens once the host's lock is held.
+   */
+  connect(host: InventoryHost, open: () => Promise<HostConnection>, user = host.connection.user): Promise<HostConnection> {
     if (host.connection.local) return open();
-    let p = this.taking.get(host.name);
-    if (!p) {
+    const key = `${host.name}\0${user}`;
+    let p = this.taking.get(key);
+    const lock = this.locked.get(host.name);
+    if (!p && lock) {
+      p = lock.then(open);
+      this.taking.set(key, p);
+      p.catch((e) => e instanceof UnreachableError && this.taking.get(key) === p && this.taking.delete(key));
+    } else if (!p) {
       p = open().then(async (conn) => {
         await this.take(host, conn);
         // A reconnect (after a reboot) ends the SSH session the lock names: the lock is stamped
@@ -197,9 +209,15 @@ export class RunLocks {
         };
         return conn;
       });
-      this.taking.set(host.name, p);
+      this.taking.set(key, p);
+      this.locked.set(host.name, p);
       // An unreachable host may come back in a later play: only a lock verdict is kept.
-      p.catch((e) => e instanceof UnreachableError && this.taking.get(host.name) === p && this.taking.delete(host.name));
+      const first = p;
+      p.catch((e) => {
+        if (!(e instanceof UnreachableError)) return;
+        if (this.taking.get(key) === first) this.taking.delete(key);
+        if (this.locked.get(host.name) === first) this.locked.delete(host.name);
+      });
     }
     return p;
   }

@@ -28,6 +28,7 @@ import { BasisRecorder, recordingShell, type Basis } from '../plan/basis.js';
 import { blockVarsOf, type Inherited } from './inherited.js';
 import { keywordBool, renderEnvironment, withEnvironment } from './keywords.js';
 import { becomeOf } from './privilege.js';
+import { loginUser } from './login-user.js';
 import { expandPaths } from '../modules/lib/expand-path.js';
 
 export interface TaskEnv {
@@ -322,7 +323,8 @@ async function runOnce(
     const factsHost = delegate !== undefined && task.delegate_facts === true ? target : host;
     const become = await withFacts(target.facts, () => resolveBecome(task, inh, host, target, env, scope, check, item));
     const environment = await withFacts(host.facts, () => renderEnvironment(task.environment, scope, task.loc));
-    const conn = mod.local ? undefined : await target.connect();
+    const login = loginUser(target.inv, task.remote_user ?? inh.remote_user, scope, task.loc);
+    const conn = mod.local ? undefined : await target.connectAs(login);
     const basisRec = new BasisRecorder();
     const noConn: RemoteShell = {
       hostName: host.name,
@@ -347,12 +349,12 @@ async function runOnce(
       setHostVars: (vars, opts) => factsHost.setVars(vars, noLogLabel(task, noLog), opts?.facts, opts?.cacheable),
       setIncludedVars: (vars) => factsHost.setIncludedVars(vars, noLogLabel(task, noLog)),
       planned: kw.forcedCheck === true ? scratchPlannedPaths(target.planned) : target.planned,
-      identity: become?.user ?? target.inv.connection.user,
+      identity: become?.user ?? login,
       becomeUser: become?.user,
       moduleName: task.moduleAs ?? task.module,
       timeoutSec: task.timeout ?? env.options.taskTimeoutSec,
       reconnect: async (deadline) => {
-        await (await target.connect()).reconnect(deadline);
+        await (await target.connectAs(login)).reconnect(deadline);
         target.facts.invalidate();
       },
     };

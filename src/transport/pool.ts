@@ -57,15 +57,18 @@ export class ConnectionPool {
     this.handshakes = new Semaphore(opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES);
   }
 
-  get(host: InventoryHost): Promise<HostConnection> {
+  /** The host's connection as its inventory user, or (a task's `remote_user`) as `user`: one per host and user, same key, known_hosts and jump. */
+  get(host: InventoryHost, user = host.connection.user): Promise<HostConnection> {
     if (host.connection.local) return Promise.resolve((this.local ??= new LocalConnection('localhost')));
-    return this.connectionFor(host, []);
+    if (user === host.connection.user) return this.connectionFor(host, []);
+    return this.connectionFor({ ...host, name: `${host.name} as ${user}`, connection: { ...host.connection, user } }, [], host.name);
   }
 
-  private connectionFor(host: InventoryHost, chain: string[]): Promise<SshConnection> {
+  /** `hostName`: the host's own name (known_hosts, messages) when `host.name` is a per-user key. */
+  private connectionFor(host: InventoryHost, chain: string[], hostName = host.name): Promise<SshConnection> {
     let p = this.hosts.get(host.name);
     if (!p) {
-      p = this.open(host, chain);
+      p = this.open(host, chain, hostName);
       this.hosts.set(host.name, p);
       // A failed attempt is not cached: a later get() (e.g. a new play) tries again.
       p.catch(() => this.hosts.get(host.name) === p && this.hosts.delete(host.name));
@@ -73,7 +76,7 @@ export class ConnectionPool {
     return p;
   }
 
-  private async open(host: InventoryHost, chain: string[]): Promise<SshConnection> {
+  private async open(host: InventoryHost, chain: string[], hostName: string): Promise<SshConnection> {
     let via: SshConnection | undefined;
     if (host.connection.proxy_jump) {
       try {
@@ -83,7 +86,7 @@ export class ConnectionPool {
         throw new UnreachableError(host.name, `jump host ${host.connection.proxy_jump} unreachable: ${why}`);
       }
     }
-    const conn = this.track(host.name, new SshConnection({ ...this.targetFor(host), via }));
+    const conn = this.track(host.name, new SshConnection({ ...this.targetFor(host), name: hostName, via }));
     await this.handshakes.run(() => conn.connect());
     return conn;
   }

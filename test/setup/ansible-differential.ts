@@ -466,10 +466,12 @@ export function differential(host: string, tag: string, modes: readonly Mode[] =
  * Both tools' inventory for the host: by default become on (Ansible: the host variable
  * `ansible_become: true`; nodemend: `connection: become: true`, the same variable to its tasks,
  * outranking a play's or task's `become:` keyword in both). `become: false` leaves it out of both;
- * `hostVars` are the host's inventory variables in both.
+ * `hostVars` are the host's inventory variables in both. `user: false` sets no login user (Ansible's
+ * `ansible_user: ops`, nodemend's `user: ops`): both log in as the local user, or a `remote_user:` keyword's.
  */
 export interface DiffInventory {
   become?: boolean;
+  user?: false;
   hostVars?: Record<string, unknown>;
 }
 
@@ -515,7 +517,7 @@ export class NodemendRunner implements Runner {
     private extraArgs: readonly string[] = [],
     inv: DiffInventory = {},
   ) {
-    this.inventory = writeInventory(work, [host], { become: inv.become, hostVars: inv.hostVars });
+    this.inventory = writeInventory(work, [host], { become: inv.become, hostVars: inv.hostVars, user: inv.user });
   }
   async run(mode: Mode) {
     const json = join(this.work, `report-${mode}.json`);
@@ -587,7 +589,7 @@ export class AnsibleRunner implements Runner {
     const vars = {
       ansible_host: '127.0.0.1',
       ansible_port: h.port,
-      ansible_user: 'ops',
+      ...(inv.user === false ? {} : { ansible_user: 'ops' }),
       ansible_ssh_private_key_file: f.key,
       ...(inv.become === false ? {} : { ansible_become: true }),
       ansible_python_interpreter: '/usr/bin/python3',

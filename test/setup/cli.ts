@@ -70,7 +70,8 @@ export interface InventoryOpts {
   knownHosts?: string;
   /** Hosts that point at a port (e.g. closed) instead of their fleet port. */
   portOverride?: Record<string, number>;
-  user?: string;
+  /** The login user (default ops); false: none (the local user). */
+  user?: string | false;
   /** false: no `become: true` in the inventory's connection. */
   become?: boolean;
   /** Every host's own inventory `vars:`. */
@@ -89,7 +90,7 @@ export function writeInventory(dir: string, hosts: string[], opts: InventoryOpts
     'all:',
     '  connection:',
     '    host: 127.0.0.1',
-    `    user: ${opts.user ?? 'ops'}`,
+    ...(opts.user === false ? [] : [`    user: ${opts.user ?? 'ops'}`]),
     `    identity_file: ${JSON.stringify(f.key)}`,
     `    known_hosts: ${JSON.stringify(opts.knownHosts ?? f.knownHosts)}`,
     ...(opts.become === false ? [] : ['    become: true']),

@@ -1,0 +1,143 @@
+/**
+ * The `remote_user` keyword through ansible-playbook (ansible-core 2.14) and nodemend on node23
+ * (paths /tmp/nmdiff-h19d-ru*-*): who a task logs in as (`whoami`), and who owns what copy writes,
+ * in check mode, a run and a rerun.
+ *
+ * 2.14's PlayContext.set_task_and_variable_override takes the keyword (task > block > import > play)
+ * and then lets the variable ansible_user outrank it; the ssh plugin logs in as the result, or as the
+ * local user when neither is set. nodemend's inventory `user:` is that variable. So:
+ * - an inventory without a user (`user: false`: both tools log in as the controller's user, root, which
+ *   the fleet's hosts authorise): each keyword chooses the login user, templated;
+ * - an inventory with `user: ops` (ansible_user: ops): the keyword changes nothing.
+ * Both inventories without become: the login user is who runs the task (a task's `become: true` still
+ * runs it as root, over the other user's connection).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { differential, MODES } from '../setup/ansible-differential.js';
+import { HOSTS } from '../setup/fleet.js';
+
+const HOST = HOSTS.ansibleModules[0];
+const noUser = differential(HOST, 'h19d-ru', MODES, [], { become: false, user: false });
+const withUser = differential(HOST, 'h19d-ruinv', MODES, [], { become: false });
+
+/** `command: whoami` run in check mode too (not changed), its keys indented by `indent` spaces. */
+const whoami = (indent: number): string => ['command: whoami', 'changed_when: false', 'check_mode: false'].join(`\n${' '.repeat(indent)}`);
+
+const keywords = noUser.case('remote_user on a task, a block (templated) and an import; the play logs in as the local user', {
+  vars: { login: 'ops' },
+  tasks: `
+    - name: who logs in by default
+      ${whoami(6)}
+      register: w_default
+    - name: who logs in as the task's remote_user
+      ${whoami(6)}
+      remote_user: ops
+      register: w_task
+    - block:
+        - name: who logs in as the block's remote_user
+          ${whoami(10)}
+          register: w_block
+        - name: copy as the block's user
+          copy: { content: "by ops\\n", dest: "{{ dir }}/home/owned" }
+          register: c_ops
+        - name: copy as the block's user, become root
+          copy: { content: "by root\\n", dest: "{{ dir }}/home/rooted" }
+          become: true
+          register: c_root
+        - name: the task's own remote_user outranks the block's
+          ${whoami(10)}
+          remote_user: root
+          register: w_inner
+      remote_user: "{{ login }}"
+    - import_tasks: as-ops.yml
+      remote_user: ops
+    - name: after the block, the default again
+      ${whoami(6)}
+      register: w_after
+  `,
+  controllerFiles: { 'as-ops.yml': `- name: who logs in in the imported file\n  ${whoami(2)}\n  register: w_import\n` },
+  files: { home: { dir: true, owner: 'ops' } },
+});
+
+const play = noUser.case("remote_user on the play: every task's login user, a task's own wins", {
+  play: 'remote_user: ops',
+  tasks: `
+    - name: who logs in as the play's remote_user
+      ${whoami(6)}
+      register: p_play
+    - name: who logs in as the task's remote_user over the play's
+      ${whoami(6)}
+      remote_user: root
+      register: p_task
+    - name: copy as the play's user
+      copy: { content: "play\\n", dest: "{{ dir }}/home/play" }
+      register: p_copy
+  `,
+  files: { home: { dir: true, owner: 'ops' } },
+});
+
+const outranked = withUser.case("the inventory's user outranks remote_user", {
+  tasks: `
+    - name: who logs in when the inventory names a user
+      ${whoami(6)}
+      remote_user: root
+      register: i_task
+    - name: copy with remote_user root, the inventory naming ops
+      copy: { content: "inv\\n", dest: "{{ dir }}/home/inv" }
+      remote_user: root
+      register: i_copy
+  `,
+  files: { home: { dir: true, owner: 'ops' } },
+});
+
+beforeAll(async () => {
+  await noUser.run();
+  await withUser.run();
+}, 900_000);
+
+const stdout = (r: Record<string, any>, names: string[]) => Object.fromEntries(names.map((n) => [n, r[n]?.stdout]));
+const COPY_KEYS = ['changed', 'dest', 'owner', 'group', 'mode', 'uid', 'gid'];
+const pick = (r: Record<string, unknown> | undefined) => Object.fromEntries(COPY_KEYS.filter((k) => r !== undefined && k in r).map((k) => [k, r![k]]));
+
+describe.each(MODES)('%s', (mode) => {
+  for (const c of [keywords, play, outranked]) {
+    it(`${c.name}: same files`, () => expect(c.nodemend[mode].files, c.nodemend[mode].output).toEqual(c.ansible[mode].files));
+    it(`${c.name}: same changed flags`, () => expect(c.nodemend[mode].changed, c.nodemend[mode].output).toEqual(c.ansible[mode].changed));
+  }
+
+  it('the same login users in both tools, as each keyword says', () => {
+    const names = ['w_default', 'w_task', 'w_block', 'w_inner', 'w_import', 'w_after'];
+    const want = { w_default: 'root', w_task: 'ops', w_block: 'ops', w_inner: 'root', w_import: 'ops', w_after: 'root' };
+    expect(stdout(keywords.ansible[mode].registered, names)).toEqual(want);
+    expect(stdout(keywords.nodemend[mode].registered, names), keywords.nodemend[mode].output).toEqual(want);
+    const playWant = { p_play: 'ops', p_task: 'root' };
+    expect(stdout(play.ansible[mode].registered, ['p_play', 'p_task'])).toEqual(playWant);
+    expect(stdout(play.nodemend[mode].registered, ['p_play', 'p_task']), play.nodemend[mode].output).toEqual(playWant);
+    expect(stdout(outranked.ansible[mode].registered, ['i_task'])).toEqual({ i_task: 'ops' });
+    expect(stdout(outranked.nodemend[mode].registered, ['i_task']), outranked.nodemend[mode].output).toEqual({ i_task: 'ops' });
+  });
+
+  it.skipIf(mode === 'check')("copy's results: the login user owns what it wrote, become's root what it wrote", () => {
+    for (const [c, regs] of [
+      [keywords, ['c_ops', 'c_root']],
+      [play, ['p_copy']],
+      [outranked, ['i_copy']],
+    ] as const) {
+      for (const r of regs) expect(pick(c.nodemend[mode].registered[r]), r).toEqual(pick(c.ansible[mode].registered[r]));
+    }
+    if (mode === 'run') {
+      expect(keywords.ansible.run.registered.c_ops).toMatchObject({ owner: 'ops', changed: true });
+      expect(keywords.ansible.run.registered.c_root).toMatchObject({ owner: 'root', changed: true });
+      expect(outranked.ansible.run.registered.i_copy).toMatchObject({ owner: 'ops' });
+    }
+  });
+});
+
+it('the files as each login user wrote them', () => {
+  for (const tool of [keywords.nodemend, keywords.ansible]) {
+    expect(tool.run.files['home/owned']).toMatchObject({ content: 'by ops\n', owner: 'ops' });
+    expect(tool.run.files['home/rooted']).toMatchObject({ content: 'by root\n', owner: 'root' });
+  }
+  for (const tool of [play.nodemend, play.ansible]) expect(tool.run.files['home/play']).toMatchObject({ owner: 'ops' });
+  for (const tool of [outranked.nodemend, outranked.ansible]) expect(tool.run.files['home/inv']).toMatchObject({ owner: 'ops' });
+});
