@@ -31,6 +31,7 @@ import { applyMode, chmodArgument, formatMode, parseMode } from './lib/mode.js';
 import { remote, run, runAndStat } from './lib/remote.js';
 import { parseTree, planTree, treeListing } from './lib/file-tree.js';
 import { pathInfo } from './lib/path-info.js';
+import { ATTRIBUTES_ALIAS, attributesFields, withAttributes } from './lib/attributes.js';
 
 /** 'now', 'preserve', or a touch -t timestamp in the host's local time (Ansible's default format %Y%m%d%H%M.%S). */
 const timeArg = z.string().regex(/^(now|preserve|\d{12}(\.\d{2})?)$/, 'expected "now", "preserve" or YYYYmmddHHMM.SS');
@@ -42,6 +43,7 @@ const schema = withAliases(
       state: z.enum(['file', 'directory', 'link', 'hard', 'touch', 'absent']).optional(),
       src: z.string().min(1).optional(),
       ...attrFields,
+      ...attributesFields,
       ...seFields,
       recurse: boolArg.default(false),
       force: boolArg.default(false),
@@ -52,6 +54,7 @@ const schema = withAliases(
     .superRefine((a, ctx) => {
       const bad = (message: string) => ctx.addIssue({ code: 'custom', message });
       if (a.recurse && a.state !== 'directory') bad('recurse needs state: directory');
+      if (a.recurse && a.attributes !== undefined) bad('attributes with recurse is not supported (set them on each path)');
       if ((a.state === 'link' || a.state === 'hard') && a.src === undefined) bad(`state: ${a.state} needs src`);
       if (a.src !== undefined && a.state !== 'link' && a.state !== 'hard') bad('src is only used with state: link or hard');
       // Ansible links a relative src against its own working directory (a temp dir): never what a role means.
@@ -59,7 +62,7 @@ const schema = withAliases(
       if ((a.state === 'link' || a.state === 'hard' || a.state === 'absent') && (a.modification_time || a.access_time)) bad(`times cannot be set with state: ${a.state}`);
       if (a.path.replace(/\/+$/, '') === '') bad('refusing to manage /');
     }),
-  { dest: 'path', name: 'path' },
+  { dest: 'path', name: 'path', ...ATTRIBUTES_ALIAS },
 );
 
 type Args = z.infer<typeof schema>;
@@ -433,6 +436,14 @@ export default defineModule<Args>({
   description: 'Manage a path: directory, file attributes, touch, symlink, absent (mode/owner/group, recurse)',
   schema,
   async plan(a, ctx) {
+    // As Ansible: attributes after everything else, on the path (not for state: absent).
+    const plan = await planFile(a, ctx);
+    return a.state === 'absent' ? plan : withAttributes(plan, ctx, a.path, a.attributes);
+  },
+});
+
+async function planFile(a: Args, ctx: ModuleContext): Promise<Plan> {
+  {
     const follow = a.follow && a.state !== 'link' && a.state !== 'hard' && a.state !== 'absent';
     // In check mode, as earlier tasks of the run would have left the path.
     const selinuxDefault = Object.values(seArgs(a)).includes('_default');
@@ -456,5 +467,5 @@ export default defineModule<Args>({
         return planExisting(ctx, a, p, ex, a.state ?? p.type);
       }
     }
-  },
-});
+  }
+}

@@ -351,6 +351,7 @@ async function runOnce(
       planned: kw.forcedCheck === true ? scratchPlannedPaths(target.planned) : target.planned,
       identity: become?.user ?? login,
       becomeUser: become?.user,
+      moduleName: task.moduleAs ?? task.module,
       timeoutSec: task.timeout ?? env.options.taskTimeoutSec,
       reconnect: async (deadline) => {
         await (await target.connectAs(login)).reconnect(deadline);
