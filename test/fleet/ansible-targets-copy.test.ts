@@ -62,7 +62,7 @@ function playDir(tool: string): string {
  *   "Choices": bad input fails before any host), as lineinfile's `validate` case.
  * - not yet: copy's `directory_mode`, `local_follow` (directory copies) arguments.
  */
-const COPY_ARGS = 'copy takes: src, content, dest, mode, owner, group, seuser, serole, setype, selevel, backup, force, remote_src, follow, validate, decrypt';
+const COPY_ARGS = 'copy takes: src, content, dest, mode, owner, group, attributes (attr), seuser, serole, setype, selevel, backup, force, remote_src, follow, validate, decrypt';
 const notYetArg = (at: string, arg: string): string => `roles/copy/tasks/${at}: unknown argument "${arg}" for module "copy"; ${COPY_ARGS}`;
 const REFUSED: string[] = [
   // bad input, refused when loading
