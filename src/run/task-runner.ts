@@ -492,7 +492,8 @@ async function planAndApply(
     // A module that registers Ansible's own `diff` (yum_repository's before/after dict) keeps it, `diff: undefined`
     // when its Ansible module registers none (sysctl); reports show the plan's.
     if (plan.diff && ctx.diff && !(plan.result && 'diff' in plan.result)) result.diff = plan.diff;
-    if (result.diff === undefined) delete result.diff;
+    // `diff: undefined`: the module registers no diff at all (file's touch of a new file in --check).
+    if ('diff' in result && result.diff === undefined) delete result.diff;
     let applied = false;
     if (plan.changed && !ctx.check && plan.apply) {
       // What was done, as the module words it; a plan without a done message keeps its own.

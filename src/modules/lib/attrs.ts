@@ -146,6 +146,30 @@ export function attrDiff(path: string, d: AttrDelta): FileDiff | undefined {
   return { path: `${path} (file attributes)`, before: fmt(d.before), after: fmt(d.after) };
 }
 
+/** A name's ids on the host, so a module's registered `diff` can name owner and group by id as basic.py does. */
+export interface OwnerIds {
+  uid?: number;
+  gid?: number;
+}
+
+/**
+ * The attributes pair basic.py's set_*_if_different write into a module's registered `diff`: mode
+ * '0%03o', owner/group as uid/gid (`was` gives the ids before, `ids` a wanted name's; a name whose id
+ * is unknown stays its name).
+ */
+export function ansibleAttrPair(d: AttrDelta, was?: Ownership, ids: OwnerIds = {}): { before: Record<string, unknown>; after: Record<string, unknown> } {
+  const side = (o: Record<string, string>, known: OwnerIds) =>
+    Object.fromEntries(
+      Object.entries(o).map(([k, v]) => {
+        if (k === 'mode') return [k, `0${parseInt(v, 8).toString(8).padStart(3, '0')}`];
+        const id = k === 'owner' ? known.uid : k === 'group' ? known.gid : undefined;
+        if (k === 'owner' || k === 'group') return [k, isId(v) ? Number(v) : (id ?? v)];
+        return [k, v];
+      }),
+    );
+  return { before: side(d.before, { uid: was?.uid, gid: was?.gid }), after: side(d.after, ids) };
+}
+
 /** "mode 0644 -> 0600, owner root -> ops" for messages. */
 export function describeAttrs(d: AttrDelta): string {
   return Object.keys(d.after)

@@ -6,7 +6,7 @@
  */
 import { probeFile, writeFileAtomic, type FileProbe } from '../../transport/remote-file.js';
 import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../types.js';
-import { ansibleAttrs, attrDelta, attrDiff, fileWriteOptions, fixAttrsCommand, seArgs, type AttrDelta, type WantedAttrs } from './attrs.js';
+import { ansibleAttrPair, ansibleAttrs, attrDelta, attrDiff, fileWriteOptions, fixAttrsCommand, seArgs, type AttrDelta, type WantedAttrs } from './attrs.js';
 import type { SeArgs } from '../../transport/selinux-label.js';
 import type { EditResult } from './line-edit.js';
 import { remote, run } from './remote.js';
@@ -138,6 +138,6 @@ function registeredDiff(ctx: ModuleContext, o: TextEditOptions, probe: FileProbe
   if (o.ansibleDiff !== 'lines') return {};
   const content = { before: ctx.diff ? before : '', after: ctx.diff ? r.text : '', ...header('content') };
   if (ctx.check && !probe.exists) return { diff: content };
-  const attrs = d?.changed ? { before: ansibleAttrs(d.before, probe), after: ansibleAttrs(d.after) } : {};
+  const attrs = d?.changed ? ansibleAttrPair(d, probe) : {};
   return { diff: [content, { ...attrs, ...header('file attributes') }] };
 }
