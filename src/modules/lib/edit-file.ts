@@ -6,7 +6,7 @@
  */
 import { probeFile, writeFileAtomic, type FileProbe } from '../../transport/remote-file.js';
 import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../types.js';
-import { ansibleAttrPair, ansibleAttrs, attrDelta, attrDiff, fileWriteOptions, fixAttrsCommand, seArgs, type AttrDelta, type WantedAttrs } from './attrs.js';
+import { ansibleAttrPair, attrDelta, attrDiff, fileWriteOptions, fixAttrsCommand, seArgs, type AttrDelta, type WantedAttrs } from './attrs.js';
 import type { SeArgs } from '../../transport/selinux-label.js';
 import type { EditResult } from './line-edit.js';
 import { remote, run } from './remote.js';
