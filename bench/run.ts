@@ -15,19 +15,45 @@ import { comparisonTable, resultsMarkdown, scaleTable, verdicts, verdictTable, t
 import { runAnsible, runNodemend, type RunFigures } from './tool-runs.js';
 import { CHANGING_TASKS, writeWorkload } from './workload.js';
 
-const { values: opt } = parseArgs({
-  options: {
-    hosts: { type: 'string', default: '20' },
-    scale: { type: 'string', default: '20,50,100,200' },
-    'no-ansible': { type: 'boolean', default: false },
-    dir: { type: 'string', default: '/tmp/nodemend-bench' },
-    'base-port': { type: 'string', default: '24000' },
-    work: { type: 'string', default: '/tmp/nodemend-bench-work' },
-    profile: { type: 'string' },
-    'keep-fleet': { type: 'boolean', default: false },
-    'no-write': { type: 'boolean', default: false },
-  },
-});
+const USAGE = `usage: node dist/bench/run.js [options]   (npm run bench; needs root: it starts a local fleet)
+  --hosts N          hosts in the side-by-side B1 run with Ansible (default 20)
+  --scale LIST       fleet sizes for nodemend alone (default 20,50,100,200; empty: none)
+  --no-ansible       skip Ansible (nodemend only)
+  --dir DIR          the bench's fleet (default /tmp/nodemend-bench)
+  --base-port PORT   first host's SSH port (default 24000)
+  --work DIR         playbooks, inventories and reports (default /tmp/nodemend-bench-work)
+  --profile DIR      an extra profiled nodemend run at the largest size, V8 CPU profile in DIR
+  --keep-fleet       leave the fleet up afterwards
+  --no-write         print the figures only (bench/RESULTS.md untouched)
+  -h, --help         this text
+`;
+
+function options() {
+  try {
+    return parseArgs({ options: OPTIONS });
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h', default: false },
+  hosts: { type: 'string', default: '20' },
+  scale: { type: 'string', default: '20,50,100,200' },
+  'no-ansible': { type: 'boolean', default: false },
+  dir: { type: 'string', default: '/tmp/nodemend-bench' },
+  'base-port': { type: 'string', default: '24000' },
+  work: { type: 'string', default: '/tmp/nodemend-bench-work' },
+  profile: { type: 'string' },
+  'keep-fleet': { type: 'boolean', default: false },
+  'no-write': { type: 'boolean', default: false },
+} as const;
+const { values: opt } = options();
+if (opt.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 const log = (s: string): void => void process.stdout.write(`${s}\n`);
 const REPO = join(import.meta.dirname, '..', '..');

@@ -25,13 +25,13 @@ type Args = Record<string, unknown>;
 interface Step {
   name: string;
   module: string;
-  args: (root: string) => Args;
+  args: (root: string, grub: string) => Args;
   /** Read-only probe: reports ok, never changed, in both tools. */
   readOnly?: boolean;
 }
 
 const STEPS: Step[] = [
-  { name: 'grub cmdline', module: 'lineinfile', args: () => ({ path: '/etc/default/grub', regexp: '^GRUB_CMDLINE_LINUX=', line: GRUB_LINE }) },
+  { name: 'grub cmdline', module: 'lineinfile', args: (_r, grub) => ({ path: grub, regexp: '^GRUB_CMDLINE_LINUX=', line: GRUB_LINE }) },
   { name: 'config dir', module: 'file', args: (r) => ({ path: `${r}/etc`, state: 'directory', mode: '0755' }) },
   { name: 'state dir', module: 'file', args: (r) => ({ path: `${r}/state`, state: 'directory', mode: '0750' }) },
   { name: 'inline copy', module: 'copy', args: (r) => ({ content: INLINE_CONTENT, dest: `${r}/etc/sysctl.conf`, mode: '0644' }) },
@@ -59,16 +59,19 @@ export function expectedFiles(host: string): Record<string, string> {
   };
 }
 
-/** Write the playbook, its template and its files for `tool` into `dir`; returns the playbook path. */
-export function writeWorkload(tool: Tool, dir: string): string {
+/**
+ * Write the playbook, its template and its files for `tool` into `dir`; returns the playbook path.
+ * `at` moves the work elsewhere on the host (a test on a shared fleet host: same tasks, own paths).
+ */
+export function writeWorkload(tool: Tool, dir: string, at: { root?: string; grub?: string } = {}): string {
   mkdirSync(join(dir, 'files'), { recursive: true });
   mkdirSync(join(dir, 'templates'), { recursive: true });
   writeFileSync(join(dir, 'files', 'app.conf'), COPIED_FILE);
   const template = tool === 'nodemend' ? 'node.conf.hbs' : 'node.conf.j2';
   writeFileSync(join(dir, 'templates', template), TEMPLATE_TEXT);
-  const root = targetRoot(tool);
+  const root = at.root ?? targetRoot(tool);
   const tasks = STEPS.map((s) => {
-    const args = s.args(root);
+    const args = s.args(root, at.grub ?? '/etc/default/grub');
     if (args.src === 'TEMPLATE') args.src = template;
     const task: Args = { name: s.name, [s.module]: args };
     if (s.readOnly) task.changed_when = false;

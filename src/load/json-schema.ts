@@ -4,7 +4,7 @@
  * one module per task" is not expressible there; the loader checks it.
  */
 import { z } from 'zod';
-import { fqcn, MODULES } from '../modules/registry.js';
+import { acceptedModuleNames, MODULES } from '../modules/registry.js';
 import { schemaAliases } from '../modules/lib/args.js';
 import { blockSchema, includeSchema, importPlaybookSchema, inventorySchema, playSchema, taskKeywordShape } from './schema.js';
 
@@ -36,15 +36,17 @@ function moduleArgSchema(schema: z.ZodType): z.ZodType {
 }
 
 function taskItemSchema(): z.ZodType {
-  // Short and fully qualified names (ansible.builtin.copy, ansible.posix.sysctl) share one definition.
-  const moduleShape = Object.fromEntries(
-    [...MODULES.values()].flatMap((m) => {
-      const args = moduleArgSchema(m.schema as z.ZodType)
+  // Every name the loader accepts (copy, ansible.builtin.copy, ansible.legacy.copy, ansible.posix.sysctl,
+  // systemd_service...) shares its module's one definition.
+  const argsOf = new Map(
+    [...MODULES.values()].map((m) => [
+      m,
+      moduleArgSchema(m.schema as z.ZodType)
         .meta({ description: m.description })
-        .optional();
-      return [m.name, fqcn(m)].map((n) => [n, args]);
-    }),
+        .optional(),
+    ]),
   );
+  const moduleShape = Object.fromEntries(acceptedModuleNames().map(([n, m]) => [n, argsOf.get(m)!]));
   const keywords = Object.fromEntries(Object.entries(taskKeywordShape).map(([k, v]) => [k, (v as z.ZodType).optional()]));
   const task = z.strictObject({ ...keywords, ...moduleShape });
   const item: z.ZodType = z.lazy(() => z.union([task, blockSchema(item), includeSchema('include_tasks'), includeSchema('import_tasks')]));

@@ -1,21 +1,27 @@
 /**
  * copy: put a controller file (`src`), inline `content`, or another file on the host
  * (`remote_src`) at `dest`, with mode/owner/group. One probe to plan, one write to apply.
- * Directories as `src` are not supported (use several tasks or a loop).
+ * A controller directory as `src` is copied as 2.14's action plugin does it (planDirectoryCopy).
  */
+import { statSync } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { localFileWillExist } from './lib/planned-paths.js';
 import { posix, basename } from 'node:path';
 import { z } from 'zod';
 import { probeFile } from '../transport/remote-file.js';
 import { sh } from '../transport/quote.js';
-import { defineModule, ModuleFailure, type ModuleContext } from './types.js';
-import { attrFields, seFields } from './lib/attrs.js';
-import { boolArg, pathArg } from './lib/args.js';
+import { defineModule, ModuleFailure, type ModuleContext, type Plan } from './types.js';
+import fileModule from './file.js';
+import { walkCopyTree, type CopyTree } from './lib/copy-tree.js';
+import { planDirectoryCreation, plannedProbe, scratchPlannedPaths } from './lib/planned-paths.js';
+import { attrFields, seArgs, seFields } from './lib/attrs.js';
+import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
 import { MAX_DIFF_BYTES } from './lib/diff.js';
 import { formatMode } from './lib/mode.js';
-import { bytesSource, planPutContent, putOptions, type PutSource } from './lib/put-content.js';
+import { ATTRIBUTES_ALIAS, attributesFields, withAttributes } from './lib/attributes.js';
+import { bytesSource, KEPT_BY_FORCE, planPutContent, putOptions, type PutSource } from './lib/put-content.js';
 import { remote } from './lib/remote.js';
 import { localDigests } from './lib/local-hash.js';
 import { MAX_SPOOLED_STDIN } from '../transport/persistent-shell.js';
@@ -31,31 +37,39 @@ function contentText(v: unknown): string {
   return typeof v === 'object' && v !== null ? pyJson(v) : pyStr(v);
 }
 
-const schema = z
-  .strictObject({
-    src: pathArg.optional(),
-    content: z
-      .union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
-      .transform(contentText)
-      .optional(),
-    dest: pathArg,
-    ...attrFields,
-    ...seFields,
-    /** Octal/symbolic, or "preserve": the mode src has. */
-    mode: z.union([z.literal('preserve'), attrFields.mode.unwrap()]).optional(),
-    backup: boolArg.default(false),
-    force: boolArg.default(true),
-    remote_src: boolArg.default(false),
-    follow: boolArg.default(false),
-    validate: validateArg.optional(),
-    /** Vault: nodemend has none, so a vault-encrypted src fails as Ansible's does without a vault password; false copies its bytes as they are. */
-    decrypt: boolArg.default(true),
-  })
-  // action/copy.py's words (ansible-core's copy target asserts them).
-  .refine((a) => a.src !== undefined || a.content !== undefined, { message: 'src (or content) is required' })
-  .refine((a) => a.src === undefined || a.content === undefined, { message: 'src and content are mutually exclusive' })
-  .refine((a) => !(a.remote_src && a.src === undefined), { message: 'remote_src needs src' })
-  .refine((a) => !(a.mode === 'preserve' && a.src === undefined), { message: 'mode: preserve needs src' });
+const schema = withAliases(
+  z
+    .strictObject({
+      src: pathArg.optional(),
+      content: z
+        .union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
+        .transform(contentText)
+        .optional(),
+      dest: pathArg,
+      ...attrFields,
+      ...attributesFields,
+      ...seFields,
+      /** Octal/symbolic, or "preserve": the mode src has. */
+      mode: z.union([z.literal('preserve'), attrFields.mode.unwrap()]).optional(),
+      backup: boolArg.default(false),
+      force: boolArg.default(true),
+      remote_src: boolArg.default(false),
+      follow: boolArg.default(false),
+      validate: validateArg.optional(),
+      /** A recursive copy: the mode of the directories it makes (action/copy.py passes it to the file module). */
+      directory_mode: attrFields.mode.unwrap().optional(),
+      /** A controller src: follow the symbolic links in it (the action plugin's default), or copy them as links. */
+      local_follow: boolArg.default(true),
+      /** Vault: nodemend has none, so a vault-encrypted src fails as Ansible's does without a vault password; false copies its bytes as they are. */
+      decrypt: boolArg.default(true),
+    })
+    // action/copy.py's words (ansible-core's copy target asserts them).
+    .refine((a) => a.src !== undefined || a.content !== undefined, { message: 'src (or content) is required' })
+    .refine((a) => a.src === undefined || a.content === undefined, { message: 'src and content are mutually exclusive' })
+    .refine((a) => !(a.remote_src && a.src === undefined), { message: 'remote_src needs src' })
+    .refine((a) => !(a.mode === 'preserve' && a.src === undefined), { message: 'mode: preserve needs src' }),
+  ATTRIBUTES_ALIAS,
+);
 
 type Args = z.infer<typeof schema>;
 
@@ -81,7 +95,10 @@ async function localSource(ctx: ModuleContext, src: string, decrypt: boolean): P
   const st = await stat(file).catch(() => {
     throw new ModuleFailure(`could not find src ${src} (looked at ${file})`);
   });
-  if (st.isDirectory()) throw new ModuleFailure(`src ${src} is a directory: copying directories is not supported`);
+  return localFileSource(file, st, decrypt);
+}
+
+async function localFileSource(file: string, st: Stats, decrypt: boolean): Promise<Source> {
   // dataloader.py get_real_file's words when no vault secret is given: nodemend has no vault (README "Choices").
   if (decrypt && (await isVaultFile(file))) throw new ModuleFailure(`A vault password or secret must be specified to decrypt ${file}`);
   if (st.size <= MAX_SPOOLED_STDIN) return { ...bytesSource(await readFile(file)), mode: formatMode(st.mode) };
@@ -101,6 +118,104 @@ async function remoteSource(ctx: ModuleContext, src: string): Promise<Source> {
   return { bytes: p.content, sha256: p.sha256!, size: p.size, remotePath: p.realPath, mode: p.mode, sums: { checksum, md5sum } };
 }
 
+/** One module run of a recursive copy, as the action plugin makes it. */
+interface Step {
+  plan: Plan;
+  /** The file module's path, or the file copy writes: the result names it `dest`. */
+  path: string;
+  /** Registered as the task's result when the copy has one file (the last module the action plugin ran). */
+  order: number;
+}
+
+/** What the file module is given for a directory or a link of a recursive copy (_create_remote_file_args). */
+function fileArgs(a: Args, extra: Record<string, unknown>): Parameters<typeof fileModule.plan>[0] {
+  const given = { owner: a.owner, group: a.group, ...seArgs(a), ...extra };
+  return fileModule.schema.parse(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)));
+}
+
+/**
+ * src a controller directory, as 2.14's action plugin copies it (plugins/action/copy.py run()): dest is a
+ * directory; each file of the walk (lib/copy-tree.ts) is copied as one file, each directory of the walk
+ * is made (or given its attributes) by the file module with `directory_mode`, owner and group, each link
+ * by the file module (state: link, force). The directories above the walk's entries (dest, and
+ * dest/<dir> for `src: dir`) are made with those attributes only when missing, as the copy module makes
+ * a file's parents. Registered: with exactly one file, the result of the last module run (files, then
+ * directories, then links); otherwise dest (with its "/"), src and changed.
+ */
+async function planDirectoryCopy(ctx: ModuleContext, a: Args, top: string): Promise<Plan> {
+  const trailing = a.src!.endsWith('/');
+  let tree: CopyTree;
+  try {
+    tree = walkCopyTree(top, trailing, a.local_follow);
+  } catch (e) {
+    throw new ModuleFailure((e as Error).message);
+  }
+  const dest = a.dest.endsWith('/') ? a.dest : `${a.dest}/`;
+  const at = (rel: string): string => (rel === '' ? dest : posix.join(dest, rel));
+  const steps: Step[] = [];
+  let order = 0;
+
+  // The deepest directory above the entries that the walk does not list: made (with the levels above it) only if missing.
+  const walked = new Set(tree.directories.map(([, rel]) => rel));
+  const entries = [...tree.files, ...tree.directories, ...tree.symlinks].map(([, rel]) => rel);
+  const above = entries.length ? (trailing ? '' : posix.basename(top)) : undefined;
+  const dirMode = a.directory_mode;
+  if (above !== undefined && !walked.has(above)) {
+    const p = plannedProbe(ctx, await remote(probeFile(ctx.conn, at(above), { follow: true })));
+    if (!p.exists) steps.push({ plan: await fileModule.plan(fileArgs(a, { path: at(above), state: 'directory', mode: dirMode }), ctx), path: at(above), order: -1 });
+  }
+  // Applied before the files (they may go into these), though the action plugin runs them after: same end state.
+  const dirSteps: Step[] = [];
+  for (const [, rel] of tree.directories) {
+    dirSteps.push({ plan: await fileModule.plan(fileArgs(a, { path: at(rel), state: 'directory', mode: dirMode }), ctx), path: at(rel), order: 0 });
+  }
+  steps.push(...dirSteps);
+  const follow = tree.directories.length ? false : a.follow;
+  for (const [file, rel] of tree.files) {
+    const src = await localFileSource(file, await stat(file), a.decrypt);
+    const plan = await planPutContent(ctx, src, {
+      ...putOptions({ ...a, follow }),
+      dest: `${at(posix.dirname(rel) === '.' ? '' : posix.dirname(rel)).replace(/\/?$/, '/')}`,
+      mode: a.mode === 'preserve' ? src.mode : a.mode,
+      srcName: posix.basename(rel),
+    });
+    // force: false and the file there: the action plugin runs no module for it.
+    steps.push({ plan, path: at(rel), order: plan.msg === KEPT_BY_FORCE ? -1 : order++ });
+  }
+  for (const s of dirSteps) s.order = order++;
+  // In a run, a link's directory may only exist once the steps above are applied: plan it as --check would, knowing that.
+  const linkCtx: ModuleContext = ctx.check ? ctx : { ...ctx, check: true, planned: scratchPlannedPaths(ctx.planned) };
+  if (!ctx.check) for (const rel of [...walked, above ?? '']) planDirectoryCreation(linkCtx, at(rel));
+  for (const [target, rel] of tree.symlinks) {
+    const args = fileArgs(a, { path: at(rel), src: target, state: 'link', force: true, mode: a.mode === 'preserve' ? undefined : a.mode, ...(tree.directories.length ? { follow: false } : {}) });
+    steps.push({ plan: await fileModule.plan(args, linkCtx), path: at(rel), order: order++ });
+  }
+
+  const changed = steps.filter((s) => s.plan.changed);
+  const shownSrc = trailing ? `${top.replace(/\/+$/, '')}/` : top;
+  const last = tree.files.length === 1 && order > 0 ? steps.reduce((m, s) => (s.order > m.order ? s : m)) : undefined;
+  const lastResult = (s: Step, r: Record<string, unknown> | void): Record<string, unknown> => {
+    const res = { ...s.plan.result, ...(r ?? {}) };
+    return 'dest' in res ? res : { ...res, dest: res.path ?? s.path };
+  };
+  const diff = changed.flatMap((s) => s.plan.diff ?? []);
+  return {
+    changed: changed.length > 0,
+    msg: changed.length ? changed.map((s) => s.plan.msg).join('; ') : `${entries.length} entries already as wanted`,
+    done: changed.map((s) => s.plan.done ?? s.plan.msg).join('; '),
+    diff: diff.length ? diff : undefined,
+    result: last ? lastResult(last, undefined) : { dest, src: shownSrc },
+    apply: async () => {
+      let lastApplied: Record<string, unknown> | void = undefined;
+      for (const s of changed) {
+        const r = await s.plan.apply?.();
+        if (s === last) lastApplied = r;
+      }
+      return last ? lastResult(last, lastApplied) : undefined;
+    },
+  };
+}
+
 export default defineModule<Args>({
   name: 'copy',
   pathArgs: (a: Args) => (a.remote_src ? ['src', 'dest'] : ['dest']),
@@ -111,14 +226,20 @@ export default defineModule<Args>({
       // --check: a fetch earlier in this run would (re)write src; its bytes are not known yet.
       return { changed: true, msg: `${a.dest} would be written from ${a.src} (fetched earlier in this run)`, result: { dest: a.dest, src: a.src } };
     }
+    if (a.content === undefined && !a.remote_src && statSync(ctx.resolveLocalPath(a.src!, 'file'), { throwIfNoEntry: false })?.isDirectory()) {
+      // Ansible sets them on every file and directory of the walk; nodemend fails rather than skip them.
+      if (a.attributes !== undefined) throw new ModuleFailure('attributes with a directory src is not supported (set them with file on each path)');
+      return planDirectoryCopy(ctx, a, ctx.resolveLocalPath(a.src!, 'file'));
+    }
     const src: Source = a.content !== undefined ? bytesSource(Buffer.from(a.content, 'utf8')) : a.remote_src ? await remoteSource(ctx, a.src!) : await localSource(ctx, a.src!, a.decrypt);
     const plan = await planPutContent(ctx, src, {
       ...putOptions(a),
       remoteSrc: a.remote_src,
       mode: a.mode === 'preserve' ? src.mode : a.mode,
       srcName: a.src !== undefined ? basename(a.remote_src ? posix.normalize(a.src) : a.src) : undefined,
+      diffSource: a.content !== undefined ? 'dynamically generated' : a.remote_src ? undefined : ctx.resolveLocalPath(a.src!, 'file'),
     });
     if (a.src !== undefined) plan.result = { ...plan.result, src: a.src };
-    return plan;
+    return withAttributes(plan, ctx, typeof plan.result?.dest === 'string' ? plan.result.dest : a.dest, a.attributes);
   },
 });

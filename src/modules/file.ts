@@ -45,6 +45,7 @@ import { applyMode, chmodArgument, formatMode, parseMode } from './lib/mode.js';
 import { remote, run, runAndStat } from './lib/remote.js';
 import { parseTree, planTree, treeListing } from './lib/file-tree.js';
 import { pathInfo } from './lib/path-info.js';
+import { ATTRIBUTES_ALIAS, attributesFields, withAttributes } from './lib/attributes.js';
 
 /** 'now', 'preserve', or a time in the host's local time, read with its *_time_format (file.py's get_timestamp_for_time). */
 const timeArg = z.string();
@@ -57,6 +58,7 @@ const schema = withAliases(
       state: z.enum(['file', 'directory', 'link', 'hard', 'touch', 'absent']).optional(),
       src: z.string().min(1).optional(),
       ...attrFields,
+      ...attributesFields,
       ...seFields,
       recurse: boolArg.default(false),
       force: boolArg.default(false),
@@ -71,6 +73,7 @@ const schema = withAliases(
     .superRefine((a, ctx) => {
       const bad = (message: string) => ctx.addIssue({ code: 'custom', message });
       if (a.recurse && a.state !== 'directory') bad('recurse needs state: directory');
+      if (a.recurse && a.attributes !== undefined) bad('attributes with recurse is not supported (set them on each path)');
       // state: link without src updates an existing link (ensure_symlink; the plan fails on anything else).
       if (a.state === 'hard' && a.src === undefined) bad(`state: ${a.state} needs src`);
       if (a.src !== undefined && a.state !== 'link' && a.state !== 'hard') bad("src option requires state to be 'link' or 'hard'");
@@ -79,7 +82,7 @@ const schema = withAliases(
       if ((a.state === 'link' || a.state === 'hard' || a.state === 'absent') && (a.modification_time || a.access_time)) bad(`times cannot be set with state: ${a.state}`);
       if (a.path.replace(/\/+$/, '') === '') bad('refusing to manage /');
     }),
-  { dest: 'path', name: 'path' },
+  { dest: 'path', name: 'path', ...ATTRIBUTES_ALIAS },
 );
 
 type Args = z.infer<typeof schema>;
@@ -650,7 +653,15 @@ export default defineModule<Args>({
   pathArgs: ['path', 'src'],
   description: 'Manage a path: directory, file attributes, touch, symlink, absent (mode/owner/group, recurse)',
   schema,
-  async plan(args, ctx) {
+  async plan(a, ctx) {
+    // As Ansible: attributes after everything else, on the path (not for state: absent).
+    const plan = await planFile(a, ctx);
+    return a.state === 'absent' ? plan : withAttributes(plan, ctx, a.path, a.attributes);
+  },
+});
+
+async function planFile(args: Args, ctx: ModuleContext): Promise<Plan> {
+  {
     let a = args;
     const follow = a.follow && a.state !== 'link' && a.state !== 'hard' && a.state !== 'absent';
     // In check mode, as earlier tasks of the run would have left the path.
@@ -687,5 +698,5 @@ export default defineModule<Args>({
         return planExisting(ctx, a, p, ex, a.state ?? p.type, ad);
       }
     }
-  },
-});
+  }
+}

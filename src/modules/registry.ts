@@ -41,6 +41,8 @@ import selinux from './selinux.js';
 import yumRepository from './yum_repository.js';
 import rpmKey from './rpm_key.js';
 import validateArgumentSpec from './validate_argument_spec.js';
+import tempfile from './tempfile.js';
+import pause from './pause.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -87,6 +89,8 @@ const ALL: ModuleDef[] = [
   yumRepository,
   rpmKey,
   validateArgumentSpec,
+  tempfile,
+  pause,
 ];
 
 /** Modules by short name. */
@@ -112,6 +116,19 @@ export function findModule(name: string): ModuleDef | undefined {
   const m = MODULES.get(ALIASES[short] ?? short);
   const ns = name.slice(0, dot);
   return m && (ns === BUILTIN || ns === 'ansible.legacy' || ns === (m.collection ?? BUILTIN)) ? m : undefined;
+}
+
+/**
+ * Every name findModule accepts, with its module: the short name and 2.14's second names, each also
+ * as `ansible.builtin.` / `ansible.legacy.` + short and under the module's own collection (the
+ * editor schema lists exactly these).
+ */
+export function acceptedModuleNames(): [string, ModuleDef][] {
+  return [...MODULES.values()].flatMap((m) => {
+    const shorts = [m.name, ...Object.keys(ALIASES).filter((a) => ALIASES[a] === m.name)];
+    const spaces = [BUILTIN, 'ansible.legacy', ...(m.collection ? [m.collection] : [])];
+    return shorts.flatMap((short) => [short, ...spaces.map((ns) => `${ns}.${short}`)].map((n): [string, ModuleDef] => [n, m]));
+  });
 }
 
 /** Every name a task may use for a module, for "did you mean". */

@@ -18,13 +18,14 @@ import type { HostState, RunOptions } from './options.js';
 import { splitBatches } from './batches.js';
 import { implicitLocalhost, isImplicitLocalhost } from '../load/localhost.js';
 import { tagsSelect } from './tags.js';
-import { becomeOf } from './privilege.js';
+import { becomeOf, inventoryBecome } from './privilege.js';
 import { includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, type TaskEnv } from './task-runner.js';
 import { includeTitle, mayBeNoLog, taskDisplayName, taskTitle } from './task-title.js';
 import { buildScope, withFacts } from './scope.js';
 import { evaluateCondition } from '../load/expr/index.js';
 import { unwrapUnsafe } from '../load/expr/unsafe.js';
 import { startsAt } from './start-at.js';
+import { findModule } from '../modules/registry.js';
 import { optionsVars, PlayHosts, playVars } from './magic-vars.js';
 
 export interface ExecutorInput {
@@ -231,7 +232,7 @@ function playBecome(play: Play, h: HostRun, scope: () => Record<string, unknown>
   try {
     return becomeOf(play.become, play.become_user, play.loc, h, scope());
   } catch {
-    return h.inv.connection.become ? { method: 'sudo', user: h.inv.connection.become_user ?? 'root', password: h.inv.connection.become_password } : undefined;
+    return inventoryBecome(h.inv);
   }
 }
 
@@ -590,7 +591,8 @@ async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx
   }
   // run_once is decided once, on the batch's first host (as Ansible templates it); an unreadable value runs on every host, where it fails.
   const runOnce = hosts.length > 0 && (await keywordOnHost(task, inh, hosts[0], ctx.env, task.run_once, 'run_once').catch(() => false)) === true;
-  const targets = runOnce ? hosts.slice(0, 1) : hosts;
+  // pause (BYPASS_HOST_LOOP in Ansible) runs for the first host alone, like run_once but registering nothing elsewhere.
+  const targets = runOnce || findModule(task.module)?.bypassHostLoop ? hosts.slice(0, 1) : hosts;
   // Templated once, on the first host, as Ansible's TASK banner: every report shows this one title.
   const title = await taskTitle(task, inh, targets[0], ctx.env.scopeBase);
   emit({ type: 'task-start', play: ctx.play.name, task: title, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, hosts: targets.map((h) => h.name), isHandler });

@@ -11,7 +11,7 @@
  * Ansible. nodemend becomes only through `sudo -H` (`-n`, or `-S` with a password): a method, an
  * executable or flags other than those fail the task instead of being ignored.
  */
-import type { BoolKeyword, Loc } from '../load/model.js';
+import type { BoolKeyword, InventoryHost, Loc } from '../load/model.js';
 import type { BecomeSpec } from '../transport/types.js';
 import type { HostRun } from './host-run.js';
 import { renderDeep } from '../load/expr/index.js';
@@ -62,6 +62,16 @@ export function becomeOf(become: BoolKeyword | undefined, becomeUser: string | u
   const user = userVar !== undefined ? String(userVar.value) : becomeUser !== undefined ? String(unwrapUnsafe(renderDeep(becomeUser, scope, loc))) : 'root';
   const pass = varValue(scope, VARS.become_pass, loc);
   return { method: 'sudo', user, password: pass !== undefined ? String(pass.value) : host.inv.connection.become_password };
+}
+
+/**
+ * The privilege the inventory alone gives a host (`connection: become` / `become_user` /
+ * `become_password`), for work no play keyword or variable governs: the run lock, and a play
+ * whose become could not be decided for its fact gathering.
+ */
+export function inventoryBecome(host: InventoryHost): BecomeSpec | undefined {
+  const c = host.connection;
+  return c.become ? { method: 'sudo', user: c.become_user ?? 'root', password: c.become_password } : undefined;
 }
 
 /** `-H -S -n` in any order (sudo reads them so), nothing else. */

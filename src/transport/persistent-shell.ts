@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
 import { quote } from './quote.js';
 import { libraryBodies } from './shell-library.js';
+import { traceRemote } from './trace.js';
 
 /**
  * The shell side. Every command runs in its own `sh -c`; the rest is shell builtins: the
@@ -189,6 +190,7 @@ export class PersistentShell {
       }
       text = text.split(body).join(`. ${quote(`${this.dir}/l${id}`)}\n`);
     }
+    traceRemote({ kind: 'shell-input', text: libs + text });
     const lines = text.split('\n').length;
     const stdin = c.stdin === undefined ? Buffer.alloc(0) : Buffer.isBuffer(c.stdin) ? c.stdin : Buffer.from(c.stdin, 'utf8');
     const tmo = c.timeoutSec ? Math.max(1, Math.ceil(c.timeoutSec)) : 0;

@@ -376,8 +376,9 @@ export interface LocalFileContent {
  * unless given (as Ansible does); new files get 0666 & ~umask. Where SELinux is enabled the
  * file keeps its label, a new one gets its path's default (selinux-label.ts).
  *
- * The host checks the temp file's length and sha256 against what the controller sent
- * before the rename: input cut short (a lost connection or a killed controller ends the
+ * The host checks the temp file's length against what the controller sent before the
+ * rename, and its sha256 where the bytes come from a file (one on the controller may change
+ * while it is streamed; a `src` on the host while it is copied): input cut short (a lost connection or a killed controller ends the
  * input early, and `cat` takes that for the end of the file) or a short write on a full
  * disk removes the temp file and keeps the old destination. The temp file is removed on
  * any failure or signal; one left by a host crash (`.nodemend.*` in the same directory)
@@ -393,7 +394,9 @@ export async function writeFileAtomic(shell: RemoteShell, path: string, content:
   const tmp = `.nodemend.${randomBytes(8).toString('hex')}`;
   // install(1) can create, fill and chmod the temp file in one process when the mode is plain octal.
   const installable = opts.sourcePath === undefined && opts.mode !== undefined && /^[0-7]+$/.test(opts.mode) && parseInt(opts.mode, 8) <= 0o777;
-  const script = sh`p=${path}; d=${posix.dirname(path)}; t=${posix.join(posix.dirname(path), tmp)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}; inst=${installable ? 1 : 0}; len=${size ?? ''}; sum=${sum ?? ''}; val=${opts.validate ? 1 : 0}; tsfs=${testSelinuxfs()}
+  // Bytes held in memory here go on stdin as they are: the host checks their length only (WRITE_BODY).
+  const inMemory = data !== undefined && opts.sourcePath === undefined;
+  const script = sh`p=${path}; d=${posix.dirname(path)}; t=${posix.join(posix.dirname(path), tmp)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}; inst=${installable ? 1 : 0}; len=${size ?? ''}; sum=${sum ?? ''}; hash=${inMemory ? 0 : 1}; val=${opts.validate ? 1 : 0}; tsfs=${testSelinuxfs()}
 vd() { ${opts.validate ?? raw(':')}
 }
 sx() { ${opts.chcon?.length ? sh`chcon ${opts.chcon} "$t"` : raw(':')}
@@ -491,9 +494,13 @@ if seon; then sx || die 14 "invalid selinux context for $p"; fi
 st=$(stat -c "$sfmt" -- "$t" 2>/dev/null) || [ -n "$st" ] || die 11 "cannot stat $t"
 set -- $st
 [ -z "$len" ] || [ "$4" = "$len" ] || die 12 "only $4 of $len bytes reached $t (input cut short or disk full); $p left as it was"
+# Bytes from the controller's memory (hash=0) come over SSH, which delivers them intact or not
+# at all: a complete length is the check, and $sum their sha256 (a sha256sum costs ~1.5 ms).
+# A controller file (it may change while streamed) or a host file (src) is hashed here.
 sha=-
-if [ "$4" != 0 ] || [ -z "$len" ]; then sha=$(sha256sum < "$t") || die 11 "cannot read $t"; sha=\${sha%% *}
-else sha=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855; fi
+if [ "$4" = 0 ] && [ -n "$len" ]; then sha=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+elif [ "$hash" = 0 ] && [ -n "$len" ] && [ -n "$sum" ]; then sha=$sum
+else sha=$(sha256sum < "$t") || die 11 "cannot read $t"; sha=\${sha%% *}; fi
 [ -z "$sum" ] || [ "$sha" = "$sum" ] || die 12 "$t has sha256 $sha, not the $sum sent (input damaged or $src changed while copied); $p left as it was"
 # validate: the task's check on the complete temp file; a refusal leaves $p as it was.
 if [ "$val" = 1 ]; then vd < /dev/null; vrc=$?; [ "$vrc" = 0 ] || { printf '\\nNMVALIDATE %s\\n' "$vrc" >&2; exit ${RC_VALIDATE_FAILED}; }; fi

@@ -22,6 +22,7 @@ import { appendKnownHost, checkHostKey, fingerprint, keyTypeOf, knownHostsName, 
 import { Semaphore } from './semaphore.js';
 import { FileSink } from './file-sink.js';
 import { MAX_SPOOLED_STDIN, PersistentShell, SHELL_SERVER, ShellEnded } from './persistent-shell.js';
+import { traceRemote } from './trace.js';
 
 const { Client } = ssh2;
 type Ssh2Client = InstanceType<typeof Client>;
@@ -354,6 +355,7 @@ export class SshConnection implements HostConnection {
   }
 
   exec(command: string | { toString(): string }, opts: ExecOptions = {}, become?: BecomeSpec): Promise<ExecResult> {
+    traceRemote({ host: this.hostName, kind: 'command', as: become?.user ?? '', text: String(command) });
     if (opts.timeoutSec === undefined) return this.route(String(command), opts, become);
     this.timedAs.set(become?.user ?? '', become);
     this.timedInFlight++;
@@ -591,6 +593,7 @@ export class SshConnection implements HostConnection {
    * retry that briefly (about 2 s in all) instead of failing the task.
    */
   private openExecChannel(client: Ssh2Client, line: string, attempt: number, cb: (err: Error | undefined, stream: ClientChannel) => void): void {
+    if (attempt === 0) traceRemote({ host: this.hostName, kind: 'channel', text: line });
     client.exec(line, (err, stream) => {
       if (!err) return cb(undefined, stream);
       if (this.lost || this.client !== client) return cb(new UnreachableError(this.hostName, `${this.where}: connection lost (${this.lost ?? 'closed'})`), stream);

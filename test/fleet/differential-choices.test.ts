@@ -59,6 +59,28 @@ const facts = d.case('ansible_facts before any facts are gathered', {
       register: cmp`,
 });
 
+const includeRole = d.case('include_role and its own row', {
+  controllerFiles: { 'roles/h19f_inc/tasks/main.yml': '- name: inside the role\n  debug: { msg: in }\n' },
+  tasks: `
+    - name: the include
+      include_role: { name: h19f_inc }
+    - name: after it
+      debug: { msg: after }`,
+});
+
+const loopInvocation = d.case('a loop result per item', {
+  tasks: `
+    - name: write items
+      copy: { content: "{{ item }}\\n", dest: "{{ dir }}/{{ item }}" }
+      loop: [a, b]
+      register: items
+    - name: secret items
+      copy: { content: "{{ item }}\\n", dest: "{{ dir }}/s-{{ item }}" }
+      loop: [c]
+      no_log: true
+      register: secret`,
+});
+
 beforeAll(() => d.run(), 900_000);
 
 describe('blockinfile: an end marker on a last line without newline (a documented difference)', () => {
@@ -170,4 +192,29 @@ describe('strict unknown keys: the same playbooks through both tools', () => {
     },
     300_000,
   );
+});
+
+describe('include_role: the include task itself (a documented difference)', () => {
+  it("Ansible's callback reports the include_role task ok; nodemend's report has the role's tasks only, in the same order", () => {
+    for (const mode of ['check', 'run', 'rerun'] as const) {
+      expect(includeRole.ansible[mode].tasks.map((t) => `${t.name}: ${t.status}`)).toEqual(['the include: ok', 'h19f_inc : inside the role: ok', 'after it: ok']);
+      expect(includeRole.nodemend[mode].tasks).toEqual(includeRole.ansible[mode].tasks.filter((t) => t.name !== 'the include'));
+    }
+  });
+});
+
+describe('loop results: invocation (a documented difference)', () => {
+  it("Ansible keeps each item module's invocation.module_args; nodemend registers none, the documented keys are equal", () => {
+    const a = loopInvocation.ansible.run.registered.items.results;
+    const n = loopInvocation.nodemend.run.registered.items.results;
+    expect(a.map((r: any) => Object.keys(r.invocation))).toEqual([['module_args'], ['module_args']]);
+    expect(n.some((r: any) => 'invocation' in r)).toBe(false);
+    for (const mode of ['run', 'rerun'] as const) {
+      for (const reg of ['items', 'secret']) {
+        const keys = ['dest', 'checksum', 'md5sum', 'size', 'changed', 'mode', 'state', 'item', 'ansible_loop_var', 'failed'];
+        const pick = (rs: any[]) => rs.map((r) => Object.fromEntries(keys.map((k) => [k, r[k]])));
+        expect(pick(loopInvocation.nodemend[mode].registered[reg].results)).toEqual(pick(loopInvocation.ansible[mode].registered[reg].results));
+      }
+    }
+  });
 });

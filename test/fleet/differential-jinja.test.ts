@@ -188,6 +188,16 @@ describe.each(['run', 'rerun'] as const)('%s', (mode) => {
 
 describe('a template neither engine supports', () => {
   const listener = connectionCounter();
+  /** validate and run both exit 1 at bad.conf.j2's `{% macro %}` (line 4, column 4), and no host hears from either. */
+  const refusedAtMacro = async (pb: string, inv: string, template: string): Promise<void> => {
+    for (const cmd of ['validate', 'run']) {
+      const r = await runCli([cmd, pb, '-i', inv]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`${template}:4:4: '{% macro %}' is not supported`);
+      expect(r.stderr).toContain('no host was contacted');
+    }
+    expect(listener.count()).toBe(0);
+  };
 
   it('fails validate and run with the template file:line:col, no host contacted', async () => {
     const dir = workDir('s13c-badtemplate');
@@ -196,13 +206,7 @@ describe('a template neither engine supports', () => {
     writeFileSync(join(dir, 'templates', 'bad.conf.j2'), 'ok\n{% for x in xs %}\n{{ x }}\n{% macro m() %}{% endmacro %}\n{% endfor %}\n');
     const pb = join(dir, 'site.yaml');
     writeFileSync(pb, `- hosts: ${HOST}\n  tasks:\n    - template: { src: bad.conf.j2, dest: /tmp/nm-s13c-bad.conf }\n`);
-    for (const cmd of ['validate', 'run']) {
-      const r = await runCli([cmd, pb, '-i', inv]);
-      expect(r.code, r.stderr).toBe(1);
-      expect(r.stderr).toContain(`${join(dir, 'templates', 'bad.conf.j2')}:4:4: '{% macro %}' is not supported`);
-      expect(r.stderr).toContain('no host was contacted');
-    }
-    expect(listener.count()).toBe(0);
+    await refusedAtMacro(pb, inv, join(dir, 'templates', 'bad.conf.j2'));
   });
 
   it.each([
@@ -215,13 +219,7 @@ describe('a template neither engine supports', () => {
     writeFileSync(join(dir, 'templates', 'bad.conf.j2'), 'ok\n{% for x in xs %}\n{{ x }}\n{% macro m() %}{% endmacro %}\n{% endfor %}\n');
     const pb = join(dir, 'site.yaml');
     writeFileSync(pb, `- hosts: ${HOST}\n  vars: { n: bad }\n  tasks:\n    - template:\n        dest: /tmp/nmdiff-h18g-bad.conf\n        src: ${src}\n`);
-    for (const cmd of ['validate', 'run']) {
-      const r = await runCli([cmd, pb, '-i', inv]);
-      expect(r.code, r.stderr).toBe(1);
-      expect(r.stderr).toContain(`${join(dir, 'templates', 'bad.conf.j2')}:4:4: '{% macro %}' is not supported`);
-      expect(r.stderr).toContain('no host was contacted');
-    }
-    expect(listener.count()).toBe(0);
+    await refusedAtMacro(pb, inv, join(dir, 'templates', 'bad.conf.j2'));
   });
 
   it('a #jinja2: header key nodemend cannot honour fails validate at the template line 1, no host contacted', async () => {

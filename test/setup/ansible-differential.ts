@@ -73,7 +73,8 @@ export interface CaseSpec {
   vars?: Record<string, unknown>;
   files?: Record<string, FileSpec>;
   paths?: string[];
-  controllerFiles?: Record<string, string>;
+  /** Text, or a symbolic link (`{ link: target }`) or an empty directory (`{ dir: true }`). */
+  controllerFiles?: Record<string, string | { link: string } | { dir: true }>;
   /** Dump the registered results from a second play of the same name (for cases that end their play early: meta end_play / end_host). */
   dumpInNextPlay?: boolean;
   /**
@@ -305,7 +306,7 @@ function normalise<T>(v: T, dir: string): T {
 
 /** `register: name` in the case's text and controller files (their YAML is not parsed: tags such as !unsafe stay as written). */
 function registerNames(spec: CaseSpec): string[] {
-  const texts = [spec.tasks, spec.handlers ?? '', ...Object.values(spec.controllerFiles ?? {})];
+  const texts = [spec.tasks, spec.handlers ?? '', ...Object.values(spec.controllerFiles ?? {}).filter((t) => typeof t === 'string')];
   const names = new Set<string>();
   for (const t of texts) for (const m of t.matchAll(/^\s*(?:-\s+)?register:\s*["']?([A-Za-z_]\w*)/gm)) names.add(m[1]);
   return [...names];
@@ -403,7 +404,9 @@ export class Differential {
         for (const c of this.cases) {
           for (const [rel, text] of Object.entries(c.spec.controllerFiles ?? {})) {
             mkdirSync(dirname(join(work, rel)), { recursive: true });
-            writeFileSync(join(work, rel), text);
+            if (typeof text === 'string') writeFileSync(join(work, rel), text);
+            else if ('link' in text) symlinkSync(text.link, join(work, rel));
+            else mkdirSync(join(work, rel), { recursive: true });
           }
         }
         const runner = tool === 'ansible' ? new AnsibleRunner(work, this.host, this.extraArgs, this.inventory) : new NodemendRunner(work, this.host, this.extraArgs, this.inventory);

@@ -38,9 +38,10 @@ export interface TextEditOptions extends WantedAttrs {
   warnings?: string[];
   /**
    * The `diff` the Ansible module registers (module.exit_json's diff=): `lines` as lineinfile and
-   * blockinfile (always, before/after empty without --diff), `replace` as replace (a content change under --diff).
+   * blockinfile (always, before/after empty without --diff), `replace` as replace (a content change under --diff),
+   * `ini` as community.general's ini_file (its single content pair, always, the texts under --diff).
    */
-  ansibleDiff?: 'lines' | 'replace';
+  ansibleDiff?: 'lines' | 'replace' | 'ini';
 }
 
 /** A module's arguments that are Ansible's file arguments of the same names (replace has no `create`, ini_file no `validate`). */
@@ -127,11 +128,14 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
  * the content pair (texts only under --diff, "" otherwise) and the "(file attributes)" pair (the
  * attributes that change, mode as '0%03o', owner/group as uid/gid); in check mode on a file that
  * does not exist yet, the content pair alone. replace: the content pair under --diff when it changes.
+ * ini_file: its one content pair, changed or not (attribute changes are not in it).
  */
 function registeredDiff(ctx: ModuleContext, o: TextEditOptions, probe: FileProbe, before: string, r: EditResult, d: AttrDelta | undefined): { diff?: unknown } {
   if (o.ansibleDiff === 'replace') return ctx.diff && r.changed ? { diff: { before_header: o.path, before, after_header: o.path, after: r.text } } : {};
-  if (o.ansibleDiff !== 'lines') return {};
   const header = (what: string) => ({ before_header: `${o.path} (${what})`, after_header: `${o.path} (${what})` });
+  // do_ini reads the file as Python text (utf-8-sig, universal newlines): no BOM, LF line ends.
+  if (o.ansibleDiff === 'ini') return { diff: { before: ctx.diff ? before.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n') : '', after: ctx.diff ? r.text : '', ...header('content') } };
+  if (o.ansibleDiff !== 'lines') return {};
   const content = { before: ctx.diff ? before : '', after: ctx.diff ? r.text : '', ...header('content') };
   if (ctx.check && !probe.exists) return { diff: content };
   const attrs = d?.changed ? ansibleAttrPair(d, probe) : {};

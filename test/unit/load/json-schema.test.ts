@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inventoryJsonSchema, playbookJsonSchema } from '../../../src/load/json-schema.js';
-import { MODULES } from '../../../src/modules/registry.js';
+import { findModule, MODULES } from '../../../src/modules/registry.js';
+import { taskKeywordShape } from '../../../src/load/schema.js';
 
 type Json = Record<string, any>;
 
@@ -31,6 +32,21 @@ describe('JSON Schemas for editors', () => {
     expect(objectsWith(schema, 'rescue').filter((s) => 'block' in s.properties)).toHaveLength(1);
     expect(objectsWith(schema, 'include_tasks')).toHaveLength(1);
     expect(objectsWith(schema, 'import_playbook')).toHaveLength(1);
+  });
+
+  it('lists exactly the module names the loader accepts', () => {
+    const [task] = objectsWith(playbookJsonSchema(), 'loop_control');
+    const listed = Object.keys(task.properties).filter((k) => !(k in taskKeywordShape));
+    // Every spelling a task might use, right or wrong: the schema must list it iff findModule takes it.
+    const shorts = [...MODULES.keys(), 'systemd_service', 'copyy'];
+    const spaces = ['', 'ansible.builtin.', 'ansible.legacy.', 'ansible.posix.', 'community.general.', 'community.crypto.'];
+    const probes = shorts.flatMap((s) => spaces.map((ns) => ns + s));
+    for (const name of probes) expect(listed.includes(name), name).toBe(findModule(name) !== undefined);
+    for (const name of listed) expect(findModule(name), name).toBeDefined();
+    expect(listed).toEqual(
+      expect.arrayContaining(['systemd_service', 'ansible.builtin.systemd_service', 'ansible.posix.sysctl', 'ansible.builtin.sysctl', 'ansible.legacy.copy', 'community.general.modprobe']),
+    );
+    expect(listed).not.toContain('community.general.sysctl');
   });
 
   it('describes an inventory: groups of hosts with connection settings', () => {

@@ -1,0 +1,90 @@
+/**
+ * What copy sends for a controller directory, as ansible-core 2.14's action plugin lists it
+ * (plugins/action/copy.py, _walk_dirs): the files, the directories and the symbolic links below
+ * `top`, each with its path relative to dest. rsync's rule for the top: `src: dir/` copies what is in
+ * dir, `src: dir` the directory itself (paths start with `dir/`). The top directory is never listed
+ * (the directories above the entries are created as the files need them).
+ *
+ * local_follow (default true in the action plugin): a link to a file sends the file it points to, a link
+ * to a directory is walked as a directory, unless that directory is one the walk is already inside (a
+ * circular link: kept as a link). A dangling link is always kept as a link. Without local_follow every
+ * link is kept as it reads (readlink).
+ */
+import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname, join, posix } from 'node:path';
+
+export interface CopyTree {
+  /** [controller path to read, path relative to dest]. */
+  files: [string, string][];
+  /** [controller path, path relative to dest]. */
+  directories: [string, string][];
+  /** [the link's text, path relative to dest]. */
+  symlinks: [string, string][];
+}
+
+const key = (st: Stats): string => `${st.dev}:${st.ino}`;
+const isLink = (p: string): boolean => lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+/** os.path.isdir / isfile: through links, false for a dangling one. */
+const statOf = (p: string): Stats | undefined => statSync(p, { throwIfNoEntry: false });
+
+/** The walk of `top` (a controller directory); `trailingSlash`: the task's src ended with "/". */
+export function walkCopyTree(top: string, trailingSlash: boolean, localFollow: boolean): CopyTree {
+  const tree: CopyTree = { files: [], directories: [], symlinks: [] };
+  if (!trailingSlash && isLink(top) && !localFollow) {
+    // 2.14 stores this one link as a bare tuple and then fails unpacking it: nothing is copied.
+    throw new Error(`src ${top} is a symbolic link to a directory and local_follow is false: Ansible 2.14 cannot copy it either`);
+  }
+
+  /** os.walk(dir) top-down, not descending into linked directories, as _recurse handles each level. */
+  const walk = (dir: string, rel: string, parents: ReadonlySet<string>): void => {
+    const names = readdirSync(dir).sort();
+    const subdirs: string[] = [];
+    for (const name of names) {
+      const path = join(dir, name);
+      const relPath = posix.join(rel, name);
+      const st = statOf(path);
+      if (st?.isDirectory()) {
+        subdirs.push(name);
+        continue;
+      }
+      if (isLink(path)) {
+        if (localFollow && st?.isFile()) tree.files.push([realpathSync(path), relPath]);
+        else tree.symlinks.push([readlinkSync(path), relPath]);
+      } else tree.files.push([path, relPath]);
+    }
+    for (const name of subdirs) {
+      const path = join(dir, name);
+      const relPath = posix.join(rel, name);
+      if (!isLink(path)) {
+        tree.directories.push([path, relPath]);
+        continue;
+      }
+      if (!localFollow) {
+        tree.symlinks.push([readlinkSync(path), relPath]);
+        continue;
+      }
+      const real = realpathSync(path);
+      const target = key(statSync(real));
+      if (parents.has(target)) {
+        tree.symlinks.push([readlinkSync(path), relPath]);
+        continue;
+      }
+      // The directories between this link and the part of the tree already known: a link to one of them is circular.
+      const between = new Set<string>();
+      for (let d = dirname(path); ; d = dirname(d)) {
+        const k = key(statSync(d));
+        if (parents.has(k) || d === dirname(d)) break;
+        between.add(k);
+      }
+      if (between.has(target)) {
+        tree.symlinks.push([readlinkSync(path), relPath]);
+        continue;
+      }
+      tree.directories.push([real, relPath]);
+      walk(real, relPath, new Set([...parents, ...between]));
+    }
+    for (const name of subdirs) if (!isLink(join(dir, name))) walk(join(dir, name), posix.join(rel, name), parents);
+  };
+  walk(top, trailingSlash ? '' : basename(top), new Set([key(statSync(top))]));
+  return tree;
+}
