@@ -510,6 +510,19 @@ function forcedCheckTasks(playbook: string): Set<string> {
   return names;
 }
 
+/** forcedCheckTasks of every task file of the work dir's roles (roles/NAME/tasks/*.yml): reported as "NAME : title". */
+function forcedRoleTasks(work: string): Set<string> {
+  const names = new Set<string>();
+  const roles = join(work, 'roles');
+  for (const role of existsSync(roles) ? readdirSync(roles) : []) {
+    const dir = join(roles, role, 'tasks');
+    for (const f of existsSync(dir) ? readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)) : []) {
+      for (const n of forcedCheckTasks(`- tasks:\n${readFileSync(join(dir, f), 'utf8').replace(/^/gm, '    ')}`)) names.add(`${role} : ${n}`);
+    }
+  }
+  return names;
+}
+
 export const modeArgs = (mode: Mode): string[] => (mode === 'check' ? ['--check', '--diff'] : ['--diff']);
 
 export class NodemendRunner implements Runner {
@@ -532,7 +545,7 @@ export class NodemendRunner implements Runner {
       };
       // A real run reports what it did, never what it would do (a module's done message): every module of every case.
       if (mode !== 'check') {
-        const forced = forcedCheckTasks(readFileSync(join(this.work, 'playbook.yaml'), 'utf8'));
+        const forced = new Set([...forcedCheckTasks(readFileSync(join(this.work, 'playbook.yaml'), 'utf8')), ...forcedRoleTasks(this.work)]);
         const said = Object.values(report.hosts)
           .flatMap((h) => h.tasks)
           .filter((t) => (t.status === 'ok' || t.status === 'changed') && !USER_TEXT.test(t.module) && !forced.has(t.task) && /\bwould\b/.test(t.msg ?? ''));
