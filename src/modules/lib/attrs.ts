@@ -176,11 +176,3 @@ export function describeAttrs(d: AttrDelta): string {
     .map((k) => `${k} ${d.before[k]} -> ${d.after[k]}`)
     .join(', ');
 }
-
-/** One side of the attributes pair as basic.py's set_*_if_different write it: mode '0%03o', owner/group numeric (an id given by name stays its name here). */
-export function ansibleAttrs(side: Record<string, string>, was?: FileProbe): Record<string, unknown> {
-  const id = (v: string, known: number | undefined) => (known !== undefined ? known : /^\d+$/.test(v) ? Number(v) : v);
-  return Object.fromEntries(
-    Object.entries(side).map(([k, v]) => [k, k === 'mode' ? `0${parseInt(v, 8).toString(8).padStart(3, '0')}` : k === 'owner' ? id(v, was?.uid) : k === 'group' ? id(v, was?.gid) : v]),
-  );
-}

@@ -9,7 +9,7 @@ import { posix } from 'node:path';
 import { sh } from '../../transport/quote.js';
 import { probeFile, sha256, writeFileAtomic, type FileProbe } from '../../transport/remote-file.js';
 import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../types.js';
-import { ansibleAttrs, assertOwnersExist, attrDelta, attrDiff, describeAttrs, fileWriteOptions, fixAttrsCommand, seArgs, type WantedAttrs } from './attrs.js';
+import { ansibleAttrPair, assertOwnersExist, attrDelta, attrDiff, describeAttrs, fileWriteOptions, fixAttrsCommand, seArgs, type WantedAttrs } from './attrs.js';
 import type { SeArgs } from '../../transport/selinux-label.js';
 import { contentDiff, MAX_DIFF_BYTES } from './diff.js';
 import { parentWillExist, plannedProbe, planPathState } from './planned-paths.js';
@@ -157,10 +157,8 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
     // remote_src: the copy module's own result, md5sum and all, dest's stat as it then is (--check: as it is).
     const { md5sum: _unchanged, ...fields } = fileResult(path, probe, src);
     // The file module's diff (initial_diff plus the attributes it changes); the copy module's (remote_src) registers none.
-    const fileDiff = {
-      before: { path, ...(d.changed ? ansibleAttrs(d.before, probe) : {}) },
-      after: { path, ...(d.changed ? ansibleAttrs(d.after) : {}) },
-    };
+    const pair = d.changed ? ansibleAttrPair(d, probe) : { before: {}, after: {} };
+    const fileDiff = { before: { path, ...pair.before }, after: { path, ...pair.after } };
     const result = o.remoteSrc ? { ...fileResult(path, probe, src), diff: undefined } : { ...fields, path, diff: fileDiff };
     if (!d.changed) return { changed: false, msg: 'content and attributes already as wanted', result };
     if (ctx.check) {
