@@ -116,6 +116,8 @@ export interface LoopSpec {
 export interface Task extends TaskCommon, LoopSpec {
   kind: 'task';
   module: string;
+  /** The module's name as written when it is not `module` (`ansible.builtin.copy`): Ansible's messages quote it. */
+  moduleAs?: string;
   /** The role whose files hold this task: reports title it `ROLE : NAME`, as Ansible does. */
   role?: string;
   /** Module arguments, templates unrendered; a free-form string already moved to its named arg. */

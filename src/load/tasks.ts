@@ -447,6 +447,7 @@ export class TaskLoader {
       kind: 'task',
       ...common,
       module: def.name,
+      ...(mod.key !== def.name ? { moduleAs: mod.key } : {}),
       ...(ctx.role ? { role: ctx.role.name } : {}),
       args,
       ...(loop ?? { loop_kind: 'loop', loop_var: 'item' }),

@@ -16,10 +16,11 @@ import fileModule from './file.js';
 import { parseRemoteTree, planTreeSync, remoteTreeListing, walkCopyTree, type CopyTree, type RemoteEntry } from './lib/copy-tree.js';
 import { parentWillExist, planDirectoryCreation, plannedProbe, scratchPlannedPaths } from './lib/planned-paths.js';
 import { assertOwnersExist, attrDelta, attrFields, modeForWrite, sameGroup, sameUser, seArgs, seFields } from './lib/attrs.js';
-import { boolArg, pathArg } from './lib/args.js';
+import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
 import { MAX_DIFF_BYTES } from './lib/diff.js';
 import { formatMode } from './lib/mode.js';
+import { ATTRIBUTES_ALIAS, attributesFields, withAttributes } from './lib/attributes.js';
 import { bytesSource, KEPT_BY_FORCE, planPutContent, putOptions, type PutSource } from './lib/put-content.js';
 import { remote, run } from './lib/remote.js';
 import { pathInfo } from './lib/path-info.js';
@@ -37,35 +38,39 @@ function contentText(v: unknown): string {
   return typeof v === 'object' && v !== null ? pyJson(v) : pyStr(v);
 }
 
-const schema = z
-  .strictObject({
-    src: pathArg.optional(),
-    content: z
-      .union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
-      .transform(contentText)
-      .optional(),
-    dest: pathArg,
-    ...attrFields,
-    ...seFields,
-    /** Octal/symbolic, or "preserve": the mode src has. */
-    mode: z.union([z.literal('preserve'), attrFields.mode.unwrap()]).optional(),
-    backup: boolArg.default(false),
-    force: boolArg.default(true),
-    remote_src: boolArg.default(false),
-    follow: boolArg.default(false),
-    validate: validateArg.optional(),
-    /** A recursive copy: the mode of the directories it makes (action/copy.py passes it to the file module). */
-    directory_mode: attrFields.mode.unwrap().optional(),
-    /** A controller src: follow the symbolic links in it (the action plugin's default), or copy them as links. */
-    local_follow: boolArg.default(true),
-    /** Vault: nodemend has none, so a vault-encrypted src fails as Ansible's does without a vault password; false copies its bytes as they are. */
-    decrypt: boolArg.default(true),
-  })
-  // action/copy.py's words (ansible-core's copy target asserts them).
-  .refine((a) => a.src !== undefined || a.content !== undefined, { message: 'src (or content) is required' })
-  .refine((a) => a.src === undefined || a.content === undefined, { message: 'src and content are mutually exclusive' })
-  .refine((a) => !(a.remote_src && a.src === undefined), { message: 'remote_src needs src' })
-  .refine((a) => !(a.mode === 'preserve' && a.src === undefined), { message: 'mode: preserve needs src' });
+const schema = withAliases(
+  z
+    .strictObject({
+      src: pathArg.optional(),
+      content: z
+        .union([z.string(), z.number(), z.boolean(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
+        .transform(contentText)
+        .optional(),
+      dest: pathArg,
+      ...attrFields,
+      ...attributesFields,
+      ...seFields,
+      /** Octal/symbolic, or "preserve": the mode src has. */
+      mode: z.union([z.literal('preserve'), attrFields.mode.unwrap()]).optional(),
+      backup: boolArg.default(false),
+      force: boolArg.default(true),
+      remote_src: boolArg.default(false),
+      follow: boolArg.default(false),
+      validate: validateArg.optional(),
+      /** A recursive copy: the mode of the directories it makes (action/copy.py passes it to the file module). */
+      directory_mode: attrFields.mode.unwrap().optional(),
+      /** A controller src: follow the symbolic links in it (the action plugin's default), or copy them as links. */
+      local_follow: boolArg.default(true),
+      /** Vault: nodemend has none, so a vault-encrypted src fails as Ansible's does without a vault password; false copies its bytes as they are. */
+      decrypt: boolArg.default(true),
+    })
+    // action/copy.py's words (ansible-core's copy target asserts them).
+    .refine((a) => a.src !== undefined || a.content !== undefined, { message: 'src (or content) is required' })
+    .refine((a) => a.src === undefined || a.content === undefined, { message: 'src and content are mutually exclusive' })
+    .refine((a) => !(a.remote_src && a.src === undefined), { message: 'remote_src needs src' })
+    .refine((a) => !(a.mode === 'preserve' && a.src === undefined), { message: 'mode: preserve needs src' }),
+  ATTRIBUTES_ALIAS,
+);
 
 type Args = z.infer<typeof schema>;
 
@@ -309,18 +314,25 @@ export default defineModule<Args>({
       return { changed: true, msg: `${a.dest} would be written from ${a.src} (fetched earlier in this run)`, result: { dest: a.dest, src: a.src } };
     }
     if (a.content === undefined && !a.remote_src && statSync(ctx.resolveLocalPath(a.src!, 'file'), { throwIfNoEntry: false })?.isDirectory()) {
+      // Ansible sets them on every file and directory of the walk; nodemend fails rather than skip them.
+      if (a.attributes !== undefined) throw new ModuleFailure('attributes with a directory src is not supported (set them with file on each path)');
       return planDirectoryCopy(ctx, a, ctx.resolveLocalPath(a.src!, 'file'));
     }
     const source = a.content !== undefined ? bytesSource(Buffer.from(a.content, 'utf8')) : a.remote_src ? await remoteSource(ctx, a.src!) : await localSource(ctx, a.src!, a.decrypt);
-    if (source === 'directory') return planRemoteDirectoryCopy(ctx, a);
+    if (source === 'directory') {
+      // The copy module sets them on the path its result names; not ported with a directory: refused, never skipped.
+      if (a.attributes !== undefined) throw new ModuleFailure('attributes with a directory src is not supported (set them with file on each path)');
+      return planRemoteDirectoryCopy(ctx, a);
+    }
     const src: Source = source;
     const plan = await planPutContent(ctx, src, {
       ...putOptions(a),
       remoteSrc: a.remote_src,
       mode: a.mode === 'preserve' ? src.mode : a.mode,
       srcName: a.src !== undefined ? basename(a.remote_src ? posix.normalize(a.src) : a.src) : undefined,
+      diffSource: a.content !== undefined ? 'dynamically generated' : a.remote_src ? undefined : ctx.resolveLocalPath(a.src!, 'file'),
     });
     if (a.src !== undefined) plan.result = { ...plan.result, src: a.src };
-    return plan;
+    return withAttributes(plan, ctx, typeof plan.result?.dest === 'string' ? plan.result.dest : a.dest, a.attributes);
   },
 });

@@ -23,7 +23,21 @@ import { z } from 'zod';
 import { raw, sh, type Raw } from '../transport/quote.js';
 import { DIRNAME_FN, parseStatLine, probeFile, STAT_FIELDS_FORMAT, writeFileAtomic, type FileProbe } from '../transport/remote-file.js';
 import { defineModule, ModuleFailure, type FileDiff, type ModuleContext, type Plan } from './types.js';
-import { assertOwnersExist, attrDelta, attrFields, describeAttrs, fixAttrsCommand, seArgs, seFields, type AttrDelta, type WantedAttrs } from './lib/attrs.js';
+import {
+  ansibleAttrPair,
+  assertOwnersExist,
+  attrDelta,
+  attrFields,
+  describeAttrs,
+  fixAttrsCommand,
+  seArgs,
+  seFields,
+  type AttrDelta,
+  type OwnerIds,
+  type Ownership,
+  type WantedAttrs,
+} from './lib/attrs.js';
+import { strptime, wallClockText } from './lib/strptime.js';
 import { chconArgs, SELINUX_ENABLED_FN, testSelinuxfs, wantedContext } from '../transport/selinux-label.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { forgetPlannedPath, parentWillExist, pathWouldExist, planDirectoryLevels, plannedProbe, planPathState } from './lib/planned-paths.js';
@@ -31,9 +45,11 @@ import { applyMode, chmodArgument, formatMode, parseMode } from './lib/mode.js';
 import { remote, run, runAndStat } from './lib/remote.js';
 import { parseTree, planTree, treeListing } from './lib/file-tree.js';
 import { pathInfo } from './lib/path-info.js';
+import { ATTRIBUTES_ALIAS, attributesFields, withAttributes } from './lib/attributes.js';
 
-/** 'now', 'preserve', or a touch -t timestamp in the host's local time (Ansible's default format %Y%m%d%H%M.%S). */
-const timeArg = z.string().regex(/^(now|preserve|\d{12}(\.\d{2})?)$/, 'expected "now", "preserve" or YYYYmmddHHMM.SS');
+/** 'now', 'preserve', or a time in the host's local time, read with its *_time_format (file.py's get_timestamp_for_time). */
+const timeArg = z.string();
+const DEFAULT_TIME_FORMAT = '%Y%m%d%H%M.%S';
 
 const schema = withAliases(
   z
@@ -42,24 +58,31 @@ const schema = withAliases(
       state: z.enum(['file', 'directory', 'link', 'hard', 'touch', 'absent']).optional(),
       src: z.string().min(1).optional(),
       ...attrFields,
+      ...attributesFields,
       ...seFields,
       recurse: boolArg.default(false),
       force: boolArg.default(false),
       follow: boolArg.default(true),
       modification_time: timeArg.optional(),
+      modification_time_format: z.string().default(DEFAULT_TIME_FORMAT),
       access_time: timeArg.optional(),
+      access_time_format: z.string().default(DEFAULT_TIME_FORMAT),
+      // Ansible's internal argument (its action plugins ask whether a path looks binary): answered alone.
+      _diff_peek: boolArg.optional(),
     })
     .superRefine((a, ctx) => {
       const bad = (message: string) => ctx.addIssue({ code: 'custom', message });
       if (a.recurse && a.state !== 'directory') bad('recurse needs state: directory');
-      if ((a.state === 'link' || a.state === 'hard') && a.src === undefined) bad(`state: ${a.state} needs src`);
-      if (a.src !== undefined && a.state !== 'link' && a.state !== 'hard') bad('src is only used with state: link or hard');
+      if (a.recurse && a.attributes !== undefined) bad('attributes with recurse is not supported (set them on each path)');
+      // state: link without src updates an existing link (ensure_symlink; the plan fails on anything else).
+      if (a.state === 'hard' && a.src === undefined) bad(`state: ${a.state} needs src`);
+      if (a.src !== undefined && a.state !== 'link' && a.state !== 'hard') bad("src option requires state to be 'link' or 'hard'");
       // Ansible links a relative src against its own working directory (a temp dir): never what a role means.
       if (a.state === 'hard' && a.src !== undefined && !posix.isAbsolute(a.src)) bad('state: hard needs an absolute src');
       if ((a.state === 'link' || a.state === 'hard' || a.state === 'absent') && (a.modification_time || a.access_time)) bad(`times cannot be set with state: ${a.state}`);
       if (a.path.replace(/\/+$/, '') === '') bad('refusing to manage /');
     }),
-  { dest: 'path', name: 'path' },
+  { dest: 'path', name: 'path', ...ATTRIBUTES_ALIAS },
 );
 
 type Args = z.infer<typeof schema>;
@@ -67,20 +90,56 @@ type Args = z.infer<typeof schema>;
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 /** A link's src as ensure_symlink checks it: a relative one from the link's directory. */
-const linkSrcPath = (a: Args): string => (posix.isAbsolute(a.src!) ? a.src! : posix.join(posix.dirname(a.path), a.src!));
+const linkSrcPath = (a: Args): string => (a.src === undefined ? a.path : posix.isAbsolute(a.src) ? a.src : posix.join(posix.dirname(a.path), a.src));
+
+/** A time as file.py's get_timestamp_for_time gives it: null (preserve), 'now' (its Sentinel), or a local wall-clock time the host turns into seconds. */
+type TimeSpec = null | 'now' | { text: string };
+
+function timeSpec(value: string | undefined, format: string, state: string | undefined): TimeSpec {
+  // keep_backward_compatibility_on_timestamps: touch's times default to now, the other states' to preserve.
+  const v = value ?? (state === 'touch' ? 'now' : 'preserve');
+  if (v === 'preserve') return null;
+  if (v === 'now') return 'now';
+  try {
+    return { text: wallClockText(strptime(v, format)) };
+  } catch (e) {
+    throw new ModuleFailure(`Error while obtaining timestamp for time ${v} using format ${format}: ${(e as Error).message}`);
+  }
+}
+
+const times = (a: Args) => ({ m: timeSpec(a.modification_time, a.modification_time_format, a.state), a: timeSpec(a.access_time, a.access_time_format, a.state) });
+
+/** Who a new path belongs to before its attributes are set, and its mode then: what set_*_if_different compare (the plan's @@me). */
+const MAKER_SCRIPT = 'echo @@me; id -u; id -g; id -un; id -gn; umask';
 
 // Sections of the plan's extra script output, one "@@name" line before each.
 function extraScript(a: Args): Raw | undefined {
   const parts: string[] = [];
-  if (a.recurse) parts.push(sh`echo @@tree; [ -d ${a.path} ] && ${treeListing(a.path)}`.text);
-  if ([a.modification_time, a.access_time].some((t) => t && /^\d/.test(t))) {
-    // Formatted on the host, in its local time, the way touch -t reads a timestamp.
-    parts.push(sh`echo @@times; if [ -e ${a.path} ]; then set -- $(stat -L -c '%Y %X' -- ${a.path}); date -d "@$1" +%Y%m%d%H%M.%S; date -d "@$2" +%Y%m%d%H%M.%S; fi`.text);
+  if (a._diff_peek !== undefined) {
+    // execute_diff_peek: a NUL byte in the first 8192 bytes (an unreadable path reads as text).
+    return sh`echo @@peek; head -c 8192 -- ${a.path} 2>/dev/null | od -An -tx1 | grep -q ' 00' && echo binary`;
   }
+  if (a.recurse) parts.push(sh`echo @@tree; [ -d ${a.path} ] && ${treeListing(a.path)}`.text);
+  const t = times(a);
+  const formatted = (['m', 'a'] as const).filter((k) => t[k] !== null && t[k] !== 'now');
+  // The seconds a wall-clock time is in the host's time zone (time.mktime there).
+  if (formatted.length) parts.push(['echo @@times', ...formatted.map((k) => sh`echo ${k} $(date -d ${(t[k] as { text: string }).text} +%s)`.text)].join('; '));
+  const named = (v: string | undefined) => v !== undefined && !/^\d+$/.test(v);
+  if (named(a.owner) || named(a.group)) {
+    parts.push(
+      ['echo @@ids', named(a.owner) ? sh`echo u $(id -u -- ${a.owner!} 2>/dev/null)`.text : '', named(a.group) ? sh`echo g $(getent group -- ${a.group!} | cut -d: -f3)`.text : '']
+        .filter(Boolean)
+        .join('; '),
+    );
+  }
+  if ((a.state === 'touch' || a.state === 'directory' || a.state === 'link') && (a.mode ?? a.owner ?? a.group) !== undefined) parts.push(MAKER_SCRIPT);
+  if (a.state === 'absent') parts.push(sh`echo @@walk; [ -d ${a.path} ] && [ ! -L ${a.path} ] && find ${a.path} -mindepth 1 -printf '%Y %y %p\n'`.text);
   if (a.state === 'hard') parts.push(sh`echo @@src; [ -e ${a.src!} ] && stat -L -c ${STAT_FIELDS_FORMAT} -- ${a.src!}`.text);
   if (a.state === 'link') {
     const resolved = linkSrcPath(a);
     parts.push(sh`echo @@src; [ -e ${resolved} ] && echo exists`.text);
+    // os.path.exists of the path itself (through a link it already is).
+    parts.push(sh`echo @@exists; [ -e ${a.path} ] && echo exists`.text);
     // What load_file_common_arguments follows to once the link exists: src's real path.
     if ((a.mode ?? a.owner ?? a.group) !== undefined && a.follow)
       parts.push(sh`echo @@target; [ -e ${resolved} ] && readlink -f -- ${resolved} && stat -L -c ${STAT_FIELDS_FORMAT} -- ${resolved}`.text);
@@ -98,6 +157,74 @@ function sections(out: string | undefined): Record<string, string[]> {
   return res;
 }
 
+/** The ids of an owner or group given by name (the plan's @@ids). */
+function ownerIds(ex: Record<string, string[]>): OwnerIds {
+  const ids: OwnerIds = {};
+  for (const line of ex.ids ?? []) {
+    const [k, v] = line.split(' ');
+    if (v && /^\d+$/.test(v)) ids[k === 'u' ? 'uid' : 'gid'] = Number(v);
+  }
+  return ids;
+}
+
+/** A new path as its maker leaves it before set_*_if_different (the plan's @@me): owner, group and the umask's mode. */
+function madeProbe(ex: Record<string, string[]>, type: 'file' | 'directory' | 'link'): FileProbe | undefined {
+  const [uid, gid, owner, group, umask] = ex.me ?? [];
+  if (umask === undefined) return undefined;
+  const mode = type === 'link' ? 0o777 : (type === 'directory' ? 0o777 : 0o666) & ~parseInt(umask, 8);
+  return { exists: true, type, mode: formatMode(mode), uid: Number(uid), gid: Number(gid), owner, group } as FileProbe;
+}
+
+/** Ansible's registered `diff`: file.py's initial_diff, then what set_*_if_different and update_timestamp_for_file add. */
+interface AnsibleDiff {
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+}
+
+/** file.py's get_state: a regular file with more than one link reads `hard`. */
+const getState = (p: FileProbe): string => (p.type === 'link' ? 'link' : !p.exists ? 'absent' : p.type === 'directory' ? 'directory' : p.nlink > 1 ? 'hard' : 'file');
+/** get_state of the path itself when the probe followed it. */
+const ownState = (p: FileProbe): string => (p.linkTarget !== undefined ? 'link' : getState(p));
+
+function initialDiff(path: string, state: string, prev: string): AnsibleDiff {
+  const d: AnsibleDiff = { before: { path }, after: { path } };
+  if (prev !== state) {
+    d.before.state = prev;
+    d.after.state = state;
+  }
+  return d;
+}
+
+function addAnsibleAttrs(ad: AnsibleDiff, d: AttrDelta, was: Ownership, ids: OwnerIds) {
+  if (!d.changed) return;
+  const pair = ansibleAttrPair(d, was, ids);
+  Object.assign(ad.before, pair.before);
+  Object.assign(ad.after, pair.after);
+}
+
+/** initial_diff's path_content of a directory being removed: os.walk's folders and files, in its order (the plan's @@walk: find's, both readdir's). */
+function pathContent(root: string, lines: string[]): { directories: string[]; files: string[] } {
+  const kids = new Map<string, { path: string; dir: boolean; link: boolean }[]>();
+  const norm = (p: string) => p.replace(/\/+$/, '') || '/';
+  for (const line of lines) {
+    const [followed, own] = [line[0], line[2]];
+    const path = line.slice(4);
+    const parent = norm(posix.dirname(path));
+    if (!kids.has(parent)) kids.set(parent, []);
+    // os.walk: is_dir() follows a link (listed with the folders), but the walk does not go into it.
+    kids.get(parent)!.push({ path, dir: followed === 'd', link: own === 'l' });
+  }
+  const out = { directories: [] as string[], files: [] as string[] };
+  const visit = (dir: string) => {
+    const es = kids.get(norm(dir)) ?? [];
+    out.directories.push(...es.filter((e) => e.dir).map((e) => e.path));
+    out.files.push(...es.filter((e) => !e.dir).map((e) => e.path));
+    for (const e of es) if (e.dir && !e.link) visit(e.path);
+  };
+  visit(root);
+  return out;
+}
+
 interface Change {
   /** What the plan says, and beside it what a real run reports once done (dones). */
   msgs: string[];
@@ -105,7 +232,10 @@ interface Change {
   diffBefore: string[];
   diffAfter: string[];
   cmds: Raw[];
+  ad: AnsibleDiff;
 }
+
+const change = (ad: AnsibleDiff): Change => ({ msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [], ad });
 
 /**
  * Check mode: an owner the host lacks fails here as chown would in the real run, and the
@@ -120,7 +250,7 @@ async function planAttrs(ctx: ModuleContext, p: FileProbe, d: AttrDelta): Promis
 /** The mode a new path gets: `mode` applied to what mkdir/install give under umask 022. */
 const newMode = (a: Args, dir: boolean): string | undefined => (a.mode ? formatMode(applyMode(parseMode(a.mode), dir ? 0o755 : 0o644, dir)) : undefined);
 
-function addAttrs(ch: Change, d: AttrDelta, cmd: Raw | null) {
+function addAttrs(ch: Change, d: AttrDelta, cmd: Raw | null, was: Ownership, ids: OwnerIds) {
   if (!d.changed) return;
   ch.msgs.push(describeAttrs(d));
   ch.dones.push(describeAttrs(d));
@@ -128,36 +258,63 @@ function addAttrs(ch: Change, d: AttrDelta, cmd: Raw | null) {
     ch.diffBefore.push(`${k}: ${d.before[k]}`);
     ch.diffAfter.push(`${k}: ${d.after[k]}`);
   }
+  addAnsibleAttrs(ch.ad, d, was, ids);
   if (cmd) ch.cmds.push(cmd);
 }
 
-/** modification_time / access_time on an existing path. */
-function addTimes(ch: Change, a: Args, path: string, current: string[] | undefined) {
-  if (a.modification_time === 'now' && a.access_time === 'now') {
+/** The seconds a formatted time is on the host (the plan's @@times). */
+function timeTargets(a: Args, ex: Record<string, string[]>): { m: number | null | 'now'; a: number | null | 'now' } {
+  const t = times(a);
+  const secs = Object.fromEntries((ex.times ?? []).map((l) => l.split(' ')));
+  const one = (k: 'm' | 'a', v: TimeSpec) => {
+    if (v === null || v === 'now') return v;
+    if (!/^-?\d+$/.test(secs[k] ?? '')) throw new ModuleFailure(`Error while obtaining timestamp for time ${k === 'm' ? a.modification_time : a.access_time}: the host's date cannot read ${v.text}`);
+    return Number(secs[k]);
+  };
+  return { m: one('m', t.m), a: one('a', t.a) };
+}
+
+/**
+ * modification_time / access_time on an existing path, as update_timestamp_for_file: a time is set
+ * when it differs from the path's (seconds as floats, so a formatted time differs from a mtime with
+ * a fraction); the registered diff holds both as floats (`now`: the controller's clock, as Ansible's
+ * is the module's time.time()).
+ */
+function addTimes(ch: Change, a: Args, path: string, was: Pick<FileProbe, 'mtime' | 'atime'>, ex: Record<string, string[]>, now = Date.now() / 1000) {
+  const t = timeTargets(a, ex);
+  if (t.m === null && t.a === null) return;
+  const record = (k: 'mtime' | 'atime', prev: number, next: number) => {
+    if (prev === next) return;
+    ch.ad.before[k] = prev;
+    ch.ad.after[k] = next;
+  };
+  if (t.m === 'now' && t.a === 'now') {
     // Both to now: one touch (Ansible's os.utime(path, None)).
     ch.cmds.push(sh`touch -c -- ${path}`);
     ch.msgs.push('mtime, atime -> now');
     ch.dones.push('mtime, atime -> now');
     ch.diffBefore.push('mtime: (current)', 'atime: (current)');
     ch.diffAfter.push('mtime: now', 'atime: now');
+    record('mtime', was.mtime, now);
+    record('atime', was.atime, now);
     return;
   }
   const want = [
-    ['mtime', a.modification_time, '-m', current?.[0]],
-    ['atime', a.access_time, '-a', current?.[1]],
+    ['mtime', t.m, '-m', was.mtime],
+    ['atime', t.a, '-a', was.atime],
   ] as const;
-  for (const [name, spec, flag, cur] of want) {
-    if (!spec || spec === 'preserve') continue;
-    if (spec === 'now') {
-      ch.cmds.push(sh`touch -c ${flag} -- ${path}`);
-    } else if (spec !== cur) {
-      ch.cmds.push(sh`touch -c ${flag} -t ${spec} -- ${path}`);
-    } else continue;
-    ch.msgs.push(`${name} -> ${spec}`);
-    ch.dones.push(`${name} -> ${spec}`);
-    ch.diffBefore.push(`${name}: ${cur ?? '(current)'}`);
-    ch.diffAfter.push(`${name}: ${spec}`);
-  }
+  const next = want.map(([, spec, , cur]) => (spec === null ? cur : spec === 'now' ? now : spec));
+  if (next[0] === was.mtime && next[1] === was.atime) return;
+  want.forEach(([name, spec, flag, cur], i) => {
+    if (spec === null || next[i] === cur) return;
+    ch.cmds.push(spec === 'now' ? sh`touch -c ${flag} -- ${path}` : sh`touch -c ${flag} -d ${`@${spec}`} -- ${path}`);
+    const shown = spec === 'now' ? 'now' : (name === 'mtime' ? a.modification_time : a.access_time)!;
+    ch.msgs.push(`${name} -> ${shown}`);
+    ch.dones.push(`${name} -> ${shown}`);
+    ch.diffBefore.push(`${name}: ${cur}`);
+    ch.diffAfter.push(`${name}: ${shown}`);
+    record(name, cur, next[i]);
+  });
 }
 
 /** The path as Ansible's exit_json describes it (add_path_info), under the state this task reports. */
@@ -169,7 +326,7 @@ const stateName = (p: FileProbe) => (p.exists ? p.type : 'absent');
 
 /** Turn the collected changes on an existing path into a plan. */
 function finish(ctx: ModuleContext, a: Args, probe: FileProbe, state: string, ch: Change, target: string): Plan {
-  const result = fileResult(a, probe, state);
+  const result = { ...fileResult(a, probe, state), diff: ch.ad };
   if (!ch.cmds.length) return { changed: false, msg: `${a.path} is already as wanted`, result };
   const diff: FileDiff[] = [{ path: `${a.path} (file attributes)`, before: ch.diffBefore.map((l) => l + '\n').join(''), after: ch.diffAfter.map((l) => l + '\n').join('') }];
   const script = raw(ch.cmds.map(String).join(' && '));
@@ -183,15 +340,17 @@ function finish(ctx: ModuleContext, a: Args, probe: FileProbe, state: string, ch
   };
 }
 
-function planAbsent(ctx: ModuleContext, a: Args, p: FileProbe): Plan {
+function planAbsent(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Plan {
   forgetPlannedPath(ctx, a.path);
-  if (!p.exists) return { changed: false, msg: `${a.path} is already absent`, result: { path: a.path, state: 'absent' } };
+  if (!p.exists && p.type !== 'link') return { changed: false, msg: `${a.path} is already absent`, result: { path: a.path, state: 'absent' } };
+  const ad = initialDiff(a.path, 'absent', getState(p));
+  if (p.type === 'directory') ad.before.path_content = pathContent(a.path, ex.walk ?? []);
   return {
     changed: true,
     msg: `${a.path} (${p.type}) would be removed`,
     done: `${a.path} (${p.type}) removed`,
     diff: [{ path: `${a.path} (state)`, before: `state: ${p.type}\n`, after: 'state: absent\n' }],
-    result: { path: a.path, state: 'absent' },
+    result: { path: a.path, state: 'absent', diff: ad },
     apply: async () => {
       await run(ctx.conn, sh`rm -rf -- ${a.path}`, `cannot remove ${a.path}`);
     },
@@ -221,12 +380,20 @@ m=${mkdirMode}; for x; do mkdir \${m:+-m "$m"} -- "$x" || exit; ${chcon}if [ -n 
 
 async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Promise<Plan> {
   if (p.exists && p.type !== 'directory') throw new ModuleFailure(`${a.path} exists and is a ${p.type}, not a directory`);
+  // A followed link: ensure_directory works on its real path, and names it.
+  const path = a.follow && p.linkTarget !== undefined ? p.realPath : a.path;
+  const ad = initialDiff(path, 'directory', getState(p));
   if (!p.exists) {
     if (ctx.check) await assertOwnersExist(ctx.conn, a.owner, a.group);
     planDirectoryLevels(ctx, a.path, { type: 'directory', mode: newMode(a, true), owner: a.owner, group: a.group });
-    const ch: Change = { msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [] };
-    addTimes(ch, a, a.path, undefined);
-    const script = raw([createDirs(a, p).text, ch.cmds.map(String).join(' && ')].filter(Boolean).join('\n'));
+    const ch = change(initialDiff(path, 'directory', 'absent'));
+    // Each new level's attributes against what mkdir made of it (the times of a path not there yet are not compared).
+    const made = madeProbe(ex, 'directory');
+    if (made) addAnsibleAttrs(ch.ad, attrDelta(made, want(a)), made, ownerIds(ex));
+    // Times asked for are set on the new directory (NaN: no current time equals them); its diff leaves them out.
+    const t = change(initialDiff(path, 'directory', 'absent'));
+    addTimes(t, a, a.path, { mtime: NaN, atime: NaN }, ex);
+    const script = raw([createDirs(a, p).text, t.cmds.map(String).join(' && ')].filter(Boolean).join('\n'));
     return {
       changed: true,
       msg: `directory ${a.path} would be created`,
@@ -239,14 +406,15 @@ async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Reco
         },
       ],
       // --check: ensure_directory returns path, changed and diff alone (nothing there for add_path_info).
-      result: { path: a.path },
-      apply: async () => fileResult(a, await runAndStat(ctx.conn, script, a.path, `cannot create ${a.path}`), 'directory'),
+      result: { path: a.path, diff: ad },
+      apply: async () => ({ ...fileResult(a, await runAndStat(ctx.conn, script, a.path, `cannot create ${a.path}`), 'directory'), diff: ch.ad }),
     };
   }
-  const ch: Change = { msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [] };
+  const ch = change(ad);
+  const ids = ownerIds(ex);
   const d = attrDelta(p, want(a));
   await planAttrs(ctx, p, d);
-  addAttrs(ch, d, fixAttrsCommand(p.realPath, d));
+  addAttrs(ch, d, fixAttrsCommand(p.realPath, d), p, ids);
   if (a.recurse) {
     const tree = planTree(p.realPath, parseTree((ex.tree ?? []).join('\n')), want(a));
     if (tree.command) {
@@ -257,39 +425,37 @@ async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Reco
       ch.cmds.push(tree.command);
     }
   }
-  addTimes(ch, a, p.realPath, ex.times);
+  addTimes(ch, a, p.realPath, p, ex);
   return finish(ctx, a, p, 'directory', ch, p.realPath);
 }
 
-async function planExisting(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>, state: string): Promise<Plan> {
-  const ch: Change = { msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [] };
+async function planExisting(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>, state: string, ad: AnsibleDiff): Promise<Plan> {
+  const ch = change(ad);
   const d = attrDelta(p, want(a));
   await planAttrs(ctx, p, d);
-  addAttrs(ch, d, fixAttrsCommand(p.realPath, d));
-  addTimes(ch, a, p.realPath, ex.times);
+  addAttrs(ch, d, fixAttrsCommand(p.realPath, d), p, ownerIds(ex));
+  addTimes(ch, a, p.realPath, p, ex);
   return finish(ctx, a, p, state, ch, p.realPath);
 }
 
 async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Promise<Plan> {
   if (p.exists) {
     // touch's times default to now (file.py keep_backward_compatibility_on_timestamps): always a change.
-    const now = { ...a, modification_time: a.modification_time ?? 'now', access_time: a.access_time ?? 'now' };
-    const plan = await planExisting(ctx, now, p, ex, p.type === 'directory' ? 'directory' : 'file');
+    const plan = await planExisting(ctx, a, p, ex, p.type === 'directory' ? 'directory' : 'file', initialDiff(a.path, 'touch', ownState(p)));
     const apply = plan.apply;
     return { ...plan, result: destResult(plan.result), apply: apply && (async () => destResult(await apply())) };
   }
   if (!parentWillExist(ctx, p.realPath, p.parentExists)) throw new ModuleFailure(`cannot touch ${a.path}: directory ${posix.dirname(p.realPath)} does not exist`);
   if (ctx.check) await assertOwnersExist(ctx.conn, a.owner, a.group);
+  timeTargets(a, ex);
   planPathState(ctx, p.realPath, { type: 'file', mode: newMode(a, false), owner: a.owner, group: a.group, sha256: EMPTY_SHA256 });
-  const ch: Change = { msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [] };
-  addTimes(ch, a, p.realPath, undefined);
   return {
     changed: true,
     msg: `${a.path} would be created`,
     done: `${a.path} created`,
     diff: [{ path: `${a.path} (state)`, before: 'state: absent\n', after: 'state: file\n' }],
-    // --check: execute_touch returns before the file exists, so add_path_info has nothing to add.
-    result: { dest: a.path },
+    // --check: execute_touch returns before the file exists, with no diff and nothing for add_path_info.
+    result: { dest: a.path, diff: undefined },
     apply: async () => {
       const w = await remote(
         writeFileAtomic(ctx.conn, p.realPath, '', {
@@ -300,16 +466,23 @@ async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<s
           chcon: chconArgs(wantedContext(seArgs(a), p.selinux)),
         }),
       );
-      // A timestamp for a new file is a second, rare step.
-      const st = ch.cmds.length ? await runAndStat(ctx.conn, raw(ch.cmds.map(String).join(' && ')), p.realPath, `cannot set times of ${a.path}`) : w.stat;
-      return destResult(fileResult(a, st, 'file'));
+      // The new file's attributes against what open() made of it, then its times against the ones it got.
+      const ch = change(initialDiff(a.path, 'touch', 'absent'));
+      const made = madeProbe(ex, 'file');
+      if (made) addAnsibleAttrs(ch.ad, attrDelta(made, want(a)), made, ownerIds(ex));
+      addTimes(ch, a, p.realPath, w.stat, ex);
+      // A file just made already has now's times: only a formatted time is a second step.
+      const tt = times(a);
+      const formatted = [tt.m, tt.a].some((v) => v !== null && v !== 'now');
+      const st = formatted ? await runAndStat(ctx.conn, raw(ch.cmds.map(String).join(' && ')), p.realPath, `cannot set times of ${a.path}`) : w.stat;
+      return { ...destResult(fileResult(a, st, 'file')), diff: ch.ad };
     },
   };
 }
 
 /** owner/group/mode with `follow` on a link: the change to its existing final target (ensure_symlink's set_fs_attributes_if_different). */
-async function targetAttrs(ctx: ModuleContext, a: Args, ex: Record<string, string[]>): Promise<Change> {
-  const ch: Change = { msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [] };
+async function targetAttrs(ctx: ModuleContext, a: Args, ex: Record<string, string[]>, ad: AnsibleDiff): Promise<Change> {
+  const ch = change(ad);
   const [real, line] = ex.target ?? [];
   if (!real || !line) return ch;
   const t = parseStatLine(real, line);
@@ -320,6 +493,7 @@ async function targetAttrs(ctx: ModuleContext, a: Args, ex: Record<string, strin
     ch.dones.push(`target ${real} ${describeAttrs(d)}`);
     for (const [k, v] of Object.entries(d.before)) ch.diffBefore.push(`target ${k}: ${v}`);
     for (const [k, v] of Object.entries(d.after)) ch.diffAfter.push(`target ${k}: ${v}`);
+    addAnsibleAttrs(ad, d, t, ownerIds(ex));
     ch.cmds.push(fixAttrsCommand(real, d)!);
   }
   return ch;
@@ -331,34 +505,63 @@ function destResult(r: Record<string, unknown> | undefined | void): Record<strin
   return { dest: path, ...rest };
 }
 
+/** mode with follow: false, as basic.py's set_mode_if_different on a link: compared with the link's own 0777 (its diff), never set (Linux has no lchmod). */
+function linkModePair(a: Args, ad: AnsibleDiff) {
+  if (a.follow || a.mode === undefined) return;
+  const mode = applyMode(parseMode(a.mode), 0o777, false);
+  if (mode === 0o777) return;
+  ad.before.mode = '0777';
+  ad.after.mode = `0${mode.toString(8).padStart(3, '0')}`;
+}
+
 async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Promise<Plan> {
-  const src = a.src!;
+  if (a.src === undefined && p.type !== 'link') {
+    // ensure_symlink without src: only an existing link's attributes.
+    if (p.exists && !a.force) throw new ModuleFailure(`refusing to convert from ${getState(p)} to symlink for ${a.path}`, { path: a.path });
+    throw new ModuleFailure('src is required for creating new symlinks');
+  }
+  const src = a.src ?? p.linkTarget!;
+  // Without src, ensure_symlink reports the link's text when it follows a link that leads somewhere.
+  const shownSrc = a.src ?? (a.follow && ex.src?.length ? src : null);
   // Checked first, as ensure_symlink does: even a link already pointing at a missing src fails without force.
   // In --check a src that an earlier task of the run would create counts as there (README "Choices":
   // Ansible's check run fails here, its real run does not).
-  if (!ex.src?.length && !a.force && !pathWouldExist(ctx, linkSrcPath(a))) {
+  if (a.src !== undefined && !ex.src?.length && !a.force && !pathWouldExist(ctx, linkSrcPath(a))) {
     throw new ModuleFailure(`src file does not exist, use force: true if you really want to create the link: ${src}`);
   }
-  const target = await targetAttrs(ctx, a, ex);
+  const ad = initialDiff(a.path, 'link', getState(p));
+  if (p.type === 'link' && p.linkTarget !== src) {
+    ad.before.src = p.linkTarget;
+    ad.after.src = src;
+  }
+  // ensure_symlink's check run stops before the attributes when the path leads nowhere yet (os.path.exists).
+  const early = ctx.check && !ex.exists?.length ? structuredClone(ad) : undefined;
+  // A dangling link gets no attributes (Ansible warns instead), so its diff holds none.
+  const dangling = !ex.src?.length;
+  const target = await targetAttrs(ctx, a, ex, dangling ? structuredClone(ad) : ad);
   // Without follow, owner and group are the link's own (lchown); with it, the target's.
   const own = a.follow ? {} : { owner: a.owner, group: a.group };
   if (p.type === 'link' && p.linkTarget === src) {
-    const ch: Change = { msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [] };
+    const ch = change(ad);
     const d = attrDelta(p, own);
-    addAttrs(ch, d, fixAttrsCommand(a.path, d, { noDereference: true }));
+    addAttrs(ch, d, fixAttrsCommand(a.path, d, { noDereference: true }), p, ownerIds(ex));
     for (const k of ['msgs', 'dones', 'diffBefore', 'diffAfter', 'cmds'] as const) (ch[k] as unknown[]).push(...target[k]);
     // As ensure_symlink's result: src, and the path's details only when the link leads somewhere (add_path_info).
+    linkModePair(a, ad);
     const plan = finish(ctx, a, p, 'link', ch, a.path);
-    const dangling = !ex.src?.length;
-    plan.result = dangling ? { dest: a.path, src } : { ...destResult(plan.result), src };
+    plan.result = dangling ? { dest: a.path, src: shownSrc, diff: ad } : { ...destResult(plan.result), src: shownSrc };
     const apply = plan.apply;
-    if (apply) plan.apply = async () => (dangling ? { dest: a.path, src } : { ...destResult(await apply()), src });
+    if (apply) plan.apply = async () => (dangling ? { dest: a.path, src: shownSrc } : { ...destResult(await apply()), src: shownSrc });
     return plan;
   }
   if (p.type === 'directory') throw new ModuleFailure(`${a.path} is a directory: refusing to replace it with a symlink`);
   if (p.exists && p.type !== 'link' && !a.force) throw new ModuleFailure(`refusing to convert from ${p.type} to symlink for ${a.path} (use force: true)`);
   if (!p.exists && !parentWillExist(ctx, a.path, p.parentExists)) throw new ModuleFailure(`cannot link ${a.path}: directory ${posix.dirname(a.path)} does not exist`);
   const owner = own.owner ? (own.group ? `${own.owner}:${own.group}` : own.owner) : own.group ? `:${own.group}` : '';
+  // Without follow, the new link's own owner and group against its maker's (lchown).
+  const made = madeProbe(ex, 'link');
+  if (!a.follow && made) addAnsibleAttrs(ad, attrDelta(made, own), made, ownerIds(ex));
+  if (!early) linkModePair(a, ad);
   // A new link beside the old path, renamed over it: the path is never missing.
   const link = sh`t=$(mktemp -u -- ${`${posix.dirname(a.path)}/.nodemend.XXXXXXXX`}) && ln -s -- ${src} "$t" && { if [ -n ${owner} ]; then chown -h -- ${owner} "$t"; fi && mv -fT -- "$t" ${a.path} || { rm -f -- "$t"; false; }; }`;
   const script = raw([link.text, ...target.cmds.map(String)].join(' && '));
@@ -371,7 +574,7 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
     done: [did, ...target.dones].join('; '),
     diff: [{ path: `${a.path} (state)`, before: before + target.diffBefore.map((l) => l + '\n').join(''), after: `state: link\nsrc: ${src}\n` + target.diffAfter.map((l) => l + '\n').join('') }],
     // The path's details come from apply, once it is a link that leads somewhere (add_path_info).
-    result: { dest: a.path, src },
+    result: { dest: a.path, src, diff: early ?? ad },
     apply: async () => {
       const st = await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`);
       return ex.src?.length ? { ...destResult(fileResult(a, st, 'link')), src } : { dest: a.path, src };
@@ -389,10 +592,12 @@ function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
   const src = a.src!;
   if (!ex.src?.length) throw new ModuleFailure('src does not exist', { dest: a.path, src });
   const s = parseStatLine(src, ex.src[0]);
+  const ids = ownerIds(ex);
+  const ad = initialDiff(a.path, 'hard', getState(p));
   const linked = p.exists && p.type !== 'link' && p.inode === s.inode;
   if (linked || (p.type === 'link' && p.linkTarget === src)) {
-    const ch: Change = { msgs: [], dones: [], diffBefore: [], diffAfter: [], cmds: [] };
-    addAttrs(ch, attrDelta(p, want(a)), fixAttrsCommand(a.path, attrDelta(p, want(a)), { noDereference: p.type === 'link' }));
+    const ch = change(ad);
+    addAttrs(ch, attrDelta(p, want(a)), fixAttrsCommand(a.path, attrDelta(p, want(a)), { noDereference: p.type === 'link' }), p, ids);
     const plan = finish(ctx, a, p, linked ? 'hard' : 'link', ch, a.path);
     const { path: _path, ...r } = plan.result ?? {};
     plan.result = { ...r, dest: a.path, src };
@@ -405,9 +610,19 @@ function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
     throw new ModuleFailure(msg, { ...pathInfo(p), dest: a.path, src });
   }
   if (!p.exists && !parentWillExist(ctx, a.path, p.parentExists)) throw new ModuleFailure(`cannot link ${a.path}: directory ${posix.dirname(a.path)} does not exist`);
+  if (p.type === 'link') {
+    ad.before.src = p.linkTarget;
+    ad.after.src = src;
+  }
   // The attributes belong to the inode: what src has now is what the link starts with.
   const d = attrDelta(s, want(a));
   const fix = fixAttrsCommand(a.path, d);
+  // Ansible's diff compares the attributes of what the path is when they are set: the new link
+  // in a run; in --check the path as it is, when there is one (a link there: what it leads to).
+  const checkDiff = structuredClone(ad);
+  if (p.exists) addAnsibleAttrs(checkDiff, attrDelta(p, want(a)), p, ids);
+  const runDiff = structuredClone(ad);
+  addAnsibleAttrs(runDiff, d, s, ids);
   const link = sh`t=$(mktemp -u -- ${`${posix.dirname(a.path)}/.nodemend.XXXXXXXX`}) && ln -- ${src} "$t" && { mv -fT -- "$t" ${a.path} || { rm -f -- "$t"; false; }; }`;
   const script = fix ? raw(`${link.text} && ${fix.text}`) : link;
   const before = p.type === 'link' ? `state: link\nsrc: ${p.linkTarget}\n` : `state: ${stateName(p)}\n`;
@@ -419,10 +634,10 @@ function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
     done: d.changed ? `${did}; ${describeAttrs(d)}` : did,
     diff: [{ path: `${a.path} (state)`, before, after: `state: hard\nsrc: ${src}\n` }],
     // In check mode Ansible describes the path as it is (nothing when absent).
-    result: { ...(p.exists ? pathInfo(p) : {}), dest: a.path, src },
+    result: { ...(p.exists ? pathInfo(p) : {}), dest: a.path, src, diff: checkDiff },
     apply: async () => {
       // Ansible's hard link result names the link `dest`, not `path`.
-      return { ...pathInfo(await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`)), dest: a.path, src };
+      return { ...pathInfo(await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`)), dest: a.path, src, diff: runDiff };
     },
   };
 }
@@ -433,14 +648,24 @@ export default defineModule<Args>({
   description: 'Manage a path: directory, file attributes, touch, symlink, absent (mode/owner/group, recurse)',
   schema,
   async plan(a, ctx) {
+    // As Ansible: attributes after everything else, on the path (not for state: absent).
+    const plan = await planFile(a, ctx);
+    return a.state === 'absent' ? plan : withAttributes(plan, ctx, a.path, a.attributes);
+  },
+});
+
+async function planFile(a: Args, ctx: ModuleContext): Promise<Plan> {
+  {
     const follow = a.follow && a.state !== 'link' && a.state !== 'hard' && a.state !== 'absent';
     // In check mode, as earlier tasks of the run would have left the path.
     const selinuxDefault = Object.values(seArgs(a)).includes('_default');
     const p = plannedProbe(ctx, await remote(probeFile(ctx.conn, a.path, { follow, extra: extraScript(a), selinuxDefault })));
     const ex = sections(p.extra);
+    // _diff_peek answers alone: whether the path looks binary, never a change.
+    if (a._diff_peek !== undefined) return { changed: false, result: { path: a.path, appears_binary: Boolean(ex.peek?.length), ...pathInfo(p) } };
     switch (a.state) {
       case 'absent':
-        return planAbsent(ctx, a, p);
+        return planAbsent(ctx, a, p, ex);
       case 'directory':
         return planDirectory(ctx, a, p, ex);
       case 'touch':
@@ -453,8 +678,11 @@ export default defineModule<Args>({
         // state: file, or no state: the path must exist; only attributes and times.
         if (!p.exists) throw new ModuleFailure(`file (${a.path}) is absent, cannot continue`);
         if (a.state === 'file' && p.type !== 'file') throw new ModuleFailure(`file (${a.path}) is ${p.type}, cannot continue`);
-        return planExisting(ctx, a, p, ex, a.state ?? p.type);
+        // ensure_file_attributes works on a followed link's real path and names it; without a state, the path keeps its own.
+        const linked = a.state === 'file' && p.linkTarget !== undefined && a.follow;
+        const ad = linked ? initialDiff(p.realPath, 'file', getState(p)) : a.state === 'file' ? initialDiff(a.path, 'file', ownState(p)) : initialDiff(a.path, ownState(p), ownState(p));
+        return planExisting(ctx, a, p, ex, a.state ?? p.type, ad);
       }
     }
-  },
-});
+  }
+}

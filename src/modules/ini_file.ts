@@ -192,7 +192,7 @@ export default defineModule<Args>({
     let edit: EditResult | undefined;
     const plan = await planTextEdit(
       ctx,
-      { ...fileEditOptions(a), backupField: 'backup_file', absentOk: a.state === 'absent' && a.create, missingMsg: `Destination ${a.path} does not exist!` },
+      { ...fileEditOptions(a), backupField: 'backup_file', ansibleDiff: 'ini', absentOk: a.state === 'absent' && a.create, missingMsg: `Destination ${a.path} does not exist!` },
       (t) => (edit = iniEdit(a, t)),
     );
     // Ansible registers do_ini's msg ("OK", "option added", ...) and the path.

@@ -41,6 +41,8 @@ import selinux from './selinux.js';
 import yumRepository from './yum_repository.js';
 import rpmKey from './rpm_key.js';
 import validateArgumentSpec from './validate_argument_spec.js';
+import tempfile from './tempfile.js';
+import pause from './pause.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -87,6 +89,8 @@ const ALL: ModuleDef[] = [
   yumRepository,
   rpmKey,
   validateArgumentSpec,
+  tempfile,
+  pause,
 ];
 
 /** Modules by short name. */

@@ -148,14 +148,15 @@ export default defineModule<Args>({
     if (setLive) step(`would set ${a.name}=${value} live`, `set ${a.name}=${value} live`);
     const reload = changed && a.reload;
     if (reload) step(`would reload ${a.sysctl_file}`, `reloaded ${a.sysctl_file}`);
-    if (!changed) return { changed: false, msg: filePlan.msg, result: {} };
+    // ansible.posix's sysctl registers no `diff` (exit_json(changed=...)): the plan's is for reports only.
+    if (!changed) return { changed: false, msg: filePlan.msg, result: { diff: undefined } };
     const e = a.ignoreerrors ? raw('-e ') : raw('');
     return {
       changed: true,
       msg: notes.join('; '),
       done: dones.join('; '),
       diff: filePlan.diff,
-      result: {},
+      result: { diff: undefined },
       apply: async () => {
         if (filePlan.changed) await filePlan.apply!();
         if (setLive) {

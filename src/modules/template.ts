@@ -8,22 +8,27 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import { defineModule, ModuleFailure } from './types.js';
 import { attrFields, seFields } from './lib/attrs.js';
-import { boolArg, pathArg } from './lib/args.js';
+import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
+import { ATTRIBUTES_ALIAS, attributesFields, withAttributes } from './lib/attributes.js';
 import { bytesSource, planPutContent, putOptions } from './lib/put-content.js';
 
-const schema = z.strictObject({
-  src: pathArg,
-  dest: pathArg,
-  ...attrFields,
-  ...seFields,
-  backup: boolArg.default(false),
-  force: boolArg.default(true),
-  follow: boolArg.default(false),
-  trim_blocks: boolArg.default(true),
-  lstrip_blocks: boolArg.default(false),
-  validate: validateArg.optional(),
-});
+const schema = withAliases(
+  z.strictObject({
+    src: pathArg,
+    dest: pathArg,
+    ...attrFields,
+    ...attributesFields,
+    ...seFields,
+    backup: boolArg.default(false),
+    force: boolArg.default(true),
+    follow: boolArg.default(false),
+    trim_blocks: boolArg.default(true),
+    lstrip_blocks: boolArg.default(false),
+    validate: validateArg.optional(),
+  }),
+  ATTRIBUTES_ALIAS,
+);
 
 type Args = z.infer<typeof schema>;
 
@@ -40,8 +45,9 @@ export default defineModule<Args>({
       ...putOptions(a),
       // Into a directory dest the file keeps its name minus the template suffix (site.conf.hbs -> site.conf).
       srcName: basename(a.src).replace(/\.(j2|hbs|handlebars)$/, ''),
+      diffSource: file,
     });
     plan.result = { ...plan.result, src: a.src };
-    return plan;
+    return withAttributes(plan, ctx, typeof plan.result?.dest === 'string' ? plan.result.dest : a.dest, a.attributes);
   },
 });

@@ -81,6 +81,8 @@ export interface ModuleContext {
   setHostVars(vars: Record<string, unknown>, opts?: { facts?: boolean; cacheable?: boolean }): void;
   /** include_vars: bind variables below set_fact's precedence, for the rest of the run. */
   setIncludedVars(vars: Record<string, unknown>): void;
+  /** The module's name as the task wrote it (`ansible.builtin.tempfile`), as Ansible's own messages quote it. */
+  moduleName?: string;
   /** Remote commands are killed after this many seconds. */
   timeoutSec: number;
   /** The user the task's commands run as (become user, else the login user): who owns what it creates. */
@@ -114,6 +116,11 @@ export interface ModuleDef<A = any> {
   secretArgs?: string[];
   /** Runs on the controller only (debug, set_fact, assert, fail): no connection needed. */
   local?: boolean;
+  /**
+   * Runs once per task, for the batch's first host only (Ansible's BYPASS_HOST_LOOP action plugins:
+   * pause): only that host reports and registers; unlike run_once nothing is copied to the others.
+   */
+  bypassHostLoop?: boolean;
   /**
    * Arguments Ansible types as `path` (check_type_path): `$VAR` and `~` are expanded as the module
    * would on the host, in the task's user's environment, before plan (lib/expand-path.ts). A

@@ -16,6 +16,7 @@ import { defineModule, ModuleFailure, type Plan } from './types.js';
 import { raw, sh, type Raw } from '../transport/quote.js';
 import { parseStatLine, sha256, STAT_FIELDS_FORMAT, statFormatPrelude } from '../transport/remote-file.js';
 import { pathInfoOf } from './lib/path-info.js';
+import { expandTilde } from './lib/expand-path.js';
 import { attrDelta, attrFields, type WantedAttrs } from './lib/attrs.js';
 import { boolArg, pathArg } from './lib/args.js';
 import { listArg } from '../load/module-args.js';
@@ -191,14 +192,16 @@ echo EXTRACTED
 
 export default defineModule({
   name: 'unarchive',
-  pathArgs: (a: UnarchiveArgs) => (a.remote_src ? ['src', 'dest', 'creates'] : ['dest', 'creates']),
+  // Not `creates`: the module declares it type='path' but never reads it; the action tests it with ~ expanded only.
+  pathArgs: (a: UnarchiveArgs) => (a.remote_src ? ['src', 'dest'] : ['dest']),
   description: 'Extract a tar(.gz/.xz/.bz2) or zip archive (controller file or remote_src) into an existing directory',
   schema,
   async plan(a, ctx): Promise<Plan> {
     if (a.creates) {
-      const res = await ctx.conn.exec(sh`[ -e ${a.creates} ] && echo yes || echo no`);
+      const creates = await expandTilde(ctx, a.creates);
+      const res = await ctx.conn.exec(sh`[ -e ${creates} ] && echo yes || echo no`);
       // As Ansible's action plugin (AnsibleActionSkip): a skipped result holding only its msg.
-      if (res.stdout.trim() === 'yes') return { changed: false, msg: `skipped, since ${a.creates} exists`, result: { skipped: true } };
+      if (res.stdout.trim() === 'yes') return { changed: false, msg: `skipped, since ${creates} exists`, result: { skipped: true } };
     }
     const local = a.remote_src ? undefined : await localArchive(ctx.resolveLocalPath(a.src, 'file'));
     const want: WantedAttrs = { mode: a.mode, owner: a.owner, group: a.group };

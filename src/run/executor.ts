@@ -25,6 +25,7 @@ import { buildScope, withFacts } from './scope.js';
 import { evaluateCondition } from '../load/expr/index.js';
 import { unwrapUnsafe } from '../load/expr/unsafe.js';
 import { startsAt } from './start-at.js';
+import { findModule } from '../modules/registry.js';
 import { optionsVars, PlayHosts, playVars } from './magic-vars.js';
 
 export interface ExecutorInput {
@@ -590,7 +591,8 @@ async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx
   }
   // run_once is decided once, on the batch's first host (as Ansible templates it); an unreadable value runs on every host, where it fails.
   const runOnce = hosts.length > 0 && (await keywordOnHost(task, inh, hosts[0], ctx.env, task.run_once, 'run_once').catch(() => false)) === true;
-  const targets = runOnce ? hosts.slice(0, 1) : hosts;
+  // pause (BYPASS_HOST_LOOP in Ansible) runs for the first host alone, like run_once but registering nothing elsewhere.
+  const targets = runOnce || findModule(task.module)?.bypassHostLoop ? hosts.slice(0, 1) : hosts;
   // Templated once, on the first host, as Ansible's TASK banner: every report shows this one title.
   const title = await taskTitle(task, inh, targets[0], ctx.env.scopeBase);
   emit({ type: 'task-start', play: ctx.play.name, task: title, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, hosts: targets.map((h) => h.name), isHandler });

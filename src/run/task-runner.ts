@@ -351,6 +351,7 @@ async function runOnce(
       planned: kw.forcedCheck === true ? scratchPlannedPaths(target.planned) : target.planned,
       identity: become?.user ?? login,
       becomeUser: become?.user,
+      moduleName: task.moduleAs ?? task.module,
       timeoutSec: task.timeout ?? env.options.taskTimeoutSec,
       reconnect: async (deadline) => {
         await (await target.connectAs(login)).reconnect(deadline);
@@ -488,8 +489,11 @@ async function planAndApply(
     let result: Record<string, unknown> = { ...(plan.result ?? {}), changed: plan.changed };
     // The plan's msg is what reports print; a module that registers its own msg (debug's value) keeps it.
     if (plan.msg && !(plan.result && 'msg' in plan.result)) result.msg = plan.msg;
-    // A module that registers Ansible's own `diff` (yum_repository's before/after dict) keeps it; reports show the plan's.
+    // A module that registers Ansible's own `diff` (yum_repository's before/after dict) keeps it, `diff: undefined`
+    // when its Ansible module registers none (sysctl); reports show the plan's.
     if (plan.diff && ctx.diff && !(plan.result && 'diff' in plan.result)) result.diff = plan.diff;
+    // `diff: undefined`: the module registers no diff at all (file's touch of a new file in --check).
+    if ('diff' in result && result.diff === undefined) delete result.diff;
     let applied = false;
     if (plan.changed && !ctx.check && plan.apply) {
       // What was done, as the module words it; a plan without a done message keeps its own.

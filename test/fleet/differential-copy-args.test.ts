@@ -3,6 +3,8 @@
  * node23 (paths /tmp/nmdiff-h19d-copyargs-*): registered results, files and changed flags in check
  * mode, a run and a rerun.
  *
+ * - content into a directory (an existing one, or a dest ending in "/"): "can not use content with a dir
+ *   as dest" (action/copy.py, asserted by the copy target).
  * - No src and no content, or both: 2.14's action/copy.py fails the task with "src (or content) is
  *   required" / "src and content are mutually exclusive" (ansible-core's copy target asserts those
  *   words). Arguments known only when the task runs (a templated dest) fail there in nodemend too.
@@ -30,6 +32,14 @@ const c = d.case('copy: missing or both src and content, decrypt', {
       copy: { src: plain.txt, content: x, dest: "{{ dir }}/both" }
       ignore_errors: true
       register: e_both
+    - name: content into an existing directory
+      copy: { content: x, dest: "{{ dir }}/sub" }
+      ignore_errors: true
+      register: e_dir
+    - name: content into a path ending in a slash
+      copy: { content: x, dest: "{{ dir }}/new/" }
+      ignore_errors: true
+      register: e_slash
     - name: a vault file, decrypt by default
       copy: { src: vault.txt, dest: "{{ dir }}/vault" }
       ignore_errors: true
@@ -46,6 +56,7 @@ const c = d.case('copy: missing or both src and content, decrypt', {
       register: c_plain
   `,
   controllerFiles: { 'files/plain.txt': 'plain\n', 'files/vault.txt': VAULT },
+  files: { sub: { dir: true } },
 });
 
 beforeAll(() => d.run(), 900_000);
@@ -61,10 +72,14 @@ describe.each(MODES)('%s', (mode) => {
     expect(c.nodemend[mode].tasks.map((t) => `${t.name}: ${t.status}`)).toEqual(c.ansible[mode].tasks.map((t) => `${t.name}: ${t.status}`));
   });
 
-  it("missing and both: failed in both, nodemend's msg holds Ansible's words", () => {
+  it("missing, both, content into a directory: failed in both, nodemend's msg holds Ansible's words", () => {
     const [n, a] = [c.nodemend[mode].registered, c.ansible[mode].registered];
     expect(a.e_none).toMatchObject({ failed: true, msg: 'src (or content) is required' });
     expect(a.e_both).toMatchObject({ failed: true, msg: 'src and content are mutually exclusive' });
+    for (const r of ['e_dir', 'e_slash']) {
+      expect(a[r], r).toMatchObject({ failed: true, msg: 'can not use content with a dir as dest' });
+      expect(n[r], r).toMatchObject({ failed: true, msg: 'can not use content with a dir as dest' });
+    }
     for (const r of ['e_none', 'e_both']) {
       expect(n[r].failed, r).toBe(true);
       expect(n[r].msg, r).toContain(a[r].msg);

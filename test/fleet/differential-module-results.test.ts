@@ -193,9 +193,10 @@ describe.each(MODES)('%s', (mode: Mode) => {
   it('file and copy: the same keys, less the documented ones', () => {
     for (const r of ['k_file', 'k_copy']) {
       const [n, a] = registered(files, mode, r);
-      // diff: nodemend registers its own list, and none when nothing changes; copy's src is Ansible's uploaded temp file;
-      // copy --check from the controller registers the file it would write (README "Choices").
-      const documented = (k: string) => k === 'diff' || (r === 'k_copy' && (k === 'src' || (mode === 'check' && ['checksum', 'dest', 'md5sum', 'size'].includes(k))));
+      // file's diff: nodemend registers its own list, and none when nothing changes (copy's is Ansible's, compared in
+      // differential-registered-diff); copy's src is Ansible's uploaded temp file; copy --check from the controller
+      // registers the file it would write (README "Choices").
+      const documented = (k: string) => (r === 'k_file' && k === 'diff') || (r === 'k_copy' && (k === 'src' || (mode === 'check' && ['checksum', 'dest', 'md5sum', 'size'].includes(k))));
       expect(
         keysOf(n, a).filter((k) => !documented(k)),
         r,

@@ -110,3 +110,190 @@ describe.each(MODES)('%s', (mode) => {
     expect(n).toEqual([{ ...a[0], before: '', after: '' }, a[1]]);
   });
 });
+
+/*
+ * copy, template (action/copy.py _copy_file, action/__init__.py _get_diff_data), ini_file
+ * (community.general 6.6.2's do_ini) and sysctl (ansible.posix: no diff), on paths
+ * /tmp/nmdiff-h19e-diff-*. copy/template: a content change registers a list, under --diff of
+ * _get_diff_data's one dict (before "" for a new file, before_header the dest, after_header the
+ * source file, or dst_binary / dst_larger / src_binary / src_larger instead of a text), `[]`
+ * without; same content registers the file module's `{before: {path}, after: {path}}` (plus the
+ * attributes that change); remote_src and force: false with dest there register none. ini_file
+ * registers its single pair on every run, its texts under --diff only. Documented differences
+ * (README "Choices"): `after_header` names no temp file (content: "dynamically generated",
+ * template: the template; Ansible names the temp file it rendered or wrote the content to), a
+ * no_log copy registers `[]` (its diff is never computed), and an attributes-only ini_file change
+ * is changed in --check (nodemend's check mode is exact; Ansible's ini_file skips attributes there).
+ */
+const e = differential(HOSTS.ansibleModules[0], 'h19e-diff');
+const BIG = 110_000; // over 2.14's MAX_FILE_SIZE_FOR_DIFF (104448)
+const COPIES = ['cp_new', 'cp_change', 'cp_same', 'cp_mode', 'cp_owner', 'cp_nodiff', 'cp_remote', 'cp_force', 'cp_dst_bin', 'cp_dst_big', 'cp_dst_bigbin', 'cp_src_bin', 'cp_src_big', 'tp_same'];
+const copies = e.case('registered diff of copy and template: new, changed, same, attributes, binary, large, remote_src, force: false, diff: false', {
+  tasks: `
+    - name: copy creates
+      copy: { content: "a\\n", dest: "{{ dir }}/new" }
+      register: cp_new
+    - name: copy changes
+      copy: { content: "b\\n", dest: "{{ dir }}/f" }
+      register: cp_change
+    - name: copy same
+      copy: { content: "a\\n", dest: "{{ dir }}/g" }
+      register: cp_same
+    - name: copy mode
+      copy: { content: "a\\n", dest: "{{ dir }}/h", mode: "0600" }
+      register: cp_mode
+    - name: copy owner by id
+      copy: { content: "a\\n", dest: "{{ dir }}/o", owner: "0" }
+      register: cp_owner
+    - name: copy diff false
+      copy: { content: "c\\n", dest: "{{ dir }}/k" }
+      diff: false
+      register: cp_nodiff
+    - name: copy remote_src
+      copy: { src: "{{ dir }}/f", dest: "{{ dir }}/r", remote_src: true }
+      register: cp_remote
+    - name: copy force false
+      copy: { content: "z\\n", dest: "{{ dir }}/g", force: false }
+      register: cp_force
+    - name: copy over a binary file
+      copy: { content: "t\\n", dest: "{{ dir }}/bin" }
+      register: cp_dst_bin
+    - name: copy over a large file
+      copy: { content: "t\\n", dest: "{{ dir }}/big" }
+      register: cp_dst_big
+    - name: copy over a binary file too large to fetch
+      copy: { content: "t\\n", dest: "{{ dir }}/bigbin" }
+      register: cp_dst_bigbin
+    - name: copy a binary src
+      copy: { src: bin.dat, dest: "{{ dir }}/sbin" }
+      register: cp_src_bin
+    - name: copy a large src
+      copy: { src: big.txt, dest: "{{ dir }}/sbig" }
+      register: cp_src_big
+    - name: copy a controller file
+      copy: { src: plain.txt, dest: "{{ dir }}/m" }
+      register: cp_src
+    - name: template changes
+      template: { src: t.j2, dest: "{{ dir }}/t" }
+      register: tp_change
+    - name: template same
+      template: { src: t.j2, dest: "{{ dir }}/u" }
+      register: tp_same
+    - name: copy no_log
+      copy: { content: "secret\\n", dest: "{{ dir }}/s" }
+      no_log: true
+      register: cp_secret
+  `,
+  files: {
+    f: 'a\n',
+    g: 'a\n',
+    h: 'a\n',
+    o: { content: 'a\n', owner: 'ops' },
+    k: 'a\n',
+    bin: 'x\u0000y\n',
+    big: 'x'.repeat(BIG),
+    bigbin: `\u0000${'x'.repeat(300_000)}`,
+    m: 'old\n',
+    t: 'old\n',
+    u: 'hi 1\n',
+    s: 'x\n',
+  },
+  controllerFiles: { 'files/bin.dat': 'b\u0000\n', 'files/big.txt': 'y'.repeat(BIG), 'files/plain.txt': 'new\n', 'templates/t.j2': 'hi {{ 1 }}\n' },
+});
+
+const INIS = ['ini_add', 'ini_same', 'ini_nodiff', 'ini_new', 'ini_mode', 'ctl_add', 'ctl_same'];
+const inis = e.case('registered diff of ini_file (one pair, always) and sysctl (none)', {
+  tasks: `
+    - name: ini_file adds
+      ini_file: { path: "{{ dir }}/i.ini", section: s, option: b, value: "2" }
+      register: ini_add
+    - name: ini_file same
+      ini_file: { path: "{{ dir }}/i.ini", section: s, option: a, value: "1" }
+      register: ini_same
+    - name: ini_file diff false
+      ini_file: { path: "{{ dir }}/i.ini", section: s, option: c, value: "3" }
+      diff: false
+      register: ini_nodiff
+    - name: ini_file creates
+      community.general.ini_file: { path: "{{ dir }}/new.ini", section: n, option: x, value: "y" }
+      register: ini_new
+    - name: ini_file mode only
+      ini_file: { path: "{{ dir }}/j.ini", section: s, option: a, value: "1", mode: "0600" }
+      register: ini_mode
+    - name: sysctl adds
+      sysctl: { name: vm.swappiness, value: "10", sysctl_file: "{{ dir }}/s.conf", reload: false }
+      register: ctl_add
+    - name: sysctl same
+      sysctl: { name: vm.max_map_count, value: "262144", sysctl_file: "{{ dir }}/s.conf", reload: false }
+      register: ctl_same
+  `,
+  files: { 'i.ini': '[s]\na = 1\n', 'j.ini': '[s]\na = 1\n', 's.conf': 'vm.max_map_count = 262144\n' },
+});
+
+beforeAll(() => e.run(), 600_000);
+
+/** A registered diff with its `after_header` (the source's name, a documented difference) set aside. */
+const sansSource = (v: unknown): unknown => JSON.parse(JSON.stringify(v ?? null, (k, x: unknown) => (k === 'after_header' ? '<source>' : x)));
+
+describe.each(MODES)('copy, template, ini_file, sysctl: %s', (mode) => {
+  it('the same changed flags and files (documented: an attributes-only ini_file change is changed in --check)', () => {
+    for (const c of [copies, inis]) {
+      const flags = c.nodemend[mode].tasks.map((t) => (mode === 'check' && t.name === 'ini_file mode only' ? { ...t, status: 'ok', changed: false } : t));
+      expect(flags, c.nodemend[mode].output).toEqual(c.ansible[mode].tasks);
+      expect(c.nodemend[mode].files).toEqual(c.ansible[mode].files);
+    }
+    if (mode === 'check') expect(inis.nodemend.check.changed['ini_file mode only']).toBe(true);
+    expect(inis.nodemend.run.changed['ini_file mode only']).toBe(true);
+  });
+
+  it.each([...COPIES.map((n) => [copies, n] as const), ...INIS.map((n) => [inis, n] as const)])('%#: the same registered diff (or none)', (c, name) => {
+    const n = c.nodemend[mode].registered[name];
+    const a = c.ansible[mode].registered[name];
+    expect({ name, has: 'diff' in n, diff: sansSource(n.diff) }, c.nodemend[mode].output).toEqual({ name, has: 'diff' in a, diff: sansSource(a.diff) });
+  });
+
+  // What Ansible registers, so the comparison above cannot pass on two wrong answers.
+  it("Ansible: copy's list under --diff, [] without, the file module's pair when the content is the same; ini_file's pair; sysctl none", () => {
+    const r = copies.ansible[mode].registered;
+    const i = inis.ansible[mode].registered;
+    const same = (f: string, extra: object = {}) => ({ before: { path: `<dir>/${f}`, ...extra }, after: { path: `<dir>/${f}`, ...extra } });
+    expect(r.cp_same.diff).toEqual(same('g'));
+    expect('diff' in r.cp_remote || 'diff' in r.cp_force).toBe(false);
+    expect('diff' in i.ctl_add || 'diff' in i.ctl_same).toBe(false);
+    const header = { before_header: '<dir>/i.ini (content)', after_header: '<dir>/i.ini (content)' };
+    expect(i.ini_nodiff.diff).toEqual({ before: '', after: '', ...header });
+    if (mode === 'rerun') return expect(r.cp_change.diff).toEqual(same('f'));
+    expect(r.cp_change.diff).toEqual([{ before_header: '<dir>/f', before: 'a\n', after_header: expect.any(String), after: 'b\n' }]);
+    expect(r.cp_new.diff).toEqual([{ before: '', after_header: expect.any(String), after: 'a\n' }]);
+    expect(r.cp_mode.diff).toEqual({ before: { path: '<dir>/h', mode: '0644' }, after: { path: '<dir>/h', mode: '0600' } });
+    expect(r.cp_nodiff.diff).toEqual([]);
+    expect(r.cp_dst_bin.diff[0]).toMatchObject({ dst_binary: 1, after: 't\n' });
+    expect(r.cp_dst_big.diff[0]).toMatchObject({ dst_larger: 104448, after: 't\n' });
+    expect(r.cp_dst_bigbin.diff[0]).toMatchObject({ dst_binary: 1, after: 't\n' });
+    expect(r.cp_src_bin.diff).toEqual([{ before: '', src_binary: 1 }]);
+    expect(r.cp_src_big.diff).toEqual([{ before: '', src_larger: 104448 }]);
+    expect(i.ini_add.diff).toEqual({ before: '[s]\na = 1\n', after: '[s]\na = 1\nb = 2\n', ...header });
+  });
+
+  it('documented: after_header is the controller file for copy src in both; for content and template nodemend names no temp file', () => {
+    const n = (k: string) => copies.nodemend[mode].registered[k].diff;
+    const a = (k: string) => copies.ansible[mode].registered[k].diff;
+    if (mode === 'rerun') return expect(n('cp_src')).toEqual(a('cp_src'));
+    expect(a('cp_src')[0].after_header).toMatch(/-ansible-[^/]+\/files\/plain\.txt$/);
+    expect(n('cp_src')[0].after_header).toMatch(/-nodemend-[^/]+\/files\/plain\.txt$/);
+    expect(a('cp_new')[0].after_header).toMatch(/\/ansible-local-[^/]+\/tmp[^/]+$/);
+    expect(n('cp_new')[0].after_header).toBe('dynamically generated');
+    expect(a('tp_change')[0].after_header).toMatch(/\/ansible-local-[^/]+\/tmp[^/]+\/t\.j2$/);
+    expect(n('tp_change')[0].after_header).toMatch(/-nodemend-[^/]+\/templates\/t\.j2$/);
+    expect(sansSource(n('tp_change'))).toEqual(sansSource(a('tp_change')));
+  });
+
+  it('documented: a no_log copy registers [] where Ansible holds the headers and a hidden-output notice', () => {
+    const n = copies.nodemend[mode].registered.cp_secret.diff;
+    const a = copies.ansible[mode].registered.cp_secret.diff;
+    if (mode === 'rerun') return expect(n).toEqual(a);
+    expect(a).toEqual([{ before_header: '<dir>/s', before: '', after_header: expect.any(String), after: expect.stringContaining('hidden') }]);
+    expect(JSON.stringify(a)).not.toContain('secret\\n');
+    expect(n).toEqual([]);
+  });
+});

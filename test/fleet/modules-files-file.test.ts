@@ -229,11 +229,10 @@ describe('file state=file / no state', () => {
   it('rejects contradictory arguments before touching the host', () => {
     const bad = [
       { path: '/x', recurse: true },
-      { path: '/x', state: 'link' },
+      { path: '/x', state: 'hard' },
       { path: '/x', src: '/y' },
       { path: '/x', state: 'absent', modification_time: 'now' },
       { path: '/x', state: 'bogus' },
-      { path: '/x', modification_time: 'yesterday' },
       { path: '/', state: 'absent' },
       { path: '/x', dest: '/y' },
     ];

@@ -1,6 +1,6 @@
 /**
  * Task keywords and meta actions that only show with several hosts (the differential suite
- * runs one): run_once on a block and from a template, end_host on one host of two, end_batch
+ * runs one): run_once on a block and from a template, pause (first host only), end_host on one host of two, end_batch
  * with serial, clear_host_errors letting a failed host into the next play, and an include_tasks
  * loop whose items differ per host. Two hosts (node7 of the runner area, node22), unique paths.
  */
@@ -59,6 +59,25 @@ describe('several hosts', () => {
     expect(tasksOf(report, A)).toEqual(['block once:ok', 'templated once:ok', 'everyone sees it:ok']);
     expect(tasksOf(report, B)).toEqual(['everyone sees it:ok']);
     expect(report.hosts[B].tasks[0].msg).toBe(report.hosts[A].tasks[2].msg);
+  });
+
+  it('pause runs for the first host only, which alone registers (BYPASS_HOST_LOOP, not run_once)', async () => {
+    const { code, out, report } = await run(
+      'pause',
+      `- hosts: ${A},${B}
+  gather_facts: false
+  tasks:
+    - name: pause once
+      pause: { seconds: 1 }
+      register: p
+    - name: who has it
+      debug: { msg: "{{ p.delta | default('none') }}" }
+`,
+    );
+    expect(code, out).toBe(0);
+    expect(tasksOf(report, A)).toEqual(['pause once:ok', 'who has it:ok']);
+    expect(tasksOf(report, B)).toEqual(['who has it:ok']);
+    expect([report.hosts[A].tasks[1].msg, report.hosts[B].tasks[0].msg]).toEqual(['1', 'none']);
   });
 
   it('end_host ends the play for one host only, and the next play takes it again', async () => {

@@ -146,9 +146,41 @@ export function attrDiff(path: string, d: AttrDelta): FileDiff | undefined {
   return { path: `${path} (file attributes)`, before: fmt(d.before), after: fmt(d.after) };
 }
 
+/** A name's ids on the host, so a module's registered `diff` can name owner and group by id as basic.py does. */
+export interface OwnerIds {
+  uid?: number;
+  gid?: number;
+}
+
+/**
+ * The attributes pair basic.py's set_*_if_different write into a module's registered `diff`: mode
+ * '0%03o', owner/group as uid/gid (`was` gives the ids before, `ids` a wanted name's; a name whose id
+ * is unknown stays its name).
+ */
+export function ansibleAttrPair(d: AttrDelta, was?: Ownership, ids: OwnerIds = {}): { before: Record<string, unknown>; after: Record<string, unknown> } {
+  const side = (o: Record<string, string>, known: OwnerIds) =>
+    Object.fromEntries(
+      Object.entries(o).map(([k, v]) => {
+        if (k === 'mode') return [k, `0${parseInt(v, 8).toString(8).padStart(3, '0')}`];
+        const id = k === 'owner' ? known.uid : k === 'group' ? known.gid : undefined;
+        if (k === 'owner' || k === 'group') return [k, isId(v) ? Number(v) : (id ?? v)];
+        return [k, v];
+      }),
+    );
+  return { before: side(d.before, { uid: was?.uid, gid: was?.gid }), after: side(d.after, ids) };
+}
+
 /** "mode 0644 -> 0600, owner root -> ops" for messages. */
 export function describeAttrs(d: AttrDelta): string {
   return Object.keys(d.after)
     .map((k) => `${k} ${d.before[k]} -> ${d.after[k]}`)
     .join(', ');
+}
+
+/** One side of the attributes pair as basic.py's set_*_if_different write it: mode '0%03o', owner/group numeric (an id given by name stays its name here). */
+export function ansibleAttrs(side: Record<string, string>, was?: FileProbe): Record<string, unknown> {
+  const id = (v: string, known: number | undefined) => (known !== undefined ? known : /^\d+$/.test(v) ? Number(v) : v);
+  return Object.fromEntries(
+    Object.entries(side).map(([k, v]) => [k, k === 'mode' ? `0${parseInt(v, 8).toString(8).padStart(3, '0')}` : k === 'owner' ? id(v, was?.uid) : k === 'group' ? id(v, was?.gid) : v]),
+  );
 }

@@ -6,7 +6,7 @@
  */
 import { probeFile, writeFileAtomic, type FileProbe } from '../../transport/remote-file.js';
 import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../types.js';
-import { attrDelta, attrDiff, fileWriteOptions, fixAttrsCommand, seArgs, type AttrDelta, type WantedAttrs } from './attrs.js';
+import { ansibleAttrPair, attrDelta, attrDiff, fileWriteOptions, fixAttrsCommand, seArgs, type AttrDelta, type WantedAttrs } from './attrs.js';
 import type { SeArgs } from '../../transport/selinux-label.js';
 import type { EditResult } from './line-edit.js';
 import { remote, run } from './remote.js';
@@ -38,9 +38,10 @@ export interface TextEditOptions extends WantedAttrs {
   warnings?: string[];
   /**
    * The `diff` the Ansible module registers (module.exit_json's diff=): `lines` as lineinfile and
-   * blockinfile (always, before/after empty without --diff), `replace` as replace (a content change under --diff).
+   * blockinfile (always, before/after empty without --diff), `replace` as replace (a content change under --diff),
+   * `ini` as community.general's ini_file (its single content pair, always, the texts under --diff).
    */
-  ansibleDiff?: 'lines' | 'replace';
+  ansibleDiff?: 'lines' | 'replace' | 'ini';
 }
 
 /** A module's arguments that are Ansible's file arguments of the same names (replace has no `create`, ini_file no `validate`). */
@@ -127,21 +128,16 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
  * the content pair (texts only under --diff, "" otherwise) and the "(file attributes)" pair (the
  * attributes that change, mode as '0%03o', owner/group as uid/gid); in check mode on a file that
  * does not exist yet, the content pair alone. replace: the content pair under --diff when it changes.
+ * ini_file: its one content pair, changed or not (attribute changes are not in it).
  */
 function registeredDiff(ctx: ModuleContext, o: TextEditOptions, probe: FileProbe, before: string, r: EditResult, d: AttrDelta | undefined): { diff?: unknown } {
   if (o.ansibleDiff === 'replace') return ctx.diff && r.changed ? { diff: { before_header: o.path, before, after_header: o.path, after: r.text } } : {};
-  if (o.ansibleDiff !== 'lines') return {};
   const header = (what: string) => ({ before_header: `${o.path} (${what})`, after_header: `${o.path} (${what})` });
+  // do_ini reads the file as Python text (utf-8-sig, universal newlines): no BOM, LF line ends.
+  if (o.ansibleDiff === 'ini') return { diff: { before: ctx.diff ? before.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n') : '', after: ctx.diff ? r.text : '', ...header('content') } };
+  if (o.ansibleDiff !== 'lines') return {};
   const content = { before: ctx.diff ? before : '', after: ctx.diff ? r.text : '', ...header('content') };
   if (ctx.check && !probe.exists) return { diff: content };
-  const attrs = d?.changed ? { before: ansibleAttrs(d.before, probe), after: ansibleAttrs(d.after) } : {};
+  const attrs = d?.changed ? ansibleAttrPair(d, probe) : {};
   return { diff: [content, { ...attrs, ...header('file attributes') }] };
-}
-
-/** One side of the attributes pair as basic.py's set_*_if_different write it: mode '0%03o', owner/group numeric (an id given by name stays its name here). */
-function ansibleAttrs(side: Record<string, string>, was?: FileProbe): Record<string, unknown> {
-  const id = (v: string, known: number | undefined) => (known !== undefined ? known : /^\d+$/.test(v) ? Number(v) : v);
-  return Object.fromEntries(
-    Object.entries(side).map(([k, v]) => [k, k === 'mode' ? `0${parseInt(v, 8).toString(8).padStart(3, '0')}` : k === 'owner' ? id(v, was?.uid) : k === 'group' ? id(v, was?.gid) : v]),
-  );
 }

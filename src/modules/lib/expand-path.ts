@@ -101,3 +101,15 @@ export async function expandPaths<A extends object>(ctx: Pick<ModuleContext, 'co
   }
   return out as A;
 }
+
+/**
+ * An action plugin's `_remote_expand_user` (2.14 plugins/action/__init__.py), as unarchive's action
+ * applies it to `creates`: only a leading `~` (the task's user's passwd home, the become user's under
+ * become) or `~name`; `$VAR` stays as written. An unknown user leaves the path as it is.
+ */
+export async function expandTilde(ctx: Pick<ModuleContext, 'conn'>, path: string): Promise<string> {
+  const name = tildeUser(path);
+  if (name === undefined) return path;
+  const view = await readHost(ctx, name ? [name] : [], false);
+  return expandUser(path, {}, (n) => view.homes.get(n));
+}

@@ -6,9 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
+import { sh } from '../../transport/quote.js';
 import { probeFile, sha256, writeFileAtomic, type FileProbe } from '../../transport/remote-file.js';
 import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../types.js';
-import { assertOwnersExist, attrDelta, attrDiff, describeAttrs, fileWriteOptions, fixAttrsCommand, seArgs, type WantedAttrs } from './attrs.js';
+import { ansibleAttrs, assertOwnersExist, attrDelta, attrDiff, describeAttrs, fileWriteOptions, fixAttrsCommand, seArgs, type WantedAttrs } from './attrs.js';
 import type { SeArgs } from '../../transport/selinux-label.js';
 import { contentDiff, MAX_DIFF_BYTES } from './diff.js';
 import { parentWillExist, plannedProbe, planPathState } from './planned-paths.js';
@@ -47,6 +48,12 @@ export interface PutOptions extends WantedAttrs {
    * the action plugin answers --check alone, with nothing about the file.
    */
   remoteSrc?: boolean;
+  /**
+   * The `after_header` of the `diff` Ansible's action registers for a content change: the source file
+   * it read (copy's src as found on the controller; for content and template a temp file of its own,
+   * named here by what nodemend has: "dynamically generated", the template's path).
+   */
+  diffSource?: string;
 }
 
 /** The arguments copy and template share with Ansible's of the same names, as PutOptions (srcName, copy's `preserve` mode: the module's). */
@@ -68,6 +75,27 @@ function ansibleSums(src: PutSource): Record<string, string> {
   return { checksum: createHash('sha1').update(src.bytes).digest('hex'), md5sum: createHash('md5').update(src.bytes).digest('hex') };
 }
 
+/** 2.14's MAX_FILE_SIZE_FOR_DIFF: a side larger than this registers `dst_larger` / `src_larger` instead of its text. */
+const ANSIBLE_MAX_DIFF_SIZE = 104448;
+
+/**
+ * The one dict action/__init__.py's _get_diff_data gives for a content change under --diff: dest
+ * (read through a link, as the file module's _diff_peek and slurp do) as `before` with
+ * `before_header`, `""` when absent, `dst_binary` (a NUL in its first 8 KiB) or `dst_larger`; the
+ * source as `after` with `after_header`, or `src_larger` / `src_binary` (a NUL anywhere).
+ */
+function ansibleDiffData(path: string, probe: FileProbe, before: Buffer | undefined, binaryHead: boolean, src: PutSource, header: string): Record<string, unknown> {
+  const d: Record<string, unknown> = {};
+  if (!probe.exists) d.before = '';
+  else if (binaryHead || before?.subarray(0, 8192).includes(0)) d.dst_binary = 1;
+  else if (probe.size > ANSIBLE_MAX_DIFF_SIZE || !before) d.dst_larger = ANSIBLE_MAX_DIFF_SIZE;
+  else Object.assign(d, { before_header: path, before: before.toString('utf8') });
+  if (src.size > ANSIBLE_MAX_DIFF_SIZE || !src.bytes) d.src_larger = ANSIBLE_MAX_DIFF_SIZE;
+  else if (src.bytes.includes(0)) d.src_binary = 1;
+  else Object.assign(d, { after_header: header, after: src.bytes.toString('utf8') });
+  return d;
+}
+
 /** In check mode the probe shows what earlier tasks of the run would have left at `path`. */
 async function probeDest(ctx: ModuleContext, path: string, src: PutSource, o: PutOptions): Promise<FileProbe> {
   return plannedProbe(
@@ -79,6 +107,8 @@ async function probeDest(ctx: ModuleContext, path: string, src: PutSource, o: Pu
         maxContentBytes: MAX_DIFF_BYTES,
         follow: true,
         selinuxDefault: Object.values(o.se ?? {}).includes('_default'),
+        // --diff: whether dest's first 8 KiB hold a NUL (the registered diff's dst_binary), for a file too large to fetch.
+        extra: ctx.diff ? sh`if [ -f ${path} ] && [ "$(head -c 8192 ${path} | tr -d '\\000' | wc -c)" != "$(head -c 8192 ${path} | wc -c)" ]; then echo binary; fi` : undefined,
       }),
     ),
   );
@@ -87,7 +117,9 @@ async function probeDest(ctx: ModuleContext, path: string, src: PutSource, o: Pu
 /** Where the file lands: dest, or dest/<srcName> when dest is (or ends like) a directory. */
 async function resolveDest(ctx: ModuleContext, src: PutSource, o: PutOptions): Promise<{ path: string; probe: FileProbe; makeParents: boolean }> {
   const intoDir = (dir: string) => {
-    if (!o.srcName) throw new ModuleFailure(`dest ${o.dest} is a directory: give a file path when using content`);
+    if (!o.srcName)
+      // action/copy.py's words (ansible-core's copy target asserts them).
+      if (!o.srcName) throw new ModuleFailure('can not use content with a dir as dest');
     return posix.join(dir, o.srcName);
   };
   if (o.dest.endsWith('/')) {
@@ -124,7 +156,12 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
     // As Ansible's copy action: md5sum only when the content was written; the file module it then runs adds `path`.
     // remote_src: the copy module's own result, md5sum and all, dest's stat as it then is (--check: as it is).
     const { md5sum: _unchanged, ...fields } = fileResult(path, probe, src);
-    const result = o.remoteSrc ? fileResult(path, probe, src) : { ...fields, path };
+    // The file module's diff (initial_diff plus the attributes it changes); the copy module's (remote_src) registers none.
+    const fileDiff = {
+      before: { path, ...(d.changed ? ansibleAttrs(d.before, probe) : {}) },
+      after: { path, ...(d.changed ? ansibleAttrs(d.after) : {}) },
+    };
+    const result = o.remoteSrc ? { ...fileResult(path, probe, src), diff: undefined } : { ...fields, path, diff: fileDiff };
     if (!d.changed) return { changed: false, msg: 'content and attributes already as wanted', result };
     if (ctx.check) {
       await assertOwnersExist(ctx.conn, d.owner, d.group);
@@ -136,7 +173,7 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
       msg: `content unchanged; ${describeAttrs(d)}`,
       diff: [attrDiff(path, d)!],
       // The label as it is in --check, as the file module Ansible's copy runs then describes it (add_path_info).
-      result: o.remoteSrc && ctx.check ? result : { ...result, ...d.after, ...(ctx.check && 'secontext' in d.after ? { secontext: probe.secontext } : {}) },
+      result: o.remoteSrc && ctx.check ? result : { ...result, ...d.after, ...(ctx.check && 'secontext' in d.after ? { secontext: probe.secontext } : {}), diff: result.diff },
       apply: async () => {
         await run(ctx.conn, cmd, `cannot set attributes of ${path}`);
       },
@@ -145,6 +182,8 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
 
   const diffs: FileDiff[] = [];
   let note: string | undefined;
+  // Ansible's action registers `[]`, under --diff its one _get_diff_data dict; the copy module (remote_src) none.
+  const registered: unknown[] = [];
   // Without follow the write replaces the symlink itself, not its target: the diff shows the
   // link, never the target's bytes (read as root, they may be a file the login user cannot read).
   const replacesLink = !o.follow && probe.linkTarget !== undefined;
@@ -155,6 +194,7 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
     note = c.note;
     // Said under --diff too, not only in the message: an operator reading the diff sees why it is missing.
     if (c.note) diffs.push({ path, before: '', after: '', note: c.note });
+    registered.push(ansibleDiffData(path, probe, before ?? undefined, probe.extra === 'binary', src, o.diffSource ?? path));
     if (probe.exists) {
       const a = attrDiff(path, attrDelta(probe, want));
       if (a) diffs.push(a);
@@ -177,7 +217,10 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
     // --check from the controller: Ansible's copy action answers `changed` and the diff alone
     // (_copy_file). nodemend registers the file it would write, as a run does, so a later task can
     // plan on its checksum (playbooks/kpatch-route.yaml's build directories): a documented choice.
-    result: ctx.check && o.remoteSrc ? { dest: path, ...ansibleSums(src), ...(probe.exists ? pathInfo(probe) : {}) } : { dest: path, ...ansibleSums(src), size: src.size },
+    result: {
+      ...(ctx.check && o.remoteSrc ? { dest: path, ...ansibleSums(src), ...(probe.exists ? pathInfo(probe) : {}) } : { dest: path, ...ansibleSums(src), size: src.size }),
+      diff: o.remoteSrc ? undefined : registered,
+    },
     apply: async () => {
       const content = src.localPath !== undefined ? { localPath: src.localPath, size: src.size, sha256: src.sha256 } : (src.bytes ?? '');
       const w = await remote(
