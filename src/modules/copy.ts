@@ -59,8 +59,8 @@ const schema = withAliases(
       validate: validateArg.optional(),
       /** A recursive copy: the mode of the directories it makes (action/copy.py passes it to the file module). */
       directory_mode: attrFields.mode.unwrap().optional(),
-      /** A controller src: follow the symbolic links in it (the action plugin's default), or copy them as links. */
-      local_follow: boolArg.default(true),
+      /** A controller src: follow the symbolic links in it (unset: the action plugin's default, true), or copy them as links; remote_src: see planTreeSync (unset is not true there). */
+      local_follow: boolArg.optional(),
       /** Vault: nodemend has none, so a vault-encrypted src fails as Ansible's does without a vault password; false copies its bytes as they are. */
       decrypt: boolArg.default(true),
     })
@@ -131,7 +131,7 @@ interface Step {
 
 /** What the file module is given for a directory or a link of a recursive copy (_create_remote_file_args). */
 function fileArgs(a: Args, extra: Record<string, unknown>): Parameters<typeof fileModule.plan>[0] {
-  const given = { owner: a.owner, group: a.group, ...seArgs(a), ...extra };
+  const given = { owner: a.owner, group: a.group, attributes: a.attributes, ...seArgs(a), ...extra };
   return fileModule.schema.parse(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)));
 }
 
@@ -139,7 +139,7 @@ function fileArgs(a: Args, extra: Record<string, unknown>): Parameters<typeof fi
  * src a controller directory, as 2.14's action plugin copies it (plugins/action/copy.py run()): dest is a
  * directory; each file of the walk (lib/copy-tree.ts) is copied as one file, each directory of the walk
  * is made (or given its attributes) by the file module with `directory_mode`, owner and group, each link
- * by the file module (state: link, force). The directories above the walk's entries (dest, and
+ * by the file module (state: link, force); `attributes` go to each of them. The directories above the walk's entries (dest, and
  * dest/<dir> for `src: dir`) are made with those attributes only when missing, as the copy module makes
  * a file's parents. Registered: with exactly one file, the result of the last module run (files, then
  * directories, then links); otherwise dest (with its "/"), src and changed.
@@ -148,7 +148,7 @@ async function planDirectoryCopy(ctx: ModuleContext, a: Args, top: string): Prom
   const trailing = a.src!.endsWith('/');
   let tree: CopyTree;
   try {
-    tree = walkCopyTree(top, trailing, a.local_follow);
+    tree = walkCopyTree(top, trailing, a.local_follow ?? true);
   } catch (e) {
     throw new ModuleFailure((e as Error).message);
   }
@@ -182,7 +182,8 @@ async function planDirectoryCopy(ctx: ModuleContext, a: Args, top: string): Prom
       srcName: posix.basename(rel),
     });
     // force: false and the file there: the action plugin runs no module for it.
-    steps.push({ plan, path: at(rel), order: plan.msg === KEPT_BY_FORCE ? -1 : order++ });
+    const kept = plan.msg === KEPT_BY_FORCE;
+    steps.push({ plan: kept ? plan : await withAttributes(plan, ctx, at(rel), a.attributes), path: at(rel), order: kept ? -1 : order++ });
   }
   for (const s of dirSteps) s.order = order++;
   // In a run, a link's directory may only exist once the steps above are applied: plan it as --check would, knowing that.
@@ -226,9 +227,9 @@ const ownerOf = (a: Args): string => (a.owner !== undefined ? (a.group !== undef
  * dest/<src's name> (copied whole when missing); `src/` with dest missing: dest becomes a copy of src;
  * `src` with dest missing: dest/<src's name> is made and filled. Into an existing directory only what
  * differs is written (names src alone has, files whose bytes differ, with src's mode); owner and group
- * are then given to everything in the target, mode to the path the result names. Each file is an
- * atomic write from src. Links inside src are refused (2.14 copies or skips them depending on
- * local_follow being set at all).
+ * are then given to everything in the target, mode (and, by the caller, attributes) to the path the
+ * result names. Each file is an atomic write from src; what copytree makes keeps src's times. Links
+ * inside src as planTreeSync says, by local_follow (true, false, or not given: each differs in 2.14).
  */
 async function planRemoteDirectoryCopy(ctx: ModuleContext, a: Args): Promise<Plan> {
   const src = a.src!;
@@ -237,8 +238,8 @@ async function planRemoteDirectoryCopy(ctx: ModuleContext, a: Args): Promise<Pla
     return t.size ? t : null;
   };
   const srcTree = (await listing(src))!;
-  const links = [...srcTree].filter(([, e]) => e.type !== 'f' && e.type !== 'd');
-  if (links.length) throw new ModuleFailure(`remote src ${src} holds ${links.map(([r]) => r).join(', ')}, not regular files or directories: nodemend does not copy those with remote_src`);
+  const odd = [...srcTree].filter(([, e]) => e.type !== 'f' && e.type !== 'd' && e.type !== 'l');
+  if (odd.length) throw new ModuleFailure(`remote src ${src} holds ${odd.map(([r]) => r).join(', ')}, not regular files, directories or links: nodemend does not copy those with remote_src`);
   const destProbe = plannedProbe(ctx, await remote(probeFile(ctx.conn, a.dest, { follow: true })));
   let destIsDir = destProbe.type === 'directory';
   /** dest made by this task (`dest/` missing): empty, with the attributes the file module gives it. */
@@ -262,17 +263,24 @@ async function planRemoteDirectoryCopy(ctx: ModuleContext, a: Args): Promise<Pla
   const named = destIsDir ? (slash ? (dest.endsWith('/') ? dest : `${dest}/`) : posix.join(dest, name)) : dest;
   const emptyDest = new Map<string, RemoteEntry>([['', { type: 'd', mode: '', uid: -1, gid: -1, owner: '', group: '', size: 0 }]]);
   const targetTree = madeDest && slash ? emptyDest : destIsDir ? await listing(target) : null;
-  const sync = planTreeSync(srcTree, targetTree, !destIsDir && !slash ? 'default' : 'src');
+  const sync = planTreeSync(srcTree, targetTree, !destIsDir && !slash ? 'default' : 'src', a.local_follow);
+  if (sync.refused.length) {
+    const why = a.local_follow === true ? 'links to directories or to nothing with local_follow: true' : 'a link where dest has a file or directory, or a linked directory';
+    throw new ModuleFailure(`remote src ${src}: ${sync.refused.join(', ')}: not copied by nodemend (${why}; 2.14 fails on or follows these)`);
+  }
   const at = (rel: string): string => (rel === '' ? target : posix.join(target, rel));
+  const timed = new Set(sync.timed);
   // Owner and group over the whole target (chown_recursive); in --check only what exists counts.
   const own = { owner: a.owner, group: a.group };
   const ownerOff = [...(madeDest ? [] : (targetTree?.values() ?? []))].some((e) => (own.owner !== undefined && !sameUser(own.owner, e)) || (own.group !== undefined && !sameGroup(own.group, e)));
   const namedProbe = plannedProbe(ctx, await remote(probeFile(ctx.conn, named, { follow: true })));
-  const modeDelta = a.mode !== undefined && a.mode !== 'preserve' && namedProbe.exists ? attrDelta(namedProbe, { mode: a.mode }) : undefined;
-  const changed = steps.length > 0 || sync.mkdirs.length > 0 || sync.files.length > 0 || ownerOff || (modeDelta?.changed ?? false);
+  // mode: preserve is src's mode (the module reads it with os.stat), given to the named path as any mode.
+  const mode = a.mode === 'preserve' ? srcTree.get('')!.mode : a.mode;
+  const modeDelta = mode !== undefined && namedProbe.exists ? attrDelta(namedProbe, { mode }) : undefined;
+  const changed = steps.length > 0 || sync.mkdirs.length > 0 || sync.files.length > 0 || sync.links.length > 0 || sync.skipped.length > 0 || ownerOff || (modeDelta?.changed ?? false);
   if (ctx.check && (own.owner ?? own.group) !== undefined && changed) await assertOwnersExist(ctx.conn, own.owner, own.group);
   const result = (p: FileProbe) => ({ dest: named, src, md5sum: null, checksum: null, ...pathInfo(p) });
-  const what = `${sync.files.length} files, ${sync.mkdirs.length} directories from ${src} into ${target}`;
+  const what = `${sync.files.length} files, ${sync.mkdirs.length} directories, ${sync.links.length} links from ${src} into ${target}${sync.skipped.length ? ` (${sync.skipped.join(', ')} left out: links only src has, local_follow not given, as 2.14)` : ''}`;
   return {
     changed,
     msg: changed ? `${what} would be copied` : `${target} already holds what ${src} holds`,
@@ -284,7 +292,11 @@ async function planRemoteDirectoryCopy(ctx: ModuleContext, a: Args): Promise<Pla
         const mk = sync.mkdirs.map(([rel, mode]) => sh`mkdir -p -- ${at(rel)}${raw(mode !== undefined ? sh` && chmod -- ${`0${mode}`} ${at(rel)}`.text : '')}`.text);
         await run(ctx.conn, raw(mk.join(' && ')), `cannot make the directories under ${target}`);
       }
-      for (const [rel, e] of sync.files) {
+      if (sync.links.length) {
+        const ln = sync.links.map(([rel, text]) => sh`ln -s -- ${text} ${at(rel)}`.text);
+        await run(ctx.conn, raw(ln.join(' && ')), `cannot make the links under ${target}`);
+      }
+      for (const [rel, e, mode] of sync.files) {
         const existing = targetTree?.get(rel);
         await remote(
           writeFileAtomic(ctx.conn, at(rel), '', {
@@ -292,12 +304,19 @@ async function planRemoteDirectoryCopy(ctx: ModuleContext, a: Args): Promise<Pla
             sourceSha256: e.sha256,
             sourceSize: e.size,
             expectSha: existing?.sha256 ?? null,
-            mode: e.mode,
+            mode,
+            keepTimes: timed.has(rel),
           }),
         );
       }
+      // copytree's copystat on each directory it made, once filled: deepest first, so a parent's is not disturbed.
+      const dirTimes = sync.timed.filter((rel) => srcTree.get(rel)?.type === 'd').reverse();
+      if (dirTimes.length) {
+        const t = dirTimes.map((rel) => sh`touch -r ${posix.join(src, rel)} -- ${at(rel)}`.text);
+        await run(ctx.conn, raw(t.join(' && ')), `cannot copy the times of the directories under ${src}`);
+      }
       if ((own.owner ?? own.group) !== undefined) await run(ctx.conn, sh`chown -R -- ${ownerOf(a)} ${target}`, `cannot set the owner of ${target}`);
-      if (a.mode !== undefined && a.mode !== 'preserve') await run(ctx.conn, sh`chmod -- ${modeForWrite(a.mode, undefined)!} ${named}`, `cannot set the mode of ${named}`);
+      if (mode !== undefined) await run(ctx.conn, sh`chmod -- ${modeForWrite(mode, undefined)!} ${named}`, `cannot set the mode of ${named}`);
       return result(await remote(probeFile(ctx.conn, named, { follow: true })));
     },
   };
@@ -314,15 +333,13 @@ export default defineModule<Args>({
       return { changed: true, msg: `${a.dest} would be written from ${a.src} (fetched earlier in this run)`, result: { dest: a.dest, src: a.src } };
     }
     if (a.content === undefined && !a.remote_src && statSync(ctx.resolveLocalPath(a.src!, 'file'), { throwIfNoEntry: false })?.isDirectory()) {
-      // Ansible sets them on every file and directory of the walk; nodemend fails rather than skip them.
-      if (a.attributes !== undefined) throw new ModuleFailure('attributes with a directory src is not supported (set them with file on each path)');
       return planDirectoryCopy(ctx, a, ctx.resolveLocalPath(a.src!, 'file'));
     }
     const source = a.content !== undefined ? bytesSource(Buffer.from(a.content, 'utf8')) : a.remote_src ? await remoteSource(ctx, a.src!) : await localSource(ctx, a.src!, a.decrypt);
     if (source === 'directory') {
-      // The copy module sets them on the path its result names; not ported with a directory: refused, never skipped.
-      if (a.attributes !== undefined) throw new ModuleFailure('attributes with a directory src is not supported (set them with file on each path)');
-      return planRemoteDirectoryCopy(ctx, a);
+      // The copy module sets them (as mode) on the path its result names.
+      const plan = await planRemoteDirectoryCopy(ctx, a);
+      return withAttributes(plan, ctx, typeof plan.result?.dest === 'string' ? plan.result.dest : a.dest, a.attributes);
     }
     const src: Source = source;
     const plan = await planPutContent(ctx, src, {

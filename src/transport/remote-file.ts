@@ -107,6 +107,8 @@ export interface WriteOptions {
   /** What `sourcePath` held when it was planned: the copy is verified against it before the rename. */
   sourceSha256?: string;
   sourceSize?: number;
+  /** With `sourcePath`: the new file gets its access and modification times (shutil.copystat, copy2). */
+  keepTimes?: boolean;
   /** A command (shell text, words quoted) that must pass on the temp file "$t" before the rename (the modules' `validate:`). */
   validate?: Raw;
   /** Where SELinux is enabled, chcon's arguments (before the path) for the label's parts the task sets (selinux-label.ts chconArgs). */
@@ -396,7 +398,7 @@ export async function writeFileAtomic(shell: RemoteShell, path: string, content:
   const installable = opts.sourcePath === undefined && opts.mode !== undefined && /^[0-7]+$/.test(opts.mode) && parseInt(opts.mode, 8) <= 0o777;
   // Bytes held in memory here go on stdin as they are: the host checks their length only (WRITE_BODY).
   const inMemory = data !== undefined && opts.sourcePath === undefined;
-  const script = sh`p=${path}; d=${posix.dirname(path)}; t=${posix.join(posix.dirname(path), tmp)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}; inst=${installable ? 1 : 0}; len=${size ?? ''}; sum=${sum ?? ''}; hash=${inMemory ? 0 : 1}; val=${opts.validate ? 1 : 0}; tsfs=${testSelinuxfs()}
+  const script = sh`p=${path}; d=${posix.dirname(path)}; t=${posix.join(posix.dirname(path), tmp)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}; kt=${opts.keepTimes ? 1 : 0}; inst=${installable ? 1 : 0}; len=${size ?? ''}; sum=${sum ?? ''}; hash=${inMemory ? 0 : 1}; val=${opts.validate ? 1 : 0}; tsfs=${testSelinuxfs()}
 vd() { ${opts.validate ?? raw(':')}
 }
 sx() { ${opts.chcon?.length ? sh`chcon ${opts.chcon} "$t"` : raw(':')}
@@ -477,6 +479,7 @@ keepmode=1; case $mode in [0-7]*) case $mode in *[!0-7]*) ;; *) keepmode= ;; esa
 # Each process costs the host ~1.5 ms: install(1) writes a file whose owner is not kept and chmods
 # it in one (else cat + chmod); empty content needs no cat at all.
 if [ -n "$src" ]; then cat -- "$src" > "$t" || die 6 "cannot copy $src"
+  if [ "$kt" = 1 ]; then touch -r "$src" -- "$t" || die 6 "cannot copy the times of $src"; fi
 elif [ "$inst" = 1 ] && { [ -z "$keepown" ] || [ ! -e "$p" ]; }; then install -m "$mode" /dev/stdin "$t" || die 6 "cannot write $t"; mode=
 elif [ "$len" != 0 ]; then cat > "$t" || die 6 "cannot write $t"; fi
 if [ -e "$p" ] && [ -n "$keepown$keepmode" ]; then

@@ -94,28 +94,48 @@ export function walkCopyTree(top: string, trailingSlash: boolean, localFollow: b
 export interface RemoteEntry {
   /** find's %y: f, d, l, ... */
   type: string;
+  /** find's %Y: the type through a link (N: dangling, L: a loop); the same as type otherwise. */
+  ttype?: string;
+  /** A link's text (readlink). */
+  link?: string;
+  /** A link to a file: its target's mode and size are given here (what os.stat, copymode and copy2 see). */
   mode: string;
   uid: number;
   gid: number;
   owner: string;
   group: string;
   size: number;
-  /** A regular file's sha256. */
+  /** A regular file's sha256 (a link to a file: its target's). */
   sha256?: string;
 }
 
-/** Every entry under `root` (root itself as ""), NUL-separated, then each regular file's sha256: read-only. */
+/**
+ * Every entry under `root` (root itself as ""), NUL-separated, then each link's text, the mode and size of
+ * what each link leads to, and the sha256 of each regular file and of what each link to a file leads to: read-only.
+ */
 export function remoteTreeListing(root: string): Raw {
-  return sh`if [ -d ${root} ]; then cd ${root} && find . -printf '%y %m %U %G %s %u %g %P\\0' && printf '\\n--sums--\\n' && find . -type f -exec sha256sum -z -- {} +; fi`;
+  return sh`if [ -d ${root} ]; then cd ${root} && find . -printf '%y %Y %m %U %G %s %u %g %P\\0' && printf '\\n--links--\\n' && find . -type l -printf '%P\\0%l\\0' && printf '\\n--targets--\\n' && { find . -type l -exec stat -L --printf '%a %s %n\\0' -- {} + 2>/dev/null || :; } && printf '\\n--sums--\\n' && find . -xtype f -exec sha256sum -z -- {} +; fi`;
 }
 
 export function parseRemoteTree(out: string): Map<string, RemoteEntry> {
   const tree = new Map<string, RemoteEntry>();
-  const [list, sums = ''] = out.split('\n--sums--\n');
+  const [head, sums = ''] = out.split('\n--sums--\n');
+  const [rest, targets = ''] = head.split('\n--targets--\n');
+  const [list, links = ''] = rest.split('\n--links--\n');
   for (const rec of list.split('\0')) {
-    const m = /^(\S+) (\d+) (\d+) (\d+) (\d+) (\S+) (\S+) ?([\s\S]*)$/.exec(rec);
+    const m = /^(\S) (\S) (\d+) (\d+) (\d+) (\d+) (\S+) (\S+) ?([\s\S]*)$/.exec(rec);
     if (!m) continue;
-    tree.set(m[8], { type: m[1], mode: m[2].padStart(4, '0'), uid: Number(m[3]), gid: Number(m[4]), size: Number(m[5]), owner: m[6], group: m[7] });
+    tree.set(m[9], { type: m[1], ttype: m[2], mode: m[3].padStart(4, '0'), uid: Number(m[4]), gid: Number(m[5]), size: Number(m[6]), owner: m[7], group: m[8] });
+  }
+  const l = links.split('\0');
+  for (let i = 0; i + 1 < l.length; i += 2) {
+    const e = tree.get(l[i]);
+    if (e) e.link = l[i + 1];
+  }
+  for (const rec of targets.split('\0')) {
+    const m = /^(\d+) (\d+) \.\/([\s\S]+)$/.exec(rec);
+    const e = m && tree.get(m[3]);
+    if (e && e.type === 'l') Object.assign(e, { mode: m![1].padStart(4, '0'), size: Number(m![2]) });
   }
   for (const rec of sums.split('\0')) {
     const m = /^([0-9a-f]{64}) {2}\.\/([\s\S]+)$/.exec(rec);
@@ -129,31 +149,94 @@ export function parseRemoteTree(out: string): Map<string, RemoteEntry> {
 export interface TreeSync {
   /** Directories to make, parents first: [path below the target, mode (undefined: mkdir's default)]. */
   mkdirs: [string, string | undefined][];
-  /** Files to write: [path below the target, the source entry]. */
-  files: [string, RemoteEntry][];
+  /** Files to write: [path below the target, the source entry, the mode to give (undefined: a new file's default)]. */
+  files: [string, RemoteEntry, string | undefined][];
+  /** Links to make as links: [path below the target, the text]. */
+  links: [string, string][];
+  /**
+   * The paths, parents first, that copytree makes (shutil.copy2 for a file, copystat for a directory once
+   * filled): they get src's access and modification times. A file copied alone (copyfile + copymode) does not.
+   */
+  timed: string[];
+  /** Names only src has that 2.14 counts as copied though it copies nothing (links, local_follow unset): the task is changed. */
+  skipped: string[];
+  /** Entries 2.14 fails on or nodemend does not port: the task is refused, naming them. */
+  refused: string[];
 }
+
+/** filecmp.DEFAULT_IGNORES: names dircmp leaves out, so copying into an existing directory skips them. */
+const DIRCMP_IGNORES = new Set(['RCS', 'CVS', 'tags', '.git', '.hg', '.bzr', '_darcs', '__pycache__']);
+
+/** What os.stat sees: a link as what it leads to. */
+const statType = (e: RemoteEntry | undefined): string | undefined => (e === undefined ? undefined : e.type === 'l' ? e.ttype : e.type);
 
 /**
  * src's tree into the target: `dest` null when the target is missing (copytree: every directory with src's
- * mode, the target's own unless `rootMode` says mkdir's default); otherwise what dircmp finds at each
- * common directory: a name only src has is copied (a directory whole), a file in both whose bytes differ
- * is rewritten with src's mode, names of different types are left alone. Links are not handled (the caller refuses them).
+ * mode, the target's own unless `rootMode` says mkdir's default, when it is made by makedirs and filled as
+ * an existing one); otherwise what dircmp finds at each common directory: a name only src has is copied (a
+ * directory whole, by copytree), a file in both whose bytes differ is rewritten with src's mode, names of
+ * different types are left alone; dircmp's ignored names (.git, tags, __pycache__...) too.
+ *
+ * Links, by `localFollow` (the module's local_follow: true, false, or unset): copytree keeps them as links
+ * unless it is true (then a link to a file is copied as that file; a link to a directory or to nothing is
+ * refused: not ported, and copytree fails on a dangling one). A link only src has is made as a link when
+ * false, copied (its target's bytes, a new file's mode) when true and it leads to a file, and skipped
+ * (yet the task is changed) when unset. A link in src whose name dest has as a file is copied through
+ * (its target's bytes and mode) unless local_follow is false (2.14 fails: refused).
  */
-export function planTreeSync(src: ReadonlyMap<string, RemoteEntry>, dest: ReadonlyMap<string, RemoteEntry> | null, rootMode: 'src' | 'default' = 'src'): TreeSync {
-  const out: TreeSync = { mkdirs: [], files: [] };
+export function planTreeSync(src: ReadonlyMap<string, RemoteEntry>, dest: ReadonlyMap<string, RemoteEntry> | null, rootMode: 'src' | 'default' = 'src', localFollow?: boolean): TreeSync {
+  const out: TreeSync = { mkdirs: [], files: [], links: [], timed: [], skipped: [], refused: [] };
   const rels = [...src.keys()].filter((r) => r !== '').sort();
   if (dest === null) out.mkdirs.push(['', rootMode === 'src' ? src.get('')!.mode : undefined]);
+  // The directories copytree makes (a missing target copied whole, each directory only src has), and the ones dircmp compares.
+  const trees = new Set<string>(dest === null && rootMode === 'src' ? [''] : []);
+  const compared = new Set<string>(trees.size ? [] : ['']);
+  if (trees.size) out.timed.push('');
   for (const rel of rels) {
     const s = src.get(rel)!;
     const parent = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
-    // Below a directory being made, everything is copied.
-    const copied = dest === null || out.mkdirs.some(([d]) => d === parent);
-    const d = copied ? undefined : dest.get(rel);
-    if (!copied && dest.get(parent)?.type !== 'd') continue;
-    if (s.type === 'd') {
-      if (copied || d === undefined) out.mkdirs.push([rel, s.mode]);
-    } else if (s.type === 'f') {
-      if (copied || d === undefined || (d.type === 'f' && d.sha256 !== s.sha256)) out.files.push([rel, s]);
+    if (trees.has(parent)) {
+      // copytree(symlinks=not local_follow).
+      if (s.type === 'd') {
+        out.mkdirs.push([rel, s.mode]);
+        trees.add(rel);
+        out.timed.push(rel);
+      } else if (s.type === 'f') {
+        out.files.push([rel, s, s.mode]);
+        out.timed.push(rel);
+      } else if (s.type === 'l' && localFollow !== true) out.links.push([rel, s.link ?? '']);
+      else if (s.type === 'l' && s.ttype === 'f') {
+        out.files.push([rel, s, s.mode]);
+        out.timed.push(rel);
+      } else out.refused.push(rel);
+      continue;
+    }
+    if (!compared.has(parent) || DIRCMP_IGNORES.has(posix.basename(rel))) continue;
+    const d = dest?.get(rel);
+    if (d === undefined) {
+      // copy_left_only.
+      if (s.type === 'd') {
+        out.mkdirs.push([rel, s.mode]);
+        trees.add(rel);
+        out.timed.push(rel);
+      } else if (s.type === 'f') out.files.push([rel, s, s.mode]);
+      else if (s.type === 'l' && (s.ttype === 'f' || s.ttype === 'd')) {
+        if (localFollow === false) out.links.push([rel, s.link ?? '']);
+        else if (localFollow === undefined) out.skipped.push(rel);
+        else if (s.ttype === 'f') out.files.push([rel, s, undefined]);
+        else out.refused.push(rel);
+      } else out.skipped.push(rel);
+      continue;
+    }
+    const [st, dt] = [statType(s), statType(d)];
+    if (st === 'f' && dt === 'f') {
+      // copy_diff_files: bytes that differ are rewritten (copyfile + copymode, through a link in src).
+      if (d.sha256 === s.sha256) continue;
+      if ((s.type === 'l' && localFollow === false) || d.type === 'l') out.refused.push(rel);
+      else out.files.push([rel, s, s.mode]);
+    } else if (st === 'd' && dt === 'd') {
+      if (s.type === 'l' || d.type === 'l') out.refused.push(rel);
+      else compared.add(rel);
     }
   }
   return out;

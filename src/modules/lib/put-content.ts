@@ -230,6 +230,8 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
           sourcePath: src.remotePath,
           sourceSha256: src.remotePath !== undefined ? src.sha256 : undefined,
           sourceSize: src.remotePath !== undefined ? src.size : undefined,
+          // remote_src: modules/copy.py copies src with shutil.copystat, so its times come along.
+          keepTimes: src.remotePath !== undefined,
         }).catch((e: unknown) => {
           throw validationFailure(e, 'copy');
         }),

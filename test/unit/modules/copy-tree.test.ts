@@ -84,10 +84,17 @@ const SRC = new Map<string, RemoteEntry>([
 
 describe('parseRemoteTree', () => {
   it('reads find -printf records and sha256sum -z lines, names with spaces kept', () => {
-    const out = 'd 750 0 0 4096 root root \0f 640 0 1 4 root daemon a b.conf\0\n--sums--\n' + `${'1'.repeat(64)}  ./a b.conf\0`;
+    const out =
+      'd d 750 0 0 4096 root root \0f f 640 0 1 4 root daemon a b.conf\0l f 777 0 0 8 root root to a\0l N 777 0 0 4 root root gone\0' +
+      '\n--links--\nto a\0a b.conf\0gone\0/nowhere\0\n--targets--\n600 4 ./to a\0\n--sums--\n' +
+      `${'1'.repeat(64)}  ./a b.conf\0${'1'.repeat(64)}  ./to a\0`;
     const t = parseRemoteTree(out);
     expect(t.get('')).toMatchObject({ type: 'd', mode: '0750' });
     expect(t.get('a b.conf')).toMatchObject({ type: 'f', mode: '0640', gid: 1, group: 'daemon', size: 4, sha256: '1'.repeat(64) });
+    // A link to a file: its text, and its target's mode, size and bytes; a dangling one: its text alone.
+    expect(t.get('to a')).toMatchObject({ type: 'l', ttype: 'f', link: 'a b.conf', mode: '0600', size: 4, sha256: '1'.repeat(64) });
+    expect(t.get('gone')).toMatchObject({ type: 'l', ttype: 'N', link: '/nowhere', mode: '0777' });
+    expect(t.get('gone')).not.toHaveProperty('sha256');
   });
 });
 
@@ -118,5 +125,82 @@ describe('planTreeSync', () => {
       ['a.conf', '0640'],
       ['new/n.conf', '0600'],
     ]);
+  });
+
+  it("keeps src's times on what copytree makes (a whole target, a directory only src has), not on files copied alone", () => {
+    expect(planTreeSync(SRC, null).timed).toEqual(['', 'a.conf', 'clash', 'clash/x', 'new', 'new/n.conf', 'sub', 'sub/b.conf']);
+    // The root made by makedirs: its own files are copied alone, its directories by copytree.
+    expect(planTreeSync(SRC, null, 'default').timed).toEqual(['clash', 'clash/x', 'new', 'new/n.conf', 'sub', 'sub/b.conf']);
+    const dest = new Map<string, RemoteEntry>([
+      ['', entry('d', '0755')],
+      ['a.conf', entry('f', '0644', 'old')],
+      ['sub', entry('d', '0755')],
+    ]);
+    expect(planTreeSync(SRC, dest).timed).toEqual(['clash', 'clash/x', 'new', 'new/n.conf']);
+  });
+
+  const link = (ttype: string, text: string, sha256?: string): RemoteEntry => ({ ...entry('l', '0600', sha256), ttype, link: text });
+  const LINKED = new Map<string, RemoteEntry>([
+    ['', entry('d', '0755')],
+    ['f', entry('f', '0644', 'ff')],
+    ['to-f', link('f', 'f', 'ff')],
+    ['to-d', link('d', 'd')],
+    ['gone', link('N', '/nowhere')],
+    ['d', entry('d', '0755')],
+    ['d/in-d', link('f', '../f', 'ff')],
+    ['same', link('f', 'f', 'ff')],
+    ['.git', entry('d', '0755')],
+  ]);
+  const DEST = new Map<string, RemoteEntry>([
+    ['', entry('d', '0755')],
+    ['same', entry('f', '0640', 'old')],
+  ]);
+  const view = (s: ReturnType<typeof planTreeSync>) => ({ files: s.files.map(([r, , m]) => [r, m]), links: s.links, skipped: s.skipped, refused: s.refused });
+
+  it('links, local_follow unset: copytree keeps them, one only src has is skipped, one over a file is copied through', () => {
+    expect(view(planTreeSync(LINKED, null))).toEqual({
+      files: [['f', '0644']],
+      links: [
+        ['d/in-d', '../f'],
+        ['gone', '/nowhere'],
+        ['same', 'f'],
+        ['to-d', 'd'],
+        ['to-f', 'f'],
+      ],
+      skipped: [],
+      refused: [],
+    });
+    const into = view(planTreeSync(LINKED, DEST));
+    expect(into.skipped).toEqual(['gone', 'to-d', 'to-f']);
+    expect(into.files).toEqual([
+      ['f', '0644'],
+      ['same', '0600'],
+    ]);
+    // d only src has: copytree, its link kept; .git: left out by dircmp.
+    expect(into.links).toEqual([['d/in-d', '../f']]);
+  });
+
+  it('links, local_follow false: made as links; one over a file is refused (2.14 fails on it)', () => {
+    const into = planTreeSync(LINKED, DEST, 'src', false);
+    expect(into.links).toEqual([
+      ['d/in-d', '../f'],
+      ['to-d', 'd'],
+      ['to-f', 'f'],
+    ]);
+    expect(into.skipped).toEqual(['gone']);
+    expect(into.refused).toEqual(['same']);
+  });
+
+  it('links, local_follow true: a link to a file is copied as the file (a new one with the default mode); to a directory or nothing refused', () => {
+    const into = planTreeSync(LINKED, DEST, 'src', true);
+    expect(into.files.map(([r, , m]) => [r, m])).toEqual([
+      ['d/in-d', '0600'],
+      ['f', '0644'],
+      ['same', '0600'],
+      ['to-f', undefined],
+    ]);
+    expect(into.refused).toEqual(['to-d']);
+    expect(into.skipped).toEqual(['gone']);
+    expect(planTreeSync(LINKED, null, 'src', true).refused).toEqual(['gone', 'to-d']);
   });
 });
