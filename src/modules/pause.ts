@@ -73,9 +73,14 @@ export default defineModule<Args>({
     const { wait, unit } = pauseDuration(a);
     const t0 = performance.timeOrigin + performance.now();
     if (wait === 0) ctx.warn?.(NOT_WAITING);
-    // The run's stop (Ctrl-C) ends the wait; the executor then starts nothing new.
-    else if (!ctx.stop?.aborted) await sleep(wait * 1000, undefined, { signal: ctx.stop }).catch(() => undefined);
-    const t1 = performance.timeOrigin + performance.now();
+    // A Node timer may fire a millisecond early; Python's time.sleep never returns early, so
+    // Ansible's whole-second delta is never short: sleep again until the time has truly passed.
+    // The run's stop (Ctrl-C, SIGTERM) ends the wait; the executor then starts nothing new.
+    let t1 = t0;
+    for (let left = wait * 1000; left > 0 && !ctx.stop?.aborted; left = wait * 1000 - (t1 - t0)) {
+      await sleep(Math.ceil(left), undefined, { signal: ctx.stop }).catch(() => undefined);
+      t1 = performance.timeOrigin + performance.now();
+    }
     const secs = (t1 - t0) / 1000;
     return {
       changed: false,
