@@ -28,18 +28,17 @@ const UNPRIVILEGED = 'tmp_ansible_test_user';
 
 /** Each tool's directory on the host: under /tmp, unique to this suite and the tool. */
 const tmpDir = (tool: string): string => `/tmp/nm-targets-copy-${tool}`;
-/** What the target leaves on the host outside its directory when a run stops half way (its `always:` removes them). */
 /**
- * check_mode.yml's relative dests land in the login user's home (ops, now that both tools log in as ops) and
- * nothing removes them: a second run on the same fleet would find them and fail its "is changed" asserts.
+ * What the target leaves on the host outside its directory: when a run stops half way (its `always:` removes
+ * them), and what its relative dests and paths write in the login user's home and never remove (check_mode.yml's
+ * `checkmode_subdir/`, whose first copy must be a change; the remote_src files' `subdir`, `foo.txt`).
  */
 const OUTSIDE = [
   '/tmp/ansible-test-abs-link',
   '/tmp/ansible-test-abs-link-dir',
   '/tmp/ansible-test-link-dir',
   `/etc/sudoers.d/${UNPRIVILEGED}`,
-  '/home/ops/checkmode_subdir',
-  '/home/ops/destdir_should_never_exist_because_of_check_mode',
+  ...['checkmode_subdir', 'destdir_should_never_exist_because_of_check_mode', 'subdir', 'foo.txt'].map((p) => `/home/ops/${p}`),
 ];
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
