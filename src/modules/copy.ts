@@ -115,6 +115,7 @@ async function remoteSource(ctx: ModuleContext, src: string): Promise<Source | '
   // modules/copy.py's words (the copy target's src_remote_file_is_not_file.yml asserts "not a file").
   if (!p.exists) throw new ModuleFailure(`Source ${src} not found`);
   if (p.type === 'directory') return 'directory';
+  // copy.py's words for a src neither a file nor a directory (/dev/null, a fifo): fail_json's msg.
   if (p.type !== 'file') throw new ModuleFailure(`Cannot copy invalid source '${src}': not a file`);
   const [checksum, md5sum] = (p.extra ?? '').split('\n').map((l) => l.split(' ')[0]);
   if (!/^[0-9a-f]{40}$/.test(checksum ?? '') || !/^[0-9a-f]{32}$/.test(md5sum ?? '')) throw new ModuleFailure(`cannot read the checksums of remote src ${src}`);
