@@ -8,8 +8,11 @@
  * `access_time: preserve` leave them: then only a missing file or its attributes change); its
  * result names the path `dest`.
  *
+ * Without `state`, as file.py's additional_parameter_handling: the path's own state (get_state:
+ * link, directory, hard for a file with several links, file), or for a path not there `directory`
+ * with `recurse` and `file` (which fails) without.
+ *
  * Differences from Ansible, on purpose:
- * - without `state`, the path must exist and only its attributes are managed.
  * - `state: link` does what 2.14's ensure_symlink does on Linux: with `follow` (the default)
  *   owner, group and mode are set on the link's final target once the link is made
  *   (load_file_common_arguments follows it), if that target exists (Ansible warns and skips a
@@ -72,11 +75,12 @@ const schema = withAliases(
     })
     .superRefine((a, ctx) => {
       const bad = (message: string) => ctx.addIssue({ code: 'custom', message });
-      if (a.recurse && a.state !== 'directory') bad('recurse needs state: directory');
+      // Without state the path's own state decides (planFile), as additional_parameter_handling.
+      if (a.recurse && a.state !== undefined && a.state !== 'directory') bad("recurse option requires state to be 'directory'");
       if (a.recurse && a.attributes !== undefined) bad('attributes with recurse is not supported (set them on each path)');
       // state: link without src updates an existing link (ensure_symlink; the plan fails on anything else).
       if (a.state === 'hard' && a.src === undefined) bad(`state: ${a.state} needs src`);
-      if (a.src !== undefined && a.state !== 'link' && a.state !== 'hard') bad("src option requires state to be 'link' or 'hard'");
+      if (a.src !== undefined && a.state !== undefined && a.state !== 'link' && a.state !== 'hard') bad("src option requires state to be 'link' or 'hard'");
       // Ansible links a relative src against its own working directory (a temp dir): never what a role means.
       if (a.state === 'hard' && a.src !== undefined && !posix.isAbsolute(a.src)) bad('state: hard needs an absolute src');
       if ((a.state === 'link' || a.state === 'hard' || a.state === 'absent') && (a.modification_time || a.access_time)) bad(`times cannot be set with state: ${a.state}`);
@@ -134,7 +138,7 @@ function extraScript(a: Args): Raw | undefined {
   }
   if ((a.state === 'touch' || a.state === 'directory' || a.state === 'link') && (a.mode ?? a.owner ?? a.group) !== undefined) parts.push(MAKER_SCRIPT);
   if (a.state === 'absent') parts.push(sh`echo @@walk; [ -d ${a.path} ] && [ ! -L ${a.path} ] && find ${a.path} -mindepth 1 -printf '%Y %y %p\n'`.text);
-  if (a.state === 'hard') parts.push(sh`echo @@src; [ -e ${a.src!} ] && stat -L -c ${STAT_FIELDS_FORMAT} -- ${a.src!}`.text);
+  if (a.state === 'hard' && a.src !== undefined) parts.push(sh`echo @@src; [ -e ${a.src!} ] && stat -L -c ${STAT_FIELDS_FORMAT} -- ${a.src!}`.text);
   if (a.state === 'link') {
     const resolved = linkSrcPath(a);
     parts.push(sh`echo @@src; [ -e ${resolved} ] && echo exists`.text);
@@ -143,8 +147,11 @@ function extraScript(a: Args): Raw | undefined {
     // Whether a directory there is empty (force replaces only an empty one).
     parts.push(sh`echo @@dirents; [ -d ${a.path} ] && [ ! -L ${a.path} ] && ls -A -- ${a.path} | head -n 1`.text);
     // What load_file_common_arguments follows to once the link exists: src's real path.
-    if ((a.mode ?? a.owner ?? a.group) !== undefined && a.follow)
+    if ((a.mode ?? a.owner ?? a.group) !== undefined && a.follow) {
       parts.push(sh`echo @@target; [ -e ${resolved} ] && readlink -f -- ${resolved} && stat -L -c ${STAT_FIELDS_FORMAT} -- ${resolved}`.text);
+      // What the path leads to now: in --check, where ensure_symlink makes no link, the attributes compare with it.
+      parts.push(sh`echo @@current; [ -e ${a.path} ] && readlink -f -- ${a.path} && stat -L -c ${STAT_FIELDS_FORMAT} -- ${a.path}`.text);
+    }
   }
   return parts.length ? raw(parts.join('\n')) : undefined;
 }
@@ -392,10 +399,9 @@ async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Reco
     // Each new level's attributes against what mkdir made of it (the times of a path not there yet are not compared).
     const made = madeProbe(ex, 'directory');
     if (made) addAnsibleAttrs(ch.ad, attrDelta(made, want(a)), made, ownerIds(ex));
-    // Times asked for are set on the new directory (NaN: no current time equals them); its diff leaves them out.
-    const t = change(initialDiff(path, 'directory', 'absent'));
-    addTimes(t, a, a.path, { mtime: NaN, atime: NaN }, ex);
-    const script = raw([createDirs(a, p).text, t.cmds.map(String).join(' && ')].filter(Boolean).join('\n'));
+    // Times asked for are set once the directory is there, against the times mkdir gave it (update_timestamp_for_file).
+    const tt = times(a);
+    const timed = tt.m !== null || tt.a !== null;
     return {
       changed: true,
       msg: `directory ${a.path} would be created`,
@@ -409,7 +415,15 @@ async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Reco
       ],
       // --check: ensure_directory returns path, changed and diff alone (nothing there for add_path_info).
       result: { path: a.path, diff: ad },
-      apply: async () => ({ ...fileResult(a, await runAndStat(ctx.conn, script, a.path, `cannot create ${a.path}`), 'directory'), diff: ch.ad }),
+      apply: async () => {
+        const made = await runAndStat(ctx.conn, createDirs(a, p), a.path, `cannot create ${a.path}`);
+        if (!timed) return { ...fileResult(a, made, 'directory'), diff: ch.ad };
+        // The new directory's times, and the diff's mtime/atime, against what mkdir gave it.
+        const t = change(ch.ad);
+        addTimes(t, a, a.path, made, ex);
+        const st = t.cmds.length ? await runAndStat(ctx.conn, raw(t.cmds.map(String).join(' && ')), a.path, `cannot set times of ${a.path}`) : made;
+        return { ...fileResult(a, st, 'directory'), diff: t.ad };
+      },
     };
   }
   const ch = change(ad);
@@ -540,6 +554,7 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
   const early = ctx.check && !ex.exists?.length ? structuredClone(ad) : undefined;
   // A dangling link gets no attributes (Ansible warns instead), so its diff holds none.
   const dangling = !ex.src?.length;
+  const base = structuredClone(ad);
   const target = await targetAttrs(ctx, a, ex, dangling ? structuredClone(ad) : ad);
   // Without follow, owner and group are the link's own (lchown); with it, the target's.
   const own = a.follow ? {} : { owner: a.owner, group: a.group };
@@ -565,6 +580,15 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
   const made = madeProbe(ex, 'link');
   if (!a.follow && made) addAnsibleAttrs(ad, attrDelta(made, own), made, ownerIds(ex));
   if (!early) linkModePair(a, ad);
+  // --check with a path that leads somewhere: no link is made, so load_file_common_arguments follows
+  // what the path leads to now, and the diff's attributes are that path's, not the new target's.
+  let checkAd = early;
+  const [curReal, curLine] = ex.current ?? [];
+  if (ctx.check && !early && a.follow && curReal && curLine) {
+    checkAd = base;
+    const cur = parseStatLine(curReal, curLine);
+    addAnsibleAttrs(checkAd, attrDelta(cur, { mode: a.mode, owner: a.owner, group: a.group }), cur, ownerIds(ex));
+  }
   // A new link beside the old path, renamed over it: the path is never missing.
   // An empty directory there goes first (rename cannot put a link over a directory).
   const rmdir = p.type === 'directory' ? sh`rmdir -- ${a.path} && ` : raw('');
@@ -580,7 +604,7 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
     diff: [{ path: `${a.path} (state)`, before: before + target.diffBefore.map((l) => l + '\n').join(''), after: `state: link\nsrc: ${src}\n` + target.diffAfter.map((l) => l + '\n').join('') }],
     // The path's details come from apply, once it is a link that leads somewhere (add_path_info).
     // In --check, add_path_info describes what is there now, when the path leads somewhere (lstat).
-    result: { ...(ctx.check && ex.exists?.length ? pathInfo(p) : {}), dest: a.path, src, diff: early ?? ad },
+    result: { ...(ctx.check && ex.exists?.length ? pathInfo(p) : {}), dest: a.path, src, diff: checkAd ?? ad },
     apply: async () => {
       const st = await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`);
       return ex.src?.length ? { ...destResult(fileResult(a, st, 'link')), src } : { dest: a.path, src };
@@ -594,8 +618,27 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
  * is made beside the path and renamed over it, so the path is never missing. As in Ansible, a
  * symlink whose text is src counts as done.
  */
-function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Plan {
-  const src = a.src!;
+/**
+ * ensure_hardlink without src (no state on a file with several links): only the path's attributes
+ * and times; any other path needs src.
+ */
+async function planHardAttrs(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Promise<Plan> {
+  if (getState(p) !== 'hard') throw new ModuleFailure('src is required for creating new hardlinks');
+  const ch = change(initialDiff(a.path, 'hard', 'hard'));
+  const d = attrDelta(p, want(a));
+  await planAttrs(ctx, p, d);
+  addAttrs(ch, d, fixAttrsCommand(a.path, d), p, ownerIds(ex));
+  addTimes(ch, a, a.path, p, ex);
+  const plan = finish(ctx, a, p, 'hard', ch, a.path);
+  plan.result = { ...destResult(plan.result), src: null };
+  const apply = plan.apply;
+  if (apply) plan.apply = async () => ({ ...destResult(await apply()), src: null, diff: ch.ad });
+  return plan;
+}
+
+function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Plan | Promise<Plan> {
+  if (a.src === undefined) return planHardAttrs(ctx, a, p, ex);
+  const src = a.src;
   if (!ex.src?.length) throw new ModuleFailure('src does not exist', { dest: a.path, src });
   const s = parseStatLine(src, ex.src[0]);
   const ids = ownerIds(ex);
@@ -663,15 +706,28 @@ export default defineModule<Args>({
 async function planFile(args: Args, ctx: ModuleContext): Promise<Plan> {
   {
     let a = args;
-    const follow = a.follow && a.state !== 'link' && a.state !== 'hard' && a.state !== 'absent';
     // In check mode, as earlier tasks of the run would have left the path.
     const selinuxDefault = Object.values(seArgs(a)).includes('_default');
-    const probe = async () => plannedProbe(ctx, await remote(probeFile(ctx.conn, a.path, { follow, extra: extraScript(a), selinuxDefault })));
+    const probe = async () => {
+      const follow = a.follow && a.state !== 'link' && a.state !== 'hard' && a.state !== 'absent';
+      return plannedProbe(ctx, await remote(probeFile(ctx.conn, a.path, { follow, extra: extraScript(a), selinuxDefault })));
+    };
     let p = await probe();
-    // additional_parameter_handling: a hard link whose path is a directory goes inside it, under src's name.
-    if (a.state === 'hard' && a.src !== undefined && p.type === 'directory') {
+    // additional_parameter_handling: a hard link (or a src without state) whose path is a directory goes inside it, under src's name.
+    if ((a.state === 'hard' || a.state === undefined) && a.src !== undefined && p.type === 'directory') {
       a = { ...a, path: posix.join(a.path, posix.basename(a.src)) };
       p = await probe();
+    }
+    if (a.state === undefined && a._diff_peek === undefined) {
+      // additional_parameter_handling: no state is the path's own (get_state), or for a path not there directory with recurse, file without.
+      const prev = ownState(p);
+      const state = prev !== 'absent' ? (prev as NonNullable<Args['state']>) : a.recurse ? 'directory' : 'file';
+      // As fail_json's results: the path's details too (add_path_info).
+      if (a.recurse && state !== 'directory') throw new ModuleFailure("recurse option requires state to be 'directory'", { ...pathInfo(p), path: a.path });
+      if (a.src !== undefined && state !== 'link' && state !== 'hard') throw new ModuleFailure("src option requires state to be 'link' or 'hard'", { ...pathInfo(p), path: a.path });
+      a = { ...a, state };
+      // A link, a hard link and a new directory read what their state's probe reads; a file or a directory there is read already.
+      if (state === 'link' || state === 'hard' || !p.exists) p = await probe();
     }
     const ex = sections(p.extra);
     // _diff_peek answers alone: whether the path looks binary, never a change.
@@ -688,14 +744,15 @@ async function planFile(args: Args, ctx: ModuleContext): Promise<Plan> {
       case 'hard':
         return planHard(ctx, a, p, ex);
       default: {
-        // state: file, or no state: the path must exist; only attributes and times.
+        // state: file (given, or the path's own): the path must exist; only attributes and times.
         // As ensure_file_attributes' failure: the path and the state it found.
         if (!p.exists) throw new ModuleFailure(`file (${a.path}) is absent, cannot continue`, { path: a.path, state: 'absent' });
-        if (a.state === 'file' && p.type !== 'file') throw new ModuleFailure(`file (${a.path}) is ${p.type}, cannot continue`, { ...pathInfo(p), path: a.path, state: getState(p) });
-        // ensure_file_attributes works on a followed link's real path and names it; without a state, the path keeps its own.
-        const linked = a.state === 'file' && p.linkTarget !== undefined && a.follow;
-        const ad = linked ? initialDiff(p.realPath, 'file', getState(p)) : a.state === 'file' ? initialDiff(a.path, 'file', ownState(p)) : initialDiff(a.path, ownState(p), ownState(p));
-        return planExisting(ctx, a, p, ex, a.state ?? p.type, ad);
+        // get_state reads anything but a link or a directory as a file (a fifo, a device).
+        if (p.type === 'directory' || p.type === 'link') throw new ModuleFailure(`file (${a.path}) is ${p.type}, cannot continue`, { ...pathInfo(p), path: a.path, state: getState(p) });
+        // ensure_file_attributes works on a followed link's real path and names it.
+        const linked = p.linkTarget !== undefined && a.follow;
+        const ad = linked ? initialDiff(p.realPath, 'file', getState(p)) : initialDiff(a.path, 'file', ownState(p));
+        return planExisting(ctx, a, p, ex, 'file', ad);
       }
     }
   }

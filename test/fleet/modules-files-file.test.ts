@@ -228,9 +228,9 @@ describe('file state=file / no state', () => {
 
   it('rejects contradictory arguments before touching the host', () => {
     const bad = [
-      { path: '/x', recurse: true },
+      { path: '/x', recurse: true, state: 'file' },
       { path: '/x', state: 'hard' },
-      { path: '/x', src: '/y' },
+      { path: '/x', src: '/y', state: 'touch' },
       { path: '/x', state: 'absent', modification_time: 'now' },
       { path: '/x', state: 'bogus' },
       { path: '/', state: 'absent' },
@@ -238,6 +238,12 @@ describe('file state=file / no state', () => {
     ];
     for (const b of bad) expect(file.schema.safeParse(b).success, JSON.stringify(b)).toBe(false);
     expect(file.schema.parse({ name: '/x', state: 'directory' })).toMatchObject({ path: '/x', state: 'directory' });
+    // Without state, recurse and src wait for the path's own state (differential-file-nostate.test.ts).
+    for (const b of [
+      { path: '/x', recurse: true },
+      { path: '/x', src: '/y' },
+    ])
+      expect(file.schema.safeParse(b).success, JSON.stringify(b)).toBe(true);
     // mode on a link goes to its target, as Ansible's (differential-role-syntax.test.ts compares it).
     expect(file.schema.safeParse({ path: '/x', state: 'link', src: '/y', mode: '0644' }).success).toBe(true);
   });

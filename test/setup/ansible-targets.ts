@@ -184,7 +184,7 @@ export function describeTarget(target: Target, t: TargetRun): void {
       const stop = target.stopsAt!;
       expect(out.nodemend.exitCode, out.nodemend.output).not.toBe(0);
       const last = out.nodemend.tasks.at(-1)!;
-      expect(`${last.task}: ${last.status}`).toBe(`${target.name} : ${stop.task}: failed`);
+      expect(`${last.task}: ${last.status}`, out.nodemend.output.slice(-4000)).toBe(`${target.name} : ${stop.task}: failed`);
       expect(out.nodemend.tasks.filter((t) => t.status === 'failed' && t !== last).length).toBe(stop.ignoredFailures);
       expect(out.nodemend.output).toContain(stop.error);
     });
