@@ -9,20 +9,21 @@ import type { Stats } from 'node:fs';
 import { localFileWillExist } from './lib/planned-paths.js';
 import { posix, basename } from 'node:path';
 import { z } from 'zod';
-import { probeFile } from '../transport/remote-file.js';
-import { sh } from '../transport/quote.js';
+import { probeFile, writeFileAtomic, type FileProbe } from '../transport/remote-file.js';
+import { raw, sh } from '../transport/quote.js';
 import { defineModule, ModuleFailure, type ModuleContext, type Plan } from './types.js';
 import fileModule from './file.js';
-import { walkCopyTree, type CopyTree } from './lib/copy-tree.js';
-import { planDirectoryCreation, plannedProbe, scratchPlannedPaths } from './lib/planned-paths.js';
-import { attrFields, seArgs, seFields } from './lib/attrs.js';
+import { parseRemoteTree, planTreeSync, remoteTreeListing, walkCopyTree, type CopyTree, type RemoteEntry } from './lib/copy-tree.js';
+import { parentWillExist, planDirectoryCreation, plannedProbe, scratchPlannedPaths } from './lib/planned-paths.js';
+import { assertOwnersExist, attrDelta, attrFields, modeForWrite, sameGroup, sameUser, seArgs, seFields } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
 import { MAX_DIFF_BYTES } from './lib/diff.js';
 import { formatMode } from './lib/mode.js';
 import { ATTRIBUTES_ALIAS, attributesFields, withAttributes } from './lib/attributes.js';
 import { bytesSource, KEPT_BY_FORCE, planPutContent, putOptions, type PutSource } from './lib/put-content.js';
-import { remote } from './lib/remote.js';
+import { remote, run } from './lib/remote.js';
+import { pathInfo } from './lib/path-info.js';
 import { localDigests } from './lib/local-hash.js';
 import { MAX_SPOOLED_STDIN } from '../transport/persistent-shell.js';
 import { pyJson } from '../load/expr/filters-format.js';
@@ -108,10 +109,11 @@ async function localFileSource(file: string, st: Stats, decrypt: boolean): Promi
 }
 
 /** The file on the host, with the sha1 and md5 copy.py registers of it (read in the probe's exec, whatever its size). */
-async function remoteSource(ctx: ModuleContext, src: string): Promise<Source> {
+async function remoteSource(ctx: ModuleContext, src: string): Promise<Source | 'directory'> {
   const sums = sh`if [ -f ${src} ]; then sha1sum < ${src} && md5sum < ${src}; fi`;
   const p = await remote(probeFile(ctx.conn, src, { wantSha: true, wantContent: ctx.diff ? 'always' : undefined, maxContentBytes: MAX_DIFF_BYTES, follow: true, extra: sums }));
   if (!p.exists) throw new ModuleFailure(`remote src ${src} does not exist`);
+  if (p.type === 'directory') return 'directory';
   if (p.type !== 'file') throw new ModuleFailure(`remote src ${src} is not a regular file (${p.type})`);
   const [checksum, md5sum] = (p.extra ?? '').split('\n').map((l) => l.split(' ')[0]);
   if (!/^[0-9a-f]{40}$/.test(checksum ?? '') || !/^[0-9a-f]{32}$/.test(md5sum ?? '')) throw new ModuleFailure(`cannot read the checksums of remote src ${src}`);
@@ -216,6 +218,91 @@ async function planDirectoryCopy(ctx: ModuleContext, a: Args, top: string): Prom
   };
 }
 
+const ownerOf = (a: Args): string => (a.owner !== undefined ? (a.group !== undefined ? `${a.owner}:${a.group}` : a.owner) : a.group !== undefined ? `:${a.group}` : '');
+
+/**
+ * remote_src with a directory, as 2.14's copy module does it on the host (main(), its remote_src
+ * branches). `src/` with dest a directory: src's contents go into dest; `src` with dest a directory: into
+ * dest/<src's name> (copied whole when missing); `src/` with dest missing: dest becomes a copy of src;
+ * `src` with dest missing: dest/<src's name> is made and filled. Into an existing directory only what
+ * differs is written (names src alone has, files whose bytes differ, with src's mode); owner and group
+ * are then given to everything in the target, mode to the path the result names. Each file is an
+ * atomic write from src. Links inside src are refused (2.14 copies or skips them depending on
+ * local_follow being set at all).
+ */
+async function planRemoteDirectoryCopy(ctx: ModuleContext, a: Args): Promise<Plan> {
+  const src = a.src!;
+  const listing = async (root: string) => {
+    const t = parseRemoteTree((await run(ctx.conn, remoteTreeListing(root), `cannot list ${root}`)).stdout);
+    return t.size ? t : null;
+  };
+  const srcTree = (await listing(src))!;
+  const links = [...srcTree].filter(([, e]) => e.type !== 'f' && e.type !== 'd');
+  if (links.length) throw new ModuleFailure(`remote src ${src} holds ${links.map(([r]) => r).join(', ')}, not regular files or directories: nodemend does not copy those with remote_src`);
+  const destProbe = plannedProbe(ctx, await remote(probeFile(ctx.conn, a.dest, { follow: true })));
+  let destIsDir = destProbe.type === 'directory';
+  /** dest made by this task (`dest/` missing): empty, with the attributes the file module gives it. */
+  let madeDest = false;
+  const steps: { run: () => Promise<unknown> }[] = [];
+  if (destProbe.exists && !destIsDir) throw new ModuleFailure(`dest ${a.dest} exists and is not a directory: remote_src copies a directory only into one`);
+  if (!destProbe.exists && a.dest.endsWith('/')) {
+    // The module makes dest (with directory_mode, owner, group) and goes on; --check stops there.
+    if (ctx.check) return { changed: true, msg: `dest directory ${a.dest} would be created`, result: { src } };
+    const mk = await fileModule.plan(fileArgs(a, { path: a.dest, state: 'directory', mode: a.directory_mode }), ctx);
+    steps.push({ run: async () => mk.apply?.() });
+    destIsDir = madeDest = true;
+  } else if (!destProbe.exists && !parentWillExist(ctx, destProbe.realPath, destProbe.parentExists)) {
+    throw new ModuleFailure(`Destination directory ${posix.dirname(a.dest)} does not exist`);
+  }
+  const slash = src.endsWith('/');
+  const name = posix.basename(src);
+  const dest = a.dest;
+  // The target the files go to, and the path the result names (modules/copy.py's `dest` at its exit).
+  const target = slash ? dest : posix.join(dest, name);
+  const named = destIsDir ? (slash ? (dest.endsWith('/') ? dest : `${dest}/`) : posix.join(dest, name)) : dest;
+  const emptyDest = new Map<string, RemoteEntry>([['', { type: 'd', mode: '', uid: -1, gid: -1, owner: '', group: '', size: 0 }]]);
+  const targetTree = madeDest && slash ? emptyDest : destIsDir ? await listing(target) : null;
+  const sync = planTreeSync(srcTree, targetTree, !destIsDir && !slash ? 'default' : 'src');
+  const at = (rel: string): string => (rel === '' ? target : posix.join(target, rel));
+  // Owner and group over the whole target (chown_recursive); in --check only what exists counts.
+  const own = { owner: a.owner, group: a.group };
+  const ownerOff = [...(madeDest ? [] : (targetTree?.values() ?? []))].some((e) => (own.owner !== undefined && !sameUser(own.owner, e)) || (own.group !== undefined && !sameGroup(own.group, e)));
+  const namedProbe = plannedProbe(ctx, await remote(probeFile(ctx.conn, named, { follow: true })));
+  const modeDelta = a.mode !== undefined && a.mode !== 'preserve' && namedProbe.exists ? attrDelta(namedProbe, { mode: a.mode }) : undefined;
+  const changed = steps.length > 0 || sync.mkdirs.length > 0 || sync.files.length > 0 || ownerOff || (modeDelta?.changed ?? false);
+  if (ctx.check && (own.owner ?? own.group) !== undefined && changed) await assertOwnersExist(ctx.conn, own.owner, own.group);
+  const result = (p: FileProbe) => ({ dest: named, src, md5sum: null, checksum: null, ...pathInfo(p) });
+  const what = `${sync.files.length} files, ${sync.mkdirs.length} directories from ${src} into ${target}`;
+  return {
+    changed,
+    msg: changed ? `${what} would be copied` : `${target} already holds what ${src} holds`,
+    done: `${what} copied`,
+    result: result(namedProbe),
+    apply: async () => {
+      for (const s of steps) await s.run();
+      if (sync.mkdirs.length) {
+        const mk = sync.mkdirs.map(([rel, mode]) => sh`mkdir -p -- ${at(rel)}${raw(mode !== undefined ? sh` && chmod -- ${`0${mode}`} ${at(rel)}`.text : '')}`.text);
+        await run(ctx.conn, raw(mk.join(' && ')), `cannot make the directories under ${target}`);
+      }
+      for (const [rel, e] of sync.files) {
+        const existing = targetTree?.get(rel);
+        await remote(
+          writeFileAtomic(ctx.conn, at(rel), '', {
+            sourcePath: posix.join(src, rel),
+            sourceSha256: e.sha256,
+            sourceSize: e.size,
+            expectSha: existing?.sha256 ?? null,
+            mode: e.mode,
+          }),
+        );
+      }
+      if ((own.owner ?? own.group) !== undefined) await run(ctx.conn, sh`chown -R -- ${ownerOf(a)} ${target}`, `cannot set the owner of ${target}`);
+      if (a.mode !== undefined && a.mode !== 'preserve') await run(ctx.conn, sh`chmod -- ${modeForWrite(a.mode, undefined)!} ${named}`, `cannot set the mode of ${named}`);
+      return result(await remote(probeFile(ctx.conn, named, { follow: true })));
+    },
+  };
+}
+
 export default defineModule<Args>({
   name: 'copy',
   pathArgs: (a: Args) => (a.remote_src ? ['src', 'dest'] : ['dest']),
@@ -231,7 +318,13 @@ export default defineModule<Args>({
       if (a.attributes !== undefined) throw new ModuleFailure('attributes with a directory src is not supported (set them with file on each path)');
       return planDirectoryCopy(ctx, a, ctx.resolveLocalPath(a.src!, 'file'));
     }
-    const src: Source = a.content !== undefined ? bytesSource(Buffer.from(a.content, 'utf8')) : a.remote_src ? await remoteSource(ctx, a.src!) : await localSource(ctx, a.src!, a.decrypt);
+    const source = a.content !== undefined ? bytesSource(Buffer.from(a.content, 'utf8')) : a.remote_src ? await remoteSource(ctx, a.src!) : await localSource(ctx, a.src!, a.decrypt);
+    if (source === 'directory') {
+      // The copy module sets them on the path its result names; not ported with a directory: refused, never skipped.
+      if (a.attributes !== undefined) throw new ModuleFailure('attributes with a directory src is not supported (set them with file on each path)');
+      return planRemoteDirectoryCopy(ctx, a);
+    }
+    const src: Source = source;
     const plan = await planPutContent(ctx, src, {
       ...putOptions(a),
       remoteSrc: a.remote_src,

@@ -67,8 +67,13 @@ export default defineModule<Args>({
   async plan(a) {
     const { wait, unit } = pauseDuration(a);
     const t0 = performance.timeOrigin + performance.now();
-    if (wait > 0) await sleep(wait * 1000);
-    const t1 = performance.timeOrigin + performance.now();
+    // A Node timer may fire a millisecond early; Python's time.sleep never returns early, so
+    // Ansible's whole-second delta is never short: sleep again until the time has truly passed.
+    let t1 = t0;
+    for (let left = wait * 1000; left > 0; left = wait * 1000 - (t1 - t0)) {
+      await sleep(Math.ceil(left));
+      t1 = performance.timeOrigin + performance.now();
+    }
     const secs = (t1 - t0) / 1000;
     return {
       changed: false,

@@ -39,7 +39,7 @@ const slash = d.case('src with a trailing slash: the contents, into a new dest',
 const noSlash = d.case('src without a slash: the directory itself, directory_mode and mode', {
   tasks: `
     - name: copy the directory
-      copy: { src: tree2, dest: "{{ dir }}/out", directory_mode: "0750", mode: "0600" }
+      copy: { src: tree2, dest: "{{ dir }}/out", directory_mode: "0750", mode: "0600", group: daemon }
       register: r_dir
   `,
   controllerFiles: TREE('files/tree2'),
@@ -99,13 +99,46 @@ const role = d.case("a role's files/ directory", {
   },
 });
 
+/** The host's tree the remote_src cases copy: nested, empty, with modes of its own. */
+const HOST_TREE = {
+  rsrc: { dir: true as const, mode: '0750' },
+  'rsrc/a.conf': { content: 'a=1\n', mode: '0640' },
+  'rsrc/sub': { dir: true as const, mode: '0700' },
+  'rsrc/sub/b.conf': 'b=2\n',
+  'rsrc/empty': { dir: true as const },
+};
+
+const remoteInto = d.case('remote_src: a directory into existing directories', {
+  tasks: `
+    - name: the contents into dest
+      copy: { src: "{{ dir }}/rsrc/", dest: "{{ dir }}/into", remote_src: true }
+      register: r_contents
+    - name: the directory itself into dest
+      copy: { src: "{{ dir }}/rsrc", dest: "{{ dir }}/whole", remote_src: true, group: daemon }
+      register: r_whole
+  `,
+  files: { ...HOST_TREE, into: { dir: true }, 'into/a.conf': 'old\n', 'into/keep.conf': 'mine\n', 'into/sub': { dir: true, mode: '0755' }, whole: { dir: true } },
+});
+
+const remoteNew = d.case('remote_src: a directory to a missing dest', {
+  tasks: `
+    - name: the contents as dest
+      copy: { src: "{{ dir }}/rsrc/", dest: "{{ dir }}/copy1", remote_src: true }
+      register: r_new_contents
+    - name: the directory itself under dest
+      copy: { src: "{{ dir }}/rsrc", dest: "{{ dir }}/copy2", remote_src: true }
+      register: r_new_whole
+  `,
+  files: HOST_TREE,
+});
+
 beforeAll(() => d.run(), 900_000);
 
-const CASES = [slash, noSlash, existing, links, single, role];
+const CASES = [slash, noSlash, existing, links, single, role, remoteInto, remoteNew];
 /** The controller directory differs per tool: it reads <work>. */
 const work = (v: unknown): unknown => JSON.parse(JSON.stringify(v ?? null).replace(/\/[^"]*\/nm-diff-copydir-(ansible|nodemend)-\w+/g, '<work>'));
 /** The keys both register for a directory copy and for its last module (copy's, the file module's); diff and invocation aside. */
-const KEYS = ['dest', 'src', 'changed', 'path', 'state', 'mode', 'owner', 'group', 'checksum', 'size'];
+const KEYS = ['dest', 'src', 'changed', 'path', 'state', 'mode', 'owner', 'group', 'checksum', 'md5sum', 'size'];
 const pick = (r: Record<string, unknown> | undefined, keys = KEYS) => Object.fromEntries(keys.filter((k) => r !== undefined && k in r).map((k) => [k, work(r![k])]));
 /**
  * A one-file tree registers the copy module's result, whose src is Ansible's temporary file on the host;
@@ -148,6 +181,14 @@ it('the trees land as 2.14 lays them out', () => {
   expect(links.ansible.run.files['followed/to-dir/inner.conf']).toMatchObject({ content: 'inner\n' });
   expect(links.ansible.run.files['kept/to-dir']).toEqual({ type: 'link', target: 'dir' });
   expect(single.ansible.run.files['kept/a.conf']).toMatchObject({ content: 'old\n' });
+  expect(noSlash.ansible.run.files['out/tree2/sub/b.conf']).toMatchObject({ group: 'daemon' });
+  // remote_src: differing files rewritten with src's mode, files only dest has kept, group over the whole target.
+  const into = remoteInto.ansible.run.files;
+  expect(into['into/a.conf']).toMatchObject({ content: 'a=1\n', mode: '0640' });
+  expect(into['into/keep.conf']).toMatchObject({ content: 'mine\n' });
+  expect(into['whole/rsrc/sub/b.conf']).toMatchObject({ content: 'b=2\n', group: 'daemon' });
+  expect(remoteNew.ansible.run.files['copy1/sub/b.conf']).toMatchObject({ content: 'b=2\n' });
+  expect(remoteNew.ansible.run.files['copy2/rsrc/a.conf']).toMatchObject({ content: 'a=1\n' });
   expect(single.ansible.check.registered.r_one).not.toHaveProperty('dest');
   expect(single.nodemend.check.registered.r_one).toMatchObject({ dest: expect.stringMatching(/one\/only\.conf$/), checksum: single.ansible.run.registered.r_one.checksum });
   expect(single.ansible.run.registered.r_one).toMatchObject({ dest: expect.stringMatching(/one\/only\.conf$/), state: 'file' });

@@ -220,7 +220,30 @@ function treeOf(root: string, abs: string, users: Map<number, string>, groups: M
     }
   };
   walk('');
-  return out;
+  return backupsInOrder(out, (r) => lstatSync(join(root, abs, r), { bigint: true }).ctimeNs);
+}
+
+/** A backup's name as either tool makes it: Ansible FILE.PID.DATE@TIME~, nodemend FILE.YYYYMMDDTHHMMSS[.PID]~ (remote-file.ts BACKUP_FN). */
+const ANY_BACKUP = /^(.*?)(?:\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d|\.\d{8}T\d{6}(?:\.\d+)?)~$/;
+
+/**
+ * Backups renamed by age, so both tools' names compare: a file's newest backup is
+ * FILE.<backup>~, older ones FILE.<backup-1>~ (oldest), FILE.<backup-2>~... Sorting by name
+ * would not do: two backups in one second sort by PID in Ansible's names and before the
+ * first in nodemend's, so which one a rerun's snapshot showed was chance.
+ */
+function backupsInOrder(tree: Record<string, FileState>, ctimeNs: (rel: string) => bigint): Record<string, FileState> {
+  const byFile = new Map<string, { rel: string; at: bigint }[]>();
+  for (const rel of Object.keys(tree)) {
+    const m = ANY_BACKUP.exec(rel);
+    if (m) byFile.set(m[1], [...(byFile.get(m[1]) ?? []), { rel, at: ctimeNs(rel) }]);
+  }
+  const renamed = new Map<string, string>();
+  for (const [file, list] of byFile) {
+    list.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    list.forEach((b, i) => renamed.set(b.rel, i === list.length - 1 ? `${file}.<backup>~` : `${file}.<backup-${i + 1}>~`));
+  }
+  return Object.fromEntries(Object.entries(tree).map(([k, v]) => [renamed.get(k) ?? k, v]));
 }
 
 /** A saved path (file, dir tree or absence), restorable byte for byte with modes and owners. */

@@ -12,6 +12,7 @@
  */
 import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, posix } from 'node:path';
+import { sh, type Raw } from '../../transport/quote.js';
 
 export interface CopyTree {
   /** [controller path to read, path relative to dest]. */
@@ -87,4 +88,73 @@ export function walkCopyTree(top: string, trailingSlash: boolean, localFollow: b
   };
   walk(top, trailingSlash ? '' : basename(top), new Set([key(statSync(top))]));
   return tree;
+}
+
+/** An entry of a tree on the host, as remoteTreeListing prints it. */
+export interface RemoteEntry {
+  /** find's %y: f, d, l, ... */
+  type: string;
+  mode: string;
+  uid: number;
+  gid: number;
+  owner: string;
+  group: string;
+  size: number;
+  /** A regular file's sha256. */
+  sha256?: string;
+}
+
+/** Every entry under `root` (root itself as ""), NUL-separated, then each regular file's sha256: read-only. */
+export function remoteTreeListing(root: string): Raw {
+  return sh`if [ -d ${root} ]; then cd ${root} && find . -printf '%y %m %U %G %s %u %g %P\\0' && printf '\\n--sums--\\n' && find . -type f -exec sha256sum -z -- {} +; fi`;
+}
+
+export function parseRemoteTree(out: string): Map<string, RemoteEntry> {
+  const tree = new Map<string, RemoteEntry>();
+  const [list, sums = ''] = out.split('\n--sums--\n');
+  for (const rec of list.split('\0')) {
+    const m = /^(\S+) (\d+) (\d+) (\d+) (\d+) (\S+) (\S+) ?([\s\S]*)$/.exec(rec);
+    if (!m) continue;
+    tree.set(m[8], { type: m[1], mode: m[2].padStart(4, '0'), uid: Number(m[3]), gid: Number(m[4]), size: Number(m[5]), owner: m[6], group: m[7] });
+  }
+  for (const rec of sums.split('\0')) {
+    const m = /^([0-9a-f]{64}) {2}\.\/([\s\S]+)$/.exec(rec);
+    const e = m && tree.get(m[2]);
+    if (e) e.sha256 = m![1];
+  }
+  return tree;
+}
+
+/** What copying a host directory into another (modules/copy.py's copytree, copy_diff_files, copy_left_only, copy_common_dirs) does. */
+export interface TreeSync {
+  /** Directories to make, parents first: [path below the target, mode (undefined: mkdir's default)]. */
+  mkdirs: [string, string | undefined][];
+  /** Files to write: [path below the target, the source entry]. */
+  files: [string, RemoteEntry][];
+}
+
+/**
+ * src's tree into the target: `dest` null when the target is missing (copytree: every directory with src's
+ * mode, the target's own unless `rootMode` says mkdir's default); otherwise what dircmp finds at each
+ * common directory: a name only src has is copied (a directory whole), a file in both whose bytes differ
+ * is rewritten with src's mode, names of different types are left alone. Links are not handled (the caller refuses them).
+ */
+export function planTreeSync(src: ReadonlyMap<string, RemoteEntry>, dest: ReadonlyMap<string, RemoteEntry> | null, rootMode: 'src' | 'default' = 'src'): TreeSync {
+  const out: TreeSync = { mkdirs: [], files: [] };
+  const rels = [...src.keys()].filter((r) => r !== '').sort();
+  if (dest === null) out.mkdirs.push(['', rootMode === 'src' ? src.get('')!.mode : undefined]);
+  for (const rel of rels) {
+    const s = src.get(rel)!;
+    const parent = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+    // Below a directory being made, everything is copied.
+    const copied = dest === null || out.mkdirs.some(([d]) => d === parent);
+    const d = copied ? undefined : dest.get(rel);
+    if (!copied && dest.get(parent)?.type !== 'd') continue;
+    if (s.type === 'd') {
+      if (copied || d === undefined) out.mkdirs.push([rel, s.mode]);
+    } else if (s.type === 'f') {
+      if (copied || d === undefined || (d.type === 'f' && d.sha256 !== s.sha256)) out.files.push([rel, s]);
+    }
+  }
+  return out;
 }

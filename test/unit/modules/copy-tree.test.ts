@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { walkCopyTree } from '../../../src/modules/lib/copy-tree.js';
+import { parseRemoteTree, planTreeSync, walkCopyTree, type RemoteEntry } from '../../../src/modules/lib/copy-tree.js';
 
 let root: string;
 let top: string;
@@ -67,5 +67,56 @@ describe('walkCopyTree', () => {
     symlinkSync(top, join(root, 'top-link'));
     expect(() => walkCopyTree(join(root, 'top-link'), false, false)).toThrow(/local_follow is false/);
     expect(rels(walkCopyTree(join(root, 'top-link'), false, true).files)).toContain('top-link/a.conf');
+  });
+});
+
+const entry = (type: string, mode: string, sha256?: string): RemoteEntry => ({ type, mode, uid: 0, gid: 0, owner: 'root', group: 'root', size: 1, sha256 });
+const SRC = new Map<string, RemoteEntry>([
+  ['', entry('d', '0750')],
+  ['a.conf', entry('f', '0640', 'aa')],
+  ['sub', entry('d', '0700')],
+  ['sub/b.conf', entry('f', '0644', 'bb')],
+  ['new', entry('d', '0755')],
+  ['new/n.conf', entry('f', '0600', 'nn')],
+  ['clash', entry('d', '0755')],
+  ['clash/x', entry('f', '0644', 'xx')],
+]);
+
+describe('parseRemoteTree', () => {
+  it('reads find -printf records and sha256sum -z lines, names with spaces kept', () => {
+    const out = 'd 750 0 0 4096 root root \0f 640 0 1 4 root daemon a b.conf\0\n--sums--\n' + `${'1'.repeat(64)}  ./a b.conf\0`;
+    const t = parseRemoteTree(out);
+    expect(t.get('')).toMatchObject({ type: 'd', mode: '0750' });
+    expect(t.get('a b.conf')).toMatchObject({ type: 'f', mode: '0640', gid: 1, group: 'daemon', size: 4, sha256: '1'.repeat(64) });
+  });
+});
+
+describe('planTreeSync', () => {
+  it("a missing target is copied whole, directories with their modes (the root with mkdir's default when asked)", () => {
+    const all = planTreeSync(SRC, null);
+    expect(all.mkdirs).toEqual([
+      ['', '0750'],
+      ['clash', '0755'],
+      ['new', '0755'],
+      ['sub', '0700'],
+    ]);
+    expect(all.files.map(([r]) => r).sort()).toEqual(['a.conf', 'clash/x', 'new/n.conf', 'sub/b.conf']);
+    expect(planTreeSync(SRC, null, 'default').mkdirs[0]).toEqual(['', undefined]);
+  });
+
+  it('into an existing target: names only src has, files whose bytes differ; clashing types left alone', () => {
+    const dest = new Map<string, RemoteEntry>([
+      ['', entry('d', '0755')],
+      ['a.conf', entry('f', '0644', 'old')],
+      ['sub', entry('d', '0755')],
+      ['sub/b.conf', entry('f', '0600', 'bb')],
+      ['clash', entry('f', '0644', 'zz')],
+    ]);
+    const s = planTreeSync(SRC, dest);
+    expect(s.mkdirs).toEqual([['new', '0755']]);
+    expect(s.files.map(([r, e]) => [r, e.mode])).toEqual([
+      ['a.conf', '0640'],
+      ['new/n.conf', '0600'],
+    ]);
   });
 });
