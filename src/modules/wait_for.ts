@@ -72,7 +72,10 @@ except OSError:
     sys.exit(1)`;
 
 // The loop: `check` returns 0 when the condition holds; the result line is parsed by plan().
-const LOOP = `start=$(date +%s); end=$((start + limit))
+// Times in nanoseconds, as wait_for.py's datetime: elapsed is the whole seconds that truly passed
+// (timedelta.seconds), never a count of second boundaries crossed (a 10 ms wait read 1 at x.995).
+const LOOP = `ns() { nst=$(date +%s%N); case $nst in *[!0-9]*) nst=$(($(date +%s) * 1000000000)) ;; esac; echo "$nst"; }
+start=$(ns); end=$((start + limit * 1000000000))
 have() { command -v "$1" >/dev/null 2>&1; }
 connect() {
   if have bash; then timeout "$ct" bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$host" "$port" 2>/dev/null
@@ -86,7 +89,7 @@ check() {
     port-up) connect ;;
     port-down) ! connect ;;
     port-re) have python3 || { echo 'search_regex on a port needs python3 on the host' >&2; exit 3; }
-             python3 -c "$py_port_re" "$host" "$port" "$ct" "$rx" "$end" ;;
+             python3 -c "$py_port_re" "$host" "$port" "$ct" "$rx" "$((end / 1000000000))" ;;
     file-up) [ -e "$path" ] ;;
     file-down) [ ! -e "$path" ] ;;
     file-re) if have python3; then python3 -c "$py_file_re" "$path" "$rx"; else grep -Eq -- "$rx" "$path" 2>/dev/null; fi ;;
@@ -97,9 +100,9 @@ check() {
 pinfo() { [ -n "$path" ] && [ -e "$path" ] && echo "NMSTAT $(stat -c "$statfmt" -- "$path")"; return 0; }
 [ "$delay" != 0 ] && sleep "$delay"
 while :; do
-  if check; then pinfo; echo "NMDONE ok $(( $(date +%s) - start ))"; exit 0; fi
-  now=$(date +%s)
-  if [ "$now" -ge "$end" ]; then pinfo; echo "NMDONE timeout $((now - start))"; exit 0; fi
+  if check; then pinfo; echo "NMDONE ok $(( ($(ns) - start) / 1000000000 ))"; exit 0; fi
+  now=$(ns)
+  if [ "$now" -ge "$end" ]; then pinfo; echo "NMDONE timeout $(( (now - start) / 1000000000 ))"; exit 0; fi
   sleep "$nap"
 done`;
 

@@ -70,10 +70,13 @@ const INFO = ['changed', 'failed', 'skipped', 'msg', 'uid', 'gid', 'owner', 'gro
 const STAT = ['isreg', 'isdir', 'mode', 'pw_name', 'gr_name'];
 const PAUSE_REGS = ['p_sec', 'p_prompt', 'p_min', 'p_frac'];
 const PAUSE_KEYS = ['changed', 'failed', 'rc', 'stderr', 'delta', 'echo', 'user_input'];
-/** stdout's seconds are measured: "Paused for 1.0 seconds" or 1.01. */
+/**
+ * stdout's seconds are measured: "Paused for 1.0 seconds" or 1.01. Compared in whole units, cut as
+ * delta's int() cuts them: rounded, a loaded machine's 0.5 s late wake-up in one tool read as 2.
+ */
 const shape = (r: Record<string, any>) => ({
   ...r,
-  stdout: String(r.stdout).replace(/\d+\.\d+/, (x) => String(Math.round(Number(x)))),
+  stdout: String(r.stdout).replace(/\d+\.\d+/, (x) => String(Math.floor(Number(x)))),
   start: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?$/.test(r.start),
   stop: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?$/.test(r.stop),
 });

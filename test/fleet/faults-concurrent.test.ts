@@ -146,17 +146,26 @@ describe('after an interrupted run', () => {
     counts.cases++;
     const path = `${dir}/interrupted`;
     writeFileSync(join(hostRoot(HOST), path), 'old\n');
-    writeFileSync(join(w, 'int.yaml'), `- hosts: nodes\n  tasks:\n    - command: sleep 2\n    - copy: { content: "new\\n", dest: ${path} }\n`);
+    // The first task waits (at most 60 s) for a go file made once the CLI has seen the signal: with a
+    // fixed sleep, a loaded machine could let the whole run end (exit 0) before the signal came.
+    const go = `${dir}/int-go`;
+    writeFileSync(
+      join(w, 'int.yaml'),
+      `- hosts: nodes\n  tasks:\n    - shell: "g=0; while [ ! -e ${go} ] && [ $g -lt 600 ]; do sleep 0.1; g=$((g + 1)); done"\n    - copy: { content: "new\\n", dest: ${path} }\n`,
+    );
     const { spawn } = await import('node:child_process');
     const { CLI } = await import('../setup/cli.js');
     const child = spawn(process.execPath, [CLI, 'run', join(w, 'int.yaml'), '-i', inv], { env: { ...process.env, ...REAL_LOCK, CI: 'true', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
+    const closed = new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
     await waitForLock();
     child.kill('SIGINT');
     counts.faults++;
-    const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
+    for (let i = 0; i < 600 && !out.includes('nodemend: SIGINT'); i++) await new Promise((r) => setTimeout(r, 50));
+    writeFileSync(join(hostRoot(HOST), go), '');
+    const code = await closed;
     expect(code, out).toBe(130);
     expect(await lock(), out).toBeNull();
     expectOldOrNew(counts, HOST, [{ path, allowed: [sha('old\n'), sha('new\n')] }]);

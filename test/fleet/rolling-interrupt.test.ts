@@ -27,8 +27,8 @@ async function until(what: string, cond: () => boolean, ms = 30_000): Promise<vo
   }
 }
 
-/** Runs the CLI and sends it `signals` (one after another) once `ready()` holds. */
-function runAndSignal(args: string[], ready: () => boolean, signals: NodeJS.Signals[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the CLI and sends it `signals` (one after another) once `ready()` holds; then calls `after()`. */
+function runAndSignal(args: string[], ready: () => boolean, signals: NodeJS.Signals[], after = (): void => {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CI: 'true', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -42,6 +42,7 @@ function runAndSignal(args: string[], ready: () => boolean, signals: NodeJS.Sign
       // the second signal only after the first was seen
       await until('the CLI to acknowledge the signal', () => stderr.includes(`nodemend: ${s}`));
     }
+    after();
   })();
   return done;
 }
@@ -66,13 +67,20 @@ describe('interrupting a run', () => {
   serial: 1
   tasks:
     - name: slow step
-      shell: "touch ${remote}/started; sleep 2; echo done > ${remote}/first"
+      shell: "touch ${remote}/started; g=0; while [ ! -e ${remote}/go ] && [ $g -lt 600 ]; do sleep 0.1; g=$((g + 1)); done; echo done > ${remote}/first"
     - name: second step
       shell: "echo x > ${remote}/second"
 `,
     );
     const json = join(work, 'slow.json');
-    const r = await runAndSignal(['run', pb, '-i', inventory, '--json', json], () => existsSync(onHost(A, 'started')), ['SIGINT']);
+    // The command in flight waits (at most 60 s) for a go file made only once the CLI has seen the
+    // signal: with a fixed sleep, a loaded machine could see the step end before the signal came.
+    const r = await runAndSignal(
+      ['run', pb, '-i', inventory, '--json', json],
+      () => existsSync(onHost(A, 'started')),
+      ['SIGINT'],
+      () => writeFileSync(onHost(A, 'go'), ''),
+    );
     expect(r.code).toBe(130);
     expect(existsSync(onHost(A, 'first'))).toBe(true); // in flight: finished
     expect(existsSync(onHost(A, 'second'))).toBe(false); // nothing new started

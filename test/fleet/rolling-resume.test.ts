@@ -23,6 +23,20 @@ let inventory: string;
 const onHost = (host: string, file: string): string => join(hostRoot(host), remote, file);
 const lines = (host: string, file: string): string[] => (existsSync(onHost(host, file)) ? readFileSync(onHost(host, file), 'utf8').trim().split('\n') : []);
 
+/**
+ * The slow task waits for its host's gate file (at most 60 s), not for a fixed sleep: the test kills
+ * the controller while node20 is inside it however long a loaded machine takes to notice (a 1 s sleep
+ * could end, and node20 run its last task, before the test's poll saw "slow").
+ */
+const SLOW = `g=0; while [ ! -e ${remote}/go ] && [ $g -lt 600 ]; do sleep 0.1; g=$((g + 1)); done`;
+/** Opens the gate on `open` and closes it on the other hosts. */
+function gates(open: readonly string[]): void {
+  for (const h of NODES) {
+    if (open.includes(h)) writeFileSync(onHost(h, 'go'), '');
+    else rmSync(onHost(h, 'go'), { force: true });
+  }
+}
+
 const PLAYBOOK = `- name: slow roll
   hosts: nodes
   serial: 1
@@ -30,7 +44,7 @@ const PLAYBOOK = `- name: slow roll
     - name: first
       shell: echo first >> ${remote}/log
     - name: slow
-      shell: "echo slow >> ${remote}/log; sleep 1"
+      shell: "echo slow >> ${remote}/log; ${SLOW}"
     - name: last
       shell: echo last >> ${remote}/log
 `;
@@ -59,12 +73,14 @@ describe('--resume after the controller was killed mid-play', () => {
 
   it('runs exactly the hosts that had not finished; then there is nothing left to resume', async () => {
     writeFileSync(pb, PLAYBOOK);
+    gates([A]);
     const child = spawn(process.execPath, [CLI, 'run', pb, '-i', inventory, '--state-dir', state], { env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
     const exited = new Promise((r) => child.on('close', r));
     // node19 finished its batch, node20 is in its slow task: kill the controller there
     await until(`${B} to start its slow task`, () => lines(B, 'log').includes('slow'));
     child.kill('SIGKILL');
     await exited;
+    gates(NODES);
     expect(lines(A, 'log')).toEqual(['first', 'slow', 'last']);
     expect(lines(B, 'log')).toEqual(['first', 'slow']);
     expect(lines(C, 'log')).toEqual([]);
@@ -84,12 +100,14 @@ describe('--resume after the controller was killed mid-play', () => {
 
   it('refuses to resume when the playbook changed since, and touches no host', async () => {
     writeFileSync(pb, PLAYBOOK);
+    gates([A]);
     const child = spawn(process.execPath, [CLI, 'run', pb, '-i', inventory, '--state-dir', state], { env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
     const exited = new Promise((r) => child.on('close', r));
     const before = lines(B, 'log').length;
     await until(`${B} to start its slow task again`, () => lines(B, 'log').length >= before + 2);
     child.kill('SIGKILL');
     await exited;
+    gates(NODES);
     writeFileSync(pb, PLAYBOOK.replace('echo last', 'echo changed'));
     const snapshot = NODES.map((h) => lines(h, 'log').length);
     const r = await run('--resume');
@@ -131,7 +149,7 @@ describe('--resume keeps what finished hosts had set', () => {
       include_vars: inc-secret.yaml
       no_log: ${noLog}
     - name: slow
-      shell: "echo slow >> ${remote}/vlog; sleep 1"
+      shell: "echo slow >> ${remote}/vlog; ${SLOW}"
 - name: use
   hosts: nodes
   tasks:
@@ -146,11 +164,13 @@ describe('--resume keeps what finished hosts had set', () => {
   async function killedMidPlay(): Promise<void> {
     for (const h of NODES) rmSync(onHost(h, 'vlog'), { force: true });
     // --ignore-lock: the runs killed above left their locks on these hosts
+    gates([A]);
     const child = spawn(process.execPath, [CLI, 'run', pb, '-i', inventory, '--state-dir', varsState, '--ignore-lock'], { env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
     const exited = new Promise((r) => child.on('close', r));
     await until(`${B} to start its slow task`, () => lines(B, 'vlog').includes('slow'));
     child.kill('SIGKILL');
     await exited;
+    gates(NODES);
   }
 
   it("a later play reads a finished (skipped) host's set_fact, registered result and include_vars values through hostvars", async () => {

@@ -431,17 +431,19 @@ describe('unreachable hosts and host keys', () => {
     - name: first
       file: { path: "%R%/mid-first", state: touch }
     - name: slow
-      command: sleep 3
+      shell: "g=0; while [ ! -e %R%/mid-go ] && [ $g -lt 600 ]; do sleep 0.1; g=$((g + 1)); done"
     - name: last
       file: { path: "%R%/mid-last", state: touch }
 `,
     );
     const run = runCli(['run', pb, '-i', inventory, '--json', join(work, 'mid.json')]);
-    // kill node8 while "slow" runs on both hosts
+    // kill node8 while "slow" runs on both hosts: it waits (at most 60 s) for a go file made only
+    // after node8 is down, where a fixed sleep could end on a loaded machine before the kill.
     const deadline = Date.now() + 15_000;
     while (!existsSync(join(hostRoot(B), remote, 'mid-first')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 500));
     await stopHost(B);
+    writeFileSync(join(hostRoot(A), remote, 'mid-go'), '');
     try {
       const r = await run;
       expect(r.code).toBe(4);
