@@ -5,7 +5,9 @@ import { FACTS } from './index.js';
 const MARK = '__NODEMEND_FACT__';
 
 /** Who reads the asPlayUser facts, as a key: the become user, or '' for the login user. */
-export const factIdentity = (becomeUser: string | undefined): string => (becomeUser === undefined ? '' : `become:${becomeUser}`);
+/** Who facts that depend on who asks were read as: the login user when not the inventory's, and the become user. */
+export const factIdentity = (becomeUser: string | undefined, otherLogin?: string): string =>
+  `${otherLogin === undefined ? '' : `login:${otherLogin} `}${becomeUser === undefined ? '' : `become:${becomeUser}`}`;
 
 /**
  * Per-host lazy fact cache. Missing facts asked for together are fetched in one

@@ -20,6 +20,8 @@ export function implicitLocalhost(inv: Inventory, name: string): InventoryHost {
   return {
     name,
     connection: { host: name, port: 0, user: userInfo().username, local: true },
+    // No ansible_user: Ansible's implicit localhost sets only its connection and interpreter.
+    defaultUser: true,
     vars: { ...(inv.groups.get('all')?.vars ?? {}) },
     groups: [],
     loc: { file: inv.file },

@@ -35,7 +35,10 @@ export interface ConnectionSettings {
 export interface InventoryHost {
   name: string;
   connection: Required<Pick<ConnectionSettings, 'host' | 'port' | 'user'>> & ConnectionSettings;
-  /** The inventory sets no `user:` (it is the local user): a `remote_user` keyword may choose the login user. */
+  /**
+   * The inventory sets no `user:` (it is the local user): a `remote_user` keyword may choose the login
+   * user, and `ansible_user` is undefined unless that keyword sets it (Ansible's PlayContext.update_vars).
+   */
   defaultUser?: true;
   /** all vars < parent group vars < child group vars < host vars. */
   vars: Record<string, unknown>;

@@ -2,9 +2,11 @@
  * pause: wait `seconds` or `minutes` on the controller, as ansible-core 2.14's action plugin
  * (plugins/action/pause.py) does when its stdin is not a terminal (a CI's, nodemend's always):
  * it waits the duration (at least 1 second; a fraction is cut to its whole part, Python's int())
- * and reads no key; without a duration it does not wait at all (Ansible warns "Not waiting for
- * response to prompt as stdin is not interactive"). nodemend never reads the keyboard (README,
- * "Choices"). The result is the plugin's: changed false, rc 0, stdout "Paused for 1.0 seconds"
+ * and reads no key; without a duration it does not wait at all and warns, as Ansible does,
+ * "[WARNING]: Not waiting for response to prompt as stdin is not interactive" (in the output, not
+ * the registered result). nodemend never reads the keyboard (README, "Choices"). Ctrl-C (or
+ * SIGTERM) during the wait ends it at once: the run stops there as on any Ctrl-C (exit 130).
+ * The result is the plugin's: changed false, rc 0, stdout "Paused for 1.0 seconds"
  * (minutes when the task gave minutes or no duration), stderr '', start/stop (Python's
  * str(datetime.now())), delta (whole seconds), echo, user_input ''. Like Ansible's
  * BYPASS_HOST_LOOP plugins it runs once, for the batch's first host only: that host alone
@@ -37,6 +39,9 @@ const schema = z
 
 type Args = z.infer<typeof schema>;
 
+/** plugins/action/pause.py's display.warning when stdin is not a terminal and there is no duration. */
+export const NOT_WAITING = 'Not waiting for response to prompt as stdin is not interactive';
+
 /** Python's str(datetime.datetime.now()): local time, microseconds unless they are 0. */
 export function pyNow(ms: number): string {
   const d = new Date(Math.floor(ms));
@@ -64,14 +69,16 @@ export default defineModule<Args>({
   local: true,
   bypassHostLoop: true,
   schema,
-  async plan(a) {
+  async plan(a, ctx) {
     const { wait, unit } = pauseDuration(a);
     const t0 = performance.timeOrigin + performance.now();
+    if (wait === 0) ctx.warn?.(NOT_WAITING);
     // A Node timer may fire a millisecond early; Python's time.sleep never returns early, so
     // Ansible's whole-second delta is never short: sleep again until the time has truly passed.
+    // The run's stop (Ctrl-C, SIGTERM) ends the wait; the executor then starts nothing new.
     let t1 = t0;
-    for (let left = wait * 1000; left > 0; left = wait * 1000 - (t1 - t0)) {
-      await sleep(Math.ceil(left));
+    for (let left = wait * 1000; left > 0 && !ctx.stop?.aborted; left = wait * 1000 - (t1 - t0)) {
+      await sleep(Math.ceil(left), undefined, { signal: ctx.stop }).catch(() => undefined);
       t1 = performance.timeOrigin + performance.now();
     }
     const secs = (t1 - t0) / 1000;

@@ -73,7 +73,7 @@ export default defineModule({
     }
     const needs = names.filter((n) => n !== 'ansible_local').flatMap((n) => ANSIBLE_FACTS.get(n)!.needs);
     // Facts that depend on who asks (ansible_env, ansible_user_id) are read as this task runs, its become applied.
-    await ctx.facts.gatherAs(ctx.conn, needs, factIdentity(ctx.becomeUser));
+    await ctx.facts.gatherAs(ctx.conn, needs, factIdentity(ctx.becomeUser, ctx.otherLogin));
     // The clock, uptime and free memory are this task's readings, as Ansible's setup returns its own run's.
     ctx.facts.invalidate(needs.filter((n) => FACTS.get(n)?.volatile));
     await ctx.facts.prefetch(needs);

@@ -89,10 +89,16 @@ export interface ModuleContext {
   identity?: string;
   /** The task's become user, undefined without become (setup reads the facts that depend on it as this user). */
   becomeUser?: string;
+  /** The task's login user where it is not the inventory's (a `remote_user` keyword chose it): facts read by setup are that user's. */
+  otherLogin?: string;
   /** Check mode: what earlier tasks of this run would have created (lib/planned-paths.ts). */
   planned: PlannedPaths;
   /** The reboot module re-opens the connection through this. */
   reconnect(deadline: number): Promise<void>;
+  /** The run's stop (Ctrl-C, SIGTERM): a module that only waits (pause) stops waiting. */
+  stop?: AbortSignal;
+  /** A warning for the output only, not the registered result (Ansible's display.warning in an action plugin). */
+  warn?(msg: string): void;
 }
 
 export interface ModuleDef<A = any> {

@@ -36,7 +36,9 @@ export function resultLines(r: TaskResult, o: ResultLineOptions): string[] {
   }
   const failed = r.status === 'failed' || r.status === 'unreachable';
   const isDebug = r.module === 'debug' && r.msg !== undefined;
-  if (!failed && r.status !== 'changed' && !o.verbose && !(isDebug && r.status === 'ok')) return [];
+  // Shown at every verbosity, as Ansible's display.warning is.
+  const warnings = (r.warnings ?? []).map((w) => c.magenta(`[WARNING]: ${w}`));
+  if (!failed && r.status !== 'changed' && !o.verbose && !(isDebug && r.status === 'ok')) return warnings;
 
   const label: Record<TaskResult['status'], string> = {
     ok: c.green('ok'),
@@ -53,7 +55,7 @@ export function resultLines(r: TaskResult, o: ResultLineOptions): string[] {
   if (msg.length) line += ` => ${failed ? c.red(msg[0]) : msg[0]}`;
   if (r.rc !== undefined && failed) line += ` (rc=${r.rc})`;
   if (r.ignored) line += c.cyan(' (ignored)');
-  return [line, ...msg.slice(1).map((l) => `  ${l}`), ...tails(r, o, failed)];
+  return [...warnings, line, ...msg.slice(1).map((l) => `  ${l}`), ...tails(r, o, failed)];
 }
 
 function tails(r: TaskResult, o: ResultLineOptions, failed: boolean): string[] {

@@ -29,6 +29,8 @@ export interface TaskResult {
   diff?: FileDiff[];
   /** The task asked for no_log: msg, output and diffs are already replaced by a notice. */
   censored?: boolean;
+  /** Warnings the module printed (not registered): each shows as "[WARNING]: ..." before the result line. */
+  warnings?: string[];
   /** What remote state the plan was computed from (plan/basis.ts); not in reports, only in saved plans. */
   basis?: Basis;
   startedAt: number; // ms epoch

@@ -22,6 +22,7 @@ import { becomeOf, inventoryBecome } from './privilege.js';
 import { includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, type TaskEnv } from './task-runner.js';
 import { includeTitle, mayBeNoLog, taskDisplayName, taskTitle } from './task-title.js';
 import { buildScope, withFacts } from './scope.js';
+import { loginUser } from './login-user.js';
 import { evaluateCondition } from '../load/expr/index.js';
 import { unwrapUnsafe } from '../load/expr/unsafe.js';
 import { startsAt } from './start-at.js';
@@ -144,6 +145,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       env: {
         options,
         playName: play.name,
+        stop: input.stop,
         connectionOf: (n) => (inventory.hosts.has(n) || isImplicitLocalhost(inventory, n) ? hostRun(n) : undefined),
         scopeBase: {
           play,
@@ -159,12 +161,12 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       },
     };
     // Facts that depend on who asks are read as the play's become user (Ansible gathers with it).
+    // So are they as the play's login user (its remote_user): Ansible's setup logs in as it.
     for (const n of playHosts) {
       const h = hostRuns.get(n)!;
-      h.startPlay(
-        playBecome(play, h, () => buildScope({ ...ctx.env.scopeBase, host: h, blockVars: {}, taskVars: {} })),
-        play.gather_facts !== false,
-      );
+      let built: Record<string, unknown> | undefined;
+      const scope = (): Record<string, unknown> => (built ??= buildScope({ ...ctx.env.scopeBase, host: h, blockVars: {}, taskVars: {} }));
+      h.startPlay(playBecome(play, h, scope), play.gather_facts !== false, playLogin(play, h, scope));
     }
     const batches = splitBatches(playHosts, play.serial);
     for (let b = 0; b < batches.length && !halted(ctx); b++) {
@@ -233,6 +235,16 @@ function playBecome(play: Play, h: HostRun, scope: () => Record<string, unknown>
     return becomeOf(play.become, play.become_user, play.loc, h, scope());
   } catch {
     return inventoryBecome(h.inv);
+  }
+}
+
+/** The play's login user on a host (its remote_user where the inventory names none); one that cannot be rendered yet leaves the inventory's. */
+function playLogin(play: Play, h: HostRun, scope: () => Record<string, unknown>): string {
+  if (play.remote_user === undefined || play.connection === 'local') return h.inv.connection.user;
+  try {
+    return loginUser(h.inv, play.remote_user, scope(), play.loc);
+  } catch {
+    return h.inv.connection.user;
   }
 }
 

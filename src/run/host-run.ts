@@ -36,6 +36,8 @@ export class HostRun {
    * ansible_user_id) are read as it, as Ansible's gathering at that play's start read them.
    */
   private playBecome?: BecomeSpec;
+  /** The login user of that play (its `remote_user`, where the inventory names no user): Ansible's setup logs in as it. */
+  private playLogin?: string;
 
   constructor(
     readonly inv: InventoryHost,
@@ -55,7 +57,7 @@ export class HostRun {
     // ansible_env and the user facts: as the play's become user, as Ansible's setup runs at play start.
     const playUserShell: RemoteShell = {
       hostName: inv.name,
-      exec: async (cmd, opts) => (await this.connect()).as(this.playBecome).exec(cmd, opts),
+      exec: async (cmd, opts) => (await this.connectAs(this.playLogin ?? inv.connection.user)).as(this.playBecome).exec(cmd, opts),
     };
     this.facts = new FactCache(lazyShell, undefined, playUserShell);
   }
@@ -65,12 +67,16 @@ export class HostRun {
     return user === this.inv.connection.user ? this.connect() : this.connectUser(user);
   }
 
-  /** A play starts on this host with `become` (its play keyword, else the inventory's), gathering facts or not. */
-  startPlay(become: BecomeSpec | undefined, gathers = true): void {
+  /**
+   * A play starts on this host with `become` (its play keyword, else the inventory's) and `login`
+   * (its remote_user, else the inventory's user), gathering facts or not.
+   */
+  startPlay(become: BecomeSpec | undefined, gathers = true, login = this.inv.connection.user): void {
     // Ansible gathers nothing: the facts stay as the last gathering play read them.
     if (!gathers) return this.facts.skipGathering();
     this.playBecome = become;
-    this.facts.useIdentity(factIdentity(become?.user));
+    this.playLogin = login;
+    this.facts.useIdentity(factIdentity(become?.user, login === this.inv.connection.user ? undefined : login));
   }
 
   /** include_vars: as setVars, below set_fact's precedence (no_log names kept apart: a set_fact of the same name does not clear them). */

@@ -111,11 +111,19 @@ function makeConnectionVars(h: InventoryHost, inventoryFile: string): Record<str
     inventory_dir: dirname(file),
     ansible_host: c.host,
     ansible_port: c.port,
-    ansible_user: c.user,
+    // Only where the inventory names the user: unset, Ansible's ansible_user is undefined (a task's
+    // remote_user keyword defines it, run/task-runner.ts).
+    ...(h.defaultUser ? {} : { ansible_user: c.user }),
     ...(c.become !== undefined ? { ansible_become: c.become } : {}),
     ...(c.become_user !== undefined ? { ansible_become_user: c.become_user } : {}),
   };
 }
+
+/**
+ * What PlayContext.update_vars adds to a task's variables (not to hostvars) beside ansible_connection:
+ * ansible_ssh_user, the login user's other name, where the inventory names the user.
+ */
+export const taskConnectionVars = (h: InventoryHost): Record<string, unknown> => (h.defaultUser ? {} : { ansible_ssh_user: h.connection.user });
 
 /** PlayContext.connection as update_vars adds it to a task's variables (not to hostvars). */
 export const connectionName = (h: InventoryHost): string => (h.connection.local ? 'local' : 'ssh');

@@ -21,7 +21,7 @@ import type { HostRun } from './host-run.js';
 import type { NetworkFacts } from '../facts/network.js';
 import type { Inventory, Play } from '../load/model.js';
 import type { RoleScope } from './inherited.js';
-import { connectionName, connectionVars, type PlayHosts } from './magic-vars.js';
+import { connectionName, connectionVars, taskConnectionVars, type PlayHosts } from './magic-vars.js';
 
 /** `facts.x` reads a cached fact, or throws FactNeeded so the caller fetches it and evaluates again. */
 export function factsProxy(facts: Facts): Record<string, unknown> {
@@ -245,6 +245,7 @@ export function buildScope(p: ScopeParts): Record<string, unknown> {
     // PlayContext.update_vars: connection variables only where no other variable set them.
     ...connectionVars(p.host.inv, p.inventory.file),
     ansible_connection: connectionName(p.host.inv),
+    ...taskConnectionVars(p.host.inv),
     ...p.roleExports?.defaults,
     ...p.role?.defaults,
     ...p.host.inv.vars,

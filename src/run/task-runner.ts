@@ -37,6 +37,8 @@ export interface TaskEnv {
   connectionOf(hostName: string): HostRun | undefined;
   scopeBase: Omit<ScopeParts, 'host' | 'blockVars' | 'taskVars' | 'role' | 'includeParams'>;
   playName: string;
+  /** The run's stop (Ctrl-C, SIGTERM), for modules that only wait (pause). */
+  stop?: AbortSignal;
 }
 
 export interface HostTaskOutcome {
@@ -282,6 +284,18 @@ function errorMessage(e: unknown, noLog: boolean): string {
   return String(e);
 }
 
+/**
+ * PlayContext.update_vars (2.14): where the inventory names no user and no variable sets ansible_user,
+ * the task's `remote_user` keyword (task > block > role > play, templated) is ansible_user and
+ * ansible_ssh_user in its variables, its `when:` included; without the keyword both stay undefined.
+ */
+function withKeywordUser(task: Task, inh: Inherited, host: HostRun, scope: Record<string, unknown>): Record<string, unknown> {
+  const keyword = task.remote_user ?? inh.remote_user;
+  if (keyword === undefined || !host.inv.defaultUser || task.delegate_to !== undefined || 'ansible_user' in scope) return scope;
+  const user = toText(renderDeep(keyword, scope, task.loc)).trim();
+  return user ? { ...scope, ansible_user: user, ...('ansible_ssh_user' in scope ? {} : { ansible_ssh_user: user }) } : scope;
+}
+
 async function runOnce(
   task: Task,
   host: HostRun,
@@ -303,6 +317,7 @@ async function runOnce(
   const diffOn = kw.forcedDiff ?? env.options.diff;
   const when = [...inh.when, ...task.when];
   try {
+    scope = withKeywordUser(task, inh, host, scope);
     if (item !== undefined && task.loop_label !== undefined) {
       shownItem = { item: await withFacts(host.facts, () => renderDeep(task.loop_label, scope, task.loc)) };
     }
@@ -326,6 +341,7 @@ async function runOnce(
     const login = loginUser(target.inv, task.remote_user ?? inh.remote_user, scope, task.loc);
     const conn = mod.local ? undefined : await target.connectAs(login);
     const basisRec = new BasisRecorder();
+    const warnings: string[] = [];
     const noConn: RemoteShell = {
       hostName: host.name,
       exec: () => Promise.reject(new Error(`module ${mod.name} runs on the controller only`)),
@@ -351,12 +367,15 @@ async function runOnce(
       planned: kw.forcedCheck === true ? scratchPlannedPaths(target.planned) : target.planned,
       identity: become?.user ?? login,
       becomeUser: become?.user,
+      ...(login !== target.inv.connection.user ? { otherLogin: login } : {}),
       moduleName: task.moduleAs ?? task.module,
       timeoutSec: task.timeout ?? env.options.taskTimeoutSec,
       reconnect: async (deadline) => {
         await (await target.connectAs(login)).reconnect(deadline);
         target.facts.invalidate();
       },
+      stop: env.stop,
+      warn: (msg) => void warnings.push(msg),
     };
 
     const attempts = task.until ? Math.max(1, task.retries) + 0 : 1;
@@ -413,6 +432,7 @@ async function runOnce(
         stderrTail: noLog ? undefined : tail(result.stderr),
         diff: noLog || !diffOn ? undefined : (shownDiff ?? (isFileDiffs(result.diff) ? result.diff : undefined)),
         basis,
+        ...(warnings.length ? { warnings } : {}),
       }),
     };
   } catch (e) {

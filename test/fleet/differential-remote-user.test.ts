@@ -1,6 +1,6 @@
 /**
  * The `remote_user` keyword through ansible-playbook (ansible-core 2.14) and nodemend on node23
- * (paths /tmp/nmdiff-h19d-ru*-*): who a task logs in as (`whoami`), and who owns what copy writes,
+ * (paths /tmp/nmdiff-h20e-ru*-*): who a task logs in as (`whoami`), and who owns what copy writes,
  * in check mode, a run and a rerun.
  *
  * 2.14's PlayContext.set_task_and_variable_override takes the keyword (task > block > import > play)
@@ -9,6 +9,8 @@
  * - an inventory without a user (`user: false`: both tools log in as the controller's user, root, which
  *   the fleet's hosts authorise): each keyword chooses the login user, templated;
  * - an inventory with `user: ops` (ansible_user: ops): the keyword changes nothing.
+ * ansible_user (PlayContext.update_vars): the inventory's user, else the keyword's, else undefined; the
+ * facts a play gathers describe its remote_user (its setup logs in as it).
  * Both inventories without become: the login user is who runs the task (a task's `become: true` still
  * runs it as root, over the other user's connection).
  */
@@ -17,8 +19,8 @@ import { differential, MODES } from '../setup/ansible-differential.js';
 import { HOSTS } from '../setup/fleet.js';
 
 const HOST = HOSTS.ansibleModules[0];
-const noUser = differential(HOST, 'h19d-ru', MODES, [], { become: false, user: false });
-const withUser = differential(HOST, 'h19d-ruinv', MODES, [], { become: false });
+const noUser = differential(HOST, 'h20e-ru', MODES, [], { become: false, user: false });
+const withUser = differential(HOST, 'h20e-ruinv', MODES, [], { become: false });
 
 /** `command: whoami` run in check mode too (not changed), its keys indented by `indent` spaces. */
 const whoami = (indent: number): string => ['command: whoami', 'changed_when: false', 'check_mode: false'].join(`\n${' '.repeat(indent)}`);
@@ -90,6 +92,74 @@ const outranked = withUser.case("the inventory's user outranks remote_user", {
   files: { home: { dir: true, owner: 'ops' } },
 });
 
+/** ansible_user and ansible_ssh_user as a task reads them, and hostvars' ansible_user. */
+const userVars = (indent: number): string =>
+  [
+    'msg:',
+    '  defined: "{{ ansible_user is defined }}"',
+    `  user: "{{ ansible_user | default('x') }}"`,
+    `  ssh_user: "{{ ansible_ssh_user | default('x') }}"`,
+    `  hostvar: "{{ hostvars[inventory_hostname].ansible_user | default('x') }}"`,
+  ].join(`\n${' '.repeat(indent)}`);
+
+const varsNoUser = noUser.case('ansible_user without an inventory user: undefined, the remote_user keyword defines it', {
+  tasks: `
+    - name: ansible_user with no user anywhere
+      debug:
+        ${userVars(8)}
+      register: v_none
+    - name: ansible_user under a task's remote_user
+      debug:
+        ${userVars(8)}
+      remote_user: ops
+      register: v_task
+    - name: a when reads the keyword's ansible_user
+      debug: { msg: ran }
+      remote_user: ops
+      when: ansible_user == 'ops'
+      register: v_when
+  `,
+});
+
+const varsWithUser = withUser.case('ansible_user and ansible_ssh_user from the inventory', {
+  tasks: `
+    - name: ansible_user with the inventory's user
+      debug:
+        ${userVars(8)}
+      remote_user: root
+      register: v_inv
+  `,
+});
+
+/** The facts that depend on who asks, and the login user. */
+const whoFacts = (indent: number): string =>
+  ['msg:', '  id: "{{ ansible_user_id }}"', '  dir: "{{ ansible_user_dir }}"', '  home: "{{ ansible_env.HOME }}"', '  env_user: "{{ ansible_env.USER }}"', '  user: "{{ ansible_user }}"'].join(
+    `\n${' '.repeat(indent)}`,
+  );
+
+const facts = noUser.case("a play's remote_user: its facts are that user's (setup logs in as it)", {
+  gatherFacts: true,
+  play: 'remote_user: ops',
+  tasks: `
+    - name: the facts gathered as the play's remote_user
+      debug:
+        ${whoFacts(8)}
+      register: f_play
+    - name: the same facts under a task's own remote_user
+      debug:
+        ${whoFacts(8)}
+      remote_user: root
+      register: f_task
+    - name: setup run as root
+      setup: { gather_subset: [min] }
+      remote_user: root
+    - name: the facts setup read as root
+      debug:
+        ${whoFacts(8)}
+      register: f_setup
+  `,
+});
+
 beforeAll(async () => {
   await noUser.run();
   await withUser.run();
@@ -100,9 +170,14 @@ const COPY_KEYS = ['changed', 'dest', 'owner', 'group', 'mode', 'uid', 'gid'];
 const pick = (r: Record<string, unknown> | undefined) => Object.fromEntries(COPY_KEYS.filter((k) => r !== undefined && k in r).map((k) => [k, r![k]]));
 
 describe.each(MODES)('%s', (mode) => {
-  for (const c of [keywords, play, outranked]) {
+  for (const c of [keywords, play, outranked, varsNoUser, varsWithUser, facts]) {
     it(`${c.name}: same files`, () => expect(c.nodemend[mode].files, c.nodemend[mode].output).toEqual(c.ansible[mode].files));
-    it(`${c.name}: same changed flags`, () => expect(c.nodemend[mode].changed, c.nodemend[mode].output).toEqual(c.ansible[mode].changed));
+    // Ansible reports its play's fact gathering as a task (Gathering Facts); nodemend reads facts as they are needed.
+    it(`${c.name}: same changed flags`, () => {
+      const { 'Gathering Facts': gathering, ...ansible } = c.ansible[mode].changed;
+      expect(gathering).toBe(c === facts ? false : undefined);
+      expect(c.nodemend[mode].changed, c.nodemend[mode].output).toEqual(ansible);
+    });
   }
 
   it('the same login users in both tools, as each keyword says', () => {
@@ -130,6 +205,32 @@ describe.each(MODES)('%s', (mode) => {
       expect(keywords.ansible.run.registered.c_root).toMatchObject({ owner: 'root', changed: true });
       expect(outranked.ansible.run.registered.i_copy).toMatchObject({ owner: 'ops' });
     }
+  });
+});
+
+describe.each(MODES)('%s: ansible_user and the facts', (mode) => {
+  const msgs = (c: typeof facts, tool: 'ansible' | 'nodemend', names: string[]) => Object.fromEntries(names.map((n) => [n, c[tool][mode].registered[n]?.msg]));
+  const none = { defined: false, user: 'x', ssh_user: 'x', hostvar: 'x' };
+  const ops = { defined: true, user: 'ops', ssh_user: 'ops', hostvar: 'x' };
+
+  it('ansible_user is undefined without an inventory user; a remote_user keyword defines it (and ansible_ssh_user)', () => {
+    const want = { v_none: none, v_task: ops, v_when: 'ran' };
+    expect(msgs(varsNoUser, 'ansible', ['v_none', 'v_task', 'v_when'])).toEqual(want);
+    expect(msgs(varsNoUser, 'nodemend', ['v_none', 'v_task', 'v_when']), varsNoUser.nodemend[mode].output).toEqual(want);
+  });
+
+  it("the inventory's user is ansible_user, ansible_ssh_user and hostvars' ansible_user, whatever the keyword", () => {
+    const want = { v_inv: { defined: true, user: 'ops', ssh_user: 'ops', hostvar: 'ops' } };
+    expect(msgs(varsWithUser, 'ansible', ['v_inv'])).toEqual(want);
+    expect(msgs(varsWithUser, 'nodemend', ['v_inv']), varsWithUser.nodemend[mode].output).toEqual(want);
+  });
+
+  it("the play's remote_user is whom the gathered facts describe; a setup task's login re-reads them", () => {
+    const asOps = { id: 'ops', dir: '/home/ops', home: '/home/ops', env_user: 'ops' };
+    const asRoot = { id: 'root', dir: '/root', home: '/root', env_user: 'root' };
+    const want = { f_play: { ...asOps, user: 'ops' }, f_task: { ...asOps, user: 'root' }, f_setup: { ...asRoot, user: 'ops' } };
+    expect(msgs(facts, 'ansible', ['f_play', 'f_task', 'f_setup'])).toEqual(want);
+    expect(msgs(facts, 'nodemend', ['f_play', 'f_task', 'f_setup']), facts.nodemend[mode].output).toEqual(want);
   });
 });
 

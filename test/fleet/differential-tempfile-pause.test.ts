@@ -1,10 +1,10 @@
 /**
  * tempfile and pause through ansible-playbook and nodemend on node23 (paths under
- * /tmp/nmdiff-h19b-*). tempfile is ansible-core 2.14.18's modules/tempfile.py (mkstemp / mkdtemp:
- * prefix + 8 random characters + suffix, mode 0600 / 0700, always changed, skipped under --check
+ * /tmp/nmdiff-h20e-tmp-*). tempfile is ansible-core 2.14.18's modules/tempfile.py (mkstemp / mkdtemp:
+ * prefix + 8 random characters of `a-z0-9_` + suffix, mode 0600 / 0700, always changed, skipped under --check
  * since the module does not support check mode); pause is its action plugin
  * plugins/action/pause.py, run as a CI runs it (stdin not a terminal): it waits `seconds`, not
- * at all for a bare prompt, and reads nothing. Compared: registered keys (tempfile's path by its
+ * at all for a bare prompt (warning so), and reads nothing. Compared: registered keys (tempfile's path by its
  * shape, what exit_json adds for it, a stat of what it made; pause's rc, stdout, stderr, delta,
  * echo, user_input and the shape of start/stop), files and changed flags in check, run and rerun.
  * The case removes what tempfile made, so the directory compares equal despite the random names.
@@ -14,7 +14,7 @@ import { differential, MODES, sameKeys } from '../setup/ansible-differential.js'
 import { HOSTS } from '../setup/fleet.js';
 
 const HOST = HOSTS.ansibleModules[0];
-const d = differential(HOST, 'h19b-tmp');
+const d = differential(HOST, 'h20e-tmp');
 
 const temp = d.case('tempfile: a file, a directory, the default directory', {
   files: { keep: 'k\n' },
@@ -36,13 +36,16 @@ const temp = d.case('tempfile: a file, a directory, the default directory', {
       stat: { path: "{{ t_dir.path }}" }
       register: s_dir
       when: t_dir.path is defined
+    - name: a prefix ending in X keeps its X's
+      tempfile: { path: "{{ dir }}", prefix: "nm.XXX" }
+      register: t_xxx
     - name: a missing directory fails
       tempfile: { path: "{{ dir }}/missing" }
       register: t_missing
       ignore_errors: true
     - name: remove what tempfile made
       file: { path: "{{ item }}", state: absent }
-      loop: "{{ [t_file, t_dir, t_default] | selectattr('path', 'defined') | map(attribute='path') | list }}"
+      loop: "{{ [t_file, t_dir, t_default, t_xxx] | selectattr('path', 'defined') | map(attribute='path') | list }}"
   `,
 });
 
@@ -65,7 +68,7 @@ const pause = d.case('pause: seconds, a bare prompt, minutes 0, a fraction, echo
 
 beforeAll(() => d.run(), 900_000);
 
-const TEMP_REGS = ['t_file', 't_dir', 't_default'];
+const TEMP_REGS = ['t_file', 't_dir', 't_default', 't_xxx'];
 const INFO = ['changed', 'failed', 'skipped', 'msg', 'uid', 'gid', 'owner', 'group', 'mode', 'state', 'size'];
 const STAT = ['isreg', 'isdir', 'mode', 'pw_name', 'gr_name'];
 const PAUSE_REGS = ['p_sec', 'p_prompt', 'p_min', 'p_frac'];
@@ -113,19 +116,27 @@ describe.each(MODES)('%s', (mode) => {
     expect(Object.keys(n).sort()).toEqual(Object.keys(a).sort());
   });
   it('pause: the same changed flags', () => expect(pause.nodemend[mode].changed).toEqual(pause.ansible[mode].changed));
+  it("pause: a bare prompt warns that it does not wait, once, in Ansible's words", () => {
+    const warning = '[WARNING]: Not waiting for response to prompt as stdin is not interactive';
+    const count = (out: string) => out.split(warning).length - 1;
+    expect(count(pause.ansible[mode].output), pause.ansible[mode].output).toBe(1);
+    expect(count(pause.nodemend[mode].output), pause.nodemend[mode].output).toBe(1);
+  });
 });
 
 describe('what the compared values are (so equal is not equal-and-wrong)', () => {
-  it('run: tempfile made a 0600 file and a 0700 directory, named prefix + 8 characters + suffix', () => {
-    const r = temp.nodemend.run.registered;
+  it.each(['ansible', 'nodemend'] as const)("run (%s): a 0600 file and a 0700 directory, named prefix + 8 of Python's a-z0-9_ + suffix", (tool) => {
+    const r = temp[tool].run.registered;
     expect(r.t_file).toMatchObject({ changed: true, mode: '0600', state: 'file', size: 0, owner: 'root' });
-    expect(r.t_file.path).toMatch(/^<dir>\/nm\.[A-Za-z0-9_]{8}\.conf$/);
+    expect(r.t_file.path).toMatch(/^<dir>\/nm\.[a-z0-9_]{8}\.conf$/);
     expect(r.t_dir).toMatchObject({ changed: true, mode: '0700', state: 'directory' });
-    expect(r.t_dir.path).toMatch(/^<dir>\/ansible\.[A-Za-z0-9_]{8}build$/);
-    expect(r.t_default.path).toMatch(/^\/tmp\/ansible\.[A-Za-z0-9_]{8}$/);
+    expect(r.t_dir.path).toMatch(/^<dir>\/ansible\.[a-z0-9_]{8}build$/);
+    expect(r.t_default.path).toMatch(/^\/tmp\/ansible\.[a-z0-9_]{8}$/);
+    expect(r.t_xxx.path).toMatch(/^<dir>\/nm\.XXX[a-z0-9_]{8}$/);
     expect(r.s_file.stat).toMatchObject({ isreg: true, mode: '0600' });
-    expect(r.t_missing.failed).toBe(true);
-    expect(temp.nodemend.run.files).toEqual({ keep: expect.objectContaining({ type: 'file', content: 'k\n' }) });
+    expect(r.t_missing).toMatchObject({ failed: true, changed: false });
+    expect(r.t_missing.msg).toMatch(/^\[Errno 2\] No such file or directory: '<dir>\/missing\/ansible\.[a-z0-9_]{8}'$/);
+    expect(temp[tool].run.files).toEqual({ keep: expect.objectContaining({ type: 'file', content: 'k\n' }) });
   });
   it('check: tempfile is skipped (the module has no check mode), so is what reads its path', () => {
     const r = temp.nodemend.check.registered;

@@ -75,6 +75,8 @@ export interface CaseSpec {
   paths?: string[];
   /** Text, or a symbolic link (`{ link: target }`) or an empty directory (`{ dir: true }`). */
   controllerFiles?: Record<string, string | { link: string } | { dir: true }>;
+  /** The case's play gathers facts (`gather_facts: true`; by default it gathers none). */
+  gatherFacts?: boolean;
   /** Dump the registered results from a second play of the same name (for cases that end their play early: meta end_play / end_host). */
   dumpInNextPlay?: boolean;
   /**
@@ -394,7 +396,7 @@ export class Differential {
       const vars = { ...(c.spec.vars ?? {}), dir: this.dirOf(c, tool) };
       const regs = registerNames(c.spec);
       const dump = `{{ { ${regs.map((r) => `'${r}': ${r} | default(none)`).join(', ')} } | to_json }}`;
-      const lines = [`- name: ${JSON.stringify(c.name)}`, `  hosts: ${this.host}`, '  gather_facts: false', `  vars: ${JSON.stringify(vars)}`];
+      const lines = [`- name: ${JSON.stringify(c.name)}`, `  hosts: ${this.host}`, `  gather_facts: ${c.spec.gatherFacts === true}`, `  vars: ${JSON.stringify(vars)}`];
       if (c.spec.play) lines.push(indent(c.spec.play, 2));
       lines.push('  tasks:', indent(c.spec.tasks, 4));
       if (c.spec.handlers) lines.push('  handlers:', indent(c.spec.handlers, 4));

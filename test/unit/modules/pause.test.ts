@@ -1,6 +1,7 @@
 /** pause's pure parts: its arguments (Python's int() callable), how long it waits, how it words stdout and times. */
 import { describe, expect, it } from 'vitest';
-import pause, { pauseDuration, pyNow, pyRound2 } from '../../../src/modules/pause.js';
+import pause, { NOT_WAITING, pauseDuration, pyNow, pyRound2 } from '../../../src/modules/pause.js';
+import type { ModuleContext } from '../../../src/modules/types.js';
 
 const parse = (a: unknown) => pause.schema.safeParse(a);
 
@@ -25,5 +26,20 @@ describe('pause', () => {
     const t = new Date(2026, 11, 7, 1, 2, 3, 456).getTime();
     expect(pyNow(t + 0.789)).toBe('2026-12-07 01:02:03.456789');
     expect(pyNow(new Date(2026, 0, 1, 0, 0, 0, 0).getTime())).toBe('2026-01-01 00:00:00');
+  });
+  it('warns without a duration (output only), and a stop ends a long wait at once', async () => {
+    const warned: string[] = [];
+    const ctx = (stop?: AbortSignal) => ({ warn: (m: string) => void warned.push(m), stop }) as unknown as ModuleContext;
+    const bare = await pause.plan(pause.schema.parse({ prompt: 'go?' }), ctx());
+    expect(warned).toEqual([NOT_WAITING]);
+    expect(NOT_WAITING).toBe('Not waiting for response to prompt as stdin is not interactive');
+    expect(bare.result).not.toHaveProperty('warnings');
+    const stop = new AbortController();
+    setTimeout(() => stop.abort('SIGINT'), 200);
+    const t0 = Date.now();
+    const long = await pause.plan(pause.schema.parse({ seconds: 300 }), ctx(stop.signal));
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(long.result).toMatchObject({ rc: 0, delta: 0 });
+    expect(warned).toHaveLength(1);
   });
 });
