@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { defineModule } from './types.js';
 import { attrFields, seFields } from './lib/attrs.js';
+import { ATTRIBUTES_ALIAS, attributesFields } from './lib/attributes.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
 import { compilePyRegex } from './lib/pyregex.js';
@@ -39,6 +40,7 @@ const schema = withAliases(
       append_newline: boolArg.default(false),
       validate: validateArg.optional(),
       ...attrFields,
+      ...attributesFields,
       ...seFields,
     })
     .superRefine((a, ctx) => {
@@ -46,7 +48,7 @@ const schema = withAliases(
       if (!a.marker.includes('{mark}')) ctx.addIssue({ code: 'custom', message: 'marker must contain {mark}' });
       if (a.marker_begin === a.marker_end) ctx.addIssue({ code: 'custom', message: 'marker_begin and marker_end must differ' });
     }),
-  { dest: 'path', destfile: 'path', name: 'path', content: 'block' },
+  { dest: 'path', destfile: 'path', name: 'path', content: 'block', ...ATTRIBUTES_ALIAS },
 );
 
 type Args = z.infer<typeof schema>;

@@ -114,7 +114,8 @@ async function remoteSource(ctx: ModuleContext, src: string): Promise<Source | '
   const p = await remote(probeFile(ctx.conn, src, { wantSha: true, wantContent: ctx.diff ? 'always' : undefined, maxContentBytes: MAX_DIFF_BYTES, follow: true, extra: sums }));
   if (!p.exists) throw new ModuleFailure(`remote src ${src} does not exist`);
   if (p.type === 'directory') return 'directory';
-  if (p.type !== 'file') throw new ModuleFailure(`remote src ${src} is not a regular file (${p.type})`);
+  // copy.py's words for a src neither a file nor a directory (/dev/null, a fifo): fail_json's msg.
+  if (p.type !== 'file') throw new ModuleFailure(`Cannot copy invalid source '${src}': not a file`);
   const [checksum, md5sum] = (p.extra ?? '').split('\n').map((l) => l.split(' ')[0]);
   if (!/^[0-9a-f]{40}$/.test(checksum ?? '') || !/^[0-9a-f]{32}$/.test(md5sum ?? '')) throw new ModuleFailure(`cannot read the checksums of remote src ${src}`);
   return { bytes: p.content, sha256: p.sha256!, size: p.size, remotePath: p.realPath, mode: p.mode, sums: { checksum, md5sum } };

@@ -16,13 +16,14 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { parentWillExist, planFileCreation } from './lib/planned-paths.js';
-import { defineModule, ModuleFailure, type Plan } from './types.js';
+import { defineModule, ModuleFailure, type ModuleContext, type Plan } from './types.js';
 import { raw, sh } from '../transport/quote.js';
 import { BACKUP_FN, parseStatLine, STAT_FIELDS_FORMAT, type FileProbe } from '../transport/remote-file.js';
 import { SELINUX_ENABLED_FN, SELINUX_LABEL_FN, testSelinuxfs } from '../transport/selinux-label.js';
 import { attrDelta, attrDiff, attrFields, describeAttrs, fixAttrsCommand, modeForWrite } from './lib/attrs.js';
-import { boolArg, pathArg } from './lib/args.js';
+import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { run } from './lib/remote.js';
+import { ATTRIBUTES_ALIAS, attributesFields, withAttributes } from './lib/attributes.js';
 import { pathInfo } from './lib/path-info.js';
 
 const ALGOS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
@@ -45,16 +46,20 @@ const checksumArg = z
   })
   .optional();
 
-export const schema = z.strictObject({
-  url: z.string().regex(/^(https?|ftp|file):\/\/\S+$/i, 'url must be http(s)://, ftp:// or file://'),
-  dest: pathArg,
-  checksum: checksumArg,
-  force: boolArg.default(false),
-  timeout: z.coerce.number().positive().default(10),
-  validate_certs: boolArg.default(true),
-  backup: boolArg.default(false),
-  ...attrFields,
-});
+export const schema = withAliases(
+  z.strictObject({
+    url: z.string().regex(/^(https?|ftp|file):\/\/\S+$/i, 'url must be http(s)://, ftp:// or file://'),
+    dest: pathArg,
+    checksum: checksumArg,
+    force: boolArg.default(false),
+    timeout: z.coerce.number().positive().default(10),
+    validate_certs: boolArg.default(true),
+    backup: boolArg.default(false),
+    ...attrFields,
+    ...attributesFields,
+  }),
+  ATTRIBUTES_ALIAS,
+);
 export type GetUrlArgs = z.infer<typeof schema>;
 
 // Fetch $url into $1 with what the host has; inputs come from shell variables, never spliced in.
@@ -150,96 +155,106 @@ export default defineModule({
   description: 'Download a URL on the host to dest (curl/wget/python3), checksum-verified and atomic',
   schema,
   async plan(a, ctx): Promise<Plan> {
-    const algo = a.checksum?.algo ?? 'sha256';
-    const vars = sh`url=${a.url}; dest=${a.dest}; base=${baseName(a.url)}; algo=${algo}; want=${a.checksum?.hex ?? ''}; to=${a.timeout}; vc=${a.validate_certs ? 1 : 0}
-py_fetch=${PY_FETCH}
-${raw(FETCH)}`;
-    // force downloads to compare (Ansible downloads and compares sha1s), also with a checksum.
-    const probe = a.force ? 1 : 0;
-    const started = Date.now();
-    const res = await run(ctx.conn, sh`${vars}probe=${probe}\n${raw(PLAN_BODY)}`, `cannot check ${a.dest}`).catch((e) => {
-      throw e instanceof ModuleFailure && e.result.rc === 4 ? new ModuleFailure(`Request failed: ${String(e.result.stderr ?? '').trim()}`, { url: a.url, ...e.result }) : e;
-    });
-    const out = res.stdout;
-    const target = lineOf(out, 'DIR') === '1' ? posix.join(a.dest, baseName(a.url)) : a.dest;
-    if (out.includes('ISDIR')) throw new ModuleFailure(`${target} is a directory`);
-    const absent = lineOf(out, 'ABSENT');
-    if (absent === '0' && !parentWillExist(ctx, target, false)) throw new ModuleFailure(`Destination dir ${posix.dirname(target)} does not exist`, { dest: target });
-    const statLine = lineOf(out, 'STAT');
-    const current: FileProbe | undefined = statLine ? parseStatLine(target, statLine) : undefined;
-    // The checksum's digest, then the sha1 and md5 Ansible registers (checksum_dest, md5sum).
-    const [currentSum, currentSha1, currentMd5] = (lineOf(out, 'SUM') ?? '').split(' ');
-    const base = { url: a.url, dest: target };
-    // What get_url.py's result starts with (checksum_dest/_src null, elapsed 0), as each of its exits registers it.
-    const elapsed = (): number => Math.floor((Date.now() - started) / 1000);
-    const httpStatus = /^https?:/i.test(a.url) ? { status_code: 200 } : {};
-
-    if (current) {
-      if (current.type !== 'file') throw new ModuleFailure(`${target} exists and is not a regular file`, base);
-      const [newSha1, newSize] = (lineOf(out, 'NEW') ?? '').split(' ');
-      const contentOk = probe ? newSha1 === currentSha1 : a.checksum ? currentSum === a.checksum.hex : true;
-      if (contentOk) {
-        const delta = attrDelta(current, { mode: a.mode, owner: a.owner, group: a.group });
-        // force: downloaded and compared, as Ansible's full run; a checksum that matches: its early exit, nothing
-        // requested; neither: nodemend requests nothing (README "Choices"; Ansible asks If-Modified-Since).
-        const result: Record<string, unknown> = probe
-          ? { ...base, checksum_dest: currentSha1, checksum_src: newSha1, md5sum: currentMd5, src: lineOf(out, 'SRC'), elapsed: elapsed(), ...httpStatus }
-          : a.checksum
-            ? { ...base, checksum_dest: null, checksum_src: null, elapsed: 0 }
-            : { ...base, elapsed: 0 };
-        Object.assign(result, pathInfo(current));
-        const msg = probe ? `OK (${newSize} bytes)` : 'file already exists';
-        if (!delta.changed) return { changed: false, msg, result: { ...result, msg } };
-        const fix = fixAttrsCommand(target, delta)!;
-        // Registered as get_url.py words it (force: the download's status line); shown with what changes.
-        const registered = probe ? msg : 'file already exists but file attributes changed';
-        return {
-          changed: true,
-          msg: `file already exists but file attributes changed: ${describeAttrs(delta)}`,
-          diff: [attrDiff(target, delta)!],
-          result,
-          apply: async () => {
-            await run(ctx.conn, fix, `cannot set attributes of ${target}`);
-            return { msg: registered, mode: delta.mode ?? current.mode, owner: delta.owner ?? current.owner, group: delta.group ?? current.group };
-          },
-        };
-      }
-    }
-
-    const owner = a.owner ? (a.group ? `${a.owner}:${a.group}` : a.owner) : a.group ? `:${a.group}` : '';
-    const mode = modeForWrite(a.mode, current) ?? '';
-    planFileCreation(ctx, target); // --check: a later unarchive/copy of it plans against the download
-    return {
-      changed: true,
-      msg: current ? `would download ${a.url} over ${target} (content differs)` : `would download ${a.url} to ${target}`,
-      done: current ? `downloaded ${a.url} over ${target} (content differed)` : `downloaded ${a.url} to ${target}`,
-      // --check requests nothing: no checksum_src (Ansible's is the sha1 of a HEAD reply's empty body).
-      result: { ...base, checksum_dest: currentSha1 ?? null, checksum_src: null, elapsed: 0, ...(current ? pathInfo(current) : {}) },
-      apply: async () => {
-        const script = sh`${vars}t=${target}; own=${owner}; mode=${mode}; backup=${a.backup ? 1 : 0}; tsfs=${testSelinuxfs()}\n${raw(APPLY_BODY)}`;
-        const r = await ctx.conn.exec(script, { timeoutSec: ctx.timeoutSec });
-        if (r.rc === 6) {
-          const got = lineOf(r.stdout, 'BADSUM');
-          throw new ModuleFailure(`The checksum for ${target} did not match ${a.checksum!.hex}; it was ${got}.`, { ...base, checksum_src: got });
-        }
-        if (r.rc === 4) throw new ModuleFailure(`Request failed: ${r.stderr.trim()}`, { ...base, rc: r.rc, stderr: r.stderr });
-        if (r.rc !== 0) throw new ModuleFailure(r.timedOut ? `download timed out after ${ctx.timeoutSec} seconds` : r.stderr.trim() || `rc ${r.rc}`, { ...base, rc: r.rc, stderr: r.stderr });
-        const done = lineOf(r.stdout, 'DONE')!.split(' ');
-        const st = parseStatLine(target, done.slice(2).join(' '));
-        const backup = lineOf(r.stdout, 'BACKUP');
-        return {
-          ...base,
-          checksum_dest: currentSha1 ?? null,
-          checksum_src: done[0],
-          md5sum: done[1],
-          src: lineOf(r.stdout, 'SRC'),
-          elapsed: elapsed(),
-          ...httpStatus,
-          ...pathInfo(st),
-          msg: `OK (${st.size} bytes)`,
-          ...(backup ? { backup_file: backup } : {}),
-        };
-      },
-    };
+    const { plan, kept } = await planGetUrl(a, ctx);
+    // get_url.py's early exit for a dest already right registers its own words when the flags change.
+    const register = () => (kept ? { msg: 'file already exists but file attributes changed' } : {});
+    return withAttributes(plan, ctx, typeof plan.result?.dest === 'string' ? plan.result.dest : a.dest, a.attributes, register);
   },
 });
+
+/** The download's plan; `kept`: dest is already right and no download is compared (get_url.py's checksum exit). */
+async function planGetUrl(a: GetUrlArgs, ctx: ModuleContext): Promise<{ plan: Plan; kept: boolean }> {
+  const algo = a.checksum?.algo ?? 'sha256';
+  const vars = sh`url=${a.url}; dest=${a.dest}; base=${baseName(a.url)}; algo=${algo}; want=${a.checksum?.hex ?? ''}; to=${a.timeout}; vc=${a.validate_certs ? 1 : 0}
+py_fetch=${PY_FETCH}
+${raw(FETCH)}`;
+  // force downloads to compare (Ansible downloads and compares sha1s), also with a checksum.
+  const probe = a.force ? 1 : 0;
+  const started = Date.now();
+  const res = await run(ctx.conn, sh`${vars}probe=${probe}\n${raw(PLAN_BODY)}`, `cannot check ${a.dest}`).catch((e) => {
+    throw e instanceof ModuleFailure && e.result.rc === 4 ? new ModuleFailure(`Request failed: ${String(e.result.stderr ?? '').trim()}`, { url: a.url, ...e.result }) : e;
+  });
+  const out = res.stdout;
+  const target = lineOf(out, 'DIR') === '1' ? posix.join(a.dest, baseName(a.url)) : a.dest;
+  if (out.includes('ISDIR')) throw new ModuleFailure(`${target} is a directory`);
+  const absent = lineOf(out, 'ABSENT');
+  if (absent === '0' && !parentWillExist(ctx, target, false)) throw new ModuleFailure(`Destination dir ${posix.dirname(target)} does not exist`, { dest: target });
+  const statLine = lineOf(out, 'STAT');
+  const current: FileProbe | undefined = statLine ? parseStatLine(target, statLine) : undefined;
+  // The checksum's digest, then the sha1 and md5 Ansible registers (checksum_dest, md5sum).
+  const [currentSum, currentSha1, currentMd5] = (lineOf(out, 'SUM') ?? '').split(' ');
+  const base = { url: a.url, dest: target };
+  // What get_url.py's result starts with (checksum_dest/_src null, elapsed 0), as each of its exits registers it.
+  const elapsed = (): number => Math.floor((Date.now() - started) / 1000);
+  const httpStatus = /^https?:/i.test(a.url) ? { status_code: 200 } : {};
+
+  if (current) {
+    if (current.type !== 'file') throw new ModuleFailure(`${target} exists and is not a regular file`, base);
+    const [newSha1, newSize] = (lineOf(out, 'NEW') ?? '').split(' ');
+    const contentOk = probe ? newSha1 === currentSha1 : a.checksum ? currentSum === a.checksum.hex : true;
+    if (contentOk) {
+      const delta = attrDelta(current, { mode: a.mode, owner: a.owner, group: a.group });
+      // force: downloaded and compared, as Ansible's full run; a checksum that matches: its early exit, nothing
+      // requested; neither: nodemend requests nothing (README "Choices"; Ansible asks If-Modified-Since).
+      const result: Record<string, unknown> = probe
+        ? { ...base, checksum_dest: currentSha1, checksum_src: newSha1, md5sum: currentMd5, src: lineOf(out, 'SRC'), elapsed: elapsed(), ...httpStatus }
+        : a.checksum
+          ? { ...base, checksum_dest: null, checksum_src: null, elapsed: 0 }
+          : { ...base, elapsed: 0 };
+      Object.assign(result, pathInfo(current));
+      const msg = probe ? `OK (${newSize} bytes)` : 'file already exists';
+      if (!delta.changed) return { kept: !probe, plan: { changed: false, msg, result: { ...result, msg } } };
+      const fix = fixAttrsCommand(target, delta)!;
+      // Registered as get_url.py words it (force: the download's status line); shown with what changes.
+      const registered = probe ? msg : 'file already exists but file attributes changed';
+      const plan: Plan = {
+        changed: true,
+        msg: `file already exists but file attributes changed: ${describeAttrs(delta)}`,
+        diff: [attrDiff(target, delta)!],
+        result,
+        apply: async () => {
+          await run(ctx.conn, fix, `cannot set attributes of ${target}`);
+          return { msg: registered, mode: delta.mode ?? current.mode, owner: delta.owner ?? current.owner, group: delta.group ?? current.group };
+        },
+      };
+      return { kept: !probe, plan };
+    }
+  }
+
+  const owner = a.owner ? (a.group ? `${a.owner}:${a.group}` : a.owner) : a.group ? `:${a.group}` : '';
+  const mode = modeForWrite(a.mode, current) ?? '';
+  planFileCreation(ctx, target); // --check: a later unarchive/copy of it plans against the download
+  const plan: Plan = {
+    changed: true,
+    msg: current ? `would download ${a.url} over ${target} (content differs)` : `would download ${a.url} to ${target}`,
+    done: current ? `downloaded ${a.url} over ${target} (content differed)` : `downloaded ${a.url} to ${target}`,
+    // --check requests nothing: no checksum_src (Ansible's is the sha1 of a HEAD reply's empty body).
+    result: { ...base, checksum_dest: currentSha1 ?? null, checksum_src: null, elapsed: 0, ...(current ? pathInfo(current) : {}) },
+    apply: async () => {
+      const script = sh`${vars}t=${target}; own=${owner}; mode=${mode}; backup=${a.backup ? 1 : 0}; tsfs=${testSelinuxfs()}\n${raw(APPLY_BODY)}`;
+      const r = await ctx.conn.exec(script, { timeoutSec: ctx.timeoutSec });
+      if (r.rc === 6) {
+        const got = lineOf(r.stdout, 'BADSUM');
+        throw new ModuleFailure(`The checksum for ${target} did not match ${a.checksum!.hex}; it was ${got}.`, { ...base, checksum_src: got });
+      }
+      if (r.rc === 4) throw new ModuleFailure(`Request failed: ${r.stderr.trim()}`, { ...base, rc: r.rc, stderr: r.stderr });
+      if (r.rc !== 0) throw new ModuleFailure(r.timedOut ? `download timed out after ${ctx.timeoutSec} seconds` : r.stderr.trim() || `rc ${r.rc}`, { ...base, rc: r.rc, stderr: r.stderr });
+      const done = lineOf(r.stdout, 'DONE')!.split(' ');
+      const st = parseStatLine(target, done.slice(2).join(' '));
+      const backup = lineOf(r.stdout, 'BACKUP');
+      return {
+        ...base,
+        checksum_dest: currentSha1 ?? null,
+        checksum_src: done[0],
+        md5sum: done[1],
+        src: lineOf(r.stdout, 'SRC'),
+        elapsed: elapsed(),
+        ...httpStatus,
+        ...pathInfo(st),
+        msg: `OK (${st.size} bytes)`,
+        ...(backup ? { backup_file: backup } : {}),
+      };
+    },
+  };
+  return { kept: false, plan };
+}

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { defineModule } from './types.js';
 import { attrFields, seFields } from './lib/attrs.js';
+import { ATTRIBUTES_ALIAS, attributesFields } from './lib/attributes.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import type { EditResult } from './lib/line-edit.js';
 import { fileEditOptions, planTextEdit } from './lib/edit-file.js';
@@ -32,6 +33,7 @@ const schema = withAliases(
       allow_no_value: boolArg.default(false),
       create: boolArg.default(true),
       ...attrFields,
+      ...attributesFields,
       ...seFields,
     })
     .superRefine((a, ctx) => {
@@ -39,7 +41,7 @@ const schema = withAliases(
       if (a.state === 'present' && !a.allow_no_value && a.value === undefined && !a.values?.length)
         ctx.addIssue({ code: 'custom', message: "Parameter 'value(s)' must be defined if state=present and allow_no_value=False." });
     }),
-  { dest: 'path' },
+  { dest: 'path', ...ATTRIBUTES_ALIAS },
 );
 type Args = z.infer<typeof schema>;
 
@@ -198,12 +200,14 @@ export default defineModule<Args>({
     // Ansible registers do_ini's msg ("OK", "option added", ...) and the path.
     const msg = edit?.msg ?? 'OK';
     plan.result = { ...plan.result, path: a.path, msg };
-    // Only attributes to change: nodemend's own words ("mode 0644 -> 0600"); else do_ini's.
-    if (!plan.changed || !edit || edit.changed || !plan.msg) plan.msg = msg;
-    if (plan.changed) plan.done = plan.msg;
+    // Only attributes to change: nodemend's own words ("mode 0644 -> 0600"); else do_ini's. Registered: do_ini's.
+    if (!plan.changed || !edit || edit.changed || !plan.msg) {
+      plan.msg = msg;
+      if (plan.changed) plan.done = msg;
+    }
     // The module's exit_json names `path`, so Ansible adds the file's stat (add_path_info): after the write in a real run.
     const apply = plan.apply;
-    if (apply && !ctx.check) plan.apply = async () => ({ ...(await apply()), ...(await statPathInfo(ctx.conn, a.path)) });
+    if (apply && !ctx.check) plan.apply = async () => ({ ...(await apply()), msg, ...(await statPathInfo(ctx.conn, a.path)) });
     else plan.result = { ...plan.result, ...(await statPathInfo(ctx.conn, a.path)) };
     return plan;
   },

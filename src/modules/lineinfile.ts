@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { defineModule } from './types.js';
 import { attrFields, seFields } from './lib/attrs.js';
+import { ATTRIBUTES_ALIAS, attributesFields } from './lib/attributes.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
 import { compilePyRegex } from './lib/pyregex.js';
@@ -38,6 +39,7 @@ const schema = withAliases(
       backup: boolArg.default(false),
       validate: validateArg.optional(),
       ...attrFields,
+      ...attributesFields,
       ...seFields,
     })
     .superRefine((a, ctx) => {
@@ -52,7 +54,7 @@ const schema = withAliases(
         bad('one of line, search_string, or regexp is required with state=absent');
       }
     }),
-  { dest: 'path', destfile: 'path', name: 'path', regex: 'regexp', value: 'line' },
+  { dest: 'path', destfile: 'path', name: 'path', regex: 'regexp', value: 'line', ...ATTRIBUTES_ALIAS },
 );
 
 type Args = z.infer<typeof schema>;

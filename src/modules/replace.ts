@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { defineModule } from './types.js';
 import { attrFields, seFields } from './lib/attrs.js';
+import { ATTRIBUTES_ALIAS, attributesFields } from './lib/attributes.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
 import { compilePyRegex, expandTemplate } from './lib/pyregex.js';
@@ -38,9 +39,10 @@ const schema = withAliases(
     backup: boolArg.default(false),
     validate: validateArg.optional(),
     ...attrFields,
+    ...attributesFields,
     ...seFields,
   }),
-  { dest: 'path', destfile: 'path', name: 'path' },
+  { dest: 'path', destfile: 'path', name: 'path', ...ATTRIBUTES_ALIAS },
 );
 type Args = z.infer<typeof schema>;
 

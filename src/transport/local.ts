@@ -7,13 +7,16 @@
  * runner's back and close() (the second Ctrl-C) can stop all of it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream } from 'node:fs';
-import { constants as osConstants } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { closeSync, createReadStream, openSync, unlinkSync, writeSync } from 'node:fs';
+import { constants as osConstants, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { BecomeSpec, ExecOptions, ExecResult, HostConnection, RemoteShell } from './types.js';
 import { execResult } from './types.js';
 import { BecomeError, SudoDialog, needsPassword, sudoCommand } from './become.js';
 import { innerCommand } from './ssh.js';
 import { FileSink } from './file-sink.js';
+import type { Writable } from 'node:stream';
 
 /** How long sudo-with-password may take to accept the password before the command is given up. */
 const BECOME_TIMEOUT_MS = 30_000;
@@ -31,37 +34,47 @@ export class LocalConnection implements HostConnection {
     return new Promise<ExecResult>((resolve, reject) => {
       // exec: the group leader is the command line itself (timeout, env or sudo), which passes a
       // signal on to the command; a waiting outer shell would die and leave the command running.
-      const child = spawn('/bin/sh', ['-c', `exec ${line}`], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      // stdin is a file (or /dev/null), never Node's 'pipe': that is a socket, which `/dev/stdin` cannot open
+      // (install -m MODE /dev/stdin DEST, as over SSH, whose sshd gives a pipe). Only the sudo dialog talks on it.
+      const stdinFd = dialog ? undefined : stdinDescriptor(opts);
+      let child: ChildProcess & { stdin: Writable | null };
+      try {
+        child = spawn('/bin/sh', ['-c', `exec ${line}`], { detached: true, stdio: [stdinFd ?? 'pipe', 'pipe', 'pipe'] });
+      } finally {
+        if (typeof stdinFd === 'number') closeSync(stdinFd);
+      }
       this.running.add(child);
       const out: Buffer[] = [];
       const err: Buffer[] = [];
+      const stdin = child.stdin;
       const sendStdin = (): void => {
+        if (!stdin) return;
         if (opts.stdinFile !== undefined)
           createReadStream(opts.stdinFile)
-            .on('error', () => child.stdin.end())
-            .pipe(child.stdin);
-        else if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
-        else child.stdin.end();
+            .on('error', () => stdin.end())
+            .pipe(stdin);
+        else if (opts.stdin !== undefined) stdin.end(opts.stdin);
+        else stdin.end();
       };
-      child.stdin.on('error', () => {}); // a command that exits without reading its stdin
-      const guard = dialog ? setTimeout(() => child.stdin.end(), BECOME_TIMEOUT_MS) : undefined;
+      stdin?.on('error', () => {}); // a command that exits without reading its stdin
+      const guard = dialog ? setTimeout(() => stdin?.end(), BECOME_TIMEOUT_MS) : undefined;
       const onEvents = (events: string[]): void => {
         for (const ev of events) {
-          if (ev === 'send-password') child.stdin.write(`${become!.password}\n`);
+          if (ev === 'send-password') stdin?.write(`${become!.password}\n`);
           else if (ev === 'ready') {
             clearTimeout(guard);
             sendStdin();
-          } else if (ev === 'rejected') child.stdin.end();
+          } else if (ev === 'rejected') stdin?.end();
         }
       };
       let localError: Error | undefined;
-      const sink = opts.stdoutFile === undefined ? undefined : new FileSink(opts.stdoutFile, child.stdout, (e) => (localError ??= new Error(`cannot write ${opts.stdoutFile}: ${e.message}`)));
-      child.stdout.on('data', (d: Buffer) => {
+      const sink = opts.stdoutFile === undefined ? undefined : new FileSink(opts.stdoutFile, child.stdout!, (e) => (localError ??= new Error(`cannot write ${opts.stdoutFile}: ${e.message}`)));
+      child.stdout!.on('data', (d: Buffer) => {
         if (dialog) onEvents(dialog.onStdout(d));
         if (!sink) return dialog ? undefined : out.push(d);
         for (const b of dialog ? dialog.takeStdout() : [d]) sink.write(b);
       });
-      child.stderr.on('data', (d: Buffer) => (dialog ? onEvents(dialog.onStderr(d)) : err.push(d)));
+      child.stderr!.on('data', (d: Buffer) => (dialog ? onEvents(dialog.onStderr(d)) : err.push(d)));
       if (!dialog) sendStdin();
       child.on('error', (e) => {
         this.running.delete(child);
@@ -102,5 +115,31 @@ export class LocalConnection implements HostConnection {
         // already gone
       }
     }
+  }
+}
+
+/**
+ * The child's stdin as a descriptor of a file it reads from the start: stdinFile itself, or stdin's bytes in a
+ * new file of this user's (0600) unlinked before the child starts; 'ignore' (/dev/null) without either. A
+ * stdinFile that cannot be opened gives an empty stdin, as the stream it replaces did.
+ */
+function stdinDescriptor(opts: ExecOptions): number | 'ignore' {
+  if (opts.stdinFile !== undefined) {
+    try {
+      return openSync(opts.stdinFile, 'r');
+    } catch {
+      return 'ignore';
+    }
+  }
+  if (opts.stdin === undefined) return 'ignore';
+  const path = join(tmpdir(), `nodemend-stdin-${randomBytes(8).toString('hex')}`);
+  const w = openSync(path, 'wx', 0o600);
+  try {
+    const bytes = typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin;
+    for (let at = 0; at < bytes.length;) at += writeSync(w, bytes, at);
+    return openSync(path, 'r');
+  } finally {
+    closeSync(w);
+    unlinkSync(path);
   }
 }

@@ -25,8 +25,14 @@ export interface CopyTree {
 
 const key = (st: Stats): string => `${st.dev}:${st.ino}`;
 const isLink = (p: string): boolean => lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
-/** os.path.isdir / isfile: through links, false for a dangling one. */
-const statOf = (p: string): Stats | undefined => statSync(p, { throwIfNoEntry: false });
+/** os.path.isdir / isfile: through links, false for a dangling one and for a loop of links (ELOOP: a link to itself). */
+const statOf = (p: string): Stats | undefined => {
+  try {
+    return statSync(p);
+  } catch {
+    return undefined;
+  }
+};
 
 /** The walk of `top` (a controller directory); `trailingSlash`: the task's src ended with "/". */
 export function walkCopyTree(top: string, trailingSlash: boolean, localFollow: boolean): CopyTree {

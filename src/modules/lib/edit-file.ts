@@ -10,6 +10,7 @@ import { ansibleAttrPair, attrDelta, attrDiff, fileWriteOptions, fixAttrsCommand
 import type { SeArgs } from '../../transport/selinux-label.js';
 import type { EditResult } from './line-edit.js';
 import { remote, run } from './remote.js';
+import { withAttributes, type AttributesRegister } from './attributes.js';
 import { validationFailure } from './validate.js';
 import type { Raw } from '../../transport/quote.js';
 
@@ -42,6 +43,8 @@ export interface TextEditOptions extends WantedAttrs {
    * `ini` as community.general's ini_file (its single content pair, always, the texts under --diff).
    */
   ansibleDiff?: 'lines' | 'replace' | 'ini';
+  /** chattr flags (attributes.ts), set after the edit as set_fs_attributes_if_different's last step. */
+  attributes?: string;
 }
 
 /** A module's arguments that are Ansible's file arguments of the same names (replace has no `create`, ini_file no `validate`). */
@@ -50,11 +53,12 @@ export interface FileEditArgs extends Omit<WantedAttrs, 'se'>, SeArgs {
   create?: boolean;
   backup: boolean;
   validate?: string;
+  attributes?: string;
 }
 
 /** The options planTextEdit takes straight from those arguments; the module adds absentOk and backupField. */
-export function fileEditOptions(a: FileEditArgs): Pick<TextEditOptions, 'path' | 'create' | 'backup' | 'mode' | 'owner' | 'group' | 'se' | 'validate'> {
-  return { path: a.path, create: a.create ?? false, backup: a.backup, mode: a.mode, owner: a.owner, group: a.group, se: seArgs(a), validate: a.validate };
+export function fileEditOptions(a: FileEditArgs): Pick<TextEditOptions, 'path' | 'create' | 'backup' | 'mode' | 'owner' | 'group' | 'se' | 'validate' | 'attributes'> {
+  return { path: a.path, create: a.create ?? false, backup: a.backup, mode: a.mode, owner: a.owner, group: a.group, se: seArgs(a), validate: a.validate, attributes: a.attributes };
 }
 
 /** ansible-core 2.14's check_file_attrs (lineinfile, blockinfile, replace): the words for mode, owner, group or label changed. */
@@ -92,13 +96,13 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
   };
   const registered = registeredDiff(ctx, o, probe, before, r, d);
   // Unchanged: Ansible's lineinfile/blockinfile register msg "".
-  if (!changed) return { changed: false, result: { ...extra, ...registered, msg: '' } };
+  if (!changed) return withAttributes({ changed: false, result: { ...extra, ...registered, msg: '' } }, ctx, o.path, o.attributes, attributesRegistered(o));
 
   const diff: FileDiff[] = [];
   if (r.changed || !probe.exists) diff.push({ path: o.path, before, after: r.text });
   if (d?.changed) diff.push(attrDiff(o.path, d)!);
   const target = probe.realPath;
-  return {
+  const plan: Plan = {
     changed: true,
     msg: msgs.join(' and '),
     done: [!probe.exists ? created(false) : r.msg, attrs].filter(Boolean).join(' and '),
@@ -120,6 +124,23 @@ export async function planTextEdit(ctx: ModuleContext, o: TextEditOptions, edit:
       );
       return w.backupFile ? { [o.backupField]: w.backupFile } : {};
     },
+  };
+  return withAttributes(plan, ctx, o.path, o.attributes, attributesRegistered(o));
+}
+
+/**
+ * What changed flags add to the registered result: check_file_attrs' words in lineinfile, blockinfile
+ * and replace's msg, and the flags in lineinfile/blockinfile's "(file attributes)" pair; ini_file
+ * (set_fs_attributes_if_different without a diff) keeps do_ini's msg, which its module registers.
+ */
+function attributesRegistered(o: TextEditOptions): AttributesRegister | undefined {
+  if (o.ansibleDiff === 'ini') return undefined;
+  return (flags, result) => {
+    const msg = typeof result.msg === 'string' && result.msg.includes(ATTRS_CHANGED) ? result.msg : [result.msg, ATTRS_CHANGED].filter(Boolean).join(' and ');
+    if (o.ansibleDiff !== 'lines' || !Array.isArray(result.diff) || result.diff.length !== 2) return { msg };
+    const [content, pair] = result.diff as [unknown, { before?: object; after?: object }];
+    const attrs = { ...pair, before: { ...pair.before, attributes: flags.before }, after: { ...pair.after, attributes: flags.after } };
+    return { msg, diff: [content, attrs] };
   };
 }
 

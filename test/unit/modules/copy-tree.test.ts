@@ -63,6 +63,18 @@ describe('walkCopyTree', () => {
     expect(rels(t.files).some((r) => r.startsWith('sub/up/'))).toBe(false);
   });
 
+  it("a link to itself (a loop: stat fails with ELOOP) is kept as a link, as os.path.isdir/isfile say false (the copy target's `invalid`)", () => {
+    const loop = join(root, 'loop');
+    mkdirSync(loop);
+    writeFileSync(join(loop, 'f'), 'f');
+    symlinkSync('self', join(loop, 'self'));
+    for (const follow of [false, true]) {
+      const tree = walkCopyTree(loop, true, follow);
+      expect(tree.symlinks).toEqual([['self', 'self']]);
+      expect(rels(tree.files)).toEqual(['f']);
+    }
+  });
+
   it('a linked top is refused without local_follow (2.14 fails on it too)', () => {
     symlinkSync(top, join(root, 'top-link'));
     expect(() => walkCopyTree(join(root, 'top-link'), false, false)).toThrow(/local_follow is false/);

@@ -41,6 +41,17 @@ describe('LocalConnection', () => {
     expect(r.stdout).toBe(`from stdin it is x\n${dir}\n`);
   });
 
+  it('gives a stdin that /dev/stdin opens (install reads it so, as over SSH): a file, never a socket', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nm-local-'));
+    const r = await local.exec(sh`install -m 600 /dev/stdin ${join(dir, 'put')} && cat /dev/stdin`, { stdin: 'put by install\n' });
+    expect([r.rc, r.stderr]).toEqual([0, '']);
+    expect(readFileSync(join(dir, 'put'), 'utf8')).toBe('put by install\n');
+    writeFileSync(join(dir, 'src'), 'from a file\n');
+    expect((await local.exec('cat /dev/stdin', { stdinFile: join(dir, 'src') })).stdout).toBe('from a file\n');
+    expect(await local.exec('cat /dev/stdin')).toMatchObject({ rc: 0, stdout: '' });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('writes stdout into a new file as it arrives (stdoutFile), never through an existing one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nm-local-'));
     const r = await local.exec('head -c 3000000 /dev/zero; echo end', { stdoutFile: join(dir, 'out') });
