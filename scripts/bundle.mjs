@@ -29,6 +29,20 @@ await build({
         b.onResolve({ filter: /sshcrypto\.node$/ }, () => ({ path: 'ssh2/lib/protocol/crypto/build/Release/sshcrypto.node', external: true }));
       },
     },
+    {
+      // What every start would parse and run for nothing (the code cache grows with it too):
+      // zod's z.locales, its ~45 languages (~300 KB; nodemend's messages are zod's English,
+      // which its schemas import themselves; z.locales and z.core.locales are empty here), and ssh2's HTTP(S) agents, which load node's
+      // http, https and tls at start-up (nodemend uses ssh2's Client and parseKey only).
+      name: 'unused-at-run-time',
+      setup(b) {
+        const stub = (contents) => () => ({ contents, loader: 'js', resolveDir: '.' });
+        b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (a) => (/zod[\\/]v4[\\/]/.test(a.importer) ? { path: 'zod-locales', namespace: 'unused' } : undefined));
+        b.onResolve({ filter: /^\.\/http-agents\.js$/ }, (a) => (/ssh2[\\/]lib/.test(a.importer) ? { path: 'ssh2-http-agents', namespace: 'unused' } : undefined));
+        b.onLoad({ filter: /^zod-locales$/, namespace: 'unused' }, stub('export {};'));
+        b.onLoad({ filter: /^ssh2-http-agents$/, namespace: 'unused' }, stub('module.exports = {};'));
+      },
+    },
   ],
   sourcemap: 'linked',
   logLevel: 'warning',

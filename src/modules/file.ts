@@ -113,11 +113,14 @@ function timeSpec(value: string | undefined, format: string, state: string | und
 
 const times = (a: Args) => ({ m: timeSpec(a.modification_time, a.modification_time_format, a.state), a: timeSpec(a.access_time, a.access_time_format, a.state) });
 
-/** Who a new path belongs to before its attributes are set, and its mode then: what set_*_if_different compare (the plan's @@me). */
-const MAKER_SCRIPT = 'echo @@me; id -u; id -g; id -un; id -gn; umask';
+/**
+ * Who a new path belongs to before its attributes are set, and its mode then: what set_*_if_different
+ * compare (the plan's @@me). One `id` (the probe's LC_ALL=C keeps its words) for the four ids and names.
+ */
+const MAKER_SCRIPT = 'echo @@me; id; umask';
 
 // Sections of the plan's extra script output, one "@@name" line before each.
-function extraScript(a: Args): Raw | undefined {
+function extraScript(a: Args, check: boolean): Raw | undefined {
   const parts: string[] = [];
   if (a._diff_peek !== undefined) {
     // execute_diff_peek: a NUL byte in the first 8192 bytes (an unreadable path reads as text).
@@ -136,7 +139,11 @@ function extraScript(a: Args): Raw | undefined {
         .join('; '),
     );
   }
-  if ((a.state === 'touch' || a.state === 'directory' || a.state === 'link') && (a.mode ?? a.owner ?? a.group) !== undefined) parts.push(MAKER_SCRIPT);
+  if ((a.state === 'touch' || a.state === 'directory' || a.state === 'link') && (a.mode ?? a.owner ?? a.group) !== undefined) {
+    // touch and directory use it for a new path only: a path there (followed or not) needs no process.
+    // Check mode plans against earlier tasks' effects, where a path on the host may be planned away.
+    parts.push(a.state === 'link' || check ? MAKER_SCRIPT : sh`[ -e ${a.path} ] || { ${raw(MAKER_SCRIPT)}; }`.text);
+  }
   if (a.state === 'absent') parts.push(sh`echo @@walk; [ -d ${a.path} ] && [ ! -L ${a.path} ] && find ${a.path} -mindepth 1 -printf '%Y %y %p\n'`.text);
   if (a.state === 'hard' && a.src !== undefined) parts.push(sh`echo @@src; [ -e ${a.src!} ] && stat -L -c ${STAT_FIELDS_FORMAT} -- ${a.src!}`.text);
   if (a.state === 'link') {
@@ -176,10 +183,18 @@ function ownerIds(ex: Record<string, string[]>): OwnerIds {
   return ids;
 }
 
+/** id(1)'s line in the C locale, "uid=0(root) gid=0(root) groups=...": a name is left out when it has none (then its number, as pwd lookups fall back to). */
+export function parseId(line: string): { uid: string; gid: string; owner: string; group: string } {
+  const m = /^uid=(\d+)(?:\((.*?)\))? gid=(\d+)(?:\((.*?)\))?(?: |$)/.exec(line);
+  if (!m) throw new ModuleFailure(`unexpected output of id: ${JSON.stringify(line)}`);
+  return { uid: m[1], gid: m[3], owner: m[2] ?? m[1], group: m[4] ?? m[3] };
+}
+
 /** A new path as its maker leaves it before set_*_if_different (the plan's @@me): owner, group and the umask's mode. */
 function madeProbe(ex: Record<string, string[]>, type: 'file' | 'directory' | 'link'): FileProbe | undefined {
-  const [uid, gid, owner, group, umask] = ex.me ?? [];
+  const [ids, umask] = ex.me ?? [];
   if (umask === undefined) return undefined;
+  const { uid, gid, owner, group } = parseId(ids);
   const mode = type === 'link' ? 0o777 : (type === 'directory' ? 0o777 : 0o666) & ~parseInt(umask, 8);
   return { exists: true, type, mode: formatMode(mode), uid: Number(uid), gid: Number(gid), owner, group } as FileProbe;
 }
@@ -710,7 +725,7 @@ async function planFile(args: Args, ctx: ModuleContext): Promise<Plan> {
     const selinuxDefault = Object.values(seArgs(a)).includes('_default');
     const probe = async () => {
       const follow = a.follow && a.state !== 'link' && a.state !== 'hard' && a.state !== 'absent';
-      return plannedProbe(ctx, await remote(probeFile(ctx.conn, a.path, { follow, extra: extraScript(a), selinuxDefault })));
+      return plannedProbe(ctx, await remote(probeFile(ctx.conn, a.path, { follow, extra: extraScript(a, ctx.check), selinuxDefault })));
     };
     let p = await probe();
     // additional_parameter_handling: a hard link (or a src without state) whose path is a directory goes inside it, under src's name.

@@ -11,6 +11,7 @@ import { posix } from 'node:path';
 import { sh, raw, type Raw } from './quote.js';
 import { UnreachableError, type ExecResult, type RemoteShell } from './types.js';
 import { shellLibrary } from './shell-library.js';
+import { textInputLines } from './persistent-shell.js';
 import { noteBasis, probeFingerprint } from '../plan/basis.js';
 import { parseSelinuxInfo, SELINUX_ENABLED_FN, SELINUX_LABEL_FN, SELINUX_PROBE_SH, testSelinuxfs, type SelinuxInfo } from './selinux-label.js';
 
@@ -398,7 +399,9 @@ export async function writeFileAtomic(shell: RemoteShell, path: string, content:
   const installable = opts.sourcePath === undefined && opts.mode !== undefined && /^[0-7]+$/.test(opts.mode) && parseInt(opts.mode, 8) <= 0o777;
   // Bytes held in memory here go on stdin as they are: the host checks their length only (WRITE_BODY).
   const inMemory = data !== undefined && opts.sourcePath === undefined;
-  const script = sh`p=${path}; d=${posix.dirname(path)}; t=${posix.join(posix.dirname(path), tmp)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}; kt=${opts.keepTimes ? 1 : 0}; inst=${installable ? 1 : 0}; len=${size ?? ''}; sum=${sum ?? ''}; hash=${inMemory ? 0 : 1}; val=${opts.validate ? 1 : 0}; tsfs=${testSelinuxfs()}
+  // Small text (no NUL) is written by the shell's builtins, which read it as cheaply as `cat` would start.
+  const text = inMemory && textInputLines(data!) !== 0;
+  const script = sh`p=${path}; d=${posix.dirname(path)}; t=${posix.join(posix.dirname(path), tmp)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}; kt=${opts.keepTimes ? 1 : 0}; inst=${installable ? 1 : 0}; len=${size ?? ''}; sum=${sum ?? ''}; hash=${inMemory ? 0 : 1}; txt=${text ? 1 : 0}; val=${opts.validate ? 1 : 0}; tsfs=${testSelinuxfs()}
 vd() { ${opts.validate ?? raw(':')}
 }
 sx() { ${opts.chcon?.length ? sh`chcon ${opts.chcon} "$t"` : raw(':')}
@@ -477,10 +480,12 @@ trap 'exit 1' HUP INT TERM PIPE
 keepown=1; case $own in ?*:?*) keepown= ;; esac
 keepmode=1; case $mode in [0-7]*) case $mode in *[!0-7]*) ;; *) keepmode= ;; esac ;; esac
 # Each process costs the host ~1.5 ms: install(1) writes a file whose owner is not kept and chmods
-# it in one (else cat + chmod); empty content needs no cat at all.
+# it in one (else cat + chmod); small text goes through read/printf (builtins, no NUL in it: the
+# last line's bytes stay in $l when it has no newline); empty content needs no cat at all.
 if [ -n "$src" ]; then cat -- "$src" > "$t" || die 6 "cannot copy $src"
   if [ "$kt" = 1 ]; then touch -r "$src" -- "$t" || die 6 "cannot copy the times of $src"; fi
 elif [ "$inst" = 1 ] && { [ -z "$keepown" ] || [ ! -e "$p" ]; }; then install -m "$mode" /dev/stdin "$t" || die 6 "cannot write $t"; mode=
+elif [ "$txt" = 1 ]; then { while IFS= read -r l; do printf '%s\n' "$l"; done; printf %s "$l"; } > "$t" || die 6 "cannot write $t"
 elif [ "$len" != 0 ]; then cat > "$t" || die 6 "cannot write $t"; fi
 if [ -e "$p" ] && [ -n "$keepown$keepmode" ]; then
   # Keeping the owner is best effort (as Ansible: EPERM ignored); chown before chmod, it clears setuid.

@@ -90,6 +90,25 @@ describe('persistent shell', () => {
     expect(rb.stdout.split('\n').slice(0, 2)).toEqual([String(big.length), expect.not.stringMatching(`^${pp}$`)]);
   });
 
+  it('gives a small text input (read by the shell itself, not head) byte for byte: no final newline, backslashes, blanks, CR, % and non-UTF-8 bytes', async () => {
+    const c = await connect(target(1));
+    const pp = await parentPid(c, ROOT);
+    const inputs = [
+      Buffer.from('kernel.panic = 10\n'),
+      Buffer.from('no newline at the end'),
+      Buffer.from('  lead and trail  \n\\n a\\tb %s %% $HOME `x`\r\n\n\nend\\'),
+      Buffer.from([0xff, 0xfe, 0x0a, 0xc3, 0x28, 0x20]),
+      Buffer.from('\n'),
+      Buffer.alloc(2048, 0x78),
+    ];
+    for (const input of inputs) {
+      const r = await c.exec('od -An -v -tx1 | tr -d " \n"; echo " $PPID"', { stdin: input }, ROOT);
+      expect(r.stdout).toBe(`${input.toString('hex')} ${pp}\n`);
+      // The same through a spooled command (user work).
+      expect((await c.exec('od -An -v -tx1 | tr -d " \n"', { stdin: input, timeoutSec: 10 }, ROOT)).stdout).toBe(input.toString('hex'));
+    }
+  });
+
   it('applies cwd, env and the remote timeout; a timed-out command does not take the shell with it', async () => {
     const c = await connect(target(2));
     const r = await c.exec('pwd; echo "$A|$B"', { cwd: '/etc', env: { A: "it's", B: 'x y' } }, ROOT);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { EventEmitter } from 'node:events';
 import type { ClientChannel } from 'ssh2';
-import { PersistentShell } from '../../../src/transport/persistent-shell.js';
+import { PersistentShell, SMALL_TEXT_INPUT, textInputLines } from '../../../src/transport/persistent-shell.js';
 import { shellLibrary } from '../../../src/transport/shell-library.js';
 
 /** A channel whose writes are recorded and whose output the test feeds in pieces. */
@@ -35,12 +35,12 @@ describe('persistent shell protocol', () => {
     const { ch, shell, sep } = await started();
     const first = shell.run({ command: `p=/a\n${BODY}` });
     expect(ch.written[1]).toMatch(/^NMLIB \d+ 22 0 0\n# a long probe body\n/);
-    expect(ch.written[1]).toMatch(/\nNMREQ direct 3 0 0\np=\/a\n\. '?\/tmp\/nodemend\.AbC\/l\d+'?\n\n$/);
+    expect(ch.written[1]).toMatch(/\nNMREQ direct 3 0 0 0\np=\/a\n\. '?\/tmp\/nodemend\.AbC\/l\d+'?\n\n$/);
     ch.emit('data', Buffer.from(`x${sep}NMRES 0\n`));
     ch.stderr.emit('data', Buffer.from(sep));
     expect(await first).toMatchObject({ rc: 0, stdout: Buffer.from('x') });
     const second = shell.run({ command: `p=/b\n${BODY}` });
-    expect(ch.written[2]).toMatch(/^NMREQ direct 3 0 0\np=\/b\n\. '?\/tmp\/nodemend\.AbC\/l\d+'?\n\n$/);
+    expect(ch.written[2]).toMatch(/^NMREQ direct 3 0 0 0\np=\/b\n\. '?\/tmp\/nodemend\.AbC\/l\d+'?\n\n$/);
     ch.emit('data', Buffer.from(`${sep}NMRES 1\n`));
     ch.stderr.emit('data', Buffer.from(sep));
     expect((await second).rc).toBe(1);
@@ -55,7 +55,7 @@ describe('persistent shell protocol', () => {
     ch.stderr.emit('data', Buffer.from(`r${sep}`));
     expect(await direct).toMatchObject({ rc: 3, stdout: Buffer.from('out'), stderr: Buffer.from('err') });
     const spooled = shell.run({ command: 'echo', timeoutSec: 5 });
-    expect(ch.written.at(-1)).toMatch(/^NMREQ spool 1 0 5\n/);
+    expect(ch.written.at(-1)).toMatch(/^NMREQ spool 1 0 5 0\n/);
     ch.emit('data', Buffer.from(`o${sep}e${sep}`));
     ch.emit('data', Buffer.from('NMRES 0\n'));
     expect(await spooled).toMatchObject({ rc: 0, stdout: Buffer.from('o'), stderr: Buffer.from('e') });
@@ -72,5 +72,26 @@ describe('persistent shell protocol', () => {
     const ready = s2.waitReady(1000);
     ch2.emit('data', Buffer.from('bash: sh: not found\n'));
     await expect(ready).rejects.toThrow(/unexpected greeting/);
+  });
+
+  it('sends a small text input as counted lines (negative: no final newline), binary or large input for head -c', async () => {
+    expect(textInputLines(Buffer.from('a\nb\n'))).toBe(2);
+    expect(textInputLines(Buffer.from('a\nb'))).toBe(-2);
+    expect(textInputLines(Buffer.from('x'))).toBe(-1);
+    expect(textInputLines(Buffer.from('\n'))).toBe(1);
+    expect(textInputLines(Buffer.alloc(0))).toBe(0);
+    expect(textInputLines(Buffer.from('a\0b\n'))).toBe(0);
+    expect(textInputLines(Buffer.alloc(SMALL_TEXT_INPUT + 1, 0x61))).toBe(0);
+    const { ch, shell, sep } = await started();
+    const r = shell.run({ command: 'cat', stdin: 'k = 1\nv' });
+    expect(ch.written.at(-1)).toBe('NMREQ direct 1 7 0 -2\ncat\nk = 1\nv\nNMEOI\n');
+    ch.emit('data', Buffer.from(`k = 1\nv${sep}NMRES 0\n`));
+    ch.stderr.emit('data', Buffer.from(sep));
+    expect((await r).rc).toBe(0);
+    const b = shell.run({ command: 'cat', stdin: Buffer.from([1, 0, 2]) });
+    expect(ch.written.at(-1)).toBe('NMREQ direct 1 3 0 0\ncat\n\x01\x00\x02NMEOI\n');
+    ch.emit('data', Buffer.from(`${sep}NMRES 0\n`));
+    ch.stderr.emit('data', Buffer.from(sep));
+    await b;
   });
 });
