@@ -36,6 +36,8 @@
  *   node38          Ansible differential suite: the vendored kubernetes role, run through both tools
  *   node39          Ansible differential suite: package downgrades (allow_downgrade)
  *   node40          Ansible differential suite: runner semantics, second host (handlers, includes, links)
+ *   node41          Ansible's own copy target, run through both tools (apart from node23's file target: both make and remove one user)
+ *   node42          more of Ansible's own module targets, run through both tools
  */
 import { inject } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -82,6 +84,8 @@ export const HOSTS = {
   ansibleKubeRole: ['node38'],
   ansibleDowngrade: ['node39'],
   ansibleSemantics2: ['node40'],
+  ansibleCopyTarget: ['node41'],
+  ansibleTargetsMore: ['node42'],
 } as const;
 
 /** Hosts that a test file stops and starts again while other files run (a fleet-wide check must skip them). */
