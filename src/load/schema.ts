@@ -145,6 +145,7 @@ export const taskKeywordShape = {
   retries: z.int().min(0),
   delay: z.number().min(0),
   local_action: d(z.union([z.string(), z.record(z.string(), z.unknown())]), 'A module run on the control machine: "module args" or {module: name, ...args}'),
+  action: d(z.union([z.string(), z.record(z.string(), z.unknown())]), 'The module and its arguments: "module args" or {module: name, ...args}'),
   listen: d(stringOrList, 'Handlers only: extra names this handler answers to'),
 };
 export const taskKeywordsSchema = z.strictObject(taskKeywordShape).partial();

@@ -341,18 +341,20 @@ export class TaskLoader {
   /**
    * `local_action: command echo hi` or `local_action: { module: command, cmd: ... }`: the
    * module and its arguments, as if written as `command: ...` with `delegate_to: localhost`.
+   * `action:` is the same without the delegation (ModArgsParser, 2.14: `action: slurp src=x`).
    */
   private localAction(y: YamlFile, e: Entry): Entry | undefined {
     const v = e.value;
+    const kw = e.key;
     const unknownModule = (name: string, at: Node): undefined => {
       const names = allModuleNames();
-      this.errors.push(new NodemendError('unknown-module', `unknown module "${name}" in local_action${didYouMean(name, names) || `; known modules: ${names.join(', ')}`}`, posOf(y, at)));
+      this.errors.push(new NodemendError('unknown-module', `unknown module "${name}" in ${kw}${didYouMean(name, names) || `; known modules: ${names.join(', ')}`}`, posOf(y, at)));
       return undefined;
     };
     if (isScalar(v) && typeof v.value === 'string') {
       const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(v.value);
       if (!m) {
-        this.errors.push(new NodemendError('schema', 'local_action is empty: expected "module args", e.g. "command kubectl version"', posOf(y, v)));
+        this.errors.push(new NodemendError('schema', `${kw} is empty: expected "module args", e.g. "command kubectl version"`, posOf(y, v)));
         return undefined;
       }
       if (!findModule(m[1])) return unknownModule(m[1], v);
@@ -364,7 +366,7 @@ export class TaskLoader {
       const mod = entryMap(y, v).get('module');
       const name = isScalar(mod?.value) && typeof mod.value.value === 'string' ? mod.value.value : undefined;
       if (!name) {
-        this.errors.push(new NodemendError('schema', 'local_action as a mapping needs "module: NAME" and the module\'s arguments', posOf(y, v)));
+        this.errors.push(new NodemendError('schema', `${kw} as a mapping needs "module: NAME" and the module's arguments`, posOf(y, v)));
         return undefined;
       }
       if (!findModule(name)) return unknownModule(name, mod!.value!);
@@ -372,7 +374,7 @@ export class TaskLoader {
       args.delete('module');
       return { key: name, keyNode: e.keyNode, value: args };
     }
-    this.errors.push(new NodemendError('schema', `local_action takes "module args" or a mapping with "module:", got ${kindOf(v)}`, posOf(y, v ?? e.keyNode)));
+    this.errors.push(new NodemendError('schema', `${kw} takes "module args" or a mapping with "module:", got ${kindOf(v)}`, posOf(y, v ?? e.keyNode)));
     return undefined;
   }
 
@@ -386,11 +388,13 @@ export class TaskLoader {
       else if (findModule(e.key)) modules.push(e);
       else unknown.push(e);
     }
-    const localAction = map.get('local_action');
+    const localAction = map.get('local_action') ?? map.get('action');
+    if (map.has('local_action') && map.has('action')) this.errors.push(new NodemendError('schema', 'conflicting action statements: action, local_action', posOf(y, map.get('action')!.keyNode)));
     if (localAction) {
       const la = this.localAction(y, localAction);
       if (la) modules.unshift(la);
-      if (map.has('delegate_to')) this.errors.push(new NodemendError('schema', 'local_action already runs on the control machine: drop "delegate_to"', posOf(y, map.get('delegate_to')!.keyNode)));
+      if (localAction.key === 'local_action' && map.has('delegate_to'))
+        this.errors.push(new NodemendError('schema', 'local_action already runs on the control machine: drop "delegate_to"', posOf(y, map.get('delegate_to')!.keyNode)));
     }
     const moduleNames = allModuleNames();
     const where = (e: Entry): Loc => posOf(y, e.keyNode);
@@ -458,7 +462,7 @@ export class TaskLoader {
       until,
       retries: num(data.retries) ?? (until ? 3 : 0),
       delay: num(data.delay) ?? 5,
-      delegate_to: localAction ? 'localhost' : common.delegate_to,
+      delegate_to: localAction?.key === 'local_action' ? 'localhost' : common.delegate_to,
       listen: stringList(data.listen),
     };
   }

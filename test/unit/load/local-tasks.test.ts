@@ -1,4 +1,4 @@
-/** Loading tasks for the control machine: local_action (both forms), connection: local, hosts: localhost. */
+/** Loading tasks for the control machine: local_action (both forms), connection: local, hosts: localhost; and `action:`, the same syntax run on the host. */
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../../src/load/model.js';
 import { loadTree, play } from './load-helpers.js';
@@ -37,6 +37,38 @@ describe('tasks on the control machine', () => {
       'site.yaml:4:21: local_action as a mapping needs "module: NAME" and the module\'s arguments',
       'site.yaml:6:7: local_action already runs on the control machine: drop "delegate_to"',
       expect.stringMatching(/^site\.yaml:8:7: a task runs exactly one module, but this one has two: "shell" .* and "command"/),
+    ]);
+  });
+
+  it('action "module args" and {module: ...} are the module, run where the task runs', async () => {
+    const o = await loadTree({
+      'site.yaml': play(`    - action: slurp src=/etc/hostname
+      register: r
+    - action:
+        module: command
+        cmd: hostname
+      delegate_to: node2
+`),
+    });
+    expect(o.errors).toEqual([]);
+    const [a, b] = tasksOf(o);
+    expect(a).toMatchObject({ module: 'slurp', args: { src: '/etc/hostname' }, register: 'r' });
+    expect(a.delegate_to).toBeUndefined();
+    expect(b).toMatchObject({ module: 'command', args: { cmd: 'hostname' }, delegate_to: 'node2' });
+  });
+
+  it('reports a bad action where it is written: an unknown module, a module without its required argument, two action statements', async () => {
+    const o = await loadTree({
+      'site.yaml': play(`    - action: slrp src=/x
+    - action: slurp
+    - action: command echo
+      local_action: command echo
+`),
+    });
+    expect(o.errors).toEqual([
+      'site.yaml:3:15: unknown module "slrp" in action (did you mean "slurp"?)',
+      expect.stringMatching(/^site\.yaml:4:\d+: missing required key "src" in module "slurp"/),
+      'site.yaml:5:7: conflicting action statements: action, local_action',
     ]);
   });
 
