@@ -80,7 +80,7 @@ type Source = PutSource & { mode?: string };
 /** 2.14's parsing/vault is_encrypted_file on the header's bytes: a vault file starts with `$ANSIBLE_VAULT`. */
 const VAULT_HEADER = Buffer.from('$ANSIBLE_VAULT');
 
-async function isVaultFile(file: string): Promise<boolean> {
+export async function isVaultFile(file: string): Promise<boolean> {
   const fh = await open(file, 'r');
   try {
     const buf = Buffer.alloc(VAULT_HEADER.length);

@@ -43,6 +43,7 @@ import rpmKey from './rpm_key.js';
 import validateArgumentSpec from './validate_argument_spec.js';
 import tempfile from './tempfile.js';
 import pause from './pause.js';
+import assemble from './assemble.js';
 
 const ALL: ModuleDef[] = [
   // MODULE-LIST
@@ -91,6 +92,7 @@ const ALL: ModuleDef[] = [
   validateArgumentSpec,
   tempfile,
   pause,
+  assemble,
 ];
 
 /** Modules by short name. */

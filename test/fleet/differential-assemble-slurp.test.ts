@@ -1,0 +1,163 @@
+/**
+ * assemble through ansible-playbook and nodemend on node42 (paths under /tmp/nmdiff-h21f-asm-*), as
+ * ansible-core 2.14.18's modules/assemble.py (fragments on the host, the default) and
+ * plugins/action/assemble.py (remote_src: false, fragments on the controller, dest written by the copy
+ * module, left to the file module when unchanged) do it: the regular files of src in name order
+ * (links followed, directories skipped), a newline added after a fragment without one, `regexp`
+ * searched in each name, `ignore_hidden`, `delimiter` with its escapes decoded, mode and backup.
+ * Compared: dest's bytes and attributes, the registered keys Ansible documents (checksum, md5sum, msg,
+ * src, dest and what exit_json adds for dest), the failures' messages and the changed flags in run and
+ * rerun. Under --check Ansible 2.14 skips assemble (the module and the action plugin do not support
+ * check mode); nodemend predicts the run (README "Choices"): asserted.
+ * In the same playbook, slurp's failures (2.14.18's modules/slurp.py: "file not found", "source is a
+ * directory and must be a file", "file is not readable" as a become user, "unable to slurp file") in
+ * check, run and rerun.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { differential, MODES, sameKeys } from '../setup/ansible-differential.js';
+import { HOSTS } from '../setup/fleet.js';
+
+const HOST = HOSTS.ansibleTargetsMore[0];
+const d = differential(HOST, 'h21f-asm');
+
+const FRAGMENTS = {
+  'frag/10-b': 'b1\nb2',
+  'frag/02-a': 'a1\n',
+  'frag/.hidden': 'hidden\n',
+  'frag/30-empty': '',
+  'frag/40-c.conf': 'c\n',
+  'frag/sub': { dir: true as const },
+  'frag/sub/inner': 'inner\n',
+  'frag/50-link': { link: '02-a' },
+};
+
+const remote = d.case('assemble on the host: order, regexp, ignore_hidden, delimiter, mode, backup, failures', {
+  files: { ...FRAGMENTS, 'old.conf': 'old\n', plain: 'x\n' },
+  tasks: `
+    - name: all fragments
+      assemble: { src: "{{ dir }}/frag", dest: "{{ dir }}/all.conf" }
+      register: r_all
+    - name: by regexp, without hidden
+      assemble: { src: "{{ dir }}/frag", dest: "{{ dir }}/re.conf", regexp: '^[0-9]+-[a-c]', ignore_hidden: true }
+      register: r_re
+    - name: a delimiter with escapes
+      ansible.builtin.assemble:
+        src: "{{ dir }}/frag"
+        dest: "{{ dir }}/delim.conf"
+        delimiter: '# --\\t|\\\\n --'
+        ignore_hidden: true
+      register: r_delim
+    - name: a mode
+      assemble: { src: "{{ dir }}/frag", dest: "{{ dir }}/mode.conf", mode: '0640', regexp: 'a$' }
+      register: r_mode
+    - name: over an older file, with a backup
+      assemble: { src: "{{ dir }}/frag", dest: "{{ dir }}/old.conf", backup: true, regexp: 'conf$' }
+      register: r_backup
+    - name: a missing src
+      assemble: { src: "{{ dir }}/missing", dest: "{{ dir }}/never.conf" }
+      register: r_missing
+      ignore_errors: true
+    - name: a src that is a file
+      assemble: { src: "{{ dir }}/plain", dest: "{{ dir }}/never.conf" }
+      register: r_file
+      ignore_errors: true
+  `,
+});
+
+const local = d.case('assemble from the controller (remote_src: false)', {
+  controllerFiles: { 'files/parts/1-head': 'head\n', 'files/parts/2-body': 'body', 'files/parts/3-tail': 'tail\n' },
+  tasks: `
+    - name: controller fragments
+      assemble: { src: parts, dest: "{{ dir }}/local.conf", remote_src: false, delimiter: '### part' }
+      register: r_local
+  `,
+});
+
+/** slurp's failures (modules/slurp.py: open()'s errno in its words), as root and as a user who may not read. */
+const slurp = d.case("slurp's failures in slurp.py's words", {
+  files: { secret: { content: 's\n', mode: '0600' }, closed: { dir: true, mode: '0700' }, 'closed/f': 'f\n', open: 'o\n', sub: { dir: true } },
+  tasks: `
+    - name: a missing file
+      slurp: { src: "{{ dir }}/missing" }
+      register: s_missing
+      ignore_errors: true
+    - name: a directory
+      slurp: { src: "{{ dir }}/sub" }
+      register: s_dir
+      ignore_errors: true
+    - name: a file as a directory
+      slurp: { src: "{{ dir }}/open/x" }
+      register: s_notdir
+      ignore_errors: true
+    - name: a file the user may not read
+      slurp: { src: "{{ dir }}/secret" }
+      become_user: nobody
+      register: s_unreadable
+      ignore_errors: true
+    - name: a file in a directory the user may not enter
+      slurp: { src: "{{ dir }}/closed/f" }
+      become_user: nobody
+      register: s_closed
+      ignore_errors: true
+    - name: a file the user may read
+      slurp: { src: "{{ dir }}/open" }
+      become_user: nobody
+      register: s_ok
+  `,
+});
+
+beforeAll(() => d.run(), 900_000);
+
+describe.each(MODES)('slurp, %s', (mode) => {
+  it.each(['s_missing', 's_dir', 's_notdir', 's_unreadable', 's_closed', 's_ok'])('%s: the same result', (reg) => {
+    const [n, a] = sameKeys(slurp.nodemend[mode].registered[reg], slurp.ansible[mode].registered[reg], ['changed', 'failed', 'msg', 'content', 'encoding', 'source']);
+    expect(n).toEqual(a);
+  });
+  it('the same changed flags', () => expect(slurp.nodemend[mode].changed).toEqual(slurp.ansible[mode].changed));
+});
+
+const REMOTE_REGS = ['r_all', 'r_re', 'r_delim', 'r_mode', 'r_backup'];
+const KEYS = ['changed', 'failed', 'checksum', 'md5sum', 'msg', 'src', 'dest', 'state', 'mode', 'owner', 'group', 'uid', 'gid', 'size'];
+
+describe.each(['run', 'rerun'] as const)('%s', (mode) => {
+  it('the same files', () => {
+    expect(remote.nodemend[mode].files).toEqual(remote.ansible[mode].files);
+    expect(local.nodemend[mode].files).toEqual(local.ansible[mode].files);
+  });
+  it('the same changed flags', () => {
+    expect(remote.nodemend[mode].changed).toEqual(remote.ansible[mode].changed);
+    expect(local.nodemend[mode].changed).toEqual(local.ansible[mode].changed);
+  });
+  it.each(REMOTE_REGS)('%s: the same registered keys', (reg) => {
+    const [n, a] = sameKeys(remote.nodemend[mode].registered[reg], remote.ansible[mode].registered[reg], KEYS);
+    expect(n).toEqual(a);
+    expect(Object.keys(a)).toEqual(expect.arrayContaining(['checksum', 'md5sum', 'msg', 'src', 'dest', 'mode', 'size']));
+  });
+  it("a backup where dest changed, named as nodemend names backups (README: FILE.YYYYMMDDTHHMMSS~, Ansible's FILE.PID.DATE@TIME~)", () => {
+    const n = remote.nodemend[mode].registered.r_backup;
+    const a = remote.ansible[mode].registered.r_backup;
+    if (mode === 'rerun') return expect([n.backup_file, a.backup_file]).toEqual([undefined, undefined]);
+    expect(a.backup_file).toBe('<dir>/old.conf.<backup>~');
+    expect(n.backup_file).toMatch(/^<dir>\/old\.conf\.\d{8}T\d{6}~$/);
+  });
+  it("the failures in assemble.py's words", () => {
+    for (const reg of ['r_missing', 'r_file']) {
+      const [n, a] = sameKeys(remote.nodemend[mode].registered[reg], remote.ansible[mode].registered[reg], ['changed', 'failed', 'msg']);
+      expect(n, reg).toEqual(a);
+    }
+  });
+  it('controller fragments: the same registered keys', () => {
+    const [n, a] = sameKeys(local.nodemend[mode].registered.r_local, local.ansible[mode].registered.r_local, ['changed', 'failed', 'checksum', 'dest', 'state', 'mode', 'owner', 'group', 'size']);
+    expect(n).toEqual(a);
+  });
+});
+
+describe('--check', () => {
+  it('Ansible skips every assemble; nodemend predicts its run (changed as the run, nothing written)', () => {
+    for (const c of [remote, local]) {
+      for (const [reg, r] of Object.entries(c.ansible.check.registered)) expect(r, reg).toMatchObject({ skipped: true });
+      expect(c.nodemend.check.changed).toEqual(c.nodemend.run.changed);
+      expect(c.nodemend.check.files).toEqual(c.ansible.check.files);
+    }
+  });
+});
