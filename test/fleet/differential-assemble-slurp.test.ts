@@ -103,13 +103,17 @@ const slurp = d.case("slurp's failures in slurp.py's words", {
       slurp: { src: "{{ dir }}/open" }
       become_user: nobody
       register: s_ok
+    - name: match and search read a result, a list, a bool as Python's str() of it
+      debug:
+        msg: "{{ [s_notdir is search('unable to slurp file'), s_notdir is match('unable'), ['x'] is match('x'), ['x'] is search('x'), true is search('^True$')] }}"
+      register: s_tests
   `,
 });
 
 beforeAll(() => d.run(), 900_000);
 
 describe.each(MODES)('slurp, %s', (mode) => {
-  it.each(['s_missing', 's_dir', 's_notdir', 's_unreadable', 's_closed', 's_ok'])('%s: the same result', (reg) => {
+  it.each(['s_missing', 's_dir', 's_notdir', 's_unreadable', 's_closed', 's_ok', 's_tests'])('%s: the same result', (reg) => {
     const [n, a] = sameKeys(slurp.nodemend[mode].registered[reg], slurp.ansible[mode].registered[reg], ['changed', 'failed', 'msg', 'content', 'encoding', 'source']);
     expect(n).toEqual(a);
   });

@@ -2,7 +2,7 @@
  * Running one of ansible-core's own integration targets (test/fixtures/ansible-targets/<name>, vendored
  * unedited from ansible/ansible stable-2.14) through ansible-playbook 2.14 and nodemend on one fleet host,
  * shared by test/fleet/ansible-targets.test.ts (lineinfile, blockinfile, replace, file),
- * test/fleet/ansible-targets-copy.test.ts and test/fleet/ansible-targets-more.test.ts (stat, tempfile): which tasks nodemend's run leaves out and why (`leftOut`),
+ * test/fleet/ansible-targets-copy.test.ts and test/fleet/ansible-targets-more.test.ts (stat, tempfile, find, slurp, assemble): which tasks nodemend's run leaves out and why (`leftOut`),
  * where its run stops now (`stopsAt`), and the suite that compares both tools row by row.
  */
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,8 @@ export interface LeftOut {
   count?: number;
   task: string;
   ansibleRows: number;
+  /** Where Ansible's title of `task` repeats (unnamed tasks: "find : set_fact"), which of its rows after the last left-out one (1: the first). */
+  occurrence?: number;
   errors?: string[];
   /** refused: bad input nodemend refuses on purpose (README "Choices"); fleet: needs what the fleet lacks; notYet: a nodemend gap. */
   kind: 'refused' | 'fleet' | 'notYet';
@@ -66,8 +68,11 @@ export function targetCopy(target: Target, leftOut: LeftOut[], always = false): 
       const at = tasks.items.findIndex((t) => lineOf(t) === l.line);
       if (at < 0) throw new Error(`left out: no task at ${file}:${l.line} (tasks start at ${tasks.items.map(lineOf).join(', ')})`);
       const t = tasks.items[at];
-      const names = [t.get('name'), ...(isSeq(t.get('block')) ? (t.get('block') as YAMLSeq<YAMLMap>).items.map((b) => b.get('name')) : [])];
-      if (!names.includes(l.task) && !l.task.startsWith(`${Object.keys(t.toJSON() as object).find((k) => k !== 'name' && k !== 'register')}`))
+      const inBlock = isSeq(t.get('block')) ? (t.get('block') as YAMLSeq<YAMLMap>).items : [];
+      const names = [t.get('name'), ...inBlock.map((b) => b.get('name'))];
+      // An unnamed task goes by its module, as Ansible titles it (an unnamed block by its first task's).
+      const moduleOf = (m: YAMLMap | undefined): string => `${Object.keys((m?.toJSON() ?? {}) as object).find((k) => k !== 'name' && k !== 'register')}`;
+      if (!names.includes(l.task) && !l.task.startsWith(moduleOf(t)) && !(inBlock.length && l.task.startsWith(moduleOf(inBlock[0]))))
         throw new Error(`left out: the task at ${file}:${l.line} is not "${l.task}"`);
       tasks.items.splice(at, l.count ?? 1);
     }
@@ -90,7 +95,12 @@ function withoutLeftOut(tasks: RawTask[], leftOut: LeftOut[]): RawTask[] {
   const out = [...tasks];
   let from = 0;
   for (const l of leftOut) {
-    const at = out.findIndex((t, i) => i >= from && t.task.endsWith(` : ${l.task}`));
+    let at = from - 1;
+    for (let n = 0; n < (l.occurrence ?? 1); n++) {
+      const after = at;
+      at = out.findIndex((t, i) => i > after && t.task.endsWith(` : ${l.task}`));
+      if (at < 0) break;
+    }
     if (at < 0) throw new Error(`Ansible ran no task "${l.task}" after row ${from}`);
     out.splice(at, l.ansibleRows);
     from = at;

@@ -6,7 +6,7 @@ import { versionMatches } from '../version-compare.js';
 import { ExprValueError } from './errors.js';
 import { pyRegex, withFlags } from './regex.js';
 import type { Args, TestDef } from './signature.js';
-import { compare, contains, equals, getMember, isMapping, truthy, typeName, UNDEFINED } from './values.js';
+import { compare, contains, equals, getMember, isMapping, pyStr, truthy, typeName, UNDEFINED } from './values.js';
 
 function text(v: unknown, test: string): string {
   if (typeof v === 'string') return v;
@@ -35,7 +35,8 @@ function regexTest(kind: 'match' | 'search'): TestDef {
       // re.match anchors at the start only; the sticky flag does exactly that.
       const r = kind === 'match' ? withFlags(re, 'y') : re;
       r.lastIndex = 0;
-      return r.test(text(v, kind));
+      // core.py regex(): to_text(value), so a list, a mapping (a registered result), a bool is searched as Python's str() of it.
+      return r.test(pyStr(v));
     },
   };
 }

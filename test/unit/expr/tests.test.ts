@@ -111,7 +111,6 @@ describe('is tests', () => {
   test.each([
     ['n is succeeded', "the 'failed' test expects a registered result (a mapping), got 'int'"],
     ["kernel is version('1', 'about')", /^version: unknown version operator "about"/],
-    ["xs is match('x')", "the 'match' test needs a string, got 'list'"],
     ["7 is match('7')", null],
     ['s is odd', "odd: the test needs a number, got 'str'"],
   ] as [string, string | RegExp | null][])('error: %s', (src, message) => {
@@ -120,6 +119,13 @@ describe('is tests', () => {
       return;
     }
     expect(() => ev(src)).toThrow(message);
+  });
+
+  test("match and search read any value as Python's str() of it (core.py regex: to_text), as 2.14 does", () => {
+    expect(ev("xs is match('1')")).toBe(false); // "[1, 2]" starts with "["
+    expect(ev("xs is search('2]$')")).toBe(true);
+    expect(ev("{'msg': 'unable to slurp file: x'} is search('unable to slurp')")).toBe(true);
+    expect(ev("true is search('^True$')")).toBe(true);
   });
 
   test('an undefined input is an error for every test but defined/undefined', () => {
