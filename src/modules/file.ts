@@ -32,6 +32,7 @@ import {
   attrDelta,
   attrFields,
   describeAttrs,
+  ownerLookupWarnings,
   fixAttrsCommand,
   seArgs,
   seFields,
@@ -744,6 +745,21 @@ async function planFile(args: Args, ctx: ModuleContext): Promise<Plan> {
       // A link, a hard link and a new directory read what their state's probe reads; a file or a directory there is read already.
       if (state === 'link' || state === 'hard' || !p.exists) p = await probe();
     }
+    // main()'s --check (any state but absent): warnings for an owner or group the host lacks, on the result or the failure.
+    const warnings = ctx.check && a.state !== 'absent' ? await ownerLookupWarnings(ctx.conn, a.owner, a.group) : [];
+    if (!warnings.length) return planState(ctx, a, p);
+    try {
+      const plan = await planState(ctx, a, p);
+      return { ...plan, result: { ...plan.result, warnings } };
+    } catch (e) {
+      if (e instanceof ModuleFailure) Object.assign(e.result, { warnings });
+      throw e;
+    }
+  }
+}
+
+async function planState(ctx: ModuleContext, a: Args, p: FileProbe): Promise<Plan> {
+  {
     const ex = sections(p.extra);
     // _diff_peek answers alone: whether the path looks binary, never a change.
     if (a._diff_peek !== undefined) return { changed: false, result: { path: a.path, appears_binary: Boolean(ex.peek?.length), ...pathInfo(p) } };
