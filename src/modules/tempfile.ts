@@ -13,13 +13,13 @@
  * nothing (registered: skipped, msg); nothing can predict the random name the run will pick.
  */
 import { randomInt } from 'node:crypto';
-import { posix } from 'node:path';
 import { z } from 'zod';
 import { raw, sh } from '../transport/quote.js';
 import { parseStatLine, statFormatPrelude } from '../transport/remote-file.js';
 import { defineModule, ModuleFailure } from './types.js';
 import { pathArg } from './lib/args.js';
 import { pathInfo } from './lib/path-info.js';
+import { pyNormpath } from './lib/py-path.js';
 
 const schema = z.strictObject({
   state: z.enum(['file', 'directory']).default('file'),
@@ -41,15 +41,26 @@ export function randomName(): string {
   return out;
 }
 
-/** Where the names go, as shell text: `path` made absolute as os.path.abspath does (relative: from the shell's directory), else gettempdir's choice. */
-function dirScript(path: string | undefined): ReturnType<typeof sh> {
+/**
+ * Where the names go, as shell text, as Python 3.11 names them: mkstemp (a file) joins them to
+ * os.path.abspath(path) (normpath of the working directory, os.getcwd's physical one, and `path`: `..`
+ * collapsed); mkdtemp (a directory) to `path` as written, relative or not. No `path`: gettempdir's choice.
+ */
+function dirScript(path: string | undefined, state: Args['state']): ReturnType<typeof sh> {
   if (path === undefined) {
     return sh`for d in "\${TMPDIR-}" "\${TEMP-}" "\${TMP-}" /tmp /var/tmp /usr/tmp "$PWD"; do [ -n "$d" ] && [ -d "$d" ] && [ -w "$d" ] && break; done
 case $d in /*) ;; *) d="$PWD/$d" ;; esac`;
   }
-  const norm = posix.normalize(path).replace(/(.)\/+$/, '$1');
-  if (path.startsWith('/')) return sh`d=${norm}`;
-  return norm === '.' ? sh`d=$PWD` : sh`d="$PWD"/${norm}`;
+  if (state === 'directory') return sh`d=${path}`;
+  const norm = pyNormpath(path);
+  if (norm.startsWith('/')) return sh`d=${norm}`;
+  // Relative: each leading `..` takes a component off the working directory (never above /).
+  const parts = norm === '.' ? [] : norm.split('/');
+  const up = parts.findIndex((c) => c !== '..');
+  const climb = up < 0 ? parts.length : up;
+  const rest = parts.slice(climb).join('/');
+  return sh`d=$(pwd -P)${raw('; d=${d%/*}'.repeat(climb))}
+${rest ? sh`d="\${d%/}"/${rest}` : raw('d=${d:-/}')}`;
 }
 
 /** basic.py _check_arguments' result for a module without check mode support (its name as the task wrote it). */
@@ -75,7 +86,7 @@ export default defineModule<Args>({
   if e=$(ln -T -- "$t" "$p" 2>&1); then rm -f -- "$t"; ok=1; break; fi
   rm -f -- "$t"`);
         const res = await ctx.conn.exec(
-          sh`${statFormatPrelude()}${dirScript(a.path)}
+          sh`${statFormatPrelude()}${dirScript(a.path, a.state)}
 case $d in */) d=\${d%/} ;; esac
 # Python's own words where its open / mkdir would fail for the directory itself.
 [ -e "\${d:-/}" ] || { printf "[Errno 2] No such file or directory: '%s'\\n" "$d/"${names[0]} >&2; exit 1; }

@@ -285,15 +285,32 @@ function errorMessage(e: unknown, noLog: boolean): string {
 }
 
 /**
- * PlayContext.update_vars (2.14): where the inventory names no user and no variable sets ansible_user,
- * the task's `remote_user` keyword (task > block > role > play, templated) is ansible_user and
- * ansible_ssh_user in its variables, its `when:` included; without the keyword both stay undefined.
+ * PlayContext (2.14) names a task's login user in its variables (update_vars): ansible_user where the
+ * task's own variables have none, ansible_ssh_user where no variable sets it, its `when:` included.
+ * The user (set_task_and_variable_override): without delegate_to, the `remote_user` keyword (task >
+ * block > role > play, templated) where the inventory names none (else the inventory's, already
+ * there); under delegate_to, the delegated host's inventory user, else the keyword. Neither: both
+ * stay undefined.
  */
-function withKeywordUser(task: Task, inh: Inherited, host: HostRun, scope: Record<string, unknown>): Record<string, unknown> {
+function withLoginUserVars(task: Task, inh: Inherited, host: HostRun, env: TaskEnv, scope: Record<string, unknown>): Record<string, unknown> {
   const keyword = task.remote_user ?? inh.remote_user;
-  if (keyword === undefined || !host.inv.defaultUser || task.delegate_to !== undefined || 'ansible_user' in scope) return scope;
-  const user = toText(renderDeep(keyword, scope, task.loc)).trim();
-  return user ? { ...scope, ansible_user: user, ...('ansible_ssh_user' in scope ? {} : { ansible_ssh_user: user }) } : scope;
+  const keywordUser = (): string | undefined => (keyword === undefined ? undefined : toText(renderDeep(keyword, scope, task.loc)).trim() || undefined);
+  if (task.delegate_to === undefined) {
+    if (!host.inv.defaultUser || 'ansible_user' in scope) return scope;
+    const user = keywordUser();
+    return user ? { ...scope, ansible_user: user, ...('ansible_ssh_user' in scope ? {} : { ansible_ssh_user: user }) } : scope;
+  }
+  let delegated: HostRun | undefined;
+  try {
+    delegated = env.connectionOf(String(renderDeep(task.delegate_to, scope, task.loc)));
+  } catch {
+    // a delegate_to that cannot be rendered fails the task where it is rendered for the connection
+  }
+  const user = delegated && !delegated.inv.defaultUser ? delegated.inv.connection.user : keywordUser();
+  if (!user) return scope;
+  // The ansible_ssh_user the host's own inventory user gave (magic-vars.ts taskConnectionVars) is update_vars', not a variable: the delegated login's replaces it.
+  const sshIsInventory = !host.inv.defaultUser && scope.ansible_ssh_user === host.inv.connection.user;
+  return { ...scope, ...('ansible_user' in scope ? {} : { ansible_user: user }), ...('ansible_ssh_user' in scope && !sshIsInventory ? {} : { ansible_ssh_user: user }) };
 }
 
 async function runOnce(
@@ -317,7 +334,7 @@ async function runOnce(
   const diffOn = kw.forcedDiff ?? env.options.diff;
   const when = [...inh.when, ...task.when];
   try {
-    scope = withKeywordUser(task, inh, host, scope);
+    scope = withLoginUserVars(task, inh, host, env, scope);
     if (item !== undefined && task.loop_label !== undefined) {
       shownItem = { item: await withFacts(host.facts, () => renderDeep(task.loop_label, scope, task.loc)) };
     }

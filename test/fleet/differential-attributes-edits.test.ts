@@ -11,17 +11,10 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES, sameKeys } from '../setup/ansible-differential.js';
+import { lsattrTask } from '../setup/differential-same.js';
 import { HOSTS } from '../setup/fleet.js';
 
 const HOST = HOSTS.ansibleModules[0];
-const lsattr = (files: string) => `
-    - name: the flags
-      command: { cmd: "lsattr -d ${files}", chdir: "{{ dir }}" }
-      register: flags
-      check_mode: false
-      changed_when: false
-      failed_when: false`;
-
 const h = differential(HOST, 'h20d-attr');
 const GOT = 'got\n';
 const GOT_SHA256 = createHash('sha256').update(GOT).digest('hex');
@@ -64,7 +57,7 @@ const edits = h.case('attributes on lineinfile, blockinfile, replace, ini_file, 
     - name: get_url dest already right, flags only
       get_url: { url: "http://127.0.0.1:9/never", dest: "{{ dir }}/got", checksum: "sha256:${GOT_SHA256}", attributes: Ae }
       register: gu_flags
-    ${lsattr('l1 l2 l3 l4 b1 r1 r2 i.ini j.ini got')}
+    ${lsattrTask('l1 l2 l3 l4 b1 r1 r2 i.ini j.ini got')}
   `,
 });
 

@@ -10,18 +10,11 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES, sameKeys, type DifferentialCase } from '../setup/ansible-differential.js';
+import { lsattrTask } from '../setup/differential-same.js';
 import { HOSTS } from '../setup/fleet.js';
 
 const HOST = HOSTS.ansibleModules[0];
 const d = differential(HOST, 'h19b-attr');
-
-const lsattr = (files: string) => `
-    - name: the flags
-      command: { cmd: "lsattr -d ${files}", chdir: "{{ dir }}" }
-      register: flags
-      check_mode: false
-      changed_when: false
-      failed_when: false`;
 
 const viaFile = d.case('attributes on file: =, +, -, a directory, touch, a bad flag', {
   files: { f1: 'a\n', f2: 'b\n', d1: { dir: true } },
@@ -45,7 +38,7 @@ const viaFile = d.case('attributes on file: =, +, -, a directory, touch, a bad f
       file: { path: "{{ dir }}/f1", attributes: "+Q" }
       register: a_bad
       ignore_errors: true
-    ${lsattr('f1 f2 d1 new')}
+    ${lsattrTask('f1 f2 d1 new')}
   `,
 });
 
@@ -65,7 +58,7 @@ const viaCopy = d.case('attributes on copy and template: new, rewritten, unchang
     - name: template with exact flags
       template: { src: t.j2, dest: "{{ dir }}/t1", attributes: se }
       register: t_flags
-    ${lsattr('c1 c2 c3 t1')}
+    ${lsattrTask('c1 c2 c3 t1')}
   `,
 });
 

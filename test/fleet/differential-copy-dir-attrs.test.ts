@@ -15,24 +15,17 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES, type DifferentialCase } from '../setup/ansible-differential.js';
+import { itsSameAsAnsible, lsattrTask } from '../setup/differential-same.js';
 import { HOSTS } from '../setup/fleet.js';
 
 const d = differential(HOSTS.ansibleModules[0], 'h20c-copy');
-
-const lsattr = (paths: string) => `
-    - name: the flags
-      shell: { cmd: "lsattr -d ${paths} | sed 's/  */ /'", chdir: "{{ dir }}" }
-      register: flags
-      check_mode: false
-      changed_when: false
-      failed_when: false`;
 
 const ctlAttrs = d.case('attributes with a controller directory: every file and directory of the walk', {
   tasks: `
     - name: copy the tree with flags
       copy: { src: tree/, dest: "{{ dir }}/out", attributes: Ae, directory_mode: "0750" }
       register: r_ctl
-    ${lsattr('out out/a.conf out/sub out/sub/b.conf out/sub/same.conf out/empty')}
+    ${lsattrTask('out out/a.conf out/sub out/sub/b.conf out/sub/same.conf out/empty')}
   `,
   controllerFiles: { 'files/tree/a.conf': 'a=1\n', 'files/tree/sub/b.conf': 'b=2\n', 'files/tree/sub/same.conf': 'same\n', 'files/tree/empty': { dir: true } },
   files: { out: { dir: true }, 'out/sub': { dir: true }, 'out/sub/same.conf': 'same\n' },
@@ -53,7 +46,7 @@ const remoteAttrs = d.case('attributes with remote_src and a directory: the path
     - name: the directory itself under a missing dest
       copy: { src: "{{ dir }}/rsrc", dest: "{{ dir }}/whole", remote_src: true, attributes: de }
       register: r_whole
-    ${lsattr('into into/a.conf into/sub whole whole/rsrc whole/rsrc/a.conf')}
+    ${lsattrTask('into into/a.conf into/sub whole whole/rsrc whole/rsrc/a.conf')}
   `,
   files: { ...HOST_TREE, into: { dir: true } },
 });
@@ -170,19 +163,7 @@ const pick = (r: Record<string, unknown> | undefined) => Object.fromEntries(KEYS
 const lines = (c: DifferentialCase, tool: 'ansible' | 'nodemend', mode: 'check' | 'run' | 'rerun', reg: string): string[] => c[tool][mode].registered[reg]?.stdout_lines ?? [];
 
 describe.each(MODES)('%s', (mode) => {
-  for (const c of CASES) {
-    it(`${c.name}: same files`, () => {
-      expect(c.nodemend[mode].files, c.nodemend[mode].output).toEqual(c.ansible[mode].files);
-    });
-    it(`${c.name}: same changed flags`, () => {
-      expect(c.nodemend[mode].changed, c.nodemend[mode].output).toEqual(c.ansible[mode].changed);
-    });
-    it(`${c.name}: same registered results`, () => {
-      for (const r of Object.keys(c.ansible[mode].registered).filter((k) => k.startsWith('r_'))) {
-        expect(pick(c.nodemend[mode].registered[r]), r).toEqual(pick(c.ansible[mode].registered[r]));
-      }
-    });
-  }
+  itsSameAsAnsible(mode, CASES, { registered: { names: (r) => r.startsWith('r_'), view: pick } });
   it('same flags on the host afterwards', () => {
     for (const c of [ctlAttrs, remoteAttrs]) expect(lines(c, 'nodemend', mode, 'flags'), c.name).toEqual(lines(c, 'ansible', mode, 'flags'));
   });

@@ -10,6 +10,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES } from '../setup/ansible-differential.js';
+import { itsSameAsAnsible } from '../setup/differential-same.js';
 import { HOSTS } from '../setup/fleet.js';
 
 const d = differential(HOSTS.ansibleModules[0], 'h19a-fdiff');
@@ -166,29 +167,23 @@ function seeded(x: { diff?: { before: Record<string, unknown>; after: Record<str
 }
 
 describe.each(MODES)('%s', (mode) => {
-  it('the same changed flags and files', () => {
-    expect(files.nodemend[mode].tasks, files.nodemend[mode].output).toEqual(files.ansible[mode].tasks);
-    expect(files.nodemend[mode].files).toEqual(files.ansible[mode].files);
-  });
+  // The registered diff (or none).
+  itsSameAsAnsible(mode, [files], { tasks: 'tasks', together: true, registered: { names: NAMES, each: true, view: (r) => ({ has: 'diff' in r, diff: seeded(r) }) } });
 
-  it.each(NAMES)('%s: the same registered diff (or none)', (name) => {
-    const n = files.nodemend[mode].registered[name];
-    const a = files.ansible[mode].registered[name];
-    expect({ has: 'diff' in n, diff: seeded(n) }, files.nodemend[mode].output).toEqual({ has: 'diff' in a, diff: seeded(a) });
-  });
-
-  it('the same changed flags and files: _diff_peek, formatted times, a link without src', () => {
-    expect(more.nodemend[mode].tasks, more.nodemend[mode].output).toEqual(more.ansible[mode].tasks);
-    expect(more.nodemend[mode].files).toEqual(more.ansible[mode].files);
-  });
-
-  it.each(MORE)('%s: the same registered result', (name) => {
-    const n = more.nodemend[mode].registered[name];
-    const a = more.ansible[mode].registered[name];
-    const { msg: _m, ...rest } = n;
-    // A link's size is its text's length: the tools' directories differ in length ("-ansible", "-nodemend").
-    const sized = (r: Record<string, unknown>) => (r.state === 'link' && String(r.src).startsWith('<dir>') ? { ...r, size: 'the length of src' } : r);
-    expect(sized({ ...rest, diff: seeded(n) }), more.nodemend[mode].output).toEqual(sized({ ...a, diff: seeded(a) }));
+  // The whole result but msg (nodemend's file module says what it did; Ansible's registers no msg here).
+  itsSameAsAnsible(mode, [more], {
+    tasks: 'tasks',
+    together: true,
+    registered: {
+      names: MORE,
+      each: true,
+      view: (r) => {
+        const { msg: _m, ...rest } = r;
+        // A link's size is its text's length: the tools' directories differ in length ("-ansible", "-nodemend").
+        const sized = (x: Record<string, unknown>) => (x.state === 'link' && String(x.src).startsWith('<dir>') ? { ...x, size: 'the length of src' } : x);
+        return sized({ ...rest, diff: seeded(r) });
+      },
+    },
   });
 
   it("a time that does not match its format fails with Ansible's message", () => {

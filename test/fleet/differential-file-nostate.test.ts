@@ -8,6 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES } from '../setup/ansible-differential.js';
+import { itsSameAsAnsible } from '../setup/differential-same.js';
 import { HOSTS } from '../setup/fleet.js';
 
 const d = differential(HOSTS.ansibleModules[0], 'h20a-fnostate');
@@ -127,16 +128,7 @@ function comparable(r: Record<string, any>) {
 }
 
 describe.each(MODES)('%s', (mode) => {
-  it('the same changed flags and files', () => {
-    expect(c.nodemend[mode].tasks, c.nodemend[mode].output).toEqual(c.ansible[mode].tasks);
-    expect(c.nodemend[mode].files).toEqual(c.ansible[mode].files);
-  });
-
-  it.each(NAMES)('%s: the same registered result', (name) => {
-    const n = c.nodemend[mode].registered[name];
-    const a = c.ansible[mode].registered[name];
-    expect(comparable(n), c.nodemend[mode].output).toEqual(comparable(a));
-  });
+  itsSameAsAnsible(mode, [c], { tasks: 'tasks', together: true, registered: { names: NAMES, each: true, view: comparable } });
 
   it("the refusals in Ansible's words", () => {
     const [a, n] = [c.ansible[mode].registered, c.nodemend[mode].registered];

@@ -14,6 +14,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES } from '../setup/ansible-differential.js';
+import { itsSameAsAnsible } from '../setup/differential-same.js';
 import { HOSTS } from '../setup/fleet.js';
 
 const d = differential(HOSTS.ansibleModules[0], 'h18b-diff');
@@ -66,16 +67,8 @@ const edits = d.case('registered diff of lineinfile, blockinfile and replace: ch
 beforeAll(() => d.run(), 600_000);
 
 describe.each(MODES)('%s', (mode) => {
-  it('the same changed flags and files', () => {
-    expect(edits.nodemend[mode].tasks, edits.nodemend[mode].output).toEqual(edits.ansible[mode].tasks);
-    expect(edits.nodemend[mode].files).toEqual(edits.ansible[mode].files);
-  });
-
-  it.each(SAME)('%s: the same registered diff (or none)', (name) => {
-    const n = edits.nodemend[mode].registered[name];
-    const a = edits.ansible[mode].registered[name];
-    expect({ has: 'diff' in n, diff: n.diff }, edits.nodemend[mode].output).toEqual({ has: 'diff' in a, diff: a.diff });
-  });
+  // The registered diff (or none).
+  itsSameAsAnsible(mode, [edits], { tasks: 'tasks', together: true, registered: { names: SAME, each: true, view: (r) => ({ has: 'diff' in r, diff: r.diff }) } });
 
   // What Ansible registers, so the comparison above cannot pass on two wrong answers.
   it('Ansible: lineinfile registers both pairs changed or not; the texts only under --diff; replace only when it changes', () => {

@@ -131,6 +131,56 @@ const varsWithUser = withUser.case('ansible_user and ansible_ssh_user from the i
   `,
 });
 
+const delegatedNoUser = noUser.case("ansible_user under delegate_to: the delegated host's inventory user, else the keyword", {
+  tasks: `
+    - name: delegated to localhost under a task's remote_user
+      debug:
+        ${userVars(8)}
+      delegate_to: localhost
+      remote_user: ops
+      register: dl_task
+    - name: delegated to localhost without a keyword
+      debug:
+        ${userVars(8)}
+      delegate_to: localhost
+      register: dl_none
+    - name: delegated to the host itself under a task's remote_user
+      debug:
+        ${userVars(8)}
+      delegate_to: "{{ inventory_hostname }}"
+      remote_user: ops
+      register: dl_self
+    - name: a when under delegate_to reads the keyword's ansible_user
+      debug: { msg: ran }
+      delegate_to: localhost
+      remote_user: ops
+      when: ansible_user == 'ops'
+      register: dl_when
+    - name: who logs in delegated to the host itself under a task's remote_user
+      ${whoami(6)}
+      delegate_to: "{{ inventory_hostname }}"
+      remote_user: ops
+      register: dl_whoami
+  `,
+});
+
+const delegatedWithUser = withUser.case("under delegate_to the host's inventory user stays ansible_user; ansible_ssh_user is the delegated login", {
+  tasks: `
+    - name: delegated to localhost under remote_user root
+      debug:
+        ${userVars(8)}
+      delegate_to: localhost
+      remote_user: root
+      register: dw_local
+    - name: delegated to the host itself under remote_user root
+      debug:
+        ${userVars(8)}
+      delegate_to: "{{ inventory_hostname }}"
+      remote_user: root
+      register: dw_self
+  `,
+});
+
 /** The facts that depend on who asks, and the login user. */
 const whoFacts = (indent: number): string =>
   ['msg:', '  id: "{{ ansible_user_id }}"', '  dir: "{{ ansible_user_dir }}"', '  home: "{{ ansible_env.HOME }}"', '  env_user: "{{ ansible_env.USER }}"', '  user: "{{ ansible_user }}"'].join(
@@ -170,7 +220,7 @@ const COPY_KEYS = ['changed', 'dest', 'owner', 'group', 'mode', 'uid', 'gid'];
 const pick = (r: Record<string, unknown> | undefined) => Object.fromEntries(COPY_KEYS.filter((k) => r !== undefined && k in r).map((k) => [k, r![k]]));
 
 describe.each(MODES)('%s', (mode) => {
-  for (const c of [keywords, play, outranked, varsNoUser, varsWithUser, facts]) {
+  for (const c of [keywords, play, outranked, varsNoUser, varsWithUser, facts, delegatedNoUser, delegatedWithUser]) {
     it(`${c.name}: same files`, () => expect(c.nodemend[mode].files, c.nodemend[mode].output).toEqual(c.ansible[mode].files));
     // Ansible reports its play's fact gathering as a task (Gathering Facts); nodemend reads facts as they are needed.
     it(`${c.name}: same changed flags`, () => {
@@ -217,6 +267,22 @@ describe.each(MODES)('%s: ansible_user and the facts', (mode) => {
     const want = { v_none: none, v_task: ops, v_when: 'ran' };
     expect(msgs(varsNoUser, 'ansible', ['v_none', 'v_task', 'v_when'])).toEqual(want);
     expect(msgs(varsNoUser, 'nodemend', ['v_none', 'v_task', 'v_when']), varsNoUser.nodemend[mode].output).toEqual(want);
+  });
+
+  it("under delegate_to: the delegated host's inventory user, else the keyword; the host's own inventory user stays ansible_user", () => {
+    const want = {
+      dl_task: { defined: true, user: 'ops', ssh_user: 'ops', hostvar: 'x' },
+      dl_none: none,
+      dl_self: { defined: true, user: 'ops', ssh_user: 'ops', hostvar: 'x' },
+      dl_when: 'ran',
+    };
+    expect(msgs(delegatedNoUser, 'ansible', Object.keys(want))).toEqual(want);
+    expect(msgs(delegatedNoUser, 'nodemend', Object.keys(want)), delegatedNoUser.nodemend[mode].output).toEqual(want);
+    expect(delegatedNoUser.nodemend[mode].registered.dl_whoami.stdout).toBe(delegatedNoUser.ansible[mode].registered.dl_whoami.stdout);
+    expect(delegatedNoUser.ansible[mode].registered.dl_whoami.stdout).toBe('ops');
+    const inv = { dw_local: { defined: true, user: 'ops', ssh_user: 'root', hostvar: 'ops' }, dw_self: { defined: true, user: 'ops', ssh_user: 'ops', hostvar: 'ops' } };
+    expect(msgs(delegatedWithUser, 'ansible', Object.keys(inv))).toEqual(inv);
+    expect(msgs(delegatedWithUser, 'nodemend', Object.keys(inv)), delegatedWithUser.nodemend[mode].output).toEqual(inv);
   });
 
   it("the inventory's user is ansible_user, ansible_ssh_user and hostvars' ansible_user, whatever the keyword", () => {

@@ -11,6 +11,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES, sameKeys } from '../setup/ansible-differential.js';
+import { itsSameAsAnsible } from '../setup/differential-same.js';
 import { HOSTS } from '../setup/fleet.js';
 
 const HOST = HOSTS.ansibleModules[0];
@@ -46,6 +47,26 @@ const temp = d.case('tempfile: a file, a directory, the default directory', {
     - name: remove what tempfile made
       file: { path: "{{ item }}", state: absent }
       loop: "{{ [t_file, t_dir, t_default, t_xxx] | selectattr('path', 'defined') | map(attribute='path') | list }}"
+  `,
+});
+
+/** From the login directory (/home/ops): `../..{{ dir }}` is `dir`, reached through `..`. */
+const relative = d.case('tempfile: a relative path with `..` (mkstemp makes it absolute, mkdtemp keeps it)', {
+  files: { sub: { dir: true } },
+  tasks: `
+    - name: a file under a relative path
+      tempfile: { path: "../..{{ dir }}/sub/../sub/" }
+      register: t_rel_file
+    - name: a directory under a relative path
+      tempfile: { state: directory, path: "../..{{ dir }}/sub/../sub/" }
+      register: t_rel_dir
+    - name: stat the directory where it is
+      stat: { path: "{{ dir }}/sub/{{ t_rel_dir.path | basename }}" }
+      register: s_rel_dir
+      when: t_rel_dir.path is defined
+    - name: remove what tempfile made
+      file: { path: "{{ dir }}/sub/{{ item | basename }}", state: absent }
+      loop: "{{ [t_rel_file, t_rel_dir] | selectattr('path', 'defined') | map(attribute='path') | list }}"
   `,
 });
 
@@ -124,6 +145,14 @@ describe.each(MODES)('%s', (mode) => {
   });
 });
 
+/** tempfile's 8 random characters, which differ between the tools. */
+const RANDOM = /\.[a-z0-9_]{8}$/;
+describe.each(MODES)('%s', (mode) => {
+  itsSameAsAnsible(mode, [relative], {
+    registered: { view: (r) => (typeof r?.path === 'string' ? { ...r, path: r.path.replace(RANDOM, '.<random>') } : r), keys: [...INFO, 'path'] },
+  });
+});
+
 describe('what the compared values are (so equal is not equal-and-wrong)', () => {
   it.each(['ansible', 'nodemend'] as const)("run (%s): a 0600 file and a 0700 directory, named prefix + 8 of Python's a-z0-9_ + suffix", (tool) => {
     const r = temp[tool].run.registered;
@@ -137,6 +166,15 @@ describe('what the compared values are (so equal is not equal-and-wrong)', () =>
     expect(r.t_missing).toMatchObject({ failed: true, changed: false });
     expect(r.t_missing.msg).toMatch(/^\[Errno 2\] No such file or directory: '<dir>\/missing\/ansible\.[a-z0-9_]{8}'$/);
     expect(temp[tool].run.files).toEqual({ keep: expect.objectContaining({ type: 'file', content: 'k\n' }) });
+  });
+  it.each(['ansible', 'nodemend'] as const)('run (%s): a relative file path made absolute with `..` collapsed, a directory path as written', (tool) => {
+    const r = relative[tool].run.registered;
+    expect(r.t_rel_file).toMatchObject({ changed: true, mode: '0600', state: 'file' });
+    expect(r.t_rel_file.path).toMatch(/^<dir>\/sub\/ansible\.[a-z0-9_]{8}$/);
+    expect(r.t_rel_dir).toMatchObject({ changed: true, mode: '0700', state: 'directory' });
+    expect(r.t_rel_dir.path).toMatch(/^\.\.\/\.\.<dir>\/sub\/\.\.\/sub\/ansible\.[a-z0-9_]{8}$/);
+    expect(r.s_rel_dir.stat).toMatchObject({ isdir: true, mode: '0700' });
+    expect(relative[tool].run.files).toEqual({ sub: expect.objectContaining({ type: 'dir' }) });
   });
   it('check: tempfile is skipped (the module has no check mode), so is what reads its path', () => {
     const r = temp.nodemend.check.registered;

@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES, sameKeys } from '../setup/ansible-differential.js';
+import { itsSameAsAnsible } from '../setup/differential-same.js';
 import { HOSTS } from '../setup/fleet.js';
 
 const d = differential(HOSTS.ansibleUsers[0], 'users');
@@ -288,15 +289,7 @@ const ACCOUNT_KEYS = [
 ];
 
 describe.each(MODES)('%s', (mode) => {
-  for (const c of [groups, users, expiry]) {
-    it(`${c.name}: same files`, () => {
-      expect(c.nodemend[mode].files, c.nodemend[mode].output).toEqual(c.ansible[mode].files);
-    });
-    it(`${c.name}: same tasks, statuses and changed flags`, () => {
-      expect(c.nodemend[mode].tasks, c.nodemend[mode].output).toEqual(c.ansible[mode].tasks);
-    });
-    it(`${c.name}: same registered results`, () => sameRegistered(c, mode, ACCOUNT_KEYS));
-  }
+  itsSameAsAnsible(mode, [groups, users, expiry], { tasks: 'tasks', registered: { keys: ACCOUNT_KEYS } });
   it('pam_limits: same files', () => {
     expect(limits.nodemend[mode].files, limits.nodemend[mode].output).toEqual(limits.ansible[mode].files);
   });

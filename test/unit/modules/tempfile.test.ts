@@ -1,6 +1,6 @@
 /** tempfile's names and its shell script, run by a local sh in a scratch directory. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,18 @@ describe('tempfile', () => {
   it('a relative path is from the shell directory', async () => {
     const r = await make({ path: '.' });
     expect(r.path).toMatch(new RegExp(`^${scratch}/ansible\\.[a-z0-9_]{8}$`));
+  });
+
+  it("a file's relative path is made absolute with `..` collapsed (mkstemp's os.path.abspath), a directory's kept as written (mkdtemp)", async () => {
+    mkdirSync(join(scratch, 'sub'), { recursive: true });
+    const base = scratch.slice(scratch.lastIndexOf('/') + 1);
+    const f = await make({ path: `sub/../../${base}/./sub/` });
+    expect(f.path).toMatch(new RegExp(`^${scratch}/sub/ansible\\.[a-z0-9_]{8}$`));
+    const up = await make({ path: '../'.repeat(scratch.split('/').length + 2) + scratch.slice(1) });
+    expect(up.path).toMatch(new RegExp(`^${scratch}/ansible\\.[a-z0-9_]{8}$`));
+    const d = await make({ state: 'directory', path: `sub/../sub/` });
+    expect(d.path).toMatch(/^sub\/\.\.\/sub\/ansible\.[a-z0-9_]{8}$/);
+    expect(statSync(join(scratch, d.path as string)).isDirectory()).toBe(true);
   });
 
   it("a missing or non-directory path fails with Python's message", async () => {
