@@ -8,8 +8,8 @@
  * `remote_user:` keywords log in as the user main.yml creates only where the inventory sets no user: here
  * both tools log in as ops, as ansible_user outranks the keyword.)
  */
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { DEPENDENCIES, describeTarget, TARGETS_DIR, type Target } from '../setup/ansible-targets.js';
 import { workDir } from '../setup/cli.js';
 import { HOSTS } from '../setup/fleet.js';
@@ -36,6 +36,9 @@ const OUTSIDE = [
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 async function clean(paths: string[]): Promise<void> {
+  // tests.yml:1066 makes a relative `source_recursive` on the controller (delegate_to: localhost): in nodemend's run,
+  // relative to the test's working directory (the repository); its own cleanup leaves it.
+  rmSync(resolve('source_recursive'), { recursive: true, force: true });
   const r = await onHost(HOST, `rm -rf ${paths.map(q).join(' ')}; if id ${UNPRIVILEGED} >/dev/null 2>&1; then userdel -r ${UNPRIVILEGED} 2>/dev/null; fi; true`);
   if (r.code !== 0) throw new Error(`cleaning ${HOST}: ${r.stderr}`);
 }
