@@ -1,6 +1,6 @@
 /**
  * ansible-core's own `copy` integration target (test/fixtures/ansible-targets/copy, vendored unedited from
- * ansible/ansible stable-2.14, see its README) through ansible-playbook 2.14 and nodemend on node23, as
+ * ansible/ansible stable-2.14, see its README) through ansible-playbook 2.14 and nodemend on node41, as
  * test/fleet/ansible-targets.test.ts runs lineinfile, blockinfile, replace and file (describeTarget,
  * test/setup/ansible-targets.ts): Ansible passes it unedited; `nodemend validate` refuses exactly its two
  * expected failures at load (left out of nodemend's run, `refused`); nodemend passes the rest but for check_mode.yml, whose
@@ -15,7 +15,11 @@ import { workDir } from '../setup/cli.js';
 import { HOSTS } from '../setup/fleet.js';
 import { onHost } from '../setup/role-differential.js';
 
-const HOST = HOSTS.ansibleModules[0];
+/**
+ * A host of its own: the file target (ansible-targets.test.ts, node23) makes and removes the same user, and
+ * vitest runs the two files at once (CI found this target's last cleanup `changed` in nodemend, `ok` in Ansible).
+ */
+const HOST = HOSTS.ansibleCopyTarget[0];
 /** The login user main.yml creates (defaults/main.yml) and removes in its `always:`. */
 const UNPRIVILEGED = 'tmp_ansible_test_user';
 
@@ -44,7 +48,7 @@ async function clean(paths: string[]): Promise<void> {
 }
 
 /**
- * A work dir with the play (hosts: node23, the target as its role) and roles/: the target (for a run, a copy
+ * A work dir with the play (hosts: node41, the target as its role) and roles/: the target (for a run, a copy
  * (alwaysCopy): its main.yml makes symbolic links under its own files/ and removes them afterwards, never in the
  * repository), its dependencies.
  */
