@@ -224,6 +224,30 @@ async function planDirectoryCopy(ctx: ModuleContext, a: Args, top: string): Prom
 const ownerOf = (a: Args): string => (a.owner !== undefined ? (a.group !== undefined ? `${a.owner}:${a.group}` : a.owner) : a.group !== undefined ? `:${a.group}` : '');
 
 /**
+ * local_follow: true with a remote src: each link to a directory is copied as the directory it leads to
+ * (2.14's copytree(symlinks=False) walks through it; copy_left_only copytrees it; dircmp compares it as a
+ * directory): the link's entry becomes that directory's listing, links inside it followed in turn. A
+ * link that leads to one of its own ancestors (2.14 recurses until the path is too long and fails) stays
+ * a link, and planTreeSync refuses it.
+ */
+async function followLinkedDirectories(ctx: ModuleContext, src: string, tree: Map<string, RemoteEntry>): Promise<void> {
+  const todo = [...tree].filter(([, e]) => e.type === 'l' && e.ttype === 'd').map(([rel]) => rel);
+  while (todo.length) {
+    const rel = todo.shift()!;
+    const at = posix.join(src, rel);
+    const [real = '', parent = ''] = (await run(ctx.conn, sh`readlink -f -- ${at} ${posix.dirname(at)}`, `cannot resolve ${at}`)).stdout.split('\n');
+    if (real === '' || parent === real || parent.startsWith(real === '/' ? '/' : `${real}/`)) continue;
+    const sub = parseRemoteTree((await run(ctx.conn, remoteTreeListing(at), `cannot list ${at}`)).stdout);
+    if (!sub.size) continue;
+    for (const [r, e] of sub) {
+      const full = r === '' ? rel : posix.join(rel, r);
+      tree.set(full, e);
+      if (r !== '' && e.type === 'l' && e.ttype === 'd') todo.push(full);
+    }
+  }
+}
+
+/**
  * remote_src with a directory, as 2.14's copy module does it on the host (main(), its remote_src
  * branches). `src/` with dest a directory: src's contents go into dest; `src` with dest a directory: into
  * dest/<src's name> (copied whole when missing); `src/` with dest missing: dest becomes a copy of src;
@@ -240,6 +264,7 @@ async function planRemoteDirectoryCopy(ctx: ModuleContext, a: Args): Promise<Pla
     return t.size ? t : null;
   };
   const srcTree = (await listing(src))!;
+  if (a.local_follow === true) await followLinkedDirectories(ctx, src, srcTree);
   const odd = [...srcTree].filter(([, e]) => e.type !== 'f' && e.type !== 'd' && e.type !== 'l');
   if (odd.length) throw new ModuleFailure(`remote src ${src} holds ${odd.map(([r]) => r).join(', ')}, not regular files, directories or links: nodemend does not copy those with remote_src`);
   const destProbe = plannedProbe(ctx, await remote(probeFile(ctx.conn, a.dest, { follow: true })));
@@ -267,7 +292,7 @@ async function planRemoteDirectoryCopy(ctx: ModuleContext, a: Args): Promise<Pla
   const targetTree = madeDest && slash ? emptyDest : destIsDir ? await listing(target) : null;
   const sync = planTreeSync(srcTree, targetTree, !destIsDir && !slash ? 'default' : 'src', a.local_follow);
   if (sync.refused.length) {
-    const why = a.local_follow === true ? 'links to directories or to nothing with local_follow: true' : 'a link where dest has a file or directory, or a linked directory';
+    const why = a.local_follow === true ? 'links to nothing, or to a directory that holds them, with local_follow: true' : 'a link where dest has a file or directory, or a linked directory';
     throw new ModuleFailure(`remote src ${src}: ${sync.refused.join(', ')}: not copied by nodemend (${why}; 2.14 fails on or follows these)`);
   }
   const at = (rel: string): string => (rel === '' ? target : posix.join(target, rel));

@@ -131,10 +131,19 @@ class CallbackModule(CallbackBase):
     CALLBACK_NAME = 'nm_differential'
     CALLBACK_NEEDS_ENABLED = True
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An ansible-playbook that a task of the recorded run starts (the copy target's no_log.yml) inherits this
+        # environment, this callback with it: only the outermost run records.
+        self._outer = 'NM_DIFFERENTIAL_OUTER' not in os.environ
+        os.environ['NM_DIFFERENTIAL_OUTER'] = '1'
+
     def v2_playbook_on_play_start(self, play):
         self._play = play.get_name()
 
     def _log(self, result, status):
+        if not self._outer:
+            return
         r = result._result
         changed = bool(r.get('changed', False))
         if status == 'ok' and changed:

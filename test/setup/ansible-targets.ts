@@ -126,6 +126,8 @@ export interface TargetRun {
   cleanOutside(): Promise<void>;
   /** More ansible-playbook arguments (what the fleet's hosts lack, as extra vars). */
   ansibleArgs?: string[];
+  /** More `nodemend run` arguments (the extra vars of ansibleArgs that choose which tasks run, so that both run the same). */
+  nodemendArgs?: string[];
   /** The role runs from a copy in both tools, left-out tasks or not (it writes into its own files/). */
   alwaysCopy?: boolean;
 }
@@ -155,11 +157,11 @@ export function describeTarget(target: Target, t: TargetRun): void {
       out.validate = await runCli(['validate', 'playbook.yaml', '-i', writeInventory(unedited, [t.host])], { cwd: unedited });
       const copy = targetCopy(target, target.leftOut, t.alwaysCopy);
       const nodemendWork = t.playDir('nodemend', copy);
-      out.nodemend = await new NodemendRunner(nodemendWork, t.host).run('run');
+      out.nodemend = await new NodemendRunner(nodemendWork, t.host, t.nodemendArgs).run('run');
       // Each tool's whole output beside its play, to read when a row differs.
       writeFileSync(join(ansibleWork, 'output.log'), out.ansible.output);
       writeFileSync(join(nodemendWork, 'output.log'), out.nodemend.output);
-    }, 1_200_000);
+    }, 2_400_000); // copy's target alone takes Ansible 20 minutes on a loaded machine
     afterAll(() => t.cleanHost(), 60_000);
 
     it('passes in Ansible, unedited but for what the fleet lacks', () => {

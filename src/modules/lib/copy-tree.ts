@@ -118,9 +118,11 @@ export interface RemoteEntry {
 /**
  * Every entry under `root` (root itself as ""), NUL-separated, then each link's text, the mode and size of
  * what each link leads to, and the sha256 of each regular file and of what each link to a file leads to: read-only.
+ * A link to itself or in a loop (%Y: L) is listed as a link and has no sum: `test -f` says no to it where
+ * find's -xtype fails (ELOOP), as os.path.isfile says False in 2.14's copytree.
  */
 export function remoteTreeListing(root: string): Raw {
-  return sh`if [ -d ${root} ]; then cd ${root} && find . -printf '%y %Y %m %U %G %s %u %g %P\\0' && printf '\\n--links--\\n' && find . -type l -printf '%P\\0%l\\0' && printf '\\n--targets--\\n' && { find . -type l -exec stat -L --printf '%a %s %n\\0' -- {} + 2>/dev/null || :; } && printf '\\n--sums--\\n' && find . -xtype f -exec sha256sum -z -- {} +; fi`;
+  return sh`if [ -d ${root} ]; then cd ${root} && find . -printf '%y %Y %m %U %G %s %u %g %P\\0' && printf '\\n--links--\\n' && find . -type l -printf '%P\\0%l\\0' && printf '\\n--targets--\\n' && { find . -type l -exec stat -L --printf '%a %s %n\\0' -- {} + 2>/dev/null || :; } && printf '\\n--sums--\\n' && find . -type f -exec sha256sum -z -- {} + && find . -type l -exec sh -c 'for p do if [ -f "$p" ]; then sha256sum -z -- "$p" || exit 1; fi; done' sh {} +; fi`;
 }
 
 export function parseRemoteTree(out: string): Map<string, RemoteEntry> {
@@ -184,8 +186,9 @@ const statType = (e: RemoteEntry | undefined): string | undefined => (e === unde
  * different types are left alone; dircmp's ignored names (.git, tags, __pycache__...) too.
  *
  * Links, by `localFollow` (the module's local_follow: true, false, or unset): copytree keeps them as links
- * unless it is true (then a link to a file is copied as that file; a link to a directory or to nothing is
- * refused: not ported, and copytree fails on a dangling one). A link only src has is made as a link when
+ * unless it is true (then a link to a file is copied as that file; a link to a directory the caller has
+ * replaced by that directory's listing, copy.ts's followLinkedDirectories; one still here, to nothing or to
+ * a directory holding it, is refused: copytree fails on those). A link only src has is made as a link when
  * false, copied (its target's bytes, a new file's mode) when true and it leads to a file, and skipped
  * (yet the task is changed) when unset. A link in src whose name dest has as a file is copied through
  * (its target's bytes and mode) unless local_follow is false (2.14 fails: refused).

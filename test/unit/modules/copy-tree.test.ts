@@ -1,9 +1,10 @@
 /** walkCopyTree: what 2.14's action/copy.py _walk_dirs lists for a controller directory. */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseRemoteTree, planTreeSync, walkCopyTree, type RemoteEntry } from '../../../src/modules/lib/copy-tree.js';
+import { parseRemoteTree, planTreeSync, remoteTreeListing, walkCopyTree, type RemoteEntry } from '../../../src/modules/lib/copy-tree.js';
 
 let root: string;
 let top: string;
@@ -107,6 +108,25 @@ describe('parseRemoteTree', () => {
     expect(t.get('to a')).toMatchObject({ type: 'l', ttype: 'f', link: 'a b.conf', mode: '0600', size: 4, sha256: '1'.repeat(64) });
     expect(t.get('gone')).toMatchObject({ type: 'l', ttype: 'N', link: '/nowhere', mode: '0777' });
     expect(t.get('gone')).not.toHaveProperty('sha256');
+  });
+});
+
+describe('remoteTreeListing', () => {
+  it('lists a link to itself as a link with no sum (find -xtype fails on it: ELOOP), the rest as usual', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'copy-listing-')), 'src');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    writeFileSync(join(dir, 'f'), 'hi\n');
+    symlinkSync('invalid', join(dir, 'sub', 'invalid'));
+    symlinkSync('../f', join(dir, 'sub', 'to-f'));
+    symlinkSync('nowhere', join(dir, 'gone'));
+    const t = parseRemoteTree(execFileSync('sh', ['-c', remoteTreeListing(dir).text], { encoding: 'utf8' }));
+    expect([...t.keys()].sort()).toEqual(['', 'f', 'gone', 'sub', 'sub/invalid', 'sub/to-f']);
+    expect(t.get('sub/invalid')).toMatchObject({ type: 'l', ttype: 'L', link: 'invalid' });
+    expect(t.get('sub/invalid')).not.toHaveProperty('sha256');
+    const sum = '98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4';
+    expect(t.get('f')).toMatchObject({ type: 'f', sha256: sum });
+    expect(t.get('sub/to-f')).toMatchObject({ type: 'l', ttype: 'f', link: '../f', size: 3, sha256: sum });
+    expect(t.get('gone')).toMatchObject({ type: 'l', ttype: 'N' });
   });
 });
 
