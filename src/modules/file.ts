@@ -19,7 +19,8 @@
  *   missing one: a dangling link or a forced link to nothing gets no attributes); with
  *   `follow: false` owner/group apply to the link itself (lchown, chown -h), and mode changes
  *   nothing (no lchmod: set_mode_if_different chmods through the link, sees the target change and
- *   puts it back). Recursion never follows or changes links.
+ *   puts it back). `recurse` over links: src/modules/lib/file-tree.ts (a link's mode in --check is no
+ *   change: Ansible calls it one).
  */
 import { posix } from 'node:path';
 import { z } from 'zod';
@@ -32,6 +33,7 @@ import {
   attrDelta,
   attrFields,
   describeAttrs,
+  ownerLookupWarnings,
   fixAttrsCommand,
   seArgs,
   seFields,
@@ -46,7 +48,7 @@ import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { forgetPlannedPath, parentWillExist, pathWouldExist, planDirectoryLevels, plannedProbe, planPathState } from './lib/planned-paths.js';
 import { applyMode, chmodArgument, formatMode, parseMode } from './lib/mode.js';
 import { remote, run, runAndStat } from './lib/remote.js';
-import { parseTree, planTree, treeListing } from './lib/file-tree.js';
+import { parseTree, planTree, TREE_FAILED, treeListing } from './lib/file-tree.js';
 import { pathInfo } from './lib/path-info.js';
 import { ATTRIBUTES_ALIAS, attributesFields, withAttributes } from './lib/attributes.js';
 
@@ -79,7 +81,6 @@ const schema = withAliases(
       if (a.recurse && a.state !== undefined && a.state !== 'directory') bad("recurse option requires state to be 'directory'");
       if (a.recurse && a.attributes !== undefined) bad('attributes with recurse is not supported (set them on each path)');
       // state: link without src updates an existing link (ensure_symlink; the plan fails on anything else).
-      if (a.state === 'hard' && a.src === undefined) bad(`state: ${a.state} needs src`);
       if (a.src !== undefined && a.state !== undefined && a.state !== 'link' && a.state !== 'hard') bad("src option requires state to be 'link' or 'hard'");
       // Ansible links a relative src against its own working directory (a temp dir): never what a role means.
       if (a.state === 'hard' && a.src !== undefined && !posix.isAbsolute(a.src)) bad('state: hard needs an absolute src');
@@ -126,7 +127,7 @@ function extraScript(a: Args, check: boolean): Raw | undefined {
     // execute_diff_peek: a NUL byte in the first 8192 bytes (an unreadable path reads as text).
     return sh`echo @@peek; head -c 8192 -- ${a.path} 2>/dev/null | od -An -tx1 | grep -q ' 00' && echo binary`;
   }
-  if (a.recurse) parts.push(sh`echo @@tree; [ -d ${a.path} ] && ${treeListing(a.path)}`.text);
+  if (a.recurse) parts.push(sh`echo @@tree; [ -d ${a.path} ] && ${treeListing(a.path, a.follow)}`.text);
   const t = times(a);
   const formatted = (['m', 'a'] as const).filter((k) => t[k] !== null && t[k] !== 'now');
   // The seconds a wall-clock time is in the host's time zone (time.mktime there).
@@ -383,8 +384,14 @@ function planAbsent(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string
 
 const want = (a: Args): WantedAttrs => ({ mode: a.mode, owner: a.owner, group: a.group, se: seArgs(a) });
 
-/** mkdir each missing level, giving each one the wanted owner, mode and SELinux parts (as Ansible does). */
-function createDirs(a: Args, p: FileProbe): Raw {
+/** The missing levels of the path, top first, as the shell's "$@" (each the dirname of the next). */
+const missingLevels = (path: string): Raw => sh`${raw(DIRNAME_FN)}set -- ; d=${path}; while [ ! -d "$d" ] && [ ! -L "$d" ]; do set -- "$d" "$@"; dn "$d"; d=$r; done`;
+
+/**
+ * mkdir each missing level, giving each one the wanted owner, mode and SELinux parts (as Ansible
+ * does); `firstOnly`: the top one alone, printed.
+ */
+function createDirs(a: Args, p: FileProbe, firstOnly = false): Raw {
   const owner = a.owner ? (a.group ? `${a.owner}:${a.group}` : a.owner) : a.group ? `:${a.group}` : '';
   const spec = a.mode ? parseMode(a.mode) : undefined;
   // A plain octal mode goes to mkdir -m (exact, umask ignored): one process per level instead of
@@ -398,8 +405,25 @@ function createDirs(a: Args, p: FileProbe): Raw {
 ${raw(SELINUX_ENABLED_FN)}`
     : raw('');
   const chcon = flags.length ? sh`if seon; then chcon ${flags} "$x" || exit; fi; ` : raw('');
-  return sh`${raw(DIRNAME_FN)}${label}set -- ; d=${a.path}; while [ ! -d "$d" ] && [ ! -L "$d" ]; do set -- "$d" "$@"; dn "$d"; d=$r; done
-m=${mkdirMode}; for x; do mkdir \${m:+-m "$m"} -- "$x" || exit; ${chcon}if [ -n ${owner} ]; then chown -- ${owner} "$x" || exit; fi; if [ -n ${mode} ]; then chmod -- ${mode} "$x" || exit; fi; done`;
+  return sh`${label}${missingLevels(a.path)}
+${raw(firstOnly ? 'set -- "$1"; ' : '')}m=${mkdirMode}; for x; do mkdir \${m:+-m "$m"} -- "$x" || exit; ${chcon}if [ -n ${owner} ]; then chown -- ${owner} "$x" || exit; fi; if [ -n ${mode} ]; then chmod -- ${mode} "$x" || exit; fi; done${raw(firstOnly ? `; printf '%s\\n' "$1"` : '')}`;
+}
+
+/**
+ * 2.14's ensure_directory sets the times of the whole path after it makes each level: with more than
+ * one level missing, the first level is made and the times of a path not there yet fail the task.
+ * nodemend's --check fails as the run will (Ansible's check run says changed).
+ */
+async function failDeepTimes(ctx: ModuleContext, a: Args, p: FileProbe): Promise<Plan> {
+  const fail = (first: string) => new ModuleFailure(`There was an issue creating ${first} as requested: `, { path: a.path });
+  if (ctx.check) throw fail((await run(ctx.conn, sh`${missingLevels(a.path)}; printf '%s\\n' "$1"`, `cannot read ${a.path}`)).stdout.trim());
+  return {
+    changed: true,
+    msg: `directory ${a.path} would be created`,
+    apply: async () => {
+      throw fail((await run(ctx.conn, createDirs(a, p, true), `cannot create ${a.path}`)).stdout.trim());
+    },
+  };
 }
 
 async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Promise<Plan> {
@@ -409,14 +433,15 @@ async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Reco
   const ad = initialDiff(path, 'directory', getState(p));
   if (!p.exists) {
     if (ctx.check) await assertOwnersExist(ctx.conn, a.owner, a.group);
+    const tt = times(a);
+    const timed = tt.m !== null || tt.a !== null;
+    if (timed && !parentWillExist(ctx, a.path, p.parentExists)) return failDeepTimes(ctx, a, p);
     planDirectoryLevels(ctx, a.path, { type: 'directory', mode: newMode(a, true), owner: a.owner, group: a.group });
     const ch = change(initialDiff(path, 'directory', 'absent'));
     // Each new level's attributes against what mkdir made of it (the times of a path not there yet are not compared).
     const made = madeProbe(ex, 'directory');
     if (made) addAnsibleAttrs(ch.ad, attrDelta(made, want(a)), made, ownerIds(ex));
     // Times asked for are set once the directory is there, against the times mkdir gave it (update_timestamp_for_file).
-    const tt = times(a);
-    const timed = tt.m !== null || tt.a !== null;
     return {
       changed: true,
       msg: `directory ${a.path} would be created`,
@@ -447,7 +472,10 @@ async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Reco
   await planAttrs(ctx, p, d);
   addAttrs(ch, d, fixAttrsCommand(p.realPath, d), p, ids);
   if (a.recurse) {
-    const tree = planTree(p.realPath, parseTree((ex.tree ?? []).join('\n')), want(a));
+    const listing = (ex.tree ?? []).join('\n');
+    // A loop of links with follow: Ansible's recursion ends in a RecursionError, reported so.
+    if (listing.includes(TREE_FAILED)) throw new ModuleFailure(`Could not recursively set attributes on ${p.realPath}: find could not walk it (a loop of links?)`, { path: a.path });
+    const tree = planTree(p.realPath, parseTree(listing), want(a), a.follow);
     if (tree.command) {
       ch.msgs.push(`${tree.changed} entries below would change`);
       ch.dones.push(`${tree.changed} entries below changed`);
@@ -723,15 +751,16 @@ async function planFile(args: Args, ctx: ModuleContext): Promise<Plan> {
     let a = args;
     // In check mode, as earlier tasks of the run would have left the path.
     const selinuxDefault = Object.values(seArgs(a)).includes('_default');
-    const probe = async () => {
-      const follow = a.follow && a.state !== 'link' && a.state !== 'hard' && a.state !== 'absent';
-      return plannedProbe(ctx, await remote(probeFile(ctx.conn, a.path, { follow, extra: extraScript(a, ctx.check), selinuxDefault })));
+    // The arguments as they stand: `a` is replaced below (a hard link into a directory, the path's own state).
+    const probe = async (x: Args) => {
+      const follow = x.follow && x.state !== 'link' && x.state !== 'hard' && x.state !== 'absent';
+      return plannedProbe(ctx, await remote(probeFile(ctx.conn, x.path, { follow, extra: extraScript(x, ctx.check), selinuxDefault })));
     };
-    let p = await probe();
+    let p = await probe(a);
     // additional_parameter_handling: a hard link (or a src without state) whose path is a directory goes inside it, under src's name.
     if ((a.state === 'hard' || a.state === undefined) && a.src !== undefined && p.type === 'directory') {
       a = { ...a, path: posix.join(a.path, posix.basename(a.src)) };
-      p = await probe();
+      p = await probe(a);
     }
     if (a.state === undefined && a._diff_peek === undefined) {
       // additional_parameter_handling: no state is the path's own (get_state), or for a path not there directory with recurse, file without.
@@ -742,8 +771,23 @@ async function planFile(args: Args, ctx: ModuleContext): Promise<Plan> {
       if (a.src !== undefined && state !== 'link' && state !== 'hard') throw new ModuleFailure("src option requires state to be 'link' or 'hard'", { ...pathInfo(p), path: a.path });
       a = { ...a, state };
       // A link, a hard link and a new directory read what their state's probe reads; a file or a directory there is read already.
-      if (state === 'link' || state === 'hard' || !p.exists) p = await probe();
+      if (state === 'link' || state === 'hard' || !p.exists) p = await probe(a);
     }
+    // main()'s --check (any state but absent): warnings for an owner or group the host lacks, on the result or the failure.
+    const warnings = ctx.check && a.state !== 'absent' ? await ownerLookupWarnings(ctx.conn, a.owner, a.group) : [];
+    if (!warnings.length) return planState(ctx, a, p);
+    try {
+      const plan = await planState(ctx, a, p);
+      return { ...plan, result: { ...plan.result, warnings } };
+    } catch (e) {
+      if (e instanceof ModuleFailure) Object.assign(e.result, { warnings });
+      throw e;
+    }
+  }
+}
+
+async function planState(ctx: ModuleContext, a: Args, p: FileProbe): Promise<Plan> {
+  {
     const ex = sections(p.extra);
     // _diff_peek answers alone: whether the path looks binary, never a change.
     if (a._diff_peek !== undefined) return { changed: false, result: { path: a.path, appears_binary: Boolean(ex.peek?.length), ...pathInfo(p) } };

@@ -79,6 +79,26 @@ const dirTimes = d.case('file: times on a directory the task creates', {
   `,
 });
 
+const WARNED = ['w_missing', 'w_ids', 'w_exist'];
+const warned = d.case('file in --check: warnings for an owner or group the host lacks', {
+  tasks: `
+    - name: a missing owner and group by name
+      file: { path: "{{ dir }}/w", owner: nm_h20a_nobody, group: nm_h20a_nogroup }
+      check_mode: true
+      ignore_errors: true
+      register: w_missing
+    - name: a missing owner and group by id
+      file: { path: "{{ dir }}/w", owner: "111118", group: "111119", state: touch }
+      check_mode: true
+      ignore_errors: true
+      register: w_ids
+    - name: an owner and group there
+      file: { path: "{{ dir }}/w", owner: root, group: "0", state: touch }
+      check_mode: true
+      register: w_exist
+  `,
+});
+
 const LINKS = ['l_retarget', 'l_over_file', 'l_new'];
 const linkCheck = d.case("file: a link's attributes in --check, against what the path leads to now", {
   tasks: `
@@ -136,6 +156,22 @@ describe.each(MODES)('%s', (mode) => {
     };
     expect(shape(n.registered[name]), n.output).toEqual(shape(a.registered[name]));
     if (mode === 'run') expect(Object.keys(a.registered[name].diff.after).sort()).toEqual(name === 'd_now' ? ['atime', 'mtime', 'path', 'state'] : ['mtime', 'path', 'state']);
+  });
+
+  it.each(WARNED)("%s: check_owner_exists' warnings, in the result or the failure", (name) => {
+    const [n, a] = [warned.nodemend[mode], warned.ansible[mode]];
+    expect(n.tasks, n.output).toEqual(a.tasks);
+    expect(comparable(n.registered[name]), n.output).toEqual(comparable(a.registered[name]));
+    const w = a.registered;
+    expect(w.w_missing.warnings).toEqual([
+      'failed to look up user nm_h20a_nobody. Create user up to this point in real play',
+      'failed to look up group nm_h20a_nogroup. Create group up to this point in real play',
+    ]);
+    expect(w.w_ids.warnings).toEqual([
+      'failed to look up user with uid 111118. Create user up to this point in real play',
+      'failed to look up group with gid 111119. Create group up to this point in real play',
+    ]);
+    expect(w.w_exist.warnings).toBeUndefined();
   });
 
   it.each(LINKS)("%s: a link's registered diff", (name) => {

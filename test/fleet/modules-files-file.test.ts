@@ -59,7 +59,7 @@ describe('file state=directory', () => {
     expect((await hx.run(file, args)).changed).toBe(false);
   });
 
-  it('recurse: changes exactly the entries that differ (symbolic X), leaves symlinks, converges', async () => {
+  it('recurse: changes exactly the entries that differ (symbolic X), follows a link as 2.14 does (follow defaults to true), converges', async () => {
     const t = `${dir}/tree`;
     mkdirSync(at(`${t}/sub/deeper`), { recursive: true });
     writeFileSync(at(`${t}/f1`), '1');
@@ -74,7 +74,8 @@ describe('file state=directory', () => {
     const before = [t, `${t}/f1`, `${t}/sub`, `${t}/sub/script`].map((p) => snapshot(host, p));
     const check = await hx.run(file, args, { check: true });
     expect(check.changed).toBe(true);
-    expect(check.plan.msg).toMatch(/4 entries below would change/);
+    // The 4 entries, the link itself (its owner: lchown) and its target (follow).
+    expect(check.plan.msg).toMatch(/6 entries below would change/);
     expect([t, `${t}/f1`, `${t}/sub`, `${t}/sub/script`].map((p) => snapshot(host, p))).toEqual(before);
     const counted = await countExecs(hx, () => hx.run(file, args));
     expect(counted.execs).toBe(2);
@@ -82,8 +83,8 @@ describe('file state=directory', () => {
     expect(modeOf(host, `${t}/f1`)).toBe('0640');
     expect(modeOf(host, `${t}/sub/script`)).toBe('0750');
     expect(statSync(at(`${t}/sub/deeper`)).uid).toBe(1000);
-    expect(modeOf(host, `/tmp/outside-${process.pid}`)).toBe('0600'); // not followed
-    expect(lstatSync(at(`${t}/sub/link`)).uid).toBe(0);
+    expect(modeOf(host, `/tmp/outside-${process.pid}`)).toBe('0640'); // followed
+    expect([statSync(at(`/tmp/outside-${process.pid}`)).uid, lstatSync(at(`${t}/sub/link`)).uid]).toEqual([1000, 1000]);
     const rerun = await countExecs(hx, () => hx.run(file, args));
     expect([rerun.value.changed, rerun.execs]).toEqual([false, 1]);
   });
@@ -229,7 +230,6 @@ describe('file state=file / no state', () => {
   it('rejects contradictory arguments before touching the host', () => {
     const bad = [
       { path: '/x', recurse: true, state: 'file' },
-      { path: '/x', state: 'hard' },
       { path: '/x', src: '/y', state: 'touch' },
       { path: '/x', state: 'absent', modification_time: 'now' },
       { path: '/x', state: 'bogus' },

@@ -125,6 +125,25 @@ export async function assertOwnersExist(conn: RemoteShell, owner: string | undef
   if (missing) throw new ModuleFailure(`chown failed: failed to look up ${missing.split('\n').join(', ')}`);
 }
 
+/**
+ * file.py's check_owner_exists / check_group_exists (its --check, any state but absent): a warning
+ * for an owner or group the host lacks, looked up by id when it is a number, by name otherwise.
+ */
+export async function ownerLookupWarnings(conn: RemoteShell, owner: string | undefined, group: string | undefined): Promise<string[]> {
+  const wanted = (
+    [
+      ['passwd', owner, 'user'],
+      ['group', group, 'group'],
+    ] as const
+  ).filter(([, n]) => n !== undefined && n !== '');
+  if (!wanted.length) return [];
+  const res = await conn.exec(raw(wanted.map(([db, n], i) => sh`getent ${db} -- ${n!} >/dev/null || echo ${String(i)}`.text).join('; ')));
+  const missing = new Set(res.stdout.split('\n').filter(Boolean));
+  return wanted
+    .filter((_, i) => missing.has(String(i)))
+    .map(([, n, what]) => `failed to look up ${what} ${isId(n!) ? `with ${what === 'user' ? 'uid' : 'gid'} ` : ''}${n}. Create ${what} up to this point in real play`);
+}
+
 /** chcon, chown then chmod (chown clears setuid bits), for one path; null when nothing to do. */
 export function fixAttrsCommand(path: string, d: AttrDelta, opts: { noDereference?: boolean } = {}): Raw | null {
   const parts: string[] = [];

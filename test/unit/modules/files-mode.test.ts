@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyMode, chmodArgument, formatMode, modeArg, parseMode } from '../../../src/modules/lib/mode.js';
 import { attrDelta, fixAttrsCommand } from '../../../src/modules/lib/attrs.js';
-import { parseTree, planTree } from '../../../src/modules/lib/file-tree.js';
+import { parseTree, planTree, TREE_FAILED, treeListing } from '../../../src/modules/lib/file-tree.js';
 import type { FileProbe } from '../../../src/transport/remote-file.js';
 
 const apply = (spec: string, cur: number, dir = false) => formatMode(applyMode(parseMode(spec), cur, dir));
@@ -93,5 +93,27 @@ describe('recursive plan', () => {
     expect(cmd).toContain('-type d -perm 0755 -exec chmod -- 00750');
     expect(cmd).not.toContain('-perm 0640');
     expect(planTree('/t', parseTree('1 f 640 1000 1000 ops ops'), { mode: '0640', owner: 'ops' }).command).toBeNull();
+  });
+
+  it('gives links their own owner (chown -h) and never a mode; with follow every find goes through them (-L)', () => {
+    const groups = parseTree('      2 l 777 0 0 root root\n      1 f 700 0 0 root root\n');
+    // A mode alone: the links are no change (no lchmod), the file is.
+    const modeOnly = planTree('/t', groups, { mode: 'a-x' }, true);
+    expect(modeOnly.changed).toBe(1);
+    expect(String(modeOnly.command)).toBe('find -L /t -mindepth 1 -type f -perm 0700 -exec chmod -- 00600 {} +');
+    expect(planTree('/t', parseTree('2 l 777 0 0 root root'), { mode: 'a-x' }).command).toBeNull();
+    const owned = planTree('/t', groups, { owner: 'ops' }, true);
+    expect(owned.changed).toBe(3);
+    expect(String(owned.command)).toBe('find -L /t -mindepth 1 -xtype l -exec chown -h -- ops {} + && find -L /t -mindepth 1 ! -type l \\( ! -user ops \\) -exec chown -- ops {} +');
+    expect(String(planTree('/t', groups, { owner: 'ops' }).command)).toContain('find /t -mindepth 1 -type l -exec chown -h -- ops {} +');
+    // Links already the owner's: no change.
+    expect(planTree('/t', parseTree('2 l 777 1000 1000 ops ops'), { owner: 'ops' }).command).toBeNull();
+  });
+
+  it('lists entries and links, and marks a walk find could not finish', () => {
+    expect(String(treeListing('/t', true))).toContain('find -L /t -mindepth 1 ! -type l -printf');
+    expect(String(treeListing('/t', true))).toContain("find -L /t -mindepth 1 -xtype l -exec stat -c 'l %a %u %g %U %G'");
+    expect(String(treeListing('/t'))).toContain('find /t -mindepth 1 -type l -exec stat');
+    expect(String(treeListing('/t'))).toContain(`|| echo ${TREE_FAILED}`);
   });
 });
