@@ -6,11 +6,21 @@
 // benchmark harness.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-await build({
+// Every file lands whole (written aside, then renamed): tests and runs may start the CLI
+// while a build is under way, and esbuild's own write left dist/nodemend.cjs empty for a
+// moment, the launcher's copy dist/nodemend.mjs too.
+const tmp = (file) => `${file}.tmp-${process.pid}`;
+const replace = (file, write) => {
+  write(tmp(file));
+  renameSync(tmp(file), file);
+};
+
+const bundled = await build({
+  write: false,
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/nodemend.cjs',
   bundle: true,
@@ -48,19 +58,34 @@ await build({
   logLevel: 'warning',
 });
 
-copyFileSync('scripts/launcher.mjs', 'dist/nodemend.mjs');
-chmodSync('dist/nodemend.mjs', 0o755);
-// The code cache: what loading the CLI and validating the shipped playbooks compiles.
+mkdirSync('dist', { recursive: true });
+// The old code cache goes before the new bundle comes: V8 checks a cache against its source's
+// length only.
 rmSync('dist/nodemend.cjs.cache', { force: true });
+// The source map before the bundle that names it.
+const isMap = (f) => f.path.endsWith('.map');
+for (const f of [...bundled.outputFiles.filter(isMap), ...bundled.outputFiles.filter((f) => !isMap(f))])
+  replace(f.path, (t) => {
+    writeFileSync(t, f.contents);
+    // as esbuild writes it: a bundle with a shebang line is executable
+    if (f.text.startsWith('#!')) chmodSync(t, 0o755);
+  });
+replace('dist/nodemend.mjs', (t) => {
+  copyFileSync('scripts/launcher.mjs', t);
+  chmodSync(t, 0o755);
+});
+// The code cache: what loading the CLI and validating the shipped playbooks compiles.
 // The example inventory names ~/.ssh/id_ed25519, which a load requires to exist: a home that has one.
 const home = mkdtempSync(join(tmpdir(), 'nm-bundle-home-'));
 mkdirSync(join(home, '.ssh'));
 writeFileSync(join(home, '.ssh/id_ed25519'), 'placeholder\n');
 try {
-  execFileSync(process.execPath, ['dist/nodemend.mjs', 'validate', 'playbooks/site.yaml', '-i', 'inventory.example.yaml', '-e', '@playbooks/vars/local-fleet.yaml'], {
-    env: { ...process.env, HOME: home, NODEMEND_WRITE_CODE_CACHE: 'dist/nodemend.cjs.cache' },
-    stdio: 'ignore',
-  });
+  replace('dist/nodemend.cjs.cache', (t) =>
+    execFileSync(process.execPath, ['dist/nodemend.mjs', 'validate', 'playbooks/site.yaml', '-i', 'inventory.example.yaml', '-e', '@playbooks/vars/local-fleet.yaml'], {
+      env: { ...process.env, HOME: home, NODEMEND_WRITE_CODE_CACHE: t },
+      stdio: 'ignore',
+    }),
+  );
 } finally {
   rmSync(home, { recursive: true, force: true });
 }

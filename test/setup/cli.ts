@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo, type Server } from 'node:net';
@@ -29,8 +29,35 @@ function newest(dir: string): number {
   return t;
 }
 
-/** Testing a stale build would prove nothing about the source: refuse it. */
+/**
+ * A build of the checkout at `root` under way: `npm run build`'s shell, its tsc or
+ * scripts/bundle.mjs, running in that directory (read from /proc).
+ */
+export function buildRunning(root: string = ROOT): boolean {
+  const dir = realpathSync(root);
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readlinkSync(`/proc/${pid}/cwd`) !== dir) continue;
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.some((a) => a.endsWith('scripts/bundle.mjs')) || (argv.some((a) => /(^|\/)tsc$/.test(a)) && argv.includes('tsconfig.json'))) return true;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false;
+}
+
+/** How long a test waits for a build under way before judging dist/ (the hooks' timeout is 300 s). */
+const BUILD_WAIT_MS = 240_000;
+
+/**
+ * Testing a stale build would prove nothing about the source: refuse it. A build running beside
+ * the tests (tsc, then the bundle) leaves dist/ older than src/ until it ends: wait for it first.
+ */
 export function assertBuilt(): void {
+  const until = Date.now() + BUILD_WAIT_MS;
+  while (Date.now() < until && buildRunning()) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
   let built = 0;
   try {
     built = statSync(CLI).mtimeMs;
