@@ -211,7 +211,8 @@ ${raw(FETCH)}`;
         changed: true,
         msg: `file already exists but file attributes changed: ${describeAttrs(delta)}`,
         diff: [attrDiff(target, delta)!],
-        result,
+        // get_url.py's set_fs_attributes_if_different is given no diff: it registers none (the plan's is shown only).
+        result: { ...result, diff: undefined },
         apply: async () => {
           await run(ctx.conn, fix, `cannot set attributes of ${target}`);
           return { msg: registered, mode: delta.mode ?? current.mode, owner: delta.owner ?? current.owner, group: delta.group ?? current.group };
