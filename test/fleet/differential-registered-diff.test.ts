@@ -310,7 +310,8 @@ describe.each(MODES)('copy, template, ini_file, sysctl: %s', (mode) => {
  * `{before, after, before_header, after_header}` per sources file (`/dev/null` for the side a file
  * is not on); community.general's pam_limits `{before, after}`, the whole file, on every run;
  * unarchive.py `{prepared: ...}` for a zip (ZipArchive.is_unarchived's itemized lines, --diff or not),
- * none for a tar. Documented differences (README "Choices"): a no_log pam_limits registers empty
+ * none for a tar; copy of a controller directory (action/copy.py run()) the last module's with one file,
+ * none with more. Documented differences (README "Choices"): a no_log pam_limits registers empty
  * texts, and apt_repository's pairs come sorted by file (Ansible's come in a Python set's order,
  * compared here as a set). modprobe and selinux register none either: their own differential files
  * (differential-modprobe, differential-selinux) assert it on their stand-ins.
@@ -319,7 +320,7 @@ const f = differential(HOSTS.ansibleModules[0], 'h21c-diff');
 const SRC = '/tmp/nmdiff-h21c-src';
 const GOT = 'got\n';
 const APT = '/etc/apt/sources.list.d';
-const MORE = ['gu_attr', 'gu_same', 'gu_nodiff', 'ft', 'ft_nodiff', 'mt_add', 'mt_same', 'mt_nodiff', 'pl_add', 'pl_same', 'pl_nodiff', 'uz_new', 'uz_nodiff', 'ut_new'];
+const MORE = ['gu_attr', 'gu_same', 'gu_nodiff', 'ft', 'ft_nodiff', 'mt_add', 'mt_same', 'mt_nodiff', 'pl_add', 'pl_same', 'pl_nodiff', 'uz_new', 'uz_nodiff', 'ut_new', 'cp_tree', 'cp_one'];
 const more = f.case('registered diff of get_url, fetch, mount, pam_limits, a zip and a tar unarchive', {
   tasks: `
     - name: get_url dest already right, mode changes
@@ -378,7 +379,14 @@ const more = f.case('registered diff of get_url, fetch, mount, pam_limits, a zip
     - name: unarchive a tar
       unarchive: { src: ${SRC}/a.tgz, dest: "{{ dir }}/t" }
       register: ut_new
+    - name: copy a controller directory of two files
+      copy: { src: tree/, dest: "{{ dir }}/ctree/" }
+      register: cp_tree
+    - name: copy a controller directory of one file
+      copy: { src: one/, dest: "{{ dir }}/cone/" }
+      register: cp_one
   `,
+  controllerFiles: { 'files/tree/a.txt': 'a\n', 'files/tree/sub/b.txt': 'b\n', 'files/one/x.txt': 'x\n' },
   files: {
     got: GOT,
     got2: GOT,
@@ -448,13 +456,17 @@ describe.each(MODES)('get_url, fetch, mount, pam_limits, unarchive, apt_reposito
   it.each([...MORE.map((n) => [more, n] as const), ...APTS.map((n) => [apt, n] as const)])('%#: the same registered diff (or none)', (c, name) => {
     const n = c.nodemend[mode].registered[name];
     const a = c.ansible[mode].registered[name];
-    expect({ name, has: 'diff' in n, diff: byFile(n.diff) }, c.nodemend[mode].output).toEqual({ name, has: 'diff' in a, diff: byFile(a.diff) });
+    // copy's after_header names the controller file in both, under each tool's own directory.
+    const shape = (v: unknown) => (name.startsWith('cp_') ? sansSource(v) : byFile(v));
+    expect({ name, has: 'diff' in n, diff: shape(n.diff) }, c.nodemend[mode].output).toEqual({ name, has: 'diff' in a, diff: shape(a.diff) });
   });
 
   // What Ansible registers, so the comparison above cannot pass on two wrong answers.
   it("Ansible: none for get_url, fetch, mount and a tar; pam_limits' whole file; a zip's itemized lines; apt_repository's {} or pairs", () => {
     const r = more.ansible[mode].registered;
-    for (const k of ['gu_attr', 'gu_same', 'ft', 'ft_nodiff', 'mt_add', 'mt_same', 'ut_new']) expect('diff' in r[k], k).toBe(false);
+    for (const k of ['gu_attr', 'gu_same', 'ft', 'ft_nodiff', 'mt_add', 'mt_same', 'ut_new', 'cp_tree']) expect('diff' in r[k], k).toBe(false);
+    if (mode === 'rerun') expect(r.cp_one.diff).toEqual({ before: { path: '<dir>/cone/x.txt' }, after: { path: '<dir>/cone/x.txt' } });
+    else expect(r.cp_one.diff).toEqual([{ before: '', after_header: expect.stringMatching(/\/files\/one\/x\.txt$/), after: 'x\n' }]);
     expect(r.ft.changed && r.mt_add.changed !== (mode === 'rerun')).toBe(true);
     expect(r.gu_attr.changed).toBe(mode !== 'rerun');
     const limits = '# limits\n*\thard\tcore\t0\n';
@@ -466,7 +478,12 @@ describe.each(MODES)('get_url, fetch, mount, pam_limits, unarchive, apt_reposito
     if (mode !== 'rerun') expect(r.uz_new.diff.prepared.split('\n').sort()).toEqual(['', '>L++++++.?? link', '>d++++++.?? sub/', '>f++++++.?? a.txt', '>f++++++.?? sub/b c.txt']);
     const p = apt.ansible[mode].registered;
     type Pair = { before: string; after: string; before_header: string; after_header: string };
-    const pair = (f: string, before: string, after: string): Pair => ({ before: before && `${before}\n`, after: after && `${after}\n`, before_header: before ? f : '/dev/null', after_header: after ? f : '/dev/null' });
+    const pair = (f: string, before: string, after: string): Pair => ({
+      before: before && `${before}\n`,
+      after: after && `${after}\n`,
+      before_header: before ? f : '/dev/null',
+      after_header: after ? f : '/dev/null',
+    });
     const [ra, rb] = ['a', 'b'].map((x) => `deb http://127.0.0.1:9/nmdiff-h21c-${x} bookworm main`);
     // A pair for every sources file, changed or not: the host's own sources.list reads the same on both sides.
     const ours = (v: Pair[]) => {

@@ -67,7 +67,12 @@ describe('compareZip and the plan output sections', () => {
 
   it('checks presence, type and the size of regular files', () => {
     expect(compareZip(names, listing, ['regular file|6', 'directory|4096', 'regular file|2', 'symbolic link|5'])).toEqual({ differences: [], prepared: '' });
-    expect(compareZip(names, listing, ['regular file|7', 'regular file|0', 'missing|0', 'missing|0']).differences).toEqual(['a.txt: Size differs', 'd/: type differs', 'd/b c.txt: missing', 'link: missing']);
+    expect(compareZip(names, listing, ['regular file|7', 'regular file|0', 'missing|0', 'missing|0']).differences).toEqual([
+      'a.txt: Size differs',
+      'd/: type differs',
+      'd/b c.txt: missing',
+      'link: missing',
+    ]);
     // A regular member where a symlink is: another type, as is_unarchived's S_ISREG test.
     expect(compareZip(['a.txt'], listing, ['symbolic link|3']).differences).toEqual(['a.txt: type differs']);
   });
@@ -77,7 +82,9 @@ describe('compareZip and the plan output sections', () => {
     expect(compareZip(names, listing, sizes).prepared).toBe('.f.s.....?? a.txt\ncd++++++.?? d/\n>f++++++.?? d/b c.txt\n>L++++++.?? link\n');
     const same = ['regular file|6', 'directory|4096', 'regular file|2', 'symbolic link|5'];
     // mode p, owner o, group g (group's letter wins the shared column, as the module sets it last); a link takes no mode.
-    expect(compareZip(names, listing, same, [{ mode: true }, { owner: true, group: true }, { owner: true }, { mode: true }]).prepared).toBe('.f...p...?? a.txt\n.d....g..?? d/\n.f....o..?? d/b c.txt\n');
+    expect(compareZip(names, listing, same, [{ mode: true }, { owner: true, group: true }, { owner: true }, { mode: true }]).prepared).toBe(
+      '.f...p...?? a.txt\n.d....g..?? d/\n.f....o..?? d/b c.txt\n',
+    );
   });
 
   it('splits the script output at its markers', () => {
