@@ -158,7 +158,9 @@ export default defineModule({
     const { plan, kept } = await planGetUrl(a, ctx);
     // get_url.py's early exit for a dest already right registers its own words when the flags change.
     const register = () => (kept ? { msg: 'file already exists but file attributes changed' } : {});
-    return withAttributes(plan, ctx, typeof plan.result?.dest === 'string' ? plan.result.dest : a.dest, a.attributes, register);
+    const planned = await withAttributes(plan, ctx, typeof plan.result?.dest === 'string' ? plan.result.dest : a.dest, a.attributes, register);
+    // get_url.py registers no `diff` (set_fs_attributes_if_different is given none): the plan's is shown only.
+    return { ...planned, result: { ...planned.result, diff: undefined } };
   },
 });
 
@@ -211,8 +213,7 @@ ${raw(FETCH)}`;
         changed: true,
         msg: `file already exists but file attributes changed: ${describeAttrs(delta)}`,
         diff: [attrDiff(target, delta)!],
-        // get_url.py's set_fs_attributes_if_different is given no diff: it registers none (the plan's is shown only).
-        result: { ...result, diff: undefined },
+        result,
         apply: async () => {
           await run(ctx.conn, fix, `cannot set attributes of ${target}`);
           return { msg: registered, mode: delta.mode ?? current.mode, owner: delta.owner ?? current.owner, group: delta.group ?? current.group };
