@@ -22,7 +22,7 @@ import { HOSTS, onHostAsRoot } from '../setup/fleet.js';
 
 const d = differential(HOSTS.ansibleModules[0], 'h18b-diff');
 
-const SAME = ['li_create', 'li_add', 'li_same', 'li_mode', 'li_nodiff', 'li_absent', 'bi_add', 'bi_owner', 'rep', 'rep_same'];
+const SAME = ['li_create', 'li_add', 'li_same', 'li_mode', 'li_nodiff', 'li_absent', 'bi_add', 'bi_owner', 'rep', 'rep_same', 'rep_mode'];
 const edits = d.case('registered diff of lineinfile, blockinfile and replace: changed, unchanged, attributes, diff: false', {
   tasks: `
     - name: lineinfile creates
@@ -56,6 +56,9 @@ const edits = d.case('registered diff of lineinfile, blockinfile and replace: ch
     - name: replace finds nothing
       replace: { path: "{{ dir }}/h", regexp: "zzz", replace: "0" }
       register: rep_same
+    - name: replace finds nothing, mode changes
+      replace: { path: "{{ dir }}/h2", regexp: "zzz", replace: "0", mode: "0600" }
+      register: rep_mode
     - name: blockinfile owner by name
       blockinfile: { path: "{{ dir }}/k", block: x, owner: root }
       register: bi_named
@@ -64,7 +67,7 @@ const edits = d.case('registered diff of lineinfile, blockinfile and replace: ch
       no_log: true
       register: li_secret
   `,
-  files: { f: 'a\n', g: { content: 'y\n', owner: 'ops' }, h: 'foo\n', k: { content: 'y\n', owner: 'ops' }, s: 'x\n' },
+  files: { f: 'a\n', g: { content: 'y\n', owner: 'ops' }, h: 'foo\n', h2: 'foo\n', k: { content: 'y\n', owner: 'ops' }, s: 'x\n' },
 });
 
 beforeAll(() => d.run(), 600_000);
@@ -94,7 +97,8 @@ describe.each(MODES)('%s', (mode) => {
       expect(r.bi_owner.diff[1]).toMatchObject({ before: { owner: expect.any(Number) }, after: { owner: 0 } });
       expect(r.rep.diff).toEqual({ before_header: '<dir>/h', before: 'foo\n', after_header: '<dir>/h', after: 'f00\n' });
     }
-    expect('diff' in r.rep_same).toBe(false);
+    expect('diff' in r.rep_same || 'diff' in r.rep_mode).toBe(false);
+    expect(r.rep_mode.changed).toBe(mode !== 'rerun');
   });
 
   it('documented: an owner given by name reads as the name, where Ansible has its uid', () => {
