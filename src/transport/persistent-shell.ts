@@ -5,8 +5,8 @@
  * fleet that is ~30 ms and most of a run's CPU. Through this shell a command costs a
  * few small forks on the host and one round trip.
  *
- * Semantics kept exactly: each command runs in its own `sh` (so `exit`, `cd`, traps and
- * variables never leak into the next one), with its own stdin (the bytes given, then
+ * Semantics kept exactly: each command runs in its own process, a subshell or an `sh` (so
+ * `exit`, `cd`, traps and variables never leak into the next one), with its own stdin (the bytes given, then
  * EOF), stdout and stderr kept apart, its exit code as the shell reports it (128+N for a
  * signal), the remote `timeout -k 5 N` wrapper, and the identity, HOME, PATH and umask one
  * sudo (or the login) gives. Callers that expect very large output or send large input
@@ -19,7 +19,7 @@ import { libraryBodies } from './shell-library.js';
 import { traceRemote } from './trace.js';
 
 /**
- * The shell side. Every command runs in its own `sh -c`; the rest is shell builtins: the
+ * The shell side. Every command runs in a process of its own (see below); the rest is shell builtins: the
  * script arrives as a counted number of lines read with `read`, stdin (when given) is
  * spooled to a file in the private dir and must be followed by an `NMEOI` line (else the
  * input was cut short, e.g. the connection died, and the command does not run). A small
@@ -31,15 +31,18 @@ import { traceRemote } from './trace.js';
  *
  * Two ways to return output, chosen per command by the controller:
  * - direct (nodemend's own probe and edit scripts): stdout and stderr go straight to the
- *   channel's two streams, each followed by the separator; no process besides the
- *   command's own shell (`cat` was ~2 ms of host CPU per command, most of what a probe costs).
+ *   channel's two streams, each followed by the separator; the script runs in a subshell
+ *   (a fork of this shell, no exec: an `sh -c` cost the host ~1.5 ms per command) whose copies
+ *   of the server's variables are unset first, so it sees what an `sh -c` would, but for `$$`
+ *   and `$PPID` (this server's): nodemend's scripts use `$$` only in names, never to signal
+ *   (`cat` was ~2 ms of host CPU per command, most of what a probe costs).
  * - spooled (user work: anything run with a timeout, as command/shell/package/service do):
  *   `timeout -k 5 N sh -c`, output to files numbered per command, then one `cat`. A daemon
  *   the command starts and that keeps its stdout can only ever write into its own old
- *   file, never into a later command's output.
+ *   file, never into a later command's output. No output at all: no `cat` either.
  * `NMLIB id lines` stores a library body (see shell-library.ts) as "$d/l<id>" for later
  * commands to source; it has no response.
- * The nonce lives in an unexported variable (commands are new processes: they never see it)
+ * The nonce lives in an unexported variable (an `sh -c` never sees it, a subshell unsets its copy)
  * and in an unlinked file open on fd 9 for `cat`, closed for every command.
  */
 export const SHELL_SERVER = `d=$(mktemp -d "\${TMPDIR:-/tmp}/nodemend.XXXXXXXX") || exit 1
@@ -75,7 +78,8 @@ while read -r tag how lines ilen tmo il; do
     IFS= read -r l && [ "$l" = NMEOI ] || exit 3
   fi
   if [ "$how" = direct ]; then
-    sh -c "$s" < "$in" 9<&-
+    ( unset nm_sep d n tag how lines ilen tmo il l x nl in rc; eval "unset s
+$s" ) < "$in" 9<&-
     rc=$?
     printf %s "$nm_sep" >&2
     printf '%sNMRES %s\\n' "$nm_sep" "$rc"
@@ -83,7 +87,8 @@ while read -r tag how lines ilen tmo il; do
   fi
   if [ "$tmo" -gt 0 ]; then timeout -k 5 "$tmo" sh -c "$s" < "$in" > "$d/o$n" 2> "$d/e$n" 9<&-; else sh -c "$s" < "$in" > "$d/o$n" 2> "$d/e$n" 9<&-; fi
   rc=$?
-  cat -- "$d/o$n" /dev/fd/9 "$d/e$n" /dev/fd/9
+  # No output at all (a touch, a mkdir): the two separators by a builtin, no cat.
+  if [ -s "$d/o$n" ] || [ -s "$d/e$n" ]; then cat -- "$d/o$n" /dev/fd/9 "$d/e$n" /dev/fd/9; else printf %s%s "$nm_sep" "$nm_sep"; fi
   printf 'NMRES %s\\n' "$rc"
 done
 `;

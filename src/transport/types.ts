@@ -5,7 +5,11 @@ export interface ExecOptions {
   stdin?: string | Buffer;
   /** A controller file streamed to the command's standard input (never held in memory whole; a channel of its own). */
   stdinFile?: string;
-  /** Kill the remote command after this many seconds (enforced remotely with timeout(1)). */
+  /**
+   * Kill the remote command after this many seconds (enforced remotely with timeout(1)); the
+   * command then runs in an `sh -c` of its own. Without it (nodemend's own scripts) it runs in a
+   * subshell of the persistent shell, where `$$` and `$PPID` are that shell's: never signal `$$`.
+   */
   timeoutSec?: number;
   /** Working directory on the host. */
   cwd?: string;

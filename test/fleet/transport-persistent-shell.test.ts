@@ -50,6 +50,10 @@ describe('persistent shell', () => {
     const fresh = await (await connect(target(1, { persistentShell: false }))).exec('pwd; echo "${X-unset}"; umask; env | grep -E "^(HOME|USER|PATH)=" | sort', {}, ROOT);
     expect(after).toMatchObject({ rc: 0, stderr: '', stdout: fresh.stdout });
     expect(after.stdout).toMatch(/\nunset\n/);
+    // A subshell of the server: none of the server's variables (the nonce above all) reaches the command.
+    const vars = 'nm_sep d n tag how lines ilen tmo il s l x nl in rc'.split(' ');
+    const seen = await c.exec(vars.map((v) => `echo "${v}=\${${v}-unset}"`).join('; '), {}, ROOT);
+    expect(seen.stdout).toBe(vars.map((v) => `${v}=unset\n`).join(''));
   });
 
   it('frames outputs that arrive in many packets, empty ones, and more commands than its output files are kept for', async () => {
@@ -66,15 +70,18 @@ describe('persistent shell', () => {
   it('gives a command only its stdin, stdout and stderr as open files, as a channel of its own does', async () => {
     const c = await connect(target(1));
     const fresh = await connect(target(1, { persistentShell: false }));
-    // The command's own shell, listed by a child (`; :` keeps sh from exec'ing ls in its place).
-    const fds = async (conn: SshConnection) => (await conn.exec('ls /proc/$$/fd; :', {}, ROOT)).stdout.split('\n').filter(Boolean).sort();
+    // The command's own process (a subshell of the server, or an `sh -c`), listed by a child's child
+    // (`; :` keeps each shell from exec'ing its last command in its place): `$$` in a subshell is the server's.
+    const fds = async (conn: SshConnection) => (await conn.exec(`sh -c 'ls /proc/$PPID/fd; :'; :`, {}, ROOT)).stdout.split('\n').filter(Boolean).sort();
     expect(await fds(c)).toEqual(['0', '1', '2']);
     expect(await fds(fresh)).toEqual(['0', '1', '2']);
   });
 
   it('reports a signal death as 128+N, like a shell', async () => {
     const c = await connect(target(1));
-    expect((await c.exec('kill -9 $$', {}, ROOT)).rc).toBe(137);
+    // The command's own process (in a subshell `$$` names the server: its child's parent is the command).
+    expect((await c.exec(`sh -c 'kill -9 $PPID'; :`, {}, ROOT)).rc).toBe(137);
+    expect((await c.exec(`sh -c 'kill -9 $PPID'; :`, { timeoutSec: 10 }, ROOT)).rc).toBe(137);
     expect((await c.exec('echo alive', {}, ROOT)).stdout).toBe('alive\n');
   });
 

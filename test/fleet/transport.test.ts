@@ -138,7 +138,9 @@ describe('exec', () => {
 
   it('maps a command killed by a signal to 128+N', async () => {
     const c = await connect(target(1));
-    expect((await c.exec('kill -9 $$')).rc).toBe(137);
+    // The command's own process: nodemend's scripts (no timeout) run in a subshell of the persistent shell, where `$$` is the shell's.
+    expect((await c.exec(`sh -c 'kill -9 $PPID'; :`)).rc).toBe(137);
+    expect((await c.exec('kill -9 $$', { timeoutSec: 10 })).rc).toBe(137);
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * Running one of ansible-core's own integration targets (test/fixtures/ansible-targets/<name>, vendored
  * unedited from ansible/ansible stable-2.14) through ansible-playbook 2.14 and nodemend on one fleet host,
- * shared by test/fleet/ansible-targets.test.ts (lineinfile, blockinfile, replace, file) and
- * test/fleet/ansible-targets-copy.test.ts: which tasks nodemend's run leaves out and why (`leftOut`),
+ * shared by test/fleet/ansible-targets.test.ts (lineinfile, blockinfile, replace, file),
+ * test/fleet/ansible-targets-copy.test.ts and test/fleet/ansible-targets-more.test.ts (stat, tempfile): which tasks nodemend's run leaves out and why (`leftOut`),
  * where its run stops now (`stopsAt`), and the suite that compares both tools row by row.
  */
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -171,12 +171,13 @@ export function describeTarget(target: Target, t: TargetRun): void {
 
     it.skipIf(target.stopsAt)('passes in nodemend without the left-out tasks: every assert holds', () => {
       expect(out.nodemend.exitCode, out.nodemend.output).toBe(0);
-      // Every assert of the target ran (a task that ran none would pass too): at least as many rows as the files hold `assert:` tasks.
+      // Every assert of the target ran (a task that ran none would pass too): at least as many rows as the files hold `assert:` tasks
+      // (`  assert:` under a name, or `- assert:` unnamed).
       const asserts = readdirSync(join(TARGETS_DIR, target.name, 'tasks')).reduce(
-        (n, f) => n + (readFileSync(join(TARGETS_DIR, target.name, 'tasks', f), 'utf8').match(/^\s*assert:/gm) ?? []).length,
+        (n, f) => n + (readFileSync(join(TARGETS_DIR, target.name, 'tasks', f), 'utf8').match(/^[\s-]*assert:/gm) ?? []).length,
         0,
       );
-      expect(asserts).toBeGreaterThan(5);
+      expect(asserts).toBeGreaterThan(0);
       expect(out.nodemend.tasks.filter((t) => t.status === 'ok').length).toBeGreaterThanOrEqual(asserts);
     });
 
