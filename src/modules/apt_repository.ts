@@ -153,13 +153,20 @@ export default defineModule<Args>({
     }
     const dumpBefore = dumpSources(files);
     const dumpAfter = dumpSources(after);
-    const result = { repo: a.repo, state: a.state };
+    // apt_repository.py registers `diff: {}` unless a changed run is under --diff (below).
+    const result: Record<string, unknown> = { repo: a.repo, state: a.state, diff: {} };
     if (sameDump(dumpBefore, dumpAfter)) {
       return { changed: false, msg: a.state === 'present' ? `${r.source} already enabled` : `${r.source} not listed`, result };
     }
     const names = [...new Set([...dumpBefore.keys(), ...dumpAfter.keys()])].sort();
     const touched = names.filter((f) => dumpBefore.get(f) !== dumpAfter.get(f));
     const diff: FileDiff[] = touched.map((f) => ({ path: f, before: dumpBefore.get(f) ?? '', after: dumpAfter.get(f) ?? '' }));
+    // Changed under --diff: one pair per sources file, changed or not, /dev/null naming a side it is not on
+    // (Ansible's order is a Python set's, any; nodemend's is sorted).
+    const header = (dump: Map<string, string>, f: string) => (dump.has(f) ? f : '/dev/null');
+    if (ctx.diff) {
+      result.diff = names.map((f) => ({ before: dumpBefore.get(f) ?? '', after: dumpAfter.get(f) ?? '', before_header: header(dumpBefore, f), after_header: header(dumpAfter, f) }));
+    }
     const verb = a.state === 'absent' ? 'remove' : appendedTo ? 'add' : 'enable';
     const where = appendedTo ?? touched.join(', ');
     const what = `${r.source} ${a.state === 'absent' ? 'from' : appendedTo ? 'to' : 'in'} ${where}`;

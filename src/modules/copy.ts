@@ -182,6 +182,8 @@ async function planDirectoryCopy(ctx: ModuleContext, a: Args, top: string): Prom
       dest: `${at(posix.dirname(rel) === '.' ? '' : posix.dirname(rel)).replace(/\/?$/, '/')}`,
       mode: a.mode === 'preserve' ? src.mode : a.mode,
       srcName: posix.basename(rel),
+      // _get_diff_data's after_header: the controller file (source_full).
+      diffSource: file,
     });
     // force: false and the file there: the action plugin runs no module for it.
     const kept = plan.msg === KEPT_BY_FORCE;
@@ -209,7 +211,8 @@ async function planDirectoryCopy(ctx: ModuleContext, a: Args, top: string): Prom
     msg: changed.length ? changed.map((s) => s.plan.msg).join('; ') : `${entries.length} entries already as wanted`,
     done: changed.map((s) => s.plan.done ?? s.plan.msg).join('; '),
     diff: diff.length ? diff : undefined,
-    result: last ? lastResult(last, undefined) : { dest, src: shownSrc },
+    // Registered: the last module's `diff` (none if it had none); otherwise none, as the action's own result has none.
+    result: last ? { diff: undefined, ...lastResult(last, undefined) } : { dest, src: shownSrc, diff: undefined },
     apply: async () => {
       let lastApplied: Record<string, unknown> | void = undefined;
       for (const s of changed) {

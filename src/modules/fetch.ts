@@ -216,7 +216,8 @@ export default defineModule<Args>({
       msg: `${a.src} would be fetched to ${dest}${note ? ` (${note})` : ''}`,
       done: `${a.src} fetched to ${dest}${note ? ` (${note})` : ''}`,
       diff,
-      result: { file: a.src, dest, checksum: remoteSha, remote_checksum: remoteSha },
+      // action/fetch.py registers no `diff`: the plan's is shown only.
+      result: { file: a.src, dest, checksum: remoteSha, remote_checksum: remoteSha, diff: undefined },
       apply: () => {
         const content = p.content;
         // The bytes came with the plan (a small file): their own length is what was read.

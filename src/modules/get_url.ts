@@ -158,7 +158,9 @@ export default defineModule({
     const { plan, kept } = await planGetUrl(a, ctx);
     // get_url.py's early exit for a dest already right registers its own words when the flags change.
     const register = () => (kept ? { msg: 'file already exists but file attributes changed' } : {});
-    return withAttributes(plan, ctx, typeof plan.result?.dest === 'string' ? plan.result.dest : a.dest, a.attributes, register);
+    const planned = await withAttributes(plan, ctx, typeof plan.result?.dest === 'string' ? plan.result.dest : a.dest, a.attributes, register);
+    // get_url.py registers no `diff` (set_fs_attributes_if_different is given none): the plan's is shown only.
+    return { ...planned, result: { ...planned.result, diff: undefined } };
   },
 });
 

@@ -253,7 +253,8 @@ export default defineModule<Args>({
         )
         .join(', '),
       diff,
-      result,
+      // community.general's modprobe registers no `diff`: the plan's is shown only.
+      result: { ...result, diff: undefined },
       apply: async () => {
         const fields: Record<string, unknown> = {};
         let moduleChanged = unload;

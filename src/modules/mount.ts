@@ -232,17 +232,19 @@ export default defineModule<Args>({
     // is_bind_mounted: the path in the mount table (with the same source when one is given).
     const inTable = (src?: string) => mounts.has(m.name) && (src === undefined || mounts.get(m.name) === src);
     const result = (extra: Record<string, unknown> = {}) => ({ ...m, ...extra });
+    // ansible.posix's mount registers no `diff`: the fstab edit's is shown only.
+    const planned = { ...m, diff: undefined };
     const fileChanged = file.changed;
     const writeFile = async (): Promise<Record<string, unknown>> => ((fileChanged ? await file.apply!() : {}) ?? {}) as Record<string, unknown>;
 
     if (a.state === 'present' || a.state === 'absent_from_fstab') {
-      return { ...file, result: result(), msg: file.msg, done: file.msg, apply: fileChanged ? async () => result(await writeFile()) : undefined };
+      return { ...file, result: planned, msg: file.msg, done: file.msg, apply: fileChanged ? async () => result(await writeFile()) : undefined };
     }
     if (a.state === 'absent') {
       const isMounted = mounted || inTable();
       return {
         ...file,
-        result: result(),
+        result: planned,
         done: file.msg,
         apply: fileChanged
           ? async () => {
@@ -299,7 +301,7 @@ export default defineModule<Args>({
       msg: changed ? say(0) : `${m.name} is mounted as in ${m.fstab}`,
       done: say(1),
       diff: file.diff,
-      result: result(),
+      result: planned,
       apply: async () => {
         // The mount point is made first, then the line; a failed mount takes both back.
         const made = exists ? '' : (await ctx.conn.exec(sh`p=${m.name}; while [ ! -e "$p" ]; do printf '%s\\n' "$p"; p=$(dirname -- "$p"); done; mkdir -p -- ${m.name}`)).stdout;

@@ -156,6 +156,7 @@ export default defineModule<Args>({
     const dir = posix.dirname(a.dest);
     let dirOk = false;
     let edit: EditResult | undefined;
+    let before = '';
     const plan = await planTextEdit(
       ctx,
       {
@@ -168,11 +169,17 @@ export default defineModule<Args>({
         extra: sh`if test -e ${a.dest} || { test -d ${dir} && test -w ${dir}; }; then echo ${DIR_OK}; fi`,
         onExtra: (out) => (dirOk = out.trim() === DIR_OK),
       },
-      (t) => (edit = pamLimitsEdit(a, t, a.dest)),
+      (t) => {
+        before = t;
+        return (edit = pamLimitsEdit(a, t, a.dest));
+      },
     );
     if (!dirOk) throw new ModuleFailure(`directory ${dir} is not writable (check presence, access rights, use sudo)`);
     const msg = edit?.msg ?? '';
-    plan.result = { ...plan.result, msg };
+    // The module registers the whole file before and after on every run, --diff or not; a no_log task's
+    // texts are empty (nodemend computes no diff of a no_log task: README "Choices").
+    const diff = ctx.noLog ? { before: '', after: '' } : { before, after: edit?.text ?? before };
+    plan.result = { ...plan.result, msg, diff };
     plan.msg = msg;
     if (plan.changed) plan.done = msg;
     return plan;

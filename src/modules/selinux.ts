@@ -233,7 +233,8 @@ export default defineModule<Args>({
       msg: `would: ${said}`,
       // Ansible's msg, also when only its warnings say what happened (then empty).
       done: d.msg,
-      result,
+      // ansible.posix's selinux registers no `diff`: the plan's is shown only.
+      result: { ...result, diff: undefined },
       diff: d.newConfig !== undefined ? [{ path: a.configfile, before: probe.config!, after: d.newConfig }] : undefined,
       apply: async () => {
         if (d.newConfig !== undefined) await remote(writeFileAtomic(ctx.conn, a.configfile, d.newConfig, { expectSha: probe.configSha }));

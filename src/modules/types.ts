@@ -64,7 +64,10 @@ export interface ModuleContext {
   /** Commands run as the login user, whatever the task's become. */
   loginConn: RemoteShell;
   check: boolean;
+  /** --diff (or the task's `diff:`) and not no_log: a module computes its diff only then. */
   diff: boolean;
+  /** The task is no_log: a module whose Ansible twin registers file texts without --diff registers none. */
+  noLog?: boolean;
   facts: Facts;
   /** Every variable visible to the task (for templates). */
   vars: Record<string, unknown>;

@@ -17,7 +17,7 @@ import { raw, sh, type Raw } from '../transport/quote.js';
 import { parseStatLine, sha256, STAT_FIELDS_FORMAT, statFormatPrelude } from '../transport/remote-file.js';
 import { pathInfoOf } from './lib/path-info.js';
 import { expandTilde } from './lib/expand-path.js';
-import { attrDelta, attrFields, type WantedAttrs } from './lib/attrs.js';
+import { attrDelta, attrFields, type AttrDelta, type WantedAttrs } from './lib/attrs.js';
 import { boolArg, pathArg } from './lib/args.js';
 import { listArg } from '../load/module-args.js';
 import { parentWillExist, remoteFileWillExist } from './lib/planned-paths.js';
@@ -88,7 +88,7 @@ fi
 echo @LIST; cat "$l"
 echo @COMPARE
 if [ "$fmt" = zip ]; then
-  unzip -l "$a"
+  unzip -Z -T -s "$a"
   echo @SIZES
   while IFS= read -r n; do stat -c '%F|%s' -- "$dest/$n" 2>/dev/null || echo 'missing|0'; done < "$l"
 else
@@ -121,22 +121,62 @@ export function compareTar(diffOut: string, opts: { uid: number; want: WantedAtt
   return out;
 }
 
-/** zip: every member exists in dest (a directory where the archive has one), regular files with the same size. */
-export function compareZip(members: string[], listing: string, sizes: string[]): string[] {
-  const length = new Map<string, number>();
+/** A zip member as zipinfo `-T -s` lists it (ZipArchive.is_unarchived's line filter): its type letter and size. */
+export function zipInfo(listing: string): Map<string, { type: string; size: number }> {
+  const out = new Map<string, { type: string; size: number }>();
   for (const line of listing.split('\n')) {
-    const m = /^\s*(\d+)\s+\S+\s+\S+\s+(.+)$/.exec(line);
-    if (m) length.set(m[2], Number(m[1]));
+    const m = /^\s*(\S+)\s+\S+\s+\S+\s+(\d+)\s+\S+\s+\S+\s+(\S+)\s+(.+)$/.exec(line);
+    if (!m || (m[1].length !== 10 && m[1].length !== 7) || m[3].length !== 15 || !'dl-?'.includes(m[1][0])) continue;
+    out.set(m[4], { type: m[1][0], size: Number(m[2]) });
   }
-  const out: string[] = [];
-  members.forEach((n, i) => {
-    const [type, size] = (sizes[i] ?? 'missing|0').split('|');
-    if (type === 'missing') out.push(`${n}: missing`);
-    else if (n.endsWith('/') ? type !== 'directory' : type === 'directory') out.push(`${n}: type differs`);
-    // Sizes of regular files only: a stored symlink's "size" is its target's length.
-    else if (type.startsWith('regular') && length.has(n) && Number(size) !== length.get(n)) out.push(`${n}: Size differs`);
-  });
   return out;
+}
+
+/** Which of owner/group/mode differ on a member that is there (the flags of its itemized line). */
+export interface ZipAttrFlags {
+  mode?: boolean;
+  owner?: boolean;
+  group?: boolean;
+}
+
+/**
+ * zip: every member exists in dest as the type the archive has, regular files with the same size.
+ * `prepared` is what the module registers as `diff.prepared`: an rsync-style itemized line per member
+ * that changes, as is_unarchived writes it (`>f++++++.?? NAME` missing, `c...` another type, else
+ * `.f.s.p...??` with the letters of what differs; nodemend compares no mtime or CRC, so never `t`/`c`).
+ */
+export function compareZip(members: string[], listing: string, sizes: string[], attrs: (ZipAttrFlags | undefined)[] = []): { differences: string[]; prepared: string } {
+  const info = zipInfo(listing);
+  const differences: string[] = [];
+  let prepared = '';
+  members.forEach((n, i) => {
+    const z = info.get(n);
+    const ftype = n.endsWith('/') ? 'd' : z?.type === 'l' ? 'L' : 'f';
+    const [type, size] = (sizes[i] ?? 'missing|0').split('|');
+    if (type === 'missing') {
+      differences.push(`${n}: missing`);
+      prepared += `>${ftype}++++++.?? ${n}\n`;
+      return;
+    }
+    const is = type === 'directory' ? 'd' : type === 'symbolic link' ? 'L' : type.startsWith('regular') ? 'f' : '?';
+    if (is !== ftype) {
+      differences.push(`${n}: type differs`);
+      prepared += `c${ftype}++++++.?? ${n}\n`;
+      return;
+    }
+    const item = ['.', ftype, '.', '.', '.', '.', '.', '.', '.', '?', '?'];
+    // Sizes of regular files only: a stored symlink's "size" is its target's length.
+    if (is === 'f' && z && Number(size) !== z.size) {
+      differences.push(`${n}: Size differs`);
+      item[3] = 's';
+    }
+    const a = attrs[i];
+    if (a?.mode && ftype !== 'L') item[5] = 'p';
+    if (a?.owner) item[6] = 'o';
+    if (a?.group) item[6] = 'g';
+    if (item.some((c, k) => c !== '.' && k !== 1 && k < 9)) prepared += `${item.join('')} ${n}\n`;
+  });
+  return { differences, prepared };
 }
 
 /** The plan script's output: marker lines ("@LIST"...) open sections. */
@@ -232,27 +272,38 @@ set -- ${a.extra_opts.length ? a.extra_opts : raw('')}
     const handler = format === 'zip' ? 'ZipArchive' : 'TgzArchive';
     const uid = Number(head.find((l) => l.startsWith('UID '))?.slice(4) ?? 0);
     const members = nonEmpty(out.list);
+    // owner/group/mode per member that is there, when given.
+    const deltas: (AttrDelta | undefined)[] = [];
+    if (attrs) {
+      nonEmpty(out.attrs).forEach((line, i) => {
+        const name = members[i];
+        if (!name || line === 'missing') return;
+        const st = parseStatLine(name, line);
+        deltas[i] = attrDelta(st, { ...want, mode: st.type === 'link' ? undefined : want.mode });
+      });
+    }
     let differences: string[];
+    let prepared = '';
     if (format === 'zip') {
-      differences = compareZip(members, (out.compare ?? []).join('\n'), nonEmpty(out.sizes));
+      const flags = deltas.map((d) => d && { mode: 'mode' in d.after, owner: 'owner' in d.after, group: 'group' in d.after });
+      ({ differences, prepared } = compareZip(members, (out.compare ?? []).join('\n'), nonEmpty(out.sizes), flags));
     } else {
       const rc = Number(out.tarrc?.[0] ?? 2);
       const diffOut = (out.compare ?? []).join('\n');
       if (rc > 1) throw new ModuleFailure(`cannot compare the archive with ${a.dest}: ${diffOut.trim().split('\n').pop()}`, { ...base, rc });
       differences = compareTar(diffOut, { uid, want });
     }
-    if (attrs) {
-      nonEmpty(out.attrs).forEach((line, i) => {
-        const name = members[i];
-        if (!name || line === 'missing') return;
-        const st = parseStatLine(name, line);
-        const d = attrDelta(st, { ...want, mode: st.type === 'link' ? undefined : want.mode });
-        if (d.changed) differences.push(`${name}: ${Object.keys(d.after).join(', ')} differ`);
-      });
-    }
+    deltas.forEach((d, i) => d?.changed && differences.push(`${members[i]}: ${Object.keys(d.after).join(', ')} differ`));
     // As Ansible's exit_json: dest's stat (add_path_info), as it is now; a run reads it again after extracting.
     const destStat = head.find((l) => l.startsWith('DESTSTAT '))?.slice(9);
-    const result: Record<string, unknown> = { ...base, handler, ...(destStat ? pathInfoOf(a.dest, destStat) : {}), ...(a.list_files ? { files: members } : {}) };
+    const result: Record<string, unknown> = {
+      ...base,
+      handler,
+      ...(destStat ? pathInfoOf(a.dest, destStat) : {}),
+      ...(a.list_files ? { files: members } : {}),
+      // A zip's itemized changes, registered --diff or not (unarchive.py's `diff: {prepared}`); a tar registers none.
+      ...(prepared ? { diff: { prepared } } : {}),
+    };
     if (differences.length === 0) return { changed: false, msg: `${a.dest} already holds the archive's files`, result };
 
     const owner = a.owner ? (a.group ? `${a.owner}:${a.group}` : a.owner) : a.group ? `:${a.group}` : '';

@@ -369,6 +369,7 @@ async function runOnce(
       loginConn: conn ? recordingShell(withEnvironment(conn.as(undefined), environment), basisRec) : noConn,
       check,
       diff: diffOn && !noLog,
+      noLog,
       facts: target.facts,
       vars: scope,
       renderTemplate: (file, opts) => withFacts(target.facts, () => renderTemplateFile(file, { ...scope, ...TEMPLATE_MODULE_VARS }, opts)),

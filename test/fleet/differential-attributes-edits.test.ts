@@ -77,6 +77,8 @@ describe.each(MODES)('text edits and get_url: %s', (mode) => {
     const keys = mode === 'check' && reg === 'ini_flags' ? ['failed', 'msg', 'diff'] : ['changed', 'failed', 'msg', 'diff'];
     const [n, a] = sameKeys(edits.nodemend[mode].registered[reg], edits.ansible[mode].registered[reg], keys);
     expect(n, edits.nodemend[mode].output).toEqual(a);
+    // A diff only where Ansible registers one (get_url: never).
+    expect('diff' in edits.nodemend[mode].registered[reg]).toBe('diff' in edits.ansible[mode].registered[reg]);
   });
   it('the same flags on the host afterwards', () => {
     expect(edits.nodemend[mode].registered.flags.stdout_lines).toEqual(edits.ansible[mode].registered.flags.stdout_lines);

@@ -176,6 +176,22 @@ describe.each(MODES)('%s', (mode) => {
   });
 });
 
+describe.each(MODES)('%s', (mode) => {
+  // community.general 6.6.2's modprobe registers no `diff`, --diff or not (the persistence files' changes are nodemend's output only).
+  it('the same registered diff: none', () => {
+    const diffs = (c: typeof loading, names: string[], tool: 'ansible' | 'nodemend') => names.map((r) => [r, 'diff' in c[tool][mode].registered[r], c[tool][mode].registered[r].diff]);
+    for (const [c, names] of [
+      [loading, LOADING],
+      [persistence, PERSISTENCE],
+    ] as const) {
+      expect(diffs(c, names, 'nodemend'), c.nodemend[mode].output).toEqual(diffs(c, names, 'ansible'));
+      expect(diffs(c, names, 'ansible').filter(([, has]) => has)).toEqual([]);
+    }
+    // A task that writes a persistence file, so nodemend had a diff to show (and, before, to register).
+    if (mode === 'check') expect(persistence.nodemend.check.changed['loaded and persisted with a parameter']).toBe(true);
+  });
+});
+
 describe.each(['run', 'rerun'] as const)('%s', (mode) => {
   it('persistence: the same modules-load.d and modprobe.d files, byte for byte, and calls', () => {
     for (const p of [...FILES, MODULES_TABLE, MODPROBE_LOG]) expect(persistence.nodemend[mode].files[p], p).toEqual(persistence.ansible[mode].files[p]);

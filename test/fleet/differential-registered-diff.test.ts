@@ -12,14 +12,18 @@
  * task's pair has empty texts (nodemend never computes a no_log task's diff). The harness runs
  * check as --check --diff, run and rerun with --diff.
  */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { differential, MODES } from '../setup/ansible-differential.js';
+import { differential, MODES, type FileState, type TaskOutcome } from '../setup/ansible-differential.js';
 import { itsSameAsAnsible } from '../setup/differential-same.js';
-import { HOSTS } from '../setup/fleet.js';
+import { HOSTS, onHostAsRoot } from '../setup/fleet.js';
 
 const d = differential(HOSTS.ansibleModules[0], 'h18b-diff');
 
-const SAME = ['li_create', 'li_add', 'li_same', 'li_mode', 'li_nodiff', 'li_absent', 'bi_add', 'bi_owner', 'rep', 'rep_same'];
+const SAME = ['li_create', 'li_add', 'li_same', 'li_mode', 'li_nodiff', 'li_absent', 'bi_add', 'bi_owner', 'rep', 'rep_same', 'rep_mode'];
 const edits = d.case('registered diff of lineinfile, blockinfile and replace: changed, unchanged, attributes, diff: false', {
   tasks: `
     - name: lineinfile creates
@@ -53,6 +57,9 @@ const edits = d.case('registered diff of lineinfile, blockinfile and replace: ch
     - name: replace finds nothing
       replace: { path: "{{ dir }}/h", regexp: "zzz", replace: "0" }
       register: rep_same
+    - name: replace finds nothing, mode changes
+      replace: { path: "{{ dir }}/h2", regexp: "zzz", replace: "0", mode: "0600" }
+      register: rep_mode
     - name: blockinfile owner by name
       blockinfile: { path: "{{ dir }}/k", block: x, owner: root }
       register: bi_named
@@ -61,7 +68,7 @@ const edits = d.case('registered diff of lineinfile, blockinfile and replace: ch
       no_log: true
       register: li_secret
   `,
-  files: { f: 'a\n', g: { content: 'y\n', owner: 'ops' }, h: 'foo\n', k: { content: 'y\n', owner: 'ops' }, s: 'x\n' },
+  files: { f: 'a\n', g: { content: 'y\n', owner: 'ops' }, h: 'foo\n', h2: 'foo\n', k: { content: 'y\n', owner: 'ops' }, s: 'x\n' },
 });
 
 beforeAll(() => d.run(), 600_000);
@@ -83,7 +90,8 @@ describe.each(MODES)('%s', (mode) => {
       expect(r.bi_owner.diff[1]).toMatchObject({ before: { owner: expect.any(Number) }, after: { owner: 0 } });
       expect(r.rep.diff).toEqual({ before_header: '<dir>/h', before: 'foo\n', after_header: '<dir>/h', after: 'f00\n' });
     }
-    expect('diff' in r.rep_same).toBe(false);
+    expect('diff' in r.rep_same || 'diff' in r.rep_mode).toBe(false);
+    expect(r.rep_mode.changed).toBe(mode !== 'rerun');
   });
 
   it('documented: an owner given by name reads as the name, where Ansible has its uid', () => {
@@ -288,5 +296,216 @@ describe.each(MODES)('copy, template, ini_file, sysctl: %s', (mode) => {
     expect(a).toEqual([{ before_header: '<dir>/s', before: '', after_header: expect.any(String), after: expect.stringContaining('hidden') }]);
     expect(JSON.stringify(a)).not.toContain('secret\\n');
     expect(n).toEqual([]);
+  });
+});
+
+/*
+ * The modules whose registered `diff` was nodemend's own list, on node23 (paths /tmp/nmdiff-h21c-diff-*,
+ * /etc/apt/sources.list.d/nmdiff-h21c-*.list; the archives on the controller in /tmp/nmdiff-h21c-src).
+ * 2.14's get_url (set_fs_attributes_if_different given no diff), action/fetch.py, ansible.posix's mount
+ * register no `diff`; apt_repository.py `{}`, and under --diff when it changes one
+ * `{before, after, before_header, after_header}` per sources file (`/dev/null` for the side a file
+ * is not on); community.general's pam_limits `{before, after}`, the whole file, on every run;
+ * unarchive.py `{prepared: ...}` for a zip (ZipArchive.is_unarchived's itemized lines, --diff or not),
+ * none for a tar; copy of a controller directory (action/copy.py run()) the last module's with one file,
+ * none with more. Documented differences (README "Choices"): a no_log pam_limits registers empty
+ * texts, and apt_repository's pairs come sorted by file (Ansible's come in a Python set's order,
+ * compared here as a set). modprobe and selinux register none either: their own differential files
+ * (differential-modprobe, differential-selinux) assert it on their stand-ins.
+ */
+const f = differential(HOSTS.ansibleModules[0], 'h21c-diff');
+const SRC = '/tmp/nmdiff-h21c-src';
+const GOT = 'got\n';
+const APT = '/etc/apt/sources.list.d';
+const MORE = ['gu_attr', 'gu_same', 'gu_nodiff', 'ft', 'ft_nodiff', 'mt_add', 'mt_same', 'mt_nodiff', 'pl_add', 'pl_same', 'pl_nodiff', 'uz_new', 'uz_nodiff', 'ut_new', 'cp_tree', 'cp_one'];
+const more = f.case('registered diff of get_url, fetch, mount, pam_limits, a zip and a tar unarchive', {
+  tasks: `
+    - name: get_url dest already right, mode changes
+      get_url: { url: "http://127.0.0.1:9/never", dest: "{{ dir }}/got", checksum: "sha256:${createHash('sha256').update(GOT).digest('hex')}", mode: "0600" }
+      register: gu_attr
+    - name: get_url dest already right
+      get_url: { url: "http://127.0.0.1:9/never", dest: "{{ dir }}/got", checksum: "sha256:${createHash('sha256').update(GOT).digest('hex')}" }
+      register: gu_same
+    - name: get_url diff false
+      get_url: { url: "http://127.0.0.1:9/never", dest: "{{ dir }}/got2", checksum: "sha256:${createHash('sha256').update(GOT).digest('hex')}", mode: "0600" }
+      diff: false
+      register: gu_nodiff
+    - name: a file that changes on every run
+      shell: date +%s%N > "{{ dir }}/ts"
+      check_mode: false
+    - name: fetch it
+      fetch: { src: "{{ dir }}/ts", dest: "{{ playbook_dir }}/fetched/", flat: true }
+      check_mode: false
+      register: ft
+    - name: fetch it, diff false
+      fetch: { src: "{{ dir }}/ts", dest: "{{ playbook_dir }}/fetched2/", flat: true }
+      check_mode: false
+      diff: false
+      register: ft_nodiff
+    - name: mount adds to fstab
+      mount: { path: /srv/nmdiff-h21c-a, src: /dev/sda1, fstype: ext4, state: present, fstab: "{{ dir }}/fstab" }
+      register: mt_add
+    - name: mount same
+      ansible.posix.mount: { path: /srv/nmdiff-h21c-b, src: /dev/sdb1, fstype: ext4, state: present, fstab: "{{ dir }}/fstab" }
+      register: mt_same
+    - name: mount diff false
+      mount: { path: /srv/nmdiff-h21c-c, src: /dev/sdc1, fstype: ext4, state: present, fstab: "{{ dir }}/fstab" }
+      diff: false
+      register: mt_nodiff
+    - name: pam_limits adds
+      pam_limits: { dest: "{{ dir }}/limits.conf", domain: ops, limit_type: soft, limit_item: nofile, value: 1024 }
+      register: pl_add
+    - name: pam_limits same
+      community.general.pam_limits: { dest: "{{ dir }}/limits.conf", domain: "*", limit_type: hard, limit_item: core, value: 0 }
+      register: pl_same
+    - name: pam_limits diff false
+      pam_limits: { dest: "{{ dir }}/limits.conf", domain: ops, limit_type: hard, limit_item: nofile, value: 2048 }
+      diff: false
+      register: pl_nodiff
+    - name: pam_limits no_log
+      pam_limits: { dest: "{{ dir }}/limits.conf", domain: ops, limit_type: soft, limit_item: nproc, value: 99 }
+      no_log: true
+      register: pl_secret
+    - name: unarchive a zip
+      unarchive: { src: ${SRC}/a.zip, dest: "{{ dir }}/z" }
+      register: uz_new
+    - name: unarchive a zip, diff false
+      unarchive: { src: ${SRC}/a.zip, dest: "{{ dir }}/z2" }
+      diff: false
+      register: uz_nodiff
+    - name: unarchive a tar
+      unarchive: { src: ${SRC}/a.tgz, dest: "{{ dir }}/t" }
+      register: ut_new
+    - name: copy a controller directory of two files
+      copy: { src: tree/, dest: "{{ dir }}/ctree/" }
+      register: cp_tree
+    - name: copy a controller directory of one file
+      copy: { src: one/, dest: "{{ dir }}/cone/" }
+      register: cp_one
+  `,
+  controllerFiles: { 'files/tree/a.txt': 'a\n', 'files/tree/sub/b.txt': 'b\n', 'files/one/x.txt': 'x\n' },
+  files: {
+    got: GOT,
+    got2: GOT,
+    fstab: '/dev/sdb1 /srv/nmdiff-h21c-b ext4 defaults 0 0\n',
+    'limits.conf': '# limits\n*\thard\tcore\t0\n',
+    z: { dir: true },
+    z2: { dir: true },
+    t: { dir: true },
+  },
+});
+
+const APTS = ['ar_add', 'ar_nodiff', 'ar_rm', 'ar_same'];
+const apt = f.case('registered diff of apt_repository: {} unless changed under --diff, then a pair per sources file', {
+  paths: [`${APT}/nmdiff-h21c-a.list`, `${APT}/nmdiff-h21c-b.list`],
+  tasks: `
+    - name: apt_repository adds a file
+      apt_repository: { repo: "deb http://127.0.0.1:9/nmdiff-h21c-a bookworm main", filename: nmdiff-h21c-a, update_cache: false }
+      register: ar_add
+    - name: apt_repository adds another, diff false
+      apt_repository: { repo: "deb http://127.0.0.1:9/nmdiff-h21c-b bookworm main", filename: nmdiff-h21c-b, update_cache: false }
+      diff: false
+      register: ar_nodiff
+    - name: apt_repository removes it
+      apt_repository: { repo: "deb http://127.0.0.1:9/nmdiff-h21c-b bookworm main", state: absent, update_cache: false }
+      register: ar_rm
+    - name: apt_repository already there
+      apt_repository: { repo: "deb http://127.0.0.1:9/nmdiff-h21c-a bookworm main", filename: nmdiff-h21c-a, update_cache: false }
+      register: ar_same
+  `,
+});
+
+beforeAll(async () => {
+  // The archives, from one tree: a file, a directory with a file, a symlink (zip -y stores it as one).
+  rmSync(SRC, { recursive: true, force: true });
+  mkdirSync(`${SRC}/tree/sub`, { recursive: true });
+  writeFileSync(`${SRC}/tree/a.txt`, 'alpha\n', { mode: 0o644 });
+  writeFileSync(`${SRC}/tree/sub/b c.txt`, 'b\n', { mode: 0o644 });
+  chmodSync(`${SRC}/tree/sub`, 0o755);
+  symlinkSync('a.txt', `${SRC}/tree/link`);
+  await promisify(execFile)('sh', ['-c', `cd ${SRC}/tree && zip -qry ../a.zip . && tar czf ../a.tgz .`]);
+  // Ansible's apt_repository needs python3-apt; both tools' zip handling needs unzip (and its zipinfo).
+  await onHostAsRoot(
+    f.host,
+    'command -v unzip >/dev/null && python3 -c "import apt" 2>/dev/null || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=120 unzip python3-apt >/dev/null; }',
+  );
+  await f.run();
+}, 900_000);
+
+/** apt_repository's list of pairs as a set (Ansible's order is a Python set's). */
+const byFile = (v: unknown): unknown => (Array.isArray(v) ? [...v].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))) : v);
+
+describe.each(MODES)('get_url, fetch, mount, pam_limits, unarchive, apt_repository: %s', (mode) => {
+  it('the same changed flags and files', () => {
+    // ts holds the time it was written: its content differs, its existence does not.
+    const files = (run: { files: Record<string, FileState> }) => ({ ...run.files, ts: run.files.ts?.type });
+    // Documented (README "Choices"): Ansible's unarchive skips a tar in --check; nodemend predicts the run.
+    const tar = 'unarchive a tar';
+    const asAnsible = (t: TaskOutcome) => (mode === 'check' && t.name === tar ? { ...t, status: 'skipped', changed: false } : t);
+    if (mode === 'check') expect(more.nodemend.check.changed[tar]).toBe(true);
+    for (const c of [more, apt]) {
+      expect(c.nodemend[mode].tasks.map(asAnsible), c.nodemend[mode].output).toEqual(c.ansible[mode].tasks);
+      expect(files(c.nodemend[mode])).toEqual(files(c.ansible[mode]));
+    }
+    expect(more.nodemend[mode].files.ts.type).toBe('file');
+  });
+
+  it.each([...MORE.map((n) => [more, n] as const), ...APTS.map((n) => [apt, n] as const)])('%#: the same registered diff (or none)', (c, name) => {
+    const n = c.nodemend[mode].registered[name];
+    const a = c.ansible[mode].registered[name];
+    // copy's after_header names the controller file in both, under each tool's own directory.
+    const shape = (v: unknown) => (name.startsWith('cp_') ? sansSource(v) : byFile(v));
+    expect({ name, has: 'diff' in n, diff: shape(n.diff) }, c.nodemend[mode].output).toEqual({ name, has: 'diff' in a, diff: shape(a.diff) });
+  });
+
+  // What Ansible registers, so the comparison above cannot pass on two wrong answers.
+  it("Ansible: none for get_url, fetch, mount and a tar; pam_limits' whole file; a zip's itemized lines; apt_repository's {} or pairs", () => {
+    const r = more.ansible[mode].registered;
+    for (const k of ['gu_attr', 'gu_same', 'ft', 'ft_nodiff', 'mt_add', 'mt_same', 'ut_new', 'cp_tree']) expect('diff' in r[k], k).toBe(false);
+    if (mode === 'rerun') expect(r.cp_one.diff).toEqual({ before: { path: '<dir>/cone/x.txt' }, after: { path: '<dir>/cone/x.txt' } });
+    else expect(r.cp_one.diff).toEqual([{ before: '', after_header: expect.stringMatching(/\/files\/one\/x\.txt$/), after: 'x\n' }]);
+    expect(r.ft.changed && r.mt_add.changed !== (mode === 'rerun')).toBe(true);
+    expect(r.gu_attr.changed).toBe(mode !== 'rerun');
+    const limits = '# limits\n*\thard\tcore\t0\n';
+    if (mode === 'check') expect(r.pl_add.diff).toEqual({ before: limits, after: `${limits}ops\tsoft\tnofile\t1024\n` });
+    expect(r.pl_same.diff.before).toBe(r.pl_same.diff.after);
+    expect(r.pl_nodiff.diff.after).toContain('ops\thard\tnofile\t2048\n');
+    if (mode === 'rerun') expect('diff' in r.uz_new || 'diff' in r.uz_nodiff).toBe(false);
+    else for (const k of ['uz_new', 'uz_nodiff']) expect(r[k].diff, k).toEqual({ prepared: expect.stringMatching(/^(>[dfL]\+{6}\.\?\? \S.*\n)+$/) });
+    if (mode !== 'rerun') expect(r.uz_new.diff.prepared.split('\n').sort()).toEqual(['', '>L++++++.?? link', '>d++++++.?? sub/', '>f++++++.?? a.txt', '>f++++++.?? sub/b c.txt']);
+    const p = apt.ansible[mode].registered;
+    type Pair = { before: string; after: string; before_header: string; after_header: string };
+    const pair = (f: string, before: string, after: string): Pair => ({
+      before: before && `${before}\n`,
+      after: after && `${after}\n`,
+      before_header: before ? f : '/dev/null',
+      after_header: after ? f : '/dev/null',
+    });
+    const [ra, rb] = ['a', 'b'].map((x) => `deb http://127.0.0.1:9/nmdiff-h21c-${x} bookworm main`);
+    // A pair for every sources file, changed or not: the host's own sources.list reads the same on both sides.
+    const ours = (v: Pair[]) => {
+      const [mine, others] = [v.filter((x) => JSON.stringify(x).includes('nmdiff-h21c')), v.filter((x) => !JSON.stringify(x).includes('nmdiff-h21c'))];
+      expect(others.length).toBeGreaterThan(0);
+      for (const o of others) expect(o.after === o.before && o.after_header === o.before_header).toBe(true);
+      return byFile(mine);
+    };
+    expect(p.ar_nodiff.diff).toEqual({});
+    if (mode === 'check') {
+      expect(ours(p.ar_add.diff)).toEqual([pair(`${APT}/nmdiff-h21c-a.list`, '', ra)]);
+      expect(p.ar_rm.diff).toEqual({});
+      expect(ours(p.ar_same.diff)).toEqual([pair(`${APT}/nmdiff-h21c-a.list`, '', ra)]);
+    } else {
+      if (mode === 'run') expect(ours(p.ar_add.diff)).toEqual([pair(`${APT}/nmdiff-h21c-a.list`, '', ra)]);
+      else expect(p.ar_add.diff).toEqual({});
+      expect(ours(p.ar_rm.diff)).toEqual(byFile([pair(`${APT}/nmdiff-h21c-a.list`, ra, ra), pair(`${APT}/nmdiff-h21c-b.list`, rb, '')]));
+      expect(p.ar_same.diff).toEqual({});
+    }
+  });
+
+  it('documented: a no_log pam_limits registers empty texts, where Ansible holds the file', () => {
+    const n = more.nodemend[mode].registered.pl_secret;
+    const a = more.ansible[mode].registered.pl_secret;
+    expect(a.diff.after).toContain('ops\tsoft\tnproc\t99\n');
+    expect(n.diff).toEqual({ before: '', after: '' });
   });
 });

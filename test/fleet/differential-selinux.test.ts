@@ -474,6 +474,14 @@ describe('selinux module: same result as ansible.posix.selinux', () => {
     }
   }
 
+  // ansible.posix's selinux registers no `diff`, --diff or not (the config's change is nodemend's output only).
+  it.each(MODES)('%s: the same registered diff: none', (mode) => {
+    const diffs = (tool: 'ansible' | 'nodemend') => plain.flatMap(([c, names]) => names.map((n) => [n, 'diff' in (c[tool][mode].registered[n] ?? {})]));
+    expect(diffs('nodemend')).toEqual(diffs('ansible'));
+    expect(diffs('ansible').filter(([, has]) => has)).toEqual([]);
+    if (mode !== 'rerun') expect(edits.nodemend[mode].changed).toMatchObject({ [edits.nodemend[mode].tasks[0].name]: true });
+  });
+
   it("the config rewrites are the release's: CRLF and the missing final newline gone, lines appended", () => {
     const files = edits.ansible.run.files as Record<string, { content: string }>;
     expect(files.crlf.content).toBe('SELINUX=enforcing\nSELINUXTYPE=targeted\n# last\nSELINUX=enforcing\n');

@@ -152,7 +152,8 @@ function attributesRegistered(o: TextEditOptions): AttributesRegister | undefine
  * ini_file: its one content pair, changed or not (attribute changes are not in it).
  */
 function registeredDiff(ctx: ModuleContext, o: TextEditOptions, probe: FileProbe, before: string, r: EditResult, d: AttrDelta | undefined): { diff?: unknown } {
-  if (o.ansibleDiff === 'replace') return ctx.diff && r.changed ? { diff: { before_header: o.path, before, after_header: o.path, after: r.text } } : {};
+  // replace.py registers its pair only for a text change under --diff; an attributes-only change none (the plan's pair is shown only).
+  if (o.ansibleDiff === 'replace') return { diff: ctx.diff && r.changed ? { before_header: o.path, before, after_header: o.path, after: r.text } : undefined };
   const header = (what: string) => ({ before_header: `${o.path} (${what})`, after_header: `${o.path} (${what})` });
   // do_ini reads the file as Python text (utf-8-sig, universal newlines): no BOM, LF line ends.
   if (o.ansibleDiff === 'ini') return { diff: { before: ctx.diff ? before.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n') : '', after: ctx.diff ? r.text : '', ...header('content') } };
