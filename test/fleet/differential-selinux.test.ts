@@ -479,7 +479,8 @@ describe('selinux module: same result as ansible.posix.selinux', () => {
     const diffs = (tool: 'ansible' | 'nodemend') => plain.flatMap(([c, names]) => names.map((n) => [n, 'diff' in (c[tool][mode].registered[n] ?? {})]));
     expect(diffs('nodemend')).toEqual(diffs('ansible'));
     expect(diffs('ansible').filter(([, has]) => has)).toEqual([]);
-    if (mode !== 'rerun') expect(edits.nodemend[mode].changed).toMatchObject({ [edits.nodemend[mode].tasks[0].name]: true });
+    // A config rewrite changed (so nodemend had a diff to show, and before, to register).
+    if (mode !== 'rerun') expect(Object.entries(edits.nodemend[mode].changed).some(([task, changed]) => task !== 'facts' && changed)).toBe(true);
   });
 
   it("the config rewrites are the release's: CRLF and the missing final newline gone, lines appended", () => {
