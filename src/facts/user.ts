@@ -6,7 +6,7 @@
  * collectors: a setup whose filter selects one re-reads only that one.
  *
  * env.py copies os.environ: the environment the process started with. Here that is
- * /proc/$$/environ of the shell that runs the fact command (what any command nodemend runs
+ * /proc/$$/environ of an `sh -c` started to run the fact command (what any command nodemend runs
  * as that user gets), NUL-separated so a value may hold newlines. user.py takes the name
  * from getpass.getuser() (the first non-empty LOGNAME, USER, LNAME, USERNAME, else the real
  * uid's passwd name), its passwd entry by that name (else by the real uid), and the ids from
@@ -73,7 +73,10 @@ export function parseEnviron(out: string): Record<string, string> {
 export const environment: FactDef<Record<string, string>> = {
   name: 'environment',
   description: "The play user's environment, as Ansible's ansible_env (read as the play's become user)",
-  command: 'cat /proc/$$/environ 2>/dev/null || env -0',
+  // Its own `sh -c`: a persistent-shell command runs in a subshell of the server, whose $$ and
+  // /proc/$$/environ are the server's (started by sudo, without the PWD a shell exports to the
+  // processes it starts, as /bin/sh -c gives Ansible's Python).
+  command: "sh -c 'cat /proc/$$/environ 2>/dev/null || env -0'",
   parse: (out) => parseEnviron(out),
   asPlayUser: true,
 };
