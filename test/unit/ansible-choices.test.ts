@@ -87,7 +87,7 @@ const PLAYBOOKS = {
   main: `- hosts: here
   gather_facts: false
   tasks:
-    - copy: { content: "{{ ansible_forks }}", dest: "{{ dir }}/forks" }
+    - copy: { content: "forks={{ ansible_forks }}", dest: "{{ dir }}/forks" }
     - file: { path: "{{ dir }}/m755", state: touch, mode: 755 }
     - file: { path: "{{ dir }}/m0644", state: touch, mode: 0644 }
 - hosts: four
@@ -168,8 +168,8 @@ const mode = (tool: Tool, file: string): string => (statSync(join(dirOf(tool, 'm
 describe('--forks defaults to 50 (Ansible: 5)', () => {
   it('ansible_forks without --forks', () => {
     expect(results.ansible.main.out).toContain('PLAY RECAP');
-    const forks = (tool: Tool) => Number(readFileSync(join(dirOf(tool, 'main'), 'forks'), 'utf8'));
-    expect({ ansible: forks('ansible'), nodemend: forks('nodemend') }).toEqual({ ansible: 5, nodemend: 50 });
+    const forks = (tool: Tool) => readFileSync(join(dirOf(tool, 'main'), 'forks'), 'utf8');
+    expect({ ansible: forks('ansible'), nodemend: forks('nodemend') }).toEqual({ ansible: 'forks=5', nodemend: 'forks=50' });
   });
 });
 
