@@ -25,7 +25,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { raw, sh, type Raw } from '../transport/quote.js';
-import { DIRNAME_FN, parseStatLine, probeFile, STAT_FIELDS_FORMAT, writeFileAtomic, type FileProbe } from '../transport/remote-file.js';
+import { DIRNAME_FN, parseStatLine, probeFile, pyTime, STAT_FIELDS_FORMAT, writeFileAtomic, type FileProbe } from '../transport/remote-file.js';
 import { defineModule, ModuleFailure, type FileDiff, type ModuleContext, type Plan } from './types.js';
 import {
   ansibleAttrPair,
@@ -127,8 +127,10 @@ function extraScript(a: Args, check: boolean): Raw | undefined {
     // execute_diff_peek: a NUL byte in the first 8192 bytes (an unreadable path reads as text).
     return sh`echo @@peek; head -c 8192 -- ${a.path} 2>/dev/null | od -An -tx1 | grep -q ' 00' && echo binary`;
   }
-  if (a.recurse) parts.push(sh`echo @@tree; [ -d ${a.path} ] && ${treeListing(a.path, a.follow)}`.text);
   const t = times(a);
+  // The directory's own times before the walks below read it (relatime would give it a new atime), as 2.14 reads them first.
+  if (a.recurse && (t.m !== null || t.a !== null)) parts.push(sh`echo @@toptimes; find -L ${a.path} -maxdepth 0 -printf '%T@ %A@\n' 2>/dev/null`.text);
+  if (a.recurse) parts.push(sh`echo @@tree; [ -d ${a.path} ] && ${treeListing(a.path, a.follow)}`.text);
   if (a.recurse && (t.m !== null || t.a !== null)) parts.push(treeTimesListing(a.path, a.follow, t).text);
   const formatted = (['m', 'a'] as const).filter((k) => t[k] !== null && t[k] !== 'now');
   // The seconds a wall-clock time is in the host's time zone (time.mktime there).
@@ -367,6 +369,14 @@ function addTreeTimes(ch: Change, a: Args, ex: Record<string, string[]>, path: s
   ch.cmds.push(cmd);
 }
 
+/** The directory's own times as the plan read them before its walks (@@toptimes), as Python's floats. */
+function topTimes(ex: Record<string, string[]>): Pick<FileProbe, 'mtime' | 'atime'> | undefined {
+  const [m, at] = (ex.toptimes?.[0] ?? '').split(' ');
+  if (!m || !at) return undefined;
+  const float = (v: string) => pyTime(v.split('.')[0], v.split('.')[1]);
+  return { mtime: float(m), atime: float(at) };
+}
+
 /** The path as Ansible's exit_json describes it (add_path_info), under the state this task reports. */
 function fileResult(a: Args, st: FileProbe, state: string): Record<string, unknown> {
   return { path: a.path, ...pathInfo(st), state };
@@ -510,7 +520,7 @@ async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Reco
     }
     addTreeTimes(ch, a, ex, p.realPath);
   }
-  addTimes(ch, a, p.realPath, p, ex);
+  addTimes(ch, a, p.realPath, topTimes(ex) ?? p, ex);
   return finish(ctx, a, p, 'directory', ch, p.realPath);
 }
 

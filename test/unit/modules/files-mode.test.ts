@@ -146,7 +146,10 @@ describe('recursive times', () => {
       utimesSync(join(root, 't/sub/b'), 1000, 2000.5);
       const secs = execFileSync('date', ['-d', '1970-01-01 00:33:20', '+%s'], { encoding: 'utf8' }).trim();
       const spec = { m: { text: '1970-01-01 00:33:20' }, a: null };
-      const run = (follow: boolean) => execFileSync('sh', ['-c', String(treeTimesListing(t, follow, spec))], { encoding: 'utf8' }).trim().split('\n');
+      const run = (follow: boolean) =>
+        execFileSync('sh', ['-c', String(treeTimesListing(t, follow, spec))], { encoding: 'utf8' })
+          .trim()
+          .split('\n');
       // The time is read in the machine's zone: only where that is UTC does t/a's mtime match.
       const off = Number(secs) === 2000 ? 0 : 1;
       // a, sub, sub/b, l (tf), ld (out): 5; with follow out/x too.
