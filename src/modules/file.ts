@@ -25,7 +25,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { raw, sh, type Raw } from '../transport/quote.js';
-import { DIRNAME_FN, parseStatLine, probeFile, STAT_FIELDS_FORMAT, writeFileAtomic, type FileProbe } from '../transport/remote-file.js';
+import { DIRNAME_FN, parseStatLine, probeFile, pyTime, STAT_FIELDS_FORMAT, writeFileAtomic, type FileProbe } from '../transport/remote-file.js';
 import { defineModule, ModuleFailure, type FileDiff, type ModuleContext, type Plan } from './types.js';
 import {
   ansibleAttrPair,
@@ -48,7 +48,7 @@ import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { forgetPlannedPath, parentWillExist, pathWouldExist, planDirectoryLevels, plannedProbe, planPathState } from './lib/planned-paths.js';
 import { applyMode, chmodArgument, formatMode, parseMode } from './lib/mode.js';
 import { remote, run, runAndStat } from './lib/remote.js';
-import { parseTree, planTree, TREE_FAILED, treeListing } from './lib/file-tree.js';
+import { parseTree, planTree, TREE_FAILED, treeListing, treeTimesCommand, treeTimesListing } from './lib/file-tree.js';
 import { pathInfo } from './lib/path-info.js';
 import { ATTRIBUTES_ALIAS, attributesFields, withAttributes } from './lib/attributes.js';
 
@@ -127,8 +127,11 @@ function extraScript(a: Args, check: boolean): Raw | undefined {
     // execute_diff_peek: a NUL byte in the first 8192 bytes (an unreadable path reads as text).
     return sh`echo @@peek; head -c 8192 -- ${a.path} 2>/dev/null | od -An -tx1 | grep -q ' 00' && echo binary`;
   }
-  if (a.recurse) parts.push(sh`echo @@tree; [ -d ${a.path} ] && ${treeListing(a.path, a.follow)}`.text);
   const t = times(a);
+  // The directory's own times before the walks below read it (relatime would give it a new atime), as 2.14 reads them first.
+  if (a.recurse && (t.m !== null || t.a !== null)) parts.push(sh`echo @@toptimes; find -L ${a.path} -maxdepth 0 -printf '%T@ %A@\n' 2>/dev/null`.text);
+  if (a.recurse) parts.push(sh`echo @@tree; [ -d ${a.path} ] && ${treeListing(a.path, a.follow)}`.text);
+  if (a.recurse && (t.m !== null || t.a !== null)) parts.push(treeTimesListing(a.path, a.follow, t).text);
   const formatted = (['m', 'a'] as const).filter((k) => t[k] !== null && t[k] !== 'now');
   // The seconds a wall-clock time is in the host's time zone (time.mktime there).
   if (formatted.length) parts.push(['echo @@times', ...formatted.map((k) => sh`echo ${k} $(date -d ${(t[k] as { text: string }).text} +%s)`.text)].join('; '));
@@ -155,7 +158,8 @@ function extraScript(a: Args, check: boolean): Raw | undefined {
     // Whether a directory there is empty (force replaces only an empty one).
     parts.push(sh`echo @@dirents; [ -d ${a.path} ] && [ ! -L ${a.path} ] && ls -A -- ${a.path} | head -n 1`.text);
     // What load_file_common_arguments follows to once the link exists: src's real path.
-    if ((a.mode ?? a.owner ?? a.group) !== undefined && a.follow) {
+    // Times go to the final target with or without follow (os.utime follows the link).
+    if (((a.mode ?? a.owner ?? a.group) !== undefined && a.follow) || t.m !== null || t.a !== null) {
       parts.push(sh`echo @@target; [ -e ${resolved} ] && readlink -f -- ${resolved} && stat -L -c ${STAT_FIELDS_FORMAT} -- ${resolved}`.text);
       // What the path leads to now: in --check, where ensure_symlink makes no link, the attributes compare with it.
       parts.push(sh`echo @@current; [ -e ${a.path} ] && readlink -f -- ${a.path} && stat -L -c ${STAT_FIELDS_FORMAT} -- ${a.path}`.text);
@@ -342,6 +346,37 @@ function addTimes(ch: Change, a: Args, path: string, was: Pick<FileProbe, 'mtime
   });
 }
 
+/**
+ * modification_time / access_time on every entry below a directory with `recurse`, as
+ * recursive_set_attributes' update_timestamp_for_file (the plan's @@treetimes): through each link
+ * to its final target, `now` a change on every run, a formatted time where an entry's differs. A
+ * link below that leads nowhere fails the task, with Ansible's message, before anything is
+ * changed (README "Choices": 2.14 fails at it, after the entries its walk met first).
+ */
+function addTreeTimes(ch: Change, a: Args, ex: Record<string, string[]>, path: string) {
+  const t = timeTargets(a, ex);
+  if (t.m === null && t.a === null) return;
+  const [dangling] = ex.treedangling ?? [];
+  if (dangling) throw new ModuleFailure(`Error while updating modification or access time: [Errno 2] No such file or directory: b'${dangling}'`, { path: dangling });
+  const [differing, total] = (ex.treetimes?.[0] ?? '0 0').split(' ').map(Number);
+  const count = t.m === 'now' || t.a === 'now' ? total : differing;
+  const cmd = treeTimesCommand(path, a.follow, t);
+  if (!count || !cmd) return;
+  ch.msgs.push(`times of ${count} entries below would change`);
+  ch.dones.push(`times of ${count} entries below changed`);
+  ch.diffBefore.push(`entries below needing other times: ${count}`);
+  ch.diffAfter.push('entries below needing other times: 0');
+  ch.cmds.push(cmd);
+}
+
+/** The directory's own times as the plan read them before its walks (@@toptimes), as Python's floats. */
+function topTimes(ex: Record<string, string[]>): Pick<FileProbe, 'mtime' | 'atime'> | undefined {
+  const [m, at] = (ex.toptimes?.[0] ?? '').split(' ');
+  if (!m || !at) return undefined;
+  const float = (v: string) => pyTime(v.split('.')[0], v.split('.')[1]);
+  return { mtime: float(m), atime: float(at) };
+}
+
 /** The path as Ansible's exit_json describes it (add_path_info), under the state this task reports. */
 function fileResult(a: Args, st: FileProbe, state: string): Record<string, unknown> {
   return { path: a.path, ...pathInfo(st), state };
@@ -483,8 +518,9 @@ async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Reco
       ch.diffAfter.push('entries below needing changes: 0');
       ch.cmds.push(tree.command);
     }
+    addTreeTimes(ch, a, ex, p.realPath);
   }
-  addTimes(ch, a, p.realPath, p, ex);
+  addTimes(ch, a, p.realPath, topTimes(ex) ?? p, ex);
   return finish(ctx, a, p, 'directory', ch, p.realPath);
 }
 
@@ -543,7 +579,8 @@ async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<s
 async function targetAttrs(ctx: ModuleContext, a: Args, ex: Record<string, string[]>, ad: AnsibleDiff): Promise<Change> {
   const ch = change(ad);
   const [real, line] = ex.target ?? [];
-  if (!real || !line) return ch;
+  // Without follow owner and group are the link's own (the target is read for its times only).
+  if (!real || !line || !a.follow) return ch;
   const t = parseStatLine(real, line);
   const d = attrDelta(t, { mode: a.mode, owner: a.owner, group: a.group });
   await planAttrs(ctx, t, d);
@@ -556,6 +593,20 @@ async function targetAttrs(ctx: ModuleContext, a: Args, ex: Record<string, strin
     ch.cmds.push(fixAttrsCommand(real, d)!);
   }
   return ch;
+}
+
+/**
+ * modification_time / access_time on a link already right (no state on an existing link), as
+ * ensure_symlink's update_timestamp_for_file: on its final target with or without follow (os.stat
+ * and os.utime follow the link). A link that leads nowhere: with follow nothing (Ansible warns),
+ * without it the task fails, in --check too (Ansible's check run returns before the times).
+ */
+function linkTimes(ch: Change, a: Args, ex: Record<string, string[]>) {
+  const t = times(a);
+  if (t.m === null && t.a === null) return;
+  const [real, line] = ex.target ?? [];
+  if (real && line) return addTimes(ch, a, real, parseStatLine(real, line), ex);
+  if (!a.follow) throw new ModuleFailure(`Error while updating modification or access time: [Errno 2] No such file or directory: b'${a.path}'`, { path: a.path });
 }
 
 /** ensure_symlink and execute_touch name the path `dest` (add_path_info reads path or dest), not `path`. */
@@ -608,12 +659,15 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
     for (const k of ['msgs', 'dones', 'diffBefore', 'diffAfter', 'cmds'] as const) (ch[k] as unknown[]).push(...target[k]);
     // As ensure_symlink's result: src, and the path's details only when the link leads somewhere (add_path_info).
     linkModePair(a, ad);
+    linkTimes(ch, a, ex);
     const plan = finish(ctx, a, p, 'link', ch, a.path);
     plan.result = dangling ? { dest: a.path, src: shownSrc, diff: ad } : { ...destResult(plan.result), src: shownSrc };
     const apply = plan.apply;
     if (apply) plan.apply = async () => (dangling ? { dest: a.path, src: shownSrc } : { ...destResult(await apply()), src: shownSrc });
     return plan;
   }
+  // Only with an inferred state (the schema refuses times with state: link): README "Choices".
+  if (times(a).m !== null || times(a).a !== null) throw new ModuleFailure(`times cannot be set on a link being made or re-pointed (${a.path}): set them on its target`, { path: a.path });
   // As ensure_symlink: anything but a link needs force, and a directory must be empty (it is removed first).
   if (p.exists && p.type !== 'link' && !a.force) throw new ModuleFailure(`refusing to convert from ${getState(p)} to symlink for ${a.path}`, { path: a.path });
   if (p.type === 'directory' && ex.dirents?.length) throw new ModuleFailure(`the directory ${a.path} is not empty, refusing to convert it`, { path: a.path });

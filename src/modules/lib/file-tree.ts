@@ -102,3 +102,39 @@ export function planTree(path: string, groups: TreeGroup[], want: WantedAttrs, f
   }
   return { changed, command: cmds.length ? raw(cmds.join(' && ')) : null };
 }
+
+/** modification_time / access_time for the entries below: null (preserve), 'now', or a host's local wall-clock text (`date -d`). */
+export interface TreeTimeSpec {
+  m: null | 'now' | { text: string };
+  a: null | 'now' | { text: string };
+}
+
+/** The links below that lead nowhere: under -L find reads them as links, without it -xtype does. */
+const danglingBelow = (path: string, follow: boolean): Raw => (follow ? sh`find -L ${path} -mindepth 1 -type l` : sh`find ${path} -mindepth 1 -type l -xtype l`);
+
+/**
+ * Read-only script for times under `recurse` (2.14's recursive_set_attributes calls
+ * update_timestamp_for_file on every entry, and os.stat/os.utime follow a link: a link's final
+ * target gets the times, with or without `follow`, and a link that leads nowhere fails the task).
+ * Prints "@@treetimes", then "N T": T entries below (links read as their targets), N of them with
+ * other times than a formatted one (float seconds, as Python compares them; awk's numbers are
+ * doubles too), then "@@treedangling" and the first link below that leads nowhere.
+ */
+export function treeTimesListing(path: string, follow: boolean, t: TreeTimeSpec): Raw {
+  const secs = (v: TreeTimeSpec['m']) => (v !== null && v !== 'now' ? sh`$(date -d ${v.text} +%s)` : raw(''));
+  const lines = follow
+    ? sh`find -L ${path} -mindepth 1 ! -type l -printf '%T@ %A@\\n'`
+    : sh`{ find ${path} -mindepth 1 ! -type l -printf '%T@ %A@\\n'; find ${path} -mindepth 1 -type l ! -xtype l -exec sh -c 'find -H "$@" -prune -printf "%T@ %A@\\n"' sh {} +; }`;
+  return sh`echo @@treetimes; [ -d ${path} ] && { ${lines} 2>/dev/null | awk -v m="${secs(t.m)}" -v a="${secs(t.a)}" '{ t++; if ((m != "" && $1 + 0 != m + 0) || (a != "" && $2 + 0 != a + 0)) n++ } END { print n + 0, t + 0 }'; echo @@treedangling; ${danglingBelow(path, follow)} -print -quit 2>/dev/null; }`;
+}
+
+/** The command that gives every entry below the times (seconds already read on the host), as touch does through a link; null for preserve. */
+export function treeTimesCommand(path: string, follow: boolean, t: { m: null | 'now' | number; a: null | 'now' | number }): Raw | null {
+  if (t.m === null && t.a === null) return null;
+  const all = follow ? sh`find -L ${path} -mindepth 1` : sh`find ${path} -mindepth 1`;
+  // Both to now: one touch each (Ansible's os.utime(path, None)).
+  if (t.m === 'now' && t.a === 'now') return sh`${all} -exec touch -c -- {} +`;
+  const one = (flag: string, v: 'now' | number) => (v === 'now' ? sh`${all} -exec touch -c ${raw(flag)} -- {} +` : sh`${all} -exec touch -c ${raw(flag)} -d ${`@${v}`} -- {} +`);
+  const cmds = [t.m !== null ? one('-m', t.m) : null, t.a !== null ? one('-a', t.a) : null].filter((c): c is Raw => c !== null);
+  return raw(cmds.map(String).join(' && '));
+}

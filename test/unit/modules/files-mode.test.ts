@@ -1,9 +1,14 @@
 /** Mode arithmetic the file modules plan with (checked against chmod(1) on the fleet elsewhere). */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyMode, chmodArgument, formatMode, modeArg, parseMode } from '../../../src/modules/lib/mode.js';
 import { attrDelta, fixAttrsCommand } from '../../../src/modules/lib/attrs.js';
-import { parseTree, planTree, TREE_FAILED, treeListing } from '../../../src/modules/lib/file-tree.js';
+import { parseTree, planTree, TREE_FAILED, treeListing, treeTimesCommand, treeTimesListing } from '../../../src/modules/lib/file-tree.js';
 import type { FileProbe } from '../../../src/transport/remote-file.js';
+import file from '../../../src/modules/file.js';
 
 const apply = (spec: string, cur: number, dir = false) => formatMode(applyMode(parseMode(spec), cur, dir));
 
@@ -115,5 +120,58 @@ describe('recursive plan', () => {
     expect(String(treeListing('/t', true))).toContain("find -L /t -mindepth 1 -xtype l -exec stat -c 'l %a %u %g %U %G'");
     expect(String(treeListing('/t'))).toContain('find /t -mindepth 1 -type l -exec stat');
     expect(String(treeListing('/t'))).toContain(`|| echo ${TREE_FAILED}`);
+  });
+});
+
+describe('recursive times', () => {
+  it('one find per time, through the links (touch follows them); now alone is one touch', () => {
+    expect(treeTimesCommand('/t', false, { m: null, a: null })).toBeNull();
+    expect(String(treeTimesCommand('/t', true, { m: 'now', a: 'now' }))).toBe('find -L /t -mindepth 1 -exec touch -c -- {} +');
+    expect(String(treeTimesCommand('/t', false, { m: 1644329640, a: null }))).toBe('find /t -mindepth 1 -exec touch -c -m -d @1644329640 -- {} +');
+    expect(String(treeTimesCommand('/t', false, { m: 'now', a: 5 }))).toBe('find /t -mindepth 1 -exec touch -c -m -- {} + && find /t -mindepth 1 -exec touch -c -a -d @5 -- {} +');
+  });
+
+  it("counts the entries whose followed times differ, and names a link that leads nowhere (run here with this machine's sh)", () => {
+    const root = mkdtempSync(join(tmpdir(), 'nm-treetimes-'));
+    try {
+      const t = join(root, 't');
+      mkdirSync(join(t, 'sub'), { recursive: true });
+      mkdirSync(join(root, 'out'));
+      for (const f of ['t/a', 't/sub/b', 'tf', 'out/x']) writeFileSync(join(root, f), '');
+      symlinkSync('../tf', join(t, 'l'));
+      symlinkSync('../out', join(t, 'ld'));
+      for (const f of ['t/a', 't/sub', 't/sub/b', 'tf', 'out', 'out/x']) utimesSync(join(root, f), 1000, 1000);
+      // a at the time asked for, sub/b in the same second with a fraction (a float that differs).
+      utimesSync(join(root, 't/a'), 1000, 2000);
+      utimesSync(join(root, 't/sub/b'), 1000, 2000.5);
+      const secs = execFileSync('date', ['-d', '1970-01-01 00:33:20', '+%s'], { encoding: 'utf8' }).trim();
+      const spec = { m: { text: '1970-01-01 00:33:20' }, a: null };
+      const run = (follow: boolean) =>
+        execFileSync('sh', ['-c', String(treeTimesListing(t, follow, spec))], { encoding: 'utf8' })
+          .trim()
+          .split('\n');
+      // The time is read in the machine's zone: only where that is UTC does t/a's mtime match.
+      const off = Number(secs) === 2000 ? 0 : 1;
+      // a, sub, sub/b, l (tf), ld (out): 5; with follow out/x too.
+      expect(run(false)).toEqual(['@@treetimes', `${4 + off} 5`, '@@treedangling']);
+      expect(run(true)).toEqual(['@@treetimes', `${5 + off} 6`, '@@treedangling']);
+      symlinkSync('nothere', join(t, 'sub', 'gone'));
+      expect(run(false)).toEqual(['@@treetimes', `${4 + off} 5`, '@@treedangling', join(t, 'sub', 'gone')]);
+      expect(run(true)[3]).toBe(join(t, 'sub', 'gone'));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('file times and states', () => {
+  it('refuses times with state link, hard or absent (README "Choices"), takes them without state', () => {
+    for (const state of ['link', 'hard', 'absent']) {
+      const r = file.schema.safeParse({ path: '/l', src: '/t', state, modification_time: 'now' });
+      expect(r.success, state).toBe(false);
+      expect(JSON.stringify(r.error?.issues), state).toContain(`times cannot be set with state: ${state}`);
+    }
+    expect(file.schema.safeParse({ path: '/l', modification_time: 'now', access_time: 'preserve' }).success).toBe(true);
+    expect(file.schema.safeParse({ path: '/d', state: 'directory', recurse: true, modification_time: 'now' }).success).toBe(true);
   });
 });
