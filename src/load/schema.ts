@@ -122,6 +122,7 @@ export const loopShape = {
   with_first_found: loopSchema,
   with_flattened: loopSchema,
   'with_community.general.flattened': loopSchema,
+  with_pipe: d(z.union([z.array(z.unknown()), z.string()]), 'Commands run on the controller (a string is one): one item per output'),
   loop_control: z
     .strictObject({
       loop_var: identifier,

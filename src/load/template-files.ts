@@ -11,6 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { NodemendError } from './errors.js';
 import { hasTemplate, namesInTemplate, renderDeep } from './expr/index.js';
+import { withoutCommands } from './expr/lookups.js';
 import type { Playbook, TaskNode } from './model.js';
 import { compileTemplateText } from './template.js';
 import { resolveLocalPath } from './local-paths.js';
@@ -55,10 +56,10 @@ function staticSource(task: Extract<TaskNode, { kind: 'task' }>, playVars: Recor
   const plain = (v: unknown): boolean => (typeof v === 'string' ? !hasTemplate(v) : v === null || typeof v !== 'object');
   if (!names.complete || names.guarded.size || task.loop !== undefined || names.read.some((r) => !(r.name in playVars) || r.name in task.vars || !plain(playVars[r.name]))) return undefined;
   try {
-    const rendered = renderDeep(src, { ...playVars });
+    const rendered = withoutCommands(() => renderDeep(src, { ...playVars }));
     return typeof rendered === 'string' ? there(rendered) : undefined;
   } catch {
-    return undefined; // the run reports it
+    return undefined; // the run reports it (or runs the pipe lookup it reads)
   }
 }
 

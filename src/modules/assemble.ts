@@ -8,6 +8,8 @@
  * followed by a newline when it does not end with one. The fragments are read in one exec (base64
  * per name), joined here, and written as copy writes a file (lib/put-content: one probe comparing
  * sums, one atomic write, owner/group/mode/attributes as Ansible's file arguments).
+ * A controller src registers, as the action plugin does, under --diff the one _get_diff_data dict (also
+ * when dest holds the content already: the action always copies), no `diff` without.
  * Check mode predicts the run (nodemend's rule; Ansible 2.14 skips assemble in --check: README "Choices").
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -161,7 +163,19 @@ export default defineModule<Args>({
       throw new ModuleFailure(`Invalid Regexp (${(e as Error).message}) in "${a.regexp}"`);
     }
     // The module's result (remote_src) is dest's, as the copy module's is; the action plugin's (a controller src) is copy's.
-    const plan = await planPutContent(ctx, bytesSource(bytes), { ...putOptions({ ...a, force: true, follow: false }), remoteSrc: a.remote_src });
+    const plan = await planPutContent(ctx, bytesSource(bytes), {
+      ...putOptions({ ...a, force: true, follow: false }),
+      remoteSrc: a.remote_src,
+      // The after_header of a controller src's diff: Ansible names its own temp file of the joined fragments.
+      diffSource: 'dynamically generated',
+      alwaysCopies: !a.remote_src,
+    });
+    if (!a.remote_src && Array.isArray(plan.result?.diff)) {
+      // action/assemble.py on a content change: `res['diff'] = diff` only when --diff made one, the
+      // one _get_diff_data dict itself (copy's action registers a list); the copy module it runs, none.
+      const [diff] = plan.result.diff as unknown[];
+      plan.result = { ...plan.result, diff };
+    }
     if (a.remote_src) {
       plan.result = { ...plan.result, src: a.src, msg: 'OK' };
       // The module's msg is "OK" after a write too (the run's report still says what was done).

@@ -9,6 +9,7 @@ import { firstFound, lookupPlugin } from '../load/expr/lookups.js';
 import { ExprValueError } from '../load/expr/errors.js';
 import { printf } from '../load/expr/filters-printf.js';
 import { pyStr } from '../load/expr/values.js';
+import { markUnsafe } from '../load/expr/unsafe.js';
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
@@ -150,6 +151,16 @@ export function loopItems(kind: LoopKind, value: unknown, scope: Record<string, 
     case 'flattened':
     case 'community.general.flattened':
       return lookupPlugin(kind)!.run(asList(value), {}, scope);
+    case 'pipe':
+      // Each command's output, data (task_executor.py wrap_var's a with_ lookup's items): never rendered.
+      try {
+        return lookupPlugin(kind)!
+          .run(asList(value), {}, scope)
+          .map((x) => markUnsafe(x));
+      } catch (e) {
+        if (e instanceof ExprValueError) throw new ModuleFailure(e.message);
+        throw e;
+      }
     case 'first_found':
       try {
         return firstFound(asList(value), {}, scope, action.includes('template') ? 'templates' : action.includes('var') ? 'vars' : 'files');

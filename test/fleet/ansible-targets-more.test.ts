@@ -21,21 +21,7 @@ const HOST = HOSTS.ansibleTargetsMore[0];
 const TARGETS: Target[] = [
   { name: 'stat', leftOut: [] },
   { name: 'tempfile', leftOut: [] },
-  {
-    name: 'find',
-    leftOut: [
-      {
-        file: 'main.yml',
-        line: 198,
-        task: 'set_fact',
-        occurrence: 2,
-        ansibleRows: 3,
-        errors: ["roles/find/tasks/main.yml:200:37: unknown lookup plugin 'pipe' (nodemend has: varnames, flattened, first_found)"],
-        kind: 'notYet',
-        why: "the block's path comes from lookup('pipe', 'mktemp'), a command run on the controller: nodemend has no pipe lookup (the block and its assert go whole)",
-      },
-    ],
-  },
+  { name: 'find', leftOut: [] },
   {
     name: 'slurp',
     leftOut: [

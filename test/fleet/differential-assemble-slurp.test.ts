@@ -73,6 +73,44 @@ const local = d.case('assemble from the controller (remote_src: false)', {
   `,
 });
 
+/**
+ * The `diff` a controller src registers (action/assemble.py, h21i): under --diff (the harness's run and
+ * rerun) the one _get_diff_data dict, also when dest holds the content already (the action compares
+ * dest's sha1 with its temp file's path's, so it always runs the copy module); none with `diff: false`. Documented differences (README "Choices", as copy's): its
+ * after_header names Ansible's temp file of the joined fragments, nodemend's reads "dynamically
+ * generated"; a no_log task registers none.
+ */
+const JOINED = 'head\nbody\ntail\n';
+const localDiff = d.case('assemble from the controller: the registered diff', {
+  controllerFiles: { 'files/dparts/1-head': 'head\n', 'files/dparts/2-body': 'body', 'files/dparts/3-tail': 'tail\n' },
+  files: { 'hparts/a': 'a\n', 'over.conf': 'old\n', 'same.conf': JOINED, 'mode.conf': { content: JOINED, mode: '0644' }, 'nodiff.conf': 'old\n' },
+  tasks: `
+    - name: a new dest
+      assemble: { src: dparts, dest: "{{ dir }}/new.conf", remote_src: false }
+      register: d_new
+    - name: over another text
+      assemble: { src: dparts, dest: "{{ dir }}/over.conf", remote_src: false }
+      register: d_over
+    - name: the same text
+      assemble: { src: dparts, dest: "{{ dir }}/same.conf", remote_src: false }
+      register: d_same
+    - name: the same text, a mode
+      assemble: { src: dparts, dest: "{{ dir }}/mode.conf", remote_src: false, mode: '0600' }
+      register: d_mode
+    - name: diff false
+      assemble: { src: dparts, dest: "{{ dir }}/nodiff.conf", remote_src: false }
+      diff: false
+      register: d_nodiff
+    - name: no_log
+      assemble: { src: dparts, dest: "{{ dir }}/secret.conf", remote_src: false }
+      no_log: true
+      register: d_secret
+    - name: fragments on the host register none
+      assemble: { src: "{{ dir }}/hparts", dest: "{{ dir }}/host.conf" }
+      register: d_host
+  `,
+});
+
 /** slurp's failures (modules/slurp.py: open()'s errno in its words), as root and as a user who may not read. */
 const slurp = d.case("slurp's failures in slurp.py's words", {
   files: { secret: { content: 's\n', mode: '0600' }, closed: { dir: true, mode: '0700' }, 'closed/f': 'f\n', open: 'o\n', sub: { dir: true } },
@@ -156,9 +194,47 @@ describe.each(['run', 'rerun'] as const)('%s', (mode) => {
   });
 });
 
+/** A registered diff with its after_header (the temp file Ansible joined the fragments in) set aside. */
+const sansSource = (v: unknown): unknown => JSON.parse(JSON.stringify(v ?? null, (k, x: unknown) => (k === 'after_header' ? '<source>' : x)));
+const DIFF_REGS = ['d_new', 'd_over', 'd_same', 'd_mode', 'd_nodiff', 'd_host'];
+
+describe.each(['run', 'rerun'] as const)('the registered diff of a controller src, %s', (mode) => {
+  it('the same files and changed flags', () => {
+    expect(localDiff.nodemend[mode].files).toEqual(localDiff.ansible[mode].files);
+    expect(localDiff.nodemend[mode].changed, localDiff.nodemend[mode].output).toEqual(localDiff.ansible[mode].changed);
+  });
+  it.each(DIFF_REGS)('%s: the same diff (or none)', (reg) => {
+    const n = localDiff.nodemend[mode].registered[reg];
+    const a = localDiff.ansible[mode].registered[reg];
+    expect({ has: 'diff' in n, diff: sansSource(n.diff) }, localDiff.nodemend[mode].output).toEqual({ has: 'diff' in a, diff: sansSource(a.diff) });
+  });
+  // What Ansible registers, so the comparison above cannot pass on two wrong answers.
+  it('Ansible: the dict in every mode, also where dest holds the content already (the action always copies); none with diff: false or on the host', () => {
+    const r = localDiff.ansible[mode].registered;
+    const dict = (f: string, before = JOINED) => ({ before_header: `<dir>/${f}`, before, after_header: expect.any(String), after: JOINED });
+    expect('diff' in r.d_nodiff || 'diff' in r.d_host).toBe(false);
+    expect(r.d_same.diff).toEqual(dict('same.conf'));
+    expect(r.d_mode.diff).toEqual(dict('mode.conf'));
+    if (mode === 'rerun') return expect([r.d_new.diff, r.d_over.diff]).toEqual([dict('new.conf'), dict('over.conf')]);
+    expect(r.d_new.diff).toEqual({ before: '', after_header: expect.any(String), after: JOINED });
+    expect(r.d_over.diff).toEqual(dict('over.conf', 'old\n'));
+  });
+  it("documented: a no_log task registers none (its diff is never computed) where Ansible's holds a hidden notice", () => {
+    const n = localDiff.nodemend[mode].registered.d_secret;
+    const a = localDiff.ansible[mode].registered.d_secret;
+    expect(a.diff).toEqual({ ...(mode === 'run' ? {} : { before_header: '<dir>/secret.conf' }), before: '', after_header: expect.any(String), after: expect.stringContaining('hidden') });
+    expect('diff' in n).toBe(false);
+  });
+  it('documented: after_header names Ansible\'s temp file; nodemend\'s reads "dynamically generated"', () => {
+    if (mode === 'rerun') return;
+    expect(localDiff.ansible[mode].registered.d_over.diff.after_header).toMatch(/\/ansible-local-[^/]+\/tmp[^/]+$/);
+    expect(localDiff.nodemend[mode].registered.d_over.diff.after_header).toBe('dynamically generated');
+  });
+});
+
 describe('--check', () => {
   it('Ansible skips every assemble; nodemend predicts its run (changed as the run, nothing written)', () => {
-    for (const c of [remote, local]) {
+    for (const c of [remote, local, localDiff]) {
       for (const [reg, r] of Object.entries(c.ansible.check.registered)) expect(r, reg).toMatchObject({ skipped: true });
       expect(c.nodemend.check.changed).toEqual(c.nodemend.run.changed);
       expect(c.nodemend.check.files).toEqual(c.ansible.check.files);

@@ -191,16 +191,19 @@ describe.each(MODES)('%s', (mode: Mode) => {
   it('file and copy: the same keys, less the documented ones', () => {
     for (const r of ['k_file', 'k_copy']) {
       const [n, a] = registered(files, mode, r);
-      // file's diff: nodemend registers its own list, and none when nothing changes (copy's is Ansible's, compared in
-      // differential-registered-diff); copy's src is Ansible's uploaded temp file; copy --check from the controller
-      // registers the file it would write (README "Choices").
-      const documented = (k: string) => (r === 'k_file' && k === 'diff') || (r === 'k_copy' && (k === 'src' || (mode === 'check' && ['checksum', 'dest', 'md5sum', 'size'].includes(k))));
+      // copy's src is Ansible's uploaded temp file (its diff is compared in differential-registered-diff); copy --check
+      // from the controller registers the file it would write (README "Choices").
+      const documented = (k: string) => r === 'k_copy' && (k === 'src' || (mode === 'check' && ['checksum', 'dest', 'md5sum', 'size'].includes(k)));
       expect(
         keysOf(n, a).filter((k) => !documented(k)),
         r,
       ).toEqual(keysOf(a, n).filter((k) => !documented(k)));
       expect(values(n, ['diff', 'msg', 'src']), r).toMatchObject(values(a, ['diff', 'src']));
     }
+    // file's diff is Ansible's, in every mode (file.py's before/after pair).
+    const [nf, af] = registered(files, mode, 'k_file');
+    expect(af).toHaveProperty('diff');
+    expect(nf!.diff, files.nodemend[mode].output).toEqual(af!.diff);
   });
 });
 

@@ -3,13 +3,17 @@
  * the file-finding ones, as `with_name:`), each as ansible-core 2.14's
  * lib/ansible/plugins/lookup/<name>.py returns it: a list, which `lookup()` then joins
  * (template/__init__.py `_lookup`). Fixed table; a name not here fails at load time.
- * Only lookups that read the controller's variables or files: nothing on a host.
+ * Only lookups that read the controller's variables or files, or run the operator's command on the
+ * controller (pipe): nothing on a host.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { ExprValueError } from './errors.js';
 import { pyRegex } from './regex.js';
-import { factVarOf, INJECTS_AS_VARS, typeName } from './values.js';
+import { trim } from './filters-text.js';
+import { factVarOf, INJECTS_AS_VARS, pyStr, typeName } from './values.js';
 import { UnsafeText } from './unsafe.js';
 
 export interface LookupDef {
@@ -142,10 +146,57 @@ function flatten(terms: unknown[]): unknown[] {
   return out;
 }
 
+/** Set while nodemend looks at a playbook before it runs (static checks): no command runs then. */
+let commandsBarred = 0;
+
+/** Run `fn` with the pipe lookup refused: a value known only by running a command is not known yet. */
+export function withoutCommands<T>(fn: () => T): T {
+  commandsBarred++;
+  try {
+    return fn();
+  } finally {
+    commandsBarred--;
+  }
+}
+
+/**
+ * pipe.py: each term (as Python's str()) run on the controller by /bin/sh -c (subprocess
+ * shell=True), in the loader's basedir, which is the playbook's directory also for a role task
+ * (pipe.py asks the loader, not the role path), with an empty stdin and the controller's stderr;
+ * its stdout decoded as UTF-8 with the trailing whitespace stripped (str.rstrip()). A non-zero exit
+ * (a signal's as Python's negative number) fails in pipe.py's words. The output is data: unsafe,
+ * as every lookup result (evaluate.ts runLookup, loops.ts), never rendered as a template.
+ */
+const pipe: LookupDef = {
+  run(terms, _kwargs, scope) {
+    return terms.map((term) => {
+      const cmd = pyStr(term);
+      if (commandsBarred) throw new ExprValueError(`lookup_plugin.pipe(${cmd}) runs when the task runs, not before`);
+      const r = spawnSync('/bin/sh', ['-c', cmd], {
+        cwd: String(scope.playbook_dir ?? '.'),
+        input: '',
+        stdio: ['pipe', 'pipe', 'inherit'],
+        maxBuffer: Infinity,
+      });
+      if (r.error) throw new ExprValueError(`lookup_plugin.pipe(${cmd}): ${r.error.message}`);
+      const rc = r.status ?? -(r.signal ? constants.signals[r.signal] : 1);
+      if (rc !== 0) throw new ExprValueError(`lookup_plugin.pipe(${cmd}) returned ${rc}`);
+      let out: string;
+      try {
+        out = new TextDecoder('utf-8', { fatal: true }).decode(r.stdout);
+      } catch {
+        throw new ExprValueError(`lookup_plugin.pipe(${cmd}): its output is not UTF-8 ('utf-8' codec can't decode it)`);
+      }
+      return trim(out, undefined, 'end');
+    });
+  },
+};
+
 export const LOOKUPS: Record<string, LookupDef> = {
   varnames,
   flattened: { run: (terms) => flatten(terms) },
   first_found: { run: (terms, kwargs, scope) => firstFound(terms, kwargs, scope) },
+  pipe,
 };
 
 /** Lookups of a collection, by their full name (2.14 routes the short name there too). */

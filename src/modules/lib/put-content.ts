@@ -54,6 +54,12 @@ export interface PutOptions extends WantedAttrs {
    * named here by what nodemend has: "dynamically generated", the template's path).
    */
   diffSource?: string;
+  /**
+   * assemble's action (a controller src): it compares dest's sha1 with that of the temp file's *path*
+   * (checksum_s), so it always runs the copy module, and under --diff registers _get_diff_data's dict
+   * even when the content is the same (none without --diff); never the file module's pair.
+   */
+  alwaysCopies?: boolean;
 }
 
 /** The arguments copy and template share with Ansible's of the same names, as PutOptions (srcName, copy's `preserve` mode: the module's). */
@@ -159,7 +165,8 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
     // The file module's diff (initial_diff plus the attributes it changes); the copy module's (remote_src) registers none.
     const pair = d.changed ? ansibleAttrPair(d, probe) : { before: {}, after: {} };
     const fileDiff = { before: { path, ...pair.before }, after: { path, ...pair.after } };
-    const result = o.remoteSrc ? { ...fileResult(path, probe, src), diff: undefined } : { ...fields, path, diff: fileDiff };
+    const copied = o.alwaysCopies && ctx.diff ? ansibleDiffData(path, probe, src.bytes, false, src, o.diffSource ?? path) : undefined;
+    const result = o.remoteSrc ? { ...fileResult(path, probe, src), diff: undefined } : { ...fields, path, diff: o.alwaysCopies ? copied : fileDiff };
     if (!d.changed) return { changed: false, msg: 'content and attributes already as wanted', result };
     if (ctx.check) {
       await assertOwnersExist(ctx.conn, d.owner, d.group);

@@ -4,12 +4,13 @@
  * machine, `debug: msg="{{ [lookup('varnames', '^nmx_'), query(...), ...] }}"`).
  */
 import { describe, expect, test } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodemendError } from '../../../src/load/errors.js';
-import { compileExpression } from '../../../src/load/expr/index.js';
-import { isUnsafe } from '../../../src/load/expr/unsafe.js';
+import { compileExpression, renderDeep, renderStored } from '../../../src/load/expr/index.js';
+import { withoutCommands } from '../../../src/load/expr/lookups.js';
+import { isUnsafe, UnsafeText } from '../../../src/load/expr/unsafe.js';
 import { INJECTS_AS_VARS } from '../../../src/load/expr/values.js';
 
 const ev = (src: string, sc: Record<string, unknown>): unknown => compileExpression(src).evaluate(sc);
@@ -96,9 +97,57 @@ describe('lookup first_found', () => {
   });
 });
 
+describe('lookup pipe (2.14 plugins/lookup/pipe.py)', () => {
+  const base = realpathSync(mkdtempSync(join(tmpdir(), 'nm-pipe-')));
+  const role = join(base, 'roles', 'r');
+  mkdirSync(role, { recursive: true });
+  const play = { playbook_dir: base };
+
+  test.each([
+    // stdout less its trailing whitespace (str.rstrip()): newlines, spaces, tabs; leading ones kept
+    ["lookup('pipe', cmd)", { cmd: "printf '  a\\nb \\t\\n\\n'" }, '  a\nb'],
+    ["lookup('pipe', 'echo a', 'echo b')", {}, 'a,b'], // one output per term, joined by lookup()
+    ["query('pipe', 'echo a', 'echo b')", {}, ['a', 'b']],
+    ["lookup('pipe', 'true')", {}, ''],
+    ["lookup('pipe', 'cat')", {}, ''], // stdin is empty, not the controller's
+    ["lookup('pipe', 'echo $0')", {}, '/bin/sh'], // through the shell, as subprocess shell=True
+    ["lookup('ansible.builtin.pipe', 'echo ' ~ n)", { n: 5 }, '5'],
+  ])('%s', (src, sc, want) => expect(ev(src, { ...play, ...sc })).toEqual(want));
+
+  test("runs in the playbook's directory, also for a role's task (pipe.py asks the loader's basedir, not role_path)", () => {
+    expect(ev("lookup('pipe', 'pwd')", play)).toBe(base);
+    expect(ev("lookup('pipe', 'pwd')", { ...play, role_path: role })).toBe(base);
+  });
+
+  test("a non-zero exit fails in pipe.py's words; a signal's as Python's negative returncode", () => {
+    expect(() => ev("lookup('pipe', 'echo x; exit 3')", play)).toThrow(/lookup plugin 'pipe': lookup_plugin\.pipe\(echo x; exit 3\) returned 3/);
+    expect(() => ev("lookup('pipe', 'kill -9 $$')", play)).toThrow(/lookup_plugin\.pipe\(kill -9 \$\$\) returned -9/);
+    expect(() => ev("lookup('pipe', cmd)", { ...play, cmd: "printf '\\377'" })).toThrow(/not UTF-8/);
+  });
+
+  test('its output is data: unsafe, never rendered as a template when stored and read again', () => {
+    // printf writes "{{ x }}" from octal escapes (a variable holding the braces would be rendered when read)
+    const sc = { ...play, x: 'rendered', cmd: "printf '\\173\\173 x \\175\\175'" };
+    expect(isUnsafe(ev("query('pipe', cmd)", sc))).toBe(true);
+    const stored = renderStored("{{ lookup('pipe', cmd) }}", sc);
+    expect(stored).toBeInstanceOf(UnsafeText);
+    expect(renderDeep(stored, sc)).toBe('{{ x }}');
+    // (control) the same text, not from the lookup, is rendered
+    expect(renderDeep('{{ x }}', sc)).toBe('rendered');
+  });
+
+  test('withoutCommands (static checks before a run): refused, nothing runs', () => {
+    const marker = join(base, 'ran');
+    expect(() => withoutCommands(() => ev("lookup('pipe', 'touch ran')", play))).toThrow(/runs when the task runs, not before/);
+    expect(existsSync(marker)).toBe(false);
+    ev("lookup('pipe', 'touch ran')", play);
+    expect(existsSync(marker)).toBe(true);
+  });
+});
+
 describe('lookup at load time', () => {
   test.each([
-    ["lookup('pipe', 'id')", 7, "unknown lookup plugin 'pipe' (nodemend has: varnames, flattened, first_found)"],
+    ["lookup('env', 'HOME')", 7, "unknown lookup plugin 'env' (nodemend has: varnames, flattened, first_found, pipe)"],
     ['lookup(name)', 7, 'lookup() needs the name of a lookup plugin as a quoted string first'],
     ['f(1)', 1, "only methods can be called (x.split(','), d.items()); use a filter for anything else (x | name(args))"],
   ])('%s fails at col %i', (src, col, message) => {

@@ -3,7 +3,8 @@
  * identity files, alias bombs): reported with file:line:col by `validate` and `run`, and no
  * host is contacted (the inventory points at a TCP listener that counts connections).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTree, writeTree } from './load-helpers.js';
@@ -84,6 +85,25 @@ describe('controller files named by src', () => {
       ].join('\n'),
     });
     expect(r.errors).toEqual([]);
+  });
+
+  it("a pipe lookup's output: its command runs when the task runs, never while the playbook loads", async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'nm-static-pipe-')), 'ran');
+    const r = await loadTree({
+      'site.yaml': [
+        '- hosts: all',
+        '  tasks:',
+        `    - template: { src: "{{ lookup('pipe', 'touch ${marker}; echo gone.hbs') }}", dest: /tmp/a }`,
+        '    - debug: var=item',
+        `      with_pipe: touch ${marker}`,
+        '',
+      ].join('\n'),
+    });
+    expect(r.errors).toEqual([]);
+    expect(existsSync(marker)).toBe(false);
+    // (control) the same template's src, known now, is checked
+    const bad = await loadTree({ 'site.yaml': ['- hosts: all', '  tasks:', `    - template: { src: "{{ 'gone' }}.hbs", dest: /tmp/a }`, ''].join('\n') });
+    expect(bad.errors).toEqual([expect.stringMatching(/template src .* \(= "gone\.hbs"\) does not exist/)]);
   });
 });
 

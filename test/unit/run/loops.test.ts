@@ -1,9 +1,11 @@
 /** with_<lookup> loops build the items Ansible 2.14's lookup plugins build (checked against ansible-playbook in test/fleet/differential-semantics.test.ts). */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { extendedLoopVars, loopItems } from '../../../src/run/loops.js';
+import { isUnsafe, unwrapUnsafe } from '../../../src/load/expr/unsafe.js';
+import { ModuleFailure } from '../../../src/modules/types.js';
 
 describe('loopItems', () => {
   it('items flattens one level, list does not', () => {
@@ -99,6 +101,16 @@ describe('loopItems', () => {
     expect(loopItems('first_found', terms, scope, 'ansible.builtin.include_vars')).toEqual([join(role, 'vars', 'Debian.yml')]);
     expect(loopItems('first_found', terms, scope, 'copy')).toEqual([join(role, 'files', 'Debian.yml')]);
     expect(loopItems('first_found', [{ files: ['RedHat.yml'], skip: true }], scope, 'include_vars')).toEqual([]);
+  });
+  it('pipe: one item per command, its output less trailing whitespace, data (unsafe); a failure fails the task', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nm-pipe-'));
+    const scope = { playbook_dir: dir };
+    const items = loopItems('pipe', ['echo a; echo b', 'printf "{{ x }}\\n\\n"'], scope);
+    expect(items.map(unwrapUnsafe)).toEqual(['a\nb', '{{ x }}']);
+    expect(items.every((x) => isUnsafe(x))).toBe(true);
+    expect(loopItems('pipe', 'pwd', scope).map(unwrapUnsafe)).toEqual([realpathSync(dir)]); // a string is one command
+    expect(() => loopItems('pipe', ['true', 'false'], scope)).toThrow(ModuleFailure);
+    expect(() => loopItems('pipe', ['false'], scope)).toThrow(/^lookup_plugin\.pipe\(false\) returned 1$/);
   });
   it('extended loop variables', () => {
     expect(extendedLoopVars(['a', 'b', 'c'], 1)).toEqual({
