@@ -14,8 +14,8 @@ import { isAlive, sleep } from '../../src/fleet/proc.js';
 
 export const TEST_FLEET_DIR = '/tmp/nodemend-test-fleet';
 export const TEST_FLEET_BASE_PORT = 22500;
-/** node1..node42: each area of the suite owns some (table in test/setup/fleet.ts). */
-export const TEST_FLEET_SIZE = 42;
+/** node1..node44: each area of the suite owns some (table in test/setup/fleet.ts). */
+export const TEST_FLEET_SIZE = 44;
 
 /** The test files this run will execute, the way vitest itself selects them from the CLI filters. */
 async function fleetTestsSelected(project: TestProject): Promise<boolean> {

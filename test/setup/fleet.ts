@@ -38,6 +38,8 @@
  *   node40          Ansible differential suite: runner semantics, second host (handlers, includes, links)
  *   node41          Ansible's own copy target, run through both tools (apart from node23's file target: both make and remove one user)
  *   node42          more of Ansible's own module targets, run through both tools
+ *   node43          Ansible's own template target, run through both tools
+ *   node44          Ansible's own keyword and lookup targets (changed_when, loops, set_fact...), run through both tools
  */
 import { inject } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -86,6 +88,8 @@ export const HOSTS = {
   ansibleSemantics2: ['node40'],
   ansibleCopyTarget: ['node41'],
   ansibleTargetsMore: ['node42'],
+  ansibleTemplateTarget: ['node43'],
+  ansibleKeywordTargets: ['node44'],
 } as const;
 
 /** Hosts that a test file stops and starts again while other files run (a fleet-wide check must skip them). */
