@@ -146,17 +146,17 @@ function flatten(terms: unknown[]): unknown[] {
   return out;
 }
 
-/** Set while nodemend looks at a playbook before it runs (static checks): no command runs then. */
-let commandsBarred = 0;
+/**
+ * A render scope's mark (a symbol key: copied by a spread, inherited by a child scope, never a
+ * variable name) saying no command may run while it renders: the static checks and `nodemend
+ * validate` look at a playbook before it runs. Its value collects the commands refused.
+ */
+const COMMANDS_BARRED = Symbol('commands barred');
 
-/** Run `fn` with the pipe lookup refused: a value known only by running a command is not known yet. */
-export function withoutCommands<T>(fn: () => T): T {
-  commandsBarred++;
-  try {
-    return fn();
-  } finally {
-    commandsBarred--;
-  }
+/** `scope` marked: a pipe lookup rendered with it (or a scope made from it) notes its command in `refused` and fails. */
+export function barCommands<T extends Record<string, unknown>>(scope: T, refused: string[] = []): T {
+  (scope as Record<symbol, unknown>)[COMMANDS_BARRED] = refused;
+  return scope;
 }
 
 /**
@@ -171,7 +171,11 @@ const pipe: LookupDef = {
   run(terms, _kwargs, scope) {
     return terms.map((term) => {
       const cmd = pyStr(term);
-      if (commandsBarred) throw new ExprValueError(`lookup_plugin.pipe(${cmd}) runs when the task runs, not before`);
+      const refused = (scope as Record<symbol, string[] | undefined>)[COMMANDS_BARRED];
+      if (refused) {
+        refused.push(cmd);
+        throw new ExprValueError(`lookup_plugin.pipe(${cmd}) runs when the task runs, not before`);
+      }
       const r = spawnSync('/bin/sh', ['-c', cmd], {
         cwd: String(scope.playbook_dir ?? '.'),
         input: '',
