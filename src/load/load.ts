@@ -137,7 +137,10 @@ function loadSync(o: LoadOptions): Omit<Loaded, 'sources'> {
         hosts = matchPattern(inventory, play.hosts, pos, (m) => diag.warnings.push(`${at}: ${m}`));
         renderSerial(play, vars);
       } catch (e) {
-        if (refused.length) diag.warnings.push(`${at}: not run by validate: lookup_plugin.pipe(${refused[0]}) (a templated hosts: or serial: runs it when the playbook runs)${hosts.length ? '' : "; the play's tasks are checked for no host"}`);
+        if (refused.length)
+          diag.warnings.push(
+            `${at}: not run by validate: lookup_plugin.pipe(${refused[0]}) (a templated hosts: or serial: runs it when the playbook runs)${hosts.length ? '' : "; the play's tasks are checked for no host"}`,
+          );
         else diag.errors.push(patternError(e, pos));
       }
       hostsByPlay.push(limit ? hosts.filter((h) => limit.has(h)) : hosts);
