@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTree } from './load-helpers.js';
+import { assertBuilt, runCli } from '../../setup/cli.js';
+import { DEFAULT_INVENTORY, loadTree, writeTree } from './load-helpers.js';
 
 const site = (hosts: string, serial: string | number = 1): string => `- hosts: "${hosts}"\n  serial: ${JSON.stringify(serial)}\n  gather_facts: false\n  tasks:\n    - debug: { msg: hi }\n`;
 const pipe = (cmd: string): string => `{{ lookup('pipe', '${cmd}') }}`;
@@ -38,5 +39,14 @@ describe('a pipe lookup in hosts: or serial:', () => {
     expect(readFileSync(join(dirOf(o), 'log'), 'utf8')).toBe('h\ns\n');
     expect(o.loaded!.hostsByPlay).toEqual([['node2']]);
     expect(o.loaded!.playbook.plays[0].serial).toEqual([2]);
+  });
+
+  it('nodemend validate is that load: exit 0 with the warning, no file made', async () => {
+    assertBuilt();
+    const dir = writeTree({ 'site.yaml': site(pipe('touch ran; echo node1')), 'inventory.yaml': DEFAULT_INVENTORY });
+    const r = await runCli(['validate', join(dir, 'site.yaml'), '-i', join(dir, 'inventory.yaml')], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('not run by validate: lookup_plugin.pipe(touch ran; echo node1)');
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
   });
 });
