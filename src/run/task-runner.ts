@@ -59,7 +59,7 @@ export async function includeGate(name: string, loc: Loc, when: string[], host: 
   const scope = buildScope({ ...env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: {}, role: inh.role, includeParams: inh.includeParams });
   const base = { host: host.name, play: env.playName, task: name, taskLoc: `${loc.file}:${loc.line ?? 0}`, module, check: env.options.check, changed: false, startedAt: started };
   try {
-    if (await withFacts(host.facts, () => evaluateCondition(when, scope, loc))) return undefined;
+    if (await withFacts(host.facts, () => evaluateCondition(when, scope, loc), scope)) return undefined;
     return { ...base, status: 'skipped', msg: 'conditional result was false', durationMs: Date.now() - started };
   } catch (e) {
     return { ...base, status: 'failed', msg: errorMessage(e, false), durationMs: Date.now() - started };
@@ -104,7 +104,7 @@ interface HostKeywords {
 export async function keywordOnHost(task: Pick<Task, 'vars' | 'loc'>, inh: Inherited, host: HostRun, env: TaskEnv, value: BoolKeyword | undefined, name: string): Promise<boolean | undefined> {
   if (value === undefined || typeof value === 'boolean') return value;
   const scope = buildScope({ ...env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars });
-  return withFacts(host.facts, () => keywordBool(value, name, scope, task.loc));
+  return withFacts(host.facts, () => keywordBool(value, name, scope, task.loc), scope);
 }
 
 /** `title`: the task's title for this run (task-title.ts), the same on every host; its untemplated name when not given. */
@@ -115,15 +115,19 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
   let kw: HostKeywords = { noLog: task.no_log !== undefined && task.no_log !== false, ignoreErrors: false };
   let kwError: unknown;
   try {
-    kw = await withFacts(host.facts, () => {
-      keywordBool(task.run_once, 'run_once', kwScope, task.loc); // the executor decided it; one it could not read fails here
-      return {
-        noLog: keywordBool(task.no_log ?? inh.no_log, 'no_log', kwScope, task.loc) ?? false,
-        ignoreErrors: keywordBool(task.ignore_errors ?? inh.ignore_errors, 'ignore_errors', kwScope, task.loc) ?? false,
-        forcedCheck: keywordBool(task.check_mode, 'check_mode', kwScope, task.loc),
-        forcedDiff: keywordBool(task.diff, 'diff', kwScope, task.loc),
-      };
-    });
+    kw = await withFacts(
+      host.facts,
+      () => {
+        keywordBool(task.run_once, 'run_once', kwScope, task.loc); // the executor decided it; one it could not read fails here
+        return {
+          noLog: keywordBool(task.no_log ?? inh.no_log, 'no_log', kwScope, task.loc) ?? false,
+          ignoreErrors: keywordBool(task.ignore_errors ?? inh.ignore_errors, 'ignore_errors', kwScope, task.loc) ?? false,
+          forcedCheck: keywordBool(task.check_mode, 'check_mode', kwScope, task.loc),
+          forcedDiff: keywordBool(task.diff, 'diff', kwScope, task.loc),
+        };
+      },
+      kwScope,
+    );
   } catch (e) {
     kwError = e; // the task fails on this host below (no_log assumed: the value could not be read)
   }
@@ -233,7 +237,7 @@ async function loopItemsOrSkip(task: Task, inh: Inherited, scope: Record<string,
     if (!(e instanceof UndefinedVariableError) || !when.length) throw e;
     let holds: boolean;
     try {
-      holds = await withFacts(host.facts, () => evaluateCondition(when, scope, task.loc));
+      holds = await withFacts(host.facts, () => evaluateCondition(when, scope, task.loc), scope);
     } catch {
       throw e;
     }
@@ -244,8 +248,10 @@ async function loopItemsOrSkip(task: Task, inh: Inherited, scope: Record<string,
 
 /** A loop's items on this host (a task's, or an include_tasks'); items of a list made from host output are data too. */
 export async function loopItemsOnHost(spec: Partial<LoopSpec> & { module?: string }, scope: Record<string, unknown>, host: HostRun, loc: Loc): Promise<unknown[]> {
-  const rendered = await withFacts(host.facts, () => renderStored(spec.loop, scope, loc));
-  return loopItems(spec.loop_kind ?? 'loop', unwrapUnsafe(rendered), scope, spec.module).map((x) => (isUnsafe(rendered) ? markUnsafe(x) : x));
+  const rendered = await withFacts(host.facts, () => renderStored(spec.loop, scope, loc), scope);
+  // with_pipe runs its commands here: as a lookup in a template, without stalling other hosts.
+  const items = await withFacts(host.facts, () => loopItems(spec.loop_kind ?? 'loop', unwrapUnsafe(rendered), scope, spec.module), scope);
+  return items.map((x) => (isUnsafe(rendered) ? markUnsafe(x) : x));
 }
 
 /** What loop_control adds beside the item: index_var, and with extended the ansible_loop mapping. */
@@ -336,9 +342,9 @@ async function runOnce(
   try {
     scope = withLoginUserVars(task, inh, host, env, scope);
     if (item !== undefined && task.loop_label !== undefined) {
-      shownItem = { item: await withFacts(host.facts, () => renderDeep(task.loop_label, scope, task.loc)) };
+      shownItem = { item: await withFacts(host.facts, () => renderDeep(task.loop_label, scope, task.loc), scope) };
     }
-    if (when.length && !(await withFacts(host.facts, () => evaluateCondition(when, scope, task.loc)))) {
+    if (when.length && !(await withFacts(host.facts, () => evaluateCondition(when, scope, task.loc), scope))) {
       const result = { changed: false, skipped: true, skip_reason: 'Conditional result was False', ...withItem };
       return { result, tr: finish('skipped', { msg: 'conditional result was false', ...shownItem }) };
     }
@@ -353,8 +359,8 @@ async function runOnce(
     if (!target) throw new ModuleFailure(`delegate_to: no inventory host named "${delegate}" (localhost, 127.0.0.1 and ::1 mean the control machine)`);
     // delegate_facts: what the task sets as facts goes to the delegated host (its register stays here).
     const factsHost = delegate !== undefined && task.delegate_facts === true ? target : host;
-    const become = await withFacts(target.facts, () => resolveBecome(task, inh, host, target, env, scope, check, item));
-    const environment = await withFacts(host.facts, () => renderEnvironment(task.environment, scope, task.loc));
+    const become = await withFacts(target.facts, () => resolveBecome(task, inh, host, target, env, scope, check, item), scope);
+    const environment = await withFacts(host.facts, () => renderEnvironment(task.environment, scope, task.loc), scope);
     const login = loginUser(target.inv, task.remote_user ?? inh.remote_user, scope, task.loc);
     const conn = mod.local ? undefined : await target.connectAs(login);
     const basisRec = new BasisRecorder();
@@ -372,14 +378,14 @@ async function runOnce(
       noLog,
       facts: target.facts,
       vars: scope,
-      renderTemplate: (file, opts) => withFacts(target.facts, () => renderTemplateFile(file, { ...scope, ...TEMPLATE_MODULE_VARS }, opts)),
+      renderTemplate: (file, opts) => withFacts(target.facts, () => renderTemplateFile(file, { ...scope, ...TEMPLATE_MODULE_VARS }, opts), scope),
       resolveLocalPath: (p, kind) => {
         const file = resolveLocalPath(env.scopeBase.play.dir, p, kind, inh.role?.path);
         env.options.onLocalFile?.(file);
         return file;
       },
       // Facts are fetched here as in when:, so assert's that and debug's var may read any fact.
-      evaluate: (expr) => withFacts(target.facts, () => evaluateTemplatedExpression(expr, scope, task.loc)),
+      evaluate: (expr) => withFacts(target.facts, () => evaluateTemplatedExpression(expr, scope, task.loc), scope),
       setHostVars: (vars, opts) => factsHost.setVars(vars, noLogLabel(task, noLog), opts?.facts, opts?.cacheable),
       setIncludedVars: (vars) => factsHost.setIncludedVars(vars, noLogLabel(task, noLog)),
       planned: kw.forcedCheck === true ? scratchPlannedPaths(target.planned) : target.planned,
@@ -410,7 +416,7 @@ async function runOnce(
       const evalKeep = async (cond: string[] | undefined, key: 'changed' | 'failed'): Promise<void> => {
         if (!cond) return;
         try {
-          result[key] = await withFacts(target.facts, () => evaluateCondition(cond, regScope, task.loc));
+          result[key] = await withFacts(target.facts, () => evaluateCondition(cond, regScope, task.loc), regScope);
         } catch (e) {
           if (!(check && !applied && e instanceof UndefinedVariableError)) throw e;
         }
@@ -420,7 +426,7 @@ async function runOnce(
       if (!task.until) break;
       result.attempts = attempt;
       if (check && !applied) break;
-      if (!result.failed && (await withFacts(target.facts, () => evaluateCondition(task.until!, regScope, task.loc)))) break;
+      if (!result.failed && (await withFacts(target.facts, () => evaluateCondition(task.until!, regScope, task.loc), regScope))) break;
       if (attempt === attempts) {
         result.failed = true;
         result.msg = `until condition not met after ${attempts} attempts`;
@@ -494,7 +500,7 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
       ? // Their keys are variable names, templated as Ansible's set_fact action templates them ("{{ item.key }}": ...).
         Object.fromEntries(Object.entries(toRender).map(([k, v]) => [toText(renderDeep(k, scope, task.loc)), renderStored(v, scope, task.loc)]))
       : (renderDeep(toRender, scope, task.loc) as Record<string, unknown>);
-  const all = await withFacts(host.facts, render);
+  const all = await withFacts(host.facts, render, scope);
   // Marked before omitted keys go: notePlainStrs pairs the rendered entries with the raw ones in order.
   if (mod.storesArgs) notePlainStrs(toRender, all, scope, host);
   const rendered = removeOmit(all) as Record<string, unknown>;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodemendError } from '../../../src/load/errors.js';
 import { compileExpression, renderDeep, renderStored } from '../../../src/load/expr/index.js';
-import { withoutCommands } from '../../../src/load/expr/lookups.js';
+import { barCommands } from '../../../src/load/expr/lookups.js';
 import { isUnsafe, UnsafeText } from '../../../src/load/expr/unsafe.js';
 import { INJECTS_AS_VARS } from '../../../src/load/expr/values.js';
 
@@ -136,10 +136,18 @@ describe('lookup pipe (2.14 plugins/lookup/pipe.py)', () => {
     expect(renderDeep('{{ x }}', sc)).toBe('rendered');
   });
 
-  test('withoutCommands (static checks before a run): refused, nothing runs', () => {
+  test('barCommands (static checks, validate): refused in the marked scope, scopes made from it and what it renders; nothing runs', () => {
     const marker = join(base, 'ran');
-    expect(() => withoutCommands(() => ev("lookup('pipe', 'touch ran')", play))).toThrow(/runs when the task runs, not before/);
+    const refused: string[] = [];
+    const barred = barCommands({ ...play, later: "{{ lookup('pipe', 'touch ran') }}" }, refused);
+    const notYet = /runs when the task runs, not before/;
+    expect(() => ev("lookup('pipe', 'touch ran')", barred)).toThrow(notYet);
+    expect(() => ev('later', barred)).toThrow(notYet);
+    expect(() => ev("lookup('pipe', 'touch ran')", { ...barred, x: 1 })).toThrow(notYet);
+    expect(() => renderDeep("{% for i in [1] %}{{ lookup('pipe', 'touch ran') }}{% endfor %}", barred)).toThrow(notYet);
+    expect(refused).toEqual(['touch ran', 'touch ran', 'touch ran', 'touch ran']);
     expect(existsSync(marker)).toBe(false);
+    // No state outside the scope: one not marked runs it.
     ev("lookup('pipe', 'touch ran')", play);
     expect(existsSync(marker)).toBe(true);
   });
@@ -187,7 +195,7 @@ describe('lookup errors=', () => {
     expect(() => ev("lookup('pipe', undefined_thing, errors='ignore')", sc)).toThrow(/undefined_thing/);
   });
   test('the pipe lookup in static checks stays refused, not ignored', () => {
-    expect(() => withoutCommands(() => ev("lookup('pipe', 'true', errors='ignore')", sc))).toThrow(/runs when the task runs, not before/);
+    expect(() => ev("lookup('pipe', 'true', errors='ignore')", barCommands({ ...sc }))).toThrow(/runs when the task runs, not before/);
   });
 });
 
