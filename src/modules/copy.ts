@@ -345,8 +345,9 @@ async function planRemoteDirectoryCopy(ctx: ModuleContext, a: Args): Promise<Pla
           }),
         );
       }
-      // copytree's copystat on each directory it made, once filled: deepest first, so a parent's is not disturbed.
-      const dirTimes = sync.timed.filter((rel) => srcTree.get(rel)?.type === 'd').reverse();
+      // copytree's copystat on each directory it made (paths below src's links too), once filled: deepest first, so a parent's is not disturbed.
+      const made = new Set(sync.mkdirs.map(([rel]) => rel));
+      const dirTimes = sync.timed.filter((rel) => made.has(rel)).reverse();
       if (dirTimes.length) {
         const t = dirTimes.map((rel) => sh`touch -r ${posix.join(src, rel)} -- ${at(rel)}`.text);
         await run(ctx.conn, raw(t.join(' && ')), `cannot copy the times of the directories under ${src}`);

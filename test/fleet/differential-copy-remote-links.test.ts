@@ -44,6 +44,7 @@ const links = d.case('remote_src into an existing directory: links to directorie
     'lsrc/other/deep/x': 'x\n',
     'ext_src/e.conf': 'new\n',
     'ext_src/only-src': 'o\n',
+    'ext_src/newdir/n': { content: 'n\n', mode: '0600' },
     'into/f': 'f\n',
     'into/sub': { dir: true },
     'into/sub/circles': { link: '../' },
@@ -112,6 +113,7 @@ it('2.14 walks through the links: nothing to do onto what copytree made; a diffe
   expect(a.run.registered.r_into.changed).toBe(true);
   expect(a.run.files['ext_dest/e.conf']).toMatchObject({ content: 'new\n' });
   expect(a.run.files['ext_dest/only-src']).toMatchObject({ content: 'o\n' });
+  expect(a.run.files['ext_dest/newdir/n']).toMatchObject({ content: 'n\n', mode: '0600' });
   expect(a.run.files['into/sub/ext']).toEqual({ type: 'link', target: '../../ext_dest' });
   expect(a.rerun.registered.r_into.changed).toBe(false);
 });
