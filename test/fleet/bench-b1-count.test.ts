@@ -10,7 +10,7 @@
  * Host: node2 (transport's, per the table in test/setup/fleet.ts); unique paths only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,6 +45,17 @@ const BUDGET = {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * The straces this file started and not yet seen exit. A run that times out never reaches
+ * hostProcesses' finally: afterAll (and, last, this process's exit) stops them, so no strace stays
+ * attached to the host's sshd (the next count's own strace could not attach).
+ */
+const tracers = new Set<ChildProcess>();
+const stopTracer = (st: ChildProcess): void => {
+  if (st.exitCode === null && st.signalCode === null) st.kill('SIGKILL');
+};
+process.once('exit', () => tracers.forEach(stopTracer));
+
+/**
  * The processes the host starts for `fn`'s run: strace follows the host's sshd listener; the run's
  * session is the listener's child whose tree ran a command naming `remote` (other tests may use
  * the host meanwhile: their sessions are not counted). Waits for that session to end.
@@ -55,13 +66,14 @@ async function hostProcesses(fn: () => Promise<void>): Promise<{ processes: numb
   const out = join(work, `strace-${randomBytes(3).toString('hex')}.txt`);
   // The host runs in a PID namespace: --pidns-translation adds each new process's pid as seen here.
   const st = spawn('strace', ['-f', '-q', '--pidns-translation', '-s', '120', '-e', 'trace=execve,clone,clone3,fork,vfork', '-o', out, '-p', listener], { stdio: 'ignore' });
-  const exited = new Promise((r) => st.on('exit', r));
+  tracers.add(st);
+  const exited = new Promise((r) => st.on('exit', r)).then(() => tracers.delete(st));
   const tracer = () => /^TracerPid:\s+(\d+)/m.exec(readFileSync(`/proc/${listener}/status`, 'utf8'))?.[1];
-  for (let i = 0; i < 200 && tracer() === '0'; i++) await sleep(50);
-  // Only this strace: another one still attached (a run killed mid-way) would keep this one out.
-  expect(tracer(), `strace (pid ${st.pid}) attached to the host's sshd (pid ${listener})`).toBe(String(st.pid));
   let parse = () => ({ session: undefined as string | undefined, execs: [] as string[], ended: false });
   try {
+    for (let i = 0; i < 200 && tracer() === '0'; i++) await sleep(50);
+    // Only this strace: another one still attached (a run killed mid-way) would keep this one out.
+    expect(tracer(), `strace (pid ${st.pid}) attached to the host's sshd (pid ${listener})`).toBe(String(st.pid));
     await fn();
     parse = () => {
       const lines = existsSync(out) ? readFileSync(out, 'utf8').split('\n') : [];
@@ -139,7 +151,11 @@ describe('B1 per-host cost, counted', () => {
     playbook = writeWorkload('nodemend', join(work, 'b1'), { root: remote, grub: `${remote}/grub` });
     inventory = writeInventory(work, [HOST]);
   });
-  afterAll(() => {
+  afterAll(async () => {
+    // A run that timed out left its strace attached: stop it before anything else.
+    const left = [...tracers];
+    left.forEach(stopTracer);
+    await Promise.all(left.map((st) => (st.exitCode === null && st.signalCode === null ? new Promise((r) => st.once('exit', r)) : undefined)));
     rmSync(join(hostRoot(HOST), remote), { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
   });
