@@ -574,7 +574,12 @@ export interface ProbedWrite {
  * missing parent, the same content) is left to the caller, with the probe, as before: the host
  * writes only where the caller's plan would. Not for check mode, saved plans, or --diff.
  */
-export async function probeAndWrite(shell: RemoteShell, path: string, opts: Omit<ProbeOptions, 'compareSha' | 'wantContent' | 'extra' | 'largeOutput' | 'checksum'>, w: WriteIfDifferent): Promise<ProbedWrite> {
+export async function probeAndWrite(
+  shell: RemoteShell,
+  path: string,
+  opts: Omit<ProbeOptions, 'compareSha' | 'wantContent' | 'extra' | 'largeOutput' | 'checksum'>,
+  w: WriteIfDifferent,
+): Promise<ProbedWrite> {
   const sum = sha256(w.content);
   // No `expectSha` here: WIF_BODY sets $expect from the probe's answer.
   const ws = writeScript(path, w.content, w.opts);

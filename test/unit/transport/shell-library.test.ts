@@ -14,8 +14,8 @@ describe('library bodies on the wire', () => {
     expect(stripCommentLines(text)).toBe("x=1 # after code\necho '\n# in single quotes\n'\necho \"a\n  # in double quotes\n\"\n\techo ${x#y} $# \\# 'it''s'\n");
   });
 
-  it("does not take a quote inside a comment after code for a quote", () => {
-    expect(stripCommentLines("a=1 # it's\n# gone\nb=2\n")).toBe('a=1 # it\'s\nb=2\n');
+  it('does not take a quote inside a comment after code for a quote', () => {
+    expect(stripCommentLines("a=1 # it's\n# gone\nb=2\n")).toBe("a=1 # it's\nb=2\n");
   });
 
   it('leaves a body with a here-document whole', () => {
