@@ -122,6 +122,8 @@ export interface WriteResult {
   /** sha256 of the bytes written. */
   sha256: string;
   backupFile?: string;
+  /** With `validate`: what the command printed when it passed (the write script's output before its own last line). */
+  validated?: { stdout: string; stderr: string };
 }
 
 /** A remote file operation failed; `result` holds the fields a module registers. */
@@ -413,7 +415,7 @@ export async function writeFileAtomic(shell: RemoteShell, path: string, content:
   } catch (e) {
     throw interruptedWrite(e, path, w.size, w.sum);
   }
-  return writeOutcome(res, path);
+  return writeOutcome(res, path, opts.validate !== undefined);
 }
 
 /** The write's variables and functions (WRITE_BODY's input), its stdin, and the length and sha256 the host checks. */
@@ -442,7 +444,7 @@ sx() { ${opts.chcon?.length ? sh`chcon ${opts.chcon} "$t"` : raw(':')}
 }
 
 /** What WRITE_BODY's exit code and last line say: the file as written, or why not. */
-function writeOutcome(res: ExecResult, path: string): WriteResult {
+function writeOutcome(res: ExecResult, path: string, validate: boolean): WriteResult {
   if (res.rc === RC_CHANGED_SINCE_READ) {
     throw new RemoteFileError(`${path} changed on the host since it was read; not overwriting (run again)`, { rc: res.rc, stderr: res.stderr });
   }
@@ -452,12 +454,14 @@ function writeOutcome(res: ExecResult, path: string): WriteResult {
     throw new RemoteFileError(`${path}: validate failed (rc ${m?.[1] ?? '?'}); left as it was`, { validate_rc: Number(m?.[1] ?? -1), stdout: res.stdout, stderr });
   }
   if (res.rc !== 0) throw failure('cannot write', path, res);
-  const header = res.stdout.trim().split('\n').pop()!.split(' ');
-  if (header[0] !== 'NMWRITE1') throw new RemoteFileError(`cannot write ${path}: unexpected output`, { stdout: res.stdout, stderr: res.stderr });
+  // The script's own last line; a validate command's output comes before it (with or without a final newline).
+  const at = res.stdout.lastIndexOf('NMWRITE1 ');
+  const header = res.stdout.slice(at).trim().split(' ');
+  if (at < 0 || header[0] !== 'NMWRITE1') throw new RemoteFileError(`cannot write ${path}: unexpected output`, { stdout: res.stdout, stderr: res.stderr });
   const backupFile = unhex(header[1]);
   const stat = fromStat(path, header.slice(3), path);
   stat.sha256 = header[2];
-  return { stat, sha256: stat.sha256, backupFile };
+  return { stat, sha256: stat.sha256, backupFile, ...(validate ? { validated: { stdout: res.stdout.slice(0, at), stderr: res.stderr } } : {}) };
 }
 
 /**
@@ -602,7 +606,7 @@ ${raw(WIF_BODY)}${raw(WRITE_BODY)}`;
     return { probe };
   }
   try {
-    return { probe, written: { result: writeOutcome({ ...res, stdout: lines.slice(2).join('\n') }, path) } };
+    return { probe, written: { result: writeOutcome({ ...res, stdout: lines.slice(2).join('\n') }, path, w.opts.validate !== undefined) } };
   } catch (error) {
     return { probe, written: { error } };
   }
