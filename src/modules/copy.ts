@@ -385,6 +385,7 @@ export default defineModule<Args>({
       mode: a.mode === 'preserve' ? src.mode : a.mode,
       srcName: a.src !== undefined ? basename(a.remote_src ? posix.normalize(a.src) : a.src) : undefined,
       diffSource: a.content !== undefined ? 'dynamically generated' : a.remote_src ? undefined : ctx.resolveLocalPath(a.src!, 'file'),
+      writeWithProbe: a.attributes === undefined,
     });
     if (a.src !== undefined) plan.result = { ...plan.result, src: a.src };
     return withAttributes(plan, ctx, typeof plan.result?.dest === 'string' ? plan.result.dest : a.dest, a.attributes);

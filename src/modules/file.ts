@@ -120,9 +120,13 @@ const times = (a: Args) =>
  * compare (the plan's @@me). One `id` (the probe's LC_ALL=C keeps its words) for the four ids and names.
  */
 const MAKER_SCRIPT = 'echo @@me; id; umask';
+/** MAKER_SCRIPT with root's `id` line as an earlier task of the run read it (ctx.identityMemo): no process. */
+const makerScript = (idLine: string | undefined): string => (idLine === undefined ? MAKER_SCRIPT : sh`echo @@me; printf '%s\n' ${idLine}; umask`.text);
+/** An `id` line kept for the run: root's only, whose uid and names no task of the run changes. */
+const ROOT_ID = /^uid=0\(root\) gid=0\(root\)(?: |$)/;
 
 // Sections of the plan's extra script output, one "@@name" line before each.
-function extraScript(a: Args, check: boolean): Raw | undefined {
+function extraScript(a: Args, check: boolean, idLine?: string): Raw | undefined {
   const parts: string[] = [];
   if (a._diff_peek !== undefined) {
     // execute_diff_peek: a NUL byte in the first 8192 bytes (an unreadable path reads as text).
@@ -147,7 +151,7 @@ function extraScript(a: Args, check: boolean): Raw | undefined {
   if ((a.state === 'touch' || a.state === 'directory' || a.state === 'link') && (a.mode ?? a.owner ?? a.group) !== undefined) {
     // touch and directory use it for a new path only: a path there (followed or not) needs no process.
     // Check mode plans against earlier tasks' effects, where a path on the host may be planned away.
-    parts.push(a.state === 'link' || check ? MAKER_SCRIPT : sh`[ -e ${a.path} ] || { ${raw(MAKER_SCRIPT)}; }`.text);
+    parts.push(a.state === 'link' || check ? makerScript(idLine) : sh`[ -e ${a.path} ] || { ${raw(makerScript(idLine))}; }`.text);
   }
   if (a.state === 'absent') parts.push(sh`echo @@walk; [ -d ${a.path} ] && [ ! -L ${a.path} ] && find ${a.path} -mindepth 1 -printf '%Y %y %p\n'`.text);
   // add_path_info's os.path.exists (through a link) of a path --check leaves there.
@@ -882,7 +886,11 @@ async function planFile(args: Args, ctx: ModuleContext): Promise<Plan> {
     // The arguments as they stand: `a` is replaced below (a hard link into a directory, the path's own state).
     const probe = async (x: Args) => {
       const follow = x.follow && x.state !== 'link' && x.state !== 'hard' && x.state !== 'absent';
-      return plannedProbe(ctx, await remote(probeFile(ctx.conn, x.path, { follow, extra: extraScript(x, ctx.check), selinuxDefault })));
+      const idLine = ctx.identityMemo?.get('id');
+      const got = await remote(probeFile(ctx.conn, x.path, { follow, extra: extraScript(x, ctx.check, idLine), selinuxDefault }));
+      const me = idLine === undefined ? sections(got.extra).me?.[0] : undefined;
+      if (me !== undefined && ROOT_ID.test(me)) ctx.identityMemo?.set('id', me);
+      return plannedProbe(ctx, got);
     };
     let p = await probe(a);
     // additional_parameter_handling: a hard link (or a src without state) whose path is a directory goes inside it, under src's name.

@@ -46,6 +46,7 @@ export default defineModule<Args>({
       // Into a directory dest the file keeps its name minus the template suffix (site.conf.hbs -> site.conf).
       srcName: basename(a.src).replace(/\.(j2|hbs|handlebars)$/, ''),
       diffSource: file,
+      writeWithProbe: a.attributes === undefined,
     });
     plan.result = { ...plan.result, src: a.src };
     return withAttributes(plan, ctx, typeof plan.result?.dest === 'string' ? plan.result.dest : a.dest, a.attributes);

@@ -64,6 +64,16 @@ export interface ModuleContext {
   /** Commands run as the login user, whatever the task's become. */
   loginConn: RemoteShell;
   check: boolean;
+  /**
+   * A run whose plans are applied as soon as they are made (not --check, not a saved plan's apply, whose
+   * guard compares each plan first): a plan may then do its write in the round trip of its probe.
+   */
+  writesInPlan?: boolean;
+  /**
+   * What this run read once of the task's identity on this host and keeps for its later tasks (file's
+   * `id` of root: an identity whose uid is 0 keeps it): one map per host, login user and become user.
+   */
+  identityMemo?: Map<string, string>;
   /** --diff (or the task's `diff:`) and not no_log: a module computes its diff only then. */
   diff: boolean;
   /** The task is no_log: a module whose Ansible twin registers file texts without --diff registers none. */

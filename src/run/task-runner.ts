@@ -374,6 +374,8 @@ async function runOnce(
       conn: conn ? recordingShell(withEnvironment(conn.as(become), environment), basisRec) : noConn,
       loginConn: conn ? recordingShell(withEnvironment(conn.as(undefined), environment), basisRec) : noConn,
       check,
+      writesInPlan: !check && !env.options.planGuard,
+      identityMemo: conn ? identityMemo(conn, become?.user ?? '') : undefined,
       diff: diffOn && !noLog,
       noLog,
       facts: target.facts,
@@ -511,6 +513,16 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
     throw new ModuleFailure(`invalid arguments for ${mod.name} after templating: ${issues}`);
   }
   return parsed.data;
+}
+
+/** ModuleContext.identityMemo: per connection (a host and login user) and become user. */
+const memos = new WeakMap<object, Map<string, Map<string, string>>>();
+function identityMemo(conn: object, becomeUser: string): Map<string, string> {
+  let byUser = memos.get(conn);
+  if (!byUser) memos.set(conn, (byUser = new Map()));
+  let m = byUser.get(becomeUser);
+  if (!m) byUser.set(becomeUser, (m = new Map()));
+  return m;
 }
 
 async function planAndApply(

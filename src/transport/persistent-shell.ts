@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
 import { quote } from './quote.js';
-import { libraryBodies } from './shell-library.js';
+import { libraryBodies, wireText } from './shell-library.js';
 import { traceRemote } from './trace.js';
 
 /**
@@ -271,7 +271,8 @@ export class PersistentShell {
     for (const [body, id] of libraryBodies()) {
       if (!text.includes(body)) continue;
       if (!this.stored.has(id)) {
-        libs += `NMLIB ${id} ${body.split('\n').length} 0 0\n${body}\n`;
+        const stored = wireText(body);
+        libs += `NMLIB ${id} ${stored.split('\n').length} 0 0\n${stored}\n`;
         this.stored.add(id);
       }
       text = text.split(body).join(`. ${quote(`${this.dir}/l${id}`)}\n`);
