@@ -14,10 +14,9 @@
  * files/*.expected, diffs, registered keys) holds.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEPENDENCIES, describeTarget, TARGETS_DIR, type LeftOut, type Target } from '../setup/ansible-targets.js';
-import { workDir } from '../setup/cli.js';
+import { cleanHost, describeTarget, playDir, targetRun, type LeftOut, type Target, type TargetHost } from '../setup/ansible-targets.js';
 import { fleetHost, HOSTS, testFleet } from '../setup/fleet.js';
 import { onHost } from '../setup/role-differential.js';
 
@@ -114,32 +113,31 @@ const TARGET: Target = {
   ],
 };
 
-/** Each tool's output_dir, on the host and on the controller (a task copies a template there with delegate_to: localhost). */
-const tmpDir = (tool: string): string => `/tmp/nm-targets-template-${tool}`;
+/** Each tool's output_dir (and nm_remote_tmp_dir), on the host and on the controller (a task copies a template there with delegate_to: localhost). */
+const ON_HOST: TargetHost = {
+  host: HOST,
+  tmpDir: (_target, tool) => `/tmp/nm-targets-template-${tool}`,
+  // backup_test.yml's user and group (its cleanup removes the user twice, never the group).
+  leftovers: { template: { users: ['templateuser1'], groups: ['templateuser1'] } },
+};
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** What the role leaves outside output_dir: backup_test.yml's user and group (its cleanup removes the user twice, never the group). */
-async function cleanOutside(): Promise<void> {
-  const r = await onHost(HOST, `! id -u templateuser1 >/dev/null 2>&1 || userdel -f templateuser1; ! getent group templateuser1 >/dev/null || groupdel templateuser1; true`);
-  if (r.code !== 0) throw new Error(`cleaning ${HOST}: ${r.stderr}`);
-}
-
-/** Both tools' output_dir emptied and made again (ansible-test makes it before a target runs), on the host and the controller. */
-async function cleanHost(): Promise<void> {
-  const dirs = ['ansible', 'nodemend'].map(tmpDir);
-  const r = await onHost(HOST, `rm -rf ${dirs.map(q).join(' ')} && mkdir -m 0755 ${dirs.map(q).join(' ')}`);
-  if (r.code !== 0) throw new Error(`cleaning ${HOST}: ${r.stderr}`);
+/** The shared cleanHost, then both tools' output_dir made again (ansible-test makes it before a target runs), on the host and the controller. */
+async function cleanHostAndMake(): Promise<void> {
+  await cleanHost(ON_HOST, TARGET.name);
+  const dirs = ['ansible', 'nodemend'].map((tool) => ON_HOST.tmpDir(TARGET.name, tool));
+  const r = await onHost(HOST, `mkdir -m 0755 ${dirs.map(q).join(' ')}`);
+  if (r.code !== 0) throw new Error(`making ${dirs.join(' ')} on ${HOST}: ${r.stderr}`);
   for (const d of dirs) {
     rmSync(d, { recursive: true, force: true });
     mkdirSync(d, { mode: 0o755 });
   }
-  await cleanOutside();
 }
 
 /**
  * The role's files/ on the host at the path it has on the controller: the target stats
- * `{{ role_path }}/files/*.expected` on the host (ansible-test runs it on localhost, where they are), a role
- * path both tools give as the real path of the role's directory (2.14's unfrackpath follows links).
+ * `{{ role_path }}/files/*.expected` on the host (ansible-test runs it on localhost, where they are), at the
+ * role's real path (2.14's unfrackpath follows links) and at the linked one.
  */
 function roleFilesOnHost(targetDir: string, linked: string): void {
   const dir = realpathSync(targetDir);
@@ -150,21 +148,16 @@ function roleFilesOnHost(targetDir: string, linked: string): void {
 }
 
 /**
- * A work dir with the play as template.yml (the host, facts gathered, the role) and roles/. Its first task sets
- * output_dir from lookup('env', 'OUTPUT_DIR'), as ansible-test exports it: the tool about to run gets its own.
+ * The shared play (template.yml's: the host, facts gathered, the role). The role's first task sets output_dir
+ * from lookup('env', 'OUTPUT_DIR'), as ansible-test exports it: the tool about to run gets its own.
  */
-function playDir(tool: string, targetDir: string): string {
-  const work = workDir(`targets-template-${tool}`);
+function playDirWithEnv(tool: string, targetDir: string): string {
+  const work = playDir(ON_HOST, TARGET, tool, targetDir);
   if (tool !== 'validate') {
-    process.env.OUTPUT_DIR = tmpDir(tool);
-    roleFilesOnHost(targetDir, join(work, 'roles', 'template'));
+    process.env.OUTPUT_DIR = ON_HOST.tmpDir(TARGET.name, tool);
+    roleFilesOnHost(targetDir, join(work, 'roles', TARGET.name));
   }
-  const vars = `{ output_dir: ${tmpDir(tool)} }`;
-  writeFileSync(join(work, 'playbook.yaml'), `- hosts: ${HOST}\n  gather_facts: true\n  diff: false\n  vars: ${vars}\n  roles: [template]\n`);
-  mkdirSync(join(work, 'roles'));
-  symlinkSync(targetDir, join(work, 'roles', 'template'));
-  for (const dep of DEPENDENCIES) symlinkSync(join(TARGETS_DIR, dep), join(work, 'roles', dep));
   return work;
 }
 
-describeTarget(TARGET, { host: HOST, playDir, cleanHost, cleanOutside });
+describeTarget(TARGET, targetRun(ON_HOST, TARGET, { cleanHost: cleanHostAndMake, playDir: playDirWithEnv }));
