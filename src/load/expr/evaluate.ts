@@ -22,7 +22,7 @@ import { memberStrShape, noteItemsRead, passThrough, strShape, varStrShape, type
 import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.js';
 import { hasTemplate, renderLazy } from './template-string.js';
 import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, unwrapUnsafe, UnsafeText } from './unsafe.js';
-import { lookupPlugin, lookupValue } from './lookups.js';
+import { LookupNotYet, lookupPlugin, lookupValue } from './lookups.js';
 import { compare, contains, equals, factKeyOf, getMember, INJECTS_AS_VARS, isOpaque, pyStr, setKey, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
 
 export interface EvalContext {
@@ -252,11 +252,21 @@ function runLookup(node: Node & Call & { wantList: boolean }, scope: Scope, ctx:
     return typeof a === 'string' && !unsafe && hasTemplate(a) ? renderLazy(a, scope, `lookup('${node.name}')`, ctx.posAt(n.start)) : a;
   });
   const kwargs = node.kwargs.map(([k, v]) => [k, evaluate(v, scope, ctx, reads)] as const);
+  // `errors` is _lookup's own keyword (template/__init__.py pops it, default 'strict'): the plugin never sees it.
+  const errors = unwrapUnsafe(kwargs.find(([k]) => k === 'errors')?.[1]);
   let ran: unknown[];
   try {
-    ran = lookupPlugin(node.name)!.run(terms.map(unwrapUnsafe), Object.fromEntries(kwargs.map(([k, v]) => [k, unwrapUnsafe(v)])), scope);
+    ran = lookupPlugin(node.name)!.run(terms.map(unwrapUnsafe), Object.fromEntries(kwargs.filter(([k]) => k !== 'errors').map(([k, v]) => [k, unwrapUnsafe(v)])), scope);
   } catch (e) {
-    if (e instanceof ExprValueError) fail(ctx, node.nameStart, `lookup plugin '${node.name}': ${e.message}`);
+    if (e instanceof ExprValueError && !(e instanceof LookupNotYet)) {
+      const message = `lookup plugin '${node.name}': ${e.message}`;
+      // errors='warn' / 'ignore': the failure becomes None (lookup) or [] (query); warn says so on stderr, as display.warning does.
+      if (errors === 'warn' || errors === 'ignore') {
+        if (errors === 'warn') process.stderr.write(`[WARNING]: Lookup failed but the error is being ignored: ${message}\n`);
+        return node.wantList ? [] : null;
+      }
+      fail(ctx, node.nameStart, message);
+    }
     throw e;
   }
   if (ran.length === 0) return ran;
