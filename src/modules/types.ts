@@ -81,8 +81,8 @@ export interface ModuleContext {
   facts: Facts;
   /** Every variable visible to the task (for templates). */
   vars: Record<string, unknown>;
-  /** Render a template file (path already resolved) with the task's vars: Handlebars for .hbs, else Jinja with `opts`. */
-  renderTemplate(file: string, opts?: JinjaOptions): Promise<string>;
+  /** Render a template file (path already resolved) with the task's vars and `extra` (the template module's own): Handlebars for .hbs, else Jinja with `opts`. */
+  renderTemplate(file: string, opts?: JinjaOptions, extra?: Record<string, unknown>): Promise<string>;
   /** Resolve a controller-side path the way Ansible does: relative to the playbook dir, then templates/ or files/. */
   resolveLocalPath(p: string, kind: 'template' | 'file' | 'vars'): string;
   /** Evaluate an expression in the task's scope (assert's `that`), fetching the facts it reads; `{{ }}` in it is templated first. */

@@ -380,7 +380,7 @@ async function runOnce(
       noLog,
       facts: target.facts,
       vars: scope,
-      renderTemplate: (file, opts) => withFacts(target.facts, () => renderTemplateFile(file, { ...scope, ...TEMPLATE_MODULE_VARS }, opts), scope),
+      renderTemplate: (file, opts, extra) => withFacts(target.facts, () => renderTemplateFile(file, { ...scope, ...TEMPLATE_MODULE_VARS, ...extra }, opts), scope),
       resolveLocalPath: (p, kind) => {
         const file = resolveLocalPath(env.scopeBase.play.dir, p, kind, inh.role?.path);
         env.options.onLocalFile?.(file);

@@ -7,7 +7,7 @@
  * controller (pipe): nothing on a host.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { ExprValueError } from './errors.js';
@@ -262,11 +262,47 @@ const pipe: LookupDef = {
   },
 };
 
+/** env.py: each term's first word as a controller environment variable, else the `default` option (''). */
+const env: LookupDef = {
+  run(terms, kwargs) {
+    const d = Object.hasOwn(kwargs, 'default') ? kwargs.default : '';
+    return terms.map((term) => {
+      const name = pyStr(term).trim().split(/\s+/)[0] ?? '';
+      return Object.hasOwn(process.env, name) ? process.env[name] : d;
+    });
+  },
+};
+
+/**
+ * file.py: each term a controller file found as the lookup's search path finds it (`files/` first), its text
+ * (UTF-8), less trailing whitespace (`rstrip`, default on) and leading (`lstrip`, default off).
+ */
+const file: LookupDef = {
+  run(terms, kwargs, scope) {
+    const flag = (k: string, d: boolean): boolean => (Object.hasOwn(kwargs, k) ? Boolean(kwargs[k]) : d);
+    return terms.map((term) => {
+      const path = searchFile(pyStr(term), 'files', scope);
+      if (!path) throw new ExprValueError(`could not locate file in lookup: ${pyStr(term)}`);
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(path));
+      } catch {
+        throw new ExprValueError(`${path} is not UTF-8 text ('utf-8' codec can't decode it)`);
+      }
+      if (flag('lstrip', false)) text = trim(text, undefined, 'start');
+      if (flag('rstrip', true)) text = trim(text, undefined, 'end');
+      return text;
+    });
+  },
+};
+
 export const LOOKUPS: Record<string, LookupDef> = {
   varnames,
   flattened: { run: (terms) => flatten(terms) },
   first_found: { run: (terms, kwargs, scope) => firstFound(terms, kwargs, scope) },
   pipe,
+  env,
+  file,
 };
 
 /** Lookups of a collection, by their full name (2.14 routes the short name there too). */

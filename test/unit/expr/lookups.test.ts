@@ -153,6 +153,38 @@ describe('lookup pipe (2.14 plugins/lookup/pipe.py)', () => {
   });
 });
 
+describe('lookup env and file (2.14 plugins/lookup/env.py, file.py)', () => {
+  const base = realpathSync(mkdtempSync(join(tmpdir(), 'nm-file-')));
+  const role = join(base, 'roles', 'r');
+  mkdirSync(join(role, 'files'), { recursive: true });
+  writeFileSync(join(role, 'files', 'f.txt'), '  in role files/ \n\n');
+  writeFileSync(join(base, 'top.txt'), 'top\n');
+  process.env.NM_LOOKUP_ENV_TEST = 'a b';
+  const inRole = { playbook_dir: base, role_path: role };
+
+  test.each([
+    // env.py: the first word of each term, the default option ('') when unset
+    ["lookup('env', 'NM_LOOKUP_ENV_TEST')", 'a b'],
+    ["lookup('env', 'NM_LOOKUP_ENV_TEST PATH')", 'a b'],
+    ["lookup('env', 'NM_LOOKUP_ENV_UNSET')", ''],
+    ["lookup('env', 'NM_LOOKUP_ENV_UNSET', default='d')", 'd'],
+    ["query('env', 'NM_LOOKUP_ENV_TEST', 'NM_LOOKUP_ENV_UNSET')", ['a b', '']],
+    // file.py: found in the role's files/ first, less trailing whitespace (rstrip on, lstrip off)
+    ["lookup('file', 'f.txt')", '  in role files/'],
+    ["lookup('file', 'f.txt', lstrip=true)", 'in role files/'],
+    ["lookup('file', 'f.txt', rstrip=false)", '  in role files/ \n\n'],
+    ["lookup('ansible.builtin.file', 'top.txt')", 'top'],
+    // 2.14's _lookup templates the terms again (listify_lookup_plugin_terms)
+    ["lookup('file', '{{ role_path }}/files/f.txt')", '  in role files/'],
+    ["lookup('env', '{{ name }}')", 'a b'],
+  ])('%s', (src, want) => expect(ev(src, { ...inRole, name: 'NM_LOOKUP_ENV_TEST' })).toEqual(want));
+
+  test("a missing file fails in file.py's words; a term from host data is not templated again", () => {
+    expect(() => ev("lookup('file', 'nope.txt')", inRole)).toThrow(/lookup plugin 'file': could not locate file in lookup: nope\.txt/);
+    expect(() => ev("lookup('file', t)", { ...inRole, t: new UnsafeText('{{ role_path }}/files/f.txt') })).toThrow(/could not locate file in lookup: \{\{ role_path \}\}/);
+  });
+});
+
 /**
  * errors= (2.14 template/__init__.py _lookup): 'strict' (the default, and any other value) raises; 'warn'
  * and 'ignore' turn a failing plugin into None for lookup() and [] for query() / wantlist, warn with
@@ -201,7 +233,7 @@ describe('lookup errors=', () => {
 
 describe('lookup at load time', () => {
   test.each([
-    ["lookup('env', 'HOME')", 7, "unknown lookup plugin 'env' (nodemend has: varnames, flattened, first_found, pipe)"],
+    ["lookup('password', '/dev/null')", 7, "unknown lookup plugin 'password' (nodemend has: varnames, flattened, first_found, pipe, env, file)"],
     ['lookup(name)', 7, 'lookup() needs the name of a lookup plugin as a quoted string first'],
     ['f(1)', 1, "only methods can be called (x.split(','), d.items()); use a filter for anything else (x | name(args))"],
   ])('%s fails at col %i', (src, col, message) => {
