@@ -192,8 +192,19 @@ const pipe: LookupDef = {
   },
 };
 
+/** dict.py: each term a mapping, each of its entries as `{key, value}` (a term that is not one fails). */
+export const dictLookup: LookupDef = {
+  run(terms) {
+    return terms.flatMap((term) => {
+      if (!isMap(term)) throw new ExprValueError('with_dict expects a dict');
+      return Object.keys(term).map((key) => ({ key, value: term[key] }));
+    });
+  },
+};
+
 export const LOOKUPS: Record<string, LookupDef> = {
   varnames,
+  dict: dictLookup,
   flattened: { run: (terms) => flatten(terms) },
   first_found: { run: (terms, kwargs, scope) => firstFound(terms, kwargs, scope) },
   pipe,

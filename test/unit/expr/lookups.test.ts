@@ -15,6 +15,26 @@ import { INJECTS_AS_VARS } from '../../../src/load/expr/values.js';
 
 const ev = (src: string, sc: Record<string, unknown>): unknown => compileExpression(src).evaluate(sc);
 
+describe('lookup dict', () => {
+  // ansible-core's lookup_dict target: lookup('dict', users) | sort(attribute='key'), a non-mapping fails.
+  const users = { bob: { name: 'Bob' }, alice: { name: 'Alice', age: 21 } };
+  test.each([
+    [
+      "lookup('dict', users)",
+      [
+        { key: 'bob', value: { name: 'Bob' } },
+        { key: 'alice', value: { name: 'Alice', age: 21 } },
+      ],
+    ],
+    ["lookup('dict', users) | sort(attribute='key') | map(attribute='key') | list", ['alice', 'bob']],
+    ["lookup('ansible.builtin.dict', {'a': 1})", { key: 'a', value: 1 }],
+    ["query('dict', {'a': 1})", [{ key: 'a', value: 1 }]],
+  ])('%s', (src, want) => expect(ev(src, { users })).toEqual(want));
+  test("a term that is not a mapping fails in dict.py's words", () => {
+    expect(() => ev("lookup('dict', 1)", {})).toThrow(/with_dict expects a dict/);
+  });
+});
+
 describe('lookup varnames', () => {
   const scope = { nmx_a: 1, nmx_b: 2, other: 3 };
   test.each([
@@ -147,7 +167,7 @@ describe('lookup pipe (2.14 plugins/lookup/pipe.py)', () => {
 
 describe('lookup at load time', () => {
   test.each([
-    ["lookup('env', 'HOME')", 7, "unknown lookup plugin 'env' (nodemend has: varnames, flattened, first_found, pipe)"],
+    ["lookup('env', 'HOME')", 7, "unknown lookup plugin 'env' (nodemend has: varnames, dict, flattened, first_found, pipe)"],
     ['lookup(name)', 7, 'lookup() needs the name of a lookup plugin as a quoted string first'],
     ['f(1)', 1, "only methods can be called (x.split(','), d.items()); use a filter for anything else (x | name(args))"],
   ])('%s fails at col %i', (src, col, message) => {
