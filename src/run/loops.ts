@@ -5,10 +5,10 @@
  */
 import { ModuleFailure } from '../modules/types.js';
 import type { LoopKind } from '../load/model.js';
-import { dictLookup, firstFound, lookupPlugin } from '../load/expr/lookups.js';
+import { dictLookup, firstFound, lookupPlugin, subelementsLookup } from '../load/expr/lookups.js';
 import { ExprValueError } from '../load/expr/errors.js';
 import { printf } from '../load/expr/filters-printf.js';
-import { pyRepr, pyStr } from '../load/expr/values.js';
+import { pyRepr } from '../load/expr/values.js';
 import { parseKeyValue } from '../load/kv-args.js';
 import { markUnsafe } from '../load/expr/unsafe.js';
 
@@ -106,59 +106,6 @@ function flattenOnce(terms: unknown): unknown[] {
   return elems.flatMap((t) => (Array.isArray(t) ? t : [t]));
 }
 
-/** module_utils convert_bool's boolean(value, strict=False): true only for its true values. */
-const looseBool = (v: unknown): boolean => v === true || v === 1 || (typeof v === 'string' && ['y', 'yes', 'on', '1', 'true', 't'].includes(v.toLowerCase().trim()));
-
-/** Python's `x.get('skipped', False) is not False`. */
-const isSkipped = (m: Record<string, unknown>): boolean => 'skipped' in m && m.skipped !== false;
-
-/**
- * with_subelements as 2.14's lookup/subelements.py: each mapping of the list (a registered
- * result's skipped items left out) paired with each element of the list at `key` (dotted for
- * nested mappings), that list popped from the item's first element, as Ansible's `pop` does (on a
- * copy: the variable stays whole). `skip_missing` (a loose boolean) skips a missing key, also a
- * middle one (the next part is then looked up at the same level, as Ansible's `continue` does).
- */
-function subelements(terms: unknown[]): unknown[] {
-  const [list, key, flags] = terms;
-  if (typeof key !== 'string' || !(isMap(list) || Array.isArray(list))) {
-    throw new ModuleFailure('subelements lookup expects a list of two or three items, first a dict or a list, second a string pointing to the subkey');
-  }
-  if (isMap(list) && isSkipped(list)) return [];
-  const parts = key.split('.');
-  const skipMissing = isMap(flags) && looseBool(flags.skip_missing ?? false);
-  const out: unknown[] = [];
-  for (const elem of isMap(list) ? Object.values(list) : list) {
-    if (!isMap(elem)) throw new ModuleFailure(`subelements lookup expects a dictionary, got '${pyStr(elem)}'`);
-    if (isSkipped(elem)) continue;
-    const item0: Record<string, unknown> = { ...elem };
-    let sub = item0;
-    let last = false;
-    let sublist: unknown[] = [];
-    for (const part of parts) {
-      if (part === parts[parts.length - 1]) last = true;
-      if (!(part in sub)) {
-        if (skipMissing) continue;
-        throw new ModuleFailure(`could not find '${part}' key in iterated item '${pyStr(sub)}'`);
-      }
-      const v = sub[part];
-      if (!last) {
-        if (!isMap(v)) {
-          if (skipMissing) continue;
-          throw new ModuleFailure(`the key ${part} should point to a dictionary, got '${pyStr(v)}'`);
-        }
-        sub = sub[part] = { ...v };
-      } else {
-        if (!Array.isArray(v)) throw new ModuleFailure(`the key ${part} should point to a list, got '${pyStr(v)}'`);
-        sublist = v;
-        delete sub[part];
-      }
-    }
-    for (const s of sublist) out.push([item0, s]);
-  }
-  return out;
-}
-
 /**
  * The items a `loop:` / `with_<kind>:` value stands for. `scope` (role_path, playbook_dir) and
  * `action` place with_first_found's search: task_executor.py gives the lookup the subdir
@@ -196,7 +143,12 @@ export function loopItems(kind: LoopKind, value: unknown, scope: Record<string, 
       return product.map(flattenOnce);
     }
     case 'subelements':
-      return subelements(asList(value));
+      try {
+        return subelementsLookup.run(asList(value), {}, scope);
+      } catch (e) {
+        if (e instanceof ExprValueError) throw new ModuleFailure(e.message);
+        throw e;
+      }
     case 'sequence':
       // listify_lookup_plugin_terms: a mapping is iterable, so its keys are the terms.
       return sequence(isMap(value) ? Object.keys(value) : asList(value));

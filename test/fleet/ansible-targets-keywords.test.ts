@@ -1,7 +1,7 @@
 /**
  * ansible-core's own integration targets for the task keywords and lookups roles rely on (changed_when,
  * failed_when, ignore_errors, until, with_items, with_list, with_sequence, with_together, with_nested,
- * lookup('dict')/with_dict, lookup('pipe')), run through ansible-playbook 2.14 and through nodemend on
+ * lookup('dict')/with_dict, lookup('pipe'), with_subelements, with_first_found), run through ansible-playbook 2.14 and through nodemend on
  * their own host (HOSTS.ansibleKeywordTargets: no other suite shares it), as
  * test/fleet/ansible-targets.test.ts runs the module targets: test/fixtures/ansible-targets/<target>,
  * vendored unedited from ansible/ansible stable-2.14 (its README).
@@ -85,6 +85,8 @@ const TARGETS: Target[] = [
   { name: 'lookup_nested', leftOut: [] },
   { name: 'lookup_dict', leftOut: [] },
   { name: 'lookup_pipe', leftOut: [] },
+  { name: 'lookup_subelements', leftOut: [] },
+  { name: 'lookup_first_found', leftOut: [] },
 ];
 
 /** Each tool's directory on the host: under /tmp, unique to this suite, the target and the tool. */

@@ -244,10 +244,13 @@ function applyCall(node: Node & Call & { input: Node }, def: FilterDef | TestDef
  */
 function runLookup(node: Node & Call & { wantList: boolean }, scope: Scope, ctx: EvalContext, reads: Reads): unknown {
   const { args, kwargs } = callArgs(node, scope, ctx, reads);
+  // template/__init__.py `_lookup`: `errors` is the caller's, not the plugin's; 'warn' or 'ignore' turn a plugin's failure into [] (query) or None.
+  const errors = kwargs.find(([k]) => k === 'errors')?.[1];
   let ran: unknown[];
   try {
-    ran = lookupPlugin(node.name)!.run(args.map(unwrapUnsafe), Object.fromEntries(kwargs.map(([k, v]) => [k, unwrapUnsafe(v)])), scope);
+    ran = lookupPlugin(node.name)!.run(args.map(unwrapUnsafe), Object.fromEntries(kwargs.filter(([k]) => k !== 'errors').map(([k, v]) => [k, unwrapUnsafe(v)])), scope);
   } catch (e) {
+    if (e instanceof ExprValueError && (errors === 'ignore' || errors === 'warn')) return node.wantList ? [] : null;
     if (e instanceof ExprValueError) fail(ctx, node.nameStart, `lookup plugin '${node.name}': ${e.message}`);
     throw e;
   }

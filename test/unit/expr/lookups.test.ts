@@ -35,6 +35,36 @@ describe('lookup dict', () => {
   });
 });
 
+describe("a lookup's errors=", () => {
+  // template/__init__.py `_lookup` (ansible-core's lookup_first_found target): 'ignore'/'warn' give [] to query() and None to lookup().
+  const dir = mkdtempSync(join(tmpdir(), 'nm-lookup-errors-'));
+  test.each([
+    ["q('first_found', {'files': 'nope.yaml'}, errors='ignore')", []],
+    ["lookup('first_found', {'files': 'nope.yaml'}, errors='ignore')", null],
+    ["lookup('first_found', {'files': 'nope.yaml'}, errors='warn') == None", true],
+    ["q('subelements', 9001, 'groups', errors='ignore')", []],
+  ])('%s', (src, want) => expect(ev(src, { playbook_dir: dir })).toEqual(want));
+  test("errors='strict' (the default) fails", () => {
+    expect(() => ev("lookup('first_found', {'files': 'nope.yaml'}, errors='strict')", { playbook_dir: dir })).toThrow(/No file was found/);
+  });
+});
+
+describe('lookup subelements', () => {
+  const users = [{ name: 'alice', mysql: { hosts: ['h1', 'h2'] } }];
+  test('as with_subelements, its messages in the failed task', () => {
+    expect(ev("lookup('subelements', users, 'mysql.hosts', wantlist=true)", { users })).toEqual([
+      [{ name: 'alice', mysql: {} }, 'h1'],
+      [{ name: 'alice', mysql: {} }, 'h2'],
+    ]);
+    // As 2.14 (listify first): 9001 is a list of one item, no dictionary.
+    expect(() => ev("lookup('subelements', 9001, 'groups')", {})).toThrow("subelements lookup expects a dictionary, got '9001'");
+    expect(() => ev("lookup('subelements', users, true)", { users })).toThrow(/first a dict or a list, second a string/);
+    expect(() => ev("lookup('subelements', users, 'mysql.hosts', 'wolves')", { users })).toThrow("the optional third item must be a dict with flags ['skip_missing']");
+    expect(() => ev("lookup('subelements', users, 'a', {}, 'b')", { users })).toThrow('expects a list of two or three items');
+    expect(() => ev("lookup('subelements', users, 'mysql.hosts.x')", { users })).toThrow(/should point to a dictionary/);
+  });
+});
+
 describe('lookup varnames', () => {
   const scope = { nmx_a: 1, nmx_b: 2, other: 3 };
   test.each([
@@ -167,7 +197,7 @@ describe('lookup pipe (2.14 plugins/lookup/pipe.py)', () => {
 
 describe('lookup at load time', () => {
   test.each([
-    ["lookup('env', 'HOME')", 7, "unknown lookup plugin 'env' (nodemend has: varnames, dict, flattened, first_found, pipe)"],
+    ["lookup('env', 'HOME')", 7, "unknown lookup plugin 'env' (nodemend has: varnames, dict, subelements, flattened, first_found, pipe)"],
     ['lookup(name)', 7, 'lookup() needs the name of a lookup plugin as a quoted string first'],
     ['f(1)', 1, "only methods can be called (x.split(','), d.items()); use a filter for anything else (x | name(args))"],
   ])('%s fails at col %i', (src, col, message) => {
