@@ -10,10 +10,7 @@
  * runs); `nodemend validate` of the unedited target refuses exactly the listed tasks; nodemend passes the
  * rest, every task ending as it did in Ansible (same order, same ok/changed/failed/skipped).
  */
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DEPENDENCIES, describeTarget, TARGETS_DIR, type Target } from '../setup/ansible-targets.js';
-import { workDir } from '../setup/cli.js';
+import { cleanHost, describeTarget, playDir, targetRun, type Target, type TargetHost } from '../setup/ansible-targets.js';
 import { HOSTS } from '../setup/fleet.js';
 import { onHost } from '../setup/role-differential.js';
 
@@ -89,39 +86,23 @@ const TARGETS: Target[] = [
   { name: 'lookup_first_found', leftOut: [] },
 ];
 
-/** Each tool's directory on the host: under /tmp, unique to this suite, the target and the tool. */
-const tmpDir = (target: string, tool: string): string => `/tmp/nm-targets-kw-${target}-${tool}`;
+const ON_HOST: TargetHost = { host: HOST, tmpDir: (target, tool) => `/tmp/nm-targets-kw-${target}-${tool}` };
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/**
- * ansible-test's controller: `output_dir` a directory that exists before the target runs, and the same
- * path in the controller's environment as OUTPUT_DIR (lookup_pipe echoes it). The targets here write
- * nothing outside it, so both tools may share one path name each.
- */
-async function cleanHost(target: string): Promise<void> {
-  const dirs = [tmpDir(target, 'ansible'), tmpDir(target, 'nodemend')].map(q).join(' ');
-  const r = await onHost(HOST, `rm -rf ${dirs} && mkdir -m 0700 ${dirs} && chown ops ${dirs}`);
-  if (r.code !== 0) throw new Error(`cleaning ${HOST}: ${r.stderr}`);
+/** Both tools' directories gone, then made again: ansible-test's `output_dir` exists before the target runs (until copies into it). */
+async function cleanHostMaking(target: string): Promise<void> {
+  await cleanHost(ON_HOST, target);
+  const dirs = [ON_HOST.tmpDir(target, 'ansible'), ON_HOST.tmpDir(target, 'nodemend')].map(q).join(' ');
+  const r = await onHost(HOST, `mkdir -m 0700 ${dirs} && chown ops ${dirs}`);
+  if (r.code !== 0) throw new Error(`making ${dirs} on ${HOST}: ${r.stderr}`);
 }
 
-/** A work dir with the play (the host, the target as its role) and roles/: the target's dir, its dependencies. */
-function playDir(target: Target, tool: string, targetDir: string): string {
-  const work = workDir(`kw-${target.name}-${tool}`);
-  const vars = `{ nm_remote_tmp_dir: ${tmpDir(target.name, tool)}, output_dir: ${tmpDir(target.name, tool)} }`;
-  writeFileSync(join(work, 'playbook.yaml'), `- hosts: ${HOST}\n  gather_facts: ${target.gatherFacts ?? false}\n  diff: false\n  vars: ${vars}\n  roles: [${target.name}]\n`);
-  mkdirSync(join(work, 'roles'));
-  symlinkSync(targetDir, join(work, 'roles', target.name));
-  for (const dep of DEPENDENCIES) symlinkSync(join(TARGETS_DIR, dep), join(work, 'roles', dep));
-  // lookup_pipe compares `lookup('pipe', 'echo $OUTPUT_DIR')` with output_dir: each tool's controller gets its own.
-  process.env.OUTPUT_DIR = tmpDir(target.name, tool);
-  return work;
+/** The shared playDir, with the controller's OUTPUT_DIR the tool's output_dir, as ansible-test sets both (lookup_pipe compares them). */
+function playDirWithEnv(target: Target, tool: string, targetDir: string): string {
+  process.env.OUTPUT_DIR = ON_HOST.tmpDir(target.name, tool);
+  return playDir(ON_HOST, target, tool, targetDir);
 }
 
 for (const target of TARGETS) {
-  describeTarget(target, {
-    host: HOST,
-    playDir: (tool, dir) => playDir(target, tool, dir),
-    cleanHost: () => cleanHost(target.name),
-    cleanOutside: async () => {},
-  });
+  describeTarget(target, targetRun(ON_HOST, target, { playDir: (tool, dir) => playDirWithEnv(target, tool, dir), cleanHost: () => cleanHostMaking(target.name) }));
 }

@@ -182,7 +182,8 @@ export async function cleanHost(h: TargetHost, target: string): Promise<void> {
  * state_link.yml reads it).
  */
 export function playDir(h: TargetHost, target: Target, tool: string, targetDir: string): string {
-  const work = workDir(`targets-${target.name}-${tool}`);
+  // Short: ansible-playbook's ssh control socket lives under it (a Unix socket's path has at most 107 bytes).
+  const work = workDir(`${target.name}-${tool}`);
   const dir = h.tmpDir(target.name, tool);
   writeFileSync(
     join(work, 'playbook.yaml'),
