@@ -16,6 +16,8 @@ import { evaluateCondition, evaluateTemplatedExpression, hasTemplate, renderDeep
 import { notePlainStr, strShape } from '../load/expr/str-class.js';
 import { isUnsafe, markUnsafe, unwrapUnsafe } from '../load/expr/unsafe.js';
 import { toText } from '../load/expr/values.js';
+import { ExprValueError } from '../load/expr/errors.js';
+import { NodemendError } from '../load/errors.js';
 import { renderTemplateFile, TEMPLATE_MODULE_VARS } from '../load/template.js';
 import type { TaskResult, TaskStatus } from './events.js';
 import type { HostRun } from './host-run.js';
@@ -404,41 +406,42 @@ async function runOnce(
       warn: (msg) => void warnings.push(msg),
     };
 
-    const attempts = task.until ? Math.max(1, task.retries) + 0 : 1;
+    // task_executor.py: with until, retries + 1 attempts (retries <= 0: one); without, one.
+    const attempts = task.until ? (task.retries <= 0 ? 1 : task.retries + 1) : 1;
     let result: Record<string, unknown> = {};
     let applied = false;
     let basis: Basis | undefined;
     let shownDiff: Plan['diff'];
     let checkResult: Record<string, unknown> | undefined;
+    let untilMsg: string | undefined;
     const key: TaskKey = { host: host.name, play: env.playName, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, isHandler: inh.handler === true, item: shownItem.item };
-    for (let attempt = 1; attempt <= attempts; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       ({ result, applied, basis, diff: shownDiff, checkResult } = await planAndApply(mod, args, ctx, basisRec, env.options.planGuard && ((plan) => env.options.planGuard!(key, plan))));
+      // As task_executor.py fills them in before changed_when/failed_when read the registered result.
+      if (!('failed' in result)) result.failed = 'rc' in result && result.rc !== 0 && result.rc !== '0';
+      if (task.until) result.attempts = attempt;
+      if (!('changed' in result)) result.changed = false;
       const regScope = task.register ? { ...scope, [task.register]: markUnsafe(result) } : scope;
-      // In check mode an unapplied command has no rc/stdout: conditions that need them keep the plan's verdict.
-      const evalKeep = async (cond: string[] | undefined, key: 'changed' | 'failed'): Promise<void> => {
-        if (!cond) return;
-        try {
-          result[key] = await withFacts(target.facts, () => evaluateCondition(cond, regScope, task.loc), regScope);
-        } catch (e) {
-          if (!(check && !applied && e instanceof UndefinedVariableError)) throw e;
-        }
-      };
-      await evalKeep(task.changed_when, 'changed');
-      await evalKeep(task.failed_when, 'failed');
+      if (!('skipped' in result)) await evaluateResultConditions(task, result, regScope, target, check && !applied);
       if (!task.until) break;
-      result.attempts = attempt;
       if (check && !applied) break;
-      if (!result.failed && (await withFacts(target.facts, () => evaluateCondition(task.until!, regScope, task.loc), regScope))) break;
+      // until is read whatever the attempt's outcome (a failed attempt that meets it ends the retries).
+      if (await withFacts(target.facts, () => evaluateCondition(task.until!, regScope, task.loc), regScope)) break;
       if (attempt === attempts) {
+        // Out of attempts: Ansible registers `attempts` as retries and fails the result (its msg stays the module's).
+        result.attempts = attempts - 1;
         result.failed = true;
-        result.msg = `until condition not met after ${attempts} attempts`;
-      } else await new Promise((r) => setTimeout(r, task.delay * 1000));
+        untilMsg = `until condition not met after ${attempts} attempts`;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, task.delay < 0 ? 1 : task.delay) * 1000));
     }
     if (checkResult) result = { ...checkResult, ...result };
     Object.assign(result, withItem);
-    const failed = Boolean(result.failed);
+    // TaskResult.is_failed: failed_when's verdict when it ran (an until that ran out still registers failed: true), else `failed`.
+    const failed = Boolean('failed_when_result' in result ? result.failed_when_result : result.failed);
     // Every result a task returns carries `failed`, as Ansible's TaskExecutor adds it (a skip has none).
-    result.failed = failed;
+    result.failed = Boolean(result.failed);
     // A module that skips itself (debug under its verbosity, unarchive's creates) is reported skipped, as Ansible's TaskResult.is_skipped reads it.
     const skipped = result.skipped === true;
     const status: TaskStatus = failed ? 'failed' : skipped ? 'skipped' : result.changed ? 'changed' : 'ok';
@@ -452,7 +455,7 @@ async function runOnce(
         changed: failed ? Boolean(result.changed) : status === 'changed',
         ignored: failed && ignoreErrors,
         censored: noLog || undefined,
-        msg: noLog ? (failed ? NO_LOG_MSG : undefined) : shownMessage(result),
+        msg: noLog ? (failed ? NO_LOG_MSG : undefined) : (untilMsg ?? shownMessage(result)),
         rc: noLog ? undefined : (result.rc as number | undefined),
         stdoutTail: noLog ? undefined : tail(result.stdout),
         stderrTail: noLog ? undefined : tail(result.stderr),
@@ -483,6 +486,36 @@ async function runOnce(
         stderrTail: tail(extra.stderr),
       }),
     };
+  }
+}
+
+/**
+ * changed_when, then failed_when, on an attempt's result, as task_executor.py evaluates them: failed_when
+ * sets `failed_when_result` and `failed`; a condition that cannot be evaluated fails the result and leaves
+ * Conditional's message in `changed_when_result` / `failed_when_result` (the result is kept: its stdout too).
+ * In check mode an unapplied command has no rc/stdout: a condition that needs them keeps the plan's verdict.
+ */
+async function evaluateResultConditions(task: Task, result: Record<string, unknown>, scope: Record<string, unknown>, target: HostRun, unapplied: boolean): Promise<void> {
+  conditions: for (const [which, conds] of [
+    ['changed', task.changed_when],
+    ['failed', task.failed_when],
+  ] as const) {
+    if (!conds?.length) continue;
+    let verdict = true;
+    for (const cond of conds) {
+      try {
+        verdict = await withFacts(target.facts, () => evaluateCondition([cond], scope, task.loc), scope);
+      } catch (e) {
+        if (unapplied && e instanceof UndefinedVariableError) continue conditions;
+        if (!(e instanceof UndefinedVariableError || e instanceof ExprValueError || e instanceof NodemendError)) throw e;
+        result.failed = true;
+        result[`${which}_when_result`] = `The conditional check '${cond}' failed. The error was: error while evaluating conditional (${cond}): ${e.message}`;
+        return;
+      }
+      if (!verdict) break;
+    }
+    if (which === 'changed') result.changed = verdict;
+    else result.failed_when_result = result.failed = verdict;
   }
 }
 

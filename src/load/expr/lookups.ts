@@ -296,8 +296,82 @@ const file: LookupDef = {
   },
 };
 
+/** module_utils convert_bool's boolean(value, strict=False): true only for its true values. */
+const looseBool = (v: unknown): boolean => v === true || v === 1 || (typeof v === 'string' && ['y', 'yes', 'on', '1', 'true', 't'].includes(v.toLowerCase().trim()));
+
+/** Python's `x.get('skipped', False) is not False`. */
+const isSkipped = (m: Record<string, unknown>): boolean => 'skipped' in m && m.skipped !== false;
+
+/**
+ * with_subelements as 2.14's lookup/subelements.py: each mapping of the list (a registered
+ * result's skipped items left out) paired with each element of the list at `key` (dotted for
+ * nested mappings), that list popped from the item's first element, as Ansible's `pop` does (on a
+ * copy: the variable stays whole). `skip_missing` (a loose boolean) skips a missing key, also a
+ * middle one (the next part is then looked up at the same level, as Ansible's `continue` does).
+ */
+function subelements(terms: unknown[]): unknown[] {
+  const termsError = (msg = ''): never => {
+    throw new ExprValueError(`subelements lookup expects a list of two or three items, ${msg}`);
+  };
+  // listify_lookup_plugin_terms: a string or a scalar first term is a list of it (its items then fail as no dictionary).
+  const list = isMap(terms[0]) || Array.isArray(terms[0]) ? terms[0] : [terms[0]];
+  const [, key, flags = {}] = terms;
+  if (terms.length < 2 || terms.length > 3) termsError();
+  if (typeof key !== 'string') termsError('first a dict or a list, second a string pointing to the subkey');
+  // Python's iteration of a flags value that is no dict: a string's characters, none of them a flag.
+  const flagNames = isMap(flags) ? [] : Array.isArray(flags) ? flags : typeof flags === 'string' ? [...flags] : undefined;
+  if (flagNames && !(flagNames.length > 0 ? flagNames.every((f) => f === 'skip_missing') : true)) termsError("the optional third item must be a dict with flags ['skip_missing']");
+  if (isMap(list) && isSkipped(list)) return [];
+  const parts = (key as string).split('.');
+  const skipMissing = isMap(flags) && looseBool(flags.skip_missing ?? false);
+  const out: unknown[] = [];
+  for (const elem of isMap(list) ? Object.values(list) : list) {
+    if (!isMap(elem)) throw new ExprValueError(`subelements lookup expects a dictionary, got '${pyStr(elem)}'`);
+    if (isSkipped(elem)) continue;
+    const item0: Record<string, unknown> = { ...elem };
+    let sub = item0;
+    let last = false;
+    let sublist: unknown[] = [];
+    for (const part of parts) {
+      if (part === parts[parts.length - 1]) last = true;
+      if (!(part in sub)) {
+        if (skipMissing) continue;
+        throw new ExprValueError(`could not find '${part}' key in iterated item '${pyStr(sub)}'`);
+      }
+      const v = sub[part];
+      if (!last) {
+        if (!isMap(v)) {
+          if (skipMissing) continue;
+          throw new ExprValueError(`the key ${part} should point to a dictionary, got '${pyStr(v)}'`);
+        }
+        sub = sub[part] = { ...v };
+      } else {
+        if (!Array.isArray(v)) throw new ExprValueError(`the key ${part} should point to a list, got '${pyStr(v)}'`);
+        sublist = v;
+        delete sub[part];
+      }
+    }
+    for (const s of sublist) out.push([item0, s]);
+  }
+  return out;
+}
+
+export const subelementsLookup: LookupDef = { run: (terms) => subelements(terms) };
+
+/** dict.py: each term a mapping, each of its entries as `{key, value}` (a term that is not one fails). */
+export const dictLookup: LookupDef = {
+  run(terms) {
+    return terms.flatMap((term) => {
+      if (!isMap(term)) throw new ExprValueError('with_dict expects a dict');
+      return Object.keys(term).map((key) => ({ key, value: term[key] }));
+    });
+  },
+};
+
 export const LOOKUPS: Record<string, LookupDef> = {
   varnames,
+  dict: dictLookup,
+  subelements: subelementsLookup,
   flattened: { run: (terms) => flatten(terms) },
   first_found: { run: (terms, kwargs, scope) => firstFound(terms, kwargs, scope) },
   pipe,

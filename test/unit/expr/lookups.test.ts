@@ -15,6 +15,56 @@ import { INJECTS_AS_VARS } from '../../../src/load/expr/values.js';
 
 const ev = (src: string, sc: Record<string, unknown>): unknown => compileExpression(src).evaluate(sc);
 
+describe('lookup dict', () => {
+  // ansible-core's lookup_dict target: lookup('dict', users) | sort(attribute='key'), a non-mapping fails.
+  const users = { bob: { name: 'Bob' }, alice: { name: 'Alice', age: 21 } };
+  test.each([
+    [
+      "lookup('dict', users)",
+      [
+        { key: 'bob', value: { name: 'Bob' } },
+        { key: 'alice', value: { name: 'Alice', age: 21 } },
+      ],
+    ],
+    ["lookup('dict', users) | sort(attribute='key') | map(attribute='key') | list", ['alice', 'bob']],
+    ["lookup('ansible.builtin.dict', {'a': 1})", { key: 'a', value: 1 }],
+    ["query('dict', {'a': 1})", [{ key: 'a', value: 1 }]],
+  ])('%s', (src, want) => expect(ev(src, { users })).toEqual(want));
+  test("a term that is not a mapping fails in dict.py's words", () => {
+    expect(() => ev("lookup('dict', 1)", {})).toThrow(/with_dict expects a dict/);
+  });
+});
+
+describe("a lookup's errors=", () => {
+  // template/__init__.py `_lookup` (ansible-core's lookup_first_found target): 'ignore'/'warn' give [] to query() and None to lookup().
+  const dir = mkdtempSync(join(tmpdir(), 'nm-lookup-errors-'));
+  test.each([
+    ["q('first_found', {'files': 'nope.yaml'}, errors='ignore')", []],
+    ["lookup('first_found', {'files': 'nope.yaml'}, errors='ignore')", null],
+    ["lookup('first_found', {'files': 'nope.yaml'}, errors='warn') == None", true],
+    ["q('subelements', 9001, 'groups', errors='ignore')", []],
+  ])('%s', (src, want) => expect(ev(src, { playbook_dir: dir })).toEqual(want));
+  test("errors='strict' (the default) fails", () => {
+    expect(() => ev("lookup('first_found', {'files': 'nope.yaml'}, errors='strict')", { playbook_dir: dir })).toThrow(/No file was found/);
+  });
+});
+
+describe('lookup subelements', () => {
+  const users = [{ name: 'alice', mysql: { hosts: ['h1', 'h2'] } }];
+  test('as with_subelements, its messages in the failed task', () => {
+    expect(ev("lookup('subelements', users, 'mysql.hosts', wantlist=true)", { users })).toEqual([
+      [{ name: 'alice', mysql: {} }, 'h1'],
+      [{ name: 'alice', mysql: {} }, 'h2'],
+    ]);
+    // As 2.14 (listify first): 9001 is a list of one item, no dictionary.
+    expect(() => ev("lookup('subelements', 9001, 'groups')", {})).toThrow("subelements lookup expects a dictionary, got '9001'");
+    expect(() => ev("lookup('subelements', users, true)", { users })).toThrow(/first a dict or a list, second a string/);
+    expect(() => ev("lookup('subelements', users, 'mysql.hosts', 'wolves')", { users })).toThrow("the optional third item must be a dict with flags ['skip_missing']");
+    expect(() => ev("lookup('subelements', users, 'a', {}, 'b')", { users })).toThrow('expects a list of two or three items');
+    expect(() => ev("lookup('subelements', users, 'mysql.hosts.x')", { users })).toThrow(/should point to a dictionary/);
+  });
+});
+
 describe('lookup varnames', () => {
   const scope = { nmx_a: 1, nmx_b: 2, other: 3 };
   test.each([
