@@ -8,12 +8,10 @@
  * `remote_user:` keywords log in as the user main.yml creates only where the inventory sets no user: here
  * both tools log in as ops, as ansible_user outranks the keyword.)
  */
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { DEPENDENCIES, describeTarget, TARGETS_DIR, type Target } from '../setup/ansible-targets.js';
-import { workDir } from '../setup/cli.js';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { cleanHost, cleanOutside, describeTarget, targetRun, type Target, type TargetHost } from '../setup/ansible-targets.js';
 import { HOSTS } from '../setup/fleet.js';
-import { onHost } from '../setup/role-differential.js';
 
 /**
  * A host of its own: the file target (ansible-targets.test.ts, node23) makes and removes the same user, and
@@ -23,44 +21,36 @@ const HOST = HOSTS.ansibleCopyTarget[0];
 /** The login user main.yml creates (defaults/main.yml) and removes in its `always:`. */
 const UNPRIVILEGED = 'tmp_ansible_test_user';
 
-/** Each tool's directory on the host: under /tmp, unique to this suite and the tool. */
-const tmpDir = (tool: string): string => `/tmp/nm-targets-copy-${tool}`;
 /**
- * What the target leaves on the host outside its directory: when a run stops half way (its `always:` removes
- * them), and what its relative dests and paths write in the login user's home and never remove (check_mode.yml's
- * `checkmode_subdir/`, whose first copy must be a change; the remote_src files' `subdir`, `foo.txt`).
+ * The host; each tool's directory (unique to this suite and the tool); what the target leaves on the host outside
+ * it: when a run stops half way (its `always:` removes them), and what its relative dests and paths write in the
+ * login user's home and never remove (check_mode.yml's `checkmode_subdir/`, whose first copy must be a change; the
+ * remote_src files' `subdir`, `foo.txt`).
  */
-const OUTSIDE = [
-  '/tmp/ansible-test-abs-link',
-  '/tmp/ansible-test-abs-link-dir',
-  '/tmp/ansible-test-link-dir',
-  `/etc/sudoers.d/${UNPRIVILEGED}`,
-  ...['checkmode_subdir', 'destdir_should_never_exist_because_of_check_mode', 'subdir', 'foo.txt'].map((p) => `/home/ops/${p}`),
-];
-const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+const ON_HOST: TargetHost = {
+  host: HOST,
+  tmpDir: (_target, tool) => `/tmp/nm-targets-copy-${tool}`,
+  leftovers: {
+    copy: {
+      paths: [
+        '/tmp/ansible-test-abs-link',
+        '/tmp/ansible-test-abs-link-dir',
+        '/tmp/ansible-test-link-dir',
+        `/etc/sudoers.d/${UNPRIVILEGED}`,
+        ...['checkmode_subdir', 'destdir_should_never_exist_because_of_check_mode', 'subdir', 'foo.txt'].map((p) => `/home/ops/${p}`),
+      ],
+      users: [UNPRIVILEGED],
+    },
+  },
+};
 
-async function clean(paths: string[]): Promise<void> {
-  // tests.yml:1066 and :1078 make a relative `source_recursive` and `destination` on the controller (delegate_to:
-  // localhost): in nodemend's run, relative to the test's working directory (the repository); a run that stops leaves them.
+/**
+ * tests.yml:1066 and :1078 make a relative `source_recursive` and `destination` on the controller (delegate_to:
+ * localhost): in nodemend's run, relative to the test's working directory (the repository); a run that stops leaves them.
+ */
+const cleanController = (): void => {
   for (const rel of ['source_recursive', 'destination']) rmSync(resolve(rel), { recursive: true, force: true });
-  const r = await onHost(HOST, `rm -rf ${paths.map(q).join(' ')}; if id ${UNPRIVILEGED} >/dev/null 2>&1; then userdel -r ${UNPRIVILEGED} 2>/dev/null; fi; true`);
-  if (r.code !== 0) throw new Error(`cleaning ${HOST}: ${r.stderr}`);
-}
-
-/**
- * A work dir with the play (hosts: node41, the target as its role) and roles/: the target (for a run, a copy
- * (alwaysCopy): its main.yml makes symbolic links under its own files/ and removes them afterwards, never in the
- * repository), its dependencies.
- */
-function playDir(tool: string, targetDir: string): string {
-  const work = workDir(`targets-copy-${tool}`);
-  // Facts gathered: the target reads ansible_fips and ansible_system (ansible-test's plays gather).
-  writeFileSync(join(work, 'playbook.yaml'), `- hosts: ${HOST}\n  gather_facts: true\n  diff: false\n  vars: { nm_remote_tmp_dir: ${tmpDir(tool)} }\n  roles: [copy]\n`);
-  mkdirSync(join(work, 'roles'));
-  symlinkSync(targetDir, join(work, 'roles', 'copy'));
-  for (const dep of DEPENDENCIES) symlinkSync(join(TARGETS_DIR, dep), join(work, 'roles', dep));
-  return work;
-}
+};
 
 /**
  * "Overwrite the file as user nobody" (tests.yml, `become_user: nobody` after logging in as ops): Ansible
@@ -78,6 +68,7 @@ const NO_ACL_TOOLS = ['-e', 'ansible_system=Linux-without-acl-tools'];
 
 const COPY: Target = {
   name: 'copy',
+  // The target reads ansible_fips and ansible_system (ansible-test's plays gather).
   gatherFacts: true,
   leftOut: [
     {
@@ -111,12 +102,20 @@ const COPY: Target = {
   ],
 };
 
-describeTarget(COPY, {
-  host: HOST,
-  playDir,
-  cleanHost: () => clean([tmpDir('ansible'), tmpDir('nodemend'), ...OUTSIDE]),
-  cleanOutside: () => clean(OUTSIDE),
-  ansibleArgs: [...WORLD_READABLE_TEMP, ...NO_ACL_TOOLS],
-  nodemendArgs: NO_ACL_TOOLS,
-  alwaysCopy: true,
-});
+describeTarget(
+  COPY,
+  targetRun(ON_HOST, COPY, {
+    cleanHost: () => {
+      cleanController();
+      return cleanHost(ON_HOST, COPY.name);
+    },
+    cleanOutside: () => {
+      cleanController();
+      return cleanOutside(ON_HOST, COPY.name);
+    },
+    ansibleArgs: [...WORLD_READABLE_TEMP, ...NO_ACL_TOOLS],
+    nodemendArgs: NO_ACL_TOOLS,
+    // Its main.yml makes symbolic links under its own files/ and removes them afterwards: never in the repository.
+    alwaysCopy: true,
+  }),
+);

@@ -13,12 +13,8 @@
  * tasks (with the block or the asserts that read them), and every other task ends as it did in Ansible
  * (same order, same ok/changed/failed/skipped).
  */
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DEPENDENCIES, describeTarget, TARGETS_DIR, type Target } from '../setup/ansible-targets.js';
-import { workDir } from '../setup/cli.js';
+import { describeTarget, targetRun, type Target, type TargetHost } from '../setup/ansible-targets.js';
 import { HOSTS } from '../setup/fleet.js';
-import { onHost } from '../setup/role-differential.js';
 
 const HOST = HOSTS.ansibleModules[0];
 
@@ -99,59 +95,23 @@ const TARGETS: Target[] = [
   },
 ];
 
-/** Each tool's directory on the host: under /tmp, unique to this suite, the target and the tool. */
-const tmpDir = (target: string, tool: string): string => `/tmp/nm-targets-${target}-${tool}`;
 /**
- * Paths outside the tools' directories a target writes, removed before each tool runs: lineinfile's
- * "Create a file without a path" writes `file.txt` in the login user's home (the module's working
- * directory); file's tasks use /tmp paths of their own and relative ones in that home.
+ * The host; each tool's directory (unique to this suite, the target and the tool); what a target leaves outside
+ * it: lineinfile's "Create a file without a path" writes `file.txt` in the login user's home (the module's working
+ * directory); file's tasks use /tmp paths of their own and relative ones in that home, and make users and groups
+ * (its handlers remove most, not test2).
  */
-const OUTSIDE_PATHS: Record<string, string[]> = {
-  lineinfile: ['/home/ops/file.txt'],
-  file: ['/tmp/ghost', '/tmp/worldwritable', '/tmp/nonexistent', '/tmp/touch_check_mode_test', '/tmp/write_utime', '/home/ops/original_file.txt', '/home/ops/hard_link_file.txt'],
+const ON_HOST: TargetHost = {
+  host: HOST,
+  tmpDir: (target, tool) => `/tmp/nm-targets-${target}-${tool}`,
+  leftovers: {
+    lineinfile: { paths: ['/home/ops/file.txt'] },
+    file: {
+      paths: ['/tmp/ghost', '/tmp/worldwritable', '/tmp/nonexistent', '/tmp/touch_check_mode_test', '/tmp/write_utime', '/home/ops/original_file.txt', '/home/ops/hard_link_file.txt'],
+      users: ['test1', 'test2', 'test_uid', 'nonexistent', 'tmp_ansible_test_user'],
+      groups: ['test1', 'test_gid', 'nonexistent1'],
+    },
+  },
 };
-/** Users and groups a target creates (file's handlers remove most, not test2), removed before each tool runs. */
-const ACCOUNTS: Record<string, { users: string[]; groups: string[] }> = {
-  file: { users: ['test1', 'test2', 'test_uid', 'nonexistent', 'tmp_ansible_test_user'], groups: ['test1', 'test_gid', 'nonexistent1'] },
-};
-const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** The target's own paths, users and groups gone from the host. */
-async function cleanOutside(target: string): Promise<void> {
-  const { users = [], groups = [] } = ACCOUNTS[target] ?? {};
-  const script = [
-    ...(OUTSIDE_PATHS[target] ?? []).map((p) => `rm -rf -- ${q(p)}`),
-    ...users.map((u) => `! id -u ${q(u)} >/dev/null 2>&1 || userdel -r -f ${q(u)} 2>/dev/null || userdel -f ${q(u)}`),
-    ...groups.map((g) => `! getent group ${q(g)} >/dev/null || groupdel ${q(g)}`),
-    'true',
-  ].join(' && ');
-  const r = await onHost(HOST, script);
-  if (r.code !== 0) throw new Error(`cleaning ${HOST}: ${r.stderr}`);
-}
-
-async function cleanHost(target: string): Promise<void> {
-  const r = await onHost(HOST, `rm -rf ${[tmpDir(target, 'ansible'), tmpDir(target, 'nodemend')].map(q).join(' ')}`);
-  if (r.code !== 0) throw new Error(`cleaning ${HOST}: ${r.stderr}`);
-  await cleanOutside(target);
-}
-
-/** A work dir with the play (hosts: node23, the target as its role) and roles/: the target's dir, its dependencies. */
-function playDir(target: Target, tool: string, targetDir: string): string {
-  const work = workDir(`targets-${target.name}-${tool}`);
-  // output_dir: what ansible-test gives every target (its own directory; file's state_link.yml reads it).
-  const vars = `{ nm_remote_tmp_dir: ${tmpDir(target.name, tool)}, output_dir: ${tmpDir(target.name, tool)} }`;
-  writeFileSync(join(work, 'playbook.yaml'), `- hosts: ${HOST}\n  gather_facts: ${target.gatherFacts ?? false}\n  diff: false\n  vars: ${vars}\n  roles: [${target.name}]\n`);
-  mkdirSync(join(work, 'roles'));
-  symlinkSync(targetDir, join(work, 'roles', target.name));
-  for (const dep of DEPENDENCIES) symlinkSync(join(TARGETS_DIR, dep), join(work, 'roles', dep));
-  return work;
-}
-
-for (const target of TARGETS) {
-  describeTarget(target, {
-    host: HOST,
-    playDir: (tool, dir) => playDir(target, tool, dir),
-    cleanHost: () => cleanHost(target.name),
-    cleanOutside: () => cleanOutside(target.name),
-  });
-}
+for (const target of TARGETS) describeTarget(target, targetRun(ON_HOST, target));

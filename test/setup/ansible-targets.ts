@@ -5,12 +5,14 @@
  * test/fleet/ansible-targets-copy.test.ts and test/fleet/ansible-targets-more.test.ts (stat, tempfile, find, slurp, assemble): which tasks nodemend's run leaves out and why (`leftOut`),
  * where its run stops now (`stopsAt`), and the suite that compares both tools row by row.
  */
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSeq, LineCounter, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { AnsibleRunner, NodemendRunner, type RawTask } from './ansible-differential.js';
 import { runCli, workDir, writeInventory, type CliResult } from './cli.js';
+import { quote as q } from '../../src/transport/quote.js';
+import { onHost } from './role-differential.js';
 
 export const TARGETS_DIR = resolve('test/fixtures/ansible-targets');
 /** The targets' dependencies (their meta/main.yml), every one available to every target. */
@@ -130,6 +132,73 @@ export interface TargetRun {
   nodemendArgs?: string[];
   /** The role runs from a copy in both tools, left-out tasks or not (it writes into its own files/). */
   alwaysCopy?: boolean;
+}
+
+/** What a target leaves on its host outside its tools' directories (removed before each tool runs, and at the end). */
+export interface Leftovers {
+  paths?: string[];
+  users?: string[];
+  groups?: string[];
+}
+
+/** A suite's host and what its targets leave there: all that cleanHost, cleanOutside and playDir need. */
+export interface TargetHost {
+  host: string;
+  /** Each tool's directory on the host for a target: under /tmp, unique to the suite, the target and the tool. */
+  tmpDir(target: string, tool: string): string;
+  /** Per target: what it writes outside its tools' directories and the users and groups it creates. */
+  leftovers?: Record<string, Leftovers>;
+  /** Roles the targets use besides DEPENDENCIES. */
+  moreDependencies?: string[];
+}
+
+/** The target's own paths, users and groups gone from the host. */
+export async function cleanOutside(h: TargetHost, target: string): Promise<void> {
+  const { paths = [], users = [], groups = [] } = h.leftovers?.[target] ?? {};
+  const script = [
+    ...paths.map((p) => `rm -rf -- ${q(p)}`),
+    ...users.map((u) => `! id -u ${q(u)} >/dev/null 2>&1 || userdel -r -f ${q(u)} 2>/dev/null || userdel -f ${q(u)}`),
+    ...groups.map((g) => `! getent group ${q(g)} >/dev/null || groupdel ${q(g)}`),
+    'true',
+  ].join(' && ');
+  const r = await onHost(h.host, script);
+  if (r.code !== 0) throw new Error(`cleaning ${h.host}: ${r.stderr}`);
+}
+
+/** Both tools' directories and the target's leftovers gone from the host. */
+export async function cleanHost(h: TargetHost, target: string): Promise<void> {
+  const r = await onHost(h.host, `rm -rf ${[h.tmpDir(target, 'ansible'), h.tmpDir(target, 'nodemend')].map(q).join(' ')}`);
+  if (r.code !== 0) throw new Error(`cleaning ${h.host}: ${r.stderr}`);
+  await cleanOutside(h, target);
+}
+
+/**
+ * A work dir with the play (the host, the target as its role, facts if the target gathers) and roles/: the
+ * target's dir, its dependencies. output_dir: what ansible-test gives every target (its own directory; file's
+ * state_link.yml reads it).
+ */
+export function playDir(h: TargetHost, target: Target, tool: string, targetDir: string): string {
+  const work = workDir(`targets-${target.name}-${tool}`);
+  const dir = h.tmpDir(target.name, tool);
+  writeFileSync(
+    join(work, 'playbook.yaml'),
+    `- hosts: ${h.host}\n  gather_facts: ${target.gatherFacts ?? false}\n  diff: false\n  vars: { nm_remote_tmp_dir: ${dir}, output_dir: ${dir} }\n  roles: [${target.name}]\n`,
+  );
+  mkdirSync(join(work, 'roles'));
+  symlinkSync(targetDir, join(work, 'roles', target.name));
+  for (const dep of [...DEPENDENCIES, ...(h.moreDependencies ?? [])]) symlinkSync(join(TARGETS_DIR, dep), join(work, 'roles', dep));
+  return work;
+}
+
+/** How a suite on host `h` runs `target`: cleanHost, cleanOutside and playDir bound to both, with the suite's `more`. */
+export function targetRun(h: TargetHost, target: Target, more: Omit<Partial<TargetRun>, 'host'> = {}): TargetRun {
+  return {
+    host: h.host,
+    playDir: (tool, dir) => playDir(h, target, tool, dir),
+    cleanHost: () => cleanHost(h, target.name),
+    cleanOutside: () => cleanOutside(h, target.name),
+    ...more,
+  };
 }
 
 export function describeTarget(target: Target, t: TargetRun): void {
