@@ -146,6 +146,9 @@ function flatten(terms: unknown[]): unknown[] {
   return out;
 }
 
+/** A value a lookup gives only when its task runs (pipe during static checks): never turned into None by `errors=`. */
+export class LookupNotYet extends ExprValueError {}
+
 /** Set while nodemend looks at a playbook before it runs (static checks): no command runs then. */
 let commandsBarred = 0;
 
@@ -171,7 +174,7 @@ const pipe: LookupDef = {
   run(terms, _kwargs, scope) {
     return terms.map((term) => {
       const cmd = pyStr(term);
-      if (commandsBarred) throw new ExprValueError(`lookup_plugin.pipe(${cmd}) runs when the task runs, not before`);
+      if (commandsBarred) throw new LookupNotYet(`lookup_plugin.pipe(${cmd}) runs when the task runs, not before`);
       const r = spawnSync('/bin/sh', ['-c', cmd], {
         cwd: String(scope.playbook_dir ?? '.'),
         input: '',
