@@ -4,7 +4,7 @@
  * ValidationErrors before any host is contacted.
  */
 import { checkTemplateFiles } from './template-files.js';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { NodemendError, ValidationErrors } from './errors.js';
 import type { Inventory, Loc, Play, Playbook } from './model.js';
 import { parse as parseYaml } from 'yaml';
@@ -18,6 +18,8 @@ import { compileTemplate, hasTemplate, UndefinedVariableError } from './expr/ind
 import { barCommands } from './expr/lookups.js';
 import { logReads } from './yaml-source.js';
 import { staticChecks } from './static-checks.js';
+import { applyVarsDirs } from './vars-dirs.js';
+import { LOCALHOST_NAMES } from './localhost.js';
 
 export interface LoadOptions {
   playbook: string;
@@ -108,6 +110,8 @@ function loadSync(o: LoadOptions): Omit<Loaded, 'sources'> {
   const diag = newDiag();
   const extraVars = parseExtraVars(o.extraVars ?? [], diag);
   const inventory = loadInventory(resolve(o.inventory), diag);
+  // group_vars/ and host_vars/ beside the inventory, then beside the playbook (Ansible 2.14's host_group_vars).
+  if (inventory) applyVarsDirs(inventory, [dirname(resolve(o.inventory)), dirname(resolve(o.playbook))], diag, LOCALHOST_NAMES);
   const playbook = loadPlaybook(resolve(o.playbook), diag);
   checkTemplateFiles(playbook, diag.errors);
   const hostsByPlay: string[][] = [];
