@@ -22,6 +22,7 @@ import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { ATTRIBUTES_ALIAS, attributesFields, withAttributes } from './lib/attributes.js';
 import { bytesSource, planPutContent, putOptions } from './lib/put-content.js';
 import { compilePyRegex } from './lib/pyregex.js';
+import { validateArg } from './lib/validate.js';
 import { isVaultFile } from './copy.js';
 
 const schema = withAliases(
@@ -36,6 +37,8 @@ const schema = withAliases(
     remote_src: boolArg.default(true),
     regexp: z.string().optional(),
     ignore_hidden: boolArg.default(false),
+    /** Run on the joined file before it replaces dest (lib/validate): by the module (host fragments), or by the copy module the action runs. */
+    validate: validateArg.optional(),
     /** Vault: nodemend has none, so a vault-encrypted controller fragment fails as Ansible's does without a vault password. */
     decrypt: boolArg.default(true),
   }),
@@ -169,6 +172,8 @@ export default defineModule<Args>({
       // The after_header of a controller src's diff: Ansible names its own temp file of the joined fragments.
       diffSource: 'dynamically generated',
       alwaysCopies: !a.remote_src,
+      // A controller src hands validate to the copy module (its words); the module runs its own.
+      validateStyle: a.remote_src ? 'assemble' : 'copy',
     });
     if (!a.remote_src && Array.isArray(plan.result?.diff)) {
       // action/assemble.py on a content change: `res['diff'] = diff` only when --diff made one, the

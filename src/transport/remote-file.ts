@@ -122,6 +122,8 @@ export interface WriteResult {
   /** sha256 of the bytes written. */
   sha256: string;
   backupFile?: string;
+  /** With `validate`: what the command printed when it passed (the write script's output before its own last line). */
+  validated?: { stdout: string; stderr: string };
 }
 
 /** A remote file operation failed; `result` holds the fields a module registers. */
@@ -433,12 +435,14 @@ ${raw(PRELUDE)}${raw(WRITE_BODY)}`;
     throw new RemoteFileError(`${path}: validate failed (rc ${m?.[1] ?? '?'}); left as it was`, { validate_rc: Number(m?.[1] ?? -1), stdout: res.stdout, stderr });
   }
   if (res.rc !== 0) throw failure('cannot write', path, res);
-  const header = res.stdout.trim().split('\n').pop()!.split(' ');
-  if (header[0] !== 'NMWRITE1') throw new RemoteFileError(`cannot write ${path}: unexpected output`, { stdout: res.stdout, stderr: res.stderr });
+  // The script's own last line; a validate command's output comes before it (with or without a final newline).
+  const at = res.stdout.lastIndexOf('NMWRITE1 ');
+  const header = res.stdout.slice(at).trim().split(' ');
+  if (at < 0 || header[0] !== 'NMWRITE1') throw new RemoteFileError(`cannot write ${path}: unexpected output`, { stdout: res.stdout, stderr: res.stderr });
   const backupFile = unhex(header[1]);
   const stat = fromStat(path, header.slice(3), path);
   stat.sha256 = header[2];
-  return { stat, sha256: stat.sha256, backupFile };
+  return { stat, sha256: stat.sha256, backupFile, ...(opts.validate ? { validated: { stdout: res.stdout.slice(0, at), stderr: res.stderr } } : {}) };
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * assemble through ansible-playbook and nodemend on node42 (paths under /tmp/nmdiff-h21f-asm-*), as
+ * assemble through ansible-playbook and nodemend on node42 (paths under /tmp/nmdiff-h22c-asm-*), as
  * ansible-core 2.14.18's modules/assemble.py (fragments on the host, the default) and
  * plugins/action/assemble.py (remote_src: false, fragments on the controller, dest written by the copy
  * module, left to the file module when unchanged) do it: the regular files of src in name order
@@ -18,7 +18,7 @@ import { differential, MODES, sameKeys } from '../setup/ansible-differential.js'
 import { HOSTS } from '../setup/fleet.js';
 
 const HOST = HOSTS.ansibleTargetsMore[0];
-const d = differential(HOST, 'h21f-asm');
+const d = differential(HOST, 'h22c-asm');
 
 const FRAGMENTS = {
   'frag/10-b': 'b1\nb2',
@@ -108,6 +108,44 @@ const localDiff = d.case('assemble from the controller: the registered diff', {
     - name: fragments on the host register none
       assemble: { src: "{{ dir }}/hparts", dest: "{{ dir }}/host.conf" }
       register: d_host
+  `,
+});
+
+/**
+ * validate (h22c): on the host, modules/assemble.py runs it on its joined temp file when the sums differ,
+ * registers `validation: {rc, stdout, stderr}` and fails "failed to validate: rc:N error:STDERR" leaving
+ * dest as it was; from the controller the action hands it to the copy module ("failed to validate",
+ * exit_status, stdout, stderr; no `validation`). Neither runs it when dest holds the content already.
+ * The same-content tasks also pin what a controller src registers then: the copy module's whole result
+ * (md5sum included, no `path`), never the file module's.
+ */
+const validate = d.case('assemble validate, on the host and from the controller', {
+  controllerFiles: { 'files/vparts/1': 'x\n', 'files/vparts/2': 'y\n' },
+  files: { 'frag/a': 'a\n', 'frag/b': 'b\n', 'bad.conf': 'old\n', 'same.conf': 'a\nb\n', 'cbad.conf': 'old\n', 'csame.conf': 'x\ny\n', 'cmode.conf': { content: 'x\ny\n', mode: '0644' } },
+  tasks: `
+    - name: host, passes
+      assemble: { src: "{{ dir }}/frag", dest: "{{ dir }}/ok.conf", validate: 'sh -c "wc -l < %s; echo note >&2"' }
+      register: v_ok
+    - name: host, refused
+      assemble: { src: "{{ dir }}/frag", dest: "{{ dir }}/bad.conf", validate: 'sh -c "echo bad >&2; exit 3" %s' }
+      register: v_bad
+      ignore_errors: true
+    - name: host, the same content (not run)
+      assemble: { src: "{{ dir }}/frag", dest: "{{ dir }}/same.conf", validate: 'false %s' }
+      register: v_same
+    - name: controller, passes
+      assemble: { src: vparts, dest: "{{ dir }}/cok.conf", remote_src: false, validate: 'grep -q y %s' }
+      register: v_cok
+    - name: controller, refused
+      assemble: { src: vparts, dest: "{{ dir }}/cbad.conf", remote_src: false, validate: 'sh -c "echo no; echo nay >&2; exit 2" %s' }
+      register: v_cbad
+      ignore_errors: true
+    - name: controller, the same content (not run)
+      assemble: { src: vparts, dest: "{{ dir }}/csame.conf", remote_src: false, validate: 'false %s' }
+      register: v_csame
+    - name: controller, the same content, another mode
+      assemble: { src: vparts, dest: "{{ dir }}/cmode.conf", remote_src: false, mode: '0600' }
+      register: v_cmode
   `,
 });
 
@@ -232,7 +270,50 @@ describe.each(['run', 'rerun'] as const)('the registered diff of a controller sr
   });
 });
 
+/**
+ * A result less `src` where it names Ansible's upload (README "Choices": copy from the controller registers
+ * no src), --diff's dict (compared above) and a `msg` Ansible's lacks (nodemend words every outcome, as for copy).
+ */
+const sansUpload = (r: Record<string, unknown>, other: Record<string, unknown>, controller: boolean) =>
+  Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'diff' && k !== 'invocation' && !(controller && k === 'src') && !(k === 'msg' && !('msg' in other))));
+
+describe.each(['run', 'rerun'] as const)('validate, %s', (mode) => {
+  it('the same files and changed flags', () => {
+    expect(validate.nodemend[mode].files).toEqual(validate.ansible[mode].files);
+    expect(validate.nodemend[mode].changed, validate.nodemend[mode].output).toEqual(validate.ansible[mode].changed);
+  });
+  it.each(['v_ok', 'v_bad', 'v_same', 'v_cok', 'v_cbad', 'v_csame', 'v_cmode'])('%s: the same keys and values', (reg) => {
+    const [ra, rn] = [validate.ansible[mode].registered[reg], validate.nodemend[mode].registered[reg]];
+    const a = sansUpload(ra, rn, reg.startsWith('v_c'));
+    const n = sansUpload(rn, ra, reg.startsWith('v_c'));
+    expect(n, validate.nodemend[mode].output).toEqual(a);
+  });
+  // What 2.14 registers, so the comparison above cannot pass on two wrong answers.
+  it("Ansible: assemble.py's validation and failure, copy's failure, copy's keys where nothing changed", () => {
+    const r = validate.ansible[mode].registered;
+    const run = mode === 'run';
+    expect(r.v_bad).toMatchObject({ failed: true, msg: 'failed to validate: rc:3 error:bad\n' });
+    expect(r.v_bad).not.toHaveProperty('rc');
+    expect(r.v_cbad).toMatchObject({ failed: true, msg: 'failed to validate', exit_status: 2, stdout: 'no\n', stderr: 'nay\n' });
+    if (run) expect(r.v_ok.validation).toEqual({ rc: 0, stdout: '2\n', stderr: 'note\n' });
+    else expect(r.v_ok).not.toHaveProperty('validation');
+    for (const reg of ['v_csame', 'v_cmode']) {
+      expect(Object.keys(r[reg]).sort(), reg).toEqual(expect.arrayContaining(['checksum', 'md5sum', 'dest', 'src', 'mode', 'state', 'size', 'uid', 'gid', 'owner', 'group']));
+      expect(r[reg], reg).not.toHaveProperty('path');
+    }
+    expect(r.v_cmode).toMatchObject({ changed: run, mode: '0600' });
+  });
+});
+
 describe('--check', () => {
+  it('validate is not run in --check: nodemend predicts the write (changed) where the run is refused; Ansible skips', () => {
+    const n = validate.nodemend;
+    expect(validate.ansible.check.registered.v_bad).toMatchObject({ skipped: true });
+    expect(n.check.registered.v_bad).toMatchObject({ changed: true });
+    expect(n.run.registered.v_bad).toMatchObject({ failed: true });
+    expect(n.check.registered.v_cbad).toMatchObject({ changed: true });
+    expect(n.check.files).toEqual(validate.ansible.check.files);
+  });
   it('Ansible skips every assemble; nodemend predicts its run (changed as the run, nothing written)', () => {
     for (const c of [remote, local, localDiff]) {
       for (const [reg, r] of Object.entries(c.ansible.check.registered)) expect(r, reg).toMatchObject({ skipped: true });

@@ -56,10 +56,16 @@ export interface PutOptions extends WantedAttrs {
   diffSource?: string;
   /**
    * assemble's action (a controller src): it compares dest's sha1 with that of the temp file's *path*
-   * (checksum_s), so it always runs the copy module, and under --diff registers _get_diff_data's dict
-   * even when the content is the same (none without --diff); never the file module's pair.
+   * (checksum_s), so it always runs the copy module and registers its result (md5sum and all, no
+   * `path`), and under --diff _get_diff_data's dict even when the content is the same (none without
+   * --diff); never the file module's keys or pair.
    */
   alwaysCopies?: boolean;
+  /**
+   * How a validate that refused the file fails ('copy' unless said), and 'assemble': modules/assemble.py's
+   * words, and on a write it passed the `validation` it registers ({rc, stdout, stderr}).
+   */
+  validateStyle?: 'copy' | 'assemble';
 }
 
 /** The arguments copy and template share with Ansible's of the same names, as PutOptions (srcName, copy's `preserve` mode: the module's). */
@@ -166,7 +172,8 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
     const pair = d.changed ? ansibleAttrPair(d, probe) : { before: {}, after: {} };
     const fileDiff = { before: { path, ...pair.before }, after: { path, ...pair.after } };
     const copied = o.alwaysCopies && ctx.diff ? ansibleDiffData(path, probe, src.bytes, false, src, o.diffSource ?? path) : undefined;
-    const result = o.remoteSrc ? { ...fileResult(path, probe, src), diff: undefined } : { ...fields, path, diff: o.alwaysCopies ? copied : fileDiff };
+    // assemble's action (alwaysCopies) registers the copy module's result as remote_src does, and its own diff.
+    const result = o.remoteSrc || o.alwaysCopies ? { ...fileResult(path, probe, src), diff: o.alwaysCopies ? copied : undefined } : { ...fields, path, diff: fileDiff };
     if (!d.changed) return { changed: false, msg: 'content and attributes already as wanted', result };
     if (ctx.check) {
       await assertOwnersExist(ctx.conn, d.owner, d.group);
@@ -240,10 +247,11 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
           // remote_src: modules/copy.py copies src with shutil.copystat, so its times come along.
           keepTimes: src.remotePath !== undefined,
         }).catch((e: unknown) => {
-          throw validationFailure(e, 'copy');
+          throw validationFailure(e, o.validateStyle ?? 'copy');
         }),
       );
-      return { ...fileResult(path, w.stat, src), ...(w.backupFile ? { backup_file: w.backupFile } : {}) };
+      const validation = o.validateStyle === 'assemble' && w.validated ? { validation: { rc: 0, ...w.validated } } : {};
+      return { ...fileResult(path, w.stat, src), ...(w.backupFile ? { backup_file: w.backupFile } : {}), ...validation };
     },
   };
 }

@@ -10,6 +10,7 @@ import { quote, raw, type Raw } from '../../transport/quote.js';
 import { RemoteFileError } from '../../transport/remote-file.js';
 import { shlexSplit } from '../command.js';
 import { ModuleFailure } from '../types.js';
+import { pySplitlines } from './text-lines.js';
 
 /** The argument: a command line that names the file to check as `%s` (checked at load time, as Ansible checks it at run time). */
 export const validateArg = z.string().superRefine((v, ctx) => {
@@ -33,12 +34,16 @@ export function validateCommand(validate: string): Raw {
 
 /**
  * A write the validator refused, as the module registers it: copy/template say "failed to validate"
- * with exit_status/stdout/stderr; lineinfile/blockinfile/replace "failed to validate: rc:N error:...".
+ * with exit_status/stdout/stderr; lineinfile/blockinfile/replace "failed to validate: rc:N error:...",
+ * with rc/stdout/stderr; assemble (fragments on the host) the same words and nothing more.
  */
-export function validationFailure(e: unknown, style: 'copy' | 'edit'): unknown {
+export function validationFailure(e: unknown, style: 'copy' | 'edit' | 'assemble'): unknown {
   if (!(e instanceof RemoteFileError) || e.result.validate_rc === undefined) return e;
   const rc = e.result.validate_rc as number;
   const stdout = String(e.result.stdout ?? '');
   const stderr = String(e.result.stderr ?? '');
-  return style === 'copy' ? new ModuleFailure('failed to validate', { exit_status: rc, stdout, stderr }) : new ModuleFailure(`failed to validate: rc:${rc} error:${stderr}`, { rc, stdout, stderr });
+  if (style === 'assemble') return new ModuleFailure(`failed to validate: rc:${rc} error:${stderr}`);
+  // copy's fail_json(exit_status, stdout, stderr); the action's _execute_module adds the *_lines (str.splitlines()).
+  if (style === 'copy') return new ModuleFailure('failed to validate', { exit_status: rc, stdout, stderr, stdout_lines: pySplitlines(stdout), stderr_lines: pySplitlines(stderr) });
+  return new ModuleFailure(`failed to validate: rc:${rc} error:${stderr}`, { rc, stdout, stderr });
 }
