@@ -188,12 +188,13 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
         // A host that left the play through meta: end_host finished it too.
         const finished = batches[b].filter((n) => !hostRuns.get(n)!.failed && !hostRuns.get(n)!.unreachable);
         options.onBatchDone?.(p, finished, Object.fromEntries(finished.map((n) => [n, hostState(hostRuns.get(n)!)])));
-        const why = ctx.abort ? 'any_errors_fatal: a host failed' : checkFailureBudget(ctx, hostRuns);
+        const why = ctx.abort ? 'any_errors_fatal: a host failed' : (checkFailureBudget(ctx, hostRuns) ?? batchLost(ctx, batches[b], hostRuns));
         if (why) {
           // Later batches and later plays never start: name the hosts they would have touched.
           const done = new Set(batches.slice(0, b + 1).flat());
           const untouched = [...new Set([...later, ...input.hostsByPlay.slice(p + 1).flat()])].filter((n) => !done.has(n));
-          stops.push({ play: play.name, reason: why, untouched });
+          // A lost batch with nothing after it stops nothing a user would miss: no STOPPED line for it.
+          if (why !== LOST || untouched.length) stops.push({ play: play.name, reason: why, untouched });
         }
       }
     }
@@ -714,15 +715,30 @@ async function flushSection(hosts: HostRun[], started: HostRun[], ctx: PlayCtx, 
   }
 }
 
+const LOST = 'every host of the batch failed or was unreachable';
+
+/**
+ * 2.14's playbook_executor: a batch whose every host failed or became unreachable in it breaks the
+ * play and the playbook (no later batch, no later play), with or without max_fail_percentage; so a
+ * `serial: 1` roll stops at the first node that fails or cannot be reached.
+ */
+function batchLost(ctx: PlayCtx, batch: string[], hostRuns: Map<string, HostRun>): string | undefined {
+  if (batch.length === 0 || !batch.every((n) => hostRuns.get(n)!.failed || hostRuns.get(n)!.unreachable)) return undefined;
+  ctx.abort = true;
+  return LOST;
+}
+
 /**
  * max_fail_percentage counts failures across the whole play, not per batch (Ansible's counts
- * per batch); an unreachable host counts as failed. Returns why the play stops, if it does.
+ * per batch). Failed hosts only, as 2.14's linear strategy (len(tqm._failed_hosts) / batch_size): an
+ * unreachable host is in tqm._unreachable_hosts, which the percentage never reads. Returns why the
+ * play stops, if it does.
  */
 function checkFailureBudget(ctx: PlayCtx, hostRuns: Map<string, HostRun>): string | undefined {
   const pct = ctx.play.max_fail_percentage;
   if (pct === undefined || ctx.playHosts.length === 0) return undefined;
-  const down = ctx.playHosts.filter((n) => hostRuns.get(n)!.failed || hostRuns.get(n)!.unreachable);
+  const down = ctx.playHosts.filter((n) => hostRuns.get(n)!.failed && !hostRuns.get(n)!.unreachable);
   if ((down.length / ctx.playHosts.length) * 100 <= pct) return undefined;
   ctx.abort = true;
-  return `failure budget exceeded (max_fail_percentage ${pct}%): ${down.length} of ${ctx.playHosts.length} hosts failed or unreachable (${down.join(', ')})`;
+  return `failure budget exceeded (max_fail_percentage ${pct}%): ${down.length} of ${ctx.playHosts.length} hosts failed (${down.join(', ')})`;
 }

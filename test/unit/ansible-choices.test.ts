@@ -9,7 +9,7 @@
  * Each tool writes only under its own temporary directory (apt_repository runs in `--check`).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,8 @@ const INVENTORY: Record<Tool, string> = {
         d: { ansible_connection: local }
     mixed:
       hosts: { here: {}, gone: {} }
+    budget:
+      hosts: { a: {}, b: {}, c: {}, gone: {} }
 `,
   nodemend: `all:
   hosts:
@@ -87,6 +89,8 @@ const INVENTORY: Record<Tool, string> = {
         d: { local: true }
     mixed:
       hosts: { here: {}, gone: {} }
+    budget:
+      hosts: { a: {}, b: {}, c: {}, gone: {} }
 `,
 };
 
@@ -114,6 +118,31 @@ const PLAYBOOKS = {
     - fail: { msg: planned }
       when: inventory_hostname == 'here'
 `,
+  // What max_fail_percentage counts: gone is unreachable, a fails (1 failed, 1 unreachable of 4, 40%).
+  budget: `- hosts: budget
+  gather_facts: false
+  max_fail_percentage: 40
+  tasks:
+    - command: "true"
+    - fail: { msg: planned }
+      when: inventory_hostname == 'a'
+    - file: { path: "{{ dir }}/ran-{{ inventory_hostname }}", state: touch }
+- hosts: four
+  gather_facts: false
+  tasks:
+    - file: { path: "{{ dir }}/next-{{ inventory_hostname }}", state: touch }
+`,
+  // serial 1: here's batch passes, gone's batch is all unreachable; then a play on four.
+  lost: `- hosts: mixed
+  gather_facts: false
+  serial: 1
+  tasks:
+    - file: { path: "{{ dir }}/ran-{{ inventory_hostname }}", state: touch }
+- hosts: four
+  gather_facts: false
+  tasks:
+    - file: { path: "{{ dir }}/next-{{ inventory_hostname }}", state: touch }
+`,
   misspelt: `- hosts: here
   gather_facts: false
   tasks:
@@ -126,11 +155,13 @@ const PLAYBOOKS = {
       ignore_errors: true
 `,
 };
-type Run = 'main' | 'mixed' | 'onlyUnreachable' | 'misspelt' | 'badOption' | 'aptCheck';
+type Run = 'main' | 'mixed' | 'onlyUnreachable' | 'budget' | 'lost' | 'misspelt' | 'badOption' | 'aptCheck';
 const RUNS: Record<Run, { playbook: keyof typeof PLAYBOOKS; extra: string[] }> = {
   main: { playbook: 'main', extra: [] },
   mixed: { playbook: 'mixed', extra: [] },
   onlyUnreachable: { playbook: 'mixed', extra: ['--limit', 'gone'] },
+  budget: { playbook: 'budget', extra: [] },
+  lost: { playbook: 'lost', extra: [] },
   misspelt: { playbook: 'misspelt', extra: [] },
   badOption: { playbook: 'mixed', extra: ['--no-such-option'] },
   aptCheck: { playbook: 'apt', extra: ['--check'] },
@@ -191,6 +222,25 @@ describe('max_fail_percentage counts the whole play (Ansible: each batch)', () =
     expect(ran('nodemend')).toEqual(['b', 'c', 'd']);
     expect(results.ansible.main.code).toBe(2);
     expect(results.nodemend.main.code).toBe(2);
+  });
+});
+
+/** The marker files (ran-HOST, next-HOST) a run left in its directory, sorted. */
+const left = (tool: Tool, run: Run): string[] =>
+  readdirSync(dirOf(tool, run))
+    .filter((f) => /^(ran|next)-/.test(f))
+    .sort();
+
+describe('max_fail_percentage counts failed hosts, not unreachable ones (2.14: len(tqm._failed_hosts) / batch_size)', () => {
+  it('1 failed and 1 unreachable of 4 at 40%: the play and the next go on in both', () => {
+    for (const tool of TOOLS) expect(left(tool, 'budget'), `${tool}: ${results[tool].budget.out}`).toEqual(['next-b', 'next-c', 'next-d', 'ran-b', 'ran-c']);
+  });
+});
+
+describe('a batch whose every host failed or was unreachable ends the run (2.14 playbook_executor)', () => {
+  it('serial 1: the unreachable batch stops the play and the playbook in both', () => {
+    for (const tool of TOOLS) expect(left(tool, 'lost'), `${tool}: ${results[tool].lost.out}`).toEqual(['ran-here']);
+    expect(results.nodemend.lost.out).toContain('STOPPED play "mixed": every host of the batch failed or was unreachable; not touched: a, b, c, d');
   });
 });
 

@@ -22,7 +22,7 @@ import { memberStrShape, noteItemsRead, passThrough, strShape, varStrShape, type
 import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.js';
 import { hasTemplate, renderLazy } from './template-string.js';
 import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, unwrapUnsafe, UnsafeText } from './unsafe.js';
-import { lookupPlugin, lookupValue } from './lookups.js';
+import { LookupNotYet, lookupPlugin, lookupValue } from './lookups.js';
 import { compare, contains, equals, factKeyOf, getMember, INJECTS_AS_VARS, isOpaque, pyStr, setKey, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
 
 export interface EvalContext {
@@ -244,11 +244,21 @@ function applyCall(node: Node & Call & { input: Node }, def: FilterDef | TestDef
  */
 function runLookup(node: Node & Call & { wantList: boolean }, scope: Scope, ctx: EvalContext, reads: Reads): unknown {
   const { args, kwargs } = callArgs(node, scope, ctx, reads);
+  // `errors` is _lookup's own keyword (template/__init__.py pops it, default 'strict'): the plugin never sees it.
+  const errors = unwrapUnsafe(kwargs.find(([k]) => k === 'errors')?.[1]);
   let ran: unknown[];
   try {
-    ran = lookupPlugin(node.name)!.run(args.map(unwrapUnsafe), Object.fromEntries(kwargs.map(([k, v]) => [k, unwrapUnsafe(v)])), scope);
+    ran = lookupPlugin(node.name)!.run(args.map(unwrapUnsafe), Object.fromEntries(kwargs.filter(([k]) => k !== 'errors').map(([k, v]) => [k, unwrapUnsafe(v)])), scope);
   } catch (e) {
-    if (e instanceof ExprValueError) fail(ctx, node.nameStart, `lookup plugin '${node.name}': ${e.message}`);
+    if (e instanceof ExprValueError && !(e instanceof LookupNotYet)) {
+      const message = `lookup plugin '${node.name}': ${e.message}`;
+      // errors='warn' / 'ignore': the failure becomes None (lookup) or [] (query); warn says so on stderr, as display.warning does.
+      if (errors === 'warn' || errors === 'ignore') {
+        if (errors === 'warn') process.stderr.write(`[WARNING]: Lookup failed but the error is being ignored: ${message}\n`);
+        return node.wantList ? [] : null;
+      }
+      fail(ctx, node.nameStart, message);
+    }
     throw e;
   }
   if (ran.length === 0) return ran;

@@ -146,6 +146,9 @@ function flatten(terms: unknown[]): unknown[] {
   return out;
 }
 
+/** A value a lookup gives only when its task runs (pipe during static checks): never turned into None by `errors=`. */
+export class LookupNotYet extends ExprValueError {}
+
 /**
  * A render scope's mark (a symbol key: copied by a spread, inherited by a child scope, never a
  * variable name) saying no command may run while it renders: the static checks and `nodemend
@@ -246,7 +249,7 @@ const pipe: LookupDef = {
       const refused = (scope as Record<symbol, string[] | undefined>)[COMMANDS_BARRED];
       if (refused) {
         refused.push(cmd);
-        throw new ExprValueError(`lookup_plugin.pipe(${cmd}) runs when the task runs, not before`);
+        throw new LookupNotYet(`lookup_plugin.pipe(${cmd}) runs when the task runs, not before`);
       }
       const record = (scope as Record<symbol, PipesRan | undefined>)[PIPES_RAN];
       if (record) {

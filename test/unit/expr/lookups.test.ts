@@ -153,6 +153,52 @@ describe('lookup pipe (2.14 plugins/lookup/pipe.py)', () => {
   });
 });
 
+/**
+ * errors= (2.14 template/__init__.py _lookup): 'strict' (the default, and any other value) raises; 'warn'
+ * and 'ignore' turn a failing plugin into None for lookup() and [] for query() / wantlist, warn with
+ * "[WARNING]: Lookup failed but the error is being ignored: ..." on stderr. The plugin never sees it.
+ */
+describe('lookup errors=', () => {
+  const base = realpathSync(mkdtempSync(join(tmpdir(), 'nm-lookerr-')));
+  const sc = { playbook_dir: base, nmx_a: 1 };
+  const failing: [string, string][] = [
+    ['pipe', "'exit 3'"],
+    ['varnames', '1'],
+    ['first_found', "'nope.yml'"],
+  ];
+  test.each(failing)('%s: ignore gives None / [], strict and an unknown value raise', (name, term) => {
+    expect(ev(`lookup('${name}', ${term}, errors='ignore')`, sc)).toBeNull();
+    expect(ev(`query('${name}', ${term}, errors='ignore')`, sc)).toEqual([]);
+    expect(ev(`lookup('${name}', ${term}, errors='ignore', wantlist=true)`, sc)).toEqual([]);
+    expect(ev(`lookup('${name}', ${term}, errors='ignore') is none`, sc)).toBe(true);
+    for (const mode of ["'strict'", "'loud'", 'true']) expect(() => ev(`lookup('${name}', ${term}, errors=${mode})`, sc), mode).toThrow(new RegExp(`lookup plugin '${name}'`));
+    expect(() => ev(`lookup('${name}', ${term})`, sc)).toThrow(new RegExp(`lookup plugin '${name}'`));
+  });
+  test('warn: None, and the warning on stderr', () => {
+    const writes: string[] = [];
+    const orig = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (writes.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      expect(ev("lookup('pipe', 'exit 4', errors='warn')", sc)).toBeNull();
+      expect(ev("lookup('pipe', 'exit 0', errors='warn')", sc)).toBe('');
+    } finally {
+      process.stderr.write = orig;
+    }
+    expect(writes).toEqual(["[WARNING]: Lookup failed but the error is being ignored: lookup plugin 'pipe': lookup_plugin.pipe(exit 4) returned 4\n"]);
+  });
+  test('a lookup that works is unchanged by errors=; errors is no option of the plugin (first_found reads its kwargs)', () => {
+    expect(ev("lookup('varnames', '^nmx_', errors='ignore')", sc)).toBe('nmx_a');
+    expect(ev("query('first_found', 'nope.yml', skip=true, errors='strict')", sc)).toEqual([]);
+    expect(ev("lookup('ansible.builtin.pipe', 'echo hi', errors='warn')", sc)).toBe('hi');
+  });
+  test('an undefined term fails whatever errors= says (it fails before the plugin runs, as in Ansible)', () => {
+    expect(() => ev("lookup('pipe', undefined_thing, errors='ignore')", sc)).toThrow(/undefined_thing/);
+  });
+  test('the pipe lookup in static checks stays refused, not ignored', () => {
+    expect(() => ev("lookup('pipe', 'true', errors='ignore')", barCommands({ ...sc }))).toThrow(/runs when the task runs, not before/);
+  });
+});
+
 describe('lookup at load time', () => {
   test.each([
     ["lookup('env', 'HOME')", 7, "unknown lookup plugin 'env' (nodemend has: varnames, flattened, first_found, pipe)"],
