@@ -5,7 +5,9 @@
  * way and compared: `--forks`'s default (`ansible_forks`), an unquoted `mode:`, what
  * `max_fail_percentage` counts, the exit codes, an apt_repository `--check` where Python has no
  * `apt` module (Ansible's run in a mount namespace that hides it, as test/unit/facts/distribution.test.ts
- * hides `distro`), and how inventory groups of one depth are merged (`ansible-inventory`).
+ * hides `distro`), how inventory groups of one depth are merged (`ansible-inventory`), values as
+ * rendered into files (integral floats, YAML 1.1 scalars, a printed `.items()`) and blockinfile/lineinfile
+ * on CRLF files.
  * Each tool writes only under its own temporary directory (apt_repository runs in `--check`).
  */
 import { execFile } from 'node:child_process';
@@ -154,8 +156,38 @@ const PLAYBOOKS = {
     - apt_repository: { repo: "deb http://127.0.0.1:9/nm-choices-h21j bookworm main", filename: nm-choices-h21j, update_cache: false }
       ignore_errors: true
 `,
+  // Values as each tool renders them (README "Choices": integral floats, YAML 1.1 scalars, `.items()`), and CRLF files.
+  values: `- hosts: here
+  gather_facts: false
+  vars:
+    mem: 4096
+    one: 1.0
+    u: 027
+    m: 0640
+    e: 08
+    sci: 1e3
+    sci2: 1.5e3
+    sexa: 1:30
+    day: 2024-01-02
+    d: { b: 2, a: 1 }
+    y: { x: [1, 2], n: { k: v }, s: plain }
+  tasks:
+    - copy:
+        dest: "{{ dir }}/numbers"
+        content: "{{ mem / 1024 }}|{{ one }}|{{ 5 | float }}|{{ [4 / 2] }}|{{ {'a': 2.0} | to_json }}|{{ (4 / 2) | type_debug }}|{{ 2.5 }}|{{ 7 // 2 }}"
+    - copy:
+        dest: "{{ dir }}/yaml11"
+        content: "{{ u }}|{{ m }}|{{ e }}|{{ sci }}|{{ sci2 }}|{{ sexa }}|{{ day }}|{{ [e, sci, sexa, day] | map('type_debug') | join(',') }}"
+    - copy: { dest: "{{ dir }}/items", content: "{{ d.items() | list }}|{{ d.items() }}" }
+    - copy: { dest: "{{ dir }}/toyaml", content: "{{ y | to_yaml }}{{ {'b': 'yes', 'c': 'a,b'} | to_nice_yaml }}" }
+    - copy: { dest: "{{ dir }}/block", content: "a\\r\\n# BEGIN ANSIBLE MANAGED BLOCK\\r\\nold\\r\\n# END ANSIBLE MANAGED BLOCK\\r\\nz\\r\\n" }
+    - blockinfile: { path: "{{ dir }}/block", block: new }
+    - copy: { dest: "{{ dir }}/line", content: "x\\r\\ny\\r\\n" }
+    - lineinfile: { path: "{{ dir }}/line", regexp: "^y", line: "Y" }
+    - lineinfile: { path: "{{ dir }}/line", line: "z" }
+`,
 };
-type Run = 'main' | 'mixed' | 'onlyUnreachable' | 'budget' | 'lost' | 'misspelt' | 'badOption' | 'aptCheck';
+type Run = 'main' | 'mixed' | 'onlyUnreachable' | 'budget' | 'lost' | 'misspelt' | 'badOption' | 'aptCheck' | 'values';
 const RUNS: Record<Run, { playbook: keyof typeof PLAYBOOKS; extra: string[] }> = {
   main: { playbook: 'main', extra: [] },
   mixed: { playbook: 'mixed', extra: [] },
@@ -165,6 +197,7 @@ const RUNS: Record<Run, { playbook: keyof typeof PLAYBOOKS; extra: string[] }> =
   misspelt: { playbook: 'misspelt', extra: [] },
   badOption: { playbook: 'mixed', extra: ['--no-such-option'] },
   aptCheck: { playbook: 'apt', extra: ['--check'] },
+  values: { playbook: 'values', extra: [] },
 };
 
 const PYTHON_APT = '/usr/lib/python3/dist-packages/apt';
@@ -276,6 +309,51 @@ describe('apt_repository --check needs no python3-apt', () => {
     const rep = readJson(join(dirOf('nodemend', 'aptCheck'), 'report.json'));
     expect(rep.hosts.here.tasks.map((t: { status: string }) => t.status)).toEqual(['changed']);
     expect(existsSync('/etc/apt/sources.list.d/nm-choices-h21j.list')).toBe(false);
+  });
+});
+
+/** What the `values` run wrote to FILE, per tool. */
+const wrote = (file: string): Record<Tool, string> => {
+  for (const tool of TOOLS) expect(results[tool].values.code, `${tool}: ${results[tool].values.out}`).toBe(0);
+  return { ansible: readFileSync(join(dirOf('ansible', 'values'), file), 'utf8'), nodemend: readFileSync(join(dirOf('nodemend', 'values'), file), 'utf8') };
+};
+
+describe('values as rendered', () => {
+  it('an integral float prints as an int in nodemend (one number type); 2.14 prints Python floats with .0', () => {
+    expect(wrote('numbers')).toEqual({
+      ansible: '4.0|1.0|5.0|[2.0]|{"a": 2.0}|float|2.5|3',
+      nodemend: '4|1|5|[2]|{"a": 2}|int|2.5|3',
+    });
+  });
+
+  it('YAML 1.2 scalars: 027, 0640, 08, 1e3, 1.5e3, 1:30 and dates read as PyYAML (YAML 1.1) does not', () => {
+    expect(wrote('yaml11')).toEqual({
+      ansible: '23|416|08|1e3|1.5e3|90|2024-01-02|AnsibleUnicode,AnsibleUnicode,int,date',
+      nodemend: '27|640|8|1000|1500|1:30|2024-01-02|int,int,AnsibleUnicode,AnsibleUnicode',
+    });
+  });
+
+  it('a printed .items() shows lists where 2.14 shows tuples', () => {
+    expect(wrote('items')).toEqual({ ansible: "[('b', 2), ('a', 1)]|[('b', 2), ('a', 1)]", nodemend: "[['b', 2], ['a', 1]]|[['b', 2], ['a', 1]]" });
+  });
+
+  it('to_yaml writes block style (2.14: flow style for collections of scalars); a string YAML 1.1 reads as a bool is not quoted', () => {
+    expect(wrote('toyaml')).toEqual({
+      ansible: "n: {k: v}\ns: plain\nx: [1, 2]\nb: 'yes'\nc: a,b\n",
+      nodemend: 'n:\n  k: v\ns: plain\nx:\n  - 1\n  - 2\nb: yes\nc: a,b\n',
+    });
+  });
+
+  it('blockinfile on a CRLF file holding a CRLF block: nodemend replaces it, 2.14 appends a second block', () => {
+    const [begin, end] = ['# BEGIN ANSIBLE MANAGED BLOCK', '# END ANSIBLE MANAGED BLOCK'];
+    expect(wrote('block')).toEqual({
+      ansible: `a\r\n${begin}\r\nold\r\n${end}\r\nz\r\n${begin}\nnew\n${end}\n`,
+      nodemend: `a\r\n${begin}\nnew\n${end}\nz\r\n`,
+    });
+  });
+
+  it("lineinfile's new and replaced lines take a CRLF file's newline style; 2.14 writes \\n", () => {
+    expect(wrote('line')).toEqual({ ansible: 'x\r\nY\nz\n', nodemend: 'x\r\nY\r\nz\r\n' });
   });
 });
 
