@@ -123,6 +123,8 @@ export const loopShape = {
   with_flattened: loopSchema,
   'with_community.general.flattened': loopSchema,
   with_pipe: d(z.union([z.array(z.unknown()), z.string()]), 'Commands run on the controller (a string is one): one item per output'),
+  with_file: d(z.union([z.array(z.unknown()), z.string()]), "Controller files, searched as lookup('file') does (a string is one): one item per file, its text"),
+  with_env: d(z.union([z.array(z.unknown()), z.string()]), "Controller environment variable names (a string is one): one item per name, its value or ''"),
   loop_control: z
     .strictObject({
       loop_var: identifier,

@@ -157,8 +157,8 @@ function extraScript(a: Args, check: boolean, idLine?: string): Raw | undefined 
   // add_path_info's os.path.exists (through a link) of a path --check leaves there.
   if (a.state === 'absent' && check) parts.push(sh`echo @@exists; [ -e ${a.path} ] && echo exists`.text);
   if (a.state === 'hard' && a.src !== undefined) parts.push(sh`echo @@src; [ -e ${a.src!} ] && stat -L -c ${STAT_FIELDS_FORMAT} -- ${a.src!}`.text);
-  // A link there, replaced: with follow, ensure_hardlink's times go where it led (load_file_common_arguments ran first).
-  if (a.state === 'hard' && (t.m !== null || t.a !== null)) {
+  // A link there, replaced: with follow, ensure_hardlink's times, owner, group and mode go where it led (load_file_common_arguments ran first).
+  if (a.state === 'hard' && (t.m !== null || t.a !== null || (a.follow && (a.mode ?? a.owner ?? a.group) !== undefined))) {
     parts.push(sh`echo @@current; [ -L ${a.path} ] && readlink -m -- ${a.path} && { stat -L -c ${STAT_FIELDS_FORMAT} -- ${a.path} 2>/dev/null || true; }`.text);
   }
   if (a.state === 'link') {
@@ -808,18 +808,29 @@ function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
     ad.before.src = p.linkTarget;
     ad.after.src = src;
   }
-  // The attributes belong to the inode: what src has now is what the link starts with.
-  const d = attrDelta(s, want(a));
-  const fix = fixAttrsCommand(a.path, d);
+  // The attributes belong to the inode: what src has now is what the link starts with. A symlink
+  // replaced with follow: 2.14's load_file_common_arguments resolved the path before the link was
+  // made, so owner, group and mode go to what the symlink led to, the new link keeps src's.
+  const [curReal, curLine] = ex.current ?? [];
+  const cur = curReal && curLine ? parseStatLine(curReal, curLine) : undefined;
+  const attrsFollow = p.type === 'link' && a.follow && (a.mode ?? a.owner ?? a.group) !== undefined;
+  // A symlink that led nowhere: 2.14 makes the link, then fails reading that path (in --check nodemend fails).
+  const attrFail = attrsFollow && !cur ? new ModuleFailure(`[Errno 2] No such file or directory: b'${curReal ?? a.path}'`, { dest: a.path, src }) : undefined;
+  if (attrFail && ctx.check) throw attrFail;
+  const attrsOf = attrsFollow ? cur : s;
+  const d = attrsOf ? attrDelta(attrsOf, want(a)) : attrDelta(s, {});
+  const fix = fixAttrsCommand(attrsOf?.path ?? a.path, d);
   // Ansible's diff compares the attributes of what the path is when they are set: the new link
-  // in a run; in --check the path as it is, when there is one (a link there: what it leads to).
+  // in a run (with follow, where a symlink there led); in --check the path as it is, when there is
+  // one (a link there: what it leads to).
   const checkDiff = structuredClone(ad);
-  if (p.exists) addAnsibleAttrs(checkDiff, attrDelta(p, want(a)), p, ids);
+  if (attrsFollow && cur) addAnsibleAttrs(checkDiff, d, cur, ids);
+  else if (p.exists) addAnsibleAttrs(checkDiff, attrDelta(p, want(a)), p, ids);
   const runDiff = structuredClone(ad);
-  addAnsibleAttrs(runDiff, d, s, ids);
+  if (attrsOf) addAnsibleAttrs(runDiff, d, attrsOf, ids);
   const timed = hardTimes(ctx, a, p, s, ex, checkDiff, runDiff);
   const link = sh`t=$(mktemp -u -- ${`${posix.dirname(a.path)}/.nodemend.XXXXXXXX`}) && ln -- ${src} "$t" && { mv -fT -- "$t" ${a.path} || { rm -f -- "$t"; false; }; }`;
-  const script = raw([link, fix, ...timed.cmds].filter(Boolean).map(String).join(' && '));
+  const script = raw([link, attrFail ? null : fix, ...(attrFail ? [] : timed.cmds)].filter(Boolean).map(String).join(' && '));
   const before = p.type === 'link' ? `state: link\nsrc: ${p.linkTarget}\n` : `state: ${stateName(p)}\n`;
   const what = p.exists ? `${a.path} would be replaced by a hard link to ${src}` : `hard link ${a.path} -> ${src} would be created`;
   const did = p.exists ? `${a.path} replaced by a hard link to ${src}` : `hard link ${a.path} -> ${src} created`;
@@ -833,6 +844,7 @@ function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
     result: { ...(p.exists ? pathInfo(p) : {}), dest: a.path, src, diff: checkDiff },
     apply: async () => {
       const st = await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`);
+      if (attrFail) throw attrFail;
       if (timed.fail) throw timed.fail;
       // Ansible's hard link result names the link `dest`, not `path`.
       return { ...pathInfo(st), dest: a.path, src, diff: runDiff };

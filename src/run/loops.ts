@@ -156,7 +156,9 @@ export function loopItems(kind: LoopKind, value: unknown, scope: Record<string, 
     case 'community.general.flattened':
       return lookupPlugin(kind)!.run(asList(value), {}, scope);
     case 'pipe':
-      // Each command's output, data (task_executor.py wrap_var's a with_ lookup's items): never rendered.
+    case 'file':
+    case 'env':
+      // Each command's output, file's text, variable's value: data (task_executor.py wrap_var's a with_ lookup's items), never rendered.
       try {
         return lookupPlugin(kind)!
           .run(asList(value), {}, scope)

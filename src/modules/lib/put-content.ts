@@ -193,22 +193,28 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
   if (probe.exists && !o.force) return written ? wrote() : { changed: false, msg: KEPT_BY_FORCE, result: { dest: path } };
 
   const want: WantedAttrs = { mode: o.mode, owner: o.owner, group: o.group, se: o.se };
-  const sameContent = probe.exists && probe.sha256 === src.sha256;
+  // Without follow the write replaces a symlink at dest by a file, even one whose target has these
+  // bytes (2.14's copy module: `checksum_src != checksum_dest or os.path.islink(b_dest)`).
+  const replacesLink = !o.follow && probe.linkTarget !== undefined;
+  const sameContent = probe.exists && probe.sha256 === src.sha256 && !replacesLink;
   // Through a symlink the target's attributes are what count (chmod/chown follow links).
   const target = probe.realPath;
+  // With follow, a symlink at dest is resolved first (copy.py's os.path.realpath; the action's rerun
+  // takes the link's lnk_source): the registered dest (and the file module's path) is that real path.
+  const named = o.follow && probe.exists && probe.linkTarget !== undefined ? target : path;
 
   if (sameContent) {
     if (written) wrote();
     const d = attrDelta(probe, want);
     // As Ansible's copy action: md5sum only when the content was written; the file module it then runs adds `path`.
     // remote_src: the copy module's own result, md5sum and all, dest's stat as it then is (--check: as it is).
-    const { md5sum: _unchanged, ...fields } = fileResult(path, probe, src);
+    const { md5sum: _unchanged, ...fields } = fileResult(named, probe, src);
     // The file module's diff (initial_diff plus the attributes it changes); the copy module's (remote_src) registers none.
     const pair = d.changed ? ansibleAttrPair(d, probe) : { before: {}, after: {} };
-    const fileDiff = { before: { path, ...pair.before }, after: { path, ...pair.after } };
+    const fileDiff = { before: { path: named, ...pair.before }, after: { path: named, ...pair.after } };
     const copied = o.alwaysCopies && ctx.diff ? ansibleDiffData(path, probe, src.bytes, false, src, o.diffSource ?? path) : undefined;
     // assemble's action (alwaysCopies) registers the copy module's result as remote_src does, and its own diff.
-    const result = o.remoteSrc || o.alwaysCopies ? { ...fileResult(path, probe, src), diff: o.alwaysCopies ? copied : undefined } : { ...fields, path, diff: fileDiff };
+    const result = o.remoteSrc || o.alwaysCopies ? { ...fileResult(named, probe, src), diff: o.alwaysCopies ? copied : undefined } : { ...fields, path: named, diff: fileDiff };
     if (!d.changed) return { changed: false, msg: 'content and attributes already as wanted', result };
     if (ctx.check) {
       await assertOwnersExist(ctx.conn, d.owner, d.group);
@@ -233,7 +239,6 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
   const registered: unknown[] = [];
   // Without follow the write replaces the symlink itself, not its target: the diff shows the
   // link, never the target's bytes (read as root, they may be a file the login user cannot read).
-  const replacesLink = !o.follow && probe.linkTarget !== undefined;
   if (ctx.diff) {
     const before = !probe.exists ? null : replacesLink ? Buffer.from(`symlink -> ${probe.linkTarget}\n`) : probe.content;
     const c = contentDiff(path, before, src.bytes);
@@ -265,7 +270,7 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
     // (_copy_file). nodemend registers the file it would write, as a run does, so a later task can
     // plan on its checksum (playbooks/kpatch-route.yaml's build directories): a documented choice.
     result: {
-      ...(ctx.check && o.remoteSrc ? { dest: path, ...ansibleSums(src), ...(probe.exists ? pathInfo(probe) : {}) } : { dest: path, ...ansibleSums(src), size: src.size }),
+      ...(ctx.check && o.remoteSrc ? { dest: named, ...ansibleSums(src), ...(probe.exists ? pathInfo(probe) : {}) } : { dest: named, ...ansibleSums(src), size: src.size }),
       diff: o.remoteSrc ? undefined : registered,
     },
     apply: async () => {
@@ -274,7 +279,7 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
         // The error the write below would have thrown, as it would have thrown it.
         if ('error' in written) return remote(Promise.reject(validationFailure(written.error, o.validateStyle ?? 'copy')));
         const w = written.result;
-        return { ...fileResult(path, w.stat, src), ...(w.backupFile ? { backup_file: w.backupFile } : {}) };
+        return { ...fileResult(named, w.stat, src), ...(w.backupFile ? { backup_file: w.backupFile } : {}) };
       }
       const content = src.localPath !== undefined ? { localPath: src.localPath, size: src.size, sha256: src.sha256 } : (src.bytes ?? '');
       const w = await remote(
@@ -293,7 +298,7 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
         }),
       );
       const validation = o.validateStyle === 'assemble' && w.validated ? { validation: { rc: 0, ...w.validated } } : {};
-      return { ...fileResult(path, w.stat, src), ...(w.backupFile ? { backup_file: w.backupFile } : {}), ...validation };
+      return { ...fileResult(named, w.stat, src), ...(w.backupFile ? { backup_file: w.backupFile } : {}), ...validation };
     },
   };
 }

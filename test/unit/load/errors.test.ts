@@ -248,8 +248,13 @@ const cases: Case[] = [
     errors: ['site.yaml:3:7: a task must be a mapping (name:, a module key and its arguments), got string "just words"'],
   },
   {
+    // with_file's and with_env's plain string is one term, as 2.14's listify_lookup_plugin_terms makes it: no error.
     name: 'listen outside handlers, loop that is not a list, bad register name',
-    files: { 'site.yaml': play('    - command: ls\n      listen: x\n    - command: ls\n      loop: a,b\n      register: 1st\n') },
+    files: {
+      'site.yaml': play(
+        '    - command: ls\n      listen: x\n    - command: ls\n      loop: a,b\n      register: 1st\n    - debug: { msg: x }\n      with_file: a.txt\n    - debug: { msg: x }\n      with_env: HOME\n',
+      ),
+    },
     errors: [
       'site.yaml:4:7: "listen" is only valid on handlers',
       'site.yaml:6:13: "loop" must be a list or a "{{ expression }}" giving one, got string "a,b"',

@@ -161,6 +161,34 @@ describe('loopItems', () => {
     expect(() => loopItems('pipe', ['true', 'false'], scope)).toThrow(ModuleFailure);
     expect(() => loopItems('pipe', ['false'], scope)).toThrow(/^lookup_plugin\.pipe\(false\) returned 1$/);
   });
+  it("file: one item per file, found as lookup('file') finds it (files/ first), less trailing whitespace, data (unsafe)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nm-withfile-'));
+    mkdirSync(join(dir, 'files'));
+    writeFileSync(join(dir, 'files', 'a.txt'), 'one\n\n');
+    writeFileSync(join(dir, 'a.txt'), 'beside the playbook\n');
+    writeFileSync(join(dir, 'b.txt'), '  two {{ x }}\n');
+    const scope = { playbook_dir: dir };
+    const items = loopItems('file', ['a.txt', 'b.txt'], scope);
+    expect(items.map(unwrapUnsafe)).toEqual(['one', '  two {{ x }}']);
+    expect(items.every((x) => isUnsafe(x))).toBe(true);
+    expect(loopItems('file', 'b.txt', scope).map(unwrapUnsafe)).toEqual(['  two {{ x }}']); // a string is one file
+    expect(() => loopItems('file', ['a.txt', 'missing.txt'], scope)).toThrow(ModuleFailure);
+    expect(() => loopItems('file', ['missing.txt'], scope)).toThrow(/^could not locate file in lookup: missing\.txt$/);
+  });
+  it("env: one item per name (its first word), the controller's value or '', data (unsafe)", () => {
+    process.env.NM_WITH_ENV_A = 'va {{ x }}';
+    process.env.NM_WITH_ENV_B = 'vb';
+    delete process.env.NM_WITH_ENV_NONE;
+    try {
+      const items = loopItems('env', ['NM_WITH_ENV_A', 'NM_WITH_ENV_B extra', 'NM_WITH_ENV_NONE'], {});
+      expect(items.map(unwrapUnsafe)).toEqual(['va {{ x }}', 'vb', '']);
+      expect(items.every((x) => isUnsafe(x))).toBe(true);
+      expect(loopItems('env', 'NM_WITH_ENV_B', {}).map(unwrapUnsafe)).toEqual(['vb']);
+    } finally {
+      delete process.env.NM_WITH_ENV_A;
+      delete process.env.NM_WITH_ENV_B;
+    }
+  });
   it('extended loop variables', () => {
     expect(extendedLoopVars(['a', 'b', 'c'], 1)).toEqual({
       allitems: ['a', 'b', 'c'],
