@@ -13,7 +13,7 @@ import { newDiag } from './diag.js';
 import { parseExtraVars } from './extra-vars.js';
 import { loadInventory } from './inventory.js';
 import { loadPlaybook, playHostsLoc } from './playbook.js';
-import { matchPattern, orderHosts, resolveLimit } from './host-pattern.js';
+import { matchPattern, resolveLimit } from './host-pattern.js';
 import { compileTemplate, hasTemplate, UndefinedVariableError } from './expr/index.js';
 import { barCommands } from './expr/lookups.js';
 import { logReads } from './yaml-source.js';
@@ -147,7 +147,7 @@ function loadSync(o: LoadOptions): Omit<Loaded, 'sources'> {
           );
         else diag.errors.push(patternError(e, pos));
       }
-      hostsByPlay.push(orderHosts(limit ? hosts.filter((h) => limit.has(h)) : hosts, play.order));
+      hostsByPlay.push(limit ? hosts.filter((h) => limit.has(h)) : hosts);
     }
   }
 

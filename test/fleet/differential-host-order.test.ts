@@ -74,12 +74,12 @@ const PLAYBOOK = `
   hosts: db,node38
   order: sorted
   gather_facts: false
-  tasks:${write('sorted_once', "{'h': inventory_hostname}", '\n      run_once: true')}
+  tasks:${write('sorted_once', seenByHost, '\n      run_once: true')}
 - name: order reverse_inventory
   hosts: db,node38
   order: reverse_inventory
   gather_facts: false
-  tasks:${write('reverse_once', "{'h': inventory_hostname}", '\n      run_once: true')}
+  tasks:${write('reverse_once', seenByHost, '\n      run_once: true')}
 `;
 
 const PAST_END = `
@@ -194,6 +194,8 @@ describe('host order and subscript patterns, as ansible-playbook 2.14', () => {
     expect(Object.keys(seen.nodemend['serial_once']!).sort()).toEqual(['node38', 'node40']);
     expect(Object.keys(seen.nodemend['sorted_once']!)).toEqual(['node38']);
     expect(Object.keys(seen.nodemend['reverse_once']!)).toEqual(['node38']);
+    // order: orders the batch; ansible_play_hosts_all keeps the pattern's order (2.14's strategy _set_hosts_cache)
+    expect(seen.nodemend['sorted_once']!['node38']).toMatchObject({ play: ['node40', 'node39', 'node38'], batch: ['node38', 'node39', 'node40'] });
   });
 
   it('subscripts select as 2.14: web[0] node38, web[-1] node39, db[1:] node39, db[0:1] both, node*[2] node40', () => {
