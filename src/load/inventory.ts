@@ -74,6 +74,8 @@ export function loadInventory(absFile: string, diag: Diag): Inventory | undefine
 class Builder {
   groups = new Map<string, GroupDef>();
   hosts = new Map<string, HostDef>();
+  /** The groups listed under `all:`'s `children:`, in order. */
+  allChildren: string[] = [];
   constructor(
     private y: YamlFile,
     private diag: Diag,
@@ -109,6 +111,7 @@ class Builder {
       } else if (e.key === 'children') {
         for (const c of entries(y, e.value)) {
           this.child(name, c.key, c.keyNode);
+          if (name === 'all' && !this.allChildren.includes(c.key)) this.allChildren.push(c.key);
           this.group(c.key, c.value);
         }
       }
@@ -152,19 +155,41 @@ class Builder {
     };
     deepen('all', 0);
 
-    const byHostOrder = (a: string, b: string): number => this.hosts.get(a)!.order - this.hosts.get(b)!.order;
+    // A group's hosts in Ansible 2.14's order (inventory/group.py _get_hosts): the group's own hosts as
+    // listed, then its children's in their listed order, then theirs, level by level (2.14 walks the
+    // levels below the children in set order, which is arbitrary; nodemend takes them in listed order).
+    // `all`'s children are the groups listed under it, then every other top-level group in the order it
+    // first appears (2.14's reconcile_inventory), `ungrouped` first when the inventory names it.
+    const explicitTop = new Set(this.allChildren);
+    const hasParent = new Set([...this.groups.values()].filter((g) => g.name !== 'all').flatMap((g) => g.children.map((c) => c.name)));
+    const topLevel = [
+      ...(this.groups.has('ungrouped') ? ['ungrouped'] : []),
+      ...this.allChildren,
+      ...[...this.groups.values()].filter((g) => g.name !== 'all' && !explicitTop.has(g.name) && !hasParent.has(g.name)).map((g) => g.name),
+    ].filter((n, i, a) => a.indexOf(n) === i);
+    const childrenOf = (name: string): string[] => (name === 'all' ? topLevel : this.groups.get(name)!.children.map((c) => c.name));
     const members = new Map<string, string[]>();
     const membersOf = (name: string): string[] => {
       const cached = members.get(name);
       if (cached) return cached;
-      const g = this.groups.get(name)!;
-      const set = new Set([...g.hosts, ...g.children.flatMap((c) => membersOf(c.name))]);
-      const list = [...set].sort(byHostOrder);
+      const walk = [name, ...childrenOf(name)];
+      const seen = new Set(walk);
+      for (let level = childrenOf(name); level.length;) {
+        const next: string[] = [];
+        for (const c of level.flatMap(childrenOf).filter((x) => !seen.has(x))) {
+          if (seen.has(c)) continue;
+          seen.add(c);
+          walk.push(c);
+          next.push(c);
+        }
+        level = next;
+      }
+      const list = [...new Set(walk.flatMap((g) => this.groups.get(g)!.hosts))];
+      // `all` holds every host, even one listed only under a group outside the walk.
+      if (name === 'all') list.push(...[...this.hosts.keys()].filter((h) => !list.includes(h)));
       members.set(name, list);
       return list;
     };
-    // `all` holds every host, even one listed only under a group.
-    members.set('all', [...this.hosts.keys()]);
 
     const groupOrder = [...this.groups.values()].sort((a, b) => depth.get(a.name)! - depth.get(b.name)! || a.order - b.order);
     const groups = new Map<string, InventoryGroup>();
@@ -207,6 +232,7 @@ class Builder {
       const lone = [...hosts.values()].filter((h) => h.groups.length === 1).map((h) => h.name);
       groups.set('ungrouped', { name: 'ungrouped', hosts: lone, children: [], vars: {} });
     }
-    return { file: this.y.file, hosts, groups };
+    const groupsCreated = ['all', 'ungrouped', ...[...this.groups.keys()].filter((n) => n !== 'all' && n !== 'ungrouped')];
+    return { file: this.y.file, hosts, groups, groupsCreated };
   }
 }

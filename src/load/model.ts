@@ -49,7 +49,7 @@ export interface InventoryHost {
 
 export interface InventoryGroup {
   name: string;
-  hosts: string[]; // direct and through children, inventory order
+  hosts: string[]; // direct and through children, in Ansible 2.14's order (load/inventory.ts)
   children: string[];
   vars: Record<string, unknown>;
 }
@@ -58,6 +58,8 @@ export interface Inventory {
   file: string;
   hosts: Map<string, InventoryHost>; // insertion = inventory order
   groups: Map<string, InventoryGroup>;
+  /** Group names in the order 2.14 creates them (all, ungrouped, then as they first appear): the order host patterns try groups in. */
+  groupsCreated?: string[];
 }
 
 // ---------------------------------------------------------------- playbook
@@ -230,6 +232,8 @@ export interface Play {
   serial: (number | string)[];
   max_fail_percentage?: number;
   any_errors_fatal?: boolean;
+  /** The `order:` keyword: how the play's hosts (and so its batches and run_once's host) are ordered. */
+  order?: 'inventory' | 'reverse_inventory' | 'sorted' | 'reverse_sorted' | 'shuffle';
   /**
    * A host that fails still runs the handlers notified so far, at the end of the section it failed
    * in (Ansible 2.14's Play.compile wraps each section in a block whose always: flushes). Unset:

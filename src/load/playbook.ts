@@ -164,6 +164,7 @@ class PlaybookLoader {
       serial: serial as (number | string)[],
       max_fail_percentage: typeof data.max_fail_percentage === 'number' ? data.max_fail_percentage : undefined,
       any_errors_fatal: typeof data.any_errors_fatal === 'boolean' ? data.any_errors_fatal : undefined,
+      order: typeof data.order === 'string' ? (data.order as Play['order']) : undefined,
       force_handlers: typeof data.force_handlers === 'boolean' ? data.force_handlers : undefined,
       tags: [...inh.tags, ...tagList(data.tags)],
       tasks,

@@ -216,6 +216,10 @@ export function playSchema(task: z.ZodType) {
       serial: d(serialSchema, 'Batch sizes: numbers or "30%"; the last repeats'),
       max_fail_percentage: z.number().min(0).max(100),
       any_errors_fatal: z.boolean(),
+      order: d(
+        z.enum(['inventory', 'reverse_inventory', 'sorted', 'reverse_sorted', 'shuffle']),
+        "The play's host order (2.14's): the pattern's (inventory, the default), reversed, by name, by name reversed, or random",
+      ),
       force_handlers: d(z.boolean(), 'A host that fails still runs the handlers notified so far, at the end of pre_tasks, tasks or post_tasks (default: --force-handlers)'),
       tags: tagsSchema,
       gather_facts: d(

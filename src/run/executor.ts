@@ -17,6 +17,7 @@ import { mapLimit } from './limit.js';
 import type { HostState, RunOptions } from './options.js';
 import { splitBatches } from './batches.js';
 import { implicitLocalhost, isImplicitLocalhost } from '../load/localhost.js';
+import { orderHosts } from '../load/host-pattern.js';
 import { tagsSelect } from './tags.js';
 import { becomeOf, inventoryBecome } from './privilege.js';
 import { includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, type TaskEnv } from './task-runner.js';
@@ -117,7 +118,8 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
     const names = input.hostsByPlay[p] ?? [];
     names.forEach((n) => playedHosts.add(hostRun(n).name));
     hostRuns.forEach((h) => (h.ended = false)); // meta: end_host lasts one play
-    const playHosts = names.filter((n) => hostRuns.get(n)!.alive);
+    // The play's `order:` orders its batches (and run_once's host); ansible_play_hosts(_all) keep the pattern's order (2.14's strategy _set_hosts_cache).
+    const playHosts = orderHosts(names, play.order).filter((n) => hostRuns.get(n)!.alive);
     // ansible_play_hosts_all: every host the play targets, those that failed in earlier plays too.
     const shownHosts = new PlayHosts(names, hostRuns);
     emit({ type: 'play-start', play: play.name, hosts: playHosts });

@@ -193,8 +193,14 @@ const cases: Case[] = [
   },
   {
     name: 'bad host pattern',
-    files: { 'site.yaml': '- hosts: "web,,db"\n  tasks: []\n' },
-    errors: ['site.yaml:1:10: bad host pattern "web,,db": empty term (terms are separated by "," or ":")'],
+    files: { 'site.yaml': '- hosts: "web:!"\n  tasks: []\n' },
+    errors: ['site.yaml:1:10: bad host pattern "web:!": empty term after "!" (terms are separated by "," or ":")'],
+    codes: ['host-pattern'],
+  },
+  {
+    name: 'a host pattern subscript past the end',
+    files: { 'site.yaml': '- hosts: "all[9]"\n  tasks: []\n' },
+    errors: ["site.yaml:1:10: No hosts matched the subscripted pattern 'all[9]'"],
     codes: ['host-pattern'],
   },
   {
