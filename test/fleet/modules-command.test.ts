@@ -99,9 +99,10 @@ describe('command', () => {
     expect(e.result).toMatchObject({ rc: 3, stdout: 'out', stderr: 'err', stdout_lines: ['out'], stderr_lines: ['err'] });
   });
 
-  it('a missing program fails with rc 127', async () => {
+  it("a missing program fails as 2.14's Popen does: rc 2 (ENOENT), unchanged, nothing run", async () => {
     const e = await failure(hx.run(command, { cmd: 'nm-no-such-program' }));
-    expect(e.result.rc).toBe(127);
+    expect(e.message).toBe("[Errno 2] No such file or directory: b'nm-no-such-program'");
+    expect(e.result).toMatchObject({ rc: 2, changed: false, cmd: 'nm-no-such-program' });
   });
 
   it('feeds stdin, with a newline unless stdin_add_newline is false', async () => {
