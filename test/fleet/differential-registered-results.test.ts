@@ -119,10 +119,8 @@ const rescued = d.case('ansible_failed_result after a failed loop is the loop re
           check_mode: false
       rescue:
         - name: what the rescue sees
-          debug: { var: ansible_failed_result }
-          register: f_loop
-        - name: its items
-          debug: { msg: "{{ ansible_failed_result.results | map(attribute='rc') | list }} {{ ansible_failed_result.msg }}" }
+          debug:
+            msg: "{{ ansible_failed_result.results | map(attribute='rc') | list }} {{ ansible_failed_result.results | map(attribute='item') | list }} {{ ansible_failed_result.msg }} {{ ansible_failed_result.failed }} {{ ansible_failed_result.changed }}"
           register: f_items
   `,
 });
@@ -182,7 +180,6 @@ describe('what 2.14 registers (so both tools are not merely equal)', () => {
     expect(asserts.nodemend.run.registered.a_quiet_msg.msg).toBe('yay');
     expect(asserts.nodemend.run.registered.fw_loop.results.map((r: { failed_when_result: boolean }) => r.failed_when_result)).toEqual([false, true, false]);
     expect(asserts.nodemend.run.registered.l_skipped).toMatchObject({ skipped: true, msg: 'All items skipped' });
-    expect(rescued.nodemend.run.registered.f_items.msg).toBe('[0, 1, 1] One or more items failed');
-    expect(rescued.nodemend.run.registered.f_loop.ansible_failed_result).toMatchObject({ failed: true, msg: 'One or more items failed' });
+    expect(rescued.nodemend.run.registered.f_items.msg).toBe('[0, 1, 1] [1, 2, 3] One or more items failed True True');
   });
 });

@@ -69,7 +69,7 @@ describe('command', () => {
     const again = await hx.run(command, args);
     expect(again.changed).toBe(false);
     expect(again.plan.msg).toBe(`skipped, since ${target} exists`);
-    expect(again.result).toMatchObject({ rc: 0, stdout: '' });
+    expect(again.result).toMatchObject({ rc: 0, stdout: `skipped, since ${target} exists`, msg: `Did not run command since '${target}' exists` });
     expect((await hx.run(command, args, { check: true })).changed).toBe(false);
   });
 
