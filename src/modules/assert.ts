@@ -55,6 +55,7 @@ export default defineModule({
         throw new ModuleFailure(Array.isArray(msg) ? msg.join('\n') : msg, { assertion: cond, evaluated_to: false });
       }
     }
-    return { changed: false, result: args.quiet ? {} : { msg: args.success_msg } };
+    // 2.14's assert action sets msg to success_msg whether or not `quiet` (which only keeps the output short).
+    return { changed: false, result: { msg: args.success_msg } };
   },
 });

@@ -148,6 +148,63 @@ interface CommonArgs {
 
 const CHDIR_FAILED = '__NODEMEND_CHDIR_FAILED__';
 
+const EXEC_FAILED = '__NODEMEND_EXEC_FAILED__';
+const STRERROR: Record<string, string> = { '2': 'No such file or directory', '13': 'Permission denied', '20': 'Not a directory' };
+
+/**
+ * command runs its argv with Popen (execvp, no shell): a program that cannot be executed fails with the
+ * OSError's errno as rc and nothing run (module_utils/basic.py run_command). The same search in sh, in the
+ * script's own directory and PATH, before `exec`: the first candidate that exists and is executable runs;
+ * else the first error that is not ENOENT/ENOTDIR (EACCES: a directory or no x bit), else ENOENT
+ * (a path whose parent is not a directory: ENOTDIR). Printed as a marker on stderr, exit 1.
+ */
+function execCheck(arg0: string): Raw {
+  return sh`nm_e=$(set -f; p=${arg0}; case $p in
+(*/*) if [ -d "$p" ]; then echo 13; elif [ -e "$p" ]; then if [ -x "$p" ]; then echo 0; else echo 13; fi; elif [ -e "\${p%/*}" ] && ! [ -d "\${p%/*}" ]; then echo 20; else echo 2; fi ;;
+(*) e=2; IFS=:; for d in \${PATH-/bin:/usr/bin}; do f=\${d:+$d/}$p; if [ -d "$f" ] || { [ -e "$f" ] && ! [ -x "$f" ]; }; then if [ $e = 2 ]; then e=13; fi; elif [ -e "$f" ]; then e=0; break; fi; done; echo $e ;;
+esac)
+[ "$nm_e" = 0 ] || { echo ${EXEC_FAILED}"$nm_e" >&2; exit 1; }
+`;
+}
+
+/** Python's repr() of the UTF-8 bytes of `s` (b'...'), as an OSError names its file. */
+export function pyBytesRepr(s: string): string {
+  const bytes = Buffer.from(s, 'utf8');
+  const q = bytes.includes(0x27) && !bytes.includes(0x22) ? '"' : "'";
+  let out = '';
+  for (const b of bytes) {
+    if (b === 0x5c) out += '\\\\';
+    else if (String.fromCharCode(b) === q) out += `\\${q}`;
+    else if (b === 0x09) out += '\\t';
+    else if (b === 0x0a) out += '\\n';
+    else if (b === 0x0d) out += '\\r';
+    else if (b < 0x20 || b >= 0x7f) out += `\\x${b.toString(16).padStart(2, '0')}`;
+    else out += String.fromCharCode(b);
+  }
+  return `b${q}${out}${q}`;
+}
+
+/**
+ * run_command's printable command line (_clean_args): each word shell-quoted as shlex.quote does, a
+ * `--password=x` word's value and the word after a bare `--password`/`-pass`... masked (PASSWD_ARG_RE).
+ */
+export function cleanArgs(argv: readonly string[]): string {
+  let masked = false;
+  const words = argv.map((a) => {
+    if (masked) {
+      masked = false;
+      return '********';
+    }
+    if (/^-{0,2}pass-?(word|wd)?/.test(a)) {
+      const i = a.indexOf('=');
+      if (i > -1) return `${a.slice(0, i)}=********`;
+      masked = true;
+    }
+    return a;
+  });
+  return words.map((w) => quote(w)).join(' ');
+}
+
 function chdirPrefix(chdir: string | undefined): Raw {
   if (!chdir) return raw('');
   return sh`cd ${chdir} 2>/dev/null || { echo ${CHDIR_FAILED} >&2; exit 1; }
@@ -178,11 +235,36 @@ function delta(ms: number): string {
 }
 
 /**
+ * A command that creates/removes skips: the result 2.14's command module registers (modules/command.py:
+ * "Did not run" / "Would not run" in check mode, the old `stdout` line, rc 0, no times); `shown` is
+ * nodemend's report line when it differs from Ansible's wording ("would exist": an earlier task makes it).
+ */
+function skipPlan(ctx: ModuleContext, cmd: unknown, path: string, state: 'exists' | 'does not exist', shown: string = state): Plan {
+  const stdout = `skipped, since ${path} ${state}`;
+  return {
+    changed: false,
+    msg: `skipped, since ${path} ${shown}`,
+    result: {
+      msg: `${ctx.check ? 'Would' : 'Did'} not run command since '${path}' ${state}`,
+      cmd,
+      rc: 0,
+      stdout,
+      stderr: '',
+      stdout_lines: [stdout],
+      stderr_lines: [],
+      start: null,
+      end: null,
+      delta: null,
+    },
+  };
+}
+
+/**
  * The plan both modules share: `creates`/`removes` decide in one exec (in `chdir`, globs
  * allowed, as Ansible); otherwise the command would run. `program` is the shell text that
  * runs it (already quoted); `cmd` is what gets registered.
  */
-export async function planCommand(args: CommonArgs, ctx: ModuleContext, program: Raw, cmd: unknown, shown: string): Promise<Plan> {
+export async function planCommand(args: CommonArgs, ctx: ModuleContext, program: Raw, cmd: unknown, shown: string, argv?: readonly string[]): Promise<Plan> {
   if (args.creates || args.removes) {
     const test = (p: string): Raw => sh`set -- ${shellWord(p, { glob: true })}; { [ -e "$1" ] || [ -L "$1" ]; } && echo yes || echo no`;
     const script = sh`${chdirPrefix(args.chdir)}${args.creates ? test(args.creates) : raw('echo -')}; ${args.removes ? test(args.removes) : raw('echo -')}`;
@@ -190,7 +272,7 @@ export async function planCommand(args: CommonArgs, ctx: ModuleContext, program:
     if (res.stderr.includes(CHDIR_FAILED)) {
       // --check: the directory is made by an earlier task, so nothing in it exists yet.
       if (args.chdir && parentWillExist(ctx, `${args.chdir}/x`, false)) {
-        if (args.removes) return { changed: false, msg: `skipped, since ${args.removes} would not exist`, result: { cmd } };
+        if (args.removes) return skipPlan(ctx, cmd, args.removes, 'does not exist', 'would not exist');
         if (args.creates) planFileCreation(ctx, posix.isAbsolute(args.creates) ? args.creates : posix.join(args.chdir, args.creates));
         return { changed: true, msg: `would run: ${shown} (in ${args.chdir}, which an earlier task would create)`, result: { cmd } };
       }
@@ -200,12 +282,11 @@ export async function planCommand(args: CommonArgs, ctx: ModuleContext, program:
     const [created, removable] = res.stdout.trim().split('\n');
     if (args.creates) noteBasis(ctx.conn, `creates ${args.creates}`, created === 'yes' ? 'exists' : 'absent');
     if (args.removes) noteBasis(ctx.conn, `removes ${args.removes}`, removable === 'yes' ? 'exists' : 'absent');
-    const skipped = { rc: 0, cmd, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [] };
-    if (args.creates && created === 'yes') return { changed: false, msg: `skipped, since ${args.creates} exists`, result: skipped };
+    if (args.creates && created === 'yes') return skipPlan(ctx, cmd, args.creates, 'exists');
     // --check: an earlier task (the same creates:, a copy...) would have made it.
     const createsPath = args.creates && (args.chdir && !posix.isAbsolute(args.creates) ? posix.join(args.chdir, args.creates) : args.creates);
-    if (createsPath && fileWouldExist(ctx, createsPath)) return { changed: false, msg: `skipped, since ${args.creates} would exist`, result: skipped };
-    if (args.removes && removable === 'no') return { changed: false, msg: `skipped, since ${args.removes} does not exist`, result: skipped };
+    if (createsPath && fileWouldExist(ctx, createsPath)) return skipPlan(ctx, cmd, args.creates!, 'exists', 'would exist');
+    if (args.removes && removable === 'no') return skipPlan(ctx, cmd, args.removes, 'does not exist');
   }
   // In check mode later tasks may plan against what this command would create.
   if (args.creates) planFileCreation(ctx, args.chdir && !posix.isAbsolute(args.creates) ? posix.join(args.chdir, args.creates) : args.creates);
@@ -216,16 +297,30 @@ export async function planCommand(args: CommonArgs, ctx: ModuleContext, program:
     result: { cmd },
     // What 2.14's command module registers when check mode stops it (r's initial values, rc 0).
     checkResult: { rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [], start: null, end: null, delta: null },
-    apply: () => runProgram(args, ctx, program, cmd),
+    apply: () => runProgram(args, ctx, program, cmd, argv),
   };
 }
 
-async function runProgram(args: CommonArgs, ctx: ModuleContext, program: Raw, cmd: unknown): Promise<Record<string, unknown>> {
+async function runProgram(args: CommonArgs, ctx: ModuleContext, program: Raw, cmd: unknown, argv?: readonly string[]): Promise<Record<string, unknown>> {
   const stdin = args.stdin === undefined ? undefined : args.stdin + (args.stdin_add_newline ? '\n' : '');
   const start = new Date();
   const res = await ctx.conn.exec(sh`${chdirPrefix(args.chdir)}${program}`, { stdin, timeoutSec: ctx.timeoutSec });
   const end = new Date();
   if (res.rc === 1 && res.stderr.includes(CHDIR_FAILED)) throw chdirFailure(args, cmd);
+  const execFailed = res.rc === 1 && new RegExp(`^${EXEC_FAILED}(\\d+)$`, 'm').exec(res.stderr);
+  if (execFailed && argv) {
+    // Nothing ran: 2.14 fails with the OSError (rc = errno, unchanged, no times, cmd the quoted line).
+    const errno = execFailed[1];
+    throw new ModuleFailure(`[Errno ${errno}] ${STRERROR[errno] ?? 'Unknown error'}: ${pyBytesRepr(argv[0])}`, {
+      changed: false,
+      cmd: cleanArgs(argv),
+      rc: Number(errno),
+      stdout: '',
+      stderr: '',
+      stdout_lines: [],
+      stderr_lines: [],
+    });
+  }
   const strip = (s: string): string => (args.strip_empty_ends ? s.replace(/[\r\n]+$/, '') : s);
   const stdout = strip(res.stdout);
   const stderr = strip(res.stderr);
@@ -276,6 +371,6 @@ export default defineModule({
       throw new ModuleFailure(`cannot split the command line: ${(e as Error).message}`, { cmd: args.cmd });
     }
     const words = args.expand_argument_vars ? (await expandPaths(ctx, { argv }, ['argv'])).argv : argv;
-    return planCommand(args, ctx, sh`exec ${words}`, argv, args.cmd ?? argv.map((w) => quote(w)).join(' '));
+    return planCommand(args, ctx, sh`${execCheck(words[0])}exec ${words}`, argv, args.cmd ?? argv.map((w) => quote(w)).join(' '), words);
   },
 });

@@ -185,31 +185,26 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
       if (one.tr.status === 'unreachable') break;
     }
 
-    if (task.register) {
-      // What a host returned is data: never rendered as a template again.
-      host.setVars(
-        {
-          [task.register]: markUnsafe(
-            items === undefined
-              ? runs[0].result
-              : {
-                  results: runs.map((r) => r.result),
-                  changed: runs.some((r) => r.result.changed),
-                  // Ansible's loop result names `failed` only when an item failed (each item's result always has it).
-                  ...(runs.some((r) => r.result.failed) ? { failed: true } : {}),
-                  skipped: runs.every((r) => r.result.skipped),
-                  msg: runs.some((r) => r.result.failed) ? 'One or more items failed' : 'All items completed',
-                },
-          ),
-        },
-        noLogLabel(task, noLog),
-      );
-    }
+    // A loop task's result is the list of its items' results: what `register` stores and, when an item
+    // failed, what a rescue sees as ansible_failed_result (2.14's TaskExecutor hands on this one result).
+    const taskResult =
+      items === undefined
+        ? runs[0].result
+        : {
+            results: runs.map((r) => r.result),
+            changed: runs.some((r) => r.result.changed),
+            // Ansible's loop result names `failed` only when an item failed (each item's result always has it).
+            ...(runs.some((r) => r.result.failed) ? { failed: true } : {}),
+            skipped: runs.every((r) => r.result.skipped),
+            msg: runs.some((r) => r.result.failed) ? 'One or more items failed' : runs.every((r) => r.result.skipped) ? 'All items skipped' : 'All items completed',
+          };
+    // What a host returned is data: never rendered as a template again.
+    if (task.register) host.setVars({ [task.register]: markUnsafe(taskResult) }, noLogLabel(task, noLog));
     const results = runs.map((r) => r.tr);
     const failed = results.some((r) => r.status === 'failed' && !r.ignored);
     if (failed) {
       const bad = runs.find((r) => r.tr.status === 'failed')!;
-      host.lastFailure = { task: markUnsafe(failedTaskView(task, base.task, noLog, items === undefined ? bad.args : undefined)) as Record<string, unknown>, result: markUnsafe(bad.result) };
+      host.lastFailure = { task: markUnsafe(failedTaskView(task, base.task, noLog, items === undefined ? bad.args : undefined)) as Record<string, unknown>, result: markUnsafe(taskResult) };
     }
     const unreachable = results.some((r) => r.status === 'unreachable');
     const changed = results.some((r) => r.status === 'changed');

@@ -69,7 +69,7 @@ describe('command', () => {
     const again = await hx.run(command, args);
     expect(again.changed).toBe(false);
     expect(again.plan.msg).toBe(`skipped, since ${target} exists`);
-    expect(again.result).toMatchObject({ rc: 0, stdout: '' });
+    expect(again.result).toMatchObject({ rc: 0, stdout: `skipped, since ${target} exists`, msg: `Did not run command since '${target}' exists` });
     expect((await hx.run(command, args, { check: true })).changed).toBe(false);
   });
 
@@ -99,9 +99,10 @@ describe('command', () => {
     expect(e.result).toMatchObject({ rc: 3, stdout: 'out', stderr: 'err', stdout_lines: ['out'], stderr_lines: ['err'] });
   });
 
-  it('a missing program fails with rc 127', async () => {
+  it("a missing program fails as 2.14's Popen does: rc 2 (ENOENT), unchanged, nothing run", async () => {
     const e = await failure(hx.run(command, { cmd: 'nm-no-such-program' }));
-    expect(e.result.rc).toBe(127);
+    expect(e.message).toBe("[Errno 2] No such file or directory: b'nm-no-such-program'");
+    expect(e.result).toMatchObject({ rc: 2, changed: false, cmd: 'nm-no-such-program' });
   });
 
   it('feeds stdin, with a newline unless stdin_add_newline is false', async () => {

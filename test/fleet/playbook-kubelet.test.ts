@@ -90,7 +90,7 @@ describe('kubelet-nokmem.yaml', () => {
     const rerun = await play('kubelet-nokmem.yaml', inventory, vars('1.14'));
     expect(failures(rerun)).toEqual([]);
     expect(changedOf(rerun)).toEqual(ZERO);
-    expect(resultsOf(rerun, 'make WHAT=cmd/kubelet')[0].msg).toMatch(/^skipped, since .*kubelet\.build-info\.json exists$/);
+    expect(resultsOf(rerun, 'make WHAT=cmd/kubelet')[0].msg).toMatch(/^Did not run command since '.*kubelet\.build-info\.json' exists$/);
     expect(readFileSync(onHost(BUILDER, BUILD_INFO), 'utf8')).toBe(infoBytes); // built_at only moves with a build
     const recheck = await play('kubelet-nokmem.yaml', inventory, vars('1.14'), { check: true });
     expect(changedOf(recheck)).toEqual(ZERO);
@@ -189,7 +189,7 @@ describe('kubelet-nokmem.yaml', () => {
     const rerun = await play('kubelet-nokmem.yaml', inventory, v);
     expect(failures(rerun)).toEqual([]);
     expect(changedOf(rerun)).toEqual(ZERO);
-    expect(resultsOf(rerun, 'make WHAT=cmd/kubelet')[0].msg).toMatch(/^skipped, since .*kubelet\.build-info\.json exists$/);
+    expect(resultsOf(rerun, 'make WHAT=cmd/kubelet')[0].msg).toMatch(/^Did not run command since '.*kubelet\.build-info\.json' exists$/);
     expect(resultsOf(rerun, 'report that kubelet was not restarted')).toEqual([]);
   });
 

@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import command, { extractInlineOptions, shellWord, shlexSplit, schema as commandSchema } from '../../../src/modules/command.js';
+import command, { cleanArgs, extractInlineOptions, pyBytesRepr, shellWord, shlexSplit, schema as commandSchema } from '../../../src/modules/command.js';
 import { emptyPlannedPaths } from '../../../src/modules/lib/planned-paths.js';
 import type { ModuleContext } from '../../../src/modules/types.js';
 import type { RemoteShell } from '../../../src/transport/types.js';
@@ -120,6 +120,56 @@ describe('command argv expansion: the path rule (src/modules/lib/expand-path.ts)
     const plan = await command.plan(commandSchema.parse({ argv: ['printf', '[%s]', '~', '$SET'], expand_argument_vars: false }) as never, ctx);
     expect(scripts).toEqual([]);
     expect((await plan.apply!())!.stdout).toBe('[~][$SET]');
+  });
+});
+
+describe('a program that cannot be executed, a creates/removes skip: what 2.14 registers', () => {
+  const ENV = { PATH: '/usr/bin:/bin' };
+  const failure = async (argv: string[], env: Record<string, string> = ENV): Promise<{ message: string; result: Record<string, unknown> }> => {
+    const { ctx } = localHost(env);
+    const plan = await command.plan(commandSchema.parse({ argv }) as never, ctx);
+    return plan.apply!().then(
+      () => ({ message: 'ran', result: {} }),
+      (e: { message: string; result: Record<string, unknown> }) => ({ message: e.message, result: e.result }),
+    );
+  };
+  it('Python repr of the program name as bytes; _clean_args quoting and password masking', () => {
+    // Expected: python3 repr(s.encode()) and ' '.join(shlex.quote(a)) after PASSWD_ARG_RE.
+    expect([pyBytesRepr('nosuchcmd'), pyBytesRepr("it's"), pyBytesRepr('a\\b\n\té'), pyBytesRepr(`x'"y`)]).toEqual(["b'nosuchcmd'", `b"it's"`, "b'a\\\\b\\n\\t\\xc3\\xa9'", `b'x\\'"y'`]);
+    expect(cleanArgs(['nosuch', 'a b', '--password', 'secret', '--pass=x', ''])).toBe("nosuch 'a b' --password '********' '--pass=********' ''");
+  });
+  it('ENOENT, EACCES (no x bit, a directory), ENOTDIR: rc = errno, unchanged, nothing run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nm-exec-'));
+    writeFileSync(join(dir, 'plain'), 'touch ran\n', { mode: 0o644 });
+    const missing = await failure(['nosuchcmd-x', 'a b']);
+    expect(missing.message).toBe("[Errno 2] No such file or directory: b'nosuchcmd-x'");
+    expect(missing.result).toEqual({ changed: false, cmd: "nosuchcmd-x 'a b'", rc: 2, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [] });
+    expect((await failure([`${dir}/plain`])).message).toBe(`[Errno 13] Permission denied: b'${dir}/plain'`);
+    expect((await failure([dir])).result.rc).toBe(13);
+    expect((await failure([`${dir}/plain/x`])).message).toBe(`[Errno 20] Not a directory: b'${dir}/plain/x'`);
+    // PATH search: a non-executable match is remembered, a later executable one runs.
+    expect((await failure(['plain'], { PATH: `${dir}:/usr/bin:/bin` })).message).toBe("[Errno 13] Permission denied: b'plain'");
+    expect((await failure(['true'], { PATH: `${dir}:/usr/bin:/bin` })).message).toBe('ran');
+    expect((await failure(['sh', '-c', 'exit 0'])).message).toBe('ran');
+  });
+  it('a creates/removes skip registers 2.14s msg, stdout and null times; "Would not" in --check', async () => {
+    const { ctx } = localHost(ENV);
+    const plan = await command.plan(commandSchema.parse({ cmd: 'touch /x', creates: '/' }) as never, ctx);
+    expect(plan).toMatchObject({ changed: false, msg: 'skipped, since / exists' });
+    expect(plan.result).toEqual({
+      msg: "Did not run command since '/' exists",
+      cmd: ['touch', '/x'],
+      rc: 0,
+      stdout: 'skipped, since / exists',
+      stderr: '',
+      stdout_lines: ['skipped, since / exists'],
+      stderr_lines: [],
+      start: null,
+      end: null,
+      delta: null,
+    });
+    const checked = await command.plan(commandSchema.parse({ cmd: 'rm /nonexistent-x', removes: '/nonexistent-x' }) as never, { ...ctx, check: true });
+    expect(checked.result).toMatchObject({ msg: "Would not run command since '/nonexistent-x' does not exist", stdout: 'skipped, since /nonexistent-x does not exist' });
   });
 });
 

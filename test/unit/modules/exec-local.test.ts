@@ -98,7 +98,8 @@ describe('assert', () => {
     const plan = await run(assert, { that: ['a == 1', 'c', 'e', true] }, c);
     expect(plan).toMatchObject({ changed: false, result: { msg: 'All assertions passed' } });
     expect((await run(assert, { that: 'a == 1', success_msg: 'fine', quiet: false }, c)).result).toEqual({ msg: 'fine' });
-    expect((await run(assert, { that: 'a == 1', quiet: true }, c)).result).toEqual({});
+    expect((await run(assert, { that: 'a == 1', quiet: true }, c)).result).toEqual({ msg: 'All assertions passed' });
+    expect((await run(assert, { that: 'a == 1', quiet: true, success_msg: 'yay' }, c)).result).toEqual({ msg: 'yay' });
   });
   it('fails on the first false expression with fail_msg (or its alias msg)', async () => {
     const e1 = await failure(run(assert, { that: ['a == 1', 'b', 'd'] }, c));
