@@ -665,8 +665,8 @@ function count(host: HostRun, out: { results: TaskResult[]; failed: boolean; unr
  * A flush is one pass over the handlers in definition order (roles' first), as 2.14's play
  * iterator: each runs on the hosts notified for it when the pass reaches it. A handler may
  * notify another: one defined after it runs in this pass, one defined before waits for the next
- * flush, and never runs if notified in the play's last one; its own notification is dropped. A handler that is an
- * include_tasks runs all its tasks (load/handlers.ts).
+ * flush, and never runs if notified in the play's last one; its own notification is dropped.
+ * A handler that is an include_tasks runs all its tasks (load/handlers.ts).
  */
 async function runHandlers(hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<void> {
   // What each handler inherits from the blocks, imports and role around it.

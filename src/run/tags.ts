@@ -4,7 +4,7 @@
  * `untagged`; no --tags means `all`. Selection: `always` runs; `all` runs all but `never`; a
  * shared tag runs (so `never` plus an asked-for tag); `tagged` runs the tagged but `never`.
  * Skipping then: `all` skips all but `always` (unless `always` is skipped too); a shared tag
- * skips; `tagged` skips the tagged (`untagged`, a shared tag, the untagged).
+ * skips (so `untagged` skips the untagged); `tagged` skips the tagged, `always` ones too.
  */
 export function tagsSelect(taskTags: readonly string[], only: readonly string[], skip: readonly string[]): boolean {
   const tags = new Set(taskTags.length ? taskTags : ['untagged']);
