@@ -62,7 +62,8 @@ export const splitTags = (v: string[]): string[] =>
     .map((t) => t.trim())
     .filter(Boolean);
 
-export async function load(playbook: string, flags: LoadFlags): Promise<Loaded | number> {
+/** `noCommands`: validate's load, which runs no pipe lookup (LoadOptions). */
+export async function load(playbook: string, flags: LoadFlags, noCommands = false): Promise<Loaded | number> {
   const inventory = flags.inventory ?? DEFAULT_INVENTORY;
   if (!flags.inventory && !existsSync(inventory)) {
     process.stderr.write(`nodemend: no inventory given and ${DEFAULT_INVENTORY} does not exist (start the local fleet with "nodemend fleet up 3", or pass -i FILE)\n`);
@@ -76,6 +77,7 @@ export async function load(playbook: string, flags: LoadFlags): Promise<Loaded |
       limit: flags.limit,
       tags: splitTags(flags.tags),
       skipTags: splitTags(flags.skipTags),
+      noCommands,
     });
   } catch (e) {
     if (e instanceof ValidationErrors) {
@@ -92,7 +94,7 @@ export async function load(playbook: string, flags: LoadFlags): Promise<Loaded |
 }
 
 export async function validateCommand(playbook: string, flags: LoadFlags): Promise<number> {
-  const loaded = await load(playbook, flags);
+  const loaded = await load(playbook, flags, true);
   if (typeof loaded === 'number') return loaded;
   const tasks = loaded.playbook.plays.reduce((n, p) => n + p.tasks.length, 0);
   process.stdout.write(`${playbook}: ok (${loaded.playbook.plays.length} plays, ${tasks} top-level tasks, ${loaded.inventory.hosts.size} inventory hosts)\n`);

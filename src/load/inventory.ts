@@ -17,6 +17,7 @@ import { inventorySchema } from './schema.js';
 import { check } from './zod-errors.js';
 import { checkTemplatesDeep } from './expr-check.js';
 import { entries, kindOf, plain, posOf, readYaml, type YamlFile } from './yaml-source.js';
+import { ownHostVars } from './vars-dirs.js';
 
 /** Where each host's `identity_file` is written (its own, or the group's it inherits), for load/static-checks.ts. */
 export const identityLocs = new WeakMap<InventoryHost, Loc>();
@@ -197,6 +198,7 @@ class Builder {
         loc: h.loc,
       };
       if (identityAt) identityLocs.set(host, identityAt);
+      ownHostVars.set(host, h.vars);
       hosts.set(h.name, host);
     }
 

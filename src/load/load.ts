@@ -4,7 +4,7 @@
  * ValidationErrors before any host is contacted.
  */
 import { checkTemplateFiles } from './template-files.js';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { NodemendError, ValidationErrors } from './errors.js';
 import type { Inventory, Loc, Play, Playbook } from './model.js';
 import { parse as parseYaml } from 'yaml';
@@ -15,8 +15,11 @@ import { loadInventory } from './inventory.js';
 import { loadPlaybook, playHostsLoc } from './playbook.js';
 import { matchPattern, resolveLimit } from './host-pattern.js';
 import { compileTemplate, hasTemplate, UndefinedVariableError } from './expr/index.js';
+import { barCommands } from './expr/lookups.js';
 import { logReads } from './yaml-source.js';
 import { staticChecks } from './static-checks.js';
+import { applyVarsDirs } from './vars-dirs.js';
+import { LOCALHOST_NAMES } from './localhost.js';
 
 export interface LoadOptions {
   playbook: string;
@@ -28,6 +31,11 @@ export interface LoadOptions {
   /** Accepted with the other CLI flags; tag selection happens at run time (run/tags.ts). */
   tags?: string[];
   skipTags?: string[];
+  /**
+   * `nodemend validate`: no command runs, not even a pipe lookup in a templated `hosts:` or `serial:`
+   * (which `run` renders here, before any host): such a play's hosts (or batches) stay unknown, with a warning.
+   */
+  noCommands?: boolean;
   /** Where warnings go (unmatched pattern terms...); default: stderr as "[WARNING]: ...". */
   onWarning?: (msg: string) => void;
 }
@@ -47,7 +55,7 @@ export interface Loaded {
  * A templated `serial` (a per-playbook setting such as docker_serial) is rendered like
  * `hosts:`, from play vars and -e; `-e docker_serial=2` or `'[1, "10%"]'` arrive as text.
  */
-function renderSerial(play: Play, vars: Record<string, unknown>): void {
+function renderSerial(play: Play, vars: () => Record<string, unknown>): void {
   if (!play.serial.some((s) => typeof s === 'string' && hasTemplate(s))) return;
   const pos = play.loc;
   const out: unknown[] = [];
@@ -56,7 +64,7 @@ function renderSerial(play: Play, vars: Record<string, unknown>): void {
       out.push(s);
       continue;
     }
-    let v: unknown = compileTemplate(s, pos).render(vars);
+    let v: unknown = compileTemplate(s, pos).render(vars());
     if (typeof v === 'string') v = parseYaml(v);
     out.push(...(Array.isArray(v) ? v : [v]));
   }
@@ -102,6 +110,8 @@ function loadSync(o: LoadOptions): Omit<Loaded, 'sources'> {
   const diag = newDiag();
   const extraVars = parseExtraVars(o.extraVars ?? [], diag);
   const inventory = loadInventory(resolve(o.inventory), diag);
+  // group_vars/ and host_vars/ beside the inventory, then beside the playbook (Ansible 2.14's host_group_vars).
+  if (inventory) applyVarsDirs(inventory, [dirname(resolve(o.inventory)), dirname(resolve(o.playbook))], diag, LOCALHOST_NAMES);
   const playbook = loadPlaybook(resolve(o.playbook), diag);
   checkTemplateFiles(playbook, diag.errors);
   const hostsByPlay: string[][] = [];
@@ -119,16 +129,25 @@ function loadSync(o: LoadOptions): Omit<Loaded, 'sources'> {
     for (const play of playbook.plays) {
       const pos = playHostsLoc.get(play) ?? play.loc;
       const at = `${pos.file}:${pos.line}:${pos.col}`;
+      // `hosts: "{{ target }}"` may use play vars and extra vars (-e target=node1), like Ansible; rendered once here
+      // (2.14 renders it at the play's start, twice, also under --syntax-check), under validate with no command run.
+      const refused: string[] = [];
+      // playbook_dir too: where a pipe lookup runs (pipe.py: the loader's basedir).
+      const scope = (): Record<string, unknown> => ({ playbook_dir: play.dir, ...play.vars, ...extraVars });
+      const vars = (): Record<string, unknown> => (o.noCommands ? barCommands(scope(), refused) : scope());
+      let hosts: string[] = [];
       try {
-        // `hosts: "{{ target }}"` may use play vars and extra vars (-e target=node1), like Ansible.
-        if (hasTemplate(play.hosts)) play.hosts = String(compileTemplate(play.hosts, pos).render({ ...play.vars, ...extraVars }));
-        const hosts = matchPattern(inventory, play.hosts, pos, (m) => diag.warnings.push(`${at}: ${m}`));
-        renderSerial(play, { ...play.vars, ...extraVars });
-        hostsByPlay.push(limit ? hosts.filter((h) => limit.has(h)) : hosts);
+        if (hasTemplate(play.hosts)) play.hosts = String(compileTemplate(play.hosts, pos).render(vars()));
+        hosts = matchPattern(inventory, play.hosts, pos, (m) => diag.warnings.push(`${at}: ${m}`));
+        renderSerial(play, vars);
       } catch (e) {
-        diag.errors.push(patternError(e, pos));
-        hostsByPlay.push([]);
+        if (refused.length)
+          diag.warnings.push(
+            `${at}: not run by validate: lookup_plugin.pipe(${refused[0]}) (a templated hosts: or serial: runs it when the playbook runs)${hosts.length ? '' : "; the play's tasks are checked for no host"}`,
+          );
+        else diag.errors.push(patternError(e, pos));
       }
+      hostsByPlay.push(limit ? hosts.filter((h) => limit.has(h)) : hosts);
     }
   }
 

@@ -40,7 +40,7 @@ export interface InventoryHost {
    * user, and `ansible_user` is undefined unless that keyword sets it (Ansible's PlayContext.update_vars).
    */
   defaultUser?: true;
-  /** all vars < parent group vars < child group vars < host vars. */
+  /** all vars < parent group vars < child group vars < group_vars/ files < host vars < host_vars/ files (load/vars-dirs.ts). */
   vars: Record<string, unknown>;
   /** Every group the host belongs to, directly or through children ("all" included). */
   groups: string[];

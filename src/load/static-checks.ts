@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { NodemendError } from './errors.js';
 import { compileTemplate, hasTemplate, namesInCondition, namesInTemplate } from './expr/index.js';
-import { withoutCommands } from './expr/lookups.js';
+import { barCommands } from './expr/lookups.js';
 import { positioner } from './expr/template-string.js';
 import { LOCALHOST_NAMES } from './localhost.js';
 import { localPathCandidates } from './local-paths.js';
@@ -201,7 +201,7 @@ function knownValues(w: Walked & { task: Task }, src: string, inventory: Invento
       };
       let v: unknown;
       try {
-        v = withoutCommands(() => template.render(scope));
+        v = template.render(barCommands(scope));
       } catch {
         return undefined; // reads something only a run knows (a pipe lookup's output too)
       }

@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { NodemendError } from './errors.js';
 import { hasTemplate, namesInTemplate, renderDeep } from './expr/index.js';
-import { withoutCommands } from './expr/lookups.js';
+import { barCommands } from './expr/lookups.js';
 import type { Playbook, TaskNode } from './model.js';
 import { compileTemplateText } from './template.js';
 import { resolveLocalPath } from './local-paths.js';
@@ -56,7 +56,7 @@ function staticSource(task: Extract<TaskNode, { kind: 'task' }>, playVars: Recor
   const plain = (v: unknown): boolean => (typeof v === 'string' ? !hasTemplate(v) : v === null || typeof v !== 'object');
   if (!names.complete || names.guarded.size || task.loop !== undefined || names.read.some((r) => !(r.name in playVars) || r.name in task.vars || !plain(playVars[r.name]))) return undefined;
   try {
-    const rendered = withoutCommands(() => renderDeep(src, { ...playVars }));
+    const rendered = renderDeep(src, barCommands({ ...playVars }));
     return typeof rendered === 'string' ? there(rendered) : undefined;
   } catch {
     return undefined; // the run reports it (or runs the pipe lookup it reads)

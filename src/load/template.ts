@@ -17,7 +17,9 @@
  * (as everywhere else), and a lazy fact Proxy's FactNeeded passes through untouched,
  * so the runner can fetch the fact and render again.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import Handlebars from 'handlebars';
 import { NodemendError } from './errors.js';
 import { compileTemplateFile, hasTemplate, UndefinedVariableError } from './expr/index.js';
@@ -283,6 +285,8 @@ export function renderTemplateString(src: string, vars: Record<string, unknown>,
 export interface JinjaOptions {
   trimBlocks: boolean;
   lstripBlocks: boolean;
+  /** The template module's newline_sequence (Jinja's default "\n"). */
+  newlineSequence?: string;
 }
 
 export const JINJA_DEFAULTS: JinjaOptions = { trimBlocks: true, lstripBlocks: false };
@@ -327,13 +331,49 @@ async function compileFile(file: string, opts: JinjaOptions): Promise<CompiledFi
   }
 }
 
+/** The default DEFAULT_MANAGED_STR, "Ansible managed" (no `{file}`-style fields, no strftime codes: nodemend reads no ansible.cfg). */
+export const TEMPLATE_MODULE_VARS: Readonly<Record<string, unknown>> = { ansible_managed: 'Ansible managed' };
+
+/** Python's str() of a local datetime: "2024-10-18 12:00:00.123456" (no fraction when it is 0). */
+function pyDatetime(ns: bigint): string {
+  const d = new Date(Number(ns / 1_000_000n));
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  const us = Number((ns / 1000n) % 1_000_000n);
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}${us ? `.${p(us, 6)}` : ''}`;
+}
+
+/** The controller's name for a uid (pwd.getpwuid, as /etc/passwd says), or the number as text. */
+function userName(uid: number): string {
+  try {
+    const line = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.split(':')[2] === String(uid));
+    if (line) return line.split(':')[0];
+  } catch {
+    // no passwd file: the number, as 2.14 when getpwuid raises KeyError
+  }
+  return String(uid);
+}
+
 /**
  * What Ansible's template module adds to a template's variables (ansible-core 2.14
- * template/__init__.py generate_ansible_template_vars), as far as nodemend gives it:
- * `ansible_managed`, the default DEFAULT_MANAGED_STR "Ansible managed" (it has no strftime
- * codes). Roles write it as `{{ ansible_managed | comment }}`.
+ * template/__init__.py generate_ansible_template_vars): `path` the task's src as written, `fullpath` the
+ * file found, `dest` the task's dest. `template_mtime`/`template_run_date` are Python datetimes there,
+ * their str() here. Roles write `{{ ansible_managed | comment }}`.
  */
-export const TEMPLATE_MODULE_VARS: Readonly<Record<string, unknown>> = { ansible_managed: 'Ansible managed' };
+export function templateModuleVars(path: string, fullpath: string, dest: string | undefined): Record<string, unknown> {
+  const st = statSync(fullpath, { bigint: true });
+  return {
+    template_host: hostname(),
+    template_path: path,
+    template_mtime: pyDatetime(st.mtimeNs),
+    template_uid: userName(Number(st.uid)),
+    template_run_date: pyDatetime(BigInt(Date.now()) * 1_000_000n),
+    template_destpath: dest ?? null,
+    template_fullpath: fullpath,
+    ...TEMPLATE_MODULE_VARS,
+  };
+}
 
 /**
  * Render a template file; compiled once per file version (path + mtime + size), also when
@@ -343,7 +383,7 @@ export async function renderTemplateFile(file: string, vars: Record<string, unkn
   const st = await stat(file).catch(() => {
     throw new NodemendError('file-not-found', `template not found`, { file });
   });
-  const key = `${file}\0${opts.trimBlocks}\0${opts.lstripBlocks}`;
+  const key = `${file}\0${opts.trimBlocks}\0${opts.lstripBlocks}\0${opts.newlineSequence ?? '\n'}`;
   let entry = files.get(key);
   if (!entry || entry.mtimeMs !== st.mtimeMs || entry.size !== st.size) {
     const mine = { mtimeMs: st.mtimeMs, size: st.size, compiled: compileFile(file, opts) };

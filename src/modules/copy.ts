@@ -13,7 +13,7 @@ import { probeFile, writeFileAtomic, type FileProbe } from '../transport/remote-
 import { raw, sh } from '../transport/quote.js';
 import { defineModule, ModuleFailure, type ModuleContext, type Plan } from './types.js';
 import fileModule from './file.js';
-import { parseRemoteTree, planTreeSync, remoteTreeListing, walkCopyTree, type CopyTree, type RemoteEntry } from './lib/copy-tree.js';
+import { parseRemoteTree, planTreeSync, remoteTreeListing, resolveIn, walkCopyTree, type CopyTree, type RemoteEntry } from './lib/copy-tree.js';
 import { parentWillExist, planDirectoryCreation, plannedProbe, scratchPlannedPaths } from './lib/planned-paths.js';
 import { assertOwnersExist, attrDelta, attrFields, modeForWrite, sameGroup, sameUser, seArgs, seFields } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
@@ -293,9 +293,16 @@ async function planRemoteDirectoryCopy(ctx: ModuleContext, a: Args): Promise<Pla
   const named = destIsDir ? (slash ? (dest.endsWith('/') ? dest : `${dest}/`) : posix.join(dest, name)) : dest;
   const emptyDest = new Map<string, RemoteEntry>([['', { type: 'd', mode: '', uid: -1, gid: -1, owner: '', group: '', size: 0 }]]);
   const targetTree = madeDest && slash ? emptyDest : destIsDir ? await listing(target) : null;
-  const sync = planTreeSync(srcTree, targetTree, !destIsDir && !slash ? 'default' : 'src', a.local_follow);
+  // Links to directories outside both trees that the walk goes through: listed as it asks, then planned again.
+  const listings: Map<string, RemoteEntry>[] = [srcTree, ...(targetTree ? [targetTree] : [])];
+  let sync = planTreeSync(srcTree, targetTree, !destIsDir && !slash ? 'default' : 'src', a.local_follow, resolveIn(listings));
+  for (let pass = 0; sync.need.length && pass < 20; pass++) {
+    for (const real of sync.need) listings.push((await listing(real)) ?? new Map([['', { type: 'd', mode: '', uid: -1, gid: -1, owner: '', group: '', size: 0, real }]]));
+    sync = planTreeSync(srcTree, targetTree, !destIsDir && !slash ? 'default' : 'src', a.local_follow, resolveIn(listings));
+  }
+  if (sync.need.length) throw new ModuleFailure(`remote src ${src}: links lead to more directories than nodemend lists (${sync.need.join(', ')})`);
   if (sync.refused.length) {
-    const why = a.local_follow === true ? 'links to nothing, or to a directory that holds them, with local_follow: true' : 'a link where dest has a file or directory, or a linked directory';
+    const why = a.local_follow === true ? 'links to nothing, or to a directory that holds them, with local_follow: true' : 'a link where dest has a file, or a file where dest has a link';
     throw new ModuleFailure(`remote src ${src}: ${sync.refused.join(', ')}: not copied by nodemend (${why}; 2.14 fails on or follows these)`);
   }
   const at = (rel: string): string => (rel === '' ? target : posix.join(target, rel));
@@ -326,21 +333,21 @@ async function planRemoteDirectoryCopy(ctx: ModuleContext, a: Args): Promise<Pla
         const ln = sync.links.map(([rel, text]) => sh`ln -s -- ${text} ${at(rel)}`.text);
         await run(ctx.conn, raw(ln.join(' && ')), `cannot make the links under ${target}`);
       }
-      for (const [rel, e, mode] of sync.files) {
-        const existing = targetTree?.get(rel);
+      for (const [rel, e, mode, before] of sync.files) {
         await remote(
           writeFileAtomic(ctx.conn, at(rel), '', {
             sourcePath: posix.join(src, rel),
             sourceSha256: e.sha256,
             sourceSize: e.size,
-            expectSha: existing?.sha256 ?? null,
+            expectSha: before ?? null,
             mode,
             keepTimes: timed.has(rel),
           }),
         );
       }
-      // copytree's copystat on each directory it made, once filled: deepest first, so a parent's is not disturbed.
-      const dirTimes = sync.timed.filter((rel) => srcTree.get(rel)?.type === 'd').reverse();
+      // copytree's copystat on each directory it made (paths below src's links too), once filled: deepest first, so a parent's is not disturbed.
+      const made = new Set(sync.mkdirs.map(([rel]) => rel));
+      const dirTimes = sync.timed.filter((rel) => made.has(rel)).reverse();
       if (dirTimes.length) {
         const t = dirTimes.map((rel) => sh`touch -r ${posix.join(src, rel)} -- ${at(rel)}`.text);
         await run(ctx.conn, raw(t.join(' && ')), `cannot copy the times of the directories under ${src}`);
@@ -378,6 +385,7 @@ export default defineModule<Args>({
       mode: a.mode === 'preserve' ? src.mode : a.mode,
       srcName: a.src !== undefined ? basename(a.remote_src ? posix.normalize(a.src) : a.src) : undefined,
       diffSource: a.content !== undefined ? 'dynamically generated' : a.remote_src ? undefined : ctx.resolveLocalPath(a.src!, 'file'),
+      writeWithProbe: a.attributes === undefined,
     });
     if (a.src !== undefined) plan.result = { ...plan.result, src: a.src };
     return withAttributes(plan, ctx, typeof plan.result?.dest === 'string' ? plan.result.dest : a.dest, a.attributes);

@@ -84,7 +84,6 @@ const schema = withAliases(
       if (a.src !== undefined && a.state !== undefined && a.state !== 'link' && a.state !== 'hard') bad("src option requires state to be 'link' or 'hard'");
       // Ansible links a relative src against its own working directory (a temp dir): never what a role means.
       if (a.state === 'hard' && a.src !== undefined && !posix.isAbsolute(a.src)) bad('state: hard needs an absolute src');
-      if ((a.state === 'link' || a.state === 'hard' || a.state === 'absent') && (a.modification_time || a.access_time)) bad(`times cannot be set with state: ${a.state}`);
       if (a.path.replace(/\/+$/, '') === '') bad('refusing to manage /');
     }),
   { dest: 'path', name: 'path', ...ATTRIBUTES_ALIAS },
@@ -112,16 +111,22 @@ function timeSpec(value: string | undefined, format: string, state: string | und
   }
 }
 
-const times = (a: Args) => ({ m: timeSpec(a.modification_time, a.modification_time_format, a.state), a: timeSpec(a.access_time, a.access_time_format, a.state) });
+/** ensure_absent never reads the times (not even their format): they are ignored there. */
+const times = (a: Args) =>
+  a.state === 'absent' ? { m: null, a: null } : { m: timeSpec(a.modification_time, a.modification_time_format, a.state), a: timeSpec(a.access_time, a.access_time_format, a.state) };
 
 /**
  * Who a new path belongs to before its attributes are set, and its mode then: what set_*_if_different
  * compare (the plan's @@me). One `id` (the probe's LC_ALL=C keeps its words) for the four ids and names.
  */
 const MAKER_SCRIPT = 'echo @@me; id; umask';
+/** MAKER_SCRIPT with root's `id` line as an earlier task of the run read it (ctx.identityMemo): no process. */
+const makerScript = (idLine: string | undefined): string => (idLine === undefined ? MAKER_SCRIPT : sh`echo @@me; printf '%s\n' ${idLine}; umask`.text);
+/** An `id` line kept for the run: root's only, whose uid and names no task of the run changes. */
+const ROOT_ID = /^uid=0\(root\) gid=0\(root\)(?: |$)/;
 
 // Sections of the plan's extra script output, one "@@name" line before each.
-function extraScript(a: Args, check: boolean): Raw | undefined {
+function extraScript(a: Args, check: boolean, idLine?: string): Raw | undefined {
   const parts: string[] = [];
   if (a._diff_peek !== undefined) {
     // execute_diff_peek: a NUL byte in the first 8192 bytes (an unreadable path reads as text).
@@ -146,10 +151,16 @@ function extraScript(a: Args, check: boolean): Raw | undefined {
   if ((a.state === 'touch' || a.state === 'directory' || a.state === 'link') && (a.mode ?? a.owner ?? a.group) !== undefined) {
     // touch and directory use it for a new path only: a path there (followed or not) needs no process.
     // Check mode plans against earlier tasks' effects, where a path on the host may be planned away.
-    parts.push(a.state === 'link' || check ? MAKER_SCRIPT : sh`[ -e ${a.path} ] || { ${raw(MAKER_SCRIPT)}; }`.text);
+    parts.push(a.state === 'link' || check ? makerScript(idLine) : sh`[ -e ${a.path} ] || { ${raw(makerScript(idLine))}; }`.text);
   }
   if (a.state === 'absent') parts.push(sh`echo @@walk; [ -d ${a.path} ] && [ ! -L ${a.path} ] && find ${a.path} -mindepth 1 -printf '%Y %y %p\n'`.text);
+  // add_path_info's os.path.exists (through a link) of a path --check leaves there.
+  if (a.state === 'absent' && check) parts.push(sh`echo @@exists; [ -e ${a.path} ] && echo exists`.text);
   if (a.state === 'hard' && a.src !== undefined) parts.push(sh`echo @@src; [ -e ${a.src!} ] && stat -L -c ${STAT_FIELDS_FORMAT} -- ${a.src!}`.text);
+  // A link there, replaced: with follow, ensure_hardlink's times go where it led (load_file_common_arguments ran first).
+  if (a.state === 'hard' && (t.m !== null || t.a !== null)) {
+    parts.push(sh`echo @@current; [ -L ${a.path} ] && readlink -m -- ${a.path} && { stat -L -c ${STAT_FIELDS_FORMAT} -- ${a.path} 2>/dev/null || true; }`.text);
+  }
   if (a.state === 'link') {
     const resolved = linkSrcPath(a);
     parts.push(sh`echo @@src; [ -e ${resolved} ] && echo exists`.text);
@@ -410,7 +421,8 @@ function planAbsent(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string
     msg: `${a.path} (${p.type}) would be removed`,
     done: `${a.path} (${p.type}) removed`,
     diff: [{ path: `${a.path} (state)`, before: `state: ${p.type}\n`, after: 'state: absent\n' }],
-    result: { path: a.path, state: 'absent', diff: ad },
+    // In --check the path is still there: exit_json's add_path_info describes it (lstat), when it leads somewhere.
+    result: { path: a.path, state: 'absent', ...(ctx.check && ex.exists?.length ? pathInfo(p) : {}), diff: ad },
     apply: async () => {
       await run(ctx.conn, sh`rm -rf -- ${a.path}`, `cannot remove ${a.path}`);
     },
@@ -666,8 +678,6 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
     if (apply) plan.apply = async () => (dangling ? { dest: a.path, src: shownSrc } : { ...destResult(await apply()), src: shownSrc });
     return plan;
   }
-  // Only with an inferred state (the schema refuses times with state: link): README "Choices".
-  if (times(a).m !== null || times(a).a !== null) throw new ModuleFailure(`times cannot be set on a link being made or re-pointed (${a.path}): set them on its target`, { path: a.path });
   // As ensure_symlink: anything but a link needs force, and a directory must be empty (it is removed first).
   if (p.exists && p.type !== 'link' && !a.force) throw new ModuleFailure(`refusing to convert from ${getState(p)} to symlink for ${a.path}`, { path: a.path });
   if (p.type === 'directory' && ex.dirents?.length) throw new ModuleFailure(`the directory ${a.path} is not empty, refusing to convert it`, { path: a.path });
@@ -686,27 +696,57 @@ async function planLink(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<st
     const cur = parseStatLine(curReal, curLine);
     addAnsibleAttrs(checkAd, attrDelta(cur, { mode: a.mode, owner: a.owner, group: a.group }), cur, ownerIds(ex));
   }
+  const timed = linkedTimes(ctx, a, ex, ad, early ? undefined : (checkAd ??= ad));
   // A new link beside the old path, renamed over it: the path is never missing.
   // An empty directory there goes first (rename cannot put a link over a directory).
   const rmdir = p.type === 'directory' ? sh`rmdir -- ${a.path} && ` : raw('');
   const link = sh`t=$(mktemp -u -- ${`${posix.dirname(a.path)}/.nodemend.XXXXXXXX`}) && ln -s -- ${src} "$t" && { if [ -n ${owner} ]; then chown -h -- ${owner} "$t"; fi && ${rmdir}mv -fT -- "$t" ${a.path} || { rm -f -- "$t"; false; }; }`;
-  const script = raw([link.text, ...target.cmds.map(String)].join(' && '));
+  const script = raw([link.text, ...target.cmds.map(String), ...timed.cmds.map(String)].join(' && '));
   const before = p.type === 'link' ? `state: link\nsrc: ${p.linkTarget}\n` : `state: ${stateName(p)}\n`;
   const what = p.exists ? `${a.path} would be replaced by a link to ${src}` : `link ${a.path} -> ${src} would be created`;
   const did = p.exists ? `${a.path} replaced by a link to ${src}` : `link ${a.path} -> ${src} created`;
+  const lines = (k: 'diffBefore' | 'diffAfter') => [...target[k], ...timed[k]].map((l) => l + '\n').join('');
   return {
     changed: true,
-    msg: [what, ...target.msgs].join('; '),
-    done: [did, ...target.dones].join('; '),
-    diff: [{ path: `${a.path} (state)`, before: before + target.diffBefore.map((l) => l + '\n').join(''), after: `state: link\nsrc: ${src}\n` + target.diffAfter.map((l) => l + '\n').join('') }],
+    msg: [what, ...target.msgs, ...timed.msgs].join('; '),
+    done: [did, ...target.dones, ...timed.dones].join('; '),
+    diff: [{ path: `${a.path} (state)`, before: before + lines('diffBefore'), after: `state: link\nsrc: ${src}\n` + lines('diffAfter') }],
     // The path's details come from apply, once it is a link that leads somewhere (add_path_info).
     // In --check, add_path_info describes what is there now, when the path leads somewhere (lstat).
     result: { ...(ctx.check && ex.exists?.length ? pathInfo(p) : {}), dest: a.path, src, diff: checkAd ?? ad },
     apply: async () => {
       const st = await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`);
+      // Without follow, a link made to nothing fails at its times once it is there, as 2.14's does.
+      if (timed.fail) throw timed.fail;
       return ex.src?.length ? { ...destResult(fileResult(a, st, 'link')), src } : { dest: a.path, src };
     },
   };
+}
+
+/**
+ * modification_time / access_time with a link being made or re-pointed, as ensure_symlink's
+ * update_timestamp_for_file once the link is there (os.stat and os.utime follow it): the run sets
+ * them on src's final target, against its times (`ad`, the run's diff). A src that leads nowhere gets
+ * nothing with follow (Ansible warns), and without follow the task fails once the link is made, in
+ * --check too (README "Choices": 2.14's check run does not fail). 2.14's check run makes no link: it
+ * compares the times with what the path leads to now (`checkAd`), none when it leads nowhere.
+ */
+function linkedTimes(ctx: ModuleContext, a: Args, ex: Record<string, string[]>, ad: AnsibleDiff, checkAd: AnsibleDiff | undefined): Change & { fail?: ModuleFailure } {
+  const t = times(a);
+  const ch: Change & { fail?: ModuleFailure } = change(ad);
+  if (t.m === null && t.a === null) return ch;
+  const [real, line] = ex.target ?? [];
+  if (!real && !a.follow) ch.fail = new ModuleFailure(`Error while updating modification or access time: [Errno 2] No such file or directory: b'${a.path}'`, { path: a.path });
+  if (ctx.check) {
+    if (ch.fail) throw ch.fail;
+    const [curReal, curLine] = ex.current ?? [];
+    if (checkAd && curReal && curLine) addTimes(change(checkAd), a, curReal, parseStatLine(curReal, curLine), ex);
+  }
+  if (!real || !line) return ch;
+  // The run's times (in --check its messages: no command runs, and the diff is checkAd's).
+  const run = change(ctx.check ? structuredClone(ad) : ad);
+  addTimes(run, a, real, parseStatLine(real, line), ex);
+  return { ...run, ad };
 }
 
 /**
@@ -744,9 +784,17 @@ function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
   if (linked || (p.type === 'link' && p.linkTarget === src)) {
     const ch = change(ad);
     addAttrs(ch, attrDelta(p, want(a)), fixAttrsCommand(a.path, attrDelta(p, want(a)), { noDereference: p.type === 'link' }), p, ids);
+    // The times of the inode (a symlink whose text is src: of src's final target, os.utime following it).
+    addTimes(ch, a, a.path, linked ? p : s, ex);
     const plan = finish(ctx, a, p, linked ? 'hard' : 'link', ch, a.path);
-    const { path: _path, ...r } = plan.result ?? {};
-    plan.result = { ...r, dest: a.path, src };
+    // ensure_hardlink's result names the path `dest` only.
+    const named = (r: Record<string, unknown> | void) => {
+      const { path: _path, ...rest } = r ?? {};
+      return { ...rest, dest: a.path, src };
+    };
+    plan.result = named(plan.result);
+    const apply = plan.apply;
+    if (apply) plan.apply = async () => named(await apply());
     return plan;
   }
   if (p.type === 'directory') throw new ModuleFailure(`${a.path} is a directory: refusing to replace it with a hard link`, { dest: a.path, src });
@@ -769,23 +817,53 @@ function planHard(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, 
   if (p.exists) addAnsibleAttrs(checkDiff, attrDelta(p, want(a)), p, ids);
   const runDiff = structuredClone(ad);
   addAnsibleAttrs(runDiff, d, s, ids);
+  const timed = hardTimes(ctx, a, p, s, ex, checkDiff, runDiff);
   const link = sh`t=$(mktemp -u -- ${`${posix.dirname(a.path)}/.nodemend.XXXXXXXX`}) && ln -- ${src} "$t" && { mv -fT -- "$t" ${a.path} || { rm -f -- "$t"; false; }; }`;
-  const script = fix ? raw(`${link.text} && ${fix.text}`) : link;
+  const script = raw([link, fix, ...timed.cmds].filter(Boolean).map(String).join(' && '));
   const before = p.type === 'link' ? `state: link\nsrc: ${p.linkTarget}\n` : `state: ${stateName(p)}\n`;
   const what = p.exists ? `${a.path} would be replaced by a hard link to ${src}` : `hard link ${a.path} -> ${src} would be created`;
   const did = p.exists ? `${a.path} replaced by a hard link to ${src}` : `hard link ${a.path} -> ${src} created`;
+  const lines = (k: 'diffBefore' | 'diffAfter') => timed[k].map((l) => l + '\n').join('');
   return {
     changed: true,
-    msg: d.changed ? `${what}; ${describeAttrs(d)}` : what,
-    done: d.changed ? `${did}; ${describeAttrs(d)}` : did,
-    diff: [{ path: `${a.path} (state)`, before, after: `state: hard\nsrc: ${src}\n` }],
+    msg: [what, ...(d.changed ? [describeAttrs(d)] : []), ...timed.msgs].join('; '),
+    done: [did, ...(d.changed ? [describeAttrs(d)] : []), ...timed.dones].join('; '),
+    diff: [{ path: `${a.path} (state)`, before: before + lines('diffBefore'), after: `state: hard\nsrc: ${src}\n` + lines('diffAfter') }],
     // In check mode Ansible describes the path as it is (nothing when absent).
     result: { ...(p.exists ? pathInfo(p) : {}), dest: a.path, src, diff: checkDiff },
     apply: async () => {
+      const st = await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`);
+      if (timed.fail) throw timed.fail;
       // Ansible's hard link result names the link `dest`, not `path`.
-      return { ...pathInfo(await runAndStat(ctx.conn, script, a.path, `cannot link ${a.path}`)), dest: a.path, src, diff: runDiff };
+      return { ...pathInfo(st), dest: a.path, src, diff: runDiff };
     },
   };
+}
+
+/**
+ * modification_time / access_time with a hard link being made or replacing a path, as
+ * ensure_hardlink's update_timestamp_for_file once the link is there: on the inode it shares with src
+ * (`runDiff`); a symlink replaced with follow: on what it led to (load_file_common_arguments
+ * followed it before the link was made), and when it led nowhere the task fails once the link is
+ * made, in --check too. 2.14's check run makes no link: it compares the times with what the path
+ * leads to now (`checkDiff`), none when it leads nowhere.
+ */
+function hardTimes(ctx: ModuleContext, a: Args, p: FileProbe, s: FileProbe, ex: Record<string, string[]>, checkDiff: AnsibleDiff, runDiff: AnsibleDiff): Change & { fail?: ModuleFailure } {
+  const t = times(a);
+  const ch: Change & { fail?: ModuleFailure } = change(ctx.check ? checkDiff : runDiff);
+  if (t.m === null && t.a === null) return ch;
+  const [curReal, curLine] = ex.current ?? [];
+  const cur = curReal && curLine ? parseStatLine(curReal, curLine) : undefined;
+  const followed = p.type === 'link' && a.follow;
+  if (followed && !cur) ch.fail = new ModuleFailure(`Error while updating modification or access time: [Errno 2] No such file or directory: b'${curReal ?? a.path}'`, { path: curReal ?? a.path });
+  if (ctx.check) {
+    if (ch.fail) throw ch.fail;
+    // What the path leads to now: itself, or a symlink's final target.
+    const now = p.type === 'link' ? cur : p.exists ? p : undefined;
+    if (now) addTimes(ch, a, now.path, now, ex);
+  } else if (followed && cur) addTimes(ch, a, cur.path, cur, ex);
+  else if (!followed) addTimes(ch, a, a.path, s, ex);
+  return ch;
 }
 
 export default defineModule<Args>({
@@ -808,7 +886,11 @@ async function planFile(args: Args, ctx: ModuleContext): Promise<Plan> {
     // The arguments as they stand: `a` is replaced below (a hard link into a directory, the path's own state).
     const probe = async (x: Args) => {
       const follow = x.follow && x.state !== 'link' && x.state !== 'hard' && x.state !== 'absent';
-      return plannedProbe(ctx, await remote(probeFile(ctx.conn, x.path, { follow, extra: extraScript(x, ctx.check), selinuxDefault })));
+      const idLine = ctx.identityMemo?.get('id');
+      const got = await remote(probeFile(ctx.conn, x.path, { follow, extra: extraScript(x, ctx.check, idLine), selinuxDefault }));
+      const me = idLine === undefined ? sections(got.extra).me?.[0] : undefined;
+      if (me !== undefined && ROOT_ID.test(me)) ctx.identityMemo?.set('id', me);
+      return plannedProbe(ctx, got);
     };
     let p = await probe(a);
     // additional_parameter_handling: a hard link (or a src without state) whose path is a directory goes inside it, under src's name.

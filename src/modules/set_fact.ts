@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { defineModule, ModuleFailure } from './types.js';
 import { UnsafeText, unwrapUnsafe } from '../load/expr/unsafe.js';
+import { hasTemplate } from '../load/expr/index.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -27,7 +28,8 @@ export const schema = z.record(z.string(), z.unknown()).transform((args, zctx) =
     zctx.addIssue({ code: 'custom', message: 'No key/value pairs provided, at least one is required for this action to succeed' });
   }
   for (const k of Object.keys(vars)) {
-    if (!NAME.test(k)) {
+    // A templated name ("{{ item }}=moo", `"{{ item.key }}": ...`) is checked once rendered, when the task runs.
+    if (!NAME.test(k) && !hasTemplate(k)) {
       zctx.addIssue({
         code: 'custom',
         path: [k],

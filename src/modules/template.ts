@@ -3,13 +3,15 @@
  * Handlebars for `.hbs`; trim_blocks / lstrip_blocks as Ansible's module), then the same plan as copy (one probe comparing sha256, one atomic write; --diff
  * shows the rendered file against the host's).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { defineModule, ModuleFailure } from './types.js';
 import { attrFields, seFields } from './lib/attrs.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
+import { templateModuleVars } from '../load/template.js';
+import { codecOf, encodeText, ENCODINGS } from './lib/text-encoding.js';
 import { ATTRIBUTES_ALIAS, attributesFields, withAttributes } from './lib/attributes.js';
 import { bytesSource, planPutContent, putOptions } from './lib/put-content.js';
 
@@ -23,8 +25,22 @@ const schema = withAliases(
     backup: boolArg.default(false),
     force: boolArg.default(true),
     follow: boolArg.default(false),
+    /** Octal/symbolic, or "preserve": the template file's own mode (2.14's action reads it with os.stat). */
+    mode: z.union([z.literal('preserve'), attrFields.mode.unwrap()]).optional(),
     trim_blocks: boolArg.default(true),
     lstrip_blocks: boolArg.default(false),
+    /** The action's words; its escaped spellings ("\\n") read as the characters, as 2.14 converts them. */
+    newline_sequence: z
+      .string()
+      .default('\n')
+      .transform((s) => ({ '\\n': '\n', '\\r': '\r', '\\r\\n': '\r\n' })[s] ?? s)
+      .refine((s) => ['\n', '\r', '\r\n'].includes(s), { message: 'newline_sequence needs to be one of: \n, \r or \r\n' }),
+    /** A Python codec name ('' is utf-8, as 2.14's `or 'utf-8'`); only the ones nodemend encodes (lib/text-encoding.ts). */
+    output_encoding: z
+      .string()
+      .default('utf-8')
+      .transform((s) => s || 'utf-8')
+      .refine((s) => codecOf(s) !== undefined, { message: `output_encoding: nodemend writes ${ENCODINGS}` }),
     validate: validateArg.optional(),
   }),
   ATTRIBUTES_ALIAS,
@@ -40,12 +56,23 @@ export default defineModule<Args>({
   async plan(a, ctx) {
     const file = ctx.resolveLocalPath(a.src, 'template');
     if (!existsSync(file)) throw new ModuleFailure(`could not find template ${a.src} (looked at ${file})`);
-    const text = await ctx.renderTemplate(file, { trimBlocks: a.trim_blocks, lstripBlocks: a.lstrip_blocks });
-    const plan = await planPutContent(ctx, bytesSource(Buffer.from(text, 'utf8')), {
-      ...putOptions(a),
-      // Into a directory dest the file keeps its name minus the template suffix (site.conf.hbs -> site.conf).
-      srcName: basename(a.src).replace(/\.(j2|hbs|handlebars)$/, ''),
+    const opts = { trimBlocks: a.trim_blocks, lstripBlocks: a.lstrip_blocks, newlineSequence: a.newline_sequence };
+    const text = await ctx.renderTemplate(file, opts, templateModuleVars(a.src, file, a.dest));
+    let bytes: Buffer;
+    try {
+      bytes = encodeText(text, a.output_encoding);
+    } catch (e) {
+      throw new ModuleFailure(`Unexpected failure during module execution: ${(e as Error).message}`);
+    }
+    // mode: preserve is the template file's mode, '0%03o' % S_IMODE(os.stat(source).st_mode).
+    const mode = a.mode === 'preserve' ? `0${(statSync(file).mode & 0o7777).toString(8).padStart(3, '0')}` : a.mode;
+    const plan = await planPutContent(ctx, bytesSource(bytes), {
+      ...putOptions({ ...a, mode }),
+      // Into a directory dest the file keeps the template's own name, suffix and all (2.14's action passes
+      // the rendered file as dest/basename(src) to copy: foo.j2 lands as foo.j2).
+      srcName: basename(a.src),
       diffSource: file,
+      writeWithProbe: a.attributes === undefined,
     });
     plan.result = { ...plan.result, src: a.src };
     return withAttributes(plan, ctx, typeof plan.result?.dest === 'string' ? plan.result.dest : a.dest, a.attributes);

@@ -64,6 +64,16 @@ export interface ModuleContext {
   /** Commands run as the login user, whatever the task's become. */
   loginConn: RemoteShell;
   check: boolean;
+  /**
+   * A run whose plans are applied as soon as they are made (not --check, not a saved plan's apply, whose
+   * guard compares each plan first): a plan may then do its write in the round trip of its probe.
+   */
+  writesInPlan?: boolean;
+  /**
+   * What this run read once of the task's identity on this host and keeps for its later tasks (file's
+   * `id` of root: an identity whose uid is 0 keeps it): one map per host, login user and become user.
+   */
+  identityMemo?: Map<string, string>;
   /** --diff (or the task's `diff:`) and not no_log: a module computes its diff only then. */
   diff: boolean;
   /** The task is no_log: a module whose Ansible twin registers file texts without --diff registers none. */
@@ -71,8 +81,8 @@ export interface ModuleContext {
   facts: Facts;
   /** Every variable visible to the task (for templates). */
   vars: Record<string, unknown>;
-  /** Render a template file (path already resolved) with the task's vars: Handlebars for .hbs, else Jinja with `opts`. */
-  renderTemplate(file: string, opts?: JinjaOptions): Promise<string>;
+  /** Render a template file (path already resolved) with the task's vars and `extra` (the template module's own): Handlebars for .hbs, else Jinja with `opts`. */
+  renderTemplate(file: string, opts?: JinjaOptions, extra?: Record<string, unknown>): Promise<string>;
   /** Resolve a controller-side path the way Ansible does: relative to the playbook dir, then templates/ or files/. */
   resolveLocalPath(p: string, kind: 'template' | 'file' | 'vars'): string;
   /** Evaluate an expression in the task's scope (assert's `that`), fetching the facts it reads; `{{ }}` in it is templated first. */

@@ -461,7 +461,7 @@ async function runMeta(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
     if (!when.length) return true;
     try {
       const scope = buildScope({ ...ctx.env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars });
-      if (await withFacts(host.facts, () => evaluateCondition(when, scope, task.loc))) return true;
+      if (await withFacts(host.facts, () => evaluateCondition(when, scope, task.loc), scope)) return true;
       result(host, 'skipped', `${action} conditional evaluated to False`);
     } catch (e) {
       result(host, 'failed', e instanceof Error ? e.message : String(e));

@@ -5,116 +5,105 @@
  */
 import { ModuleFailure } from '../modules/types.js';
 import type { LoopKind } from '../load/model.js';
-import { firstFound, lookupPlugin } from '../load/expr/lookups.js';
+import { dictLookup, firstFound, lookupPlugin, subelementsLookup } from '../load/expr/lookups.js';
 import { ExprValueError } from '../load/expr/errors.js';
 import { printf } from '../load/expr/filters-printf.js';
-import { pyStr } from '../load/expr/values.js';
+import { pyRepr } from '../load/expr/values.js';
+import { parseKeyValue } from '../load/kv-args.js';
 import { markUnsafe } from '../load/expr/unsafe.js';
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+/** listify_lookup_plugin_terms, then Python's iteration: a list as is, a mapping's keys, anything else alone. */
+const iterated = (v: unknown): unknown[] => (Array.isArray(v) ? v : isMap(v) ? Object.keys(v) : [v]);
 
-/** with_sequence's "start=1 end=5 stride=2 format=node%02d", "4-8" / "4-8/2" shortcut, or count=N. */
+/** Python's int(text, 0): an optional sign, 0x/0o/0b prefixes, `_` between digits, decimal without a leading zero. */
+function pyInt0(text: string): number | undefined {
+  const m = /^\s*([+-]?)(?:0[xX]((?:_?[0-9a-fA-F])+)|0[oO]((?:_?[0-7])+)|0[bB]((?:_?[01])+)|(0(?:_?0)*|[1-9](?:_?\d)*))\s*$/.exec(text);
+  if (!m) return undefined;
+  const [, sign, hex, oct, bin, dec] = m;
+  const n =
+    hex !== undefined
+      ? parseInt(hex.replace(/_/g, ''), 16)
+      : oct !== undefined
+        ? parseInt(oct.replace(/_/g, ''), 8)
+        : bin !== undefined
+          ? parseInt(bin.replace(/_/g, ''), 2)
+          : Number(dec.replace(/_/g, ''));
+  return sign === '-' ? -n : n;
+}
+
+/** sequence.py's shortcut form `[start-]end[/stride][:format]`, each number as its NUM matches it (no sign). */
+const SHORTCUT = /^(?:(0?x?[0-9a-f]+)-)?(0?x?[0-9a-f]+)(?:\/(0?x?[0-9a-f]+))?(?::(.+))?$/is;
+
+/**
+ * with_sequence as 2.14's lookup/sequence.py: per term the shortcut form or `key=value` words
+ * (start, end, count, stride as Python's int(x, 0), format), then its sanity checks, each with
+ * Ansible's message (a role's rescue may compare it).
+ */
 function sequence(terms: unknown[]): string[] {
   const out: string[] = [];
+  const int = (name: string, raw: string): number => {
+    const n = pyInt0(raw);
+    if (n === undefined) throw new ModuleFailure(`can't parse ${name}=${raw} as integer`);
+    return n;
+  };
   for (const term of terms) {
     let start = 1;
     let end: number | undefined;
     let count: number | undefined;
     let stride = 1;
     let format = '%d';
-    const setters: Record<string, (v: string) => void> = {
-      start: (v) => (start = Number(v)),
-      end: (v) => (end = Number(v)),
-      count: (v) => (count = Number(v)),
-      stride: (v) => (stride = Number(v)),
-      format: (v) => (format = v),
-    };
-    if (isMap(term)) {
-      for (const [k, v] of Object.entries(term)) {
-        if (!setters[k]) throw new ModuleFailure(`with_sequence: unrecognized argument "${k}"`);
-        setters[k](String(v));
-      }
+    if (typeof term !== 'string') {
+      const type = term === null ? 'NoneType' : typeof term === 'number' ? (Number.isInteger(term) ? 'int' : 'float') : typeof term === 'boolean' ? 'bool' : Array.isArray(term) ? 'list' : 'dict';
+      throw new ModuleFailure(`unknown error parsing with_sequence arguments: ${pyRepr(term)}. Error was: expected string or bytes-like object, got '${type}'`);
+    }
+    const text = term;
+    const short = SHORTCUT.exec(text);
+    if (short) {
+      if (short[1] !== undefined) start = int('start', short[1]);
+      end = int('end', short[2]);
+      if (short[3] !== undefined) stride = int('stride', short[3]);
+      if (short[4] !== undefined) format = short[4];
     } else {
-      for (const word of String(term).trim().split(/\s+/).filter(Boolean)) {
-        const kv = /^(\w+)=(.*)$/.exec(word);
-        const short = /^(?:(-?\d+)-)?(-?\d+)(?:\/(-?\d+))?(?::(.+))?$/.exec(word);
-        if (kv) {
-          if (!setters[kv[1]]) throw new ModuleFailure(`with_sequence: unrecognized argument "${kv[1]}"`);
-          setters[kv[1]](kv[2]);
-        } else if (short) {
-          if (short[1] !== undefined) start = Number(short[1]);
-          end = Number(short[2]);
-          if (short[3] !== undefined) stride = Number(short[3]);
-          if (short[4] !== undefined) format = short[4];
-        } else throw new ModuleFailure(`with_sequence: can't parse arg "${word}"`);
-      }
+      const { args, words } = parseKeyValue(text);
+      // parse_kv: the words without `=` are its `_raw_params`.
+      const rest: Record<string, string> = { ...args, ...(words.length ? { _raw_params: words.join(' ') } : {}) };
+      if (rest.start !== undefined) start = int('start', rest.start);
+      if (rest.end !== undefined) end = int('end', rest.end);
+      if (rest.count !== undefined) count = int('count', rest.count);
+      if (rest.stride !== undefined) stride = int('stride', rest.stride);
+      if (rest.format !== undefined) format = rest.format;
+      const unknown = Object.keys(rest).filter((k) => !['start', 'end', 'count', 'stride', 'format'].includes(k));
+      if (unknown.length) throw new ModuleFailure(`unrecognized arguments to with_sequence: ${pyRepr(unknown)}`);
     }
+    if (count === undefined && end === undefined) throw new ModuleFailure('must specify count or end in with_sequence');
+    if (count !== undefined && end !== undefined) throw new ModuleFailure("can't specify both count and end in with_sequence");
     if (count !== undefined) {
-      if (end !== undefined) throw new ModuleFailure("with_sequence: can't specify both count and end");
-      end = count === 0 ? start - stride : start + (count - 1) * stride;
+      // sequence.py's own arithmetic (start + count * stride - 1), and count=0 an empty sequence.
+      if (count !== 0) end = start + count * stride - 1;
+      else [start, end, stride] = [0, 0, 0];
     }
-    if (end === undefined) throw new ModuleFailure('with_sequence: must specify count or end');
-    if ([start, end, stride].some((n) => !Number.isInteger(n))) throw new ModuleFailure('with_sequence: start, end, count and stride must be integers');
+    const last = end!;
+    if (stride > 0 && last < start) throw new ModuleFailure('to count backwards make stride negative');
+    if (stride < 0 && last > start) throw new ModuleFailure("to count forward don't make stride negative");
+    if (format.split('%').length - 1 !== 1) throw new ModuleFailure(`bad formatting string: ${format}`);
     if (stride === 0) continue;
-    if (stride > 0 ? end < start : end > start) throw new ModuleFailure('with_sequence: to count backwards make stride negative');
-    // sequence.py: `self.format % i`, Python's %-formatting (format=%02x gives 00, 01, ... 0a).
-    for (let i = start; stride > 0 ? i <= end : i >= end; i += stride) out.push(printf(format, [i]));
+    // range(start, end + adjust, stride), each `format % i` (Python's %-formatting: %02x gives 00, 01, ... 0a).
+    for (let i = start; stride > 0 ? i <= last : i >= last; i += stride) out.push(printf(format, [i]));
   }
   return out;
 }
 
-/** module_utils convert_bool's boolean(value, strict=False): true only for its true values. */
-const looseBool = (v: unknown): boolean => v === true || v === 1 || (typeof v === 'string' && ['y', 'yes', 'on', '1', 'true', 't'].includes(v.toLowerCase().trim()));
-
-/** Python's `x.get('skipped', False) is not False`. */
-const isSkipped = (m: Record<string, unknown>): boolean => 'skipped' in m && m.skipped !== false;
-
-/**
- * with_subelements as 2.14's lookup/subelements.py: each mapping of the list (a registered
- * result's skipped items left out) paired with each element of the list at `key` (dotted for
- * nested mappings), that list popped from the item's first element, as Ansible's `pop` does (on a
- * copy: the variable stays whole). `skip_missing` (a loose boolean) skips a missing key, also a
- * middle one (the next part is then looked up at the same level, as Ansible's `continue` does).
- */
-function subelements(terms: unknown[]): unknown[] {
-  const [list, key, flags] = terms;
-  if (typeof key !== 'string' || !(isMap(list) || Array.isArray(list))) {
-    throw new ModuleFailure('subelements lookup expects a list of two or three items, first a dict or a list, second a string pointing to the subkey');
+/** LookupBase._flatten: the elements of `terms` (Python iteration: a string's characters, a mapping's keys), a list's spliced in. */
+function flattenOnce(terms: unknown): unknown[] {
+  if (!Array.isArray(terms) && typeof terms !== 'string' && !isMap(terms)) {
+    throw new ModuleFailure(
+      `'${terms === null ? 'NoneType' : typeof terms === 'number' ? (Number.isInteger(terms) ? 'int' : 'float') : typeof terms === 'boolean' ? 'bool' : typeof terms}' object is not iterable`,
+    );
   }
-  if (isMap(list) && isSkipped(list)) return [];
-  const parts = key.split('.');
-  const skipMissing = isMap(flags) && looseBool(flags.skip_missing ?? false);
-  const out: unknown[] = [];
-  for (const elem of isMap(list) ? Object.values(list) : list) {
-    if (!isMap(elem)) throw new ModuleFailure(`subelements lookup expects a dictionary, got '${pyStr(elem)}'`);
-    if (isSkipped(elem)) continue;
-    const item0: Record<string, unknown> = { ...elem };
-    let sub = item0;
-    let last = false;
-    let sublist: unknown[] = [];
-    for (const part of parts) {
-      if (part === parts[parts.length - 1]) last = true;
-      if (!(part in sub)) {
-        if (skipMissing) continue;
-        throw new ModuleFailure(`could not find '${part}' key in iterated item '${pyStr(sub)}'`);
-      }
-      const v = sub[part];
-      if (!last) {
-        if (!isMap(v)) {
-          if (skipMissing) continue;
-          throw new ModuleFailure(`the key ${part} should point to a dictionary, got '${pyStr(v)}'`);
-        }
-        sub = sub[part] = { ...v };
-      } else {
-        if (!Array.isArray(v)) throw new ModuleFailure(`the key ${part} should point to a list, got '${pyStr(v)}'`);
-        sublist = v;
-        delete sub[part];
-      }
-    }
-    for (const s of sublist) out.push([item0, s]);
-  }
-  return out;
+  const elems = Array.isArray(terms) ? terms : typeof terms === 'string' ? [...terms] : Object.keys(terms);
+  return elems.flatMap((t) => (Array.isArray(t) ? t : [t]));
 }
 
 /**
@@ -132,22 +121,37 @@ export function loopItems(kind: LoopKind, value: unknown, scope: Record<string, 
       // One level of flattening, as Ansible's items lookup does.
       return asList(value).flatMap((v) => (Array.isArray(v) ? v : [v]));
     case 'dict':
-      if (!isMap(value)) throw new ModuleFailure(`with_dict expects a dict, got ${Array.isArray(value) ? 'a list' : typeof value}`);
-      return Object.entries(value).map(([key, v]) => ({ key, value: v }));
+      // dict.py: a mapping, or a list of them.
+      try {
+        return dictLookup.run(asList(value), {}, scope);
+      } catch (e) {
+        if (e instanceof ExprValueError) throw new ModuleFailure(e.message);
+        throw e;
+      }
     case 'together': {
-      const lists = asList(value).map(asList);
+      // together.py: zip_longest of the lists, None for the missing spots, each row flattened one level.
+      const lists = asList(value).map(iterated);
+      if (lists.length === 0) throw new ModuleFailure('with_together requires at least one element in each list');
       const n = Math.max(0, ...lists.map((l) => l.length));
-      return Array.from({ length: n }, (_, i) => lists.map((l) => (i < l.length ? l[i] : null)));
+      return Array.from({ length: n }, (_, i) => flattenOnce(lists.map((l) => (i < l.length ? l[i] : null))));
     }
     case 'nested': {
-      const lists = asList(value).map(asList);
+      // nested.py: the product of the lists, each combination flattened one level.
+      const lists = asList(value).map(iterated);
       if (lists.length === 0) throw new ModuleFailure('with_nested requires at least one element in the nested list');
-      return lists.reduce<unknown[][]>((acc, l) => acc.flatMap((prefix) => l.map((x) => [...prefix, x])), [[]]);
+      const product = lists.slice(1).reduce<unknown[]>((acc, l) => acc.flatMap((x) => l.map((y) => flattenOnce([x, y]))), lists[0]);
+      return product.map(flattenOnce);
     }
     case 'subelements':
-      return subelements(asList(value));
+      try {
+        return subelementsLookup.run(asList(value), {}, scope);
+      } catch (e) {
+        if (e instanceof ExprValueError) throw new ModuleFailure(e.message);
+        throw e;
+      }
     case 'sequence':
-      return sequence(asList(value));
+      // listify_lookup_plugin_terms: a mapping is iterable, so its keys are the terms.
+      return sequence(isMap(value) ? Object.keys(value) : asList(value));
     case 'flattened':
     case 'community.general.flattened':
       return lookupPlugin(kind)!.run(asList(value), {}, scope);

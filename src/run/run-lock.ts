@@ -88,12 +88,13 @@ export class HostLockedError extends Error {
  * still holds the line that was judged, so two runs finding one stale lock cannot both take
  * the host: the second finds the first's lock and is refused.
  */
-// Sets $boot, $hp/$hs (this session's sshd) and appends them to the controller's line in $me.
+// Sets $boot, $hp/$hs (this session's sshd) and appends them to the controller's line in $me. The walk starts at
+// the parent of /proc/self (this process): in a persistent shell's subshell $$ is the server's pid, not its own.
 const IDENTIFY = `set -f
 nm_stat() { IFS= read -r s < "/proc/$1/stat" || return 1; st_comm=\${s#*[(]}; st_comm=\${st_comm%[)]*}; set -- \${s##*[)] }; st_ppid=$2; shift 19; st_start=$1; }
 nm_num() { case $1 in '' | *[!0-9]*) return 1 ;; esac; }
 boot=-; { IFS= read -r boot < /proc/sys/kernel/random/boot_id; } 2>/dev/null; case $boot in '' | *[!0-9a-f-]*) boot=- ;; esac
-hp=-; hs=-; p=$$
+hp=-; hs=-; p=-; nm_stat self 2>/dev/null && p=$st_ppid
 while nm_num "$p" && [ "$p" -gt 1 ] && nm_stat "$p" 2>/dev/null; do
   case $st_comm in sshd | sshd-session) hp=$p; hs=$st_start; break ;; esac
   p=$st_ppid

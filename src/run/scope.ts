@@ -15,6 +15,7 @@ import { FACTS } from '../facts/index.js';
 import { ANSIBLE_FACTS, interfaceFact, NOT_AN_INTERFACE } from '../facts/ansible.js';
 import { factKeyOf, factVarOf, INJECTS_AS_VARS, markOpaque } from '../load/expr/values.js';
 import { FactNeeded } from '../load/expr/index.js';
+import { CommandNeeded, recordPipes, runPipeCommand, type PipesRan } from '../load/expr/lookups.js';
 import { isUnsafe, markUnsafe } from '../load/expr/unsafe.js';
 import { PLAIN_STR, plainStrKeys } from '../load/expr/str-class.js';
 import type { HostRun } from './host-run.js';
@@ -91,20 +92,36 @@ export function ansibleFactsProxy(facts: Facts, returned: { names: ReadonlySet<s
   ) as Record<string, unknown>;
 }
 
-/** Run a pure evaluation, fetching each fact it asks for until it completes. */
-export async function withFacts<T>(facts: Facts, fn: () => T | Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (!(e instanceof FactNeeded) || attempt > FACTS.size) throw e;
-      if (!e.from) await facts.get(e.fact);
-      else
-        await e.from.get(e.fact).catch((err: Error) => {
-          // Another host's failure fails this task: it never makes this host unreachable.
-          throw new Error(`hostvars['${e.from!.host}']: the facts of ${e.from!.host} could not be read: ${err.message}`);
-        });
+/**
+ * Run a pure evaluation, fetching each fact it asks for until it completes. Given the `scope` it renders, its
+ * pipe lookups run the same way (CommandNeeded, then the render again): asynchronously, so a command on the
+ * controller never stalls the other hosts' work, each call once and in order.
+ */
+export async function withFacts<T>(facts: Facts, fn: () => T | Promise<T>, scope?: Record<string, unknown>): Promise<T> {
+  const pipes: PipesRan | undefined = scope && { ran: [], next: 0 };
+  const outer = scope && recordPipes(scope, pipes);
+  try {
+    for (let factsFetched = 0; ;) {
+      if (pipes) pipes.next = 0;
+      try {
+        return await fn();
+      } catch (e) {
+        if (e instanceof CommandNeeded && pipes) {
+          pipes.ran.length = e.index;
+          pipes.ran.push({ cmd: e.cmd, outcome: await runPipeCommand(e.cmd, e.cwd) });
+          continue;
+        }
+        if (!(e instanceof FactNeeded) || factsFetched++ > FACTS.size) throw e;
+        if (!e.from) await facts.get(e.fact);
+        else
+          await e.from.get(e.fact).catch((err: Error) => {
+            // Another host's failure fails this task: it never makes this host unreachable.
+            throw new Error(`hostvars['${e.from!.host}']: the facts of ${e.from!.host} could not be read: ${err.message}`);
+          });
+      }
     }
+  } finally {
+    if (scope) recordPipes(scope, outer);
   }
 }
 

@@ -16,6 +16,8 @@ import { evaluateCondition, evaluateTemplatedExpression, hasTemplate, renderDeep
 import { notePlainStr, strShape } from '../load/expr/str-class.js';
 import { isUnsafe, markUnsafe, unwrapUnsafe } from '../load/expr/unsafe.js';
 import { toText } from '../load/expr/values.js';
+import { ExprValueError } from '../load/expr/errors.js';
+import { NodemendError } from '../load/errors.js';
 import { renderTemplateFile, TEMPLATE_MODULE_VARS } from '../load/template.js';
 import type { TaskResult, TaskStatus } from './events.js';
 import type { HostRun } from './host-run.js';
@@ -59,7 +61,7 @@ export async function includeGate(name: string, loc: Loc, when: string[], host: 
   const scope = buildScope({ ...env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: {}, role: inh.role, includeParams: inh.includeParams });
   const base = { host: host.name, play: env.playName, task: name, taskLoc: `${loc.file}:${loc.line ?? 0}`, module, check: env.options.check, changed: false, startedAt: started };
   try {
-    if (await withFacts(host.facts, () => evaluateCondition(when, scope, loc))) return undefined;
+    if (await withFacts(host.facts, () => evaluateCondition(when, scope, loc), scope)) return undefined;
     return { ...base, status: 'skipped', msg: 'conditional result was false', durationMs: Date.now() - started };
   } catch (e) {
     return { ...base, status: 'failed', msg: errorMessage(e, false), durationMs: Date.now() - started };
@@ -104,7 +106,7 @@ interface HostKeywords {
 export async function keywordOnHost(task: Pick<Task, 'vars' | 'loc'>, inh: Inherited, host: HostRun, env: TaskEnv, value: BoolKeyword | undefined, name: string): Promise<boolean | undefined> {
   if (value === undefined || typeof value === 'boolean') return value;
   const scope = buildScope({ ...env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars });
-  return withFacts(host.facts, () => keywordBool(value, name, scope, task.loc));
+  return withFacts(host.facts, () => keywordBool(value, name, scope, task.loc), scope);
 }
 
 /** `title`: the task's title for this run (task-title.ts), the same on every host; its untemplated name when not given. */
@@ -115,15 +117,19 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
   let kw: HostKeywords = { noLog: task.no_log !== undefined && task.no_log !== false, ignoreErrors: false };
   let kwError: unknown;
   try {
-    kw = await withFacts(host.facts, () => {
-      keywordBool(task.run_once, 'run_once', kwScope, task.loc); // the executor decided it; one it could not read fails here
-      return {
-        noLog: keywordBool(task.no_log ?? inh.no_log, 'no_log', kwScope, task.loc) ?? false,
-        ignoreErrors: keywordBool(task.ignore_errors ?? inh.ignore_errors, 'ignore_errors', kwScope, task.loc) ?? false,
-        forcedCheck: keywordBool(task.check_mode, 'check_mode', kwScope, task.loc),
-        forcedDiff: keywordBool(task.diff, 'diff', kwScope, task.loc),
-      };
-    });
+    kw = await withFacts(
+      host.facts,
+      () => {
+        keywordBool(task.run_once, 'run_once', kwScope, task.loc); // the executor decided it; one it could not read fails here
+        return {
+          noLog: keywordBool(task.no_log ?? inh.no_log, 'no_log', kwScope, task.loc) ?? false,
+          ignoreErrors: keywordBool(task.ignore_errors ?? inh.ignore_errors, 'ignore_errors', kwScope, task.loc) ?? false,
+          forcedCheck: keywordBool(task.check_mode, 'check_mode', kwScope, task.loc),
+          forcedDiff: keywordBool(task.diff, 'diff', kwScope, task.loc),
+        };
+      },
+      kwScope,
+    );
   } catch (e) {
     kwError = e; // the task fails on this host below (no_log assumed: the value could not be read)
   }
@@ -233,7 +239,7 @@ async function loopItemsOrSkip(task: Task, inh: Inherited, scope: Record<string,
     if (!(e instanceof UndefinedVariableError) || !when.length) throw e;
     let holds: boolean;
     try {
-      holds = await withFacts(host.facts, () => evaluateCondition(when, scope, task.loc));
+      holds = await withFacts(host.facts, () => evaluateCondition(when, scope, task.loc), scope);
     } catch {
       throw e;
     }
@@ -244,8 +250,10 @@ async function loopItemsOrSkip(task: Task, inh: Inherited, scope: Record<string,
 
 /** A loop's items on this host (a task's, or an include_tasks'); items of a list made from host output are data too. */
 export async function loopItemsOnHost(spec: Partial<LoopSpec> & { module?: string }, scope: Record<string, unknown>, host: HostRun, loc: Loc): Promise<unknown[]> {
-  const rendered = await withFacts(host.facts, () => renderStored(spec.loop, scope, loc));
-  return loopItems(spec.loop_kind ?? 'loop', unwrapUnsafe(rendered), scope, spec.module).map((x) => (isUnsafe(rendered) ? markUnsafe(x) : x));
+  const rendered = await withFacts(host.facts, () => renderStored(spec.loop, scope, loc), scope);
+  // with_pipe runs its commands here: as a lookup in a template, without stalling other hosts.
+  const items = await withFacts(host.facts, () => loopItems(spec.loop_kind ?? 'loop', unwrapUnsafe(rendered), scope, spec.module), scope);
+  return items.map((x) => (isUnsafe(rendered) ? markUnsafe(x) : x));
 }
 
 /** What loop_control adds beside the item: index_var, and with extended the ansible_loop mapping. */
@@ -336,9 +344,9 @@ async function runOnce(
   try {
     scope = withLoginUserVars(task, inh, host, env, scope);
     if (item !== undefined && task.loop_label !== undefined) {
-      shownItem = { item: await withFacts(host.facts, () => renderDeep(task.loop_label, scope, task.loc)) };
+      shownItem = { item: await withFacts(host.facts, () => renderDeep(task.loop_label, scope, task.loc), scope) };
     }
-    if (when.length && !(await withFacts(host.facts, () => evaluateCondition(when, scope, task.loc)))) {
+    if (when.length && !(await withFacts(host.facts, () => evaluateCondition(when, scope, task.loc), scope))) {
       const result = { changed: false, skipped: true, skip_reason: 'Conditional result was False', ...withItem };
       return { result, tr: finish('skipped', { msg: 'conditional result was false', ...shownItem }) };
     }
@@ -353,8 +361,8 @@ async function runOnce(
     if (!target) throw new ModuleFailure(`delegate_to: no inventory host named "${delegate}" (localhost, 127.0.0.1 and ::1 mean the control machine)`);
     // delegate_facts: what the task sets as facts goes to the delegated host (its register stays here).
     const factsHost = delegate !== undefined && task.delegate_facts === true ? target : host;
-    const become = await withFacts(target.facts, () => resolveBecome(task, inh, host, target, env, scope, check, item));
-    const environment = await withFacts(host.facts, () => renderEnvironment(task.environment, scope, task.loc));
+    const become = await withFacts(target.facts, () => resolveBecome(task, inh, host, target, env, scope, check, item), scope);
+    const environment = await withFacts(host.facts, () => renderEnvironment(task.environment, scope, task.loc), scope);
     const login = loginUser(target.inv, task.remote_user ?? inh.remote_user, scope, task.loc);
     const conn = mod.local ? undefined : await target.connectAs(login);
     const basisRec = new BasisRecorder();
@@ -368,18 +376,20 @@ async function runOnce(
       conn: conn ? recordingShell(withEnvironment(conn.as(become), environment), basisRec) : noConn,
       loginConn: conn ? recordingShell(withEnvironment(conn.as(undefined), environment), basisRec) : noConn,
       check,
+      writesInPlan: !check && !env.options.planGuard,
+      identityMemo: conn ? identityMemo(conn, become?.user ?? '') : undefined,
       diff: diffOn && !noLog,
       noLog,
       facts: target.facts,
       vars: scope,
-      renderTemplate: (file, opts) => withFacts(target.facts, () => renderTemplateFile(file, { ...scope, ...TEMPLATE_MODULE_VARS }, opts)),
+      renderTemplate: (file, opts, extra) => withFacts(target.facts, () => renderTemplateFile(file, { ...scope, ...TEMPLATE_MODULE_VARS, ...extra }, opts), scope),
       resolveLocalPath: (p, kind) => {
         const file = resolveLocalPath(env.scopeBase.play.dir, p, kind, inh.role?.path);
         env.options.onLocalFile?.(file);
         return file;
       },
       // Facts are fetched here as in when:, so assert's that and debug's var may read any fact.
-      evaluate: (expr) => withFacts(target.facts, () => evaluateTemplatedExpression(expr, scope, task.loc)),
+      evaluate: (expr) => withFacts(target.facts, () => evaluateTemplatedExpression(expr, scope, task.loc), scope),
       setHostVars: (vars, opts) => factsHost.setVars(vars, noLogLabel(task, noLog), opts?.facts, opts?.cacheable),
       setIncludedVars: (vars) => factsHost.setIncludedVars(vars, noLogLabel(task, noLog)),
       planned: kw.forcedCheck === true ? scratchPlannedPaths(target.planned) : target.planned,
@@ -396,41 +406,42 @@ async function runOnce(
       warn: (msg) => void warnings.push(msg),
     };
 
-    const attempts = task.until ? Math.max(1, task.retries) + 0 : 1;
+    // task_executor.py: with until, retries + 1 attempts (retries <= 0: one); without, one.
+    const attempts = task.until ? (task.retries <= 0 ? 1 : task.retries + 1) : 1;
     let result: Record<string, unknown> = {};
     let applied = false;
     let basis: Basis | undefined;
     let shownDiff: Plan['diff'];
     let checkResult: Record<string, unknown> | undefined;
+    let untilMsg: string | undefined;
     const key: TaskKey = { host: host.name, play: env.playName, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, isHandler: inh.handler === true, item: shownItem.item };
-    for (let attempt = 1; attempt <= attempts; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       ({ result, applied, basis, diff: shownDiff, checkResult } = await planAndApply(mod, args, ctx, basisRec, env.options.planGuard && ((plan) => env.options.planGuard!(key, plan))));
+      // As task_executor.py fills them in before changed_when/failed_when read the registered result.
+      if (!('failed' in result)) result.failed = 'rc' in result && result.rc !== 0 && result.rc !== '0';
+      if (task.until) result.attempts = attempt;
+      if (!('changed' in result)) result.changed = false;
       const regScope = task.register ? { ...scope, [task.register]: markUnsafe(result) } : scope;
-      // In check mode an unapplied command has no rc/stdout: conditions that need them keep the plan's verdict.
-      const evalKeep = async (cond: string[] | undefined, key: 'changed' | 'failed'): Promise<void> => {
-        if (!cond) return;
-        try {
-          result[key] = await withFacts(target.facts, () => evaluateCondition(cond, regScope, task.loc));
-        } catch (e) {
-          if (!(check && !applied && e instanceof UndefinedVariableError)) throw e;
-        }
-      };
-      await evalKeep(task.changed_when, 'changed');
-      await evalKeep(task.failed_when, 'failed');
+      if (!('skipped' in result)) await evaluateResultConditions(task, result, regScope, target, check && !applied);
       if (!task.until) break;
-      result.attempts = attempt;
       if (check && !applied) break;
-      if (!result.failed && (await withFacts(target.facts, () => evaluateCondition(task.until!, regScope, task.loc)))) break;
+      // until is read whatever the attempt's outcome (a failed attempt that meets it ends the retries).
+      if (await withFacts(target.facts, () => evaluateCondition(task.until!, regScope, task.loc), regScope)) break;
       if (attempt === attempts) {
+        // Out of attempts: Ansible registers `attempts` as retries and fails the result (its msg stays the module's).
+        result.attempts = attempts - 1;
         result.failed = true;
-        result.msg = `until condition not met after ${attempts} attempts`;
-      } else await new Promise((r) => setTimeout(r, task.delay * 1000));
+        untilMsg = `until condition not met after ${attempts} attempts`;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, task.delay < 0 ? 1 : task.delay) * 1000));
     }
     if (checkResult) result = { ...checkResult, ...result };
     Object.assign(result, withItem);
-    const failed = Boolean(result.failed);
+    // TaskResult.is_failed: failed_when's verdict when it ran (an until that ran out still registers failed: true), else `failed`.
+    const failed = Boolean('failed_when_result' in result ? result.failed_when_result : result.failed);
     // Every result a task returns carries `failed`, as Ansible's TaskExecutor adds it (a skip has none).
-    result.failed = failed;
+    result.failed = Boolean(result.failed);
     // A module that skips itself (debug under its verbosity, unarchive's creates) is reported skipped, as Ansible's TaskResult.is_skipped reads it.
     const skipped = result.skipped === true;
     const status: TaskStatus = failed ? 'failed' : skipped ? 'skipped' : result.changed ? 'changed' : 'ok';
@@ -444,7 +455,7 @@ async function runOnce(
         changed: failed ? Boolean(result.changed) : status === 'changed',
         ignored: failed && ignoreErrors,
         censored: noLog || undefined,
-        msg: noLog ? (failed ? NO_LOG_MSG : undefined) : shownMessage(result),
+        msg: noLog ? (failed ? NO_LOG_MSG : undefined) : (untilMsg ?? shownMessage(result)),
         rc: noLog ? undefined : (result.rc as number | undefined),
         stdoutTail: noLog ? undefined : tail(result.stdout),
         stderrTail: noLog ? undefined : tail(result.stderr),
@@ -478,6 +489,36 @@ async function runOnce(
   }
 }
 
+/**
+ * changed_when, then failed_when, on an attempt's result, as task_executor.py evaluates them: failed_when
+ * sets `failed_when_result` and `failed`; a condition that cannot be evaluated fails the result and leaves
+ * Conditional's message in `changed_when_result` / `failed_when_result` (the result is kept: its stdout too).
+ * In check mode an unapplied command has no rc/stdout: a condition that needs them keeps the plan's verdict.
+ */
+async function evaluateResultConditions(task: Task, result: Record<string, unknown>, scope: Record<string, unknown>, target: HostRun, unapplied: boolean): Promise<void> {
+  conditions: for (const [which, conds] of [
+    ['changed', task.changed_when],
+    ['failed', task.failed_when],
+  ] as const) {
+    if (!conds?.length) continue;
+    let verdict = true;
+    for (const cond of conds) {
+      try {
+        verdict = await withFacts(target.facts, () => evaluateCondition([cond], scope, task.loc), scope);
+      } catch (e) {
+        if (unapplied && e instanceof UndefinedVariableError) continue conditions;
+        if (!(e instanceof UndefinedVariableError || e instanceof ExprValueError || e instanceof NodemendError)) throw e;
+        result.failed = true;
+        result[`${which}_when_result`] = `The conditional check '${cond}' failed. The error was: error while evaluating conditional (${cond}): ${e.message}`;
+        return;
+      }
+      if (!verdict) break;
+    }
+    if (which === 'changed') result.changed = verdict;
+    else result.failed_when_result = result.failed = verdict;
+  }
+}
+
 /** set_fact: which stored values Ansible would hold as a Python str, not AnsibleUnicode (expr/str-class.ts). */
 function notePlainStrs(raw: Record<string, unknown>, rendered: Record<string, unknown>, scope: Record<string, unknown>, host: HostRun): void {
   const rawValues = Object.values(raw);
@@ -494,7 +535,7 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
       ? // Their keys are variable names, templated as Ansible's set_fact action templates them ("{{ item.key }}": ...).
         Object.fromEntries(Object.entries(toRender).map(([k, v]) => [toText(renderDeep(k, scope, task.loc)), renderStored(v, scope, task.loc)]))
       : (renderDeep(toRender, scope, task.loc) as Record<string, unknown>);
-  const all = await withFacts(host.facts, render);
+  const all = await withFacts(host.facts, render, scope);
   // Marked before omitted keys go: notePlainStrs pairs the rendered entries with the raw ones in order.
   if (mod.storesArgs) notePlainStrs(toRender, all, scope, host);
   const rendered = removeOmit(all) as Record<string, unknown>;
@@ -505,6 +546,16 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
     throw new ModuleFailure(`invalid arguments for ${mod.name} after templating: ${issues}`);
   }
   return parsed.data;
+}
+
+/** ModuleContext.identityMemo: per connection (a host and login user) and become user. */
+const memos = new WeakMap<object, Map<string, Map<string, string>>>();
+function identityMemo(conn: object, becomeUser: string): Map<string, string> {
+  let byUser = memos.get(conn);
+  if (!byUser) memos.set(conn, (byUser = new Map()));
+  let m = byUser.get(becomeUser);
+  if (!m) byUser.set(becomeUser, (m = new Map()));
+  return m;
 }
 
 async function planAndApply(

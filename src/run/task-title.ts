@@ -59,7 +59,7 @@ async function templatedName(name: string, node: TaskCommon, inh: Inherited, hos
   const scope = buildScope({ ...base, host, blockVars: blockVarsOf(inh, host.name), taskVars: node.vars, role: inh.role, includeParams: inh.includeParams });
   for (const k of [...host.noLogVars.keys(), ...host.noLogIncludedVars.keys()]) delete scope[k];
   try {
-    return toText(await withFacts(host.facts, () => renderDeep(name, scope, node.loc)));
+    return toText(await withFacts(host.facts, () => renderDeep(name, scope, node.loc), scope));
   } catch {
     return name; // undefined or failing: the name as written, as Ansible's banner
   }

@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
 import { quote } from './quote.js';
-import { libraryBodies } from './shell-library.js';
+import { libraryBodies, wireText } from './shell-library.js';
 import { traceRemote } from './trace.js';
 
 /**
@@ -31,11 +31,12 @@ import { traceRemote } from './trace.js';
  *
  * Two ways to return output, chosen per command by the controller:
  * - direct (nodemend's own probe and edit scripts): stdout and stderr go straight to the
- *   channel's two streams, each followed by the separator; the script runs in a subshell
- *   (a fork of this shell, no exec: an `sh -c` cost the host ~1.5 ms per command) whose copies
- *   of the server's variables are unset first, so it sees what an `sh -c` would, but for `$$`
- *   and `$PPID` (this server's): nodemend's scripts use `$$` only in names, never to signal
- *   (`cat` was ~2 ms of host CPU per command, most of what a probe costs).
+ *   channel's two streams, each followed by the separator, with no spooling and no `cat` (which
+ *   cost ~2 ms of host CPU per command, most of what a probe costs). The script runs in a
+ *   subshell (a fork of this shell, no exec: an `sh -c` cost the host ~1.5 ms per command) that
+ *   first unsets its copies of the server's variables (SERVER_VARIABLES), so it sees what an
+ *   `sh -c` would but for `$$` and `$PPID`, which are this server's: a direct script uses `$$`
+ *   only inside a file name, never to signal or to read /proc (directScriptProblem).
  * - spooled (user work: anything run with a timeout, as command/shell/package/service do):
  *   `timeout -k 5 N sh -c`, output to files numbered per command, then one `cat`. A daemon
  *   the command starts and that keeps its stdout can only ever write into its own old
@@ -45,7 +46,7 @@ import { traceRemote } from './trace.js';
  * The nonce lives in an unexported variable (an `sh -c` never sees it, a subshell unsets its copy)
  * and in an unlinked file open on fd 9 for `cat`, closed for every command.
  */
-export const SHELL_SERVER = `d=$(mktemp -d "\${TMPDIR:-/tmp}/nodemend.XXXXXXXX") || exit 1
+const SERVER_TEXT = `d=$(mktemp -d "\${TMPDIR:-/tmp}/nodemend.XXXXXXXX") || exit 1
 trap 'rm -rf -- "$d"' EXIT
 trap 'exit 1' HUP INT TERM PIPE
 IFS= read -r nm_sep || exit 1
@@ -78,7 +79,7 @@ while read -r tag how lines ilen tmo il; do
     IFS= read -r l && [ "$l" = NMEOI ] || exit 3
   fi
   if [ "$how" = direct ]; then
-    ( unset nm_sep d n tag how lines ilen tmo il l x nl in rc; eval "unset s
+    ( eval "unset @SERVER_VARIABLES@
 $s" ) < "$in" 9<&-
     rc=$?
     printf %s "$nm_sep" >&2
@@ -92,6 +93,61 @@ $s" ) < "$in" 9<&-
   printf 'NMRES %s\\n' "$rc"
 done
 `;
+
+/**
+ * The variables a server script sets: its assignments (`name=`) and the names its `read`s fill. Lower case
+ * only: the server's own are, and an upper-case one (`IFS=` before a `read`) is the environment's.
+ */
+export function serverVariables(script: string): string[] {
+  const names = new Set<string>();
+  for (const m of script.matchAll(/(?:^|[\s;(&|])([a-z_][a-z0-9_]*)=/g)) names.add(m[1]);
+  for (const m of script.matchAll(/\bread -r((?: [a-z_][a-z0-9_]*)+)/g)) for (const n of m[1].trim().split(' ')) names.add(n);
+  return [...names].sort();
+}
+
+/** What a direct script unsets before it runs (in its subshell, the copies of them): every variable the server sets. */
+export const SERVER_VARIABLES = serverVariables(SERVER_TEXT);
+export const SHELL_SERVER = SERVER_TEXT.replace('@SERVER_VARIABLES@', SERVER_VARIABLES.join(' '));
+
+/**
+ * Why a script may not run in direct mode, or undefined: a `$$` (the server's pid there, not the script's)
+ * outside single quotes and comments that is not the end of a file name's word (`"$f.$$"`, `tmp-$$`), or
+ * one in a /proc path. Lexed as sh does it, but for the quotes of a `$(...)` inside double quotes.
+ */
+export function directScriptProblem(script: string): string | undefined {
+  if (!script.includes('$$')) return undefined;
+  let dq = false;
+  let word = '';
+  for (let i = 0; i < script.length; i++) {
+    const c = script[i];
+    if (c === '\\') {
+      word += script.slice(i, i + 2);
+      i++;
+    } else if (c === "'" && !dq) {
+      const end = script.indexOf("'", i + 1);
+      if (end < 0) return undefined;
+      word += script.slice(i, end + 1);
+      i = end;
+    } else if (c === '#' && !dq && word === '') {
+      const nl = script.indexOf('\n', i);
+      if (nl < 0) return undefined;
+      i = nl;
+    } else if (!dq && /[\s;&|()<>]/.test(c)) word = '';
+    else if (c === '$' && script[i + 1] === '$') {
+      const before = word.replace(/"/g, '');
+      if (!/[\w.-]$/.test(before) || before.includes('/proc/')) {
+        const line = script.slice(0, i).split('\n').length;
+        return `\`$$\` outside a file name (line ${line}: ${script.split('\n')[line - 1].trim()}): in direct mode it is the persistent shell's pid`;
+      }
+      word += '$$';
+      i++;
+    } else {
+      if (c === '"') dq = !dq;
+      word += c;
+    }
+  }
+  return undefined;
+}
 
 /** Follows a command's input: the server runs the command only once it has read it. */
 const END_OF_INPUT = Buffer.from('NMEOI\n');
@@ -215,7 +271,8 @@ export class PersistentShell {
     for (const [body, id] of libraryBodies()) {
       if (!text.includes(body)) continue;
       if (!this.stored.has(id)) {
-        libs += `NMLIB ${id} ${body.split('\n').length} 0 0\n${body}\n`;
+        const stored = wireText(body);
+        libs += `NMLIB ${id} ${stored.split('\n').length} 0 0\n${stored}\n`;
         this.stored.add(id);
       }
       text = text.split(body).join(`. ${quote(`${this.dir}/l${id}`)}\n`);

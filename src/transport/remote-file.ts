@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { sh, raw, type Raw } from './quote.js';
-import { UnreachableError, type ExecResult, type RemoteShell } from './types.js';
+import { UnreachableError, type ExecOptions, type ExecResult, type RemoteShell } from './types.js';
 import { shellLibrary } from './shell-library.js';
 import { textInputLines } from './persistent-shell.js';
 import { noteBasis, probeFingerprint } from '../plan/basis.js';
@@ -319,15 +319,10 @@ ${raw(PRELUDE)}${extra}${raw(PROBE_BODY)}`;
   const nl = buf.indexOf(0x0a);
   const header = (nl < 0 ? buf : buf.subarray(0, nl)).toString('utf8').trim().split(' ');
   if (header[0] !== 'NMPROBE1') throw new RemoteFileError(`cannot read ${path}: unexpected probe output`, { stdout: res.stdout, stderr: res.stderr });
-  const linkTarget = unhex(header[2]);
-  const realPath = unhex(header[3]) ?? path;
-  if (header[1] === 'absent') return { ...absentProbe(path, realPath, header[4] === '1', linkTarget), extra: extraOut, ...selinuxOf(header[5]) };
-  const [, , , , sha, flag, sei, ...statFields] = header;
-  const probe = fromStat(path, statFields, realPath, linkTarget);
+  const probe = parseProbeHeader(path, header, algo);
   probe.extra = extraOut;
-  Object.assign(probe, selinuxOf(sei));
-  if (sha !== '-' && algo === 'sha1') probe.sha1 = probe.remoteSha1 = sha;
-  else if (sha !== '-') probe.sha256 = probe.remoteSha256 = sha;
+  if (!probe.exists) return probe;
+  const flag = header[5];
   if (flag === 'C') {
     probe.content = Buffer.from(buf.subarray(nl + 1));
     // The bytes are the truth: the file may have changed between stat and cat.
@@ -337,6 +332,19 @@ ${raw(PRELUDE)}${extra}${raw(PROBE_BODY)}`;
   } else if (flag === 'L') probe.contentOmitted = 'too-large';
   else if (flag === 'S') probe.contentOmitted = 'same';
   else if (flag === 'N' && contentMode !== 'none') probe.contentOmitted = 'not-a-file';
+  return probe;
+}
+
+/** PROBE_BODY's header line, split on spaces: the probe without content. */
+function parseProbeHeader(path: string, header: string[], algo: 'sha256' | 'sha1'): FileProbe {
+  const linkTarget = unhex(header[2]);
+  const realPath = unhex(header[3]) ?? path;
+  if (header[1] === 'absent') return { ...absentProbe(path, realPath, header[4] === '1', linkTarget), ...selinuxOf(header[5]) };
+  const [, , , , sha, , sei, ...statFields] = header;
+  const probe = fromStat(path, statFields, realPath, linkTarget);
+  Object.assign(probe, selinuxOf(sei));
+  if (sha !== '-' && algo === 'sha1') probe.sha1 = probe.remoteSha1 = sha;
+  else if (sha !== '-') probe.sha256 = probe.remoteSha256 = sha;
   return probe;
 }
 
@@ -400,6 +408,18 @@ export interface LocalFileContent {
  * is removed by a later write into that directory once it is an hour old.
  */
 export async function writeFileAtomic(shell: RemoteShell, path: string, content: Buffer | string | LocalFileContent, opts: WriteOptions = {}): Promise<WriteResult> {
+  const w = writeScript(path, content, opts);
+  let res: ExecResult;
+  try {
+    res = await shell.exec(sh`${w.vars}${raw(PRELUDE)}${raw(WRITE_BODY)}`, w.stdin);
+  } catch (e) {
+    throw interruptedWrite(e, path, w.size, w.sum);
+  }
+  return writeOutcome(res, path, opts.validate !== undefined);
+}
+
+/** The write's variables and functions (WRITE_BODY's input), its stdin, and the length and sha256 the host checks. */
+function writeScript(path: string, content: Buffer | string | LocalFileContent, opts: WriteOptions): { vars: Raw; stdin: ExecOptions; size?: number; sum?: string } {
   const local = typeof content === 'object' && !Buffer.isBuffer(content) ? content : undefined;
   const data = local ? undefined : typeof content === 'string' ? Buffer.from(content, 'utf8') : (content as Buffer);
   const size = local ? local.size : opts.sourcePath !== undefined ? opts.sourceSize : data!.length;
@@ -413,19 +433,18 @@ export async function writeFileAtomic(shell: RemoteShell, path: string, content:
   const inMemory = data !== undefined && opts.sourcePath === undefined;
   // Small text (no NUL) is written by the shell's builtins, which read it as cheaply as `cat` would start.
   const text = inMemory && textInputLines(data!) !== 0;
-  const script = sh`p=${path}; d=${posix.dirname(path)}; t=${posix.join(posix.dirname(path), tmp)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}; kt=${opts.keepTimes ? 1 : 0}; inst=${installable ? 1 : 0}; len=${size ?? ''}; sum=${sum ?? ''}; hash=${inMemory ? 0 : 1}; txt=${text ? 1 : 0}; val=${opts.validate ? 1 : 0}; tsfs=${testSelinuxfs()}
+  const vars = sh`p=${path}; d=${posix.dirname(path)}; t=${posix.join(posix.dirname(path), tmp)}; mkp=${opts.makeParents ? 1 : 0}; expect=${expect}; own=${owner}; mode=${opts.mode ?? ''}; backup=${opts.backup ? 1 : 0}; src=${opts.sourcePath ?? ''}; kt=${opts.keepTimes ? 1 : 0}; inst=${installable ? 1 : 0}; len=${size ?? ''}; sum=${sum ?? ''}; hash=${inMemory ? 0 : 1}; txt=${text ? 1 : 0}; val=${opts.validate ? 1 : 0}; tsfs=${testSelinuxfs()}
 vd() { ${opts.validate ?? raw(':')}
 }
 sx() { ${opts.chcon?.length ? sh`chcon ${opts.chcon} "$t"` : raw(':')}
 }
-${raw(PRELUDE)}${raw(WRITE_BODY)}`;
+`;
   const stdin = local ? { stdinFile: local.localPath } : data !== undefined && opts.sourcePath === undefined ? { stdin: data } : {};
-  let res: ExecResult;
-  try {
-    res = await shell.exec(script, stdin);
-  } catch (e) {
-    throw interruptedWrite(e, path, size, sum);
-  }
+  return { vars, stdin, size, sum };
+}
+
+/** What WRITE_BODY's exit code and last line say: the file as written, or why not. */
+function writeOutcome(res: ExecResult, path: string, validate: boolean): WriteResult {
   if (res.rc === RC_CHANGED_SINCE_READ) {
     throw new RemoteFileError(`${path} changed on the host since it was read; not overwriting (run again)`, { rc: res.rc, stderr: res.stderr });
   }
@@ -442,7 +461,7 @@ ${raw(PRELUDE)}${raw(WRITE_BODY)}`;
   const backupFile = unhex(header[1]);
   const stat = fromStat(path, header.slice(3), path);
   stat.sha256 = header[2];
-  return { stat, sha256: stat.sha256, backupFile, ...(opts.validate ? { validated: { stdout: res.stdout.slice(0, at), stderr: res.stderr } } : {}) };
+  return { stat, sha256: stat.sha256, backupFile, ...(validate ? { validated: { stdout: res.stdout.slice(0, at), stderr: res.stderr } } : {}) };
 }
 
 /**
@@ -532,6 +551,77 @@ if [ "$backup" = 1 ] && [ -e "$p" ]; then bk "$p" || die 9 "cannot back up $p (n
 mv -fT -- "$t" "$p" || die 10 "cannot rename $t to $p"
 trap - EXIT
 hx "$b"; printf 'NMWRITE1 %s %s %s\\n' "$r" "$sha" "$st"
+`);
+
+/** probeAndWrite's write: the content, the write's options, and whether a regular file already there may be replaced. */
+export interface WriteIfDifferent {
+  content: Buffer;
+  /** As writeFileAtomic's; `expectSha` is the probe's (what the file held when the same script read it). */
+  opts: Omit<WriteOptions, 'expectSha' | 'sourcePath' | 'sourceSha256' | 'sourceSize' | 'keepTimes'>;
+  /** false: write only when nothing is at the path (copy's force: false). */
+  replace: boolean;
+}
+
+/** What probeAndWrite did: the probe (the file before), and the write's outcome when the host wrote. */
+export interface ProbedWrite {
+  probe: FileProbe;
+  /** Present when the host attempted the write: its result, or the error writeFileAtomic would have thrown. */
+  written?: { result: WriteResult } | { error: unknown };
+}
+
+/**
+ * One exec for a file that is probed and then, most often, written: probe `path` as probeFile does
+ * (compareSha = the content's sha256, no content back), and in the same script, when the answer is
+ * one the caller's plan certainly writes on (no symlink at `path`; nothing there and its directory
+ * present, or a regular file whose sha256 differs and `replace`), write the content as writeFileAtomic
+ * does, compare-and-swap against the sha256 just read. Anything else (a symlink, a directory, a
+ * missing parent, the same content) is left to the caller, with the probe, as before: the host
+ * writes only where the caller's plan would. Not for check mode, saved plans, or --diff.
+ */
+export async function probeAndWrite(
+  shell: RemoteShell,
+  path: string,
+  opts: Omit<ProbeOptions, 'compareSha' | 'wantContent' | 'extra' | 'largeOutput' | 'checksum'>,
+  w: WriteIfDifferent,
+): Promise<ProbedWrite> {
+  const sum = sha256(w.content);
+  // No `expectSha` here: WIF_BODY sets $expect from the probe's answer.
+  const ws = writeScript(path, w.content, w.opts);
+  const script = sh`follow=${opts.follow ? 1 : 0}; wantsha=1; sumcmd=sha256sum; cmp=${sum}; want=none; max=-1; sedef=${opts.selinuxDefault ? 1 : 0}; repl=${w.replace ? 1 : 0}
+${ws.vars}${raw(PRELUDE)}pr=$(
+${raw(PROBE_BODY)}) || { r=$?; printf '%s\n' "$pr" >&2; exit "$r"; }
+${raw(WIF_BODY)}${raw(WRITE_BODY)}`;
+  let res: ExecResult;
+  try {
+    res = await shell.exec(script, ws.stdin);
+  } catch (e) {
+    throw interruptedWrite(e, path, ws.size, ws.sum);
+  }
+  const lines = res.stdout.split('\n');
+  if (!lines[0].startsWith('NMPROBE1 ')) throw failure('cannot read', path, res);
+  const probe = parseProbeHeader(path, lines[0].split(' '), 'sha256');
+  noteBasis(shell, `file ${path}`, probeFingerprint(probe));
+  if (lines[1] !== 'NMWIF') {
+    if (res.rc !== 0) throw failure('cannot read', path, res);
+    return { probe };
+  }
+  try {
+    return { probe, written: { result: writeOutcome({ ...res, stdout: lines.slice(2).join('\n') }, path, w.opts.validate !== undefined) } };
+  } catch (error) {
+    return { probe, written: { error } };
+  }
+}
+
+// After the probe ($pr, its header line): print it, then go on to the write (WRITE_BODY) only when the
+// caller's plan writes on this answer: fields as probeAndWrite's parser reads them, 8 = st_mode in hex.
+const WIF_BODY = shellLibrary(`printf '%s\\n' "$pr"
+set -f; set -- $pr; set +f
+case $2 in
+  absent) [ "$3" = - ] && [ "$5" = 1 ] || exit 0; expect=absent ;;
+  present) [ "$3" = - ] && [ "$repl" = 1 ] && [ "$5" != "$cmp" ] || exit 0; case $8 in 8???) ;; *) exit 0 ;; esac; expect=$5 ;;
+  *) exit 0 ;;
+esac
+echo NMWIF
 `);
 
 /** For callers that build their own scripts around the same stat fields. */

@@ -8,6 +8,7 @@
  */
 
 const bodies = new Map<string, number>();
+const wire = new Map<string, string>();
 /** `bodies` longest first (one may contain another); bodies are registered at module load, looked up per command. */
 let longestFirst: [string, number][] = [];
 
@@ -24,4 +25,38 @@ export function shellLibrary(text: string): string {
 /** The registered bodies, longest first, with their ids. */
 export function libraryBodies(): readonly [string, number][] {
   return longestFirst;
+}
+
+/**
+ * What a persistent shell stores for `body`: the body without its comment lines (a line whose first
+ * non-blank character is `#` outside any quote), which the server would read byte by byte for nothing.
+ * A body with a here-document (`<<` outside quotes) is sent whole.
+ */
+export function wireText(body: string): string {
+  let w = wire.get(body);
+  if (w === undefined) wire.set(body, (w = stripCommentLines(body)));
+  return w;
+}
+
+/** Exported for tests: `text` without its whole-line comments, or unchanged when it has a here-document. */
+export function stripCommentLines(text: string): string {
+  const kept: string[] = [];
+  let quote: "'" | '"' | undefined;
+  for (const line of text.split('\n')) {
+    if (quote === undefined && /^[ \t]*#/.test(line)) continue;
+    kept.push(line);
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (quote === "'") {
+        if (c === "'") quote = undefined;
+      } else if (c === '\\') i++;
+      else if (quote === '"') {
+        if (c === '"') quote = undefined;
+      } else if (c === "'" || c === '"') quote = c;
+      else if (c === '<' && line[i + 1] === '<') return text;
+      // A comment after code: the rest of the line is not shell (its quotes are not quotes).
+      else if (c === '#' && (i === 0 || /[ \t;&|()]/.test(line[i - 1]))) break;
+    }
+  }
+  return kept.join('\n');
 }

@@ -21,7 +21,7 @@ import { BecomeError, SudoDialog, needsPassword, sudoCommand } from './become.js
 import { appendKnownHost, checkHostKey, fingerprint, keyTypeOf, knownHostsName, knownKeyTypes, readKnownHosts } from './known-hosts.js';
 import { Semaphore } from './semaphore.js';
 import { FileSink } from './file-sink.js';
-import { MAX_SPOOLED_STDIN, PersistentShell, SHELL_SERVER, ShellEnded } from './persistent-shell.js';
+import { directScriptProblem, MAX_SPOOLED_STDIN, PersistentShell, SHELL_SERVER, ShellEnded } from './persistent-shell.js';
 import { traceRemote } from './trace.js';
 
 const { Client } = ssh2;
@@ -356,7 +356,12 @@ export class SshConnection implements HostConnection {
 
   exec(command: string | { toString(): string }, opts: ExecOptions = {}, become?: BecomeSpec): Promise<ExecResult> {
     traceRemote({ host: this.hostName, kind: 'command', as: become?.user ?? '', text: String(command) });
-    if (opts.timeoutSec === undefined) return this.route(String(command), opts, become);
+    if (opts.timeoutSec === undefined) {
+      // Any such command may run in a persistent shell's direct mode: refused here, shell busy or not, so a test finds it.
+      const problem = directScriptProblem(String(command));
+      if (problem) return Promise.reject(new Error(`nodemend bug: ${problem}`));
+      return this.route(String(command), opts, become);
+    }
     this.timedAs.set(become?.user ?? '', become);
     this.timedInFlight++;
     return this.route(`# nodemend-cmd ${this.marker}\n${String(command)}`, opts, become).finally(() => this.timedInFlight--);

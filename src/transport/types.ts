@@ -8,7 +8,7 @@ export interface ExecOptions {
   /**
    * Kill the remote command after this many seconds (enforced remotely with timeout(1)); the
    * command then runs in an `sh -c` of its own. Without it (nodemend's own scripts) it runs in a
-   * subshell of the persistent shell, where `$$` and `$PPID` are that shell's: never signal `$$`.
+   * subshell of the persistent shell, where `$$` and `$PPID` are that shell's: `$$` only inside a file name (exec refuses other uses).
    */
   timeoutSec?: number;
   /** Working directory on the host. */

@@ -3,8 +3,8 @@
  * ansible/ansible stable-2.14, see its README) through ansible-playbook 2.14 and nodemend on node41, as
  * test/fleet/ansible-targets.test.ts runs lineinfile, blockinfile, replace and file (describeTarget,
  * test/setup/ansible-targets.ts): Ansible passes it unedited; `nodemend validate` refuses exactly its two
- * expected failures at load (left out of nodemend's run, `refused`); nodemend passes the rest but for check_mode.yml
- * (`notYet`: its second --check copy onto a directory holding links), every row ending as in Ansible. (Its
+ * expected failures at load (left out of nodemend's run, `refused`); nodemend passes the rest, check_mode.yml's
+ * copies of a directory holding links to directories included, every row ending as in Ansible. (Its
  * `remote_user:` keywords log in as the user main.yml creates only where the inventory sets no user: here
  * both tools log in as ops, as ansible_user outranks the keyword.)
  */
@@ -90,14 +90,6 @@ const COPY: Target = {
       errors: ['roles/copy/tasks/tests.yml:283:3: missing required key "dest" in module "copy": expected a string'],
       kind: 'refused',
       why: 'a copy without its required dest is bad input: refused when the playbook loads, not when the task runs (the debug and assert after read its result)',
-    },
-    {
-      file: 'check_mode.yml',
-      line: 1,
-      task: "check_mode - Create another clean copy of 'subdir' not messed with by previous tests (check_mode)",
-      ansibleRows: 22,
-      kind: 'notYet',
-      why: "the file is one block; its first --check copy of checkmode_subdir/ (holding the role's link to itself) now passes, but the same --check copy onto the directory it made (check_mode.yml:69) is refused by nodemend (links where dest has a directory: subdir1/circles, subdir1/subdir3) where 2.14 reports ok",
     },
   ],
 };

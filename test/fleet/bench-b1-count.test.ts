@@ -10,7 +10,7 @@
  * Host: node2 (transport's, per the table in test/setup/fleet.ts); unique paths only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,14 +35,28 @@ const work = workDir('b1-count');
  * probe's shell, not `cat`; no chown when the file and the temp file are both the user's and group's).
  * The persistent shell's closing `rm -rf` falls inside the counted session in some runs only: +1
  * on the first run then. Shell bytes: 14.8 / 5.4 KB (the probe body, sent once, grew by ~0.4 KB).
- * Budgets: those counts exactly, bytes +5 %. NM_B1_EXECS=1 prints the programs and commands.
+ * h22d: 17 / 12 commands (copy's and template's probe writes the file in the same script:
+ * probeAndWrite), 44 / 25 processes (root's `id` read once per run), 13.1 / 10.4 KB (library bodies
+ * stored without comment lines; a rerun now stores the write body too, which its copies carry unused).
+ * Budgets: those counts exactly (+1 for the closing `rm -rf`), bytes +5 %. NM_B1_EXECS=1 prints the programs and commands.
  */
 const BUDGET = {
-  first: { commands: 20, channels: 1, shellBytes: 15_550, processes: 46 },
-  rerun: { commands: 12, channels: 1, shellBytes: 5_640, processes: 26 },
+  first: { commands: 17, channels: 1, shellBytes: 13_800, processes: 45 },
+  rerun: { commands: 12, channels: 1, shellBytes: 10_890, processes: 26 },
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The straces this file started and not yet seen exit. A run that times out never reaches
+ * hostProcesses' finally: afterAll (and, last, this process's exit) stops them, so no strace stays
+ * attached to the host's sshd (the next count's own strace could not attach).
+ */
+const tracers = new Set<ChildProcess>();
+const stopTracer = (st: ChildProcess): void => {
+  if (st.exitCode === null && st.signalCode === null) st.kill('SIGKILL');
+};
+process.once('exit', () => tracers.forEach(stopTracer));
 
 /**
  * The processes the host starts for `fn`'s run: strace follows the host's sshd listener; the run's
@@ -55,13 +69,14 @@ async function hostProcesses(fn: () => Promise<void>): Promise<{ processes: numb
   const out = join(work, `strace-${randomBytes(3).toString('hex')}.txt`);
   // The host runs in a PID namespace: --pidns-translation adds each new process's pid as seen here.
   const st = spawn('strace', ['-f', '-q', '--pidns-translation', '-s', '120', '-e', 'trace=execve,clone,clone3,fork,vfork', '-o', out, '-p', listener], { stdio: 'ignore' });
-  const exited = new Promise((r) => st.on('exit', r));
+  tracers.add(st);
+  const exited = new Promise((r) => st.on('exit', r)).then(() => tracers.delete(st));
   const tracer = () => /^TracerPid:\s+(\d+)/m.exec(readFileSync(`/proc/${listener}/status`, 'utf8'))?.[1];
-  for (let i = 0; i < 200 && tracer() === '0'; i++) await sleep(50);
-  // Only this strace: another one still attached (a run killed mid-way) would keep this one out.
-  expect(tracer(), `strace (pid ${st.pid}) attached to the host's sshd (pid ${listener})`).toBe(String(st.pid));
   let parse = () => ({ session: undefined as string | undefined, execs: [] as string[], ended: false });
   try {
+    for (let i = 0; i < 200 && tracer() === '0'; i++) await sleep(50);
+    // Only this strace: another one still attached (a run killed mid-way) would keep this one out.
+    expect(tracer(), `strace (pid ${st.pid}) attached to the host's sshd (pid ${listener})`).toBe(String(st.pid));
     await fn();
     parse = () => {
       const lines = existsSync(out) ? readFileSync(out, 'utf8').split('\n') : [];
@@ -139,7 +154,11 @@ describe('B1 per-host cost, counted', () => {
     playbook = writeWorkload('nodemend', join(work, 'b1'), { root: remote, grub: `${remote}/grub` });
     inventory = writeInventory(work, [HOST]);
   });
-  afterAll(() => {
+  afterAll(async () => {
+    // A run that timed out left its strace attached: stop it before anything else.
+    const left = [...tracers];
+    left.forEach(stopTracer);
+    await Promise.all(left.filter((st) => st.exitCode === null && st.signalCode === null).map((st) => new Promise((r) => st.once('exit', r))));
     rmSync(join(hostRoot(HOST), remote), { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
   });

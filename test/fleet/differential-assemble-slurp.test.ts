@@ -11,7 +11,10 @@
  * check mode); nodemend predicts the run (README "Choices"): asserted.
  * In the same playbook, slurp's failures (2.14.18's modules/slurp.py: "file not found", "source is a
  * directory and must be a file", "file is not readable" as a become user, "unable to slurp file") in
- * check, run and rerun.
+ * check, run and rerun, and what it reads of a path that is not a regular file (slurp.py's open() and
+ * read()): /dev/null's nothing, a fifo's bytes once a writer opens it (a writer is started in the
+ * background first; the task's `timeout:` ends a wait that would otherwise never end, in both
+ * tools), a unix socket's ENXIO.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES, sameKeys } from '../setup/ansible-differential.js';
@@ -179,6 +182,25 @@ const slurp = d.case("slurp's failures in slurp.py's words", {
       slurp: { src: "{{ dir }}/open" }
       become_user: nobody
       register: s_ok
+    - name: a character device
+      slurp: { src: /dev/null }
+      register: s_devnull
+    - name: a unix socket
+      shell: { cmd: "[ -S sock ] || python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind(\\"sock\\")'", chdir: "{{ dir }}" }
+      check_mode: false
+      changed_when: false
+    - name: a socket
+      slurp: { src: "{{ dir }}/sock" }
+      register: s_socket
+      ignore_errors: true
+    - name: a fifo and a writer that opens it in the background (given up after a minute)
+      shell: { cmd: "[ -p fifo ] || mkfifo fifo; (timeout 60 sh -c 'sleep 1; printf \\"through the fifo\\\\n\\" > fifo' &) >/dev/null 2>&1 </dev/null", chdir: "{{ dir }}" }
+      check_mode: false
+      changed_when: false
+    - name: a fifo
+      slurp: { src: "{{ dir }}/fifo" }
+      timeout: 30
+      register: s_fifo
     - name: match and search read a result, a list, a bool as Python's str() of it
       debug:
         msg: "{{ [s_notdir is search('unable to slurp file'), s_notdir is match('unable'), ['x'] is match('x'), ['x'] is search('x'), true is search('^True$')] }}"
@@ -189,11 +211,18 @@ const slurp = d.case("slurp's failures in slurp.py's words", {
 beforeAll(() => d.run(), 900_000);
 
 describe.each(MODES)('slurp, %s', (mode) => {
-  it.each(['s_missing', 's_dir', 's_notdir', 's_unreadable', 's_closed', 's_ok', 's_tests'])('%s: the same result', (reg) => {
+  it.each(['s_missing', 's_dir', 's_notdir', 's_unreadable', 's_closed', 's_ok', 's_tests', 's_devnull', 's_socket', 's_fifo'])('%s: the same result', (reg) => {
     const [n, a] = sameKeys(slurp.nodemend[mode].registered[reg], slurp.ansible[mode].registered[reg], ['changed', 'failed', 'msg', 'content', 'encoding', 'source']);
     expect(n).toEqual(a);
   });
   it('the same changed flags', () => expect(slurp.nodemend[mode].changed).toEqual(slurp.ansible[mode].changed));
+  // What Ansible reads, so the comparisons above cannot pass on two wrong answers.
+  it('Ansible: /dev/null is empty, a fifo gives what its writer sent, a socket fails with ENXIO', () => {
+    const r = slurp.ansible[mode].registered;
+    expect(r.s_devnull).toMatchObject({ content: '', encoding: 'base64', source: '/dev/null' });
+    expect(Buffer.from(r.s_fifo.content, 'base64').toString()).toBe('through the fifo\n');
+    expect(r.s_socket).toMatchObject({ failed: true, msg: "unable to slurp file: [Errno 6] No such device or address: '<dir>/sock'" });
+  });
 });
 
 const REMOTE_REGS = ['r_all', 'r_re', 'r_delim', 'r_mode', 'r_backup'];

@@ -1,7 +1,7 @@
 /**
  * `file`'s modification_time / access_time where 2.14 does something a user might not expect,
  * through ansible-playbook 2.14 and nodemend on the same host (node23, HOSTS.ansibleModules; paths
- * /tmp/nmdiff-h21h-ftimes-*). 2.14's ensure_directory sets the times of the whole path after making
+ * /tmp/nmdiff-h22b-ftimes-*). 2.14's ensure_directory sets the times of the whole path after making
  * each missing level (update_timestamp_for_file), so a new directory more than one level deep fails
  * once its first level is made: a rerun makes the next. Compared: files, registered results and
  * changed flags in check, run and rerun.
@@ -9,7 +9,10 @@
  * With `recurse`, 2.14's recursive_set_attributes gives the times to every entry (update_timestamp_for_file,
  * whose os.stat and os.utime follow a link: a link's final target gets them with or without `follow`,
  * and a link that leads nowhere fails the task). Without `state` on an existing link (or a file with
- * several links) ensure_symlink (ensure_hardlink) sets them on the final target (the inode). The
+ * several links) ensure_symlink (ensure_hardlink) sets them on the final target (the inode); so
+ * they do with `state: link` (once the link is made, on src's final target; 2.14's check run compares
+ * them with what the path leads to now) and `state: hard` (the inode; a symlink replaced with follow:
+ * where it led, file.py having followed it first), and `state: absent` ignores them. The
  * times are compared through a listing (`find -L`: a link reads as its target): every path is given
  * old times (1e9) once, before the first run, so a time reads `old`, `new` (a fraction: now) or a
  * whole second set.
@@ -19,7 +22,7 @@ import { differential, MODES } from '../setup/ansible-differential.js';
 import { itsSameAsAnsible } from '../setup/differential-same.js';
 import { HOSTS } from '../setup/fleet.js';
 
-const d = differential(HOSTS.ansibleModules[0], 'h21h-ftimes');
+const d = differential(HOSTS.ansibleModules[0], 'h22b-ftimes');
 
 /** Old times on every path of the case, once (check mode's run leaves them for the run and rerun); `more` runs first. */
 const oldTimes = (more = '') => `
@@ -30,7 +33,7 @@ const oldTimes = (more = '') => `
 /** The times of every path (a link: its target's), registered as \`times\`. */
 const listTimes = `
     - name: the times
-      shell: { cmd: "find -L . -mindepth 1 ! -name marker -printf '%P %T@ %A@\\n' | sort", chdir: "{{ dir }}" }
+      shell: { cmd: "find -L . -mindepth 1 ! -name 'marker*' -printf '%P %T@ %A@\\n' | sort", chdir: "{{ dir }}" }
       check_mode: false
       changed_when: false
       failed_when: false
@@ -107,6 +110,66 @@ ${listTimes}
   files: { l: { link: 'lt' }, lt: 'lt\n', lnf: { link: 'lt2' }, lt2: 'lt2\n', dang: { link: 'nowhere' }, h: 'h\n' },
 });
 
+const states = d.case('file times with state link, hard and absent', {
+  tasks: `${oldTimes('ln kht kh && ')}
+    - name: other old times on what the replaced links led to and the replaced file
+      shell: { cmd: "touch -d @1000000100 rlold shold fh && touch marker-2", chdir: "{{ dir }}", creates: "{{ dir }}/marker-2" }
+      check_mode: false
+      changed_when: false
+    - name: a new link with a time
+      file: { path: "{{ dir }}/nl", src: nlt, state: link, modification_time: ${T}, access_time: preserve }
+      register: k_new
+    - name: a link re-pointed with a time
+      file: { path: "{{ dir }}/rl", src: rlnew, state: link, modification_time: ${T}, access_time: preserve }
+      register: k_repoint
+    - name: a new link without follow with a time
+      file: { path: "{{ dir }}/nfl", src: nflt, state: link, follow: false, modification_time: ${T}, access_time: preserve }
+      register: k_nofollow
+    - name: a link kept, both times now
+      file: { path: "{{ dir }}/kl", src: klt, state: link, modification_time: now, access_time: now }
+      register: k_now
+    - name: a link kept, times preserved
+      file: { path: "{{ dir }}/kl", src: klt, state: link, modification_time: preserve, access_time: preserve }
+      register: k_preserve
+    - name: a new link to nothing with a time
+      file: { path: "{{ dir }}/dl", src: nowhere, state: link, force: true, modification_time: ${T} }
+      register: k_dangling
+    - name: a new hard link with a time
+      file: { path: "{{ dir }}/nh", src: "{{ dir }}/nht", state: hard, modification_time: ${T}, access_time: preserve }
+      register: h_new
+    - name: a file replaced by a hard link with a time
+      file: { path: "{{ dir }}/fh", src: "{{ dir }}/fht", state: hard, force: true, modification_time: ${T}, access_time: preserve }
+      register: h_force
+    - name: a symlink replaced by a hard link with a time
+      file: { path: "{{ dir }}/sh", src: "{{ dir }}/sht", state: hard, modification_time: ${T}, access_time: preserve }
+      register: h_symlink
+    - name: a hard link kept, both times now
+      file: { path: "{{ dir }}/kh", src: "{{ dir }}/kht", state: hard, modification_time: now, access_time: now }
+      register: h_now
+    - name: absent with times
+      file: { path: "{{ dir }}/gone", state: absent, modification_time: "not a time", access_time: now }
+      register: a_absent
+${listTimes}
+  `,
+  files: {
+    nlt: 'nlt\n',
+    rl: { link: 'rlold' },
+    rlold: 'rlold\n',
+    rlnew: 'rlnew\n',
+    nflt: 'nflt\n',
+    kl: { link: 'klt' },
+    klt: 'klt\n',
+    nht: 'nht\n',
+    fh: 'fh\n',
+    fht: 'fht\n',
+    sh: { link: 'shold' },
+    shold: 'shold\n',
+    sht: 'sht\n',
+    kht: 'kht\n',
+    gone: 'gone\n',
+  },
+});
+
 const dangling = d.case('file times over a link that leads nowhere', {
   tasks: `${oldTimes()}
     - name: recurse with a time over a tree holding a dangling link
@@ -117,6 +180,10 @@ const dangling = d.case('file times over a link that leads nowhere', {
       file: { path: "{{ dir }}/dl", follow: false, modification_time: ${T}, access_time: preserve }
       ignore_errors: true
       register: t_link
+    - name: a new link to nothing without follow with a time
+      file: { path: "{{ dir }}/nd", src: nowhere, state: link, force: true, follow: false, modification_time: ${T}, access_time: preserve }
+      ignore_errors: true
+      register: t_new
 ${listTimes}
   `,
   // The tree holds the link alone: which entries 2.14's walk meets before it is readdir's order.
@@ -145,7 +212,7 @@ function timesView(value: any, name: string) {
         .join(' '),
     );
   // A link that leads nowhere with follow: Ansible warns, nodemend skips it silently (README, `file` `state: link`).
-  const r = name === 'l_dangling' ? { ...value, warnings: undefined } : { ...value };
+  const r = name === 'l_dangling' || name === 'k_dangling' ? { ...value, warnings: undefined } : { ...value };
   // nodemend's own msg on a success (Ansible's file says none).
   if (!r.failed) delete r.msg;
   if (!r.diff) return r;
@@ -156,7 +223,36 @@ function timesView(value: any, name: string) {
 const mtimes = (r: any): string[] => (r.stdout_lines as string[]).map((l) => `${l.split(' ')[0]} ${when(l.split(' ')[1])}`);
 
 describe.each(MODES)('%s', (mode) => {
-  itsSameAsAnsible(mode, [tree, links], { registered: { view: timesView } });
+  itsSameAsAnsible(mode, [tree, links, states], { registered: { view: timesView } });
+
+  it("Ansible: state link and hard set the times on the link's final target (a replaced symlink's, with hard), absent ignores them", () => {
+    const a = states.ansible[mode];
+    const lines = mtimes(a.registered.times);
+    const set = mode === 'check' ? 'old' : 'at 1644329640';
+    expect(lines).toEqual(expect.arrayContaining([`nlt ${set}`, `rlnew ${set}`, `nflt ${set}`, `nht ${set}`, `fht ${set}`, 'rlold at 1000000100', `klt ${mode === 'check' ? 'old' : 'new'}`]));
+    // The symlink's old target got the time, not the inode linked; the rerun (a hard link kept) gives it that inode.
+    expect(lines).toEqual(expect.arrayContaining([`shold ${mode === 'check' ? 'at 1000000100' : set}`, `sht ${mode === 'rerun' ? set : 'old'}`]));
+    expect(lines.some((l) => l.startsWith('gone '))).toBe(mode === 'check');
+    expect(a.changed).toMatchObject({
+      'a new link with a time': mode !== 'rerun',
+      'a link re-pointed with a time': mode !== 'rerun',
+      'a new link without follow with a time': mode !== 'rerun',
+      'a link kept, both times now': true,
+      'a link kept, times preserved': false,
+      'a new link to nothing with a time': mode !== 'rerun',
+      'a new hard link with a time': mode !== 'rerun',
+      'a file replaced by a hard link with a time': mode !== 'rerun',
+      'a symlink replaced by a hard link with a time': true,
+      'a hard link kept, both times now': true,
+      'absent with times': mode !== 'rerun',
+    });
+    // Its check run makes no link: the times compared are what the path leads to now (the old target), none for a path not there yet.
+    if (mode === 'check') {
+      expect(a.registered.k_repoint.diff.before).toMatchObject({ src: 'rlold', mtime: 1000000100 });
+      expect(a.registered.k_new.diff.before.mtime).toBeUndefined();
+    }
+    if (mode === 'run') expect(a.registered.k_repoint.diff.before).toMatchObject({ src: 'rlold', mtime: 1e9 });
+  });
 
   // What Ansible does, so the comparisons cannot pass on two wrong answers.
   it("Ansible: every entry gets the time, a link's target too (with or without follow); now changes every run", () => {
@@ -197,6 +293,22 @@ describe.each(MODES)('%s', (mode) => {
       n.output,
     ).toEqual(al.filter((l) => !l.startsWith('bad ')));
     expect(n.files).toEqual(a.files);
+  });
+
+  it('a new link to nothing without follow with a time: 2.14 makes it, then fails; in --check nodemend fails too (README "Choices")', () => {
+    const [n, a] = [dangling.nodemend[mode], dangling.ansible[mode]];
+    const failure = { changed: false, failed: true, msg: "Error while updating modification or access time: [Errno 2] No such file or directory: b'<dir>/nd'", path: '<dir>/nd' };
+    expect(n.registered.t_new, n.output).toEqual(failure);
+    if (mode === 'check') expect(a.registered.t_new).toMatchObject({ changed: true, dest: '<dir>/nd', src: 'nowhere' });
+    else expect(a.registered.t_new).toEqual(failure);
+    expect([n.files.nd, a.files.nd]).toEqual(
+      mode === 'check'
+        ? [undefined, undefined]
+        : [
+            { type: 'link', target: 'nowhere' },
+            { type: 'link', target: 'nowhere' },
+          ],
+    );
   });
 
   it('a time on a dangling link without follow fails, in --check too in nodemend (README "Choices")', () => {

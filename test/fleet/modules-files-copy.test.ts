@@ -202,10 +202,10 @@ describe('template', () => {
     expect((await hx.run(template, args, { check: true })).changed).toBe(true);
   });
 
-  it('into a directory drops the template suffix; a missing template fails', async () => {
+  it("into a directory keeps the template's name, suffix and all (as 2.14); a missing template fails", async () => {
     writeFileSync(join(local, 'site.conf.hbs'), 'x');
     const r = await hx.run(template, { src: 'site.conf.hbs', dest: `${dir}/` });
-    expect(r.result.dest).toBe(`${dir}/site.conf`);
+    expect(r.result.dest).toBe(`${dir}/site.conf.hbs`);
     await expect(hx.run(template, { src: 'missing.hbs', dest: `${dir}/m` })).rejects.toThrow(/could not find template/);
   });
 });

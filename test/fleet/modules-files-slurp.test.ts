@@ -38,4 +38,9 @@ describe('slurp', () => {
     const want = /^.*\/big is 16777217 bytes, over slurp's limit of 16 MiB \(16777216 bytes\): .* use fetch/;
     for (const check of [true, false]) await expect(hx.run(slurp, { src: `${dir}/big` }, { check })).rejects.toThrow(want);
   });
+
+  it('reads a device as slurp.py does: /dev/null empty, one that never ends failed at the limit (README "Choices")', async () => {
+    expect((await hx.run(slurp, { src: '/dev/null' })).result).toEqual({ content: '', encoding: 'base64', source: '/dev/null' });
+    await expect(hx.run(slurp, { src: '/dev/zero' })).rejects.toThrow(/^\/dev\/zero is more than 16777216 bytes, over slurp's limit of 16 MiB/);
+  });
 });

@@ -137,7 +137,7 @@ describe('persistent shell', () => {
   it("nodemend's own scripts (no timeout) write straight to the channel; user work writes to a spool file", async () => {
     const c = await connect(target(2));
     // What the command's stdout is: the channel's pipe (no `cat` needed on the host) or a file in the shell's temp dir.
-    const stdoutOf = async (opts: { timeoutSec?: number }) => (await c.exec('readlink /proc/$$/fd/1', opts, ROOT)).stdout.trim();
+    const stdoutOf = async (opts: { timeoutSec?: number }) => (await c.exec('readlink /proc/self/fd/1', opts, ROOT)).stdout.trim();
     expect(await stdoutOf({})).toMatch(/^pipe:/);
     expect(await stdoutOf({ timeoutSec: 30 })).toMatch(/^\/tmp\/nodemend\.\w+\/o\d+$/);
     // Both keep the same semantics: stdout/stderr apart, exit code, binary bytes.

@@ -59,6 +59,8 @@ export type FileState =
   | { type: 'file'; content: string; mode: string; owner: string; group: string; nlink: number }
   | { type: 'dir'; mode: string; owner: string; group: string }
   | { type: 'link'; target: string }
+  /** A fifo, a socket or a device: never opened (a fifo's open would wait for a writer). */
+  | { type: 'fifo' | 'socket' | 'device'; mode: string; owner: string; group: string }
   | { type: 'absent' };
 
 /** What a case's `files` puts in its directory: text, or a file / directory / symlink with attributes. */
@@ -212,6 +214,7 @@ function stateOf(root: string, abs: string, users: Map<number, string>, groups: 
   const group = groups.get(st.gid) ?? String(st.gid);
   if (st.isSymbolicLink()) return { type: 'link', target: readlinkSync(join(root, abs)) };
   if (st.isDirectory()) return { type: 'dir', mode: octal(st.mode), owner, group };
+  if (!st.isFile()) return { type: st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : 'device', mode: octal(st.mode), owner, group };
   return { type: 'file', content: readFileSync(join(root, abs), 'utf8'), mode: octal(st.mode), owner, group, nlink: st.nlink };
 }
 

@@ -243,12 +243,20 @@ function applyCall(node: Node & Call & { input: Node }, def: FilterDef | TestDef
  * that is not empty is unsafe there (wrap_var): counted as a read of data, containers marked.
  */
 function runLookup(node: Node & Call & { wantList: boolean }, scope: Scope, ctx: EvalContext, reads: Reads): unknown {
-  const { args, kwargs } = callArgs(node, scope, ctx, reads);
+  // 2.14's _lookup templates the terms again (listify_lookup_plugin_terms): a template in a term's text,
+  // `lookup('file', '{{ role_path }}/x')`, is rendered in the task's scope; a term that read host data (unsafe) never is.
+  const terms = node.args.map((n) => {
+    const before = unsafeReadCount();
+    const a = evaluate(n, scope, ctx, reads);
+    const unsafe = unsafeReadCount() !== before;
+    return typeof a === 'string' && !unsafe && hasTemplate(a) ? renderLazy(a, scope, `lookup('${node.name}')`, ctx.posAt(n.start)) : a;
+  });
+  const kwargs = node.kwargs.map(([k, v]) => [k, evaluate(v, scope, ctx, reads)] as const);
   // `errors` is _lookup's own keyword (template/__init__.py pops it, default 'strict'): the plugin never sees it.
   const errors = unwrapUnsafe(kwargs.find(([k]) => k === 'errors')?.[1]);
   let ran: unknown[];
   try {
-    ran = lookupPlugin(node.name)!.run(args.map(unwrapUnsafe), Object.fromEntries(kwargs.filter(([k]) => k !== 'errors').map(([k, v]) => [k, unwrapUnsafe(v)])), scope);
+    ran = lookupPlugin(node.name)!.run(terms.map(unwrapUnsafe), Object.fromEntries(kwargs.filter(([k]) => k !== 'errors').map(([k, v]) => [k, unwrapUnsafe(v)])), scope);
   } catch (e) {
     if (e instanceof ExprValueError && !(e instanceof LookupNotYet)) {
       const message = `lookup plugin '${node.name}': ${e.message}`;

@@ -175,19 +175,23 @@ export interface CompiledTextTemplate {
  * module's trim_blocks / lstrip_blocks. Syntax errors are NodemendErrors at the file's
  * line and column; errors while rendering name the line and column of the expression.
  */
-export function compileTemplateFile(src: string, file: string, opts: { trimBlocks: boolean; lstripBlocks: boolean }): CompiledTextTemplate {
+export function compileTemplateFile(src: string, file: string, opts: { trimBlocks: boolean; lstripBlocks: boolean; newlineSequence?: string }): CompiledTextTemplate {
+  // Ansible counts the final newlines (\n only, _count_newlines_from_end) before anything else.
+  const trailingNewlines = src.length - src.replace(/\n+$/, '').length;
+  // Jinja's lexer reads \r\n, \r and \n as line breaks alike (its newline_re): \n here, newline_sequence when written.
+  if (src.includes('\r')) src = src.replace(/\r\n?/g, '\n');
   // A `#jinja2:` first line sets trim_blocks / lstrip_blocks over the module's and is not output (jinja-header.ts).
   const h = parseJinjaHeader(src, file);
   const posAt = (offset: number): SourcePos => ({ file, ...lineCol(src, offset + h.shift) });
   let t: ReturnType<typeof parseTemplate>;
   try {
-    t = parseTemplate(h.body, fileOptions({ trimBlocks: h.trimBlocks ?? opts.trimBlocks, lstripBlocks: h.lstripBlocks ?? opts.lstripBlocks }));
+    t = parseTemplate(h.body, fileOptions({ trimBlocks: h.trimBlocks ?? opts.trimBlocks, lstripBlocks: h.lstripBlocks ?? opts.lstripBlocks, newlineSequence: opts.newlineSequence }));
   } catch (e) {
     if (e instanceof ExprSyntaxError) throw new NodemendError('template', e.message, posAt(e.offset));
     throw e;
   }
-  // Ansible counts the final newlines before it drops the header line.
-  t.trailingNewlines = src.length - src.replace(/\n+$/, '').length;
+  // Counted before the header line is dropped, as Ansible does.
+  t.trailingNewlines = trailingNewlines;
   const ctx = { source: h.body, posAt };
   return { render: (scope) => renderParsed(t, scope, ctx) as string };
 }

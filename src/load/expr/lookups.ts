@@ -6,8 +6,8 @@
  * Only lookups that read the controller's variables or files, or run the operator's command on the
  * controller (pipe): nothing on a host.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { ExprValueError } from './errors.js';
@@ -149,17 +149,88 @@ function flatten(terms: unknown[]): unknown[] {
 /** A value a lookup gives only when its task runs (pipe during static checks): never turned into None by `errors=`. */
 export class LookupNotYet extends ExprValueError {}
 
-/** Set while nodemend looks at a playbook before it runs (static checks): no command runs then. */
-let commandsBarred = 0;
+/**
+ * A render scope's mark (a symbol key: copied by a spread, inherited by a child scope, never a
+ * variable name) saying no command may run while it renders: the static checks and `nodemend
+ * validate` look at a playbook before it runs. Its value collects the commands refused.
+ */
+const COMMANDS_BARRED = Symbol('commands barred');
 
-/** Run `fn` with the pipe lookup refused: a value known only by running a command is not known yet. */
-export function withoutCommands<T>(fn: () => T): T {
-  commandsBarred++;
+/** `scope` marked: a pipe lookup rendered with it (or a scope made from it) notes its command in `refused` and fails. */
+export function barCommands<T extends Record<string, unknown>>(scope: T, refused: string[] = []): T {
+  (scope as Record<symbol, unknown>)[COMMANDS_BARRED] = refused;
+  return scope;
+}
+
+/** How a pipe command ended: spawnSync's fields, which runPipeCommand gives too. */
+export interface PipeOutcome {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  error?: Error;
+}
+
+/** Where pipe.py runs a command: the loader's basedir, the playbook's directory (also for a role task). */
+const pipeCwd = (scope: Record<string, unknown>): string => String(scope.playbook_dir ?? '.');
+
+/** pipe.py's verdict on an ended command: its output less trailing whitespace, or its error. */
+function pipeOutput(cmd: string, r: PipeOutcome): string {
+  if (r.error) throw new ExprValueError(`lookup_plugin.pipe(${cmd}): ${r.error.message}`);
+  const rc = r.status ?? -(r.signal ? constants.signals[r.signal] : 1);
+  if (rc !== 0) throw new ExprValueError(`lookup_plugin.pipe(${cmd}) returned ${rc}`);
+  let out: string;
   try {
-    return fn();
-  } finally {
-    commandsBarred--;
+    out = new TextDecoder('utf-8', { fatal: true }).decode(r.stdout);
+  } catch {
+    throw new ExprValueError(`lookup_plugin.pipe(${cmd}): its output is not UTF-8 ('utf-8' codec can't decode it)`);
   }
+  return trim(out, undefined, 'end');
+}
+
+/** The command as pipe.py runs it (/bin/sh -c, empty stdin, the controller's stderr), without blocking the event loop. */
+export function runPipeCommand(cmd: string, cwd: string): Promise<PipeOutcome> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let error: Error | undefined;
+    const child = spawn('/bin/sh', ['-c', cmd], { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
+    child.on('error', (e) => (error = e));
+    child.stdin.on('error', () => {}); // a command that exits without reading its (empty) stdin
+    child.stdin.end();
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.on('close', (status, signal) => resolve({ status, signal, stdout: Buffer.concat(chunks), error }));
+  });
+}
+
+/**
+ * A render scope's record of the pipe commands its render ran asynchronously (run/scope.ts withFacts, which
+ * retries the render as it does for a fact): the render's n-th pipe call (`next`) takes `ran[n]` when that is
+ * its command, else throws CommandNeeded. Each call runs its command once, in order, as Ansible's would.
+ */
+const PIPES_RAN = Symbol('pipes ran');
+export interface PipesRan {
+  ran: { cmd: string; outcome: PipeOutcome }[];
+  next: number;
+}
+
+/** Thrown (and passed through by evaluation, as FactNeeded) when a render's `index`-th pipe call has not run yet. */
+export class CommandNeeded extends Error {
+  constructor(
+    readonly cmd: string,
+    readonly cwd: string,
+    readonly index: number,
+  ) {
+    super(`pipe command ${JSON.stringify(cmd)} is needed`);
+    this.name = 'CommandNeeded';
+  }
+}
+
+/** `scope` keeps its pipe calls' outcomes in `record` (renders retried on CommandNeeded; undefined: it runs them at once, blocking); returns the record it had. */
+export function recordPipes(scope: Record<string, unknown>, record: PipesRan | undefined): PipesRan | undefined {
+  const s = scope as Record<symbol, PipesRan | undefined>;
+  const before = s[PIPES_RAN];
+  if (record) s[PIPES_RAN] = record;
+  else delete s[PIPES_RAN];
+  return before;
 }
 
 /**
@@ -168,38 +239,144 @@ export function withoutCommands<T>(fn: () => T): T {
  * (pipe.py asks the loader, not the role path), with an empty stdin and the controller's stderr;
  * its stdout decoded as UTF-8 with the trailing whitespace stripped (str.rstrip()). A non-zero exit
  * (a signal's as Python's negative number) fails in pipe.py's words. The output is data: unsafe,
- * as every lookup result (evaluate.ts runLookup, loops.ts), never rendered as a template.
+ * as every lookup result (evaluate.ts runLookup, loops.ts), never rendered as a template. In a run's
+ * task the command runs asynchronously (PIPES_RAN); elsewhere (hosts:, serial: at load) at once.
  */
 const pipe: LookupDef = {
   run(terms, _kwargs, scope) {
     return terms.map((term) => {
       const cmd = pyStr(term);
-      if (commandsBarred) throw new LookupNotYet(`lookup_plugin.pipe(${cmd}) runs when the task runs, not before`);
-      const r = spawnSync('/bin/sh', ['-c', cmd], {
-        cwd: String(scope.playbook_dir ?? '.'),
-        input: '',
-        stdio: ['pipe', 'pipe', 'inherit'],
-        maxBuffer: Infinity,
-      });
-      if (r.error) throw new ExprValueError(`lookup_plugin.pipe(${cmd}): ${r.error.message}`);
-      const rc = r.status ?? -(r.signal ? constants.signals[r.signal] : 1);
-      if (rc !== 0) throw new ExprValueError(`lookup_plugin.pipe(${cmd}) returned ${rc}`);
-      let out: string;
-      try {
-        out = new TextDecoder('utf-8', { fatal: true }).decode(r.stdout);
-      } catch {
-        throw new ExprValueError(`lookup_plugin.pipe(${cmd}): its output is not UTF-8 ('utf-8' codec can't decode it)`);
+      const refused = (scope as Record<symbol, string[] | undefined>)[COMMANDS_BARRED];
+      if (refused) {
+        refused.push(cmd);
+        throw new LookupNotYet(`lookup_plugin.pipe(${cmd}) runs when the task runs, not before`);
       }
-      return trim(out, undefined, 'end');
+      const record = (scope as Record<symbol, PipesRan | undefined>)[PIPES_RAN];
+      if (record) {
+        const n = record.next++;
+        if (record.ran[n]?.cmd !== cmd) throw new CommandNeeded(cmd, pipeCwd(scope), n);
+        return pipeOutput(cmd, record.ran[n].outcome);
+      }
+      return pipeOutput(cmd, spawnSync('/bin/sh', ['-c', cmd], { cwd: pipeCwd(scope), input: '', stdio: ['pipe', 'pipe', 'inherit'], maxBuffer: Infinity }));
+    });
+  },
+};
+
+/** env.py: each term's first word as a controller environment variable, else the `default` option (''). */
+const env: LookupDef = {
+  run(terms, kwargs) {
+    const d = Object.hasOwn(kwargs, 'default') ? kwargs.default : '';
+    return terms.map((term) => {
+      const name = pyStr(term).trim().split(/\s+/)[0] ?? '';
+      return Object.hasOwn(process.env, name) ? process.env[name] : d;
+    });
+  },
+};
+
+/**
+ * file.py: each term a controller file found as the lookup's search path finds it (`files/` first), its text
+ * (UTF-8), less trailing whitespace (`rstrip`, default on) and leading (`lstrip`, default off).
+ */
+const file: LookupDef = {
+  run(terms, kwargs, scope) {
+    const flag = (k: string, d: boolean): boolean => (Object.hasOwn(kwargs, k) ? Boolean(kwargs[k]) : d);
+    return terms.map((term) => {
+      const path = searchFile(pyStr(term), 'files', scope);
+      if (!path) throw new ExprValueError(`could not locate file in lookup: ${pyStr(term)}`);
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(path));
+      } catch {
+        throw new ExprValueError(`${path} is not UTF-8 text ('utf-8' codec can't decode it)`);
+      }
+      if (flag('lstrip', false)) text = trim(text, undefined, 'start');
+      if (flag('rstrip', true)) text = trim(text, undefined, 'end');
+      return text;
+    });
+  },
+};
+
+/** module_utils convert_bool's boolean(value, strict=False): true only for its true values. */
+const looseBool = (v: unknown): boolean => v === true || v === 1 || (typeof v === 'string' && ['y', 'yes', 'on', '1', 'true', 't'].includes(v.toLowerCase().trim()));
+
+/** Python's `x.get('skipped', False) is not False`. */
+const isSkipped = (m: Record<string, unknown>): boolean => 'skipped' in m && m.skipped !== false;
+
+/**
+ * with_subelements as 2.14's lookup/subelements.py: each mapping of the list (a registered
+ * result's skipped items left out) paired with each element of the list at `key` (dotted for
+ * nested mappings), that list popped from the item's first element, as Ansible's `pop` does (on a
+ * copy: the variable stays whole). `skip_missing` (a loose boolean) skips a missing key, also a
+ * middle one (the next part is then looked up at the same level, as Ansible's `continue` does).
+ */
+function subelements(terms: unknown[]): unknown[] {
+  const termsError = (msg = ''): never => {
+    throw new ExprValueError(`subelements lookup expects a list of two or three items, ${msg}`);
+  };
+  // listify_lookup_plugin_terms: a string or a scalar first term is a list of it (its items then fail as no dictionary).
+  const list = isMap(terms[0]) || Array.isArray(terms[0]) ? terms[0] : [terms[0]];
+  const [, key, flags = {}] = terms;
+  if (terms.length < 2 || terms.length > 3) termsError();
+  if (typeof key !== 'string') termsError('first a dict or a list, second a string pointing to the subkey');
+  // Python's iteration of a flags value that is no dict: a string's characters, none of them a flag.
+  const flagNames = isMap(flags) ? [] : Array.isArray(flags) ? flags : typeof flags === 'string' ? [...flags] : undefined;
+  if (flagNames && !(flagNames.length > 0 ? flagNames.every((f) => f === 'skip_missing') : true)) termsError("the optional third item must be a dict with flags ['skip_missing']");
+  if (isMap(list) && isSkipped(list)) return [];
+  const parts = (key as string).split('.');
+  const skipMissing = isMap(flags) && looseBool(flags.skip_missing ?? false);
+  const out: unknown[] = [];
+  for (const elem of isMap(list) ? Object.values(list) : list) {
+    if (!isMap(elem)) throw new ExprValueError(`subelements lookup expects a dictionary, got '${pyStr(elem)}'`);
+    if (isSkipped(elem)) continue;
+    const item0: Record<string, unknown> = { ...elem };
+    let sub = item0;
+    let last = false;
+    let sublist: unknown[] = [];
+    for (const part of parts) {
+      if (part === parts[parts.length - 1]) last = true;
+      if (!(part in sub)) {
+        if (skipMissing) continue;
+        throw new ExprValueError(`could not find '${part}' key in iterated item '${pyStr(sub)}'`);
+      }
+      const v = sub[part];
+      if (!last) {
+        if (!isMap(v)) {
+          if (skipMissing) continue;
+          throw new ExprValueError(`the key ${part} should point to a dictionary, got '${pyStr(v)}'`);
+        }
+        sub = sub[part] = { ...v };
+      } else {
+        if (!Array.isArray(v)) throw new ExprValueError(`the key ${part} should point to a list, got '${pyStr(v)}'`);
+        sublist = v;
+        delete sub[part];
+      }
+    }
+    for (const s of sublist) out.push([item0, s]);
+  }
+  return out;
+}
+
+export const subelementsLookup: LookupDef = { run: (terms) => subelements(terms) };
+
+/** dict.py: each term a mapping, each of its entries as `{key, value}` (a term that is not one fails). */
+export const dictLookup: LookupDef = {
+  run(terms) {
+    return terms.flatMap((term) => {
+      if (!isMap(term)) throw new ExprValueError('with_dict expects a dict');
+      return Object.keys(term).map((key) => ({ key, value: term[key] }));
     });
   },
 };
 
 export const LOOKUPS: Record<string, LookupDef> = {
   varnames,
+  dict: dictLookup,
+  subelements: subelementsLookup,
   flattened: { run: (terms) => flatten(terms) },
   first_found: { run: (terms, kwargs, scope) => firstFound(terms, kwargs, scope) },
   pipe,
+  env,
+  file,
 };
 
 /** Lookups of a collection, by their full name (2.14 routes the short name there too). */

@@ -238,6 +238,9 @@ class TreeBuilder {
 export function parseBody(src: string, opts: TemplateOptions): Body {
   const pieces = lex(src, opts);
   whitespace(pieces, opts);
+  // Jinja's lexer writes each line break of the template's text (raw blocks too) as newline_sequence.
+  const nl = opts.newlineSequence;
+  if (nl !== undefined && nl !== '\n') for (const p of pieces) if (p.kind === 'text') p.text = p.text.replaceAll('\n', nl);
   return new TreeBuilder(pieces).body([]).body;
 }
 

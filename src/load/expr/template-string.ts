@@ -28,13 +28,20 @@ export interface TemplateOptions {
   comments: 'closed' | 'always';
   /** One `{{ expr }}` alone renders to its value (strings in playbooks), not text (files). */
   native: boolean;
+  /** Files (their text's line breaks already \n): Jinja's newline_sequence, each of the template's text (not of a value) written as it. */
+  newlineSequence?: string;
 }
 
 /** Ansible's templating of strings in playbooks and vars. */
 export const STRING_OPTIONS: TemplateOptions = { trimBlocks: true, lstripBlocks: false, comments: 'closed', native: true };
 
 /** A template file (`.j2`) with the template module's trim_blocks / lstrip_blocks. */
-export const fileOptions = (o: { trimBlocks: boolean; lstripBlocks: boolean }): TemplateOptions => ({ ...o, comments: 'always', native: false });
+export const fileOptions = (o: { trimBlocks: boolean; lstripBlocks: boolean; newlineSequence?: string }): TemplateOptions => ({
+  ...o,
+  newlineSequence: o.newlineSequence ?? '\n',
+  comments: 'always',
+  native: false,
+});
 
 export interface ParsedTemplate {
   segments: Segment[];
@@ -44,6 +51,8 @@ export interface ParsedTemplate {
   trailingNewlines: number;
   /** Strings in playbooks: the rendered text may become a value again, as Ansible's (ansible-types.ts). */
   convert: boolean;
+  /** What the missing final newlines are added as (do_template: the environment's newline_sequence). */
+  newline: string;
 }
 
 const COMMENT_IN_STRING = /(?<!\$)\{#[\s\S]*?#\}/;
@@ -59,13 +68,13 @@ export function parseTemplate(src: string, opts: TemplateOptions = STRING_OPTION
   const exprs = segments.filter((s) => 'node' in s);
   const onlySpace = segments.every((s) => 'node' in s || ('text' in s && s.text.trim() === ''));
   const native = opts.native && exprs.length === 1 && onlySpace && 'node' in exprs[0] ? exprs[0].node : undefined;
-  return { segments, native, trailingNewlines, convert: opts.native };
+  return { segments, native, trailingNewlines, convert: opts.native, newline: opts.newlineSequence ?? '\n' };
 }
 
 /** Ansible's preserve_trailing_newlines: as many final newlines as the source had. */
-function withNewlines(out: string, want: number): string {
+function withNewlines(out: string, want: number, newline: string): string {
   const have = out.length - out.replace(/\n+$/, '').length;
-  return have < want ? out + '\n'.repeat(want - have) : out;
+  return have < want ? out + newline.repeat(want - have) : out;
 }
 
 /** `reads`: the reading evaluation's record, when a variable's value is rendered as it is read (renderLazy). */
@@ -84,8 +93,8 @@ export function renderParsed(t: ParsedTemplate, scope: Record<string, unknown>, 
     out = t.convert ? fromTemplateText(text) : text;
   }
   // Text keeps the source's final newlines (Ansible's preserve_trailing_newlines); a value has none.
-  if (typeof out === 'string') return withNewlines(out, t.trailingNewlines);
-  if (out instanceof UnsafeText) return new UnsafeText(withNewlines(out.text, t.trailingNewlines));
+  if (typeof out === 'string') return withNewlines(out, t.trailingNewlines, t.newline);
+  if (out instanceof UnsafeText) return new UnsafeText(withNewlines(out.text, t.trailingNewlines, t.newline));
   return out;
 }
 

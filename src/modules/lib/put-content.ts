@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { sh } from '../../transport/quote.js';
-import { probeFile, sha256, writeFileAtomic, type FileProbe } from '../../transport/remote-file.js';
+import { probeAndWrite, probeFile, sha256, writeFileAtomic, type FileProbe, type ProbedWrite, type WriteIfDifferent } from '../../transport/remote-file.js';
+import { textInputLines } from '../../transport/persistent-shell.js';
 import { ModuleFailure, type FileDiff, type ModuleContext, type Plan } from '../types.js';
 import { ansibleAttrPair, assertOwnersExist, attrDelta, attrDiff, describeAttrs, fileWriteOptions, fixAttrsCommand, seArgs, type WantedAttrs } from './attrs.js';
 import type { SeArgs } from '../../transport/selinux-label.js';
@@ -62,6 +63,11 @@ export interface PutOptions extends WantedAttrs {
    */
   alwaysCopies?: boolean;
   /**
+   * The task is one file whose plan nothing else reads before its apply (copy of one file, template,
+   * no `attributes`): in a run (ctx.writesInPlan) its probe may write it in the same round trip (probeAndWrite).
+   */
+  writeWithProbe?: boolean;
+  /**
    * How a validate that refused the file fails ('copy' unless said), and 'assemble': modules/assemble.py's
    * words, and on a write it passed the `validation` it registers ({rc, stdout, stderr}).
    */
@@ -108,9 +114,32 @@ function ansibleDiffData(path: string, probe: FileProbe, before: Buffer | undefi
   return d;
 }
 
+/**
+ * The write a run's probe may do at once (probeAndWrite): a file the plan below writes whatever its probe
+ * says beyond what the host checks itself (no symlink; nothing there and its directory present, or a
+ * regular file with other bytes). Only small text in memory (the persistent shell reads it by builtins:
+ * a rerun that writes nothing pays no process for it) and options that do not depend on the probe
+ * (an octal or no mode, no SELinux parts, no validate); never under --diff, --check or a saved plan.
+ */
+function writeWithProbe(ctx: ModuleContext, src: PutSource, o: PutOptions, makeParents: boolean): WriteIfDifferent | undefined {
+  if (!o.writeWithProbe || !ctx.writesInPlan || ctx.check || ctx.diff || o.remoteSrc || o.alwaysCopies || o.validate !== undefined) return undefined;
+  if (!src.bytes || src.remotePath !== undefined || src.localPath !== undefined || textInputLines(src.bytes) === 0) return undefined;
+  if (Object.values(o.se ?? {}).some((v) => v !== undefined)) return undefined;
+  if (o.mode !== undefined && parseMode(o.mode).kind !== 'octal') return undefined;
+  return { content: src.bytes, opts: { ...fileWriteOptions(o, NOTHING), makeParents }, replace: o.force };
+}
+
+/** What fileWriteOptions needs of a path before its probe: nothing there. */
+const NOTHING = { exists: false, type: 'absent' } as FileProbe;
+
 /** In check mode the probe shows what earlier tasks of the run would have left at `path`. */
-async function probeDest(ctx: ModuleContext, path: string, src: PutSource, o: PutOptions): Promise<FileProbe> {
-  return plannedProbe(
+async function probeDest(ctx: ModuleContext, path: string, src: PutSource, o: PutOptions, makeParents: boolean): Promise<ProbedWrite> {
+  const w = writeWithProbe(ctx, src, o, makeParents);
+  if (w) {
+    const r = await remote(probeAndWrite(ctx.conn, path, { follow: true }, w));
+    return { ...r, probe: plannedProbe(ctx, r.probe) };
+  }
+  const probe = plannedProbe(
     ctx,
     await remote(
       probeFile(ctx.conn, path, {
@@ -124,10 +153,11 @@ async function probeDest(ctx: ModuleContext, path: string, src: PutSource, o: Pu
       }),
     ),
   );
+  return { probe };
 }
 
 /** Where the file lands: dest, or dest/<srcName> when dest is (or ends like) a directory. */
-async function resolveDest(ctx: ModuleContext, src: PutSource, o: PutOptions): Promise<{ path: string; probe: FileProbe; makeParents: boolean }> {
+async function resolveDest(ctx: ModuleContext, src: PutSource, o: PutOptions): Promise<ProbedWrite & { path: string; makeParents: boolean }> {
   const intoDir = (dir: string) => {
     if (!o.srcName)
       // action/copy.py's words (ansible-core's copy target asserts them).
@@ -136,12 +166,12 @@ async function resolveDest(ctx: ModuleContext, src: PutSource, o: PutOptions): P
   };
   if (o.dest.endsWith('/')) {
     const path = intoDir(o.dest);
-    return { path, probe: await probeDest(ctx, path, src, o), makeParents: true };
+    return { path, ...(await probeDest(ctx, path, src, o, true)), makeParents: true };
   }
-  const probe = await probeDest(ctx, o.dest, src, o);
-  if (probe.type !== 'directory') return { path: o.dest, probe, makeParents: false };
+  const first = await probeDest(ctx, o.dest, src, o, false);
+  if (first.probe.type !== 'directory') return { path: o.dest, ...first, makeParents: false };
   const path = intoDir(o.dest);
-  return { path, probe: await probeDest(ctx, path, src, o), makeParents: false };
+  return { path, ...(await probeDest(ctx, path, src, o, false)), makeParents: false };
 }
 
 /** copy's result: the sums of what was sent and dest as Ansible's exit_json describes it (add_path_info). */
@@ -150,13 +180,17 @@ function fileResult(path: string, st: FileProbe, src: PutSource): Record<string,
 }
 
 export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutOptions): Promise<Plan> {
-  const { path, probe, makeParents } = await resolveDest(ctx, src, o);
+  const { path, probe, makeParents, written } = await resolveDest(ctx, src, o);
+  // The host wrote only where the write below is planned (probeAndWrite): anything else is a bug here.
+  const wrote = (): never => {
+    throw new Error(`internal error: ${path} was written with its probe where the plan does not write it`);
+  };
   if (probe.type === 'directory') throw new ModuleFailure(`${path} is a directory`);
   if (probe.exists && probe.type !== 'file') throw new ModuleFailure(`${path} exists and is not a regular file (${probe.type})`);
   if (!probe.exists && !parentWillExist(ctx, probe.realPath, probe.parentExists) && !makeParents) {
     throw new ModuleFailure(`Destination directory ${posix.dirname(probe.realPath)} does not exist`);
   }
-  if (probe.exists && !o.force) return { changed: false, msg: KEPT_BY_FORCE, result: { dest: path } };
+  if (probe.exists && !o.force) return written ? wrote() : { changed: false, msg: KEPT_BY_FORCE, result: { dest: path } };
 
   const want: WantedAttrs = { mode: o.mode, owner: o.owner, group: o.group, se: o.se };
   const sameContent = probe.exists && probe.sha256 === src.sha256;
@@ -164,6 +198,7 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
   const target = probe.realPath;
 
   if (sameContent) {
+    if (written) wrote();
     const d = attrDelta(probe, want);
     // As Ansible's copy action: md5sum only when the content was written; the file module it then runs adds `path`.
     // remote_src: the copy module's own result, md5sum and all, dest's stat as it then is (--check: as it is).
@@ -234,6 +269,13 @@ export async function planPutContent(ctx: ModuleContext, src: PutSource, o: PutO
       diff: o.remoteSrc ? undefined : registered,
     },
     apply: async () => {
+      if (written) {
+        if (writePath !== path || JSON.stringify(writeWithProbe(ctx, src, o, makeParents)?.opts) !== JSON.stringify({ ...fileWriteOptions(o, probe), makeParents })) wrote();
+        // The error the write below would have thrown, as it would have thrown it.
+        if ('error' in written) return remote(Promise.reject(validationFailure(written.error, o.validateStyle ?? 'copy')));
+        const w = written.result;
+        return { ...fileResult(path, w.stat, src), ...(w.backupFile ? { backup_file: w.backupFile } : {}) };
+      }
       const content = src.localPath !== undefined ? { localPath: src.localPath, size: src.size, sha256: src.sha256 } : (src.bytes ?? '');
       const w = await remote(
         writeFileAtomic(ctx.conn, writePath, content, {

@@ -9,11 +9,61 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodemendError } from '../../../src/load/errors.js';
 import { compileExpression, renderDeep, renderStored } from '../../../src/load/expr/index.js';
-import { withoutCommands } from '../../../src/load/expr/lookups.js';
+import { barCommands } from '../../../src/load/expr/lookups.js';
 import { isUnsafe, UnsafeText } from '../../../src/load/expr/unsafe.js';
 import { INJECTS_AS_VARS } from '../../../src/load/expr/values.js';
 
 const ev = (src: string, sc: Record<string, unknown>): unknown => compileExpression(src).evaluate(sc);
+
+describe('lookup dict', () => {
+  // ansible-core's lookup_dict target: lookup('dict', users) | sort(attribute='key'), a non-mapping fails.
+  const users = { bob: { name: 'Bob' }, alice: { name: 'Alice', age: 21 } };
+  test.each([
+    [
+      "lookup('dict', users)",
+      [
+        { key: 'bob', value: { name: 'Bob' } },
+        { key: 'alice', value: { name: 'Alice', age: 21 } },
+      ],
+    ],
+    ["lookup('dict', users) | sort(attribute='key') | map(attribute='key') | list", ['alice', 'bob']],
+    ["lookup('ansible.builtin.dict', {'a': 1})", { key: 'a', value: 1 }],
+    ["query('dict', {'a': 1})", [{ key: 'a', value: 1 }]],
+  ])('%s', (src, want) => expect(ev(src, { users })).toEqual(want));
+  test("a term that is not a mapping fails in dict.py's words", () => {
+    expect(() => ev("lookup('dict', 1)", {})).toThrow(/with_dict expects a dict/);
+  });
+});
+
+describe("a lookup's errors=", () => {
+  // template/__init__.py `_lookup` (ansible-core's lookup_first_found target): 'ignore'/'warn' give [] to query() and None to lookup().
+  const dir = mkdtempSync(join(tmpdir(), 'nm-lookup-errors-'));
+  test.each([
+    ["q('first_found', {'files': 'nope.yaml'}, errors='ignore')", []],
+    ["lookup('first_found', {'files': 'nope.yaml'}, errors='ignore')", null],
+    ["lookup('first_found', {'files': 'nope.yaml'}, errors='warn') == None", true],
+    ["q('subelements', 9001, 'groups', errors='ignore')", []],
+  ])('%s', (src, want) => expect(ev(src, { playbook_dir: dir })).toEqual(want));
+  test("errors='strict' (the default) fails", () => {
+    expect(() => ev("lookup('first_found', {'files': 'nope.yaml'}, errors='strict')", { playbook_dir: dir })).toThrow(/No file was found/);
+  });
+});
+
+describe('lookup subelements', () => {
+  const users = [{ name: 'alice', mysql: { hosts: ['h1', 'h2'] } }];
+  test('as with_subelements, its messages in the failed task', () => {
+    expect(ev("lookup('subelements', users, 'mysql.hosts', wantlist=true)", { users })).toEqual([
+      [{ name: 'alice', mysql: {} }, 'h1'],
+      [{ name: 'alice', mysql: {} }, 'h2'],
+    ]);
+    // As 2.14 (listify first): 9001 is a list of one item, no dictionary.
+    expect(() => ev("lookup('subelements', 9001, 'groups')", {})).toThrow("subelements lookup expects a dictionary, got '9001'");
+    expect(() => ev("lookup('subelements', users, true)", { users })).toThrow(/first a dict or a list, second a string/);
+    expect(() => ev("lookup('subelements', users, 'mysql.hosts', 'wolves')", { users })).toThrow("the optional third item must be a dict with flags ['skip_missing']");
+    expect(() => ev("lookup('subelements', users, 'a', {}, 'b')", { users })).toThrow('expects a list of two or three items');
+    expect(() => ev("lookup('subelements', users, 'mysql.hosts.x')", { users })).toThrow(/should point to a dictionary/);
+  });
+});
 
 describe('lookup varnames', () => {
   const scope = { nmx_a: 1, nmx_b: 2, other: 3 };
@@ -136,12 +186,52 @@ describe('lookup pipe (2.14 plugins/lookup/pipe.py)', () => {
     expect(renderDeep('{{ x }}', sc)).toBe('rendered');
   });
 
-  test('withoutCommands (static checks before a run): refused, nothing runs', () => {
+  test('barCommands (static checks, validate): refused in the marked scope, scopes made from it and what it renders; nothing runs', () => {
     const marker = join(base, 'ran');
-    expect(() => withoutCommands(() => ev("lookup('pipe', 'touch ran')", play))).toThrow(/runs when the task runs, not before/);
+    const refused: string[] = [];
+    const barred = barCommands({ ...play, later: "{{ lookup('pipe', 'touch ran') }}" }, refused);
+    const notYet = /runs when the task runs, not before/;
+    expect(() => ev("lookup('pipe', 'touch ran')", barred)).toThrow(notYet);
+    expect(() => ev('later', barred)).toThrow(notYet);
+    expect(() => ev("lookup('pipe', 'touch ran')", { ...barred, x: 1 })).toThrow(notYet);
+    expect(() => renderDeep("{% for i in [1] %}{{ lookup('pipe', 'touch ran') }}{% endfor %}", barred)).toThrow(notYet);
+    expect(refused).toEqual(['touch ran', 'touch ran', 'touch ran', 'touch ran']);
     expect(existsSync(marker)).toBe(false);
+    // No state outside the scope: one not marked runs it.
     ev("lookup('pipe', 'touch ran')", play);
     expect(existsSync(marker)).toBe(true);
+  });
+});
+
+describe('lookup env and file (2.14 plugins/lookup/env.py, file.py)', () => {
+  const base = realpathSync(mkdtempSync(join(tmpdir(), 'nm-file-')));
+  const role = join(base, 'roles', 'r');
+  mkdirSync(join(role, 'files'), { recursive: true });
+  writeFileSync(join(role, 'files', 'f.txt'), '  in role files/ \n\n');
+  writeFileSync(join(base, 'top.txt'), 'top\n');
+  process.env.NM_LOOKUP_ENV_TEST = 'a b';
+  const inRole = { playbook_dir: base, role_path: role };
+
+  test.each([
+    // env.py: the first word of each term, the default option ('') when unset
+    ["lookup('env', 'NM_LOOKUP_ENV_TEST')", 'a b'],
+    ["lookup('env', 'NM_LOOKUP_ENV_TEST PATH')", 'a b'],
+    ["lookup('env', 'NM_LOOKUP_ENV_UNSET')", ''],
+    ["lookup('env', 'NM_LOOKUP_ENV_UNSET', default='d')", 'd'],
+    ["query('env', 'NM_LOOKUP_ENV_TEST', 'NM_LOOKUP_ENV_UNSET')", ['a b', '']],
+    // file.py: found in the role's files/ first, less trailing whitespace (rstrip on, lstrip off)
+    ["lookup('file', 'f.txt')", '  in role files/'],
+    ["lookup('file', 'f.txt', lstrip=true)", 'in role files/'],
+    ["lookup('file', 'f.txt', rstrip=false)", '  in role files/ \n\n'],
+    ["lookup('ansible.builtin.file', 'top.txt')", 'top'],
+    // 2.14's _lookup templates the terms again (listify_lookup_plugin_terms)
+    ["lookup('file', '{{ role_path }}/files/f.txt')", '  in role files/'],
+    ["lookup('env', '{{ name }}')", 'a b'],
+  ])('%s', (src, want) => expect(ev(src, { ...inRole, name: 'NM_LOOKUP_ENV_TEST' })).toEqual(want));
+
+  test("a missing file fails in file.py's words; a term from host data is not templated again", () => {
+    expect(() => ev("lookup('file', 'nope.txt')", inRole)).toThrow(/lookup plugin 'file': could not locate file in lookup: nope\.txt/);
+    expect(() => ev("lookup('file', t)", { ...inRole, t: new UnsafeText('{{ role_path }}/files/f.txt') })).toThrow(/could not locate file in lookup: \{\{ role_path \}\}/);
   });
 });
 
@@ -187,13 +277,13 @@ describe('lookup errors=', () => {
     expect(() => ev("lookup('pipe', undefined_thing, errors='ignore')", sc)).toThrow(/undefined_thing/);
   });
   test('the pipe lookup in static checks stays refused, not ignored', () => {
-    expect(() => withoutCommands(() => ev("lookup('pipe', 'true', errors='ignore')", sc))).toThrow(/runs when the task runs, not before/);
+    expect(() => ev("lookup('pipe', 'true', errors='ignore')", barCommands({ ...sc }))).toThrow(/runs when the task runs, not before/);
   });
 });
 
 describe('lookup at load time', () => {
   test.each([
-    ["lookup('env', 'HOME')", 7, "unknown lookup plugin 'env' (nodemend has: varnames, flattened, first_found, pipe)"],
+    ["lookup('password', '/dev/null')", 7, "unknown lookup plugin 'password' (nodemend has: varnames, dict, subelements, flattened, first_found, pipe, env, file)"],
     ['lookup(name)', 7, 'lookup() needs the name of a lookup plugin as a quoted string first'],
     ['f(1)', 1, "only methods can be called (x.split(','), d.items()); use a filter for anything else (x | name(args))"],
   ])('%s fails at col %i', (src, col, message) => {

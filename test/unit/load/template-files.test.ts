@@ -6,10 +6,39 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { NodemendError } from '../../../src/load/errors.js';
-import { renderTemplateFile } from '../../../src/load/template.js';
+import { utimesSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { renderTemplateFile, templateModuleVars } from '../../../src/load/template.js';
 import { loadTree, writeTree } from './load-helpers.js';
 
 const play = (src: string, extra = ''): string => `- hosts: all\n  tasks:\n    - template: { src: ${src}, dest: /tmp/x${extra} }\n`;
+
+describe("the template module's variables (2.14 generate_ansible_template_vars)", () => {
+  test('src as written, the file found, dest as given, the owner, the host, mtime as str(datetime)', async () => {
+    const dir = writeTree({
+      'templates/t.j2': '{{ template_path }}|{{ template_fullpath }}|{{ template_destpath }}|{{ template_uid }}|{{ template_host }}|{{ ansible_managed }}|{{ template_mtime }}',
+    });
+    const file = join(dir, 'templates/t.j2');
+    const mtime = new Date(2024, 0, 2, 3, 4, 5, 500); // local time, as datetime.fromtimestamp
+    utimesSync(file, mtime, mtime);
+    const out = await renderTemplateFile(file, templateModuleVars('t.j2', file, '/etc/x.conf'));
+    const owner = process.getuid?.() === 0 ? 'root' : String(out.split('|')[3]);
+    expect(out).toBe(`t.j2|${file}|/etc/x.conf|${owner}|${hostname()}|Ansible managed|2024-01-02 03:04:05.500000`);
+    expect(templateModuleVars('t.j2', file, undefined).template_destpath).toBeNull();
+    expect(String(templateModuleVars('t.j2', file, undefined).template_run_date)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?$/);
+  });
+});
+
+describe("newline_sequence (Jinja: the template text's line breaks, not a value's)", () => {
+  test('\\r\\n and \\r for the text, the trailing newlines too; a CRLF template reads as \\n', async () => {
+    const dir = writeTree({ 'templates/n.j2': 'a\nb {{ x }}\n{% if true %}\nc\n{% endif %}\n\n', 'templates/crlf.j2': 'a\r\n{% if true %}\r\nc\r\n{% endif %}\r\n' });
+    const vars = { x: 'v\nw' };
+    // Bytes as ansible-playbook 2.14 wrote them for the same templates and newline_sequence.
+    expect(await renderTemplateFile(join(dir, 'templates/n.j2'), vars, { trimBlocks: true, lstripBlocks: false, newlineSequence: '\r\n' })).toBe('a\r\nb v\nw\r\nc\r\n\r\n');
+    expect(await renderTemplateFile(join(dir, 'templates/n.j2'), vars, { trimBlocks: true, lstripBlocks: false, newlineSequence: '\r' })).toBe('a\rb v\nw\rc\r\r\r');
+    expect(await renderTemplateFile(join(dir, 'templates/crlf.j2'), vars)).toBe('a\nc\n');
+  });
+});
 
 describe('template files by kind', () => {
   test('a .j2 file renders with statements, filters and the module options', async () => {

@@ -1,10 +1,10 @@
 /** walkCopyTree: what 2.14's action/copy.py _walk_dirs lists for a controller directory. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseRemoteTree, planTreeSync, remoteTreeListing, walkCopyTree, type RemoteEntry } from '../../../src/modules/lib/copy-tree.js';
+import { parseRemoteTree, planTreeSync, remoteTreeListing, resolveIn, walkCopyTree, type RemoteEntry } from '../../../src/modules/lib/copy-tree.js';
 
 let root: string;
 let top: string;
@@ -234,5 +234,94 @@ describe('planTreeSync', () => {
     expect(into.refused).toEqual(['to-d']);
     expect(into.skipped).toEqual(['gone']);
     expect(planTreeSync(LINKED, null, 'src', true).refused).toEqual(['gone', 'to-d']);
+  });
+});
+
+describe('planTreeSync: copy_common_dirs', () => {
+  const dir = (mode = '0755', real?: string): RemoteEntry => ({ ...entry('d', mode), ...(real ? { real } : {}) });
+  const dirLink = (text: string, real: string): RemoteEntry => ({ ...entry('l', '0777'), ttype: 'd', link: text, real });
+
+  it('walks a name both sides have as a directory through links, a link back to a walked directory walked once', () => {
+    const src = new Map<string, RemoteEntry>([
+      ['', dir('0755', '/s')],
+      ['sub', dir()],
+      ['sub/circles', dirLink('../', '/s')],
+      ['sub/deep', dirLink('../other/deep', '/s/other/deep')],
+      ['other', dir()],
+      ['other/deep', dir()],
+      ['other/deep/x', entry('f', '0644', 'xx')],
+    ]);
+    const same = new Map([...src].map(([k, e]) => [k, e.real ? { ...e, real: e.real.replace(/^\/s/, '/d') } : e]));
+    const s = planTreeSync(src, same);
+    expect([s.files, s.mkdirs, s.links, s.skipped, s.refused, s.need]).toEqual([[], [], [], [], [], []]);
+    // dest's sub/deep leads to a directory that differs: written through the link's path, once.
+    const dest = new Map(same);
+    dest.set('sub/deep', dirLink('../elsewhere', '/d/elsewhere'));
+    dest.set('elsewhere', dir('0755'));
+    dest.set('elsewhere/x', entry('f', '0644', 'old'));
+    const t = planTreeSync(src, dest);
+    expect(t.files.map(([r, , m, before]) => [r, m, before])).toEqual([['sub/deep/x', '0644', 'old']]);
+  });
+
+  it('asks for a directory a link leads to outside the listings, and walks it once given', () => {
+    const src = new Map<string, RemoteEntry>([
+      ['', dir('0755', '/s')],
+      ['ext', dirLink('/x', '/x')],
+    ]);
+    const dest = new Map<string, RemoteEntry>([
+      ['', dir('0755', '/d')],
+      ['ext', dir()],
+    ]);
+    expect(planTreeSync(src, dest).need).toEqual(['/x']);
+    const ext = new Map<string, RemoteEntry>([
+      ['', dir('0755', '/x')],
+      ['n', entry('f', '0600', 'nn')],
+    ]);
+    const s = planTreeSync(src, dest, 'src', undefined, resolveIn([src, dest, ext]));
+    expect(s.need).toEqual([]);
+    expect(s.files.map(([r, , m]) => [r, m])).toEqual([['ext/n', '0600']]);
+  });
+
+  it('no deeper directory once something under a common directory differs (changed = changed or ...)', () => {
+    const src = new Map<string, RemoteEntry>([
+      ['', dir('0755', '/s')],
+      ['top', entry('f', '0644', 'tt')],
+      ['a', dir()],
+      ['a/x', entry('f', '0644', 'xx')],
+      ['a/c', dir()],
+      ['a/c/z', entry('f', '0644', 'zz')],
+      ['b', dir()],
+      ['b/y', entry('f', '0644', 'yy')],
+      ['b/c2', dir()],
+      ['b/c2/w', entry('f', '0644', 'ww')],
+    ]);
+    const dest = new Map<string, RemoteEntry>([
+      ['', dir('0755', '/d')],
+      ['a', dir()],
+      ['a/c', dir()],
+      ['b', dir()],
+      ['b/c2', dir()],
+    ]);
+    expect(planTreeSync(src, dest).files.map(([r]) => r)).toEqual(['a/x', 'b/y', 'top']);
+    // Once a level holds nothing new, the next one down is walked.
+    const after = new Map([...dest, ['a/x', src.get('a/x')!], ['b/y', src.get('b/y')!], ['top', src.get('top')!]]);
+    expect(planTreeSync(src, after).files.map(([r]) => r)).toEqual(['a/c/z']);
+  });
+});
+
+describe('remoteTreeListing: real paths', () => {
+  it("gives root's real path and, for each link to a directory, the real path of that directory (a loop: none)", () => {
+    const base = realpathSync(mkdtempSync(join(tmpdir(), 'copy-real-')));
+    mkdirSync(join(base, 'src', 'sub'), { recursive: true });
+    mkdirSync(join(base, 'out'));
+    symlinkSync('../', join(base, 'src', 'sub', 'circles'));
+    symlinkSync('../../out', join(base, 'src', 'sub', 'ext'));
+    symlinkSync('loop', join(base, 'src', 'loop'));
+    symlinkSync('src', join(base, 'via'));
+    const t = parseRemoteTree(execFileSync('sh', ['-c', remoteTreeListing(join(base, 'via')).text], { encoding: 'utf8' }));
+    expect(t.get('')?.real).toBe(join(base, 'src'));
+    expect(t.get('sub/circles')).toMatchObject({ ttype: 'd', real: join(base, 'src') });
+    expect(t.get('sub/ext')).toMatchObject({ ttype: 'd', real: join(base, 'out') });
+    expect(t.get('loop')).not.toHaveProperty('real');
   });
 });

@@ -64,6 +64,11 @@ describe('set_fact', () => {
     expect(setFact.schema.safeParse({ 'bad-name': 1 }).success).toBe(false);
     expect(setFact.schema.safeParse({ cacheable: true }).success).toBe(false);
   });
+  it('leaves a templated name to be checked once rendered (ansible-core\'s lookup_items target: set_fact: "{{ item }}=moo")', () => {
+    expect(setFact.schema.safeParse({ '{{ item }}': 'moo' }).success).toBe(true);
+    expect(setFact.schema.safeParse({ "{{ 'x' + item }}": '{{ item }}' }).success).toBe(true);
+    expect(setFact.schema.safeParse({ 'x{y}': 1 }).success).toBe(false);
+  });
 });
 
 describe('debug', () => {

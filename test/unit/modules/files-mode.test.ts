@@ -165,12 +165,9 @@ describe('recursive times', () => {
 });
 
 describe('file times and states', () => {
-  it('refuses times with state link, hard or absent (README "Choices"), takes them without state', () => {
-    for (const state of ['link', 'hard', 'absent']) {
-      const r = file.schema.safeParse({ path: '/l', src: '/t', state, modification_time: 'now' });
-      expect(r.success, state).toBe(false);
-      expect(JSON.stringify(r.error?.issues), state).toContain(`times cannot be set with state: ${state}`);
-    }
+  it('takes times with every state, as 2.14 does (link, hard: on the inode; absent: ignored), and without state', () => {
+    for (const state of ['link', 'hard']) expect(file.schema.safeParse({ path: '/l', src: '/t', state, modification_time: 'now' }).success, state).toBe(true);
+    expect(file.schema.safeParse({ path: '/l', state: 'absent', modification_time: 'now', access_time: '2022' }).success).toBe(true);
     expect(file.schema.safeParse({ path: '/l', modification_time: 'now', access_time: 'preserve' }).success).toBe(true);
     expect(file.schema.safeParse({ path: '/d', state: 'directory', recurse: true, modification_time: 'now' }).success).toBe(true);
   });

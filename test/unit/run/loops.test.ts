@@ -66,7 +66,32 @@ describe('loopItems', () => {
     expect(nested[0].h).toEqual({ ssh: ['s1', 's2'], x: 1 });
     expect(loopItems('subelements', [{ skipped: true, results: [] }, 'keys'], {})).toEqual([]);
     expect(() => loopItems('subelements', [[{ keys: 'k' }], 'keys'], {})).toThrow("the key keys should point to a list, got 'k'");
-    expect(() => loopItems('dict', [1], {})).toThrow(/expects a dict/);
+    expect(() => loopItems('dict', [1], {})).toThrow('with_dict expects a dict');
+    // dict.py: a list of mappings, each one's entries in turn.
+    expect(loopItems('dict', [{ a: 1 }, { b: 2 }], {})).toEqual([
+      { key: 'a', value: 1 },
+      { key: 'b', value: 2 },
+    ]);
+  });
+  it("together and nested as 2.14's together.py and nested.py: each row flattened one level, an empty list of lists refused", () => {
+    // Outputs of ansible-core 2.14.18's LookupModule.run for the same terms.
+    expect(loopItems('together', [[1, [2, 3]], ['a']], {})).toEqual([
+      [1, 'a'],
+      [2, 3, null],
+    ]);
+    expect(loopItems('together', [[1, 2], []], {})).toEqual([
+      [1, null],
+      [2, null],
+    ]);
+    expect(() => loopItems('together', [], {})).toThrow('with_together requires at least one element in each list');
+    expect(loopItems('nested', [[[1, 2], 3], ['y']], {})).toEqual([
+      [1, 2, 'y'],
+      [3, 'y'],
+    ]);
+    expect(loopItems('nested', [['ab', 'c']], {})).toEqual([['a', 'b'], ['c']]);
+    expect(loopItems('nested', [{ a: 1 }, ['z']], {})).toEqual([['a', 'z']]);
+    expect(() => loopItems('nested', [[1, 2]], {})).toThrow("'int' object is not iterable");
+    expect(() => loopItems('nested', [], {})).toThrow('with_nested requires at least one element in the nested list');
   });
   it('sequence: key=value, the short form, count, format, backwards', () => {
     expect(loopItems('sequence', 'start=1 end=3', {})).toEqual(['1', '2', '3']);
@@ -75,9 +100,33 @@ describe('loopItems', () => {
     // Python's %-formatting, as ansible-core's replace target uses it: format=%02x.
     expect(loopItems('sequence', 'start=9 end=11 format=%02x', {})).toEqual(['09', '0a', '0b']);
     expect(loopItems('sequence', 'start=3 end=1 stride=-1', {})).toEqual(['3', '2', '1']);
-    expect(loopItems('sequence', { start: 0, end: 2 }, {})).toEqual(['0', '1', '2']);
     expect(() => loopItems('sequence', 'start=3 end=1', {})).toThrow(/backwards/);
-    expect(() => loopItems('sequence', 'bogus', {})).toThrow(/can't parse/);
+  });
+  it("sequence: as 2.14's sequence.py, its count arithmetic and its messages (ansible-core's lookup_sequence target compares them)", () => {
+    expect(loopItems('sequence', 'start=0x10 count=2', {})).toEqual(['16', '17']);
+    expect(loopItems('sequence', 'count=3 stride=2', {})).toEqual(['1', '3', '5']);
+    // end = start + count * stride - 1, as sequence.py computes it, also for a negative stride.
+    expect(loopItems('sequence', 'start=5 count=2 stride=-1', {})).toEqual(['5', '4', '3', '2']);
+    expect(loopItems('sequence', 'count=0', {})).toEqual([]);
+    expect(loopItems('sequence', '7-8:host%02d', {})).toEqual(['host07', 'host08']);
+    const fails: [unknown, string][] = [
+      [{ start: 0, end: 2 }, "unrecognized arguments to with_sequence: ['_raw_params']"],
+      [4, "unknown error parsing with_sequence arguments: 4. Error was: expected string or bytes-like object, got 'int'"],
+      ['start=1 foo', "unrecognized arguments to with_sequence: ['_raw_params']"],
+      ['start=0 junk=3', "unrecognized arguments to with_sequence: ['junk']"],
+      ['0664', "can't parse end=0664 as integer"],
+      ['010-012', "can't parse start=010 as integer"],
+      ['A-4/2', "can't parse start=A as integer"],
+      ['1-4/C', "can't parse stride=C as integer"],
+      ['start=A end=3', "can't parse start=A as integer"],
+      ['start=1', 'must specify count or end in with_sequence'],
+      ['start=1 end=4 count=2', "can't specify both count and end in with_sequence"],
+      ['start=4 end=1 stride=2', 'to count backwards make stride negative'],
+      ['start=1 end=4 stride=-2', "to count forward don't make stride negative"],
+      ['start=1 end=4 format=d', 'bad formatting string: d'],
+      ['1-3:%d%%', 'bad formatting string: %d%%'],
+    ];
+    for (const [term, msg] of fails) expect(() => loopItems('sequence', term, {}), String(term)).toThrow(msg);
   });
   it('first_found: files/ beside the playbook, then the playbook dir; skip', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nm-ff-'));

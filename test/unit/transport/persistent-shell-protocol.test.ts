@@ -34,7 +34,8 @@ describe('persistent shell protocol', () => {
   it('sends a library body once, then a one-line source of its file on the host', async () => {
     const { ch, shell, sep } = await started();
     const first = shell.run({ command: `p=/a\n${BODY}` });
-    expect(ch.written[1]).toMatch(/^NMLIB \d+ 22 0 0\n# a long probe body\n/);
+    // Stored without its comment lines (shell-library.ts wireText).
+    expect(ch.written[1]).toMatch(/^NMLIB \d+ 2 0 0\necho body\n\nNMREQ/);
     expect(ch.written[1]).toMatch(/\nNMREQ direct 3 0 0 0\np=\/a\n\. '?\/tmp\/nodemend\.AbC\/l\d+'?\n\n$/);
     ch.emit('data', Buffer.from(`x${sep}NMRES 0\n`));
     ch.stderr.emit('data', Buffer.from(sep));
