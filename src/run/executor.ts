@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Block, IncludeTasks, Inventory, InventoryHost, Play, Playbook, RoleCall, Task, TaskNode } from '../load/model.js';
-import { notifiables, notifyNames, type Notifiable } from '../load/handlers.js';
+import { notifiables, notifyNames } from '../load/handlers.js';
 import { UnreachableError, type BecomeSpec, type HostConnection } from '../transport/types.js';
 import type { PlayStop, RunObserver, RunResult, TaskResult } from './events.js';
 import { HostRun } from './host-run.js';
@@ -169,6 +169,9 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       let built: Record<string, unknown> | undefined;
       const scope = (): Record<string, unknown> => (built ??= buildScope({ ...ctx.env.scopeBase, host: h, blockVars: {}, taskVars: {} }));
       h.startPlay(playBecome(play, h, scope), play.gather_facts !== false, playLogin(play, h, scope));
+      // What an earlier play notified and never ran (its last flush) is that play's: dropped.
+      h.notified.clear();
+      h.notifiedHandlers.clear();
     }
     const batches = splitBatches(playHosts, play.serial);
     for (let b = 0; b < batches.length && !halted(ctx); b++) {
@@ -661,8 +664,11 @@ function count(host: HostRun, out: { results: TaskResult[]; failed: boolean; unr
 }
 
 /**
- * Handlers run once per notified host, in the order they are defined (roles' first); a handler
- * may notify another. A handler that is an include_tasks runs all its tasks (load/handlers.ts).
+ * A flush is one pass over the handlers in definition order (roles' first), as 2.14's play
+ * iterator: each runs on the hosts notified for it when the pass reaches it. A handler may
+ * notify another: one defined after it runs in this pass, one defined before waits for the next
+ * flush, and never runs if notified in the play's last one; its own notification is dropped.
+ * A handler that is an include_tasks runs all its tasks (load/handlers.ts).
  */
 async function runHandlers(hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<void> {
   // What each handler inherits from the blocks, imports and role around it.
@@ -671,26 +677,24 @@ async function runHandlers(hosts: HostRun[], inh: Inherited, ctx: PlayCtx, recor
     names: notifyNames(handler, role),
     inh: { ...parents.reduce((acc, p) => (p.kind === 'role' ? enterRole(acc, p) : inherit(acc, p)), inh), handler: true },
   }));
-  // A handler runs at most once per host and flush, as in Ansible: one that notifies itself
-  // (or one that already ran) is not run again until the next flush.
-  const ranOn = new Map(hosts.map((h) => [h, new Set<Notifiable>()]));
-  for (let round = 0; round < 10 && !halted(ctx); round++) {
-    let ran = false;
-    // Every handler listening on a notified name runs (not only the first one), so the
-    // round works from a snapshot; notifications made by handlers go to the next round.
-    const pending = new Map(hosts.map((h) => [h, new Set(h.notified)]));
-    hosts.forEach((h) => h.notified.clear());
-    for (const { handler, names, inh: hInh } of handlers) {
-      const targets = hosts.filter((h) => h.alive && !ranOn.get(h)!.has(handler) && names.some((n) => pending.get(h)!.has(n)));
-      if (!targets.length) continue;
-      targets.forEach((h) => ranOn.get(h)!.add(handler));
-      if (handler.kind === 'task') await runTask(handler, targets, hInh, ctx, record, emit);
-      else await runNodes(handler.tasks, targets, handler.dynamic ? enterInclude(hInh, handler) : inherit(hInh, handler), ctx, record, emit);
-      ran = true;
-    }
-    if (!ran) break;
+  // A notified name reaches every handler listening on it (not only the first one); what is
+  // notified stays on the host, handler by handler, until that handler runs there.
+  const absorb = (h: HostRun): void => {
+    for (const n of h.notified) for (const x of handlers) if (x.names.includes(n)) h.notifiedHandlers.add(x.handler);
+    h.notified.clear();
+  };
+  for (const { handler, inh: hInh } of handlers) {
+    if (halted(ctx)) break;
+    hosts.forEach(absorb);
+    const targets = hosts.filter((h) => h.alive && h.notifiedHandlers.has(handler));
+    if (!targets.length) continue;
+    if (handler.kind === 'task') await runTask(handler, targets, hInh, ctx, record, emit);
+    else await runNodes(handler.tasks, targets, handler.dynamic ? enterInclude(hInh, handler) : inherit(hInh, handler), ctx, record, emit);
+    // Cleared once it has run (2.14's remove_host on its result): a handler notifying itself is not run again.
+    hosts.forEach(absorb);
+    targets.forEach((h) => h.notifiedHandlers.delete(handler));
   }
-  hosts.forEach((h) => h.notified.clear());
+  hosts.forEach(absorb);
 }
 
 /** pre_tasks, roles + tasks, post_tasks: Ansible flushes handlers at the end of each. */

@@ -22,7 +22,10 @@ export class HostRun {
   readonly noLogVars = new Map<string, string>();
   /** Which of includedVars a no_log include_vars set (name → that task). */
   readonly noLogIncludedVars = new Map<string, string>();
+  /** Names notified since the last flush (task-runner.ts); a flush turns them into notifiedHandlers. */
   readonly notified = new Set<string>();
+  /** The handlers notified here and not yet run in this play (executor.ts runHandlers). */
+  readonly notifiedHandlers = new Set<object>();
   /** Check mode: what earlier tasks would have created here (see modules/lib/planned-paths.ts). */
   readonly planned: PlannedPaths;
   readonly recap: HostRecap = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 };

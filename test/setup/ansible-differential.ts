@@ -81,6 +81,8 @@ export interface CaseSpec {
   gatherFacts?: boolean;
   /** Dump the registered results from a second play of the same name (for cases that end their play early: meta end_play / end_host). */
   dumpInNextPlay?: boolean;
+  /** The dump task's tags (default `[always]`; `[]` for a run under `--skip-tags tagged`, which skips `always` too). */
+  dumpTags?: string[];
   /**
    * The case fails its host on purpose (not ignored): it never reaches its dump, so `registered` stays
    * empty and only tasks, files and output compare. A failed host leaves every later play, so such a
@@ -415,7 +417,8 @@ export class Differential {
       if (c.spec.dumpInNextPlay) lines.push(`- name: ${JSON.stringify(c.name)}`, `  hosts: ${this.host}`, '  gather_facts: false', '  tasks:');
       else lines.push('  post_tasks:');
       // Tagged always so a case run under --tags/--skip-tags still reaches its dump.
-      lines.push(`    - name: ${JSON.stringify(DUMP)}`, '      tags: [always]', '      debug:', `        msg: ${JSON.stringify(dump)}`);
+      const dumpTags = c.spec.dumpTags ?? ['always'];
+      lines.push(`    - name: ${JSON.stringify(DUMP)}`, ...(dumpTags.length ? [`      tags: ${JSON.stringify(dumpTags)}`] : []), '      debug:', `        msg: ${JSON.stringify(dump)}`);
       return lines.join('\n');
     });
     return plays.join('\n') + '\n';
