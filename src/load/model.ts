@@ -214,7 +214,7 @@ export interface Play {
   name: string;
   loc: Loc;
   hosts: string; // host pattern
-  vars: Record<string, unknown>; // play vars merged over vars_files (vars_files first)
+  vars: Record<string, unknown>; // vars_files merged over play vars (2.14: vars_files win)
   become?: BoolKeyword;
   become_user?: string;
   connection?: 'local' | 'ssh';

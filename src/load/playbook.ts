@@ -119,13 +119,14 @@ class PlaybookLoader {
     const dir = dirname(abs);
     const hosts = Array.isArray(data.hosts) ? stringList(data.hosts).join(',') : typeof data.hosts === 'string' ? data.hosts : '';
 
-    const vars: Record<string, unknown> = {};
+    for (const k of ['vars', 'environment', 'become']) checkTemplatesDeep(y, map.get(k)?.value ?? null, this.errors);
+    // 2.14's get_vars: the play's vars (an import_playbook's merged over them), then each vars_files
+    // entry over those, so a site's vars_files override the play's defaults.
+    const vars: Record<string, unknown> = { ...varsOf(data.vars), ...inh.vars };
     const varsFiles = map.get('vars_files');
     for (const f of varsFiles ? (isSeq(varsFiles.value) ? items(y, varsFiles.value) : [varsFiles.value]) : []) {
       if (isScalar(f) && typeof f.value === 'string') Object.assign(vars, this.varsFile(y, f, f.value, dir));
     }
-    for (const k of ['vars', 'environment', 'become']) checkTemplatesDeep(y, map.get(k)?.value ?? null, this.errors);
-    Object.assign(vars, varsOf(data.vars), inh.vars);
 
     const notifies: NotifyRef[] = [];
     const ctx = (handler: boolean): TaskCtx => ({ dir, stack: [...stack, abs], handler, notifies, playDir: dir });

@@ -617,7 +617,7 @@ async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx
   const failed: HostRun[] = [];
   await mapLimit(targets, ctx.env.options.forks, async (host) => {
     if (ctx.stop?.aborted) return; // interrupted: hosts not yet started on this task stay as they are
-    const out = await runTaskOnHost(task, host, inh, ctx.env, title);
+    const out = await runTaskOnHost(task, host, inh, ctx.env, title, runOnce ? hosts.filter((h) => h !== host && !h.unreachable) : []);
     if (ctx.kill?.aborted && (out.unreachable || out.failed)) {
       // Its command was stopped by a second Ctrl-C: the host is interrupted, not broken.
       host.unreachable = false;

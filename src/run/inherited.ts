@@ -73,12 +73,14 @@ export function inherit(parent: Inherited, node: Omit<TaskCommon, 'name' | 'loc'
  * Into the tasks of an include_tasks. Ansible's included blocks skip a parent that is not statically
  * loaded (2.14 Task/Block._get_parent_attribute), so the include's own keywords (become, tags,
  * ignore_errors, environment, no_log, check_mode, ...) act on the include only and reach its tasks
- * through `apply:` alone (task_include.py build_parent_block); its `vars` reach them all the same, as
- * get_vars walks every parent. An import_tasks is static: `inherit` passes it all.
+ * through `apply:` alone (task_include.py build_parent_block). Its `vars` are include params
+ * (Task.get_include_params walks the parents and takes an include's vars), so they rank above
+ * set_fact and the inner tasks' own vars; `apply.vars` stay block vars. An import_tasks is static:
+ * `inherit` passes it all, its vars at block level.
  */
 export function enterInclude(parent: Inherited, include: IncludeTasks): Inherited {
   const apply = include.apply ?? { when: [], tags: [], vars: {}, environment: [] };
-  return inherit(parent, { ...apply, vars: { ...include.vars, ...apply.vars } });
+  return { ...inherit(parent, apply), includeParams: { ...parent.includeParams, ...include.vars } };
 }
 
 /**

@@ -3,10 +3,10 @@
  *
  * Precedence, lowest first (Ansible 2.14's VariableManager.get_vars, the parts nodemend
  * has): role defaults (the play's static roles', then the task's own role chain) <
- * inventory vars (all < groups < host) < play vars (vars_files < vars) < role vars (the
+ * inventory vars (all < groups < host) < play vars (vars < vars_files) < role vars (the
  * play's static roles', then the task's role chain and its entry's `vars:`) < block/import
  * vars < task vars < include_vars < set_fact/registered < role params < include params
- * (include_role `vars:`) < loop item < extra vars. Facts live under `facts` (nodemend's names)
+ * (include_role's and include_tasks' `vars:`) < loop item < extra vars. Facts live under `facts` (nodemend's names)
  * and `ansible_facts` / `ansible_*` (Ansible's) and are fetched only when an expression reads them.
  */
 import { randomBytes } from 'node:crypto';

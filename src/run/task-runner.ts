@@ -97,6 +97,8 @@ interface HostKeywords {
   forcedCheck?: boolean;
   /** The task's own diff (true: diff shown and registered without --diff; false: never). */
   forcedDiff?: boolean;
+  /** run_once: the other hosts of the batch, which get the facts this host's task sets (2.14 get_task_hosts). */
+  shareFactsWith?: readonly HostRun[];
 }
 
 /**
@@ -110,11 +112,18 @@ export async function keywordOnHost(task: Pick<Task, 'vars' | 'loc'>, inh: Inher
 }
 
 /** `title`: the task's title for this run (task-title.ts), the same on every host; its untemplated name when not given. */
-export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, env: TaskEnv, title?: string): Promise<HostTaskOutcome> {
+export async function runTaskOnHost(
+  task: Task,
+  host: HostRun,
+  inh: Inherited,
+  env: TaskEnv,
+  title?: string,
+  shareFactsWith: readonly HostRun[] = [],
+): Promise<HostTaskOutcome> {
   const started = Date.now();
   // Keywords first, in the run's mode: a task's `check_mode:` wins over --check either way, as in Ansible.
   const kwScope = buildScope({ ...env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars, role: inh.role, includeParams: inh.includeParams });
-  let kw: HostKeywords = { noLog: task.no_log !== undefined && task.no_log !== false, ignoreErrors: false };
+  let kw: HostKeywords = { noLog: task.no_log !== undefined && task.no_log !== false, ignoreErrors: false, shareFactsWith };
   let kwError: unknown;
   try {
     kw = await withFacts(
@@ -126,6 +135,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
           ignoreErrors: keywordBool(task.ignore_errors ?? inh.ignore_errors, 'ignore_errors', kwScope, task.loc) ?? false,
           forcedCheck: keywordBool(task.check_mode, 'check_mode', kwScope, task.loc),
           forcedDiff: keywordBool(task.diff, 'diff', kwScope, task.loc),
+          shareFactsWith,
         };
       },
       kwScope,
@@ -354,8 +364,9 @@ async function runOnce(
     const delegate = task.delegate_to === undefined ? undefined : String(renderDeep(task.delegate_to, scope, task.loc));
     const target = local ? env.connectionOf('localhost') : delegate !== undefined ? env.connectionOf(delegate) : host;
     if (!target) throw new ModuleFailure(`delegate_to: no inventory host named "${delegate}" (localhost, 127.0.0.1 and ::1 mean the control machine)`);
-    // delegate_facts: what the task sets as facts goes to the delegated host (its register stays here).
-    const factsHost = delegate !== undefined && task.delegate_facts === true ? target : host;
+    // delegate_facts: what the task sets as facts goes to the delegated host (its register stays here);
+    // under run_once set_fact/include_vars bind on every host of the batch, as 2.14's get_task_hosts.
+    const factsHosts = delegate !== undefined && task.delegate_facts === true ? [target] : [host, ...(kw.shareFactsWith ?? [])];
     const become = await withFacts(target.facts, () => resolveBecome(task, inh, host, target, env, scope, check, item), scope);
     const environment = await withFacts(host.facts, () => renderEnvironment(task.environment, scope, task.loc), scope);
     const login = loginUser(target.inv, task.remote_user ?? inh.remote_user, scope, task.loc);
@@ -385,8 +396,8 @@ async function runOnce(
       },
       // Facts are fetched here as in when:, so assert's that and debug's var may read any fact.
       evaluate: (expr) => withFacts(target.facts, () => evaluateTemplatedExpression(expr, scope, task.loc), scope),
-      setHostVars: (vars, opts) => factsHost.setVars(vars, noLogLabel(task, noLog), opts?.facts, opts?.cacheable),
-      setIncludedVars: (vars) => factsHost.setIncludedVars(vars, noLogLabel(task, noLog)),
+      setHostVars: (vars, opts) => factsHosts.forEach((h) => h.setVars(vars, noLogLabel(task, noLog), opts?.facts, opts?.cacheable)),
+      setIncludedVars: (vars) => factsHosts.forEach((h) => h.setIncludedVars(vars, noLogLabel(task, noLog))),
       planned: kw.forcedCheck === true ? scratchPlannedPaths(target.planned) : target.planned,
       identity: become?.user ?? login,
       becomeUser: become?.user,

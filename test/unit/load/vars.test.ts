@@ -41,7 +41,7 @@ all:
 
 const PLAYBOOK = `
 - import_playbook: inner.yaml
-  vars: { pv: import }
+  vars: { pv: import, iv: import }
 `;
 const INNER = `
 - hosts: all
@@ -51,7 +51,7 @@ const INNER = `
 `;
 
 describe('variable precedence', async () => {
-  const out = await loadTree({ 'inventory.yaml': INVENTORY, 'site.yaml': PLAYBOOK, 'inner.yaml': INNER, 'vf.yaml': 'fv: file\nonly_file: 1\n' });
+  const out = await loadTree({ 'inventory.yaml': INVENTORY, 'site.yaml': PLAYBOOK, 'inner.yaml': INNER, 'vf.yaml': 'fv: file\nonly_file: 1\niv: file\n' });
   const inv = out.loaded!.inventory;
 
   it('loads', () => {
@@ -78,8 +78,8 @@ describe('variable precedence', async () => {
     expect(inv.hosts.get(host)!.connection).toMatchObject(conn);
   });
 
-  it('play vars beat vars_files; import_playbook vars beat play vars', () => {
-    expect(out.loaded!.playbook.plays[0].vars).toEqual({ fv: 'play', only_file: 1, pv: 'import' });
+  it('vars_files beat play vars and import_playbook vars; import_playbook vars beat play vars (2.14 get_vars)', () => {
+    expect(out.loaded!.playbook.plays[0].vars).toEqual({ fv: 'file', only_file: 1, pv: 'import', iv: 'file' });
   });
 
   it('lists a host once even when several groups name it, with all its groups by depth', () => {
