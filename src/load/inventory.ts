@@ -18,6 +18,7 @@ import { check } from './zod-errors.js';
 import { checkTemplatesDeep } from './expr-check.js';
 import { entries, kindOf, plain, posOf, readYaml, type YamlFile } from './yaml-source.js';
 import { ownHostVars } from './vars-dirs.js';
+import { expandHostRange, HostRangeError } from './host-range.js';
 
 /** Where each host's `identity_file` is written (its own, or the group's it inherits), for load/static-checks.ts. */
 export const identityLocs = new WeakMap<InventoryHost, Loc>();
@@ -105,8 +106,18 @@ class Builder {
         if (id) g.identityAt = posOf(y, id);
       } else if (e.key === 'hosts') {
         for (const h of entries(y, e.value)) {
-          this.host(h.key, h.value, h.keyNode);
-          if (!g.hosts.includes(h.key)) g.hosts.push(h.key);
+          let names: string[];
+          try {
+            names = expandHostRange(h.key);
+          } catch (err) {
+            if (!(err instanceof HostRangeError)) throw err;
+            this.diag.errors.push(new NodemendError('inventory', err.message, posOf(y, h.keyNode)));
+            continue;
+          }
+          for (const name of names) {
+            this.host(name, h.value, h.keyNode);
+            if (!g.hosts.includes(name)) g.hosts.push(name);
+          }
         }
       } else if (e.key === 'children') {
         for (const c of entries(y, e.value)) {

@@ -112,14 +112,7 @@ export async function keywordOnHost(task: Pick<Task, 'vars' | 'loc'>, inh: Inher
 }
 
 /** `title`: the task's title for this run (task-title.ts), the same on every host; its untemplated name when not given. */
-export async function runTaskOnHost(
-  task: Task,
-  host: HostRun,
-  inh: Inherited,
-  env: TaskEnv,
-  title?: string,
-  shareFactsWith: readonly HostRun[] = [],
-): Promise<HostTaskOutcome> {
+export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, env: TaskEnv, title?: string, shareFactsWith: readonly HostRun[] = []): Promise<HostTaskOutcome> {
   const started = Date.now();
   // Keywords first, in the run's mode: a task's `check_mode:` wins over --check either way, as in Ansible.
   const kwScope = buildScope({ ...env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars, role: inh.role, includeParams: inh.includeParams });
