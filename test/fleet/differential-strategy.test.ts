@@ -115,11 +115,12 @@ const SCENARIOS: Record<string, Scenario> = {
     - name: notify restart
       command: "true"
       notify: restart
-    - name: notify, then fail on node22
+    - name: notify, then fail on node22 (ignored)
       command: /bin/false
       changed_when: true
       notify: hf
       when: inventory_hostname == 'node22'
+      ignore_errors: true
     - name: notify on node40
       command: "true"
       notify: hf
@@ -268,7 +269,7 @@ describe('the linear strategy, as ansible-playbook 2.14 runs it (node22, node40,
     expect(nodemend.output).toMatch(/STOPPED play "any_errors_fatal on a task, serial 2": any_errors_fatal: node40 failed at "fails on node40, fatal"; not touched: dead/);
   });
 
-  it('a name reaches the first handler of the last handler block that has it, and every listener; a failed task notifies nothing', () => {
+  it('a name reaches the first handler of the last handler block that has it, and every listener; a failed task notifies nothing, even ignored', () => {
     const { ansible } = both('handlers');
     expect(ansible.ran).toEqual({ 'hd-x': [], 'hd-a': ['node22', 'node40'], 'hd-b': [], 'hd-name': ['node22', 'node40'], 'hd-listen': ['node22', 'node40'], 'hd-failed': ['node40'] });
   });
@@ -290,16 +291,26 @@ const d = differential('node22', 'h23f');
 const debugVar = d.case('debug var is templated as 2.14 and registers no msg', {
   vars: { dd: { a: 1, b: ['x', 'y'] }, i: 1, sl: '[1, 2]', s: 'str' },
   tasks: `
-    - { debug: { var: dd }, register: v_dict }
-    - { debug: { var: dd.a }, register: v_attr }
-    - { debug: { var: "dd['b']" }, register: v_sub }
-    - { debug: { var: undefined_x }, register: v_undef }
-    - { debug: { var: "{{ dd }}" }, register: v_tmpl }
-    - { debug: { var: "{{ i }}" }, register: v_tmpl_int }
-    - { debug: { var: "i + 1" }, register: v_expr }
-    - { debug: { var: i }, register: v_int }
-    - { debug: { var: sl }, register: v_text }
-    - { debug: { var: s }, register: v_str }`,
+    - debug: { var: dd }
+      register: v_dict
+    - debug: { var: dd.a }
+      register: v_attr
+    - debug: { var: "dd['b']" }
+      register: v_sub
+    - debug: { var: undefined_x }
+      register: v_undef
+    - debug: { var: "{{ dd }}" }
+      register: v_tmpl
+    - debug: { var: "{{ i }}" }
+      register: v_tmpl_int
+    - debug: { var: "i + 1" }
+      register: v_expr
+    - debug: { var: i }
+      register: v_int
+    - debug: { var: sl }
+      register: v_text
+    - debug: { var: s }
+      register: v_str`,
 });
 
 const commands = d.case("command and shell register 2.14's msg in --check", {
