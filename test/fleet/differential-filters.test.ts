@@ -6,7 +6,8 @@
  * `copy: content:` and by a `.j2` template (byte for byte), and the values that are not strings
  * registered by `debug: var:` (value for value), with the changed flags of check, run and rerun.
  * A printed tuple (dictsort, zip, splitext) is a list in nodemend (README "Not supported"): the
- * `tuples` file asserts that documented difference.
+ * `tuples` file asserts that documented difference, the `range` file the other one (2.14's range()
+ * is a range object, printed as one inside a list; nodemend's is a list).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { differential } from '../setup/ansible-differential.js';
@@ -81,6 +82,10 @@ ${LINES.replace(/^/gm, '          ').trimEnd()}
       copy:
         dest: "{{ dir }}/tuples"
         content: "{{ d | dictsort }} {{ [1] | zip(['a']) }} {{ 'a.b' | splitext }}"
+    - name: nested range
+      copy:
+        dest: "{{ dir }}/range"
+        content: "{{ [range(2)] }} {{ [range(2) | list] }}"
   `,
   controllerFiles: { 'templates/filters.j2': LINES },
 });
@@ -88,7 +93,7 @@ ${LINES.replace(/^/gm, '          ').trimEnd()}
 const values = d.case('ported filters give the same values (debug var)', {
   vars: {
     ...vars,
-    exprs_in: `{{ [ d | dictsort, [1, 2] | zip('ab'), range(4), range(5, 0, -2), users | groupby('g'), url | urlsplit,
+    exprs_in: `{{ [ d | dictsort, [1, 2] | zip('ab'), range(4) | list, range(5, 0, -2) | list, users | groupby('g'), url | urlsplit,
       url | urlsplit('port'), 'a.tar.gz' | splitext, [1, 2, 3] | batch(2, 0), [1, 2, 3] | slice(2), s | wordcount,
       1250 | filesizeformat, [1, 2] | product([3], [4]), [1, 2, 3] | permutations(2), [1, 2, 3] | combinations(2),
       subs | subelements('l', skip_missing=true), ['A', 'a', 1, true] | unique, users | unique(attribute='g'),
@@ -125,6 +130,12 @@ describe.each(['check', 'run', 'rerun'] as const)('%s', (mode) => {
     const n = (files.nodemend[mode].files.tuples as { content: string }).content;
     expect(a).toBe("[('A', 1), ('b', 2), ('c', 3)] [(1, 'a')] ('a', '.b')");
     expect([a, "[['A', 1], ['b', 2], ['c', 3]] [[1, 'a']] ['a', '.b']"]).toContain(n);
+  });
+
+  it('a range inside a list: 2.14 prints the range object, nodemend the list (README)', () => {
+    if (mode === 'check') return;
+    expect((files.ansible[mode].files.range as { content: string }).content).toBe('[range(0, 2)] [[0, 1]]');
+    expect((files.nodemend[mode].files.range as { content: string }).content).toBe('[[0, 1]] [[0, 1]]');
   });
 
   it('registered values are the same', () => {
