@@ -7,7 +7,26 @@ import { quote } from '../../transport/quote.js';
 import { ExprValueError } from './errors.js';
 import { int, str } from './filters-text.js';
 import type { FilterDef } from './signature.js';
-import { toPlain, toText } from './values.js';
+import { pyStr, toPlain, toText } from './values.js';
+
+/** Python codec names b64encode/b64decode take, as Node's encodings (Windows roles use utf-16-le). */
+const CODECS: Record<string, BufferEncoding> = {
+  'utf-8': 'utf8',
+  utf8: 'utf8',
+  'utf-16-le': 'utf16le',
+  utf_16_le: 'utf16le',
+  'utf-16le': 'utf16le',
+  'latin-1': 'latin1',
+  latin1: 'latin1',
+  'iso-8859-1': 'latin1',
+};
+
+function codec(enc: unknown, what: string): BufferEncoding {
+  if (enc === undefined || enc === null) return 'utf8';
+  const e = CODECS[String(enc).toLowerCase()];
+  if (!e) throw new ExprValueError(`${what}: encoding '${String(enc)}' is not supported (nodemend has: utf-8, utf-16-le, latin-1)`);
+  return e;
+}
 
 function parsing(what: string, parse: (s: string) => unknown): FilterDef {
   return {
@@ -94,12 +113,22 @@ export const FORMAT_FILTERS: Record<string, FilterDef> = {
   to_yaml: yaml(2),
   to_nice_yaml: yaml(4),
   from_yaml: parsing('from_yaml', (s) => parseYaml(s)),
-  b64encode: { fn: (v) => Buffer.from(toText(v), 'utf8').toString('base64') },
+  // to_bytes(string, encoding): a value that is not a string is its str() ('None' for none).
+  b64encode: {
+    params: ['encoding'],
+    fn: (v, a) => {
+      const [s, enc] = [pyStr(v), codec(a.encoding, 'b64encode')];
+      if (enc === 'latin1' && [...s].some((c) => c.codePointAt(0)! > 0xff)) throw new ExprValueError("b64encode: 'latin-1' codec can't encode a character of the text");
+      return Buffer.from(s, enc).toString('base64');
+    },
+  },
   b64decode: {
-    fn: (v) => {
+    params: ['encoding'],
+    fn: (v, a) => {
+      const enc = codec(a.encoding, 'b64decode');
       const s = str(v, 'b64decode').replace(/\s+/g, '');
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 === 1) throw new ExprValueError('b64decode: not valid base64');
-      return Buffer.from(s, 'base64').toString('utf8');
+      return Buffer.from(s, 'base64').toString(enc);
     },
   },
   /** hash('sha256'); Ansible's default is sha1. */
@@ -108,7 +137,7 @@ export const FORMAT_FILTERS: Record<string, FilterDef> = {
     fn: (v, a) => {
       const algo = a.hashtype === undefined ? 'sha1' : str(a.hashtype, 'hash type').toLowerCase();
       if (!getHashes().includes(algo)) throw new ExprValueError(`hash: unknown hash type '${algo}'`);
-      return createHash(algo).update(toText(v), 'utf8').digest('hex');
+      return createHash(algo).update(pyStr(v), 'utf8').digest('hex');
     },
   },
   basename: { fn: (v) => ((p) => p.slice(p.lastIndexOf('/') + 1))(str(v, 'basename')) },

@@ -242,6 +242,8 @@ describe('sequence filters', () => {
     expect(() => ev("[{'l': 2}] | subelements('l')")).toThrow("the key 'l' should point to a list, got 2");
     expect(() => ev("'x' | subelements('l')")).toThrow('obj must be a list of dicts or a nested dict');
     expect(() => ev('[1] | slice(0)')).toThrow('integer division or modulo by zero');
+    expect(() => ev("'€' | b64encode(encoding='latin-1')")).toThrow("'latin-1' codec can't encode");
+    expect(() => ev("'x' | b64encode(encoding='cp1252')")).toThrow("encoding 'cp1252' is not supported");
   });
 });
 
@@ -256,6 +258,13 @@ describe('path, URL, time and digest filters (Ansible core.py, urlsplit.py)', ()
     ['5 | checksum', 'ac3478d69a3c81fa62e60f5c3696165a4e5e6ac4'],
     ["'abc' | sha1", 'a9993e364706816aba3e25717850c26c9cd0d89d'],
     ['none | md5', '6adf97f83acf6453d4a6a4b1070f3754'],
+    ["none | hash('md5')", '6adf97f83acf6453d4a6a4b1070f3754'],
+    // b64encode/b64decode: a non-string is its str(); `encoding` as Python's codec names
+    ["'aé' | b64encode(encoding='utf-16-le')", 'YQDpAA=='],
+    ["'YQDpAA==' | b64decode(encoding='utf-16-le')", 'aé'],
+    ["'aé' | b64encode(encoding='latin-1')", 'Yek='],
+    ['none | b64encode', 'Tm9uZQ=='],
+    ['5 | b64encode', 'NQ=='],
     // strftime: glibc's directives in the C locale, utc=true names the zone GMT
     [
       "'%Z %z %c|%x|%X|%s|%U %W %V %G %g %j %u %w %e %k %l %p %P %C %D %r %R %T %h %n%t%%' | strftime(1700000000, utc=true)",
