@@ -76,7 +76,6 @@ const vars = {
   shared: [1, 2],
   reprs: [null, true, false, 'None', "it's", 'say "hi"', `both ' and "`, 'a\nb', 'tab\t', 'é', '\u00a0', '\u200b', '😀', '\\'],
   order: { b: 1, a: 2, c: { y: 1, x: 2 } },
-  intkeys: { b: 1, '10': 2, a: 3 },
 };
 
 const print = d.case('to_yaml, to_nice_yaml and printed collections into files', {
@@ -121,6 +120,7 @@ const keys = d.case('a dict whose keys look like integers (README "Choices")', {
   tasks: `
     - name: printed
       copy: { dest: "{{ dir }}/keys", content: "{{ intkeys }}|{{ intkeys | to_yaml(sort_keys=false) }}" }
+      vars: { intkeys: "{{ {'b': 1, '10': 2, 'a': 3} }}" }
   `,
 });
 
