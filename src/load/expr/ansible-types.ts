@@ -18,7 +18,7 @@ import type { Node } from './ast.js';
 import { tokenize } from './lexer.js';
 import { Parser } from './parser.js';
 import { UnsafeText, markUnsafe } from './unsafe.js';
-import { isMapping, toText } from './values.js';
+import { isMapping, toText, tuple } from './values.js';
 
 /** The names ast.literal_eval accepts after Ansible's Json2Python pass. */
 const LITERAL_NAMES = new Set(['True', 'False', 'None', 'true', 'false', 'null']);
@@ -40,7 +40,7 @@ export function literalEval(text: string): unknown {
         return n.value;
       case 'list': {
         const items = n.items.map(value);
-        return items.includes(NOT) ? NOT : items;
+        return items.includes(NOT) ? NOT : n.tuple ? tuple(items) : items;
       }
       case 'dict': {
         const out: Record<string, unknown> = {};

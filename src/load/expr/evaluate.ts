@@ -24,7 +24,7 @@ import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.
 import { hasTemplate, renderLazy } from './template-string.js';
 import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, unwrapUnsafe, UnsafeText } from './unsafe.js';
 import { LookupNotYet, lookupPlugin, lookupValue } from './lookups.js';
-import { compare, contains, equals, factKeyOf, getMember, INJECTS_AS_VARS, isOpaque, pyStr, setKey, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
+import { compare, contains, equals, factKeyOf, getMember, INJECTS_AS_VARS, isOpaque, pyStr, setKey, truthy, tuple, typeName, UNDEFINED, type Mapping } from './values.js';
 
 export interface EvalContext {
   source: string;
@@ -325,7 +325,7 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext, reads: Read
           return v;
         });
         noteItemsRead(out, read);
-        return out;
+        return node.tuple ? tuple(out) : out;
       });
     case 'dict':
       return trackUnsafeContainer(() => {

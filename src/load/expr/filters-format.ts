@@ -2,12 +2,13 @@
 import { createHash, getHashes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { quote } from '../../transport/quote.js';
 import { ExprValueError } from './errors.js';
 import { int, str } from './filters-text.js';
+import { pyYamlDump, type DumpOptions } from './pyyaml-emit.js';
 import type { FilterDef } from './signature.js';
-import { pyStr, toPlain, toText } from './values.js';
+import { pyStr, toPlain, toText, truthy } from './values.js';
 
 /** Python codec names b64encode/b64decode take, as Node's encodings (Windows roles use utf-16-le). */
 const CODECS: Record<string, BufferEncoding> = {
@@ -101,17 +102,39 @@ export function pyJson(v: unknown, o: { indent?: number; sortKeys?: boolean } = 
   return `{${pad}${keys.map((k) => `${pyJson(k, o, depth + 1)}: ${pyJson(m[k], o, depth + 1)}`).join(sep + pad)}${end}}`;
 }
 
-/** PyYAML's yaml.dump, which Ansible's to_yaml / to_nice_yaml call: keys sorted (its sort_keys=True default). */
-function yaml(indent: number): FilterDef {
-  return { params: ['indent'], fn: (v, a) => stringifyYaml(toPlain(v), { indent: a.indent === undefined ? indent : int(a.indent, 'indent'), sortMapEntries: true }) };
+const YAML_KEYWORDS = ['width', 'sort_keys', 'explicit_start', 'explicit_end'];
+const flag = (v: unknown): boolean | undefined => (v === undefined ? undefined : truthy(v));
+
+/**
+ * PyYAML's yaml.dump as Ansible's to_yaml / to_nice_yaml call it (plugins/filter/core.py):
+ * to_yaml(indent=, width=, default_flow_style=None, ...), its positional arguments ignored;
+ * to_nice_yaml(indent=4, ...) always block style. src/load/expr/pyyaml-emit.ts writes it.
+ */
+function yaml(nice: boolean): FilterDef {
+  return {
+    params: nice ? ['indent'] : [],
+    keywords: nice ? YAML_KEYWORDS : ['indent', 'default_flow_style', ...YAML_KEYWORDS],
+    rest: !nice,
+    fn: (v, a) => {
+      const opts: DumpOptions = {
+        indent: a.indent === undefined ? (nice ? 4 : undefined) : int(a.indent, 'indent'),
+        width: a.width === undefined ? undefined : int(a.width, 'width'),
+        defaultFlowStyle: nice ? false : a.default_flow_style === undefined || a.default_flow_style === null ? null : truthy(a.default_flow_style),
+        sortKeys: flag(a.sort_keys),
+        explicitStart: flag(a.explicit_start),
+        explicitEnd: flag(a.explicit_end),
+      };
+      return pyYamlDump(v, opts);
+    },
+  };
 }
 
 export const FORMAT_FILTERS: Record<string, FilterDef> = {
   to_json: { fn: (v) => pyJson(v, {}) },
   to_nice_json: { params: ['indent'], fn: (v, a) => pyJson(v, { indent: a.indent === undefined ? 4 : int(a.indent, 'indent'), sortKeys: true }) },
   from_json: parsing('from_json', JSON.parse),
-  to_yaml: yaml(2),
-  to_nice_yaml: yaml(4),
+  to_yaml: yaml(false),
+  to_nice_yaml: yaml(true),
   from_yaml: parsing('from_yaml', (s) => parseYaml(s)),
   // to_bytes(string, encoding): a value that is not a string is its str() ('None' for none).
   b64encode: {

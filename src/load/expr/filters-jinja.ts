@@ -8,14 +8,11 @@ import { ExprValueError } from './errors.js';
 import { int } from './filters-text.js';
 import { attrPath } from './filters-data.js';
 import type { Args, FilterDef } from './signature.js';
-import { compare, equals, isMapping, iterate, keysOf, pyRepr, pyStr, truthy, typeName, UNDEFINED } from './values.js';
+import { compare, equals, isMapping, iterate, keysOf, pyRepr, pyStr, truthy, tuple as markTuple, typeName, UNDEFINED } from './values.js';
 
-/**
- * A Python tuple. nodemend has no tuple type yet: a tuple is a list (printed `[1, 'a']` where 2.14
- * prints `(1, 'a')`; README "Not supported"). Every tuple these filters make is built here.
- */
+/** A Python tuple: a list marked to print as one (`(1, 'a')`, values.ts tuple()). Every tuple these filters make is built here. */
 export function tuple(...items: unknown[]): unknown[] {
-  return items;
+  return markTuple(items);
 }
 
 function text(v: unknown, what: string): string {

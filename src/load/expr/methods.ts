@@ -10,7 +10,7 @@ import { ExprValueError } from './errors.js';
 import { replace, split, str, trim, int } from './filters-text.js';
 import type { Args, FilterDef, InputInfo } from './signature.js';
 import { pyFormat } from './str-format.js';
-import { equals, getMember, isMapping, keysOf, typeName, UNDEFINED, type Mapping } from './values.js';
+import { equals, getMember, isMapping, keysOf, tuple, typeName, UNDEFINED, type Mapping } from './values.js';
 
 type Receiver = 'str' | 'dict' | 'list';
 type Impl = (v: never, a: Args, rest: unknown[], input: InputInfo) => unknown;
@@ -156,7 +156,7 @@ const DEFS: Record<string, Method> = {
   isdigit: method({}, { str: (s: string) => /^\d+$/.test(s) }),
   keys: method({}, { dict: (d: Mapping) => keysOf(d) }),
   values: method({}, { dict: (d: Mapping, _a, _r, input) => values(d, input) }),
-  items: method({}, { dict: (d: Mapping, _a, _r, input) => keysOf(d).map((k) => [k, input.read(d[k])]) }),
+  items: method({}, { dict: (d: Mapping, _a, _r, input) => keysOf(d).map((k) => tuple([k, input.read(d[k])])) }),
   get: method(
     { params: ['key', 'default'], required: 1 },
     {

@@ -434,9 +434,9 @@ export class Parser {
     };
   }
 
-  /** `(x)`, or a tuple `(a, b)` / `()` which is a list here. */
+  /** `(x)`, or a tuple `(a, b)` / `()`: a list marked as a tuple. */
   private parenthesized(open: Token): Node {
-    if (this.isOp(')')) return { kind: 'list', items: [], start: open.start, end: this.next().end };
+    if (this.isOp(')')) return { kind: 'list', items: [], tuple: true, start: open.start, end: this.next().end };
     const first = this.expression();
     if (this.isOp(')')) {
       this.next();
@@ -445,7 +445,7 @@ export class Parser {
     if (!this.isOp(',')) this.expect(')', "to close '('");
     this.next();
     const items = [first, ...this.sequence(')', 'tuple')];
-    return { kind: 'list', items, start: open.start, end: this.prevEnd() };
+    return { kind: 'list', items, tuple: true, start: open.start, end: this.prevEnd() };
   }
 
   /** Items up to `close`, comma-separated, a trailing comma allowed; consumes `close`. */

@@ -79,13 +79,24 @@ export function getMember(obj: unknown, key: unknown): unknown {
   return v === undefined || typeof v === 'function' ? UNDEFINED : v;
 }
 
+/**
+ * Python tuples (`(a, b)`, `d.items()`'s pairs) are lists in nodemend, marked so that they print as
+ * Python prints a tuple (`('b', 2)`, `(1,)`) and type_debug says `tuple`. Only pyRepr and typeName
+ * read the mark; a copy of the list (a filter's output) is a list again, as in Python.
+ */
+const TUPLES = new WeakSet<unknown[]>();
+export function tuple<T extends unknown[]>(items: T): T {
+  TUPLES.add(items);
+  return items;
+}
+
 /** Python type names, which Ansible users know from error messages. */
 export function typeName(v: unknown): string {
   if (v === null || v === undefined) return 'NoneType';
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
   if (typeof v === 'string') return 'str';
-  if (Array.isArray(v)) return 'list';
+  if (Array.isArray(v)) return TUPLES.has(v) ? 'tuple' : 'list';
   if (isMapping(v)) return 'dict';
   return typeof v;
 }
@@ -115,7 +126,10 @@ export function toPlain(v: unknown, depth = 0): unknown {
   return v;
 }
 
-/** Python's repr() of a string: single quotes unless the text has one and no double quote. */
+/** What Python's str.isprintable() refuses: the Unicode categories Other and Separator, but the space. */
+const NOT_PRINTABLE = /[\p{C}\p{Z}]/u;
+
+/** Python's repr() of a string: single quotes unless the text has one and no double quote; what is not printable escaped. */
 function pyReprString(s: string): string {
   const q = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = '';
@@ -125,8 +139,10 @@ function pyReprString(s: string): string {
     else if (c === '\n') out += '\\n';
     else if (c === '\t') out += '\\t';
     else if (c === '\r') out += '\\r';
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else out += c;
+    else if (c === ' ' || (code >= 0x21 && code < 0x7f) || !NOT_PRINTABLE.test(c)) out += c;
+    else if (code < 0x100) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else if (code < 0x10000) out += `\\u${code.toString(16).padStart(4, '0')}`;
+    else out += `\\U${code.toString(16).padStart(8, '0')}`;
   }
   return q + out + q;
 }
@@ -136,7 +152,10 @@ export function pyRepr(v: unknown, depth = 0): string {
   if (depth > 200) throw new ExprValueError('value is nested too deeply (a cycle?)');
   if (typeof v === 'string') return pyReprString(v);
   if (v instanceof UnsafeText) return pyReprString(v.text);
-  if (Array.isArray(v)) return `[${v.map((x) => pyRepr(x, depth + 1)).join(', ')}]`;
+  if (Array.isArray(v)) {
+    const items = v.map((x) => pyRepr(x, depth + 1)).join(', ');
+    return !TUPLES.has(v) ? `[${items}]` : v.length === 1 ? `(${items},)` : `(${items})`;
+  }
   if (isMapping(v))
     return `{${keysOf(v)
       .filter((k) => v[k] !== undefined && typeof v[k] !== 'function')

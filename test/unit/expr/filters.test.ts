@@ -198,11 +198,11 @@ describe('filters', () => {
     ["{'a': [1]} | to_nice_json", '{\n    "a": [\n        1\n    ]\n}'],
     ["{'a': [1]} | to_nice_json(indent=2)", '{\n  "a": [\n    1\n  ]\n}'],
     ['json | from_json', { a: [1, 2], b: null }],
-    ["{'a': [1, 2]} | to_yaml", 'a:\n  - 1\n  - 2\n'],
+    ["{'a': [1, 2]} | to_yaml", 'a: [1, 2]\n'],
     ["{'a': {'b': 1}} | to_nice_yaml", 'a:\n    b: 1\n'],
     // PyYAML's yaml.dump sorts keys (the kubernetes role's kubeadm config template).
     ["{'networking': {'podSubnet': 'x'}, 'kubernetesVersion': 'v'} | to_nice_yaml", 'kubernetesVersion: v\nnetworking:\n    podSubnet: x\n'],
-    ["{'b': 1, 'a': 2} | to_yaml", 'a: 2\nb: 1\n'],
+    ["{'b': 1, 'a': 2} | to_yaml", '{a: 2, b: 1}\n'],
     ["'a: [1, 2]' | from_yaml", { a: [1, 2] }],
     ["'kubelet' | b64encode", 'a3ViZWxldA=='],
     ["'a3ViZWxldA==' | b64decode", 'kubelet'],
