@@ -260,9 +260,9 @@ interface AnyDef {
   left?: z.ZodType;
   right?: z.ZodType;
 }
-const defOf = (s: z.ZodType): AnyDef => (s as unknown as { _zod: { def: AnyDef } })._zod.def;
+export const defOf = (s: z.ZodType): AnyDef => (s as unknown as { _zod: { def: AnyDef } })._zod.def;
 
-function unwrap(s: z.ZodType): z.ZodType {
+export function unwrap(s: z.ZodType): z.ZodType {
   for (let i = 0; i < 50; i++) {
     const def = defOf(s);
     if (def.innerType) s = def.innerType;

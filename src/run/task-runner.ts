@@ -5,6 +5,7 @@
  * tasks before it (no stale facts across tasks).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { z } from 'zod';
 import type { BoolKeyword, Loc, LoopSpec, Task } from '../load/model.js';
 import type { BecomeSpec, RemoteShell } from '../transport/types.js';
 import { UnreachableError } from '../transport/types.js';
@@ -21,6 +22,7 @@ import { NodemendError } from '../load/errors.js';
 import { renderTemplateFile, TEMPLATE_MODULE_VARS } from '../load/template.js';
 import type { TaskResult, TaskStatus } from './events.js';
 import type { HostRun } from './host-run.js';
+import { applyNullArgs } from '../load/null-args.js';
 import { buildScope, removeOmit, withFacts, type ScopeParts } from './scope.js';
 import { NO_LOG_MSG, tail } from './censor.js';
 import { resolveLocalPath } from '../load/local-paths.js';
@@ -535,7 +537,10 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
   if (mod.storesArgs) notePlainStrs(toRender, all, scope, host);
   const rendered = removeOmit(all) as Record<string, unknown>;
   seen.args = { ...rendered, ...kept };
-  const parsed = mod.schema.safeParse({ ...rendered, ...kept });
+  // A template rendering None, as 2.14 treats it (null-args.ts).
+  const nulls = applyNullArgs(mod.schema as z.ZodType, rendered, mod.name);
+  if (nulls.errors.length) throw new ModuleFailure(nulls.errors.map(([, m]) => m).join('; '));
+  const parsed = mod.schema.safeParse({ ...nulls.args, ...kept });
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ');
     throw new ModuleFailure(`invalid arguments for ${mod.name} after templating: ${issues}`);
