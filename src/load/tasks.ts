@@ -31,6 +31,7 @@ import { checkConditions, checkTemplate, checkTemplatesDeep } from './expr-check
 import { applySchema, BOOL_FALSE, BOOL_TRUE, blockSchema, commonShape, INCLUDE_KEYWORDS, includeSchema, taskKeywordShape, taskKeywordsSchema } from './schema.js';
 import { closest, didYouMean } from './suggest.js';
 import { moduleArgs } from './module-args.js';
+import { moduleDefaultsOf } from './module-defaults.js';
 import { parseKeyValue } from './kv-args.js';
 import { displayPath, entryMap, items, kindOf, plain, posOf, readYaml, type Entry, type YamlFile } from './yaml-source.js';
 import { check } from './zod-errors.js';
@@ -221,6 +222,8 @@ export class TaskLoader {
       delegate_to: str(data.delegate_to),
       delegate_facts: typeof data.delegate_facts === 'boolean' ? data.delegate_facts : undefined,
       timeout: num(data.timeout),
+      throttle: num(data.throttle),
+      module_defaults: moduleDefaultsOf(y, map.get('module_defaults'), this.errors),
     };
     conditionLocs.set(common.when, whenLocs);
     return common;

@@ -143,6 +143,8 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
         connection: play.connection,
         remote_user: play.remote_user,
         diff: play.diff,
+        throttle: play.throttle,
+        module_defaults: play.module_defaults,
       }),
       env: {
         options,
@@ -615,7 +617,9 @@ async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx
   const title = await taskTitle(task, inh, targets[0], ctx.env.scopeBase);
   emit({ type: 'task-start', play: ctx.play.name, task: title, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, hosts: targets.map((h) => h.name), isHandler });
   const failed: HostRun[] = [];
-  await mapLimit(targets, ctx.env.options.forks, async (host) => {
+  // throttle (2.14): at most that many hosts at once, never more than forks.
+  const width = task.throttle ? Math.min(task.throttle, ctx.env.options.forks) : ctx.env.options.forks;
+  await mapLimit(targets, width, async (host) => {
     if (ctx.stop?.aborted) return; // interrupted: hosts not yet started on this task stay as they are
     const out = await runTaskOnHost(task, host, inh, ctx.env, title);
     if (ctx.kill?.aborted && (out.unreachable || out.failed)) {

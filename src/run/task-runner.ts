@@ -23,6 +23,7 @@ import { renderTemplateFile, TEMPLATE_MODULE_VARS } from '../load/template.js';
 import type { TaskResult, TaskStatus } from './events.js';
 import type { HostRun } from './host-run.js';
 import { applyNullArgs } from '../load/null-args.js';
+import { withModuleDefaults } from '../load/module-defaults.js';
 import { buildScope, removeOmit, withFacts, type ScopeParts } from './scope.js';
 import { NO_LOG_MSG, tail } from './censor.js';
 import { resolveLocalPath } from '../load/local-paths.js';
@@ -526,7 +527,9 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
   const raw = new Set(mod.rawArgs ?? []);
   const toRender: Record<string, unknown> = {};
   const kept: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(task.args)) (raw.has(k) ? kept : toRender)[k] = v;
+  // module_defaults under the task's own arguments, templated with them (2.14's get_action_args_with_defaults).
+  const given = withModuleDefaults(mod.name, mod.schema as z.ZodType, task.module_defaults, task.args);
+  for (const [k, v] of Object.entries(given)) (raw.has(k) ? kept : toRender)[k] = v;
   const render = (): Record<string, unknown> =>
     mod.storesArgs
       ? // Their keys are variable names, templated as Ansible's set_fact action templates them ("{{ item.key }}": ...).

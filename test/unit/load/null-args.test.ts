@@ -22,13 +22,11 @@ describe('null module arguments', () => {
     expect(t.args).toEqual({ path: '/x', get_checksum: false, follow: false });
   });
   it("refuses None for an argument with choices, in 2.14's words", async () => {
-    expect(await errorsOf('    - file: { path: /x, state: ~ }\n')).toEqual([
-      'site.yaml:3:32: module "file": value of state must be one of: absent, directory, file, hard, link, touch, got: None',
-    ]);
+    expect(await errorsOf('    - file: { path: /x, state: ~ }\n')).toEqual(['site.yaml:3:32: module "file": value of state must be one of: absent, directory, file, hard, link, touch, got: None']);
   });
   it('refuses None for a required argument, naming it', async () => {
     expect(await errorsOf('    - copy: { content: a, dest: ~ }\n')).toEqual([
-      "site.yaml:3:33: module \"copy\": argument 'dest' of copy is required, got null (2.14 passes None on and the module fails)",
+      'site.yaml:3:33: module "copy": argument \'dest\' of copy is required, got null (2.14 passes None on and the module fails)',
     ]);
   });
   it('treats a rendered None the same way at run time', () => {
