@@ -12,7 +12,8 @@ import { renderedSerialSchema } from './schema.js';
 import { newDiag } from './diag.js';
 import { parseExtraVars } from './extra-vars.js';
 import { loadInventory } from './inventory.js';
-import { loadPlaybook, playHostsLoc } from './playbook.js';
+import { loadPlaybook, playHostsLoc, playPrompts } from './playbook.js';
+import { toText } from './expr/values.js';
 import { matchPattern, resolveLimit } from './host-pattern.js';
 import { compileTemplate, hasTemplate, UndefinedVariableError } from './expr/index.js';
 import { barCommands } from './expr/lookups.js';
@@ -106,6 +107,29 @@ export async function loadAll(o: LoadOptions): Promise<Loaded> {
   }
 }
 
+/**
+ * vars_prompt as 2.14 runs it with no terminal (playbook_executor.py, display.do_var_prompt): a name
+ * given with -e is not asked; else "Not prompting as we are not in interactive mode" and the default
+ * as text. Without a default 2.14 sets the text "None": nodemend refuses that at validate instead.
+ */
+function answerPrompts(play: Play, extraVars: Record<string, unknown>, diag: ReturnType<typeof newDiag>): void {
+  for (const p of playPrompts.get(play) ?? []) {
+    if (Object.hasOwn(extraVars, p.name)) continue;
+    if (p.default === undefined || p.default === null) {
+      diag.errors.push(
+        new NodemendError(
+          'schema',
+          `vars_prompt "${p.name}" has no default and nodemend never prompts: give it with -e ${p.name}=VALUE or a default (2.14 with no terminal sets the text "None")`,
+          p.at,
+        ),
+      );
+      continue;
+    }
+    diag.warnings.push(`vars_prompt "${p.name}": not prompting as we are not in interactive mode (the default is used)`);
+    play.vars[p.name] = toText(p.default);
+  }
+}
+
 function loadSync(o: LoadOptions): Omit<Loaded, 'sources'> {
   const diag = newDiag();
   const extraVars = parseExtraVars(o.extraVars ?? [], diag);
@@ -127,6 +151,7 @@ function loadSync(o: LoadOptions): Omit<Loaded, 'sources'> {
       }
     }
     for (const play of playbook.plays) {
+      answerPrompts(play, extraVars, diag);
       const pos = playHostsLoc.get(play) ?? play.loc;
       const at = `${pos.file}:${pos.line}:${pos.col}`;
       // `hosts: "{{ target }}"` may use play vars and extra vars (-e target=node1), like Ansible; rendered once here

@@ -103,7 +103,14 @@ export interface TaskCommon {
   /** With delegate_to: the facts the task sets go to the delegated host (2.14's strategy get_delegated_hosts). */
   delegate_facts?: boolean;
   timeout?: number; // seconds; remote commands are killed after it
+  /** At most this many hosts run the task at once (2.14's `throttle`; 0 or unset: forks). */
+  throttle?: number;
+  /** `module_defaults`, keys resolved to module names (run/module-defaults.ts), outer first. */
+  module_defaults?: ModuleDefaults[];
 }
+
+/** One `module_defaults` mapping: module name (or `group/NAME`) → its default arguments. */
+export type ModuleDefaults = Record<string, Record<string, unknown>>;
 
 /** A task's loop, from `loop:` / `with_<kind>:` and `loop_control` (tasks and include_tasks). */
 export interface LoopSpec {
@@ -222,6 +229,8 @@ export interface Play {
   connection?: 'local' | 'ssh';
   remote_user?: string;
   environment: EnvEntry[];
+  throttle?: number;
+  module_defaults?: ModuleDefaults[];
   /** Diffs for every task of the play, whatever --diff says (a block's or task's own wins). */
   diff?: BoolKeyword;
   /**

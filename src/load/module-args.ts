@@ -27,6 +27,7 @@ import { reportIssue } from './zod-errors.js';
 import { parseKeyValue } from './kv-args.js';
 import { UnsafeText } from './expr/unsafe.js';
 import { schemaAliases } from '../modules/lib/args.js';
+import { applyNullArgs } from './null-args.js';
 
 const PLACEHOLDER = 'templated-at-run-time';
 
@@ -143,6 +144,18 @@ export function moduleArgs(
     if (keyValue) for (const k of Object.keys(inline)) if (!knownOrAlias.includes(k)) unknownAt(k, v);
   }
 
+  // `mode: ~`: as 2.14 treats None (null-args.ts); a templated None is handled the same way at run time.
+  const nulls = applyNullArgs(def.schema as z.ZodType, args, def.name);
+  for (const k of Object.keys(args)) if (!(k in nulls.args)) delete args[k];
+  Object.assign(args, nulls.args);
+  for (const [k, message] of nulls.errors) {
+    const node = nodeOf(k);
+    const at = isMap(node) ? (entries(y, node).find((e) => e.key === spelled[k])?.value ?? node) : node;
+    out.push(new NodemendError('schema', `${what}: ${message}`, posOf(y, at)));
+    delete args[k];
+  }
+  const refused = new Set(nulls.errors.map(([k]) => k));
+
   const templated: Path[] = [];
   // key=value values are strings: module schemas take "yes"/"22" where they want booleans and numbers (boolArg, z.coerce).
   const probe = withPlaceholders(args, [], templated) as Record<string, unknown>;
@@ -154,6 +167,7 @@ export function moduleArgs(
       const p = iss.path as Path;
       if (known && iss.code === 'unrecognized_keys' && p.length === 0) continue;
       if (templated.some((t) => isPrefix(t, p))) continue;
+      if (refused.has(String(p[0]))) continue;
       if (iss.code === 'custom' && templated.some((t) => isPrefix(p, t))) continue;
       const written = p.length && typeof p[0] === 'string' && spelled[p[0]] ? { ...iss, path: [spelled[p[0]], ...p.slice(1)] } : iss;
       // A free-form string is one scalar: issues inside it point at the scalar; mapping-level ones at the module key.

@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { z } from 'zod';
 import { NodemendError } from './errors.js';
+import { moduleDefaultsOf } from './module-defaults.js';
 import type { Loc, Play, Playbook } from './model.js';
 import { handlerNamesIn } from './handlers.js';
 import { roleCallsIn, withDependencies } from './roles.js';
@@ -24,6 +25,8 @@ import { loadVarsFile } from './vars-file.js';
 
 /** Where each play's `hosts:` was written, for host pattern errors (load.ts). */
 export const playHostsLoc = new WeakMap<Play, Loc>();
+/** A play's `vars_prompt` entries: the names, defaults and where each is (load.ts answers them, never prompting). */
+export const playPrompts = new WeakMap<Play, { name: string; default: unknown; at: Loc }[]>();
 
 interface Inherited {
   tags: string[];
@@ -160,6 +163,8 @@ class PlaybookLoader {
       connection: data.connection === 'local' || data.connection === 'ssh' ? data.connection : undefined,
       remote_user: typeof data.remote_user === 'string' ? data.remote_user : undefined,
       environment: environmentOf(data.environment),
+      throttle: typeof data.throttle === 'number' ? data.throttle : undefined,
+      module_defaults: moduleDefaultsOf(y, map.get('module_defaults'), this.errors),
       diff: boolKeyword(data.diff),
       gather_facts: boolKeyword(data.gather_facts),
       serial: serial as (number | string)[],
@@ -176,6 +181,14 @@ class PlaybookLoader {
       dir,
     };
     playHostsLoc.set(play, posOf(y, map.get('hosts')?.value ?? node));
+    const prompts = map.get('vars_prompt')?.value;
+    if (isSeq(prompts)) {
+      const list = items(y, prompts).map((n) => ({ entry: plain(y, n) as { name: string; default?: unknown }, at: posOf(y, n) }));
+      playPrompts.set(
+        play,
+        list.map(({ entry, at }) => ({ name: entry.name, default: entry.default, at })),
+      );
+    }
     return play;
   }
 

@@ -85,6 +85,24 @@ export const inventorySchema = z.record(z.string(), groupSchema.nullable());
 
 // ---------------------------------------------------------------- tasks
 
+const BECOME_METHOD = 'nodemend becomes only through sudo: become_method must be "sudo"';
+const BECOME_FLAGS = 'nodemend runs sudo with "-H -S -n" only: become_flags must be those (in any order)';
+/** Play, block and task keywords of 2.14 that nodemend takes as they are or with a narrower range (README says which). */
+const ansibleKeywordShape = {
+  collections: d(z.array(z.string()).nullable(), "Collection names searched for short module names: nodemend's modules answer to their short names and every collection name they have in 2.14"),
+  debugger: d(z.enum(['always', 'never', 'on_failed', 'on_unreachable', 'on_skipped']), 'Accepted; nodemend never starts the task debugger (a run is not interactive)'),
+  become_method: d(z.literal('sudo', { error: BECOME_METHOD }), BECOME_METHOD),
+  become_flags: d(
+    z.string().refine((s) => [...s.trim().split(/\s+/)].sort().join(' ') === '-H -S -n', { error: BECOME_FLAGS }),
+    BECOME_FLAGS,
+  ),
+  module_defaults: d(
+    z.union([z.record(z.string(), z.record(z.string(), z.unknown()).nullable()), z.array(z.record(z.string(), z.record(z.string(), z.unknown()).nullable()))]),
+    'Arguments per module name (short or collection name; group/NAME: no nodemend module is in an action group), under the ones the task gives; the innermost mapping per module wins',
+  ),
+  throttle: d(z.int().min(0), 'At most this many hosts run the task at once (0: forks); inherited by the tasks of a block, role or play'),
+};
+
 export const commonShape = {
   name: z.string(),
   when: d(condition, 'Raw expression(s), no {{ }}; a list must all hold'),
@@ -109,6 +127,8 @@ export const commonShape = {
   delegate_to: z.string(),
   delegate_facts: d(z.boolean(), "With delegate_to: facts the task sets (set_fact, a module's ansible_facts) go to the delegated host"),
   timeout: d(z.number().positive(), 'Seconds; remote commands are killed after it'),
+  // Keywords real playbooks carry (2.14's Base/CollectionSearch): what each means in nodemend is in README "Bringing an Ansible role".
+  ...ansibleKeywordShape,
 };
 
 const loopSchema = d(z.union([z.array(z.unknown()), z.string()]), 'A list, or a "{{ expr }}" giving one');
@@ -174,7 +194,7 @@ export const applySchema = z.strictObject({ ...partialShape(commonShape), name: 
  * loops and register aside); any other fails its parse ("'become' is not a valid attribute for a
  * TaskInclude"): such keywords go under `apply:`.
  */
-export const INCLUDE_KEYWORDS = ['name', 'when', 'tags', 'vars', 'ignore_errors', 'no_log', 'run_once', 'timeout'] as const;
+export const INCLUDE_KEYWORDS = ['name', 'when', 'tags', 'vars', 'ignore_errors', 'no_log', 'run_once', 'timeout', 'collections', 'debugger'] as const;
 const includeShape = Object.fromEntries(INCLUDE_KEYWORDS.map((k) => [k, commonShape[k]])) as Pick<typeof commonShape, (typeof INCLUDE_KEYWORDS)[number]>;
 const applyArg = d(z.record(z.string(), z.unknown()), 'Keywords for the included tasks (become, tags, ...)');
 /** include_tasks' arguments (TaskInclude.VALID_ARGS): the file and `apply`, on the key or under `args:`. */
@@ -213,6 +233,7 @@ export function playSchema(task: z.ZodType) {
       vars_files: d(stringOrList, 'YAML mappings of variables, relative to the playbook'),
       become: boolKeyword,
       become_user: z.string(),
+      ...ansibleKeywordShape,
       connection: d(z.enum(['local', 'ssh']), 'local: run every task on the control machine (Ansible connection: local)'),
       remote_user: d(z.string(), "SSH login user of the play's tasks (templated); an inventory `user:` outranks it, as ansible_user does in Ansible"),
       environment: d(environmentSchema, 'Environment variables for every task of the play (a block or task setting the same name wins)'),
@@ -224,6 +245,32 @@ export function playSchema(task: z.ZodType) {
         z.enum(['inventory', 'reverse_inventory', 'sorted', 'reverse_sorted', 'shuffle']),
         "The play's host order (2.14's): the pattern's (inventory, the default), reversed, by name, by name reversed, or random",
       ),
+      strategy: d(
+        z.literal('linear', { error: 'nodemend runs plays with the linear strategy only (each task on every host before the next): free, host_pinned and debug are not supported' }),
+        'linear only (the default)',
+      ),
+      vars_prompt: d(
+        z.array(
+          z.strictObject({
+            name: identifier,
+            prompt: z.string().optional(),
+            default: z.unknown().optional(),
+            private: boolKeyword.optional(),
+            confirm: boolKeyword.optional(),
+            unsafe: boolKeyword.optional(),
+            encrypt: z.never({ error: 'vars_prompt encrypt: not supported (nodemend never prompts, and hashes no prompted value)' }).optional(),
+            salt_size: z.never({ error: 'vars_prompt salt_size: not supported (see encrypt)' }).optional(),
+            salt: z.never({ error: 'vars_prompt salt: not supported (see encrypt)' }).optional(),
+          }),
+        ),
+        'nodemend never prompts (as 2.14 with no terminal): a name given with -e keeps that value, else its default (as text); one with neither is refused',
+      ),
+      fact_path: d(
+        z.literal('/etc/ansible/facts.d', { error: 'play fact_path: nodemend reads ansible_local from /etc/ansible/facts.d only; for another directory run setup: { fact_path: DIR }' }),
+        'Only the default, /etc/ansible/facts.d (setup: { fact_path: DIR } reads another)',
+      ),
+      gather_subset: d(stringOrList, "Accepted: nodemend's facts are read lazily, when a task first uses one, whatever the subset"),
+      gather_timeout: d(z.number().positive(), 'Accepted: facts are read lazily, each read bounded by the task timeout'),
       force_handlers: d(z.boolean(), 'A host that fails still runs the handlers notified so far, at the end of pre_tasks, tasks or post_tasks (default: --force-handlers)'),
       tags: tagsSchema,
       gather_facts: d(
@@ -264,9 +311,9 @@ interface AnyDef {
   left?: z.ZodType;
   right?: z.ZodType;
 }
-const defOf = (s: z.ZodType): AnyDef => (s as unknown as { _zod: { def: AnyDef } })._zod.def;
+export const defOf = (s: z.ZodType): AnyDef => (s as unknown as { _zod: { def: AnyDef } })._zod.def;
 
-function unwrap(s: z.ZodType): z.ZodType {
+export function unwrap(s: z.ZodType): z.ZodType {
   for (let i = 0; i < 50; i++) {
     const def = defOf(s);
     if (def.innerType) s = def.innerType;

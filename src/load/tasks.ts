@@ -5,7 +5,8 @@
  * so included tasks are checked before any host is touched. `with_items` is
  * taken as `loop` (without Ansible's one-level flattening of nested lists).
  */
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, Scalar, type Node } from 'yaml';
 import { z } from 'zod';
 import { NodemendError } from './errors.js';
@@ -30,6 +31,7 @@ import { checkConditions, checkTemplate, checkTemplatesDeep } from './expr-check
 import { applySchema, BOOL_FALSE, BOOL_TRUE, blockSchema, commonShape, INCLUDE_KEYWORDS, includeSchema, taskKeywordShape, taskKeywordsSchema } from './schema.js';
 import { closest, didYouMean } from './suggest.js';
 import { moduleArgs } from './module-args.js';
+import { moduleDefaultsOf } from './module-defaults.js';
 import { parseKeyValue } from './kv-args.js';
 import { displayPath, entryMap, items, kindOf, plain, posOf, readYaml, type Entry, type YamlFile } from './yaml-source.js';
 import { check } from './zod-errors.js';
@@ -61,6 +63,22 @@ export interface TaskCtx {
 }
 
 const KEYWORDS = Object.keys(taskKeywordShape);
+
+/**
+ * Where an include_tasks/import_tasks file is: beside the including file; inside a role, then as
+ * 2.14's dataloader.path_dwim_relative(role, 'handlers' or 'tasks', file, is_role=True) goes on
+ * (playbook/included_file.py, helpers.py): the role's tasks/ (so a handler includes a file from
+ * tasks/), the role's directory, then the playbook's `handlers/` or `tasks/` and the playbook's directory.
+ * The first that exists; none: beside the including file (the error names it).
+ */
+function includedPath(path: string, ctx: TaskCtx): string {
+  const first = resolve(ctx.dir, path);
+  if (!ctx.role || isAbsolute(path) || path.startsWith('~') || existsSync(first)) return first;
+  const play = ctx.playDir ?? ctx.dir;
+  const sub = ctx.handler ? 'handlers' : 'tasks';
+  const later = [join(ctx.role.path, 'tasks', path), join(ctx.role.path, path), join(play, sub, path), join(play, path)];
+  return later.find((p) => existsSync(p)) ?? first;
+}
 const BLOCK = blockSchema(z.unknown()); // nested lists are checked node by node
 const includeSchemas = new Map<string, z.ZodType>();
 const includeSchemaFor = (keyword: string): z.ZodType => {
@@ -205,6 +223,8 @@ export class TaskLoader {
       delegate_to: str(data.delegate_to),
       delegate_facts: typeof data.delegate_facts === 'boolean' ? data.delegate_facts : undefined,
       timeout: num(data.timeout),
+      throttle: num(data.throttle),
+      module_defaults: moduleDefaultsOf(y, map.get('module_defaults'), this.errors),
     };
     conditionLocs.set(common.when, whenLocs);
     return common;
@@ -291,7 +311,7 @@ export class TaskLoader {
     const written = isScalar(pathNode) && typeof pathNode.value === 'string' ? pathNode.value : undefined;
     // a free-form `include_tasks: file=x.yml` names its file as 2.14's k=v parse does
     const path = freeForm && written !== undefined ? includeFile(written) : written;
-    const result: IncludeTasks = { kind: 'include', ...common, dynamic, keyword, file: path ? resolve(ctx.dir, path) : '', tasks: [], ...(ctx.handler ? { listen: stringList(data.listen) } : {}) };
+    const result: IncludeTasks = { kind: 'include', ...common, dynamic, keyword, file: path ? includedPath(path, ctx) : '', tasks: [], ...(ctx.handler ? { listen: stringList(data.listen) } : {}) };
     if (dynamic) {
       // What Ansible registers: the path as written, and the other arguments as written (task_executor.py).
       const { file: _f, ...rest } = { ...(data.args as Record<string, unknown> | undefined), ...(isMap(entry.value) ? (data[keyword] as Record<string, unknown>) : {}) };

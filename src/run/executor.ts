@@ -144,6 +144,8 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
         connection: play.connection,
         remote_user: play.remote_user,
         diff: play.diff,
+        throttle: play.throttle,
+        module_defaults: play.module_defaults,
       }),
       env: {
         options,
@@ -628,7 +630,9 @@ async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx
     if ((await keywordOnHost(task, inh, host, ctx.env, task.ignore_errors ?? inh.ignore_errors, 'ignore_errors').catch(() => false)) === true) return;
     ctx.abort = `${fatalBy}: ${host.name} ${what} at "${title}"`;
   };
-  await mapLimit(targets, ctx.env.options.forks, async (host) => {
+  // throttle (2.14): at most that many hosts at once, never more than forks.
+  const width = task.throttle ? Math.min(task.throttle, ctx.env.options.forks) : ctx.env.options.forks;
+  await mapLimit(targets, width, async (host) => {
     if (ctx.stop?.aborted) return; // interrupted: hosts not yet started on this task stay as they are
     const out = await runTaskOnHost(task, host, inh, ctx.env, title, runOnce ? hosts.filter((h) => h !== host && !h.unreachable) : []);
     if (ctx.kill?.aborted && (out.unreachable || out.failed)) {

@@ -71,6 +71,8 @@ export function inherit(parent: Inherited, node: Omit<TaskCommon, 'name' | 'loc'
     delegate_to: node.delegate_to ?? parent.delegate_to,
     delegate_facts: node.delegate_facts ?? parent.delegate_facts,
     timeout: node.timeout ?? parent.timeout,
+    throttle: node.throttle || parent.throttle,
+    module_defaults: [...(parent.module_defaults ?? []), ...(node.module_defaults ?? [])],
     perHost: parent.perHost,
     role: parent.role,
     includeParams: parent.includeParams,
@@ -110,6 +112,8 @@ export function withInherited(task: Task, inh: Inherited): Task {
     delegate_to: task.delegate_to ?? inh.delegate_to,
     delegate_facts: task.delegate_facts ?? inh.delegate_facts,
     timeout: task.timeout ?? inh.timeout,
+    throttle: task.throttle || inh.throttle,
+    module_defaults: [...(inh.module_defaults ?? []), ...(task.module_defaults ?? [])],
   };
 }
 

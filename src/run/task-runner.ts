@@ -5,6 +5,7 @@
  * tasks before it (no stale facts across tasks).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { z } from 'zod';
 import type { BoolKeyword, Loc, LoopSpec, Task } from '../load/model.js';
 import type { BecomeSpec, RemoteShell } from '../transport/types.js';
 import { UnreachableError } from '../transport/types.js';
@@ -21,6 +22,8 @@ import { NodemendError } from '../load/errors.js';
 import { renderTemplateFile, TEMPLATE_MODULE_VARS } from '../load/template.js';
 import type { TaskResult, TaskStatus } from './events.js';
 import type { HostRun } from './host-run.js';
+import { applyNullArgs } from '../load/null-args.js';
+import { withModuleDefaults } from '../load/module-defaults.js';
 import { buildScope, removeOmit, withFacts, type ScopeParts } from './scope.js';
 import { NO_LOG_MSG, tail } from './censor.js';
 import { resolveLocalPath } from '../load/local-paths.js';
@@ -534,7 +537,9 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
   const raw = new Set(mod.rawArgs ?? []);
   const toRender: Record<string, unknown> = {};
   const kept: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(task.args)) (raw.has(k) ? kept : toRender)[k] = v;
+  // module_defaults under the task's own arguments, templated with them (2.14's get_action_args_with_defaults).
+  const given = withModuleDefaults(mod.name, mod.schema as z.ZodType, task.module_defaults, task.args);
+  for (const [k, v] of Object.entries(given)) (raw.has(k) ? kept : toRender)[k] = v;
   const render = (): Record<string, unknown> =>
     mod.storesArgs
       ? // Their keys are variable names, templated as Ansible's set_fact action templates them ("{{ item.key }}": ...).
@@ -545,7 +550,10 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
   if (mod.storesArgs) notePlainStrs(toRender, all, scope, host);
   const rendered = removeOmit(all) as Record<string, unknown>;
   seen.args = { ...rendered, ...kept };
-  const parsed = mod.schema.safeParse({ ...rendered, ...kept });
+  // A template rendering None, as 2.14 treats it (null-args.ts).
+  const nulls = applyNullArgs(mod.schema as z.ZodType, rendered, mod.name);
+  if (nulls.errors.length) throw new ModuleFailure(nulls.errors.map(([, m]) => m).join('; '));
+  const parsed = mod.schema.safeParse({ ...nulls.args, ...kept });
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ');
     throw new ModuleFailure(`invalid arguments for ${mod.name} after templating: ${issues}`);

@@ -21,6 +21,15 @@ const WEB = {
   'roles/base/defaults/main.yml': 'shared: base-default\nbase_only: 1\n',
 };
 
+/** Where the trees' hinc.yml includes point, in order. */
+const includedFiles = (nodes: unknown): string[] => {
+  const out: string[] = [];
+  JSON.stringify(nodes, (k, v: unknown) => {
+    if (k === 'file' && typeof v === 'string' && /hinc\.yml$/.test(v)) out.push(v);
+    return v;
+  });
+  return out;
+};
 const titles = (nodes: TaskNode[]): string[] =>
   nodes.flatMap((n): string[] => {
     if (n.kind === 'task') return [`${n.role ? `${n.role} : ` : ''}${n.name}`];
@@ -120,6 +129,37 @@ describe('roles: loading', () => {
     });
     expect(out.errors).toEqual([]);
     expect(handlerNamesIn(out.loaded!.playbook.plays[0].handlers)).toEqual(['b1', 'h1', 'inc', 'topic']);
+  });
+
+  it("a role handler's include_tasks/import_tasks finds the file in the role's tasks/ (2.14's path_dwim_relative order)", async () => {
+    const out = await loadTree({
+      'roles/r1/tasks/main.yml': '- debug: {}\n  notify: [hi, hm]\n',
+      'roles/r1/tasks/hinc.yml': '- name: from tasks\n  debug: {}\n',
+      'roles/r1/tasks/himp.yml': '- name: hm\n  debug: {}\n',
+      'roles/r1/handlers/main.yml': '- name: hi\n  include_tasks: hinc.yml\n- import_tasks: himp.yml\n',
+      'site.yaml': '- hosts: all\n  roles: [r1]\n',
+    });
+    expect(out.errors).toEqual([]);
+    const handlers = out.loaded!.playbook.plays[0].handlers;
+    expect(handlerNamesIn(handlers)).toEqual(['hi', 'r1 : hi', 'hm', 'r1 : hm']);
+    expect(includedFiles(handlers)[0]).toMatch(/roles\/r1\/tasks\/hinc\.yml$/);
+  });
+
+  it("a role's handlers/ file wins over tasks/, and a file in neither is refused where handlers/ would hold it", async () => {
+    const both = await loadTree({
+      'roles/r1/tasks/main.yml': '- debug: {}\n  notify: hi\n',
+      'roles/r1/tasks/hinc.yml': '- debug: {}\n',
+      'roles/r1/handlers/hinc.yml': '- debug: {}\n',
+      'roles/r1/handlers/main.yml': '- name: hi\n  include_tasks: hinc.yml\n',
+      'site.yaml': '- hosts: all\n  roles: [r1]\n',
+    });
+    expect(includedFiles(both.loaded!.playbook.plays[0].handlers)[0]).toMatch(/roles\/r1\/handlers\/hinc\.yml$/);
+    const none = await loadTree({
+      'roles/r1/tasks/main.yml': '- debug: {}\n  notify: hi\n',
+      'roles/r1/handlers/main.yml': '- name: hi\n  include_tasks: nosuch.yml\n',
+      'site.yaml': '- hosts: all\n  roles: [r1]\n',
+    });
+    expect(none.errors.join('\n')).toMatch(/roles\/r1\/handlers\/nosuch\.yml/);
   });
 
   it('include_vars: a static file is read at load time', async () => {
