@@ -14,7 +14,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import file from '../../../src/modules/file.js';
 import slurp, { slurpFailure } from '../../../src/modules/slurp.js';
 import { LocalConnection } from '../../../src/transport/local.js';
-import { ModuleFailure, type ModuleContext, type ModuleDef } from '../../../src/modules/types.js';
+import type { ModuleContext, ModuleDef } from '../../../src/modules/types.js';
+import { failure } from '../../setup/module-failure.js';
 import { emptyPlannedPaths } from '../../../src/modules/lib/planned-paths.js';
 
 const conn = new LocalConnection('localhost');
@@ -46,15 +47,6 @@ async function task<A>(mod: ModuleDef<A>, args: unknown, check = false) {
   const plan = await mod.plan(mod.schema.parse(args), ctx(check));
   const applied = !check && plan.changed && plan.apply ? await plan.apply() : undefined;
   return { changed: plan.changed, result: { ...plan.result, ...(applied ?? {}) } as Record<string, any> };
-}
-
-async function failure(p: Promise<unknown>): Promise<ModuleFailure> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ModuleFailure);
-  return e as ModuleFailure;
 }
 
 const OLD = 1_000_000_000;
