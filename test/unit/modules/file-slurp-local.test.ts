@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import file from '../../../src/modules/file.js';
 import slurp, { slurpFailure } from '../../../src/modules/slurp.js';
 import { LocalConnection } from '../../../src/transport/local.js';
+import type { RemoteShell } from '../../../src/transport/types.js';
 import type { ModuleContext, ModuleDef } from '../../../src/modules/types.js';
 import { failure } from '../../setup/module-failure.js';
 import { emptyPlannedPaths } from '../../../src/modules/lib/planned-paths.js';
@@ -23,7 +24,7 @@ const conn = new LocalConnection('localhost');
 const root = mkdtempSync(join(tmpdir(), 'nm-fsl-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function ctx(check: boolean, shell = conn, writesInPlan = false): ModuleContext {
+function ctx(check: boolean, shell: RemoteShell = conn, writesInPlan = false): ModuleContext {
   return {
     host: 'localhost',
     conn: shell,
