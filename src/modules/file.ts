@@ -25,7 +25,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { raw, sh, type Raw } from '../transport/quote.js';
-import { DIRNAME_FN, parseStatLine, probeFile, pyTime, STAT_FIELDS_FORMAT, writeFileAtomic, type FileProbe } from '../transport/remote-file.js';
+import { DIRNAME_FN, emptyFileWriteScript, parseStatLine, probeFile, pyTime, STAT_FIELDS_FORMAT, writeFileAtomic, writtenInProbe, type FileProbe } from '../transport/remote-file.js';
 import { defineModule, ModuleFailure, type FileDiff, type ModuleContext, type Plan } from './types.js';
 import {
   ansibleAttrPair,
@@ -125,8 +125,34 @@ const makerScript = (idLine: string | undefined): string => (idLine === undefine
 /** An `id` line kept for the run: root's only, whose uid and names no task of the run changes. */
 const ROOT_ID = /^uid=0\(root\) gid=0\(root\)(?: |$)/;
 
+/**
+ * A run's new directory or touched file is made in its probe's round trip (ctx.writesInPlan): the probe's
+ * extra script makes it where nothing is at the path (createDirs; for touch, where its directory exists,
+ * the empty file apply writes), and the probe then reads what it made, as apply's stat would. Only where
+ * the plan certainly makes it so: the state given, no recurse, no SELinux parts, no `attributes`; no
+ * times for a directory, none but `now` for touch (a new file has now's times); never in --check or a
+ * saved plan's apply.
+ */
+function makeWithProbe(a: Args, ctx: ModuleContext): 'directory' | 'touch' | undefined {
+  if (!ctx.writesInPlan || ctx.check || a.recurse || a.attributes !== undefined || a._diff_peek !== undefined) return undefined;
+  if (!Object.values(seArgs(a)).every((v) => v === undefined)) return undefined;
+  const t = times(a);
+  if (a.state === 'directory' && t.m === null && t.a === null) return 'directory';
+  if (a.state === 'touch' && [t.m, t.a].every((v) => v === null || v === 'now')) return 'touch';
+  return undefined;
+}
+
+/** A path not there (createDirs and touch's write read only its SELinux state, which makeWithProbe leaves out). */
+const NOTHING = { exists: false, type: 'absent' } as FileProbe;
+
+/** What the probe's createDirs did (the plan's @@made, makeWithProbe): nothing (something was there), or its exit status and stderr. */
+function madeByProbe(ex: Record<string, string[]>): { rc: number; stderr: string } | undefined {
+  const [rc, ...err] = ex.made ?? [];
+  return rc === undefined ? undefined : { rc: Number(rc), stderr: err.length ? `${err.join('\n')}\n` : '' };
+}
+
 // Sections of the plan's extra script output, one "@@name" line before each.
-function extraScript(a: Args, check: boolean, idLine?: string): Raw | undefined {
+function extraScript(a: Args, check: boolean, idLine?: string, make?: 'directory' | 'touch'): Raw | undefined {
   const parts: string[] = [];
   if (a._diff_peek !== undefined) {
     // execute_diff_peek: a NUL byte in the first 8192 bytes (an unreadable path reads as text).
@@ -153,6 +179,9 @@ function extraScript(a: Args, check: boolean, idLine?: string): Raw | undefined 
     // Check mode plans against earlier tasks' effects, where a path on the host may be planned away.
     parts.push(a.state === 'link' || check ? makerScript(idLine) : sh`[ -e ${a.path} ] || { ${raw(makerScript(idLine))}; }`.text);
   }
+  // Last: the maker's `id` above reads the path as it was.
+  if (make === 'directory') parts.push(sh`echo @@made; if [ ! -e ${a.path} ] && [ ! -L ${a.path} ]; then e=$( (${createDirs(a, NOTHING)}) 2>&1 >/dev/null); echo "$?"; printf '%s\n' "$e"; fi`.text);
+  if (make === 'touch') parts.push(emptyFileWriteScript(a.path, touchWriteOptions(a, NOTHING)).text);
   if (a.state === 'absent') parts.push(sh`echo @@walk; [ -d ${a.path} ] && [ ! -L ${a.path} ] && find ${a.path} -mindepth 1 -printf '%Y %y %p\n'`.text);
   // add_path_info's os.path.exists (through a link) of a path --check leaves there.
   if (a.state === 'absent' && check) parts.push(sh`echo @@exists; [ -e ${a.path} ] && echo exists`.text);
@@ -474,11 +503,13 @@ async function failDeepTimes(ctx: ModuleContext, a: Args, p: FileProbe): Promise
 }
 
 async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Promise<Plan> {
-  if (p.exists && p.type !== 'directory') throw new ModuleFailure(`${a.path} exists and is a ${p.type}, not a directory`);
+  // Nothing was there and the probe ran createDirs (mkdirWithProbe): `p` is what it made, or what a failure left.
+  const byProbe = madeByProbe(ex);
+  if (p.exists && p.type !== 'directory' && !byProbe) throw new ModuleFailure(`${a.path} exists and is a ${p.type}, not a directory`);
   // A followed link: ensure_directory works on its real path, and names it.
   const path = a.follow && p.linkTarget !== undefined ? p.realPath : a.path;
-  const ad = initialDiff(path, 'directory', getState(p));
-  if (!p.exists) {
+  const ad = initialDiff(path, 'directory', byProbe ? 'absent' : getState(p));
+  if (!p.exists || byProbe) {
     if (ctx.check) await assertOwnersExist(ctx.conn, a.owner, a.group);
     const tt = times(a);
     const timed = tt.m !== null || tt.a !== null;
@@ -503,6 +534,13 @@ async function planDirectory(ctx: ModuleContext, a: Args, p: FileProbe, ex: Reco
       // --check: ensure_directory returns path, changed and diff alone (nothing there for add_path_info).
       result: { path: a.path, diff: ad },
       apply: async () => {
+        if (byProbe) {
+          // As run() below would have failed, or as runAndStat would have read the new directory.
+          const { rc, stderr } = byProbe;
+          if (rc !== 0) throw new ModuleFailure(`cannot create ${a.path}: ${stderr.trim() || `exit code ${rc}`}`, { rc, stdout: '', stderr });
+          if (timed || p.type !== 'directory') throw new Error(`internal error: ${a.path} was made with its probe where the plan does not make it so`);
+          return { ...fileResult(a, p, 'directory'), diff: ch.ad };
+        }
         const made = await runAndStat(ctx.conn, createDirs(a, p), a.path, `cannot create ${a.path}`);
         if (!timed) return { ...fileResult(a, made, 'directory'), diff: ch.ad };
         // The new directory's times, and the diff's mtime/atime, against what mkdir gave it.
@@ -545,7 +583,18 @@ async function planExisting(ctx: ModuleContext, a: Args, p: FileProbe, ex: Recor
   return finish(ctx, a, p, state, ch, p.realPath);
 }
 
+/** What touch's write of a new file is given: the task's mode, owner, group and SELinux parts. */
+const touchWriteOptions = (a: Args, p: FileProbe) => ({
+  mode: a.mode ? chmodArgument(parseMode(a.mode)) : undefined,
+  owner: a.owner,
+  group: a.group,
+  chcon: chconArgs(wantedContext(seArgs(a), p.selinux)),
+});
+
 async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<string, string[]>): Promise<Plan> {
+  // Nothing was there and the probe wrote the new file (makeWithProbe): `p` is what it left.
+  const byProbe = writtenInProbe(p.realPath, ex);
+  if (byProbe) p = { ...p, ...NOTHING, parentExists: true };
   if (p.exists) {
     // touch's times default to now (file.py keep_backward_compatibility_on_timestamps): always a change.
     const plan = await planExisting(ctx, a, p, ex, p.type === 'directory' ? 'directory' : 'file', initialDiff(a.path, 'touch', ownState(p)));
@@ -556,6 +605,9 @@ async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<s
   if (ctx.check) await assertOwnersExist(ctx.conn, a.owner, a.group);
   timeTargets(a, ex);
   planPathState(ctx, p.realPath, { type: 'file', mode: newMode(a, false), owner: a.owner, group: a.group, sha256: EMPTY_SHA256 });
+  // A file just made already has now's times: only a formatted time is a second step.
+  const tt = times(a);
+  const formatted = [tt.m, tt.a].some((v) => v !== null && v !== 'now');
   return {
     changed: true,
     msg: `${a.path} would be created`,
@@ -564,23 +616,14 @@ async function planTouch(ctx: ModuleContext, a: Args, p: FileProbe, ex: Record<s
     // --check: execute_touch returns before the file exists, with no diff and nothing for add_path_info.
     result: { dest: a.path, diff: undefined },
     apply: async () => {
-      const w = await remote(
-        writeFileAtomic(ctx.conn, p.realPath, '', {
-          mode: a.mode ? chmodArgument(parseMode(a.mode)) : undefined,
-          owner: a.owner,
-          group: a.group,
-          expectSha: null,
-          chcon: chconArgs(wantedContext(seArgs(a), p.selinux)),
-        }),
-      );
+      if (byProbe && 'error' in byProbe) return remote(Promise.reject(byProbe.error));
+      if (byProbe && formatted) throw new Error(`internal error: ${a.path} was written with its probe where the plan does not write it so`);
+      const w = byProbe ? byProbe.result : await remote(writeFileAtomic(ctx.conn, p.realPath, '', { ...touchWriteOptions(a, p), expectSha: null }));
       // The new file's attributes against what open() made of it, then its times against the ones it got.
       const ch = change(initialDiff(a.path, 'touch', 'absent'));
       const made = madeProbe(ex, 'file');
       if (made) addAnsibleAttrs(ch.ad, attrDelta(made, want(a)), made, ownerIds(ex));
       addTimes(ch, a, p.realPath, w.stat, ex);
-      // A file just made already has now's times: only a formatted time is a second step.
-      const tt = times(a);
-      const formatted = [tt.m, tt.a].some((v) => v !== null && v !== 'now');
       const st = formatted ? await runAndStat(ctx.conn, raw(ch.cmds.map(String).join(' && ')), p.realPath, `cannot set times of ${a.path}`) : w.stat;
       return { ...destResult(fileResult(a, st, 'file')), diff: ch.ad };
     },
@@ -899,7 +942,7 @@ async function planFile(args: Args, ctx: ModuleContext): Promise<Plan> {
     const probe = async (x: Args) => {
       const follow = x.follow && x.state !== 'link' && x.state !== 'hard' && x.state !== 'absent';
       const idLine = ctx.identityMemo?.get('id');
-      const got = await remote(probeFile(ctx.conn, x.path, { follow, extra: extraScript(x, ctx.check, idLine), selinuxDefault }));
+      const got = await remote(probeFile(ctx.conn, x.path, { follow, extra: extraScript(x, ctx.check, idLine, makeWithProbe(x, ctx)), selinuxDefault }));
       const me = idLine === undefined ? sections(got.extra).me?.[0] : undefined;
       if (me !== undefined && ROOT_ID.test(me)) ctx.identityMemo?.set('id', me);
       return plannedProbe(ctx, got);

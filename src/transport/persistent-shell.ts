@@ -116,38 +116,56 @@ export const SHELL_SERVER = SERVER_TEXT.replace('@SERVER_VARIABLES@', SERVER_VAR
  */
 export function directScriptProblem(script: string): string | undefined {
   if (!script.includes('$$')) return undefined;
+  // Every command is checked: the library bodies in it (whole lines, ~6 KB with the write's) are lexed once
+  // each, then only what is around them (cut out as the persistent shell sends them: a line of their own).
+  let rest = script;
+  for (const [body] of libraryBodies()) {
+    if (!rest.includes(body)) continue;
+    let problem = bodyProblems.get(body);
+    if (problem === undefined) bodyProblems.set(body, (problem = lexProblem(body) ?? ''));
+    if (problem) return problem;
+    rest = rest.split(body).join('\n');
+  }
+  return rest === script || rest.includes('$$') ? lexProblem(rest) : undefined;
+}
+
+/** A library body's problem ('' for none), as directScriptProblem found it once. */
+const bodyProblems = new Map<string, string>();
+
+function lexProblem(script: string): string | undefined {
+  // Char codes and the word's start index: no string built per character.
   let dq = false;
-  let word = '';
+  let start = 0; // where the current word began: the word is script.slice(start, i)
   for (let i = 0; i < script.length; i++) {
-    const c = script[i];
-    if (c === '\\') {
-      word += script.slice(i, i + 2);
-      i++;
-    } else if (c === "'" && !dq) {
+    const c = script.charCodeAt(i);
+    if (c === 0x5c)
+      i++; // backslash: the next character is the word's
+    else if (c === 0x27 && !dq) {
       const end = script.indexOf("'", i + 1);
       if (end < 0) return undefined;
-      word += script.slice(i, end + 1);
       i = end;
-    } else if (c === '#' && !dq && word === '') {
+    } else if (c === 0x23 && !dq && i === start) {
       const nl = script.indexOf('\n', i);
       if (nl < 0) return undefined;
       i = nl;
-    } else if (!dq && /[\s;&|()<>]/.test(c)) word = '';
-    else if (c === '$' && script[i + 1] === '$') {
-      const before = word.replace(/"/g, '');
+      start = nl + 1;
+    } else if (!dq && isWordBreak(c)) start = i + 1;
+    else if (c === 0x24 && script.charCodeAt(i + 1) === 0x24) {
+      const before = script.slice(start, i).replace(/"/g, '');
       if (!/[\w.-]$/.test(before) || before.includes('/proc/')) {
         const line = script.slice(0, i).split('\n').length;
         return `\`$$\` outside a file name (line ${line}: ${script.split('\n')[line - 1].trim()}): in direct mode it is the persistent shell's pid`;
       }
-      word += '$$';
       i++;
-    } else {
-      if (c === '"') dq = !dq;
-      word += c;
-    }
+    } else if (c === 0x22) dq = !dq;
   }
   return undefined;
 }
+
+/** What ends a word outside double quotes: white space (as \\s), ; & | ( ) < >. */
+const WORD_BREAKS = new Uint8Array(0x80);
+for (const ch of ' \t\n\v\f\r;&|()<>') WORD_BREAKS[ch.charCodeAt(0)] = 1;
+const isWordBreak = (c: number): boolean => (c < 0x80 ? WORD_BREAKS[c] === 1 : /\s/.test(String.fromCharCode(c)));
 
 /** Follows a command's input: the server runs the command only once it has read it. */
 const END_OF_INPUT = Buffer.from('NMEOI\n');

@@ -418,6 +418,29 @@ export async function writeFileAtomic(shell: RemoteShell, path: string, content:
   return writeOutcome(res, path, opts.validate !== undefined);
 }
 
+/**
+ * Shell for a probe's `extra` (PRELUDE is defined there): where nothing is at `path` and its directory
+ * exists, write an empty file as writeFileAtomic does (`expectSha: null`), in a subshell; prints
+ * `@@write` with the write's stdout, `@@writerc` with its exit status and `@@writeerr` with its stderr
+ * (writtenInProbe reads them). A run's `file: state=touch` thus makes a new file in its probe's round trip.
+ */
+export function emptyFileWriteScript(path: string, opts: Omit<WriteOptions, 'expectSha' | 'sourcePath' | 'makeParents' | 'validate'>): Raw {
+  const ws = writeScript(path, '', { ...opts, expectSha: null });
+  return sh`if [ ! -e ${path} ] && [ ! -L ${path} ] && dn ${path} && [ -d "$r" ]; then echo @@write; { e=$( { ( ${ws.vars}${raw(WRITE_BODY)}) </dev/null 3>&-; } 2>&1 1>&3); r=$?; } 3>&1; printf '@@writerc\n%s\n@@writeerr\n%s\n' "$r" "$e"; fi`;
+}
+
+/** What emptyFileWriteScript's write did, from its sections: undefined when it wrote nothing; else the write's result, or the error writeFileAtomic would have thrown. */
+export function writtenInProbe(path: string, ex: Record<string, string[]>): { result: WriteResult } | { error: unknown } | undefined {
+  const rc = ex.writerc?.[0];
+  if (rc === undefined) return undefined;
+  const stderr = (ex.writeerr ?? []).map((l) => `${l}\n`).join('');
+  try {
+    return { result: writeOutcome({ rc: Number(rc), stdout: (ex.write ?? []).join('\n'), stderr, stdoutBytes: Buffer.alloc(0) }, path, false) };
+  } catch (error) {
+    return { error };
+  }
+}
+
 /** The write's variables and functions (WRITE_BODY's input), its stdin, and the length and sha256 the host checks. */
 function writeScript(path: string, content: Buffer | string | LocalFileContent, opts: WriteOptions): { vars: Raw; stdin: ExecOptions; size?: number; sum?: string } {
   const local = typeof content === 'object' && !Buffer.isBuffer(content) ? content : undefined;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import command from '../../src/modules/command.js';
 import shell from '../../src/modules/shell.js';
-import { ModuleFailure } from '../../src/modules/types.js';
+import { failure } from '../setup/module-failure.js';
 import type { ModuleHarness } from '../setup/module-harness.js';
 import { execHosts, existsOnHost, onHost, openHarness, uniquePath, type ExecHost } from './modules-exec-env.js';
 
@@ -20,15 +20,6 @@ afterAll(async () => {
   await hx.conn.as({ user: 'root', method: 'sudo' }).exec(`rm -rf ${dir}`);
   await hx.close();
 });
-
-async function failure(p: Promise<unknown>): Promise<ModuleFailure> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ModuleFailure);
-  return e as ModuleFailure;
-}
 
 describe('command', () => {
   it('runs the program and registers rc, stdout, lines, cmd and times', async () => {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import waitFor from '../../src/modules/wait_for.js';
-import { ModuleFailure } from '../../src/modules/types.js';
+import { failure } from '../setup/module-failure.js';
 import type { ModuleHarness } from '../setup/module-harness.js';
 import { execHosts, onHost, openHarness, uniquePath, type ExecHost } from './modules-exec-env.js';
 
@@ -14,15 +14,6 @@ const CLOSED = 9; // discard: nothing listens on it on the fleet
 const root = () => hx.conn.as({ user: 'root', method: 'sudo' });
 /** Do something on the host a moment later, detached, so wait_for really has to wait. */
 const later = (cmd: string) => root().exec(`(sleep 1; ${cmd}) </dev/null >/dev/null 2>&1 &`);
-
-async function failure(p: Promise<unknown>): Promise<ModuleFailure> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ModuleFailure);
-  return e as ModuleFailure;
-}
 
 beforeAll(async () => {
   host = (await execHosts())[0];

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodemendError } from '../../../src/load/errors.js';
 import { compileExpression, renderDeep, renderStored } from '../../../src/load/expr/index.js';
-import { barCommands } from '../../../src/load/expr/lookups.js';
+import { barCommands, LOOKUPS } from '../../../src/load/expr/lookups.js';
 import { isUnsafe, UnsafeText } from '../../../src/load/expr/unsafe.js';
 import { INJECTS_AS_VARS } from '../../../src/load/expr/values.js';
 
@@ -283,7 +283,7 @@ describe('lookup errors=', () => {
 
 describe('lookup at load time', () => {
   test.each([
-    ["lookup('password', '/dev/null')", 7, "unknown lookup plugin 'password' (nodemend has: varnames, dict, subelements, flattened, first_found, pipe, env, file, vars)"],
+    ["lookup('password', '/dev/null')", 7, `unknown lookup plugin 'password' (nodemend has: ${Object.keys(LOOKUPS).join(', ')})`],
     ['lookup(name)', 7, 'lookup() needs the name of a lookup plugin as a quoted string first'],
     ['f(1)', 1, "only methods can be called (x.split(','), d.items()); use a filter for anything else (x | name(args))"],
   ])('%s fails at col %i', (src, col, message) => {

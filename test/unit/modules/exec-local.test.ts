@@ -4,7 +4,8 @@ import setFact from '../../../src/modules/set_fact.js';
 import debug from '../../../src/modules/debug.js';
 import assert from '../../../src/modules/assert.js';
 import fail from '../../../src/modules/fail.js';
-import { ModuleFailure, type ModuleContext, type ModuleDef } from '../../../src/modules/types.js';
+import type { ModuleContext, ModuleDef } from '../../../src/modules/types.js';
+import { failure } from '../../setup/module-failure.js';
 import { emptyPlannedPaths } from '../../../src/modules/lib/planned-paths.js';
 import { renderDeep } from '../../../src/load/expr/index.js';
 
@@ -44,15 +45,6 @@ function ctx(exprs: Record<string, unknown> = {}, vars: Record<string, unknown> 
 async function run<A>(mod: ModuleDef<A>, raw: unknown, c = ctx()) {
   const plan = await mod.plan(mod.schema.parse(raw), c);
   return plan;
-}
-
-async function failure(p: Promise<unknown>): Promise<ModuleFailure> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ModuleFailure);
-  return e as ModuleFailure;
 }
 
 describe('set_fact', () => {

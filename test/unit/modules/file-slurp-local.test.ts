@@ -2,7 +2,8 @@
  * file's times with `state: link`, `hard` and `absent`, and slurp of paths that are not regular
  * files, planned and applied on this machine (LocalConnection: real processes and files, no SSH), as
  * 2.14's file.py (ensure_symlink / ensure_hardlink / ensure_absent, update_timestamp_for_file) and
- * slurp.py (open() and read() of whatever the path is) do. The differential proof against
+ * slurp.py (open() and read() of whatever the path is) do; and a run's new directory or touched file
+ * made in its probe's round trip (ctx.writesInPlan), registering what the two round trips register. The differential proof against
  * ansible-playbook is test/fleet/differential-file-times.test.ts and differential-assemble-slurp.test.ts.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -14,19 +15,22 @@ import { afterAll, describe, expect, it } from 'vitest';
 import file from '../../../src/modules/file.js';
 import slurp, { slurpFailure } from '../../../src/modules/slurp.js';
 import { LocalConnection } from '../../../src/transport/local.js';
-import { ModuleFailure, type ModuleContext, type ModuleDef } from '../../../src/modules/types.js';
+import type { RemoteShell } from '../../../src/transport/types.js';
+import type { ModuleContext, ModuleDef } from '../../../src/modules/types.js';
+import { failure } from '../../setup/module-failure.js';
 import { emptyPlannedPaths } from '../../../src/modules/lib/planned-paths.js';
 
 const conn = new LocalConnection('localhost');
 const root = mkdtempSync(join(tmpdir(), 'nm-fsl-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function ctx(check: boolean): ModuleContext {
+function ctx(check: boolean, shell: RemoteShell = conn, writesInPlan = false): ModuleContext {
   return {
     host: 'localhost',
-    conn,
-    loginConn: conn,
+    conn: shell,
+    loginConn: shell,
     check,
+    writesInPlan,
     diff: false,
     facts: {} as never,
     vars: {},
@@ -47,15 +51,6 @@ async function task<A>(mod: ModuleDef<A>, args: unknown, check = false) {
   const plan = await mod.plan(mod.schema.parse(args), ctx(check));
   const applied = !check && plan.changed && plan.apply ? await plan.apply() : undefined;
   return { changed: plan.changed, result: { ...plan.result, ...(applied ?? {}) } as Record<string, any> };
-}
-
-async function failure(p: Promise<unknown>): Promise<ModuleFailure> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ModuleFailure);
-  return e as ModuleFailure;
 }
 
 const OLD = 1_000_000_000;
@@ -162,6 +157,73 @@ describe('file times with state: absent', () => {
     const r = await task(file, args);
     expect([r.changed, r.result.diff, existsSync(args.path)]).toEqual([true, { before: { path: args.path, state: 'file' }, after: { path: args.path, state: 'absent' } }, false]);
     expect((await task(file, args)).changed).toBe(false);
+  });
+});
+
+describe("a run's new directory or touched file in its probe's round trip", () => {
+  /**
+   * Plan and apply as a run does, with or without writesInPlan: the registered result and the commands it
+   * took. Paths under `dir` read <dir>; times (touch's `now`, the clock's) read as their type; quotes in a
+   * message as ASCII (the probe runs in the C locale, where mkdir quotes so; this machine's may not).
+   */
+  async function counted(args: Record<string, unknown>, dir: string, writesInPlan: boolean) {
+    const commands: string[] = [];
+    const shell = { hostName: 'localhost', exec: (c: string | { toString(): string }, o?: object) => (commands.push(String(c)), conn.exec(c, o)) };
+    const c = ctx(false, shell, writesInPlan);
+    const at = (v: unknown) => (typeof v === 'string' ? v.replaceAll(dir, '<dir>').replace(/[‘’]/g, "'") : v);
+    const norm = (o: unknown) => JSON.parse(JSON.stringify(o, (k, v: unknown) => (k === 'atime' || k === 'mtime' ? typeof v : at(v)))) as Record<string, unknown>;
+    try {
+      const plan = await file.plan(file.schema.parse(Object.fromEntries(Object.entries(args).map(([k, v]) => [k, typeof v === 'string' ? v.replaceAll('<dir>', dir) : v]))), c);
+      const applied = plan.apply ? await plan.apply() : undefined;
+      const result = norm({ ...plan.result, ...(applied ?? {}) });
+      return { changed: plan.changed, msg: at(plan.done ?? plan.msg), result, commands: commands.length };
+    } catch (e) {
+      return { failed: at((e as Error).message), result: norm((e as { result?: object }).result ?? {}), commands: commands.length };
+    }
+  }
+  const both = async (args: Record<string, unknown>, setup?: (dir: string) => void) => {
+    const [two, one] = [mkdtempSync(join(root, 'rt2-')), mkdtempSync(join(root, 'rt1-'))];
+    setup?.(two);
+    setup?.(one);
+    return { two: await counted(args, two, false), one: await counted(args, one, true), dirs: { two, one } };
+  };
+
+  it('state: directory, levels missing, with a mode, owner and group: one command, the same result as two', async () => {
+    const { two, one, dirs } = await both({ path: '<dir>/a/b', state: 'directory', mode: '0750', owner: 'root', group: 'root' });
+    expect(two.commands).toBe(2);
+    expect(one.commands).toBe(1);
+    expect(one).toEqual({ ...two, commands: 1 });
+    expect(one.result).toMatchObject({ path: '<dir>/a/b', state: 'directory', mode: '0750', diff: { before: { state: 'absent' }, after: { state: 'directory' } } });
+    for (const d of Object.values(dirs)) expect((statSync(join(d, 'a')).mode & 0o7777).toString(8)).toBe('750');
+  });
+
+  it('state: touch of a new file: one command, the same result; an existing file still takes its two', async () => {
+    const { two, one, dirs } = await both({ path: '<dir>/m', state: 'touch', mode: '0600', modification_time: 'preserve', access_time: 'preserve' });
+    expect([two.commands, one.commands]).toEqual([2, 1]);
+    expect(one).toEqual({ ...two, commands: 1 });
+    expect(one.result).toMatchObject({ dest: '<dir>/m', state: 'file', mode: '0600', size: 0 });
+    for (const d of Object.values(dirs)) expect(statSync(join(d, 'm')).size).toBe(0);
+    const again = await counted({ path: `${dirs.one}/m`, state: 'touch' }, dirs.one, true);
+    expect(again).toMatchObject({ changed: true, commands: 2 });
+  });
+
+  it("failures as apply's own: a file where a level would go, a directory missing under touch", async () => {
+    const blocked = await both({ path: '<dir>/f/sub', state: 'directory' }, (d) => writeFileSync(join(d, 'f'), 'x'));
+    expect(blocked.two.failed).toBe("cannot create <dir>/f/sub: mkdir: cannot create directory '<dir>/f': File exists");
+    expect(blocked.one).toEqual({ ...blocked.two, commands: 1 });
+    const noDir = await both({ path: '<dir>/none/m', state: 'touch' });
+    expect(noDir.two.failed).toBe('cannot touch <dir>/none/m: directory <dir>/none does not exist');
+    expect(noDir.one).toEqual(noDir.two);
+  });
+
+  it('a path already there is never made again: a directory as it was, a link to nothing left to the plan', async () => {
+    const dir = mkdtempSync(join(root, 'rt-there-'));
+    expect(await counted({ path: '<dir>', state: 'directory' }, dir, true)).toMatchObject({ changed: false, commands: 1 });
+    for (const state of ['directory', 'touch']) {
+      const link = await both({ path: '<dir>/l', state }, (d) => symlinkSync(join(d, 'nowhere'), join(d, 'l')));
+      expect(link.one, state).toEqual(link.two);
+      expect(link.two.commands, state).toBeGreaterThan(1);
+    }
   });
 });
 

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClientChannel } from 'ssh2';
 import { directScriptProblem, PersistentShell, SERVER_VARIABLES, serverVariables, SHELL_SERVER } from '../../../src/transport/persistent-shell.js';
+import { shellLibrary } from '../../../src/transport/shell-library.js';
 
 const shells: PersistentShell[] = [];
 afterEach(() => shells.splice(0).forEach((s) => s.close()));
@@ -83,5 +84,13 @@ describe('persistent shell server', () => {
       ["printf '%s' x; echo $$ # not a comment yet", 1],
     ] as const)
       expect(directScriptProblem(bad), bad).toContain(`(line ${line}:`);
+  });
+
+  it('checks a library body once, and what is around it every time', () => {
+    const good = shellLibrary('b="$1.$$~"\necho "$b"\n');
+    const bad = shellLibrary('echo nm-test-body\nkill $$\n');
+    expect(directScriptProblem(`p=x\n${good}echo done`)).toBeUndefined();
+    expect(directScriptProblem(`p=x\n${good}echo $$`)).toContain('echo $$');
+    for (let i = 0; i < 2; i++) expect(directScriptProblem(`p=x\n${bad}`)).toContain('kill $$');
   });
 });
