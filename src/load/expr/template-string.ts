@@ -30,13 +30,25 @@ export interface TemplateOptions {
   native: boolean;
   /** Files (their text's line breaks already \n): Jinja's newline_sequence, each of the template's text (not of a value) written as it. */
   newlineSequence?: string;
+  /** The template module's comment_start_string / comment_end_string (Jinja's `{#` `#}`). */
+  commentStart?: string;
+  commentEnd?: string;
+  /** Jinja's line_statement_prefix (a `#jinja2:` header sets it): a line starting with it is a statement. */
+  lineStatementPrefix?: string;
 }
 
 /** Ansible's templating of strings in playbooks and vars. */
 export const STRING_OPTIONS: TemplateOptions = { trimBlocks: true, lstripBlocks: false, comments: 'closed', native: true };
 
 /** A template file (`.j2`) with the template module's trim_blocks / lstrip_blocks. */
-export const fileOptions = (o: { trimBlocks: boolean; lstripBlocks: boolean; newlineSequence?: string }): TemplateOptions => ({
+export const fileOptions = (o: {
+  trimBlocks: boolean;
+  lstripBlocks: boolean;
+  newlineSequence?: string;
+  commentStart?: string;
+  commentEnd?: string;
+  lineStatementPrefix?: string;
+}): TemplateOptions => ({
   ...o,
   newlineSequence: o.newlineSequence ?? '\n',
   comments: 'always',
