@@ -15,9 +15,19 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ExprValueError } from './errors.js';
 import { compileTemplateFile } from './index.js';
-import { searchFile, searchRoots, type LookupDef } from './lookups.js';
+import type { Node } from './ast.js';
+import { lookupPlugin, searchFile, searchRoots, type LookupDef } from './lookups.js';
 import { pyStr, setKey, truthy } from './values.js';
 import { templateModuleVars } from '../template.js';
+
+/**
+ * lookup('template', ..., convert_data=False) written out: 2.14 returns its text as NativeJinjaText, which
+ * ansible_eval_concat passes through as is ("{{ lookup(...) }}" stays the text, never a dict).
+ */
+export function givesNativeTemplateText(n: Node): boolean {
+  if (n.kind !== 'lookup' || n.wantList || lookupPlugin(n.name) !== templateLookup) return false;
+  return n.kwargs.some(([k, v]) => k === 'convert_data' && v.kind === 'literal' && !truthy(v.value));
+}
 
 const OPTIONS = new Set(['convert_data', 'template_vars', 'jinja2_native', 'comment_start_string', 'comment_end_string']);
 

@@ -18,6 +18,7 @@ import { parseBody, renderBody, type Segment } from './statements.js';
 import { fromTemplateText, templateValue } from './ansible-types.js';
 import { UnsafeText } from './unsafe.js';
 import { givesNativeText } from './fqcn.js';
+import { givesNativeTemplateText } from './lookup-template.js';
 
 export type { Segment };
 
@@ -98,7 +99,7 @@ export function renderParsed(t: ParsedTemplate, scope: Record<string, unknown>, 
     const n = t.native;
     // 2.14 wraps these filters' output as NativeJinjaText, which ansible_eval_concat returns as is
     // when it is the only node: "{{ d | to_json }}" stays the JSON text, never a dict again.
-    const keepsText = n.kind === 'filter' && givesNativeText(n.name) && t.segments.length === 1;
+    const keepsText = ((n.kind === 'filter' && givesNativeText(n.name)) || givesNativeTemplateText(n)) && t.segments.length === 1;
     out = keepsText && (typeof v === 'string' || v instanceof UnsafeText) ? v : templateValue(v, n.kind === 'variable', t.segments.length === 1, around);
   } else {
     const text = renderBody(t.segments, scope, ctx);
