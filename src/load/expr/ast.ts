@@ -33,4 +33,6 @@ export type Node = At &
     | ({ kind: 'lookup'; wantList: boolean } & Call)
     // m(a, k=v) / caller() / mod.m(): a template's macro (macro.ts); only in templates, where statements.ts checks the name
     | { kind: 'call'; callee: Node; args: Node[]; kwargs: [string, Node][] }
+    // range(3): a Jinja global function (globals.ts)
+    | ({ kind: 'global' } & Call)
   );

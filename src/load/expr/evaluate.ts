@@ -19,6 +19,7 @@ import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { lookupCall } from './calls.js';
 import { Macro } from './macro.js';
 import type { TemplateLoader } from './statements.js';
+import { GLOBALS } from './globals.js';
 import { givesNativeText } from './fqcn.js';
 import { memberStrShape, noteItemsRead, passThrough, strShape, varStrShape, type StrShape } from './str-class.js';
 import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.js';
@@ -261,7 +262,9 @@ function runLookup(node: Node & Call & { wantList: boolean }, scope: Scope, ctx:
   let ran: unknown[];
   try {
     const vars = ((scope as Record<symbol, unknown>)[LOOKUP_SCOPE] as Scope | undefined) ?? scope;
-    ran = lookupPlugin(node.name)!.run(terms.map(unwrapUnsafe), Object.fromEntries(kwargs.filter(([k]) => k !== 'errors').map(([k, v]) => [k, unwrapUnsafe(v)])), vars);
+    // lookup('vars', name): the variable read as `{{ name }}` reads it (its templates rendered).
+    const readVar = (name: string): unknown => evaluate({ kind: 'variable', name, start: node.start, end: node.end }, vars, ctx, reads);
+    ran = lookupPlugin(node.name)!.run(terms.map(unwrapUnsafe), Object.fromEntries(kwargs.filter(([k]) => k !== 'errors').map(([k, v]) => [k, unwrapUnsafe(v)])), vars, readVar);
   } catch (e) {
     if (e instanceof ExprValueError && !(e instanceof LookupNotYet)) {
       const message = `lookup plugin '${node.name}': ${e.message}`;
@@ -389,6 +392,15 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext, reads: Read
         return fn.invoke(args, kwargs);
       } catch (e) {
         if (e instanceof ExprValueError) fail(ctx, node.start, e.message);
+        throw e;
+      }
+    }
+    case 'global': {
+      const args = node.args.map((n) => evaluate(n, scope, ctx, reads));
+      try {
+        return GLOBALS[node.name](args);
+      } catch (e) {
+        if (e instanceof ExprValueError) fail(ctx, node.nameStart, e.message);
         throw e;
       }
     }
