@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 const SUBDIR = { template: 'templates', file: 'files', vars: 'vars' } as const;
 
@@ -20,4 +20,14 @@ export function localPathCandidates(playDir: string, p: string, kind: keyof type
   const sub = SUBDIR[kind];
   const inRole = roleDir ? [join(roleDir, sub, p), join(roleDir, p)] : [];
   return [...inRole, join(playDir, sub, p), join(playDir, p), join(playDir, '..', sub, p), resolve(p)];
+}
+
+/**
+ * Where a template's `{% include %}` / `{% import %}` look, as 2.14's template action builds Jinja's
+ * searchpath: ansible_search_path (the role's dir, then the task file's dir), the playbook's dir and
+ * the template's own dir, each as `<dir>/templates` then `<dir>`.
+ */
+export function templateSearchPath(playDir: string, templateFile: string, roleDir?: string, taskFile?: string): string[] {
+  const dirs = [...(roleDir ? [roleDir] : []), ...(taskFile ? [dirname(taskFile)] : []), playDir, dirname(templateFile)];
+  return dirs.flatMap((d) => [join(d, 'templates'), d]);
 }

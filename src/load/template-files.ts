@@ -2,7 +2,8 @@
  * Load-time check of the template files a playbook's `template:` tasks name: each file
  * that a static `src` finds is compiled with its engine (Jinja, or Handlebars for .hbs),
  * so a syntax either engine does not support fails `validate` (and `run`, before any host
- * is contacted) at the template's file:line:col. A templated `src` is checked when it can be
+ * is contacted) at the template's file:line:col, as does an `{% include %}` / `{% import %}`
+ * of a named template that is not found (or does not compile) from the task's search path. A templated `src` is checked when it can be
  * resolved before the run: `src: "{{ item }}"` over `with_first_found` names written out (the
  * first of them that is there, the one the run takes), or a `src` that reads only play vars whose
  * values are plain (`src: "{{ n }}.conf.j2"`). Any other templated `src`, or a file that is not there
@@ -13,8 +14,8 @@ import { NodemendError } from './errors.js';
 import { hasTemplate, namesInTemplate, renderDeep } from './expr/index.js';
 import { barCommands } from './expr/lookups.js';
 import type { Playbook, TaskNode } from './model.js';
-import { compileTemplateText } from './template.js';
-import { resolveLocalPath } from './local-paths.js';
+import { compileTemplateText, JINJA_DEFAULTS } from './template.js';
+import { resolveLocalPath, templateSearchPath } from './local-paths.js';
 
 const TEMPLATE_MODULES = new Set(['template', 'ansible.builtin.template', 'ansible.legacy.template']);
 
@@ -72,7 +73,14 @@ export function checkTemplateFiles(playbook: Playbook, errors: NodemendError[]):
       if (!file || seen.has(file)) continue;
       seen.add(file);
       try {
-        compileTemplateText(readFileSync(file, 'utf8'), file);
+        // What it includes and imports is found from here as at the run (local-paths.ts templateSearchPath).
+        const plain = (k: string): string | undefined => (typeof task.args[k] === 'string' && !hasTemplate(task.args[k] as string) ? (task.args[k] as string) : undefined);
+        compileTemplateText(readFileSync(file, 'utf8'), file, {
+          ...JINJA_DEFAULTS,
+          commentStart: plain('comment_start_string'),
+          commentEnd: plain('comment_end_string'),
+          searchPath: templateSearchPath(play.dir, file, roleDir, task.loc?.file),
+        });
       } catch (e) {
         if (!(e instanceof NodemendError)) throw e;
         errors.push(e);

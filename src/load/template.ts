@@ -287,6 +287,11 @@ export interface JinjaOptions {
   lstripBlocks: boolean;
   /** The template module's newline_sequence (Jinja's default "\n"). */
   newlineSequence?: string;
+  /** The template module's comment_start_string / comment_end_string (Jinja's `{#` / `#}`). */
+  commentStart?: string;
+  commentEnd?: string;
+  /** Where `{% include %}` / `{% import %}` look (local-paths.ts templateSearchPath); the template's own dir when not given. */
+  searchPath?: string[];
 }
 
 export const JINJA_DEFAULTS: JinjaOptions = { trimBlocks: true, lstripBlocks: false };
@@ -308,7 +313,7 @@ export function compileTemplateText(src: string, file: string, opts: JinjaOption
   return {
     render: (vars) => {
       try {
-        return t.render(vars);
+        return t.render(vars) as string;
       } catch (e) {
         // Reported like Handlebars' errors: as the template's, at the expression's line and column.
         if (e instanceof UndefinedVariableError) throw new NodemendError('template', e.message, e.pos ?? { file });
@@ -383,7 +388,7 @@ export async function renderTemplateFile(file: string, vars: Record<string, unkn
   const st = await stat(file).catch(() => {
     throw new NodemendError('file-not-found', `template not found`, { file });
   });
-  const key = `${file}\0${opts.trimBlocks}\0${opts.lstripBlocks}\0${opts.newlineSequence ?? '\n'}`;
+  const key = JSON.stringify([file, opts.trimBlocks, opts.lstripBlocks, opts.newlineSequence ?? '\n', opts.commentStart, opts.commentEnd, opts.searchPath]);
   let entry = files.get(key);
   if (!entry || entry.mtimeMs !== st.mtimeMs || entry.size !== st.size) {
     const mine = { mtimeMs: st.mtimeMs, size: st.size, compiled: compileFile(file, opts) };

@@ -27,6 +27,9 @@ const schema = withAliases(
     follow: boolArg.default(false),
     /** Octal/symbolic, or "preserve": the template file's own mode (2.14's action reads it with os.stat). */
     mode: z.union([z.literal('preserve'), attrFields.mode.unwrap()]).optional(),
+    /** 2.12's comment markers (Jinja's `{#` `#}` when unset). */
+    comment_start_string: z.string().min(1).optional(),
+    comment_end_string: z.string().min(1).optional(),
     trim_blocks: boolArg.default(true),
     lstrip_blocks: boolArg.default(false),
     /** The action's words; its escaped spellings ("\\n") read as the characters, as 2.14 converts them. */
@@ -56,7 +59,7 @@ export default defineModule<Args>({
   async plan(a, ctx) {
     const file = ctx.resolveLocalPath(a.src, 'template');
     if (!existsSync(file)) throw new ModuleFailure(`could not find template ${a.src} (looked at ${file})`);
-    const opts = { trimBlocks: a.trim_blocks, lstripBlocks: a.lstrip_blocks, newlineSequence: a.newline_sequence };
+    const opts = { trimBlocks: a.trim_blocks, lstripBlocks: a.lstrip_blocks, newlineSequence: a.newline_sequence, commentStart: a.comment_start_string, commentEnd: a.comment_end_string };
     const text = await ctx.renderTemplate(file, opts, templateModuleVars(a.src, file, a.dest));
     let bytes: Buffer;
     try {

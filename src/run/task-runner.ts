@@ -19,14 +19,14 @@ import { isUnsafe, markUnsafe, unwrapUnsafe } from '../load/expr/unsafe.js';
 import { toText } from '../load/expr/values.js';
 import { ExprValueError } from '../load/expr/errors.js';
 import { NodemendError } from '../load/errors.js';
-import { renderTemplateFile, TEMPLATE_MODULE_VARS } from '../load/template.js';
+import { JINJA_DEFAULTS, renderTemplateFile, TEMPLATE_MODULE_VARS } from '../load/template.js';
 import type { TaskResult, TaskStatus } from './events.js';
 import type { HostRun } from './host-run.js';
 import { applyNullArgs } from '../load/null-args.js';
 import { withModuleDefaults } from '../load/module-defaults.js';
 import { buildScope, removeOmit, withFacts, type ScopeParts } from './scope.js';
 import { NO_LOG_MSG, tail } from './censor.js';
-import { resolveLocalPath } from '../load/local-paths.js';
+import { resolveLocalPath, templateSearchPath } from '../load/local-paths.js';
 import type { RunOptions, TaskKey } from './options.js';
 import { extendedLoopVars, loopItems } from './loops.js';
 import { BasisRecorder, recordingShell, type Basis } from '../plan/basis.js';
@@ -384,7 +384,10 @@ async function runOnce(
       noLog,
       facts: target.facts,
       vars: scope,
-      renderTemplate: (file, opts, extra) => withFacts(target.facts, () => renderTemplateFile(file, { ...scope, ...TEMPLATE_MODULE_VARS, ...extra }, opts), scope),
+      renderTemplate: (file, opts, extra) => {
+        const searchPath = templateSearchPath(env.scopeBase.play.dir, file, inh.role?.path, task.loc?.file);
+        return withFacts(target.facts, () => renderTemplateFile(file, { ...scope, ...TEMPLATE_MODULE_VARS, ...extra }, { ...(opts ?? JINJA_DEFAULTS), searchPath }), scope);
+      },
       resolveLocalPath: (p, kind) => {
         const file = resolveLocalPath(env.scopeBase.play.dir, p, kind, inh.role?.path);
         env.options.onLocalFile?.(file);

@@ -188,12 +188,12 @@ describe.each(['run', 'rerun'] as const)('%s', (mode) => {
 
 describe('a template neither engine supports', () => {
   const listener = connectionCounter();
-  /** validate and run both exit 1 at bad.conf.j2's `{% macro %}` (line 4, column 4), and no host hears from either. */
+  /** validate and run both exit 1 at bad.conf.j2's `{% extends %}` (line 4, column 4), and no host hears from either. */
   const refusedAtMacro = async (pb: string, inv: string, template: string): Promise<void> => {
     for (const cmd of ['validate', 'run']) {
       const r = await runCli([cmd, pb, '-i', inv]);
       expect(r.code, r.stderr).toBe(1);
-      expect(r.stderr).toContain(`${template}:4:4: '{% macro %}' is not supported`);
+      expect(r.stderr).toContain(`${template}:4:4: '{% extends %}' is not supported`);
       expect(r.stderr).toContain('no host was contacted');
     }
     expect(listener.count()).toBe(0);
@@ -203,7 +203,7 @@ describe('a template neither engine supports', () => {
     const dir = workDir('s13c-badtemplate');
     const inv = writeInventory(dir, [HOST], { portOverride: { [HOST]: listener.port() } });
     mkdirSync(join(dir, 'templates'));
-    writeFileSync(join(dir, 'templates', 'bad.conf.j2'), 'ok\n{% for x in xs %}\n{{ x }}\n{% macro m() %}{% endmacro %}\n{% endfor %}\n');
+    writeFileSync(join(dir, 'templates', 'bad.conf.j2'), 'ok\n{% for x in xs %}\n{{ x }}\n{% extends "base.j2" %}\n{% endfor %}\n');
     const pb = join(dir, 'site.yaml');
     writeFileSync(pb, `- hosts: ${HOST}\n  tasks:\n    - template: { src: bad.conf.j2, dest: /tmp/nm-s13c-bad.conf }\n`);
     await refusedAtMacro(pb, inv, join(dir, 'templates', 'bad.conf.j2'));
@@ -216,7 +216,7 @@ describe('a template neither engine supports', () => {
     const dir = workDir('h18g-badsrc');
     const inv = writeInventory(dir, [HOST], { portOverride: { [HOST]: listener.port() } });
     mkdirSync(join(dir, 'templates'), { recursive: true });
-    writeFileSync(join(dir, 'templates', 'bad.conf.j2'), 'ok\n{% for x in xs %}\n{{ x }}\n{% macro m() %}{% endmacro %}\n{% endfor %}\n');
+    writeFileSync(join(dir, 'templates', 'bad.conf.j2'), 'ok\n{% for x in xs %}\n{{ x }}\n{% extends "base.j2" %}\n{% endfor %}\n');
     const pb = join(dir, 'site.yaml');
     writeFileSync(pb, `- hosts: ${HOST}\n  vars: { n: bad }\n  tasks:\n    - template:\n        dest: /tmp/nmdiff-h18g-bad.conf\n        src: ${src}\n`);
     await refusedAtMacro(pb, inv, join(dir, 'templates', 'bad.conf.j2'));

@@ -90,6 +90,8 @@ interface Outcome {
   copy: string;
   ansible: { exitCode: number; output: string; tasks: RawTask[] };
   validate: CliResult;
+  /** Where validate ran: a template file's error names it by its full path, the harness's lists by the path under it. */
+  validateDir: string;
   nodemend: { exitCode: number; output: string; tasks: RawTask[] };
 }
 
@@ -229,6 +231,7 @@ export function describeTarget(target: Target, t: TargetRun): void {
       await t.cleanOutside();
       const unedited = t.playDir('validate', join(TARGETS_DIR, target.name));
       out.validate = await runCli(['validate', 'playbook.yaml', '-i', writeInventory(unedited, [t.host])], { cwd: unedited });
+      out.validateDir = unedited;
       const copy = (out.copy = targetCopy(target, target.leftOut, t.alwaysCopy));
       const nodemendWork = t.playDir('nodemend', copy);
       out.nodemend = await new NodemendRunner(nodemendWork, t.host, t.nodemendArgs).run('run');
@@ -248,7 +251,7 @@ export function describeTarget(target: Target, t: TargetRun): void {
       const errors = out.validate.stderr
         .split('\n')
         .filter((l) => l.startsWith('error: '))
-        .map((l) => l.replace(/; (known modules|\S+ takes): .*$/, ''));
+        .map((l) => l.replace(/; (known modules|\S+ takes): .*$/, '').replace(`error: ${out.validateDir}/`, 'error: '));
       expect(errors).toEqual(target.leftOut.flatMap((l) => l.errors ?? []).map((e) => `error: ${e}`));
       if (!errors.length) return expect(out.validate.code, out.validate.stderr).toBe(0);
       expect(out.validate.stderr).toContain('no host was contacted');

@@ -31,6 +31,8 @@ export type Node = At &
     | ({ kind: 'test'; input: Node; negated: boolean } & Call)
     // lookup('varnames', '^x$') / query(...) / q(...): `name` is the plugin (lookups.ts), `args` its terms
     | ({ kind: 'lookup'; wantList: boolean } & Call)
+    // m(a, k=v) / caller() / mod.m(): a template's macro (macro.ts); only in templates, where statements.ts checks the name
+    | { kind: 'call'; callee: Node; args: Node[]; kwargs: [string, Node][] }
     // range(3): a Jinja global function (globals.ts)
     | ({ kind: 'global' } & Call)
   );

@@ -17,19 +17,23 @@ import { NodemendError } from '../errors.js';
 import type { Call, Node } from './ast.js';
 import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { lookupCall } from './calls.js';
+import { Macro } from './macro.js';
+import type { TemplateLoader } from './statements.js';
 import { GLOBALS } from './globals.js';
 import { givesNativeText } from './fqcn.js';
 import { memberStrShape, noteItemsRead, passThrough, strShape, varStrShape, type StrShape } from './str-class.js';
 import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.js';
 import { hasTemplate, renderLazy } from './template-string.js';
 import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, unwrapUnsafe, UnsafeText } from './unsafe.js';
-import { LookupNotYet, lookupPlugin, lookupValue } from './lookups.js';
+import { LOOKUP_SCOPE, LookupNotYet, lookupPlugin, lookupValue } from './lookups.js';
 import { compare, contains, equals, factKeyOf, getMember, INJECTS_AS_VARS, isOpaque, pyStr, setKey, truthy, tuple, typeName, UNDEFINED, type Mapping } from './values.js';
 
 export interface EvalContext {
   source: string;
   /** File position of an offset into `source` (undefined when the source has no position). */
   posAt(offset: number): SourcePos | undefined;
+  /** Template files: where `{% include %}` / `{% import %}` find templates. */
+  loader?: TemplateLoader;
 }
 
 type Scope = Record<string, unknown>;
@@ -257,9 +261,10 @@ function runLookup(node: Node & Call & { wantList: boolean }, scope: Scope, ctx:
   const errors = unwrapUnsafe(kwargs.find(([k]) => k === 'errors')?.[1]);
   let ran: unknown[];
   try {
+    const vars = ((scope as Record<symbol, unknown>)[LOOKUP_SCOPE] as Scope | undefined) ?? scope;
     // lookup('vars', name): the variable read as `{{ name }}` reads it (its templates rendered).
-    const readVar = (name: string): unknown => evaluate({ kind: 'variable', name, start: node.start, end: node.end }, scope, ctx, reads);
-    ran = lookupPlugin(node.name)!.run(terms.map(unwrapUnsafe), Object.fromEntries(kwargs.filter(([k]) => k !== 'errors').map(([k, v]) => [k, unwrapUnsafe(v)])), scope, readVar);
+    const readVar = (name: string): unknown => evaluate({ kind: 'variable', name, start: node.start, end: node.end }, vars, ctx, reads);
+    ran = lookupPlugin(node.name)!.run(terms.map(unwrapUnsafe), Object.fromEntries(kwargs.filter(([k]) => k !== 'errors').map(([k, v]) => [k, unwrapUnsafe(v)])), vars, readVar);
   } catch (e) {
     if (e instanceof ExprValueError && !(e instanceof LookupNotYet)) {
       const message = `lookup plugin '${node.name}': ${e.message}`;
@@ -379,6 +384,17 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext, reads: Read
     }
     case 'lookup':
       return runLookup(node, scope, ctx, reads);
+    case 'call': {
+      const fn = evaluate(node.callee, scope, ctx, reads);
+      if (!(fn instanceof Macro)) fail(ctx, node.start, `'${written(node.callee, ctx)}' is not callable (a '${typeName(fn)}', not a macro)`);
+      const { args, kwargs } = callArgs({ name: fn.name, nameStart: node.start, args: node.args, kwargs: node.kwargs }, scope, ctx, reads);
+      try {
+        return fn.invoke(args, kwargs);
+      } catch (e) {
+        if (e instanceof ExprValueError) fail(ctx, node.start, e.message);
+        throw e;
+      }
+    }
     case 'global': {
       const args = node.args.map((n) => evaluate(n, scope, ctx, reads));
       try {

@@ -62,6 +62,12 @@ function walk(node: Node, out: NamesRead, guarded: boolean): void {
       each(node.then);
       each(node.otherwise);
       return;
+    case 'call':
+      // A macro reads names of its own: the template's statements are not walked here.
+      out.complete = false;
+      for (const a of node.args) each(a, false);
+      for (const [, v] of node.kwargs) each(v, false);
+      return;
     case 'lookup':
     case 'global':
       for (const a of node.args) each(a, false);

@@ -19,6 +19,8 @@ import { noteUnsafeRead, trackUnsafe, UnsafeText } from './unsafe.js';
 import { isMapping, keysOf, setKey, truthy } from './values.js';
 import { namesInExpression, namesInTemplate, type NamesRead } from './free-names.js';
 import { parseJinjaHeader } from './jinja-header.js';
+import { FileTemplateLoader, lineCol } from './template-loader.js';
+import { dirname, join } from 'node:path';
 
 export { FactNeeded, UndefinedVariableError } from './errors.js';
 export { hasTemplate };
@@ -159,15 +161,11 @@ export function namesInCondition(cond: string): NamesRead {
 }
 export { namesInTemplate, type NamesRead };
 
-/** Line and column (1-based) of an offset in a multi-line text. */
-export function lineCol(src: string, offset: number): { line: number; col: number } {
-  const before = src.slice(0, offset);
-  const nl = before.lastIndexOf('\n');
-  return { line: (before.match(/\n/g)?.length ?? 0) + 1, col: offset - nl };
-}
+export { lineCol };
 
 export interface CompiledTextTemplate {
-  render(scope: Record<string, unknown>): string;
+  /** The text; with `convert`, a list, dict or bool when the text looks like one (lookup('template')). */
+  render(scope: Record<string, unknown>): unknown;
 }
 
 /**
@@ -175,7 +173,19 @@ export interface CompiledTextTemplate {
  * module's trim_blocks / lstrip_blocks. Syntax errors are NodemendErrors at the file's
  * line and column; errors while rendering name the line and column of the expression.
  */
-export function compileTemplateFile(src: string, file: string, opts: { trimBlocks: boolean; lstripBlocks: boolean; newlineSequence?: string }): CompiledTextTemplate {
+export interface TemplateFileOptions {
+  trimBlocks: boolean;
+  lstripBlocks: boolean;
+  newlineSequence?: string;
+  commentStart?: string;
+  commentEnd?: string;
+  /** Where include/import look (template-loader.ts); the template's own dir (`<dir>/templates`, `<dir>`) when not given. */
+  searchPath?: string[];
+  /** Templar.template's convert_data (lookup('template')): ansible_eval_concat on the result. */
+  convert?: boolean;
+}
+
+export function compileTemplateFile(src: string, file: string, opts: TemplateFileOptions): CompiledTextTemplate {
   // Ansible counts the final newlines (\n only, _count_newlines_from_end) before anything else.
   const trailingNewlines = src.length - src.replace(/\n+$/, '').length;
   // Jinja's lexer reads \r\n, \r and \n as line breaks alike (its newline_re): \n here, newline_sequence when written.
@@ -184,14 +194,26 @@ export function compileTemplateFile(src: string, file: string, opts: { trimBlock
   const h = parseJinjaHeader(src, file);
   const posAt = (offset: number): SourcePos => ({ file, ...lineCol(src, offset + h.shift) });
   let t: ReturnType<typeof parseTemplate>;
+  const env = fileOptions({
+    trimBlocks: h.trimBlocks ?? opts.trimBlocks,
+    lstripBlocks: h.lstripBlocks ?? opts.lstripBlocks,
+    newlineSequence: opts.newlineSequence,
+    commentStart: h.commentStart ?? opts.commentStart,
+    commentEnd: h.commentEnd ?? opts.commentEnd,
+    lineStatementPrefix: h.lineStatementPrefix,
+  });
   try {
-    t = parseTemplate(h.body, fileOptions({ trimBlocks: h.trimBlocks ?? opts.trimBlocks, lstripBlocks: h.lstripBlocks ?? opts.lstripBlocks, newlineSequence: opts.newlineSequence }));
+    t = parseTemplate(h.body, env);
   } catch (e) {
     if (e instanceof ExprSyntaxError) throw new NodemendError('template', e.message, posAt(e.offset));
     throw e;
   }
   // Counted before the header line is dropped, as Ansible does.
   t.trailingNewlines = trailingNewlines;
-  const ctx = { source: h.body, posAt };
-  return { render: (scope) => renderParsed(t, scope, ctx) as string };
+  t.convert = opts.convert ?? false;
+  // What it includes is loaded by the same environment (2.14's do_template: the header's overlay, whose loader it is).
+  const loader = new FileTemplateLoader(opts.searchPath ?? [join(dirname(file), 'templates'), dirname(file)], env);
+  const ctx = { source: h.body, posAt, loader };
+  loader.preload(t.segments, ctx);
+  return { render: (scope) => renderParsed(t, scope, ctx) };
 }

@@ -4,8 +4,10 @@
  * `key: value` pairs, each value is a Python literal (ast.literal_eval: `False`, `"true"`, `0`),
  * set on the Jinja environment, and the line is dropped from the text. Jinja tests the value's
  * truth, so the quoted `"false"` turns the option on, as in Ansible. nodemend honours
- * trim_blocks and lstrip_blocks; any other key (newline_sequence, keep_trailing_newline,
- * variable_start_string...) is refused at the template's first line.
+ * trim_blocks and lstrip_blocks, and the string options line_statement_prefix,
+ * comment_start_string and comment_end_string (a quoted string); any other key
+ * (newline_sequence, keep_trailing_newline, variable_start_string...) is refused at the
+ * template's first line.
  */
 import { NodemendError } from '../errors.js';
 
@@ -18,9 +20,14 @@ export interface JinjaHeader {
   shift: number;
   trimBlocks?: boolean;
   lstripBlocks?: boolean;
+  lineStatementPrefix?: string;
+  commentStart?: string;
+  commentEnd?: string;
 }
 
 const HONOURED = { trim_blocks: 'trimBlocks', lstrip_blocks: 'lstripBlocks' } as const;
+const STRINGS = { line_statement_prefix: 'lineStatementPrefix', comment_start_string: 'commentStart', comment_end_string: 'commentEnd' } as const;
+const QUOTED = /^(['"])((?:\\.|(?!\1)[^\\])*)\1$/;
 
 /** A Python literal's truth, for the literals a header holds; undefined when `s` is not one nodemend reads. */
 function literalTruth(s: string): boolean | undefined {
@@ -48,8 +55,19 @@ export function parseJinjaHeader(src: string, file: string): JinjaHeader {
     }
     const key = pair.slice(0, colon).trim();
     const value = pair.slice(colon + 1).trim();
-    if (!(key in HONOURED)) {
-      throw new NodemendError('template', `#jinja2: ${key} is not supported (nodemend honours trim_blocks and lstrip_blocks in a template header)`, at);
+    if (Object.hasOwn(STRINGS, key)) {
+      // A Python string literal; its escapes beyond \\ and quotes are not read here.
+      const q = QUOTED.exec(value);
+      if (!q || /\\[^\\'"]/.test(q[2]) || q[2] === '') throw new NodemendError('template', `#jinja2: ${key}: ${value} is not a quoted string nodemend reads`, at);
+      out[STRINGS[key as keyof typeof STRINGS]] = q[2].replace(/\\(.)/g, '$1');
+      continue;
+    }
+    if (!Object.hasOwn(HONOURED, key)) {
+      throw new NodemendError(
+        'template',
+        `#jinja2: ${key} is not supported (nodemend honours trim_blocks, lstrip_blocks, line_statement_prefix, comment_start_string and comment_end_string in a template header)`,
+        at,
+      );
     }
     const truth = literalTruth(value);
     if (truth === undefined) {

@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import { templateLookup } from './lookup-template.js';
 import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { pyRegex } from './regex.js';
 import { trim } from './filters-text.js';
@@ -49,6 +50,12 @@ const varnames: LookupDef = {
   },
 };
 
+/** The task's search path (Task.get_search_path): a role task's role dir then its tasks dir, a play task's playbook dir. */
+export function searchRoots(scope: Record<string, unknown>): string[] {
+  const rolePath = typeof scope.role_path === 'string' ? scope.role_path : undefined;
+  return rolePath ? [rolePath, join(rolePath, 'tasks')] : [String(scope.playbook_dir ?? '.')];
+}
+
 /**
  * DataLoader.path_dwim_relative_stack (2.14): where a lookup looks for a relative file. A role
  * task's search path (Task.get_search_path) is its role dir then its tasks dir, a play task's
@@ -58,8 +65,7 @@ const varnames: LookupDef = {
 export function searchFile(needle: string, subdir: string, scope: Record<string, unknown>): string | undefined {
   if (isAbsolute(needle)) return existsSync(needle) ? needle : undefined;
   const basedir = String(scope.playbook_dir ?? '.');
-  const rolePath = typeof scope.role_path === 'string' ? scope.role_path : undefined;
-  const paths = rolePath ? [rolePath, join(rolePath, 'tasks')] : [basedir];
+  const paths = searchRoots(scope);
   const first = needle.split('/')[0];
   const search: string[] = [];
   for (const p of paths) {
@@ -146,6 +152,13 @@ function flatten(terms: unknown[]): unknown[] {
   return out;
 }
 
+/**
+ * A scope's mark (symbol key, as COMMANDS_BARRED) naming the scope lookups run with: a template imported
+ * or included without context sees none of the task's variables, but its lookups still run as the task's
+ * (Ansible's _lookup uses the templar's variables, not the Jinja context).
+ */
+export const LOOKUP_SCOPE = Symbol('lookup scope');
+
 /** A value a lookup gives only when its task runs (pipe during static checks): never turned into None by `errors=`. */
 export class LookupNotYet extends ExprValueError {}
 
@@ -173,19 +186,26 @@ export interface PipeOutcome {
 /** Where pipe.py runs a command: the loader's basedir, the playbook's directory (also for a role task). */
 const pipeCwd = (scope: Record<string, unknown>): string => String(scope.playbook_dir ?? '.');
 
-/** pipe.py's verdict on an ended command: its output less trailing whitespace, or its error. */
-function pipeOutput(cmd: string, r: PipeOutcome): string {
-  if (r.error) throw new ExprValueError(`lookup_plugin.pipe(${cmd}): ${r.error.message}`);
+/** The command's exit in pipe.py's / lines.py's words, and its stdout decoded as UTF-8. */
+function commandOutput(plugin: string, cmd: string, r: PipeOutcome): string {
+  if (r.error) throw new ExprValueError(`lookup_plugin.${plugin}(${cmd}): ${r.error.message}`);
   const rc = r.status ?? -(r.signal ? constants.signals[r.signal] : 1);
-  if (rc !== 0) throw new ExprValueError(`lookup_plugin.pipe(${cmd}) returned ${rc}`);
-  let out: string;
+  if (rc !== 0) throw new ExprValueError(`lookup_plugin.${plugin}(${cmd}) returned ${rc}`);
   try {
-    out = new TextDecoder('utf-8', { fatal: true }).decode(r.stdout);
+    return new TextDecoder('utf-8', { fatal: true }).decode(r.stdout);
   } catch {
-    throw new ExprValueError(`lookup_plugin.pipe(${cmd}): its output is not UTF-8 ('utf-8' codec can't decode it)`);
+    throw new ExprValueError(`lookup_plugin.${plugin}(${cmd}): its output is not UTF-8 ('utf-8' codec can't decode it)`);
   }
-  return trim(out, undefined, 'end');
 }
+
+/** pipe.py's verdict on an ended command: its output less trailing whitespace, or its error. */
+const pipeOutput = (cmd: string, r: PipeOutcome): string[] => [trim(commandOutput('pipe', cmd, r), undefined, 'end')];
+
+/** lines.py's: each line of the output (Python's bytes.splitlines: \n, \r\n, \r). */
+const linesOutput = (cmd: string, r: PipeOutcome): string[] =>
+  commandOutput('lines', cmd, r)
+    .split(/\r\n|\r|\n/)
+    .filter((l, i, all) => i < all.length - 1 || l !== '');
 
 /** The command as pipe.py runs it (/bin/sh -c, empty stdin, the controller's stderr), without blocking the event loop. */
 export function runPipeCommand(cmd: string, cwd: string): Promise<PipeOutcome> {
@@ -242,25 +262,30 @@ export function recordPipes(scope: Record<string, unknown>, record: PipesRan | u
  * as every lookup result (evaluate.ts runLookup, loops.ts), never rendered as a template. In a run's
  * task the command runs asynchronously (PIPES_RAN); elsewhere (hosts:, serial: at load) at once.
  */
-const pipe: LookupDef = {
+const commandLookup = (plugin: string, output: (cmd: string, r: PipeOutcome) => string[]): LookupDef => ({
   run(terms, _kwargs, scope) {
-    return terms.map((term) => {
+    return terms.flatMap((term) => {
       const cmd = pyStr(term);
       const refused = (scope as Record<symbol, string[] | undefined>)[COMMANDS_BARRED];
       if (refused) {
         refused.push(cmd);
-        throw new LookupNotYet(`lookup_plugin.pipe(${cmd}) runs when the task runs, not before`);
+        throw new LookupNotYet(`lookup_plugin.${plugin}(${cmd}) runs when the task runs, not before`);
       }
       const record = (scope as Record<symbol, PipesRan | undefined>)[PIPES_RAN];
       if (record) {
         const n = record.next++;
         if (record.ran[n]?.cmd !== cmd) throw new CommandNeeded(cmd, pipeCwd(scope), n);
-        return pipeOutput(cmd, record.ran[n].outcome);
+        return output(cmd, record.ran[n].outcome);
       }
-      return pipeOutput(cmd, spawnSync('/bin/sh', ['-c', cmd], { cwd: pipeCwd(scope), input: '', stdio: ['pipe', 'pipe', 'inherit'], maxBuffer: Infinity }));
+      return output(cmd, spawnSync('/bin/sh', ['-c', cmd], { cwd: pipeCwd(scope), input: '', stdio: ['pipe', 'pipe', 'inherit'], maxBuffer: Infinity }));
     });
   },
-};
+});
+
+const pipe = commandLookup('pipe', pipeOutput);
+
+/** lines.py: as pipe (the same shell, directory, stdin and async run), each line of the output one item. */
+const lines = commandLookup('lines', linesOutput);
 
 /** env.py: each term's first word as a controller environment variable, else the `default` option (''). */
 const env: LookupDef = {
@@ -399,6 +424,8 @@ export const LOOKUPS: Record<string, LookupDef> = {
   flattened: { run: (terms) => flatten(terms) },
   first_found: { run: (terms, kwargs, scope) => firstFound(terms, kwargs, scope) },
   pipe,
+  lines,
+  template: templateLookup,
   env,
   file,
   vars: varsLookup,

@@ -9,7 +9,7 @@
 import type { Call, Node } from './ast.js';
 import { ExprSyntaxError } from './errors.js';
 import type { Token } from './lexer.js';
-import { checkCall } from './calls.js';
+import { checkCall, lookupCall } from './calls.js';
 import { LOOKUPS, lookupPlugin } from './lookups.js';
 import { checkGlobal, GLOBALS } from './globals.js';
 
@@ -43,6 +43,8 @@ export class Parser {
     private readonly endType: 'eof' | 'close' = 'eof',
     /** The closing marker, for messages: '}}' or '%}'. */
     private readonly closer: '}}' | '%}' = '}}',
+    /** Templates: `name(...)` and `x.name(...)` that is no method are macro calls (statements.ts checks the names). */
+    private readonly calls = false,
   ) {}
 
   /** The whole token list as one expression. */
@@ -328,6 +330,12 @@ export class Parser {
         if (t.type === 'name' && this.isOp('(')) {
           // x.startswith('a'): a method from a fixed table, never a property of the JavaScript value.
           const call = this.call(t, 'method');
+          if (this.calls && !lookupCall('method', call.name)) {
+            // mod.m(): a macro of an imported template.
+            const callee: Node = { kind: 'member', object: node, key: { kind: 'literal', value: t.value, start: t.start, end: t.end }, start: node.start, end: t.end };
+            node = { kind: 'call', callee, args: call.args, kwargs: call.kwargs, start: node.start, end: this.prevEnd() };
+            continue;
+          }
           checkCall('method', call);
           node = { kind: 'method', input: node, ...call, start: node.start, end: this.prevEnd() };
           continue;
@@ -337,6 +345,9 @@ export class Parser {
       } else if (this.isOp('[')) {
         this.next();
         node = this.subscript(node);
+      } else if (this.isOp('(') && this.calls) {
+        const call = this.call({ type: 'name', value: '', start: node.start, end: node.end }, 'method');
+        node = { kind: 'call', callee: node, args: call.args, kwargs: call.kwargs, start: node.start, end: this.prevEnd() };
       } else if (this.isOp('(')) {
         throw new ExprSyntaxError("only methods can be called (x.split(','), d.items()); use a filter for anything else (x | name(args))", this.peek().start);
       } else {

@@ -18,6 +18,7 @@ import { parseBody, renderBody, type Segment } from './statements.js';
 import { fromTemplateText, templateValue } from './ansible-types.js';
 import { UnsafeText } from './unsafe.js';
 import { givesNativeText } from './fqcn.js';
+import { givesNativeTemplateText } from './lookup-template.js';
 
 export type { Segment };
 
@@ -30,13 +31,25 @@ export interface TemplateOptions {
   native: boolean;
   /** Files (their text's line breaks already \n): Jinja's newline_sequence, each of the template's text (not of a value) written as it. */
   newlineSequence?: string;
+  /** The template module's comment_start_string / comment_end_string (Jinja's `{#` `#}`). */
+  commentStart?: string;
+  commentEnd?: string;
+  /** Jinja's line_statement_prefix (a `#jinja2:` header sets it): a line starting with it is a statement. */
+  lineStatementPrefix?: string;
 }
 
 /** Ansible's templating of strings in playbooks and vars. */
 export const STRING_OPTIONS: TemplateOptions = { trimBlocks: true, lstripBlocks: false, comments: 'closed', native: true };
 
 /** A template file (`.j2`) with the template module's trim_blocks / lstrip_blocks. */
-export const fileOptions = (o: { trimBlocks: boolean; lstripBlocks: boolean; newlineSequence?: string }): TemplateOptions => ({
+export const fileOptions = (o: {
+  trimBlocks: boolean;
+  lstripBlocks: boolean;
+  newlineSequence?: string;
+  commentStart?: string;
+  commentEnd?: string;
+  lineStatementPrefix?: string;
+}): TemplateOptions => ({
   ...o,
   newlineSequence: o.newlineSequence ?? '\n',
   comments: 'always',
@@ -86,7 +99,7 @@ export function renderParsed(t: ParsedTemplate, scope: Record<string, unknown>, 
     const n = t.native;
     // 2.14 wraps these filters' output as NativeJinjaText, which ansible_eval_concat returns as is
     // when it is the only node: "{{ d | to_json }}" stays the JSON text, never a dict again.
-    const keepsText = n.kind === 'filter' && givesNativeText(n.name) && t.segments.length === 1;
+    const keepsText = ((n.kind === 'filter' && givesNativeText(n.name)) || givesNativeTemplateText(n)) && t.segments.length === 1;
     out = keepsText && (typeof v === 'string' || v instanceof UnsafeText) ? v : templateValue(v, n.kind === 'variable', t.segments.length === 1, around);
   } else {
     const text = renderBody(t.segments, scope, ctx);

@@ -61,7 +61,7 @@ describe('statements in strings (trim_blocks on, as Ansible templates strings)',
 
 describe('.j2 files: the template module options', () => {
   const file = (src: string, trimBlocks: boolean, lstripBlocks: boolean, sc: Record<string, unknown> = { xs: [1, 2] }): string =>
-    compileTemplateFile(src, 't.j2', { trimBlocks, lstripBlocks }).render(sc);
+    compileTemplateFile(src, 't.j2', { trimBlocks, lstripBlocks }).render(sc) as string;
 
   test('trim_blocks and lstrip_blocks on', () => {
     expect(file('lines:\n  {% for x in xs %}\n  - {{ x }}\n  {% endfor %}\nend', true, true)).toBe('lines:\n  - 1\n  - 2\nend');
@@ -85,7 +85,11 @@ describe('.j2 files: the template module options', () => {
     ['a\nb {{ x | nofilter }}\n', "t.j2:2:10: unknown filter 'nofilter'"],
     ['line1\n  {% for x in %}{% endfor %}', "t.j2:2:15: expected an expression, got '%}'"],
     ['x\n{# never closed\n', "t.j2:2:1: expected '#}' to close the comment '{#'"],
-    ['{% macro m() %}{% endmacro %}', "t.j2:1:4: '{% macro %}' is not supported (statements: if, for, set, raw)"],
+    ['{% extends "b.j2" %}', "t.j2:1:4: '{% extends %}' is not supported (statements: if, for, set, raw, macro, call, include, import, from)"],
+    ['{% macro m(a=1, b) %}{% endmacro %}', 't.j2:1:17: a parameter without a default cannot follow one with a default'],
+    ['{% call x() %}{% endcall %}', "t.j2:1:9: only macros of the template (m(), mod.m(), caller()) and methods (x.split(',')) can be called; use a filter for anything else (x | name(args))"],
+    ['{% macro m() %}', "t.j2:1:1: expected '{% endmacro %}' to close '{% macro %}'"],
+    ['{% from "x" import _a %}', 't.j2:1:20: names starting with an underline can not be imported'],
   ])('syntax error in %j', (src, msg) => {
     try {
       compileTemplateFile(src, 't.j2', { trimBlocks: true, lstripBlocks: false });

@@ -101,7 +101,7 @@ const cases: Case[] = [
       "site.yaml:3:15: expected an expression, got '*'",
       "site.yaml:5:38: expected a filter name after '|', got '}}'",
       "site.yaml:6:21: expected '}}' to close '{{'",
-      "site.yaml:7:36: unknown statement 'endfi' (statements: if, for, set, raw)",
+      "site.yaml:7:36: unknown statement 'endfi' (statements: if, for, set, raw, macro, call, include, import, from)",
       "site.yaml:9:25: expected a filter name after '|', got '}}'",
       "site.yaml:10:30: unexpected '}': expected ')' to close '('",
     ],

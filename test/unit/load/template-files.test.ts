@@ -65,7 +65,10 @@ describe('template files by kind', () => {
 describe('validate compiles the template files', () => {
   test.each([
     ['t.j2', 'a\n{% if x %}\nb\n', "templates/t.j2:2:1: expected '{% endif %}' to close '{% if %}'"],
-    ['t.j2', 'ok\n{% macro m() %}{% endmacro %}\n', "templates/t.j2:2:4: '{% macro %}' is not supported (statements: if, for, set, raw)"],
+    ['t.j2', 'ok\n{% extends "base.j2" %}\n', "templates/t.j2:2:4: '{% extends %}' is not supported (statements: if, for, set, raw, macro, call, include, import, from)"],
+    ['t.j2', 'ok\n{% include "nosuch.j2" %}\n', "templates/t.j2:2:12: template 'nosuch.j2' not found (searched "],
+    ['t.j2', 'ok\n{% from "m.j2" import a %}\n', "templates/t.j2:2:9: template 'm.j2' not found (searched "],
+    ['t.j2', 'x={{ m() }}\n', "templates/t.j2:1:6: only macros of the template (m(), mod.m(), caller()) and methods (x.split(',')) can be called"],
     ['t.j2', 'x={{ a | nosuch }}\n', "templates/t.j2:1:10: unknown filter 'nosuch'"],
     ['t.j2', 'x={{ a.constructor() }}\n', "templates/t.j2:1:8: unknown method 'constructor'"],
     ['t.conf', '{{ a }\n', "templates/t.conf:1:6: expected '}}' to close '{{', got '}'"],
@@ -84,8 +87,8 @@ describe('validate compiles the template files', () => {
     expect(r.errors).toEqual([]);
   });
 
-  const BAD = 'ok\n{% macro m() %}{% endmacro %}\n';
-  const AT = "templates/bad.conf.j2:2:4: '{% macro %}' is not supported";
+  const BAD = 'ok\n{% extends "base.j2" %}\n';
+  const AT = "templates/bad.conf.j2:2:4: '{% extends %}' is not supported";
 
   test('src: "{{ item }}" over with_first_found names: the first file that is there is compiled', async () => {
     const task = (names: string) => `- hosts: all\n  tasks:\n    - template: { src: "{{ item }}", dest: /tmp/x }\n      with_first_found: ${names}\n`;
