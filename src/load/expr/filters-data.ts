@@ -5,7 +5,8 @@ import { bind, type Args, type FilterDef } from './signature.js';
 import { TESTS } from './tests.js';
 import { canonicalName } from './fqcn.js';
 import { noteUnsafeRead, UnsafeText } from './unsafe.js';
-import { compare, equals, getMember, isMapping, iterate, keysOf, pyStr, setKey, toPlain, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
+import { fixed } from './filters-printf.js';
+import { compare, equals, getMember, isFloat, isMapping, pyFloat, PyFloat, iterate, keysOf, pyStr, setKey, toPlain, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
 
 /**
  * `a.b.0` on a value, the way map/selectattr/sort take `attribute`. A boxed host string
@@ -69,6 +70,13 @@ function extreme(sign: 1 | -1): FilterDef {
       return items.reduce((best, x) => (sign * compare(key(x), key(best)) > 0 ? x : best));
     },
   };
+}
+
+/** Python's round() to an integer: a tie goes to the even neighbour. */
+function roundHalfEven(t: number): number {
+  const f = Math.floor(t);
+  const d = t - f;
+  return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
 }
 
 function uniqueItems(items: unknown[]): unknown[] {
@@ -193,20 +201,46 @@ export const DATA_FILTERS: Record<string, FilterDef> = {
   max: extreme(1),
   sum: {
     params: ['attribute', 'start'],
-    fn: (v, a) =>
-      iterate(v, 'sum').reduce(
+    fn: (v, a) => {
+      let float = false;
+      const total = iterate(v, 'sum').reduce(
         (acc: number, x) => {
           const n = a.attribute === undefined ? x : attrPath(x, a.attribute);
-          if (typeof n !== 'number' && typeof n !== 'boolean') throw new ExprValueError(`sum: cannot add '${typeName(n)}'`);
+          if (typeof n !== 'number' && typeof n !== 'boolean' && !(n instanceof PyFloat)) throw new ExprValueError(`sum: cannot add '${typeName(n)}'`);
+          float ||= isFloat(n);
           return acc + Number(n);
         },
         a.start === undefined ? 0 : int(a.start, 'sum start'),
-      ),
+      );
+      // Python: an int sum stays an int, a float anywhere makes it a float (sum([1, 2.0]) is 3.0).
+      return float ? pyFloat(total) : total;
+    },
   },
   abs: {
     fn: (v) => {
+      if (v instanceof PyFloat) return new PyFloat(Math.abs(v.value));
       if (typeof v !== 'number' && typeof v !== 'boolean') throw new ExprValueError(`abs needs a number, got '${typeName(v)}'`);
       return Math.abs(Number(v));
+    },
+  },
+  /** Jinja's round(value, precision=0, method='common'): Python's round() (ties to even; an int stays an int), or floor/ceil, giving a float. */
+  round: {
+    params: ['precision', 'method'],
+    fn: (v, a) => {
+      const method = a.method === undefined ? 'common' : a.method;
+      if (method !== 'common' && method !== 'ceil' && method !== 'floor') throw new ExprValueError('method must be common, ceil or floor');
+      const p = a.precision === undefined ? 0 : int(a.precision, 'round precision');
+      if (typeof v !== 'number' && typeof v !== 'boolean' && !(v instanceof PyFloat)) {
+        throw new ExprValueError(method === 'common' ? `type ${typeName(v)} doesn't define __round__ method` : `must be real number, not ${typeName(v)}`);
+      }
+      const x = Number(v);
+      if (method !== 'common') {
+        const scale = 10 ** p;
+        return pyFloat((method === 'floor' ? Math.floor(x * scale) : Math.ceil(x * scale)) / scale);
+      }
+      if (!isFloat(v)) return p >= 0 ? x : roundHalfEven(x / 10 ** -p) * 10 ** -p;
+      if (!Number.isFinite(x)) return x;
+      return pyFloat(p >= 0 ? (p > 100 ? x : Number(fixed(x, p))) : roundHalfEven(x / 10 ** -p) * 10 ** -p);
     },
   },
   flatten: {

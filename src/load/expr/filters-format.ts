@@ -2,12 +2,12 @@
 import { createHash, getHashes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml, type ScalarTag } from 'yaml';
 import { quote } from '../../transport/quote.js';
 import { ExprValueError } from './errors.js';
 import { int, str } from './filters-text.js';
 import type { FilterDef } from './signature.js';
-import { toPlain, toText } from './values.js';
+import { floatRepr, numStr, PyFloat, toPlain, toText } from './values.js';
 
 function parsing(what: string, parse: (s: string) => unknown): FilterDef {
   return {
@@ -69,7 +69,11 @@ export function pyJson(v: unknown, o: { indent?: number; sortKeys?: boolean } = 
   const plain = depth === 0 ? toPlain(v) : v;
   if (plain === null || plain === undefined) return 'null';
   if (typeof plain === 'boolean') return plain ? 'true' : 'false';
-  if (typeof plain === 'number') return Number.isFinite(plain) ? String(plain) : Number.isNaN(plain) ? 'NaN' : plain > 0 ? 'Infinity' : '-Infinity';
+  if (typeof plain === 'number' || plain instanceof PyFloat) {
+    const n = Number(plain);
+    if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity';
+    return numStr(plain); // float.__repr__: 2.0, 1e+16
+  }
   if (typeof plain === 'string') return JSON.stringify(plain).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const pad = o.indent === undefined ? '' : '\n' + ' '.repeat(o.indent * (depth + 1));
   const end = o.indent === undefined ? '' : '\n' + ' '.repeat(o.indent * depth);
@@ -82,9 +86,29 @@ export function pyJson(v: unknown, o: { indent?: number; sortKeys?: boolean } = 
   return `{${pad}${keys.map((k) => `${pyJson(k, o, depth + 1)}: ${pyJson(m[k], o, depth + 1)}`).join(sep + pad)}${end}}`;
 }
 
+/** PyYAML's represent_float: repr() in lower case, `.0` put before an exponent (1.0e+16), .inf / .nan. */
+const pyyamlFloat: ScalarTag = {
+  tag: 'tag:yaml.org,2002:float',
+  default: true,
+  // A test makes the library choose this tag over its own float tags (stringify.js getTagObject).
+  test: /^[-+]?(?:\d[\d_]*)?\.[\d_]*(?:[eE][-+]?\d+)?$/,
+  identify: (v) => v instanceof PyFloat || (typeof v === 'number' && !Number.isInteger(v)),
+  resolve: (s) => Number(s),
+  stringify: ({ value }) => {
+    const n = Number(value);
+    if (Number.isNaN(n)) return '.nan';
+    if (!Number.isFinite(n)) return n > 0 ? '.inf' : '-.inf';
+    const r = floatRepr(n);
+    return r.includes('.') || !r.includes('e') ? r : r.replace('e', '.0e');
+  },
+};
+
 /** PyYAML's yaml.dump, which Ansible's to_yaml / to_nice_yaml call: keys sorted (its sort_keys=True default). */
 function yaml(indent: number): FilterDef {
-  return { params: ['indent'], fn: (v, a) => stringifyYaml(toPlain(v), { indent: a.indent === undefined ? indent : int(a.indent, 'indent'), sortMapEntries: true }) };
+  return {
+    params: ['indent'],
+    fn: (v, a) => stringifyYaml(toPlain(v), { indent: a.indent === undefined ? indent : int(a.indent, 'indent'), sortMapEntries: true, customTags: (tags) => [pyyamlFloat, ...tags] }),
+  };
 }
 
 export const FORMAT_FILTERS: Record<string, FilterDef> = {

@@ -11,6 +11,7 @@ import { ExprSyntaxError } from './errors.js';
 import type { Token } from './lexer.js';
 import { checkCall } from './calls.js';
 import { LOOKUPS, lookupPlugin } from './lookups.js';
+import { pyFloat } from './values.js';
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else']);
 /** Jinja globals Ansible adds that call a lookup plugin (the only calls that are not methods). */
@@ -374,7 +375,7 @@ export class Parser {
     const t = this.next();
     switch (t.type) {
       case 'num':
-        return { kind: 'literal', value: t.value, start: t.start, end: t.end };
+        return { kind: 'literal', value: t.float ? pyFloat(t.value as number) : t.value, start: t.start, end: t.end };
       case 'str': {
         // Adjacent strings join, as in Python and Jinja: 'a' "b" is "ab".
         let value = String(t.value);
@@ -430,7 +431,7 @@ export class Parser {
 
   /** `(x)`, or a tuple `(a, b)` / `()` which is a list here. */
   private parenthesized(open: Token): Node {
-    if (this.isOp(')')) return { kind: 'list', items: [], start: open.start, end: this.next().end };
+    if (this.isOp(')')) return { kind: 'list', items: [], tuple: true, start: open.start, end: this.next().end };
     const first = this.expression();
     if (this.isOp(')')) {
       this.next();
@@ -439,7 +440,7 @@ export class Parser {
     if (!this.isOp(',')) this.expect(')', "to close '('");
     this.next();
     const items = [first, ...this.sequence(')', 'tuple')];
-    return { kind: 'list', items, start: open.start, end: this.prevEnd() };
+    return { kind: 'list', items, tuple: true, start: open.start, end: this.prevEnd() };
   }
 
   /** Items up to `close`, comma-separated, a trailing comma allowed; consumes `close`. */
