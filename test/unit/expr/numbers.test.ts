@@ -14,7 +14,7 @@ import { floatRepr, plainNumbers, PyFloat, pyFloat } from '../../../src/load/exp
 import { parseYaml, plain } from '../../../src/load/yaml-source.js';
 
 const y = parseYaml('one: 1.0\nexp: 1.5e3\nhalf: 2.5\nnum: 4096\n', 'vars.yml', []);
-const scope = { ...(plain(y, y.root) as Record<string, unknown>), mem: 4096, x: 3.14159, d1: { k: 'v', n: 2 }, n: 7 };
+const scope: Record<string, unknown> = { ...(plain(y, y.root) as Record<string, unknown>), mem: 4096, x: 3.14159, d1: { k: 'v', n: 2 }, n: 7 };
 const render = (src: string): unknown => compileTemplate(src).render(scope);
 
 describe('numbers render as 2.14 renders them', () => {
