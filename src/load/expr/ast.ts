@@ -31,4 +31,6 @@ export type Node = At &
     | ({ kind: 'test'; input: Node; negated: boolean } & Call)
     // lookup('varnames', '^x$') / query(...) / q(...): `name` is the plugin (lookups.ts), `args` its terms
     | ({ kind: 'lookup'; wantList: boolean } & Call)
+    // range(3): a Jinja global function (globals.ts)
+    | ({ kind: 'global' } & Call)
   );

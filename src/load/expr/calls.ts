@@ -30,8 +30,16 @@ function literalString(n: Node | undefined): string | undefined {
   return n?.kind === 'literal' && typeof n.value === 'string' ? n.value : undefined;
 }
 
+/** Filters 2.14 has that nodemend refuses, with why (README "Not supported"). */
+const REFUSED_FILTERS: Record<string, string> = {
+  password_hash: 'nodemend computes no crypt(3) password hashes (2.14 calls passlib or Python crypt): give the hash itself (mkpasswd -m sha-512)',
+  to_datetime: 'it gives a Python datetime object, which nodemend has no type for',
+};
+
 function unknownHint(kind: 'filter' | 'test', name: string): string {
   const reg = registry(kind);
+  const short = name.startsWith('ansible.builtin.') ? name.slice('ansible.builtin.'.length) : name;
+  if (kind === 'filter' && Object.hasOwn(REFUSED_FILTERS, short)) return `: not supported, ${REFUSED_FILTERS[short]}`;
   return name.includes('.') ? unresolvedReason(kind, name, (short) => Object.hasOwn(reg, short)) : didYouMean(name, Object.keys(reg));
 }
 

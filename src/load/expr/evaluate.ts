@@ -17,6 +17,7 @@ import { NodemendError } from '../errors.js';
 import type { Call, Node } from './ast.js';
 import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { lookupCall } from './calls.js';
+import { GLOBALS } from './globals.js';
 import { givesNativeText } from './fqcn.js';
 import { memberStrShape, noteItemsRead, passThrough, strShape, varStrShape, type StrShape } from './str-class.js';
 import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.js';
@@ -291,7 +292,9 @@ function runLookup(node: Node & Call & { wantList: boolean }, scope: Scope, ctx:
   const errors = unwrapUnsafe(kwargs.find(([k]) => k === 'errors')?.[1]);
   let ran: unknown[];
   try {
-    ran = lookupPlugin(node.name)!.run(terms.map(unwrapUnsafe), Object.fromEntries(kwargs.filter(([k]) => k !== 'errors').map(([k, v]) => [k, unwrapUnsafe(v)])), scope);
+    // lookup('vars', name): the variable read as `{{ name }}` reads it (its templates rendered).
+    const readVar = (name: string): unknown => evaluate({ kind: 'variable', name, start: node.start, end: node.end }, scope, ctx, reads);
+    ran = lookupPlugin(node.name)!.run(terms.map(unwrapUnsafe), Object.fromEntries(kwargs.filter(([k]) => k !== 'errors').map(([k, v]) => [k, unwrapUnsafe(v)])), scope, readVar);
   } catch (e) {
     if (e instanceof ExprValueError && !(e instanceof LookupNotYet)) {
       const message = `lookup plugin '${node.name}': ${e.message}`;
@@ -412,5 +415,14 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext, reads: Read
     }
     case 'lookup':
       return runLookup(node, scope, ctx, reads);
+    case 'global': {
+      const args = node.args.map((n) => evaluate(n, scope, ctx, reads));
+      try {
+        return GLOBALS[node.name](args);
+      } catch (e) {
+        if (e instanceof ExprValueError) fail(ctx, node.nameStart, e.message);
+        throw e;
+      }
+    }
   }
 }

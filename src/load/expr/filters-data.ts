@@ -121,13 +121,24 @@ const combine: FilterDef = {
   },
 };
 
+/** core.py's flatten: with skip_nulls, None and the strings 'None' and 'null' are dropped at every level. */
 function flatten(items: unknown[], levels: number, skipNulls: boolean): unknown[] {
   const out: unknown[] = [];
   for (const x of items) {
+    if (skipNulls && (x === null || x === undefined || x === 'None' || x === 'null')) continue;
     if (Array.isArray(x) && levels !== 0) out.push(...flatten(x, levels - 1, skipNulls));
-    else if (!(skipNulls && (x === null || x === undefined))) out.push(x);
+    else out.push(x);
   }
   return out;
+}
+
+/** Python's `+` as sum() applies it: numbers add, lists concatenate. */
+function pyAdd(acc: unknown, x: unknown): unknown {
+  const num = (v: unknown): boolean => typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat;
+  // Python: ints give an int, a float on either side a float (sum([1, 2.0]) is 3.0).
+  if (num(acc) && num(x)) return isFloat(acc) || isFloat(x) ? pyFloat(Number(acc) + Number(x)) : Number(acc) + Number(x);
+  if (Array.isArray(acc) && Array.isArray(x)) return [...acc, ...x];
+  throw new ExprValueError(`unsupported operand type(s) for +: '${typeName(acc)}' and '${typeName(x)}'`);
 }
 
 function length(v: unknown): number {
@@ -187,8 +198,6 @@ export const DATA_FILTERS: Record<string, FilterDef> = {
   },
   list: { fn: (v) => [...iterate(v, 'list')] },
   reverse: { fn: (v) => (typeof v === 'string' ? [...v].reverse().join('') : [...iterate(v, 'reverse')].reverse()) },
-  // Exact comparison (case-sensitive, deep): Jinja's default would merge "A" and "a".
-  unique: { fn: (v) => uniqueItems(iterate(v, 'unique')) },
   sort: {
     params: ['reverse', 'case_sensitive', 'attribute'],
     fn: (v, a) => {
@@ -199,21 +208,13 @@ export const DATA_FILTERS: Record<string, FilterDef> = {
   },
   min: extreme(-1),
   max: extreme(1),
+  // Python's sum(iterable, start): `sum(start=[])` joins lists; a string start is refused as in Python.
   sum: {
     params: ['attribute', 'start'],
     fn: (v, a) => {
-      let float = false;
-      const total = iterate(v, 'sum').reduce(
-        (acc: number, x) => {
-          const n = a.attribute === undefined ? x : attrPath(x, a.attribute);
-          if (typeof n !== 'number' && typeof n !== 'boolean' && !(n instanceof PyFloat)) throw new ExprValueError(`sum: cannot add '${typeName(n)}'`);
-          float ||= isFloat(n);
-          return acc + Number(n);
-        },
-        a.start === undefined ? 0 : int(a.start, 'sum start'),
-      );
-      // Python: an int sum stays an int, a float anywhere makes it a float (sum([1, 2.0]) is 3.0).
-      return float ? pyFloat(total) : total;
+      const start = a.start === undefined ? 0 : a.start;
+      if (typeof start === 'string') throw new ExprValueError("sum() can't sum strings [use ''.join(seq) instead]");
+      return iterate(v, 'sum').reduce((acc: unknown, x) => pyAdd(acc, a.attribute === undefined || a.attribute === null ? x : attrPath(x, a.attribute)), start);
     },
   },
   abs: {

@@ -205,6 +205,6 @@ export const TEXT_FILTERS: Record<string, FilterDef> = {
     params: ['true_val', 'false_val', 'none_val'],
     required: 2,
     // Python truthiness, not the bool filter: 'no' | ternary(a, b) is a.
-    fn: (v, a) => ((v === null || v === undefined) && a.none_val !== undefined ? a.none_val : truthy(v) ? a.true_val : a.false_val),
+    fn: (v, a) => ((v === null || v === undefined) && a.none_val !== undefined && a.none_val !== null ? a.none_val : truthy(v) ? a.true_val : a.false_val),
   },
 };

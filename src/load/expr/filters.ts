@@ -1,8 +1,10 @@
 /** Every filter usable after `|`, by name. */
 import { attrPath, DATA_FILTERS } from './filters-data.js';
 import { FORMAT_FILTERS } from './filters-format.js';
+import { JINJA_FILTERS } from './filters-jinja.js';
 import { PRINTF_FILTERS } from './filters-printf.js';
 import { RANDOM_FILTERS } from './filters-random.js';
+import { SYSTEM_FILTERS } from './filters-system.js';
 import { TEXT_FILTERS } from './filters-text.js';
 import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { bind, type FilterDef, type InputInfo } from './signature.js';
@@ -42,4 +44,4 @@ const map: FilterDef = {
   },
 };
 
-export const FILTERS: Record<string, FilterDef> = { ...TEXT_FILTERS, ...DATA_FILTERS, ...FORMAT_FILTERS, ...PRINTF_FILTERS, ...RANDOM_FILTERS, map };
+export const FILTERS: Record<string, FilterDef> = { ...TEXT_FILTERS, ...DATA_FILTERS, ...FORMAT_FILTERS, ...PRINTF_FILTERS, ...RANDOM_FILTERS, ...JINJA_FILTERS, ...SYSTEM_FILTERS, map };

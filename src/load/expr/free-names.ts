@@ -63,6 +63,7 @@ function walk(node: Node, out: NamesRead, guarded: boolean): void {
       each(node.otherwise);
       return;
     case 'lookup':
+    case 'global':
       for (const a of node.args) each(a, false);
       for (const [, v] of node.kwargs) each(v, false);
       return;

@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { ExprValueError } from './errors.js';
+import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { pyRegex } from './regex.js';
 import { trim } from './filters-text.js';
 import { factVarOf, INJECTS_AS_VARS, pyStr, typeName } from './values.js';
@@ -18,7 +18,7 @@ import { UnsafeText } from './unsafe.js';
 
 export interface LookupDef {
   /** terms: the positional arguments after the name; kwargs: the keyword ones. */
-  run(terms: unknown[], kwargs: Record<string, unknown>, scope: Record<string, unknown>): unknown[];
+  run(terms: unknown[], kwargs: Record<string, unknown>, scope: Record<string, unknown>, read?: (name: string) => unknown): unknown[];
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -368,6 +368,30 @@ export const dictLookup: LookupDef = {
   },
 };
 
+/**
+ * vars.py: each term's variable, templated as a variable read is (an undefined one inside fails
+ * too); a missing one is `default` when that is given and not None, else the undefined error.
+ */
+const varsLookup: LookupDef = {
+  run(terms, kwargs, scope, read) {
+    const dflt = kwargs.default;
+    // A loop (`with_vars:`) reads the scope's own value.
+    read ??= (name) => {
+      if (!Object.hasOwn(scope, name)) throw new UndefinedVariableError(name);
+      return scope[name];
+    };
+    return terms.map((term) => {
+      if (typeof term !== 'string') throw new ExprValueError(`Invalid setting identifier, "${pyStr(term)}" is not a string, its a ${typeName(term)}`);
+      try {
+        return read(term);
+      } catch (e) {
+        if (e instanceof UndefinedVariableError && dflt !== undefined && dflt !== null) return dflt;
+        throw e;
+      }
+    });
+  },
+};
+
 export const LOOKUPS: Record<string, LookupDef> = {
   varnames,
   dict: dictLookup,
@@ -377,6 +401,7 @@ export const LOOKUPS: Record<string, LookupDef> = {
   pipe,
   env,
   file,
+  vars: varsLookup,
 };
 
 /** Lookups of a collection, by their full name (2.14 routes the short name there too). */

@@ -12,6 +12,7 @@ import type { Token } from './lexer.js';
 import { checkCall } from './calls.js';
 import { LOOKUPS, lookupPlugin } from './lookups.js';
 import { pyFloat } from './values.js';
+import { checkGlobal, GLOBALS } from './globals.js';
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else']);
 /** Jinja globals Ansible adds that call a lookup plugin (the only calls that are not methods). */
@@ -298,7 +299,7 @@ export class Parser {
   }
 
   /** `name` or `name(arg, ..., key=value, ...)` after `|` or `is`. */
-  private call(name: Token, what: 'filter' | 'test' | 'method' | 'lookup'): Call {
+  private call(name: Token, what: 'filter' | 'test' | 'method' | 'lookup' | 'global'): Call {
     const call: Call = { name: String(name.value), nameStart: name.start, args: [], kwargs: [] };
     if (!this.isOp('(')) return call;
     this.next();
@@ -392,6 +393,11 @@ export class Parser {
         if (Object.prototype.hasOwnProperty.call(CONSTANTS, name)) return { kind: 'literal', value: CONSTANTS[name], start: t.start, end: t.end };
         if (KEYWORDS.has(name)) throw new ExprSyntaxError(`expected an expression, got '${name}'`, t.start);
         if (LOOKUP_FUNCTIONS.has(name) && this.isOp('(')) return this.lookup(t);
+        if (Object.hasOwn(GLOBALS, name) && this.isOp('(')) {
+          const call = this.call(t, 'global');
+          checkGlobal(call);
+          return { kind: 'global', ...call, start: t.start, end: this.prevEnd() };
+        }
         return { kind: 'variable', name, start: t.start, end: t.end };
       }
       case 'op':

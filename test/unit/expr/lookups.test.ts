@@ -283,7 +283,7 @@ describe('lookup errors=', () => {
 
 describe('lookup at load time', () => {
   test.each([
-    ["lookup('password', '/dev/null')", 7, "unknown lookup plugin 'password' (nodemend has: varnames, dict, subelements, flattened, first_found, pipe, env, file)"],
+    ["lookup('password', '/dev/null')", 7, "unknown lookup plugin 'password' (nodemend has: varnames, dict, subelements, flattened, first_found, pipe, env, file, vars)"],
     ['lookup(name)', 7, 'lookup() needs the name of a lookup plugin as a quoted string first'],
     ['f(1)', 1, "only methods can be called (x.split(','), d.items()); use a filter for anything else (x | name(args))"],
   ])('%s fails at col %i', (src, col, message) => {
