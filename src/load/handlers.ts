@@ -10,8 +10,36 @@ export type Notifiable = Task | IncludeTasks;
 
 /** The names that notify `h`. */
 export function notifyNames(h: Notifiable, role?: string): string[] {
-  const own = h.name ? [h.name, ...(role ? [`${role} : ${h.name}`] : [])] : [];
-  return [...own, ...(h.listen ?? [])];
+  return [...ownNames(h, role), ...(h.listen ?? [])];
+}
+
+/** The names `h` answers to by its own name (not its `listen:` topics). */
+export function ownNames(h: Notifiable, role?: string): string[] {
+  return h.name ? [h.name, ...(role ? [`${role} : ${h.name}`] : [])] : [];
+}
+
+/**
+ * The handler block (2.14's play.handlers entries) each handler is in: consecutive handlers of a
+ * list (import_tasks' ones with them) form one implicit block, an explicit `block:` is its own, and
+ * so is each role's list. A notified name reaches one handler by name: 2.14's
+ * search_handler_blocks_by_name takes the last block that has one, and in it the first.
+ */
+export function handlerBlocks(nodes: TaskNode[]): Map<Notifiable, number> {
+  const ids = new Map<Notifiable, number>();
+  let next = 0;
+  const walk = (list: TaskNode[], group?: number): void => {
+    let current = group;
+    for (const n of list) {
+      if (n.kind === 'task' || (n.kind === 'include' && n.dynamic)) ids.set(n, (current ??= next++));
+      else if (n.kind === 'include') walk(n.tasks, (current ??= next++));
+      else {
+        walk(n.kind === 'block' ? [...n.block, ...n.rescue, ...n.always] : n.role.handlers, n.kind === 'block' ? next++ : undefined);
+        if (group === undefined) current = undefined; // bare handlers after it start another implicit block
+      }
+    }
+  };
+  walk(nodes);
+  return ids;
 }
 
 /**

@@ -97,6 +97,8 @@ export interface TaskCommon {
   /** true: the task reports (and registers) its diff without --diff; false: never, even with --diff (as Ansible). */
   diff?: BoolKeyword;
   run_once?: BoolKeyword;
+  /** A task's or block's own any_errors_fatal (the play's is Play.any_errors_fatal): inherited as Ansible's FieldAttribute. */
+  any_errors_fatal?: boolean;
   delegate_to?: string;
   /** With delegate_to: the facts the task sets go to the delegated host (2.14's strategy get_delegated_hosts). */
   delegate_facts?: boolean;

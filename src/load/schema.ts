@@ -102,6 +102,10 @@ export const commonShape = {
   check_mode: boolKeyword,
   diff: d(boolKeyword, "true: show and register this task's diff even without --diff; false: never, even with --diff"),
   run_once: boolKeyword,
+  any_errors_fatal: d(
+    z.boolean(),
+    "A failed or unreachable host ends the play and the run on every host (a failure a block's rescue takes, or its always: runs after, is not fatal, as 2.14's linear strategy)",
+  ),
   delegate_to: z.string(),
   delegate_facts: d(z.boolean(), "With delegate_to: facts the task sets (set_fact, a module's ansible_facts) go to the delegated host"),
   timeout: d(z.number().positive(), 'Seconds; remote commands are killed after it'),

@@ -201,6 +201,7 @@ export class TaskLoader {
       check_mode: boolKeyword(data.check_mode),
       diff: boolKeyword(data.diff),
       run_once: boolKeyword(data.run_once),
+      any_errors_fatal: typeof data.any_errors_fatal === 'boolean' ? data.any_errors_fatal : undefined,
       delegate_to: str(data.delegate_to),
       delegate_facts: typeof data.delegate_facts === 'boolean' ? data.delegate_facts : undefined,
       timeout: num(data.timeout),

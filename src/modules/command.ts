@@ -149,19 +149,22 @@ interface CommonArgs {
 const CHDIR_FAILED = '__NODEMEND_CHDIR_FAILED__';
 
 const EXEC_FAILED = '__NODEMEND_EXEC_FAILED__';
-const STRERROR: Record<string, string> = { '2': 'No such file or directory', '13': 'Permission denied', '20': 'Not a directory' };
+const STRERROR: Record<string, string> = { '2': 'No such file or directory', '8': 'Exec format error', '13': 'Permission denied', '20': 'Not a directory' };
 
 /**
  * command runs its argv with Popen (execvp, no shell): a program that cannot be executed fails with the
  * OSError's errno as rc and nothing run (module_utils/basic.py run_command). The same search in sh, in the
  * script's own directory and PATH, before `exec`: the first candidate that exists and is executable runs;
  * else the first error that is not ENOENT/ENOTDIR (EACCES: a directory or no x bit), else ENOENT
- * (a path whose parent is not a directory: ENOTDIR). Printed as a marker on stderr, exit 1.
+ * (a path whose parent is not a directory: ENOTDIR). The one found must be a format the kernel execs
+ * (`#!` or ELF; execve's ENOEXEC, 8, otherwise: sh's `exec` would run such a file as a shell script,
+ * Popen fails; a file we may not read is left to exec). Printed as a marker on stderr, exit 1.
  */
 function execCheck(arg0: string): Raw {
-  return sh`nm_e=$(set -f; p=${arg0}; case $p in
-(*/*) if [ -d "$p" ]; then echo 13; elif [ -e "$p" ]; then if [ -x "$p" ]; then echo 0; else echo 13; fi; elif [ -e "\${p%/*}" ] && ! [ -d "\${p%/*}" ]; then echo 20; else echo 2; fi ;;
-(*) e=2; IFS=:; for d in \${PATH-/bin:/usr/bin}; do f=\${d:+$d/}$p; if [ -d "$f" ] || { [ -e "$f" ] && ! [ -x "$f" ]; }; then if [ $e = 2 ]; then e=13; fi; elif [ -e "$f" ]; then e=0; break; fi; done; echo $e ;;
+  return sh`nm_e=$(set -f; nm_fmt() { if [ -r "$1" ]; then case $(dd if="$1" bs=4 count=1 2>/dev/null | tr -d '\\000') in ('#!'*|"$(printf '\\177ELF')") echo 0 ;; (*) echo 8 ;; esac; else echo 0; fi; }
+p=${arg0}; case $p in
+(*/*) if [ -d "$p" ]; then echo 13; elif [ -e "$p" ]; then if [ -x "$p" ]; then nm_fmt "$p"; else echo 13; fi; elif [ -e "\${p%/*}" ] && ! [ -d "\${p%/*}" ]; then echo 20; else echo 2; fi ;;
+(*) e=2; IFS=:; for d in \${PATH-/bin:/usr/bin}; do f=\${d:+$d/}$p; if [ -d "$f" ] || { [ -e "$f" ] && ! [ -x "$f" ]; }; then if [ $e = 2 ]; then e=13; fi; elif [ -e "$f" ]; then e=0; break; fi; done; if [ $e = 0 ]; then nm_fmt "$f"; else echo $e; fi ;;
 esac)
 [ "$nm_e" = 0 ] || { echo ${EXEC_FAILED}"$nm_e" >&2; exit 1; }
 `;
@@ -295,8 +298,8 @@ export async function planCommand(args: CommonArgs, ctx: ModuleContext, program:
     msg: `would run: ${shown}`,
     done: `ran: ${shown}`,
     result: { cmd },
-    // What 2.14's command module registers when check mode stops it (r's initial values, rc 0).
-    checkResult: { rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [], start: null, end: null, delta: null },
+    // What 2.14's command module registers when check mode stops it (r's initial values, rc 0, its msg).
+    checkResult: { msg: 'Command would have run if not in check mode', rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [], start: null, end: null, delta: null },
     apply: () => runProgram(args, ctx, program, cmd, argv),
   };
 }

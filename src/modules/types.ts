@@ -27,6 +27,8 @@ export interface Plan {
   msg?: string;
   /** What a real run reports once `apply` ran ("ran: make"); a plan that changes something words it itself. */
   done?: string;
+  /** What reports print where the module registers no msg at all (debug's `var:`: 2.14's result has none). */
+  shown?: string;
   diff?: FileDiff[];
   /** Fields of the registered result already known from the plan (stat, content...). */
   result?: Record<string, unknown>;
@@ -38,7 +40,8 @@ export interface Plan {
   /**
    * Fields a check run registers when it does not apply (command's empty stdout, rc 0...), added
    * after changed_when/failed_when are judged so those keep the plan's verdict on what the real
-   * run would print.
+   * run would print. Its `msg` replaces the registered one (2.14's words), while reports keep
+   * printing the plan's.
    */
   checkResult?: Record<string, unknown>;
   /** Performs the change. Returns further result fields (rc, stdout...). Only called when changed and not in check mode. */
@@ -87,6 +90,8 @@ export interface ModuleContext {
   resolveLocalPath(p: string, kind: 'template' | 'file' | 'vars'): string;
   /** Evaluate an expression in the task's scope (assert's `that`), fetching the facts it reads; `{{ }}` in it is templated first. */
   evaluate(expr: string): Promise<unknown>;
+  /** Template a string in the task's scope as a task argument is (Ansible's Templar rules: one `{{ x }}` keeps x's value), fetching the facts it reads. */
+  template(text: string): Promise<unknown>;
   /**
    * set_fact: bind host variables for the rest of the play; `facts`: a module's facts (getent), also read as
    * `ansible_facts.NAME`; `cacheable`: set_fact's, both a variable and a fact.

@@ -75,7 +75,7 @@ export function stopLines(result: RunResult): string[] {
 /** 130 interrupted (Ctrl-C, SIGTERM); 0 every host fine; 2 a host failed; 4 a host was unreachable and none failed (1 is the CLI's: bad input). */
 export function exitCode(result: RunResult): number {
   if (result.interrupted) return 130; // as a shell reports a Ctrl-C'd command (128 + SIGINT)
-  if (result.failedHosts.length > 0) return 2;
+  if (result.failedHosts.length > 0 || result.stopped?.some((s) => s.breaks)) return 2;
   if (result.unreachableHosts.length > 0) return 4;
   return 0;
 }

@@ -80,6 +80,8 @@ export interface PlayStop {
   reason: string;
   /** Hosts of the play's later batches, never touched. */
   untouched: string[];
+  /** any_errors_fatal or max_fail_percentage broke the play: the run exits 2, as 2.14's (RUN_FAILED_BREAK_PLAY). */
+  breaks?: true;
 }
 
 export type RunEvent =

@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Block, IncludeTasks, Inventory, InventoryHost, Play, Playbook, RoleCall, Task, TaskNode } from '../load/model.js';
-import { notifiables, notifyNames } from '../load/handlers.js';
+import { handlerBlocks, notifiables, ownNames, type Notifiable } from '../load/handlers.js';
 import { UnreachableError, type BecomeSpec, type HostConnection } from '../transport/types.js';
 import type { PlayStop, RunObserver, RunResult, TaskResult } from './events.js';
 import { HostRun } from './host-run.js';
@@ -55,7 +55,8 @@ interface PlayCtx {
   /** Every host the play targets, those that failed in earlier plays too (meta clear_facts / clear_host_errors act on them all). */
   allHosts: string[];
   env: TaskEnv;
-  abort: boolean; // any_errors_fatal / max_fail_percentage reached
+  /** The play breaks: any_errors_fatal or run_once (why, shown on the STOPPED line), or max_fail_percentage / a lost batch (true). */
+  abort: boolean | string;
   /** meta: end_play (no later task, handler or batch of this play) / end_batch (the rest of this batch). */
   ended?: 'play' | 'batch';
   stop?: AbortSignal;
@@ -70,7 +71,7 @@ interface PlayCtx {
   stepping: boolean;
 }
 
-const halted = (ctx: PlayCtx): boolean => ctx.abort || ctx.ended !== undefined || Boolean(ctx.stop?.aborted);
+const halted = (ctx: PlayCtx): boolean => ctx.abort !== false || ctx.ended !== undefined || Boolean(ctx.stop?.aborted);
 
 export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   const startedAt = Date.now();
@@ -193,13 +194,14 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
         // A host that left the play through meta: end_host finished it too.
         const finished = batches[b].filter((n) => !hostRuns.get(n)!.failed && !hostRuns.get(n)!.unreachable);
         options.onBatchDone?.(p, finished, Object.fromEntries(finished.map((n) => [n, hostState(hostRuns.get(n)!)])));
-        const why = ctx.abort ? 'any_errors_fatal: a host failed' : (checkFailureBudget(ctx, hostRuns) ?? batchLost(ctx, batches[b], hostRuns));
+        const why = typeof ctx.abort === 'string' ? ctx.abort : (checkFailureBudget(ctx, hostRuns) ?? batchLost(ctx, batches[b], hostRuns));
         if (why) {
           // Later batches and later plays never start: name the hosts they would have touched.
           const done = new Set(batches.slice(0, b + 1).flat());
           const untouched = [...new Set([...later, ...input.hostsByPlay.slice(p + 1).flat()])].filter((n) => !done.has(n));
           // A lost batch with nothing after it stops nothing a user would miss: no STOPPED line for it.
-          if (why !== LOST || untouched.length) stops.push({ play: play.name, reason: why, untouched });
+          // any_errors_fatal and max_fail_percentage break the play (2.14: RUN_FAILED_BREAK_PLAY, exit 2 even when only unreachable hosts caused it).
+          if (why !== LOST || untouched.length) stops.push({ play: play.name, reason: why, untouched, ...(why !== LOST ? { breaks: true } : {}) });
         }
       }
     }
@@ -539,7 +541,10 @@ async function runMeta(task: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCt
 
 async function runBlock(node: Block, hosts: HostRun[], parent: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
   const inh = inherit(parent, node);
-  let failed = await runNodes(node.block, hosts, inh, ctx, record, emit);
+  // Where a failure in each part goes (2.14's iterator: not fatal when a rescue or this block's always takes it).
+  const always = node.always.length > 0 || undefined;
+  const inBlock: Inherited = { ...inh, rescueAbove: inh.rescueAbove || node.rescue.length > 0 || undefined, alwaysHere: always };
+  let failed = await runNodes(node.block, hosts, inBlock, ctx, record, emit);
   if (node.rescue.length && failed.length) {
     const rescuing = failed.filter((h) => !h.unreachable);
     rescuing.forEach((h) => {
@@ -550,7 +555,7 @@ async function runBlock(node: Block, hosts: HostRun[], parent: Inherited, ctx: P
       // As Ansible's non-persistent facts: visible in the rescue and for the rest of the play.
       if (h.lastFailure) Object.assign(h.runtimeVars, { ansible_failed_task: h.lastFailure.task, ansible_failed_result: h.lastFailure.result });
     });
-    failed = [...failed.filter((h) => h.unreachable), ...(await runNodes(node.rescue, rescuing, inh, ctx, record, emit))];
+    failed = [...failed.filter((h) => h.unreachable), ...(await runNodes(node.rescue, rescuing, { ...inh, alwaysHere: always }, ctx, record, emit))];
   }
   if (node.always.length) {
     // `always` runs for hosts that failed in the block too; their failure stands afterwards.
@@ -615,6 +620,14 @@ async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx
   const title = await taskTitle(task, inh, targets[0], ctx.env.scopeBase);
   emit({ type: 'task-start', play: ctx.play.name, task: title, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, hosts: targets.map((h) => h.name), isHandler });
   const failed: HostRun[] = [];
+  // 2.14's linear strategy: a failed or unreachable host ends the play on every host when the task is
+  // any_errors_fatal (its own, its blocks', the play's) or run_once, unless it ignores errors.
+  const fatalBy = (task.any_errors_fatal ?? inh.any_errors_fatal ?? ctx.play.any_errors_fatal) ? 'any_errors_fatal' : targets !== hosts ? 'run_once' : undefined;
+  const fatal = async (host: HostRun, what: string): Promise<void> => {
+    if (!fatalBy || ctx.abort !== false) return;
+    if ((await keywordOnHost(task, inh, host, ctx.env, task.ignore_errors ?? inh.ignore_errors, 'ignore_errors').catch(() => false)) === true) return;
+    ctx.abort = `${fatalBy}: ${host.name} ${what} at "${title}"`;
+  };
   await mapLimit(targets, ctx.env.options.forks, async (host) => {
     if (ctx.stop?.aborted) return; // interrupted: hosts not yet started on this task stay as they are
     const out = await runTaskOnHost(task, host, inh, ctx.env, title);
@@ -629,10 +642,12 @@ async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx
     if (out.unreachable) {
       host.unreachable = true;
       host.recap.unreachable = 1;
+      await fatal(host, 'was unreachable');
     } else if (out.failed) {
       host.failed = true;
       failed.push(host);
-      if (ctx.play.any_errors_fatal) ctx.abort = true;
+      // A failure a rescue or this block's always takes is no host failure yet (2.14's iterator.is_failed).
+      if (!inh.rescueAbove && !inh.alwaysHere) await fatal(host, 'failed');
     }
     if (runOnce) {
       // run_once: every host of the batch sees the result, as in Ansible.
@@ -672,15 +687,28 @@ function count(host: HostRun, out: { results: TaskResult[]; failed: boolean; unr
  */
 async function runHandlers(hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<void> {
   // What each handler inherits from the blocks, imports and role around it.
+  const blocks = handlerBlocks(ctx.play.handlers);
   const handlers = [...notifiables(ctx.play.handlers)].map(({ handler, parents, role }) => ({
     handler,
-    names: notifyNames(handler, role),
+    own: ownNames(handler, role),
+    listen: handler.listen ?? [],
+    block: blocks.get(handler) ?? 0,
     inh: { ...parents.reduce((acc, p) => (p.kind === 'role' ? enterRole(acc, p) : inherit(acc, p)), inh), handler: true },
   }));
-  // A notified name reaches every handler listening on it (not only the first one); what is
+  // A notified name reaches one handler of that name (2.14: the first of the last handler block that
+  // has one; two bare handlers of one name: the first) and every handler listening on it; what is
   // notified stays on the host, handler by handler, until that handler runs there.
+  const byName = (n: string): Notifiable | undefined => {
+    const named = handlers.filter((x) => x.own.includes(n));
+    const last = Math.max(...named.map((x) => x.block));
+    return named.find((x) => x.block === last)?.handler;
+  };
   const absorb = (h: HostRun): void => {
-    for (const n of h.notified) for (const x of handlers) if (x.names.includes(n)) h.notifiedHandlers.add(x.handler);
+    for (const n of h.notified) {
+      const named = byName(n);
+      if (named) h.notifiedHandlers.add(named);
+      for (const x of handlers) if (x.listen.includes(n)) h.notifiedHandlers.add(x.handler);
+    }
     h.notified.clear();
   };
   for (const { handler, inh: hInh } of handlers) {

@@ -32,6 +32,14 @@ export type Inherited = Omit<TaskCommon, 'name' | 'loc'> & {
    * progress say so, and tags, --start-at-task and --step do not select it.
    */
   handler?: boolean;
+  /**
+   * Where a failure here goes, as 2.14's play iterator reads it (is_failed): to a rescue (a block
+   * around it, at any depth, has one) or to its own block's always (only the nearest block's: a
+   * failure inside a nested block without one fails the host). Such a failure is not fatal under
+   * any_errors_fatal.
+   */
+  rescueAbove?: boolean;
+  alwaysHere?: boolean;
 };
 
 /** The block-level variables a task sees on one host: blocks' and includes' vars, then its include loop's item. */
@@ -59,6 +67,7 @@ export function inherit(parent: Inherited, node: Omit<TaskCommon, 'name' | 'loc'
     check_mode: node.check_mode ?? parent.check_mode,
     diff: node.diff ?? parent.diff,
     run_once: node.run_once ?? parent.run_once,
+    any_errors_fatal: node.any_errors_fatal ?? parent.any_errors_fatal,
     delegate_to: node.delegate_to ?? parent.delegate_to,
     delegate_facts: node.delegate_facts ?? parent.delegate_facts,
     timeout: node.timeout ?? parent.timeout,
@@ -66,6 +75,7 @@ export function inherit(parent: Inherited, node: Omit<TaskCommon, 'name' | 'loc'
     role: parent.role,
     includeParams: parent.includeParams,
     handler: parent.handler,
+    rescueAbove: parent.rescueAbove,
   };
 }
 
@@ -108,7 +118,7 @@ export function withInherited(task: Task, inh: Inherited): Task {
  */
 export function enterRole(parent: Inherited, call: RoleCall): Inherited {
   const include = call.how === 'include';
-  const base = include ? (call.apply ? inherit(parent, call.apply) : { ...parent }) : inherit(parent, { ...call, vars: {} });
+  const base = include ? (call.apply ? inherit(parent, call.apply) : { ...parent, alwaysHere: undefined }) : inherit(parent, { ...call, vars: {} });
   const up = parent.role;
   return {
     ...base,

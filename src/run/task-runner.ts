@@ -385,6 +385,7 @@ async function runOnce(
       },
       // Facts are fetched here as in when:, so assert's that and debug's var may read any fact.
       evaluate: (expr) => withFacts(target.facts, () => evaluateTemplatedExpression(expr, scope, task.loc), scope),
+      template: (text) => withFacts(target.facts, () => renderDeep(text, scope, task.loc), scope),
       setHostVars: (vars, opts) => factsHost.setVars(vars, noLogLabel(task, noLog), opts?.facts, opts?.cacheable),
       setIncludedVars: (vars) => factsHost.setIncludedVars(vars, noLogLabel(task, noLog)),
       planned: kw.forcedCheck === true ? scratchPlannedPaths(target.planned) : target.planned,
@@ -409,9 +410,10 @@ async function runOnce(
     let shownDiff: Plan['diff'];
     let checkResult: Record<string, unknown> | undefined;
     let untilMsg: string | undefined;
+    let shown: string | undefined;
     const key: TaskKey = { host: host.name, play: env.playName, taskLoc: `${task.loc.file}:${task.loc.line ?? 0}`, isHandler: inh.handler === true, item: shownItem.item };
     for (let attempt = 1; ; attempt++) {
-      ({ result, applied, basis, diff: shownDiff, checkResult } = await planAndApply(mod, args, ctx, basisRec, env.options.planGuard && ((plan) => env.options.planGuard!(key, plan))));
+      ({ result, applied, basis, diff: shownDiff, checkResult, shown } = await planAndApply(mod, args, ctx, basisRec, env.options.planGuard && ((plan) => env.options.planGuard!(key, plan))));
       // As task_executor.py fills them in before changed_when/failed_when read the registered result.
       if (!('failed' in result)) result.failed = 'rc' in result && result.rc !== 0 && result.rc !== '0';
       if (task.until) result.attempts = attempt;
@@ -431,7 +433,11 @@ async function runOnce(
       }
       await new Promise((r) => setTimeout(r, Math.max(0, task.delay < 0 ? 1 : task.delay) * 1000));
     }
-    if (checkResult) result = { ...checkResult, ...result };
+    if (checkResult) {
+      // A check run registers 2.14's msg ("Command would have run if not in check mode"); reports keep the plan's words.
+      if ('msg' in checkResult) shown ??= shownMessage(result);
+      result = { ...checkResult, ...result, ...('msg' in checkResult ? { msg: checkResult.msg } : {}) };
+    }
     Object.assign(result, withItem);
     // TaskResult.is_failed: failed_when's verdict when it ran (an until that ran out still registers failed: true), else `failed`.
     const failed = Boolean('failed_when_result' in result ? result.failed_when_result : result.failed);
@@ -450,7 +456,7 @@ async function runOnce(
         changed: failed ? Boolean(result.changed) : status === 'changed',
         ignored: failed && ignoreErrors,
         censored: noLog || undefined,
-        msg: noLog ? (failed ? NO_LOG_MSG : undefined) : (untilMsg ?? shownMessage(result)),
+        msg: noLog ? (failed ? NO_LOG_MSG : undefined) : (untilMsg ?? shown ?? shownMessage(result)),
         rc: noLog ? undefined : (result.rc as number | undefined),
         stdoutTail: noLog ? undefined : tail(result.stdout),
         stderrTail: noLog ? undefined : tail(result.stderr),
@@ -571,7 +577,7 @@ async function planAndApply(
   ctx: ModuleContext,
   basisRec: BasisRecorder,
   guard?: (plan: Plan) => string | undefined,
-): Promise<{ result: Record<string, unknown>; applied: boolean; basis?: Basis; diff?: Plan['diff']; checkResult?: Record<string, unknown> }> {
+): Promise<{ result: Record<string, unknown>; applied: boolean; basis?: Basis; diff?: Plan['diff']; checkResult?: Record<string, unknown>; shown?: string }> {
   let basis: Basis | undefined;
   try {
     const pathArgs = typeof mod.pathArgs === 'function' ? mod.pathArgs(args) : mod.pathArgs;
@@ -597,7 +603,7 @@ async function planAndApply(
       result = { ...result, ...((await plan.apply()) ?? {}) };
       applied = true;
     }
-    return { result, applied, basis, diff: ctx.diff ? plan.diff : undefined, checkResult: applied ? undefined : plan.checkResult };
+    return { result, applied, basis, diff: ctx.diff ? plan.diff : undefined, checkResult: applied ? undefined : plan.checkResult, shown: plan.shown };
   } catch (e) {
     // A module may say its failure changed something (command/shell ran); otherwise nothing changed.
     if (e instanceof ModuleFailure) return { result: { changed: false, ...e.result, failed: true, msg: e.message }, applied: true, basis };

@@ -74,6 +74,9 @@ export class ModuleHarness {
       evaluate: async () => {
         throw new Error('evaluate not provided to the harness');
       },
+      template: async () => {
+        throw new Error('template not provided to the harness');
+      },
       setHostVars: (v) => Object.assign(this.hostVars, v),
       setIncludedVars: (v) => Object.assign(this.hostVars, v),
       timeoutSec: 60,

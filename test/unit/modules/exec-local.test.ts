@@ -6,6 +6,7 @@ import assert from '../../../src/modules/assert.js';
 import fail from '../../../src/modules/fail.js';
 import { ModuleFailure, type ModuleContext, type ModuleDef } from '../../../src/modules/types.js';
 import { emptyPlannedPaths } from '../../../src/modules/lib/planned-paths.js';
+import { renderDeep } from '../../../src/load/expr/index.js';
 
 class Undefined extends Error {
   readonly code = 'undefined-variable';
@@ -30,6 +31,8 @@ function ctx(exprs: Record<string, unknown> = {}, vars: Record<string, unknown> 
       if (e in exprs) return exprs[e];
       throw new Undefined(`'${e}' is undefined`);
     },
+    // The real templating (Ansible's Templar rules) over `vars`.
+    template: async (t) => renderDeep(t, vars),
     setHostVars: (v) => Object.assign(set, v),
     setIncludedVars: (v) => Object.assign(set, v),
     timeoutSec: 10,
@@ -77,11 +80,29 @@ describe('debug', () => {
     expect((await run(debug, { msg: ['a', 1] })).msg).toBe('[\n  "a",\n  1\n]');
     expect((await run(debug, {})).result).toEqual({ msg: 'Hello world!' });
   });
-  it('evaluates var as an expression, with or without braces, and reports undefined ones', async () => {
-    const c = ctx({ 'x.y': 42, 'facts.kernel': '3.10' });
-    expect(await run(debug, { var: 'x.y' }, c)).toMatchObject({ msg: 'x.y: 42', result: { 'x.y': 42 } });
-    expect((await run(debug, { var: '{{ facts.kernel }}' }, c)).result).toEqual({ '{{ facts.kernel }}': '3.10' });
-    expect(await run(debug, { var: 'nope' }, c)).toMatchObject({ msg: 'nope: "VARIABLE IS NOT DEFINED!"', result: { nope: 'VARIABLE IS NOT DEFINED!' } });
+  it("templates var as 2.14's debug.py: a bare name keeps its value, an expression gives text, registered under the text with no msg", async () => {
+    const c = ctx({}, { d: { a: 1, b: ['x', 'y'] }, i: 1, flag: true, sl: '[1, 2]', s: 'str' });
+    expect(await run(debug, { var: 'd' }, c)).toMatchObject({ shown: 'd: {\n  "a": 1,\n  "b": [\n    "x",\n    "y"\n  ]\n}', result: { d: { a: 1, b: ['x', 'y'] } } });
+    expect((await run(debug, { var: 'd' }, c)).msg).toBeUndefined();
+    expect((await run(debug, { var: 'd' }, c)).result).not.toHaveProperty('msg');
+    expect((await run(debug, { var: 'i' }, c)).result).toEqual({ i: 1 });
+    expect((await run(debug, { var: 'flag' }, c)).result).toEqual({ flag: true });
+    // Not a bare name: ansible_eval_concat's text ("1"), a list again when it looks like one.
+    expect((await run(debug, { var: 'd.a' }, c)).result).toEqual({ 'd.a': '1' });
+    expect((await run(debug, { var: 'i + 1' }, c)).result).toEqual({ 'i + 1': '2' });
+    expect((await run(debug, { var: "d['b']" }, c)).result).toEqual({ "d['b']": ['x', 'y'] });
+    expect((await run(debug, { var: 'sl' }, c)).result).toEqual({ sl: [1, 2] });
+    expect((await run(debug, { var: 's' }, c)).result).toEqual({ s: 'str' });
+  });
+  it('reports what is undefined, and a var that templates to no string, as VARIABLE IS NOT DEFINED!', async () => {
+    const c = ctx({}, { d: { a: 1 }, i: 1, name: 'i' });
+    expect(await run(debug, { var: 'nope' }, c)).toMatchObject({ shown: 'nope: "VARIABLE IS NOT DEFINED!"', result: { nope: 'VARIABLE IS NOT DEFINED!' } });
+    expect((await run(debug, { var: 'd.nokey' }, c)).result).toEqual({ 'd.nokey': 'VARIABLE IS NOT DEFINED!' });
+    expect((await run(debug, { var: '{{ d }}' }, c)).result).toEqual({ "<class 'dict'>": 'VARIABLE IS NOT DEFINED!' });
+    expect((await run(debug, { var: '{{ i }}' }, c)).result).toEqual({ '1': 'VARIABLE IS NOT DEFINED!' });
+    expect((await run(debug, { var: 5 }, c)).result).toEqual({ '5': 'VARIABLE IS NOT DEFINED!' });
+    // A template giving a name: that name is read, under it.
+    expect((await run(debug, { var: '{{ name }}' }, c)).result).toEqual({ i: 1 });
   });
   it('is skipped above the current verbosity', async () => {
     expect((await run(debug, { msg: 'v', verbosity: 2 })).result).toMatchObject({ skipped: true });

@@ -33,6 +33,7 @@ function ctx(check: boolean): ModuleContext {
     renderTemplate: () => Promise.reject(new Error('no templates here')),
     resolveLocalPath: (p) => p,
     evaluate: () => Promise.reject(new Error('no expressions here')),
+    template: () => Promise.reject(new Error('no templates here')),
     setHostVars: () => undefined,
     setIncludedVars: () => undefined,
     timeoutSec: 30,

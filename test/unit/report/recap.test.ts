@@ -64,6 +64,10 @@ describe('exitCode', () => {
   it('4 when hosts were unreachable and none failed', () => {
     expect(exitCode(run({ unreachableHosts: ['b'] }))).toBe(4);
   });
+  it('2 when any_errors_fatal broke the play on an unreachable host (2.14: RUN_FAILED_BREAK_PLAY)', () => {
+    expect(exitCode(run({ unreachableHosts: ['b'], stopped: [{ play: 'p', reason: 'any_errors_fatal: b was unreachable', untouched: [], breaks: true }] }))).toBe(2);
+    expect(exitCode(run({ unreachableHosts: ['b'], stopped: [{ play: 'p', reason: 'lost', untouched: ['c'] }] }))).toBe(4);
+  });
   it('130 when the run was interrupted, whatever else happened', () => {
     expect(exitCode(run({ failedHosts: ['a'], interrupted: { signal: 'SIGINT', hosts: ['b'], notStarted: [] } }))).toBe(130);
   });
