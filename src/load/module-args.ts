@@ -26,6 +26,7 @@ import type { Loc } from './model.js';
 import { reportIssue } from './zod-errors.js';
 import { parseKeyValue } from './kv-args.js';
 import { UnsafeText } from './expr/unsafe.js';
+import { PyFloat } from './expr/values.js';
 import { schemaAliases } from '../modules/lib/args.js';
 import { applyNullArgs } from './null-args.js';
 
@@ -41,6 +42,8 @@ function withPlaceholders(v: unknown, path: Path, templated: Path[]): unknown {
     templated.push(path);
     return PLACEHOLDER;
   }
+  // Modules read plain numbers: an integral float (`timeout: 1.0`) is its number, as task-runner's renderArgs gives it.
+  if (v instanceof PyFloat) return v.value;
   if (Array.isArray(v)) return v.map((x, i) => withPlaceholders(x, [...path, i], templated));
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withPlaceholders(x, [...path, k], templated)]));
   return v;

@@ -37,6 +37,7 @@ import {
 import { NodemendError } from './errors.js';
 import type { Loc } from './model.js';
 import { UnsafeText } from './expr/unsafe.js';
+import { pyFloat } from './expr/values.js';
 
 export interface YamlFile {
   /** Path for messages: relative to the working directory when under it. */
@@ -67,6 +68,20 @@ const unsafeTag: ScalarTag = {
   identify: (v: unknown) => v instanceof UnsafeText,
 };
 
+/** A float tag whose integral values stay floats (`1.0` is a PyFloat, printed `1.0` as by 2.14); .inf and .nan are plain numbers already. */
+function floatKept(t: Tags[number]): Tags[number] {
+  if (typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:float' || t.test?.test('.nan') !== false) return t;
+  const tag = t as ScalarTag;
+  return {
+    ...tag,
+    resolve: (value, onError, options) => {
+      const r = tag.resolve(value, onError, options) as unknown;
+      const n = isScalar(r) ? r.value : r;
+      return typeof n === 'number' ? pyFloat(n) : r;
+    },
+  } satisfies ScalarTag;
+}
+
 /** The path shown in messages. */
 export function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
@@ -81,7 +96,7 @@ export const YAML_OPTIONS = {
   // 30 s); duplicateKeys() below does the same check with one Set per mapping.
   uniqueKeys: false,
   prettyErrors: false,
-  customTags: (tags: Tags) => [...tags.filter((t) => typeof t === 'string' || !DROPPED.test(`${t.tag} ${t.format ?? ''}`)), pyyamlBool, unsafeTag],
+  customTags: (tags: Tags) => [...tags.filter((t) => typeof t === 'string' || !DROPPED.test(`${t.tag} ${t.format ?? ''}`)).map(floatKept), pyyamlBool, unsafeTag],
 } satisfies DocumentOptions & SchemaOptions & ParseOptions;
 
 /**

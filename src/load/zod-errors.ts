@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { Node } from 'yaml';
 import { NodemendError } from './errors.js';
+import { plainNumbers } from './expr/values.js';
 import { knownKeysAt } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { describeValue, nodeAt, posOf, type YamlFile } from './yaml-source.js';
@@ -20,8 +21,15 @@ export interface Checked<T> {
 
 /** Validate the plain value of `node` with `schema`; issues become errors in `out`. */
 export function check<T>(y: YamlFile, node: Node | null, data: unknown, schema: z.ZodType<T>, out: NodemendError[], opts: { what?: string; skip?: (issue: Issue) => boolean } = {}): Checked<T> {
-  const r = schema.safeParse(data);
+  let r = schema.safeParse(data);
   if (r.success) return { ok: true, value: r.data };
+  // A keyword takes an integral float as its number (`retries: 3.0`, as 2.14's int(value)).
+  const plain = plainNumbers(data);
+  if (plain !== data) {
+    r = schema.safeParse(plain);
+    if (r.success) return { ok: true, value: r.data };
+    data = plain;
+  }
   const before = out.length;
   for (const iss of r.error.issues) {
     if (opts.skip?.(iss)) continue;

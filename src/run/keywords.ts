@@ -7,6 +7,7 @@
 import type { BoolKeyword, EnvEntry, Loc } from '../load/model.js';
 import { renderDeep } from '../load/expr/index.js';
 import { unwrapUnsafe } from '../load/expr/unsafe.js';
+import { numStr, PyFloat } from '../load/expr/values.js';
 import { BOOL_FALSE, BOOL_TRUE } from '../load/schema.js';
 import type { RemoteShell } from '../transport/types.js';
 import { ModuleFailure } from '../modules/types.js';
@@ -16,7 +17,7 @@ export function keywordBool(value: BoolKeyword | undefined, name: string, scope:
   if (value === undefined || typeof value === 'boolean') return value;
   const v = unwrapUnsafe(renderDeep(value, scope, loc));
   if (typeof v === 'boolean') return v;
-  if (v === 1 || v === 0) return v === 1;
+  if (v === 1 || v === 0 || (v instanceof PyFloat && (v.value === 1 || v.value === 0))) return Number(v) === 1;
   const w = typeof v === 'string' ? v.trim().toLowerCase() : undefined;
   if (w !== undefined && BOOL_TRUE.includes(w)) return true;
   if (w !== undefined && BOOL_FALSE.includes(w)) return false;
@@ -27,6 +28,7 @@ export function keywordBool(value: BoolKeyword | undefined, name: string, scope:
 function envText(v: unknown): string {
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (v instanceof PyFloat) return numStr(v);
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 

@@ -7,7 +7,7 @@ import { ModuleFailure } from '../modules/types.js';
 import type { LoopKind } from '../load/model.js';
 import { dictLookup, firstFound, lookupPlugin, subelementsLookup } from '../load/expr/lookups.js';
 import { ExprValueError } from '../load/expr/errors.js';
-import { printf } from '../load/expr/filters-printf.js';
+import { percentFormat } from '../load/expr/filters-printf.js';
 import { pyRepr } from '../load/expr/values.js';
 import { parseKeyValue } from '../load/kv-args.js';
 import { markUnsafe } from '../load/expr/unsafe.js';
@@ -90,7 +90,7 @@ function sequence(terms: unknown[]): string[] {
     if (format.split('%').length - 1 !== 1) throw new ModuleFailure(`bad formatting string: ${format}`);
     if (stride === 0) continue;
     // range(start, end + adjust, stride), each `format % i` (Python's %-formatting: %02x gives 00, 01, ... 0a).
-    for (let i = start; stride > 0 ? i <= last : i >= last; i += stride) out.push(printf(format, [i]));
+    for (let i = start; stride > 0 ? i <= last : i >= last; i += stride) out.push(percentFormat(format, i, false));
   }
   return out;
 }

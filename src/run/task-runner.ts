@@ -16,7 +16,7 @@ import { ModuleFailure, type ModuleContext, type ModuleDef, type Plan } from '..
 import { evaluateCondition, evaluateTemplatedExpression, hasTemplate, renderDeep, renderStored, UndefinedVariableError } from '../load/expr/index.js';
 import { notePlainStr, strShape } from '../load/expr/str-class.js';
 import { isUnsafe, markUnsafe, unwrapUnsafe } from '../load/expr/unsafe.js';
-import { toText } from '../load/expr/values.js';
+import { plainNumbers, toText } from '../load/expr/values.js';
 import { ExprValueError } from '../load/expr/errors.js';
 import { NodemendError } from '../load/errors.js';
 import { JINJA_DEFAULTS, renderTemplateFile, TEMPLATE_MODULE_VARS } from '../load/template.js';
@@ -536,6 +536,18 @@ function notePlainStrs(raw: Record<string, unknown>, rendered: Record<string, un
   Object.entries(rendered).forEach(([k, v], i) => notePlainStr(host.runtimeVars, k, v, strShape(rawValues[i], v, scope, hasTemplate)));
 }
 
+/**
+ * A module's arguments through its schema. set_fact and debug keep an integral float (1.0) as a value;
+ * other modules read it as the text Python's str() gives ("1.0", what 2.14's str arguments make of it),
+ * or as its number where the schema takes no text.
+ */
+export function parseArgs(mod: ModuleDef, args: Record<string, unknown>): ReturnType<ModuleDef['schema']['safeParse']> {
+  if (mod.storesArgs || mod.name === 'debug') return mod.schema.safeParse(args);
+  const text = plainNumbers(args, 'text');
+  const parsed = mod.schema.safeParse(text);
+  return parsed.success || text === args ? parsed : mod.schema.safeParse(plainNumbers(args, 'number'));
+}
+
 async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unknown>, host: HostRun, seen: { args?: Record<string, unknown> }): Promise<unknown> {
   const raw = new Set(mod.rawArgs ?? []);
   const toRender: Record<string, unknown> = {};
@@ -556,7 +568,7 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
   // A template rendering None, as 2.14 treats it (null-args.ts).
   const nulls = applyNullArgs(mod.schema as z.ZodType, rendered, mod.name);
   if (nulls.errors.length) throw new ModuleFailure(nulls.errors.map(([, m]) => m).join('; '));
-  const parsed = mod.schema.safeParse({ ...nulls.args, ...kept });
+  const parsed = parseArgs(mod, { ...nulls.args, ...kept });
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ');
     throw new ModuleFailure(`invalid arguments for ${mod.name} after templating: ${issues}`);

@@ -6,7 +6,7 @@
  * `max_fail_percentage` counts, the exit codes, an apt_repository `--check` where Python has no
  * `apt` module (Ansible's run in a mount namespace that hides it, as test/unit/facts/distribution.test.ts
  * hides `distro`), how inventory groups of one depth are merged (`ansible-inventory`), values as
- * rendered into files (integral floats, YAML 1.1 scalars) and blockinfile/lineinfile
+ * rendered into files (YAML 1.1 scalars) and blockinfile/lineinfile
  * on CRLF files.
  * Each tool writes only under its own temporary directory (apt_repository runs in `--check`).
  */
@@ -156,12 +156,10 @@ const PLAYBOOKS = {
     - apt_repository: { repo: "deb http://127.0.0.1:9/nm-choices-h21j bookworm main", filename: nm-choices-h21j, update_cache: false }
       ignore_errors: true
 `,
-  // Values as each tool renders them (README "Choices": integral floats, YAML 1.1 scalars), and CRLF files.
+  // Values as each tool renders them (README "Choices": YAML 1.1 scalars), and CRLF files.
   values: `- hosts: here
   gather_facts: false
   vars:
-    mem: 4096
-    one: 1.0
     u: 027
     m: 0640
     e: 08
@@ -170,9 +168,6 @@ const PLAYBOOKS = {
     sexa: 1:30
     day: 2024-01-02
   tasks:
-    - copy:
-        dest: "{{ dir }}/numbers"
-        content: "{{ mem / 1024 }}|{{ one }}|{{ 5 | float }}|{{ [4 / 2] }}|{{ {'a': 2.0} | to_json }}|{{ (4 / 2) | type_debug }}|{{ 2.5 }}|{{ 7 // 2 }}"
     - copy:
         dest: "{{ dir }}/yaml11"
         content: "{{ u }}|{{ m }}|{{ e }}|{{ sci }}|{{ sci2 }}|{{ sexa }}|{{ day }}|{{ [e, sci, sexa, day] | map('type_debug') | join(',') }}"
@@ -315,17 +310,10 @@ const wrote = (file: string): Record<Tool, string> => {
 };
 
 describe('values as rendered', () => {
-  it('an integral float prints as an int in nodemend (one number type); 2.14 prints Python floats with .0', () => {
-    expect(wrote('numbers')).toEqual({
-      ansible: '4.0|1.0|5.0|[2.0]|{"a": 2.0}|float|2.5|3',
-      nodemend: '4|1|5|[2]|{"a": 2}|int|2.5|3',
-    });
-  });
-
   it('YAML 1.2 scalars: 027, 0640, 08, 1e3, 1.5e3, 1:30 and dates read as PyYAML (YAML 1.1) does not', () => {
     expect(wrote('yaml11')).toEqual({
       ansible: '23|416|08|1e3|1.5e3|90|2024-01-02|AnsibleUnicode,AnsibleUnicode,int,date',
-      nodemend: '27|640|8|1000|1500|1:30|2024-01-02|int,int,AnsibleUnicode,AnsibleUnicode',
+      nodemend: '27|640|8|1000.0|1500.0|1:30|2024-01-02|int,float,AnsibleUnicode,AnsibleUnicode',
     });
   });
 

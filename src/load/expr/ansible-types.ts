@@ -18,7 +18,7 @@ import type { Node } from './ast.js';
 import { tokenize } from './lexer.js';
 import { Parser } from './parser.js';
 import { UnsafeText, markUnsafe } from './unsafe.js';
-import { isMapping, toText, tuple } from './values.js';
+import { isMapping, PyFloat, toText, tuple } from './values.js';
 
 /** The names ast.literal_eval accepts after Ansible's Json2Python pass. */
 const LITERAL_NAMES = new Set(['True', 'False', 'None', 'true', 'false', 'null']);
@@ -55,6 +55,7 @@ export function literalEval(text: string): unknown {
       case 'unary': {
         if (n.op === 'not') return NOT;
         const v = value(n.operand);
+        if (v instanceof PyFloat) return n.op === '-' ? new PyFloat(-v.value) : v;
         return typeof v === 'number' ? (n.op === '-' ? -v : v) : NOT;
       }
       default:
@@ -78,7 +79,7 @@ export function fromTemplateText(text: string): unknown {
  * Templar gives it. `singleVar`: the expression is a bare variable name (SINGLE_VAR).
  */
 export function templateValue(v: unknown, singleVar: boolean, alone: boolean, around: (shown: string) => string): unknown {
-  if (alone && singleVar && (v === null || typeof v === 'boolean' || typeof v === 'number')) return v;
+  if (alone && singleVar && (v === null || typeof v === 'boolean' || typeof v === 'number' || v instanceof PyFloat)) return v;
   // str() of a list or dict starts with `[` / `{` and literal_eval gives the same value back.
   if (alone && (Array.isArray(v) || isMapping(v))) return v;
   if (v instanceof UnsafeText) {

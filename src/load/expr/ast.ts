@@ -19,7 +19,7 @@ export type Node = At &
     | { kind: 'variable'; name: string }
     | { kind: 'member'; object: Node; key: Node } // a.b, a['b'], a[0]
     | { kind: 'slice'; object: Node; from?: Node; to?: Node; step?: Node }
-    | { kind: 'list'; items: Node[]; tuple?: true } // `(a, b)` is a list marked as a tuple (values.ts tuple())
+    | { kind: 'list'; items: Node[]; tuple?: true } // `(a, b)` is a list marked as a tuple (values.ts tuple()); Python's % takes its items as the arguments
     | { kind: 'dict'; entries: [Node, Node][] }
     | { kind: 'unary'; op: 'not' | '-' | '+'; operand: Node }
     | { kind: 'binary'; op: string; left: Node; right: Node; opStart: number } // arithmetic and ~

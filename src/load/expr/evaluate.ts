@@ -26,7 +26,8 @@ import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.
 import { hasTemplate, renderLazy } from './template-string.js';
 import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, unwrapUnsafe, UnsafeText } from './unsafe.js';
 import { LOOKUP_SCOPE, LookupNotYet, lookupPlugin, lookupValue } from './lookups.js';
-import { compare, contains, equals, factKeyOf, getMember, INJECTS_AS_VARS, isOpaque, pyStr, setKey, truthy, tuple, typeName, UNDEFINED, type Mapping } from './values.js';
+import { compare, contains, equals, factKeyOf, getMember, INJECTS_AS_VARS, isFloat, isOpaque, pyFloat, PyFloat, pyStr, setKey, truthy, tuple, typeName, UNDEFINED, type Mapping } from './values.js';
+import { percentFormat } from './filters-printf.js';
 
 export interface EvalContext {
   source: string;
@@ -118,29 +119,61 @@ function evaluateMaybe(node: Node, scope: Scope, ctx: EvalContext, reads: Reads)
   }
 }
 
-const num = (v: unknown): v is number | boolean => typeof v === 'number' || typeof v === 'boolean';
+const num = (v: unknown): v is number | boolean | PyFloat => typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat;
 
-function arithmetic(op: string, a: unknown, b: unknown, ctx: EvalContext, at: number): unknown {
+/** Python 3.11's ZeroDivisionError messages: [int, float]. */
+const ZERO_DIVISION: Record<string, [string, string]> = {
+  '/': ['division by zero', 'float division by zero'],
+  '//': ['integer division or modulo by zero', 'float floor division by zero'],
+  '%': ['integer modulo by zero', 'float modulo'],
+};
+
+/** Python's int/float arithmetic: ints (and bools) give ints, a float on either side a float; `/` always a float. */
+function numeric(op: string, a: number | boolean | PyFloat, b: number | boolean | PyFloat, ctx: EvalContext, at: number): unknown {
+  const [x, y] = [Number(a), Number(b)];
+  const float = isFloat(a) || isFloat(b);
+  if (y === 0 && ZERO_DIVISION[op]) fail(ctx, at, ZERO_DIVISION[op][float ? 1 : 0]);
+  let r: number;
+  switch (op) {
+    case '+':
+      r = x + y;
+      break;
+    case '-':
+      r = x - y;
+      break;
+    case '*':
+      r = x * y;
+      break;
+    case '/':
+      return pyFloat(x / y);
+    case '//':
+      r = Math.floor(x / y);
+      break;
+    case '%':
+      r = x - y * Math.floor(x / y); // Python: the sign follows the divisor
+      break;
+    case '**':
+      if (x === 0 && y < 0) fail(ctx, at, '0.0 cannot be raised to a negative power');
+      r = x ** y;
+      // int ** negative int is a float in Python.
+      return float || y < 0 ? pyFloat(r) : r;
+    default:
+      return fail(ctx, at, `unsupported operator ${op}`);
+  }
+  return float ? pyFloat(r) : r;
+}
+
+function arithmetic(op: string, a: unknown, b: unknown, ctx: EvalContext, at: number, tuple = false): unknown {
   if (op === '~') return pyStr(a) + pyStr(b); // Python's str(): none is 'None', true 'True'
   const bad = (): never => fail(ctx, at, `unsupported operand types for ${op}: '${typeName(a)}' and '${typeName(b)}'`);
-  if (num(a) && num(b)) {
-    const [x, y] = [Number(a), Number(b)];
-    if (y === 0 && ['/', '//', '%'].includes(op)) fail(ctx, at, 'division by zero');
-    switch (op) {
-      case '+':
-        return x + y;
-      case '-':
-        return x - y;
-      case '*':
-        return x * y;
-      case '/':
-        return x / y;
-      case '//':
-        return Math.floor(x / y);
-      case '%':
-        return x - y * Math.floor(x / y); // Python: the sign follows the divisor
-      case '**':
-        return x ** y;
+  if (num(a) && num(b)) return numeric(op, a, b, ctx, at);
+  if (op === '%' && (typeof a === 'string' || a instanceof UnsafeText)) {
+    // Jinja's % on a str is Python's printf: `'%s-%d' % (a, b)`, `'%(k)s' % d`.
+    try {
+      return percentFormat(typeof a === 'string' ? a : a.text, b, tuple);
+    } catch (e) {
+      if (e instanceof ExprValueError) fail(ctx, at, e.message);
+      throw e;
     }
   }
   if (op === '+') {
@@ -148,11 +181,13 @@ function arithmetic(op: string, a: unknown, b: unknown, ctx: EvalContext, at: nu
     if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
   }
   if (op === '*') {
-    const [seq, n] = num(b) ? [a, Number(b)] : [b, Number(a)];
-    if (Number.isInteger(n) && (num(a) || num(b))) {
-      if (typeof seq === 'string') return seq.repeat(Math.max(0, n));
-      if (Array.isArray(seq)) return Array.from({ length: Math.max(0, n) }, () => seq).flat(1);
+    const [seq, n] = num(b) ? [a, b] : [b, a];
+    if ((typeof n === 'number' && Number.isInteger(n)) || typeof n === 'boolean') {
+      const k = Number(n);
+      if (typeof seq === 'string') return seq.repeat(Math.max(0, k));
+      if (Array.isArray(seq)) return Array.from({ length: Math.max(0, k) }, () => seq).flat(1);
     }
+    if (n instanceof PyFloat && (typeof seq === 'string' || Array.isArray(seq))) fail(ctx, at, `can't multiply sequence by non-int of type 'float'`);
   }
   return bad();
 }
@@ -346,10 +381,11 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext, reads: Read
       const v = evaluate(node.operand, scope, ctx, reads);
       if (node.op === 'not') return !truthy(v);
       if (!num(v)) fail(ctx, node.start, `bad operand type for unary ${node.op}: '${typeName(v)}'`);
+      if (v instanceof PyFloat) return node.op === '-' ? new PyFloat(-v.value) : v;
       return node.op === '-' ? -Number(v) : Number(v);
     }
     case 'binary':
-      return arithmetic(node.op, evaluate(node.left, scope, ctx, reads), evaluate(node.right, scope, ctx, reads), ctx, node.opStart);
+      return arithmetic(node.op, evaluate(node.left, scope, ctx, reads), evaluate(node.right, scope, ctx, reads), ctx, node.opStart, node.right.kind === 'list' && node.right.tuple);
     case 'logical': {
       // Python's and/or: short-circuit, and the result is an operand, not a bool.
       const left = evaluate(node.left, scope, ctx, reads);

@@ -5,7 +5,8 @@ import { bind, type Args, type FilterDef } from './signature.js';
 import { TESTS } from './tests.js';
 import { canonicalName } from './fqcn.js';
 import { noteUnsafeRead, UnsafeText } from './unsafe.js';
-import { compare, equals, getMember, isMapping, iterate, keysOf, pyStr, setKey, toPlain, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
+import { fixed } from './filters-printf.js';
+import { compare, equals, getMember, isFloat, isMapping, pyFloat, PyFloat, iterate, keysOf, pyStr, setKey, toPlain, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
 
 /**
  * `a.b.0` on a value, the way map/selectattr/sort take `attribute`. A boxed host string
@@ -71,6 +72,13 @@ function extreme(sign: 1 | -1): FilterDef {
   };
 }
 
+/** Python's round() to an integer: a tie goes to the even neighbour. */
+function roundHalfEven(t: number): number {
+  const f = Math.floor(t);
+  const d = t - f;
+  return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
+}
+
 function uniqueItems(items: unknown[]): unknown[] {
   const out: unknown[] = [];
   for (const x of items) if (!out.some((y) => equals(x, y))) out.push(x);
@@ -126,8 +134,9 @@ function flatten(items: unknown[], levels: number, skipNulls: boolean): unknown[
 
 /** Python's `+` as sum() applies it: numbers add, lists concatenate. */
 function pyAdd(acc: unknown, x: unknown): unknown {
-  const num = (v: unknown): boolean => typeof v === 'number' || typeof v === 'boolean';
-  if (num(acc) && num(x)) return Number(acc) + Number(x);
+  const num = (v: unknown): boolean => typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat;
+  // Python: ints give an int, a float on either side a float (sum([1, 2.0]) is 3.0).
+  if (num(acc) && num(x)) return isFloat(acc) || isFloat(x) ? pyFloat(Number(acc) + Number(x)) : Number(acc) + Number(x);
   if (Array.isArray(acc) && Array.isArray(x)) return [...acc, ...x];
   throw new ExprValueError(`unsupported operand type(s) for +: '${typeName(acc)}' and '${typeName(x)}'`);
 }
@@ -210,8 +219,29 @@ export const DATA_FILTERS: Record<string, FilterDef> = {
   },
   abs: {
     fn: (v) => {
+      if (v instanceof PyFloat) return new PyFloat(Math.abs(v.value));
       if (typeof v !== 'number' && typeof v !== 'boolean') throw new ExprValueError(`abs needs a number, got '${typeName(v)}'`);
       return Math.abs(Number(v));
+    },
+  },
+  /** Jinja's round(value, precision=0, method='common'): Python's round() (ties to even; an int stays an int), or floor/ceil, giving a float. */
+  round: {
+    params: ['precision', 'method'],
+    fn: (v, a) => {
+      const method = a.method === undefined ? 'common' : a.method;
+      if (method !== 'common' && method !== 'ceil' && method !== 'floor') throw new ExprValueError('method must be common, ceil or floor');
+      const p = a.precision === undefined ? 0 : int(a.precision, 'round precision');
+      if (typeof v !== 'number' && typeof v !== 'boolean' && !(v instanceof PyFloat)) {
+        throw new ExprValueError(method === 'common' ? `type ${typeName(v)} doesn't define __round__ method` : `must be real number, not ${typeName(v)}`);
+      }
+      const x = Number(v);
+      if (method !== 'common') {
+        const scale = 10 ** p;
+        return pyFloat((method === 'floor' ? Math.floor(x * scale) : Math.ceil(x * scale)) / scale);
+      }
+      if (!isFloat(v)) return p >= 0 ? x : roundHalfEven(x / 10 ** -p) * 10 ** -p;
+      if (!Number.isFinite(x)) return x;
+      return pyFloat(p >= 0 ? (p > 100 ? x : Number(fixed(x, p))) : roundHalfEven(x / 10 ** -p) * 10 ** -p);
     },
   },
   flatten: {

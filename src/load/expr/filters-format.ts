@@ -8,7 +8,7 @@ import { ExprValueError } from './errors.js';
 import { int, str } from './filters-text.js';
 import { pyYamlDump, type DumpOptions } from './pyyaml-emit.js';
 import type { FilterDef } from './signature.js';
-import { pyStr, toPlain, toText, truthy } from './values.js';
+import { numStr, PyFloat, pyStr, toPlain, toText, truthy } from './values.js';
 
 /** Python codec names b64encode/b64decode take, as Node's encodings (Windows roles use utf-16-le). */
 const CODECS: Record<string, BufferEncoding> = {
@@ -89,7 +89,11 @@ export function pyJson(v: unknown, o: { indent?: number; sortKeys?: boolean } = 
   const plain = depth === 0 ? toPlain(v) : v;
   if (plain === null || plain === undefined) return 'null';
   if (typeof plain === 'boolean') return plain ? 'true' : 'false';
-  if (typeof plain === 'number') return Number.isFinite(plain) ? String(plain) : Number.isNaN(plain) ? 'NaN' : plain > 0 ? 'Infinity' : '-Infinity';
+  if (typeof plain === 'number' || plain instanceof PyFloat) {
+    const n = Number(plain);
+    if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity';
+    return numStr(plain); // float.__repr__: 2.0, 1e+16
+  }
   if (typeof plain === 'string') return JSON.stringify(plain).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const pad = o.indent === undefined ? '' : '\n' + ' '.repeat(o.indent * (depth + 1));
   const end = o.indent === undefined ? '' : '\n' + ' '.repeat(o.indent * depth);

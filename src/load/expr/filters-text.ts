@@ -2,11 +2,12 @@
 import { ExprValueError } from './errors.js';
 import { expand, pyRegex, withFlags } from './regex.js';
 import type { Args, FilterDef } from './signature.js';
-import { pyStr, toText, truthy, typeName } from './values.js';
+import { numStr, pyFloat, PyFloat, pyStr, toText, truthy, typeName } from './values.js';
 
 export function str(v: unknown, what: string): string {
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'number' || v instanceof PyFloat) return numStr(v);
+  if (typeof v === 'boolean') return String(v);
   throw new ExprValueError(`${what} needs a string, got '${typeName(v)}'`);
 }
 
@@ -38,6 +39,7 @@ function toInt(v: unknown, a: Args): number {
   const dflt = a.default ?? 0;
   const base = a.base === undefined ? 10 : int(a.base, "int's base");
   if (typeof v === 'boolean') return Number(v);
+  if (v instanceof PyFloat) return v.value;
   if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : (dflt as number);
   if (typeof v !== 'string') return dflt as number;
   const n = parseIntPy(v, base);
@@ -46,13 +48,14 @@ function toInt(v: unknown, a: Args): number {
   return dflt as number;
 }
 
-function toFloat(v: unknown, a: Args): number {
-  const dflt = (a.default ?? 0) as number;
-  if (typeof v === 'boolean') return Number(v);
-  if (typeof v === 'number') return v;
+/** Jinja's float: a number or a numeric string as a float (`5 | float` is 5.0), else `default` (0.0) as given. */
+function toFloat(v: unknown, a: Args): unknown {
+  const dflt = 'default' in a ? a.default : new PyFloat(0);
+  if (typeof v === 'boolean' || typeof v === 'number') return pyFloat(Number(v));
+  if (v instanceof PyFloat) return v;
   if (typeof v !== 'string') return dflt;
-  const s = v.trim();
-  if (FLOAT.test(s)) return Number(s);
+  const s = v.trim().replace(/(\d)_(?=\d)/g, '$1');
+  if (FLOAT.test(s)) return pyFloat(Number(s));
   const special = /^([+-]?)(inf|infinity|nan)$/i.exec(s);
   if (special) return special[2].toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;
   return dflt;
@@ -61,7 +64,7 @@ function toFloat(v: unknown, a: Args): number {
 /** Ansible's bool: true for true, "yes", "on", "1", "true" (any case) and 1. */
 function toBool(v: unknown): boolean {
   if (typeof v === 'boolean') return v;
-  if (typeof v === 'number') return v === 1;
+  if (typeof v === 'number' || v instanceof PyFloat) return Number(v) === 1;
   if (typeof v !== 'string') return false;
   return ['yes', 'on', '1', 'true'].includes(v.toLowerCase());
 }

@@ -10,6 +10,8 @@ export interface Token {
   type: TokenType;
   /** The number for 'num', the unescaped text for 'str', the spelling otherwise. */
   value: string | number;
+  /** A 'num' written as a float (`1.0`, `1e3`, Jinja's float_re). */
+  float?: boolean;
   start: number;
   end: number;
   /** 'close' only: "-}}" / "-%}" (strip the whitespace that follows). */
@@ -97,7 +99,7 @@ export function tokenize(src: string, start = 0, template: boolean | '}}' | '%}'
       if (/^[A-Za-z_]/.test(src.slice(i + m[0].length))) {
         throw new ExprSyntaxError(`invalid number "${/^\w+/.exec(src.slice(i))![0]}"`, i);
       }
-      tokens.push({ type: 'num', value: Number(m[0]), start: i, end: i + m[0].length });
+      tokens.push({ type: 'num', value: Number(m[0]), float: m[1] !== undefined || m[2] !== undefined, start: i, end: i + m[0].length });
       i += m[0].length;
       continue;
     }

@@ -11,6 +11,7 @@ import { ExprSyntaxError } from './errors.js';
 import type { Token } from './lexer.js';
 import { checkCall, lookupCall } from './calls.js';
 import { LOOKUPS, lookupPlugin } from './lookups.js';
+import { pyFloat } from './values.js';
 import { checkGlobal, GLOBALS } from './globals.js';
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else']);
@@ -386,7 +387,7 @@ export class Parser {
     const t = this.next();
     switch (t.type) {
       case 'num':
-        return { kind: 'literal', value: t.value, start: t.start, end: t.end };
+        return { kind: 'literal', value: t.float ? pyFloat(t.value as number) : t.value, start: t.start, end: t.end };
       case 'str': {
         // Adjacent strings join, as in Python and Jinja: 'a' "b" is "ab".
         let value = String(t.value);

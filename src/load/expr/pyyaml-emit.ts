@@ -20,7 +20,7 @@
  */
 import { ExprValueError } from './errors.js';
 import { UnsafeText } from './unsafe.js';
-import { isMapping, keysOf } from './values.js';
+import { isMapping, keysOf, PyFloat } from './values.js';
 
 export interface DumpOptions {
   /** PyYAML's indent: 2..9, anything else is 2. */
@@ -85,6 +85,7 @@ function represent(v: unknown, o: Required<DumpOptions>, seen: Seen, depth: numb
   const scalar = (text: string, plain = true): Node => ({ kind: 'scalar', text, plain });
   if (v === null || v === undefined) return scalar('null');
   if (typeof v === 'boolean') return scalar(v ? 'true' : 'false');
+  if (v instanceof PyFloat) return scalar(yamlFloat(v.value)); // an integral float stays one: 2.0
   if (typeof v === 'number') return scalar(Number.isInteger(v) && Math.abs(v) < 2 ** 63 ? (Object.is(v, -0) ? '0' : BigInt(v).toString()) : yamlFloat(v));
   if (typeof v === 'bigint') return scalar(v.toString());
   if (typeof v === 'string') return scalar(v, plainIsString(v));

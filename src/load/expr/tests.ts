@@ -6,7 +6,7 @@ import { versionMatches } from '../version-compare.js';
 import { ExprValueError } from './errors.js';
 import { pyRegex, withFlags } from './regex.js';
 import type { Args, TestDef } from './signature.js';
-import { compare, contains, equals, getMember, isMapping, pyStr, truthy, typeName, UNDEFINED } from './values.js';
+import { compare, contains, equals, getMember, isFloat, isInt, isMapping, isNumber, PyFloat, pyStr, truthy, typeName, UNDEFINED } from './values.js';
 
 function text(v: unknown, test: string): string {
   if (typeof v === 'string') return v;
@@ -61,6 +61,7 @@ const cmp = (pred: (c: number) => boolean, op: string): TestDef => ({ params: ['
 const eq: TestDef = { params: ['other'], required: 1, fn: (v, a) => equals(v, a.other) };
 const ne: TestDef = { params: ['other'], required: 1, fn: (v, a) => !equals(v, a.other) };
 const num = (v: unknown): number => {
+  if (v instanceof PyFloat) return v.value;
   if (typeof v !== 'number') throw new ExprValueError(`the test needs a number, got '${typeName(v)}'`);
   return v;
 };
@@ -81,9 +82,9 @@ export const TESTS: Record<string, TestDef> = {
   boolean: { fn: (v) => typeof v === 'boolean' },
   string: { fn: (v) => typeof v === 'string' },
   // Booleans are not numbers here (in Python they are): `true is number` is false.
-  number: { fn: (v) => typeof v === 'number' },
-  integer: { fn: (v) => typeof v === 'number' && Number.isInteger(v) },
-  float: { fn: (v) => typeof v === 'number' && !Number.isInteger(v) },
+  number: { fn: (v) => isNumber(v) },
+  integer: { fn: (v) => isInt(v) },
+  float: { fn: (v) => isFloat(v) },
   mapping: { fn: (v) => isMapping(v) },
   iterable: { fn: (v) => typeof v === 'string' || Array.isArray(v) || isMapping(v) },
   sequence: { fn: (v) => typeof v === 'string' || Array.isArray(v) || isMapping(v) },

@@ -20,13 +20,101 @@ const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
 export type Mapping = Record<string, unknown>;
 
+/**
+ * A Python float whose value is integral (`4.0`, YAML `1.0`, `4 / 2`, `5 | float`): 2.14 prints it
+ * `4.0`, where the int 4 prints `4`. Every other number is a plain JS number: an integral one is an
+ * int, any other (2.5, inf, nan) a float, so ints, the common case, stay cheap. `valueOf` makes
+ * `Number(f)` and arithmetic work; `toJSON` writes the number where nodemend serialises its own
+ * records. Built with pyFloat() only, so that a PyFloat is always integral.
+ */
+export class PyFloat {
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value;
+  }
+  toJSON(): number {
+    return this.value;
+  }
+  /** As a mapping key: `1.0` is the key `1`, as Python's hash(1.0) == hash(1). */
+  toString(): string {
+    return String(this.value);
+  }
+}
+
+/** A float with this value: a PyFloat when it is integral, else the number itself. */
+export const pyFloat = (n: number): number | PyFloat => (Number.isInteger(n) ? new PyFloat(n) : n);
+
+/** int or float (not bool). */
+export const isNumber = (v: unknown): v is number | PyFloat => typeof v === 'number' || v instanceof PyFloat;
+
+/** A Python float: a PyFloat or a JS number that is not integral. */
+export const isFloat = (v: unknown): boolean => v instanceof PyFloat || (typeof v === 'number' && !Number.isInteger(v));
+
+/** A Python int (not bool): an integral JS number. */
+export const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+/**
+ * The value with every PyFloat replaced, for modules and code outside the expression layer: by its
+ * number (`as: 'number'`), or by the text Python's str() gives (`as: 'text'`, `1.0`), which is what
+ * a module's str argument makes of a float. The same object when it holds none.
+ */
+export function plainNumbers(v: unknown, as: 'number' | 'text' = 'number', depth = 0): unknown {
+  if (v instanceof PyFloat) return as === 'text' ? floatRepr(v.value) : v.value;
+  if (depth > 200 || typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    v.forEach((x, i) => {
+      const y = plainNumbers(x, as, depth + 1);
+      if (y !== x) (out ??= [...v])[i] = y;
+    });
+    return out ?? v;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return v;
+  let out: Mapping | undefined;
+  for (const k of Object.keys(v)) {
+    const x = (v as Mapping)[k];
+    const y = plainNumbers(x, as, depth + 1);
+    if (y !== x) {
+      out ??= Object.defineProperties({}, Object.getOwnPropertyDescriptors(v)) as Mapping;
+      setKey(out, k, y);
+    }
+  }
+  return out ?? v;
+}
+
+/**
+ * Python's repr() of a float (what str() prints too): the shortest digits that read back the same
+ * (as JS), written fixed between 1e-4 and 1e16 with at least one decimal (`4.0`), else with an
+ * exponent of at least two digits (`1e+16`, `1e-05`).
+ */
+export function floatRepr(n: number): string {
+  if (Number.isNaN(n)) return 'nan';
+  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
+  if (n === 0) return Object.is(n, -0) ? '-0.0' : '0.0';
+  const [mant, exp] = n.toExponential().split('e');
+  const sign = mant.startsWith('-') ? '-' : '';
+  const digits = mant.replace(/^-/, '').replace('.', '');
+  const decpt = Number(exp) + 1;
+  if (decpt > -4 && decpt <= 16) {
+    if (decpt <= 0) return `${sign}0.${'0'.repeat(-decpt)}${digits}`;
+    if (decpt >= digits.length) return `${sign}${digits}${'0'.repeat(decpt - digits.length)}.0`;
+    return `${sign}${digits.slice(0, decpt)}.${digits.slice(decpt)}`;
+  }
+  const e = Number(exp);
+  return `${sign}${digits[0]}${digits.length > 1 ? '.' + digits.slice(1) : ''}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+}
+
+/** str() of an int or float. */
+export const numStr = (v: number | PyFloat): string => (v instanceof PyFloat ? floatRepr(v.value) : Number.isInteger(v) ? String(v) : floatRepr(v));
+
 /** A fresh object: keys assigned with defineProperty so "__proto__" stays an ordinary key. */
 export function setKey(obj: Mapping, key: string, value: unknown): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 export function isMapping(v: unknown): v is Mapping {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof PyFloat);
 }
 
 /** `key in obj` for a mapping, without inherited Object.prototype members. */
@@ -73,7 +161,7 @@ export function getMember(obj: unknown, key: unknown): unknown {
     return i >= 0 && i < seq.length && seq[i] !== undefined ? seq[i] : UNDEFINED;
   }
   if (!isMapping(obj)) return UNDEFINED;
-  const k = typeof key === 'number' || typeof key === 'boolean' ? String(key) : key;
+  const k = typeof key === 'number' || typeof key === 'boolean' || key instanceof PyFloat ? String(key) : key;
   if (typeof k !== 'string' || !hasKey(obj, k)) return UNDEFINED;
   const v = obj[k];
   return v === undefined || typeof v === 'function' ? UNDEFINED : v;
@@ -95,6 +183,7 @@ export function typeName(v: unknown): string {
   if (v === null || v === undefined) return 'NoneType';
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (v instanceof PyFloat) return 'float';
   if (typeof v === 'string') return 'str';
   if (Array.isArray(v)) return TUPLES.has(v) ? 'tuple' : 'list';
   if (isMapping(v)) return 'dict';
@@ -105,6 +194,7 @@ export function truthy(v: unknown): boolean {
   if (v === null || v === undefined) return false;
   if (typeof v === 'boolean') return v;
   if (typeof v === 'number') return v !== 0 && !Number.isNaN(v);
+  if (v instanceof PyFloat) return v.value !== 0;
   if (typeof v === 'string' || Array.isArray(v)) return v.length > 0;
   if (isMapping(v)) return keysOf(v).length > 0;
   return true;
@@ -168,11 +258,7 @@ export function pyRepr(v: unknown, depth = 0): string {
 export function pyStr(v: unknown): string {
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return 'nan';
-    if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-    return String(v);
-  }
+  if (typeof v === 'number' || v instanceof PyFloat) return numStr(v);
   if (typeof v === 'string') return v;
   if (v instanceof UnsafeText) return v.text;
   return pyRepr(v);
@@ -196,7 +282,7 @@ export function iterate(v: unknown, what: string): unknown[] {
   throw new ExprValueError(`${what}: '${typeName(v)}' object is not iterable`);
 }
 
-const numeric = (v: unknown): v is number | boolean => typeof v === 'number' || typeof v === 'boolean';
+const numeric = (v: unknown): v is number | boolean | PyFloat => typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat;
 
 /** Python `==`: deep for lists and mappings; True == 1 like Python. */
 export function equals(a: unknown, b: unknown): boolean {
@@ -234,6 +320,6 @@ export function contains(container: unknown, item: unknown): boolean {
     return container.includes(item);
   }
   if (Array.isArray(container)) return container.some((x) => equals(x, item));
-  if (isMapping(container)) return (typeof item === 'string' || typeof item === 'number') && hasKey(container, String(item));
+  if (isMapping(container)) return (typeof item === 'string' || isNumber(item)) && hasKey(container, String(item));
   throw new ExprValueError(`argument of type '${typeName(container)}' is not iterable`);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { compileExpression, evaluateCondition } from '../../../src/load/expr/index.js';
+import { PyFloat } from '../../../src/load/expr/values.js';
 
 const scope = {
   n: 7,
@@ -26,7 +27,7 @@ describe('literals', () => {
     ['42', 42],
     ['-3', -3],
     ['1.5', 1.5],
-    ['1e3', 1000],
+    ['1e3', new PyFloat(1000)],
     ["'single'", 'single'],
     ['"double"', 'double'],
     ["'it\\'s'", "it's"],

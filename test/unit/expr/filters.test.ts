@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { compileExpression } from '../../../src/load/expr/index.js';
+import { PyFloat } from '../../../src/load/expr/values.js';
 
 const scope = {
   n: 7,
@@ -65,10 +66,10 @@ describe('filters', () => {
     ['true | int', 1],
     ['nil | int', 0],
     ["'2.5' | float", 2.5],
-    ["'1e3' | float", 1000],
-    ["'x' | float", 0],
+    ["'1e3' | float", new PyFloat(1000)],
+    ["'x' | float", new PyFloat(0)],
     ["'x' | float(1.5)", 1.5],
-    ['3 | float', 3],
+    ['3 | float', new PyFloat(3)],
     ["'yes' | bool", true],
     ["'On' | bool", true],
     ["'1' | bool", true],

@@ -16,6 +16,6 @@ describe('format filter (Python %-formatting)', () => {
   test('argument count and types are checked like Python', () => {
     expect(() => ev("'%s %s' | format(1)")).toThrow(/not enough arguments/);
     expect(() => ev("'%s' | format(1, 2)")).toThrow(/not all arguments converted/);
-    expect(() => ev("'%d' | format('x')")).toThrow(/%d needs a number/);
+    expect(() => ev("'%d' | format('x')")).toThrow(/%d format: a real number is required, not str/);
   });
 });
