@@ -90,11 +90,11 @@ describe('a good playbook', () => {
     expect(hostsByPlay).toEqual([['node1', 'node2', 'node3'], ['node2']]);
   });
 
-  it('builds the play: vars_files under vars, serial, pre/post tasks around tasks, handlers', async () => {
+  it('builds the play: vars_files over vars, serial, pre/post tasks around tasks, handlers', async () => {
     const { playbook } = await loadGood();
     const play = playbook.plays[1];
     expect(play).toMatchObject({ hosts: 'workers:!node3', become: true, serial: [1, '50%'], max_fail_percentage: 20, tags: [] });
-    expect(play.vars).toEqual({ docker_min: '18.09.1', greeting: 'hello {{ inventory_hostname }}' });
+    expect(play.vars).toEqual({ docker_min: '18.09.1', greeting: 'from vars_files, over the play vars (2.14)' });
     expect(play.tasks.map((t) => t.kind)).toEqual(['task', 'task', 'block', 'include', 'task', 'task']);
     expect((play.tasks[0] as Task).args).toEqual({ msg: 'pre' });
     expect((play.tasks[5] as Task).args).toEqual({ msg: 'post' });
