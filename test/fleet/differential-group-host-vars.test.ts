@@ -28,6 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ansibleSetup, parseAnsibleRecap, stopSshMasters, type Recap } from '../../bench/ansible.js';
 import { runCli, workDir } from '../setup/cli.js';
 import { fleetHost, hostRoot, testFleet } from '../setup/fleet.js';
+import { ansibleFleetVars, nodemendFleetConnection } from '../setup/fleet-inventories.js';
 
 const HOSTS = ['node38', 'node39', 'node40'] as const;
 type Tool = 'ansible' | 'nodemend';
@@ -156,16 +157,9 @@ const HOST40_VARS = { h: 'inv_host', e: 'inv_host', k: 'inv_host' };
 
 /** nodemend's inventory: web listed before dc (its inventory order would put web first among depth-1 groups). */
 function nodemendInventory(): string {
-  const f = testFleet();
   const port = (h: string): number => fleetHost(h).port;
   return `all:
-  connection:
-    host: 127.0.0.1
-    user: ops
-    identity_file: ${JSON.stringify(f.key)}
-    known_hosts: ${JSON.stringify(f.knownHosts)}
-    connect_timeout: 5
-  vars: { p1: inv_all, p2: inv_all }
+${nodemendFleetConnection()}  vars: { p1: inv_all, p2: inv_all }
   children:
     web:
       vars: { p2: inv_web, p3: inv_web }
@@ -182,14 +176,7 @@ function nodemendInventory(): string {
 }
 
 function ansibleInventory(): string {
-  const f = testFleet();
-  const conn = (h: string): Record<string, unknown> => ({
-    ansible_host: '127.0.0.1',
-    ansible_port: fleetHost(h).port,
-    ansible_user: 'ops',
-    ansible_ssh_private_key_file: f.key,
-    ansible_python_interpreter: '/usr/bin/python3',
-  });
+  const conn = (h: string): Record<string, unknown> => ansibleFleetVars(fleetHost(h).port);
   return JSON.stringify({
     all: {
       vars: { p1: 'inv_all', p2: 'inv_all' },

@@ -19,6 +19,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
 import { runCli, workDir } from '../setup/cli.js';
 import { fleetHost, hostRoot, testFleet } from '../setup/fleet.js';
+import { ansibleFleetVars, nodemendFleetConnection } from '../setup/fleet-inventories.js';
 
 const HOSTS = ['node38', 'node39', 'node40'] as const;
 type Tool = 'ansible' | 'nodemend';
@@ -90,16 +91,9 @@ const PAST_END = `
 `;
 
 function nodemendInventory(): string {
-  const f = testFleet();
   const port = (h: string): number => fleetHost(h).port;
   return `all:
-  connection:
-    host: 127.0.0.1
-    user: ops
-    identity_file: ${JSON.stringify(f.key)}
-    known_hosts: ${JSON.stringify(f.knownHosts)}
-    connect_timeout: 5
-  children:
+${nodemendFleetConnection()}  children:
     web:
       hosts:
         node38: { port: ${port('node38')} }
@@ -112,14 +106,7 @@ function nodemendInventory(): string {
 }
 
 function ansibleInventory(): string {
-  const f = testFleet();
-  const conn = (h: string): Record<string, unknown> => ({
-    ansible_host: '127.0.0.1',
-    ansible_port: fleetHost(h).port,
-    ansible_user: 'ops',
-    ansible_ssh_private_key_file: f.key,
-    ansible_python_interpreter: '/usr/bin/python3',
-  });
+  const conn = (h: string): Record<string, unknown> => ansibleFleetVars(fleetHost(h).port);
   return JSON.stringify({ all: { children: { web: { hosts: { node38: conn('node38'), node39: conn('node39') } }, db: { hosts: { node40: conn('node40'), node39: {} } } } } });
 }
 

@@ -19,6 +19,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
 import { runCli, workDir } from '../setup/cli.js';
 import { fleetHost, hostRoot, testFleet } from '../setup/fleet.js';
+import { ansibleFleetVars, nodemendFleetConnection } from '../setup/fleet-inventories.js';
 
 const HOSTS = ['node22', 'node40'] as const;
 type Tool = 'ansible' | 'nodemend';
@@ -68,28 +69,14 @@ const INC = `
 `;
 
 function nodemendInventory(): string {
-  const f = testFleet();
   return `all:
-  connection:
-    host: 127.0.0.1
-    user: ops
-    identity_file: ${JSON.stringify(f.key)}
-    known_hosts: ${JSON.stringify(f.knownHosts)}
-    connect_timeout: 5
-  hosts:
+${nodemendFleetConnection()}  hosts:
 ${HOSTS.map((h) => `    ${h}: { port: ${fleetHost(h).port} }`).join('\n')}
 `;
 }
 
 function ansibleInventory(): string {
-  const f = testFleet();
-  const conn = (h: string): Record<string, unknown> => ({
-    ansible_host: '127.0.0.1',
-    ansible_port: fleetHost(h).port,
-    ansible_user: 'ops',
-    ansible_ssh_private_key_file: f.key,
-    ansible_python_interpreter: '/usr/bin/python3',
-  });
+  const conn = (h: string): Record<string, unknown> => ansibleFleetVars(fleetHost(h).port);
   return JSON.stringify({ all: { hosts: Object.fromEntries(HOSTS.map((h) => [h, conn(h)])) } });
 }
 

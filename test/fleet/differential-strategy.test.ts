@@ -26,6 +26,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
 import { runCli, workDir } from '../setup/cli.js';
 import { fleetHost, hostRoot, testFleet } from '../setup/fleet.js';
+import { ansibleFleetVars, nodemendFleetConnection } from '../setup/fleet-inventories.js';
 import { differential, sameKeys } from '../setup/ansible-differential.js';
 
 const HOSTS = ['node22', 'node40'] as const;
@@ -135,15 +136,8 @@ const SCENARIOS: Record<string, Scenario> = {
 const MISSING = play('notify a handler that is not there', 'node22', '', `\n    - name: notify nosuch\n      command: "true"\n      notify: nosuch`);
 
 function nodemendInventory(): string {
-  const f = testFleet();
   return `all:
-  connection:
-    host: 127.0.0.1
-    user: ops
-    identity_file: ${JSON.stringify(f.key)}
-    known_hosts: ${JSON.stringify(f.knownHosts)}
-    connect_timeout: 5
-  hosts:
+${nodemendFleetConnection()}  hosts:
     node22: { port: ${fleetHost('node22').port} }
     node40: { port: ${fleetHost('node40').port} }
     dead: { port: 1 }
@@ -151,15 +145,7 @@ function nodemendInventory(): string {
 }
 
 function ansibleInventory(): string {
-  const f = testFleet();
-  const conn = (port: number): Record<string, unknown> => ({
-    ansible_host: '127.0.0.1',
-    ansible_port: port,
-    ansible_user: 'ops',
-    ansible_ssh_private_key_file: f.key,
-    ansible_python_interpreter: '/usr/bin/python3',
-  });
-  return JSON.stringify({ all: { hosts: { node22: conn(fleetHost('node22').port), node40: conn(fleetHost('node40').port), dead: conn(1) } } });
+  return JSON.stringify({ all: { hosts: { node22: ansibleFleetVars(fleetHost('node22').port), node40: ansibleFleetVars(fleetHost('node40').port), dead: ansibleFleetVars(1) } } });
 }
 
 interface Outcome {
