@@ -5,7 +5,7 @@
  * /tmp/nmdiff-h23a-*): every filter rendered with representative arguments into a file by
  * `copy: content:` and by a `.j2` template (byte for byte), and the values that are not strings
  * registered by `debug: var:` (value for value), with the changed flags of check, run and rerun.
- * A printed tuple (dictsort, zip, splitext) prints as 2.14 prints it (the `tuples` file); the
+ * A printed tuple (dictsort, zip, splitext, regex_findall with several groups) prints as 2.14 prints it (the `tuples` file); the
  * `range` file asserts the documented difference (2.14's range() is a range object, printed as one
  * inside a list; nodemend's is a list).
  */
@@ -81,7 +81,7 @@ ${LINES.replace(/^/gm, '          ').trimEnd()}
     - name: tuples
       copy:
         dest: "{{ dir }}/tuples"
-        content: "{{ d | dictsort }} {{ [1] | zip(['a']) }} {{ 'a.b' | splitext }}"
+        content: "{{ d | dictsort }} {{ [1] | zip(['a']) }} {{ 'a.b' | splitext }} {{ 'k=v k2=v2' | regex_findall('([a-z0-9]+)=([a-z0-9]+)') }}"
     - name: nested range
       copy:
         dest: "{{ dir }}/range"
@@ -128,7 +128,7 @@ describe.each(['check', 'run', 'rerun'] as const)('%s', (mode) => {
     if (mode === 'check') return;
     const a = (files.ansible[mode].files.tuples as { content: string }).content;
     const n = (files.nodemend[mode].files.tuples as { content: string }).content;
-    expect(a).toBe("[('A', 1), ('b', 2), ('c', 3)] [(1, 'a')] ('a', '.b')");
+    expect(a).toBe("[('A', 1), ('b', 2), ('c', 3)] [(1, 'a')] ('a', '.b') [('k', 'v'), ('k2', 'v2')]");
     expect(n).toBe(a);
   });
 
