@@ -107,6 +107,18 @@ const values = d.case('ported filters give the same values (debug var)', {
   `,
 });
 
+const yamlValues = d.case('from_yaml and from_yaml_all read YAML 1.1 as PyYAML', {
+  vars: { y: 'a: [1, yes, 1.0, ~, 0755, 08, 1e3, 1.5e+3, 1:30, .5, y, e1, on, 1.5e3, 0x1f, 1_000]', ys: '---\na: 1\n---\n- b\n' },
+  tasks: `
+    - name: from_yaml
+      set_fact:
+        fy: "{{ y | from_yaml }}"
+        fy_types: "{{ (y | from_yaml).a | map('type_debug') | list }}"
+        fy_all: "{{ ys | from_yaml_all | list }}"
+      register: fyr
+  `,
+});
+
 beforeAll(() => d.run(), 900_000);
 
 describe.each(['check', 'run', 'rerun'] as const)('%s', (mode) => {
@@ -136,6 +148,14 @@ describe.each(['check', 'run', 'rerun'] as const)('%s', (mode) => {
     if (mode === 'check') return;
     expect((files.ansible[mode].files.range as { content: string }).content).toBe('[range(0, 2)] [[0, 1]]');
     expect((files.nodemend[mode].files.range as { content: string }).content).toBe('[[0, 1]] [[0, 1]]');
+  });
+
+  it('from_yaml / from_yaml_all: the same values and types', () => {
+    const [n, a] = [yamlValues.nodemend[mode].registered.fyr, yamlValues.ansible[mode].registered.fyr];
+    expect(n, yamlValues.nodemend[mode].output).toEqual(a);
+    expect(a.ansible_facts.fy.a).toEqual([1, true, 1, null, 493, '08', '1e3', 1500, 90, 0.5, 'y', 'e1', true, '1.5e3', 31, 1000]);
+    expect(a.ansible_facts.fy_types).toEqual(['int', 'bool', 'float', 'NoneType', 'int', 'str', 'str', 'float', 'int', 'float', 'str', 'str', 'bool', 'str', 'int', 'int']);
+    expect(a.ansible_facts.fy_all).toEqual([{ a: 1 }, ['b']]);
   });
 
   it('registered values are the same', () => {
