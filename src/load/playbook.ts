@@ -12,7 +12,7 @@ import { NodemendError } from './errors.js';
 import { moduleDefaultsOf } from './module-defaults.js';
 import type { Loc, Play, Playbook } from './model.js';
 import { handlerNamesIn } from './handlers.js';
-import { roleCallsIn, withDependencies } from './roles.js';
+import { exportedRoleVars, roleCallsIn, withDependencies } from './roles.js';
 import type { Diag } from './diag.js';
 import { hasTemplate } from './expr/index.js';
 import { checkTemplate, checkTemplatesDeep } from './expr-check.js';
@@ -144,10 +144,13 @@ class PlaybookLoader {
     const roleHandlers = [...new Map(calls.filter((c) => c.role.handlers.length).map((c) => [c.role.handlers, c])).values()];
     const handlers = [...roleHandlers, ...section('handlers', true)];
     // Static roles' defaults and vars (with their dependencies') are seen by every task of the play
-    // (Ansible's play.get_roles(); include_role's only once run with public: true).
-    const exported = calls.filter((c) => c.how === 'play' || c.how === 'import');
+    // (Ansible's play.get_roles(): the `roles:` entries, then import_roles in the order loaded; include_role's
+    // only once run with public: true). A role's vars there are 2.14's Role.get_vars without params: its
+    // dependencies', the call's `vars:`, then its vars/ files, so `import_role: {name: r}` + `vars: {port: 8080}`
+    // sets `port` for the whole play (private_role_vars is off by default).
+    const exported = [...calls.filter((c) => c.how === 'play'), ...calls.filter((c) => c.how === 'import')];
     const roleDefaults = Object.assign({}, ...exported.map((c) => withDependencies(c.role, 'defaults'))) as Record<string, unknown>;
-    const roleVars = Object.assign({}, ...exported.map((c) => withDependencies(c.role, 'vars'))) as Record<string, unknown>;
+    const roleVars = Object.assign({}, ...exported.map(exportedRoleVars)) as Record<string, unknown>;
 
     const name = typeof data.name === 'string' ? data.name : hosts;
     this.checkNotify(notifies, [...new Set([...handlerNames(data.handlers), ...handlerNamesIn(handlers)])], name);

@@ -81,6 +81,11 @@ export function roleCallsIn(nodes: TaskNode[], out: RoleCall[] = [], seen = new 
   return out;
 }
 
+/** What a role call exports to its play (2.14's Role.get_vars(include_params=False)): its dependencies' calls, then the call's `vars:`, then the role's vars/. */
+export function exportedRoleVars(call: RoleCall): Record<string, unknown> {
+  return Object.assign({}, ...call.role.dependencies.map(exportedRoleVars), call.vars, call.role.vars) as Record<string, unknown>;
+}
+
 /** A role's defaults or vars with its dependencies' (recursively) under its own, as Ansible merges them. */
 export function withDependencies(role: Role, which: 'defaults' | 'vars'): Record<string, unknown> {
   const deps = role.dependencies.map((d) => withDependencies(d.role, which));

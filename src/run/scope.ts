@@ -175,9 +175,10 @@ function hostVarsEntry(inv: InventoryHost, h: HostRun | undefined, current: Host
     omit: OMIT,
   };
   const facts = h ? ansibleFactsProxy(h.facts, { names: h.moduleFacts, vars: h.runtimeVars }, h === current ? undefined : h.name) : (markUnsafe({}) as Record<string, unknown>);
-  const fact = (p: string | symbol): string | undefined => (h && typeof p === 'string' && !(p in vars) && p.startsWith('ansible_') && ANSIBLE_FACTS.has(factKeyOf(p)) ? factKeyOf(p) : undefined);
+  // Any other `ansible_` name is a gathered fact as the facts proxy knows it: a named one, or an interface (ansible_eth0).
+  const fact = (p: string | symbol): string | undefined => (h && typeof p === 'string' && !(p in vars) && p.startsWith('ansible_') ? factKeyOf(p) : undefined);
   const get = (p: string | symbol): unknown => (p === 'ansible_facts' && !('ansible_facts' in vars) ? facts : fact(p) ? markUnsafe(facts[fact(p)!]) : typeof p === 'string' ? vars[p] : undefined);
-  const has = (p: string | symbol): boolean => typeof p === 'string' && (p in vars || p === 'ansible_facts' || fact(p) !== undefined);
+  const has = (p: string | symbol): boolean => typeof p === 'string' && (p in vars || p === 'ansible_facts' || (fact(p) !== undefined && fact(p)! in facts));
   return markOpaque(
     new Proxy(vars, {
       get: (_t, p) => get(p),
@@ -320,5 +321,29 @@ export function buildScope(p: ScopeParts): Record<string, unknown> {
   // Which variables hold a Python str, for type_debug (expr/str-class.ts): only where the holder's value won.
   const plain = new Map([...plainStrKeys(p.host.runtimeVars), ...plainStrKeys(p.extraVars)].filter(([k, r]) => scope[k] === r.value));
   if (plain.size) scope[PLAIN_STR] = plain;
+  scope.vars = varsMagic(scope);
   return scope as Record<string, unknown>;
+}
+
+/**
+ * `vars`: VariableManager.get_vars' copy of every variable (not `vars` itself), gathered facts under their
+ * `ansible_` names too. 2.14's AnsibleJ2Vars hands this dict over as it is, so a value read through it is
+ * not rendered (`vars['b']` of `b: "{{ a }}-x"` is that text): marked unsafe, it is read the same way here.
+ */
+function varsMagic(scope: Record<string | symbol, unknown>): Record<string, unknown> {
+  const facts = scope.ansible_facts as Record<string, unknown>;
+  const own = (k: string | symbol): boolean => typeof k === 'string' && k !== 'vars' && k in scope;
+  const fact = (k: string | symbol): string | undefined => (typeof k === 'string' && !own(k) && k.startsWith('ansible_') ? factKeyOf(k) : undefined);
+  const get = (k: string | symbol): unknown => (own(k) ? scope[k as string] : fact(k) ? facts[fact(k)!] : undefined);
+  const has = (k: string | symbol): boolean => own(k) || (fact(k) !== undefined && fact(k)! in facts);
+  return markUnsafe(
+    markOpaque(
+      new Proxy({} as Record<string, unknown>, {
+        get: (_t, k) => get(k),
+        has: (_t, k) => has(k),
+        ownKeys: () => [...new Set([...Object.keys(scope).filter((k) => k !== 'vars'), ...Reflect.ownKeys(facts).flatMap((k) => (typeof k === 'string' ? [factVarOf(k)] : []))])],
+        getOwnPropertyDescriptor: (_t, k) => (has(k) ? { enumerable: true, configurable: true, writable: false, value: get(k) } : undefined),
+      }),
+    ),
+  ) as Record<string, unknown>;
 }

@@ -77,7 +77,16 @@ const net = d.case('the network subset: interfaces, addresses, default routes', 
       copy:
         content: "{{ ansible_default_ipv4.address | default('none') }} {{ ansible_facts.default_ipv4.interface | default('none') }} {{ ansible_all_ipv4_addresses | length }} {{ ansible_lo.ipv4.address }} {{ ansible_facts['lo'].mtu }} {{ 'lo' in ansible_interfaces }}\\n"
         dest: "{{ dir }}/net"
+    - name: an interface by a computed name, through hostvars and vars (audit24 N25; cluster roles find an address so)
+      copy:
+        content: "{{ hostvars[inventory_hostname]['ansible_' ~ 'lo'].ipv4.address }} {{ hostvars[inventory_hostname].ansible_lo.mtu }} {{ 'ansible_lo' in hostvars[inventory_hostname] }} {{ vars['ansible_' ~ 'lo'].device }} {{ 'ansible_lo' in vars }} {{ hostvars[inventory_hostname]['ansible_nm_none'] | default('none') }} {{ vars['ansible_nm_none'] | default('none') }}\\n"
+        dest: "{{ dir }}/iface"
+    - name: vars holds every variable as it is written, its templates not rendered (2.14's AnsibleJ2Vars)
+      copy:
+        content: "{{ vars['base'] }} {{ vars['templated'] }} {{ vars.dir == dir }} {{ 'hostvars' in vars }} {{ 'vars' in vars }} {{ vars['nm_none'] | default('none') }}\\n"
+        dest: "{{ dir }}/vars"
   `,
+  vars: { base: 'b1', templated: '{{ base }}-x' },
 });
 
 beforeAll(async () => {
@@ -118,6 +127,8 @@ describe.each(MODES)('network %s', (mode) => {
     expect(n).toEqual(Object.fromEntries(keys.map((k) => [k, a[k]])));
     expect(net.nodemend[mode].files).toEqual(net.ansible[mode].files);
     if (mode !== 'check') expect(net.nodemend[mode].files.net).toMatchObject({ content: expect.stringMatching(/^\S+ \S+ \d+ 127\.0\.0\.1 65536 True\n$/) });
+    if (mode !== 'check') expect(net.nodemend[mode].files.iface).toMatchObject({ content: '127.0.0.1 65536 True lo True none none\n' });
+    if (mode !== 'check') expect(net.nodemend[mode].files.vars).toMatchObject({ content: 'b1 {{ base }}-x True True False none\n' });
   });
 });
 

@@ -81,6 +81,54 @@ const precedence = d.case('variable precedence: role defaults < play vars < role
   controllerFiles: { ...ROLES, 'vars/prec.yml': 'iv: included\ntv: included\nsf: included\n' },
 });
 
+/** audit24 N21: what a role call's `vars:` exports to the play (2.14's play.get_roles() + Role.get_vars). */
+const seen = (who: string, names: string): string =>
+  `- name: write ${who}\n  copy: { content: "${names
+    .split(' ')
+    .map((n) => `${n}={{ ${n} | default('-') }}`)
+    .join(' ')}\\n", dest: "{{ dir }}/${who}" }\n`;
+const exportedVars = d.case('a role call exports its vars: to the whole play (roles: entries, import_role; include_role keeps them)', {
+  play: `
+    roles:
+      - r24a
+      - { role: r24b, vars: { cv: rb_call } }
+  `,
+  tasks: `
+    - name: write before
+      copy: { content: "wport={{ wport }} site={{ site | default('-') }} cv={{ cv | default('-') }} vv={{ vv | default('-') }} ivx={{ ivx | default('-') }}\\n", dest: "{{ dir }}/before" }
+    - import_role: { name: r24s }
+      vars: { wport: 8080, site: a }
+    - name: write between
+      copy: { content: "wport={{ wport }} site={{ site | default('-') }}\\n", dest: "{{ dir }}/between" }
+    - import_role: { name: r24s2 }
+      vars: { site: b }
+    - import_role: { name: r24a2 }
+      vars: { cv: ra_import }
+    - import_role: { name: r24v }
+      vars: { vv: from_call }
+    - import_role: { name: r24d }
+    - name: include r24i
+      include_role: { name: r24i }
+      vars: { ivx: included }
+    - name: write after
+      copy: { content: "wport={{ wport }} site={{ site | default('-') }} cv={{ cv | default('-') }} vv={{ vv | default('-') }} ivx={{ ivx | default('-') }}\\n", dest: "{{ dir }}/after" }
+  `,
+  vars: { wport: 80 },
+  controllerFiles: {
+    'roles/r24a/tasks/main.yml': seen('in-ra', 'cv'),
+    'roles/r24a2/tasks/main.yml': seen('in-ra2', 'cv'),
+    'roles/r24b/tasks/main.yml': seen('in-rb', 'cv'),
+    'roles/r24s/tasks/main.yml': seen('in-rs', 'wport site'),
+    'roles/r24s2/tasks/main.yml': seen('in-rs2', 'wport site'),
+    'roles/r24v/vars/main.yml': 'vv: from_vars_main\n',
+    'roles/r24v/tasks/main.yml': seen('in-rv', 'vv'),
+    'roles/r24d/meta/main.yml': 'dependencies:\n  - { role: r24dep, vars: { cv: dep_call } }\n',
+    'roles/r24dep/tasks/main.yml': seen('in-rdep', 'cv'),
+    'roles/r24d/tasks/main.yml': seen('in-rd', 'cv'),
+    'roles/r24i/tasks/main.yml': seen('in-ri', 'ivx cv'),
+  },
+});
+
 const includeVars = d.case('include_vars: file, dir with files_matching, name', {
   tasks: `
     - name: one file
@@ -124,7 +172,7 @@ beforeAll(() => d.run(), 900_000);
 
 /** Ansible reports an include itself (an `ok` line with the include's name); nodemend reports what it includes. */
 const withoutIncludes = (r: ToolRun, names: string[]) => r.tasks.filter((t) => !(names.includes(t.name) && t.status === 'ok' && !t.changed));
-const INCLUDES = ['include with tasks_from, vars_from, defaults_from', 'private include', 'public include', 'include params over set_fact', 'included', 'listener'];
+const INCLUDES = ['include with tasks_from, vars_from, defaults_from', 'private include', 'public include', 'include params over set_fact', 'included', 'listener', 'include r24i'];
 
 /**
  * Exact check mode (a documented difference): a role run again writes a file an earlier task of
@@ -141,7 +189,7 @@ function exactCheck(tasks: ToolRun['tasks'], rewrites: string[]): ToolRun['tasks
 const REWRITES = ['rt_web : motd from files/', 'rt_private : inside'];
 
 describe.each(MODES)('%s', (mode) => {
-  for (const c of [play, dynamic, precedence, includeVars, handlers]) {
+  for (const c of [play, dynamic, precedence, includeVars, handlers, exportedVars]) {
     it(`${c.name}: same files`, () => {
       expect(c.nodemend[mode].files, c.nodemend[mode].output).toEqual(c.ansible[mode].files);
     });
@@ -162,6 +210,14 @@ describe('what the roles wrote', () => {
   it('precedence as Ansible computes it', () => {
     expect(precedence.nodemend.run.files['prec']).toMatchObject({ content: 'default play rolevars task included setfact param\n' });
     expect(precedence.nodemend.run.files['prec-include']).toMatchObject({ content: 'include include-param include-param\n' });
+  });
+  it("a role call's vars: are the play's, the last call's winning; a role's vars/ over its call's; include_role's stay inside", () => {
+    const f = exportedVars.nodemend.run.files;
+    expect(f['before']).toMatchObject({ content: 'wport=8080 site=b cv=dep_call vv=from_vars_main ivx=-\n' });
+    expect(f['in-rs']).toMatchObject({ content: 'wport=8080 site=a\n' });
+    expect(f['in-rv']).toMatchObject({ content: 'vv=from_call\n' });
+    expect(f['in-ri']).toMatchObject({ content: 'ivx=included cv=dep_call\n' });
+    expect(f['after']).toMatchObject({ content: 'wport=8080 site=b cv=dep_call vv=from_vars_main ivx=-\n' });
   });
   it("include_role: private vars stay inside, public ones are the play's", () => {
     expect(dynamic.nodemend.run.files['private']).toMatchObject({ content: 'unset\n' });
