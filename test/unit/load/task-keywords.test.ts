@@ -254,7 +254,7 @@ describe('!unsafe on a collection', () => {
 });
 
 describe('async and poll', () => {
-  it('command and shell take them; poll defaults to 2.14's 15 s', async () => {
+  it('command and shell take them; poll defaults to 15 s (2.14)', async () => {
     const out = await loadTree({ 'site.yaml': play('    - command: sleep 1\n      async: 30\n    - shell: sleep 1\n      async: 30\n      poll: 0\n    - command: ls\n') });
     expect(out.errors).toEqual([]);
     const [a, b, c] = out.loaded!.playbook.plays[0].tasks as Task[];
