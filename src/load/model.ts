@@ -161,6 +161,10 @@ export interface Task extends TaskCommon, LoopSpec {
   until?: string[];
   retries: number; // default 3 when until is set, else 0
   delay: number; // seconds, default 5
+  /** `async:` seconds (command and shell only): the command runs as a job on the host. */
+  async?: number;
+  /** `poll:` seconds between reads of an async job; 0: start it and go on. */
+  poll?: number;
   /** Handlers only: extra names this handler answers to. */
   listen: string[];
 }

@@ -175,6 +175,8 @@ export const taskKeywordShape = {
   until: condition,
   retries: z.int().min(0),
   delay: z.number().min(0),
+  async: d(z.int().min(0), 'Seconds: command and shell run as a job on the host (~/.ansible_async), read every poll seconds; a job still running then fails the task'),
+  poll: d(z.int().min(0), 'Seconds between reads of an async job (default 15); 0: start it, register ansible_job_id and go on (async_status reads it)'),
   local_action: d(z.union([z.string(), z.record(z.string(), z.unknown())]), 'A module run on the control machine: "module args" or {module: name, ...args}'),
   action: d(z.union([z.string(), z.record(z.string(), z.unknown())]), 'The module and its arguments: "module args" or {module: name, ...args}'),
   listen: d(stringOrList, 'Handlers only: extra names this handler answers to'),

@@ -79,6 +79,8 @@ function includedPath(path: string, ctx: TaskCtx): string {
   const later = [join(ctx.role.path, 'tasks', path), join(ctx.role.path, path), join(play, sub, path), join(play, path)];
   return later.find((p) => existsSync(p)) ?? first;
 }
+/** The modules an `async:` task may run (2.14's action plugins with _supports_async: command, shell...). */
+const ASYNC_MODULES = ['command', 'shell'];
 const BLOCK = blockSchema(z.unknown()); // nested lists are checked node by node
 const includeSchemas = new Map<string, z.ZodType>();
 const includeSchemaFor = (keyword: string): z.ZodType => {
@@ -467,6 +469,14 @@ export class TaskLoader {
     const until = cond('until');
     const changedWhen = cond('changed_when');
     const failedWhen = cond('failed_when');
+    const asyncSec = num(data.async);
+    if (asyncSec && !ASYNC_MODULES.includes(def?.name ?? '')) {
+      // 2.14 fails such a task when it runs ("async is not supported for this task."); nodemend refuses it before any host.
+      const what = common.name === undefined ? `the ${mod?.key ?? 'task'} task` : `task "${common.name}"`;
+      this.errors.push(
+        new NodemendError('schema', `"async" on ${what}: nodemend runs only ${ASYNC_MODULES.join(' and ')} as async jobs (README "Bringing an Ansible role")`, where(map.get('async')!)),
+      );
+    }
     if (this.errors.length > before || !def) return undefined;
     return {
       kind: 'task',
@@ -483,6 +493,8 @@ export class TaskLoader {
       until,
       retries: num(data.retries) ?? (until ? 3 : 0),
       delay: num(data.delay) ?? 5,
+      // 2.14's DEFAULT_POLL_INTERVAL: 15 s between reads of an async job.
+      ...(asyncSec ? { async: asyncSec, poll: num(data.poll) ?? 15 } : {}),
       delegate_to: localAction?.key === 'local_action' ? 'localhost' : common.delegate_to,
       listen: stringList(data.listen),
     };

@@ -16,6 +16,7 @@ import { defineModule, ModuleFailure, type ModuleContext, type Plan } from './ty
 import { fileWouldExist, parentWillExist, planFileCreation } from './lib/planned-paths.js';
 import { quote, raw, sh, type Raw } from '../transport/quote.js';
 import { expandPaths } from './lib/expand-path.js';
+import { readJob, removeJob, stampDelta, startJob, type JobState } from './lib/async-job.js';
 
 const flag = z.union([z.boolean(), z.stringbool()]);
 
@@ -296,6 +297,8 @@ export async function planCommand(args: CommonArgs, ctx: ModuleContext, program:
   }
   // In check mode later tasks may plan against what this command would create.
   if (args.creates) planFileCreation(ctx, args.chdir && !posix.isAbsolute(args.creates) ? posix.join(args.chdir, args.creates) : args.creates);
+  // poll: 0 registers the started job only (async_wrapper's answer: no cmd, no msg).
+  if (ctx.async?.poll === 0) return { changed: true, shown: `started: ${shown}`, result: {}, apply: () => runProgram(args, ctx, program, cmd, argv) };
   return {
     changed: true,
     msg: `would run: ${shown}`,
@@ -309,17 +312,46 @@ export async function planCommand(args: CommonArgs, ctx: ModuleContext, program:
 
 async function runProgram(args: CommonArgs, ctx: ModuleContext, program: Raw, cmd: unknown, argv?: readonly string[]): Promise<Record<string, unknown>> {
   const stdin = args.stdin === undefined ? undefined : args.stdin + (args.stdin_add_newline ? '\n' : '');
+  if (ctx.async) return runAsync(ctx, sh`${chdirPrefix(args.chdir)}${program}`, { chdir: args.chdir, strip_empty_ends: args.strip_empty_ends, cmd, argv }, stdin);
   const start = new Date();
   const res = await ctx.conn.exec(sh`${chdirPrefix(args.chdir)}${program}`, { stdin, timeoutSec: ctx.timeoutSec });
   const end = new Date();
-  if (res.rc === 1 && res.stderr.includes(CHDIR_FAILED)) throw chdirFailure(args, cmd);
+  if (res.timedOut)
+    throw new ModuleFailure(`command timed out after ${ctx.timeoutSec} seconds`, {
+      ...commandResult(res, { ...args, cmd, argv }, stamp(start), stamp(end), delta(end.getTime() - start.getTime())),
+      changed: true,
+    });
+  return finishCommand(res, { ...args, cmd, argv }, stamp(start), stamp(end), delta(end.getTime() - start.getTime()));
+}
+
+/** What a command's result is built from, beyond its output: kept in an async job's files too. */
+export interface CommandMeta {
+  chdir?: string;
+  strip_empty_ends: boolean;
+  cmd: unknown;
+  argv?: readonly string[];
+}
+
+function commandResult(res: { rc: number; stdout: string; stderr: string }, meta: CommandMeta, start: string, end: string, took: string): Record<string, unknown> {
+  const strip = (s: string): string => (meta.strip_empty_ends ? s.replace(/[\r\n]+$/, '') : s);
+  const stdout = strip(res.stdout);
+  const stderr = strip(res.stderr);
+  return { msg: '', cmd: meta.cmd, rc: res.rc, stdout, stderr, stdout_lines: lines(stdout), stderr_lines: lines(stderr), start, end, delta: took };
+}
+
+/**
+ * The registered result of a command that ran (command.py's exit/fail_json), from its exit and output:
+ * a chdir or exec failure as 2.14 words it, a non-zero rc a failure that changed.
+ */
+export function finishCommand(res: { rc: number; stdout: string; stderr: string }, meta: CommandMeta, start: string, end: string, took: string): Record<string, unknown> {
+  if (res.rc === 1 && res.stderr.includes(CHDIR_FAILED)) throw chdirFailure({ chdir: meta.chdir } as CommonArgs, meta.cmd);
   const execFailed = res.rc === 1 && new RegExp(`^${EXEC_FAILED}(\\d+)$`, 'm').exec(res.stderr);
-  if (execFailed && argv) {
+  if (execFailed && meta.argv) {
     // Nothing ran: 2.14 fails with the OSError (rc = errno, unchanged, no times, cmd the quoted line).
     const errno = execFailed[1];
-    throw new ModuleFailure(`[Errno ${errno}] ${STRERROR[errno] ?? 'Unknown error'}: ${pyBytesRepr(argv[0])}`, {
+    throw new ModuleFailure(`[Errno ${errno}] ${STRERROR[errno] ?? 'Unknown error'}: ${pyBytesRepr(meta.argv[0])}`, {
       changed: false,
-      cmd: cleanArgs(argv),
+      cmd: cleanArgs(meta.argv),
       rc: Number(errno),
       stdout: '',
       stderr: '',
@@ -327,27 +359,54 @@ async function runProgram(args: CommonArgs, ctx: ModuleContext, program: Raw, cm
       stderr_lines: [],
     });
   }
-  const strip = (s: string): string => (args.strip_empty_ends ? s.replace(/[\r\n]+$/, '') : s);
-  const stdout = strip(res.stdout);
-  const stderr = strip(res.stderr);
-  const result = {
-    msg: '',
-    cmd,
-    rc: res.rc,
-    stdout,
-    stderr,
-    stdout_lines: lines(stdout),
-    stderr_lines: lines(stderr),
-    start: stamp(start),
-    end: stamp(end),
-    delta: delta(end.getTime() - start.getTime()),
-  };
+  const result = commandResult(res, meta, start, end, took);
   // The command ran, so its failure registers changed=true, as Ansible's command module does.
   const { msg: _ok, ...ran } = result;
-  const fields = { ...ran, changed: true };
-  if (res.timedOut) throw new ModuleFailure(`command timed out after ${ctx.timeoutSec} seconds`, fields);
-  if (res.rc !== 0) throw new ModuleFailure('non-zero return code', fields);
+  if (res.rc !== 0) throw new ModuleFailure('non-zero return code', { ...ran, changed: true });
   return result;
+}
+
+/**
+ * `async:` (task_executor.py): the command starts as a job on the host; poll 0 registers the job and goes
+ * on; else the job is read every `poll` seconds, `limit` seconds of polls at most, then cleaned up.
+ */
+async function runAsync(ctx: ModuleContext, program: Raw, meta: CommandMeta, stdin?: string): Promise<Record<string, unknown>> {
+  const { limit, poll } = ctx.async!;
+  const { jid, resultsFile } = await startJob(ctx, program, limit, { ...meta, argv: meta.argv ? [...meta.argv] : undefined }, stdin);
+  const started = { ansible_job_id: jid, results_file: resultsFile, started: 1 };
+  // 2.14's async_wrapper answers `failed: 0` (an int) beside started/finished.
+  if (poll === 0) return { ...started, finished: 0, failed: 0, changed: true };
+  for (let left = limit; left > 0; left -= poll) {
+    await new Promise((r) => setTimeout(r, poll * 1000));
+    const job = await readJob(ctx, jid);
+    if (job.state === 'running') continue;
+    if (job.state === 'missing') throw new ModuleFailure('could not find job', { ...started, finished: 1 });
+    const status = await jobStatus(job, jid);
+    await removeJob(ctx, jid);
+    return status;
+  }
+  throw new ModuleFailure(`async task did not complete within the requested time - ${limit}s`, {
+    async_result: { ansible_job_id: jid, results_file: resultsFile, started: 1, finished: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [], changed: false, failed: false },
+  });
+}
+
+/**
+ * async_status' result for a job that is not running (async_status.py; its action plugin's defaults
+ * under it): an ended command as the command module registers it, a results file's JSON as it holds it.
+ */
+export async function jobStatus(job: Exclude<JobState, { state: 'running' | 'missing' }>, jid: string): Promise<Record<string, unknown>> {
+  const base = { ansible_job_id: jid, results_file: job.path, started: 1, finished: 1, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [] };
+  if (job.state === 'result') {
+    const data: Record<string, unknown> = { ...base, ...job.data, finished: 1, ansible_job_id: jid };
+    if (data.failed) throw new ModuleFailure(String(data.msg ?? 'async job failed'), data);
+    return data;
+  }
+  try {
+    return { ...base, ...finishCommand(job, job.meta as unknown as CommandMeta, job.start, job.end, stampDelta(job.start, job.end)), changed: true };
+  } catch (e) {
+    if (e instanceof ModuleFailure) throw new ModuleFailure(e.message, { ...base, ...e.result });
+    throw e;
+  }
 }
 
 export const schema = z.preprocess(

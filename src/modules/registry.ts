@@ -14,6 +14,7 @@ import blockinfile from './blockinfile.js';
 import fetch from './fetch.js';
 import command from './command.js';
 import shell from './shell.js';
+import asyncStatus from './async_status.js';
 import setFact from './set_fact.js';
 import assert from './assert.js';
 import fail from './fail.js';
@@ -59,6 +60,7 @@ const ALL: ModuleDef[] = [
   fetch,
   command,
   shell,
+  asyncStatus,
   setFact,
   assert,
   fail,

@@ -103,6 +103,8 @@ export interface ModuleContext {
   moduleName?: string;
   /** Remote commands are killed after this many seconds. */
   timeoutSec: number;
+  /** The task's `async:` limit and `poll:` (seconds), outside check mode: command and shell run it as a job. */
+  async?: { limit: number; poll: number };
   /** The user the task's commands run as (become user, else the login user): who owns what it creates. */
   identity?: string;
   /** The task's become user, undefined without become (setup reads the facts that depend on it as this user). */

@@ -405,6 +405,8 @@ async function runOnce(
       ...(login !== target.inv.connection.user ? { otherLogin: login } : {}),
       moduleName: task.moduleAs ?? task.module,
       timeoutSec: task.timeout ?? env.options.taskTimeoutSec,
+      // --check plans an async task as it would run without async (README "Choices"; 2.14 fails it).
+      ...(task.async && !check ? { async: { limit: task.async, poll: task.poll ?? 15 } } : {}),
       reconnect: async (deadline) => {
         await (await target.connectAs(login)).reconnect(deadline);
         target.facts.invalidate();

@@ -252,3 +252,17 @@ describe('!unsafe on a collection', () => {
     expect(errors).toEqual(['site.yaml:3:8: Unresolved tag: !unsafe: !unsafe marks one string: tag each string of a list or mapping']);
   });
 });
+
+describe('async and poll', () => {
+  it('command and shell take them; poll defaults to 15 s (2.14)', async () => {
+    const out = await loadTree({ 'site.yaml': play('    - command: sleep 1\n      async: 30\n    - shell: sleep 1\n      async: 30\n      poll: 0\n    - command: ls\n') });
+    expect(out.errors).toEqual([]);
+    const [a, b, c] = out.loaded!.playbook.plays[0].tasks as Task[];
+    expect([a.async, a.poll, b.async, b.poll, c.async, c.poll]).toEqual([30, 15, 30, 0, undefined, undefined]);
+  });
+
+  it('refuses async on another module, naming the task', async () => {
+    const errors = await errorsOf({ 'site.yaml': play('    - name: install\n      apt: { name: curl }\n      async: 300\n      poll: 5\n') });
+    expect(errors).toEqual(['site.yaml:5:7: "async" on task "install": nodemend runs only command and shell as async jobs (README "Bringing an Ansible role")']);
+  });
+});
