@@ -67,6 +67,8 @@ interface PlayCtx {
   startAt: { pattern?: string };
   /** Per host: the RoleCall keys that ran to the end in this play (a role runs once unless duplicates are allowed). */
   rolesDone: Map<string, Set<string>>;
+  /** The current batch's hosts: those a run_once task's results reach (runOnceShare). */
+  batch: HostRun[];
   /** --step is asking in this batch ("continue" stops it until the next batch, as ansible-playbook's per-batch strategy). */
   stepping: boolean;
 }
@@ -133,6 +135,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       kill: input.kill,
       startAt,
       rolesDone: new Map(),
+      batch: [],
       stepping: false,
       rootInh: inherit(ROOT, {
         when: [],
@@ -179,6 +182,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
     const batches = splitBatches(playHosts, play.serial);
     for (let b = 0; b < batches.length && !halted(ctx); b++) {
       const hosts = batches[b].map((n) => hostRuns.get(n)!);
+      ctx.batch = hosts;
       shownHosts.startBatch(batches[b]);
       if (batches.length > 1) emit({ type: 'batch-start', play: play.name, hosts: batches[b], index: b, count: batches.length });
       const rootInh = ctx.rootInh;
@@ -635,7 +639,8 @@ async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx
   const width = task.throttle ? Math.min(task.throttle, ctx.env.options.forks) : ctx.env.options.forks;
   await mapLimit(targets, width, async (host) => {
     if (ctx.stop?.aborted) return; // interrupted: hosts not yet started on this task stay as they are
-    const out = await runTaskOnHost(task, host, inh, ctx.env, title, runOnce ? hosts.filter((h) => h !== host && !h.unreachable) : []);
+    const shared = runOnce ? runOnceShare(ctx, host) : [];
+    const out = await runTaskOnHost(task, host, inh, ctx.env, title, shared);
     if (ctx.kill?.aborted && (out.unreachable || out.failed)) {
       // Its command was stopped by a second Ctrl-C: the host is interrupted, not broken.
       host.unreachable = false;
@@ -654,17 +659,21 @@ async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx
       // A failure a rescue or this block's always takes is no host failure yet (2.14's iterator.is_failed).
       if (!inh.rescueAbove && !inh.alwaysHere) await fatal(host, 'failed');
     }
-    if (runOnce) {
-      // run_once: every host of the batch sees the result, as in Ansible.
-      for (const other of hosts) {
-        if (other === host) continue;
-        if (task.register) other.setVars({ [task.register]: host.runtimeVars[task.register] }, host.noLogVars.get(task.register));
-        if (out.changed && !out.failed) task.notify.forEach((n) => other.notified.add(n));
-      }
-    }
+    // run_once: the register reaches the same hosts as its facts; a notify only the host that ran it (2.14
+    // notifies original_host alone).
+    if (task.register) for (const other of shared) other.setVars({ [task.register]: host.runtimeVars[task.register] }, host.noLogVars.get(task.register));
   });
   emit({ type: 'task-end', play: ctx.play.name, task: title });
   return failed;
+}
+
+/**
+ * The hosts besides `ran` that a run_once task's register and set_fact / include_vars facts reach: 2.14's
+ * get_task_hosts, the batch's hosts (those that failed in it too, and those a rescue or an include left
+ * out) but not the unreachable ones. One list for both, computed when the task starts on `ran`.
+ */
+function runOnceShare(ctx: PlayCtx, ran: HostRun): HostRun[] {
+  return ctx.batch.filter((h) => h !== ran && !h.unreachable);
 }
 
 function count(host: HostRun, out: { results: TaskResult[]; failed: boolean; unreachable: boolean; changed: boolean }): void {
