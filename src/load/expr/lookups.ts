@@ -14,7 +14,7 @@ import { templateLookup } from './lookup-template.js';
 import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { pyRegex } from './regex.js';
 import { trim } from './filters-text.js';
-import { factVarOf, INJECTS_AS_VARS, pyStr, typeName } from './values.js';
+import { factVarOf, INJECTS_AS_VARS, pyKeyOf, pyStr, typeName } from './values.js';
 import { UnsafeText } from './unsafe.js';
 
 export interface LookupDef {
@@ -388,7 +388,7 @@ export const dictLookup: LookupDef = {
   run(terms) {
     return terms.flatMap((term) => {
       if (!isMap(term)) throw new ExprValueError('with_dict expects a dict');
-      return Object.keys(term).map((key) => ({ key, value: term[key] }));
+      return Object.keys(term).map((key) => ({ key: pyKeyOf(term, key), value: term[key] }));
     });
   },
 };
