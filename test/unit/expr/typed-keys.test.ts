@@ -101,6 +101,8 @@ describe('expressions over typed keys (2.14.18)', () => {
   test('a key in one type and the same text in another: refused, not merged silently', () => {
     expect(() => render("{{ ports | combine({'443': 's'}) }}")).toThrow(/two keys in 2\.14/);
     expect(() => render("{{ {1: 'a', '1': 'b'} }}")).toThrow(/both the key/);
+    // Documented: 1 and True are two keys in combine (2.14: {1: 'b'}, 1 == True).
+    expect(render("={{ {1: 'a'} | combine({true: 'b'}) }}")).toBe("={1: 'a', True: 'b'}");
   });
 
   test('Jinja dict literals and equality', () => {
