@@ -29,6 +29,7 @@ import { UnsafeText } from './expr/unsafe.js';
 import { PyFloat } from './expr/values.js';
 import { schemaAliases } from '../modules/lib/args.js';
 import { applyNullArgs } from './null-args.js';
+import { ansibleArgTypes } from './arg-types.js';
 
 const PLACEHOLDER = 'templated-at-run-time';
 
@@ -158,6 +159,17 @@ export function moduleArgs(
     delete args[k];
   }
   const refused = new Set(nulls.errors.map(([k]) => k));
+  // 2.14's str conversion and int refusal (arg-types.ts); set_fact's and debug's values stay as given.
+  if (!def.storesArgs && def.name !== 'debug') {
+    const typed = ansibleArgTypes(def.schema as z.ZodType, args);
+    Object.assign(args, typed.args);
+    for (const [k, message] of typed.errors) {
+      const node = nodeOf(k);
+      const at = isMap(node) ? (entries(y, node).find((e) => e.key === spelled[k])?.value ?? node) : node;
+      out.push(new NodemendError('schema', `${what}: ${message}`, posOf(y, at)));
+      refused.add(k);
+    }
+  }
 
   const templated: Path[] = [];
   // key=value values are strings: module schemas take "yes"/"22" where they want booleans and numbers (boolArg, z.coerce).

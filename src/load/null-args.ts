@@ -17,7 +17,7 @@ import { defOf, unwrap } from './schema.js';
 
 type Verdict = { drop: true } | { value: unknown } | { error: string };
 
-function fieldOf(schema: z.ZodType, key: string): z.ZodType | undefined {
+export function fieldOf(schema: z.ZodType, key: string): z.ZodType | undefined {
   const def = defOf(unwrap(schema));
   if (def.type === 'object') return def.shape && Object.hasOwn(def.shape, key) ? def.shape[key] : undefined;
   if (def.type === 'union' || def.type === 'intersection') {

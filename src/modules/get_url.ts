@@ -52,7 +52,7 @@ export const schema = withAliases(
     dest: pathArg,
     checksum: checksumArg,
     force: boolArg.default(false),
-    timeout: z.coerce.number().positive().default(10),
+    timeout: z.coerce.number().int().positive().default(10),
     validate_certs: boolArg.default(true),
     backup: boolArg.default(false),
     ...attrFields,

@@ -16,7 +16,8 @@ import type { EditResult } from './lib/line-edit.js';
 import { fileEditOptions, planTextEdit } from './lib/edit-file.js';
 import { statPathInfo } from './lib/path-info.js';
 
-const text = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+// type='str' in community.general 6.6.2: Python's str() of a number or bool (`True`, not `true`).
+const text = z.union([z.string(), z.number(), z.boolean()]).transform((v) => (typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v)));
 
 const schema = withAliases(
   z

@@ -11,7 +11,7 @@ import { defineModule, ModuleFailure } from './types.js';
 import { raw, sh } from '../transport/quote.js';
 import { PATH_INFO_STAT, pathInfoOf } from './lib/path-info.js';
 
-const seconds = z.coerce.number().min(0);
+const seconds = z.coerce.number().int().min(0); // type=int in 2.14: a float is refused (load/arg-types.ts)
 
 export const schema = z
   .strictObject({

@@ -28,7 +28,7 @@ import { evaluateCondition } from '../load/expr/index.js';
 import { unwrapUnsafe } from '../load/expr/unsafe.js';
 import { startsAt } from './start-at.js';
 import { findModule } from '../modules/registry.js';
-import { optionsVars, PlayHosts, playVars } from './magic-vars.js';
+import { addIncludedRole, optionsVars, PlayHosts, playVars } from './magic-vars.js';
 
 export interface ExecutorInput {
   playbook: Playbook;
@@ -584,6 +584,7 @@ async function runBlock(node: Block, hosts: HostRun[], parent: Inherited, ctx: P
  */
 async function runRole(call: RoleCall, hosts: HostRun[], parent: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
   const failed: HostRun[] = [];
+  if (call.how === 'include' && call.public) addIncludedRole(ctx.env.scopeBase.magic, call);
   let targets = hosts;
   const done = (h: HostRun): Set<string> => ctx.rolesDone.get(h.name) ?? ctx.rolesDone.set(h.name, new Set()).get(h.name)!;
   if (!call.allowDuplicates) targets = targets.filter((h) => !done(h).has(call.key));

@@ -65,6 +65,18 @@ export function playVars(play: Play): Record<string, unknown> {
 }
 
 /**
+ * A public include_role adds its role to the play's roles when it is loaded (2.14's
+ * IncludeRole.get_block_list: `if self.statically_loaded or self.public: myplay.roles.append(...)`),
+ * so the role names of every later task of the play name it too; a private one adds nothing.
+ * New lists each time: a value that captured the old one keeps it.
+ */
+export function addIncludedRole(magic: Record<string, unknown>, call: RoleCall): void {
+  const played = [...(magic.ansible_play_role_names as string[]), call.role.name];
+  const dependent = unique([...(magic.ansible_dependent_role_names as string[]), ...allDependencies(call)]);
+  Object.assign(magic, { ansible_play_role_names: played, role_names: played, ansible_dependent_role_names: dependent, ansible_role_names: unique([...played, ...dependent]) });
+}
+
+/**
  * The hosts of the play and of the current batch, without the hosts removed from the play
  * (Play._removed_hosts: failed and not rescued, unreachable, meta end_host): ansible_play_hosts,
  * ansible_play_batch and play_hosts (which 2.14 sets to the batch, not the play's hosts).

@@ -20,7 +20,8 @@ import { isUnsafe, markUnsafe } from '../load/expr/unsafe.js';
 import { PLAIN_STR, plainStrKeys } from '../load/expr/str-class.js';
 import type { HostRun } from './host-run.js';
 import type { NetworkFacts } from '../facts/network.js';
-import type { Inventory, Play } from '../load/model.js';
+import type { Inventory, InventoryHost, Play } from '../load/model.js';
+import { implicitLocalhost, isImplicitLocalhost } from '../load/localhost.js';
 import type { RoleScope } from './inherited.js';
 import { connectionName, connectionVars, taskConnectionVars, type PlayHosts } from './magic-vars.js';
 
@@ -158,31 +159,53 @@ export function hostVarsOf(h: HostRun): Record<string, unknown> {
 /**
  * `hostvars[h]` as an expression reads it: h's variables, and h's facts as Ansible gives them
  * after gathering (`ansible_facts.x` and `ansible_x`), fetched lazily on h (FactNeeded names h).
+ * An inventory host no play has reached yet (no HostRun) has its inventory's variables and no
+ * facts, as 2.14's HostVars reads any inventory host (vars/hostvars.py) without connecting.
  */
-function hostVarsEntry(h: HostRun, current: HostRun, p: ScopeParts): Record<string, unknown> {
+function hostVarsEntry(inv: InventoryHost, h: HostRun | undefined, current: HostRun, p: ScopeParts): Record<string, unknown> {
   // What VariableManager.get_vars(host=h) holds with no play or task: inventory and connection
   // variables, the run's options and the host's own magic variables; not the play's, not ansible_connection.
   const vars: Record<string, unknown> = {
-    ...connectionVars(h.inv, p.inventory.file),
-    ...hostVarsOf(h),
+    ...connectionVars(inv, p.inventory.file),
+    ...(h ? hostVarsOf(h) : { ...inv.vars, inventory_hostname: inv.name }),
     ...p.runVars,
-    ...hostMagic(h, p),
+    ...hostMagic(inv, p),
     playbook_dir: p.play.dir,
     ansible_version: ANSIBLE_VERSION,
     omit: OMIT,
   };
-  const facts = ansibleFactsProxy(h.facts, { names: h.moduleFacts, vars: h.runtimeVars }, h === current ? undefined : h.name);
-  const fact = (p: string | symbol): string | undefined => (typeof p === 'string' && !(p in vars) && p.startsWith('ansible_') && ANSIBLE_FACTS.has(factKeyOf(p)) ? factKeyOf(p) : undefined);
+  const facts = h ? ansibleFactsProxy(h.facts, { names: h.moduleFacts, vars: h.runtimeVars }, h === current ? undefined : h.name) : (markUnsafe({}) as Record<string, unknown>);
+  const fact = (p: string | symbol): string | undefined => (h && typeof p === 'string' && !(p in vars) && p.startsWith('ansible_') && ANSIBLE_FACTS.has(factKeyOf(p)) ? factKeyOf(p) : undefined);
   const get = (p: string | symbol): unknown => (p === 'ansible_facts' && !('ansible_facts' in vars) ? facts : fact(p) ? markUnsafe(facts[fact(p)!]) : typeof p === 'string' ? vars[p] : undefined);
   const has = (p: string | symbol): boolean => typeof p === 'string' && (p in vars || p === 'ansible_facts' || fact(p) !== undefined);
   return markOpaque(
     new Proxy(vars, {
       get: (_t, p) => get(p),
       has: (_t, p) => has(p),
-      ownKeys: () => [...new Set([...Object.keys(vars), 'ansible_facts', ...[...ANSIBLE_FACTS.keys()].map(factVarOf)])],
+      ownKeys: () => [...new Set([...Object.keys(vars), 'ansible_facts', ...(h ? [...ANSIBLE_FACTS.keys()].map(factVarOf) : [])])],
       getOwnPropertyDescriptor: (_t, p) => (has(p) ? { enumerable: true, configurable: true, writable: false, value: get(p) } : undefined),
     }),
   );
+}
+
+/**
+ * The hosts `hostvars` holds: every inventory host (a play's or not), the hosts of the run outside the
+ * inventory (implicit localhost), and `localhost` itself, which 2.14's inventory makes on demand
+ * (InventoryData.get_host) and then counts and lists. Its InventoryHost, or undefined.
+ */
+function hostvarsHost(name: string, p: ScopeParts): InventoryHost | undefined {
+  return p.hostRuns.get(name)?.inv ?? p.inventory.hosts.get(name) ?? (isImplicitLocalhost(p.inventory, name) ? implicitLocalhostOf(p.inventory, name) : undefined);
+}
+function hostvarsNames(p: ScopeParts): string[] {
+  return [...new Set([...p.inventory.hosts.keys(), ...p.hostRuns.keys(), 'localhost'])];
+}
+const implicitCache = new WeakMap<Inventory, Map<string, InventoryHost>>();
+function implicitLocalhostOf(inventory: Inventory, name: string): InventoryHost {
+  let m = implicitCache.get(inventory);
+  if (!m) implicitCache.set(inventory, (m = new Map()));
+  let h = m.get(name);
+  if (!h) m.set(name, (h = implicitLocalhost(inventory, name)));
+  return h;
 }
 
 /** `groups` for expressions: built once per inventory, not for every task on every host. */
@@ -232,13 +255,13 @@ const sameOrCopy = (before: unknown[], after: unknown[]): unknown[] => (after.so
 const keepUnsafe = <T>(from: unknown, to: T): T => (isUnsafe(from) ? (markUnsafe(to) as T) : to);
 
 /** The magic variables of one host, as its hostvars entry carries them too. */
-function hostMagic(h: HostRun, p: ScopeParts): Record<string, unknown> {
+function hostMagic(h: InventoryHost, p: ScopeParts): Record<string, unknown> {
   let own = hostMagicCache.get(h);
   // Host.get_magic_vars: group_names sorted, without 'all'.
-  if (!own) hostMagicCache.set(h, (own = { group_names: h.inv.groups.filter((g) => g !== 'all').sort(), inventory_hostname: h.name, inventory_hostname_short: h.name.split('.')[0] }));
+  if (!own) hostMagicCache.set(h, (own = { group_names: h.groups.filter((g) => g !== 'all').sort(), inventory_hostname: h.name, inventory_hostname_short: h.name.split('.')[0] }));
   return { groups: groupsOf(p.inventory), ...own, ansible_check_mode: p.check };
 }
-const hostMagicCache = new WeakMap<HostRun, Record<string, unknown>>();
+const hostMagicCache = new WeakMap<InventoryHost, Record<string, unknown>>();
 
 /** A role task's own: its name and path, and the roles that include_role / import_role it from inside a role (nearest first). */
 function roleMagic(r: RoleScope): Record<string, unknown> {
@@ -248,13 +271,16 @@ function roleMagic(r: RoleScope): Record<string, unknown> {
 
 export function buildScope(p: ScopeParts): Record<string, unknown> {
   const facts = factsProxy(p.host.facts);
+  const entry = (name: string | symbol): Record<string, unknown> | undefined => {
+    const inv = typeof name === 'string' ? hostvarsHost(name, p) : undefined;
+    return inv && hostVarsEntry(inv, p.hostRuns.get(inv.name), p.host, p);
+  };
   const hostvars = markOpaque(
     new Proxy({} as Record<string, unknown>, {
-      get: (_t, name) => (typeof name === 'string' && p.hostRuns.has(name) ? hostVarsEntry(p.hostRuns.get(name)!, p.host, p) : undefined),
-      has: (_t, name) => typeof name === 'string' && p.hostRuns.has(name),
-      ownKeys: () => [...p.hostRuns.keys()],
-      getOwnPropertyDescriptor: (_t, name) =>
-        typeof name === 'string' && p.hostRuns.has(name) ? { enumerable: true, configurable: true, value: hostVarsEntry(p.hostRuns.get(name)!, p.host, p) } : undefined,
+      get: (_t, name) => entry(name),
+      has: (_t, name) => typeof name === 'string' && hostvarsHost(name, p) !== undefined,
+      ownKeys: () => hostvarsNames(p),
+      getOwnPropertyDescriptor: (_t, name) => (typeof name === 'string' && hostvarsHost(name, p) ? { enumerable: true, configurable: true, value: entry(name) } : undefined),
     }),
   );
   const { hosts, batch } = p.playHosts.current();
@@ -282,7 +308,7 @@ export function buildScope(p: ScopeParts): Record<string, unknown> {
     hostvars,
     ...p.runVars,
     ...p.magic,
-    ...hostMagic(p.host, p),
+    ...hostMagic(p.host.inv, p),
     ansible_play_hosts_all: p.playHosts.all,
     ansible_play_hosts: hosts,
     ansible_play_batch: batch,

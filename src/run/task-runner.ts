@@ -23,6 +23,7 @@ import { JINJA_DEFAULTS, renderTemplateFile, TEMPLATE_MODULE_VARS } from '../loa
 import type { TaskResult, TaskStatus } from './events.js';
 import type { HostRun } from './host-run.js';
 import { applyNullArgs } from '../load/null-args.js';
+import { ansibleArgTypes } from '../load/arg-types.js';
 import { withModuleDefaults } from '../load/module-defaults.js';
 import { buildScope, removeOmit, withFacts, type ScopeParts } from './scope.js';
 import { NO_LOG_MSG, tail } from './censor.js';
@@ -543,6 +544,9 @@ function notePlainStrs(raw: Record<string, unknown>, rendered: Record<string, un
  */
 export function parseArgs(mod: ModuleDef, args: Record<string, unknown>): ReturnType<ModuleDef['schema']['safeParse']> {
   if (mod.storesArgs || mod.name === 'debug') return mod.schema.safeParse(args);
+  const typed = ansibleArgTypes(mod.schema as z.ZodType, args);
+  if (typed.errors.length) throw new ModuleFailure(typed.errors.map(([, m]) => m).join('; '));
+  args = typed.args;
   const text = plainNumbers(args, 'text');
   const parsed = mod.schema.safeParse(text);
   return parsed.success || text === args ? parsed : mod.schema.safeParse(plainNumbers(args, 'number'));

@@ -36,7 +36,7 @@ describe('wait_for', () => {
 
   it("state stopped on a closed port succeeds; started on it times out with Ansible's message", async () => {
     expect((await hx.run(waitFor, { port: CLOSED, state: 'stopped', timeout: 5 })).changed).toBe(false);
-    const e = await failure(hx.run(waitFor, { port: CLOSED, timeout: 1, sleep: 0.2 }));
+    const e = await failure(hx.run(waitFor, { port: CLOSED, timeout: 1, sleep: 1 }));
     expect(e.message).toBe(`Timeout when waiting for 127.0.0.1:${CLOSED}`);
     expect(e.result).toMatchObject({ port: CLOSED, state: 'started' });
     const s = await failure(hx.run(waitFor, { port: host.port, state: 'stopped', timeout: 1 }));
@@ -52,9 +52,9 @@ describe('wait_for', () => {
     const f = `${dir}/ready`;
     await later(`touch ${f}`);
     // As Ansible's exit_json (add_path_info): a path that exists is described, its type replacing `state`.
-    expect((await hx.run(waitFor, { path: f, timeout: 30, sleep: 0.2 })).result).toMatchObject({ path: f, state: 'file', mode: '0644', owner: 'root', size: 0 });
+    expect((await hx.run(waitFor, { path: f, timeout: 30, sleep: 1 })).result).toMatchObject({ path: f, state: 'file', mode: '0644', owner: 'root', size: 0 });
     await later(`rm -f ${f}`);
-    const gone = await hx.run(waitFor, { path: f, state: 'absent', timeout: 30, sleep: 0.2 });
+    const gone = await hx.run(waitFor, { path: f, state: 'absent', timeout: 30, sleep: 1 });
     expect(gone.changed).toBe(false);
     expect(gone.result).toMatchObject({ path: f, state: 'absent' });
     expect(gone.result.mode).toBeUndefined();
@@ -64,12 +64,12 @@ describe('wait_for', () => {
     const f = `${dir}/log`;
     writeFileSync(onHost(host, f), 'starting\n');
     await later(`echo 'listening on port 6443' >> ${f}`);
-    const r = await hx.run(waitFor, { path: f, search_regex: '^listening on port (?P<port>\\d+)$', timeout: 30, sleep: 0.2 });
+    const r = await hx.run(waitFor, { path: f, search_regex: '^listening on port (?P<port>\\d+)$', timeout: 30, sleep: 1 });
     expect(r.result).toMatchObject({ match_groups: ['6443'], match_groupdict: { port: '6443' } });
   });
 
   it('a missing file times out with the custom msg when given', async () => {
-    const e = await failure(hx.run(waitFor, { path: `${dir}/never`, timeout: 1, sleep: 0.3 }));
+    const e = await failure(hx.run(waitFor, { path: `${dir}/never`, timeout: 1, sleep: 1 }));
     expect(e.message).toBe(`Timeout when waiting for file ${dir}/never`);
     const m = await failure(hx.run(waitFor, { path: `${dir}/never`, timeout: 1, msg: 'kubelet never wrote its config' }));
     expect(m.message).toBe('kubelet never wrote its config');
