@@ -493,7 +493,11 @@ class PlainBuilder {
   /** `1` and `'1'` in one mapping: two keys in 2.14, one property here (values.ts): refused, named. */
   private bothKeys(keyNode: unknown, typedKey: unknown, name: string): never {
     const at = (isNode(keyNode) && keyNode.range?.[0]) || 0;
-    throw new NodemendError('yaml-syntax', `this mapping has both the key ${pyStr(typedKey)} and the string '${name}': 2.14 keeps two keys, nodemend one (keys of one mapping must differ as text); quote or rename one`, offsetPos(this.y, at));
+    throw new NodemendError(
+      'yaml-syntax',
+      `this mapping has both the key ${pyStr(typedKey)} and the string '${name}': 2.14 keeps two keys, nodemend one (keys of one mapping must differ as text); quote or rename one`,
+      offsetPos(this.y, at),
+    );
   }
 
   private isMerge(key: unknown): boolean {

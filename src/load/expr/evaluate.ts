@@ -26,7 +26,31 @@ import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.
 import { hasTemplate, renderLazy } from './template-string.js';
 import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, unwrapUnsafe, UnsafeText } from './unsafe.js';
 import { LOOKUP_SCOPE, LookupNotYet, lookupPlugin, lookupValue } from './lookups.js';
-import { compare, contains, copyKeyTypes, equals, factKeyOf, keyName, propertyOf, pyKeyOf, pyRepr, setPyKey, getMember, INJECTS_AS_VARS, isFloat, isOpaque, pyFloat, PyFloat, pyStr, setKey, truthy, tuple, typeName, UNDEFINED, type Mapping } from './values.js';
+import {
+  compare,
+  contains,
+  copyKeyTypes,
+  equals,
+  factKeyOf,
+  keyName,
+  propertyOf,
+  pyKeyOf,
+  pyRepr,
+  setPyKey,
+  getMember,
+  INJECTS_AS_VARS,
+  isFloat,
+  isOpaque,
+  pyFloat,
+  PyFloat,
+  pyStr,
+  setKey,
+  truthy,
+  tuple,
+  typeName,
+  UNDEFINED,
+  type Mapping,
+} from './values.js';
 import { percentFormat } from './filters-printf.js';
 
 export interface EvalContext {
@@ -372,7 +396,8 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext, reads: Read
         const out: Mapping = {};
         for (const [k, v] of node.entries) {
           const key = evaluate(k, scope, ctx, reads);
-          if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean' && key !== null && !(key instanceof PyFloat)) fail(ctx, k.start, `a dict key must be a string or a number, got '${typeName(key)}'`);
+          if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean' && key !== null && !(key instanceof PyFloat))
+            fail(ctx, k.start, `a dict key must be a string or a number, got '${typeName(key)}'`);
           const value = evaluate(v, scope, ctx, reads);
           // A key equal to one already there (`1` after `true`: 1 == True) replaces its value, the first key kept, as in Python.
           const same = typeof key === 'string' ? undefined : propertyOf(out, key);

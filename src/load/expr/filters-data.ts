@@ -6,7 +6,32 @@ import { TESTS } from './tests.js';
 import { canonicalName } from './fqcn.js';
 import { noteUnsafeRead, UnsafeText } from './unsafe.js';
 import { fixed } from './filters-printf.js';
-import { compare, copyKeyTypes, equals, getMember, isFloat, isMapping, isNumber, keyTypesOf, noteKeyType, pyKeyOf, setPyKey, pyFloat, PyFloat, iterate, keysOf, pyRepr, pyStr, setKey, toPlain, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
+import {
+  compare,
+  copyKeyTypes,
+  equals,
+  getMember,
+  isFloat,
+  isMapping,
+  isNumber,
+  keyTypesOf,
+  noteKeyType,
+  pyKeyOf,
+  setPyKey,
+  pyFloat,
+  PyFloat,
+  iterate,
+  keysOf,
+  pyRepr,
+  pyStr,
+  setKey,
+  toPlain,
+  toText,
+  truthy,
+  typeName,
+  UNDEFINED,
+  type Mapping,
+} from './values.js';
 
 /**
  * `a.b.0` on a value, the way map/selectattr/sort take `attribute`. A boxed host string
