@@ -19,6 +19,7 @@
  */
 import { CST, Document, Lexer, isScalar, type ScalarTag } from 'yaml';
 import { ALIAS_EXPANSION_BASE, ALIAS_EXPANSION_FACTOR, YAML_OPTIONS } from './yaml-source.js';
+import { keyName, noteKeyType } from './expr/values.js';
 
 /** Returned by the scanner for anything it leaves to the Document path. */
 const NOT_HERE = Symbol('Document path');
@@ -667,7 +668,8 @@ class FastBuilder {
   private ownKey(f: Frame, k: unknown): string {
     const obj = f.obj as Record<string, unknown>;
     if (typeof k !== 'string') this.nonStringKeys.add(obj);
-    const key = k === null ? '' : String(k);
+    const key = keyName(k);
+    if (typeof k !== 'string' && f.merged?.has(key)) throw NOT_HERE;
     if (f.merged?.delete(key)) return key;
     return newKey(obj, k);
   }
@@ -695,14 +697,16 @@ function define(obj: Record<string, unknown>, key: string, value: unknown): void
 }
 
 /**
- * A key's property name (as plain() makes it: null is ''). Keys equal as the Document path's
+ * A key's property name (as plain() makes it: its JSON name, null is 'null'). Keys equal as the Document path's
  * duplicate check has them are equal here, and so are a few more (`1` and `"1"`, a key named
  * like an inherited property such as `__proto__`): any of them goes to the Document path, which
  * reports the duplicate or builds the rare rest.
  */
 function newKey(obj: Record<string, unknown>, k: unknown): string {
-  const key = k === null ? '' : String(k);
+  const key = keyName(k);
   if (obj[key] !== undefined) throw NOT_HERE;
+  // A number, bool or null key keeps its type (values.ts KEY_TYPES), as plain() keeps it.
+  if (typeof k !== 'string') noteKeyType(obj, key, k);
   return key;
 }
 

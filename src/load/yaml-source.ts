@@ -38,7 +38,7 @@ import {
 import { NodemendError } from './errors.js';
 import type { Loc } from './model.js';
 import { UnsafeText } from './expr/unsafe.js';
-import { pyFloat } from './expr/values.js';
+import { keyName, noteKeyType, pyFloat, PyFloat, pyStr } from './expr/values.js';
 
 export interface YamlFile {
   /** Path for messages: relative to the working directory when under it. */
@@ -485,21 +485,34 @@ class PlainBuilder {
   /** A mapping as an object: own keys set in order, `<<` sources only add keys not yet there. */
   private map(node: YAMLMap): Record<string, unknown> {
     const obj: Record<string, unknown> = {};
+    let typed: Map<string, unknown> | undefined;
     if (node.anchor) this.built.set(node, obj);
     for (const pair of node.items) {
       if (this.isMerge(pair.key)) {
         for (const [k, v] of this.mergeSources(pair.value)) {
-          if (!Object.prototype.hasOwnProperty.call(obj, String(k))) define(obj, String(k), v);
+          const name = keyName(k);
+          if (Object.prototype.hasOwnProperty.call(obj, name)) continue;
+          define(obj, name, v);
+          if (typeof k !== 'string') (typed ??= new Map()).set(name, k);
         }
         continue;
       }
       const jsKey = this.value(pair.key);
-      if (jsKey !== null && typeof jsKey === 'object') throw LIBRARY; // a collection key: the library stringifies it
-      const key = jsKey === null ? '' : String(jsKey);
+      if (jsKey !== null && typeof jsKey === 'object' && !(jsKey instanceof PyFloat)) throw LIBRARY; // a collection key: the library stringifies it
       const v = this.value(pair.value);
-      if (key in obj) define(obj, key, v);
-      else obj[key] = v;
+      if (typeof jsKey === 'string') {
+        if (typed?.has(jsKey)) this.bothKeys(pair.key, typed.get(jsKey), jsKey);
+        if (jsKey in obj) define(obj, jsKey, v);
+        else obj[jsKey] = v;
+        continue;
+      }
+      // A number, bool or null key keeps its type, as PyYAML's (values.ts KEY_TYPES).
+      const key = keyName(jsKey);
+      if (Object.prototype.hasOwnProperty.call(obj, key) && !typed?.has(key)) this.bothKeys(pair.key, jsKey, key);
+      define(obj, key, v);
+      (typed ??= new Map()).set(key, jsKey);
     }
+    if (typed) for (const [name, key] of typed) if (Object.prototype.hasOwnProperty.call(obj, name)) noteKeyType(obj, name, key);
     return obj;
   }
 
@@ -534,6 +547,16 @@ class PlainBuilder {
       }
     }
     return map;
+  }
+
+  /** `1` and `'1'` in one mapping: two keys in 2.14, one property here (values.ts): refused, named. */
+  private bothKeys(keyNode: unknown, typedKey: unknown, name: string): never {
+    const at = (isNode(keyNode) && keyNode.range?.[0]) || 0;
+    throw new NodemendError(
+      'yaml-syntax',
+      `this mapping has both the key ${pyStr(typedKey)} and the string '${name}': 2.14 keeps two keys, nodemend one (keys of one mapping must differ as text); quote or rename one`,
+      offsetPos(this.y, at),
+    );
   }
 
   private isMerge(key: unknown): boolean {

@@ -26,7 +26,31 @@ import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.
 import { hasTemplate, renderLazy } from './template-string.js';
 import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, unwrapUnsafe, UnsafeText } from './unsafe.js';
 import { LOOKUP_SCOPE, LookupNotYet, lookupPlugin, lookupValue } from './lookups.js';
-import { compare, contains, equals, factKeyOf, getMember, INJECTS_AS_VARS, isFloat, isOpaque, pyFloat, PyFloat, pyStr, setKey, truthy, tuple, typeName, UNDEFINED, type Mapping } from './values.js';
+import {
+  compare,
+  contains,
+  copyKeyTypes,
+  equals,
+  factKeyOf,
+  keyName,
+  propertyOf,
+  pyKeyOf,
+  pyRepr,
+  setPyKey,
+  getMember,
+  INJECTS_AS_VARS,
+  isFloat,
+  isOpaque,
+  pyFloat,
+  PyFloat,
+  pyStr,
+  setKey,
+  truthy,
+  tuple,
+  typeName,
+  UNDEFINED,
+  type Mapping,
+} from './values.js';
 import { percentFormat } from './filters-printf.js';
 
 export interface EvalContext {
@@ -106,7 +130,7 @@ function renderNested(v: unknown, render: (s: string) => unknown): unknown {
   if (Array.isArray(v)) return v.map((x) => renderNested(x, render));
   const out: Mapping = {};
   for (const [k, x] of Object.entries(v)) setKey(out, k, renderNested(x, render));
-  return out;
+  return copyKeyTypes(v, out);
 }
 
 /** Evaluate, turning an UndefinedVariableError into UNDEFINED (for `is defined` and `default`). */
@@ -372,8 +396,18 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext, reads: Read
         const out: Mapping = {};
         for (const [k, v] of node.entries) {
           const key = evaluate(k, scope, ctx, reads);
-          if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') fail(ctx, k.start, `a dict key must be a string or a number, got '${typeName(key)}'`);
-          setKey(out, String(key), evaluate(v, scope, ctx, reads));
+          if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean' && key !== null && !(key instanceof PyFloat))
+            fail(ctx, k.start, `a dict key must be a string or a number, got '${typeName(key)}'`);
+          const value = evaluate(v, scope, ctx, reads);
+          // A key equal to one already there (`1` after `true`: 1 == True) replaces its value, the first key kept, as in Python.
+          const same = typeof key === 'string' ? undefined : propertyOf(out, key);
+          if (same !== undefined) {
+            setKey(out, same, value);
+            continue;
+          }
+          if (Object.prototype.hasOwnProperty.call(out, keyName(key)))
+            fail(ctx, k.start, `this dict has both the key ${pyRepr(key)} and ${pyRepr(pyKeyOf(out, keyName(key)))}: 2.14 keeps two keys, nodemend one (keys of one mapping must differ as text)`);
+          setPyKey(out, key, value);
         }
         return out;
       });

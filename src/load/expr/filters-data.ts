@@ -6,7 +6,32 @@ import { TESTS } from './tests.js';
 import { canonicalName } from './fqcn.js';
 import { noteUnsafeRead, UnsafeText } from './unsafe.js';
 import { fixed } from './filters-printf.js';
-import { compare, equals, getMember, isFloat, isMapping, pyFloat, PyFloat, iterate, keysOf, pyStr, setKey, toPlain, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
+import {
+  compare,
+  copyKeyTypes,
+  equals,
+  getMember,
+  isFloat,
+  isMapping,
+  isNumber,
+  keyTypesOf,
+  noteKeyType,
+  pyKeyOf,
+  setPyKey,
+  pyFloat,
+  PyFloat,
+  iterate,
+  keysOf,
+  pyRepr,
+  pyStr,
+  setKey,
+  toPlain,
+  toText,
+  truthy,
+  typeName,
+  UNDEFINED,
+  type Mapping,
+} from './values.js';
 
 /**
  * `a.b.0` on a value, the way map/selectattr/sort take `attribute`. A boxed host string
@@ -100,12 +125,18 @@ const LIST_MERGE = ['replace', 'keep', 'append', 'prepend'];
 function merge(a: Mapping, b: Mapping, recursive: boolean, listMerge: string): Mapping {
   const out: Mapping = {};
   for (const k of keysOf(a)) setKey(out, k, a[k]);
+  copyKeyTypes(a, out);
+  const typed = keyTypesOf(b);
   for (const k of keysOf(b)) {
     const [x, y] = [out[k], b[k]];
+    if (x !== undefined && !equals(pyKeyOf(out, k), pyKeyOf(b, k)))
+      throw new ExprValueError(`combine: the keys ${pyRepr(pyKeyOf(out, k))} and ${pyRepr(pyKeyOf(b, k))} are two keys in 2.14, one in nodemend (keys of one mapping must differ as text)`);
     if (recursive && isMapping(x) && isMapping(y)) setKey(out, k, merge(x, y, true, listMerge));
     else if (Array.isArray(x) && Array.isArray(y) && listMerge !== 'replace') {
       setKey(out, k, listMerge === 'keep' ? x : listMerge === 'append' ? [...x, ...y] : [...y, ...x]);
     } else setKey(out, k, y);
+    // b's key as b has it (`1` and `'1'` are one property: b's wins, README "Choices").
+    if (typed || keyTypesOf(out)) noteKeyType(out, k, typed?.has(k) ? typed.get(k) : k);
   }
   return out;
 }
@@ -263,7 +294,7 @@ export const DATA_FILTERS: Record<string, FilterDef> = {
       const [kn, vn] = [a.key_name === undefined ? 'key' : str(a.key_name, 'key_name'), a.value_name === undefined ? 'value' : str(a.value_name, 'value_name')];
       return keysOf(m).map((k) => {
         const item: Mapping = {};
-        setKey(item, kn, k);
+        setKey(item, kn, pyKeyOf(m, k));
         setKey(item, vn, m[k]);
         return item;
       });
@@ -277,7 +308,8 @@ export const DATA_FILTERS: Record<string, FilterDef> = {
       for (const item of list(v, 'items2dict')) {
         const [k, x] = [getMember(item, kn), getMember(item, vn)];
         if (k === UNDEFINED || x === UNDEFINED) throw new ExprValueError(`items2dict: every item needs '${String(kn)}' and '${String(vn)}' keys`);
-        setKey(out, toText(k), x);
+        // The key as it is (`key: 80` an int key), as 2.14's dict(); a list or dict key as its text.
+        setPyKey(out, typeof k === 'string' || k === null || isNumber(k) || typeof k === 'boolean' ? k : toText(k), x);
       }
       return out;
     },

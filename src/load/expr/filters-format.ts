@@ -9,7 +9,7 @@ import { UnsafeText } from './unsafe.js';
 import { int, str } from './filters-text.js';
 import { pyYamlDump, type DumpOptions } from './pyyaml-emit.js';
 import type { FilterDef } from './signature.js';
-import { numStr, PyFloat, pyStr, toPlain, toText, truthy } from './values.js';
+import { compare, keyTypesOf, numStr, PyFloat, pyStr, toPlain, toText, truthy } from './values.js';
 
 /** Python codec names b64encode/b64decode take, as Node's encodings (Windows roles use utf-16-le). */
 const CODECS: Record<string, BufferEncoding> = {
@@ -87,6 +87,12 @@ function expanduser(p: string): string {
  * items (", " becomes "," when indented), non-ASCII escaped (ensure_ascii), keys sorted for
  * to_nice_json. Byte-equal output matters: these strings end up in files and commands.
  */
+/** sort_keys over keys not all strings (`{80: …, 443: …}`): by number, as Python sorts ints; an int beside a str is Python's TypeError. */
+function sortTypedKeys(names: string[], typed: Map<string, unknown>): void {
+  const key = (n: string): unknown => (typed.has(n) ? typed.get(n) : n);
+  names.sort((a, b) => compare(key(a), key(b)));
+}
+
 export function pyJson(v: unknown, o: { indent?: number; sortKeys?: boolean } = {}, depth = 0): string {
   const plain = depth === 0 ? toPlain(v) : v;
   if (plain === null || plain === undefined) return 'null';
@@ -103,7 +109,9 @@ export function pyJson(v: unknown, o: { indent?: number; sortKeys?: boolean } = 
   if (Array.isArray(plain)) return plain.length ? `[${pad}${plain.map((x) => pyJson(x, o, depth + 1)).join(sep + pad)}${end}]` : '[]';
   const m = plain as Record<string, unknown>;
   const keys = Object.keys(m);
-  if (o.sortKeys) keys.sort();
+  const typed = o.sortKeys ? keyTypesOf(m) : undefined;
+  if (typed) sortTypedKeys(keys, typed);
+  else if (o.sortKeys) keys.sort();
   if (!keys.length) return '{}';
   return `{${pad}${keys.map((k) => `${pyJson(k, o, depth + 1)}: ${pyJson(m[k], o, depth + 1)}`).join(sep + pad)}${end}}`;
 }

@@ -8,7 +8,7 @@ import { ExprValueError } from './errors.js';
 import { int } from './filters-text.js';
 import { attrPath } from './filters-data.js';
 import type { Args, FilterDef } from './signature.js';
-import { compare, equals, isMapping, iterate, keysOf, pyRepr, pyStr, truthy, tuple as markTuple, typeName, UNDEFINED } from './values.js';
+import { compare, equals, isMapping, iterate, keysOf, pyKeyOf, pyRepr, pyStr, truthy, tuple as markTuple, typeName, UNDEFINED } from './values.js';
 
 /** A Python tuple: a list marked to print as one (`(1, 'a')`, values.ts tuple()). Every tuple these filters make is built here. */
 export function tuple(...items: unknown[]): unknown[] {
@@ -47,7 +47,7 @@ function dictsort(v: unknown, a: Args): unknown[] {
   const key = (item: unknown[]): unknown => (truthy(a.case_sensitive) ? item[pos] : ignoreCase(item[pos]));
   const sign = truthy(a.reverse) ? -1 : 1;
   return keysOf(v)
-    .map((k) => tuple(k, v[k]))
+    .map((k) => tuple(pyKeyOf(v, k), v[k]))
     .sort((x, y) => sign * compare(key(x), key(y)));
 }
 

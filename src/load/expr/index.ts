@@ -16,7 +16,7 @@ import { tokenize } from './lexer.js';
 import { Parser } from './parser.js';
 import { fileOptions, hasTemplate, parsedTemplate, parseTemplate, positioner, renderParsed } from './template-string.js';
 import { noteUnsafeRead, trackUnsafe, UnsafeText } from './unsafe.js';
-import { isMapping, keysOf, setKey, truthy } from './values.js';
+import { copyKeyTypes, isMapping, keysOf, setKey, truthy } from './values.js';
 import { namesInExpression, namesInTemplate, type NamesRead } from './free-names.js';
 import { parseJinjaHeader } from './jinja-header.js';
 import { FileTemplateLoader, lineCol } from './template-loader.js';
@@ -108,7 +108,7 @@ export function renderDeep(value: unknown, scope: Record<string, unknown>, pos?:
   if (isMapping(value)) {
     const out: Record<string, unknown> = {};
     for (const k of keysOf(value)) setKey(out, k, renderDeep(value[k], scope, pos));
-    return out;
+    return copyKeyTypes(value, out);
   }
   return value;
 }

@@ -14,7 +14,7 @@ import { templateLookup } from './lookup-template.js';
 import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { pyRegex } from './regex.js';
 import { trim } from './filters-text.js';
-import { factVarOf, INJECTS_AS_VARS, pyStr, tuple, typeName } from './values.js';
+import { factVarOf, INJECTS_AS_VARS, pyKeyOf, pyStr, tuple, typeName } from './values.js';
 import { fnmatchRegExp } from '../fnmatch.js';
 import { matchPatterns } from '../host-pattern.js';
 import type { Inventory } from '../model.js';
@@ -391,7 +391,7 @@ export const dictLookup: LookupDef = {
   run(terms) {
     return terms.flatMap((term) => {
       if (!isMap(term)) throw new ExprValueError('with_dict expects a dict');
-      return Object.keys(term).map((key) => ({ key, value: term[key] }));
+      return Object.keys(term).map((key) => ({ key: pyKeyOf(term, key), value: term[key] }));
     });
   },
 };

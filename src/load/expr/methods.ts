@@ -10,7 +10,7 @@ import { ExprValueError } from './errors.js';
 import { replace, split, str, trim, int } from './filters-text.js';
 import type { Args, FilterDef, InputInfo } from './signature.js';
 import { pyFormat } from './str-format.js';
-import { equals, getMember, isMapping, keysOf, tuple, typeName, UNDEFINED, type Mapping } from './values.js';
+import { equals, getMember, isMapping, keysOf, pyKeyOf, pyKeysOf, tuple, typeName, UNDEFINED, type Mapping } from './values.js';
 
 type Receiver = 'str' | 'dict' | 'list';
 type Impl = (v: never, a: Args, rest: unknown[], input: InputInfo) => unknown;
@@ -106,7 +106,7 @@ const DEFS: Record<string, Method> = {
     { params: ['iterable'], required: 1 },
     {
       str: (sep: string, a) => {
-        const items = typeof a.iterable === 'string' ? [...a.iterable] : isMapping(a.iterable) ? keysOf(a.iterable) : a.iterable;
+        const items = typeof a.iterable === 'string' ? [...a.iterable] : isMapping(a.iterable) ? pyKeysOf(a.iterable) : a.iterable;
         if (!Array.isArray(items)) throw new ExprValueError(`can only join an iterable, not '${typeName(a.iterable)}'`);
         return items
           .map((x, i) => {
@@ -154,9 +154,9 @@ const DEFS: Record<string, Method> = {
     },
   ),
   isdigit: method({}, { str: (s: string) => /^\d+$/.test(s) }),
-  keys: method({}, { dict: (d: Mapping) => keysOf(d) }),
+  keys: method({}, { dict: (d: Mapping) => pyKeysOf(d) }),
   values: method({}, { dict: (d: Mapping, _a, _r, input) => values(d, input) }),
-  items: method({}, { dict: (d: Mapping, _a, _r, input) => keysOf(d).map((k) => tuple([k, input.read(d[k])])) }),
+  items: method({}, { dict: (d: Mapping, _a, _r, input) => keysOf(d).map((k) => tuple([pyKeyOf(d, k), input.read(d[k])])) }),
   get: method(
     { params: ['key', 'default'], required: 1 },
     {

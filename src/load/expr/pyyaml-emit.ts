@@ -20,7 +20,7 @@
  */
 import { ExprValueError } from './errors.js';
 import { UnsafeText } from './unsafe.js';
-import { isMapping, keysOf, PyFloat } from './values.js';
+import { isMapping, keysOf, keyTypesOf, PyFloat } from './values.js';
 
 export interface DumpOptions {
   /** PyYAML's indent: 2..9, anything else is 2. */
@@ -78,6 +78,20 @@ function byCodePoint(a: string, b: string): number {
   return x.length - y.length;
 }
 
+/**
+ * PyYAML's sorted(mapping) over keys that are not all strings (`{80: …, 443: …}`): numbers (and
+ * bools) by value; keys Python cannot order together (an int and a str, None) stay in their order,
+ * as PyYAML's represent_mapping catches the TypeError.
+ */
+function sortTyped(names: string[], typed: Map<string, unknown>): void {
+  const keys = names.map((n) => (typed.has(n) ? typed.get(n) : n));
+  const numeric = keys.every((k) => typeof k === 'number' || typeof k === 'boolean' || k instanceof PyFloat);
+  const text = keys.every((k) => typeof k === 'string');
+  if (!numeric && !text && names.length > 1) return;
+  const order = names.map((n, i) => [n, keys[i]] as const).sort(([a, x], [b, y]) => (numeric ? Number(x) - Number(y) : byCodePoint(a, b)));
+  order.forEach(([n], i) => (names[i] = n));
+}
+
 function represent(v: unknown, o: Required<DumpOptions>, seen: Seen, depth: number): Node {
   if (depth > 200) throw new ExprValueError('value is nested too deeply (a cycle?)');
   if (v instanceof UnsafeText) return represent(v.text, o, seen, depth);
@@ -99,10 +113,12 @@ function represent(v: unknown, o: Required<DumpOptions>, seen: Seen, depth: numb
   }
   if (isMapping(v)) {
     const keys = keysOf(v).filter((k) => v[k] !== undefined && typeof v[k] !== 'function');
-    if (o.sortKeys) keys.sort(byCodePoint);
+    const typed = keyTypesOf(v);
+    if (o.sortKeys && !typed) keys.sort(byCodePoint);
+    else if (o.sortKeys) sortTyped(keys, typed!);
     const node: Node = { kind: 'map', pairs: [], flow: false };
     seen.set(v, node);
-    node.pairs = keys.map((k): [Node, Node] => [represent(k, o, seen, depth + 1), represent(v[k], o, seen, depth + 1)]);
+    node.pairs = keys.map((k): [Node, Node] => [represent(typed?.has(k) ? typed.get(k) : k, o, seen, depth + 1), represent(v[k], o, seen, depth + 1)]);
     node.flow = flowOf(node.pairs.flat());
     return node;
   }

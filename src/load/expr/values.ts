@@ -76,7 +76,7 @@ export function plainNumbers(v: unknown, as: 'number' | 'text' = 'number', depth
     const x = (v as Mapping)[k];
     const y = plainNumbers(x, as, depth + 1);
     if (y !== x) {
-      out ??= Object.defineProperties({}, Object.getOwnPropertyDescriptors(v)) as Mapping;
+      out ??= copyKeyTypes(v, Object.defineProperties({}, Object.getOwnPropertyDescriptors(v)) as Mapping);
       setKey(out, k, y);
     }
   }
@@ -111,6 +111,89 @@ export const numStr = (v: number | PyFloat): string => (v instanceof PyFloat ? f
 /** A fresh object: keys assigned with defineProperty so "__proto__" stays an ordinary key. */
 export function setKey(obj: Mapping, key: string, value: unknown): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * Mapping keys that are not strings (YAML `{80: http}`, `{true: y, null: n}`, a Jinja `{1: 'a'}`): 2.14
+ * keeps their type (`ports[80]`, `k == 443`, `{80: 'http'}`). A mapping stays a plain object whose
+ * property is the key's JSON name (`'80'`, `'true'`, `'null'`, `'1.5'`: what to_json and modules see);
+ * the key's own value is kept in this side table, made only for mappings that have such a key, so
+ * the all-string case costs nothing. Read through pyKeyOf/pyKeysOf; written with setPyKey; a copy
+ * keeps the types with copyKeyTypes. One mapping cannot hold both `1` and `'1'` (one property).
+ */
+const KEY_TYPES = new WeakMap<object, Map<string, unknown>>();
+/** Whether any mapping with a typed key was ever made: until then every lookup takes the plain path. */
+let anyTyped = false;
+
+/** The property name of a Python key: a string is itself; a number, bool or None its JSON name. */
+export function keyName(key: unknown): string {
+  if (typeof key === 'string') return key;
+  if (key === null || key === undefined) return 'null';
+  if (typeof key === 'boolean') return key ? 'true' : 'false';
+  if (key instanceof PyFloat) return floatRepr(key.value);
+  if (typeof key === 'number') return numStr(key);
+  if (key instanceof UnsafeText) return key.text;
+  return String(key);
+}
+
+/** A key whose type the side table keeps (not a string). */
+const typedKey = (key: unknown): boolean => key === null || typeof key === 'number' || typeof key === 'boolean' || key instanceof PyFloat;
+
+/** The mapping's typed keys by property name, if it has any. */
+export const keyTypesOf = (obj: object): Map<string, unknown> | undefined => (anyTyped ? KEY_TYPES.get(obj) : undefined);
+
+/** Record that property `name` of `obj` holds the non-string key `key` (or, with a string key, that it is a string again). */
+export function noteKeyType(obj: object, name: string, key: unknown): void {
+  if (!typedKey(key)) {
+    if (anyTyped) KEY_TYPES.get(obj)?.delete(name);
+    return;
+  }
+  anyTyped = true;
+  let t = KEY_TYPES.get(obj);
+  if (!t) KEY_TYPES.set(obj, (t = new Map()));
+  t.set(name, key);
+}
+
+/** `obj[key] = value` with Python's key: its JSON name as the property, its type noted. */
+export function setPyKey(obj: Mapping, key: unknown, value: unknown): void {
+  const name = keyName(key);
+  setKey(obj, name, value);
+  if (typedKey(key) || anyTyped) noteKeyType(obj, name, key);
+}
+
+/** Copies `from`'s typed keys onto `to` (a copy of it), for the properties `to` has. */
+export function copyKeyTypes<T extends object>(from: object, to: T): T {
+  const t = keyTypesOf(from);
+  if (t) for (const [name, key] of t) if (Object.prototype.hasOwnProperty.call(to, name)) noteKeyType(to, name, key);
+  return to;
+}
+
+/** The Python key behind property `name` of a mapping. */
+export function pyKeyOf(obj: object, name: string): unknown {
+  const t = keyTypesOf(obj);
+  if (t === undefined) return name;
+  const k = t.get(name);
+  return k !== undefined || t.has(name) ? k : name;
+}
+
+/** A mapping's keys as Python has them (ints, bools, None where written so). */
+export function pyKeysOf(obj: Mapping): unknown[] {
+  const names = keysOf(obj);
+  const t = keyTypesOf(obj);
+  return t === undefined ? names : names.map((n) => (t.has(n) ? t.get(n) : n));
+}
+
+/** The property of `obj` that holds Python key `key`, or undefined when there is none (`d[80]` on a string key '80'). */
+export function propertyOf(obj: Mapping, key: unknown): string | undefined {
+  const t = keyTypesOf(obj);
+  if (typeof key === 'string') return t === undefined || !t.has(key) ? key : undefined;
+  if (key instanceof UnsafeText) return propertyOf(obj, key.text);
+  if (!typedKey(key) || t === undefined) return undefined;
+  const name = keyName(key);
+  if (t.has(name) && equals(t.get(name), key)) return name;
+  // 1 == 1.0 == True as keys in Python: a rarer spelling of the same key.
+  for (const [n, k] of t) if (k !== null && key !== null && equals(k, key)) return n;
+  return undefined;
 }
 
 export function isMapping(v: unknown): v is Mapping {
@@ -161,7 +244,8 @@ export function getMember(obj: unknown, key: unknown): unknown {
     return i >= 0 && i < seq.length && seq[i] !== undefined ? seq[i] : UNDEFINED;
   }
   if (!isMapping(obj)) return UNDEFINED;
-  const k = typeof key === 'number' || typeof key === 'boolean' || key instanceof PyFloat ? String(key) : key;
+  // A variable name (a letter or `_` first) is never a typed key's property: no side-table look-up.
+  const k = typeof key === 'string' && (!anyTyped || key.charCodeAt(0) > 57) && key !== 'true' && key !== 'false' && key !== 'null' ? key : propertyOf(obj, key);
   if (typeof k !== 'string' || !hasKey(obj, k)) return UNDEFINED;
   const v = obj[k];
   return v === undefined || typeof v === 'function' ? UNDEFINED : v;
@@ -211,7 +295,7 @@ export function toPlain(v: unknown, depth = 0): unknown {
       const x = v[k];
       if (x !== undefined && typeof x !== 'function') out[k] = toPlain(x, depth + 1);
     }
-    return out;
+    return copyKeyTypes(v, out);
   }
   return v;
 }
@@ -246,11 +330,13 @@ export function pyRepr(v: unknown, depth = 0): string {
     const items = v.map((x) => pyRepr(x, depth + 1)).join(', ');
     return !TUPLES.has(v) ? `[${items}]` : v.length === 1 ? `(${items},)` : `(${items})`;
   }
-  if (isMapping(v))
+  if (isMapping(v)) {
+    const t = keyTypesOf(v);
     return `{${keysOf(v)
       .filter((k) => v[k] !== undefined && typeof v[k] !== 'function')
-      .map((k) => `${pyReprString(k)}: ${pyRepr(v[k], depth + 1)}`)
+      .map((k) => `${t?.has(k) ? pyStr(t.get(k)) : pyReprString(k)}: ${pyRepr(v[k], depth + 1)}`)
       .join(', ')}}`;
+  }
   return pyStr(v);
 }
 
@@ -278,7 +364,7 @@ export function toText(v: unknown): string {
 export function iterate(v: unknown, what: string): unknown[] {
   if (Array.isArray(v)) return v;
   if (typeof v === 'string') return [...v];
-  if (isMapping(v)) return keysOf(v);
+  if (isMapping(v)) return pyKeysOf(v);
   throw new ExprValueError(`${what}: '${typeName(v)}' object is not iterable`);
 }
 
@@ -295,7 +381,10 @@ export function equals(a: unknown, b: unknown): boolean {
   if (isMapping(a) && isMapping(b)) {
     const ka = keysOf(a);
     const kb = keysOf(b);
-    return ka.length === kb.length && ka.every((k) => hasKey(b, k) && equals(a[k], b[k]));
+    if (ka.length !== kb.length) return false;
+    const [ta, tb] = [keyTypesOf(a), keyTypesOf(b)];
+    if ((ta || tb) && !ka.every((k) => equals(ta?.has(k) ? ta.get(k) : k, tb?.has(k) ? tb.get(k) : k) && (ta?.has(k) ?? false) === (tb?.has(k) ?? false))) return false;
+    return ka.every((k) => hasKey(b, k) && equals(a[k], b[k]));
   }
   return a === b;
 }
@@ -320,6 +409,10 @@ export function contains(container: unknown, item: unknown): boolean {
     return container.includes(item);
   }
   if (Array.isArray(container)) return container.some((x) => equals(x, item));
-  if (isMapping(container)) return (typeof item === 'string' || isNumber(item)) && hasKey(container, String(item));
+  if (isMapping(container)) {
+    if (typeof item !== 'string' && !typedKey(item) && !(item instanceof UnsafeText)) return false;
+    const name = propertyOf(container, item);
+    return name !== undefined && hasKey(container, name);
+  }
   throw new ExprValueError(`argument of type '${typeName(container)}' is not iterable`);
 }
