@@ -26,7 +26,26 @@ import { bind, type FilterDef, type InputInfo, type TestDef } from './signature.
 import { hasTemplate, renderLazy } from './template-string.js';
 import { isUnsafe, markUnsafe, noteUnsafeRead, trackUnsafeContainer, unsafeReadCount, unwrapUnsafe, UnsafeText } from './unsafe.js';
 import { LOOKUP_SCOPE, LookupNotYet, lookupPlugin, lookupValue } from './lookups.js';
-import { compare, contains, equals, factKeyOf, getMember, INJECTS_AS_VARS, isFloat, isOpaque, pyFloat, PyFloat, pyStr, setKey, truthy, tuple, typeName, UNDEFINED, type Mapping } from './values.js';
+import {
+  compare,
+  contains,
+  equals,
+  factKeyOf,
+  getMember,
+  INJECTS_AS_VARS,
+  isFloat,
+  isOpaque,
+  markMade,
+  pyFloat,
+  PyFloat,
+  pyStr,
+  setKey,
+  truthy,
+  tuple,
+  typeName,
+  UNDEFINED,
+  type Mapping,
+} from './values.js';
 import { percentFormat } from './filters-printf.js';
 
 export interface EvalContext {
@@ -178,7 +197,7 @@ function arithmetic(op: string, a: unknown, b: unknown, ctx: EvalContext, at: nu
   }
   if (op === '+') {
     if (typeof a === 'string' && typeof b === 'string') return a + b;
-    if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+    if (Array.isArray(a) && Array.isArray(b)) return markMade([...a, ...b]);
   }
   if (op === '*') {
     const [seq, n] = num(b) ? [a, b] : [b, a];
@@ -365,7 +384,7 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext, reads: Read
           return v;
         });
         noteItemsRead(out, read);
-        return node.tuple ? tuple(out) : out;
+        return node.tuple ? tuple(out) : markMade(out);
       });
     case 'dict':
       return trackUnsafeContainer(() => {
@@ -375,7 +394,7 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext, reads: Read
           if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') fail(ctx, k.start, `a dict key must be a string or a number, got '${typeName(key)}'`);
           setKey(out, String(key), evaluate(v, scope, ctx, reads));
         }
-        return out;
+        return markMade(out);
       });
     case 'unary': {
       const v = evaluate(node.operand, scope, ctx, reads);
@@ -433,8 +452,10 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext, reads: Read
     }
     case 'global': {
       const args = node.args.map((n) => evaluate(n, scope, ctx, reads));
+      const kwargs: Mapping = {};
+      for (const [k, v] of node.kwargs) kwargs[k] = evaluate(v, scope, ctx, reads);
       try {
-        return GLOBALS[node.name](args);
+        return GLOBALS[node.name](args, kwargs);
       } catch (e) {
         if (e instanceof ExprValueError) fail(ctx, node.nameStart, e.message);
         throw e;

@@ -6,7 +6,7 @@ import { TESTS } from './tests.js';
 import { canonicalName } from './fqcn.js';
 import { noteUnsafeRead, UnsafeText } from './unsafe.js';
 import { fixed } from './filters-printf.js';
-import { compare, equals, getMember, isFloat, isMapping, pyFloat, PyFloat, iterate, keysOf, pyStr, setKey, toPlain, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
+import { compare, equals, markMade, getMember, isFloat, isMapping, pyFloat, PyFloat, iterate, keysOf, pyStr, setKey, toPlain, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
 
 /**
  * `a.b.0` on a value, the way map/selectattr/sort take `attribute`. A boxed host string
@@ -196,7 +196,7 @@ export const DATA_FILTERS: Record<string, FilterDef> = {
         .join(sep);
     },
   },
-  list: { fn: (v) => [...iterate(v, 'list')] },
+  list: { fn: (v) => markMade([...iterate(v, 'list')]) },
   reverse: { fn: (v) => (typeof v === 'string' ? [...v].reverse().join('') : [...iterate(v, 'reverse')].reverse()) },
   sort: {
     params: ['reverse', 'case_sensitive', 'attribute'],
