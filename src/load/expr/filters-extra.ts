@@ -215,6 +215,7 @@ function wrapLine(text: string, width: number, breakLong: boolean, breakOnHyphen
 }
 
 /** Python's str.splitlines. */
+// eslint-disable-next-line no-control-regex -- Python counts \v, \f and the file/group/record separators as line ends
 const splitlines = (s: string): string[] => (s === '' ? [] : s.replace(/(\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])$/u, '').split(/\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/u));
 
 /** Jinja's do_wordwrap: each line of the text wrapped on its own, joined with `wrapstring` (a newline). */
