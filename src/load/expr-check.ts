@@ -86,7 +86,7 @@ export function checkConditions(y: YamlFile, node: Node | null, out: NodemendErr
     result.push(offset ? v : src);
     locs?.push(pos);
     try {
-      compileExpression(src, pos);
+      compileExpression(src, pos, offset > 0);
     } catch (e) {
       record(e, posOf(y, item), out);
     }

@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
 import {
+  parseAllDocuments,
   parseDocument,
   visit,
   LineCounter,
@@ -74,12 +75,70 @@ function floatKept(t: Tags[number]): Tags[number] {
   const tag = t as ScalarTag;
   return {
     ...tag,
+    // The library's 1.1 floats take `e1` and `.` (NaN): a digit must come first, as in every YAML reading.
+    test: tag.format === 'EXP' ? /^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$/ : tag.format ? tag.test : /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/,
     resolve: (value, onError, options) => {
       const r = tag.resolve(value, onError, options) as unknown;
       const n = isScalar(r) ? r.value : r;
       return typeof n === 'number' ? pyFloat(n) : r;
     },
   } satisfies ScalarTag;
+}
+
+/**
+ * PyYAML's float resolver (SafeLoader, YAML 1.1): a dot is required and an exponent has its sign, so
+ * `1e3` and `1.5e3` are strings there; `1.5e+3`, `1.` and `.5` are floats; `1:30.5` is base 60.
+ */
+const PYYAML_FLOAT = /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*)$/;
+const pyyamlFloat: ScalarTag = {
+  tag: 'tag:yaml.org,2002:float',
+  default: true,
+  test: PYYAML_FLOAT,
+  resolve: (s: string) => {
+    const t = s.replace(/_/g, '');
+    const sign = t.startsWith('-') ? -1 : 1;
+    const n = t.includes(':')
+      ? t
+          .replace(/^[-+]/, '')
+          .split(':')
+          .reduce((acc, part) => acc * 60 + Number(part), 0) * sign
+      : Number(t);
+    return pyFloat(n);
+  },
+};
+/** PyYAML's decimal int: no leading zero (`08` is a string; `0755` octal, from the library's 1.1 tags). */
+const pyyamlDecimal: ScalarTag = {
+  tag: 'tag:yaml.org,2002:int',
+  default: true,
+  test: /^[-+]?(?:0|[1-9][0-9_]*)$/,
+  resolve: (s: string) => Number(s.replace(/_/g, '')),
+};
+
+/**
+ * How the from_yaml / from_yaml_all filters read text: YAML 1.1 as 2.14's yaml_load (PyYAML's
+ * SafeLoader) does, unlike playbooks (above): `yes`/`on` booleans, `0755` octal, `1:30` base 60,
+ * `1.0` a float, `1e3` a string. Timestamps stay strings (2.14: datetime values).
+ */
+const PYYAML_OPTIONS = {
+  version: '1.1',
+  prettyErrors: false,
+  customTags: (tags: Tags) => [
+    ...tags.filter((t) => typeof t === 'string' || !/:(bool|float|timestamp) |:int $/.test(`${t.tag} ${t.format ?? ''}`)),
+    ...tags.filter((t) => typeof t !== 'string' && t.tag === 'tag:yaml.org,2002:float' && t.test?.test('.nan')),
+    pyyamlBool,
+    pyyamlFloat,
+    pyyamlDecimal,
+  ],
+} satisfies DocumentOptions & SchemaOptions & ParseOptions;
+
+/** from_yaml (one document) / from_yaml_all (a list of every document) over PyYAML's YAML 1.1. */
+export function parsePyYaml(text: string, all: boolean): unknown {
+  const docs = withPlainEnv(() => parseAllDocuments(text, PYYAML_OPTIONS));
+  if (!Array.isArray(docs)) return all ? [] : null;
+  for (const d of docs) if (d.errors.length) throw d.errors[0];
+  if (all) return docs.map((d) => d.toJS({ maxAliasCount: -1 }) as unknown);
+  if (docs.length > 1) throw new Error('expected a single document in the stream, but found another document');
+  return docs.length ? (docs[0].toJS({ maxAliasCount: -1 }) as unknown) : null;
 }
 
 /** The path shown in messages. */

@@ -5,7 +5,7 @@
  * /tmp/nmdiff-h23a-*): every filter rendered with representative arguments into a file by
  * `copy: content:` and by a `.j2` template (byte for byte), and the values that are not strings
  * registered by `debug: var:` (value for value), with the changed flags of check, run and rerun.
- * A printed tuple (dictsort, zip, splitext) prints as 2.14 prints it (the `tuples` file); the
+ * A printed tuple (dictsort, zip, splitext, regex_findall with several groups) prints as 2.14 prints it (the `tuples` file); the
  * `range` file asserts the documented difference (2.14's range() is a range object, printed as one
  * inside a list; nodemend's is a list).
  */
@@ -81,7 +81,7 @@ ${LINES.replace(/^/gm, '          ').trimEnd()}
     - name: tuples
       copy:
         dest: "{{ dir }}/tuples"
-        content: "{{ d | dictsort }} {{ [1] | zip(['a']) }} {{ 'a.b' | splitext }}"
+        content: "{{ d | dictsort }} {{ [1] | zip(['a']) }} {{ 'a.b' | splitext }} {{ 'k=v k2=v2' | regex_findall('([a-z0-9]+)=([a-z0-9]+)') }}"
     - name: nested range
       copy:
         dest: "{{ dir }}/range"
@@ -107,6 +107,18 @@ const values = d.case('ported filters give the same values (debug var)', {
   `,
 });
 
+const yamlValues = d.case('from_yaml and from_yaml_all read YAML 1.1 as PyYAML', {
+  vars: { y: 'a: [1, yes, 1.0, ~, 0755, 08, 1e3, 1.5e+3, 1:30, .5, y, e1, on, 1.5e3, 0x1f, 1_000]', ys: '---\na: 1\n---\n- b\n' },
+  tasks: `
+    - name: from_yaml
+      set_fact:
+        fy: "{{ y | from_yaml }}"
+        fy_types: "{{ (y | from_yaml).a | reject('string') | map('type_debug') | list }}"
+        fy_all: "{{ ys | from_yaml_all | list }}"
+      register: fyr
+  `,
+});
+
 beforeAll(() => d.run(), 900_000);
 
 describe.each(['check', 'run', 'rerun'] as const)('%s', (mode) => {
@@ -128,7 +140,7 @@ describe.each(['check', 'run', 'rerun'] as const)('%s', (mode) => {
     if (mode === 'check') return;
     const a = (files.ansible[mode].files.tuples as { content: string }).content;
     const n = (files.nodemend[mode].files.tuples as { content: string }).content;
-    expect(a).toBe("[('A', 1), ('b', 2), ('c', 3)] [(1, 'a')] ('a', '.b')");
+    expect(a).toBe("[('A', 1), ('b', 2), ('c', 3)] [(1, 'a')] ('a', '.b') [('k', 'v'), ('k2', 'v2')]");
     expect(n).toBe(a);
   });
 
@@ -136,6 +148,14 @@ describe.each(['check', 'run', 'rerun'] as const)('%s', (mode) => {
     if (mode === 'check') return;
     expect((files.ansible[mode].files.range as { content: string }).content).toBe('[range(0, 2)] [[0, 1]]');
     expect((files.nodemend[mode].files.range as { content: string }).content).toBe('[[0, 1]] [[0, 1]]');
+  });
+
+  it('from_yaml / from_yaml_all: the same values and types', () => {
+    const [n, a] = [yamlValues.nodemend[mode].registered.fyr, yamlValues.ansible[mode].registered.fyr];
+    expect(n, yamlValues.nodemend[mode].output).toEqual(a);
+    expect(a.ansible_facts.fy.a).toEqual([1, true, 1, null, 493, '08', '1e3', 1500, 90, 0.5, 'y', 'e1', true, '1.5e3', 31, 1000]);
+    expect(a.ansible_facts.fy_types).toEqual(['int', 'bool', 'float', 'NoneType', 'int', 'float', 'int', 'float', 'bool', 'int', 'int']);
+    expect(a.ansible_facts.fy_all).toEqual([{ a: 1 }, ['b']]);
   });
 
   it('registered values are the same', () => {

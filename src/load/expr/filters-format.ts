@@ -2,9 +2,10 @@
 import { createHash, getHashes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { parse as parseYaml } from 'yaml';
 import { quote } from '../../transport/quote.js';
+import { parsePyYaml } from '../yaml-source.js';
 import { ExprValueError } from './errors.js';
+import { UnsafeText } from './unsafe.js';
 import { int, str } from './filters-text.js';
 import { pyYamlDump, type DumpOptions } from './pyyaml-emit.js';
 import type { FilterDef } from './signature.js';
@@ -29,9 +30,10 @@ function codec(enc: unknown, what: string): BufferEncoding {
   return e;
 }
 
-function parsing(what: string, parse: (s: string) => unknown): FilterDef {
+function parsing(what: string, parse: (s: string) => unknown, onlyText = false): FilterDef {
   return {
     fn: (v) => {
+      if (onlyText && typeof v !== 'string' && !(v instanceof UnsafeText)) return v;
       try {
         return parse(str(v, what));
       } catch (e) {
@@ -139,7 +141,9 @@ export const FORMAT_FILTERS: Record<string, FilterDef> = {
   from_json: parsing('from_json', JSON.parse),
   to_yaml: yaml(false),
   to_nice_yaml: yaml(true),
-  from_yaml: parsing('from_yaml', (s) => parseYaml(s)),
+  // 2.14's yaml_load (PyYAML, YAML 1.1); a value that is not text is returned as it is.
+  from_yaml: parsing('from_yaml', (s) => parsePyYaml(s, false), true),
+  from_yaml_all: parsing('from_yaml_all', (s) => parsePyYaml(s, true), true),
   // to_bytes(string, encoding): a value that is not a string is its str() ('None' for none).
   b64encode: {
     params: ['encoding'],

@@ -2,7 +2,7 @@
 import { ExprValueError } from './errors.js';
 import { expand, pyRegex, withFlags } from './regex.js';
 import type { Args, FilterDef } from './signature.js';
-import { numStr, pyFloat, PyFloat, pyStr, toText, truthy, typeName } from './values.js';
+import { numStr, pyFloat, PyFloat, pyStr, toText, truthy, tuple, typeName } from './values.js';
 
 export function str(v: unknown, what: string): string {
   if (typeof v === 'string') return v;
@@ -142,7 +142,8 @@ function regexReplace(v: unknown, a: Args): string {
 /** Python re.findall: whole matches, or the one group, or a list of groups per match. */
 function regexFindall(v: unknown, a: Args): unknown[] {
   const ms = [...str(v, 'regex_findall').matchAll(withFlags(pyRegex(a.pattern, a), 'g'))];
-  return ms.map((m) => (m.length === 1 ? m[0] : m.length === 2 ? (m[1] ?? '') : m.slice(1).map((g) => g ?? '')));
+  // Python's re.findall: several groups give a tuple per match.
+  return ms.map((m) => (m.length === 1 ? m[0] : m.length === 2 ? (m[1] ?? '') : tuple(m.slice(1).map((g) => g ?? ''))));
 }
 
 const RE_OPTS = ['ignorecase', 'multiline'];

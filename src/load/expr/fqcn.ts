@@ -26,6 +26,7 @@ const ANSIBLE_FILTERS = new Set([
   'flatten',
   'from_json',
   'from_yaml',
+  'from_yaml_all',
   'hash',
   'human_readable',
   'human_to_bytes',

@@ -43,28 +43,31 @@ function syntaxError(e: unknown, src: string, pos?: SourcePos): never {
 }
 
 const expressions = new Map<string, Node | ExprSyntaxError>();
+const rawExpressions = new Map<string, Node | ExprSyntaxError>();
 
-function parsedExpression(src: string): Node {
-  let ast = expressions.get(src);
+/** `raw`: the expression is the inside of a playbook value's `{{ }}`, whose string literals keep their backslashes (lexer.ts). */
+function parsedExpression(src: string, raw = false): Node {
+  const expressions_ = raw ? rawExpressions : expressions;
+  let ast = expressions_.get(src);
   if (!ast) {
     try {
-      ast = new Parser(tokenize(src)).parseAll();
+      ast = new Parser(tokenize(src, 0, false, raw)).parseAll();
     } catch (e) {
       if (!(e instanceof ExprSyntaxError)) throw e;
       ast = e;
     }
-    if (expressions.size > 10_000) expressions.clear();
-    expressions.set(src, ast);
+    if (expressions_.size > 10_000) expressions_.clear();
+    expressions_.set(src, ast);
   }
   if (ast instanceof ExprSyntaxError) throw ast;
   return ast;
 }
 
 /** A raw expression such as `result.rc != 0 and 'x' in result.stdout`. */
-export function compileExpression(src: string, pos?: SourcePos): CompiledExpr {
+export function compileExpression(src: string, pos?: SourcePos, raw = false): CompiledExpr {
   let ast: Node;
   try {
-    ast = parsedExpression(src);
+    ast = parsedExpression(src, raw);
   } catch (e) {
     syntaxError(e, src, pos);
   }
@@ -131,7 +134,7 @@ export function evaluateTemplatedExpression(cond: string, scope: Record<string, 
   const m = WRAPPED.exec(cond);
   // One "{{ expr }}" gives expr's value; a string value is then evaluated as the expression, as
   // Ansible's templar does with the rendered text (`when: "{{ check }}"` with check: "a == b").
-  const rendered = trackUnsafe(() => (m && !m[1].includes('{{') ? compileExpression(m[1].trim(), lineOnly(pos)).evaluate(scope) : compileTemplate(cond, lineOnly(pos)).render(scope)));
+  const rendered = trackUnsafe(() => (m && !m[1].includes('{{') ? compileExpression(m[1].trim(), lineOnly(pos), true).evaluate(scope) : compileTemplate(cond, lineOnly(pos)).render(scope)));
   if (rendered instanceof UnsafeText) {
     // What a host printed is data: it never becomes part of an expression.
     throw new NodemendError(

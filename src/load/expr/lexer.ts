@@ -26,13 +26,18 @@ const OPERATORS = ['**', '//', '==', '!=', '<=', '>=', '+', '-', '*', '/', '%', 
 const OPENERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 
 /**
- * Python string escapes, minus octal: "\1" stays a backslash and a 1, so
- * regex_replace('(\d+)', '\1') works whichever way the user escaped it.
- * Any escape not listed keeps its backslash ("\d" stays "\d"), as in Python.
+ * Jinja's string unescaping (Python's unicode-escape): these, octal `\ooo`, `\xHH`, `\uHHHH` and
+ * `\UHHHHHHHH`. Any escape not listed keeps its backslash ("\d" stays "\d"), as in Python.
+ * Playbook values' `{{ }}` read their literals raw instead (2.14's _escape_backslashes): there
+ * regex_replace('(\d+)', '\1') is a backreference; in a template file `'\1'` is chr(1), as in 2.14.
  */
-const ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', n: '\n', t: '\t', r: '\r', '\n': '' };
+const ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '\n': '' };
+const NUMERIC: Record<string, RegExp> = { x: /^[0-9a-fA-F]{2}/, u: /^[0-9a-fA-F]{4}/, U: /^[0-9a-fA-F]{8}/ };
 
-function readString(src: string, start: number): { value: string; end: number } {
+const RAW_QUOTE =
+  "a backslash cannot escape a quote in a string inside a playbook value's {{ }}: Ansible keeps those backslashes as written (its _escape_backslashes), so the string ends at the quote; use the other quote character";
+
+function readString(src: string, start: number, raw: boolean): { value: string; end: number } {
   const q = src[start];
   let out = '';
   let i = start + 1;
@@ -44,10 +49,22 @@ function readString(src: string, start: number): { value: string; end: number } 
       continue;
     }
     const n = src[i + 1];
-    const hex = n === 'x' ? /^[0-9a-fA-F]{2}/.exec(src.slice(i + 2)) : n === 'u' ? /^[0-9a-fA-F]{4}/.exec(src.slice(i + 2)) : null;
-    if (hex) {
-      out += String.fromCharCode(parseInt(hex[0], 16));
+    if (raw) {
+      // 2.14's _escape_backslashes doubled this backslash, so Jinja's unescaping gives it back as written;
+      // a backslash before the quote then ends the string (2.14's re-lexing fails there).
+      if (n === q) throw new ExprSyntaxError(RAW_QUOTE, i);
+      out += c + n;
+      i += 2;
+      continue;
+    }
+    const hex = NUMERIC[n]?.exec(src.slice(i + 2, i + 10));
+    const octal = n >= '0' && n <= '7' ? /^[0-7]{1,3}/.exec(src.slice(i + 1, i + 4)) : null;
+    if (hex && parseInt(hex[0], 16) <= 0x10ffff) {
+      out += String.fromCodePoint(parseInt(hex[0], 16));
       i += 2 + hex[0].length;
+    } else if (octal) {
+      out += String.fromCharCode(parseInt(octal[0], 8));
+      i += 1 + octal[0].length;
     } else if (n in ESCAPES) {
       out += ESCAPES[n];
       i += 2;
@@ -64,8 +81,10 @@ function readString(src: string, start: number): { value: string; end: number } 
  * Tokenize from `start`. In template mode, stop at the "}}" (or "-}}") that closes the
  * `{{`, found only outside brackets so `{{ {'a': {'b': 1}} }}` works (Jinja does the same);
  * `template = '%}'` stops at the "%}" ("-%}", "+%}") that closes a `{%` statement.
+ * `raw`: string literals keep their backslashes as written (the `{{ }}` of playbook values, 2.14's
+ * _escape_backslashes); otherwise Jinja's unescaping (template files, `{% %}`, bare conditions).
  */
-export function tokenize(src: string, start = 0, template: boolean | '}}' | '%}' = false): Token[] {
+export function tokenize(src: string, start = 0, template: boolean | '}}' | '%}' = false, raw = false): Token[] {
   const close = template === true ? '}}' : template || undefined;
   const tokens: Token[] = [];
   const open: { c: string; at: number }[] = [];
@@ -86,7 +105,7 @@ export function tokenize(src: string, start = 0, template: boolean | '}}' | '%}'
       }
     }
     if (c === '"' || c === "'") {
-      const s = readString(src, i);
+      const s = readString(src, i, raw);
       tokens.push({ type: 'str', value: s.value, start: i, end: s.end });
       i = s.end;
       continue;

@@ -129,7 +129,7 @@ function lex(src: string, opts: TemplateOptions): Piece[] {
     }
     const stripLeft = flag === '-';
     if (m[0] === '{{') {
-      const tokens = tokenize(src, at + (stripLeft ? 3 : 2), '}}');
+      const tokens = tokenize(src, at + (stripLeft ? 3 : 2), '}}', opts.rawStrings);
       const close = tokens[tokens.length - 1];
       if (close.type !== 'close') throw new ExprSyntaxError("expected '}}' to close '{{'", at);
       pieces.push({ kind: 'var', node: new Parser(tokens, 'close', '}}', true).parseAll(), start: at, stripLeft, stripRight: Boolean(close.strip) });

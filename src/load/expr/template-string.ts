@@ -37,10 +37,15 @@ export interface TemplateOptions {
   commentEnd?: string;
   /** Jinja's line_statement_prefix (a `#jinja2:` header sets it): a line starting with it is a statement. */
   lineStatementPrefix?: string;
+  /**
+   * Strings in playbooks: string literals inside `{{ }}` keep their backslashes as written (2.14's
+   * Templar doubles them before Jinja unescapes: `_escape_backslashes`); not in `{% %}`, not in files.
+   */
+  rawStrings?: boolean;
 }
 
 /** Ansible's templating of strings in playbooks and vars. */
-export const STRING_OPTIONS: TemplateOptions = { trimBlocks: true, lstripBlocks: false, comments: 'closed', native: true };
+export const STRING_OPTIONS: TemplateOptions = { trimBlocks: true, lstripBlocks: false, comments: 'closed', native: true, rawStrings: true };
 
 /** A template file (`.j2`) with the template module's trim_blocks / lstrip_blocks. */
 export const fileOptions = (o: {

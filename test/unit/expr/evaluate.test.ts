@@ -34,8 +34,9 @@ describe('literals', () => {
     ["'a\\nb'", 'a\nb'],
     ["'\\d+\\.\\d'", '\\d+\\.\\d'], // unknown escapes keep their backslash (regexes)
     ["'\\\\1'", '\\1'],
-    ["'\\1'", '\\1'], // no octal escapes: a backreference either way
-    ["'\\x41\\u00e9'", 'Aé'],
+    ["'\\1'", '\x01'], // octal, as Python's unicode-escape (a template file's rule; playbook values read literals raw)
+    ["'\\101\\0'", 'A\0'],
+    ["'\\x41\\u00e9\\U0001d11e\\a\\f\\v\\b'", 'Aé𝄞\x07\f\v\b'],
     ["'a' 'b' \"c\"", 'abc'], // adjacent strings join
     ['true', true],
     ['True', true],

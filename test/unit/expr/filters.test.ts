@@ -205,6 +205,14 @@ describe('filters', () => {
     ["{'networking': {'podSubnet': 'x'}, 'kubernetesVersion': 'v'} | to_nice_yaml", 'kubernetesVersion: v\nnetworking:\n    podSubnet: x\n'],
     ["{'b': 1, 'a': 2} | to_yaml", '{a: 2, b: 1}\n'],
     ["'a: [1, 2]' | from_yaml", { a: [1, 2] }],
+    // 2.14's yaml_load: PyYAML's YAML 1.1 (the playbooks' reading differs: README)
+    [
+      "'[yes, on, y, 0755, 08, 1e3, 1.5e3, 1.5e+3, 1:30, .5, e1, 1_000, 0b101, 2024-01-02]' | from_yaml",
+      [true, true, 'y', 493, '08', '1e3', '1.5e3', new PyFloat(1500), 90, 0.5, 'e1', 1000, 5, '2024-01-02'],
+    ],
+    ["'1.0' | from_yaml | type_debug", 'float'],
+    ["'---\\na: 1\\n---\\n- b\\n' | from_yaml_all", [{ a: 1 }, ['b']]],
+    ["{'a': 1} | from_yaml", { a: 1 }],
     ["'kubelet' | b64encode", 'a3ViZWxldA=='],
     ["'a3ViZWxldA==' | b64decode", 'kubelet'],
     ["'héllo' | b64encode | b64decode", 'héllo'],

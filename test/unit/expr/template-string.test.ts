@@ -188,3 +188,31 @@ describe('conditions with {{ }} inside, as Ansible evaluates them (templated fir
     expect(evaluateTemplatedExpression('{{ on }}', scope)).toBe(true);
   });
 });
+
+describe("backslashes in {{ }} string literals of playbook values: kept as written (2.14's _escape_backslashes)", () => {
+  test.each([
+    // The value as YAML leaves it; what it renders to.
+    [String.raw`{{ ['a', 'b'] | join('\n') }}`, String.raw`a\nb`],
+    [String.raw`{{ 'C:\\temp' }}`, String.raw`C:\\temp`],
+    [String.raw`{{ '\t' | length }}`, '2'],
+    [String.raw`{{ 'a1 b22' | regex_replace('\d+', 'N') }}`, 'aN bN'],
+    [String.raw`{{ 'a1 b22' | regex_replace('\\d+', 'N') }}`, 'a1 b22'], // a literal backslash, then d+
+    [String.raw`{{ 'a1' | regex_replace('(\d)', '<\1>') }}`, 'a<1>'],
+    [String.raw`{{ 'C:\Users\x' | regex_replace('\\', '/') }}`, 'C:/Users/x'],
+    [String.raw`{{ "x\\y" | length }}`, '4'],
+    // not in {% %}: plain Jinja unescaping there
+    [String.raw`{% set s = '\n' %}{{ s | length }} {{ '\n' | length }}`, '1 2'],
+    [String.raw`{% if '\t' == '	' %}tab{% endif %}`, 'tab'],
+  ])('%s', (src, want) => {
+    expect(render(src)).toEqual(want);
+  });
+
+  test('a backslash before the closing quote is refused (2.14 fails its template there)', () => {
+    expect(() => compileTemplate(String.raw`{{ 'it\'s' }}`)).toThrow(/cannot escape a quote.*use the other quote/);
+  });
+
+  test('a bare condition unescapes as Jinja does; a wrapped one reads its literals raw', () => {
+    expect(evaluateCondition(String.raw`'\n' | length == 1`, scope)).toBe(true);
+    expect(evaluateCondition(String.raw`{{ '\n' | length == 2 }}`, scope)).toBe(true);
+  });
+});

@@ -3,6 +3,7 @@ import { Alias, isCollection, isPair } from 'yaml';
 import { parseYaml, plain, entries, nodeAt, posOf } from '../../../src/load/yaml-source.js';
 import { closest, didYouMean, levenshtein } from '../../../src/load/suggest.js';
 import type { NodemendError } from '../../../src/load/errors.js';
+import { PyFloat } from '../../../src/load/expr/values.js';
 
 function parse(text: string) {
   const errors: NodemendError[] = [];
@@ -29,6 +30,10 @@ describe('YAML as Ansible reads it (1.1 booleans and merge keys, 1.2 numbers)', 
     ['v1.14.1', 'v1.14.1'],
     ['"yes"', 'yes'],
     ['~', null],
+    ['e1', 'e1'], // a float needs a digit first (the library's 1.1 float read NaN)
+    ['.', '.'],
+    ['-.5e3', new PyFloat(-500)],
+    ['1.', new PyFloat(1)],
   ])('%s → %j', (src, value) => {
     const { y, errors } = parse(`v: ${src}\n`);
     expect(errors).toEqual([]);
