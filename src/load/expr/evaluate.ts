@@ -41,6 +41,7 @@ import {
   INJECTS_AS_VARS,
   isFloat,
   isOpaque,
+  markMade,
   pyFloat,
   PyFloat,
   pyStr,
@@ -202,7 +203,7 @@ function arithmetic(op: string, a: unknown, b: unknown, ctx: EvalContext, at: nu
   }
   if (op === '+') {
     if (typeof a === 'string' && typeof b === 'string') return a + b;
-    if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+    if (Array.isArray(a) && Array.isArray(b)) return markMade([...a, ...b]);
   }
   if (op === '*') {
     const [seq, n] = num(b) ? [a, b] : [b, a];
@@ -389,7 +390,7 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext, reads: Read
           return v;
         });
         noteItemsRead(out, read);
-        return node.tuple ? tuple(out) : out;
+        return node.tuple ? tuple(out) : markMade(out);
       });
     case 'dict':
       return trackUnsafeContainer(() => {
@@ -409,7 +410,7 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext, reads: Read
             fail(ctx, k.start, `this dict has both the key ${pyRepr(key)} and ${pyRepr(pyKeyOf(out, keyName(key)))}: 2.14 keeps two keys, nodemend one (keys of one mapping must differ as text)`);
           setPyKey(out, key, value);
         }
-        return out;
+        return markMade(out);
       });
     case 'unary': {
       const v = evaluate(node.operand, scope, ctx, reads);
@@ -467,8 +468,10 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext, reads: Read
     }
     case 'global': {
       const args = node.args.map((n) => evaluate(n, scope, ctx, reads));
+      const kwargs: Mapping = {};
+      for (const [k, v] of node.kwargs) kwargs[k] = evaluate(v, scope, ctx, reads);
       try {
-        return GLOBALS[node.name](args);
+        return GLOBALS[node.name](args, kwargs);
       } catch (e) {
         if (e instanceof ExprValueError) fail(ctx, node.nameStart, e.message);
         throw e;

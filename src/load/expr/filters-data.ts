@@ -22,6 +22,7 @@ import {
   PyFloat,
   iterate,
   keysOf,
+  markMade,
   pyRepr,
   pyStr,
   setKey,
@@ -227,7 +228,7 @@ export const DATA_FILTERS: Record<string, FilterDef> = {
         .join(sep);
     },
   },
-  list: { fn: (v) => [...iterate(v, 'list')] },
+  list: { fn: (v) => markMade([...iterate(v, 'list')]) },
   reverse: { fn: (v) => (typeof v === 'string' ? [...v].reverse().join('') : [...iterate(v, 'reverse')].reverse()) },
   sort: {
     params: ['reverse', 'case_sensitive', 'attribute'],

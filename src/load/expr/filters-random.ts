@@ -108,6 +108,13 @@ function seeded(seed: unknown): MersenneTwister {
   return new MersenneTwister(key.length ? key : [0]);
 }
 
+/** randbelow(n) of Python's Random(seed), or of the system's CSPRNG without a seed (shuffle). */
+export function pythonRandom(seed: unknown): (n: number) => number {
+  if (seed === undefined) return (n) => randomInt(n);
+  const mt = seeded(seed);
+  return (n) => Number(mt.below(BigInt(n)));
+}
+
 const integer = (v: unknown, what: string): number => {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
   if (typeof v === 'boolean') return Number(v);

@@ -182,7 +182,7 @@ interface Tm {
   epoch: number;
 }
 
-function tmOf(epoch: number, utc: boolean): Tm {
+export function tmOf(epoch: number, utc: boolean): Tm {
   const d = new Date(epoch * 1000);
   const get = utc
     ? { y: d.getUTCFullYear(), mo: d.getUTCMonth(), da: d.getUTCDate(), h: d.getUTCHours(), mi: d.getUTCMinutes(), s: d.getUTCSeconds(), w: d.getUTCDay() }

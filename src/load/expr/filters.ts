@@ -6,6 +6,7 @@ import { PRINTF_FILTERS } from './filters-printf.js';
 import { RANDOM_FILTERS } from './filters-random.js';
 import { SYSTEM_FILTERS } from './filters-system.js';
 import { TEXT_FILTERS } from './filters-text.js';
+import { EXTRA_FILTERS } from './filters-extra.js';
 import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { bind, type FilterDef, type InputInfo } from './signature.js';
 import { itemRead } from './str-class.js';
@@ -44,4 +45,14 @@ const map: FilterDef = {
   },
 };
 
-export const FILTERS: Record<string, FilterDef> = { ...TEXT_FILTERS, ...DATA_FILTERS, ...FORMAT_FILTERS, ...PRINTF_FILTERS, ...RANDOM_FILTERS, ...JINJA_FILTERS, ...SYSTEM_FILTERS, map };
+export const FILTERS: Record<string, FilterDef> = {
+  ...TEXT_FILTERS,
+  ...DATA_FILTERS,
+  ...FORMAT_FILTERS,
+  ...PRINTF_FILTERS,
+  ...RANDOM_FILTERS,
+  ...JINJA_FILTERS,
+  ...SYSTEM_FILTERS,
+  ...EXTRA_FILTERS,
+  map,
+};

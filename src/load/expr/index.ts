@@ -16,7 +16,7 @@ import { tokenize } from './lexer.js';
 import { Parser } from './parser.js';
 import { fileOptions, hasTemplate, parsedTemplate, parseTemplate, positioner, renderParsed } from './template-string.js';
 import { noteUnsafeRead, trackUnsafe, UnsafeText } from './unsafe.js';
-import { copyKeyTypes, isMapping, keysOf, setKey, truthy } from './values.js';
+import { copyKeyTypes, inRender, isMapping, keysOf, setKey, truthy } from './values.js';
 import { namesInExpression, namesInTemplate, type NamesRead } from './free-names.js';
 import { parseJinjaHeader } from './jinja-header.js';
 import { FileTemplateLoader, lineCol } from './template-loader.js';
@@ -72,7 +72,7 @@ export function compileExpression(src: string, pos?: SourcePos, raw = false): Co
     syntaxError(e, src, pos);
   }
   const ctx = { source: src, posAt: positioner(src, pos) };
-  return { source: src, evaluate: (scope) => evaluate(ast, scope, ctx) };
+  return { source: src, evaluate: (scope) => inRender(() => evaluate(ast, scope, ctx)) };
 }
 
 /**

@@ -10,7 +10,8 @@ import { ExprValueError } from './errors.js';
 import { replace, split, str, trim, int } from './filters-text.js';
 import type { Args, FilterDef, InputInfo } from './signature.js';
 import { pyFormat } from './str-format.js';
-import { equals, getMember, isMapping, keysOf, pyKeyOf, pyKeysOf, tuple, typeName, UNDEFINED, type Mapping } from './values.js';
+import { equals, getMember, isMade, isMapping, iterate, keysOf, pyKeyOf, pyKeysOf, pyRepr, setKey, tuple, typeName, UNDEFINED, type Mapping } from './values.js';
+import { pyDict } from './globals.js';
 
 type Receiver = 'str' | 'dict' | 'list';
 type Impl = (v: never, a: Args, rest: unknown[], input: InputInfo) => unknown;
@@ -167,6 +168,66 @@ const DEFS: Record<string, Method> = {
     },
   ),
 };
+
+/**
+ * A list's or dict's method that changes it in place (`{% set _ = l.append(x) %}`): only on a container
+ * the template made (values.ts isMade); a variable's value would change for other hosts and later tasks.
+ */
+function changing<T>(name: string, fn: (v: T, a: Args, rest: unknown[]) => void): Impl {
+  return ((v: T, a: Args, rest: unknown[]) => {
+    if (!isMade(v)) {
+      throw new ExprValueError(
+        `${name}() would change a ${typeName(v)} this template did not make: in nodemend a variable's value is shared with other hosts and later tasks (in Ansible the change lasts one task); change a copy ({% set l = var | list %}, {% set d = dict(var) %})`,
+      );
+    }
+    fn(v, a, rest);
+    return null;
+  }) as Impl;
+}
+
+/** Python's list index for insert(): negative from the end, clamped to the list. */
+const clampIndex = (i: number, n: number): number => (i < 0 ? Math.max(0, n + i) : Math.min(i, n));
+
+Object.assign(DEFS, {
+  append: method({ params: ['object'], required: 1 }, { list: changing('append', (l: unknown[], a) => void l.push(a.object)) }),
+  extend: method({ params: ['iterable'], required: 1 }, { list: changing('extend', (l: unknown[], a) => void l.push(...iterate(a.iterable, 'extend'))) }),
+  insert: method({ params: ['index', 'object'], required: 2 }, { list: changing('insert', (l: unknown[], a) => void l.splice(clampIndex(int(a.index, 'insert index'), l.length), 0, a.object)) }),
+  update: method({ rest: true, anyKeyword: true }, { dict: changing('update', (d: Mapping, a, rest) => void Object.entries(pyDict(rest, a, 'update')).forEach(([k, v]) => setKey(d, k, v))) }),
+  pop: method(
+    { params: ['index', 'default'] },
+    {
+      list: (l: unknown[], a) => {
+        let out: unknown;
+        (
+          changing('pop', (l: unknown[]) => {
+            if (!l.length) throw new ExprValueError('pop from empty list');
+            const i = none(a.index) ? l.length - 1 : int(a.index, 'pop index');
+            const at = i < 0 ? l.length + i : i;
+            if (at < 0 || at >= l.length) throw new ExprValueError('pop index out of range');
+            out = l.splice(at, 1)[0];
+          }) as (l: unknown[], a: Args, r: unknown[]) => unknown
+        )(l, a, []);
+        return out;
+      },
+      dict: (d: Mapping, a) => {
+        let out: unknown;
+        (
+          changing('pop', (d: Mapping) => {
+            const v = getMember(d, a.index);
+            if (v === UNDEFINED) {
+              if (!('default' in a)) throw new ExprValueError(pyRepr(a.index));
+              out = a.default;
+              return;
+            }
+            out = v;
+            delete d[String(a.index)];
+          }) as (d: Mapping, a: Args, r: unknown[]) => unknown
+        )(d, a, []);
+        return out;
+      },
+    },
+  ),
+});
 
 /** By name, in an object without a prototype: `constructor`, `__proto__`, `toString` are not methods. */
 export const METHODS: Record<string, FilterDef> = Object.assign(

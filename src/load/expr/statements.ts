@@ -25,7 +25,7 @@ import { tokenize, type Token } from './lexer.js';
 import { Parser } from './parser.js';
 import type { TemplateOptions } from './template-string.js';
 import { isUnsafe, markUnsafe, trackUnsafe, UnsafeText } from './unsafe.js';
-import { iterate, setKey, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
+import { getMember, isNamespace, iterate, setKey, toText, truthy, typeName, UNDEFINED, type Mapping } from './values.js';
 
 export type Segment = { text: string } | { node: Node } | { stmt: Statement };
 
@@ -283,8 +283,13 @@ class TreeBuilder {
     }
     if (name === 'set') {
       p.nextToken();
-      const targets = [String(p.expectName('a variable name').value)];
-      while (p.acceptOp(',')) targets.push(String(p.expectName('a variable name').value));
+      // Jinja's `{% set ns.attr = v %}`: a namespace's attribute (one level).
+      const target = (): string => {
+        const name = String(p.expectName('a variable name').value);
+        return p.acceptOp('.') ? `${name}.${String(p.expectName('an attribute name').value)}` : name;
+      };
+      const targets = [target()];
+      while (p.acceptOp(',')) targets.push(target());
       if (p.acceptOp('=')) {
         const value = p.parseExpression();
         p.finish('an operator or');
@@ -572,8 +577,18 @@ function child(parent: Scope): Scope {
   return Object.create(parent) as Scope;
 }
 
+/** One target: a name, or a namespace's attribute (`ns.found`; Jinja refuses any other object's). */
+function assignOne(scope: Scope, target: string, value: unknown, ctx: EvalContext, at: number): void {
+  const dot = target.indexOf('.');
+  if (dot < 0) return setKey(scope, target, value);
+  const ns = getMember(scope, target.slice(0, dot));
+  if (!isNamespace(ns))
+    throw new NodemendError('expression', `cannot assign attribute on non-namespace object ('${target.slice(0, dot)}' is a '${typeName(ns === UNDEFINED ? null : ns)}')`, ctx.posAt(at));
+  setKey(ns as Mapping, target.slice(dot + 1), value);
+}
+
 function assign(scope: Scope, targets: string[], value: unknown, ctx: EvalContext, at: number): void {
-  if (targets.length === 1) return setKey(scope, targets[0], value);
+  if (targets.length === 1) return assignOne(scope, targets[0], value, ctx, at);
   const items = Array.isArray(value) ? value : undefined;
   if (!items || items.length !== targets.length) {
     const got = items ? `${items.length} values` : `'${typeName(value)}'`;
@@ -581,7 +596,7 @@ function assign(scope: Scope, targets: string[], value: unknown, ctx: EvalContex
   }
   // Items of host data stay host data.
   const unsafe = isUnsafe(value);
-  targets.forEach((t, i) => setKey(scope, t, unsafe ? markUnsafe(items[i]) : items[i]));
+  targets.forEach((t, i) => assignOne(scope, t, unsafe ? markUnsafe(items[i]) : items[i], ctx, at));
 }
 
 function renderInto(body: Body, scope: Scope, ctx: EvalContext, out: string[]): void {
@@ -612,7 +627,7 @@ function renderStatement(st: Statement, scope: Scope, ctx: EvalContext, out: str
     case 'setBlock': {
       const parts: string[] = [];
       renderInto(st.body, scope, ctx, parts);
-      return setKey(scope, st.target, parts.join(''));
+      return assignOne(scope, st.target, parts.join(''), ctx, st.start);
     }
     case 'macro':
       return setKey(scope, st.name, makeMacro(st.name, st, st.body, scope, ctx));

@@ -19,6 +19,7 @@ import { fromTemplateText, templateValue } from './ansible-types.js';
 import { UnsafeText } from './unsafe.js';
 import { givesNativeText } from './fqcn.js';
 import { givesNativeTemplateText } from './lookup-template.js';
+import { inRender } from './values.js';
 
 export type { Segment };
 
@@ -97,6 +98,10 @@ function withNewlines(out: string, want: number, newline: string): string {
 
 /** `reads`: the reading evaluation's record, when a variable's value is rendered as it is read (renderLazy). */
 export function renderParsed(t: ParsedTemplate, scope: Record<string, unknown>, ctx: EvalContext, reads?: Reads): unknown {
+  return inRender(() => renderParsedNow(t, scope, ctx, reads));
+}
+
+function renderParsedNow(t: ParsedTemplate, scope: Record<string, unknown>, ctx: EvalContext, reads?: Reads): unknown {
   let out: unknown;
   if (t.native) {
     const v = evaluate(t.native, scope, ctx, reads);

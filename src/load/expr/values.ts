@@ -262,6 +262,38 @@ export function tuple<T extends unknown[]>(items: T): T {
   return items;
 }
 
+/**
+ * Containers a template made (a list or dict literal, dict(), `| list`, `+`): their methods may change
+ * them (`{% set _ = l.append(x) %}`, methods.ts). Any other container is a variable's value, which in
+ * nodemend is shared with other hosts and later tasks (in Ansible a task's change dies with its worker).
+ */
+const MADE = new WeakMap<object, number>();
+let renderEpoch = 0;
+let renderDepth = 0;
+/** One top-level render (a template, an expression; the lazy renders inside it are part of it): what it made is its own. */
+export function inRender<T>(fn: () => T): T {
+  if (renderDepth++ === 0) renderEpoch++;
+  try {
+    return fn();
+  } finally {
+    renderDepth--;
+  }
+}
+export function markMade<T extends object>(v: T): T {
+  if (renderDepth) MADE.set(v, renderEpoch);
+  return v;
+}
+/** Made by the render running now: a list a template made and set_fact stored is a variable's value in a later task. */
+export const isMade = (v: unknown): boolean => typeof v === 'object' && v !== null && renderDepth > 0 && MADE.get(v) === renderEpoch;
+
+/** Jinja's namespace(): a mapping whose attributes `{% set ns.x = ... %}` assigns (also from inside a loop). */
+const NAMESPACES = new WeakSet<object>();
+export function markNamespace<T extends object>(v: T): T {
+  NAMESPACES.add(v);
+  return v;
+}
+export const isNamespace = (v: unknown): boolean => typeof v === 'object' && v !== null && NAMESPACES.has(v);
+
 /** Python type names, which Ansible users know from error messages. */
 export function typeName(v: unknown): string {
   if (v === null || v === undefined) return 'NoneType';
@@ -270,7 +302,7 @@ export function typeName(v: unknown): string {
   if (v instanceof PyFloat) return 'float';
   if (typeof v === 'string') return 'str';
   if (Array.isArray(v)) return TUPLES.has(v) ? 'tuple' : 'list';
-  if (isMapping(v)) return 'dict';
+  if (isMapping(v)) return NAMESPACES.has(v) ? 'Namespace' : 'dict';
   return typeof v;
 }
 
@@ -330,6 +362,7 @@ export function pyRepr(v: unknown, depth = 0): string {
     const items = v.map((x) => pyRepr(x, depth + 1)).join(', ');
     return !TUPLES.has(v) ? `[${items}]` : v.length === 1 ? `(${items},)` : `(${items})`;
   }
+  if (isMapping(v) && NAMESPACES.has(v)) return `<Namespace ${pyRepr({ ...v }, depth + 1)}>`;
   if (isMapping(v)) {
     const t = keyTypesOf(v);
     return `{${keysOf(v)
