@@ -4,7 +4,7 @@
  * Exit codes: 0 ok; 1 bad input or usage (no host contacted); 2 a host failed;
  * 4 a host was unreachable and none failed.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { runCommand, validateCommand } from './run-command.js';
 import { schemaCommand, modulesCommand } from './info-commands.js';
 import { fleetCommand } from '../fleet/cli.js';
@@ -13,6 +13,11 @@ import { planShowCommand } from './plan-command.js';
 import { vmCommand } from '../vm/cli.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
+/** One inventory file: a second -i would silently replace the first, where Ansible merges both (audit24 N31). */
+const oneInventory = (v: string, prev: string | undefined): string => {
+  if (prev !== undefined) throw new InvalidArgumentError(`nodemend reads one inventory file, given twice (${prev}, then ${v}): put their hosts and groups in one file`);
+  return v;
+};
 const program = new Command('nodemend')
   .description('Declarative hardening of Kubernetes nodes over SSH (Ansible-style playbooks)')
   .version('0.1.0')
@@ -22,7 +27,7 @@ const program = new Command('nodemend')
 const withLoadOptions = (cmd: Command): Command =>
   cmd
     .argument('<playbook>', 'playbook YAML file')
-    .option('-i, --inventory <file>', 'inventory YAML (default: .fleet/inventory.yaml, the local test fleet)')
+    .option('-i, --inventory <file>', 'inventory YAML, one (default: .fleet/inventory.yaml, the local test fleet)', oneInventory)
     .option('-l, --limit <pattern>', 'further limit hosts with a pattern (group, host*, a:b, a:!b, a:&b, @file)')
     .option('-t, --tags <tags>', 'only run tasks with these tags (comma separated)', collect, [])
     .option('--skip-tags <tags>', 'skip tasks with these tags (comma separated)', collect, [])

@@ -183,6 +183,21 @@ describe('nothing is contacted on bad input', () => {
     expect(listener.count()).toBe(0);
   });
 
+  it('-i given twice: exit 1 naming both files (Ansible merges them; nodemend used the last one alone), no connection made', async () => {
+    const dir = writeTree({ 'pb.yaml': '- hosts: all\n  tasks:\n    - command: "true"\n' });
+    const inv = (name: string): string => {
+      writeFileSync(join(dir, name), `all:\n  hosts:\n    ${name}: { host: 127.0.0.1, port: ${listener.port()}, connect_timeout: 2, password: x }\n`);
+      return join(dir, name);
+    };
+    const [a, b] = [inv('a.yaml'), inv('b.yaml')];
+    for (const cmd of ['validate', 'run']) {
+      const r = await runCli([cmd, join(dir, 'pb.yaml'), '-i', a, '-i', b], { cwd: dir });
+      expect(r.code, `${cmd}: ${r.stdout}${r.stderr}`).toBe(1);
+      expect(r.stderr).toContain(`nodemend reads one inventory file, given twice (${a}, then ${b})`);
+    }
+    expect(listener.count()).toBe(0);
+  });
+
   it('(control) the same inventory with good input is contacted: the counter counts', async () => {
     const dir = writeTree({
       'pb.yaml': '- hosts: all\n  tasks:\n    - command: "true"\n',
