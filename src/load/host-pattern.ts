@@ -117,7 +117,12 @@ function matchTerm(inv: Inventory, text: string, pos: SourcePos, warn: (msg: str
  * ignored with a warning (Ansible's behaviour); a malformed pattern, or an index past a group's end, throws.
  */
 export function matchPattern(inv: Inventory, pattern: string, pos: SourcePos, warn: (msg: string) => void): string[] {
-  const terms = parsePattern(pattern, pos);
+  return matchPatterns(inv, [pattern], pos, warn);
+}
+
+/** get_hosts of a list of patterns (lookup('inventory_hostnames', a, b)): each split into its terms, all evaluated together. */
+export function matchPatterns(inv: Inventory, patterns: string[], pos: SourcePos, warn: (msg: string) => void): string[] {
+  const terms = patterns.flatMap((p) => parsePattern(p, pos));
   const unions = terms.filter((t) => t.op === 'union');
   const ordered = [...(unions.length ? unions : [{ op: 'union', text: 'all' } as Term]), ...terms.filter((t) => t.op === 'intersect'), ...terms.filter((t) => t.op === 'exclude')];
   let hosts: string[] = [];

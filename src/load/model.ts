@@ -7,7 +7,25 @@ import type { NodemendError, SourcePos } from './errors.js';
 import type { EntryPoint } from './role-argspec.js';
 
 /** `loop:`, or the lookup named by a `with_<kind>:` keyword (run/loops.ts builds its items). */
-export const WITH_LOOKUPS = ['items', 'list', 'dict', 'together', 'sequence', 'nested', 'subelements', 'first_found', 'flattened', 'community.general.flattened', 'pipe', 'file', 'env'] as const;
+export const WITH_LOOKUPS = [
+  'items',
+  'list',
+  'dict',
+  'together',
+  'sequence',
+  'nested',
+  'subelements',
+  'first_found',
+  'flattened',
+  'community.general.flattened',
+  'pipe',
+  'file',
+  'env',
+  'fileglob',
+  'indexed_items',
+  'inventory_hostnames',
+  'lines',
+] as const;
 export type LoopKind = 'loop' | (typeof WITH_LOOKUPS)[number];
 
 export type Loc = Required<Pick<SourcePos, 'file'>> & SourcePos;

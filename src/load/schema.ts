@@ -149,6 +149,10 @@ export const loopShape = {
   with_pipe: d(z.union([z.array(z.unknown()), z.string()]), 'Commands run on the controller (a string is one): one item per output'),
   with_file: d(z.union([z.array(z.unknown()), z.string()]), "Controller files, searched as lookup('file') does (a string is one): one item per file, its text"),
   with_env: d(z.union([z.array(z.unknown()), z.string()]), "Controller environment variable names (a string is one): one item per name, its value or ''"),
+  with_fileglob: d(z.union([z.array(z.unknown()), z.string()]), "Controller file globs, searched as lookup('fileglob') does (a string is one): one item per file, its absolute path"),
+  with_indexed_items: d(z.union([z.array(z.unknown()), z.string()]), 'A list (flattened one level): items are (index, value)'),
+  with_inventory_hostnames: d(z.union([z.array(z.unknown()), z.string()]), 'Host patterns (a string is one): one item per inventory host matched'),
+  with_lines: d(z.union([z.array(z.unknown()), z.string()]), 'Commands run on the controller (a string is one): one item per output line'),
   loop_control: z
     .strictObject({
       loop_var: identifier,

@@ -334,8 +334,8 @@ export class TaskLoader {
     if (!loopEntry) return undefined;
     const kind = loopEntry.key.replace(/^with_/, '') as LoopKind;
     const loop = plain(y, loopEntry.value);
-    // with_sequence's "start=1 end=3", with_first_found's and with_file's file name, with_pipe's command and with_env's name are plain strings.
-    if (typeof loop === 'string' && !['sequence', 'first_found', 'items', 'pipe', 'file', 'env'].includes(kind) && !hasTemplate(loop)) {
+    // with_sequence's "start=1 end=3", with_first_found's and with_file's file name, with_pipe's command, with_env's name, with_fileglob's pattern... are plain strings.
+    if (typeof loop === 'string' && !['sequence', 'first_found', 'items', 'pipe', 'file', 'env', 'fileglob', 'indexed_items', 'inventory_hostnames', 'lines'].includes(kind) && !hasTemplate(loop)) {
       this.errors.push(new NodemendError('schema', `"${loopEntry.key}" must be a list or a "{{ expression }}" giving one, got string "${loop}"`, posOf(y, loopEntry.value)));
     }
     checkTemplatesDeep(y, loopEntry.value, this.errors);

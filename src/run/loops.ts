@@ -167,6 +167,25 @@ export function loopItems(kind: LoopKind, value: unknown, scope: Record<string, 
         if (e instanceof ExprValueError) throw new ModuleFailure(e.message);
         throw e;
       }
+    case 'indexed_items':
+      // indexed_items.py: the listified terms must be a list (a mapping is not), flattened one level.
+      if (isMap(value)) throw new ModuleFailure('with_indexed_items expects a list');
+      // A loop's items are lists: 2.14 prints `{{ item }}` as [0, 'a'] (lookup() keeps the tuples).
+      return lookupPlugin(kind)!
+        .run(asList(value), {}, scope)
+        .map((x) => [...(x as unknown[])]);
+    case 'fileglob':
+    case 'inventory_hostnames':
+    case 'lines':
+      // Controller paths, inventory names, a command's output lines: data, never rendered (as with_pipe's).
+      try {
+        return lookupPlugin(kind)!
+          .run(isMap(value) ? Object.keys(value) : asList(value), {}, scope)
+          .map((x) => markUnsafe(x));
+      } catch (e) {
+        if (e instanceof ExprValueError) throw new ModuleFailure(e.message);
+        throw e;
+      }
     case 'first_found':
       try {
         return firstFound(asList(value), {}, scope, action.includes('template') ? 'templates' : action.includes('var') ? 'vars' : 'files');

@@ -7,14 +7,17 @@
  * controller (pipe): nothing on a host.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, opendirSync, readFileSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { templateLookup } from './lookup-template.js';
 import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { pyRegex } from './regex.js';
 import { trim } from './filters-text.js';
-import { factVarOf, INJECTS_AS_VARS, pyStr, typeName } from './values.js';
+import { factVarOf, INJECTS_AS_VARS, pyStr, tuple, typeName } from './values.js';
+import { fnmatchRegExp } from '../fnmatch.js';
+import { matchPatterns } from '../host-pattern.js';
+import type { Inventory } from '../model.js';
 import { UnsafeText } from './unsafe.js';
 
 export interface LookupDef {
@@ -417,6 +420,111 @@ const varsLookup: LookupDef = {
   },
 };
 
+/** Python's os.path.split: the head less its trailing slashes (unless it is all slashes), and the tail. */
+function pySplit(p: string): [string, string] {
+  const i = p.lastIndexOf('/') + 1;
+  let head = p.slice(0, i);
+  if (head && !/^\/+$/.test(head)) head = head.replace(/\/+$/, '');
+  return [head, p.slice(i)];
+}
+
+const isFile = (p: string): boolean => {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Python's glob.glob of one name pattern in a literal directory: without a magic character the path if it
+ * exists; else the directory's entries in the order the directory gives them (os.scandir: readdir order,
+ * never sorted; Node's readdirSync sorts, so opendirSync), a dot name only for a pattern starting with a
+ * dot, matched as fnmatch does.
+ */
+function globIn(dir: string, pattern: string): string[] {
+  if (!/[*?[]/.test(pattern)) return existsSync(join(dir, pattern)) ? [join(dir, pattern)] : [];
+  const re = fnmatchRegExp(pattern);
+  const out: string[] = [];
+  let d;
+  try {
+    d = opendirSync(dir || '.');
+  } catch {
+    return out;
+  }
+  try {
+    for (let e = d.readSync(); e; e = d.readSync()) {
+      if (e.name.startsWith('.') && !pattern.startsWith('.')) continue;
+      if (re.test(e.name)) out.push(join(dir, e.name));
+    }
+  } finally {
+    d.closeSync();
+  }
+  return out;
+}
+
+/**
+ * fileglob.py: each term a glob of controller files (regular files, symlinks to one included). A term with
+ * a directory: that directory found as lookup('file') finds a file (`files/` first, searchFile), globbed
+ * there. A bare pattern: tried in `<p>/files` then `<p>` for each path of the task's search path, the
+ * first that matches anything wins. Absolute paths, in the directory's own order (not sorted); none: [].
+ */
+const fileglob: LookupDef = {
+  run(terms, _kwargs, scope) {
+    const out: string[] = [];
+    for (const term of terms) {
+      const t = pyStr(term);
+      const [dir, name] = pySplit(t);
+      const candidates: string[] = [];
+      if (name !== t) {
+        const found = searchFile(dir, 'files', scope);
+        if (found) candidates.push(found);
+      } else for (const p of searchRoots(scope)) candidates.push(join(p, 'files'), p);
+      for (const c of candidates) {
+        const hits = globIn(c, name).filter(isFile);
+        if (hits.length) {
+          out.push(...hits);
+          break;
+        }
+      }
+    }
+    return out;
+  },
+};
+
+/** LookupBase._flatten: one level of lists opened. */
+const flattenOne = (terms: unknown[]): unknown[] => terms.flatMap((t) => (Array.isArray(t) ? t : [t]));
+
+/** indexed_items.py: the terms flattened one level, each item as the tuple (index, item). */
+export const indexedItems: LookupDef = { run: (terms) => flattenOne(terms).map((x, i) => tuple([i, x])) };
+
+/**
+ * inventory_hostnames.py: the host names a pattern (each term one, as get_hosts takes a list) selects
+ * from an inventory rebuilt from the `groups` variable (so `all`, groups, globs, `!`/`&`, subscripts as a
+ * play's hosts:); an error (a subscript past the end) gives [].
+ */
+const inventoryHostnames: LookupDef = {
+  run(terms, _kwargs, scope) {
+    const groups = (isMap(scope.groups) ? scope.groups : {}) as Record<string, unknown>;
+    const inv: Inventory = { file: '', hosts: new Map(), groups: new Map(), groupsCreated: Object.keys(groups) };
+    for (const [g, hosts] of Object.entries(groups)) {
+      const names = Array.isArray(hosts) ? hosts.map((h) => pyStr(h)) : [];
+      inv.groups.set(g, { name: g, hosts: names, children: [], vars: {} });
+      for (const h of names) if (!inv.hosts.has(h)) inv.hosts.set(h, { name: h } as never);
+    }
+    try {
+      return matchPatterns(
+        inv,
+        terms.map((t) => pyStr(t)),
+        { file: 'lookup(inventory_hostnames)' },
+        (msg) => process.stderr.write(`[WARNING]: ${msg}\n`),
+      );
+    } catch {
+      return [];
+    }
+  },
+};
+
 export const LOOKUPS: Record<string, LookupDef> = {
   varnames,
   dict: dictLookup,
@@ -429,6 +537,9 @@ export const LOOKUPS: Record<string, LookupDef> = {
   env,
   file,
   vars: varsLookup,
+  fileglob,
+  indexed_items: indexedItems,
+  inventory_hostnames: inventoryHostnames,
 };
 
 /** Lookups of a collection, by their full name (2.14 routes the short name there too). */

@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodemendError } from '../../../src/load/errors.js';
@@ -296,4 +297,73 @@ describe('lookup at load time', () => {
       expect((e as NodemendError).pos?.col).toBe(col + 1);
     }
   });
+});
+
+describe('lookup fileglob (fileglob.py)', () => {
+  const base = realpathSync(mkdtempSync(join(tmpdir(), 'nm-fileglob-')));
+  const role = join(base, 'roles', 'r');
+  for (const [rel, text] of Object.entries({
+    'files/a.conf': 'a',
+    'files/b.conf': 'b',
+    'files/.h.conf': 'h',
+    'files/c.txt': 'c',
+    'files/d.conf/x': 'a directory named *.conf',
+    'files/sub/s.conf': 's',
+    'top.conf': 't',
+    'roles/r/files/r.conf': 'r',
+    'roles/r/tasks/t.conf': 't',
+  })) {
+    mkdirSync(join(base, rel, '..'), { recursive: true });
+    writeFileSync(join(base, rel), text);
+  }
+  const pb = { playbook_dir: base };
+  const q = (src: string, sc: Record<string, unknown> = pb): string[] => (ev(src, sc) as string[]).map(String);
+  test('a bare pattern: files/ first, regular files only, dot files only for a dot pattern, absolute paths', () => {
+    expect(q("query('fileglob', '*.conf')").sort()).toEqual([join(base, 'files/a.conf'), join(base, 'files/b.conf')]);
+    expect(q("query('fileglob', '.*')")).toEqual([join(base, 'files/.h.conf')]);
+    expect(q("query('fileglob', 'top.conf')")).toEqual([join(base, 'top.conf')]);
+    expect(q("query('fileglob', 'c.txt', 'nothing*')")).toEqual([join(base, 'files/c.txt')]);
+  });
+  test('a pattern with a directory: that directory as lookup(file) finds it; an absolute one; none is []', () => {
+    expect(q("query('fileglob', 'sub/*')")).toEqual([join(base, 'files/sub/s.conf')]);
+    expect(q("query('fileglob', 'files/[ac].*')").sort()).toEqual([join(base, 'files/a.conf'), join(base, 'files/c.txt')]);
+    expect(q(`query('fileglob', '${base}/files/*.txt')`)).toEqual([join(base, 'files/c.txt')]);
+    expect(q("query('fileglob', 'nowhere/*')")).toEqual([]);
+    expect(ev("lookup('fileglob', 'nothing*')", pb)).toEqual([]);
+  });
+  test("a role task: the role's files/, then the role dir, then tasks/files, tasks/", () => {
+    const sc = { playbook_dir: base, role_path: role };
+    expect(q("query('fileglob', '*.conf')", sc)).toEqual([join(role, 'files/r.conf')]);
+    expect(q("query('fileglob', 't.*')", sc)).toEqual([join(role, 'tasks/t.conf')]);
+  });
+  test('in the directory order, not sorted (Python glob lists the directory as readdir gives it)', () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'nm-fileglob-order-')));
+    const names = ['m', 'z', 'a', 'q', 'b', 'y'].map((n) => `${n}.x`);
+    for (const n of names) writeFileSync(join(dir, n), '');
+    const py = execFileSync('python3', ['-c', 'import glob,sys; print("\\n".join(glob.glob(sys.argv[1] + "/*.x")))', dir], { encoding: 'utf8' }).trim().split('\n');
+    expect(q(`query('fileglob', '${dir}/*.x')`)).toEqual(py);
+  });
+});
+
+describe('lookup indexed_items and inventory_hostnames', () => {
+  test('indexed_items: one level flattened, (index, item) tuples (printed as tuples)', () => {
+    expect(ev("query('indexed_items', ['a', ['b']], 'c')", {})).toEqual([
+      [0, 'a'],
+      [1, ['b']],
+      [2, 'c'],
+    ]);
+    expect(String(renderStored("{{ lookup('indexed_items', ['x', 'y']) }} {{ lookup('indexed_items', 'z') }}", {}))).toBe("[(0, 'x'), (1, 'y')] (0, 'z')");
+  });
+  const groups = { all: ['w1', 'w2', 'db1', 'x'], ungrouped: ['x'], web: ['w1', 'w2'], db: ['db1'] };
+  test.each([
+    ["query('inventory_hostnames', 'all')", ['w1', 'w2', 'db1', 'x']],
+    ["query('inventory_hostnames', 'all:!web')", ['db1', 'x']],
+    ["query('inventory_hostnames', 'web:&w2')", ['w2']],
+    ["query('inventory_hostnames', 'w*')", ['w1', 'w2']],
+    ["query('inventory_hostnames', 'db', 'web[0]')", ['db1', 'w1']],
+    ["lookup('inventory_hostnames', 'web')", 'w1,w2'],
+    ["query('inventory_hostnames', 'web[7]')", []],
+    ["query('inventory_hostnames', 'localhost')", ['localhost']],
+    ["query('inventory_hostnames', 'nothing')", []],
+  ])('%s', (src, want) => expect(ev(src, { groups })).toEqual(want));
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { extendedLoopVars, loopItems } from '../../../src/run/loops.js';
 import { isUnsafe, unwrapUnsafe } from '../../../src/load/expr/unsafe.js';
 import { ModuleFailure } from '../../../src/modules/types.js';
+import { renderStored } from '../../../src/load/expr/index.js';
 
 describe('loopItems', () => {
   it('items flattens one level, list does not', () => {
@@ -13,6 +14,25 @@ describe('loopItems', () => {
     expect(loopItems('list', [1, [2]], {})).toEqual([1, [2]]);
     expect(loopItems('items', 'one', {})).toEqual(['one']);
     expect(() => loopItems('loop', 'x', {})).toThrow(/must be a list/);
+  });
+  it('indexed_items: (index, item) as lists, one level flattened; a mapping fails as 2.14 does', () => {
+    const items = loopItems('indexed_items', ['a', ['b', 'c'], [['d']]], {});
+    expect(items).toEqual([
+      [0, 'a'],
+      [1, 'b'],
+      [2, 'c'],
+      [3, ['d']],
+    ]);
+    expect(renderStored('x{{ x }}', { x: items[0] })).toBe("x[0, 'a']");
+    expect(loopItems('indexed_items', 'one', {})).toEqual([[0, 'one']]);
+    expect(() => loopItems('indexed_items', { a: 1 }, {})).toThrow('with_indexed_items expects a list');
+  });
+  it('inventory_hostnames and fileglob items are data (unsafe), lines runs its command', () => {
+    const items = loopItems('inventory_hostnames', 'all:!b', { groups: { all: ['a', 'b'] } });
+    expect(items.map(unwrapUnsafe)).toEqual(['a']);
+    expect(items.every(isUnsafe)).toBe(true);
+    expect(loopItems('lines', "printf 'x\\ny'", { playbook_dir: '/' }).map(unwrapUnsafe)).toEqual(['x', 'y']);
+    expect(loopItems('fileglob', '/nonexistent-h24g/*', { playbook_dir: '/' })).toEqual([]);
   });
   it('dict, together, nested, subelements', () => {
     expect(loopItems('dict', { a: 1, b: { c: 2 } }, {})).toEqual([
