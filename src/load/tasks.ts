@@ -107,7 +107,7 @@ export function templatedCandidates(pattern: string, dirs: string[], at: Include
   if (known.includes('\u0002')) return [];
   const segments = known.replace(TEMPLATE_PART, '\u0001').split('/');
   const last = segments[segments.length - 1];
-  if (!last.replace(/\u0001/g, '')) return [];
+  if (!last.split('\u0001').join('')) return [];
   const matchers = segments.map((seg) => (seg.includes('\u0001') ? new RegExp(`^${seg.split('\u0001').map(escapeRe).join('.*')}$`) : seg));
   const found = new Set<string>();
   const walk = (dir: string, i: number): void => {

@@ -406,7 +406,15 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
       host.recap.ok++;
     }
     emit({ type: 'task-end', play: ctx.play.name, task: name });
-    if (templated) for (const group of byFile(on.map((h) => [h, h, picked.get(h)]))) failed.push(...(await body(group.map(([h]) => h), undefined, picked.get(group[0][0])!.tasks)));
+    if (templated)
+      for (const group of byFile(on.map((h) => [h, h, picked.get(h)])))
+        failed.push(
+          ...(await body(
+            group.map(([h]) => h),
+            undefined,
+            picked.get(group[0][0])!.tasks,
+          )),
+        );
     else if (on.length) failed.push(...(await body(on)));
     return [...new Set(failed)];
   }
@@ -707,7 +715,10 @@ async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx
     }
     if (runOnce) {
       // run_once: every host of the batch sees the result, as in Ansible (and its notifications, as the host rendered them).
-      const names = out.changed && !out.failed ? await notifiedNames(task, buildScope({ ...ctx.env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars, role: inh.role, includeParams: inh.includeParams }), host) : [];
+      const names =
+        out.changed && !out.failed
+          ? await notifiedNames(task, buildScope({ ...ctx.env.scopeBase, host, blockVars: blockVarsOf(inh, host.name), taskVars: task.vars, role: inh.role, includeParams: inh.includeParams }), host)
+          : [];
       for (const other of hosts) {
         if (other === host) continue;
         if (task.register) other.setVars({ [task.register]: host.runtimeVars[task.register] }, host.noLogVars.get(task.register));
