@@ -3,7 +3,7 @@
  * `load/` produces and `run/` consumes. Expressions stay strings here; they are
  * compiled (and syntax-checked) at load time by load/playbook.ts.
  */
-import type { SourcePos } from './errors.js';
+import type { NodemendError, SourcePos } from './errors.js';
 import type { EntryPoint } from './role-argspec.js';
 
 /** `loop:`, or the lookup named by a `with_<kind>:` keyword (run/loops.ts builds its items). */
@@ -197,6 +197,22 @@ export interface IncludeTasks extends TaskCommon, Partial<LoopSpec> {
   /** The path as written and the other arguments as written (apply, ...): what `register:` holds. */
   include?: string;
   includeArgs?: Record<string, unknown>;
+  /**
+   * A templated include_tasks path (`file` is ''): the files it can name, validated at load and keyed by
+   * absolute path (`tasks` holds all of them, for the load-time checks); where a rendered name is looked
+   * up; and how a file outside them is loaded when a host names it (its errors fail that host).
+   */
+  candidates?: Map<string, TaskNode[]>;
+  lookup?: IncludeLookup;
+  loadLate?: (abs: string) => { nodes: TaskNode[]; errors: NodemendError[] };
+}
+
+/** Where an include looks for its file (load/tasks.ts includedPathIn): the including file's dir, the role's, the playbook's. */
+export interface IncludeLookup {
+  dir: string;
+  role?: string;
+  playDir: string;
+  handler: boolean;
 }
 
 /** A role's files (load/roles.ts), loaded once per role directory and set of `*_from` files. */

@@ -205,7 +205,7 @@ class PlaybookLoader {
 
   private checkNotify(notifies: NotifyRef[], names: string[], play: string): void {
     for (const n of notifies) {
-      if (names.includes(n.name)) continue;
+      if (names.includes(n.name) || hasTemplate(n.name)) continue; // a templated name is rendered when its task changes (2.14's post_validate)
       const list = names.length ? `handlers: ${names.map((h) => `"${h}"`).join(', ')}` : 'the play has no handlers';
       this.errors.push(new NodemendError('schema', `no handler named "${n.name}" in play "${play}"${didYouMean(n.name, names)}; ${list}`, n.pos));
     }

@@ -222,8 +222,9 @@ export const includeSchema = (keyword: string) =>
 
 // ---------------------------------------------------------------- plays
 
-const SERIAL = 'must be a positive integer, a percentage such as "30%", or a non-empty list of them';
-const serialItem = z.union([z.int({ error: SERIAL }).min(1, { error: SERIAL }), z.string({ error: SERIAL }).regex(/^\d+(\.\d+)?%$/, { error: SERIAL })], { error: SERIAL });
+const SERIAL = 'must be an integer, a percentage such as "30%", or a non-empty list of them';
+// 0 (or less) is every host left, in one batch (2.14's _get_serialized_batches: `if serial <= 0`).
+const serialItem = z.union([z.int({ error: SERIAL }), z.string({ error: SERIAL }).regex(/^\d+(\.\d+)?%$/, { error: SERIAL })], { error: SERIAL });
 /** `serial: "{{ docker_serial | default(1) }}"`: rendered with play vars and -e at load time (load.ts), then checked as above. */
 const templatedSerial = z.string().regex(/\{\{/);
 export const serialSchema = z.union([serialItem, templatedSerial, z.array(z.union([serialItem, templatedSerial]), { error: SERIAL }).min(1, { error: SERIAL })], { error: SERIAL });

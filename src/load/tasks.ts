@@ -5,9 +5,9 @@
  * so included tasks are checked before any host is touched. `with_items` is
  * taken as `loop` (without Ansible's one-level flattening of nested lists).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, Scalar, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, parse as parseYaml, Scalar, type Node } from 'yaml';
 import { z } from 'zod';
 import { NodemendError } from './errors.js';
 import {
@@ -15,6 +15,7 @@ import {
   type Block,
   type BoolKeyword,
   type EnvEntry,
+  type IncludeLookup,
   type IncludeTasks,
   type Loc,
   type LoopKind,
@@ -24,7 +25,7 @@ import {
   type TaskCommon,
   type TaskNode,
 } from './model.js';
-import type { Diag } from './diag.js';
+import { newDiag, type Diag } from './diag.js';
 import { collectionHint, findModule, moduleNames as allModuleNames } from '../modules/registry.js';
 import { hasTemplate } from './expr/index.js';
 import { checkConditions, checkTemplate, checkTemplatesDeep } from './expr-check.js';
@@ -69,18 +70,89 @@ const KEYWORDS = Object.keys(taskKeywordShape);
  * 2.14's dataloader.path_dwim_relative(role, 'handlers' or 'tasks', file, is_role=True) goes on
  * (playbook/included_file.py, helpers.py): the role's tasks/ (so a handler includes a file from
  * tasks/), the role's directory, then the playbook's `handlers/` or `tasks/` and the playbook's directory.
- * The first that exists; none: beside the including file (the error names it).
+ * The first that exists; none: beside the including file (the error names it). A templated
+ * include_tasks path is looked up the same way once a host has rendered it (run/executor.ts).
  */
-function includedPath(path: string, ctx: TaskCtx): string {
-  const first = resolve(ctx.dir, path);
-  if (!ctx.role || isAbsolute(path) || path.startsWith('~') || existsSync(first)) return first;
-  const play = ctx.playDir ?? ctx.dir;
-  const sub = ctx.handler ? 'handlers' : 'tasks';
-  const later = [join(ctx.role.path, 'tasks', path), join(ctx.role.path, path), join(play, sub, path), join(play, path)];
+export function includedPathIn(path: string, at: IncludeLookup): string {
+  const first = resolve(at.dir, path);
+  if (!at.role || isAbsolute(path) || path.startsWith('~') || existsSync(first)) return first;
+  const later = searchDirs(at)
+    .slice(1)
+    .map((d) => join(d, path));
   return later.find((p) => existsSync(p)) ?? first;
 }
 /** The modules an `async:` task may run (2.14's action plugins with _supports_async: command, shell...). */
 const ASYNC_MODULES = ['command', 'shell'];
+
+/** The directories includedPathIn looks in, in its order. */
+function searchDirs(at: IncludeLookup): string[] {
+  const sub = at.handler ? 'handlers' : 'tasks';
+  return [at.dir, ...(at.role ? [join(at.role, 'tasks'), at.role, join(at.playDir, sub), at.playDir] : [])];
+}
+
+const lookupOf = (ctx: TaskCtx): IncludeLookup => ({ dir: ctx.dir, role: ctx.role?.path, playDir: ctx.playDir ?? ctx.dir, handler: ctx.handler });
+const includedPath = (path: string, ctx: TaskCtx): string => includedPathIn(path, lookupOf(ctx));
+
+const TEMPLATE_PART = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const MAX_CANDIDATES = 200;
+
+/**
+ * The files a templated include path can name, found now so each is validated before any host:
+ * `role_path` and `playbook_dir` are known, every other `{{ }}` stands for any text within one path
+ * segment, and the literal parts must match (`"{{ ansible_os_family }}.yml"`: every `*.yml` where the
+ * include would look; `"setup-{{ x }}.yml"`: `setup-*.yml`). A last segment that is all template
+ * (`"{{ item }}"`) names no pattern: such a file is loaded when a host renders its name.
+ */
+export function templatedCandidates(pattern: string, dirs: string[], at: IncludeLookup): string[] {
+  const known = pattern.replace(/\{\{\s*role_path\s*\}\}/g, at.role ?? '\u0002').replace(/\{\{\s*playbook_dir\s*\}\}/g, at.playDir);
+  if (known.includes('\u0002')) return [];
+  const segments = known.replace(TEMPLATE_PART, '\u0001').split('/');
+  const last = segments[segments.length - 1];
+  if (!last.split('\u0001').join('')) return [];
+  const matchers = segments.map((seg) => (seg.includes('\u0001') ? new RegExp(`^${seg.split('\u0001').map(escapeRe).join('.*')}$`) : seg));
+  const found = new Set<string>();
+  const walk = (dir: string, i: number): void => {
+    if (found.size >= MAX_CANDIDATES) return;
+    if (i === matchers.length) {
+      if (isFile(dir)) found.add(dir);
+      return;
+    }
+    const m = matchers[i];
+    if (typeof m === 'string') return walk(m === '' && i === 0 ? '/' : join(dir, m), i + 1);
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      return;
+    }
+    for (const n of names) if (m.test(n)) walk(join(dir, n), i + 1);
+  };
+  for (const d of isAbsolute(known) ? ['/'] : dirs) walk(d, 0);
+  return [...found];
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false; // missing, or a path through a file (ENOTDIR)
+  }
+}
+
+/** A YAML file that reads as a list of tasks (a module or include key in an entry; no play's `hosts:`), not a playbook, vars or requirements file. */
+function looksLikeTasks(abs: string): boolean {
+  let data: unknown;
+  try {
+    data = parseYaml(readFileSync(abs, 'utf8'));
+  } catch {
+    return false;
+  }
+  if (!Array.isArray(data)) return false;
+  const maps = data.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x));
+  if (maps.some((m) => 'hosts' in m || 'import_playbook' in m)) return false;
+  return maps.some((m) => Object.keys(m).some((k) => findModule(k) !== undefined || k === 'block' || INCLUDE_KEYS.includes(k) || (ROLE_TASK_KEYS as readonly string[]).includes(k)));
+}
 const BLOCK = blockSchema(z.unknown()); // nested lists are checked node by node
 const includeSchemas = new Map<string, z.ZodType>();
 const includeSchemaFor = (keyword: string): z.ZodType => {
@@ -327,10 +399,11 @@ export class TaskLoader {
       return result;
     }
     const at = posOf(y, pathNode);
-    if (hasTemplate(path)) {
-      this.errors.push(new NodemendError('schema', `${keyword} path "${path}" is templated: includes must be static paths so their tasks can be validated before any host is touched`, at));
+    if (hasTemplate(path) && !dynamic) {
+      this.errors.push(new NodemendError('schema', `${keyword} path "${path}" is templated: an import is read before any host, use include_tasks for a name from facts or host vars`, at));
       return result;
     }
+    if (hasTemplate(path)) return this.templatedInclude(result, path, at, ctx);
     const abs = result.file;
     if (ctx.stack.includes(abs)) {
       const chain = [...ctx.stack.slice(ctx.stack.indexOf(abs)), abs].map(displayPath).join(' → ');
@@ -339,6 +412,31 @@ export class TaskLoader {
     }
     result.tasks = this.tasksFile(abs, at, ctx);
     return result;
+  }
+
+  /**
+   * include_tasks with a templated path (2.14 renders it per host, at run time, with facts and host vars):
+   * every file the name can match is validated now (templatedCandidates; with with_first_found into
+   * `"{{ item }}"`, every file its names can match), and its tasks are the include's `tasks` for
+   * the load-time checks. A file outside them is loaded when a host names it, its errors failing that host.
+   */
+  private templatedInclude(result: IncludeTasks, path: string, at: Loc, ctx: TaskCtx): IncludeTasks {
+    const lookup = lookupOf(ctx);
+    const patterns = [path];
+    if (result.loop_kind === 'first_found' && new RegExp(`^\\{\\{\\s*${escapeRe(result.loop_var ?? 'item')}\\s*\\}\\}$`).test(path.trim())) {
+      const terms = (Array.isArray(result.loop) ? result.loop : [result.loop]).flatMap((t) => (typeof t === 'string' ? t.split(/[,;]/) : []));
+      patterns.splice(0, 1, ...terms.map((t) => t.trim()).filter(Boolean));
+    }
+    const dirs = [...new Set([...searchDirs(lookup), ...(ctx.role ? [join(ctx.role.path, 'files'), join(ctx.role.path, 'tasks', 'files')] : []), join(lookup.playDir, 'files')])];
+    const files = [...new Set(patterns.flatMap((p) => (hasTemplate(p) ? templatedCandidates(p, dirs, lookup) : dirs.map((d) => resolve(d, p)).filter((f) => existsSync(f)))))];
+    const candidates = new Map<string, TaskNode[]>();
+    for (const abs of files) if (!ctx.stack.includes(abs) && looksLikeTasks(abs)) candidates.set(abs, this.tasksFile(abs, at, ctx));
+    const late = (abs: string): { nodes: TaskNode[]; errors: NodemendError[] } => {
+      const diag = newDiag();
+      const nodes = new TaskLoader(diag).tasksFile(abs, at, { ...ctx, notifies: [] });
+      return { nodes, errors: diag.errors };
+    };
+    return Object.assign(result, { file: '', candidates, lookup, loadLate: late, tasks: [...candidates.values()].flat() });
   }
 
   /** A tasks file (an include, a role's tasks/ or handlers/ file), expanded once per handler-ness and role. */

@@ -23,6 +23,7 @@ import { becomeOf, inventoryBecome } from './privilege.js';
 import { includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, type TaskEnv } from './task-runner.js';
 import { includeTitle, mayBeNoLog, taskDisplayName, taskTitle } from './task-title.js';
 import { buildScope, withFacts } from './scope.js';
+import { templatedIncludeFile } from './include-file.js';
 import { loginUser } from './login-user.js';
 import { evaluateCondition } from '../load/expr/index.js';
 import { unwrapUnsafe } from '../load/expr/unsafe.js';
@@ -305,6 +306,8 @@ function registerInclude(node: IncludeTasks | RoleCall, inh: Inherited, host: Ho
 
 const SKIP_REASON = 'Conditional result was False';
 
+const errorText = (e: unknown): string => (e instanceof Error ? ((e as { format?: () => string }).format?.() ?? e.message) : String(e));
+
 /**
  * A dynamic include (include_tasks, or include_role) on the hosts. Without a loop an include_tasks
  * is one ok result per host it includes on ("included: FILE for HOST", as Ansible prints it), and
@@ -318,10 +321,27 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
   // The include's own when: is judged once, on the include (below): Ansible's included tasks skip a
   // dynamic parent's keywords (Task._get_parent_attribute), so a task inside that changes what it
   // reads skips nothing after it. Enclosing blocks' when: still applies to each task, as there.
-  const body = (on: HostRun[], perHost?: Inherited['perHost']): Promise<HostRun[]> =>
+  const body = (on: HostRun[], perHost?: Inherited['perHost'], tasks?: TaskNode[]): Promise<HostRun[]> =>
     isRole
       ? runRole({ ...node, loop: undefined }, on, perHost ? { ...inh, perHost } : inh, ctx, record, emit)
-      : runNodes(node.tasks, on, { ...enterInclude(inh, node), ...(perHost ? { perHost } : {}) }, ctx, record, emit);
+      : runNodes(tasks ?? node.tasks, on, { ...enterInclude(inh, node), ...(perHost ? { perHost } : {}) }, ctx, record, emit);
+  // A templated include_tasks path names its file per host (and item): hosts naming the same file run it together, in the order first named.
+  const templated = node.kind === 'include' && node.candidates !== undefined;
+  const pick = (host: HostRun, scopeInh: Inherited): Promise<{ file: string; tasks: TaskNode[] }> =>
+    templatedIncludeFile(
+      node as IncludeTasks,
+      buildScope({ ...ctx.env.scopeBase, host, blockVars: blockVarsOf(scopeInh, host.name), taskVars: {}, role: inh.role, includeParams: inh.includeParams }),
+      host,
+    );
+  const byFile = <T>(entries: [HostRun, T, { file: string; tasks: TaskNode[] } | undefined][]): [HostRun, T][][] => {
+    const groups = new Map<string, [HostRun, T][]>();
+    for (const [h, x, p] of entries) {
+      const key = p?.file ?? '';
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key)!.push([h, x]);
+    }
+    return [...groups.values()];
+  };
   // Templated once, on the first host, as Ansible's TASK banner; inside a role `ROLE : NAME`, as each of its tasks (Task.get_name()).
   const name = (inh.role ? `${inh.role.name} : ` : '') + (await includeTitle(node, inh, hosts[0], ctx.env.scopeBase));
   const taskLoc = `${node.loc.file}:${node.loc.line ?? 0}`;
@@ -344,14 +364,36 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
     emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name) });
     const own = isRole ? inh : { ...inh, vars: { ...inh.vars, ...node.vars } }; // include_tasks' own vars are visible in its when:
     const on: HostRun[] = [];
+    const picked = new Map<HostRun, { file: string; tasks: TaskNode[] }>();
     for (const host of hosts) {
       const gate = await includeGate(name, node.loc, [...inh.when, ...node.when], host, own, ctx.env, module);
+      let pickError: string | undefined;
+      if (!gate && templated) {
+        try {
+          picked.set(host, await pick(host, own));
+        } catch (e) {
+          pickError = errorText(e);
+        }
+      }
       registerInclude(
         node,
         inh,
         host,
-        !gate ? { ...includedResult(node), changed: false } : gate.status === 'skipped' ? { changed: false, skipped: true, skip_reason: SKIP_REASON } : { failed: true, msg: gate.msg, changed: false },
+        pickError !== undefined
+          ? { failed: true, msg: pickError, changed: false }
+          : !gate
+            ? { ...includedResult(node), changed: false }
+            : gate.status === 'skipped'
+              ? { changed: false, skipped: true, skip_reason: SKIP_REASON }
+              : { failed: true, msg: gate.msg, changed: false },
       );
+      if (pickError !== undefined) {
+        result(host, 'failed', { msg: pickError });
+        host.failed = true;
+        host.recap.failed++;
+        failed.push(host);
+        continue;
+      }
       if (gate) {
         record(gate);
         count(host, { results: [gate], failed: gate.status === 'failed', unreachable: false, changed: false });
@@ -364,16 +406,27 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
       on.push(host);
       // Ansible prints include_role's banner with no result under it when it runs.
       if (isRole) continue;
-      result(host, 'ok', included);
+      result(host, 'ok', picked.has(host) ? { msg: picked.get(host)!.file } : included);
       host.recap.ok++;
     }
     emit({ type: 'task-end', play: ctx.play.name, task: name });
-    if (on.length) failed.push(...(await body(on)));
+    if (templated)
+      for (const group of byFile(on.map((h) => [h, h, picked.get(h)])))
+        failed.push(
+          ...(await body(
+            group.map(([h]) => h),
+            undefined,
+            picked.get(group[0][0])!.tasks,
+          )),
+        );
+    else if (on.length) failed.push(...(await body(on)));
     return [...new Set(failed)];
   }
   const itemsOf = new Map<HostRun, unknown[]>();
   /** Per host, the items whose `when:` held (Ansible judges an include's when: per item). */
   const passed = new Map<HostRun, boolean[]>();
+  /** Per host, the file each item's templated path names. */
+  const pickedOf = new Map<HostRun, ({ file: string; tasks: TaskNode[] } | undefined)[]>();
   const loopVar = node.loop_var ?? 'item';
   const itemVars = (h: HostRun, l: unknown[], i: number): Record<string, unknown> => ({ ...inh.perHost?.get(h.name), ...loopVars(node, l, i), [loopVar]: l[i], ansible_loop_var: loopVar });
   const when = [...inh.when, ...node.when];
@@ -384,6 +437,8 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
       const items = await loopItemsOnHost(node, scope, host, node.loc);
       itemsOf.set(host, items);
       const held: boolean[] = [];
+      const picks: ({ file: string; tasks: TaskNode[] } | undefined)[] = [];
+      pickedOf.set(host, picks);
       const registered: Record<string, unknown>[] = [];
       for (let i = 0; i < items.length; i++) {
         if (i > 0 && node.loop_pause) await sleep(node.loop_pause * 1000); // loop_control.pause, as for a task
@@ -392,8 +447,9 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
         const gate = await includeGate(name, node.loc, when, host, own, ctx.env, module);
         if (gate?.status === 'failed') throw new Error(gate.msg);
         held.push(!gate);
+        picks.push(!gate && templated ? await pick(host, own) : undefined);
         if (gate) record({ ...gate, item });
-        else if (!isRole) result(host, 'ok', { ...included, item });
+        else if (!isRole) result(host, 'ok', { ...included, ...(picks[i] ? { msg: picks[i]!.file } : {}), item });
         // Each item's result names its item as Ansible's loop does (an included one has no `changed`).
         const { ansible_loop, ...loopNames } = loopVars(node, items, i);
         const indexVar = node.index_var ? { ansible_index_var: node.index_var } : {};
@@ -415,7 +471,7 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
       if (!held.includes(true)) host.recap.skipped++;
       else if (!isRole) host.recap.ok++;
     } catch (e) {
-      const msg = e instanceof Error ? ((e as { format?: () => string }).format?.() ?? e.message) : String(e);
+      const msg = errorText(e);
       registerInclude(node, inh, host, { failed: true, msg, changed: false });
       result(host, 'failed', { msg });
       host.failed = true;
@@ -428,13 +484,16 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
   for (let i = 0; i < most && !halted(ctx); i++) {
     const these = [...itemsOf.entries()].filter(([h, l]) => l.length > i && h.alive && passed.get(h)?.[i]);
     if (!these.length) continue;
-    const perHost = new Map(these.map(([h, l]) => [h.name, itemVars(h, l, i)]));
-    failed.push(
-      ...(await body(
-        these.map(([h]) => h),
-        perHost,
-      )),
-    );
+    for (const group of byFile(these.map(([h, l]) => [h, l, pickedOf.get(h)?.[i]]))) {
+      const perHost = new Map(group.map(([h, l]) => [h.name, itemVars(h, l, i)]));
+      failed.push(
+        ...(await body(
+          group.map(([h]) => h),
+          perHost,
+          pickedOf.get(group[0][0])?.[i]?.tasks,
+        )),
+      );
+    }
   }
   return [...new Set(failed)];
 }

@@ -215,7 +215,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     }
     const unreachable = results.some((r) => r.status === 'unreachable');
     const changed = results.some((r) => r.status === 'changed');
-    if (changed && !failed) task.notify.forEach((n) => host.notified.add(n));
+    if (changed && !failed) for (const n of await notifiedNames(task, kwScope, host)) host.notified.add(n);
     return { results, failed, unreachable, changed };
   } catch (e) {
     // Errors before any item ran (loop expression, unknown variable in loop).
@@ -580,6 +580,19 @@ async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unkn
     throw new ModuleFailure(`invalid arguments for ${mod.name} after templating: ${issues}`);
   }
   return parsed.data;
+}
+
+/**
+ * A task's `notify:` names, templated as 2.14 templates them (Task.post_validate, with the task's
+ * variables on its host) when they hold `{{ }}`; a name that cannot be rendered is notified as written.
+ */
+export async function notifiedNames(task: Pick<Task, 'notify' | 'loc'>, scope: Record<string, unknown>, host: HostRun): Promise<string[]> {
+  const out: string[] = [];
+  for (const n of task.notify) {
+    if (!hasTemplate(n)) out.push(n);
+    else out.push(await withFacts(host.facts, () => toText(renderDeep(n, scope, task.loc)), scope).catch(() => n));
+  }
+  return out;
 }
 
 /** ModuleContext.identityMemo: per connection (a host and login user) and become user. */

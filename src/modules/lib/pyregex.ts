@@ -6,7 +6,7 @@
  *   leading inline flags (?i) (?m) (?s) -> RegExp flags.
  * So a pattern searched in a line that still ends with its "\n" behaves as in Python.
  * Anything else is JavaScript syntax (the two agree on nearly everything users write;
- * unsupported: (?x) verbose mode, possessive quantifiers, conditional groups).
+ * unsupported: possessive quantifiers, conditional groups); (?x) verbose mode is stripped to its plain pattern.
  * Matching is ASCII like Ansible's byte patterns: no `u` flag.
  */
 
@@ -21,9 +21,9 @@ export function compilePyRegex(pattern: string): PyRegex {
   let flags = '';
   const lead = /^\(\?([aiLmsux]+)\)/.exec(src);
   if (lead) {
-    if (lead[1].includes('x')) throw new Error(`regex "${pattern}": verbose mode (?x) is not supported`);
-    flags = [...new Set(lead[1].replace(/[aLu]/g, ''))].join('');
+    flags = [...new Set(lead[1].replace(/[aLux]/g, ''))].join('');
     src = src.slice(lead[0].length);
+    if (lead[1].includes('x')) src = stripVerbose(src);
   }
   src = translate(src, flags.includes('m'), flags.includes('s'));
   try {
@@ -31,6 +31,40 @@ export function compilePyRegex(pattern: string): PyRegex {
   } catch (e) {
     throw new Error(`invalid regex "${pattern}": ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
   }
+}
+
+/**
+ * Python's verbose mode (re.X): whitespace outside a character class and not escaped is dropped,
+ * and so is a `#` there up to the end of its line (sre_parse: `if verbose: if this in WHITESPACE:
+ * continue; if this == "#": skip to "\n"`). An escaped space or `#` stays, as the character.
+ */
+export function stripVerbose(src: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') {
+      out += c + (src[i + 1] ?? '');
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+    } else if (' \t\n\r\f\v'.includes(c)) {
+      // dropped
+    } else if (c === '#') {
+      while (i + 1 < src.length && src[i + 1] !== '\n') i++;
+    } else {
+      if (c === '[') {
+        inClass = true;
+        out += c;
+        if (src[i + 1] === '^') out += src[++i];
+        if (src[i + 1] === ']') out += src[++i]; // a leading ] is literal
+        continue;
+      }
+      out += c;
+    }
+  }
+  return out;
 }
 
 /** Rewrite Python-only syntax outside character classes; escapes are copied as they are. */

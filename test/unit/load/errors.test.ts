@@ -143,9 +143,9 @@ const cases: Case[] = [
     codes: ['file-not-found'],
   },
   {
-    name: 'templated include path',
-    files: { 'site.yaml': play('    - include_tasks: "{{ os }}.yaml"\n') },
-    errors: ['site.yaml:3:22: include_tasks path "{{ os }}.yaml" is templated: includes must be static paths so their tasks can be validated before any host is touched'],
+    name: 'templated import path',
+    files: { 'site.yaml': play('    - import_tasks: "{{ os }}.yaml"\n') },
+    errors: ['site.yaml:3:21: import_tasks path "{{ os }}.yaml" is templated: an import is read before any host, use include_tasks for a name from facts or host vars'],
   },
   {
     name: 'missing notify handler',
@@ -221,10 +221,10 @@ const cases: Case[] = [
   },
   {
     name: 'bad serial',
-    files: { 'site.yaml': '- hosts: all\n  serial: abc\n  tasks: []\n- hosts: all\n  serial: [1, 0]\n  tasks: []\n' },
+    files: { 'site.yaml': '- hosts: all\n  serial: abc\n  tasks: []\n- hosts: all\n  serial: [1, 1.5]\n  tasks: []\n' },
     errors: [
-      'site.yaml:2:11: "serial" must be a positive integer, a percentage such as "30%", or a non-empty list of them, got string "abc"',
-      'site.yaml:5:15: "serial" must be a positive integer, a percentage such as "30%", or a non-empty list of them, got number 0',
+      'site.yaml:2:11: "serial" must be an integer, a percentage such as "30%", or a non-empty list of them, got string "abc"',
+      'site.yaml:5:11: "serial" must be an integer, a percentage such as "30%", or a non-empty list of them, got a list',
     ],
   },
   {

@@ -18,7 +18,7 @@ describe('templated serial', () => {
   });
 
   it('a rendered value that is no batch size is an error before any host is touched', async () => {
-    const o = await loadTree({ 'site.yaml': site }, { extraVars: ['roll=0'] });
-    expect(o.errors[0]).toMatch(/^site\.yaml:1:3: serial 0: must be a positive integer/);
+    const o = await loadTree({ 'site.yaml': site }, { extraVars: ['roll=abc'] });
+    expect(o.errors[0]).toMatch(/^site\.yaml:1:3: serial "abc": must be an integer/);
   });
 });

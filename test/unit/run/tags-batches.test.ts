@@ -32,6 +32,12 @@ describe('splitBatches (serial)', () => {
   it('fixed size', () => expect(splitBatches(hosts, [4]).map((b) => b.length)).toEqual([4, 4, 2]));
   it('percent', () => expect(splitBatches(hosts, ['30%']).map((b) => b.length)).toEqual([3, 3, 3, 1]));
   it('list, last repeats', () => expect(splitBatches(hosts, [1, '50%']).map((b) => b.length)).toEqual([1, 5, 4]));
+  it('0 (or less): every host left in one batch, as 2.14', () => {
+    expect(splitBatches(hosts, [0])).toEqual([hosts]);
+    expect(splitBatches(hosts, [2, 0]).map((b) => b.length)).toEqual([2, 8]);
+    expect(splitBatches(hosts, [3, -1, 1]).map((b) => b.length)).toEqual([3, 7]);
+    expect(splitBatches(hosts, ['0%']).map((b) => b.length)).toEqual(Array(10).fill(1));
+  });
   it('tiny percent still makes progress', () => expect(splitBatches(['a', 'b'], ['10%']).map((b) => b.length)).toEqual([1, 1]));
 });
 
