@@ -34,9 +34,11 @@ export class TaskLog {
     const order = new Map(this.hosts.map((h, i) => [h, i]));
     const pos = (h: string): number => order.get(h) ?? order.size;
     const sorted = [...this.results].sort((a, b) => pos(a.host) - pos(b.host));
-    // Diffs come after the hosts' lines, each distinct one once with its host list.
+    // Diffs come after the hosts' lines, each distinct one once with its host list: under --diff every
+    // result's, else those of a task that turned diff mode on itself (`diff: true`; 2.14 prints them too).
     const lines = sorted.flatMap((r) => resultLines(r, o));
-    return o.diff ? [...lines, ...groupedDiffLines(sorted, o.c)] : lines;
+    const withDiff = o.diff ? sorted : sorted.filter((r) => r.diff !== undefined && !r.censored);
+    return [...lines, ...groupedDiffLines(withDiff, o.c)];
   }
 }
 

@@ -563,7 +563,16 @@ function forcedRoleTasks(work: string): Set<string> {
   return names;
 }
 
-export const modeArgs = (mode: Mode): string[] => (mode === 'check' ? ['--check', '--diff'] : ['--diff']);
+/**
+ * An extra argument for `differential()` that neither tool gets: the run and rerun go without `--diff`
+ * (a task's `diff:` keyword alone turns diff mode on), the check keeps `--check --diff`.
+ */
+export const NO_DIFF = '(run without --diff)';
+
+export const modeArgs = (mode: Mode, extra: readonly string[] = []): string[] => {
+  const args = [...(mode === 'check' ? ['--check', '--diff'] : extra.includes(NO_DIFF) ? [] : ['--diff']), ...extra];
+  return args.filter((a) => a !== NO_DIFF);
+};
 
 export class NodemendRunner implements Runner {
   private inventory: string;
@@ -577,7 +586,7 @@ export class NodemendRunner implements Runner {
   }
   async run(mode: Mode) {
     const json = join(this.work, `report-${mode}.json`);
-    const r = await runCli(['run', join(this.work, 'playbook.yaml'), '-i', this.inventory, '--json', json, ...modeArgs(mode), ...this.extraArgs]);
+    const r = await runCli(['run', join(this.work, 'playbook.yaml'), '-i', this.inventory, '--json', json, ...modeArgs(mode, this.extraArgs)]);
     let tasks: RawTask[] = [];
     if (existsSync(json)) {
       const report = JSON.parse(readFileSync(json, 'utf8')) as {
@@ -658,7 +667,7 @@ export class AnsibleRunner implements Runner {
     return new Promise((res) => {
       execFile(
         'ansible-playbook',
-        ['-i', this.inventory, join(this.work, 'playbook.yaml'), ...modeArgs(mode), ...this.extraArgs],
+        ['-i', this.inventory, join(this.work, 'playbook.yaml'), ...modeArgs(mode, this.extraArgs)],
         { cwd: this.work, env: { ...this.env, NM_DIFFERENTIAL_LOG: log }, maxBuffer: 64 << 20 },
         (err, stdout, stderr) => {
           const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;

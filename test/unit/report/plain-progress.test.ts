@@ -45,7 +45,9 @@ async function render(opts: { verbose: number; diff: boolean; check?: boolean; e
   let text = '';
   out.on('data', (d: Buffer) => (text += d.toString()));
   const progress = createProgress({ tty: false, verbose: opts.verbose, diff: opts.diff, out });
-  for (const e of events(opts.check)) progress.onEvent(e);
+  // The executor hands a result its diff only in diff mode (--diff, or the task's `diff: true`): without --diff, none here.
+  const inMode = (e: RunEvent): RunEvent => (opts.diff || e.type !== 'task-result' ? e : { ...e, result: { ...e.result, diff: undefined } });
+  for (const e of events(opts.check)) progress.onEvent(inMode(e));
   await progress.finish();
   return text;
 }
