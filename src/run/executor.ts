@@ -18,6 +18,7 @@ import type { HostState, RunOptions } from './options.js';
 import { splitBatches } from './batches.js';
 import { implicitLocalhost, isImplicitLocalhost } from '../load/localhost.js';
 import { orderHosts } from '../load/host-pattern.js';
+import { exportedRoleVars } from '../load/roles.js';
 import { tagsSelect } from './tags.js';
 import { becomeOf, inventoryBecome } from './privilege.js';
 import { includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, type TaskEnv } from './task-runner.js';
@@ -658,7 +659,8 @@ async function runRole(call: RoleCall, hosts: HostRun[], parent: Inherited, ctx:
   if (call.public && inh.role) {
     const exports = ctx.env.scopeBase.roleExports!;
     Object.assign(exports.defaults, inh.role.defaults);
-    Object.assign(exports.vars, inh.role.vars);
+    // 2.14 appends a public include_role to play.roles: Role.get_vars gives the play its call's vars: too.
+    Object.assign(exports.vars, exportedRoleVars(call));
   }
   return failed;
 }

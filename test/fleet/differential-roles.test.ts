@@ -112,6 +112,11 @@ const exportedVars = d.case('a role call exports its vars: to the whole play (ro
       vars: { ivx: included }
     - name: write after
       copy: { content: "wport={{ wport }} site={{ site | default('-') }} cv={{ cv | default('-') }} vv={{ vv | default('-') }} ivx={{ ivx | default('-') }}\\n", dest: "{{ dir }}/after" }
+    - name: include r24p public
+      include_role: { name: r24p, public: true }
+      vars: { pvx: from_public_call }
+    - name: write after public
+      copy: { content: "pvx={{ pvx | default('-') }}\\n", dest: "{{ dir }}/after-public" }
   `,
   vars: { wport: 80 },
   controllerFiles: {
@@ -126,6 +131,7 @@ const exportedVars = d.case('a role call exports its vars: to the whole play (ro
     'roles/r24dep/tasks/main.yml': seen('in-rdep', 'cv'),
     'roles/r24d/tasks/main.yml': seen('in-rd', 'cv'),
     'roles/r24i/tasks/main.yml': seen('in-ri', 'ivx cv'),
+    'roles/r24p/tasks/main.yml': seen('in-rp', 'pvx'),
   },
 });
 
@@ -172,7 +178,16 @@ beforeAll(() => d.run(), 900_000);
 
 /** Ansible reports an include itself (an `ok` line with the include's name); nodemend reports what it includes. */
 const withoutIncludes = (r: ToolRun, names: string[]) => r.tasks.filter((t) => !(names.includes(t.name) && t.status === 'ok' && !t.changed));
-const INCLUDES = ['include with tasks_from, vars_from, defaults_from', 'private include', 'public include', 'include params over set_fact', 'included', 'listener', 'include r24i'];
+const INCLUDES = [
+  'include with tasks_from, vars_from, defaults_from',
+  'private include',
+  'public include',
+  'include params over set_fact',
+  'included',
+  'listener',
+  'include r24i',
+  'include r24p public',
+];
 
 /**
  * Exact check mode (a documented difference): a role run again writes a file an earlier task of
@@ -218,6 +233,7 @@ describe('what the roles wrote', () => {
     expect(f['in-rv']).toMatchObject({ content: 'vv=from_call\n' });
     expect(f['in-ri']).toMatchObject({ content: 'ivx=included cv=dep_call\n' });
     expect(f['after']).toMatchObject({ content: 'wport=8080 site=b cv=dep_call vv=from_vars_main ivx=-\n' });
+    expect(f['after-public']).toMatchObject({ content: 'pvx=from_public_call\n' });
   });
   it("include_role: private vars stay inside, public ones are the play's", () => {
     expect(dynamic.nodemend.run.files['private']).toMatchObject({ content: 'unset\n' });
