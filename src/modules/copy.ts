@@ -361,6 +361,7 @@ async function planRemoteDirectoryCopy(ctx: ModuleContext, a: Args): Promise<Pla
 
 export default defineModule<Args>({
   name: 'copy',
+  floatArgs: ['content'],
   pathArgs: (a: Args) => (a.remote_src ? ['src', 'dest'] : ['dest']),
   description: 'Put a controller file or inline content on the host (atomic; mode/owner/group; backup)',
   schema,

@@ -133,6 +133,8 @@ export interface ModuleDef<A = any> {
   freeForm?: string;
   /** Arguments that are expressions, left unrendered for the module (assert's `that`). */
   rawArgs?: string[];
+  /** Arguments handed over with their Python floats kept, not as text or numbers (copy's `content` list: json.dumps writes `2.0`). */
+  floatArgs?: string[];
   /**
    * Its arguments are stored as variables (set_fact): each is rendered with renderStored,
    * so a value made from host output keeps its unsafe mark (src/load/expr/unsafe.ts).

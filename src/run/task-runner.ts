@@ -16,7 +16,7 @@ import { ModuleFailure, type ModuleContext, type ModuleDef, type Plan } from '..
 import { evaluateCondition, evaluateTemplatedExpression, hasTemplate, renderDeep, renderStored, UndefinedVariableError } from '../load/expr/index.js';
 import { notePlainStr, strShape } from '../load/expr/str-class.js';
 import { isUnsafe, markUnsafe, unwrapUnsafe } from '../load/expr/unsafe.js';
-import { plainNumbers, toText } from '../load/expr/values.js';
+import { plainNumbers, PyFloat, toText } from '../load/expr/values.js';
 import { ExprValueError } from '../load/expr/errors.js';
 import { NodemendError } from '../load/errors.js';
 import { JINJA_DEFAULTS, renderTemplateFile, TEMPLATE_MODULE_VARS } from '../load/template.js';
@@ -549,9 +549,15 @@ export function parseArgs(mod: ModuleDef, args: Record<string, unknown>): Return
   const typed = ansibleArgTypes(mod.schema as z.ZodType, args);
   if (typed.errors.length) throw new ModuleFailure(typed.errors.map(([, m]) => m).join('; '));
   args = typed.args;
-  const text = plainNumbers(args, 'text');
+  // Inside a list or dict only: a float on its own is the text Python's str() gives (`content: "{{ 4 / 2 }}"` writes 2.0).
+  const floats = mod.floatArgs?.filter((k) => typeof args[k] === 'object' && args[k] !== null && !(args[k] instanceof PyFloat));
+  const plain = (as: 'text' | 'number'): Record<string, unknown> => {
+    const out = plainNumbers(args, as) as Record<string, unknown>;
+    return floats?.length && out !== args ? { ...out, ...Object.fromEntries(floats.map((k) => [k, args[k]])) } : out;
+  };
+  const text = plain('text');
   const parsed = mod.schema.safeParse(text);
-  return parsed.success || text === args ? parsed : mod.schema.safeParse(plainNumbers(args, 'number'));
+  return parsed.success || text === args ? parsed : mod.schema.safeParse(plain('number'));
 }
 
 async function renderArgs(mod: ModuleDef, task: Task, scope: Record<string, unknown>, host: HostRun, seen: { args?: Record<string, unknown> }): Promise<unknown> {

@@ -67,6 +67,10 @@ ${indent(PRINTF, 10)}
       template: { src: numbers.j2, dest: "{{ dir }}/templated" }
     - name: a float var alone and in text
       copy: { dest: "{{ dir }}/alone", content: "{{ one }}" }
+    - name: a list and a dict as content (json.dumps keeps 2.0 a float; audit24 N29)
+      copy: { dest: "{{ dir }}/json-list", content: "{{ [1.5, one, mem / 1024, 3] }}" }
+    - name: a dict as content
+      copy: { dest: "{{ dir }}/json-dict", content: "{{ {'q': mem / 1024, 'l': [one]} }}" }
     - name: from a vars file
       copy: { dest: "{{ dir }}/vars-file", content: "{{ from_file }} {{ exp }} {{ five / 5 }} {{ from_file | type_debug }}\\n" }
     - name: values kept as facts
@@ -149,6 +153,8 @@ describe.each(MODES)('%s', (mode) => {
     expect(text('numbers')).toContain('types=float int float float float int');
     expect(text('printf')).toMatch(/^a-5\|003\.1\|v\/002\/2\.0\|\[1\.0, 2, 3\.5\]\|1\.0\n/);
     expect(text('alone')).toBe('1.0');
+    expect(text('json-list')).toBe('[1.5, 1.0, 4.0, 3]');
+    expect(text('json-dict')).toBe('{"q": 4.0, "l": [1.0]}');
     expect(text('facts')).toBe('1.0 float 4.0 str [4.0, 4] 1.0/7\n');
     expect(text('registered')).toBe("1.0 float ['float', 'float', 'int', 'float', 'float']\n");
     expect(text('vars-file')).toBe('1.0 1000.0 1.0 float\n');
