@@ -59,6 +59,7 @@ itertools={{ [1, 2] | product(['a']) | map('join', '') | list }} {{ 'abc' | perm
 flatten={{ [1, [2, none, 'None', [3]], 'null'] | flatten }} {{ [1, [2, [3]]] | flatten(levels=1) }}
 subelements={% for u, x in subs | subelements('l', skip_missing=true) %}{{ u.n }}:{{ x }} {% endfor %}{{ subs[:2] | subelements('l') | map('last') | list }}
 extract={{ ['a', 'c'] | map('extract', ports) | list }} {{ 'b' | extract(ports) }}
+bool={{ [none | bool, 'Yes' | bool, 1 | bool, 1.0 | bool, 'x' | bool, 0 | bool] }}
 ternary={{ none | ternary('t', 'f', 'n') }} {{ none | ternary('t', 'f') }} {{ 0 | ternary('t', 'f', 'n') }} {{ 'x' | ternary('t', 'f', 'n') }}
 regex={{ ml2 | regex_findall('^ab', multiline=true, ignorecase=true) }} {{ ml2 | regex_findall('^ab') }}
 b64={{ 'héllo' | b64encode }} {{ 'aMOpbGxv' | b64decode }}

@@ -189,7 +189,7 @@ export const TEXT_FILTERS: Record<string, FilterDef> = {
   comment: { params: ['style'], keywords: COMMENT_PARTS, fn: comment },
   int: { params: ['default', 'base'], fn: (v, a) => toInt(v, a) },
   float: { params: ['default'], fn: (v, a) => toFloat(v, a) },
-  bool: { fn: (v) => toBool(v) },
+  bool: { fn: (v) => (v === null ? null : toBool(v)) }, // 2.14's to_bool gives None back
   string: { fn: (v) => pyStr(v) },
   lower: { fn: (v) => pyStr(v).toLowerCase() },
   upper: { fn: (v) => pyStr(v).toUpperCase() },
