@@ -79,7 +79,7 @@ describe('filters', () => {
     ["'' | bool", false],
     ['1 | bool', true],
     ['2 | bool', false],
-    ['nil | bool', null], // 2.14's to_bool gives None back,
+    ['nil | bool', null], // 2.14's to_bool gives None back
     ['false | bool', false],
     ['n | string', '7'],
     ['true | string', 'True'],
