@@ -23,9 +23,8 @@ export function compilePyRegex(pattern: string): PyRegex {
   if (lead) {
     flags = [...new Set(lead[1].replace(/[aLux]/g, ''))].join('');
     src = src.slice(lead[0].length);
-    if (lead[1].includes('x')) src = stripVerbose(src);
   }
-  src = translate(src, flags.includes('m'), flags.includes('s'));
+  src = translate(src, flags.includes('m'), flags.includes('s'), Boolean(lead?.[1].includes('x')));
   try {
     return { re: new RegExp(src, flags), multiline: flags.includes('m') };
   } catch (e) {
@@ -34,41 +33,12 @@ export function compilePyRegex(pattern: string): PyRegex {
 }
 
 /**
- * Python's verbose mode (re.X): whitespace outside a character class and not escaped is dropped,
- * and so is a `#` there up to the end of its line (sre_parse: `if verbose: if this in WHITESPACE:
- * continue; if this == "#": skip to "\n"`). An escaped space or `#` stays, as the character.
+ * Rewrite Python-only syntax outside character classes; escapes are copied as they are. In verbose mode
+ * (re.X) whitespace outside a class and not escaped is dropped, and so is a `#` there up to the end of its
+ * line (sre_parse: `if verbose: if this in WHITESPACE: continue; if this == "#": skip to "\n"`); an
+ * escaped space or `#` stays, as the character.
  */
-export function stripVerbose(src: string): string {
-  let out = '';
-  let inClass = false;
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i];
-    if (c === '\\') {
-      out += c + (src[i + 1] ?? '');
-      i++;
-    } else if (inClass) {
-      if (c === ']') inClass = false;
-      out += c;
-    } else if (' \t\n\r\f\v'.includes(c)) {
-      // dropped
-    } else if (c === '#') {
-      while (i + 1 < src.length && src[i + 1] !== '\n') i++;
-    } else {
-      if (c === '[') {
-        inClass = true;
-        out += c;
-        if (src[i + 1] === '^') out += src[++i];
-        if (src[i + 1] === ']') out += src[++i]; // a leading ] is literal
-        continue;
-      }
-      out += c;
-    }
-  }
-  return out;
-}
-
-/** Rewrite Python-only syntax outside character classes; escapes are copied as they are. */
-function translate(src: string, multiline: boolean, dotAll: boolean): string {
+function translate(src: string, multiline: boolean, dotAll: boolean, verbose: boolean): string {
   const END = '(?![\\s\\S])';
   let out = '';
   let inClass = false;
@@ -80,6 +50,11 @@ function translate(src: string, multiline: boolean, dotAll: boolean): string {
       else if (!inClass && n === 'Z') out += END;
       else out += c + n;
       i++;
+      continue;
+    }
+    if (!inClass && verbose && ' \t\n\r\f\v'.includes(c)) continue;
+    if (!inClass && verbose && c === '#') {
+      while (i + 1 < src.length && src[i + 1] !== '\n') i++;
       continue;
     }
     if (!inClass && c === '$') {
