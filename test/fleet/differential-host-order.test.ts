@@ -12,14 +12,12 @@
  * Subscripts: web[0], web[-1], db[1:], db[0:1] (both ends inclusive), node*[2]; an index past the
  * end fails the playbook in both.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
-import { runCli, workDir } from '../setup/cli.js';
-import { fleetHost, hostRoot, testFleet } from '../setup/fleet.js';
-import { ansibleFleetVars, nodemendFleetConnection } from '../setup/fleet-inventories.js';
+import { workDir } from '../setup/cli.js';
+import { fleetHost, hostRoot } from '../setup/fleet.js';
+import { ansibleFleetVars, nodemendFleetConnection, playbookRunners } from '../setup/fleet-inventories.js';
 
 const HOSTS = ['node38', 'node39', 'node40'] as const;
 type Tool = 'ansible' | 'nodemend';
@@ -136,20 +134,10 @@ beforeAll(async () => {
   writeFileSync(join(work, 'nodemend.yaml'), nodemendInventory());
   writeFileSync(join(work, 'ansible-hosts.yaml'), ansibleInventory());
   clean();
-  const env = ansibleSetup(join(work, 'ansible'), 3, testFleet().knownHosts);
-  const ansible = (pb: string): Promise<{ code: number; output: string }> =>
-    new Promise((res) =>
-      execFile('ansible-playbook', ['-i', join(work, 'ansible-hosts.yaml'), join(work, pb), '-e', 'tool=ansible'], { cwd: work, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
-        res({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr }),
-      ),
-    );
+  const { ansible, nodemend, stopAnsible } = playbookRunners(work, 'ansible-hosts.yaml', 3);
   results['ansible'] = await ansible('playbook.yaml');
   results['ansible-past-end'] = await ansible('past-end.yaml');
-  stopSshMasters(join(work, 'ansible', 'cp'));
-  const nodemend = async (pb: string): Promise<{ code: number; output: string }> => {
-    const r = await runCli(['run', join(work, pb), '-i', join(work, 'nodemend.yaml'), '-e', 'tool=nodemend']);
-    return { code: r.code, output: r.stdout + r.stderr };
-  };
+  stopAnsible();
   results['nodemend'] = await nodemend('playbook.yaml');
   results['nodemend-past-end'] = await nodemend('past-end.yaml');
   seen.ansible = readOut('ansible');

@@ -14,14 +14,12 @@
  *     tasks' ansible_play_role_names / role_names / ansible_role_names (with its dependencies) name it; a
  *     private include_role adds nothing; the next play starts from its own roles.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
-import { runCli, workDir } from '../setup/cli.js';
-import { fleetHost, hostRoot, testFleet } from '../setup/fleet.js';
-import { ansibleFleetVars, nodemendFleetConnection } from '../setup/fleet-inventories.js';
+import { workDir } from '../setup/cli.js';
+import { fleetHost, hostRoot } from '../setup/fleet.js';
+import { ansibleFleetVars, nodemendFleetConnection, playbookRunners, recapOf } from '../setup/fleet-inventories.js';
 
 const HOSTS = ['node22', 'node40'] as const;
 type Tool = 'ansible' | 'nodemend';
@@ -208,32 +206,12 @@ function markers(tool: Tool, steps: string[]): Record<string, Record<string, str
   }
   return out;
 }
-/** The PLAY RECAP lines both tools print: `host : ok=N changed=N unreachable=N failed=N ...`. */
-function recapOf(output: string): Record<string, Record<string, number>> {
-  const out: Record<string, Record<string, number>> = {};
-  const at = output.lastIndexOf('PLAY RECAP');
-  for (const line of output.slice(at).split('\n')) {
-    const m = /^(\S+)\s+:\s+(ok=\d+.*)$/.exec(line.trim());
-    if (m) out[m[1]] = Object.fromEntries([...m[2].matchAll(/(\w+)=(\d+)/g)].map((x) => [x[1], Number(x[2])]));
-  }
-  return out;
-}
 
 beforeAll(async () => {
   const work = workDir('h24d-inventory-hosts');
   writeFileSync(join(work, 'nodemend.yaml'), nodemendInventory());
   writeFileSync(join(work, 'ansible-hosts.json'), ansibleInventory());
-  const env = ansibleSetup(join(work, 'ansible'), 5, testFleet().knownHosts);
-  const ansible = (pb: string): Promise<{ code: number; output: string }> =>
-    new Promise((res) =>
-      execFile('ansible-playbook', ['-i', join(work, 'ansible-hosts.json'), join(work, pb), '-e', 'tool=ansible'], { cwd: work, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
-        res({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr }),
-      ),
-    );
-  const nodemend = async (pb: string): Promise<{ code: number; output: string }> => {
-    const r = await runCli(['run', join(work, pb), '-i', join(work, 'nodemend.yaml'), '-e', 'tool=nodemend']);
-    return { code: r.code, output: r.stdout + r.stderr };
-  };
+  const { ansible, nodemend, stopAnsible } = playbookRunners(work, 'ansible-hosts.json', 5);
   try {
     for (const [name, s] of Object.entries(SCENARIOS)) {
       writeFileSync(join(work, `${name}.yaml`), s.playbook);
@@ -250,7 +228,7 @@ beforeAll(async () => {
       }
     }
   } finally {
-    stopSshMasters(join(work, 'ansible', 'cp'));
+    stopAnsible();
   }
 }, 600_000);
 

@@ -12,14 +12,12 @@
  * - under `run_once`, what set_fact and include_vars set is bound on every host of the batch (the
  *   register already was), also in a loop.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
-import { runCli, workDir } from '../setup/cli.js';
-import { fleetHost, hostRoot, testFleet } from '../setup/fleet.js';
-import { ansibleFleetVars, nodemendFleetConnection } from '../setup/fleet-inventories.js';
+import { workDir } from '../setup/cli.js';
+import { fleetHost, hostRoot } from '../setup/fleet.js';
+import { ansibleFleetVars, nodemendFleetConnection, playbookRunners } from '../setup/fleet-inventories.js';
 
 const HOSTS = ['node22', 'node40'] as const;
 type Tool = 'ansible' | 'nodemend';
@@ -97,15 +95,10 @@ beforeAll(async () => {
   writeFileSync(join(work, 'nodemend.yaml'), nodemendInventory());
   writeFileSync(join(work, 'ansible-hosts.yaml'), ansibleInventory());
   clean();
-  const env = ansibleSetup(join(work, 'ansible'), 2, testFleet().knownHosts);
-  results.ansible = await new Promise((res) =>
-    execFile('ansible-playbook', ['-i', join(work, 'ansible-hosts.yaml'), join(work, 'site.yml'), '-e', 'tool=ansible'], { cwd: work, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
-      res({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr }),
-    ),
-  );
-  stopSshMasters(join(work, 'ansible', 'cp'));
-  const r = await runCli(['run', join(work, 'site.yml'), '-i', join(work, 'nodemend.yaml'), '-e', 'tool=nodemend']);
-  results.nodemend = { code: r.code, output: r.stdout + r.stderr };
+  const { ansible, nodemend, stopAnsible } = playbookRunners(work, 'ansible-hosts.yaml', 2);
+  results.ansible = await ansible('site.yml');
+  stopAnsible();
+  results.nodemend = await nodemend('site.yml');
   seen.ansible = readOut('ansible');
   seen.nodemend = readOut('nodemend');
   clean();

@@ -1,7 +1,12 @@
 /**
  * What every multi-host differential inventory repeats to reach the test fleet: nodemend's `connection:`
- * block (under `all:`) and Ansible's connection variables for one fleet host.
+ * block (under `all:`) and Ansible's connection variables for one fleet host; and running one playbook
+ * through both tools against them.
  */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
+import { runCli } from './cli.js';
 import { testFleet } from './fleet.js';
 
 /** `  connection:` and its settings, indented to sit under a nodemend inventory's `all:`. */
@@ -25,4 +30,43 @@ export function ansibleFleetVars(port: number): Record<string, unknown> {
     ansible_ssh_private_key_file: testFleet().key,
     ansible_python_interpreter: '/usr/bin/python3',
   };
+}
+
+/** What one tool's run of a playbook gave: its exit code and its printed output (stdout, then stderr). */
+export interface PlaybookRun {
+  code: number;
+  output: string;
+}
+
+/**
+ * The same playbook of `work` run by each tool against the inventories written there (Ansible's
+ * `ansibleInventory` file with `forks`, nodemend's `nodemend.yaml`), each with `-e tool=NAME` so the
+ * playbook can write its findings apart. `stopAnsible` closes the ssh masters Ansible left open.
+ */
+export function playbookRunners(work: string, ansibleInventory: string, forks: number) {
+  const env = ansibleSetup(join(work, 'ansible'), forks, testFleet().knownHosts);
+  return {
+    ansible: (pb: string): Promise<PlaybookRun> =>
+      new Promise((res) =>
+        execFile('ansible-playbook', ['-i', join(work, ansibleInventory), join(work, pb), '-e', 'tool=ansible'], { cwd: work, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+          res({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr }),
+        ),
+      ),
+    nodemend: async (pb: string): Promise<PlaybookRun> => {
+      const r = await runCli(['run', join(work, pb), '-i', join(work, 'nodemend.yaml'), '-e', 'tool=nodemend']);
+      return { code: r.code, output: r.stdout + r.stderr };
+    },
+    stopAnsible: (): void => void stopSshMasters(join(work, 'ansible', 'cp')),
+  };
+}
+
+/** The PLAY RECAP lines both tools print: `host : ok=N changed=N unreachable=N failed=N ...`. */
+export function recapOf(output: string): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  const at = output.lastIndexOf('PLAY RECAP');
+  for (const line of output.slice(at).split('\n')) {
+    const m = /^(\S+)\s+:\s+(ok=\d+.*)$/.exec(line.trim());
+    if (m) out[m[1]] = Object.fromEntries([...m[2].matchAll(/(\w+)=(\d+)/g)].map((x) => [x[1], Number(x[2])]));
+  }
+  return out;
 }
