@@ -143,6 +143,11 @@ export class FactCache implements Facts {
     return this.values.has(name);
   }
 
+  /** The host has facts as 2.14's fact cache has them (its `module_setup`): a play or a setup task gathered them since the last clear_facts. */
+  hasGathered(): boolean {
+    return (!this.cleared && this.playGathered) || this.regathered.size > 0;
+  }
+
   gathered(name: string): boolean {
     if (this.cleared) return this.regathered.has(name);
     return !this.nothingGathered || !this.def(name).asPlayUser || this.values.has(name);

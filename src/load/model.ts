@@ -5,6 +5,7 @@
  */
 import type { NodemendError, SourcePos } from './errors.js';
 import type { EntryPoint } from './role-argspec.js';
+import type { PlayVarsFiles } from './vars-files.js';
 
 /** `loop:`, or the lookup named by a `with_<kind>:` keyword (run/loops.ts builds its items). */
 export const WITH_LOOKUPS = [
@@ -262,6 +263,8 @@ export interface Play {
   loc: Loc;
   hosts: string; // host pattern
   vars: Record<string, unknown>; // vars_files merged over play vars (2.14: vars_files win)
+  /** A templated vars_files entry: the entries, rendered per host at play start (run/vars-files.ts); `vars` has the static ones only. */
+  varsFiles?: PlayVarsFiles;
   become?: BoolKeyword;
   become_user?: string;
   connection?: 'local' | 'ssh';

@@ -6,22 +6,22 @@
  * handler of its play.
  */
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { isMap, isSeq, type Node } from 'yaml';
 import { z } from 'zod';
 import { NodemendError } from './errors.js';
 import { moduleDefaultsOf } from './module-defaults.js';
-import type { Loc, Play, Playbook } from './model.js';
+import type { Block, Loc, Play, Playbook, TaskNode } from './model.js';
 import { handlerNamesIn } from './handlers.js';
 import { exportedRoleVars, roleCallsIn, withDependencies } from './roles.js';
 import type { Diag } from './diag.js';
 import { hasTemplate } from './expr/index.js';
-import { checkTemplate, checkTemplatesDeep } from './expr-check.js';
+import { checkConditions, checkTemplate, checkTemplatesDeep } from './expr-check.js';
 import { importPlaybookSchema, playSchema } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { boolKeyword, environmentOf, stringList, tagList, TaskLoader, varsOf, type NotifyRef, type TaskCtx } from './tasks.js';
 import { displayPath, entryMap, items, kindOf, plain, posOf, readYaml, type YamlFile } from './yaml-source.js';
 import { check } from './zod-errors.js';
-import { loadVarsFile } from './vars-file.js';
+import { loadVarsFiles } from './vars-files.js';
 
 /** Where each play's `hosts:` was written, for host pattern errors (load.ts). */
 export const playHostsLoc = new WeakMap<Play, Loc>();
@@ -31,12 +31,23 @@ export const playPrompts = new WeakMap<Play, { name: string; default: unknown; a
 interface Inherited {
   tags: string[];
   vars: Record<string, unknown>;
+  /** import_playbook `when:`s, outermost first: prepended to each pre_tasks/roles/tasks/post_tasks entry's. */
+  when: string[];
 }
 
 const IMPORT_KEYS = ['import_playbook', 'ansible.builtin.import_playbook'];
 /** Task lists are checked task by task (tasks.ts), so the play schema takes them as they are. */
 const PLAY = playSchema(z.unknown());
 const asRecord = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/**
+ * An import_playbook's `when:` on a section's entries: each in a block with those conditions, as 2.14
+ * prepends them to each of the section's blocks (so a task an entry includes checks them again).
+ */
+function importedWhen(nodes: TaskNode[], when: string[]): TaskNode[] {
+  if (!when.length) return nodes;
+  return nodes.map((n): Block => ({ kind: 'block', loc: n.loc, when, tags: [], vars: {}, environment: [], block: [n], rescue: [], always: [] }));
+}
 
 /** Names and listen topics, read from the YAML so a handler with an error elsewhere still counts. */
 function handlerNames(handlers: unknown): string[] {
@@ -46,7 +57,7 @@ function handlerNames(handlers: unknown): string[] {
 
 export function loadPlaybook(absFile: string, diag: Diag): Playbook {
   const loader = new PlaybookLoader(diag);
-  return { file: displayPath(absFile), plays: loader.file(absFile, [], undefined, { tags: [], vars: {} }) };
+  return { file: displayPath(absFile), plays: loader.file(absFile, [], undefined, { tags: [], vars: {}, when: [] }) };
 }
 
 class PlaybookLoader {
@@ -106,7 +117,8 @@ class PlaybookLoader {
     }
     checkTemplatesDeep(y, map.get('vars')?.value ?? null, this.errors);
     // Outer imports are applied last, so their vars win (Ansible: play.vars | import.vars).
-    const next: Inherited = { tags: [...inh.tags, ...tagList(data.tags)], vars: { ...varsOf(data.vars), ...inh.vars } };
+    const when = checkConditions(y, map.get('when')?.value ?? null, this.errors, this.diag.warnings);
+    const next: Inherited = { tags: [...inh.tags, ...tagList(data.tags)], vars: { ...varsOf(data.vars), ...inh.vars }, when: [...inh.when, ...when] };
     return this.file(target, [...stack, abs], posOf(y, pathNode), next);
   }
 
@@ -125,18 +137,15 @@ class PlaybookLoader {
     for (const k of ['vars', 'environment', 'become']) checkTemplatesDeep(y, map.get(k)?.value ?? null, this.errors);
     // 2.14's get_vars: the play's vars (an import_playbook's merged over them), then each vars_files
     // entry over those, so a site's vars_files override the play's defaults.
-    const vars: Record<string, unknown> = { ...varsOf(data.vars), ...inh.vars };
-    const varsFiles = map.get('vars_files');
-    for (const f of varsFiles ? (isSeq(varsFiles.value) ? items(y, varsFiles.value) : [varsFiles.value]) : []) {
-      if (isScalar(f) && typeof f.value === 'string') Object.assign(vars, this.varsFile(y, f, f.value, dir));
-    }
+    const gathers = data.gather_facts === undefined || boolKeyword(data.gather_facts) === true;
+    const { vars, templated } = loadVarsFiles(y, map.get('vars_files')?.value, dir, { ...varsOf(data.vars), ...inh.vars }, gathers, this.errors);
 
     const notifies: NotifyRef[] = [];
     const ctx = (handler: boolean): TaskCtx => ({ dir, stack: [...stack, abs], handler, notifies, playDir: dir });
-    const section = (k: string, handler = false) => this.tasks.list(y, map.get(k)?.value ?? null, ctx(handler));
+    const section = (k: string, handler = false) => importedWhen(this.tasks.list(y, map.get(k)?.value ?? null, ctx(handler)), handler ? [] : inh.when);
     // Ansible's order: pre_tasks, roles (each after its dependencies), tasks, post_tasks.
     const pre = section('pre_tasks');
-    const roles = this.tasks.playRoles(y, map.get('roles')?.value ?? null, ctx(false));
+    const roles = importedWhen(this.tasks.playRoles(y, map.get('roles')?.value ?? null, ctx(false)), inh.when);
     const main = [...roles, ...section('tasks')];
     const tasks = [...pre, ...main, ...section('post_tasks')];
     const calls = roleCallsIn(tasks);
@@ -161,6 +170,7 @@ class PlaybookLoader {
       loc: posOf(y, node),
       hosts,
       vars,
+      ...(templated ? { varsFiles: templated } : {}),
       become: boolKeyword(data.become),
       become_user: typeof data.become_user === 'string' ? data.become_user : undefined,
       connection: data.connection === 'local' || data.connection === 'ssh' ? data.connection : undefined,
@@ -193,14 +203,6 @@ class PlaybookLoader {
       );
     }
     return play;
-  }
-
-  private varsFile(y: YamlFile, node: Node, path: string, dir: string): Record<string, unknown> {
-    if (hasTemplate(path)) {
-      this.errors.push(new NodemendError('schema', `vars_files path "${path}" is templated: it must be static so it can be validated before any host is touched`, posOf(y, node)));
-      return {};
-    }
-    return loadVarsFile(resolve(dir, path), this.errors, posOf(y, node)) ?? {};
   }
 
   private checkNotify(notifies: NotifyRef[], names: string[], play: string): void {

@@ -237,7 +237,10 @@ export function playSchema(task: z.ZodType) {
     ...partialShape({
       name: z.string(),
       vars: varsSchema.nullable(),
-      vars_files: d(stringOrList, 'YAML mappings of variables, relative to the playbook'),
+      vars_files: d(
+        z.union([z.string(), z.array(z.union([z.string(), z.array(z.string())]))]),
+        'YAML mappings of variables, relative to the playbook (or its vars/); a list entry: the first that exists; templated: per host at play start',
+      ),
       become: boolKeyword,
       become_user: z.string(),
       ...ansibleKeywordShape,
@@ -296,7 +299,12 @@ export function playSchema(task: z.ZodType) {
 
 export const importPlaybookSchema = z.strictObject({
   import_playbook: d(z.string(), 'Path relative to this file'),
-  ...partialShape({ name: z.string(), tags: tagsSchema, vars: varsSchema }),
+  ...partialShape({
+    name: z.string(),
+    tags: tagsSchema,
+    vars: varsSchema,
+    when: d(condition, "Added before every task's conditions in the imported plays (not their handlers), as 2.14's PlaybookInclude"),
+  }),
 });
 
 function partialShape<T extends Record<string, z.ZodType>>(shape: T): { [K in keyof T]: z.ZodOptional<T[K]> } {

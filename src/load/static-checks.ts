@@ -111,7 +111,11 @@ function definableNames(playbook: Playbook, inventory: Inventory, extraVars: Rec
   const names = new Set<string>([...MAGIC, ...Object.keys(extraVars)]);
   for (const h of inventory.hosts.values()) for (const k of Object.keys(h.vars)) names.add(k);
   for (const g of inventory.groups.values()) for (const k of Object.keys(g.vars)) names.add(k);
-  for (const play of playbook.plays) for (const k of Object.keys(play.vars)) names.add(k);
+  for (const play of playbook.plays) {
+    for (const k of Object.keys(play.vars)) names.add(k);
+    // A templated vars_files entry: any file it may read.
+    for (const e of play.varsFiles?.entries ?? []) for (const vars of 'vars' in e ? [e.vars] : e.candidates.values()) for (const k of Object.keys(vars)) names.add(k);
+  }
   for (const { task } of everyTask(playbook)) {
     for (const k of Object.keys(task.vars)) names.add(k);
     // include_tasks / include_role register and loop too.

@@ -31,6 +31,7 @@ import { unwrapUnsafe } from '../load/expr/unsafe.js';
 import { startsAt } from './start-at.js';
 import { findModule } from '../modules/registry.js';
 import { addIncludedRole, optionsVars, PlayHosts, playVars } from './magic-vars.js';
+import { playVarsOnHost } from './vars-files.js';
 
 export interface ExecutorInput {
   playbook: Playbook;
@@ -180,6 +181,13 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       // What an earlier play notified and never ran (its last flush) is that play's: dropped.
       h.notified.clear();
       h.notifiedHandlers.clear();
+    }
+    // Templated vars_files, per host (2.14 renders them before the play's first task; an error there stops the run).
+    const files = play.varsFiles;
+    if (files) {
+      const hostPlayVars = new Map<string, Record<string, unknown>>();
+      await Promise.all(playHosts.map(async (n) => hostPlayVars.set(n, await playVarsOnHost(files, hostRuns.get(n)!, ctx.env.scopeBase))));
+      ctx.env.scopeBase.hostPlayVars = hostPlayVars;
     }
     const batches = splitBatches(playHosts, play.serial);
     for (let b = 0; b < batches.length && !halted(ctx); b++) {

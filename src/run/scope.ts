@@ -148,6 +148,12 @@ export interface ScopeParts {
   /** Defaults and vars every task of the play sees: static roles', then public include_roles' once run. */
   roleExports?: { defaults: Record<string, unknown>; vars: Record<string, unknown> };
   check: boolean;
+  /** Per host, the play's vars with its templated vars_files read (run/vars-files.ts); a host not there has `play.vars`. */
+  hostPlayVars?: ReadonlyMap<string, Record<string, unknown>>;
+  /** The play's vars as far as they are read (run/vars-files.ts, rendering a vars_files entry). */
+  playVars?: Record<string, unknown>;
+  /** Only what 2.14 renders a vars_files entry with: no role, block, task, include_vars or set_fact variables. */
+  varsFilesOnly?: boolean;
   /** All hosts of the run, for `hostvars`. */
   hostRuns: ReadonlyMap<string, HostRun>;
 }
@@ -270,6 +276,18 @@ function roleMagic(r: RoleScope): Record<string, unknown> {
   return { role_name: r.name, ansible_role_name: r.name, role_path: r.path, ...parents };
 }
 
+/** The variables over the play's and under extra vars: role vars, block and task vars, include_vars, set_fact, params. */
+const aboveThePlay = (p: ScopeParts): Record<string, unknown> => ({
+  ...p.roleExports?.vars,
+  ...p.role?.vars,
+  ...p.blockVars,
+  ...p.taskVars,
+  ...p.host.includedVars,
+  ...p.host.runtimeVars,
+  ...p.role?.params,
+  ...p.includeParams,
+});
+
 export function buildScope(p: ScopeParts): Record<string, unknown> {
   const facts = factsProxy(p.host.facts);
   const entry = (name: string | symbol): Record<string, unknown> | undefined => {
@@ -293,15 +311,8 @@ export function buildScope(p: ScopeParts): Record<string, unknown> {
     ...p.roleExports?.defaults,
     ...p.role?.defaults,
     ...p.host.inv.vars,
-    ...p.play.vars,
-    ...p.roleExports?.vars,
-    ...p.role?.vars,
-    ...p.blockVars,
-    ...p.taskVars,
-    ...p.host.includedVars,
-    ...p.host.runtimeVars,
-    ...p.role?.params,
-    ...p.includeParams,
+    ...(p.playVars ?? p.hostPlayVars?.get(p.host.name) ?? p.play.vars),
+    ...(p.varsFilesOnly ? {} : aboveThePlay(p)),
     ...p.extraVars,
     ...(p.role ? roleMagic(p.role) : {}),
     facts,

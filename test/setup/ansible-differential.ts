@@ -79,6 +79,11 @@ export interface CaseSpec {
   controllerFiles?: Record<string, string | { link: string } | { dir: true }>;
   /** The case's play gathers facts (`gather_facts: true`; by default it gathers none). */
   gatherFacts?: boolean;
+  /**
+   * Playbook entries (`- import_playbook: ...`) after the case's play, before its dump (needs `dumpInNextPlay`):
+   * plays they import that are named as the case count as its own.
+   */
+  imports?: string;
   /** Dump the registered results from a second play of the same name (for cases that end their play early: meta end_play / end_host). */
   dumpInNextPlay?: boolean;
   /** The dump task's tags (default `[always]`; `[]` for a run under `--skip-tags tagged`, which skips `always` too). */
@@ -414,6 +419,7 @@ export class Differential {
       if (c.spec.play) lines.push(indent(c.spec.play, 2));
       lines.push('  tasks:', indent(c.spec.tasks, 4));
       if (c.spec.handlers) lines.push('  handlers:', indent(c.spec.handlers, 4));
+      if (c.spec.imports) lines.push(dedent(c.spec.imports));
       if (c.spec.dumpInNextPlay) lines.push(`- name: ${JSON.stringify(c.name)}`, `  hosts: ${this.host}`, '  gather_facts: false', '  tasks:');
       else lines.push('  post_tasks:');
       // Tagged always so a case run under --tags/--skip-tags still reaches its dump.

@@ -283,6 +283,21 @@ const cases: Case[] = [
     errors: ['site.yaml:3:7: cannot read vars file vars/none.yaml: no such file'],
   },
   {
+    name: 'a vars_files list none of whose files exists',
+    files: { 'site.yaml': '- hosts: all\n  vars_files:\n    - [a.yaml, b.yaml]\n  tasks: []\n' },
+    errors: [expect.stringMatching(/^site\.yaml:3:7: vars file \['a\.yaml', 'b\.yaml'\] was not found/)],
+  },
+  {
+    name: 'a templated vars_files entry reading facts in a play that gathers none',
+    files: { 'site.yaml': '- hosts: all\n  gather_facts: false\n  vars_files:\n    - "v/{{ ansible_os_family }}.yaml"\n  tasks: []\n' },
+    errors: [expect.stringMatching(/^site\.yaml:4:7: this vars_files entry reads facts in a play that gathers none/)],
+  },
+  {
+    name: 'a bad file a templated vars_files entry could read',
+    files: { 'site.yaml': '- hosts: all\n  vars_files:\n    - "v/{{ x }}.yaml"\n  tasks: []\n', 'v/a.yaml': '- not a mapping\n' },
+    errors: [expect.stringMatching(/^v\/a\.yaml:1:1: a vars file must hold a mapping/)],
+  },
+  {
     name: 'import_playbook cycle',
     files: { 'site.yaml': '- import_playbook: other.yaml\n', 'other.yaml': '- import_playbook: site.yaml\n' },
     errors: ['other.yaml:1:20: import cycle: site.yaml → other.yaml → site.yaml'],
