@@ -200,9 +200,22 @@ async function waitForSshd(dir: string, meta: HostMeta, timeoutMs: number): Prom
     () => new FleetError(`${name}: sshd did not answer on 127.0.0.1:${port} within ${timeoutMs / 1000}s`),
   );
   const expected = readFileSync(hostKeyPub(dir, name), 'utf8').trim().split(/\s+/)[1];
-  const scan = await tryRun('ssh-keyscan', ['-T', '5', '-t', 'ed25519', '-p', String(port), '127.0.0.1'], { timeoutMs: 15_000 });
-  const seen = scan.stdout.trim().split(/\s+/)[2];
-  if (seen !== expected) throw new FleetError(`${name}: the server on 127.0.0.1:${port} is not this host (host key ${seen ? 'differs' : 'unreadable'}); is the port taken?`);
+  // Under a heavy load (dozens of hosts starting beside test runs) a scan can time out with nothing read:
+  // scan again until the start deadline; a key that differs is final.
+  const deadline = Date.now() + timeoutMs;
+  let seen: string | undefined;
+  let why = '';
+  do {
+    const scan = await tryRun('ssh-keyscan', ['-T', '10', '-t', 'ed25519', '-p', String(port), '127.0.0.1'], { timeoutMs: 20_000 });
+    seen = scan.stdout.trim().split(/\s+/)[2];
+    why =
+      scan.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .pop() ?? `exit ${scan.code}`;
+  } while (!seen && Date.now() < deadline);
+  if (seen !== expected) throw new FleetError(`${name}: the server on 127.0.0.1:${port} is not this host (host key ${seen ? 'differs' : `unreadable: ${why || 'no output'}`}); is the port taken?`);
 }
 
 /** Start the namespaces and sshd (the host dir must be prepared); resolves once sshd answers with this host's key. */
