@@ -32,7 +32,6 @@ function literalString(n: Node | undefined): string | undefined {
 
 /** Filters 2.14 has that nodemend refuses, with why (README "Not supported"). */
 const REFUSED_FILTERS: Record<string, string> = {
-  password_hash: 'nodemend computes no crypt(3) password hashes (2.14 calls passlib or Python crypt): give the hash itself (mkpasswd -m sha-512)',
   to_datetime: 'it gives a Python datetime object, which nodemend has no type for',
 };
 

@@ -7,6 +7,7 @@ import { pySplitlines } from '../../modules/lib/text-lines.js';
 import { ExprValueError } from './errors.js';
 import { int } from './filters-text.js';
 import { attrPath } from './filters-data.js';
+import { pyJson } from './filters-format.js';
 import type { Args, FilterDef } from './signature.js';
 import { compare, equals, isMapping, iterate, keysOf, pyKeyOf, pyRepr, pyStr, truthy, tuple as markTuple, typeName, UNDEFINED } from './values.js';
 
@@ -332,7 +333,25 @@ function subelements(v: unknown, a: Args): unknown[] {
   return out;
 }
 
+/** Jinja 3.1's htmlsafe_json_dumps (the tojson filter): json.dumps with sort_keys, then <, >, & and ' as \\u escapes. */
+function tojson(v: unknown, indent: unknown): string {
+  const text = pyJson(v, { sortKeys: true, indent: indent === undefined || indent === null ? undefined : int(indent, 'indent') });
+  return text.replace(/[<>&']/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export const JINJA_FILTERS: Record<string, FilterDef> = {
+  // do_items: a mapping's (key, value) pairs; an undefined value gives none (Jinja 3.1).
+  items: {
+    acceptsUndefined: true,
+    fn: (v) => {
+      if (v === UNDEFINED) return [];
+      if (!isMapping(v)) throw new ExprValueError('Can only get item pairs from a mapping.');
+      return keysOf(v).map((k) => tuple(pyKeyOf(v, k), v[k]));
+    },
+  },
+  tojson: { params: ['indent'], fn: (v, a) => tojson(v, a.indent) },
+  // Markup(value): with autoescape off (Ansible's), the text itself.
+  safe: { fn: (v) => pyStr(v) },
   indent: { params: ['width', 'first', 'blank'], fn: indent },
   dictsort: { params: ['case_sensitive', 'by', 'reverse'], fn: dictsort },
   title: { fn: title },

@@ -1,10 +1,12 @@
 /**
- * Ansible 2.14's filters that run Python's os.path, urllib and time on the controller
- * (plugins/filter/core.py, urlsplit.py): splitext, realpath, urlsplit, strftime; and the
- * string digests md5, sha1, checksum (utils/hashing.py's secure_hash_s).
+ * Ansible 2.14's filters that run Python's os.path, glob, ntpath, urllib and time on the controller
+ * (plugins/filter/core.py, urlsplit.py): splitext, realpath, relpath, expandvars, fileglob, win_basename,
+ * win_dirname, win_splitdrive, urlsplit, strftime; and the string digests md5, sha1, checksum
+ * (utils/hashing.py's secure_hash_s).
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, readlinkSync } from 'node:fs';
+import { lstatSync, opendirSync, readlinkSync, statSync } from 'node:fs';
+import { fnmatchRegExp } from '../fnmatch.js';
 import { ExprValueError } from './errors.js';
 import { tuple } from './filters-jinja.js';
 import type { Args, FilterDef } from './signature.js';
@@ -333,12 +335,127 @@ function strftimeFilter(v: unknown, a: Args): string {
   return strftime(text(v, 'strftime'), tmOf(Math.floor(second), truthy(a.utc)));
 }
 
+/** posixpath.relpath(path, start=os.curdir): both made absolute (abspath, no symlinks resolved), then the way up and down. */
+function relpath(p: string, start: string): string {
+  if (p === '') throw new ExprValueError('no path specified');
+  const abs = (x: string): string[] =>
+    normpath(x.startsWith('/') ? x : `${process.cwd()}/${x}`)
+      .split('/')
+      .filter(Boolean);
+  const [to, from] = [abs(p), abs(start)];
+  let i = 0;
+  while (i < to.length && i < from.length && to[i] === from[i]) i++;
+  const parts = [...from.slice(i).map(() => '..'), ...to.slice(i)];
+  return parts.length ? parts.join('/') : '.';
+}
+
+/** posixpath.expandvars: `$name` and `${name}` (name: ASCII word characters) from the controller's environment; unknown ones stay. */
+function expandvars(p: string): string {
+  if (!p.includes('$')) return p;
+  return p.replace(/\$(\w+|\{[^}]*\})/g, (whole: string, name: string) => {
+    const key = name.startsWith('{') ? name.slice(1, -1) : name;
+    const v = process.env[key];
+    return v === undefined ? whole : v;
+  });
+}
+
+const MAGIC = /[*?[]/;
+/** os.path.join as Python does it: no normalising (`./x` stays `./x`). */
+const pyJoin = (d: string, n: string): string => (d === '' ? n : d.endsWith('/') ? d + n : `${d}/${n}`);
+const lexists = (p: string): boolean => {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const isDirectory = (p: string): boolean => {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+const isRegular = (p: string): boolean => {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+};
+
+/** Names in `dir` matching `pattern`, in the directory's own order (os.scandir), dot names only for a dot pattern. */
+function globNames(dir: string, pattern: string): string[] {
+  const re = fnmatchRegExp(pattern);
+  const out: string[] = [];
+  let d;
+  try {
+    d = opendirSync(dir || '.');
+  } catch {
+    return out;
+  }
+  try {
+    for (let e = d.readSync(); e; e = d.readSync()) if ((!e.name.startsWith('.') || pattern.startsWith('.')) && re.test(e.name)) out.push(e.name);
+  } finally {
+    d.closeSync();
+  }
+  return out;
+}
+
+/** Python's glob.glob (not recursive): magic in any part of the path, relative to the working directory. */
+function pyGlob(path: string): string[] {
+  if (!MAGIC.test(path)) return lexists(path) ? [path] : [];
+  const cut = path.lastIndexOf('/') + 1;
+  let dir = path.slice(0, cut);
+  const base = path.slice(cut);
+  if (/[^/]/.test(dir)) dir = dir.replace(/\/+$/, '');
+  const dirs = dir === '' ? [''] : MAGIC.test(dir) ? pyGlob(dir) : [dir];
+  return dirs.flatMap((d) => {
+    if (MAGIC.test(base)) return globNames(d, base).map((n) => pyJoin(d, n));
+    if (base === '') return isDirectory(d) ? [pyJoin(d, '')] : [];
+    return lexists(pyJoin(d, base)) ? [pyJoin(d, base)] : [];
+  });
+}
+
+/** ntpath.splitdrive: a drive letter (`C:`) or a UNC share (`\\\\host\\share`) and the rest. */
+function winSplitdrive(p: string): [string, string] {
+  const n = p.replace(/\//g, '\\');
+  if (n.startsWith('\\\\') && !n.startsWith('\\\\\\')) {
+    const sep = n.indexOf('\\', 2);
+    if (sep === -1) return ['', p];
+    let sep2 = n.indexOf('\\', sep + 1);
+    if (sep2 === sep + 1) return ['', p];
+    if (sep2 === -1) sep2 = p.length;
+    return [p.slice(0, sep2), p.slice(sep2)];
+  }
+  return p[1] === ':' ? [p.slice(0, 2), p.slice(2)] : ['', p];
+}
+
+/** ntpath.split: drive kept with the head; trailing separators stripped from the head unless it is all separators. */
+function winSplit(p: string): [string, string] {
+  const [drive, rest] = winSplitdrive(p);
+  let i = rest.length;
+  while (i && !'/\\'.includes(rest[i - 1])) i--;
+  const tail = rest.slice(i);
+  let head = rest.slice(0, i);
+  const stripped = head.replace(/[/\\]+$/, '');
+  if (stripped) head = stripped;
+  return [drive + head, tail];
+}
+
 /** secure_hash_s: the digest of the value's text (to_bytes' simplerepr: str() of a non-string). */
 const digest = (algo: string): FilterDef => ({ fn: (v) => createHash(algo).update(pyStr(v), 'utf8').digest('hex') });
 
 export const SYSTEM_FILTERS: Record<string, FilterDef> = {
   splitext: { fn: (v) => splitext(text(v, 'splitext')) },
   realpath: { fn: (v) => realpath(text(v, 'realpath')) },
+  relpath: { params: ['start'], fn: (v, a) => relpath(text(v, 'relpath'), a.start === undefined ? '.' : text(a.start, 'relpath')) },
+  expandvars: { fn: (v) => expandvars(text(v, 'expandvars')) },
+  fileglob: { fn: (v) => pyGlob(text(v, 'fileglob')).filter(isRegular) },
+  win_basename: { fn: (v) => winSplit(text(v, 'win_basename'))[1] },
+  win_dirname: { fn: (v) => winSplit(text(v, 'win_dirname'))[0] },
+  win_splitdrive: { fn: (v) => tuple(...winSplitdrive(text(v, 'win_splitdrive'))) },
   urlsplit: { params: ['query'], fn: urlsplitFilter },
   strftime: { params: ['second', 'utc'], fn: strftimeFilter },
   md5: digest('md5'),

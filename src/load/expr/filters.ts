@@ -7,6 +7,7 @@ import { RANDOM_FILTERS } from './filters-random.js';
 import { SYSTEM_FILTERS } from './filters-system.js';
 import { TEXT_FILTERS } from './filters-text.js';
 import { EXTRA_FILTERS } from './filters-extra.js';
+import { MATH_FILTERS } from './filters-math.js';
 import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { bind, type FilterDef, type InputInfo } from './signature.js';
 import { itemRead } from './str-class.js';
@@ -54,5 +55,6 @@ export const FILTERS: Record<string, FilterDef> = {
   ...JINJA_FILTERS,
   ...SYSTEM_FILTERS,
   ...EXTRA_FILTERS,
+  ...MATH_FILTERS,
   map,
 };

@@ -8,21 +8,26 @@
  */
 
 /**
- * Ansible's filter plugins that nodemend has (lib/ansible/plugins/filter/core.py, mathstuff.py,
- * urlsplit.py are the files they live in; measured against 2.14.18's loader).
+ * Every filter plugin of ansible-core 2.14.18 (plugins/filter/core.py, mathstuff.py, urlsplit.py,
+ * urls.py, encryption.py), whether nodemend has it or not: `ansible.builtin.NAME` of one nodemend lacks
+ * is then refused as unknown under its short name, not as a name 2.14 cannot load.
  */
 const ANSIBLE_FILTERS = new Set([
   'b64decode',
   'b64encode',
   'basename',
   'bool',
+  'checksum',
+  'combinations',
   'combine',
   'comment',
   'dict2items',
   'difference',
   'dirname',
   'expanduser',
+  'expandvars',
   'extract',
+  'fileglob',
   'flatten',
   'from_json',
   'from_yaml',
@@ -32,18 +37,33 @@ const ANSIBLE_FILTERS = new Set([
   'human_to_bytes',
   'intersect',
   'items2dict',
+  'log',
   'mandatory',
+  'md5',
+  'password_hash',
   'path_join',
+  'permutations',
+  'pow',
+  'product',
   'quote',
   'random',
+  'realpath',
   'regex_escape',
   'regex_findall',
   'regex_replace',
   'regex_search',
+  'rekey_on_member',
+  'relpath',
+  'root',
+  'sha1',
   'shuffle',
   'split',
+  'splitext',
+  'strftime',
+  'subelements',
   'symmetric_difference',
   'ternary',
+  'to_datetime',
   'to_json',
   'to_nice_json',
   'to_nice_yaml',
@@ -52,25 +72,61 @@ const ANSIBLE_FILTERS = new Set([
   'type_debug',
   'union',
   'unique',
+  'unvault',
+  'urldecode',
+  'urlsplit',
+  'vault',
+  'win_basename',
+  'win_dirname',
+  'win_splitdrive',
+  'zip',
+  'zip_longest',
 ]);
 
-/** Ansible's test plugins that nodemend has (lib/ansible/plugins/test/core.py). */
+/** Every test plugin of ansible-core 2.14.18 (plugins/test/core.py, files.py, mathstuff.py). */
 const ANSIBLE_TESTS = new Set([
+  'abs',
+  'all',
+  'any',
   'change',
   'changed',
   'contains',
+  'directory',
+  'exists',
   'failed',
   'failure',
   'falsy',
+  'file',
+  'finished',
+  'is_abs',
+  'is_dir',
+  'is_file',
+  'is_link',
+  'is_mount',
+  'is_same_file',
+  'isnan',
+  'issubset',
+  'issuperset',
+  'link',
+  'link_exists',
   'match',
+  'mount',
+  'nan',
+  'reachable',
   'regex',
+  'same_file',
   'search',
   'skip',
   'skipped',
+  'started',
+  'subset',
   'succeeded',
   'success',
   'successful',
+  'superset',
   'truthy',
+  'unreachable',
+  'vault_encrypted',
   'version',
   'version_compare',
 ]);
@@ -116,8 +172,8 @@ export function unresolvedReason(kind: NameKind, name: string, known: (short: st
   return ` (nodemend has no ${kind}s of ${collection} but ${kind === 'filter' ? Object.keys(COLLECTION_FILTERS).join(', ') : 'none'}; ansible.builtin.NAME for Ansible's own)`;
 }
 
-/** Every name nodemend answers to besides the short ones (for the unit test and `nodemend` listings). */
-export function qualifiedNames(kind: NameKind): string[] {
-  const own = [...(kind === 'filter' ? ANSIBLE_FILTERS : ANSIBLE_TESTS)].map((n) => BUILTIN + n);
+/** Every name nodemend answers to besides the short ones, given which short names it has (for the unit test and `nodemend` listings). */
+export function qualifiedNames(kind: NameKind, has: (short: string) => boolean): string[] {
+  const own = [...(kind === 'filter' ? ANSIBLE_FILTERS : ANSIBLE_TESTS)].filter(has).map((n) => BUILTIN + n);
   return kind === 'filter' ? [...own, ...Object.keys(COLLECTION_FILTERS)] : own;
 }

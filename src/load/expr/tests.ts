@@ -6,7 +6,8 @@ import { versionMatches } from '../version-compare.js';
 import { ExprValueError } from './errors.js';
 import { pyRegex, withFlags } from './regex.js';
 import type { Args, TestDef } from './signature.js';
-import { compare, contains, equals, getMember, isFloat, isInt, isMapping, isNumber, PyFloat, pyStr, truthy, typeName, UNDEFINED } from './values.js';
+import { FILE_TESTS } from './tests-files.js';
+import { compare, contains, equals, getMember, isFloat, isInt, isMapping, isNumber, iterate, PyFloat, pyStr, truthy, typeName, UNDEFINED } from './values.js';
 
 function text(v: unknown, test: string): string {
   if (typeof v === 'string') return v;
@@ -15,7 +16,7 @@ function text(v: unknown, test: string): string {
 }
 
 /** Registered results: Ansible's rule is that the test reads one flag of a result mapping. */
-function resultFlag(flag: 'failed' | 'changed' | 'skipped', test: string): TestDef {
+function resultFlag(flag: 'failed' | 'changed' | 'skipped' | 'unreachable', test: string): TestDef {
   return {
     fn: (v) => {
       if (!isMapping(v)) throw new ExprValueError(`the '${test}' test expects a registered result (a mapping), got '${typeName(v)}'`);
@@ -65,6 +66,36 @@ const num = (v: unknown): number => {
   if (typeof v !== 'number') throw new ExprValueError(`the test needs a number, got '${typeName(v)}'`);
   return v;
 };
+
+/** core.py started / finished: an async result's 0/1 flag; any other result counts as yes, with 2.14's warning. */
+function asyncFlag(flag: 'started' | 'finished'): TestDef {
+  return {
+    fn: (v) => {
+      if (!isMapping(v)) throw new ExprValueError(`The '${flag}' test expects a dictionary`);
+      const f = getMember(v, flag);
+      if (f !== UNDEFINED) return equals(f, 1);
+      process.stderr.write(`[WARNING]: The '${flag}' test expects an async task, but a non-async task was tested\n`);
+      return true;
+    },
+  };
+}
+
+/** Python's set() of an iterable: a list or dict item cannot be in a set (TypeError: unhashable type). */
+function setItems(v: unknown, what: string): unknown[] {
+  const items = iterate(v, what);
+  for (const x of items) if (Array.isArray(x) || isMapping(x)) throw new ExprValueError(`unhashable type: '${typeName(x)}'`);
+  return items;
+}
+
+/** mathstuff.py issubset: `set(a) <= set(b)`. */
+const within = (a: unknown, b: unknown, what: string): boolean => {
+  const bs = setItems(b, what);
+  return setItems(a, what).every((x) => bs.some((y) => equals(x, y)));
+};
+const subset: TestDef = { params: ['other'], required: 1, fn: (v, a) => within(v, a.other, 'subset') };
+const superset: TestDef = { params: ['other'], required: 1, fn: (v, a) => within(a.other, v, 'superset') };
+/** mathstuff.py isnotanumber: math.isnan, False for what is not a number. */
+const nan: TestDef = { fn: (v) => isNumber(v) && Number.isNaN(Number(v)) };
 
 const failed = resultFlag('failed', 'failed');
 const changed = resultFlag('changed', 'changed');
@@ -129,4 +160,24 @@ export const TESTS: Record<string, TestDef> = {
   '>': cmp((c) => c > 0, '>'),
   ge: cmp((c) => c >= 0, '>='),
   '>=': cmp((c) => c >= 0, '>='),
+  greaterthan: cmp((c) => c > 0, '>'),
+  lessthan: cmp((c) => c < 0, '<'),
+  // Python's `is`: None, True and False are one object each; a list or mapping is itself only.
+  sameas: { params: ['other'], required: 1, fn: (v, a) => v === a.other || (v == null && a.other == null) },
+  // core.py: the builtins any() and all() over the value's items.
+  any: { fn: (v) => iterate(v, 'any').some(truthy) },
+  all: { fn: (v) => iterate(v, 'all').every(truthy) },
+  subset,
+  issubset: subset,
+  superset,
+  issuperset: superset,
+  nan,
+  isnan: nan,
+  unreachable: resultFlag('unreachable', 'unreachable'),
+  reachable: { fn: (v, a, r) => !TESTS.unreachable.fn(v, a, r) },
+  started: asyncFlag('started'),
+  finished: asyncFlag('finished'),
+  // A vault-encrypted value is the only kind that says yes; nodemend refuses `!vault` at load.
+  vault_encrypted: { fn: () => false },
+  ...FILE_TESTS,
 };

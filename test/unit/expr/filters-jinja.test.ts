@@ -328,8 +328,7 @@ describe('range() and lookup("vars")', () => {
 
 describe('refused filters say why', () => {
   test.each([
-    ["'x' | password_hash('sha512')", 'password_hash'],
     ["'2020-01-01' | to_datetime", 'to_datetime'],
-    ["'x' | ansible.builtin.password_hash", 'password_hash'],
+    ["'2020-01-01' | ansible.builtin.to_datetime", 'to_datetime'],
   ])('%s', (src, name) => expect(() => compileExpression(src)).toThrow(new RegExp(`unknown filter '(ansible\\.builtin\\.)?${name}': not supported, `)));
 });
