@@ -52,7 +52,7 @@ export default defineModule({
       }
       if (!truthy(value)) {
         const msg = args.fail_msg ?? 'Assertion failed';
-        throw new ModuleFailure(Array.isArray(msg) ? msg.join('\n') : msg, { assertion: cond, evaluated_to: false });
+        throw new ModuleFailure(Array.isArray(msg) ? msg.join('\n') : msg, { assertion: cond, evaluated_to: false }, msg);
       }
     }
     // 2.14's assert action sets msg to success_msg whether or not `quiet` (which only keeps the output short).

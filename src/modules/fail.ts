@@ -12,7 +12,8 @@ export default defineModule({
   schema,
   local: true,
   async plan(args) {
+    // 2.14's fail action registers msg as given (a list stays a list); the text is for the report.
     const msg = typeof args.msg === 'string' ? args.msg : JSON.stringify(args.msg);
-    throw new ModuleFailure(msg);
+    throw new ModuleFailure(msg, {}, args.msg);
   },
 });

@@ -50,9 +50,14 @@ export interface Plan {
 
 /** A module failure with the fields to register (rc, stderr...). */
 export class ModuleFailure extends Error {
+  /**
+   * @param registeredMsg the registered `msg` when it is not the message's text: fail's and assert's
+   * `msg` keep their list, dict or number there, as 2.14's action plugins register them.
+   */
   constructor(
     message: string,
     readonly result: Record<string, unknown> = {},
+    readonly registeredMsg?: unknown,
   ) {
     super(message);
     this.name = 'ModuleFailure';

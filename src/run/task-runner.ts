@@ -486,7 +486,8 @@ async function runOnce(
     }
     const msg = errorMessage(e, noLog);
     const extra = e instanceof ModuleFailure && !noLog ? e.result : {};
-    const result = { ...extra, failed: true, changed: false, msg, ...withItem };
+    const registered = e instanceof ModuleFailure && !noLog && e.registeredMsg !== undefined ? e.registeredMsg : msg;
+    const result = { ...extra, failed: true, changed: false, msg: registered, ...withItem };
     const shownMsg = shownMessage({ ...extra, msg, failed: true }) ?? msg;
     return {
       result,
@@ -646,7 +647,7 @@ async function planAndApply(
     return { result, applied, basis, diff: ctx.diff ? plan.diff : undefined, checkResult: applied ? undefined : plan.checkResult, shown: plan.shown };
   } catch (e) {
     // A module may say its failure changed something (command/shell ran); otherwise nothing changed.
-    if (e instanceof ModuleFailure) return { result: { changed: false, ...e.result, failed: true, msg: e.message }, applied: true, basis };
+    if (e instanceof ModuleFailure) return { result: { changed: false, ...e.result, failed: true, msg: e.registeredMsg ?? e.message }, applied: true, basis };
     throw e;
   }
 }

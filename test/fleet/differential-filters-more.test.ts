@@ -34,7 +34,7 @@ paths2={{ '/etc' is abs }} {{ 'etc' is is_abs }} {{ '/bin/sh' is same_file('/usr
 sets={{ [1, 2] is subset([1, 2, 3]) }} {{ [1, 4] is subset([1, 2, 3]) }} {{ 'ab' is issubset('abc') }} {{ [1, 2, 3] is superset([3]) }} {{ [] is issuperset([1]) }} {{ [1] is ansible.builtin.subset([1]) }}
 nums={{ 1 is nan }} {{ 'nan' is nan }} {{ ('nan' | float) is isnan }} {{ 3 is greaterthan(2) }} {{ 3 is lessthan(2) }} {{ none is sameas(none) }} {{ 1 is sameas(true) }}
 anyall={{ [0, '', 1] is any }} {{ [0, '', 1] is all }} {{ [] is all }} {{ [] is any }} {{ 'ab' is all }} {{ {'a': 0} is any }}
-vault={{ 'x' is vault_encrypted }}
+vault={{ 'x' is vault_encrypted }} number={{ true is number }} {{ [1, true, 'a', 2.5, none] | select('number') | list }} {{ true is integer }}
 math={{ 2 | pow(3) }} {{ 2 | pow(0.5) }} {{ 100 | log(10) }} {{ 8 | log(2) }} {{ 4 | log }} {{ 9 | root }} {{ 27 | root(3) }} {{ 2.25 | root }} {{ true | pow(2) }}
 rekey={{ users | rekey_on_member('n') }} {{ {'x': {'k': 3}, 'y': {'k': 4}} | rekey_on_member('k') }} {{ (users + [{'n': 'a', 'v': 9}]) | rekey_on_member('n', duplicates='overwrite') }}
 hash={{ 'secret' | password_hash('sha512', 'mysalt') }} {{ 'secret' | password_hash('sha256', 'mysalt') }} {{ 'secret' | password_hash('md5', 'mysalt') }} {{ 'p' | password_hash('sha512', 'abcdefghijklmnop', rounds=5000) }} {{ 'secret' | password_hash('sha512', 'mysalt', rounds=10000) }} {{ 'secret' | password_hash('sha512_crypt', 'x', rounds=656000) }} {{ 'é' | password_hash('sha256', 'ab', rounds=1000) }} {{ '' | password_hash('md5', 'abcdefgh') }}
@@ -87,6 +87,23 @@ const values = d.case('late filters and tests give the same values (debug var, r
   `,
 });
 
+const failures = d.case('fail and assert register a msg that is not text as it is (audit25 N35)', {
+  tasks: `
+    - name: fail with a list
+      fail: { msg: [a, b] }
+      register: f1
+      ignore_errors: true
+    - name: fail with a mapping
+      fail: { msg: { k: 1 } }
+      register: f2
+      ignore_errors: true
+    - name: assert with a list
+      assert: { that: [false], fail_msg: [x, y] }
+      register: a1
+      ignore_errors: true
+  `,
+});
+
 beforeAll(() => d.run(), 900_000);
 
 describe.each(['check', 'run', 'rerun'] as const)('%s', (mode) => {
@@ -110,6 +127,14 @@ describe.each(['check', 'run', 'rerun'] as const)('%s', (mode) => {
     expect((files.ansible[mode].files.markup as { content: string }).content).toBe(`[Markup('<a>'), Markup('{"k": 1}')]`);
     // nodemend's text is plain, so the rendered list is a list again, which copy writes as JSON.
     expect((files.nodemend[mode].files.markup as { content: string }).content).toBe(`["<a>", "{\\"k\\": 1}"]`);
+  });
+
+  it('fail / assert: the registered msg keeps its type', () => {
+    const [n, a] = [failures.nodemend[mode].registered, failures.ansible[mode].registered];
+    for (const r of ['f1', 'f2', 'a1']) expect(n[r]?.msg, `${r}\n${failures.nodemend[mode].output}`).toEqual(a[r]?.msg);
+    expect(a.f1.msg).toEqual(['a', 'b']);
+    expect(a.f2.msg).toEqual({ k: 1 });
+    expect(a.a1.msg).toEqual(['x', 'y']);
   });
 
   it('registered values are the same', () => {

@@ -187,7 +187,6 @@ const defaultFilter: FilterDef = {
   argsMayBeUndefined: true,
   fn: (v, a) => (v === UNDEFINED || (truthy(a.boolean) && !truthy(v)) ? ('default_value' in a ? a.default_value : '') : v),
 };
-const version: FilterDef = { params: ['version', 'operator', 'strict', 'version_type'], required: 1, fn: (v, a, r) => TESTS.version.fn(v, a, r) };
 
 /**
  * The Python class name Ansible prints: a string from a playbook variable is AnsibleUnicode,
@@ -315,8 +314,6 @@ export const DATA_FILTERS: Record<string, FilterDef> = {
       return out;
     },
   },
-  version,
-  version_compare: version,
   // 'node1' | extract(hostvars, 'kubelet_version') = hostvars['node1']['kubelet_version'];
   // mostly as groups['nodes'] | map('extract', hostvars, 'x'), as in Ansible.
   extract: {

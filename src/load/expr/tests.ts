@@ -112,8 +112,8 @@ export const TESTS: Record<string, TestDef> = {
   false: { fn: (v) => v === false },
   boolean: { fn: (v) => typeof v === 'boolean' },
   string: { fn: (v) => typeof v === 'string' },
-  // Booleans are not numbers here (in Python they are): `true is number` is false.
-  number: { fn: (v) => isNumber(v) },
+  // Jinja's test_number is isinstance(value, Number): a bool is one (Python's bool is an int); `integer` excludes it.
+  number: { fn: (v) => isNumber(v) || typeof v === 'boolean' },
   integer: { fn: (v) => isInt(v) },
   float: { fn: (v) => isFloat(v) },
   mapping: { fn: (v) => isMapping(v) },

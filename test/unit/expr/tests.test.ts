@@ -40,7 +40,7 @@ describe('is tests', () => {
     ['n is string', false],
     ['n is number', true],
     ['f is number', true],
-    ['t is number', false],
+    ['t is number', true],
     ['n is integer', true],
     ['f is float', true],
     ['t is boolean', true],
