@@ -60,7 +60,7 @@ export function compilePyRegex(pattern: string, opts: PyRegexOptions = {}): PyRe
   }
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^\p{ASCII}*$/u;
 const toBytes = (text: string): string => (ASCII.test(text) ? text : Buffer.from(text, 'utf8').toString('latin1'));
 const fromBytes = (bytes: string): string => (ASCII.test(bytes) ? bytes : Buffer.from(bytes, 'latin1').toString('utf8'));
 
@@ -172,7 +172,7 @@ function translate(src: string, mode: Mode): string {
   }
   if (mode.unicode) {
     // Python's \b and \B on its Unicode \w (JS's \b knows ASCII word characters only, `u` or not).
-    out = out.replace(/\u0000b/g, `(?:(?<=${W})(?!${W})|(?<!${W})(?=${W}))`).replace(/\u0000B/g, `(?:(?<=${W})(?=${W})|(?<!${W})(?!${W}))`);
+    out = out.replace(/\uE000b/g, `(?:(?<=${W})(?!${W})|(?<!${W})(?=${W}))`).replace(/\uE000B/g, `(?:(?<=${W})(?=${W})|(?<!${W})(?!${W}))`);
   }
   return out;
 }
@@ -193,7 +193,7 @@ function escape(src: string, i: number, mode: Mode, inClass: boolean): [string, 
     if (n === 'w' || n === 'W') return [classEsc(U_WORD, n === 'W'), 2];
     if (n === 'd') return [U_DIGIT, 2];
     if (n === 'D') return ['\\P{Nd}', 2];
-    if (!inClass && (n === 'b' || n === 'B')) return [`\u0000${n}`, 2];
+    if (!inClass && (n === 'b' || n === 'B')) return [`\uE000${n}`, 2];
   }
   // sre_parse's escapes; any other ASCII letter is an error there (JS would read \p \k \c).
   if (/[A-Za-z]/.test(n) && !(mode.unicode ? 'aAbBdDfnrsStuUvwWxZ' : 'aAbBdDfnrsStvwWxZ').includes(n)) throw new Error(`invalid regex "${src}": bad escape \\${n} at position ${i}`);
