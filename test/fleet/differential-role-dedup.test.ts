@@ -98,6 +98,7 @@ describe.each(MODES)('%s', (mode) => {
     });
   }
   it('the uses that ran, as 2.14 runs them', () => {
+    if (mode === 'check') return; // check mode writes no file
     expect(roles.nodemend[mode].files['runs']).toMatchObject({ content: 'c b c e d e f \n' });
     expect(includes.nodemend[mode].files['runs']).toMatchObject({ content: 'c c c b \n' });
     expect(nextPlay.nodemend[mode].files['runs']).toMatchObject({ content: 'c \n' });
