@@ -195,7 +195,10 @@ export class RoleLoader {
     const common: TaskCommon = data ? this.tasks.common(y, node, keywords, data, ctx) : { loc: posOf(y, node), when: [], tags: [], vars: {}, environment: [] };
     const role = this.load(name, from, at, ctx, dependentRoleDir, argMap, y);
     if (!role) return undefined;
-    const key = JSON.stringify([role.path, from, params, common.vars, common.when, common.tags, how === 'include']);
+    // 2.14's ROLE_CACHE key (Role.load's hashed params): import_role and include_role share one entry
+    // (from_include), keyed without their when:/tags:, which belong to the include task, not the role.
+    const fromInclude = how === 'include' || how === 'import';
+    const key = JSON.stringify([role.path, from, params, common.vars, fromInclude ? [] : common.when, fromInclude ? [] : common.tags, fromInclude]);
     return { ...common, kind: 'role', name: role.name, how, role, params, public: false, allowDuplicates: role.allowDuplicates, key };
   }
 

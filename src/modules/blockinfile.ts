@@ -10,14 +10,14 @@ import { attrFields, seFields } from './lib/attrs.js';
 import { ATTRIBUTES_ALIAS, attributesFields } from './lib/attributes.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
-import { compilePyRegex } from './lib/pyregex.js';
+import { BYTES, compilePyRegex } from './lib/pyregex.js';
 import { editBlock } from './lib/block-edit.js';
 import type { EditResult } from './lib/line-edit.js';
 import { fileEditOptions, planTextEdit } from './lib/edit-file.js';
 
 const regexString = z.string().superRefine((v, ctx) => {
   try {
-    compilePyRegex(v);
+    compilePyRegex(v, BYTES);
   } catch (e) {
     ctx.addIssue({ code: 'custom', message: (e as Error).message });
   }
@@ -58,7 +58,7 @@ export function blockEdit(a: Args): (text: string) => EditResult {
   // As Ansible: only insertafter=EOF / insertbefore=BOF are anchors; any other value is a regex.
   const ins = a.insertafter ?? a.insertbefore;
   const anchor = a.insertafter === 'EOF' || a.insertbefore === 'BOF' || ins === undefined;
-  const insertRe = anchor ? undefined : compilePyRegex(ins);
+  const insertRe = anchor ? undefined : compilePyRegex(ins, BYTES);
   return (text) =>
     editBlock(text, {
       present: a.state === 'present',

@@ -10,13 +10,13 @@ import { attrFields, seFields } from './lib/attrs.js';
 import { ATTRIBUTES_ALIAS, attributesFields } from './lib/attributes.js';
 import { boolArg, pathArg, withAliases } from './lib/args.js';
 import { validateArg } from './lib/validate.js';
-import { compilePyRegex } from './lib/pyregex.js';
+import { BYTES, compilePyRegex } from './lib/pyregex.js';
 import { lineAbsent, linePresent, type EditResult } from './lib/line-edit.js';
 import { fileEditOptions, planTextEdit } from './lib/edit-file.js';
 
 const regexString = z.string().superRefine((v, ctx) => {
   try {
-    compilePyRegex(v);
+    compilePyRegex(v, BYTES);
   } catch (e) {
     ctx.addIssue({ code: 'custom', message: (e as Error).message });
   }
@@ -61,11 +61,11 @@ type Args = z.infer<typeof schema>;
 
 /** The edit these arguments make to a file's text (exported for the Ansible parity tests). */
 export function lineEdit(a: Args): (text: string) => EditResult {
-  const regexp = a.regexp !== undefined ? compilePyRegex(a.regexp) : undefined;
+  const regexp = a.regexp !== undefined ? compilePyRegex(a.regexp, BYTES) : undefined;
   // As Ansible: insertafter EOF/BOF and insertbefore BOF are anchors; any other value is a regex.
   const ins = a.insertafter ?? a.insertbefore;
   const anchor = a.insertafter !== undefined ? isAnchor(a.insertafter) : a.insertbefore === undefined || a.insertbefore === 'BOF';
-  const insertRe = anchor ? undefined : compilePyRegex(ins!);
+  const insertRe = anchor ? undefined : compilePyRegex(ins!, BYTES);
   return (text) =>
     a.state === 'absent'
       ? lineAbsent(text, { line: a.line, regexp, searchString: a.search_string })

@@ -32,6 +32,7 @@ import { startsAt } from './start-at.js';
 import { findModule } from '../modules/registry.js';
 import { addIncludedRole, optionsVars, PlayHosts, playVars } from './magic-vars.js';
 import { playVarsOnHost } from './vars-files.js';
+import { RoleRuns } from './role-runs.js';
 
 export interface ExecutorInput {
   playbook: Playbook;
@@ -68,8 +69,8 @@ interface PlayCtx {
   rootInh: Inherited;
   /** --start-at-task: tasks are skipped until one of this name (or glob) comes up, across plays. */
   startAt: { pattern?: string };
-  /** Per host: the RoleCall keys that ran to the end in this play (a role runs once unless duplicates are allowed). */
-  rolesDone: Map<string, Set<string>>;
+  /** Which roles have run on which host in this play (a role runs once unless duplicates are allowed). */
+  roles: RoleRuns;
   /** The current batch's hosts: those a run_once task's results reach (runOnceShare). */
   batch: HostRun[];
   /** --step is asking in this batch ("continue" stops it until the next batch, as ansible-playbook's per-batch strategy). */
@@ -137,7 +138,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
       stop: input.stop,
       kill: input.kill,
       startAt,
-      rolesDone: new Map(),
+      roles: new RoleRuns(play.tasks),
       batch: [],
       stepping: false,
       rootInh: inherit(ROOT, {
@@ -278,7 +279,8 @@ function hostState(h: HostRun): HostState {
   return { vars: keep(h.runtimeVars, h.noLogVars), included: keep(h.includedVars, h.noLogIncludedVars), noLog: Object.fromEntries([...h.noLogIncludedVars, ...h.noLogVars]) };
 }
 
-type Record_ = (r: TaskResult) => void;
+/** Records a result; inside a role, also as one of that role's own tasks (`role`; `base` records only). */
+type Record_ = ((r: TaskResult) => void) & { role?: RoleCall; base?: (r: TaskResult) => void };
 type Emit = (e: Parameters<RunObserver['onEvent']>[0]) => void;
 
 /** Runs a list of nodes on the hosts still alive; returns the hosts that failed inside it. */
@@ -650,27 +652,37 @@ async function runBlock(node: Block, hosts: HostRun[], parent: Inherited, ctx: P
 }
 
 /**
- * A role on the hosts: its dependencies, then its tasks. A `roles:` entry or dependency that
- * already ran on a host in this play (same key) is not run there again unless the role allows
- * duplicates (meta/main.yml); include_role's own tags and when: gate it in runInclude.
+ * A role on the hosts: its dependencies (each deduplicated as its own role), then its own tasks on the
+ * hosts where it has not run yet or duplicates are allowed (run/role-runs.ts: 2.14's has_run, decided
+ * per host); include_role's own tags and when: gate it in runInclude.
  */
 async function runRole(call: RoleCall, hosts: HostRun[], parent: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {
-  const failed: HostRun[] = [];
   if (call.how === 'include' && call.public) addIncludedRole(ctx.env.scopeBase.magic, call);
-  let targets = hosts;
-  const done = (h: HostRun): Set<string> => ctx.rolesDone.get(h.name) ?? ctx.rolesDone.set(h.name, new Set()).get(h.name)!;
-  if (!call.allowDuplicates) targets = targets.filter((h) => !done(h).has(call.key));
-  if (!targets.length) return failed;
+  if (call.how === 'include') {
+    ctx.roles.including(call);
+    // The include_role task is one of the including role's own tasks, with a result on these hosts.
+    if (record.role) for (const h of hosts) ctx.roles.taskResult(record.role, { host: h.name, status: 'ok' });
+  }
   const inh = enterRole(parent, call);
-  failed.push(...(await runNodes([...call.role.dependencies, ...call.role.tasks], targets, inh, ctx, record, emit)));
-  targets.filter((h) => h.alive).forEach((h) => done(h).add(call.key));
+  const base = record.base ?? record;
+  const failed = await runNodes(call.role.dependencies, hosts, inh, ctx, base, emit);
+  const targets = hosts.filter((h) => h.alive && !ctx.roles.hasRun(h.name, call));
+  const own: Record_ = Object.assign(
+    (r: TaskResult) => {
+      ctx.roles.taskResult(call, r);
+      base(r);
+    },
+    { role: call, base },
+  );
+  if (targets.length) failed.push(...(await runNodes(call.role.tasks, targets, inh, ctx, own, emit)));
+  targets.filter((h) => h.alive).forEach((h) => ctx.roles.reachedEnd(h.name, call));
   if (call.public && inh.role) {
     const exports = ctx.env.scopeBase.roleExports!;
     Object.assign(exports.defaults, inh.role.defaults);
     // 2.14 appends a public include_role to play.roles: Role.get_vars gives the play its call's vars: too.
     Object.assign(exports.vars, exportedRoleVars(call));
   }
-  return failed;
+  return [...new Set(failed)];
 }
 
 async function runTask(own: Task, hosts: HostRun[], inh: Inherited, ctx: PlayCtx, record: Record_, emit: Emit): Promise<HostRun[]> {

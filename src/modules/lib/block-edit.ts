@@ -55,15 +55,14 @@ export function editBlock(original: string, o: BlockEdit): EditResult {
     let pos: number | undefined;
     if (insRe) {
       if (insRe.multiline) {
-        insRe.re.lastIndex = 0;
-        const m = insRe.re.exec(original);
+        const m = insRe.exec(original);
         if (m) {
           const upto = insertafter !== undefined ? m.index + m[0].length : m.index;
           pos = (original.slice(0, upto).match(/\n/g) ?? []).length;
         }
       } else {
         lines.forEach((l, i) => {
-          if (insRe.re.test(l)) pos = i;
+          if (insRe.test(l)) pos = i;
         });
       }
       if (pos === undefined) pos = lines.length;

@@ -52,8 +52,7 @@ export function linePresent(original: string, o: LinePresent): EditResult {
 
   if (o.regexp) {
     for (let i = 0; i < lines.length; i++) {
-      o.regexp.re.lastIndex = 0;
-      const m = o.regexp.re.exec(lines[i]); // with its terminator, as Python searches it
+      const m = o.regexp.exec(lines[i]); // with its terminator, as Python searches it
       if (m) {
         index0 = i;
         match = m;
@@ -75,7 +74,7 @@ export function linePresent(original: string, o: LinePresent): EditResult {
     for (let i = 0; i < lines.length; i++) {
       if (strip(lines[i]) === o.line) {
         index0 = i;
-      } else if (insRe && insRe.re.test(lines[i])) {
+      } else if (insRe && insRe.test(lines[i])) {
         index1 = insertafter !== undefined ? i + 1 : i;
         if (o.firstmatch) break;
       }
@@ -133,8 +132,7 @@ export function lineAbsent(original: string, o: LineAbsent): EditResult {
   const kept = lines.filter((l) => {
     let hit: boolean;
     if (o.regexp) {
-      o.regexp.re.lastIndex = 0;
-      hit = o.regexp.re.test(l);
+      hit = o.regexp.test(l);
     } else if (o.searchString !== undefined) hit = l.includes(o.searchString);
     else hit = strip(l) === o.line;
     if (hit) found++;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import lineinfile, { lineEdit } from '../../../src/modules/lineinfile.js';
 import blockinfile, { blockEdit } from '../../../src/modules/blockinfile.js';
-import { compilePyRegex, expandTemplate } from '../../../src/modules/lib/pyregex.js';
+import { BYTES, compilePyRegex, expandTemplate } from '../../../src/modules/lib/pyregex.js';
 
 const li = (text: string, args: Record<string, unknown>) => lineEdit(lineinfile.schema.parse({ path: '/f', ...args }))(text);
 const bi = (text: string, args: Record<string, unknown>) => blockEdit(blockinfile.schema.parse({ path: '/f', ...args }))(text);
@@ -22,9 +22,28 @@ describe('Python regex translation', () => {
     expect(compilePyRegex('\\$HOME').re.test('$HOME')).toBe(true);
   });
 
+  it('a str pattern is Unicode-aware, a bytes pattern (lineinfile, blockinfile) matches UTF-8 bytes', () => {
+    const all = (p: string, s: string, o = {}) => [...s.matchAll(new RegExp(compilePyRegex(p, o).re.source, `${compilePyRegex(p, o).re.flags}g`))].map((m) => m[0]);
+    expect(all('\\w+', 'Grüße Привет ٣٤')).toEqual(['Grüße', 'Привет', '٣٤']);
+    expect(all('\\d', 'x٣4')).toEqual(['٣', '4']);
+    expect(all('[^\\W\\d]+', 'ab٣é')).toEqual(['ab', 'é']);
+    expect(compilePyRegex('(?i)straße').re.test('STRAßE')).toBe(true);
+    expect(compilePyRegex('\\bП').re.test('x Привет')).toBe(true);
+    expect(compilePyRegex('\\s').re.test('\ufeff')).toBe(false); // not Python's whitespace
+    expect(compilePyRegex('x{,2}y').re.test('xxy')).toBe(true);
+    expect(compilePyRegex('a{b}').re.test('a{b}')).toBe(true);
+    expect(() => compilePyRegex('\\p{L}')).toThrow(/bad escape \\p/);
+    expect(compilePyRegex('^\\w+=', BYTES).test('é=1')).toBe(false);
+    expect(compilePyRegex('^.{5}$', BYTES).test('Grüße')).toBe(false); // 7 bytes
+    expect(compilePyRegex('(?i)^école', BYTES).test('ÉCOLE')).toBe(false);
+    expect(compilePyRegex('(?i)^ÉCOLE', BYTES).test('ÉcolE')).toBe(true);
+    expect(compilePyRegex('^(Gr..)(ße)$', BYTES).exec('Grüße')?.slice(1)).toEqual(['Grü', 'ße']);
+  });
+
   it('rejects what it cannot translate, with the pattern in the message', () => {
     // (?x) is Python's verbose mode: whitespace and # comments outside classes dropped, escaped ones kept.
-    expect(compilePyRegex('(?x) a b [ ] \\  # c\n d').re.source).toBe('ab[ ]\\ d');
+    expect(compilePyRegex('(?x) a b [ ] \\  # c\n d').re.source).toBe('ab[ ]\\u{20}d');
+    expect(compilePyRegex('(?x) a b [ ] \\  # c\n d', BYTES).re.source).toBe('ab[ ]\\ d');
     expect(() => compilePyRegex('(unclosed')).toThrow(/invalid regex "\(unclosed"/);
     const r = lineinfile.schema.safeParse({ path: '/f', regexp: '([', line: 'x' });
     expect(r.success).toBe(false);
