@@ -24,7 +24,7 @@
  * workers finish, so both lists are compared sorted by mount point.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
@@ -274,8 +274,10 @@ describe('gather_facts: true', () => {
     const { a } = expectSameDump('become', true);
     expect(a).toMatchObject({ user_id: 'root', user_uid: 0, user_dir: '/root', real_user_id: 0, effective_user_id: 0, hostvars_user_id: 'root', hostvars_env_home: '/root' });
     expect(a.env).toMatchObject({ USER: 'root', HOME: '/root', SUDO_USER: 'ops', SUDO_UID: '1000' });
-    // a chroot host on this machine: no container marker, /dev/kvm present
-    expect(a).toMatchObject({ virtualization_type: 'kvm', virtualization_role: 'host', virtualization_tech_guest: [], virtualization_tech_host: ['kvm'] });
+    // A chroot host on this machine: no container marker. /dev/kvm (which not every CI machine has) makes it a kvm
+    // host; without it what Ansible finds depends on the machine (nodemend's equality is checked above either way).
+    if (existsSync('/dev/kvm')) expect(a).toMatchObject({ virtualization_type: 'kvm', virtualization_role: 'host', virtualization_tech_guest: [], virtualization_tech_host: ['kvm'] });
+    else expect(a.virtualization_tech_host).not.toContain('kvm');
   });
 
   it('without become they are the login user’s, equal to Ansible’s', () => {
