@@ -377,7 +377,8 @@ const isDirectory = (p: string): boolean => {
     return false;
   }
 };
-const isRegular = (p: string): boolean => {
+/** os.path.isfile: a regular file, a symlink to one included. */
+export const isRegular = (p: string): boolean => {
   try {
     return statSync(p).isFile();
   } catch {
@@ -386,7 +387,7 @@ const isRegular = (p: string): boolean => {
 };
 
 /** Names in `dir` matching `pattern`, in the directory's own order (os.scandir), dot names only for a dot pattern. */
-function globNames(dir: string, pattern: string): string[] {
+export function globNames(dir: string, pattern: string): string[] {
   const re = fnmatchRegExp(pattern);
   const out: string[] = [];
   let d;

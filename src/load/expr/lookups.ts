@@ -7,15 +7,15 @@
  * controller (pipe): nothing on a host.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, opendirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { templateLookup } from './lookup-template.js';
 import { ExprValueError, UndefinedVariableError } from './errors.js';
 import { pyRegex } from './regex.js';
 import { trim } from './filters-text.js';
+import { globNames, isRegular } from './filters-system.js';
 import { factVarOf, INJECTS_AS_VARS, pyKeyOf, pyStr, tuple, typeName } from './values.js';
-import { fnmatchRegExp } from '../fnmatch.js';
 import { matchPatterns } from '../host-pattern.js';
 import type { Inventory } from '../model.js';
 import { UnsafeText } from './unsafe.js';
@@ -428,14 +428,6 @@ function pySplit(p: string): [string, string] {
   return [head, p.slice(i)];
 }
 
-const isFile = (p: string): boolean => {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-};
-
 /**
  * Python's glob.glob of one name pattern in a literal directory: without a magic character the path if it
  * exists; else the directory's entries in the order the directory gives them (os.scandir: readdir order,
@@ -444,23 +436,7 @@ const isFile = (p: string): boolean => {
  */
 function globIn(dir: string, pattern: string): string[] {
   if (!/[*?[]/.test(pattern)) return existsSync(join(dir, pattern)) ? [join(dir, pattern)] : [];
-  const re = fnmatchRegExp(pattern);
-  const out: string[] = [];
-  let d;
-  try {
-    d = opendirSync(dir || '.');
-  } catch {
-    return out;
-  }
-  try {
-    for (let e = d.readSync(); e; e = d.readSync()) {
-      if (e.name.startsWith('.') && !pattern.startsWith('.')) continue;
-      if (re.test(e.name)) out.push(join(dir, e.name));
-    }
-  } finally {
-    d.closeSync();
-  }
-  return out;
+  return globNames(dir, pattern).map((name) => join(dir, name));
 }
 
 /**
@@ -481,7 +457,7 @@ const fileglob: LookupDef = {
         if (found) candidates.push(found);
       } else for (const p of searchRoots(scope)) candidates.push(join(p, 'files'), p);
       for (const c of candidates) {
-        const hits = globIn(c, name).filter(isFile);
+        const hits = globIn(c, name).filter(isRegular);
         if (hits.length) {
           out.push(...hits);
           break;
