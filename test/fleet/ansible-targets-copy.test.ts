@@ -45,11 +45,14 @@ const ON_HOST: TargetHost = {
 };
 
 /**
- * tests.yml:1066 and :1078 make a relative `source_recursive` and `destination` on the controller (delegate_to:
- * localhost): in nodemend's run, relative to the test's working directory (the repository); a run that stops leaves them.
+ * What the target writes on the controller (delegate_to: localhost) and never removes: tests.yml:1066 and :1078's
+ * relative `source_recursive` and `destination` (in nodemend's run, relative to the test's working directory, the
+ * repository), and the link targets tests.yml:441 and :447 make in /tmp, whose first copy must be a change in each
+ * tool's run: left by Ansible's run, nodemend's found them and said `ok` (stop 25's CI).
  */
+const CONTROLLER_LEFTOVERS = ['source_recursive', 'destination', '/tmp/ansible-test-abs-link', '/tmp/ansible-test-abs-link-dir'];
 const cleanController = (): void => {
-  for (const rel of ['source_recursive', 'destination']) rmSync(resolve(rel), { recursive: true, force: true });
+  for (const p of CONTROLLER_LEFTOVERS) rmSync(resolve(p), { recursive: true, force: true });
 };
 
 /**
