@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { defineModule, ModuleFailure, type ModuleContext, type ModuleDef, type Plan } from './types.js';
 import { raw, sh, type Raw } from '../transport/quote.js';
 import { withAliases } from './lib/args.js';
+import { binPathProbe, missingBinMessage } from './lib/bin-path.js';
 
 const flag = z.union([z.boolean(), z.stringbool()]);
 
@@ -226,9 +227,14 @@ function defineServiceModule(name: string, fixed?: Backend): ModuleDef<ServiceAr
       if (backend === 'sysvinit' && args.daemon_reload && !args.name) {
         return { changed: false, msg: 'not a systemd host: nothing to reload' };
       }
+      // The systemd module looks for systemctl before anything else (get_bin_path, required).
+      const probe = fixed === 'systemd' ? binPathProbe('systemctl') : undefined;
+      if (probe && !args.name) needSystemctl((await ctx.conn.exec(probe)).stdout);
       let st: ServiceState | undefined;
       if (args.name) {
-        const res = await ctx.conn.exec(backend === 'systemd' ? systemdQuery(args.name) : sysvQuery(args.name));
+        const query = backend === 'systemd' ? systemdQuery(args.name) : sysvQuery(args.name);
+        const res = await ctx.conn.exec(probe ? sh`${probe}; ${query}` : query);
+        if (probe) needSystemctl(res.stdout);
         st = backend === 'systemd' ? parseSystemd(res.stdout) : parseSysv(res.stdout);
         // A unit can be masked before it is installed (Ansible's systemd does not require it found).
         if (!st.found && (args.state || args.enabled !== undefined)) {
@@ -268,6 +274,11 @@ function defineServiceModule(name: string, fixed?: Backend): ModuleDef<ServiceAr
       };
     },
   });
+}
+
+function needSystemctl(stdout: string): void {
+  const missing = missingBinMessage(stdout, 'systemctl');
+  if (missing) throw new ModuleFailure(missing);
 }
 
 function stateWords(args: ServiceArgs, st: ServiceState): string {

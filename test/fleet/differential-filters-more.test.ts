@@ -7,7 +7,8 @@
  *   vault_encrypted;
  * - filters: password_hash (sha512/sha256/md5 crypt with a salt byte for byte; a random salt's shape),
  *   log/pow/root (floats), rekey_on_member, relpath, expandvars, fileglob, win_basename/win_dirname/
- *   win_splitdrive, Jinja's items/tojson/safe; `ansible.builtin.` names of Ansible's plugins nodemend has.
+ *   win_splitdrive, Jinja's items/tojson/safe; `ansible.builtin.` names of Ansible's plugins nodemend has;
+ * - map's keywords passed to the filter it names (audit25 N36), and the asserted set-literal difference (N38).
  * Rendered into a file by copy content and by a .j2 template (byte for byte), and as values (debug var).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,7 @@ expandvars={{ '$NM_C25_VAR/x \${NM_C25_VAR}y \${NM_C25_NOPE} $NM_C25_NOPE $$ $ \
 fileglob={{ '/etc/host*' | fileglob | sort }} {{ '/etc/no-such-c25*' | fileglob }} {{ '/e*/passwd' | fileglob }} {{ '/etc/passwd' | fileglob }} {{ '/etc/*' | fileglob | select('search', 'hostname') | list }}
 win={{ win | win_basename }} {{ win | win_dirname }} {{ win | win_splitdrive }} {{ unc | win_splitdrive }} {{ 'a/b\\\\c' | win_basename }} {{ 'C:' | win_dirname }} {{ 'C:\\\\' | win_dirname }}
 jinja={{ d | items | list }} {% for k, v in d | items %}{{ k }}={{ v }};{% endfor %} {{ d | tojson }} {{ [1, 'a'] | tojson(2) }} {{ '<b>' | safe }} {{ 5 | safe }}
+map={{ [[{'k': 1}], [{'k': 2}]] | map('map', attribute='k') | map('list') | list }} {{ [{'a': {'x': 1}}] | map('combine', {'a': {'y': 2}}, recursive=true) | list }} {{ ['ab', 'AB'] | map('regex_replace', 'a', 'z', ignorecase=true) | list }} {{ ['10', 'ff'] | map('int', base=16) | list }} {{ [1.26, 2.34] | map('round', precision=1) | list }}
 fqcn={{ 8 | ansible.builtin.log(2) }} {{ 'abc' | ansible.builtin.sha1 }} {{ [1, 2] | ansible.builtin.zip([3, 4]) | list }} {{ 'a.b' | ansible.builtin.splitext }}
 `;
 
@@ -71,6 +73,7 @@ const values = d.case('late filters and tests give the same values (debug var, r
     exprs_in: `{{ [ 2 | pow(3), 100 | log(10), 9 | root, 27 | root(3), users | rekey_on_member('n'), d | items | list,
       'C:\\\\a\\\\b' | win_splitdrive, [1] is subset([1, 2]), 'nan' | float is nan, '/etc' is directory, '/bin' is link,
       [0, 1] is any, [0, 1] is all, 'x' | password_hash('sha512', 'ab'), '/etc/x' | relpath('/etc') ] }}`,
+    setlit: "{{ '{1, 2}' }}",
   },
   tasks: `
     - name: expressions
@@ -84,6 +87,9 @@ const values = d.case('late filters and tests give the same values (debug var, r
       debug:
         msg: "{{ [r is reachable, r is unreachable, r is started, r is finished, {'unreachable': true} is unreachable, {'started': 0, 'finished': 1} is started, {'finished': 1} is finished] }}"
       register: rt
+    - name: a set literal
+      debug: { msg: "{{ [setlit | type_debug, 'x' ~ setlit] }}" }
+      register: sl
   `,
 });
 
@@ -119,6 +125,8 @@ describe.each(['check', 'run', 'rerun'] as const)('%s', (mode) => {
       expect(text).toContain('$6$mysalt$UX6P1VKOf6dr0s2pg4pLNvIUB6hLXvP6M5f/Yj9hJgMPdAJ4oArvk5YUD9/XWtk1JOpVwt/JTsczMJr8sFVML1');
       expect(text).toContain('math=8.0 1.4142135623730951 2.0 3.0 1.3862943611198906 3.0 3.0 1.5 1.0');
       expect(text).toContain('random=106 34 True');
+      // map's keywords reach the filter it names (audit25 N36).
+      expect(text).toContain("map=[[1], [2]] [{'a': {'x': 1, 'y': 2}}] ['zb', 'zB'] [16, 255] [1.3, 2.3]");
     }
   });
 
@@ -144,5 +152,8 @@ describe.each(['check', 'run', 'rerun'] as const)('%s', (mode) => {
     const [nr, ar] = [values.nodemend[mode].registered.rt, values.ansible[mode].registered.rt];
     expect(nr?.msg, values.nodemend[mode].output).toEqual(ar?.msg);
     expect(ar.msg).toEqual([true, false, true, true, true, false, true]);
+    // Text reading as a Python set literal: a set in 2.14, a string here; as text the same (README).
+    expect(values.ansible[mode].registered.sl?.msg).toEqual(['set', 'x{1, 2}']);
+    expect(values.nodemend[mode].registered.sl?.msg, values.nodemend[mode].output).toEqual(['str', 'x{1, 2}']);
   });
 });

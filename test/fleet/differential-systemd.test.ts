@@ -146,6 +146,18 @@ const missing = d.case('a unit that does not exist', {
       service: { name: nm-absent, state: stopped }
       register: r_nosuch_svc
       ignore_errors: true
+    # No systemctl where the module looks (PATH, then the sbin directories; the stand-in is /bin/systemctl,
+    # /bin being /usr/bin): 2.14 fails before anything else, naming the directories (audit25 N33).
+    - name: systemctl not found
+      systemd: { name: nm-mask.service, state: started }
+      environment: { PATH: /nonexistent }
+      register: r_nobin
+      ignore_errors: true
+    - name: systemctl not found, daemon_reload alone
+      systemd: { daemon_reload: true }
+      environment: { PATH: /nonexistent }
+      register: r_nobin_reload
+      ignore_errors: true
   `,
 });
 
@@ -230,8 +242,9 @@ describe.each(MODES)('%s', (mode) => {
       n.tasks.map((t) => t.status),
       n.output,
     ).toEqual(a.tasks.map((t) => t.status));
-    for (const r of ['r_nosuch_start', 'r_nosuch_enable', 'r_nosuch_svc']) same(n, a, r);
+    for (const r of ['r_nosuch_start', 'r_nosuch_enable', 'r_nosuch_svc', 'r_nobin', 'r_nobin_reload']) same(n, a, r);
     expect(n.registered.r_nosuch_start.msg).toBe('Could not find the requested service nm-absent: host');
+    expect(a.registered.r_nobin.msg).toBe('Failed to find required executable "systemctl" in paths: /nonexistent:/sbin:/usr/sbin:/usr/local/sbin');
   });
 
   it('daemon_reload: the manager reloads as in Ansible; nodemend reloads only when needed and reports it as a change', () => {

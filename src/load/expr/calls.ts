@@ -49,6 +49,13 @@ export function checkCall(kind: Kind, call: Call): void {
     const known = kind === 'method' ? ` (methods: ${Object.keys(METHODS).sort().join(', ')})` : unknownHint(kind, call.name);
     throw new ExprSyntaxError(`unknown ${kind} '${call.name}'${known}`, call.nameStart);
   }
+  // Jinja's map with a filter named: the rest of the call is that filter's (its arguments, its keywords).
+  if (def.keywordsToFilter && call.args.length > (def.filterArg ?? 0)) {
+    const at = def.filterArg ?? 0;
+    const name = literalString(call.args[at]);
+    if (name !== undefined) checkCall('filter', { name, nameStart: call.args[at].start, args: call.args.slice(at + 1), kwargs: call.kwargs });
+    return;
+  }
   const params = def.params ?? [];
   const what = `${kind} '${call.name}'`;
   if (call.args.length > params.length && !def.rest) {
@@ -74,7 +81,7 @@ export function checkCall(kind: Kind, call: Call): void {
     throw new ExprSyntaxError(`unknown test '${test}'${unknownHint('test', test)}`, named(def.testArg)!.start);
   }
   const filter = literalString(named(def.filterArg));
-  if (filter !== undefined && filter !== 'attribute' && !lookupCall('filter', filter)) {
+  if (filter !== undefined && !lookupCall('filter', filter)) {
     throw new ExprSyntaxError(`unknown filter '${filter}'${unknownHint('filter', filter)}`, named(def.filterArg)!.start);
   }
   const regex = literalString(named(def.regexArg));

@@ -15,19 +15,23 @@ import { isUnsafe } from './unsafe.js';
 import { iterate, UNDEFINED } from './values.js';
 import { canonicalName } from './fqcn.js';
 
-/** map('upper'), map('replace', 'a', 'b'), map(attribute='name'), map(attribute='x', default=0). */
+/**
+ * map('upper'), map('replace', 'a', 'b'), map('combine', x, recursive=true), map(attribute='name'),
+ * map(attribute='x', default=0). Jinja's prepare_map: with a filter name given, every keyword goes to that filter;
+ * without one, only attribute= and default= (calls.ts checks both at load).
+ */
 const map: FilterDef = {
-  params: ['filter'],
   keywords: ['attribute', 'default'],
+  keywordsToFilter: true,
   rest: true,
   filterArg: 0,
   // type_debug on each item needs to know where the item came from, as on a value alone.
   describesInput: true,
   fn: (v, a, rest, input) => {
     const items = iterate(v, 'map');
-    // map('attribute', 'name') reads as map(attribute='name').
-    const attribute = a.filter === 'attribute' ? rest[0] : a.attribute;
-    if (attribute !== undefined) {
+    if (rest.length === 0) {
+      if (!('attribute' in a)) throw new ExprValueError('map requires a filter argument');
+      const attribute = a.attribute;
       return items.map((item) => {
         const x = attrPath(item, attribute);
         if (x !== UNDEFINED) return x;
@@ -35,11 +39,11 @@ const map: FilterDef = {
         throw new UndefinedVariableError(String(attribute), undefined, `'${String(attribute)}' is undefined in an item given to map`);
       });
     }
-    if (a.filter === undefined) throw new ExprValueError("map needs a filter name or attribute='...'");
-    const key = canonicalName('filter', String(a.filter));
+    const [name, ...args] = rest;
+    const key = canonicalName('filter', String(name));
     const def = key !== undefined && Object.prototype.hasOwnProperty.call(FILTERS, key) ? FILTERS[key] : undefined;
-    if (!def) throw new ExprValueError(`unknown filter '${String(a.filter)}'`);
-    const bound = bind(def, rest, []);
+    if (!def) throw new ExprValueError(`unknown filter '${String(name)}'`);
+    const bound = bind(def, args, Object.entries(a));
     const itemInput = (item: unknown, i: number): InputInfo | undefined =>
       input && def.describesInput ? { ...input, unsafe: input.unsafe || isUnsafe(item), nativeText: false, fromVariable: itemRead(v, i) ?? input.fromVariable } : undefined;
     return items.map((item, i) => def.fn(item, bound.named, bound.rest, itemInput(item, i)));

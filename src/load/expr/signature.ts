@@ -5,6 +5,8 @@ export interface Signature {
   params?: string[];
   /** Parameters that can only be given by keyword (map's `attribute=`). */
   keywords?: string[];
+  /** With a filter named at `filterArg`, the call's keywords are that filter's (Jinja's map). */
+  keywordsToFilter?: boolean;
   /** Any keyword is accepted (str.format's `{name}` fields). */
   anyKeyword?: boolean;
   /** How many of `params` must be given. */

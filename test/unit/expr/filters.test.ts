@@ -170,7 +170,12 @@ describe('filters', () => {
     ["users | selectattr('shell', 'defined') | map(attribute='name') | list", ['ann', 'cy']],
     ["users | selectattr('shell', 'equalto', '/bin/sh') | map(attribute='name') | first", 'cy'],
     ["users | map(attribute='shell', default='-') | list", ['/bin/bash', '-', '/bin/sh']],
-    ["users | map('attribute', 'uid') | list", [1000, 999, 1001]],
+    // Jinja's map: with a filter named, every keyword is that filter's (audit25 N36; 2.14 gives the same).
+    ["[[{'k': 1}], [{'k': 2}]] | map('map', attribute='k') | map('list') | list", [[1], [2]]],
+    ["[{'a': {'x': 1}}] | map('combine', {'a': {'y': 2}}, recursive=true) | list", [{ a: { x: 1, y: 2 } }]],
+    ["['ab', 'AB'] | map('regex_replace', 'a', 'z', ignorecase=true) | list", ['zb', 'zB']],
+    ["['10', 'ff'] | map('int', base=16) | list", [16, 255]],
+    ["[1.26, 2.34] | map('round', precision=1) | list", [1.3, 2.3]],
     ["xs | map('string') | list", ['3', '1', '2']],
     ["['a', 'b'] | map('replace', 'a', 'z') | list", ['z', 'b']],
     ["['1', 'x'] | map('int') | list", [1, 0]],
@@ -283,6 +288,12 @@ describe('filters', () => {
     ["'1' is version('2', 'bigger')", /unknown version operator "bigger"/],
     // 2.14 has version and version_compare as tests only ("Could not load"): refused at load.
     ["'1' | version('2')", /unknown filter 'version'/],
+    // Jinja's map: a filter named 'attribute' is a filter name (2.14: Could not load "attribute"); keywords go to
+    // the filter named, and without one only attribute= and default= are map's (2.14: Unexpected keyword argument 'x').
+    ["users | map('attribute', 'uid') | list", /unknown filter 'attribute'/],
+    ["users | map('upper', bogus=1) | list", /filter 'upper' has no argument 'bogus'/],
+    ["users | map(attribute='uid', x=1) | list", /filter 'map' has no argument 'x'/],
+    ["users | map('regex_replace', '[') | list", /invalid regex "\[": unterminated character set/],
     ["'a' | int(base='x')", 'int\'s base needs an integer, got "x"'],
     ['missing | default(nil.device)', "'nil.device' is undefined"],
     ['empty | default(nope, true)', "'nope' is undefined"],

@@ -32,8 +32,10 @@ function fakeCtx(query: string, applyReply: Partial<ExecResult> = {}, serviceMgr
       exec: async (cmd: unknown) => {
         const text = String(cmd);
         commands.push(text);
-        const out = text.startsWith('systemctl show') ? query : (applyReply.stdout ?? '');
-        return { rc: 0, stderr: '', ...(text.startsWith('systemctl show') ? {} : applyReply), stdout: out, stdoutBytes: Buffer.from(out) } as ExecResult;
+        // The state read (the systemd module's starts with its systemctl lookup) answers `query`.
+        const read = text.includes('systemctl show') || text.includes('__NODEMEND_NO_BIN__');
+        const out = read ? query : (applyReply.stdout ?? '');
+        return { rc: 0, stderr: '', ...(read ? {} : applyReply), stdout: out, stdoutBytes: Buffer.from(out) } as ExecResult;
       },
     },
   } as unknown as ModuleContext;
@@ -98,7 +100,19 @@ describe('systemd plans and applies', () => {
     const bare = fakeCtx(active);
     const p = await systemd.plan(schema.parse({ daemon_reload: true }), bare.ctx);
     expect(p).toMatchObject({ changed: true, msg: 'would daemon-reload' });
-    expect(bare.commands).toHaveLength(0);
+    // Only the systemd module's systemctl lookup (get_bin_path) is sent.
+    expect(bare.commands).toHaveLength(1);
+    expect(bare.commands[0]).toContain('/sbin /usr/sbin /usr/local/sbin');
+  });
+
+  it('the systemd module fails as 2.14 when systemctl is nowhere it looks (audit25 N33); service does not look', async () => {
+    const none = '__NODEMEND_NO_BIN__ /usr/bin:/bin:/sbin:/usr/sbin:/usr/local/sbin\n';
+    const message = 'Failed to find required executable "systemctl" in paths: /usr/bin:/bin:/sbin:/usr/sbin:/usr/local/sbin';
+    await expect(systemd.plan(schema.parse({ name: 'docker', state: 'started' }), fakeCtx(none).ctx)).rejects.toThrow(message);
+    await expect(systemd.plan(schema.parse({ daemon_reload: true }), fakeCtx(none).ctx)).rejects.toThrow(message);
+    const svc = fakeCtx(inactive);
+    await service.plan(schema.parse({ name: 'docker', state: 'started' }), svc.ctx);
+    expect(svc.commands[0]).not.toContain('__NODEMEND_NO_BIN__');
   });
 
   it('the systemd alias never asks for the service_mgr fact; service does', async () => {
