@@ -153,6 +153,10 @@ function translate(src: string, mode: Mode): string {
       i = close;
       continue;
     }
+    // Python's `(?<` is a lookbehind only: JavaScript's `(?<name>` group is refused, as sre_parse refuses it.
+    if (src.startsWith('(?<', i) && i + 3 < src.length && src[i + 3] !== '=' && src[i + 3] !== '!') {
+      throw new Error(`invalid regex "${src}": unknown extension ?<${src[i + 3]} at position ${i + 1}`);
+    }
     if (src.startsWith('(?P<', i)) {
       out += '(?<';
       i += 3;

@@ -45,6 +45,10 @@ describe('Python regex translation', () => {
     expect(compilePyRegex('(?x) a b [ ] \\  # c\n d').re.source).toBe('ab[ ]\\u{20}d');
     expect(compilePyRegex('(?x) a b [ ] \\  # c\n d', BYTES).re.source).toBe('ab[ ]\\ d');
     expect(() => compilePyRegex('(unclosed')).toThrow(/invalid regex "\(unclosed"/);
+    // JavaScript's named group is not Python's: sre_parse says "unknown extension ?<n at position 1"; lookbehinds stay.
+    expect(() => compilePyRegex('(?<name>a)')).toThrow('invalid regex "(?<name>a)": unknown extension ?<n at position 1');
+    expect(() => compilePyRegex('x(?<n>a)')).toThrow('unknown extension ?<n at position 2');
+    expect(compilePyRegex('(?<=a)b(?<!c)').re.test('ab')).toBe(true);
     const r = lineinfile.schema.safeParse({ path: '/f', regexp: '([', line: 'x' });
     expect(r.success).toBe(false);
     expect(JSON.stringify(r.error?.issues)).toContain('invalid regex');
