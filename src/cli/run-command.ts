@@ -116,6 +116,12 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
     process.stderr.write('nodemend: --plan-out needs --check (a plan is what a check run predicts); no host was contacted\n');
     return 1;
   }
+  if (flags.planOut && loaded.hostsAtStart) {
+    process.stderr.write(
+      'nodemend: --plan-out: this playbook changes its inventory (group_by, add_host) before a later play, whose hosts are known only when it starts; a saved plan could not name them (run --check without --plan-out); no host was contacted\n',
+    );
+    return 1;
+  }
   if (flags.step && !process.stdin.isTTY) {
     process.stderr.write('nodemend: --step asks before each task and needs a terminal on stdin (there is none here, as in CI); no host was contacted\n');
     return 1;
@@ -144,7 +150,12 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
   const journal = flags.check ? undefined : openJournal(playbook, loaded, flags, options);
   if (typeof journal === 'number') return journal;
   let hostsByPlay = loaded.hostsByPlay;
-  if (journal && flags.resume) hostsByPlay = hostsByPlay.map((hosts, p) => hosts.filter((h) => !journal.finishedIn(p).has(h)));
+  let hostsAtStart = loaded.hostsAtStart;
+  if (journal && flags.resume) {
+    hostsByPlay = hostsByPlay.map((hosts, p) => hosts.filter((h) => !journal.finishedIn(p).has(h)));
+    const atStart = hostsAtStart;
+    if (atStart) hostsAtStart = (p, warn) => atStart(p, warn)?.filter((h) => !journal.finishedIn(p).has(h));
+  }
   if (journal) options.onBatchDone = (p, hosts, state) => journal.hostsFinished(p, hosts, state);
   if (journal && flags.resume) {
     options.restoredVars = journal.data.vars;
@@ -157,7 +168,7 @@ export async function runCommand(playbook: string, flags: RunFlags): Promise<num
   const cancelStep = (): void => stepper?.cancel();
   process.on('SIGINT', cancelStep).on('SIGTERM', cancelStep);
   try {
-    const result = await runWithProgress(loaded, hostsByPlay, options, pool, Boolean(flags.diff));
+    const result = await runWithProgress({ ...loaded, hostsAtStart }, hostsByPlay, options, pool, Boolean(flags.diff));
     journal?.end(!result.interrupted && !result.stopped && result.failedHosts.length === 0 && result.unreachableHosts.length === 0);
     if (flags.planOut) {
       await savePlan(flags.planOut, { loaded, flags, options, result, localFiles: [...localFiles] });
@@ -290,6 +301,7 @@ export async function runWithProgress(
         playbook: loaded.playbook,
         inventory: loaded.inventory,
         hostsByPlay,
+        hostsAtStart: loaded.hostsAtStart,
         options,
         connect: (host, user) => (locks ? locks.connect(host, () => pool.get(host, user), user) : pool.get(host, user)),
         observer: progress,

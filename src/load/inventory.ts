@@ -204,11 +204,13 @@ class Builder {
 
     const groupOrder = [...this.groups.values()].sort((a, b) => depth.get(a.name)! - depth.get(b.name)! || a.order - b.order);
     const groups = new Map<string, InventoryGroup>();
+    const dir = dirname(absFile);
     for (const g of groupOrder) {
-      groups.set(g.name, { name: g.name, hosts: membersOf(g.name), children: g.children.map((c) => c.name), vars: g.vars });
+      const connection = { ...g.connection };
+      for (const k of CONNECTION_PATHS) if (connection[k]) connection[k] = expandPath(connection[k]!, dir);
+      groups.set(g.name, { name: g.name, hosts: membersOf(g.name), own: [...g.hosts], children: g.children.map((c) => c.name), vars: g.vars, connection });
     }
 
-    const dir = dirname(absFile);
     const localUser = userInfo().username;
     const hosts = new Map<string, InventoryHost>();
     for (const h of this.hosts.values()) {

@@ -3,7 +3,7 @@
  * host patterns and --limit. Every problem is collected and thrown as one
  * ValidationErrors before any host is contacted.
  */
-import { checkTemplateFiles } from './template-files.js';
+import { checkTemplateFiles, tasksOf } from './template-files.js';
 import { dirname, resolve } from 'node:path';
 import { NodemendError, ValidationErrors } from './errors.js';
 import type { Inventory, Loc, Play, Playbook } from './model.js';
@@ -47,6 +47,12 @@ export interface Loaded {
   extraVars: Record<string, unknown>;
   /** Per play (same index as playbook.plays): its hosts after --limit, in inventory order. */
   hostsByPlay: string[][];
+  /**
+   * A play after one that can change the inventory (group_by, add_host): its hosts as the run has changed
+   * the inventory, resolved when it starts (2.14 resolves every play's pattern then); undefined for the
+   * plays before, whose hosts are hostsByPlay's.
+   */
+  hostsAtStart?: (play: number, warn: (msg: string) => void) => string[] | undefined;
   warnings: string[];
   /** Every input file read (absolute): playbooks, task and vars files, inventory, -e @files, --limit @file. */
   sources: string[];
@@ -139,6 +145,7 @@ function loadSync(o: LoadOptions): Omit<Loaded, 'sources'> {
   const playbook = loadPlaybook(resolve(o.playbook), diag);
   checkTemplateFiles(playbook, diag.errors);
   const hostsByPlay: string[][] = [];
+  let hostsAtStart: Loaded['hostsAtStart'];
 
   if (inventory) {
     let limit: Set<string> | undefined;
@@ -150,10 +157,13 @@ function loadSync(o: LoadOptions): Omit<Loaded, 'sources'> {
         diag.errors.push(e);
       }
     }
-    for (const play of playbook.plays) {
+    const dynamicFrom = firstInventoryChange(playbook);
+    for (const [p, play] of playbook.plays.entries()) {
       answerPrompts(play, extraVars, diag);
       const pos = playHostsLoc.get(play) ?? play.loc;
       const at = `${pos.file}:${pos.line}:${pos.col}`;
+      // A pattern term a run can still make match is warned about when its play starts, as 2.14 does.
+      const patternWarning = (m: string): void => void (p > dynamicFrom ? undefined : diag.warnings.push(`${at}: ${m}`));
       // `hosts: "{{ target }}"` may use play vars and extra vars (-e target=node1), like Ansible; rendered once here
       // (2.14 renders it at the play's start, twice, also under --syntax-check), under validate with no command run.
       const refused: string[] = [];
@@ -163,7 +173,7 @@ function loadSync(o: LoadOptions): Omit<Loaded, 'sources'> {
       let hosts: string[] = [];
       try {
         if (hasTemplate(play.hosts)) play.hosts = String(compileTemplate(play.hosts, pos).render(vars()));
-        hosts = matchPattern(inventory, play.hosts, pos, (m) => diag.warnings.push(`${at}: ${m}`));
+        hosts = matchPattern(inventory, play.hosts, pos, patternWarning);
         renderSerial(play, vars);
       } catch (e) {
         if (refused.length)
@@ -174,11 +184,29 @@ function loadSync(o: LoadOptions): Omit<Loaded, 'sources'> {
       }
       hostsByPlay.push(limit ? hosts.filter((h) => limit.has(h)) : hosts);
     }
+    if (dynamicFrom < playbook.plays.length) hostsAtStart = (p, warn) => (p > dynamicFrom ? hostsNow(inventory, playbook.plays[p], o.limit, warn) : undefined);
   }
 
   // After the rest is clean: a task dropped for an error could be what defines a name.
   if (inventory && diag.errors.length === 0) staticChecks(playbook, inventory, extraVars, hostsByPlay, diag.errors);
   if (diag.errors.length > 0 || !inventory) throw new ValidationErrors(inFileOrder(diag.errors));
   for (const w of diag.warnings) (o.onWarning ?? stderrWarning)(w);
-  return { playbook, inventory, extraVars, hostsByPlay, warnings: diag.warnings };
+  return { playbook, inventory, extraVars, hostsByPlay, hostsAtStart, warnings: diag.warnings };
+}
+
+const INVENTORY_MODULES = new Set(['group_by', 'add_host'].flatMap((m) => [m, `ansible.builtin.${m}`, `ansible.legacy.${m}`]));
+
+/** The first play with a group_by or add_host task (its tasks, roles, includes, handlers); plays.length when none. */
+function firstInventoryChange(playbook: Playbook): number {
+  const i = playbook.plays.findIndex((play) => [...tasksOf([...play.tasks, ...play.handlers])].some(({ task }) => INVENTORY_MODULES.has(task.module)));
+  return i < 0 ? playbook.plays.length : i;
+}
+
+/** A play's hosts in the inventory as it stands (2.14's get_hosts at the play's start, --limit applied the same way). */
+function hostsNow(inventory: Inventory, play: Play, limit: string | undefined, warn: (msg: string) => void): string[] {
+  const pos = playHostsLoc.get(play) ?? play.loc;
+  const hosts = matchPattern(inventory, play.hosts, pos, warn);
+  if (limit === undefined) return hosts;
+  const keep = resolveLimit(inventory, limit, () => undefined);
+  return hosts.filter((h) => keep.has(h));
 }

@@ -69,8 +69,12 @@ export interface InventoryHost {
 export interface InventoryGroup {
   name: string;
   hosts: string[]; // direct and through children, in Ansible 2.14's order (load/inventory.ts)
+  /** The hosts listed under the group itself (they come first in `hosts`): where add_host puts a host (run/dynamic-inventory.ts). */
+  own?: string[];
   children: string[];
   vars: Record<string, unknown>;
+  /** Its `connection:` settings (paths expanded): a host add_host makes in the group takes them (run/dynamic-inventory.ts). */
+  connection?: ConnectionSettings;
 }
 
 export interface Inventory {
@@ -104,6 +108,8 @@ export interface TaskCommon {
   become?: BoolKeyword;
   become_user?: string;
   ignore_errors?: BoolKeyword;
+  /** An unreachable host stays in the play: its task counts ok and ignored (2.14's strategy). */
+  ignore_unreachable?: BoolKeyword;
   no_log?: BoolKeyword;
   /** `local`: run on the control machine (Ansible's connection: local). */
   connection?: 'local' | 'ssh';
@@ -284,6 +290,7 @@ export interface Play {
   serial: (number | string)[];
   max_fail_percentage?: number;
   any_errors_fatal?: boolean;
+  ignore_unreachable?: BoolKeyword;
   /** The `order:` keyword: how the play's hosts (and so its batches and run_once's host) are ordered. */
   order?: 'inventory' | 'reverse_inventory' | 'sorted' | 'reverse_sorted' | 'shuffle';
   /**

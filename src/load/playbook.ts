@@ -134,7 +134,7 @@ class PlaybookLoader {
     const dir = dirname(abs);
     const hosts = Array.isArray(data.hosts) ? stringList(data.hosts).join(',') : typeof data.hosts === 'string' ? data.hosts : '';
 
-    for (const k of ['vars', 'environment', 'become']) checkTemplatesDeep(y, map.get(k)?.value ?? null, this.errors);
+    for (const k of ['vars', 'environment', 'become', 'ignore_unreachable']) checkTemplatesDeep(y, map.get(k)?.value ?? null, this.errors);
     // 2.14's get_vars: the play's vars (an import_playbook's merged over them), then each vars_files
     // entry over those, so a site's vars_files override the play's defaults.
     const gathers = data.gather_facts === undefined || boolKeyword(data.gather_facts) === true;
@@ -183,6 +183,7 @@ class PlaybookLoader {
       serial: serial as (number | string)[],
       max_fail_percentage: typeof data.max_fail_percentage === 'number' ? data.max_fail_percentage : undefined,
       any_errors_fatal: typeof data.any_errors_fatal === 'boolean' ? data.any_errors_fatal : undefined,
+      ignore_unreachable: boolKeyword(data.ignore_unreachable),
       order: typeof data.order === 'string' ? (data.order as Play['order']) : undefined,
       force_handlers: typeof data.force_handlers === 'boolean' ? data.force_handlers : undefined,
       tags: [...inh.tags, ...tagList(data.tags)],

@@ -101,6 +101,7 @@ const ansibleKeywordShape = {
     'Arguments per module name (short or collection name; group/NAME: no nodemend module is in an action group), under the ones the task gives; the innermost mapping per module wins',
   ),
   throttle: d(z.int().min(0), 'At most this many hosts run the task at once (0: forks); inherited by the tasks of a block, role or play'),
+  ignore_unreachable: d(boolKeyword, 'true: a host unreachable in a task stays in the play (the recap counts the task ok and ignored, as 2.14); inherited by the tasks of a block, role or play'),
 };
 
 export const commonShape = {

@@ -269,7 +269,7 @@ export class TaskLoader {
       const e = map.get(k);
       if (e?.value && typeof data[k] === 'string') checkTemplate(y, e.value, data[k] as string, this.errors);
     }
-    for (const k of ['vars', 'environment', 'become', 'ignore_errors', 'no_log', 'check_mode', 'diff', 'run_once']) checkTemplatesDeep(y, map.get(k)?.value ?? null, this.errors);
+    for (const k of ['vars', 'environment', 'become', 'ignore_errors', 'ignore_unreachable', 'no_log', 'check_mode', 'diff', 'run_once']) checkTemplatesDeep(y, map.get(k)?.value ?? null, this.errors);
     const notify = map.get('notify');
     if (notify) {
       const nodes = isSeq(notify.value) ? items(y, notify.value) : [notify.value];
@@ -285,6 +285,7 @@ export class TaskLoader {
       become: boolKeyword(data.become),
       become_user: str(data.become_user),
       ignore_errors: boolKeyword(data.ignore_errors),
+      ignore_unreachable: boolKeyword(data.ignore_unreachable),
       no_log: boolKeyword(data.no_log),
       connection: data.connection === 'local' || data.connection === 'ssh' ? data.connection : undefined,
       remote_user: str(data.remote_user),

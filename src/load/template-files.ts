@@ -20,7 +20,7 @@ import { resolveLocalPath, templateSearchPath } from './local-paths.js';
 const TEMPLATE_MODULES = new Set(['template', 'ansible.builtin.template', 'ansible.legacy.template']);
 
 /** Each task with the directory of the role holding it (its templates/ come first). */
-function* tasksOf(nodes: TaskNode[], roleDir?: string, seen = new Set<TaskNode[]>()): Generator<{ task: Extract<TaskNode, { kind: 'task' }>; roleDir?: string }> {
+export function* tasksOf(nodes: TaskNode[], roleDir?: string, seen = new Set<TaskNode[]>()): Generator<{ task: Extract<TaskNode, { kind: 'task' }>; roleDir?: string }> {
   for (const n of nodes) {
     if (n.kind === 'task') yield { task: n, roleDir };
     else if (n.kind === 'block') yield* tasksOf([...n.block, ...n.rescue, ...n.always], roleDir, seen);

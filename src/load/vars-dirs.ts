@@ -22,7 +22,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { NodemendError } from './errors.js';
-import type { Inventory } from './model.js';
+import type { Inventory, InventoryHost } from './model.js';
 import type { Diag } from './diag.js';
 import { loadVarsFile } from './vars-file.js';
 
@@ -127,19 +127,24 @@ export const ownHostVars = new WeakMap<object, Record<string, unknown>>();
 export const implicitLocalhostVars = new WeakMap<Inventory, Map<string, Record<string, unknown>>>();
 
 /**
+ * How one host's `vars` are merged again once a run changed its groups (group_by, add_host:
+ * run/dynamic-inventory.ts): 2.14 merges a host's variables when a task reads them, so a group made
+ * at run time brings its group_vars/ file. Set by applyVarsDirs for each inventory it loads.
+ */
+export const remergeHostVars = new WeakMap<Inventory, (h: InventoryHost) => void>();
+
+/**
  * Merge group_vars/ and host_vars/ beside each of `bases` (the inventory's directory, then the
  * playbook's; a directory named twice is read once) into every host's `vars`, in 2.14's order.
  */
 export function applyVarsDirs(inventory: Inventory, bases: string[], diag: Diag, localhostNames: readonly string[]): void {
   const dirs = [...new Set(bases)].filter((b) => kind(join(b, 'group_vars')) === 'dir' || kind(join(b, 'host_vars')) === 'dir');
-  if (dirs.length === 0) return;
   const vd = new VarsDirs(dirs, diag.errors);
-  const depth = groupDepths(inventory);
-  const allVars = inventory.groups.get('all')?.vars ?? {};
+  const allVars = (): Record<string, unknown> => inventory.groups.get('all')?.vars ?? {};
   const allFiles = vd.layer('group_vars', ['all']);
-  for (const h of inventory.hosts.values()) {
+  const merge = (h: InventoryHost, depth: Map<string, number>): void => {
     const groups = h.groups.filter((g) => g !== 'all');
-    const inventoryGroups: Record<string, unknown> = { ...allVars };
+    const inventoryGroups: Record<string, unknown> = { ...allVars() };
     for (const g of groups) Object.assign(inventoryGroups, inventory.groups.get(g)?.vars);
     // A host in no group but `all` is in 2.14's implicit `ungrouped`, whose group_vars apply.
     if (groups.length === 0) groups.push('ungrouped');
@@ -150,8 +155,17 @@ export function applyVarsDirs(inventory: Inventory, bases: string[], diag: Diag,
       ...(ownHostVars.get(h) ?? {}),
       ...vd.layer('host_vars', [h.name]),
     };
-  }
+  };
+  remergeHostVars.set(inventory, (h) => {
+    // At run time a file read for the first time (a group the run made) that is broken fails the task that made the group.
+    const before = diag.errors.length;
+    merge(h, groupDepths(inventory));
+    if (diag.errors.length > before) throw diag.errors.splice(before)[0];
+  });
+  if (dirs.length === 0) return;
+  const depth = groupDepths(inventory);
+  for (const h of inventory.hosts.values()) merge(h, depth);
   const local = new Map<string, Record<string, unknown>>();
-  for (const name of localhostNames) if (!inventory.hosts.has(name)) local.set(name, { ...allVars, ...allFiles, ...vd.layer('host_vars', [name]) });
+  for (const name of localhostNames) if (!inventory.hosts.has(name)) local.set(name, { ...allVars(), ...allFiles, ...vd.layer('host_vars', [name]) });
   implicitLocalhostVars.set(inventory, local);
 }

@@ -44,6 +44,8 @@ import rpmKey from './rpm_key.js';
 import validateArgumentSpec from './validate_argument_spec.js';
 import tempfile from './tempfile.js';
 import pause from './pause.js';
+import groupBy from './group_by.js';
+import addHost from './add_host.js';
 import assemble from './assemble.js';
 
 const ALL: ModuleDef[] = [
@@ -94,6 +96,8 @@ const ALL: ModuleDef[] = [
   validateArgumentSpec,
   tempfile,
   pause,
+  groupBy,
+  addHost,
   assemble,
 ];
 

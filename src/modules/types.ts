@@ -64,6 +64,12 @@ export class ModuleFailure extends Error {
   }
 }
 
+export interface InventoryChange {
+  changed: boolean;
+  /** What 2.14 warns once per run about a group it made (an invalid name). */
+  warning?: string;
+}
+
 export interface ModuleContext {
   /** Host name as in the inventory. */
   host: string;
@@ -102,6 +108,14 @@ export interface ModuleContext {
    * `ansible_facts.NAME`; `cacheable`: set_fact's, both a variable and a fact.
    */
   setHostVars(vars: Record<string, unknown>, opts?: { facts?: boolean; cacheable?: boolean }): void;
+  /**
+   * The run's inventory, for group_by (on the task's own host, never a delegated one) and add_host
+   * (run/dynamic-inventory.ts): each says whether the inventory changed.
+   */
+  inventory?: {
+    groupBy(key: string, parents: string[]): InventoryChange;
+    addHost(name: string, groups: string[], hostVars: Record<string, unknown>): InventoryChange;
+  };
   /** include_vars: bind variables below set_fact's precedence, for the rest of the run. */
   setIncludedVars(vars: Record<string, unknown>): void;
   /** The module's name as the task wrote it (`ansible.builtin.tempfile`), as Ansible's own messages quote it. */

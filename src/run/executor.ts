@@ -39,6 +39,10 @@ export interface ExecutorInput {
   inventory: Inventory;
   /** Hosts of each play (pattern ∩ --limit), same order as playbook.plays. */
   hostsByPlay: string[][];
+  /** A play's hosts resolved when it starts, after group_by / add_host changed the inventory (load/load.ts); undefined: hostsByPlay's. */
+  hostsAtStart?: (play: number, warn: (msg: string) => void) => string[] | undefined;
+  /** Where a play's start warns (a pattern that matches nothing); default: stderr as "[WARNING]: ...". */
+  warn?: (msg: string) => void;
   options: RunOptions;
   /** One connection per host, opened lazily and reused (the transport pool). */
   connect: (host: InventoryHost, user?: string) => Promise<HostConnection>;
@@ -122,7 +126,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
   for (let p = 0; p < playbook.plays.length && !stopRun && !input.stop?.aborted; p++) {
     const play = playbook.plays[p];
     lastPlay = p;
-    const names = input.hostsByPlay[p] ?? [];
+    const names = input.hostsAtStart?.(p, input.warn ?? ((m) => void process.stderr.write(`[WARNING]: ${m}\n`))) ?? input.hostsByPlay[p] ?? [];
     names.forEach((n) => playedHosts.add(hostRun(n).name));
     hostRuns.forEach((h) => (h.ended = false)); // meta: end_host lasts one play
     // The play's `order:` orders its batches (and run_once's host); ansible_play_hosts(_all) keep the pattern's order (2.14's strategy _set_hosts_cache).
@@ -148,6 +152,7 @@ export async function runPlaybook(input: ExecutorInput): Promise<RunResult> {
         environment: play.environment,
         become: play.become,
         become_user: play.become_user,
+        ignore_unreachable: play.ignore_unreachable,
         connection: play.connection,
         remote_user: play.remote_user,
         diff: play.diff,

@@ -60,6 +60,7 @@ export function inherit(parent: Inherited, node: Omit<TaskCommon, 'name' | 'loc'
     become: node.become ?? parent.become,
     become_user: node.become_user ?? parent.become_user,
     ignore_errors: node.ignore_errors ?? parent.ignore_errors,
+    ignore_unreachable: node.ignore_unreachable ?? parent.ignore_unreachable,
     no_log: node.no_log ?? parent.no_log,
     connection: node.connection ?? parent.connection,
     remote_user: node.remote_user ?? parent.remote_user,

@@ -114,10 +114,16 @@ export function connectionVars(h: InventoryHost, inventoryFile: string): Record<
   return vars;
 }
 const connectionCache = new WeakMap<InventoryHost, Record<string, unknown>>();
+export const forgetConnectionVars = (h: InventoryHost): boolean => connectionCache.delete(h);
+
+/** Hosts add_host made (run/dynamic-inventory.ts): their inventory_file and inventory_dir are None, as 2.14's (no source). */
+export const addedHosts = new WeakSet<InventoryHost>();
 
 function makeConnectionVars(h: InventoryHost, inventoryFile: string): Record<string, unknown> {
   const c = h.connection;
   const file = resolve(inventoryFile);
+  // A host add_host made has no inventory source (2.14 sets both to None); its connection variables are the ones add_host gave (its vars).
+  if (addedHosts.has(h)) return { inventory_file: null, inventory_dir: null };
   return {
     inventory_file: file,
     inventory_dir: dirname(file),

@@ -23,7 +23,7 @@ import type { NetworkFacts } from '../facts/network.js';
 import type { Inventory, InventoryHost, Play } from '../load/model.js';
 import { implicitLocalhost, isImplicitLocalhost } from '../load/localhost.js';
 import type { RoleScope } from './inherited.js';
-import { connectionName, connectionVars, taskConnectionVars, type PlayHosts } from './magic-vars.js';
+import { connectionName, connectionVars, forgetConnectionVars, taskConnectionVars, type PlayHosts } from './magic-vars.js';
 
 /** `facts.x` reads a cached fact, or throws FactNeeded so the caller fetches it and evaluates again. */
 export function factsProxy(facts: Facts): Record<string, unknown> {
@@ -217,6 +217,13 @@ function implicitLocalhostOf(inventory: Inventory, name: string): InventoryHost 
 
 /** `groups` for expressions: built once per inventory, not for every task on every host. */
 const groupsCache = new WeakMap<Inventory, Record<string, string[]>>();
+
+/** group_by / add_host changed the inventory and `host` (run/dynamic-inventory.ts): what was built from them is built again. */
+export function forgetInventoryViews(inventory: Inventory, host: InventoryHost): void {
+  groupsCache.delete(inventory);
+  hostMagicCache.delete(host);
+  forgetConnectionVars(host);
+}
 function groupsOf(inventory: Inventory): Record<string, string[]> {
   let groups = groupsCache.get(inventory);
   if (!groups) {

@@ -36,6 +36,7 @@ import { keywordBool, renderEnvironment, withEnvironment } from './keywords.js';
 import { becomeOf } from './privilege.js';
 import { loginUser } from './login-user.js';
 import { expandPaths } from '../modules/lib/expand-path.js';
+import { addDynamicGroup, addDynamicHost } from './dynamic-inventory.js';
 
 export interface TaskEnv {
   options: RunOptions;
@@ -51,6 +52,7 @@ export interface HostTaskOutcome {
   results: TaskResult[];
   /** The host failed this task (not ignored): it stops here unless a rescue takes it. */
   failed: boolean;
+  /** Unreachable and out of the play (an ignore_unreachable one is not: its results say `ignored`). */
   unreachable: boolean;
   changed: boolean;
 }
@@ -97,6 +99,8 @@ function noLogLabel(task: Task, noLog: boolean): string | undefined {
 interface HostKeywords {
   noLog: boolean;
   ignoreErrors: boolean;
+  /** ignore_unreachable (task > block > role > play): an unreachable host stays in the play. */
+  ignoreUnreachable?: boolean;
   /** The task's own check_mode (true: forced into check mode even in a real run). */
   forcedCheck?: boolean;
   /** The task's own diff (true: diff shown and registered without --diff; false: never). */
@@ -130,6 +134,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
         return {
           noLog: keywordBool(task.no_log ?? inh.no_log, 'no_log', kwScope, task.loc) ?? false,
           ignoreErrors: keywordBool(task.ignore_errors ?? inh.ignore_errors, 'ignore_errors', kwScope, task.loc) ?? false,
+          ignoreUnreachable: keywordBool(task.ignore_unreachable ?? inh.ignore_unreachable, 'ignore_unreachable', kwScope, task.loc) ?? false,
           forcedCheck: keywordBool(task.check_mode, 'check_mode', kwScope, task.loc),
           forcedDiff: keywordBool(task.diff, 'diff', kwScope, task.loc),
           shareFactsWith,
@@ -189,7 +194,8 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
       const seen: { args?: Record<string, unknown> } = {};
       const one = await runOnce(task, host, inh, env, itemScope, kw, items === undefined ? undefined : item, finish, check, seen);
       runs.push({ ...one, args: seen.args });
-      if (one.tr.status === 'unreachable') break;
+      // 2.14 tries every item; a host that leaves the play on the first stays out of the rest.
+      if (one.tr.status === 'unreachable' && !kw.ignoreUnreachable) break;
     }
 
     // A loop task's result is the list of its items' results: what `register` stores and, when an item
@@ -213,7 +219,7 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
       const bad = runs.find((r) => r.tr.status === 'failed')!;
       host.lastFailure = { task: markUnsafe(failedTaskView(task, base.task, noLog, items === undefined ? bad.args : undefined)) as Record<string, unknown>, result: markUnsafe(taskResult) };
     }
-    const unreachable = results.some((r) => r.status === 'unreachable');
+    const unreachable = results.some((r) => r.status === 'unreachable' && !r.ignored);
     const changed = results.some((r) => r.status === 'changed');
     if (changed && !failed) for (const n of await notifiedNames(task, kwScope, host)) host.notified.add(n);
     return { results, failed, unreachable, changed };
@@ -399,6 +405,11 @@ async function runOnce(
       template: (text) => withFacts(target.facts, () => renderDeep(text, scope, task.loc), scope),
       setHostVars: (vars, opts) => factsHosts.forEach((h) => h.setVars(vars, noLogLabel(task, noLog), opts?.facts, opts?.cacheable)),
       setIncludedVars: (vars) => factsHosts.forEach((h) => h.setIncludedVars(vars, noLogLabel(task, noLog))),
+      // group_by groups the task's own host, also under delegate_to (2.14's original_host).
+      inventory: {
+        groupBy: (key, parents) => addDynamicGroup(env.scopeBase.inventory, host.name, key, parents),
+        addHost: (name, groups, hostVars) => addDynamicHost(env.scopeBase.inventory, name, groups, hostVars),
+      },
       planned: kw.forcedCheck === true ? scratchPlannedPaths(target.planned) : target.planned,
       identity: become?.user ?? login,
       becomeUser: become?.user,
@@ -480,9 +491,13 @@ async function runOnce(
     };
   } catch (e) {
     if (e instanceof UnreachableError) {
-      host.unreachable = true;
-      host.unreachableMsg = e.message;
-      return { result: { unreachable: true, msg: e.message }, tr: finish('unreachable', { msg: e.message, ...shownItem }) };
+      if (!kw.ignoreUnreachable) {
+        host.unreachable = true;
+        host.unreachableMsg = e.message;
+      }
+      // 2.14's registered result: an item's carries its item, a task's `changed: false`.
+      const result = { ...(item === undefined ? { changed: false } : withItem), msg: e.message, unreachable: true };
+      return { result, tr: finish('unreachable', { msg: e.message, ...shownItem, ...(kw.ignoreUnreachable ? { ignored: true } : {}) }) };
     }
     const msg = errorMessage(e, noLog);
     const extra = e instanceof ModuleFailure && !noLog ? e.result : {};

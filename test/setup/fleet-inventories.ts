@@ -46,14 +46,15 @@ export interface PlaybookRun {
 export function playbookRunners(work: string, ansibleInventory: string, forks: number) {
   const env = ansibleSetup(join(work, 'ansible'), forks, testFleet().knownHosts);
   return {
-    ansible: (pb: string): Promise<PlaybookRun> =>
+    ansible: (pb: string, args: string[] = []): Promise<PlaybookRun> =>
       new Promise((res) =>
-        execFile('ansible-playbook', ['-i', join(work, ansibleInventory), join(work, pb), '-e', 'tool=ansible'], { cwd: work, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+        execFile('ansible-playbook', ['-i', join(work, ansibleInventory), join(work, pb), '-e', 'tool=ansible', ...args], { cwd: work, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
           res({ code: err ? Number(err.code ?? 1) : 0, output: stdout + stderr }),
         ),
       ),
-    nodemend: async (pb: string): Promise<PlaybookRun> => {
-      const r = await runCli(['run', join(work, pb), '-i', join(work, 'nodemend.yaml'), '-e', 'tool=nodemend']);
+    /** `args`: more flags, the same for both tools (--check). */
+    nodemend: async (pb: string, args: string[] = []): Promise<PlaybookRun> => {
+      const r = await runCli(['run', join(work, pb), '-i', join(work, 'nodemend.yaml'), '-e', 'tool=nodemend', ...args]);
       return { code: r.code, output: r.stdout + r.stderr };
     },
     stopAnsible: (): void => void stopSshMasters(join(work, 'ansible', 'cp')),
