@@ -143,7 +143,58 @@ const specFail = d.case("a templated value the spec refuses fails the role's fir
   `,
 });
 
+/**
+ * 2.14's AnsibleUndefined: a name, attribute, item or slice of an undefined value stays undefined
+ * (default and `is defined` take it); an operation that uses it (a call, a filter, arithmetic, a
+ * comparison, a bool) fails the task whatever is further out. Each expression is one debug task.
+ */
+const UNDEFINED_USES: [string, string][] = [
+  ['call', "nope.keys() | default('D')"],
+  ['call_deep', 'nope.a.keys() | default([]) | sort'],
+  ['add', "(nope + 1) | default('D')"],
+  ['concat', "(nope ~ 'x') | default('D')"],
+  ['filter', "(nope | int) | default('D')"],
+  ['compare', "(nope == 1) | default('D')"],
+  ['contains', "('x' in nope) | default('D')"],
+  ['not', "(not nope) | default('D')"],
+  ['or_left', "(nope or 1) | default('D')"],
+  ['condition', "('a' if nope else 'b') | default('D')"],
+  ['key', "dd[nope] | default('D')"],
+  ['defined_call', 'nope.keys() is defined'],
+  ['attr', "nope.a | default('D')"],
+  ['slice', "nope[1:2] | default('D')"],
+  ['or_right', "(false or nope) | default('D')"],
+  ['branch', "(true if false else nope) | default('D')"],
+  ['none_attr', "dd.get('x').y | default('D')"],
+  ['first_empty', "[] | first | default('D')"],
+  ['lazy', "lazy | default('D')"],
+  ['defined_attr', 'nope.a is defined'],
+];
+const undefinedUses = d.case('an undefined value used by an operation fails the task; one only named stays undefined for default', {
+  vars: { dd: { a: 1 }, lazy: '{{ nope.keys() }}' },
+  tasks: UNDEFINED_USES.map(
+    ([name, expr]) => `
+    - name: undefined ${name}
+      debug: { msg: ${JSON.stringify(`{{ ${expr} }}`)} }
+      ignore_errors: true
+      register: u_${name}`,
+  ).join(''),
+});
+
 beforeAll(() => d.run(), 900_000);
+
+describe.each(MODES)('undefined values, %s', (mode) => {
+  it('the same tasks fail as in 2.14, the others print the same value', () => {
+    const [n, a] = [undefinedUses.nodemend[mode], undefinedUses.ansible[mode]];
+    const seen = (r: Record<string, any>): Record<string, unknown> => Object.fromEntries(UNDEFINED_USES.map(([k]) => [k, r[`u_${k}`]?.failed ? 'failed' : r[`u_${k}`]?.msg]));
+    expect(seen(n.registered), n.output).toEqual(seen(a.registered));
+    expect(n.tasks).toEqual(a.tasks);
+    // What 2.14 did, so the comparison cannot pass on two runs that both did nothing.
+    expect(Object.values(seen(a.registered))).toEqual([...Array(12).fill('failed'), 'D', 'D', 'D', 'D', 'D', 'D', 'D', false]);
+    expect(a.registered.u_call.msg).toContain("'nope' is undefined");
+    expect(n.registered.u_call.msg).toContain("'nope' is undefined");
+  });
+});
 
 describe.each(MODES)('%s', (mode) => {
   it('qualified names: the same facts, values, files, statuses and changed flags as Ansible', () => {

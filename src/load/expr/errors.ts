@@ -11,6 +11,8 @@ import { NodemendError, type SourcePos } from '../errors.js';
  */
 export class UndefinedVariableError extends Error {
   readonly code = 'undefined-variable';
+  /** An operation used the undefined value (evaluate.ts operand): `default`/`is defined` further out no longer take it. */
+  used = false;
   constructor(
     /** What was undefined, as written: "foo", "foo.bar", "result.stdout_lines[0]". */
     readonly variable: string,

@@ -139,7 +139,23 @@ function evaluateMaybe(node: Node, scope: Scope, ctx: EvalContext, reads: Reads)
   try {
     return { value: evaluate(node, scope, ctx, reads) };
   } catch (e) {
-    if (e instanceof UndefinedVariableError) return { value: UNDEFINED, error: e };
+    if (e instanceof UndefinedVariableError && !e.used) return { value: UNDEFINED, error: e };
+    throw e;
+  }
+}
+
+/**
+ * An operand an operation uses (a method called on it, a filter, arithmetic, a comparison, `not`,
+ * `and`/`or`'s left side, a condition, a key): an undefined one fails there, as 2.14's
+ * AnsibleUndefined does when called, compared, added or made a bool, so no `default` or `is defined`
+ * further out takes it (`nope.keys() | default([])` fails with "'nope' is undefined"). Only a chain
+ * of names, attributes and items (and a variable's own template) stays undefined for them.
+ */
+function operand(node: Node, scope: Scope, ctx: EvalContext, reads: Reads): unknown {
+  try {
+    return evaluate(node, scope, ctx, reads);
+  } catch (e) {
+    if (e instanceof UndefinedVariableError) e.used = true;
     throw e;
   }
 }
@@ -274,7 +290,10 @@ function callArgs(call: Call, scope: Scope, ctx: EvalContext, reads: Reads, mayb
 function applyCall(node: Node & Call & { input: Node }, def: FilterDef | TestDef, scope: Scope, ctx: EvalContext, reads: Reads): unknown {
   const readsBefore = unsafeReadCount();
   reads.rendered = false;
-  const input = def.acceptsUndefined ? evaluateMaybe(node.input, scope, ctx, reads) : { value: evaluate(node.input, scope, ctx, reads) };
+  // A filter or method uses its input: an undefined one fails there. A test's input is read as before.
+  const input = def.acceptsUndefined
+    ? evaluateMaybe(node.input, scope, ctx, reads)
+    : { value: node.kind === 'test' ? evaluate(node.input, scope, ctx, reads) : operand(node.input, scope, ctx, reads) };
   let info: InputInfo | undefined;
   if (def.describesInput) {
     const unsafe = unsafeReadCount() !== readsBefore;
@@ -369,7 +388,7 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext, reads: Read
     case 'member': {
       const obj = evaluate(node.object, scope, ctx, reads);
       const objShape = node.object.kind === 'variable' || node.object.kind === 'member' ? reads.shape : false;
-      const key = evaluate(node.key, scope, ctx, reads);
+      const key = operand(node.key, scope, ctx, reads);
       const out = read(getMember(obj, key), node, scope, ctx, reads, isUnsafe(obj));
       reads.shape = memberStrShape(objShape, key);
       if (reads.shape === true) reads.rendered = true;
@@ -413,24 +432,24 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext, reads: Read
         return markMade(out);
       });
     case 'unary': {
-      const v = evaluate(node.operand, scope, ctx, reads);
+      const v = operand(node.operand, scope, ctx, reads);
       if (node.op === 'not') return !truthy(v);
       if (!num(v)) fail(ctx, node.start, `bad operand type for unary ${node.op}: '${typeName(v)}'`);
       if (v instanceof PyFloat) return node.op === '-' ? new PyFloat(-v.value) : v;
       return node.op === '-' ? -Number(v) : Number(v);
     }
     case 'binary':
-      return arithmetic(node.op, evaluate(node.left, scope, ctx, reads), evaluate(node.right, scope, ctx, reads), ctx, node.opStart, node.right.kind === 'list' && node.right.tuple);
+      return arithmetic(node.op, operand(node.left, scope, ctx, reads), operand(node.right, scope, ctx, reads), ctx, node.opStart, node.right.kind === 'list' && node.right.tuple);
     case 'logical': {
       // Python's and/or: short-circuit, and the result is an operand, not a bool.
-      const left = evaluate(node.left, scope, ctx, reads);
+      const left = operand(node.left, scope, ctx, reads);
       if (node.op === 'and' ? !truthy(left) : truthy(left)) return left;
       return evaluate(node.right, scope, ctx, reads);
     }
     case 'compare': {
-      let left = evaluate(node.first, scope, ctx, reads);
+      let left = operand(node.first, scope, ctx, reads);
       for (const { op, right, opStart } of node.rest) {
-        const r = evaluate(right, scope, ctx, reads);
+        const r = operand(right, scope, ctx, reads);
         let ok: boolean;
         try {
           ok = comparison(op, left, r);
@@ -444,7 +463,7 @@ export function evaluate(node: Node, scope: Scope, ctx: EvalContext, reads: Read
       return true;
     }
     case 'conditional':
-      if (truthy(evaluate(node.condition, scope, ctx, reads))) return evaluate(node.then, scope, ctx, reads);
+      if (truthy(operand(node.condition, scope, ctx, reads))) return evaluate(node.then, scope, ctx, reads);
       return node.otherwise ? evaluate(node.otherwise, scope, ctx, reads) : null;
     case 'filter':
     case 'method':

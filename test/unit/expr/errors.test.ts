@@ -158,6 +158,41 @@ describe('undefined variables', () => {
     expect(compileExpression('x is not defined or x > 1').evaluate({})).toBe(true);
     expect(compileExpression("'a' if t else missing").evaluate({ t: true })).toBe('a');
   });
+
+  // 2.14's AnsibleUndefined stays undefined through names, attributes, items and slices (default
+  // takes it) but fails where an operation uses it: called, given to a filter, compared, added, made
+  // a bool. Checked against ansible-playbook in test/fleet/differential-dynamic-inventory.test.ts.
+  test.each([
+    "nope.keys() | default('D')",
+    "nope.a.keys() | default('D')",
+    "(nope + 1) | default('D')",
+    "(nope ~ 'x') | default('D')",
+    "(-nope) | default('D')",
+    "(not nope) | default('D')",
+    "(nope | int) | default('D')",
+    "(nope | lower) | default('D')",
+    "(nope == 1) | default('D')",
+    "('x' in nope) | default('D')",
+    "(nope or 1) | default('D')",
+    "('a' if nope else 'b') | default('D')",
+    "d[nope] | default('D')",
+    'nope.keys() is defined',
+  ])('an operation on an undefined value fails, whatever is further out: %s', (src) => {
+    expect(() => compileExpression(src, at).evaluate({ d: {} })).toThrow("'nope' is undefined");
+  });
+
+  test.each([
+    ["nope.a | default('D')", 'D'],
+    ["nope[1:2] | default('D')", 'D'],
+    ["(false or nope) | default('D')", 'D'],
+    ["(true if false else nope) | default('D')", 'D'],
+    ["d.get('x').y | default('D')", 'D'],
+    ["[] | first | default('D')", 'D'],
+    ["lazy | default('D')", 'D'], // a variable whose own template fails is undefined as a whole
+    ['nope.a is defined', false],
+  ] as [string, unknown][])('a name, attribute, item or slice of an undefined value stays undefined: %s', (src, want) => {
+    expect(compileExpression(src, at).evaluate({ d: {}, lazy: '{{ nope.keys() }}' })).toBe(want);
+  });
 });
 
 describe('runtime type errors name the operator and point at it', () => {
