@@ -9,6 +9,8 @@
  *   - group_by (plugins/action/group_by.py, InventoryManager.add_dynamic_group): runs for every host
  *     without connecting; `key` with spaces made `-` (a warning names the invalid characters), under
  *     `parents` (default all); registers add_group and parent_groups; changed when the inventory changed.
+ *     A group two hosts join lists them in the order their results reached the controller (forks: it
+ *     varies from run to run), so the markers sort those lists; nodemend lists them in inventory order.
  *   - add_host (plugins/action/add_host.py, add_dynamic_host): BYPASS_HOST_LOOP, once for the first
  *     host (a loop: once per item); `NAME:PORT` sets ansible_ssh_port; `group` is a host variable too;
  *     the new host is reached through the variables it was given; inventory_file is None.
@@ -72,7 +74,9 @@ const SCENARIOS: Record<string, Scenario> = {
     - group_by: { key: "looped_{{ item }}" }
       loop: [1, 2]
       changed_when: item == 2
-      register: g4` +
+      register: g4
+    - name: the order of a group two hosts joined
+      debug: { msg: "order={{ groups['looped_1'] }} {{ groups['made_parent'] }}" }` +
           mark(
             'gb',
             `
@@ -81,19 +85,19 @@ const SCENARIOS: Record<string, Scenario> = {
         g4={{ g4.changed }} {{ g4.results | map(attribute='changed') | list }} {{ g4.results[1].keys() | sort }}
         names={{ group_names }}
         {% for k in groups | sort %}
-        {{ k }}={{ groups[k] }}
+        {{ k }}={{ groups[k] | sort }}
         {% endfor %}`,
           ),
       ) +
       play('a group the run made', 'kind-node40', '', mark('gb-later', '{{ inventory_hostname }} {{ group_names }} {{ ansible_play_hosts_all }} {{ from_group_vars | default("-") }}')) +
-      play('intersection of made groups', 'made_parent:&looped_2', '', mark('gb-both', '{{ ansible_play_hosts_all }}')) +
+      play('intersection of made groups', 'made_parent:&looped_2', '', mark('gb-both', '{{ ansible_play_hosts_all | sort }}')) +
       play('a group no one made', 'no_such_group_yet', '', mark('gb-never', 'ran')),
     steps: ['gb', 'gb-later', 'gb-both', 'gb-never'],
   },
   addhost: {
     playbook: () =>
       play(
-        'add_host once, for the first host (dead, second, is never contacted by it)',
+        'add_host once, for the first host (dead, second, fails on a1, never contacted)',
         'node22:dead',
         '',
         `
@@ -185,6 +189,26 @@ const SCENARIOS: Record<string, Scenario> = {
       ),
     steps: ['up'],
   },
+  // The exit code (strategy/__init__.py run): 4 when a host was unreachable, not under ignore_unreachable.
+  ignoredOnly: {
+    playbook: () =>
+      play(
+        'an unreachable host ignored, nothing else',
+        'pair:dead',
+        '',
+        `
+    - stat: { path: / }
+      ignore_unreachable: true`,
+      ) + play('after it', 'pair', '', mark('io', '{{ ansible_play_hosts_all }}')),
+    steps: ['io'],
+  },
+  addedUnreachable: {
+    playbook: () =>
+      play('add a host nothing answers on', 'node22', '', `\n    - add_host: { name: gone, ansible_host: 127.0.0.1, ansible_port: 1 }`) +
+      play('the added host', 'gone', '', mark('au', 'ran')) +
+      play('not run: the play before lost every host', 'node40', '', mark('au-after', 'ran')),
+    steps: ['au', 'au-after'],
+  },
 };
 
 function nodemendInventory(): string {
@@ -235,6 +259,8 @@ function markers(tool: Tool, steps: string[]): Record<string, Record<string, str
 
 /** nodemend alone: an added host whose key is not the one known_hosts holds for its address. */
 let mismatch: { code: number; output: string; marker: boolean };
+/** nodemend alone: `--plan-out` of a playbook that changes its inventory. */
+let planned: { code: number; stderr: string; saved: boolean };
 
 beforeAll(async () => {
   const work = workDir('h25b-dynamic-inventory');
@@ -291,6 +317,9 @@ beforeAll(async () => {
   rmSync(join(hostRoot('node40'), markerPath('nodemend', 'mm')), { force: true });
   const r = await runCli(['run', join(work, 'mismatch-play.yaml'), '-i', join(work, 'mismatch.yaml'), '-e', 'tool=nodemend']);
   mismatch = { code: r.code, output: r.stdout + r.stderr, marker: existsSync(join(hostRoot('node40'), markerPath('nodemend', 'mm'))) };
+
+  const p = await runCli(['run', join(work, 'groupby.yaml'), '-i', join(work, 'nodemend.yaml'), '-e', 'tool=nodemend', '--check', '--plan-out', join(work, 'gb.plan')]);
+  planned = { code: p.code, stderr: p.stderr, saved: existsSync(join(work, 'gb.plan')) };
 }, 900_000);
 
 const both = (name: string): Record<Tool, Outcome> => outcomes[name]!;
@@ -330,6 +359,10 @@ describe('the inventory a run changes, as ansible-playbook 2.14 (node22, node40;
     expect(ansible.ran.ah.node22).toContain(`groups=['made', 'made2'] ['dead'] ['dead', 'made', 'made2', 'node22', 'node40']`);
     expect(ansible.ran['ah-made']).toEqual({ node40: "made ['made_group', 'other_group'] 6 -  ['made']\n" });
     expect(ansible.ran['ah-other']).toEqual({ node40: '["made"]' });
+    // register: on add_host is the first host's alone (get_task_hosts: no run_once), so `a1.keys()`
+    // fails on dead before it is contacted: failed, not unreachable, and the run exits 2.
+    expect(recapOf(ansible.real.output).dead).toMatchObject({ failed: 1, unreachable: 0 });
+    expect(ansible.real.code).toBe(2);
   });
 
   it('ignore_unreachable: the host stays in the play, its task ok and ignored; registered changed false, msg, unreachable', () => {
@@ -338,6 +371,28 @@ describe('the inventory a run changes, as ansible-playbook 2.14 (node22, node40;
       "u1=['changed', 'msg', 'unreachable'] False True\nu2=['changed', 'msg', 'results', 'skipped'] [True, True] ['ansible_loop_var', 'item', 'msg', 'unreachable']\nu3=True stayed=['node22', 'node40', 'dead'] now=['node22', 'node40']\n",
     );
     expect(recapOf(ansible.real.output).dead).toEqual({ ok: 4, changed: 0, unreachable: 1, failed: 0, skipped: 0, rescued: 0, ignored: 3 });
+  });
+
+  it('exit codes: an ignored unreachable host alone exits 0; a host add_host made that is unreachable exits 4 and ends the run there', () => {
+    const { ansible } = both('ignoredOnly');
+    expect([ansible.real.code, ansible.check.code], ansible.real.output).toEqual([0, 0]);
+    expect(recapOf(ansible.real.output).dead).toMatchObject({ ok: 1, unreachable: 0, ignored: 1 });
+    const added = both('addedUnreachable').ansible;
+    expect([added.real.code, added.check.code], added.real.output).toEqual([4, 4]);
+    expect(recapOf(added.real.output).gone).toMatchObject({ ok: 0, unreachable: 1 });
+    expect(added.ran['au-after']).toEqual({});
+  });
+
+  it('README (Choices): a group two hosts joined lists them in inventory order (2.14: the order their results arrived)', () => {
+    expect(both('groupby').nodemend.real.output).toContain("order=['node22', 'node40'] ['node22', 'node40']");
+    expect(both('groupby').ansible.real.output).toMatch(/order=\['node(22|40)', 'node(22|40)'\]/);
+  });
+
+  it('README (Choices): --plan-out refuses a playbook with group_by or add_host, before any host', () => {
+    expect(planned.code, planned.stderr).toBe(1);
+    expect(planned.stderr).toContain('--plan-out: this playbook changes its inventory (group_by, add_host) before a later play');
+    expect(planned.saved).toBe(false);
+    expect(planned.stderr).toContain('no host was contacted');
   });
 
   it('a host add_host makes whose key differs from known_hosts is refused, as an inventory host', () => {
