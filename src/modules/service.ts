@@ -37,12 +37,20 @@ export const schema = z.strictObject(fields).refine(needsName, { message: 'name 
 /** ansible.builtin.systemd's arguments: the service ones plus masked and daemon_reexec, with its aliases. */
 export const systemdSchema = withAliases(
   z
-    .strictObject({ ...fields, masked: flag.optional(), daemon_reexec: flag.default(false) })
+    .strictObject({
+      ...fields,
+      masked: flag.optional(),
+      daemon_reexec: flag.default(false),
+      no_block: flag.default(false),
+      force: flag.default(false),
+      scope: z.enum(['system', 'user', 'global']).default('system'),
+    })
+    .refine((a) => a.scope === 'system', { message: "scope user and global (a user's own systemd manager) are not supported: nodemend manages the system's" })
     .refine(needsName, { message: 'name is required with state, enabled or masked' })
     .refine(needsSomething, { message: 'one of state, enabled, masked, daemon_reload, daemon_reexec is required' }),
   { service: 'name', unit: 'name', 'daemon-reload': 'daemon_reload', 'daemon-reexec': 'daemon_reexec' },
 );
-export type ServiceArgs = z.infer<typeof schema> & { masked?: boolean; daemon_reexec?: boolean };
+export type ServiceArgs = z.infer<typeof schema> & { masked?: boolean; daemon_reexec?: boolean; no_block?: boolean; force?: boolean };
 
 type Backend = 'systemd' | 'sysvinit';
 type Action = 'start' | 'stop' | 'restart' | 'reload';
@@ -171,17 +179,23 @@ export function decideSteps(args: ServiceArgs, st: ServiceState | undefined, bac
 const FAILED = '__NODEMEND_SVC_FAILED__';
 
 /** One shell command line per step; each failure names its step on stderr and stops the chain. */
-export function stepCommands(name: string | undefined, steps: Steps, backend: Backend, st?: ServiceState): Raw {
+/** systemctl with the systemd module's flags, in 2.14's order (`--no-block`, then `--force`), on every command it runs. */
+function systemctlWith(flags: { no_block?: boolean; force?: boolean }): Raw {
+  return raw(['systemctl', ...(flags.no_block ? ['--no-block'] : []), ...(flags.force ? ['--force'] : [])].join(' '));
+}
+
+export function stepCommands(name: string | undefined, steps: Steps, backend: Backend, st?: ServiceState, flags: { no_block?: boolean; force?: boolean } = {}): Raw {
   const lines: Raw[] = [];
+  const systemctl = systemctlWith(flags);
   // Output goes through a temp file: a daemon that keeps its inherited stdout open must not hold the exec open.
   const step = (label: string, cmd: Raw): void => {
     lines.push(sh`o=$(mktemp); ${cmd} </dev/null >"$o" 2>&1; rc=$?; cat "$o"; rm -f "$o"; [ $rc -eq 0 ] || { echo ${`${FAILED} ${label}`} >&2; exit $rc; }`);
   };
-  if (steps.daemonReload) step('daemon-reload', raw('systemctl daemon-reload'));
-  if (steps.daemonReexec) step('daemon-reexec', raw('systemctl daemon-reexec'));
-  if (name && steps.mask) step(steps.mask, sh`systemctl ${steps.mask} ${name}`);
+  if (steps.daemonReload) step('daemon-reload', sh`${systemctl} daemon-reload`);
+  if (steps.daemonReexec) step('daemon-reexec', sh`${systemctl} daemon-reexec`);
+  if (name && steps.mask) step(steps.mask, sh`${systemctl} ${steps.mask} ${name}`);
   if (name && steps.enable) {
-    if (backend === 'systemd') step(steps.enable, sh`systemctl ${steps.enable} ${name}`);
+    if (backend === 'systemd') step(steps.enable, sh`${systemctl} ${steps.enable} ${name}`);
     else if (st?.enableTool === 'update-rc.d') {
       if (steps.enable === 'enable' && !st.hasKLinks) step('enable', sh`update-rc.d ${name} defaults`);
       step(steps.enable, sh`update-rc.d ${name} ${steps.enable}`);
@@ -190,7 +204,7 @@ export function stepCommands(name: string | undefined, steps: Steps, backend: Ba
     }
   }
   if (name && steps.action) {
-    step(steps.action, backend === 'systemd' ? sh`systemctl ${steps.action} ${name}` : sh`/etc/init.d/${name} ${steps.action}`);
+    step(steps.action, backend === 'systemd' ? sh`${systemctl} ${steps.action} ${name}` : sh`/etc/init.d/${name} ${steps.action}`);
   }
   return raw(lines.map(String).join('\n'));
 }
@@ -262,7 +276,7 @@ function defineServiceModule(name: string, fixed?: Backend): ModuleDef<ServiceAr
         done: describe(args.name, steps, true),
         result,
         apply: async () => {
-          const res = await ctx.conn.exec(stepCommands(args.name, steps, backend, st), { timeoutSec: ctx.timeoutSec });
+          const res = await ctx.conn.exec(stepCommands(args.name, steps, backend, st, args), { timeoutSec: ctx.timeoutSec });
           const fields = { stdout: res.stdout.trim(), stderr: res.stderr.trim() };
           if (res.rc !== 0) {
             const failed = new RegExp(`${FAILED} (\\S+)`).exec(res.stderr)?.[1] ?? 'manage';

@@ -37,6 +37,7 @@ const UNITS: Record<string, string> = {
   'nm-static.service': unit('no [Install] section', false),
   'nm-states.service': unit('through every state'),
   'nm-reload.service': unit('its file changes'),
+  'nm-noblock.service': unit('enabled and started without waiting'),
   'multi-user.target': '[Unit]\nDescription=Multi-User System\n',
 };
 const wants = (u: string) => `${ETC}/multi-user.target.wants/${u}`;
@@ -52,6 +53,7 @@ const LINKS = [
   wants('nm-svc.service'),
   wants('nm-disable.service'),
   wants('nm-mstart.service'),
+  wants('nm-noblock.service'),
 ];
 const PATHS = [...LINKS, `${LIB}/nm-reload.service`, SYSTEMCTL_STATE_DIR, SYSTEMCTL_LOG];
 
@@ -128,6 +130,9 @@ const enables = d.case('enabled, and state through systemd and service', {
     - name: stop
       systemd: { name: nm-states, state: stopped }
       register: r_stopped
+    - name: no_block and force
+      systemd: { name: nm-noblock, enabled: true, state: started, no_block: true, force: true }
+      register: r_noblock
   `,
 });
 
@@ -208,6 +213,15 @@ function calls(run: ToolRun, units: string[], reloads = false): string[] {
     .filter((l) => /^systemctl (mask|unmask|enable|disable|start|stop|restart|reload|daemon-reload)\b/.test(l))
     .filter((l) => (reloads && l === 'systemctl daemon-reload') || units.some((u) => l.split(' ').some((w) => w === u || w === `${u}.service`)));
 }
+/** A unit's enable/start calls in a tool's log as written, flags and all (quotes aside). */
+const rawCalls = (run: ToolRun, unit: string): string[] => {
+  const log = run.files[SYSTEMCTL_LOG];
+  const text = log?.type === 'file' ? log.content : '';
+  return text
+    .split('\n')
+    .map((l) => l.replace(/'/g, ''))
+    .filter((l) => / (enable|start) /.test(l) && l.split(' ').some((w) => w === unit || w === `${unit}.service`));
+};
 const filesBut = (r: ToolRun) => Object.fromEntries(Object.entries(r.files).filter(([p]) => p !== SYSTEMCTL_LOG));
 
 describe.each(MODES)('%s', (mode) => {
@@ -230,9 +244,12 @@ describe.each(MODES)('%s', (mode) => {
     const [n, a] = [enables.nodemend[mode], enables.ansible[mode]];
     expect(n.changed, n.output).toEqual(a.changed);
     expect(filesBut(n)).toEqual(filesBut(a));
-    const units = ['nm-enable', 'nm-svc', 'nm-disable', 'nm-static', 'nm-states'];
+    const units = ['nm-enable', 'nm-svc', 'nm-disable', 'nm-static', 'nm-states', 'nm-noblock'];
     expect(calls(n, units)).toEqual(calls(a, units));
-    for (const r of ['r_enable', 'r_svc', 'r_disable', 'r_static', 'r_started', 'r_restarted', 'r_reloaded', 'r_stopped']) same(n, a, r);
+    for (const r of ['r_enable', 'r_svc', 'r_disable', 'r_static', 'r_started', 'r_restarted', 'r_reloaded', 'r_stopped', 'r_noblock']) same(n, a, r);
+    // no_block and force reach systemctl as in 2.14 (calls() leaves --no-block out: compared here with it).
+    expect(rawCalls(n, 'nm-noblock')).toEqual(rawCalls(a, 'nm-noblock'));
+    if (mode === 'run') expect(rawCalls(a, 'nm-noblock')).toEqual(['systemctl --no-block --force enable nm-noblock', 'systemctl --no-block --force start nm-noblock']);
     if (mode === 'run') expect(n.files[wants('nm-enable.service')]).toEqual({ type: 'link', target: `${LIB}/nm-enable.service` });
   });
 

@@ -105,6 +105,17 @@ describe('systemd plans and applies', () => {
     expect(bare.commands[0]).toContain('/sbin /usr/sbin /usr/local/sbin');
   });
 
+  it('no_block and force reach every systemctl command in 2.14 order; scope user/global is refused at load', async () => {
+    const { ctx, commands } = fakeCtx(inactive, { stdout: '' });
+    const plan = await systemd.plan(systemd.schema.parse({ name: 'kubelet', state: 'started', enabled: true, no_block: true, force: 'yes', daemon_reexec: true }), ctx);
+    await plan.apply!();
+    expect(commands[1]).toContain('systemctl --no-block --force daemon-reexec');
+    expect(commands[1]).toContain('systemctl --no-block --force enable kubelet');
+    expect(commands[1]).toContain('systemctl --no-block --force start kubelet');
+    expect(systemd.schema.safeParse({ name: 'x', state: 'started', scope: 'system' }).success).toBe(true);
+    expect(JSON.stringify(systemd.schema.safeParse({ name: 'x', state: 'started', scope: 'user' }).error?.issues)).toContain('scope user and global');
+  });
+
   it('the systemd module fails as 2.14 when systemctl is nowhere it looks (audit25 N33); service does not look', async () => {
     const none = '__NODEMEND_NO_BIN__ /usr/bin:/bin:/sbin:/usr/sbin:/usr/local/sbin\n';
     const message = 'Failed to find required executable "systemctl" in paths: /usr/bin:/bin:/sbin:/usr/sbin:/usr/local/sbin';
