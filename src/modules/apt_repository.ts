@@ -119,7 +119,7 @@ export function retryDelaySec(retry: number, maxDelay: number, jitter: number): 
  * The update's complaint as python-apt's FetchFailedException carries it: an index that could not be
  * fetched makes apt's update return false with no error text ("unknown reason" in the module); other
  * errors (a malformed line, a Release file missing) come as python-apt's SystemError words them: "E:text",
- * joined by ", ". apt-get's whole stderr is registered too.
+ * joined by ", ".
  */
 export const fetchError = (stderr: string): string =>
   stderr
@@ -133,6 +133,8 @@ const APT_UPDATE = raw('LC_ALL=C DEBIAN_FRONTEND=noninteractive apt-get -q -o AP
 export default defineModule<Args>({
   name: 'apt_repository',
   description: 'Add or remove a one-line APT source (sources.list.d/*.list) and update the cache',
+  // 2.14 registers changed, repo, state and diff: the plan's words are the report line only.
+  reportOnlyMsg: true,
   schema,
   async plan(a, ctx) {
     const p = await probe(ctx);
@@ -188,7 +190,8 @@ export default defineModule<Args>({
           if (old === undefined) await run(ctx.conn, sh`rm -f -- ${f}`, `cannot remove ${f}`);
           else if (dumpAfter.get(f) !== old) await remote(writeFileAtomic(ctx.conn, f, old));
         }
-        throw new ModuleFailure(`Failed to update apt cache: ${err.msg || 'unknown reason'}`, err.stderr === undefined ? {} : { rc: err.rc, stderr: err.stderr });
+        // 2.14 fails with the message alone (fail_json(msg=...)): no rc or stderr registered.
+        throw new ModuleFailure(`Failed to update apt cache: ${err.msg || 'unknown reason'}`);
       },
     };
   },
@@ -211,14 +214,14 @@ async function saveSources(ctx: ModuleContext, p: Probe, after: SourcesFiles, ap
 }
 
 /** `apt-get update` up to `retries` times with the module's backoff; the last failure's message, or undefined. */
-async function updateCache(ctx: ModuleContext, retries: number, maxDelay: number): Promise<{ msg: string; rc?: number; stderr?: string } | undefined> {
+async function updateCache(ctx: ModuleContext, retries: number, maxDelay: number): Promise<{ msg: string } | undefined> {
   const jitter = Math.floor(Math.random() * 1001) / 1000;
-  let last: { msg: string; rc?: number; stderr?: string } = { msg: '' };
+  let last = { msg: '' };
   for (let i = 0; i < retries; i++) {
     const r = await ctx.conn.exec(APT_UPDATE, { timeoutSec: ctx.timeoutSec });
     ctx.facts.invalidate(['packages']);
     if (r.rc === 0) return undefined;
-    last = { msg: fetchError(r.stderr), rc: r.rc, stderr: r.stderr };
+    last = { msg: fetchError(r.stderr) };
     await new Promise((res) => setTimeout(res, retryDelaySec(i, maxDelay, jitter) * 1000));
   }
   return last;

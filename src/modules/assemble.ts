@@ -154,6 +154,8 @@ async function localEntries(ctx: ModuleContext, src: string, decrypt: boolean): 
 export default defineModule<Args>({
   name: 'assemble',
   pathArgs: (a: Args) => (a.remote_src ? ['src', 'dest'] : ['dest']),
+  // 2.14 registers the module's own result: msg "OK" (remote_src), none from the copy module (a controller src).
+  reportOnlyMsg: true,
   description: 'Concatenate the files of a directory (on the host, or remote_src: false on the controller) into dest',
   schema,
   async plan(a, ctx) {

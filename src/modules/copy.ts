@@ -278,7 +278,7 @@ async function planRemoteDirectoryCopy(ctx: ModuleContext, a: Args): Promise<Pla
   if (destProbe.exists && !destIsDir) throw new ModuleFailure(`dest ${a.dest} exists and is not a directory: remote_src copies a directory only into one`);
   if (!destProbe.exists && a.dest.endsWith('/')) {
     // The module makes dest (with directory_mode, owner, group) and goes on; --check stops there.
-    if (ctx.check) return { changed: true, msg: `dest directory ${a.dest} would be created`, result: { src } };
+    if (ctx.check) return { changed: true, msg: `dest directory ${a.dest} would be created`, result: { src, msg: `dest directory ${a.dest.replace(/\/+$/, '')} would be created` } };
     const mk = await fileModule.plan(fileArgs(a, { path: a.dest, state: 'directory', mode: a.directory_mode }), ctx);
     steps.push({ run: async () => mk.apply?.() });
     destIsDir = madeDest = true;
@@ -361,6 +361,8 @@ async function planRemoteDirectoryCopy(ctx: ModuleContext, a: Args): Promise<Pla
 
 export default defineModule<Args>({
   name: 'copy',
+  // 2.14 registers no msg on success: the plan's words are the report line only.
+  reportOnlyMsg: true,
   floatArgs: ['content'],
   pathArgs: (a: Args) => (a.remote_src ? ['src', 'dest'] : ['dest']),
   description: 'Put a controller file or inline content on the host (atomic; mode/owner/group; backup)',

@@ -126,7 +126,7 @@ interface Expected {
  * Fill a temp file beside `path` with `fill`, check its length and sha1 against the host's,
  * then rename it over `path`. The temp file is removed on any failure (and on exit).
  */
-async function installVerified(path: string, expected: Expected, fill: (tmp: string) => Promise<void>): Promise<Record<string, unknown>> {
+async function installVerified(ctx: ModuleContext, path: string, expected: Expected, fill: (tmp: string) => Promise<void>): Promise<Record<string, unknown>> {
   await mkdir(dirname(path), { recursive: true }).catch((e: Error) => {
     throw new ModuleFailure(`cannot write local ${path}: ${e.message}`);
   });
@@ -136,15 +136,16 @@ async function installVerified(path: string, expected: Expected, fill: (tmp: str
     await fill(tmp);
     const got = await hashFile(tmp, ['sha1', 'md5']);
     if (expected.verify && (got.size !== expected.size || got.sha1 !== expected.sha1)) {
-      throw new ModuleFailure(
+      // 2.14's registered words and keys; what happened goes to the output.
+      ctx.warn?.(
         `checksum mismatch fetching ${expected.src}: received ${got.size} bytes (sha1 ${got.sha1}), the host had ${expected.size} bytes (sha1 ${expected.sha1}) when the task read it: the file changed while it was read; ${path} was left as it was`,
-        { dest: path, checksum: got.sha1, remote_checksum: expected.sha1, md5sum: got.md5 },
       );
+      throw new ModuleFailure('checksum mismatch', { file: expected.src, dest: path, checksum: got.sha1, remote_checksum: expected.sha1, md5sum: got.md5, remote_md5sum: null });
     }
     await rename(tmp, path).catch((e: Error) => {
       throw new ModuleFailure(`cannot write local ${path}: ${e.message}`);
     });
-    return { checksum: got.sha1, md5sum: got.md5, remote_md5sum: null, size: got.size };
+    return { checksum: got.sha1, md5sum: got.md5, remote_md5sum: null };
   } finally {
     await rm(tmp, { force: true });
     inProgress.delete(tmp);
@@ -172,6 +173,8 @@ export default defineModule<Args>({
   name: 'fetch',
   description: 'Copy a remote file to the controller (dest/<host>/<path>, or flat)',
   schema,
+  // action/fetch.py registers a msg only for a missing file or a directory.
+  reportOnlyMsg: true,
   async plan(a, ctx) {
     const dest = await localPath(a, ctx.host);
     const local = await readLocal(dest, ctx.diff);
@@ -192,11 +195,18 @@ export default defineModule<Args>({
     });
     if (!p.exists && remoteFileWillExist(ctx, a.src)) {
       planLocalFile(ctx, dest);
-      return { changed: true, msg: `${a.src} would be fetched to ${dest} (an earlier task would create it)`, result: { file: a.src, dest } };
+      return { changed: true, msg: `${a.src} would be fetched to ${dest} (an earlier task would create it)`, result: { dest } };
     }
+    // action/fetch.py's words: a missing file, a directory (with become, as slurp says it; without, as stat does).
+    const missing = 'the remote file does not exist, not transferring, ignored';
+    const isDir = 'remote file is a directory, fetch cannot work on directories';
     if (!p.exists) {
-      if (a.fail_on_missing) throw new ModuleFailure(`the remote file ${a.src} does not exist, not transferring`);
-      return { changed: false, msg: `the remote file ${a.src} does not exist`, result: { file: a.src } };
+      if (a.fail_on_missing) throw new ModuleFailure(missing);
+      return { changed: false, msg: `the remote file ${a.src} does not exist`, result: { file: a.src, msg: missing } };
+    }
+    if (p.type === 'directory') {
+      if (a.fail_on_missing) throw new ModuleFailure(isDir);
+      return { changed: false, msg: `remote ${a.src} is a directory`, result: ctx.becomeUser === undefined ? { msg: `${isDir}, not transferring, ignored` } : { file: a.src, msg: isDir } };
     }
     if (p.type !== 'file') throw new ModuleFailure(`remote ${a.src} is a ${p.type}: fetch works on regular files only`);
     const remoteSha = p.remoteSha1!;
@@ -217,12 +227,12 @@ export default defineModule<Args>({
       done: `${a.src} fetched to ${dest}${note ? ` (${note})` : ''}`,
       diff,
       // action/fetch.py registers no `diff`: the plan's is shown only.
-      result: { file: a.src, dest, checksum: remoteSha, remote_checksum: remoteSha, diff: undefined },
+      result: { dest, checksum: remoteSha, remote_checksum: remoteSha, diff: undefined },
       apply: () => {
         const content = p.content;
         // The bytes came with the plan (a small file): their own length is what was read.
-        if (content) return installVerified(dest, { ...expected, size: content.length }, (tmp) => writeFile(tmp, content, { flag: 'wx' }));
-        return installVerified(dest, expected, (tmp) => streamTo(ctx, p.realPath, a.src, dest, tmp));
+        if (content) return installVerified(ctx, dest, { ...expected, size: content.length }, (tmp) => writeFile(tmp, content, { flag: 'wx' }));
+        return installVerified(ctx, dest, expected, (tmp) => streamTo(ctx, p.realPath, a.src, dest, tmp));
       },
     };
   },

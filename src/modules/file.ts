@@ -923,6 +923,8 @@ function hardTimes(ctx: ModuleContext, a: Args, p: FileProbe, s: FileProbe, ex: 
 
 export default defineModule<Args>({
   name: 'file',
+  // 2.14 registers no msg on success: the plan's words are the report line only.
+  reportOnlyMsg: true,
   pathArgs: ['path', 'src'],
   description: 'Manage a path: directory, file attributes, touch, symlink, absent (mode/owner/group, recurse)',
   schema,

@@ -45,6 +45,8 @@ async function currentGroup(ctx: ModuleContext, name: string): Promise<GroupEntr
 
 export default defineModule<Args>({
   name: 'group',
+  // 2.14 registers no msg on success: the plan's words are the report line only.
+  reportOnlyMsg: true,
   description: 'A group present (gid, system) or absent, through groupadd/groupmod/groupdel',
   schema,
   async plan(a, ctx) {

@@ -195,6 +195,8 @@ function rmdirError(path: string, stderr: string): string {
 
 export default defineModule<Args>({
   name: 'mount',
+  // 2.14 registers no msg on success: the plan's words are the report line only.
+  reportOnlyMsg: true,
   pathArgs: ['path', 'src'],
   collection: 'ansible.posix',
   description: 'A mount point in fstab (present, absent_from_fstab) and/or mounted, unmounted, remounted, absent, as ansible.posix.mount',

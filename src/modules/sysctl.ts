@@ -106,6 +106,8 @@ const SET_FAILED = /^sysctl: setting key "[^"]+": (Invalid argument|Read-only fi
 
 export default defineModule<Args>({
   name: 'sysctl',
+  // 2.14 registers no msg on success: the plan's words are the report line only.
+  reportOnlyMsg: true,
   pathArgs: ['sysctl_file'],
   collection: 'ansible.posix',
   description: 'Set a kernel parameter in a sysctl file (sysctl.d) and reload it, or set it live (sysctl_set)',

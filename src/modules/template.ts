@@ -53,6 +53,8 @@ type Args = z.infer<typeof schema>;
 
 export default defineModule<Args>({
   name: 'template',
+  // 2.14 registers no msg on success: the plan's words are the report line only.
+  reportOnlyMsg: true,
   pathArgs: ['dest'],
   description: 'Render a Jinja (.j2, any name) or Handlebars (.hbs) template with the task variables and put it on the host (like copy)',
   schema,
@@ -77,7 +79,9 @@ export default defineModule<Args>({
       diffSource: file,
       writeWithProbe: a.attributes === undefined,
     });
-    plan.result = { ...plan.result, src: a.src };
+    // `src` where 2.14's copy module runs (the content is written); the file module it runs on an
+    // unchanged content (the result's `path`) registers none.
+    if (!(plan.result && 'path' in plan.result)) plan.result = { ...plan.result, src: a.src };
     return withAttributes(plan, ctx, typeof plan.result?.dest === 'string' ? plan.result.dest : a.dest, a.attributes);
   },
 });

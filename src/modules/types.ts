@@ -161,6 +161,11 @@ export interface ModuleDef<A = any> {
   storesArgs?: boolean;
   /** Arguments Ansible's argument spec marks no_log (a password hash): never shown in a title or message. */
   secretArgs?: string[];
+  /**
+   * Its Ansible twin registers no `msg` on success (copy, file, user...): the plan's msg and done message
+   * are the report line only, and a `msg` in the plan's `result` is what it registers.
+   */
+  reportOnlyMsg?: boolean;
   /** Runs on the controller only (debug, set_fact, assert, fail): no connection needed. */
   local?: boolean;
   /**

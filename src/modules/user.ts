@@ -85,6 +85,8 @@ chown -R ${`${uid}:${gid}`} ${home}`;
 
 export default defineModule<Args>({
   name: 'user',
+  // 2.14 registers no msg on success: the plan's words are the report line only.
+  reportOnlyMsg: true,
   pathArgs: ['home'],
   description: 'A user account present (uid, group, groups, shell, home, password hash, lock) or absent, through useradd/usermod/userdel',
   schema,

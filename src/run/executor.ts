@@ -21,7 +21,7 @@ import { orderHosts } from '../load/host-pattern.js';
 import { exportedRoleVars } from '../load/roles.js';
 import { tagsSelect } from './tags.js';
 import { becomeOf, inventoryBecome } from './privilege.js';
-import { includeGate, keywordOnHost, loopItemsOnHost, loopVars, runTaskOnHost, type TaskEnv } from './task-runner.js';
+import { includeGate, keywordOnHost, itemResultKeys, loopItemsOnHost, runTaskOnHost, type TaskEnv } from './task-runner.js';
 import { includeTitle, mayBeNoLog, taskDisplayName, taskTitle } from './task-title.js';
 import { buildScope, withFacts } from './scope.js';
 import { templatedIncludeFile } from './include-file.js';
@@ -444,7 +444,7 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
   /** Per host, the file each item's templated path names. */
   const pickedOf = new Map<HostRun, ({ file: string; tasks: TaskNode[] } | undefined)[]>();
   const loopVar = node.loop_var ?? 'item';
-  const itemVars = (h: HostRun, l: unknown[], i: number): Record<string, unknown> => ({ ...inh.perHost?.get(h.name), ...loopVars(node, l, i), [loopVar]: l[i], ansible_loop_var: loopVar });
+  const itemVars = (h: HostRun, l: unknown[], i: number): Record<string, unknown> => ({ ...inh.perHost?.get(h.name), ...itemResultKeys(node, loopVar, l, i) });
   const when = [...inh.when, ...node.when];
   emit({ type: 'task-start', play: ctx.play.name, task: name, taskLoc, hosts: hosts.map((h) => h.name) });
   await mapLimit(hosts, ctx.env.options.forks, async (host) => {
@@ -467,9 +467,7 @@ async function runInclude(node: IncludeTasks | RoleCall, hosts: HostRun[], inh: 
         if (gate) record({ ...gate, item });
         else if (!isRole) result(host, 'ok', { ...included, ...(picks[i] ? { msg: picks[i]!.file } : {}), item });
         // Each item's result names its item as Ansible's loop does (an included one has no `changed`).
-        const { ansible_loop, ...loopNames } = loopVars(node, items, i);
-        const indexVar = node.index_var ? { ansible_index_var: node.index_var } : {};
-        const perItem = { [loopVar]: items[i], ansible_loop_var: loopVar, ...loopNames, ...indexVar, ...(ansible_loop ? { ansible_loop } : {}) };
+        const perItem = itemResultKeys(node, loopVar, items, i);
         registered.push(gate ? { changed: false, skipped: true, skip_reason: SKIP_REASON, ...perItem } : { ...includedResult(node), ...perItem });
       }
       passed.set(host, held);

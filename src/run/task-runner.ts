@@ -190,9 +190,11 @@ export async function runTaskOnHost(task: Task, host: HostRun, inh: Inherited, e
     for (const [index, item] of (items ?? [undefined]).entries()) {
       // loop_control.pause: Ansible sleeps before every item but the first, in check mode too.
       if (index > 0 && task.loop_pause) await sleep(task.loop_pause * 1000);
-      const itemScope = items === undefined ? scope : { ...(index === 0 ? scope : scopeNow()), ...loopVars(task, items, index), [task.loop_var]: item };
+      // As _run_loop sets them in the task's variables: the same keys it writes into the item's result.
+      const loopKeys = items === undefined ? undefined : itemResultKeys(task, task.loop_var, items, index);
+      const itemScope = loopKeys ? { ...(index === 0 ? scope : scopeNow()), ...loopKeys } : scope;
       const seen: { args?: Record<string, unknown> } = {};
-      const one = await runOnce(task, host, inh, env, itemScope, kw, items === undefined ? undefined : item, finish, check, seen);
+      const one = await runOnce(task, host, inh, env, itemScope, kw, loopKeys && { item, keys: loopKeys }, finish, check, seen);
       runs.push({ ...one, args: seen.args });
       // 2.14 tries every item; a host that leaves the play on the first stays out of the rest.
       if (one.tr.status === 'unreachable' && !kw.ignoreUnreachable) break;
@@ -262,6 +264,14 @@ export async function loopItemsOnHost(spec: Partial<LoopSpec> & { module?: strin
   // with_pipe runs its commands here: as a lookup in a template, without stalling other hosts.
   const items = await withFacts(host.facts, () => loopItems(spec.loop_kind ?? 'loop', unwrapUnsafe(rendered), scope, spec.module), scope);
   return items.map((x) => (isUnsafe(rendered) ? markUnsafe(x) : x));
+}
+
+/**
+ * What 2.14's _run_loop writes into each item's result: the item under the loop variable's name,
+ * `ansible_loop_var`, with index_var that variable and `ansible_index_var`, with extended `ansible_loop`.
+ */
+export function itemResultKeys(spec: Partial<LoopSpec>, loopVar: string, items: unknown[], index: number): Record<string, unknown> {
+  return { [loopVar]: items[index], ansible_loop_var: loopVar, ...loopVars(spec, items, index), ...(spec.index_var ? { ansible_index_var: spec.index_var } : {}) };
 }
 
 /** What loop_control adds beside the item: index_var, and with extended the ansible_loop mapping. */
@@ -336,14 +346,15 @@ async function runOnce(
   env: TaskEnv,
   scope: Record<string, unknown>,
   kw: HostKeywords,
-  item: unknown,
+  /** A loop's item, and the keys its registered result carries (itemResultKeys). */
+  loopItem: { item: unknown; keys: Record<string, unknown> } | undefined,
   finish: (status: TaskStatus, fields?: Partial<TaskResult>) => TaskResult,
   check: boolean,
   /** Filled with the arguments as rendered for this run, once they are (ansible_failed_task shows them). */
   seen: { args?: Record<string, unknown> } = {},
 ): Promise<{ result: Record<string, unknown>; tr: TaskResult }> {
-  // A registered loop result carries its item under the loop variable's name, as in Ansible.
-  const withItem = item === undefined ? {} : { [task.loop_var]: item, ansible_loop_var: task.loop_var };
+  const item = loopItem?.item;
+  const withItem = loopItem?.keys ?? {};
   // loop_control.label: what reports show for the item (a big dict, or one carrying a secret)
   let shownItem: { item?: unknown } = item === undefined ? {} : { item: unwrapUnsafe(item) };
   const { noLog, ignoreErrors } = kw;
@@ -645,8 +656,10 @@ async function planAndApply(
       if (refused) throw new ModuleFailure(refused);
     }
     let result: Record<string, unknown> = { ...(plan.result ?? {}), changed: plan.changed };
-    // The plan's msg is what reports print; a module that registers its own msg (debug's value) keeps it.
-    if (plan.msg && !(plan.result && 'msg' in plan.result)) result.msg = plan.msg;
+    // The plan's msg is what reports print; a module that registers its own msg (debug's value) keeps it,
+    // one whose Ansible twin registers none on success prints it only.
+    const registersMsg = !mod.reportOnlyMsg && !(plan.result && 'msg' in plan.result);
+    if (plan.msg && registersMsg) result.msg = plan.msg;
     // A module that registers Ansible's own `diff` (yum_repository's before/after dict) keeps it, `diff: undefined`
     // when its Ansible module registers none (sysctl); reports show the plan's.
     if (plan.diff && ctx.diff && !(plan.result && 'diff' in plan.result)) result.diff = plan.diff;
@@ -655,11 +668,13 @@ async function planAndApply(
     let applied = false;
     if (plan.changed && !ctx.check && plan.apply) {
       // What was done, as the module words it; a plan without a done message keeps its own.
-      if (plan.done ?? plan.msg) result.msg = plan.done ?? plan.msg;
+      if ((plan.done ?? plan.msg) && !mod.reportOnlyMsg) result.msg = plan.done ?? plan.msg;
       result = { ...result, ...((await plan.apply()) ?? {}) };
       applied = true;
     }
-    return { result, applied, basis, diff: ctx.diff ? plan.diff : undefined, checkResult: applied ? undefined : plan.checkResult, shown: plan.shown };
+    const said = applied ? (plan.done ?? plan.msg) : plan.msg;
+    const shown = plan.shown ?? (mod.reportOnlyMsg ? said : undefined);
+    return { result, applied, basis, diff: ctx.diff ? plan.diff : undefined, checkResult: applied ? undefined : plan.checkResult, shown };
   } catch (e) {
     // A module may say its failure changed something (command/shell ran); otherwise nothing changed.
     if (e instanceof ModuleFailure) return { result: { changed: false, ...e.result, failed: true, msg: e.registeredMsg ?? e.message }, applied: true, basis };

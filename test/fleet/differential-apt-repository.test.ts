@@ -251,7 +251,8 @@ describe('what each case did (the run), so that equal tools are also right', () 
       const r = broken[tool].run;
       // python-apt's update returns false on an index it could not fetch, without a reason
       expect(r.registered.r_broken).toMatchObject({ failed: true, msg: 'Failed to update apt cache: unknown reason' });
-      if (tool === 'nodemend') expect(r.registered.r_broken.stderr).toMatch(/127\.0\.0\.1:9/);
+      // 2.14's fail_json(msg=...) alone: no rc or stderr beside it.
+      if (tool === 'nodemend') expect(Object.keys(r.registered.r_broken).sort()).toEqual(['changed', 'failed', 'msg']);
       expect(r.registered.r_noretry).toMatchObject({ failed: true, msg: 'Failed to update apt cache: unknown reason' });
       // in the rerun the docker line's suite has no Release file in the flat repository: python-apt names that error
       expect(broken[tool].rerun.registered.r_broken.msg).toBe("Failed to update apt cache: E:The repository 'file:/srv/nmdiff-h14a-repo2 bookworm Release' does not have a Release file.");

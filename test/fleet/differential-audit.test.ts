@@ -11,7 +11,7 @@
  * pam_limits -> community.general).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { differential, MODES } from '../setup/ansible-differential.js';
+import { differential, MODES, sameKeys } from '../setup/ansible-differential.js';
 import { HOSTS } from '../setup/fleet.js';
 import { connectionCounter, runCli, workDir, writeInventory } from '../setup/cli.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -141,12 +141,6 @@ const templates = d.case('.j2 and .hbs templates', {
 
 beforeAll(() => d.run(), 900_000);
 
-/** Ansible's value of each key it registered, beside nodemend's (`failed` reads false when absent). */
-function sameKeys(n: Record<string, unknown> | null | undefined, a: Record<string, unknown> | null | undefined, keys: string[]): [Record<string, unknown>, Record<string, unknown>] {
-  const get = (v: typeof n, k: string) => (k === 'failed' ? Boolean(v?.failed) : v?.[k]);
-  const present = keys.filter((k) => k === 'failed' || (a != null && k in a));
-  return [Object.fromEntries(present.map((k) => [k, get(n, k)])), Object.fromEntries(present.map((k) => [k, get(a, k)]))];
-}
 const KEYS = ['changed', 'failed', 'msg', 'stdout', 'content', 'matched', 'path', 'state', 'mode', 'dest'];
 
 /**

@@ -2,7 +2,9 @@
  * Loop details through ansible-playbook (ansible-core 2.14) and nodemend on the same host (node22,
  * paths /tmp/nmdiff-h18g-loops-*): loop_control's `extended` mapping (every `ansible_loop` key),
  * `extended_allitems: false` and `pause`, and with_subelements' flags and items (Ansible's lookup
- * pops the subkey from the item's first element). Compared on registered results and changed flags.
+ * pops the subkey from the item's first element), and each item's registered result key by key (the
+ * loop variable, `ansible_loop_var`, index_var with `ansible_index_var`, extended's `ansible_loop`, a
+ * label, a renamed loop_var, pause, a skipped and a failed item). Compared on registered results and changed flags.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { differential, MODES } from '../setup/ansible-differential.js';
@@ -67,12 +69,49 @@ const sub = d.case('with_subelements flags and items', {
   `,
 });
 
+const itemKeys = d.case('registered loop results: each item result key by key', {
+  tasks: `
+    - name: index_var, extended, label
+      file: { path: "{{ dir }}/{{ f }}", state: touch, modification_time: preserve, access_time: preserve }
+      loop: [a, b]
+      loop_control: { loop_var: f, index_var: i, extended: true, label: "file {{ f }}" }
+      register: li_file
+    - name: a skipped item and a ran item
+      command: "echo {{ item }}"
+      check_mode: false
+      changed_when: false
+      when: item != 'x'
+      with_items: [x, y]
+      loop_control: { index_var: n, pause: 0.2 }
+      register: li_cmd
+    - name: a failed item
+      command: "test {{ item }} = ok"
+      check_mode: false
+      loop: [ok, bad]
+      loop_control: { extended: true, extended_allitems: false }
+      register: li_fail
+      ignore_errors: true
+    - name: set_fact per item
+      set_fact: { last: "{{ item }}" }
+      loop: [1, 2]
+      register: li_fact
+  `,
+});
+
 beforeAll(() => d.run(), 900_000);
+
+/** An item's result as both tools register it: 2.14's `invocation` and `_ansible_*` aside (README "Choices..."), command times as `<time>`. */
+const itemView = (r: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.entries(r)
+      .filter(([k]) => k !== 'invocation' && !k.startsWith('_ansible'))
+      .map(([k, v]) => [k, ['start', 'end', 'delta'].includes(k) && v !== null ? '<time>' : v]),
+  );
 
 const results = (r: { results?: Record<string, unknown>[] } | null | undefined, key: string): unknown[] => (r?.results ?? []).map((x) => x[key]);
 
 describe.each(MODES)('%s', (mode) => {
-  for (const c of [extended, sub]) {
+  for (const c of [extended, sub, itemKeys]) {
     it(`${c.name}: same tasks, statuses and changed flags`, () => {
       expect(c.nodemend[mode].tasks, c.nodemend[mode].output).toEqual(c.ansible[mode].tasks);
     });
@@ -95,6 +134,20 @@ describe.each(MODES)('%s', (mode) => {
       nextitem: 'c',
     });
     expect(results(n.l_noall, 'ansible_loop')[0]).not.toHaveProperty('allitems');
+  });
+
+  it('each item result has the keys and values 2.14 registers (item, ansible_loop_var, index_var, ansible_index_var, ansible_loop)', () => {
+    const [n, a] = [itemKeys.nodemend[mode].registered, itemKeys.ansible[mode].registered];
+    expect(Object.keys(a).sort()).toEqual(['li_cmd', 'li_fact', 'li_fail', 'li_file']);
+    for (const reg of Object.keys(a)) {
+      const view = (r: { results: Record<string, unknown>[] } & Record<string, unknown>) => ({ ...r, results: r.results.map(itemView) });
+      expect(view(n[reg]), reg).toEqual(view(a[reg]));
+    }
+    expect(a.li_file.results[1]).toMatchObject({ f: 'b', ansible_loop_var: 'f', i: 1, ansible_index_var: 'i', ansible_loop: { index: 2, last: true, allitems: ['a', 'b'] } });
+    expect(a.li_file.results[1]).not.toHaveProperty('item');
+    expect(a.li_cmd.results[0]).toMatchObject({ item: 'x', n: 0, ansible_index_var: 'n', skipped: true });
+    expect(n.li_fail.results[1]).toMatchObject({ item: 'bad', failed: true, ansible_loop: { index: 2 } });
+    expect(n.li_fail.results[1].ansible_loop).not.toHaveProperty('allitems');
   });
 
   it('loop_control pause sleeps between items in both tools', () => {

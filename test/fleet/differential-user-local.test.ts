@@ -7,7 +7,7 @@
  * registered results and changed flags, in check mode, a run and a rerun.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { differential, MODES } from '../setup/ansible-differential.js';
+import { differential, MODES, sameKeys } from '../setup/ansible-differential.js';
 import { HOSTS, hostRoot } from '../setup/fleet.js';
 import { plantLibuserStandins, removeLibuserStandins } from '../setup/libuser-standins.js';
 
@@ -63,12 +63,6 @@ beforeAll(() => {
 }, 900_000);
 afterAll(() => removeLibuserStandins(hostRoot(HOST)));
 
-/** Ansible's value of each key it registered, beside nodemend's (`failed` reads false when absent). */
-function sameKeys(n: Record<string, unknown> | null | undefined, a: Record<string, unknown> | null | undefined, keys: string[]): [Record<string, unknown>, Record<string, unknown>] {
-  const get = (v: typeof n, k: string) => (k === 'failed' ? Boolean(v?.failed) : v?.[k]);
-  const present = keys.filter((k) => k === 'failed' || (a != null && k in a));
-  return [Object.fromEntries(present.map((k) => [k, get(n, k)])), Object.fromEntries(present.map((k) => [k, get(a, k)]))];
-}
 const KEYS = ['changed', 'failed', 'msg', 'rc', 'name', 'state', 'uid', 'group', 'comment', 'home', 'shell', 'groups', 'system', 'create_home', 'append', 'remove', 'password', 'stdout', 'stderr'];
 
 describe.each(MODES)('%s', (mode) => {

@@ -495,13 +495,28 @@ export class Differential {
 }
 
 /**
+ * Documented differences (README "Choices...") a case passes to sameKeys' `allow` where it meets them.
+ * COPY_CHECK: copy/template from the controller, --check of a change: nodemend registers the file it would
+ * write (2.14's action: `changed` and `diff` alone). NO_UPLOAD_SRC: copy/assemble from the controller
+ * register no `src` (2.14's names the temp file it uploaded). EXCEPTION: 2.14's Python traceback on a failure.
+ */
+export const COPY_CHECK = ['checksum', 'dest', 'md5sum', 'size', 'src'] as const;
+export const NO_UPLOAD_SRC = ['src'] as const;
+export const EXCEPTION = ['exception'] as const;
+
+/**
  * Ansible's value of each of `keys` that Ansible registered, beside nodemend's, as a pair to compare
  * with toEqual: `failed` always (both tools register it on every task result, a skip aside); another
  * key only when Ansible's result has it (nodemend registers a `msg` on success too, which Ansible's
- * modules often do not).
+ * modules often do not). `allow`: keys left out, each a documented difference (README "Choices...").
  */
-export function sameKeys(n: Record<string, unknown> | null | undefined, a: Record<string, unknown> | null | undefined, keys: string[]): [Record<string, unknown>, Record<string, unknown>] {
-  const present = keys.filter((k) => k === 'failed' || (a != null && k in a));
+export function sameKeys(
+  n: Record<string, unknown> | null | undefined,
+  a: Record<string, unknown> | null | undefined,
+  keys: string[],
+  allow: readonly string[] = [],
+): [Record<string, unknown>, Record<string, unknown>] {
+  const present = keys.filter((k) => !allow.includes(k) && (k === 'failed' || (a != null && k in a)));
   return [Object.fromEntries(present.map((k) => [k, n?.[k]])), Object.fromEntries(present.map((k) => [k, a?.[k]]))];
 }
 
