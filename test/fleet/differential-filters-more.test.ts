@@ -107,6 +107,18 @@ const failures = d.case('fail and assert register a msg that is not text as it i
       assert: { that: [false], fail_msg: [x, y] }
       register: a1
       ignore_errors: true
+    - name: mandatory with default further out
+      debug: { msg: "{{ nope | mandatory | default('D') }}" }
+      register: m1
+      ignore_errors: true
+    - name: mandatory on a missing key
+      debug: { msg: "{{ {'a': 1}.missing | mandatory }}" }
+      register: m2
+      ignore_errors: true
+    - name: mandatory with words
+      debug: { msg: "{{ nope | mandatory('set nope first') }}" }
+      register: m3
+      ignore_errors: true
   `,
 });
 
@@ -137,12 +149,20 @@ describe.each(['check', 'run', 'rerun'] as const)('%s', (mode) => {
     expect((files.nodemend[mode].files.markup as { content: string }).content).toBe(`["<a>", "{\\"k\\": 1}"]`);
   });
 
-  it('fail / assert: the registered msg keeps its type', () => {
+  it('fail / assert: the registered msg keeps its type; mandatory fails as 2.14', () => {
     const [n, a] = [failures.nodemend[mode].registered, failures.ansible[mode].registered];
     for (const r of ['f1', 'f2', 'a1']) expect(n[r]?.msg, `${r}\n${failures.nodemend[mode].output}`).toEqual(a[r]?.msg);
     expect(a.f1.msg).toEqual(['a', 'b']);
     expect(a.f2.msg).toEqual({ k: 1 });
     expect(a.a1.msg).toEqual(['x', 'y']);
+    // mandatory fails with 2.14's words, whatever default is further out.
+    // (nodemend's message of a failed expression starts with where it is written: file:line, README.)
+    for (const r of ['m1', 'm2', 'm3']) {
+      expect(n[r]?.failed, `${r}\n${failures.nodemend[mode].output}`).toBe(a[r].failed);
+      expect(n[r].msg).toMatch(/^\/\S+\/playbook\.yaml:\d+: /);
+      expect(n[r].msg.replace(/^\S+:\d+: /, '')).toBe(a[r].msg);
+    }
+    expect([a.m1.msg, a.m2.msg, a.m3.msg]).toEqual(["Mandatory variable 'nope'  not defined.", "Mandatory variable 'missing'  not defined.", 'set nope first']);
   });
 
   it('registered values are the same', () => {

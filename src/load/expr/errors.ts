@@ -23,6 +23,13 @@ export class UndefinedVariableError extends Error {
     this.name = 'UndefinedVariableError';
   }
 
+  /** The name Jinja's Undefined keeps: the variable, or the last attribute or key looked up (`d.missing` → missing, `l[3]` → 3). */
+  get undefinedName(): string {
+    const v = this.variable.trim();
+    const m = /\.([A-Za-z_]\w*)$/.exec(v) ?? /\[\s*(?:'([^']*)'|"([^"]*)"|(-?\d+))\s*\]$/.exec(v);
+    return m ? (m.slice(1).find((g) => g !== undefined) ?? v) : v;
+  }
+
   /** "file:line:col: message", like NodemendError, so callers can print either the same way. */
   format(): string {
     return new NodemendError('undefined-variable', this.message, this.pos).format();
@@ -58,7 +65,11 @@ export class ExprSyntaxError extends Error {
 
 /** A filter or operator got a value it cannot work with; the evaluator adds the position. */
 export class ExprValueError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The whole message as Ansible words it (mandatory's): not prefixed with the filter's name. */
+    readonly exact = false,
+  ) {
     super(message);
     this.name = 'ExprValueError';
   }

@@ -299,7 +299,8 @@ function applyCall(node: Node & Call & { input: Node }, def: FilterDef | TestDef
     const unsafe = unsafeReadCount() !== readsBefore;
     const fromVariable = (node.input.kind === 'variable' || node.input.kind === 'member') && !reads.rendered;
     const nativeText = node.input.kind === 'filter' && givesNativeText(node.input.name);
-    info = { unsafe, fromVariable, nativeText, read: (v) => read(v, node.input, scope, ctx, reads, unsafe || isUnsafe(input.value)) };
+    const undefinedName = 'error' in input && input.error instanceof UndefinedVariableError ? input.error.undefinedName : undefined;
+    info = { unsafe, fromVariable, nativeText, undefinedName, read: (v) => read(v, node.input, scope, ctx, reads, unsafe || isUnsafe(input.value)) };
   }
   const { args, kwargs, error: argError } = callArgs(node, scope, ctx, reads, def.argsMayBeUndefined);
   const { named, rest } = bind(def, args, kwargs);
@@ -308,7 +309,7 @@ function applyCall(node: Node & Call & { input: Node }, def: FilterDef | TestDef
     result = def.fn(input.value, named, rest, info);
   } catch (e) {
     if (e instanceof ExprValueError) {
-      const named = e.message.startsWith(node.name) || e.message.includes(`'${node.name}'`);
+      const named = e.exact || e.message.startsWith(node.name) || e.message.includes(`'${node.name}'`);
       fail(ctx, node.nameStart, named ? e.message : `${node.name}: ${e.message}`);
     }
     if (e instanceof UndefinedVariableError && !e.pos) throw new UndefinedVariableError(e.variable, ctx.posAt(node.start), e.message);

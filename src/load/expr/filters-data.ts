@@ -205,13 +205,19 @@ export const DATA_FILTERS: Record<string, FilterDef> = {
   type_debug: typeDebug,
   default: defaultFilter,
   d: defaultFilter,
-  /** Fails with its message (or "'x' is undefined") when the input is undefined. */
+  /**
+   * Fails with its message, or 2.14's "Mandatory variable 'x'  not defined.", when the input is undefined: a filter
+   * error, which no `default` further out takes (2.14's AnsibleFilterError).
+   */
   mandatory: {
     params: ['msg'],
     acceptsUndefined: true,
-    fn: (v, a) => {
-      if (v === UNDEFINED && a.msg !== undefined && a.msg !== null) throw new ExprValueError(toText(a.msg));
-      return v;
+    describesInput: true,
+    fn: (v, a, _rest, input) => {
+      if (v !== UNDEFINED) return v;
+      if (a.msg !== undefined && a.msg !== null) throw new ExprValueError(toText(a.msg), true);
+      const name = input?.undefinedName;
+      throw new ExprValueError(`Mandatory variable ${name === undefined ? '' : `'${name}' `} not defined.`, true);
     },
   },
   length: lengthFilter,

@@ -37,6 +37,8 @@ export interface InputInfo {
   fromVariable: boolean;
   /** The input is the output of a STRING_TYPE_FILTERS filter (2.14's NativeJinjaText). */
   nativeText: boolean;
+  /** An undefined input's name as Jinja's Undefined keeps it (mandatory's message). */
+  undefinedName?: string;
   /** A value taken out of the input (a dict's value), read as the evaluator reads one. */
   read(v: unknown): unknown;
 }
