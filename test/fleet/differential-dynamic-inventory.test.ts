@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, workDir } from '../setup/cli.js';
 import { fleetHost, hostRoot, testFleet } from '../setup/fleet.js';
-import { ansibleFleetVars, nodemendFleetConnection, playbookRunners, recapOf, type PlaybookRun } from '../setup/fleet-inventories.js';
+import { ansibleFleetVars, nodemendFleetConnection, playbookRunners, recapOf, stepMarkers, type PlaybookRun } from '../setup/fleet-inventories.js';
 
 const HOSTS = ['node22', 'node40'] as const;
 type Tool = 'ansible' | 'nodemend';
@@ -239,23 +239,7 @@ interface Outcome {
 }
 
 const outcomes: Record<string, Record<Tool, Outcome>> = {};
-const markerPath = (tool: Tool, step: string): string => `${P}-${tool}-${step}`;
-
-function clean(tool: Tool, steps: string[]): void {
-  for (const h of HOSTS) for (const s of steps) rmSync(join(hostRoot(h), markerPath(tool, s)), { force: true });
-}
-
-function markers(tool: Tool, steps: string[]): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const s of steps) {
-    out[s] = {};
-    for (const h of HOSTS) {
-      const f = join(hostRoot(h), markerPath(tool, s));
-      if (existsSync(f)) out[s][h] = readFileSync(f, 'utf8');
-    }
-  }
-  return out;
-}
+const marks = stepMarkers(P, HOSTS);
 
 /** nodemend alone: an added host whose key is not the one known_hosts holds for its address. */
 let mismatch: { code: number; output: string; marker: boolean };
@@ -276,12 +260,12 @@ beforeAll(async () => {
       outcomes[name] = {} as Record<Tool, Outcome>;
       for (const tool of TOOLS) {
         const run = tool === 'ansible' ? ansible : nodemend;
-        clean(tool, s.steps);
+        marks.clean(tool, s.steps);
         const real = await run(`${name}.yaml`);
-        const ran = markers(tool, s.steps);
-        clean(tool, s.steps);
+        const ran = marks.read(tool, s.steps);
+        marks.clean(tool, s.steps);
         const check = await run(`${name}.yaml`, ['--check']);
-        clean(tool, s.steps);
+        marks.clean(tool, s.steps);
         outcomes[name][tool] = { real, check, ran };
       }
     }
@@ -314,9 +298,9 @@ beforeAll(async () => {
     join(work, 'mismatch-play.yaml'),
     play('add an impostor', 'node22', '', `\n    - add_host: { name: impostor, ansible_port: ${fleetHost('node40').port} }`) + play('reach it', 'impostor', '', mark('mm', 'reached')),
   );
-  rmSync(join(hostRoot('node40'), markerPath('nodemend', 'mm')), { force: true });
+  rmSync(join(hostRoot('node40'), marks.path('nodemend', 'mm')), { force: true });
   const r = await runCli(['run', join(work, 'mismatch-play.yaml'), '-i', join(work, 'mismatch.yaml'), '-e', 'tool=nodemend']);
-  mismatch = { code: r.code, output: r.stdout + r.stderr, marker: existsSync(join(hostRoot('node40'), markerPath('nodemend', 'mm'))) };
+  mismatch = { code: r.code, output: r.stdout + r.stderr, marker: existsSync(join(hostRoot('node40'), marks.path('nodemend', 'mm'))) };
 
   const p = await runCli(['run', join(work, 'groupby.yaml'), '-i', join(work, 'nodemend.yaml'), '-e', 'tool=nodemend', '--check', '--plan-out', join(work, 'gb.plan')]);
   planned = { code: p.code, stderr: p.stderr, saved: existsSync(join(work, 'gb.plan')) };

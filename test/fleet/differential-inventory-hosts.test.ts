@@ -14,12 +14,12 @@
  *     tasks' ansible_play_role_names / role_names / ansible_role_names (with its dependencies) name it; a
  *     private include_role adds nothing; the next play starts from its own roles.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { workDir } from '../setup/cli.js';
-import { fleetHost, hostRoot } from '../setup/fleet.js';
-import { ansibleFleetVars, nodemendFleetConnection, playbookRunners, recapOf } from '../setup/fleet-inventories.js';
+import { fleetHost } from '../setup/fleet.js';
+import { ansibleFleetVars, nodemendFleetConnection, playbookRunners, recapOf, stepMarkers } from '../setup/fleet-inventories.js';
 
 const HOSTS = ['node22', 'node40'] as const;
 type Tool = 'ansible' | 'nodemend';
@@ -191,21 +191,7 @@ interface Outcome {
 }
 const outcomes: Record<string, Record<Tool, Outcome>> = {};
 
-const markerPath = (tool: Tool, step: string): string => `${P}-${tool}-${step}`;
-function clean(tool: Tool, steps: string[]): void {
-  for (const h of HOSTS) for (const s of steps) rmSync(join(hostRoot(h), markerPath(tool, s)), { force: true });
-}
-function markers(tool: Tool, steps: string[]): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const s of steps) {
-    out[s] = {};
-    for (const h of HOSTS) {
-      const f = join(hostRoot(h), markerPath(tool, s));
-      if (existsSync(f)) out[s][h] = readFileSync(f, 'utf8');
-    }
-  }
-  return out;
-}
+const marks = stepMarkers(P, HOSTS);
 
 beforeAll(async () => {
   const work = workDir('h24d-inventory-hosts');
@@ -221,10 +207,10 @@ beforeAll(async () => {
       }
       outcomes[name] = {} as Record<Tool, Outcome>;
       for (const tool of TOOLS) {
-        clean(tool, s.steps);
+        marks.clean(tool, s.steps);
         const r = await (tool === 'ansible' ? ansible : nodemend)(`${name}.yaml`);
-        outcomes[name][tool] = { ...r, ran: markers(tool, s.steps), recap: recapOf(r.output) };
-        clean(tool, s.steps);
+        outcomes[name][tool] = { ...r, ran: marks.read(tool, s.steps), recap: recapOf(r.output) };
+        marks.clean(tool, s.steps);
       }
     }
   } finally {

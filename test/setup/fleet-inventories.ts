@@ -4,10 +4,11 @@
  * through both tools against them.
  */
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ansibleSetup, stopSshMasters } from '../../bench/ansible.js';
 import { runCli } from './cli.js';
-import { testFleet } from './fleet.js';
+import { hostRoot, testFleet } from './fleet.js';
 
 /** `  connection:` and its settings, indented to sit under a nodemend inventory's `all:`. */
 export function nodemendFleetConnection(): string {
@@ -70,4 +71,29 @@ export function recapOf(output: string): Record<string, Record<string, number>> 
     if (m) out[m[1]] = Object.fromEntries([...m[2].matchAll(/(\w+)=(\d+)/g)].map((x) => [x[1], Number(x[2])]));
   }
   return out;
+}
+
+/**
+ * Marker files a multi-host playbook's steps write on each host (`PREFIX-TOOL-STEP`), to see which hosts ran
+ * which step: `clean` removes a tool's before its run, `read` gives per step, per host that wrote its marker, the text.
+ */
+export function stepMarkers(prefix: string, hosts: readonly string[]) {
+  const path = (tool: string, step: string): string => `${prefix}-${tool}-${step}`;
+  return {
+    path,
+    clean(tool: string, steps: string[]): void {
+      for (const h of hosts) for (const s of steps) rmSync(join(hostRoot(h), path(tool, s)), { force: true });
+    },
+    read(tool: string, steps: string[]): Record<string, Record<string, string>> {
+      const out: Record<string, Record<string, string>> = {};
+      for (const s of steps) {
+        out[s] = {};
+        for (const h of hosts) {
+          const f = join(hostRoot(h), path(tool, s));
+          if (existsSync(f)) out[s][h] = readFileSync(f, 'utf8');
+        }
+      }
+      return out;
+    },
+  };
 }
