@@ -25,25 +25,16 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, workDir } from '../setup/cli.js';
 import { fleetHost, hostRoot, testFleet } from '../setup/fleet.js';
-import { ansibleFleetVars, nodemendFleetConnection, playbookRunners, recapOf, stepMarkers, type PlaybookRun } from '../setup/fleet-inventories.js';
+import { ansibleFleetVars, nodemendFleetConnection, playbookRunners, recapOf, stepMarkers, type PlaybookRun, playText } from '../setup/fleet-inventories.js';
 
 const HOSTS = ['node22', 'node40'] as const;
 type Tool = 'ansible' | 'nodemend';
 const TOOLS: Tool[] = ['ansible', 'nodemend'];
 const P = '/tmp/nmdiff-h25b-dyn';
 
-/** A task that writes `text` (templated on the host that runs it) to the step's marker file there. */
-const mark = (step: string, text: string, extra = ''): string => `
-    - name: ${step}
-      copy:
-        dest: "${P}-{{ tool }}-${step}"
-        content: |
-${text
-  .trim()
-  .split('\n')
-  .map((l) => `          ${l.trim()}`)
-  .join('\n')}${extra}`;
-const play = (name: string, hosts: string, keywords: string, tasks: string): string => `- name: ${JSON.stringify(name)}\n  hosts: ${hosts}\n  gather_facts: false\n${keywords}  tasks:${tasks}\n`;
+const marks = stepMarkers(P, HOSTS);
+const mark = marks.task;
+const play = playText;
 
 /** add_host arguments that reach node40 for both tools (nodemend maps them to its connection settings). */
 const reach40 = (): string => `ansible_host: 127.0.0.1
@@ -239,8 +230,6 @@ interface Outcome {
 }
 
 const outcomes: Record<string, Record<Tool, Outcome>> = {};
-const marks = stepMarkers(P, HOSTS);
-
 /** nodemend alone: an added host whose key is not the one known_hosts holds for its address. */
 let mismatch: { code: number; output: string; marker: boolean };
 /** nodemend alone: `--plan-out` of a playbook that changes its inventory. */

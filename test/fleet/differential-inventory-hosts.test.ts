@@ -19,26 +19,16 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { workDir } from '../setup/cli.js';
 import { fleetHost } from '../setup/fleet.js';
-import { ansibleFleetVars, nodemendFleetConnection, playbookRunners, recapOf, stepMarkers } from '../setup/fleet-inventories.js';
+import { ansibleFleetVars, nodemendFleetConnection, playbookRunners, recapOf, stepMarkers, playText } from '../setup/fleet-inventories.js';
 
 const HOSTS = ['node22', 'node40'] as const;
 type Tool = 'ansible' | 'nodemend';
 const TOOLS: Tool[] = ['ansible', 'nodemend'];
 const P = '/tmp/nmdiff-h24d-ih';
 
-/** A task that writes `text` (templated on the host that runs it) to the step's marker file there. */
-const mark = (step: string, text: string, extra = ''): string => `
-    - name: ${step}
-      copy:
-        dest: "${P}-{{ tool }}-${step}"
-        content: |
-${text
-  .trim()
-  .split('\n')
-  .map((l) => `          ${l.trim()}`)
-  .join('\n')}${extra}`;
-const play = (name: string, hosts: string, keywords: string, tasks: string, handlers = ''): string =>
-  `- name: ${JSON.stringify(name)}\n  hosts: ${hosts}\n  gather_facts: false\n${keywords}  tasks:${tasks}\n${handlers ? `  handlers:${handlers}\n` : ''}`;
+const marks = stepMarkers(P, HOSTS);
+const mark = marks.task;
+const play = playText;
 
 interface Scenario {
   playbook: string;
@@ -190,8 +180,6 @@ interface Outcome {
   recap: Record<string, Record<string, number>>;
 }
 const outcomes: Record<string, Record<Tool, Outcome>> = {};
-
-const marks = stepMarkers(P, HOSTS);
 
 beforeAll(async () => {
   const work = workDir('h24d-inventory-hosts');

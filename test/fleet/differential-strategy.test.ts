@@ -19,12 +19,12 @@
  * A single-host part (the differential harness, node22) compares debug `var:` results, command's
  * registered check-mode msg and the exec format error of a script without `#!`.
  */
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { workDir } from '../setup/cli.js';
-import { fleetHost, hostRoot } from '../setup/fleet.js';
-import { ansibleFleetVars, nodemendFleetConnection, playbookRunners, recapOf } from '../setup/fleet-inventories.js';
+import { fleetHost } from '../setup/fleet.js';
+import { ansibleFleetVars, nodemendFleetConnection, playbookRunners, recapOf, playText, stepMarkers } from '../setup/fleet-inventories.js';
 import { differential, sameKeys } from '../setup/ansible-differential.js';
 
 const HOSTS = ['node22', 'node40'] as const;
@@ -43,8 +43,7 @@ const fails = (name: string, when: string, extra = ''): string => `
     - name: ${name}
       command: /bin/false
       when: ${when}${extra}`;
-const play = (name: string, hosts: string, keywords: string, tasks: string, handlers = ''): string =>
-  `- name: ${JSON.stringify(name)}\n  hosts: ${hosts}\n  gather_facts: false\n${keywords}  tasks:${tasks}\n${handlers ? `  handlers:${handlers}\n` : ''}`;
+const play = playText;
 
 interface Scenario {
   playbook: string;
@@ -156,10 +155,7 @@ interface Outcome {
 }
 const outcomes: Record<string, Record<Tool, Outcome>> = {};
 
-const markerPath = (tool: Tool, step: string): string => `${P}-${tool}-${step}`;
-function clean(tool: Tool, steps: string[]): void {
-  for (const h of HOSTS) for (const s of steps) rmSync(join(hostRoot(h), markerPath(tool, s)), { force: true });
-}
+const marks = stepMarkers(P, HOSTS);
 
 beforeAll(async () => {
   const work = workDir('h23f-strategy');
@@ -171,11 +167,11 @@ beforeAll(async () => {
       writeFileSync(join(work, `${name}.yaml`), s.playbook);
       outcomes[name] = {} as Record<Tool, Outcome>;
       for (const tool of TOOLS) {
-        clean(tool, s.steps);
+        marks.clean(tool, s.steps);
         const r = await (tool === 'ansible' ? ansible : nodemend)(`${name}.yaml`);
-        const ran = Object.fromEntries(s.steps.map((step) => [step, HOSTS.filter((h) => existsSync(join(hostRoot(h), markerPath(tool, step))))]));
+        const ran = Object.fromEntries(Object.entries(marks.read(tool, s.steps)).map(([step, byHost]) => [step, Object.keys(byHost)]));
         outcomes[name][tool] = { ...r, ran, recap: recapOf(r.output) };
-        clean(tool, s.steps);
+        marks.clean(tool, s.steps);
       }
     }
     writeFileSync(join(work, 'missing.yaml'), MISSING);

@@ -73,6 +73,11 @@ export function recapOf(output: string): Record<string, Record<string, number>> 
   return out;
 }
 
+/** One play of a multi-host playbook (YAML text): its tasks and handlers as YAML lists' text, no fact gathering. */
+export function playText(name: string, hosts: string, keywords: string, tasks: string, handlers = ''): string {
+  return `- name: ${JSON.stringify(name)}\n  hosts: ${hosts}\n  gather_facts: false\n${keywords}  tasks:${tasks}\n${handlers ? `  handlers:${handlers}\n` : ''}`;
+}
+
 /**
  * Marker files a multi-host playbook's steps write on each host (`PREFIX-TOOL-STEP`), to see which hosts ran
  * which step: `clean` removes a tool's before its run, `read` gives per step, per host that wrote its marker, the text.
@@ -81,6 +86,15 @@ export function stepMarkers(prefix: string, hosts: readonly string[]) {
   const path = (tool: string, step: string): string => `${prefix}-${tool}-${step}`;
   return {
     path,
+    /** A task (YAML text) that writes `text`, templated on the host that runs it, to the step's marker there. */
+    task(step: string, text: string, extra = ''): string {
+      const content = text
+        .trim()
+        .split('\n')
+        .map((l) => `          ${l.trim()}`)
+        .join('\n');
+      return `\n    - name: ${step}\n      copy:\n        dest: "${prefix}-{{ tool }}-${step}"\n        content: |\n${content}${extra}`;
+    },
     clean(tool: string, steps: string[]): void {
       for (const h of hosts) for (const s of steps) rmSync(join(hostRoot(h), path(tool, s)), { force: true });
     },
