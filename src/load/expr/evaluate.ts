@@ -317,7 +317,7 @@ function applyCall(node: Node & Call & { input: Node }, def: FilterDef | TestDef
   }
   if (result === UNDEFINED) {
     if (argError) throw argError;
-    if (input.error) throw input.error; // mandatory: report the variable itself
+    if (input.error) throw input.error; // an undefined input passed through: report the variable itself
     undefinedAt(node, ctx);
   }
   return result;
